@@ -1,0 +1,115 @@
+// Command markd is the counter daemon for electronic postage marks and its
+// tools: verify, run, import, decode, doctor, keys, issue, user.
+// This package only wires the other packages together.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"markd/config"
+	"markd/mark"
+)
+
+// exitUsage is the exit code of a usage or configuration error.
+const exitUsage = 2
+
+// app carries what every subcommand shares: the global flags and streams.
+type app struct {
+	configFile string
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+}
+
+// subcommands registered by the files of this package (init functions), so
+// each subcommand lives in its own file.
+var subcommands []func(*app) *cobra.Command
+
+func register(f func(*app) *cobra.Command) { subcommands = append(subcommands, f) }
+
+func newRoot(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "markd",
+		Short:         "Counter daemon for electronic postage marks (EPM v1)",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&a.configFile, "config", os.Getenv("MARKD_CONFIG"), "config file (YAML); env MARKD_CONFIG")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	for _, f := range subcommands {
+		root.AddCommand(f(a))
+	}
+	return root
+}
+
+// usageError marks errors that should exit with code 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usage(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run executes one command line and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRoot(a)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "markd:", err)
+	if h := mark.Hint(err); h != "" {
+		fmt.Fprintln(stderr, "hint:", h)
+	}
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, mark.ErrInvalid) {
+		return exitUsage
+	}
+	return 1
+}
+
+// loadConfig loads the config file and the flags of cmd that name config keys.
+func (a *app) loadConfig(cmd *cobra.Command) (config.Config, error) {
+	c, err := config.Load(a.configFile, cmd.Flags())
+	if err != nil {
+		return config.Config{}, usageError{err}
+	}
+	return c, nil
+}
+
+// newLogger builds the slog logger of the config; LOG_LEVEL overrides the level.
+func newLogger(c config.LogConfig, w io.Writer) *slog.Logger {
+	level := c.Level
+	if env := os.Getenv("LOG_LEVEL"); env != "" {
+		level = env
+	}
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		lv = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,206 @@
+// Package config loads markd's configuration with spf13/viper: built-in
+// defaults, then the YAML file, then MARKD_* environment variables, then
+// command-line flags, then Validate, which names the bad key and value.
+// Nothing outside this package and cmd/ sees viper or YAML.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"markd/mark"
+)
+
+// EnvPrefix is the prefix of environment variables: MARKD_HTTP_LISTEN sets http.listen.
+const EnvPrefix = "MARKD"
+
+// Config is the whole configuration of the counter daemon.
+type Config struct {
+	Office       uint32        `mapstructure:"office"`        // postal index of this office
+	Counter      string        `mapstructure:"counter"`       // id of this counter (workstation)
+	TZ           string        `mapstructure:"tz"`            // office time zone, for calendar days
+	Keyring      string        `mapstructure:"keyring"`       // issuer keyring file
+	Tariffs      string        `mapstructure:"tariffs"`       // tariff table file
+	Revoked      string        `mapstructure:"revoked"`       // revocation list file ("" = none)
+	DB           string        `mapstructure:"db"`            // SQLite store file
+	RescanWindow time.Duration `mapstructure:"rescan_window"` // same text at same counter = DUPLICATE_SCAN
+	Log          LogConfig     `mapstructure:"log"`
+	HTTP         HTTPConfig    `mapstructure:"http"`
+	Sources      []Source      `mapstructure:"sources"`
+	Sync         SyncConfig    `mapstructure:"sync"`
+	Web          WebConfig     `mapstructure:"web"`
+}
+
+// LogConfig selects the slog handler.
+type LogConfig struct {
+	Level  string `mapstructure:"level"`  // debug, info, warn, error
+	Format string `mapstructure:"format"` // text or json
+}
+
+// HTTPConfig is the daemon's HTTP server.
+type HTTPConfig struct {
+	Listen  string `mapstructure:"listen"`   // host:port; loopback unless TLS is set
+	TLSCert string `mapstructure:"tls_cert"` // PEM certificate, required off loopback
+	TLSKey  string `mapstructure:"tls_key"`
+}
+
+// Default returns the built-in defaults.
+func Default() Config {
+	return Config{
+		TZ:           "Europe/Moscow",
+		Counter:      "1",
+		Keyring:      "/etc/markd/keyring.yaml",
+		Tariffs:      "/etc/markd/tariffs.yaml",
+		DB:           "/var/lib/markd/markd.db",
+		RescanWindow: 10 * time.Minute,
+		Log:          LogConfig{Level: "info", Format: "text"},
+		HTTP:         HTTPConfig{Listen: "127.0.0.1:8080"},
+		Sync:         defaultSync(),
+		Web:          defaultWeb(),
+	}
+}
+
+// Load reads the configuration. file may be "" (defaults and env only);
+// flags, when non-nil, override keys named by their flag names after
+// replacing '-' with '_' (flag "rescan-window" sets key "rescan_window");
+// only flags the user set are applied.
+func Load(file string, flags *pflag.FlagSet) (Config, error) {
+	v := viper.New()
+	setDefaults(v, "", reflect.ValueOf(Default()))
+	v.SetEnvPrefix(EnvPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	if file != "" {
+		v.SetConfigFile(file)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return Config{}, fmt.Errorf("config file %s: %w: %w", file, mark.ErrInvalid, err)
+			}
+			return Config{}, fmt.Errorf("config file %s: %w: %v", file, mark.ErrInvalid, err)
+		}
+	}
+	if flags != nil {
+		var bindErr error
+		flags.Visit(func(f *pflag.Flag) {
+			key := strings.ReplaceAll(f.Name, "-", "_")
+			if v.IsSet(key) || hasKey(v, key) {
+				if err := v.BindPFlag(key, f); err != nil && bindErr == nil {
+					bindErr = err
+				}
+			}
+		})
+		if bindErr != nil {
+			return Config{}, fmt.Errorf("flags: %w", bindErr)
+		}
+	}
+	var c Config
+	err := v.Unmarshal(&c, func(dc *mapstructure.DecoderConfig) {
+		dc.ErrorUnused = true
+		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(
+			mapstructure.StringToTimeDurationHookFunc(),
+			mapstructure.StringToSliceHookFunc(","),
+		)
+	})
+	if err != nil {
+		where := "configuration"
+		if file != "" {
+			where = "config file " + file
+		}
+		return Config{}, fmt.Errorf("%s: %w: %v", where, mark.ErrInvalid, err)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func hasKey(v *viper.Viper, key string) bool {
+	for _, k := range v.AllKeys() {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// setDefaults registers every leaf key of the defaults struct, so viper knows
+// it and MARKD_* environment variables reach Unmarshal for it.
+func setDefaults(v *viper.Viper, prefix string, val reflect.Value) {
+	t := val.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("mapstructure")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		key := tag
+		if prefix != "" {
+			key = prefix + "." + tag
+		}
+		fv := val.Field(i)
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Time{}) {
+			setDefaults(v, key, fv)
+			continue
+		}
+		v.SetDefault(key, fv.Interface())
+	}
+}
+
+// Location returns the office time zone.
+func (c Config) Location() (*time.Location, error) {
+	loc, err := time.LoadLocation(c.TZ)
+	if err != nil {
+		return nil, fmt.Errorf("config tz %q: %w: %v", c.TZ, mark.ErrInvalid, err)
+	}
+	return loc, nil
+}
+
+// Validate checks every key and names the first bad one with its value.
+func (c Config) Validate() error {
+	bad := func(key string, val any, why string) error {
+		return fmt.Errorf("config %s = %v: %s: %w", key, val, why, mark.ErrInvalid)
+	}
+	if c.Office > 999999 {
+		return bad("office", c.Office, "must be a 6-digit postal index (0 = not set)")
+	}
+	if strings.TrimSpace(c.Counter) == "" {
+		return bad("counter", c.Counter, "must not be empty")
+	}
+	if _, err := c.Location(); err != nil {
+		return err
+	}
+	if c.RescanWindow < 0 {
+		return bad("rescan_window", c.RescanWindow, "must not be negative")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log.level", c.Log.Level, "must be debug, info, warn or error")
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return bad("log.format", c.Log.Format, "must be text or json")
+	}
+	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
+		return bad("http.tls_cert", c.HTTP.TLSCert, "http.tls_cert and http.tls_key go together")
+	}
+	for i, s := range c.Sources {
+		if err := s.Validate(); err != nil {
+			return fmt.Errorf("config sources[%d]: %w", i, err)
+		}
+	}
+	if err := c.Sync.Validate(); err != nil {
+		return err
+	}
+	return c.Web.Validate()
+}

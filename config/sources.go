@@ -1,0 +1,75 @@
+package config
+
+import (
+	"fmt"
+	"time"
+
+	"markd/mark"
+)
+
+// Source configures one input of scans. Kind selects which fields apply.
+type Source struct {
+	Kind string `mapstructure:"kind"` // stdin, serial, wedge, camera
+	Name string `mapstructure:"name"` // shown on the operator page; defaults to kind
+
+	// serial
+	Port       string        `mapstructure:"port"`       // path or glob, e.g. /dev/serial/by-id/*
+	Baud       int           `mapstructure:"baud"`       // default 9600
+	Parity     string        `mapstructure:"parity"`     // none, odd, even
+	Terminator string        `mapstructure:"terminator"` // CR, LF, CRLF or a literal suffix; default: CR or LF
+	MaxLine    int           `mapstructure:"max_line"`   // bytes; longer lines are dropped
+	Idle       time.Duration `mapstructure:"idle"`       // a partial line older than this is dropped
+	GoodBeep   string        `mapstructure:"good_beep"`  // bytes (Go escapes allowed) sent after ACCEPT
+	BadBeep    string        `mapstructure:"bad_beep"`   // bytes sent after any other verdict
+
+	// wedge
+	Device string `mapstructure:"device"` // /dev/input/by-id/*-event-kbd
+	Grab   bool   `mapstructure:"grab"`   // exclusive grab (default true in the example config)
+
+	// camera
+	Input  string        `mapstructure:"input"`  // ffmpeg input: /dev/video0, a file, rtsp://…
+	Format string        `mapstructure:"format"` // ffmpeg -f for the input (v4l2, lavfi, …); "" = guess
+	Width  int           `mapstructure:"width"`
+	Height int           `mapstructure:"height"`
+	FPS    int           `mapstructure:"fps"`
+	Hold   time.Duration `mapstructure:"hold"` // a code seen again within this time is reported once
+}
+
+// Validate checks one source entry.
+func (s Source) Validate() error {
+	bad := func(key string, val any, why string) error {
+		return fmt.Errorf("%s = %v: %s: %w", key, val, why, mark.ErrInvalid)
+	}
+	switch s.Kind {
+	case "stdin":
+	case "serial":
+		if s.Port == "" {
+			return bad("port", s.Port, "a serial source needs a port")
+		}
+		if s.Baud < 0 {
+			return bad("baud", s.Baud, "must be positive")
+		}
+		switch s.Parity {
+		case "", "none", "odd", "even":
+		default:
+			return bad("parity", s.Parity, "must be none, odd or even")
+		}
+	case "wedge":
+		if s.Device == "" {
+			return bad("device", s.Device, "a wedge source needs an input device")
+		}
+	case "camera":
+		if s.Input == "" {
+			return bad("input", s.Input, "a camera source needs an ffmpeg input")
+		}
+		if s.Width < 0 || s.Height < 0 || s.FPS < 0 {
+			return bad("width/height/fps", fmt.Sprintf("%dx%d@%d", s.Width, s.Height, s.FPS), "must be positive")
+		}
+	default:
+		return bad("kind", s.Kind, "must be stdin, serial, wedge or camera")
+	}
+	if s.MaxLine < 0 {
+		return bad("max_line", s.MaxLine, "must be positive")
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"time"
+
+	"markd/mark"
+)
+
+// SyncConfig configures the upload of records to the central collector
+// and the download of signed keyring, tariff and revocation bundles.
+type SyncConfig struct {
+	URL             string        `mapstructure:"url"`         // collector base URL; "" = offline only
+	Token           string        `mapstructure:"token"`       // per-terminal bearer token
+	TokenFile       string        `mapstructure:"token_file"`  // or read it from this file
+	ClientCert      string        `mapstructure:"client_cert"` // mTLS instead of a token
+	ClientKey       string        `mapstructure:"client_key"`
+	CA              string        `mapstructure:"ca"`         // CA bundle for the collector's certificate
+	BatchSize       int           `mapstructure:"batch_size"` // records per POST
+	BatchAge        time.Duration `mapstructure:"batch_age"`  // send a smaller batch when its oldest record is this old
+	Interval        time.Duration `mapstructure:"interval"`   // how often to poll for bundles
+	MaxBackoff      time.Duration `mapstructure:"max_backoff"`
+	DistributionKey string        `mapstructure:"distribution_key"` // pinned public key of bundle signatures (base64 Ed25519)
+	BundleDir       string        `mapstructure:"bundle_dir"`       // where the last good bundles are kept
+	FreshnessWarn   time.Duration `mapstructure:"freshness_warn"`   // lists older than this: operator screen amber
+	FreshnessHard   time.Duration `mapstructure:"freshness_hard"`   // older than this: refuse to accept (0 = off)
+}
+
+func defaultSync() SyncConfig {
+	return SyncConfig{
+		BatchSize:     500,
+		BatchAge:      5 * time.Second,
+		Interval:      time.Minute,
+		MaxBackoff:    5 * time.Minute,
+		FreshnessWarn: 72 * time.Hour,
+	}
+}
+
+// Validate checks the sync keys.
+func (s SyncConfig) Validate() error {
+	bad := func(key string, val any, why string) error {
+		return fmt.Errorf("config sync.%s = %v: %s: %w", key, val, why, mark.ErrInvalid)
+	}
+	if s.URL != "" {
+		u, err := url.Parse(s.URL)
+		if err != nil || u.Host == "" {
+			return bad("url", s.URL, "not an http(s) URL")
+		}
+		switch u.Scheme {
+		case "https":
+		case "http":
+			if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+				return bad("url", s.URL, "plain http is allowed only for loopback; use https")
+			}
+		default:
+			return bad("url", s.URL, "scheme must be https (or http on loopback)")
+		}
+	}
+	if s.BatchSize <= 0 || s.BatchSize > 10000 {
+		return bad("batch_size", s.BatchSize, "must be 1..10000")
+	}
+	if s.BatchAge <= 0 {
+		return bad("batch_age", s.BatchAge, "must be positive")
+	}
+	if s.FreshnessHard < 0 || s.FreshnessWarn < 0 {
+		return bad("freshness_warn", s.FreshnessWarn, "must not be negative")
+	}
+	return nil
+}

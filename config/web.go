@@ -1,0 +1,30 @@
+package config
+
+import (
+	"fmt"
+	"time"
+
+	"markd/mark"
+)
+
+// WebConfig configures the operator and supervisor pages.
+type WebConfig struct {
+	SessionTTL   time.Duration `mapstructure:"session_ttl"`   // idle session lifetime
+	LoginLimit   int           `mapstructure:"login_limit"`   // failed logins per minute per address and user
+	SnapshotsDir string        `mapstructure:"snapshots_dir"` // camera JPEGs of rejected marks ("" = in the store)
+}
+
+func defaultWeb() WebConfig {
+	return WebConfig{SessionTTL: 12 * time.Hour, LoginLimit: 5}
+}
+
+// Validate checks the web keys.
+func (w WebConfig) Validate() error {
+	if w.SessionTTL <= 0 {
+		return fmt.Errorf("config web.session_ttl = %v: must be positive: %w", w.SessionTTL, mark.ErrInvalid)
+	}
+	if w.LoginLimit <= 0 {
+		return fmt.Errorf("config web.login_limit = %v: must be positive: %w", w.LoginLimit, mark.ErrInvalid)
+	}
+	return nil
+}

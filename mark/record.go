@@ -1,0 +1,103 @@
+package mark
+
+import (
+	"context"
+	"time"
+)
+
+// Result is what verification of one text gives, before reuse is checked.
+type Result struct {
+	Verdict Verdict
+	Reasons []Reason
+	// Mark is set only when the signature verified (§3: nothing else of an
+	// unverified mark may be trusted or reported).
+	Mark *Mark
+}
+
+// Versions names the keyring, tariff table and revocation list a scan was
+// judged under, so a supervisor can tell why a mark was judged as it was.
+type Versions struct {
+	Keyring     string `json:"keyring"`
+	Tariffs     string `json:"tariffs"`
+	Revocations string `json:"revocations"`
+}
+
+// Verifier judges one text against the keyring, tariffs and revocations in force.
+type Verifier interface {
+	Verify(text string, c Context) Result
+	Versions() Versions
+}
+
+// Acceptance is where and when a serial was first accepted.
+type Acceptance struct {
+	RecordID string    `json:"record_id"`
+	At       time.Time `json:"at"`
+	Office   uint32    `json:"office"`
+	Counter  string    `json:"counter"`
+}
+
+// ReviewState is the supervisor's decision on a rejected mark.
+type ReviewState string
+
+const (
+	ReviewNone       ReviewState = ""           // nothing to review (accepted, not a mark, …)
+	ReviewPending    ReviewState = "pending"    // rejected, not yet reviewed
+	ReviewConfirmed  ReviewState = "confirmed"  // supervisor confirmed the rejection
+	ReviewOverridden ReviewState = "overridden" // supervisor accepted it: the serial now counts as used
+)
+
+// UploadState is where a record stands with the central collector.
+type UploadState string
+
+const (
+	UploadPending UploadState = "pending"
+	UploadDone    UploadState = "uploaded"
+)
+
+// Record is one stored scan with its verdict: one row per scan.
+type Record struct {
+	ID              string      `json:"id"` // UUIDv7
+	At              time.Time   `json:"at"`
+	Office          uint32      `json:"office"`
+	Counter         string      `json:"counter"`
+	Operator        string      `json:"operator,omitempty"`
+	Source          string      `json:"source"`
+	Text            string      `json:"text"`
+	Verdict         Verdict     `json:"verdict"`
+	Reasons         []Reason    `json:"reasons"`
+	Mark            *Mark       `json:"-"`
+	MeasuredWeightG int         `json:"measured_weight_g,omitempty"`
+	FirstAccepted   *Acceptance `json:"first_accepted,omitempty"` // for REUSED and DUPLICATE_SCAN
+	Versions        Versions    `json:"versions"`
+	Review          ReviewState `json:"review_state,omitempty"`
+	Upload          UploadState `json:"upload_state"`
+	Message         string      `json:"message,omitempty"` // operator message, e.g. for ERROR
+	Frame           []byte      `json:"-"`                 // camera snapshot JPEG, if any
+}
+
+// SourceHealth is what an input source reports about itself for the health
+// endpoint, the operator page and the metrics.
+type SourceHealth struct {
+	Name   string    `json:"name"`
+	Kind   string    `json:"kind"` // stdin, serial, wedge, camera
+	Up     bool      `json:"up"`
+	Detail string    `json:"detail,omitempty"` // plain words: "device unplugged, retrying"
+	Since  time.Time `json:"since"`            // when Up last changed
+	Scans  int64     `json:"scans"`
+}
+
+// Source is one input of scans: stdin, a serial scanner, a keyboard wedge,
+// a camera. Serve runs until ctx is done, calling emit for every text read;
+// it handles unplug and restart itself and returns only on ctx end or a
+// configuration error it cannot recover from.
+type Source interface {
+	Name() string
+	Serve(ctx context.Context, emit func(Scan)) error
+	Health() SourceHealth
+}
+
+// Feedbacker is implemented by sources that can signal a verdict back to
+// the device (a good/bad beep on a serial scanner).
+type Feedbacker interface {
+	Feedback(v Verdict)
+}

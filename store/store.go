@@ -1,0 +1,175 @@
+// Package store keeps every scan, its verdict and the supervisors' and
+// sync's state in one SQLite file (mattn/go-sqlite3). It opens the file in
+// WAL mode with synchronous=FULL, so a committed row survives a crash or a
+// power cut, and applies the embedded numbered migrations on open.
+//
+// Migration numbers are split by area so parallel work does not collide:
+// 001–009 scans and reuse, 010–019 users, review and audit, 020–029 sync.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"markd/mark"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the markd store. It is safe for concurrent use.
+type DB struct {
+	path string
+	db   *sql.DB
+	log  *slog.Logger
+
+	// Now is the clock; tests fix it.
+	Now func() time.Time
+	// FailWrite, when set, is called before every write transaction commits;
+	// a non-nil error aborts the write as if the disk had failed. Tests use
+	// it to simulate ENOSPC and a read-only file.
+	FailWrite func() error
+}
+
+// Open opens (creating if needed) the SQLite file at path and migrates it.
+func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_foreign_keys", "on")
+	q.Set("_txlock", "immediate")
+	sqldb, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	d := &DB{path: path, db: sqldb, log: log.With("subsystem", "store"), Now: time.Now}
+	if err := sqldb.PingContext(ctx); err != nil {
+		sqldb.Close()
+		return nil, mark.WithHint(fmt.Errorf("open store %s: %w: %w", path, mark.ErrUnavailable, err),
+			"check that the folder exists and is writable by the markd user")
+	}
+	if err := d.migrate(ctx); err != nil {
+		sqldb.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Path returns the file path of the store.
+func (d *DB) Path() string { return d.path }
+
+// SQL exposes the handle for packages of this module that keep their own
+// tables in the store (read-only queries, tests). Writes go through Write.
+func (d *DB) SQL() *sql.DB { return d.db }
+
+// Write runs fn in one immediate transaction and commits it durably. Any
+// error (from fn, the injected failure point or the commit) rolls back and
+// is returned wrapped in mark.ErrUnavailable when the store itself failed.
+func (d *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return storeErr("begin", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if d.FailWrite != nil {
+		if err := d.FailWrite(); err != nil {
+			return storeErr("commit", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return storeErr("commit", err)
+	}
+	return nil
+}
+
+// storeErr marks a failure of the store itself (disk full, locked,
+// read-only) as ErrUnavailable, keeping the cause, with a hint.
+func storeErr(op string, err error) error {
+	hint := "the scan was not recorded; check free disk space and file permissions"
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrFull:
+			hint = "disk full: free space on the disk that holds the markd database"
+		case sqlite3.ErrReadonly:
+			hint = "the database file is read-only: check its permissions"
+		case sqlite3.ErrBusy, sqlite3.ErrLocked:
+			hint = "the database is locked by another program: close it"
+		}
+	}
+	return mark.WithHint(fmt.Errorf("store %s: %w: %w", op, mark.ErrUnavailable, err), hint)
+}
+
+func (d *DB) migrate(ctx context.Context) error {
+	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return storeErr("create schema_migrations", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("list migrations: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		num, _, ok := strings.Cut(base, "_")
+		version, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return fmt.Errorf("migration %s: name must start with a number and '_': %w", base, mark.ErrInvalid)
+		}
+		var n int
+		if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+			return storeErr("read schema_migrations", err)
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("read migration %s: %w", base, err)
+		}
+		err = d.Write(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("apply migration %s: %w", base, err)
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)`,
+				version, base, d.Now().UTC().Format(time.RFC3339Nano))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		d.log.Info("migration applied", "version", version, "name", base)
+	}
+	rows, err := d.db.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return storeErr("foreign_key_check", err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		return fmt.Errorf("store %s: foreign key check failed after migration: %w", d.path, mark.ErrInvalid)
+	}
+	return rows.Err()
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"markd/config"
+	"markd/mark"
+	"markd/scanner"
+)
+
+// buildSources turns the configured sources into mark.Sources. With no
+// source configured the daemon reads stdin. Each kind adds one case here.
+func buildSources(a *app, cfgs []config.Source, log *slog.Logger, now func() time.Time) ([]mark.Source, error) {
+	if len(cfgs) == 0 {
+		cfgs = []config.Source{{Kind: "stdin"}}
+	}
+	var out []mark.Source
+	for i, c := range cfgs {
+		name := c.Name
+		if name == "" {
+			name = fmt.Sprintf("%s%d", c.Kind, i)
+		}
+		switch c.Kind {
+		case "stdin":
+			out = append(out, scanner.NewReader(name, a.stdin, now))
+		default:
+			return nil, usage("config sources[%d].kind = %q: not supported by this build", i, c.Kind)
+		}
+	}
+	_ = log
+	return out, nil
+}

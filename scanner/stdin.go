@@ -1,0 +1,115 @@
+package scanner
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"markd/mark"
+)
+
+// maxStdinLine bounds one line read from a stream; longer lines are passed
+// on cut to this size so the verifier reports them MALFORMED.
+const maxStdinLine = 64 * 1024
+
+// Reader is a source over any stream of lines (stdin, a pipe, a file):
+// one scan per line, CR/LF stripped. It ends when the stream ends.
+type Reader struct {
+	name string
+	r    io.Reader
+	now  func() time.Time
+
+	mu     sync.Mutex
+	health mark.SourceHealth
+}
+
+// NewReader returns a line source named name over r.
+func NewReader(name string, r io.Reader, now func() time.Time) *Reader {
+	if now == nil {
+		now = time.Now
+	}
+	return &Reader{name: name, r: r, now: now,
+		health: mark.SourceHealth{Name: name, Kind: "stdin", Up: true, Since: now()}}
+}
+
+// Name returns the source name.
+func (s *Reader) Name() string { return s.name }
+
+// Health reports whether the stream is still open and how many lines it gave.
+func (s *Reader) Health() mark.SourceHealth {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.health
+}
+
+// Serve reads lines until the stream ends or ctx is done. The end of the
+// stream is not an error.
+func (s *Reader) Serve(ctx context.Context, emit func(mark.Scan)) error {
+	lines := make(chan string)
+	errc := make(chan error, 1)
+	go func() {
+		br := bufio.NewReaderSize(s.r, 4096)
+		for {
+			line, err := readLine(br)
+			if line != "" || err == nil {
+				select {
+				case lines <- line:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case line := <-lines:
+			s.mu.Lock()
+			s.health.Scans++
+			s.mu.Unlock()
+			emit(mark.Scan{Text: line, Source: s.name, At: s.now()})
+		case err := <-errc:
+			s.mu.Lock()
+			s.health.Up = false
+			s.health.Since = s.now()
+			s.health.Detail = "input ended"
+			s.mu.Unlock()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("source %s: read: %w", s.name, err)
+		}
+	}
+}
+
+// readLine reads one line of at most maxStdinLine bytes (the rest of a
+// longer line is discarded) without its CR/LF.
+func readLine(br *bufio.Reader) (string, error) {
+	var b strings.Builder
+	for {
+		chunk, isPrefix, err := br.ReadLine()
+		if b.Len() < maxStdinLine {
+			room := maxStdinLine - b.Len()
+			if len(chunk) > room {
+				chunk = chunk[:room]
+			}
+			b.Write(chunk)
+		}
+		if err != nil {
+			return b.String(), err
+		}
+		if !isPrefix {
+			return b.String(), nil
+		}
+	}
+}

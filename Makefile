@@ -1,0 +1,41 @@
+# markd — counter daemon for electronic postage marks.
+# `make demo` builds everything and runs the daemon on a demo scan stream;
+# `make test` runs every test (what CI runs).
+
+GO        ?= go
+BIN       := bin
+FUZZTIME  ?= 3s
+export CGO_ENABLED := 1
+
+.PHONY: all build demo test vet fuzz bench clean
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/markd ./cmd/markd
+	@if [ -d cmd/markhub ]; then $(GO) build -o $(BIN)/markhub ./cmd/markhub; fi
+
+demo: build
+	bash scripts/demo.sh
+
+vet:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+	$(GO) vet ./...
+
+# All tests, then a short run of every fuzz target (FUZZTIME each).
+test: vet
+	$(GO) test -count=1 -timeout 20m ./...
+	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
+
+# Longer fuzzing: make fuzz FUZZTIME=5m
+fuzz:
+	FUZZTIME=$(if $(filter 3s,$(FUZZTIME)),60s,$(FUZZTIME)) bash scripts/fuzz.sh
+
+# Go benchmarks plus the bench/ scripts (each prints a table).
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@for s in bench/*.sh; do [ -f "$$s" ] || continue; echo "== $$s"; bash "$$s" || exit 1; done
+
+clean:
+	rm -rf $(BIN) demo

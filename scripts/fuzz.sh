@@ -13,4 +13,4 @@ for pkg in $(go list ./...); do
     count=$((count+1))
   done
 done
-echo "fuzz: $count targets passed, 0 failed"
+echo "fuzz: $count passed, 0 failed"

@@ -1,0 +1,322 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"markd/mark"
+)
+
+// ReviewFilter selects rejected records for the supervisor pages. Zero
+// fields do not filter.
+type ReviewFilter struct {
+	Reason   mark.Reason
+	From, To time.Time // scan time in [From, To)
+	Counter  string
+	Operator string
+	Contract uint32
+	State    mark.ReviewState // pending, confirmed, overridden; "" = any
+	Limit    int              // 0 = MaxReviewRows
+	Offset   int
+}
+
+// MaxReviewRows bounds one listing (a page or a CSV export).
+const MaxReviewRows = 100000
+
+// ReviewPage is one page of rejected records and the total that matched.
+type ReviewPage struct {
+	Records []mark.Record
+	Total   int
+}
+
+// timeBound formats t for comparison with the at column: UTC without the
+// zone letter, so it sorts before every stored value of the same second
+// whatever fraction that value has.
+func timeBound(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") }
+
+const recordColumns = `id, at, office, counter, operator, source, raw_text, verdict, reasons, serial,
+	mark_fields, measured_weight_g, first_accepted, versions, message, frame, review_state, upload_state`
+
+func (f ReviewFilter) where() (string, []any) {
+	conds := []string{`verdict = 'REJECT'`}
+	var args []any
+	if f.Reason != "" {
+		conds = append(conds, `EXISTS (SELECT 1 FROM json_each(scans.reasons) WHERE json_each.value = ?)`)
+		args = append(args, string(f.Reason))
+	}
+	if !f.From.IsZero() {
+		conds = append(conds, `at >= ?`)
+		args = append(args, timeBound(f.From))
+	}
+	if !f.To.IsZero() {
+		conds = append(conds, `at < ?`)
+		args = append(args, timeBound(f.To))
+	}
+	if f.Counter != "" {
+		conds = append(conds, `counter = ?`)
+		args = append(args, f.Counter)
+	}
+	if f.Operator != "" {
+		conds = append(conds, `operator = ?`)
+		args = append(args, f.Operator)
+	}
+	if f.Contract != 0 {
+		conds = append(conds, `json_extract(mark_fields, '$.contract') = ?`)
+		args = append(args, f.Contract)
+	}
+	switch f.State {
+	case "":
+	case mark.ReviewPending:
+		conds = append(conds, `review_state IN ('', 'pending')`)
+	default:
+		conds = append(conds, `review_state = ?`)
+		args = append(args, string(f.State))
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// ListReview returns rejected records matching f, newest first.
+func (d *DB) ListReview(ctx context.Context, f ReviewFilter) (ReviewPage, error) {
+	where, args := f.where()
+	var page ReviewPage
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM scans`+where, args...).Scan(&page.Total); err != nil {
+		return ReviewPage{}, storeErr("count review", err)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > MaxReviewRows {
+		limit = MaxReviewRows
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM scans`+where+` ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`,
+		append(args, limit, max(f.Offset, 0))...)
+	if err != nil {
+		return ReviewPage{}, storeErr("list review", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := reviewScanRecord(rows)
+		if err != nil {
+			return ReviewPage{}, err
+		}
+		page.Records = append(page.Records, r)
+	}
+	if err := rows.Err(); err != nil {
+		return ReviewPage{}, storeErr("list review", err)
+	}
+	return page, nil
+}
+
+// ReviewRecord returns one record with every stored field, or mark.ErrNotFound.
+func (d *DB) ReviewRecord(ctx context.Context, id string) (mark.Record, error) {
+	r, err := reviewScanRecord(d.db.QueryRowContext(ctx, `SELECT `+recordColumns+` FROM scans WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return mark.Record{}, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
+	}
+	return r, err
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func reviewScanRecord(row rowScanner) (mark.Record, error) {
+	var (
+		r                                     mark.Record
+		at, verdict, reasons, versions, state string
+		upload                                string
+		serial                                sql.NullInt64
+		fields, first                         sql.NullString
+	)
+	err := row.Scan(&r.ID, &at, &r.Office, &r.Counter, &r.Operator, &r.Source, &r.Text, &verdict, &reasons,
+		&serial, &fields, &r.MeasuredWeightG, &first, &versions, &r.Message, &r.Frame, &state, &upload)
+	if errors.Is(err, sql.ErrNoRows) {
+		return mark.Record{}, err
+	}
+	if err != nil {
+		return mark.Record{}, storeErr("read record", err)
+	}
+	bad := func(col string, err error) error {
+		return fmt.Errorf("record %s: column %s: %w: %v", r.ID, col, mark.ErrInvalid, err)
+	}
+	if r.At, err = time.Parse(time.RFC3339Nano, at); err != nil {
+		return mark.Record{}, bad("at", err)
+	}
+	r.Verdict, r.Review, r.Upload = mark.Verdict(verdict), mark.ReviewState(state), mark.UploadState(upload)
+	if r.Verdict == mark.Reject && r.Review == mark.ReviewNone {
+		r.Review = mark.ReviewPending
+	}
+	if err := json.Unmarshal([]byte(reasons), &r.Reasons); err != nil {
+		return mark.Record{}, bad("reasons", err)
+	}
+	if versions != "" {
+		if err := json.Unmarshal([]byte(versions), &r.Versions); err != nil {
+			return mark.Record{}, bad("versions", err)
+		}
+	}
+	if fields.Valid && fields.String != "" && fields.String != "null" {
+		var f mark.Fields
+		if err := json.Unmarshal([]byte(fields.String), &f); err != nil {
+			return mark.Record{}, bad("mark_fields", err)
+		}
+		m, err := f.Mark()
+		if err != nil {
+			return mark.Record{}, bad("mark_fields", err)
+		}
+		r.Mark = &m
+	}
+	if first.Valid && first.String != "" && first.String != "null" {
+		var a mark.Acceptance
+		if err := json.Unmarshal([]byte(first.String), &a); err != nil {
+			return mark.Record{}, bad("first_accepted", err)
+		}
+		r.FirstAccepted = &a
+	}
+	return r, nil
+}
+
+// ConfirmRejection records a supervisor's confirmation of a rejection. The
+// note is optional. A record that is not a pending rejection is ErrConflict.
+func (d *DB) ConfirmRejection(ctx context.Context, id, actor, note string) error {
+	return d.review(ctx, id, actor, note, ActionConfirm)
+}
+
+// OverrideAccept records a supervisor's decision to accept a rejected mark
+// after all. The note (why) is required. In the same transaction the serial
+// becomes used, so a later scan of it is REUSED; if another record already
+// holds the serial, or the mark's signature never verified (no trusted
+// serial), the override is refused with mark.ErrConflict.
+func (d *DB) OverrideAccept(ctx context.Context, id, actor, note string) error {
+	if strings.TrimSpace(note) == "" {
+		return mark.WithHint(fmt.Errorf("override of %s: a note is required: %w", id, mark.ErrInvalid),
+			"write why the mark is accepted after all")
+	}
+	return d.review(ctx, id, actor, note, ActionOverride)
+}
+
+func (d *DB) review(ctx context.Context, id, actor, note, action string) error {
+	if actor == "" {
+		return fmt.Errorf("review of %s: no actor: %w", id, mark.ErrInvalid)
+	}
+	return d.Write(ctx, func(tx *sql.Tx) error {
+		var (
+			verdict, state, at, counter, raw string
+			office                           uint32
+			serial                           sql.NullInt64
+		)
+		err := tx.QueryRowContext(ctx, `SELECT verdict, review_state, at, office, counter, raw_text, serial FROM scans WHERE id = ?`, id).
+			Scan(&verdict, &state, &at, &office, &counter, &raw, &serial)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
+		}
+		if err != nil {
+			return storeErr("read record", err)
+		}
+		if mark.Verdict(verdict) != mark.Reject {
+			return fmt.Errorf("record %s has verdict %s: only rejected marks are reviewed: %w", id, verdict, mark.ErrConflict)
+		}
+		switch mark.ReviewState(state) {
+		case mark.ReviewOverridden:
+			return mark.WithHint(fmt.Errorf("record %s was already overridden to accept: %w", id, mark.ErrConflict),
+				"an override cannot be undone; see the audit lines")
+		case mark.ReviewConfirmed:
+			if action == ActionConfirm {
+				return fmt.Errorf("record %s: rejection already confirmed: %w", id, mark.ErrConflict)
+			}
+		}
+		newState := mark.ReviewConfirmed
+		detail := ""
+		if action == ActionOverride {
+			newState = mark.ReviewOverridden
+			if !serial.Valid {
+				return mark.WithHint(fmt.Errorf("record %s: the signature did not verify, there is no trusted serial to accept: %w", id, mark.ErrConflict),
+					"a mark that fails its signature check cannot be accepted")
+			}
+			var holder, heldAt, heldCounter string
+			err := tx.QueryRowContext(ctx, `SELECT record_id, at, counter FROM used_serials WHERE serial = ?`, serial.Int64).
+				Scan(&holder, &heldAt, &heldCounter)
+			switch {
+			case err == nil:
+				return mark.WithHint(fmt.Errorf("serial %d is already used by record %s (accepted %s at counter %s): %w",
+					serial.Int64, holder, heldAt, heldCounter, mark.ErrConflict),
+					"the mark was accepted before; it cannot be accepted twice")
+			case !errors.Is(err, sql.ErrNoRows):
+				return storeErr("read used_serials", err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO used_serials(serial, record_id, at, office, counter, raw_text) VALUES (?, ?, ?, ?, ?, ?)`,
+				serial.Int64, id, at, office, counter, raw); err != nil {
+				return storeErr("insert used_serials", err)
+			}
+			detail = fmt.Sprintf("serial %d now counts as used", serial.Int64)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE scans SET review_state = ? WHERE id = ?`, string(newState), id); err != nil {
+			return storeErr("update review_state", err)
+		}
+		return appendAudit(ctx, tx, AuditEntry{At: d.Now(), Actor: actor, Action: action, RecordID: id, Note: note, Detail: detail})
+	})
+}
+
+// DayCount is the number of scans of one day with one verdict and, for
+// rejections, one reason (a rejection with two reasons counts under both).
+type DayCount struct {
+	Day     string // YYYY-MM-DD in the office time zone
+	Verdict mark.Verdict
+	Reason  mark.Reason // "" for verdicts other than REJECT
+	N       int
+}
+
+// DayStats counts the scans in [from, to) per local day, verdict and reason.
+func (d *DB) DayStats(ctx context.Context, from, to time.Time, loc *time.Location) ([]DayCount, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT at, verdict, reasons FROM scans WHERE at >= ? AND at < ?`,
+		timeBound(from), timeBound(to))
+	if err != nil {
+		return nil, storeErr("day stats", err)
+	}
+	defer rows.Close()
+	type key struct {
+		day     string
+		verdict mark.Verdict
+		reason  mark.Reason
+	}
+	counts := map[key]int{}
+	var order []key
+	add := func(k key) {
+		if _, ok := counts[k]; !ok {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	for rows.Next() {
+		var at, verdict, reasons string
+		if err := rows.Scan(&at, &verdict, &reasons); err != nil {
+			return nil, storeErr("day stats", err)
+		}
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if err != nil {
+			return nil, fmt.Errorf("day stats: bad time %q: %w", at, mark.ErrInvalid)
+		}
+		day := t.In(loc).Format(time.DateOnly)
+		v := mark.Verdict(verdict)
+		if v != mark.Reject {
+			add(key{day, v, ""})
+			continue
+		}
+		var rs []mark.Reason
+		if err := json.Unmarshal([]byte(reasons), &rs); err != nil || len(rs) == 0 {
+			add(key{day, v, ""})
+			continue
+		}
+		for _, r := range rs {
+			add(key{day, v, r})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr("day stats", err)
+	}
+	out := make([]DayCount, 0, len(order))
+	for _, k := range order {
+		out = append(out, DayCount{Day: k.day, Verdict: k.verdict, Reason: k.reason, N: counts[k]})
+	}
+	return out, nil
+}

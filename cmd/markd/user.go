@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"markd/store"
+)
+
+func init() { register(newUserCmd) }
+
+// newUserCmd manages the accounts of the web pages: markd user add|passwd|list.
+func newUserCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "user",
+		Short: "Manage operator and supervisor accounts of the web pages",
+	}
+	cmd.PersistentFlags().String("db", "", "SQLite store file (config key db)")
+
+	var role string
+	add := &cobra.Command{
+		Use:   "add NAME --role operator|supervisor",
+		Short: "Create an account; the password is read from stdin, or prompted for on a terminal",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if role == "" {
+				return usage("--role operator|supervisor is required")
+			}
+			r, err := store.ParseRole(role)
+			if err != nil {
+				return usage("--role: %v", err)
+			}
+			if err := store.ValidUserName(args[0]); err != nil {
+				return usage("%v", err)
+			}
+			db, err := a.openUserStore(cmd)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			pw, err := readPassword(a, "Password for "+args[0]+": ")
+			if err != nil {
+				return err
+			}
+			if err := db.AddUser(cmd.Context(), args[0], r, pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "user %s added as %s\n", args[0], r)
+			return nil
+		},
+	}
+	add.Flags().StringVar(&role, "role", "", "operator or supervisor (required)")
+
+	passwd := &cobra.Command{
+		Use:   "passwd NAME",
+		Short: "Change the password of an account (read from stdin, or prompted for on a terminal)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.openUserStore(cmd)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if _, err := db.GetUser(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			pw, err := readPassword(a, "New password for "+args[0]+": ")
+			if err != nil {
+				return err
+			}
+			if err := db.SetPassword(cmd.Context(), args[0], pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "password of %s changed\n", args[0])
+			return nil
+		},
+	}
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List accounts and their roles",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := a.openUserStore(cmd)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			users, err := db.ListUsers(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tROLE\tCREATED\tCHANGED")
+			for _, u := range users {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Role,
+					u.CreatedAt.Format("2006-01-02 15:04"), u.UpdatedAt.Format("2006-01-02 15:04"))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.AddCommand(add, passwd, list)
+	return cmd
+}
+
+func (a *app) openUserStore(cmd *cobra.Command) (*store.DB, error) {
+	c, err := a.loadConfig(cmd)
+	if err != nil {
+		return nil, err
+	}
+	log := newLogger(c.Log, a.stderr)
+	return store.Open(cmd.Context(), c.DB, log)
+}
+
+// readPassword prompts twice without echo when stdin is a terminal, and
+// otherwise reads one line from stdin (for scripts: echo pw | markd user add).
+func readPassword(a *app, prompt string) (string, error) {
+	if f, ok := a.stdin.(*os.File); ok {
+		if old, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); err == nil {
+			first, err := readNoEcho(f, old, a.stderr, prompt)
+			if err != nil {
+				return "", err
+			}
+			again, err := readNoEcho(f, old, a.stderr, "Again: ")
+			if err != nil {
+				return "", err
+			}
+			if first != again {
+				return "", usage("the two passwords differ")
+			}
+			return first, nil
+		}
+	}
+	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	if err != nil && (err != io.EOF || line == "") {
+		return "", usage("read password from stdin: %v", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func readNoEcho(f *os.File, old *unix.Termios, w io.Writer, prompt string) (string, error) {
+	fmt.Fprint(w, prompt)
+	noEcho := *old
+	noEcho.Lflag &^= unix.ECHO
+	noEcho.Lflag |= unix.ICANON | unix.ECHONL
+	if err := unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS, &noEcho); err != nil {
+		return "", fmt.Errorf("turn off echo: %w", err)
+	}
+	defer unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS, old) //nolint:errcheck // best effort restore
+	var buf []byte
+	one := make([]byte, 1)
+	for {
+		n, err := f.Read(one)
+		if n == 1 {
+			if one[0] == '\n' {
+				break
+			}
+			buf = append(buf, one[0])
+		}
+		if err != nil {
+			if err == io.EOF && len(buf) > 0 {
+				break
+			}
+			return "", fmt.Errorf("read password: %w", err)
+		}
+	}
+	return strings.TrimRight(string(buf), "\r"), nil
+}

@@ -1,0 +1,251 @@
+package scanner
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"markd/mark"
+)
+
+// Framing defaults used when the config leaves a value at zero.
+const (
+	DefaultMaxLine = mark.MaxInputSize // bytes of one code, terminator excluded
+	DefaultIdle    = time.Second       // a partial line older than this is dropped
+)
+
+// FrameKind says what a Frame is: a line to emit or a drop to log.
+type FrameKind int
+
+// Frame kinds.
+const (
+	FrameLine    FrameKind = iota // a complete line (Text set)
+	FrameTooLong                  // a line longer than MaxLine was dropped (N = bytes seen before the drop)
+	FrameIdle                     // a partial line with no terminator was dropped after Idle (N = its length)
+)
+
+// Frame is one output of the Framer.
+type Frame struct {
+	Kind FrameKind
+	Text string // FrameLine: the line, terminator, AIM prefix and control bytes removed
+	N    int    // FrameTooLong, FrameIdle: bytes dropped
+}
+
+// Framer cuts a byte stream from a scanner into lines. It is not safe for
+// concurrent use; the serial source owns one per connection.
+//
+// Terminator nil means "CR or LF ends a line, CRLF counts once", which is
+// what scanners send when left at factory settings. Otherwise a line ends
+// only at the exact byte suffix Terminator (CR, LF, CRLF, ETX, "#"...).
+//
+// A line longer than MaxLine bytes is dropped (one FrameTooLong) and the
+// framer discards bytes until the next terminator, so one garbage burst
+// does not swallow the following code. A partial line that sees no byte
+// for Idle is dropped by Expire (one FrameIdle): a scanner configured
+// without a terminator then shows up in the log instead of silently
+// gluing codes together. Empty lines are skipped (a CR/LF pair split
+// differently, or a scanner sending a bare terminator, is not a scan).
+type Framer struct {
+	Terminator []byte
+	MaxLine    int
+	Idle       time.Duration
+
+	buf       []byte
+	discard   bool      // inside an over-long line, waiting for its terminator
+	tail      []byte    // last bytes seen while discarding, to find a multi-byte terminator
+	lastCR    bool      // default mode: previous byte was CR, so an LF right after it is swallowed
+	lastByte  time.Time // when the last byte of the pending partial line arrived
+	discarded int       // bytes discarded in the current over-long line
+}
+
+// NewFramer returns a framer with the given terminator (nil = CR or LF),
+// MaxLine and Idle; zero values take the defaults.
+func NewFramer(term []byte, maxLine int, idle time.Duration) *Framer {
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLine
+	}
+	if idle <= 0 {
+		idle = DefaultIdle
+	}
+	return &Framer{Terminator: term, MaxLine: maxLine, Idle: idle}
+}
+
+// Pending reports whether a partial line (or an over-long one being
+// discarded) is waiting for its terminator.
+func (f *Framer) Pending() bool { return len(f.buf) > 0 || f.discard }
+
+// Feed consumes p, received at now, calling out for every frame it ends.
+func (f *Framer) Feed(p []byte, now time.Time, out func(Frame)) {
+	for _, c := range p {
+		f.feedByte(c, out)
+	}
+	if f.Pending() {
+		f.lastByte = now
+	}
+}
+
+func (f *Framer) feedByte(c byte, out func(Frame)) {
+	if f.Terminator == nil {
+		wasCR := f.lastCR
+		f.lastCR = c == '\r'
+		if c == '\r' || c == '\n' {
+			if c == '\n' && wasCR {
+				return // CRLF counts once
+			}
+			f.endLine(out)
+			return
+		}
+	} else if f.atTerminator(c) {
+		f.endLine(out)
+		return
+	}
+	if f.discard {
+		f.discarded++
+		return
+	}
+	f.buf = append(f.buf, c)
+	// The buffer may hold a partial terminator; it counts towards the limit
+	// only once it is known not to be one.
+	limit := f.MaxLine
+	if f.Terminator != nil {
+		limit += len(f.Terminator) - 1
+	}
+	if len(f.buf) > limit {
+		f.discarded = len(f.buf)
+		f.discard = true
+		// Keep the bytes that may start the terminator, so a terminator
+		// straddling the cut still ends the discarding.
+		f.tail = f.tail[:0]
+		if k := len(f.Terminator) - 1; k > 0 {
+			f.tail = append(f.tail, f.buf[len(f.buf)-k:]...)
+		}
+		f.buf = f.buf[:0]
+		out(Frame{Kind: FrameTooLong, N: f.discarded})
+	}
+}
+
+// atTerminator appends c and reports whether the stream now ends with the
+// configured terminator; on true it removes the terminator's other bytes.
+func (f *Framer) atTerminator(c byte) bool {
+	t := f.Terminator
+	if f.discard {
+		f.tail = append(f.tail, c)
+		if len(f.tail) > len(t) {
+			f.tail = f.tail[len(f.tail)-len(t):]
+		}
+		return bytes.Equal(f.tail, t)
+	}
+	if c != t[len(t)-1] {
+		return false
+	}
+	n := len(t) - 1
+	if len(f.buf) < n || !bytes.Equal(f.buf[len(f.buf)-n:], t[:n]) {
+		return false
+	}
+	f.buf = f.buf[:len(f.buf)-n]
+	return true
+}
+
+func (f *Framer) endLine(out func(Frame)) {
+	if f.discard {
+		f.discard = false
+		f.discarded = 0
+		f.tail = f.tail[:0]
+		f.buf = f.buf[:0]
+		return
+	}
+	if len(f.buf) > f.MaxLine {
+		n := len(f.buf)
+		f.buf = f.buf[:0]
+		out(Frame{Kind: FrameTooLong, N: n})
+		return
+	}
+	text := cleanLine(f.buf)
+	f.buf = f.buf[:0]
+	if text != "" {
+		out(Frame{Kind: FrameLine, Text: text})
+	}
+}
+
+// Expire drops a partial line that has seen no byte for Idle. It also ends
+// the discarding of an over-long line, so the next code starts clean even
+// when the garbage never got a terminator.
+func (f *Framer) Expire(now time.Time, out func(Frame)) {
+	if !f.Pending() || now.Sub(f.lastByte) < f.Idle {
+		return
+	}
+	if f.discard {
+		f.discard = false
+		f.discarded = 0
+		f.tail = f.tail[:0]
+		return
+	}
+	n := len(f.buf)
+	f.buf = f.buf[:0]
+	f.lastCR = false
+	out(Frame{Kind: FrameIdle, N: n})
+}
+
+// cleanLine removes ASCII control bytes (noise such as NUL, STX/ETX or
+// XON/XOFF that some scanners and cables add) and the AIM symbology
+// identifier prefix.
+func cleanLine(b []byte) string {
+	var sb strings.Builder
+	sb.Grow(len(b))
+	for _, c := range b {
+		if c < 0x20 || c == 0x7f {
+			continue
+		}
+		sb.WriteByte(c)
+	}
+	return StripAIM(sb.String())
+}
+
+// StripAIM removes an AIM symbology identifier ("]Q1" for QR, "]d2" for
+// Data Matrix, "]C0" for Code 128...) from the start of s: ']' followed by
+// a code letter and a modifier character.
+func StripAIM(s string) string {
+	if len(s) >= 3 && s[0] == ']' && isLetter(s[1]) && (isLetter(s[2]) || s[2] >= '0' && s[2] <= '9') {
+		return s[3:]
+	}
+	return s
+}
+
+func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
+
+// ParseTerminator turns the config value into the framer's terminator:
+// "" = CR or LF (nil), "CR", "LF", "CRLF" (any case), or a literal suffix
+// with Go escapes ("\x03", "#").
+func ParseTerminator(s string) ([]byte, error) {
+	switch strings.ToUpper(s) {
+	case "":
+		return nil, nil
+	case "CR":
+		return []byte("\r"), nil
+	case "LF":
+		return []byte("\n"), nil
+	case "CRLF":
+		return []byte("\r\n"), nil
+	}
+	b, err := Unescape(s)
+	if err != nil {
+		return nil, fmt.Errorf("terminator %q: %w", s, err)
+	}
+	if len(b) == 0 {
+		return nil, fmt.Errorf("terminator %q is empty: %w", s, mark.ErrInvalid)
+	}
+	return b, nil
+}
+
+// Unescape interprets Go string escapes ("\x07", "\r\n", "\a") in a config
+// value and returns the bytes.
+func Unescape(s string) ([]byte, error) {
+	q := `"` + strings.ReplaceAll(s, `"`, `\"`) + `"`
+	u, err := strconv.Unquote(q)
+	if err != nil {
+		return nil, fmt.Errorf("bad escape in %q: %w", s, mark.ErrInvalid)
+	}
+	return []byte(u), nil
+}

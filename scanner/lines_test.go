@@ -1,0 +1,190 @@
+package scanner
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// frames feeds chunks one by one (each 1 ms after the previous) and returns
+// the frames as short strings: the line text, "TOOLONG:n" or "IDLE:n".
+func frames(f *Framer, chunks []string, expireAt time.Duration) []string {
+	var got []string
+	out := func(fr Frame) {
+		switch fr.Kind {
+		case FrameLine:
+			got = append(got, fr.Text)
+		case FrameTooLong:
+			got = append(got, fmt.Sprintf("TOOLONG:%d", fr.N))
+		case FrameIdle:
+			got = append(got, fmt.Sprintf("IDLE:%d", fr.N))
+		}
+	}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := t0
+	for _, c := range chunks {
+		now = now.Add(time.Millisecond)
+		f.Feed([]byte(c), now, out)
+		f.Expire(now, out)
+	}
+	if expireAt > 0 {
+		f.Expire(now.Add(expireAt), out)
+	}
+	return got
+}
+
+func TestFramer(t *testing.T) {
+	tests := []struct {
+		name   string
+		term   string
+		max    int
+		chunks []string
+		expire time.Duration // extra Expire call this long after the last chunk
+		want   []string
+	}{
+		{"cr only", "", 0, []string{"A\rB\r"}, 0, []string{"A", "B"}},
+		{"lf only", "", 0, []string{"A\nB\n"}, 0, []string{"A", "B"}},
+		{"crlf once", "", 0, []string{"A\r\nB\r\n"}, 0, []string{"A", "B"}},
+		{"crlf split across writes", "", 0, []string{"A\r", "\nB\r", "\n"}, 0, []string{"A", "B"}},
+		{"split writes", "", 0, []string{"EP", "M1:", "XYZ", "\r"}, 0, []string{"EPM1:XYZ"}},
+		{"lfcr is two terminators, empty skipped", "", 0, []string{"A\n\rB\n"}, 0, []string{"A", "B"}},
+		{"blank lines skipped", "", 0, []string{"\r\n\r\n\rA\r\n"}, 0, []string{"A"}},
+		{"noise bytes removed", "", 0, []string{"\x00\x02EPM1:\x11AB\x03\x7f\r"}, 0, []string{"EPM1:AB"}},
+		{"aim prefix stripped", "", 0, []string{"]Q1EPM1:AB\r"}, 0, []string{"EPM1:AB"}},
+		{"aim letter modifier", "", 0, []string{"]dAXY\r"}, 0, []string{"XY"}},
+		{"not aim", "", 0, []string{"]1QXY\r", "]Q\r"}, 0, []string{"]1QXY", "]Q"}},
+		{"aim after noise", "", 0, []string{"\x02]Q1AB\r"}, 0, []string{"AB"}},
+		{"too long dropped then resync", "", 5, []string{"ABCDEFGH", "IJ\rOK\r"}, 0, []string{"TOOLONG:6", "OK"}},
+		{"exactly max", "", 5, []string{"ABCDE\rABCDEF\rX\r"}, 0, []string{"ABCDE", "TOOLONG:6", "X"}},
+		{"too long with crlf", "", 3, []string{"ABCDEF\r\nGO\r\n"}, 0, []string{"TOOLONG:4", "GO"}},
+		{"custom suffix", "#", 0, []string{"A\rB#C", "D#"}, 0, []string{"AB", "CD"}},
+		{"custom crlf ignores lone cr", "CRLF", 0, []string{"A\rB\r", "\nC\r\n"}, 0, []string{"AB", "C"}},
+		{"custom lf", "LF", 0, []string{"A\rB\nC\n"}, 0, []string{"AB", "C"}},
+		{"escaped etx", `\x03`, 0, []string{"\x02AB\x03\x02CD\x03"}, 0, []string{"AB", "CD"}},
+		{"multi-byte suffix split", "END", 0, []string{"ABE", "N", "DCDEN", "D"}, 0, []string{"AB", "CD"}},
+		{"multi-byte suffix near max", "END", 3, []string{"ABCEND", "ABCDEND", "XEND"}, 0, []string{"ABC", "TOOLONG:6", "X"}},
+		{"too long custom resync split term", "END", 2, []string{"ABCDEFEN", "DOKEND"}, 0, []string{"TOOLONG:5", "OK"}},
+		{"idle partial dropped", "", 0, []string{"EPM1:PART"}, 2 * time.Second, []string{"IDLE:9"}},
+		{"idle not yet", "", 0, []string{"EPM1:PART"}, 500 * time.Millisecond, nil},
+		{"idle then next line clean", "", 0, []string{"PART"}, 2 * time.Second, []string{"IDLE:4"}},
+		{"idle ends discard silently", "", 3, []string{"ABCDEFG"}, 2 * time.Second, []string{"TOOLONG:4"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			term, err := ParseTerminator(tt.term)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := NewFramer(term, tt.max, time.Second)
+			got := frames(f, tt.chunks, tt.expire)
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFramerAfterIdleAndDiscard(t *testing.T) {
+	f := NewFramer(nil, 3, time.Second)
+	got := frames(f, []string{"ABCDEFG"}, 2*time.Second)
+	// After the idle reset the framer is clean: a new line comes through.
+	got = append(got, frames(f, []string{"OK\r"}, 0)...)
+	want := "TOOLONG:4|OK"
+	if strings.Join(got, "|") != want {
+		t.Fatalf("got %q, want %s", got, want)
+	}
+	if f.Pending() {
+		t.Fatal("framer still pending after a complete line")
+	}
+}
+
+func TestParseTerminator(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []byte
+		wantErr bool
+	}{
+		{"", nil, false},
+		{"cr", []byte("\r"), false},
+		{"LF", []byte("\n"), false},
+		{"CrLf", []byte("\r\n"), false},
+		{`\x03`, []byte{3}, false},
+		{`\r\n`, []byte("\r\n"), false},
+		{"#", []byte("#"), false},
+		{`\q`, nil, true},
+		{`\x0`, nil, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseTerminator(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Fatalf("ParseTerminator(%q) err = %v", tt.in, err)
+		}
+		if !bytes.Equal(got, tt.want) {
+			t.Fatalf("ParseTerminator(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestStripAIM(t *testing.T) {
+	tests := map[string]string{
+		"]Q1EPM1:A": "EPM1:A", "]C0123": "123", "]E4X": "X", "EPM1:A": "EPM1:A",
+		"]Q": "]Q", "]": "]", "": "", "]Q1": "", "]!1X": "]!1X",
+	}
+	for in, want := range tests {
+		if got := StripAIM(in); got != want {
+			t.Errorf("StripAIM(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// FuzzFramer checks the framer's invariants on arbitrary byte streams cut
+// at arbitrary points: no emitted line is empty, longer than MaxLine or
+// contains a control byte, and the result does not depend on how the
+// stream was split into reads.
+func FuzzFramer(f *testing.F) {
+	f.Add([]byte("EPM1:AB\r\nCD\rEF\n"), uint8(3), uint8(8), "")
+	f.Add([]byte("\x02]Q1AB\x03\x02CD\x03"), uint8(1), uint8(4), `\x03`)
+	f.Add([]byte("ABCDEFGHIJ\rK\r"), uint8(5), uint8(4), "CRLF")
+	f.Add([]byte("xENDyEN"), uint8(2), uint8(2), "END")
+	f.Fuzz(func(t *testing.T, data []byte, cut uint8, max uint8, termSpec string) {
+		term, err := ParseTerminator(termSpec)
+		if err != nil {
+			return
+		}
+		maxLine := int(max%64) + 1
+		run := func(step int) []Frame {
+			fr := NewFramer(term, maxLine, time.Second)
+			var got []Frame
+			now := time.Unix(0, 0)
+			for i := 0; i < len(data); i += step {
+				j := min(i+step, len(data))
+				fr.Feed(data[i:j], now, func(x Frame) { got = append(got, x) })
+			}
+			return got
+		}
+		whole := run(len(data) + 1)
+		split := run(int(cut%16) + 1)
+		if len(whole) != len(split) {
+			t.Fatalf("frames differ by split: %v vs %v", whole, split)
+		}
+		for i := range whole {
+			if whole[i] != split[i] {
+				t.Fatalf("frame %d differs by split: %+v vs %+v", i, whole[i], split[i])
+			}
+			fr := whole[i]
+			if fr.Kind != FrameLine {
+				continue
+			}
+			if fr.Text == "" || len(fr.Text) > maxLine {
+				t.Fatalf("bad line %q (max %d)", fr.Text, maxLine)
+			}
+			for _, c := range []byte(fr.Text) {
+				if c < 0x20 || c == 0x7f {
+					t.Fatalf("control byte in %q", fr.Text)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,368 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/tarm/serial"
+
+	"markd/mark"
+)
+
+// DefaultSerialPoll is how long one read of the port waits for a byte. It
+// is also how often the source notices ctx ending or a partial line going
+// idle. tarm/serial cannot wait less than 100 ms (VTIME is in deciseconds).
+const DefaultSerialPoll = 100 * time.Millisecond
+
+// DetailUnplugged is the health detail while the scanner is away.
+const DetailUnplugged = "scanner unplugged, retrying"
+
+// SerialConfig configures one serial scanner.
+type SerialConfig struct {
+	Port       string        // path or glob; the first match in sorted order is used
+	Baud       int           // default 9600
+	Parity     string        // none (default), odd, even
+	Terminator []byte        // nil: CR or LF (see Framer)
+	MaxLine    int           // default DefaultMaxLine
+	Idle       time.Duration // default DefaultIdle
+	GoodBeep   []byte        // sent after an ACCEPT verdict, if set
+	BadBeep    []byte        // sent after any other verdict, if set
+	Poll       time.Duration // read wait; default DefaultSerialPoll
+}
+
+var bauds = map[int]bool{
+	1200: true, 2400: true, 4800: true, 9600: true, 19200: true, 38400: true,
+	57600: true, 115200: true, 230400: true, 460800: true, 921600: true,
+}
+
+// Serial is a source reading a serial scanner (USB CDC-ACM or RS-232)
+// through github.com/tarm/serial. It survives unplug: it reports the
+// device gone, retries with Backoff and reads again once it is back.
+//
+// Two defects of tarm/serial shape the read loop. Without ReadTimeout a
+// Read blocks in the kernel until a byte arrives, and Close cannot finish
+// while it does (older Go blocked in Close; Go 1.26 returns but the fd and
+// the goroutine stay until the next byte, i.e. forever on a quiet or
+// vanished scanner). So the port is opened with ReadTimeout (VMIN=0,
+// VTIME=Poll) and read in a loop that checks ctx between reads; Close is
+// only called after the loop left Read. With ReadTimeout, an idle read
+// returns (0, io.EOF) - exactly what a hung-up (unplugged) tty returns.
+// On every such read the source checks the device: a zero-byte write to a
+// hung-up tty fails with EIO, and a stat of the path fails (node removed)
+// or names another device (replugged under the same name).
+type Serial struct {
+	name string
+	cfg  SerialConfig
+	log  *slog.Logger
+	now  func() time.Time
+	fb   chan []byte
+
+	mu     sync.Mutex
+	health mark.SourceHealth
+	stats  Stats
+}
+
+// NewSerial returns a serial source; the port is opened by Serve.
+func NewSerial(name string, cfg SerialConfig, log *slog.Logger, now func() time.Time) *Serial {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Baud == 0 {
+		cfg.Baud = 9600
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = DefaultSerialPoll
+	}
+	return &Serial{
+		name: name, cfg: cfg, now: now, fb: make(chan []byte, 4),
+		log:    log.With("subsystem", "scanner", "source", name, "kind", "serial"),
+		health: mark.SourceHealth{Name: name, Kind: "serial", Detail: "starting", Since: now()},
+	}
+}
+
+// Name returns the source name.
+func (s *Serial) Name() string { return s.name }
+
+// Health reports whether the scanner is connected, in plain words when not.
+func (s *Serial) Health() mark.SourceHealth {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.health
+}
+
+// Stats returns the reconnect and drop counters.
+func (s *Serial) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// Feedback queues the configured good or bad beep for the scanner. It never
+// blocks: with the port away or the queue full the beep is skipped.
+func (s *Serial) Feedback(v mark.Verdict) {
+	b := s.cfg.BadBeep
+	if v == mark.Accept {
+		b = s.cfg.GoodBeep
+	}
+	if len(b) == 0 {
+		return
+	}
+	select {
+	case s.fb <- b:
+	default:
+	}
+}
+
+func (s *Serial) setHealth(up bool, detail string) (changed bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.health.Up == up && s.health.Detail == detail {
+		return false
+	}
+	if s.health.Up != up {
+		s.health.Since = s.now()
+	}
+	s.health.Up, s.health.Detail = up, detail
+	return true
+}
+
+func (s *Serial) count(f func(*Stats)) {
+	s.mu.Lock()
+	f(&s.stats)
+	s.mu.Unlock()
+}
+
+// Serve reads the scanner until ctx ends, reconnecting as needed. It
+// returns an error only for a configuration it can never open.
+func (s *Serial) Serve(ctx context.Context, emit func(mark.Scan)) error {
+	parity, err := serialParity(s.cfg.Parity)
+	if err != nil {
+		return err
+	}
+	if !bauds[s.cfg.Baud] {
+		return fmt.Errorf("source %s: baud %d is not a standard rate: %w", s.name, s.cfg.Baud, mark.ErrInvalid)
+	}
+	var bo Backoff
+	opened := false
+	for ctx.Err() == nil {
+		path, err := ResolvePort(s.cfg.Port)
+		var p *serial.Port
+		var id devID
+		if err == nil {
+			p, id, err = s.open(path, parity)
+		}
+		if err != nil {
+			detail := PlainDeviceError(err, "dialout")
+			if opened && errors.Is(err, fs.ErrNotExist) {
+				detail = DetailUnplugged
+			}
+			if s.setHealth(false, detail) {
+				s.log.Warn("scanner not available", "port", s.cfg.Port, "err", err)
+			}
+			if !bo.Wait(ctx) {
+				break
+			}
+			continue
+		}
+		if opened {
+			s.count(func(st *Stats) { st.Reconnects++ })
+		}
+		opened = true
+		bo.Reset()
+		s.setHealth(true, "reading "+path)
+		s.log.Info("scanner connected", "path", path)
+		err = s.readLoop(ctx, p, path, id, emit)
+		if cerr := p.Close(); cerr != nil {
+			s.log.Debug("close port", "err", cerr)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		s.setHealth(false, DetailUnplugged)
+		s.log.Warn("scanner gone, retrying", "path", path, "err", err)
+	}
+	s.setHealth(false, "stopped")
+	return nil
+}
+
+func (s *Serial) open(path string, parity serial.Parity) (*serial.Port, devID, error) {
+	p, err := serial.OpenPort(&serial.Config{Name: path, Baud: s.cfg.Baud, Parity: parity, ReadTimeout: s.cfg.Poll})
+	if err != nil {
+		return nil, devID{}, fmt.Errorf("open %s: %w", path, err)
+	}
+	id, err := statDev(path)
+	if err != nil {
+		p.Close()
+		return nil, devID{}, fmt.Errorf("open %s: %w", path, err)
+	}
+	return p, id, nil
+}
+
+// readLoop reads one connection until ctx ends or the device goes away.
+func (s *Serial) readLoop(ctx context.Context, p *serial.Port, path string, id devID, emit func(mark.Scan)) error {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // beeps: written beside the reads, never blocking them
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			case b := <-s.fb:
+				if _, err := p.Write(b); err != nil {
+					s.log.Debug("feedback write", "err", err)
+				}
+			}
+		}
+	}()
+	defer func() { close(done); wg.Wait() }()
+
+	fr := NewFramer(s.cfg.Terminator, s.cfg.MaxLine, s.cfg.Idle)
+	handle := func(f Frame) {
+		switch f.Kind {
+		case FrameLine:
+			s.mu.Lock()
+			s.health.Scans++
+			s.mu.Unlock()
+			emit(mark.Scan{Text: f.Text, Source: s.name, At: s.now()})
+		case FrameTooLong:
+			s.count(func(st *Stats) { st.DroppedTooLong++ })
+			s.log.Error("line too long from scanner, dropped until the next terminator", "bytes", f.N, "max_line", fr.MaxLine)
+		case FrameIdle:
+			s.count(func(st *Stats) { st.DroppedIdle++ })
+			s.log.Warn("partial line without terminator dropped; check the scanner's suffix setting", "bytes", f.N, "idle", fr.Idle)
+		}
+	}
+	buf := make([]byte, 4096)
+	for ctx.Err() == nil {
+		n, err := p.Read(buf)
+		now := s.now()
+		if n > 0 {
+			fr.Feed(buf[:n], now, handle)
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, io.EOF) && n == 0:
+			// Idle timeout or hangup: tarm/serial says the same for both.
+			if gerr := deviceGone(p, path, id); gerr != nil {
+				return gerr
+			}
+		default:
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		fr.Expire(now, handle)
+	}
+	return nil
+}
+
+// devID identifies the device node a path led to when it was opened.
+type devID struct{ rdev, ino uint64 }
+
+func statDev(path string) (devID, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return devID{}, err
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return devID{rdev: st.Rdev, ino: st.Ino}, nil
+	}
+	return devID{}, nil
+}
+
+// errHungUp is the cause reported when the tty was hung up under us.
+var errHungUp = errors.New("device hung up")
+
+// deviceGone tells an idle read from a vanished device: a hung-up tty
+// fails even a zero-byte write (EIO), and an unplugged USB device loses its
+// node (or the name now leads to another device).
+func deviceGone(p *serial.Port, path string, id devID) error {
+	if _, err := p.Write(nil); err != nil {
+		return fmt.Errorf("%w: %w", errHungUp, err)
+	}
+	now, err := statDev(path)
+	if err != nil {
+		return fmt.Errorf("device node: %w", err)
+	}
+	if now != id {
+		return fmt.Errorf("%s now leads to another device: %w", path, errHungUp)
+	}
+	return nil
+}
+
+// ResolvePort expands a glob (e.g. /dev/serial/by-id/*) to its first match
+// in sorted order; a plain path is returned as is. No match is reported as
+// fs.ErrNotExist, like an unplugged device.
+func ResolvePort(pattern string) (string, error) {
+	if !hasMeta(pattern) {
+		return pattern, nil
+	}
+	m, err := filepath.Glob(pattern)
+	if err != nil {
+		return "", fmt.Errorf("port pattern %q: %w", pattern, mark.ErrInvalid)
+	}
+	if len(m) == 0 {
+		return "", fmt.Errorf("no device matches %s: %w", pattern, fs.ErrNotExist)
+	}
+	sort.Strings(m)
+	return m[0], nil
+}
+
+func hasMeta(s string) bool {
+	for _, c := range s {
+		switch c {
+		case '*', '?', '[', '\\':
+			return true
+		}
+	}
+	return false
+}
+
+func serialParity(s string) (serial.Parity, error) {
+	switch s {
+	case "", "none":
+		return serial.ParityNone, nil
+	case "odd":
+		return serial.ParityOdd, nil
+	case "even":
+		return serial.ParityEven, nil
+	}
+	return 0, fmt.Errorf("parity %q: must be none, odd or even: %w", s, mark.ErrInvalid)
+}
+
+// PlainDeviceError says in plain words what is wrong with a device, for the
+// health detail and markd doctor. group is the Unix group that grants
+// access to this kind of device (dialout, input, video).
+func PlainDeviceError(err error, group string) string {
+	var errno syscall.Errno
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENXIO), errors.Is(err, syscall.ENODEV):
+		return "not plugged in (no such device), retrying"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied: add the markd user to the " + group + " group"
+	case errors.Is(err, syscall.EBUSY):
+		return "in use by another program"
+	case errors.Is(err, syscall.EIO), errors.Is(err, errHungUp):
+		return "the device does not answer (no hardware behind the port?)"
+	case errors.Is(err, mark.ErrInvalid):
+		return "configuration: " + err.Error()
+	case errors.As(err, &errno):
+		return "cannot open: " + errno.Error()
+	}
+	return "cannot open: " + err.Error()
+}

@@ -1,0 +1,428 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tarm/serial"
+
+	"markd/mark"
+)
+
+// waitLimit bounds every wait of these tests. It is a deadline for
+// declaring a failure, not a speed assertion.
+const waitLimit = 15 * time.Second
+
+// ptyPair is a socat pseudo-terminal pair: the source opens Dev, the test
+// plays the scanner by writing to Peer.
+type ptyPair struct {
+	t         *testing.T
+	Dev, Peer string
+	cmd       *exec.Cmd
+	peer      *os.File
+}
+
+func newPtyPair(t *testing.T) *ptyPair {
+	t.Helper()
+	if _, err := exec.LookPath("socat"); err != nil {
+		t.Skip("socat not installed (Debian package socat): serial tests need pseudo-terminal pairs")
+	}
+	// Not t.TempDir(): socat's address syntax breaks on the ',' and ':'
+	// that subtest names put into that path.
+	dir, err := os.MkdirTemp("", "markd-pty-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	p := &ptyPair{t: t, Dev: filepath.Join(dir, "scanner"), Peer: filepath.Join(dir, "wire")}
+	p.start()
+	t.Cleanup(p.stop)
+	return p
+}
+
+// start runs socat and waits until both links exist, then opens the peer.
+func (p *ptyPair) start() {
+	p.t.Helper()
+	p.cmd = exec.Command("socat", "pty,raw,echo=0,link="+p.Dev, "pty,raw,echo=0,link="+p.Peer)
+	if err := p.cmd.Start(); err != nil {
+		p.t.Fatalf("socat: %v", err)
+	}
+	deadline := time.Now().Add(waitLimit)
+	for {
+		_, e1 := os.Stat(p.Dev)
+		_, e2 := os.Stat(p.Peer)
+		if e1 == nil && e2 == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("socat links did not appear: %v %v", e1, e2)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	f, err := os.OpenFile(p.Peer, os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		p.t.Fatalf("open peer: %v", err)
+	}
+	p.peer = f
+}
+
+// stop unplugs the scanner: kill (SIGTERM lets socat remove its links,
+// SIGKILL leaves them to the kernel) and reap socat.
+func (p *ptyPair) kill(sig os.Signal) {
+	if p.cmd == nil {
+		return
+	}
+	if p.peer != nil {
+		p.peer.Close()
+		p.peer = nil
+	}
+	_ = p.cmd.Process.Signal(sig)
+	_ = p.cmd.Wait()
+	p.cmd = nil
+}
+
+func (p *ptyPair) stop() { p.kill(syscall.SIGTERM) }
+
+func (p *ptyPair) write(s string) {
+	p.t.Helper()
+	if _, err := p.peer.Write([]byte(s)); err != nil {
+		p.t.Fatalf("write to scanner pty: %v", err)
+	}
+}
+
+// runSerial serves src in the background; scans arrive on the channel.
+// Cleanup cancels it and checks that Serve returns (Close does not hang).
+func runSerial(t *testing.T, src *Serial) <-chan mark.Scan {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	scans := make(chan mark.Scan, 1024)
+	done := make(chan error, 1)
+	go func() { done <- src.Serve(ctx, func(s mark.Scan) { scans <- s }) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		case <-time.After(waitLimit):
+			t.Errorf("Serve did not return after cancel: Close hangs")
+		}
+	})
+	return scans
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func expectLines(t *testing.T, scans <-chan mark.Scan, want ...string) {
+	t.Helper()
+	for i, w := range want {
+		select {
+		case s := <-scans:
+			if s.Text != w {
+				t.Fatalf("line %d = %q, want %q", i, s.Text, w)
+			}
+		case <-time.After(waitLimit):
+			t.Fatalf("line %d (%q) never arrived", i, w)
+		}
+	}
+}
+
+func expectNoMore(t *testing.T, scans <-chan mark.Scan) {
+	t.Helper()
+	select {
+	case s := <-scans:
+		t.Fatalf("unexpected extra line %q", s.Text)
+	default:
+	}
+}
+
+func TestSerialFraming(t *testing.T) {
+	long := strings.Repeat("X", 100)
+	tests := []struct {
+		name   string
+		term   string
+		writes []string
+		want   []string
+		tooLng int64
+	}{
+		{"cr only", "", []string{"EPM1:A\rEPM1:B\r", "END\r"}, []string{"EPM1:A", "EPM1:B", "END"}, 0},
+		{"crlf", "", []string{"A\r\nB\r\n", "END\r\n"}, []string{"A", "B", "END"}, 0},
+		{"split writes", "", []string{"EP", "M1:", "AB", "C\r", "\n", "END\n"}, []string{"EPM1:ABC", "END"}, 0},
+		{"noise and aim", "", []string{"\x00\x02]Q1EPM1:Z\x03\r\x11", "END\r"}, []string{"EPM1:Z", "END"}, 0},
+		{"over-long dropped, resync", "", []string{long, long + "\rOK\r", "END\r"}, []string{"OK", "END"}, 1},
+		{"custom suffix", `\x03`, []string{"\x02A\x03\x02B", "\x03", "END\x03"}, []string{"A", "B", "END"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPtyPair(t)
+			term, err := ParseTerminator(tt.term)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := NewSerial("front", SerialConfig{Port: p.Dev, Terminator: term, MaxLine: 64}, nil, nil)
+			scans := runSerial(t, src)
+			waitFor(t, "port open", func() bool { return src.Health().Up })
+			for _, w := range tt.writes {
+				p.write(w)
+				time.Sleep(2 * time.Millisecond) // separate reads, so splits reach the framer split
+			}
+			expectLines(t, scans, tt.want...)
+			expectNoMore(t, scans)
+			if got := src.Stats().DroppedTooLong; got != tt.tooLng {
+				t.Fatalf("DroppedTooLong = %d, want %d", got, tt.tooLng)
+			}
+			if h := src.Health(); h.Scans != int64(len(tt.want)) || h.Kind != "serial" {
+				t.Fatalf("health = %+v", h)
+			}
+		})
+	}
+}
+
+func TestSerialIdlePartialDropped(t *testing.T) {
+	p := newPtyPair(t)
+	src := NewSerial("front", SerialConfig{Port: p.Dev, Idle: 300 * time.Millisecond}, nil, nil)
+	scans := runSerial(t, src)
+	waitFor(t, "port open", func() bool { return src.Health().Up })
+	p.write("EPM1:PARTIAL")
+	waitFor(t, "idle drop", func() bool { return src.Stats().DroppedIdle == 1 })
+	p.write("EPM1:WHOLE\r")
+	expectLines(t, scans, "EPM1:WHOLE")
+	expectNoMore(t, scans)
+}
+
+// An idle port reads (0, io.EOF) every Poll; that must not count as an
+// unplug: no reconnect, health stays up, and a line after the quiet time
+// arrives.
+func TestSerialIdleIsNotUnplug(t *testing.T) {
+	p := newPtyPair(t)
+	src := NewSerial("front", SerialConfig{Port: p.Dev}, nil, nil)
+	scans := runSerial(t, src)
+	waitFor(t, "port open", func() bool { return src.Health().Up })
+	time.Sleep(6 * DefaultSerialPoll) // several idle reads
+	if h, st := src.Health(), src.Stats(); !h.Up || st.Reconnects != 0 {
+		t.Fatalf("after idle reads: health %+v, stats %+v", h, st)
+	}
+	p.write("AFTER-QUIET\r")
+	expectLines(t, scans, "AFTER-QUIET")
+}
+
+// The tarm/serial defect itself, and how deviceGone tells the two apart.
+func TestTarmIdleEOFVersusHangup(t *testing.T) {
+	p := newPtyPair(t)
+	port, err := serial.OpenPort(&serial.Config{Name: p.Dev, Baud: 9600, ReadTimeout: DefaultSerialPoll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer port.Close()
+	id, err := statDev(p.Dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 16)
+	n, err := port.Read(buf)
+	if n != 0 || err == nil {
+		t.Fatalf("idle read = %d, %v; tarm/serial changed, revisit readLoop", n, err)
+	}
+	if gerr := deviceGone(port, p.Dev, id); gerr != nil {
+		t.Fatalf("idle port reported gone: %v", gerr)
+	}
+	p.kill(syscall.SIGKILL)
+	n, err = port.Read(buf)
+	if n != 0 || err == nil {
+		t.Fatalf("hung-up read = %d, %v", n, err)
+	}
+	if gerr := deviceGone(port, p.Dev, id); gerr == nil {
+		t.Fatal("hung-up port not reported gone")
+	}
+}
+
+// Unplug and replug many times; every line written after the device is
+// back must arrive, in order, and each replug counts one reconnect.
+func TestSerialUnplugReplug(t *testing.T) {
+	cycles := 8
+	if testing.Short() {
+		cycles = 3
+	}
+	p := newPtyPair(t)
+	src := NewSerial("front", SerialConfig{Port: p.Dev}, nil, nil)
+	scans := runSerial(t, src)
+	waitFor(t, "port open", func() bool { return src.Health().Up })
+	p.write("FIRST\r")
+	expectLines(t, scans, "FIRST")
+	var worst time.Duration
+	for i := 0; i < cycles; i++ {
+		sig := os.Signal(syscall.SIGTERM)
+		if i%2 == 1 {
+			sig = syscall.SIGKILL
+		}
+		p.kill(sig)
+		waitFor(t, "unplug noticed", func() bool { return !src.Health().Up })
+		if d := src.Health().Detail; d != DetailUnplugged {
+			t.Fatalf("detail while unplugged = %q", d)
+		}
+		if i%3 == 2 {
+			time.Sleep(BackoffMax) // let the backoff reach its cap
+		}
+		back := time.Now()
+		p.start()
+		// Written at once, before the source has reopened: the pty keeps it.
+		for j := 0; j < 5; j++ {
+			p.write(fmt.Sprintf("C%d-L%d\r", i, j))
+		}
+		want := make([]string, 5)
+		for j := range want {
+			want[j] = fmt.Sprintf("C%d-L%d", i, j)
+		}
+		expectLines(t, scans, want...)
+		waitFor(t, "health up", func() bool { return src.Health().Up })
+		worst = max(worst, time.Since(back))
+	}
+	expectNoMore(t, scans)
+	if got := src.Stats().Reconnects; got != int64(cycles) {
+		t.Fatalf("Reconnects = %d, want %d", got, cycles)
+	}
+	t.Logf("%d replugs; worst replug-to-lines-read %v", cycles, worst)
+}
+
+func TestSerialGlobAndFeedback(t *testing.T) {
+	p := newPtyPair(t)
+	src := NewSerial("front", SerialConfig{
+		Port:     filepath.Join(filepath.Dir(p.Dev), "scan*"),
+		GoodBeep: []byte("\x07"), BadBeep: []byte("\x15\x15"),
+	}, nil, nil)
+	scans := runSerial(t, src)
+	waitFor(t, "port open", func() bool { return src.Health().Up })
+	p.write("A\r")
+	expectLines(t, scans, "A")
+	src.Feedback(mark.Accept)
+	src.Feedback(mark.Reject)
+	got := make([]byte, 0, 3)
+	buf := make([]byte, 8)
+	deadline := time.Now().Add(waitLimit)
+	_ = p.peer.SetReadDeadline(deadline)
+	for len(got) < 3 {
+		n, err := p.peer.Read(buf)
+		if err != nil {
+			t.Fatalf("reading beeps: %v (got %q)", err, got)
+		}
+		got = append(got, buf[:n]...)
+	}
+	if string(got) != "\x07\x15\x15" {
+		t.Fatalf("beeps = %q", got)
+	}
+}
+
+// After Serve returns, the port's fd must really be closed (the blocking
+// tarm/serial read would keep it open).
+func TestSerialCloseReleasesPort(t *testing.T) {
+	p := newPtyPair(t)
+	target, err := filepath.EvalSymlinks(p.Dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := NewSerial("front", SerialConfig{Port: p.Dev}, nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- src.Serve(ctx, func(mark.Scan) {}) }()
+	waitFor(t, "port open", func() bool { return src.Health().Up })
+	if !fdOpen(t, target) {
+		t.Fatalf("%s not among open fds while serving", target)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("Serve did not return: Close hangs")
+	}
+	if fdOpen(t, target) {
+		t.Fatalf("%s still open after Serve returned", target)
+	}
+	if h := src.Health(); h.Up {
+		t.Fatalf("health after stop = %+v", h)
+	}
+}
+
+// fdOpen reports whether this process has an fd open on path.
+func fdOpen(t *testing.T, path string) bool {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	for _, e := range ents {
+		if l, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && l == path {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSerialBadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  SerialConfig
+	}{
+		{"parity", SerialConfig{Port: "/dev/null", Parity: "mark"}},
+		{"baud", SerialConfig{Port: "/dev/null", Baud: 12345}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := NewSerial("x", tt.cfg, nil, nil).Serve(context.Background(), func(mark.Scan) {})
+			if !errors.Is(err, mark.ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+func TestSerialMissingDeviceRetries(t *testing.T) {
+	dir := t.TempDir()
+	src := NewSerial("front", SerialConfig{Port: filepath.Join(dir, "nothing*")}, nil, nil)
+	runSerial(t, src)
+	waitFor(t, "health detail", func() bool { return strings.Contains(src.Health().Detail, "not plugged in") })
+	if src.Health().Up {
+		t.Fatal("up without a device")
+	}
+}
+
+func TestPlainDeviceError(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("open: %w", fs.ErrPermission), "add the markd user to the dialout group"},
+		{fmt.Errorf("open: %w", fs.ErrNotExist), "not plugged in"},
+		{&os.PathError{Op: "open", Path: "/dev/x", Err: syscall.ENOENT}, "not plugged in"},
+		{&os.PathError{Op: "open", Path: "/dev/x", Err: syscall.EACCES}, "dialout group"},
+		{&os.PathError{Op: "open", Path: "/dev/x", Err: syscall.EBUSY}, "in use by another program"},
+		{&os.PathError{Op: "open", Path: "/dev/ttyS3", Err: syscall.EIO}, "does not answer"},
+		{syscall.ENOTTY, "cannot open"},
+		{nil, "ok"},
+	}
+	for _, tt := range tests {
+		if got := PlainDeviceError(tt.err, "dialout"); !strings.Contains(got, tt.want) {
+			t.Errorf("PlainDeviceError(%v) = %q, want it to contain %q", tt.err, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,237 @@
+package scanner
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"time"
+
+	"markd/mark"
+)
+
+// InputEventSize is the size of struct input_event on 64-bit Linux:
+// struct timeval (two int64), __u16 type, __u16 code, __s32 value.
+const InputEventSize = 24
+
+// Event types and key codes of linux/input-event-codes.h that the wedge uses.
+const (
+	EvSyn = 0x00
+	EvKey = 0x01
+
+	KeyEsc        = 1
+	KeyBackspace  = 14
+	KeyTab        = 15
+	KeyEnter      = 28
+	KeyLeftCtrl   = 29
+	KeyLeftShift  = 42
+	KeyRightShift = 54
+	KeyLeftAlt    = 56
+	KeyCapsLock   = 58
+	KeyKPEnter    = 96
+	KeyRightCtrl  = 97
+	KeyRightAlt   = 100
+)
+
+// Key values of an EV_KEY event.
+const (
+	keyRelease = 0
+	keyPress   = 1
+	keyRepeat  = 2
+)
+
+// InputEvent is one struct input_event.
+type InputEvent struct {
+	Sec, Usec int64
+	Type      uint16
+	Code      uint16
+	Value     int32
+}
+
+// ParseInputEvent decodes one 24-byte little-endian input_event.
+func ParseInputEvent(b []byte) (InputEvent, error) {
+	if len(b) != InputEventSize {
+		return InputEvent{}, fmt.Errorf("input_event is %d bytes, got %d: %w", InputEventSize, len(b), mark.ErrInvalid)
+	}
+	le := binary.LittleEndian
+	return InputEvent{
+		Sec:   int64(le.Uint64(b[0:])),
+		Usec:  int64(le.Uint64(b[8:])),
+		Type:  le.Uint16(b[16:]),
+		Code:  le.Uint16(b[18:]),
+		Value: int32(le.Uint32(b[20:])),
+	}, nil
+}
+
+// AppendInputEvent appends the 24-byte form of e to dst (to record or
+// replay event streams, and to write to /dev/uinput).
+func AppendInputEvent(dst []byte, e InputEvent) []byte {
+	le := binary.LittleEndian
+	dst = le.AppendUint64(dst, uint64(e.Sec))
+	dst = le.AppendUint64(dst, uint64(e.Usec))
+	dst = le.AppendUint16(dst, e.Type)
+	dst = le.AppendUint16(dst, e.Code)
+	return le.AppendUint32(dst, uint32(e.Value))
+}
+
+// usKeys maps evdev key codes to the characters of a US layout, unshifted
+// and shifted. The codes are physical key positions, so the text does not
+// depend on the layout the desktop happens to use.
+var usKeys = map[uint16][2]byte{
+	2: {'1', '!'}, 3: {'2', '@'}, 4: {'3', '#'}, 5: {'4', '$'}, 6: {'5', '%'},
+	7: {'6', '^'}, 8: {'7', '&'}, 9: {'8', '*'}, 10: {'9', '('}, 11: {'0', ')'},
+	12: {'-', '_'}, 13: {'=', '+'},
+	16: {'q', 'Q'}, 17: {'w', 'W'}, 18: {'e', 'E'}, 19: {'r', 'R'}, 20: {'t', 'T'},
+	21: {'y', 'Y'}, 22: {'u', 'U'}, 23: {'i', 'I'}, 24: {'o', 'O'}, 25: {'p', 'P'},
+	26: {'[', '{'}, 27: {']', '}'},
+	30: {'a', 'A'}, 31: {'s', 'S'}, 32: {'d', 'D'}, 33: {'f', 'F'}, 34: {'g', 'G'},
+	35: {'h', 'H'}, 36: {'j', 'J'}, 37: {'k', 'K'}, 38: {'l', 'L'},
+	39: {';', ':'}, 40: {'\'', '"'}, 41: {'`', '~'}, 43: {'\\', '|'},
+	44: {'z', 'Z'}, 45: {'x', 'X'}, 46: {'c', 'C'}, 47: {'v', 'V'}, 48: {'b', 'B'},
+	49: {'n', 'N'}, 50: {'m', 'M'}, 51: {',', '<'}, 52: {'.', '>'}, 53: {'/', '?'},
+	57: {' ', ' '},
+	// keypad (scanners that type digits on the keypad keep NumLock on)
+	55: {'*', '*'}, 71: {'7', '7'}, 72: {'8', '8'}, 73: {'9', '9'}, 74: {'-', '-'},
+	75: {'4', '4'}, 76: {'5', '5'}, 77: {'6', '6'}, 78: {'+', '+'}, 79: {'1', '1'},
+	80: {'2', '2'}, 81: {'3', '3'}, 82: {'0', '0'}, 83: {'.', '.'}, 98: {'/', '/'},
+}
+
+// KeyChar returns the character of key code with or without Shift.
+func KeyChar(code uint16, shift bool) (byte, bool) {
+	k, ok := usKeys[code]
+	if !ok {
+		return 0, false
+	}
+	if shift {
+		return k[1], true
+	}
+	return k[0], true
+}
+
+// KeyDecoder turns key events into lines: Enter (main or keypad) ends a
+// code. It tracks both Shift keys and Caps Lock; keys typed while Ctrl or
+// Alt is held, and keys with no character, are ignored and counted.
+type KeyDecoder struct {
+	MaxLine int // default DefaultMaxLine
+	Idle    time.Duration
+
+	shift, ctrl, alt uint8 // bit 0 left, bit 1 right
+	caps             bool
+	buf              []byte
+	discard          bool
+	lastKey          time.Time
+	Unknown          int64 // key presses ignored
+}
+
+// Event feeds one input event received at now; a completed line or a drop
+// is passed to out.
+func (d *KeyDecoder) Event(e InputEvent, now time.Time, out func(Frame)) {
+	if e.Type != EvKey {
+		return
+	}
+	max := d.MaxLine
+	if max <= 0 {
+		max = DefaultMaxLine
+	}
+	switch e.Code {
+	case KeyLeftShift, KeyRightShift:
+		d.shift = modifier(d.shift, e.Code == KeyRightShift, e.Value)
+		return
+	case KeyLeftCtrl, KeyRightCtrl:
+		d.ctrl = modifier(d.ctrl, e.Code == KeyRightCtrl, e.Value)
+		return
+	case KeyLeftAlt, KeyRightAlt:
+		d.alt = modifier(d.alt, e.Code == KeyRightAlt, e.Value)
+		return
+	}
+	if e.Value != keyPress && e.Value != keyRepeat {
+		return
+	}
+	d.lastKey = now
+	switch e.Code {
+	case KeyCapsLock:
+		d.caps = !d.caps
+		return
+	case KeyEnter, KeyKPEnter:
+		line, wasDiscard := string(d.buf), d.discard
+		d.buf, d.discard = d.buf[:0], false
+		if !wasDiscard && line != "" {
+			out(Frame{Kind: FrameLine, Text: StripAIM(line)})
+		}
+		return
+	case KeyBackspace:
+		if len(d.buf) > 0 {
+			d.buf = d.buf[:len(d.buf)-1]
+		}
+		return
+	case KeyTab, KeyEsc:
+		return
+	}
+	if d.ctrl != 0 || d.alt != 0 {
+		d.Unknown++
+		return
+	}
+	shift := d.shift != 0
+	c, ok := KeyChar(e.Code, shift)
+	if !ok {
+		d.Unknown++
+		return
+	}
+	if d.caps && isLetter(c) {
+		c ^= 0x20 // Caps Lock inverts the case of letters only
+	}
+	if d.discard {
+		return
+	}
+	d.buf = append(d.buf, c)
+	if len(d.buf) > max {
+		out(Frame{Kind: FrameTooLong, N: len(d.buf)})
+		d.buf, d.discard = d.buf[:0], true
+	}
+}
+
+// Expire drops a partial code that saw no key for Idle (default DefaultIdle).
+func (d *KeyDecoder) Expire(now time.Time, out func(Frame)) {
+	idle := d.Idle
+	if idle <= 0 {
+		idle = DefaultIdle
+	}
+	if len(d.buf) == 0 && !d.discard || now.Sub(d.lastKey) < idle {
+		return
+	}
+	n, wasDiscard := len(d.buf), d.discard
+	d.buf, d.discard = d.buf[:0], false
+	if !wasDiscard {
+		out(Frame{Kind: FrameIdle, N: n})
+	}
+}
+
+func modifier(state uint8, right bool, value int32) uint8 {
+	bit := uint8(1)
+	if right {
+		bit = 2
+	}
+	if value == keyRelease {
+		return state &^ bit
+	}
+	return state | bit
+}
+
+// DecodeEvents reads a stream of input_event structs (a recorded file, a
+// pipe, an evdev device) until it ends and passes the frames to out. A
+// trailing partial event is reported as io.ErrUnexpectedEOF; the clock
+// for idle drops comes from the event timestamps.
+func DecodeEvents(r io.Reader, d *KeyDecoder, out func(Frame)) error {
+	var b [InputEventSize]byte
+	for {
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return fmt.Errorf("read input events: %w", err)
+		}
+		e, _ := ParseInputEvent(b[:])
+		at := time.Unix(e.Sec, e.Usec*1000)
+		d.Expire(at, out)
+		d.Event(e, at, out)
+	}
+}

@@ -1,0 +1,48 @@
+package verify
+
+import (
+	"sync/atomic"
+
+	"markd/mark"
+)
+
+// Holder is a mark.Verifier whose lists can be replaced while scans are
+// being judged (SIGHUP reload, signed bundles from sync): each Verify uses
+// one consistent Verifier, never a mix of old and new lists.
+type Holder struct {
+	p atomic.Pointer[Verifier]
+}
+
+var _ mark.Verifier = (*Holder)(nil)
+
+// NewHolder returns a holder of v.
+func NewHolder(v *Verifier) *Holder {
+	h := &Holder{}
+	h.p.Store(v)
+	return h
+}
+
+// Swap makes v the verifier in use.
+func (h *Holder) Swap(v *Verifier) { h.p.Store(v) }
+
+// Current returns the verifier in use (nil if none was set).
+func (h *Holder) Current() *Verifier { return h.p.Load() }
+
+// Verify judges text with the current verifier; with none it gives
+// verdict ERROR, so the item is not accepted.
+func (h *Holder) Verify(text string, c mark.Context) mark.Result {
+	v := h.p.Load()
+	if v == nil {
+		return mark.Result{Verdict: mark.Error, Reasons: []mark.Reason{}}
+	}
+	return v.Verify(text, c)
+}
+
+// Versions names the lists of the current verifier.
+func (h *Holder) Versions() mark.Versions {
+	v := h.p.Load()
+	if v == nil {
+		return mark.Versions{}
+	}
+	return v.Versions()
+}

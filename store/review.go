@@ -119,6 +119,28 @@ func (d *DB) ReviewRecord(ctx context.Context, id string) (mark.Record, error) {
 	return r, err
 }
 
+// LatestRecords returns the newest limit records of any verdict, newest
+// first: the operator screen's list of recent scans.
+func (d *DB) LatestRecords(ctx context.Context, limit int) ([]mark.Record, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM scans ORDER BY at DESC, id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, storeErr("latest records", err)
+	}
+	defer rows.Close()
+	var out []mark.Record
+	for rows.Next() {
+		r, err := reviewScanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr("latest records", err)
+	}
+	return out, nil
+}
+
 type rowScanner interface{ Scan(dest ...any) error }
 
 func reviewScanRecord(row rowScanner) (mark.Record, error) {

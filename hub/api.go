@@ -1,0 +1,250 @@
+// Package hub is the central collector markhub: it receives the records of
+// every counter over HTTPS, stores them once (idempotent by record id),
+// detects a serial accepted at two counters or offices and reports it to
+// both, and hands out the signed keyring/tariff/revocation bundles. The
+// storage is behind Store, with a PostgreSQL backend (hub/pgstore) for
+// production and an SQLite one (hub/sqlitestore) for a single machine; one
+// test suite (hub/hubtest) runs against both.
+//
+// The wire format is documented in docs/api.md.
+package hub
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"markd/mark"
+)
+
+// Limits of one upload request.
+const (
+	MaxBody       = 8 << 20 // bytes of one request body
+	MaxRecords    = 10000   // records in one request
+	MaxEvents     = 10000   // review events in one request
+	MaxAcks       = 10000   // acknowledged alert ids in one request
+	MaxAlertsSent = 1000    // alerts in one response
+	maxIDLen      = 64
+	maxNameLen    = 128
+	maxNoteLen    = 4096
+)
+
+// Event actions that travel with an upload (the counter's audit actions).
+const (
+	ActionConfirm  = "confirm_rejection"
+	ActionOverride = "override_accept"
+)
+
+// Record is one scan as uploaded: everything the counter stored except the
+// camera frame. Mark is present only when the signature verified.
+type Record struct {
+	ID              string           `json:"id"`
+	At              time.Time        `json:"at"`
+	Office          uint32           `json:"office"`
+	Counter         string           `json:"counter"`
+	Operator        string           `json:"operator,omitempty"`
+	Source          string           `json:"source"`
+	Text            string           `json:"text"`
+	Verdict         mark.Verdict     `json:"verdict"`
+	Reasons         []mark.Reason    `json:"reasons"`
+	Mark            *mark.Fields     `json:"mark,omitempty"`
+	MeasuredWeightG int              `json:"measured_weight_g,omitempty"`
+	FirstAccepted   *mark.Acceptance `json:"first_accepted,omitempty"`
+	Versions        mark.Versions    `json:"versions"`
+	Review          mark.ReviewState `json:"review_state,omitempty"`
+	Message         string           `json:"message,omitempty"`
+}
+
+// FromRecord converts a stored counter record to its upload form.
+func FromRecord(r mark.Record) Record {
+	w := Record{
+		ID: r.ID, At: r.At.UTC(), Office: r.Office, Counter: r.Counter, Operator: r.Operator, Source: r.Source,
+		Text: r.Text, Verdict: r.Verdict, Reasons: r.Reasons, MeasuredWeightG: r.MeasuredWeightG,
+		FirstAccepted: r.FirstAccepted, Versions: r.Versions, Review: r.Review, Message: r.Message,
+	}
+	if w.Reasons == nil {
+		w.Reasons = []mark.Reason{}
+	}
+	if r.Mark != nil {
+		f := r.Mark.Fields()
+		w.Mark = &f
+	}
+	return w
+}
+
+// Counts reports whether the record makes its serial count as used: an
+// acceptance, or a rejection a supervisor overrode to accept.
+func (r *Record) Counts() bool {
+	return r.Mark != nil && (r.Verdict == mark.Accept || r.Review == mark.ReviewOverridden)
+}
+
+// Event is one supervisor decision on a record, from the counter's audit log.
+// (terminal, id) identifies it: the same event sent twice is stored once.
+type Event struct {
+	ID       int64     `json:"id"`
+	RecordID string    `json:"record_id"`
+	Action   string    `json:"action"`
+	Actor    string    `json:"actor"`
+	At       time.Time `json:"at"`
+	Note     string    `json:"note,omitempty"`
+}
+
+// UploadRequest is the body of POST /v1/upload.
+type UploadRequest struct {
+	Records   []Record `json:"records"`
+	Events    []Event  `json:"events"`
+	AckAlerts []int64  `json:"ack_alerts"`
+}
+
+// UploadResponse is the answer to an upload. Every record and event of the
+// request is stored once it is sent (Stored new, Duplicates already known).
+// Alerts are all reuse alerts of this terminal not yet acknowledged.
+type UploadResponse struct {
+	Stored     int               `json:"stored"`
+	Duplicates int               `json:"duplicates"`
+	Events     int               `json:"events"`
+	Alerts     []mark.ReuseAlert `json:"alerts"`
+}
+
+// ErrorResponse is the body of every non-2xx answer.
+type ErrorResponse struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"` // the request field at fault, e.g. records[3].verdict
+	Hint  string `json:"hint,omitempty"`
+}
+
+// FieldError names the request field at fault.
+type FieldError struct {
+	Field string
+	Why   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Why }
+func (e *FieldError) Unwrap() error { return mark.ErrInvalid }
+
+func fieldErr(field string, i int, name, format string, args ...any) error {
+	if i >= 0 {
+		field = fmt.Sprintf("%s[%d]", field, i)
+	}
+	if name != "" {
+		field += "." + name
+	}
+	return &FieldError{Field: field, Why: fmt.Sprintf(format, args...)}
+}
+
+var knownVerdicts = map[mark.Verdict]bool{mark.Accept: true, mark.Reject: true, mark.NotAMark: true, mark.DuplicateScan: true, mark.Error: true}
+
+var knownReasons = func() map[mark.Reason]bool {
+	m := map[mark.Reason]bool{}
+	for _, r := range mark.AllReasons {
+		m[r] = true
+	}
+	return m
+}()
+
+func checkText(field string, i int, name, s string, max int, required bool) error {
+	if required && strings.TrimSpace(s) == "" {
+		return fieldErr(field, i, name, "required")
+	}
+	if len(s) > max {
+		return fieldErr(field, i, name, "longer than %d bytes", max)
+	}
+	return nil
+}
+
+// Validate checks a request against the limits and the record rules and
+// returns a *FieldError (mark.ErrInvalid) naming the first bad field.
+func (q *UploadRequest) Validate() error {
+	if len(q.Records) > MaxRecords {
+		return fieldErr("records", -1, "", "%d records, at most %d per request", len(q.Records), MaxRecords)
+	}
+	if len(q.Events) > MaxEvents {
+		return fieldErr("events", -1, "", "%d events, at most %d per request", len(q.Events), MaxEvents)
+	}
+	if len(q.AckAlerts) > MaxAcks {
+		return fieldErr("ack_alerts", -1, "", "%d ids, at most %d per request", len(q.AckAlerts), MaxAcks)
+	}
+	for i := range q.Records {
+		if err := q.Records[i].validate(i); err != nil {
+			return err
+		}
+	}
+	for i, e := range q.Events {
+		if e.ID <= 0 {
+			return fieldErr("events", i, "id", "must be positive")
+		}
+		if err := checkText("events", i, "record_id", e.RecordID, maxIDLen, true); err != nil {
+			return err
+		}
+		if e.Action != ActionConfirm && e.Action != ActionOverride {
+			return fieldErr("events", i, "action", "%q is not %s or %s", e.Action, ActionConfirm, ActionOverride)
+		}
+		if err := checkText("events", i, "actor", e.Actor, maxNameLen, true); err != nil {
+			return err
+		}
+		if e.At.IsZero() {
+			return fieldErr("events", i, "at", "required")
+		}
+		if err := checkText("events", i, "note", e.Note, maxNoteLen, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Record) validate(i int) error {
+	const f = "records"
+	if err := checkText(f, i, "id", r.ID, maxIDLen, true); err != nil {
+		return err
+	}
+	if r.At.IsZero() {
+		return fieldErr(f, i, "at", "required")
+	}
+	if r.Office > 999999 {
+		return fieldErr(f, i, "office", "%d is not a 6-digit postal index", r.Office)
+	}
+	if err := checkText(f, i, "counter", r.Counter, maxNameLen, true); err != nil {
+		return err
+	}
+	for _, c := range []struct{ name, v string }{{"operator", r.Operator}, {"source", r.Source},
+		{"versions.keyring", r.Versions.Keyring}, {"versions.tariffs", r.Versions.Tariffs},
+		{"versions.revocations", r.Versions.Revocations}} {
+		if err := checkText(f, i, c.name, c.v, maxNameLen, false); err != nil {
+			return err
+		}
+	}
+	if err := checkText(f, i, "text", r.Text, mark.MaxInputSize, false); err != nil {
+		return err
+	}
+	if err := checkText(f, i, "message", r.Message, maxNoteLen, false); err != nil {
+		return err
+	}
+	if !knownVerdicts[r.Verdict] {
+		return fieldErr(f, i, "verdict", "%q is not a verdict", r.Verdict)
+	}
+	if len(r.Reasons) > len(mark.AllReasons) {
+		return fieldErr(f, i, "reasons", "%d reasons, at most %d", len(r.Reasons), len(mark.AllReasons))
+	}
+	for j, reason := range r.Reasons {
+		if !knownReasons[reason] {
+			return fieldErr(f, i, fmt.Sprintf("reasons[%d]", j), "%q is not a reason", reason)
+		}
+	}
+	switch r.Review {
+	case mark.ReviewNone, mark.ReviewPending, mark.ReviewConfirmed, mark.ReviewOverridden:
+	default:
+		return fieldErr(f, i, "review_state", "%q is not a review state", r.Review)
+	}
+	if r.Mark != nil {
+		if _, err := r.Mark.Mark(); err != nil {
+			return fieldErr(f, i, "mark", "%v", err)
+		}
+		if r.Mark.Serial == 0 {
+			return fieldErr(f, i, "mark.serial", "must not be 0")
+		}
+	}
+	if r.Verdict == mark.Accept && r.Mark == nil {
+		return fieldErr(f, i, "mark", "an ACCEPT record must carry its decoded mark")
+	}
+	return nil
+}

@@ -1,0 +1,234 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"markd/mark"
+)
+
+// Server is the collector's HTTP API.
+type Server struct {
+	store Store
+	log   *slog.Logger
+	// Now is the clock; tests fix it.
+	Now func() time.Time
+	reg *prometheus.Registry
+
+	stored, duplicates, events prometheus.Counter
+	alerts                     prometheus.Counter
+	requests                   *prometheus.CounterVec
+}
+
+// NewServer makes the API over store. reg may be nil (no /metrics).
+func NewServer(store Store, log *slog.Logger, reg *prometheus.Registry) *Server {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{store: store, log: log.With("subsystem", "hub"), Now: time.Now, reg: reg,
+		stored:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_stored_total", Help: "Records stored for the first time."}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_duplicate_total", Help: "Records received again and ignored (retries)."}),
+		events:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_events_stored_total", Help: "Review events stored."}),
+		alerts:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_alerts_sent_total", Help: "Reuse alerts sent in upload responses (with repeats until acknowledged)."}),
+		requests:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "markhub_requests_total", Help: "API requests by route and status."}, []string{"route", "code"}),
+	}
+	if reg != nil {
+		reg.MustRegister(s.stored, s.duplicates, s.events, s.alerts, s.requests)
+	}
+	return s
+}
+
+// Handler returns the routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "ok\n") //nolint:errcheck // client gone
+	})
+	mux.HandleFunc("POST /v1/upload", s.auth("upload", s.upload))
+	mux.HandleFunc("GET /v1/bundle", s.auth("bundle", s.bundle))
+	if s.reg != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	}
+	return mux
+}
+
+type ctxKey struct{}
+
+// TerminalFrom returns the authenticated terminal of a request.
+func TerminalFrom(ctx context.Context) string { s, _ := ctx.Value(ctxKey{}).(string); return s }
+
+// auth admits a terminal by client certificate (verified by the TLS layer
+// against the configured CA; the common name is the terminal name) or by
+// bearer token.
+func (s *Server) auth(route string, next func(http.ResponseWriter, *http.Request) int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		name, err := s.authenticate(r)
+		var code int
+		if err != nil {
+			code = s.fail(w, err)
+		} else {
+			code = next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, name)))
+		}
+		s.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+	}
+}
+
+func (s *Server) authenticate(r *http.Request) (string, error) {
+	ctx := r.Context()
+	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
+		cn := r.TLS.PeerCertificates[0].Subject.CommonName
+		t, err := s.store.Terminal(ctx, cn)
+		if errors.Is(err, mark.ErrNotFound) {
+			return "", mark.WithHint(fmt.Errorf("client certificate %q: no such terminal: %w", cn, mark.ErrForbidden),
+				"register it with: markhub terminal add "+cn)
+		}
+		if err != nil {
+			return "", err
+		}
+		return t.Name, nil
+	}
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		return "", fmt.Errorf("no bearer token or client certificate: %w", mark.ErrUnauthorized)
+	}
+	t, err := s.store.TerminalByTokenHash(ctx, HashToken(strings.TrimSpace(token)))
+	if errors.Is(err, mark.ErrNotFound) {
+		return "", fmt.Errorf("unknown terminal token: %w", mark.ErrUnauthorized)
+	}
+	if err != nil {
+		return "", err
+	}
+	return t.Name, nil
+}
+
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return s.fail(w, &FieldError{Field: "Content-Type", Why: "must be application/json, not " + ct})
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return s.writeJSON(w, http.StatusRequestEntityTooLarge, ErrorResponse{
+			Error: fmt.Sprintf("request body larger than %d bytes", MaxBody), Hint: "send fewer records per request"})
+	}
+	if err != nil {
+		return s.fail(w, fmt.Errorf("read body: %w: %v", mark.ErrInvalid, err))
+	}
+	var q UploadRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&q); err != nil {
+		return s.fail(w, jsonErr(err))
+	}
+	if dec.More() {
+		return s.fail(w, fmt.Errorf("body: trailing data after the JSON object: %w", mark.ErrInvalid))
+	}
+	if err := q.Validate(); err != nil {
+		return s.fail(w, err)
+	}
+	terminal := TerminalFrom(r.Context())
+	resp, err := s.store.Ingest(r.Context(), terminal, &q, s.Now())
+	if err != nil {
+		return s.fail(w, err)
+	}
+	s.stored.Add(float64(resp.Stored))
+	s.duplicates.Add(float64(resp.Duplicates))
+	s.events.Add(float64(resp.Events))
+	s.alerts.Add(float64(len(resp.Alerts)))
+	if resp.Alerts == nil {
+		resp.Alerts = []mark.ReuseAlert{}
+	}
+	s.log.Debug("upload", "terminal", terminal, "stored", resp.Stored, "duplicates", resp.Duplicates,
+		"events", resp.Events, "alerts", len(resp.Alerts))
+	return s.writeJSON(w, http.StatusOK, resp)
+}
+
+// jsonErr turns a decoding error into a field error where it names one.
+func jsonErr(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return &FieldError{Field: te.Field, Why: fmt.Sprintf("wrong type: %s where %s was expected", te.Value, te.Type)}
+	}
+	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return &FieldError{Field: strings.Trim(f, `"`), Why: "unknown field"}
+	}
+	return fmt.Errorf("body is not valid JSON: %w: %v", mark.ErrInvalid, err)
+}
+
+// bundle answers GET /v1/bundle?after=N: the newest bundle when its
+// version is above N, else 204.
+func (s *Server) bundle(w http.ResponseWriter, r *http.Request) int {
+	var after uint64
+	if a := r.URL.Query().Get("after"); a != "" {
+		var err error
+		if after, err = strconv.ParseUint(a, 10, 64); err != nil {
+			return s.fail(w, &FieldError{Field: "after", Why: fmt.Sprintf("%q is not a version number", a)})
+		}
+	}
+	v, data, err := s.store.LatestBundle(r.Context())
+	if errors.Is(err, mark.ErrNotFound) || (err == nil && v <= after) {
+		w.WriteHeader(http.StatusNoContent)
+		return http.StatusNoContent
+	}
+	if err != nil {
+		return s.fail(w, err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Bundle-Version", strconv.FormatUint(v, 10))
+	w.Write(data) //nolint:errcheck // client gone
+	return http.StatusOK
+}
+
+// fail maps an error to its status (sentinels of mark) and writes it.
+func (s *Server) fail(w http.ResponseWriter, err error) int {
+	code := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, mark.ErrInvalid):
+		code = http.StatusBadRequest
+	case errors.Is(err, mark.ErrUnauthorized):
+		code = http.StatusUnauthorized
+		w.Header().Set("WWW-Authenticate", `Bearer realm="markhub"`)
+	case errors.Is(err, mark.ErrForbidden):
+		code = http.StatusForbidden
+	case errors.Is(err, mark.ErrNotFound):
+		code = http.StatusNotFound
+	case errors.Is(err, mark.ErrConflict):
+		code = http.StatusConflict
+	case errors.Is(err, mark.ErrUnavailable):
+		code = http.StatusServiceUnavailable
+	}
+	resp := ErrorResponse{Error: err.Error(), Hint: mark.Hint(err)}
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		resp.Field = fe.Field
+	}
+	if code >= 500 {
+		s.log.Error("request failed", "err", err)
+		if code == http.StatusInternalServerError {
+			resp.Error = "internal error"
+		}
+	}
+	return s.writeJSON(w, code, resp)
+}
+
+func (s *Server) writeJSON(w http.ResponseWriter, code int, v any) int {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		s.log.Debug("write response", "err", err)
+	}
+	return code
+}

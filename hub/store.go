@@ -1,0 +1,81 @@
+package hub
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"time"
+
+	"markd/mark"
+)
+
+// Store is the collector's storage. Both backends keep the same schema and
+// behave the same; hubtest.RunStoreSuite holds them to it.
+type Store interface {
+	// AddTerminal registers a terminal; a name taken is mark.ErrConflict.
+	AddTerminal(ctx context.Context, t Terminal) error
+	// Terminal finds a terminal by name (for mTLS), or mark.ErrNotFound.
+	Terminal(ctx context.Context, name string) (Terminal, error)
+	// TerminalByTokenHash finds a terminal by the hash of its token, or mark.ErrNotFound.
+	TerminalByTokenHash(ctx context.Context, hash string) (Terminal, error)
+	// Ingest stores one validated upload of terminal in one transaction:
+	// records and events idempotently, serial uses with reuse alerts to both
+	// sides, acknowledgements; it returns the terminal's unacknowledged alerts.
+	// An event about a record the collector does not have is mark.ErrConflict.
+	Ingest(ctx context.Context, terminal string, q *UploadRequest, now time.Time) (UploadResponse, error)
+	// PutBundle stores a signed bundle; a version not above the latest is mark.ErrConflict.
+	PutBundle(ctx context.Context, version uint64, data []byte, created time.Time) error
+	// LatestBundle returns the newest bundle, or mark.ErrNotFound.
+	LatestBundle(ctx context.Context) (version uint64, data []byte, err error)
+	// Stats counts what is stored.
+	Stats(ctx context.Context) (Stats, error)
+	Close() error
+}
+
+// Terminal is one counter allowed to upload. It authenticates with a bearer
+// token (only its SHA-256 is stored) or a client certificate whose common
+// name is the terminal name.
+type Terminal struct {
+	Name      string
+	TokenHash string // hex SHA-256 of the token; "" = certificate only
+	Created   time.Time
+}
+
+// Stats counts stored rows.
+type Stats struct {
+	Records     int64
+	Events      int64
+	UsedSerials int64
+	Alerts      int64
+}
+
+var terminalName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// ValidTerminalName checks a terminal name (it is also a certificate CN).
+func ValidTerminalName(name string) error {
+	if !terminalName.MatchString(name) {
+		return fmt.Errorf("terminal name %q: use 1-128 letters, digits, '.', '_' or '-': %w", name, mark.ErrInvalid)
+	}
+	return nil
+}
+
+// NewToken makes a terminal token and its hash. The token is shown once;
+// only the hash is stored.
+func NewToken() (token, hash string, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", fmt.Errorf("token: %w", err)
+	}
+	token = "mkt_" + base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token), nil
+}
+
+// HashToken is the stored form of a token.
+func HashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}

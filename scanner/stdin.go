@@ -23,6 +23,9 @@ type Reader struct {
 	name string
 	r    io.Reader
 	now  func() time.Time
+	// layout is the keyboard layout mode (LayoutAuto, LayoutRU, LayoutNone)
+	// for wedge scanners typing into a terminal; see RecoverLayout.
+	layout string
 
 	mu     sync.Mutex
 	health mark.SourceHealth
@@ -36,6 +39,9 @@ func NewReader(name string, r io.Reader, now func() time.Time) *Reader {
 	return &Reader{name: name, r: r, now: now,
 		health: mark.SourceHealth{Name: name, Kind: "stdin", Up: true, Since: now()}}
 }
+
+// SetLayout selects the keyboard layout recovery of the lines ("" = auto).
+func (s *Reader) SetLayout(mode string) *Reader { s.layout = mode; return s }
 
 // Name returns the source name.
 func (s *Reader) Name() string { return s.name }
@@ -77,7 +83,7 @@ func (s *Reader) Serve(ctx context.Context, emit func(mark.Scan)) error {
 			s.mu.Lock()
 			s.health.Scans++
 			s.mu.Unlock()
-			emit(mark.Scan{Text: line, Source: s.name, At: s.now()})
+			emit(mark.Scan{Text: RecoverLayout(line, s.layout), Source: s.name, At: s.now()})
 		case err := <-errc:
 			s.mu.Lock()
 			s.health.Up = false

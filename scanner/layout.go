@@ -1,0 +1,103 @@
+package scanner
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+
+	"markd/mark"
+)
+
+// Keyboard layout recovery for the plain terminal (stdin) mode. A wedge
+// scanner sends key positions; when the terminal's layout is Russian
+// (ЙЦУКЕН) the text arrives as Cyrillic: "EPM1:" becomes "УЗЬ1Ж". The
+// evdev wedge source never needs this: it reads key codes, not text.
+
+// Layout modes of the stdin source (config key layout).
+const (
+	LayoutAuto = "auto" // convert a line with Cyrillic letters that converts to a mark ("EPM1:...")
+	LayoutRU   = "ru"   // always convert: the terminal uses the Russian layout
+	LayoutNone = "none" // never convert
+)
+
+// ruKeys: the same physical keys, unshifted then shifted, in the Russian
+// layout and in the US layout.
+var ruKeys = [2][2]string{
+	{"ё1234567890-=йцукенгшщзхъ\\фывапролджэячсмитьбю.", "`1234567890-=qwertyuiop[]\\asdfghjkl;'zxcvbnm,./"},
+	{"Ё!\"№;%:?*()_+ЙЦУКЕНГШЩЗХЪ/ФЫВАПРОЛДЖЭЯЧСМИТЬБЮ,", "~!@#$%^&*()_+QWERTYUIOP{}|ASDFGHJKL:\"ZXCVBNM<>?"},
+}
+
+var fromRU = func() map[rune]rune {
+	m := make(map[rune]rune)
+	for _, pair := range ruKeys {
+		ru, us := []rune(pair[0]), []rune(pair[1])
+		if len(ru) != len(us) {
+			panic(fmt.Sprintf("layout table: %d Russian keys, %d US keys", len(ru), len(us)))
+		}
+		for i, r := range ru {
+			u := us[i]
+			// The code alphabet is upper case, and Caps Lock flips the case
+			// of Cyrillic letters on their own: letter keys give upper case.
+			if unicode.IsLetter(u) {
+				u = unicode.ToUpper(u)
+			}
+			m[r] = u
+		}
+	}
+	return m
+}()
+
+// FromRussianLayout returns the text the keys would have typed under the
+// US layout: each character of s typed under the Russian layout is mapped
+// back to its key's US character (letters in upper case). Characters the
+// Russian layout cannot type pass through.
+func FromRussianLayout(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if u, ok := fromRU[r]; ok {
+			r = u
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// hasCyrillic reports whether s contains a Cyrillic letter.
+func hasCyrillic(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Cyrillic, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// RecoverLayout applies a layout mode to one line: LayoutRU converts
+// always; LayoutAuto ("" too) converts only a line that has Cyrillic
+// letters and turns into a mark, so Cyrillic text that is not a
+// mis-typed mark stays as typed; LayoutNone leaves the line alone.
+func RecoverLayout(line, mode string) string {
+	switch mode {
+	case LayoutRU:
+		return FromRussianLayout(line)
+	case LayoutNone:
+		return line
+	}
+	if !hasCyrillic(line) {
+		return line
+	}
+	if conv := FromRussianLayout(line); strings.HasPrefix(conv, mark.Prefix) {
+		return conv
+	}
+	return line
+}
+
+// ValidLayout reports whether mode is a layout mode ("" means auto).
+func ValidLayout(mode string) bool {
+	switch mode {
+	case "", LayoutAuto, LayoutRU, LayoutNone:
+		return true
+	}
+	return false
+}

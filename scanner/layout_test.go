@@ -1,0 +1,122 @@
+package scanner
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"markd/mark"
+)
+
+// sharedTestdata returns ../shared/testdata relative to the repo root.
+func sharedTestdata(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "shared", "testdata")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("shared test data not found at %s (expected ../shared/testdata beside the repo): %v", dir, err)
+	}
+	return dir
+}
+
+func TestFromRussianLayoutTestdata(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(sharedTestdata(t), "marks", "wedge-russian-layout.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tc struct{ Typed, Meant string }
+	if err := json.Unmarshal(raw, &tc); err != nil {
+		t.Fatal(err)
+	}
+	if tc.Typed == "" || tc.Meant == "" {
+		t.Fatal("test data has no typed/meant")
+	}
+	if got := FromRussianLayout(tc.Typed); got != tc.Meant {
+		t.Fatalf("FromRussianLayout = %q, want %q", got, tc.Meant)
+	}
+	for _, mode := range []string{"", LayoutAuto, LayoutRU} {
+		if got := RecoverLayout(tc.Typed, mode); got != tc.Meant {
+			t.Fatalf("RecoverLayout(%q) = %q", mode, got)
+		}
+	}
+	if got := RecoverLayout(tc.Typed, LayoutNone); got != tc.Typed {
+		t.Fatalf("LayoutNone changed the line")
+	}
+}
+
+func TestFromRussianLayout(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"УЗЬ1Ж", "EPM1:"},
+		{"узь1ж", "EPM1;"},
+		{"ЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮ,", "QWERTYUIOP{}ASDFGHJKL:\"ZXCVBNM<>?"},
+		{"хъжэбю.ёЁ", "[];',./`~"},
+		{"\"№;:?", "@#$^&"},
+		{"0123456789", "0123456789"},
+		{"EPM1ABC", "EPM1ABC"}, // Latin letters pass through
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := FromRussianLayout(tt.in); got != tt.want {
+			t.Errorf("FromRussianLayout(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRecoverLayoutAuto(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"УЗЬ1ЖФФФ", "EPM1:AAA"},
+		{"Привет", "Привет"},     // Cyrillic, but not a mark: left as typed
+		{"EPM1:AAA", "EPM1:AAA"}, // no Cyrillic
+		{"hello.", "hello."},     // no Cyrillic: '.' not touched
+		{"УЗЬ1ЖФ.", "EPM1:A/"},   // whole line converted
+	}
+	for _, tt := range tests {
+		if got := RecoverLayout(tt.in, LayoutAuto); got != tt.want {
+			t.Errorf("RecoverLayout(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzFromRussianLayout(f *testing.F) {
+	f.Add("УЗЬ1ЖФФФ")
+	f.Add("EPM1:\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := FromRussianLayout(s)
+		if utf8.ValidString(s) && utf8.RuneCountInString(got) != utf8.RuneCountInString(s) {
+			t.Fatalf("rune count changed: %q -> %q", s, got)
+		}
+		if !hasCyrillic(s) && RecoverLayout(s, LayoutAuto) != s {
+			t.Fatalf("auto mode changed a line without Cyrillic: %q", s)
+		}
+		if strings.ContainsFunc(got, func(r rune) bool { return r >= 'а' && r <= 'я' }) {
+			t.Fatalf("lower-case Cyrillic left in %q", got)
+		}
+	})
+}
+
+func TestReaderRecoversRussianLayout(t *testing.T) {
+	in := "УЗЬ1ЖФФ\nПривет\nУЗЬ1ЖФФ\n"
+	tests := []struct {
+		mode string
+		want string
+	}{
+		{"", "EPM1:AA|Привет|EPM1:AA"},
+		{LayoutRU, "EPM1:AA|GHBDTN|EPM1:AA"},
+		{LayoutNone, "УЗЬ1ЖФФ|Привет|УЗЬ1ЖФФ"},
+	}
+	for _, tt := range tests {
+		r := NewReader("in", strings.NewReader(in), nil).SetLayout(tt.mode)
+		var got []string
+		if err := r.Serve(context.Background(), func(s mark.Scan) { got = append(got, s.Text) }); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, "|") != tt.want {
+			t.Errorf("layout %q: got %q, want %s", tt.mode, got, tt.want)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"markd/mark"
@@ -21,6 +23,9 @@ type Source struct {
 	Idle       time.Duration `mapstructure:"idle"`       // a partial line older than this is dropped
 	GoodBeep   string        `mapstructure:"good_beep"`  // bytes (Go escapes allowed) sent after ACCEPT
 	BadBeep    string        `mapstructure:"bad_beep"`   // bytes sent after any other verdict
+
+	// stdin
+	Layout string `mapstructure:"layout"` // keyboard layout of the terminal: auto (default), ru, none
 
 	// wedge
 	Device string `mapstructure:"device"` // /dev/input/by-id/*-event-kbd
@@ -42,6 +47,11 @@ func (s Source) Validate() error {
 	}
 	switch s.Kind {
 	case "stdin":
+		switch s.Layout {
+		case "", "auto", "ru", "none":
+		default:
+			return bad("layout", s.Layout, "must be auto, ru or none")
+		}
 	case "serial":
 		if s.Port == "" {
 			return bad("port", s.Port, "a serial source needs a port")
@@ -53,6 +63,11 @@ func (s Source) Validate() error {
 		case "", "none", "odd", "even":
 		default:
 			return bad("parity", s.Parity, "must be none, odd or even")
+		}
+		for _, kv := range [][2]string{{"terminator", s.Terminator}, {"good_beep", s.GoodBeep}, {"bad_beep", s.BadBeep}} {
+			if _, err := strconv.Unquote(`"` + strings.ReplaceAll(kv[1], `"`, `\"`) + `"`); err != nil {
+				return bad(kv[0], strconv.Quote(kv[1]), "bad Go escape (use e.g. \\x07 or \\r\\n)")
+			}
 		}
 	case "wedge":
 		if s.Device == "" {
@@ -67,6 +82,9 @@ func (s Source) Validate() error {
 		}
 	default:
 		return bad("kind", s.Kind, "must be stdin, serial, wedge or camera")
+	}
+	if s.Idle < 0 {
+		return bad("idle", s.Idle, "must be positive")
 	}
 	if s.MaxLine < 0 {
 		return bad("max_line", s.MaxLine, "must be positive")

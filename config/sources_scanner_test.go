@@ -1,0 +1,38 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"markd/mark"
+)
+
+// Scanner source fields: escapes, layout and idle are checked at load.
+func TestSourceScannerFields(t *testing.T) {
+	tests := []struct {
+		name, body, wantKey string // wantKey "" = valid
+	}{
+		{"beeps with escapes", "sources:\n  - kind: serial\n    port: /dev/ttyACM0\n    good_beep: '\\x07'\n    bad_beep: '\\x15\\x15'\n    terminator: '\\x03'\n", ""},
+		{"bad escape", "sources:\n  - kind: serial\n    port: /dev/ttyACM0\n    good_beep: '\\q'\n", "good_beep"},
+		{"bad terminator escape", "sources:\n  - kind: serial\n    port: /dev/ttyACM0\n    terminator: '\\x0'\n", "terminator"},
+		{"negative idle", "sources:\n  - kind: serial\n    port: /dev/ttyACM0\n    idle: -1s\n", "idle"},
+		{"layout ru", "sources:\n  - kind: stdin\n    layout: ru\n", ""},
+		{"layout bad", "sources:\n  - kind: stdin\n    layout: dvorak\n", "layout"},
+		{"wedge", "sources:\n  - kind: wedge\n    device: /dev/input/by-id/x-event-kbd\n    grab: true\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(writeFile(t, tt.body), nil)
+			if tt.wantKey == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, mark.ErrInvalid) || !strings.Contains(err.Error(), tt.wantKey) {
+				t.Fatalf("err = %v, want ErrInvalid naming %s", err, tt.wantKey)
+			}
+		})
+	}
+}

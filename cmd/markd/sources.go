@@ -24,11 +24,18 @@ func buildSources(a *app, cfgs []config.Source, log *slog.Logger, now func() tim
 		}
 		switch c.Kind {
 		case "stdin":
-			out = append(out, scanner.NewReader(name, a.stdin, now))
+			out = append(out, scanner.NewReader(name, a.stdin, now).SetLayout(c.Layout))
+		case "serial":
+			sc, err := serialConfig(c) // in doctor.go, shared with markd doctor
+			if err != nil {
+				return nil, usage("config sources[%d]: %v", i, err)
+			}
+			out = append(out, scanner.NewSerial(name, sc, log, now))
+		case "wedge":
+			out = append(out, scanner.NewWedge(name, wedgeConfig(c), log, now))
 		default:
 			return nil, usage("config sources[%d].kind = %q: not supported by this build", i, c.Kind)
 		}
 	}
-	_ = log
 	return out, nil
 }

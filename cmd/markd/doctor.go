@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/tarm/serial"
+
+	"markd/config"
+	"markd/mark"
+	"markd/scanner"
+)
+
+func init() { register(newDoctorCmd) }
+
+// devGlobs are where doctor looks for devices; tests point them elsewhere.
+var devGlobs = struct {
+	serial, input, video []string
+}{
+	serial: []string{"/dev/serial/by-id/*", "/dev/ttyUSB*", "/dev/ttyACM*", "/dev/ttyS*"},
+	input:  []string{"/dev/input/by-id/*-event-kbd"},
+	video:  []string{"/dev/video*"},
+}
+
+func newDoctorCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "doctor",
+		Short: "List the scanners and cameras this machine sees and check the configured sources",
+		Long: "doctor lists serial ports, keyboard-wedge input devices and cameras, checks that\n" +
+			"ffmpeg is installed, then opens every source of the config (--config) and says\n" +
+			"in plain words what is wrong. Exit status 0 when every configured source is\n" +
+			"usable, 1 otherwise.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			d := doctor{w: a.stdout}
+			d.inventory()
+			bad := d.checkSources(cmd.Context(), c.Sources)
+			if bad > 0 {
+				return fmt.Errorf("%d of %d configured sources have a problem (see above): %w", bad, len(c.Sources), mark.ErrUnavailable)
+			}
+			return nil
+		},
+	}
+}
+
+type doctor struct{ w io.Writer }
+
+func (d doctor) printf(format string, args ...any) { fmt.Fprintf(d.w, format, args...) }
+
+// inventory lists what the machine has, whether configured or not.
+func (d doctor) inventory() {
+	d.printf("Serial ports:\n")
+	seen := map[string]bool{}
+	n := 0
+	for _, p := range globAll(devGlobs.serial) {
+		target, _ := filepath.EvalSymlinks(p)
+		if target != "" && seen[target] && target != p {
+			continue
+		}
+		seen[target] = true
+		state := probeSerial(p)
+		if strings.HasPrefix(filepath.Base(p), "ttyS") && state == "no hardware behind it" {
+			continue // the kernel makes ttyS0..31 whether or not a UART is there
+		}
+		n++
+		if target != "" && target != p {
+			d.printf("  %s -> %s: %s\n", p, target, state)
+		} else {
+			d.printf("  %s: %s\n", p, state)
+		}
+	}
+	if n == 0 {
+		d.printf("  none found (a USB scanner in serial mode shows up as /dev/ttyACM* or /dev/ttyUSB*)\n")
+	}
+	d.printf("Keyboard-wedge input devices:\n")
+	list(d, globAll(devGlobs.input), "none found (a USB scanner in keyboard mode shows up as /dev/input/by-id/*-event-kbd)", "input")
+	d.printf("Cameras:\n")
+	list(d, globAll(devGlobs.video), "none found", "video")
+	d.printf("ffmpeg: %s\n", ffmpegState())
+}
+
+func list(d doctor, paths []string, none, group string) {
+	if len(paths) == 0 {
+		d.printf("  %s\n", none)
+	}
+	for _, p := range paths {
+		state := "ok"
+		if f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0); err != nil {
+			state = scanner.PlainDeviceError(err, group)
+		} else {
+			f.Close()
+		}
+		d.printf("  %s: %s\n", p, state)
+	}
+}
+
+func globAll(patterns []string) []string {
+	var out []string
+	for _, g := range patterns {
+		m, _ := filepath.Glob(g)
+		sort.Strings(m)
+		out = append(out, m...)
+	}
+	return out
+}
+
+// probeSerial opens a port without touching its settings and says whether
+// it answers. An absent UART behind /dev/ttyS* fails with EIO.
+func probeSerial(path string) string {
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if errors.Is(err, syscall.EIO) {
+			return "no hardware behind it"
+		}
+		return scanner.PlainDeviceError(err, "dialout")
+	}
+	f.Close()
+	return "ok"
+}
+
+func ffmpegState() string {
+	p, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		return "not installed (camera sources need it: apt-get install ffmpeg)"
+	}
+	out, err := exec.Command(p, "-hide_banner", "-version").Output()
+	if err != nil {
+		return p + ": does not run: " + err.Error()
+	}
+	first, _, _ := bytes.Cut(out, []byte("\n"))
+	return p + " (" + strings.TrimSpace(string(first)) + ")"
+}
+
+// checkSources opens every configured source and returns how many are bad.
+func (d doctor) checkSources(ctx context.Context, srcs []config.Source) int {
+	d.printf("Configured sources:\n")
+	if len(srcs) == 0 {
+		d.printf("  none: the daemon reads scans from stdin\n")
+		return 0
+	}
+	bad := 0
+	for i, c := range srcs {
+		name := sourceName(c, i)
+		problem := checkSource(ctx, c)
+		if problem == "" {
+			d.printf("  %s (%s): ok\n", name, c.Kind)
+			continue
+		}
+		bad++
+		d.printf("  %s (%s): PROBLEM: %s\n", name, c.Kind, problem)
+	}
+	return bad
+}
+
+func sourceName(c config.Source, i int) string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return fmt.Sprintf("%s%d", c.Kind, i)
+}
+
+// checkSource returns "" when the source can be used, else plain words.
+func checkSource(ctx context.Context, c config.Source) string {
+	switch c.Kind {
+	case "stdin":
+		return ""
+	case "serial":
+		sc, err := serialConfig(c)
+		if err != nil {
+			return err.Error()
+		}
+		path, err := scanner.ResolvePort(sc.Port)
+		if err != nil {
+			return fmt.Sprintf("%s: %s", c.Port, scanner.PlainDeviceError(err, "dialout"))
+		}
+		parity := map[string]serial.Parity{"": serial.ParityNone, "none": serial.ParityNone, "odd": serial.ParityOdd, "even": serial.ParityEven}[c.Parity]
+		p, err := serial.OpenPort(&serial.Config{Name: path, Baud: sc.Baud, Parity: parity, ReadTimeout: scanner.DefaultSerialPoll})
+		if err != nil {
+			return fmt.Sprintf("%s: %s", path, scanner.PlainDeviceError(err, "dialout"))
+		}
+		defer p.Close()
+		if _, err := p.Write(nil); err != nil {
+			return fmt.Sprintf("%s: %s", path, scanner.PlainDeviceError(err, "dialout"))
+		}
+		return ""
+	case "wedge":
+		wc := wedgeConfig(c)
+		path, err := scanner.ResolvePort(wc.Device)
+		if err != nil {
+			return fmt.Sprintf("%s: %s", c.Device, scanner.PlainDeviceError(err, "input"))
+		}
+		f, err := scanner.OpenInput(path, wc.Grab)
+		if err != nil {
+			return fmt.Sprintf("%s: %s", path, scanner.PlainDeviceError(err, "input"))
+		}
+		f.Close() // closing releases the grab
+		return ""
+	case "camera":
+		if _, err := exec.LookPath("ffmpeg"); err != nil {
+			return "ffmpeg is not installed (apt-get install ffmpeg)"
+		}
+		if strings.HasPrefix(c.Input, "/dev/") {
+			f, err := os.OpenFile(c.Input, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+			if err != nil {
+				return fmt.Sprintf("%s: %s", c.Input, scanner.PlainDeviceError(err, "video"))
+			}
+			f.Close()
+		}
+		return ""
+	}
+	return fmt.Sprintf("kind %q is not known to this build", c.Kind)
+}
+
+// serialConfig converts the config entry (escapes and all) for the scanner.
+func serialConfig(c config.Source) (scanner.SerialConfig, error) {
+	term, err := scanner.ParseTerminator(c.Terminator)
+	if err != nil {
+		return scanner.SerialConfig{}, err
+	}
+	good, err := scanner.Unescape(c.GoodBeep)
+	if err != nil {
+		return scanner.SerialConfig{}, fmt.Errorf("good_beep: %w", err)
+	}
+	bad, err := scanner.Unescape(c.BadBeep)
+	if err != nil {
+		return scanner.SerialConfig{}, fmt.Errorf("bad_beep: %w", err)
+	}
+	baud := c.Baud
+	if baud == 0 {
+		baud = 9600
+	}
+	return scanner.SerialConfig{
+		Port: c.Port, Baud: baud, Parity: c.Parity, Terminator: term,
+		MaxLine: c.MaxLine, Idle: c.Idle, GoodBeep: good, BadBeep: bad,
+	}, nil
+}
+
+func wedgeConfig(c config.Source) scanner.WedgeConfig {
+	return scanner.WedgeConfig{Device: c.Device, Grab: c.Grab, MaxLine: c.MaxLine, Idle: c.Idle}
+}

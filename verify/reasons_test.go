@@ -108,7 +108,9 @@ func TestReasons(t *testing.T) {
 		{"declared and measured overweight once", keys[1], func(m *mark.Mark, c *mark.Context) { m.WeightG, c.MeasuredWeightG = 101, 500 }, []R{"OVERWEIGHT"}, true},
 		{"underpaid by one", keys[1], func(m *mark.Mark, _ *mark.Context) { m.TariffKop = 10499 }, []R{"UNDERPAID"}, true},
 		{"notice not paid", keys[1], func(m *mark.Mark, _ *mark.Context) { m.Flags = 1 }, []R{"UNDERPAID"}, true},
-		{"issued before any tariff version", keys[4], func(m *mark.Mark, _ *mark.Context) { m.Issued, m.ValidUntil = day(t, "2024-06-01"), day(t, "2026-12-31") }, []R{"UNDERPAID"}, true},
+		{"issued before any tariff version", keys[4], func(m *mark.Mark, _ *mark.Context) {
+			m.Issued, m.ValidUntil = day(t, "2024-06-01"), day(t, "2026-12-31")
+		}, []R{"UNDERPAID"}, true},
 		{"missing tracking", keys[1], func(m *mark.Mark, _ *mark.Context) { m.Tracking = 0 }, []R{"MISSING_TRACKING"}, true},
 		{"bad check digit", keys[1], func(m *mark.Mark, _ *mark.Context) { m.Tracking++ }, []R{"BAD_TRACKING"}, true},
 		{"tracking 10^14", keys[1], func(m *mark.Mark, _ *mark.Context) { m.Tracking = 100_000_000_000_000 }, []R{"BAD_TRACKING"}, true},

@@ -1,0 +1,175 @@
+package qrdecode
+
+import (
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+)
+
+// Binarizer selects gozxing's thresholding.
+type Binarizer int
+
+// The two gozxing binarisers: Hybrid thresholds 8×8 blocks against their
+// neighbourhood (good for uneven light), Global uses one histogram valley
+// per row (better for faint, evenly lit codes).
+const (
+	Hybrid Binarizer = iota
+	Global
+)
+
+// Decoder decodes QR codes from gray frames. It keeps scratch buffers
+// between calls, so one Decoder must not be used by two goroutines at once.
+type Decoder struct {
+	reader gozxing.Reader
+	hints  map[gozxing.DecodeHintType]any
+	bufs   [4][]byte
+	// Trace, when set, is called with the name of the step that decoded a
+	// frame ("" when none did); the tests and the benchmark use it.
+	Trace func(step string)
+}
+
+// NewDecoder returns a Decoder for QR codes.
+func NewDecoder() *Decoder {
+	return &Decoder{
+		reader: qrcode.NewQRCodeReader(),
+		hints: map[gozxing.DecodeHintType]any{
+			gozxing.DecodeHintType_TRY_HARDER: true,
+			gozxing.DecodeHintType_POSSIBLE_FORMATS: []gozxing.BarcodeFormat{
+				gozxing.BarcodeFormat_QR_CODE,
+			},
+		},
+	}
+}
+
+// Try runs one gozxing attempt on g with binariser b and returns the text
+// found, or "".
+func (d *Decoder) Try(g Gray, b Binarizer) string {
+	if !g.valid() {
+		return ""
+	}
+	src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix, g.W, g.H, 0, 0, g.W, g.H, false)
+	if err != nil {
+		return ""
+	}
+	var bin gozxing.Binarizer
+	if b == Global {
+		bin = gozxing.NewGlobalHistgramBinarizer(src)
+	} else {
+		bin = gozxing.NewHybridBinarizer(src)
+	}
+	bmp, err := gozxing.NewBinaryBitmap(bin)
+	if err != nil {
+		return ""
+	}
+	res, err := d.reader.Decode(bmp, d.hints)
+	d.reader.Reset()
+	if err != nil || res == nil {
+		return ""
+	}
+	return res.GetText()
+}
+
+// maxCandidates bounds the regions tried per frame: a counter camera
+// looks at one mark at a time, the bound keeps a cluttered frame cheap.
+const maxCandidates = 3
+
+// maxUpscaled bounds the pixels of a region that is upscaled 2× (the cost
+// of a 2× attempt grows with four times the area).
+const maxUpscaled = 700 * 700
+
+// step is one decoding attempt on a region: how to prepare its pixels from
+// the contrast-stretched crop, and which binariser to use.
+type step struct {
+	name string
+	prep func(d *Decoder, c Gray) Gray
+	bin  Binarizer
+}
+
+func same(_ *Decoder, c Gray) Gray { return c }
+func up2(d *Decoder, c Gray) Gray {
+	if c.W*c.H > maxUpscaled {
+		return Gray{}
+	}
+	out := Up2(c, d.bufs[2])
+	d.bufs[2] = out.Pix
+	return out
+}
+func sharpen(d *Decoder, c Gray) Gray {
+	out := Sharpen(c, d.bufs[3])
+	d.bufs[3] = out.Pix
+	return out
+}
+func flatten(d *Decoder, c Gray) Gray {
+	out := FlattenBackground(c, d.bufs[3])
+	d.bufs[3] = out.Pix
+	return Stretch(out, d.bufs[2])
+}
+
+// steps are tried in this order on every candidate region, cheap and
+// likely first (see docs/notes/camera.md for the measurements behind it).
+var steps = []step{
+	{"crop/hybrid", same, Hybrid},
+	{"crop/global", same, Global},
+	{"up2/hybrid", up2, Hybrid},
+	{"up2/global", up2, Global},
+	{"sharpen/hybrid", sharpen, Hybrid},
+	{"flatten/hybrid", flatten, Hybrid},
+}
+
+// Decode returns the distinct texts of the QR codes found in g (none when
+// nothing decodes). Each candidate region stops at its first successful
+// step.
+func (d *Decoder) Decode(g Gray) []string {
+	if !g.valid() {
+		return nil
+	}
+	var out []string
+	cands := Candidates(g, maxCandidates)
+	whole := len(cands) == 1 && cands[0] == Rect{0, 0, g.W, g.H}
+	for _, r := range cands {
+		if t := d.decodeRegion(g, r); t != "" && !contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 && !whole {
+		// The region search found no code-like blob, or the blobs did
+		// not decode: one attempt on the whole frame.
+		c := Stretch(g, d.bufs[1])
+		d.bufs[1] = c.Pix
+		if t := d.Try(c, Hybrid); t != "" {
+			d.trace("frame/hybrid")
+			return []string{t}
+		}
+	}
+	if len(out) == 0 {
+		d.trace("")
+	}
+	return out
+}
+
+// decodeRegion runs the steps on region r of g until one decodes.
+func (d *Decoder) decodeRegion(g Gray, r Rect) string {
+	c := CropStretch(g, r, d.bufs[0], d.bufs[1])
+	d.bufs[1] = c.Pix
+	for _, s := range steps {
+		if t := d.Try(s.prep(d, c), s.bin); t != "" {
+			d.trace(s.name)
+			return t
+		}
+	}
+	return ""
+}
+
+func (d *Decoder) trace(step string) {
+	if d.Trace != nil {
+		d.Trace(step)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,212 @@
+package qrdecode
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"testing"
+)
+
+func TestStretch(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []byte
+		want []byte
+	}{
+		{"flat copied", []byte{90, 90, 90, 90}, []byte{90, 90, 90, 90}},
+		{"two levels", []byte{100, 120, 100, 120}, []byte{0, 255, 0, 255}},
+		{"three levels", []byte{100, 110, 120, 100}, []byte{0, 127, 255, 0}},
+		{"full range kept", []byte{0, 255, 0, 255}, []byte{0, 255, 0, 255}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Stretch(Gray{Pix: tt.in, W: 2, H: 2}, nil)
+			if !bytes.Equal(got.Pix, tt.want) || got.W != 2 || got.H != 2 {
+				t.Errorf("Stretch(%v) = %v %dx%d, want %v", tt.in, got.Pix, got.W, got.H, tt.want)
+			}
+		})
+	}
+}
+
+func TestPercentilesClipOutliers(t *testing.T) {
+	// 1000 pixels 100..199 plus two outliers: the 0.5 % tails ignore them.
+	pix := make([]byte, 0, 1002)
+	for i := range 1000 {
+		pix = append(pix, byte(100+i%100))
+	}
+	pix = append(pix, 0, 255)
+	lo, hi := Percentiles(Gray{Pix: pix, W: len(pix), H: 1}, 5, 5)
+	if lo < 100 || lo > 101 || hi < 198 || hi > 199 {
+		t.Errorf("Percentiles = %d..%d, want about 100..199", lo, hi)
+	}
+}
+
+func TestDown2(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Gray
+		want Gray
+	}{
+		{"2x2", Gray{Pix: []byte{0, 4, 8, 12}, W: 2, H: 2}, Gray{Pix: []byte{6}, W: 1, H: 1}},
+		{"odd edge dropped", Gray{Pix: []byte{10, 10, 99, 10, 10, 99, 99, 99, 99}, W: 3, H: 3}, Gray{Pix: []byte{10}, W: 1, H: 1}},
+		{"1xN copied", Gray{Pix: []byte{1, 2, 3}, W: 1, H: 3}, Gray{Pix: []byte{1, 2, 3}, W: 1, H: 3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Down2(tt.in, nil)
+			if !bytes.Equal(got.Pix, tt.want.Pix) || got.W != tt.want.W || got.H != tt.want.H {
+				t.Errorf("Down2 = %v %dx%d, want %v %dx%d", got.Pix, got.W, got.H, tt.want.Pix, tt.want.W, tt.want.H)
+			}
+		})
+	}
+}
+
+func TestUp2(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Gray
+		want []byte
+	}{
+		{"1x1", Gray{Pix: []byte{77}, W: 1, H: 1}, []byte{77, 77, 77, 77}},
+		// samples at x = −0.25 (clamped), 0.25, 0.75, 1.25 (clamped)
+		{"ramp", Gray{Pix: []byte{0, 160}, W: 2, H: 1}, []byte{0, 40, 120, 160, 0, 40, 120, 160}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Up2(tt.in, nil)
+			if !bytes.Equal(got.Pix, tt.want) || got.W != 2*tt.in.W || got.H != 2*tt.in.H {
+				t.Errorf("Up2 = %v %dx%d, want %v", got.Pix, got.W, got.H, tt.want)
+			}
+		})
+	}
+}
+
+func TestFlattenBackgroundEvensShadow(t *testing.T) {
+	// A checkerboard of 4 px squares under a left-to-right light ramp: the
+	// contrast of a square pair is 4× larger on the right before, and about
+	// the same after flattening.
+	const w, h = 256, 64
+	g := Gray{Pix: make([]byte, w*h), W: w, H: h}
+	for y := range h {
+		for x := range w {
+			light := 40 + 200*x/w
+			v := light
+			if (x/4+y/4)%2 == 0 {
+				v = light / 3
+			}
+			g.Pix[y*w+x] = byte(v)
+		}
+	}
+	contrast := func(g Gray, x int) int { return int(g.Pix[32*w+x+4]) - int(g.Pix[32*w+x]) }
+	flat := FlattenBackground(g, nil)
+	left, right := contrast(flat, 64), contrast(flat, 192)
+	if left < right*2/3 || right < left*2/3 {
+		t.Errorf("flattened contrast left %d right %d: not evened out (before: %d, %d)", left, right, contrast(g, 64), contrast(g, 192))
+	}
+}
+
+func TestCandidates(t *testing.T) {
+	flat := Gray{Pix: bytes.Repeat([]byte{128}, 640*480), W: 640, H: 480}
+	if c := Candidates(flat, 3); len(c) != 0 {
+		t.Errorf("flat frame: candidates %v, want none", c)
+	}
+	// A 96×96 checkerboard patch at (320,160) on a flat grey frame.
+	patch := Gray{Pix: bytes.Repeat([]byte{128}, 640*480), W: 640, H: 480}
+	for y := 160; y < 256; y++ {
+		for x := 320; x < 416; x++ {
+			if (x/6+y/6)%2 == 0 {
+				patch.Pix[y*640+x] = 20
+			} else {
+				patch.Pix[y*640+x] = 240
+			}
+		}
+	}
+	c := Candidates(patch, 3)
+	if len(c) != 1 {
+		t.Fatalf("patch frame: candidates %v, want one", c)
+	}
+	r := c[0]
+	if r.X > 320 || r.Y > 160 || r.X+r.W < 416 || r.Y+r.H < 256 || r.W > 200 || r.H > 200 {
+		t.Errorf("patch frame: candidate %v does not tightly cover the patch at 320,160 96x96", r)
+	}
+}
+
+func TestFromImage(t *testing.T) {
+	r := image.Rect(0, 0, 2, 1)
+	gray16 := image.NewGray16(r)
+	gray16.SetGray16(1, 0, color.Gray16{Y: 0xab00})
+	nrgba := image.NewNRGBA(r)
+	nrgba.SetNRGBA(1, 0, color.NRGBA{R: 255, G: 255, B: 255, A: 255})
+	ycc := image.NewYCbCr(r, image.YCbCrSubsampleRatio444)
+	ycc.Y[1] = 99
+	pal := image.NewPaletted(r, color.Palette{color.Black, color.White})
+	pal.SetColorIndex(1, 0, 1)
+	cmyk := image.NewCMYK(r) // through At()
+	cmyk.SetCMYK(0, 0, color.CMYK{K: 255})
+	tests := []struct {
+		name string
+		img  image.Image
+		want []byte
+	}{
+		{"gray16", gray16, []byte{0, 0xab}},
+		{"nrgba", nrgba, []byte{0, 255}},
+		{"ycbcr", ycc, []byte{0, 99}},
+		{"paletted", pal, []byte{0, 255}},
+		{"cmyk", cmyk, []byte{0, 255}},
+		{"sub-image", nrgba.SubImage(image.Rect(1, 0, 2, 1)), []byte{255}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := FromImage(tt.img); !bytes.Equal(got.Pix, tt.want) {
+				t.Errorf("FromImage = %v, want %v", got.Pix, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzEnhance feeds arbitrary buffers and sizes to the frame helpers: none
+// may panic, and each must return a frame of the size it promises.
+func FuzzEnhance(f *testing.F) {
+	f.Add([]byte{0, 255, 3, 9}, 2, 2)
+	f.Add(bytes.Repeat([]byte{7}, 100), 10, 10)
+	f.Add([]byte{}, 0, 0)
+	f.Add([]byte{1, 2, 3}, 5, 5)
+	f.Add(bytes.Repeat([]byte{0, 255}, 40*40), 80, 40)
+	f.Fuzz(func(t *testing.T, pix []byte, w, h int) {
+		if w > 1<<10 || h > 1<<10 {
+			return
+		}
+		g := Gray{Pix: pix, W: w, H: h}
+		ok := g.valid()
+		check := func(name string, out Gray, wantW, wantH int) {
+			if !ok {
+				if out.valid() {
+					t.Errorf("%s of an invalid frame returned %dx%d", name, out.W, out.H)
+				}
+				return
+			}
+			if out.W != wantW || out.H != wantH || len(out.Pix) < out.W*out.H {
+				t.Errorf("%s: %dx%d (%d bytes), want %dx%d", name, out.W, out.H, len(out.Pix), wantW, wantH)
+			}
+		}
+		check("Stretch", Stretch(g, nil), w, h)
+		check("Sharpen", Sharpen(g, nil), w, h)
+		check("FlattenBackground", FlattenBackground(g, nil), w, h)
+		check("Up2", Up2(g, nil), 2*w, 2*h)
+		dw, dh := w/2, h/2
+		if dw == 0 || dh == 0 {
+			dw, dh = w, h
+		}
+		check("Down2", Down2(g, nil), dw, dh)
+		for _, r := range Candidates(g, 3) {
+			if r.X < 0 || r.Y < 0 || r.W <= 0 || r.H <= 0 || r.X+r.W > w || r.Y+r.H > h {
+				t.Errorf("candidate %v outside %dx%d", r, w, h)
+			}
+			CropStretch(g, r, nil, nil)
+		}
+		CropStretch(g, Rect{-3, -3, w + 9, h + 9}, nil, nil)
+		if w*h <= 256*256 {
+			NewDecoder().Decode(g)
+		}
+	})
+}

@@ -1,0 +1,182 @@
+package qrdecode
+
+import "sort"
+
+// Rect is a region of a frame in pixels.
+type Rect struct{ X, Y, W, H int }
+
+// Region search: a QR code is a compact blob of small blocks with a wide
+// local grey range (dark modules beside light ones), while paper, shadows
+// and lighting gradients are flat at that scale. Decoding a crop around
+// each blob instead of the whole frame is what makes the enhancement steps
+// affordable: a 2× upscale of a 250 px crop costs a fraction of one of the
+// whole frame, and stretching the crop's own histogram fixes faint codes
+// and codes under a shadow without touching the rest of the frame.
+const (
+	regionBlock    = 16 // block side in pixels
+	regionMargin   = 2  // blocks added around a blob for the quiet zone
+	regionMinRange = 12 // grey levels: below this a block is flat
+	regionMinSide  = 2  // blocks: smaller blobs cannot hold a QR code
+)
+
+// Candidates returns up to max regions that may hold a QR code, largest
+// first. When one blob covers most of the frame (a code filling the view,
+// or a noisy frame), the whole frame is the only region.
+func Candidates(g Gray, maxRegions int) []Rect {
+	if !g.valid() || maxRegions <= 0 {
+		return nil
+	}
+	full := Rect{0, 0, g.W, g.H}
+	bw, bh := (g.W+regionBlock-1)/regionBlock, (g.H+regionBlock-1)/regionBlock
+	if bw < 4 || bh < 4 {
+		return []Rect{full}
+	}
+	ranges := blockRanges(g, bw, bh)
+	top := 0
+	for _, r := range ranges {
+		top = max(top, int(r))
+	}
+	thr := max(regionMinRange, top*2/5)
+	if top < regionMinRange {
+		return nil // a flat frame: nothing printed in view
+	}
+	hot := make([]bool, bw*bh)
+	for i, r := range ranges {
+		hot[i] = int(r) >= thr
+	}
+	hot = dilate(hot, bw, bh) // bridge blocks inside large uniform modules
+	type blob struct {
+		r Rect // in blocks
+		n int
+	}
+	var blobs []blob
+	seen := make([]bool, bw*bh)
+	stack := make([]int, 0, 64)
+	for i := range hot {
+		if !hot[i] || seen[i] {
+			continue
+		}
+		b := blob{r: Rect{X: i % bw, Y: i / bw}}
+		x1, y1 := b.r.X, b.r.Y
+		seen[i] = true
+		stack = append(stack[:0], i)
+		for len(stack) > 0 {
+			j := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			b.n++
+			x, y := j%bw, j/bw
+			b.r.X, b.r.Y = min(b.r.X, x), min(b.r.Y, y)
+			x1, y1 = max(x1, x), max(y1, y)
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					nx, ny := x+dx, y+dy
+					if nx < 0 || ny < 0 || nx >= bw || ny >= bh {
+						continue
+					}
+					k := ny*bw + nx
+					if hot[k] && !seen[k] {
+						seen[k] = true
+						stack = append(stack, k)
+					}
+				}
+			}
+		}
+		b.r.W, b.r.H = x1-b.r.X+1, y1-b.r.Y+1
+		if b.r.W >= regionMinSide && b.r.H >= regionMinSide {
+			blobs = append(blobs, b)
+		}
+	}
+	sort.SliceStable(blobs, func(i, j int) bool { return blobs[i].n > blobs[j].n })
+	var out []Rect
+	for _, b := range blobs {
+		if len(out) == maxRegions {
+			break
+		}
+		r := Rect{
+			X: max(0, (b.r.X-regionMargin)*regionBlock),
+			Y: max(0, (b.r.Y-regionMargin)*regionBlock),
+		}
+		r.W = min(g.W, (b.r.X+b.r.W+regionMargin)*regionBlock) - r.X
+		r.H = min(g.H, (b.r.Y+b.r.H+regionMargin)*regionBlock) - r.Y
+		if r.W*r.H*5 > g.W*g.H*3 {
+			return []Rect{full} // most of the frame: no point cropping
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// blockRanges returns, per block, max−min of the horizontal pair means on
+// every other row (pairing halves the spread of sensor noise).
+func blockRanges(g Gray, bw, bh int) []uint8 {
+	lo := make([]uint8, bw*bh)
+	hi := make([]uint8, bw*bh)
+	for i := range lo {
+		lo[i] = 255
+	}
+	for y := 0; y < g.H; y += 2 {
+		row := g.Pix[y*g.W : (y+1)*g.W]
+		base := (y / regionBlock) * bw
+		for x := 0; x+1 < g.W; x += 2 {
+			v := uint8((uint(row[x]) + uint(row[x+1])) >> 1)
+			k := base + x/regionBlock
+			if v < lo[k] {
+				lo[k] = v
+			}
+			if v > hi[k] {
+				hi[k] = v
+			}
+		}
+	}
+	for i := range hi {
+		if hi[i] < lo[i] {
+			hi[i] = 0
+		} else {
+			hi[i] -= lo[i]
+		}
+	}
+	return hi
+}
+
+// dilate sets every block next to a set block (8-neighbourhood).
+func dilate(in []bool, w, h int) []bool {
+	out := make([]bool, len(in))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if !in[y*w+x] {
+				continue
+			}
+			for dy := max(0, y-1); dy <= min(h-1, y+1); dy++ {
+				for dx := max(0, x-1); dx <= min(w-1, x+1); dx++ {
+					out[dy*w+dx] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// CropStretch copies r out of g with the contrast of the crop stretched
+// (see Stretch) in one pass.
+func CropStretch(g Gray, r Rect, tmp, dst []byte) Gray {
+	if !g.valid() {
+		return Gray{}
+	}
+	r = clip(r, g)
+	if r.W <= 0 || r.H <= 0 {
+		return Gray{}
+	}
+	tmp = grow(tmp, r.W*r.H)
+	for y := 0; y < r.H; y++ {
+		o := (r.Y+y)*g.W + r.X
+		copy(tmp[y*r.W:(y+1)*r.W], g.Pix[o:o+r.W])
+	}
+	return Stretch(Gray{Pix: tmp, W: r.W, H: r.H}, dst)
+}
+
+// clip limits r to the frame.
+func clip(r Rect, g Gray) Rect {
+	x0, y0 := max(0, r.X), max(0, r.Y)
+	x1, y1 := min(g.W, r.X+r.W), min(g.H, r.Y+r.H)
+	return Rect{x0, y0, x1 - x0, y1 - y0}
+}

@@ -1,0 +1,390 @@
+// Package pgstore is the PostgreSQL backend of the collector markhub
+// (jackc/pgx/v5), for production. It has the schema and behaviour of
+// hub/sqlitestore; hubtest runs one suite against both. One upload is one
+// transaction of a few round trips: records and serial uses go in as
+// arrays (unnest), so throughput does not depend on the batch size.
+package pgstore
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"markd/hub"
+	"markd/mark"
+)
+
+//go:embed schema.sql
+var schema string
+
+// DB is the PostgreSQL store of the collector.
+type DB struct{ pool *pgxpool.Pool }
+
+var _ hub.Store = (*DB)(nil)
+
+// Open connects to dsn (a libpq URL or key=value string) and applies the schema.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres dsn: %w: %v", mark.ErrInvalid, err)
+	}
+	if _, err := pool.Exec(ctx, schema); err != nil {
+		pool.Close()
+		return nil, mark.WithHint(fmt.Errorf("postgres: apply schema: %w: %w", mark.ErrUnavailable, err),
+			"check that PostgreSQL runs and the dsn names a database the user may create tables in")
+	}
+	return &DB{pool: pool}, nil
+}
+
+// Close closes the pool.
+func (d *DB) Close() error { d.pool.Close(); return nil }
+
+func unavailable(op string, err error) error {
+	return fmt.Errorf("hub store %s: %w: %w", op, mark.ErrUnavailable, err)
+}
+
+// AddTerminal implements hub.Store.
+func (d *DB) AddTerminal(ctx context.Context, t hub.Terminal) error {
+	var hash *string
+	if t.TokenHash != "" {
+		hash = &t.TokenHash
+	}
+	_, err := d.pool.Exec(ctx, `INSERT INTO terminals(name, token_hash, created_at) VALUES ($1, $2, $3)`, t.Name, hash, t.Created)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return fmt.Errorf("terminal %q already exists: %w", t.Name, mark.ErrConflict)
+	}
+	if err != nil {
+		return unavailable("add terminal", err)
+	}
+	return nil
+}
+
+// Terminal implements hub.Store.
+func (d *DB) Terminal(ctx context.Context, name string) (hub.Terminal, error) {
+	return d.terminal(ctx, `name = $1`, name)
+}
+
+// TerminalByTokenHash implements hub.Store.
+func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal, error) {
+	return d.terminal(ctx, `token_hash = $1`, hash)
+}
+
+func (d *DB) terminal(ctx context.Context, where, arg string) (hub.Terminal, error) {
+	var t hub.Terminal
+	var hash *string
+	err := d.pool.QueryRow(ctx, `SELECT name, token_hash, created_at FROM terminals WHERE `+where, arg).Scan(&t.Name, &hash, &t.Created)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
+	}
+	if err != nil {
+		return hub.Terminal{}, unavailable("read terminal", err)
+	}
+	if hash != nil {
+		t.TokenHash = *hash
+	}
+	return t, nil
+}
+
+// Ingest implements hub.Store. A deadlock or serialization failure between
+// two uploads touching the same serials is retried.
+func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, now time.Time) (hub.UploadResponse, error) {
+	for attempt := 0; ; attempt++ {
+		resp, err := d.ingest(ctx, terminal, q, now)
+		var pe *pgconn.PgError
+		if attempt < 5 && errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001") {
+			continue
+		}
+		return resp, err
+	}
+}
+
+type use struct {
+	serial   int64
+	recordID string
+	terminal string
+	office   int64
+	counter  string
+	at       time.Time
+}
+
+func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, now time.Time) (hub.UploadResponse, error) {
+	var resp hub.UploadResponse
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return resp, unavailable("begin", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	if len(q.Records) > 0 {
+		if err := insertRecords(ctx, tx, terminal, q.Records, now, &resp); err != nil {
+			return resp, err
+		}
+	}
+	for i, e := range q.Events {
+		tag, err := tx.Exec(ctx, `INSERT INTO events(terminal, id, record_id, action, actor, at, note, received_at)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (terminal, id) DO NOTHING`,
+			terminal, e.ID, e.RecordID, e.Action, e.Actor, e.At, e.Note, now)
+		if err != nil {
+			return resp, unavailable("insert event", err)
+		}
+		if tag.RowsAffected() == 0 {
+			continue
+		}
+		resp.Events++
+		u := use{recordID: e.RecordID, terminal: terminal}
+		var owner string
+		var serial *int64
+		err = tx.QueryRow(ctx, `SELECT terminal, at, office, counter, serial FROM records WHERE id = $1`, e.RecordID).
+			Scan(&owner, &u.at, &u.office, &u.counter, &serial)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && owner != terminal) {
+			return resp, &hub.FieldError{Field: fmt.Sprintf("events[%d].record_id", i),
+				Why: fmt.Sprintf("record %q was not uploaded by this terminal: %v", e.RecordID, mark.ErrConflict)}
+		}
+		if err != nil {
+			return resp, unavailable("read record", err)
+		}
+		state := mark.ReviewConfirmed
+		if e.Action == hub.ActionOverride {
+			state = mark.ReviewOverridden
+		}
+		if _, err := tx.Exec(ctx, `UPDATE records SET review_state = $1 WHERE id = $2 AND review_state <> 'overridden'`,
+			string(state), e.RecordID); err != nil {
+			return resp, unavailable("update review", err)
+		}
+		if state == mark.ReviewOverridden && serial != nil {
+			u.serial = *serial
+			if err := registerUses(ctx, tx, []use{u}, now); err != nil {
+				return resp, err
+			}
+		}
+	}
+	if len(q.AckAlerts) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE alerts SET acked_at = $1 WHERE terminal = $2 AND id = ANY($3) AND acked_at IS NULL`,
+			now, terminal, q.AckAlerts); err != nil {
+			return resp, unavailable("ack alerts", err)
+		}
+	}
+	if resp.Alerts, err = pendingAlerts(ctx, tx, terminal); err != nil {
+		return resp, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return resp, unavailable("commit", err)
+	}
+	return resp, nil
+}
+
+// insertRecords inserts the batch in one statement (sorted by id, so two
+// transactions with the same ids lock them in the same order) and
+// registers the serial uses of the records that are new.
+func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.Record, now time.Time, resp *hub.UploadResponse) error {
+	idx := make([]int, len(recs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return recs[idx[a]].ID < recs[idx[b]].ID })
+	n := len(recs)
+	var (
+		ids, counters, operators, sources, texts, verdicts, reasons = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		kv, tv, rv, states, messages                                = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		ats                                                         = make([]time.Time, n)
+		offices                                                     = make([]int64, n)
+		weights                                                     = make([]int32, n)
+		serials                                                     = make([]*int64, n)
+		fields, firsts                                              = make([]*string, n), make([]*string, n)
+	)
+	for j, i := range idx {
+		r := &recs[i]
+		ids[j], ats[j], offices[j], counters[j], operators[j], sources[j], texts[j] = r.ID, r.At, int64(r.Office), r.Counter, r.Operator, r.Source, r.Text
+		verdicts[j], weights[j], kv[j], tv[j], rv[j] = string(r.Verdict), int32(r.MeasuredWeightG), r.Versions.Keyring, r.Versions.Tariffs, r.Versions.Revocations
+		states[j], messages[j] = string(r.Review), r.Message
+		b, _ := json.Marshal(r.Reasons)
+		reasons[j] = string(b)
+		if r.Mark != nil {
+			s := int64(r.Mark.Serial)
+			serials[j] = &s
+			b, _ := json.Marshal(r.Mark)
+			f := string(b)
+			fields[j] = &f
+		}
+		if r.FirstAccepted != nil {
+			b, _ := json.Marshal(r.FirstAccepted)
+			f := string(b)
+			firsts[j] = &f
+		}
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO records(id, terminal, at, office, counter, operator, source, raw_text, verdict,
+		reasons, serial, mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version,
+		revocations_version, review_state, message, received_at)
+		SELECT u.id, $1, u.at, u.office, u.counter, u.operator, u.source, u.raw_text, u.verdict, u.reasons, u.serial,
+			u.mark_fields, u.weight, u.first_accepted, u.kv, u.tv, u.rv, u.state, u.message, $2
+		FROM unnest($3::text[], $4::timestamptz[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[],
+			$10::text[], $11::text[], $12::bigint[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[],
+			$18::text[], $19::text[], $20::text[])
+			AS u(id, at, office, counter, operator, source, raw_text, verdict, reasons, serial, mark_fields, weight,
+			first_accepted, kv, tv, rv, state, message)
+		ORDER BY u.id
+		ON CONFLICT (id) DO NOTHING RETURNING id`,
+		terminal, now, ids, ats, offices, counters, operators, sources, texts, verdicts, reasons, serials, fields, weights,
+		firsts, kv, tv, rv, states, messages)
+	if err != nil {
+		return unavailable("insert records", err)
+	}
+	fresh, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return unavailable("insert records", err)
+	}
+	resp.Stored, resp.Duplicates = len(fresh), n-len(fresh)
+	isNew := make(map[string]bool, len(fresh))
+	for _, id := range fresh {
+		isNew[id] = true
+	}
+	var uses []use
+	for i := range recs {
+		r := &recs[i]
+		if isNew[r.ID] && r.Counts() {
+			uses = append(uses, use{int64(r.Mark.Serial), r.ID, terminal, int64(r.Office), r.Counter, r.At})
+		}
+	}
+	return registerUses(ctx, tx, uses, now)
+}
+
+// registerUses makes each serial count as used by its record; where
+// another record holds it already, both sides get an alert.
+func registerUses(ctx context.Context, tx pgx.Tx, uses []use, now time.Time) error {
+	if len(uses) == 0 {
+		return nil
+	}
+	sort.Slice(uses, func(a, b int) bool { return uses[a].serial < uses[b].serial })
+	n := len(uses)
+	serials, rids, terms, offices, counters, ats := make([]int64, n), make([]string, n), make([]string, n), make([]int64, n), make([]string, n), make([]time.Time, n)
+	for i, u := range uses {
+		serials[i], rids[i], terms[i], offices[i], counters[i], ats[i] = u.serial, u.recordID, u.terminal, u.office, u.counter, u.at
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO used_serials(serial, record_id, terminal, office, counter, at)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[])
+			AS u(serial, record_id, terminal, office, counter, at) ORDER BY u.serial
+		ON CONFLICT (serial) DO NOTHING RETURNING record_id`, serials, rids, terms, offices, counters, ats)
+	if err != nil {
+		return unavailable("insert used serials", err)
+	}
+	won, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return unavailable("insert used serials", err)
+	}
+	if len(won) == n {
+		return nil
+	}
+	holds := make(map[string]bool, len(won))
+	for _, id := range won {
+		holds[id] = true
+	}
+	for _, u := range uses {
+		if holds[u.recordID] {
+			continue
+		}
+		h := use{serial: u.serial}
+		if err := tx.QueryRow(ctx, `SELECT record_id, terminal, office, counter, at FROM used_serials WHERE serial = $1`, u.serial).
+			Scan(&h.recordID, &h.terminal, &h.office, &h.counter, &h.at); err != nil {
+			return unavailable("read used serial", err)
+		}
+		if h.recordID == u.recordID {
+			continue
+		}
+		for _, pair := range [][2]use{{u, h}, {h, u}} {
+			me, other := pair[0], pair[1]
+			if _, err := tx.Exec(ctx, `INSERT INTO alerts(terminal, record_id, serial, other_record_id, other_terminal,
+				other_office, other_counter, other_at, detected_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+				ON CONFLICT (terminal, record_id, other_record_id) DO NOTHING`,
+				me.terminal, me.recordID, u.serial, other.recordID, other.terminal, other.office, other.counter, other.at, now); err != nil {
+				return unavailable("insert alert", err)
+			}
+		}
+	}
+	return nil
+}
+
+func pendingAlerts(ctx context.Context, tx pgx.Tx, terminal string) ([]mark.ReuseAlert, error) {
+	rows, err := tx.Query(ctx, `SELECT id, record_id, serial, other_record_id, other_terminal, other_office,
+		other_counter, other_at, detected_at FROM alerts WHERE terminal = $1 AND acked_at IS NULL ORDER BY id LIMIT $2`,
+		terminal, hub.MaxAlertsSent)
+	if err != nil {
+		return nil, unavailable("read alerts", err)
+	}
+	defer rows.Close()
+	var out []mark.ReuseAlert
+	for rows.Next() {
+		var a mark.ReuseAlert
+		var serial, office int64
+		if err := rows.Scan(&a.ID, &a.RecordID, &serial, &a.Other.RecordID, &a.OtherTerminal, &office,
+			&a.Other.Counter, &a.Other.At, &a.Detected); err != nil {
+			return nil, unavailable("read alerts", err)
+		}
+		a.Serial, a.Other.Office = uint64(serial), uint32(office)
+		a.Other.At, a.Detected = a.Other.At.UTC(), a.Detected.UTC()
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("read alerts", err)
+	}
+	return out, nil
+}
+
+// PutBundle implements hub.Store. The table lock makes concurrent
+// publishers take turns, so versions stay strictly increasing.
+func (d *DB) PutBundle(ctx context.Context, version uint64, data []byte, created time.Time) error {
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return unavailable("begin", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	if _, err := tx.Exec(ctx, `LOCK TABLE bundles IN EXCLUSIVE MODE`); err != nil {
+		return unavailable("lock bundles", err)
+	}
+	var latest int64
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM bundles`).Scan(&latest); err != nil {
+		return unavailable("read bundles", err)
+	}
+	if int64(version) <= latest {
+		return fmt.Errorf("bundle version %d is not above the latest %d: %w", version, latest, mark.ErrConflict)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO bundles(version, created_at, data) VALUES ($1,$2,$3)`, int64(version), created, data); err != nil {
+		return unavailable("insert bundle", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return unavailable("commit", err)
+	}
+	return nil
+}
+
+// LatestBundle implements hub.Store.
+func (d *DB) LatestBundle(ctx context.Context) (uint64, []byte, error) {
+	var v int64
+	var data []byte
+	err := d.pool.QueryRow(ctx, `SELECT version, data FROM bundles ORDER BY version DESC LIMIT 1`).Scan(&v, &data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil, fmt.Errorf("no bundle published: %w", mark.ErrNotFound)
+	}
+	if err != nil {
+		return 0, nil, unavailable("read bundle", err)
+	}
+	return uint64(v), data, nil
+}
+
+// Stats implements hub.Store.
+func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
+	var s hub.Stats
+	err := d.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM events),
+		(SELECT count(*) FROM used_serials), (SELECT count(*) FROM alerts)`).Scan(&s.Records, &s.Events, &s.UsedSerials, &s.Alerts)
+	if err != nil {
+		return s, unavailable("stats", err)
+	}
+	return s, nil
+}

@@ -1,0 +1,319 @@
+// Package sqlitestore is the embedded SQLite backend of the collector
+// markhub (mattn/go-sqlite3): the default for a single machine and demos.
+// It has the schema and behaviour of hub/pgstore; hubtest runs one suite
+// against both.
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"markd/hub"
+	"markd/mark"
+)
+
+//go:embed schema.sql
+var schema string
+
+// DB is the SQLite store of the collector.
+type DB struct{ db *sql.DB }
+
+var _ hub.Store = (*DB)(nil)
+
+// Open opens (creating) the file and applies the schema.
+func Open(ctx context.Context, path string) (*DB, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, mark.WithHint(fmt.Errorf("open hub store %s: %w: %w", path, mark.ErrUnavailable, err),
+			"check that the folder exists and is writable")
+	}
+	return &DB{db: db}, nil
+}
+
+// Close closes the file.
+func (d *DB) Close() error { return d.db.Close() }
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func unavailable(op string, err error) error {
+	return fmt.Errorf("hub store %s: %w: %w", op, mark.ErrUnavailable, err)
+}
+
+// AddTerminal implements hub.Store.
+func (d *DB) AddTerminal(ctx context.Context, t hub.Terminal) error {
+	var hash any
+	if t.TokenHash != "" {
+		hash = t.TokenHash
+	}
+	_, err := d.db.ExecContext(ctx, `INSERT INTO terminals(name, token_hash, created_at) VALUES (?, ?, ?)`, t.Name, hash, ts(t.Created))
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
+		return fmt.Errorf("terminal %q already exists: %w", t.Name, mark.ErrConflict)
+	}
+	if err != nil {
+		return unavailable("add terminal", err)
+	}
+	return nil
+}
+
+// Terminal implements hub.Store.
+func (d *DB) Terminal(ctx context.Context, name string) (hub.Terminal, error) {
+	return d.terminal(ctx, `name = ?`, name)
+}
+
+// TerminalByTokenHash implements hub.Store.
+func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal, error) {
+	return d.terminal(ctx, `token_hash = ?`, hash)
+}
+
+func (d *DB) terminal(ctx context.Context, where string, arg string) (hub.Terminal, error) {
+	var t hub.Terminal
+	var hash sql.NullString
+	var created string
+	err := d.db.QueryRowContext(ctx, `SELECT name, token_hash, created_at FROM terminals WHERE `+where, arg).Scan(&t.Name, &hash, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
+	}
+	if err != nil {
+		return hub.Terminal{}, unavailable("read terminal", err)
+	}
+	t.TokenHash = hash.String
+	t.Created, _ = time.Parse(time.RFC3339Nano, created)
+	return t, nil
+}
+
+// Ingest implements hub.Store.
+func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, now time.Time) (hub.UploadResponse, error) {
+	var resp hub.UploadResponse
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return resp, unavailable("begin", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO records(id, terminal, at, office, counter, operator, source, raw_text,
+		verdict, reasons, serial, mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version,
+		revocations_version, review_state, message, received_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING`)
+	if err != nil {
+		return resp, unavailable("prepare", err)
+	}
+	defer ins.Close()
+	nowS := ts(now)
+	for i := range q.Records {
+		r := &q.Records[i]
+		reasons, _ := json.Marshal(r.Reasons)
+		var serial, fields, first any
+		if r.Mark != nil {
+			serial = int64(r.Mark.Serial)
+			b, _ := json.Marshal(r.Mark)
+			fields = string(b)
+		}
+		if r.FirstAccepted != nil {
+			b, _ := json.Marshal(r.FirstAccepted)
+			first = string(b)
+		}
+		res, err := ins.ExecContext(ctx, r.ID, terminal, ts(r.At), r.Office, r.Counter, r.Operator, r.Source, r.Text,
+			string(r.Verdict), string(reasons), serial, fields, r.MeasuredWeightG, first, r.Versions.Keyring,
+			r.Versions.Tariffs, r.Versions.Revocations, string(r.Review), r.Message, nowS)
+		if err != nil {
+			return resp, unavailable("insert record", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			resp.Duplicates++
+			continue
+		}
+		resp.Stored++
+		if r.Counts() {
+			if err := registerUse(ctx, tx, use{r.Mark.Serial, r.ID, terminal, r.Office, r.Counter, r.At}, nowS); err != nil {
+				return resp, err
+			}
+		}
+	}
+	for i, e := range q.Events {
+		res, err := tx.ExecContext(ctx, `INSERT INTO events(terminal, id, record_id, action, actor, at, note, received_at)
+			VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(terminal, id) DO NOTHING`,
+			terminal, e.ID, e.RecordID, e.Action, e.Actor, ts(e.At), e.Note, nowS)
+		if err != nil {
+			return resp, unavailable("insert event", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			continue
+		}
+		resp.Events++
+		var owner, at, counter string
+		var office uint32
+		var serial sql.NullInt64
+		err = tx.QueryRowContext(ctx, `SELECT terminal, at, office, counter, serial FROM records WHERE id = ?`, e.RecordID).
+			Scan(&owner, &at, &office, &counter, &serial)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != terminal) {
+			return resp, &hub.FieldError{Field: fmt.Sprintf("events[%d].record_id", i),
+				Why: fmt.Sprintf("record %q was not uploaded by this terminal: %v", e.RecordID, mark.ErrConflict)}
+		}
+		if err != nil {
+			return resp, unavailable("read record", err)
+		}
+		state := mark.ReviewConfirmed
+		if e.Action == hub.ActionOverride {
+			state = mark.ReviewOverridden
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE records SET review_state = ? WHERE id = ? AND review_state <> 'overridden'`,
+			string(state), e.RecordID); err != nil {
+			return resp, unavailable("update review", err)
+		}
+		if state == mark.ReviewOverridden && serial.Valid {
+			t, _ := time.Parse(time.RFC3339Nano, at)
+			if err := registerUse(ctx, tx, use{uint64(serial.Int64), e.RecordID, terminal, office, counter, t}, nowS); err != nil {
+				return resp, err
+			}
+		}
+	}
+	for _, id := range q.AckAlerts {
+		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET acked_at = ? WHERE id = ? AND terminal = ? AND acked_at IS NULL`,
+			nowS, id, terminal); err != nil {
+			return resp, unavailable("ack alert", err)
+		}
+	}
+	if resp.Alerts, err = pendingAlerts(ctx, tx, terminal); err != nil {
+		return resp, err
+	}
+	if err := tx.Commit(); err != nil {
+		return resp, unavailable("commit", err)
+	}
+	return resp, nil
+}
+
+type use struct {
+	serial   uint64
+	recordID string
+	terminal string
+	office   uint32
+	counter  string
+	at       time.Time
+}
+
+// registerUse makes the serial count as used by u; if another record
+// already holds it, both sides get an alert.
+func registerUse(ctx context.Context, tx *sql.Tx, u use, now string) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO used_serials(serial, record_id, terminal, office, counter, at)
+		VALUES (?,?,?,?,?,?) ON CONFLICT(serial) DO NOTHING`, int64(u.serial), u.recordID, u.terminal, u.office, u.counter, ts(u.at))
+	if err != nil {
+		return unavailable("insert used serial", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	var h use
+	var at string
+	if err := tx.QueryRowContext(ctx, `SELECT record_id, terminal, office, counter, at FROM used_serials WHERE serial = ?`,
+		int64(u.serial)).Scan(&h.recordID, &h.terminal, &h.office, &h.counter, &at); err != nil {
+		return unavailable("read used serial", err)
+	}
+	if h.recordID == u.recordID {
+		return nil
+	}
+	h.at, _ = time.Parse(time.RFC3339Nano, at)
+	for _, pair := range [][2]use{{u, h}, {h, u}} {
+		me, other := pair[0], pair[1]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO alerts(terminal, record_id, serial, other_record_id, other_terminal,
+			other_office, other_counter, other_at, detected_at) VALUES (?,?,?,?,?,?,?,?,?)
+			ON CONFLICT(terminal, record_id, other_record_id) DO NOTHING`,
+			me.terminal, me.recordID, int64(u.serial), other.recordID, other.terminal, other.office, other.counter,
+			ts(other.at), now); err != nil {
+			return unavailable("insert alert", err)
+		}
+	}
+	return nil
+}
+
+func pendingAlerts(ctx context.Context, tx *sql.Tx, terminal string) ([]mark.ReuseAlert, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, record_id, serial, other_record_id, other_terminal, other_office,
+		other_counter, other_at, detected_at FROM alerts WHERE terminal = ? AND acked_at IS NULL ORDER BY id LIMIT ?`,
+		terminal, hub.MaxAlertsSent)
+	if err != nil {
+		return nil, unavailable("read alerts", err)
+	}
+	defer rows.Close()
+	var out []mark.ReuseAlert
+	for rows.Next() {
+		var a mark.ReuseAlert
+		var serial int64
+		var otherAt, detected string
+		if err := rows.Scan(&a.ID, &a.RecordID, &serial, &a.Other.RecordID, &a.OtherTerminal, &a.Other.Office,
+			&a.Other.Counter, &otherAt, &detected); err != nil {
+			return nil, unavailable("read alerts", err)
+		}
+		a.Serial = uint64(serial)
+		a.Other.At, _ = time.Parse(time.RFC3339Nano, otherAt)
+		a.Detected, _ = time.Parse(time.RFC3339Nano, detected)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("read alerts", err)
+	}
+	return out, nil
+}
+
+// PutBundle implements hub.Store.
+func (d *DB) PutBundle(ctx context.Context, version uint64, data []byte, created time.Time) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return unavailable("begin", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	var latest int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM bundles`).Scan(&latest); err != nil {
+		return unavailable("read bundles", err)
+	}
+	if int64(version) <= latest {
+		return fmt.Errorf("bundle version %d is not above the latest %d: %w", version, latest, mark.ErrConflict)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO bundles(version, created_at, data) VALUES (?,?,?)`, int64(version), ts(created), data); err != nil {
+		return unavailable("insert bundle", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return unavailable("commit", err)
+	}
+	return nil
+}
+
+// LatestBundle implements hub.Store.
+func (d *DB) LatestBundle(ctx context.Context) (uint64, []byte, error) {
+	var v int64
+	var data []byte
+	err := d.db.QueryRowContext(ctx, `SELECT version, data FROM bundles ORDER BY version DESC LIMIT 1`).Scan(&v, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, fmt.Errorf("no bundle published: %w", mark.ErrNotFound)
+	}
+	if err != nil {
+		return 0, nil, unavailable("read bundle", err)
+	}
+	return uint64(v), data, nil
+}
+
+// Stats implements hub.Store.
+func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
+	var s hub.Stats
+	err := d.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM events),
+		(SELECT count(*) FROM used_serials), (SELECT count(*) FROM alerts)`).Scan(&s.Records, &s.Events, &s.UsedSerials, &s.Alerts)
+	if err != nil {
+		return s, unavailable("stats", err)
+	}
+	return s, nil
+}

@@ -361,6 +361,8 @@ func PlainDeviceError(err error, group string) string {
 		return "the device does not answer (no hardware behind the port?)"
 	case errors.Is(err, mark.ErrInvalid):
 		return "configuration: " + err.Error()
+	case errors.Is(err, syscall.ENOTTY):
+		return "not a serial device (wrong path?)"
 	case errors.As(err, &errno):
 		return "cannot open: " + errno.Error()
 	}

@@ -417,7 +417,8 @@ func TestPlainDeviceError(t *testing.T) {
 		{&os.PathError{Op: "open", Path: "/dev/x", Err: syscall.EACCES}, "dialout group"},
 		{&os.PathError{Op: "open", Path: "/dev/x", Err: syscall.EBUSY}, "in use by another program"},
 		{&os.PathError{Op: "open", Path: "/dev/ttyS3", Err: syscall.EIO}, "does not answer"},
-		{syscall.ENOTTY, "cannot open"},
+		{&os.PathError{Op: "open", Path: "/tmp/x", Err: syscall.ENOTTY}, "not a serial device"},
+		{syscall.EPROTO, "cannot open"},
 		{nil, "ok"},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// socatPty starts a socat pseudo-terminal pair and returns the path the
+// daemon would open; it stops with the test.
+func socatPty(t *testing.T, dir string) string {
+	t.Helper()
+	if _, err := exec.LookPath("socat"); err != nil {
+		t.Skip("socat not installed (Debian package socat): doctor's serial check needs a pty pair")
+	}
+	dev, peer := filepath.Join(dir, "ttyACM-scanner"), filepath.Join(dir, "peer")
+	cmd := exec.Command("socat", "pty,raw,echo=0,link="+dev, "pty,raw,echo=0,link="+peer)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if _, err := os.Stat(dev); err == nil {
+			return dev
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("socat link did not appear")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestDoctor(t *testing.T) {
+	dir, err := os.MkdirTemp("", "markd-doctor-") // socat: no ',' in the path
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	pty := socatPty(t, dir)
+	fifo := filepath.Join(dir, "usb-Scanner-event-kbd")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(dir, "plain-file")
+	if err := os.WriteFile(plain, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	saved := devGlobs
+	devGlobs.serial = []string{filepath.Join(dir, "ttyACM*")}
+	devGlobs.input = []string{filepath.Join(dir, "*-event-kbd")}
+	devGlobs.video = []string{filepath.Join(dir, "video*")}
+	t.Cleanup(func() { devGlobs = saved })
+
+	tests := []struct {
+		name    string
+		sources string
+		code    int
+		want    []string
+	}{
+		{"all fine", "  - kind: stdin\n  - kind: serial\n    name: front\n    port: " + filepath.Join(dir, "ttyACM*") +
+			"\n    good_beep: '\\x07'\n  - kind: wedge\n    name: kbd\n    device: " + fifo + "\n    grab: false\n", 0,
+			[]string{pty + " -> /dev/pts/", "front (serial): ok", "kbd (wedge): ok", fifo + ": ok", "Cameras:\n  none found"}},
+		{"unplugged serial", "  - kind: serial\n    name: back\n    port: " + filepath.Join(dir, "ttyUSB9") + "\n", 1,
+			[]string{"back (serial): PROBLEM:", "not plugged in"}},
+		{"glob matches nothing", "  - kind: serial\n    port: " + filepath.Join(dir, "by-id", "*") + "\n", 1,
+			[]string{"serial0 (serial): PROBLEM:", "not plugged in"}},
+		{"not a serial port", "  - kind: serial\n    port: " + plain + "\n", 1,
+			[]string{"not a serial device"}},
+		{"grab on a non-evdev", "  - kind: wedge\n    device: " + fifo + "\n    grab: true\n", 1,
+			[]string{"wedge0 (wedge): PROBLEM:", "not an input event device"}},
+		{"missing wedge", "  - kind: wedge\n    device: " + filepath.Join(dir, "none-event-kbd") + "\n", 1,
+			[]string{"not plugged in"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := filepath.Join(t.TempDir(), "markd.yaml")
+			if err := os.WriteFile(cfg, []byte("sources:\n"+tt.sources), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), []string{"doctor", "--config", cfg}, strings.NewReader(""), &out, &errOut)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out.String(), errOut.String())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out.String(), w) {
+					t.Fatalf("output lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}

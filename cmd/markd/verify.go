@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"markd/config"
+	"markd/mark"
+	"markd/verify"
+)
+
+func init() { register(newVerifyCmd) }
+
+// now is the clock of the commands of this file and issue.go; tests fix it.
+var now = time.Now
+
+// verifyFlags are the flags of markd verify that are not config keys.
+type verifyFlags struct {
+	texts  []string
+	date   string
+	weight int
+}
+
+// newVerifyCmd is markd verify: stateless verification of texts, one JSON
+// object per input line.
+func newVerifyCmd(a *app) *cobra.Command {
+	var f verifyFlags
+	cmd := &cobra.Command{
+		Use:   "verify [--text TEXT]",
+		Short: "Verify mark texts (stdin lines or --text) and print one JSON verdict per line",
+		Long: `Verify reads mark texts, one per line, from stdin (or the --text flags) and
+prints one JSON object per input line:
+
+  {"line":N,"verdict":"ACCEPT|REJECT|NOT_A_MARK","reasons":[...],"mark":{...}}
+
+"mark" holds the decoded fields and is present only when the signature
+verified. The keyring, tariffs, revocation list, office and time zone come
+from the flags or the config file (keys keyring, tariffs, revoked, office,
+tz); flags win. Without --date the acceptance date is today in --tz.
+Exit status: 0 when all input was read, 2 on a usage or configuration error.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runVerify(cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.texts, "text", nil, "text to verify instead of stdin (repeatable)")
+	fl.String("keyring", "", "issuer keyring file (config key keyring)")
+	fl.String("tariffs", "", "tariff table file (config key tariffs)")
+	fl.String("revoked", "", "revocation list file, one serial a line (config key revoked)")
+	fl.Uint32("office", 0, "postal index of the accepting office (config key office)")
+	fl.String("tz", "", "office time zone for calendar days (config key tz; default Europe/Moscow)")
+	fl.StringVar(&f.date, "date", "", "acceptance date YYYY-MM-DD (default: today in --tz)")
+	fl.IntVar(&f.weight, "weight", 0, "measured weight of the item in grams (0 = no scale)")
+	return cmd
+}
+
+// verifySetup loads what a verification needs from the config and flags:
+// the verifier and the acceptance context.
+func (a *app) verifySetup(cmd *cobra.Command, date string, weight int) (config.Config, *verify.Verifier, mark.Context, error) {
+	c, err := a.loadConfig(cmd)
+	if err != nil {
+		return c, nil, mark.Context{}, err
+	}
+	if c.Office == 0 {
+		return c, nil, mark.Context{}, usage("--office (or config key office) is required: the postal index of this office")
+	}
+	if weight < 0 || weight > 1_000_000 {
+		return c, nil, mark.Context{}, usage("--weight %d: must be grams between 0 and 1000000", weight)
+	}
+	v, err := verify.LoadFiles(c.Keyring, c.Tariffs, c.Revoked)
+	if err != nil {
+		return c, nil, mark.Context{}, usageError{err}
+	}
+	ctx := mark.Context{Office: c.Office, MeasuredWeightG: weight}
+	if date != "" {
+		if ctx.Date, err = mark.ParseDay(date); err != nil {
+			return c, nil, mark.Context{}, usage("--date: %v", err)
+		}
+	} else {
+		loc, err := c.Location()
+		if err != nil {
+			return c, nil, mark.Context{}, usageError{err}
+		}
+		ctx.Date = mark.DayOf(now().In(loc))
+	}
+	return c, v, ctx, nil
+}
+
+func (a *app) runVerify(cmd *cobra.Command, f verifyFlags) error {
+	_, v, ctx, err := a.verifySetup(cmd, f.date, f.weight)
+	if err != nil {
+		return err
+	}
+	judge := func(_ int, text string) (*mark.Record, error) {
+		return resultRecord(v.Verify(text, ctx)), nil
+	}
+	return a.verifyLines(f.texts, judge)
+}
+
+// resultRecord wraps a stateless verification result as a record.
+func resultRecord(res mark.Result) *mark.Record {
+	return &mark.Record{Verdict: res.Verdict, Reasons: res.Reasons, Mark: res.Mark}
+}
+
+// verifyLine is the JSON object printed for one input line.
+type verifyLine struct {
+	Line          int              `json:"line"`
+	Verdict       mark.Verdict     `json:"verdict"`
+	Reasons       []mark.Reason    `json:"reasons"`
+	Mark          *mark.Fields     `json:"mark,omitempty"`
+	FirstAccepted *mark.Acceptance `json:"first_accepted,omitempty"`
+	Message       string           `json:"message,omitempty"`
+}
+
+// verifyOutput builds the output object of one line from its record; a
+// stateful mode (store, reuse) reuses it with its own records.
+func verifyOutput(line int, rec *mark.Record) verifyLine {
+	out := verifyLine{Line: line, Verdict: rec.Verdict, Reasons: rec.Reasons,
+		FirstAccepted: rec.FirstAccepted, Message: rec.Message}
+	if out.Reasons == nil {
+		out.Reasons = []mark.Reason{}
+	}
+	if rec.Mark != nil {
+		f := rec.Mark.Fields()
+		out.Mark = &f
+	}
+	return out
+}
+
+// verifyLines feeds texts (or, when there are none, the lines of stdin) to
+// judge and prints one JSON object per line, numbered from 1.
+func (a *app) verifyLines(texts []string, judge func(line int, text string) (*mark.Record, error)) error {
+	w := bufio.NewWriter(a.stdout)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	emit := func(n int, text string) error {
+		rec, err := judge(n, text)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", n, err)
+		}
+		if err := enc.Encode(verifyOutput(n, rec)); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
+		return nil
+	}
+	if texts != nil {
+		for i, t := range texts {
+			if err := emit(i+1, t); err != nil {
+				return err
+			}
+		}
+		return w.Flush()
+	}
+	r := bufio.NewReaderSize(a.stdin, 64<<10)
+	for n := 1; ; n++ {
+		text, err := readLine(r, mark.MaxInputSize+1)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("read stdin line %d: %w", n, err)
+		}
+		if err := emit(n, text); err != nil {
+			return err
+		}
+		if r.Buffered() == 0 { // nothing more queued: show this verdict now
+			if err := w.Flush(); err != nil {
+				return fmt.Errorf("write output: %w", err)
+			}
+		}
+	}
+	return w.Flush()
+}
+
+// readLine reads one '\n'-terminated line of any length and keeps at most
+// keep bytes of it (enough to tell that it is too long). It returns io.EOF
+// only when no byte was left; a last line without '\n' counts.
+func readLine(r *bufio.Reader, keep int) (string, error) {
+	var buf []byte
+	got := false
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if len(chunk) > 0 {
+			got = true
+			if room := keep - len(buf); room > 0 {
+				buf = append(buf, chunk[:min(room, len(chunk))]...)
+			}
+		}
+		switch {
+		case err == nil:
+			return trimNewline(buf), nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF):
+			if !got {
+				return "", io.EOF
+			}
+			return trimNewline(buf), nil
+		default:
+			return "", err
+		}
+	}
+}
+
+func trimNewline(b []byte) string {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	return string(b)
+}

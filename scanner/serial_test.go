@@ -25,13 +25,13 @@ const waitLimit = 15 * time.Second
 // ptyPair is a socat pseudo-terminal pair: the source opens Dev, the test
 // plays the scanner by writing to Peer.
 type ptyPair struct {
-	t         *testing.T
+	t         testing.TB
 	Dev, Peer string
 	cmd       *exec.Cmd
 	peer      *os.File
 }
 
-func newPtyPair(t *testing.T) *ptyPair {
+func newPtyPair(t testing.TB) *ptyPair {
 	t.Helper()
 	if _, err := exec.LookPath("socat"); err != nil {
 		t.Skip("socat not installed (Debian package socat): serial tests need pseudo-terminal pairs")
@@ -121,7 +121,7 @@ func runSerial(t *testing.T, src *Serial) <-chan mark.Scan {
 	return scans
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(waitLimit)
 	for !cond() {

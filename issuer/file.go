@@ -3,6 +3,7 @@ package issuer
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"image/png"
 	"os"
@@ -197,4 +198,69 @@ func QRPNG(text string, size int) ([]byte, error) {
 		return nil, fmt.Errorf("png encode: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// CreateKeys writes a new private key file, mode 0600, and refuses to
+// replace an existing file: the temporary file is hard-linked into place,
+// which fails atomically when path exists.
+func CreateKeys(path string, keys []Key) error {
+	data, err := MarshalKeys(keys)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.Write(data)
+	if werr == nil {
+		werr = tmp.Chmod(0o600)
+	}
+	if werr == nil {
+		werr = tmp.Sync()
+	}
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("write %s: %w", path, werr)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("%s already exists; not overwriting a key file: %w", path, mark.ErrConflict)
+		}
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// AddToKeyring adds the public entry of k to the keyring file at path,
+// creating it if needed; an entry with the same id is refused.
+func AddToKeyring(path string, k Key) error {
+	var f struct {
+		Version string  `yaml:"version,omitempty"`
+		Keys    []Entry `yaml:"keys"`
+	}
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := yaml.Unmarshal(data, &f); err != nil {
+			return fmt.Errorf("keyring %s: %w: %v", path, mark.ErrInvalid, err)
+		}
+	case errors.Is(err, os.ErrNotExist):
+	default:
+		return fmt.Errorf("keyring %s: %w", path, err)
+	}
+	for i, e := range f.Keys {
+		if e.ID == k.ID {
+			return fmt.Errorf("keyring %s: keys[%d] already has id %d: %w", path, i, k.ID, mark.ErrConflict)
+		}
+	}
+	f.Keys = append(f.Keys, k.KeyringEntry())
+	out, err := yaml.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("keyring %s: %w", path, err)
+	}
+	return WriteFileAtomic(path, out, 0o644)
 }

@@ -49,6 +49,15 @@ const (
 	statusOverweight             // weight above the heaviest band
 )
 
+// Price returns the amount due for a mark of a class and declared weight
+// issued on a day (§4), with the notice of delivery when notice is set;
+// ok is false when there is no price (no version in force, class not in
+// the table, or weight above the heaviest band).
+func (t *Tariffs) Price(issued mark.Day, class uint8, weightG uint16, notice bool) (kop uint32, ok bool) {
+	kop, st := t.required(issued, class, weightG, notice)
+	return kop, st == statusPriced
+}
+
 // required returns the amount due for a class and weight on an issue date,
 // with the notice of delivery when notice is set.
 func (t *Tariffs) required(issued mark.Day, class uint8, weightG uint16, notice bool) (uint32, priceStatus) {

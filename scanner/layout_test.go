@@ -14,7 +14,7 @@ import (
 )
 
 // sharedTestdata returns ../shared/testdata relative to the repo root.
-func sharedTestdata(t *testing.T) string {
+func sharedTestdata(t testing.TB) string {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	dir := filepath.Join(filepath.Dir(file), "..", "..", "shared", "testdata")

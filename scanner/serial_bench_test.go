@@ -1,12 +1,17 @@
 package scanner
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 	"time"
 
 	"markd/mark"
+	"markd/verify"
 )
 
 // BenchmarkSerialLineLatency: time from the last byte of a mark written
@@ -36,6 +41,79 @@ func BenchmarkSerialLineLatency(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	reportQuantiles(b, lat)
+}
+
+// BenchmarkSerialLineToVerdict: as above, plus verifying the scan against
+// the shared keyring and tariffs (the first ACCEPT test vector): the time
+// from the scanner's last byte to the counter knowing the verdict.
+func BenchmarkSerialLineToVerdict(b *testing.B) {
+	td := sharedTestdata(b)
+	v, err := verify.LoadFiles(filepath.Join(td, "keyring.yaml"), filepath.Join(td, "tariffs.yaml"), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	text, ctxv := firstAcceptVector(b, td)
+	p := newPtyPair(b)
+	src := NewSerial("bench", SerialConfig{Port: p.Dev, Baud: 115200}, nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan mark.Verdict, 1)
+	go src.Serve(ctx, func(s mark.Scan) { got <- v.Verify(s.Text, ctxv).Verdict })
+	waitFor(b, "port open", func() bool { return src.Health().Up })
+	line := []byte(text + "\r")
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sent := time.Now()
+		if _, err := p.peer.Write(line); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case verdict := <-got:
+			lat = append(lat, time.Since(sent))
+			if verdict != mark.Accept {
+				b.Fatalf("verdict %s, want ACCEPT", verdict)
+			}
+		case <-time.After(waitLimit):
+			b.Fatal("line never arrived")
+		}
+	}
+	b.StopTimer()
+	reportQuantiles(b, lat)
+}
+
+func firstAcceptVector(b *testing.B, td string) (string, mark.Context) {
+	f, err := os.Open(filepath.Join(td, "marks", "vectors.jsonl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var vec struct {
+			Text    string
+			Verdict string
+			Context struct {
+				Office uint32
+				Date   string
+			}
+		}
+		if json.Unmarshal(sc.Bytes(), &vec) != nil || vec.Verdict != "ACCEPT" {
+			continue
+		}
+		day, err := mark.ParseDay(vec.Context.Date)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return vec.Text, mark.Context{Office: vec.Context.Office, Date: day}
+	}
+	b.Fatal("no ACCEPT vector in vectors.jsonl")
+	return "", mark.Context{}
+}
+
+func reportQuantiles(b *testing.B, lat []time.Duration) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	ms := func(q float64) float64 {
 		return float64(lat[min(len(lat)-1, int(q*float64(len(lat))))].Microseconds()) / 1000

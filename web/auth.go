@@ -1,0 +1,119 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"markd/mark"
+	"markd/store"
+)
+
+// loginCSRFCookie carries the double-submit token of the login form: there
+// is no session yet to hold one.
+const loginCSRFCookie = "markd_login_csrf"
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: s.opt.TLS, SameSite: http.SameSiteStrictMode,
+	})
+}
+
+// safeNext keeps a post-login redirect on this site: a path, no scheme or
+// host, no backslash or control character (browsers drop tabs and read '\'
+// as '/', which would turn "/\t/evil" into "//evil").
+func safeNext(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') {
+		return "/"
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f {
+			return "/"
+		}
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	s.showLogin(w, r, http.StatusOK, "", r.URL.Query().Get("next"), "")
+}
+
+func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, code int, msg, next, user string) {
+	tok := randomToken()
+	s.setCookie(w, loginCSRFCookie, tok, 3600)
+	w.WriteHeader(code)
+	s.render(w, r, "login.html", &page{Title: "Вход / Log in", CSRF: tok, Error: msg, Next: safeNext(next), User: user, Status: code})
+}
+
+func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	name := strings.TrimSpace(r.PostFormValue("user"))
+	password := r.PostFormValue("password")
+	next := r.PostFormValue("next")
+	c, _ := r.Cookie(loginCSRFCookie)
+	if c == nil || !equalToken(c.Value, r.PostFormValue("csrf")) || !originOK(r) {
+		s.log.Info("login refused: bad form token", "addr", clientAddr(r), "user", name)
+		s.showLogin(w, r, http.StatusForbidden, "Форма устарела, попробуйте ещё раз. / The form expired, try again.", next, name)
+		return
+	}
+	key := clientAddr(r) + "\x00" + name
+	if ok, wait := s.limit.allow(key); !ok {
+		secs := int(math.Ceil(wait.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		s.log.Warn("login rate limited", "addr", clientAddr(r), "user", name)
+		s.showLogin(w, r, http.StatusTooManyRequests,
+			fmt.Sprintf("Слишком много попыток, подождите %d с. / Too many attempts, wait %d s.", secs, secs), next, name)
+		return
+	}
+	u, err := s.opt.Store.Authenticate(r.Context(), name, password)
+	if err != nil {
+		if !errors.Is(err, mark.ErrUnauthorized) {
+			s.fail(w, r, err)
+			return
+		}
+		s.limit.fail(key)
+		_ = s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: name, Action: store.ActionLoginFailed, Detail: clientAddr(r)})
+		s.showLogin(w, r, http.StatusUnauthorized, "Неверное имя или пароль. / Wrong name or password.", next, name)
+		return
+	}
+	s.limit.reset(key)
+	token, _ := s.sess.create(u.Name, u.Role)
+	s.setCookie(w, sessionCookie, token, 0)
+	s.setCookie(w, loginCSRFCookie, "", -1)
+	if err := s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: u.Name, Action: store.ActionLogin, Detail: string(u.Role) + " from " + clientAddr(r)}); err != nil {
+		s.log.Warn("audit of login not written", "user", u.Name, "err", err)
+	}
+	if u.Role == store.RoleOperator {
+		s.setOperator(u.Name)
+	}
+	s.log.Info("login", "user", u.Name, "role", u.Role, "addr", clientAddr(r))
+	target := safeNext(next)
+	if u.Role == store.RoleOperator && strings.HasPrefix(target, "/review") {
+		target = "/"
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess session) {
+	if !s.csrfOK(w, r) {
+		return
+	}
+	if c, _ := r.Cookie(sessionCookie); c != nil {
+		s.sess.drop(c.Value)
+	}
+	s.setCookie(w, sessionCookie, "", -1)
+	s.clearOperator(sess.User)
+	if err := s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: sess.User, Action: store.ActionLogout}); err != nil {
+		s.log.Warn("audit of logout not written", "user", sess.User, "err", err)
+	}
+	s.log.Info("logout", "user", sess.User)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}

@@ -1,0 +1,108 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"markd/mark"
+)
+
+// recentN is how many scans the operator screen lists.
+const recentN = 20
+
+func (s *Server) operatorPage(w http.ResponseWriter, r *http.Request, sess session) {
+	// Whoever watches the operator screen is at the counter: stamp their
+	// name on the records from now on.
+	s.setOperator(sess.User)
+	s.render(w, r, "operator.html", &page{Title: "Касса / Counter", Session: sess})
+}
+
+// liveEvent is one server-sent event of the operator screen.
+type liveEvent struct {
+	Record  *recordView         `json:"record,omitempty"`
+	Sources []mark.SourceHealth `json:"sources,omitempty"`
+}
+
+func (s *Server) operatorRecent(w http.ResponseWriter, r *http.Request, _ session) {
+	recs, err := s.opt.Store.LatestRecords(r.Context(), recentN)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := struct {
+		Records []recordView        `json:"records"`
+		Sources []mark.SourceHealth `json:"sources"`
+	}{Records: []recordView{}, Sources: s.health()}
+	for _, rec := range recs {
+		out.Records = append(out.Records, s.view(rec))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func (s *Server) health() []mark.SourceHealth {
+	if s.opt.Health == nil {
+		return []mark.SourceHealth{}
+	}
+	return s.opt.Health()
+}
+
+// operatorLive streams server-sent events: "scan" with each new record as
+// the pipeline decides it, and "health" with the source states every few
+// seconds (which also tells the page the connection is alive).
+func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, _ session) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		s.fail(w, r, fmt.Errorf("streaming not supported by this connection: %w", mark.ErrUnavailable))
+		return
+	}
+	var recs <-chan mark.Record
+	if s.opt.Feed != nil {
+		ch, cancel := s.opt.Feed.Subscribe()
+		defer cancel()
+		recs = ch
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	send := func(kind string, ev liveEvent) bool {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return false
+		}
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", kind, b); err != nil {
+			return false
+		}
+		fl.Flush()
+		return true
+	}
+	fmt.Fprint(w, "retry: 2000\n\n")
+	if !send("health", liveEvent{Sources: s.health()}) {
+		return
+	}
+	tick := time.NewTicker(s.heartbit)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case rec, ok := <-recs:
+			if !ok {
+				return
+			}
+			v := s.view(rec)
+			if !send("scan", liveEvent{Record: &v}) {
+				return
+			}
+		case <-tick.C:
+			if !send("health", liveEvent{Sources: s.health()}) {
+				return
+			}
+		}
+	}
+}

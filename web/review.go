@@ -1,0 +1,365 @@
+package web
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"markd/mark"
+	"markd/store"
+)
+
+// pageSize is the default number of rows on one review page.
+const pageSize = 50
+
+// reviewQuery is the filter form of the review list, as typed.
+type reviewQuery struct {
+	Reason, From, To, Counter, Operator, Contract, State string
+	Page, Per                                            int
+}
+
+func (q reviewQuery) values() url.Values {
+	v := url.Values{}
+	set := func(k, val string) {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	set("reason", q.Reason)
+	set("from", q.From)
+	set("to", q.To)
+	set("counter", q.Counter)
+	set("operator", q.Operator)
+	set("contract", q.Contract)
+	set("state", q.State)
+	if q.Per != pageSize {
+		v.Set("per", strconv.Itoa(q.Per))
+	}
+	return v
+}
+
+// Encode is the query string without the page number.
+func (q reviewQuery) Encode() string { return q.values().Encode() }
+
+// PageURL links to page n of the same filter.
+func (q reviewQuery) PageURL(n int) string {
+	v := q.values()
+	v.Set("page", strconv.Itoa(n))
+	return "/review?" + v.Encode()
+}
+
+// parseReviewQuery turns the query string into a store filter; a bad value
+// is mark.ErrInvalid naming the field.
+func (s *Server) parseReviewQuery(r *http.Request) (reviewQuery, store.ReviewFilter, error) {
+	v := r.URL.Query()
+	q := reviewQuery{
+		Reason: v.Get("reason"), From: v.Get("from"), To: v.Get("to"),
+		Counter: strings.TrimSpace(v.Get("counter")), Operator: strings.TrimSpace(v.Get("operator")),
+		Contract: strings.TrimSpace(v.Get("contract")), State: v.Get("state"), Page: 1, Per: pageSize,
+	}
+	var f store.ReviewFilter
+	if q.Reason != "" {
+		ok := false
+		for _, rs := range mark.AllReasons {
+			ok = ok || string(rs) == q.Reason
+		}
+		if !ok {
+			return q, f, fmt.Errorf("filter reason %q: unknown reason: %w", q.Reason, mark.ErrInvalid)
+		}
+		f.Reason = mark.Reason(q.Reason)
+	}
+	day := func(field, val string, next bool) (time.Time, error) {
+		if val == "" {
+			return time.Time{}, nil
+		}
+		t, err := time.ParseInLocation(time.DateOnly, val, s.opt.Location)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("filter %s %q: not YYYY-MM-DD: %w", field, val, mark.ErrInvalid)
+		}
+		if next {
+			t = t.AddDate(0, 0, 1) // "to" is inclusive: up to the end of that day
+		}
+		return t, nil
+	}
+	var err error
+	if f.From, err = day("from", q.From, false); err != nil {
+		return q, f, err
+	}
+	if f.To, err = day("to", q.To, true); err != nil {
+		return q, f, err
+	}
+	f.Counter, f.Operator = q.Counter, q.Operator
+	if q.Contract != "" {
+		n, err := strconv.ParseUint(q.Contract, 10, 32)
+		if err != nil || n == 0 {
+			return q, f, fmt.Errorf("filter contract %q: not a contract number: %w", q.Contract, mark.ErrInvalid)
+		}
+		f.Contract = uint32(n)
+	}
+	switch mark.ReviewState(q.State) {
+	case "", mark.ReviewPending, mark.ReviewConfirmed, mark.ReviewOverridden:
+		f.State = mark.ReviewState(q.State)
+	default:
+		return q, f, fmt.Errorf("filter state %q: must be pending, confirmed or overridden: %w", q.State, mark.ErrInvalid)
+	}
+	if p := v.Get("page"); p != "" {
+		if q.Page, err = strconv.Atoi(p); err != nil || q.Page < 1 {
+			return q, f, fmt.Errorf("page %q: must be a positive number: %w", p, mark.ErrInvalid)
+		}
+	}
+	if p := v.Get("per"); p != "" {
+		if q.Per, err = strconv.Atoi(p); err != nil || q.Per < 1 || q.Per > 500 {
+			return q, f, fmt.Errorf("per %q: must be 1..500: %w", p, mark.ErrInvalid)
+		}
+	}
+	f.Limit, f.Offset = q.Per, (q.Page-1)*q.Per
+	return q, f, nil
+}
+
+type reviewListData struct {
+	Q       reviewQuery
+	Reasons []reasonView
+	Rows    []recordView
+	Total   int
+	Pages   int
+	Alerts  []alertView
+}
+
+func (s *Server) reviewList(w http.ResponseWriter, r *http.Request, sess session) {
+	q, f, err := s.parseReviewQuery(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.opt.Store.ListReview(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := reviewListData{Q: q, Total: res.Total, Pages: (res.Total + q.Per - 1) / q.Per}
+	for _, rs := range mark.AllReasons {
+		t := mark.Explain(rs)
+		d.Reasons = append(d.Reasons, reasonView{Code: rs, RU: t.RU, EN: t.EN})
+	}
+	for _, rec := range res.Records {
+		d.Rows = append(d.Rows, s.view(rec))
+	}
+	d.Alerts = s.alerts(r)
+	s.render(w, r, "review_list.html", &page{Title: "Отказы / Rejected marks", Session: sess, Data: d})
+}
+
+type reviewDetailData struct {
+	R      recordView
+	Audit  []auditView
+	Alerts []alertView
+}
+
+// alertView is a reuse alert of the collector: a serial accepted here was
+// accepted at another counter or office too.
+type alertView struct {
+	ID            int64
+	RecordID      string
+	Serial        uint64
+	OtherAt       string
+	OtherOffice   uint32
+	OtherCounter  string
+	OtherTerminal string
+	OtherRecord   string
+	Detected      string
+}
+
+func (s *Server) alertViews(as []mark.ReuseAlert) []alertView {
+	var out []alertView
+	for _, a := range as {
+		out = append(out, alertView{ID: a.ID, RecordID: a.RecordID, Serial: a.Serial, OtherAt: s.localTime(a.Other.At),
+			OtherOffice: a.Other.Office, OtherCounter: a.Other.Counter, OtherTerminal: a.OtherTerminal,
+			OtherRecord: a.Other.RecordID, Detected: s.localTime(a.Detected)})
+	}
+	return out
+}
+
+// alerts returns the newest reuse alerts for the review list.
+func (s *Server) alerts(r *http.Request) []alertView {
+	as, _, err := s.opt.Store.ListAlerts(r.Context(), 20, 0)
+	if err != nil {
+		s.log.Warn("alerts not readable", "err", err)
+		return nil
+	}
+	return s.alertViews(as)
+}
+
+type auditView struct {
+	At, Actor, Action, Note, Detail string
+}
+
+// doneText is the outcome line after a redirect; the query names an
+// outcome, never carries text, so a link cannot put words on the page.
+var doneText = map[string]string{
+	"confirm":  "Отказ подтверждён. / Rejection confirmed.",
+	"override": "Марка принята, серийный номер учтён как использованный. / Accepted; the serial now counts as used.",
+}
+
+func (s *Server) reviewDetail(w http.ResponseWriter, r *http.Request, sess session) {
+	s.showDetail(w, r, sess, http.StatusOK, doneText[r.URL.Query().Get("done")], nil)
+}
+
+// showDetail renders the detail page, with the outcome of an action.
+func (s *Server) showDetail(w http.ResponseWriter, r *http.Request, sess session, code int, flash string, actErr error) {
+	id := r.PathValue("id")
+	rec, err := s.opt.Store.ReviewRecord(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	audit, err := s.opt.Store.AuditFor(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := reviewDetailData{R: s.view(rec)}
+	if as, err := s.opt.Store.AlertsFor(r.Context(), id); err == nil {
+		d.Alerts = s.alertViews(as)
+	}
+	if !d.R.HasFrame && s.opt.SnapshotsDir != "" {
+		if _, err := os.Stat(s.snapshotPath(id)); err == nil {
+			d.R.HasFrame = true
+		}
+	}
+	for _, a := range audit {
+		d.Audit = append(d.Audit, auditView{At: s.localTime(a.At), Actor: a.Actor, Action: a.Action, Note: a.Note, Detail: a.Detail})
+	}
+	p := &page{Title: "Отказ / Rejection " + id, Session: sess, Data: d, Flash: flash}
+	if actErr != nil {
+		p.Error, p.Hint = actErr.Error(), mark.Hint(actErr)
+	}
+	w.WriteHeader(code)
+	s.render(w, r, "review_detail.html", p)
+}
+
+func (s *Server) snapshotPath(id string) string {
+	return filepath.Join(s.opt.SnapshotsDir, filepath.Base(id)+".jpg")
+}
+
+func (s *Server) reviewFrame(w http.ResponseWriter, r *http.Request, _ session) {
+	id := r.PathValue("id")
+	rec, err := s.opt.Store.ReviewRecord(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	frame := rec.Frame
+	if len(frame) == 0 && s.opt.SnapshotsDir != "" {
+		frame, err = os.ReadFile(s.snapshotPath(id))
+		if err != nil {
+			frame = nil
+		}
+	}
+	if len(frame) == 0 {
+		s.fail(w, r, fmt.Errorf("record %s has no camera snapshot: %w", id, mark.ErrNotFound))
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	_, _ = w.Write(frame)
+}
+
+func (s *Server) reviewConfirm(w http.ResponseWriter, r *http.Request, sess session) {
+	s.reviewAction(w, r, sess, func(id, note string) error {
+		return s.opt.Store.ConfirmRejection(r.Context(), id, sess.User, note)
+	}, "confirm")
+}
+
+func (s *Server) reviewOverride(w http.ResponseWriter, r *http.Request, sess session) {
+	s.reviewAction(w, r, sess, func(id, note string) error {
+		return s.opt.Store.OverrideAccept(r.Context(), id, sess.User, note)
+	}, "override")
+}
+
+func (s *Server) reviewAction(w http.ResponseWriter, r *http.Request, sess session, act func(id, note string) error, done string) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if !s.csrfOK(w, r) {
+		return
+	}
+	id := r.PathValue("id")
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	if len(note) > 2000 {
+		s.fail(w, r, fmt.Errorf("note: at most 2000 bytes: %w", mark.ErrInvalid))
+		return
+	}
+	if err := act(id, note); err != nil {
+		if errors.Is(err, mark.ErrNotFound) || statusOf(err) >= 500 {
+			s.fail(w, r, err)
+			return
+		}
+		s.showDetail(w, r, sess, statusOf(err), "", err)
+		return
+	}
+	s.log.Info("review action", "user", sess.User, "record", id, "path", r.URL.Path)
+	// Post/redirect/get, with the outcome in the query so a reload does not repeat it.
+	http.Redirect(w, r, "/review/"+url.PathEscape(id)+"?done="+done, http.StatusSeeOther)
+}
+
+// csvSafe defuses spreadsheet formulas: a cell that starts with = + - @
+// (or a tab or CR, which some spreadsheets skip before one) gets a leading '.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+var csvHeader = []string{"id", "time", "office", "counter", "operator", "source", "verdict", "reasons", "reasons_ru",
+	"review_state", "serial", "contract", "mail_class", "weight_g", "paid_rub", "tracking", "first_accepted_record", "raw_text"}
+
+func (s *Server) reviewCSV(w http.ResponseWriter, r *http.Request, _ session) {
+	_, f, err := s.parseReviewQuery(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f.Limit, f.Offset = store.MaxReviewRows, 0
+	res, err := s.opt.Store.ListReview(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := "markd-rejected-" + s.opt.Now().In(s.opt.Location).Format("2006-01-02") + ".csv"
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	// A BOM, so spreadsheet programs read the Russian texts as UTF-8.
+	_, _ = w.Write([]byte("\ufeff"))
+	cw := csv.NewWriter(w)
+	_ = cw.Write(csvHeader)
+	for _, rec := range res.Records {
+		v := s.view(rec)
+		var codes, ru []string
+		for _, rs := range v.Reasons {
+			codes, ru = append(codes, string(rs.Code)), append(ru, rs.RU)
+		}
+		row := []string{v.ID, v.At, strconv.FormatUint(uint64(v.Office), 10), v.Counter, v.Operator, v.Source, string(v.Verdict),
+			strings.Join(codes, ";"), strings.Join(ru, "; "), v.Review, "", "", "", "", "", "", "", v.Text}
+		if m := rec.Mark; m != nil {
+			row[10], row[11], row[12] = strconv.FormatUint(m.Serial, 10), strconv.FormatUint(uint64(m.Contract), 10), v.Mark.ClassEN
+			row[13], row[14], row[15] = strconv.Itoa(int(m.WeightG)), fmt.Sprintf("%d.%02d", m.TariffKop/100, m.TariffKop%100), v.Mark.Tracking
+		}
+		if v.First != nil {
+			row[16] = v.First.RecordID
+		}
+		for i := range row {
+			row[i] = csvSafe(row[i])
+		}
+		if err := cw.Write(row); err != nil {
+			s.log.Warn("csv export cut short", "err", err)
+			return
+		}
+	}
+	cw.Flush()
+}

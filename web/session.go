@@ -1,0 +1,157 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"sync"
+	"time"
+
+	"markd/store"
+)
+
+// session is one logged-in browser. Sessions live in memory: a restart of
+// the daemon logs everyone out, which on a counter PC is what people expect
+// after a reboot, and it keeps session churn off the durable store.
+type session struct {
+	User    string
+	Role    store.Role
+	CSRF    string // token every form and fetch POST must carry
+	Expires time.Time
+}
+
+// sessions maps the SHA-256 of a session token to its session, so a heap
+// dump or a timing side channel does not give away live tokens.
+type sessions struct {
+	mu  sync.Mutex
+	m   map[string]*session
+	ttl time.Duration
+	now func() time.Time
+}
+
+func newSessions(ttl time.Duration, now func() time.Time) *sessions {
+	return &sessions{m: map[string]*session{}, ttl: ttl, now: now}
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // the kernel RNG does not fail on Linux
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func tokenKey(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// create starts a session and returns its cookie token.
+func (s *sessions) create(user string, role store.Role) (string, *session) {
+	token := randomToken()
+	sess := &session{User: user, Role: role, CSRF: randomToken(), Expires: s.now().Add(s.ttl)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for k, v := range s.m { // drop expired ones; there are a handful per counter
+		if now.After(v.Expires) {
+			delete(s.m, k)
+		}
+	}
+	s.m[tokenKey(token)] = sess
+	return token, sess
+}
+
+// get returns the live session of token and extends it (idle timeout).
+func (s *sessions) get(token string) (session, bool) {
+	if token == "" {
+		return session{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := tokenKey(token)
+	sess, ok := s.m[k]
+	if !ok {
+		return session{}, false
+	}
+	now := s.now()
+	if now.After(sess.Expires) {
+		delete(s.m, k)
+		return session{}, false
+	}
+	sess.Expires = now.Add(s.ttl)
+	return *sess, true
+}
+
+func (s *sessions) drop(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, tokenKey(token))
+}
+
+// equalToken compares two tokens in constant time; empty never matches.
+func equalToken(a, b string) bool {
+	return a != "" && b != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// limiter counts failed logins per address and user name in a sliding
+// window of one minute; at limit failures further attempts are refused
+// until the oldest failure leaves the window.
+type limiter struct {
+	mu     sync.Mutex
+	limit  int
+	window time.Duration
+	now    func() time.Time
+	fails  map[string][]time.Time
+}
+
+func newLimiter(limit int, now func() time.Time) *limiter {
+	return &limiter{limit: limit, window: time.Minute, now: now, fails: map[string][]time.Time{}}
+}
+
+func (l *limiter) recent(key string) []time.Time {
+	cut := l.now().Add(-l.window)
+	ts := l.fails[key]
+	i := 0
+	for i < len(ts) && !ts[i].After(cut) {
+		i++
+	}
+	ts = ts[i:]
+	if len(ts) == 0 {
+		delete(l.fails, key)
+	} else {
+		l.fails[key] = ts
+	}
+	return ts
+}
+
+// allow reports whether key may try to log in now, and if not, how long
+// until it may.
+func (l *limiter) allow(key string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ts := l.recent(key)
+	if len(ts) < l.limit {
+		return true, 0
+	}
+	return false, ts[0].Add(l.window).Sub(l.now())
+}
+
+func (l *limiter) fail(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.fails[key] = append(l.recent(key), l.now())
+	if len(l.fails) > 10000 { // bound memory under a spray of names
+		for k := range l.fails {
+			l.recent(k)
+		}
+	}
+}
+
+func (l *limiter) reset(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.fails, key)
+}

@@ -1,0 +1,190 @@
+// Operator screen: the current scan in large type, the last 20 scans and
+// the source lights, live over server-sent events from /operator/live.
+// EventSource reconnects by itself; when it cannot (the session ended) a
+// new one is tried every few seconds. Everything is built with textContent,
+// never innerHTML, so nothing in a scan can run as script.
+(function () {
+  'use strict';
+  var MAX = 20;
+  var current = document.getElementById('current');
+  var tbody = document.querySelector('#recent tbody');
+  var conn = document.getElementById('conn');
+  var seen = {};
+  var lastEvent = 0;
+
+  function el(tag, cls, ru, en) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (ru !== undefined) {
+      if (en === undefined || en === ru) { e.textContent = ru; }
+      else { e.appendChild(span('ru', ru)); e.appendChild(span('en', en)); }
+    }
+    return e;
+  }
+  function span(cls, text) { var s = document.createElement('span'); s.className = cls; s.textContent = text; return s; }
+
+  function setConn(state) {
+    conn.className = 'conn conn-' + state;
+    conn.textContent = '';
+    var t = {
+      ok: ['На связи', 'Connected'],
+      wait: ['Подключение…', 'Connecting…'],
+      lost: ['Связь потеряна — переподключение…', 'Connection lost — reconnecting…']
+    }[state];
+    conn.appendChild(span('ru', t[0]));
+    conn.appendChild(span('en', t[1]));
+    conn.dataset.state = state;
+  }
+
+  function showCurrent(r) {
+    current.className = 'current v-' + r.verdict;
+    current.dataset.verdict = r.verdict;
+    current.dataset.id = r.id;
+    var v = document.getElementById('verdict');
+    v.textContent = '';
+    v.appendChild(span('ru', r.verdict_ru));
+    v.appendChild(span('en', r.verdict_en));
+    var ul = document.getElementById('reasons');
+    ul.textContent = '';
+    (r.reasons || []).forEach(function (x) {
+      var li = el('li', 'reason', x.ru, x.en);
+      li.dataset.code = x.code;
+      ul.appendChild(li);
+    });
+    if (r.first_accepted) {
+      ul.appendChild(el('li', 'first',
+        'Впервые принята ' + r.first_accepted.at + ', касса ' + r.first_accepted.counter,
+        'First accepted ' + r.first_accepted.at + ' at counter ' + r.first_accepted.counter));
+    }
+    document.getElementById('message').textContent = r.message || '';
+    var dl = document.getElementById('mark');
+    dl.textContent = '';
+    var m = r.mark;
+    if (m) {
+      [[['Вид', 'Class'], [m.class_ru, m.class_en]],
+       [['Вес', 'Weight'], [m.weight_g + ' г', m.weight_g + ' g']],
+       [['Оплачено', 'Paid'], [m.paid, m.paid]],
+       [['Отделение', 'Office'], [m.office, m.office]],
+       [['Трек', 'Tracking'], [m.tracking || '—', m.tracking || '—']],
+       [['Договор', 'Contract'], [String(m.contract), String(m.contract)]]
+      ].forEach(function (p) {
+        dl.appendChild(el('dt', '', p[0][0], p[0][1]));
+        dl.appendChild(el('dd', '', p[1][0], p[1][1]));
+      });
+    }
+    document.getElementById('scan-meta').textContent = r.at + ' · ' + r.counter + (r.operator ? ' · ' + r.operator : '') + ' · ' + r.source;
+  }
+
+  function row(r, fresh) {
+    var tr = document.createElement('tr');
+    tr.className = 'row-' + r.verdict + (fresh ? ' new' : '');
+    tr.dataset.id = r.id;
+    tr.appendChild(el('td', '', r.time));
+    tr.appendChild(el('td', 'vcell v-' + r.verdict, r.verdict_ru, r.verdict_en));
+    tr.appendChild(el('td', '', (r.reasons || []).map(function (x) { return x.code; }).join(', ')));
+    tr.appendChild(el('td', '', r.mark ? r.mark.class_ru : '', r.mark ? r.mark.class_en : ''));
+    tr.appendChild(el('td', '', r.mark ? (r.mark.tracking || '') : ''));
+    tr.appendChild(el('td', '', r.counter));
+    return tr;
+  }
+
+  function add(r, fresh) {
+    if (seen[r.id]) return;
+    seen[r.id] = true;
+    tbody.insertBefore(row(r, fresh), tbody.firstChild);
+    while (tbody.children.length > MAX) {
+      delete seen[tbody.lastChild.dataset.id];
+      tbody.removeChild(tbody.lastChild);
+    }
+  }
+
+  function lights(sources) {
+    var box = document.getElementById('sources');
+    box.textContent = '';
+    (sources || []).forEach(function (s) {
+      var d = el('span', 'light' + (s.up ? ' up' : ''), s.name + (s.kind && s.kind !== s.name ? ' (' + s.kind + ')' : ''));
+      d.title = (s.up ? 'работает / up' : 'не работает / down') + (s.detail ? ': ' + s.detail : '');
+      d.dataset.up = s.up ? '1' : '0';
+      box.appendChild(d);
+    });
+  }
+
+  // Sound: one short tone per verdict, made with an oscillator (no files).
+  // Browsers allow audio only after a click, hence the button.
+  var audio = null;
+  var tones = {
+    ACCEPT: [[880, 0.12]],
+    REJECT: [[220, 0.25], [180, 0.35]],
+    DUPLICATE_SCAN: [[660, 0.1], [660, 0.1]],
+    NOT_A_MARK: [[440, 0.1]],
+    ERROR: [[150, 0.6]]
+  };
+  function beep(verdict) {
+    if (!audio) return;
+    var t = audio.currentTime;
+    (tones[verdict] || []).forEach(function (n) {
+      var o = audio.createOscillator(), g = audio.createGain();
+      o.type = verdict === 'ACCEPT' ? 'sine' : 'square';
+      o.frequency.value = n[0];
+      g.gain.setValueAtTime(0.15, t);
+      g.gain.exponentialRampToValueAtTime(0.001, t + n[1]);
+      o.connect(g); g.connect(audio.destination);
+      o.start(t); o.stop(t + n[1]);
+      t += n[1] + 0.05;
+    });
+  }
+  var soundBtn = document.getElementById('sound');
+  soundBtn.addEventListener('click', function () {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) return;
+    if (audio) { audio.close(); audio = null; }
+    else { audio = new Ctx(); beep('ACCEPT'); }
+    soundBtn.textContent = '';
+    soundBtn.appendChild(span('ru', audio ? 'Звук: вкл' : 'Звук: выкл'));
+    soundBtn.appendChild(span('en', audio ? 'Sound: on' : 'Sound: off'));
+  });
+
+  function loadRecent() {
+    fetch('/operator/recent', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (res) {
+        if (res.status === 401) { location.href = '/login?next=/'; throw new Error('logged out'); }
+        return res.json();
+      })
+      .then(function (d) {
+        var recs = d.records || [];
+        for (var i = recs.length - 1; i >= 0; i--) add(recs[i], false);
+        if (recs.length && !current.dataset.id) showCurrent(recs[0]);
+        lights(d.sources);
+      })
+      .catch(function () {});
+  }
+
+  var es = null;
+  function connect() {
+    setConn('wait');
+    es = new EventSource('/operator/live');
+    es.onopen = function () { setConn('ok'); lastEvent = Date.now(); loadRecent(); };
+    es.addEventListener('scan', function (e) {
+      lastEvent = Date.now();
+      var r = JSON.parse(e.data).record;
+      showCurrent(r);
+      add(r, true);
+      beep(r.verdict);
+    });
+    es.addEventListener('health', function (e) {
+      lastEvent = Date.now();
+      setConn('ok');
+      lights(JSON.parse(e.data).sources);
+    });
+    es.onerror = function () {
+      setConn('lost');
+      if (es.readyState === EventSource.CLOSED) { es = null; setTimeout(connect, 3000); }
+    };
+  }
+  // Health events come every 2 s; silence for longer means a dead link
+  // (a proxy, a suspended laptop) even if the socket looks open.
+  setInterval(function () {
+    if (es && lastEvent && Date.now() - lastEvent > 7000 && conn.dataset.state === 'ok') setConn('lost');
+  }, 1000);
+  connect();
+})();

@@ -1,0 +1,324 @@
+// Package web serves the pages people use: the operator screen (the verdict
+// of the current scan in large type, live over server-sent events) and the
+// supervisor review pages (rejected marks, confirm or override with an
+// audited note, CSV export, a day chart). Templates, CSS and JavaScript are
+// embedded with go:embed; nothing is fetched from the internet.
+//
+// Every page and the daemon's JSON API sit behind a login. Sessions are
+// HttpOnly, SameSite=Strict cookies (Secure under TLS), every POST carries
+// a CSRF token, and failed logins are rate limited per address and user.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"markd/mark"
+	"markd/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Options configures the web pages.
+type Options struct {
+	Store      *store.DB
+	Log        *slog.Logger
+	SessionTTL time.Duration // idle lifetime of a session
+	LoginLimit int           // failed logins per minute per address and user
+	TLS        bool          // served over TLS: cookies get Secure
+	Location   *time.Location
+	Now        func() time.Time
+	// SnapshotsDir, when set, holds camera snapshots as <record id>.jpg for
+	// records whose frame is not in the store.
+	SnapshotsDir string
+	// Feed gives every record as soon as the pipeline decided it; the
+	// operator screen shows them live. Nil: no live updates.
+	Feed Feed
+	// Health returns the state of the input sources for the status lights.
+	Health func() []mark.SourceHealth
+	// SetOperator names the person at the counter, stamped on every record.
+	SetOperator func(name string)
+	// Public lists API paths served without a login (e.g. /healthz, /metrics).
+	Public []string
+}
+
+// Feed is the pipeline's stream of decided records.
+type Feed interface {
+	// Subscribe returns a channel of records and a function that ends the
+	// subscription. A slow reader may miss records; it never blocks the pipeline.
+	Subscribe() (<-chan mark.Record, func())
+}
+
+// Server is the web front end. Handler mounts it in front of the API.
+type Server struct {
+	opt      Options
+	log      *slog.Logger
+	sess     *sessions
+	limit    *limiter
+	pages    map[string]*template.Template
+	mux      *http.ServeMux
+	api      http.Handler
+	static   http.Handler
+	heartbit time.Duration // how often the live feed sends source health
+
+	opMu     sync.Mutex
+	operator string // name last given to Options.SetOperator
+}
+
+// setOperator names the person at the counter for the pipeline.
+func (s *Server) setOperator(name string) {
+	if s.opt.SetOperator == nil {
+		return
+	}
+	s.opMu.Lock()
+	defer s.opMu.Unlock()
+	if s.operator != name {
+		s.operator = name
+		s.opt.SetOperator(name)
+	}
+}
+
+// clearOperator un-names user when they were the one at the counter.
+func (s *Server) clearOperator(user string) {
+	s.opMu.Lock()
+	was := s.operator == user
+	s.opMu.Unlock()
+	if was {
+		s.setOperator("")
+	}
+}
+
+// New builds the web front end.
+func New(opt Options) (*Server, error) {
+	if opt.Store == nil {
+		return nil, fmt.Errorf("web: no store: %w", mark.ErrInvalid)
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Location == nil {
+		opt.Location = time.Local
+	}
+	if opt.SessionTTL <= 0 {
+		opt.SessionTTL = 12 * time.Hour
+	}
+	if opt.LoginLimit <= 0 {
+		opt.LoginLimit = 5
+	}
+	s := &Server{
+		opt:      opt,
+		log:      opt.Log.With("subsystem", "web"),
+		sess:     newSessions(opt.SessionTTL, opt.Now),
+		limit:    newLimiter(opt.LoginLimit, opt.Now),
+		heartbit: 2 * time.Second,
+	}
+	var err error
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, fmt.Errorf("web: static files: %w", err)
+	}
+	s.static = http.StripPrefix("/static/", http.FileServerFS(sub))
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.Handle("GET /static/", s.static)
+	m.HandleFunc("GET /login", s.loginPage)
+	m.HandleFunc("POST /login", s.loginPost)
+	m.Handle("POST /logout", s.auth("", s.logout))
+
+	m.Handle("GET /{$}", s.auth("", s.operatorPage))
+	m.Handle("GET /operator/recent", s.auth("", s.operatorRecent))
+	m.Handle("GET /operator/live", s.auth("", s.operatorLive))
+
+	sup := store.RoleSupervisor
+	m.Handle("GET /review", s.auth(sup, s.reviewList))
+	m.Handle("GET /review/export.csv", s.auth(sup, s.reviewCSV))
+	m.Handle("GET /review/days", s.auth(sup, s.reviewDays))
+	m.Handle("GET /review/{id}", s.auth(sup, s.reviewDetail))
+	m.Handle("GET /review/{id}/frame.jpg", s.auth(sup, s.reviewFrame))
+	m.Handle("POST /review/{id}/confirm", s.auth(sup, s.reviewConfirm))
+	m.Handle("POST /review/{id}/override", s.auth(sup, s.reviewOverride))
+
+	m.Handle("/", http.HandlerFunc(s.fallback))
+	s.mux = m
+}
+
+// Handler returns the web pages in front of api: paths the pages do not
+// serve go to api, behind the same login unless listed in Options.Public.
+func (s *Server) Handler(api http.Handler) http.Handler {
+	s.api = api
+	return securityHeaders(s.mux)
+}
+
+func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
+	if s.api == nil {
+		http.NotFound(w, r)
+		return
+	}
+	for _, p := range s.opt.Public {
+		if r.URL.Path == p {
+			s.api.ServeHTTP(w, r)
+			return
+		}
+	}
+	s.auth("", func(w http.ResponseWriter, r *http.Request, _ session) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.csrfOK(w, r) {
+			return
+		}
+		s.api.ServeHTTP(w, r)
+	}).ServeHTTP(w, r)
+}
+
+// RequireAuth wraps a handler of the daemon so it needs a login.
+func (s *Server) RequireAuth(h http.Handler) http.Handler {
+	return s.auth("", func(w http.ResponseWriter, r *http.Request, _ session) { h.ServeHTTP(w, r) })
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+		h.ServeHTTP(w, r)
+	})
+}
+
+const sessionCookie = "markd_session"
+
+type sessionKey struct{}
+
+// auth requires a session, and role when it is not "". A browser without a
+// session is sent to the login page; an API client gets 401; a logged-in
+// user without the role gets 403.
+func (s *Server) auth(role store.Role, h func(http.ResponseWriter, *http.Request, session)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _ := r.Cookie(sessionCookie)
+		var sess session
+		ok := false
+		if c != nil {
+			sess, ok = s.sess.get(c.Value)
+		}
+		if !ok {
+			if r.Method == http.MethodGet && wantsHTML(r) {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			s.fail(w, r, fmt.Errorf("log in first: %w", mark.ErrUnauthorized))
+			return
+		}
+		if role != "" && sess.Role != role {
+			s.fail(w, r, fmt.Errorf("%s %s needs the %s role; %s is %s: %w", r.Method, r.URL.Path, role, sess.User, sess.Role, mark.ErrForbidden))
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess)), sess)
+	})
+}
+
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// csrfOK checks the CSRF token of a state-changing request (form field
+// "csrf" or header X-CSRF-Token) and, when the browser names it, that the
+// Origin is this server. It answers 403 itself when the check fails.
+func (s *Server) csrfOK(w http.ResponseWriter, r *http.Request) bool {
+	sess, _ := r.Context().Value(sessionKey{}).(session)
+	if !originOK(r) {
+		s.fail(w, r, fmt.Errorf("request from another site (Origin %q): %w", r.Header.Get("Origin"), mark.ErrForbidden))
+		return false
+	}
+	tok := r.Header.Get("X-CSRF-Token")
+	if tok == "" {
+		tok = r.PostFormValue("csrf")
+	}
+	if !equalToken(tok, sess.CSRF) {
+		s.fail(w, r, mark.WithHint(fmt.Errorf("missing or stale form token: %w", mark.ErrForbidden),
+			"reload the page and try again"))
+		return false
+	}
+	return true
+}
+
+func originOK(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true // not sent by older browsers on same-origin form posts
+	}
+	u, err := url.Parse(o)
+	return err == nil && u.Host == r.Host
+}
+
+// clientAddr is the remote IP without the port: the rate limit key.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// fail answers with the status of err's sentinel and logs only internal errors.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := statusOf(err)
+	if code >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else {
+		s.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "status", code, "err", err)
+	}
+	if wantsHTML(r) {
+		w.WriteHeader(code)
+		sess, _ := r.Context().Value(sessionKey{}).(session)
+		s.render(w, r, "error.html", &page{Title: http.StatusText(code), Session: sess,
+			Error: err.Error(), Hint: mark.Hint(err), Status: code})
+		return
+	}
+	msg := err.Error()
+	if h := mark.Hint(err); h != "" {
+		msg += "\nhint: " + h
+	}
+	http.Error(w, msg, code)
+}
+
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, mark.ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, mark.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, mark.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, mark.ErrUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, mark.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, mark.ErrUnavailable):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}

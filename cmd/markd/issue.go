@@ -42,7 +42,7 @@ of 20 g, the tariff required by --tariffs (or the config's tariffs) when
 --tariff is not given, and, for a registered class, a tracking number with a
 correct check digit made from the office and the serial. --png writes the QR
 code (error correction M).`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runIssue(cmd, f) },
 	}
 	fl := cmd.Flags()
@@ -105,7 +105,7 @@ func (a *app) runIssue(cmd *cobra.Command, f issueFlags) error {
 		if err != nil {
 			return usageError{err}
 		}
-		m.Issued = mark.DayOf(now().In(loc))
+		m.Issued = mark.DayOf(verifyNow().In(loc))
 	}
 	if f.validUntil != "" {
 		if m.ValidUntil, err = mark.ParseDay(f.validUntil); err != nil {

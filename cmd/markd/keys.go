@@ -28,7 +28,7 @@ func newKeysCmd(a *app) *cobra.Command {
 issuer-key-N.yaml) in the test-only issuer keys format, mode 0600; an
 existing file is never overwritten. The public entry is printed as a keyring
 file on stdout and, with --keyring, added to that keyring file.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, ok := issuer.AlgCode(alg); !ok {
 				return usage("--alg %q: must be %s or %s", alg, issuer.AlgEd25519, issuer.AlgECDSAP256)
@@ -36,7 +36,7 @@ file on stdout and, with --keyring, added to that keyring file.`,
 			if !cmd.Flags().Changed("id") || id < 0 || id > 65535 {
 				return usage("--id N (0..65535) is required")
 			}
-			vf := mark.DayOf(now())
+			vf := mark.DayOf(verifyNow())
 			if from != "" {
 				d, err := mark.ParseDay(from)
 				if err != nil {

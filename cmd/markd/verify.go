@@ -17,8 +17,8 @@ import (
 
 func init() { register(newVerifyCmd) }
 
-// now is the clock of the commands of this file and issue.go; tests fix it.
-var now = time.Now
+// verifyNow is the clock of the commands of this file and issue.go; tests fix it.
+var verifyNow = time.Now
 
 // verifyFlags are the flags of markd verify that are not config keys.
 type verifyFlags struct {
@@ -44,7 +44,7 @@ verified. The keyring, tariffs, revocation list, office and time zone come
 from the flags or the config file (keys keyring, tariffs, revoked, office,
 tz); flags win. Without --date the acceptance date is today in --tz.
 Exit status: 0 when all input was read, 2 on a usage or configuration error.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runVerify(cmd, f) },
 	}
 	fl := cmd.Flags()
@@ -57,6 +57,14 @@ Exit status: 0 when all input was read, 2 on a usage or configuration error.`,
 	fl.StringVar(&f.date, "date", "", "acceptance date YYYY-MM-DD (default: today in --tz)")
 	fl.IntVar(&f.weight, "weight", 0, "measured weight of the item in grams (0 = no scale)")
 	return cmd
+}
+
+// noArgs refuses positional arguments with a usage error (exit 2).
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usage("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+	}
+	return nil
 }
 
 // verifySetup loads what a verification needs from the config and flags:
@@ -86,7 +94,7 @@ func (a *app) verifySetup(cmd *cobra.Command, date string, weight int) (config.C
 		if err != nil {
 			return c, nil, mark.Context{}, usageError{err}
 		}
-		ctx.Date = mark.DayOf(now().In(loc))
+		ctx.Date = mark.DayOf(verifyNow().In(loc))
 	}
 	return c, v, ctx, nil
 }

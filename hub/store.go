@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"time"
@@ -31,6 +32,8 @@ type Store interface {
 	PutBundle(ctx context.Context, version uint64, data []byte, created time.Time) error
 	// LatestBundle returns the newest bundle, or mark.ErrNotFound.
 	LatestBundle(ctx context.Context) (version uint64, data []byte, err error)
+	// Record returns one stored record and the terminal that uploaded it, or mark.ErrNotFound.
+	Record(ctx context.Context, id string) (StoredRecord, error)
 	// Stats counts what is stored.
 	Stats(ctx context.Context) (Stats, error)
 	Close() error
@@ -43,6 +46,13 @@ type Terminal struct {
 	Name      string
 	TokenHash string // hex SHA-256 of the token; "" = certificate only
 	Created   time.Time
+}
+
+// StoredRecord is a record as the collector keeps it.
+type StoredRecord struct {
+	Record
+	Terminal   string
+	ReceivedAt time.Time
 }
 
 // Stats counts stored rows.
@@ -78,4 +88,28 @@ func NewToken() (token, hash string, err error) {
 func HashToken(token string) string {
 	h := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(h[:])
+}
+
+// DecodeJSONColumns fills the JSON-encoded columns of a stored record
+// (shared by the backends, which store them alike).
+func DecodeJSONColumns(r *Record, reasons, fields, first string) error {
+	bad := func(col string, err error) error {
+		return fmt.Errorf("record %s: column %s: %w: %v", r.ID, col, mark.ErrInvalid, err)
+	}
+	if err := json.Unmarshal([]byte(reasons), &r.Reasons); err != nil {
+		return bad("reasons", err)
+	}
+	if fields != "" {
+		r.Mark = new(mark.Fields)
+		if err := json.Unmarshal([]byte(fields), r.Mark); err != nil {
+			return bad("mark_fields", err)
+		}
+	}
+	if first != "" {
+		r.FirstAccepted = new(mark.Acceptance)
+		if err := json.Unmarshal([]byte(first), r.FirstAccepted); err != nil {
+			return bad("first_accepted", err)
+		}
+	}
+	return nil
 }

@@ -388,3 +388,36 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 	}
 	return s, nil
 }
+
+// Record implements hub.Store.
+func (d *DB) Record(ctx context.Context, id string) (hub.StoredRecord, error) {
+	var r hub.StoredRecord
+	var verdict, reasons, state string
+	var fields, first *string
+	var office int64
+	var weight int32
+	err := d.pool.QueryRow(ctx, `SELECT id, terminal, at, office, counter, operator, source, raw_text, verdict, reasons,
+		mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version, revocations_version,
+		review_state, message, received_at FROM records WHERE id = $1`, id).Scan(&r.ID, &r.Terminal, &r.At, &office,
+		&r.Counter, &r.Operator, &r.Source, &r.Text, &verdict, &reasons, &fields, &weight, &first,
+		&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations, &state, &r.Message, &r.ReceivedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
+	}
+	if err != nil {
+		return r, unavailable("read record", err)
+	}
+	r.At, r.ReceivedAt = r.At.UTC(), r.ReceivedAt.UTC()
+	r.Office, r.MeasuredWeightG = uint32(office), int(weight)
+	r.Verdict, r.Review = mark.Verdict(verdict), mark.ReviewState(state)
+	deref := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	if err := hub.DecodeJSONColumns(&r.Record, reasons, deref(fields), deref(first)); err != nil {
+		return r, err
+	}
+	return r, nil
+}

@@ -317,3 +317,28 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 	}
 	return s, nil
 }
+
+// Record implements hub.Store.
+func (d *DB) Record(ctx context.Context, id string) (hub.StoredRecord, error) {
+	var r hub.StoredRecord
+	var at, verdict, reasons, state, received string
+	var fields, first sql.NullString
+	err := d.db.QueryRowContext(ctx, `SELECT id, terminal, at, office, counter, operator, source, raw_text, verdict, reasons,
+		mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version, revocations_version,
+		review_state, message, received_at FROM records WHERE id = ?`, id).Scan(&r.ID, &r.Terminal, &at, &r.Office,
+		&r.Counter, &r.Operator, &r.Source, &r.Text, &verdict, &reasons, &fields, &r.MeasuredWeightG, &first,
+		&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations, &state, &r.Message, &received)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
+	}
+	if err != nil {
+		return r, unavailable("read record", err)
+	}
+	r.At, _ = time.Parse(time.RFC3339Nano, at)
+	r.ReceivedAt, _ = time.Parse(time.RFC3339Nano, received)
+	r.Verdict, r.Review = mark.Verdict(verdict), mark.ReviewState(state)
+	if err := hub.DecodeJSONColumns(&r.Record, reasons, fields.String, first.String); err != nil {
+		return r, err
+	}
+	return r, nil
+}

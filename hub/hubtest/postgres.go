@@ -1,0 +1,143 @@
+// Package hubtest holds what the tests of the collector share: a throwaway
+// PostgreSQL cluster (initdb + pg_ctl in a temp folder, port on loopback)
+// and the store test suite that both backends must pass.
+package hubtest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// PGBin is where Debian puts the PostgreSQL 15 server binaries.
+var PGBin = "/usr/lib/postgresql/15/bin"
+
+// Cluster is a running throwaway PostgreSQL cluster.
+type Cluster struct {
+	Dir  string
+	Port int
+	runAs []string
+	n    atomic.Int64
+}
+
+// Available reports whether the PostgreSQL server binaries are installed,
+// and if not, why.
+func Available() (bool, string) {
+	if _, err := os.Stat(filepath.Join(PGBin, "initdb")); err != nil {
+		return false, "PostgreSQL server binaries not found in " + PGBin + " (install Debian package postgresql)"
+	}
+	return true, ""
+}
+
+// StartCluster makes a cluster in a fresh temp folder and starts it on a
+// free loopback port. When running as root (initdb refuses root) it runs the
+// server as the postgres OS user. fast turns fsync off (tests); benchmarks
+// keep it on. Stop removes the folder.
+func StartCluster(fast bool) (*Cluster, error) {
+	if ok, why := Available(); !ok {
+		return nil, fmt.Errorf("%s", why)
+	}
+	dir, err := os.MkdirTemp("", "markhub-pg-")
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{Dir: dir}
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("running as root needs the postgres OS user: %w", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		c.runAs = []string{"runuser", "-u", "postgres", "--"}
+	}
+	data := filepath.Join(dir, "data")
+	if out, err := c.run(filepath.Join(PGBin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("initdb: %v: %s", err, out)
+	}
+	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -c unix_socket_directories=%s -c max_connections=200", dir)
+	if fast {
+		opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	}
+	for attempt := 0; ; attempt++ {
+		c.Port, err = freePort()
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		out, err := c.run(filepath.Join(PGBin, "pg_ctl"), "-D", data, "-l", filepath.Join(dir, "log"), "-w", "-t", "60",
+			"-o", opts+" -p "+strconv.Itoa(c.Port), "start")
+		if err == nil {
+			break
+		}
+		if attempt == 3 {
+			log, _ := os.ReadFile(filepath.Join(dir, "log"))
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("pg_ctl start: %v: %s %s", err, out, log)
+		}
+	}
+	return c, nil
+}
+
+func (c *Cluster) run(name string, args ...string) ([]byte, error) {
+	argv := append(append([]string{}, c.runAs...), name)
+	argv = append(argv, args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = c.Dir
+	return cmd.CombinedOutput()
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// DSN is the URL of database name in the cluster.
+func (c *Cluster) DSN(name string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.Port, name)
+}
+
+// NewDatabase creates a fresh empty database and returns its DSN, so each
+// test has its own.
+func (c *Cluster) NewDatabase(ctx context.Context) (string, error) {
+	name := fmt.Sprintf("t%d_%d", time.Now().UnixNano()%1e9, c.n.Add(1))
+	conn, err := pgx.Connect(ctx, c.DSN("postgres"))
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", err
+	}
+	return c.DSN(name), nil
+}
+
+// Stop stops the server and removes the folder.
+func (c *Cluster) Stop() error {
+	out, err := c.run(filepath.Join(PGBin, "pg_ctl"), "-D", filepath.Join(c.Dir, "data"), "-m", "immediate", "-w", "stop")
+	os.RemoveAll(c.Dir)
+	if err != nil && !strings.Contains(string(out), "not running") {
+		return fmt.Errorf("pg_ctl stop: %v: %s", err, out)
+	}
+	return nil
+}

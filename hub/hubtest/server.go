@@ -1,0 +1,176 @@
+package hubtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"markd/hub"
+	"markd/mark"
+)
+
+// RunServerSuite runs the HTTP API on a real loopback server over a store
+// of the backend.
+func RunServerSuite(t *testing.T, open Opener) {
+	s := open(t)
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	for _, n := range []string{"office-a", "office-b"} {
+		if err := s.AddTerminal(ctx, hub.Terminal{Name: n, TokenHash: hub.HashToken("tok-" + n), Created: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(hub.NewServer(s, nil, prometheus.NewRegistry()).Handler())
+	t.Cleanup(srv.Close)
+
+	post := func(token, ctype string, body []byte) (int, hub.ErrorResponse, []byte) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", bytes.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		req.Header.Set("Content-Type", ctype)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		var e hub.ErrorResponse
+		if resp.StatusCode != 200 {
+			if err := json.Unmarshal(raw, &e); err != nil {
+				t.Fatalf("error body not JSON: %q", raw)
+			}
+		}
+		return resp.StatusCode, e, raw
+	}
+	enc := func(v any) []byte { b, _ := json.Marshal(v); return b }
+	good := hub.UploadRequest{Records: []hub.Record{Rec("a-1", 426000, "1", mark.Accept, 42)}}
+	badVerdict := good
+	badVerdict.Records = []hub.Record{Rec("a-2", 426000, "1", "MAYBE", 0)}
+	noMark := hub.UploadRequest{Records: []hub.Record{Rec("a-3", 426000, "1", mark.Accept, 0)}}
+	tooMany := hub.UploadRequest{Records: make([]hub.Record, hub.MaxRecords+1)}
+	huge := []byte(`{"records":[{"id":"` + strings.Repeat("x", hub.MaxBody) + `"}]}`)
+
+	tests := []struct {
+		name, token, ctype string
+		body               []byte
+		code               int
+		field              string
+	}{
+		{"no token", "", "application/json", enc(good), 401, ""},
+		{"wrong token", "tok-nobody", "application/json", enc(good), 401, ""},
+		{"ok", "tok-office-a", "application/json", enc(good), 200, ""},
+		{"retry is fine", "tok-office-a", "application/json", enc(good), 200, ""},
+		{"bad verdict", "tok-office-a", "application/json", enc(badVerdict), 400, "records[0].verdict"},
+		{"accept without mark", "tok-office-a", "application/json", enc(noMark), 400, "records[0].mark"},
+		{"unknown field", "tok-office-a", "application/json", []byte(`{"recordz":[]}`), 400, "recordz"},
+		{"wrong type", "tok-office-a", "application/json", []byte(`{"records":[{"office":"x"}]}`), 400, "records.office"},
+		{"not json", "tok-office-a", "application/json", []byte(`{`), 400, ""},
+		{"trailing data", "tok-office-a", "application/json", []byte(`{} {}`), 400, ""},
+		{"too many records", "tok-office-a", "application/json", enc(tooMany), 400, "records"},
+		{"body too large", "tok-office-a", "application/json", huge, 413, ""},
+		{"wrong content type", "tok-office-a", "text/plain", enc(good), 400, "Content-Type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, e, raw := post(tt.token, tt.ctype, tt.body)
+			if code != tt.code {
+				t.Fatalf("status %d, want %d: %s", code, tt.code, raw)
+			}
+			if e.Field != tt.field {
+				t.Fatalf("field %q, want %q (%s)", e.Field, tt.field, e.Error)
+			}
+			if code != 200 && e.Error == "" {
+				t.Fatalf("error response without a message")
+			}
+		})
+	}
+	t.Run("response", func(t *testing.T) {
+		q := hub.UploadRequest{Records: []hub.Record{Rec("b-1", 101000, "1", mark.Accept, 42), Rec("b-2", 101000, "1", mark.Reject, 43)}}
+		code, _, raw := post("tok-office-b", "application/json", enc(q))
+		var r hub.UploadResponse
+		if err := json.Unmarshal(raw, &r); code != 200 || err != nil {
+			t.Fatalf("%d %s", code, raw)
+		}
+		if r.Stored != 2 || len(r.Alerts) != 1 || r.Alerts[0].OtherTerminal != "office-a" {
+			t.Fatalf("response = %+v", r)
+		}
+	})
+	t.Run("bundle", func(t *testing.T) {
+		get := func(after, token string) (*http.Response, []byte) {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/bundle?after="+after, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp, b
+		}
+		if r, _ := get("0", "tok-office-a"); r.StatusCode != 204 {
+			t.Fatalf("no bundle: %d", r.StatusCode)
+		}
+		if err := s.PutBundle(ctx, 3, []byte(`{"signed":true}`), t0); err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			after, token string
+			code         int
+		}{{"0", "tok-office-a", 200}, {"2", "tok-office-b", 200}, {"3", "tok-office-a", 204}, {"9", "tok-office-a", 204},
+			{"x", "tok-office-a", 400}, {"0", "bad", 401}}
+		for _, tt := range tests {
+			r, b := get(tt.after, tt.token)
+			if r.StatusCode != tt.code {
+				t.Fatalf("after=%s: %d, want %d (%s)", tt.after, r.StatusCode, tt.code, b)
+			}
+			if tt.code == 200 && (r.Header.Get("X-Bundle-Version") != "3" || string(b) != `{"signed":true}`) {
+				t.Fatalf("bundle answer %q %q", r.Header.Get("X-Bundle-Version"), b)
+			}
+		}
+	})
+	t.Run("mTLS", func(t *testing.T) { testMTLS(t, s) })
+}
+
+func testMTLS(t *testing.T, s hub.Store) {
+	pki := NewPKI(t)
+	ts := httptest.NewUnstartedServer(hub.NewServer(s, nil, nil).Handler())
+	ts.TLS = pki.ServerTLS(t)
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	tests := []struct {
+		cn   string
+		code int
+	}{{"office-a", 200}, {"office-zz", 403}, {"", 401}}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("cn=%q", tt.cn), func(t *testing.T) {
+			cfg := &tls.Config{RootCAs: pki.Pool, MinVersion: tls.VersionTLS12}
+			if tt.cn != "" {
+				cf, kf := pki.Issue(t, tt.cn, false)
+				c, err := tls.LoadX509KeyPair(cf, kf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cfg.Certificates = []tls.Certificate{c}
+			}
+			cl := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}}
+			resp, err := cl.Post(ts.URL+"/v1/upload", "application/json", strings.NewReader(`{}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.code {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.code)
+			}
+		})
+	}
+}

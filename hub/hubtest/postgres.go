@@ -24,10 +24,10 @@ var PGBin = "/usr/lib/postgresql/15/bin"
 
 // Cluster is a running throwaway PostgreSQL cluster.
 type Cluster struct {
-	Dir  string
-	Port int
+	Dir   string
+	Port  int
 	runAs []string
-	n    atomic.Int64
+	n     atomic.Int64
 }
 
 // Available reports whether the PostgreSQL server binaries are installed,

@@ -146,6 +146,7 @@ func New(opt Options) (*Server, error) {
 func (s *Server) routes() {
 	m := http.NewServeMux()
 	m.Handle("GET /static/", s.static)
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	m.HandleFunc("GET /login", s.loginPage)
 	m.HandleFunc("POST /login", s.loginPost)
 	m.Handle("POST /logout", s.auth("", s.logout))

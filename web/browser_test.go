@@ -1,0 +1,134 @@
+package web
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"markd/mark"
+)
+
+// chromiumPath is the browser the tests drive (Debian package chromium).
+const chromiumPath = "/usr/bin/chromium"
+
+// newBrowser starts headless Chromium with a fresh profile, or skips.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("browser test needs %s (Debian package chromium; .ci/run installs it): %v", chromiumPath, err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil { // start it with no deadline
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// step runs actions with a deadline so a broken page fails instead of hanging.
+func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// artifactDir is where screenshots go: $MARKD_ARTIFACTS or testdata/artifacts.
+func artifactDir(t *testing.T) string {
+	dir := os.Getenv("MARKD_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("testdata", "artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(artifactDir(t), name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBrowserOperatorScreen drives the operator screen in a real browser
+// against the pages on a real store: live verdicts over SSE in colour,
+// the language switch, and the "connection lost" state.
+func TestBrowserOperatorScreen(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.heartbit = 200 * time.Millisecond
+	ctx := newBrowser(t)
+	step(t, ctx, "log in",
+		chromedp.Navigate(e.ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("user"), opName),
+		chromedp.SendKeys(chromedp.ID("password"), opPass),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("current")),
+		chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="ok"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#sources .light[data-up="0"]`)),
+	)
+	records := []mark.Record{
+		{ID: "b1", Verdict: mark.Accept, Mark: testMark(1)},
+		{ID: "b2", Verdict: mark.DuplicateScan, Mark: testMark(1)},
+		{ID: "b3", Verdict: mark.Reject, Reasons: []mark.Reason{mark.ReasonUnderpaid, mark.ReasonExpired}, Mark: testMark(2)},
+	}
+	for _, r := range records {
+		r.At, r.Counter, r.Source = e.clock.Now(), "A", "stdin"
+		if e.feed.publish(r) == 0 {
+			t.Fatal("the page did not subscribe to the live feed")
+		}
+		step(t, ctx, "see "+r.ID, chromedp.WaitVisible(chromedp.CSS(`#current[data-id="`+r.ID+`"].v-`+string(r.Verdict))))
+	}
+	reasons, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("reasons")))
+	if err != nil || reasons == "" {
+		t.Fatalf("reasons: %q %v", reasons, err)
+	}
+	for _, want := range []string{"Оплачено меньше тарифа", "Срок действия марки истёк"} {
+		if !strings.Contains(reasons, want) {
+			t.Fatalf("reasons %q lack %q", reasons, want)
+		}
+	}
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#recent tbody tr').length`))
+	if err != nil || n != 3 {
+		t.Fatalf("recent rows: %d %v", n, err)
+	}
+	screenshot(t, ctx, "web-operator-reject-ru")
+	step(t, ctx, "switch to English", chromedp.Click(chromedp.ID("lang")))
+	reasons, _ = chromedp.Run(ctx, chromedp.Text(chromedp.ID("reasons")))
+	if !strings.Contains(reasons, "Less than the tariff was paid") || strings.Contains(reasons, "Оплачено") {
+		t.Fatalf("English reasons: %q", reasons)
+	}
+	screenshot(t, ctx, "web-operator-reject-en")
+	// The server goes away: the page must say so.
+	e.ts.CloseClientConnections()
+	e.ts.Close()
+	step(t, ctx, "connection lost shown", chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="lost"]`)))
+	screenshot(t, ctx, "web-operator-connection-lost")
+}

@@ -181,3 +181,35 @@ func FuzzParseRevocations(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVerify: any text gives a verdict without panic; a decoded mark is
+// reported exactly when the signature verified, and only then can the
+// verdict be ACCEPT.
+func FuzzVerify(f *testing.F) {
+	v := testVerifier(f)
+	for _, vec := range loadVectors(f) {
+		f.Add(vec.Text, uint32(426000), uint16(9825), 0)
+	}
+	f.Fuzz(func(t *testing.T, text string, office uint32, date uint16, weight int) {
+		res := v.Verify(text, mark.Context{Office: office, Date: mark.Day(date), MeasuredWeightG: weight})
+		if res.Reasons == nil {
+			t.Fatal("nil reasons")
+		}
+		switch res.Verdict {
+		case mark.Accept:
+			if len(res.Reasons) != 0 || res.Mark == nil {
+				t.Fatalf("accept with %v / mark %v", res.Reasons, res.Mark)
+			}
+		case mark.Reject:
+			if len(res.Reasons) == 0 {
+				t.Fatal("reject without reasons")
+			}
+		case mark.NotAMark:
+			if len(res.Reasons) != 0 || res.Mark != nil {
+				t.Fatal("not a mark with reasons or fields")
+			}
+		default:
+			t.Fatalf("verdict %s", res.Verdict)
+		}
+	})
+}

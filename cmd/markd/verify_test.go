@@ -233,3 +233,38 @@ func TestReadLine(t *testing.T) {
 		t.Fatal("no EOF after the last line")
 	}
 }
+
+// FuzzReadLine: reading lines back and joining them gives the input (for
+// lines under the limit), whatever the buffer size.
+func FuzzReadLine(f *testing.F) {
+	f.Add("a\nb\r\n\nc", 16)
+	f.Add("", 1)
+	f.Fuzz(func(t *testing.T, in string, size int) {
+		r := bufio.NewReaderSize(strings.NewReader(in), 16+vtAbs(size)%64)
+		var lines []string
+		for {
+			l, err := readLine(r, 1<<20)
+			if err != nil {
+				break
+			}
+			lines = append(lines, l)
+		}
+		want := strings.TrimSuffix(in, "\n")
+		if in == "" {
+			if len(lines) != 0 {
+				t.Fatalf("lines from empty input: %q", lines)
+			}
+			return
+		}
+		if got := strings.Join(lines, "\n"); got != want {
+			t.Fatalf("joined %q, want %q", got, want)
+		}
+	})
+}
+
+func vtAbs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

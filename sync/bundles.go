@@ -1,0 +1,195 @@
+package sync
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	gosync "sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"markd/bundle"
+	"markd/mark"
+	"markd/store"
+)
+
+// Applier puts the lists of a verified bundle into force atomically (parse
+// all three, build a new verifier, swap it into the holder) and returns the
+// versions now in force. An error leaves the old lists in force.
+type Applier func(c *bundle.Contents) (mark.Versions, error)
+
+// Poller fetches bundles from the collector with a version cursor.
+type Poller struct {
+	db       *store.DB
+	client   *Client
+	key      ed25519.PublicKey
+	dir      bundle.Dir
+	apply    Applier
+	interval time.Duration
+	fresh    *Freshness
+	log      *slog.Logger
+	// Now is the clock; tests fix it.
+	Now func() time.Time
+
+	mu       gosync.Mutex
+	version  uint64
+	versions mark.Versions
+	gauge    prometheus.Gauge
+}
+
+// PollerOptions configure the poller.
+type PollerOptions struct {
+	Key      ed25519.PublicKey // pinned distribution key
+	Dir      string            // where the last good bundles are kept
+	Interval time.Duration     // poll period
+	Warn     time.Duration     // freshness limits, see Freshness
+	Hard     time.Duration
+}
+
+// NewPoller makes the poller and its Freshness (restored from the store:
+// when the lists were last confirmed, else the first start with sync).
+func NewPoller(ctx context.Context, db *store.DB, client *Client, apply Applier, o PollerOptions, log *slog.Logger, reg *prometheus.Registry) (*Poller, error) {
+	if len(o.Key) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("sync distribution_key: missing or not an Ed25519 public key: %w", mark.ErrInvalid)
+	}
+	if o.Dir == "" {
+		return nil, fmt.Errorf("sync bundle_dir: required with a distribution key: %w", mark.ErrInvalid)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	if o.Interval <= 0 {
+		o.Interval = time.Minute
+	}
+	p := &Poller{db: db, client: client, key: o.Key, dir: bundle.Dir{Path: o.Dir}, apply: apply, interval: o.Interval,
+		log: log.With("subsystem", "sync.bundle"), Now: time.Now,
+		gauge: prometheus.NewGauge(prometheus.GaugeOpts{Name: "markd_sync_bundle_version", Help: "Version of the bundle in force (0 = none)."})}
+	checked, err := p.stateTime(ctx, store.StateListsChecked)
+	if err != nil {
+		return nil, err
+	}
+	if checked.IsZero() {
+		if checked, err = p.stateTime(ctx, store.StateFirstStart); err != nil {
+			return nil, err
+		}
+		if checked.IsZero() {
+			checked = p.Now()
+			if err := db.SetSyncState(ctx, store.StateFirstStart, checked.UTC().Format(time.RFC3339Nano)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	p.fresh = NewFreshness(checked, o.Warn, o.Hard)
+	if reg != nil {
+		reg.MustRegister(p.gauge, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "markd_sync_lists_age_seconds",
+			Help: "Time since the collector last confirmed the keyring, tariffs and revocations current."},
+			func() float64 { return p.fresh.Age().Seconds() }))
+	}
+	return p, nil
+}
+
+func (p *Poller) stateTime(ctx context.Context, key string) (time.Time, error) {
+	v, ok, err := p.db.SyncState(ctx, key)
+	if err != nil || !ok {
+		return time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sync_state %s = %q: %w", key, v, mark.ErrInvalid)
+	}
+	return t, nil
+}
+
+// Freshness is the age of the lists in force.
+func (p *Poller) Freshness() *Freshness { return p.fresh }
+
+// Version is the version of the bundle in force and the list versions it named.
+func (p *Poller) Version() (uint64, mark.Versions) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.version, p.versions
+}
+
+// Restore applies the newest good bundle kept in the bundle folder, for a
+// start without the collector. No bundle kept is mark.ErrNotFound: the
+// lists of the config files stay in force.
+func (p *Poller) Restore(ctx context.Context) error {
+	c, _, err := p.dir.Latest(p.key)
+	if err != nil {
+		return err
+	}
+	vs, err := p.apply(c)
+	if err != nil {
+		return fmt.Errorf("apply kept bundle %d: %w", c.Version, err)
+	}
+	p.set(c.Version, vs)
+	p.log.Info("lists restored from kept bundle", "version", c.Version, "created", c.Created, "lists", vs)
+	return nil
+}
+
+func (p *Poller) set(v uint64, vs mark.Versions) {
+	p.mu.Lock()
+	p.version, p.versions = v, vs
+	p.mu.Unlock()
+	p.gauge.Set(float64(v))
+}
+
+// Serve polls until ctx ends. Failures are logged; the lists in force stay.
+func (p *Poller) Serve(ctx context.Context) error {
+	for {
+		if err := p.Poll(ctx); err != nil && ctx.Err() == nil {
+			lvl := slog.LevelWarn
+			if !errors.Is(err, mark.ErrUnavailable) {
+				lvl = slog.LevelError
+			}
+			p.log.Log(ctx, lvl, "bundle poll failed; lists in force stay", "err", err, "hint", mark.Hint(err), "lists_age", p.fresh.Age().Round(time.Second))
+		}
+		if !sleep(ctx, p.interval) {
+			return nil
+		}
+	}
+}
+
+// Poll asks the collector once for a bundle newer than the one in force.
+// A bundle that fails the signature check, is not newer, or does not apply
+// is refused with an error and changes nothing.
+func (p *Poller) Poll(ctx context.Context) error {
+	current, _ := p.Version()
+	data, err := p.client.Bundle(ctx, current)
+	if err != nil {
+		return err
+	}
+	if data == nil {
+		return p.confirmed(ctx)
+	}
+	c, err := bundle.Open(data, p.key)
+	if err != nil {
+		return fmt.Errorf("bundle refused: %w", err)
+	}
+	if err := c.Newer(current); err != nil {
+		return fmt.Errorf("bundle refused: %w", err)
+	}
+	vs, err := p.apply(c)
+	if err != nil {
+		return fmt.Errorf("bundle %d refused: %w", c.Version, err)
+	}
+	p.set(c.Version, vs)
+	if err := p.dir.Save(c.Version, data); err != nil {
+		p.log.Error("bundle applied but not kept on disk; an offline restart would use an older one", "err", err, "hint", mark.Hint(err))
+	}
+	if err := p.db.SetSyncState(ctx, store.StateBundleVersion, strconv.FormatUint(c.Version, 10)); err != nil {
+		p.log.Warn("bundle version not recorded in the store", "err", err)
+	}
+	p.log.Info("new lists in force", "version", c.Version, "created", c.Created, "lists", vs)
+	return p.confirmed(ctx)
+}
+
+func (p *Poller) confirmed(ctx context.Context) error {
+	now := p.Now()
+	p.fresh.Checked(now)
+	return p.db.SetSyncState(ctx, store.StateListsChecked, now.UTC().Format(time.RFC3339Nano))
+}

@@ -1,0 +1,87 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	gosync "sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"markd/bundle"
+	"markd/mark"
+	"markd/store"
+)
+
+// Options is everything the counter's sync needs (config key sync.*,
+// converted by cmd/markd).
+type Options struct {
+	Client          ClientOptions
+	Upload          UploaderOptions
+	DistributionKey string // base64 Ed25519 public key; "" = no bundles
+	BundleDir       string
+	Interval        time.Duration // bundle poll period
+	FreshnessWarn   time.Duration
+	FreshnessHard   time.Duration
+}
+
+// Service runs the uploader and, with a distribution key, the bundle poller.
+type Service struct {
+	Uploader *Uploader
+	Poller   *Poller // nil without a distribution key
+}
+
+// New builds the service. apply puts a bundle's lists into force (see
+// Applier); it may be nil when no distribution key is configured. With a
+// key, the newest kept bundle is applied at once, so an offline start uses
+// the last lists it verified.
+func New(ctx context.Context, db *store.DB, o Options, apply Applier, log *slog.Logger, reg *prometheus.Registry) (*Service, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	client, err := NewClient(o.Client)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{Uploader: NewUploader(db, client, o.Upload, log, reg)}
+	if o.DistributionKey == "" {
+		return s, nil
+	}
+	key, err := bundle.ParsePublicKey(o.DistributionKey)
+	if err != nil {
+		return nil, err
+	}
+	if apply == nil {
+		return nil, errors.New("sync: a distribution key needs an Applier")
+	}
+	s.Poller, err = NewPoller(ctx, db, client, apply, PollerOptions{Key: key, Dir: o.BundleDir, Interval: o.Interval,
+		Warn: o.FreshnessWarn, Hard: o.FreshnessHard}, log, reg)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Poller.Restore(ctx); err != nil && !errors.Is(err, mark.ErrNotFound) {
+		log.Error("kept bundle not applied; lists from the config files stay in force", "err", err)
+	}
+	return s, nil
+}
+
+// Freshness is the age of the lists (nil without bundles: never stale).
+func (s *Service) Freshness() *Freshness {
+	if s == nil || s.Poller == nil {
+		return nil
+	}
+	return s.Poller.Freshness()
+}
+
+// Serve runs until ctx ends.
+func (s *Service) Serve(ctx context.Context) error {
+	var wg gosync.WaitGroup
+	if s.Poller != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.Poller.Serve(ctx) }() //nolint:errcheck // returns nil on ctx end
+	}
+	err := s.Uploader.Serve(ctx)
+	wg.Wait()
+	return err
+}

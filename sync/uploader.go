@@ -1,0 +1,255 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"markd/hub"
+	"markd/mark"
+	"markd/store"
+)
+
+// UploaderOptions tune the upload.
+type UploaderOptions struct {
+	BatchSize  int           // records per request (1..hub.MaxRecords)
+	BatchAge   time.Duration // send a smaller batch once its oldest record is this old
+	Interval   time.Duration // an empty request this often, to hear about alerts
+	MinBackoff time.Duration // first wait after a failure; default 1s
+	MaxBackoff time.Duration // longest wait between attempts
+}
+
+// Uploader drains the store's outbox to the collector. Run it with Serve.
+type Uploader struct {
+	db     *store.DB
+	client *Client
+	o      UploaderOptions
+	log    *slog.Logger
+	kick   chan struct{}
+
+	// Now is the clock and Jitter the random source in [0,1); tests fix them.
+	Now    func() time.Time
+	Jitter func() float64
+
+	batch       int // current batch size: halved on 413, back to o.BatchSize after a success
+	lastBeat    time.Time
+	failures    int
+	lastSuccess prometheus.Gauge
+	uploaded    prometheus.Counter
+	failed      prometheus.Counter
+	alerts      prometheus.Counter
+}
+
+// NewUploader makes the uploader and registers its metrics on reg (may be nil).
+func NewUploader(db *store.DB, client *Client, o UploaderOptions, log *slog.Logger, reg *prometheus.Registry) *Uploader {
+	if log == nil {
+		log = slog.Default()
+	}
+	if o.BatchSize <= 0 || o.BatchSize > hub.MaxRecords {
+		o.BatchSize = 500
+	}
+	if o.BatchAge <= 0 {
+		o.BatchAge = 5 * time.Second
+	}
+	if o.Interval <= 0 {
+		o.Interval = time.Minute
+	}
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = time.Second
+	}
+	if o.MaxBackoff < o.MinBackoff {
+		o.MaxBackoff = max(o.MinBackoff, 5*time.Minute)
+	}
+	u := &Uploader{db: db, client: client, o: o, log: log.With("subsystem", "sync.upload"), kick: make(chan struct{}, 1),
+		Now: time.Now, Jitter: rand.Float64, batch: o.BatchSize,
+		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: "markd_sync_last_success_timestamp_seconds",
+			Help: "Unix time of the last upload the collector confirmed."}),
+		uploaded: prometheus.NewCounter(prometheus.CounterOpts{Name: "markd_sync_uploaded_records_total",
+			Help: "Records the collector confirmed (new or already known)."}),
+		failed: prometheus.NewCounter(prometheus.CounterOpts{Name: "markd_sync_upload_failures_total",
+			Help: "Upload attempts that failed (network, collector error)."}),
+		alerts: prometheus.NewCounter(prometheus.CounterOpts{Name: "markd_sync_alerts_received_total",
+			Help: "Reuse alerts received from the collector (repeats included)."}),
+	}
+	if reg != nil {
+		stat := func(f func(store.OutboxStats) float64) func() float64 {
+			return func() float64 {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				st, err := db.OutboxStats(ctx)
+				if err != nil {
+					return -1
+				}
+				return f(st)
+			}
+		}
+		reg.MustRegister(u.lastSuccess, u.uploaded, u.failed, u.alerts,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "markd_sync_backlog_records",
+				Help: "Records not yet confirmed by the collector."}, stat(func(s store.OutboxStats) float64 { return float64(s.Records) })),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "markd_sync_backlog_events",
+				Help: "Review decisions not yet confirmed by the collector."}, stat(func(s store.OutboxStats) float64 { return float64(s.Events) })),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "markd_sync_oldest_pending_age_seconds",
+				Help: "Age of the oldest record not yet uploaded (0 when none)."}, stat(func(s store.OutboxStats) float64 {
+				if s.Oldest.IsZero() {
+					return 0
+				}
+				return u.Now().Sub(s.Oldest).Seconds()
+			})),
+		)
+	}
+	return u
+}
+
+// Kick tells the uploader new records are there (optional: it polls too).
+func (u *Uploader) Kick() {
+	select {
+	case u.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Serve uploads until ctx ends. Failures are retried with exponential
+// backoff and jitter, forever: the counter works offline for days.
+func (u *Uploader) Serve(ctx context.Context) error {
+	u.log.Info("upload started", "batch_size", u.o.BatchSize, "batch_age", u.o.BatchAge)
+	for {
+		sent, more, err := u.Once(ctx, false)
+		var wait time.Duration
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			u.failures++
+			u.failed.Inc()
+			wait = u.backoff()
+			lvl := slog.LevelWarn
+			if !errors.Is(err, mark.ErrUnavailable) {
+				lvl = slog.LevelError // the collector refused: configuration or a bug, say it loudly
+			}
+			u.log.Log(ctx, lvl, "upload failed, will retry", "err", err, "hint", mark.Hint(err), "retry_in", wait.Round(time.Millisecond), "failures", u.failures)
+		case more:
+			continue
+		case sent > 0:
+			continue
+		default:
+			wait = u.o.BatchAge / 2
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-u.kick:
+			t.Stop()
+			if err != nil { // a kick does not cut a backoff short
+				if !sleep(ctx, wait) {
+					return nil
+				}
+			}
+		case <-t.C:
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// backoff is the wait after the current run of failures: exponential up to
+// MaxBackoff, with "equal jitter" (half fixed, half random) so a hundred
+// counters coming back together do not hit the collector in step.
+func (u *Uploader) backoff() time.Duration {
+	d := u.o.MinBackoff
+	for i := 1; i < u.failures && d < u.o.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, u.o.MaxBackoff)
+	return d/2 + time.Duration(u.Jitter()*float64(d/2))
+}
+
+// Once sends at most one request. It sends when a full batch is waiting,
+// the oldest pending record is BatchAge old, review events or alert
+// acknowledgements are due, the heartbeat Interval has passed, or force is
+// set. It returns how many records were confirmed and whether a full batch
+// was sent (more may be waiting).
+func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, err error) {
+	recs, err := u.db.PendingUploads(ctx, u.batch)
+	if err != nil {
+		return 0, false, err
+	}
+	var events []store.AuditEntry
+	if len(recs) < u.batch {
+		if events, err = u.db.PendingEvents(ctx, u.batch-len(recs)); err != nil {
+			return 0, false, err
+		}
+	}
+	acks, err := u.db.UnackedAlerts(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	now := u.Now()
+	due := force || len(recs) >= u.batch || len(events) > 0 || len(acks) > 0 || now.Sub(u.lastBeat) >= u.o.Interval ||
+		(len(recs) > 0 && now.Sub(recs[0].At) >= u.o.BatchAge)
+	if !due {
+		return 0, false, nil
+	}
+	q := hub.UploadRequest{Records: make([]hub.Record, len(recs)), Events: make([]hub.Event, len(events)), AckAlerts: acks}
+	for i, r := range recs {
+		q.Records[i] = hub.FromRecord(r)
+	}
+	var lastEvent int64
+	for i, e := range events {
+		q.Events[i] = hub.Event{ID: e.ID, RecordID: e.RecordID, Action: e.Action, Actor: e.Actor, At: e.At.UTC(), Note: e.Note}
+		lastEvent = e.ID
+	}
+	body, err := json.Marshal(&q)
+	if err != nil {
+		return 0, false, fmt.Errorf("encode upload: %w", err)
+	}
+	if len(body) > hub.MaxBody && u.batch > 1 {
+		u.batch = max(1, u.batch/2)
+		return 0, true, nil
+	}
+	resp, err := u.client.Upload(ctx, body)
+	if isTooLarge(err) && u.batch > 1 {
+		u.batch = max(1, u.batch/2)
+		u.log.Warn("collector found the batch too large; halving it", "batch_size", u.batch)
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
+	}
+	if err := u.db.CompleteUpload(ctx, store.UploadDone{RecordIDs: ids, LastEventID: lastEvent, Acked: acks, Alerts: resp.Alerts}); err != nil {
+		// The collector has them; the next round repeats the request harmlessly.
+		return 0, false, fmt.Errorf("record upload confirmation: %w", err)
+	}
+	for _, a := range resp.Alerts {
+		u.log.Warn("REUSE ALERT: serial accepted here was accepted elsewhere too", "serial", a.Serial, "record", a.RecordID,
+			"other_terminal", a.OtherTerminal, "other_office", a.Other.Office, "other_counter", a.Other.Counter, "other_at", a.Other.At)
+	}
+	full := len(recs) >= u.batch
+	u.failures, u.batch, u.lastBeat = 0, u.o.BatchSize, now
+	u.lastSuccess.Set(float64(u.Now().UnixNano()) / 1e9)
+	u.uploaded.Add(float64(len(recs)))
+	u.alerts.Add(float64(len(resp.Alerts)))
+	if len(recs) > 0 || len(events) > 0 {
+		u.log.Debug("uploaded", "records", len(recs), "new", resp.Stored, "known", resp.Duplicates, "events", len(events), "alerts", len(resp.Alerts))
+	}
+	return len(recs), full || len(events) > 0, nil
+}

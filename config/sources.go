@@ -38,6 +38,10 @@ type Source struct {
 	Height int           `mapstructure:"height"`
 	FPS    int           `mapstructure:"fps"`
 	Hold   time.Duration `mapstructure:"hold"` // a code seen again within this time is reported once
+	// SnapshotQuality is the JPEG quality (1–100, 0 = 70) of the frame kept with each camera scan.
+	SnapshotQuality int `mapstructure:"snapshot_quality"`
+	// Realtime reads a file input at its native frame rate (ffmpeg -re), as a camera would deliver it.
+	Realtime bool `mapstructure:"realtime"`
 }
 
 // Validate checks one source entry.
@@ -79,6 +83,12 @@ func (s Source) Validate() error {
 		}
 		if s.Width < 0 || s.Height < 0 || s.FPS < 0 {
 			return bad("width/height/fps", fmt.Sprintf("%dx%d@%d", s.Width, s.Height, s.FPS), "must be positive")
+		}
+		if s.SnapshotQuality < 0 || s.SnapshotQuality > 100 {
+			return bad("snapshot_quality", s.SnapshotQuality, "must be between 1 and 100 (0 = default 70)")
+		}
+		if s.Hold < 0 {
+			return bad("hold", s.Hold, "must be positive")
 		}
 	default:
 		return bad("kind", s.Kind, "must be stdin, serial, wedge or camera")

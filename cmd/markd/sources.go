@@ -33,9 +33,20 @@ func buildSources(a *app, cfgs []config.Source, log *slog.Logger, now func() tim
 			out = append(out, scanner.NewSerial(name, sc, log, now))
 		case "wedge":
 			out = append(out, scanner.NewWedge(name, wedgeConfig(c), log, now))
+		case "camera":
+			out = append(out, scanner.NewCamera(name, cameraConfig(c), log, now))
 		default:
 			return nil, usage("config sources[%d].kind = %q: not supported by this build", i, c.Kind)
 		}
 	}
 	return out, nil
+}
+
+// cameraConfig maps a camera source entry to the scanner's config.
+func cameraConfig(c config.Source) scanner.CameraConfig {
+	return scanner.CameraConfig{
+		Input: c.Input, Format: c.Format, Realtime: c.Realtime,
+		Width: c.Width, Height: c.Height, FPS: c.FPS, Hold: c.Hold,
+		SnapshotQuality: c.SnapshotQuality,
+	}
 }

@@ -1,0 +1,409 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/exec"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"markd/mark"
+	"markd/qrdecode"
+)
+
+// Camera defaults: 720p is enough for a mark under a counter camera and
+// keeps a frame's decode near a millisecond; 10 frames a second is more
+// than an operator holding an envelope needs.
+const (
+	DefaultCameraWidth  = 1280
+	DefaultCameraHeight = 720
+	DefaultCameraFPS    = 10
+	DefaultCameraHold   = 2 * time.Second
+	DefaultSnapshotW    = 320
+	DefaultSnapshotQ    = 70
+)
+
+// CameraConfig configures a camera source.
+type CameraConfig struct {
+	FFmpeg          string        // ffmpeg binary, looked up in PATH; default "ffmpeg"
+	Input           string        // ffmpeg input: /dev/video0, a file, rtsp://…, a lavfi graph
+	Format          string        // ffmpeg -f of the input (v4l2, lavfi, …); "" lets ffmpeg guess
+	Realtime        bool          // read the input at its native rate (-re), for file inputs
+	Width, Height   int           // frame size the decoder sees (ffmpeg scales)
+	FPS             int           // frames per second ffmpeg delivers
+	Hold            time.Duration // a code seen again within Hold is reported once
+	SnapshotWidth   int           // max width of the JPEG attached to each scan
+	SnapshotQuality int           // JPEG quality 1–100 of that snapshot
+	Backoff         Backoff       // restart timing after ffmpeg is missing or exits
+}
+
+// CameraStats are the counters of a camera source.
+type CameraStats struct {
+	Starts        int64  // ffmpeg processes started
+	Exits         int64  // ffmpeg runs that ended (missing binary included)
+	FramesRead    int64  // frames read from ffmpeg
+	FramesDecoded int64  // frames the decoder looked at
+	FramesDropped int64  // frames replaced by a newer one before decoding
+	Codes         int64  // scans emitted
+	LastExit      string // why the last run ended, in plain words
+}
+
+// Camera is a mark.Source reading QR codes from ffmpeg frames.
+type Camera struct {
+	name string
+	cfg  CameraConfig
+	log  *slog.Logger
+	now  func() time.Time
+
+	mu     sync.Mutex
+	health mark.SourceHealth
+	stats  CameraStats
+
+	pid atomic.Int64 // pid of the running ffmpeg, 0 when none (tests)
+}
+
+// NewCamera returns a camera source; zero fields of cfg take the defaults.
+func NewCamera(name string, cfg CameraConfig, log *slog.Logger, now func() time.Time) *Camera {
+	if cfg.FFmpeg == "" {
+		cfg.FFmpeg = "ffmpeg"
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		cfg.Width, cfg.Height = DefaultCameraWidth, DefaultCameraHeight
+	}
+	if cfg.FPS <= 0 {
+		cfg.FPS = DefaultCameraFPS
+	}
+	if cfg.Hold <= 0 {
+		cfg.Hold = DefaultCameraHold
+	}
+	if cfg.SnapshotWidth <= 0 {
+		cfg.SnapshotWidth = DefaultSnapshotW
+	}
+	if cfg.SnapshotQuality <= 0 || cfg.SnapshotQuality > 100 {
+		cfg.SnapshotQuality = DefaultSnapshotQ
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Camera{
+		name: name, cfg: cfg, now: now,
+		log: log.With("subsystem", "camera", "source", name),
+		health: mark.SourceHealth{Name: name, Kind: "camera", Since: now(),
+			Detail: "not started"},
+	}
+}
+
+// Name returns the source name.
+func (c *Camera) Name() string { return c.name }
+
+// Health reports whether frames are arriving and, if not, why.
+func (c *Camera) Health() mark.SourceHealth {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.health
+}
+
+// CameraStats returns the frame and restart counters.
+func (c *Camera) CameraStats() CameraStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stats
+}
+
+// Stats returns the counters shared with the other device sources.
+func (c *Camera) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Stats{Reconnects: max(0, c.stats.Starts-1)}
+}
+
+func (c *Camera) setHealth(up bool, detail string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.health.Up != up {
+		c.health.Since = c.now()
+	}
+	c.health.Up = up
+	c.health.Detail = detail
+}
+
+// Args returns the ffmpeg command line (without the binary) for cfg.
+func (cfg CameraConfig) Args() []string {
+	args := []string{"-hide_banner", "-loglevel", "error", "-nostdin"}
+	if cfg.Realtime {
+		args = append(args, "-re")
+	}
+	if cfg.Format != "" {
+		args = append(args, "-f", cfg.Format)
+	}
+	size := strconv.Itoa(cfg.Width) + "x" + strconv.Itoa(cfg.Height)
+	return append(args, "-i", cfg.Input, "-an", "-sn",
+		"-f", "rawvideo", "-pix_fmt", "gray", "-s", size, "-r", strconv.Itoa(cfg.FPS),
+		"pipe:1")
+}
+
+// Serve runs ffmpeg, decodes its frames and emits each code once per hold
+// time, until ctx ends. A missing ffmpeg or one that exits (camera
+// unplugged, stream ended) is reported in Health and restarted with backoff.
+func (c *Camera) Serve(ctx context.Context, emit func(mark.Scan)) error {
+	hold := newHoldFilter(c.cfg.Hold)
+	dec := qrdecode.NewDecoder()
+	b := c.cfg.Backoff
+	for {
+		c.setHealth(false, "starting ffmpeg on "+c.cfg.Input)
+		gotFrames, err := c.runOnce(ctx, dec, hold, emit)
+		if ctx.Err() != nil {
+			c.setHealth(false, "stopped")
+			return nil
+		}
+		detail := exitDetail(err)
+		c.mu.Lock()
+		c.stats.Exits++
+		c.stats.LastExit = detail
+		c.mu.Unlock()
+		c.setHealth(false, detail+"; retrying")
+		c.log.Warn("camera input lost, retrying", "input", c.cfg.Input, "err", err)
+		if gotFrames {
+			b.Reset()
+		}
+		if !b.Wait(ctx) {
+			c.setHealth(false, "stopped")
+			return nil
+		}
+	}
+}
+
+// exitDetail says in plain words why an ffmpeg run ended.
+func exitDetail(err error) string {
+	var ee *exec.ExitError
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		return "ffmpeg not found (install the ffmpeg package)"
+	case errors.As(err, &ee):
+		return "ffmpeg exited: " + err.Error()
+	case err == nil:
+		return "ffmpeg exited: input ended"
+	default:
+		return "ffmpeg failed: " + err.Error()
+	}
+}
+
+// runOnce runs one ffmpeg process until it exits or ctx ends. It reports
+// whether any frame arrived.
+func (c *Camera) runOnce(ctx context.Context, dec *qrdecode.Decoder, hold *holdFilter, emit func(mark.Scan)) (bool, error) {
+	cmd := exec.CommandContext(ctx, c.cfg.FFmpeg, c.cfg.Args()...)
+	// Own process group, killed as a whole: no ffmpeg outlives the source.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second
+	stderr := &tailWriter{max: 512}
+	cmd.Stderr = stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return false, err
+	}
+	if err := cmd.Start(); err != nil {
+		return false, err
+	}
+	c.pid.Store(int64(cmd.Process.Pid))
+	c.mu.Lock()
+	c.stats.Starts++
+	c.mu.Unlock()
+
+	frameSize := c.cfg.Width * c.cfg.Height
+	m := newMailbox(frameSize)
+	readErr := make(chan error, 1)
+	go func() { readErr <- m.fill(stdout, c) }()
+
+	got := false
+	var runErr error
+loop:
+	for {
+		select {
+		case <-m.ready:
+			got = c.decodeLatest(m, dec, hold, emit, got)
+		case runErr = <-readErr:
+			// ffmpeg closed its output: decode the last frame, if any.
+			got = c.decodeLatest(m, dec, hold, emit, got)
+			break loop
+		}
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // input ended: stop the group now
+	werr := cmd.Wait()
+	c.pid.Store(0)
+	if werr != nil && stderr.String() != "" {
+		werr = fmt.Errorf("%w: %s", werr, stderr.String())
+	}
+	if errors.Is(runErr, io.EOF) || errors.Is(runErr, io.ErrUnexpectedEOF) {
+		runErr = nil // end of output (a partial last frame included): ffmpeg ended
+	}
+	if werr != nil {
+		return got, werr
+	}
+	return got, runErr
+}
+
+// decodeLatest decodes the newest frame of m, if there is one, and emits
+// the codes the hold filter lets through. It returns got, set once a frame
+// was seen.
+func (c *Camera) decodeLatest(m *mailbox, dec *qrdecode.Decoder, hold *holdFilter, emit func(mark.Scan), got bool) bool {
+	buf := m.take()
+	if buf == nil {
+		return got
+	}
+	defer m.release(buf)
+	if !got {
+		c.setHealth(true, "receiving frames from "+c.cfg.Input)
+	}
+	frame := qrdecode.Gray{Pix: buf, W: c.cfg.Width, H: c.cfg.Height}
+	codes := dec.Decode(frame)
+	now := c.now()
+	c.mu.Lock()
+	c.stats.FramesDecoded++
+	c.mu.Unlock()
+	var snap []byte
+	for _, text := range codes {
+		if !hold.pass(text, now) {
+			continue
+		}
+		if snap == nil {
+			var err error
+			if snap, err = Snapshot(frame, c.cfg.SnapshotWidth, c.cfg.SnapshotQuality); err != nil {
+				c.log.Error("camera snapshot", "err", err)
+			}
+		}
+		c.mu.Lock()
+		c.stats.Codes++
+		c.health.Scans++
+		c.mu.Unlock()
+		emit(mark.Scan{Text: text, Source: c.name, At: now, Frame: snap})
+	}
+	hold.prune(now)
+	return true
+}
+
+// mailbox hands the newest frame from the reader to the decoder. It holds
+// at most one waiting frame: a frame that arrives before the previous one
+// was taken replaces it (counted as dropped), so the decoder never works
+// through a queue of stale frames. Three buffers circulate: one being
+// filled, one waiting, one being decoded.
+type mailbox struct {
+	ready  chan struct{} // signalled when a frame is waiting
+	free   chan []byte
+	mu     sync.Mutex
+	latest []byte
+}
+
+func newMailbox(frameSize int) *mailbox {
+	m := &mailbox{ready: make(chan struct{}, 1), free: make(chan []byte, 3)}
+	for range 3 {
+		m.free <- make([]byte, frameSize)
+	}
+	return m
+}
+
+// fill reads whole frames from r until it fails.
+func (m *mailbox) fill(r io.Reader, c *Camera) error {
+	for {
+		buf := <-m.free
+		if _, err := io.ReadFull(r, buf); err != nil {
+			m.free <- buf
+			return err
+		}
+		m.mu.Lock()
+		old := m.latest
+		m.latest = buf
+		m.mu.Unlock()
+		c.mu.Lock()
+		c.stats.FramesRead++
+		if old != nil {
+			c.stats.FramesDropped++
+		}
+		c.mu.Unlock()
+		if old != nil {
+			m.free <- old
+		}
+		select {
+		case m.ready <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (m *mailbox) take() []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := m.latest
+	m.latest = nil
+	return b
+}
+
+func (m *mailbox) release(b []byte) { m.free <- b }
+
+// holdFilter lets a code through once, then holds it back while it keeps
+// being seen: it passes again only after Hold without any sighting.
+type holdFilter struct {
+	hold time.Duration
+	seen map[string]time.Time
+}
+
+func newHoldFilter(hold time.Duration) *holdFilter {
+	return &holdFilter{hold: hold, seen: map[string]time.Time{}}
+}
+
+// pass records a sighting of text at now and reports whether to emit it.
+func (h *holdFilter) pass(text string, now time.Time) bool {
+	last, ok := h.seen[text]
+	h.seen[text] = now
+	return !ok || now.Sub(last) >= h.hold
+}
+
+// prune forgets codes not seen for Hold, bounding the map.
+func (h *holdFilter) prune(now time.Time) {
+	for t, last := range h.seen {
+		if now.Sub(last) >= h.hold {
+			delete(h.seen, t)
+		}
+	}
+}
+
+// tailWriter keeps the last max bytes written (ffmpeg's last error lines).
+type tailWriter struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (w *tailWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	if len(w.buf) > w.max {
+		w.buf = w.buf[len(w.buf)-w.max:]
+	}
+	return len(p), nil
+}
+
+// String returns the last non-empty line written.
+func (w *tailWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	end := len(w.buf)
+	for end > 0 && (w.buf[end-1] == '\n' || w.buf[end-1] == '\r') {
+		end--
+	}
+	start := end
+	for start > 0 && w.buf[start-1] != '\n' {
+		start--
+	}
+	return string(w.buf[start:end])
+}

@@ -251,3 +251,37 @@ func TestHolder(t *testing.T) {
 		t.Fatalf("versions %+v: want hashed keyring version and no revocations", got)
 	}
 }
+
+// TestHolderConcurrentSwap judges marks while another goroutine swaps the
+// lists: every verdict must come from one whole verifier (run with -race).
+func TestHolderConcurrentSwap(t *testing.T) {
+	keys := testKeys(t)
+	text, err := keys[1].Sign(mark.Mark{Serial: revokedSerial, Contract: 1, MailClass: 1, WeightG: 20, TariffKop: 5000,
+		Issued: day(t, "2026-11-20"), ValidUntil: day(t, "2027-01-01")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := mark.Context{Office: 426000, Date: day(t, "2026-11-25")}
+	a, b := testVerifier(t), reasonsVerifier(t)
+	h := verify.NewHolder(a)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 200; i++ {
+			if i%2 == 0 {
+				h.Swap(b)
+			} else {
+				h.Swap(a)
+			}
+		}
+	}()
+	for i := 0; i < 200; i++ {
+		res := h.Verify(text, ctx)
+		ok := res.Verdict == mark.Accept && len(res.Reasons) == 0 ||
+			res.Verdict == mark.Reject && reflect.DeepEqual(res.Reasons, []mark.Reason{mark.ReasonRevoked})
+		if !ok {
+			t.Fatalf("verdict %s %v from neither list", res.Verdict, res.Reasons)
+		}
+	}
+	<-done
+}

@@ -1,0 +1,215 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// repoRoot is the module root, one up from this package.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// sharedTestdata is ../shared/testdata beside the repository, or a skip.
+func sharedTestdata(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(repoRoot(t), "..", "shared", "testdata")
+	if _, err := os.Stat(filepath.Join(dir, "keyring.yaml")); err != nil {
+		t.Skipf("shared test data not found at %s: %v", dir, err)
+	}
+	return dir
+}
+
+var (
+	buildOnce sync.Once
+	buildBin  string
+	buildErr  error
+	buildDir  string
+)
+
+// markdBinary builds cmd/markd once per test run.
+func markdBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "markd-e2e-bin-")
+		if buildErr != nil {
+			return
+		}
+		buildBin = filepath.Join(buildDir, "markd")
+		cmd := exec.Command("go", "build", "-o", buildBin, "./cmd/markd")
+		cmd.Dir = repoRoot(t)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build ./cmd/markd: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildBin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// vector returns the text of a named test vector.
+func vector(t *testing.T, name string) string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(sharedTestdata(t), "marks", "vectors.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var v struct{ Name, Text string }
+		if err := json.Unmarshal(sc.Bytes(), &v); err == nil && v.Name == name {
+			return v.Text
+		}
+	}
+	t.Fatalf("vector %q not found", name)
+	return ""
+}
+
+// daemon is a running `markd run`.
+type daemon struct {
+	URL   string
+	stdin io.WriteCloser
+	cmd   *exec.Cmd
+	mu    sync.Mutex
+	log   bytes.Buffer
+}
+
+// scan writes one line to the daemon's stdin, as a scanner would.
+func (d *daemon) scan(t *testing.T, text string) {
+	t.Helper()
+	if _, err := io.WriteString(d.stdin, text+"\n"); err != nil {
+		t.Fatalf("write scan to markd stdin: %v", err)
+	}
+}
+
+func (d *daemon) output() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.log.String()
+}
+
+type lockedWriter struct{ d *daemon }
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.d.mu.Lock()
+	defer w.d.mu.Unlock()
+	return w.d.log.Write(p)
+}
+
+var listenRe = regexp.MustCompile(`https?://127\.0\.0\.1:(\d+)|127\.0\.0\.1:([1-9]\d*)`)
+
+// runCLI runs a markd subcommand to completion with stdin.
+func runCLI(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(markdBinary(t), args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("markd %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// startDaemon writes a config, creates the accounts with `markd user add`
+// and starts `markd run` on 127.0.0.1:0, reading scans from a stdin pipe.
+func startDaemon(t *testing.T, users map[string][2]string) *daemon {
+	t.Helper()
+	td := sharedTestdata(t)
+	if out, err := exec.Command(markdBinary(t), "run", "--help").CombinedOutput(); err != nil {
+		t.Skipf("this build has no `markd run` yet: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "markd.db")
+	cfg := filepath.Join(dir, "markd.yaml")
+	conf := fmt.Sprintf(`office: 426000
+counter: "A"
+tz: Europe/Moscow
+keyring: %q
+tariffs: %q
+db: %q
+http:
+  listen: "127.0.0.1:0"
+log:
+  level: info
+  format: text
+`, filepath.Join(td, "keyring.yaml"), filepath.Join(td, "tariffs.yaml"), db)
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, u := range users {
+		runCLI(t, u[1]+"\n", "user", "add", name, "--role", u[0], "--config", cfg)
+	}
+	d := &daemon{}
+	d.cmd = exec.Command(markdBinary(t), "run", "--config", cfg)
+	var err error
+	if d.stdin, err = d.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	d.cmd.Stdout = lockedWriter{d}
+	d.cmd.Stderr = lockedWriter{d}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatalf("start markd run: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = d.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- d.cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = d.cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("markd run output:\n%s", d.output())
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for d.URL == "" {
+		if m := listenRe.FindStringSubmatch(d.output()); m != nil {
+			port := m[1] + m[2]
+			d.URL = "http://127.0.0.1:" + port
+			break
+		}
+		if d.cmd.ProcessState != nil {
+			t.Fatalf("markd run exited:\n%s", d.output())
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("markd run did not say where it listens:\n%s", d.output())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return d
+}

@@ -50,10 +50,10 @@ var bauds = map[int]bool{
 // device gone, retries with Backoff and reads again once it is back.
 //
 // Two defects of tarm/serial shape the read loop. Without ReadTimeout a
-// Read blocks in the kernel until a byte arrives, and Close cannot finish
-// while it does (older Go blocked in Close; Go 1.26 returns but the fd and
-// the goroutine stay until the next byte, i.e. forever on a quiet or
-// vanished scanner). So the port is opened with ReadTimeout (VMIN=0,
+// Read blocks in the kernel until a byte arrives (tarm clears O_NONBLOCK
+// behind Go's poller, which therefore cannot interrupt it), and Close waits
+// for that Read: forever on a quiet or vanished scanner (pinned down by
+// TestTarmBlockingReadHoldsPort). So the port is opened with ReadTimeout (VMIN=0,
 // VTIME=Poll) and read in a loop that checks ctx between reads; Close is
 // only called after the loop left Read. With ReadTimeout, an idle read
 // returns (0, io.EOF) - exactly what a hung-up (unplugged) tty returns.

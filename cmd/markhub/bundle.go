@@ -1,0 +1,107 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"markd/bundle"
+	"markd/hub"
+	"markd/mark"
+	msync "markd/sync"
+)
+
+func newBundleCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "bundle", Short: "Signed keyring/tariff/revocation bundles for the counters"}
+	var keyring, tariffs, revoked, keyFile string
+	var version uint64
+	publish := &cobra.Command{
+		Use:   "publish",
+		Short: "Sign and publish a new bundle version (a list not given is carried over from the latest bundle)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.loadConfig(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			if keyFile == "" {
+				keyFile = c.DistributionKey
+			}
+			pemBytes, err := os.ReadFile(keyFile)
+			if err != nil {
+				return fmt.Errorf("distribution key %s: %w: %v", keyFile, mark.ErrInvalid, err)
+			}
+			priv, err := bundle.ParsePrivateKey(pemBytes)
+			if err != nil {
+				return err
+			}
+			store, err := openStore(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			ctx := cmd.Context()
+			var prev bundle.Contents
+			latest, data, err := store.LatestBundle(ctx)
+			switch {
+			case err == nil:
+				p, err := bundle.Open(data, priv.Public().(ed25519.PublicKey))
+				if err != nil {
+					return fmt.Errorf("latest bundle %d: %w", latest, err)
+				}
+				prev = *p
+			case !errors.Is(err, mark.ErrNotFound):
+				return err
+			}
+			next := bundle.Contents{Version: latest + 1, Created: time.Now().UTC(),
+				Keyring: prev.Keyring, Tariffs: prev.Tariffs, Revocations: prev.Revocations}
+			if version != 0 {
+				next.Version = version
+			}
+			for _, f := range []struct {
+				path string
+				dst  *bundle.File
+			}{{keyring, &next.Keyring}, {tariffs, &next.Tariffs}, {revoked, &next.Revocations}} {
+				if f.path == "" {
+					continue
+				}
+				b, err := os.ReadFile(f.path)
+				if err != nil {
+					return fmt.Errorf("%s: %w: %v", f.path, mark.ErrInvalid, err)
+				}
+				*f.dst = bundle.File{Name: filepath.Base(f.path), Data: b}
+			}
+			v, err := msync.Verifier(&next) // refuse lists a counter could not load
+			if err != nil {
+				return err
+			}
+			signed, err := bundle.Sign(next, priv)
+			if err != nil {
+				return err
+			}
+			if err := store.PutBundle(ctx, next.Version, signed, next.Created); err != nil {
+				return err
+			}
+			vs := v.Versions()
+			fmt.Fprintf(a.stdout, "published bundle %d (keyring %s, tariffs %s, revocations %s, %d bytes)\n",
+				next.Version, vs.Keyring, vs.Tariffs, vs.Revocations, len(signed))
+			return nil
+		},
+	}
+	f := publish.Flags()
+	f.StringVar(&keyring, "keyring", "", "issuer keyring file (YAML)")
+	f.StringVar(&tariffs, "tariffs", "", "tariff table file (YAML)")
+	f.StringVar(&revoked, "revoked", "", "revocation list file")
+	f.StringVar(&keyFile, "key", "", "distribution private key (default: distribution_key of the config)")
+	f.Uint64Var(&version, "version", 0, "version number (default: latest + 1)")
+	d := hub.DefaultConfig()
+	f.String("db", d.DB, "SQLite file or PostgreSQL URL")
+	f.String("db-driver", d.DBDriver, "sqlite or postgres")
+	cmd.AddCommand(publish)
+	return cmd
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"markd/hub"
+	"markd/mark"
+)
+
+func newServeCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the collector API",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.loadConfig(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			return serve(cmd.Context(), a, c)
+		},
+	}
+	d := hub.DefaultConfig()
+	cmd.Flags().String("listen", d.Listen, "host:port of the API")
+	cmd.Flags().String("db", d.DB, "SQLite file or PostgreSQL URL")
+	cmd.Flags().String("db-driver", d.DBDriver, "sqlite or postgres")
+	return cmd
+}
+
+func serve(ctx context.Context, a *app, c hub.Config) error {
+	log := newLogger(c.Log, a.stderr)
+	store, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := &http.Server{Handler: hub.NewServer(store, log, reg).Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+	if c.TLSCert != "" {
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		if c.ClientCA != "" {
+			pem, err := os.ReadFile(c.ClientCA)
+			if err != nil {
+				return fmt.Errorf("client_ca: %w: %v", mark.ErrInvalid, err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return fmt.Errorf("client_ca %s: no PEM certificate: %w", c.ClientCA, mark.ErrInvalid)
+			}
+			srv.TLSConfig.ClientCAs, srv.TLSConfig.ClientAuth = pool, tls.VerifyClientCertIfGiven
+		}
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return mark.WithHint(fmt.Errorf("listen %s: %w: %w", c.Listen, mark.ErrUnavailable, err), "is another markhub running on this port?")
+	}
+	// The first line on stdout is the address, so scripts and tests can use port 0.
+	fmt.Fprintf(a.stdout, "listening %s\n", ln.Addr())
+	log.Info("markhub serving", "addr", ln.Addr().String(), "tls", c.TLSCert != "", "mtls", c.ClientCA != "", "db", c.DBDriver)
+	errc := make(chan error, 1)
+	go func() {
+		if c.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, c.TLSCert, c.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	log.Info("markhub stopped")
+	return nil
+}

@@ -1,0 +1,80 @@
+package hub
+
+import (
+	"fmt"
+	"net"
+	"time"
+
+	"markd/mark"
+)
+
+// Config is the configuration of markhub (configs/markhub.yaml; loaded by
+// cmd/markhub with defaults → file → MARKHUB_* env → flags → Validate).
+type Config struct {
+	Listen          string        `mapstructure:"listen"`           // host:port of the API
+	TLSCert         string        `mapstructure:"tls_cert"`         // PEM; required off loopback
+	TLSKey          string        `mapstructure:"tls_key"`          //
+	ClientCA        string        `mapstructure:"client_ca"`        // PEM CA of terminal client certificates ("" = tokens only)
+	DBDriver        string        `mapstructure:"db_driver"`        // sqlite or postgres
+	DB              string        `mapstructure:"db"`               // SQLite file, or PostgreSQL URL
+	DistributionKey string        `mapstructure:"distribution_key"` // private key file (PEM) for bundle publish
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	Log             LogConfig     `mapstructure:"log"`
+}
+
+// LogConfig selects the slog handler.
+type LogConfig struct {
+	Level  string `mapstructure:"level"`
+	Format string `mapstructure:"format"`
+}
+
+// DefaultConfig is the built-in configuration: SQLite, loopback, no TLS.
+func DefaultConfig() Config {
+	return Config{
+		Listen:          "127.0.0.1:8090",
+		DBDriver:        "sqlite",
+		DB:              "/var/lib/markhub/markhub.db",
+		DistributionKey: "/etc/markhub/distribution.key",
+		ShutdownTimeout: 10 * time.Second,
+		Log:             LogConfig{Level: "info", Format: "text"},
+	}
+}
+
+// Validate names the first bad key.
+func (c Config) Validate() error {
+	bad := func(key string, val any, why string) error {
+		return fmt.Errorf("config %s = %v: %s: %w", key, val, why, mark.ErrInvalid)
+	}
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return bad("listen", c.Listen, "must be host:port")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return bad("tls_cert", c.TLSCert, "tls_cert and tls_key go together")
+	}
+	if ip := net.ParseIP(host); c.TLSCert == "" && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return bad("listen", c.Listen, "plain http is allowed only on loopback; set tls_cert and tls_key")
+	}
+	if c.ClientCA != "" && c.TLSCert == "" {
+		return bad("client_ca", c.ClientCA, "client certificates need TLS: set tls_cert and tls_key")
+	}
+	switch c.DBDriver {
+	case "sqlite", "postgres":
+	default:
+		return bad("db_driver", c.DBDriver, "must be sqlite or postgres")
+	}
+	if c.DB == "" {
+		return bad("db", c.DB, "required")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log.level", c.Log.Level, "must be debug, info, warn or error")
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return bad("log.format", c.Log.Format, "must be text or json")
+	}
+	return nil
+}

@@ -356,7 +356,7 @@ func PlainDeviceError(err error, group string) string {
 	case errors.Is(err, fs.ErrPermission):
 		return "permission denied: add the markd user to the " + group + " group"
 	case errors.Is(err, syscall.EBUSY):
-		return "in use by another program"
+		return "in use by another program (is markd already running?)"
 	case errors.Is(err, syscall.EIO), errors.Is(err, errHungUp):
 		return "the device does not answer (no hardware behind the port?)"
 	case errors.Is(err, mark.ErrInvalid):

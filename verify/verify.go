@@ -25,7 +25,8 @@ type Verifier struct {
 	revoked *Revocations
 }
 
-// New builds a verifier; r may be nil (no revocations).
+// New builds a verifier from parsed lists; k and t must not be nil, r may
+// be nil (no revocations).
 func New(k *Keyring, t *Tariffs, r *Revocations) *Verifier {
 	if r == nil {
 		r = &Revocations{Version: "none"}

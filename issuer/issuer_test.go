@@ -237,3 +237,29 @@ func TestTrackingCheckDigit(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseKeys: no panic; an accepted key file signs marks that decode.
+func FuzzParseKeys(f *testing.F) {
+	if data, err := os.ReadFile(filepath.Join("..", "..", "shared", "testdata", "issuer-keys.yaml")); err == nil {
+		f.Add(data)
+	}
+	f.Add([]byte("keys:\n- {id: 1, alg: ed25519, private: oQZyPcbshv6xSusaUUjlinQa3mC/2gPgtccuM8+M32M=, valid_from: 2025-01-01, valid_until: 2026-01-01}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		keys, err := issuer.ParseKeys(data)
+		if err != nil {
+			if !errors.Is(err, mark.ErrInvalid) {
+				t.Fatalf("error without ErrInvalid: %v", err)
+			}
+			return
+		}
+		for _, k := range keys {
+			text, err := k.Sign(mark.Mark{Serial: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := decode.Text(text); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

@@ -181,10 +181,9 @@ func (s *Serial) Serve(ctx context.Context, emit func(mark.Scan)) error {
 			s.count(func(st *Stats) { st.Reconnects++ })
 		}
 		opened = true
-		bo.Reset()
 		s.setHealth(true, "reading "+path)
 		s.log.Info("scanner connected", "path", path)
-		err = s.readLoop(ctx, p, path, id, emit)
+		err = s.readLoop(ctx, p, path, id, &bo, emit)
 		if cerr := p.Close(); cerr != nil {
 			s.log.Debug("close port", "err", cerr)
 		}
@@ -212,7 +211,9 @@ func (s *Serial) open(path string, parity serial.Parity) (*serial.Port, devID, e
 }
 
 // readLoop reads one connection until ctx ends or the device goes away.
-func (s *Serial) readLoop(ctx context.Context, p *serial.Port, path string, id devID, emit func(mark.Scan)) error {
+// The backoff restarts from its minimum only once bytes arrive, so a
+// device that opens and vanishes at once is not retried 20 times a second.
+func (s *Serial) readLoop(ctx context.Context, p *serial.Port, path string, id devID, bo *Backoff, emit func(mark.Scan)) error {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -252,6 +253,7 @@ func (s *Serial) readLoop(ctx context.Context, p *serial.Port, path string, id d
 		n, err := p.Read(buf)
 		now := s.now()
 		if n > 0 {
+			bo.Reset()
 			fr.Feed(buf[:n], now, handle)
 		}
 		switch {

@@ -122,10 +122,9 @@ func (w *Wedge) Serve(ctx context.Context, emit func(mark.Scan)) error {
 			w.mu.Unlock()
 		}
 		opened = true
-		bo.Reset()
 		w.setHealth(true, "reading "+path)
 		w.log.Info("wedge scanner connected", "path", path, "grab", w.cfg.Grab)
-		err = w.readLoop(ctx, f, emit)
+		err = w.readLoop(ctx, f, &bo, emit)
 		f.Close()
 		if ctx.Err() != nil {
 			break
@@ -174,7 +173,10 @@ func ioctlInt(f *os.File, req uint, val int) error {
 	return ierr
 }
 
-func (w *Wedge) readLoop(ctx context.Context, f *os.File, emit func(mark.Scan)) error {
+// The backoff restarts from its minimum only once events arrive: a pipe
+// without a writer opens and ends at once, and must not be reopened in a
+// tight loop.
+func (w *Wedge) readLoop(ctx context.Context, f *os.File, bo *Backoff, emit func(mark.Scan)) error {
 	stop := context.AfterFunc(ctx, func() { _ = f.SetReadDeadline(time.Unix(1, 0)) })
 	defer stop()
 	d := &KeyDecoder{MaxLine: w.cfg.MaxLine, Idle: w.cfg.Idle}
@@ -208,6 +210,9 @@ func (w *Wedge) readLoop(ctx context.Context, f *os.File, emit func(mark.Scan)) 
 			}
 		}
 		n, err := f.Read(b[:])
+		if n > 0 {
+			bo.Reset()
+		}
 		pend = append(pend, b[:n]...)
 		for len(pend) >= InputEventSize {
 			e, _ := ParseInputEvent(pend[:InputEventSize])

@@ -132,3 +132,61 @@ func TestBrowserOperatorScreen(t *testing.T) {
 	step(t, ctx, "connection lost shown", chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="lost"]`)))
 	screenshot(t, ctx, "web-operator-connection-lost")
 }
+
+// TestBrowserReview walks the supervisor pages in a real browser on a real
+// store: list, detail, override with a note, audit line, CSV download
+// through the session, day chart; then an operator is refused (403).
+func TestBrowserReview(t *testing.T) {
+	e := newEnv(t, nil)
+	e.insert(mark.Record{ID: "acc1", At: e.clock.Now().Add(-time.Hour), Office: 426000, Counter: "A", Operator: opName,
+		Text: "EPM1:FIRST", Verdict: mark.Accept, Mark: testMark(7)})
+	e.rejected("rej1", 8, mark.ReasonUnderpaid, mark.ReasonExpired)
+	e.insert(mark.Record{ID: "rej2", At: e.clock.Now().Add(time.Minute), Office: 426000, Counter: "B", Operator: opName,
+		Text: "EPM1:AGAIN", Verdict: mark.Reject, Reasons: []mark.Reason{mark.ReasonReused}, Mark: testMark(7),
+		FirstAccepted: &mark.Acceptance{RecordID: "acc1", At: e.clock.Now().Add(-time.Hour), Office: 426000, Counter: "A"}})
+	ctx := newBrowser(t)
+	step(t, ctx, "log in as supervisor",
+		chromedp.Navigate(e.ts.URL+"/review"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("user"), supName),
+		chromedp.SendKeys(chromedp.ID("password"), supPass),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("review-list")),
+	)
+	screenshot(t, ctx, "web-review-list")
+	step(t, ctx, "open rej1",
+		chromedp.Click(chromedp.CSS(`a.open[href="/review/rej1"]`)),
+		chromedp.WaitVisible(chromedp.ID("override-form")),
+		chromedp.SendKeys(chromedp.ID("override-note"), "receipt shown"),
+		chromedp.Click(chromedp.ID("override")),
+		chromedp.WaitVisible(chromedp.ID("flash")),
+	)
+	audit, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("audit")))
+	if err != nil || !strings.Contains(audit, "receipt shown") || !strings.Contains(audit, supName) {
+		t.Fatalf("audit %q %v", audit, err)
+	}
+	screenshot(t, ctx, "web-review-overridden")
+	step(t, ctx, "REUSED detail shows the first acceptance",
+		chromedp.Navigate(e.ts.URL+"/review/rej2"),
+		chromedp.WaitVisible(chromedp.ID("first-accepted")),
+	)
+	screenshot(t, ctx, "web-review-reused")
+	body, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch('/review/export.csv').then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil || strings.Count(body, "\n") != 3 || !strings.Contains(body, "overridden") {
+		t.Fatalf("CSV through the browser: %v\n%s", err, body)
+	}
+	step(t, ctx, "day chart", chromedp.Navigate(e.ts.URL+"/review/days"), chromedp.WaitVisible(chromedp.CSS(`#chart svg`)))
+	screenshot(t, ctx, "web-review-days")
+	step(t, ctx, "log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-form")))
+	step(t, ctx, "log in as operator",
+		chromedp.SendKeys(chromedp.ID("user"), opName),
+		chromedp.SendKeys(chromedp.ID("password"), opPass),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("current")),
+	)
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(e.ts.URL+"/review"))
+	if err != nil || resp.Status != 403 {
+		t.Fatalf("operator on /review: %v %v, want 403", resp, err)
+	}
+	screenshot(t, ctx, "web-operator-forbidden")
+}

@@ -203,7 +203,11 @@ func (e *env) insert(r mark.Record) {
 	if r.Reasons == nil {
 		reasons = []byte("[]")
 	}
-	var serial, fields any
+	var serial, fields, first any
+	if r.FirstAccepted != nil {
+		b, _ := json.Marshal(r.FirstAccepted)
+		first = string(b)
+	}
 	if r.Mark != nil {
 		serial = int64(r.Mark.Serial)
 		b, _ := json.Marshal(r.Mark.Fields())
@@ -214,9 +218,9 @@ func (e *env) insert(r mark.Record) {
 		state = "pending"
 	}
 	_, err := e.db.SQL().Exec(`INSERT INTO scans(id, at, office, counter, operator, source, raw_text, verdict, reasons, serial,
-		mark_fields, frame, review_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		mark_fields, frame, review_state, first_accepted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		r.ID, r.At.UTC().Format(time.RFC3339Nano), r.Office, r.Counter, r.Operator, "stdin", r.Text, string(r.Verdict),
-		string(reasons), serial, fields, r.Frame, state)
+		string(reasons), serial, fields, r.Frame, state, first)
 	if err != nil {
 		e.t.Fatalf("insert %s: %v", r.ID, err)
 	}

@@ -59,4 +59,5 @@ type Stats struct {
 	DroppedTooLong int64 // lines over MaxLine dropped
 	DroppedIdle    int64 // partial lines dropped after Idle without terminator
 	UnknownKeys    int64 // wedge: key presses with no character (ignored)
+	DroppedLost    int64 // wedge: codes dropped because the kernel lost key events
 }

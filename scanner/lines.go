@@ -24,6 +24,7 @@ const (
 	FrameLine    FrameKind = iota // a complete line (Text set)
 	FrameTooLong                  // a line longer than MaxLine was dropped (N = bytes seen before the drop)
 	FrameIdle                     // a partial line with no terminator was dropped after Idle (N = its length)
+	FrameLost                     // wedge: the kernel lost key events; the code being typed was dropped
 )
 
 // Frame is one output of the Framer.

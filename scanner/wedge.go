@@ -197,6 +197,11 @@ func (w *Wedge) readLoop(ctx context.Context, f *os.File, bo *Backoff, emit func
 			w.stats.DroppedIdle++
 			w.mu.Unlock()
 			w.log.Warn("partial code without Enter dropped; check the scanner's suffix setting", "keys", fr.N)
+		case FrameLost:
+			w.mu.Lock()
+			w.stats.DroppedLost++
+			w.mu.Unlock()
+			w.log.Warn("key events lost by the kernel (SYN_DROPPED); the code being typed was dropped, scan it again", "keys", fr.N)
 		}
 	}
 	var b [InputEventSize * 64]byte

@@ -18,6 +18,8 @@ const (
 	EvSyn = 0x00
 	EvKey = 0x01
 
+	SynDropped = 3 // the kernel's event buffer overflowed: events were lost
+
 	KeyEsc        = 1
 	KeyBackspace  = 14
 	KeyTab        = 15
@@ -125,6 +127,16 @@ type KeyDecoder struct {
 // Event feeds one input event received at now; a completed line or a drop
 // is passed to out.
 func (d *KeyDecoder) Event(e InputEvent, now time.Time, out func(Frame)) {
+	if e.Type == EvSyn && e.Code == SynDropped {
+		// Keys of the code being typed were lost: it cannot be trusted.
+		// Modifier state may be stale too; a scanner releases them anyway.
+		if len(d.buf) > 0 || d.discard {
+			out(Frame{Kind: FrameLost, N: len(d.buf)})
+		}
+		d.buf, d.discard, d.lastKey = d.buf[:0], true, now
+		d.shift, d.ctrl, d.alt = 0, 0, 0
+		return
+	}
 	if e.Type != EvKey {
 		return
 	}

@@ -79,6 +79,8 @@ func decodeAll(t *testing.T, stream []byte, max int) []string {
 			got = append(got, "TOOLONG")
 		case FrameIdle:
 			got = append(got, "IDLE")
+		case FrameLost:
+			got = append(got, "LOST")
 		}
 	})
 	if err != nil {
@@ -152,6 +154,13 @@ func TestKeyDecoder(t *testing.T) {
 			r.line(t, "ABCDEFGH")
 			r.line(t, "OK")
 		}, 4, []string{"TOOLONG", "OK"}},
+		{"syn dropped mid-code", func(t *testing.T, r *recorder) {
+			r.text(t, "EPM1:AB")
+			r.ev(EvSyn, SynDropped, 0)
+			r.text(t, "CD")
+			r.key(KeyEnter)
+			r.line(t, "AGAIN")
+		}, 0, []string{"LOST", "AGAIN"}},
 		{"idle partial dropped", func(t *testing.T, r *recorder) {
 			r.text(t, "PART")
 			r.t = r.t.Add(5 * time.Second)

@@ -48,6 +48,7 @@ type PollerOptions struct {
 	Interval time.Duration     // poll period
 	Warn     time.Duration     // freshness limits, see Freshness
 	Hard     time.Duration
+	Now      func() time.Time // clock; nil = time.Now
 }
 
 // NewPoller makes the poller and its Freshness (restored from the store:
@@ -65,8 +66,11 @@ func NewPoller(ctx context.Context, db *store.DB, client *Client, apply Applier,
 	if o.Interval <= 0 {
 		o.Interval = time.Minute
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	p := &Poller{db: db, client: client, key: o.Key, dir: bundle.Dir{Path: o.Dir}, apply: apply, interval: o.Interval,
-		log: log.With("subsystem", "sync.bundle"), Now: time.Now,
+		log: log.With("subsystem", "sync.bundle"), Now: o.Now,
 		gauge: prometheus.NewGauge(prometheus.GaugeOpts{Name: "markd_sync_bundle_version", Help: "Version of the bundle in force (0 = none)."})}
 	checked, err := p.stateTime(ctx, store.StateListsChecked)
 	if err != nil {
@@ -84,6 +88,7 @@ func NewPoller(ctx context.Context, db *store.DB, client *Client, apply Applier,
 		}
 	}
 	p.fresh = NewFreshness(checked, o.Warn, o.Hard)
+	p.fresh.Now = o.Now
 	if reg != nil {
 		reg.MustRegister(p.gauge, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "markd_sync_lists_age_seconds",
 			Help: "Time since the collector last confirmed the keyring, tariffs and revocations current."},

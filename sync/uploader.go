@@ -37,7 +37,7 @@ type Uploader struct {
 	Now    func() time.Time
 	Jitter func() float64
 
-	batch       int // current batch size: halved on 413, back to o.BatchSize after a success
+	batch       int // current batch size: halved on 413 (kept until restart)
 	lastBeat    time.Time
 	failures    int
 	lastSuccess prometheus.Gauge
@@ -244,7 +244,7 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 			"other_terminal", a.OtherTerminal, "other_office", a.Other.Office, "other_counter", a.Other.Counter, "other_at", a.Other.At)
 	}
 	full := len(recs) >= u.batch
-	u.failures, u.batch, u.lastBeat = 0, u.o.BatchSize, now
+	u.failures, u.lastBeat = 0, now
 	u.lastSuccess.Set(float64(u.Now().UnixNano()) / 1e9)
 	u.uploaded.Add(float64(len(recs)))
 	u.alerts.Add(float64(len(resp.Alerts)))

@@ -53,9 +53,9 @@ var bauds = map[int]bool{
 // Read blocks in the kernel until a byte arrives (tarm clears O_NONBLOCK
 // behind Go's poller, which therefore cannot interrupt it), and Close waits
 // for that Read: forever on a quiet or vanished scanner (pinned down by
-// TestTarmBlockingReadHoldsPort). So the port is opened with ReadTimeout (VMIN=0,
-// VTIME=Poll) and read in a loop that checks ctx between reads; Close is
-// only called after the loop left Read. With ReadTimeout, an idle read
+// TestTarmBlockingReadHoldsPort). So the port is opened with ReadTimeout
+// (VMIN=0, VTIME=Poll) and read in a loop that checks ctx between reads;
+// Close is only called after the loop left Read. With ReadTimeout, an idle read
 // returns (0, io.EOF) - exactly what a hung-up (unplugged) tty returns.
 // On every such read the source checks the device: a zero-byte write to a
 // hung-up tty fails with EIO, and a stat of the path fails (node removed)

@@ -253,3 +253,27 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	}
 	return len(recs), full || len(events) > 0, nil
 }
+
+// Drain uploads until the outbox is empty (retrying failures with backoff)
+// and returns; for `markd sync --once` and the benchmark.
+func (u *Uploader) Drain(ctx context.Context) error {
+	for {
+		sent, more, err := u.Once(ctx, true)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			u.failures++
+			u.failed.Inc()
+			wait := u.backoff()
+			u.log.Warn("upload failed, will retry", "err", err, "retry_in", wait.Round(time.Millisecond))
+			if !sleep(ctx, wait) {
+				return ctx.Err()
+			}
+			continue
+		}
+		if sent == 0 && !more {
+			return nil
+		}
+	}
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
+	"markd/config"
+	"markd/store"
+	msync "markd/sync"
+)
+
+func init() { register(newSyncCmd) }
+
+// syncOptions converts the sync config for the sync package; `markd run`
+// uses it too.
+func syncOptions(c config.SyncConfig) msync.Options {
+	return msync.Options{
+		Client: msync.ClientOptions{URL: c.URL, Token: c.Token, TokenFile: c.TokenFile, ClientCert: c.ClientCert,
+			ClientKey: c.ClientKey, CA: c.CA},
+		Upload: msync.UploaderOptions{BatchSize: c.BatchSize, BatchAge: c.BatchAge, Interval: c.Interval,
+			MaxBackoff: c.MaxBackoff},
+		DistributionKey: c.DistributionKey,
+		BundleDir:       c.BundleDir,
+		Interval:        c.Interval,
+		FreshnessWarn:   c.FreshnessWarn,
+		FreshnessHard:   c.FreshnessHard,
+	}
+}
+
+// newSyncCmd is `markd sync`: the upload to the collector on its own,
+// beside or without `markd run` (which runs it itself when sync.url is
+// set). With --once it drains the outbox and exits.
+func newSyncCmd(a *app) *cobra.Command {
+	var once bool
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Upload pending records and review decisions to the collector (sync.url)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			if c.Sync.URL == "" {
+				return usage("sync.url is not set: nothing to upload to")
+			}
+			log := newLogger(c.Log, a.stderr)
+			ctx := cmd.Context()
+			db, err := store.Open(ctx, c.DB, log)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			o := syncOptions(c.Sync)
+			client, err := msync.NewClient(o.Client)
+			if err != nil {
+				return usageError{err}
+			}
+			up := msync.NewUploader(db, client, o.Upload, log, prometheus.NewRegistry())
+			if !once {
+				return up.Serve(ctx)
+			}
+			start := time.Now()
+			before, err := db.OutboxStats(ctx)
+			if err != nil {
+				return err
+			}
+			if err := up.Drain(ctx); err != nil {
+				return err
+			}
+			d := time.Since(start)
+			fmt.Fprintf(a.stdout, "uploaded %d records in %.2fs (%.0f records/s)\n", before.Records, d.Seconds(),
+				float64(before.Records)/max(d.Seconds(), 1e-9))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&once, "once", false, "drain the outbox, then exit")
+	cmd.Flags().String("db", "", "SQLite store file (config key db)")
+	return cmd
+}

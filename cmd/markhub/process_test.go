@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"markd/hub/sqlitestore"
+	"markd/mark"
+	"markd/store"
+)
+
+// buildBinaries builds markhub and markd once per test into a temp folder.
+func buildBinaries(t *testing.T) (markhub, markd string) {
+	t.Helper()
+	dir := t.TempDir()
+	markhub, markd = filepath.Join(dir, "markhub"), filepath.Join(dir, "markd")
+	for bin, pkg := range map[string]string{markhub: ".", markd: "../markd"} {
+		out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+		}
+	}
+	return markhub, markd
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+type proc struct {
+	cmd *exec.Cmd
+}
+
+// start runs a binary; for markhub serve it waits for the "listening" line.
+func start(t *testing.T, waitListen bool, name string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "LOG_LEVEL=error")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd}
+	t.Cleanup(func() { p.kill() })
+	if waitListen {
+		line, err := bufio.NewReader(out).ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, "listening ") {
+			t.Fatalf("%s did not start: %q %v", name, line, err)
+		}
+	}
+	go func() { _, _ = bufio.NewReader(out).WriteTo(devNull{}) }()
+	return p
+}
+
+type devNull struct{}
+
+func (devNull) Write(b []byte) (int, error) { return len(b), nil }
+
+func (p *proc) kill() {
+	if p.cmd.ProcessState == nil {
+		p.cmd.Process.Signal(syscall.SIGKILL) //nolint:errcheck // may be gone
+		p.cmd.Wait()                          //nolint:errcheck // killed
+	}
+}
+
+func run1(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("%s %v: %v %s", name, args, err, stderr)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// counterStore makes a counter store with n accepted records (serials from
+// base) and returns its path and the record ids.
+func counterStore(t *testing.T, dir string, n int, base uint64, office uint32) (string, []string) {
+	t.Helper()
+	path := filepath.Join(dir, "markd.db")
+	db, err := store.Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.SQL().Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC).Format(time.RFC3339Nano)
+	ids := make([]string, n)
+	for i := range n {
+		ids[i] = uuid.Must(uuid.NewV7()).String()
+		m := mark.Mark{Version: 1, Alg: 1, KeyID: 1, Serial: base + uint64(i), Contract: 7, MailClass: 1, WeightG: 20,
+			TariffKop: 5000, Office: office, Issued: 9800, ValidUntil: 9900}
+		f, _ := json.Marshal(m.Fields())
+		if _, err := tx.Exec(`INSERT INTO scans(id, at, office, counter, source, raw_text, verdict, serial, mark_fields, versions)
+			VALUES (?,?,?,?,?,?,?,?,?,?)`, ids[i], at, office, "1", "stdin", fmt.Sprintf("EPM1:%d", i), "ACCEPT",
+			int64(m.Serial), string(f), `{"keyring":"k","tariffs":"t","revocations":"r"}`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return path, ids
+}
+
+func writeConfig(t *testing.T, dir, db, url, token string, batch int) string {
+	t.Helper()
+	cfg := fmt.Sprintf("db: %s\ncounter: \"1\"\nsync:\n  url: %s\n  token: %s\n  batch_size: %d\n  batch_age: 10ms\n  max_backoff: 300ms\n  interval: 1s\n",
+		db, url, token, batch)
+	p := filepath.Join(dir, "markd.yaml")
+	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func pendingIn(t *testing.T, path string) int {
+	t.Helper()
+	db, err := store.Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st, err := db.OutboxStats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Records
+}
+
+// TestProcessesKilledMidBatch runs markhub and `markd sync` as real
+// processes: the collector is SIGKILLed mid-batch and stays away for a
+// while, the uploader is SIGKILLed and restarted; afterwards every record
+// is in the collector exactly once.
+func TestProcessesKilledMidBatch(t *testing.T) {
+	n := 20000
+	if testing.Short() {
+		n = 4000
+	}
+	markhub, markd := buildBinaries(t)
+	dir := t.TempDir()
+	hubDB := filepath.Join(dir, "hub.db")
+	token := run1(t, markhub, "terminal", "add", "office-a", "--db", hubDB)
+	addr := freePort(t)
+	serve := func() *proc { return start(t, true, markhub, "serve", "--db", hubDB, "--listen", addr) }
+	hubP := serve()
+	counterDB, ids := counterStore(t, t.TempDir(), n, 1, 426000)
+	cfg := writeConfig(t, dir, counterDB, "http://"+addr, token, 1000)
+	up := start(t, false, markd, "sync", "--config", cfg)
+
+	waitBelow := func(limit int) {
+		deadline := time.Now().Add(3 * time.Minute)
+		for pendingIn(t, counterDB) > limit {
+			if time.Now().After(deadline) {
+				t.Fatalf("stuck: %d pending", pendingIn(t, counterDB))
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitBelow(n * 3 / 4)
+	hubP.kill() // mid-batch: batches are in flight all the time
+	time.Sleep(700 * time.Millisecond)
+	hubP = serve()
+	waitBelow(n / 2)
+	up.kill() // the uploader dies; a new one resumes from the store
+	up = start(t, false, markd, "sync", "--config", cfg)
+	waitBelow(n / 4)
+	hubP.kill()
+	time.Sleep(300 * time.Millisecond)
+	hubP = serve()
+	waitBelow(0)
+	up.kill()
+	hubP.kill()
+
+	hs, err := sqlitestore.Open(context.Background(), hubDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hs.Close()
+	st, err := hs.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Records != int64(n) || st.UsedSerials != int64(n) || st.Alerts != 0 {
+		t.Fatalf("collector has %+v, want %d records exactly once", st, n)
+	}
+	for _, i := range []int{0, n / 3, n / 2, n - 1} {
+		if r, err := hs.Record(context.Background(), ids[i]); err != nil || r.Terminal != "office-a" {
+			t.Fatalf("record %d: %+v %v", i, r, err)
+		}
+	}
+}
+
+// TestProcessesCrossOfficeReuse: the same mark accepted at two counters of
+// two offices while offline; both upload with `markd sync --once`, both
+// stores hold the alert.
+func TestProcessesCrossOfficeReuse(t *testing.T) {
+	markhub, markd := buildBinaries(t)
+	dir := t.TempDir()
+	hubDB := filepath.Join(dir, "hub.db")
+	addr := freePort(t)
+	tokA := run1(t, markhub, "terminal", "add", "office-a", "--db", hubDB)
+	tokB := run1(t, markhub, "terminal", "add", "office-b", "--db", hubDB)
+	start(t, true, markhub, "serve", "--db", hubDB, "--listen", addr)
+	dbA, idsA := counterStore(t, t.TempDir(), 3, 500, 426000) // serials 500..502
+	dbB, idsB := counterStore(t, t.TempDir(), 2, 502, 101000) // serials 502..503
+	cfgA := writeConfig(t, t.TempDir(), dbA, "http://"+addr, tokA, 100)
+	cfgB := writeConfig(t, t.TempDir(), dbB, "http://"+addr, tokB, 100)
+	for _, cfg := range []string{cfgA, cfgB, cfgA} {
+		run1(t, markd, "sync", "--once", "--config", cfg)
+	}
+	for _, c := range []struct {
+		path, mine, other string
+	}{{dbA, idsA[2], idsB[0]}, {dbB, idsB[0], idsA[2]}} {
+		db, err := store.Open(context.Background(), c.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alerts, total, err := db.ListAlerts(context.Background(), 10, 0)
+		db.Close()
+		if err != nil || total != 1 || alerts[0].Serial != 502 || alerts[0].RecordID != c.mine || alerts[0].Other.RecordID != c.other {
+			t.Fatalf("alerts in %s: %+v (total %d, %v)", c.path, alerts, total, err)
+		}
+	}
+}

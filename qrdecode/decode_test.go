@@ -88,21 +88,38 @@ func TestDecodeSets(t *testing.T) {
 	d := NewDecoder()
 	steps := map[string]int{}
 	d.Trace = func(s string) { steps[s]++ }
+	thorough := NewDecoder()
+	thorough.Thorough = true
+	thoroughSteps := map[string]int{}
+	thorough.Trace = func(s string) { thoroughSteps[s]++ }
 	for _, set := range []string{"qr", "qr-hard"} {
 		t.Run(set, func(t *testing.T) {
 			dir := setDir(t, set)
 			m := loadManifest(t, dir)
-			got := map[string]bool{}
+			got, gotThorough := map[string]bool{}, map[string]bool{}
 			for _, e := range m {
-				for _, txt := range d.Decode(loadFrame(t, filepath.Join(dir, e.File))) {
+				g := loadFrame(t, filepath.Join(dir, e.File))
+				for _, txt := range d.Decode(g) {
 					if txt == e.Text {
 						got[e.File] = true
 					} else {
 						t.Errorf("%s: decoded %q, not the manifest text", e.File, txt)
 					}
 				}
+				for _, txt := range thorough.Decode(g) {
+					if txt == e.Text {
+						gotThorough[e.File] = true
+					} else {
+						t.Errorf("%s: thorough mode decoded %q, not the manifest text", e.File, txt)
+					}
+				}
 			}
-			t.Logf("%s: decoded %d of %d", set, len(got), len(m))
+			for f := range got {
+				if !gotThorough[f] {
+					t.Errorf("%s: decoded by the camera mode but not by the thorough mode", f)
+				}
+			}
+			t.Logf("%s: decoded %d of %d (thorough mode %d)", set, len(got), len(m), len(gotThorough))
 			switch set {
 			case "qr":
 				for _, e := range m {
@@ -127,7 +144,7 @@ func TestDecodeSets(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("decoding steps used: %v", steps)
+	t.Logf("decoding steps used: %v; thorough mode: %v", steps, thoroughSteps)
 }
 
 func TestDecodeEdgeFrames(t *testing.T) {

@@ -105,6 +105,51 @@ func TestFlattenBackgroundEvensShadow(t *testing.T) {
 	}
 }
 
+func TestDeblurRestoresBoxBlur(t *testing.T) {
+	// Bars of 4 px (like modules) blurred by a 5 px horizontal box: the
+	// deconvolution must come closer to the bars than the blurred frame,
+	// and only along the axis it is told.
+	const w, h, l = 64, 8, 5
+	sharp := Gray{Pix: make([]byte, w*h), W: w, H: h}
+	for i := range sharp.Pix {
+		if (i%w)/4%3 == 0 {
+			sharp.Pix[i] = 30
+		} else {
+			sharp.Pix[i] = 220
+		}
+	}
+	blurred := Gray{Pix: make([]byte, w*h), W: w, H: h}
+	in, out := make([]float32, w*h), make([]float32, w*h)
+	for i, p := range sharp.Pix {
+		in[i] = float32(p)
+	}
+	boxRows(in, out, w, h, l, make([]float32, w+1))
+	for i, v := range out {
+		blurred.Pix[i] = byte(v + 0.5)
+	}
+	diff := func(a, b Gray) int {
+		s := 0
+		for y := 0; y < h; y++ {
+			for x := 8; x < w-8; x++ { // edges clamp differently
+				d := int(a.Pix[y*w+x]) - int(b.Pix[y*w+x])
+				s += max(d, -d)
+			}
+		}
+		return s
+	}
+	rows := Deblur(blurred, l, 20, false)
+	cols := Deblur(blurred, l, 20, true) // columns are flat: no change
+	if got, before := diff(rows, sharp), diff(blurred, sharp); got*4 > before*3 {
+		t.Errorf("deblurred error %d, blurred %d: want a quarter less at least", got, before)
+	}
+	if cols.W != h || cols.H != w {
+		t.Fatalf("vertical deblur: %dx%d, want the transpose %dx%d", cols.W, cols.H, h, w)
+	}
+	if got := diff(transpose(cols), blurred); got > w*h {
+		t.Errorf("vertical deblur of a row blur changed the frame by %d", got)
+	}
+}
+
 func TestCandidates(t *testing.T) {
 	flat := Gray{Pix: bytes.Repeat([]byte{128}, 640*480), W: 640, H: 480}
 	if c := Candidates(flat, 3); len(c) != 0 {
@@ -205,6 +250,10 @@ func FuzzEnhance(f *testing.F) {
 			CropStretch(g, r, nil, nil)
 		}
 		CropStretch(g, Rect{-3, -3, w + 9, h + 9}, nil, nil)
+		if w*h <= 64*64 {
+			check("Deblur", Deblur(g, 1+w%7, 2, false), w, h)
+			check("Deblur vertical", Deblur(g, 2+h%5, 2, true), h, w)
+		}
 		if w*h <= 256*256 {
 			NewDecoder().Decode(g)
 		}

@@ -23,13 +23,21 @@ const (
 // first. When one blob covers most of the frame (a code filling the view,
 // or a noisy frame), the whole frame is the only region.
 func Candidates(g Gray, maxRegions int) []Rect {
+	r, _, _ := candidates(g, maxRegions)
+	return r
+}
+
+// candidates is Candidates that also reports how many of the regions, at
+// the front, are code-shaped (see codeShaped), and a flat frame (nothing
+// printed in view, no decoding attempt worth making).
+func candidates(g Gray, maxRegions int) (out []Rect, shaped int, flat bool) {
 	if !g.valid() || maxRegions <= 0 {
-		return nil
+		return nil, 0, true
 	}
 	full := Rect{0, 0, g.W, g.H}
 	bw, bh := (g.W+regionBlock-1)/regionBlock, (g.H+regionBlock-1)/regionBlock
 	if bw < 4 || bh < 4 {
-		return []Rect{full}
+		return []Rect{full}, 1, false
 	}
 	ranges := blockRanges(g, bw, bh)
 	top := 0
@@ -38,7 +46,7 @@ func Candidates(g Gray, maxRegions int) []Rect {
 	}
 	thr := max(regionMinRange, top*2/5)
 	if top < regionMinRange {
-		return nil // a flat frame: nothing printed in view
+		return nil, 0, true
 	}
 	hot := make([]bool, bw*bh)
 	for i, r := range ranges {
@@ -46,8 +54,9 @@ func Candidates(g Gray, maxRegions int) []Rect {
 	}
 	hot = dilate(hot, bw, bh) // bridge blocks inside large uniform modules
 	type blob struct {
-		r Rect // in blocks
-		n int
+		r      Rect // in blocks
+		n      int
+		shaped bool
 	}
 	var blobs []blob
 	seen := make([]bool, bw*bh)
@@ -83,12 +92,19 @@ func Candidates(g Gray, maxRegions int) []Rect {
 		}
 		b.r.W, b.r.H = x1-b.r.X+1, y1-b.r.Y+1
 		if b.r.W >= regionMinSide && b.r.H >= regionMinSide {
+			b.shaped = codeShaped(b.r, b.n)
 			blobs = append(blobs, b)
 		}
 	}
-	sort.SliceStable(blobs, func(i, j int) bool { return blobs[i].n > blobs[j].n })
-	var out []Rect
-	for _, b := range blobs {
+	// Code-shaped blobs first, then the others (a code touching text or an
+	// edge merges with it), largest first within each kind.
+	sort.SliceStable(blobs, func(i, j int) bool {
+		if blobs[i].shaped != blobs[j].shaped {
+			return blobs[i].shaped
+		}
+		return blobs[i].n > blobs[j].n
+	})
+	for i, b := range blobs {
 		if len(out) == maxRegions {
 			break
 		}
@@ -98,12 +114,29 @@ func Candidates(g Gray, maxRegions int) []Rect {
 		}
 		r.W = min(g.W, (b.r.X+b.r.W+regionMargin)*regionBlock) - r.X
 		r.H = min(g.H, (b.r.Y+b.r.H+regionMargin)*regionBlock) - r.Y
-		if r.W*r.H*5 > g.W*g.H*3 {
-			return []Rect{full} // most of the frame: no point cropping
+		if i == 0 && r.W*r.H*5 > g.W*g.H*3 {
+			return []Rect{full}, 1, false // most of the frame: no point cropping
+		}
+		if b.shaped {
+			shaped++
 		}
 		out = append(out, r)
 	}
-	return out
+	return out, shaped, false
+}
+
+// codeShaped reports whether a blob of n blocks with bounding box r (in
+// blocks) can be a QR code seen at a slant: not too small, not much longer
+// than wide, and dense (a code rotated 45° still fills half its box). Long
+// lines of text, edges and sparse clutter fail; they only cost time.
+func codeShaped(r Rect, n int) bool {
+	if r.W < regionMinSide || r.H < regionMinSide {
+		return false
+	}
+	if r.W > 3*r.H || r.H > 3*r.W {
+		return false
+	}
+	return n*10 >= r.W*r.H*4
 }
 
 // blockRanges returns, per block, max−min of the horizontal pair means on

@@ -1,0 +1,368 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"markd/mark"
+)
+
+// timeFormat is how scan times are stored: UTC with a fixed-width fraction,
+// so the text sorts in time order (RFC3339Nano drops trailing zeros and
+// would put "…:05.5Z" before "…:05Z").
+const timeFormat = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+// ErrorMessage is the operator message of a scan the store could not record.
+const ErrorMessage = "not recorded: do not accept this item / не записано: не принимайте отправление"
+
+// Save records one scan: the one write path of the pipeline. In one
+// immediate transaction it applies reuse (MARK-FORMAT §7 step 5) to rec,
+// inserts the row and, for an ACCEPT, claims the serial in used_serials.
+// Afterwards rec holds the final verdict, its id (UUIDv7), review and
+// upload state. A failure of the store wraps mark.ErrUnavailable, and rec
+// is left as it was given.
+//
+// Reuse: an ACCEPT or REJECT of a verified serial that was accepted before
+// gets REUSED with FirstAccepted, except that the same text at the same
+// counter within window of that acceptance is DUPLICATE_SCAN (nothing new
+// is accepted). The serial's primary key makes two racing ACCEPTs of one
+// serial impossible: the second one sees the first.
+func (d *DB) Save(ctx context.Context, rec *mark.Record, window time.Duration) error {
+	return d.SaveBatch(ctx, []*mark.Record{rec}, window)
+}
+
+// SaveBatch is Save for many records in one transaction (group commit, for
+// bulk import): the records are judged in order with the same reuse rules,
+// each seeing the ones before it. Either all are recorded or none is (and
+// then none of recs is changed).
+func (d *DB) SaveBatch(ctx context.Context, recs []*mark.Record, window time.Duration) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	out := make([]mark.Record, len(recs))
+	err := d.Write(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO scans(id, at, office, counter, operator, source, raw_text,
+			verdict, reasons, serial, mark_fields, measured_weight_g, first_accepted, versions, message, frame,
+			review_state, upload_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		if err != nil {
+			return storeErr("prepare insert", err)
+		}
+		defer ins.Close()
+		for i, rec := range recs {
+			out[i] = *rec
+			if err := d.saveTx(ctx, tx, ins, &out[i], window); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range recs {
+		*recs[i] = out[i]
+	}
+	return nil
+}
+
+func (d *DB) saveTx(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, r *mark.Record, window time.Duration) error {
+	if r.ID == "" {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return fmt.Errorf("record id: %w", err)
+		}
+		r.ID = id.String()
+	}
+	if r.At.IsZero() {
+		r.At = d.Now()
+	}
+	r.Reasons = slices.Clone(r.Reasons)
+	if r.Reasons == nil {
+		r.Reasons = []mark.Reason{}
+	}
+	if r.Mark != nil && (r.Verdict == mark.Accept || r.Verdict == mark.Reject) {
+		first, text, err := usedSerial(ctx, tx, r.Mark.Serial)
+		if err != nil {
+			return err
+		}
+		switch {
+		case first == nil:
+		case r.Verdict == mark.Accept && first.Counter == r.Counter && text == r.Text && absDur(r.At.Sub(first.At)) <= window:
+			r.Verdict = mark.DuplicateScan
+			r.FirstAccepted = first
+		default:
+			r.Verdict = mark.Reject
+			r.FirstAccepted = first
+			if !slices.Contains(r.Reasons, mark.ReasonReused) {
+				r.Reasons = append(r.Reasons, mark.ReasonReused)
+			}
+		}
+	}
+	r.Review = mark.ReviewNone
+	if r.Verdict == mark.Reject {
+		r.Review = mark.ReviewPending
+	}
+	r.Upload = mark.UploadPending
+	reasons, err := json.Marshal(r.Reasons)
+	if err != nil {
+		return fmt.Errorf("record %s reasons: %w", r.ID, err)
+	}
+	versions, err := json.Marshal(r.Versions)
+	if err != nil {
+		return fmt.Errorf("record %s versions: %w", r.ID, err)
+	}
+	var serial, fields, first any
+	if r.Mark != nil {
+		serial = int64(r.Mark.Serial)
+		b, err := json.Marshal(r.Mark.Fields())
+		if err != nil {
+			return fmt.Errorf("record %s mark: %w", r.ID, err)
+		}
+		fields = string(b)
+	}
+	if r.FirstAccepted != nil {
+		b, err := json.Marshal(r.FirstAccepted)
+		if err != nil {
+			return fmt.Errorf("record %s first_accepted: %w", r.ID, err)
+		}
+		first = string(b)
+	}
+	at := formatTime(r.At)
+	if _, err := ins.ExecContext(ctx, r.ID, at, r.Office, r.Counter, r.Operator, r.Source, r.Text,
+		string(r.Verdict), string(reasons), serial, fields, r.MeasuredWeightG, first, string(versions),
+		r.Message, r.Frame, string(r.Review), string(r.Upload)); err != nil {
+		return storeErr("insert scan", err)
+	}
+	if r.Verdict == mark.Accept && r.Mark != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO used_serials(serial, record_id, at, office, counter, raw_text)
+			VALUES (?,?,?,?,?,?)`, int64(r.Mark.Serial), r.ID, at, r.Office, r.Counter, r.Text); err != nil {
+			return storeErr("insert used serial", err)
+		}
+	}
+	return nil
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// usedSerial returns the first acceptance of serial and its text, or nil.
+func usedSerial(ctx context.Context, q querier, serial uint64) (*mark.Acceptance, string, error) {
+	var a mark.Acceptance
+	var at, text string
+	err := q.QueryRowContext(ctx, `SELECT record_id, at, office, counter, raw_text FROM used_serials WHERE serial = ?`,
+		int64(serial)).Scan(&a.RecordID, &at, &a.Office, &a.Counter, &text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", storeErr("read used serial", err)
+	}
+	if a.At, err = time.Parse(time.RFC3339Nano, at); err != nil {
+		return nil, "", fmt.Errorf("used serial %d: bad time %q: %w", serial, at, mark.ErrInvalid)
+	}
+	return &a, text, nil
+}
+
+// FirstAcceptance returns where and when serial was first accepted, or
+// nil when it was never accepted.
+func (d *DB) FirstAcceptance(ctx context.Context, serial uint64) (*mark.Acceptance, error) {
+	a, _, err := usedSerial(ctx, d.db, serial)
+	return a, err
+}
+
+// Get returns one record, or an error wrapping mark.ErrNotFound.
+func (d *DB) Get(ctx context.Context, id string) (mark.Record, error) {
+	return d.ReviewRecord(ctx, id)
+}
+
+// Filter selects records for List. Zero fields do not filter; several
+// values of one field match any of them.
+type Filter struct {
+	Verdicts []mark.Verdict
+	Reasons  []mark.Reason
+	From, To time.Time // scan time in [From, To)
+	Counter  string
+	Operator string
+	Contract uint32
+	Review   []mark.ReviewState
+	Cursor   string // from the previous page; "" = first page
+	Limit    int    // 0 = DefaultLimit; at most MaxLimit
+	Desc     bool   // newest first
+}
+
+// Page sizes of List.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+// List returns records matching f in time order (f.Desc: newest first) and
+// the cursor of the next page ("" when this was the last).
+func (d *DB) List(ctx context.Context, f Filter) ([]mark.Record, string, error) {
+	var conds []string
+	var args []any
+	in := func(col string, vals []string) {
+		if len(vals) == 0 {
+			return
+		}
+		conds = append(conds, col+" IN ("+strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")+")")
+		for _, v := range vals {
+			args = append(args, v)
+		}
+	}
+	in("verdict", strs(f.Verdicts))
+	if len(f.Reasons) > 0 {
+		conds = append(conds, `EXISTS (SELECT 1 FROM json_each(scans.reasons) WHERE json_each.value IN (`+
+			strings.TrimSuffix(strings.Repeat("?,", len(f.Reasons)), ",")+`))`)
+		for _, r := range f.Reasons {
+			args = append(args, string(r))
+		}
+	}
+	if !f.From.IsZero() {
+		conds = append(conds, `at >= ?`)
+		args = append(args, formatTime(f.From))
+	}
+	if !f.To.IsZero() {
+		conds = append(conds, `at < ?`)
+		args = append(args, formatTime(f.To))
+	}
+	if f.Counter != "" {
+		conds = append(conds, `counter = ?`)
+		args = append(args, f.Counter)
+	}
+	if f.Operator != "" {
+		conds = append(conds, `operator = ?`)
+		args = append(args, f.Operator)
+	}
+	if f.Contract != 0 {
+		conds = append(conds, `json_extract(mark_fields, '$.contract') = ?`)
+		args = append(args, f.Contract)
+	}
+	in("review_state", strs(f.Review))
+	op, order := ">", "ASC"
+	if f.Desc {
+		op, order = "<", "DESC"
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		conds = append(conds, `(at, id) `+op+` (?, ?)`)
+		args = append(args, at, id)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+	q := `SELECT ` + recordColumns + ` FROM scans`
+	if len(conds) > 0 {
+		q += ` WHERE ` + strings.Join(conds, " AND ")
+	}
+	q += ` ORDER BY at ` + order + `, id ` + order + ` LIMIT ?`
+	rows, err := d.db.QueryContext(ctx, q, append(args, limit+1)...)
+	if err != nil {
+		return nil, "", storeErr("list scans", err)
+	}
+	defer rows.Close()
+	var out []mark.Record
+	for rows.Next() {
+		r, err := reviewScanRecord(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", storeErr("list scans", err)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = encodeCursor(formatTime(last.At), last.ID)
+	}
+	return out, next, nil
+}
+
+func strs[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func encodeCursor(at, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(at + "|" + id))
+}
+
+// decodeCursor parses a cursor of List; a damaged one is mark.ErrInvalid.
+func decodeCursor(c string) (at, id string, err error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return "", "", fmt.Errorf("cursor %q: %w", c, mark.ErrInvalid)
+	}
+	at, id, ok := strings.Cut(string(b), "|")
+	if !ok || id == "" {
+		return "", "", fmt.Errorf("cursor %q: %w", c, mark.ErrInvalid)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, at); err != nil {
+		return "", "", fmt.Errorf("cursor %q: bad time: %w", c, mark.ErrInvalid)
+	}
+	return at, id, nil
+}
+
+// Counts returns the number of records per verdict, for health and tests.
+func (d *DB) Counts(ctx context.Context) (map[mark.Verdict]int, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT verdict, count(*) FROM scans GROUP BY verdict`)
+	if err != nil {
+		return nil, storeErr("count scans", err)
+	}
+	defer rows.Close()
+	out := map[mark.Verdict]int{}
+	for rows.Next() {
+		var v string
+		var n int
+		if err := rows.Scan(&v, &n); err != nil {
+			return nil, storeErr("count scans", err)
+		}
+		out[mark.Verdict(v)] = n
+	}
+	return out, rows.Err()
+}
+
+// Ping checks that the store can be read, for the health endpoint.
+func (d *DB) Ping(ctx context.Context) error {
+	var n int
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
+		return storeErr("ping", err)
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the store to path (VACUUM INTO) while
+// the daemon keeps writing. path must not exist.
+func (d *DB) Backup(ctx context.Context, path string) error {
+	if _, err := d.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return mark.WithHint(fmt.Errorf("backup to %s: %w: %w", path, mark.ErrUnavailable, err),
+			"the target must not exist and its folder must be writable")
+	}
+	return nil
+}

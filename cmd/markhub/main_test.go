@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"markd/bundle"
+	"markd/hub/sqlitestore"
+)
+
+func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestExampleConfigLoads(t *testing.T) {
+	a := &app{configFile: filepath.Join("..", "..", "configs", "markhub.yaml")}
+	c, err := a.loadConfig(newServeCmd(a).Flags())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DBDriver != "sqlite" || c.Listen != "127.0.0.1:8090" || c.ShutdownTimeout.Seconds() != 10 {
+		t.Fatalf("config = %+v", c)
+	}
+}
+
+func TestConfigLayers(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "h.yaml")
+	if err := os.WriteFile(file, []byte("listen: 127.0.0.1:9000\ndb: /tmp/x.db\nlog:\n  level: warn\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MARKHUB_LOG_LEVEL", "debug")
+	a := &app{configFile: file}
+	cmd := newServeCmd(a)
+	if err := cmd.Flags().Parse([]string{"--db", "/tmp/y.db"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := a.loadConfig(cmd.Flags())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:9000" || c.DB != "/tmp/y.db" || c.Log.Level != "debug" {
+		t.Fatalf("layers wrong: %+v", c)
+	}
+}
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "hub.db")
+	key := filepath.Join(dir, "dist.key")
+	td := filepath.Join("..", "..", "..", "shared", "testdata")
+	if _, err := os.Stat(filepath.Join(td, "keyring.yaml")); err != nil {
+		t.Skip("shared test data not found at " + td)
+	}
+	rev := filepath.Join(dir, "revoked.txt")
+	if err := os.WriteFile(rev, []byte("# version: r7\n12345\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var pub string
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string // substring
+		stderr string
+	}{
+		{"keys new", []string{"keys", "new", "--out", key}, 0, "", ""},
+		{"keys new refuses to overwrite", []string{"keys", "new", "--out", key}, 1, "", "exists"},
+		{"terminal add", []string{"terminal", "add", "office-1", "--db", db}, 0, "mkt_", ""},
+		{"terminal add twice", []string{"terminal", "add", "office-1", "--db", db}, 1, "", "already exists"},
+		{"terminal bad name", []string{"terminal", "add", "a b", "--db", db}, 2, "", "terminal name"},
+		{"terminal cert only", []string{"terminal", "add", "office-2", "--cert-only", "--db", db}, 0, "client certificate", ""},
+		{"publish first without lists", []string{"bundle", "publish", "--db", db, "--key", key}, 2, "", "keyring"},
+		{"publish", []string{"bundle", "publish", "--db", db, "--key", key, "--keyring", filepath.Join(td, "keyring.yaml"),
+			"--tariffs", filepath.Join(td, "tariffs.yaml")}, 0, "published bundle 1", ""},
+		{"publish revocations only", []string{"bundle", "publish", "--db", db, "--key", key, "--revoked", rev}, 0, "revocations r7", ""},
+		{"publish older version", []string{"bundle", "publish", "--db", db, "--key", key, "--version", "2"}, 1, "", "not above"},
+		{"publish broken tariffs", []string{"bundle", "publish", "--db", db, "--key", key, "--tariffs", rev}, 2, "", "tariffs"},
+		{"publish without key", []string{"bundle", "publish", "--db", db, "--key", filepath.Join(dir, "nope")}, 2, "", "distribution key"},
+		{"unknown flag", []string{"serve", "--nope"}, 2, "", "unknown flag"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runCmd(t, tt.args...)
+		if code != tt.code || !strings.Contains(out, tt.stdout) || !strings.Contains(errOut, tt.stderr) {
+			t.Fatalf("%s: code %d out %q err %q", tt.name, code, out, errOut)
+		}
+		if tt.name == "keys new" {
+			pub = strings.TrimSpace(out)
+		}
+	}
+	// The published bundle opens with the printed public key and carries
+	// the revocations over with the lists of bundle 1.
+	s, err := sqlitestore.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	v, data, err := s.LatestBundle(context.Background())
+	if err != nil || v != 2 {
+		t.Fatalf("latest = %d %v", v, err)
+	}
+	pk, err := bundle.ParsePublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := bundle.Open(data, pk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Keyring.Name != "keyring.yaml" || !strings.Contains(string(c.Revocations.Data), "12345") {
+		t.Fatalf("bundle 2 = %s / %q", c.Keyring.Name, c.Revocations.Data)
+	}
+}

@@ -27,6 +27,7 @@ type Decoder struct {
 	// decode`), where a few more milliseconds do not matter. The camera
 	// leaves it off: a frame that fails is followed by the next one.
 	Thorough bool
+	turn     int // the expensive step the camera mode tries next
 	// Trace, when set, is called with the name of the step that decoded a
 	// frame ("" when none did); the tests and the benchmark use it.
 	Trace func(step string)
@@ -109,10 +110,14 @@ func flatten(d *Decoder, c Gray) Gray {
 	return Stretch(out, d.bufs[2])
 }
 
-// cheapSteps are tried on every candidate region, expensiveSteps only on
-// the largest one, in this order: cheap and likely first. On the test sets
+// cheapSteps are tried on every candidate region (only the first on
+// regions that are not code-shaped), expensiveSteps on the largest
+// code-shaped one, in this order: cheap and likely first. On the test sets
 // every decodable frame needs only the cheap steps; the others are kept
-// for smaller, blurrier codes (see docs/notes/camera.md).
+// for smaller, blurrier codes (see docs/notes/camera.md). In the camera
+// mode a frame gets one expensive step, in turn: a code held in view for
+// a few frames still meets every step, and a frame without a code (the
+// common case) costs a third.
 var (
 	cheapSteps = []step{
 		{"crop/hybrid", same, Hybrid},
@@ -134,7 +139,7 @@ func (d *Decoder) Decode(g Gray) []string {
 	cands, shaped, flat := candidates(g, maxCandidates)
 	var out []string
 	for i, r := range cands {
-		if t := d.decodeRegion(g, r, d.Thorough || (i == 0 && shaped > 0)); t != "" && !contains(out, t) {
+		if t := d.decodeRegion(g, r, i < shaped, i == 0 && shaped > 0); t != "" && !contains(out, t) {
 			out = append(out, t)
 		}
 	}
@@ -153,24 +158,40 @@ func (d *Decoder) Decode(g Gray) []string {
 	return out
 }
 
-// decodeRegion runs the steps on region r of g until one decodes.
-func (d *Decoder) decodeRegion(g Gray, r Rect, expensive bool) string {
+// decodeRegion runs the steps on region r of g until one decodes; shaped
+// says r holds a code-shaped blob, expensive that the expensive steps may
+// run (the thorough mode runs every step on every code-shaped region, and
+// both cheap steps on the others).
+func (d *Decoder) decodeRegion(g Gray, r Rect, shaped, expensive bool) string {
 	c := CropStretch(g, r, d.bufs[0], d.bufs[1])
 	d.bufs[1] = c.Pix
-	for _, s := range cheapSteps {
+	cheap := cheapSteps
+	if !shaped && !d.Thorough {
+		cheap = cheap[:1]
+	}
+	for _, s := range cheap {
 		if t := d.Try(c, s.bin); t != "" {
 			d.trace(s.name)
 			return t
 		}
 	}
-	if !expensive {
+	if !expensive && !(d.Thorough && shaped) {
 		return ""
 	}
-	for _, s := range expensiveSteps {
+	todo := expensiveSteps
+	if !d.Thorough {
+		i := d.turn % len(expensiveSteps)
+		d.turn++
+		todo = expensiveSteps[i : i+1]
+	}
+	for _, s := range todo {
 		if t := d.Try(s.prep(d, c), s.bin); t != "" {
 			d.trace(s.name)
 			return t
 		}
+	}
+	if d.Thorough && shaped && c.W*c.H <= maxUpscaled {
+		return d.deblurRegion(c)
 	}
 	if d.Thorough && c.W*c.H <= maxUpscaled {
 		return d.deblurRegion(c)

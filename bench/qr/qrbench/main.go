@@ -1,0 +1,81 @@
+// Command qrbench times markd's QR decoding path (package qrdecode) on raw
+// 8-bit gray frames, in the same input and output format as the zxing-cpp
+// program beside it (bench/qr/zxbench.cpp), so bench/qr.sh can print both
+// side by side.
+//
+// Input on stdin, one frame per line: RAWFILE WIDTH HEIGHT EXPECTED_TEXT
+// Output, one line per frame: RAWFILE<TAB>ms-per-decode<TAB>1|0<TAB>step
+// Usage: qrbench [-n ITERATIONS] [-thorough] < list
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"markd/qrdecode"
+)
+
+func main() {
+	iters := flag.Int("n", 5, "decodes per frame (mean reported)")
+	thorough := flag.Bool("thorough", false, "decode in the thorough mode of markd decode, not the camera mode")
+	flag.Parse()
+	if err := run(*iters, *thorough); err != nil {
+		fmt.Fprintln(os.Stderr, "qrbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(iters int, thorough bool) error {
+	iters = max(iters, 1)
+	d := qrdecode.NewDecoder()
+	d.Thorough = thorough
+	step := ""
+	d.Trace = func(s string) { step = s }
+	sc := bufio.NewScanner(os.Stdin)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 4 {
+			continue
+		}
+		w, err1 := strconv.Atoi(f[1])
+		h, err2 := strconv.Atoi(f[2])
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("bad line %q", sc.Text())
+		}
+		pix, err := os.ReadFile(f[0])
+		if err != nil {
+			return err
+		}
+		g, err := qrdecode.NewGray(pix, w, h)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f[0], err)
+		}
+		d.Decode(g) // warm the decoder's buffers
+		ok := false
+		start := time.Now()
+		for range iters {
+			ok = false
+			for _, t := range d.Decode(g) {
+				if t == f[3] {
+					ok = true
+				}
+			}
+		}
+		el := time.Since(start)
+		okN := 0
+		if ok {
+			okN = 1
+		}
+		if step == "" {
+			step = "-"
+		}
+		fmt.Printf("%s\t%.3f\t%d\t%s\n", f[0], float64(el.Microseconds())/1000/float64(iters), okN, step)
+	}
+	return sc.Err()
+}

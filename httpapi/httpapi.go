@@ -1,0 +1,372 @@
+// Package httpapi is the daemon's HTTP interface for programs: /healthz,
+// /metrics (Prometheus), the JSON API over the stored scans (/api/scans)
+// and /events, a server-sent event per verdict. The pages for people live
+// in package web, which mounts itself in front of this handler.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"markd/mark"
+	"markd/store"
+)
+
+// Feed is the pipeline's stream of decided records.
+type Feed interface {
+	Subscribe() (<-chan mark.Record, func())
+}
+
+// Options configures the server. Store is required.
+type Options struct {
+	Store    *store.DB
+	Feed     Feed                       // nil: /events sends only keepalives
+	Sources  func() []mark.SourceHealth // health of the input sources
+	Versions func() mark.Versions       // lists in force
+	// StoreErr returns the pipeline's last write failure (nil when writes work).
+	StoreErr func() error
+	// Extra adds fields to /healthz (e.g. "sync" freshness).
+	Extra     func() map[string]any
+	Metrics   *Metrics
+	Location  *time.Location // for dates (YYYY-MM-DD) in from/to
+	Log       *slog.Logger
+	Keepalive time.Duration // SSE comment interval; 0 = 15s
+}
+
+// Server serves the API. Mount adds handlers (the web pages) to its mux.
+type Server struct {
+	opt Options
+	log *slog.Logger
+	mux *http.ServeMux
+}
+
+// New builds the server and its routes.
+func New(o Options) *Server {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(nil)
+	}
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	if o.Keepalive <= 0 {
+		o.Keepalive = 15 * time.Second
+	}
+	s := &Server{opt: o, log: o.Log.With("subsystem", "http"), mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+// routes is every route of the API, in one place.
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.health)
+	s.mux.Handle("GET /metrics", s.opt.Metrics.handler(s.opt.Sources))
+	s.mux.HandleFunc("GET /api/scans", s.listScans)
+	s.mux.HandleFunc("GET /api/scans/{id}", s.getScan)
+	s.mux.HandleFunc("GET /events", s.events)
+}
+
+// Handler returns the API handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Mux exposes the mux so other packages can wrap or extend it.
+func (s *Server) Mux() *http.ServeMux { return s.mux }
+
+// Mount adds a handler for pattern (http.ServeMux syntax).
+func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// PublicPaths are the API paths that need no login (monitoring).
+var PublicPaths = []string{"/healthz", "/metrics"}
+
+// TextJSON is an operator text in both languages.
+type TextJSON struct {
+	RU string `json:"ru"`
+	EN string `json:"en"`
+}
+
+// RecordJSON is a record as the API gives it: the stored fields, the
+// decoded mark (when its signature verified) and the texts for people.
+type RecordJSON struct {
+	mark.Record
+	Mark        *mark.Fields `json:"mark,omitempty"`
+	VerdictText TextJSON     `json:"verdict_text"`
+	ReasonsText []TextJSON   `json:"reasons_text"`
+}
+
+// View converts a record for the API and the event stream.
+func View(r mark.Record) RecordJSON {
+	out := RecordJSON{Record: r, ReasonsText: []TextJSON{}}
+	if out.Reasons == nil {
+		out.Reasons = []mark.Reason{}
+	}
+	if r.Mark != nil {
+		f := r.Mark.Fields()
+		out.Mark = &f
+	}
+	vt := mark.VerdictText(r.Verdict)
+	out.VerdictText = TextJSON{vt.RU, vt.EN}
+	for _, rs := range r.Reasons {
+		t := mark.Explain(rs)
+		out.ReasonsText = append(out.ReasonsText, TextJSON{t.RU, t.EN})
+	}
+	return out
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	type storeHealth struct {
+		OK    bool   `json:"ok"`
+		Path  string `json:"path"`
+		Error string `json:"error,omitempty"`
+		Hint  string `json:"hint,omitempty"`
+	}
+	st := storeHealth{OK: true, Path: s.opt.Store.Path()}
+	err := s.opt.Store.Ping(ctx)
+	if err == nil && s.opt.StoreErr != nil {
+		err = s.opt.StoreErr()
+	}
+	if err != nil {
+		st = storeHealth{Path: st.Path, Error: err.Error(), Hint: mark.Hint(err)}
+	}
+	body := map[string]any{"ok": st.OK, "store": st, "sources": []mark.SourceHealth{}}
+	if s.opt.Sources != nil {
+		body["sources"] = s.opt.Sources()
+	}
+	if s.opt.Versions != nil {
+		body["versions"] = s.opt.Versions()
+	}
+	if s.opt.Extra != nil {
+		for k, v := range s.opt.Extra() {
+			body[k] = v
+		}
+	}
+	code := http.StatusOK
+	if !st.OK {
+		code = http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, body)
+}
+
+// ParseFilter reads the query of /api/scans: verdict, reason, review
+// (comma-separated or repeated), from and to (RFC 3339 or YYYY-MM-DD in
+// loc), counter, operator, contract, cursor, limit, order (asc|desc).
+func ParseFilter(q map[string][]string, loc *time.Location) (store.Filter, error) {
+	var f store.Filter
+	list := func(key string) []string {
+		var out []string
+		for _, v := range q[key] {
+			for _, p := range strings.Split(v, ",") {
+				if p = strings.TrimSpace(p); p != "" {
+					out = append(out, p)
+				}
+			}
+		}
+		return out
+	}
+	one := func(key string) string {
+		if v := q[key]; len(v) > 0 {
+			return strings.TrimSpace(v[len(v)-1])
+		}
+		return ""
+	}
+	bad := func(key, val, why string) error {
+		return fmt.Errorf("query %s=%q: %s: %w", key, val, why, mark.ErrInvalid)
+	}
+	for _, v := range list("verdict") {
+		switch vd := mark.Verdict(strings.ToUpper(v)); vd {
+		case mark.Accept, mark.Reject, mark.NotAMark, mark.DuplicateScan, mark.Error:
+			f.Verdicts = append(f.Verdicts, vd)
+		default:
+			return f, bad("verdict", v, "not a verdict")
+		}
+	}
+	for _, v := range list("reason") {
+		rs := mark.Reason(strings.ToUpper(v))
+		if !containsReason(rs) {
+			return f, bad("reason", v, "not a reason code")
+		}
+		f.Reasons = append(f.Reasons, rs)
+	}
+	for _, v := range list("review") {
+		switch st := mark.ReviewState(v); st {
+		case mark.ReviewPending, mark.ReviewConfirmed, mark.ReviewOverridden:
+			f.Review = append(f.Review, st)
+		default:
+			return f, bad("review", v, "must be pending, confirmed or overridden")
+		}
+	}
+	var err error
+	for _, k := range []struct {
+		key string
+		dst *time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		v := one(k.key)
+		if v == "" {
+			continue
+		}
+		if *k.dst, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			if *k.dst, err = time.ParseInLocation(time.DateOnly, v, loc); err != nil {
+				return f, bad(k.key, v, "not RFC 3339 or YYYY-MM-DD")
+			}
+		}
+	}
+	f.Counter, f.Operator, f.Cursor = one("counter"), one("operator"), one("cursor")
+	if v := one("contract"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil {
+			return f, bad("contract", v, "not a contract number")
+		}
+		f.Contract = uint32(n)
+	}
+	if v := one("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > store.MaxLimit {
+			return f, bad("limit", v, fmt.Sprintf("must be 1..%d", store.MaxLimit))
+		}
+		f.Limit = n
+	}
+	switch one("order") {
+	case "", "asc":
+	case "desc":
+		f.Desc = true
+	default:
+		return f, bad("order", one("order"), "must be asc or desc")
+	}
+	return f, nil
+}
+
+func containsReason(r mark.Reason) bool {
+	for _, x := range mark.AllReasons {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// ScansPage is the body of GET /api/scans.
+type ScansPage struct {
+	Scans []RecordJSON `json:"scans"`
+	Next  string       `json:"next,omitempty"` // cursor of the next page
+}
+
+func (s *Server) listScans(w http.ResponseWriter, r *http.Request) {
+	f, err := ParseFilter(r.URL.Query(), s.opt.Location)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	recs, next, err := s.opt.Store.List(r.Context(), f)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	page := ScansPage{Scans: make([]RecordJSON, 0, len(recs)), Next: next}
+	for _, rec := range recs {
+		rec.Frame = nil
+		page.Scans = append(page.Scans, View(rec))
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func (s *Server) getScan(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.opt.Store.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, View(rec))
+}
+
+// events streams one "verdict" event per decided record, with comments as
+// keepalives so proxies and browsers keep the connection.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		s.fail(w, errors.New("streaming not supported by this connection"))
+		return
+	}
+	var ch <-chan mark.Record
+	if s.opt.Feed != nil {
+		c, cancel := s.opt.Feed.Subscribe()
+		defer cancel()
+		ch = c
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, ": markd events\nretry: 2000\n\n")
+	fl.Flush()
+	tick := time.NewTicker(s.opt.Keepalive)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-tick.C:
+			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil {
+				return
+			}
+		case rec, ok := <-ch:
+			if !ok {
+				return
+			}
+			rec.Frame = nil
+			b, err := json.Marshal(View(rec))
+			if err != nil {
+				s.log.Error("encode event", "err", err)
+				continue
+			}
+			if _, err := fmt.Fprintf(w, "event: verdict\nid: %s\ndata: %s\n\n", rec.ID, b); err != nil {
+				return
+			}
+		}
+		fl.Flush()
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// fail answers an error with the status of its sentinel; only internal
+// errors are logged.
+func (s *Server) fail(w http.ResponseWriter, err error) {
+	code := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, mark.ErrInvalid):
+		code = http.StatusBadRequest
+	case errors.Is(err, mark.ErrNotFound):
+		code = http.StatusNotFound
+	case errors.Is(err, mark.ErrUnavailable):
+		code = http.StatusServiceUnavailable
+	case errors.Is(err, mark.ErrUnauthorized):
+		code = http.StatusUnauthorized
+	case errors.Is(err, mark.ErrForbidden):
+		code = http.StatusForbidden
+	}
+	if code >= 500 {
+		s.log.Error("api request failed", "err", err)
+	}
+	body := map[string]string{"error": err.Error()}
+	if h := mark.Hint(err); h != "" {
+		body["hint"] = h
+	}
+	writeJSON(w, code, body)
+}

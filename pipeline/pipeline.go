@@ -1,0 +1,206 @@
+// Package pipeline turns scans into recorded verdicts: scan → verify →
+// reuse and store (one durable transaction) → publish to live subscribers
+// and the source's feedback. It fails closed: a verdict of ACCEPT leaves
+// Process only after its row is committed; when the store cannot write,
+// the scan gets verdict ERROR and the pipeline carries on, recovering as
+// soon as the store does.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"markd/mark"
+	"markd/store"
+)
+
+// Options configures a Pipeline.
+type Options struct {
+	Verifier     mark.Verifier
+	Store        *store.DB
+	Office       uint32
+	Counter      string         // used when a scan names no counter
+	Location     *time.Location // office time zone: acceptance dates
+	RescanWindow time.Duration  // same text at same counter = DUPLICATE_SCAN
+	Log          *slog.Logger
+	Now          func() time.Time // clock for scans without a time
+	// Observe, when set, is called after every scan with its record, the
+	// time from arrival to durable verdict and the store error if any
+	// (metrics).
+	Observe func(rec mark.Record, took time.Duration, storeErr error)
+}
+
+// Pipeline judges and records scans. It is safe for concurrent use by
+// several sources.
+type Pipeline struct {
+	opt Options
+	log *slog.Logger
+
+	mu       sync.Mutex
+	operator string
+	subs     map[int]chan mark.Record
+	nextSub  int
+	storeErr error // last store failure, nil when the last write worked
+}
+
+// ErrorMessage is what the operator sees when a scan could not be recorded.
+const ErrorMessage = store.ErrorMessage
+
+// New returns a pipeline.
+func New(o Options) *Pipeline {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	return &Pipeline{opt: o, log: o.Log.With("subsystem", "pipeline"), subs: map[int]chan mark.Record{}}
+}
+
+// SetOperator names the person at the counter; every following record carries it.
+func (p *Pipeline) SetOperator(name string) {
+	p.mu.Lock()
+	p.operator = name
+	p.mu.Unlock()
+}
+
+// Operator returns the name set by SetOperator.
+func (p *Pipeline) Operator() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.operator
+}
+
+// StoreErr returns the last store failure, or nil once a write worked again.
+func (p *Pipeline) StoreErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.storeErr
+}
+
+// Process judges and records one scan and returns its record. A blank
+// scan is ignored: the record then has no ID and verdict NOT_A_MARK and is
+// neither stored nor published. On a store failure the verdict is ERROR
+// with ErrorMessage and no ID. The write is not cancelled by ctx, so a
+// scan in flight at shutdown is finished.
+func (p *Pipeline) Process(ctx context.Context, sc mark.Scan) mark.Record {
+	start := time.Now()
+	if strings.TrimSpace(sc.Text) == "" {
+		return mark.Record{Verdict: mark.NotAMark, Source: sc.Source, Reasons: []mark.Reason{}}
+	}
+	at := sc.At
+	if at.IsZero() {
+		at = p.opt.Now()
+	}
+	counter := sc.Counter
+	if counter == "" {
+		counter = p.opt.Counter
+	}
+	res := p.opt.Verifier.Verify(sc.Text, mark.Context{
+		Office: p.opt.Office, Date: mark.DayOf(at.In(p.opt.Location)), MeasuredWeightG: sc.MeasuredWeightG,
+	})
+	rec := mark.Record{
+		At: at, Office: p.opt.Office, Counter: counter, Operator: p.Operator(), Source: sc.Source,
+		Text: sc.Text, Verdict: res.Verdict, Reasons: res.Reasons, Mark: res.Mark,
+		MeasuredWeightG: sc.MeasuredWeightG, Versions: p.opt.Verifier.Versions(), Frame: sc.Frame,
+	}
+	if rec.Verdict == mark.Error {
+		rec.Message = "no keyring/tariffs loaded: " + ErrorMessage
+	}
+	err := p.opt.Store.Save(context.WithoutCancel(ctx), &rec, p.opt.RescanWindow)
+	p.mu.Lock()
+	recovered := err == nil && p.storeErr != nil
+	p.storeErr = err
+	p.mu.Unlock()
+	if err != nil {
+		p.log.Error("scan not recorded", "source", sc.Source, "err", err, "hint", mark.Hint(err))
+		rec.ID = ""
+		rec.Verdict = mark.Error
+		rec.Message = ErrorMessage
+		if !errors.Is(err, mark.ErrUnavailable) {
+			rec.Message = ErrorMessage + " (" + err.Error() + ")"
+		}
+	} else if recovered {
+		p.log.Info("store writes again")
+	}
+	if p.opt.Observe != nil {
+		p.opt.Observe(rec, time.Since(start), err)
+	}
+	p.publish(rec)
+	return rec
+}
+
+// Subscribe returns a channel of every record decided from now on and a
+// function that ends the subscription. Publishing never blocks: a
+// subscriber that does not keep up misses records.
+func (p *Pipeline) Subscribe() (<-chan mark.Record, func()) {
+	ch := make(chan mark.Record, 64)
+	p.mu.Lock()
+	id := p.nextSub
+	p.nextSub++
+	p.subs[id] = ch
+	p.mu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			p.mu.Lock()
+			delete(p.subs, id)
+			p.mu.Unlock()
+			close(ch)
+		})
+	}
+}
+
+func (p *Pipeline) publish(rec mark.Record) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ch := range p.subs {
+		select {
+		case ch <- rec:
+		default: // slow subscriber: drop rather than hold the counter up
+		}
+	}
+}
+
+// Run serves every source until ctx ends, processing each scan as it is
+// emitted and sending the verdict back to sources that can signal it.
+// onRecord, when set, is called with each record in the order of one
+// source. Run returns when all sources have returned.
+func (p *Pipeline) Run(ctx context.Context, sources []mark.Source, onRecord func(mark.Record)) {
+	var wg sync.WaitGroup
+	for _, src := range sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fb, _ := src.(mark.Feedbacker)
+			err := src.Serve(ctx, func(sc mark.Scan) {
+				if sc.Source == "" {
+					sc.Source = src.Name()
+				}
+				rec := p.Process(ctx, sc)
+				if rec.ID == "" && rec.Verdict == mark.NotAMark {
+					return
+				}
+				if fb != nil {
+					fb.Feedback(rec.Verdict)
+				}
+				if onRecord != nil {
+					onRecord(rec)
+				}
+			})
+			if err != nil && ctx.Err() == nil {
+				p.log.Error("source stopped", "source", src.Name(), "err", err)
+			} else {
+				p.log.Info("source ended", "source", src.Name())
+			}
+		}()
+	}
+	wg.Wait()
+}

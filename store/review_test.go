@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -27,40 +26,11 @@ func rvOpen(t *testing.T) *DB {
 	return db
 }
 
-// rvInsert writes a scan row the way the pipeline stores it. (The review
-// code only reads scans; it must not depend on how they were written.)
+// rvInsert records a scan through Save, the pipeline's write path.
 func rvInsert(t *testing.T, db *DB, r mark.Record) {
 	t.Helper()
-	reasons, _ := json.Marshal(r.Reasons)
-	if r.Reasons == nil {
-		reasons = []byte("[]")
-	}
-	var serial, fields, first any
-	if r.Mark != nil {
-		serial = int64(r.Mark.Serial)
-		b, _ := json.Marshal(r.Mark.Fields())
-		fields = string(b)
-	}
-	if r.FirstAccepted != nil {
-		b, _ := json.Marshal(r.FirstAccepted)
-		first = string(b)
-	}
-	state := string(r.Review)
-	if r.Verdict == mark.Reject && state == "" {
-		state = string(mark.ReviewPending)
-	}
-	_, err := db.SQL().Exec(`INSERT INTO scans(id, at, office, counter, operator, source, raw_text, verdict, reasons, serial,
-		mark_fields, first_accepted, frame, review_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		r.ID, r.At.UTC().Format(time.RFC3339Nano), r.Office, r.Counter, r.Operator, "stdin", r.Text, string(r.Verdict),
-		string(reasons), serial, fields, first, r.Frame, state)
-	if err != nil {
-		t.Fatalf("insert %s: %v", r.ID, err)
-	}
-	if r.Verdict == mark.Accept && r.Mark != nil {
-		if _, err := db.SQL().Exec(`INSERT INTO used_serials(serial, record_id, at, office, counter, raw_text) VALUES (?,?,?,?,?,?)`,
-			int64(r.Mark.Serial), r.ID, r.At.UTC().Format(time.RFC3339Nano), r.Office, r.Counter, r.Text); err != nil {
-			t.Fatalf("insert used serial: %v", err)
-		}
+	if err := db.Save(context.Background(), &r, 10*time.Minute); err != nil {
+		t.Fatalf("save %s: %v", r.ID, err)
 	}
 }
 

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -196,33 +195,12 @@ func (c *client) tryLogin(name, pass string) int {
 	return code
 }
 
-// insert writes a scan row as the pipeline stores it.
+// insert records a scan through the store's one write path (Save), as the
+// pipeline does; reuse is applied there.
 func (e *env) insert(r mark.Record) {
 	e.t.Helper()
-	reasons, _ := json.Marshal(r.Reasons)
-	if r.Reasons == nil {
-		reasons = []byte("[]")
-	}
-	var serial, fields, first any
-	if r.FirstAccepted != nil {
-		b, _ := json.Marshal(r.FirstAccepted)
-		first = string(b)
-	}
-	if r.Mark != nil {
-		serial = int64(r.Mark.Serial)
-		b, _ := json.Marshal(r.Mark.Fields())
-		fields = string(b)
-	}
-	state := ""
-	if r.Verdict == mark.Reject {
-		state = "pending"
-	}
-	_, err := e.db.SQL().Exec(`INSERT INTO scans(id, at, office, counter, operator, source, raw_text, verdict, reasons, serial,
-		mark_fields, frame, review_state, first_accepted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		r.ID, r.At.UTC().Format(time.RFC3339Nano), r.Office, r.Counter, r.Operator, "stdin", r.Text, string(r.Verdict),
-		string(reasons), serial, fields, r.Frame, state, first)
-	if err != nil {
-		e.t.Fatalf("insert %s: %v", r.ID, err)
+	if err := e.db.Save(context.Background(), &r, 10*time.Minute); err != nil {
+		e.t.Fatalf("save %s: %v", r.ID, err)
 	}
 }
 

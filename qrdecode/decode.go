@@ -190,7 +190,7 @@ func (d *Decoder) decodeRegion(g Gray, r Rect, shaped, expensive bool) string {
 			return t
 		}
 	}
-	if d.Thorough && shaped && c.W*c.H <= maxUpscaled {
+	if d.Thorough && expensive && c.W*c.H <= maxUpscaled { // the largest code-shaped region
 		return d.deblurRegion(c)
 	}
 	if d.Thorough && c.W*c.H <= maxUpscaled {

@@ -339,3 +339,26 @@ func TestSnapshot(t *testing.T) {
 		t.Error("snapshot of an empty frame: no error")
 	}
 }
+
+// TestCameraInputMissing points the camera at an input that does not exist
+// (an unplugged /dev/video0 looks the same to ffmpeg): the source stays
+// down, says why in plain words, and keeps retrying.
+func TestCameraInputMissing(t *testing.T) {
+	needFFmpeg(t)
+	input := filepath.Join(t.TempDir(), "video0")
+	c := NewCamera("cam", CameraConfig{Input: input, Format: "v4l2",
+		Backoff: Backoff{Min: 5 * time.Millisecond, Max: 10 * time.Millisecond}}, nil, nil)
+	stop := serveCamera(t, c, func(mark.Scan) { t.Error("scan from a missing camera") })
+	camWait(t, "two failed runs", func() bool { return c.CameraStats().Exits >= 2 })
+	stop()
+	st := c.CameraStats()
+	if st.Starts < 2 || st.FramesRead != 0 {
+		t.Errorf("stats %+v: want at least two ffmpeg starts and no frames", st)
+	}
+	if !strings.HasPrefix(st.LastExit, "ffmpeg exited: ") || !strings.Contains(st.LastExit, input) {
+		t.Errorf("last exit %q: want ffmpeg's own complaint about %s", st.LastExit, input)
+	}
+	if h := c.Health(); h.Up {
+		t.Errorf("health %+v: want down", h)
+	}
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sys/unix"
+
+	"markd/store"
+)
+
+// openPty opens a real pseudo-terminal pair (no helper library).
+func openPty(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		m.Close()
+		t.Skipf("unlockpt: %v", err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		m.Close()
+		t.Skipf("ptsname: %v", err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		m.Close()
+		t.Skipf("open pts: %v", err)
+	}
+	t.Cleanup(func() { m.Close(); s.Close() })
+	return m, s
+}
+
+// TestUserAddPromptsWithoutEcho types the password on a real terminal: it
+// is asked twice, never echoed, and works afterwards.
+func TestUserAddPromptsWithoutEcho(t *testing.T) {
+	store.PasswordCost = bcrypt.MinCost
+	master, slave := openPty(t)
+	db := filepath.Join(t.TempDir(), "markd.db")
+	var screen bytes.Buffer
+	copied := make(chan struct{})
+	go func() { io.Copy(&screen, master); close(copied) }()
+	done := make(chan int, 1)
+	var out bytes.Buffer
+	errOut := &syncBuffer{}
+	go func() {
+		done <- run(context.Background(), []string{"user", "add", "olga", "--role", "supervisor", "--db", db}, slave, &out, errOut)
+	}()
+	// Type each line once the terminal is in no-echo mode for it.
+	for i := 0; i < 2; i++ {
+		for {
+			tio, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tio.Lflag&unix.ECHO == 0 {
+				break
+			}
+			waitABit(t)
+		}
+		if _, err := master.Write([]byte("typed-secret-9\n")); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 { // wait for the second prompt before typing again
+			for !strings.Contains(errOut.String(), "Again") {
+				waitABit(t)
+			}
+		}
+	}
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	slave.Close()
+	master.Close()
+	<-copied
+	if strings.Contains(screen.String(), "typed-secret-9") {
+		t.Fatalf("the password was echoed on the terminal: %q", screen.String())
+	}
+	if !strings.Contains(errOut.String(), "Password for olga") || !strings.Contains(errOut.String(), "Again") {
+		t.Fatalf("prompts: %q", errOut.String())
+	}
+	s, err := store.Open(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Authenticate(context.Background(), "olga", "typed-secret-9"); err != nil {
+		t.Fatalf("typed password does not work: %v", err)
+	}
+}
+
+// waitABit sleeps a little, and gives up the test after a generous bound
+// (a guard against hanging, not a speed assertion).
+func waitABit(t *testing.T) {
+	t.Helper()
+	if dl, ok := t.Deadline(); ok && time.Until(dl) < 5*time.Second {
+		t.Fatal("gave up waiting for the prompt")
+	}
+	time.Sleep(5 * time.Millisecond)
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -362,3 +362,25 @@ func TestCameraInputMissing(t *testing.T) {
 		t.Errorf("health %+v: want down", h)
 	}
 }
+
+// FuzzTailWriter writes arbitrary ffmpeg stderr in two chunks: the kept
+// tail never exceeds its bound and the reported line has no line break.
+func FuzzTailWriter(f *testing.F) {
+	f.Add([]byte("error 1\nerror 2\n"), []byte("\r\n"), 8)
+	f.Add([]byte{}, []byte("no newline"), 1)
+	f.Fuzz(func(t *testing.T, a, b []byte, limit int) {
+		if limit <= 0 || limit > 4096 {
+			return
+		}
+		w := &tailWriter{max: limit}
+		w.Write(a)
+		w.Write(b)
+		if len(w.buf) > limit {
+			t.Errorf("kept %d bytes, bound %d", len(w.buf), limit)
+		}
+		line := w.String()
+		if strings.ContainsAny(line, "\n") || len(line) > limit {
+			t.Errorf("last line %q: has a newline or exceeds the bound", line)
+		}
+	})
+}

@@ -233,11 +233,12 @@ func (s *Server) auth(role store.Role, h func(http.ResponseWriter, *http.Request
 			s.fail(w, r, fmt.Errorf("log in first: %w", mark.ErrUnauthorized))
 			return
 		}
+		r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess))
 		if role != "" && sess.Role != role {
 			s.fail(w, r, fmt.Errorf("%s %s needs the %s role; %s is %s: %w", r.Method, r.URL.Path, role, sess.User, sess.Role, mark.ErrForbidden))
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess)), sess)
+		h(w, r, sess)
 	})
 }
 

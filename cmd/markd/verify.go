@@ -56,6 +56,7 @@ Exit status: 0 when all input was read, 2 on a usage or configuration error.`,
 	fl.String("tz", "", "office time zone for calendar days (config key tz; default Europe/Moscow)")
 	fl.StringVar(&f.date, "date", "", "acceptance date YYYY-MM-DD (default: today in --tz)")
 	fl.IntVar(&f.weight, "weight", 0, "measured weight of the item in grams (0 = no scale)")
+	addVerifyDBFlags(fl) // verify_db.go: stateful mode
 	return cmd
 }
 
@@ -100,6 +101,9 @@ func (a *app) verifySetup(cmd *cobra.Command, date string, weight int) (config.C
 }
 
 func (a *app) runVerify(cmd *cobra.Command, f verifyFlags) error {
+	if verifyStateful(cmd) {
+		return a.runVerifyDB(cmd, f)
+	}
 	_, v, ctx, err := a.verifySetup(cmd, f.date, f.weight)
 	if err != nil {
 		return err

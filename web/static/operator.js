@@ -178,7 +178,15 @@
     });
     es.onerror = function () {
       setConn('lost');
-      if (es.readyState === EventSource.CLOSED) { es = null; setTimeout(connect, 3000); }
+      if (es.readyState === EventSource.CLOSED) {
+        // The browser gave up: the daemon restarted or the session ended.
+        // A 401 means logging in again; anything else, try again soon.
+        es = null;
+        fetch('/operator/recent', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+          .then(function (res) { if (res.status === 401) location.href = '/login?next=/'; })
+          .catch(function () {});
+        setTimeout(connect, 3000);
+      }
     };
   }
   // Health events come every 2 s; silence for longer means a dead link

@@ -126,7 +126,20 @@ func TestBrowserOperatorScreen(t *testing.T) {
 		t.Fatalf("English reasons: %q", reasons)
 	}
 	screenshot(t, ctx, "web-operator-reject-en")
-	// The server goes away: the page must say so.
+	// The connection drops (a proxy, a network blip): the page says so,
+	// EventSource reconnects by itself and live updates resume.
+	e.ts.CloseClientConnections()
+	step(t, ctx, "connection lost shown", chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="lost"]`)))
+	step(t, ctx, "reconnected", chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="ok"]`)))
+	after := mark.Record{ID: "b4", At: e.clock.Now(), Counter: "A", Source: "stdin", Verdict: mark.NotAMark, Text: "hello"}
+	for i := 0; e.feed.publish(after) < 2; i++ { // wait for the page's new subscription
+		if i > 1000 {
+			t.Fatal("the page did not subscribe again after the reconnect")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	step(t, ctx, "live again after reconnect", chromedp.WaitVisible(chromedp.CSS(`#current[data-id="b4"].v-NOT_A_MARK`)))
+	// The server goes away for good: the page must say so.
 	e.ts.CloseClientConnections()
 	e.ts.Close()
 	step(t, ctx, "connection lost shown", chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="lost"]`)))

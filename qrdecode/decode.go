@@ -20,7 +20,8 @@ const (
 // between calls, so one Decoder must not be used by two goroutines at once.
 type Decoder struct {
 	reader gozxing.Reader
-	hints  map[gozxing.DecodeHintType]any
+	hard   map[gozxing.DecodeHintType]any // TRY_HARDER: every row scanned for finder patterns
+	fast   map[gozxing.DecodeHintType]any
 	bufs   [4][]byte
 	// Thorough makes Decode try every step on every candidate region,
 	// motion deblurring and a whole-frame attempt too: for files (`markd
@@ -35,20 +36,25 @@ type Decoder struct {
 
 // NewDecoder returns a Decoder for QR codes.
 func NewDecoder() *Decoder {
+	qr := []gozxing.BarcodeFormat{gozxing.BarcodeFormat_QR_CODE}
 	return &Decoder{
 		reader: qrcode.NewQRCodeReader(),
-		hints: map[gozxing.DecodeHintType]any{
-			gozxing.DecodeHintType_TRY_HARDER: true,
-			gozxing.DecodeHintType_POSSIBLE_FORMATS: []gozxing.BarcodeFormat{
-				gozxing.BarcodeFormat_QR_CODE,
-			},
+		hard: map[gozxing.DecodeHintType]any{
+			gozxing.DecodeHintType_TRY_HARDER:       true,
+			gozxing.DecodeHintType_POSSIBLE_FORMATS: qr,
 		},
+		fast: map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_POSSIBLE_FORMATS: qr},
 	}
 }
 
-// Try runs one gozxing attempt on g with binariser b and returns the text
-// found, or "".
-func (d *Decoder) Try(g Gray, b Binarizer) string {
+// Try runs one gozxing attempt (TRY_HARDER) on g with binariser b and
+// returns the text found, or "".
+func (d *Decoder) Try(g Gray, b Binarizer) string { return d.try(g, b, true) }
+
+// try is Try with or without the TRY_HARDER hint. The camera mode's cheap
+// steps go without: on the test sets it decodes the same frames, 10–30 %
+// faster.
+func (d *Decoder) try(g Gray, b Binarizer, hard bool) string {
 	if !g.valid() {
 		return ""
 	}
@@ -66,7 +72,11 @@ func (d *Decoder) Try(g Gray, b Binarizer) string {
 	if err != nil {
 		return ""
 	}
-	res, err := d.reader.Decode(bmp, d.hints)
+	hints := d.fast
+	if hard {
+		hints = d.hard
+	}
+	res, err := d.reader.Decode(bmp, hints)
 	d.reader.Reset()
 	if err != nil || res == nil {
 		return ""
@@ -163,14 +173,16 @@ func (d *Decoder) Decode(g Gray) []string {
 // run (the thorough mode runs every step on every code-shaped region, and
 // both cheap steps on the others).
 func (d *Decoder) decodeRegion(g Gray, r Rect, shaped, expensive bool) string {
-	c := CropStretch(g, r, d.bufs[0], d.bufs[1])
-	d.bufs[1] = c.Pix
+	c := CropStretch(g, r, d.bufs[1])
+	if len(c.Pix) > 0 && &c.Pix[0] != &g.Pix[0] {
+		d.bufs[1] = c.Pix
+	}
 	cheap := cheapSteps
 	if !shaped && !d.Thorough {
 		cheap = cheap[:1]
 	}
 	for _, s := range cheap {
-		if t := d.Try(c, s.bin); t != "" {
+		if t := d.try(c, s.bin, d.Thorough); t != "" {
 			d.trace(s.name)
 			return t
 		}

@@ -23,7 +23,11 @@ func Percentiles(g Gray, lowPerMille, highPerMille int) (lo, hi byte) {
 	for _, p := range g.Pix[:g.W*g.H] {
 		hist[p]++
 	}
-	n := g.W * g.H
+	return histPercentiles(&hist, g.W*g.H, lowPerMille, highPerMille)
+}
+
+// histPercentiles is Percentiles over a histogram of n pixels.
+func histPercentiles(hist *[256]int, n, lowPerMille, highPerMille int) (lo, hi byte) {
 	lowN, highN := n*lowPerMille/1000, n*highPerMille/1000
 	acc := 0
 	for i := 0; i < 256; i++ {
@@ -47,6 +51,23 @@ func Percentiles(g Gray, lowPerMille, highPerMille int) (lo, hi byte) {
 	return lo, hi
 }
 
+// stretchLUT maps lo..hi to 0..255; identity reports a LUT that changes
+// nothing (lo 0, hi 255, or a flat image).
+func stretchLUT(lo, hi byte) (lut [256]byte, identity bool) {
+	if hi <= lo || (lo == 0 && hi == 255) {
+		for i := range lut {
+			lut[i] = byte(i)
+		}
+		return lut, true
+	}
+	span := int(hi) - int(lo)
+	for i := range lut {
+		v := (i - int(lo)) * 255 / span
+		lut[i] = byte(min(max(v, 0), 255))
+	}
+	return lut, false
+}
+
 // Stretch maps the grey levels between the 0.5th and 99.5th percentile to
 // 0–255 (clipping outside), so a faint code gets the contrast gozxing's
 // binarisers need (they give up on blocks under 24 grey levels). A flat
@@ -56,17 +77,7 @@ func Stretch(g Gray, dst []byte) Gray {
 		return Gray{}
 	}
 	dst = grow(dst, g.W*g.H)
-	lo, hi := Percentiles(g, 5, 5)
-	if hi <= lo {
-		copy(dst, g.Pix)
-		return Gray{Pix: dst, W: g.W, H: g.H}
-	}
-	var lut [256]byte
-	span := int(hi) - int(lo)
-	for i := range lut {
-		v := (i - int(lo)) * 255 / span
-		lut[i] = byte(min(max(v, 0), 255))
-	}
+	lut, _ := stretchLUT(Percentiles(g, 5, 5))
 	for i, p := range g.Pix[:g.W*g.H] {
 		dst[i] = lut[p]
 	}

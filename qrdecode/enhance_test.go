@@ -247,9 +247,9 @@ func FuzzEnhance(f *testing.F) {
 			if r.X < 0 || r.Y < 0 || r.W <= 0 || r.H <= 0 || r.X+r.W > w || r.Y+r.H > h {
 				t.Errorf("candidate %v outside %dx%d", r, w, h)
 			}
-			CropStretch(g, r, nil, nil)
+			CropStretch(g, r, nil)
 		}
-		CropStretch(g, Rect{-3, -3, w + 9, h + 9}, nil, nil)
+		CropStretch(g, Rect{-3, -3, w + 9, h + 9}, nil)
 		if w*h <= 64*64 {
 			check("Deblur", Deblur(g, 1+w%7, 2, false), w, h)
 			check("Deblur vertical", Deblur(g, 2+h%5, 2, true), h, w)

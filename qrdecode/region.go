@@ -190,8 +190,9 @@ func dilate(in []bool, w, h int) []bool {
 }
 
 // CropStretch copies r out of g with the contrast of the crop stretched
-// (see Stretch) in one pass.
-func CropStretch(g Gray, r Rect, tmp, dst []byte) Gray {
+// (see Stretch) in one pass. When r is the whole frame and its contrast is
+// already full, g itself is returned, uncopied.
+func CropStretch(g Gray, r Rect, dst []byte) Gray {
 	if !g.valid() {
 		return Gray{}
 	}
@@ -199,12 +200,25 @@ func CropStretch(g Gray, r Rect, tmp, dst []byte) Gray {
 	if r.W <= 0 || r.H <= 0 {
 		return Gray{}
 	}
-	tmp = grow(tmp, r.W*r.H)
-	for y := 0; y < r.H; y++ {
-		o := (r.Y+y)*g.W + r.X
-		copy(tmp[y*r.W:(y+1)*r.W], g.Pix[o:o+r.W])
+	var hist [256]int
+	for y := r.Y; y < r.Y+r.H; y++ {
+		for _, p := range g.Pix[y*g.W+r.X : y*g.W+r.X+r.W] {
+			hist[p]++
+		}
 	}
-	return Stretch(Gray{Pix: tmp, W: r.W, H: r.H}, dst)
+	lut, identity := stretchLUT(histPercentiles(&hist, r.W*r.H, 5, 5))
+	if identity && r.W == g.W && r.H == g.H {
+		return Gray{Pix: g.Pix[:g.W*g.H], W: g.W, H: g.H}
+	}
+	dst = grow(dst, r.W*r.H)
+	for y := 0; y < r.H; y++ {
+		src := g.Pix[(r.Y+y)*g.W+r.X : (r.Y+y)*g.W+r.X+r.W]
+		out := dst[y*r.W : (y+1)*r.W]
+		for x, p := range src {
+			out[x] = lut[p]
+		}
+	}
+	return Gray{Pix: dst, W: r.W, H: r.H}
 }
 
 // clip limits r to the frame.

@@ -123,9 +123,12 @@ func TestSupervisorOverridesRejectedMark(t *testing.T) {
 	)
 	d.scan(t, good)
 	step(t, ctx, "good mark appears live as ACCEPT", chromedp.WaitVisible(chromedp.CSS(`#current.v-ACCEPT`)))
+	sent := time.Now()
 	d.scan(t, bad)
 	step(t, ctx, "bad mark appears live as REJECT",
 		chromedp.WaitVisible(chromedp.CSS(`#current.v-REJECT #reasons li[data-code="UNDERPAID"]`)))
+	// A figure for the notes, not an assertion: stdin line to verdict on screen.
+	t.Logf("stdin line to verdict on the operator screen: %v", time.Since(sent).Round(time.Millisecond))
 	reasons := run(t, ctx, "reasons", chromedp.Text(chromedp.ID("reasons")))
 	if !strings.Contains(reasons, "Оплачено меньше тарифа") {
 		t.Fatalf("operator screen reasons %q lack the Russian text", reasons)

@@ -112,6 +112,19 @@ func (d *daemon) scan(t *testing.T, text string) {
 	}
 }
 
+// waitOutput waits until the daemon printed substr (a guard of 30 s
+// against hanging, not a speed assertion).
+func (d *daemon) waitOutput(t *testing.T, substr string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(d.output(), substr) {
+		if time.Now().After(deadline) {
+			t.Fatalf("markd run never printed %s:\n%s", substr, d.output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func (d *daemon) output() string {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -39,8 +39,14 @@ type OutboxStats struct {
 // PendingUploads returns up to limit records not yet uploaded, oldest first
 // (ids are UUIDv7, so id order is time order). Camera frames are left out.
 func (d *DB) PendingUploads(ctx context.Context, limit int) ([]mark.Record, error) {
+	return d.PendingUploadsAfter(ctx, "", limit)
+}
+
+// PendingUploadsAfter is PendingUploads from the first id above after, so
+// an uploader can prepare the next batch while the previous is in flight.
+func (d *DB) PendingUploadsAfter(ctx context.Context, after string, limit int) ([]mark.Record, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT `+strings.Replace(recordColumns, "frame", "NULL", 1)+
-		` FROM scans WHERE upload_state = 'pending' ORDER BY id LIMIT ?`, limit)
+		` FROM scans WHERE upload_state = 'pending' AND id > ? ORDER BY id LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, storeErr("read outbox", err)
 	}

@@ -120,6 +120,11 @@ func (u *Uploader) Serve(ctx context.Context) error {
 	u.log.Info("upload started", "batch_size", u.o.BatchSize, "batch_age", u.o.BatchAge)
 	for {
 		sent, more, err := u.Once(ctx, false)
+		if err == nil && more {
+			var n int
+			n, err = u.pump(ctx)
+			sent += n
+		}
 		var wait time.Duration
 		switch {
 		case ctx.Err() != nil:
@@ -239,15 +244,9 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		// The collector has them; the next round repeats the request harmlessly.
 		return 0, false, fmt.Errorf("record upload confirmation: %w", err)
 	}
-	for _, a := range resp.Alerts {
-		u.log.Warn("REUSE ALERT: serial accepted here was accepted elsewhere too", "serial", a.Serial, "record", a.RecordID,
-			"other_terminal", a.OtherTerminal, "other_office", a.Other.Office, "other_counter", a.Other.Counter, "other_at", a.Other.At)
-	}
+	u.recordSuccess(len(recs), resp)
 	full := len(recs) >= u.batch
-	u.failures, u.lastBeat = 0, now
-	u.lastSuccess.Set(float64(u.Now().UnixNano()) / 1e9)
-	u.uploaded.Add(float64(len(recs)))
-	u.alerts.Add(float64(len(resp.Alerts)))
+	u.lastBeat = now
 	if len(recs) > 0 || len(events) > 0 {
 		u.log.Debug("uploaded", "records", len(recs), "new", resp.Stored, "known", resp.Duplicates, "events", len(events), "alerts", len(resp.Alerts))
 	}
@@ -259,6 +258,11 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 func (u *Uploader) Drain(ctx context.Context) error {
 	for {
 		sent, more, err := u.Once(ctx, true)
+		if err == nil && more {
+			var n int
+			n, err = u.pump(ctx)
+			sent += n
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -276,4 +280,16 @@ func (u *Uploader) Drain(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// recordSuccess updates the state and metrics after a confirmed upload.
+func (u *Uploader) recordSuccess(records int, resp *hub.UploadResponse) {
+	for _, a := range resp.Alerts {
+		u.log.Warn("REUSE ALERT: serial accepted here was accepted elsewhere too", "serial", a.Serial, "record", a.RecordID,
+			"other_terminal", a.OtherTerminal, "other_office", a.Other.Office, "other_counter", a.Other.Counter, "other_at", a.Other.At)
+	}
+	u.failures = 0
+	u.lastSuccess.Set(float64(u.Now().UnixNano()) / 1e9)
+	u.uploaded.Add(float64(records))
+	u.alerts.Add(float64(len(resp.Alerts)))
 }

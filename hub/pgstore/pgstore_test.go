@@ -15,7 +15,7 @@ var clusterErr error
 
 func TestMain(m *testing.M) {
 	if ok, _ := hubtest.Available(); ok {
-		cluster, clusterErr = hubtest.StartCluster(true)
+		cluster, clusterErr = hubtest.StartCluster(os.Getenv("MARKHUB_PG_FSYNC") == "")
 	}
 	code := m.Run()
 	if cluster != nil {
@@ -48,3 +48,22 @@ func open(t *testing.T) hub.Store {
 func TestStoreSuite(t *testing.T) { hubtest.RunStoreSuite(t, open) }
 
 func TestServerSuite(t *testing.T) { hubtest.RunServerSuite(t, open) }
+
+func BenchmarkIngest500(b *testing.B) {
+	if ok, why := hubtest.Available(); !ok {
+		b.Skip(why)
+	}
+	if clusterErr != nil {
+		b.Fatal(clusterErr)
+	}
+	dsn, err := cluster.NewDatabase(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := Open(context.Background(), dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	hubtest.BenchIngest(b, db, 2000)
+}

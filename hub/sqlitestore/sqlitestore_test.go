@@ -41,3 +41,12 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatalf("after reopen: %v", err)
 	}
 }
+
+func BenchmarkIngest500(b *testing.B) {
+	db, err := Open(context.Background(), filepath.Join(b.TempDir(), "hub.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	hubtest.BenchIngest(b, db, 500)
+}

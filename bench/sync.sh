@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Upload figures: a counter backlog of N pending records is drained by
+# `markd sync --once` into a real `markhub serve` over loopback HTTP, once
+# per backend (SQLite file; PostgreSQL 15 throwaway cluster with fsync on).
+# Prints records/s and the time to drain the backlog.
+# Usage: bash bench/sync.sh [N=1000000] [BATCH=2000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-1000000}
+batch=${2:-2000}
+pgbin=/usr/lib/postgresql/15/bin
+tmp=$(mktemp -d /tmp/markd-syncbench.XXXXXX)
+chmod 755 "$tmp"
+hubpid=""
+pgdata=""
+cleanup() {
+  [ -n "$hubpid" ] && kill "$hubpid" 2>/dev/null || true
+  if [ -n "$pgdata" ]; then $runas "$pgbin/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1 || true; fi
+  rm -rf "$tmp"
+}
+runas=""
+[ "$(id -u)" = 0 ] && runas="runuser -u postgres --"
+trap cleanup EXIT
+
+go build -o "$tmp/markhub" ./cmd/markhub
+go build -o "$tmp/markd" ./cmd/markd
+go build -o "$tmp/syncgen" ./bench/syncgen
+gen_start=$(date +%s.%N)
+"$tmp/syncgen" -db "$tmp/backlog.db" -n "$n" >/dev/null 2>&1
+gen_s=$(echo "$(date +%s.%N) - $gen_start" | bc)
+
+# run NAME DRIVER DSN: prints "records/s seconds"
+run() {
+  local name=$1 driver=$2 dsn=$3
+  local token addr
+  token=$("$tmp/markhub" terminal add bench --db-driver "$driver" --db "$dsn" 2>/dev/null)
+  LOG_LEVEL=error "$tmp/markhub" serve --db-driver "$driver" --db "$dsn" --listen 127.0.0.1:0 >"$tmp/$name.out" 2>"$tmp/$name.err" &
+  hubpid=$!
+  for _ in $(seq 100); do grep -q '^listening' "$tmp/$name.out" 2>/dev/null && break; sleep 0.1; done
+  addr=$(sed -n 's/^listening //p' "$tmp/$name.out")
+  [ -n "$addr" ] || { echo "markhub ($name) did not start:" >&2; cat "$tmp/$name.err" >&2; exit 1; }
+  cp "$tmp/backlog.db" "$tmp/counter-$name.db"
+  printf 'db: %s\nsync:\n  url: http://%s\n  token: %s\n  batch_size: %d\n' "$tmp/counter-$name.db" "$addr" "$token" "$batch" >"$tmp/$name.yaml"
+  local out
+  out=$(LOG_LEVEL=error "$tmp/markd" sync --once --config "$tmp/$name.yaml")
+  kill "$hubpid"; wait "$hubpid" 2>/dev/null || true; hubpid=""
+  # "uploaded N records in Xs (R records/s)"
+  echo "$out" | sed -n 's/^uploaded \([0-9]*\) records in \([0-9.]*\)s (\([0-9]*\) records\/s)$/\3 \2/p'
+}
+
+sqlite=$(run sqlite sqlite "$tmp/hub.db")
+
+pg="skipped (no $pgbin)"
+if [ -x "$pgbin/initdb" ]; then
+  mkdir "$tmp/pg"
+  [ -n "$runas" ] && chown postgres "$tmp/pg"
+  pgdata="$tmp/pg/data"
+  $runas "$pgbin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 >/dev/null
+  port=$(( 20000 + RANDOM % 20000 ))
+  $runas "$pgbin/pg_ctl" -D "$pgdata" -l "$tmp/pg/log" -w \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$tmp/pg" start >/dev/null
+  pg=$(run postgres postgres "postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable")
+fi
+
+printf '%-52s %12s %12s\n' "sync upload: $n records, batch $batch, loopback" "records/s" "drain s"
+printf '%-52s %12s %12s\n' "counter backlog generated" "-" "$(printf '%.1f' "$gen_s")"
+printf '%-52s %12s %12s\n' "into SQLite (WAL, synchronous=FULL)" $sqlite
+if [ "${pg#skipped}" != "$pg" ]; then
+  printf '%-52s %s\n' "into PostgreSQL 15" "$pg"
+else
+  printf '%-52s %12s %12s  (goal >= 20000/s)\n' "into PostgreSQL 15 (fsync on)" $pg
+  rate=${pg%% *}
+  [ "$rate" -ge 20000 ] || echo "below the PostgreSQL goal of 20000 records/s" >&2
+fi
+[ -n "$sqlite" ] || exit 1

@@ -1,0 +1,101 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	gosync "sync"
+
+	"markd/hub"
+	"markd/store"
+)
+
+// inflight is how many upload requests the pump keeps going at once: the
+// counter reads and encodes the next batch while the collector stores the
+// previous ones, so a backlog drains at the speed of the slower side, not
+// of both added up.
+const inflight = 2
+
+// pump uploads full batches of records while a full batch is pending,
+// reading ahead of the requests in flight. It stops at the first error
+// (after the requests in flight end) or when less than a full batch is
+// left; Once handles the rest (ages, events, acknowledgements). Records are
+// marked uploaded only after their own 2xx, in whatever order the answers
+// come; the collector ignores repeats, so a request cancelled after the
+// collector committed costs nothing but a repeat.
+func (u *Uploader) pump(ctx context.Context) (int, error) {
+	batch := u.batch
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type prepared struct {
+		ids  []string
+		body []byte
+	}
+	ch := make(chan prepared, 1)
+	var readErr error
+	go func() {
+		defer close(ch)
+		after := ""
+		for {
+			recs, err := u.db.PendingUploadsAfter(ctx, after, batch)
+			if err != nil {
+				readErr = err
+				return
+			}
+			if len(recs) < batch {
+				return
+			}
+			q := hub.UploadRequest{Records: make([]hub.Record, len(recs)), Events: []hub.Event{}, AckAlerts: []int64{}}
+			ids := make([]string, len(recs))
+			for i, r := range recs {
+				q.Records[i], ids[i] = hub.FromRecord(r), r.ID
+			}
+			body, err := json.Marshal(&q)
+			if err != nil || len(body) > hub.MaxBody {
+				return // Once sends it, halving the batch if needed
+			}
+			after = ids[len(ids)-1]
+			select {
+			case ch <- prepared{ids, body}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var (
+		mu       gosync.Mutex
+		wg       gosync.WaitGroup
+		sent     int
+		firstErr error
+	)
+	for range inflight {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range ch {
+				if ctx.Err() != nil {
+					continue
+				}
+				resp, err := u.client.Upload(ctx, p.body)
+				if err == nil {
+					err = u.db.CompleteUpload(ctx, store.UploadDone{RecordIDs: p.ids, Alerts: resp.Alerts})
+				}
+				mu.Lock()
+				if err != nil {
+					if firstErr == nil {
+						firstErr = err
+					}
+					cancel()
+				} else {
+					sent += len(p.ids)
+					u.recordSuccess(len(p.ids), resp)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr == nil && readErr != nil && ctx.Err() == nil {
+		firstErr = readErr
+	}
+	return sent, firstErr
+}

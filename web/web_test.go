@@ -549,3 +549,26 @@ func TestStatusOf(t *testing.T) {
 		}
 	}
 }
+
+func TestReuseAlertsShown(t *testing.T) {
+	e := newEnv(t, nil)
+	e.insert(mark.Record{ID: "here1", At: e.clock.Now(), Office: 426000, Counter: "A", Text: "EPM1:X", Verdict: mark.Accept, Mark: testMark(31)})
+	alert := mark.ReuseAlert{ID: 901, RecordID: "here1", Serial: 31, OtherTerminal: "office-101000-1",
+		Other: mark.Acceptance{RecordID: "there9", At: e.clock.Now().Add(-time.Hour), Office: 101000, Counter: "7"}, Detected: e.clock.Now()}
+	if err := e.db.CompleteUpload(context.Background(), store.UploadDone{Alerts: []mark.ReuseAlert{alert}}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	c.login(supName, supPass)
+	code, body := c.get("/review")
+	if code != 200 || !strings.Contains(body, `id="alerts"`) || !strings.Contains(body, "101000") || !strings.Contains(body, `href="/review/here1"`) {
+		t.Fatalf("review list does not show the collector's alert: %d", code)
+	}
+	code, body = c.get("/review/here1")
+	if code != 200 || !strings.Contains(body, `id="record-alerts"`) || !strings.Contains(body, "office-101000-1") {
+		t.Fatalf("detail page does not show the alert: %d", code)
+	}
+	if strings.Contains(body, `id="override-form"`) {
+		t.Fatal("an accepted record offers review actions")
+	}
+}

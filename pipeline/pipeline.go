@@ -95,25 +95,7 @@ func (p *Pipeline) Process(ctx context.Context, sc mark.Scan) mark.Record {
 	if strings.TrimSpace(sc.Text) == "" {
 		return mark.Record{Verdict: mark.NotAMark, Source: sc.Source, Reasons: []mark.Reason{}}
 	}
-	at := sc.At
-	if at.IsZero() {
-		at = p.opt.Now()
-	}
-	counter := sc.Counter
-	if counter == "" {
-		counter = p.opt.Counter
-	}
-	res := p.opt.Verifier.Verify(sc.Text, mark.Context{
-		Office: p.opt.Office, Date: mark.DayOf(at.In(p.opt.Location)), MeasuredWeightG: sc.MeasuredWeightG,
-	})
-	rec := mark.Record{
-		At: at, Office: p.opt.Office, Counter: counter, Operator: p.Operator(), Source: sc.Source,
-		Text: sc.Text, Verdict: res.Verdict, Reasons: res.Reasons, Mark: res.Mark,
-		MeasuredWeightG: sc.MeasuredWeightG, Versions: p.opt.Verifier.Versions(), Frame: sc.Frame,
-	}
-	if rec.Verdict == mark.Error {
-		rec.Message = "no keyring/tariffs loaded: " + ErrorMessage
-	}
+	rec := p.Judge(sc)
 	err := p.opt.Store.Save(context.WithoutCancel(ctx), &rec, p.opt.RescanWindow)
 	p.mu.Lock()
 	recovered := err == nil && p.storeErr != nil
@@ -134,6 +116,31 @@ func (p *Pipeline) Process(ctx context.Context, sc mark.Scan) mark.Record {
 		p.opt.Observe(rec, time.Since(start), err)
 	}
 	p.publish(rec)
+	return rec
+}
+
+// Judge verifies a scan and returns its record before reuse and storage
+// (bulk import judges in parallel, then stores in batches).
+func (p *Pipeline) Judge(sc mark.Scan) mark.Record {
+	at := sc.At
+	if at.IsZero() {
+		at = p.opt.Now()
+	}
+	counter := sc.Counter
+	if counter == "" {
+		counter = p.opt.Counter
+	}
+	res := p.opt.Verifier.Verify(sc.Text, mark.Context{
+		Office: p.opt.Office, Date: mark.DayOf(at.In(p.opt.Location)), MeasuredWeightG: sc.MeasuredWeightG,
+	})
+	rec := mark.Record{
+		At: at, Office: p.opt.Office, Counter: counter, Operator: p.Operator(), Source: sc.Source,
+		Text: sc.Text, Verdict: res.Verdict, Reasons: res.Reasons, Mark: res.Mark,
+		MeasuredWeightG: sc.MeasuredWeightG, Versions: p.opt.Verifier.Versions(), Frame: sc.Frame,
+	}
+	if rec.Verdict == mark.Error {
+		rec.Message = "the lists in force cannot judge this mark now (missing or out of date): " + ErrorMessage
+	}
 	return rec
 }
 

@@ -59,9 +59,14 @@ func (d *DB) SaveBatch(ctx context.Context, recs []*mark.Record, window time.Dur
 			return storeErr("prepare insert", err)
 		}
 		defer ins.Close()
+		used, err := tx.PrepareContext(ctx, usedSerialQuery)
+		if err != nil {
+			return storeErr("prepare used serial", err)
+		}
+		defer used.Close()
 		for i, rec := range recs {
 			out[i] = *rec
-			if err := d.saveTx(ctx, tx, ins, &out[i], window); err != nil {
+			if err := d.saveTx(ctx, tx, ins, used, &out[i], window); err != nil {
 				return err
 			}
 		}
@@ -76,7 +81,7 @@ func (d *DB) SaveBatch(ctx context.Context, recs []*mark.Record, window time.Dur
 	return nil
 }
 
-func (d *DB) saveTx(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, r *mark.Record, window time.Duration) error {
+func (d *DB) saveTx(ctx context.Context, tx *sql.Tx, ins, used *sql.Stmt, r *mark.Record, window time.Duration) error {
 	if r.ID == "" {
 		id, err := uuid.NewV7()
 		if err != nil {
@@ -92,7 +97,7 @@ func (d *DB) saveTx(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, r *mark.Reco
 		r.Reasons = []mark.Reason{}
 	}
 	if r.Mark != nil && (r.Verdict == mark.Accept || r.Verdict == mark.Reject) {
-		first, text, err := usedSerial(ctx, tx, r.Mark.Serial)
+		first, text, err := usedSerial(ctx, used, r.Mark.Serial)
 		if err != nil {
 			return err
 		}
@@ -160,12 +165,17 @@ func absDur(d time.Duration) time.Duration {
 	return d
 }
 
+const usedSerialQuery = `SELECT record_id, at, office, counter, raw_text FROM used_serials WHERE serial = ?`
+
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, args ...any) *sql.Row
+}
+
 // usedSerial returns the first acceptance of serial and its text, or nil.
-func usedSerial(ctx context.Context, q querier, serial uint64) (*mark.Acceptance, string, error) {
+func usedSerial(ctx context.Context, q rowQuerier, serial uint64) (*mark.Acceptance, string, error) {
 	var a mark.Acceptance
 	var at, text string
-	err := q.QueryRowContext(ctx, `SELECT record_id, at, office, counter, raw_text FROM used_serials WHERE serial = ?`,
-		int64(serial)).Scan(&a.RecordID, &at, &a.Office, &a.Counter, &text)
+	err := q.QueryRowContext(ctx, int64(serial)).Scan(&a.RecordID, &at, &a.Office, &a.Counter, &text)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", nil
 	}
@@ -181,7 +191,12 @@ func usedSerial(ctx context.Context, q querier, serial uint64) (*mark.Acceptance
 // FirstAcceptance returns where and when serial was first accepted, or
 // nil when it was never accepted.
 func (d *DB) FirstAcceptance(ctx context.Context, serial uint64) (*mark.Acceptance, error) {
-	a, _, err := usedSerial(ctx, d.db, serial)
+	st, err := d.db.PrepareContext(ctx, usedSerialQuery)
+	if err != nil {
+		return nil, storeErr("prepare used serial", err)
+	}
+	defer st.Close()
+	a, _, err := usedSerial(ctx, st, serial)
 	return a, err
 }
 

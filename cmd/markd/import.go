@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"markd/mark"
+	"markd/pipeline"
+	"markd/store"
+	"markd/verify"
+)
+
+func init() { register(newImportCmd) }
+
+// importBatch is how many scans share one transaction (group commit).
+const importBatch = 2000
+
+// importLine is the JSON form of one input line of markd import.
+type importLine struct {
+	Text            string    `json:"text"`
+	At              time.Time `json:"at"`
+	Counter         string    `json:"counter"`
+	Source          string    `json:"source"`
+	MeasuredWeightG int       `json:"measured_weight_g"`
+}
+
+// parseImportLine reads one line of an import file: a JSON object
+// (importLine) or the bare text of a scan. Blank lines give ok=false.
+func parseImportLine(line string) (mark.Scan, bool, error) {
+	t := strings.TrimSpace(line)
+	if t == "" {
+		return mark.Scan{}, false, nil
+	}
+	if !strings.HasPrefix(t, "{") {
+		return mark.Scan{Text: strings.TrimRight(line, "\r")}, true, nil
+	}
+	var l importLine
+	dec := json.NewDecoder(strings.NewReader(t))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&l); err != nil {
+		return mark.Scan{}, false, fmt.Errorf("not a JSON scan object: %w: %v", mark.ErrInvalid, err)
+	}
+	if len(l.Text) > mark.MaxInputSize*16 || l.MeasuredWeightG < 0 {
+		return mark.Scan{}, false, fmt.Errorf("text too long or negative weight: %w", mark.ErrInvalid)
+	}
+	return mark.Scan{Text: l.Text, At: l.At, Counter: l.Counter, Source: l.Source, MeasuredWeightG: l.MeasuredWeightG}, true, nil
+}
+
+// newImportCmd is markd import: bulk recording of scans from a file.
+func newImportCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Record many scans from a file (bulk mode, group commit)",
+		Long: `Import judges and records every line of FILE ("-" = stdin) like markd run
+would, with the same reuse rules, but commits many scans per transaction.
+A line is the text of a scan or a JSON object
+  {"text":"EPM1:…","at":"RFC 3339","counter":"A","source":"…","measured_weight_g":0}
+(missing at: now; missing counter: config counter). A progress bar goes to
+stderr when it is a terminal; a summary by verdict at the end.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usage("%s needs exactly one FILE", cmd.CommandPath())
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return a.runImport(cmd, args[0]) },
+	}
+	fl := cmd.Flags()
+	fl.String("db", "", "SQLite store file (config key db)")
+	fl.String("counter", "", "counter of lines that name none (config key counter)")
+	fl.Uint32("office", 0, "postal index of this office (config key office)")
+	return cmd
+}
+
+func (a *app) runImport(cmd *cobra.Command, file string) error {
+	c, err := a.loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	if c.Office == 0 {
+		return usage("config office is required: the postal index of this office")
+	}
+	loc, err := c.Location()
+	if err != nil {
+		return usageError{err}
+	}
+	v, err := verify.LoadFiles(c.Keyring, c.Tariffs, c.Revoked)
+	if err != nil {
+		return usageError{err}
+	}
+	var in io.Reader = a.stdin
+	var size int64
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return usage("import: %v", err)
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil {
+			size = st.Size()
+		}
+		in = f
+	}
+	log := newLogger(c.Log, a.stderr)
+	ctx := cmd.Context()
+	db, err := store.Open(ctx, c.DB, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	pipe := pipeline.New(pipeline.Options{Verifier: v, Store: db, Office: c.Office, Counter: c.Counter,
+		Location: loc, RescanWindow: c.RescanWindow, Log: log})
+	bar := newProgress(a.stderr, size)
+	start := time.Now()
+	counts, n, err := importScans(ctx, pipe, db, in, c.RescanWindow, bar.update)
+	bar.done()
+	d := time.Since(start)
+	fmt.Fprintf(a.stdout, "imported %d scans in %.2fs (%.0f scans/s)\n", n, d.Seconds(), float64(n)/max(d.Seconds(), 1e-9))
+	verdicts := make([]string, 0, len(counts))
+	for v := range counts {
+		verdicts = append(verdicts, string(v))
+	}
+	sort.Strings(verdicts)
+	for _, v := range verdicts {
+		fmt.Fprintf(a.stdout, "  %-15s %d\n", v, counts[mark.Verdict(v)])
+	}
+	return err
+}
+
+// importScans reads scans from in, judges each batch in parallel while the
+// previous batch is being stored, and stores each batch in one
+// transaction. It returns the verdict counts of what was stored.
+func importScans(ctx context.Context, pipe *pipeline.Pipeline, db *store.DB, in io.Reader, window time.Duration,
+	progress func(bytes int64, scans int)) (map[mark.Verdict]int, int, error) {
+	type batch struct {
+		recs []mark.Record
+		read int64
+		err  error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan batch, 1)
+	go func() {
+		defer close(batches)
+		br := bufio.NewReaderSize(in, 256<<10)
+		var read int64
+		lineNo := 0
+		for {
+			scans, eof, err := readImportBatch(br, &lineNo, &read)
+			b := batch{read: read, err: err}
+			if len(scans) > 0 {
+				b.recs = judgeAll(pipe, scans)
+			}
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return
+			}
+			if eof || err != nil {
+				return
+			}
+		}
+	}()
+	counts := map[mark.Verdict]int{}
+	total := 0
+	for b := range batches {
+		if len(b.recs) > 0 {
+			ptrs := make([]*mark.Record, len(b.recs))
+			for i := range b.recs {
+				ptrs[i] = &b.recs[i]
+			}
+			if err := db.SaveBatch(ctx, ptrs, window); err != nil {
+				return counts, total, fmt.Errorf("after %d scans: %w", total, err)
+			}
+			for _, r := range b.recs {
+				counts[r.Verdict]++
+			}
+			total += len(b.recs)
+			progress(b.read, total)
+		}
+		if b.err != nil {
+			return counts, total, b.err
+		}
+	}
+	return counts, total, ctx.Err()
+}
+
+// readImportBatch reads up to importBatch scans.
+func readImportBatch(br *bufio.Reader, lineNo *int, read *int64) ([]mark.Scan, bool, error) {
+	var scans []mark.Scan
+	for len(scans) < importBatch {
+		line, err := readLine(br, mark.MaxInputSize*16)
+		if errors.Is(err, io.EOF) {
+			return scans, true, nil
+		}
+		if err != nil {
+			return scans, false, fmt.Errorf("read line %d: %w", *lineNo+1, err)
+		}
+		*lineNo++
+		*read += int64(len(line)) + 1
+		sc, ok, err := parseImportLine(line)
+		if err != nil {
+			return scans, false, usage("line %d: %v", *lineNo, err)
+		}
+		if ok {
+			if sc.Source == "" {
+				sc.Source = "import"
+			}
+			scans = append(scans, sc)
+		}
+	}
+	return scans, false, nil
+}
+
+// judgeAll verifies scans on every core, keeping their order.
+func judgeAll(pipe *pipeline.Pipeline, scans []mark.Scan) []mark.Record {
+	recs := make([]mark.Record, len(scans))
+	workers := runtime.GOMAXPROCS(0)
+	per := (len(scans) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(scans); lo += per {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				recs[i] = pipe.Judge(scans[i])
+			}
+		}(lo, min(lo+per, len(scans)))
+	}
+	wg.Wait()
+	return recs
+}
+
+// progress draws a bar on a terminal; elsewhere it is silent.
+type progress struct {
+	w    io.Writer
+	size int64
+	on   bool
+	last time.Time
+}
+
+func newProgress(w io.Writer, size int64) *progress {
+	p := &progress{w: w, size: size}
+	if f, ok := w.(*os.File); ok {
+		_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+		p.on = err == nil
+	}
+	return p
+}
+
+func (p *progress) update(read int64, scans int) {
+	if !p.on || time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	if p.size <= 0 {
+		fmt.Fprintf(p.w, "\r%d scans", scans)
+		return
+	}
+	frac := min(float64(read)/float64(p.size), 1)
+	const width = 40
+	fill := int(frac * width)
+	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%% %d scans", strings.Repeat("#", fill), strings.Repeat(" ", width-fill), frac*100, scans)
+}
+
+func (p *progress) done() {
+	if p.on {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -27,6 +27,9 @@ const (
 	DefaultCameraHold   = 2 * time.Second
 	DefaultSnapshotW    = 320
 	DefaultSnapshotQ    = 70
+	// DefaultStallTimeout allows for a slow RTSP start (probing takes a
+	// few seconds) before a silent ffmpeg is taken for a stalled one.
+	DefaultStallTimeout = 10 * time.Second
 )
 
 // CameraConfig configures a camera source.
@@ -40,6 +43,7 @@ type CameraConfig struct {
 	Hold            time.Duration // a code seen again within Hold is reported once
 	SnapshotWidth   int           // max width of the JPEG attached to each scan
 	SnapshotQuality int           // JPEG quality 1–100 of that snapshot
+	StallTimeout    time.Duration // ffmpeg is restarted after this long without a frame
 	Backoff         Backoff       // restart timing after ffmpeg is missing or exits
 }
 
@@ -87,6 +91,9 @@ func NewCamera(name string, cfg CameraConfig, log *slog.Logger, now func() time.
 	}
 	if cfg.SnapshotQuality <= 0 || cfg.SnapshotQuality > 100 {
 		cfg.SnapshotQuality = DefaultSnapshotQ
+	}
+	if cfg.StallTimeout <= 0 {
+		cfg.StallTimeout = DefaultStallTimeout
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -182,10 +189,15 @@ func (c *Camera) Serve(ctx context.Context, emit func(mark.Scan)) error {
 	}
 }
 
+// errStalled ends an ffmpeg run that delivered no frame for StallTimeout.
+var errStalled = errors.New("no frame from the camera")
+
 // exitDetail says in plain words why an ffmpeg run ended.
 func exitDetail(err error) string {
 	var ee *exec.ExitError
 	switch {
+	case errors.Is(err, errStalled):
+		return err.Error() + " (stream stalled or camera wedged), ffmpeg restarted"
 	case errors.Is(err, exec.ErrNotFound):
 		return "ffmpeg not found (install the ffmpeg package)"
 	case errors.As(err, &ee):
@@ -224,22 +236,33 @@ func (c *Camera) runOnce(ctx context.Context, dec *qrdecode.Decoder, hold *holdF
 	readErr := make(chan error, 1)
 	go func() { readErr <- m.fill(stdout, c) }()
 
-	got := false
+	got, stalled := false, false
+	stall := time.NewTimer(c.cfg.StallTimeout)
+	defer stall.Stop()
 	var runErr error
 loop:
 	for {
 		select {
 		case <-m.ready:
 			got = c.decodeLatest(m, dec, hold, emit, got)
+			stall.Reset(c.cfg.StallTimeout)
 		case runErr = <-readErr:
 			// ffmpeg closed its output: decode the last frame, if any.
 			got = c.decodeLatest(m, dec, hold, emit, got)
 			break loop
+		case <-stall.C:
+			// A stalled RTSP stream or a wedged V4L2 driver keeps ffmpeg
+			// alive with no output: kill it, the restart may recover.
+			stalled = true
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		}
 	}
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // input ended: stop the group now
 	werr := cmd.Wait()
 	c.pid.Store(0)
+	if stalled {
+		return got, fmt.Errorf("%w for %v", errStalled, c.cfg.StallTimeout)
+	}
 	if werr != nil && stderr.String() != "" {
 		werr = fmt.Errorf("%w: %s", werr, stderr.String())
 	}

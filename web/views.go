@@ -41,9 +41,9 @@ var actionText = map[string][2]string{
 var funcs = template.FuncMap{
 	"actionRU": func(a string) string { return actionText[a][0] },
 	"actionEN": func(a string) string { return actionText[a][1] },
-	"join": strings.Join,
-	"add":  func(a, b int) int { return a + b },
-	"sub":  func(a, b int) int { return a - b },
+	"join":     strings.Join,
+	"add":      func(a, b int) int { return a + b },
+	"sub":      func(a, b int) int { return a - b },
 }
 
 // parsePages parses each page together with the shared layout.

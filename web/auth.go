@@ -65,7 +65,11 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := clientAddr(r) + "\x00" + name
-	if ok, wait := s.limit.allow(key); !ok {
+	ok, wait := s.limit.allow(key)
+	if aok, await := s.addrLim.allow(clientAddr(r)); !aok {
+		ok, wait = false, max(wait, await)
+	}
+	if !ok {
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		s.log.Warn("login rate limited", "addr", clientAddr(r), "user", name)
@@ -80,6 +84,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.limit.fail(key)
+		s.addrLim.fail(clientAddr(r))
 		_ = s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: name, Action: store.ActionLoginFailed, Detail: clientAddr(r)})
 		s.showLogin(w, r, http.StatusUnauthorized, "Неверное имя или пароль. / Wrong name or password.", next, name)
 		return

@@ -69,7 +69,8 @@ type Server struct {
 	opt      Options
 	log      *slog.Logger
 	sess     *sessions
-	limit    *limiter
+	limit    *limiter // failed logins per address and user name
+	addrLim  *limiter // failed logins per address over all names (a spray of names)
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
 	api      http.Handler
@@ -128,6 +129,7 @@ func New(opt Options) (*Server, error) {
 		log:      opt.Log.With("subsystem", "web"),
 		sess:     newSessions(opt.SessionTTL, opt.Now),
 		limit:    newLimiter(opt.LoginLimit, opt.Now),
+		addrLim:  newLimiter(addrLimitFactor*opt.LoginLimit, opt.Now),
 		heartbit: 2 * time.Second,
 	}
 	var err error
@@ -275,6 +277,11 @@ func originOK(r *http.Request) bool {
 	u, err := url.Parse(o)
 	return err == nil && u.Host == r.Host
 }
+
+// addrLimitFactor: one address may fail this many times login_limit per
+// minute over all user names, so trying many names does not get around
+// the per-user limit.
+const addrLimitFactor = 4
 
 // clientAddr is the remote IP without the port: the rate limit key.
 func clientAddr(r *http.Request) string {

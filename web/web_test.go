@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -195,6 +196,17 @@ func TestLoginRateLimit(t *testing.T) {
 	if code := c.tryLogin(supName, supPass); code != http.StatusSeeOther {
 		t.Fatalf("2 failures then right: %d, want 303", code)
 	}
+	// A spray of names from one address hits the per-address limit
+	// (4 × login_limit failures per minute) although each name is new.
+	e.clock.Add(61 * time.Second)
+	for i := 0; i < 4*3; i++ {
+		if code := c.tryLogin(fmt.Sprintf("guess%d", i), "wrong"); code != http.StatusUnauthorized {
+			t.Fatalf("spray attempt %d: %d, want 401", i, code)
+		}
+	}
+	if code := c.tryLogin("guess-new", "wrong"); code != http.StatusTooManyRequests {
+		t.Fatalf("spray attempt over the address limit: %d, want 429", code)
+	}
 	entries, _ := e.db.RecentAudit(context.Background(), 100)
 	fails := 0
 	for _, a := range entries {
@@ -202,8 +214,8 @@ func TestLoginRateLimit(t *testing.T) {
 			fails++
 		}
 	}
-	if fails != 5 {
-		t.Fatalf("audit has %d failed logins, want 5", fails)
+	if fails != 5+12 {
+		t.Fatalf("audit has %d failed logins, want 17", fails)
 	}
 }
 

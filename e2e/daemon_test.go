@@ -139,7 +139,8 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	return w.d.log.Write(p)
 }
 
-var listenRe = regexp.MustCompile(`https?://127\.0\.0\.1:(\d+)|127\.0\.0\.1:([1-9]\d*)`)
+// listenRe finds the "listening url=…" log line of markd run.
+var listenRe = regexp.MustCompile(`(https?)://127\.0\.0\.1:([1-9]\d*)`)
 
 // runCLI runs a markd subcommand to completion with stdin.
 func runCLI(t *testing.T, stdin string, args ...string) string {
@@ -157,6 +158,15 @@ func runCLI(t *testing.T, stdin string, args ...string) string {
 // and starts `markd run` on 127.0.0.1:0, reading scans from a stdin pipe.
 func startDaemon(t *testing.T, users map[string][2]string) *daemon {
 	t.Helper()
+	return startDaemonHTTP(t, users, `http:
+  listen: "127.0.0.1:0"
+`)
+}
+
+// writeConfig writes a markd config with the given http block and returns
+// its path.
+func writeConfig(t *testing.T, httpBlock string) string {
+	t.Helper()
 	td := sharedTestdata(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "markd.db")
@@ -167,15 +177,20 @@ tz: Europe/Moscow
 keyring: %q
 tariffs: %q
 db: %q
-http:
-  listen: "127.0.0.1:0"
 log:
   level: info
   format: text
-`, filepath.Join(td, "keyring.yaml"), filepath.Join(td, "tariffs.yaml"), db)
+`, filepath.Join(td, "keyring.yaml"), filepath.Join(td, "tariffs.yaml"), db) + httpBlock
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+// startDaemonHTTP is startDaemon with its own http config block.
+func startDaemonHTTP(t *testing.T, users map[string][2]string, httpBlock string) *daemon {
+	t.Helper()
+	cfg := writeConfig(t, httpBlock)
 	for name, u := range users {
 		runCLI(t, u[1]+"\n", "user", "add", name, "--role", u[0], "--config", cfg)
 	}
@@ -208,8 +223,7 @@ log:
 	defer cancel()
 	for d.URL == "" {
 		if m := listenRe.FindStringSubmatch(d.output()); m != nil {
-			port := m[1] + m[2]
-			d.URL = "http://127.0.0.1:" + port
+			d.URL = m[1] + "://127.0.0.1:" + m[2]
 			break
 		}
 		if d.cmd.ProcessState != nil {

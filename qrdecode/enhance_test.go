@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/color"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -105,48 +106,59 @@ func TestFlattenBackgroundEvensShadow(t *testing.T) {
 	}
 }
 
-func TestDeblurRestoresBoxBlur(t *testing.T) {
-	// Bars of 4 px (like modules) blurred by a 5 px horizontal box: the
-	// deconvolution must come closer to the bars than the blurred frame,
-	// and only along the axis it is told.
-	const w, h, l = 64, 8, 5
+func TestDeblurRestoresMotionBlur(t *testing.T) {
+	// Random 4 px modules smeared by a 5 px motion along rows: the blur
+	// direction must be found, and the deconvolution must come closer to
+	// the modules than the blurred frame.
+	const w, h, l = 96, 96, 5
+	r := rand.New(rand.NewPCG(4, 4))
+	dark := make([]bool, (w/4)*(h/4))
+	for i := range dark {
+		dark[i] = r.IntN(2) == 0
+	}
 	sharp := Gray{Pix: make([]byte, w*h), W: w, H: h}
 	for i := range sharp.Pix {
-		if (i%w)/4%3 == 0 {
+		if dark[(i/w/4)*(w/4)+(i%w)/4] {
 			sharp.Pix[i] = 30
 		} else {
 			sharp.Pix[i] = 220
 		}
 	}
-	blurred := Gray{Pix: make([]byte, w*h), W: w, H: h}
-	in, out := make([]float32, w*h), make([]float32, w*h)
-	for i, p := range sharp.Pix {
-		in[i] = float32(p)
-	}
-	boxRows(in, out, w, h, l, make([]float32, w+1))
-	for i, v := range out {
-		blurred.Pix[i] = byte(v + 0.5)
+	blur := func(g Gray, degrees float64) Gray {
+		in, out := make([]float32, w*h), make([]float32, w*h)
+		for i, p := range g.Pix {
+			in[i] = float32(p)
+		}
+		convolve(in, out, w, h, lineKernel(l, degrees))
+		b := Gray{Pix: make([]byte, w*h), W: w, H: h}
+		for i, v := range out {
+			b.Pix[i] = byte(v + 0.5)
+		}
+		return b
 	}
 	diff := func(a, b Gray) int {
 		s := 0
-		for y := 0; y < h; y++ {
-			for x := 8; x < w-8; x++ { // edges clamp differently
+		for y := 8; y < h-8; y++ { // edges clamp differently
+			for x := 8; x < w-8; x++ {
 				d := int(a.Pix[y*w+x]) - int(b.Pix[y*w+x])
 				s += max(d, -d)
 			}
 		}
 		return s
 	}
-	rows := Deblur(blurred, l, 20, false)
-	cols := Deblur(blurred, l, 20, true) // columns are flat: no change
-	if got, before := diff(rows, sharp), diff(blurred, sharp); got*4 > before*3 {
+	blurred := blur(sharp, 0)
+	if dir, aniso := BlurDirection(blurred); aniso > maxAnisotropy || (dir > 10 && dir < 170) {
+		t.Errorf("BlurDirection = %.0f° anisotropy %.2f, want about 0° and under %.1f", dir, aniso, maxAnisotropy)
+	}
+	if _, aniso := BlurDirection(sharp); aniso < maxAnisotropy {
+		t.Errorf("sharp pattern: anisotropy %.2f, want over %.1f", aniso, maxAnisotropy)
+	}
+	got, before := diff(Deblur(blurred, l, 0, 20), sharp), diff(blurred, sharp)
+	if got*4 > before*3 {
 		t.Errorf("deblurred error %d, blurred %d: want a quarter less at least", got, before)
 	}
-	if cols.W != h || cols.H != w {
-		t.Fatalf("vertical deblur: %dx%d, want the transpose %dx%d", cols.W, cols.H, h, w)
-	}
-	if got := diff(transpose(cols), blurred); got > w*h {
-		t.Errorf("vertical deblur of a row blur changed the frame by %d", got)
+	if wrong := diff(Deblur(blurred, l, 90, 20), sharp); wrong <= got {
+		t.Errorf("deblurring across the blur (error %d) did as well as along it (%d)", wrong, got)
 	}
 }
 
@@ -251,8 +263,8 @@ func FuzzEnhance(f *testing.F) {
 		}
 		CropStretch(g, Rect{-3, -3, w + 9, h + 9}, nil)
 		if w*h <= 64*64 {
-			check("Deblur", Deblur(g, 1+w%7, 2, false), w, h)
-			check("Deblur vertical", Deblur(g, 2+h%5, 2, true), h, w)
+			check("Deblur", Deblur(g, float64(1+w%7), float64(h%180), 2), w, h)
+			BlurDirection(g)
 		}
 		if w*h <= 256*256 {
 			NewDecoder().Decode(g)

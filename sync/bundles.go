@@ -20,7 +20,20 @@ import (
 // Applier puts the lists of a verified bundle into force atomically (parse
 // all three, build a new verifier, swap it into the holder) and returns the
 // versions now in force. An error leaves the old lists in force.
-type Applier func(c *bundle.Contents) (mark.Versions, error)
+type Applier interface {
+	Apply(c *bundle.Contents) (mark.Versions, error)
+}
+
+// ApplyFunc adapts a function to Applier.
+type ApplyFunc func(c *bundle.Contents) (mark.Versions, error)
+
+// Apply implements Applier.
+func (f ApplyFunc) Apply(c *bundle.Contents) (mark.Versions, error) { return f(c) }
+
+// inForcer is an Applier that can tell which lists are in force, so the
+// poller notices when something else (a SIGHUP reload of the config files)
+// replaced the bundle's lists, and puts the bundle back.
+type inForcer interface{ InForce() mark.Versions }
 
 // Poller fetches bundles from the collector with a version cursor.
 type Poller struct {
@@ -127,7 +140,7 @@ func (p *Poller) Restore(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	vs, err := p.apply(c)
+	vs, err := p.apply.Apply(c)
 	if err != nil {
 		return fmt.Errorf("apply kept bundle %d: %w", c.Version, err)
 	}
@@ -163,7 +176,14 @@ func (p *Poller) Serve(ctx context.Context) error {
 // A bundle that fails the signature check, is not newer, or does not apply
 // is refused with an error and changes nothing.
 func (p *Poller) Poll(ctx context.Context) error {
-	current, _ := p.Version()
+	current, applied := p.Version()
+	if f, ok := p.apply.(inForcer); ok && current > 0 && f.InForce() != applied {
+		p.log.Warn("lists in force are not those of the bundle (reloaded from files?); putting bundle back",
+			"bundle", current, "bundle_lists", applied, "in_force", f.InForce())
+		if err := p.Restore(ctx); err != nil {
+			return fmt.Errorf("re-apply bundle %d: %w", current, err)
+		}
+	}
 	data, err := p.client.Bundle(ctx, current)
 	if err != nil {
 		return err
@@ -178,7 +198,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 	if err := c.Newer(current); err != nil {
 		return fmt.Errorf("bundle refused: %w", err)
 	}
-	vs, err := p.apply(c)
+	vs, err := p.apply.Apply(c)
 	if err != nil {
 		return fmt.Errorf("bundle %d refused: %w", c.Version, err)
 	}

@@ -157,6 +157,22 @@ func TestBundleAppliedKeptAndRestored(t *testing.T) {
 	if v, _, _ := e.db.SyncState(ctx, store.StateBundleVersion); v != "2" {
 		t.Fatalf("store bundle version %q", v)
 	}
+	// A reload from the config files (SIGHUP) swaps other lists in; the
+	// next poll puts the bundle's back.
+	old, err := Verifier(&[]bundle.Contents{contents(t, 1, "")}[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.holder.Swap(old)
+	if r := e.holder.Verify(text, mctx); r.Verdict != mark.Accept {
+		t.Fatalf("file lists: %s", r.Verdict)
+	}
+	if err := e.poller.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.holder.Verify(text, mctx); r.Verdict != mark.Reject {
+		t.Fatalf("bundle not put back: %s", r.Verdict)
+	}
 	// A restart without the collector applies the kept bundle 2.
 	e.holder = verify.NewHolder(nil)
 	e.start(t, "http://127.0.0.1:1", 0, 0)

@@ -1,0 +1,198 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"markd/issuer"
+	"markd/mark"
+	"markd/store"
+	"markd/verify"
+)
+
+// testdata is ../shared/testdata beside the repository, or a skip.
+func testdata(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "shared", "testdata")
+	if _, err := os.Stat(filepath.Join(dir, "keyring.yaml")); err != nil {
+		t.Skipf("shared test data not found at %s: %v", dir, err)
+	}
+	return dir
+}
+
+var now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+
+// setup returns a pipeline on a real store and the real verifier, and a
+// function that signs a valid mark with the given serial.
+func setup(t testing.TB) (*Pipeline, *store.DB, func(serial uint64) string) {
+	t.Helper()
+	td := testdata(t)
+	v, err := verify.LoadFiles(filepath.Join(td, "keyring.yaml"), filepath.Join(td, "tariffs.yaml"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := issuer.LoadKeys(filepath.Join(td, "issuer-keys.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "markd.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	p := New(Options{Verifier: verify.NewHolder(v), Store: db, Office: 426000, Counter: "A",
+		Location: time.UTC, RescanWindow: 10 * time.Minute, Now: func() time.Time { return now }})
+	day := mark.DayOf(now)
+	sign := func(serial uint64) string {
+		text, err := keys[0].Sign(mark.Mark{Serial: serial, Contract: 1, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
+			TariffKop: 1000000, Office: 426000, Issued: day - 1, ValidUntil: day + 30, Tracking: issuer.Tracking(426000, serial)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return text
+	}
+	return p, db, sign
+}
+
+func TestProcess(t *testing.T) {
+	p, db, sign := setup(t)
+	ctx := context.Background()
+	feed, cancel := p.Subscribe()
+	defer cancel()
+	p.SetOperator("ivan")
+	a, b := sign(1), sign(2)
+	tests := []struct {
+		name    string
+		scan    mark.Scan
+		verdict mark.Verdict
+		stored  bool
+	}{
+		{"valid mark", mark.Scan{Text: a, Source: "t"}, mark.Accept, true},
+		{"again at once", mark.Scan{Text: a, Source: "t"}, mark.DuplicateScan, true},
+		{"at counter B", mark.Scan{Text: a, Source: "t", Counter: "B"}, mark.Reject, true},
+		{"not a mark", mark.Scan{Text: "4600000000001", Source: "t"}, mark.NotAMark, true},
+		{"blank line", mark.Scan{Text: "  ", Source: "t"}, mark.NotAMark, false},
+		{"broken mark", mark.Scan{Text: "EPM1:AAAA", Source: "t"}, mark.Reject, true},
+		{"second mark", mark.Scan{Text: b, Source: "t", At: now.Add(time.Hour)}, mark.Accept, true},
+	}
+	for _, tc := range tests {
+		rec := p.Process(ctx, tc.scan)
+		if rec.Verdict != tc.verdict || (rec.ID != "") != tc.stored {
+			t.Errorf("%s: verdict %s id %q, want %s stored=%v", tc.name, rec.Verdict, rec.ID, tc.verdict, tc.stored)
+			continue
+		}
+		if !tc.stored {
+			continue
+		}
+		got, err := db.Get(ctx, rec.ID)
+		if err != nil || got.Verdict != rec.Verdict || got.Operator != "ivan" || got.Versions.Keyring == "" {
+			t.Errorf("%s: stored %+v %v", tc.name, got, err)
+		}
+		select {
+		case pub := <-feed:
+			if pub.ID != rec.ID {
+				t.Errorf("%s: published %s, want %s", tc.name, pub.ID, rec.ID)
+			}
+		default:
+			t.Errorf("%s: nothing published", tc.name)
+		}
+	}
+}
+
+// TestStoreFailure: a full disk gives ERROR (never ACCEPT) with the
+// operator message; the same mark is accepted once the disk recovers.
+func TestStoreFailure(t *testing.T) {
+	p, db, sign := setup(t)
+	ctx := context.Background()
+	db.FailWrite = func() error { return syscall.ENOSPC }
+	text := sign(5)
+	rec := p.Process(ctx, mark.Scan{Text: text, Source: "t"})
+	if rec.Verdict != mark.Error || rec.Message != ErrorMessage || rec.ID != "" {
+		t.Fatalf("on full disk: %+v", rec)
+	}
+	if p.StoreErr() == nil {
+		t.Error("StoreErr is nil after a failed write")
+	}
+	db.FailWrite = nil
+	rec = p.Process(ctx, mark.Scan{Text: text, Source: "t"})
+	if rec.Verdict != mark.Accept || rec.ID == "" {
+		t.Fatalf("after recovery: %+v", rec)
+	}
+	if p.StoreErr() != nil {
+		t.Errorf("StoreErr after recovery: %v", p.StoreErr())
+	}
+}
+
+// TestSlowSubscriber: a subscriber that never reads does not hold up scans.
+func TestSlowSubscriber(t *testing.T) {
+	p, _, sign := setup(t)
+	_, cancel := p.Subscribe()
+	defer cancel()
+	fast, cancelFast := p.Subscribe()
+	n := 100 // more than the channel buffer
+	for i := 0; i < n; i++ {
+		p.Process(context.Background(), mark.Scan{Text: sign(uint64(100 + i)), Source: "t"})
+	}
+	cancelFast()
+	got := 0
+	for range fast {
+		got++
+	}
+	if got == 0 || got > n {
+		t.Errorf("fast subscriber got %d of %d", got, n)
+	}
+}
+
+// lineSource emits fixed texts and records the feedback it gets.
+type lineSource struct {
+	texts []string
+	mu    sync.Mutex
+	fb    []mark.Verdict
+}
+
+func (s *lineSource) Name() string              { return "lines" }
+func (s *lineSource) Health() mark.SourceHealth { return mark.SourceHealth{Name: "lines", Up: true} }
+func (s *lineSource) Serve(ctx context.Context, emit func(mark.Scan)) error {
+	for _, t := range s.texts {
+		emit(mark.Scan{Text: t})
+	}
+	return nil
+}
+func (s *lineSource) Feedback(v mark.Verdict) { s.mu.Lock(); s.fb = append(s.fb, v); s.mu.Unlock() }
+
+func TestRunFeedback(t *testing.T) {
+	p, _, sign := setup(t)
+	a := sign(9)
+	src := &lineSource{texts: []string{a, "", a, "hello"}}
+	var recs []mark.Record
+	p.Run(context.Background(), []mark.Source{src}, func(r mark.Record) { recs = append(recs, r) })
+	want := []mark.Verdict{mark.Accept, mark.DuplicateScan, mark.NotAMark}
+	if len(src.fb) != len(want) || len(recs) != len(want) {
+		t.Fatalf("feedback %v, records %d; want %v", src.fb, len(recs), want)
+	}
+	for i := range want {
+		if src.fb[i] != want[i] || recs[i].Source != "lines" {
+			t.Errorf("scan %d: feedback %s source %q, want %s from lines", i, src.fb[i], recs[i].Source, want[i])
+		}
+	}
+}
+
+// BenchmarkProcess is P1 in-process: verify + durable store of a new mark.
+func BenchmarkProcess(b *testing.B) {
+	p, _, sign := setup(b)
+	texts := make([]string, b.N)
+	for i := range texts {
+		texts[i] = sign(uint64(1000 + i))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if r := p.Process(context.Background(), mark.Scan{Text: texts[i], Source: "b"}); r.Verdict != mark.Accept {
+			b.Fatalf("verdict %s", r.Verdict)
+		}
+	}
+}

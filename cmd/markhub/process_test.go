@@ -16,6 +16,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"markd/hub"
+	"markd/hub/hubtest"
+	"markd/hub/pgstore"
 	"markd/hub/sqlitestore"
 	"markd/mark"
 	"markd/store"
@@ -161,16 +164,34 @@ func pendingIn(t *testing.T, path string) int {
 // while, the uploader is SIGKILLed and restarted; afterwards every record
 // is in the collector exactly once.
 func TestProcessesKilledMidBatch(t *testing.T) {
+	markhub, markd := buildBinaries(t)
+	t.Run("sqlite", func(t *testing.T) {
+		killedMidBatch(t, markhub, markd, "sqlite", filepath.Join(t.TempDir(), "hub.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		if ok, why := hubtest.Available(); !ok {
+			t.Skip("PostgreSQL test skipped: " + why)
+		}
+		cl, err := hubtest.StartCluster(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cl.Stop() //nolint:errcheck // temp cluster
+		killedMidBatch(t, markhub, markd, "postgres", cl.DSN("postgres"))
+	})
+}
+
+func killedMidBatch(t *testing.T, markhub, markd, driver, hubDB string) {
 	n := 20000
 	if testing.Short() {
 		n = 4000
 	}
-	markhub, markd := buildBinaries(t)
 	dir := t.TempDir()
-	hubDB := filepath.Join(dir, "hub.db")
-	token := run1(t, markhub, "terminal", "add", "office-a", "--db", hubDB)
+	token := run1(t, markhub, "terminal", "add", "office-a", "--db-driver", driver, "--db", hubDB)
 	addr := freePort(t)
-	serve := func() *proc { return start(t, true, markhub, "serve", "--db", hubDB, "--listen", addr) }
+	serve := func() *proc {
+		return start(t, true, markhub, "serve", "--db-driver", driver, "--db", hubDB, "--listen", addr)
+	}
 	hubP := serve()
 	counterDB, ids := counterStore(t, t.TempDir(), n, 1, 426000)
 	cfg := writeConfig(t, dir, counterDB, "http://"+addr, token, 1000)
@@ -200,7 +221,13 @@ func TestProcessesKilledMidBatch(t *testing.T) {
 	up.kill()
 	hubP.kill()
 
-	hs, err := sqlitestore.Open(context.Background(), hubDB)
+	var hs hub.Store
+	var err error
+	if driver == "postgres" {
+		hs, err = pgstore.Open(context.Background(), hubDB)
+	} else {
+		hs, err = sqlitestore.Open(context.Background(), hubDB)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

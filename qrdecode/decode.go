@@ -29,6 +29,7 @@ type Decoder struct {
 	// leaves it off: a frame that fails is followed by the next one.
 	Thorough bool
 	turn     int // the expensive step the camera mode tries next
+	blurTurn int // the deblurring direction and length it tries next
 	// Trace, when set, is called with the name of the step that decoded a
 	// frame ("" when none did); the tests and the benchmark use it.
 	Trace func(step string)
@@ -190,28 +191,40 @@ func (d *Decoder) decodeRegion(g Gray, r Rect, shaped, expensive bool) string {
 	if !expensive && !(d.Thorough && shaped) {
 		return ""
 	}
-	todo := expensiveSteps
-	if !d.Thorough {
-		i := d.turn % len(expensiveSteps)
-		d.turn++
-		todo = expensiveSteps[i : i+1]
+	if d.Thorough {
+		for _, s := range expensiveSteps {
+			if t := d.Try(s.prep(d, c), s.bin); t != "" {
+				d.trace(s.name)
+				return t
+			}
+		}
+		if expensive && c.W*c.H <= maxUpscaled { // the largest code-shaped region
+			return d.deblurRegion(c)
+		}
+		return ""
 	}
-	for _, s := range todo {
-		if t := d.Try(s.prep(d, c), s.bin); t != "" {
-			d.trace(s.name)
-			return t
+	// Camera mode: one expensive step per frame, in turn. A region smeared
+	// by motion gets the next deblurring combination instead: sharpening
+	// and upscaling do not undo motion, and an operator sweeping an
+	// envelope under the camera gives a run of such frames.
+	if c.W*c.H <= maxUpscaled {
+		if dir, aniso := BlurDirection(c); aniso <= maxAnisotropy {
+			n := len(deblurTurns) * len(deblurLengths)
+			k := d.blurTurn % n
+			d.blurTurn++
+			return d.tryDeblur(c, dir+deblurTurns[k/len(deblurLengths)], deblurLengths[k%len(deblurLengths)])
 		}
 	}
-	if d.Thorough && expensive && c.W*c.H <= maxUpscaled { // the largest code-shaped region
-		return d.deblurRegion(c)
-	}
-	if d.Thorough && c.W*c.H <= maxUpscaled {
-		return d.deblurRegion(c)
+	st := expensiveSteps[d.turn%len(expensiveSteps)]
+	d.turn++
+	if t := d.Try(st.prep(d, c), st.bin); t != "" {
+		d.trace(st.name)
+		return t
 	}
 	return ""
 }
 
-// Motion deblurring in the thorough mode: only a region whose gradients
+// Motion deblurring: only a region whose gradients
 // are clearly directional (BlurDirection's anisotropy under
 // maxAnisotropy) is tried, at the estimated direction and 5° either side,
 // for blur lengths of 4–6 px (hand-held motion at 1/30 s smears a code
@@ -234,12 +247,21 @@ func (d *Decoder) deblurRegion(c Gray) string {
 	}
 	for _, turn := range deblurTurns {
 		for _, l := range deblurLengths {
-			db := Deblur(c, l, dir+turn, 10)
-			if t := d.Try(up2(d, Stretch(db, db.Pix)), Hybrid); t != "" {
-				d.trace("deblur/up2/hybrid")
+			if t := d.tryDeblur(c, dir+turn, l); t != "" {
 				return t
 			}
 		}
+	}
+	return ""
+}
+
+// tryDeblur deblurs c for one direction and length and decodes the 2×
+// upscale of the result.
+func (d *Decoder) tryDeblur(c Gray, degrees, length float64) string {
+	db := Deblur(c, length, degrees, 10)
+	if t := d.Try(up2(d, Stretch(db, db.Pix)), Hybrid); t != "" {
+		d.trace("deblur/up2/hybrid")
+		return t
 	}
 	return ""
 }

@@ -1,9 +1,11 @@
 package config
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"time"
 
 	"markd/mark"
@@ -35,6 +37,7 @@ func defaultSync() SyncConfig {
 		Interval:      time.Minute,
 		MaxBackoff:    5 * time.Minute,
 		FreshnessWarn: 72 * time.Hour,
+		BundleDir:     "/var/lib/markd/bundles",
 	}
 }
 
@@ -66,6 +69,26 @@ func (s SyncConfig) Validate() error {
 	}
 	if s.FreshnessHard < 0 || s.FreshnessWarn < 0 {
 		return bad("freshness_warn", s.FreshnessWarn, "must not be negative")
+	}
+	if s.Interval <= 0 {
+		return bad("interval", s.Interval, "must be positive")
+	}
+	if s.MaxBackoff <= 0 {
+		return bad("max_backoff", s.MaxBackoff, "must be positive")
+	}
+	if s.DistributionKey != "" {
+		if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s.DistributionKey)); err != nil || len(b) != 32 {
+			return bad("distribution_key", s.DistributionKey, "must be the base64 Ed25519 public key printed by markhub keys new")
+		}
+		if s.BundleDir == "" {
+			return bad("bundle_dir", s.BundleDir, "required with a distribution key: the last good bundles are kept there")
+		}
+	}
+	if s.URL != "" && s.Token == "" && s.TokenFile == "" && s.ClientCert == "" {
+		return bad("token", "", "a collector needs sync.token, sync.token_file or sync.client_cert/client_key")
+	}
+	if (s.ClientCert == "") != (s.ClientKey == "") {
+		return bad("client_cert", s.ClientCert, "sync.client_cert and sync.client_key go together")
 	}
 	return nil
 }

@@ -259,7 +259,7 @@ func (d *Decoder) deblurRegion(c Gray) string {
 // upscale of the result.
 func (d *Decoder) tryDeblur(c Gray, degrees, length float64) string {
 	db := Deblur(c, length, degrees, 10)
-	if t := d.Try(up2(d, Stretch(db, db.Pix)), Hybrid); t != "" {
+	if t := d.try(up2(d, Stretch(db, db.Pix)), Hybrid, d.Thorough); t != "" {
 		d.trace("deblur/up2/hybrid")
 		return t
 	}

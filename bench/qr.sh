@@ -8,8 +8,11 @@
 # view, the common case for a counter camera.
 #
 # "ours/camera" is the camera source's mode (the timed one); "ours/decode"
-# the thorough mode of `markd decode` (motion deblurring and more steps;
-# its ms column is one untimed-warmup-free run, for orientation only).
+# the thorough mode of `markd decode` (more steps, every deblurring
+# direction; its ms column is a single run, for orientation only).
+# "Decoded" is what one frame gives on a fresh decoder; the camera mode
+# rations its expensive steps over consecutive frames, so its ms are the
+# mean over QR_ITERS further calls.
 #
 # Env: QR_ITERS (decodes per frame, default 5), MARKD_TESTDATA.
 set -euo pipefail
@@ -53,6 +56,7 @@ for size in 1280x720 1920x1080; do
 	echo "$raw nocode nocode-$size 0" >>"$work/meta"
 done
 
+echo "# load before timing: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (timings scale with it)"
 "$work/qrbench" -n "$iters" <"$work/list" >"$work/ours"
 "$work/qrbench" -n 1 -thorough <"$work/list" | cut -f2,3 >"$work/thorough"
 "$work/zxbench" "$iters" <"$work/list" >"$work/zx"

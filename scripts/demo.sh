@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# make demo: creates issuer keys, a keyring, a config and two web accounts
+# under ./demo, issues a handful of good and bad marks, verifies them
+# (stateless), then starts the counter daemon on a demo scan stream with
+# the operator screen and the supervisor pages on http://127.0.0.1:$DEMO_PORT.
+# DEMO_KEEP=0 stops the daemon when the stream is done (default: keep it
+# serving until Ctrl-C when run from a terminal).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-bin/markd}
+DEMO=${DEMO_DIR:-demo}
+PORT=${DEMO_PORT:-8080}
+KEEP=${DEMO_KEEP:-$([ -t 0 ] && echo 1 || echo 0)}
+[ -x "$BIN" ] || { echo "demo: $BIN missing: run make build first" >&2; exit 1; }
+
+rm -rf "$DEMO"
+mkdir -p "$DEMO"
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "1. Issuer keys and keyring ($DEMO/keyring.yaml)"
+from=$(date -d '-1 year' +%F)
+"$BIN" keys new --alg ed25519 --id 1 --valid-from "$from" --out "$DEMO/issuer-1.yaml" --keyring "$DEMO/keyring.yaml" >/dev/null
+"$BIN" keys new --alg ecdsa-p256 --id 2 --valid-from "$from" --out "$DEMO/issuer-2.yaml" --keyring "$DEMO/keyring.yaml" >/dev/null
+cp configs/tariffs.yaml "$DEMO/tariffs.yaml"
+printf '# refunded or cancelled marks, one serial a line\n7100000666\n' > "$DEMO/revoked.txt"
+cat > "$DEMO/markd.yaml" <<YAML
+# Demo configuration (see configs/markd.yaml for every key).
+office: 426000
+counter: demo-1
+tz: Europe/Moscow
+keyring: $DEMO/keyring.yaml
+tariffs: $DEMO/tariffs.yaml
+revoked: $DEMO/revoked.txt
+db: $DEMO/markd.db
+rescan_window: 10m
+http:
+  listen: 127.0.0.1:$PORT
+log:
+  level: warn
+YAML
+sed 's/^/   /' "$DEMO/keyring.yaml"
+
+say "2. Web accounts: supervisor / supervisor-demo, operator / operator-demo"
+printf 'supervisor-demo\n' | "$BIN" user add supervisor --role supervisor --config "$DEMO/markd.yaml" >/dev/null
+printf 'operator-demo\n' | "$BIN" user add operator --role operator --config "$DEMO/markd.yaml" >/dev/null
+
+say "3. Marks issued for the demo ($DEMO/scans.txt)"
+issue() { "$BIN" issue --config "$DEMO/markd.yaml" "$@"; }
+k1=(--key "$DEMO/issuer-1.yaml"); k2=(--key "$DEMO/issuer-2.yaml")
+good=$(issue "${k1[@]}" --serial 7100000001)
+ecdsa=$(issue "${k2[@]}" --serial 7100000002 --class 3 --weight 480 --png "$DEMO/mark-2.png")
+letter=$(issue "${k1[@]}" --serial 7100000003 --class 1 --office 0)
+underpaid=$(issue "${k1[@]}" --serial 7100000004 --tariff 9000)
+elsewhere=$(issue "${k1[@]}" --serial 7100000005 --office 101000)
+expired=$(issue "${k1[@]}" --serial 7100000006 --issued "$(date -d '-120 days' +%F)" --valid-days 30)
+refunded=$(issue "${k1[@]}" --serial 7100000666)
+# one base32 character of the signature changed: a forgery
+c=${good:120:1}; [ "$c" = A ] && r=B || r=A
+forged="${good:0:120}$r${good:121}"
+cat > "$DEMO/scans.txt" <<SCANS
+$good
+$ecdsa
+$letter
+$underpaid
+$elsewhere
+$expired
+$refunded
+$forged
+14500012345673
+$good
+SCANS
+echo "   10 scans: 3 good marks, underpaid, wrong office, expired, refunded, forged,"
+echo "   a tracking barcode (not a mark) and the first mark scanned again; QR of mark 2: $DEMO/mark-2.png"
+
+say "4. markd verify (stateless: no store, so the re-scan is judged alone)"
+"$BIN" verify --config "$DEMO/markd.yaml" < "$DEMO/scans.txt" | "$BIN" table
+
+say "5. markd run: the counter daemon on the demo stream (store $DEMO/markd.db)"
+echo "   operator screen:   http://127.0.0.1:$PORT/        (operator / operator-demo)"
+echo "   supervisor review: http://127.0.0.1:$PORT/review  (supervisor / supervisor-demo)"
+fifo="$DEMO/stream"
+mkfifo "$fifo"
+"$BIN" run --config "$DEMO/markd.yaml" < "$fifo" > "$DEMO/verdicts.jsonl" 2> "$DEMO/markd.log" &
+daemon=$!
+trap 'kill $daemon 2>/dev/null || true; rm -f "$fifo"' EXIT
+exec 3> "$fifo"
+for i in $(seq 1 50); do
+  (exec 4<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  kill -0 $daemon 2>/dev/null || { echo "demo: markd run stopped:" >&2; cat "$DEMO/markd.log" >&2; exit 1; }
+  sleep 0.1
+done
+tail -n +1 -f "$DEMO/verdicts.jsonl" --pid $daemon 2>/dev/null | "$BIN" table &
+printer=$!
+while IFS= read -r line; do
+  printf '%s\n' "$line" >&3
+  sleep "${DEMO_PACE:-0.4}"
+done < "$DEMO/scans.txt"
+sleep 0.5
+if [ "$KEEP" = 1 ]; then
+  echo
+  echo "   The daemon keeps serving: open the pages above. Ctrl-C stops it."
+  wait $daemon || true
+else
+  kill -TERM $daemon
+  wait $daemon || true
+fi
+kill $printer 2>/dev/null || true
+echo
+echo "   $(wc -l < "$DEMO/verdicts.jsonl") verdicts stored in $DEMO/markd.db; log in $DEMO/markd.log"

@@ -165,6 +165,7 @@ func (c *Camera) Serve(ctx context.Context, emit func(mark.Scan)) error {
 	hold := newHoldFilter(c.cfg.Hold)
 	dec := qrdecode.NewDecoder()
 	b := c.cfg.Backoff
+	lastDetail := ""
 	for {
 		c.setHealth(false, "starting ffmpeg on "+c.cfg.Input)
 		gotFrames, err := c.runOnce(ctx, dec, hold, emit)
@@ -178,7 +179,14 @@ func (c *Camera) Serve(ctx context.Context, emit func(mark.Scan)) error {
 		c.stats.LastExit = detail
 		c.mu.Unlock()
 		c.setHealth(false, detail+"; retrying")
-		c.log.Warn("camera input lost, retrying", "input", c.cfg.Input, "err", err)
+		// Warn once per new reason: a camera left unplugged overnight must
+		// not write a line every second.
+		if gotFrames || detail != lastDetail {
+			c.log.Warn("camera input lost, retrying", "input", c.cfg.Input, "detail", detail)
+		} else {
+			c.log.Debug("camera still unavailable", "input", c.cfg.Input, "detail", detail)
+		}
+		lastDetail = detail
 		if gotFrames {
 			b.Reset()
 		}

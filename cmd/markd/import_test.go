@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"markd/mark"
+	"markd/store"
+)
+
+func TestImport(t *testing.T) {
+	dir := t.TempDir()
+	cfg := dmConfig(t, dir, "")
+	n := 3000
+	if testing.Short() {
+		n = 500
+	}
+	marks := dmMarks(t, n, 3_000_000)
+	var b strings.Builder
+	for _, m := range marks {
+		fmt.Fprintln(&b, m)
+	}
+	fmt.Fprintln(&b, marks[0])                                                                          // same counter, within the window
+	fmt.Fprintf(&b, `{"text":%q,"counter":"B","source":"old-log"}`+"\n", marks[1])                      // another counter: REUSED
+	fmt.Fprintln(&b, "")                                                                                // ignored
+	fmt.Fprintln(&b, "4600000000001")                                                                   // a shop barcode
+	fmt.Fprintf(&b, `{"text":"EPM1:AAAA","at":"2026-11-25T10:00:00+04:00","measured_weight_g":5}`+"\n") // broken mark
+	file := filepath.Join(dir, "scans.txt")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := vtRun(t, "", "import", "--config", cfg, file)
+	if code != 0 {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("imported %d scans", n+4),
+		fmt.Sprintf("ACCEPT          %d", n),
+		"DUPLICATE_SCAN  1", "NOT_A_MARK      1", "REJECT          2",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	db, err := store.Open(context.Background(), filepath.Join(dir, "markd.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := db.Counts(context.Background())
+	if err != nil || c[mark.Accept] != n || c[mark.Reject] != 2 {
+		t.Errorf("store counts %v %v", c, err)
+	}
+	recs, _, err := db.List(context.Background(), store.Filter{Reasons: []mark.Reason{mark.ReasonReused}})
+	if err != nil || len(recs) != 1 || recs[0].Counter != "B" || recs[0].Source != "old-log" || recs[0].FirstAccepted == nil {
+		t.Errorf("reused record: %+v %v", recs, err)
+	}
+	// the same file again at once: re-scans at the same counter within the window
+	code, out, _ = vtRun(t, "", "import", "--config", cfg, file)
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("DUPLICATE_SCAN  %d", n+1)) || strings.Contains(out, "ACCEPT") {
+		t.Errorf("second import: exit %d\n%s", code, out)
+	}
+	code, _, errs = vtRun(t, "", "import", "--config", cfg, filepath.Join(dir, "missing.txt"))
+	if code != exitUsage {
+		t.Errorf("missing file: exit %d %s", code, errs)
+	}
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte(`{"text":"x","bogus":1}`+"\n"), 0o600)
+	if code, _, errs = vtRun(t, "", "import", "--config", cfg, bad); code != exitUsage || !strings.Contains(errs, "line 1") {
+		t.Errorf("bad line: exit %d %s", code, errs)
+	}
+}
+
+func FuzzParseImportLine(f *testing.F) {
+	for _, s := range []string{"EPM1:AAAA", "", "  ", `{"text":"EPM1:A","at":"2026-11-25T10:00:00Z","counter":"B"}`,
+		`{"text":1}`, `{"measured_weight_g":-1}`, "{", "4600000000001\r"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		sc, ok, err := parseImportLine(line)
+		if err != nil {
+			if !errors.Is(err, mark.ErrInvalid) || ok {
+				t.Fatalf("%q: err %v ok %v", line, err, ok)
+			}
+			return
+		}
+		if ok == (strings.TrimSpace(line) == "") {
+			t.Fatalf("%q: ok=%v", line, ok)
+		}
+		if sc.MeasuredWeightG < 0 {
+			t.Fatalf("%q: negative weight", line)
+		}
+	})
+}

@@ -49,7 +49,7 @@ func TestStoreSuite(t *testing.T) { hubtest.RunStoreSuite(t, open) }
 
 func TestServerSuite(t *testing.T) { hubtest.RunServerSuite(t, open) }
 
-func BenchmarkIngest500(b *testing.B) {
+func BenchmarkIngest2000(b *testing.B) {
 	if ok, why := hubtest.Available(); !ok {
 		b.Skip(why)
 	}

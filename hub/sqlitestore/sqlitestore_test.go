@@ -42,11 +42,11 @@ func TestReopenKeepsData(t *testing.T) {
 	}
 }
 
-func BenchmarkIngest500(b *testing.B) {
+func BenchmarkIngest2000(b *testing.B) {
 	db, err := Open(context.Background(), filepath.Join(b.TempDir(), "hub.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	hubtest.BenchIngest(b, db, 500)
+	hubtest.BenchIngest(b, db, 2000)
 }

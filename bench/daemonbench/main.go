@@ -1,0 +1,179 @@
+// Command daemonbench measures the counter daemon for bench/daemon.sh and
+// prints a table: P1, the time from a line arriving on markd run's stdin
+// to its durable verdict on stdout, beside a bare single-row SQLite commit
+// (WAL, synchronous=FULL) on the same disk in the same run; P4, markd
+// import throughput; and the idle RSS of markd run.
+package main
+
+import (
+	"bufio"
+	"database/sql"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+
+	"markd/issuer"
+	"markd/mark"
+)
+
+func main() {
+	bin := flag.String("markd", "bin/markd", "markd binary")
+	td := flag.String("testdata", "../shared/testdata", "shared test data (keyring, tariffs, issuer keys)")
+	n := flag.Int("n", 500, "scans for P1 (sequential)")
+	bulk := flag.Int("bulk", 50000, "scans for P4 (import)")
+	dir := flag.String("dir", "", "work folder (default: a temp folder; put it on the disk you measure)")
+	flag.Parse()
+	if err := run(*bin, *td, *dir, *n, *bulk); err != nil {
+		fmt.Fprintln(os.Stderr, "daemonbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin, td, dir string, n, bulk int) error {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "markd-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	marks, err := sign(filepath.Join(td, "issuer-keys.yaml"), n+bulk)
+	if err != nil {
+		return err
+	}
+	cfg := filepath.Join(dir, "markd.yaml")
+	conf := fmt.Sprintf("office: 426000\ncounter: A\nkeyring: %q\ntariffs: %q\ndb: %q\nhttp:\n  listen: 127.0.0.1:0\nlog:\n  level: warn\n",
+		filepath.Join(td, "keyring.yaml"), filepath.Join(td, "tariffs.yaml"), filepath.Join(dir, "markd.db"))
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		return err
+	}
+	// Interleave: one daemon scan, one bare commit, so both see the same disk load.
+	bare, err := openBare(filepath.Join(dir, "bare.db"))
+	if err != nil {
+		return err
+	}
+	defer bare.Close()
+	cmd := exec.Command(bin, "run", "--config", cfg)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	out := bufio.NewReader(stdout)
+	var p1, pb []time.Duration
+	for i := 0; i < n; i++ {
+		start := time.Now()
+		if _, err := fmt.Fprintln(stdin, marks[i]); err != nil {
+			return err
+		}
+		line, err := out.ReadString('\n')
+		if err != nil {
+			return fmt.Errorf("markd run output: %w", err)
+		}
+		p1 = append(p1, time.Since(start))
+		if !strings.Contains(line, `"verdict":"ACCEPT"`) {
+			return fmt.Errorf("unexpected verdict: %s", line)
+		}
+		start = time.Now()
+		if _, err := bare.Exec(`INSERT INTO bare(v) VALUES (?)`, marks[i]); err != nil {
+			return err
+		}
+		pb = append(pb, time.Since(start))
+	}
+	time.Sleep(2 * time.Second) // idle
+	rss, err := rssKB(cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+
+	file := filepath.Join(dir, "bulk.txt")
+	if err := os.WriteFile(file, []byte(strings.Join(marks[n:], "\n")+"\n"), 0o600); err != nil {
+		return err
+	}
+	imp := exec.Command(bin, "import", "--config", cfg, "--db", filepath.Join(dir, "bulk.db"), file)
+	imp.Stderr = os.Stderr
+	impOut, err := imp.Output()
+	if err != nil {
+		return fmt.Errorf("markd import: %w", err)
+	}
+	m := regexp.MustCompile(`\(([0-9]+) scans/s\)`).FindSubmatch(impOut)
+	if m == nil {
+		return fmt.Errorf("markd import output: %s", impOut)
+	}
+	rate, _ := strconv.Atoi(string(m[1]))
+
+	b50, b99 := pct(pb, 50), pct(pb, 99)
+	d50, d99 := pct(p1, 50), pct(p1, 99)
+	ratio := float64(d50) / float64(b50)
+	fmt.Printf("%-44s %12s %12s %10s %6s\n", "measure", "p50/value", "p99", "goal", "met")
+	fmt.Printf("%-44s %12s %12s %10s %6s\n", "bare single-row commit (WAL, FULL)", ms(b50), ms(b99), "", "")
+	fmt.Printf("%-44s %12s %12s %10s %6v\n", fmt.Sprintf("P1 line→durable verdict, markd run (n=%d)", n), ms(d50), ms(d99), "≤1.5× bare", ratio <= 1.5)
+	fmt.Printf("%-44s %12.2f %12s %10s %6s\n", "P1 p50 ÷ bare p50", ratio, "", "≤1.5", "")
+	fmt.Printf("%-44s %12d %12s %10s %6v\n", fmt.Sprintf("P4 markd import scans/s (n=%d)", bulk), rate, "", "≥10000", rate >= 10000)
+	fmt.Printf("%-44s %12s %12s %10s %6v\n", "idle RSS of markd run", fmt.Sprintf("%.1f MB", float64(rss)/1024), "", "≤40 MB", rss <= 40*1024)
+	return nil
+}
+
+func openBare(path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	_, err = db.Exec(`CREATE TABLE IF NOT EXISTS bare (id INTEGER PRIMARY KEY, v TEXT)`)
+	return db, err
+}
+
+func sign(keys string, n int) ([]string, error) {
+	ks, err := issuer.LoadKeys(keys)
+	if err != nil {
+		return nil, err
+	}
+	today := mark.DayOf(time.Now())
+	base := uint64(time.Now().UnixNano() / 1000)
+	out := make([]string, n)
+	for i := range out {
+		s := base + uint64(i)
+		if out[i], err = ks[0].Sign(mark.Mark{Serial: s, Contract: 1, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
+			TariffKop: 1000000, Office: 426000, Issued: today - 1, ValidUntil: today + 90,
+			Tracking: issuer.Tracking(426000, s%10_000_000)}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func pct(ds []time.Duration, p int) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, len(s)*p/100)]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d.Microseconds())/1000) }
+
+func rssKB(pid int) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+			return strconv.Atoi(f[1])
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS for pid %d", pid)
+}

@@ -13,3 +13,8 @@ type ReuseAlert struct {
 	OtherTerminal string     `json:"other_terminal"` // collector terminal that uploaded it
 	Detected      time.Time  `json:"detected"`       // when the collector found it
 }
+
+// UploadRefused marks a record the collector refused as invalid (a 400
+// naming it): it is set aside so it does not block the records after it,
+// and stays in the counter's store for a supervisor to look at.
+const UploadRefused UploadState = "refused"

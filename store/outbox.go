@@ -34,6 +34,7 @@ type OutboxStats struct {
 	Records int       // records not yet confirmed by the collector
 	Oldest  time.Time // time of the oldest of them (zero when none)
 	Events  int       // review actions not yet confirmed
+	Refused int       // records the collector refused as invalid (set aside)
 }
 
 // PendingUploads returns up to limit records not yet uploaded, oldest first
@@ -206,6 +207,10 @@ func (d *DB) OutboxStats(ctx context.Context) (OutboxStats, error) {
 			return OutboxStats{}, fmt.Errorf("outbox stats: bad time %q: %w", oldest.String, mark.ErrInvalid)
 		}
 	}
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM scans WHERE upload_state = ?`, string(mark.UploadRefused)).
+		Scan(&s.Refused); err != nil {
+		return OutboxStats{}, storeErr("outbox stats", err)
+	}
 	cursor, err := d.eventCursor(ctx, d.db)
 	if err != nil {
 		return OutboxStats{}, err
@@ -284,4 +289,22 @@ func (d *DB) SetSyncState(ctx context.Context, key, value string) error {
 		}
 		return nil
 	})
+}
+
+// RefuseUpload sets a record the collector refused as invalid aside
+// (upload_state 'refused'), so the records after it can go.
+func (d *DB) RefuseUpload(ctx context.Context, id string) error {
+	return d.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE scans SET upload_state = ? WHERE id = ? AND upload_state = 'pending'`,
+			string(mark.UploadRefused), id); err != nil {
+			return storeErr("refuse upload", err)
+		}
+		return nil
+	})
+}
+
+// SkipEvent moves the event cursor past one review event the collector
+// refused as invalid (it stays in the audit table).
+func (d *DB) SkipEvent(ctx context.Context, id int64) error {
+	return d.CompleteUpload(ctx, UploadDone{LastEventID: id})
 }

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	gosync "sync"
 
 	"markd/hub"
@@ -80,6 +81,9 @@ func (u *Uploader) pump(ctx context.Context) (int, error) {
 					err = u.db.CompleteUpload(ctx, store.UploadDone{RecordIDs: p.ids, Alerts: resp.Alerts})
 				}
 				mu.Lock()
+				if err != nil && u.refused(ctx, err, p.ids, nil) {
+					err = errRetryPump // the rest of this batch goes with the next round
+				}
 				if err != nil {
 					if firstErr == nil {
 						firstErr = err
@@ -97,5 +101,12 @@ func (u *Uploader) pump(ctx context.Context) (int, error) {
 	if firstErr == nil && readErr != nil && ctx.Err() == nil {
 		firstErr = readErr
 	}
+	if errors.Is(firstErr, errRetryPump) {
+		firstErr = nil
+	}
 	return sent, firstErr
 }
+
+// errRetryPump stops a pump after a refused record was set aside; the
+// caller goes on at once.
+var errRetryPump = errors.New("record set aside; go on")

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,6 +47,8 @@ type Uploader struct {
 	uploaded    prometheus.Counter
 	failed      prometheus.Counter
 	alerts      prometheus.Counter
+	refusedN    prometheus.Counter
+	eventLimit  int // after a 400 on events[i], send only the i events before it
 }
 
 // NewUploader makes the uploader and registers its metrics on reg (may be nil).
@@ -76,6 +81,8 @@ func NewUploader(db *store.DB, client *Client, o UploaderOptions, log *slog.Logg
 			Help: "Upload attempts that failed (network, collector error)."}),
 		alerts: prometheus.NewCounter(prometheus.CounterOpts{Name: "markd_sync_alerts_received_total",
 			Help: "Reuse alerts received from the collector (repeats included)."}),
+		refusedN: prometheus.NewCounter(prometheus.CounterOpts{Name: "markd_sync_refused_total",
+			Help: "Records and review events the collector refused as invalid and that were set aside."}),
 	}
 	if reg != nil {
 		stat := func(f func(store.OutboxStats) float64) func() float64 {
@@ -89,7 +96,7 @@ func NewUploader(db *store.DB, client *Client, o UploaderOptions, log *slog.Logg
 				return f(st)
 			}
 		}
-		reg.MustRegister(u.lastSuccess, u.uploaded, u.failed, u.alerts,
+		reg.MustRegister(u.lastSuccess, u.uploaded, u.failed, u.alerts, u.refusedN,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "markd_sync_backlog_records",
 				Help: "Records not yet confirmed by the collector."}, stat(func(s store.OutboxStats) float64 { return float64(s.Records) })),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "markd_sync_backlog_events",
@@ -197,7 +204,11 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	}
 	var events []store.AuditEntry
 	if len(recs) < u.batch {
-		if events, err = u.db.PendingEvents(ctx, u.batch-len(recs)); err != nil {
+		limit := u.batch - len(recs)
+		if u.eventLimit > 0 {
+			limit = min(limit, u.eventLimit)
+		}
+		if events, err = u.db.PendingEvents(ctx, limit); err != nil {
 			return 0, false, err
 		}
 	}
@@ -233,12 +244,15 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		u.batch = max(1, u.batch/2)
 		u.log.Warn("collector found the batch too large; halving it", "batch_size", u.batch)
 	}
-	if err != nil {
-		return 0, false, err
-	}
 	ids := make([]string, len(recs))
 	for i, r := range recs {
 		ids[i] = r.ID
+	}
+	if err != nil {
+		if u.refused(ctx, err, ids, events) {
+			return 0, true, nil
+		}
+		return 0, false, err
 	}
 	if err := u.db.CompleteUpload(ctx, store.UploadDone{RecordIDs: ids, LastEventID: lastEvent, Acked: acks, Alerts: resp.Alerts}); err != nil {
 		// The collector has them; the next round repeats the request harmlessly.
@@ -246,7 +260,7 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	}
 	u.recordSuccess(len(recs), resp)
 	full := len(recs) >= u.batch
-	u.lastBeat = now
+	u.lastBeat, u.eventLimit = now, 0
 	if len(recs) > 0 || len(events) > 0 {
 		u.log.Debug("uploaded", "records", len(recs), "new", resp.Stored, "known", resp.Duplicates, "events", len(events), "alerts", len(resp.Alerts))
 	}
@@ -292,4 +306,56 @@ func (u *Uploader) recordSuccess(records int, resp *hub.UploadResponse) {
 	u.lastSuccess.Set(float64(u.Now().UnixNano()) / 1e9)
 	u.uploaded.Add(float64(records))
 	u.alerts.Add(float64(len(resp.Alerts)))
+}
+
+// refused handles a 400 that names one record or review event of the
+// request: the record is set aside (upload_state 'refused'), the event
+// skipped, so one row the collector cannot take does not block the outbox.
+// Both stay in the counter's store; the error is logged for the operator.
+func (u *Uploader) refused(ctx context.Context, err error, ids []string, events []store.AuditEntry) bool {
+	var se *StatusError
+	if !errors.As(err, &se) || se.Code != http.StatusBadRequest {
+		return false
+	}
+	kind, i, ok := fieldIndex(se.Body.Field)
+	switch {
+	case !ok:
+		return false
+	case kind == "records" && i < len(ids):
+		if e := u.db.RefuseUpload(ctx, ids[i]); e != nil {
+			return false
+		}
+		u.log.Error("collector refused a record as invalid; it is set aside (upload_state refused)", "record", ids[i],
+			"field", se.Body.Field, "err", se.Body.Error)
+	case kind == "events" && i == 0 && len(events) > 0:
+		if e := u.db.SkipEvent(ctx, events[0].ID); e != nil {
+			return false
+		}
+		u.log.Error("collector refused a review event as invalid; it is skipped", "audit_id", events[0].ID,
+			"record", events[0].RecordID, "field", se.Body.Field, "err", se.Body.Error)
+	case kind == "events" && i > 0 && i < len(events):
+		u.eventLimit = i // send the good ones first; then the bad one is first
+		return true
+	default:
+		return false
+	}
+	u.refusedN.Inc()
+	return true
+}
+
+// fieldIndex splits "records[12].verdict" into ("records", 12).
+func fieldIndex(field string) (kind string, i int, ok bool) {
+	kind, rest, found := strings.Cut(field, "[")
+	if !found {
+		return "", 0, false
+	}
+	num, _, found := strings.Cut(rest, "]")
+	if !found {
+		return "", 0, false
+	}
+	i, err := strconv.Atoi(num)
+	if err != nil || i < 0 {
+		return "", 0, false
+	}
+	return kind, i, true
 }

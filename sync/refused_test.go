@@ -1,0 +1,97 @@
+package sync
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"markd/mark"
+)
+
+// TestInvalidRowsSetAside: a record or review event the collector refuses
+// as invalid does not block the outbox; it is set aside and the rest goes.
+func TestInvalidRowsSetAside(t *testing.T) {
+	ctx := context.Background()
+	col := newCollector(t, "office-a")
+	db := openCounter(t)
+	var good []string
+	for i := range 5 {
+		good = append(good, addScan(t, db, "1", 426000, mark.Accept, uint64(i+1), day0))
+	}
+	bad := addScan(t, db, strings.Repeat("c", 200), 426000, mark.Accept, 99, day0) // counter name too long for the collector
+	for i := range 5 {
+		good = append(good, addScan(t, db, "1", 426000, mark.Accept, uint64(i+10), day0))
+	}
+	u := NewUploader(db, newClient(t, col.srv.URL, "office-a"), UploaderOptions{BatchSize: 4}, nil, nil)
+	if err := u.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.OutboxStats(ctx)
+	if err != nil || st.Records != 0 || st.Refused != 1 {
+		t.Fatalf("outbox = %+v, %v", st, err)
+	}
+	r, err := db.ReviewRecord(ctx, bad)
+	if err != nil || r.Upload != mark.UploadRefused {
+		t.Fatalf("bad record upload state %q, %v", r.Upload, err)
+	}
+	if s := stats(t, col.store); s.Records != int64(len(good)) {
+		t.Fatalf("collector has %d records, want %d", s.Records, len(good))
+	}
+
+	// Review events: a decision on a record the collector never got (it
+	// lost it) is skipped; the good decisions before and after it go.
+	r1 := addScan(t, db, "1", 426000, mark.Reject, 201, day0)
+	lost := addScan(t, db, "1", 426000, mark.Reject, 202, day0)
+	r3 := addScan(t, db, "1", 426000, mark.Reject, 203, day0)
+	if err := u.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The counter moves to a new collector that has r1 and r3 but lost
+	// "lost". The first of the three events goes alone (the second is
+	// refused at index 1), then "lost" is refused at index 0 and skipped.
+	col2 := newCollector(t, "office-a")
+	if _, err := db.SQL().Exec(`UPDATE scans SET upload_state = 'pending' WHERE id IN (?, ?)`, r1, r3); err != nil {
+		t.Fatal(err)
+	}
+	u2 := NewUploader(db, newClient(t, col2.srv.URL, "office-a"), UploaderOptions{BatchSize: 10}, nil, nil)
+	if err := u2.Drain(ctx); err != nil { // r1 and r3 reach the new collector; lost does not
+		t.Fatal(err)
+	}
+	for _, id := range []string{r1, lost, r3} {
+		if err := db.ConfirmRejection(ctx, id, "boss", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := u2.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := db.OutboxStats(ctx); st.Events != 0 {
+		t.Fatalf("events still pending: %+v", st)
+	}
+	for _, id := range []string{r1, r3} {
+		if rec, err := col2.store.Record(ctx, id); err != nil || rec.Review != mark.ReviewConfirmed {
+			t.Fatalf("decision on %s at the collector: %q %v", id, rec.Review, err)
+		}
+	}
+	if s := stats(t, col2.store); s.Events != 2 {
+		t.Fatalf("collector events = %d, want 2", s.Events)
+	}
+}
+
+func TestFieldIndex(t *testing.T) {
+	tests := []struct {
+		in   string
+		kind string
+		i    int
+		ok   bool
+	}{
+		{"records[12].verdict", "records", 12, true}, {"events[0].record_id", "events", 0, true},
+		{"records", "", 0, false}, {"records.office", "", 0, false}, {"records[x]", "", 0, false}, {"records[-1]", "", 0, false},
+	}
+	for _, tt := range tests {
+		kind, i, ok := fieldIndex(tt.in)
+		if kind != tt.kind || i != tt.i || ok != tt.ok {
+			t.Errorf("fieldIndex(%q) = %q %d %v", tt.in, kind, i, ok)
+		}
+	}
+}

@@ -239,7 +239,7 @@ func (d *Decoder) decodeRegion(g Gray, r Rect, shaped, expensive bool) string {
 // held 20–30 cm from a 720p camera by one to two modules). On the hard
 // set the estimate is within 5° of a working direction for all four
 // motion frames.
-const maxAnisotropy = 0.5
+const maxAnisotropy = 0.4
 
 var (
 	deblurLengths = []float64{5, 4, 6}

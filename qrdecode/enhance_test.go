@@ -107,10 +107,10 @@ func TestFlattenBackgroundEvensShadow(t *testing.T) {
 }
 
 func TestDeblurRestoresMotionBlur(t *testing.T) {
-	// Random 4 px modules smeared by a 5 px motion along rows: the blur
+	// Random 4 px modules smeared by a 7 px motion along rows: the blur
 	// direction must be found, and the deconvolution must come closer to
 	// the modules than the blurred frame.
-	const w, h, l = 96, 96, 5
+	const w, h, l = 96, 96, 7
 	r := rand.New(rand.NewPCG(4, 4))
 	dark := make([]bool, (w/4)*(h/4))
 	for i := range dark {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -19,10 +21,13 @@ import (
 
 var day0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
+// quiet is the logger of stores in tests: migrations need no lines.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 // openCounter opens a counter store in a temp folder.
 func openCounter(t testing.TB) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "markd.db"), nil)
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "markd.db"), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

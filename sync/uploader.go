@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -85,15 +86,25 @@ func NewUploader(db *store.DB, client *Client, o UploaderOptions, log *slog.Logg
 			Help: "Records and review events the collector refused as invalid and that were set aside."}),
 	}
 	if reg != nil {
+		// One scrape reads the gauges one by one: count the backlog once.
+		var mu gosync.Mutex
+		var cached store.OutboxStats
+		var cachedAt time.Time
+		var cachedErr error
 		stat := func(f func(store.OutboxStats) float64) func() float64 {
 			return func() float64 {
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				defer cancel()
-				st, err := db.OutboxStats(ctx)
-				if err != nil {
+				mu.Lock()
+				defer mu.Unlock()
+				if now := u.Now(); now.Sub(cachedAt) >= time.Second || now.Before(cachedAt) {
+					ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+					cached, cachedErr = db.OutboxStats(ctx)
+					cancel()
+					cachedAt = u.Now()
+				}
+				if cachedErr != nil {
 					return -1
 				}
-				return f(st)
+				return f(cached)
 			}
 		}
 		reg.MustRegister(u.lastSuccess, u.uploaded, u.failed, u.alerts, u.refusedN,

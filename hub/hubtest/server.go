@@ -138,6 +138,22 @@ func RunServerSuite(t *testing.T, open Opener) {
 			}
 		}
 	})
+	t.Run("metrics and health", func(t *testing.T) {
+		for path, want := range map[string]string{
+			"/healthz": "ok",
+			"/metrics": `markhub_requests_total{code="401",route="upload"} 2`,
+		} {
+			resp, err := http.Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+				t.Fatalf("%s: %d, missing %q in\n%s", path, resp.StatusCode, want, b)
+			}
+		}
+	})
 	t.Run("mTLS", func(t *testing.T) { testMTLS(t, s) })
 }
 

@@ -203,3 +203,36 @@ func TestBrowserReview(t *testing.T) {
 	}
 	screenshot(t, ctx, "web-operator-forbidden")
 }
+
+// TestBrowserFetchPostCarriesToken: a script POST through markdPost (token
+// from the page's meta tag, header X-CSRF-Token) is accepted; the same POST
+// without the header is refused.
+func TestBrowserFetchPostCarriesToken(t *testing.T) {
+	e := newEnv(t, nil)
+	e.rejected("fp1", 41, mark.ReasonUnderpaid)
+	e.rejected("fp2", 42, mark.ReasonUnderpaid)
+	ctx := newBrowser(t)
+	step(t, ctx, "log in",
+		chromedp.Navigate(e.ts.URL+"/login"),
+		chromedp.SendKeys(chromedp.ID("user"), supName),
+		chromedp.SendKeys(chromedp.ID("password"), supPass),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("who")),
+	)
+	with, err := chromedp.Run(ctx, chromedp.Evaluate[int](
+		`markdPost('/review/fp1/confirm', new URLSearchParams({note: 'by script'})).then(r => r.status)`, chromedp.EvalAwaitPromise))
+	if err != nil || with != 200 { // 303 to the detail page, followed by fetch
+		t.Fatalf("POST with the token: %d %v", with, err)
+	}
+	without, err := chromedp.Run(ctx, chromedp.Evaluate[int](
+		`fetch('/review/fp2/confirm', {method: 'POST', body: new URLSearchParams({note: 'x'})}).then(r => r.status)`, chromedp.EvalAwaitPromise))
+	if err != nil || without != 403 {
+		t.Fatalf("POST without the token: %d %v, want 403", without, err)
+	}
+	if a, _ := e.db.AuditFor(context.Background(), "fp1"); len(a) != 1 || a[0].Note != "by script" {
+		t.Fatalf("audit of fp1: %+v", a)
+	}
+	if a, _ := e.db.AuditFor(context.Background(), "fp2"); len(a) != 0 {
+		t.Fatalf("refused POST left audit lines: %+v", a)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -275,6 +276,32 @@ func TestProcessesCrossOfficeReuse(t *testing.T) {
 		db.Close()
 		if err != nil || total != 1 || alerts[0].Serial != 502 || alerts[0].RecordID != c.mine || alerts[0].Other.RecordID != c.other {
 			t.Fatalf("alerts in %s: %+v (total %d, %v)", c.path, alerts, total, err)
+		}
+	}
+}
+
+// TestServeStopsOnSIGTERM: markhub serve exits 0 on SIGTERM, refuses a
+// non-loopback address without TLS (exit 2), and a port in use (exit 1).
+func TestServeStopsOnSIGTERM(t *testing.T) {
+	markhub, _ := buildBinaries(t)
+	db := filepath.Join(t.TempDir(), "hub.db")
+	p := start(t, true, markhub, "serve", "--db", db, "--listen", "127.0.0.1:0")
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+	busy := freePort(t)
+	start(t, true, markhub, "serve", "--db", db, "--listen", busy)
+	for _, tt := range []struct {
+		listen string
+		code   int
+	}{{"0.0.0.0:0", 2}, {busy, 1}} {
+		err := exec.Command(markhub, "serve", "--db", db, "--listen", tt.listen).Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != tt.code {
+			t.Fatalf("serve --listen %s: %v, want exit %d", tt.listen, err, tt.code)
 		}
 	}
 }

@@ -156,16 +156,14 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	return s.writeJSON(w, http.StatusOK, resp)
 }
 
-// jsonErr turns a decoding error into a field error where it names one.
+// jsonErr turns a decoding error into a field error where its type names
+// the field; otherwise (syntax, unknown field) the message names it.
 func jsonErr(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		return &FieldError{Field: te.Field, Why: fmt.Sprintf("wrong type: %s where %s was expected", te.Value, te.Type)}
 	}
-	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return &FieldError{Field: strings.Trim(f, `"`), Why: "unknown field"}
-	}
-	return fmt.Errorf("body is not valid JSON: %w: %v", mark.ErrInvalid, err)
+	return fmt.Errorf("body is not a valid upload request: %w: %v", mark.ErrInvalid, err)
 }
 
 // bundle answers GET /v1/bundle?after=N: the newest bundle when its

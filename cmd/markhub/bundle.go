@@ -23,7 +23,7 @@ func newBundleCmd(a *app) *cobra.Command {
 	publish := &cobra.Command{
 		Use:   "publish",
 		Short: "Sign and publish a new bundle version (a list not given is carried over from the latest bundle)",
-		Args:  cobra.NoArgs,
+		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd.Flags())
 			if err != nil {

@@ -19,7 +19,7 @@ func newKeysCmd(a *app) *cobra.Command {
 	newCmd := &cobra.Command{
 		Use:   "new",
 		Short: "Make a distribution key: writes the private key file, prints the public key for sync.distribution_key",
-		Args:  cobra.NoArgs,
+		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				c, err := a.loadConfig(cmd.Flags())

@@ -46,6 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := &app{stdout: stdout, stderr: stderr}
 	root := &cobra.Command{Use: "markhub", Short: "Central collector for markd counters", SilenceUsage: true, SilenceErrors: true}
 	root.PersistentFlags().StringVar(&a.configFile, "config", os.Getenv("MARKHUB_CONFIG"), "config file (YAML); env MARKHUB_CONFIG")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServeCmd(a), newTerminalCmd(a), newKeysCmd(a), newBundleCmd(a))
@@ -58,10 +59,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if h := mark.Hint(err); h != "" {
 		fmt.Fprintln(stderr, "hint:", h)
 	}
-	if errors.Is(err, mark.ErrInvalid) || strings.Contains(err.Error(), "unknown flag") || strings.Contains(err.Error(), "arg(s)") {
+	var ue usageError
+	if errors.Is(err, mark.ErrInvalid) || errors.As(err, &ue) {
 		return exitUsage
 	}
 	return 1
+}
+
+// usageError marks a wrong command line (exit code 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// args wraps a cobra argument check so its error is a usage error.
+func args(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, a []string) error {
+		if err := check(cmd, a); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
 }
 
 // loadConfig: defaults → file → MARKHUB_* env → flags (names with '-'

@@ -15,7 +15,7 @@ func newTerminalCmd(a *app) *cobra.Command {
 	add := &cobra.Command{
 		Use:   "add NAME",
 		Short: "Register a terminal and print its token (shown once; only its hash is stored)",
-		Args:  cobra.ExactArgs(1),
+		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.loadConfig(cmd.Flags())
 			if err != nil {

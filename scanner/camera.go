@@ -197,6 +197,9 @@ func (c *Camera) Serve(ctx context.Context, emit func(mark.Scan)) error {
 	}
 }
 
+// exitGrace is how long ffmpeg may take to exit after closing its output.
+const exitGrace = time.Second
+
 // errStalled ends an ffmpeg run that delivered no frame for StallTimeout.
 var errStalled = errors.New("no frame from the camera")
 
@@ -265,8 +268,18 @@ loop:
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		}
 	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // input ended: stop the group now
-	werr := cmd.Wait()
+	// ffmpeg closed its output: let it finish on its own for a moment (its
+	// exit status says why it ended), then kill what is left of the group.
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	var werr error
+	select {
+	case werr = <-waited:
+	case <-time.After(exitGrace):
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		werr = <-waited
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // children of ffmpeg, if any
 	c.pid.Store(0)
 	if stalled {
 		return got, fmt.Errorf("%w for %v", errStalled, c.cfg.StallTimeout)

@@ -177,6 +177,9 @@ func TestCameraVideos(t *testing.T) {
 			if st.FramesRead < 20 || st.FramesDecoded+st.FramesDropped != st.FramesRead {
 				t.Errorf("frame accounting %+v: read must equal decoded + dropped", st)
 			}
+			if st.LastExit != "ffmpeg exited: input ended" {
+				t.Errorf("last exit %q, want the plain end of input", st.LastExit)
+			}
 			if h := c.Health(); h.Up || h.Scans != int64(len(scans)) {
 				t.Errorf("health after stop %+v: want down with %d scans", h, len(scans))
 			}

@@ -41,6 +41,8 @@ type DB struct {
 	// a non-nil error aborts the write as if the disk had failed. Tests use
 	// it to simulate ENOSPC and a read-only file.
 	FailWrite func() error
+
+	stmts stmtCache // prepared statements of the scan write path (scans.go)
 }
 
 // Open opens (creating if needed) the SQLite file at path and migrates it.

@@ -187,6 +187,59 @@ func TestCameraVideos(t *testing.T) {
 	}
 }
 
+// TestCameraHardFrames plays camera-grade frames of the hard set, each
+// held for a second as an operator would hold an envelope: two
+// motion-blurred codes, a small one, a faint one and one under a shadow
+// must all be read, once each. The motion frames need the camera mode's deblurring, tried a
+// direction and length per frame.
+func TestCameraHardFrames(t *testing.T) {
+	t.Parallel()
+	needFFmpeg(t)
+	dir := filepath.Join("..", "..", "shared", "testdata", "qr-hard")
+	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Skipf("shared test data %s not present (%v)", dir, err)
+	}
+	var m []struct{ File, Text string }
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]string{}
+	for _, e := range m {
+		texts[e.File] = e.Text
+	}
+	files := []string{"h1-motion.png", "h2-small.png", "h3-motion.png", "h4-faint.png", "h2-shadow.png"}
+	var images []string
+	want := map[string]bool{}
+	for _, f := range files {
+		images = append(images, filepath.Join(dir, f))
+		want[texts[f]] = true
+	}
+	video := filepath.Join(t.TempDir(), "hard.mkv")
+	makeVideo(t, video, "ffv1", images, 1, 0.2)
+	c := NewCamera("cam", CameraConfig{Input: video, Realtime: true, Hold: time.Hour,
+		Backoff: Backoff{Min: time.Hour, Max: time.Hour}}, nil, nil)
+	var log scanLog
+	stop := serveCamera(t, c, log.emit)
+	camWait(t, "the video to end", func() bool { return c.CameraStats().Exits >= 1 })
+	stop()
+	seen := map[string]int{}
+	for _, s := range log.snapshot() {
+		seen[s.Text]++
+	}
+	// h2 comes twice (small, then under a shadow): within the hold time
+	// it is one scan.
+	for text := range want {
+		if seen[text] != 1 {
+			t.Errorf("code %.24s…: emitted %d times, want once", text, seen[text])
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("%d distinct codes emitted, want %d", len(seen), len(want))
+	}
+	t.Logf("stats %+v", c.CameraStats())
+}
+
 // TestCameraDropsStaleFrames blocks the consumer on the first scan while
 // the video keeps playing: the frames that arrive meanwhile must be
 // dropped, not queued, and the decoder goes on with fresh frames (the

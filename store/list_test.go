@@ -157,7 +157,7 @@ func TestBackup(t *testing.T) {
 	if err := db.Backup(context.Background(), dst); err != nil {
 		t.Fatal(err)
 	}
-	cp, err := Open(context.Background(), dst, nil)
+	cp, err := Open(context.Background(), dst, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -14,12 +15,14 @@ import (
 	"markd/mark"
 )
 
+var quiet = slog.New(slog.DiscardHandler)
+
 var t0 = time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
 
 func scOpen(t testing.TB) (*DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "markd.db")
-	db, err := Open(context.Background(), path, nil)
+	db, err := Open(context.Background(), path, quiet)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -107,7 +110,7 @@ func TestSaveReuse(t *testing.T) {
 // serials at the same time; each serial is accepted exactly once.
 func TestSaveRace(t *testing.T) {
 	db1, path := scOpen(t)
-	db2, err := Open(context.Background(), path, nil)
+	db2, err := Open(context.Background(), path, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +182,7 @@ func TestMigrationsReopen(t *testing.T) {
 	var before int
 	db.SQL().QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&before)
 	db.Close()
-	db2, err := Open(context.Background(), path, nil)
+	db2, err := Open(context.Background(), path, quiet)
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}

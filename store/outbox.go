@@ -67,8 +67,10 @@ func (d *DB) PendingUploadsAfter(ctx context.Context, after string, limit int) (
 }
 
 // PendingEvents returns up to limit review actions after the event cursor,
-// oldest first, stopping before the first one whose record is not uploaded
-// yet (the collector must know a record before a decision on it).
+// oldest first, stopping before the first one whose record is still
+// pending (the collector must know a record before a decision on it). An
+// event on a record the collector refused goes too: the collector refuses
+// it as well, and the uploader skips it.
 func (d *DB) PendingEvents(ctx context.Context, limit int) ([]AuditEntry, error) {
 	cursor, err := d.eventCursor(ctx, d.db)
 	if err != nil {
@@ -89,7 +91,7 @@ func (d *DB) PendingEvents(ctx context.Context, limit int) ([]AuditEntry, error)
 		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.RecordID, &e.Note, &e.Detail, &upload); err != nil {
 			return nil, storeErr("read event outbox", err)
 		}
-		if upload != string(mark.UploadDone) {
+		if upload == string(mark.UploadPending) {
 			break
 		}
 		if e.At, err = time.Parse(time.RFC3339Nano, at); err != nil {

@@ -95,3 +95,32 @@ func TestFieldIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestEventOnRefusedRecordSkipped: a decision on a record the collector
+// refused does not block the decisions after it.
+func TestEventOnRefusedRecordSkipped(t *testing.T) {
+	ctx := context.Background()
+	col := newCollector(t, "office-a")
+	db := openCounter(t)
+	bad := addScan(t, db, strings.Repeat("c", 200), 426000, mark.Reject, 7, day0)
+	good := addScan(t, db, "1", 426000, mark.Reject, 8, day0)
+	u := NewUploader(db, newClient(t, col.srv.URL, "office-a"), UploaderOptions{BatchSize: 10}, nil, nil)
+	if err := u.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{bad, good} {
+		if err := db.ConfirmRejection(ctx, id, "boss", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := u.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := db.OutboxStats(ctx)
+	if st.Events != 0 || st.Refused != 1 {
+		t.Fatalf("outbox = %+v", st)
+	}
+	if r, err := col.store.Record(ctx, good); err != nil || r.Review != mark.ReviewConfirmed {
+		t.Fatalf("decision after the refused one: %q %v", r.Review, err)
+	}
+}

@@ -1,9 +1,13 @@
 // Package qrdecode finds and decodes QR codes in 8-bit gray camera frames
 // and in image files. It feeds gozxing through its raw planar luminance
-// source (no image.Image.At calls) and, when a plain attempt finds nothing,
-// retries on enhanced copies of the frame: contrast stretch, a 2× box
-// downscale of large frames, background normalisation for shadows, a mild
-// unsharp mask for blur and a 2× bilinear upscale for small modules.
+// source (no image.Image.At calls). A cheap block scan finds the regions
+// that may hold a code; each is cropped with its own contrast stretch and
+// decoded, and when that fails it is retried on enhanced copies: a 2× box
+// downscale, a 2× bilinear upscale for small modules, a mild unsharp mask,
+// background normalisation for shadows, and Richardson–Lucy deblurring
+// along the direction of a motion smear. The camera mode rations the
+// costly retries over consecutive frames; the thorough mode (files) runs
+// them all.
 package qrdecode
 
 import (

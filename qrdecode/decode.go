@@ -150,9 +150,10 @@ var (
 )
 
 // Decode returns the distinct texts of the QR codes found in g (none when
-// nothing decodes). Only candidate regions are decoded, never the whole
-// frame unless a region covers most of it: on a cluttered frame without a
-// code a whole-frame attempt costs more than all the crops together. Each
+// nothing decodes). The camera mode decodes only candidate regions, never
+// the whole frame unless a region covers most of it: on a cluttered frame
+// without a code a whole-frame attempt costs more than all the crops
+// together. The thorough mode ends with one whole-frame attempt. Each
 // region stops at its first successful step.
 func (d *Decoder) Decode(g Gray) []string {
 	cands, shaped, flat := candidates(g, maxCandidates)

@@ -36,13 +36,19 @@ func reloadLists(c config.Config, holder *verify.Holder, m *httpapi.Metrics, log
 	return true
 }
 
+// notifyHUP starts catching SIGHUP; stop undoes it.
+func notifyHUP() (hup <-chan os.Signal, stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGHUP)
+	return ch, func() { signal.Stop(ch) }
+}
+
 // watchLists reloads the lists on SIGHUP and when one of their files
 // changes, until ctx ends. The folders are watched, not the files, so a
 // replacement by rename (the safe way to update a file) is seen too.
-func watchLists(ctx context.Context, c config.Config, holder *verify.Holder, m *httpapi.Metrics, log *slog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+// hup comes from notifyHUP, registered before the daemon says it listens,
+// so a SIGHUP never meets the default action (exit).
+func watchLists(ctx context.Context, c config.Config, holder *verify.Holder, m *httpapi.Metrics, log *slog.Logger, hup <-chan os.Signal) {
 
 	files := map[string]bool{}
 	var events <-chan fsnotify.Event

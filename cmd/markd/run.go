@@ -112,6 +112,8 @@ func (a *app) runDaemon(ctx context.Context, c config.Config, quiet bool, now fu
 		return usageError{err}
 	}
 	holder := verify.NewHolder(v)
+	hup, stopHUP := notifyHUP()
+	defer stopHUP()
 	db, err := store.Open(ctx, c.DB, log)
 	if err != nil {
 		return err
@@ -202,7 +204,7 @@ func (a *app) runDaemon(ctx context.Context, c config.Config, quiet bool, now fu
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		watchLists(runCtx, c, holder, metrics, log)
+		watchLists(runCtx, c, holder, metrics, log, hup)
 	}()
 	if syncSvc != nil {
 		wg.Add(1)

@@ -244,3 +244,32 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseKeys(f *testing.F) {
+	pub, priv := mustKey(f)
+	pemBytes, err := EncodePrivateKey(priv)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(EncodePublicKey(pub), pemBytes)
+	f.Add("AAAA", []byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"))
+	f.Fuzz(func(t *testing.T, pubText string, privPEM []byte) {
+		if p, err := ParsePublicKey(pubText); err == nil {
+			if len(p) != ed25519.PublicKeySize {
+				t.Fatalf("public key of %d bytes accepted", len(p))
+			}
+			if q, err := ParsePublicKey(EncodePublicKey(p)); err != nil || !q.Equal(p) {
+				t.Fatalf("re-encoded public key does not parse back: %v", err)
+			}
+		} else if !errors.Is(err, mark.ErrInvalid) {
+			t.Fatalf("error not ErrInvalid: %v", err)
+		}
+		if k, err := ParsePrivateKey(privPEM); err == nil {
+			if len(k) != ed25519.PrivateKeySize {
+				t.Fatalf("private key of %d bytes accepted", len(k))
+			}
+		} else if !errors.Is(err, mark.ErrInvalid) {
+			t.Fatalf("error not ErrInvalid: %v", err)
+		}
+	})
+}

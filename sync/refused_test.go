@@ -124,3 +124,18 @@ func TestEventOnRefusedRecordSkipped(t *testing.T) {
 		t.Fatalf("decision after the refused one: %q %v", r.Review, err)
 	}
 }
+
+func FuzzFieldIndex(f *testing.F) {
+	for _, s := range []string{"records[12].verdict", "events[0]", "records", "[", "a[99999999999999999999]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, field string) {
+		kind, i, ok := fieldIndex(field)
+		if !ok {
+			return
+		}
+		if i < 0 || !strings.HasPrefix(field, kind+"[") {
+			t.Fatalf("fieldIndex(%q) = %q %d", field, kind, i)
+		}
+	})
+}

@@ -66,6 +66,7 @@ type runOut struct {
 	FirstAccepted *mark.Acceptance `json:"first_accepted"`
 	Counter       string           `json:"counter"`
 	At            time.Time        `json:"at"`
+	Message       string           `json:"message"`
 }
 
 type dmLogWriter struct{ p *dmProc }

@@ -22,7 +22,7 @@ import (
 
 // cameraTestdata returns ../shared/testdata/qr seen from scanner/ and its
 // manifest (file → text), or skips when it is absent.
-func cameraTestdata(t *testing.T) (string, map[string]string) {
+func cameraTestdata(t testing.TB) (string, map[string]string) {
 	t.Helper()
 	dir := filepath.Join("..", "..", "shared", "testdata", "qr")
 	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
@@ -40,7 +40,7 @@ func cameraTestdata(t *testing.T) (string, map[string]string) {
 	return dir, out
 }
 
-func needFFmpeg(t *testing.T) string {
+func needFFmpeg(t testing.TB) string {
 	t.Helper()
 	p, err := exec.LookPath("ffmpeg")
 	if err != nil {
@@ -51,7 +51,7 @@ func needFFmpeg(t *testing.T) string {
 
 // makeVideo writes a 1280×720 10 fps video showing each image for show
 // seconds followed by gap seconds of plain grey, encoded with codec.
-func makeVideo(t *testing.T, out, codec string, images []string, show, gap float64) {
+func makeVideo(t testing.TB, out, codec string, images []string, show, gap float64) {
 	t.Helper()
 	var args []string
 	var filter strings.Builder

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -158,7 +159,7 @@ func TestFailWrite(t *testing.T) {
 	db.FailWrite = func() error { return syscall.ENOSPC }
 	r := scRec(7, "A", t0, mark.Accept)
 	err := db.Save(context.Background(), r, time.Minute)
-	if !errors.Is(err, mark.ErrUnavailable) || mark.Hint(err) == "" {
+	if !errors.Is(err, mark.ErrUnavailable) || !strings.Contains(mark.Hint(err), "disk full") {
 		t.Fatalf("save on full disk: %v, want ErrUnavailable with a hint", err)
 	}
 	if r.ID != "" || r.Verdict != mark.Accept {

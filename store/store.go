@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -111,7 +112,9 @@ func (d *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 func storeErr(op string, err error) error {
 	hint := "the scan was not recorded; check free disk space and file permissions"
 	var se sqlite3.Error
-	if errors.As(err, &se) {
+	if errors.Is(err, syscall.ENOSPC) {
+		hint = "disk full: free space on the disk that holds the markd database"
+	} else if errors.As(err, &se) {
 		switch se.Code {
 		case sqlite3.ErrFull:
 			hint = "disk full: free space on the disk that holds the markd database"

@@ -74,6 +74,16 @@ func (s *Service) Freshness() *Freshness {
 	return s.Poller.Freshness()
 }
 
+// BundleVersion is the version of the signed bundle in force, 0 when the
+// lists come from the config files (no distribution key, or no bundle yet).
+func (s *Service) BundleVersion() uint64 {
+	if s == nil || s.Poller == nil {
+		return 0
+	}
+	v, _ := s.Poller.Version()
+	return v
+}
+
 // Serve runs until ctx ends.
 func (s *Service) Serve(ctx context.Context) error {
 	var wg gosync.WaitGroup

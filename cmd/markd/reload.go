@@ -21,8 +21,15 @@ const reloadDebounce = 300 * time.Millisecond
 
 // reloadLists loads keyring, tariffs and revocations anew and swaps them in
 // all together; a file that does not load is refused with an error naming
-// it, and the lists in force stay.
-func reloadLists(c config.Config, holder *verify.Holder, m *httpapi.Metrics, log *slog.Logger, why string) bool {
+// it, and the lists in force stay. While a signed bundle from the collector
+// is in force (bundle() > 0) the files are not read: the bundle's lists are
+// newer and verified, and only a newer bundle replaces them.
+func reloadLists(c config.Config, holder *verify.Holder, m *httpapi.Metrics, log *slog.Logger, why string, bundle func() uint64) bool {
+	if v := bundle(); v > 0 {
+		log.Warn("reload skipped: the lists of a signed bundle are in force; the config files apply again only without a distribution key",
+			"why", why, "bundle", v, "in_force", holder.Versions())
+		return false
+	}
 	v, err := verify.LoadFiles(c.Keyring, c.Tariffs, c.Revoked)
 	if err != nil {
 		m.Reloaded(false)
@@ -48,7 +55,7 @@ func notifyHUP() (hup <-chan os.Signal, stop func()) {
 // replacement by rename (the safe way to update a file) is seen too.
 // hup comes from notifyHUP, registered before the daemon says it listens,
 // so a SIGHUP never meets the default action (exit).
-func watchLists(ctx context.Context, c config.Config, holder *verify.Holder, m *httpapi.Metrics, log *slog.Logger, hup <-chan os.Signal) {
+func watchLists(ctx context.Context, c config.Config, holder *verify.Holder, m *httpapi.Metrics, log *slog.Logger, hup <-chan os.Signal, bundle func() uint64) {
 
 	files := map[string]bool{}
 	var events <-chan fsnotify.Event
@@ -84,7 +91,7 @@ func watchLists(ctx context.Context, c config.Config, holder *verify.Holder, m *
 		case <-ctx.Done():
 			return
 		case <-hup:
-			reloadLists(c, holder, m, log, "SIGHUP")
+			reloadLists(c, holder, m, log, "SIGHUP", bundle)
 		case ev, ok := <-events:
 			if !ok {
 				events = nil
@@ -101,7 +108,7 @@ func watchLists(ctx context.Context, c config.Config, holder *verify.Holder, m *
 			fire = timer.C
 		case <-fire:
 			fire = nil
-			reloadLists(c, holder, m, log, "file changed")
+			reloadLists(c, holder, m, log, "file changed", bundle)
 		case err, ok := <-errs:
 			if !ok {
 				errs = nil

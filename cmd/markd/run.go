@@ -204,7 +204,7 @@ func (a *app) runDaemon(ctx context.Context, c config.Config, quiet bool, now fu
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		watchLists(runCtx, c, holder, metrics, log, hup)
+		watchLists(runCtx, c, holder, metrics, log, hup, syncSvc.BundleVersion)
 	}()
 	if syncSvc != nil {
 		wg.Add(1)

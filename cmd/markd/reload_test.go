@@ -1,0 +1,76 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"markd/config"
+	"markd/httpapi"
+	"markd/verify"
+)
+
+// TestReloadLists: a good reload swaps the lists, a broken file is refused
+// and the old lists stay, and while a signed bundle is in force the config
+// files are not read at all.
+func TestReloadLists(t *testing.T) {
+	dir := vtData(t)
+	tmp := t.TempDir()
+	ring := filepath.Join(tmp, "keyring.yaml")
+	data, err := os.ReadFile(filepath.Join(dir, "keyring.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ring, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := config.Config{Keyring: ring, Tariffs: filepath.Join(dir, "tariffs.yaml")}
+	v, err := verify.LoadFiles(c.Keyring, c.Tariffs, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := verify.NewHolder(v)
+	m := httpapi.NewMetrics(nil)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	noBundle := func() uint64 { return 0 }
+	inBundle := func() uint64 { return 7 }
+
+	// A changed, valid keyring (one key dropped) is taken.
+	if err := os.WriteFile(ring, []byte(firstKeys(t, data)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := holder.Versions()
+	if !reloadLists(c, holder, m, log, "test", noBundle) || holder.Versions() == before {
+		t.Fatalf("valid reload not applied: versions %v -> %v", before, holder.Versions())
+	}
+	// While a bundle is in force, even a valid file change is not applied.
+	if err := os.WriteFile(ring, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	inForce := holder.Versions()
+	if reloadLists(c, holder, m, log, "test", inBundle) || holder.Versions() != inForce {
+		t.Fatalf("reload replaced the lists of a signed bundle: %v -> %v", inForce, holder.Versions())
+	}
+	// A broken file is refused; the lists in force stay.
+	if err := os.WriteFile(ring, []byte("keys:\n  - id: 1\n    alg: rot13\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if reloadLists(c, holder, m, log, "test", noBundle) || holder.Versions() != inForce {
+		t.Fatalf("broken keyring was applied: %v", holder.Versions())
+	}
+}
+
+// firstKeys returns the keyring text with its last key entry cut off.
+func firstKeys(t *testing.T, data []byte) string {
+	t.Helper()
+	s := string(data)
+	for i := len(s) - 1; i > 0; i-- {
+		if i+6 <= len(s) && s[i:i+6] == "  - id" {
+			return s[:i]
+		}
+	}
+	t.Fatal("keyring has no key entries")
+	return ""
+}

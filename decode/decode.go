@@ -55,11 +55,11 @@ func Strip(text string) string {
 }
 
 // IsMark reports whether text (after Strip) starts with the EPM1: prefix,
-// i.e. whether it is a mark at all, well-formed or not. Inputs over the size
-// limit count as marks (malformed ones): they are refused before any look.
+// i.e. whether it is a mark at all, well-formed or not. Of an input over the
+// size limit only the first MaxInputSize bytes are looked at.
 func IsMark(text string) bool {
 	if len(text) > mark.MaxInputSize {
-		return true
+		text = text[:mark.MaxInputSize]
 	}
 	return strings.HasPrefix(Strip(text), mark.Prefix)
 }
@@ -69,6 +69,11 @@ func IsMark(text string) bool {
 // The prefix is case-sensitive: §1 tolerates lower case in the base32 part only.
 func Text(text string) (body [mark.BodySize]byte, sig [mark.SigSize]byte, err error) {
 	if len(text) > mark.MaxInputSize {
+		// Refused before any decoding; only its head says whether it was
+		// meant as a mark (MALFORMED) or is something else (NOT_A_MARK, §7 step 1).
+		if !IsMark(text) {
+			return body, sig, ErrNotAMark
+		}
 		return body, sig, ErrTooLong
 	}
 	text = Strip(text)

@@ -38,7 +38,8 @@ func TestText(t *testing.T) {
 		{"inner space", good[:40] + " " + good[41:], decode.ErrMalformed},
 		{"non-zero trailing bits", good[:len(good)-1] + "B", decode.ErrMalformed},
 		{"huge", good + strings.Repeat("A", mark.MaxInputSize), decode.ErrTooLong},
-		{"huge not a mark", strings.Repeat("x", mark.MaxInputSize+1), decode.ErrTooLong},
+		{"huge not a mark", strings.Repeat("x", mark.MaxInputSize+1), decode.ErrNotAMark},
+		{"huge after white space and AIM", "  ]Q3" + good + strings.Repeat("A", mark.MaxInputSize), decode.ErrTooLong},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -3,42 +3,14 @@ package e2e
 import (
 	"context"
 	"encoding/csv"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"markd/internal/browsertest"
 )
-
-const chromiumPath = "/usr/bin/chromium"
-
-// newBrowser starts headless Chromium with a fresh profile, or skips.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("browser test needs %s (Debian package chromium; .ci/run installs it): %v", chromiumPath, err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
 
 // step runs actions under a deadline, so a broken page fails the test
 // instead of hanging it.
@@ -63,28 +35,10 @@ func run[T any](t *testing.T, ctx context.Context, what string, a chromedp.Actio
 	return v
 }
 
-func artifactDir(t *testing.T) string {
-	dir := os.Getenv("MARKD_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("testdata", "artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
-	if err != nil {
+	if err := browsertest.Screenshot(t, ctx, "e2e-"+name); err != nil {
 		t.Logf("screenshot %s: %v", name, err)
-		return
-	}
-	if err := os.WriteFile(filepath.Join(artifactDir(t), "e2e-"+name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -114,7 +68,7 @@ func TestSupervisorOverridesRejectedMark(t *testing.T) {
 	good := vector(t, "valid registered letter")
 	bad := vector(t, "underpaid by one kopeck")
 	d := startDaemon(t, map[string][2]string{sup: {"supervisor", supPass}, op: {"operator", opPass}})
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t)
 
 	login(t, ctx, d.URL, sup, supPass)
 	step(t, ctx, "operator screen connected",

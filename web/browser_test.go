@@ -2,45 +2,15 @@ package web
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"markd/internal/browsertest"
 	"markd/mark"
 )
-
-// chromiumPath is the browser the tests drive (Debian package chromium).
-const chromiumPath = "/usr/bin/chromium"
-
-// newBrowser starts headless Chromium with a fresh profile, or skips.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("browser test needs %s (Debian package chromium; .ci/run installs it): %v", chromiumPath, err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil { // start it with no deadline
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
 
 // step runs actions with a deadline so a broken page fails instead of hanging.
 func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -52,28 +22,10 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 	}
 }
 
-// artifactDir is where screenshots go: $MARKD_ARTIFACTS or testdata/artifacts.
-func artifactDir(t *testing.T) string {
-	dir := os.Getenv("MARKD_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("testdata", "artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
-	if err != nil {
+	if err := browsertest.Screenshot(t, ctx, name); err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.WriteFile(filepath.Join(artifactDir(t), name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -83,7 +35,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 func TestBrowserOperatorScreen(t *testing.T) {
 	e := newEnv(t, nil)
 	e.srv.heartbit = 200 * time.Millisecond
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t)
 	step(t, ctx, "log in",
 		chromedp.Navigate(e.ts.URL+"/"),
 		chromedp.WaitVisible(chromedp.ID("login-form")),
@@ -157,7 +109,7 @@ func TestBrowserReview(t *testing.T) {
 	e.insert(mark.Record{ID: "rej2", At: e.clock.Now().Add(time.Minute), Office: 426000, Counter: "B", Operator: opName,
 		Text: "EPM1:AGAIN", Verdict: mark.Reject, Reasons: []mark.Reason{mark.ReasonReused}, Mark: testMark(7),
 		FirstAccepted: &mark.Acceptance{RecordID: "acc1", At: e.clock.Now().Add(-time.Hour), Office: 426000, Counter: "A"}})
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t)
 	step(t, ctx, "log in as supervisor",
 		chromedp.Navigate(e.ts.URL+"/review"),
 		chromedp.WaitVisible(chromedp.ID("login-form")),
@@ -211,7 +163,7 @@ func TestBrowserFetchPostCarriesToken(t *testing.T) {
 	e := newEnv(t, nil)
 	e.rejected("fp1", 41, mark.ReasonUnderpaid)
 	e.rejected("fp2", 42, mark.ReasonUnderpaid)
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t)
 	step(t, ctx, "log in",
 		chromedp.Navigate(e.ts.URL+"/login"),
 		chromedp.SendKeys(chromedp.ID("user"), supName),

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -52,21 +53,10 @@ func (d *DB) SaveBatch(ctx context.Context, recs []*mark.Record, window time.Dur
 		return nil
 	}
 	out := make([]mark.Record, len(recs))
-	st, err := d.stmts.get(ctx, d.db)
-	if err != nil {
-		return err
+	for i, rec := range recs {
+		out[i] = *rec
 	}
-	err = d.Write(ctx, func(tx *sql.Tx) error {
-		ins, used := tx.StmtContext(ctx, st.insert), tx.StmtContext(ctx, st.used)
-		for i, rec := range recs {
-			out[i] = *rec
-			if err := d.saveTx(ctx, tx, ins, used, &out[i], window); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := d.writer.save(ctx, d, out, window); err != nil {
 		return err
 	}
 	for i := range recs {
@@ -79,34 +69,121 @@ const insertScan = `INSERT INTO scans(id, at, office, counter, operator, source,
 	verdict, reasons, serial, mark_fields, measured_weight_g, first_accepted, versions, message, frame,
 	review_state, upload_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
-// stmtCache prepares the statements of the write path once per DB: parsing
-// an 18-column insert on every scan is measurable beside a commit.
-type stmtCache struct {
-	mu     sync.Mutex
-	insert *sql.Stmt
-	used   *sql.Stmt
+const insertUsed = `INSERT INTO used_serials(serial, record_id, at, office, counter, raw_text) VALUES (?,?,?,?,?,?)`
+
+// scanWriter is the write path of Save: one connection of the pool kept
+// for it, with every statement of a scan's transaction (BEGIN IMMEDIATE,
+// the used-serial lookup, both inserts, COMMIT) prepared once on that
+// connection. Through the pool each scan paid for a fresh Tx (a goroutine
+// watching its context), tx.StmtContext rebinding and one statement
+// prepared per scan. The transaction is the same as before: immediate,
+// committed with synchronous=FULL before Save returns. Other writers
+// (review, sync) keep using Write on the pool; SQLite's write lock
+// serialises them with this one, as it serialises two processes.
+type scanWriter struct {
+	mu                            sync.Mutex
+	conn                          *sql.Conn
+	beginTx, commitTx, rollbackTx *sql.Stmt
+	used, insert, claim           *sql.Stmt
 }
 
-func (c *stmtCache) get(ctx context.Context, db *sql.DB) (*stmtCache, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.insert != nil {
-		return c, nil
+// open readies the connection and statements; the caller holds mu.
+func (w *scanWriter) open(ctx context.Context, d *DB) error {
+	if w.conn != nil {
+		return nil
 	}
-	ins, err := db.PrepareContext(ctx, insertScan)
+	conn, err := d.db.Conn(ctx)
 	if err != nil {
-		return nil, storeErr("prepare insert", err)
+		return storeErr("writer connection", err)
 	}
-	used, err := db.PrepareContext(ctx, usedSerialQuery)
-	if err != nil {
-		ins.Close()
-		return nil, storeErr("prepare used serial", err)
+	w.conn = conn
+	for _, s := range []struct {
+		st **sql.Stmt
+		q  string
+	}{
+		{&w.beginTx, `BEGIN IMMEDIATE`}, {&w.commitTx, `COMMIT`}, {&w.rollbackTx, `ROLLBACK`},
+		{&w.used, usedSerialQuery}, {&w.insert, insertScan}, {&w.claim, insertUsed},
+	} {
+		if *s.st, err = conn.PrepareContext(ctx, s.q); err != nil {
+			w.close(true)
+			return storeErr("prepare write path", err)
+		}
 	}
-	c.insert, c.used = ins, used
-	return c, nil
+	return nil
 }
 
-func (d *DB) saveTx(ctx context.Context, tx *sql.Tx, ins, used *sql.Stmt, r *mark.Record, window time.Duration) error {
+// close releases the statements and the connection; discard drops the
+// connection instead of giving it back to the pool (its state is unknown,
+// e.g. a transaction that could not be rolled back). The caller holds mu.
+func (w *scanWriter) close(discard bool) {
+	for _, st := range []**sql.Stmt{&w.beginTx, &w.commitTx, &w.rollbackTx, &w.used, &w.insert, &w.claim} {
+		if *st != nil {
+			(*st).Close()
+			*st = nil
+		}
+	}
+	if w.conn == nil {
+		return
+	}
+	if discard {
+		_ = w.conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	w.conn.Close()
+	w.conn = nil
+}
+
+// shut closes the writer for DB.Close.
+func (w *scanWriter) shut() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.close(false)
+}
+
+// save applies reuse to recs in order and records them in one immediate
+// transaction, committed durably before it returns nil.
+func (w *scanWriter) save(ctx context.Context, d *DB, recs []mark.Record, window time.Duration) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.open(ctx, d); err != nil {
+		return err
+	}
+	if _, err := w.beginTx.ExecContext(ctx); err != nil {
+		w.abort()
+		return storeErr("begin", err)
+	}
+	for i := range recs {
+		if err := d.saveTx(ctx, w, &recs[i], window); err != nil {
+			w.abort()
+			return err
+		}
+	}
+	if d.FailWrite != nil {
+		if err := d.FailWrite(); err != nil {
+			w.abort()
+			return storeErr("commit", err)
+		}
+	}
+	if _, err := w.commitTx.ExecContext(ctx); err != nil {
+		w.abort()
+		return storeErr("commit", err)
+	}
+	return nil
+}
+
+// abort rolls the open transaction back (SQLite may have done so already
+// after an I/O error). When that fails too the connection is dropped, so
+// no half-done transaction can go back to the pool.
+func (w *scanWriter) abort() {
+	if w.conn == nil {
+		return
+	}
+	_, err := w.rollbackTx.ExecContext(context.Background())
+	if err != nil && !strings.Contains(err.Error(), "no transaction is active") {
+		w.close(true)
+	}
+}
+
+func (d *DB) saveTx(ctx context.Context, w *scanWriter, r *mark.Record, window time.Duration) error {
 	if r.ID == "" {
 		id, err := uuid.NewV7()
 		if err != nil {
@@ -122,7 +199,7 @@ func (d *DB) saveTx(ctx context.Context, tx *sql.Tx, ins, used *sql.Stmt, r *mar
 		r.Reasons = []mark.Reason{}
 	}
 	if r.Mark != nil && (r.Verdict == mark.Accept || r.Verdict == mark.Reject) {
-		first, text, err := usedSerial(ctx, used, r.Mark.Serial)
+		first, text, err := usedSerial(ctx, w.used, r.Mark.Serial)
 		if err != nil {
 			return err
 		}
@@ -169,14 +246,13 @@ func (d *DB) saveTx(ctx context.Context, tx *sql.Tx, ins, used *sql.Stmt, r *mar
 		first = string(b)
 	}
 	at := formatTime(r.At)
-	if _, err := ins.ExecContext(ctx, r.ID, at, r.Office, r.Counter, r.Operator, r.Source, r.Text,
+	if _, err := w.insert.ExecContext(ctx, r.ID, at, r.Office, r.Counter, r.Operator, r.Source, r.Text,
 		string(r.Verdict), string(reasons), serial, fields, r.MeasuredWeightG, first, string(versions),
 		r.Message, r.Frame, string(r.Review), string(r.Upload)); err != nil {
 		return storeErr("insert scan", err)
 	}
 	if r.Verdict == mark.Accept && r.Mark != nil {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO used_serials(serial, record_id, at, office, counter, raw_text)
-			VALUES (?,?,?,?,?,?)`, int64(r.Mark.Serial), r.ID, at, r.Office, r.Counter, r.Text); err != nil {
+		if _, err := w.claim.ExecContext(ctx, int64(r.Mark.Serial), r.ID, at, r.Office, r.Counter, r.Text); err != nil {
 			return storeErr("insert used serial", err)
 		}
 	}

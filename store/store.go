@@ -43,7 +43,7 @@ type DB struct {
 	// it to simulate ENOSPC and a read-only file.
 	FailWrite func() error
 
-	stmts stmtCache // prepared statements of the scan write path (scans.go)
+	writer scanWriter // connection and statements of the scan write path (scans.go)
 }
 
 // Open opens (creating if needed) the SQLite file at path and migrates it.
@@ -75,7 +75,10 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.writer.shut()
+	return d.db.Close()
+}
 
 // Path returns the file path of the store.
 func (d *DB) Path() string { return d.path }

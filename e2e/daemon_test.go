@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"markd/internal/testdata"
 )
 
 // repoRoot is the module root, one up from this package.
@@ -26,16 +26,6 @@ func repoRoot(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return root
-}
-
-// sharedTestdata is ../shared/testdata beside the repository, or a skip.
-func sharedTestdata(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(repoRoot(t), "..", "shared", "testdata")
-	if _, err := os.Stat(filepath.Join(dir, "keyring.yaml")); err != nil {
-		t.Skipf("shared test data not found at %s: %v", dir, err)
-	}
-	return dir
 }
 
 var (
@@ -78,21 +68,7 @@ func TestMain(m *testing.M) {
 // vector returns the text of a named test vector.
 func vector(t *testing.T, name string) string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(sharedTestdata(t), "marks", "vectors.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var v struct{ Name, Text string }
-		if err := json.Unmarshal(sc.Bytes(), &v); err == nil && v.Name == name {
-			return v.Text
-		}
-	}
-	t.Fatalf("vector %q not found", name)
-	return ""
+	return testdata.VectorNamed(t, name).Text
 }
 
 // daemon is a running `markd run`.
@@ -167,7 +143,7 @@ func startDaemon(t *testing.T, users map[string][2]string) *daemon {
 // its path.
 func writeConfig(t *testing.T, httpBlock string) string {
 	t.Helper()
-	td := sharedTestdata(t)
+	td := testdata.Dir(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "markd.db")
 	cfg := filepath.Join(dir, "markd.yaml")

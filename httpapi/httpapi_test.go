@@ -11,13 +11,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"markd/internal/testdata"
 	"markd/issuer"
 	"markd/mark"
 	"markd/pipeline"
@@ -34,15 +34,8 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	td := filepath.Join("..", "..", "shared", "testdata")
-	if _, err := os.Stat(filepath.Join(td, "keyring.yaml")); err != nil {
-		t.Skipf("shared test data not found at %s: %v", td, err)
-	}
-	v, err := verify.LoadFiles(filepath.Join(td, "keyring.yaml"), filepath.Join(td, "tariffs.yaml"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := issuer.LoadKeys(filepath.Join(td, "issuer-keys.yaml"))
+	v := testdata.Verifier(t)
+	keys, err := issuer.LoadKeys(testdata.Path(t, "issuer-keys.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,38 +19,16 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"markd/decode"
+	"markd/internal/testdata"
 	"markd/issuer"
 	"markd/mark"
 )
 
-// testdata returns ../shared/testdata relative to the repository root.
-func testdata(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "testdata")
-	if _, err := os.Stat(filepath.Join(dir, "issuer-keys.yaml")); err != nil {
-		t.Skipf("shared test data not found at %s: %v", dir, err)
-	}
-	return dir
-}
-
-func loadTestKeys(t *testing.T) map[uint16]issuer.Key {
-	t.Helper()
-	keys, err := issuer.LoadKeys(filepath.Join(testdata(t), "issuer-keys.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[uint16]issuer.Key{}
-	for _, k := range keys {
-		m[k.ID] = k
-	}
-	return m
-}
-
 // Ed25519 is deterministic: re-signing the decoded fields of a vector with
 // its key must give the vector's text byte for byte.
 func TestSignReproducesEd25519Vectors(t *testing.T) {
-	keys := loadTestKeys(t)
-	f, err := os.Open(filepath.Join(testdata(t), "marks", "vectors.jsonl"))
+	keys := testdata.Keys(t)
+	f, err := os.Open(testdata.Path(t, "marks", "vectors.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +170,7 @@ func TestParseKeysRefusesBadEntries(t *testing.T) {
 }
 
 func TestQRPNGDecodesBack(t *testing.T) {
-	keys := loadTestKeys(t)
+	keys := testdata.Keys(t)
 	text, err := keys[2].Sign(mark.Mark{Serial: 1, Contract: 1, MailClass: 1, WeightG: 20, TariffKop: 5000, Issued: 9800, ValidUntil: 9900})
 	if err != nil {
 		t.Fatal(err)

@@ -11,23 +11,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"markd/internal/testdata"
 )
 
 // entry is one line of a QR set manifest.
 type entry struct {
 	File string `json:"file"`
 	Text string `json:"text"`
-}
-
-// setDir returns ../shared/testdata/<name> relative to the repository root,
-// skipping the test when the shared test data is not there.
-func setDir(t testing.TB, name string) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "testdata", name)
-	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
-		t.Skipf("shared test data %s not present (%v): run from the markd checkout beside ../shared", dir, err)
-	}
-	return dir
 }
 
 func loadManifest(t testing.TB, dir string) []entry {
@@ -94,7 +85,7 @@ func TestDecodeSets(t *testing.T) {
 	thorough.Trace = func(s string) { thoroughSteps[s]++ }
 	for _, set := range []string{"qr", "qr-hard"} {
 		t.Run(set, func(t *testing.T) {
-			dir := setDir(t, set)
+			dir := testdata.Set(t, set)
 			m := loadManifest(t, dir)
 			got, gotThorough := map[string]bool{}, map[string]bool{}
 			for _, e := range m {
@@ -217,7 +208,7 @@ func BenchmarkDecode(b *testing.B) {
 		{"720p-noisy", "qr", "m1-noisy.png"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			g := loadFrame(b, filepath.Join(setDir(b, tc.set), tc.file))
+			g := loadFrame(b, filepath.Join(testdata.Set(b, tc.set), tc.file))
 			d := NewDecoder()
 			b.ResetTimer()
 			for range b.N {

@@ -8,6 +8,8 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+
+	"markd/internal/testdata"
 )
 
 // paste copies src into dst at (x, y), clipped.
@@ -45,7 +47,7 @@ func textLines(w, h int, seed uint64) Gray {
 }
 
 func TestDecodeScenes(t *testing.T) {
-	dir := setDir(t, "qr")
+	dir := testdata.Set(t, "qr")
 	m := loadManifest(t, dir)
 	text := map[string]string{}
 	for _, e := range m {

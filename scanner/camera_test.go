@@ -3,7 +3,6 @@ package scanner
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"image/jpeg"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"markd/internal/testdata"
 	"markd/mark"
 	"markd/qrdecode"
 )
@@ -24,20 +24,8 @@ import (
 // manifest (file → text), or skips when it is absent.
 func cameraTestdata(t testing.TB) (string, map[string]string) {
 	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "testdata", "qr")
-	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		t.Skipf("shared test data %s not present (%v)", dir, err)
-	}
-	var m []struct{ File, Text string }
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, e := range m {
-		out[e.File] = e.Text
-	}
-	return dir, out
+	dir := testdata.Set(t, "qr")
+	return dir, testdata.Manifest(t, dir)
 }
 
 func needFFmpeg(t testing.TB) string {
@@ -195,19 +183,8 @@ func TestCameraVideos(t *testing.T) {
 func TestCameraHardFrames(t *testing.T) {
 	t.Parallel()
 	needFFmpeg(t)
-	dir := filepath.Join("..", "..", "shared", "testdata", "qr-hard")
-	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		t.Skipf("shared test data %s not present (%v)", dir, err)
-	}
-	var m []struct{ File, Text string }
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
-	texts := map[string]string{}
-	for _, e := range m {
-		texts[e.File] = e.Text
-	}
+	dir := testdata.Set(t, "qr-hard")
+	texts := testdata.Manifest(t, dir)
 	files := []string{"h1-motion.png", "h2-small.png", "h3-motion.png", "h4-faint.png", "h2-shadow.png"}
 	var images []string
 	want := map[string]bool{}

@@ -4,28 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"markd/internal/testdata"
 	"markd/mark"
 )
 
-// sharedTestdata returns ../shared/testdata relative to the repo root.
-func sharedTestdata(t testing.TB) string {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "shared", "testdata")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared test data not found at %s (expected ../shared/testdata beside the repo): %v", dir, err)
-	}
-	return dir
-}
-
 func TestFromRussianLayoutTestdata(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(sharedTestdata(t), "marks", "wedge-russian-layout.json"))
+	raw, err := os.ReadFile(testdata.Path(t, "marks", "wedge-russian-layout.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

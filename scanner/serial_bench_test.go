@@ -1,17 +1,14 @@
 package scanner
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"os"
-	"path/filepath"
 	"sort"
 	"testing"
 	"time"
 
+	"markd/internal/testdata"
 	"markd/mark"
-	"markd/verify"
 )
 
 // BenchmarkSerialLineLatency: time from the last byte of a mark written
@@ -48,12 +45,8 @@ func BenchmarkSerialLineLatency(b *testing.B) {
 // the shared keyring and tariffs (the first ACCEPT test vector): the time
 // from the scanner's last byte to the counter knowing the verdict.
 func BenchmarkSerialLineToVerdict(b *testing.B) {
-	td := sharedTestdata(b)
-	v, err := verify.LoadFiles(filepath.Join(td, "keyring.yaml"), filepath.Join(td, "tariffs.yaml"), "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	text, ctxv := firstAcceptVector(b, td)
+	v := testdata.Verifier(b)
+	text, ctxv := firstAcceptVector(b)
 	p := newPtyPair(b)
 	src := NewSerial("bench", SerialConfig{Port: p.Dev, Baud: 115200}, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -83,24 +76,9 @@ func BenchmarkSerialLineToVerdict(b *testing.B) {
 	reportQuantiles(b, lat)
 }
 
-func firstAcceptVector(b *testing.B, td string) (string, mark.Context) {
-	f, err := os.Open(filepath.Join(td, "marks", "vectors.jsonl"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var vec struct {
-			Text    string
-			Verdict string
-			Context struct {
-				Office uint32
-				Date   string
-			}
-		}
-		if json.Unmarshal(sc.Bytes(), &vec) != nil || vec.Verdict != "ACCEPT" {
+func firstAcceptVector(b *testing.B) (string, mark.Context) {
+	for _, vec := range testdata.Vectors(b) {
+		if vec.Verdict != mark.Accept {
 			continue
 		}
 		day, err := mark.ParseDay(vec.Context.Date)

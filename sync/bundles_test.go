@@ -13,28 +13,15 @@ import (
 	"time"
 
 	"markd/bundle"
-	"markd/issuer"
+	"markd/internal/testdata"
 	"markd/mark"
 	"markd/store"
 	"markd/verify"
 )
 
-// testdata is ../shared/testdata relative to the repository root.
-func testdata(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "shared", "testdata"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "keyring.yaml")); err != nil {
-		t.Skip("shared test data not found at " + dir + " (expected ../shared/testdata beside the repository)")
-	}
-	return dir
-}
-
 func contents(t testing.TB, version uint64, revoked string) bundle.Contents {
 	t.Helper()
-	dir := testdata(t)
+	dir := testdata.Dir(t)
 	kr, err := os.ReadFile(filepath.Join(dir, "keyring.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -59,20 +46,10 @@ func sign(t testing.TB, c bundle.Contents, priv ed25519.PrivateKey) []byte {
 // signedMark makes a mark of the shared test issuer key 1 with serial.
 func signedMark(t testing.TB, serial uint64) (string, mark.Context) {
 	t.Helper()
-	keys, err := issuer.LoadKeys(filepath.Join(testdata(t), "issuer-keys.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	issued := mark.DayOf(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
 	m := mark.Mark{Version: 1, Alg: mark.AlgEd25519, KeyID: 1, Serial: serial, Contract: 7, MailClass: mark.ClassSimpleLetter,
 		WeightG: 20, TariffKop: 1000000, Office: 0, Issued: issued, ValidUntil: issued + 300}
-	var key issuer.Key
-	for _, k := range keys {
-		if k.ID == 1 {
-			key = k
-		}
-	}
-	text, err := key.Sign(m)
+	text, err := testdata.Keys(t)[1].Sign(m)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,12 +9,13 @@ import (
 	"testing"
 
 	"markd/decode"
+	"markd/internal/testdata"
 	"markd/mark"
 )
 
 // benchMark signs one accepted registered letter with test key id.
 func benchMark(b *testing.B, id uint16) (string, mark.Context) {
-	keys := testKeys(b)
+	keys := testdata.Keys(b)
 	text, err := keys[id].Sign(mark.Mark{
 		Serial: 1, Contract: 1004417, MailClass: mark.ClassRegisteredLetter, WeightG: 20, TariffKop: 10500,
 		Office: 426000, Issued: day(b, "2026-11-20"), ValidUntil: day(b, "2027-02-20"), Tracking: 42600000000015,
@@ -51,7 +52,7 @@ func BenchmarkBareEd25519(b *testing.B) {
 		b.Fatal(err)
 	}
 	msg := decode.Message(body)
-	pub := ed25519.PublicKey(testKeys(b)[1].Public)
+	pub := ed25519.PublicKey(testdata.Keys(b)[1].Public)
 	for b.Loop() {
 		if !ed25519.Verify(pub, msg[:], sig[:]) {
 			b.Fatal("bad signature")
@@ -70,7 +71,7 @@ func BenchmarkBareP256(b *testing.B) {
 		b.Fatal(err)
 	}
 	msg := decode.Message(body)
-	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), testKeys(b)[2].Public)
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), testdata.Keys(b)[2].Public)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"markd/internal/testdata"
 	"markd/mark"
 	"markd/verify"
 )
@@ -114,7 +115,7 @@ func TestRevocations(t *testing.T) {
 }
 
 func TestLoadFilesAllOrNothing(t *testing.T) {
-	dir := testdata(t)
+	dir := testdata.Dir(t)
 	tmp := t.TempDir()
 	bad := filepath.Join(tmp, "revoked.txt")
 	if err := os.WriteFile(bad, []byte("1\nx\n"), 0o644); err != nil {
@@ -186,8 +187,8 @@ func FuzzParseRevocations(f *testing.F) {
 // reported exactly when the signature verified, and only then can the
 // verdict be ACCEPT.
 func FuzzVerify(f *testing.F) {
-	v := testVerifier(f)
-	for _, vec := range loadVectors(f) {
+	v := testdata.Verifier(f)
+	for _, vec := range testdata.Vectors(f) {
 		f.Add(vec.Text, uint32(426000), uint16(9825), 0)
 	}
 	f.Fuzz(func(t *testing.T, text string, office uint32, date uint16, weight int) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"markd/decode"
+	"markd/internal/testdata"
 	"markd/issuer"
 	"markd/mark"
 	"markd/verify"
@@ -21,24 +22,11 @@ func day(t testing.TB, s string) mark.Day {
 	return d
 }
 
-func testKeys(t testing.TB) map[uint16]issuer.Key {
-	t.Helper()
-	keys, err := issuer.LoadKeys(filepath.Join(testdata(t), "issuer-keys.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[uint16]issuer.Key{}
-	for _, k := range keys {
-		m[k.ID] = k
-	}
-	return m
-}
-
 const revokedSerial = 666
 
 func reasonsVerifier(t testing.TB) *verify.Verifier {
 	t.Helper()
-	dir := testdata(t)
+	dir := testdata.Dir(t)
 	k, err := verify.LoadKeyring(filepath.Join(dir, "keyring.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +46,7 @@ func reasonsVerifier(t testing.TB) *verify.Verifier {
 // and some together, and checks the exact reasons in the order of §7.
 func TestReasons(t *testing.T) {
 	v := reasonsVerifier(t)
-	keys := testKeys(t)
+	keys := testdata.Keys(t)
 	rogue, err := issuer.Generate(issuer.AlgEd25519, 1, 0, 65535)
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +158,7 @@ func TestReasons(t *testing.T) {
 // TestBadSignatures tampers with signed marks directly.
 func TestBadSignatures(t *testing.T) {
 	v := reasonsVerifier(t)
-	keys := testKeys(t)
+	keys := testdata.Keys(t)
 	m := mark.Mark{Version: 1, Alg: mark.AlgECDSAP256, KeyID: 1, Serial: 5, Contract: 1, MailClass: 1, WeightG: 20,
 		TariffKop: 5000, Issued: day(t, "2026-11-20"), ValidUntil: day(t, "2027-01-01")}
 	ctx := mark.Context{Office: 426000, Date: day(t, "2026-11-25")}
@@ -223,7 +211,7 @@ func TestBadSignatures(t *testing.T) {
 }
 
 func TestHolder(t *testing.T) {
-	keys := testKeys(t)
+	keys := testdata.Keys(t)
 	text, err := keys[1].Sign(mark.Mark{Serial: revokedSerial, Contract: 1, MailClass: 1, WeightG: 20, TariffKop: 5000,
 		Issued: day(t, "2026-11-20"), ValidUntil: day(t, "2027-01-01")})
 	if err != nil {
@@ -234,7 +222,7 @@ func TestHolder(t *testing.T) {
 	if res := h.Verify(text, ctx); res.Verdict != mark.Error {
 		t.Fatalf("empty holder: verdict %s, want ERROR", res.Verdict)
 	}
-	plain := testVerifier(t)
+	plain := testdata.Verifier(t)
 	h.Swap(plain)
 	if res := h.Verify(text, ctx); res.Verdict != mark.Accept {
 		t.Fatalf("verdict %s %v, want ACCEPT", res.Verdict, res.Reasons)
@@ -255,14 +243,14 @@ func TestHolder(t *testing.T) {
 // TestHolderConcurrentSwap judges marks while another goroutine swaps the
 // lists: every verdict must come from one whole verifier (run with -race).
 func TestHolderConcurrentSwap(t *testing.T) {
-	keys := testKeys(t)
+	keys := testdata.Keys(t)
 	text, err := keys[1].Sign(mark.Mark{Serial: revokedSerial, Contract: 1, MailClass: 1, WeightG: 20, TariffKop: 5000,
 		Issued: day(t, "2026-11-20"), ValidUntil: day(t, "2027-01-01")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := mark.Context{Office: 426000, Date: day(t, "2026-11-25")}
-	a, b := testVerifier(t), reasonsVerifier(t)
+	a, b := testdata.Verifier(t), reasonsVerifier(t)
 	h := verify.NewHolder(a)
 	done := make(chan struct{})
 	go func() {

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"markd/config"
+	"markd/internal/testdata"
 	"markd/mark"
 	"markd/store"
 )
@@ -113,7 +114,7 @@ var (
 func TestRunReload(t *testing.T) {
 	bin := dmBinary(t)
 	dir := t.TempDir()
-	orig, err := os.ReadFile(filepath.Join(vtData(t), "keyring.yaml"))
+	orig, err := os.ReadFile(testdata.Path(t, "keyring.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

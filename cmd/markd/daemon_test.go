@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"markd/internal/testdata"
 	"markd/issuer"
 	"markd/mark"
 )
@@ -34,7 +35,7 @@ func dmBinary(t *testing.T) string {
 // dmConfig writes a daemon config into dir and returns its path.
 func dmConfig(t *testing.T, dir, keyring string) string {
 	t.Helper()
-	td := vtData(t)
+	td := testdata.Dir(t)
 	if keyring == "" {
 		keyring = filepath.Join(td, "keyring.yaml")
 	}
@@ -173,7 +174,7 @@ type seqScan struct {
 
 func reuseSequence(t *testing.T) []seqScan {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(vtData(t), "marks", "reuse-sequence.json"))
+	data, err := os.ReadFile(testdata.Path(t, "marks", "reuse-sequence.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +207,7 @@ func checkSeq(t *testing.T, i int, s seqScan, verdict mark.Verdict, reasons []ma
 
 // TestVerifyDBReuseSequence replays the reuse sequence through markd verify --db.
 func TestVerifyDBReuseSequence(t *testing.T) {
-	td := vtData(t)
+	td := testdata.Dir(t)
 	db := filepath.Join(t.TempDir(), "markd.db")
 	for i, s := range reuseSequence(t) {
 		code, out, errs := vtRun(t, "", "verify", "--db", db, "--counter", s.Counter, "--at", s.At, "--office", "426000",
@@ -250,7 +251,7 @@ func TestRunReuseSequence(t *testing.T) {
 // dmMarks signs n distinct valid marks with serials from base.
 func dmMarks(t *testing.T, n int, base uint64) []string {
 	t.Helper()
-	keys, err := issuer.LoadKeys(filepath.Join(vtData(t), "issuer-keys.yaml"))
+	keys, err := issuer.LoadKeys(testdata.Path(t, "issuer-keys.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

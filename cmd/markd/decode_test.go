@@ -10,18 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// decodeTestdata returns ../shared/testdata/<set> seen from cmd/markd, or
-// skips the test when the shared test data is absent.
-func decodeTestdata(t *testing.T, set string) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "testdata", set)
-	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
-		t.Skipf("shared test data %s not present (%v)", dir, err)
-	}
-	return dir
-}
+	"markd/internal/testdata"
+)
 
 // decodeHardMinimum is the hard-set share required when zbarimg is not
 // installed: zbarimg 0.23 reads 20 of its 24 frames.
@@ -30,7 +21,7 @@ const decodeHardMinimum = 20
 func TestDecodeCommandSets(t *testing.T) {
 	for _, set := range []string{"qr", "qr-hard"} {
 		t.Run(set, func(t *testing.T) {
-			dir := decodeTestdata(t, set)
+			dir := testdata.Set(t, set)
 			raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 			if err != nil {
 				t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"markd/internal/testdata"
 	"markd/mark"
 	"markd/qrdecode"
 )
@@ -18,7 +19,7 @@ import (
 // markd issue (both algorithms), verdicts by markd verify; the --png QR
 // decodes back to the printed text.
 func TestIssueRoundTrip(t *testing.T) {
-	dir := vtData(t)
+	dir := testdata.Dir(t)
 	tariffs := filepath.Join(dir, "tariffs.yaml")
 	tmp := t.TempDir()
 	ring := filepath.Join(tmp, "keyring.yaml")
@@ -106,7 +107,7 @@ func decodePNG(t *testing.T, file string) string {
 }
 
 func TestIssueErrors(t *testing.T) {
-	dir := vtData(t)
+	dir := testdata.Dir(t)
 	keys := filepath.Join(dir, "issuer-keys.yaml")
 	tariffs := filepath.Join(dir, "tariffs.yaml")
 	cases := []struct {

@@ -9,6 +9,7 @@ import (
 
 	"markd/config"
 	"markd/httpapi"
+	"markd/internal/testdata"
 	"markd/verify"
 )
 
@@ -16,7 +17,7 @@ import (
 // and the old lists stay, and while a signed bundle is in force the config
 // files are not read at all.
 func TestReloadLists(t *testing.T) {
-	dir := vtData(t)
+	dir := testdata.Dir(t)
 	tmp := t.TempDir()
 	ring := filepath.Join(tmp, "keyring.yaml")
 	data, err := os.ReadFile(filepath.Join(dir, "keyring.yaml"))

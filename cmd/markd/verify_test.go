@@ -13,18 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"markd/internal/testdata"
 	"markd/mark"
 )
-
-// vtData returns ../shared/testdata relative to the repository root.
-func vtData(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "testdata")
-	if _, err := os.Stat(filepath.Join(dir, "keyring.yaml")); err != nil {
-		t.Skipf("shared test data not found at %s: %v", dir, err)
-	}
-	return dir
-}
 
 // vtRun runs one markd command line in-process.
 func vtRun(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -34,19 +25,6 @@ func vtRun(t *testing.T, stdin string, args ...string) (code int, stdout, stderr
 	return code, out.String(), errb.String()
 }
 
-type vtVector struct {
-	Name    string `json:"name"`
-	Text    string `json:"text"`
-	Context struct {
-		Office          uint32 `json:"office"`
-		Date            string `json:"date"`
-		MeasuredWeightG int    `json:"measured_weight_g"`
-	} `json:"context"`
-	Verdict mark.Verdict  `json:"verdict"`
-	Reasons []mark.Reason `json:"reasons"`
-	Fields  *mark.Fields  `json:"fields"`
-}
-
 type vtOut struct {
 	Line    int           `json:"line"`
 	Verdict mark.Verdict  `json:"verdict"`
@@ -54,24 +32,7 @@ type vtOut struct {
 	Mark    *mark.Fields  `json:"mark"`
 }
 
-func vtVectors(t *testing.T) []vtVector {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(vtData(t), "marks", "vectors.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vs []vtVector
-	for _, l := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
-		var v vtVector
-		if err := json.Unmarshal(l, &v); err != nil {
-			t.Fatal(err)
-		}
-		vs = append(vs, v)
-	}
-	return vs
-}
-
-func vtCheck(t *testing.T, v vtVector, o vtOut, line int) {
+func vtCheck(t *testing.T, v testdata.Vector, o vtOut, line int) {
 	t.Helper()
 	if o.Line != line || o.Verdict != v.Verdict {
 		t.Errorf("%s: line %d verdict %s, want line %d %s", v.Name, o.Line, o.Verdict, line, v.Verdict)
@@ -90,8 +51,8 @@ func vtCheck(t *testing.T, v vtVector, o vtOut, line int) {
 // TestVerifyCommandVectors runs every vector through markd verify, one
 // --text run per vector with its own context.
 func TestVerifyCommandVectors(t *testing.T) {
-	dir := vtData(t)
-	for _, v := range vtVectors(t) {
+	dir := testdata.Dir(t)
+	for _, v := range testdata.Vectors(t) {
 		args := []string{"verify", "--keyring", filepath.Join(dir, "keyring.yaml"), "--tariffs", filepath.Join(dir, "tariffs.yaml"),
 			"--office", strconv.Itoa(int(v.Context.Office)), "--date", v.Context.Date, "--text", v.Text}
 		if v.Context.MeasuredWeightG != 0 {
@@ -112,7 +73,7 @@ func TestVerifyCommandVectors(t *testing.T) {
 // TestVerifyCommandStdinConfig feeds the vectors without a measured weight
 // through stdin, with the lists, office and zone from a config file.
 func TestVerifyCommandStdinConfig(t *testing.T) {
-	dir := vtData(t)
+	dir := testdata.Dir(t)
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -122,8 +83,8 @@ func TestVerifyCommandStdinConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	var in strings.Builder
-	var want []vtVector
-	for _, v := range vtVectors(t) {
+	var want []testdata.Vector
+	for _, v := range testdata.Vectors(t) {
 		if v.Context.MeasuredWeightG == 0 && v.Context.Office == 426000 && v.Context.Date == "2026-11-25" {
 			in.WriteString(strings.TrimSuffix(v.Text, "\n") + "\n") // a vector ending in CRLF keeps its CR
 			want = append(want, v)
@@ -152,8 +113,8 @@ func TestVerifyCommandStdinConfig(t *testing.T) {
 }
 
 func TestVerifyCommandToday(t *testing.T) {
-	dir := vtData(t)
-	vs := vtVectors(t)
+	dir := testdata.Dir(t)
+	vs := testdata.Vectors(t)
 	defer func(f func() time.Time) { verifyNow = f }(verifyNow)
 	base := []string{"verify", "--keyring", filepath.Join(dir, "keyring.yaml"), "--tariffs", filepath.Join(dir, "tariffs.yaml"), "--office", "426000", "--text", vs[0].Text}
 	cases := []struct {
@@ -184,7 +145,7 @@ func TestVerifyCommandToday(t *testing.T) {
 }
 
 func TestVerifyCommandErrors(t *testing.T) {
-	dir := vtData(t)
+	dir := testdata.Dir(t)
 	tmp := t.TempDir()
 	badRev := filepath.Join(tmp, "revoked.txt")
 	if err := os.WriteFile(badRev, []byte("12\nnot-a-serial\n"), 0o644); err != nil {

@@ -13,28 +13,16 @@ import (
 	"time"
 
 	"markd/hub/sqlitestore"
-	"markd/issuer"
+	"markd/internal/testdata"
 	"markd/mark"
 )
-
-func sharedTestdata(t *testing.T) string {
-	t.Helper()
-	td, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "testdata"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(td, "keyring.yaml")); err != nil {
-		t.Skip("shared test data not found at " + td)
-	}
-	return td
-}
 
 // TestDaemonUploadsAndAppliesBundles runs `markd run` (stdin source) and
 // `markhub serve` as real processes: scans are uploaded with the versions
 // they were judged under, and a revocation published on the collector
 // reaches the running counter as a signed bundle and changes its verdicts.
 func TestDaemonUploadsAndAppliesBundles(t *testing.T) {
-	td := sharedTestdata(t)
+	td := testdata.Dir(t)
 	markhub, markd := buildBinaries(t)
 	dir := t.TempDir()
 	hubDB, key := filepath.Join(dir, "hub.db"), filepath.Join(dir, "dist.key")
@@ -46,26 +34,20 @@ func TestDaemonUploadsAndAppliesBundles(t *testing.T) {
 	start(t, true, markhub, "serve", "--db", hubDB, "--listen", addr)
 
 	// Marks valid today in the office's zone, of the shared test issuer key 1.
-	keys, err := issuer.LoadKeys(filepath.Join(td, "issuer-keys.yaml"))
-	if err != nil {
-		t.Fatal(err)
+	key1, ok := testdata.Keys(t)[1]
+	if !ok {
+		t.Fatal("issuer key 1 not in test data")
 	}
 	loc, _ := time.LoadLocation("Europe/Moscow")
 	today := mark.DayOf(time.Now().In(loc))
 	sign := func(serial uint64) string {
 		m := mark.Mark{Version: 1, Alg: mark.AlgEd25519, KeyID: 1, Serial: serial, Contract: 7, MailClass: mark.ClassSimpleLetter,
 			WeightG: 20, TariffKop: 1000000, Office: 426000, Issued: today - 1, ValidUntil: today + 30}
-		for _, k := range keys {
-			if k.ID == 1 {
-				text, err := k.Sign(m)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return text
-			}
+		text, err := key1.Sign(m)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Fatal("issuer key 1 not in test data")
-		return ""
+		return text
 	}
 
 	bundles := filepath.Join(dir, "bundles")

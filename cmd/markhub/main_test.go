@@ -10,6 +10,7 @@ import (
 
 	"markd/bundle"
 	"markd/hub/sqlitestore"
+	"markd/internal/testdata"
 )
 
 func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -54,10 +55,7 @@ func TestCommands(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "hub.db")
 	key := filepath.Join(dir, "dist.key")
-	td := filepath.Join("..", "..", "..", "shared", "testdata")
-	if _, err := os.Stat(filepath.Join(td, "keyring.yaml")); err != nil {
-		t.Skip("shared test data not found at " + td)
-	}
+	td := testdata.Dir(t)
 	rev := filepath.Join(dir, "revoked.txt")
 	if err := os.WriteFile(rev, []byte("# version: r7\n12345\n"), 0o600); err != nil {
 		t.Fatal(err)

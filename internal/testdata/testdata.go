@@ -1,0 +1,157 @@
+// Package testdata finds the shared test data, ../shared/testdata beside
+// the repository, for the tests of every package, and loads the parts many
+// of them use: the issuer keys, the keyring and tariffs, the test vectors.
+// A test skips with a message when the shared test data is absent.
+package testdata
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"markd/issuer"
+	"markd/mark"
+	"markd/verify"
+)
+
+// Dir returns the absolute path of ../shared/testdata beside the module
+// root, found by walking up from the working directory (a package's folder
+// under go test) to go.mod. It skips t when the folder is not there.
+func Dir(t testing.TB) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := wd
+	for {
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			break
+		}
+		up := filepath.Dir(root)
+		if up == root {
+			t.Fatalf("no go.mod above %s: cannot find the module root", wd)
+		}
+		root = up
+	}
+	dir := filepath.Join(filepath.Dir(root), "shared", "testdata")
+	if _, err := os.Stat(filepath.Join(dir, "keyring.yaml")); err != nil {
+		t.Skipf("shared test data not found at %s (expected ../shared/testdata beside the repository): %v", dir, err)
+	}
+	return dir
+}
+
+// Path returns Dir(t) joined with elem.
+func Path(t testing.TB, elem ...string) string {
+	t.Helper()
+	return filepath.Join(append([]string{Dir(t)}, elem...)...)
+}
+
+// Set returns the folder of the image set name (qr, qr-hard, …), skipping t
+// when the set or its manifest.json is absent.
+func Set(t testing.TB, name string) string {
+	t.Helper()
+	dir := Path(t, name)
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
+		t.Skipf("shared test data %s not present (%v)", dir, err)
+	}
+	return dir
+}
+
+// Manifest reads the manifest.json of a set folder: image file → text.
+func Manifest(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m []struct{ File, Text string }
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range m {
+		out[e.File] = e.Text
+	}
+	return out
+}
+
+// Keys loads issuer-keys.yaml, keyed by key id.
+func Keys(t testing.TB) map[uint16]issuer.Key {
+	t.Helper()
+	keys, err := issuer.LoadKeys(Path(t, "issuer-keys.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[uint16]issuer.Key{}
+	for _, k := range keys {
+		m[k.ID] = k
+	}
+	return m
+}
+
+// Verifier loads keyring.yaml and tariffs.yaml, with no revocations.
+func Verifier(t testing.TB) *verify.Verifier {
+	t.Helper()
+	dir := Dir(t)
+	v, err := verify.LoadFiles(filepath.Join(dir, "keyring.yaml"), filepath.Join(dir, "tariffs.yaml"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// Vector is one line of marks/vectors.jsonl.
+type Vector struct {
+	Name    string `json:"name"`
+	Text    string `json:"text"`
+	Context struct {
+		Office          uint32 `json:"office"`
+		Date            string `json:"date"`
+		MeasuredWeightG int    `json:"measured_weight_g"`
+	} `json:"context"`
+	Verdict mark.Verdict  `json:"verdict"`
+	Reasons []mark.Reason `json:"reasons"`
+	Fields  *mark.Fields  `json:"fields"`
+}
+
+// Vectors loads marks/vectors.jsonl; it fails t when the file has none.
+func Vectors(t testing.TB) []Vector {
+	t.Helper()
+	f, err := os.Open(Path(t, "marks", "vectors.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var vs []Vector
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var v Vector
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) == 0 {
+		t.Fatal("no vectors in marks/vectors.jsonl")
+	}
+	return vs
+}
+
+// VectorNamed returns the vector called name, or fails t.
+func VectorNamed(t testing.TB, name string) Vector {
+	t.Helper()
+	for _, v := range Vectors(t) {
+		if v.Name == name {
+			return v
+		}
+	}
+	t.Fatalf("vector %q not found", name)
+	return Vector{}
+}

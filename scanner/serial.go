@@ -61,53 +61,22 @@ var bauds = map[int]bool{
 // hung-up tty fails with EIO, and a stat of the path fails (node removed)
 // or names another device (replugged under the same name).
 type Serial struct {
-	name string
-	cfg  SerialConfig
-	log  *slog.Logger
-	now  func() time.Time
-	fb   chan []byte
-
-	mu     sync.Mutex
-	health mark.SourceHealth
-	stats  Stats
+	device
+	cfg SerialConfig
+	fb  chan []byte
 }
 
 // NewSerial returns a serial source; the port is opened by Serve.
 func NewSerial(name string, cfg SerialConfig, log *slog.Logger, now func() time.Time) *Serial {
-	if now == nil {
-		now = time.Now
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	if cfg.Baud == 0 {
 		cfg.Baud = 9600
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = DefaultSerialPoll
 	}
-	return &Serial{
-		name: name, cfg: cfg, now: now, fb: make(chan []byte, 4),
-		log:    log.With("subsystem", "scanner", "source", name, "kind", "serial"),
-		health: mark.SourceHealth{Name: name, Kind: "serial", Detail: "starting", Since: now()},
-	}
-}
-
-// Name returns the source name.
-func (s *Serial) Name() string { return s.name }
-
-// Health reports whether the scanner is connected, in plain words when not.
-func (s *Serial) Health() mark.SourceHealth {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.health
-}
-
-// Stats returns the reconnect and drop counters.
-func (s *Serial) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stats
+	s := &Serial{cfg: cfg, fb: make(chan []byte, 4)}
+	s.init(name, "serial", log, now)
+	return s
 }
 
 // Feedback queues the configured good or bad beep for the scanner. It never
@@ -126,25 +95,6 @@ func (s *Serial) Feedback(v mark.Verdict) {
 	}
 }
 
-func (s *Serial) setHealth(up bool, detail string) (changed bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.health.Up == up && s.health.Detail == detail {
-		return false
-	}
-	if s.health.Up != up {
-		s.health.Since = s.now()
-	}
-	s.health.Up, s.health.Detail = up, detail
-	return true
-}
-
-func (s *Serial) count(f func(*Stats)) {
-	s.mu.Lock()
-	f(&s.stats)
-	s.mu.Unlock()
-}
-
 // Serve reads the scanner until ctx ends, reconnecting as needed. It
 // returns an error only for a configuration it can never open.
 func (s *Serial) Serve(ctx context.Context, emit func(mark.Scan)) error {
@@ -155,45 +105,17 @@ func (s *Serial) Serve(ctx context.Context, emit func(mark.Scan)) error {
 	if !bauds[s.cfg.Baud] {
 		return fmt.Errorf("source %s: baud %d is not a standard rate: %w", s.name, s.cfg.Baud, mark.ErrInvalid)
 	}
-	var bo Backoff
-	opened := false
-	for ctx.Err() == nil {
-		path, err := ResolvePort(s.cfg.Port)
-		var p *serial.Port
-		var id devID
-		if err == nil {
-			p, id, err = s.open(path, parity)
-		}
-		if err != nil {
-			detail := PlainDeviceError(err, "dialout")
-			if opened && errors.Is(err, fs.ErrNotExist) {
-				detail = DetailUnplugged
+	s.serve(ctx, reconnect{
+		pattern: s.cfg.Port, group: "dialout", what: "scanner", key: "port",
+		open: func(path string) (func(context.Context, *Backoff) error, func() error, error) {
+			p, id, err := s.open(path, parity)
+			if err != nil {
+				return nil, nil, err
 			}
-			if s.setHealth(false, detail) {
-				s.log.Warn("scanner not available", "port", s.cfg.Port, "err", err)
-			}
-			if !bo.Wait(ctx) {
-				break
-			}
-			continue
-		}
-		if opened {
-			s.count(func(st *Stats) { st.Reconnects++ })
-		}
-		opened = true
-		s.setHealth(true, "reading "+path)
-		s.log.Info("scanner connected", "path", path)
-		err = s.readLoop(ctx, p, path, id, &bo, emit)
-		if cerr := p.Close(); cerr != nil {
-			s.log.Debug("close port", "err", cerr)
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		s.setHealth(false, DetailUnplugged)
-		s.log.Warn("scanner gone, retrying", "path", path, "err", err)
-	}
-	s.setHealth(false, "stopped")
+			read := func(ctx context.Context, bo *Backoff) error { return s.readLoop(ctx, p, path, id, bo, emit) }
+			return read, p.Close, nil
+		},
+	})
 	return nil
 }
 
@@ -236,10 +158,7 @@ func (s *Serial) readLoop(ctx context.Context, p *serial.Port, path string, id d
 	handle := func(f Frame) {
 		switch f.Kind {
 		case FrameLine:
-			s.mu.Lock()
-			s.health.Scans++
-			s.mu.Unlock()
-			emit(mark.Scan{Text: f.Text, Source: s.name, At: s.now()})
+			emit(s.scanned(f.Text))
 		case FrameTooLong:
 			s.count(func(st *Stats) { st.DroppedTooLong++ })
 			s.log.Error("line too long from scanner, dropped until the next terminator", "bytes", f.N, "max_line", fr.MaxLine)

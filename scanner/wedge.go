@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
-	"sync"
 	"syscall"
 	"time"
 
@@ -35,108 +33,34 @@ type WedgeConfig struct {
 // layout the desktop uses. Unplug (ENODEV, or the end of a pipe) is
 // retried with Backoff like a serial scanner.
 type Wedge struct {
-	name string
-	cfg  WedgeConfig
-	log  *slog.Logger
-	now  func() time.Time
-
-	mu     sync.Mutex
-	health mark.SourceHealth
-	stats  Stats
+	device
+	cfg WedgeConfig
 }
 
 // NewWedge returns a wedge source; the device is opened by Serve.
 func NewWedge(name string, cfg WedgeConfig, log *slog.Logger, now func() time.Time) *Wedge {
-	if now == nil {
-		now = time.Now
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	if cfg.Idle <= 0 {
 		cfg.Idle = DefaultIdle
 	}
-	return &Wedge{
-		name: name, cfg: cfg, now: now,
-		log:    log.With("subsystem", "scanner", "source", name, "kind", "wedge"),
-		health: mark.SourceHealth{Name: name, Kind: "wedge", Detail: "starting", Since: now()},
-	}
-}
-
-// Name returns the source name.
-func (w *Wedge) Name() string { return w.name }
-
-// Health reports whether the device is open, in plain words when not.
-func (w *Wedge) Health() mark.SourceHealth {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.health
-}
-
-// Stats returns the reconnect, drop and unknown-key counters.
-func (w *Wedge) Stats() Stats {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.stats
-}
-
-func (w *Wedge) setHealth(up bool, detail string) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.health.Up == up && w.health.Detail == detail {
-		return false
-	}
-	if w.health.Up != up {
-		w.health.Since = w.now()
-	}
-	w.health.Up, w.health.Detail = up, detail
-	return true
+	w := &Wedge{cfg: cfg}
+	w.init(name, "wedge", log, now)
+	return w
 }
 
 // Serve reads key events until ctx ends, reopening the device as needed.
 func (w *Wedge) Serve(ctx context.Context, emit func(mark.Scan)) error {
-	var bo Backoff
-	opened := false
-	for ctx.Err() == nil {
-		path, err := ResolvePort(w.cfg.Device)
-		var f *os.File
-		if err == nil {
-			f, err = OpenInput(path, w.cfg.Grab)
-		}
-		if err != nil {
-			detail := PlainDeviceError(err, "input")
-			if opened && errors.Is(err, fs.ErrNotExist) {
-				detail = DetailUnplugged
+	w.serve(ctx, reconnect{
+		pattern: w.cfg.Device, group: "input", what: "wedge scanner", key: "device",
+		attrs: []any{"grab", w.cfg.Grab}, waitAfterEnd: true,
+		open: func(path string) (func(context.Context, *Backoff) error, func() error, error) {
+			f, err := OpenInput(path, w.cfg.Grab)
+			if err != nil {
+				return nil, nil, err
 			}
-			if w.setHealth(false, detail) {
-				w.log.Warn("wedge scanner not available", "device", w.cfg.Device, "err", err)
-			}
-			if !bo.Wait(ctx) {
-				break
-			}
-			continue
-		}
-		if opened {
-			w.mu.Lock()
-			w.stats.Reconnects++
-			w.mu.Unlock()
-		}
-		opened = true
-		w.setHealth(true, "reading "+path)
-		w.log.Info("wedge scanner connected", "path", path, "grab", w.cfg.Grab)
-		err = w.readLoop(ctx, f, &bo, emit)
-		f.Close()
-		if ctx.Err() != nil {
-			break
-		}
-		w.setHealth(false, DetailUnplugged)
-		w.log.Warn("wedge scanner gone, retrying", "path", path, "err", err)
-		// A pipe that ended is not a device that vanished: do not spin on it.
-		if !bo.Wait(ctx) {
-			break
-		}
-	}
-	w.setHealth(false, "stopped")
+			read := func(ctx context.Context, bo *Backoff) error { return w.readLoop(ctx, f, bo, emit) }
+			return read, f.Close, nil
+		},
+	})
 	return nil
 }
 
@@ -183,24 +107,15 @@ func (w *Wedge) readLoop(ctx context.Context, f *os.File, bo *Backoff, emit func
 	handle := func(fr Frame) {
 		switch fr.Kind {
 		case FrameLine:
-			w.mu.Lock()
-			w.health.Scans++
-			w.mu.Unlock()
-			emit(mark.Scan{Text: fr.Text, Source: w.name, At: w.now()})
+			emit(w.scanned(fr.Text))
 		case FrameTooLong:
-			w.mu.Lock()
-			w.stats.DroppedTooLong++
-			w.mu.Unlock()
+			w.count(func(st *Stats) { st.DroppedTooLong++ })
 			w.log.Error("code too long from wedge scanner, dropped until Enter", "keys", fr.N)
 		case FrameIdle:
-			w.mu.Lock()
-			w.stats.DroppedIdle++
-			w.mu.Unlock()
+			w.count(func(st *Stats) { st.DroppedIdle++ })
 			w.log.Warn("partial code without Enter dropped; check the scanner's suffix setting", "keys", fr.N)
 		case FrameLost:
-			w.mu.Lock()
-			w.stats.DroppedLost++
-			w.mu.Unlock()
+			w.count(func(st *Stats) { st.DroppedLost++ })
 			w.log.Warn("key events lost by the kernel (SYN_DROPPED); the code being typed was dropped, scan it again", "keys", fr.N)
 		}
 	}
@@ -226,9 +141,7 @@ func (w *Wedge) readLoop(ctx context.Context, f *os.File, bo *Backoff, emit func
 		}
 		pend = append([]byte(nil), pend...)
 		d.Expire(w.now(), handle)
-		w.mu.Lock()
-		w.stats.UnknownKeys += d.Unknown - unknownSeen
-		w.mu.Unlock()
+		w.count(func(st *Stats) { st.UnknownKeys += d.Unknown - unknownSeen })
 		unknownSeen = d.Unknown
 		switch {
 		case err == nil:

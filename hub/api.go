@@ -89,6 +89,14 @@ type Event struct {
 	Note     string    `json:"note,omitempty"`
 }
 
+// ReviewState is the review state the event gives its record.
+func (e *Event) ReviewState() mark.ReviewState {
+	if e.Action == ActionOverride {
+		return mark.ReviewOverridden
+	}
+	return mark.ReviewConfirmed
+}
+
 // UploadRequest is the body of POST /v1/upload.
 type UploadRequest struct {
 	Records   []Record `json:"records"`

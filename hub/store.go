@@ -90,6 +90,48 @@ func HashToken(token string) string {
 	return hex.EncodeToString(h[:])
 }
 
+// Unavailable is the error of a backend whose database failed while doing op.
+func Unavailable(op string, err error) error {
+	return fmt.Errorf("hub store %s: %w: %w", op, mark.ErrUnavailable, err)
+}
+
+// CheckBundleVersion refuses a bundle whose version is not above the latest
+// stored one: versions only go up.
+func CheckBundleVersion(version uint64, latest int64) error {
+	if int64(version) <= latest {
+		return fmt.Errorf("bundle version %d is not above the latest %d: %w", version, latest, mark.ErrConflict)
+	}
+	return nil
+}
+
+// ForeignRecordError is the error for events[i] about a record the
+// uploading terminal did not upload (or nobody did).
+func ForeignRecordError(i int, recordID string) error {
+	return &FieldError{Field: fmt.Sprintf("events[%d].record_id", i),
+		Why: fmt.Sprintf("record %q was not uploaded by this terminal: %v", recordID, mark.ErrConflict)}
+}
+
+// EncodeJSONColumns returns the JSON-encoded columns of r and its serial, as
+// both backends store them; nil stands for NULL. DecodeJSONColumns reads
+// them back.
+func EncodeJSONColumns(r *Record) (reasons string, serial *int64, fields, first *string) {
+	b, _ := json.Marshal(r.Reasons)
+	reasons = string(b)
+	if r.Mark != nil {
+		s := int64(r.Mark.Serial)
+		serial = &s
+		b, _ := json.Marshal(r.Mark)
+		f := string(b)
+		fields = &f
+	}
+	if r.FirstAccepted != nil {
+		b, _ := json.Marshal(r.FirstAccepted)
+		f := string(b)
+		first = &f
+	}
+	return reasons, serial, fields, first
+}
+
 // DecodeJSONColumns fills the JSON-encoded columns of a stored record
 // (shared by the backends, which store them alike).
 func DecodeJSONColumns(r *Record, reasons, fields, first string) error {

@@ -8,7 +8,6 @@ package pgstore
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -47,10 +46,6 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // Close closes the pool.
 func (d *DB) Close() error { d.pool.Close(); return nil }
 
-func unavailable(op string, err error) error {
-	return fmt.Errorf("hub store %s: %w: %w", op, mark.ErrUnavailable, err)
-}
-
 // AddTerminal implements hub.Store.
 func (d *DB) AddTerminal(ctx context.Context, t hub.Terminal) error {
 	var hash *string
@@ -63,7 +58,7 @@ func (d *DB) AddTerminal(ctx context.Context, t hub.Terminal) error {
 		return fmt.Errorf("terminal %q already exists: %w", t.Name, mark.ErrConflict)
 	}
 	if err != nil {
-		return unavailable("add terminal", err)
+		return hub.Unavailable("add terminal", err)
 	}
 	return nil
 }
@@ -86,7 +81,7 @@ func (d *DB) terminal(ctx context.Context, where, arg string) (hub.Terminal, err
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
 	if err != nil {
-		return hub.Terminal{}, unavailable("read terminal", err)
+		return hub.Terminal{}, hub.Unavailable("read terminal", err)
 	}
 	if hash != nil {
 		t.TokenHash = *hash
@@ -120,7 +115,7 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	var resp hub.UploadResponse
 	tx, err := d.pool.Begin(ctx)
 	if err != nil {
-		return resp, unavailable("begin", err)
+		return resp, hub.Unavailable("begin", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
 	if len(q.Records) > 0 {
@@ -133,7 +128,7 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (terminal, id) DO NOTHING`,
 			terminal, e.ID, e.RecordID, e.Action, e.Actor, e.At, e.Note, now)
 		if err != nil {
-			return resp, unavailable("insert event", err)
+			return resp, hub.Unavailable("insert event", err)
 		}
 		if tag.RowsAffected() == 0 {
 			continue
@@ -145,19 +140,15 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 		err = tx.QueryRow(ctx, `SELECT terminal, at, office, counter, serial FROM records WHERE id = $1`, e.RecordID).
 			Scan(&owner, &u.at, &u.office, &u.counter, &serial)
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && owner != terminal) {
-			return resp, &hub.FieldError{Field: fmt.Sprintf("events[%d].record_id", i),
-				Why: fmt.Sprintf("record %q was not uploaded by this terminal: %v", e.RecordID, mark.ErrConflict)}
+			return resp, hub.ForeignRecordError(i, e.RecordID)
 		}
 		if err != nil {
-			return resp, unavailable("read record", err)
+			return resp, hub.Unavailable("read record", err)
 		}
-		state := mark.ReviewConfirmed
-		if e.Action == hub.ActionOverride {
-			state = mark.ReviewOverridden
-		}
+		state := e.ReviewState()
 		if _, err := tx.Exec(ctx, `UPDATE records SET review_state = $1 WHERE id = $2 AND review_state <> 'overridden'`,
 			string(state), e.RecordID); err != nil {
-			return resp, unavailable("update review", err)
+			return resp, hub.Unavailable("update review", err)
 		}
 		if state == mark.ReviewOverridden && serial != nil {
 			u.serial = *serial
@@ -169,14 +160,14 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	if len(q.AckAlerts) > 0 {
 		if _, err := tx.Exec(ctx, `UPDATE alerts SET acked_at = $1 WHERE terminal = $2 AND id = ANY($3) AND acked_at IS NULL`,
 			now, terminal, q.AckAlerts); err != nil {
-			return resp, unavailable("ack alerts", err)
+			return resp, hub.Unavailable("ack alerts", err)
 		}
 	}
 	if resp.Alerts, err = pendingAlerts(ctx, tx, terminal); err != nil {
 		return resp, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return resp, unavailable("commit", err)
+		return resp, hub.Unavailable("commit", err)
 	}
 	return resp, nil
 }
@@ -205,20 +196,7 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 		ids[j], ats[j], offices[j], counters[j], operators[j], sources[j], texts[j] = r.ID, r.At, int64(r.Office), r.Counter, r.Operator, r.Source, r.Text
 		verdicts[j], weights[j], kv[j], tv[j], rv[j] = string(r.Verdict), int32(r.MeasuredWeightG), r.Versions.Keyring, r.Versions.Tariffs, r.Versions.Revocations
 		states[j], messages[j] = string(r.Review), r.Message
-		b, _ := json.Marshal(r.Reasons)
-		reasons[j] = string(b)
-		if r.Mark != nil {
-			s := int64(r.Mark.Serial)
-			serials[j] = &s
-			b, _ := json.Marshal(r.Mark)
-			f := string(b)
-			fields[j] = &f
-		}
-		if r.FirstAccepted != nil {
-			b, _ := json.Marshal(r.FirstAccepted)
-			f := string(b)
-			firsts[j] = &f
-		}
+		reasons[j], serials[j], fields[j], firsts[j] = hub.EncodeJSONColumns(r)
 	}
 	rows, err := tx.Query(ctx, `INSERT INTO records(id, terminal, at, office, counter, operator, source, raw_text, verdict,
 		reasons, serial, mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version,
@@ -235,11 +213,11 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 		terminal, now, ids, ats, offices, counters, operators, sources, texts, verdicts, reasons, serials, fields, weights,
 		firsts, kv, tv, rv, states, messages)
 	if err != nil {
-		return unavailable("insert records", err)
+		return hub.Unavailable("insert records", err)
 	}
 	fresh, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return unavailable("insert records", err)
+		return hub.Unavailable("insert records", err)
 	}
 	resp.Stored, resp.Duplicates = len(fresh), n-len(fresh)
 	isNew := make(map[string]bool, len(fresh))
@@ -273,11 +251,11 @@ func registerUses(ctx context.Context, tx pgx.Tx, uses []use, now time.Time) err
 			AS u(serial, record_id, terminal, office, counter, at) ORDER BY u.serial
 		ON CONFLICT (serial) DO NOTHING RETURNING record_id`, serials, rids, terms, offices, counters, ats)
 	if err != nil {
-		return unavailable("insert used serials", err)
+		return hub.Unavailable("insert used serials", err)
 	}
 	won, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return unavailable("insert used serials", err)
+		return hub.Unavailable("insert used serials", err)
 	}
 	if len(won) == n {
 		return nil
@@ -293,7 +271,7 @@ func registerUses(ctx context.Context, tx pgx.Tx, uses []use, now time.Time) err
 		h := use{serial: u.serial}
 		if err := tx.QueryRow(ctx, `SELECT record_id, terminal, office, counter, at FROM used_serials WHERE serial = $1`, u.serial).
 			Scan(&h.recordID, &h.terminal, &h.office, &h.counter, &h.at); err != nil {
-			return unavailable("read used serial", err)
+			return hub.Unavailable("read used serial", err)
 		}
 		if h.recordID == u.recordID {
 			continue
@@ -304,7 +282,7 @@ func registerUses(ctx context.Context, tx pgx.Tx, uses []use, now time.Time) err
 				other_office, other_counter, other_at, detected_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
 				ON CONFLICT (terminal, record_id, other_record_id) DO NOTHING`,
 				me.terminal, me.recordID, u.serial, other.recordID, other.terminal, other.office, other.counter, other.at, now); err != nil {
-				return unavailable("insert alert", err)
+				return hub.Unavailable("insert alert", err)
 			}
 		}
 	}
@@ -316,7 +294,7 @@ func pendingAlerts(ctx context.Context, tx pgx.Tx, terminal string) ([]mark.Reus
 		other_counter, other_at, detected_at FROM alerts WHERE terminal = $1 AND acked_at IS NULL ORDER BY id LIMIT $2`,
 		terminal, hub.MaxAlertsSent)
 	if err != nil {
-		return nil, unavailable("read alerts", err)
+		return nil, hub.Unavailable("read alerts", err)
 	}
 	defer rows.Close()
 	var out []mark.ReuseAlert
@@ -325,14 +303,14 @@ func pendingAlerts(ctx context.Context, tx pgx.Tx, terminal string) ([]mark.Reus
 		var serial, office int64
 		if err := rows.Scan(&a.ID, &a.RecordID, &serial, &a.Other.RecordID, &a.OtherTerminal, &office,
 			&a.Other.Counter, &a.Other.At, &a.Detected); err != nil {
-			return nil, unavailable("read alerts", err)
+			return nil, hub.Unavailable("read alerts", err)
 		}
 		a.Serial, a.Other.Office = uint64(serial), uint32(office)
 		a.Other.At, a.Detected = a.Other.At.UTC(), a.Detected.UTC()
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, unavailable("read alerts", err)
+		return nil, hub.Unavailable("read alerts", err)
 	}
 	return out, nil
 }
@@ -342,24 +320,24 @@ func pendingAlerts(ctx context.Context, tx pgx.Tx, terminal string) ([]mark.Reus
 func (d *DB) PutBundle(ctx context.Context, version uint64, data []byte, created time.Time) error {
 	tx, err := d.pool.Begin(ctx)
 	if err != nil {
-		return unavailable("begin", err)
+		return hub.Unavailable("begin", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
 	if _, err := tx.Exec(ctx, `LOCK TABLE bundles IN EXCLUSIVE MODE`); err != nil {
-		return unavailable("lock bundles", err)
+		return hub.Unavailable("lock bundles", err)
 	}
 	var latest int64
 	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM bundles`).Scan(&latest); err != nil {
-		return unavailable("read bundles", err)
+		return hub.Unavailable("read bundles", err)
 	}
-	if int64(version) <= latest {
-		return fmt.Errorf("bundle version %d is not above the latest %d: %w", version, latest, mark.ErrConflict)
+	if err := hub.CheckBundleVersion(version, latest); err != nil {
+		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO bundles(version, created_at, data) VALUES ($1,$2,$3)`, int64(version), created, data); err != nil {
-		return unavailable("insert bundle", err)
+		return hub.Unavailable("insert bundle", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return unavailable("commit", err)
+		return hub.Unavailable("commit", err)
 	}
 	return nil
 }
@@ -373,7 +351,7 @@ func (d *DB) LatestBundle(ctx context.Context) (uint64, []byte, error) {
 		return 0, nil, fmt.Errorf("no bundle published: %w", mark.ErrNotFound)
 	}
 	if err != nil {
-		return 0, nil, unavailable("read bundle", err)
+		return 0, nil, hub.Unavailable("read bundle", err)
 	}
 	return uint64(v), data, nil
 }
@@ -384,7 +362,7 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 	err := d.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM events),
 		(SELECT count(*) FROM used_serials), (SELECT count(*) FROM alerts)`).Scan(&s.Records, &s.Events, &s.UsedSerials, &s.Alerts)
 	if err != nil {
-		return s, unavailable("stats", err)
+		return s, hub.Unavailable("stats", err)
 	}
 	return s, nil
 }
@@ -405,7 +383,7 @@ func (d *DB) Record(ctx context.Context, id string) (hub.StoredRecord, error) {
 		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
 	}
 	if err != nil {
-		return r, unavailable("read record", err)
+		return r, hub.Unavailable("read record", err)
 	}
 	r.At, r.ReceivedAt = r.At.UTC(), r.ReceivedAt.UTC()
 	r.Office, r.MeasuredWeightG = uint32(office), int(weight)

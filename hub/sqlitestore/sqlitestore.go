@@ -8,7 +8,6 @@ import (
 	"context"
 	"database/sql"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -52,10 +51,6 @@ func (d *DB) Close() error { return d.db.Close() }
 
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-func unavailable(op string, err error) error {
-	return fmt.Errorf("hub store %s: %w: %w", op, mark.ErrUnavailable, err)
-}
-
 // AddTerminal implements hub.Store.
 func (d *DB) AddTerminal(ctx context.Context, t hub.Terminal) error {
 	var hash any
@@ -68,7 +63,7 @@ func (d *DB) AddTerminal(ctx context.Context, t hub.Terminal) error {
 		return fmt.Errorf("terminal %q already exists: %w", t.Name, mark.ErrConflict)
 	}
 	if err != nil {
-		return unavailable("add terminal", err)
+		return hub.Unavailable("add terminal", err)
 	}
 	return nil
 }
@@ -92,7 +87,7 @@ func (d *DB) terminal(ctx context.Context, where string, arg string) (hub.Termin
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
 	if err != nil {
-		return hub.Terminal{}, unavailable("read terminal", err)
+		return hub.Terminal{}, hub.Unavailable("read terminal", err)
 	}
 	t.TokenHash = hash.String
 	t.Created, _ = time.Parse(time.RFC3339Nano, created)
@@ -104,7 +99,7 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	var resp hub.UploadResponse
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return resp, unavailable("begin", err)
+		return resp, hub.Unavailable("begin", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO records(id, terminal, at, office, counter, operator, source, raw_text,
@@ -112,28 +107,18 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 		revocations_version, review_state, message, received_at)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING`)
 	if err != nil {
-		return resp, unavailable("prepare", err)
+		return resp, hub.Unavailable("prepare", err)
 	}
 	defer ins.Close()
 	nowS := ts(now)
 	for i := range q.Records {
 		r := &q.Records[i]
-		reasons, _ := json.Marshal(r.Reasons)
-		var serial, fields, first any
-		if r.Mark != nil {
-			serial = int64(r.Mark.Serial)
-			b, _ := json.Marshal(r.Mark)
-			fields = string(b)
-		}
-		if r.FirstAccepted != nil {
-			b, _ := json.Marshal(r.FirstAccepted)
-			first = string(b)
-		}
+		reasons, serial, fields, first := hub.EncodeJSONColumns(r)
 		res, err := ins.ExecContext(ctx, r.ID, terminal, ts(r.At), r.Office, r.Counter, r.Operator, r.Source, r.Text,
-			string(r.Verdict), string(reasons), serial, fields, r.MeasuredWeightG, first, r.Versions.Keyring,
+			string(r.Verdict), reasons, serial, fields, r.MeasuredWeightG, first, r.Versions.Keyring,
 			r.Versions.Tariffs, r.Versions.Revocations, string(r.Review), r.Message, nowS)
 		if err != nil {
-			return resp, unavailable("insert record", err)
+			return resp, hub.Unavailable("insert record", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			resp.Duplicates++
@@ -151,7 +136,7 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 			VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(terminal, id) DO NOTHING`,
 			terminal, e.ID, e.RecordID, e.Action, e.Actor, ts(e.At), e.Note, nowS)
 		if err != nil {
-			return resp, unavailable("insert event", err)
+			return resp, hub.Unavailable("insert event", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			continue
@@ -163,19 +148,15 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 		err = tx.QueryRowContext(ctx, `SELECT terminal, at, office, counter, serial FROM records WHERE id = ?`, e.RecordID).
 			Scan(&owner, &at, &office, &counter, &serial)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != terminal) {
-			return resp, &hub.FieldError{Field: fmt.Sprintf("events[%d].record_id", i),
-				Why: fmt.Sprintf("record %q was not uploaded by this terminal: %v", e.RecordID, mark.ErrConflict)}
+			return resp, hub.ForeignRecordError(i, e.RecordID)
 		}
 		if err != nil {
-			return resp, unavailable("read record", err)
+			return resp, hub.Unavailable("read record", err)
 		}
-		state := mark.ReviewConfirmed
-		if e.Action == hub.ActionOverride {
-			state = mark.ReviewOverridden
-		}
+		state := e.ReviewState()
 		if _, err := tx.ExecContext(ctx, `UPDATE records SET review_state = ? WHERE id = ? AND review_state <> 'overridden'`,
 			string(state), e.RecordID); err != nil {
-			return resp, unavailable("update review", err)
+			return resp, hub.Unavailable("update review", err)
 		}
 		if state == mark.ReviewOverridden && serial.Valid {
 			t, _ := time.Parse(time.RFC3339Nano, at)
@@ -187,14 +168,14 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	for _, id := range q.AckAlerts {
 		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET acked_at = ? WHERE id = ? AND terminal = ? AND acked_at IS NULL`,
 			nowS, id, terminal); err != nil {
-			return resp, unavailable("ack alert", err)
+			return resp, hub.Unavailable("ack alert", err)
 		}
 	}
 	if resp.Alerts, err = pendingAlerts(ctx, tx, terminal); err != nil {
 		return resp, err
 	}
 	if err := tx.Commit(); err != nil {
-		return resp, unavailable("commit", err)
+		return resp, hub.Unavailable("commit", err)
 	}
 	return resp, nil
 }
@@ -214,7 +195,7 @@ func registerUse(ctx context.Context, tx *sql.Tx, u use, now string) error {
 	res, err := tx.ExecContext(ctx, `INSERT INTO used_serials(serial, record_id, terminal, office, counter, at)
 		VALUES (?,?,?,?,?,?) ON CONFLICT(serial) DO NOTHING`, int64(u.serial), u.recordID, u.terminal, u.office, u.counter, ts(u.at))
 	if err != nil {
-		return unavailable("insert used serial", err)
+		return hub.Unavailable("insert used serial", err)
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
 		return nil
@@ -223,7 +204,7 @@ func registerUse(ctx context.Context, tx *sql.Tx, u use, now string) error {
 	var at string
 	if err := tx.QueryRowContext(ctx, `SELECT record_id, terminal, office, counter, at FROM used_serials WHERE serial = ?`,
 		int64(u.serial)).Scan(&h.recordID, &h.terminal, &h.office, &h.counter, &at); err != nil {
-		return unavailable("read used serial", err)
+		return hub.Unavailable("read used serial", err)
 	}
 	if h.recordID == u.recordID {
 		return nil
@@ -236,7 +217,7 @@ func registerUse(ctx context.Context, tx *sql.Tx, u use, now string) error {
 			ON CONFLICT(terminal, record_id, other_record_id) DO NOTHING`,
 			me.terminal, me.recordID, int64(u.serial), other.recordID, other.terminal, other.office, other.counter,
 			ts(other.at), now); err != nil {
-			return unavailable("insert alert", err)
+			return hub.Unavailable("insert alert", err)
 		}
 	}
 	return nil
@@ -247,7 +228,7 @@ func pendingAlerts(ctx context.Context, tx *sql.Tx, terminal string) ([]mark.Reu
 		other_counter, other_at, detected_at FROM alerts WHERE terminal = ? AND acked_at IS NULL ORDER BY id LIMIT ?`,
 		terminal, hub.MaxAlertsSent)
 	if err != nil {
-		return nil, unavailable("read alerts", err)
+		return nil, hub.Unavailable("read alerts", err)
 	}
 	defer rows.Close()
 	var out []mark.ReuseAlert
@@ -257,7 +238,7 @@ func pendingAlerts(ctx context.Context, tx *sql.Tx, terminal string) ([]mark.Reu
 		var otherAt, detected string
 		if err := rows.Scan(&a.ID, &a.RecordID, &serial, &a.Other.RecordID, &a.OtherTerminal, &a.Other.Office,
 			&a.Other.Counter, &otherAt, &detected); err != nil {
-			return nil, unavailable("read alerts", err)
+			return nil, hub.Unavailable("read alerts", err)
 		}
 		a.Serial = uint64(serial)
 		a.Other.At, _ = time.Parse(time.RFC3339Nano, otherAt)
@@ -265,7 +246,7 @@ func pendingAlerts(ctx context.Context, tx *sql.Tx, terminal string) ([]mark.Reu
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, unavailable("read alerts", err)
+		return nil, hub.Unavailable("read alerts", err)
 	}
 	return out, nil
 }
@@ -274,21 +255,21 @@ func pendingAlerts(ctx context.Context, tx *sql.Tx, terminal string) ([]mark.Reu
 func (d *DB) PutBundle(ctx context.Context, version uint64, data []byte, created time.Time) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return unavailable("begin", err)
+		return hub.Unavailable("begin", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	var latest int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM bundles`).Scan(&latest); err != nil {
-		return unavailable("read bundles", err)
+		return hub.Unavailable("read bundles", err)
 	}
-	if int64(version) <= latest {
-		return fmt.Errorf("bundle version %d is not above the latest %d: %w", version, latest, mark.ErrConflict)
+	if err := hub.CheckBundleVersion(version, latest); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO bundles(version, created_at, data) VALUES (?,?,?)`, int64(version), ts(created), data); err != nil {
-		return unavailable("insert bundle", err)
+		return hub.Unavailable("insert bundle", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return unavailable("commit", err)
+		return hub.Unavailable("commit", err)
 	}
 	return nil
 }
@@ -302,7 +283,7 @@ func (d *DB) LatestBundle(ctx context.Context) (uint64, []byte, error) {
 		return 0, nil, fmt.Errorf("no bundle published: %w", mark.ErrNotFound)
 	}
 	if err != nil {
-		return 0, nil, unavailable("read bundle", err)
+		return 0, nil, hub.Unavailable("read bundle", err)
 	}
 	return uint64(v), data, nil
 }
@@ -313,7 +294,7 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 	err := d.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM events),
 		(SELECT count(*) FROM used_serials), (SELECT count(*) FROM alerts)`).Scan(&s.Records, &s.Events, &s.UsedSerials, &s.Alerts)
 	if err != nil {
-		return s, unavailable("stats", err)
+		return s, hub.Unavailable("stats", err)
 	}
 	return s, nil
 }
@@ -332,7 +313,7 @@ func (d *DB) Record(ctx context.Context, id string) (hub.StoredRecord, error) {
 		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
 	}
 	if err != nil {
-		return r, unavailable("read record", err)
+		return r, hub.Unavailable("read record", err)
 	}
 	r.At, _ = time.Parse(time.RFC3339Nano, at)
 	r.ReceivedAt, _ = time.Parse(time.RFC3339Nano, received)

@@ -74,7 +74,7 @@ func Default() Config {
 // only flags the user set are applied.
 func Load(file string, flags *pflag.FlagSet) (Config, error) {
 	v := viper.New()
-	setDefaults(v, "", reflect.ValueOf(Default()))
+	SetDefaults(v, Default())
 	v.SetEnvPrefix(EnvPrefix)
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
@@ -132,8 +132,12 @@ func hasKey(v *viper.Viper, key string) bool {
 	return false
 }
 
-// setDefaults registers every leaf key of the defaults struct, so viper knows
-// it and MARKD_* environment variables reach Unmarshal for it.
+// SetDefaults registers every leaf key of the struct defaults (named by its
+// mapstructure tags) as a viper default, so viper knows the key and
+// environment variables reach Unmarshal for it. cmd/markhub loads its
+// config with it too.
+func SetDefaults(v *viper.Viper, defaults any) { setDefaults(v, "", reflect.ValueOf(defaults)) }
+
 func setDefaults(v *viper.Viper, prefix string, val reflect.Value) {
 	t := val.Type()
 	for i := 0; i < t.NumField(); i++ {

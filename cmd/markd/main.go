@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,11 +15,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"markd/config"
-	"markd/mark"
+	"markd/internal/cli"
 )
 
 // exitUsage is the exit code of a usage or configuration error.
-const exitUsage = 2
+const exitUsage = cli.ExitUsage
 
 // app carries what every subcommand shares: the global flags and streams.
 type app struct {
@@ -54,11 +53,14 @@ func newRoot(a *app) *cobra.Command {
 	return root
 }
 
-// usageError marks errors that should exit with code 2.
+// usageError marks errors that should exit with code 2 (cli.Exit). It is
+// markd's own type, not cli.UsageError, because the subcommand files build
+// it as usageError{err}.
 type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
+func (e usageError) IsUsage() bool { return true }
 
 func usage(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
@@ -73,19 +75,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRoot(a)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return 0
-	}
-	fmt.Fprintln(stderr, "markd:", err)
-	if h := mark.Hint(err); h != "" {
-		fmt.Fprintln(stderr, "hint:", h)
-	}
-	var ue usageError
-	if errors.As(err, &ue) || errors.Is(err, mark.ErrInvalid) {
-		return exitUsage
-	}
-	return 1
+	return cli.Exit(stderr, "markd", root.ExecuteContext(ctx))
 }
 
 // loadConfig loads the config file and the flags of cmd that name config keys.
@@ -99,17 +89,5 @@ func (a *app) loadConfig(cmd *cobra.Command) (config.Config, error) {
 
 // newLogger builds the slog logger of the config; LOG_LEVEL overrides the level.
 func newLogger(c config.LogConfig, w io.Writer) *slog.Logger {
-	level := c.Level
-	if env := os.Getenv("LOG_LEVEL"); env != "" {
-		level = env
-	}
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		lv = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: lv}
-	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return cli.NewLogger(c.Level, c.Format, w)
 }

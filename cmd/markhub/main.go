@@ -7,13 +7,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"reflect"
 	"strings"
 	"syscall"
 	"time"
@@ -23,13 +21,13 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
+	"markd/config"
 	"markd/hub"
 	"markd/hub/pgstore"
 	"markd/hub/sqlitestore"
+	"markd/internal/cli"
 	"markd/mark"
 )
-
-const exitUsage = 2
 
 type app struct {
 	configFile     string
@@ -46,37 +44,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := &app{stdout: stdout, stderr: stderr}
 	root := &cobra.Command{Use: "markhub", Short: "Central collector for markd counters", SilenceUsage: true, SilenceErrors: true}
 	root.PersistentFlags().StringVar(&a.configFile, "config", os.Getenv("MARKHUB_CONFIG"), "config file (YAML); env MARKHUB_CONFIG")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.UsageError{Err: err} })
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServeCmd(a), newTerminalCmd(a), newKeysCmd(a), newBundleCmd(a))
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return 0
-	}
-	fmt.Fprintln(stderr, "markhub:", err)
-	if h := mark.Hint(err); h != "" {
-		fmt.Fprintln(stderr, "hint:", h)
-	}
-	var ue usageError
-	if errors.Is(err, mark.ErrInvalid) || errors.As(err, &ue) {
-		return exitUsage
-	}
-	return 1
+	return cli.Exit(stderr, "markhub", root.ExecuteContext(ctx))
 }
-
-// usageError marks a wrong command line (exit code 2).
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
 
 // args wraps a cobra argument check so its error is a usage error.
 func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, a []string) error {
 		if err := check(cmd, a); err != nil {
-			return usageError{err}
+			return cli.UsageError{Err: err}
 		}
 		return nil
 	}
@@ -86,8 +66,7 @@ func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 // read as '_') → Validate.
 func (a *app) loadConfig(flags *pflag.FlagSet) (hub.Config, error) {
 	v := viper.New()
-	def := hub.DefaultConfig()
-	setDefaults(v, "", reflect.ValueOf(def))
+	config.SetDefaults(v, hub.DefaultConfig())
 	v.SetEnvPrefix("MARKHUB")
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
@@ -122,35 +101,8 @@ func (a *app) loadConfig(flags *pflag.FlagSet) (hub.Config, error) {
 	return c, c.Validate()
 }
 
-func setDefaults(v *viper.Viper, prefix string, val reflect.Value) {
-	t := val.Type()
-	for i := 0; i < t.NumField(); i++ {
-		key := t.Field(i).Tag.Get("mapstructure")
-		if prefix != "" {
-			key = prefix + "." + key
-		}
-		if t.Field(i).Type.Kind() == reflect.Struct {
-			setDefaults(v, key, val.Field(i))
-			continue
-		}
-		v.SetDefault(key, val.Field(i).Interface())
-	}
-}
-
 func newLogger(c hub.LogConfig, w io.Writer) *slog.Logger {
-	var lv slog.Level
-	level := c.Level
-	if env := os.Getenv("LOG_LEVEL"); env != "" {
-		level = env
-	}
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		lv = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: lv}
-	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return cli.NewLogger(c.Level, c.Format, w)
 }
 
 // openStore opens the configured backend.

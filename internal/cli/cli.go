@@ -1,0 +1,63 @@
+// Package cli holds what the commands markd and markhub share around
+// cobra: usage errors, turning the error of a command line into a message
+// and an exit code, and the slog logger of the log config.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"markd/mark"
+)
+
+// ExitUsage is the exit code of a usage or configuration error.
+const ExitUsage = 2
+
+// UsageError marks a wrong command line (exit code 2).
+type UsageError struct{ Err error }
+
+func (e UsageError) Error() string { return e.Err.Error() }
+func (e UsageError) Unwrap() error { return e.Err }
+
+// IsUsage marks the error as a usage error for Exit.
+func (UsageError) IsUsage() bool { return true }
+
+// Exit reports the error of one command line of prog on stderr, with its
+// operator hint if it has one, and returns the exit code: 0 for nil;
+// ExitUsage for a usage error (an error in the chain with an IsUsage method
+// that returns true) or an invalid input (mark.ErrInvalid); 1 otherwise.
+func Exit(stderr io.Writer, prog string, err error) int {
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, prog+":", err)
+	if h := mark.Hint(err); h != "" {
+		fmt.Fprintln(stderr, "hint:", h)
+	}
+	var usage interface{ IsUsage() bool }
+	if (errors.As(err, &usage) && usage.IsUsage()) || errors.Is(err, mark.ErrInvalid) {
+		return ExitUsage
+	}
+	return 1
+}
+
+// NewLogger builds the slog logger of a log config (level debug, info,
+// warn or error; format text or json). LOG_LEVEL overrides the level; an
+// unknown level means info.
+func NewLogger(level, format string, w io.Writer) *slog.Logger {
+	if env := os.Getenv("LOG_LEVEL"); env != "" {
+		level = env
+	}
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		lv = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -69,7 +69,15 @@ const insertScan = `INSERT INTO scans(id, at, office, counter, operator, source,
 	verdict, reasons, serial, mark_fields, measured_weight_g, first_accepted, versions, message, frame,
 	review_state, upload_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
-const insertUsed = `INSERT INTO used_serials(serial, record_id, at, office, counter, raw_text) VALUES (?,?,?,?,?,?)`
+// insertUsed claims a serial for an accepted scan; it does nothing (no
+// row changed) when the serial was accepted before. The primary key on
+// serial makes the claim atomic, also between processes.
+const insertUsed = `INSERT INTO used_serials(serial, record_id, at, office, counter, raw_text) VALUES (?,?,?,?,?,?)
+	ON CONFLICT(serial) DO NOTHING`
+
+// rewriteScan gives a just inserted ACCEPT its reuse verdict when its
+// claim found the serial taken.
+const rewriteScan = `UPDATE scans SET verdict = ?, reasons = ?, first_accepted = ?, review_state = ? WHERE id = ?`
 
 // scanWriter is the write path of Save: one connection of the pool kept
 // for it, with every statement of a scan's transaction (BEGIN IMMEDIATE,
@@ -82,15 +90,20 @@ const insertUsed = `INSERT INTO used_serials(serial, record_id, at, office, coun
 // serialises them with this one, as it serialises two processes.
 type scanWriter struct {
 	mu                            sync.Mutex
+	closed                        bool // by DB.Close
+	saved                         int  // scans since the last checkpoint
 	conn                          *sql.Conn
 	beginTx, commitTx, rollbackTx *sql.Stmt
-	used, insert, claim           *sql.Stmt
+	used, insert, claim, rewrite  *sql.Stmt
 }
 
 // open readies the connection and statements; the caller holds mu.
 func (w *scanWriter) open(ctx context.Context, d *DB) error {
 	if w.conn != nil {
 		return nil
+	}
+	if w.closed {
+		return storeErr("writer", sql.ErrConnDone)
 	}
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
@@ -102,12 +115,17 @@ func (w *scanWriter) open(ctx context.Context, d *DB) error {
 		q  string
 	}{
 		{&w.beginTx, `BEGIN IMMEDIATE`}, {&w.commitTx, `COMMIT`}, {&w.rollbackTx, `ROLLBACK`},
-		{&w.used, usedSerialQuery}, {&w.insert, insertScan}, {&w.claim, insertUsed},
+		{&w.used, usedSerialQuery}, {&w.insert, insertScan}, {&w.claim, insertUsed}, {&w.rewrite, rewriteScan},
 	} {
 		if *s.st, err = conn.PrepareContext(ctx, s.q); err != nil {
 			w.close(true)
 			return storeErr("prepare write path", err)
 		}
+	}
+	// Checkpoints run after the scan (DB.checkpointer), not in its commit.
+	if _, err := conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+		w.close(true)
+		return storeErr("writer pragma", err)
 	}
 	return nil
 }
@@ -116,7 +134,7 @@ func (w *scanWriter) open(ctx context.Context, d *DB) error {
 // connection instead of giving it back to the pool (its state is unknown,
 // e.g. a transaction that could not be rolled back). The caller holds mu.
 func (w *scanWriter) close(discard bool) {
-	for _, st := range []**sql.Stmt{&w.beginTx, &w.commitTx, &w.rollbackTx, &w.used, &w.insert, &w.claim} {
+	for _, st := range []**sql.Stmt{&w.beginTx, &w.commitTx, &w.rollbackTx, &w.used, &w.insert, &w.claim, &w.rewrite} {
 		if *st != nil {
 			(*st).Close()
 			*st = nil
@@ -136,6 +154,7 @@ func (w *scanWriter) close(discard bool) {
 func (w *scanWriter) shut() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.closed = true
 	w.close(false)
 }
 
@@ -167,7 +186,40 @@ func (w *scanWriter) save(ctx context.Context, d *DB, recs []mark.Record, window
 		w.abort()
 		return storeErr("commit", err)
 	}
+	w.saved += len(recs)
+	switch {
+	case w.saved >= checkpointLate:
+		w.checkpointLocked(d)
+	case w.saved >= checkpointEvery:
+		select {
+		case d.checkpoints <- struct{}{}:
+		default: // one is pending
+		}
+	}
 	return nil
+}
+
+// checkpoint is the checkpointer's turn: it waits for the scan being
+// saved, if any, and checkpoints the WAL.
+func (w *scanWriter) checkpoint(d *DB) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.saved >= checkpointEvery {
+		w.checkpointLocked(d)
+	}
+}
+
+// checkpointLocked copies the committed WAL pages into the database file
+// (PASSIVE: it never waits for other connections). A failure only leaves
+// the WAL longer; the next checkpoint retries. The caller holds mu.
+func (w *scanWriter) checkpointLocked(d *DB) {
+	if w.conn == nil {
+		return
+	}
+	w.saved = 0
+	if _, err := w.conn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+		d.log.Warn("WAL checkpoint failed; the WAL grows until one works", "err", err)
+	}
 }
 
 // abort rolls the open transaction back (SQLite may have done so already
@@ -198,22 +250,13 @@ func (d *DB) saveTx(ctx context.Context, w *scanWriter, r *mark.Record, window t
 	if r.Reasons == nil {
 		r.Reasons = []mark.Reason{}
 	}
-	if r.Mark != nil && (r.Verdict == mark.Accept || r.Verdict == mark.Reject) {
-		first, text, err := usedSerial(ctx, w.used, r.Mark.Serial)
-		if err != nil {
+	// A REJECT of a verified serial looks the serial up first. An ACCEPT
+	// claims it after the row is in (one statement on the common path, a
+	// new serial); when the serial was accepted before, the claim does
+	// nothing and the row is rewritten with the reuse verdict below.
+	if r.Mark != nil && r.Verdict == mark.Reject {
+		if _, err := reuse(ctx, w, r, window); err != nil {
 			return err
-		}
-		switch {
-		case first == nil:
-		case r.Verdict == mark.Accept && first.Counter == r.Counter && text == r.Text && absDur(r.At.Sub(first.At)) <= window:
-			r.Verdict = mark.DuplicateScan
-			r.FirstAccepted = first
-		default:
-			r.Verdict = mark.Reject
-			r.FirstAccepted = first
-			if !slices.Contains(r.Reasons, mark.ReasonReused) {
-				r.Reasons = append(r.Reasons, mark.ReasonReused)
-			}
 		}
 	}
 	r.Review = mark.ReviewNone
@@ -221,15 +264,15 @@ func (d *DB) saveTx(ctx context.Context, w *scanWriter, r *mark.Record, window t
 		r.Review = mark.ReviewPending
 	}
 	r.Upload = mark.UploadPending
-	reasons, err := json.Marshal(r.Reasons)
+	reasons, first, err := reuseColumns(r)
 	if err != nil {
-		return fmt.Errorf("record %s reasons: %w", r.ID, err)
+		return err
 	}
 	versions, err := json.Marshal(r.Versions)
 	if err != nil {
 		return fmt.Errorf("record %s versions: %w", r.ID, err)
 	}
-	var serial, fields, first any
+	var serial, fields any
 	if r.Mark != nil {
 		serial = int64(r.Mark.Serial)
 		b, err := json.Marshal(r.Mark.Fields())
@@ -238,25 +281,82 @@ func (d *DB) saveTx(ctx context.Context, w *scanWriter, r *mark.Record, window t
 		}
 		fields = string(b)
 	}
-	if r.FirstAccepted != nil {
-		b, err := json.Marshal(r.FirstAccepted)
-		if err != nil {
-			return fmt.Errorf("record %s first_accepted: %w", r.ID, err)
-		}
-		first = string(b)
-	}
 	at := formatTime(r.At)
 	if _, err := w.insert.ExecContext(ctx, r.ID, at, r.Office, r.Counter, r.Operator, r.Source, r.Text,
-		string(r.Verdict), string(reasons), serial, fields, r.MeasuredWeightG, first, string(versions),
+		string(r.Verdict), reasons, serial, fields, r.MeasuredWeightG, first, string(versions),
 		r.Message, r.Frame, string(r.Review), string(r.Upload)); err != nil {
 		return storeErr("insert scan", err)
 	}
-	if r.Verdict == mark.Accept && r.Mark != nil {
-		if _, err := w.claim.ExecContext(ctx, int64(r.Mark.Serial), r.ID, at, r.Office, r.Counter, r.Text); err != nil {
-			return storeErr("insert used serial", err)
-		}
+	if r.Verdict != mark.Accept || r.Mark == nil {
+		return nil
+	}
+	res, err := w.claim.ExecContext(ctx, int64(r.Mark.Serial), r.ID, at, r.Office, r.Counter, r.Text)
+	if err != nil {
+		return storeErr("insert used serial", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return storeErr("insert used serial", err)
+	} else if n == 1 {
+		return nil // the serial is ours
+	}
+	// Accepted before (by an earlier scan or a racing source, which
+	// committed first: this transaction is immediate).
+	found, err := reuse(ctx, w, r, window)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("record %s: serial %d neither claimed nor found in used_serials: %w",
+			r.ID, r.Mark.Serial, mark.ErrInvalid)
+	}
+	if r.Verdict == mark.Reject {
+		r.Review = mark.ReviewPending
+	}
+	if reasons, first, err = reuseColumns(r); err != nil {
+		return err
+	}
+	if _, err := w.rewrite.ExecContext(ctx, string(r.Verdict), reasons, first, string(r.Review), r.ID); err != nil {
+		return storeErr("update scan", err)
 	}
 	return nil
+}
+
+// reuse applies MARK-FORMAT §7 step 5 to r (an ACCEPT or REJECT of a
+// verified mark) from the first acceptance of its serial, if any; found
+// reports whether there was one.
+func reuse(ctx context.Context, w *scanWriter, r *mark.Record, window time.Duration) (found bool, err error) {
+	first, text, err := usedSerial(ctx, w.used, r.Mark.Serial)
+	if err != nil || first == nil {
+		return false, err
+	}
+	if r.Verdict == mark.Accept && first.Counter == r.Counter && text == r.Text && absDur(r.At.Sub(first.At)) <= window {
+		r.Verdict = mark.DuplicateScan
+		r.FirstAccepted = first
+		return true, nil
+	}
+	r.Verdict = mark.Reject
+	r.FirstAccepted = first
+	if !slices.Contains(r.Reasons, mark.ReasonReused) {
+		r.Reasons = append(r.Reasons, mark.ReasonReused)
+	}
+	return true, nil
+}
+
+// reuseColumns encodes the columns that reuse may change: reasons and
+// first_accepted (NULL when there is none).
+func reuseColumns(r *mark.Record) (reasons string, first any, err error) {
+	b, err := json.Marshal(r.Reasons)
+	if err != nil {
+		return "", nil, fmt.Errorf("record %s reasons: %w", r.ID, err)
+	}
+	if r.FirstAccepted != nil {
+		f, err := json.Marshal(r.FirstAccepted)
+		if err != nil {
+			return "", nil, fmt.Errorf("record %s first_accepted: %w", r.ID, err)
+		}
+		first = string(f)
+	}
+	return string(b), first, nil
 }
 
 func absDur(d time.Duration) time.Duration {

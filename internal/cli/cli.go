@@ -25,18 +25,16 @@ func (e UsageError) Unwrap() error { return e.Err }
 // IsUsage marks the error as a usage error for Exit.
 func (UsageError) IsUsage() bool { return true }
 
-// Exit reports the error of one command line of prog on stderr, with its
-// operator hint if it has one, and returns the exit code: 0 for nil;
+// Exit reports the error of one command line of prog on stderr (its
+// operator hint included, as the message of a mark.HintError), and returns the exit code: 0 for nil;
 // ExitUsage for a usage error (an error in the chain with an IsUsage method
 // that returns true) or an invalid input (mark.ErrInvalid); 1 otherwise.
 func Exit(stderr io.Writer, prog string, err error) int {
 	if err == nil {
 		return 0
 	}
+	// The operator hint is part of the message (mark.HintError), once.
 	fmt.Fprintln(stderr, prog+":", err)
-	if h := mark.Hint(err); h != "" {
-		fmt.Fprintln(stderr, "hint:", h)
-	}
 	var usage interface{ IsUsage() bool }
 	if (errors.As(err, &usage) && usage.IsUsage()) || errors.Is(err, mark.ErrInvalid) {
 		return ExitUsage

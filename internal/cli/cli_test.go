@@ -30,7 +30,7 @@ func TestExit(t *testing.T) {
 		{"invalid", fmt.Errorf("config: %w", mark.ErrInvalid), ExitUsage, "prog: config: " + mark.ErrInvalid.Error() + "\n"},
 		{"failure", errors.New("disk on fire"), 1, "prog: disk on fire\n"},
 		{"child exit code", fmt.Errorf("run: %w", exitCoder{}), 1, "prog: run: child exited\n"},
-		{"hint", hinted, 1, "prog: " + hinted.Error() + "\nhint: free some space\n"},
+		{"hint", hinted, 1, "prog: cannot open (hint: free some space)\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -81,17 +82,20 @@ const rewriteScan = `UPDATE scans SET verdict = ?, reasons = ?, first_accepted =
 
 // scanWriter is the write path of Save: one connection of the pool kept
 // for it, with every statement of a scan's transaction (BEGIN IMMEDIATE,
-// the used-serial lookup, both inserts, COMMIT) prepared once on that
-// connection. Through the pool each scan paid for a fresh Tx (a goroutine
+// the scan insert, the serial claim, the used-serial lookup and the reuse
+// rewrite, COMMIT) prepared once on that connection. Through the pool each scan paid for a fresh Tx (a goroutine
 // watching its context), tx.StmtContext rebinding and one statement
 // prepared per scan. The transaction is the same as before: immediate,
 // committed with synchronous=FULL before Save returns. Other writers
 // (review, sync) keep using Write on the pool; SQLite's write lock
 // serialises them with this one, as it serialises two processes.
 type scanWriter struct {
-	mu                            sync.Mutex
-	closed                        bool // by DB.Close
-	saved                         int  // scans since the last checkpoint
+	mu     sync.Mutex
+	closed bool // by DB.Close
+	saved  int  // scans since the last checkpoint request
+	// txs counts BEGINs and ends of the writer's transactions: odd while
+	// one is open. The checkpointer reads it around a checkpoint.
+	txs                           atomic.Int64
 	conn                          *sql.Conn
 	beginTx, commitTx, rollbackTx *sql.Stmt
 	used, insert, claim, rewrite  *sql.Stmt
@@ -166,31 +170,15 @@ func (w *scanWriter) save(ctx context.Context, d *DB, recs []mark.Record, window
 	if err := w.open(ctx, d); err != nil {
 		return err
 	}
-	if _, err := w.beginTx.ExecContext(ctx); err != nil {
+	w.txs.Add(1)
+	err := w.tx(ctx, d, recs, window)
+	w.txs.Add(1)
+	if err != nil {
 		w.abort()
-		return storeErr("begin", err)
+		return err
 	}
-	for i := range recs {
-		if err := d.saveTx(ctx, w, &recs[i], window); err != nil {
-			w.abort()
-			return err
-		}
-	}
-	if d.FailWrite != nil {
-		if err := d.FailWrite(); err != nil {
-			w.abort()
-			return storeErr("commit", err)
-		}
-	}
-	if _, err := w.commitTx.ExecContext(ctx); err != nil {
-		w.abort()
-		return storeErr("commit", err)
-	}
-	w.saved += len(recs)
-	switch {
-	case w.saved >= checkpointLate:
-		w.checkpointLocked(d)
-	case w.saved >= checkpointEvery:
+	if w.saved += len(recs); w.saved >= checkpointEvery {
+		w.saved = 0
 		select {
 		case d.checkpoints <- struct{}{}:
 		default: // one is pending
@@ -199,26 +187,58 @@ func (w *scanWriter) save(ctx context.Context, d *DB, recs []mark.Record, window
 	return nil
 }
 
-// checkpoint is the checkpointer's turn: it waits for the scan being
-// saved, if any, and checkpoints the WAL.
-func (w *scanWriter) checkpoint(d *DB) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.saved >= checkpointEvery {
-		w.checkpointLocked(d)
+// tx is the transaction of save; on an error the caller rolls back.
+func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window time.Duration) error {
+	if _, err := w.beginTx.ExecContext(ctx); err != nil {
+		return storeErr("begin", err)
 	}
+	for i := range recs {
+		if err := d.saveTx(ctx, w, &recs[i], window); err != nil {
+			return err
+		}
+	}
+	if d.FailWrite != nil {
+		if err := d.FailWrite(); err != nil {
+			return storeErr("commit", err)
+		}
+	}
+	if _, err := w.commitTx.ExecContext(ctx); err != nil {
+		return storeErr("commit", err)
+	}
+	return nil
 }
 
-// checkpointLocked copies the committed WAL pages into the database file
-// (PASSIVE: it never waits for other connections). A failure only leaves
-// the WAL longer; the next checkpoint retries. The caller holds mu.
-func (w *scanWriter) checkpointLocked(d *DB) {
-	if w.conn == nil {
+// checkpoint is the checkpointer's turn: PASSIVE checkpoints on a pool
+// connection, beside the writer (SQLite lets a checkpoint run while a
+// transaction appends). A checkpoint that completes with no scan begun
+// meanwhile lets the next scan restart the WAL from its beginning; when
+// scans keep coming, it tries again a few times and, once the WAL is long,
+// finishes with the writer held.
+func (w *scanWriter) checkpoint(d *DB) {
+	for range checkpointPasses {
+		before := w.txs.Load()
+		var busy, walFrames, moved int
+		if err := d.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &walFrames, &moved); err != nil {
+			d.log.Warn("WAL checkpoint failed; the WAL grows until one works", "err", err)
+			return
+		}
+		if busy == 0 && moved == walFrames && before%2 == 0 && w.txs.Load() == before {
+			return // complete, no scan began meanwhile: the next one restarts the WAL
+		}
+		if walFrames < checkpointBlockFrames {
+			continue
+		}
+		// Scans kept appending and the WAL is long: finish with the
+		// writer held, so the WAL restarts whatever the load (a bulk
+		// import); this is what every checkpoint cost before.
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.conn != nil {
+			if _, err := w.conn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+				d.log.Warn("WAL checkpoint failed; the WAL grows until one works", "err", err)
+			}
+		}
 		return
-	}
-	w.saved = 0
-	if _, err := w.conn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
-		d.log.Warn("WAL checkpoint failed; the WAL grows until one works", "err", err)
 	}
 }
 

@@ -53,12 +53,14 @@ type DB struct {
 }
 
 // checkpointEvery is how many scans the write path commits between two
-// checkpoints (see checkpointer); checkpointLate is how many may go
-// uncheckpointed before the writer checkpoints in line after all (the
-// checkpointer cannot keep up: a bulk import).
+// checkpoints (see checkpointer). checkpointPasses bounds the tries of one
+// checkpoint while scans keep appending; from checkpointBlockFrames WAL
+// frames on (SQLite's own automatic checkpoint size), it holds the writer
+// to finish.
 const (
-	checkpointEvery = 64
-	checkpointLate  = 16 * checkpointEvery
+	checkpointEvery       = 64
+	checkpointPasses      = 3
+	checkpointBlockFrames = 1000
 )
 
 // Open opens (creating if needed) the SQLite file at path and migrates it.
@@ -91,21 +93,19 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	return d, nil
 }
 
-// checkpointer runs the WAL checkpoints of the scan write path right after
-// a scan's verdict is returned instead of inside its commit. The writer's
-// connection has automatic checkpoints off (SQLite would otherwise run one
-// inside the commit of every ~200th scan: two more fsyncs and the page
-// copies before that scan's verdict). Every checkpointEvery scans the
-// writer wakes this goroutine, which takes the writer's lock and
-// checkpoints on its connection once the scan has returned: no scan of
-// this process appends meanwhile, so the checkpoint completes and the next
-// transaction restarts the WAL from its beginning (a small WAL whose
-// blocks the file already has: cheaper commits). A scan that arrives
-// during a checkpoint waits for it, as it did inside the commit before.
-// Durability is unchanged: a commit is durable once its WAL frames are
-// synced (synchronous=FULL); a checkpoint only copies committed pages and
-// is crash-safe at any point. Other writers (review, sync) keep SQLite's
-// automatic checkpoint on their connections.
+// checkpointer runs the WAL checkpoints of the scan write path beside it
+// instead of inside a scan's commit. The writer's connection has automatic
+// checkpoints off (SQLite would otherwise run one inside the commit of
+// every ~200th scan: the page copies and two more fsyncs before that
+// scan's verdict). Every checkpointEvery scans the writer wakes this
+// goroutine, which checkpoints on another connection while scans go on
+// (scanWriter.checkpoint). The WAL then restarts after ~checkpointEvery
+// scans and stays small, so commits rewrite WAL blocks the file already
+// has, which syncs faster than growing the file. Durability is unchanged:
+// a commit is durable once its WAL frames are synced (synchronous=FULL); a
+// checkpoint only copies committed pages and is crash-safe at any point.
+// Other writers (review, sync) keep SQLite's automatic checkpoint on their
+// connections.
 func (d *DB) checkpointer() {
 	defer close(d.ckDone)
 	for range d.checkpoints {

@@ -233,3 +233,68 @@ func BenchmarkP1VsBare(b *testing.B) {
 	b.ReportMetric(float64(bm.Microseconds()), "p50-bare-µs")
 	b.ReportMetric(float64(pm)/float64(bm), "ratio")
 }
+
+// TestReuseStored: the store claims a serial after inserting the row and
+// rewrites the row when the serial was taken; what is stored is what
+// Process returned (verdict, reasons, first acceptance, review state).
+func TestReuseStored(t *testing.T) {
+	p, db, sign := setup(t)
+	ctx := context.Background()
+	text := sign(7)
+	first := p.Process(ctx, mark.Scan{Text: text, Source: "t"})
+	dup := p.Process(ctx, mark.Scan{Text: text, Source: "t"})
+	reused := p.Process(ctx, mark.Scan{Text: text, Source: "t", Counter: "B"})
+	if first.Verdict != mark.Accept || dup.Verdict != mark.DuplicateScan || reused.Verdict != mark.Reject {
+		t.Fatalf("verdicts %s %s %s, want ACCEPT DUPLICATE_SCAN REJECT", first.Verdict, dup.Verdict, reused.Verdict)
+	}
+	for _, r := range []mark.Record{dup, reused} {
+		got, err := db.Get(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Verdict != r.Verdict || !slices.Equal(got.Reasons, r.Reasons) || got.Review != r.Review ||
+			got.FirstAccepted == nil || got.FirstAccepted.RecordID != first.ID || r.FirstAccepted.RecordID != first.ID ||
+			!got.FirstAccepted.At.Equal(r.FirstAccepted.At) || got.FirstAccepted.Counter != r.FirstAccepted.Counter ||
+			got.FirstAccepted.Office != r.FirstAccepted.Office {
+			t.Errorf("stored %s %v %q %+v, returned %s %v %q %+v", got.Verdict, got.Reasons, got.Review, got.FirstAccepted,
+				r.Verdict, r.Reasons, r.Review, r.FirstAccepted)
+		}
+	}
+	if reused.Review != mark.ReviewPending || !slices.Contains(reused.Reasons, mark.ReasonReused) {
+		t.Errorf("reused record: review %q reasons %v", reused.Review, reused.Reasons)
+	}
+	var n int
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM used_serials WHERE serial = 7`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("used_serials rows for 7: %d (%v), want 1", n, err)
+	}
+}
+
+// TestWALBounded: checkpoints run beside the writer, not in its commits;
+// back-to-back scans (no gap for a checkpoint to finish alone) must still
+// restart the WAL, so the file stays near SQLite's own checkpoint size.
+func TestWALBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1500 scans")
+	}
+	p, db, sign := setup(t)
+	ctx := context.Background()
+	const n = 1500
+	texts := make([]string, n)
+	for i := range texts {
+		texts[i] = sign(uint64(100_000 + i))
+	}
+	var most int64
+	for i, text := range texts {
+		if r := p.Process(ctx, mark.Scan{Text: text, Source: "t"}); r.Verdict != mark.Accept {
+			t.Fatalf("scan %d: %s %s", i, r.Verdict, r.Message)
+		}
+		if st, err := os.Stat(db.Path() + "-wal"); err == nil {
+			most = max(most, st.Size())
+		}
+	}
+	// 1000 frames of 4 KB plus what 64 scans add before the next try.
+	if most > 8<<20 {
+		t.Errorf("WAL grew to %d bytes over %d scans", most, n)
+	}
+	t.Logf("largest WAL %d bytes", most)
+}

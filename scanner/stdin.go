@@ -54,20 +54,29 @@ func (s *Reader) Health() mark.SourceHealth {
 }
 
 // Serve reads lines until the stream ends or ctx is done. The end of the
-// stream is not an error.
+// stream is not an error. Lines are emitted on the reading goroutine itself:
+// handing each over a channel cost a cross-thread wake-up per scan, a
+// measurable part of the line-to-verdict latency. A read blocked when ctx
+// ends cannot be interrupted; whatever it reads afterwards is not emitted.
 func (s *Reader) Serve(ctx context.Context, emit func(mark.Scan)) error {
-	lines := make(chan string)
+	var gate sync.Mutex // held while emitting; stopped is set under it
+	stopped := false
 	errc := make(chan error, 1)
 	go func() {
 		br := bufio.NewReaderSize(s.r, 4096)
 		for {
 			line, err := readLine(br)
 			if line != "" || err == nil {
-				select {
-				case lines <- line:
-				case <-ctx.Done():
+				gate.Lock()
+				if stopped || ctx.Err() != nil {
+					gate.Unlock()
 					return
 				}
+				s.mu.Lock()
+				s.health.Scans++
+				s.mu.Unlock()
+				emit(mark.Scan{Text: RecoverLayout(line, s.layout), Source: s.name, At: s.now()})
+				gate.Unlock()
 			}
 			if err != nil {
 				errc <- err
@@ -75,26 +84,22 @@ func (s *Reader) Serve(ctx context.Context, emit func(mark.Scan)) error {
 			}
 		}
 	}()
-	for {
-		select {
-		case <-ctx.Done():
+	select {
+	case <-ctx.Done():
+		gate.Lock() // waits for a scan being emitted
+		stopped = true
+		gate.Unlock()
+		return nil
+	case err := <-errc:
+		s.mu.Lock()
+		s.health.Up = false
+		s.health.Since = s.now()
+		s.health.Detail = "input ended"
+		s.mu.Unlock()
+		if errors.Is(err, io.EOF) {
 			return nil
-		case line := <-lines:
-			s.mu.Lock()
-			s.health.Scans++
-			s.mu.Unlock()
-			emit(mark.Scan{Text: RecoverLayout(line, s.layout), Source: s.name, At: s.now()})
-		case err := <-errc:
-			s.mu.Lock()
-			s.health.Up = false
-			s.health.Since = s.now()
-			s.health.Detail = "input ended"
-			s.mu.Unlock()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return fmt.Errorf("source %s: read: %w", s.name, err)
 		}
+		return fmt.Errorf("source %s: read: %w", s.name, err)
 	}
 }
 

@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 
@@ -35,5 +36,38 @@ func TestReaderLines(t *testing.T) {
 				t.Fatalf("health after end = %+v", h)
 			}
 		})
+	}
+}
+
+// TestReaderStopsEmitting: after ctx ends, a line that the blocked read
+// still delivers is not emitted (the pipeline may be closed by then).
+func TestReaderStopsEmitting(t *testing.T) {
+	pr, pw := io.Pipe()
+	r := NewReader("in", pr, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	got := make(chan string, 4)
+	done := make(chan error, 1)
+	go func() { done <- r.Serve(ctx, func(s mark.Scan) { got <- s.Text }) }()
+	if _, err := io.WriteString(pw, "first\n"); err != nil {
+		t.Fatal(err)
+	}
+	if s := <-got; s != "first" {
+		t.Fatalf("got %q", s)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(pw, "late\n"); err != nil { // read by the still-blocked goroutine
+		t.Fatal(err)
+	}
+	pw.Close()
+	select {
+	case s := <-got:
+		t.Fatalf("emitted %q after Serve returned", s)
+	default:
+	}
+	if h := r.Health(); h.Scans != 1 {
+		t.Fatalf("scans = %d, want 1", h.Scans)
 	}
 }

@@ -34,11 +34,6 @@ type ReviewPage struct {
 	Total   int
 }
 
-// timeBound formats t for comparison with the at column: UTC without the
-// zone letter, so it sorts before every stored value of the same second
-// whatever fraction that value has.
-func timeBound(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") }
-
 const recordColumns = `id, at, office, counter, operator, source, raw_text, verdict, reasons, serial,
 	mark_fields, measured_weight_g, first_accepted, versions, message, frame, review_state, upload_state`
 
@@ -49,26 +44,8 @@ func (f ReviewFilter) where() (string, []any) {
 		conds = append(conds, `EXISTS (SELECT 1 FROM json_each(scans.reasons) WHERE json_each.value = ?)`)
 		args = append(args, string(f.Reason))
 	}
-	if !f.From.IsZero() {
-		conds = append(conds, `at >= ?`)
-		args = append(args, timeBound(f.From))
-	}
-	if !f.To.IsZero() {
-		conds = append(conds, `at < ?`)
-		args = append(args, timeBound(f.To))
-	}
-	if f.Counter != "" {
-		conds = append(conds, `counter = ?`)
-		args = append(args, f.Counter)
-	}
-	if f.Operator != "" {
-		conds = append(conds, `operator = ?`)
-		args = append(args, f.Operator)
-	}
-	if f.Contract != 0 {
-		conds = append(conds, `json_extract(mark_fields, '$.contract') = ?`)
-		args = append(args, f.Contract)
-	}
+	c, a := scopeConds(f.From, f.To, f.Counter, f.Operator, f.Contract)
+	conds, args = append(conds, c...), append(args, a...)
 	switch f.State {
 	case "":
 	case mark.ReviewPending:
@@ -291,7 +268,7 @@ type DayCount struct {
 // DayStats counts the scans in [from, to) per local day, verdict and reason.
 func (d *DB) DayStats(ctx context.Context, from, to time.Time, loc *time.Location) ([]DayCount, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT at, verdict, reasons FROM scans WHERE at >= ? AND at < ?`,
-		timeBound(from), timeBound(to))
+		formatTime(from), formatTime(to))
 	if err != nil {
 		return nil, storeErr("day stats", err)
 	}

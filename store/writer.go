@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"markd/mark"
+)
+
+// scanWriter is the write path of Save: one connection of the pool kept
+// for it, with every statement of a scan's transaction (BEGIN IMMEDIATE,
+// the scan insert, the serial claim, the used-serial lookup and the reuse
+// rewrite, COMMIT) prepared once on that connection. Through the pool each scan paid for a fresh Tx (a goroutine
+// watching its context), tx.StmtContext rebinding and one statement
+// prepared per scan. The transaction is the same as before: immediate,
+// committed with synchronous=FULL before Save returns. Other writers
+// (review, sync) keep using Write on the pool; SQLite's write lock
+// serialises them with this one, as it serialises two processes.
+type scanWriter struct {
+	mu     sync.Mutex
+	closed bool // by DB.Close
+	saved  int  // scans since the last checkpoint request
+	// txs counts BEGINs and ends of the writer's transactions: odd while
+	// one is open. The checkpointer reads it around a checkpoint.
+	txs                           atomic.Int64
+	conn                          *sql.Conn
+	beginTx, commitTx, rollbackTx *sql.Stmt
+	used, insert, claim, rewrite  *sql.Stmt
+}
+
+// open readies the connection and statements; the caller holds mu.
+func (w *scanWriter) open(ctx context.Context, d *DB) error {
+	if w.conn != nil {
+		return nil
+	}
+	if w.closed {
+		return storeErr("writer", sql.ErrConnDone)
+	}
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return storeErr("writer connection", err)
+	}
+	w.conn = conn
+	for _, s := range []struct {
+		st **sql.Stmt
+		q  string
+	}{
+		{&w.beginTx, `BEGIN IMMEDIATE`}, {&w.commitTx, `COMMIT`}, {&w.rollbackTx, `ROLLBACK`},
+		{&w.used, usedSerialQuery}, {&w.insert, insertScan}, {&w.claim, insertUsed}, {&w.rewrite, rewriteScan},
+	} {
+		if *s.st, err = conn.PrepareContext(ctx, s.q); err != nil {
+			w.close(true)
+			return storeErr("prepare write path", err)
+		}
+	}
+	// Checkpoints run after the scan (DB.checkpointer), not in its commit.
+	if _, err := conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+		w.close(true)
+		return storeErr("writer pragma", err)
+	}
+	return nil
+}
+
+// close releases the statements and the connection; discard drops the
+// connection instead of giving it back to the pool (its state is unknown,
+// e.g. a transaction that could not be rolled back). The caller holds mu.
+func (w *scanWriter) close(discard bool) {
+	for _, st := range []**sql.Stmt{&w.beginTx, &w.commitTx, &w.rollbackTx, &w.used, &w.insert, &w.claim, &w.rewrite} {
+		if *st != nil {
+			(*st).Close()
+			*st = nil
+		}
+	}
+	if w.conn == nil {
+		return
+	}
+	if discard {
+		_ = w.conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	w.conn.Close()
+	w.conn = nil
+}
+
+// shut closes the writer for DB.Close.
+func (w *scanWriter) shut() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed = true
+	w.close(false)
+}
+
+// save applies reuse to recs in order and records them in one immediate
+// transaction, committed durably before it returns nil.
+func (w *scanWriter) save(ctx context.Context, d *DB, recs []mark.Record, window time.Duration) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.open(ctx, d); err != nil {
+		return err
+	}
+	w.txs.Add(1)
+	err := w.tx(ctx, d, recs, window)
+	w.txs.Add(1)
+	if err != nil {
+		w.abort()
+		return err
+	}
+	if w.saved += len(recs); w.saved >= checkpointEvery {
+		w.saved = 0
+		select {
+		case d.checkpoints <- struct{}{}:
+		default: // one is pending
+		}
+	}
+	return nil
+}
+
+// tx is the transaction of save; on an error the caller rolls back.
+func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window time.Duration) error {
+	if _, err := w.beginTx.ExecContext(ctx); err != nil {
+		return storeErr("begin", err)
+	}
+	for i := range recs {
+		if err := d.saveTx(ctx, w, &recs[i], window); err != nil {
+			return err
+		}
+	}
+	if d.FailWrite != nil {
+		if err := d.FailWrite(); err != nil {
+			return storeErr("commit", err)
+		}
+	}
+	if _, err := w.commitTx.ExecContext(ctx); err != nil {
+		return storeErr("commit", err)
+	}
+	return nil
+}
+
+// checkpoint is the checkpointer's turn: PASSIVE checkpoints on a pool
+// connection, beside the writer (SQLite lets a checkpoint run while a
+// transaction appends). A checkpoint that completes with no scan begun
+// meanwhile lets the next scan restart the WAL from its beginning; when
+// scans keep coming, it tries again a few times and, once the WAL is long,
+// finishes with the writer held.
+func (w *scanWriter) checkpoint(d *DB) {
+	for range checkpointPasses {
+		before := w.txs.Load()
+		var busy, walFrames, moved int
+		if err := d.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &walFrames, &moved); err != nil {
+			d.log.Warn("WAL checkpoint failed; the WAL grows until one works", "err", err)
+			return
+		}
+		if busy == 0 && moved == walFrames && before%2 == 0 && w.txs.Load() == before {
+			return // complete, no scan began meanwhile: the next one restarts the WAL
+		}
+		if walFrames < checkpointBlockFrames {
+			continue
+		}
+		// Scans kept appending and the WAL is long: finish with the
+		// writer held, so the WAL restarts whatever the load (a bulk
+		// import); this is what every checkpoint cost before.
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.conn != nil {
+			if _, err := w.conn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+				d.log.Warn("WAL checkpoint failed; the WAL grows until one works", "err", err)
+			}
+		}
+		return
+	}
+}
+
+// abort rolls the open transaction back (SQLite may have done so already
+// after an I/O error). When that fails too the connection is dropped, so
+// no half-done transaction can go back to the pool.
+func (w *scanWriter) abort() {
+	if w.conn == nil {
+		return
+	}
+	// Ask the connection whether a transaction is still open instead of
+	// reading the text of the ROLLBACK error.
+	open := true
+	err := w.conn.Raw(func(dc any) error {
+		if c, ok := dc.(*sqlite3.SQLiteConn); ok {
+			open = !c.AutoCommit()
+		}
+		return nil
+	})
+	if err == nil && !open {
+		return
+	}
+	if _, err := w.rollbackTx.ExecContext(context.Background()); err != nil {
+		w.close(true)
+	}
+}

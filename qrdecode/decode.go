@@ -22,7 +22,12 @@ type Decoder struct {
 	reader gozxing.Reader
 	hard   map[gozxing.DecodeHintType]any // TRY_HARDER: every row scanned for finder patterns
 	fast   map[gozxing.DecodeHintType]any
-	bufs   [4][]byte
+	// pure reads the region as a code seen square-on (PURE_BARCODE): the
+	// finder-pattern detector misjudges about 1 in 150 clean, printed-size
+	// codes (a wrong dimension, then a Reed-Solomon failure) that this
+	// reads at once.
+	pure map[gozxing.DecodeHintType]any
+	bufs [4][]byte
 	// Thorough makes Decode try every step on every candidate region,
 	// motion deblurring and a whole-frame attempt too: for files (`markd
 	// decode`), where a few more milliseconds do not matter. The camera
@@ -45,6 +50,10 @@ func NewDecoder() *Decoder {
 			gozxing.DecodeHintType_POSSIBLE_FORMATS: qr,
 		},
 		fast: map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_POSSIBLE_FORMATS: qr},
+		pure: map[gozxing.DecodeHintType]any{
+			gozxing.DecodeHintType_PURE_BARCODE:     true,
+			gozxing.DecodeHintType_POSSIBLE_FORMATS: qr,
+		},
 	}
 }
 
@@ -77,6 +86,26 @@ func (d *Decoder) try(g Gray, b Binarizer, hard bool) string {
 	if hard {
 		hints = d.hard
 	}
+	return d.read(bmp, hints)
+}
+
+// tryPure is one PURE_BARCODE attempt on g (see Decoder.pure).
+func (d *Decoder) tryPure(g Gray) string {
+	if !g.valid() {
+		return ""
+	}
+	src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix, g.W, g.H, 0, 0, g.W, g.H, false)
+	if err != nil {
+		return ""
+	}
+	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
+	if err != nil {
+		return ""
+	}
+	return d.read(bmp, d.pure)
+}
+
+func (d *Decoder) read(bmp *gozxing.BinaryBitmap, hints map[gozxing.DecodeHintType]any) string {
 	res, err := d.reader.Decode(bmp, hints)
 	d.reader.Reset()
 	if err != nil || res == nil {
@@ -194,6 +223,12 @@ func (d *Decoder) decodeRegion(g Gray, r Rect, shaped, expensive bool) string {
 	for _, s := range cheap {
 		if t := d.try(c, s.bin, d.Thorough); t != "" {
 			d.trace(s.name)
+			return t
+		}
+	}
+	if shaped {
+		if t := d.tryPure(c); t != "" {
+			d.trace("pure")
 			return t
 		}
 	}

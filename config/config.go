@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
+	"markd/internal/cli"
 	"markd/mark"
 )
 
@@ -185,15 +186,8 @@ func (c Config) Validate() error {
 	if c.RescanWindow < 0 {
 		return bad("rescan_window", c.RescanWindow, "must not be negative")
 	}
-	switch c.Log.Level {
-	case "debug", "info", "warn", "error":
-	default:
-		return bad("log.level", c.Log.Level, "must be debug, info, warn or error")
-	}
-	switch c.Log.Format {
-	case "text", "json":
-	default:
-		return bad("log.format", c.Log.Format, "must be text or json")
+	if err := cli.CheckLog(c.Log.Level, c.Log.Format); err != nil {
+		return err
 	}
 	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
 		return bad("http.tls_cert", c.HTTP.TLSCert, "http.tls_cert and http.tls_key go together")

@@ -5,6 +5,7 @@ import (
 	"net"
 	"time"
 
+	"markd/internal/cli"
 	"markd/mark"
 )
 
@@ -66,15 +67,8 @@ func (c Config) Validate() error {
 	if c.DB == "" {
 		return bad("db", c.DB, "required")
 	}
-	switch c.Log.Level {
-	case "debug", "info", "warn", "error":
-	default:
-		return bad("log.level", c.Log.Level, "must be debug, info, warn or error")
-	}
-	switch c.Log.Format {
-	case "text", "json":
-	default:
-		return bad("log.format", c.Log.Format, "must be text or json")
+	if err := cli.CheckLog(c.Log.Level, c.Log.Format); err != nil {
+		return err
 	}
 	return nil
 }

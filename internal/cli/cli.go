@@ -42,6 +42,22 @@ func Exit(stderr io.Writer, prog string, err error) int {
 	return 1
 }
 
+// CheckLog checks the log keys NewLogger reads and names the bad one:
+// level debug, info, warn or error; format text or json.
+func CheckLog(level, format string) error {
+	switch level {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config log.level = %v: must be debug, info, warn or error: %w", level, mark.ErrInvalid)
+	}
+	switch format {
+	case "text", "json":
+	default:
+		return fmt.Errorf("config log.format = %v: must be text or json: %w", format, mark.ErrInvalid)
+	}
+	return nil
+}
+
 // NewLogger builds the slog logger of a log config (level debug, info,
 // warn or error; format text or json). LOG_LEVEL overrides the level; an
 // unknown level means info.

@@ -46,24 +46,8 @@ func (d *DB) PendingUploads(ctx context.Context, limit int) ([]mark.Record, erro
 // PendingUploadsAfter is PendingUploads from the first id above after, so
 // an uploader can prepare the next batch while the previous is in flight.
 func (d *DB) PendingUploadsAfter(ctx context.Context, after string, limit int) ([]mark.Record, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+strings.Replace(recordColumns, "frame", "NULL", 1)+
+	return d.queryRecords(ctx, "read outbox", `SELECT `+strings.Replace(recordColumns, "frame", "NULL", 1)+
 		` FROM scans WHERE upload_state = 'pending' AND id > ? ORDER BY id LIMIT ?`, after, limit)
-	if err != nil {
-		return nil, storeErr("read outbox", err)
-	}
-	defer rows.Close()
-	var out []mark.Record
-	for rows.Next() {
-		r, err := reviewScanRecord(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, storeErr("read outbox", err)
-	}
-	return out, nil
 }
 
 // PendingEvents returns up to limit review actions after the event cursor,

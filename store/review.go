@@ -68,23 +68,35 @@ func (d *DB) ListReview(ctx context.Context, f ReviewFilter) (ReviewPage, error)
 	if limit <= 0 || limit > MaxReviewRows {
 		limit = MaxReviewRows
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM scans`+where+` ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`,
+	recs, err := d.queryRecords(ctx, "list review", `SELECT `+recordColumns+` FROM scans`+where+` ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`,
 		append(args, limit, max(f.Offset, 0))...)
 	if err != nil {
-		return ReviewPage{}, storeErr("list review", err)
+		return ReviewPage{}, err
+	}
+	page.Records = recs
+	return page, nil
+}
+
+// queryRecords runs a SELECT of recordColumns and reads every row; op
+// names the read in a store error.
+func (d *DB) queryRecords(ctx context.Context, op, query string, args ...any) ([]mark.Record, error) {
+	rows, err := d.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, storeErr(op, err)
 	}
 	defer rows.Close()
+	var out []mark.Record
 	for rows.Next() {
 		r, err := reviewScanRecord(rows)
 		if err != nil {
-			return ReviewPage{}, err
+			return nil, err
 		}
-		page.Records = append(page.Records, r)
+		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return ReviewPage{}, storeErr("list review", err)
+		return nil, storeErr(op, err)
 	}
-	return page, nil
+	return out, nil
 }
 
 // ReviewRecord returns one record with every stored field, or mark.ErrNotFound.
@@ -99,23 +111,7 @@ func (d *DB) ReviewRecord(ctx context.Context, id string) (mark.Record, error) {
 // LatestRecords returns the newest limit records of any verdict, newest
 // first: the operator screen's list of recent scans.
 func (d *DB) LatestRecords(ctx context.Context, limit int) ([]mark.Record, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM scans ORDER BY at DESC, id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, storeErr("latest records", err)
-	}
-	defer rows.Close()
-	var out []mark.Record
-	for rows.Next() {
-		r, err := reviewScanRecord(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, storeErr("latest records", err)
-	}
-	return out, nil
+	return d.queryRecords(ctx, "latest records", `SELECT `+recordColumns+` FROM scans ORDER BY at DESC, id DESC LIMIT ?`, limit)
 }
 
 type rowScanner interface{ Scan(dest ...any) error }

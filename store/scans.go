@@ -342,21 +342,9 @@ func (d *DB) List(ctx context.Context, f Filter) ([]mark.Record, string, error) 
 		q += ` WHERE ` + strings.Join(conds, " AND ")
 	}
 	q += ` ORDER BY at ` + order + `, id ` + order + ` LIMIT ?`
-	rows, err := d.db.QueryContext(ctx, q, append(args, limit+1)...)
+	out, err := d.queryRecords(ctx, "list scans", q, append(args, limit+1)...)
 	if err != nil {
-		return nil, "", storeErr("list scans", err)
-	}
-	defer rows.Close()
-	var out []mark.Record
-	for rows.Next() {
-		r, err := reviewScanRecord(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", storeErr("list scans", err)
+		return nil, "", err
 	}
 	next := ""
 	if len(out) > limit {

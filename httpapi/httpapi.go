@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"markd/internal/httperr"
 	"markd/mark"
 	"markd/store"
 )
@@ -348,19 +349,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // fail answers an error with the status of its sentinel; only internal
 // errors are logged.
 func (s *Server) fail(w http.ResponseWriter, err error) {
-	code := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, mark.ErrInvalid):
-		code = http.StatusBadRequest
-	case errors.Is(err, mark.ErrNotFound):
-		code = http.StatusNotFound
-	case errors.Is(err, mark.ErrUnavailable):
-		code = http.StatusServiceUnavailable
-	case errors.Is(err, mark.ErrUnauthorized):
-		code = http.StatusUnauthorized
-	case errors.Is(err, mark.ErrForbidden):
-		code = http.StatusForbidden
-	}
+	code := httperr.Status(err)
 	if code >= 500 {
 		s.log.Error("api request failed", "err", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"markd/internal/httperr"
 	"markd/mark"
 )
 
@@ -192,21 +193,9 @@ func (s *Server) bundle(w http.ResponseWriter, r *http.Request) int {
 
 // fail maps an error to its status (sentinels of mark) and writes it.
 func (s *Server) fail(w http.ResponseWriter, err error) int {
-	code := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, mark.ErrInvalid):
-		code = http.StatusBadRequest
-	case errors.Is(err, mark.ErrUnauthorized):
-		code = http.StatusUnauthorized
+	code := httperr.Status(err)
+	if code == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="markhub"`)
-	case errors.Is(err, mark.ErrForbidden):
-		code = http.StatusForbidden
-	case errors.Is(err, mark.ErrNotFound):
-		code = http.StatusNotFound
-	case errors.Is(err, mark.ErrConflict):
-		code = http.StatusConflict
-	case errors.Is(err, mark.ErrUnavailable):
-		code = http.StatusServiceUnavailable
 	}
 	resp := ErrorResponse{Error: err.Error(), Hint: mark.Hint(err)}
 	var fe *FieldError

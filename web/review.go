@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"markd/internal/httperr"
 	"markd/mark"
 	"markd/store"
 )
@@ -294,11 +295,11 @@ func (s *Server) reviewAction(w http.ResponseWriter, r *http.Request, sess sessi
 		return
 	}
 	if err := act(id, note); err != nil {
-		if errors.Is(err, mark.ErrNotFound) || statusOf(err) >= 500 {
+		if errors.Is(err, mark.ErrNotFound) || httperr.Status(err) >= 500 {
 			s.fail(w, r, err)
 			return
 		}
-		s.showDetail(w, r, sess, statusOf(err), "", err)
+		s.showDetail(w, r, sess, httperr.Status(err), "", err)
 		return
 	}
 	s.log.Info("review action", "user", sess.User, "record", id, "path", r.URL.Path)

@@ -12,7 +12,6 @@ package web
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -24,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"markd/internal/httperr"
 	"markd/mark"
 	"markd/store"
 )
@@ -294,7 +294,7 @@ func clientAddr(r *http.Request) string {
 
 // fail answers with the status of err's sentinel and logs only internal errors.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	code := statusOf(err)
+	code := httperr.Status(err)
 	if code >= 500 {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	} else {
@@ -312,22 +312,4 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		msg += "\nhint: " + h
 	}
 	http.Error(w, msg, code)
-}
-
-func statusOf(err error) int {
-	switch {
-	case errors.Is(err, mark.ErrInvalid):
-		return http.StatusBadRequest
-	case errors.Is(err, mark.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, mark.ErrConflict):
-		return http.StatusConflict
-	case errors.Is(err, mark.ErrUnauthorized):
-		return http.StatusUnauthorized
-	case errors.Is(err, mark.ErrForbidden):
-		return http.StatusForbidden
-	case errors.Is(err, mark.ErrUnavailable):
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
 }

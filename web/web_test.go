@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -544,21 +543,6 @@ func TestOperatorRecent(t *testing.T) {
 	code, page := c.get("/")
 	if code != 200 || !strings.Contains(page, `src="/static/operator.js"`) || !strings.Contains(page, `id="current"`) {
 		t.Fatalf("operator page: %d", code)
-	}
-}
-
-func TestStatusOf(t *testing.T) {
-	tests := []struct {
-		err  error
-		want int
-	}{
-		{mark.ErrInvalid, 400}, {mark.ErrNotFound, 404}, {mark.ErrConflict, 409}, {mark.ErrUnauthorized, 401},
-		{mark.ErrForbidden, 403}, {mark.ErrUnavailable, 503}, {errors.New("boom"), 500},
-	}
-	for _, tc := range tests {
-		if got := statusOf(mark.WithHint(tc.err, "h")); got != tc.want {
-			t.Errorf("%v: %d, want %d", tc.err, got, tc.want)
-		}
 	}
 }
 

@@ -1,0 +1,30 @@
+// Package httperr maps the sentinel errors of package mark to HTTP status
+// codes, once for every HTTP layer (the daemon's API, its pages, markhub).
+package httperr
+
+import (
+	"errors"
+	"net/http"
+
+	"markd/mark"
+)
+
+// Status is the HTTP status of err: the status of the first sentinel it
+// wraps, 500 for anything else (an internal error, to be logged).
+func Status(err error) int {
+	switch {
+	case errors.Is(err, mark.ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, mark.ErrUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, mark.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, mark.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, mark.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, mark.ErrUnavailable):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}

@@ -47,13 +47,13 @@ func newEnv(t *testing.T) *env {
 	m := NewMetrics(nil)
 	h := verify.NewHolder(v)
 	pipe := pipeline.New(pipeline.Options{Verifier: h, Store: db, Office: 426000, Counter: "A", Location: time.UTC,
-		RescanWindow: 10 * time.Minute, Observe: m.Observe})
+		RescanWindow: 10 * time.Minute, Observe: m.Observe, Now: testdata.Now})
 	srv := New(Options{Store: db, Feed: pipe, Versions: h.Versions, StoreErr: pipe.StoreErr, Metrics: m,
 		Location: time.UTC, Keepalive: 50 * time.Millisecond,
 		Sources: func() []mark.SourceHealth { return []mark.SourceHealth{{Name: "stdin0", Kind: "stdin", Up: true}} }})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	day := mark.DayOf(time.Now())
+	day := testdata.Today(nil)
 	sign := func(serial uint64) string {
 		text, err := keys[0].Sign(mark.Mark{Serial: serial, Contract: 77, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
 			TariffKop: 1000000, Office: 426000, Issued: day - 1, ValidUntil: day + 30, Tracking: issuer.Tracking(426000, serial)})
@@ -82,7 +82,8 @@ func (e *env) get(t *testing.T, path string, v any) int {
 
 func TestScansAPI(t *testing.T) {
 	e := newEnv(t)
-	base := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
+	base := testdata.Now()
+	day, next := base.Format(time.DateOnly), base.AddDate(0, 0, 1).Format(time.DateOnly)
 	const n = 60
 	for i := 0; i < n; i++ {
 		text := e.sign(uint64(i))
@@ -110,8 +111,8 @@ func TestScansAPI(t *testing.T) {
 		{"counter=B", n / 2},
 		{"operator=opA", n/2 + 1},
 		{"contract=77", n - n/4 + 1},
-		{"from=2026-11-25T07:10:00Z&to=2026-11-25T07:20:00Z", 10},
-		{"from=2026-11-25&to=2026-11-26", n + 1},
+		{"from=" + base.Add(10*time.Minute).Format(time.RFC3339) + "&to=" + base.Add(20*time.Minute).Format(time.RFC3339), 10},
+		{"from=" + day + "&to=" + next, n + 1},
 		{"review=pending", 1},
 		{"order=desc", n + 1},
 	}

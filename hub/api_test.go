@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"markd/internal/testdata"
 	"markd/mark"
 )
 
@@ -20,7 +21,7 @@ func okRecord() Record {
 }
 
 func TestValidateNamesField(t *testing.T) {
-	ev := Event{ID: 1, RecordID: "r1", Action: ActionOverride, Actor: "boss", At: time.Now()}
+	ev := Event{ID: 1, RecordID: "r1", Action: ActionOverride, Actor: "boss", At: testdata.Now()}
 	tests := []struct {
 		name  string
 		mod   func(q *UploadRequest)
@@ -122,7 +123,7 @@ func TestConfigValidate(t *testing.T) {
 
 func FuzzUploadRequest(f *testing.F) {
 	good, _ := json.Marshal(UploadRequest{Records: []Record{okRecord()}, Events: []Event{{ID: 1, RecordID: "r1",
-		Action: ActionConfirm, Actor: "a", At: time.Now()}}, AckAlerts: []int64{3}})
+		Action: ActionConfirm, Actor: "a", At: testdata.Now()}}, AckAlerts: []int64{3}})
 	f.Add(good)
 	f.Add([]byte(`{"records":[{"id":"x","mark":{"issued":"2026-13-01"}}]}`))
 	f.Add([]byte(`{}`))

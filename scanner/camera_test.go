@@ -88,13 +88,7 @@ func (l *scanLog) snapshot() []mark.Scan {
 // bound (a hang guard, not a timing assertion).
 func camWait(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testdata.Wait(t, 60*time.Second, what, cond)
 }
 
 // serveCamera runs c.Serve in the background; the returned stop cancels it

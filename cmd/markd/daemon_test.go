@@ -86,6 +86,10 @@ func (p *dmProc) stderr() string {
 
 func dmStart(t *testing.T, bin string, args ...string) *dmProc {
 	t.Helper()
+	if !slices.Contains(args, "--clock") {
+		// the daemon judges with the tests' clock, not the day the suite runs
+		args = append(args, "--clock", testdata.Now().Format(time.RFC3339))
+	}
 	p := &dmProc{cmd: exec.Command(bin, append([]string{"run"}, args...)...), lines: make(chan runOut, 1<<16)}
 	var err error
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
@@ -255,7 +259,7 @@ func dmMarks(t *testing.T, n int, base uint64) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	today := mark.DayOf(time.Now())
+	today := testdata.Today(nil)
 	out := make([]string, n)
 	for i := range out {
 		s := base + uint64(i)

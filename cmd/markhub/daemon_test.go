@@ -39,7 +39,7 @@ func TestDaemonUploadsAndAppliesBundles(t *testing.T) {
 		t.Fatal("issuer key 1 not in test data")
 	}
 	loc, _ := time.LoadLocation("Europe/Moscow")
-	today := mark.DayOf(time.Now().In(loc))
+	today := testdata.Today(loc)
 	sign := func(serial uint64) string {
 		m := mark.Mark{Version: 1, Alg: mark.AlgEd25519, KeyID: 1, Serial: serial, Contract: 7, MailClass: mark.ClassSimpleLetter,
 			WeightG: 20, TariffKop: 1000000, Office: 426000, Issued: today - 1, ValidUntil: today + 30}
@@ -71,7 +71,7 @@ sync:
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(markd, "run", "--config", cfg)
+	cmd := exec.Command(markd, "run", "--config", cfg, "--clock", testdata.Now().Format(time.RFC3339))
 	cmd.Env = append(os.Environ(), "LOG_LEVEL=warn")
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()

@@ -21,6 +21,7 @@ import (
 	"markd/hub/hubtest"
 	"markd/hub/pgstore"
 	"markd/hub/sqlitestore"
+	"markd/internal/testdata"
 	"markd/mark"
 	"markd/store"
 )
@@ -199,13 +200,8 @@ func killedMidBatch(t *testing.T, markhub, markd, driver, hubDB string) {
 	up := start(t, false, markd, "sync", "--config", cfg)
 
 	waitBelow := func(limit int) {
-		deadline := time.Now().Add(3 * time.Minute)
-		for pendingIn(t, counterDB) > limit {
-			if time.Now().After(deadline) {
-				t.Fatalf("stuck: %d pending", pendingIn(t, counterDB))
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		testdata.Wait(t, 3*time.Minute, fmt.Sprintf("at most %d records pending", limit),
+			func() bool { return pendingIn(t, counterDB) <= limit })
 	}
 	waitBelow(n * 3 / 4)
 	hubP.kill() // mid-batch: batches are in flight all the time

@@ -72,7 +72,11 @@ type Record struct {
 	Review          ReviewState `json:"review_state,omitempty"`
 	Upload          UploadState `json:"upload_state"`
 	Message         string      `json:"message,omitempty"` // operator message, e.g. for ERROR
-	Frame           []byte      `json:"-"`                 // camera snapshot JPEG, if any
+	// Batch is the batch the scan belongs to ("" = none). Given before
+	// Save, it names the batch the caller expects to be open at the
+	// counter; Save refuses the scan when another one is (or none).
+	Batch string `json:"batch,omitempty"`
+	Frame []byte `json:"-"` // camera snapshot JPEG, if any
 }
 
 // SourceHealth is what an input source reports about itself for the health

@@ -31,7 +31,10 @@ const (
 	ReasonMissingTracking    Reason = "MISSING_TRACKING"
 	ReasonBadTracking        Reason = "BAD_TRACKING"
 	ReasonRevoked            Reason = "REVOKED"
-	ReasonReused             Reason = "REUSED"
+	// ReasonOtherContract is a verified mark of another contract than the
+	// open batch's (MARK-FORMAT §8), reported after the reasons of step 4.
+	ReasonOtherContract Reason = "OTHER_CONTRACT"
+	ReasonReused        Reason = "REUSED"
 )
 
 // AllReasons lists every reason, for filters, metrics and translations.
@@ -39,7 +42,7 @@ var AllReasons = []Reason{
 	ReasonMalformed, ReasonUnsupportedVersion, ReasonUnknownKey, ReasonBadSignature,
 	ReasonKeyNotValid, ReasonKeyRevoked, ReasonNotYetValid, ReasonExpired,
 	ReasonWrongOffice, ReasonUnknownClass, ReasonOverweight, ReasonUnderpaid,
-	ReasonMissingTracking, ReasonBadTracking, ReasonRevoked, ReasonReused,
+	ReasonMissingTracking, ReasonBadTracking, ReasonRevoked, ReasonOtherContract, ReasonReused,
 }
 
 // Text is a reason in plain words for the operator, in Russian and English.
@@ -69,6 +72,7 @@ var reasonText = map[Reason]Text{
 	ReasonMissingTracking:    {"Нет трек-номера у заказного отправления", "Registered item without a tracking number"},
 	ReasonBadTracking:        {"Неверный трек-номер", "Invalid tracking number"},
 	ReasonRevoked:            {"Марка аннулирована (возврат или отмена)", "The mark was refunded or cancelled"},
+	ReasonOtherContract:      {"Марка другого договора, не этой партии", "The mark is of another contract than this batch"},
 	ReasonReused:             {"Марка уже использована", "The mark has already been used"},
 }
 

@@ -32,6 +32,12 @@ type Options struct {
 	// time from arrival to durable verdict and the store error if any
 	// (metrics).
 	Observe func(rec mark.Record, took time.Duration, storeErr error)
+	// Weight, when set, gives the weight on the counter scale in grams (0
+	// when unknown); it is attached to every scan that brings none.
+	Weight func() int
+	// AutoBatch opens a batch at the counter on the first verified mark
+	// when none is open, with that mark's contract (config batch.auto).
+	AutoBatch bool
 }
 
 // Pipeline judges and records scans. It is safe for concurrent use by
@@ -96,10 +102,15 @@ func (p *Pipeline) Process(ctx context.Context, sc mark.Scan) mark.Record {
 		return mark.Record{Verdict: mark.NotAMark, Source: sc.Source, Reasons: []mark.Reason{}}
 	}
 	rec := p.Judge(sc)
-	err := p.opt.Store.Save(context.WithoutCancel(ctx), &rec, p.opt.RescanWindow)
+	err := p.autoBatch(context.WithoutCancel(ctx), &rec)
+	if err == nil {
+		err = p.opt.Store.Save(context.WithoutCancel(ctx), &rec, p.opt.RescanWindow)
+	}
 	p.mu.Lock()
 	recovered := err == nil && p.storeErr != nil
-	p.storeErr = err
+	if !errors.Is(err, mark.ErrConflict) { // a scan for a batch that is not open: the store is fine
+		p.storeErr = err
+	}
 	p.mu.Unlock()
 	if err != nil {
 		p.log.Error("scan not recorded", "source", sc.Source, "err", err, "hint", mark.Hint(err))
@@ -126,6 +137,9 @@ func (p *Pipeline) Judge(sc mark.Scan) mark.Record {
 	if at.IsZero() {
 		at = p.opt.Now()
 	}
+	if sc.MeasuredWeightG == 0 && p.opt.Weight != nil {
+		sc.MeasuredWeightG = p.opt.Weight()
+	}
 	counter := sc.Counter
 	if counter == "" {
 		counter = p.opt.Counter
@@ -142,6 +156,28 @@ func (p *Pipeline) Judge(sc mark.Scan) mark.Record {
 		rec.Message = "the lists in force cannot judge this mark now (missing or out of date): " + ErrorMessage
 	}
 	return rec
+}
+
+// autoBatch opens a batch for a verified mark at a counter without one,
+// when Options.AutoBatch is on. The scan then joins it in its own
+// transaction, which also judges OTHER_CONTRACT.
+func (p *Pipeline) autoBatch(ctx context.Context, rec *mark.Record) error {
+	if !p.opt.AutoBatch || rec.Mark == nil || rec.Batch != "" {
+		return nil
+	}
+	_, err := p.opt.Store.CurrentBatch(ctx, rec.Counter)
+	if !errors.Is(err, mark.ErrNotFound) {
+		return err
+	}
+	b, err := p.opt.Store.OpenBatch(ctx, mark.Batch{Office: rec.Office, Counter: rec.Counter, Operator: rec.Operator,
+		Contract: rec.Mark.Contract, Auto: true})
+	if errors.Is(err, mark.ErrConflict) {
+		return nil // opened meanwhile by another source: join that one
+	}
+	if err == nil {
+		p.log.Info("batch opened by the first mark", "batch", b.ID, "counter", b.Counter, "contract", b.Contract)
+	}
+	return err
 }
 
 // Subscribe returns a channel of every record decided from now on and a

@@ -35,7 +35,7 @@ type ReviewPage struct {
 }
 
 const recordColumns = `id, at, office, counter, operator, source, raw_text, verdict, reasons, serial,
-	mark_fields, measured_weight_g, first_accepted, versions, message, frame, review_state, upload_state`
+	mark_fields, measured_weight_g, first_accepted, versions, message, frame, review_state, upload_state, batch_id`
 
 func (f ReviewFilter) where() (string, []any) {
 	conds := []string{`verdict = 'REJECT'`}
@@ -122,10 +122,10 @@ func reviewScanRecord(row rowScanner) (mark.Record, error) {
 		at, verdict, reasons, versions, state string
 		upload                                string
 		serial                                sql.NullInt64
-		fields, first                         sql.NullString
+		fields, first, batch                  sql.NullString
 	)
 	err := row.Scan(&r.ID, &at, &r.Office, &r.Counter, &r.Operator, &r.Source, &r.Text, &verdict, &reasons,
-		&serial, &fields, &r.MeasuredWeightG, &first, &versions, &r.Message, &r.Frame, &state, &upload)
+		&serial, &fields, &r.MeasuredWeightG, &first, &versions, &r.Message, &r.Frame, &state, &upload, &batch)
 	if errors.Is(err, sql.ErrNoRows) {
 		return mark.Record{}, err
 	}
@@ -139,6 +139,7 @@ func reviewScanRecord(row rowScanner) (mark.Record, error) {
 		return mark.Record{}, bad("at", err)
 	}
 	r.Verdict, r.Review, r.Upload = mark.Verdict(verdict), mark.ReviewState(state), mark.UploadState(upload)
+	r.Batch = batch.String
 	if r.Verdict == mark.Reject && r.Review == mark.ReviewNone {
 		r.Review = mark.ReviewPending
 	}

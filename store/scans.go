@@ -91,7 +91,7 @@ func (d *DB) SaveBatch(ctx context.Context, recs []*mark.Record, window time.Dur
 
 const insertScan = `INSERT INTO scans(id, at, office, counter, operator, source, raw_text,
 	verdict, reasons, serial, mark_fields, measured_weight_g, first_accepted, versions, message, frame,
-	review_state, upload_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	review_state, upload_state, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 // insertUsed claims a serial for an accepted scan; it does nothing (no
 // row changed) when the serial was accepted before. The primary key on
@@ -117,6 +117,9 @@ func (d *DB) saveTx(ctx context.Context, w *scanWriter, r *mark.Record, window t
 	r.Reasons = slices.Clone(r.Reasons)
 	if r.Reasons == nil {
 		r.Reasons = []mark.Reason{}
+	}
+	if err := joinBatch(ctx, w, r); err != nil {
+		return err
 	}
 	// A REJECT of a verified serial looks the serial up first. An ACCEPT
 	// claims it after the row is in (one statement on the common path, a
@@ -152,7 +155,7 @@ func (d *DB) saveTx(ctx context.Context, w *scanWriter, r *mark.Record, window t
 	at := formatTime(r.At)
 	if _, err := w.insert.ExecContext(ctx, r.ID, at, r.Office, r.Counter, r.Operator, r.Source, r.Text,
 		string(r.Verdict), reasons, serial, fields, r.MeasuredWeightG, first, string(versions),
-		r.Message, r.Frame, string(r.Review), string(r.Upload)); err != nil {
+		r.Message, r.Frame, string(r.Review), string(r.Upload), nullString(r.Batch)); err != nil {
 		return storeErr("insert scan", err)
 	}
 	if r.Verdict != mark.Accept || r.Mark == nil {

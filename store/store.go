@@ -4,7 +4,8 @@
 // power cut, and applies the embedded numbered migrations on open.
 //
 // Migration numbers are split by area so parallel work does not collide:
-// 001–009 scans and reuse, 010–019 users, review and audit, 020–029 sync.
+// 001–009 scans and reuse, 010–019 users, review and audit, 020–029 sync,
+// 030–039 batches and API tokens.
 package store
 
 import (

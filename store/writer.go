@@ -32,6 +32,7 @@ type scanWriter struct {
 	conn                          *sql.Conn
 	beginTx, commitTx, rollbackTx *sql.Stmt
 	used, insert, claim, rewrite  *sql.Stmt
+	openBatch, batchContract      *sql.Stmt // joinBatch (batches.go)
 }
 
 // open readies the connection and statements; the caller holds mu.
@@ -53,6 +54,7 @@ func (w *scanWriter) open(ctx context.Context, d *DB) error {
 	}{
 		{&w.beginTx, `BEGIN IMMEDIATE`}, {&w.commitTx, `COMMIT`}, {&w.rollbackTx, `ROLLBACK`},
 		{&w.used, usedSerialQuery}, {&w.insert, insertScan}, {&w.claim, insertUsed}, {&w.rewrite, rewriteScan},
+		{&w.openBatch, openBatchQuery}, {&w.batchContract, adoptContract},
 	} {
 		if *s.st, err = conn.PrepareContext(ctx, s.q); err != nil {
 			w.close(true)
@@ -71,7 +73,8 @@ func (w *scanWriter) open(ctx context.Context, d *DB) error {
 // connection instead of giving it back to the pool (its state is unknown,
 // e.g. a transaction that could not be rolled back). The caller holds mu.
 func (w *scanWriter) close(discard bool) {
-	for _, st := range []**sql.Stmt{&w.beginTx, &w.commitTx, &w.rollbackTx, &w.used, &w.insert, &w.claim, &w.rewrite} {
+	for _, st := range []**sql.Stmt{&w.beginTx, &w.commitTx, &w.rollbackTx, &w.used, &w.insert, &w.claim, &w.rewrite,
+		&w.openBatch, &w.batchContract} {
 		if *st != nil {
 			(*st).Close()
 			*st = nil

@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"markd/mark"
+)
+
+func contractRec(serial uint64, contract uint32, counter string, at time.Time, v mark.Verdict, reasons ...mark.Reason) *mark.Record {
+	r := scRec(serial, counter, at, v, reasons...)
+	r.Mark.Contract = contract
+	return r
+}
+
+// TestBatchJoin replays MARK-FORMAT §8 through Save: membership, the
+// contract taken from the first verified mark, OTHER_CONTRACT, reuse
+// across batches, and a scan naming a batch that is not open.
+func TestBatchJoin(t *testing.T) {
+	ctx := context.Background()
+	db, path := scOpen(t)
+	b, err := db.OpenBatch(ctx, mark.Batch{Office: 426000, Counter: "A", Operator: "ivanova"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.OpenBatch(ctx, mark.Batch{Office: 426000, Counter: "A"}); !errors.Is(err, mark.ErrConflict) {
+		t.Fatalf("second open at counter A: %v, want ErrConflict", err)
+	}
+	steps := []struct {
+		name        string
+		rec         *mark.Record
+		wantVerdict mark.Verdict
+		wantReasons []mark.Reason
+		wantBatch   string
+	}{
+		{"not a mark joins", &mark.Record{At: t0, Counter: "A", Source: "t", Text: "hello", Verdict: mark.NotAMark}, mark.NotAMark, nil, b.ID},
+		{"first verified mark gives the contract", contractRec(1, 1004417, "A", t0, mark.Accept), mark.Accept, nil, b.ID},
+		{"other contract", contractRec(2, 777, "A", t0, mark.Accept), mark.Reject, []mark.Reason{mark.ReasonOtherContract}, b.ID},
+		{"other contract after step 4 reasons", contractRec(3, 777, "A", t0, mark.Reject, mark.ReasonExpired), mark.Reject,
+			[]mark.Reason{mark.ReasonExpired, mark.ReasonOtherContract}, b.ID},
+		{"other counter: no batch", contractRec(4, 777, "B", t0, mark.Accept), mark.Accept, nil, ""},
+		{"rescan in the batch", contractRec(1, 1004417, "A", t0.Add(time.Minute), mark.Accept), mark.DuplicateScan, nil, b.ID},
+		{"serial of another counter is reused", contractRec(4, 1004417, "A", t0.Add(time.Minute), mark.Accept), mark.Reject,
+			[]mark.Reason{mark.ReasonReused}, b.ID},
+		{"rejected other-contract serial is not used", contractRec(2, 777, "B", t0, mark.Accept), mark.Accept, nil, ""},
+	}
+	for _, s := range steps {
+		if err := db.Save(ctx, s.rec, 10*time.Minute); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if s.rec.Verdict != s.wantVerdict || !slices.Equal(s.rec.Reasons, append([]mark.Reason{}, s.wantReasons...)) || s.rec.Batch != s.wantBatch {
+			t.Errorf("%s: got %s %v batch %q, want %s %v batch %q", s.name, s.rec.Verdict, s.rec.Reasons, s.rec.Batch,
+				s.wantVerdict, s.wantReasons, s.wantBatch)
+		}
+		got, err := db.Get(ctx, s.rec.ID)
+		if err != nil || got.Batch != s.wantBatch || got.Verdict != s.wantVerdict {
+			t.Errorf("%s: stored %s batch %q (%v)", s.name, got.Verdict, got.Batch, err)
+		}
+	}
+	cur, err := db.CurrentBatch(ctx, "A")
+	if err != nil || cur.Contract != 1004417 || cur.ID != b.ID {
+		t.Fatalf("current batch %+v, %v; want contract 1004417", cur, err)
+	}
+
+	// A scan naming another batch is refused whole.
+	wrong := contractRec(9, 1004417, "A", t0, mark.Accept)
+	wrong.Batch = "not-the-open-one"
+	before, _ := db.Counts(ctx)
+	if err := db.Save(ctx, wrong, time.Minute); !errors.Is(err, mark.ErrConflict) || wrong.ID != "" {
+		t.Fatalf("scan naming another batch: %v (id %q), want ErrConflict and nothing changed", err, wrong.ID)
+	}
+	if after, _ := db.Counts(ctx); after[mark.Accept] != before[mark.Accept] {
+		t.Fatalf("a refused scan was recorded: %v → %v", before, after)
+	}
+
+	tot, err := db.BatchTotals(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mark.BatchTotals{Scans: 6, Accepted: 1, Rejected: 3, Duplicates: 1, NotMarks: 1, PaidKop: 10500, PerClass: map[uint8]int{2: 1}}
+	if tot.Scans != want.Scans || tot.Accepted != want.Accepted || tot.Rejected != want.Rejected || tot.Duplicates != want.Duplicates ||
+		tot.NotMarks != want.NotMarks || tot.PaidKop != want.PaidKop || tot.PerClass[2] != 1 {
+		t.Errorf("totals %+v, want %+v", tot, want)
+	}
+
+	// The open batch survives a restart as it was.
+	db.Close()
+	db2, err := Open(ctx, path, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	cur, err = db2.CurrentBatch(ctx, "A")
+	if err != nil || cur.ID != b.ID || cur.State != mark.BatchOpen {
+		t.Fatalf("after reopen: %+v %v", cur, err)
+	}
+	recs, err := db2.BatchRecords(ctx, b.ID)
+	if err != nil || len(recs) != 6 {
+		t.Fatalf("batch records after reopen: %d, %v", len(recs), err)
+	}
+	closed, err := db2.EndBatch(ctx, b.ID, mark.BatchClosed, "ivanova")
+	if err != nil || closed.State != mark.BatchClosed || closed.Closed.IsZero() {
+		t.Fatalf("close: %+v %v", closed, err)
+	}
+	if _, err := db2.EndBatch(ctx, b.ID, mark.BatchCancelled, "ivanova"); !errors.Is(err, mark.ErrConflict) {
+		t.Fatalf("cancel a closed batch: %v, want ErrConflict", err)
+	}
+	after := contractRec(10, 777, "A", t0.Add(time.Hour), mark.Accept)
+	if err := db2.Save(ctx, after, time.Minute); err != nil || after.Batch != "" || after.Verdict != mark.Accept {
+		t.Fatalf("scan after close: %s batch %q %v", after.Verdict, after.Batch, err)
+	}
+	list, err := db2.ListBatches(ctx, BatchFilter{Contract: 1004417})
+	if err != nil || len(list) != 1 || list[0].ID != b.ID {
+		t.Fatalf("list batches: %+v %v", list, err)
+	}
+	if _, err := db2.EndBatch(ctx, "nope", mark.BatchClosed, "x"); !errors.Is(err, mark.ErrNotFound) {
+		t.Fatalf("close unknown: %v", err)
+	}
+}
+
+// TestBatchItemsWhole: a list replaces the old one whole, and a list that
+// fails half-way leaves the old one in place.
+func TestBatchItemsWhole(t *testing.T) {
+	ctx := context.Background()
+	db, _ := scOpen(t)
+	b, err := db.OpenBatch(ctx, mark.Batch{Office: 426000, Counter: "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	first := []BatchItem{{Line: 2, N: 1, Tracking: "42600000000015", MailClass: 2, WeightG: 20, TariffKop: 10500, Notice: &yes, Serial: 7},
+		{Line: 3, N: 2, MailClass: 1, WeightG: 20, TariffKop: 3500}}
+	if err := db.SetBatchItems(ctx, b.ID, 1004417, first, "op"); err != nil {
+		t.Fatal(err)
+	}
+	broken := []BatchItem{{Line: 2, N: 1, MailClass: 1}, {Line: 2, N: 2, MailClass: 1}} // same line twice: the second insert fails
+	if err := db.SetBatchItems(ctx, b.ID, 1004417, broken, "op"); err == nil {
+		t.Fatal("a list with a repeated line was stored")
+	}
+	got, err := db.BatchItems(ctx, b.ID)
+	if err != nil || len(got) != 2 || got[0].Notice == nil || !*got[0].Notice || got[0].Serial != 7 || got[1].Notice != nil || got[1].Serial != 0 {
+		t.Fatalf("items after failed import: %+v %v", got, err)
+	}
+	if err := db.SetBatchItems(ctx, b.ID, 555, first, "op"); !errors.Is(err, mark.ErrConflict) {
+		t.Fatalf("list of another contract: %v, want ErrConflict", err)
+	}
+	cur, _ := db.GetBatch(ctx, b.ID)
+	if !cur.HasList || cur.Contract != 1004417 {
+		t.Fatalf("batch after list: %+v", cur)
+	}
+}
+
+func TestTokens(t *testing.T) {
+	ctx := context.Background()
+	db, _ := scOpen(t)
+	tok, err := db.AddToken(ctx, "kassa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddToken(ctx, "kassa"); !errors.Is(err, mark.ErrConflict) {
+		t.Fatalf("second token of one name: %v", err)
+	}
+	if name, err := db.TokenName(ctx, tok); err != nil || name != "kassa" {
+		t.Fatalf("token name %q %v", name, err)
+	}
+	for _, bad := range []string{"", "markd_wrong", tok + "x"} {
+		if _, err := db.TokenName(ctx, bad); !errors.Is(err, mark.ErrUnauthorized) {
+			t.Errorf("token %q: %v, want ErrUnauthorized", bad, err)
+		}
+	}
+	var stored string
+	if err := db.SQL().QueryRow(`SELECT hash FROM api_tokens`).Scan(&stored); err != nil || stored == tok {
+		t.Fatalf("the token is stored in clear (%v)", err)
+	}
+	if err := db.RemoveToken(ctx, "kassa"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.TokenName(ctx, tok); !errors.Is(err, mark.ErrUnauthorized) {
+		t.Fatalf("removed token still works: %v", err)
+	}
+}

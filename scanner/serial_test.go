@@ -15,6 +15,7 @@ import (
 
 	"github.com/tarm/serial"
 
+	"markd/internal/testdata"
 	"markd/mark"
 )
 
@@ -50,28 +51,40 @@ func newPtyPair(t testing.TB) *ptyPair {
 }
 
 // start runs socat and waits until both links exist, then opens the peer.
+//
+// The links a SIGKILLed socat left behind are removed first: they point at
+// /dev/pts numbers the kernel hands out again, on a busy machine often at
+// once, so waiting for "the link exists" could open a dead or foreign pty
+// (EIO). A replugged device gets a fresh node too. Opening the new peer is
+// retried while it answers EIO, which a pty can for a moment while socat
+// still sets it up.
 func (p *ptyPair) start() {
 	p.t.Helper()
+	for _, link := range []string{p.Dev, p.Peer} {
+		if err := os.Remove(link); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			p.t.Fatalf("remove stale link: %v", err)
+		}
+	}
 	p.cmd = exec.Command("socat", "pty,raw,echo=0,link="+p.Dev, "pty,raw,echo=0,link="+p.Peer)
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatalf("socat: %v", err)
 	}
-	deadline := time.Now().Add(waitLimit)
-	for {
-		_, e1 := os.Stat(p.Dev)
-		_, e2 := os.Stat(p.Peer)
-		if e1 == nil && e2 == nil {
-			break
+	var f *os.File
+	testdata.Wait(p.t, waitLimit, "socat's links and an open peer", func() bool {
+		if _, err := os.Stat(p.Dev); err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("socat links did not appear: %v %v", e1, e2)
+		var err error
+		f, err = os.OpenFile(p.Peer, os.O_RDWR|syscall.O_NOCTTY, 0)
+		switch {
+		case err == nil:
+			return true
+		case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.EIO):
+			return false
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	f, err := os.OpenFile(p.Peer, os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
 		p.t.Fatalf("open peer: %v", err)
-	}
+		return false
+	})
 	p.peer = f
 }
 
@@ -123,13 +136,7 @@ func runSerial(t *testing.T, src *Serial) <-chan mark.Scan {
 
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testdata.Wait(t, waitLimit, what, cond)
 }
 
 func expectLines(t *testing.T, scans <-chan mark.Scan, want ...string) {

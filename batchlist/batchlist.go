@@ -1,0 +1,141 @@
+// Package batchlist reads the customer's list of a partition-mail batch
+// (the electronic "list form 103", /work/shared/spec/BATCH-LIST.md) from
+// CSV or JSON and reconciles it with the marks scanned in the batch.
+//
+// A list is read whole or refused whole: Parse returns either every item
+// or a *ParseError naming the line, the column, the field and the value,
+// so nothing is ever half-imported. The package has no state and no I/O.
+package batchlist
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+
+	"markd/mark"
+)
+
+// MaxItems bounds the items of one list; a longer list is refused. A real
+// batch has hundreds of items; the bound keeps a wrong file (a whole
+// database dump) from filling memory.
+const MaxItems = 100_000
+
+// List is one customer's list of the items of a batch.
+type List struct {
+	Contract uint32 // from the JSON form; 0 when the list does not say (CSV)
+	Items    []Item
+}
+
+// Item is one line of the list. Tracking is the 14 digits without spaces,
+// or "" for a simple letter without one. Notice is nil when the list does
+// not say. Serial is 0 when the list does not give the mark's serial.
+type Item struct {
+	Line      int // line of the file the item starts on (1-based)
+	N         int // the item's number in the list; its position when not given
+	Tracking  string
+	MailClass uint8
+	WeightG   int
+	TariffKop int64
+	Notice    *bool
+	Serial    uint64
+}
+
+// ParseError says why a list was refused: where (line and column, both
+// 1-based), which field, what value, and what is allowed. Column is the
+// field's position in the row for CSV and the character position in the
+// line for JSON; 0 when the error is about the whole line or file.
+// It wraps mark.ErrInvalid.
+type ParseError struct {
+	Line, Column int
+	Field        string // the column's name as in the spec (tracking, weight_g, …); "" for the file
+	Value        string // the offending value as written (shortened when long)
+	Msg          string // what is wrong and what is allowed
+}
+
+func (e *ParseError) Error() string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "batch list: line %d", e.Line)
+	if e.Column > 0 {
+		fmt.Fprintf(&b, ", column %d", e.Column)
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, " (%s)", e.Field)
+	}
+	if e.Value != "" || e.Field != "" {
+		fmt.Fprintf(&b, ": value %s", strconv.Quote(e.Value))
+	}
+	fmt.Fprintf(&b, ": %s", e.Msg)
+	return b.String()
+}
+
+// Unwrap makes errors.Is(err, mark.ErrInvalid) hold for every refusal.
+func (e *ParseError) Unwrap() error { return mark.ErrInvalid }
+
+// maxValue is how much of an offending value an error quotes.
+const maxValue = 60
+
+func perr(line, col int, field, value, msg string) *ParseError {
+	if r := []rune(value); len(r) > maxValue {
+		value = string(r[:maxValue]) + "…"
+	}
+	return &ParseError{Line: line, Column: col, Field: field, Value: value, Msg: msg}
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// Parse reads a list in either form: JSON when the first character after
+// an optional BOM and white space is '{' or '[', CSV otherwise. A refusal
+// is a *ParseError.
+func Parse(data []byte) (List, error) {
+	body := bytes.TrimPrefix(data, utf8BOM)
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 {
+		return List{}, perr(1, 0, "", "", "the list is empty: expected a CSV header row or a JSON object")
+	}
+	var (
+		l   List
+		err error
+	)
+	if trimmed[0] == '{' || trimmed[0] == '[' {
+		l, err = parseJSON(body)
+	} else {
+		l, err = parseCSV(body)
+	}
+	if err != nil {
+		return List{}, err
+	}
+	if err := checkItems(l.Items); err != nil {
+		return List{}, err
+	}
+	return l, nil
+}
+
+// checkItems applies the rules that span items: at least one item, at
+// most MaxItems, no serial or tracking number twice.
+func checkItems(items []Item) error {
+	if len(items) == 0 {
+		return perr(1, 0, "", "", "the list has no items")
+	}
+	if len(items) > MaxItems {
+		return perr(items[MaxItems].Line, 0, "", "", fmt.Sprintf("the list has more than %d items", MaxItems))
+	}
+	serials := make(map[uint64]int, len(items))
+	tracking := make(map[string]int, len(items))
+	for _, it := range items {
+		if it.Serial != 0 {
+			if first, ok := serials[it.Serial]; ok {
+				return perr(it.Line, 0, "serial", strconv.FormatUint(it.Serial, 10),
+					fmt.Sprintf("the mark serial is listed twice (first on line %d); each mark pays for one item", first))
+			}
+			serials[it.Serial] = it.Line
+		}
+		if it.Tracking != "" {
+			if first, ok := tracking[it.Tracking]; ok {
+				return perr(it.Line, 0, "tracking", it.Tracking,
+					fmt.Sprintf("the tracking number is listed twice (first on line %d); each item has its own", first))
+			}
+			tracking[it.Tracking] = it.Line
+		}
+	}
+	return nil
+}

@@ -1,0 +1,300 @@
+package batchlist
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding/charmap"
+
+	"markd/mark"
+)
+
+func readSample(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func ptr(b bool) *bool { return &b }
+
+// sampleItems is what the three sample files of the spec hold (the
+// twelve accepted marks of the shared test vectors).
+func sampleItems() []Item {
+	no := ptr(false)
+	mk := func(n int, tr string, class uint8, w int, kop int64, notice *bool, serial uint64) Item {
+		return Item{Line: n + 1, N: n, Tracking: tr, MailClass: class, WeightG: w, TariffKop: kop, Notice: notice, Serial: serial}
+	}
+	return []Item{
+		mk(1, "42600000000015", 2, 20, 10500, no, 7100000001),
+		mk(2, "42600000000022", 2, 20, 10500, no, 7100000002),
+		mk(3, "42600000000039", 2, 20, 10500, no, 7100000003),
+		mk(4, "", 1, 20, 5000, no, 7100000004),
+		mk(5, "42600000000053", 3, 480, 28000, no, 7100000005),
+		mk(6, "42600000000060", 2, 20, 21500, ptr(true), 7100000006),
+		mk(7, "42600000000077", 2, 20, 10600, no, 7100000007),
+		mk(8, "42600000000084", 2, 20, 9200, no, 7100000008),
+		mk(9, "42600000000091", 2, 40, 12500, no, 7100000009),
+		mk(10, "42600000000107", 1, 20, 5000, no, 7100000010),
+		mk(11, "42600000000114", 2, 20, 10500, no, 7100000011),
+		mk(12, "42600000000251", 2, 20, 10500, no, 7100000025),
+	}
+}
+
+// withoutLines drops Line, which differs between the forms.
+func withoutLines(items []Item) []Item {
+	out := append([]Item(nil), items...)
+	for i := range out {
+		out[i].Line = 0
+	}
+	return out
+}
+
+func TestParseSamples(t *testing.T) {
+	want := sampleItems()
+	for _, tc := range []struct {
+		file     string
+		contract uint32
+		lines    bool // Line is the CSV line (n+1)
+	}{
+		{"list-utf8.csv", 0, true},
+		{"list-cp1251.csv", 0, true},
+		{"list.json", 1004417, false},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			l, err := Parse(readSample(t, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l.Contract != tc.contract {
+				t.Errorf("contract %d, want %d", l.Contract, tc.contract)
+			}
+			got, exp := l.Items, want
+			if !tc.lines {
+				got, exp = withoutLines(got), withoutLines(exp)
+			}
+			if !reflect.DeepEqual(got, exp) {
+				t.Errorf("items differ:\n got %+v\nwant %+v", got, exp)
+			}
+		})
+	}
+}
+
+// TestParseJSONLines checks that JSON items know the line their object
+// starts on (the sample has one key per line: item k starts on line 4+9(k-1)).
+func TestParseJSONLines(t *testing.T) {
+	l, err := Parse(readSample(t, "list.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range l.Items {
+		if want := 4 + 9*i; it.Line != want {
+			t.Errorf("item %d on line %d, want %d", i+1, it.Line, want)
+		}
+	}
+}
+
+// TestParseCSVForms: the same list with BOM, CRLF, Windows-1251, the other
+// separator, other header case and order, extra columns, quotes.
+func TestParseCSVForms(t *testing.T) {
+	utf := string(readSample(t, "list-utf8.csv"))
+	cp, err := charmap.Windows1251.NewEncoder().String(utf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := withoutLines(sampleItems())
+	for _, tc := range []struct {
+		name string
+		data string
+	}{
+		{"bom", "\uFEFF" + utf},
+		{"crlf", strings.ReplaceAll(utf, "\n", "\r\n")},
+		{"semicolon", strings.ReplaceAll(utf, ",", ";")},
+		{"cp1251-english", cp},
+		{"upper-case-header", strings.Replace(utf, "n,tracking,mail_class,weight_g,tariff_kop,notice,serial", "N,TRACKING,Mail_Class,WEIGHT_G,Tariff_Kop,NOTICE,Serial", 1)},
+		{"extra-columns", strings.NewReplacer("\n", ",x\n").Replace(strings.Replace(utf, "serial\n", "serial,comment\n", 1))},
+		{"quoted", strings.ReplaceAll(utf, ",42600000000015,", `,"426000 00 00001 5",`)},
+		{"trailing-empty-rows", utf + ",,,,,,\n\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := Parse([]byte(tc.data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := withoutLines(l.Items); !reflect.DeepEqual(got, want) {
+				t.Errorf("items differ:\n got %+v\nwant %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestParseRussianReordered(t *testing.T) {
+	data := "Серия знака;плата, КОП;Масса,г;ВИД;Примечание;шпи;№\n" +
+		"7100000001;10500;20;Заказное  письмо;—;426000 00 00001 5;7\n" +
+		"7100000004;5000;20;ПРОСТОЕ ПИСЬМО;;;8\n" +
+		"7100000005;28000;480;3;;42600000000053;9\n"
+	l, err := Parse([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Item{
+		{Line: 2, N: 7, Tracking: "42600000000015", MailClass: 2, WeightG: 20, TariffKop: 10500, Serial: 7100000001},
+		{Line: 3, N: 8, MailClass: 1, WeightG: 20, TariffKop: 5000, Serial: 7100000004},
+		{Line: 4, N: 9, Tracking: "42600000000053", MailClass: 3, WeightG: 480, TariffKop: 28000, Serial: 7100000005},
+	}
+	if !reflect.DeepEqual(l.Items, want) {
+		t.Errorf("got %+v\nwant %+v", l.Items, want)
+	}
+}
+
+func TestParseValues(t *testing.T) {
+	for _, tc := range []struct {
+		rub  string
+		kop  int64
+		fail bool
+	}{
+		{"105,00", 10500, false}, {"105.00", 10500, false}, {"105", 10500, false},
+		{"105,5", 10550, false}, {"1 050,00", 105000, false}, {"1\u00a0050,00", 105000, false},
+		{"0,07", 7, false}, {"105,", 0, true}, {"105,001", 0, true}, {"1,050.00", 0, true},
+		{"-5", 0, true}, {"руб", 0, true}, {"42949672,96", 0, true}, {"42949672,95", 4294967295, false},
+	} {
+		k, msg := parseRub(tc.rub)
+		if (msg != "") != tc.fail || k != tc.kop {
+			t.Errorf("parseRub(%q) = %d, %q; want %d, fail %v", tc.rub, k, msg, tc.kop, tc.fail)
+		}
+	}
+	for _, tc := range []struct {
+		in   string
+		want string
+	}{
+		{"42600000000015", "42600000000015"}, {"426000 00 00001 5", "42600000000015"},
+		{" 4 2 6 0 0 0 0 0 0 0 0 0 1 5 ", "42600000000015"}, {"42600000000016", ""},
+		{"4260000000001", ""}, {"426000000000150", ""}, {"4260000000001-5", ""},
+	} {
+		got, _ := parseTracking(tc.in)
+		if got != tc.want {
+			t.Errorf("parseTracking(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	for kop, want := range map[int64]string{0: "0,00", 7: "0,07", 10500: "105,00", 123456: "1234,56", -50: "-0,50"} {
+		if got := FormatRub(kop); got != want {
+			t.Errorf("FormatRub(%d) = %q, want %q", kop, got, want)
+		}
+	}
+}
+
+const hdr = "n;tracking;mail_class;weight_g;tariff_kop;notice;serial\n"
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		data        string
+		line, col   int
+		field       string
+		msgContains string
+	}{
+		{"empty", "", 1, 0, "", "empty"},
+		{"header-only", hdr, 1, 0, "", "no items"},
+		{"no-class-column", "n;tracking;weight_g;tariff_kop\n1;42600000000015;20;10500\n", 1, 0, "mail_class", "no mail class column"},
+		{"no-tariff-column", "tracking;mail_class;weight_g\n42600000000015;2;20\n", 1, 0, "tariff_kop", "no tariff column"},
+		{"twice-column", "tracking;mail_class;weight_g;tariff_kop;ШПИ\n", 1, 5, "tracking", "appears twice"},
+		{"bad-check-digit", hdr + "1;42600000000015;2;20;10500;0;1\n2;42600000000016;2;20;10500;0;2\n", 3, 2, "tracking", "check digit"},
+		{"short-tracking", hdr + "1;4260000000001;2;20;10500;0;1\n", 2, 2, "tracking", "has 13"},
+		{"letters-in-tracking", hdr + "1;RA123456789RU;2;20;10500;0;1\n", 2, 2, "tracking", "14 digits"},
+		{"registered-without-tracking", hdr + "1;;2;20;10500;0;1\n", 2, 2, "tracking", "registered item needs"},
+		{"bad-class", hdr + "1;42600000000015;5;20;10500;0;1\n", 2, 3, "mail_class", "unknown mail class"},
+		{"bad-class-name", hdr + "1;42600000000015;посылка;20;10500;0;1\n", 2, 3, "mail_class", "заказное письмо"},
+		{"no-class", hdr + "1;42600000000015;;20;10500;0;1\n", 2, 3, "mail_class", "required"},
+		{"zero-weight", hdr + "1;42600000000015;2;0;10500;0;1\n", 2, 4, "weight_g", "1 to 65535"},
+		{"fraction-weight", hdr + "1;42600000000015;2;20,5;10500;0;1\n", 2, 4, "weight_g", "whole grams"},
+		{"heavy", hdr + "1;42600000000015;2;65536;10500;0;1\n", 2, 4, "weight_g", "1 to 65535"},
+		{"negative-kop", hdr + "1;42600000000015;2;20;-1;0;1\n", 2, 5, "tariff_kop", "whole kopecks"},
+		{"rub-in-kop", hdr + "1;42600000000015;2;20;105,00;0;1\n", 2, 5, "tariff_kop", "whole kopecks"},
+		{"no-tariff", hdr + "1;42600000000015;2;20;;0;1\n", 2, 5, "tariff_kop", "tariff is required"},
+		{"kop-rub-disagree", "tracking;mail_class;weight_g;tariff_kop;tariff_rub\n42600000000015;2;20;10500;105,01\n", 2, 5, "tariff_rub", "disagree"},
+		{"bad-notice", hdr + "1;42600000000015;2;20;10500;может;1\n", 2, 6, "notice", "да or нет"},
+		{"notice-simple", hdr + "1;;1;20;5000;да;1\n", 2, 6, "notice", "registered classes"},
+		{"bad-serial", hdr + "1;42600000000015;2;20;10500;0;7e9\n", 2, 7, "serial", "whole number"},
+		{"zero-n", hdr + "0;42600000000015;2;20;10500;0;1\n", 2, 1, "n", "1 or more"},
+		{"short-row", hdr + "1;42600000000015;2\n", 2, 4, "weight_g", "required"},
+		{"dup-serial", hdr + "1;42600000000015;2;20;10500;0;7\n2;42600000000022;2;20;10500;0;7\n", 3, 0, "serial", "first on line 2"},
+		{"dup-tracking", hdr + "1;42600000000015;2;20;10500;0;\n2;426000 00 00001 5;2;20;10500;0;\n", 3, 0, "tracking", "first on line 2"},
+		{"bare-quote", hdr + "1;42600000000015;2;20;10500;0;7\n2;\"426;2;20\n", 3, 0, "", "cannot be read"},
+		{"json-syntax", "{\"items\": [\n {\"n\": 1,,}\n]}", 2, 0, "", "malformed"},
+		{"json-truncated", "{\"items\": [\n {\"n\": 1", 2, 0, "", "ends too early"},
+		{"json-bad-tracking", "{\"contract\": 5, \"items\": [\n {\"tracking\": \"42600000000016\", \"mail_class\": 2,\n  \"weight_g\": 20, \"tariff_kop\": 10500}]}", 2, 15, "tracking", "check digit"},
+		{"json-no-weight", "{\"items\": [\n {\"tracking\": \"42600000000015\", \"mail_class\": 2, \"tariff_kop\": 1}]}", 2, 2, "weight_g", "required"},
+		{"json-object-value", "{\"items\": [{\"mail_class\": {\"x\": 1}}]}", 1, 27, "", "must be a number"},
+		{"json-bad-contract", "{\"contract\": -4, \"items\": []}", 1, 14, "contract", "1 to 4294967295"},
+		{"json-no-items", "{\"contract\": 4}", 1, 0, "items", "no \"items\""},
+		{"json-item-not-object", "{\"items\": [1]}", 1, 12, "", "must be an object"},
+		{"json-trailing", "[{\"mail_class\": 1, \"weight_g\": 20, \"tariff_kop\": 5000}] x", 1, 57, "", "after the end"},
+		{"json-dup-key", "[{\"mail_class\": 1, \"weight_g\": 20, \"tariff_kop\": 5000, \"weight_g\": 21}]", 1, 56, "weight_g", "twice"},
+		{"json-not-utf8", "[{\"mail_class\": \"\xe7\xe0\xea\"}]", 1, 18, "", "UTF-8"},
+		{"not-json-is-csv", "\"x\"", 1, 0, "mail_class", "no mail class column"},
+		{"json-number", "[[1]]", 1, 2, "", "must be an object"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := Parse([]byte(tc.data))
+			if err == nil {
+				t.Fatalf("accepted: %+v", l)
+			}
+			if !errors.Is(err, mark.ErrInvalid) {
+				t.Errorf("error does not wrap mark.ErrInvalid: %v", err)
+			}
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("not a *ParseError: %T %v", err, err)
+			}
+			if pe.Line != tc.line || (tc.col != 0 && pe.Column != tc.col) || pe.Field != tc.field || !strings.Contains(pe.Msg, tc.msgContains) {
+				t.Errorf("got line %d col %d field %q msg %q\nwant line %d col %d field %q msg containing %q\n(%v)",
+					pe.Line, pe.Column, pe.Field, pe.Msg, tc.line, tc.col, tc.field, tc.msgContains, err)
+			}
+			if len(l.Items) != 0 {
+				t.Errorf("half-imported: %d items beside the error", len(l.Items))
+			}
+		})
+	}
+}
+
+func TestParseErrorText(t *testing.T) {
+	_, err := Parse([]byte(hdr + "1;42600000000016;2;20;10500;0;1\n"))
+	want := `batch list: line 2, column 2 (tracking): value "42600000000016": the check digit (the last digit) of the tracking number is wrong: mistyped number?`
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}
+
+// TestParseCP1251Errors: an error in a Windows-1251 file quotes the value
+// in readable Cyrillic.
+func TestParseCP1251Errors(t *testing.T) {
+	src := "№;ШПИ;Вид;Масса, г;Плата, руб\n1;42600000000015;бандероль;20;105,00\n"
+	cp, err := charmap.Windows1251.NewEncoder().String(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Parse([]byte(cp))
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Value != "бандероль" || pe.Line != 2 || pe.Column != 3 {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestParseTooMany(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("mail_class,weight_g,tariff_kop\n")
+	for range MaxItems + 1 {
+		b.WriteString("1,20,5000\n")
+	}
+	_, err := Parse([]byte(b.String()))
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != MaxItems+2 {
+		t.Fatalf("got %v", err)
+	}
+}

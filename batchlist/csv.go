@@ -1,0 +1,155 @@
+package batchlist
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// decodeText returns the CSV as UTF-8: as it is when it is valid UTF-8,
+// else read as Windows-1251 (the customer's Excel on a Russian Windows).
+// Every byte sequence is valid Windows-1251, so this never fails.
+func decodeText(data []byte) []byte {
+	if utf8.Valid(data) {
+		return data
+	}
+	out, err := charmap.Windows1251.NewDecoder().Bytes(data)
+	if err != nil { // cannot happen: every byte maps to a rune
+		return bytes.ToValidUTF8(data, []byte("\uFFFD"))
+	}
+	return out
+}
+
+// separator picks ';' or ',' from the header row: ';' when the row holds
+// one outside quotes ("Масса, г" has a comma inside a ';' header), else ','.
+func separator(text []byte) rune {
+	quoted := false
+	for _, c := range text {
+		switch c {
+		case '"':
+			quoted = !quoted
+		case ';':
+			if !quoted {
+				return ';'
+			}
+		case '\n':
+			if !quoted {
+				return ','
+			}
+		}
+	}
+	return ','
+}
+
+func parseCSV(data []byte) (List, error) {
+	text := decodeText(data)
+	r := csv.NewReader(bytes.NewReader(text))
+	r.Comma = separator(text)
+	r.FieldsPerRecord = -1 // rows may be shorter or longer: checked below
+	r.ReuseRecord = true
+
+	header, err := r.Read()
+	if err != nil {
+		return List{}, csvError(err, "the header row cannot be read")
+	}
+	hline, _ := r.FieldPos(0)
+	cols, err := mapHeader(header, hline)
+	if err != nil {
+		return List{}, err
+	}
+
+	var l List
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return List{}, csvError(err, "the row cannot be read")
+		}
+		line, _ := r.FieldPos(0)
+		if blankRow(rec) {
+			continue // Excel writes ";;;;" for rows it thinks are used
+		}
+		if len(l.Items) >= MaxItems {
+			return List{}, perr(line, 0, "", "", "the list has more than "+strconv.Itoa(MaxItems)+" items")
+		}
+		var cells [nFields]cell
+		for f, i := range cols {
+			if i < 0 {
+				continue
+			}
+			if i >= len(rec) { // a short row: the value is absent
+				cells[f] = cell{col: i + 1}
+				continue
+			}
+			cells[f] = cell{present: true, value: rec[i], col: i + 1}
+		}
+		it, err := buildItem(line, 0, len(l.Items)+1, &cells)
+		if err != nil {
+			return List{}, err
+		}
+		l.Items = append(l.Items, it)
+	}
+	return l, nil
+}
+
+// mapHeader finds each known column in the header row: cols[f] is the
+// index of field f, or -1. Unknown columns are ignored; a known one twice,
+// or a required one missing, refuses the list.
+func mapHeader(header []string, line int) ([nFields]int, error) {
+	var cols [nFields]int
+	for i := range cols {
+		cols[i] = -1
+	}
+	for i, h := range header {
+		f, ok := headerNames[normHeader(h)]
+		if !ok {
+			continue
+		}
+		if cols[f] >= 0 {
+			return cols, perr(line, i+1, fieldNames[f], h, "this column appears twice in the header (first in column "+strconv.Itoa(cols[f]+1)+")")
+		}
+		cols[f] = i
+	}
+	missing := func(f field, msg string) error {
+		return perr(line, 0, fieldNames[f], "", msg+"; the header has: "+strings.Join(header, " | "))
+	}
+	switch {
+	case cols[fMailClass] < 0:
+		return cols, missing(fMailClass, "the header has no mail class column (mail_class or Вид)")
+	case cols[fWeight] < 0:
+		return cols, missing(fWeight, "the header has no weight column (weight_g or \"Масса, г\")")
+	case cols[fTariffKop] < 0 && cols[fTariffRub] < 0:
+		return cols, missing(fTariffKop, "the header has no tariff column (tariff_kop, tariff_rub, \"Плата, коп\" or \"Плата, руб\")")
+	}
+	return cols, nil
+}
+
+func blankRow(rec []string) bool {
+	for _, v := range rec {
+		if strings.TrimSpace(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// csvError turns an encoding/csv error (a stray quote, …) into a
+// ParseError with its line and column.
+func csvError(err error, what string) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return perr(pe.Line, pe.Column, "", "", what+": "+pe.Err.Error()+" (a field with quotes must be quoted whole, quotes inside doubled: \"\"\")")
+	}
+	if errors.Is(err, io.EOF) {
+		return perr(1, 0, "", "", "the list is empty: expected a header row")
+	}
+	return perr(1, 0, "", "", what+": "+err.Error())
+}

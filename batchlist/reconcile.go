@@ -1,0 +1,150 @@
+package batchlist
+
+import (
+	"strconv"
+	"strings"
+)
+
+// DiffKind is the kind of one difference between the list and the scans
+// (BATCH-LIST.md, Reconciliation). The values are the spec's words.
+type DiffKind string
+
+// The kinds of difference.
+const (
+	DiffMissing DiffKind = "MISSING" // on the list, not scanned in the batch
+	DiffExtra   DiffKind = "EXTRA"   // an accepted scan not on the list
+	DiffClass   DiffKind = "CLASS"   // list and mark differ in mail class
+	DiffWeight  DiffKind = "WEIGHT"  // … in weight
+	DiffTariff  DiffKind = "TARIFF"  // … in tariff
+	DiffNotice  DiffKind = "NOTICE"  // … in notice of delivery
+)
+
+// Scanned is one accepted scan of the batch as Reconcile sees it: the
+// fields of the verified mark. Tracking is the mark's 14 digits, or ""
+// when the mark has none.
+type Scanned struct {
+	RecordID  string
+	Serial    uint64
+	Tracking  string
+	MailClass uint8
+	WeightG   int
+	TariffKop int64
+	Notice    bool
+}
+
+// Diff is one difference. Item is nil for EXTRA, Scan is nil for MISSING.
+// Want is the list's value and Got the mark's, for CLASS (the class code,
+// "2"), WEIGHT (grams, "20"), TARIFF (kopecks, "10500") and NOTICE ("1"
+// or "0"); both are "" for MISSING and EXTRA.
+type Diff struct {
+	Kind DiffKind
+	Item *Item
+	Scan *Scanned
+	Want string
+	Got  string
+}
+
+// Reconcile compares the list with the accepted scans of the batch. An
+// item matches a scan by serial when the list gives one, else by tracking
+// number. An item with neither (a simple letter listed without them) is
+// matched afterwards to a scan left over with no tracking number and the
+// same class, weight and tariff, so a correct batch of simple letters
+// reports nothing. A scan is matched at most once.
+//
+// The differences come in list order (MISSING or the field differences of
+// each item), then EXTRA in scan order. Pointers refer to l.Items and to
+// scanned; the caller must not change them while it uses the diffs.
+func Reconcile(l List, scanned []Scanned) []Diff {
+	bySerial := make(map[uint64]int, len(scanned))
+	byTracking := make(map[string]int, len(scanned))
+	for i := len(scanned) - 1; i >= 0; i-- { // backwards: the first scan wins
+		s := &scanned[i]
+		if s.Serial != 0 {
+			bySerial[s.Serial] = i
+		}
+		if t := trackKey(s.Tracking); t != "" {
+			byTracking[t] = i
+		}
+	}
+	used := make([]bool, len(scanned))
+	match := make([]int, len(l.Items)) // scan index per item, -1 none
+	var anonymous []int                // items with neither serial nor tracking
+	for i := range l.Items {
+		it := &l.Items[i]
+		match[i] = -1
+		j, ok := -1, false
+		switch {
+		case it.Serial != 0:
+			j, ok = bySerial[it.Serial]
+		case it.Tracking != "":
+			j, ok = byTracking[trackKey(it.Tracking)]
+		default:
+			anonymous = append(anonymous, i)
+			continue
+		}
+		if ok && !used[j] {
+			used[j] = true
+			match[i] = j
+		}
+	}
+	for _, i := range anonymous {
+		it := &l.Items[i]
+		for j := range scanned {
+			s := &scanned[j]
+			if !used[j] && trackKey(s.Tracking) == "" && s.MailClass == it.MailClass && s.WeightG == it.WeightG && s.TariffKop == it.TariffKop {
+				used[j] = true
+				match[i] = j
+				break
+			}
+		}
+	}
+
+	var diffs []Diff
+	for i := range l.Items {
+		it := &l.Items[i]
+		if match[i] < 0 {
+			diffs = append(diffs, Diff{Kind: DiffMissing, Item: it})
+			continue
+		}
+		s := &scanned[match[i]]
+		if it.MailClass != s.MailClass {
+			diffs = append(diffs, Diff{DiffClass, it, s, strconv.Itoa(int(it.MailClass)), strconv.Itoa(int(s.MailClass))})
+		}
+		if it.WeightG != s.WeightG {
+			diffs = append(diffs, Diff{DiffWeight, it, s, strconv.Itoa(it.WeightG), strconv.Itoa(s.WeightG)})
+		}
+		if it.TariffKop != s.TariffKop {
+			diffs = append(diffs, Diff{DiffTariff, it, s, strconv.FormatInt(it.TariffKop, 10), strconv.FormatInt(s.TariffKop, 10)})
+		}
+		if it.Notice != nil && *it.Notice != s.Notice {
+			diffs = append(diffs, Diff{DiffNotice, it, s, bit(*it.Notice), bit(s.Notice)})
+		}
+	}
+	for j := range scanned {
+		if !used[j] {
+			diffs = append(diffs, Diff{Kind: DiffExtra, Scan: &scanned[j]})
+		}
+	}
+	return diffs
+}
+
+func bit(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// trackKey is the form tracking numbers are compared in: digits only,
+// zero-padded to 14 ("" for none or all zeros), so a caller that formats
+// the mark's number without padding or with spaces still matches.
+func trackKey(t string) string {
+	t = strings.ReplaceAll(t, " ", "")
+	if strings.Trim(t, "0") == "" {
+		return ""
+	}
+	if len(t) < 14 {
+		t = strings.Repeat("0", 14-len(t)) + t
+	}
+	return t
+}

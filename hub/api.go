@@ -116,6 +116,7 @@ type UploadResponse struct {
 
 // ErrorResponse is the body of every non-2xx answer.
 type ErrorResponse struct {
+	Code  string `json:"code,omitempty"` // invalid, unauthorized, forbidden, not_found, conflict, too_large, unavailable, internal
 	Error string `json:"error"`
 	Field string `json:"field,omitempty"` // the request field at fault, e.g. records[3].verdict
 	Hint  string `json:"hint,omitempty"`

@@ -19,6 +19,10 @@ type Config struct {
 	DBDriver        string        `mapstructure:"db_driver"`        // sqlite or postgres
 	DB              string        `mapstructure:"db"`               // SQLite file, or PostgreSQL URL
 	DistributionKey string        `mapstructure:"distribution_key"` // private key file (PEM) for bundle publish
+	DBTimeout       time.Duration `mapstructure:"db_timeout"`       // deadline of one upload transaction or bundle read
+	DBCheckTimeout  time.Duration `mapstructure:"db_check_timeout"` // deadline of the terminal lookup and the health query
+	DBMaxConns      int           `mapstructure:"db_max_conns"`     // PostgreSQL pool size
+	RetryAfter      time.Duration `mapstructure:"retry_after"`      // what a 503 tells clients to wait
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 	Log             LogConfig     `mapstructure:"log"`
 }
@@ -37,6 +41,10 @@ func DefaultConfig() Config {
 		DB:              "/var/lib/markhub/markhub.db",
 		DistributionKey: "/etc/markhub/distribution.key",
 		ShutdownTimeout: 10 * time.Second,
+		DBTimeout:       10 * time.Second,
+		DBCheckTimeout:  time.Second,
+		DBMaxConns:      16,
+		RetryAfter:      5 * time.Second,
 		Log:             LogConfig{Level: "info", Format: "text"},
 	}
 }
@@ -66,6 +74,17 @@ func (c Config) Validate() error {
 	}
 	if c.DB == "" {
 		return bad("db", c.DB, "required")
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"db_timeout", c.DBTimeout}, {"db_check_timeout", c.DBCheckTimeout}, {"retry_after", c.RetryAfter}} {
+		if d.v <= 0 {
+			return bad(d.key, d.v, "must be a positive duration such as 2s")
+		}
+	}
+	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
+		return bad("db_max_conns", c.DBMaxConns, "must be 1..1000")
 	}
 	if err := cli.CheckLog(c.Log.Level, c.Log.Format); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,7 +27,12 @@ type Server struct {
 	log   *slog.Logger
 	// Now is the clock; tests fix it.
 	Now func() time.Time
-	reg *prometheus.Registry
+	// Timeouts bound every store call of a request; NewServer sets the
+	// defaults (DefaultTimeouts).
+	Timeouts Timeouts
+	reg      *prometheus.Registry
+	// lastWrite is the Unix time (ns) of the last upload the store committed.
+	lastWrite atomic.Int64
 
 	stored, duplicates, events prometheus.Counter
 	alerts                     prometheus.Counter
@@ -38,7 +44,7 @@ func NewServer(store Store, log *slog.Logger, reg *prometheus.Registry) *Server 
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{store: store, log: log.With("subsystem", "hub"), Now: time.Now, reg: reg,
+	s := &Server{store: store, log: log.With("subsystem", "hub"), Now: time.Now, Timeouts: DefaultTimeouts(), reg: reg,
 		stored:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_stored_total", Help: "Records stored for the first time."}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_duplicate_total", Help: "Records received again and ignored (retries)."}),
 		events:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_events_stored_total", Help: "Review events stored."}),
@@ -54,10 +60,9 @@ func NewServer(store Store, log *slog.Logger, reg *prometheus.Registry) *Server 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		io.WriteString(w, "ok\n") //nolint:errcheck // client gone
-	})
+	mux.HandleFunc("GET /healthz", s.health)
+	mux.HandleFunc("GET /healthz/ready", s.ready)
+	mux.HandleFunc("GET /healthz/live", s.live)
 	mux.HandleFunc("POST /v1/upload", s.auth("upload", s.upload))
 	mux.HandleFunc("GET /v1/bundle", s.auth("bundle", s.bundle))
 	if s.reg != nil {
@@ -79,7 +84,7 @@ func (s *Server) auth(route string, next func(http.ResponseWriter, *http.Request
 		name, err := s.authenticate(r)
 		var code int
 		if err != nil {
-			code = s.fail(w, err)
+			code = s.fail(w, r, err)
 		} else {
 			code = next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, name)))
 		}
@@ -88,7 +93,8 @@ func (s *Server) auth(route string, next func(http.ResponseWriter, *http.Request
 }
 
 func (s *Server) authenticate(r *http.Request) (string, error) {
-	ctx := r.Context()
+	ctx, cancel := context.WithTimeout(r.Context(), s.Timeouts.Check)
+	defer cancel()
 	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
 		cn := r.TLS.PeerCertificates[0].Subject.CommonName
 		t, err := s.store.Terminal(ctx, cn)
@@ -117,34 +123,37 @@ func (s *Server) authenticate(r *http.Request) (string, error) {
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return s.fail(w, &FieldError{Field: "Content-Type", Why: "must be application/json, not " + ct})
+		return s.fail(w, r, &FieldError{Field: "Content-Type", Why: "must be application/json, not " + ct})
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return s.writeJSON(w, http.StatusRequestEntityTooLarge, ErrorResponse{
+		return s.writeJSON(w, http.StatusRequestEntityTooLarge, ErrorResponse{Code: "too_large",
 			Error: fmt.Sprintf("request body larger than %d bytes", MaxBody), Hint: "send fewer records per request"})
 	}
 	if err != nil {
-		return s.fail(w, fmt.Errorf("read body: %w: %v", mark.ErrInvalid, err))
+		return s.fail(w, r, fmt.Errorf("read body: %w: %v", mark.ErrInvalid, err))
 	}
 	var q UploadRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&q); err != nil {
-		return s.fail(w, jsonErr(err))
+		return s.fail(w, r, jsonErr(err))
 	}
 	if dec.More() {
-		return s.fail(w, fmt.Errorf("body: trailing data after the JSON object: %w", mark.ErrInvalid))
+		return s.fail(w, r, fmt.Errorf("body: trailing data after the JSON object: %w", mark.ErrInvalid))
 	}
 	if err := q.Validate(); err != nil {
-		return s.fail(w, err)
+		return s.fail(w, r, err)
 	}
 	terminal := TerminalFrom(r.Context())
-	resp, err := s.store.Ingest(r.Context(), terminal, &q, s.Now())
+	ctx, cancel := context.WithTimeout(r.Context(), s.Timeouts.Write)
+	defer cancel()
+	resp, err := s.store.Ingest(ctx, terminal, &q, s.Now())
 	if err != nil {
-		return s.fail(w, err)
+		return s.fail(w, r, err)
 	}
+	s.lastWrite.Store(s.Now().UnixNano())
 	s.stored.Add(float64(resp.Stored))
 	s.duplicates.Add(float64(resp.Duplicates))
 	s.events.Add(float64(resp.Events))
@@ -174,16 +183,18 @@ func (s *Server) bundle(w http.ResponseWriter, r *http.Request) int {
 	if a := r.URL.Query().Get("after"); a != "" {
 		var err error
 		if after, err = strconv.ParseUint(a, 10, 64); err != nil {
-			return s.fail(w, &FieldError{Field: "after", Why: fmt.Sprintf("%q is not a version number", a)})
+			return s.fail(w, r, &FieldError{Field: "after", Why: fmt.Sprintf("%q is not a version number", a)})
 		}
 	}
-	v, data, err := s.store.LatestBundle(r.Context())
+	ctx, cancel := context.WithTimeout(r.Context(), s.Timeouts.Write)
+	defer cancel()
+	v, data, err := s.store.LatestBundle(ctx)
 	if errors.Is(err, mark.ErrNotFound) || (err == nil && v <= after) {
 		w.WriteHeader(http.StatusNoContent)
 		return http.StatusNoContent
 	}
 	if err != nil {
-		return s.fail(w, err)
+		return s.fail(w, r, err)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Bundle-Version", strconv.FormatUint(v, 10))
@@ -191,24 +202,60 @@ func (s *Server) bundle(w http.ResponseWriter, r *http.Request) int {
 	return http.StatusOK
 }
 
-// fail maps an error to its status (sentinels of mark) and writes it.
-func (s *Server) fail(w http.ResponseWriter, err error) int {
+// fail maps an error to its status (sentinels of mark) and writes it. A
+// server-side failure (5xx) is logged with its details; the client gets a
+// short code and message only (no database names, hosts or users), and a
+// 503 says when to come back (Retry-After). A request the client itself
+// gave up is not an error of the collector: it is logged at debug level and
+// counted as 499.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) int {
 	code := httperr.Status(err)
+	if r.Context().Err() != nil {
+		s.log.Debug("client gave up the request", "path", r.URL.Path, "err", err)
+		return StatusClientClosed
+	}
 	if code == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="markhub"`)
 	}
-	resp := ErrorResponse{Error: err.Error(), Hint: mark.Hint(err)}
+	resp := ErrorResponse{Code: errorCode(code), Error: err.Error(), Hint: mark.Hint(err)}
 	var fe *FieldError
 	if errors.As(err, &fe) {
 		resp.Field = fe.Field
 	}
 	if code >= 500 {
-		s.log.Error("request failed", "err", err)
-		if code == http.StatusInternalServerError {
-			resp.Error = "internal error"
+		s.log.Error("request failed", "path", r.URL.Path, "terminal", TerminalFrom(r.Context()), "err", err)
+		resp.Error, resp.Hint = "internal error", ""
+		if code == http.StatusServiceUnavailable {
+			resp.Error = "collector store unavailable; retry later"
+			s.retryAfter(w)
 		}
 	}
 	return s.writeJSON(w, code, resp)
+}
+
+// StatusClientClosed is the status counted (never sent) for a request
+// the client cancelled before the answer (nginx's 499).
+const StatusClientClosed = 499
+
+// errorCode is the short machine-readable code of an error status.
+func errorCode(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "invalid"
+	case http.StatusUnauthorized:
+		return "unauthorized"
+	case http.StatusForbidden:
+		return "forbidden"
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusConflict:
+		return "conflict"
+	case http.StatusRequestEntityTooLarge:
+		return "too_large"
+	case http.StatusServiceUnavailable:
+		return "unavailable"
+	}
+	return "internal"
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, code int, v any) int {

@@ -34,6 +34,9 @@ type Store interface {
 	LatestBundle(ctx context.Context) (version uint64, data []byte, err error)
 	// Record returns one stored record and the terminal that uploaded it, or mark.ErrNotFound.
 	Record(ctx context.Context, id string) (StoredRecord, error)
+	// Check is the cheap health query: one round trip that also names the
+	// newest bundle. Callers give it a short deadline.
+	Check(ctx context.Context) (StoreCheck, error)
 	// Stats counts what is stored.
 	Stats(ctx context.Context) (Stats, error)
 	Close() error

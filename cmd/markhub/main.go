@@ -110,7 +110,7 @@ func openStore(ctx context.Context, c hub.Config) (hub.Store, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if c.DBDriver == "postgres" {
-		return pgstore.Open(ctx, c.DB)
+		return pgstore.OpenOptions(ctx, c.DB, pgstore.Options{MaxConns: int32(c.DBMaxConns), ConnectTimeout: c.DBTimeout / 2})
 	}
 	return sqlitestore.Open(ctx, c.DB)
 }

@@ -48,7 +48,9 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 	defer store.Close()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv := &http.Server{Handler: hub.NewServer(store, log, reg).Handler(), ReadHeaderTimeout: 10 * time.Second,
+	api := hub.NewServer(store, log, reg)
+	api.Timeouts = hub.Timeouts{Check: c.DBCheckTimeout, Write: c.DBTimeout, RetryAfter: c.RetryAfter}
+	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	if c.TLSCert != "" {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}

@@ -27,6 +27,7 @@ type Cluster struct {
 	Dir   string
 	Port  int
 	runAs []string
+	opts  string // server options for pg_ctl start (port included)
 	n     atomic.Int64
 }
 
@@ -81,8 +82,9 @@ func StartCluster(fast bool) (*Cluster, error) {
 			os.RemoveAll(dir)
 			return nil, err
 		}
+		c.opts = opts + " -p " + strconv.Itoa(c.Port)
 		out, err := c.run(filepath.Join(PGBin, "pg_ctl"), "-D", data, "-l", filepath.Join(dir, "log"), "-w", "-t", "60",
-			"-o", opts+" -p "+strconv.Itoa(c.Port), "start")
+			"-o", c.opts, "start")
 		if err == nil {
 			break
 		}

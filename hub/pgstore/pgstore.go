@@ -6,11 +6,13 @@
 package pgstore
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,11 +31,37 @@ type DB struct{ pool *pgxpool.Pool }
 
 var _ hub.Store = (*DB)(nil)
 
-// Open connects to dsn (a libpq URL or key=value string) and applies the schema.
-func Open(ctx context.Context, dsn string) (*DB, error) {
-	pool, err := pgxpool.New(ctx, dsn)
+// Options bound the connection pool.
+type Options struct {
+	MaxConns       int32         // connections at most; default 16
+	ConnectTimeout time.Duration // one connection attempt; default 5s
+}
+
+// Open connects to dsn (a libpq URL or key=value string) with the default
+// Options and applies the schema.
+func Open(ctx context.Context, dsn string) (*DB, error) { return OpenOptions(ctx, dsn, Options{}) }
+
+// OpenOptions is Open with bounds on the pool. pool_max_conns and
+// connect_timeout in the dsn win over o. Every query of the store takes
+// its caller's deadline (the hub API gives each request one); a query
+// whose deadline passes closes its connection, so a frozen server costs
+// connections, not goroutines.
+func OpenOptions(ctx context.Context, dsn string, o Options) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres dsn: %w: %v", mark.ErrInvalid, err)
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = cmp.Or(o.MaxConns, 16)
+	}
+	if !strings.Contains(dsn, "connect_timeout") {
+		cfg.ConnConfig.ConnectTimeout = cmp.Or(o.ConnectTimeout, 5*time.Second)
+	}
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	cfg.HealthCheckPeriod = 15 * time.Second
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres pool: %w: %v", mark.ErrInvalid, err)
 	}
 	if _, err := pool.Exec(ctx, schema); err != nil {
 		pool.Close()
@@ -354,6 +382,21 @@ func (d *DB) LatestBundle(ctx context.Context) (uint64, []byte, error) {
 		return 0, nil, hub.Unavailable("read bundle", err)
 	}
 	return uint64(v), data, nil
+}
+
+// Check implements hub.Store: one query on the bundles table.
+func (d *DB) Check(ctx context.Context) (hub.StoreCheck, error) {
+	var c hub.StoreCheck
+	var v int64
+	err := d.pool.QueryRow(ctx, `SELECT version, created_at FROM bundles ORDER BY version DESC LIMIT 1`).Scan(&v, &c.BundleCreated)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return hub.StoreCheck{}, nil
+	}
+	if err != nil {
+		return hub.StoreCheck{}, hub.Unavailable("health check", err)
+	}
+	c.BundleVersion = uint64(v)
+	return c, nil
 }
 
 // Stats implements hub.Store.

@@ -288,6 +288,23 @@ func (d *DB) LatestBundle(ctx context.Context) (uint64, []byte, error) {
 	return uint64(v), data, nil
 }
 
+// Check implements hub.Store: one query on the bundles table.
+func (d *DB) Check(ctx context.Context) (hub.StoreCheck, error) {
+	var c hub.StoreCheck
+	var v int64
+	var created string
+	err := d.db.QueryRowContext(ctx, `SELECT version, created_at FROM bundles ORDER BY version DESC LIMIT 1`).Scan(&v, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, nil
+	}
+	if err != nil {
+		return c, hub.Unavailable("health check", err)
+	}
+	c.BundleVersion = uint64(v)
+	c.BundleCreated, _ = time.Parse(time.RFC3339Nano, created)
+	return c, nil
+}
+
 // Stats implements hub.Store.
 func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 	var s hub.Stats

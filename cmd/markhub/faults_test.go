@@ -1,0 +1,198 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"markd/hub"
+	"markd/hub/hubtest"
+	"markd/hub/pgstore"
+)
+
+// probe is one answer of markhub and how long it took.
+type probe struct {
+	code       int
+	retryAfter string
+	body       string
+	took       time.Duration
+}
+
+func get(t *testing.T, method, url, token, body string) probe {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	cl := &http.Client{Timeout: 30 * time.Second}
+	start := time.Now()
+	resp, err := cl.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v (after %v): no answer", method, url, err, time.Since(start))
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return probe{resp.StatusCode, resp.Header.Get("Retry-After"), string(b), time.Since(start)}
+}
+
+// TestProcessesPostgresFaults runs markhub serve (PostgreSQL) and `markd
+// sync` as processes and, each time while a backlog is being uploaded,
+// freezes PostgreSQL (SIGSTOP of every server process), stops it, and
+// restarts it. During the freeze and the stop every route answers at once:
+// /healthz and /healthz/ready 503 with Retry-After, /healthz/live 200, an
+// upload (good or made-up token) 503 with a short body that names no
+// database, user or address. After each fault health comes back by itself
+// and, at the end, every record is in the collector exactly once.
+func TestProcessesPostgresFaults(t *testing.T) {
+	if ok, why := hubtest.Available(); !ok {
+		t.Skip("PostgreSQL test skipped: " + why)
+	}
+	markhub, markd := buildBinaries(t)
+	cl, err := hubtest.StartCluster(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Stop() //nolint:errcheck // temp cluster
+	dsn := cl.DSN("postgres")
+	token := run1(t, markhub, "terminal", "add", "office-a", "--db-driver", "postgres", "--db", dsn)
+	addr := freePort(t)
+	start(t, true, markhub, "serve", "--db-driver", "postgres", "--db", dsn, "--listen", addr)
+	base := "http://" + addr
+
+	chunk := 6000
+	if testing.Short() {
+		chunk = 2000
+	}
+	dir := t.TempDir()
+	var ids []string
+	addRecords := func(k int) {
+		_, more := counterStore(t, dir, chunk, uint64(1+k*chunk), 426000)
+		ids = append(ids, more...)
+	}
+	counterDB := filepath.Join(dir, "markd.db")
+	addRecords(0)
+	cfg := writeConfig(t, t.TempDir(), counterDB, base, token, 100)
+	start(t, false, markd, "sync", "--config", cfg)
+	waitBelow := func(limit int) {
+		t.Helper()
+		deadline := time.Now().Add(3 * time.Minute)
+		for pendingIn(t, counterDB) > limit {
+			if time.Now().After(deadline) {
+				t.Fatalf("stuck: %d pending", pendingIn(t, counterDB))
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	healthy := func(what string) {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for {
+			p := get(t, http.MethodGet, base+"/healthz", "", "")
+			var h hub.Health
+			if p.code == 200 && json.Unmarshal([]byte(p.body), &h) == nil && h.OK && h.Store.OK {
+				t.Logf("%s: healthy again: %s", what, strings.TrimSpace(p.body))
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not healthy after a minute: %d %s", what, p.code, p.body)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	// down checks every route while the store is away.
+	down := func(what string) {
+		t.Helper()
+		leaks := []string{"postgres", strconv.Itoa(cl.Port), "127.0.0.1", "user", "database", "dial", "timeout"}
+		for _, c := range []struct {
+			name, method, path, token, body string
+			code                            int
+		}{
+			{"health", "GET", "/healthz", "", "", 503},
+			{"ready", "GET", "/healthz/ready", "", "", 503},
+			{"live", "GET", "/healthz/live", "", "", 200},
+			{"made-up token", "POST", "/v1/upload", "mkt_madeup", `{}`, 503},
+			{"upload", "POST", "/v1/upload", token, `{}`, 503},
+			{"bundle", "GET", "/v1/bundle?after=0", token, "", 503},
+		} {
+			p := get(t, c.method, base+c.path, c.token, c.body)
+			t.Logf("%s: %s: %d in %v, Retry-After %q: %s", what, c.name, p.code, p.took.Round(time.Millisecond), p.retryAfter, strings.TrimSpace(p.body))
+			if p.code != c.code {
+				t.Fatalf("%s: %s: status %d, want %d: %s", what, c.name, p.code, c.code, p.body)
+			}
+			if c.code == 503 && p.retryAfter == "" {
+				t.Fatalf("%s: %s: 503 without Retry-After", what, c.name)
+			}
+			for _, l := range leaks {
+				if strings.Contains(strings.ToLower(p.body), l) {
+					t.Fatalf("%s: %s: body leaks %q: %s", what, c.name, l, p.body)
+				}
+			}
+		}
+	}
+
+	healthy("start")
+	waitBelow(chunk * 3 / 4) // uploading
+
+	if err := cl.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	down("frozen")
+	time.Sleep(2 * time.Second) // the uploads in flight meet their deadline
+	if err := cl.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	healthy("thawed")
+
+	addRecords(1)
+	waitBelow(chunk * 3 / 4)
+	if err := cl.Halt(); err != nil {
+		t.Fatal(err)
+	}
+	down("stopped")
+	time.Sleep(time.Second)
+	if err := cl.Start(); err != nil {
+		t.Fatal(err)
+	}
+	healthy("started")
+
+	addRecords(2)
+	waitBelow(chunk * 3 / 4)
+	if err := cl.Halt(); err != nil { // a quick restart under upload
+		t.Fatal(err)
+	}
+	if err := cl.Start(); err != nil {
+		t.Fatal(err)
+	}
+	healthy("restarted")
+	waitBelow(0)
+
+	hs, err := pgstore.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hs.Close()
+	st, err := hs.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := int64(len(ids)); st.Records != n || st.UsedSerials != n || st.Alerts != 0 {
+		t.Fatalf("collector has %+v, want %d records exactly once", st, n)
+	}
+	p := get(t, http.MethodGet, base+"/healthz", "", "")
+	var h hub.Health
+	if err := json.Unmarshal([]byte(p.body), &h); err != nil || h.LastWrite == nil {
+		t.Fatalf("health after the uploads names no last write: %s", p.body)
+	}
+}

@@ -28,17 +28,25 @@ type ReviewFilter struct {
 // MaxReviewRows bounds one listing (a page or a CSV export).
 const MaxReviewRows = 100000
 
+// ReviewCountLimit bounds the count of ListReview: beyond it the total is
+// given as "at least" (ReviewPage.More), so a page costs the same at a
+// million scans as at ten thousand.
+const ReviewCountLimit = 10000
+
 // ReviewPage is one page of rejected records and the total that matched.
 type ReviewPage struct {
 	Records []mark.Record
-	Total   int
+	Total   int  // how many matched, at most ReviewCountLimit
+	More    bool // more than Total matched
 }
 
 const recordColumns = `id, at, office, counter, operator, source, raw_text, verdict, reasons, serial,
 	mark_fields, measured_weight_g, first_accepted, versions, message, frame, review_state, upload_state, batch_id`
 
 func (f ReviewFilter) where() (string, []any) {
-	conds := []string{`verdict = 'REJECT'`}
+	// The second term names the condition of the partial index
+	// scans_notaccept (migration 040), so the planner may use it.
+	conds := []string{`verdict = 'REJECT'`, `verdict <> 'ACCEPT'`}
 	var args []any
 	if f.Reason != "" {
 		conds = append(conds, `EXISTS (SELECT 1 FROM json_each(scans.reasons) WHERE json_each.value = ?)`)
@@ -61,8 +69,12 @@ func (f ReviewFilter) where() (string, []any) {
 func (d *DB) ListReview(ctx context.Context, f ReviewFilter) (ReviewPage, error) {
 	where, args := f.where()
 	var page ReviewPage
-	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM scans`+where, args...).Scan(&page.Total); err != nil {
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM scans`+where+` LIMIT ?)`,
+		append(args, ReviewCountLimit+1)...).Scan(&page.Total); err != nil {
 		return ReviewPage{}, storeErr("count review", err)
+	}
+	if page.Total > ReviewCountLimit {
+		page.Total, page.More = ReviewCountLimit, true
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > MaxReviewRows {
@@ -77,26 +89,51 @@ func (d *DB) ListReview(ctx context.Context, f ReviewFilter) (ReviewPage, error)
 	return page, nil
 }
 
+// EachReview calls fn with every rejected record matching f (Limit and
+// Offset as in ListReview), newest first, while reading them: a CSV export
+// streams instead of holding every row. An error of fn ends the walk and
+// is returned.
+func (d *DB) EachReview(ctx context.Context, f ReviewFilter, fn func(mark.Record) error) error {
+	where, args := f.where()
+	limit := f.Limit
+	if limit <= 0 || limit > MaxReviewRows {
+		limit = MaxReviewRows
+	}
+	return d.eachRecord(ctx, "export review", `SELECT `+recordColumns+` FROM scans`+where+` ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`,
+		fn, append(args, limit, max(f.Offset, 0))...)
+}
+
 // queryRecords runs a SELECT of recordColumns and reads every row; op
 // names the read in a store error.
 func (d *DB) queryRecords(ctx context.Context, op, query string, args ...any) ([]mark.Record, error) {
+	var out []mark.Record
+	err := d.eachRecord(ctx, op, query, func(r mark.Record) error {
+		out = append(out, r)
+		return nil
+	}, args...)
+	return out, err
+}
+
+// eachRecord runs a SELECT of recordColumns and calls fn with each row.
+func (d *DB) eachRecord(ctx context.Context, op, query string, fn func(mark.Record) error, args ...any) error {
 	rows, err := d.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, storeErr(op, err)
+		return storeErr(op, err)
 	}
 	defer rows.Close()
-	var out []mark.Record
 	for rows.Next() {
 		r, err := reviewScanRecord(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, r)
+		if err := fn(r); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, storeErr(op, err)
+		return storeErr(op, err)
 	}
-	return out, nil
+	return nil
 }
 
 // ReviewRecord returns one record with every stored field, or mark.ErrNotFound.
@@ -251,68 +288,4 @@ func (d *DB) review(ctx context.Context, id, actor, note, action string) error {
 		}
 		return appendAudit(ctx, tx, AuditEntry{At: d.Now(), Actor: actor, Action: action, RecordID: id, Note: note, Detail: detail})
 	})
-}
-
-// DayCount is the number of scans of one day with one verdict and, for
-// rejections, one reason (a rejection with two reasons counts under both).
-type DayCount struct {
-	Day     string // YYYY-MM-DD in the office time zone
-	Verdict mark.Verdict
-	Reason  mark.Reason // "" for verdicts other than REJECT
-	N       int
-}
-
-// DayStats counts the scans in [from, to) per local day, verdict and reason.
-func (d *DB) DayStats(ctx context.Context, from, to time.Time, loc *time.Location) ([]DayCount, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT at, verdict, reasons FROM scans WHERE at >= ? AND at < ?`,
-		formatTime(from), formatTime(to))
-	if err != nil {
-		return nil, storeErr("day stats", err)
-	}
-	defer rows.Close()
-	type key struct {
-		day     string
-		verdict mark.Verdict
-		reason  mark.Reason
-	}
-	counts := map[key]int{}
-	var order []key
-	add := func(k key) {
-		if _, ok := counts[k]; !ok {
-			order = append(order, k)
-		}
-		counts[k]++
-	}
-	for rows.Next() {
-		var at, verdict, reasons string
-		if err := rows.Scan(&at, &verdict, &reasons); err != nil {
-			return nil, storeErr("day stats", err)
-		}
-		t, err := time.Parse(time.RFC3339Nano, at)
-		if err != nil {
-			return nil, fmt.Errorf("day stats: bad time %q: %w", at, mark.ErrInvalid)
-		}
-		day := t.In(loc).Format(time.DateOnly)
-		v := mark.Verdict(verdict)
-		if v != mark.Reject {
-			add(key{day, v, ""})
-			continue
-		}
-		var rs []mark.Reason
-		if err := json.Unmarshal([]byte(reasons), &rs); err != nil || len(rs) == 0 {
-			add(key{day, v, ""})
-			continue
-		}
-		for _, r := range rs {
-			add(key{day, v, r})
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, storeErr("day stats", err)
-	}
-	out := make([]DayCount, 0, len(order))
-	for _, k := range order {
-		out = append(out, DayCount{Day: k.day, Verdict: k.verdict, Reason: k.reason, N: counts[k]})
-	}
-	return out, nil
 }

@@ -301,8 +301,27 @@ const (
 // List returns records matching f in time order (f.Desc: newest first) and
 // the cursor of the next page ("" when this was the last).
 func (d *DB) List(ctx context.Context, f Filter) ([]mark.Record, string, error) {
+	q, args, limit, err := listQuery(f)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := d.queryRecords(ctx, "list scans", q, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = encodeCursor(formatTime(last.At), last.ID)
+	}
+	return out, next, nil
+}
+
+// listQuery is the SELECT of List (one row more than the page, to tell
+// whether there is a next one) and the page size.
+func listQuery(f Filter) (q string, args []any, limit int, err error) {
 	var conds []string
-	var args []any
 	in := func(col string, vals []string) {
 		if len(vals) == 0 {
 			return
@@ -323,6 +342,11 @@ func (d *DB) List(ctx context.Context, f Filter) ([]mark.Record, string, error) 
 	c, a := scopeConds(f.From, f.To, f.Counter, f.Operator, f.Contract)
 	conds, args = append(conds, c...), append(args, a...)
 	in("review_state", strs(f.Review))
+	if notAccept(f) {
+		// Names the condition of the partial index scans_notaccept
+		// (migration 040), so the planner may walk only those scans.
+		conds = append(conds, `verdict <> 'ACCEPT'`)
+	}
 	op, order := ">", "ASC"
 	if f.Desc {
 		op, order = "<", "DESC"
@@ -330,32 +354,37 @@ func (d *DB) List(ctx context.Context, f Filter) ([]mark.Record, string, error) 
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
 		if err != nil {
-			return nil, "", err
+			return "", nil, 0, err
 		}
 		conds = append(conds, `(at, id) `+op+` (?, ?)`)
 		args = append(args, at, id)
 	}
-	limit := f.Limit
+	limit = f.Limit
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
 	limit = min(limit, MaxLimit)
-	q := `SELECT ` + recordColumns + ` FROM scans`
+	q = `SELECT ` + recordColumns + ` FROM scans`
 	if len(conds) > 0 {
 		q += ` WHERE ` + strings.Join(conds, " AND ")
 	}
 	q += ` ORDER BY at ` + order + `, id ` + order + ` LIMIT ?`
-	out, err := d.queryRecords(ctx, "list scans", q, append(args, limit+1)...)
-	if err != nil {
-		return nil, "", err
+	return q, append(args, limit+1), limit, nil
+}
+
+// notAccept reports whether f matches no ACCEPT: it names verdicts and
+// not ACCEPT, or reasons (an ACCEPT has none), or review states and not
+// "none" (only rejections are reviewed).
+func notAccept(f Filter) bool {
+	switch {
+	case len(f.Verdicts) > 0:
+		return !slices.Contains(f.Verdicts, mark.Accept)
+	case len(f.Reasons) > 0:
+		return true
+	case len(f.Review) > 0:
+		return !slices.Contains(f.Review, mark.ReviewNone)
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = encodeCursor(formatTime(last.At), last.ID)
-	}
-	return out, next, nil
+	return false
 }
 
 func strs[T ~string](vs []T) []string {

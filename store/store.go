@@ -183,6 +183,7 @@ func (d *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("list migrations: %w", err)
 	}
 	sort.Strings(names)
+	applied := 0
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")
 		num, _, ok := strings.Cut(base, "_")
@@ -213,14 +214,50 @@ func (d *DB) migrate(ctx context.Context) error {
 			return err
 		}
 		d.log.Info("migration applied", "version", version, "name", base)
+		applied++
 	}
+	if applied == 0 {
+		// No full-table check on every open: at a million scans it took
+		// seconds before `markd run` could serve. Check runs it on demand
+		// (`markd doctor --deep`).
+		return nil
+	}
+	if err := d.foreignKeyCheck(ctx); err != nil {
+		return fmt.Errorf("after migration: %w", err)
+	}
+	return nil
+}
+
+// Check runs SQLite's full checks of the file: quick_check (b-tree and
+// index structure) and foreign_key_check. It reads every page, so it
+// belongs to `markd doctor --deep` and migrations, never to every open.
+// A damaged store is mark.ErrInvalid naming the first problem.
+func (d *DB) Check(ctx context.Context) error {
+	var res string
+	if err := d.db.QueryRowContext(ctx, `PRAGMA quick_check(1)`).Scan(&res); err != nil {
+		return storeErr("quick_check", err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("store %s: quick_check: %s: %w", d.path, res, mark.ErrInvalid)
+	}
+	return d.foreignKeyCheck(ctx)
+}
+
+func (d *DB) foreignKeyCheck(ctx context.Context) error {
 	rows, err := d.db.QueryContext(ctx, `PRAGMA foreign_key_check`)
 	if err != nil {
 		return storeErr("foreign_key_check", err)
 	}
 	defer rows.Close()
 	if rows.Next() {
-		return fmt.Errorf("store %s: foreign key check failed after migration: %w", d.path, mark.ErrInvalid)
+		var table, parent string
+		var rowid sql.NullInt64
+		var fkid int
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			return storeErr("foreign_key_check", err)
+		}
+		return fmt.Errorf("store %s: foreign key check failed: row %d of %s has no %s: %w",
+			d.path, rowid.Int64, table, parent, mark.ErrInvalid)
 	}
 	return rows.Err()
 }

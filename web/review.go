@@ -129,6 +129,7 @@ type reviewListData struct {
 	Reasons []reasonView
 	Rows    []recordView
 	Total   int
+	More    bool // more than Total matched (the count is bounded)
 	Pages   int
 	Alerts  []alertView
 }
@@ -144,7 +145,10 @@ func (s *Server) reviewList(w http.ResponseWriter, r *http.Request, sess session
 		s.fail(w, r, err)
 		return
 	}
-	d := reviewListData{Q: q, Total: res.Total, Pages: (res.Total + q.Per - 1) / q.Per}
+	d := reviewListData{Q: q, Total: res.Total, More: res.More, Pages: (res.Total + q.Per - 1) / q.Per}
+	if res.More && q.Page >= d.Pages {
+		d.Pages = q.Page + 1 // beyond the counted ones: one page further at a time
+	}
 	for _, rs := range mark.AllReasons {
 		t := mark.Explain(rs)
 		d.Reasons = append(d.Reasons, reasonView{Code: rs, RU: t.RU, EN: t.EN})
@@ -326,11 +330,6 @@ func (s *Server) reviewCSV(w http.ResponseWriter, r *http.Request, _ session) {
 		return
 	}
 	f.Limit, f.Offset = store.MaxReviewRows, 0
-	res, err := s.opt.Store.ListReview(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	name := "markd-rejected-" + s.opt.Now().In(s.opt.Location).Format("2006-01-02") + ".csv"
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
@@ -339,7 +338,9 @@ func (s *Server) reviewCSV(w http.ResponseWriter, r *http.Request, _ session) {
 	_, _ = w.Write([]byte("\ufeff"))
 	cw := csv.NewWriter(w)
 	_ = cw.Write(csvHeader)
-	for _, rec := range res.Records {
+	// Rows go out as the store reads them: memory and the time to the
+	// first byte do not grow with the export.
+	err = s.opt.Store.EachReview(r.Context(), f, func(rec mark.Record) error {
 		v := s.view(rec)
 		var codes, ru []string
 		for _, rs := range v.Reasons {
@@ -357,10 +358,12 @@ func (s *Server) reviewCSV(w http.ResponseWriter, r *http.Request, _ session) {
 		for i := range row {
 			row[i] = csvSafe(row[i])
 		}
-		if err := cw.Write(row); err != nil {
-			s.log.Warn("csv export cut short", "err", err)
-			return
-		}
+		return cw.Write(row)
+	})
+	if err != nil {
+		// The header is out: the status cannot change any more.
+		s.log.Warn("csv export cut short", "err", err)
+		return
 	}
 	cw.Flush()
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"markd/config"
 	"markd/mark"
 	"markd/scanner"
+	"markd/store"
 )
 
 func init() { register(newDoctorCmd) }
@@ -33,13 +35,15 @@ var devGlobs = struct {
 }
 
 func newDoctorCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var deep bool
+	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "List the scanners and cameras this machine sees and check the configured sources",
 		Long: "doctor lists serial ports, keyboard-wedge input devices and cameras, checks that\n" +
 			"ffmpeg is installed, then opens every source of the config (--config) and says\n" +
-			"in plain words what is wrong. Exit status 0 when every configured source is\n" +
-			"usable, 1 otherwise.",
+			"in plain words what is wrong. With --deep it also reads the whole database\n" +
+			"(SQLite quick_check and foreign_key_check; minutes on a large store). Exit\n" +
+			"status 0 when every configured source (and the database) is usable, 1 otherwise.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd)
@@ -49,12 +53,36 @@ func newDoctorCmd(a *app) *cobra.Command {
 			d := doctor{w: a.stdout}
 			d.inventory()
 			bad := d.checkSources(cmd.Context(), c.Sources)
+			if deep {
+				if err := d.checkStore(cmd.Context(), c.DB); err != nil {
+					return err
+				}
+			}
 			if bad > 0 {
 				return fmt.Errorf("%d of %d configured sources have a problem (see above): %w", bad, len(c.Sources), mark.ErrUnavailable)
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&deep, "deep", false, "also check the whole database file (slow on a large store)")
+	return cmd
+}
+
+// checkStore runs the full checks of the database that no open runs.
+func (d doctor) checkStore(ctx context.Context, path string) error {
+	d.printf("Database %s: ", path)
+	db, err := store.Open(ctx, path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		d.printf("cannot open\n")
+		return err
+	}
+	defer db.Close()
+	if err := db.Check(ctx); err != nil {
+		d.printf("damaged\n")
+		return err
+	}
+	d.printf("ok\n")
+	return nil
 }
 
 type doctor struct{ w io.Writer }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,5 +96,35 @@ func TestDoctor(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDoctorDeep: --deep checks the whole database (what no open does any
+// more) and fails on a broken reference.
+func TestDoctorDeep(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "markd.db")
+	cfg := filepath.Join(dir, "markd.yaml")
+	if err := os.WriteFile(cfg, []byte("db: "+dbPath+"\nsources:\n  - kind: stdin\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	doctor := func() (int, string) {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"doctor", "--deep", "--config", cfg}, strings.NewReader(""), &out, &errOut)
+		return code, out.String() + errOut.String()
+	}
+	if code, out := doctor(); code != 0 || !strings.Contains(out, "Database "+dbPath+": ok") {
+		t.Fatalf("healthy store: exit %d\n%s", code, out)
+	}
+	db, err := sql.Open("sqlite3", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO used_serials(serial, record_id, at, office, counter, raw_text) VALUES (7, 'nowhere', '', 1, 'A', 'x')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if code, out := doctor(); code == 0 || !strings.Contains(out, "damaged") || !strings.Contains(out, "used_serials") {
+		t.Fatalf("broken reference: exit %d\n%s", code, out)
 	}
 }

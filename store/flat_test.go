@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"markd/mark"
+)
+
+// TestCheckNotAtOpen: a broken reference no longer fails every open (that
+// read the whole file each time); Check, run by `markd doctor --deep`,
+// finds it and names the table.
+func TestCheckNotAtOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "markd.db")
+	ctx := context.Background()
+	db, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Check(ctx); err != nil {
+		t.Fatalf("fresh store: %v", err)
+	}
+	conn, err := db.SQL().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`PRAGMA foreign_keys = OFF`,
+		`INSERT INTO used_serials(serial, record_id, at, office, counter, raw_text) VALUES (7, 'nowhere', '', 1, 'A', 'x')`,
+		`PRAGMA foreign_keys = ON`} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	conn.Close()
+	db.Close()
+
+	db, err = Open(ctx, path, nil)
+	if err != nil {
+		t.Fatalf("reopen ran a full check: %v", err)
+	}
+	defer db.Close()
+	err = db.Check(ctx)
+	if !errors.Is(err, mark.ErrInvalid) {
+		t.Fatalf("check: %v, want ErrInvalid", err)
+	}
+	t.Log(err)
+}
+
+// TestDayStatsRollup: closed days are kept in day_rollup and read from
+// there; a scan written into a rolled-up day later (an import of old
+// scans) drops that day's row, and the next count includes it; the open
+// day (today) is always counted from the scans.
+func TestDayStatsRollup(t *testing.T) {
+	db := rvOpen(t) // clock 2026-11-25 12:00 UTC
+	rvFixture(t, db)
+	ctx := context.Background()
+	loc := time.FixedZone("MSK", 3*3600)
+	from, to := time.Date(2026, 11, 23, 0, 0, 0, 0, loc), time.Date(2026, 11, 27, 0, 0, 0, 0, loc)
+	sum := func() map[string]int {
+		t.Helper()
+		got, err := db.DayStats(ctx, from, to, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]int{}
+		for _, c := range got {
+			m[c.Day+" "+string(c.Verdict)+" "+string(c.Reason)] += c.N
+		}
+		return m
+	}
+	rolled := func() []string {
+		t.Helper()
+		rows, err := db.SQL().Query(`SELECT day FROM day_rollup WHERE zone = 'MSK' ORDER BY day`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var days []string
+		for rows.Next() {
+			var d string
+			if err := rows.Scan(&d); err != nil {
+				t.Fatal(err)
+			}
+			days = append(days, d)
+		}
+		return days
+	}
+	first := sum()
+	if got := rolled(); len(got) != 2 || got[0] != "2026-11-23" || got[1] != "2026-11-24" {
+		t.Fatalf("rolled-up days %v, want the closed ones 2026-11-23, 2026-11-24", got)
+	}
+	if first["2026-11-24 ACCEPT "] != 1 || first["2026-11-25 NOT_A_MARK "] != 1 {
+		t.Fatalf("counts %v", first)
+	}
+	// Served from the rollup: a changed row there shows (and proves it is read).
+	if _, err := db.SQL().Exec(`UPDATE day_rollup SET counts = '[["ACCEPT","[]",5]]' WHERE day = '2026-11-24'`); err != nil {
+		t.Fatal(err)
+	}
+	if got := sum()["2026-11-24 ACCEPT "]; got != 5 {
+		t.Fatalf("rolled-up day counted %d, want the stored 5", got)
+	}
+	// A late scan into 2026-11-24 (MSK) drops the row; recounted from the scans.
+	rvInsert(t, db, mark.Record{ID: "late", At: time.Date(2026, 11, 24, 20, 0, 0, 0, time.UTC), Office: 426000, Counter: "A",
+		Text: "EPM1:LATE", Verdict: mark.Reject, Reasons: []mark.Reason{mark.ReasonExpired}})
+	if got := rolled(); len(got) != 1 || got[0] != "2026-11-23" {
+		t.Fatalf("after a late scan: rolled-up days %v, want only 2026-11-23", got)
+	}
+	after := sum()
+	if after["2026-11-24 ACCEPT "] != 1 || after["2026-11-24 REJECT EXPIRED"] != 2 {
+		t.Fatalf("after a late scan: %v", after)
+	}
+	// Today grows with every scan (never rolled up).
+	rvInsert(t, db, mark.Record{ID: "now", At: time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC), Office: 426000, Counter: "A",
+		Text: "x", Verdict: mark.NotAMark})
+	if got := sum()["2026-11-25 NOT_A_MARK "]; got != 2 {
+		t.Fatalf("today: %d NOT_A_MARK, want 2", got)
+	}
+}
+
+// TestReviewCountBounded: the review count stops at ReviewCountLimit and
+// says there are more; the page itself is unaffected.
+func TestReviewCountBounded(t *testing.T) {
+	db, _ := scOpen(t)
+	n := ReviewCountLimit + 5
+	recs := make([]*mark.Record, n)
+	for i := range recs {
+		recs[i] = scRec(uint64(i+1), "A", t0.Add(time.Duration(i)*time.Second), mark.Reject, mark.ReasonUnderpaid)
+	}
+	if err := db.SaveBatch(context.Background(), recs, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		f    ReviewFilter
+		want int
+		more bool
+	}{
+		{ReviewFilter{Limit: 10}, ReviewCountLimit, true},
+		{ReviewFilter{Limit: 10, From: t0, To: t0.Add(100 * time.Second)}, 100, false},
+	} {
+		p, err := db.ListReview(context.Background(), tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Total != tc.want || p.More != tc.more || len(p.Records) != 10 {
+			t.Fatalf("%+v: total %d more %v rows %d, want %d %v 10", tc.f, p.Total, p.More, len(p.Records), tc.want, tc.more)
+		}
+	}
+}

@@ -215,35 +215,47 @@ func (p *Pipeline) publish(rec mark.Record) {
 // Run serves every source until ctx ends, processing each scan as it is
 // emitted and sending the verdict back to sources that can signal it.
 // onRecord, when set, is called with each record in the order of one
-// source. Run returns when all sources have returned.
+// source. Run returns when all sources have returned; a source that fails
+// is logged and not restarted (the daemon runs each source with
+// ServeSource under its supervisor instead).
 func (p *Pipeline) Run(ctx context.Context, sources []mark.Source, onRecord func(mark.Record)) {
 	var wg sync.WaitGroup
 	for _, src := range sources {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fb, _ := src.(mark.Feedbacker)
-			err := src.Serve(ctx, func(sc mark.Scan) {
-				if sc.Source == "" {
-					sc.Source = src.Name()
-				}
-				rec := p.Process(ctx, sc)
-				if rec.ID == "" && rec.Verdict == mark.NotAMark {
-					return
-				}
-				if fb != nil {
-					fb.Feedback(rec.Verdict)
-				}
-				if onRecord != nil {
-					onRecord(rec)
-				}
-			})
-			if err != nil && ctx.Err() == nil {
+			if err := p.ServeSource(ctx, src, onRecord); err != nil {
 				p.log.Error("source stopped", "source", src.Name(), "err", err)
-			} else {
-				p.log.Info("source ended", "source", src.Name())
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+// ServeSource serves one source until ctx ends or the source returns,
+// processing each scan as it is emitted, sending the verdict back when the
+// source can signal it (mark.Feedbacker) and then to onRecord (may be
+// nil). It returns the source's error, nil once ctx ended.
+func (p *Pipeline) ServeSource(ctx context.Context, src mark.Source, onRecord func(mark.Record)) error {
+	fb, _ := src.(mark.Feedbacker)
+	err := src.Serve(ctx, func(sc mark.Scan) {
+		if sc.Source == "" {
+			sc.Source = src.Name()
+		}
+		rec := p.Process(ctx, sc)
+		if rec.ID == "" && rec.Verdict == mark.NotAMark {
+			return
+		}
+		if fb != nil {
+			fb.Feedback(rec.Verdict)
+		}
+		if onRecord != nil {
+			onRecord(rec)
+		}
+	})
+	if err != nil && ctx.Err() == nil {
+		return err
+	}
+	p.log.Info("source ended", "source", src.Name())
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"markd/config"
+	"markd/daemon"
 )
 
 // TestExampleConfig loads configs/markd.yaml, the commented example.
@@ -18,7 +19,7 @@ func TestExampleConfig(t *testing.T) {
 		len(c.Sources) != 1 || c.Sources[0].Kind != "stdin" || c.DB != "/var/lib/markd/markd.db" {
 		t.Errorf("unexpected example config: %+v", c)
 	}
-	if _, err := checkListen(c.HTTP); err != nil {
+	if _, err := daemon.CheckListen(c.HTTP); err != nil {
 		t.Errorf("example http.listen: %v", err)
 	}
 	t.Setenv("MARKD_HTTP_LISTEN", "127.0.0.1:9999")

@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"testing"
 
-	"markd/config"
 	"markd/internal/testdata"
 	"markd/mark"
 	"markd/store"
@@ -187,26 +186,4 @@ func TestRunReload(t *testing.T) {
 		t.Errorf("after restoring the keyring: %s %v", o.Verdict, o.Reasons)
 	}
 	p.stop(t)
-}
-
-func TestCheckListen(t *testing.T) {
-	tests := []struct {
-		h   config.HTTPConfig
-		ok  bool
-		tls bool
-	}{
-		{config.HTTPConfig{Listen: "127.0.0.1:8080"}, true, false},
-		{config.HTTPConfig{Listen: "localhost:0"}, true, false},
-		{config.HTTPConfig{Listen: "[::1]:8080"}, true, false},
-		{config.HTTPConfig{Listen: "0.0.0.0:8080"}, false, false},
-		{config.HTTPConfig{Listen: ":8080"}, false, false},
-		{config.HTTPConfig{Listen: "10.0.0.5:443", TLSCert: "c.pem", TLSKey: "k.pem"}, true, true},
-		{config.HTTPConfig{Listen: "nonsense"}, false, false},
-	}
-	for _, tc := range tests {
-		tls, err := checkListen(tc.h)
-		if (err == nil) != tc.ok || tls != tc.tls {
-			t.Errorf("%+v: tls=%v err=%v, want ok=%v tls=%v", tc.h, tls, err, tc.ok, tc.tls)
-		}
-	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"markd/config"
+	"markd/daemon"
 	"markd/internal/testdata"
 	"markd/issuer"
 	"markd/mark"
@@ -233,23 +236,71 @@ func TestVerifyDBReuseSequence(t *testing.T) {
 	}
 }
 
-// TestRunReuseSequence replays the reuse sequence through markd run fed on
-// stdin: one daemon start per scan, each at its counter with its time.
+// TestRunReuseSequence replays the reuse sequence through the daemon of
+// markd run, in-process and fed on its stdin: one start per scan, each at
+// its counter with its time as the daemon's clock.
 func TestRunReuseSequence(t *testing.T) {
-	bin := dmBinary(t)
-	dir := t.TempDir()
-	cfg := dmConfig(t, dir, "")
+	cfg := dmConfig(t, t.TempDir(), "")
 	for i, s := range reuseSequence(t) {
-		p := dmStart(t, bin, "--config", cfg, "--counter", s.Counter, "--clock", s.At)
-		fmt.Fprintln(p.stdin, s.Text)
-		o := p.next(t)
-		p.stop(t)
+		at, err := time.Parse(time.RFC3339, s.At)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := config.Load(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Counter = s.Counter
+		in, feed := io.Pipe()
+		out := newLineCatcher()
+		m, err := daemon.Open(t.Context(), daemon.Options{Config: c, Stdin: in, Stderr: io.Discard,
+			Now: func() time.Time { return at }, OnRecord: newVerdictPrinter(out).print})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, stop := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- m.Run(ctx) }()
+		fmt.Fprintln(feed, s.Text)
+		o := out.next(t)
+		stop()
+		feed.Close()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
 		checkSeq(t, i, s, o.Verdict, o.Reasons, o.FirstAccepted)
-		at, _ := time.Parse(time.RFC3339, s.At)
 		if o.Counter != s.Counter || !o.At.Equal(at) || o.ID == "" {
 			t.Errorf("scan %d: counter %s at %v id %q, want %s at %v", i, o.Counter, o.At, o.ID, s.Counter, at)
 		}
 	}
+}
+
+// lineCatcher is the stdout of an in-process daemon: it parses each JSON line.
+type lineCatcher struct{ lines chan runOut }
+
+func newLineCatcher() *lineCatcher { return &lineCatcher{lines: make(chan runOut, 1024)} }
+
+func (c *lineCatcher) Write(b []byte) (int, error) {
+	var o runOut
+	if err := json.Unmarshal(b, &o); err != nil {
+		return 0, fmt.Errorf("stdout line %q: %w", b, err)
+	}
+	c.lines <- o
+	return len(b), nil
+}
+
+func (c *lineCatcher) next(t *testing.T) runOut {
+	t.Helper()
+	select {
+	case o := <-c.lines:
+		return o
+	case <-time.After(60 * time.Second):
+		t.Fatal("no verdict from the daemon")
+	}
+	return runOut{}
 }
 
 // dmMarks signs n distinct valid marks with serials from base.

@@ -18,6 +18,7 @@ import (
 	"github.com/tarm/serial"
 
 	"markd/config"
+	"markd/daemon"
 	"markd/mark"
 	"markd/scanner"
 	"markd/store"
@@ -207,7 +208,7 @@ func checkSource(ctx context.Context, c config.Source) string {
 	case "stdin":
 		return ""
 	case "serial":
-		sc, err := serialConfig(c)
+		sc, err := daemon.SerialConfig(c)
 		if err != nil {
 			return err.Error()
 		}
@@ -226,7 +227,7 @@ func checkSource(ctx context.Context, c config.Source) string {
 		}
 		return ""
 	case "wedge":
-		wc := wedgeConfig(c)
+		wc := daemon.WedgeConfig(c)
 		path, err := scanner.ResolvePort(wc.Device)
 		if err != nil {
 			return fmt.Sprintf("%s: %s", c.Device, scanner.PlainDeviceError(err, "input"))
@@ -251,32 +252,4 @@ func checkSource(ctx context.Context, c config.Source) string {
 		return ""
 	}
 	return fmt.Sprintf("kind %q is not known to this build", c.Kind)
-}
-
-// serialConfig converts the config entry (escapes and all) for the scanner.
-func serialConfig(c config.Source) (scanner.SerialConfig, error) {
-	term, err := scanner.ParseTerminator(c.Terminator)
-	if err != nil {
-		return scanner.SerialConfig{}, err
-	}
-	good, err := scanner.Unescape(c.GoodBeep)
-	if err != nil {
-		return scanner.SerialConfig{}, fmt.Errorf("good_beep: %w", err)
-	}
-	bad, err := scanner.Unescape(c.BadBeep)
-	if err != nil {
-		return scanner.SerialConfig{}, fmt.Errorf("bad_beep: %w", err)
-	}
-	baud := c.Baud
-	if baud == 0 {
-		baud = 9600
-	}
-	return scanner.SerialConfig{
-		Port: c.Port, Baud: baud, Parity: c.Parity, Terminator: term,
-		MaxLine: c.MaxLine, Idle: c.Idle, GoodBeep: good, BadBeep: bad,
-	}, nil
-}
-
-func wedgeConfig(c config.Source) scanner.WedgeConfig {
-	return scanner.WedgeConfig{Device: c.Device, Grab: c.Grab, MaxLine: c.MaxLine, Idle: c.Idle}
 }

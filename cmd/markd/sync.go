@@ -7,28 +7,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
-	"markd/config"
+	"markd/daemon"
 	"markd/store"
 	msync "markd/sync"
 )
 
 func init() { register(newSyncCmd) }
-
-// syncOptions converts the sync config for the sync package; `markd run`
-// uses it too.
-func syncOptions(c config.SyncConfig) msync.Options {
-	return msync.Options{
-		Client: msync.ClientOptions{URL: c.URL, Token: c.Token, TokenFile: c.TokenFile, ClientCert: c.ClientCert,
-			ClientKey: c.ClientKey, CA: c.CA},
-		Upload: msync.UploaderOptions{BatchSize: c.BatchSize, BatchAge: c.BatchAge, Interval: c.Interval,
-			MaxBackoff: c.MaxBackoff},
-		DistributionKey: c.DistributionKey,
-		BundleDir:       c.BundleDir,
-		Interval:        c.Interval,
-		FreshnessWarn:   c.FreshnessWarn,
-		FreshnessHard:   c.FreshnessHard,
-	}
-}
 
 // newSyncCmd is `markd sync`: the upload to the collector on its own,
 // beside or without `markd run` (which runs it itself when sync.url is
@@ -54,7 +38,7 @@ func newSyncCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			o := syncOptions(c.Sync)
+			o := daemon.SyncOptions(c.Sync)
 			client, err := msync.NewClient(o.Client)
 			if err != nil {
 				return usageError{err}

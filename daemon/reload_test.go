@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"io"
@@ -33,17 +33,16 @@ func TestReloadLists(t *testing.T) {
 		t.Fatal(err)
 	}
 	holder := verify.NewHolder(v)
-	m := httpapi.NewMetrics(nil)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	noBundle := func() uint64 { return 0 }
-	inBundle := func() uint64 { return 7 }
+	bundle := uint64(0)
+	m := &Main{Config: c, Holder: holder, Metrics: httpapi.NewMetrics(nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		bundleVersion: func() uint64 { return bundle }}
 
 	// A changed, valid keyring (one key dropped) is taken.
 	if err := os.WriteFile(ring, []byte(firstKeys(t, data)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	before := holder.Versions()
-	if !reloadLists(c, holder, m, log, "test", noBundle) || holder.Versions() == before {
+	if !m.ReloadLists("test") || holder.Versions() == before {
 		t.Fatalf("valid reload not applied: versions %v -> %v", before, holder.Versions())
 	}
 	// While a bundle is in force, even a valid file change is not applied.
@@ -51,14 +50,16 @@ func TestReloadLists(t *testing.T) {
 		t.Fatal(err)
 	}
 	inForce := holder.Versions()
-	if reloadLists(c, holder, m, log, "test", inBundle) || holder.Versions() != inForce {
+	bundle = 7
+	if m.ReloadLists("test") || holder.Versions() != inForce {
 		t.Fatalf("reload replaced the lists of a signed bundle: %v -> %v", inForce, holder.Versions())
 	}
 	// A broken file is refused; the lists in force stay.
+	bundle = 0
 	if err := os.WriteFile(ring, []byte("keys:\n  - id: 1\n    alg: rot13\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if reloadLists(c, holder, m, log, "test", noBundle) || holder.Versions() != inForce {
+	if m.ReloadLists("test") || holder.Versions() != inForce {
 		t.Fatalf("broken keyring was applied: %v", holder.Versions())
 	}
 }

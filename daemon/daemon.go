@@ -1,0 +1,220 @@
+// Package daemon assembles the counter daemon (`markd run`) from its
+// parts: it opens the store, loads the lists, builds the pipeline, the
+// sources, the HTTP API and pages and the sync with the collector, and
+// runs every long-running part as a service under one supervisor
+// (internal/service). cmd/markd only wires flags and signals to it; tests
+// start it in-process on a temporary store and port :0 with a fixed clock.
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"markd/config"
+	"markd/httpapi"
+	"markd/internal/cli"
+	"markd/internal/service"
+	"markd/mark"
+	"markd/pipeline"
+	"markd/store"
+	msync "markd/sync"
+	"markd/verify"
+	"markd/web"
+)
+
+// Options configure a Main. Only Config is required.
+type Options struct {
+	Config config.Config
+	// Log defaults to the logger of Config.Log writing to Stderr.
+	Log    *slog.Logger
+	Stderr io.Writer
+	// Stdin is what a stdin source reads (a config without sources has one).
+	Stdin io.Reader
+	// Now is the one clock of scans, store and sync; default time.Now.
+	Now func() time.Time
+	// OnRecord is called after each durable verdict of a source (the
+	// stdout lines of markd run).
+	OnRecord func(mark.Record)
+	// Reload receives SIGHUP: each receive reloads the lists.
+	Reload <-chan os.Signal
+	// Sources replace the sources of Config.Sources (tests).
+	Sources []mark.Source
+	// Supervisor tunes restarts and the shutdown grace (zero: defaults).
+	Supervisor service.Options
+}
+
+// Main is the running daemon: its parts are exported for tests and for
+// the wrappers that run it (the Windows service).
+type Main struct {
+	Config   config.Config
+	Log      *slog.Logger
+	Store    *store.DB
+	Holder   *verify.Holder
+	Verifier mark.Verifier // Holder, guarded by the lists' freshness with bundles
+	Pipeline *pipeline.Pipeline
+	Metrics  *httpapi.Metrics
+	Sync     *msync.Service // nil without sync.url
+	Sources  []mark.Source
+	HTTP     *HTTPServer
+
+	sup           *service.Supervisor
+	bundleVersion func() uint64 // of the bundle in force, 0 = the config files
+}
+
+// Open checks the configuration, opens the store, loads the lists and
+// listens; nothing runs until Run. Configuration errors are usage errors
+// (exit code 2). Close releases what Open took.
+func Open(ctx context.Context, o Options) (_ *Main, err error) {
+	c := o.Config
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+	if o.Log == nil {
+		o.Log = cli.NewLogger(c.Log.Level, c.Log.Format, o.Stderr)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Supervisor.Log == nil {
+		o.Supervisor.Log = o.Log
+	}
+	log := o.Log
+	if c.Office == 0 {
+		return nil, cli.UsageError{Err: fmt.Errorf("config office is required: the postal index of this office")}
+	}
+	loc, err := c.Location()
+	if err != nil {
+		return nil, cli.UsageError{Err: err}
+	}
+	if _, err := CheckListen(c.HTTP); err != nil {
+		return nil, err
+	}
+	v, err := verify.LoadFiles(c.Keyring, c.Tariffs, c.Revoked)
+	if err != nil {
+		return nil, cli.UsageError{Err: err}
+	}
+	m := &Main{Config: c, Log: log, Holder: verify.NewHolder(v), Metrics: httpapi.NewMetrics(nil),
+		sup: service.New(o.Supervisor)}
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+	if m.Store, err = store.Open(ctx, c.DB, log); err != nil {
+		return nil, err
+	}
+	m.Verifier = m.Holder
+	if c.Sync.URL != "" {
+		if m.Sync, err = msync.New(ctx, m.Store, SyncOptions(c.Sync), msync.HolderApplier(m.Holder), log, m.Metrics.Registry()); err != nil {
+			return nil, cli.UsageError{Err: err}
+		}
+		if f := m.Sync.Freshness(); f != nil {
+			m.Verifier = msync.Guard(m.Holder, f)
+		}
+	}
+	m.bundleVersion = m.Sync.BundleVersion
+	m.Store.Now = o.Now
+	m.Sources = o.Sources
+	if m.Sources == nil {
+		if m.Sources, err = Sources(c.Sources, o.Stdin, log, o.Now); err != nil {
+			return nil, err
+		}
+	}
+	m.Pipeline = pipeline.New(pipeline.Options{
+		Verifier: m.Verifier, Store: m.Store, Office: c.Office, Counter: c.Counter, Location: loc,
+		RescanWindow: c.RescanWindow, Log: log, Observe: m.Metrics.Observe, Now: o.Now,
+	})
+	api := httpapi.New(httpapi.Options{
+		Store: m.Store, Feed: m.Pipeline, Sources: m.health, Versions: m.Verifier.Versions, StoreErr: m.Pipeline.StoreErr,
+		Metrics: m.Metrics, Location: loc, Log: log,
+		Extra: func() map[string]any {
+			if f := m.Sync.Freshness(); f != nil {
+				return map[string]any{"lists": f.Status()}
+			}
+			return nil
+		},
+	})
+	useTLS, _ := CheckListen(c.HTTP)
+	pages, err := web.New(web.Options{
+		Store: m.Store, Log: log, SessionTTL: c.Web.SessionTTL, LoginLimit: c.Web.LoginLimit, TLS: useTLS,
+		Location: loc, SnapshotsDir: c.Web.SnapshotsDir, Feed: m.Pipeline, Health: m.health,
+		SetOperator: m.Pipeline.SetOperator, Public: httpapi.PublicPaths,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if m.HTTP, err = Listen(c.HTTP, pages.Handler(api.Handler()), m.sup.Grace(), log); err != nil {
+		return nil, err
+	}
+
+	m.sup.Add("http", m.HTTP)
+	m.sup.Add("lists", &verify.Watcher{Files: []string{c.Keyring, c.Tariffs, c.Revoked}, Signals: o.Reload,
+		Reload: m.reload, Log: log})
+	if m.Sync != nil {
+		m.sup.Add("sync.upload", m.Sync.Uploader)
+		if m.Sync.Poller != nil {
+			m.sup.Add("sync.bundles", m.Sync.Poller)
+		}
+	}
+	for _, src := range m.Sources {
+		m.sup.Add("source "+src.Name(), service.Func(func(ctx context.Context) error {
+			return m.Pipeline.ServeSource(ctx, src, o.OnRecord)
+		}))
+	}
+	return m, nil
+}
+
+// Add adds a long-running part to the daemon; call it before Run.
+func (m *Main) Add(name string, svc service.Service) { m.sup.Add(name, svc) }
+
+// Run runs every service until ctx ends (nil) or one fails with a
+// configuration error (that error).
+func (m *Main) Run(ctx context.Context) error {
+	m.Log.Info("listening", "url", m.HTTP.URL(), "tls", m.HTTP.TLS(), "office", m.Config.Office,
+		"counter", m.Config.Counter, "db", m.Config.DB, "versions", m.Verifier.Versions())
+	err := m.sup.Serve(ctx)
+	m.Log.Info("stopped")
+	return err
+}
+
+// Close closes the store (and the listener if Run never ran). Call it
+// after Run returned.
+func (m *Main) Close() error {
+	if m.HTTP != nil {
+		m.HTTP.Close()
+	}
+	if m.Store != nil {
+		if err := m.Store.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *Main) health() []mark.SourceHealth {
+	out := make([]mark.SourceHealth, 0, len(m.Sources))
+	for _, s := range m.Sources {
+		out = append(out, s.Health())
+	}
+	return out
+}
+
+// SyncOptions converts the sync config for the sync package (markd sync
+// uses it too).
+func SyncOptions(c config.SyncConfig) msync.Options {
+	return msync.Options{
+		Client: msync.ClientOptions{URL: c.URL, Token: c.Token, TokenFile: c.TokenFile, ClientCert: c.ClientCert,
+			ClientKey: c.ClientKey, CA: c.CA},
+		Upload: msync.UploaderOptions{BatchSize: c.BatchSize, BatchAge: c.BatchAge, Interval: c.Interval,
+			MaxBackoff: c.MaxBackoff},
+		DistributionKey: c.DistributionKey,
+		BundleDir:       c.BundleDir,
+		Interval:        c.Interval,
+		FreshnessWarn:   c.FreshnessWarn,
+		FreshnessHard:   c.FreshnessHard,
+	}
+}

@@ -1,0 +1,140 @@
+package daemon
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"markd/config"
+	"markd/internal/cli"
+	"markd/mark"
+)
+
+// HTTPServer is the service of the daemon's HTTP API and pages. It owns its
+// listener (opened by Listen, so the address is known and a taken port is
+// reported before the daemon starts) and its Shutdown.
+type HTTPServer struct {
+	srv      *http.Server
+	ln       net.Listener // nil after a Serve: the next one listens again
+	addr     string
+	certFile string
+	keyFile  string
+	grace    time.Duration
+}
+
+// CheckListen refuses a non-loopback address without TLS.
+func CheckListen(h config.HTTPConfig) (tls bool, err error) {
+	tls = h.TLSCert != "" && h.TLSKey != ""
+	host, _, err := net.SplitHostPort(h.Listen)
+	if err != nil {
+		return false, cli.UsageError{Err: fmt.Errorf("config http.listen = %q: %v", h.Listen, err)}
+	}
+	ip := net.ParseIP(host)
+	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
+	if !loopback && !tls {
+		return false, cli.UsageError{Err: fmt.Errorf("config http.listen = %q is not a loopback address: set http.tls_cert and http.tls_key to serve it over TLS", h.Listen)}
+	}
+	return tls, nil
+}
+
+// Listen opens the listener of h and returns the server of handler on it.
+// grace bounds the wait for open requests at shutdown.
+func Listen(h config.HTTPConfig, handler http.Handler, grace time.Duration, log *slog.Logger) (*HTTPServer, error) {
+	useTLS, err := CheckListen(h)
+	if err != nil {
+		return nil, err
+	}
+	if useTLS {
+		if _, err := tls.LoadX509KeyPair(h.TLSCert, h.TLSKey); err != nil {
+			return nil, cli.UsageError{Err: fmt.Errorf("config http.tls_cert = %q, http.tls_key = %q: %w", h.TLSCert, h.TLSKey, err)}
+		}
+	}
+	ln, err := listen(h.Listen)
+	if err != nil {
+		return nil, err
+	}
+	s := &HTTPServer{ln: ln, addr: ln.Addr().String(), grace: grace,
+		srv: &http.Server{
+			Handler:           handler,
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}}
+	if useTLS {
+		s.certFile, s.keyFile = h.TLSCert, h.TLSKey
+	}
+	return s, nil
+}
+
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, mark.WithHint(fmt.Errorf("listen on %s: %w: %w", addr, mark.ErrUnavailable, err),
+			"another program uses the port, or the address is not on this machine")
+	}
+	return ln, nil
+}
+
+// Addr is the address the server listens on (the port chosen for :0).
+func (s *HTTPServer) Addr() string { return s.addr }
+
+// URL is the base URL of the server.
+func (s *HTTPServer) URL() string {
+	if s.TLS() {
+		return "https://" + s.addr
+	}
+	return "http://" + s.addr
+}
+
+// TLS reports whether the server serves HTTPS.
+func (s *HTTPServer) TLS() bool { return s.certFile != "" }
+
+// Serve serves until ctx ends, then ends the requests in flight (their
+// contexts end with ctx, which closes the live streams) and shuts down
+// within the grace period. After a failure the next Serve listens again on
+// the same address.
+func (s *HTTPServer) Serve(ctx context.Context) error {
+	ln := s.ln
+	s.ln = nil
+	if ln == nil {
+		var err error
+		if ln, err = listen(s.addr); err != nil {
+			return err
+		}
+	}
+	s.srv.BaseContext = func(net.Listener) context.Context { return ctx }
+	errc := make(chan error, 1)
+	go func() {
+		if s.TLS() {
+			errc <- s.srv.ServeTLS(ln, s.certFile, s.keyFile)
+		} else {
+			errc <- s.srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.grace)
+	defer cancel()
+	err := s.srv.Shutdown(sctx)
+	<-errc
+	if err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close closes the listener when Serve never ran.
+func (s *HTTPServer) Close() error {
+	if s.ln != nil {
+		err := s.ln.Close()
+		s.ln = nil
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package daemon
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"markd/config"
+	"markd/internal/cli"
+	"markd/mark"
+	"markd/scanner"
+)
+
+// Sources turns the configured sources into mark.Sources. With no source
+// configured the daemon reads stdin. Each kind adds one case here.
+func Sources(cfgs []config.Source, stdin io.Reader, log *slog.Logger, now func() time.Time) ([]mark.Source, error) {
+	if len(cfgs) == 0 {
+		cfgs = []config.Source{{Kind: "stdin"}}
+	}
+	var out []mark.Source
+	for i, c := range cfgs {
+		name := c.Name
+		if name == "" {
+			name = fmt.Sprintf("%s%d", c.Kind, i)
+		}
+		switch c.Kind {
+		case "stdin":
+			out = append(out, scanner.NewReader(name, stdin, now).SetLayout(c.Layout))
+		case "serial":
+			sc, err := SerialConfig(c)
+			if err != nil {
+				return nil, cli.UsageError{Err: fmt.Errorf("config sources[%d]: %v", i, err)}
+			}
+			out = append(out, scanner.NewSerial(name, sc, log, now))
+		case "wedge":
+			out = append(out, scanner.NewWedge(name, WedgeConfig(c), log, now))
+		case "camera":
+			out = append(out, scanner.NewCamera(name, CameraConfig(c), log, now))
+		default:
+			return nil, cli.UsageError{Err: fmt.Errorf("config sources[%d].kind = %q: not supported by this build", i, c.Kind)}
+		}
+	}
+	return out, nil
+}
+
+// SerialConfig maps a serial source entry to the scanner's config (markd
+// doctor uses it too).
+func SerialConfig(c config.Source) (scanner.SerialConfig, error) {
+	term, err := scanner.ParseTerminator(c.Terminator)
+	if err != nil {
+		return scanner.SerialConfig{}, err
+	}
+	good, err := scanner.Unescape(c.GoodBeep)
+	if err != nil {
+		return scanner.SerialConfig{}, fmt.Errorf("good_beep: %w", err)
+	}
+	bad, err := scanner.Unescape(c.BadBeep)
+	if err != nil {
+		return scanner.SerialConfig{}, fmt.Errorf("bad_beep: %w", err)
+	}
+	baud := c.Baud
+	if baud == 0 {
+		baud = 9600
+	}
+	return scanner.SerialConfig{
+		Port: c.Port, Baud: baud, Parity: c.Parity, Terminator: term,
+		MaxLine: c.MaxLine, Idle: c.Idle, GoodBeep: good, BadBeep: bad,
+	}, nil
+}
+
+// WedgeConfig maps a keyboard-wedge source entry to the scanner's config.
+func WedgeConfig(c config.Source) scanner.WedgeConfig {
+	return scanner.WedgeConfig{Device: c.Device, Grab: c.Grab, MaxLine: c.MaxLine, Idle: c.Idle}
+}
+
+// CameraConfig maps a camera source entry to the scanner's config.
+func CameraConfig(c config.Source) scanner.CameraConfig {
+	return scanner.CameraConfig{
+		Input: c.Input, Format: c.Format, Realtime: c.Realtime,
+		Width: c.Width, Height: c.Height, FPS: c.FPS, Hold: c.Hold,
+		SnapshotQuality: c.SnapshotQuality,
+	}
+}

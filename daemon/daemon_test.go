@@ -20,8 +20,8 @@ import (
 	"markd/mark"
 )
 
-// testNow is the fixed clock of these tests.
-var testNow = time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
+// testNow is the test clock.
+var testNow = testdata.Now()
 
 // testConfig is a daemon config over the shared test lists, a store in a
 // temporary folder and port :0.

@@ -5,8 +5,10 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"reflect"
 	"strings"
@@ -79,13 +81,21 @@ func Load(file string, flags *pflag.FlagSet) (Config, error) {
 	v.SetEnvPrefix(EnvPrefix)
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
+	known := schemaOf(reflect.TypeOf(Config{}))
+	var pos positions
 	if file != "" {
-		v.SetConfigFile(file)
+		data, err := os.ReadFile(file)
+		if errors.Is(err, fs.ErrNotExist) {
+			return Config{}, fmt.Errorf("config file %s does not exist: %w", file, mark.ErrNotFound)
+		}
+		if err != nil {
+			return Config{}, fmt.Errorf("config file %s: %w", file, err)
+		}
+		if pos, err = readPositions(file, data, known); err != nil {
+			return Config{}, err
+		}
 		v.SetConfigType("yaml")
-		if err := v.ReadInConfig(); err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return Config{}, fmt.Errorf("config file %s: %w: %w", file, mark.ErrInvalid, err)
-			}
+		if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
 			return Config{}, fmt.Errorf("config file %s: %w: %v", file, mark.ErrInvalid, err)
 		}
 	}
@@ -103,6 +113,10 @@ func Load(file string, flags *pflag.FlagSet) (Config, error) {
 			return Config{}, fmt.Errorf("flags: %w", bindErr)
 		}
 	}
+	from := newOrigins(file, pos, flags)
+	if err := checkTypes(v, known, from); err != nil {
+		return Config{}, err
+	}
 	var c Config
 	err := v.Unmarshal(&c, func(dc *mapstructure.DecoderConfig) {
 		dc.ErrorUnused = true
@@ -111,14 +125,14 @@ func Load(file string, flags *pflag.FlagSet) (Config, error) {
 			mapstructure.StringToSliceHookFunc(","),
 		)
 	})
-	if err != nil {
-		where := "configuration"
-		if file != "" {
-			where = "config file " + file
-		}
-		return Config{}, fmt.Errorf("%s: %w: %v", where, mark.ErrInvalid, err)
+	if err != nil { // checkTypes and the file walk name the key first; this is a backstop
+		return Config{}, fmt.Errorf("configuration: %w: %v", mark.ErrInvalid, err)
 	}
 	if err := c.Validate(); err != nil {
+		var ke *KeyError
+		if errors.As(err, &ke) && ke.Origin == "" {
+			ke.Origin = from.of(ke.Key)
+		}
 		return Config{}, err
 	}
 	return c, nil
@@ -171,11 +185,9 @@ func (c Config) Location() (*time.Location, error) {
 
 // Validate checks every key and names the first bad one with its value.
 func (c Config) Validate() error {
-	bad := func(key string, val any, why string) error {
-		return fmt.Errorf("config %s = %v: %s: %w", key, val, why, mark.ErrInvalid)
-	}
-	if c.Office > 999999 {
-		return bad("office", c.Office, "must be a 6-digit postal index (0 = not set)")
+	bad := invalid
+	if c.Office != 0 && (c.Office < 100000 || c.Office > 999999) {
+		return bad("office", c.Office, "must be the office's 6-digit postal index, such as 426000")
 	}
 	if strings.TrimSpace(c.Counter) == "" {
 		return bad("counter", c.Counter, "must not be empty")
@@ -194,6 +206,11 @@ func (c Config) Validate() error {
 	}
 	for i, s := range c.Sources {
 		if err := s.Validate(); err != nil {
+			var ke *KeyError
+			if errors.As(err, &ke) {
+				ke.Key = fmt.Sprintf("sources[%d].%s", i, ke.Key)
+				return err
+			}
 			return fmt.Errorf("config sources[%d]: %w", i, err)
 		}
 	}

@@ -79,7 +79,78 @@ func TestLoadErrorsNameKey(t *testing.T) {
 
 func TestMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"), nil)
-	if !errors.Is(err, mark.ErrInvalid) || !strings.Contains(err.Error(), "nope.yaml") {
+	if !errors.Is(err, mark.ErrNotFound) || !strings.Contains(err.Error(), "nope.yaml") {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+// TestLoadErrorsSayWhere: each bad value is reported with where it came
+// from (file:line, environment variable or flag), the key, the value and
+// what is allowed; a mistyped key gets the nearest known one.
+func TestLoadErrorsSayWhere(t *testing.T) {
+	tests := []struct {
+		name, body string
+		env        map[string]string
+		flags      []string
+		want       string
+	}{
+		{name: "typo", body: "office: 426000\nkeyrnig: /etc/k.yaml\n",
+			want: `markd.yaml:2: unknown key "keyrnig" (did you mean keyring?)`},
+		{name: "nested typo", body: "http:\n  lisen: 127.0.0.1:1\n",
+			want: `markd.yaml:2: unknown key "http.lisen" (did you mean http.listen?)`},
+		{name: "far from any key", body: "zzzzzzzz: 1\n", want: `markd.yaml:1: unknown key "zzzzzzzz"; configs`},
+		{name: "unknown key in a source", body: "sources:\n  - kind: serial\n    prot: /dev/ttyS0\n",
+			want: `markd.yaml:3: unknown key "sources[0].prot" (did you mean port?)`},
+		{name: "wrong type", body: "office: abc\n",
+			want: `markd.yaml:1: office = "abc": must be a whole number, not negative`},
+		{name: "five-digit office", body: "counter: A\noffice: 42600\n",
+			want: `markd.yaml:2: office = 42600: must be the office's 6-digit postal index`},
+		{name: "bad duration from env", body: "office: 426000\nrescan_window: 5m\n",
+			env:  map[string]string{"MARKD_RESCAN_WINDOW": "5minutes"},
+			want: `environment MARKD_RESCAN_WINDOW: rescan_window = "5minutes": must be a duration such as 90s`},
+		{name: "bad office from flag", body: "office: 426000\n", flags: []string{"--office=42600"},
+			want: `flag --office: office = 42600: must be the office's 6-digit postal index`},
+		{name: "source entry", body: "sources:\n  - kind: stdin\n  - kind: serial\n    baud: fast\n",
+			want: `markd.yaml:4: sources[1].baud = "fast": must be a whole number`},
+		{name: "source validation", body: "sources:\n  - kind: serial\n",
+			want: `markd.yaml:2: sources[0].port = "": `},
+		{name: "not yaml", body: "office: [\n", want: "markd.yaml: not valid YAML"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+			fs.Uint32("office", 0, "")
+			if err := fs.Parse(tt.flags); err != nil {
+				t.Fatal(err)
+			}
+			file := writeFile(t, tt.body)
+			_, err := Load(file, fs)
+			if !errors.Is(err, mark.ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+			msg := strings.ReplaceAll(err.Error(), file, "markd.yaml")
+			if !strings.Contains(msg, tt.want) {
+				t.Fatalf("error\n  %s\ndoes not say\n  %s", msg, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzLoadFile(f *testing.F) {
+	for _, s := range []string{"office: 426000\n", "sources:\n  - kind: serial\n    port: x\n", "http:\n  lisen: 1\n",
+		"office: [\n", "log:\n  level: [1, 2]\n", "sources: 5\n", "sync: x\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		file := filepath.Join(t.TempDir(), "markd.yaml")
+		if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(file, nil); err != nil && !errors.Is(err, mark.ErrInvalid) {
+			t.Fatalf("%q: error %v is not ErrInvalid", body, err)
+		}
+	})
 }

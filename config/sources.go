@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"markd/mark"
 )
 
 // Source configures one input of scans. Kind selects which fields apply.
@@ -46,9 +44,7 @@ type Source struct {
 
 // Validate checks one source entry.
 func (s Source) Validate() error {
-	bad := func(key string, val any, why string) error {
-		return fmt.Errorf("%s = %v: %s: %w", key, val, why, mark.ErrInvalid)
-	}
+	bad := invalid
 	switch s.Kind {
 	case "stdin":
 		switch s.Layout {

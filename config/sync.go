@@ -2,13 +2,10 @@ package config
 
 import (
 	"encoding/base64"
-	"fmt"
 	"net"
 	"net/url"
 	"strings"
 	"time"
-
-	"markd/mark"
 )
 
 // SyncConfig configures the upload of records to the central collector
@@ -43,9 +40,7 @@ func defaultSync() SyncConfig {
 
 // Validate checks the sync keys.
 func (s SyncConfig) Validate() error {
-	bad := func(key string, val any, why string) error {
-		return fmt.Errorf("config sync.%s = %v: %s: %w", key, val, why, mark.ErrInvalid)
-	}
+	bad := func(key string, val any, why string) error { return invalid("sync."+key, val, why) }
 	if s.URL != "" {
 		u, err := url.Parse(s.URL)
 		if err != nil || u.Host == "" {

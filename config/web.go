@@ -1,10 +1,7 @@
 package config
 
 import (
-	"fmt"
 	"time"
-
-	"markd/mark"
 )
 
 // WebConfig configures the operator and supervisor pages.
@@ -21,10 +18,10 @@ func defaultWeb() WebConfig {
 // Validate checks the web keys.
 func (w WebConfig) Validate() error {
 	if w.SessionTTL <= 0 {
-		return fmt.Errorf("config web.session_ttl = %v: must be positive: %w", w.SessionTTL, mark.ErrInvalid)
+		return invalid("web.session_ttl", w.SessionTTL, "must be positive")
 	}
 	if w.LoginLimit <= 0 {
-		return fmt.Errorf("config web.login_limit = %v: must be positive: %w", w.LoginLimit, mark.ErrInvalid)
+		return invalid("web.login_limit", w.LoginLimit, "must be positive")
 	}
 	return nil
 }

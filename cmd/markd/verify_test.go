@@ -161,13 +161,13 @@ func TestVerifyCommandErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"bad revocations", []string{"--keyring", ring, "--tariffs", tariffs, "--revoked", badRev, "--office", "1"}, "not-a-serial"},
-		{"bad keyring", []string{"--keyring", badRing, "--tariffs", tariffs, "--office", "1"}, "keys[0] (id 7)"},
-		{"missing tariffs", []string{"--keyring", ring, "--tariffs", filepath.Join(tmp, "none.yaml"), "--office", "1"}, "none.yaml"},
+		{"bad revocations", []string{"--keyring", ring, "--tariffs", tariffs, "--revoked", badRev, "--office", "426000"}, "not-a-serial"},
+		{"bad keyring", []string{"--keyring", badRing, "--tariffs", tariffs, "--office", "426000"}, "keys[0] (id 7)"},
+		{"missing tariffs", []string{"--keyring", ring, "--tariffs", filepath.Join(tmp, "none.yaml"), "--office", "426000"}, "none.yaml"},
 		{"no office", []string{"--keyring", ring, "--tariffs", tariffs}, "--office"},
-		{"bad date", []string{"--keyring", ring, "--tariffs", tariffs, "--office", "1", "--date", "25.11.2026"}, "25.11.2026"},
-		{"bad tz", []string{"--keyring", ring, "--tariffs", tariffs, "--office", "1", "--tz", "Mars/Olympus"}, "Mars/Olympus"},
-		{"stray argument", []string{"--keyring", ring, "--tariffs", tariffs, "--office", "1", "EPM1:"}, "no arguments"},
+		{"bad date", []string{"--keyring", ring, "--tariffs", tariffs, "--office", "426000", "--date", "25.11.2026"}, "25.11.2026"},
+		{"bad tz", []string{"--keyring", ring, "--tariffs", tariffs, "--office", "426000", "--tz", "Mars/Olympus"}, "Mars/Olympus"},
+		{"stray argument", []string{"--keyring", ring, "--tariffs", tariffs, "--office", "426000", "EPM1:"}, "no arguments"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

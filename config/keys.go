@@ -1,0 +1,326 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+	"gopkg.in/yaml.v3"
+
+	"markd/mark"
+)
+
+// KeyError is a configuration value that is not allowed: which key, its
+// value, where the value came from (file:line, environment variable, flag)
+// and what is allowed. It unwraps to mark.ErrInvalid.
+type KeyError struct {
+	Key    string // dotted key, sources[N].field for a source entry
+	Value  any
+	Origin string // "markd.yaml:7", "environment MARKD_OFFICE", "flag --office"; "" = default
+	Why    string // what is allowed
+}
+
+func (e *KeyError) Error() string {
+	var b strings.Builder
+	if e.Origin != "" {
+		b.WriteString(e.Origin)
+		b.WriteString(": ")
+	} else {
+		b.WriteString("config ")
+	}
+	fmt.Fprintf(&b, "%s = %v: %s", e.Key, display(e.Value), e.Why)
+	return b.String()
+}
+
+func (e *KeyError) Unwrap() error { return mark.ErrInvalid }
+
+// display quotes strings so an empty or spaced value is visible.
+func display(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprint(v)
+}
+
+// invalid is the error of a bad value of key, for the Validate methods;
+// Load adds where the value came from.
+func invalid(key string, val any, why string) error {
+	return &KeyError{Key: key, Value: val, Why: why}
+}
+
+// UnknownKeyError is a key in the file that markd does not know.
+type UnknownKeyError struct {
+	Key, Origin string
+	Suggest     string // the closest known key at the same level, "" = none close
+}
+
+func (e *UnknownKeyError) Error() string {
+	msg := fmt.Sprintf("%s: unknown key %q", e.Origin, e.Key)
+	if e.Suggest != "" {
+		msg += fmt.Sprintf(" (did you mean %s?)", e.Suggest)
+	}
+	return msg + "; configs/markd.yaml lists every key"
+}
+
+func (e *UnknownKeyError) Unwrap() error { return mark.ErrInvalid }
+
+// schema is the tree of known keys, from the mapstructure tags of Config.
+type schema struct {
+	leaf  reflect.Type       // type of a leaf key; nil for a section
+	keys  map[string]*schema // section keys
+	elems *schema            // for a list of sections (sources)
+}
+
+func schemaOf(t reflect.Type) *schema {
+	switch {
+	case t.Kind() == reflect.Struct && t != reflect.TypeOf(time.Time{}):
+		s := &schema{keys: map[string]*schema{}}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag := f.Tag.Get("mapstructure")
+			if tag == "" || tag == "-" {
+				continue
+			}
+			s.keys[tag] = schemaOf(f.Type)
+		}
+		return s
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
+		return &schema{elems: schemaOf(t.Elem())}
+	}
+	return &schema{leaf: t}
+}
+
+// positions maps each key path of a YAML file to its line, and reports the
+// first key the schema does not know.
+type positions map[string]int
+
+func readPositions(file string, data []byte, s *schema) (positions, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return nil, fmt.Errorf("%s: %w: %v", file, mark.ErrInvalid, strings.Join(te.Errors, "; "))
+		}
+		// yaml.v3 says "yaml: line N: …": keep it, with the file's name.
+		return nil, fmt.Errorf("%s: not valid YAML: %w: %v", file, mark.ErrInvalid, err)
+	}
+	pos := positions{}
+	if len(doc.Content) == 0 {
+		return pos, nil
+	}
+	return pos, pos.walk(file, "", doc.Content[0], s)
+}
+
+func (p positions) walk(file, prefix string, n *yaml.Node, s *schema) error {
+	switch {
+	case s.elems != nil && n.Kind == yaml.SequenceNode:
+		for i, item := range n.Content {
+			path := fmt.Sprintf("%s[%d]", prefix, i)
+			p[path] = item.Line
+			if err := p.walk(file, path, item, s.elems); err != nil {
+				return err
+			}
+		}
+	case s.keys != nil && n.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			name := strings.ToLower(k.Value)
+			path := name
+			if prefix != "" {
+				path = prefix + "." + name
+			}
+			sub, ok := s.keys[name]
+			if !ok {
+				return &UnknownKeyError{Key: path, Origin: fmt.Sprintf("%s:%d", file, k.Line), Suggest: closest(name, prefix, s)}
+			}
+			p[path] = k.Line
+			if err := p.walk(file, path, v, sub); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// closest is the known key at this level nearest to name by edit distance,
+// when it is near enough to be a typo.
+func closest(name, prefix string, s *schema) string {
+	keys := make([]string, 0, len(s.keys))
+	for k := range s.keys {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	best, bestD := "", len(name)/2+2
+	for _, k := range keys {
+		if d := editDistance(name, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	if prefix != "" && !strings.HasSuffix(prefix, "]") {
+		return prefix + "." + best
+	}
+	return best
+}
+
+// editDistance counts the edits between a and b (insert, delete, change,
+// or swap of two neighbours: keyrnig is one typo from keyring).
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
+
+// origins tells where each key's value came from, in viper's order of
+// precedence: a flag the user set, then the environment, then the file.
+type origins struct {
+	file  string
+	pos   positions
+	flags map[string]string // key → flag name
+}
+
+func newOrigins(file string, pos positions, flags *pflag.FlagSet) origins {
+	o := origins{file: file, pos: pos, flags: map[string]string{}}
+	if flags != nil {
+		flags.Visit(func(f *pflag.Flag) { o.flags[strings.ReplaceAll(f.Name, "-", "_")] = f.Name })
+	}
+	return o
+}
+
+func (o origins) of(key string) string {
+	if f, ok := o.flags[key]; ok {
+		return "flag --" + f
+	}
+	if !strings.Contains(key, "[") {
+		env := EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+		if _, ok := os.LookupEnv(env); ok {
+			return "environment " + env
+		}
+	}
+	if line, ok := o.pos[key]; ok {
+		return fmt.Sprintf("%s:%d", o.file, line)
+	}
+	// a key inside a source entry: the entry's line
+	if i := strings.LastIndex(key, "."); i > 0 {
+		if line, ok := o.pos[key[:i]]; ok {
+			return fmt.Sprintf("%s:%d", o.file, line)
+		}
+	}
+	return ""
+}
+
+// checkTypes decodes every leaf key on its own, so a value of the wrong type
+// is reported with its key, its origin and the type wanted, not with the
+// decoder's message about the whole struct.
+func checkTypes(v *viper.Viper, s *schema, o origins) error {
+	return checkValue("", v.AllSettings(), s, o)
+}
+
+func checkValue(key string, val any, s *schema, o origins) error {
+	switch {
+	case s.keys != nil:
+		m, ok := val.(map[string]any)
+		if !ok {
+			if val == nil {
+				return nil
+			}
+			return &KeyError{Key: key, Value: val, Origin: o.of(key), Why: "must be a section of keys"}
+		}
+		names := make([]string, 0, len(m))
+		for k := range m {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			sub, ok := s.keys[k]
+			if !ok {
+				continue // the file walk reports unknown keys with their line
+			}
+			path := k
+			if key != "" {
+				path = key + "." + k
+			}
+			if err := checkValue(path, m[k], sub, o); err != nil {
+				return err
+			}
+		}
+	case s.elems != nil:
+		if val == nil {
+			return nil
+		}
+		list := reflect.ValueOf(val)
+		if list.Kind() != reflect.Slice {
+			return &KeyError{Key: key, Value: val, Origin: o.of(key), Why: "must be a list of entries"}
+		}
+		for i := 0; i < list.Len(); i++ {
+			item := list.Index(i).Interface()
+			if reflect.TypeOf(item).Kind() == reflect.Struct {
+				continue // a built-in default, typed already
+			}
+			if err := checkValue(fmt.Sprintf("%s[%d]", key, i), item, s.elems, o); err != nil {
+				return err
+			}
+		}
+	default:
+		target := reflect.New(s.leaf)
+		dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+			Result:           target.Interface(),
+			WeaklyTypedInput: true,
+			DecodeHook: mapstructure.ComposeDecodeHookFunc(
+				mapstructure.StringToTimeDurationHookFunc(),
+				mapstructure.StringToSliceHookFunc(","),
+			),
+		})
+		if err != nil {
+			return err
+		}
+		if err := dec.Decode(val); err != nil {
+			return &KeyError{Key: key, Value: val, Origin: o.of(key), Why: "must be " + typeWords(s.leaf)}
+		}
+	}
+	return nil
+}
+
+// typeWords says in words what a value of t looks like.
+func typeWords(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeOf(time.Duration(0)):
+		return "a duration such as 90s, 5m or 1h30m"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
+		return "a whole number"
+	case t.Kind() >= reflect.Uint && t.Kind() <= reflect.Uint64:
+		return "a whole number, not negative"
+	case t.Kind() == reflect.Slice:
+		return "a list"
+	}
+	return "text"
+}

@@ -1,0 +1,153 @@
+// Command perfbench measures what issue 12 asks of markd and prints one
+// table, a row per figure: goal, measured (median and the spread over
+// several runs), ratio, met.
+//
+//   - Reads at a million scans against ten thousand (the review page, its
+//     count, the CSV export, the day chart, the API filters, the operator
+//     screen, the outbox), alternating the two stores in every round.
+//   - `markd run` start on the 1M store (exec → listening).
+//   - P1 at steady state: `markd run` on the 1M store, fed one mark at a
+//     time on stdin and through a serial pty, each scan followed by one
+//     bare single-row commit with the same WAL discipline on the same file
+//     system (warmed, checkpointed): p50 and p99 against the bare p50.
+//
+// The stores are generated once and cached under bench/.cache/ (gitignored;
+// the name carries a hash of the migrations, so a new schema regenerates).
+// The P1 runs append their scans to the cached 1M store, which is what a
+// counter does. Run from the repository root: bash bench/perf.sh.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// sizes names the two stores in the table ("1M", "10k").
+var sizes struct{ big, small string }
+
+func sizeName(n int) string {
+	switch {
+	case n >= 1000000 && n%1000000 == 0:
+		return fmt.Sprintf("%dM", n/1000000)
+	case n >= 1000 && n%1000 == 0:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
+}
+
+type row struct {
+	name, goal, measured, ratio string
+	met                         bool
+}
+
+func main() {
+	bin := flag.String("markd", "bin/markd", "markd binary")
+	td := flag.String("testdata", "../shared/testdata", "shared test data (keyring, tariffs, issuer keys)")
+	cache := flag.String("cache", "bench/.cache", "folder of the generated stores (and the P1 work files)")
+	big := flag.Int("big", 1000000, "scans of the big store")
+	small := flag.Int("small", 10000, "scans of the small store")
+	rounds := flag.Int("rounds", 15, "rounds of the read measures")
+	p1n := flag.Int("n", 2000, "timed scans per P1 run")
+	p1runs := flag.Int("runs", 3, "P1 runs (each a new markd run) per source")
+	only := flag.String("only", "reads,start,stdin,serial", "measures to run, comma-separated")
+	flag.Parse()
+	if err := run(*bin, *td, *cache, *big, *small, *rounds, *p1n, *p1runs, strings.Split(*only, ",")); err != nil {
+		fmt.Fprintln(os.Stderr, "perfbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs int, only []string) error {
+	sizes.big, sizes.small = sizeName(nBig), sizeName(nSmall)
+	logf := func(f string, a ...any) { fmt.Fprintf(os.Stderr, "perfbench: "+f+"\n", a...) }
+	small, err := cachedStore(cache, nSmall, logf)
+	if err != nil {
+		return err
+	}
+	big, err := cachedStore(cache, nBig, logf)
+	if err != nil {
+		return err
+	}
+	var rows []row
+	if slices.Contains(only, "reads") {
+		logf("reads: %d rounds", rounds)
+		r, err := measureReads(small, big, rounds)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+	}
+	if slices.Contains(only, "start") {
+		logf("markd run start: %d rounds", 7)
+		r, err := measureStart(bin, td, cache, small, big, 7)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r)
+	}
+	for _, kind := range []string{"stdin", "serial"} {
+		if !slices.Contains(only, kind) {
+			continue
+		}
+		logf("P1 %s: %d runs of %d scans", kind, p1runs, p1n)
+		r, err := measureP1(bin, td, cache, big, kind, p1n, p1runs)
+		if err != nil {
+			if kind == "serial" {
+				logf("P1 serial skipped: %v", err)
+				continue
+			}
+			return err
+		}
+		rows = append(rows, r...)
+	}
+	printTable(rows)
+	return nil
+}
+
+func printTable(rows []row) {
+	fmt.Printf("%-56s | %-16s | %-26s | %-22s | %s\n", "measure", "goal", "measured: median [min–max]", "ratio: median [min–max]", "met")
+	fmt.Println(strings.Repeat("-", 140))
+	for _, r := range rows {
+		met := ""
+		if r.goal != "floor" && r.goal != "" {
+			met = map[bool]string{true: "yes", false: "NO"}[r.met]
+		}
+		fmt.Printf("%-56s | %-16s | %-26s | %-22s | %s\n", r.name, r.goal, r.measured, r.ratio, met)
+	}
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func spread(v []float64) string {
+	return fmt.Sprintf("%.2f [%.2f–%.2f]", median(v), slices.Min(v), slices.Max(v))
+}
+
+func spreadMs(v []float64) string {
+	f := func(s float64) string {
+		if s >= 1 {
+			return fmt.Sprintf("%.2f s", s)
+		}
+		return fmt.Sprintf("%.3f ms", s*1000)
+	}
+	return fmt.Sprintf("%s [%s–%s]", f(median(v)), f(slices.Min(v)), f(slices.Max(v)))
+}
+
+func pct(ds []time.Duration, p int) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, len(s)*p/100)]
+}

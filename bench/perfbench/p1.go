@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"markd/issuer"
+	"markd/mark"
+)
+
+// bare is the floor of P1: a single-row commit on the same file system
+// with markd's WAL discipline — WAL, synchronous=FULL, one connection with
+// its insert prepared, automatic checkpoints off on it and a checkpoint
+// every 64 commits on another connection, so its WAL restarts and never
+// grows — warmed before it is timed.
+type bare struct {
+	db      *sql.DB
+	conn    *sql.Conn
+	ins     *sql.Stmt
+	n       int
+	pending atomic.Bool
+}
+
+func openBare(path string) (*bare, error) {
+	for _, s := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + s)
+	}
+	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Exec(`CREATE TABLE bare (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+		return nil, err
+	}
+	ins, err := conn.PrepareContext(ctx, `INSERT INTO bare(v) VALUES (?)`)
+	if err != nil {
+		return nil, err
+	}
+	return &bare{db: db, conn: conn, ins: ins}, nil
+}
+
+func (b *bare) commit(v string) error {
+	if _, err := b.ins.Exec(v); err != nil {
+		return err
+	}
+	if b.n++; b.n%64 == 0 && b.pending.CompareAndSwap(false, true) {
+		go func() {
+			defer b.pending.Store(false)
+			_, _ = b.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}()
+	}
+	return nil
+}
+
+func (b *bare) close() {
+	for b.pending.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	b.ins.Close()
+	b.conn.Close()
+	b.db.Close()
+}
+
+// p1Run is one markd run process fed scan by scan, beside the bare commit.
+type p1Result struct {
+	markd, bare []time.Duration
+}
+
+// p1Once starts markd run on db (the steady-state store), feeds it warm
+// scans untimed, then n scans each followed by one bare commit, and
+// returns both series. kind is "stdin" or "serial" (through a socat pty
+// pair).
+func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, error) {
+	var res p1Result
+	b, err := openBare(filepath.Join(dir, "bare.db"))
+	if err != nil {
+		return res, err
+	}
+	defer b.close()
+	for i := 0; i < 300; i++ { // warm the bare file and its WAL
+		if err := b.commit(marks[i%len(marks)]); err != nil {
+			return res, err
+		}
+	}
+	sources := ""
+	var feed io.Writer
+	if kind == "serial" {
+		tty, peer, stop, err := ptyPair(dir)
+		if err != nil {
+			return res, err
+		}
+		defer stop()
+		sources = fmt.Sprintf("  - kind: serial\n    name: front\n    port: %s\n    terminator: CR\n", tty)
+		f, err := os.OpenFile(peer, os.O_WRONLY, 0)
+		if err != nil {
+			return res, err
+		}
+		defer f.Close()
+		feed = f
+	}
+	cfg, err := writeConfig(dir, td, db, sources)
+	if err != nil {
+		return res, err
+	}
+	cmd := exec.Command(bin, "run", "--config", cfg)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return res, err
+	}
+	if feed == nil {
+		feed = stdin
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return res, err
+	}
+	logs, err := cmd.StderrPipe()
+	if err != nil {
+		return res, err
+	}
+	if err := cmd.Start(); err != nil {
+		return res, err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	lb := bufio.NewReader(logs)
+	for {
+		line, err := lb.ReadString('\n')
+		if err != nil {
+			return res, fmt.Errorf("markd run ended before it listened: %w", err)
+		}
+		if listening.MatchString(line) {
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, lb) }()
+	if kind == "serial" {
+		time.Sleep(300 * time.Millisecond) // the serial source opens the port
+	}
+	out := bufio.NewReader(stdout)
+	term := "\n"
+	if kind == "serial" {
+		term = "\r"
+	}
+	for i, text := range marks {
+		start := time.Now()
+		if _, err := io.WriteString(feed, text+term); err != nil {
+			return res, err
+		}
+		line, err := out.ReadString('\n')
+		if err != nil {
+			return res, fmt.Errorf("markd run output: %w", err)
+		}
+		d := time.Since(start)
+		if !strings.Contains(line, `"verdict":"ACCEPT"`) {
+			return res, fmt.Errorf("scan %d: not accepted: %s", i, line)
+		}
+		start = time.Now()
+		if err := b.commit(text); err != nil {
+			return res, err
+		}
+		db := time.Since(start)
+		if i >= warm {
+			res.markd, res.bare = append(res.markd, d), append(res.bare, db)
+		}
+	}
+	return res, nil
+}
+
+// ptyPair starts socat with two linked pseudo-terminals in dir: markd
+// opens tty, the bench writes to peer.
+func ptyPair(dir string) (tty, peer string, stop func(), err error) {
+	if _, err := exec.LookPath("socat"); err != nil {
+		return "", "", nil, fmt.Errorf("socat not installed: %w", err)
+	}
+	tty, peer = filepath.Join(dir, "ttyBENCH"), filepath.Join(dir, "peerBENCH")
+	cmd := exec.Command("socat", "pty,raw,echo=0,link="+tty, "pty,raw,echo=0,link="+peer)
+	if err := cmd.Start(); err != nil {
+		return "", "", nil, err
+	}
+	stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	for i := 0; i < 100; i++ {
+		if _, e1 := os.Stat(tty); e1 == nil {
+			if _, e2 := os.Stat(peer); e2 == nil {
+				return tty, peer, stop, nil
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	return "", "", nil, fmt.Errorf("socat made no pty pair in %s", dir)
+}
+
+// signMarks returns n valid marks of today with serials no store holds.
+func signMarks(td string, n int) ([]string, error) {
+	ks, err := issuer.LoadKeys(filepath.Join(td, "issuer-keys.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	today := mark.DayOf(time.Now())
+	base := uint64(time.Now().UnixNano()/1000) + 1<<40
+	out := make([]string, n)
+	for i := range out {
+		s := base + uint64(i)
+		if out[i], err = ks[0].Sign(mark.Mark{Serial: s, Contract: 1004417, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
+			TariffKop: 1000000, Office: 426000, Issued: today - 1, ValidUntil: today + 90,
+			Tracking: issuer.Tracking(426000, s%10_000_000)}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// measureP1 runs p1Once rounds times for kind and returns the rows: p50
+// and p99 of markd, each against the bare commit's p50 of the same run.
+func measureP1(bin, td, dir, db, kind string, n, rounds int) ([]row, error) {
+	const warm = 200
+	var m50, m99, b50, r50, r99 []float64
+	for r := 0; r < rounds; r++ {
+		marks, err := signMarks(td, n+warm)
+		if err != nil {
+			return nil, err
+		}
+		res, err := p1Once(bin, td, dir, db, kind, marks, warm)
+		if err != nil {
+			return nil, err
+		}
+		mp50, mp99, bp50 := pct(res.markd, 50), pct(res.markd, 99), pct(res.bare, 50)
+		m50, m99, b50 = append(m50, mp50.Seconds()), append(m99, mp99.Seconds()), append(b50, bp50.Seconds())
+		r50, r99 = append(r50, float64(mp50)/float64(bp50)), append(r99, float64(mp99)/float64(bp50))
+	}
+	what := fmt.Sprintf("P1 %s line → durable verdict, %s store (n=%d)", kind, sizes.big, n)
+	return []row{
+		{name: "bare commit p50 (warmed, checkpointed, same fs)", goal: "floor", measured: spreadMs(b50)},
+		{name: what + " p50", goal: "≤ 1.5× bare p50", measured: spreadMs(m50), ratio: spread(r50), met: median(r50) <= 1.5},
+		{name: what + " p99", goal: "≤ 3× bare p50", measured: spreadMs(m99), ratio: spread(r99), met: median(r99) <= 3},
+	}, nil
+}

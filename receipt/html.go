@@ -1,0 +1,64 @@
+package receipt
+
+import (
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"strconv"
+	"strings"
+)
+
+//go:embed templates/receipt.html
+var templates embed.FS
+
+var receiptHTML = template.Must(template.ParseFS(templates, "templates/receipt.html"))
+
+// htmlView is the view plus what only the page needs.
+type htmlView struct {
+	view
+	ItemCols, RejectedCols []string
+	ItemNum                []bool // right-aligned item columns
+	QRSize                 int
+	QRPath                 string
+}
+
+// WriteHTML writes the receipt as one self-contained printable page
+// (lang="ru", no external resources, the QR code as inline SVG): on paper
+// the table heading repeats on every page, rows are not split, and the
+// page margin shows the batch id and "Стр. N из M".
+func WriteHTML(w io.Writer, r Receipt) error {
+	v := htmlView{view: r.view(), ItemCols: itemCols, RejectedCols: rejectedCols,
+		ItemNum: []bool{true, false, false, false, true, true}}
+	m, err := qrMatrix(r.BatchID)
+	if err != nil {
+		return fmt.Errorf("receipt html: %w", err)
+	}
+	v.QRSize = len(m) + 2*qrQuiet
+	v.QRPath = svgPath(m)
+	if err := receiptHTML.Execute(w, v); err != nil {
+		return fmt.Errorf("receipt html: %w", err)
+	}
+	return nil
+}
+
+// svgPath draws the dark runs of each row as rectangles "Mx yhWv1h-Wz",
+// offset by the quiet zone.
+func svgPath(m [][]bool) string {
+	var b strings.Builder
+	for y, line := range m {
+		for x := 0; x < len(line); {
+			if !line[x] {
+				x++
+				continue
+			}
+			start := x
+			for x < len(line) && line[x] {
+				x++
+			}
+			n := strconv.Itoa(x - start)
+			b.WriteString("M" + strconv.Itoa(start+qrQuiet) + " " + strconv.Itoa(y+qrQuiet) + "h" + n + "v1h-" + n + "z")
+		}
+	}
+	return b.String()
+}

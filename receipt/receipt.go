@@ -1,0 +1,289 @@
+// Package receipt makes the customer's acceptance receipt of a closed
+// partition-mail batch: an A4 PDF (WritePDF) and a printable HTML page
+// (WriteHTML) with the same content, in Russian. The office, counter,
+// operator, date and time in office time, contract, the accepted items
+// with totals, the rejected items with their reasons in words, and the
+// batch id as text and as a QR code.
+//
+// The package only lays out what it is given; it reads no store and no
+// clock. FromRecords builds a Receipt from a batch and its records.
+package receipt
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"markd/mark"
+)
+
+// Receipt is the content of one receipt.
+type Receipt struct {
+	BatchID    string
+	Office     uint32 // postal index of the office
+	OfficeName string // optional, printed after the index
+	Counter    string
+	Operator   string
+	Contract   uint32
+	Opened     time.Time
+	Closed     time.Time      // the receipt's date; zero: Opened
+	Location   *time.Location // office time for every date; nil: UTC
+	Accepted   []Item
+	Rejected   []Rejected
+}
+
+// Item is one accepted item.
+type Item struct {
+	Serial    uint64
+	Tracking  uint64 // 0: none (a simple letter)
+	MailClass uint8
+	WeightG   int
+	TariffKop int64
+	Notice    bool
+}
+
+// Rejected is one item handed back to the customer, with why.
+type Rejected struct {
+	At       time.Time
+	Serial   uint64 // 0 when the mark could not be read
+	Tracking uint64
+	Reasons  []mark.Reason
+}
+
+// ClassTotal is the count and the sum of one mail class.
+type ClassTotal struct {
+	Class  uint8
+	Count  int
+	SumKop int64
+}
+
+// Totals are the sums printed on the receipt.
+type Totals struct {
+	Count    int
+	SumKop   int64
+	ByClass  []ClassTotal // classes present, in class order
+	Rejected int
+}
+
+// Totals adds up the accepted items.
+func (r *Receipt) Totals() Totals {
+	t := Totals{Count: len(r.Accepted), Rejected: len(r.Rejected)}
+	by := map[uint8]*ClassTotal{}
+	for _, it := range r.Accepted {
+		t.SumKop += it.TariffKop
+		c := by[it.MailClass]
+		if c == nil {
+			c = &ClassTotal{Class: it.MailClass}
+			by[it.MailClass] = c
+		}
+		c.Count++
+		c.SumKop += it.TariffKop
+	}
+	for _, c := range by {
+		t.ByClass = append(t.ByClass, *c)
+	}
+	slices.SortFunc(t.ByClass, func(a, b ClassTotal) int { return int(a.Class) - int(b.Class) })
+	return t
+}
+
+// FromRecords builds the receipt of batch b from its records: ACCEPT
+// records are the accepted items in scan order; REJECT records are the
+// rejected ones, except a mark that was accepted later in the batch (the
+// customer paid the difference and it was scanned again). Duplicate
+// scans, codes that are not marks and errors do not appear.
+func FromRecords(b mark.Batch, recs []mark.Record, loc *time.Location) Receipt {
+	r := Receipt{
+		BatchID: b.ID, Office: b.Office, Counter: b.Counter, Operator: b.Operator,
+		Contract: b.Contract, Opened: b.Opened, Closed: b.Closed, Location: loc,
+	}
+	accepted := map[uint64]bool{}
+	for _, rec := range recs {
+		if rec.Verdict == mark.Accept && rec.Mark != nil {
+			accepted[rec.Mark.Serial] = true
+			m := rec.Mark
+			r.Accepted = append(r.Accepted, Item{Serial: m.Serial, Tracking: m.Tracking, MailClass: m.MailClass,
+				WeightG: int(m.WeightG), TariffKop: int64(m.TariffKop), Notice: m.NoticeOfDelivery()})
+		}
+	}
+	for _, rec := range recs {
+		if rec.Verdict != mark.Reject {
+			continue
+		}
+		x := Rejected{At: rec.At, Reasons: rec.Reasons}
+		if rec.Mark != nil {
+			if accepted[rec.Mark.Serial] {
+				continue
+			}
+			x.Serial, x.Tracking = rec.Mark.Serial, rec.Mark.Tracking
+		}
+		r.Rejected = append(r.Rejected, x)
+	}
+	return r
+}
+
+// view is the receipt as the texts both forms print.
+type view struct {
+	Title    string
+	Head     [][2]string // label, value
+	BatchID  string
+	Items    [][]string // No., tracking, serial, class, weight, tariff
+	Totals   Totals
+	Summary  string   // "Итого принято: …"
+	ByClass  []string // one line per class
+	Rejected [][]string
+	Printed  string
+}
+
+// Column headings of the two tables.
+var (
+	itemCols     = []string{"№", "ШПИ", "Серия знака", "Вид отправления", "Масса, г", "Плата, руб."}
+	rejectedCols = []string{"№", "Время", "Серия знака", "ШПИ", "Причина отказа"}
+)
+
+func (r *Receipt) view() view {
+	loc := r.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	closed := r.Closed
+	if closed.IsZero() {
+		closed = r.Opened
+	}
+	office := strconv.FormatUint(uint64(r.Office), 10)
+	if r.OfficeName != "" {
+		office += " " + r.OfficeName
+	}
+	v := view{
+		Title:   "Квитанция о приёме партионных почтовых отправлений",
+		BatchID: r.BatchID,
+		Totals:  r.Totals(),
+	}
+	contract := "—"
+	if r.Contract != 0 {
+		contract = strconv.FormatUint(uint64(r.Contract), 10)
+	}
+	v.Head = [][2]string{
+		{"Отделение", office},
+		{"Окно", orDash(r.Counter)},
+		{"Оператор", orDash(r.Operator)},
+		{"Договор №", contract},
+		{"Партия", r.BatchID},
+		{"Открыта", FormatTime(r.Opened, loc)},
+		{"Закрыта", FormatTime(closed, loc)},
+	}
+	for i, it := range r.Accepted {
+		v.Items = append(v.Items, []string{strconv.Itoa(i + 1), FormatTracking(it.Tracking), serial(it.Serial),
+			ClassName(it.MailClass, it.Notice), strconv.Itoa(it.WeightG), FormatRub(it.TariffKop)})
+	}
+	v.Summary = fmt.Sprintf("Итого принято: %d %s на сумму %s руб.", v.Totals.Count, plural(v.Totals.Count), FormatRub(v.Totals.SumKop))
+	for _, c := range v.Totals.ByClass {
+		v.ByClass = append(v.ByClass, fmt.Sprintf("%s: %d шт., %s руб.", ClassName(c.Class, false), c.Count, FormatRub(c.SumKop)))
+	}
+	for i, x := range r.Rejected {
+		why := make([]string, 0, len(x.Reasons))
+		for _, re := range x.Reasons {
+			why = append(why, mark.Explain(re).RU)
+		}
+		if len(why) == 0 {
+			why = append(why, "Марка не прошла проверку")
+		}
+		at := ""
+		if !x.At.IsZero() {
+			at = x.At.In(loc).Format("15:04:05")
+		}
+		ser := serial(x.Serial)
+		if x.Serial == 0 {
+			ser = "не прочитана"
+		}
+		v.Rejected = append(v.Rejected, []string{strconv.Itoa(i + 1), at, ser, FormatTracking(x.Tracking), strings.Join(why, "; ")})
+	}
+	v.Printed = FormatTime(closed, loc)
+	return v
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
+func serial(s uint64) string {
+	if s == 0 {
+		return "—"
+	}
+	return strconv.FormatUint(s, 10)
+}
+
+// FormatTime writes a time in office time with its zone, as printed:
+// "25.11.2026 10:00 MSK".
+func FormatTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "—"
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("02.01.2006 15:04 MST")
+}
+
+// FormatTracking writes a tracking number as its 14 digits, "—" for none.
+func FormatTracking(t uint64) string {
+	if t == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%014d", t)
+}
+
+// FormatRub writes kopecks as roubles the Russian way, thousands grouped
+// with a space and a decimal comma: 143200 → "1 432,00".
+func FormatRub(kop int64) string {
+	sign := ""
+	if kop < 0 {
+		sign, kop = "-", -kop
+	}
+	rub := strconv.FormatInt(kop/100, 10)
+	var b strings.Builder
+	for i, c := range rub {
+		if i > 0 && (len(rub)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(c)
+	}
+	return fmt.Sprintf("%s%s,%02d", sign, b.String(), kop%100)
+}
+
+var classNames = map[uint8]string{
+	mark.ClassSimpleLetter:     "простое письмо",
+	mark.ClassRegisteredLetter: "заказное письмо",
+	mark.ClassPrintedMatter:    "заказная бандероль",
+	mark.ClassPostcard:         "заказная карточка",
+}
+
+// ClassName is the mail class in words, "с уведомлением" added for notice
+// of delivery.
+func ClassName(class uint8, notice bool) string {
+	n, ok := classNames[class]
+	if !ok {
+		n = "вид " + strconv.Itoa(int(class))
+	}
+	if notice {
+		n += " с уведомлением"
+	}
+	return n
+}
+
+// plural is the word "отправление" agreeing with n.
+func plural(n int) string {
+	switch {
+	case n%100 >= 11 && n%100 <= 14:
+		return "отправлений"
+	case n%10 == 1:
+		return "отправление"
+	case n%10 >= 2 && n%10 <= 4:
+		return "отправления"
+	}
+	return "отправлений"
+}

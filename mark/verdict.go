@@ -1,5 +1,7 @@
 package mark
 
+import "fmt"
+
 // Verdict is the outcome of one scan.
 type Verdict string
 
@@ -91,4 +93,20 @@ func VerdictText(v Verdict) Text {
 		return Text{"Не записано: не принимайте отправление", "Not recorded: do not accept this item"}
 	}
 	return Text{string(v), string(v)}
+}
+
+// ClassText returns the mail class in words; an unknown class is named by
+// its number.
+func ClassText(class uint8) Text {
+	if t, ok := classText[class]; ok {
+		return t
+	}
+	return Text{fmt.Sprintf("вид %d", class), fmt.Sprintf("class %d", class)}
+}
+
+var classText = map[uint8]Text{
+	ClassSimpleLetter:     {"простое письмо", "simple letter"},
+	ClassRegisteredLetter: {"заказное письмо", "registered letter"},
+	ClassPrintedMatter:    {"заказная бандероль", "registered printed matter"},
+	ClassPostcard:         {"заказная карточка", "registered postcard"},
 }

@@ -4,7 +4,9 @@
 # (stateless), then starts the counter daemon on a demo scan stream with
 # the operator screen and the supervisor pages on http://127.0.0.1:$DEMO_PORT.
 # DEMO_KEEP=0 stops the daemon when the stream is done (default: keep it
-# serving until Ctrl-C when run from a terminal).
+# serving until Ctrl-C when run from a terminal); DEMO_PORT (8080) and
+# DEMO_DIR (demo) choose the port and the folder; a port in use or a demo
+# still running is refused with what to do, and its data is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin/markd}
@@ -13,9 +15,24 @@ PORT=${DEMO_PORT:-8080}
 KEEP=${DEMO_KEEP:-$([ -t 0 ] && echo 1 || echo 0)}
 [ -x "$BIN" ] || { echo "demo: $BIN missing: run make build first" >&2; exit 1; }
 
+# A demo still running keeps its data: refuse before touching anything.
+if [ -f "$DEMO/markd.pid" ] && kill -0 "$(cat "$DEMO/markd.pid")" 2>/dev/null; then
+  echo "demo: a demo daemon is still running (pid $(cat "$DEMO/markd.pid")) on $DEMO/markd.db:" >&2
+  echo "      stop it (kill $(cat "$DEMO/markd.pid")) or start another: DEMO_DIR=demo2 DEMO_PORT=8081 make demo" >&2
+  exit 1
+fi
+if (exec 4<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+  echo "demo: port $PORT is in use: DEMO_PORT=8081 make demo" >&2
+  exit 1
+fi
 rm -rf "$DEMO"
 mkdir -p "$DEMO"
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# bold headings on a terminal only: no escape codes in a log or a pipe
+if [ -t 1 ]; then
+  say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+  say() { printf '\n== %s\n' "$*"; }
+fi
 
 say "1. Issuer keys and keyring ($DEMO/keyring.yaml)"
 from=$(date -d '-1 year' +%F)
@@ -73,7 +90,7 @@ echo "   10 scans: 3 good marks, underpaid, wrong office, expired, refunded, for
 echo "   a tracking barcode (not a mark) and the first mark scanned again; QR of mark 2: $DEMO/mark-2.png"
 
 say "4. markd verify (stateless: no store, so the re-scan is judged alone)"
-"$BIN" verify --config "$DEMO/markd.yaml" < "$DEMO/scans.txt" | "$BIN" table
+"$BIN" verify --config "$DEMO/markd.yaml" < "$DEMO/scans.txt" | "$BIN" table --config "$DEMO/markd.yaml"
 
 say "5. markd run: the counter daemon on the demo stream (store $DEMO/markd.db)"
 echo "   operator screen:   http://127.0.0.1:$PORT/        (operator / operator-demo)"
@@ -82,14 +99,15 @@ fifo="$DEMO/stream"
 mkfifo "$fifo"
 "$BIN" run --config "$DEMO/markd.yaml" < "$fifo" > "$DEMO/verdicts.jsonl" 2> "$DEMO/markd.log" &
 daemon=$!
-trap 'kill $daemon 2>/dev/null || true; rm -f "$fifo"' EXIT
+echo $daemon > "$DEMO/markd.pid"
+trap 'kill $daemon 2>/dev/null || true; rm -f "$fifo" "$DEMO/markd.pid"' EXIT
 exec 3> "$fifo"
 for i in $(seq 1 50); do
   (exec 4<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
   kill -0 $daemon 2>/dev/null || { echo "demo: markd run stopped:" >&2; cat "$DEMO/markd.log" >&2; exit 1; }
   sleep 0.1
 done
-tail -n +1 -f "$DEMO/verdicts.jsonl" --pid $daemon 2>/dev/null | "$BIN" table &
+tail -n +1 -f "$DEMO/verdicts.jsonl" --pid $daemon 2>/dev/null | "$BIN" table --config "$DEMO/markd.yaml" &
 printer=$!
 while IFS= read -r line; do
   printf '%s\n' "$line" >&3

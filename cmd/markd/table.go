@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +22,9 @@ func newTableCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "table",
 		Short: "Print the JSON verdict lines of verify/run (stdin) as a readable table",
+		Long: `Table prints the JSON verdict lines of markd verify and markd run as rows a
+person reads, in the language of --lang, with times in the office's zone
+(config key tz, or --tz) like the operator and supervisor pages.`,
 		Example: `  markd verify --config markd.yaml < scans.txt | markd table
   markd run --config markd.yaml | markd table --lang ru`,
 		Args: noArgs,
@@ -27,10 +32,19 @@ func newTableCmd(a *app) *cobra.Command {
 			if lang != "en" && lang != "ru" {
 				return usage("--lang %q: must be en or ru", lang)
 			}
-			return a.printTable(lang)
+			c, err := a.loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			loc, err := c.Location()
+			if err != nil {
+				return usageError{err}
+			}
+			return a.printTable(lang, loc)
 		},
 	}
-	cmd.Flags().StringVar(&lang, "lang", "en", "language of the verdict texts: en or ru")
+	cmd.Flags().StringVar(&lang, "lang", "en", "language of the whole table: en or ru")
+	cmd.Flags().String("tz", "", "office time zone for the times shown (config key tz; default Europe/Moscow)")
 	return cmd
 }
 
@@ -45,22 +59,32 @@ type tableLine struct {
 	Counter       string           `json:"counter"`
 }
 
-var classNames = map[uint8]string{1: "letter", 2: "registered letter", 3: "printed matter", 4: "postcard"}
+// tableWords are the table's own words; verdicts, reasons and classes
+// come from mark's operator texts.
+var tableWords = map[string]mark.Text{
+	"#": {RU: "№", EN: "#"}, "verdict": {RU: "ВЕРДИКТ", EN: "VERDICT"}, "serial": {RU: "СЕРИЯ", EN: "SERIAL"}, "class": {RU: "ВИД", EN: "CLASS"},
+	"weight": {RU: "МАССА", EN: "WEIGHT"}, "paid": {RU: "ОПЛАЧЕНО", EN: "PAID"}, "why": {RU: "ПРИЧИНА", EN: "WHY"},
+	"g": {RU: "г", EN: "g"}, "rub": {RU: "руб.", EN: "RUB"}, "first": {RU: "впервые принята %s на окне %s", EN: "first accepted %s at counter %s"},
+}
 
-func (a *app) printTable(lang string) error {
+func (a *app) printTable(lang string, loc *time.Location) error {
 	text := func(t mark.Text) string {
 		if lang == "ru" {
 			return t.RU
 		}
 		return t.EN
 	}
+	word := func(k string) string { return text(tableWords[k]) }
 	// Fixed widths rather than tabwriter: rows are printed as verdicts come.
 	w := bufio.NewWriter(a.stdout)
 	row := func(cols ...string) error {
-		fmt.Fprintf(w, "%-4s %-14s %-11s %-18s %-7s %-11s %s\n", cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6])
+		for i, width := range []int{4, 22, 11, 26, 7, 13} {
+			fmt.Fprintf(w, "%s ", pad(cols[i], width))
+		}
+		fmt.Fprintln(w, cols[6])
 		return w.Flush()
 	}
-	if err := row("#", "VERDICT", "SERIAL", "CLASS", "WEIGHT", "PAID", "WHY"); err != nil {
+	if err := row(word("#"), word("verdict"), word("serial"), word("class"), word("weight"), word("paid"), word("why")); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
 	sc := bufio.NewScanner(a.stdin)
@@ -73,28 +97,25 @@ func (a *app) printTable(lang string) error {
 		serial, class, weight, paid := "-", "-", "-", "-"
 		if m := l.Mark; m != nil {
 			serial = fmt.Sprint(m.Serial)
-			if c, ok := classNames[m.MailClass]; ok {
-				class = c
-			} else {
-				class = fmt.Sprintf("class %d", m.MailClass)
+			class = text(mark.ClassText(m.MailClass))
+			weight = fmt.Sprintf("%d %s", m.WeightG, word("g"))
+			sep := "."
+			if lang == "ru" {
+				sep = ","
 			}
-			weight = fmt.Sprintf("%d g", m.WeightG)
-			paid = fmt.Sprintf("%d.%02d RUB", m.TariffKop/100, m.TariffKop%100)
+			paid = fmt.Sprintf("%d%s%02d %s", m.TariffKop/100, sep, m.TariffKop%100, word("rub"))
 		}
 		var why []string
 		for _, r := range l.Reasons {
 			why = append(why, text(mark.Explain(r)))
 		}
 		if fa := l.FirstAccepted; fa != nil {
-			why = append(why, fmt.Sprintf("first accepted %s at counter %s", fa.At.Format("2006-01-02 15:04"), fa.Counter))
+			why = append(why, fmt.Sprintf(word("first"), fa.At.In(loc).Format("2006-01-02 15:04"), fa.Counter))
 		}
 		if l.Message != "" {
 			why = append(why, l.Message)
 		}
-		if len(why) == 0 && l.Verdict != mark.Accept {
-			why = append(why, text(mark.VerdictText(l.Verdict)))
-		}
-		if err := row(fmt.Sprint(l.Line), string(l.Verdict), serial, class, weight, paid, strings.Join(why, "; ")); err != nil {
+		if err := row(fmt.Sprint(l.Line), text(mark.VerdictText(l.Verdict)), serial, class, weight, paid, strings.Join(why, "; ")); err != nil {
 			return fmt.Errorf("write output: %w", err)
 		}
 	}
@@ -102,4 +123,13 @@ func (a *app) printTable(lang string) error {
 		return fmt.Errorf("read stdin: %w", err)
 	}
 	return nil
+}
+
+// pad fills s with spaces to width characters (runes, not bytes: the
+// Russian words are two bytes a letter).
+func pad(s string, width int) string {
+	if n := utf8.RuneCountInString(s); n < width {
+		return s + strings.Repeat(" ", width-n)
+	}
+	return s
 }

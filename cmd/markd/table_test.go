@@ -14,17 +14,19 @@ func TestTable(t *testing.T) {
 {"line":4,"verdict":"NOT_A_MARK","reasons":[]}
 `
 	tests := []struct {
-		lang string
+		args []string
 		want []string
 	}{
-		{"en", []string{"ACCEPT", "registered letter", "105.00 RUB", "The mark has expired; Less than the tariff was paid",
+		{[]string{"--lang", "en", "--tz", "UTC"}, []string{"VERDICT", "ACCEPT", "registered letter", "105.00 RUB", "The mark has expired; Less than the tariff was paid",
 			"class 9", "0.07 RUB", "first accepted 2026-11-25 10:00 at counter A", "Not a postage mark"}},
-		{"ru", []string{"Срок действия марки истёк", "Марка уже использована", "Это не марка"}},
+		// the office's zone by default, as on the pages; every column in Russian
+		{[]string{"--lang", "ru"}, []string{"ВЕРДИКТ", "ПРИЧИНА", "ПРИНЯТЬ", "заказное письмо", "105,00 руб.", "20 г", "вид 9",
+			"Срок действия марки истёк", "Марка уже использована; впервые принята 2026-11-25 13:00 на окне A", "Это не марка"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.lang, func(t *testing.T) {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			var out, errb bytes.Buffer
-			code := run(context.Background(), []string{"table", "--lang", tt.lang}, strings.NewReader(in), &out, &errb)
+			code := run(context.Background(), append([]string{"table"}, tt.args...), strings.NewReader(in), &out, &errb)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errb.String())
 			}

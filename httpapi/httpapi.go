@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"markd/batch"
 	"markd/internal/httperr"
 	"markd/mark"
 	"markd/store"
@@ -39,6 +40,12 @@ type Options struct {
 	Location  *time.Location // for dates (YYYY-MM-DD) in from/to
 	Log       *slog.Logger
 	Keepalive time.Duration // SSE comment interval; 0 = 15s
+	// Scans takes POST /api/scans (the pipeline); nil: not served.
+	Scans Submitter
+	// Batches serves /api/batches; nil: not served.
+	Batches *batch.Service
+	// Counter is this daemon's counter: scans posted to the API are made there.
+	Counter string
 }
 
 // Server serves the API. Mount adds handlers (the web pages) to its mux.
@@ -74,6 +81,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/scans", s.listScans)
 	s.mux.HandleFunc("GET /api/scans/{id}", s.getScan)
 	s.mux.HandleFunc("GET /events", s.events)
+	s.batchRoutes()
 }
 
 // Handler returns the API handler.

@@ -125,6 +125,9 @@ type Scan struct {
 	MeasuredWeightG int
 	// Frame is a small JPEG of the camera frame the code was read from, if any.
 	Frame []byte
+	// Batch, when set, is the batch the sender expects open at the
+	// counter; the scan is refused (not recorded) when it is not.
+	Batch string
 }
 
 // Context is what a verification needs to know about the acceptance.

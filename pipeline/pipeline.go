@@ -97,9 +97,18 @@ func (p *Pipeline) StoreErr() error {
 // with ErrorMessage and no ID. The write is not cancelled by ctx, so a
 // scan in flight at shutdown is finished.
 func (p *Pipeline) Process(ctx context.Context, sc mark.Scan) mark.Record {
+	rec, _ := p.Submit(ctx, sc)
+	return rec
+}
+
+// Submit is Process for a caller that answers for the scan itself (the
+// JSON API): beside the record it returns the error that made the verdict
+// ERROR — wrapping mark.ErrUnavailable when the store could not write,
+// mark.ErrConflict when the scan named a batch that is not open.
+func (p *Pipeline) Submit(ctx context.Context, sc mark.Scan) (mark.Record, error) {
 	start := time.Now()
 	if strings.TrimSpace(sc.Text) == "" {
-		return mark.Record{Verdict: mark.NotAMark, Source: sc.Source, Reasons: []mark.Reason{}}
+		return mark.Record{Verdict: mark.NotAMark, Source: sc.Source, Reasons: []mark.Reason{}}, nil
 	}
 	rec := p.Judge(sc)
 	err := p.autoBatch(context.WithoutCancel(ctx), &rec)
@@ -127,7 +136,7 @@ func (p *Pipeline) Process(ctx context.Context, sc mark.Scan) mark.Record {
 		p.opt.Observe(rec, time.Since(start), err)
 	}
 	p.publish(rec)
-	return rec
+	return rec, err
 }
 
 // Judge verifies a scan and returns its record before reuse and storage
@@ -150,7 +159,7 @@ func (p *Pipeline) Judge(sc mark.Scan) mark.Record {
 	rec := mark.Record{
 		At: at, Office: p.opt.Office, Counter: counter, Operator: p.Operator(), Source: sc.Source,
 		Text: sc.Text, Verdict: res.Verdict, Reasons: res.Reasons, Mark: res.Mark,
-		MeasuredWeightG: sc.MeasuredWeightG, Versions: p.opt.Verifier.Versions(), Frame: sc.Frame,
+		MeasuredWeightG: sc.MeasuredWeightG, Versions: p.opt.Verifier.Versions(), Frame: sc.Frame, Batch: sc.Batch,
 	}
 	if rec.Verdict == mark.Error {
 		rec.Message = "the lists in force cannot judge this mark now (missing or out of date): " + ErrorMessage

@@ -23,6 +23,20 @@ func (s *Server) operatorPage(w http.ResponseWriter, r *http.Request, sess sessi
 type liveEvent struct {
 	Record  *recordView         `json:"record,omitempty"`
 	Sources []mark.SourceHealth `json:"sources,omitempty"`
+	Scale   *scaleView          `json:"scale,omitempty"` // only with a scale
+}
+
+// scaleView is the weight on the counter scale; WeightG 0 = nothing stable.
+type scaleView struct {
+	WeightG int `json:"weight_g"`
+}
+
+func (s *Server) healthEvent() liveEvent {
+	ev := liveEvent{Sources: s.health()}
+	if s.opt.Weight != nil {
+		ev.Scale = &scaleView{WeightG: s.opt.Weight()}
+	}
+	return ev
 }
 
 func (s *Server) operatorRecent(w http.ResponseWriter, r *http.Request, _ session) {
@@ -82,7 +96,7 @@ func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, _ session)
 		return true
 	}
 	fmt.Fprint(w, "retry: 2000\n\n")
-	if !send("health", liveEvent{Sources: s.health()}) {
+	if !send("health", s.healthEvent()) {
 		return
 	}
 	tick := time.NewTicker(s.heartbit)
@@ -100,7 +114,7 @@ func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, _ session)
 				return
 			}
 		case <-tick.C:
-			if !send("health", liveEvent{Sources: s.health()}) {
+			if !send("health", s.healthEvent()) {
 				return
 			}
 		}

@@ -12,6 +12,7 @@ package web
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -23,6 +24,8 @@ import (
 	"sync"
 	"time"
 
+	"markd/batch"
+	"markd/httpapi"
 	"markd/internal/httperr"
 	"markd/mark"
 	"markd/store"
@@ -55,6 +58,12 @@ type Options struct {
 	SetOperator func(name string)
 	// Public lists API paths served without a login (e.g. /healthz, /metrics).
 	Public []string
+	// Batches serves the batch pages (the supervisors' list, receipts);
+	// nil: no batch pages.
+	Batches *batch.Service
+	// Weight gives the weight on the counter scale in grams (0 = unknown);
+	// nil: no scale.
+	Weight func() int
 }
 
 // Feed is the pipeline's stream of decided records.
@@ -165,6 +174,9 @@ func (s *Server) routes() {
 	m.Handle("GET /review/{id}/frame.jpg", s.auth(sup, s.reviewFrame))
 	m.Handle("POST /review/{id}/confirm", s.auth(sup, s.reviewConfirm))
 	m.Handle("POST /review/{id}/override", s.auth(sup, s.reviewOverride))
+	m.Handle("GET /review/batches", s.auth(sup, s.batchList))
+	m.Handle("GET /review/batches/export.csv", s.auth(sup, s.batchCSV))
+	m.Handle("GET /batches/{id}/receipt", s.auth("", s.batchReceiptHTML))
 
 	m.Handle("/", http.HandlerFunc(s.fallback))
 	s.mux = m
@@ -188,12 +200,33 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.auth("", func(w http.ResponseWriter, r *http.Request, _ session) {
+	if tok, ok := bearerToken(r); ok {
+		// A local program (the cash-desk software) with its API token. No
+		// cookie is involved, so there is no cross-site request to guard
+		// against and no CSRF token to ask for.
+		name, err := s.opt.Store.TokenName(r.Context(), tok)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.api.ServeHTTP(w, r.WithContext(httpapi.WithActor(r.Context(), "api:"+name)))
+		return
+	}
+	s.auth("", func(w http.ResponseWriter, r *http.Request, sess session) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.csrfOK(w, r) {
 			return
 		}
-		s.api.ServeHTTP(w, r)
+		s.api.ServeHTTP(w, r.WithContext(httpapi.WithActor(r.Context(), sess.User)))
 	}).ServeHTTP(w, r)
+}
+
+// bearerToken returns the token of an "Authorization: Bearer" header.
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(tok), true
 }
 
 // RequireAuth wraps a handler of the daemon so it needs a login.
@@ -305,6 +338,17 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		sess, _ := r.Context().Value(sessionKey{}).(session)
 		s.render(w, r, "error.html", &page{Title: http.StatusText(code), Session: sess,
 			Error: err.Error(), Hint: mark.Hint(err), Status: code})
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/api/") || strings.Contains(r.Header.Get("Accept"), "application/json") {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(code)
+		body := map[string]string{"error": err.Error()}
+		if h := mark.Hint(err); h != "" {
+			body["hint"] = h
+		}
+		_ = json.NewEncoder(w).Encode(body)
 		return
 	}
 	msg := err.Error()

@@ -170,11 +170,14 @@
       showCurrent(r);
       add(r, true);
       beep(r.verdict);
+      document.dispatchEvent(new CustomEvent('markd:scan', { detail: r }));
     });
     es.addEventListener('health', function (e) {
       lastEvent = Date.now();
       setConn('ok');
-      lights(JSON.parse(e.data).sources);
+      var h = JSON.parse(e.data);
+      lights(h.sources);
+      document.dispatchEvent(new CustomEvent('markd:health', { detail: h }));
     });
     es.onerror = function () {
       setConn('lost');

@@ -1,0 +1,192 @@
+// Package batch is the acceptance of a customer's partition mail at a
+// counter (MARK-FORMAT §8, issue 10): opening and ending batches, the
+// customer's list and its reconciliation with the scans, the totals the
+// operator and the cash-desk program see, and the receipt made when a
+// batch closes. Scans join a batch in the store's own write transaction
+// (store.DB.Save); this package is what people and programs call.
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"markd/batchlist"
+	"markd/mark"
+	"markd/store"
+)
+
+// Options configures a Service.
+type Options struct {
+	Store    *store.DB
+	Office   uint32
+	Counter  string         // the counter of this daemon
+	Location *time.Location // office time: receipt dates
+	Log      *slog.Logger
+}
+
+// Service runs the batches of one counter. It is safe for concurrent use.
+type Service struct {
+	opt Options
+	log *slog.Logger
+}
+
+// New returns a service.
+func New(o Options) *Service {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	return &Service{opt: o, log: o.Log.With("subsystem", "batch")}
+}
+
+// Counter is the counter the service opens batches at.
+func (s *Service) Counter() string { return s.opt.Counter }
+
+// Open opens a batch at the counter; contract 0 takes the contract of the
+// first verified mark. A batch already open is mark.ErrConflict.
+func (s *Service) Open(ctx context.Context, contract uint32, operator string) (mark.Batch, error) {
+	b, err := s.opt.Store.OpenBatch(ctx, mark.Batch{Office: s.opt.Office, Counter: s.opt.Counter, Operator: operator, Contract: contract})
+	if err == nil {
+		s.log.Info("batch opened", "batch", b.ID, "contract", contract, "operator", operator)
+	}
+	return b, err
+}
+
+// Current returns the batch open at the counter, or mark.ErrNotFound.
+func (s *Service) Current(ctx context.Context) (mark.Batch, error) {
+	return s.opt.Store.CurrentBatch(ctx, s.opt.Counter)
+}
+
+// Get returns one batch.
+func (s *Service) Get(ctx context.Context, id string) (mark.Batch, error) {
+	return s.opt.Store.GetBatch(ctx, id)
+}
+
+// Close closes an open batch and makes and stores its receipt. The batch
+// is closed once EndBatch commits; a receipt that cannot be made then is
+// made again when it is asked for (Receipt).
+func (s *Service) Close(ctx context.Context, id, actor string) (mark.Batch, error) {
+	b, err := s.opt.Store.EndBatch(ctx, id, mark.BatchClosed, actor)
+	if err != nil {
+		return b, err
+	}
+	s.log.Info("batch closed", "batch", id, "actor", actor)
+	if _, err := s.makeReceipt(ctx, b); err != nil {
+		s.log.Error("receipt not made; it is made again when asked for", "batch", id, "err", err)
+	}
+	return b, nil
+}
+
+// Cancel cancels an open batch: its scans stay recorded, no receipt is made.
+func (s *Service) Cancel(ctx context.Context, id, actor string) (mark.Batch, error) {
+	b, err := s.opt.Store.EndBatch(ctx, id, mark.BatchCancelled, actor)
+	if err == nil {
+		s.log.Info("batch cancelled", "batch", id, "actor", actor)
+	}
+	return b, err
+}
+
+// Expect reads the customer's list (CSV or JSON, BATCH-LIST.md) and
+// stores it as the list of an open batch, replacing any earlier one. A
+// list that cannot be read is refused whole with a *batchlist.ParseError
+// naming line and column.
+func (s *Service) Expect(ctx context.Context, id string, data []byte, actor string) (batchlist.List, error) {
+	l, err := batchlist.Parse(data)
+	if err != nil {
+		return l, err
+	}
+	items := make([]store.BatchItem, len(l.Items))
+	for i, it := range l.Items {
+		items[i] = store.BatchItem(it)
+	}
+	if err := s.opt.Store.SetBatchItems(ctx, id, l.Contract, items, actor); err != nil {
+		return l, err
+	}
+	s.log.Info("batch list imported", "batch", id, "items", len(items), "contract", l.Contract)
+	return l, nil
+}
+
+// Status is a batch with its totals and, when the customer's list was
+// imported, the differences between the list and the accepted scans.
+type Status struct {
+	Batch  mark.Batch
+	Totals mark.BatchTotals
+	Items  int // items on the customer's list
+	Diffs  []batchlist.Diff
+}
+
+// Status reads the state of a batch.
+func (s *Service) Status(ctx context.Context, id string) (Status, error) {
+	b, err := s.opt.Store.GetBatch(ctx, id)
+	if err != nil {
+		return Status{}, err
+	}
+	st := Status{Batch: b}
+	if st.Totals, err = s.opt.Store.BatchTotals(ctx, id); err != nil {
+		return st, err
+	}
+	if !b.HasList {
+		return st, nil
+	}
+	l, recs, err := s.listAndScans(ctx, id)
+	if err != nil {
+		return st, err
+	}
+	st.Items = len(l.Items)
+	st.Diffs = batchlist.Reconcile(l, Scanned(recs))
+	return st, nil
+}
+
+func (s *Service) listAndScans(ctx context.Context, id string) (batchlist.List, []mark.Record, error) {
+	items, err := s.opt.Store.BatchItems(ctx, id)
+	if err != nil {
+		return batchlist.List{}, nil, err
+	}
+	l := batchlist.List{Items: make([]batchlist.Item, len(items))}
+	for i, it := range items {
+		l.Items[i] = batchlist.Item(it)
+	}
+	recs, err := s.opt.Store.BatchRecords(ctx, id)
+	return l, recs, err
+}
+
+// Scanned gives the accepted scans among recs in the form Reconcile takes.
+func Scanned(recs []mark.Record) []batchlist.Scanned {
+	var out []batchlist.Scanned
+	for _, r := range recs {
+		if r.Verdict != mark.Accept || r.Mark == nil {
+			continue
+		}
+		m := r.Mark
+		sc := batchlist.Scanned{RecordID: r.ID, Serial: m.Serial, MailClass: m.MailClass, WeightG: int(m.WeightG),
+			TariffKop: int64(m.TariffKop), Notice: m.NoticeOfDelivery()}
+		if m.Tracking != 0 {
+			sc.Tracking = fmt.Sprintf("%014d", m.Tracking)
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+// Receipt returns the receipt PDF of a closed batch: the stored one, or
+// one made now when closing could not store it.
+func (s *Service) Receipt(ctx context.Context, id string) ([]byte, error) {
+	pdf, err := s.opt.Store.Receipt(ctx, id)
+	if !errors.Is(err, mark.ErrNotFound) {
+		return pdf, err
+	}
+	b, err := s.opt.Store.GetBatch(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if b.State != mark.BatchClosed {
+		return nil, mark.WithHint(fmt.Errorf("batch %s is %s: only a closed batch has a receipt: %w", id, b.State, mark.ErrConflict),
+			"close the batch first")
+	}
+	return s.makeReceipt(ctx, b)
+}

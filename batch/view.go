@@ -1,0 +1,89 @@
+package batch
+
+import (
+	"fmt"
+	"strings"
+
+	"markd/batchlist"
+	"markd/mark"
+)
+
+// StatusJSON is a batch as the JSON API and the operator screen give it.
+type StatusJSON struct {
+	mark.Batch
+	Totals      mark.BatchTotals `json:"totals"`
+	Paid        string           `json:"paid"`       // the accepted marks' tariffs in roubles, "1 050,00 ₽"
+	ListItems   int              `json:"list_items"` // items on the customer's list (0: no list)
+	Differences []DiffJSON       `json:"differences"`
+}
+
+// DiffJSON is one difference between the customer's list and the scans.
+type DiffJSON struct {
+	Kind     batchlist.DiffKind `json:"kind"` // MISSING, EXTRA, CLASS, WEIGHT, TARIFF, NOTICE
+	Line     int                `json:"line,omitempty"`
+	N        int                `json:"n,omitempty"` // the item's number on the list
+	Tracking string             `json:"tracking,omitempty"`
+	Serial   uint64             `json:"serial,omitempty"`
+	RecordID string             `json:"record_id,omitempty"` // the scan, for all but MISSING
+	Want     string             `json:"want,omitempty"`      // the list's value
+	Got      string             `json:"got,omitempty"`       // the mark's value
+}
+
+// JSON converts a status for the API.
+func (st Status) JSON() StatusJSON {
+	out := StatusJSON{Batch: st.Batch, Totals: st.Totals, Paid: Roubles(st.Totals.PaidKop), ListItems: st.Items,
+		Differences: make([]DiffJSON, 0, len(st.Diffs))}
+	if out.Totals.PerClass == nil {
+		out.Totals.PerClass = map[uint8]int{}
+	}
+	for _, d := range st.Diffs {
+		j := DiffJSON{Kind: d.Kind, Want: d.Want, Got: d.Got}
+		if it := d.Item; it != nil {
+			j.Line, j.N, j.Tracking, j.Serial = it.Line, it.N, it.Tracking, it.Serial
+		}
+		if sc := d.Scan; sc != nil {
+			j.RecordID = sc.RecordID
+			if j.Tracking == "" {
+				j.Tracking = sc.Tracking
+			}
+			if j.Serial == 0 {
+				j.Serial = sc.Serial
+			}
+		}
+		out.Differences = append(out.Differences, j)
+	}
+	return out
+}
+
+// Roubles formats kopecks the Russian way: 105000 → "1 050,00 ₽" (with a
+// no-break space between thousands).
+func Roubles(kop int64) string {
+	sign := ""
+	if kop < 0 {
+		sign, kop = "-", -kop
+	}
+	r := fmt.Sprintf("%d", kop/100)
+	var b strings.Builder
+	for i, c := range r {
+		if i > 0 && (len(r)-i)%3 == 0 {
+			b.WriteRune('\u00a0')
+		}
+		b.WriteRune(c)
+	}
+	return fmt.Sprintf("%s%s,%02d ₽", sign, b.String(), kop%100)
+}
+
+// ClassText names a mail class in Russian and English.
+func ClassText(c uint8) mark.Text {
+	switch c {
+	case mark.ClassSimpleLetter:
+		return mark.Text{RU: "простое письмо", EN: "simple letter"}
+	case mark.ClassRegisteredLetter:
+		return mark.Text{RU: "заказное письмо", EN: "registered letter"}
+	case mark.ClassPrintedMatter:
+		return mark.Text{RU: "заказная бандероль", EN: "registered printed matter"}
+	case mark.ClassPostcard:
+		return mark.Text{RU: "заказная карточка", EN: "registered postcard"}
+	}
+	return mark.Text{RU: fmt.Sprintf("вид %d", c), EN: fmt.Sprintf("class %d", c)}
+}

@@ -1,0 +1,249 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"markd/batchlist"
+	"markd/internal/httperr"
+	"markd/mark"
+)
+
+// Submitter judges and records one scan and says why a verdict is ERROR
+// (pipeline.Pipeline.Submit).
+type Submitter interface {
+	Submit(ctx context.Context, sc mark.Scan) (mark.Record, error)
+}
+
+type actorKey struct{}
+
+// WithActor names who makes a request (a logged-in user, or "api:NAME"
+// for a program's token): batch actions are audited under that name.
+func WithActor(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, actorKey{}, name)
+}
+
+// Actor returns the name set by WithActor, or "".
+func Actor(ctx context.Context) string {
+	s, _ := ctx.Value(actorKey{}).(string)
+	return s
+}
+
+// Limits of request bodies.
+const (
+	maxScanBody = 16 << 10
+	maxListBody = 16 << 20 // a list of 100 000 items fits
+)
+
+func (s *Server) batchRoutes() {
+	s.mux.HandleFunc("POST /api/scans", s.postScan)
+	s.mux.HandleFunc("POST /api/batches", s.openBatch)
+	s.mux.HandleFunc("GET /api/batches/current", s.currentBatch)
+	s.mux.HandleFunc("GET /api/batches/{id}", s.getBatch)
+	s.mux.HandleFunc("POST /api/batches/{id}/expect", s.expectBatch)
+	s.mux.HandleFunc("POST /api/batches/{id}/close", s.endBatch(true))
+	s.mux.HandleFunc("POST /api/batches/{id}/cancel", s.endBatch(false))
+	s.mux.HandleFunc("GET /api/batches/{id}/receipt.pdf", s.batchReceipt)
+}
+
+// ScanRequest is the body of POST /api/scans.
+type ScanRequest struct {
+	Text    string `json:"text"`
+	WeightG int    `json:"weight_g,omitempty"` // measured weight, grams; 0 = unknown
+	Batch   string `json:"batch,omitempty"`    // must be the counter's open batch
+}
+
+// ScanResult is the answer of POST /api/scans: the durable verdict, and
+// for an ERROR why it is one.
+type ScanResult struct {
+	RecordJSON
+	Error string `json:"error,omitempty"`
+	Hint  string `json:"hint,omitempty"`
+}
+
+// decodeBody reads a JSON body of at most limit bytes into v, refusing
+// unknown fields; an empty body leaves v as it is when empty is allowed.
+func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, empty bool) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return fmt.Errorf("request body: more than %d bytes or unreadable: %w", limit, mark.ErrInvalid)
+	}
+	if empty && len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return mark.WithHint(fmt.Errorf("request body: %v: %w", err, mark.ErrInvalid), "see docs/local-api.md for the fields")
+	}
+	return nil
+}
+
+func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
+	if s.opt.Scans == nil {
+		s.fail(w, fmt.Errorf("scans cannot be posted to this server: %w", mark.ErrUnavailable))
+		return
+	}
+	var req ScanRequest
+	if err := decodeBody(w, r, maxScanBody, &req, false); err != nil {
+		s.fail(w, err)
+		return
+	}
+	if req.Text == "" || len(req.Text) > mark.MaxInputSize {
+		s.fail(w, mark.WithHint(fmt.Errorf("text: %d bytes: %w", len(req.Text), mark.ErrInvalid),
+			fmt.Sprintf("send the scanned text, 1 to %d bytes", mark.MaxInputSize)))
+		return
+	}
+	if req.WeightG < 0 || req.WeightG > 65535 {
+		s.fail(w, fmt.Errorf("weight_g %d: must be 0..65535 grams: %w", req.WeightG, mark.ErrInvalid))
+		return
+	}
+	source := "api"
+	if a := Actor(r.Context()); a != "" {
+		source = "api:" + a
+	}
+	rec, err := s.opt.Scans.Submit(r.Context(), mark.Scan{Text: req.Text, Source: source, Counter: s.opt.Counter,
+		MeasuredWeightG: req.WeightG, Batch: req.Batch})
+	rec.Frame = nil
+	out := ScanResult{RecordJSON: View(rec)}
+	code := http.StatusOK
+	if err != nil {
+		code = httperr.Status(err)
+		out.Error, out.Hint = err.Error(), mark.Hint(err)
+		if code >= 500 {
+			s.log.Error("scan over the API not recorded", "err", err)
+		}
+	}
+	writeJSON(w, code, out)
+}
+
+// OpenRequest is the body of POST /api/batches (optional).
+type OpenRequest struct {
+	Contract uint32 `json:"contract,omitempty"` // 0: from the first verified mark
+}
+
+func (s *Server) batches(w http.ResponseWriter) bool {
+	if s.opt.Batches == nil {
+		s.fail(w, fmt.Errorf("batches are not served here: %w", mark.ErrUnavailable))
+		return false
+	}
+	return true
+}
+
+func (s *Server) openBatch(w http.ResponseWriter, r *http.Request) {
+	if !s.batches(w) {
+		return
+	}
+	var req OpenRequest
+	if err := decodeBody(w, r, maxScanBody, &req, true); err != nil {
+		s.fail(w, err)
+		return
+	}
+	b, err := s.opt.Batches.Open(r.Context(), req.Contract, Actor(r.Context()))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.writeStatus(w, r, b.ID, http.StatusCreated)
+}
+
+func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, id string, code int) {
+	st, err := s.opt.Batches.Status(r.Context(), id)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, code, st.JSON())
+}
+
+func (s *Server) currentBatch(w http.ResponseWriter, r *http.Request) {
+	if !s.batches(w) {
+		return
+	}
+	b, err := s.opt.Batches.Current(r.Context())
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.writeStatus(w, r, b.ID, http.StatusOK)
+}
+
+func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
+	if s.batches(w) {
+		s.writeStatus(w, r, r.PathValue("id"), http.StatusOK)
+	}
+}
+
+// ListError is the answer to a list that cannot be read: where it is wrong.
+type ListError struct {
+	Error  string `json:"error"`
+	Hint   string `json:"hint,omitempty"`
+	Line   int    `json:"line"`
+	Column int    `json:"column,omitempty"`
+	Field  string `json:"field,omitempty"`
+	Value  string `json:"value,omitempty"`
+}
+
+func (s *Server) expectBatch(w http.ResponseWriter, r *http.Request) {
+	if !s.batches(w) {
+		return
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxListBody))
+	if err != nil {
+		s.fail(w, fmt.Errorf("list: more than %d bytes or unreadable: %w", maxListBody, mark.ErrInvalid))
+		return
+	}
+	id := r.PathValue("id")
+	if _, err := s.opt.Batches.Expect(r.Context(), id, data, Actor(r.Context())); err != nil {
+		var pe *batchlist.ParseError
+		if errors.As(err, &pe) {
+			writeJSON(w, http.StatusBadRequest, ListError{Error: err.Error(), Line: pe.Line, Column: pe.Column,
+				Field: pe.Field, Value: pe.Value, Hint: "nothing was imported: correct the file and send it again"})
+			return
+		}
+		s.fail(w, err)
+		return
+	}
+	s.writeStatus(w, r, id, http.StatusOK)
+}
+
+func (s *Server) endBatch(closeIt bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.batches(w) {
+			return
+		}
+		id, actor := r.PathValue("id"), Actor(r.Context())
+		var err error
+		if closeIt {
+			_, err = s.opt.Batches.Close(r.Context(), id, actor)
+		} else {
+			_, err = s.opt.Batches.Cancel(r.Context(), id, actor)
+		}
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		s.writeStatus(w, r, id, http.StatusOK)
+	}
+}
+
+func (s *Server) batchReceipt(w http.ResponseWriter, r *http.Request) {
+	if !s.batches(w) {
+		return
+	}
+	id := r.PathValue("id")
+	pdf, err := s.opt.Batches.Receipt(r.Context(), id)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="receipt-%s.pdf"`, id))
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(pdf)
+}

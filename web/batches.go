@@ -1,0 +1,154 @@
+package web
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"markd/batch"
+	"markd/mark"
+	"markd/store"
+)
+
+// batchQuery is the filter form of the supervisors' batch list, as typed.
+type batchQuery struct{ Day, Contract, Counter, State string }
+
+// Encode is the query string of the filter (for the CSV link).
+func (q batchQuery) Encode() string {
+	v := url.Values{}
+	for k, val := range map[string]string{"day": q.Day, "contract": q.Contract, "counter": q.Counter, "state": q.State} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	return v.Encode()
+}
+
+// maxBatchRows bounds the batch list and its CSV.
+const maxBatchRows = 1000
+
+func (s *Server) parseBatchQuery(r *http.Request) (batchQuery, store.BatchFilter, error) {
+	v := r.URL.Query()
+	q := batchQuery{Day: strings.TrimSpace(v.Get("day")), Contract: strings.TrimSpace(v.Get("contract")),
+		Counter: strings.TrimSpace(v.Get("counter")), State: v.Get("state")}
+	f := store.BatchFilter{Counter: q.Counter, Limit: maxBatchRows}
+	if q.Day != "" {
+		d, err := time.ParseInLocation(time.DateOnly, q.Day, s.opt.Location)
+		if err != nil {
+			return q, f, fmt.Errorf("filter day %q: not YYYY-MM-DD: %w", q.Day, mark.ErrInvalid)
+		}
+		f.From, f.To = d, d.AddDate(0, 0, 1)
+	}
+	if q.Contract != "" {
+		n, err := strconv.ParseUint(q.Contract, 10, 32)
+		if err != nil || n == 0 {
+			return q, f, fmt.Errorf("filter contract %q: not a contract number: %w", q.Contract, mark.ErrInvalid)
+		}
+		f.Contract = uint32(n)
+	}
+	switch st := mark.BatchState(q.State); st {
+	case "", mark.BatchOpen, mark.BatchClosed, mark.BatchCancelled:
+		f.State = st
+	default:
+		return q, f, fmt.Errorf("filter state %q: must be open, closed or cancelled: %w", q.State, mark.ErrInvalid)
+	}
+	return q, f, nil
+}
+
+// batchRow is one line of the batch list.
+type batchRow struct {
+	ID, Opened, Closed, Counter, Operator, State, Paid string
+	Contract                                           uint32
+	Totals                                             mark.BatchTotals
+	Diffs                                              int
+	HasList                                            bool
+}
+
+func (s *Server) batchRows(r *http.Request, f store.BatchFilter) ([]batchRow, error) {
+	if s.opt.Batches == nil {
+		return nil, fmt.Errorf("batches are not served here: %w", mark.ErrUnavailable)
+	}
+	list, err := s.opt.Store.ListBatches(r.Context(), f)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]batchRow, 0, len(list))
+	for _, b := range list {
+		st, err := s.opt.Batches.Status(r.Context(), b.ID)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, batchRow{ID: b.ID, Opened: s.localTime(b.Opened), Closed: s.localTime(b.Closed), Counter: b.Counter,
+			Operator: b.Operator, State: string(b.State), Contract: b.Contract, Totals: st.Totals,
+			Paid: batch.Roubles(st.Totals.PaidKop), Diffs: len(st.Diffs), HasList: b.HasList})
+	}
+	return rows, nil
+}
+
+type batchListData struct {
+	Q    batchQuery
+	Rows []batchRow
+}
+
+func (s *Server) batchList(w http.ResponseWriter, r *http.Request, sess session) {
+	q, f, err := s.parseBatchQuery(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rows, err := s.batchRows(r, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, "batches.html", &page{Title: "Партии / Batches", Session: sess, Data: batchListData{Q: q, Rows: rows}})
+}
+
+var batchCSVHeader = []string{"batch", "opened", "closed", "state", "counter", "operator", "contract",
+	"scans", "accepted", "rejected", "duplicates", "paid_kop", "list", "differences"}
+
+func (s *Server) batchCSV(w http.ResponseWriter, r *http.Request, _ session) {
+	_, f, err := s.parseBatchQuery(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rows, err := s.batchRows(r, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="batches.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write(batchCSVHeader)
+	for _, b := range rows {
+		list := "0"
+		if b.HasList {
+			list = "1"
+		}
+		_ = cw.Write([]string{b.ID, b.Opened, b.Closed, b.State, b.Counter, b.Operator, strconv.FormatUint(uint64(b.Contract), 10),
+			strconv.Itoa(b.Totals.Scans), strconv.Itoa(b.Totals.Accepted), strconv.Itoa(b.Totals.Rejected),
+			strconv.Itoa(b.Totals.Duplicates), strconv.FormatInt(b.Totals.PaidKop, 10), list, strconv.Itoa(b.Diffs)})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		s.log.Warn("batch CSV cut short", "err", err)
+	}
+}
+
+// batchReceiptHTML is the printable receipt of a closed batch.
+func (s *Server) batchReceiptHTML(w http.ResponseWriter, r *http.Request, _ session) {
+	if s.opt.Batches == nil {
+		s.fail(w, r, fmt.Errorf("batches are not served here: %w", mark.ErrUnavailable))
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.opt.Batches.ReceiptHTML(r.Context(), w, r.PathValue("id")); err != nil {
+		s.fail(w, r, err)
+	}
+}

@@ -1,0 +1,181 @@
+// Batch panel of the operator screen: open a batch, upload the customer's
+// list, see totals and differences live, close (receipt) or cancel. It
+// talks to the JSON API (/api/batches…) with the session and its CSRF
+// token, and reloads the batch after every scan the live feed announces
+// (operator.js sends 'markd:scan'). Text goes in with textContent only.
+(function () {
+  'use strict';
+  var $ = function (id) { return document.getElementById(id); };
+  var openForm = $('batch-open-form'), box = $('batch-box'), msg = $('batch-msg'), done = $('batch-done');
+  var current = null, pending = null;
+
+  function span(cls, text) { var s = document.createElement('span'); s.className = cls; s.textContent = text; return s; }
+  function both(el, ru, en) { el.textContent = ''; el.appendChild(span('ru', ru)); el.appendChild(span('en', en)); return el; }
+  function say(ru, en, bad) { both(msg, ru, en); msg.className = 'batchmsg' + (bad ? ' bad' : ''); }
+
+  var kinds = {
+    MISSING: ['в списке, не отсканировано', 'on the list, not scanned'],
+    EXTRA: ['отсканировано, нет в списке', 'scanned, not on the list'],
+    CLASS: ['вид отличается', 'class differs'],
+    WEIGHT: ['вес отличается', 'weight differs'],
+    TARIFF: ['плата отличается', 'tariff differs'],
+    NOTICE: ['уведомление отличается', 'notice differs']
+  };
+  var classes = { 1: ['простое письмо', 'simple letter'], 2: ['заказное письмо', 'registered letter'],
+    3: ['заказная бандероль', 'registered printed matter'], 4: ['заказная карточка', 'registered postcard'] };
+
+  function api(method, url, body) {
+    var p = method === 'GET'
+      ? fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      : markdPost(url, body);
+    return p.then(function (res) {
+      if (res.status === 401) { location.href = '/login?next=/'; throw new Error('logged out'); }
+      return res.json().then(function (j) { return { status: res.status, body: j }; });
+    });
+  }
+
+  function dt(dl, ru, en, value, id) {
+    dl.appendChild(both(document.createElement('dt'), ru, en));
+    var dd = document.createElement('dd');
+    dd.textContent = value;
+    if (id) dd.id = id;
+    dl.appendChild(dd);
+  }
+
+  function render(st) {
+    current = st;
+    var open = st && st.state === 'open';
+    openForm.hidden = open;
+    box.hidden = !open;
+    var state = $('batch-state');
+    if (!open) { state.textContent = ''; return; }
+    both(state, '— открыта', '— open');
+    both($('batch-info'),
+      'Партия ' + st.id + ' · договор ' + (st.contract || 'по первой марке') + ' · открыта ' + st.opened_at,
+      'Batch ' + st.id + ' · contract ' + (st.contract || 'from the first mark') + ' · opened ' + st.opened_at);
+    var t = st.totals, dl = $('batch-totals');
+    dl.textContent = '';
+    dt(dl, 'Принято', 'Accepted', String(t.accepted), 'bt-accepted');
+    dt(dl, 'Отказ', 'Rejected', String(t.rejected), 'bt-rejected');
+    dt(dl, 'Повторные', 'Duplicates', String(t.duplicates), 'bt-duplicates');
+    dt(dl, 'Сумма оплаты', 'Paid', st.paid, 'bt-paid');
+    Object.keys(t.per_class || {}).sort().forEach(function (c) {
+      var n = classes[c] || ['вид ' + c, 'class ' + c];
+      dt(dl, n[0], n[1], String(t.per_class[c]));
+    });
+    if (st.list_items) dt(dl, 'В списке клиента', "On the customer's list", String(st.list_items), 'bt-list');
+    diffs(st);
+  }
+
+  function diffs(st) {
+    var box = $('batch-diffs');
+    box.textContent = '';
+    if (!st.list_items) return;
+    var d = st.differences || [];
+    var h = document.createElement('h3');
+    both(h, 'Расхождения со списком: ' + d.length, 'Differences from the list: ' + d.length);
+    h.id = 'batch-diffs-h';
+    box.appendChild(h);
+    if (!d.length) return;
+    var table = document.createElement('table');
+    table.className = 'list diffs';
+    table.setAttribute('aria-labelledby', 'batch-diffs-h');
+    var head = table.createTHead().insertRow();
+    [['Что', 'What'], ['№', 'No.'], ['ШПИ', 'Tracking'], ['Серия', 'Serial'], ['По списку', 'On the list'], ['По марке', 'On the mark']]
+      .forEach(function (c) { var th = document.createElement('th'); th.scope = 'col'; both(th, c[0], c[1]); head.appendChild(th); });
+    var body = table.createTBody();
+    d.slice(0, 500).forEach(function (x) {
+      var tr = body.insertRow();
+      tr.className = 'diff-' + x.kind;
+      tr.dataset.kind = x.kind;
+      var k = kinds[x.kind] || [x.kind, x.kind];
+      both(tr.insertCell(), k[0], k[1]);
+      [x.n || '', x.tracking || '', x.serial || '', x.want || '', x.got || ''].forEach(function (v) {
+        tr.insertCell().textContent = String(v);
+      });
+    });
+    box.appendChild(table);
+  }
+
+  function load() {
+    pending = null;
+    return api('GET', '/api/batches/current').then(function (r) {
+      if (r.status === 404) { render(null); return; }
+      if (r.status !== 200) { say('Партия не прочитана: ' + r.body.error, 'Batch not read: ' + r.body.error, true); return; }
+      render(r.body);
+    }).catch(function () {});
+  }
+  function later() { if (!pending) pending = setTimeout(load, 250); }
+
+  function failed(r, ru, en) {
+    var e = r.body || {};
+    var where = e.line ? ' (строка ' + e.line + (e.column ? ', столбец ' + e.column : '') + ')' : '';
+    var whereEN = e.line ? ' (line ' + e.line + (e.column ? ', column ' + e.column : '') + ')' : '';
+    say(ru + where + ': ' + (e.error || r.status), en + whereEN + ': ' + (e.error || r.status), true);
+  }
+
+  openForm.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var c = $('batch-contract').value.trim();
+    if (c && !/^[0-9]{1,10}$/.test(c)) { say('Договор — это номер из цифр', 'The contract is a number', true); $('batch-contract').focus(); return; }
+    api('POST', '/api/batches', JSON.stringify(c ? { contract: Number(c) } : {})).then(function (r) {
+      if (r.status !== 201) { failed(r, 'Партия не открыта', 'Batch not opened'); return; }
+      done.hidden = true;
+      say('Партия открыта. Сканируйте отправления.', 'Batch opened. Scan the items.');
+      render(r.body);
+      $('batch-file').focus();
+    });
+  });
+
+  $('batch-list-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var f = $('batch-file').files[0];
+    if (!f || !current) { say('Выберите файл списка', 'Choose the list file', true); $('batch-file').focus(); return; }
+    f.arrayBuffer().then(function (buf) {
+      return api('POST', '/api/batches/' + encodeURIComponent(current.id) + '/expect', buf);
+    }).then(function (r) {
+      if (r.status !== 200) { failed(r, 'Список не загружен, ничего не изменено', 'List not loaded, nothing changed'); return; }
+      say('Список загружен: ' + r.body.list_items + ' отправлений', 'List loaded: ' + r.body.list_items + ' items');
+      render(r.body);
+    });
+  });
+
+  function end(action) {
+    if (!current) return;
+    var id = current.id;
+    api('POST', '/api/batches/' + encodeURIComponent(id) + '/' + action, '').then(function (r) {
+      if (r.status !== 200) { failed(r, 'Не выполнено', 'Not done'); return; }
+      render(null);
+      if (action === 'cancel') { say('Партия отменена', 'Batch cancelled'); $('batch-contract').focus(); return; }
+      say('Партия закрыта: принято ' + r.body.totals.accepted + ', сумма ' + r.body.paid,
+        'Batch closed: ' + r.body.totals.accepted + ' accepted, paid ' + r.body.paid);
+      done.textContent = '';
+      var a = document.createElement('a');
+      a.href = '/batches/' + encodeURIComponent(id) + '/receipt';
+      a.id = 'receipt-html';
+      both(a, 'Квитанция для печати', 'Printable receipt');
+      var p = document.createElement('a');
+      p.href = '/api/batches/' + encodeURIComponent(id) + '/receipt.pdf';
+      p.id = 'receipt-pdf';
+      both(p, 'Квитанция PDF', 'Receipt PDF');
+      done.appendChild(a);
+      done.appendChild(document.createTextNode(' · '));
+      done.appendChild(p);
+      done.hidden = false;
+      a.focus();
+    });
+  }
+  $('batch-close').addEventListener('click', function () { end('close'); });
+  $('batch-cancel').addEventListener('click', function () {
+    var en = document.documentElement.classList.contains('en');
+    if (confirm(en ? 'Cancel this batch? Its scans stay recorded.' : 'Отменить партию? Сканы останутся записанными.')) end('cancel');
+  });
+
+  document.addEventListener('markd:scan', later);
+  document.addEventListener('markd:health', function (e) {
+    var s = e.detail && e.detail.scale;
+    $('scale').hidden = !s;
+    if (s) $('scale-g').textContent = s.weight_g ? s.weight_g + ' г / g' : '—';
+  });
+  load();
+})();

@@ -40,6 +40,8 @@ type Config struct {
 	Sources      []Source      `mapstructure:"sources"`
 	Sync         SyncConfig    `mapstructure:"sync"`
 	Web          WebConfig     `mapstructure:"web"`
+	Batch        BatchConfig   `mapstructure:"batch"`
+	Scale        ScaleConfig   `mapstructure:"scale"`
 }
 
 // LogConfig selects the slog handler.
@@ -68,6 +70,7 @@ func Default() Config {
 		HTTP:         HTTPConfig{Listen: "127.0.0.1:8080"},
 		Sync:         defaultSync(),
 		Web:          defaultWeb(),
+		Scale:        defaultScale(),
 	}
 }
 
@@ -213,6 +216,9 @@ func (c Config) Validate() error {
 			}
 			return fmt.Errorf("config sources[%d]: %w", i, err)
 		}
+	}
+	if err := c.Scale.Validate(); err != nil {
+		return err
 	}
 	if err := c.Sync.Validate(); err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"os"
 	"time"
 
+	"markd/batch"
 	"markd/config"
 	"markd/httpapi"
 	"markd/internal/cli"
@@ -58,6 +59,7 @@ type Main struct {
 	Pipeline *pipeline.Pipeline
 	Metrics  *httpapi.Metrics
 	Sync     *msync.Service // nil without sync.url
+	Batches  *batch.Service
 	Sources  []mark.Source
 	HTTP     *HTTPServer
 
@@ -126,11 +128,12 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	}
 	m.Pipeline = pipeline.New(pipeline.Options{
 		Verifier: m.Verifier, Store: m.Store, Office: c.Office, Counter: c.Counter, Location: loc,
-		RescanWindow: c.RescanWindow, Log: log, Observe: m.Metrics.Observe, Now: o.Now,
+		RescanWindow: c.RescanWindow, Log: log, Observe: m.Metrics.Observe, Now: o.Now, AutoBatch: c.Batch.Auto,
 	})
+	m.Batches = batch.New(batch.Options{Store: m.Store, Office: c.Office, Counter: c.Counter, Location: loc, Log: log})
 	api := httpapi.New(httpapi.Options{
 		Store: m.Store, Feed: m.Pipeline, Sources: m.health, Versions: m.Verifier.Versions, StoreErr: m.Pipeline.StoreErr,
-		Metrics: m.Metrics, Location: loc, Log: log,
+		Metrics: m.Metrics, Location: loc, Log: log, Scans: m.Pipeline, Batches: m.Batches, Counter: c.Counter,
 		Extra: func() map[string]any {
 			if f := m.Sync.Freshness(); f != nil {
 				return map[string]any{"lists": f.Status()}
@@ -142,7 +145,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	pages, err := web.New(web.Options{
 		Store: m.Store, Log: log, SessionTTL: c.Web.SessionTTL, LoginLimit: c.Web.LoginLimit, TLS: useTLS,
 		Location: loc, SnapshotsDir: c.Web.SnapshotsDir, Feed: m.Pipeline, Health: m.health,
-		SetOperator: m.Pipeline.SetOperator, Public: httpapi.PublicPaths,
+		SetOperator: m.Pipeline.SetOperator, Public: httpapi.PublicPaths, Batches: m.Batches,
 	})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"markd/batch"
+)
+
+func init() { register(newBatchCmd) }
+
+// newBatchCmd is markd batch expect|status: the batch open at this counter,
+// from the command line (the daemon may be running: SQLite serialises the
+// writes of both).
+func newBatchCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "batch",
+		Short: "The batch of partition mail open at this counter: import the customer's list, show its state",
+	}
+	fl := cmd.PersistentFlags()
+	fl.String("db", "", "SQLite store file (config key db)")
+	fl.String("counter", "", "id of this counter (config key counter)")
+	fl.Uint32("office", 0, "postal index of this office (config key office)")
+	service := func(cmd *cobra.Command) (*batch.Service, func(), error) {
+		c, err := a.loadConfig(cmd)
+		if err != nil {
+			return nil, nil, err
+		}
+		db, err := a.openUserStore(cmd)
+		if err != nil {
+			return nil, nil, err
+		}
+		loc, err := c.Location()
+		if err != nil {
+			db.Close()
+			return nil, nil, usageError{err}
+		}
+		return batch.New(batch.Options{Store: db, Office: c.Office, Counter: c.Counter, Location: loc,
+			Log: newLogger(c.Log, a.stderr)}), func() { db.Close() }, nil
+	}
+	expect := &cobra.Command{
+		Use:   "expect FILE",
+		Short: "Import the customer's list (CSV or JSON, BATCH-LIST.md) into the open batch; a bad file changes nothing",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return usage("%v", err)
+			}
+			svc, done, err := service(cmd)
+			if err != nil {
+				return err
+			}
+			defer done()
+			b, err := svc.Current(cmd.Context())
+			if err != nil {
+				return err
+			}
+			l, err := svc.Expect(cmd.Context(), b.ID, data, "cli")
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			fmt.Fprintf(a.stdout, "batch %s: list of %d items imported\n", b.ID, len(l.Items))
+			return nil
+		},
+	}
+	status := &cobra.Command{
+		Use:   "status [ID]",
+		Short: "Print the open batch (or batch ID) with its totals and differences as JSON",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, done, err := service(cmd)
+			if err != nil {
+				return err
+			}
+			defer done()
+			var id string
+			if len(args) == 1 {
+				id = args[0]
+			} else {
+				b, err := svc.Current(cmd.Context())
+				if err != nil {
+					return err
+				}
+				id = b.ID
+			}
+			st, err := svc.Status(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(a.stdout)
+			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false)
+			return enc.Encode(st.JSON())
+		},
+	}
+	cmd.AddCommand(expect, status)
+	return cmd
+}

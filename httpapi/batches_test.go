@@ -1,0 +1,201 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"markd/batch"
+	"markd/internal/testdata"
+	"markd/issuer"
+	"markd/mark"
+	"markd/pipeline"
+	"markd/store"
+	"markd/verify"
+)
+
+type batchEnv struct {
+	ts   *httptest.Server
+	db   *store.DB
+	sign func(serial uint64, contract uint32, weight uint16) string
+}
+
+func newBatchEnv(t *testing.T) *batchEnv {
+	t.Helper()
+	keys, err := issuer.LoadKeys(testdata.Path(t, "issuer-keys.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "markd.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	h := verify.NewHolder(testdata.Verifier(t))
+	pipe := pipeline.New(pipeline.Options{Verifier: h, Store: db, Office: 426000, Counter: "A", Location: time.UTC,
+		RescanWindow: 10 * time.Minute, Now: testdata.Now, Log: log})
+	srv := New(Options{Store: db, Feed: pipe, Versions: h.Versions, StoreErr: pipe.StoreErr, Location: time.UTC, Log: log,
+		Scans: pipe, Counter: "A", Batches: batch.New(batch.Options{Store: db, Office: 426000, Counter: "A", Location: time.UTC, Log: log})})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	day := testdata.Today(nil)
+	sign := func(serial uint64, contract uint32, weight uint16) string {
+		text, err := keys[0].Sign(mark.Mark{Serial: serial, Contract: contract, MailClass: mark.ClassRegisteredLetter, WeightG: weight,
+			TariffKop: 50000, Office: 426000, Issued: day - 1, ValidUntil: day + 30, Tracking: issuer.Tracking(426000, serial)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return text
+	}
+	return &batchEnv{ts: ts, db: db, sign: sign}
+}
+
+// do sends a request and decodes a JSON answer into v (when not nil).
+func (e *batchEnv) do(t *testing.T, method, path, body string, v any) int {
+	t.Helper()
+	req, err := http.NewRequest(method, e.ts.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if v != nil {
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s %s: %d %q: %v", method, path, resp.StatusCode, b, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func scanBody(text string, weight int, batchID string) string {
+	b, _ := json.Marshal(ScanRequest{Text: text, WeightG: weight, Batch: batchID})
+	return string(b)
+}
+
+func TestBatchAPI(t *testing.T) {
+	e := newBatchEnv(t)
+	var st batch.StatusJSON
+	if code := e.do(t, "GET", "/api/batches/current", "", nil); code != http.StatusNotFound {
+		t.Fatalf("current without a batch: %d, want 404", code)
+	}
+	if code := e.do(t, "POST", "/api/batches", `{"contract": 77}`, &st); code != http.StatusCreated || st.Contract != 77 || st.State != mark.BatchOpen {
+		t.Fatalf("open: %d %+v", code, st)
+	}
+	id := st.ID
+	var errBody map[string]string
+	if code := e.do(t, "POST", "/api/batches", ``, &errBody); code != http.StatusConflict || errBody["error"] == "" || errBody["hint"] == "" {
+		t.Fatalf("second open: %d %v, want 409 with error and hint", code, errBody)
+	}
+	// 10 items of contract 77; serial 5 weighs more on the scale than paid.
+	for i := uint64(1); i <= 10; i++ {
+		var res ScanResult
+		weight := 0
+		if i == 5 {
+			weight = 40
+		}
+		code := e.do(t, "POST", "/api/scans", scanBody(e.sign(i, 77, 20), weight, id), &res)
+		want := mark.Accept
+		if i == 5 {
+			want = mark.Reject
+		}
+		if code != http.StatusOK || res.Verdict != want || res.Batch != id || res.ID == "" {
+			t.Fatalf("scan %d: %d %s batch %q (%s)", i, code, res.Verdict, res.Batch, res.Error)
+		}
+	}
+	var res ScanResult
+	if code := e.do(t, "POST", "/api/scans", scanBody(e.sign(100, 555, 20), 0, ""), &res); code != 200 || res.Verdict != mark.Reject ||
+		len(res.Reasons) != 1 || res.Reasons[0] != mark.ReasonOtherContract || res.Batch != id {
+		t.Fatalf("other contract: %d %+v", code, res.Record)
+	}
+	res = ScanResult{}
+	if code := e.do(t, "POST", "/api/scans", scanBody(e.sign(101, 77, 20), 0, "some-other-batch"), &res); code != http.StatusConflict ||
+		res.Verdict != mark.Error || res.ID != "" || res.Error == "" {
+		t.Fatalf("scan for another batch: %d %+v", code, res)
+	}
+	for _, bad := range []string{`{}`, `{"text": "x", "weight_g": -1}`, `{"text": "x", "extra": 1}`, `not json`} {
+		var eb map[string]string
+		if code := e.do(t, "POST", "/api/scans", bad, &eb); code != http.StatusBadRequest || eb["error"] == "" {
+			t.Errorf("body %s: %d %v, want 400 with error", bad, code, eb)
+		}
+	}
+
+	// The list: items 1..9 and 11..13 (10 scanned but not listed, 11..13 listed but not scanned), 2 listed 30 g.
+	var csv bytes.Buffer
+	csv.WriteString("n;tracking;mail_class;weight_g;tariff_kop;serial\n")
+	for _, i := range []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13} {
+		w := 20
+		if i == 2 {
+			w = 30
+		}
+		fmt.Fprintf(&csv, "%d;%014d;2;%d;50000;%d\n", i, issuer.Tracking(426000, i), w, i)
+	}
+	if code := e.do(t, "POST", "/api/batches/"+id+"/expect", csv.String(), &st); code != 200 || st.ListItems != 12 {
+		t.Fatalf("expect: %d %+v", code, st)
+	}
+	kinds := map[string]int{}
+	for _, d := range st.Differences {
+		kinds[string(d.Kind)]++
+	}
+	// 5 was rejected (OVERWEIGHT): not accepted, so MISSING like 11..13.
+	if kinds["MISSING"] != 4 || kinds["EXTRA"] != 1 || kinds["WEIGHT"] != 1 || len(st.Differences) != 6 {
+		t.Errorf("differences %v (%+v)", kinds, st.Differences)
+	}
+	var le ListError
+	if code := e.do(t, "POST", "/api/batches/"+id+"/expect", "n;tracking;mail_class;weight_g;tariff_kop\n1;42600000000015;9;20;100\n", &le); code != 400 ||
+		le.Line != 2 || le.Column == 0 || le.Field == "" {
+		t.Fatalf("bad list: %d %+v", code, le)
+	}
+	e.do(t, "GET", "/api/batches/"+id, "", &st)
+	if st.ListItems != 12 || st.Totals.Accepted != 9 || st.Totals.Rejected != 2 || st.Totals.PaidKop != 9*50000 || st.Paid != "4\u00a0500,00 ₽" {
+		t.Fatalf("after a refused list: %+v", st)
+	}
+	if code := e.do(t, "POST", "/api/batches/"+id+"/close", "", &st); code != 200 || st.State != mark.BatchClosed {
+		t.Fatalf("close: %d %+v", code, st)
+	}
+	if code := e.do(t, "POST", "/api/batches/"+id+"/cancel", "", nil); code != http.StatusConflict {
+		t.Fatalf("cancel a closed batch: %d, want 409", code)
+	}
+	res = ScanResult{}
+	if code := e.do(t, "POST", "/api/scans", scanBody(e.sign(200, 555, 20), 0, ""), &res); code != 200 || res.Verdict != mark.Accept || res.Batch != "" {
+		t.Fatalf("scan after close: %d %+v", code, res.Record)
+	}
+	if code := e.do(t, "GET", "/api/batches/nope", "", nil); code != http.StatusNotFound {
+		t.Fatalf("unknown batch: %d", code)
+	}
+}
+
+// TestPostScanStoreDown: a scan the store cannot write is 503 with
+// verdict ERROR, and the next one after the store recovers is recorded.
+func TestPostScanStoreDown(t *testing.T) {
+	e := newBatchEnv(t)
+	e.db.FailWrite = func() error { return syscall.ENOSPC }
+	var res ScanResult
+	if code := e.do(t, "POST", "/api/scans", scanBody(e.sign(1, 77, 20), 0, ""), &res); code != http.StatusServiceUnavailable ||
+		res.Verdict != mark.Error || res.ID != "" || res.Hint == "" {
+		t.Fatalf("store down: %d %+v", code, res)
+	}
+	e.db.FailWrite = nil
+	res = ScanResult{}
+	if code := e.do(t, "POST", "/api/scans", scanBody(e.sign(1, 77, 20), 0, ""), &res); code != 200 || res.Verdict != mark.Accept {
+		t.Fatalf("store back: %d %+v", code, res)
+	}
+	if _, err := e.db.Get(context.Background(), res.ID); err != nil {
+		t.Fatalf("accepted scan not stored: %v", err)
+	}
+}

@@ -47,7 +47,7 @@ code (error correction M).`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.key, "key", "", "issuer private key file (required)")
-	fl.IntVar(&f.keyID, "key-id", -1, "key id in the file (default: the file's only key)")
+	fl.IntVar(&f.keyID, "key-id", 0, "key id in the file, needed when it holds several keys")
 	fl.Uint64Var(&f.serial, "serial", 0, "serial number (default random)")
 	fl.Uint32Var(&f.contract, "contract", 1, "customer contract number")
 	fl.Uint8Var(&f.class, "class", mark.ClassRegisteredLetter, "mail class: 1 simple letter, 2 registered letter, 3 printed matter, 4 postcard")
@@ -82,7 +82,11 @@ func (a *app) runIssue(cmd *cobra.Command, f issueFlags) error {
 	if err != nil {
 		return usageError{err}
 	}
-	k, err := pickKey(keys, f.keyID)
+	id := -1 // the file's only key
+	if cmd.Flags().Changed("key-id") {
+		id = f.keyID
+	}
+	k, err := pickKey(keys, id)
 	if err != nil {
 		return err
 	}

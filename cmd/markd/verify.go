@@ -42,7 +42,8 @@ prints one JSON object per input line:
 "mark" holds the decoded fields and is present only when the signature
 verified. The keyring, tariffs, revocation list, office and time zone come
 from the flags or the config file (keys keyring, tariffs, revoked, office,
-tz); flags win. Without --date the acceptance date is today in --tz.
+tz); flags win. Without --date the acceptance date is today in --tz;
+--at TIME judges as at that time (its day in --tz).
 Exit status: 0 when all input was read, 2 on a usage or configuration error.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runVerify(cmd, f) },
@@ -70,7 +71,7 @@ func noArgs(cmd *cobra.Command, args []string) error {
 
 // verifySetup loads what a verification needs from the config and flags:
 // the verifier and the acceptance context.
-func (a *app) verifySetup(cmd *cobra.Command, date string, weight int) (config.Config, *verify.Verifier, mark.Context, error) {
+func (a *app) verifySetup(cmd *cobra.Command, date string, weight int, now func() time.Time) (config.Config, *verify.Verifier, mark.Context, error) {
 	c, err := a.loadConfig(cmd)
 	if err != nil {
 		return c, nil, mark.Context{}, err
@@ -95,7 +96,7 @@ func (a *app) verifySetup(cmd *cobra.Command, date string, weight int) (config.C
 		if err != nil {
 			return c, nil, mark.Context{}, usageError{err}
 		}
-		ctx.Date = mark.DayOf(verifyNow().In(loc))
+		ctx.Date = mark.DayOf(now().In(loc))
 	}
 	return c, v, ctx, nil
 }
@@ -104,7 +105,11 @@ func (a *app) runVerify(cmd *cobra.Command, f verifyFlags) error {
 	if verifyStateful(cmd) {
 		return a.runVerifyDB(cmd, f)
 	}
-	_, v, ctx, err := a.verifySetup(cmd, f.date, f.weight)
+	clock, err := verifyClock(cmd, f)
+	if err != nil {
+		return err
+	}
+	_, v, ctx, err := a.verifySetup(cmd, f.date, f.weight, clock)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 func addVerifyDBFlags(fl *pflag.FlagSet) {
 	fl.String("db", "", "stateful: record the scans in this SQLite store and apply reuse (config key db)")
 	fl.String("counter", "", "with --db: id of the counter the scans are made at (config key counter)")
-	fl.String("at", "", "with --db: time of the scans, RFC 3339 (default: now); sets the acceptance date")
+	fl.String("at", "", "time of the scans, RFC 3339 (default: now); sets the acceptance date, and with --db the time stored")
 	fl.Duration("rescan-window", 0, "with --db: same text at the same counter within this time is DUPLICATE_SCAN (config key rescan_window; default 10m)")
 }
 
@@ -26,25 +26,11 @@ func verifyStateful(cmd *cobra.Command) bool { return cmd.Flags().Changed("db") 
 
 // runVerifyDB is markd verify --db: each text becomes a stored record.
 func (a *app) runVerifyDB(cmd *cobra.Command, f verifyFlags) error {
-	atFlag, _ := cmd.Flags().GetString("at")
-	at := time.Time{}
-	if atFlag != "" {
-		var err error
-		if at, err = time.Parse(time.RFC3339Nano, atFlag); err != nil {
-			return usage("--at %q: not an RFC 3339 time (e.g. 2026-11-25T10:00:00+04:00)", atFlag)
-		}
-		if f.date != "" {
-			return usage("--at and --date together: --at sets the date")
-		}
+	clock, err := verifyClock(cmd, f)
+	if err != nil {
+		return err
 	}
-	clock := time.Now
-	if !at.IsZero() {
-		clock = func() time.Time { return at }
-	}
-	saved := verifyNow
-	verifyNow = clock
-	c, v, _, err := a.verifySetup(cmd, f.date, f.weight)
-	verifyNow = saved
+	c, v, _, err := a.verifySetup(cmd, f.date, f.weight, clock)
 	if err != nil {
 		return err
 	}
@@ -68,4 +54,22 @@ func (a *app) runVerifyDB(cmd *cobra.Command, f verifyFlags) error {
 		return &rec, nil
 	}
 	return a.verifyLines(f.texts, judge)
+}
+
+// verifyClock is the clock of markd verify: --at fixes it (with or without
+// --db: it sets the acceptance date of the date checks either way), else
+// verifyNow.
+func verifyClock(cmd *cobra.Command, f verifyFlags) (func() time.Time, error) {
+	atFlag, _ := cmd.Flags().GetString("at")
+	if atFlag == "" {
+		return verifyNow, nil
+	}
+	at, err := time.Parse(time.RFC3339Nano, atFlag)
+	if err != nil {
+		return nil, usage("--at %q: not an RFC 3339 time (e.g. 2026-11-25T10:00:00+04:00)", atFlag)
+	}
+	if f.date != "" {
+		return nil, usage("--at and --date together: --at sets the date")
+	}
+	return func() time.Time { return at }, nil
 }

@@ -144,6 +144,34 @@ func TestVerifyCommandToday(t *testing.T) {
 	}
 }
 
+// TestVerifyCommandAt: --at without --db is not ignored: it sets the
+// acceptance date of the checks, in --tz.
+func TestVerifyCommandAt(t *testing.T) {
+	dir := testdata.Dir(t)
+	vs := testdata.Vectors(t)
+	base := []string{"verify", "--keyring", filepath.Join(dir, "keyring.yaml"), "--tariffs", filepath.Join(dir, "tariffs.yaml"), "--office", "426000", "--text", vs[0].Text}
+	for _, c := range []struct {
+		at   string
+		want mark.Verdict
+	}{
+		{"2027-02-20T21:30:00Z", mark.Reject}, // 2027-02-21 in Moscow: expired
+		{"2027-02-20T20:59:00Z", mark.Accept},
+		{"2027-02-21T00:30:00+04:00", mark.Accept}, // still 02-20 in Moscow
+	} {
+		code, out, errs := vtRun(t, "", append(append([]string{}, base...), "--at", c.at)...)
+		var o vtOut
+		if code != 0 || json.Unmarshal([]byte(out), &o) != nil {
+			t.Fatalf("exit %d %q %s", code, out, errs)
+		}
+		if o.Verdict != c.want {
+			t.Errorf("--at %s: verdict %s %v, want %s", c.at, o.Verdict, o.Reasons, c.want)
+		}
+	}
+	if code, _, errs := vtRun(t, "", append(append([]string{}, base...), "--at", "2027-02-20T20:59:00Z", "--date", "2027-02-20")...); code != exitUsage || !strings.Contains(errs, "--at and --date") {
+		t.Errorf("--at with --date: exit %d %q", code, errs)
+	}
+}
+
 func TestVerifyCommandErrors(t *testing.T) {
 	dir := testdata.Dir(t)
 	tmp := t.TempDir()

@@ -19,8 +19,40 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// PGBin is where Debian puts the PostgreSQL 15 server binaries.
-var PGBin = "/usr/lib/postgresql/15/bin"
+// PGBin is the folder of the PostgreSQL server binaries (initdb, pg_ctl):
+// $MARKD_PG_BIN, else what `pg_config --bindir` names, else the newest
+// /usr/lib/postgresql/N/bin (Debian's layout, any version), else the folder
+// of initdb on PATH. "" when none is installed.
+var PGBin = findPGBin()
+
+func findPGBin() string {
+	has := func(dir string) bool {
+		_, err := os.Stat(filepath.Join(dir, "initdb"))
+		return dir != "" && err == nil
+	}
+	if dir := os.Getenv("MARKD_PG_BIN"); dir != "" {
+		return dir
+	}
+	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
+		if dir := strings.TrimSpace(string(out)); has(dir) {
+			return dir
+		}
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	best, bestV := "", -1
+	for _, d := range dirs {
+		if v, err := strconv.Atoi(filepath.Base(filepath.Dir(d))); err == nil && v > bestV && has(d) {
+			best, bestV = d, v
+		}
+	}
+	if best != "" {
+		return best
+	}
+	if p, err := exec.LookPath("initdb"); err == nil {
+		return filepath.Dir(p)
+	}
+	return ""
+}
 
 // Cluster is a running throwaway PostgreSQL cluster.
 type Cluster struct {
@@ -34,6 +66,9 @@ type Cluster struct {
 // Available reports whether the PostgreSQL server binaries are installed,
 // and if not, why.
 func Available() (bool, string) {
+	if PGBin == "" {
+		return false, "PostgreSQL server binaries (initdb, pg_ctl) not found: not in $MARKD_PG_BIN, pg_config --bindir, /usr/lib/postgresql/*/bin or PATH (install Debian package postgresql)"
+	}
 	if _, err := os.Stat(filepath.Join(PGBin, "initdb")); err != nil {
 		return false, "PostgreSQL server binaries not found in " + PGBin + " (install Debian package postgresql)"
 	}

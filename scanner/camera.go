@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"markd/mark"
@@ -224,9 +223,10 @@ func exitDetail(err error) string {
 // whether any frame arrived.
 func (c *Camera) runOnce(ctx context.Context, dec *qrdecode.Decoder, hold *holdFilter, emit func(mark.Scan)) (bool, error) {
 	cmd := exec.CommandContext(ctx, c.cfg.FFmpeg, c.cfg.Args()...)
-	// Own process group, killed as a whole: no ffmpeg outlives the source.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	// Own process group (Unix) or job (Windows), killed as a whole: no
+	// ffmpeg outlives the source.
+	group := newProcGroup(cmd)
+	cmd.Cancel = group.kill
 	cmd.WaitDelay = 2 * time.Second
 	stderr := &tailWriter{max: 512}
 	cmd.Stderr = stderr
@@ -235,6 +235,12 @@ func (c *Camera) runOnce(ctx context.Context, dec *qrdecode.Decoder, hold *holdF
 		return false, err
 	}
 	if err := cmd.Start(); err != nil {
+		return false, err
+	}
+	defer group.close()
+	if err := group.started(); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
 		return false, err
 	}
 	c.pid.Store(int64(cmd.Process.Pid))
@@ -265,7 +271,7 @@ loop:
 			// A stalled RTSP stream or a wedged V4L2 driver keeps ffmpeg
 			// alive with no output: kill it, the restart may recover.
 			stalled = true
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			_ = group.kill()
 		}
 	}
 	// ffmpeg closed its output: let it finish on its own for a moment (its
@@ -276,10 +282,10 @@ loop:
 	select {
 	case werr = <-waited:
 	case <-time.After(exitGrace):
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = group.kill()
 		werr = <-waited
 	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // children of ffmpeg, if any
+	_ = group.kill() // children of ffmpeg, if any
 	c.pid.Store(0)
 	if stalled {
 		return got, fmt.Errorf("%w for %v", errStalled, c.cfg.StallTimeout)

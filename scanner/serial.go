@@ -7,9 +7,9 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -190,19 +190,9 @@ func (s *Serial) readLoop(ctx context.Context, p *serial.Port, path string, id d
 	return nil
 }
 
-// devID identifies the device node a path led to when it was opened.
+// devID identifies the device node a path led to when it was opened
+// (statDev, per OS).
 type devID struct{ rdev, ino uint64 }
-
-func statDev(path string) (devID, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return devID{}, err
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return devID{rdev: st.Rdev, ino: st.Ino}, nil
-	}
-	return devID{}, nil
-}
 
 // errHungUp is the cause reported when the tty was hung up under us.
 var errHungUp = errors.New("device hung up")
@@ -244,8 +234,7 @@ func ResolvePort(pattern string) (string, error) {
 
 func hasMeta(s string) bool {
 	for _, c := range s {
-		switch c {
-		case '*', '?', '[', '\\':
+		if strings.ContainsRune(globMeta, c) {
 			return true
 		}
 	}
@@ -275,7 +264,7 @@ func PlainDeviceError(err error, group string) string {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENXIO), errors.Is(err, syscall.ENODEV):
 		return "not plugged in (no such device), retrying"
 	case errors.Is(err, fs.ErrPermission):
-		return "permission denied: add the markd user to the " + group + " group"
+		return permissionAdvice(group)
 	case errors.Is(err, syscall.EBUSY):
 		return "in use by another program (is markd already running?)"
 	case errors.Is(err, syscall.EIO), errors.Is(err, errHungUp):

@@ -7,18 +7,15 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"markd/mark"
 )
 
-// eviocgrab is EVIOCGRAB, _IOW('E', 0x90, int): with argument 1 the
-// device's events go to this fd only, so the scanned text is not typed
-// into whatever window has the focus.
-const eviocgrab = 0x40044590
+// ErrNoEvdev is the error of the evdev wedge source on Windows, which has
+// no evdev: there the browser wedge of the operator screen reads the
+// scanner (web/wedge.js, source browser-wedge).
+var ErrNoEvdev = errors.New("the evdev keyboard wedge is Linux-only; on Windows the operator screen reads a wedge scanner (browser wedge)")
 
 // WedgeConfig configures one keyboard-wedge scanner.
 type WedgeConfig struct {
@@ -62,39 +59,6 @@ func (w *Wedge) Serve(ctx context.Context, emit func(mark.Scan)) error {
 		},
 	})
 	return nil
-}
-
-// OpenInput opens an evdev device (or a recorded stream) for reading,
-// non-blocking so Go's poller can interrupt the read, and grabs it when
-// asked. A grab on something that is not an input device fails with a
-// plain error.
-func OpenInput(path string, grab bool) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
-	if err != nil {
-		return nil, err
-	}
-	if grab {
-		if err := ioctlInt(f, eviocgrab, 1); err != nil {
-			f.Close()
-			if errors.Is(err, syscall.ENOTTY) || errors.Is(err, syscall.EINVAL) {
-				return nil, fmt.Errorf("grab %s: not an input event device: %w: %w", path, mark.ErrInvalid, err)
-			}
-			return nil, fmt.Errorf("grab %s (another program holds it?): %w", path, err)
-		}
-	}
-	return f, nil
-}
-
-func ioctlInt(f *os.File, req uint, val int) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var ierr error
-	if err := rc.Control(func(fd uintptr) { ierr = unix.IoctlSetInt(int(fd), req, val) }); err != nil {
-		return err
-	}
-	return ierr
 }
 
 // The backoff restarts from its minimum only once events arrive: a pipe

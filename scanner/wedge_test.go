@@ -2,15 +2,11 @@ package scanner
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"markd/mark"
 )
 
 // keyOf is the reverse of usKeys for the main block (not the keypad).
@@ -215,69 +211,6 @@ func TestInputEventRoundTrip(t *testing.T) {
 	if _, err := ParseInputEvent(b[:23]); err == nil {
 		t.Fatal("short event accepted")
 	}
-}
-
-// The wedge source over a named pipe: replayed events in, lines out; the
-// writer going away counts as an unplug and a new writer as a replug.
-func TestWedgeSourceOverFIFO(t *testing.T) {
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "event-kbd")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	src := NewWedge("wedge", WedgeConfig{Device: fifo, Idle: 300 * time.Millisecond}, nil, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	scans := make(chan mark.Scan, 64)
-	done := make(chan error, 1)
-	go func() { done <- src.Serve(ctx, func(s mark.Scan) { scans <- s }) }()
-	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve: %v", err)
-			}
-		case <-time.After(waitLimit):
-			t.Errorf("Serve did not return after cancel")
-		}
-	}()
-	for round := 0; round < 3; round++ {
-		// O_RDWR (Linux): opens at once and keeps the pipe buffer alive
-		// whether or not the source has it open at this instant.
-		w, err := os.OpenFile(fifo, os.O_RDWR, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := newRecorder()
-		r.line(t, epm)
-		r.line(t, "ROUND"+string(rune('0'+round)))
-		// split writes across event boundaries
-		for i := 0; i < len(r.buf); i += 37 {
-			if _, err := w.Write(r.buf[i:min(i+37, len(r.buf))]); err != nil {
-				t.Fatal(err)
-			}
-		}
-		expectLines(t, scans, epm, "ROUND"+string(rune('0'+round)))
-		w.Close()
-		waitFor(t, "unplug noticed", func() bool { return !src.Health().Up })
-	}
-	if st := src.Stats(); st.Reconnects < 2 {
-		t.Fatalf("stats = %+v, want at least 2 reconnects", st)
-	}
-}
-
-func TestWedgeGrabNotInputDevice(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "not-evdev")
-	if err := os.WriteFile(path, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	src := NewWedge("wedge", WedgeConfig{Device: path, Grab: true}, nil, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- src.Serve(ctx, func(mark.Scan) {}) }()
-	waitFor(t, "grab error in health", func() bool { return strings.Contains(src.Health().Detail, "not an input event device") })
-	cancel()
-	<-done
 }
 
 // FuzzInputEvents: any byte stream decodes without panic; lines are

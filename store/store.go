@@ -25,8 +25,9 @@ import (
 	"syscall"
 	"time"
 
-	sqlite3 "github.com/mattn/go-sqlite3"
+	_ "github.com/mattn/go-sqlite3" // the "sqlite3" driver
 
+	"markd/internal/sqliteerr"
 	"markd/mark"
 )
 
@@ -158,16 +159,15 @@ func (d *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // read-only) as ErrUnavailable, keeping the cause, with a hint.
 func storeErr(op string, err error) error {
 	hint := "the scan was not recorded; check free disk space and file permissions"
-	var se sqlite3.Error
 	if errors.Is(err, syscall.ENOSPC) {
 		hint = "disk full: free space on the disk that holds the markd database"
-	} else if errors.As(err, &se) {
-		switch se.Code {
-		case sqlite3.ErrFull:
+	} else {
+		switch sqliteerr.Of(err) {
+		case sqliteerr.Full:
 			hint = "disk full: free space on the disk that holds the markd database"
-		case sqlite3.ErrReadonly:
+		case sqliteerr.ReadOnly:
 			hint = "the database file is read-only: check its permissions"
-		case sqlite3.ErrBusy, sqlite3.ErrLocked:
+		case sqliteerr.Busy, sqliteerr.Locked:
 			hint = "the database is locked by another program: close it"
 		}
 	}

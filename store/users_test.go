@@ -6,8 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	sqlite3 "github.com/mattn/go-sqlite3"
-
+	"markd/internal/sqliteerr"
 	"markd/mark"
 )
 
@@ -75,8 +74,7 @@ func TestAuditAppendOnly(t *testing.T) {
 	} {
 		t.Run(stmt, func(t *testing.T) {
 			_, err := db.SQL().Exec(stmt)
-			var se sqlite3.Error
-			if !errors.As(err, &se) || se.Code != sqlite3.ErrConstraint {
+			if sqliteerr.Of(err) != sqliteerr.Constraint {
 				t.Fatalf("%s: err = %v, want the trigger's constraint abort", stmt, err)
 			}
 		})

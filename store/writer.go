@@ -8,8 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	sqlite3 "github.com/mattn/go-sqlite3"
-
+	"markd/internal/sqliteerr"
 	"markd/mark"
 )
 
@@ -189,8 +188,8 @@ func (w *scanWriter) abort() {
 	// reading the text of the ROLLBACK error.
 	open := true
 	err := w.conn.Raw(func(dc any) error {
-		if c, ok := dc.(*sqlite3.SQLiteConn); ok {
-			open = !c.AutoCommit()
+		if inTx, ok := sqliteerr.InTransaction(dc); ok {
+			open = inTx
 		}
 		return nil
 	})

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
+	"golang.org/x/term"
 
 	"markd/mark"
 	"markd/pipeline"
@@ -255,8 +255,7 @@ type progress struct {
 func newProgress(w io.Writer, size int64) *progress {
 	p := &progress{w: w, size: size}
 	if f, ok := w.(*os.File); ok {
-		_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-		p.on = err == nil
+		p.on = term.IsTerminal(int(f.Fd()))
 	}
 	return p
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // zone data inside the binary: a PC without Go or tzdata (Windows) knows Europe/Moscow
 
 	"github.com/spf13/cobra"
 
@@ -50,6 +51,7 @@ func newRoot(a *app) *cobra.Command {
 	for _, f := range subcommands {
 		root.AddCommand(f(a))
 	}
+	cli.AddVersion(root)
 	return root
 }
 

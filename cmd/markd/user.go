@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
+	"golang.org/x/term"
 
 	"markd/store"
 )
@@ -122,21 +122,19 @@ func (a *app) openUserStore(cmd *cobra.Command) (*store.DB, error) {
 // readPassword prompts twice without echo when stdin is a terminal, and
 // otherwise reads one line from stdin (for scripts: echo pw | markd user add).
 func readPassword(a *app, prompt string) (string, error) {
-	if f, ok := a.stdin.(*os.File); ok {
-		if old, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); err == nil {
-			first, err := readNoEcho(f, old, a.stderr, prompt)
-			if err != nil {
-				return "", err
-			}
-			again, err := readNoEcho(f, old, a.stderr, "Again: ")
-			if err != nil {
-				return "", err
-			}
-			if first != again {
-				return "", usage("the two passwords differ")
-			}
-			return first, nil
+	if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		first, err := readNoEcho(f, a.stderr, prompt)
+		if err != nil {
+			return "", err
 		}
+		again, err := readNoEcho(f, a.stderr, "Again: ")
+		if err != nil {
+			return "", err
+		}
+		if first != again {
+			return "", usage("the two passwords differ")
+		}
+		return first, nil
 	}
 	line, err := bufio.NewReader(a.stdin).ReadString('\n')
 	if err != nil && (err != io.EOF || line == "") {
@@ -145,31 +143,14 @@ func readPassword(a *app, prompt string) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-func readNoEcho(f *os.File, old *unix.Termios, w io.Writer, prompt string) (string, error) {
+// readNoEcho reads one line from the terminal f with echo off (termios on
+// Unix, the console mode on Windows: golang.org/x/term).
+func readNoEcho(f *os.File, w io.Writer, prompt string) (string, error) {
 	fmt.Fprint(w, prompt)
-	noEcho := *old
-	noEcho.Lflag &^= unix.ECHO
-	noEcho.Lflag |= unix.ICANON | unix.ECHONL
-	if err := unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS, &noEcho); err != nil {
-		return "", fmt.Errorf("turn off echo: %w", err)
+	b, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(w) // the Enter the operator typed was not echoed either
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
 	}
-	defer unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS, old) //nolint:errcheck // best effort restore
-	var buf []byte
-	one := make([]byte, 1)
-	for {
-		n, err := f.Read(one)
-		if n == 1 {
-			if one[0] == '\n' {
-				break
-			}
-			buf = append(buf, one[0])
-		}
-		if err != nil {
-			if err == io.EOF && len(buf) > 0 {
-				break
-			}
-			return "", fmt.Errorf("read password: %w", err)
-		}
-	}
-	return strings.TrimRight(string(buf), "\r"), nil
+	return strings.TrimRight(string(b), "\r"), nil
 }

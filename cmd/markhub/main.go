@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	_ "time/tzdata" // zone data inside the binary: a PC without Go or tzdata (Windows) knows Europe/Moscow
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/cobra"
@@ -48,6 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServeCmd(a), newTerminalCmd(a), newKeysCmd(a), newBundleCmd(a))
+	cli.AddVersion(root)
 	root.SetArgs(args)
 	return cli.Exit(stderr, "markhub", root.ExecuteContext(ctx))
 }

@@ -13,9 +13,10 @@ import (
 	"net/url"
 	"time"
 
-	sqlite3 "github.com/mattn/go-sqlite3"
+	_ "github.com/mattn/go-sqlite3" // the "sqlite3" driver
 
 	"markd/hub"
+	"markd/internal/sqliteerr"
 	"markd/mark"
 )
 
@@ -58,8 +59,7 @@ func (d *DB) AddTerminal(ctx context.Context, t hub.Terminal) error {
 		hash = t.TokenHash
 	}
 	_, err := d.db.ExecContext(ctx, `INSERT INTO terminals(name, token_hash, created_at) VALUES (?, ?, ?)`, t.Name, hash, ts(t.Created))
-	var se sqlite3.Error
-	if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
+	if sqliteerr.Of(err) == sqliteerr.Constraint {
 		return fmt.Errorf("terminal %q already exists: %w", t.Name, mark.ErrConflict)
 	}
 	if err != nil {

@@ -1,0 +1,40 @@
+//go:build cgo
+
+package sqliteerr
+
+import (
+	"errors"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+// Of returns the SQLite code of the first sqlite3.Error in err's chain.
+func Of(err error) Code {
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return Other
+	}
+	switch se.Code {
+	case sqlite3.ErrBusy:
+		return Busy
+	case sqlite3.ErrLocked:
+		return Locked
+	case sqlite3.ErrReadonly:
+		return ReadOnly
+	case sqlite3.ErrFull:
+		return Full
+	case sqlite3.ErrConstraint:
+		return Constraint
+	}
+	return Other
+}
+
+// InTransaction reports whether the driver connection dc (from
+// sql.Conn.Raw) has a transaction open; ok is false for another driver.
+func InTransaction(dc any) (inTx, ok bool) {
+	c, ok := dc.(*sqlite3.SQLiteConn)
+	if !ok {
+		return false, false
+	}
+	return !c.AutoCommit(), true
+}

@@ -193,7 +193,9 @@ func (d *DB) OutboxStats(ctx context.Context) (OutboxStats, error) {
 			return OutboxStats{}, fmt.Errorf("outbox stats: bad time %q: %w", oldest.String, mark.ErrInvalid)
 		}
 	}
-	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM scans WHERE upload_state = ?`, string(mark.UploadRefused)).
+	// A literal, not a parameter: the planner uses the partial index
+	// scans_upload_refused (migration 041) only for this very condition.
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM scans WHERE upload_state = 'refused'`).
 		Scan(&s.Refused); err != nil {
 		return OutboxStats{}, storeErr("outbox stats", err)
 	}

@@ -92,10 +92,16 @@ func TestQueryPlans(t *testing.T) {
 		}, "scans_at", true},
 		{"outbox", func() (string, []any) {
 			return `SELECT ` + recordColumns + ` FROM scans WHERE upload_state = 'pending' AND id > ? ORDER BY id LIMIT ?`, []any{"", 500}
-		}, "scans_upload", false},
+		}, "scans_upload_pending", false},
 		{"outbox count", func() (string, []any) {
 			return `SELECT count(*) FROM scans WHERE upload_state = 'pending'`, nil
-		}, "scans_upload", false},
+		}, "scans_upload_pending", false},
+		{"outbox oldest", func() (string, []any) {
+			return `SELECT at FROM scans WHERE upload_state = 'pending' ORDER BY id LIMIT 1`, nil
+		}, "scans_upload_pending", false},
+		{"refused count", func() (string, []any) {
+			return `SELECT count(*) FROM scans WHERE upload_state = 'refused'`, nil
+		}, "scans_upload_refused", false},
 		{"record by id", func() (string, []any) { return `SELECT ` + recordColumns + ` FROM scans WHERE id = ?`, []any{"x"} }, "sqlite_autoindex_scans_1", false},
 	}
 	for _, tc := range tests {

@@ -2,17 +2,13 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,28 +25,15 @@ const perDay = 900
 // generated stores end the day before.
 var storeEnd = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 
-// genVersion changes when the generated content changes; with the hash of
-// the migrations it names the cached file, so a new schema regenerates.
+// genVersion changes when the generated content changes, and names the
+// cached file. A store cached before a new migration is migrated when it
+// is opened, as a counter's store is on an upgrade.
 const genVersion = "1"
 
 // cachedStore returns the path of a store holding n scans, generating it
 // under cacheDir on first use (the 1M store takes a minute or two).
 func cachedStore(cacheDir string, n int, logf func(string, ...any)) (string, error) {
-	h := sha256.New()
-	h.Write([]byte(genVersion))
-	names, err := fs.Glob(os.DirFS("store/migrations"), "*.sql")
-	if err != nil || len(names) == 0 {
-		return "", fmt.Errorf("store/migrations: run from the repository root: %v", err)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		b, err := os.ReadFile(filepath.Join("store/migrations", name))
-		if err != nil {
-			return "", err
-		}
-		h.Write(b)
-	}
-	path := filepath.Join(cacheDir, fmt.Sprintf("store-%d-%s.db", n, hex.EncodeToString(h.Sum(nil))[:10]))
+	path := filepath.Join(cacheDir, fmt.Sprintf("store-%d-v%s.db", n, genVersion))
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
 	}

@@ -51,11 +51,11 @@ func TestQueryPlans(t *testing.T) {
 	}
 	review := func(f ReviewFilter) (string, []any) {
 		where, args := f.where()
-		return `SELECT ` + recordColumns + ` FROM scans` + where + ` ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`, append(args, 50, 0)
+		return `SELECT ` + recordColumns + f.from() + where + ` ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`, append(args, 50, 0)
 	}
 	reviewCount := func(f ReviewFilter) (string, []any) {
 		where, args := f.where()
-		return `SELECT count(*) FROM (SELECT 1 FROM scans` + where + ` LIMIT ?)`, append(args, ReviewCountLimit+1)
+		return `SELECT count(*) FROM (SELECT 1` + f.from() + where + ` LIMIT ?)`, append(args, ReviewCountLimit+1)
 	}
 	cursor := encodeCursor(formatTime(day), "0190")
 	tests := []struct {
@@ -73,7 +73,8 @@ func TestQueryPlans(t *testing.T) {
 			return list(Filter{Verdicts: []mark.Verdict{mark.Reject, mark.NotAMark}, Desc: true})
 		}, "scans_notaccept", false},
 		{"api reason", func() (string, []any) { return list(Filter{Reasons: []mark.Reason{mark.ReasonExpired}}) }, "scans_notaccept", false},
-		{"api review pending", func() (string, []any) { return list(Filter{Review: []mark.ReviewState{mark.ReviewPending}}) }, "scans_notaccept", false},
+		{"api review pending", func() (string, []any) { return list(Filter{Review: []mark.ReviewState{mark.ReviewPending}}) }, "scans_review_pending", false},
+		{"api review confirmed", func() (string, []any) { return list(Filter{Review: []mark.ReviewState{mark.ReviewConfirmed}}) }, "scans_notaccept", false},
 		{"api accepted in a day", func() (string, []any) {
 			return list(Filter{Verdicts: []mark.Verdict{mark.Accept}, From: day, To: day.AddDate(0, 0, 1)})
 		}, "scans_at", false},
@@ -81,7 +82,8 @@ func TestQueryPlans(t *testing.T) {
 		{"review page", func() (string, []any) { return review(ReviewFilter{}) }, "scans_notaccept", false},
 		{"review page filtered", func() (string, []any) {
 			return review(ReviewFilter{Reason: mark.ReasonUnderpaid, State: mark.ReviewPending, Counter: "A", From: day, To: day.AddDate(0, 0, 7)})
-		}, "scans_notaccept", false},
+		}, "scans_review_pending", false},
+		{"review count pending", func() (string, []any) { return reviewCount(ReviewFilter{State: mark.ReviewPending}) }, "scans_review_pending", false},
 		{"review count", func() (string, []any) { return reviewCount(ReviewFilter{}) }, "scans_notaccept", false},
 		{"review count by contract", func() (string, []any) { return reviewCount(ReviewFilter{Contract: 1004417}) }, "scans_notaccept", false},
 		{"latest records", func() (string, []any) {

@@ -341,7 +341,12 @@ func listQuery(f Filter) (q string, args []any, limit int, err error) {
 	}
 	c, a := scopeConds(f.From, f.To, f.Counter, f.Operator, f.Contract)
 	conds, args = append(conds, c...), append(args, a...)
-	in("review_state", strs(f.Review))
+	if len(f.Review) == 1 && f.Review[0] == mark.ReviewPending {
+		// A literal: the condition of the partial index scans_review_pending.
+		conds = append(conds, `review_state = 'pending'`)
+	} else {
+		in("review_state", strs(f.Review))
+	}
 	if notAccept(f) {
 		// Names the condition of the partial index scans_notaccept
 		// (migration 040), so the planner may walk only those scans.

@@ -28,7 +28,7 @@ var storeEnd = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 // genVersion changes when the generated content changes, and names the
 // cached file. A store cached before a new migration is migrated when it
 // is opened, as a counter's store is on an upgrade.
-const genVersion = "1"
+const genVersion = "2"
 
 // cachedStore returns the path of a store holding n scans, generating it
 // under cacheDir on first use (the 1M store takes a minute or two).
@@ -72,8 +72,8 @@ func generate(path string, n int) error {
 	vs, _ := json.Marshal(mark.Versions{Keyring: "0e40db3c650e", Tariffs: "d9b98c0a670b", Revocations: "none"})
 	reasons := []string{`["UNDERPAID"]`, `["EXPIRED"]`, `["REUSED"]`, `["BAD_SIGNATURE"]`, `["WRONG_OFFICE"]`,
 		`["UNDERPAID","OVERWEIGHT"]`, `["NOT_YET_VALID"]`, `["KEY_REVOKED"]`}
-	start := storeEnd.Add(-time.Duration(n) * 24 * time.Hour / perDay)
 	step := 24 * time.Hour / perDay
+	start := storeEnd.Add(-time.Duration(n) * step)
 	const chunk = 20000
 	for lo := 0; lo < n; lo += chunk {
 		tx, err := sq.BeginTx(ctx, nil)

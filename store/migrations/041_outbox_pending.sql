@@ -10,3 +10,10 @@
 DROP INDEX scans_upload;
 CREATE INDEX scans_upload_pending ON scans(id) WHERE upload_state = 'pending';
 CREATE INDEX scans_upload_refused ON scans(id) WHERE upload_state = 'refused';
+
+-- Rejections waiting for a supervisor, in time order: the review page's
+-- default filter walks only these. Written by a REJECT's commit and by a
+-- review, never by an ACCEPT's. Older stores kept some rejections as ''
+-- (read as pending); they are named so here, once.
+UPDATE scans SET review_state = 'pending' WHERE verdict = 'REJECT' AND review_state = '';
+CREATE INDEX scans_review_pending ON scans(at, id) WHERE review_state = 'pending';

@@ -21,6 +21,7 @@ import (
 	"markd/internal/service"
 	"markd/mark"
 	"markd/pipeline"
+	"markd/scanner"
 	"markd/store"
 	msync "markd/sync"
 	"markd/verify"
@@ -61,6 +62,7 @@ type Main struct {
 	Sync     *msync.Service // nil without sync.url
 	Batches  *batch.Service
 	Sources  []mark.Source
+	Scale    *scanner.Scale // nil without scale.port
 	HTTP     *HTTPServer
 
 	sup           *service.Supervisor
@@ -126,9 +128,17 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 			return nil, err
 		}
 	}
+	var weight func() int // nil: no scale
+	if c.Scale.Port != "" {
+		if m.Scale, err = Scale(c.Scale, log, o.Now); err != nil {
+			return nil, err
+		}
+		weight = m.Scale.Weight
+	}
 	m.Pipeline = pipeline.New(pipeline.Options{
 		Verifier: m.Verifier, Store: m.Store, Office: c.Office, Counter: c.Counter, Location: loc,
 		RescanWindow: c.RescanWindow, Log: log, Observe: m.Metrics.Observe, Now: o.Now, AutoBatch: c.Batch.Auto,
+		Weight: weight,
 	})
 	m.Batches = batch.New(batch.Options{Store: m.Store, Office: c.Office, Counter: c.Counter, Location: loc, Log: log})
 	api := httpapi.New(httpapi.Options{
@@ -145,7 +155,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	pages, err := web.New(web.Options{
 		Store: m.Store, Log: log, SessionTTL: c.Web.SessionTTL, LoginLimit: c.Web.LoginLimit, TLS: useTLS,
 		Location: loc, SnapshotsDir: c.Web.SnapshotsDir, Feed: m.Pipeline, Health: m.health,
-		SetOperator: m.Pipeline.SetOperator, Public: httpapi.PublicPaths, Batches: m.Batches,
+		SetOperator: m.Pipeline.SetOperator, Public: httpapi.PublicPaths, Batches: m.Batches, Weight: weight,
 	})
 	if err != nil {
 		return nil, err
@@ -162,6 +172,9 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 		if m.Sync.Poller != nil {
 			m.sup.Add("sync.bundles", m.Sync.Poller)
 		}
+	}
+	if m.Scale != nil {
+		m.sup.Add("scale", m.Scale)
 	}
 	for _, src := range m.Sources {
 		m.sup.Add("source "+src.Name(), service.Func(func(ctx context.Context) error {
@@ -202,6 +215,9 @@ func (m *Main) health() []mark.SourceHealth {
 	out := make([]mark.SourceHealth, 0, len(m.Sources))
 	for _, s := range m.Sources {
 		out = append(out, s.Health())
+	}
+	if m.Scale != nil {
+		out = append(out, m.Scale.Health())
 	}
 	return out
 }

@@ -44,6 +44,17 @@ func Sources(cfgs []config.Source, stdin io.Reader, log *slog.Logger, now func()
 	return out, nil
 }
 
+// Scale makes the postal scale of the config (markd doctor may use it
+// too); a bad pattern is a usage error.
+func Scale(c config.ScaleConfig, log *slog.Logger, now func() time.Time) (*scanner.Scale, error) {
+	s, err := scanner.NewScale("scale", scanner.ScaleConfig{Port: c.Port, Baud: c.Baud, Pattern: c.Pattern,
+		Unit: c.Unit, MaxAge: c.MaxAge}, log, now)
+	if err != nil {
+		return nil, cli.UsageError{Err: fmt.Errorf("config scale: %w", err)}
+	}
+	return s, nil
+}
+
 // SerialConfig maps a serial source entry to the scanner's config (markd
 // doctor uses it too).
 func SerialConfig(c config.Source) (scanner.SerialConfig, error) {

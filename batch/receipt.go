@@ -1,19 +1,58 @@
 package batch
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 
 	"markd/mark"
+	"markd/receipt"
 )
+
+// receiptOf gathers the receipt of a batch from the store.
+func (s *Service) receiptOf(ctx context.Context, b mark.Batch) (receipt.Receipt, error) {
+	recs, err := s.opt.Store.BatchRecords(ctx, b.ID)
+	if err != nil {
+		return receipt.Receipt{}, err
+	}
+	return receipt.FromRecords(b, recs, s.opt.Location), nil
+}
 
 // makeReceipt makes the receipt PDF of a closed batch and stores it.
 func (s *Service) makeReceipt(ctx context.Context, b mark.Batch) ([]byte, error) {
-	return nil, mark.WithHint(fmt.Errorf("receipt of batch %s: %w", b.ID, mark.ErrUnavailable), "receipts are not built into this markd yet")
+	r, err := s.receiptOf(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := receipt.WritePDF(&buf, r); err != nil {
+		return nil, fmt.Errorf("receipt of batch %s: %w", b.ID, err)
+	}
+	if err := s.opt.Store.SaveReceipt(ctx, b.ID, buf.Bytes()); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // ReceiptHTML writes the printable receipt page of a closed batch.
 func (s *Service) ReceiptHTML(ctx context.Context, w io.Writer, id string) error {
-	return mark.WithHint(fmt.Errorf("receipt of batch %s: %w", id, mark.ErrUnavailable), "receipts are not built into this markd yet")
+	b, err := s.opt.Store.GetBatch(ctx, id)
+	if err != nil {
+		return err
+	}
+	if b.State != mark.BatchClosed {
+		return mark.WithHint(fmt.Errorf("batch %s is %s: only a closed batch has a receipt: %w", id, b.State, mark.ErrConflict),
+			"close the batch first")
+	}
+	r, err := s.receiptOf(ctx, b)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := receipt.WriteHTML(&buf, r); err != nil {
+		return fmt.Errorf("receipt of batch %s: %w", id, err)
+	}
+	_, err = buf.WriteTo(w)
+	return err
 }

@@ -122,7 +122,7 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 	}
 	defer db.Close()
 	pipe := pipeline.New(pipeline.Options{Verifier: v, Store: db, Office: c.Office, Counter: c.Counter,
-		Location: loc, RescanWindow: c.RescanWindow, Log: log})
+		Location: loc, RescanWindow: c.RescanWindow, Log: log, Now: verifyNow})
 	bar := newProgress(a.stderr, size)
 	start := time.Now()
 	counts, n, err := importScans(ctx, pipe, db, in, c.RescanWindow, bar.update)

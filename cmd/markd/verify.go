@@ -17,7 +17,8 @@ import (
 
 func init() { register(newVerifyCmd) }
 
-// verifyNow is the clock of the commands of this file and issue.go; tests fix it.
+// verifyNow is the clock of the one-shot commands (verify, issue, keys,
+// import: the time of a scan that names none); tests fix it.
 var verifyNow = time.Now
 
 // verifyFlags are the flags of markd verify that are not config keys.

@@ -2,6 +2,8 @@
 # Upload figures: a counter backlog of N pending records is drained by
 # `markd sync --once` into a real `markhub serve` over loopback HTTP, once
 # per backend (SQLite file; PostgreSQL 15 throwaway cluster with fsync on).
+# The marks are signed (bench/syncgen) and markhub checks each signature
+# against the keyring it published, as in production.
 # Prints records/s and the time to drain the backlog.
 # Usage: bash bench/sync.sh [N=1000000] [BATCH=2000]
 set -euo pipefail
@@ -26,15 +28,19 @@ go build -o "$tmp/markhub" ./cmd/markhub
 go build -o "$tmp/markd" ./cmd/markd
 go build -o "$tmp/syncgen" ./bench/syncgen
 gen_start=$(date +%s.%N)
-"$tmp/syncgen" -db "$tmp/backlog.db" -n "$n" >/dev/null 2>&1
+"$tmp/syncgen" -db "$tmp/backlog.db" -n "$n" -keyring "$tmp/keyring.yaml" >/dev/null 2>&1
+"$tmp/markhub" keys new --out "$tmp/dist.key" >/dev/null
 gen_s=$(echo "$(date +%s.%N) - $gen_start" | bc)
 
 # run NAME DRIVER DSN: prints "records/s seconds"
 run() {
   local name=$1 driver=$2 dsn=$3
   local token addr
-  token=$("$tmp/markhub" terminal add bench --db-driver "$driver" --db "$dsn" 2>/dev/null)
-  LOG_LEVEL=error "$tmp/markhub" serve --db-driver "$driver" --db "$dsn" --listen 127.0.0.1:0 >"$tmp/$name.out" 2>"$tmp/$name.err" &
+  token=$("$tmp/markhub" terminal add bench --office 426000 --db-driver "$driver" --db "$dsn" 2>/dev/null)
+  # markhub checks every uploaded mark against the keyrings it published.
+  "$tmp/markhub" bundle publish --db-driver "$driver" --db "$dsn" --key "$tmp/dist.key" \
+    --keyring "$tmp/keyring.yaml" --tariffs configs/tariffs.yaml >/dev/null
+  LOG_LEVEL=warn "$tmp/markhub" serve --db-driver "$driver" --db "$dsn" --listen 127.0.0.1:0 >"$tmp/$name.out" 2>"$tmp/$name.err" &
   hubpid=$!
   for _ in $(seq 100); do grep -q '^listening' "$tmp/$name.out" 2>/dev/null && break; sleep 0.1; done
   addr=$(sed -n 's/^listening //p' "$tmp/$name.out")
@@ -44,6 +50,8 @@ run() {
   local out
   out=$(LOG_LEVEL=error "$tmp/markd" sync --once --config "$tmp/$name.yaml")
   kill "$hubpid"; wait "$hubpid" 2>/dev/null || true; hubpid=""
+  # Every record verified: none stored unverified.
+  if grep -q "record stored unverified" "$tmp/$name.err"; then echo "markhub ($name) stored unverified records:" >&2; grep -m3 unverified "$tmp/$name.err" >&2; exit 1; fi
   # "uploaded N records in Xs (R records/s)"
   echo "$out" | sed -n 's/^uploaded \([0-9]*\) records in \([0-9.]*\)s (\([0-9]*\) records\/s)$/\3 \2/p'
 }

@@ -53,7 +53,34 @@ type Record struct {
 	Versions        mark.Versions    `json:"versions"`
 	Review          mark.ReviewState `json:"review_state,omitempty"`
 	Message         string           `json:"message,omitempty"`
+
+	// Set by the collector before Ingest, never read from the wire (see
+	// Checker): whether the mark verified, why not, and the digest that
+	// tells a repeat of this record from a different one under its id.
+	Verification Verification `json:"-"`
+	Why          string       `json:"-"`
+	Digest       string       `json:"-"`
 }
+
+// Verification is what the collector found when it checked a record's mark
+// against the keyrings it published.
+type Verification string
+
+const (
+	// NoMark: the record carries no decoded mark; nothing to check.
+	NoMark Verification = "none"
+	// Verified: the text's signature verified and the fields are the text's.
+	Verified Verification = "verified"
+	// Unverified: the text does not verify, or the fields differ from it.
+	// The record is kept but never makes its serial count as used.
+	Unverified Verification = "unverified"
+	// Unchecked: stored before the collector checked marks (migrated rows).
+	Unchecked Verification = "unchecked"
+)
+
+// Claims reports whether a record in this state may make its serial count
+// as used.
+func (v Verification) Claims() bool { return v == Verified || v == Unchecked }
 
 // FromRecord converts a stored counter record to its upload form.
 func FromRecord(r mark.Record) Record {
@@ -74,8 +101,9 @@ func FromRecord(r mark.Record) Record {
 
 // Counts reports whether the record makes its serial count as used: an
 // acceptance, or a rejection a supervisor overrode to accept.
+// Only a record whose mark the collector verified counts.
 func (r *Record) Counts() bool {
-	return r.Mark != nil && (r.Verdict == mark.Accept || r.Review == mark.ReviewOverridden)
+	return r.Mark != nil && r.Verification.Claims() && (r.Verdict == mark.Accept || r.Review == mark.ReviewOverridden)
 }
 
 // Event is one supervisor decision on a record, from the counter's audit log.
@@ -108,9 +136,12 @@ type UploadRequest struct {
 // request is stored once it is sent (Stored new, Duplicates already known).
 // Alerts are all reuse alerts of this terminal not yet acknowledged.
 type UploadResponse struct {
-	Stored     int               `json:"stored"`
-	Duplicates int               `json:"duplicates"`
-	Events     int               `json:"events"`
+	Stored     int `json:"stored"`
+	Duplicates int `json:"duplicates"`
+	Events     int `json:"events"`
+	// Unverified counts the new records whose mark did not verify at the
+	// collector: they are kept but claim no serial.
+	Unverified int               `json:"unverified"`
 	Alerts     []mark.ReuseAlert `json:"alerts"`
 }
 
@@ -122,14 +153,21 @@ type ErrorResponse struct {
 	Hint  string `json:"hint,omitempty"`
 }
 
-// FieldError names the request field at fault.
+// FieldError names the request field at fault. Err is the sentinel it
+// stands for: mark.ErrInvalid when nil.
 type FieldError struct {
 	Field string
 	Why   string
+	Err   error
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Why }
-func (e *FieldError) Unwrap() error { return mark.ErrInvalid }
+func (e *FieldError) Unwrap() error {
+	if e.Err != nil {
+		return e.Err
+	}
+	return mark.ErrInvalid
+}
 
 func fieldErr(field string, i int, name, format string, args ...any) error {
 	if i >= 0 {

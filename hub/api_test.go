@@ -74,8 +74,12 @@ func TestFromRecord(t *testing.T) {
 		Mark: &m, Versions: mark.Versions{Keyring: "a", Tariffs: "b", Revocations: "c"}, Review: mark.ReviewOverridden}
 	w := FromRecord(r)
 	if w.At.Location() != time.UTC || !w.At.Equal(r.At) || w.Mark == nil || w.Mark.Serial != 9 || w.Reasons == nil ||
-		w.Versions != r.Versions || !w.Counts() {
+		w.Versions != r.Versions || w.Counts() {
 		t.Fatalf("FromRecord = %+v", w)
+	}
+	// An overridden rejection counts as a use once the collector verified its mark.
+	if w.Verification = Verified; !w.Counts() {
+		t.Fatalf("verified overridden record does not count")
 	}
 }
 

@@ -23,8 +23,9 @@ import (
 
 // Server is the collector's HTTP API.
 type Server struct {
-	store Store
-	log   *slog.Logger
+	store   Store
+	checker *Checker
+	log     *slog.Logger
 	// Now is the clock; tests fix it.
 	Now func() time.Time
 	// Timeouts bound every store call of a request; NewServer sets the
@@ -35,7 +36,7 @@ type Server struct {
 	lastWrite atomic.Int64
 
 	stored, duplicates, events prometheus.Counter
-	alerts                     prometheus.Counter
+	alerts, unverified         prometheus.Counter
 	requests                   *prometheus.CounterVec
 }
 
@@ -44,17 +45,39 @@ func NewServer(store Store, log *slog.Logger, reg *prometheus.Registry) *Server 
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{store: store, log: log.With("subsystem", "hub"), Now: time.Now, Timeouts: DefaultTimeouts(), reg: reg,
+	s := &Server{store: store, checker: NewChecker(store), log: log.With("subsystem", "hub"), Now: time.Now, Timeouts: DefaultTimeouts(), reg: reg,
 		stored:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_stored_total", Help: "Records stored for the first time."}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_duplicate_total", Help: "Records received again and ignored (retries)."}),
 		events:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_events_stored_total", Help: "Review events stored."}),
 		alerts:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_alerts_sent_total", Help: "Reuse alerts sent in upload responses (with repeats until acknowledged)."}),
-		requests:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "markhub_requests_total", Help: "API requests by route and status."}, []string{"route", "code"}),
+		unverified: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_unverified_total",
+			Help: "Records stored whose mark did not verify against the published keyrings (they claim no serial)."}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "markhub_requests_total", Help: "API requests by route and status."}, []string{"route", "code"}),
 	}
 	if reg != nil {
-		reg.MustRegister(s.stored, s.duplicates, s.events, s.alerts, s.requests)
+		reg.MustRegister(s.stored, s.duplicates, s.events, s.alerts, s.unverified, s.requests)
 	}
 	return s
+}
+
+// LoadKeyrings reads the published bundles into the mark checker and
+// returns how many distinct keyrings are in force. With none, every record
+// carrying a mark is stored unverified, which it logs.
+func (s *Server) LoadKeyrings(ctx context.Context) (int, error) {
+	if _, err := s.checker.refresh(ctx); err != nil {
+		return 0, err
+	}
+	n, version, skipped := s.checker.Keyrings()
+	if skipped != nil {
+		s.log.Error("a stored bundle is unreadable; its keyring is not trusted", "err", skipped)
+	}
+	if n == 0 {
+		s.log.Warn("no bundle published: every uploaded mark is stored unverified and claims no serial",
+			"hint", "publish the issuer keyring with: markhub bundle publish --keyring FILE --tariffs FILE")
+	} else {
+		s.log.Info("keyrings in force for checking uploaded marks", "keyrings", n, "bundle", version)
+	}
+	return n, nil
 }
 
 // Handler returns the routes.
@@ -73,52 +96,72 @@ func (s *Server) Handler() http.Handler {
 
 type ctxKey struct{}
 
-// TerminalFrom returns the authenticated terminal of a request.
-func TerminalFrom(ctx context.Context) string { s, _ := ctx.Value(ctxKey{}).(string); return s }
+// TerminalFrom returns the name of the authenticated terminal of a request.
+func TerminalFrom(ctx context.Context) string { return terminalOf(ctx).Name }
+
+func terminalOf(ctx context.Context) Terminal { t, _ := ctx.Value(ctxKey{}).(Terminal); return t }
 
 // auth admits a terminal by client certificate (verified by the TLS layer
 // against the configured CA; the common name is the terminal name) or by
 // bearer token.
 func (s *Server) auth(route string, next func(http.ResponseWriter, *http.Request) int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		name, err := s.authenticate(r)
+		t, err := s.authenticate(r)
 		var code int
 		if err != nil {
 			code = s.fail(w, r, err)
 		} else {
-			code = next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, name)))
+			code = next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, t)))
 		}
 		s.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
 	}
 }
 
-func (s *Server) authenticate(r *http.Request) (string, error) {
+func (s *Server) authenticate(r *http.Request) (Terminal, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.Timeouts.Check)
 	defer cancel()
 	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
 		cn := r.TLS.PeerCertificates[0].Subject.CommonName
 		t, err := s.store.Terminal(ctx, cn)
 		if errors.Is(err, mark.ErrNotFound) {
-			return "", mark.WithHint(fmt.Errorf("client certificate %q: no such terminal: %w", cn, mark.ErrForbidden),
-				"register it with: markhub terminal add "+cn)
+			return Terminal{}, mark.WithHint(fmt.Errorf("client certificate %q: no such terminal: %w", cn, mark.ErrForbidden),
+				"register it with: markhub terminal add "+cn+" --office N")
 		}
-		if err != nil {
-			return "", err
-		}
-		return t.Name, nil
+		return t, err
 	}
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || token == "" {
-		return "", fmt.Errorf("no bearer token or client certificate: %w", mark.ErrUnauthorized)
+		return Terminal{}, fmt.Errorf("no bearer token or client certificate: %w", mark.ErrUnauthorized)
 	}
 	t, err := s.store.TerminalByTokenHash(ctx, HashToken(strings.TrimSpace(token)))
 	if errors.Is(err, mark.ErrNotFound) {
-		return "", fmt.Errorf("unknown terminal token: %w", mark.ErrUnauthorized)
+		return Terminal{}, fmt.Errorf("unknown terminal token: %w", mark.ErrUnauthorized)
 	}
-	if err != nil {
-		return "", err
+	return t, err
+}
+
+// check runs the checker; only its read of new bundles has the store's
+// short deadline, the signature checks take what they take.
+func (s *Server) check(ctx context.Context, recs []Record) error {
+	ctx, cancel := context.WithTimeout(ctx, s.Timeouts.Check)
+	defer cancel()
+	return s.checker.Check(ctx, recs)
+}
+
+// checkOffices refuses an upload of a terminal without an office, and a
+// record for an office other than the terminal's.
+func checkOffices(t Terminal, q *UploadRequest) error {
+	if t.Office == 0 {
+		return mark.WithHint(fmt.Errorf("terminal %q has no office set: %w", t.Name, mark.ErrForbidden),
+			"set it on the collector with: markhub terminal set "+t.Name+" --office N")
 	}
-	return t.Name, nil
+	for i := range q.Records {
+		if o := q.Records[i].Office; o != t.Office {
+			return fieldErr("records", i, "office", "terminal %s belongs to office %06d; a record for office %06d is refused",
+				t.Name, t.Office, o)
+		}
+	}
+	return nil
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
@@ -146,14 +189,30 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	if err := q.Validate(); err != nil {
 		return s.fail(w, r, err)
 	}
-	terminal := TerminalFrom(r.Context())
+	t := terminalOf(r.Context())
+	if err := checkOffices(t, &q); err != nil {
+		return s.fail(w, r, err)
+	}
+	if err := s.check(r.Context(), q.Records); err != nil {
+		return s.fail(w, r, err)
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.Timeouts.Write)
 	defer cancel()
+	terminal := t.Name
 	resp, err := s.store.Ingest(ctx, terminal, &q, s.Now())
 	if err != nil {
 		return s.fail(w, r, err)
 	}
 	s.lastWrite.Store(s.Now().UnixNano())
+	if resp.Unverified > 0 {
+		s.unverified.Add(float64(resp.Unverified))
+		for i := range q.Records {
+			if r := &q.Records[i]; r.Verification == Unverified {
+				s.log.Warn("record stored unverified: it claims no serial", "terminal", terminal, "record", r.ID, "why", r.Why)
+				break // one line per request; the count is in /metrics
+			}
+		}
+	}
 	s.stored.Add(float64(resp.Stored))
 	s.duplicates.Add(float64(resp.Duplicates))
 	s.events.Add(float64(resp.Events))
@@ -162,7 +221,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 		resp.Alerts = []mark.ReuseAlert{}
 	}
 	s.log.Debug("upload", "terminal", terminal, "stored", resp.Stored, "duplicates", resp.Duplicates,
-		"events", resp.Events, "alerts", len(resp.Alerts))
+		"unverified", resp.Unverified, "events", resp.Events, "alerts", len(resp.Alerts))
 	return s.writeJSON(w, http.StatusOK, resp)
 }
 

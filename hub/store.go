@@ -23,17 +23,26 @@ type Store interface {
 	Terminal(ctx context.Context, name string) (Terminal, error)
 	// TerminalByTokenHash finds a terminal by the hash of its token, or mark.ErrNotFound.
 	TerminalByTokenHash(ctx context.Context, hash string) (Terminal, error)
-	// Ingest stores one validated upload of terminal in one transaction:
-	// records and events idempotently, serial uses with reuse alerts to both
-	// sides, acknowledgements; it returns the terminal's unacknowledged alerts.
-	// An event about a record the collector does not have is mark.ErrConflict.
+	// SetOffice sets the office a terminal uploads for, or mark.ErrNotFound.
+	SetOffice(ctx context.Context, name string, office uint32) error
+	// Terminals lists every terminal by name.
+	Terminals(ctx context.Context) ([]Terminal, error)
+	// Ingest stores one validated and checked upload of terminal in one
+	// transaction: records and events idempotently by (terminal, id), serial
+	// uses of records that Count with reuse alerts to both sides,
+	// acknowledgements; it returns the terminal's unacknowledged alerts. An
+	// event about a record the terminal did not upload is mark.ErrInvalid, a
+	// record id the terminal used before for a different record (another
+	// Digest) is mark.ErrConflict (SameRecordError).
 	Ingest(ctx context.Context, terminal string, q *UploadRequest, now time.Time) (UploadResponse, error)
 	// PutBundle stores a signed bundle; a version not above the latest is mark.ErrConflict.
 	PutBundle(ctx context.Context, version uint64, data []byte, created time.Time) error
 	// LatestBundle returns the newest bundle, or mark.ErrNotFound.
 	LatestBundle(ctx context.Context) (version uint64, data []byte, err error)
-	// Record returns one stored record and the terminal that uploaded it, or mark.ErrNotFound.
-	Record(ctx context.Context, id string) (StoredRecord, error)
+	// Bundles returns the bundles of version above after, oldest first.
+	Bundles(ctx context.Context, after uint64) ([]StoredBundle, error)
+	// Record returns the record id that terminal uploaded, or mark.ErrNotFound.
+	Record(ctx context.Context, terminal, id string) (StoredRecord, error)
 	// Check is the cheap health query: one round trip that also names the
 	// newest bundle. Callers give it a short deadline.
 	Check(ctx context.Context) (StoreCheck, error)
@@ -46,12 +55,22 @@ type Store interface {
 // token (only its SHA-256 is stored) or a client certificate whose common
 // name is the terminal name.
 type Terminal struct {
-	Name      string
+	Name string
+	// Office is the postal index the terminal uploads records for; 0 = not
+	// set yet (a terminal migrated without records): it may not upload.
+	Office    uint32
 	TokenHash string // hex SHA-256 of the token; "" = certificate only
 	Created   time.Time
 }
 
-// StoredRecord is a record as the collector keeps it.
+// StoredBundle is one published bundle as stored (signed envelope).
+type StoredBundle struct {
+	Version uint64
+	Data    []byte
+}
+
+// StoredRecord is a record as the collector keeps it, with what the
+// collector's check of its mark found (Record.Verification and Why).
 type StoredRecord struct {
 	Record
 	Terminal   string
@@ -64,6 +83,7 @@ type Stats struct {
 	Events      int64
 	UsedSerials int64
 	Alerts      int64
+	Unverified  int64 // records whose mark did not verify at the collector
 }
 
 var terminalName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
@@ -112,6 +132,14 @@ func CheckBundleVersion(version uint64, latest int64) error {
 func ForeignRecordError(i int, recordID string) error {
 	return &FieldError{Field: fmt.Sprintf("events[%d].record_id", i),
 		Why: fmt.Sprintf("record %q was not uploaded by this terminal: %v", recordID, mark.ErrConflict)}
+}
+
+// ValidOffice checks a terminal's office: a 6-digit postal index.
+func ValidOffice(office uint32) error {
+	if office == 0 || office > 999999 {
+		return fmt.Errorf("office %d: use the 6-digit postal index of the terminal's office: %w", office, mark.ErrInvalid)
+	}
+	return nil
 }
 
 // EncodeJSONColumns returns the JSON-encoded columns of r and its serial, as

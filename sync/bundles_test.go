@@ -75,7 +75,7 @@ func newPollEnv(t *testing.T, url string, warn, hard time.Duration) *pollEnv {
 		t.Fatal(err)
 	}
 	if url == "" {
-		e.col = newCollector(t, "office-a")
+		e.col = newBareCollector(t, "office-a")
 		url = e.col.srv.URL
 	}
 	e.holder = verify.NewHolder(nil)
@@ -228,7 +228,7 @@ func alterField(t *testing.T, data []byte, field string) []byte {
 
 func TestFreshness(t *testing.T) {
 	ctx := context.Background()
-	col := newCollector(t, "office-a")
+	col := newBareCollector(t, "office-a")
 	e := newPollEnv(t, col.srv.URL, 72*time.Hour, 96*time.Hour)
 	fresh := e.poller.Freshness()
 	tests := []struct {

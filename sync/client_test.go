@@ -17,7 +17,7 @@ import (
 // certificate (no token), and with a token read from a file.
 func TestClientCertificateAndTokenFile(t *testing.T) {
 	col := newCollector(t, "office-a")
-	if err := col.store.AddTerminal(context.Background(), hub.Terminal{Name: "office-cert"}); err != nil {
+	if err := col.store.AddTerminal(context.Background(), hub.Terminal{Name: "office-cert", Office: 426000}); err != nil {
 		t.Fatal(err)
 	}
 	pki := hubtest.NewPKI(t)
@@ -56,7 +56,7 @@ func TestClientCertificateAndTokenFile(t *testing.T) {
 			if tt.want != nil {
 				return
 			}
-			r, err := col.store.Record(context.Background(), id)
+			r, err := col.store.Record(context.Background(), tt.terminal, id)
 			if err != nil || r.Terminal != tt.terminal {
 				t.Fatalf("record at collector: %+v %v", r, err)
 			}

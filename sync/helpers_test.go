@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"markd/hub"
+	"markd/hub/hubtest"
 	"markd/hub/sqlitestore"
 	"markd/mark"
 	"markd/store"
@@ -41,11 +42,11 @@ func addScan(t testing.TB, db *store.DB, counter string, office uint32, v mark.V
 	t.Helper()
 	id := uuid.Must(uuid.NewV7()).String()
 	var ser, fields any
+	text := fmt.Sprintf("not a mark %d", serial)
 	if serial != 0 {
-		m := mark.Mark{Version: 1, Alg: 1, KeyID: 1, Serial: serial, Contract: 7, MailClass: 1, WeightG: 20,
-			TariffKop: 5000, Office: office, Issued: 9800, ValidUntil: 9900}
+		m := hubtest.TestMark(serial, office)
 		b, _ := json.Marshal(m.Fields())
-		ser, fields = int64(serial), string(b)
+		ser, fields, text = int64(serial), string(b), hubtest.Sign(m)
 	}
 	reasons, review := "[]", ""
 	if v == mark.Reject {
@@ -54,7 +55,7 @@ func addScan(t testing.TB, db *store.DB, counter string, office uint32, v mark.V
 	vs, _ := json.Marshal(mark.Versions{Keyring: "k1", Tariffs: "t1", Revocations: "r1"})
 	_, err := db.SQL().Exec(`INSERT INTO scans(id, at, office, counter, operator, source, raw_text, verdict, reasons, serial,
 		mark_fields, versions, review_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		id, at.UTC().Format(time.RFC3339Nano), office, counter, "ivan", "stdin", fmt.Sprintf("EPM1:%d", serial),
+		id, at.UTC().Format(time.RFC3339Nano), office, counter, "ivan", "stdin", text,
 		string(v), reasons, ser, fields, string(vs), review)
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +69,9 @@ func addScan(t testing.TB, db *store.DB, counter string, office uint32, v mark.V
 	return id
 }
 
-// collector is an in-process markhub on a real loopback port.
+// collector is an in-process markhub on a real loopback port. Its
+// terminals have the offices of hubtest.Offices, and it has published the
+// keyring of hubtest's issuer, whose marks addScan writes.
 type collector struct {
 	store hub.Store
 	srv   *httptest.Server
@@ -77,13 +80,22 @@ type collector struct {
 
 func newCollector(t testing.TB, terminals ...string) *collector {
 	t.Helper()
+	c := newBareCollector(t, terminals...)
+	hubtest.Publish(t, c.store)
+	return c
+}
+
+// newBareCollector is a collector with no bundle published (for the tests
+// of bundles; marks it receives stay unverified).
+func newBareCollector(t testing.TB, terminals ...string) *collector {
+	t.Helper()
 	st, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "hub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	for _, n := range terminals {
-		if err := st.AddTerminal(context.Background(), hub.Terminal{Name: n, TokenHash: hub.HashToken("tok-" + n)}); err != nil {
+		if err := st.AddTerminal(context.Background(), hubtest.Terminal(n)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -69,7 +69,7 @@ func TestInvalidRowsSetAside(t *testing.T) {
 		t.Fatalf("events still pending: %+v", st)
 	}
 	for _, id := range []string{r1, r3} {
-		if rec, err := col2.store.Record(ctx, id); err != nil || rec.Review != mark.ReviewConfirmed {
+		if rec, err := col2.store.Record(ctx, "office-a", id); err != nil || rec.Review != mark.ReviewConfirmed {
 			t.Fatalf("decision on %s at the collector: %q %v", id, rec.Review, err)
 		}
 	}
@@ -120,7 +120,7 @@ func TestEventOnRefusedRecordSkipped(t *testing.T) {
 	if st.Events != 0 || st.Refused != 1 {
 		t.Fatalf("outbox = %+v", st)
 	}
-	if r, err := col.store.Record(ctx, good); err != nil || r.Review != mark.ReviewConfirmed {
+	if r, err := col.store.Record(ctx, "office-a", good); err != nil || r.Review != mark.ReviewConfirmed {
 		t.Fatalf("decision after the refused one: %q %v", r.Review, err)
 	}
 }

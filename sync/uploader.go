@@ -320,12 +320,14 @@ func (u *Uploader) recordSuccess(records int, resp *hub.UploadResponse) {
 }
 
 // refused handles a 400 that names one record or review event of the
-// request: the record is set aside (upload_state 'refused'), the event
-// skipped, so one row the collector cannot take does not block the outbox.
-// Both stay in the counter's store; the error is logged for the operator.
+// request, or a 409 that names a record (its id was uploaded before with
+// another content): the record is set aside (upload_state 'refused'), the
+// event skipped, so one row the collector cannot take does not block the
+// outbox. Both stay in the counter's store; the error is logged for the
+// operator.
 func (u *Uploader) refused(ctx context.Context, err error, ids []string, events []store.AuditEntry) bool {
 	var se *StatusError
-	if !errors.As(err, &se) || se.Code != http.StatusBadRequest {
+	if !errors.As(err, &se) || (se.Code != http.StatusBadRequest && se.Code != http.StatusConflict) {
 		return false
 	}
 	kind, i, ok := fieldIndex(se.Body.Field)

@@ -105,7 +105,7 @@ func TestUploadExactlyOnceThroughFaults(t *testing.T) {
 		t.Fatalf("collector has %+v, want exactly %d records", st, n)
 	}
 	for id := range ids {
-		r, err := col.store.Record(context.Background(), id)
+		r, err := col.store.Record(context.Background(), "office-a", id)
 		if err != nil || r.Terminal != "office-a" || r.Versions.Keyring != "k1" {
 			t.Fatalf("record %s: %+v %v", id, r, err)
 		}
@@ -179,7 +179,7 @@ func TestReviewDecisionsUploaded(t *testing.T) {
 		t.Fatalf("events still pending: %d", st.Events)
 	}
 	for want, rid := range map[mark.ReviewState]string{mark.ReviewOverridden: id, mark.ReviewConfirmed: other} {
-		r, err := col.store.Record(ctx, rid)
+		r, err := col.store.Record(ctx, "office-a", rid)
 		if err != nil || r.Review != want {
 			t.Fatalf("collector review state of %s = %q, %v; want %q", rid, r.Review, err, want)
 		}

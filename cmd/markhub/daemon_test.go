@@ -27,7 +27,7 @@ func TestDaemonUploadsAndAppliesBundles(t *testing.T) {
 	dir := t.TempDir()
 	hubDB, key := filepath.Join(dir, "hub.db"), filepath.Join(dir, "dist.key")
 	pub := run1(t, markhub, "keys", "new", "--out", key)
-	token := run1(t, markhub, "terminal", "add", "office-a", "--db", hubDB)
+	token := run1(t, markhub, "terminal", "add", "office-a", "--office", "426000", "--db", hubDB)
 	run1(t, markhub, "bundle", "publish", "--db", hubDB, "--key", key,
 		"--keyring", filepath.Join(td, "keyring.yaml"), "--tariffs", filepath.Join(td, "tariffs.yaml"))
 	addr := freePort(t)
@@ -138,8 +138,8 @@ sync:
 	defer hs.Close()
 	deadline := time.Now().Add(time.Minute)
 	for {
-		first, err1 := hs.Record(context.Background(), firstID)
-		second, err2 := hs.Record(context.Background(), revokedID)
+		first, err1 := hs.Record(context.Background(), "office-a", firstID)
+		second, err2 := hs.Record(context.Background(), "office-a", revokedID)
 		if err1 == nil && err2 == nil {
 			if first.Verdict != mark.Accept || first.Versions.Revocations == "refunds-2" || first.Versions.Keyring == "" {
 				t.Fatalf("first record at the collector: %+v", first)

@@ -22,7 +22,6 @@ import (
 	"markd/hub/pgstore"
 	"markd/hub/sqlitestore"
 	"markd/internal/testdata"
-	"markd/mark"
 	"markd/store"
 )
 
@@ -104,8 +103,26 @@ func run1(t *testing.T, name string, args ...string) string {
 }
 
 // counterStore makes a counter store with n accepted records (serials from
-// base) and returns its path and the record ids.
+// base, marks signed by the test issuer of hubtest) and returns its path
+// and the record ids.
 func counterStore(t *testing.T, dir string, n int, base uint64, office uint32) (string, []string) {
+	t.Helper()
+	rows := make([]scanRow, n)
+	for i := range rows {
+		rows[i] = scanRow{office: office, serial: base + uint64(i)}
+	}
+	return writeScans(t, dir, rows)
+}
+
+// scanRow is one accepted scan of a test counter store: the id is new
+// when empty, the text is the signed mark when empty.
+type scanRow struct {
+	id, text string
+	office   uint32
+	serial   uint64
+}
+
+func writeScans(t *testing.T, dir string, rows []scanRow) (string, []string) {
 	t.Helper()
 	path := filepath.Join(dir, "markd.db")
 	db, err := store.Open(context.Background(), path, nil)
@@ -118,14 +135,19 @@ func counterStore(t *testing.T, dir string, n int, base uint64, office uint32) (
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC).Format(time.RFC3339Nano)
-	ids := make([]string, n)
-	for i := range n {
-		ids[i] = uuid.Must(uuid.NewV7()).String()
-		m := mark.Mark{Version: 1, Alg: 1, KeyID: 1, Serial: base + uint64(i), Contract: 7, MailClass: 1, WeightG: 20,
-			TariffKop: 5000, Office: office, Issued: 9800, ValidUntil: 9900}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		if ids[i] = r.id; r.id == "" {
+			ids[i] = uuid.Must(uuid.NewV7()).String()
+		}
+		m := hubtest.TestMark(r.serial, r.office)
 		f, _ := json.Marshal(m.Fields())
+		text := r.text
+		if text == "" {
+			text = hubtest.Sign(m)
+		}
 		if _, err := tx.Exec(`INSERT INTO scans(id, at, office, counter, source, raw_text, verdict, serial, mark_fields, versions)
-			VALUES (?,?,?,?,?,?,?,?,?,?)`, ids[i], at, office, "1", "stdin", fmt.Sprintf("EPM1:%d", i), "ACCEPT",
+			VALUES (?,?,?,?,?,?,?,?,?,?)`, ids[i], at, r.office, "1", "stdin", text, "ACCEPT",
 			int64(m.Serial), string(f), `{"keyring":"k","tariffs":"t","revocations":"r"}`); err != nil {
 			t.Fatal(err)
 		}
@@ -134,6 +156,31 @@ func counterStore(t *testing.T, dir string, n int, base uint64, office uint32) (
 		t.Fatal(err)
 	}
 	return path, ids
+}
+
+// openHub opens the collector's database as markhub would.
+func openHub(t *testing.T, driver, dsn string) hub.Store {
+	t.Helper()
+	var hs hub.Store
+	var err error
+	if driver == "postgres" {
+		hs, err = pgstore.Open(context.Background(), dsn)
+	} else {
+		hs, err = sqlitestore.Open(context.Background(), dsn)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hs
+}
+
+// publishTestKeyring publishes the keyring of hubtest's issuer, so the
+// collector verifies the marks of counterStore.
+func publishTestKeyring(t *testing.T, driver, dsn string) {
+	t.Helper()
+	hs := openHub(t, driver, dsn)
+	defer hs.Close()
+	hubtest.Publish(t, hs)
 }
 
 func writeConfig(t *testing.T, dir, db, url, token string, batch int) string {
@@ -189,7 +236,8 @@ func killedMidBatch(t *testing.T, markhub, markd, driver, hubDB string) {
 		n = 4000
 	}
 	dir := t.TempDir()
-	token := run1(t, markhub, "terminal", "add", "office-a", "--db-driver", driver, "--db", hubDB)
+	token := run1(t, markhub, "terminal", "add", "office-a", "--office", "426000", "--db-driver", driver, "--db", hubDB)
+	publishTestKeyring(t, driver, hubDB)
 	addr := freePort(t)
 	serve := func() *proc {
 		return start(t, true, markhub, "serve", "--db-driver", driver, "--db", hubDB, "--listen", addr)
@@ -218,26 +266,17 @@ func killedMidBatch(t *testing.T, markhub, markd, driver, hubDB string) {
 	up.kill()
 	hubP.kill()
 
-	var hs hub.Store
-	var err error
-	if driver == "postgres" {
-		hs, err = pgstore.Open(context.Background(), hubDB)
-	} else {
-		hs, err = sqlitestore.Open(context.Background(), hubDB)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	hs := openHub(t, driver, hubDB)
 	defer hs.Close()
 	st, err := hs.Stats(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Records != int64(n) || st.UsedSerials != int64(n) || st.Alerts != 0 {
+	if st.Records != int64(n) || st.UsedSerials != int64(n) || st.Alerts != 0 || st.Unverified != 0 {
 		t.Fatalf("collector has %+v, want %d records exactly once", st, n)
 	}
 	for _, i := range []int{0, n / 3, n / 2, n - 1} {
-		if r, err := hs.Record(context.Background(), ids[i]); err != nil || r.Terminal != "office-a" {
+		if r, err := hs.Record(context.Background(), "office-a", ids[i]); err != nil || r.Terminal != "office-a" {
 			t.Fatalf("record %d: %+v %v", i, r, err)
 		}
 	}
@@ -251,8 +290,9 @@ func TestProcessesCrossOfficeReuse(t *testing.T) {
 	dir := t.TempDir()
 	hubDB := filepath.Join(dir, "hub.db")
 	addr := freePort(t)
-	tokA := run1(t, markhub, "terminal", "add", "office-a", "--db", hubDB)
-	tokB := run1(t, markhub, "terminal", "add", "office-b", "--db", hubDB)
+	tokA := run1(t, markhub, "terminal", "add", "office-a", "--office", "426000", "--db", hubDB)
+	tokB := run1(t, markhub, "terminal", "add", "office-b", "--office", "101000", "--db", hubDB)
+	publishTestKeyring(t, "sqlite", hubDB)
 	start(t, true, markhub, "serve", "--db", hubDB, "--listen", addr)
 	dbA, idsA := counterStore(t, t.TempDir(), 3, 500, 426000) // serials 500..502
 	dbB, idsB := counterStore(t, t.TempDir(), 2, 502, 101000) // serials 502..503

@@ -50,6 +50,9 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := hub.NewServer(store, log, reg)
 	api.Timeouts = hub.Timeouts{Check: c.DBCheckTimeout, Write: c.DBTimeout, RetryAfter: c.RetryAfter}
+	if _, err := api.LoadKeyrings(ctx); err != nil {
+		return err
+	}
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	if c.TLSCert != "" {

@@ -7,14 +7,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"markd/hub"
+	"markd/internal/cli"
 )
 
 func newTerminalCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "terminal", Short: "Manage the counters allowed to upload"}
 	var certOnly bool
+	var office uint32
 	add := &cobra.Command{
-		Use:   "add NAME",
-		Short: "Register a terminal and print its token (shown once; only its hash is stored)",
+		Use:   "add NAME --office N",
+		Short: "Register a terminal of office N and print its token (shown once; only its hash is stored)",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.loadConfig(cmd.Flags())
@@ -25,12 +27,15 @@ func newTerminalCmd(a *app) *cobra.Command {
 			if err := hub.ValidTerminalName(name); err != nil {
 				return err
 			}
+			if err := hub.ValidOffice(office); err != nil {
+				return cli.UsageError{Err: fmt.Errorf("--office: %w", err)}
+			}
 			store, err := openStore(cmd.Context(), c)
 			if err != nil {
 				return err
 			}
 			defer store.Close()
-			t := hub.Terminal{Name: name, Created: time.Now().UTC()}
+			t := hub.Terminal{Name: name, Office: office, Created: time.Now().UTC()}
 			token := ""
 			if !certOnly {
 				if token, t.TokenHash, err = hub.NewToken(); err != nil {
@@ -43,15 +48,76 @@ func newTerminalCmd(a *app) *cobra.Command {
 			if token != "" {
 				fmt.Fprintln(a.stdout, token)
 			} else {
-				fmt.Fprintf(a.stdout, "terminal %s registered: it authenticates with a client certificate whose CN is %s\n", name, name)
+				fmt.Fprintf(a.stdout, "terminal %s of office %06d registered: it authenticates with a client certificate whose CN is %s\n",
+					name, office, name)
 			}
 			return nil
 		},
 	}
 	add.Flags().BoolVar(&certOnly, "cert-only", false, "no token: the terminal uses a client certificate (CN = NAME)")
+	add.Flags().Uint32Var(&office, "office", 0, "postal index of the terminal's office (required): it may upload records of this office only")
+	set := &cobra.Command{
+		Use:   "set NAME --office N",
+		Short: "Change the office a terminal uploads for (a terminal migrated without records has none)",
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.loadConfig(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			if err := hub.ValidOffice(office); err != nil {
+				return cli.UsageError{Err: fmt.Errorf("--office: %w", err)}
+			}
+			store, err := openStore(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			if err := store.SetOffice(cmd.Context(), args[0], office); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "terminal %s: office %06d\n", args[0], office)
+			return nil
+		},
+	}
+	set.Flags().Uint32Var(&office, "office", 0, "postal index of the terminal's office")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the terminals with their office and how they authenticate",
+		Args:  args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.loadConfig(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			store, err := openStore(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			ts, err := store.Terminals(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%-30s %-8s %-12s %s\n", "NAME", "OFFICE", "AUTH", "CREATED")
+			for _, t := range ts {
+				off, auth := "none", "token"
+				if t.Office != 0 {
+					off = fmt.Sprintf("%06d", t.Office)
+				}
+				if t.TokenHash == "" {
+					auth = "certificate"
+				}
+				fmt.Fprintf(a.stdout, "%-30s %-8s %-12s %s\n", t.Name, off, auth, t.Created.Format(time.RFC3339))
+			}
+			return nil
+		},
+	}
 	d := hub.DefaultConfig()
-	add.Flags().String("db", d.DB, "SQLite file or PostgreSQL URL")
-	add.Flags().String("db-driver", d.DBDriver, "sqlite or postgres")
-	cmd.AddCommand(add)
+	for _, c := range []*cobra.Command{add, set, list} {
+		c.Flags().String("db", d.DB, "SQLite file or PostgreSQL URL")
+		c.Flags().String("db-driver", d.DBDriver, "sqlite or postgres")
+		cmd.AddCommand(c)
+	}
 	return cmd
 }

@@ -14,7 +14,7 @@ import (
 // serials, all accepted) and reports records/s.
 func BenchIngest(b *testing.B, s hub.Store, size int) {
 	ctx := context.Background()
-	if err := s.AddTerminal(ctx, hub.Terminal{Name: "bench", TokenHash: hub.HashToken("bench"), Created: t0}); err != nil {
+	if err := s.AddTerminal(ctx, hub.Terminal{Name: "bench", Office: 426000, TokenHash: hub.HashToken("bench"), Created: t0}); err != nil {
 		b.Fatal(err)
 	}
 	serial := uint64(1)

@@ -25,10 +25,11 @@ func RunServerSuite(t *testing.T, open Opener) {
 	t.Cleanup(func() { s.Close() })
 	ctx := context.Background()
 	for _, n := range []string{"office-a", "office-b"} {
-		if err := s.AddTerminal(ctx, hub.Terminal{Name: n, TokenHash: hub.HashToken("tok-" + n), Created: t0}); err != nil {
+		if err := s.AddTerminal(ctx, Terminal(n)); err != nil {
 			t.Fatal(err)
 		}
 	}
+	Publish(t, s) // bundle 1: the keyring of Rec's marks
 	srv := httptest.NewServer(hub.NewServer(s, nil, prometheus.NewRegistry()).Handler())
 	t.Cleanup(srv.Close)
 
@@ -120,8 +121,8 @@ func RunServerSuite(t *testing.T, open Opener) {
 			b, _ := io.ReadAll(resp.Body)
 			return resp, b
 		}
-		if r, _ := get("0", "tok-office-a"); r.StatusCode != 204 {
-			t.Fatalf("no bundle: %d", r.StatusCode)
+		if r, _ := get("1", "tok-office-a"); r.StatusCode != 204 {
+			t.Fatalf("no newer bundle: %d", r.StatusCode)
 		}
 		if err := s.PutBundle(ctx, 3, []byte(`{"signed":true}`), t0); err != nil {
 			t.Fatal(err)

@@ -17,20 +17,23 @@ type Opener func(t *testing.T) hub.Store
 
 var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
-// Rec makes an upload record. serial 0 means no decoded mark.
+// Rec makes an upload record. serial 0 means no decoded mark (the text is
+// then not a mark); otherwise the text is TestMark signed by the test
+// issuer, and the record is marked Verified as the collector's check would
+// (the store suite calls Ingest without a server; Publish the keyring for
+// the server suite).
 func Rec(id string, office uint32, counter string, v mark.Verdict, serial uint64) hub.Record {
 	r := hub.Record{ID: id, At: t0, Office: office, Counter: counter, Operator: "op", Source: "stdin",
-		Text: "EPM1:" + id, Verdict: v, Reasons: []mark.Reason{},
+		Text: "not a mark " + id, Verdict: v, Reasons: []mark.Reason{},
 		Versions: mark.Versions{Keyring: "k1", Tariffs: "t1", Revocations: "r1"}}
 	if v == mark.Reject {
 		r.Reasons = []mark.Reason{mark.ReasonUnderpaid}
 		r.Review = mark.ReviewPending
 	}
 	if serial != 0 {
-		m := mark.Mark{Version: 1, Alg: 1, KeyID: 1, Serial: serial, Contract: 7, MailClass: 1, WeightG: 20,
-			TariffKop: 5000, Office: office, Issued: 9800, ValidUntil: 9900}
+		m := TestMark(serial, office)
 		f := m.Fields()
-		r.Mark = &f
+		r.Mark, r.Text, r.Verification = &f, Sign(m), hub.Verified
 	}
 	return r
 }
@@ -57,7 +60,7 @@ func RunStoreSuite(t *testing.T, open Opener) {
 			t.Cleanup(func() { s.Close() })
 			ctx := context.Background()
 			for _, n := range []string{"office-a", "office-b", "office-c"} {
-				if err := s.AddTerminal(ctx, hub.Terminal{Name: n, TokenHash: hub.HashToken("tok-" + n), Created: t0}); err != nil {
+				if err := s.AddTerminal(ctx, Terminal(n)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -149,7 +152,7 @@ func testRoundTrip(t *testing.T, s hub.Store) {
 	r.FirstAccepted = &mark.Acceptance{RecordID: "x", At: t0.Add(-time.Hour), Office: 426000, Counter: "3"}
 	r.MeasuredWeightG, r.Message, r.Operator = 120, "note", "olga"
 	ingest(t, s, "office-b", hub.UploadRequest{Records: []hub.Record{r}})
-	got, err := s.Record(context.Background(), "rt-1")
+	got, err := s.Record(context.Background(), "office-b", "rt-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +162,7 @@ func testRoundTrip(t *testing.T, s hub.Store) {
 		got.MeasuredWeightG != 120 || got.Versions != r.Versions || got.Review != mark.ReviewPending || got.Message != "note" {
 		t.Fatalf("round trip: got %+v", got)
 	}
-	if _, err := s.Record(context.Background(), "nope"); !errors.Is(err, mark.ErrNotFound) {
+	if _, err := s.Record(context.Background(), "office-b", "nope"); !errors.Is(err, mark.ErrNotFound) {
 		t.Fatalf("missing record: err = %v", err)
 	}
 }
@@ -233,13 +236,13 @@ func testOverrideEvent(t *testing.T, s hub.Store) {
 	if r := ingest(t, s, "office-a", hub.UploadRequest{Events: []hub.Event{ev}}); r.Events != 0 {
 		t.Fatalf("repeated event stored again: %+v", r)
 	}
-	got, err := s.Record(context.Background(), "a-1")
+	got, err := s.Record(context.Background(), "office-a", "a-1")
 	if err != nil || got.Review != mark.ReviewOverridden {
 		t.Fatalf("review state = %q, %v", got.Review, err)
 	}
 	// A later confirmation cannot undo an override.
 	ingest(t, s, "office-a", hub.UploadRequest{Events: []hub.Event{{ID: 6, RecordID: "a-1", Action: hub.ActionConfirm, Actor: "x", At: t0}}})
-	if got, _ := s.Record(context.Background(), "a-1"); got.Review != mark.ReviewOverridden {
+	if got, _ := s.Record(context.Background(), "office-a", "a-1"); got.Review != mark.ReviewOverridden {
 		t.Fatalf("override undone: %q", got.Review)
 	}
 	if st := stats(t, s); st.Events != 2 || st.Alerts != 2 {

@@ -8,7 +8,7 @@ package pgstore
 import (
 	"cmp"
 	"context"
-	_ "embed"
+	"embed"
 	"errors"
 	"fmt"
 	"sort"
@@ -23,8 +23,8 @@ import (
 	"markd/mark"
 )
 
-//go:embed schema.sql
-var schema string
+//go:embed migrations/*.sql
+var migrations embed.FS
 
 // DB is the PostgreSQL store of the collector.
 type DB struct{ pool *pgxpool.Pool }
@@ -38,7 +38,7 @@ type Options struct {
 }
 
 // Open connects to dsn (a libpq URL or key=value string) with the default
-// Options and applies the schema.
+// Options and applies the numbered migrations.
 func Open(ctx context.Context, dsn string) (*DB, error) { return OpenOptions(ctx, dsn, Options{}) }
 
 // OpenOptions is Open with bounds on the pool. pool_max_conns and
@@ -63,7 +63,7 @@ func OpenOptions(ctx context.Context, dsn string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres pool: %w: %v", mark.ErrInvalid, err)
 	}
-	if _, err := pool.Exec(ctx, schema); err != nil {
+	if err := migrate(ctx, pool); err != nil {
 		pool.Close()
 		return nil, mark.WithHint(fmt.Errorf("postgres: apply schema: %w: %w", mark.ErrUnavailable, err),
 			"check that PostgreSQL runs and the dsn names a database the user may create tables in")
@@ -80,7 +80,13 @@ func (d *DB) AddTerminal(ctx context.Context, t hub.Terminal) error {
 	if t.TokenHash != "" {
 		hash = &t.TokenHash
 	}
-	_, err := d.pool.Exec(ctx, `INSERT INTO terminals(name, token_hash, created_at) VALUES ($1, $2, $3)`, t.Name, hash, t.Created)
+	var office *int64
+	if t.Office != 0 {
+		o := int64(t.Office)
+		office = &o
+	}
+	_, err := d.pool.Exec(ctx, `INSERT INTO terminals(name, office, token_hash, created_at) VALUES ($1, $2, $3, $4)`,
+		t.Name, office, hash, t.Created)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" {
 		return fmt.Errorf("terminal %q already exists: %w", t.Name, mark.ErrConflict)
@@ -102,19 +108,64 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 }
 
 func (d *DB) terminal(ctx context.Context, where, arg string) (hub.Terminal, error) {
-	var t hub.Terminal
-	var hash *string
-	err := d.pool.QueryRow(ctx, `SELECT name, token_hash, created_at FROM terminals WHERE `+where, arg).Scan(&t.Name, &hash, &t.Created)
+	t, err := scanTerminal(d.pool.QueryRow(ctx, `SELECT name, office, token_hash, created_at FROM terminals WHERE `+where, arg))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
 	if err != nil {
 		return hub.Terminal{}, hub.Unavailable("read terminal", err)
 	}
+	return t, nil
+}
+
+func scanTerminal(row pgx.Row) (hub.Terminal, error) {
+	var t hub.Terminal
+	var hash *string
+	var office *int64
+	if err := row.Scan(&t.Name, &office, &hash, &t.Created); err != nil {
+		return t, err
+	}
 	if hash != nil {
 		t.TokenHash = *hash
 	}
+	if office != nil {
+		t.Office = uint32(*office)
+	}
+	t.Created = t.Created.UTC()
 	return t, nil
+}
+
+// SetOffice implements hub.Store.
+func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
+	tag, err := d.pool.Exec(ctx, `UPDATE terminals SET office = $1 WHERE name = $2`, int64(office), name)
+	if err != nil {
+		return hub.Unavailable("set office", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("terminal %q: %w", name, mark.ErrNotFound)
+	}
+	return nil
+}
+
+// Terminals implements hub.Store.
+func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
+	rows, err := d.pool.Query(ctx, `SELECT name, office, token_hash, created_at FROM terminals ORDER BY name`)
+	if err != nil {
+		return nil, hub.Unavailable("list terminals", err)
+	}
+	defer rows.Close()
+	var out []hub.Terminal
+	for rows.Next() {
+		t, err := scanTerminal(rows)
+		if err != nil {
+			return nil, hub.Unavailable("list terminals", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("list terminals", err)
+	}
+	return out, nil
 }
 
 // Ingest implements hub.Store. A deadlock or serialization failure between
@@ -163,22 +214,22 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 		}
 		resp.Events++
 		u := use{recordID: e.RecordID, terminal: terminal}
-		var owner string
 		var serial *int64
-		err = tx.QueryRow(ctx, `SELECT terminal, at, office, counter, serial FROM records WHERE id = $1`, e.RecordID).
-			Scan(&owner, &u.at, &u.office, &u.counter, &serial)
-		if errors.Is(err, pgx.ErrNoRows) || (err == nil && owner != terminal) {
+		var verification string
+		err = tx.QueryRow(ctx, `SELECT at, office, counter, serial, verification FROM records WHERE terminal = $1 AND id = $2`,
+			terminal, e.RecordID).Scan(&u.at, &u.office, &u.counter, &serial, &verification)
+		if errors.Is(err, pgx.ErrNoRows) {
 			return resp, hub.ForeignRecordError(i, e.RecordID)
 		}
 		if err != nil {
 			return resp, hub.Unavailable("read record", err)
 		}
 		state := e.ReviewState()
-		if _, err := tx.Exec(ctx, `UPDATE records SET review_state = $1 WHERE id = $2 AND review_state <> 'overridden'`,
-			string(state), e.RecordID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE records SET review_state = $1 WHERE terminal = $2 AND id = $3 AND review_state <> 'overridden'`,
+			string(state), terminal, e.RecordID); err != nil {
 			return resp, hub.Unavailable("update review", err)
 		}
-		if state == mark.ReviewOverridden && serial != nil {
+		if state == mark.ReviewOverridden && serial != nil && hub.Verification(verification).Claims() {
 			u.serial = *serial
 			if err := registerUses(ctx, tx, []use{u}, now); err != nil {
 				return resp, err
@@ -213,6 +264,7 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 	var (
 		ids, counters, operators, sources, texts, verdicts, reasons = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		kv, tv, rv, states, messages                                = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		checks, whys, digests                                       = make([]string, n), make([]string, n), make([]string, n)
 		ats                                                         = make([]time.Time, n)
 		offices                                                     = make([]int64, n)
 		weights                                                     = make([]int32, n)
@@ -221,6 +273,8 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 	)
 	for j, i := range idx {
 		r := &recs[i]
+		hub.Seal(r)
+		checks[j], whys[j], digests[j] = string(r.Verification), r.Why, r.Digest
 		ids[j], ats[j], offices[j], counters[j], operators[j], sources[j], texts[j] = r.ID, r.At, int64(r.Office), r.Counter, r.Operator, r.Source, r.Text
 		verdicts[j], weights[j], kv[j], tv[j], rv[j] = string(r.Verdict), int32(r.MeasuredWeightG), r.Versions.Keyring, r.Versions.Tariffs, r.Versions.Revocations
 		states[j], messages[j] = string(r.Review), r.Message
@@ -228,18 +282,18 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 	}
 	rows, err := tx.Query(ctx, `INSERT INTO records(id, terminal, at, office, counter, operator, source, raw_text, verdict,
 		reasons, serial, mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version,
-		revocations_version, review_state, message, received_at)
+		revocations_version, review_state, message, received_at, verification, why, digest)
 		SELECT u.id, $1, u.at, u.office, u.counter, u.operator, u.source, u.raw_text, u.verdict, u.reasons, u.serial,
-			u.mark_fields, u.weight, u.first_accepted, u.kv, u.tv, u.rv, u.state, u.message, $2
+			u.mark_fields, u.weight, u.first_accepted, u.kv, u.tv, u.rv, u.state, u.message, $2, u.verification, u.why, u.digest
 		FROM unnest($3::text[], $4::timestamptz[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[],
 			$10::text[], $11::text[], $12::bigint[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[],
-			$18::text[], $19::text[], $20::text[])
+			$18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[])
 			AS u(id, at, office, counter, operator, source, raw_text, verdict, reasons, serial, mark_fields, weight,
-			first_accepted, kv, tv, rv, state, message)
+			first_accepted, kv, tv, rv, state, message, verification, why, digest)
 		ORDER BY u.id
-		ON CONFLICT (id) DO NOTHING RETURNING id`,
+		ON CONFLICT (terminal, id) DO NOTHING RETURNING id`,
 		terminal, now, ids, ats, offices, counters, operators, sources, texts, verdicts, reasons, serials, fields, weights,
-		firsts, kv, tv, rv, states, messages)
+		firsts, kv, tv, rv, states, messages, checks, whys, digests)
 	if err != nil {
 		return hub.Unavailable("insert records", err)
 	}
@@ -252,14 +306,57 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 	for _, id := range fresh {
 		isNew[id] = true
 	}
+	if resp.Duplicates > 0 {
+		if err := checkRepeats(ctx, tx, terminal, recs, isNew); err != nil {
+			return err
+		}
+	}
 	var uses []use
 	for i := range recs {
 		r := &recs[i]
+		if isNew[r.ID] && r.Verification == hub.Unverified {
+			resp.Unverified++
+		}
 		if isNew[r.ID] && r.Counts() {
 			uses = append(uses, use{int64(r.Mark.Serial), r.ID, terminal, int64(r.Office), r.Counter, r.At})
 		}
 	}
 	return registerUses(ctx, tx, uses, now)
+}
+
+// checkRepeats compares the records the terminal had uploaded before with
+// their repeat: a different content under the same id is a conflict.
+func checkRepeats(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.Record, isNew map[string]bool) error {
+	var ids []string
+	for i := range recs {
+		if !isNew[recs[i].ID] {
+			ids = append(ids, recs[i].ID)
+		}
+	}
+	rows, err := tx.Query(ctx, `SELECT id, digest FROM records WHERE terminal = $1 AND id = ANY($2)`, terminal, ids)
+	if err != nil {
+		return hub.Unavailable("read records", err)
+	}
+	stored := make(map[string]string, len(ids))
+	for rows.Next() {
+		var id, d string
+		if err := rows.Scan(&id, &d); err != nil {
+			rows.Close()
+			return hub.Unavailable("read records", err)
+		}
+		stored[id] = d
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return hub.Unavailable("read records", err)
+	}
+	for i := range recs {
+		r := &recs[i]
+		if d := stored[r.ID]; !isNew[r.ID] && d != "" && d != r.Digest {
+			return hub.SameRecordError(i, r.ID)
+		}
+	}
+	return nil
 }
 
 // registerUses makes each serial count as used by its record; where
@@ -301,14 +398,14 @@ func registerUses(ctx context.Context, tx pgx.Tx, uses []use, now time.Time) err
 			Scan(&h.recordID, &h.terminal, &h.office, &h.counter, &h.at); err != nil {
 			return hub.Unavailable("read used serial", err)
 		}
-		if h.recordID == u.recordID {
+		if h.recordID == u.recordID && h.terminal == u.terminal {
 			continue
 		}
 		for _, pair := range [][2]use{{u, h}, {h, u}} {
 			me, other := pair[0], pair[1]
 			if _, err := tx.Exec(ctx, `INSERT INTO alerts(terminal, record_id, serial, other_record_id, other_terminal,
 				other_office, other_counter, other_at, detected_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
-				ON CONFLICT (terminal, record_id, other_record_id) DO NOTHING`,
+				ON CONFLICT (terminal, record_id, other_terminal, other_record_id) DO NOTHING`,
 				me.terminal, me.recordID, u.serial, other.recordID, other.terminal, other.office, other.counter, other.at, now); err != nil {
 				return hub.Unavailable("insert alert", err)
 			}
@@ -399,11 +496,35 @@ func (d *DB) Check(ctx context.Context) (hub.StoreCheck, error) {
 	return c, nil
 }
 
+// Bundles implements hub.Store.
+func (d *DB) Bundles(ctx context.Context, after uint64) ([]hub.StoredBundle, error) {
+	rows, err := d.pool.Query(ctx, `SELECT version, data FROM bundles WHERE version > $1 ORDER BY version`, int64(after))
+	if err != nil {
+		return nil, hub.Unavailable("read bundles", err)
+	}
+	defer rows.Close()
+	var out []hub.StoredBundle
+	for rows.Next() {
+		var b hub.StoredBundle
+		var v int64
+		if err := rows.Scan(&v, &b.Data); err != nil {
+			return nil, hub.Unavailable("read bundles", err)
+		}
+		b.Version = uint64(v)
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("read bundles", err)
+	}
+	return out, nil
+}
+
 // Stats implements hub.Store.
 func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 	var s hub.Stats
 	err := d.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM events),
-		(SELECT count(*) FROM used_serials), (SELECT count(*) FROM alerts)`).Scan(&s.Records, &s.Events, &s.UsedSerials, &s.Alerts)
+		(SELECT count(*) FROM used_serials), (SELECT count(*) FROM alerts),
+		(SELECT count(*) FROM records WHERE verification = 'unverified')`).Scan(&s.Records, &s.Events, &s.UsedSerials, &s.Alerts, &s.Unverified)
 	if err != nil {
 		return s, hub.Unavailable("stats", err)
 	}
@@ -411,17 +532,19 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 }
 
 // Record implements hub.Store.
-func (d *DB) Record(ctx context.Context, id string) (hub.StoredRecord, error) {
+func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord, error) {
 	var r hub.StoredRecord
-	var verdict, reasons, state string
+	var verdict, reasons, state, verification string
 	var fields, first *string
 	var office int64
 	var weight int32
 	err := d.pool.QueryRow(ctx, `SELECT id, terminal, at, office, counter, operator, source, raw_text, verdict, reasons,
 		mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version, revocations_version,
-		review_state, message, received_at FROM records WHERE id = $1`, id).Scan(&r.ID, &r.Terminal, &r.At, &office,
+		review_state, message, received_at, verification, why, digest FROM records WHERE terminal = $1 AND id = $2`,
+		terminal, id).Scan(&r.ID, &r.Terminal, &r.At, &office,
 		&r.Counter, &r.Operator, &r.Source, &r.Text, &verdict, &reasons, &fields, &weight, &first,
-		&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations, &state, &r.Message, &r.ReceivedAt)
+		&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations, &state, &r.Message, &r.ReceivedAt,
+		&verification, &r.Why, &r.Digest)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
 	}
@@ -430,7 +553,7 @@ func (d *DB) Record(ctx context.Context, id string) (hub.StoredRecord, error) {
 	}
 	r.At, r.ReceivedAt = r.At.UTC(), r.ReceivedAt.UTC()
 	r.Office, r.MeasuredWeightG = uint32(office), int(weight)
-	r.Verdict, r.Review = mark.Verdict(verdict), mark.ReviewState(state)
+	r.Verdict, r.Review, r.Verification = mark.Verdict(verdict), mark.ReviewState(state), hub.Verification(verification)
 	deref := func(p *string) string {
 		if p == nil {
 			return ""

@@ -6,6 +6,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"markd/hub"
 	"markd/hub/hubtest"
 )
@@ -49,6 +51,8 @@ func TestStoreSuite(t *testing.T) { hubtest.RunStoreSuite(t, open) }
 
 func TestServerSuite(t *testing.T) { hubtest.RunServerSuite(t, open) }
 
+func TestTrustSuite(t *testing.T) { hubtest.RunTrustSuite(t, open) }
+
 func BenchmarkIngest2000(b *testing.B) {
 	if ok, why := hubtest.Available(); !ok {
 		b.Skip(why)
@@ -66,4 +70,65 @@ func BenchmarkIngest2000(b *testing.B) {
 	}
 	defer db.Close()
 	hubtest.BenchIngest(b, db, 2000)
+}
+
+// TestMigratesFirstSchema: a database made by the first markhub (schema
+// 001, no version table) opens with every step applied.
+func TestMigratesFirstSchema(t *testing.T) {
+	if ok, why := hubtest.Available(); !ok {
+		t.Skip("PostgreSQL tests skipped: " + why)
+	}
+	if clusterErr != nil {
+		t.Fatal(clusterErr)
+	}
+	ctx := context.Background()
+	dsn, err := cluster.NewDatabase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := migrations.ReadFile("migrations/001_schema.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{string(first),
+		`INSERT INTO terminals VALUES ('a', 'h1', now()), ('c', NULL, now())`,
+		`INSERT INTO records VALUES ('r1','a','2026-11-24T09:00:00Z',426000,'1','op','stdin','EPM1:X','ACCEPT','[]',5,
+			'{"serial":5}',0,NULL,'k','t','r','','','2026-11-24T10:00:00Z'),
+			('r2','a','2026-11-24T09:00:00Z',101000,'1','op','stdin','x','NOT_A_MARK','[]',NULL,NULL,0,NULL,'k','t','r','','',
+			'2026-11-24T11:00:00Z')`,
+		`INSERT INTO alerts(terminal, record_id, serial, other_record_id, other_terminal, other_office, other_counter, other_at, detected_at)
+			VALUES ('a','r1',5,'x','b',190000,'1',now(),now())`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%v\n%s", err, q)
+		}
+	}
+	conn.Close(ctx)
+	db, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for name, office := range map[string]uint32{"a": 426000, "c": 0} {
+		if got, err := db.Terminal(ctx, name); err != nil || got.Office != office {
+			t.Fatalf("terminal %s: office %d, want %d (%v)", name, got.Office, office, err)
+		}
+	}
+	if r, err := db.Record(ctx, "a", "r1"); err != nil || r.Verification != hub.Unchecked {
+		t.Fatalf("r1: %+v %v", r, err)
+	}
+	if r, err := db.Record(ctx, "a", "r2"); err != nil || r.Verification != hub.NoMark {
+		t.Fatalf("r2: %+v %v", r, err)
+	}
+	db.Close()
+	if db, err = Open(ctx, dsn); err != nil { // a second open finds every step done
+		t.Fatal(err)
+	}
+	if st, err := db.Stats(ctx); err != nil || st.Records != 2 || st.Alerts != 1 {
+		t.Fatalf("stats %+v %v", st, err)
+	}
 }

@@ -7,7 +7,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
-	_ "embed"
+	"embed"
 	"errors"
 	"fmt"
 	"net/url"
@@ -20,15 +20,15 @@ import (
 	"markd/mark"
 )
 
-//go:embed schema.sql
-var schema string
+//go:embed migrations/*.sql
+var migrations embed.FS
 
 // DB is the SQLite store of the collector.
 type DB struct{ db *sql.DB }
 
 var _ hub.Store = (*DB)(nil)
 
-// Open opens (creating) the file and applies the schema.
+// Open opens (creating) the file and applies the numbered migrations.
 func Open(ctx context.Context, path string) (*DB, error) {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -39,7 +39,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	if err := migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, mark.WithHint(fmt.Errorf("open hub store %s: %w: %w", path, mark.ErrUnavailable, err),
 			"check that the folder exists and is writable")
@@ -58,7 +58,12 @@ func (d *DB) AddTerminal(ctx context.Context, t hub.Terminal) error {
 	if t.TokenHash != "" {
 		hash = t.TokenHash
 	}
-	_, err := d.db.ExecContext(ctx, `INSERT INTO terminals(name, token_hash, created_at) VALUES (?, ?, ?)`, t.Name, hash, ts(t.Created))
+	var office any
+	if t.Office != 0 {
+		office = t.Office
+	}
+	_, err := d.db.ExecContext(ctx, `INSERT INTO terminals(name, office, token_hash, created_at) VALUES (?, ?, ?, ?)`,
+		t.Name, office, hash, ts(t.Created))
 	if sqliteerr.Of(err) == sqliteerr.Constraint {
 		return fmt.Errorf("terminal %q already exists: %w", t.Name, mark.ErrConflict)
 	}
@@ -79,19 +84,60 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 }
 
 func (d *DB) terminal(ctx context.Context, where string, arg string) (hub.Terminal, error) {
-	var t hub.Terminal
-	var hash sql.NullString
-	var created string
-	err := d.db.QueryRowContext(ctx, `SELECT name, token_hash, created_at FROM terminals WHERE `+where, arg).Scan(&t.Name, &hash, &created)
+	t, err := scanTerminal(d.db.QueryRowContext(ctx, `SELECT name, office, token_hash, created_at FROM terminals WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
 	if err != nil {
 		return hub.Terminal{}, hub.Unavailable("read terminal", err)
 	}
-	t.TokenHash = hash.String
+	return t, nil
+}
+
+func scanTerminal(row interface{ Scan(...any) error }) (hub.Terminal, error) {
+	var t hub.Terminal
+	var hash sql.NullString
+	var office sql.NullInt64
+	var created string
+	if err := row.Scan(&t.Name, &office, &hash, &created); err != nil {
+		return t, err
+	}
+	t.Office, t.TokenHash = uint32(office.Int64), hash.String
 	t.Created, _ = time.Parse(time.RFC3339Nano, created)
 	return t, nil
+}
+
+// SetOffice implements hub.Store.
+func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE terminals SET office = ? WHERE name = ?`, office, name)
+	if err != nil {
+		return hub.Unavailable("set office", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("terminal %q: %w", name, mark.ErrNotFound)
+	}
+	return nil
+}
+
+// Terminals implements hub.Store.
+func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT name, office, token_hash, created_at FROM terminals ORDER BY name`)
+	if err != nil {
+		return nil, hub.Unavailable("list terminals", err)
+	}
+	defer rows.Close()
+	var out []hub.Terminal
+	for rows.Next() {
+		t, err := scanTerminal(rows)
+		if err != nil {
+			return nil, hub.Unavailable("list terminals", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("list terminals", err)
+	}
+	return out, nil
 }
 
 // Ingest implements hub.Store.
@@ -104,8 +150,8 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO records(id, terminal, at, office, counter, operator, source, raw_text,
 		verdict, reasons, serial, mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version,
-		revocations_version, review_state, message, received_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING`)
+		revocations_version, review_state, message, received_at, verification, why, digest)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(terminal, id) DO NOTHING`)
 	if err != nil {
 		return resp, hub.Unavailable("prepare", err)
 	}
@@ -114,17 +160,30 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	for i := range q.Records {
 		r := &q.Records[i]
 		reasons, serial, fields, first := hub.EncodeJSONColumns(r)
+		hub.Seal(r)
 		res, err := ins.ExecContext(ctx, r.ID, terminal, ts(r.At), r.Office, r.Counter, r.Operator, r.Source, r.Text,
 			string(r.Verdict), reasons, serial, fields, r.MeasuredWeightG, first, r.Versions.Keyring,
-			r.Versions.Tariffs, r.Versions.Revocations, string(r.Review), r.Message, nowS)
+			r.Versions.Tariffs, r.Versions.Revocations, string(r.Review), r.Message, nowS,
+			string(r.Verification), r.Why, r.Digest)
 		if err != nil {
 			return resp, hub.Unavailable("insert record", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			var stored string
+			if err := tx.QueryRowContext(ctx, `SELECT digest FROM records WHERE terminal = ? AND id = ?`, terminal, r.ID).
+				Scan(&stored); err != nil {
+				return resp, hub.Unavailable("read record", err)
+			}
+			if stored != "" && stored != r.Digest {
+				return resp, hub.SameRecordError(i, r.ID)
+			}
 			resp.Duplicates++
 			continue
 		}
 		resp.Stored++
+		if r.Verification == hub.Unverified {
+			resp.Unverified++
+		}
 		if r.Counts() {
 			if err := registerUse(ctx, tx, use{r.Mark.Serial, r.ID, terminal, r.Office, r.Counter, r.At}, nowS); err != nil {
 				return resp, err
@@ -142,23 +201,23 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 			continue
 		}
 		resp.Events++
-		var owner, at, counter string
+		var at, counter, verification string
 		var office uint32
 		var serial sql.NullInt64
-		err = tx.QueryRowContext(ctx, `SELECT terminal, at, office, counter, serial FROM records WHERE id = ?`, e.RecordID).
-			Scan(&owner, &at, &office, &counter, &serial)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != terminal) {
+		err = tx.QueryRowContext(ctx, `SELECT at, office, counter, serial, verification FROM records WHERE terminal = ? AND id = ?`,
+			terminal, e.RecordID).Scan(&at, &office, &counter, &serial, &verification)
+		if errors.Is(err, sql.ErrNoRows) {
 			return resp, hub.ForeignRecordError(i, e.RecordID)
 		}
 		if err != nil {
 			return resp, hub.Unavailable("read record", err)
 		}
 		state := e.ReviewState()
-		if _, err := tx.ExecContext(ctx, `UPDATE records SET review_state = ? WHERE id = ? AND review_state <> 'overridden'`,
-			string(state), e.RecordID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE records SET review_state = ? WHERE terminal = ? AND id = ? AND review_state <> 'overridden'`,
+			string(state), terminal, e.RecordID); err != nil {
 			return resp, hub.Unavailable("update review", err)
 		}
-		if state == mark.ReviewOverridden && serial.Valid {
+		if state == mark.ReviewOverridden && serial.Valid && hub.Verification(verification).Claims() {
 			t, _ := time.Parse(time.RFC3339Nano, at)
 			if err := registerUse(ctx, tx, use{uint64(serial.Int64), e.RecordID, terminal, office, counter, t}, nowS); err != nil {
 				return resp, err
@@ -206,7 +265,7 @@ func registerUse(ctx context.Context, tx *sql.Tx, u use, now string) error {
 		int64(u.serial)).Scan(&h.recordID, &h.terminal, &h.office, &h.counter, &at); err != nil {
 		return hub.Unavailable("read used serial", err)
 	}
-	if h.recordID == u.recordID {
+	if h.recordID == u.recordID && h.terminal == u.terminal {
 		return nil
 	}
 	h.at, _ = time.Parse(time.RFC3339Nano, at)
@@ -214,7 +273,7 @@ func registerUse(ctx context.Context, tx *sql.Tx, u use, now string) error {
 		me, other := pair[0], pair[1]
 		if _, err := tx.ExecContext(ctx, `INSERT INTO alerts(terminal, record_id, serial, other_record_id, other_terminal,
 			other_office, other_counter, other_at, detected_at) VALUES (?,?,?,?,?,?,?,?,?)
-			ON CONFLICT(terminal, record_id, other_record_id) DO NOTHING`,
+			ON CONFLICT(terminal, record_id, other_terminal, other_record_id) DO NOTHING`,
 			me.terminal, me.recordID, int64(u.serial), other.recordID, other.terminal, other.office, other.counter,
 			ts(other.at), now); err != nil {
 			return hub.Unavailable("insert alert", err)
@@ -305,11 +364,35 @@ func (d *DB) Check(ctx context.Context) (hub.StoreCheck, error) {
 	return c, nil
 }
 
+// Bundles implements hub.Store.
+func (d *DB) Bundles(ctx context.Context, after uint64) ([]hub.StoredBundle, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT version, data FROM bundles WHERE version > ? ORDER BY version`, int64(after))
+	if err != nil {
+		return nil, hub.Unavailable("read bundles", err)
+	}
+	defer rows.Close()
+	var out []hub.StoredBundle
+	for rows.Next() {
+		var b hub.StoredBundle
+		var v int64
+		if err := rows.Scan(&v, &b.Data); err != nil {
+			return nil, hub.Unavailable("read bundles", err)
+		}
+		b.Version = uint64(v)
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("read bundles", err)
+	}
+	return out, nil
+}
+
 // Stats implements hub.Store.
 func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 	var s hub.Stats
 	err := d.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM events),
-		(SELECT count(*) FROM used_serials), (SELECT count(*) FROM alerts)`).Scan(&s.Records, &s.Events, &s.UsedSerials, &s.Alerts)
+		(SELECT count(*) FROM used_serials), (SELECT count(*) FROM alerts),
+		(SELECT count(*) FROM records WHERE verification = 'unverified')`).Scan(&s.Records, &s.Events, &s.UsedSerials, &s.Alerts, &s.Unverified)
 	if err != nil {
 		return s, hub.Unavailable("stats", err)
 	}
@@ -317,15 +400,17 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 }
 
 // Record implements hub.Store.
-func (d *DB) Record(ctx context.Context, id string) (hub.StoredRecord, error) {
+func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord, error) {
 	var r hub.StoredRecord
-	var at, verdict, reasons, state, received string
+	var at, verdict, reasons, state, received, verification string
 	var fields, first sql.NullString
 	err := d.db.QueryRowContext(ctx, `SELECT id, terminal, at, office, counter, operator, source, raw_text, verdict, reasons,
 		mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version, revocations_version,
-		review_state, message, received_at FROM records WHERE id = ?`, id).Scan(&r.ID, &r.Terminal, &at, &r.Office,
+		review_state, message, received_at, verification, why, digest FROM records WHERE terminal = ? AND id = ?`,
+		terminal, id).Scan(&r.ID, &r.Terminal, &at, &r.Office,
 		&r.Counter, &r.Operator, &r.Source, &r.Text, &verdict, &reasons, &fields, &r.MeasuredWeightG, &first,
-		&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations, &state, &r.Message, &received)
+		&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations, &state, &r.Message, &received,
+		&verification, &r.Why, &r.Digest)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
 	}
@@ -334,7 +419,7 @@ func (d *DB) Record(ctx context.Context, id string) (hub.StoredRecord, error) {
 	}
 	r.At, _ = time.Parse(time.RFC3339Nano, at)
 	r.ReceivedAt, _ = time.Parse(time.RFC3339Nano, received)
-	r.Verdict, r.Review = mark.Verdict(verdict), mark.ReviewState(state)
+	r.Verdict, r.Review, r.Verification = mark.Verdict(verdict), mark.ReviewState(state), hub.Verification(verification)
 	if err := hub.DecodeJSONColumns(&r.Record, reasons, fields.String, first.String); err != nil {
 		return r, err
 	}

@@ -2,11 +2,15 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"markd/hub"
 	"markd/hub/hubtest"
+	"markd/mark"
 )
 
 func open(t *testing.T) hub.Store {
@@ -20,6 +24,8 @@ func open(t *testing.T) hub.Store {
 func TestStoreSuite(t *testing.T) { hubtest.RunStoreSuite(t, open) }
 
 func TestServerSuite(t *testing.T) { hubtest.RunServerSuite(t, open) }
+
+func TestTrustSuite(t *testing.T) { hubtest.RunTrustSuite(t, open) }
 
 func TestReopenKeepsData(t *testing.T) {
 	ctx := context.Background()
@@ -49,4 +55,67 @@ func BenchmarkIngest2000(b *testing.B) {
 	}
 	defer db.Close()
 	hubtest.BenchIngest(b, db, 2000)
+}
+
+// TestMigratesFirstSchema: a database made by the first markhub (schema
+// 001, no version table) opens with every step applied: terminals get the
+// office of their first record, records keep their serials as unchecked,
+// and ids become per terminal.
+func TestMigratesFirstSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	old, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := migrations.ReadFile("migrations/001_schema.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := func(id, term string, office int, fields any, at string) string {
+		return fmt.Sprintf(`INSERT INTO records VALUES ('%s','%s','2026-11-24T09:00:00Z',%d,'1','op','stdin','EPM1:X','ACCEPT','[]',%v,%v,0,NULL,'k','t','r','','', '%s');`,
+			id, term, office, map[bool]string{true: "5", false: "NULL"}[fields != nil], map[bool]string{true: `'{"serial":5}'`, false: "NULL"}[fields != nil], at)
+	}
+	for _, q := range []string{string(first),
+		`INSERT INTO terminals VALUES ('a', 'h1', '2026-01-01T00:00:00Z'), ('b', 'h2', '2026-01-01T00:00:00Z'), ('c', NULL, '2026-01-01T00:00:00Z');`,
+		rec("r1", "a", 426000, true, "2026-11-24T10:00:00Z"), rec("r2", "a", 101000, nil, "2026-11-24T11:00:00Z"),
+		rec("r3", "b", 190000, nil, "2026-11-24T10:00:00Z"),
+		`INSERT INTO alerts(terminal, record_id, serial, other_record_id, other_terminal, other_office, other_counter, other_at, detected_at)
+			VALUES ('a','r1',5,'x','b',190000,'1','2026-11-24T09:00:00Z','2026-11-24T09:00:00Z');`,
+	} {
+		if _, err := old.Exec(q); err != nil {
+			t.Fatalf("%v\n%s", err, q)
+		}
+	}
+	old.Close()
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for name, office := range map[string]uint32{"a": 426000, "b": 190000, "c": 0} {
+		if got, err := db.Terminal(ctx, name); err != nil || got.Office != office {
+			t.Fatalf("terminal %s: office %d, want %d (%v)", name, got.Office, office, err)
+		}
+	}
+	if r, err := db.Record(ctx, "a", "r1"); err != nil || r.Verification != hub.Unchecked || r.Mark == nil {
+		t.Fatalf("r1: %+v %v", r, err)
+	}
+	if r, err := db.Record(ctx, "a", "r2"); err != nil || r.Verification != hub.NoMark {
+		t.Fatalf("r2: %+v %v", r, err)
+	}
+	// b may now use an id a used.
+	q := hub.UploadRequest{Records: []hub.Record{hubtest.Rec("r1", 190000, "1", mark.Accept, 0)}}
+	q.Records[0].Verdict = mark.NotAMark
+	if resp, err := db.Ingest(ctx, "b", &q, time.Now()); err != nil || resp.Stored != 1 {
+		t.Fatalf("b's r1: %+v %v", resp, err)
+	}
+	var n int
+	if err := db.db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("schema_migrations rows %d %v", n, err)
+	}
+	if st, err := db.Stats(ctx); err != nil || st.Alerts != 1 || st.Records != 4 {
+		t.Fatalf("stats %+v %v", st, err)
+	}
 }

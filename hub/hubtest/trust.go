@@ -1,0 +1,210 @@
+package hubtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"markd/bundle"
+	"markd/hub"
+	"markd/issuer"
+	"markd/mark"
+)
+
+// RunTrustSuite holds the API to trusting no terminal: a terminal uploads
+// only for its own office, a mark that does not verify at the collector
+// claims no serial, and record ids are the terminal's own.
+func RunTrustSuite(t *testing.T, open Opener) {
+	s := open(t)
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	for _, n := range []string{"office-a", "office-b"} {
+		if err := s.AddTerminal(ctx, Terminal(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.AddTerminal(ctx, hub.Terminal{Name: "no-office", TokenHash: hub.HashToken("tok-no-office"), Created: t0}); err != nil {
+		t.Fatal(err)
+	}
+	dist := Publish(t, s)
+	srv := httptest.NewServer(hub.NewServer(s, nil, prometheus.NewRegistry()).Handler())
+	t.Cleanup(srv.Close)
+
+	upload := func(t *testing.T, term string, recs ...hub.Record) (int, hub.UploadResponse, hub.ErrorResponse) {
+		t.Helper()
+		body, _ := json.Marshal(hub.UploadRequest{Records: recs})
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tok-"+term)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		var ok hub.UploadResponse
+		var bad hub.ErrorResponse
+		if resp.StatusCode == 200 {
+			err = json.Unmarshal(raw, &ok)
+		} else {
+			err = json.Unmarshal(raw, &bad)
+		}
+		if err != nil {
+			t.Fatalf("answer %d not JSON: %q", resp.StatusCode, raw)
+		}
+		return resp.StatusCode, ok, bad
+	}
+	record := func(t *testing.T, term, id string) hub.StoredRecord {
+		t.Helper()
+		r, err := s.Record(ctx, term, id)
+		if err != nil {
+			t.Fatalf("record %s/%s: %v", term, id, err)
+		}
+		return r
+	}
+	// alertsAfter: office-b accepts serial for real; it must not be told of
+	// a reuse when office-a's claim was not verified.
+	noAlertFor := func(t *testing.T, id string, serial uint64) {
+		t.Helper()
+		code, resp, e := upload(t, "office-b", Rec(id, 101000, "4", mark.Accept, serial))
+		if code != 200 || len(resp.Alerts) != 0 {
+			t.Fatalf("real acceptance of %d: %d %+v %s", serial, code, resp.Alerts, e.Error)
+		}
+	}
+
+	t.Run("record for another office refused", func(t *testing.T) {
+		code, _, e := upload(t, "office-a", Rec("o-1", 426000, "1", mark.Accept, 600), Rec("o-2", 101000, "1", mark.Accept, 601))
+		if code != 400 || e.Field != "records[1].office" || !strings.Contains(e.Error, "101000") || !strings.Contains(e.Error, "426000") {
+			t.Fatalf("%d %+v", code, e)
+		}
+		if _, err := s.Record(ctx, "office-a", "o-1"); err == nil {
+			t.Fatal("a refused request stored a record")
+		}
+	})
+	t.Run("terminal without office refused", func(t *testing.T) {
+		code, _, e := upload(t, "no-office", Rec("n-1", 426000, "1", mark.Accept, 602))
+		if code != 403 || !strings.Contains(e.Hint, "markhub terminal set no-office --office") {
+			t.Fatalf("%d %+v", code, e)
+		}
+	})
+	t.Run("made-up text claims no serial", func(t *testing.T) {
+		r := Rec("f-1", 426000, "1", mark.Accept, 700)
+		r.Text = "EPM1:FAKE"
+		code, resp, e := upload(t, "office-a", r)
+		if code != 200 || resp.Stored != 1 || resp.Unverified != 1 {
+			t.Fatalf("%d %+v %s", code, resp, e.Error)
+		}
+		if got := record(t, "office-a", "f-1"); got.Verification != hub.Unverified || got.Why == "" {
+			t.Fatalf("stored as %q (%s)", got.Verification, got.Why)
+		}
+		noAlertFor(t, "b-700", 700)
+	})
+	t.Run("fields other than the text's claim no serial", func(t *testing.T) {
+		r := Rec("f-2", 426000, "1", mark.Accept, 701)
+		r.Mark.Serial = 702 // the text says 701
+		code, resp, _ := upload(t, "office-a", r)
+		if code != 200 || resp.Unverified != 1 {
+			t.Fatalf("%d %+v", code, resp)
+		}
+		if got := record(t, "office-a", "f-2"); got.Verification != hub.Unverified || !strings.Contains(got.Why, "serial") {
+			t.Fatalf("stored as %q (%s)", got.Verification, got.Why)
+		}
+		noAlertFor(t, "b-702", 702)
+	})
+	t.Run("verified marks claim their serial", func(t *testing.T) {
+		code, resp, _ := upload(t, "office-a", Rec("v-1", 426000, "1", mark.Accept, 703))
+		if code != 200 || resp.Unverified != 0 || record(t, "office-a", "v-1").Verification != hub.Verified {
+			t.Fatalf("%d %+v", code, resp)
+		}
+		_, resp, _ = upload(t, "office-b", Rec("b-703", 101000, "4", mark.Accept, 703))
+		if len(resp.Alerts) != 1 || resp.Alerts[0].Other.RecordID != "v-1" {
+			t.Fatalf("reuse of a verified serial: %+v", resp.Alerts)
+		}
+	})
+	t.Run("a key published after start is in force at once; older keyrings stay", func(t *testing.T) {
+		k2, err := issuer.Generate("ed25519", 2, 9000, 12000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		publish(t, s, dist, 2, k2)
+		m := TestMark(720, 426000)
+		m.KeyID = 2
+		text, err := k2.Sign(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := Rec("k-2", 426000, "1", mark.Accept, 720)
+		f := m.Fields()
+		r.Text, r.Mark = text, &f
+		old := Rec("k-1", 426000, "1", mark.Accept, 721) // key 1: only in bundle 1
+		if code, resp, e := upload(t, "office-a", r, old); code != 200 || resp.Unverified != 0 {
+			t.Fatalf("%d %+v %s", code, resp, e.Error)
+		}
+	})
+	t.Run("record ids are per terminal", func(t *testing.T) {
+		if code, resp, _ := upload(t, "office-a", Rec("same-1", 426000, "1", mark.Accept, 710)); code != 200 || resp.Stored != 1 {
+			t.Fatalf("a: %d %+v", code, resp)
+		}
+		if code, resp, _ := upload(t, "office-b", Rec("same-1", 101000, "1", mark.Accept, 711)); code != 200 || resp.Stored != 1 {
+			t.Fatalf("b's record dropped because a used its id first: %d %+v", code, resp)
+		}
+		if a, b := record(t, "office-a", "same-1"), record(t, "office-b", "same-1"); a.Mark.Serial != 710 || b.Mark.Serial != 711 {
+			t.Fatalf("a %+v b %+v", a.Mark, b.Mark)
+		}
+	})
+	t.Run("same id, other content: 409", func(t *testing.T) {
+		again := Rec("same-1", 426000, "1", mark.Accept, 710)
+		again.Review = mark.ReviewConfirmed // a review decision since: still the same record
+		if code, resp, e := upload(t, "office-a", again); code != 200 || resp.Duplicates != 1 {
+			t.Fatalf("repeat: %d %+v %s", code, resp, e.Error)
+		}
+		other := Rec("same-1", 426000, "2", mark.Accept, 710)
+		code, _, e := upload(t, "office-a", Rec("new-9", 426000, "1", mark.Reject, 0), other)
+		if code != 409 || e.Field != "records[1].id" {
+			t.Fatalf("%d %+v", code, e)
+		}
+		if got := record(t, "office-a", "same-1"); got.Counter != "1" {
+			t.Fatalf("stored record changed: %+v", got)
+		}
+	})
+	t.Run("metrics count unverified records", func(t *testing.T) {
+		resp, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), "markhub_records_unverified_total 2") {
+			t.Fatalf("metrics:\n%s", b)
+		}
+		if st, err := s.Stats(ctx); err != nil || st.Unverified != 2 {
+			t.Fatalf("stats %+v %v", st, err)
+		}
+	})
+}
+
+// publish stores bundle version with a keyring of keys only.
+func publish(t *testing.T, s hub.Store, dist ed25519.PrivateKey, version uint64, keys ...issuer.Key) {
+	t.Helper()
+	ring, err := issuer.MarshalKeyring(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := bundle.Sign(bundle.Contents{Version: version, Created: t0,
+		Keyring: bundle.File{Name: "keyring.yaml", Data: ring},
+		Tariffs: bundle.File{Name: "tariffs.yaml", Data: []byte(Tariffs)}}, dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutBundle(context.Background(), version, data, t0); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -65,7 +65,8 @@ func TestProcessesPostgresFaults(t *testing.T) {
 	}
 	defer cl.Stop() //nolint:errcheck // temp cluster
 	dsn := cl.DSN("postgres")
-	token := run1(t, markhub, "terminal", "add", "office-a", "--db-driver", "postgres", "--db", dsn)
+	token := run1(t, markhub, "terminal", "add", "office-a", "--office", "426000", "--db-driver", "postgres", "--db", dsn)
+	publishTestKeyring(t, "postgres", dsn)
 	addr := freePort(t)
 	start(t, true, markhub, "serve", "--db-driver", "postgres", "--db", dsn, "--listen", addr)
 	base := "http://" + addr

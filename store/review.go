@@ -31,7 +31,7 @@ const MaxReviewRows = 100000
 // ReviewCountLimit bounds the count of ListReview: beyond it the total is
 // given as "at least" (ReviewPage.More), so a page costs the same at a
 // million scans as at ten thousand.
-const ReviewCountLimit = 10000
+const ReviewCountLimit = 1000
 
 // ReviewPage is one page of rejected records and the total that matched.
 type ReviewPage struct {

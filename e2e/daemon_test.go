@@ -166,7 +166,12 @@ log:
 // startDaemonHTTP is startDaemon with its own http config block.
 func startDaemonHTTP(t *testing.T, users map[string][2]string, httpBlock string) *daemon {
 	t.Helper()
-	cfg := writeConfig(t, httpBlock)
+	return startDaemonConfig(t, writeConfig(t, httpBlock), users)
+}
+
+// startDaemonConfig creates the accounts and starts `markd run --config cfg`.
+func startDaemonConfig(t *testing.T, cfg string, users map[string][2]string) *daemon {
+	t.Helper()
 	for name, u := range users {
 		runCLI(t, u[1]+"\n", "user", "add", name, "--role", u[0], "--config", cfg)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"markd/batchlist"
 	"markd/internal/httperr"
@@ -103,9 +104,9 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, fmt.Errorf("weight_g %d: must be 0..65535 grams: %w", req.WeightG, mark.ErrInvalid))
 		return
 	}
-	source := "api"
-	if a := Actor(r.Context()); a != "" {
-		source = "api:" + a
+	source := "api" // a logged-in browser
+	if a := Actor(r.Context()); strings.HasPrefix(a, "api:") {
+		source = a // a program's token: "api:NAME"
 	}
 	rec, err := s.opt.Scans.Submit(r.Context(), mark.Scan{Text: req.Text, Source: source, Counter: s.opt.Counter,
 		MeasuredWeightG: req.WeightG, Batch: req.Batch})

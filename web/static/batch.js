@@ -146,6 +146,7 @@
     api('POST', '/api/batches/' + encodeURIComponent(id) + '/' + action, '').then(function (r) {
       if (r.status !== 200) { failed(r, 'Не выполнено', 'Not done'); return; }
       render(null);
+      $('batch-contract').value = '';
       if (action === 'cancel') { say('Партия отменена', 'Batch cancelled'); $('batch-contract').focus(); return; }
       say('Партия закрыта: принято ' + r.body.totals.accepted + ', сумма ' + r.body.paid,
         'Batch closed: ' + r.body.totals.accepted + ' accepted, paid ' + r.body.paid);

@@ -7,7 +7,7 @@ BIN       := bin
 FUZZTIME  ?= 3s
 export CGO_ENABLED := 1
 
-.PHONY: all build demo test vet fuzz bench bench-all clean
+.PHONY: all build demo test test-windows vet fuzz bench bench-all clean
 
 all: build
 
@@ -22,12 +22,19 @@ demo: build
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 	$(GO) vet ./...
+	CGO_ENABLED=0 GOOS=windows $(GO) vet ./...
 
 # All tests. Every fuzz target's seed corpus (f.Add and testdata/fuzz/)
 # runs here as an ordinary test, compiled once with its package; mutation
 # fuzzing is `make fuzz`.
 test: vet
 	$(GO) test -count=1 -timeout 20m ./...
+	bash scripts/wine-test.sh
+
+# The Windows part of make test alone: markd.exe and markhub.exe built with
+# mingw-w64 and tested under wine (skipped when those are not installed).
+test-windows:
+	bash scripts/wine-test.sh
 
 # Mutation fuzzing of every fuzz target: make fuzz FUZZTIME=5m (default 60s each)
 fuzz:

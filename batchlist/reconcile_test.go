@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"markd/issuer"
 	"markd/verify"
 )
 
@@ -196,4 +198,52 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("a list differs from its own scans: %q", kinds(d))
 		}
 	})
+}
+
+// bigList is a CSV list of n registered letters (Russian headers, roubles)
+// and the JSON form of the same list.
+func bigList(n int) (csv, js []byte) {
+	var b strings.Builder
+	b.WriteString("№;ШПИ;Вид;Масса, г;Плата, руб;Уведомление;Серия знака\n")
+	l := List{Contract: 1004417}
+	for i := 1; i <= n; i++ {
+		tr := fmt.Sprintf("%014d", issuer.Tracking(426000, uint64(i)))
+		fmt.Fprintf(&b, "%d;%s %s %s %s;заказное письмо;20;105,00;нет;%d\n", i, tr[:6], tr[6:8], tr[8:13], tr[13:], 7100000000+i)
+		no := false
+		l.Items = append(l.Items, Item{N: i, Tracking: tr, MailClass: 2, WeightG: 20, TariffKop: 10500, Notice: &no, Serial: uint64(7100000000 + i)})
+	}
+	return []byte(b.String()), toJSON(l)
+}
+
+func BenchmarkParse1000(b *testing.B) {
+	csv, js := bigList(1000)
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{{"csv", csv}, {"json", js}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(tc.data)))
+			for b.Loop() {
+				if _, err := Parse(tc.data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkReconcile1000(b *testing.B) {
+	csv, _ := bigList(1000)
+	l, err := Parse(csv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	scans := scansOf(l)
+	scans[10].WeightG = 40
+	scans = append(scans[:20], scans[23:]...)
+	for b.Loop() {
+		if d := Reconcile(l, scans); len(d) != 4 {
+			b.Fatalf("%d diffs", len(d))
+		}
+	}
 }

@@ -115,8 +115,8 @@ func TestSupervisorOverridesRejectedMark(t *testing.T) {
 		chromedp.Click(chromedp.ID("override")),
 		chromedp.WaitVisible(chromedp.ID("flash")),
 	)
-	if st := run(t, ctx, "state", chromedp.Text(chromedp.ID("review-state"))); st != "overridden" {
-		t.Fatalf("review state after override: %q", st)
+	if st := run(t, ctx, "state", chromedp.AttributeValue(chromedp.ID("review-state"), "data-state")); st.Value != "overridden" {
+		t.Fatalf("review state after override: %q", st.Value)
 	}
 	audit := run(t, ctx, "audit", chromedp.Text(chromedp.ID("audit")))
 	if !strings.Contains(audit, note) || !strings.Contains(audit, "override_accept") || !strings.Contains(audit, sup) {

@@ -12,12 +12,15 @@ import (
 	"markd/mark"
 )
 
-// DayCount is the number of scans of one day with one verdict and, for
-// rejections, one reason (a rejection with two reasons counts under both).
+// DayCount is the number of scans of one day with one verdict. For
+// REJECT, Reason "" counts the rejected scans, and a DayCount per reason
+// counts the rejections that had that reason: a rejection with two reasons
+// counts once under "" and once under each reason, so the counts with
+// Reason "" add up to the number of scans.
 type DayCount struct {
 	Day     string // YYYY-MM-DD in the office time zone
 	Verdict mark.Verdict
-	Reason  mark.Reason // "" for verdicts other than REJECT
+	Reason  mark.Reason // "" for the scans; a reason for the per-reason breakdown of REJECT
 	N       int
 }
 
@@ -189,9 +192,9 @@ func expandDay(day string, groups []dayGroup) []DayCount {
 	counts := map[key]int{}
 	for _, g := range groups {
 		v := mark.Verdict(g.Verdict)
+		counts[key{v, ""}] += g.N
 		var rs []mark.Reason
-		if v != mark.Reject || json.Unmarshal([]byte(g.Reasons), &rs) != nil || len(rs) == 0 {
-			counts[key{v, ""}] += g.N
+		if v != mark.Reject || json.Unmarshal([]byte(g.Reasons), &rs) != nil {
 			continue
 		}
 		for _, r := range rs {

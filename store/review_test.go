@@ -245,6 +245,8 @@ func TestDayStats(t *testing.T) {
 	}
 	want := map[string]int{
 		"2026-11-24 ACCEPT ":              1,
+		"2026-11-24 REJECT ":              2, // two rejected scans, one with two reasons
+		"2026-11-25 REJECT ":              2,
 		"2026-11-24 REJECT REUSED":        1,
 		"2026-11-24 REJECT UNDERPAID":     1,
 		"2026-11-24 REJECT EXPIRED":       1,

@@ -72,7 +72,7 @@ func TestBrowserOperatorScreen(t *testing.T) {
 		t.Fatalf("recent rows: %d %v", n, err)
 	}
 	screenshot(t, ctx, "web-operator-reject-ru")
-	step(t, ctx, "switch to English", chromedp.Click(chromedp.ID("lang")))
+	step(t, ctx, "switch to English", chromedp.Click(chromedp.ID("lang-en")), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #lang-en[aria-pressed="true"]`)))
 	reasons, _ = chromedp.Run(ctx, chromedp.Text(chromedp.ID("reasons")))
 	if !strings.Contains(reasons, "Less than the tariff was paid") || strings.Contains(reasons, "Оплачено") {
 		t.Fatalf("English reasons: %q", reasons)
@@ -84,12 +84,13 @@ func TestBrowserOperatorScreen(t *testing.T) {
 	step(t, ctx, "connection lost shown", chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="lost"]`)))
 	step(t, ctx, "reconnected", chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="ok"]`)))
 	after := mark.Record{ID: "b4", At: e.clock.Now(), Counter: "A", Source: "stdin", Verdict: mark.NotAMark, Text: "hello"}
-	for i := 0; e.feed.publish(after) < 2; i++ { // wait for the page's new subscription
+	for i := 0; e.feed.subscriptions() < 2; i++ { // wait for the page's new subscription
 		if i > 1000 {
 			t.Fatal("the page did not subscribe again after the reconnect")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	e.feed.publish(after)
 	step(t, ctx, "live again after reconnect", chromedp.WaitVisible(chromedp.CSS(`#current[data-id="b4"].v-NOT_A_MARK`)))
 	// The server goes away for good: the page must say so.
 	e.ts.CloseClientConnections()

@@ -12,48 +12,53 @@ import (
 	"markd/store"
 )
 
-// series is one stacked colour of the day chart: a verdict, or one reason
-// of REJECT.
+// series is one stacked colour of the day chart: a verdict. The colours
+// differ in lightness as well as hue, so they stay apart for colour-blind
+// readers and in greyscale; every bar also has its number in the table.
 type series struct {
-	Key, Label, Color string
-}
-
-// reasonColors give each reason of REJECT its own shade of red/orange/purple.
-var reasonColors = []string{
-	"#7f0000", "#a50f15", "#cb181d", "#ef3b2c", "#fb6a4a", "#fc9272", "#8c2d04", "#d94801",
-	"#f16913", "#fd8d3c", "#54278f", "#756bb1", "#9e9ac8", "#ce1256", "#e7298a", "#67001f",
+	Key      mark.Verdict
+	RU, EN   string
+	Color    string
+	Contrast string // text colour on Color
 }
 
 func chartSeries() []series {
-	out := []series{{Key: string(mark.Accept), Label: "ACCEPT", Color: "#1a7f37"}}
-	for i, r := range mark.AllReasons {
-		out = append(out, series{Key: "REJECT/" + string(r), Label: string(r), Color: reasonColors[i%len(reasonColors)]})
+	out := []series{}
+	for _, v := range []struct {
+		v             mark.Verdict
+		ru, en, color string
+	}{
+		{mark.Accept, "Принято", "Accepted", "#1a7f37"},
+		{mark.Reject, "Отказ", "Rejected", "#c62828"},
+		{mark.DuplicateScan, "Повторный скан", "Scanned again", "#f0a500"},
+		{mark.NotAMark, "Не марка", "Not a mark", "#5d7a99"},
+		{mark.Error, "Не записано", "Not recorded", "#1b1b1b"},
+	} {
+		out = append(out, series{Key: v.v, RU: v.ru, EN: v.en, Color: v.color})
 	}
-	return append(out,
-		series{Key: "REJECT/", Label: "REJECT (no reason)", Color: "#444"},
-		series{Key: string(mark.DuplicateScan), Label: "DUPLICATE_SCAN", Color: "#d4a017"},
-		series{Key: string(mark.NotAMark), Label: "NOT_A_MARK", Color: "#9e9e9e"},
-		series{Key: string(mark.Error), Label: "ERROR", Color: "#000"},
-	)
-}
-
-func countKey(c store.DayCount) string {
-	if c.Verdict == mark.Reject {
-		return "REJECT/" + string(c.Reason)
-	}
-	return string(c.Verdict)
+	return out
 }
 
 type dayRow struct {
-	Day    string
-	Counts []int // by series, in chartSeries order
-	Total  int
+	Day    string // yyyy-mm-dd
+	Counts []int  // scans by series, in chartSeries order
+	Total  int    // scans of the day
+}
+
+// reasonRow is one reason of the per-reason breakdown of rejections.
+type reasonRow struct {
+	Code   mark.Reason
+	RU, EN string
+	N      int
 }
 
 type daysData struct {
 	From, To string
-	Series   []series // only those that occur
+	Series   []series
 	Rows     []dayRow
+	Total    int
+	Reasons  []reasonRow // most frequent first
+	Rejected int         // rejected scans in the period
 	SVG      template.HTML
 }
 
@@ -67,14 +72,14 @@ func (s *Server) reviewDays(w http.ResponseWriter, r *http.Request, sess session
 	q := r.URL.Query()
 	var err error
 	if v := q.Get("from"); v != "" {
-		if from, err = time.ParseInLocation(time.DateOnly, v, loc); err != nil {
-			s.fail(w, r, fmt.Errorf("from %q: not YYYY-MM-DD: %w", v, mark.ErrInvalid))
+		if from, err = parseDay(v, loc); err != nil {
+			s.fail(w, r, fmt.Errorf("from: %w", err))
 			return
 		}
 	}
 	if v := q.Get("to"); v != "" {
-		if to, err = time.ParseInLocation(time.DateOnly, v, loc); err != nil {
-			s.fail(w, r, fmt.Errorf("to %q: not YYYY-MM-DD: %w", v, mark.ErrInvalid))
+		if to, err = parseDay(v, loc); err != nil {
+			s.fail(w, r, fmt.Errorf("to: %w", err))
 			return
 		}
 	}
@@ -90,56 +95,60 @@ func (s *Server) reviewDays(w http.ResponseWriter, r *http.Request, sess session
 	}
 	d := buildDays(counts, from, to)
 	d.From, d.To = from.Format(time.DateOnly), to.Format(time.DateOnly)
-	d.SVG = template.HTML(renderChart(d)) //nolint:gosec // built from escaped, fixed strings below
-	s.render(w, r, "days.html", &page{Title: "По дням / Per day", Session: sess, Data: d})
+	d.SVG = template.HTML(renderChart(d, pageLang(r))) //nolint:gosec // built from escaped, fixed strings below
+	s.render(w, r, "days.html", &page{Title: "Сканы по дням / Scans per day", Session: sess, Data: d})
 }
 
 func buildDays(counts []store.DayCount, from, to time.Time) daysData {
-	all := chartSeries()
-	idx := map[string]int{}
-	for i, s := range all {
-		idx[s.Key] = i
+	d := daysData{Series: chartSeries()}
+	idx := map[mark.Verdict]int{}
+	for i, sr := range d.Series {
+		idx[sr.Key] = i
 	}
 	byDay := map[string][]int{}
-	used := make([]bool, len(all))
+	byReason := map[mark.Reason]int{}
 	for _, c := range counts {
-		i, ok := idx[countKey(c)]
+		if c.Reason != "" {
+			byReason[c.Reason] += c.N
+			continue
+		}
+		i, ok := idx[c.Verdict]
 		if !ok {
 			continue
 		}
 		if byDay[c.Day] == nil {
-			byDay[c.Day] = make([]int, len(all))
+			byDay[c.Day] = make([]int, len(d.Series))
 		}
 		byDay[c.Day][i] += c.N
-		used[i] = true
-	}
-	var d daysData
-	var keep []int
-	for i, s := range all {
-		if used[i] {
-			d.Series = append(d.Series, s)
-			keep = append(keep, i)
-		}
 	}
 	for day := from; !day.After(to); day = day.AddDate(0, 0, 1) {
 		key := day.Format(time.DateOnly)
-		row := dayRow{Day: key, Counts: make([]int, len(keep))}
+		row := dayRow{Day: key, Counts: make([]int, len(d.Series))}
 		if c := byDay[key]; c != nil {
-			for j, i := range keep {
-				row.Counts[j] = c[i]
-				row.Total += c[i]
+			copy(row.Counts, c)
+			for _, n := range c {
+				row.Total += n
 			}
 		}
+		d.Total += row.Total
+		d.Rejected += row.Counts[idx[mark.Reject]]
 		d.Rows = append(d.Rows, row)
 	}
 	sort.SliceStable(d.Rows, func(a, b int) bool { return d.Rows[a].Day < d.Rows[b].Day })
+	for _, r := range mark.AllReasons {
+		if n := byReason[r]; n > 0 {
+			t := mark.Explain(r)
+			d.Reasons = append(d.Reasons, reasonRow{Code: r, RU: t.RU, EN: t.EN, N: n})
+		}
+	}
+	sort.SliceStable(d.Reasons, func(a, b int) bool { return d.Reasons[a].N > d.Reasons[b].N })
 	return d
 }
 
 // renderChart draws stacked bars, one per day, with a y axis and day labels.
 // Every string that goes in is a day (digits and '-') or a fixed series
 // label, and is escaped anyway.
-func renderChart(d daysData) string {
+func renderChart(d daysData, lang string) string {
 	const (
 		w, h           = 900, 320
 		left, bottom   = 48, 60
@@ -154,7 +163,9 @@ func renderChart(d daysData) string {
 	step := niceStep(maxTotal)
 	yMax := ((maxTotal + step - 1) / step) * step
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" class="chart" role="img" aria-label="verdicts per reason per day">`, w, h)
+	ru, en := "Сканы по дням, столбцы по решениям; числа — в таблице ниже", "Scans per day, bars by verdict; the numbers are in the table below"
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" class="chart" role="img" aria-label="%s" data-label-ru="%s" data-label-en="%s">`,
+		w, h, w, h, tx(lang, ru, en), ru, en)
 	for y := 0; y <= yMax; y += step {
 		py := float64(top) + float64(plotH)*(1-float64(y)/float64(yMax))
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>`, left, w-right, py, py)
@@ -173,15 +184,15 @@ func renderChart(d daysData) string {
 			hh := float64(plotH) * float64(c) / float64(yMax)
 			y -= hh
 			s := d.Series[j]
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %d</title></rect>`,
-				x, y, bar, hh, s.Color, template.HTMLEscapeString(r.Day), template.HTMLEscapeString(s.Label), c)
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" stroke="#1b1b1b" stroke-width="0.75"><title>%s %s: %d</title></rect>`,
+				x, y, bar, hh, s.Color, template.HTMLEscapeString(dayText(r.Day)), template.HTMLEscapeString(tx(lang, s.RU, s.EN)), c)
 		}
 		if r.Total > 0 {
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="11" fill="#222">%d</text>`, x+bar/2, y-4, r.Total)
 		}
 		lx, ly := x+bar/2, float64(top+plotH+12)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end" font-size="11" fill="#555" transform="rotate(-45 %.1f %.1f)">%s</text>`,
-			lx, ly, lx, ly, template.HTMLEscapeString(r.Day[5:]))
+			lx, ly, lx, ly, template.HTMLEscapeString(dayText(r.Day)[:5]))
 	}
 	fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#888"/>`, left, w-right, top+plotH, top+plotH)
 	b.WriteString(`</svg>`)

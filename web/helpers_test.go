@@ -35,27 +35,45 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// chanFeed is a Feed over a channel the test writes to.
+// chanFeed is a Feed over channels the test writes to. Ending a
+// subscription removes it, as the pipeline does.
 type chanFeed struct {
-	mu   sync.Mutex
-	subs []chan mark.Record
+	mu    sync.Mutex
+	subs  map[int]chan mark.Record
+	total int // subscriptions ever made
 }
 
 func (f *chanFeed) Subscribe() (<-chan mark.Record, func()) {
 	ch := make(chan mark.Record, 8)
 	f.mu.Lock()
-	f.subs = append(f.subs, ch)
-	f.mu.Unlock()
-	return ch, func() {}
+	defer f.mu.Unlock()
+	if f.subs == nil {
+		f.subs = map[int]chan mark.Record{}
+	}
+	f.total++
+	id := f.total
+	f.subs[id] = ch
+	return ch, func() { f.mu.Lock(); delete(f.subs, id); f.mu.Unlock() }
 }
 
+// publish gives r to every live subscriber and returns how many there are.
 func (f *chanFeed) publish(r mark.Record) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, ch := range f.subs {
-		ch <- r
+		select {
+		case ch <- r:
+		default: // a slow reader misses records; the pipeline never waits
+		}
 	}
 	return len(f.subs)
+}
+
+// subscriptions is how many subscriptions were ever made.
+func (f *chanFeed) subscriptions() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.total
 }
 
 type env struct {

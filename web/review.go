@@ -4,10 +4,12 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,9 +82,9 @@ func (s *Server) parseReviewQuery(r *http.Request) (reviewQuery, store.ReviewFil
 		if val == "" {
 			return time.Time{}, nil
 		}
-		t, err := time.ParseInLocation(time.DateOnly, val, s.opt.Location)
+		t, err := parseDay(val, s.opt.Location)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("filter %s %q: not YYYY-MM-DD: %w", field, val, mark.ErrInvalid)
+			return time.Time{}, fmt.Errorf("filter %s: %w", field, err)
 		}
 		if next {
 			t = t.AddDate(0, 0, 1) // "to" is inclusive: up to the end of that day
@@ -95,6 +97,13 @@ func (s *Server) parseReviewQuery(r *http.Request) (reviewQuery, store.ReviewFil
 	}
 	if f.To, err = day("to", q.To, true); err != nil {
 		return q, f, err
+	}
+	// Links and the CSV export carry the days as yyyy-mm-dd.
+	if q.From != "" {
+		q.From = f.From.Format(time.DateOnly)
+	}
+	if q.To != "" {
+		q.To = f.To.AddDate(0, 0, -1).Format(time.DateOnly)
 	}
 	f.Counter, f.Operator = q.Counter, q.Operator
 	if q.Contract != "" {
@@ -164,6 +173,30 @@ type reviewDetailData struct {
 	R      recordView
 	Audit  []auditView
 	Alerts []alertView
+	// The actions the record allows, and why an override is not offered.
+	CanConfirm, CanOverride bool
+	NoOverride              []string // Russian, English; nil when nothing to explain
+}
+
+// allowedActions offers only what the store would do: confirm a pending
+// rejection; accept despite a rejection only a mark whose signature
+// verified (it has a trusted serial) and whose serial is not already used.
+func allowedActions(rec mark.Record) (confirm, override bool, why []string) {
+	if rec.Verdict != mark.Reject || rec.Review == mark.ReviewOverridden {
+		return false, false, nil
+	}
+	confirm = rec.Review != mark.ReviewConfirmed
+	switch {
+	case rec.Mark == nil:
+		why = []string{"Принять вопреки отказу нельзя: подпись марки не проверена, у неё нет достоверного серийного номера.",
+			"It cannot be accepted despite the rejection: the signature did not verify, so there is no trusted serial number."}
+	case slices.Contains(rec.Reasons, mark.ReasonReused):
+		why = []string{"Принять вопреки отказу нельзя: марка с этим серийным номером уже принята.",
+			"It cannot be accepted despite the rejection: a mark with this serial number was already accepted."}
+	default:
+		override = true
+	}
+	return confirm, override, why
 }
 
 // alertView is a reuse alert of the collector: a serial accepted here was
@@ -206,9 +239,9 @@ type auditView struct {
 
 // doneText is the outcome line after a redirect; the query names an
 // outcome, never carries text, so a link cannot put words on the page.
-var doneText = map[string]string{
-	"confirm":  "Отказ подтверждён. / Rejection confirmed.",
-	"override": "Марка принята, серийный номер учтён как использованный. / Accepted; the serial now counts as used.",
+var doneText = map[string]template.HTML{
+	"confirm":  `<span class="ru">Отказ подтверждён.</span><span class="en">Rejection confirmed.</span>`,
+	"override": `<span class="ru">Марка принята, серийный номер учтён как использованный.</span><span class="en">Accepted; the serial now counts as used.</span>`,
 }
 
 func (s *Server) reviewDetail(w http.ResponseWriter, r *http.Request, sess session) {
@@ -216,7 +249,7 @@ func (s *Server) reviewDetail(w http.ResponseWriter, r *http.Request, sess sessi
 }
 
 // showDetail renders the detail page, with the outcome of an action.
-func (s *Server) showDetail(w http.ResponseWriter, r *http.Request, sess session, code int, flash string, actErr error) {
+func (s *Server) showDetail(w http.ResponseWriter, r *http.Request, sess session, code int, flash template.HTML, actErr error) {
 	id := r.PathValue("id")
 	rec, err := s.opt.Store.ReviewRecord(r.Context(), id)
 	if err != nil {
@@ -229,6 +262,7 @@ func (s *Server) showDetail(w http.ResponseWriter, r *http.Request, sess session
 		return
 	}
 	d := reviewDetailData{R: s.view(rec)}
+	d.CanConfirm, d.CanOverride, d.NoOverride = allowedActions(rec)
 	if as, err := s.opt.Store.AlertsFor(r.Context(), id); err == nil {
 		d.Alerts = s.alertViews(as)
 	}
@@ -240,9 +274,9 @@ func (s *Server) showDetail(w http.ResponseWriter, r *http.Request, sess session
 	for _, a := range audit {
 		d.Audit = append(d.Audit, auditView{At: s.localTime(a.At), Actor: a.Actor, Action: a.Action, Note: a.Note, Detail: a.Detail})
 	}
-	p := &page{Title: "Отказ / Rejection " + id, Session: sess, Data: d, Flash: flash}
+	p := &page{Title: "Отказ " + id + " / Rejection " + id, Session: sess, Data: d, Flash: flash}
 	if actErr != nil {
-		p.Error, p.Hint = actErr.Error(), mark.Hint(actErr)
+		p.Error, p.Hint = pageError(actErr)
 	}
 	w.WriteHeader(code)
 	s.render(w, r, "review_detail.html", p)

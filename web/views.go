@@ -15,12 +15,14 @@ import (
 
 // page is what every template gets.
 type page struct {
-	Title   string
+	Title   string // "Русский / English"
+	Lang    string // "ru" or "en", from the language cookie
+	Here    string // this page's path and query, for the language buttons
 	Session session
 	CSRF    string
 	Error   string
 	Hint    string
-	Flash   string
+	Flash   template.HTML // fixed texts only, never from a request
 	Next    string
 	User    string
 	Status  int
@@ -44,6 +46,8 @@ var funcs = template.FuncMap{
 	"join":     strings.Join,
 	"add":      func(a, b int) int { return a + b },
 	"sub":      func(a, b int) int { return a - b },
+	"tx":       tx,
+	"dayText":  dayText,
 }
 
 // parsePages parses each page together with the shared layout.
@@ -70,6 +74,12 @@ func parsePages() (map[string]*template.Template, error) {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *page) {
 	if p.CSRF == "" {
 		p.CSRF = p.Session.CSRF
+	}
+	p.Lang = pageLang(r)
+	if r.Method == http.MethodGet {
+		p.Here = r.URL.RequestURI()
+	} else {
+		p.Here = r.URL.Path
 	}
 	var buf bytes.Buffer
 	if err := s.pages[name].Execute(&buf, p); err != nil {

@@ -13,6 +13,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -158,6 +159,7 @@ func (s *Server) routes() {
 	m := http.NewServeMux()
 	m.Handle("GET /static/", s.static)
 	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	m.HandleFunc("GET /lang", s.setLang)
 	m.HandleFunc("GET /login", s.loginPage)
 	m.HandleFunc("POST /login", s.loginPost)
 	m.Handle("POST /logout", s.auth("", s.logout))
@@ -270,7 +272,7 @@ func (s *Server) auth(role store.Role, h func(http.ResponseWriter, *http.Request
 		}
 		r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess))
 		if role != "" && sess.Role != role {
-			s.fail(w, r, fmt.Errorf("%s %s needs the %s role; %s is %s: %w", r.Method, r.URL.Path, role, sess.User, sess.Role, mark.ErrForbidden))
+			s.fail(w, r, &roleError{method: r.Method, path: r.URL.Path, need: role, sess: sess})
 			return
 		}
 		h(w, r, sess)
@@ -336,8 +338,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if wantsHTML(r) {
 		w.WriteHeader(code)
 		sess, _ := r.Context().Value(sessionKey{}).(session)
-		s.render(w, r, "error.html", &page{Title: http.StatusText(code), Session: sess,
-			Error: err.Error(), Hint: mark.Hint(err), Status: code})
+		p := &page{Title: statusTitle(code), Session: sess, Status: code}
+		p.Error, p.Hint = pageError(err)
+		var re *roleError
+		if errors.As(err, &re) {
+			// Said in words on the page itself; the log has the details.
+			p.Error, p.Hint, p.Data = "", "", re
+		}
+		s.render(w, r, "error.html", p)
 		return
 	}
 	if strings.HasPrefix(r.URL.Path, "/api/") || strings.Contains(r.Header.Get("Accept"), "application/json") {

@@ -291,7 +291,7 @@ func TestOverride(t *testing.T) {
 	}
 	code, body = c.get("/review/r1?done=override")
 	if code != 200 || !strings.Contains(body, "customer showed the receipt") || !strings.Contains(body, store.ActionOverride) ||
-		!strings.Contains(body, `id="review-state">overridden`) {
+		!strings.Contains(body, `id="review-state" data-state="overridden"`) {
 		t.Fatalf("detail after override does not show the audit line and state: %d", code)
 	}
 	if strings.Contains(body, `id="override-form"`) {
@@ -402,7 +402,10 @@ func TestReviewListFiltersAndPaging(t *testing.T) {
 		{"?from=2026-11-26", 200, 0, "(0)"},
 		{"?contract=1004417&operator=ivan&counter=A&state=pending", 200, 8, "(8)"},
 		{"?reason=NOPE", 400, 0, "unknown reason"},
-		{"?from=25.11.2026", 400, 0, "YYYY-MM-DD"},
+		{"?from=25.11.2026&to=25.11.2026", 200, 8, `value="25.11.2026"`}, // the Russian way, as the field shows it
+		{"?from=2026-11-25&to=2026-11-25", 200, 8, `value="25.11.2026"`},
+		{"?from=11/25/2026", 400, 0, "not a date dd.mm.yyyy"},
+		{"?from=31.02.2026", 400, 0, "filter from"},
 		{"?contract=abc", 400, 0, "contract"},
 		{"?page=0", 400, 0, "page"},
 	}
@@ -432,11 +435,16 @@ func TestDayView(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "<svg") {
 		t.Fatalf("days: %d", code)
 	}
-	// 4 bars segments: ACCEPT (24th), UNDERPAID, EXPIRED, NOT_A_MARK (25th).
-	if n := strings.Count(body, "<rect x="); n != 4 {
-		t.Fatalf("%d bar segments, want 4", n)
+	// 3 bar segments: ACCEPT (24th), REJECT and NOT_A_MARK (25th): one per
+	// verdict and day, however many reasons the rejection had.
+	if n := strings.Count(body, "<rect x="); n != 3 {
+		t.Fatalf("%d bar segments, want 3", n)
 	}
-	for _, s := range []string{"UNDERPAID", "EXPIRED", "NOT_A_MARK", "ACCEPT", "2026-11-24", "2026-11-25"} {
+	if !strings.Contains(body, `id="period-total"><span class="ru">Всего сканов за период:</span><span class="en">Scans in the period:</span> <strong>3</strong>`) {
+		t.Fatal("the period total is not the number of scans (3)")
+	}
+	for _, s := range []string{`data-code="UNDERPAID"`, `data-code="EXPIRED"`, "Оплачено меньше тарифа", "Не марка", "Принято",
+		"24.11.2026", "25.11.2026"} {
 		if !strings.Contains(body, s) {
 			t.Fatalf("day view lacks %q", s)
 		}

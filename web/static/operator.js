@@ -23,7 +23,10 @@
   }
   function span(cls, text) { var s = document.createElement('span'); s.className = cls; s.textContent = text; return s; }
 
+  // #conn is a live region: its text changes only when the state does, so
+  // a screen reader hears "connected" once, not with every heartbeat.
   function setConn(state) {
+    if (conn.dataset.state === state) return;
     conn.className = 'conn conn-' + state;
     conn.textContent = '';
     var t = {
@@ -46,15 +49,20 @@
     v.appendChild(span('en', r.verdict_en));
     var ul = document.getElementById('reasons');
     ul.textContent = '';
+    var sayRU = [r.verdict_ru], sayEN = [r.verdict_en];
     (r.reasons || []).forEach(function (x) {
       var li = el('li', 'reason', x.ru, x.en);
       li.dataset.code = x.code;
       ul.appendChild(li);
+      sayRU.push(x.ru);
+      sayEN.push(x.en);
     });
     if (r.first_accepted) {
-      ul.appendChild(el('li', 'first',
-        'Впервые принята ' + r.first_accepted.at + ', касса ' + r.first_accepted.counter,
-        'First accepted ' + r.first_accepted.at + ' at counter ' + r.first_accepted.counter));
+      var fr = 'Впервые принята ' + r.first_accepted.at + ', касса ' + r.first_accepted.counter;
+      var fe = 'First accepted ' + r.first_accepted.at + ' at counter ' + r.first_accepted.counter;
+      ul.appendChild(el('li', 'first', fr, fe));
+      sayRU.push(fr);
+      sayEN.push(fe);
     }
     document.getElementById('message').textContent = r.message || '';
     var dl = document.getElementById('mark');
@@ -66,13 +74,24 @@
        [['Оплачено', 'Paid'], [m.paid, m.paid]],
        [['Отделение', 'Office'], [m.office, m.office]],
        [['Трек', 'Tracking'], [m.tracking || '—', m.tracking || '—']],
+       [['Серийный номер', 'Serial'], [String(m.serial), String(m.serial)]],
        [['Договор', 'Contract'], [String(m.contract), String(m.contract)]]
       ].forEach(function (p) {
-        dl.appendChild(el('dt', '', p[0][0], p[0][1]));
-        dl.appendChild(el('dd', '', p[1][0], p[1][1]));
+        var d = document.createElement('div');
+        d.appendChild(el('dt', '', p[0][0], p[0][1]));
+        d.appendChild(el('dd', '', p[1][0], p[1][1]));
+        dl.appendChild(d);
       });
+      var sv = dl.querySelectorAll('dd')[5];
+      if (sv) sv.id = 'serial';
     }
     document.getElementById('scan-meta').textContent = r.at + ' · ' + r.counter + (r.operator ? ' · ' + r.operator : '') + ' · ' + r.source;
+    // One sentence per verdict for screen readers, in both languages (the
+    // other one is display:none and not read).
+    var say = document.getElementById('announce');
+    say.textContent = '';
+    say.appendChild(span('ru', sayRU.join('. ') + '.'));
+    say.appendChild(span('en', sayEN.join('. ') + '.'));
   }
 
   function row(r, fresh) {
@@ -81,7 +100,10 @@
     tr.dataset.id = r.id;
     tr.appendChild(el('td', '', r.time));
     tr.appendChild(el('td', 'vcell v-' + r.verdict, r.verdict_ru, r.verdict_en));
-    tr.appendChild(el('td', '', (r.reasons || []).map(function (x) { return x.code; }).join(', ')));
+    var rs = r.reasons || [];
+    var rc = el('td', 'reasons', rs.map(function (x) { return x.ru; }).join('; '), rs.map(function (x) { return x.en; }).join('; '));
+    rc.title = rs.map(function (x) { return x.code; }).join(', ');
+    tr.appendChild(rc);
     tr.appendChild(el('td', '', r.mark ? r.mark.class_ru : '', r.mark ? r.mark.class_en : ''));
     tr.appendChild(el('td', '', r.mark ? (r.mark.tracking || '') : ''));
     tr.appendChild(el('td', '', r.counter));
@@ -98,12 +120,14 @@
     }
   }
 
+  // Source lights: the colour of the dot and the state in words.
   function lights(sources) {
     var box = document.getElementById('sources');
     box.textContent = '';
     (sources || []).forEach(function (s) {
-      var d = el('span', 'light' + (s.up ? ' up' : ''), s.name + (s.kind && s.kind !== s.name ? ' (' + s.kind + ')' : ''));
-      d.title = (s.up ? 'работает / up' : 'не работает / down') + (s.detail ? ': ' + s.detail : '');
+      var d = el('li', 'light' + (s.up ? ' up' : ''), s.name + (s.kind && s.kind !== s.name ? ' (' + s.kind + ')' : '') + ': ');
+      d.appendChild(el('span', 'state', s.up ? 'работает' : 'не работает', s.up ? 'up' : 'down'));
+      if (s.detail) d.appendChild(el('span', 'detail', ' — ' + s.detail));
       d.dataset.up = s.up ? '1' : '0';
       box.appendChild(d);
     });
@@ -139,9 +163,10 @@
     if (!Ctx) return;
     if (audio) { audio.close(); audio = null; }
     else { audio = new Ctx(); beep('ACCEPT'); }
-    soundBtn.textContent = '';
-    soundBtn.appendChild(span('ru', audio ? 'Звук: вкл' : 'Звук: выкл'));
-    soundBtn.appendChild(span('en', audio ? 'Sound: on' : 'Sound: off'));
+    soundBtn.setAttribute('aria-pressed', String(!!audio));
+    var st = soundBtn.querySelectorAll('[data-state]');
+    st[0].textContent = audio ? 'вкл' : 'выкл';
+    st[1].textContent = audio ? 'on' : 'off';
   });
 
   function loadRecent() {

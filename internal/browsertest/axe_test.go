@@ -1,0 +1,109 @@
+package browsertest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestAxeVendored: the embedded axe-core is the file and version the
+// README names.
+func TestAxeVendored(t *testing.T) {
+	sum := sha256.Sum256([]byte(axeSource))
+	if got := hex.EncodeToString(sum[:]); got != axeSHA256 {
+		t.Fatalf("axe.min.js sha256 %s, want %s (update axe/README.md and axeSHA256 together)", got, axeSHA256)
+	}
+	if !strings.HasPrefix(axeSource, "/*! axe v"+AxeVersion+"\n") {
+		t.Fatalf("axe.min.js does not start with the version header of %s: %q", AxeVersion, axeSource[:40])
+	}
+}
+
+// Pages with known faults and one without, so the checks are seen to fail.
+var axePages = map[string]string{
+	"/clean": `<!doctype html><html lang="en"><head><title>ok</title></head><body>
+<a href="#main" class="skip">Skip to content</a><header><p>top</p></header>
+<main id="main"><h1>Fine</h1><p>Readable text.</p><img src="data:," alt="a dot"></main></body></html>`,
+	"/faults": `<!doctype html><html><head><title>bad</title></head><body><main><h1>Bad</h1>
+<p style="color:#aaa;background:#fff">low contrast</p><img src="data:,"><button></button></main></body></html>`,
+	"/wide": `<!doctype html><html lang="en"><head><title>wide</title><meta name="viewport" content="width=device-width"></head><body>
+<main><h1>Wide</h1><div id="fixed" style="width:800px">eight hundred pixels</div>
+<div class="card" style="width:300px;background:#060;color:#fff"><span style="display:inline-block;width:400px">spills</span></div></main></body></html>`,
+}
+
+func axeServer(t *testing.T) string {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := axePages[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		// The pages' own CSP forbids inline script: axe still runs.
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'")
+		_, _ = io.WriteString(w, p)
+	}))
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// TestAxeFindsViolations: axe reports the faults of a bad page and nothing
+// on a clean one; the sideways-scroll and containment checks fire on an
+// 800 px element at 200 % zoom (512 CSS px) but not at 1024 px.
+func TestAxeFindsViolations(t *testing.T) {
+	base := axeServer(t)
+	ctx := New(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/faults")); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := Axe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, v := range vs {
+		ids[v.ID] = true
+	}
+	for _, want := range []string{"color-contrast", "image-alt", "button-name", "html-has-lang"} {
+		if !ids[want] {
+			t.Errorf("axe missed %s on the faulty page; found %v", want, vs)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/clean")); err != nil {
+		t.Fatal(err)
+	}
+	if vs, err := Axe(ctx); err != nil || len(vs) != 0 {
+		t.Errorf("clean page: %v %v", vs, err)
+	}
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/wide")); err != nil {
+		t.Fatal(err)
+	}
+	if err := SetView(ctx, Desk); err != nil {
+		t.Fatal(err)
+	}
+	if err := SideScroll(ctx); err != nil {
+		t.Errorf("at 1024 px: %v", err)
+	}
+	if err := SetView(ctx, Zoom200); err != nil {
+		t.Fatal(err)
+	}
+	err = SideScroll(ctx)
+	if err == nil || !strings.Contains(err.Error(), "div#fixed") {
+		t.Errorf("at 200 %%: want a sideways scroll naming div#fixed, got %v", err)
+	}
+	if w, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.clientWidth`)); w != 512 {
+		t.Errorf("200 %% of 1024 px: %d CSS px wide, want 512", w)
+	}
+	if err := Contained(ctx, ".card"); err == nil || !strings.Contains(err.Error(), "spills") {
+		t.Errorf("containment: want the spilling span, got %v", err)
+	}
+	if err := ResetView(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

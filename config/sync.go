@@ -25,6 +25,7 @@ type SyncConfig struct {
 	BundleDir       string        `mapstructure:"bundle_dir"`       // where the last good bundles are kept
 	FreshnessWarn   time.Duration `mapstructure:"freshness_warn"`   // lists older than this: operator screen amber
 	FreshnessHard   time.Duration `mapstructure:"freshness_hard"`   // older than this: refuse to accept (0 = off)
+	ClockLimit      time.Duration `mapstructure:"clock_limit"`      // skew against the collector above which date-dependent verdicts are ERROR (0 = off)
 }
 
 func defaultSync() SyncConfig {
@@ -34,6 +35,7 @@ func defaultSync() SyncConfig {
 		Interval:      time.Minute,
 		MaxBackoff:    5 * time.Minute,
 		FreshnessWarn: 72 * time.Hour,
+		ClockLimit:    5 * time.Minute,
 		BundleDir:     "/var/lib/markd/bundles",
 	}
 }
@@ -64,6 +66,9 @@ func (s SyncConfig) Validate() error {
 	}
 	if s.FreshnessHard < 0 || s.FreshnessWarn < 0 {
 		return bad("freshness_warn", s.FreshnessWarn, "must not be negative")
+	}
+	if s.ClockLimit < 0 {
+		return bad("clock_limit", s.ClockLimit, "must not be negative (0 = no check)")
 	}
 	if s.Interval <= 0 {
 		return bad("interval", s.Interval, "must be positive")

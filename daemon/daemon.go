@@ -113,12 +113,19 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	}
 	m.Verifier = m.Holder
 	if c.Sync.URL != "" {
-		if m.Sync, err = msync.New(ctx, m.Store, SyncOptions(c.Sync), msync.HolderApplier(m.Holder), log, m.Metrics.Registry()); err != nil {
+		so := SyncOptions(c.Sync)
+		if c.Sync.ClockLimit > 0 { // with 0 (a fixed test clock) the sync keeps the machine's clock for its timers
+			so.Now = o.Now
+		}
+		if m.Sync, err = msync.New(ctx, m.Store, so, msync.HolderApplier(m.Holder), log, m.Metrics.Registry()); err != nil {
 			return nil, cli.UsageError{Err: err}
 		}
 		if f := m.Sync.Freshness(); f != nil {
 			m.Verifier = msync.Guard(m.Holder, f)
 		}
+		// Beyond sync.clock_limit of skew against the collector,
+		// date-dependent verdicts are ERROR "clock wrong".
+		m.Verifier = msync.GuardClock(m.Verifier, m.Sync.Clock)
 	}
 	m.bundleVersion = m.Sync.BundleVersion
 	m.Store.Now = o.Now
@@ -145,16 +152,20 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 		Store: m.Store, Feed: m.Pipeline, Sources: m.health, Versions: m.Verifier.Versions, StoreErr: m.Pipeline.StoreErr,
 		Metrics: m.Metrics, Location: loc, Log: log, Scans: m.Pipeline, Batches: m.Batches, Counter: c.Counter,
 		Extra: func() map[string]any {
-			if f := m.Sync.Freshness(); f != nil {
-				return map[string]any{"lists": f.Status()}
+			if m.Sync == nil {
+				return nil
 			}
-			return nil
+			out := map[string]any{"sync": m.Sync.Uploader.Status(context.Background()), "clock": m.Sync.Clock.Status()}
+			if f := m.Sync.Freshness(); f != nil {
+				out["lists"] = f.Status()
+			}
+			return out
 		},
 	})
 	useTLS, _ := CheckListen(c.HTTP)
 	pages, err := web.New(web.Options{
 		Store: m.Store, Log: log, SessionTTL: c.Web.SessionTTL, LoginLimit: c.Web.LoginLimit, TLS: useTLS,
-		Location: loc, SnapshotsDir: c.Web.SnapshotsDir, Feed: m.Pipeline, Health: m.health,
+		Location: loc, SnapshotsDir: c.Web.SnapshotsDir, Feed: m.Pipeline, Health: m.screenHealth,
 		SetOperator: m.Pipeline.SetOperator, Public: httpapi.PublicPaths, Batches: m.Batches, Weight: weight,
 	})
 	if err != nil {
@@ -222,6 +233,17 @@ func (m *Main) health() []mark.SourceHealth {
 	return out
 }
 
+// screenHealth is the lights of the operator screen: the sources, and
+// with a collector the upload (named after the fix when the client
+// certificate expired) and the clock.
+func (m *Main) screenHealth() []mark.SourceHealth {
+	out := m.health()
+	if m.Sync != nil {
+		out = append(out, m.Sync.Uploader.Health(), m.Sync.Clock.Health())
+	}
+	return out
+}
+
 // SyncOptions converts the sync config for the sync package (markd sync
 // uses it too).
 func SyncOptions(c config.SyncConfig) msync.Options {
@@ -235,5 +257,6 @@ func SyncOptions(c config.SyncConfig) msync.Options {
 		Interval:        c.Interval,
 		FreshnessWarn:   c.FreshnessWarn,
 		FreshnessHard:   c.FreshnessHard,
+		ClockLimit:      c.ClockLimit,
 	}
 }

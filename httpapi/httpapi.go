@@ -77,6 +77,8 @@ func New(o Options) *Server {
 // routes is every route of the API, in one place.
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.health)
+	s.mux.HandleFunc("GET /healthz/ready", s.ready)
+	s.mux.HandleFunc("GET /healthz/live", s.live)
 	s.mux.Handle("GET /metrics", s.opt.Metrics.handler(s.opt.Sources))
 	s.mux.HandleFunc("GET /api/scans", s.listScans)
 	s.mux.HandleFunc("GET /api/scans/{id}", s.getScan)
@@ -94,7 +96,7 @@ func (s *Server) Mux() *http.ServeMux { return s.mux }
 func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
 // PublicPaths are the API paths that need no login (monitoring).
-var PublicPaths = []string{"/healthz", "/metrics"}
+var PublicPaths = []string{"/healthz", "/healthz/ready", "/healthz/live", "/metrics"}
 
 // TextJSON is an operator text in both languages.
 type TextJSON struct {
@@ -164,6 +166,33 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 		code = http.StatusServiceUnavailable
 	}
 	writeJSON(w, code, body)
+}
+
+// ready answers GET /healthz/ready: 200 while the store answers and the
+// last write worked (scans can be recorded), else 503. Sources and the
+// collector do not count: the counter records scans without them.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	err := s.opt.Store.Ping(ctx)
+	if err == nil && s.opt.StoreErr != nil {
+		err = s.opt.StoreErr()
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err != nil {
+		s.log.Warn("not ready", "err", err)
+		w.Header().Set("Retry-After", "5")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "not ready: the store does not record scans")
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// live answers GET /healthz/live: the process serves HTTP.
+func (s *Server) live(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "live")
 }
 
 // ParseFilter reads the query of /api/scans: verdict, reason, review

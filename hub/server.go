@@ -31,7 +31,9 @@ type Server struct {
 	// Timeouts bound every store call of a request; NewServer sets the
 	// defaults (DefaultTimeouts).
 	Timeouts Timeouts
-	reg      *prometheus.Registry
+	// Plausible bounds the scan times of uploaded records (DefaultPlausibility).
+	Plausible Plausibility
+	reg       *prometheus.Registry
 	// lastWrite is the Unix time (ns) of the last upload the store committed.
 	lastWrite atomic.Int64
 
@@ -45,7 +47,7 @@ func NewServer(store Store, log *slog.Logger, reg *prometheus.Registry) *Server 
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{store: store, checker: NewChecker(store), log: log.With("subsystem", "hub"), Now: time.Now, Timeouts: DefaultTimeouts(), reg: reg,
+	s := &Server{store: store, checker: NewChecker(store), log: log.With("subsystem", "hub"), Now: time.Now, Timeouts: DefaultTimeouts(), Plausible: DefaultPlausibility(), reg: reg,
 		stored:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_stored_total", Help: "Records stored for the first time."}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_duplicate_total", Help: "Records received again and ignored (retries)."}),
 		events:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_events_stored_total", Help: "Review events stored."}),
@@ -91,7 +93,12 @@ func (s *Server) Handler() http.Handler {
 	if s.reg != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	}
-	return mux
+	// Every answer carries the collector's clock: counters measure their
+	// skew by it.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))
+		mux.ServeHTTP(w, r)
+	})
 }
 
 type ctxKey struct{}
@@ -191,6 +198,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	}
 	t := terminalOf(r.Context())
 	if err := checkOffices(t, &q); err != nil {
+		return s.fail(w, r, err)
+	}
+	if err := s.Plausible.checkAt(q.Records, s.Now(), t.Created); err != nil {
 		return s.fail(w, r, err)
 	}
 	if err := s.check(r.Context(), q.Records); err != nil {

@@ -12,6 +12,9 @@ type Result struct {
 	// Mark is set only when the signature verified (§3: nothing else of an
 	// unverified mark may be trusted or reported).
 	Mark *Mark
+	// Message is the operator message of an ERROR a verifier wrapper
+	// gives (lists too old, clock wrong); "" = the pipeline's default.
+	Message string
 }
 
 // Versions names the keyring, tariff table and revocation list a scan was

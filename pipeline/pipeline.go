@@ -163,6 +163,9 @@ func (p *Pipeline) Judge(sc mark.Scan) mark.Record {
 	}
 	if rec.Verdict == mark.Error {
 		rec.Message = "the lists in force cannot judge this mark now (missing or out of date): " + ErrorMessage
+		if res.Message != "" {
+			rec.Message = res.Message
+		}
 	}
 	return rec
 }

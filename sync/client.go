@@ -16,6 +16,7 @@ package sync
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -23,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -43,7 +45,13 @@ type ClientOptions struct {
 	ClientCert string // PEM files for mTLS instead of a token
 	ClientKey  string
 	CA         string        // PEM CA bundle for the collector's certificate ("" = system roots)
-	Timeout    time.Duration // per request; default 60s
+	Timeout    time.Duration // whole request, body included; default 60s
+	// ConnectTimeout bounds the TCP connect and, again, the TLS handshake;
+	// default 5s. ResponseTimeout bounds the wait for the answer's headers
+	// once the request is sent; default 30s (the collector gives up its
+	// own store calls after db_timeout, 10s by default).
+	ConnectTimeout  time.Duration
+	ResponseTimeout time.Duration
 }
 
 // Client talks to the collector's API (docs/api.md).
@@ -51,6 +59,10 @@ type Client struct {
 	base  *url.URL
 	token string
 	http  *http.Client
+	cert  *x509.Certificate // the client certificate's leaf, nil with a token
+	// Clock measures the counter's clock against the collector's on every
+	// answer and gives the counter's time; nil = time.Now, no measurement.
+	Clock *Clock
 }
 
 // NewClient checks the options and loads the credentials.
@@ -85,26 +97,65 @@ func NewClient(o ClientOptions) (*Client, error) {
 			return nil, fmt.Errorf("sync client_cert/client_key: %w: %v", mark.ErrInvalid, err)
 		}
 		tc.Certificates = []tls.Certificate{cert}
+		c.cert = cert.Leaf
 	}
 	if c.token == "" && len(tc.Certificates) == 0 {
 		return nil, mark.WithHint(fmt.Errorf("sync: no token and no client certificate: %w", mark.ErrInvalid),
 			"set sync.token, sync.token_file or sync.client_cert/client_key (markhub terminal add NAME prints a token)")
 	}
-	timeout := o.Timeout
-	if timeout <= 0 {
-		timeout = 60 * time.Second
+	connect := cmp.Or(max(o.ConnectTimeout, 0), 5*time.Second)
+	tr := &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:       tc,
+		TLSHandshakeTimeout:   connect,
+		ResponseHeaderTimeout: cmp.Or(max(o.ResponseTimeout, 0), 30*time.Second),
+		ExpectContinueTimeout: time.Second,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConnsPerHost:   inflight + 2,
+		ForceAttemptHTTP2:     true,
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = tc
-	tr.Proxy = nil
-	c.http = &http.Client{Transport: tr, Timeout: timeout}
+	c.http = &http.Client{Transport: tr, Timeout: cmp.Or(max(o.Timeout, 0), 60*time.Second)}
 	return c, nil
+}
+
+func (c *Client) now() time.Time {
+	if c.Clock != nil {
+		return c.Clock.Now()
+	}
+	return time.Now()
+}
+
+// CertExpiredError is a request that failed while the client certificate
+// is past its NotAfter by the counter's clock: not an outage, the
+// certificate must be renewed. It is mark.ErrUnauthorized.
+type CertExpiredError struct {
+	Subject  string
+	NotAfter time.Time
+	Err      error
+}
+
+func (e *CertExpiredError) Error() string {
+	return fmt.Sprintf("client certificate %q expired on %s: renew it (the collector refuses it): %v",
+		e.Subject, e.NotAfter.UTC().Format("2006-01-02 15:04 MST"), e.Err)
+}
+
+// Unwrap makes it mark.ErrUnauthorized and keeps the cause.
+func (e *CertExpiredError) Unwrap() []error { return []error{mark.ErrUnauthorized, e.Err} }
+
+// CertExpired says when the client certificate expires or expired, and
+// whether it has by the counter's clock (false without a certificate).
+func (c *Client) CertExpired() (notAfter time.Time, expired bool) {
+	if c.cert == nil {
+		return time.Time{}, false
+	}
+	return c.cert.NotAfter, c.now().After(c.cert.NotAfter)
 }
 
 // StatusError is a non-2xx answer of the collector.
 type StatusError struct {
-	Code int
-	Body hub.ErrorResponse
+	Code       int
+	Body       hub.ErrorResponse
+	RetryAfter time.Duration // from a 503's Retry-After (seconds form); 0 = none
 }
 
 func (e *StatusError) Error() string {
@@ -148,13 +199,23 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*htt
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
+	sent := c.now()
+	// The counter's time, so the collector can keep the skew per terminal.
+	req.Header.Set("Date", sent.UTC().Format(http.TimeFormat))
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if notAfter, expired := c.CertExpired(); expired {
+			return nil, &CertExpiredError{Subject: c.cert.Subject.CommonName, NotAfter: notAfter, Err: err}
+		}
 		return nil, fmt.Errorf("collector %s: %w: %w", c.base.Host, mark.ErrUnavailable, err)
 	}
+	c.Clock.observe(sent, c.now(), resp.Header.Get("Date"))
 	if resp.StatusCode/100 != 2 {
 		defer resp.Body.Close()
 		se := &StatusError{Code: resp.StatusCode}
+		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
+			se.RetryAfter = time.Duration(secs) * time.Second
+		}
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		if json.Unmarshal(raw, &se.Body) != nil {
 			se.Body.Error = strings.TrimSpace(string(raw))
@@ -198,6 +259,15 @@ func (c *Client) Bundle(ctx context.Context, after uint64) ([]byte, error) {
 		return nil, fmt.Errorf("collector bundle larger than %d bytes: %w", bundle.MaxSize, mark.ErrInvalid)
 	}
 	return data, nil
+}
+
+// retryAfter is the wait an answer asked for (0 = none).
+func retryAfter(err error) time.Duration {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.RetryAfter
+	}
+	return 0
 }
 
 // isTooLarge reports a 413 answer.

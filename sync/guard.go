@@ -19,7 +19,7 @@ func (g guard) Verify(text string, c mark.Context) mark.Result {
 	r := g.Verifier.Verify(text, c)
 	if r.Verdict == mark.Accept {
 		if _, hard := g.f.Stale(); hard {
-			r.Verdict = mark.Error
+			r.Verdict, r.Message = mark.Error, HardMessage
 		}
 	}
 	return r

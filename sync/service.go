@@ -24,12 +24,19 @@ type Options struct {
 	Interval        time.Duration // bundle poll period
 	FreshnessWarn   time.Duration
 	FreshnessHard   time.Duration
+	// ClockLimit is the skew against the collector above which
+	// GuardClock refuses date-dependent verdicts (0 = measure only).
+	ClockLimit time.Duration
+	// Now is the counter's clock (the one that stamps and judges scans);
+	// nil = time.Now.
+	Now func() time.Time
 }
 
 // Service runs the uploader and, with a distribution key, the bundle poller.
 type Service struct {
 	Uploader *Uploader
 	Poller   *Poller // nil without a distribution key
+	Clock    *Clock  // the counter's clock against the collector's
 }
 
 // New builds the service. apply puts a bundle's lists into force (see
@@ -44,7 +51,10 @@ func New(ctx context.Context, db *store.DB, o Options, apply Applier, log *slog.
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{Uploader: NewUploader(db, client, o.Upload, log, reg)}
+	clock := NewClock(o.ClockLimit, o.Now, log, reg)
+	client.Clock = clock
+	s := &Service{Uploader: NewUploader(db, client, o.Upload, log, reg), Clock: clock}
+	s.Uploader.Now = clock.Now
 	if o.DistributionKey == "" {
 		return s, nil
 	}

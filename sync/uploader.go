@@ -50,6 +50,11 @@ type Uploader struct {
 	alerts      prometheus.Counter
 	refusedN    prometheus.Counter
 	eventLimit  int // after a 400 on events[i], send only the i events before it
+
+	stateMu  gosync.Mutex
+	lastErr  error     // of the last attempt; nil after a success
+	lastOK   time.Time // counter time of the last confirmed upload
+	lastFail time.Time
 }
 
 // NewUploader makes the uploader and registers its metrics on reg (may be nil).
@@ -148,14 +153,7 @@ func (u *Uploader) Serve(ctx context.Context) error {
 		case ctx.Err() != nil:
 			return nil
 		case err != nil:
-			u.failures++
-			u.failed.Inc()
-			wait = u.backoff()
-			lvl := slog.LevelWarn
-			if !errors.Is(err, mark.ErrUnavailable) {
-				lvl = slog.LevelError // the collector refused: configuration or a bug, say it loudly
-			}
-			u.log.Log(ctx, lvl, "upload failed, will retry", "err", err, "hint", mark.Hint(err), "retry_in", wait.Round(time.Millisecond), "failures", u.failures)
+			wait = u.failedAttempt(ctx, err)
 		case more:
 			continue
 		case sent > 0:
@@ -188,6 +186,34 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+// failedAttempt counts and logs a failed attempt and returns the wait
+// before the next: the backoff, at least what a 503's Retry-After asked
+// for (capped at MaxBackoff). A refusal (401, 403, an expired client
+// certificate, 400) is logged at error level: waiting does not mend it.
+func (u *Uploader) failedAttempt(ctx context.Context, err error) time.Duration {
+	u.failures++
+	u.failed.Inc()
+	u.setState(err)
+	wait := max(u.backoff(), min(retryAfter(err), u.o.MaxBackoff))
+	lvl := slog.LevelWarn
+	if !errors.Is(err, mark.ErrUnavailable) {
+		lvl = slog.LevelError // the collector refused: configuration or a bug, say it loudly
+	}
+	u.log.Log(ctx, lvl, "upload failed, will retry", "err", err, "hint", mark.Hint(err), "retry_in", wait.Round(time.Millisecond), "failures", u.failures)
+	return wait
+}
+
+func (u *Uploader) setState(err error) {
+	u.stateMu.Lock()
+	defer u.stateMu.Unlock()
+	u.lastErr = err
+	if err != nil {
+		u.lastFail = u.Now()
+	} else {
+		u.lastOK = u.Now()
 	}
 }
 
@@ -228,8 +254,11 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		return 0, false, err
 	}
 	now := u.Now()
+	// A record stamped ahead of this clock (a clock set back, another
+	// clock at the scan) counts as old enough: it must not wait for the
+	// heartbeat.
 	due := force || len(recs) >= u.batch || len(events) > 0 || len(acks) > 0 || now.Sub(u.lastBeat) >= u.o.Interval ||
-		(len(recs) > 0 && now.Sub(recs[0].At) >= u.o.BatchAge)
+		(len(recs) > 0 && (now.Sub(recs[0].At) >= u.o.BatchAge || recs[0].At.After(now)))
 	if !due {
 		return 0, false, nil
 	}
@@ -291,11 +320,12 @@ func (u *Uploader) Drain(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if errors.Is(err, mark.ErrUnauthorized) || errors.Is(err, mark.ErrForbidden) {
+			u.setState(err)
+			return err // the collector will not take us: waiting does not help, the caller exits non-zero
+		}
 		if err != nil {
-			u.failures++
-			u.failed.Inc()
-			wait := u.backoff()
-			u.log.Warn("upload failed, will retry", "err", err, "retry_in", wait.Round(time.Millisecond))
+			wait := u.failedAttempt(ctx, err)
 			if !sleep(ctx, wait) {
 				return ctx.Err()
 			}
@@ -314,6 +344,7 @@ func (u *Uploader) recordSuccess(records int, resp *hub.UploadResponse) {
 			"other_terminal", a.OtherTerminal, "other_office", a.Other.Office, "other_counter", a.Other.Counter, "other_at", a.Other.At)
 	}
 	u.failures = 0
+	u.setState(nil)
 	u.lastSuccess.Set(float64(u.Now().UnixNano()) / 1e9)
 	u.uploaded.Add(float64(records))
 	u.alerts.Add(float64(len(resp.Alerts)))

@@ -43,7 +43,9 @@ func newSyncCmd(a *app) *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			up := msync.NewUploader(db, client, o.Upload, log, prometheus.NewRegistry())
+			reg := prometheus.NewRegistry()
+			client.Clock = msync.NewClock(o.ClockLimit, nil, log, reg) // measured and logged
+			up := msync.NewUploader(db, client, o.Upload, log, reg)
 			if !once {
 				return up.Serve(ctx)
 			}
@@ -53,6 +55,8 @@ func newSyncCmd(a *app) *cobra.Command {
 				return err
 			}
 			if err := up.Drain(ctx); err != nil {
+				// 401/403, an expired client certificate: waiting does not
+				// mend it, so --once ends (exit 1) instead of retrying forever.
 				return err
 			}
 			d := time.Since(start)

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -30,7 +31,10 @@ func RunServerSuite(t *testing.T, open Opener) {
 		}
 	}
 	Publish(t, s) // bundle 1: the keyring of Rec's marks
-	srv := httptest.NewServer(hub.NewServer(s, nil, prometheus.NewRegistry()).Handler())
+	api := hub.NewServer(s, nil, prometheus.NewRegistry())
+	hubNow := t0.Add(24 * time.Hour)
+	api.Now = func() time.Time { return hubNow }
+	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 
 	post := func(token, ctype string, body []byte) (int, hub.ErrorResponse, []byte) {
@@ -59,6 +63,11 @@ func RunServerSuite(t *testing.T, open Opener) {
 	badVerdict.Records = []hub.Record{Rec("a-2", 426000, "1", "MAYBE", 0)}
 	noMark := hub.UploadRequest{Records: []hub.Record{Rec("a-3", 426000, "1", mark.Accept, 0)}}
 	tooMany := hub.UploadRequest{Records: make([]hub.Record, hub.MaxRecords+1)}
+	at := func(id string, t time.Time) []byte {
+		r := Rec(id, 426000, "1", mark.Accept, 4242)
+		r.At = t
+		return enc(hub.UploadRequest{Records: []hub.Record{r}})
+	}
 	huge := []byte(`{"records":[{"id":"` + strings.Repeat("x", hub.MaxBody) + `"}]}`)
 
 	tests := []struct {
@@ -80,6 +89,12 @@ func RunServerSuite(t *testing.T, open Opener) {
 		{"too many records", "tok-office-a", "application/json", enc(tooMany), 400, "records"},
 		{"body too large", "tok-office-a", "application/json", huge, 413, ""},
 		{"wrong content type", "tok-office-a", "text/plain", enc(good), 400, "Content-Type"},
+		{"at 1970", "tok-office-a", "application/json", at("t-1970", time.Unix(0, 0)), 400, "records[0].at"},
+		{"at 2999", "tok-office-a", "application/json", at("t-2999", time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC)), 400, "records[0].at"},
+		{"at 0001-01-01", "tok-office-a", "application/json", at("t-0001", time.Time{}), 400, "records[0].at"},
+		{"at before the issue date", "tok-office-a", "application/json", at("t-issue", time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)), 400, "records[0].at"},
+		{"at 11 min ahead of the hub", "tok-office-a", "application/json", at("t-ahead", hubNow.Add(11*time.Minute)), 400, "records[0].at"},
+		{"at 9 min ahead of the hub", "tok-office-a", "application/json", at("t-ahead-ok", hubNow.Add(9*time.Minute)), 200, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,6 +155,16 @@ func RunServerSuite(t *testing.T, open Opener) {
 			if tt.code == 200 && (r.Header.Get("X-Bundle-Version") != "3" || string(b) != `{"signed":true}`) {
 				t.Fatalf("bundle answer %q %q", r.Header.Get("X-Bundle-Version"), b)
 			}
+		}
+	})
+	t.Run("Date is the hub's clock", func(t *testing.T) {
+		resp, err := http.Get(srv.URL + "/healthz/live")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if d, err := http.ParseTime(resp.Header.Get("Date")); err != nil || !d.Equal(hubNow) {
+			t.Fatalf("Date %q, want %v", resp.Header.Get("Date"), hubNow)
 		}
 	})
 	t.Run("metrics and health", func(t *testing.T) {

@@ -49,6 +49,7 @@ func RunStoreSuite(t *testing.T, open Opener) {
 		{"fields round trip", testRoundTrip},
 		{"cross-office reuse alerts both sides", testReuse},
 		{"reuse within one batch", testReuseSameBatch},
+		{"serial held by the earliest scan", testHolderByScanTime},
 		{"override event counts as use", testOverrideEvent},
 		{"event for unknown record rolls back", testEventUnknownRecord},
 		{"bundles", testBundles},

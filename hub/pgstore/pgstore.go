@@ -360,12 +360,18 @@ func checkRepeats(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.Re
 }
 
 // registerUses makes each serial count as used by its record; where
-// another record holds it already, both sides get an alert.
+// another record holds it already, both sides get an alert, and the one
+// scanned first (by at, not by arrival) holds the serial from then on.
 func registerUses(ctx context.Context, tx pgx.Tx, uses []use, now time.Time) error {
 	if len(uses) == 0 {
 		return nil
 	}
-	sort.Slice(uses, func(a, b int) bool { return uses[a].serial < uses[b].serial })
+	sort.Slice(uses, func(a, b int) bool {
+		if uses[a].serial != uses[b].serial {
+			return uses[a].serial < uses[b].serial
+		}
+		return uses[a].at.Before(uses[b].at)
+	})
 	n := len(uses)
 	serials, rids, terms, offices, counters, ats := make([]int64, n), make([]string, n), make([]string, n), make([]int64, n), make([]string, n), make([]time.Time, n)
 	for i, u := range uses {
@@ -400,6 +406,12 @@ func registerUses(ctx context.Context, tx pgx.Tx, uses []use, now time.Time) err
 		}
 		if h.recordID == u.recordID && h.terminal == u.terminal {
 			continue
+		}
+		if u.at.Before(h.at) { // scanned first, arrived later: it holds the serial
+			if _, err := tx.Exec(ctx, `UPDATE used_serials SET record_id = $2, terminal = $3, office = $4, counter = $5, at = $6
+				WHERE serial = $1`, u.serial, u.recordID, u.terminal, u.office, u.counter, u.at); err != nil {
+				return hub.Unavailable("update used serial", err)
+			}
 		}
 		for _, pair := range [][2]use{{u, h}, {h, u}} {
 			me, other := pair[0], pair[1]

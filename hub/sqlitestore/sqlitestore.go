@@ -249,7 +249,8 @@ type use struct {
 }
 
 // registerUse makes the serial count as used by u; if another record
-// already holds it, both sides get an alert.
+// already holds it, both sides get an alert, and the one scanned first
+// (by at, not by arrival) holds the serial from then on.
 func registerUse(ctx context.Context, tx *sql.Tx, u use, now string) error {
 	res, err := tx.ExecContext(ctx, `INSERT INTO used_serials(serial, record_id, terminal, office, counter, at)
 		VALUES (?,?,?,?,?,?) ON CONFLICT(serial) DO NOTHING`, int64(u.serial), u.recordID, u.terminal, u.office, u.counter, ts(u.at))
@@ -269,6 +270,12 @@ func registerUse(ctx context.Context, tx *sql.Tx, u use, now string) error {
 		return nil
 	}
 	h.at, _ = time.Parse(time.RFC3339Nano, at)
+	if u.at.Before(h.at) { // scanned first, arrived later: it holds the serial
+		if _, err := tx.ExecContext(ctx, `UPDATE used_serials SET record_id = ?, terminal = ?, office = ?, counter = ?, at = ?
+			WHERE serial = ?`, u.recordID, u.terminal, u.office, u.counter, ts(u.at), int64(u.serial)); err != nil {
+			return hub.Unavailable("update used serial", err)
+		}
+	}
 	for _, pair := range [][2]use{{u, h}, {h, u}} {
 		me, other := pair[0], pair[1]
 		if _, err := tx.ExecContext(ctx, `INSERT INTO alerts(terminal, record_id, serial, other_record_id, other_terminal,

@@ -1,0 +1,65 @@
+package hub
+
+import (
+	"time"
+
+	"markd/mark"
+)
+
+// Plausibility bounds the scan time (`at`) of an uploaded record: a
+// counter whose clock was reset or runs days off must not write its dates
+// into the collector, where they decide who used a serial first.
+type Plausibility struct {
+	// Ahead is how far a record may be stamped after the collector's clock.
+	Ahead time.Duration
+	// BeforeRegistration is how long before its terminal was registered a
+	// record may be stamped (a counter may work offline before it is
+	// registered, not for years).
+	BeforeRegistration time.Duration
+}
+
+// DefaultPlausibility is the bounds of a fresh Server.
+func DefaultPlausibility() Plausibility {
+	return Plausibility{Ahead: 10 * time.Minute, BeforeRegistration: 366 * 24 * time.Hour}
+}
+
+// earliestAt is before any mark of EPM v1 could be scanned.
+var earliestAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// checkAt refuses records[i].at outside [floor, now+Ahead]: floor is the
+// latest of 2020-01-01, the terminal's registration less
+// BeforeRegistration, and the day before the mark's issue date (a day of
+// slack for the time zones). The error names the field, so the counter
+// sets the record aside and the others go on.
+func (p Plausibility) checkAt(recs []Record, now, registered time.Time) error {
+	latest := now.Add(p.Ahead)
+	floor := earliestAt
+	if !registered.IsZero() && p.BeforeRegistration > 0 {
+		floor = maxTime(floor, registered.Add(-p.BeforeRegistration))
+	}
+	for i := range recs {
+		r := &recs[i]
+		if r.At.After(latest) {
+			return fieldErr("records", i, "at", "%s is %s after the collector's clock (%s; at most %s): the counter's clock is wrong",
+				r.At.UTC().Format(time.RFC3339), r.At.Sub(now).Round(time.Second), now.UTC().Format(time.RFC3339), p.Ahead)
+		}
+		f := floor
+		why := "before the terminal could have scanned it"
+		if r.Mark != nil {
+			if d, err := mark.ParseDay(r.Mark.Issued); err == nil && d.Time().AddDate(0, 0, -1).After(f) {
+				f, why = d.Time().AddDate(0, 0, -1), "before the mark was issued ("+r.Mark.Issued+")"
+			}
+		}
+		if r.At.Before(f) {
+			return fieldErr("records", i, "at", "%s is %s: the counter's clock is wrong", r.At.UTC().Format(time.RFC3339), why)
+		}
+	}
+	return nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

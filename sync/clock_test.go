@@ -1,0 +1,171 @@
+package sync
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"markd/internal/testdata"
+	"markd/mark"
+	"markd/pipeline"
+)
+
+// markValid signs a mark of the test issuer key 1 valid from..until (days).
+func markValid(t *testing.T, serial uint64, from, until time.Time) string {
+	t.Helper()
+	m := mark.Mark{Version: 1, Alg: mark.AlgEd25519, KeyID: 1, Serial: serial, Contract: 7, MailClass: mark.ClassSimpleLetter,
+		WeightG: 20, TariffKop: 1000000, Office: 0, Issued: mark.DayOf(from), ValidUntil: mark.DayOf(until)}
+	text, err := testdata.Keys(t)[1].Sign(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
+}
+
+// TestClockSkewedCounters runs counters whose injected clock is off by
+// -2 days … +2 days against a real collector (HTTP on loopback, SQLite,
+// its own fixed clock). Each counter measures its skew from the first
+// answer; beyond the 5-minute limit the pipeline's date-dependent verdicts
+// turn into ERROR "clock wrong", within it they stand. The collector keeps
+// every plausible record exactly once and refuses (the counter sets aside)
+// the ones stamped beyond its clock.
+func TestClockSkewedCounters(t *testing.T) {
+	hubNow := testdata.Now()
+	// valid until the day before the collector's day: expired in truth.
+	expired := func(s uint64) string { return markValid(t, s, hubNow.AddDate(0, -1, 0), hubNow.AddDate(0, 0, -1)) }
+	// valid until the day after: valid in truth.
+	valid := func(s uint64) string { return markValid(t, s, hubNow.AddDate(0, -1, 0), hubNow.AddDate(0, 0, 1)) }
+	tests := []struct {
+		name             string
+		skew             time.Duration
+		wrong            bool
+		expired, valid   mark.Verdict // verdicts of the truly expired and the truly valid mark
+		refusedByHub     bool
+		wantSkewAtLeast  time.Duration
+		wantSkewAtMost   time.Duration
+		validMessageSays string
+	}{
+		{"two days behind", -48 * time.Hour, true, mark.Error, mark.Error, false, -48*time.Hour - 2*time.Second, -48*time.Hour + 2*time.Second, "Clock wrong"},
+		{"six minutes behind", -6 * time.Minute, true, mark.Error, mark.Error, false, -6*time.Minute - 2*time.Second, -6*time.Minute + 2*time.Second, "Clock wrong"},
+		{"four minutes behind", -4 * time.Minute, false, mark.Reject, mark.Accept, false, -4*time.Minute - 2*time.Second, -4*time.Minute + 2*time.Second, ""},
+		{"right", 0, false, mark.Reject, mark.Accept, false, -2 * time.Second, 2 * time.Second, ""},
+		{"four minutes ahead", 4 * time.Minute, false, mark.Reject, mark.Accept, false, 4*time.Minute - 2*time.Second, 4*time.Minute + 2*time.Second, ""},
+		{"two days ahead", 48 * time.Hour, true, mark.Error, mark.Error, true, 48*time.Hour - 2*time.Second, 48*time.Hour + 2*time.Second, "Clock wrong"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCollector(t, "office-a")
+			c.api.Now = func() time.Time { return hubNow }
+			counterNow := func() time.Time { return hubNow.Add(tt.skew) }
+			db := openCounter(t)
+			db.Now = counterNow
+			reg := prometheus.NewRegistry()
+			svc, err := New(context.Background(), db, Options{
+				Client:     ClientOptions{URL: c.srv.URL, Token: "tok-office-a", Timeout: 5 * time.Second},
+				Upload:     UploaderOptions{BatchSize: 100, BatchAge: time.Millisecond, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond},
+				ClockLimit: 5 * time.Minute, Now: counterNow,
+			}, nil, quiet, reg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pipe := pipeline.New(pipeline.Options{Verifier: GuardClock(testdata.Verifier(t), svc.Clock), Store: db,
+				Office: 426000, Counter: "1", Location: time.UTC, Log: quiet, Now: counterNow})
+			ctx := context.Background()
+
+			// Before the collector answered once, the clock is not judged.
+			if r := pipe.Process(ctx, mark.Scan{Text: valid(1), Source: "stdin"}); r.Verdict != mark.Accept && tt.skew < 24*time.Hour {
+				t.Fatalf("before any contact: %s %v", r.Verdict, r.Reasons)
+			}
+			if _, _, err := svc.Uploader.Once(ctx, true); err != nil && !tt.refusedByHub {
+				t.Fatal(err)
+			}
+			skew, ok := svc.Clock.Skew()
+			if !ok || skew < tt.wantSkewAtLeast || skew > tt.wantSkewAtMost {
+				t.Fatalf("measured skew %v (%v), want %v", skew, ok, tt.skew)
+			}
+			if svc.Clock.Wrong() != tt.wrong {
+				t.Fatalf("Wrong() = %v at skew %v", !tt.wrong, skew)
+			}
+			if g := gauge(t, reg, "markd_sync_clock_skew_seconds"); g < tt.wantSkewAtLeast.Seconds() || g > tt.wantSkewAtMost.Seconds() {
+				t.Fatalf("markd_sync_clock_skew_seconds = %v", g)
+			}
+			re := pipe.Process(ctx, mark.Scan{Text: expired(2), Source: "stdin"})
+			rv := pipe.Process(ctx, mark.Scan{Text: valid(3), Source: "stdin"})
+			if re.Verdict != tt.expired || rv.Verdict != tt.valid {
+				t.Fatalf("expired mark %s %v, valid mark %s %v; want %s, %s", re.Verdict, re.Reasons, rv.Verdict, rv.Reasons, tt.expired, tt.valid)
+			}
+			if !strings.Contains(rv.Message, tt.validMessageSays) {
+				t.Fatalf("message %q, want it to say %q", rv.Message, tt.validMessageSays)
+			}
+			if h := svc.Clock.Health(); h.Up == tt.wrong {
+				t.Fatalf("operator light %+v", h)
+			}
+			// Upload everything; the collector has each plausible record once.
+			for range 10 {
+				if _, _, err := svc.Uploader.Once(ctx, true); err != nil {
+					t.Fatal(err)
+				}
+				if pending(t, db) == 0 {
+					break
+				}
+			}
+			out, err := db.OutboxStats(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := stats(t, c.store)
+			if tt.refusedByHub {
+				if st.Records != 0 || out.Refused != 3 || out.Records != 0 {
+					t.Fatalf("records stamped two days ahead: hub has %d, counter set aside %d, pending %d", st.Records, out.Refused, out.Records)
+				}
+				return
+			}
+			if st.Records != 3 || out.Refused != 0 || out.Records != 0 {
+				t.Fatalf("hub has %d records, counter set aside %d, pending %d; want 3, 0, 0", st.Records, out.Refused, out.Records)
+			}
+			// Uploading again changes nothing: exactly once.
+			if _, _, err := svc.Uploader.Once(ctx, true); err != nil || stats(t, c.store).Records != 3 {
+				t.Fatalf("repeat: %v, %+v", err, stats(t, c.store))
+			}
+		})
+	}
+}
+
+// TestClockObserve: the skew is the middle of the request against the
+// Date header (which is truncated to the second), and the limit is ±.
+func TestClockObserve(t *testing.T) {
+	base := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name       string
+		sent, recv time.Time
+		date       string
+		want       time.Duration
+		measured   bool
+		wrong      bool
+	}{
+		{"same", base, base.Add(time.Second), base.Format(http.TimeFormat), 0, true, false},
+		{"ahead 10m", base.Add(10 * time.Minute), base.Add(10*time.Minute + time.Second), base.Format(http.TimeFormat), 10 * time.Minute, true, true},
+		{"behind 5m exactly", base.Add(-5 * time.Minute), base.Add(-5*time.Minute + time.Second), base.Format(http.TimeFormat), -5 * time.Minute, true, false},
+		{"behind 5m1s", base.Add(-5*time.Minute - time.Second), base.Add(-5 * time.Minute), base.Format(http.TimeFormat), -5*time.Minute - time.Second, true, true},
+		{"no Date", base, base, "", 0, false, false},
+		{"bad Date", base, base, "yesterday", 0, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewClock(5*time.Minute, nil, nil, nil)
+			c.observe(tt.sent, tt.recv, tt.date)
+			got, ok := c.Skew()
+			if ok != tt.measured || got != tt.want || c.Wrong() != tt.wrong {
+				t.Fatalf("skew %v %v wrong %v; want %v %v %v", got, ok, c.Wrong(), tt.want, tt.measured, tt.wrong)
+			}
+		})
+	}
+	var nilClock *Clock
+	if nilClock.Wrong() {
+		t.Fatal("nil clock wrong")
+	}
+}

@@ -89,6 +89,8 @@ type Server struct {
 
 	opMu     sync.Mutex
 	operator string // name last given to Options.SetOperator
+
+	tokens *tokenCache // API tokens checked lately
 }
 
 // setOperator names the person at the counter for the pipeline.
@@ -141,6 +143,7 @@ func New(opt Options) (*Server, error) {
 		limit:    newLimiter(opt.LoginLimit, opt.Now),
 		addrLim:  newLimiter(addrLimitFactor*opt.LoginLimit, opt.Now),
 		heartbit: 2 * time.Second,
+		tokens:   &tokenCache{store: opt.Store, now: opt.Now, ttl: tokenTTL, m: map[string]tokenEntry{}},
 	}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
@@ -206,7 +209,7 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 		// A local program (the cash-desk software) with its API token. No
 		// cookie is involved, so there is no cross-site request to guard
 		// against and no CSRF token to ask for.
-		name, err := s.opt.Store.TokenName(r.Context(), tok)
+		name, err := s.tokens.name(r.Context(), tok)
 		if err != nil {
 			s.fail(w, r, err)
 			return

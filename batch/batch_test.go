@@ -1,0 +1,163 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"markd/batchlist"
+	"markd/internal/testdata"
+	"markd/issuer"
+	"markd/mark"
+	"markd/store"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+func openService(t testing.TB) (*Service, *store.DB) {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "markd.db"), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close store: %v", err)
+		}
+	})
+	return New(Options{Store: db, Office: 426000, Counter: "A", Location: time.UTC, Log: quiet}), db
+}
+
+// fill records n accepted scans of contract 1004417 at counter A through
+// the store's own write path (they join the open batch).
+func fill(t testing.TB, db *store.DB, first uint64, n int) {
+	t.Helper()
+	at := testdata.Now()
+	recs := make([]*mark.Record, n)
+	for i := range recs {
+		s := first + uint64(i)
+		recs[i] = &mark.Record{At: at, Office: 426000, Counter: "A", Source: "test", Text: fmt.Sprintf("EPM1:TEST%d", s),
+			Verdict: mark.Accept, Mark: &mark.Mark{Version: 1, Alg: 1, KeyID: 1, Serial: s, Contract: 1004417,
+				MailClass: 2, WeightG: 20, TariffKop: 10500, Office: 426000, Issued: 9820, ValidUntil: 9910,
+				Tracking: issuer.Tracking(426000, s)}}
+	}
+	for i := 0; i < n; i += 500 {
+		if err := db.SaveBatch(context.Background(), recs[i:min(i+500, n)], time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestServiceLifecycle(t *testing.T) {
+	ctx := context.Background()
+	s, db := openService(t)
+	b, err := s.Open(ctx, 0, "ivanova")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, db, 1, 5)
+	if _, err := s.Receipt(ctx, b.ID); !errors.Is(err, mark.ErrConflict) {
+		t.Fatalf("receipt of an open batch: %v, want ErrConflict", err)
+	}
+	tr := func(s uint64) string { return fmt.Sprintf("%014d", issuer.Tracking(426000, s)) }
+	list := "n,serial,tracking,mail_class,weight_g,tariff_kop\n1,1," + tr(1) + ",2,20,10500\n2,2," + tr(2) + ",2,20,10500\n" +
+		"3,3," + tr(3) + ",3,20,10500\n6,6," + tr(6) + ",2,20,10500\n"
+	if _, err := s.Expect(ctx, b.ID, []byte(list), "ivanova"); err != nil {
+		t.Fatal(err)
+	}
+	var pe *batchlist.ParseError
+	if _, err := s.Expect(ctx, b.ID, []byte("n,serial,mail_class,weight_g,tariff_kop\n1,x,1,20,5000\n"), "ivanova"); !errors.As(err, &pe) || pe.Line != 2 {
+		t.Fatalf("bad list: %v", err)
+	}
+	st, err := s.Status(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[batchlist.DiffKind]int{}
+	for _, d := range st.Diffs {
+		kinds[d.Kind]++
+	}
+	if st.Batch.Contract != 1004417 || st.Items != 4 || st.Totals.Accepted != 5 ||
+		kinds[batchlist.DiffMissing] != 1 || kinds[batchlist.DiffExtra] != 2 || kinds[batchlist.DiffClass] != 1 {
+		t.Fatalf("status %+v, diffs %v", st, kinds)
+	}
+	j := st.JSON()
+	if j.Paid != "525,00 ₽" || len(j.Differences) != 4 || j.Differences[0].Kind != batchlist.DiffClass || j.Differences[0].Want != "3" {
+		t.Fatalf("JSON %+v", j)
+	}
+	if _, err := s.Close(ctx, b.ID, "ivanova"); err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := db.Receipt(ctx, b.ID)
+	if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("stored receipt: %.10q %v", pdf, err)
+	}
+	var page bytes.Buffer
+	if err := s.ReceiptHTML(ctx, &page, b.ID); err != nil || !bytes.Contains(page.Bytes(), []byte(b.ID)) {
+		t.Fatalf("receipt page: %v", err)
+	}
+	if _, err := s.Current(ctx); !errors.Is(err, mark.ErrNotFound) {
+		t.Fatalf("current after close: %v", err)
+	}
+}
+
+// BenchmarkClose1000 is the issue's goal "a 1 000-item batch closed and
+// its PDF made in ≤ 1 s": EndBatch, reading the 1 000 records, laying out
+// the receipt PDF and storing it. The batch is filled outside the timer.
+func BenchmarkClose1000(b *testing.B) {
+	ctx := context.Background()
+	s, db := openService(b)
+	b.ReportAllocs()
+	var size int
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		bt, err := s.Open(ctx, 1004417, "ivanova")
+		if err != nil {
+			b.Fatal(err)
+		}
+		fill(b, db, uint64(1+i*1000), 1000)
+		b.StartTimer()
+		if _, err := s.Close(ctx, bt.ID, "ivanova"); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		pdf, err := db.Receipt(ctx, bt.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(pdf)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(size)/1024, "pdf-KiB")
+}
+
+// BenchmarkStatus1000 is the operator screen's reload after a scan in a
+// 1 000-item batch with a 1 000-item list: totals and reconciliation.
+func BenchmarkStatus1000(b *testing.B) {
+	ctx := context.Background()
+	s, db := openService(b)
+	bt, err := s.Open(ctx, 1004417, "ivanova")
+	if err != nil {
+		b.Fatal(err)
+	}
+	fill(b, db, 1, 1000)
+	var list bytes.Buffer
+	list.WriteString("n;serial;tracking;mail_class;weight_g;tariff_kop\n")
+	for i := 1; i <= 1000; i++ {
+		fmt.Fprintf(&list, "%d;%d;%014d;2;20;10500\n", i, i, issuer.Tracking(426000, uint64(i)))
+	}
+	if _, err := s.Expect(ctx, bt.ID, list.Bytes(), "ivanova"); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Status(ctx, bt.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

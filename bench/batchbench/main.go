@@ -1,0 +1,207 @@
+// Command batchbench measures the batch API of the counter daemon for
+// bench/batch.sh: the p50/p99 of POST /api/scans (request to durable
+// verdict JSON) beside P1, a line on markd run's stdin to its durable
+// verdict on stdout, interleaved one to one in the same run against the
+// same daemon and store; then a batch of -items scans closed over the API
+// (EndBatch, receipt PDF made and stored) and its receipt downloaded.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"markd/issuer"
+	"markd/mark"
+)
+
+func main() {
+	bin := flag.String("markd", "bin/markd", "markd binary")
+	td := flag.String("testdata", "../shared/testdata", "shared test data (keyring, tariffs, issuer keys)")
+	n := flag.Int("n", 500, "scans per path (stdin and API), interleaved")
+	items := flag.Int("items", 1000, "items of the batch that is closed")
+	dir := flag.String("dir", "", "work folder (default: a temp folder; put it on the disk you measure)")
+	flag.Parse()
+	if err := run(*bin, *td, *dir, *n, *items); err != nil {
+		fmt.Fprintln(os.Stderr, "batchbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin, td, dir string, n, items int) error {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "markd-batchbench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	marks, err := sign(filepath.Join(td, "issuer-keys.yaml"), 2*n+items)
+	if err != nil {
+		return err
+	}
+	cfg := filepath.Join(dir, "markd.yaml")
+	conf := fmt.Sprintf("office: 426000\ncounter: A\nkeyring: %q\ntariffs: %q\ndb: %q\nhttp:\n  listen: 127.0.0.1:0\nlog:\n  level: info\n",
+		filepath.Join(td, "keyring.yaml"), filepath.Join(td, "tariffs.yaml"), filepath.Join(dir, "markd.db"))
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		return err
+	}
+	out, err := exec.Command(bin, "token", "add", "bench", "--config", cfg).Output()
+	if err != nil {
+		return fmt.Errorf("markd token add: %w", err)
+	}
+	token := strings.TrimSpace(string(out))
+	cmd := exec.Command(bin, "run", "--config", cfg)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	logs := &logBuf{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	base, err := logs.listenURL()
+	if err != nil {
+		return err
+	}
+	lines := bufio.NewReader(stdout)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	api := func(method, path string, body []byte) ([]byte, int, error) {
+		req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, 0, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return b, resp.StatusCode, err
+	}
+	var p1, pa []time.Duration
+	for i := 0; i < n; i++ {
+		start := time.Now()
+		if _, err := fmt.Fprintln(stdin, marks[2*i]); err != nil {
+			return err
+		}
+		line, err := lines.ReadString('\n')
+		if err != nil {
+			return fmt.Errorf("markd run output: %w", err)
+		}
+		p1 = append(p1, time.Since(start))
+		if !strings.Contains(line, `"verdict":"ACCEPT"`) {
+			return fmt.Errorf("stdin verdict: %s", line)
+		}
+		body, _ := json.Marshal(map[string]string{"text": marks[2*i+1]})
+		start = time.Now()
+		b, code, err := api("POST", "/api/scans", body)
+		if err != nil {
+			return err
+		}
+		pa = append(pa, time.Since(start))
+		if code != 200 || !bytes.Contains(b, []byte(`"verdict":"ACCEPT"`)) {
+			return fmt.Errorf("API verdict: %d %s", code, b)
+		}
+	}
+
+	b, code, err := api("POST", "/api/batches", []byte(`{"contract": 1}`))
+	if err != nil || code != 201 {
+		return fmt.Errorf("open batch: %d %s %v", code, b, err)
+	}
+	var st struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(b, &st)
+	for _, m := range marks[2*n:] {
+		body, _ := json.Marshal(map[string]string{"text": m, "batch": st.ID})
+		if b, code, err := api("POST", "/api/scans", body); err != nil || code != 200 {
+			return fmt.Errorf("batch scan: %d %s %v", code, b, err)
+		}
+	}
+	start := time.Now()
+	if b, code, err := api("POST", "/api/batches/"+st.ID+"/close", nil); err != nil || code != 200 {
+		return fmt.Errorf("close: %d %s %v", code, b, err)
+	}
+	closed := time.Since(start)
+	start = time.Now()
+	pdf, code, err := api("GET", "/api/batches/"+st.ID+"/receipt.pdf", nil)
+	if err != nil || code != 200 {
+		return fmt.Errorf("receipt: %d %v", code, err)
+	}
+	fetched := time.Since(start)
+
+	s50, s99, a50, a99 := pct(p1, 50), pct(p1, 99), pct(pa, 50), pct(pa, 99)
+	ratio := float64(a50) / float64(s50)
+	fmt.Printf("%-48s %12s %12s %10s %6s\n", "measure", "p50/value", "p99", "goal", "met")
+	fmt.Printf("%-48s %12s %12s %10s %6s\n", fmt.Sprintf("P1 stdin line→durable verdict (n=%d)", n), ms(s50), ms(s99), "", "")
+	fmt.Printf("%-48s %12s %12s %10s %6v\n", fmt.Sprintf("POST /api/scans→durable verdict (n=%d)", n), ms(a50), ms(a99), "≤1.5× P1", ratio <= 1.5)
+	fmt.Printf("%-48s %12.2f %12s %10s %6s\n", "API p50 ÷ P1 p50", ratio, "", "≤1.5", "")
+	fmt.Printf("%-48s %12s %12s %10s %6v\n", fmt.Sprintf("close of a %d-item batch + receipt PDF", items), ms(closed), "", "≤1 s", closed <= time.Second)
+	fmt.Printf("%-48s %12s %12s %10s %6s\n", fmt.Sprintf("GET receipt.pdf (%d KiB, stored)", len(pdf)/1024), ms(fetched), "", "", "")
+	return nil
+}
+
+// logBuf keeps the daemon's log for the line that says where it listens.
+type logBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// listenURL waits until the daemon's log says where it listens (:0).
+func (l *logBuf) listenURL() (string, error) {
+	re := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		l.mu.Lock()
+		m := re.FindStringSubmatch(l.b.String())
+		l.mu.Unlock()
+		if m != nil {
+			return m[1], nil
+		}
+	}
+	return "", fmt.Errorf("markd run did not say where it listens")
+}
+
+func sign(keys string, n int) ([]string, error) {
+	ks, err := issuer.LoadKeys(keys)
+	if err != nil {
+		return nil, err
+	}
+	today := mark.DayOf(time.Now())
+	base := uint64(time.Now().UnixNano() / 1000)
+	out := make([]string, n)
+	for i := range out {
+		s := base + uint64(i)
+		if out[i], err = ks[0].Sign(mark.Mark{Serial: s, Contract: 1, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
+			TariffKop: 10500, Office: 426000, Issued: today - 1, ValidUntil: today + 90,
+			Tracking: issuer.Tracking(426000, s%10_000_000)}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func pct(ds []time.Duration, p int) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, len(s)*p/100)]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d.Microseconds())/1000) }

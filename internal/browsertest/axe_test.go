@@ -31,6 +31,10 @@ var axePages = map[string]string{
 <main id="main"><h1>Fine</h1><p>Readable text.</p><img src="data:," alt="a dot"></main></body></html>`,
 	"/faults": `<!doctype html><html><head><title>bad</title></head><body><main><h1>Bad</h1>
 <p style="color:#aaa;background:#fff">low contrast</p><img src="data:,"><button></button></main></body></html>`,
+	"/keys": `<!doctype html><html lang="en"><head><title>keys</title><style>#b:focus{outline:none}</style></head><body><main><h1>Keys</h1>
+<a id="a" href="#x">first</a> <button id="b">no ring</button> <button id="c" tabindex="3">jumps ahead</button>
+<p><button id="d">below</button></p><div id="e" tabindex="0">stop</div><button id="f" style="display:none">gone</button>
+<button id="g" tabindex="-1">mouse only</button></main></body></html>`,
 	"/wide": `<!doctype html><html lang="en"><head><title>wide</title><meta name="viewport" content="width=device-width"></head><body>
 <main><h1>Wide</h1><div id="fixed" style="width:800px">eight hundred pixels</div>
 <div class="card" style="width:300px;background:#060;color:#fff"><span style="display:inline-block;width:400px">spills</span></div></main></body></html>`,
@@ -105,5 +109,40 @@ func TestAxeFindsViolations(t *testing.T) {
 	}
 	if err := ResetView(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestKeyboardWalk: the Tab walk finds a control with no focus ring, one
+// that tabindex pulls ahead of its place, and one Tab never reaches.
+func TestKeyboardWalk(t *testing.T) {
+	base := axeServer(t)
+	ctx := New(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/keys")); err != nil {
+		t.Fatal(err)
+	}
+	stops, unreached, err := TabWalk(ctx, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, s := range stops {
+		order = append(order, strings.Fields(s.Desc)[0])
+	}
+	if got := strings.Join(order, " "); got != "button#c a#a button#b button#d div#e" {
+		t.Errorf("tab order %q", got)
+	}
+	for _, s := range stops {
+		if want := !strings.HasPrefix(s.Desc, "button#b"); s.Visible != want {
+			t.Errorf("%s: visible focus %v, want %v", s.Desc, s.Visible, want)
+		}
+	}
+	if len(unreached) != 1 || !strings.HasPrefix(unreached[0], "button#g") {
+		t.Errorf("unreached %v, want button#g only", unreached)
+	}
+	got := strings.Join(keyboardProblems(stops, unreached), "\n")
+	for _, want := range []string{"not reached with Tab: button#g", `stop 2 a#a "first"`, `button#b "no ring": no visible focus`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems lack %q:\n%s", want, got)
+		}
 	}
 }

@@ -32,7 +32,8 @@ var axePages = map[string]string{
 	"/faults": `<!doctype html><html><head><title>bad</title></head><body><main><h1>Bad</h1>
 <p style="color:#aaa;background:#fff">low contrast</p><img src="data:,"><button></button></main></body></html>`,
 	"/keys": `<!doctype html><html lang="en"><head><title>keys</title><style>#b:focus{outline:none}</style></head><body><main><h1>Keys</h1>
-<a id="a" href="#x">first</a> <button id="b">no ring</button> <button id="c" tabindex="3">jumps ahead</button>
+<a id="a" href="#x">first</a> <button id="b">no ring</button>
+<div style="display:flex;flex-direction:row-reverse;justify-content:flex-end"><button id="c">shown right</button><button id="c2">shown left</button></div>
 <p><button id="d">below</button></p><div id="e" tabindex="0">stop</div><button id="f" style="display:none">gone</button>
 <button id="g" tabindex="-1">mouse only</button></main></body></html>`,
 	"/wide": `<!doctype html><html lang="en"><head><title>wide</title><meta name="viewport" content="width=device-width"></head><body>
@@ -112,8 +113,8 @@ func TestAxeFindsViolations(t *testing.T) {
 	}
 }
 
-// TestKeyboardWalk: the Tab walk finds a control with no focus ring, one
-// that tabindex pulls ahead of its place, and one Tab never reaches.
+// TestKeyboardWalk: the Tab walk finds a control with no focus ring, two
+// that CSS shows in the other order, and one Tab never reaches.
 func TestKeyboardWalk(t *testing.T) {
 	base := axeServer(t)
 	ctx := New(t)
@@ -128,7 +129,7 @@ func TestKeyboardWalk(t *testing.T) {
 	for _, s := range stops {
 		order = append(order, strings.Fields(s.Desc)[0])
 	}
-	if got := strings.Join(order, " "); got != "button#c a#a button#b button#d div#e" {
+	if got := strings.Join(order, " "); got != "a#a button#b button#c button#c2 button#d div#e" {
 		t.Errorf("tab order %q", got)
 	}
 	for _, s := range stops {
@@ -140,7 +141,7 @@ func TestKeyboardWalk(t *testing.T) {
 		t.Errorf("unreached %v, want button#g only", unreached)
 	}
 	got := strings.Join(keyboardProblems(stops, unreached), "\n")
-	for _, want := range []string{"not reached with Tab: button#g", `stop 2 a#a "first"`, `button#b "no ring": no visible focus`} {
+	for _, want := range []string{"not reached with Tab: button#g", `stop 4 button#c2 "shown left"`, `button#b "no ring": no visible focus`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("problems lack %q:\n%s", want, got)
 		}

@@ -87,6 +87,9 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // an optional BOM and white space is '{' or '[', CSV otherwise. A refusal
 // is a *ParseError.
 func Parse(data []byte) (List, error) {
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		return List{}, perr(1, 0, "", "", "the file is UTF-16 (Excel's \"Unicode text\"): save the list as \"CSV UTF-8\" or \"CSV (разделители — точка с запятой)\"")
+	}
 	body := bytes.TrimPrefix(data, utf8BOM)
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {

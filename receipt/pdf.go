@@ -127,6 +127,11 @@ func (d *pdfDoc) layout(batchID string) error {
 			return err
 		}
 	}
+	if d.v.RejectedNote != "" {
+		if err := d.para(fontBold, 10, d.v.RejectedNote); err != nil {
+			return err
+		}
+	}
 
 	d.y += 10
 	if err := d.section("Не принятые отправления (возвращены отправителю)"); err != nil {
@@ -147,10 +152,10 @@ func (d *pdfDoc) layout(batchID string) error {
 	gp.SetStrokeColor(0, 0, 0)
 	gp.SetLineWidth(0.5)
 	half := contentW / 2
-	for i, label := range []string{"Сдал (клиент)", "Принял (оператор)"} {
+	for i, label := range d.v.Signs {
 		x := marginX + float64(i)*half
 		gp.Line(x, d.y+14, x+half-20, d.y+14)
-		if err := d.text(fontRegular, 8, x, d.y+16, half-20, label+", подпись", false); err != nil {
+		if err := d.text(fontRegular, 8, x, d.y+16, half-20, label, false); err != nil {
 			return err
 		}
 	}

@@ -125,15 +125,18 @@ func FromRecords(b mark.Batch, recs []mark.Record, loc *time.Location) Receipt {
 
 // view is the receipt as the texts both forms print.
 type view struct {
-	Title    string
-	Head     [][2]string // label, value
-	BatchID  string
-	Items    [][]string // No., tracking, serial, class, weight, tariff
-	Totals   Totals
-	Summary  string   // "Итого принято: …"
-	ByClass  []string // one line per class
-	Rejected [][]string
-	Printed  string
+	Title   string
+	Head    [][2]string // label, value
+	BatchID string
+	Items   [][]string // No., tracking, serial, class, weight, tariff
+	Totals  Totals
+	Summary string   // "Итого принято: …"
+	ByClass []string // one line per class
+	// RejectedNote counts the rejected items under the totals; "" for none.
+	RejectedNote string
+	Rejected     [][]string
+	Printed      string
+	Signs        [2]string // the signature captions: customer, operator
 }
 
 // Column headings of the two tables.
@@ -200,6 +203,13 @@ func (r *Receipt) view() view {
 		v.Rejected = append(v.Rejected, []string{strconv.Itoa(i + 1), at, ser, FormatTracking(x.Tracking), strings.Join(why, "; ")})
 	}
 	v.Printed = FormatTime(closed, loc)
+	v.Signs = [2]string{"Сдал (клиент), подпись", "Принял (оператор), подпись"}
+	if op := strings.TrimSpace(r.Operator); op != "" {
+		v.Signs[1] = "Принял (оператор " + op + "), подпись"
+	}
+	if n := len(r.Rejected); n > 0 {
+		v.RejectedNote = fmt.Sprintf("Не принято: %d шт. (возвращены отправителю, см. ниже)", n)
+	}
 	return v
 }
 

@@ -57,7 +57,14 @@ type ScanRequest struct {
 	Text    string `json:"text"`
 	WeightG int    `json:"weight_g,omitempty"` // measured weight, grams; 0 = unknown
 	Batch   string `json:"batch,omitempty"`    // must be the counter's open batch
+	// Source is "" or SourceBrowserWedge: the operator screen read the
+	// text from a keyboard-wedge scanner (web/static/wedge.js).
+	Source string `json:"source,omitempty"`
 }
+
+// SourceBrowserWedge is the source of scans the operator screen read from
+// a keyboard-wedge scanner typing into the browser.
+const SourceBrowserWedge = "browser-wedge"
 
 // ScanResult is the answer of POST /api/scans: the durable verdict, and
 // for an ERROR why it is one.
@@ -105,8 +112,18 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	source := "api" // a logged-in browser
-	if a := Actor(r.Context()); strings.HasPrefix(a, "api:") {
-		source = a // a program's token: "api:NAME"
+	token := strings.HasPrefix(Actor(r.Context()), "api:")
+	switch {
+	case token && req.Source != "":
+		s.fail(w, fmt.Errorf("source %q: only the operator screen names its source: %w", req.Source, mark.ErrInvalid))
+		return
+	case token:
+		source = Actor(r.Context()) // a program's token: "api:NAME"
+	case req.Source == SourceBrowserWedge:
+		source = req.Source
+	case req.Source != "":
+		s.fail(w, fmt.Errorf("source %q: must be %q or absent: %w", req.Source, SourceBrowserWedge, mark.ErrInvalid))
+		return
 	}
 	rec, err := s.opt.Scans.Submit(r.Context(), mark.Scan{Text: req.Text, Source: source, Counter: s.opt.Counter,
 		MeasuredWeightG: req.WeightG, Batch: req.Batch})

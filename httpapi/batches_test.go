@@ -27,6 +27,7 @@ import (
 
 type batchEnv struct {
 	ts   *httptest.Server
+	srv  *Server
 	db   *store.DB
 	sign func(serial uint64, contract uint32, weight uint16) string
 }
@@ -59,7 +60,7 @@ func newBatchEnv(t *testing.T) *batchEnv {
 		}
 		return text
 	}
-	return &batchEnv{ts: ts, db: db, sign: sign}
+	return &batchEnv{ts: ts, srv: srv, db: db, sign: sign}
 }
 
 // do sends a request and decodes a JSON answer into v (when not nil).

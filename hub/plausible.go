@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"context"
+	"net/http"
 	"time"
 
 	"markd/mark"
@@ -62,4 +64,30 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// noteClock measures the terminal's clock from the Date header of its
+// request (the counter's time when it sent it, truncated to the second)
+// and keeps it when it moved by more than 2 s or a minute has passed since
+// the last note, so a busy terminal costs no write per request. A failure
+// is only logged: the skew is for the fleet view, not for the upload.
+func (s *Server) noteClock(r *http.Request, t Terminal) {
+	sent, err := http.ParseTime(r.Header.Get("Date"))
+	if err != nil {
+		return
+	}
+	now := s.Now()
+	skew := sent.Add(500 * time.Millisecond).Sub(now).Round(time.Millisecond)
+	if d := skew - t.ClockSkew; !t.SeenAt.IsZero() && now.Sub(t.SeenAt) < time.Minute && d < 2*time.Second && d > -2*time.Second {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.Timeouts.Check)
+	defer cancel()
+	if err := s.store.NoteClock(ctx, t.Name, skew, now); err != nil {
+		s.log.Debug("clock skew not noted", "terminal", t.Name, "err", err)
+		return
+	}
+	if skew > s.Plausible.Ahead || skew < -s.Plausible.Ahead {
+		s.log.Warn("terminal clock wrong", "terminal", t.Name, "skew", skew)
+	}
 }

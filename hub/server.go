@@ -118,6 +118,7 @@ func (s *Server) auth(route string, next func(http.ResponseWriter, *http.Request
 		if err != nil {
 			code = s.fail(w, r, err)
 		} else {
+			s.noteClock(r, t)
 			code = next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, t)))
 		}
 		s.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()

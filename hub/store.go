@@ -46,6 +46,9 @@ type Store interface {
 	// Check is the cheap health query: one round trip that also names the
 	// newest bundle. Callers give it a short deadline.
 	Check(ctx context.Context) (StoreCheck, error)
+	// NoteClock keeps the measured skew of a terminal's clock and when it
+	// was measured (the fleet view: markhub terminal list).
+	NoteClock(ctx context.Context, terminal string, skew time.Duration, at time.Time) error
 	// Stats counts what is stored.
 	Stats(ctx context.Context) (Stats, error)
 	Close() error
@@ -61,6 +64,11 @@ type Terminal struct {
 	Office    uint32
 	TokenHash string // hex SHA-256 of the token; "" = certificate only
 	Created   time.Time
+	// ClockSkew is the terminal's clock minus the collector's as last
+	// measured (the Date header of its requests, ±1 s), at SeenAt
+	// (collector clock; zero = never measured).
+	ClockSkew time.Duration
+	SeenAt    time.Time
 }
 
 // StoredBundle is one published bundle as stored (signed envelope).

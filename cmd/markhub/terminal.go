@@ -99,7 +99,7 @@ func newTerminalCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "%-30s %-8s %-12s %s\n", "NAME", "OFFICE", "AUTH", "CREATED")
+			fmt.Fprintf(a.stdout, "%-30s %-8s %-12s %-25s %-12s %s\n", "NAME", "OFFICE", "AUTH", "CREATED", "CLOCK", "SEEN")
 			for _, t := range ts {
 				off, auth := "none", "token"
 				if t.Office != 0 {
@@ -108,7 +108,12 @@ func newTerminalCmd(a *app) *cobra.Command {
 				if t.TokenHash == "" {
 					auth = "certificate"
 				}
-				fmt.Fprintf(a.stdout, "%-30s %-8s %-12s %s\n", t.Name, off, auth, t.Created.Format(time.RFC3339))
+				clock, seen := "-", "never"
+				if !t.SeenAt.IsZero() {
+					// the terminal's clock against the collector's, ±1 s
+					clock, seen = fmt.Sprintf("%+.0fs", t.ClockSkew.Seconds()), t.SeenAt.Format(time.RFC3339)
+				}
+				fmt.Fprintf(a.stdout, "%-30s %-8s %-12s %-25s %-12s %s\n", t.Name, off, auth, t.Created.Format(time.RFC3339), clock, seen)
 			}
 			return nil
 		},

@@ -157,6 +157,25 @@ func RunServerSuite(t *testing.T, open Opener) {
 			}
 		}
 	})
+	t.Run("terminal clock noted", func(t *testing.T) {
+		for _, skew := range []time.Duration{3 * time.Minute, -2 * 24 * time.Hour} {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", strings.NewReader(`{}`))
+			req.Header.Set("Authorization", "Bearer tok-office-b")
+			req.Header.Set("Date", hubNow.Add(skew).Format(http.TimeFormat))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			term, err := s.Terminal(ctx, "office-b")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := term.ClockSkew - skew; d < 0 || d > time.Second || !term.SeenAt.Equal(hubNow) {
+				t.Fatalf("skew %v seen %v, want %v at %v", term.ClockSkew, term.SeenAt, skew, hubNow)
+			}
+		}
+	})
 	t.Run("Date is the hub's clock", func(t *testing.T) {
 		resp, err := http.Get(srv.URL + "/healthz/live")
 		if err != nil {

@@ -108,7 +108,7 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 }
 
 func (d *DB) terminal(ctx context.Context, where, arg string) (hub.Terminal, error) {
-	t, err := scanTerminal(d.pool.QueryRow(ctx, `SELECT name, office, token_hash, created_at FROM terminals WHERE `+where, arg))
+	t, err := scanTerminal(d.pool.QueryRow(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at FROM terminals WHERE `+where, arg))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
@@ -121,9 +121,13 @@ func (d *DB) terminal(ctx context.Context, where, arg string) (hub.Terminal, err
 func scanTerminal(row pgx.Row) (hub.Terminal, error) {
 	var t hub.Terminal
 	var hash *string
-	var office *int64
-	if err := row.Scan(&t.Name, &office, &hash, &t.Created); err != nil {
+	var office, skew *int64
+	var seen *time.Time
+	if err := row.Scan(&t.Name, &office, &hash, &t.Created, &skew, &seen); err != nil {
 		return t, err
+	}
+	if skew != nil && seen != nil {
+		t.ClockSkew, t.SeenAt = time.Duration(*skew)*time.Millisecond, seen.UTC()
 	}
 	if hash != nil {
 		t.TokenHash = *hash
@@ -133,6 +137,15 @@ func scanTerminal(row pgx.Row) (hub.Terminal, error) {
 	}
 	t.Created = t.Created.UTC()
 	return t, nil
+}
+
+// NoteClock implements hub.Store.
+func (d *DB) NoteClock(ctx context.Context, terminal string, skew time.Duration, at time.Time) error {
+	if _, err := d.pool.Exec(ctx, `UPDATE terminals SET clock_skew_ms = $1, seen_at = $2 WHERE name = $3`,
+		skew.Milliseconds(), at, terminal); err != nil {
+		return hub.Unavailable("note clock", err)
+	}
+	return nil
 }
 
 // SetOffice implements hub.Store.
@@ -149,7 +162,7 @@ func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
 
 // Terminals implements hub.Store.
 func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
-	rows, err := d.pool.Query(ctx, `SELECT name, office, token_hash, created_at FROM terminals ORDER BY name`)
+	rows, err := d.pool.Query(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at FROM terminals ORDER BY name`)
 	if err != nil {
 		return nil, hub.Unavailable("list terminals", err)
 	}

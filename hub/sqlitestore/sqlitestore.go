@@ -84,7 +84,7 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 }
 
 func (d *DB) terminal(ctx context.Context, where string, arg string) (hub.Terminal, error) {
-	t, err := scanTerminal(d.db.QueryRowContext(ctx, `SELECT name, office, token_hash, created_at FROM terminals WHERE `+where, arg))
+	t, err := scanTerminal(d.db.QueryRowContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at FROM terminals WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
@@ -99,12 +99,27 @@ func scanTerminal(row interface{ Scan(...any) error }) (hub.Terminal, error) {
 	var hash sql.NullString
 	var office sql.NullInt64
 	var created string
-	if err := row.Scan(&t.Name, &office, &hash, &created); err != nil {
+	var skew sql.NullInt64
+	var seen sql.NullString
+	if err := row.Scan(&t.Name, &office, &hash, &created, &skew, &seen); err != nil {
 		return t, err
+	}
+	if skew.Valid && seen.Valid {
+		t.ClockSkew = time.Duration(skew.Int64) * time.Millisecond
+		t.SeenAt, _ = time.Parse(time.RFC3339Nano, seen.String)
 	}
 	t.Office, t.TokenHash = uint32(office.Int64), hash.String
 	t.Created, _ = time.Parse(time.RFC3339Nano, created)
 	return t, nil
+}
+
+// NoteClock implements hub.Store.
+func (d *DB) NoteClock(ctx context.Context, terminal string, skew time.Duration, at time.Time) error {
+	if _, err := d.db.ExecContext(ctx, `UPDATE terminals SET clock_skew_ms = ?, seen_at = ? WHERE name = ?`,
+		skew.Milliseconds(), ts(at), terminal); err != nil {
+		return hub.Unavailable("note clock", err)
+	}
+	return nil
 }
 
 // SetOffice implements hub.Store.
@@ -121,7 +136,7 @@ func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
 
 // Terminals implements hub.Store.
 func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT name, office, token_hash, created_at FROM terminals ORDER BY name`)
+	rows, err := d.db.QueryContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at FROM terminals ORDER BY name`)
 	if err != nil {
 		return nil, hub.Unavailable("list terminals", err)
 	}

@@ -61,6 +61,9 @@ refused and the lists in force stay).`,
 				return err
 			}
 			defer m.Close()
+			if err := addControl(m); err != nil {
+				return err
+			}
 			return m.Run(ctx)
 		},
 	}

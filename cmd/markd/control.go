@@ -1,0 +1,63 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"markd/daemon"
+	"markd/internal/control"
+)
+
+func init() { register(newReloadCmd) }
+
+// errNotReloaded is the daemon's answer when a list file did not load.
+var errNotReloaded = errors.New("the lists were not reloaded: the lists in force stay (the daemon's log names the file)")
+
+// addControl gives a daemon its control channel (internal/control): the
+// file beside the database that `markd reload` uses, on Linux and Windows.
+func addControl(m *daemon.Main) error {
+	s, err := control.Listen(control.Path(m.Config.DB), func(cmd string) error {
+		if cmd == control.CmdReload && !m.ReloadLists("markd reload") {
+			return errNotReloaded
+		}
+		return nil
+	}, m.Log)
+	if err != nil {
+		return err
+	}
+	m.Add("control", s)
+	return nil
+}
+
+func newReloadCmd(a *app) *cobra.Command {
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "reload",
+		Short: "Make the running daemon reload keyring, tariffs and revocations",
+		Long: `Reload asks the markd daemon that uses the configured database to load its
+keyring, tariffs and revocation list again (what SIGHUP does on Linux; on
+Windows this is the way). It talks to the daemon over the local control
+channel whose address and token the daemon keeps in the file markd.control
+beside its database, so it needs the daemon's account or an administrator.
+A list that does not load is refused, the lists in force stay, and reload
+exits 1.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			if err := control.Send(control.Path(c.DB), control.CmdReload, timeout); err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout, "lists reloaded")
+			return nil
+		},
+	}
+	cmd.Flags().String("db", "", "SQLite store file of the daemon (config key db)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "how long to wait for the daemon")
+	return cmd
+}

@@ -1,0 +1,197 @@
+// Package control is the local control channel of a running markd: the
+// daemon listens on 127.0.0.1 at a random port and writes the address and a
+// random token to a control file beside its database, readable only by
+// its own account (and, on Windows, SYSTEM and Administrators: the
+// %ProgramData%\markd ACL). `markd reload` reads the file and asks the
+// daemon to reload its lists. It works the same on Linux and Windows,
+// where SIGHUP does not exist.
+package control
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"markd/mark"
+)
+
+// FileName is the control file's name, in the folder of the database.
+const FileName = "markd.control"
+
+// Path is the control file of the daemon whose database is db.
+func Path(db string) string { return filepath.Join(filepath.Dir(db), FileName) }
+
+// ErrNotRunning says no daemon answers at the control file's address.
+var ErrNotRunning = errors.New("markd is not running")
+
+// ErrRefused is the daemon's "no": the command failed there (its log says why).
+var ErrRefused = errors.New("refused by markd")
+
+// Commands the daemon answers.
+const (
+	CmdReload = "reload" // reload keyring, tariffs and revocations
+	CmdPing   = "ping"   // is it running?
+)
+
+type file struct {
+	Addr  string `json:"addr"`
+	Token string `json:"token"`
+	PID   int    `json:"pid"`
+}
+
+// Server answers the commands of the control file's token holder.
+type Server struct {
+	ln      net.Listener
+	path    string
+	token   string
+	log     *slog.Logger
+	handler func(cmd string) error
+}
+
+// Listen listens on 127.0.0.1 at a free port and writes the control file at
+// path (mode 0600). handler runs a command; an error is ErrRefused to the
+// client. Serve answers, and removes the file when it returns.
+func Listen(path string, handler func(cmd string) error, log *slog.Logger) (*Server, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("control listener: %w", err)
+	}
+	s := &Server{ln: ln, path: path, token: hex.EncodeToString(b), log: log, handler: handler}
+	data, _ := json.Marshal(file{Addr: ln.Addr().String(), Token: s.token, PID: os.Getpid()})
+	if err := writePrivate(path, data); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("control file %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// writePrivate replaces path with data, readable by this account only.
+func writePrivate(path string, data []byte) error {
+	tmp := path + ".tmp"
+	_ = os.Remove(tmp)
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// Serve answers connections until ctx ends.
+func (s *Server) Serve(ctx context.Context) error {
+	defer os.Remove(s.path)
+	stop := context.AfterFunc(ctx, func() { s.ln.Close() })
+	defer stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("control listener: %w", err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.answer(c)
+		}()
+	}
+}
+
+// answer reads one line "TOKEN COMMAND" and writes "ok" or "error: …".
+func (s *Server) answer(c net.Conn) {
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	line, err := bufio.NewReader(&limited{c, 512}).ReadString('\n')
+	if err != nil {
+		return
+	}
+	tok, cmd, _ := strings.Cut(strings.TrimSpace(line), " ")
+	reply := "ok"
+	switch {
+	case subtle.ConstantTimeCompare([]byte(tok), []byte(s.token)) != 1:
+		s.log.Warn("control: wrong token", "remote", c.RemoteAddr().String())
+		reply = "error: wrong token"
+	case cmd != CmdReload && cmd != CmdPing:
+		reply = fmt.Sprintf("error: unknown command %q", cmd)
+	default:
+		if err := s.handler(cmd); err != nil {
+			reply = "error: " + err.Error()
+		}
+	}
+	_, _ = fmt.Fprintln(c, reply)
+}
+
+type limited struct {
+	c net.Conn
+	n int
+}
+
+func (l *limited) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, errors.New("control line too long")
+	}
+	if len(p) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.c.Read(p)
+	l.n -= n
+	return n, err
+}
+
+// Send sends cmd to the daemon of the control file at path and waits for
+// its answer (at most timeout).
+func Send(path, cmd string, timeout time.Duration) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return mark.WithHint(fmt.Errorf("no control file %s: %w", path, ErrNotRunning),
+			"start markd (markd service start), or give the config of the running daemon with --config")
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return mark.WithHint(fmt.Errorf("control file %s: %w", path, err),
+			"run as the daemon's account or as an administrator (root)")
+	}
+	if err != nil {
+		return fmt.Errorf("control file %s: %w", path, err)
+	}
+	var f file
+	if err := json.Unmarshal(data, &f); err != nil || f.Addr == "" || f.Token == "" {
+		return fmt.Errorf("control file %s is damaged: %w", path, mark.ErrInvalid)
+	}
+	c, err := net.DialTimeout("tcp", f.Addr, timeout)
+	if err != nil {
+		return mark.WithHint(fmt.Errorf("connect to markd at %s: %w: %w", f.Addr, ErrNotRunning, err),
+			"the control file is left from a daemon that stopped abnormally; start markd again")
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(timeout))
+	if _, err := fmt.Fprintf(c, "%s %s\n", f.Token, cmd); err != nil {
+		return fmt.Errorf("send to markd: %w", err)
+	}
+	reply, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("answer of markd: %w", err)
+	}
+	reply = strings.TrimSpace(reply)
+	if reply != "ok" {
+		return fmt.Errorf("%s: %w", strings.TrimPrefix(reply, "error: "), ErrRefused)
+	}
+	return nil
+}

@@ -115,22 +115,9 @@ func (p *Pipeline) Submit(ctx context.Context, sc mark.Scan) (mark.Record, error
 	if err == nil {
 		err = p.opt.Store.Save(context.WithoutCancel(ctx), &rec, p.opt.RescanWindow)
 	}
-	p.mu.Lock()
-	recovered := err == nil && p.storeErr != nil
-	if !errors.Is(err, mark.ErrConflict) { // a scan for a batch that is not open: the store is fine
-		p.storeErr = err
-	}
-	p.mu.Unlock()
+	p.noteStore(err, 1, sc.Source)
 	if err != nil {
-		p.log.Error("scan not recorded", "source", sc.Source, "err", err, "hint", mark.Hint(err))
-		rec.ID = ""
-		rec.Verdict = mark.Error
-		rec.Message = ErrorMessage
-		if !errors.Is(err, mark.ErrUnavailable) {
-			rec.Message = ErrorMessage + " (" + err.Error() + ")"
-		}
-	} else if recovered {
-		p.log.Info("store writes again")
+		p.failed(&rec, err)
 	}
 	if p.opt.Observe != nil {
 		p.opt.Observe(rec, time.Since(start), err)

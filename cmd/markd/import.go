@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -125,7 +123,7 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 		Location: loc, RescanWindow: c.RescanWindow, Log: log, Now: verifyNow})
 	bar := newProgress(a.stderr, size)
 	start := time.Now()
-	counts, n, err := importScans(ctx, pipe, db, in, c.RescanWindow, bar.update)
+	counts, n, err := importScans(ctx, pipe, in, bar.update)
 	bar.done()
 	d := time.Since(start)
 	fmt.Fprintf(a.stdout, "imported %d scans in %.2fs (%.0f scans/s)\n", n, d.Seconds(), float64(n)/max(d.Seconds(), 1e-9))
@@ -142,13 +140,15 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 
 // importScans reads scans from in, judges each batch in parallel while the
 // previous batch is being stored, and stores each batch in one
-// transaction. It returns the verdict counts of what was stored.
-func importScans(ctx context.Context, pipe *pipeline.Pipeline, db *store.DB, in io.Reader, window time.Duration,
+// transaction, through the pipeline's batch path (Pipeline.JudgeBatch and
+// StoreBatch: live feed, metrics, store state as for single scans). It
+// returns the verdict counts of what was stored.
+func importScans(ctx context.Context, pipe *pipeline.Pipeline, in io.Reader,
 	progress func(bytes int64, scans int)) (map[mark.Verdict]int, int, error) {
 	type batch struct {
-		recs []mark.Record
-		read int64
-		err  error
+		judged pipeline.Judged
+		read   int64
+		err    error
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -162,7 +162,7 @@ func importScans(ctx context.Context, pipe *pipeline.Pipeline, db *store.DB, in 
 			scans, eof, err := readImportBatch(br, &lineNo, &read)
 			b := batch{read: read, err: err}
 			if len(scans) > 0 {
-				b.recs = judgeAll(pipe, scans)
+				b.judged = pipe.JudgeBatch(scans)
 			}
 			select {
 			case batches <- b:
@@ -177,18 +177,15 @@ func importScans(ctx context.Context, pipe *pipeline.Pipeline, db *store.DB, in 
 	counts := map[mark.Verdict]int{}
 	total := 0
 	for b := range batches {
-		if len(b.recs) > 0 {
-			ptrs := make([]*mark.Record, len(b.recs))
-			for i := range b.recs {
-				ptrs[i] = &b.recs[i]
-			}
-			if err := db.SaveBatch(ctx, ptrs, window); err != nil {
+		if b.judged.Len() > 0 {
+			recs, err := pipe.StoreBatch(ctx, b.judged)
+			if err != nil {
 				return counts, total, fmt.Errorf("after %d scans: %w", total, err)
 			}
-			for _, r := range b.recs {
+			for _, r := range recs {
 				counts[r.Verdict]++
 			}
-			total += len(b.recs)
+			total += len(recs)
 			progress(b.read, total)
 		}
 		if b.err != nil {
@@ -223,25 +220,6 @@ func readImportBatch(br *bufio.Reader, lineNo *int, read *int64) ([]mark.Scan, b
 		}
 	}
 	return scans, false, nil
-}
-
-// judgeAll verifies scans on every core, keeping their order.
-func judgeAll(pipe *pipeline.Pipeline, scans []mark.Scan) []mark.Record {
-	recs := make([]mark.Record, len(scans))
-	workers := runtime.GOMAXPROCS(0)
-	per := (len(scans) + workers - 1) / workers
-	var wg sync.WaitGroup
-	for lo := 0; lo < len(scans); lo += per {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				recs[i] = pipe.Judge(scans[i])
-			}
-		}(lo, min(lo+per, len(scans)))
-	}
-	wg.Wait()
-	return recs
 }
 
 // progress draws a bar on a terminal; elsewhere it is silent.

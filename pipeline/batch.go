@@ -1,0 +1,120 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"markd/mark"
+)
+
+// Judged is a batch of scans verified and not yet stored (JudgeBatch).
+type Judged struct {
+	recs  []mark.Record
+	start time.Time
+}
+
+// Len is the number of scans of the batch.
+func (j Judged) Len() int { return len(j.recs) }
+
+// ProcessBatch judges and records many scans in one transaction (group
+// commit) and returns their records in order: what Process does for one
+// scan, with the reuse rules applied in order, each scan seeing the ones
+// before it. Either all are recorded or none is: on a store failure every
+// record has verdict ERROR, no ID, and the error is returned. Blank scans
+// are ignored as in Process (a record without ID, NOT_A_MARK, not stored
+// nor published). Batches do not open a batch of their own (AutoBatch is
+// for scans at the counter); a scan joins the batch its record names.
+func (p *Pipeline) ProcessBatch(ctx context.Context, scans []mark.Scan) ([]mark.Record, error) {
+	return p.StoreBatch(ctx, p.JudgeBatch(scans))
+}
+
+// JudgeBatch verifies scans on every core, keeping their order; it does
+// not touch the store. With StoreBatch it is ProcessBatch in two steps, so
+// a bulk import judges the next batch while the previous one commits.
+func (p *Pipeline) JudgeBatch(scans []mark.Scan) Judged {
+	j := Judged{recs: make([]mark.Record, len(scans)), start: time.Now()}
+	workers := runtime.GOMAXPROCS(0)
+	per := max((len(scans)+workers-1)/workers, 1)
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(scans); lo += per {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				if strings.TrimSpace(scans[i].Text) == "" {
+					j.recs[i] = mark.Record{Verdict: mark.NotAMark, Source: scans[i].Source, Reasons: []mark.Reason{}}
+					continue
+				}
+				j.recs[i] = p.Judge(scans[i])
+			}
+		}(lo, min(lo+per, len(scans)))
+	}
+	wg.Wait()
+	return j
+}
+
+// StoreBatch records a judged batch in one transaction, then publishes
+// and observes every record, as ProcessBatch. The write is not cancelled
+// by ctx.
+func (p *Pipeline) StoreBatch(ctx context.Context, j Judged) ([]mark.Record, error) {
+	recs := j.recs
+	ptrs := make([]*mark.Record, 0, len(recs))
+	for i := range recs {
+		if !blank(recs[i]) {
+			ptrs = append(ptrs, &recs[i])
+		}
+	}
+	if len(ptrs) == 0 {
+		return recs, nil
+	}
+	err := p.opt.Store.SaveBatch(context.WithoutCancel(ctx), ptrs, p.opt.RescanWindow)
+	p.noteStore(err, len(ptrs), "")
+	took := time.Since(j.start)
+	for _, r := range ptrs {
+		if err != nil {
+			p.failed(r, err)
+		}
+		if p.opt.Observe != nil {
+			p.opt.Observe(*r, took, err)
+		}
+		p.publish(*r)
+	}
+	return recs, err
+}
+
+// blank reports a record of a blank scan (ignored, never stored).
+func blank(r mark.Record) bool {
+	return r.ID == "" && r.Verdict == mark.NotAMark && strings.TrimSpace(r.Text) == ""
+}
+
+// noteStore keeps the store state after a write of n scans and logs a
+// failure or the recovery.
+func (p *Pipeline) noteStore(err error, n int, source string) {
+	p.mu.Lock()
+	recovered := err == nil && p.storeErr != nil
+	if !errors.Is(err, mark.ErrConflict) { // a scan for a batch that is not open: the store is fine
+		p.storeErr = err
+	}
+	p.mu.Unlock()
+	switch {
+	case err != nil:
+		p.log.Error("scan not recorded", "source", source, "scans", n, "err", err, "hint", mark.Hint(err))
+	case recovered:
+		p.log.Info("store writes again")
+	}
+}
+
+// failed turns a record that could not be stored into the fail-closed
+// ERROR the operator sees.
+func (p *Pipeline) failed(rec *mark.Record, err error) {
+	rec.ID = ""
+	rec.Verdict = mark.Error
+	rec.Message = ErrorMessage
+	if !errors.Is(err, mark.ErrUnavailable) {
+		rec.Message = ErrorMessage + " (" + err.Error() + ")"
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -100,3 +101,5 @@ func TestRunDiskFull(t *testing.T) {
 	}
 	p.stop(t)
 }
+
+var listenURL = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)

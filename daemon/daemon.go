@@ -108,15 +108,13 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 			m.Close()
 		}
 	}()
-	if m.Store, err = store.Open(ctx, c.DB, log); err != nil {
+	if m.Store, err = store.OpenWith(ctx, c.DB, store.Options{Log: log, Now: o.Now}); err != nil {
 		return nil, err
 	}
 	m.Verifier = m.Holder
 	if c.Sync.URL != "" {
 		so := SyncOptions(c.Sync)
-		if c.Sync.ClockLimit > 0 { // with 0 (a fixed test clock) the sync keeps the machine's clock for its timers
-			so.Now = o.Now
-		}
+		so.Now = o.Now // one clock: a moved test clock runs on, so the sync's timers still work
 		if m.Sync, err = msync.New(ctx, m.Store, so, msync.HolderApplier(m.Holder), log, m.Metrics.Registry()); err != nil {
 			return nil, cli.UsageError{Err: err}
 		}
@@ -128,7 +126,6 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 		m.Verifier = msync.GuardClock(m.Verifier, m.Sync.Clock)
 	}
 	m.bundleVersion = m.Sync.BundleVersion
-	m.Store.Now = o.Now
 	m.Sources = o.Sources
 	if m.Sources == nil {
 		if m.Sources, err = Sources(c.Sources, o.Stdin, log, o.Now); err != nil {

@@ -7,16 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"markd/internal/storetest"
 	"markd/internal/testdata"
 	"markd/issuer"
 	"markd/mark"
@@ -39,11 +38,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "markd.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, store.Options{})
 	m := NewMetrics(nil)
 	h := verify.NewHolder(v)
 	pipe := pipeline.New(pipeline.Options{Verifier: h, Store: db, Office: 426000, Counter: "A", Location: time.UTC,

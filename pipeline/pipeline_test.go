@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,21 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"markd/internal/storetest"
+	"markd/internal/testdata"
 	"markd/issuer"
 	"markd/mark"
 	"markd/store"
 	"markd/verify"
 )
-
-// testdata is ../shared/testdata beside the repository, or a skip.
-func testdata(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "testdata")
-	if _, err := os.Stat(filepath.Join(dir, "keyring.yaml")); err != nil {
-		t.Skipf("shared test data not found at %s: %v", dir, err)
-	}
-	return dir
-}
 
 var now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
@@ -33,7 +24,7 @@ var now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 // function that signs a valid mark with the given serial.
 func setup(t testing.TB) (*Pipeline, *store.DB, func(serial uint64) string) {
 	t.Helper()
-	td := testdata(t)
+	td := testdata.Dir(t)
 	v, err := verify.LoadFiles(filepath.Join(td, "keyring.yaml"), filepath.Join(td, "tariffs.yaml"), "")
 	if err != nil {
 		t.Fatal(err)
@@ -42,11 +33,7 @@ func setup(t testing.TB) (*Pipeline, *store.DB, func(serial uint64) string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "markd.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, store.Options{Now: func() time.Time { return now }})
 	p := New(Options{Verifier: verify.NewHolder(v), Store: db, Office: 426000, Counter: "A",
 		Location: time.UTC, RescanWindow: 10 * time.Minute, Now: func() time.Time { return now }})
 	day := mark.DayOf(now)

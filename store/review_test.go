@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,12 +16,7 @@ func init() { PasswordCost = bcrypt.MinCost }
 // rvOpen opens a fresh store in t.TempDir with a fixed clock.
 func rvOpen(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "markd.db"), nil)
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	db.Now = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
-	t.Cleanup(func() { db.Close() })
+	db, _ := openTest(t, Options{Now: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }})
 	return db
 }
 

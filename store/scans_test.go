@@ -14,21 +14,42 @@ import (
 	"time"
 
 	"markd/mark"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
 
 var t0 = time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
 
-func scOpen(t testing.TB) (*DB, string) {
+// openTest is the one opener of a fresh store for the tests of this
+// package (other packages use internal/storetest): a file in t.TempDir,
+// quiet, cheap passwords, Close checked at the end.
+func openTest(t testing.TB, o Options) (*DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "markd.db")
-	db, err := Open(context.Background(), path, quiet)
+	if o.Log == nil {
+		o.Log = quiet
+	}
+	if o.PasswordCost == 0 {
+		o.PasswordCost = bcrypt.MinCost
+	}
+	db, err := OpenWith(context.Background(), path, o)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close store: %v", err)
+		}
+	})
 	return db, path
+}
+
+// scOpen opens a fresh store on the wall clock (scans bring their times).
+func scOpen(t testing.TB) (*DB, string) {
+	t.Helper()
+	return openTest(t, Options{})
 }
 
 func scRec(serial uint64, counter string, at time.Time, v mark.Verdict, reasons ...mark.Reason) *mark.Record {

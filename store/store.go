@@ -40,8 +40,8 @@ type DB struct {
 	db   *sql.DB
 	log  *slog.Logger
 
-	// Now is the clock; tests fix it.
-	Now func() time.Time
+	now          func() time.Time // Options.Now
+	passwordCost int              // Options.PasswordCost
 	// FailWrite, when set, is called before every write transaction commits;
 	// a non-nil error aborts the write as if the disk had failed. Tests use
 	// it to simulate ENOSPC and a read-only file.
@@ -66,10 +66,33 @@ const (
 	checkpointBlockFrames = 1000
 )
 
+// Options configure a store. Zero values take the defaults.
+type Options struct {
+	Log *slog.Logger
+	// Now is the clock of everything the store stamps (scans without a
+	// time, audit, outbox, users, batches); default time.Now.
+	Now func() time.Time
+	// PasswordCost is the bcrypt cost of new passwords; default
+	// PasswordCost (tests take bcrypt.MinCost).
+	PasswordCost int
+}
+
 // Open opens (creating if needed) the SQLite file at path and migrates it.
 func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
+	return OpenWith(ctx, path, Options{Log: log})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
+	log := o.Log
 	if log == nil {
 		log = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.PasswordCost == 0 {
+		o.PasswordCost = PasswordCost
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -81,7 +104,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	d := &DB{path: path, db: sqldb, log: log.With("subsystem", "store"), Now: time.Now}
+	d := &DB{path: path, db: sqldb, log: log.With("subsystem", "store"), now: o.Now, passwordCost: o.PasswordCost}
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()
 		return nil, mark.WithHint(fmt.Errorf("open store %s: %w: %w", path, mark.ErrUnavailable, err),
@@ -124,6 +147,9 @@ func (d *DB) Close() error {
 	})
 	return d.db.Close()
 }
+
+// Now is the store's clock (Options.Now).
+func (d *DB) Now() time.Time { return d.now() }
 
 // Path returns the file path of the store.
 func (d *DB) Path() string { return d.path }

@@ -41,8 +41,11 @@ type User struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// PasswordCost is the bcrypt cost of new password hashes. Tests lower it to
-// bcrypt.MinCost so they stay fast; production keeps the default.
+// PasswordCost is the bcrypt cost of new password hashes of a store opened
+// without Options.PasswordCost. Tests of packages that open the store
+// with options set the option (bcrypt.MinCost, so they stay fast); the
+// command-line tests, which open it through markd's own commands, lower
+// this default.
 var PasswordCost = bcrypt.DefaultCost
 
 // Password length bounds: bcrypt reads at most 72 bytes, and a longer
@@ -55,10 +58,17 @@ const (
 // dummyHash is compared against when the user does not exist, so a wrong
 // name takes as long as a wrong password and names cannot be probed.
 // It is made on first use so programs that never log anyone in do not pay.
-var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("markd-dummy-password"), PasswordCost)
+// One per cost, so it takes as long as the store's real hashes.
+var dummyHashes sync.Map // cost → []byte
+
+func dummyHash(cost int) []byte {
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.([]byte)
+	}
+	h, _ := bcrypt.GenerateFromPassword([]byte("markd-dummy-password"), cost)
+	dummyHashes.Store(cost, h)
 	return h
-})
+}
 
 // ValidUserName checks an account name: 1–64 letters, digits, '.', '_' or '-'.
 func ValidUserName(name string) error {
@@ -94,7 +104,7 @@ func (d *DB) AddUser(ctx context.Context, name string, role Role, password strin
 	if err := validPassword(password); err != nil {
 		return err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), PasswordCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), d.passwordCost)
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
@@ -120,7 +130,7 @@ func (d *DB) SetPassword(ctx context.Context, name, password string) error {
 	if err := validPassword(password); err != nil {
 		return err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), PasswordCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), d.passwordCost)
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
@@ -149,7 +159,7 @@ func (d *DB) Authenticate(ctx context.Context, name, password string) (User, err
 		Scan(&u.Name, &role, &hash, &created, &saved)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
+		_ = bcrypt.CompareHashAndPassword(dummyHash(d.passwordCost), []byte(password))
 		return User{}, fmt.Errorf("login %q: wrong name or password: %w", name, mark.ErrUnauthorized)
 	case err != nil:
 		return User{}, storeErr("read user", err)

@@ -45,8 +45,7 @@ type Poller struct {
 	interval time.Duration
 	fresh    *Freshness
 	log      *slog.Logger
-	// Now is the clock; tests fix it.
-	Now func() time.Time
+	now      func() time.Time // PollerOptions.Now
 
 	mu       gosync.Mutex
 	version  uint64
@@ -83,7 +82,7 @@ func NewPoller(ctx context.Context, db *store.DB, client *Client, apply Applier,
 		o.Now = time.Now
 	}
 	p := &Poller{db: db, client: client, key: o.Key, dir: bundle.Dir{Path: o.Dir}, apply: apply, interval: o.Interval,
-		log: log.With("subsystem", "sync.bundle"), Now: o.Now,
+		log: log.With("subsystem", "sync.bundle"), now: o.Now,
 		gauge: prometheus.NewGauge(prometheus.GaugeOpts{Name: "markd_sync_bundle_version", Help: "Version of the bundle in force (0 = none)."})}
 	checked, err := p.stateTime(ctx, store.StateListsChecked)
 	if err != nil {
@@ -94,14 +93,13 @@ func NewPoller(ctx context.Context, db *store.DB, client *Client, apply Applier,
 			return nil, err
 		}
 		if checked.IsZero() {
-			checked = p.Now()
+			checked = p.now()
 			if err := db.SetSyncState(ctx, store.StateFirstStart, checked.UTC().Format(time.RFC3339Nano)); err != nil {
 				return nil, err
 			}
 		}
 	}
-	p.fresh = NewFreshness(checked, o.Warn, o.Hard)
-	p.fresh.Now = o.Now
+	p.fresh = NewFreshness(checked, o.Warn, o.Hard, o.Now)
 	if reg != nil {
 		reg.MustRegister(p.gauge, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "markd_sync_lists_age_seconds",
 			Help: "Time since the collector last confirmed the keyring, tariffs and revocations current."},
@@ -214,7 +212,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 }
 
 func (p *Poller) confirmed(ctx context.Context) error {
-	now := p.Now()
+	now := p.now()
 	p.fresh.Checked(now)
 	return p.db.SetSyncState(ctx, store.StateListsChecked, now.UTC().Format(time.RFC3339Nano))
 }

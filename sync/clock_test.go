@@ -9,9 +9,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"markd/internal/storetest"
 	"markd/internal/testdata"
 	"markd/mark"
 	"markd/pipeline"
+	"markd/store"
 )
 
 // markValid signs a mark of the test issuer key 1 valid from..until (days).
@@ -61,8 +63,7 @@ func TestClockSkewedCounters(t *testing.T) {
 			c := newCollector(t, "office-a")
 			c.api.Now = func() time.Time { return hubNow }
 			counterNow := func() time.Time { return hubNow.Add(tt.skew) }
-			db := openCounter(t)
-			db.Now = counterNow
+			db := storetest.Open(t, store.Options{Log: quiet, Now: counterNow})
 			reg := prometheus.NewRegistry()
 			svc, err := New(context.Background(), db, Options{
 				Client:     ClientOptions{URL: c.srv.URL, Token: "tok-office-a", Timeout: 5 * time.Second},

@@ -20,16 +20,19 @@ type Freshness struct {
 	checked time.Time
 	warn    time.Duration
 	hard    time.Duration // 0 = off
-	// Now is the clock; tests fix it.
-	Now func() time.Time
+	now     func() time.Time
 }
 
 // HardMessage is what the operator reads when the hard limit refuses an acceptance.
 const HardMessage = "Списки устарели: нет связи с центром — не принимайте отправление / Lists too old: no contact with the collector, do not accept this item"
 
-// NewFreshness starts with the lists last confirmed at checked.
-func NewFreshness(checked time.Time, warn, hard time.Duration) *Freshness {
-	return &Freshness{checked: checked, warn: warn, hard: hard, Now: time.Now}
+// NewFreshness starts with the lists last confirmed at checked; now is the
+// clock (nil = time.Now).
+func NewFreshness(checked time.Time, warn, hard time.Duration, now func() time.Time) *Freshness {
+	if now == nil {
+		now = time.Now
+	}
+	return &Freshness{checked: checked, warn: warn, hard: hard, now: now}
 }
 
 // Checked records that the collector confirmed the lists current at t.
@@ -51,7 +54,7 @@ func (f *Freshness) Age() time.Duration {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return max(0, f.Now().Sub(f.checked))
+	return max(0, f.now().Sub(f.checked))
 }
 
 // Stale reports whether the age passed the warn limit (operator screen

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,11 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"markd/hub"
 	"markd/hub/hubtest"
 	"markd/hub/sqlitestore"
+	"markd/internal/storetest"
 	"markd/mark"
 	"markd/store"
 )
@@ -28,45 +26,28 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // openCounter opens a counter store in a temp folder.
 func openCounter(t testing.TB) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "markd.db"), quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return storetest.Open(t, store.Options{Log: quiet})
 }
 
-// addScan writes a scan row the way the pipeline stores it (the sync code
-// only reads scans through the store's outbox methods).
+// addScan records a scan through the store's write path, as the pipeline
+// does (the sync code only reads scans through the store's outbox methods).
 func addScan(t testing.TB, db *store.DB, counter string, office uint32, v mark.Verdict, serial uint64, at time.Time) string {
 	t.Helper()
-	id := uuid.Must(uuid.NewV7()).String()
-	var ser, fields any
-	text := fmt.Sprintf("not a mark %d", serial)
+	rec := &mark.Record{At: at, Office: office, Counter: counter, Operator: "ivan", Source: "stdin",
+		Text: fmt.Sprintf("not a mark %d", serial), Verdict: v, Reasons: []mark.Reason{},
+		Versions: mark.Versions{Keyring: "k1", Tariffs: "t1", Revocations: "r1"}}
 	if serial != 0 {
 		m := hubtest.TestMark(serial, office)
-		b, _ := json.Marshal(m.Fields())
-		ser, fields, text = int64(serial), string(b), hubtest.Sign(m)
+		rec.Mark, rec.Text = &m, hubtest.Sign(m)
 	}
-	reasons, review := "[]", ""
 	if v == mark.Reject {
-		reasons, review = `["UNDERPAID"]`, "pending"
+		rec.Reasons = []mark.Reason{mark.ReasonUnderpaid}
 	}
-	vs, _ := json.Marshal(mark.Versions{Keyring: "k1", Tariffs: "t1", Revocations: "r1"})
-	_, err := db.SQL().Exec(`INSERT INTO scans(id, at, office, counter, operator, source, raw_text, verdict, reasons, serial,
-		mark_fields, versions, review_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		id, at.UTC().Format(time.RFC3339Nano), office, counter, "ivan", "stdin", text,
-		string(v), reasons, ser, fields, string(vs), review)
-	if err != nil {
-		t.Fatal(err)
+	storetest.Save(t, db, 0, rec)
+	if rec.Verdict != v {
+		t.Fatalf("fixture %s of serial %d stored as %s %v", v, serial, rec.Verdict, rec.Reasons)
 	}
-	if v == mark.Accept {
-		if _, err := db.SQL().Exec(`INSERT INTO used_serials(serial, record_id, at, office, counter, raw_text) VALUES (?,?,?,?,?,?)`,
-			int64(serial), id, at.UTC().Format(time.RFC3339Nano), office, counter, "x"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return id
+	return rec.ID
 }
 
 // collector is an in-process markhub on a real loopback port. Its

@@ -53,8 +53,10 @@ func New(ctx context.Context, db *store.DB, o Options, apply Applier, log *slog.
 	}
 	clock := NewClock(o.ClockLimit, o.Now, log, reg)
 	client.Clock = clock
+	if o.Upload.Now == nil {
+		o.Upload.Now = clock.Now
+	}
 	s := &Service{Uploader: NewUploader(db, client, o.Upload, log, reg), Clock: clock}
-	s.Uploader.Now = clock.Now
 	if o.DistributionKey == "" {
 		return s, nil
 	}
@@ -66,7 +68,7 @@ func New(ctx context.Context, db *store.DB, o Options, apply Applier, log *slog.
 		return nil, errors.New("sync: a distribution key needs an Applier")
 	}
 	s.Poller, err = NewPoller(ctx, db, client, apply, PollerOptions{Key: key, Dir: o.BundleDir, Interval: o.Interval,
-		Warn: o.FreshnessWarn, Hard: o.FreshnessHard}, log, reg)
+		Warn: o.FreshnessWarn, Hard: o.FreshnessHard, Now: o.Now}, log, reg)
 	if err != nil {
 		return nil, err
 	}

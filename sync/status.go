@@ -34,7 +34,7 @@ func (u *Uploader) Status(ctx context.Context) UploadStatus {
 	} else {
 		st.BacklogRecords, st.BacklogEvents, st.Refused = o.Records, o.Events, o.Refused
 		if !o.Oldest.IsZero() {
-			st.OldestPendingAgeSeconds = max(0, u.Now().Sub(o.Oldest).Seconds())
+			st.OldestPendingAgeSeconds = max(0, u.now().Sub(o.Oldest).Seconds())
 		}
 	}
 	u.stateMu.Lock()

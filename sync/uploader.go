@@ -22,11 +22,13 @@ import (
 
 // UploaderOptions tune the upload.
 type UploaderOptions struct {
-	BatchSize  int           // records per request (1..hub.MaxRecords)
-	BatchAge   time.Duration // send a smaller batch once its oldest record is this old
-	Interval   time.Duration // an empty request this often, to hear about alerts
-	MinBackoff time.Duration // first wait after a failure; default 1s
-	MaxBackoff time.Duration // longest wait between attempts
+	BatchSize  int              // records per request (1..hub.MaxRecords)
+	BatchAge   time.Duration    // send a smaller batch once its oldest record is this old
+	Interval   time.Duration    // an empty request this often, to hear about alerts
+	MinBackoff time.Duration    // first wait after a failure; default 1s
+	MaxBackoff time.Duration    // longest wait between attempts
+	Now        func() time.Time // clock; default time.Now
+	Jitter     func() float64   // random source in [0,1); default math/rand
 }
 
 // Uploader drains the store's outbox to the collector. Run it with Serve.
@@ -37,9 +39,8 @@ type Uploader struct {
 	log    *slog.Logger
 	kick   chan struct{}
 
-	// Now is the clock and Jitter the random source in [0,1); tests fix them.
-	Now    func() time.Time
-	Jitter func() float64
+	now    func() time.Time // UploaderOptions.Now
+	jitter func() float64   // UploaderOptions.Jitter
 
 	batch       int // current batch size: halved on 413 (kept until restart)
 	lastBeat    time.Time
@@ -74,11 +75,17 @@ func NewUploader(db *store.DB, client *Client, o UploaderOptions, log *slog.Logg
 	if o.MinBackoff <= 0 {
 		o.MinBackoff = time.Second
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Jitter == nil {
+		o.Jitter = rand.Float64
+	}
 	if o.MaxBackoff < o.MinBackoff {
 		o.MaxBackoff = max(o.MinBackoff, 5*time.Minute)
 	}
 	u := &Uploader{db: db, client: client, o: o, log: log.With("subsystem", "sync.upload"), kick: make(chan struct{}, 1),
-		Now: time.Now, Jitter: rand.Float64, batch: o.BatchSize,
+		now: o.Now, jitter: o.Jitter, batch: o.BatchSize,
 		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: "markd_sync_last_success_timestamp_seconds",
 			Help: "Unix time of the last upload the collector confirmed."}),
 		uploaded: prometheus.NewCounter(prometheus.CounterOpts{Name: "markd_sync_uploaded_records_total",
@@ -100,11 +107,11 @@ func NewUploader(db *store.DB, client *Client, o UploaderOptions, log *slog.Logg
 			return func() float64 {
 				mu.Lock()
 				defer mu.Unlock()
-				if now := u.Now(); now.Sub(cachedAt) >= time.Second || now.Before(cachedAt) {
+				if now := u.now(); now.Sub(cachedAt) >= time.Second || now.Before(cachedAt) {
 					ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 					cached, cachedErr = db.OutboxStats(ctx)
 					cancel()
-					cachedAt = u.Now()
+					cachedAt = u.now()
 				}
 				if cachedErr != nil {
 					return -1
@@ -122,7 +129,7 @@ func NewUploader(db *store.DB, client *Client, o UploaderOptions, log *slog.Logg
 				if s.Oldest.IsZero() {
 					return 0
 				}
-				return u.Now().Sub(s.Oldest).Seconds()
+				return u.now().Sub(s.Oldest).Seconds()
 			})),
 		)
 	}
@@ -211,9 +218,9 @@ func (u *Uploader) setState(err error) {
 	defer u.stateMu.Unlock()
 	u.lastErr = err
 	if err != nil {
-		u.lastFail = u.Now()
+		u.lastFail = u.now()
 	} else {
-		u.lastOK = u.Now()
+		u.lastOK = u.now()
 	}
 }
 
@@ -226,7 +233,7 @@ func (u *Uploader) backoff() time.Duration {
 		d *= 2
 	}
 	d = min(d, u.o.MaxBackoff)
-	return d/2 + time.Duration(u.Jitter()*float64(d/2))
+	return d/2 + time.Duration(u.jitter()*float64(d/2))
 }
 
 // Once sends at most one request. It sends when a full batch is waiting,
@@ -253,7 +260,7 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	if err != nil {
 		return 0, false, err
 	}
-	now := u.Now()
+	now := u.now()
 	// A record stamped ahead of this clock (a clock set back, another
 	// clock at the scan) counts as old enough: it must not wait for the
 	// heartbeat.
@@ -345,7 +352,7 @@ func (u *Uploader) recordSuccess(records int, resp *hub.UploadResponse) {
 	}
 	u.failures = 0
 	u.setState(nil)
-	u.lastSuccess.Set(float64(u.Now().UnixNano()) / 1e9)
+	u.lastSuccess.Set(float64(u.now().UnixNano()) / 1e9)
 	u.uploaded.Add(float64(records))
 	u.alerts.Add(float64(len(resp.Alerts)))
 }

@@ -194,8 +194,8 @@ func TestBatchAgeAndSize(t *testing.T) {
 	col := newCollector(t, "office-a")
 	db := openCounter(t)
 	now := day0
-	u := NewUploader(db, newClient(t, col.srv.URL, "office-a"), UploaderOptions{BatchSize: 5, BatchAge: time.Minute, Interval: time.Hour}, nil, nil)
-	u.Now = func() time.Time { return now }
+	u := NewUploader(db, newClient(t, col.srv.URL, "office-a"), UploaderOptions{BatchSize: 5, BatchAge: time.Minute, Interval: time.Hour,
+		Now: func() time.Time { return now }}, nil, nil)
 	u.lastBeat = now
 	for i := range 3 {
 		addScan(t, db, "1", 426000, mark.Accept, uint64(i+1), now)
@@ -226,7 +226,6 @@ func TestBatchAgeAndSize(t *testing.T) {
 }
 
 func TestBackoffExponentialWithJitter(t *testing.T) {
-	u := NewUploader(nil, nil, UploaderOptions{MinBackoff: time.Second, MaxBackoff: 30 * time.Second}, nil, nil)
 	tests := []struct {
 		failures int
 		jitter   float64
@@ -236,7 +235,9 @@ func TestBackoffExponentialWithJitter(t *testing.T) {
 		{5, 0, 8 * time.Second}, {6, 0, 15 * time.Second}, {40, 0, 15 * time.Second}, {40, 0.999999, 30 * time.Second},
 	}
 	for _, tt := range tests {
-		u.failures, u.Jitter = tt.failures, func() float64 { return tt.jitter }
+		u := NewUploader(nil, nil, UploaderOptions{MinBackoff: time.Second, MaxBackoff: 30 * time.Second,
+			Jitter: func() float64 { return tt.jitter }}, nil, nil)
+		u.failures = tt.failures
 		if got := u.backoff(); got.Round(time.Millisecond) != tt.want {
 			t.Errorf("failures %d jitter %v: %v, want %v", tt.failures, tt.jitter, got, tt.want)
 		}
@@ -332,8 +333,7 @@ func TestMetrics(t *testing.T) {
 	db := openCounter(t)
 	reg := prometheus.NewRegistry()
 	now := day0.Add(time.Hour)
-	u := NewUploader(db, newClient(t, col.srv.URL, "office-a"), UploaderOptions{BatchSize: 2}, nil, reg)
-	u.Now = func() time.Time { return now }
+	u := NewUploader(db, newClient(t, col.srv.URL, "office-a"), UploaderOptions{BatchSize: 2, Now: func() time.Time { return now }}, nil, reg)
 	for i := range 3 {
 		addScan(t, db, "1", 426000, mark.Accept, uint64(i+1), day0.Add(time.Duration(i)*time.Minute))
 	}

@@ -2,15 +2,13 @@ package web
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"markd/internal/storetest"
 	"markd/mark"
 	"markd/store"
 )
@@ -19,31 +17,18 @@ import (
 // transaction, and returns a logged-in supervisor request maker.
 func benchServer(b *testing.B, n int) (*Server, *http.Cookie) {
 	b.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	tx, err := db.SQL().Begin()
-	if err != nil {
-		b.Fatal(err)
-	}
+	db := storetest.Open(b, store.Options{})
 	base := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
-	for i := 0; i < n; i++ {
-		v, reasons := mark.Accept, "[]"
+	recs := make([]*mark.Record, n)
+	for i := range recs {
+		v, reasons := mark.Accept, []mark.Reason{}
 		if i%3 == 0 {
-			v, reasons = mark.Reject, `["UNDERPAID"]`
+			v, reasons = mark.Reject, []mark.Reason{mark.ReasonUnderpaid}
 		}
-		f, _ := json.Marshal(testMark(uint64(i)).Fields())
-		if _, err := tx.Exec(`INSERT INTO scans(id, at, office, counter, operator, source, raw_text, verdict, reasons, serial, mark_fields, review_state)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`, fmt.Sprintf("id%08d", i), base.Add(time.Duration(i)*time.Second).Format(time.RFC3339Nano),
-			426000, "A", "ivan", "stdin", "EPM1:X", string(v), reasons, i, string(f), map[bool]string{true: "pending"}[v == mark.Reject]); err != nil {
-			b.Fatal(err)
-		}
+		recs[i] = &mark.Record{At: base.Add(time.Duration(i) * time.Second), Office: 426000, Counter: "A", Operator: "ivan",
+			Source: "stdin", Text: "EPM1:X", Verdict: v, Reasons: reasons, Mark: testMark(uint64(i))}
 	}
-	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
-	}
+	storetest.Save(b, db, 0, recs...)
 	s, err := New(Options{Store: db, Location: time.UTC, Log: nil})
 	if err != nil {
 		b.Fatal(err)
@@ -90,14 +75,7 @@ func BenchmarkOperatorRecent30k(b *testing.B) { benchGet(b, 30000, "/operator/re
 
 // One password check at the production bcrypt cost: the price of a login.
 func BenchmarkBcryptLogin(b *testing.B) {
-	old := store.PasswordCost
-	store.PasswordCost = 10
-	defer func() { store.PasswordCost = old }()
-	db, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "u.db"), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Open(b, store.Options{PasswordCost: 10})
 	if err := db.AddUser(context.Background(), "sveta", store.RoleSupervisor, "password123"); err != nil {
 		b.Fatal(err)
 	}

@@ -7,20 +7,16 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
+	"markd/internal/storetest"
 	"markd/mark"
 	"markd/store"
 )
-
-func init() { store.PasswordCost = bcrypt.MinCost }
 
 // clock is an injectable clock tests move forward.
 type clock struct {
@@ -96,13 +92,9 @@ const (
 func newEnv(t *testing.T, tweak func(*Options)) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "markd.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	e := &env{t: t, db: db, clock: &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}, feed: &chanFeed{}}
-	db.Now = e.clock.Now
+	e := &env{t: t, clock: &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}, feed: &chanFeed{}}
+	db := storetest.Open(t, store.Options{Now: e.clock.Now})
+	e.db = db
 	for _, u := range []struct {
 		n, p string
 		r    store.Role
@@ -123,8 +115,8 @@ func newEnv(t *testing.T, tweak func(*Options)) *env {
 	if tweak != nil {
 		tweak(&opt)
 	}
-	e.srv, err = New(opt)
-	if err != nil {
+	var err error
+	if e.srv, err = New(opt); err != nil {
 		t.Fatal(err)
 	}
 	api := http.NewServeMux()

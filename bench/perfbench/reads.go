@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -79,13 +80,13 @@ func measureReads(small, big string, rounds int) ([]row, error) {
 	ctx := context.Background()
 	var dbs [2]*store.DB
 	for i, p := range []string{small, big} {
-		db, err := openStore(p)
+		// The last generated day is "today": open, counted from the scans.
+		db, err := store.OpenWith(ctx, p, store.Options{Log: slog.New(slog.DiscardHandler),
+			Now: func() time.Time { return storeEnd.Add(-12 * time.Hour) }})
 		if err != nil {
 			return nil, err
 		}
 		defer db.Close()
-		// The last generated day is "today": open, counted from the scans.
-		db.Now = func() time.Time { return storeEnd.Add(-12 * time.Hour) }
 		dbs[i] = db
 	}
 	var rows []row

@@ -45,9 +45,10 @@ refused and the lists in force stay).`,
 				if err != nil {
 					return usage("--clock %q: not an RFC 3339 time", clock)
 				}
-				o.Now = func() time.Time { return t }
-				// A fixed clock is wrong on purpose: the sync measures the
-				// skew only and keeps the machine's clock for its timers.
+				start := time.Now()
+				o.Now = func() time.Time { return t.Add(time.Since(start)) }
+				// A clock moved on purpose: the sync measures the skew
+				// against the collector only.
 				o.Config.Sync.ClockLimit = 0
 			} else if skew != 0 {
 				o.Now = func() time.Time { return time.Now().Add(skew) }
@@ -74,7 +75,7 @@ refused and the lists in force stay).`,
 	fl.Uint32("office", 0, "postal index of this office (config key office)")
 	// Tests that need the real process (SIGKILL, a full disk) fix its
 	// clock with this; the others run daemon.Main in-process with Now.
-	fl.StringVar(&clock, "clock", "", "tests only: every scan gets this fixed time (RFC 3339)")
+	fl.StringVar(&clock, "clock", "", "tests only: the daemon's clock starts at this time (RFC 3339) and runs on")
 	_ = fl.MarkHidden("clock")
 	fl.DurationVar(&skew, "clock-skew", 0, "tests only: the daemon's clock runs this far from the machine's")
 	_ = fl.MarkHidden("clock-skew")

@@ -40,12 +40,11 @@ func (a *app) runVerifyDB(cmd *cobra.Command, f verifyFlags) error {
 	}
 	log := newLogger(c.Log, a.stderr)
 	ctx := cmd.Context()
-	db, err := store.Open(ctx, c.DB, log)
+	db, err := store.OpenWith(ctx, c.DB, store.Options{Log: log, Now: clock})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	db.Now = clock
 	pipe := pipeline.New(pipeline.Options{Verifier: v, Store: db, Office: c.Office, Counter: c.Counter,
 		Location: loc, RescanWindow: c.RescanWindow, Log: log, Now: clock})
 	judge := func(_ int, text string) (*mark.Record, error) {

@@ -38,11 +38,12 @@ func (s *Server) parseBatchQuery(r *http.Request) (batchQuery, store.BatchFilter
 		Counter: strings.TrimSpace(v.Get("counter")), State: v.Get("state")}
 	f := store.BatchFilter{Counter: q.Counter, Limit: maxBatchRows}
 	if q.Day != "" {
-		d, err := time.ParseInLocation(time.DateOnly, q.Day, s.opt.Location)
+		d, err := parseDay(q.Day, s.opt.Location)
 		if err != nil {
-			return q, f, fmt.Errorf("filter day %q: not YYYY-MM-DD: %w", q.Day, mark.ErrInvalid)
+			return q, f, fmt.Errorf("filter day: %w", err)
 		}
 		f.From, f.To = d, d.AddDate(0, 0, 1)
+		q.Day = d.Format(time.DateOnly) // links and the CSV carry yyyy-mm-dd
 	}
 	if q.Contract != "" {
 		n, err := strconv.ParseUint(q.Contract, 10, 32)

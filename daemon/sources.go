@@ -47,12 +47,16 @@ func Sources(cfgs []config.Source, stdin io.Reader, log *slog.Logger, now func()
 // Scale makes the postal scale of the config (markd doctor may use it
 // too); a bad pattern is a usage error.
 func Scale(c config.ScaleConfig, log *slog.Logger, now func() time.Time) (*scanner.Scale, error) {
-	s, err := scanner.NewScale("scale", scanner.ScaleConfig{Port: c.Port, Baud: c.Baud, Pattern: c.Pattern,
-		Unit: c.Unit, MaxAge: c.MaxAge}, log, now)
+	s, err := scanner.NewScale("scale", ScaleConfig(c), log, now)
 	if err != nil {
 		return nil, cli.UsageError{Err: fmt.Errorf("config scale: %w", err)}
 	}
 	return s, nil
+}
+
+// ScaleConfig maps the scale keys to the scanner's config.
+func ScaleConfig(c config.ScaleConfig) scanner.ScaleConfig {
+	return scanner.ScaleConfig{Port: c.Port, Baud: c.Baud, Pattern: c.Pattern, Unit: c.Unit, MaxAge: c.MaxAge}
 }
 
 // SerialConfig maps a serial source entry to the scanner's config (markd

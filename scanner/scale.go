@@ -333,3 +333,67 @@ func (s *Scale) line(text string) {
 		}
 	}
 }
+
+// ScaleProbe is what ProbeScale saw on the port.
+type ScaleProbe struct {
+	Path    string // the port opened
+	Lines   int    // lines received
+	Last    string // the last line received
+	Matched bool   // a line gave a weight
+	Grams   int    // that weight
+	Err     error  // why the last matching-looking line gave none (unit, number)
+}
+
+// ProbeScale opens the scale's port once and reads until a line gives a
+// weight or wait passes, for markd doctor: is the scale there, does it
+// send, and does scale.pattern read its lines? The error is the open's.
+func ProbeScale(ctx context.Context, cfg ScaleConfig, wait time.Duration) (ScaleProbe, error) {
+	parser, err := NewScaleParser(cfg.Pattern, cfg.Unit)
+	if err != nil {
+		return ScaleProbe{}, err
+	}
+	if cfg.Baud == 0 {
+		cfg.Baud = 9600
+	}
+	path, err := ResolvePort(cfg.Port)
+	if err != nil {
+		return ScaleProbe{}, err
+	}
+	pr := ScaleProbe{Path: path}
+	p, err := serial.OpenPort(&serial.Config{Name: path, Baud: cfg.Baud, ReadTimeout: DefaultSerialPoll})
+	if err != nil {
+		return pr, err
+	}
+	defer p.Close()
+	if _, err := p.Write(nil); err != nil { // a UART with nothing behind it
+		return pr, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	fr := NewFramer(nil, 256, 0)
+	handle := func(f Frame) {
+		if f.Kind != FrameLine || pr.Matched {
+			return
+		}
+		pr.Lines++
+		pr.Last = f.Text
+		g, err := parser.Parse(f.Text)
+		switch {
+		case err == nil:
+			pr.Matched, pr.Grams, pr.Err = true, g, nil
+		case !errors.Is(err, ErrScaleNoMatch):
+			pr.Err = err
+		}
+	}
+	buf := make([]byte, 512)
+	for ctx.Err() == nil && !pr.Matched {
+		n, err := p.Read(buf)
+		if n > 0 {
+			fr.Feed(buf[:n], time.Now(), handle)
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return pr, err
+		}
+	}
+	return pr, nil
+}

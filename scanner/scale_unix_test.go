@@ -4,6 +4,7 @@ package scanner
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sync"
 	"syscall"
@@ -114,5 +115,33 @@ func TestScaleMissingPortRetries(t *testing.T) {
 	waitFor(t, "not plugged in", func() bool { return s.Health().Detail == "not plugged in (no such device), retrying" })
 	if s.Weight() != 0 {
 		t.Error("weight without a scale")
+	}
+}
+
+// TestProbeScale: what markd doctor reports of a scale.
+func TestProbeScale(t *testing.T) {
+	p := newPtyPair(t)
+	ctx := context.Background()
+	// nothing sent: open, no line
+	pr, err := ProbeScale(ctx, ScaleConfig{Port: p.Dev}, 300*time.Millisecond)
+	if err != nil || pr.Lines != 0 || pr.Matched || pr.Path != p.Dev {
+		t.Fatalf("silent scale: %+v %v", pr, err)
+	}
+	// lines that the pattern does not read, then one it does
+	p.write("US,GS,   0.100kg\r\nST,GS,   0.100 lb\r\n")
+	pr, err = ProbeScale(ctx, ScaleConfig{Port: p.Dev, Pattern: `^ST,GS,\s*([0-9.]+)`}, 2*time.Second)
+	if err != nil || pr.Lines != 2 || pr.Matched || !errors.Is(pr.Err, ErrScaleUnit) || pr.Last != "ST,GS,   0.100 lb" {
+		t.Fatalf("unreadable lines: %+v %v", pr, err)
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		p.peer.Write([]byte("ST,GS,   0.125kg\r\n"))
+	}()
+	pr, err = ProbeScale(ctx, ScaleConfig{Port: p.Dev}, waitLimit)
+	if err != nil || !pr.Matched || pr.Grams != 125 {
+		t.Fatalf("stable weight: %+v %v", pr, err)
+	}
+	if _, err := ProbeScale(ctx, ScaleConfig{Port: p.Dev + "-none"}, time.Second); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("missing port: %v", err)
 	}
 }

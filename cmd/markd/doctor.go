@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/tarm/serial"
@@ -54,13 +55,20 @@ func newDoctorCmd(a *app) *cobra.Command {
 			d := doctor{w: a.stdout}
 			d.inventory()
 			bad := d.checkSources(cmd.Context(), c.Sources)
+			checked := len(c.Sources)
+			if c.Scale.Port != "" {
+				checked++
+				if !d.checkScale(cmd.Context(), c.Scale) {
+					bad++
+				}
+			}
 			if deep {
 				if err := d.checkStore(cmd.Context(), c.DB); err != nil {
 					return err
 				}
 			}
 			if bad > 0 {
-				return fmt.Errorf("%d of %d configured sources have a problem (see above): %w", bad, len(c.Sources), mark.ErrUnavailable)
+				return fmt.Errorf("%d of %d configured sources have a problem (see above): %w", bad, checked, mark.ErrUnavailable)
 			}
 			return nil
 		},
@@ -193,6 +201,34 @@ func (d doctor) checkSources(ctx context.Context, srcs []config.Source) int {
 		d.printf("  %s (%s): PROBLEM: %s\n", name, c.Kind, problem)
 	}
 	return bad
+}
+
+// scaleWait is how long doctor listens to the scale for a weight line.
+const scaleWait = 3 * time.Second
+
+// checkScale opens the configured scale and listens for a weight line; it
+// reports false for a problem. A scale that sends nothing is only a
+// warning: many send a line only once something lies on them.
+func (d doctor) checkScale(ctx context.Context, c config.ScaleConfig) bool {
+	d.printf("Scale:\n")
+	pr, err := scanner.ProbeScale(ctx, daemon.ScaleConfig(c), scaleWait)
+	switch {
+	case err != nil:
+		d.printf("  scale (%s): PROBLEM: %s\n", c.Port, scanner.PlainDeviceError(err, "dialout"))
+		return false
+	case pr.Matched:
+		d.printf("  scale (%s): ok, reads %d g from %q\n", pr.Path, pr.Grams, pr.Last)
+	case pr.Lines == 0:
+		d.printf("  scale (%s): open, but no line in %v: is it on and set to send (continuous or on stable)? Put a letter on it and run doctor again\n", pr.Path, scaleWait)
+	default:
+		why := "no line matches scale.pattern " + c.Pattern
+		if pr.Err != nil {
+			why = pr.Err.Error() + " (check scale.pattern and scale.unit)"
+		}
+		d.printf("  scale (%s): PROBLEM: %d lines, %s; last line %q\n", pr.Path, pr.Lines, why, pr.Last)
+		return false
+	}
+	return true
 }
 
 func sourceName(c config.Source, i int) string {

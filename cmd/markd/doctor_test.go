@@ -130,3 +130,52 @@ func TestDoctorDeep(t *testing.T) {
 		t.Fatalf("broken reference: exit %d\n%s", code, out)
 	}
 }
+
+// TestDoctorScale: doctor opens the configured scale, listens for a weight
+// line and says what it read, or why not.
+func TestDoctorScale(t *testing.T) {
+	for _, tt := range []struct {
+		name, send, pattern string
+		plugged             bool
+		code                int
+		want                string
+	}{
+		{"reads", "US,GS,   0.120kg\r\nST,GS,   0.125kg\r\n", "", true, 0, `ok, reads 125 g from "ST,GS,   0.125kg"`},
+		{"pattern does not match", "W 125\r\n", "", true, 1, `PROBLEM: 1 lines, no line matches scale.pattern`},
+		{"no unit", "W 125\r\n", `^W (\d+)`, true, 1, `PROBLEM: 1 lines, weight has no unit kg or g: "" (check scale.pattern and scale.unit)`},
+		{"unplugged", "", "", false, 1, "PROBLEM: not plugged in"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, err := os.MkdirTemp("", "markd-doctor-") // socat: no ',' in the path
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			port := filepath.Join(dir, "ttyUSB-scale")
+			if tt.plugged {
+				port = socatPty(t, dir)
+				peer, err := os.OpenFile(filepath.Join(dir, "peer"), os.O_RDWR|syscall.O_NOCTTY, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer peer.Close()
+				if _, err := peer.WriteString(tt.send); err != nil {
+					t.Fatal(err)
+				}
+			}
+			body := "sources:\n  - kind: stdin\nscale:\n  port: " + port + "\n"
+			if tt.pattern != "" {
+				body += "  pattern: '" + tt.pattern + "'\n"
+			}
+			cfg := filepath.Join(dir, "markd.yaml")
+			if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), []string{"doctor", "--config", cfg}, strings.NewReader(""), &out, &errOut)
+			if code != tt.code || !strings.Contains(out.String(), tt.want) {
+				t.Fatalf("exit %d (want %d), output lacks %q:\n%s\nstderr:\n%s", code, tt.code, tt.want, out.String(), errOut.String())
+			}
+		})
+	}
+}

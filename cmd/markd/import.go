@@ -66,7 +66,9 @@ func newImportCmd(a *app) *cobra.Command {
 would, with the same reuse rules, but commits many scans per transaction.
 A line is the text of a scan or a JSON object
   {"text":"EPM1:…","at":"RFC 3339","counter":"A","source":"…","measured_weight_g":0}
-(missing at: now; missing counter: config counter). A progress bar goes to
+(missing at: now; missing counter: config counter). A blank line is no scan:
+not stored, and counted under NOT_A_MARK as markd verify answers it. A
+progress bar goes to
 stderr when it is a terminal; a summary by verdict at the end.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -123,7 +125,8 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 		Location: loc, RescanWindow: c.RescanWindow, Log: log, Now: verifyNow})
 	bar := newProgress(a.stderr, size)
 	start := time.Now()
-	counts, n, err := importScans(ctx, pipe, in, bar.update)
+	blank := 0
+	counts, n, err := importScans(ctx, pipe, in, &blank, bar.update)
 	bar.done()
 	d := time.Since(start)
 	fmt.Fprintf(a.stdout, "imported %d scans in %.2fs (%.0f scans/s)\n", n, d.Seconds(), float64(n)/max(d.Seconds(), 1e-9))
@@ -132,8 +135,19 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 		verdicts = append(verdicts, string(v))
 	}
 	sort.Strings(verdicts)
+	if blank > 0 { // judged NOT_A_MARK like in markd verify, but no scan to store
+		if counts[mark.NotAMark] == 0 {
+			verdicts = append(verdicts, string(mark.NotAMark))
+			sort.Strings(verdicts)
+		}
+		counts[mark.NotAMark] += blank
+	}
 	for _, v := range verdicts {
-		fmt.Fprintf(a.stdout, "  %-15s %d\n", v, counts[mark.Verdict(v)])
+		fmt.Fprintf(a.stdout, "  %-15s %d", v, counts[mark.Verdict(v)])
+		if mark.Verdict(v) == mark.NotAMark && blank > 0 {
+			fmt.Fprintf(a.stdout, " (%d of them blank lines, not stored)", blank)
+		}
+		fmt.Fprintln(a.stdout)
 	}
 	return err
 }
@@ -143,11 +157,12 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 // transaction, through the pipeline's batch path (Pipeline.JudgeBatch and
 // StoreBatch: live feed, metrics, store state as for single scans). It
 // returns the verdict counts of what was stored.
-func importScans(ctx context.Context, pipe *pipeline.Pipeline, in io.Reader,
+func importScans(ctx context.Context, pipe *pipeline.Pipeline, in io.Reader, blank *int,
 	progress func(bytes int64, scans int)) (map[mark.Verdict]int, int, error) {
 	type batch struct {
 		judged pipeline.Judged
 		read   int64
+		blank  int // blank lines so far
 		err    error
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -157,10 +172,10 @@ func importScans(ctx context.Context, pipe *pipeline.Pipeline, in io.Reader,
 		defer close(batches)
 		br := bufio.NewReaderSize(in, 256<<10)
 		var read int64
-		lineNo := 0
+		lineNo, blank := 0, 0
 		for {
-			scans, eof, err := readImportBatch(br, &lineNo, &read)
-			b := batch{read: read, err: err}
+			scans, eof, err := readImportBatch(br, &lineNo, &blank, &read)
+			b := batch{read: read, err: err, blank: blank}
 			if len(scans) > 0 {
 				b.judged = pipe.JudgeBatch(scans)
 			}
@@ -177,6 +192,7 @@ func importScans(ctx context.Context, pipe *pipeline.Pipeline, in io.Reader,
 	counts := map[mark.Verdict]int{}
 	total := 0
 	for b := range batches {
+		*blank = b.blank
 		if b.judged.Len() > 0 {
 			recs, err := pipe.StoreBatch(ctx, b.judged)
 			if err != nil {
@@ -196,7 +212,10 @@ func importScans(ctx context.Context, pipe *pipeline.Pipeline, in io.Reader,
 }
 
 // readImportBatch reads up to importBatch scans.
-func readImportBatch(br *bufio.Reader, lineNo *int, read *int64) ([]mark.Scan, bool, error) {
+// A blank line is no scan (nothing to store), as in markd run and markd
+// verify --db; it is counted in *blank, and the summary reports it under
+// NOT_A_MARK, the verdict markd verify prints for it (spec §7 step 1).
+func readImportBatch(br *bufio.Reader, lineNo, blank *int, read *int64) ([]mark.Scan, bool, error) {
 	var scans []mark.Scan
 	for len(scans) < importBatch {
 		line, err := readLine(br, mark.MaxInputSize*16)
@@ -212,7 +231,9 @@ func readImportBatch(br *bufio.Reader, lineNo *int, read *int64) ([]mark.Scan, b
 		if err != nil {
 			return scans, false, usage("line %d: %v", *lineNo, err)
 		}
-		if ok {
+		if !ok {
+			*blank++
+		} else {
 			if sc.Source == "" {
 				sc.Source = "import"
 			}

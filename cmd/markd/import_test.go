@@ -27,7 +27,7 @@ func TestImport(t *testing.T) {
 	}
 	fmt.Fprintln(&b, marks[0])                                                                          // same counter, within the window
 	fmt.Fprintf(&b, `{"text":%q,"counter":"B","source":"old-log"}`+"\n", marks[1])                      // another counter: REUSED
-	fmt.Fprintln(&b, "")                                                                                // ignored
+	fmt.Fprintln(&b, "")                                                                                // NOT_A_MARK, not stored
 	fmt.Fprintln(&b, "4600000000001")                                                                   // a shop barcode
 	fmt.Fprintf(&b, `{"text":"EPM1:AAAA","at":"2026-11-25T10:00:00+04:00","measured_weight_g":5}`+"\n") // broken mark
 	file := filepath.Join(dir, "scans.txt")
@@ -41,7 +41,7 @@ func TestImport(t *testing.T) {
 	for _, want := range []string{
 		fmt.Sprintf("imported %d scans", n+4),
 		fmt.Sprintf("ACCEPT          %d", n),
-		"DUPLICATE_SCAN  1", "NOT_A_MARK      1", "REJECT          2",
+		"DUPLICATE_SCAN  1", "NOT_A_MARK      2 (1 of them blank lines, not stored)", "REJECT          2",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)

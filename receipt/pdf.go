@@ -1,6 +1,7 @@
 package receipt
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -63,7 +64,7 @@ func WritePDF(w io.Writer, r Receipt) error {
 	gp := &gopdf.GoPdf{}
 	gp.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
 	gp.SetInfo(gopdf.PdfInfo{Title: v.Title + " " + v.BatchID, Subject: "Партия " + v.BatchID,
-		Creator: "markd", Producer: "markd", CreationDate: r.Closed})
+		Creator: "markd", Producer: "markd", CreationDate: cmp.Or(r.Closed, r.Opened)})
 	if err := gp.AddTTFFontData(fontRegular, goregular.TTF); err != nil {
 		return fmt.Errorf("receipt pdf: font: %w", err)
 	}

@@ -142,3 +142,15 @@ func pageError(err error) (msg, hint string) {
 	}
 	return msg, hint
 }
+
+// ErrorRU and ErrorEN split an error written "Русский. / English." (the
+// login messages); other errors are the same text in both.
+func (p *page) ErrorRU() string { ru, _, _ := strings.Cut(p.Error, " / "); return ru }
+
+// ErrorEN is the English half of the error (all of it when there is one).
+func (p *page) ErrorEN() string {
+	if _, en, ok := strings.Cut(p.Error, " / "); ok {
+		return en
+	}
+	return p.Error
+}

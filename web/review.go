@@ -277,6 +277,7 @@ func (s *Server) showDetail(w http.ResponseWriter, r *http.Request, sess session
 	p := &page{Title: "Отказ " + id + " / Rejection " + id, Session: sess, Data: d, Flash: flash}
 	if actErr != nil {
 		p.Error, p.Hint = pageError(actErr)
+		p.Status = code
 	}
 	w.WriteHeader(code)
 	s.render(w, r, "review_detail.html", p)

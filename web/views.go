@@ -48,6 +48,12 @@ var funcs = template.FuncMap{
 	"sub":      func(a, b int) int { return a - b },
 	"tx":       tx,
 	"dayText":  dayText,
+	"statusWords": func(code int) []string {
+		if t, ok := statusText[code]; ok {
+			return t[:]
+		}
+		return nil
+	},
 }
 
 // parsePages parses each page together with the shared layout.

@@ -13,6 +13,7 @@
     document.querySelectorAll('[data-ru]').forEach(function (e) { e.textContent = pick(e, 'data-ru', 'data-en', lang); });
     document.querySelectorAll('[data-label-ru]').forEach(function (e) { e.setAttribute('aria-label', pick(e, 'data-label-ru', 'data-label-en', lang)); });
     document.querySelectorAll('[data-title-ru]').forEach(function (e) { e.title = pick(e, 'data-title-ru', 'data-title-en', lang); });
+    document.querySelectorAll('[data-alt-ru]').forEach(function (e) { e.alt = pick(e, 'data-alt-ru', 'data-alt-en', lang); });
     document.querySelectorAll('[data-ph-ru]').forEach(function (e) { e.placeholder = pick(e, 'data-ph-ru', 'data-ph-en', lang); });
     document.querySelectorAll('#lang button[name=set]').forEach(function (b) { b.setAttribute('aria-pressed', String(b.value === lang)); });
     document.dispatchEvent(new CustomEvent('markd:lang', { detail: lang }));

@@ -28,7 +28,7 @@ func TestCheckNotAtOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{`PRAGMA foreign_keys = OFF`,
-		`INSERT INTO used_serials(serial, record_id, at, office, counter, raw_text) VALUES (7, 'nowhere', '', 1, 'A', 'x')`,
+		`INSERT INTO used_serials(serial, record_id) VALUES (7, 'nowhere')`,
 		`PRAGMA foreign_keys = ON`} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -147,5 +147,78 @@ func TestReviewCountBounded(t *testing.T) {
 		if p.Total != tc.want || p.More != tc.more || len(p.Records) != 10 {
 			t.Fatalf("%+v: total %d more %v rows %d, want %d %v 10", tc.f, p.Total, p.More, len(p.Records), tc.want, tc.more)
 		}
+	}
+}
+
+// TestOutboxFloor: the outbox reads from a floor instead of an index of
+// its own; uploads move it up, a record written below it (a clock set
+// back, a preset id) moves it down, and no pending record is ever missed.
+func TestOutboxFloor(t *testing.T) {
+	ctx := context.Background()
+	db := rvOpen(t)
+	for i := 10; i < 20; i++ {
+		rvInsert(t, db, obRecord(i, mark.Accept, uint64(i)))
+	}
+	floor := func() string {
+		t.Helper()
+		f, err := uploadFloor(ctx, db.SQL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	pending := func() []string {
+		t.Helper()
+		recs, err := db.PendingUploads(ctx, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := db.OutboxStats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Records != len(recs) {
+			t.Fatalf("outbox stats %d records, pending uploads %d", st.Records, len(recs))
+		}
+		var ids []string
+		for _, r := range recs {
+			ids = append(ids, r.ID)
+		}
+		return ids
+	}
+	if got := pending(); len(got) != 10 {
+		t.Fatalf("pending %v", got)
+	}
+	// Upload 10..14 and, out of order, 16: the floor stops at 15.
+	if err := db.CompleteUpload(ctx, UploadDone{RecordIDs: []string{"0190-0010", "0190-0011", "0190-0012", "0190-0013", "0190-0014", "0190-0016"}}); err != nil {
+		t.Fatal(err)
+	}
+	if f := floor(); f != "0190-0015" {
+		t.Fatalf("floor %q, want the first pending 0190-0015", f)
+	}
+	if got := pending(); len(got) != 4 || got[0] != "0190-0015" || got[1] != "0190-0017" {
+		t.Fatalf("pending %v", got)
+	}
+	// A record below the floor (a clock set back) lowers it.
+	rvInsert(t, db, obRecord(3, mark.Accept, 3))
+	if f := floor(); f != "0190-0003" {
+		t.Fatalf("floor %q after a record below it, want 0190-0003", f)
+	}
+	if got := pending(); len(got) != 5 || got[0] != "0190-0003" {
+		t.Fatalf("pending %v", got)
+	}
+	// Everything uploaded: the floor passes the newest; a new record shows.
+	if err := db.CompleteUpload(ctx, UploadDone{RecordIDs: []string{"0190-0003", "0190-0015", "0190-0017", "0190-0018", "0190-0019"}}); err != nil {
+		t.Fatal(err)
+	}
+	if f := floor(); f != "0190-0019" {
+		t.Fatalf("floor %q with nothing pending, want the newest 0190-0019", f)
+	}
+	if got := pending(); len(got) != 0 {
+		t.Fatalf("pending %v", got)
+	}
+	rvInsert(t, db, obRecord(20, mark.Accept, 20))
+	if got := pending(); len(got) != 1 || got[0] != "0190-0020" {
+		t.Fatalf("pending %v", got)
 	}
 }

@@ -18,6 +18,43 @@ import (
 // keeps accepting whatever the collector does, and a restart resumes
 // where the last confirmed upload ended.
 
+// The outbox has no index of its own: every index on scans is one more
+// WAL frame in each scan's commit (P1). Records go to the collector in id
+// order (UUIDv7, time-ordered), so sync_state keeps a floor: no record
+// with an id below it is pending. The uploader reads from the floor along
+// the primary key's index; a confirmed upload moves the floor up to the
+// first record still pending (raiseFloor); a record that becomes pending
+// below it (a preset id, a clock set back, a hand-made re-send) moves it
+// down in its own transaction (triggers of migration 043). Reading the
+// outbox then costs the backlog, not the store.
+const (
+	floorQuery = `SELECT value FROM sync_state WHERE key = 'upload_floor'`
+	setFloor   = `INSERT INTO sync_state(key, value) VALUES ('upload_floor', ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`
+)
+
+// uploadFloor reads the outbox floor ("" = none: read from the start).
+func uploadFloor(ctx context.Context, q querier) (string, error) {
+	var floor string
+	err := q.QueryRowContext(ctx, floorQuery).Scan(&floor)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", storeErr("read outbox floor", err)
+	}
+	return floor, nil
+}
+
+// pendingFrom is the condition of the pending records from the floor or
+// after the id after, whichever is higher.
+func pendingFrom(floor, after string) (string, string) {
+	if floor > after {
+		return `upload_state = 'pending' AND id >= ?`, floor
+	}
+	return `upload_state = 'pending' AND id > ?`, after
+}
+
 // Keys of sync_state.
 const (
 	StateEventCursor   = "event_cursor"   // last audit id the collector confirmed
@@ -46,8 +83,13 @@ func (d *DB) PendingUploads(ctx context.Context, limit int) ([]mark.Record, erro
 // PendingUploadsAfter is PendingUploads from the first id above after, so
 // an uploader can prepare the next batch while the previous is in flight.
 func (d *DB) PendingUploadsAfter(ctx context.Context, after string, limit int) ([]mark.Record, error) {
+	floor, err := uploadFloor(ctx, d.db)
+	if err != nil {
+		return nil, err
+	}
+	cond, from := pendingFrom(floor, after)
 	return d.queryRecords(ctx, "read outbox", `SELECT `+strings.Replace(recordColumns, "frame", "NULL", 1)+
-		` FROM scans WHERE upload_state = 'pending' AND id > ? ORDER BY id LIMIT ?`, after, limit)
+		` FROM scans WHERE `+cond+` ORDER BY id LIMIT ?`, from, limit)
 }
 
 // PendingEvents returns up to limit review actions after the event cursor,
@@ -134,6 +176,11 @@ func (d *DB) CompleteUpload(ctx context.Context, u UploadDone) error {
 				return storeErr("mark uploaded", err)
 			}
 		}
+		if len(u.RecordIDs) > 0 {
+			if err := raiseFloor(ctx, tx); err != nil {
+				return err
+			}
+		}
 		if u.LastEventID > 0 {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO sync_state(key, value) VALUES (?, ?)
 				ON CONFLICT(key) DO UPDATE SET value = excluded.value
@@ -160,6 +207,31 @@ func (d *DB) CompleteUpload(ctx context.Context, u UploadDone) error {
 	})
 }
 
+// raiseFloor moves the outbox floor up to the first record still pending
+// (or past the newest record when none is): it walks the records just
+// uploaded, not the store.
+func raiseFloor(ctx context.Context, tx *sql.Tx) error {
+	floor, err := uploadFloor(ctx, tx)
+	if err != nil {
+		return err
+	}
+	var next string
+	err = tx.QueryRowContext(ctx, `SELECT id FROM scans WHERE upload_state = 'pending' AND id >= ? ORDER BY id LIMIT 1`, floor).Scan(&next)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.QueryRowContext(ctx, `SELECT coalesce(max(id), '') FROM scans`).Scan(&next)
+	}
+	if err != nil {
+		return storeErr("move outbox floor", err)
+	}
+	if next <= floor {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, setFloor, next); err != nil {
+		return storeErr("move outbox floor", err)
+	}
+	return nil
+}
+
 // UnackedAlerts returns the collector ids of stored alerts the collector has
 // not been told about yet.
 func (d *DB) UnackedAlerts(ctx context.Context) ([]int64, error) {
@@ -183,8 +255,12 @@ func (d *DB) UnackedAlerts(ctx context.Context) ([]int64, error) {
 func (d *DB) OutboxStats(ctx context.Context) (OutboxStats, error) {
 	var s OutboxStats
 	var oldest sql.NullString
-	err := d.db.QueryRowContext(ctx, `SELECT count(*), (SELECT at FROM scans WHERE upload_state = 'pending' ORDER BY id LIMIT 1)
-		FROM scans WHERE upload_state = 'pending'`).Scan(&s.Records, &oldest)
+	floor, err := uploadFloor(ctx, d.db)
+	if err != nil {
+		return OutboxStats{}, err
+	}
+	err = d.db.QueryRowContext(ctx, `SELECT count(*), (SELECT at FROM scans WHERE upload_state = 'pending' AND id >= ?1 ORDER BY id LIMIT 1)
+		FROM scans WHERE upload_state = 'pending' AND id >= ?1`, floor).Scan(&s.Records, &oldest)
 	if err != nil {
 		return OutboxStats{}, storeErr("outbox stats", err)
 	}

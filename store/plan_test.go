@@ -93,14 +93,20 @@ func TestQueryPlans(t *testing.T) {
 			return dayCountQuery, []any{formatTime(day), formatTime(day.AddDate(0, 0, 1))}
 		}, "scans_at", true},
 		{"outbox", func() (string, []any) {
-			return `SELECT ` + recordColumns + ` FROM scans WHERE upload_state = 'pending' AND id > ? ORDER BY id LIMIT ?`, []any{"", 500}
-		}, "scans_upload_pending", false},
-		{"outbox count", func() (string, []any) {
-			return `SELECT count(*) FROM scans WHERE upload_state = 'pending'`, nil
-		}, "scans_upload_pending", false},
-		{"outbox oldest", func() (string, []any) {
-			return `SELECT at FROM scans WHERE upload_state = 'pending' ORDER BY id LIMIT 1`, nil
-		}, "scans_upload_pending", false},
+			cond, from := pendingFrom("0190", "")
+			return `SELECT ` + recordColumns + ` FROM scans WHERE ` + cond + ` ORDER BY id LIMIT ?`, []any{from, 500}
+		}, "sqlite_autoindex_scans_1", false},
+		{"outbox after", func() (string, []any) {
+			cond, from := pendingFrom("0190", "0191")
+			return `SELECT ` + recordColumns + ` FROM scans WHERE ` + cond + ` ORDER BY id LIMIT ?`, []any{from, 500}
+		}, "sqlite_autoindex_scans_1", false},
+		{"outbox count and oldest", func() (string, []any) {
+			return `SELECT count(*), (SELECT at FROM scans WHERE upload_state = 'pending' AND id >= ?1 ORDER BY id LIMIT 1)
+				FROM scans WHERE upload_state = 'pending' AND id >= ?1`, []any{"0190"}
+		}, "sqlite_autoindex_scans_1", false},
+		{"outbox floor", func() (string, []any) {
+			return `SELECT id FROM scans WHERE upload_state = 'pending' AND id >= ? ORDER BY id LIMIT 1`, []any{"0190"}
+		}, "sqlite_autoindex_scans_1", false},
 		{"refused count", func() (string, []any) {
 			return `SELECT count(*) FROM scans WHERE upload_state = 'refused'`, nil
 		}, "scans_upload_refused", false},

@@ -278,7 +278,8 @@ func (d *DB) review(ctx context.Context, id, actor, note, action string) error {
 					"a mark that fails its signature check cannot be accepted")
 			}
 			var holder, heldAt, heldCounter string
-			err := tx.QueryRowContext(ctx, `SELECT record_id, at, counter FROM used_serials WHERE serial = ?`, serial.Int64).
+			err := tx.QueryRowContext(ctx, `SELECT u.record_id, s.at, s.counter FROM used_serials u JOIN scans s ON s.id = u.record_id
+				WHERE u.serial = ?`, serial.Int64).
 				Scan(&holder, &heldAt, &heldCounter)
 			switch {
 			case err == nil:
@@ -288,8 +289,8 @@ func (d *DB) review(ctx context.Context, id, actor, note, action string) error {
 			case !errors.Is(err, sql.ErrNoRows):
 				return storeErr("read used_serials", err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO used_serials(serial, record_id, at, office, counter, raw_text) VALUES (?, ?, ?, ?, ?, ?)`,
-				serial.Int64, id, at, office, counter, raw); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO used_serials(serial, record_id) VALUES (?, ?)`,
+				serial.Int64, id); err != nil {
 				return storeErr("insert used_serials", err)
 			}
 			detail = fmt.Sprintf("serial %d now counts as used", serial.Int64)

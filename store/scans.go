@@ -96,7 +96,7 @@ const insertScan = `INSERT INTO scans(id, at, office, counter, operator, source,
 // insertUsed claims a serial for an accepted scan; it does nothing (no
 // row changed) when the serial was accepted before. The primary key on
 // serial makes the claim atomic, also between processes.
-const insertUsed = `INSERT INTO used_serials(serial, record_id, at, office, counter, raw_text) VALUES (?,?,?,?,?,?)
+const insertUsed = `INSERT INTO used_serials(serial, record_id) VALUES (?,?)
 	ON CONFLICT(serial) DO NOTHING`
 
 // rewriteScan gives a just inserted ACCEPT its reuse verdict when its
@@ -161,7 +161,7 @@ func (d *DB) saveTx(ctx context.Context, w *scanWriter, r *mark.Record, window t
 	if r.Verdict != mark.Accept || r.Mark == nil {
 		return nil
 	}
-	res, err := w.claim.ExecContext(ctx, int64(r.Mark.Serial), r.ID, at, r.Office, r.Counter, r.Text)
+	res, err := w.claim.ExecContext(ctx, int64(r.Mark.Serial), r.ID)
 	if err != nil {
 		return storeErr("insert used serial", err)
 	}
@@ -237,7 +237,10 @@ func absDur(d time.Duration) time.Duration {
 	return d
 }
 
-const usedSerialQuery = `SELECT record_id, at, office, counter, raw_text FROM used_serials WHERE serial = ?`
+// usedSerialQuery reads the first acceptance of a serial: the record that
+// holds it in used_serials (migration 044 keeps only that there).
+const usedSerialQuery = `SELECT u.record_id, s.at, s.office, s.counter, s.raw_text
+	FROM used_serials u JOIN scans s ON s.id = u.record_id WHERE u.serial = ?`
 
 type rowQuerier interface {
 	QueryRowContext(ctx context.Context, args ...any) *sql.Row

@@ -85,7 +85,7 @@ func generate(path string, n int) error {
 		if err != nil {
 			return err
 		}
-		used, err := tx.Prepare(`INSERT INTO used_serials(serial, record_id, at, office, counter, raw_text) VALUES (?,?,?,?,?,?)`)
+		used, err := tx.Prepare(`INSERT INTO used_serials(serial, record_id) VALUES (?,?)`)
 		if err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func generate(path string, n int) error {
 				return fmt.Errorf("generate scan %d: %w", i, err)
 			}
 			if verdict == "ACCEPT" || review == "overridden" {
-				if _, err := used.Exec(int64(serial), id, atText, 426000, counter, raw); err != nil {
+				if _, err := used.Exec(int64(serial), id); err != nil {
 					return fmt.Errorf("generate used serial %d: %w", i, err)
 				}
 			}

@@ -122,7 +122,7 @@ func TestDoctorDeep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`INSERT INTO used_serials(serial, record_id, at, office, counter, raw_text) VALUES (7, 'nowhere', '', 1, 'A', 'x')`); err != nil {
+	if _, err := db.Exec(`INSERT INTO used_serials(serial, record_id) VALUES (7, 'nowhere')`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

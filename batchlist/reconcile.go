@@ -47,9 +47,9 @@ type Diff struct {
 // Reconcile compares the list with the accepted scans of the batch. An
 // item matches a scan by serial when the list gives one, else by tracking
 // number. An item with neither (a simple letter listed without them) is
-// matched afterwards to a scan left over with no tracking number and the
-// same class, weight and tariff, so a correct batch of simple letters
-// reports nothing. A scan is matched at most once.
+// matched afterwards to a scan left over with the same class, weight and
+// tariff (one without a tracking number first), so a correct batch of
+// simple letters reports nothing. A scan is matched at most once.
 //
 // The differences come in list order (MISSING or the field differences of
 // each item), then EXTRA in scan order. Pointers refer to l.Items and to
@@ -87,14 +87,23 @@ func Reconcile(l List, scanned []Scanned) []Diff {
 			match[i] = j
 		}
 	}
-	for _, i := range anonymous {
-		it := &l.Items[i]
-		for j := range scanned {
-			s := &scanned[j]
-			if !used[j] && trackKey(s.Tracking) == "" && s.MailClass == it.MailClass && s.WeightG == it.WeightG && s.TariffKop == it.TariffKop {
-				used[j] = true
-				match[i] = j
-				break
+	// Items without keys take leftover scans of the same class, weight and
+	// tariff: first those without a tracking number, then any (a simple
+	// letter's mark may carry one the list left out).
+	for _, withTracking := range []bool{false, true} {
+		for _, i := range anonymous {
+			if match[i] >= 0 {
+				continue
+			}
+			it := &l.Items[i]
+			for j := range scanned {
+				s := &scanned[j]
+				if !used[j] && (trackKey(s.Tracking) != "") == withTracking &&
+					s.MailClass == it.MailClass && s.WeightG == it.WeightG && s.TariffKop == it.TariffKop {
+					used[j] = true
+					match[i] = j
+					break
+				}
 			}
 		}
 	}

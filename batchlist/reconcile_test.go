@@ -101,6 +101,19 @@ func TestReconcile(t *testing.T) {
 			s[3].Serial = 500
 			return append(s, Scanned{RecordID: "r13", Serial: 501, MailClass: 1, WeightG: 20, TariffKop: 5000})
 		}, []string{"MISSING #14"}},
+		{"a simple letter's mark with a tracking number the list left out", func(l *List) {
+			l.Items[3].Serial = 0
+		}, func(s []Scanned) []Scanned {
+			s[3].Serial = 500
+			s[3].Tracking = "42600000000992" // not on the list
+			return s
+		}, nil},
+		{"anonymous items prefer scans without tracking", func(l *List) {
+			l.Items = []Item{{N: 1, MailClass: 1, WeightG: 20, TariffKop: 5000}}
+		}, func([]Scanned) []Scanned {
+			return []Scanned{{RecordID: "with", Serial: 1, Tracking: "42600000000015", MailClass: 1, WeightG: 20, TariffKop: 5000},
+				{RecordID: "without", Serial: 2, MailClass: 1, WeightG: 20, TariffKop: 5000}}
+		}, []string{"EXTRA with"}},
 		{"a scan matches once", nil, func(s []Scanned) []Scanned {
 			dup := s[0]
 			dup.RecordID = "again"

@@ -5,8 +5,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +20,7 @@ import (
 	"markd/hub"
 	"markd/hub/hubtest"
 	"markd/hub/pgstore"
+	"markd/hub/sqlitestore"
 )
 
 // probe is one answer of markhub and how long it took.
@@ -195,5 +200,85 @@ func TestProcessesPostgresFaults(t *testing.T) {
 	var h hub.Health
 	if err := json.Unmarshal([]byte(p.body), &h); err != nil || h.LastWrite == nil {
 		t.Fatalf("health after the uploads names no last write: %s", p.body)
+	}
+}
+
+// TestProcessesSyncOnceRefused: `markd sync --once` against `markhub serve`
+// over mTLS ends with exit 1 and a plain message, instead of retrying
+// forever, when the collector will not take it: an expired client
+// certificate (the message says when it expired and to renew it) and a
+// made-up token. A good certificate drains the store (exactly once).
+func TestProcessesSyncOnceRefused(t *testing.T) {
+	markhub, markd := buildBinaries(t)
+	dir := t.TempDir()
+	pki := hubtest.NewPKI(t)
+	hubDB := filepath.Join(dir, "hub.db")
+	hubCfg := filepath.Join(dir, "markhub.yaml")
+	if err := os.WriteFile(hubCfg, []byte(fmt.Sprintf("db: %s\ntls_cert: %s\ntls_key: %s\nclient_ca: %s\n",
+		hubDB, pki.ServCert, pki.ServKey, pki.CAFile)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run1(t, markhub, "terminal", "add", "office-old", "--cert-only", "--office", "426000", "--config", hubCfg)
+	run1(t, markhub, "terminal", "add", "office-new", "--cert-only", "--office", "426000", "--config", hubCfg)
+	addr := freePort(t)
+	start(t, true, markhub, "serve", "--config", hubCfg, "--listen", addr)
+
+	expiredAt := time.Now().Add(-26 * time.Hour)
+	oldCert, oldKey := pki.IssueUntil(t, "office-old", false, expiredAt)
+	newCert, newKey := pki.Issue(t, "office-new", false)
+	counter := func(auth string) (string, []string) {
+		d := t.TempDir()
+		db, ids := counterStore(t, d, 50, 1, 426000)
+		cfg := fmt.Sprintf("db: %s\ncounter: \"1\"\nsync:\n  url: https://%s\n  ca: %s\n%s  batch_size: 20\n  max_backoff: 300ms\n",
+			db, addr, pki.CAFile, auth)
+		p := filepath.Join(d, "markd.yaml")
+		if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p, ids
+	}
+	tests := []struct {
+		name, auth string
+		code       int
+		says       []string
+	}{
+		{"expired certificate", fmt.Sprintf("  client_cert: %s\n  client_key: %s\n", oldCert, oldKey), 1,
+			[]string{"expired on " + expiredAt.UTC().Format("2006-01-02"), "renew"}},
+		{"made-up token", "  token: mkt_madeup\n", 1, []string{"401"}},
+		{"good certificate", fmt.Sprintf("  client_cert: %s\n  client_key: %s\n", newCert, newKey), 0, []string{"uploaded 50 records"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, _ := counter(tt.auth)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, markd, "sync", "--once", "--config", cfg).CombinedOutput()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("markd sync --once still retrying after a minute:\n%s", out)
+			}
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d:\n%s", code, tt.code, out)
+			}
+			for _, s := range tt.says {
+				if !strings.Contains(string(out), s) {
+					t.Fatalf("output does not say %q:\n%s", s, out)
+				}
+			}
+		})
+	}
+	hs, err := sqlitestore.Open(context.Background(), hubDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hs.Close()
+	if st, err := hs.Stats(context.Background()); err != nil || st.Records != 50 {
+		t.Fatalf("collector has %+v %v, want the good counter's 50 records once", st, err)
 	}
 }

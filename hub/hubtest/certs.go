@@ -66,13 +66,24 @@ func (p *PKI) write(t testing.TB, name, typ string, der []byte) string {
 // one) and returns the PEM file paths of certificate and key.
 func (p *PKI) Issue(t testing.TB, cn string, server bool) (certFile, keyFile string) {
 	t.Helper()
+	return p.IssueUntil(t, cn, server, time.Now().Add(24*time.Hour))
+}
+
+// IssueUntil is Issue with the end of validity: a time past gives an
+// expired certificate (valid for the two days before it).
+func (p *PKI) IssueUntil(t testing.TB, cn string, server bool, notAfter time.Time) (certFile, keyFile string) {
+	t.Helper()
+	notBefore := time.Now().Add(-time.Hour)
+	if nb := notAfter.Add(-48 * time.Hour); nb.Before(notBefore) {
+		notBefore = nb
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.serial++
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(p.serial), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		NotBefore: notBefore, NotAfter: notAfter,
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
 	if server {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}

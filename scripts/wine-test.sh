@@ -40,7 +40,15 @@ cleanup() {
 trap cleanup EXIT
 export WINEPREFIX=$prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" # no Mono/Gecko install prompts
 "$CC_WIN" -O2 -shared -s -o "$prefix/bcryptprimitives.dll" scripts/wine/processprng.c scripts/wine/processprng.def -ladvapi32
-wineboot -i >/dev/null 2>&1
+wineboot -i </dev/null >/dev/null 2>&1
+# The prefix is made; restart wine with a persistent wineserver and the
+# service manager booted here with no terminal: the tests' wine commands
+# then are not the parents of services.exe (whose services would inherit,
+# and die with, their pipes), and services.exe does not restart mid-test
+# (a first boot ends by restarting it, which forgets new services).
+wineserver -k
+wineserver -p
+wine cmd /c exit </dev/null >/dev/null 2>&1
 cp "$prefix/bcryptprimitives.dll" "$prefix/drive_c/windows/system32/"
 t2=$(date +%s)
 

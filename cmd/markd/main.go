@@ -43,7 +43,7 @@ func newRoot(a *app) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&a.configFile, "config", os.Getenv("MARKD_CONFIG"), "config file (YAML); env MARKD_CONFIG")
+	root.PersistentFlags().StringVar(&a.configFile, "config", defaultConfigFile(), "config file (YAML); env MARKD_CONFIG"+defaultConfigHelp)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)

@@ -1,0 +1,161 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"text/template"
+
+	"github.com/spf13/cobra"
+)
+
+// unitName is the systemd unit of markd.
+const unitName = "markd.service"
+
+// defaultConfigFile is the --config default: MARKD_CONFIG.
+func defaultConfigFile() string { return os.Getenv("MARKD_CONFIG") }
+
+const defaultConfigHelp = ""
+
+// defaultConfig is where the packages put the config.
+const defaultConfig = "/etc/markd/markd.yaml"
+
+// unitTemplate is the systemd unit: user markd (made by the .deb), the
+// serial, input and video groups for the scanners and cameras, the store
+// in /var/lib/markd (StateDirectory), restart on failure, reload through
+// `markd reload` so a refused list fails `systemctl reload` visibly.
+var unitTemplate = template.Must(template.New("unit").Parse(`[Unit]
+Description=markd counter daemon for electronic postage marks
+Documentation=file:///usr/share/doc/markd/operations.md
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+User=markd
+Group=markd
+SupplementaryGroups=dialout input video
+ExecStart={{.Exe}} run --config {{.Config}} --quiet
+ExecReload={{.Exe}} reload --config {{.Config}}
+Restart=on-failure
+RestartSec=5s
+TimeoutStopSec=30s
+StateDirectory=markd
+StateDirectoryMode=0750
+ConfigurationDirectory=markd
+NoNewPrivileges=yes
+ProtectSystem=full
+ProtectHome=yes
+PrivateTmp=yes
+
+[Install]
+WantedBy=multi-user.target
+`))
+
+// unit renders the unit for the binary exe and the config file.
+func unit(exe, config string) string {
+	var b bytes.Buffer
+	_ = unitTemplate.Execute(&b, struct{ Exe, Config string }{exe, config})
+	return b.String()
+}
+
+func (o *serviceOpts) binary() (string, error) {
+	if o.exe != "" {
+		return o.exe, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(exe)
+}
+
+func (a *app) serviceConfig() string {
+	if a.configFile != "" {
+		if abs, err := filepath.Abs(a.configFile); err == nil {
+			return abs
+		}
+		return a.configFile
+	}
+	return defaultConfig
+}
+
+func systemctl(o *serviceOpts, args ...string) error {
+	if o.noCtl {
+		return nil
+	}
+	cmd := exec.Command("systemctl", args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("systemctl %v: %w", args, err)
+	}
+	return nil
+}
+
+func serviceUnit(a *app, _ *cobra.Command, o *serviceOpts) error {
+	exe := o.exe
+	if exe == "" {
+		exe = "/usr/bin/markd"
+	}
+	_, err := fmt.Fprint(a.stdout, unit(exe, a.serviceConfig()))
+	return err
+}
+
+func serviceInstall(a *app, _ *cobra.Command, o *serviceOpts) error {
+	exe, err := o.binary()
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(o.unitDir, unitName)
+	if err := os.WriteFile(path, []byte(unit(exe, a.serviceConfig())), 0o644); err != nil {
+		return fmt.Errorf("write the unit: %w", err)
+	}
+	if err := systemctl(o, "daemon-reload"); err != nil {
+		return err
+	}
+	if err := systemctl(o, "enable", unitName); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "installed %s (enabled at boot); start it with: markd service start\n", path)
+	return nil
+}
+
+func serviceUninstall(a *app, _ *cobra.Command, o *serviceOpts) error {
+	path := filepath.Join(o.unitDir, unitName)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s is not installed (no %s)", unitName, path)
+	}
+	if err := systemctl(o, "disable", "--now", unitName); err != nil {
+		return err
+	}
+	if err := os.Remove(path); err != nil {
+		return err
+	}
+	if err := systemctl(o, "daemon-reload"); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "removed %s; config and store stay\n", path)
+	return nil
+}
+
+func serviceStart(_ *app, _ *cobra.Command, o *serviceOpts) error {
+	return systemctl(o, "start", unitName)
+}
+
+func serviceStop(_ *app, _ *cobra.Command, o *serviceOpts) error {
+	return systemctl(o, "stop", unitName)
+}
+
+func serviceStatus(_ *app, _ *cobra.Command, o *serviceOpts) error {
+	return systemctl(o, "status", "--no-pager", unitName)
+}
+
+func serviceRun(_ *app, _ *cobra.Command, _ *serviceOpts) error {
+	return usage("markd service run is for the Windows service; systemd runs markd run (see markd service unit)")
+}

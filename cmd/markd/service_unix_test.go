@@ -1,0 +1,69 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestServiceUnit: markd service install writes the systemd unit (here into
+// a temp folder, without systemctl), systemd-analyze accepts it, and
+// uninstall removes it; markd service unit prints the packagers' unit.
+func TestServiceUnit(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "markd.yaml")
+	markd := func(args ...string) (int, string) {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), args, strings.NewReader(""), &out, &errb)
+		return code, out.String() + errb.String()
+	}
+	exe, err := exec.LookPath("true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out := markd("--config", cfg, "service", "install", "--unit-dir", dir, "--no-systemctl", "--exe", exe)
+	if code != 0 {
+		t.Fatalf("install: exit %d: %s", code, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, unitName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := string(b)
+	for _, want := range []string{
+		"ExecStart=" + exe + " run --config " + cfg + " --quiet",
+		"ExecReload=" + exe + " reload --config " + cfg,
+		"User=markd", "Restart=on-failure", "StateDirectory=markd", "WantedBy=multi-user.target",
+	} {
+		if !strings.Contains(u, want) {
+			t.Errorf("unit lacks %q:\n%s", want, u)
+		}
+	}
+	if sa, err := exec.LookPath("systemd-analyze"); err != nil {
+		t.Log("systemd-analyze not installed: unit not verified")
+	} else if out, err := exec.Command(sa, "verify", filepath.Join(dir, unitName)).CombinedOutput(); err != nil {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+	if code, out := markd("service", "uninstall", "--unit-dir", dir, "--no-systemctl"); code != 0 {
+		t.Fatalf("uninstall: exit %d: %s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, unitName)); !os.IsNotExist(err) {
+		t.Fatalf("unit left after uninstall: %v", err)
+	}
+	if code, _ := markd("service", "uninstall", "--unit-dir", dir, "--no-systemctl"); code == 0 {
+		t.Error("uninstall of nothing succeeded")
+	}
+	code, out = markd("service", "unit")
+	if code != 0 || !strings.Contains(out, "ExecStart=/usr/bin/markd run --config /etc/markd/markd.yaml") {
+		t.Fatalf("service unit: exit %d:\n%s", code, out)
+	}
+	if code, out := markd("service", "run"); code != exitUsage {
+		t.Errorf("service run on Linux: exit %d: %s", code, out)
+	}
+}

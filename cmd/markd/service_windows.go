@@ -1,0 +1,421 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/windows"
+	"golang.org/x/sys/windows/svc"
+	"golang.org/x/sys/windows/svc/eventlog"
+	"golang.org/x/sys/windows/svc/mgr"
+
+	"markd/config"
+	"markd/daemon"
+	"markd/mark"
+)
+
+const (
+	svcName    = "markd"
+	svcDisplay = "markd counter daemon"
+	svcDesc    = "Reads, verifies and records electronic postage marks at the post-office counter."
+	// dataDirSDDL: SYSTEM and Administrators only, not inherited from
+	// %ProgramData% (where Users may read). The service runs as LocalSystem.
+	dataDirSDDL = "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+	// waitState bounds the wait for the service to start or stop.
+	waitState = 30 * time.Second
+)
+
+// dataDir is %ProgramData%\markd: config, store, keys, logs.
+// The known folder, not the environment: a service may run with another
+// environment than the administrator who installed it.
+func dataDir() string {
+	pd, err := windows.KnownFolderPath(windows.FOLDERID_ProgramData, 0)
+	if err != nil || pd == "" {
+		if pd = os.Getenv("ProgramData"); pd == "" {
+			pd = `C:\ProgramData`
+		}
+	}
+	return filepath.Join(pd, "markd")
+}
+
+// defaultConfigFile is the --config default: MARKD_CONFIG, else the
+// service's %ProgramData%\markd\markd.yaml when it exists.
+func defaultConfigFile() string {
+	if c := os.Getenv("MARKD_CONFIG"); c != "" {
+		return c
+	}
+	c := filepath.Join(dataDir(), "markd.yaml")
+	if _, err := os.Stat(c); err == nil {
+		return c
+	}
+	return ""
+}
+
+const defaultConfigHelp = `, else %ProgramData%\markd\markd.yaml when it exists`
+
+func (a *app) serviceConfig() string {
+	if a.configFile != "" {
+		if abs, err := filepath.Abs(a.configFile); err == nil {
+			return abs
+		}
+		return a.configFile
+	}
+	return filepath.Join(dataDir(), "markd.yaml")
+}
+
+func (o *serviceOpts) binary() (string, error) {
+	if o.exe != "" {
+		return o.exe, nil
+	}
+	return os.Executable()
+}
+
+// starterConfig is written by install when there is no config yet: the
+// office must be filled in before the service starts.
+func starterConfig(dir string) string {
+	return `# markd configuration, written by "markd service install".
+# Fill in office (and counter), put keyring.yaml and tariffs.yaml here, then:
+#   markd service start
+# See docs/install-windows.md and configs/markd.yaml for every key.
+office: 0            # REQUIRED: the postal index of this office
+counter: "1"
+tz: Europe/Moscow
+keyring: ` + filepath.Join(dir, "keyring.yaml") + `
+tariffs: ` + filepath.Join(dir, "tariffs.yaml") + `
+revoked: ""
+db: ` + filepath.Join(dir, "markd.db") + `
+http:
+  listen: 127.0.0.1:8080
+log:
+  level: info
+  format: text
+`
+}
+
+// prepareDataDir makes %ProgramData%\markd (and logs\) and gives it the
+// SYSTEM + Administrators ACL.
+func prepareDataDir(dir string) error {
+	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	sd, err := windows.SecurityDescriptorFromString(dataDirSDDL)
+	if err != nil {
+		return fmt.Errorf("ACL of %s: %w", dir, err)
+	}
+	dacl, _, err := sd.DACL()
+	if err != nil {
+		return fmt.Errorf("ACL of %s: %w", dir, err)
+	}
+	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT,
+		windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, nil, nil, dacl, nil); err != nil {
+		return fmt.Errorf("set the ACL of %s (SYSTEM and Administrators only): %w", dir, err)
+	}
+	return nil
+}
+
+// connect opens the Service Control Manager, with the usual hint.
+func connect() (*mgr.Mgr, error) {
+	m, err := mgr.Connect()
+	if errors.Is(err, windows.ERROR_ACCESS_DENIED) {
+		return nil, mark.WithHint(fmt.Errorf("service control manager: %w", err), "run the command prompt as administrator")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("service control manager: %w", err)
+	}
+	return m, nil
+}
+
+// openService opens the installed markd service.
+func openService(m *mgr.Mgr) (*mgr.Service, error) {
+	s, err := m.OpenService(svcName)
+	if errors.Is(err, windows.ERROR_SERVICE_DOES_NOT_EXIST) {
+		return nil, mark.WithHint(fmt.Errorf("service %s is not installed: %w", svcName, fs.ErrNotExist), "markd service install")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open service %s: %w", svcName, err)
+	}
+	return s, nil
+}
+
+func serviceInstall(a *app, _ *cobra.Command, o *serviceOpts) error {
+	exe, err := o.binary()
+	if err != nil {
+		return err
+	}
+	cfg := a.serviceConfig()
+	dir := dataDir()
+	if err := prepareDataDir(dir); err != nil {
+		return err
+	}
+	if _, err := os.Stat(cfg); errors.Is(err, fs.ErrNotExist) {
+		if err := os.WriteFile(cfg, []byte(starterConfig(dir)), 0o600); err != nil {
+			return fmt.Errorf("write a starter config: %w", err)
+		}
+		fmt.Fprintf(a.stdout, "wrote a starter config %s: fill in office before the service starts\n", cfg)
+	}
+	m, err := connect()
+	if err != nil {
+		return err
+	}
+	defer m.Disconnect()
+	if s, err := m.OpenService(svcName); err == nil {
+		s.Close()
+		return mark.WithHint(fmt.Errorf("service %s is already installed: %w", svcName, mark.ErrConflict), "markd service uninstall first, or markd service start")
+	}
+	s, err := m.CreateService(svcName, exe, mgr.Config{DisplayName: svcDisplay, Description: svcDesc,
+		StartType: mgr.StartAutomatic}, "--config", cfg, "service", "run")
+	if err != nil {
+		return fmt.Errorf("create service %s: %w", svcName, err)
+	}
+	defer s.Close()
+	// Restart after 5 s, 30 s, then every minute; the count resets after a day.
+	// Wine's service manager lacks failure actions (ERROR_INVALID_LEVEL):
+	// said, not fatal; Windows has them.
+	err = s.SetRecoveryActions([]mgr.RecoveryAction{
+		{Type: mgr.ServiceRestart, Delay: 5 * time.Second},
+		{Type: mgr.ServiceRestart, Delay: 30 * time.Second},
+		{Type: mgr.ServiceRestart, Delay: time.Minute},
+	}, uint32((24 * time.Hour).Seconds()))
+	if err == nil {
+		err = s.SetRecoveryActionsOnNonCrashFailures(true)
+	}
+	if errors.Is(err, windows.ERROR_INVALID_LEVEL) {
+		fmt.Fprintf(a.stderr, "warning: this service manager cannot restart %s on failure (%v)\n", svcName, err)
+	} else if err != nil {
+		return fmt.Errorf("set the restart on failure: %w", err)
+	}
+	if err := eventlog.InstallAsEventCreate(svcName, eventlog.Error|eventlog.Warning|eventlog.Info); err != nil &&
+		!strings.Contains(strings.ToLower(err.Error()), "exists") {
+		return fmt.Errorf("register the Event Log source: %w", err)
+	}
+	fmt.Fprintf(a.stdout, "installed service %s (automatic start, restart on failure): %s --config %s\n", svcName, exe, cfg)
+	return nil
+}
+
+func serviceUninstall(a *app, _ *cobra.Command, _ *serviceOpts) error {
+	m, err := connect()
+	if err != nil {
+		return err
+	}
+	defer m.Disconnect()
+	s, err := openService(m)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if st, err := s.Query(); err == nil && st.State != svc.Stopped {
+		if err := stopAndWait(s); err != nil {
+			return err
+		}
+	}
+	if err := s.Delete(); err != nil {
+		return fmt.Errorf("delete service %s: %w", svcName, err)
+	}
+	_ = eventlog.Remove(svcName)
+	fmt.Fprintf(a.stdout, "removed service %s; %s (config, store, keys, logs) stays\n", svcName, dataDir())
+	return nil
+}
+
+func serviceStart(a *app, _ *cobra.Command, _ *serviceOpts) error {
+	m, err := connect()
+	if err != nil {
+		return err
+	}
+	defer m.Disconnect()
+	s, err := openService(m)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Start(); err != nil && !errors.Is(err, windows.ERROR_SERVICE_ALREADY_RUNNING) {
+		return fmt.Errorf("start service %s: %w", svcName, err)
+	}
+	st, err := waitFor(s, svc.Running)
+	if err != nil {
+		return mark.WithHint(err, "see the Event Log (source markd) or "+filepath.Join(dataDir(), "logs", "markd.log"))
+	}
+	fmt.Fprintf(a.stdout, "service %s running (pid %d)\n", svcName, st.ProcessId)
+	return nil
+}
+
+func serviceStop(a *app, _ *cobra.Command, _ *serviceOpts) error {
+	m, err := connect()
+	if err != nil {
+		return err
+	}
+	defer m.Disconnect()
+	s, err := openService(m)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := stopAndWait(s); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "service %s stopped\n", svcName)
+	return nil
+}
+
+func stopAndWait(s *mgr.Service) error {
+	if _, err := s.Control(svc.Stop); err != nil && !errors.Is(err, windows.ERROR_SERVICE_NOT_ACTIVE) {
+		return fmt.Errorf("stop service %s: %w", svcName, err)
+	}
+	_, err := waitFor(s, svc.Stopped)
+	return err
+}
+
+// waitFor polls the service until it is in state want, or has stopped
+// while we wait for it to run.
+func waitFor(s *mgr.Service, want svc.State) (svc.Status, error) {
+	deadline := time.Now().Add(waitState)
+	for {
+		st, err := s.Query()
+		if err != nil {
+			return st, fmt.Errorf("query service %s: %w", svcName, err)
+		}
+		if st.State == want {
+			return st, nil
+		}
+		if want == svc.Running && st.State == svc.Stopped {
+			return st, fmt.Errorf("service %s stopped right after the start (exit code %d, service code %d): %w",
+				svcName, st.Win32ExitCode, st.ServiceSpecificExitCode, mark.ErrUnavailable)
+		}
+		if time.Now().After(deadline) {
+			return st, fmt.Errorf("service %s: still %s after %v: %w", svcName, stateName(st.State), waitState, mark.ErrUnavailable)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func stateName(s svc.State) string {
+	switch s {
+	case svc.Stopped:
+		return "stopped"
+	case svc.StartPending:
+		return "starting"
+	case svc.StopPending:
+		return "stopping"
+	case svc.Running:
+		return "running"
+	case svc.ContinuePending, svc.PausePending, svc.Paused:
+		return "paused"
+	}
+	return fmt.Sprintf("state %d", s)
+}
+
+func serviceStatus(a *app, _ *cobra.Command, _ *serviceOpts) error {
+	m, err := connect()
+	if err != nil {
+		return err
+	}
+	defer m.Disconnect()
+	s, err := openService(m)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	st, err := s.Query()
+	if err != nil {
+		return fmt.Errorf("query service %s: %w", svcName, err)
+	}
+	cfg, _ := s.Config()
+	fmt.Fprintf(a.stdout, "service %s: %s", svcName, stateName(st.State))
+	if st.State == svc.Running {
+		fmt.Fprintf(a.stdout, " (pid %d)", st.ProcessId)
+	}
+	fmt.Fprintf(a.stdout, "\ncommand: %s\n", cfg.BinaryPathName)
+	return nil
+}
+
+func serviceUnit(*app, *cobra.Command, *serviceOpts) error {
+	return usage("markd service unit prints the systemd unit of Linux; on Windows use markd service install")
+}
+
+// serviceRun is what the Service Control Manager starts.
+func serviceRun(a *app, cmd *cobra.Command, _ *serviceOpts) error {
+	log, closeLog := serviceLogger(config.LogConfig{Level: "info", Format: "text"})
+	c, err := a.loadConfig(cmd)
+	if err != nil {
+		log.Error("markd service: configuration", "err", err, "config", a.configFile)
+		closeLog()
+		return err
+	}
+	closeLog()
+	log, closeLog = serviceLogger(c.Log)
+	defer closeLog()
+	// Not svc.IsWindowsService: it looks for a parent "services.exe" in
+	// session 0, which wine's service manager is not. svc.Run itself says
+	// when no service manager started us.
+	err = svc.Run(svcName, &winService{cfg: c, log: log})
+	if errors.Is(err, windows.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
+		return usage("markd service run is started by the Service Control Manager; in a console use markd run")
+	}
+	return err
+}
+
+// winService runs daemon.Main under the Service Control Manager.
+type winService struct {
+	cfg config.Config
+	log *slog.Logger
+}
+
+// Service-specific exit codes: the Service Control Manager restarts the
+// service after either (recovery on non-crash failures).
+const (
+	exitOpen   = 1 // daemon.Open failed: config, store, port
+	exitFailed = 2 // the daemon stopped by itself
+)
+
+func (w *winService) Execute(_ []string, r <-chan svc.ChangeRequest, changes chan<- svc.Status) (bool, uint32) {
+	const accepts = svc.AcceptStop | svc.AcceptShutdown | svc.AcceptParamChange
+	changes <- svc.Status{State: svc.StartPending}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// A service has no console: a config without sources gets an empty stdin.
+	m, err := daemon.Open(ctx, daemon.Options{Config: w.cfg, Log: w.log, Stdin: strings.NewReader("")})
+	if err != nil {
+		w.log.Error("markd service cannot start", "err", err)
+		return true, exitOpen
+	}
+	defer m.Close()
+	if err := addControl(m); err != nil {
+		w.log.Error("markd service cannot start", "err", err)
+		return true, exitOpen
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- m.Run(ctx) }()
+	changes <- svc.Status{State: svc.Running, Accepts: accepts}
+	w.log.Info("markd service running", "db", w.cfg.DB)
+	for {
+		select {
+		case err := <-errc:
+			w.log.Error("markd stopped by itself; the service manager restarts it", "err", err)
+			return true, exitFailed
+		case c := <-r:
+			switch c.Cmd {
+			case svc.Interrogate:
+				changes <- c.CurrentStatus
+			case svc.ParamChange: // sc control markd paramchange
+				m.ReloadLists("service paramchange")
+				changes <- svc.Status{State: svc.Running, Accepts: accepts}
+			case svc.Stop, svc.Shutdown:
+				changes <- svc.Status{State: svc.StopPending}
+				cancel()
+				select {
+				case <-errc:
+				case <-time.After(waitState):
+					w.log.Error("markd did not stop in time", "wait", waitState)
+				}
+				return false, 0
+			}
+		}
+	}
+}

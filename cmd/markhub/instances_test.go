@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"markd/hub"
+	"markd/hub/hubtest"
+	"markd/internal/testdata"
+	"markd/mark"
+)
+
+// TestProcessesTwoInstancesOnePostgres runs two `markhub serve` processes
+// over one PostgreSQL database. Two offices accepted the same serials;
+// their uploads race on the two instances, and every batch is also sent
+// to the other instance at the same moment (a counter retrying after a
+// timeout on a load balancer). Afterwards every record is stored once,
+// every serial is held by its earliest scan, and each reuse made exactly
+// one alert on each side: the database's constraints decide, not memory.
+func TestProcessesTwoInstancesOnePostgres(t *testing.T) {
+	if ok, why := hubtest.Available(); !ok {
+		t.Skip("PostgreSQL test skipped: " + why)
+	}
+	markhub, _ := buildBinaries(t)
+	cl, err := hubtest.StartCluster(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Stop() //nolint:errcheck // temp cluster
+	ctx := context.Background()
+	dsn, err := cl.NewDatabase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := []string{"--db-driver", "postgres", "--db", dsn}
+	tokA := run1(t, markhub, append([]string{"terminal", "add", "office-a", "--office", "426000"}, pg...)...)
+	tokB := run1(t, markhub, append([]string{"terminal", "add", "office-b", "--office", "101000"}, pg...)...)
+	publishTestKeyring(t, "postgres", dsn)
+	var urls [2]string
+	for i := range urls {
+		addr := freePort(t)
+		start(t, true, markhub, append([]string{"serve", "--listen", addr}, pg...)...)
+		urls[i] = "http://" + addr
+	}
+
+	const n, batch = 400, 25
+	base := testdata.Now().Add(-48 * time.Hour)
+	recs := func(prefix string, office uint32, lo, hi int, at func(i int) time.Time) []hub.Record {
+		out := make([]hub.Record, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			m := hubtest.TestMark(uint64(70000+i), 426000) // one mark, two offices
+			f := m.Fields()
+			out = append(out, hub.Record{ID: fmt.Sprintf("%s-%04d", prefix, i), At: at(i), Office: office, Counter: "1",
+				Source: "stdin", Text: hubtest.Sign(m), Verdict: mark.Accept, Reasons: []mark.Reason{}, Mark: &f,
+				Versions: mark.Versions{Keyring: "k", Tariffs: "t", Revocations: "r"}})
+		}
+		return out
+	}
+	// Office a scanned every serial at base+i s; office b scanned the even
+	// ones earlier and the odd ones later, so the holder moves for half.
+	atA := func(i int) time.Time { return base.Add(time.Duration(i) * time.Second) }
+	atB := func(i int) time.Time {
+		if i%2 == 0 {
+			return atA(i).Add(-time.Minute)
+		}
+		return atA(i).Add(time.Minute)
+	}
+	client := &http.Client{Timeout: time.Minute}
+	post := func(url, token string, q hub.UploadRequest) (hub.UploadResponse, error) {
+		body, _ := json.Marshal(q)
+		req, _ := http.NewRequest(http.MethodPost, url+"/v1/upload", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return hub.UploadResponse{}, err
+		}
+		defer resp.Body.Close()
+		var out hub.UploadResponse
+		if resp.StatusCode != http.StatusOK {
+			var e hub.ErrorResponse
+			_ = json.NewDecoder(resp.Body).Decode(&e)
+			return out, fmt.Errorf("%s: status %d: %s", url, resp.StatusCode, e.Error)
+		}
+		return out, json.NewDecoder(resp.Body).Decode(&out)
+	}
+	stored := map[string]int{}
+	var mu sync.Mutex
+	for lo := 0; lo < n; lo += batch {
+		a := hub.UploadRequest{Records: recs("a", 426000, lo, lo+batch, atA)}
+		b := hub.UploadRequest{Records: recs("b", 101000, lo, lo+batch, atB)}
+		sends := []struct {
+			url, token, who string
+			q               hub.UploadRequest
+		}{{urls[0], tokA, "a", a}, {urls[1], tokB, "b", b}, {urls[1], tokA, "a", a}, {urls[0], tokB, "b", b}}
+		var wg sync.WaitGroup
+		gate := make(chan struct{})
+		errs := make(chan error, len(sends))
+		for _, s := range sends {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-gate
+				r, err := post(s.url, s.token, s.q)
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				stored[s.who] += r.Stored
+				mu.Unlock()
+			}()
+		}
+		close(gate)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("upload of batch at %d: %v", lo, err)
+		}
+	}
+	if stored["a"] != n || stored["b"] != n {
+		t.Fatalf("stored per terminal %v, want %d each (each batch went to both instances)", stored, n)
+	}
+	// Each terminal's next upload (to either instance) names every reuse once.
+	for i, tok := range []string{tokA, tokB} {
+		r, err := post(urls[1-i], tok, hub.UploadRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[uint64]int{}
+		for _, al := range r.Alerts {
+			seen[al.Serial]++
+		}
+		if len(r.Alerts) != n || len(seen) != n {
+			t.Fatalf("terminal %d: %d alerts over %d serials, want %d, one each", i, len(r.Alerts), len(seen), n)
+		}
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var records, uses, alerts, wrongHolder int
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM used_serials),
+		(SELECT count(*) FROM alerts),
+		(SELECT count(*) FROM used_serials WHERE terminal <> CASE WHEN serial % 2 = 0 THEN 'office-b' ELSE 'office-a' END)`).
+		Scan(&records, &uses, &alerts, &wrongHolder); err != nil {
+		t.Fatal(err)
+	}
+	if records != 2*n || uses != n || alerts != 2*n || wrongHolder != 0 {
+		t.Fatalf("database: %d records, %d used serials, %d alerts, %d serials held by the later scan; want %d, %d, %d, 0",
+			records, uses, alerts, wrongHolder, 2*n, n, 2*n)
+	}
+}

@@ -123,8 +123,8 @@ func TestStampedAheadGoesAtOnce(t *testing.T) {
 	col := newCollector(t, "office-a")
 	db := openCounter(t)
 	addScan(t, db, "1", 426000, mark.Accept, 902, day0.Add(time.Hour))
-	u := NewUploader(db, newClient(t, col.srv.URL, "office-a"), UploaderOptions{BatchAge: 5 * time.Second, Interval: time.Hour}, quiet, nil)
-	u.Now = func() time.Time { return day0 }
+	u := NewUploader(db, newClient(t, col.srv.URL, "office-a"), UploaderOptions{BatchAge: 5 * time.Second, Interval: time.Hour,
+		Now: func() time.Time { return day0 }}, quiet, nil)
 	u.lastBeat = day0 // the heartbeat is not due
 	sent, _, err := u.Once(context.Background(), false)
 	if err != nil || sent != 1 {

@@ -5,7 +5,9 @@
 # The marks are signed (bench/syncgen) and markhub checks each signature
 # against the keyring it published, as in production.
 # Prints records/s and the time to drain the backlog.
-# Usage: bash bench/sync.sh [N=1000000] [BATCH=2000]
+# Also the CPU time per record of each side (markd sync; markhub, without
+# PostgreSQL's own), which a shared machine does not distort.
+# Usage: bash bench/sync.sh [N=1000000] [BATCH=shipped default, 2000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
@@ -48,8 +50,17 @@ run() {
   cp "$tmp/backlog.db" "$tmp/counter-$name.db"
   printf 'db: %s\nsync:\n  url: http://%s\n  token: %s\n  batch_size: %d\n' "$tmp/counter-$name.db" "$addr" "$token" "$batch" >"$tmp/$name.yaml"
   local out
-  out=$(LOG_LEVEL=error "$tmp/markd" sync --once --config "$tmp/$name.yaml")
+  local hub0 hub1 tick
+  tick=$(getconf CLK_TCK)
+  hub0=$(awk '{print $14+$15}' "/proc/$hubpid/stat")
+  out=$(LOG_LEVEL=error /usr/bin/time -f '%U %S' -o "$tmp/$name.time" "$tmp/markd" sync --once --config "$tmp/$name.yaml")
+  hub1=$(awk '{print $14+$15}' "/proc/$hubpid/stat")
   kill "$hubpid"; wait "$hubpid" 2>/dev/null || true; hubpid=""
+  # CPU per record on each side (user+sys): unlike records/s it does not
+  # depend on how many others share the machine.
+  cpu_counter=$(awk -v n="$n" '{printf "%.0f", ($1+$2)*1e6/n}' "$tmp/$name.time")
+  cpu_hub=$(awk -v a="$hub0" -v b="$hub1" -v t="$tick" -v n="$n" 'BEGIN{printf "%.0f", (b-a)/t*1e6/n}')
+  echo "$cpu_counter $cpu_hub" >"$tmp/$name.cpu"
   # Every record verified: none stored unverified.
   if grep -q "record stored unverified" "$tmp/$name.err"; then echo "markhub ($name) stored unverified records:" >&2; grep -m3 unverified "$tmp/$name.err" >&2; exit 1; fi
   # "uploaded N records in Xs (R records/s)"
@@ -73,10 +84,12 @@ fi
 printf '%-52s %12s %12s\n' "sync upload: $n records, batch $batch, loopback" "records/s" "drain s"
 printf '%-52s %12s %12s\n' "counter backlog generated" "-" "$(printf '%.1f' "$gen_s")"
 printf '%-52s %12s %12s\n' "into SQLite (WAL, synchronous=FULL)" $sqlite
+printf '%-52s %12s %12s\n' "  CPU µs per record: counter, hub" $(cat "$tmp/sqlite.cpu")
 if [ "${pg#skipped}" != "$pg" ]; then
   printf '%-52s %s\n' "into PostgreSQL 15" "$pg"
 else
   printf '%-52s %12s %12s  (goal >= 20000/s)\n' "into PostgreSQL 15 (fsync on)" $pg
+  printf '%-52s %12s %12s\n' "  CPU µs per record: counter, hub" $(cat "$tmp/postgres.cpu")
   rate=${pg%% *}
   [ "$rate" -ge 20000 ] || echo "below the PostgreSQL goal of 20000 records/s" >&2
 fi

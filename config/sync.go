@@ -30,7 +30,7 @@ type SyncConfig struct {
 
 func defaultSync() SyncConfig {
 	return SyncConfig{
-		BatchSize:     500,
+		BatchSize:     2000, // 500 cost 20–40 % more CPU per record on both sides (issue 12)
 		BatchAge:      5 * time.Second,
 		Interval:      time.Minute,
 		MaxBackoff:    5 * time.Minute,

@@ -64,7 +64,7 @@ func NewUploader(db *store.DB, client *Client, o UploaderOptions, log *slog.Logg
 		log = slog.Default()
 	}
 	if o.BatchSize <= 0 || o.BatchSize > hub.MaxRecords {
-		o.BatchSize = 500
+		o.BatchSize = 2000
 	}
 	if o.BatchAge <= 0 {
 		o.BatchAge = 5 * time.Second

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -110,7 +109,9 @@ func checkA11y(t *testing.T, e *env, ctx context.Context, p a11yPage, lang strin
 		t.Errorf("%s: page language %q, want %q", p.name, got, lang)
 	}
 	views := browsertest.Views
-	if strings.HasPrefix(p.name, "operator-") { // the counter's own screen too
+	// The counter's own screen too, for the states with the longest texts
+	// (wider than 1024 px, so the others pass there when they pass at 1024).
+	if p.name == "operator-reject" || p.name == "operator-error" {
 		views = append(views[:len(views):len(views)], browsertest.Counter)
 	}
 	browsertest.Check(t, ctx, p.name+"-"+lang, views, p.contained...)

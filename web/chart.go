@@ -184,8 +184,11 @@ func renderChart(d daysData, lang string) string {
 			hh := float64(plotH) * float64(c) / float64(yMax)
 			y -= hh
 			s := d.Series[j]
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" stroke="#1b1b1b" stroke-width="0.75"><title>%s %s: %d</title></rect>`,
-				x, y, bar, hh, s.Color, template.HTMLEscapeString(dayText(r.Day)), template.HTMLEscapeString(tx(lang, s.RU, s.EN)), c)
+			day := template.HTMLEscapeString(dayText(r.Day))
+			ru := fmt.Sprintf("%s %s: %d", day, template.HTMLEscapeString(s.RU), c)
+			en := fmt.Sprintf("%s %s: %d", day, template.HTMLEscapeString(s.EN), c)
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" stroke="#1b1b1b" stroke-width="0.75"><title data-ru="%s" data-en="%s">%s</title></rect>`,
+				x, y, bar, hh, s.Color, ru, en, tx(lang, ru, en))
 		}
 		if r.Total > 0 {
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="11" fill="#222">%d</text>`, x+bar/2, y-4, r.Total)

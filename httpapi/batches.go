@@ -104,35 +104,35 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, empt
 
 func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Scans == nil {
-		s.fail(w, fmt.Errorf("scans cannot be posted to this server: %w", mark.ErrUnavailable))
+		s.fail(w, r, fmt.Errorf("scans cannot be posted to this server: %w", mark.ErrUnavailable))
 		return
 	}
 	var req ScanRequest
 	if err := decodeBody(w, r, maxScanBody, &req, false); err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	if req.Text == "" || len(req.Text) > mark.MaxInputSize {
-		s.fail(w, mark.WithHint(fmt.Errorf("text: %d bytes: %w", len(req.Text), mark.ErrInvalid),
+		s.fail(w, r, mark.WithHint(fmt.Errorf("text: %d bytes: %w", len(req.Text), mark.ErrInvalid),
 			fmt.Sprintf("send the scanned text, 1 to %d bytes", mark.MaxInputSize)))
 		return
 	}
 	if req.WeightG < 0 || req.WeightG > 65535 {
-		s.fail(w, fmt.Errorf("weight_g %d: must be 0..65535 grams: %w", req.WeightG, mark.ErrInvalid))
+		s.fail(w, r, fmt.Errorf("weight_g %d: must be 0..65535 grams: %w", req.WeightG, mark.ErrInvalid))
 		return
 	}
 	source := "api" // a logged-in browser
 	token := strings.HasPrefix(Actor(r.Context()), "api:")
 	switch {
 	case token && req.Source != "":
-		s.fail(w, fmt.Errorf("source %q: only the operator screen names its source: %w", req.Source, mark.ErrInvalid))
+		s.fail(w, r, fmt.Errorf("source %q: only the operator screen names its source: %w", req.Source, mark.ErrInvalid))
 		return
 	case token:
 		source = Actor(r.Context()) // a program's token: "api:NAME"
 	case req.Source == SourceBrowserWedge:
 		source = req.Source
 	case req.Source != "":
-		s.fail(w, fmt.Errorf("source %q: must be %q or absent: %w", req.Source, SourceBrowserWedge, mark.ErrInvalid))
+		s.fail(w, r, fmt.Errorf("source %q: must be %q or absent: %w", req.Source, SourceBrowserWedge, mark.ErrInvalid))
 		return
 	}
 	rec, err := s.opt.Scans.Submit(r.Context(), mark.Scan{Text: req.Text, Source: source, Counter: s.opt.Counter,
@@ -141,10 +141,11 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 	out := ScanResult{RecordJSON: View(rec)}
 	code := http.StatusOK
 	if err != nil {
-		code = httperr.Status(err)
-		out.Error, out.Hint = err.Error(), mark.Hint(err)
+		var b httperr.Body
+		code, b = httperr.Describe(err)
+		out.Error, out.Hint = b.Error, b.Hint
 		if code >= 500 {
-			s.log.Error("scan over the API not recorded", "err", err)
+			s.log.Error("scan over the API not recorded", "err", err, "hint", b.Hint)
 		}
 	}
 	writeJSON(w, code, out)
@@ -155,26 +156,26 @@ type OpenRequest struct {
 	Contract uint32 `json:"contract,omitempty"` // 0: from the first verified mark
 }
 
-func (s *Server) batches(w http.ResponseWriter) bool {
+func (s *Server) batches(w http.ResponseWriter, r *http.Request) bool {
 	if s.opt.Batches == nil {
-		s.fail(w, fmt.Errorf("batches are not served here: %w", mark.ErrUnavailable))
+		s.fail(w, r, fmt.Errorf("batches are not served here: %w", mark.ErrUnavailable))
 		return false
 	}
 	return true
 }
 
 func (s *Server) openBatch(w http.ResponseWriter, r *http.Request) {
-	if !s.batches(w) {
+	if !s.batches(w, r) {
 		return
 	}
 	var req OpenRequest
 	if err := decodeBody(w, r, maxScanBody, &req, true); err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	b, err := s.opt.Batches.Open(r.Context(), req.Contract, Actor(r.Context()))
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	s.writeStatus(w, r, b.ID, http.StatusCreated)
@@ -183,26 +184,26 @@ func (s *Server) openBatch(w http.ResponseWriter, r *http.Request) {
 func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, id string, code int) {
 	st, err := s.opt.Batches.Status(r.Context(), id)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, code, st.JSON())
 }
 
 func (s *Server) currentBatch(w http.ResponseWriter, r *http.Request) {
-	if !s.batches(w) {
+	if !s.batches(w, r) {
 		return
 	}
 	b, err := s.opt.Batches.Current(r.Context())
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	s.writeStatus(w, r, b.ID, http.StatusOK)
 }
 
 func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
-	if s.batches(w) {
+	if s.batches(w, r) {
 		s.writeStatus(w, r, r.PathValue("id"), http.StatusOK)
 	}
 }
@@ -218,12 +219,12 @@ type ListError struct {
 }
 
 func (s *Server) expectBatch(w http.ResponseWriter, r *http.Request) {
-	if !s.batches(w) {
+	if !s.batches(w, r) {
 		return
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxListBody))
 	if err != nil {
-		s.fail(w, fmt.Errorf("list: more than %d bytes or unreadable: %w", maxListBody, mark.ErrInvalid))
+		s.fail(w, r, fmt.Errorf("list: more than %d bytes or unreadable: %w", maxListBody, mark.ErrInvalid))
 		return
 	}
 	id := r.PathValue("id")
@@ -234,7 +235,7 @@ func (s *Server) expectBatch(w http.ResponseWriter, r *http.Request) {
 				Field: pe.Field, Value: pe.Value, Hint: "nothing was imported: correct the file and send it again"})
 			return
 		}
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	s.writeStatus(w, r, id, http.StatusOK)
@@ -242,7 +243,7 @@ func (s *Server) expectBatch(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) endBatch(closeIt bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.batches(w) {
+		if !s.batches(w, r) {
 			return
 		}
 		id, actor := r.PathValue("id"), Actor(r.Context())
@@ -253,7 +254,7 @@ func (s *Server) endBatch(closeIt bool) http.HandlerFunc {
 			_, err = s.opt.Batches.Cancel(r.Context(), id, actor)
 		}
 		if err != nil {
-			s.fail(w, err)
+			s.fail(w, r, err)
 			return
 		}
 		s.writeStatus(w, r, id, http.StatusOK)
@@ -261,13 +262,13 @@ func (s *Server) endBatch(closeIt bool) http.HandlerFunc {
 }
 
 func (s *Server) batchReceipt(w http.ResponseWriter, r *http.Request) {
-	if !s.batches(w) {
+	if !s.batches(w, r) {
 		return
 	}
 	id := r.PathValue("id")
 	pdf, err := s.opt.Batches.Receipt(r.Context(), id)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/pdf")

@@ -301,12 +301,12 @@ type ScansPage struct {
 func (s *Server) listScans(w http.ResponseWriter, r *http.Request) {
 	f, err := ParseFilter(r.URL.Query(), s.opt.Location)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	recs, next, err := s.opt.Store.List(r.Context(), f)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	page := ScansPage{Scans: make([]RecordJSON, 0, len(recs)), Next: next}
@@ -320,7 +320,7 @@ func (s *Server) listScans(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getScan(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.opt.Store.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, View(rec))
@@ -331,7 +331,7 @@ func (s *Server) getScan(w http.ResponseWriter, r *http.Request) {
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
-		s.fail(w, errors.New("streaming not supported by this connection"))
+		s.fail(w, r, errors.New("streaming not supported by this connection"))
 		return
 	}
 	var ch <-chan mark.Record
@@ -383,16 +383,8 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = enc.Encode(v)
 }
 
-// fail answers an error with the status of its sentinel; only internal
-// errors are logged.
-func (s *Server) fail(w http.ResponseWriter, err error) {
-	code := httperr.Status(err)
-	if code >= 500 {
-		s.log.Error("api request failed", "err", err)
-	}
-	body := map[string]string{"error": err.Error()}
-	if h := mark.Hint(err); h != "" {
-		body["hint"] = h
-	}
-	writeJSON(w, code, body)
+// fail answers an error with the status of its sentinel (httperr: JSON,
+// a server error's details only in the log).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	httperr.Writer{Log: s.log}.Write(w, r, err)
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"markd/internal/httperr"
 	"markd/mark"
 )
 
@@ -145,13 +146,11 @@ type UploadResponse struct {
 	Alerts     []mark.ReuseAlert `json:"alerts"`
 }
 
-// ErrorResponse is the body of every non-2xx answer.
-type ErrorResponse struct {
-	Code  string `json:"code,omitempty"` // invalid, unauthorized, forbidden, not_found, conflict, too_large, unavailable, internal
-	Error string `json:"error"`
-	Field string `json:"field,omitempty"` // the request field at fault, e.g. records[3].verdict
-	Hint  string `json:"hint,omitempty"`
-}
+// ErrorResponse is the body of every non-2xx answer: the one error body
+// of markd's HTTP servers (code: invalid, unauthorized, forbidden,
+// not_found, conflict, too_large, unavailable, internal; field: the
+// request field at fault, e.g. records[3].verdict).
+type ErrorResponse = httperr.Body
 
 // FieldError names the request field at fault. Err is the sentinel it
 // stands for: mark.ErrInvalid when nil.

@@ -179,7 +179,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return s.writeJSON(w, http.StatusRequestEntityTooLarge, ErrorResponse{Code: "too_large",
+		return s.writeJSON(w, http.StatusRequestEntityTooLarge, ErrorResponse{Code: httperr.Code(http.StatusRequestEntityTooLarge),
 			Error: fmt.Sprintf("request body larger than %d bytes", MaxBody), Hint: "send fewer records per request"})
 	}
 	if err != nil {
@@ -279,54 +279,34 @@ func (s *Server) bundle(w http.ResponseWriter, r *http.Request) int {
 // gave up is not an error of the collector: it is logged at debug level and
 // counted as 499.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) int {
-	code := httperr.Status(err)
 	if r.Context().Err() != nil {
 		s.log.Debug("client gave up the request", "path", r.URL.Path, "err", err)
 		return StatusClientClosed
 	}
+	code, resp := httperr.Describe(err)
 	if code == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="markhub"`)
 	}
-	resp := ErrorResponse{Code: errorCode(code), Error: err.Error(), Hint: mark.Hint(err)}
 	var fe *FieldError
 	if errors.As(err, &fe) {
 		resp.Field = fe.Field
 	}
 	if code >= 500 {
-		s.log.Error("request failed", "path", r.URL.Path, "terminal", TerminalFrom(r.Context()), "err", err)
-		resp.Error, resp.Hint = "internal error", ""
+		resp.Hint = "" // a terminal cannot act on the collector's hints; the log has them
 		if code == http.StatusServiceUnavailable {
 			resp.Error = "collector store unavailable; retry later"
 			s.retryAfter(w)
 		}
 	}
-	return s.writeJSON(w, code, resp)
+	httperr.Writer{Log: s.log, LogAttrs: func(r *http.Request) []any {
+		return []any{"terminal", TerminalFrom(r.Context())}
+	}}.Answer(w, r, code, resp, err)
+	return code
 }
 
 // StatusClientClosed is the status counted (never sent) for a request
 // the client cancelled before the answer (nginx's 499).
 const StatusClientClosed = 499
-
-// errorCode is the short machine-readable code of an error status.
-func errorCode(status int) string {
-	switch status {
-	case http.StatusBadRequest:
-		return "invalid"
-	case http.StatusUnauthorized:
-		return "unauthorized"
-	case http.StatusForbidden:
-		return "forbidden"
-	case http.StatusNotFound:
-		return "not_found"
-	case http.StatusConflict:
-		return "conflict"
-	case http.StatusRequestEntityTooLarge:
-		return "too_large"
-	case http.StatusServiceUnavailable:
-		return "unavailable"
-	}
-	return "internal"
-}
 
 func (s *Server) writeJSON(w http.ResponseWriter, code int, v any) int {
 	w.Header().Set("Content-Type", "application/json")

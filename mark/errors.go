@@ -1,9 +1,6 @@
 package mark
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // Sentinel errors that callers test with errors.Is.
 var (
@@ -15,13 +12,16 @@ var (
 	ErrForbidden    = errors.New("forbidden")    // authenticated but not allowed
 )
 
-// HintError carries an operator hint beside the error: what to do about it.
+// HintError carries an operator hint beside the error: what to do about
+// it. The hint is a separate field, not part of Error(): whoever shows
+// the error shows the hint once beside it (cli.Exit, the "hint" attribute
+// of a log line, the "hint" of an HTTP error answer).
 type HintError struct {
 	Err  error
 	Hint string
 }
 
-func (e *HintError) Error() string { return fmt.Sprintf("%v (hint: %s)", e.Err, e.Hint) }
+func (e *HintError) Error() string { return e.Err.Error() }
 func (e *HintError) Unwrap() error { return e.Err }
 
 // WithHint wraps err with an operator hint.

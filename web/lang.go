@@ -132,15 +132,10 @@ func dayText(iso string) string {
 	return t.Format("02.01.2006")
 }
 
-// pageError splits err into the message and the hint a page shows; the
-// hint is part of err's text (mark.HintError), so it is cut from the
-// message to be shown once.
+// pageError splits err into the message and the hint a page shows (the
+// hint is a field of mark.HintError, not part of the message).
 func pageError(err error) (msg, hint string) {
-	msg, hint = err.Error(), mark.Hint(err)
-	if hint != "" {
-		msg = strings.Replace(msg, " (hint: "+hint+")", "", 1)
-	}
-	return msg, hint
+	return err.Error(), mark.Hint(err)
 }
 
 // ErrorRU and ErrorEN split an error written "Русский. / English." (the

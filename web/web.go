@@ -12,7 +12,6 @@ package web
 import (
 	"context"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -330,41 +329,22 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// fail answers with the status of err's sentinel and logs only internal errors.
+// fail answers with the status of err's sentinel through the one error
+// writer (httperr): the error page for a browser, JSON for /api/ and JSON
+// clients, plain text otherwise; a server error's details only in the log.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	code := httperr.Status(err)
-	if code >= 500 {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	} else {
-		s.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "status", code, "err", err)
+	httperr.Writer{Log: s.log, HTML: s.errorPage, Text: true}.Write(w, r, err)
+}
+
+// errorPage renders the error page of an answer.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, code int, b httperr.Body, err error) {
+	w.WriteHeader(code)
+	sess, _ := r.Context().Value(sessionKey{}).(session)
+	p := &page{Title: statusTitle(code), Session: sess, Status: code, Error: b.Error, Hint: b.Hint}
+	var re *roleError
+	if errors.As(err, &re) {
+		// Said in words on the page itself; the log has the details.
+		p.Error, p.Hint, p.Data = "", "", re
 	}
-	if wantsHTML(r) {
-		w.WriteHeader(code)
-		sess, _ := r.Context().Value(sessionKey{}).(session)
-		p := &page{Title: statusTitle(code), Session: sess, Status: code}
-		p.Error, p.Hint = pageError(err)
-		var re *roleError
-		if errors.As(err, &re) {
-			// Said in words on the page itself; the log has the details.
-			p.Error, p.Hint, p.Data = "", "", re
-		}
-		s.render(w, r, "error.html", p)
-		return
-	}
-	if strings.HasPrefix(r.URL.Path, "/api/") || strings.Contains(r.Header.Get("Accept"), "application/json") {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.WriteHeader(code)
-		body := map[string]string{"error": err.Error()}
-		if h := mark.Hint(err); h != "" {
-			body["hint"] = h
-		}
-		_ = json.NewEncoder(w).Encode(body)
-		return
-	}
-	msg := err.Error()
-	if h := mark.Hint(err); h != "" {
-		msg += "\nhint: " + h
-	}
-	http.Error(w, msg, code)
+	s.render(w, r, "error.html", p)
 }

@@ -26,15 +26,20 @@ func (e UsageError) Unwrap() error { return e.Err }
 func (UsageError) IsUsage() bool { return true }
 
 // Exit reports the error of one command line of prog on stderr (its
-// operator hint included, as the message of a mark.HintError), and returns the exit code: 0 for nil;
+// operator hint once after the message), and returns the exit code: 0 for nil;
 // ExitUsage for a usage error (an error in the chain with an IsUsage method
 // that returns true) or an invalid input (mark.ErrInvalid); 1 otherwise.
 func Exit(stderr io.Writer, prog string, err error) int {
 	if err == nil {
 		return 0
 	}
-	// The operator hint is part of the message (mark.HintError), once.
-	fmt.Fprintln(stderr, prog+":", err)
+	// The operator hint is a field of the error (mark.HintError): shown
+	// once, after the message.
+	if h := mark.Hint(err); h != "" {
+		fmt.Fprintf(stderr, "%s: %v (hint: %s)\n", prog, err, h)
+	} else {
+		fmt.Fprintln(stderr, prog+":", err)
+	}
 	var usage interface{ IsUsage() bool }
 	if (errors.As(err, &usage) && usage.IsUsage()) || errors.Is(err, mark.ErrInvalid) {
 		return ExitUsage

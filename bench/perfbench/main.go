@@ -53,15 +53,24 @@ func main() {
 	rounds := flag.Int("rounds", 15, "rounds of the read measures")
 	p1n := flag.Int("n", 2000, "timed scans per P1 run")
 	p1runs := flag.Int("runs", 3, "P1 runs (each a new markd run) per source")
-	only := flag.String("only", "reads,start,save,stdin,serial", "measures to run, comma-separated")
+	only := flag.String("only", "reads,start,save,stdin,serial,import", "measures to run, comma-separated")
+	imports := flag.Int("import", 40000, "marks of the import measure")
+	verifyFile := flag.String("verify-file", "", "internal: verify every line of this file on all cores and exit (the import floor)")
 	flag.Parse()
-	if err := run(*bin, *td, *cache, *big, *small, *rounds, *p1n, *p1runs, strings.Split(*only, ",")); err != nil {
+	if *verifyFile != "" {
+		if err := bareVerify(*td, *verifyFile); err != nil {
+			fmt.Fprintln(os.Stderr, "perfbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*bin, *td, *cache, *big, *small, *rounds, *p1n, *p1runs, *imports, strings.Split(*only, ",")); err != nil {
 		fmt.Fprintln(os.Stderr, "perfbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs int, only []string) error {
+func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs, nImport int, only []string) error {
 	sizes.big, sizes.small = sizeName(nBig), sizeName(nSmall)
 	logf := func(f string, a ...any) { fmt.Fprintf(os.Stderr, "perfbench: "+f+"\n", a...) }
 	small, err := cachedStore(cache, nSmall, logf)
@@ -111,6 +120,18 @@ func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs int, only []st
 			return err
 		}
 		rows = append(rows, r...)
+	}
+	if slices.Contains(only, "import") {
+		logf("import: %d runs of %d marks", 3, nImport)
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		r, err := measureImport(bin, self, td, cache, nImport, 3)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r)
 	}
 	printTable(rows)
 	return nil

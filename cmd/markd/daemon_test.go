@@ -24,13 +24,26 @@ import (
 	"markd/mark"
 )
 
-// dmBinary builds cmd/markd into a temporary folder of t.
+// dmBuild is the markd binary of the tests that need the real process
+// (SIGKILL, a full disk): built once per test run into binDir.
+var (
+	binDir  string
+	dmBuild = sync.OnceValues(func() (string, error) {
+		bin := filepath.Join(binDir, "markd")
+		out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+		if err != nil {
+			return "", fmt.Errorf("go build: %w\n%s", err, out)
+		}
+		return bin, nil
+	})
+)
+
+// dmBinary returns the markd binary, building it on first use.
 func dmBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "markd")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := dmBuild()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }

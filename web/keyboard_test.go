@@ -65,6 +65,15 @@ func TestBrowserKeyboardPages(t *testing.T) {
 	} {
 		step(t, ctx, "open "+p.name, chromedp.Navigate(e.ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.ready)))
 		browsertest.CheckKeyboard(t, ctx, p.name)
+		if p.name == "operator" || p.name == "review-detail" { // the wrapped layout of 200 % zoom too
+			if err := browsertest.SetView(ctx, browsertest.Zoom200); err != nil {
+				t.Fatal(err)
+			}
+			browsertest.CheckKeyboard(t, ctx, p.name+"-200pct")
+			if err := browsertest.ResetView(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
 

@@ -23,8 +23,11 @@ type Config struct {
 	DBCheckTimeout  time.Duration `mapstructure:"db_check_timeout"` // deadline of the terminal lookup and the health query
 	DBMaxConns      int           `mapstructure:"db_max_conns"`     // PostgreSQL pool size
 	RetryAfter      time.Duration `mapstructure:"retry_after"`      // what a 503 tells clients to wait
-	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
-	Log             LogConfig     `mapstructure:"log"`
+	// Plausible scan times of uploaded records (hub.Plausibility).
+	AtAhead              time.Duration `mapstructure:"at_ahead"`               // how far after the collector's clock
+	AtBeforeRegistration time.Duration `mapstructure:"at_before_registration"` // how long before the terminal's registration (0 = no check)
+	ShutdownTimeout      time.Duration `mapstructure:"shutdown_timeout"`
+	Log                  LogConfig     `mapstructure:"log"`
 }
 
 // LogConfig selects the slog handler.
@@ -36,16 +39,18 @@ type LogConfig struct {
 // DefaultConfig is the built-in configuration: SQLite, loopback, no TLS.
 func DefaultConfig() Config {
 	return Config{
-		Listen:          "127.0.0.1:8090",
-		DBDriver:        "sqlite",
-		DB:              "/var/lib/markhub/markhub.db",
-		DistributionKey: "/etc/markhub/distribution.key",
-		ShutdownTimeout: 10 * time.Second,
-		DBTimeout:       10 * time.Second,
-		DBCheckTimeout:  time.Second,
-		DBMaxConns:      16,
-		RetryAfter:      5 * time.Second,
-		Log:             LogConfig{Level: "info", Format: "text"},
+		Listen:               "127.0.0.1:8090",
+		DBDriver:             "sqlite",
+		DB:                   "/var/lib/markhub/markhub.db",
+		DistributionKey:      "/etc/markhub/distribution.key",
+		ShutdownTimeout:      10 * time.Second,
+		DBTimeout:            10 * time.Second,
+		DBCheckTimeout:       time.Second,
+		DBMaxConns:           16,
+		RetryAfter:           5 * time.Second,
+		AtAhead:              DefaultPlausibility().Ahead,
+		AtBeforeRegistration: DefaultPlausibility().BeforeRegistration,
+		Log:                  LogConfig{Level: "info", Format: "text"},
 	}
 }
 
@@ -82,6 +87,12 @@ func (c Config) Validate() error {
 		if d.v <= 0 {
 			return bad(d.key, d.v, "must be a positive duration such as 2s")
 		}
+	}
+	if c.AtAhead <= 0 {
+		return bad("at_ahead", c.AtAhead, "must be a positive duration such as 10m")
+	}
+	if c.AtBeforeRegistration < 0 {
+		return bad("at_before_registration", c.AtBeforeRegistration, "must not be negative (0 = no check)")
 	}
 	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
 		return bad("db_max_conns", c.DBMaxConns, "must be 1..1000")

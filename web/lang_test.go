@@ -122,3 +122,16 @@ func TestForbiddenPageInWords(t *testing.T) {
 		t.Error("403 page shows the internal error text")
 	}
 }
+
+// TestNavCurrentPage: the nav marks the page you are on, filters or not.
+func TestNavCurrentPage(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.client()
+	c.login(supName, supPass)
+	for path, link := range map[string]string{"/review?reason=UNDERPAID": `href="/review" aria-current="page"`,
+		"/review/days": `href="/review/days" aria-current="page"`, "/": `href="/" aria-current="page"`} {
+		if _, body := c.get(path); strings.Count(body, `aria-current="page"`) != 1 || !strings.Contains(body, link) {
+			t.Errorf("%s: nav does not mark %s", path, link)
+		}
+	}
+}

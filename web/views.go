@@ -18,6 +18,7 @@ type page struct {
 	Title   string // "Русский / English"
 	Lang    string // "ru" or "en", from the language cookie
 	Here    string // this page's path and query, for the language buttons
+	Path    string // this page's path, for aria-current in the nav
 	Session session
 	CSRF    string
 	Error   string
@@ -82,6 +83,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *
 		p.CSRF = p.Session.CSRF
 	}
 	p.Lang = pageLang(r)
+	p.Path = r.URL.Path
 	if r.Method == http.MethodGet {
 		p.Here = r.URL.RequestURI()
 	} else {

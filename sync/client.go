@@ -220,6 +220,9 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*htt
 		if json.Unmarshal(raw, &se.Body) != nil {
 			se.Body.Error = strings.TrimSpace(string(raw))
 		}
+		if se.Body.Hint != "" { // the collector's hint, logged once beside the error
+			return nil, mark.WithHint(se, "collector: "+se.Body.Hint)
+		}
 		return nil, se
 	}
 	return resp, nil

@@ -7,7 +7,7 @@ BIN       := bin
 FUZZTIME  ?= 3s
 export CGO_ENABLED := 1
 
-.PHONY: all build demo test test-windows vet fuzz bench bench-all clean
+.PHONY: all build demo dist test test-windows vet fuzz bench bench-all clean
 
 all: build
 
@@ -30,6 +30,12 @@ vet:
 test: vet
 	$(GO) test -count=1 -timeout 20m ./...
 	bash scripts/wine-test.sh
+
+# Release artifacts in dist/: linux amd64/arm64 tar.gz and .deb (static,
+# glibc-independent), windows amd64 zip and .msi, SHA256SUMS.
+# VERSION=1.2.3 make dist for a release.
+dist:
+	bash scripts/dist.sh
 
 # The Windows part of make test alone: markd.exe and markhub.exe built with
 # mingw-w64 and tested under wine (skipped when those are not installed).

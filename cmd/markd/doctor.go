@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -26,15 +23,6 @@ import (
 )
 
 func init() { register(newDoctorCmd) }
-
-// devGlobs are where doctor looks for devices; tests point them elsewhere.
-var devGlobs = struct {
-	serial, input, video []string
-}{
-	serial: []string{"/dev/serial/by-id/*", "/dev/ttyUSB*", "/dev/ttyACM*", "/dev/ttyS*"},
-	input:  []string{"/dev/input/by-id/*-event-kbd"},
-	video:  []string{"/dev/video*"},
-}
 
 func newDoctorCmd(a *app) *cobra.Command {
 	var deep bool
@@ -98,81 +86,10 @@ type doctor struct{ w io.Writer }
 
 func (d doctor) printf(format string, args ...any) { fmt.Fprintf(d.w, format, args...) }
 
-// inventory lists what the machine has, whether configured or not.
-func (d doctor) inventory() {
-	d.printf("Serial ports:\n")
-	seen := map[string]bool{}
-	n := 0
-	for _, p := range globAll(devGlobs.serial) {
-		target, _ := filepath.EvalSymlinks(p)
-		if target != "" && seen[target] && target != p {
-			continue
-		}
-		seen[target] = true
-		state := probeSerial(p)
-		if strings.HasPrefix(filepath.Base(p), "ttyS") && state == "no hardware behind it" {
-			continue // the kernel makes ttyS0..31 whether or not a UART is there
-		}
-		n++
-		if target != "" && target != p {
-			d.printf("  %s -> %s: %s\n", p, target, state)
-		} else {
-			d.printf("  %s: %s\n", p, state)
-		}
-	}
-	if n == 0 {
-		d.printf("  none found (a USB scanner in serial mode shows up as /dev/ttyACM* or /dev/ttyUSB*)\n")
-	}
-	d.printf("Keyboard-wedge input devices:\n")
-	list(d, globAll(devGlobs.input), "none found (a USB scanner in keyboard mode shows up as /dev/input/by-id/*-event-kbd)", "input")
-	d.printf("Cameras:\n")
-	list(d, globAll(devGlobs.video), "none found", "video")
-	d.printf("ffmpeg: %s\n", ffmpegState())
-}
-
-func list(d doctor, paths []string, none, group string) {
-	if len(paths) == 0 {
-		d.printf("  %s\n", none)
-	}
-	for _, p := range paths {
-		state := "ok"
-		if f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0); err != nil {
-			state = scanner.PlainDeviceError(err, group)
-		} else {
-			f.Close()
-		}
-		d.printf("  %s: %s\n", p, state)
-	}
-}
-
-func globAll(patterns []string) []string {
-	var out []string
-	for _, g := range patterns {
-		m, _ := filepath.Glob(g)
-		sort.Strings(m)
-		out = append(out, m...)
-	}
-	return out
-}
-
-// probeSerial opens a port without touching its settings and says whether
-// it answers. An absent UART behind /dev/ttyS* fails with EIO.
-func probeSerial(path string) string {
-	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		if errors.Is(err, syscall.EIO) {
-			return "no hardware behind it"
-		}
-		return scanner.PlainDeviceError(err, "dialout")
-	}
-	f.Close()
-	return "ok"
-}
-
 func ffmpegState() string {
 	p, err := exec.LookPath("ffmpeg")
 	if err != nil {
-		return "not installed (camera sources need it: apt-get install ffmpeg)"
+		return "not installed (camera sources need it: " + ffmpegHint + ")"
 	}
 	out, err := exec.Command(p, "-hide_banner", "-version").Output()
 	if err != nil {
@@ -276,7 +193,7 @@ func checkSource(ctx context.Context, c config.Source) string {
 		return ""
 	case "camera":
 		if _, err := exec.LookPath("ffmpeg"); err != nil {
-			return "ffmpeg is not installed (apt-get install ffmpeg)"
+			return "ffmpeg is not installed (" + ffmpegHint + ")"
 		}
 		if strings.HasPrefix(c.Input, "/dev/") {
 			f, err := os.OpenFile(c.Input, os.O_RDONLY|syscall.O_NONBLOCK, 0)

@@ -341,7 +341,12 @@ func serviceUnit(*app, *cobra.Command, *serviceOpts) error {
 
 // serviceRun is what the Service Control Manager starts.
 func serviceRun(a *app, cmd *cobra.Command, _ *serviceOpts) error {
+	// The MSI registers the service without install's folder step.
+	prepErr := prepareDataDir(dataDir())
 	log, closeLog := serviceLogger(config.LogConfig{Level: "info", Format: "text"})
+	if prepErr != nil {
+		log.Warn("markd service: data folder", "err", prepErr)
+	}
 	c, err := a.loadConfig(cmd)
 	if err != nil {
 		log.Error("markd service: configuration", "err", err, "config", a.configFile)

@@ -295,3 +295,30 @@ func waitLog(t *testing.T, logs <-chan map[string]any, msg string, f func(map[st
 		}
 	}
 }
+
+// TestWineDoctor: markd.exe doctor lists the COM ports (wine makes some)
+// and gives Windows advice, never apt-get or the dialout group.
+func TestWineDoctor(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "markd.yaml")
+	if err := os.WriteFile(cfg, []byte("office: 426000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	out, err := command(t, ctx, "MARKD_EXE", "--config", winPath(cfg), "doctor").CombinedOutput()
+	if err != nil {
+		t.Fatalf("doctor: %v\n%s", err, out)
+	}
+	s := string(out)
+	for _, want := range []string{"Serial ports:", "browser wedge", "Cameras (DirectShow):", "ffmpeg:"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, s)
+		}
+	}
+	for _, bad := range []string{"apt-get", "dialout", "/dev/"} {
+		if strings.Contains(s, bad) {
+			t.Errorf("doctor gives Linux advice %q on Windows:\n%s", bad, s)
+		}
+	}
+	t.Logf("doctor under wine:\n%s", s)
+}

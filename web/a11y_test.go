@@ -44,7 +44,7 @@ func operatorState(id string, r mark.Record) func(*testing.T, *env, context.Cont
 }
 
 func a11yPages() []a11yPage {
-	card := []string{"#current"}
+	card := []string{"#current", "#recent-wrap"} // the card and the recent scans fit, no scrolling
 	forged := mark.Record{Verdict: mark.Reject, Reasons: []mark.Reason{mark.ReasonBadSignature}, Text: "EPM1:FORGED"}
 	return []a11yPage{
 		{name: "operator-waiting", path: "/", ready: `#conn[data-state="ok"]`, contained: card},

@@ -94,19 +94,32 @@
     say.appendChild(span('en', sayEN.join('. ') + '.'));
   }
 
+  // Column names for the narrow layout (200 % zoom), where each scan is a
+  // block of "name: value" lines; explicit roles keep it a table for
+  // screen readers whatever its CSS display.
+  var cols = [['Время', 'Time'], ['Решение', 'Verdict'], ['Причины', 'Reasons'], ['Вид', 'Class'],
+    ['Трек', 'Tracking'], ['Касса', 'Counter']];
   function row(r, fresh) {
     var tr = document.createElement('tr');
     tr.className = 'row-' + r.verdict + (fresh ? ' new' : '');
+    tr.setAttribute('role', 'row');
     tr.dataset.id = r.id;
-    tr.appendChild(el('td', '', r.time));
-    tr.appendChild(el('td', 'vcell v-' + r.verdict, r.verdict_ru, r.verdict_en));
     var rs = r.reasons || [];
-    var rc = el('td', 'reasons', rs.map(function (x) { return x.ru; }).join('; '), rs.map(function (x) { return x.en; }).join('; '));
-    rc.title = rs.map(function (x) { return x.code; }).join(', ');
-    tr.appendChild(rc);
-    tr.appendChild(el('td', '', r.mark ? r.mark.class_ru : '', r.mark ? r.mark.class_en : ''));
-    tr.appendChild(el('td', '', r.mark ? (r.mark.tracking || '') : ''));
-    tr.appendChild(el('td', '', r.counter));
+    var cells = [
+      el('td', '', r.time),
+      el('td', 'vcell v-' + r.verdict, r.verdict_ru, r.verdict_en),
+      el('td', 'reasons', rs.map(function (x) { return x.ru; }).join('; '), rs.map(function (x) { return x.en; }).join('; ')),
+      el('td', '', r.mark ? r.mark.class_ru : '', r.mark ? r.mark.class_en : ''),
+      el('td', '', r.mark ? (r.mark.tracking || '') : ''),
+      el('td', '', r.counter)
+    ];
+    cells[2].title = rs.map(function (x) { return x.code; }).join(', ');
+    cells.forEach(function (td, i) {
+      td.setAttribute('role', 'cell');
+      td.setAttribute('data-th-ru', cols[i][0]);
+      td.setAttribute('data-th-en', cols[i][1]);
+      tr.appendChild(td);
+    });
     return tr;
   }
 

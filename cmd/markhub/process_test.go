@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -25,18 +26,41 @@ import (
 	"markd/store"
 )
 
-// buildBinaries builds markhub and markd once per test into a temp folder.
+// The binaries are built once per test run (TestMain removes them): the
+// process tests share them.
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// buildBinaries builds markhub and markd (once) into a temp folder.
 func buildBinaries(t *testing.T) (markhub, markd string) {
 	t.Helper()
-	dir := t.TempDir()
-	markhub, markd = filepath.Join(dir, "markhub"), filepath.Join(dir, "markd")
-	for bin, pkg := range map[string]string{markhub: ".", markd: "../markd"} {
-		out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
-		if err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	buildOnce.Do(func() {
+		if binDir, buildErr = os.MkdirTemp("", "markhub-bin-"); buildErr != nil {
+			return
 		}
+		for bin, pkg := range map[string]string{"markhub": ".", "markd": "../markd"} {
+			out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, bin), pkg).CombinedOutput()
+			if err != nil {
+				buildErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	return markhub, markd
+	return filepath.Join(binDir, "markhub"), filepath.Join(binDir, "markd")
 }
 
 func freePort(t *testing.T) string {

@@ -26,10 +26,11 @@ const defaultConfigHelp = ""
 // defaultConfig is where the packages put the config.
 const defaultConfig = "/etc/markd/markd.yaml"
 
-// unitTemplate is the systemd unit: user markd (made by the .deb), the
-// serial, input and video groups for the scanners and cameras, the store
-// in /var/lib/markd (StateDirectory), restart on failure, reload through
-// `markd reload` so a refused list fails `systemctl reload` visibly.
+// unitTemplate is the systemd unit: configs/markd.service with the binary
+// and the config filled in (TestServiceUnit keeps the two the same): user
+// markd (made by the .deb), the serial, input and video groups for the
+// scanners and cameras, the store in /var/lib/markd, restart always,
+// SIGHUP for reload (markd reload works too).
 var unitTemplate = template.Must(template.New("unit").Parse(`[Unit]
 Description=markd counter daemon for electronic postage marks
 Documentation=file:///usr/share/doc/markd/operations.md
@@ -40,19 +41,32 @@ Wants=network-online.target
 Type=simple
 User=markd
 Group=markd
+# dialout: serial scanners; input: keyboard-wedge scanners; video: cameras
 SupplementaryGroups=dialout input video
 ExecStart={{.Exe}} run --config {{.Config}} --quiet
-ExecReload={{.Exe}} reload --config {{.Config}}
-Restart=on-failure
-RestartSec=5s
-TimeoutStopSec=30s
+ExecReload=/bin/kill -HUP $MAINPID
+# SIGTERM: the scan in flight is finished and the store closed.
+KillSignal=SIGTERM
+TimeoutStopSec=15
+Restart=always
+RestartSec=2
+# The store lives here (config key db: /var/lib/markd/markd.db).
 StateDirectory=markd
 StateDirectoryMode=0750
 ConfigurationDirectory=markd
-NoNewPrivileges=yes
-ProtectSystem=full
-ProtectHome=yes
-PrivateTmp=yes
+StandardInput=null
+# Hardening: the daemon writes only its state folder.
+NoNewPrivileges=true
+ProtectSystem=strict
+ProtectHome=true
+PrivateTmp=true
+ReadWritePaths=/var/lib/markd
+ProtectKernelTunables=true
+ProtectControlGroups=true
+RestrictSUIDSGID=true
+LockPersonality=true
+MemoryDenyWriteExecute=true
+Environment=GOMAXPROCS=2
 
 [Install]
 WantedBy=multi-user.target

@@ -38,8 +38,7 @@ func TestServiceUnit(t *testing.T) {
 	u := string(b)
 	for _, want := range []string{
 		"ExecStart=" + exe + " run --config " + cfg + " --quiet",
-		"ExecReload=" + exe + " reload --config " + cfg,
-		"User=markd", "Restart=on-failure", "StateDirectory=markd", "WantedBy=multi-user.target",
+		"User=markd", "Restart=always", "StateDirectory=markd", "WantedBy=multi-user.target",
 	} {
 		if !strings.Contains(u, want) {
 			t.Errorf("unit lacks %q:\n%s", want, u)
@@ -62,6 +61,15 @@ func TestServiceUnit(t *testing.T) {
 	code, out = markd("service", "unit")
 	if code != 0 || !strings.Contains(out, "ExecStart=/usr/bin/markd run --config /etc/markd/markd.yaml") {
 		t.Fatalf("service unit: exit %d:\n%s", code, out)
+	}
+	// The packagers' unit is configs/markd.service (without its comments).
+	code, out = markd("service", "unit", "--exe", "/usr/local/bin/markd", "--config", "/etc/markd/markd.yaml")
+	conf, err := os.ReadFile(filepath.Join("..", "..", "configs", "markd.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := string(conf[bytes.Index(conf, []byte("[Unit]")):]); code != 0 || out != want {
+		t.Errorf("markd service unit differs from configs/markd.service:\n%s\nwant:\n%s", out, want)
 	}
 	if code, out := markd("service", "run"); code != exitUsage {
 		t.Errorf("service run on Linux: exit %d: %s", code, out)

@@ -5,7 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os/exec"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -143,6 +149,7 @@ func TestProcessesTwoInstancesOnePostgres(t *testing.T) {
 			t.Fatalf("terminal %d: %d alerts over %d serials, want %d, one each", i, len(r.Alerts), len(seen), n)
 		}
 	}
+	regionalOnTwoInstances(t, markhub, pg, urls)
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -158,5 +165,52 @@ func TestProcessesTwoInstancesOnePostgres(t *testing.T) {
 	if records != 2*n || uses != n || alerts != 2*n || wrongHolder != 0 {
 		t.Fatalf("database: %d records, %d used serials, %d alerts, %d serials held by the later scan; want %d, %d, %d, 0",
 			records, uses, alerts, wrongHolder, 2*n, n, 2*n)
+	}
+}
+
+// regionalOnTwoInstances: an account made with `markhub user add` logs in
+// on one instance; the other instance honours the session (it lives in the
+// database) and shows the fleet; a form posted without the session's CSRF
+// token is refused.
+func regionalOnTwoInstances(t *testing.T, markhub string, pg []string, urls [2]string) {
+	t.Helper()
+	add := exec.Command(markhub, append([]string{"user", "add", "region-sup"}, pg...)...)
+	add.Stdin = strings.NewReader("correct horse battery\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("markhub user add: %v %s", err, out)
+	}
+	jar, _ := cookiejar.New(nil) // cookies do not depend on the port: both instances see them
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	resp, err := c.Get(urls[0] + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("login page without a form token: %s", body)
+	}
+	resp, err = c.PostForm(urls[0]+"/login", url.Values{"csrf": {string(m[1])}, "user": {"region-sup"}, "password": {"correct horse battery"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = c.Get(urls[1] + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `data-terminal="office-b"`) {
+		t.Fatalf("fleet on the second instance: %d %s", resp.StatusCode, body)
+	}
+	resp, err = c.PostForm(urls[1]+"/alerts/1", url.Values{"state": {"resolved"}, "note": {"x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("alert form without the CSRF token: %d, want 403", resp.StatusCode)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"markd/hub"
+	"markd/hub/hubweb"
 	"markd/mark"
 )
 
@@ -54,7 +56,15 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 	if _, err := api.LoadKeyrings(ctx); err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second,
+	handler := api.Handler()
+	if reg, ok := store.(hub.Regional); ok {
+		pages, err := hubweb.New(hubweb.Options{Store: reg, Log: log, TLS: c.TLSCert != ""})
+		if err != nil {
+			return err
+		}
+		handler = withPages(handler, pages.Handler())
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	if c.TLSCert != "" {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -97,4 +107,17 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 	}
 	log.Info("markhub stopped")
 	return nil
+}
+
+// withPages routes the API's paths (/v1/, /healthz, /metrics) to api and
+// everything else to the regional pages.
+func withPages(api, pages http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if strings.HasPrefix(p, "/v1/") || p == "/healthz" || strings.HasPrefix(p, "/healthz/") || p == "/metrics" {
+			api.ServeHTTP(w, r)
+			return
+		}
+		pages.ServeHTTP(w, r)
+	})
 }

@@ -53,6 +53,8 @@ func TestServerSuite(t *testing.T) { hubtest.RunServerSuite(t, open) }
 
 func TestTrustSuite(t *testing.T) { hubtest.RunTrustSuite(t, open) }
 
+func TestRegionalSuite(t *testing.T) { hubtest.RunRegionalSuite(t, open) }
+
 func BenchmarkIngest2000(b *testing.B) {
 	if ok, why := hubtest.Available(); !ok {
 		b.Skip(why)

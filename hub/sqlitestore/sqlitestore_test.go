@@ -27,6 +27,8 @@ func TestServerSuite(t *testing.T) { hubtest.RunServerSuite(t, open) }
 
 func TestTrustSuite(t *testing.T) { hubtest.RunTrustSuite(t, open) }
 
+func TestRegionalSuite(t *testing.T) { hubtest.RunRegionalSuite(t, open) }
+
 func TestReopenKeepsData(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hub.db")

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/term"
+
+	"markd/hub"
+	"markd/hub/hubweb"
+	"markd/internal/cli"
+	"markd/mark"
+)
+
+// newUserCmd manages the accounts of the regional pages.
+func newUserCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Manage the accounts of the regional web pages"}
+	add := &cobra.Command{
+		Use:   "add NAME",
+		Short: "Create an account; the password is read from stdin, or prompted for on a terminal",
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.loadConfig(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			name := args[0]
+			if err := hub.ValidTerminalName(name); err != nil {
+				return cli.UsageError{Err: fmt.Errorf("user name: %w", err)}
+			}
+			pw, err := readPassword(cmd.InOrStdin(), a.stderr)
+			if err != nil {
+				return err
+			}
+			hash, err := hubweb.HashPassword(pw, bcrypt.DefaultCost)
+			if err != nil {
+				return cli.UsageError{Err: err}
+			}
+			store, err := openStore(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			reg, ok := store.(hub.Regional)
+			if !ok {
+				return fmt.Errorf("the %s store has no regional pages: %w", c.DBDriver, mark.ErrInvalid)
+			}
+			if err := reg.AddUser(cmd.Context(), name, hash, time.Now().UTC()); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "user %s added\n", name)
+			return nil
+		},
+	}
+	d := hub.DefaultConfig()
+	add.Flags().String("db", d.DB, "SQLite file or PostgreSQL URL")
+	add.Flags().String("db-driver", d.DBDriver, "sqlite or postgres")
+	cmd.AddCommand(add)
+	return cmd
+}
+
+// readPassword prompts without echo on a terminal, else reads one line.
+func readPassword(in io.Reader, prompt io.Writer) (string, error) {
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(prompt, "Password: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		return strings.TrimRight(string(b), "\r"), nil
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && (err != io.EOF || line == "") {
+		return "", cli.UsageError{Err: fmt.Errorf("read password from stdin: %v", err)}
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

@@ -1,0 +1,141 @@
+package hubtest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"markd/hub"
+	"markd/mark"
+)
+
+// RunRegionalSuite holds a backend to hub.Regional: the fleet, the alert
+// workflow with its audit, lookups, accounts and sessions.
+func RunRegionalSuite(t *testing.T, open Opener) {
+	s := open(t)
+	defer s.Close()
+	r, ok := s.(hub.Regional)
+	if !ok {
+		t.Fatalf("%T does not implement hub.Regional", s)
+	}
+	ctx := context.Background()
+	for _, tm := range []hub.Terminal{{Name: "office-a", Office: 426000}, {Name: "office-b", Office: 101000}, {Name: "office-c", Office: 190000}} {
+		tm.Created = t0
+		if err := s.AddTerminal(ctx, tm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.NoteClock(ctx, "office-b", -90*time.Second, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	a := Rec("ra", 426000, "1", mark.Accept, 9001)
+	a.At = t0.Add(2 * time.Hour)
+	b := Rec("rb", 101000, "2", mark.Accept, 9001)
+	b.At = t0.Add(time.Hour)
+	a2 := Rec("ra2", 426000, "1", mark.Reject, 0)
+	a2.At = t0.Add(3 * time.Hour)
+	ingest(t, s, "office-a", hub.UploadRequest{Records: []hub.Record{a, a2}})
+	ingest(t, s, "office-b", hub.UploadRequest{Records: []hub.Record{b}})
+
+	fleet, err := r.Fleet(ctx)
+	if err != nil || len(fleet) != 3 {
+		t.Fatalf("fleet: %+v %v", fleet, err)
+	}
+	// Ordered by office: 101000, 190000, 426000.
+	if fleet[0].Name != "office-b" || fleet[0].ClockSkew != -90*time.Second || !fleet[0].LastRecord.Equal(b.At) ||
+		fleet[0].Versions.Keyring != "k1" {
+		t.Errorf("fleet[0] = %+v", fleet[0])
+	}
+	if fleet[1].Name != "office-c" || !fleet[1].LastRecord.IsZero() || !fleet[1].SeenAt.IsZero() {
+		t.Errorf("fleet[1] = %+v", fleet[1])
+	}
+	if fleet[2].Name != "office-a" || !fleet[2].LastRecord.Equal(a2.At) {
+		t.Errorf("fleet[2] = %+v, want newest record at %v", fleet[2], a2.At)
+	}
+
+	alerts, err := r.ReuseAlerts(ctx, true, 10)
+	if err != nil || len(alerts) != 1 {
+		t.Fatalf("alerts: %+v %v", alerts, err)
+	}
+	al := alerts[0]
+	if al.Serial != 9001 || al.Terminal != "office-a" || al.Office != 426000 || !al.At.Equal(a.At) ||
+		al.OtherTerminal != "office-b" || al.OtherOffice != 101000 || !al.OtherAt.Equal(b.At) || al.State != hub.AlertOpen {
+		t.Errorf("alert = %+v", al)
+	}
+	if err := r.SetAlertState(ctx, al.ID, hub.AlertAcknowledged, "sup", "looking", t0.Add(4*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetAlertState(ctx, al.ID, hub.AlertResolved, "sup2", "fine", t0.Add(5*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetAlertState(ctx, al.ID+1000, hub.AlertResolved, "sup", "x", t0); !errors.Is(err, mark.ErrNotFound) {
+		t.Errorf("unknown alert: %v, want ErrNotFound", err)
+	}
+	if open, _ := r.ReuseAlerts(ctx, true, 10); len(open) != 0 {
+		t.Errorf("open alerts after resolve: %+v", open)
+	}
+	all, _ := r.ReuseAlerts(ctx, false, 10)
+	if len(all) != 1 || all[0].State != hub.AlertResolved || all[0].By != "sup2" || all[0].Note != "fine" {
+		t.Errorf("all alerts: %+v", all)
+	}
+	audit, err := r.AlertAudit(ctx, al.ID)
+	if err != nil || len(audit) != 2 || audit[0].Actor != "sup" || audit[1].State != hub.AlertResolved || !audit[1].At.Equal(t0.Add(5*time.Hour)) {
+		t.Errorf("audit: %+v %v", audit, err)
+	}
+
+	for _, c := range []struct {
+		kind  hub.LookupKind
+		value string
+		want  []string
+	}{
+		{hub.BySerial, "9001", []string{"rb", "ra"}}, // scan-time order
+		{hub.ByContract, "7", []string{"rb", "ra"}},
+		{hub.ByTracking, "12345", nil},
+		{hub.BySerial, "9002", nil},
+	} {
+		recs, err := r.Lookup(ctx, c.kind, c.value, 10)
+		var got []string
+		for _, x := range recs {
+			got = append(got, x.ID)
+		}
+		if err != nil || len(got) != len(c.want) || (len(got) > 0 && (got[0] != c.want[0] || got[1] != c.want[1])) {
+			t.Errorf("lookup %s %s: %v %v, want %v", c.kind, c.value, got, err, c.want)
+		}
+	}
+	for _, bad := range []struct{ kind, value string }{{"serial", "x"}, {"serial", "-1"}, {"colour", "1"}} {
+		if _, err := r.Lookup(ctx, hub.LookupKind(bad.kind), bad.value, 10); !errors.Is(err, mark.ErrInvalid) {
+			t.Errorf("lookup %v: %v, want ErrInvalid", bad, err)
+		}
+	}
+
+	if err := r.AddUser(ctx, "sup", "hash1", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AddUser(ctx, "sup", "hash2", t0); !errors.Is(err, mark.ErrConflict) {
+		t.Errorf("second sup: %v, want ErrConflict", err)
+	}
+	if h, err := r.PasswordHash(ctx, "sup"); err != nil || h != "hash1" {
+		t.Errorf("hash: %q %v", h, err)
+	}
+	if _, err := r.PasswordHash(ctx, "nobody"); !errors.Is(err, mark.ErrNotFound) {
+		t.Errorf("nobody: %v", err)
+	}
+	now := time.Now()
+	if err := r.PutSession(ctx, hub.WebSession{Hash: "h1", User: "sup", CSRF: "c1", Expires: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.GetSession(ctx, "h1", now, now.Add(2*time.Hour))
+	if err != nil || got.User != "sup" || got.CSRF != "c1" {
+		t.Errorf("session: %+v %v", got, err)
+	}
+	if _, err := r.GetSession(ctx, "h1", now.Add(3*time.Hour), now.Add(4*time.Hour)); !errors.Is(err, mark.ErrNotFound) {
+		t.Errorf("expired session: %v, want ErrNotFound", err)
+	}
+	if err := r.DropSession(ctx, "h1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.GetSession(ctx, "h1", now, now); !errors.Is(err, mark.ErrNotFound) {
+		t.Errorf("dropped session: %v", err)
+	}
+}

@@ -1,0 +1,343 @@
+// Package hubweb is the regional web pages of the collector markhub: the
+// fleet of terminals, cross-office reuse alerts with their workflow, and
+// lookup of a mark's scans anywhere. It looks like the counter's pages
+// (their stylesheet, RU/EN, login with a session cookie and a CSRF token
+// in every form) but keeps sessions in the collector's database, so any
+// markhub instance serves any browser.
+package hubweb
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"markd/hub"
+	"markd/internal/httperr"
+	"markd/mark"
+	"markd/web"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+const (
+	sessionCookie = "markhub_session"
+	loginCookie   = "markhub_login_csrf"
+	langCookie    = "markhub_lang"
+	sessionTTL    = 8 * time.Hour
+)
+
+// Freshness bounds of the fleet page: a terminal not heard from for Stale
+// is shown amber, for HardStale red (the Prometheus rule "counter silent"
+// fires at 4 h too).
+const (
+	Stale     = 4 * time.Hour
+	HardStale = 24 * time.Hour
+	// SkewWarn is the clock skew the fleet page marks.
+	SkewWarn = 2 * time.Minute
+)
+
+// Options configure the pages.
+type Options struct {
+	Store hub.Regional
+	Log   *slog.Logger
+	Now   func() time.Time // default time.Now
+	TLS   bool             // cookies Secure
+	// Location is the time zone times are shown in; default UTC.
+	Location *time.Location
+}
+
+// Server serves the regional pages.
+type Server struct {
+	opt   Options
+	pages map[string]*template.Template
+	mux   *http.ServeMux
+
+	mu    sync.Mutex
+	fails map[string][]time.Time // failed logins per address+name in the last minute
+}
+
+// New builds the pages.
+func New(opt Options) (*Server, error) {
+	if opt.Store == nil {
+		return nil, fmt.Errorf("hubweb: no store: %w", mark.ErrInvalid)
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Location == nil {
+		opt.Location = time.UTC
+	}
+	s := &Server{opt: opt, pages: map[string]*template.Template{}, mux: http.NewServeMux(), fails: map[string][]time.Time{}}
+	funcs := template.FuncMap{"when": s.when, "skew": skewText, "office": officeText}
+	for _, name := range []string{"login.html", "fleet.html", "alerts.html", "lookup.html", "error.html"} {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("hubweb: template %s: %w", name, err)
+		}
+		s.pages[name] = t
+	}
+	s.mux.HandleFunc("GET /static/app.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=3600")
+		http.ServeFileFS(w, r, web.Static(), "app.css")
+	})
+	s.mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) { s.showLogin(w, r, http.StatusOK, "", "") })
+	s.mux.HandleFunc("POST /login", s.loginPost)
+	s.mux.HandleFunc("GET /lang", s.setLang)
+	s.mux.HandleFunc("POST /logout", s.auth(s.logout))
+	s.mux.HandleFunc("GET /{$}", s.auth(s.fleet))
+	s.mux.HandleFunc("GET /alerts", s.auth(s.alerts))
+	s.mux.HandleFunc("POST /alerts/{id}", s.auth(s.alertPost))
+	s.mux.HandleFunc("GET /lookup", s.auth(s.lookup))
+	return s, nil
+}
+
+// Handler is the pages' handler; markhub serve mounts it beside the API.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		s.mux.ServeHTTP(w, r)
+	})
+}
+
+// HashPassword is the stored form of a regional account's password
+// (bcrypt); it refuses one shorter than 10 or longer than 72 bytes.
+func HashPassword(pw string, cost int) (string, error) {
+	if len(pw) < 10 || len(pw) > 72 {
+		return "", fmt.Errorf("password: use 10 to 72 bytes: %w", mark.ErrInvalid)
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), cost)
+	if err != nil {
+		return "", fmt.Errorf("password: %w", err)
+	}
+	return string(h), nil
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func tokenHash(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(h[:])
+}
+
+func equalToken(a, b string) bool {
+	return a != "" && b != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+func originOK(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	return err == nil && u.Host == r.Host
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: s.opt.TLS, SameSite: http.SameSiteStrictMode})
+}
+
+// page is what every template gets.
+type page struct {
+	Lang, Here, User, CSRF string
+	TitleRU, TitleEN       string
+	Error, Flash           string
+	Data                   any
+}
+
+func lang(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil && c.Value == "en" {
+		return "en"
+	}
+	return "ru"
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name string, p *page) {
+	p.Lang, p.Here = lang(r), r.URL.Path
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	if err := s.pages[name].Execute(w, p); err != nil {
+		s.opt.Log.Error("render", "page", name, "err", err)
+	}
+}
+
+// fail shows err on the error page with the status of its sentinel.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, sess hub.WebSession, err error) {
+	code := httperr.Status(err)
+	if code >= 500 {
+		s.opt.Log.Error("regional page", "path", r.URL.Path, "err", err)
+	}
+	s.render(w, r, code, "error.html", &page{TitleRU: "Ошибка", TitleEN: "Error", User: sess.User, CSRF: sess.CSRF,
+		Error: fmt.Sprintf("%d %s: %v", code, http.StatusText(code), err)})
+}
+
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+	l := r.URL.Query().Get("set")
+	if l != "ru" && l != "en" {
+		s.fail(w, r, hub.WebSession{}, fmt.Errorf("language %q: must be ru or en: %w", l, mark.ErrInvalid))
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+		Secure: s.opt.TLS, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+}
+
+// safeNext keeps a redirect on this site.
+func safeNext(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\t\r\n") {
+		return "/"
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" {
+		return "/"
+	}
+	return next
+}
+
+// auth runs next with the session of the request, or sends the browser
+// to the login page; a POST must carry the session's CSRF token.
+func (s *Server) auth(next func(http.ResponseWriter, *http.Request, hub.WebSession)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, _ := r.Cookie(sessionCookie)
+		var sess hub.WebSession
+		var err error = mark.ErrNotFound
+		if c != nil && c.Value != "" {
+			now := s.opt.Now()
+			sess, err = s.opt.Store.GetSession(r.Context(), tokenHash(c.Value), now, now.Add(sessionTTL))
+		}
+		if errors.Is(err, mark.ErrNotFound) {
+			if r.Method != http.MethodGet {
+				s.fail(w, r, hub.WebSession{}, fmt.Errorf("not logged in: %w", mark.ErrUnauthorized))
+				return
+			}
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if err != nil {
+			s.fail(w, r, hub.WebSession{}, err)
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+			if !equalToken(r.PostFormValue("csrf"), sess.CSRF) || !originOK(r) {
+				s.fail(w, r, sess, fmt.Errorf("the form expired or came from another site; reload the page: %w", mark.ErrForbidden))
+				return
+			}
+		}
+		next(w, r, sess)
+	}
+}
+
+func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, code int, msg, name string) {
+	tok := randomToken()
+	s.setCookie(w, loginCookie, tok, 3600)
+	s.render(w, r, code, "login.html", &page{TitleRU: "Вход", TitleEN: "Log in", CSRF: tok, Error: msg,
+		Data: map[string]string{"Next": safeNext(r.FormValue("next")), "Name": name}})
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// limited reports whether key failed 10 times in the last minute; fail
+// adds one failure.
+func (s *Server) limited(key string, fail bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opt.Now()
+	var keep []time.Time
+	for _, t := range s.fails[key] {
+		if now.Sub(t) < time.Minute {
+			keep = append(keep, t)
+		}
+	}
+	if fail {
+		keep = append(keep, now)
+	}
+	if len(keep) == 0 {
+		delete(s.fails, key)
+	} else {
+		s.fails[key] = keep
+	}
+	return len(keep) >= 10
+}
+
+func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	name := strings.TrimSpace(r.PostFormValue("user"))
+	c, _ := r.Cookie(loginCookie)
+	if c == nil || !equalToken(c.Value, r.PostFormValue("csrf")) || !originOK(r) {
+		s.showLogin(w, r, http.StatusForbidden, "Форма устарела, попробуйте ещё раз. / The form expired, try again.", name)
+		return
+	}
+	key := clientAddr(r) + "\x00" + name
+	if s.limited(key, false) {
+		w.Header().Set("Retry-After", "60")
+		s.showLogin(w, r, http.StatusTooManyRequests, "Слишком много попыток, подождите минуту. / Too many attempts, wait a minute.", name)
+		return
+	}
+	hash, err := s.opt.Store.PasswordHash(r.Context(), name)
+	if err != nil && !errors.Is(err, mark.ErrNotFound) {
+		s.fail(w, r, hub.WebSession{}, err)
+		return
+	}
+	if err != nil || bcrypt.CompareHashAndPassword([]byte(hash), []byte(r.PostFormValue("password"))) != nil {
+		s.limited(key, true)
+		s.opt.Log.Info("regional login failed", "user", name, "addr", clientAddr(r))
+		s.showLogin(w, r, http.StatusUnauthorized, "Неверное имя или пароль. / Wrong name or password.", name)
+		return
+	}
+	token := randomToken()
+	if err := s.opt.Store.PutSession(r.Context(), hub.WebSession{Hash: tokenHash(token), User: name, CSRF: randomToken(),
+		Expires: s.opt.Now().Add(sessionTTL)}); err != nil {
+		s.fail(w, r, hub.WebSession{}, err)
+		return
+	}
+	s.setCookie(w, sessionCookie, token, 0)
+	s.setCookie(w, loginCookie, "", -1)
+	s.opt.Log.Info("regional login", "user", name, "addr", clientAddr(r))
+	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess hub.WebSession) {
+	if err := s.opt.Store.DropSession(r.Context(), sess.Hash); err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	s.setCookie(w, sessionCookie, "", -1)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func httpStatus(err error) int { return httperr.Status(err) }

@@ -1,0 +1,256 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"markd/hub"
+	"markd/mark"
+)
+
+var _ hub.Regional = (*DB)(nil)
+
+type scanFunc func(dst ...any) error
+
+func (f scanFunc) Scan(dst ...any) error { return f(dst...) }
+
+// Fleet implements hub.Regional: the newest record of each terminal comes
+// from the (terminal, at) index, one probe per terminal.
+func (d *DB) Fleet(ctx context.Context) ([]hub.FleetRow, error) {
+	rows, err := d.pool.Query(ctx, `SELECT t.name, t.office, t.token_hash, t.created_at, t.clock_skew_ms, t.seen_at,
+		r.at, r.keyring_version, r.tariffs_version, r.revocations_version
+		FROM terminals t LEFT JOIN LATERAL (SELECT at, keyring_version, tariffs_version, revocations_version
+			FROM records WHERE terminal = t.name ORDER BY at DESC LIMIT 1) r ON true
+		ORDER BY t.office, t.name`)
+	if err != nil {
+		return nil, hub.Unavailable("fleet", err)
+	}
+	defer rows.Close()
+	var out []hub.FleetRow
+	for rows.Next() {
+		var f hub.FleetRow
+		var at *time.Time
+		var kv, tv, rv *string
+		var scanErr error
+		f.Terminal, scanErr = scanTerminal(scanFunc(func(dst ...any) error {
+			return rows.Scan(append(dst, &at, &kv, &tv, &rv)...)
+		}))
+		if scanErr != nil {
+			return nil, hub.Unavailable("fleet", scanErr)
+		}
+		if at != nil {
+			f.LastRecord = at.UTC()
+			f.Versions = mark.Versions{Keyring: *kv, Tariffs: *tv, Revocations: *rv}
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("fleet", err)
+	}
+	return out, nil
+}
+
+// ReuseAlerts implements hub.Regional.
+func (d *DB) ReuseAlerts(ctx context.Context, open bool, limit int) ([]hub.RegionalAlert, error) {
+	rows, err := d.pool.Query(ctx, `SELECT a.id, a.serial, a.terminal, a.record_id, coalesce(t.office, 0),
+		b.other_at, a.other_terminal, a.other_record_id, a.other_office, a.other_at, a.detected_at,
+		a.state, a.note, a.state_by
+		FROM alerts a LEFT JOIN terminals t ON t.name = a.terminal
+		LEFT JOIN alerts b ON b.terminal = a.other_terminal AND b.record_id = a.other_record_id
+			AND b.other_terminal = a.terminal AND b.other_record_id = a.record_id
+		WHERE (a.terminal < a.other_terminal OR (a.terminal = a.other_terminal AND a.record_id < a.other_record_id))
+			AND (NOT $1 OR a.state <> 'resolved')
+		ORDER BY a.id DESC LIMIT $2`, open, limit)
+	if err != nil {
+		return nil, hub.Unavailable("reuse alerts", err)
+	}
+	defer rows.Close()
+	var out []hub.RegionalAlert
+	for rows.Next() {
+		var a hub.RegionalAlert
+		var serial, office, otherOffice int64
+		var at *time.Time
+		var state string
+		if err := rows.Scan(&a.ID, &serial, &a.Terminal, &a.RecordID, &office, &at, &a.OtherTerminal, &a.OtherRecord,
+			&otherOffice, &a.OtherAt, &a.Detected, &state, &a.Note, &a.By); err != nil {
+			return nil, hub.Unavailable("reuse alerts", err)
+		}
+		a.Serial, a.State, a.Office, a.OtherOffice = uint64(serial), hub.AlertState(state), uint32(office), uint32(otherOffice)
+		if at != nil {
+			a.At = at.UTC()
+		}
+		a.OtherAt, a.Detected = a.OtherAt.UTC(), a.Detected.UTC()
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("reuse alerts", err)
+	}
+	return out, nil
+}
+
+// SetAlertState implements hub.Regional.
+func (d *DB) SetAlertState(ctx context.Context, id int64, state hub.AlertState, actor, note string, at time.Time) error {
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return hub.Unavailable("begin", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	var term, rec, oterm, orec string
+	err = tx.QueryRow(ctx, `SELECT terminal, record_id, other_terminal, other_record_id FROM alerts WHERE id = $1`, id).
+		Scan(&term, &rec, &oterm, &orec)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("alert %d: %w", id, mark.ErrNotFound)
+	}
+	if err != nil {
+		return hub.Unavailable("read alert", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE alerts SET state = $1, note = $2, state_by = $3
+		WHERE (terminal = $4 AND record_id = $5 AND other_terminal = $6 AND other_record_id = $7)
+		   OR (terminal = $6 AND record_id = $7 AND other_terminal = $4 AND other_record_id = $5)`,
+		string(state), note, actor, term, rec, oterm, orec); err != nil {
+		return hub.Unavailable("update alert", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO alert_audit(alert_id, actor, state, note, at) VALUES ($1,$2,$3,$4,$5)`,
+		id, actor, string(state), note, at); err != nil {
+		return hub.Unavailable("audit alert", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return hub.Unavailable("commit", err)
+	}
+	return nil
+}
+
+// AlertAudit implements hub.Regional.
+func (d *DB) AlertAudit(ctx context.Context, id int64) ([]hub.AlertChange, error) {
+	rows, err := d.pool.Query(ctx, `SELECT actor, state, note, at FROM alert_audit WHERE alert_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, hub.Unavailable("alert audit", err)
+	}
+	defer rows.Close()
+	var out []hub.AlertChange
+	for rows.Next() {
+		var c hub.AlertChange
+		var state string
+		if err := rows.Scan(&c.Actor, &state, &c.Note, &c.At); err != nil {
+			return nil, hub.Unavailable("alert audit", err)
+		}
+		c.State, c.At = hub.AlertState(state), c.At.UTC()
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("alert audit", err)
+	}
+	return out, nil
+}
+
+// Lookup implements hub.Regional.
+func (d *DB) Lookup(ctx context.Context, kind hub.LookupKind, value string, limit int) ([]hub.StoredRecord, error) {
+	n, err := hub.LookupValue(kind, value)
+	if err != nil {
+		return nil, err
+	}
+	var arg any = n
+	where := `serial = $1`
+	switch kind {
+	case hub.ByTracking:
+		where, arg = `mark_fields IS NOT NULL AND (mark_fields::jsonb ->> 'tracking') = $1`, strconv.FormatInt(n, 10)
+	case hub.ByContract:
+		where, arg = `mark_fields IS NOT NULL AND (mark_fields::jsonb ->> 'contract') = $1`, strconv.FormatInt(n, 10)
+	}
+	rows, err := d.pool.Query(ctx, `SELECT terminal, id, at, office, counter, verdict, reasons, verification, why,
+		review_state, received_at, coalesce(serial, 0) FROM records WHERE `+where+` ORDER BY at, terminal, id LIMIT $2`, arg, limit)
+	if err != nil {
+		return nil, hub.Unavailable("lookup", err)
+	}
+	defer rows.Close()
+	var out []hub.StoredRecord
+	for rows.Next() {
+		var r hub.StoredRecord
+		var verdict, reasons, verification, state string
+		var serial, office int64
+		if err := rows.Scan(&r.Terminal, &r.ID, &r.At, &office, &r.Counter, &verdict, &reasons, &verification, &r.Why,
+			&state, &r.ReceivedAt, &serial); err != nil {
+			return nil, hub.Unavailable("lookup", err)
+		}
+		r.At, r.ReceivedAt, r.Office = r.At.UTC(), r.ReceivedAt.UTC(), uint32(office)
+		r.Verdict, r.Verification, r.Review = mark.Verdict(verdict), hub.Verification(verification), mark.ReviewState(state)
+		_ = json.Unmarshal([]byte(reasons), &r.Reasons)
+		if serial != 0 {
+			r.Mark = &mark.Fields{Serial: uint64(serial)}
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("lookup", err)
+	}
+	return out, nil
+}
+
+// AddUser implements hub.Regional.
+func (d *DB) AddUser(ctx context.Context, name, hash string, created time.Time) error {
+	_, err := d.pool.Exec(ctx, `INSERT INTO web_users(name, password_hash, created_at) VALUES ($1,$2,$3)`, name, hash, created)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return fmt.Errorf("user %q already exists: %w", name, mark.ErrConflict)
+	}
+	if err != nil {
+		return hub.Unavailable("add user", err)
+	}
+	return nil
+}
+
+// PasswordHash implements hub.Regional.
+func (d *DB) PasswordHash(ctx context.Context, name string) (string, error) {
+	var h string
+	err := d.pool.QueryRow(ctx, `SELECT password_hash FROM web_users WHERE name = $1`, name).Scan(&h)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("user %q: %w", name, mark.ErrNotFound)
+	}
+	if err != nil {
+		return "", hub.Unavailable("read user", err)
+	}
+	return h, nil
+}
+
+// PutSession implements hub.Regional; expired sessions are swept here.
+func (d *DB) PutSession(ctx context.Context, s hub.WebSession) error {
+	if _, err := d.pool.Exec(ctx, `DELETE FROM web_sessions WHERE expires_at < now()`); err != nil {
+		return hub.Unavailable("sweep sessions", err)
+	}
+	if _, err := d.pool.Exec(ctx, `INSERT INTO web_sessions(hash, user_name, csrf, expires_at) VALUES ($1,$2,$3,$4)`,
+		s.Hash, s.User, s.CSRF, s.Expires); err != nil {
+		return hub.Unavailable("put session", err)
+	}
+	return nil
+}
+
+// GetSession implements hub.Regional.
+func (d *DB) GetSession(ctx context.Context, hash string, now, expires time.Time) (hub.WebSession, error) {
+	s := hub.WebSession{Hash: hash}
+	var exp time.Time
+	err := d.pool.QueryRow(ctx, `UPDATE web_sessions SET expires_at = greatest(expires_at, $3)
+		WHERE hash = $1 AND expires_at >= $2 RETURNING user_name, csrf, $3::timestamptz`, hash, now, expires).Scan(&s.User, &s.CSRF, &exp)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return hub.WebSession{}, fmt.Errorf("session: %w", mark.ErrNotFound)
+	}
+	if err != nil {
+		return hub.WebSession{}, hub.Unavailable("read session", err)
+	}
+	s.Expires = exp.UTC()
+	return s, nil
+}
+
+// DropSession implements hub.Regional.
+func (d *DB) DropSession(ctx context.Context, hash string) error {
+	if _, err := d.pool.Exec(ctx, `DELETE FROM web_sessions WHERE hash = $1`, hash); err != nil {
+		return hub.Unavailable("drop session", err)
+	}
+	return nil
+}

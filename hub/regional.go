@@ -1,0 +1,125 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"markd/mark"
+)
+
+// Regional is what the regional web pages of markhub read and write
+// beside the upload path: the fleet, reuse alerts with their workflow,
+// lookups, and the accounts and sessions of the people using the pages.
+// Sessions live in the database, so any markhub instance serves any
+// browser. Both backends implement it.
+type Regional interface {
+	// Fleet lists every terminal with its last contact and newest record.
+	Fleet(ctx context.Context) ([]FleetRow, error)
+	// ReuseAlerts lists cross-office reuses, one row per pair of records
+	// (the side whose terminal sorts first), newest first, at most limit;
+	// open only: those not resolved.
+	ReuseAlerts(ctx context.Context, open bool, limit int) ([]RegionalAlert, error)
+	// SetAlertState moves both sides of alert id to state with a note and
+	// writes the change to alert_audit; an unknown id is mark.ErrNotFound.
+	SetAlertState(ctx context.Context, id int64, state AlertState, actor, note string, at time.Time) error
+	// AlertAudit lists the workflow changes of alert id, oldest first.
+	AlertAudit(ctx context.Context, id int64) ([]AlertChange, error)
+	// Lookup lists every record of serial (or tracking number or contract,
+	// by kind) anywhere, in scan-time order, at most limit.
+	Lookup(ctx context.Context, kind LookupKind, value string, limit int) ([]StoredRecord, error)
+	// AddUser stores an account; a name taken is mark.ErrConflict.
+	AddUser(ctx context.Context, name, passwordHash string, created time.Time) error
+	// PasswordHash returns the bcrypt hash of name, or mark.ErrNotFound.
+	PasswordHash(ctx context.Context, name string) (string, error)
+	// PutSession, GetSession and DropSession keep web sessions by the
+	// SHA-256 of their token; GetSession of an expired or unknown one is
+	// mark.ErrNotFound and extends a live one to expires.
+	PutSession(ctx context.Context, s WebSession) error
+	GetSession(ctx context.Context, hash string, now, expires time.Time) (WebSession, error)
+	DropSession(ctx context.Context, hash string) error
+}
+
+// FleetRow is one terminal on the fleet page.
+type FleetRow struct {
+	Terminal
+	LastRecord time.Time // scan time of its newest record; zero = none
+	Records    int64
+	Versions   mark.Versions // lists in force at its newest record
+}
+
+// AlertState is where a reuse alert is in the regional workflow.
+type AlertState string
+
+// The states of a reuse alert.
+const (
+	AlertOpen         AlertState = "open"
+	AlertAcknowledged AlertState = "acknowledged"
+	AlertResolved     AlertState = "resolved"
+)
+
+// ParseAlertState checks a state from a form.
+func ParseAlertState(s string) (AlertState, error) {
+	switch st := AlertState(s); st {
+	case AlertOpen, AlertAcknowledged, AlertResolved:
+		return st, nil
+	}
+	return "", fmt.Errorf("alert state %q: use open, acknowledged or resolved: %w", s, mark.ErrInvalid)
+}
+
+// RegionalAlert is one cross-office reuse as the region sees it.
+type RegionalAlert struct {
+	ID                         int64
+	Serial                     uint64
+	Terminal, RecordID         string
+	Office                     uint32
+	At                         time.Time
+	OtherTerminal, OtherRecord string
+	OtherOffice                uint32
+	OtherAt                    time.Time
+	Detected                   time.Time
+	State                      AlertState
+	Note, By                   string
+}
+
+// AlertChange is one audited step of the alert workflow.
+type AlertChange struct {
+	Actor string
+	State AlertState
+	Note  string
+	At    time.Time
+}
+
+// LookupKind says what Lookup searches by.
+type LookupKind string
+
+// The lookup kinds.
+const (
+	BySerial   LookupKind = "serial"
+	ByTracking LookupKind = "tracking"
+	ByContract LookupKind = "contract"
+)
+
+// WebSession is a logged-in browser of the regional pages.
+type WebSession struct {
+	Hash    string // SHA-256 of the cookie token
+	User    string
+	CSRF    string
+	Expires time.Time
+}
+
+// LookupValue checks the value of a lookup: a positive decimal number.
+func LookupValue(kind LookupKind, value string) (int64, error) {
+	switch kind {
+	case BySerial, ByTracking, ByContract:
+	default:
+		return 0, fmt.Errorf("lookup by %q: use serial, tracking or contract: %w", kind, mark.ErrInvalid)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s %q: use a positive whole number: %w", kind, value, mark.ErrInvalid)
+	}
+	return n, nil
+}

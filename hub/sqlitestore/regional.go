@@ -1,0 +1,258 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"markd/hub"
+	"markd/internal/sqliteerr"
+	"markd/mark"
+)
+
+var _ hub.Regional = (*DB)(nil)
+
+func parseTS(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+// Fleet implements hub.Regional: the newest record of each terminal comes
+// from the (terminal, at) index, one probe per terminal.
+func (d *DB) Fleet(ctx context.Context) ([]hub.FleetRow, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT t.name, t.office, t.token_hash, t.created_at, t.clock_skew_ms, t.seen_at,
+		r.at, r.keyring_version, r.tariffs_version, r.revocations_version
+		FROM terminals t LEFT JOIN records r ON r.rowid = (SELECT rowid FROM records WHERE terminal = t.name ORDER BY at DESC LIMIT 1)
+		ORDER BY t.office, t.name`)
+	if err != nil {
+		return nil, hub.Unavailable("fleet", err)
+	}
+	defer rows.Close()
+	var out []hub.FleetRow
+	for rows.Next() {
+		var f hub.FleetRow
+		var at, kv, tv, rv sql.NullString
+		var scanErr error
+		f.Terminal, scanErr = scanTerminal(scanFunc(func(dst ...any) error {
+			return rows.Scan(append(dst, &at, &kv, &tv, &rv)...)
+		}))
+		if scanErr != nil {
+			return nil, hub.Unavailable("fleet", scanErr)
+		}
+		if at.Valid {
+			f.LastRecord = parseTS(at.String)
+		}
+		f.Versions = mark.Versions{Keyring: kv.String, Tariffs: tv.String, Revocations: rv.String}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("fleet", err)
+	}
+	return out, nil
+}
+
+type scanFunc func(dst ...any) error
+
+func (f scanFunc) Scan(dst ...any) error { return f(dst...) }
+
+// ReuseAlerts implements hub.Regional.
+func (d *DB) ReuseAlerts(ctx context.Context, open bool, limit int) ([]hub.RegionalAlert, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT a.id, a.serial, a.terminal, a.record_id, coalesce(t.office, 0),
+		coalesce(b.other_at, ''), a.other_terminal, a.other_record_id, a.other_office, a.other_at, a.detected_at,
+		a.state, a.note, a.state_by
+		FROM alerts a LEFT JOIN terminals t ON t.name = a.terminal
+		LEFT JOIN alerts b ON b.terminal = a.other_terminal AND b.record_id = a.other_record_id
+			AND b.other_terminal = a.terminal AND b.other_record_id = a.record_id
+		WHERE (a.terminal < a.other_terminal OR (a.terminal = a.other_terminal AND a.record_id < a.other_record_id))
+			AND (? = 0 OR a.state <> 'resolved')
+		ORDER BY a.id DESC LIMIT ?`, boolInt(open), limit)
+	if err != nil {
+		return nil, hub.Unavailable("reuse alerts", err)
+	}
+	defer rows.Close()
+	var out []hub.RegionalAlert
+	for rows.Next() {
+		var a hub.RegionalAlert
+		var serial int64
+		var at, otherAt, detected, state string
+		if err := rows.Scan(&a.ID, &serial, &a.Terminal, &a.RecordID, &a.Office, &at, &a.OtherTerminal, &a.OtherRecord,
+			&a.OtherOffice, &otherAt, &detected, &state, &a.Note, &a.By); err != nil {
+			return nil, hub.Unavailable("reuse alerts", err)
+		}
+		a.Serial, a.State = uint64(serial), hub.AlertState(state)
+		a.At, a.OtherAt, a.Detected = parseTS(at), parseTS(otherAt), parseTS(detected)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("reuse alerts", err)
+	}
+	return out, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// SetAlertState implements hub.Regional.
+func (d *DB) SetAlertState(ctx context.Context, id int64, state hub.AlertState, actor, note string, at time.Time) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return hub.Unavailable("begin", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	var term, rec, oterm, orec string
+	err = tx.QueryRowContext(ctx, `SELECT terminal, record_id, other_terminal, other_record_id FROM alerts WHERE id = ?`, id).
+		Scan(&term, &rec, &oterm, &orec)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("alert %d: %w", id, mark.ErrNotFound)
+	}
+	if err != nil {
+		return hub.Unavailable("read alert", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET state = ?, note = ?, state_by = ?
+		WHERE (terminal = ? AND record_id = ? AND other_terminal = ? AND other_record_id = ?)
+		   OR (terminal = ? AND record_id = ? AND other_terminal = ? AND other_record_id = ?)`,
+		string(state), note, actor, term, rec, oterm, orec, oterm, orec, term, rec); err != nil {
+		return hub.Unavailable("update alert", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO alert_audit(alert_id, actor, state, note, at) VALUES (?,?,?,?,?)`,
+		id, actor, string(state), note, ts(at)); err != nil {
+		return hub.Unavailable("audit alert", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return hub.Unavailable("commit", err)
+	}
+	return nil
+}
+
+// AlertAudit implements hub.Regional.
+func (d *DB) AlertAudit(ctx context.Context, id int64) ([]hub.AlertChange, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT actor, state, note, at FROM alert_audit WHERE alert_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, hub.Unavailable("alert audit", err)
+	}
+	defer rows.Close()
+	var out []hub.AlertChange
+	for rows.Next() {
+		var c hub.AlertChange
+		var state, at string
+		if err := rows.Scan(&c.Actor, &state, &c.Note, &at); err != nil {
+			return nil, hub.Unavailable("alert audit", err)
+		}
+		c.State, c.At = hub.AlertState(state), parseTS(at)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("alert audit", err)
+	}
+	return out, nil
+}
+
+// Lookup implements hub.Regional.
+func (d *DB) Lookup(ctx context.Context, kind hub.LookupKind, value string, limit int) ([]hub.StoredRecord, error) {
+	n, err := hub.LookupValue(kind, value)
+	if err != nil {
+		return nil, err
+	}
+	where := map[hub.LookupKind]string{
+		hub.BySerial:   `serial = ?`,
+		hub.ByTracking: `mark_fields IS NOT NULL AND json_extract(mark_fields, '$.tracking') = ?`,
+		hub.ByContract: `mark_fields IS NOT NULL AND json_extract(mark_fields, '$.contract') = ?`,
+	}[kind]
+	rows, err := d.db.QueryContext(ctx, `SELECT terminal, id, at, office, counter, verdict, reasons, verification, why,
+		review_state, received_at, coalesce(serial, 0) FROM records WHERE `+where+` ORDER BY at, terminal, id LIMIT ?`, n, limit)
+	if err != nil {
+		return nil, hub.Unavailable("lookup", err)
+	}
+	defer rows.Close()
+	var out []hub.StoredRecord
+	for rows.Next() {
+		var r hub.StoredRecord
+		var at, received, verdict, reasons, verification, state string
+		var serial int64
+		if err := rows.Scan(&r.Terminal, &r.ID, &at, &r.Office, &r.Counter, &verdict, &reasons, &verification, &r.Why,
+			&state, &received, &serial); err != nil {
+			return nil, hub.Unavailable("lookup", err)
+		}
+		r.At, r.ReceivedAt = parseTS(at), parseTS(received)
+		r.Verdict, r.Verification, r.Review = mark.Verdict(verdict), hub.Verification(verification), mark.ReviewState(state)
+		_ = json.Unmarshal([]byte(reasons), &r.Reasons)
+		if serial != 0 {
+			r.Mark = &mark.Fields{Serial: uint64(serial)}
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("lookup", err)
+	}
+	return out, nil
+}
+
+// AddUser implements hub.Regional.
+func (d *DB) AddUser(ctx context.Context, name, hash string, created time.Time) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO web_users(name, password_hash, created_at) VALUES (?,?,?)`, name, hash, ts(created))
+	if sqliteerr.Of(err) == sqliteerr.Constraint {
+		return fmt.Errorf("user %q already exists: %w", name, mark.ErrConflict)
+	}
+	if err != nil {
+		return hub.Unavailable("add user", err)
+	}
+	return nil
+}
+
+// PasswordHash implements hub.Regional.
+func (d *DB) PasswordHash(ctx context.Context, name string) (string, error) {
+	var h string
+	err := d.db.QueryRowContext(ctx, `SELECT password_hash FROM web_users WHERE name = ?`, name).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("user %q: %w", name, mark.ErrNotFound)
+	}
+	if err != nil {
+		return "", hub.Unavailable("read user", err)
+	}
+	return h, nil
+}
+
+// PutSession implements hub.Regional; expired sessions are swept here.
+func (d *DB) PutSession(ctx context.Context, s hub.WebSession) error {
+	if _, err := d.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE expires_at < ?`, ts(time.Now())); err != nil {
+		return hub.Unavailable("sweep sessions", err)
+	}
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO web_sessions(hash, user_name, csrf, expires_at) VALUES (?,?,?,?)`,
+		s.Hash, s.User, s.CSRF, ts(s.Expires)); err != nil {
+		return hub.Unavailable("put session", err)
+	}
+	return nil
+}
+
+// GetSession implements hub.Regional.
+func (d *DB) GetSession(ctx context.Context, hash string, now, expires time.Time) (hub.WebSession, error) {
+	s := hub.WebSession{Hash: hash}
+	var exp string
+	err := d.db.QueryRowContext(ctx, `SELECT user_name, csrf, expires_at FROM web_sessions WHERE hash = ?`, hash).Scan(&s.User, &s.CSRF, &exp)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && now.After(parseTS(exp))) {
+		return hub.WebSession{}, fmt.Errorf("session: %w", mark.ErrNotFound)
+	}
+	if err != nil {
+		return hub.WebSession{}, hub.Unavailable("read session", err)
+	}
+	if _, err := d.db.ExecContext(ctx, `UPDATE web_sessions SET expires_at = ? WHERE hash = ?`, ts(expires), hash); err != nil {
+		return hub.WebSession{}, hub.Unavailable("extend session", err)
+	}
+	s.Expires = expires
+	return s, nil
+}
+
+// DropSession implements hub.Regional.
+func (d *DB) DropSession(ctx context.Context, hash string) error {
+	if _, err := d.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE hash = ?`, hash); err != nil {
+		return hub.Unavailable("drop session", err)
+	}
+	return nil
+}

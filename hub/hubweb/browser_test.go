@@ -116,7 +116,7 @@ func TestBrowserRegional(t *testing.T) {
 	ctx := browsertest.New(t)
 	step(t, ctx, "login page", chromedp.Navigate(e.ts.URL+"/alerts"), chromedp.WaitVisible(chromedp.ID("login-form")))
 	for _, lang := range []string{"ru", "en"} {
-		step(t, ctx, "language "+lang, chromedp.Click(chromedp.ID("lang-"+lang)),
+		step(t, ctx, "language "+lang, chromedp.Navigate(e.ts.URL+"/lang?set="+lang+"&next=/login"),
 			chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"] #login-form`)))
 		browsertest.Check(t, ctx, "hub-login-"+lang, nil)
 	}
@@ -140,7 +140,7 @@ func TestBrowserRegional(t *testing.T) {
 		t.Errorf("fleet row of office-a: %q, want the list versions k1 / t1 / r1", row)
 	}
 	for _, lang := range []string{"en", "ru"} {
-		step(t, ctx, "fleet "+lang, chromedp.Click(chromedp.ID("lang-"+lang)), chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"] #fleet`)))
+		step(t, ctx, "fleet "+lang, chromedp.Navigate(e.ts.URL+"/lang?set="+lang+"&next=/"), chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"] #fleet`)))
 		browsertest.Check(t, ctx, "hub-fleet-"+lang, nil)
 	}
 

@@ -189,10 +189,21 @@ func TestHealthAndMetrics(t *testing.T) {
 	if code := e.get(t, "/healthz", &h); code != http.StatusServiceUnavailable || h.OK || h.Store.Hint == "" {
 		t.Errorf("healthz while the store fails: %d %+v", code, h)
 	}
+	// Readiness follows the store; liveness does not.
+	for path, want := range map[string]int{"/healthz/ready": http.StatusServiceUnavailable, "/healthz/live": 200} {
+		if code := e.get(t, path, nil); code != want {
+			t.Errorf("%s while the store fails: %d, want %d", path, code, want)
+		}
+	}
 	e.db.FailWrite = nil
 	e.pipe.Process(context.Background(), mark.Scan{Text: e.sign(2), Source: "t"})
 	if code := e.get(t, "/healthz", &h); code != 200 || !h.OK {
 		t.Errorf("healthz after recovery: %d %+v", code, h)
+	}
+	for _, path := range []string{"/healthz/ready", "/healthz/live"} {
+		if code := e.get(t, path, nil); code != 200 {
+			t.Errorf("%s after recovery: %d", path, code)
+		}
 	}
 	resp, err := http.Get(e.ts.URL + "/metrics")
 	if err != nil {

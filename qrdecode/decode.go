@@ -192,6 +192,11 @@ func (d *Decoder) Decode(g Gray) []string {
 			out = append(out, t)
 		}
 	}
+	if shaped == 0 || len(out) > 0 {
+		// a sweep ended (no code in view, or it was read): the next one
+		// starts with the likeliest deblurring, not where this one stopped
+		d.blurTurn = 0
+	}
 	whole := len(cands) == 1 && cands[0] == Rect{0, 0, g.W, g.H}
 	if len(out) == 0 && d.Thorough && !flat && !whole {
 		c := Stretch(g, d.bufs[1])

@@ -52,7 +52,20 @@ wine cmd /c exit </dev/null >/dev/null 2>&1
 cp "$prefix/bcryptprimitives.dll" "$prefix/drive_c/windows/system32/"
 t2=$(date +%s)
 
-MARKD_EXE=$PWD/$OUT/markd.exe MARKHUB_EXE=$PWD/$OUT/markhub.exe WINE=$WINE \
+# The MSI of packaging/msi (as make dist builds it), when wixl is here.
+MARKD_MSI=
+if command -v wixl >/dev/null; then
+	stage=$prefix/msi
+	mkdir -p "$stage"
+	cp "$OUT/markd.exe" "$OUT/markhub.exe" docs/install-windows.md "$stage/"
+	cp configs/markd.yaml "$stage/markd.yaml.example"
+	wxs=$PWD/packaging/msi/markd.wxs
+	(cd "$stage" && wixl -a x64 -D Version=0.0.1 -o markd.msi "$wxs" 2>/dev/null)
+	MARKD_MSI=$stage/markd.msi
+else
+	echo "wine-test: wixl not installed: the MSI test is skipped (apt-get install wixl)"
+fi
+MARKD_MSI=$MARKD_MSI MARKD_EXE=$PWD/$OUT/markd.exe MARKHUB_EXE=$PWD/$OUT/markhub.exe WINE=$WINE \
 	$GO test -tags wine -count=1 -timeout 5m ./e2e/wine
 t3=$(date +%s)
 echo "wine-test: cross build $((t1 - t0))s, wine prefix $((t2 - t1))s, tests under wine $((t3 - t2))s;" \

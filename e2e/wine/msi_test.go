@@ -1,0 +1,52 @@
+//go:build wine
+
+package wine
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestWineMSI installs the MSI (MARKD_MSI, built by scripts/wine-test.sh
+// with wixl from packaging/msi/markd.wxs) silently with msiexec: the
+// programs land in Program Files\markd and the service is registered but
+// not started; a silent uninstall removes both.
+func TestWineMSI(t *testing.T) {
+	msi := os.Getenv("MARKD_MSI")
+	if msi == "" {
+		t.Skip("MARKD_MSI not set: wixl (Debian package wixl) is not installed")
+	}
+	wine, _ := exe(t, "MARKD_EXE")
+	run := func(args ...string) (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), limit)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, wine, args...)
+		cmd.Env = append(os.Environ(), "WINEDEBUG=-all")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("msiexec", "/i", winPath(msi), "/qn"); err != nil {
+		t.Fatalf("msiexec /i: %v: %s", err, out)
+	}
+	installed := filepath.Join(os.Getenv("WINEPREFIX"), "drive_c", "Program Files", "markd", "markd.exe")
+	if _, err := os.Stat(installed); err != nil {
+		t.Fatalf("markd.exe not in Program Files: %v", err)
+	}
+	out, err := run(`C:\Program Files\markd\markd.exe`, "service", "status")
+	if err != nil || !strings.Contains(out, "service markd: stopped") {
+		t.Fatalf("service after the MSI: %v %q, want registered and stopped", err, out)
+	}
+	if out, err := run("msiexec", "/x", winPath(msi), "/qn"); err != nil {
+		t.Fatalf("msiexec /x: %v: %s", err, out)
+	}
+	if _, err := os.Stat(installed); !os.IsNotExist(err) {
+		t.Errorf("markd.exe left after uninstall: %v", err)
+	}
+	if out, err := run(os.Getenv("MARKD_EXE"), "service", "status"); err == nil || !strings.Contains(out, "not installed") {
+		t.Errorf("service after uninstall: %v %q", err, out)
+	}
+}

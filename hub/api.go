@@ -131,6 +131,8 @@ type UploadRequest struct {
 	Records   []Record `json:"records"`
 	Events    []Event  `json:"events"`
 	AckAlerts []int64  `json:"ack_alerts"`
+	// Batches are ended batches with their receipts' totals (batches.go).
+	Batches []Batch `json:"batches,omitempty"`
 }
 
 // UploadResponse is the answer to an upload. Every record and event of the
@@ -144,6 +146,8 @@ type UploadResponse struct {
 	// collector: they are kept but claim no serial.
 	Unverified int               `json:"unverified"`
 	Alerts     []mark.ReuseAlert `json:"alerts"`
+	// Batches counts the new batches stored (a repeat is not counted).
+	Batches int `json:"batches,omitempty"`
 }
 
 // ErrorResponse is the body of every non-2xx answer: the one error body
@@ -210,8 +214,16 @@ func (q *UploadRequest) Validate() error {
 	if len(q.AckAlerts) > MaxAcks {
 		return fieldErr("ack_alerts", -1, "", "%d ids, at most %d per request", len(q.AckAlerts), MaxAcks)
 	}
+	if len(q.Batches) > MaxBatches {
+		return fieldErr("batches", -1, "", "%d batches, at most %d per request", len(q.Batches), MaxBatches)
+	}
 	for i := range q.Records {
 		if err := q.Records[i].validate(i); err != nil {
+			return err
+		}
+	}
+	for i := range q.Batches {
+		if err := q.Batches[i].validate(i); err != nil {
 			return err
 		}
 	}

@@ -169,6 +169,12 @@ func checkOffices(t Terminal, q *UploadRequest) error {
 				t.Name, t.Office, o)
 		}
 	}
+	for i := range q.Batches {
+		if o := q.Batches[i].Office; o != t.Office {
+			return fieldErr("batches", i, "office", "terminal %s belongs to office %06d; a batch of office %06d is refused",
+				t.Name, t.Office, o)
+		}
+	}
 	return nil
 }
 

@@ -51,6 +51,9 @@ type Store interface {
 	NoteClock(ctx context.Context, terminal string, skew time.Duration, at time.Time) error
 	// Stats counts what is stored.
 	Stats(ctx context.Context) (Stats, error)
+	// ContractDays sums the closed batches of a contract per day (UTC, of
+	// closing) and office, closed in [from, to), by day then office.
+	ContractDays(ctx context.Context, contract uint32, from, to time.Time) ([]ContractDay, error)
 	Close() error
 }
 

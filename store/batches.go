@@ -421,3 +421,65 @@ func nullString(s string) any {
 	}
 	return s
 }
+
+// EndedBatch is a closed or cancelled batch with its totals, waiting to be
+// uploaded to the collector.
+type EndedBatch struct {
+	Batch  mark.Batch
+	Totals mark.BatchTotals
+}
+
+// PendingBatches returns up to limit ended batches not yet uploaded, oldest first.
+func (d *DB) PendingBatches(ctx context.Context, limit int) ([]EndedBatch, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+batchColumns+` FROM batches
+		WHERE state <> 'open' AND upload_state = 'pending' ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, storeErr("read batch outbox", err)
+	}
+	var bs []mark.Batch
+	for rows.Next() {
+		b, err := scanBatch(rows)
+		if err != nil {
+			rows.Close()
+			if errors.Is(err, mark.ErrInvalid) {
+				return nil, err
+			}
+			return nil, storeErr("read batch outbox", err)
+		}
+		bs = append(bs, b)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, storeErr("read batch outbox", err)
+	}
+	out := make([]EndedBatch, 0, len(bs))
+	for _, b := range bs {
+		t, err := d.BatchTotals(ctx, b.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, EndedBatch{Batch: b, Totals: t})
+	}
+	return out, nil
+}
+
+// markBatchesUploaded is the batch part of CompleteUpload.
+func markBatchesUploaded(ctx context.Context, tx *sql.Tx, ids []string) error {
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE batches SET upload_state = 'uploaded' WHERE id = ?`, id); err != nil {
+			return storeErr("mark batch uploaded", err)
+		}
+	}
+	return nil
+}
+
+// RefuseBatch sets aside a batch the collector refused as invalid, so it
+// does not block the uploads after it; it stays here for a supervisor.
+func (d *DB) RefuseBatch(ctx context.Context, id string) error {
+	return d.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE batches SET upload_state = 'refused' WHERE id = ?`, id); err != nil {
+			return storeErr("refuse batch", err)
+		}
+		return nil
+	})
+}

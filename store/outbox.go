@@ -157,6 +157,7 @@ type UploadDone struct {
 	LastEventID int64             // highest audit id the collector stored; 0 = none
 	Acked       []int64           // alert ids the request acknowledged
 	Alerts      []mark.ReuseAlert // alerts in the response
+	BatchIDs    []string          // ended batches the collector stored (or already had)
 }
 
 // CompleteUpload applies one confirmed upload in one transaction: records
@@ -188,6 +189,9 @@ func (d *DB) CompleteUpload(ctx context.Context, u UploadDone) error {
 				StateEventCursor, strconv.FormatInt(u.LastEventID, 10)); err != nil {
 				return storeErr("advance event cursor", err)
 			}
+		}
+		if err := markBatchesUploaded(ctx, tx, u.BatchIDs); err != nil {
+			return err
 		}
 		for _, id := range u.Acked {
 			if _, err := tx.ExecContext(ctx, `UPDATE alerts SET acked = 1 WHERE hub_id = ?`, id); err != nil {

@@ -50,7 +50,8 @@ type Uploader struct {
 	failed      prometheus.Counter
 	alerts      prometheus.Counter
 	refusedN    prometheus.Counter
-	eventLimit  int // after a 400 on events[i], send only the i events before it
+	eventLimit  int      // after a 400 on events[i], send only the i events before it
+	sentBatches []string // ids of the batches in the request Once sent last (refused names them by index)
 
 	stateMu  gosync.Mutex
 	lastErr  error     // of the last attempt; nil after a success
@@ -260,11 +261,15 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	if err != nil {
 		return 0, false, err
 	}
+	batches, err := u.db.PendingBatches(ctx, maxBatchesSent)
+	if err != nil {
+		return 0, false, err
+	}
 	now := u.now()
 	// A record stamped ahead of this clock (a clock set back, another
 	// clock at the scan) counts as old enough: it must not wait for the
 	// heartbeat.
-	due := force || len(recs) >= u.batch || len(events) > 0 || len(acks) > 0 || now.Sub(u.lastBeat) >= u.o.Interval ||
+	due := force || len(recs) >= u.batch || len(events) > 0 || len(acks) > 0 || len(batches) > 0 || now.Sub(u.lastBeat) >= u.o.Interval ||
 		(len(recs) > 0 && (now.Sub(recs[0].At) >= u.o.BatchAge || recs[0].At.After(now)))
 	if !due {
 		return 0, false, nil
@@ -273,6 +278,9 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	for i, r := range recs {
 		q.Records[i] = hub.FromRecord(r)
 	}
+	var batchIDs []string
+	q.Batches, batchIDs = uploadBatches(batches)
+	u.sentBatches = batchIDs
 	var lastEvent int64
 	for i, e := range events {
 		q.Events[i] = hub.Event{ID: e.ID, RecordID: e.RecordID, Action: e.Action, Actor: e.Actor, At: e.At.UTC(), Note: e.Note}
@@ -301,7 +309,8 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		}
 		return 0, false, err
 	}
-	if err := u.db.CompleteUpload(ctx, store.UploadDone{RecordIDs: ids, LastEventID: lastEvent, Acked: acks, Alerts: resp.Alerts}); err != nil {
+	if err := u.db.CompleteUpload(ctx, store.UploadDone{RecordIDs: ids, LastEventID: lastEvent, Acked: acks, Alerts: resp.Alerts,
+		BatchIDs: batchIDs}); err != nil {
 		// The collector has them; the next round repeats the request harmlessly.
 		return 0, false, fmt.Errorf("record upload confirmation: %w", err)
 	}
@@ -384,6 +393,12 @@ func (u *Uploader) refused(ctx context.Context, err error, ids []string, events 
 		}
 		u.log.Error("collector refused a review event as invalid; it is skipped", "audit_id", events[0].ID,
 			"record", events[0].RecordID, "field", se.Body.Field, "err", se.Body.Error)
+	case kind == "batches" && i < len(u.sentBatches):
+		if e := u.db.RefuseBatch(ctx, u.sentBatches[i]); e != nil {
+			return false
+		}
+		u.log.Error("collector refused a batch as invalid; it is set aside (upload_state refused)", "batch", u.sentBatches[i],
+			"field", se.Body.Field, "err", se.Body.Error)
 	case kind == "events" && i > 0 && i < len(events):
 		u.eventLimit = i // send the good ones first; then the bad one is first
 		return true

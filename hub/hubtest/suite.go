@@ -54,6 +54,7 @@ func RunStoreSuite(t *testing.T, open Opener) {
 		{"event for unknown record rolls back", testEventUnknownRecord},
 		{"bundles", testBundles},
 		{"concurrent uploads", testConcurrent},
+		{"batches and contract days", testBatches},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -255,6 +255,9 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 			return resp, hub.Unavailable("ack alerts", err)
 		}
 	}
+	if err := insertBatches(ctx, tx, terminal, q.Batches, now, &resp); err != nil {
+		return resp, err
+	}
 	if resp.Alerts, err = pendingAlerts(ctx, tx, terminal); err != nil {
 		return resp, err
 	}

@@ -245,6 +245,9 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 			return resp, hub.Unavailable("ack alert", err)
 		}
 	}
+	if err := insertBatches(ctx, tx, terminal, q.Batches, nowS, &resp); err != nil {
+		return resp, err
+	}
 	if resp.Alerts, err = pendingAlerts(ctx, tx, terminal); err != nil {
 		return resp, err
 	}

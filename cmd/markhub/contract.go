@@ -1,0 +1,100 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"markd/hub"
+	"markd/internal/cli"
+)
+
+// newContractCmd is markhub contract N: per day and office, how many items
+// the offices accepted for contract N in closed batches (the customer's
+// invoice check).
+func newContractCmd(a *app) *cobra.Command {
+	var from, to string
+	var asCSV bool
+	cmd := &cobra.Command{
+		Use:   "contract NUMBER [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--csv]",
+		Short: "Items accepted for a contract per day and office, from the counters' closed batches",
+		Long: `Sums the closed batches of partition mail the counters uploaded for one
+contract: per day (UTC, the day the batch closed) and office, the batches,
+the items accepted and the tariffs paid. --to is inclusive; the default is
+the last 31 days.`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := strconv.ParseUint(args[0], 10, 32)
+			if err != nil || n == 0 {
+				return cli.UsageError{Err: fmt.Errorf("contract %q: not a contract number", args[0])}
+			}
+			end := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+			start := end.AddDate(0, 0, -31)
+			for _, d := range []struct {
+				flag string
+				val  string
+				dst  *time.Time
+				next bool
+			}{{"--from", from, &start, false}, {"--to", to, &end, true}} {
+				if d.val == "" {
+					continue
+				}
+				t, err := time.Parse(time.DateOnly, d.val)
+				if err != nil {
+					return cli.UsageError{Err: fmt.Errorf("%s %q: not YYYY-MM-DD", d.flag, d.val)}
+				}
+				if d.next {
+					t = t.AddDate(0, 0, 1)
+				}
+				*d.dst = t
+			}
+			c, err := a.loadConfig(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			store, err := openStore(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			days, err := store.ContractDays(cmd.Context(), uint32(n), start, end)
+			if err != nil {
+				return err
+			}
+			if asCSV {
+				w := csv.NewWriter(a.stdout)
+				_ = w.Write([]string{"day", "office", "batches", "accepted", "paid_kop"})
+				for _, d := range days {
+					_ = w.Write([]string{d.Day, fmt.Sprintf("%06d", d.Office), strconv.Itoa(d.Batches), strconv.Itoa(d.Accepted),
+						strconv.FormatInt(d.PaidKop, 10)})
+				}
+				w.Flush()
+				return w.Error()
+			}
+			fmt.Fprintf(a.stdout, "%-12s %-8s %8s %10s %16s\n", "DAY", "OFFICE", "BATCHES", "ACCEPTED", "PAID, RUB")
+			var total hub.ContractDay
+			for _, d := range days {
+				fmt.Fprintf(a.stdout, "%-12s %06d   %8d %10d %16s\n", d.Day, d.Office, d.Batches, d.Accepted, rub(d.PaidKop))
+				total.Batches += d.Batches
+				total.Accepted += d.Accepted
+				total.PaidKop += d.PaidKop
+			}
+			fmt.Fprintf(a.stdout, "%-12s %-8s %8d %10d %16s\n", "total", strings.Repeat(" ", 6), total.Batches, total.Accepted, rub(total.PaidKop))
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&from, "from", "", "first day (YYYY-MM-DD, UTC)")
+	fl.StringVar(&to, "to", "", "last day, inclusive (YYYY-MM-DD, UTC)")
+	fl.BoolVar(&asCSV, "csv", false, "CSV instead of a table")
+	d := hub.DefaultConfig()
+	fl.String("db", d.DB, "SQLite file or PostgreSQL URL")
+	fl.String("db-driver", d.DBDriver, "sqlite or postgres")
+	return cmd
+}
+
+func rub(kop int64) string { return fmt.Sprintf("%d.%02d", kop/100, kop%100) }

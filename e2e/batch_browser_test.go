@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -102,11 +103,36 @@ func TestBatchOnOperatorScreen(t *testing.T) {
 	step(t, ctx, "another contract's mark in red",
 		chromedp.WaitVisible(chromedp.CSS(`#current.v-REJECT #reasons li[data-code="OTHER_CONTRACT"]`)),
 		chromedp.Poll[chromedp.Void](`document.getElementById('bt-rejected').textContent === '1'`))
+	// The customer's list: items 1 and 2 and a 99 never brought (3 was
+	// brought but is not listed).
+	list := "n;serial;tracking;mail_class;weight_g;tariff_kop\n"
+	for _, s := range []uint64{1, 2, 99} {
+		list += fmt.Sprintf("%d;%d;%014d;2;20;10500\n", s, s, issuer.Tracking(426000, s))
+	}
+	req, _ := http.NewRequest("POST", d.URL+"/api/batches/"+cur.ID+"/expect", strings.NewReader(list))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("list: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	api("POST", "/api/scans", map[string]any{"text": sign(60, 777)}, nil) // the screen reloads the batch
+	step(t, ctx, "differences shown",
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#batch-diffs tr[data-kind]').length === 2`))
+	kinds := run(t, ctx, "kinds", chromedp.Evaluate[string](`[...document.querySelectorAll('#batch-diffs tr[data-kind]')].map(r => r.dataset.kind).join(',')`))
+	if kinds != "MISSING,EXTRA" {
+		t.Errorf("differences on the screen: %s, want MISSING,EXTRA", kinds)
+	}
 	screenshot(t, ctx, "batch-1-open")
+	browsertest.Check(t, ctx, "e2e-operator-batch-open-ru", browsertest.Views, "#batch")
+	step(t, ctx, "English", chromedp.Click(chromedp.ID("lang")))
+	browsertest.Check(t, ctx, "e2e-operator-batch-open-en", browsertest.Views, "#batch")
+	step(t, ctx, "Russian again", chromedp.Click(chromedp.ID("lang")))
 
 	step(t, ctx, "close with the keyboard",
 		chromedp.Focus(chromedp.ID("batch-upload")),
-		chromedp.KeyEvent("\t"),
+		chromedp.KeyEvent("\t"), // the differences' scroll region
+		chromedp.KeyEvent("\t"), // the close button
 		chromedp.KeyEvent("\r"),
 		chromedp.WaitVisible(chromedp.ID("receipt-html")),
 	)

@@ -94,7 +94,15 @@
         tr.insertCell().textContent = String(v);
       });
     });
-    box.appendChild(table);
+    // A scroll region the keyboard can reach, as the other tables: at 200 %
+    // zoom the table scrolls inside it, not the page.
+    var wrap = document.createElement('div');
+    wrap.className = 'tablewrap';
+    wrap.setAttribute('role', 'region');
+    wrap.setAttribute('aria-labelledby', 'batch-diffs-h');
+    wrap.tabIndex = 0;
+    wrap.appendChild(table);
+    box.appendChild(wrap);
   }
 
   function load() {

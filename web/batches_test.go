@@ -1,0 +1,129 @@
+package web
+
+import (
+	"context"
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"markd/batch"
+	"markd/internal/browsertest"
+	"markd/mark"
+)
+
+// batchEnv is the web env with the batch service and one closed batch of
+// 3 accepted items and one OTHER_CONTRACT rejection, and one open batch at
+// counter B.
+func batchEnv(t *testing.T) (*env, string) {
+	t.Helper()
+	var svc *batch.Service
+	e := newEnv(t, func(o *Options) {
+		svc = batch.New(batch.Options{Store: o.Store, Office: 426000, Counter: "A", Location: o.Location})
+		o.Batches = svc
+	})
+	ctx := context.Background()
+	b, err := svc.Open(ctx, 1004417, opName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := uint64(1); i <= 4; i++ {
+		m := testMark(200 + i)
+		m.Contract = 1004417
+		if i == 4 {
+			m.Contract = 777
+		}
+		rec := &mark.Record{At: e.clock.Now(), Office: 426000, Counter: "A", Operator: opName, Source: "t",
+			Text: "EPM1:B" + string(rune('0'+i)), Verdict: mark.Accept, Mark: m}
+		if err := e.db.Save(ctx, rec, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.Close(ctx, b.ID, opName); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.OpenBatch(ctx, mark.Batch{Office: 426000, Counter: "B", Contract: 555}); err != nil {
+		t.Fatal(err)
+	}
+	return e, b.ID
+}
+
+func TestBatchPages(t *testing.T) {
+	e, id := batchEnv(t)
+	sup := e.client()
+	sup.login(supName, supPass)
+	code, body := sup.get("/review/batches")
+	if code != 200 || !strings.Contains(body, id) || !strings.Contains(body, "1004417") || !strings.Contains(body, "/batches/"+id+"/receipt") {
+		t.Fatalf("batch list: %d\n%s", code, body)
+	}
+	for _, tc := range []struct {
+		query string
+		code  int
+		rows  int
+	}{
+		{"", 200, 2},
+		{"contract=1004417", 200, 1},
+		{"counter=B", 200, 1},
+		{"state=closed", 200, 1},
+		{"day=2026-11-25", 200, 2},
+		{"day=2026-11-24", 200, 0},
+		{"day=25.11.2026", 200, 2},
+		{"day=2026-13-45", 400, 0},
+		{"contract=abc", 400, 0},
+		{"state=lost", 400, 0},
+	} {
+		code, body := sup.get("/review/batches/export.csv?" + tc.query)
+		if code != tc.code {
+			t.Errorf("CSV %q: %d, want %d", tc.query, code, tc.code)
+			continue
+		}
+		if code != 200 {
+			continue
+		}
+		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil || len(rows) != tc.rows+1 {
+			t.Errorf("CSV %q: %d rows (%v)\n%s", tc.query, len(rows)-1, err, body)
+		}
+		if tc.query == "contract=1004417" && len(rows) == 2 {
+			col := map[string]int{}
+			for i, h := range rows[0] {
+				col[h] = i
+			}
+			if r := rows[1]; r[col["accepted"]] != "3" || r[col["rejected"]] != "1" || r[col["paid_kop"]] != "15000" || r[col["state"]] != "closed" {
+				t.Errorf("CSV row %v", r)
+			}
+		}
+	}
+	code, _, hdr := sup.do("GET", "/batches/"+id+"/receipt", nil, nil)
+	if code != 200 || !strings.Contains(hdr.Get("Content-Security-Policy"), "script-src") && !strings.Contains(hdr.Get("Content-Security-Policy"), "default-src 'none'") {
+		t.Fatalf("receipt page: %d CSP %q", code, hdr.Get("Content-Security-Policy"))
+	}
+	op := e.client()
+	op.login(opName, opPass)
+	if code, _ := op.get("/review/batches"); code != http.StatusForbidden {
+		t.Errorf("operator on the batch list: %d, want 403", code)
+	}
+	if code, body := op.get("/batches/" + id + "/receipt"); code != 200 || !strings.Contains(body, id) {
+		t.Errorf("operator reprints the receipt: %d", code)
+	}
+}
+
+// TestBrowserBatchListAccessibility holds /review/batches to WCAG 2.1 AA
+// in both languages at every view.
+func TestBrowserBatchListAccessibility(t *testing.T) {
+	e, _ := batchEnv(t)
+	ctx := browsertest.New(t)
+	step(t, ctx, "log in as supervisor",
+		chromedp.Navigate(e.ts.URL+"/login"),
+		chromedp.SendKeys(chromedp.ID("user"), supName),
+		chromedp.SendKeys(chromedp.ID("password"), supPass),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("current")),
+	)
+	for _, lang := range []string{"ru", "en"} {
+		checkA11y(t, e, ctx, a11yPage{name: "review-batches", path: "/review/batches", ready: "#batch-list"}, lang)
+	}
+}

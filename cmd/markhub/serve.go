@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -65,7 +66,9 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 		handler = withPages(handler, pages.Handler())
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
+		// TLS handshake failures (an expired client certificate) as log lines like the others
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	if c.TLSCert != "" {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 		if c.ClientCA != "" {

@@ -23,6 +23,10 @@ type Config struct {
 	DBCheckTimeout  time.Duration `mapstructure:"db_check_timeout"` // deadline of the terminal lookup and the health query
 	DBMaxConns      int           `mapstructure:"db_max_conns"`     // PostgreSQL pool size
 	RetryAfter      time.Duration `mapstructure:"retry_after"`      // what a 503 tells clients to wait
+	// RetentionMonths keeps the records of this many whole months before
+	// the current one and drops older ones daily (PostgreSQL: whole
+	// monthly partitions); 0 keeps everything.
+	RetentionMonths int `mapstructure:"retention_months"`
 	// Plausible scan times of uploaded records (hub.Plausibility).
 	AtAhead              time.Duration `mapstructure:"at_ahead"`               // how far after the collector's clock
 	AtBeforeRegistration time.Duration `mapstructure:"at_before_registration"` // how long before the terminal's registration (0 = no check)
@@ -87,6 +91,9 @@ func (c Config) Validate() error {
 		if d.v <= 0 {
 			return bad(d.key, d.v, "must be a positive duration such as 2s")
 		}
+	}
+	if c.RetentionMonths < 0 || c.RetentionMonths > 1200 {
+		return bad("retention_months", c.RetentionMonths, "must be 0 (keep all) or a number of months up to 1200")
 	}
 	if c.AtAhead <= 0 {
 		return bad("at_ahead", c.AtAhead, "must be a positive duration such as 10m")

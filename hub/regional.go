@@ -123,3 +123,10 @@ func LookupValue(kind LookupKind, value string) (int64, error) {
 	}
 	return n, nil
 }
+
+// Retainer is a store that can drop records scanned before a cutoff
+// (retention_months). PostgreSQL drops whole monthly partitions; SQLite
+// deletes rows. Serial uses and alerts are kept.
+type Retainer interface {
+	DropBefore(ctx context.Context, cutoff time.Time) (int, error)
+}

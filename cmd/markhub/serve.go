@@ -57,6 +57,9 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 	if _, err := api.LoadKeyrings(ctx); err != nil {
 		return err
 	}
+	if r, ok := store.(hub.Retainer); ok && c.RetentionMonths > 0 {
+		go retain(ctx, r, c.RetentionMonths, log)
+	}
 	handler := api.Handler()
 	if reg, ok := store.(hub.Regional); ok {
 		pages, err := hubweb.New(hubweb.Options{Store: reg, Log: log, TLS: c.TLSCert != ""})
@@ -123,4 +126,25 @@ func withPages(api, pages http.Handler) http.Handler {
 		}
 		pages.ServeHTTP(w, r)
 	})
+}
+
+// retain drops the records older than months whole months before the
+// current one, at start and then daily. A failure is logged and tried
+// again the next day.
+func retain(ctx context.Context, r hub.Retainer, months int, log *slog.Logger) {
+	for {
+		now := time.Now().UTC()
+		cutoff := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -months, 0)
+		start := time.Now()
+		if n, err := r.DropBefore(ctx, cutoff); err != nil {
+			log.Error("retention: old records not dropped", "before", cutoff.Format("2006-01-02"), "err", err)
+		} else if n > 0 {
+			log.Info("retention: old records dropped", "before", cutoff.Format("2006-01-02"), "dropped", n, "took", time.Since(start))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(24 * time.Hour):
+		}
+	}
 }

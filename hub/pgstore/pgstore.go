@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,7 +28,10 @@ import (
 var migrations embed.FS
 
 // DB is the PostgreSQL store of the collector.
-type DB struct{ pool *pgxpool.Pool }
+type DB struct {
+	pool   *pgxpool.Pool
+	months sync.Map // "YYYY-MM" → true: the partition exists (a cache of the catalog)
+}
 
 var _ hub.Store = (*DB)(nil)
 
@@ -182,12 +186,17 @@ func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
 }
 
 // Ingest implements hub.Store. A deadlock or serialization failure between
-// two uploads touching the same serials is retried.
+// two uploads touching the same serials is retried, and so is a record for
+// a month whose partition another instance dropped.
 func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, now time.Time) (hub.UploadResponse, error) {
 	for attempt := 0; ; attempt++ {
 		resp, err := d.ingest(ctx, terminal, q, now)
 		var pe *pgconn.PgError
 		if attempt < 5 && errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001") {
+			continue
+		}
+		if attempt < 5 && errors.As(err, &pe) && pe.Code == "23514" {
+			d.months.Clear() // another instance dropped a month (retention): make it again
 			continue
 		}
 		return resp, err
@@ -205,6 +214,9 @@ type use struct {
 
 func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, now time.Time) (hub.UploadResponse, error) {
 	var resp hub.UploadResponse
+	if err := d.ensureMonths(ctx, q.Records); err != nil {
+		return resp, err
+	}
 	tx, err := d.pool.Begin(ctx)
 	if err != nil {
 		return resp, hub.Unavailable("begin", err)
@@ -296,6 +308,10 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 		states[j], messages[j] = string(r.Review), r.Message
 		reasons[j], serials[j], fields[j], firsts[j] = hub.EncodeJSONColumns(r)
 	}
+	fresh, err := claimKeys(ctx, tx, terminal, ids, ats)
+	if err != nil {
+		return err
+	}
 	rows, err := tx.Query(ctx, `INSERT INTO records(id, terminal, at, office, counter, operator, source, raw_text, verdict,
 		reasons, serial, mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version,
 		revocations_version, review_state, message, received_at, verification, why, digest)
@@ -306,15 +322,15 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 			$18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[])
 			AS u(id, at, office, counter, operator, source, raw_text, verdict, reasons, serial, mark_fields, weight,
 			first_accepted, kv, tv, rv, state, message, verification, why, digest)
-		ORDER BY u.id
-		ON CONFLICT (terminal, id) DO NOTHING RETURNING id`,
+		WHERE u.id = ANY($24)
+		ORDER BY u.id`,
 		terminal, now, ids, ats, offices, counters, operators, sources, texts, verdicts, reasons, serials, fields, weights,
-		firsts, kv, tv, rv, states, messages, checks, whys, digests)
+		firsts, kv, tv, rv, states, messages, checks, whys, digests, fresh)
 	if err != nil {
 		return hub.Unavailable("insert records", err)
 	}
-	fresh, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return hub.Unavailable("insert records", err)
 	}
 	resp.Stored, resp.Duplicates = len(fresh), n-len(fresh)
@@ -464,85 +480,6 @@ func pendingAlerts(ctx context.Context, tx pgx.Tx, terminal string) ([]mark.Reus
 	}
 	if err := rows.Err(); err != nil {
 		return nil, hub.Unavailable("read alerts", err)
-	}
-	return out, nil
-}
-
-// PutBundle implements hub.Store. The table lock makes concurrent
-// publishers take turns, so versions stay strictly increasing.
-func (d *DB) PutBundle(ctx context.Context, version uint64, data []byte, created time.Time) error {
-	tx, err := d.pool.Begin(ctx)
-	if err != nil {
-		return hub.Unavailable("begin", err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
-	if _, err := tx.Exec(ctx, `LOCK TABLE bundles IN EXCLUSIVE MODE`); err != nil {
-		return hub.Unavailable("lock bundles", err)
-	}
-	var latest int64
-	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM bundles`).Scan(&latest); err != nil {
-		return hub.Unavailable("read bundles", err)
-	}
-	if err := hub.CheckBundleVersion(version, latest); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO bundles(version, created_at, data) VALUES ($1,$2,$3)`, int64(version), created, data); err != nil {
-		return hub.Unavailable("insert bundle", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return hub.Unavailable("commit", err)
-	}
-	return nil
-}
-
-// LatestBundle implements hub.Store.
-func (d *DB) LatestBundle(ctx context.Context) (uint64, []byte, error) {
-	var v int64
-	var data []byte
-	err := d.pool.QueryRow(ctx, `SELECT version, data FROM bundles ORDER BY version DESC LIMIT 1`).Scan(&v, &data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil, fmt.Errorf("no bundle published: %w", mark.ErrNotFound)
-	}
-	if err != nil {
-		return 0, nil, hub.Unavailable("read bundle", err)
-	}
-	return uint64(v), data, nil
-}
-
-// Check implements hub.Store: one query on the bundles table.
-func (d *DB) Check(ctx context.Context) (hub.StoreCheck, error) {
-	var c hub.StoreCheck
-	var v int64
-	err := d.pool.QueryRow(ctx, `SELECT version, created_at FROM bundles ORDER BY version DESC LIMIT 1`).Scan(&v, &c.BundleCreated)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return hub.StoreCheck{}, nil
-	}
-	if err != nil {
-		return hub.StoreCheck{}, hub.Unavailable("health check", err)
-	}
-	c.BundleVersion = uint64(v)
-	return c, nil
-}
-
-// Bundles implements hub.Store.
-func (d *DB) Bundles(ctx context.Context, after uint64) ([]hub.StoredBundle, error) {
-	rows, err := d.pool.Query(ctx, `SELECT version, data FROM bundles WHERE version > $1 ORDER BY version`, int64(after))
-	if err != nil {
-		return nil, hub.Unavailable("read bundles", err)
-	}
-	defer rows.Close()
-	var out []hub.StoredBundle
-	for rows.Next() {
-		var b hub.StoredBundle
-		var v int64
-		if err := rows.Scan(&v, &b.Data); err != nil {
-			return nil, hub.Unavailable("read bundles", err)
-		}
-		b.Version = uint64(v)
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("read bundles", err)
 	}
 	return out, nil
 }

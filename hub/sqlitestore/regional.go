@@ -256,3 +256,15 @@ func (d *DB) DropSession(ctx context.Context, hash string) error {
 	}
 	return nil
 }
+
+// DropBefore implements hub.Retainer: it deletes the records scanned
+// before cutoff (and returns how many); serial uses and alerts stay.
+func (d *DB) DropBefore(ctx context.Context, cutoff time.Time) (int, error) {
+	// Without the zone letter, every instant of cutoff's second sorts after it.
+	res, err := d.db.ExecContext(ctx, `DELETE FROM records WHERE at < ?`, cutoff.UTC().Format("2006-01-02T15:04:05"))
+	if err != nil {
+		return 0, hub.Unavailable("retention", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

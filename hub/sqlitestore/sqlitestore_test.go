@@ -122,3 +122,28 @@ func TestMigratesFirstSchema(t *testing.T) {
 		t.Fatalf("stats %+v %v", st, err)
 	}
 }
+
+// TestRetentionDeletes: records scanned before the cutoff go, the serial
+// uses stay.
+func TestRetentionDeletes(t *testing.T) {
+	s := open(t).(*DB)
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.AddTerminal(ctx, hub.Terminal{Name: "a", Office: 426000, Created: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	old := hubtest.Rec("old", 426000, "1", mark.Accept, 1)
+	old.At = time.Date(2026, 10, 31, 23, 59, 59, 0, time.UTC)
+	edge := hubtest.Rec("edge", 426000, "1", mark.Accept, 2)
+	edge.At = time.Date(2026, 11, 1, 0, 0, 0, 500e6, time.UTC)
+	if _, err := s.Ingest(ctx, "a", &hub.UploadRequest{Records: []hub.Record{old, edge}}, edge.At); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.DropBefore(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || n != 1 {
+		t.Fatalf("DropBefore: %d %v, want 1", n, err)
+	}
+	if st, _ := s.Stats(ctx); st.Records != 1 || st.UsedSerials != 2 {
+		t.Fatalf("after retention: %+v", st)
+	}
+}

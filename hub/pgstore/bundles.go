@@ -1,0 +1,92 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"markd/hub"
+	"markd/mark"
+)
+
+// PutBundle implements hub.Store. The table lock makes concurrent
+// publishers take turns, so versions stay strictly increasing.
+func (d *DB) PutBundle(ctx context.Context, version uint64, data []byte, created time.Time) error {
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return hub.Unavailable("begin", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	if _, err := tx.Exec(ctx, `LOCK TABLE bundles IN EXCLUSIVE MODE`); err != nil {
+		return hub.Unavailable("lock bundles", err)
+	}
+	var latest int64
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM bundles`).Scan(&latest); err != nil {
+		return hub.Unavailable("read bundles", err)
+	}
+	if err := hub.CheckBundleVersion(version, latest); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO bundles(version, created_at, data) VALUES ($1,$2,$3)`, int64(version), created, data); err != nil {
+		return hub.Unavailable("insert bundle", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return hub.Unavailable("commit", err)
+	}
+	return nil
+}
+
+// LatestBundle implements hub.Store.
+func (d *DB) LatestBundle(ctx context.Context) (uint64, []byte, error) {
+	var v int64
+	var data []byte
+	err := d.pool.QueryRow(ctx, `SELECT version, data FROM bundles ORDER BY version DESC LIMIT 1`).Scan(&v, &data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil, fmt.Errorf("no bundle published: %w", mark.ErrNotFound)
+	}
+	if err != nil {
+		return 0, nil, hub.Unavailable("read bundle", err)
+	}
+	return uint64(v), data, nil
+}
+
+// Check implements hub.Store: one query on the bundles table.
+func (d *DB) Check(ctx context.Context) (hub.StoreCheck, error) {
+	var c hub.StoreCheck
+	var v int64
+	err := d.pool.QueryRow(ctx, `SELECT version, created_at FROM bundles ORDER BY version DESC LIMIT 1`).Scan(&v, &c.BundleCreated)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return hub.StoreCheck{}, nil
+	}
+	if err != nil {
+		return hub.StoreCheck{}, hub.Unavailable("health check", err)
+	}
+	c.BundleVersion = uint64(v)
+	return c, nil
+}
+
+// Bundles implements hub.Store.
+func (d *DB) Bundles(ctx context.Context, after uint64) ([]hub.StoredBundle, error) {
+	rows, err := d.pool.Query(ctx, `SELECT version, data FROM bundles WHERE version > $1 ORDER BY version`, int64(after))
+	if err != nil {
+		return nil, hub.Unavailable("read bundles", err)
+	}
+	defer rows.Close()
+	var out []hub.StoredBundle
+	for rows.Next() {
+		var b hub.StoredBundle
+		var v int64
+		if err := rows.Scan(&v, &b.Data); err != nil {
+			return nil, hub.Unavailable("read bundles", err)
+		}
+		b.Version = uint64(v)
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("read bundles", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,131 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"markd/hub"
+)
+
+// partitionName is the partition of records holding the month of t (UTC).
+func partitionName(t time.Time) string {
+	t = t.UTC()
+	return fmt.Sprintf("records_y%04dm%02d", t.Year(), int(t.Month()))
+}
+
+func monthStart(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// ensureMonths makes the monthly partitions the records need, each in its
+// own short transaction under the migration lock, so two instances making
+// the same month take turns; what exists is remembered per process.
+func (d *DB) ensureMonths(ctx context.Context, recs []hub.Record) error {
+	var need []time.Time
+	seen := map[string]bool{}
+	for i := range recs {
+		name := partitionName(recs[i].At)
+		if _, ok := d.months.Load(name); ok || seen[name] {
+			continue
+		}
+		seen[name] = true
+		need = append(need, monthStart(recs[i].At))
+	}
+	for _, m := range need {
+		if err := d.EnsureMonth(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EnsureMonth makes the partition of records for the month of t.
+func (d *DB) EnsureMonth(ctx context.Context, t time.Time) error {
+	m := monthStart(t)
+	name := partitionName(m)
+	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrateLock)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF records FOR VALUES FROM ('%s') TO ('%s')`,
+			pgx.Identifier{name}.Sanitize(), m.Format(time.RFC3339), m.AddDate(0, 1, 0).Format(time.RFC3339)))
+		return err
+	})
+	if err != nil {
+		return hub.Unavailable("create partition "+name, err)
+	}
+	d.months.Store(name, true)
+	return nil
+}
+
+// Months lists the monthly partitions of records, oldest first.
+func (d *DB) Months(ctx context.Context) ([]string, error) {
+	rows, err := d.pool.Query(ctx, `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+		WHERE i.inhparent = 'records'::regclass`)
+	if err != nil {
+		return nil, hub.Unavailable("list partitions", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, hub.Unavailable("list partitions", err)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// DropBefore implements hub.Retainer: it drops the monthly partitions
+// that end at or before cutoff (whole months only; DROP of a partition
+// is a catalog change, not a DELETE) and their record keys, and returns
+// how many months went. Serial uses and alerts stay: a serial once used
+// stays used.
+func (d *DB) DropBefore(ctx context.Context, cutoff time.Time) (int, error) {
+	names, err := d.Months(ctx)
+	if err != nil {
+		return 0, err
+	}
+	limit := partitionName(monthStart(cutoff)) // the month holding cutoff stays
+	n := 0
+	for _, name := range names {
+		if name >= limit {
+			break
+		}
+		if _, err := fmt.Sscanf(name, "records_y%04dm%02d", new(int), new(int)); err != nil {
+			continue // not one of ours
+		}
+		err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `DROP TABLE `+pgx.Identifier{name}.Sanitize()); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `DELETE FROM record_keys WHERE at < $1`, monthStart(cutoff))
+			return err
+		})
+		if err != nil {
+			return n, hub.Unavailable("drop partition "+name, err)
+		}
+		d.months.Delete(name)
+		n++
+	}
+	return n, nil
+}
+
+// claimKeys inserts the (terminal, id) keys of a batch (ids sorted, so
+// concurrent uploads lock them in one order) and returns the ids that
+// were new: only those go into records.
+func claimKeys(ctx context.Context, tx pgx.Tx, terminal string, ids []string, ats []time.Time) ([]string, error) {
+	rows, err := tx.Query(ctx, `INSERT INTO record_keys(terminal, id, at)
+		SELECT $1, u.id, u.at FROM unnest($2::text[], $3::timestamptz[]) AS u(id, at) ORDER BY u.id
+		ON CONFLICT (terminal, id) DO NOTHING RETURNING id`, terminal, ids, ats)
+	if err != nil {
+		return nil, hub.Unavailable("insert record keys", err)
+	}
+	fresh, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, hub.Unavailable("insert record keys", err)
+	}
+	return fresh, nil
+}

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -163,4 +164,46 @@ func uuidAt(at time.Time, rng *rand.Rand) string {
 // openRO opens an existing store for the read measures.
 func openStore(path string) (*store.DB, error) {
 	return store.Open(context.Background(), path, slog.New(slog.DiscardHandler))
+}
+
+// dropAppended deletes the scans the P1 and store.Save runs appended to a
+// cached store (all after storeEnd), so every measure starts from the
+// generated store: the reads see the same backlog and size each time.
+func dropAppended(path string) error {
+	db, err := openStore(path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx := context.Background()
+	conn, err := db.SQL().Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	end := storeEnd.UTC().Format("2006-01-02T15:04:05.000000000Z")
+	var n int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM scans WHERE at >= ?`, end).Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	// Without the foreign key check: used_serials.record_id has no index
+	// (nothing deletes scans in markd), so SQLite would scan used_serials
+	// once per deleted scan. The used serials go first, by serial.
+	for _, q := range []string{
+		`PRAGMA foreign_keys = OFF`,
+		`DELETE FROM used_serials WHERE serial IN (SELECT serial FROM scans WHERE at >= ?1 AND serial IS NOT NULL)
+			AND record_id IN (SELECT id FROM scans WHERE at >= ?1)`,
+		`DELETE FROM scans WHERE at >= ?1`,
+		`PRAGMA foreign_keys = ON`,
+		`PRAGMA wal_checkpoint(TRUNCATE)`,
+	} {
+		var args []any
+		if strings.Contains(q, "?1") {
+			args = []any{end}
+		}
+		if _, err := conn.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("drop appended scans: %w", err)
+		}
+	}
+	return nil
 }

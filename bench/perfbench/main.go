@@ -13,8 +13,10 @@
 //
 // The stores are generated once and cached under bench/.cache/ (gitignored;
 // the name carries a hash of the migrations, so a new schema regenerates).
-// The P1 runs append their scans to the cached 1M store, which is what a
-// counter does. Run from the repository root: bash bench/perf.sh.
+// The P1 runs append their scans to the cached 1M store, as a counter
+// does; they are deleted again before the next measure, so every measure
+// starts from the generated store. Run from the repository root:
+// bash bench/perf.sh.
 package main
 
 import (
@@ -81,6 +83,11 @@ func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs, nImport int, 
 	if err != nil {
 		return err
 	}
+	for _, p := range []string{small, big} {
+		if err := dropAppended(p); err != nil {
+			return err
+		}
+	}
 	var rows []row
 	if slices.Contains(only, "reads") {
 		logf("reads: %d rounds", rounds)
@@ -100,6 +107,9 @@ func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs, nImport int, 
 	}
 	if slices.Contains(only, "save") {
 		logf("store.Save: %d runs of %d", p1runs, p1n)
+		if err := dropAppended(big); err != nil {
+			return err
+		}
 		r, err := measureSave(cache, big, p1n, p1runs)
 		if err != nil {
 			return err
@@ -109,6 +119,9 @@ func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs, nImport int, 
 	for _, kind := range []string{"stdin", "serial"} {
 		if !slices.Contains(only, kind) {
 			continue
+		}
+		if err := dropAppended(big); err != nil {
+			return err
 		}
 		logf("P1 %s: %d runs of %d scans", kind, p1runs, p1n)
 		r, err := measureP1(bin, td, cache, big, kind, p1n, p1runs)
@@ -132,6 +145,9 @@ func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs, nImport int, 
 			return err
 		}
 		rows = append(rows, r)
+	}
+	if err := dropAppended(big); err != nil {
+		return err
 	}
 	printTable(rows)
 	return nil

@@ -32,7 +32,7 @@ type batchEnv struct {
 	sign func(serial uint64, contract uint32, weight uint16) string
 }
 
-func newBatchEnv(t *testing.T) *batchEnv {
+func newBatchEnv(t testing.TB) *batchEnv {
 	t.Helper()
 	keys, err := issuer.LoadKeys(testdata.Path(t, "issuer-keys.yaml"))
 	if err != nil {
@@ -63,8 +63,8 @@ func newBatchEnv(t *testing.T) *batchEnv {
 	return &batchEnv{ts: ts, srv: srv, db: db, sign: sign}
 }
 
-// do sends a request and decodes a JSON answer into v (when not nil).
-func (e *batchEnv) do(t *testing.T, method, path, body string, v any) int {
+// doRaw sends a request and returns the status and the body.
+func (e *batchEnv) doRaw(t testing.TB, method, path, body string) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, e.ts.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -76,12 +76,19 @@ func (e *batchEnv) do(t *testing.T, method, path, body string, v any) int {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// do sends a request and decodes a JSON answer into v (when not nil).
+func (e *batchEnv) do(t *testing.T, method, path, body string, v any) int {
+	t.Helper()
+	code, b := e.doRaw(t, method, path, body)
 	if v != nil {
 		if err := json.Unmarshal(b, v); err != nil {
-			t.Fatalf("%s %s: %d %q: %v", method, path, resp.StatusCode, b, err)
+			t.Fatalf("%s %s: %d %q: %v", method, path, code, b, err)
 		}
 	}
-	return resp.StatusCode
+	return code
 }
 
 func scanBody(text string, weight int, batchID string) string {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -126,4 +127,26 @@ func TestBrowserBatchListAccessibility(t *testing.T) {
 	for _, lang := range []string{"ru", "en"} {
 		checkA11y(t, e, ctx, a11yPage{name: "review-batches", path: "/review/batches", ready: "#batch-list"}, lang)
 	}
+}
+
+// FuzzBatchQuery: any query of the batch list is a filter or a refusal
+// that is mark.ErrInvalid (a 400 naming the field), never a panic.
+func FuzzBatchQuery(f *testing.F) {
+	s := &Server{opt: Options{Location: time.UTC}}
+	for _, q := range []string{"", "day=2026-11-25", "day=25.11.2026&contract=1004417", "state=open&counter=A", "contract=-1", "day=%zz"} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		r, err := http.NewRequest("GET", "/review/batches?"+q, nil)
+		if err != nil {
+			return
+		}
+		_, bf, err := s.parseBatchQuery(r)
+		if err != nil && !errors.Is(err, mark.ErrInvalid) {
+			t.Fatalf("%q: %v is not ErrInvalid", q, err)
+		}
+		if err == nil && !bf.From.IsZero() && !bf.To.After(bf.From) {
+			t.Fatalf("%q: day range %v..%v", q, bf.From, bf.To)
+		}
+	})
 }

@@ -3,9 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -16,13 +16,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"markd/hub"
 	"markd/hub/hubtest"
 	"markd/hub/pgstore"
 	"markd/hub/sqlitestore"
 	"markd/internal/testdata"
+	"markd/mark"
 	"markd/store"
 )
 
@@ -151,35 +150,33 @@ type scanRow struct {
 func writeScans(t *testing.T, dir string, rows []scanRow) (string, []string) {
 	t.Helper()
 	path := filepath.Join(dir, "markd.db")
-	db, err := store.Open(context.Background(), path, nil)
+	db, err := store.Open(context.Background(), path, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	tx, err := db.SQL().Begin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC).Format(time.RFC3339Nano)
-	ids := make([]string, len(rows))
+	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	recs := make([]*mark.Record, len(rows))
 	for i, r := range rows {
-		if ids[i] = r.id; r.id == "" {
-			ids[i] = uuid.Must(uuid.NewV7()).String()
-		}
 		m := hubtest.TestMark(r.serial, r.office)
-		f, _ := json.Marshal(m.Fields())
 		text := r.text
 		if text == "" {
 			text = hubtest.Sign(m)
 		}
-		if _, err := tx.Exec(`INSERT INTO scans(id, at, office, counter, source, raw_text, verdict, serial, mark_fields, versions)
-			VALUES (?,?,?,?,?,?,?,?,?,?)`, ids[i], at, r.office, "1", "stdin", text, "ACCEPT",
-			int64(m.Serial), string(f), `{"keyring":"k","tariffs":"t","revocations":"r"}`); err != nil {
-			t.Fatal(err)
-		}
+		recs[i] = &mark.Record{ID: r.id, At: at, Office: r.office, Counter: "1", Source: "stdin", Text: text,
+			Verdict: mark.Accept, Reasons: []mark.Reason{}, Mark: &m,
+			Versions: mark.Versions{Keyring: "k", Tariffs: "t", Revocations: "r"}}
 	}
-	if err := tx.Commit(); err != nil {
+	// Through the store's own write path, as the pipeline records them.
+	if err := db.SaveBatch(context.Background(), recs, 0); err != nil {
 		t.Fatal(err)
+	}
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		if r.Verdict != mark.Accept {
+			t.Fatalf("fixture %d stored as %s %v", i, r.Verdict, r.Reasons)
+		}
+		ids[i] = r.ID
 	}
 	return path, ids
 }

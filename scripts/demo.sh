@@ -114,6 +114,37 @@ while IFS= read -r line; do
   sleep "${DEMO_PACE:-0.4}"
 done < "$DEMO/scans.txt"
 sleep 0.5
+
+say "6. A customer's batch of partition mail through the local API (what the cash-desk program does)"
+if command -v curl >/dev/null; then
+  api="http://127.0.0.1:$PORT/api"
+  token=$("$BIN" token add demo-cashdesk --config "$DEMO/markd.yaml")
+  call() { curl -sS --fail-with-body -H "Authorization: Bearer $token" "$@"; }
+  # five letters of contract 1004417; the customer's list names four of them
+  # and one that was not brought; one listed weight differs
+  : > "$DEMO/batch-scans.txt"
+  printf 'n;tracking;mail_class;weight_g;tariff_kop;serial\n' > "$DEMO/batch-list.csv"
+  for i in 1 2 3 4 5; do
+    s=$((7200000000 + i))
+    issue "${k1[@]}" --serial $s --contract 1004417 >> "$DEMO/batch-scans.txt"
+    trk=$(tail -1 "$DEMO/batch-scans.txt" | "$BIN" verify --config "$DEMO/markd.yaml" | sed -n 's/.*"tracking":\([0-9]*\).*/\1/p')
+    w=20; [ $i = 3 ] && w=25
+    [ $i -le 4 ] && printf '%d;%s;2;%d;10500;%d\n' $i "$trk" $w $s >> "$DEMO/batch-list.csv"
+  done
+  printf '6;42600000000619;2;20;10500;7200000099\n' >> "$DEMO/batch-list.csv"
+  id=$(call -X POST -d '{"contract": 1004417}' "$api/batches" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
+  call -X POST --data-binary @"$DEMO/batch-list.csv" "$api/batches/$id/expect" >/dev/null
+  while IFS= read -r text; do
+    call -X POST -d "{\"text\": \"$text\", \"batch\": \"$id\"}" "$api/scans" >/dev/null
+  done < "$DEMO/batch-scans.txt"
+  call -X POST "$api/batches/$id/close" > "$DEMO/batch.json"
+  call -o "$DEMO/receipt.pdf" "$api/batches/$id/receipt.pdf"
+  echo "   batch $id: $(sed -n 's/.*"accepted":\([0-9]*\).*/\1/p' "$DEMO/batch.json") accepted, paid $(sed -n 's/.*"paid":"\([^"]*\)".*/\1/p' "$DEMO/batch.json")"
+  echo "   differences from the customer's list: $(grep -o '"kind":"[A-Z]*"' "$DEMO/batch.json" | cut -d'"' -f4 | sort | uniq -c | tr -s ' ' | paste -sd, -)"
+  echo "   receipt (A4, Russian): $DEMO/receipt.pdf, also at http://127.0.0.1:$PORT/review/batches"
+else
+  echo "   (skipped: curl is not installed; see docs/local-api.md)"
+fi
 if [ "$KEEP" = 1 ]; then
   echo
   echo "   The daemon keeps serving: open the pages above. Ctrl-C stops it."

@@ -37,9 +37,9 @@ func TestClockWrongAndHealth(t *testing.T) {
 	if err := st.AddTerminal(context.Background(), hub.Terminal{Name: "a", Office: 426000, TokenHash: hub.HashToken("tok-a")}); err != nil {
 		t.Fatal(err)
 	}
-	api := hub.NewServer(st, nil, nil)
-	api.Now = hubNow
-	api.Plausible.Ahead = time.Hour // store the records stamped ahead, to count them
+	plausible := hub.DefaultPlausibility()
+	plausible.Ahead = time.Hour // store the records stamped ahead, to count them
+	api := hub.NewServer(st, hub.ServerOptions{Now: hubNow, Plausible: &plausible})
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 

@@ -54,7 +54,7 @@ func registered(t *testing.T) map[string]bool {
 	}
 	defer s.Close()
 	reg := prometheus.NewRegistry()
-	hub.NewServer(s, nil, reg)
+	hub.NewServer(s, hub.ServerOptions{Registry: reg})
 	collect(reg, names)
 	if !names["markd_scans_total"] || !names["markhub_requests_total"] {
 		t.Fatalf("registries look empty: %v", names)

@@ -57,8 +57,10 @@ func (l *logBuf) String() string              { l.mu.Lock(); defer l.mu.Unlock()
 func TestStuckStoreAndCancel(t *testing.T) {
 	var logs logBuf
 	reg := prometheus.NewRegistry()
-	api := hub.NewServer(stuckStore{}, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), reg)
-	api.Timeouts.Check = 200 * time.Millisecond
+	// a stuck lookup meets the 200 ms check deadline; a request the client
+	// cancels meets the minute-long write deadline only after its cancel
+	api := hub.NewServer(stuckStore{}, hub.ServerOptions{Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Registry: reg, Timeouts: hub.Timeouts{Check: 200 * time.Millisecond, Write: time.Minute}})
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 
@@ -79,7 +81,6 @@ func TestStuckStoreAndCancel(t *testing.T) {
 
 	// Cancelled by the client before the deadline (in the upload
 	// transaction, where a counter's cancel meets the collector).
-	api.Timeouts.Write = time.Minute
 	before := strings.Count(logs.String(), "level=ERROR")
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()

@@ -53,7 +53,7 @@ type BundleInfo struct {
 
 // Check runs the health query with the Check deadline.
 func (s *Server) Check(ctx context.Context) Health {
-	ctx, cancel := context.WithTimeout(ctx, s.Timeouts.Check)
+	ctx, cancel := context.WithTimeout(ctx, s.timeouts.Check)
 	defer cancel()
 	start := time.Now()
 	c, err := s.store.Check(ctx)
@@ -61,7 +61,7 @@ func (s *Server) Check(ctx context.Context) Health {
 	if err != nil {
 		h.Store.Error = "store unavailable"
 		if ctx.Err() != nil {
-			h.Store.Error = "store did not answer within " + s.Timeouts.Check.String()
+			h.Store.Error = "store did not answer within " + s.timeouts.Check.String()
 		}
 		s.log.Warn("health: store check failed", "err", err)
 	} else if c.BundleVersion > 0 {
@@ -69,7 +69,7 @@ func (s *Server) Check(ctx context.Context) Health {
 	}
 	if ns := s.lastWrite.Load(); ns != 0 {
 		t := time.Unix(0, ns).UTC()
-		age := s.Now().Sub(t).Seconds()
+		age := s.now().Sub(t).Seconds()
 		h.LastWrite, h.LastWriteAgeSeconds = &t, &age
 	}
 	h.OK = h.Store.OK
@@ -112,5 +112,5 @@ func (s *Server) live(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) retryAfter(w http.ResponseWriter) {
-	w.Header().Set("Retry-After", strconv.Itoa(int(max(time.Second, s.Timeouts.RetryAfter).Round(time.Second)/time.Second)))
+	w.Header().Set("Retry-After", strconv.Itoa(int(max(time.Second, s.timeouts.RetryAfter).Round(time.Second)/time.Second)))
 }

@@ -76,18 +76,18 @@ func (s *Server) noteClock(r *http.Request, t Terminal) {
 	if err != nil {
 		return
 	}
-	now := s.Now()
+	now := s.now()
 	skew := sent.Add(500 * time.Millisecond).Sub(now).Round(time.Millisecond)
 	if d := skew - t.ClockSkew; !t.SeenAt.IsZero() && now.Sub(t.SeenAt) < time.Minute && d < 2*time.Second && d > -2*time.Second {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.Timeouts.Check)
+	ctx, cancel := context.WithTimeout(r.Context(), s.timeouts.Check)
 	defer cancel()
 	if err := s.store.NoteClock(ctx, t.Name, skew, now); err != nil {
 		s.log.Debug("clock skew not noted", "terminal", t.Name, "err", err)
 		return
 	}
-	if skew > s.Plausible.Ahead || skew < -s.Plausible.Ahead {
+	if skew > s.plausible.Ahead || skew < -s.plausible.Ahead {
 		s.log.Warn("terminal clock wrong", "terminal", t.Name, "skew", skew)
 	}
 }

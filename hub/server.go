@@ -23,16 +23,12 @@ import (
 
 // Server is the collector's HTTP API.
 type Server struct {
-	store   Store
-	checker *Checker
-	log     *slog.Logger
-	// Now is the clock; tests fix it.
-	Now func() time.Time
-	// Timeouts bound every store call of a request; NewServer sets the
-	// defaults (DefaultTimeouts).
-	Timeouts Timeouts
-	// Plausible bounds the scan times of uploaded records (DefaultPlausibility).
-	Plausible Plausibility
+	store     Store
+	checker   *Checker
+	log       *slog.Logger
+	now       func() time.Time
+	timeouts  Timeouts
+	plausible Plausibility
 	reg       *prometheus.Registry
 	// lastWrite is the Unix time (ns) of the last upload the store committed.
 	lastWrite atomic.Int64
@@ -42,12 +38,44 @@ type Server struct {
 	requests                   *prometheus.CounterVec
 }
 
-// NewServer makes the API over store. reg may be nil (no /metrics).
-func NewServer(store Store, log *slog.Logger, reg *prometheus.Registry) *Server {
+// ServerOptions configure NewServer; a zero field takes its default.
+type ServerOptions struct {
+	Log      *slog.Logger         // default slog.Default()
+	Registry *prometheus.Registry // nil: no /metrics
+	Now      func() time.Time     // the clock; default time.Now
+	// Timeouts bound every store call of a request; a zero duration takes
+	// DefaultTimeouts' value.
+	Timeouts Timeouts
+	// Plausible bounds the scan times of uploaded records; nil takes
+	// DefaultPlausibility (a zero field of a given one turns that check off).
+	Plausible *Plausibility
+}
+
+// NewServer makes the API over store.
+func NewServer(store Store, o ServerOptions) *Server {
+	log := o.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{store: store, checker: NewChecker(store), log: log.With("subsystem", "hub"), Now: time.Now, Timeouts: DefaultTimeouts(), Plausible: DefaultPlausibility(), reg: reg,
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	def := DefaultTimeouts()
+	if o.Timeouts.Check <= 0 {
+		o.Timeouts.Check = def.Check
+	}
+	if o.Timeouts.Write <= 0 {
+		o.Timeouts.Write = def.Write
+	}
+	if o.Timeouts.RetryAfter <= 0 {
+		o.Timeouts.RetryAfter = def.RetryAfter
+	}
+	plausible := DefaultPlausibility()
+	if o.Plausible != nil {
+		plausible = *o.Plausible
+	}
+	reg := o.Registry
+	s := &Server{store: store, checker: NewChecker(store), log: log.With("subsystem", "hub"), now: o.Now, timeouts: o.Timeouts, plausible: plausible, reg: reg,
 		stored:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_stored_total", Help: "Records stored for the first time."}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_duplicate_total", Help: "Records received again and ignored (retries)."}),
 		events:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_events_stored_total", Help: "Review events stored."}),
@@ -96,7 +124,7 @@ func (s *Server) Handler() http.Handler {
 	// Every answer carries the collector's clock: counters measure their
 	// skew by it.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))
+		w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 		mux.ServeHTTP(w, r)
 	})
 }
@@ -126,7 +154,7 @@ func (s *Server) auth(route string, next func(http.ResponseWriter, *http.Request
 }
 
 func (s *Server) authenticate(r *http.Request) (Terminal, error) {
-	ctx, cancel := context.WithTimeout(r.Context(), s.Timeouts.Check)
+	ctx, cancel := context.WithTimeout(r.Context(), s.timeouts.Check)
 	defer cancel()
 	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
 		cn := r.TLS.PeerCertificates[0].Subject.CommonName
@@ -151,7 +179,7 @@ func (s *Server) authenticate(r *http.Request) (Terminal, error) {
 // check runs the checker; only its read of new bundles has the store's
 // short deadline, the signature checks take what they take.
 func (s *Server) check(ctx context.Context, recs []Record) error {
-	ctx, cancel := context.WithTimeout(ctx, s.Timeouts.Check)
+	ctx, cancel := context.WithTimeout(ctx, s.timeouts.Check)
 	defer cancel()
 	return s.checker.Check(ctx, recs)
 }
@@ -207,20 +235,20 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	if err := checkOffices(t, &q); err != nil {
 		return s.fail(w, r, err)
 	}
-	if err := s.Plausible.checkAt(q.Records, s.Now(), t.Created); err != nil {
+	if err := s.plausible.checkAt(q.Records, s.now(), t.Created); err != nil {
 		return s.fail(w, r, err)
 	}
 	if err := s.check(r.Context(), q.Records); err != nil {
 		return s.fail(w, r, err)
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.Timeouts.Write)
+	ctx, cancel := context.WithTimeout(r.Context(), s.timeouts.Write)
 	defer cancel()
 	terminal := t.Name
-	resp, err := s.store.Ingest(ctx, terminal, &q, s.Now())
+	resp, err := s.store.Ingest(ctx, terminal, &q, s.now())
 	if err != nil {
 		return s.fail(w, r, err)
 	}
-	s.lastWrite.Store(s.Now().UnixNano())
+	s.lastWrite.Store(s.now().UnixNano())
 	if resp.Unverified > 0 {
 		s.unverified.Add(float64(resp.Unverified))
 		for i := range q.Records {
@@ -262,7 +290,7 @@ func (s *Server) bundle(w http.ResponseWriter, r *http.Request) int {
 			return s.fail(w, r, &FieldError{Field: "after", Why: fmt.Sprintf("%q is not a version number", a)})
 		}
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.Timeouts.Write)
+	ctx, cancel := context.WithTimeout(r.Context(), s.timeouts.Write)
 	defer cancel()
 	v, data, err := s.store.LatestBundle(ctx)
 	if errors.Is(err, mark.ErrNotFound) || (err == nil && v <= after) {

@@ -61,7 +61,7 @@ func TestClockSkewedCounters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCollector(t, "office-a")
-			c.api.Now = func() time.Time { return hubNow }
+			c.now = func() time.Time { return hubNow }
 			counterNow := func() time.Time { return hubNow.Add(tt.skew) }
 			db := storetest.Open(t, store.Options{Log: quiet, Now: counterNow})
 			reg := prometheus.NewRegistry()

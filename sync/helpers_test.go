@@ -57,6 +57,16 @@ type collector struct {
 	store hub.Store
 	srv   *httptest.Server
 	api   *hub.Server
+	// now is the collector's clock (nil: time.Now); set it before the
+	// first request.
+	now func() time.Time
+}
+
+func (c *collector) hubNow() time.Time {
+	if c.now != nil {
+		return c.now()
+	}
+	return time.Now()
 }
 
 func newCollector(t testing.TB, terminals ...string) *collector {
@@ -80,7 +90,8 @@ func newBareCollector(t testing.TB, terminals ...string) *collector {
 			t.Fatal(err)
 		}
 	}
-	c := &collector{store: st, api: hub.NewServer(st, nil, nil)}
+	c := &collector{store: st}
+	c.api = hub.NewServer(st, hub.ServerOptions{Now: c.hubNow})
 	c.srv = httptest.NewServer(c.api.Handler())
 	t.Cleanup(c.srv.Close)
 	return c

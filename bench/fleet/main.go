@@ -113,7 +113,7 @@ func run(c config) error {
 			return err
 		}
 		defer st.Close()
-		srv := hub.NewServer(st, quiet, nil)
+		srv := hub.NewServer(st, hub.ServerOptions{Log: quiet})
 		if _, err := srv.LoadKeyrings(ctx); err != nil {
 			return err
 		}

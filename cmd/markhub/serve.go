@@ -51,9 +51,9 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 	defer store.Close()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	api := hub.NewServer(store, log, reg)
-	api.Timeouts = hub.Timeouts{Check: c.DBCheckTimeout, Write: c.DBTimeout, RetryAfter: c.RetryAfter}
-	api.Plausible = hub.Plausibility{Ahead: c.AtAhead, BeforeRegistration: c.AtBeforeRegistration}
+	api := hub.NewServer(store, hub.ServerOptions{Log: log, Registry: reg,
+		Timeouts:  hub.Timeouts{Check: c.DBCheckTimeout, Write: c.DBTimeout, RetryAfter: c.RetryAfter},
+		Plausible: &hub.Plausibility{Ahead: c.AtAhead, BeforeRegistration: c.AtBeforeRegistration}})
 	if _, err := api.LoadKeyrings(ctx); err != nil {
 		return err
 	}

@@ -31,9 +31,8 @@ func RunServerSuite(t *testing.T, open Opener) {
 		}
 	}
 	Publish(t, s) // bundle 1: the keyring of Rec's marks
-	api := hub.NewServer(s, nil, prometheus.NewRegistry())
 	hubNow := t0.Add(24 * time.Hour)
-	api.Now = func() time.Time { return hubNow }
+	api := hub.NewServer(s, hub.ServerOptions{Registry: prometheus.NewRegistry(), Now: func() time.Time { return hubNow }})
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 
@@ -207,7 +206,7 @@ func RunServerSuite(t *testing.T, open Opener) {
 
 func testMTLS(t *testing.T, s hub.Store) {
 	pki := NewPKI(t)
-	ts := httptest.NewUnstartedServer(hub.NewServer(s, nil, nil).Handler())
+	ts := httptest.NewUnstartedServer(hub.NewServer(s, hub.ServerOptions{}).Handler())
 	ts.TLS = pki.ServerTLS(t)
 	ts.StartTLS()
 	t.Cleanup(ts.Close)

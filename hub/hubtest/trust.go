@@ -35,7 +35,7 @@ func RunTrustSuite(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	dist := Publish(t, s)
-	srv := httptest.NewServer(hub.NewServer(s, nil, prometheus.NewRegistry()).Handler())
+	srv := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Registry: prometheus.NewRegistry()}).Handler())
 	t.Cleanup(srv.Close)
 
 	upload := func(t *testing.T, term string, recs ...hub.Record) (int, hub.UploadResponse, hub.ErrorResponse) {

@@ -59,7 +59,8 @@ type Main struct {
 	Verifier mark.Verifier // Holder, guarded by the lists' freshness with bundles
 	Pipeline *pipeline.Pipeline
 	Metrics  *httpapi.Metrics
-	Sync     *msync.Service // nil without sync.url
+	Sync     *msync.Service  // nil without sync.url
+	History  *msync.Restorer // the reuse history of a new store (also without sync: then only shown)
 	Batches  *batch.Service
 	Sources  []mark.Source
 	Scale    *scanner.Scale // nil without scale.port
@@ -108,7 +109,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 			m.Close()
 		}
 	}()
-	if m.Store, err = store.OpenWith(ctx, c.DB, store.Options{Log: log, Now: o.Now}); err != nil {
+	if m.Store, err = store.OpenExistingWith(ctx, c.DB, store.Options{Log: log, Now: o.Now}); err != nil {
 		return nil, err
 	}
 	m.Verifier = m.Holder
@@ -124,6 +125,12 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 		// Beyond sync.clock_limit of skew against the collector,
 		// date-dependent verdicts are ERROR "clock wrong".
 		m.Verifier = msync.GuardClock(m.Verifier, m.Sync.Clock)
+		// A store made by markd init accepts no mark before it has the
+		// office's used serials from the collector.
+		m.Verifier = msync.HistoryGuard(m.Verifier, m.Sync.History)
+		m.History = m.Sync.History
+	} else if m.History, err = msync.NewRestorer(ctx, m.Store, nil, log); err != nil {
+		return nil, err
 	}
 	m.bundleVersion = m.Sync.BundleVersion
 	m.Sources = o.Sources
@@ -176,6 +183,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	m.sup.Add("lists", &verify.Watcher{Files: []string{c.Keyring, c.Tariffs, c.Revoked}, Signals: o.Reload,
 		Reload: m.reload, Log: log})
 	if m.Sync != nil {
+		m.sup.Add("sync.history", m.Sync.History)
 		m.sup.Add("sync.upload", m.Sync.Uploader)
 		if m.Sync.Poller != nil {
 			m.sup.Add("sync.bundles", m.Sync.Poller)
@@ -226,6 +234,9 @@ func (m *Main) health() []mark.SourceHealth {
 	}
 	if m.Scale != nil {
 		out = append(out, m.Scale.Health())
+	}
+	if m.History != nil && !m.History.Done() {
+		out = append(out, m.History.Health())
 	}
 	return out
 }

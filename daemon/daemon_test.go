@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"markd/internal/testdata"
 	"markd/issuer"
 	"markd/mark"
+	"markd/store"
 )
 
 // testNow is the test clock.
@@ -28,9 +30,15 @@ var testNow = testdata.Now()
 func testConfig(t *testing.T) config.Config {
 	t.Helper()
 	td := testdata.Dir(t)
+	db := filepath.Join(t.TempDir(), "markd.db")
+	s, err := store.Create(t.Context(), db, slog.New(slog.DiscardHandler)) // what markd init does
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
 	return config.Config{Office: 426000, Counter: "A", TZ: "Europe/Samara",
 		Keyring: filepath.Join(td, "keyring.yaml"), Tariffs: filepath.Join(td, "tariffs.yaml"),
-		DB: filepath.Join(t.TempDir(), "markd.db"), RescanWindow: 10 * time.Minute,
+		DB: db, RescanWindow: 10 * time.Minute,
 		HTTP: config.HTTPConfig{Listen: "127.0.0.1:0"}}
 }
 

@@ -118,6 +118,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz/live", s.live)
 	mux.HandleFunc("POST /v1/upload", s.auth("upload", s.upload))
 	mux.HandleFunc("GET /v1/bundle", s.auth("bundle", s.bundle))
+	mux.HandleFunc("GET /v1/serials", s.auth("serials", s.serials))
 	if s.reg != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	}

@@ -57,7 +57,8 @@ log:
 YAML
 sed 's/^/   /' "$DEMO/keyring.yaml"
 
-say "2. Web accounts: supervisor / supervisor-demo, operator / operator-demo"
+say "2. A new store (markd init: the only command that creates one), web accounts: supervisor / supervisor-demo, operator / operator-demo"
+"$BIN" init --config "$DEMO/markd.yaml"
 printf 'supervisor-demo\n' | "$BIN" user add supervisor --role supervisor --config "$DEMO/markd.yaml" >/dev/null
 printf 'operator-demo\n' | "$BIN" user add operator --role operator --config "$DEMO/markd.yaml" >/dev/null
 

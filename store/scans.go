@@ -238,9 +238,12 @@ func absDur(d time.Duration) time.Duration {
 }
 
 // usedSerialQuery reads the first acceptance of a serial: the record that
-// holds it in used_serials (migration 044 keeps only that there).
+// holds it in used_serials (migration 044 keeps only that there), or one
+// of the office's serials restored from the collector for a new store
+// (migration 050).
 const usedSerialQuery = `SELECT u.record_id, s.at, s.office, s.counter, s.raw_text
-	FROM used_serials u JOIN scans s ON s.id = u.record_id WHERE u.serial = ?`
+	FROM used_serials u JOIN scans s ON s.id = u.record_id WHERE u.serial = ?1
+	UNION ALL SELECT record_id, at, office, counter, '' FROM restored_serials WHERE serial = ?1 LIMIT 1`
 
 type rowQuerier interface {
 	QueryRowContext(ctx context.Context, args ...any) *sql.Row

@@ -6,7 +6,8 @@
 // Migration numbers are split by area so parallel work does not collide:
 // 001–009 scans and reuse, 010–019 users, review and audit, 020–029 sync,
 // 030–039 batches and API tokens, 040–049 indexes and rollups that keep
-// reads flat with the store's size.
+// reads flat with the store's size, 050–059 the reuse history a new store
+// restores from the collector (after 044, which rebuilt used_serials).
 package store
 
 import (

@@ -278,3 +278,19 @@ func isTooLarge(err error) bool {
 	var se *StatusError
 	return errors.As(err, &se) && se.Code == http.StatusRequestEntityTooLarge
 }
+
+// Serials fetches one page of the used serials of the terminal's office
+// after the cursor (GET /v1/serials), to restore a new store's reuse
+// history.
+func (c *Client) Serials(ctx context.Context, after uint64) (*hub.SerialsPage, error) {
+	resp, err := c.do(ctx, http.MethodGet, "/v1/serials?after="+strconv.FormatUint(after, 10), nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var page hub.SerialsPage
+	if err := json.NewDecoder(io.LimitReader(resp.Body, hub.MaxBody)).Decode(&page); err != nil {
+		return nil, fmt.Errorf("collector serials: %w: %w", mark.ErrUnavailable, err)
+	}
+	return &page, nil
+}

@@ -37,6 +37,9 @@ type Service struct {
 	Uploader *Uploader
 	Poller   *Poller // nil without a distribution key
 	Clock    *Clock  // the counter's clock against the collector's
+	// History restores the reuse history of a store made by `markd init`
+	// (done at once for any other store).
+	History *Restorer
 }
 
 // New builds the service. apply puts a bundle's lists into force (see
@@ -57,6 +60,9 @@ func New(ctx context.Context, db *store.DB, o Options, apply Applier, log *slog.
 		o.Upload.Now = clock.Now
 	}
 	s := &Service{Uploader: NewUploader(db, client, o.Upload, log, reg), Clock: clock}
+	if s.History, err = NewRestorer(ctx, db, client, log); err != nil {
+		return nil, err
+	}
 	if o.DistributionKey == "" {
 		return s, nil
 	}

@@ -27,7 +27,7 @@ func newBackupCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			db, err := store.Open(cmd.Context(), c.DB, newLogger(c.Log, a.stderr))
+			db, err := store.OpenExisting(cmd.Context(), c.DB, newLogger(c.Log, a.stderr))
 			if err != nil {
 				return err
 			}

@@ -62,6 +62,7 @@ func dmConfig(t *testing.T, dir, keyring string) string {
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	initStore(t, filepath.Join(dir, "markd.db"))
 	return cfg
 }
 
@@ -229,6 +230,7 @@ func checkSeq(t *testing.T, i int, s seqScan, verdict mark.Verdict, reasons []ma
 func TestVerifyDBReuseSequence(t *testing.T) {
 	td := testdata.Dir(t)
 	db := filepath.Join(t.TempDir(), "markd.db")
+	initStore(t, db)
 	for i, s := range reuseSequence(t) {
 		code, out, errs := vtRun(t, "", "verify", "--db", db, "--counter", s.Counter, "--at", s.At, "--office", "426000",
 			"--tz", "Europe/Samara", "--keyring", filepath.Join(td, "keyring.yaml"), "--tariffs", filepath.Join(td, "tariffs.yaml"),

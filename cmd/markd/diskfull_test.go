@@ -39,6 +39,7 @@ func TestRunDiskFull(t *testing.T) {
 	if err := os.WriteFile(cfg, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	initStore(t, filepath.Join(mnt, "markd.db"))
 	p := dmStart(t, bin, "--config", cfg)
 	base := strings.TrimPrefix(p.waitLog(t, listenURL, 0)[0], "url=")
 	health := func() int {

@@ -68,7 +68,7 @@ func newDoctorCmd(a *app) *cobra.Command {
 // checkStore runs the full checks of the database that no open runs.
 func (d doctor) checkStore(ctx context.Context, path string) error {
 	d.printf("Database %s: ", path)
-	db, err := store.Open(ctx, path, slog.New(slog.DiscardHandler))
+	db, err := store.OpenExisting(ctx, path, slog.New(slog.DiscardHandler))
 	if err != nil {
 		d.printf("cannot open\n")
 		return err

@@ -106,6 +106,7 @@ func TestDoctor(t *testing.T) {
 func TestDoctorDeep(t *testing.T) {
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "markd.db")
+	initStore(t, dbPath)
 	cfg := filepath.Join(dir, "markd.yaml")
 	if err := os.WriteFile(cfg, []byte("db: "+dbPath+"\nsources:\n  - kind: stdin\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -116,7 +116,7 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 	}
 	log := newLogger(c.Log, a.stderr)
 	ctx := cmd.Context()
-	db, err := store.Open(ctx, c.DB, log)
+	db, err := store.OpenExisting(ctx, c.DB, log)
 	if err != nil {
 		return err
 	}

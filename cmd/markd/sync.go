@@ -33,7 +33,7 @@ func newSyncCmd(a *app) *cobra.Command {
 			}
 			log := newLogger(c.Log, a.stderr)
 			ctx := cmd.Context()
-			db, err := store.Open(ctx, c.DB, log)
+			db, err := store.OpenExisting(ctx, c.DB, log)
 			if err != nil {
 				return err
 			}

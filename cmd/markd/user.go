@@ -116,7 +116,7 @@ func (a *app) openUserStore(cmd *cobra.Command) (*store.DB, error) {
 		return nil, err
 	}
 	log := newLogger(c.Log, a.stderr)
-	return store.Open(cmd.Context(), c.DB, log)
+	return store.OpenExisting(cmd.Context(), c.DB, log)
 }
 
 // readPassword prompts twice without echo when stdin is a terminal, and

@@ -50,6 +50,7 @@ func TestUserAddPromptsWithoutEcho(t *testing.T) {
 	store.PasswordCost = bcrypt.MinCost
 	master, slave := openPty(t)
 	db := filepath.Join(t.TempDir(), "markd.db")
+	initStore(t, db)
 	var screen bytes.Buffer
 	copied := make(chan struct{})
 	go func() { io.Copy(&screen, master); close(copied) }()

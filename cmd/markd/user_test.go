@@ -15,6 +15,7 @@ import (
 func TestUserCommands(t *testing.T) {
 	store.PasswordCost = bcrypt.MinCost
 	db := filepath.Join(t.TempDir(), "markd.db")
+	initStore(t, db)
 	tests := []struct {
 		name  string
 		args  []string

@@ -40,7 +40,7 @@ func (a *app) runVerifyDB(cmd *cobra.Command, f verifyFlags) error {
 	}
 	log := newLogger(c.Log, a.stderr)
 	ctx := cmd.Context()
-	db, err := store.OpenWith(ctx, c.DB, store.Options{Log: log, Now: clock})
+	db, err := store.OpenExistingWith(ctx, c.DB, store.Options{Log: log, Now: clock})
 	if err != nil {
 		return err
 	}

@@ -71,6 +71,7 @@ sync:
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	run1(t, markd, "init", "--config", cfg)
 	cmd := exec.Command(markd, "run", "--config", cfg, "--clock", testdata.Now().Format(time.RFC3339))
 	cmd.Env = append(os.Environ(), "LOG_LEVEL=warn")
 	stdin, _ := cmd.StdinPipe()

@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -173,6 +175,51 @@ func RunTrustSuite(t *testing.T, open Opener) {
 		}
 		if got := record(t, "office-a", "same-1"); got.Counter != "1" {
 			t.Fatalf("stored record changed: %+v", got)
+		}
+	})
+	t.Run("serials of the office, paged", func(t *testing.T) {
+		get := func(term, query string) (int, hub.SerialsPage) {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/serials?"+query, nil)
+			req.Header.Set("Authorization", "Bearer tok-"+term)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var p hub.SerialsPage
+			_ = json.NewDecoder(resp.Body).Decode(&p)
+			return resp.StatusCode, p
+		}
+		var got []uint64
+		after := "0"
+		for range 10 {
+			code, p := get("office-a", "limit=2&after="+after)
+			if code != 200 || p.Office != 426000 {
+				t.Fatalf("%d %+v", code, p)
+			}
+			for _, s := range p.Serials {
+				got = append(got, s.Serial)
+			}
+			if p.Done {
+				break
+			}
+			after = strconv.FormatUint(p.Next, 10)
+		}
+		// office-a's verified uses: 703 (v-1), 710 (same-1), 720, 721 (k-2, k-1);
+		// not the unverified 700-702 nor office-b's.
+		if fmt.Sprint(got) != "[703 710 720 721]" {
+			t.Fatalf("serials of office-a: %v", got)
+		}
+		if code, p := get("office-b", ""); code != 200 || len(p.Serials) != 3 || !p.Done { // 700, 702, 711: 703 is held by office-a
+			t.Fatalf("office-b: %d %+v", code, p)
+		}
+		for _, q := range []string{"after=x", "limit=0", "limit=10001"} {
+			if code, _ := get("office-a", q); code != 400 {
+				t.Fatalf("%s: %d", q, code)
+			}
+		}
+		if code, _ := get("no-office", ""); code != 403 {
+			t.Fatalf("terminal without office: %d", code)
 		}
 	})
 	t.Run("metrics count unverified records", func(t *testing.T) {

@@ -17,6 +17,7 @@ const (
 	ReadOnly        // SQLITE_READONLY
 	Full            // SQLITE_FULL
 	Constraint      // SQLITE_CONSTRAINT (unique, check, trigger abort)
+	Corrupt         // SQLITE_CORRUPT or SQLITE_NOTADB: the file is damaged or not a database
 )
 
 // String is the SQLite name of the code.
@@ -32,6 +33,8 @@ func (c Code) String() string {
 		return "SQLITE_FULL"
 	case Constraint:
 		return "SQLITE_CONSTRAINT"
+	case Corrupt:
+		return "SQLITE_CORRUPT"
 	}
 	return "other"
 }

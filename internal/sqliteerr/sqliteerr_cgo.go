@@ -25,6 +25,8 @@ func Of(err error) Code {
 		return Full
 	case sqlite3.ErrConstraint:
 		return Constraint
+	case sqlite3.ErrCorrupt, sqlite3.ErrNotADB:
+		return Corrupt
 	}
 	return Other
 }

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"markd/store"
+)
+
+func init() { register(newInitCmd) }
+
+// newInitCmd is the only way to create a store: every other command opens
+// an existing one and refuses a missing, empty or foreign file.
+func newInitCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create a new, empty store (a new counter only; refuses an existing file)",
+		Long: "Create a new, empty store at --db (or the config's db), readable by its owner only.\n" +
+			"Run it once when a counter is set up. An existing file is never touched: to\n" +
+			"replace a damaged store restore a backup (markd backup) instead, or a counter\n" +
+			"would accept marks it accepted before.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			db, err := store.Create(cmd.Context(), c.DB, newLogger(c.Log, a.stderr))
+			if err != nil {
+				return err
+			}
+			if err := db.Close(); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "store %s created\n", c.DB)
+			return nil
+		},
+	}
+	cmd.Flags().String("db", "", "SQLite store file to create (config key db)")
+	return cmd
+}

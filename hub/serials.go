@@ -1,0 +1,74 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// MaxSerialsPage bounds one page of GET /v1/serials.
+const MaxSerialsPage = 10000
+
+// UsedSerial is a serial that counts as used at the collector, with the
+// record that holds it.
+type UsedSerial struct {
+	Serial   uint64    `json:"serial"`
+	RecordID string    `json:"record_id"`
+	Terminal string    `json:"terminal"`
+	Counter  string    `json:"counter"`
+	At       time.Time `json:"at"`
+}
+
+// SerialsPage is the answer to GET /v1/serials: the serials the
+// terminal's office used, above the cursor, in serial order. Next is the
+// cursor of the next page; Done says there is none.
+type SerialsPage struct {
+	Office  uint32       `json:"office"`
+	Serials []UsedSerial `json:"serials"`
+	Next    uint64       `json:"next"`
+	Done    bool         `json:"done"`
+}
+
+// serials answers GET /v1/serials?after=N&limit=M: what a counter of the
+// terminal's office needs to rebuild its reuse history on a new store.
+func (s *Server) serials(w http.ResponseWriter, r *http.Request) int {
+	q := r.URL.Query()
+	var after uint64
+	limit := MaxSerialsPage
+	if a := q.Get("after"); a != "" {
+		var err error
+		if after, err = strconv.ParseUint(a, 10, 64); err != nil {
+			return s.fail(w, r, &FieldError{Field: "after", Why: fmt.Sprintf("%q is not a serial", a)})
+		}
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > MaxSerialsPage {
+			return s.fail(w, r, &FieldError{Field: "limit", Why: fmt.Sprintf("%q is not a number from 1 to %d", l, MaxSerialsPage)})
+		}
+		limit = n
+	}
+	t := terminalOf(r.Context())
+	if t.Office == 0 {
+		return s.fail(w, r, checkOffices(t, &UploadRequest{}))
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.Timeouts.Write)
+	defer cancel()
+	list, err := s.store.OfficeSerials(ctx, t.Office, after, limit+1)
+	if err != nil {
+		return s.fail(w, r, err)
+	}
+	page := SerialsPage{Office: t.Office, Serials: list, Next: after, Done: len(list) <= limit}
+	if !page.Done {
+		page.Serials = list[:limit]
+	}
+	if n := len(page.Serials); n > 0 {
+		page.Next = page.Serials[n-1].Serial
+	}
+	if page.Serials == nil {
+		page.Serials = []UsedSerial{}
+	}
+	return s.writeJSON(w, http.StatusOK, page)
+}

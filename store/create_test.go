@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"markd/mark"
+)
+
+// TestOpenExistingRefusesWhatIsNotAStore: a missing, empty, foreign or
+// damaged file is never taken for a new store.
+func TestOpenExistingRefusesWhatIsNotAStore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.db")
+	db, err := Create(ctx, good, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	damaged := filepath.Join(dir, "damaged.db")
+	raw, _ := os.ReadFile(good)
+	for i := 100; i < len(raw); i++ {
+		raw[i] = 0xA5
+	}
+	tests := []struct {
+		name, path string
+		data       []byte // written unless nil
+		want       string // in the error; "" = opens
+	}{
+		{"store", good, nil, ""},
+		{"missing (typo in --db)", filepath.Join(dir, "gdoo.db"), nil, "does not exist"},
+		{"empty", filepath.Join(dir, "empty.db"), []byte{}, "empty (0 bytes)"},
+		{"text file", filepath.Join(dir, "notes.txt"), []byte("hello\n"), "not an SQLite database"},
+		{"short", filepath.Join(dir, "short.db"), []byte("SQLite"), "not an SQLite database"},
+		{"damaged", damaged, raw, "damaged"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.data != nil {
+				if err := os.WriteFile(tt.path, tt.data, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db, err := OpenExisting(ctx, tt.path, quiet)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				db.Close()
+				return
+			}
+			if err == nil {
+				db.Close()
+				t.Fatalf("opened %s", tt.path)
+			}
+			if !errors.Is(err, ErrNotAStore) || !strings.Contains(err.Error(), tt.path) || !strings.Contains(err.Error(), tt.want) ||
+				mark.Hint(err) == "" {
+				t.Fatalf("err = %v (hint %q)", err, mark.Hint(err))
+			}
+			if fi, err := os.Stat(tt.path); err == nil && tt.data != nil && fi.Size() != int64(len(tt.data)) {
+				t.Fatalf("the file was changed: %d bytes", fi.Size())
+			}
+		})
+	}
+}
+
+func TestCreateRefusesExisting(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "markd.db")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Create(ctx, path, quiet); !errors.Is(err, mark.ErrConflict) {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := Create(ctx, filepath.Join(t.TempDir(), "no", "such", "dir.db"), quiet); err == nil {
+		t.Fatal("created in a missing folder")
+	}
+}

@@ -1,0 +1,140 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"markd/mark"
+	"markd/store"
+)
+
+// HistoryMessage is what the operator reads while a new store's reuse
+// history is not restored: every mark gets verdict ERROR.
+const HistoryMessage = "История погашений не восстановлена — не принимайте отправление / " +
+	"Reuse history not restored: do not accept this item"
+
+// Restorer restores the reuse history of a store made by `markd init`:
+// the serials the office used, page by page from the collector, before
+// the counter may accept a mark (a lost store restored as a new one would
+// otherwise accept every mark it had accepted). It is a service: Serve
+// retries with backoff until the history is complete, then returns nil.
+type Restorer struct {
+	db     *store.DB
+	client *Client
+	log    *slog.Logger
+	done   atomic.Bool
+	// MaxBackoff bounds the wait between two failed tries; default 1 min.
+	MaxBackoff time.Duration
+}
+
+// NewRestorer reads the store's history state. client may be nil (sync
+// off): then a pending history stays pending and Done stays false.
+func NewRestorer(ctx context.Context, db *store.DB, client *Client, log *slog.Logger) (*Restorer, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	r := &Restorer{db: db, client: client, log: log.With("subsystem", "sync.history"), MaxBackoff: time.Minute}
+	pending, _, err := db.HistoryPending(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.done.Store(!pending)
+	return r, nil
+}
+
+// Done reports whether the store has its office's reuse history.
+func (r *Restorer) Done() bool { return r.done.Load() }
+
+// Serve restores the history; it returns nil when it is complete, or
+// ctx.Err().
+func (r *Restorer) Serve(ctx context.Context) error {
+	if r.Done() || r.client == nil {
+		return nil
+	}
+	r.log.Warn("new store: restoring this office's used serials from the collector; until then every mark is ERROR")
+	wait := time.Second
+	for {
+		n, err := r.restore(ctx)
+		if err == nil {
+			r.done.Store(true)
+			r.log.Info("reuse history restored", "serials", n)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		r.log.Warn("reuse history not restored yet; retrying", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, r.MaxBackoff)
+	}
+}
+
+func (r *Restorer) restore(ctx context.Context) (int, error) {
+	_, cursor, err := r.db.HistoryPending(ctx)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for {
+		page, err := r.client.Serials(ctx, cursor)
+		if err != nil {
+			return total, err
+		}
+		rows := make([]store.RestoredSerial, len(page.Serials))
+		for i, s := range page.Serials {
+			if s.Serial <= cursor {
+				return total, fmt.Errorf("collector sent serial %d after cursor %d: %w", s.Serial, cursor, mark.ErrInvalid)
+			}
+			rows[i] = store.RestoredSerial{Serial: s.Serial, RecordID: s.RecordID, At: s.At, Office: page.Office, Counter: s.Counter}
+		}
+		if page.Next > cursor {
+			cursor = page.Next
+		}
+		if err := r.db.RestoreSerials(ctx, rows, cursor); err != nil {
+			return total, err
+		}
+		total += len(rows)
+		if page.Done {
+			return total, r.db.RestoreDone(ctx)
+		}
+	}
+}
+
+// Health is the state of the history as a line of the operator screen's
+// status (beside the sources).
+func (r *Restorer) Health() mark.SourceHealth {
+	h := mark.SourceHealth{Name: "reuse history", Kind: "store", Up: r.Done()}
+	switch {
+	case h.Up:
+	case r.client == nil:
+		h.Detail = "new store and sync is off: serials accepted before this store are not known (set sync.url)"
+	default:
+		h.Detail = "restoring the used serials from the collector: every mark is ERROR until done"
+	}
+	return h
+}
+
+// HistoryGuard wraps a verifier so that, while the history is not
+// restored, every mark (whatever its verdict would be) gets verdict ERROR
+// with HistoryMessage; text that is not a mark passes unchanged.
+func HistoryGuard(v mark.Verifier, r *Restorer) mark.Verifier { return historyGuard{v, r} }
+
+type historyGuard struct {
+	mark.Verifier
+	r *Restorer
+}
+
+func (g historyGuard) Verify(text string, c mark.Context) mark.Result {
+	res := g.Verifier.Verify(text, c)
+	if res.Verdict != mark.NotAMark && !g.r.Done() {
+		return mark.Result{Verdict: mark.Error, Reasons: []mark.Reason{}, Message: HistoryMessage}
+	}
+	return res
+}

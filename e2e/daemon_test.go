@@ -160,6 +160,7 @@ log:
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	runCLI(t, "", "init", "--config", cfg) // as an engineer sets up a counter
 	return cfg
 }
 
@@ -172,7 +173,6 @@ func startDaemonHTTP(t *testing.T, users map[string][2]string, httpBlock string)
 // startDaemonConfig creates the accounts and starts `markd run --config cfg`.
 func startDaemonConfig(t *testing.T, cfg string, users map[string][2]string) *daemon {
 	t.Helper()
-	runCLI(t, "", "init", "--config", cfg) // as an engineer sets up a counter
 	for name, u := range users {
 		runCLI(t, u[1]+"\n", "user", "add", name, "--role", u[0], "--config", cfg)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"markd/decode"
 	"markd/mark"
 )
 
@@ -200,7 +201,7 @@ func reuse(ctx context.Context, w *scanWriter, r *mark.Record, window time.Durat
 	if err != nil || first == nil {
 		return false, err
 	}
-	if r.Verdict == mark.Accept && first.Counter == r.Counter && text == r.Text && absDur(r.At.Sub(first.At)) <= window {
+	if r.Verdict == mark.Accept && first.Counter == r.Counter && sameMark(text, r.Text) && absDur(r.At.Sub(first.At)) <= window {
 		r.Verdict = mark.DuplicateScan
 		r.FirstAccepted = first
 		return true, nil
@@ -211,6 +212,18 @@ func reuse(ctx context.Context, w *scanWriter, r *mark.Record, window time.Durat
 		r.Reasons = append(r.Reasons, mark.ReasonReused)
 	}
 	return true, nil
+}
+
+// sameMark reports whether two scanned texts are the same mark: equal, or
+// equal once decoded (a rescan in lower case, with a trailing space or an
+// AIM prefix is the same mark, MARK-FORMAT §1).
+func sameMark(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ba, sa, errA := decode.Text(a)
+	bb, sb, errB := decode.Text(b)
+	return errA == nil && errB == nil && ba == bb && sa == sb
 }
 
 // reuseColumns encodes the columns that reuse may change: reasons and

@@ -11,6 +11,7 @@ import (
 
 	"markd/config"
 	"markd/internal/cli"
+	"markd/internal/secretfile"
 	"markd/mark"
 )
 
@@ -49,6 +50,9 @@ func Listen(h config.HTTPConfig, handler http.Handler, grace time.Duration, log 
 		return nil, err
 	}
 	if useTLS {
+		if err := secretfile.Check(h.TLSKey, "config http.tls_key"); err != nil {
+			return nil, cli.UsageError{Err: err}
+		}
 		if _, err := tls.LoadX509KeyPair(h.TLSCert, h.TLSKey); err != nil {
 			return nil, cli.UsageError{Err: fmt.Errorf("config http.tls_cert = %q, http.tls_key = %q: %w", h.TLSCert, h.TLSKey, err)}
 		}

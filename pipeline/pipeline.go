@@ -9,10 +9,12 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"markd/mark"
 	"markd/store"
@@ -140,6 +142,9 @@ func (p *Pipeline) Judge(sc mark.Scan) mark.Record {
 	if counter == "" {
 		counter = p.opt.Counter
 	}
+	if len(sc.Text) > mark.MaxInputSize {
+		return p.tooLong(sc, at, counter)
+	}
 	res := p.opt.Verifier.Verify(sc.Text, mark.Context{
 		Office: p.opt.Office, Date: mark.DayOf(at.In(p.opt.Location)), MeasuredWeightG: sc.MeasuredWeightG,
 	})
@@ -155,6 +160,24 @@ func (p *Pipeline) Judge(sc mark.Scan) mark.Record {
 		}
 	}
 	return rec
+}
+
+// tooLong is the record of a line longer than any mark (MARK-FORMAT §1
+// limit): NOT_A_MARK, stored with its first MaxInputSize bytes (cut at a
+// UTF-8 boundary) and its real length, so it is kept and uploads like
+// any other record instead of being refused by the collector.
+func (p *Pipeline) tooLong(sc mark.Scan, at time.Time, counter string) mark.Record {
+	n := mark.MaxInputSize
+	for i := 0; i < utf8.UTFMax-1 && n > 0 && !utf8.RuneStart(sc.Text[n]); i++ {
+		n-- // do not split a character
+	}
+	cut := sc.Text[:n]
+	return mark.Record{
+		At: at, Office: p.opt.Office, Counter: counter, Operator: p.Operator(), Source: sc.Source,
+		Text: cut, Verdict: mark.NotAMark, Reasons: []mark.Reason{}, MeasuredWeightG: sc.MeasuredWeightG,
+		Versions: p.opt.Verifier.Versions(), Frame: sc.Frame, Batch: sc.Batch,
+		Message: fmt.Sprintf("line of %d bytes, longer than any mark: stored cut to its first %d", len(sc.Text), len(cut)),
+	}
 }
 
 // autoBatch opens a batch for a verified mark at a counter without one,

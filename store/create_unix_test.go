@@ -34,3 +34,24 @@ func TestCreateMode0600(t *testing.T) {
 		}
 	}
 }
+
+// TestBackupMode0600: a backup holds every scan: owner only.
+func TestBackupMode0600(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	db, err := Create(context.Background(), filepath.Join(t.TempDir(), "markd.db"), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	b := filepath.Join(t.TempDir(), "backup.db")
+	if err := db.Backup(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(b); err != nil || fi.Mode().Perm() != 0o600 || fi.Size() == 0 {
+		t.Fatalf("backup: %v %v", fi.Mode(), err)
+	}
+	if err := db.Backup(context.Background(), b); err == nil {
+		t.Fatal("backup over an existing file")
+	}
+}

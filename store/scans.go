@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -470,7 +471,20 @@ func (d *DB) Ping(ctx context.Context) error {
 // Backup writes a consistent copy of the store to path (VACUUM INTO) while
 // the daemon keeps writing. path must not exist.
 func (d *DB) Backup(ctx context.Context, path string) error {
+	// The copy holds every scan: readable by its owner only, whatever the
+	// umask (VACUUM INTO fills an empty file and keeps its mode).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return mark.WithHint(fmt.Errorf("backup to %s: %w: %w", path, mark.ErrUnavailable, err),
+			"the target must not exist and its folder must be writable")
+	}
+	err = f.Chmod(0o600)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
 	if _, err := d.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		os.Remove(path) //nolint:errcheck // the empty file made above
 		return mark.WithHint(fmt.Errorf("backup to %s: %w: %w", path, mark.ErrUnavailable, err),
 			"the target must not exist and its folder must be writable")
 	}

@@ -34,6 +34,7 @@ import (
 
 	"markd/bundle"
 	"markd/hub"
+	"markd/internal/secretfile"
 	"markd/mark"
 )
 
@@ -73,9 +74,9 @@ func NewClient(o ClientOptions) (*Client, error) {
 	}
 	c := &Client{base: u, token: o.Token}
 	if c.token == "" && o.TokenFile != "" {
-		b, err := os.ReadFile(o.TokenFile)
+		b, err := secretfile.Read(o.TokenFile, "sync token_file")
 		if err != nil {
-			return nil, fmt.Errorf("sync token_file: %w: %v", mark.ErrInvalid, err)
+			return nil, err
 		}
 		c.token = strings.TrimSpace(string(b))
 	}
@@ -92,6 +93,9 @@ func NewClient(o ClientOptions) (*Client, error) {
 		tc.RootCAs = pool
 	}
 	if o.ClientCert != "" || o.ClientKey != "" {
+		if err := secretfile.Check(o.ClientKey, "sync client_key"); err != nil {
+			return nil, err
+		}
 		cert, err := tls.LoadX509KeyPair(o.ClientCert, o.ClientKey)
 		if err != nil {
 			return nil, fmt.Errorf("sync client_cert/client_key: %w: %v", mark.ErrInvalid, err)

@@ -12,6 +12,7 @@ import (
 
 	"markd/bundle"
 	"markd/hub"
+	"markd/internal/secretfile"
 	"markd/mark"
 	msync "markd/sync"
 )
@@ -32,9 +33,9 @@ func newBundleCmd(a *app) *cobra.Command {
 			if keyFile == "" {
 				keyFile = c.DistributionKey
 			}
-			pemBytes, err := os.ReadFile(keyFile)
+			pemBytes, err := secretfile.Read(keyFile, "distribution key")
 			if err != nil {
-				return fmt.Errorf("distribution key %s: %w: %v", keyFile, mark.ErrInvalid, err)
+				return err
 			}
 			priv, err := bundle.ParsePrivateKey(pemBytes)
 			if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"markd/hub"
 	"markd/hub/hubweb"
+	"markd/internal/secretfile"
 	"markd/mark"
 )
 
@@ -73,6 +74,9 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 		// TLS handshake failures (an expired client certificate) as log lines like the others
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	if c.TLSCert != "" {
+		if err := secretfile.Check(c.TLSKey, "tls_key"); err != nil {
+			return err
+		}
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 		if c.ClientCA != "" {
 			pem, err := os.ReadFile(c.ClientCA)

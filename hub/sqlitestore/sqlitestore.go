@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the "sqlite3" driver
@@ -30,6 +31,15 @@ var _ hub.Store = (*DB)(nil)
 
 // Open opens (creating) the file and applies the numbered migrations.
 func Open(ctx context.Context, path string) (*DB, error) {
+	// A new file holds every terminal's records: owner only, whatever the
+	// umask (SQLite gives its -wal and -shm the same mode).
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		err = f.Chmod(0o600)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("create %s: %w", path, err)
+		}
+	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")

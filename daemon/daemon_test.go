@@ -31,7 +31,9 @@ func testConfig(t *testing.T) config.Config {
 	t.Helper()
 	td := testdata.Dir(t)
 	db := filepath.Join(t.TempDir(), "markd.db")
-	s, err := store.Create(t.Context(), db, slog.New(slog.DiscardHandler)) // what markd init does
+	// The store of a counter in service (it has its reuse history); a
+	// store made by markd init (store.Create) would first restore it.
+	s, err := store.Open(t.Context(), db, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

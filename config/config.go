@@ -55,6 +55,11 @@ type HTTPConfig struct {
 	Listen  string `mapstructure:"listen"`   // host:port; loopback unless TLS is set
 	TLSCert string `mapstructure:"tls_cert"` // PEM certificate, required off loopback
 	TLSKey  string `mapstructure:"tls_key"`
+	// Hosts are the names the pages and API answer to besides IP addresses,
+	// localhost and the listen host; a request for any other Host header is
+	// refused (421), so a page whose name points at this counter (DNS
+	// rebinding) cannot read it.
+	Hosts []string `mapstructure:"hosts"`
 }
 
 // Default returns the built-in defaults.

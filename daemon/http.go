@@ -142,3 +142,14 @@ func (s *HTTPServer) Close() error {
 	}
 	return nil
 }
+
+// PageHosts are the host names the pages answer to: http.hosts and the
+// host of http.listen when it is a name (IP addresses and localhost are
+// always allowed).
+func PageHosts(h config.HTTPConfig) []string {
+	hosts := append([]string(nil), h.Hosts...)
+	if host, _, err := net.SplitHostPort(h.Listen); err == nil && host != "" && net.ParseIP(host) == nil {
+		hosts = append(hosts, host)
+	}
+	return hosts
+}

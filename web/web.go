@@ -43,9 +43,12 @@ type Options struct {
 	Log        *slog.Logger
 	SessionTTL time.Duration // idle lifetime of a session
 	LoginLimit int           // failed logins per minute per address and user
-	TLS        bool          // served over TLS: cookies get Secure
-	Location   *time.Location
-	Now        func() time.Time
+	TLS        bool          // served over TLS: cookies get Secure, answers HSTS
+	// Hosts are the names (Host header) the pages answer to besides IP
+	// addresses and localhost; any other is refused (DNS rebinding).
+	Hosts    []string
+	Location *time.Location
+	Now      func() time.Time
 	// SnapshotsDir, when set, holds camera snapshots as <record id>.jpg for
 	// records whose frame is not in the store.
 	SnapshotsDir string
@@ -190,7 +193,7 @@ func (s *Server) routes() {
 // serve go to api, behind the same login unless listed in Options.Public.
 func (s *Server) Handler(api http.Handler) http.Handler {
 	s.api = api
-	return securityHeaders(s.mux)
+	return s.guardHost(securityHeaders(s.mux))
 }
 
 func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {

@@ -54,7 +54,7 @@ func (s *Server) serials(w http.ResponseWriter, r *http.Request) int {
 	if t.Office == 0 {
 		return s.fail(w, r, checkOffices(t, &UploadRequest{}))
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.Timeouts.Write)
+	ctx, cancel := context.WithTimeout(r.Context(), s.timeouts.Write)
 	defer cancel()
 	list, err := s.store.OfficeSerials(ctx, t.Office, after, limit+1)
 	if err != nil {

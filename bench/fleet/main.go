@@ -32,6 +32,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"markd/bundle"
 	"markd/hub"
 	"markd/hub/hubtest"
@@ -158,7 +160,9 @@ func run(c config) error {
 						t0 := time.Now()
 						r, err := upload(client, urls[rng.IntN(len(urls))], token(i), pending[:n])
 						if err != nil {
-							failures.Add(1)
+							if failures.Add(1) <= 3 {
+								fmt.Println("upload failed (retried next interval):", err)
+							}
 							break // retried at the next interval, like markd sync
 						}
 						d := time.Since(t0)
@@ -198,6 +202,9 @@ func run(c config) error {
 		float64(sent.Load())/elapsed.Seconds(), stored.Load(), dups.Load())
 	fmt.Printf("upload latency p50 %s p99 %s max %s\n", pct(.5).Round(time.Millisecond), pct(.99).Round(time.Millisecond), pct(1).Round(time.Millisecond))
 	fmt.Printf("database: %d records, %d used serials, %d alerts\n", st.Records, st.UsedSerials, st.Alerts)
+	if size, err := storageBytes(ctx, dsn); err == nil && st.Records > 0 {
+		fmt.Printf("storage: %d bytes for records, keys and serial uses with indexes = %.0f bytes/record\n", size, float64(size)/float64(st.Records))
+	}
 	if st.Records != sent.Load() || st.UsedSerials != sent.Load() || stored.Load() != sent.Load() {
 		fmt.Println("FAIL: records lost or stored twice")
 		os.Exit(1)
@@ -279,4 +286,18 @@ func publish(ctx context.Context, s hub.Store) error {
 		return err
 	}
 	return s.PutBundle(ctx, 1, data, now)
+}
+
+// storageBytes is the on-disk size of what grows with records: the
+// partitions of records, record_keys and used_serials, indexes included.
+func storageBytes(ctx context.Context, dsn string) (int64, error) {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	var n int64
+	err = conn.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c
+		WHERE c.relkind = 'r' AND (c.relname LIKE 'records_y%' OR c.relname IN ('record_keys', 'used_serials'))`).Scan(&n)
+	return n, err
 }

@@ -46,6 +46,9 @@ func TestWineService(t *testing.T) {
 			t.Fatalf("markd %s: %v: %q, want %q in it", strings.Join(args, " "), err, out, want)
 		}
 	}
+	if out, err := markd("init"); err != nil {
+		t.Fatalf("markd init: %v: %s", err, out)
+	}
 	must("installed service markd", "service", "install")
 	t.Cleanup(func() { markd("service", "uninstall") })
 	if out, _ := markd("service", "install"); !strings.Contains(out, "already installed") {

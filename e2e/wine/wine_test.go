@@ -179,6 +179,9 @@ func TestWineRun(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*limit)
 	defer cancel()
+	if out, err := command(t, ctx, "MARKD_EXE", "--config", winPath(cfg), "init").CombinedOutput(); err != nil {
+		t.Fatalf("markd.exe init: %v: %s", err, out)
+	}
 	cmd := command(t, ctx, "MARKD_EXE", "--config", winPath(cfg), "run", "--clock", "2026-11-25T07:00:00Z")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

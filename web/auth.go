@@ -60,7 +60,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	next := r.PostFormValue("next")
 	c, _ := r.Cookie(loginCSRFCookie)
 	if c == nil || !equalToken(c.Value, r.PostFormValue("csrf")) || !originOK(r) {
-		s.log.Info("login refused: bad form token", "addr", clientAddr(r), "user", name)
+		s.log.Info("login refused: bad form token", "addr", clientAddr(r), "user", s.knownName(r, name))
 		s.showLogin(w, r, http.StatusForbidden, "Форма устарела, попробуйте ещё раз. / The form expired, try again.", next, name)
 		return
 	}
@@ -72,7 +72,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		s.log.Warn("login rate limited", "addr", clientAddr(r), "user", name)
+		s.log.Warn("login rate limited", "addr", clientAddr(r), "user", s.knownName(r, name))
 		s.showLogin(w, r, http.StatusTooManyRequests,
 			fmt.Sprintf("Слишком много попыток, подождите %d с. / Too many attempts, wait %d s.", secs, secs), next, name)
 		return
@@ -85,7 +85,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		}
 		s.limit.fail(key)
 		s.addrLim.fail(clientAddr(r))
-		_ = s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: name, Action: store.ActionLoginFailed, Detail: clientAddr(r)})
+		_ = s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: s.knownName(r, name), Action: store.ActionLoginFailed, Detail: clientAddr(r)})
 		s.showLogin(w, r, http.StatusUnauthorized, "Неверное имя или пароль. / Wrong name or password.", next, name)
 		return
 	}
@@ -121,4 +121,17 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess session) {
 	}
 	s.log.Info("logout", "user", sess.User)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// unknownUser stands for a name typed at the login that is no account's:
+// it may be a password typed into the name field, so it is neither
+// audited nor logged.
+const unknownUser = "(unknown name)"
+
+// knownName is name when it is an account's, else unknownUser.
+func (s *Server) knownName(r *http.Request, name string) string {
+	if _, err := s.opt.Store.GetUser(r.Context(), name); err != nil {
+		return unknownUser
+	}
+	return name
 }

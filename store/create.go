@@ -66,6 +66,9 @@ func OpenExistingWith(ctx context.Context, path string, o Options) (*DB, error) 
 	if err := CheckFile(path); err != nil {
 		return nil, err
 	}
+	if err := checkWritable(path); err != nil {
+		return nil, err
+	}
 	db, err := OpenWith(ctx, path, o)
 	if err != nil && damaged(err) {
 		return nil, mark.WithHint(fmt.Errorf("store %s is damaged: %w: %w", path, ErrNotAStore, err),

@@ -1,0 +1,41 @@
+//go:build !windows
+
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"markd/mark"
+)
+
+// checkWritable refuses a store this process may read but not write (a
+// store root made, and a daemon started as the service user): SQLite would
+// open it and then answer every scan with "readonly database".
+func checkWritable(path string) error {
+	for _, p := range []string{path, filepath.Dir(path)} {
+		if err := syscall.Access(p, 2 /* W_OK */); err != nil && errors.Is(err, syscall.EACCES) {
+			owner := "its owner"
+			if fi, err := os.Stat(p); err == nil {
+				if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+					owner = "uid " + strconv.Itoa(int(st.Uid))
+					if u, err := user.LookupId(strconv.Itoa(int(st.Uid))); err == nil {
+						owner = u.Username
+					}
+				}
+			}
+			me := strconv.Itoa(os.Geteuid())
+			if u, err := user.Current(); err == nil {
+				me = u.Username
+			}
+			return mark.WithHint(fmt.Errorf("store %s: %s belongs to %s and %s may not write it: %w", path, p, owner, me, mark.ErrUnavailable),
+				fmt.Sprintf("give it to the user markd runs as: chown %s %s %s-wal %s-shm %s", me, path, path, path, filepath.Dir(path)))
+		}
+	}
+	return nil
+}

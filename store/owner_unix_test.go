@@ -1,0 +1,71 @@
+//go:build !windows
+
+package store
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"markd/mark"
+)
+
+// TestRootOwnedStoreRefused: a store root made, opened by another user
+// (the service user), is refused at open with the chown to run, instead of
+// answering every scan with "readonly database". Needs root to switch user.
+func TestRootOwnedStoreRefused(t *testing.T) {
+	if path := os.Getenv("MARKD_TEST_OPEN_STORE"); path != "" {
+		_, err := OpenExisting(context.Background(), path, quiet)
+		if err == nil {
+			os.Exit(0)
+		}
+		os.Stderr.WriteString(err.Error() + "; hint: " + mark.Hint(err))
+		os.Exit(3)
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run a child as another user")
+	}
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody")
+	}
+	dir := t.TempDir()
+	for d := dir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil { // the child may look, not write
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "markd.db")
+	db, err := Create(context.Background(), path, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(nobody.Uid)
+	gid, _ := strconv.Atoi(nobody.Gid)
+	bin := filepath.Join(dir, "store.test") // the build folder is root's only
+	self, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, self, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run=^TestRootOwnedStoreRefused$")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "MARKD_TEST_OPEN_STORE="+path)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 || !strings.Contains(string(out), "chown nobody "+path) {
+		t.Fatalf("open as nobody: %v\n%s", err, out)
+	}
+}

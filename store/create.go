@@ -70,6 +70,12 @@ func OpenExistingWith(ctx context.Context, path string, o Options) (*DB, error) 
 		return nil, err
 	}
 	db, err := OpenWith(ctx, path, o)
+	if err == nil {
+		if err := keepOwner(path); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	if err != nil && damaged(err) {
 		return nil, mark.WithHint(fmt.Errorf("store %s is damaged: %w: %w", path, ErrNotAStore, err),
 			"restore the last backup (made by `markd backup`) to "+path+"; `markd doctor --deep` says what is damaged")

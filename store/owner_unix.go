@@ -39,3 +39,26 @@ func checkWritable(path string) error {
 	}
 	return nil
 }
+
+// keepOwner gives the -wal and -shm files of a store opened by root the
+// owner of the store itself: `markd user add` run as root on the service
+// user's store must not leave files the daemon cannot open.
+func keepOwner(path string) error {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || st.Uid == 0 {
+		return nil
+	}
+	for _, p := range []string{path + "-wal", path + "-shm"} {
+		if err := os.Lchown(p, int(st.Uid), int(st.Gid)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("store %s: give %s to its owner: %w", path, p, err)
+		}
+	}
+	return nil
+}

@@ -69,3 +69,43 @@ func TestRootOwnedStoreRefused(t *testing.T) {
 		t.Fatalf("open as nobody: %v\n%s", err, out)
 	}
 }
+
+// TestRootKeepsOwner: root opening the service user's store (markd user
+// add run with sudo) leaves its -wal and -shm to that user.
+func TestRootKeepsOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody")
+	}
+	uid, _ := strconv.Atoi(nobody.Uid)
+	gid, _ := strconv.Atoi(nobody.Gid)
+	path := filepath.Join(t.TempDir(), "markd.db")
+	db, err := Create(context.Background(), path, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if err := os.Chown(path, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	db, err = OpenExisting(context.Background(), path, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.AddUser(context.Background(), "olga", RoleOperator, "op-pass-123"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := fi.Sys().(*syscall.Stat_t); int(st.Uid) != uid {
+			t.Fatalf("%s owned by uid %d, want %d", p, st.Uid, uid)
+		}
+	}
+}

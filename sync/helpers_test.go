@@ -14,6 +14,7 @@ import (
 	"markd/hub/hubtest"
 	"markd/hub/sqlitestore"
 	"markd/internal/storetest"
+	"markd/internal/testdata"
 	"markd/mark"
 	"markd/store"
 )
@@ -57,8 +58,8 @@ type collector struct {
 	store hub.Store
 	srv   *httptest.Server
 	api   *hub.Server
-	// now is the collector's clock (nil: time.Now); set it before the
-	// first request.
+	// now is the collector's clock (nil: the tests' clock, testdata.Now);
+	// set it before the first request.
 	now func() time.Time
 }
 
@@ -66,7 +67,7 @@ func (c *collector) hubNow() time.Time {
 	if c.now != nil {
 		return c.now()
 	}
-	return time.Now()
+	return testdata.Now()
 }
 
 func newCollector(t testing.TB, terminals ...string) *collector {

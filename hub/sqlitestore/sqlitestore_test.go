@@ -10,6 +10,7 @@ import (
 
 	"markd/hub"
 	"markd/hub/hubtest"
+	"markd/internal/testdata"
 	"markd/mark"
 )
 
@@ -110,7 +111,7 @@ func TestMigratesFirstSchema(t *testing.T) {
 	// b may now use an id a used.
 	q := hub.UploadRequest{Records: []hub.Record{hubtest.Rec("r1", 190000, "1", mark.Accept, 0)}}
 	q.Records[0].Verdict = mark.NotAMark
-	if resp, err := db.Ingest(ctx, "b", &q, time.Now()); err != nil || resp.Stored != 1 {
+	if resp, err := db.Ingest(ctx, "b", &q, testdata.Now()); err != nil || resp.Stored != 1 {
 		t.Fatalf("b's r1: %+v %v", resp, err)
 	}
 	var n int

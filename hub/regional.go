@@ -30,6 +30,9 @@ type Regional interface {
 	// Lookup lists every record of serial (or tracking number or contract,
 	// by kind) anywhere, in scan-time order, at most limit.
 	Lookup(ctx context.Context, kind LookupKind, value string, limit int) ([]StoredRecord, error)
+	// Unverified lists the records whose mark did not verify at the
+	// collector (kept, claiming no serial), newest scan first, at most limit.
+	Unverified(ctx context.Context, limit int) ([]StoredRecord, error)
 	// AddUser stores an account; a name taken is mark.ErrConflict.
 	AddUser(ctx context.Context, name, passwordHash string, created time.Time) error
 	// PasswordHash returns the bcrypt hash of name, or mark.ErrNotFound.

@@ -103,6 +103,12 @@ func RunRegionalSuite(t *testing.T, open Opener) {
 			t.Errorf("lookup %s %s: %v %v, want %v", c.kind, c.value, got, err, c.want)
 		}
 	}
+	bad := Rec("rbad", 426000, "1", mark.Accept, 9002)
+	bad.At, bad.Verification, bad.Why = t0.Add(6*time.Hour), hub.Unverified, "signature does not verify"
+	ingest(t, s, "office-a", hub.UploadRequest{Records: []hub.Record{bad}})
+	if u, err := r.Unverified(ctx, 10); err != nil || len(u) != 1 || u[0].ID != "rbad" || u[0].Why != "signature does not verify" {
+		t.Errorf("unverified: %+v %v", u, err)
+	}
 	for _, bad := range []struct{ kind, value string }{{"serial", "x"}, {"serial", "-1"}, {"colour", "1"}} {
 		if _, err := r.Lookup(ctx, hub.LookupKind(bad.kind), bad.value, 10); !errors.Is(err, mark.ErrInvalid) {
 			t.Errorf("lookup %v: %v, want ErrInvalid", bad, err)

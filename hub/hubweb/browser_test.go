@@ -62,7 +62,7 @@ func newEnv(t *testing.T) *env {
 	a.At = now.Add(-2 * time.Hour)
 	b := hubtest.Rec("rec-b", 101000, "2", mark.Accept, 4711)
 	b.At = now.Add(-time.Hour)
-	bad := hubtest.Rec("rec-bad", 101000, "2", mark.Accept, 0)
+	bad := hubtest.Rec("rec-bad", 101000, "2", mark.Accept, 4712)
 	bad.Verification, bad.Why = hub.Unverified, "signature does not verify"
 	for _, up := range []struct {
 		term string
@@ -100,7 +100,9 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
 		t.Fatalf("text of %s: %v", sel, err)
 	}
@@ -155,6 +157,12 @@ func TestBrowserRegional(t *testing.T) {
 	if msg := text(t, ctx, "#error"); !strings.Contains(msg, `serial "abc"`) {
 		t.Errorf("bad lookup says %q, want it to name the serial", msg)
 	}
+
+	step(t, ctx, "unverified", chromedp.Navigate(e.ts.URL+"/unverified"), chromedp.WaitVisible(chromedp.ID("unverified")))
+	if row := text(t, ctx, `tr[data-record="rec-bad"]`); !strings.Contains(row, "signature does not verify") || !strings.Contains(row, "101000") {
+		t.Errorf("unverified row: %q, want office 101000 and why", row)
+	}
+	browsertest.Check(t, ctx, "hub-unverified-ru", nil)
 
 	alerts, err := e.store.ReuseAlerts(context.Background(), true, 10)
 	if err != nil || len(alerts) != 1 {

@@ -133,3 +133,15 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, sess hub.WebSess
 	}
 	s.render(w, r, code, "lookup.html", p)
 }
+
+// unverified lists the records whose mark the collector could not verify,
+// with why.
+func (s *Server) unverified(w http.ResponseWriter, r *http.Request, sess hub.WebSession) {
+	recs, err := s.opt.Store.Unverified(r.Context(), 1000)
+	if err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "unverified.html", &page{TitleRU: "Непроверенные записи", TitleEN: "Unverified records",
+		User: sess.User, CSRF: sess.CSRF, Data: map[string]any{"Records": recs}})
+}

@@ -164,8 +164,17 @@ func (d *DB) Lookup(ctx context.Context, kind hub.LookupKind, value string, limi
 	case hub.ByContract:
 		where, arg = `mark_fields IS NOT NULL AND (mark_fields::jsonb ->> 'contract') = $1`, strconv.FormatInt(n, 10)
 	}
+	return d.listRecords(ctx, where+` ORDER BY at, terminal, id LIMIT $2`, arg, limit)
+}
+
+// Unverified implements hub.Regional.
+func (d *DB) Unverified(ctx context.Context, limit int) ([]hub.StoredRecord, error) {
+	return d.listRecords(ctx, `verification = 'unverified' ORDER BY at DESC, terminal, id LIMIT $1`, limit)
+}
+
+func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.StoredRecord, error) {
 	rows, err := d.pool.Query(ctx, `SELECT terminal, id, at, office, counter, verdict, reasons, verification, why,
-		review_state, received_at, coalesce(serial, 0) FROM records WHERE `+where+` ORDER BY at, terminal, id LIMIT $2`, arg, limit)
+		review_state, received_at, coalesce(serial, 0) FROM records WHERE `+where, args...)
 	if err != nil {
 		return nil, hub.Unavailable("lookup", err)
 	}

@@ -165,8 +165,17 @@ func (d *DB) Lookup(ctx context.Context, kind hub.LookupKind, value string, limi
 		hub.ByTracking: `mark_fields IS NOT NULL AND json_extract(mark_fields, '$.tracking') = ?`,
 		hub.ByContract: `mark_fields IS NOT NULL AND json_extract(mark_fields, '$.contract') = ?`,
 	}[kind]
+	return d.listRecords(ctx, where+` ORDER BY at, terminal, id LIMIT ?`, n, limit)
+}
+
+// Unverified implements hub.Regional.
+func (d *DB) Unverified(ctx context.Context, limit int) ([]hub.StoredRecord, error) {
+	return d.listRecords(ctx, `verification = 'unverified' ORDER BY at DESC, terminal, id LIMIT ?`, limit)
+}
+
+func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.StoredRecord, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT terminal, id, at, office, counter, verdict, reasons, verification, why,
-		review_state, received_at, coalesce(serial, 0) FROM records WHERE `+where+` ORDER BY at, terminal, id LIMIT ?`, n, limit)
+		review_state, received_at, coalesce(serial, 0) FROM records WHERE `+where, args...)
 	if err != nil {
 		return nil, hub.Unavailable("lookup", err)
 	}

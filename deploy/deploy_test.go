@@ -23,6 +23,7 @@ import (
 	"markd/hub"
 	"markd/hub/sqlitestore"
 	"markd/internal/testdata"
+	"markd/store"
 )
 
 // registered returns the metric names the daemons register: markd's
@@ -40,6 +41,11 @@ func registered(t *testing.T) map[string]bool {
 	c.Sync.URL, c.Sync.Token = "http://127.0.0.1:9", "token"
 	c.Sync.BundleDir = t.TempDir()
 	c.Sync.DistributionKey = base64.StdEncoding.EncodeToString(make([]byte, ed25519.PublicKeySize)) // bundles on: their metrics too
+	created, err := store.Create(context.Background(), c.DB, nil)                                   // what markd init does
+	if err != nil {
+		t.Fatal(err)
+	}
+	created.Close()
 	m, err := daemon.Open(context.Background(), daemon.Options{Config: c, Now: testdata.Now, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

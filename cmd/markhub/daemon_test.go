@@ -15,6 +15,7 @@ import (
 	"markd/hub/sqlitestore"
 	"markd/internal/testdata"
 	"markd/mark"
+	"markd/store"
 )
 
 // TestDaemonUploadsAndAppliesBundles runs `markd run` (stdin source) and
@@ -114,6 +115,17 @@ sync:
 		}
 	}
 	waitFile(filepath.Join(bundles, "bundle-00000000000000000001.json"))
+	// A new store first restores its office's used serials from the
+	// collector; until then every mark is ERROR (fail closed).
+	testdata.Wait(t, time.Minute, "the reuse history restored", func() bool {
+		db, err := store.Open(context.Background(), filepath.Join(dir, "markd.db"), nil)
+		if err != nil {
+			return false
+		}
+		defer db.Close()
+		pending, _, err := db.HistoryPending(context.Background())
+		return err == nil && !pending
+	})
 	v, reasons, firstID := scan(sign(9001))
 	if v != mark.Accept {
 		t.Fatalf("first mark: %s %v", v, reasons)

@@ -287,26 +287,7 @@ func (s *Scale) readLoop(ctx context.Context, p *serial.Port, path string, id de
 			s.line(f.Text)
 		}
 	}
-	buf := make([]byte, 512)
-	for ctx.Err() == nil {
-		n, err := p.Read(buf)
-		now := s.now()
-		if n > 0 {
-			bo.Reset()
-			fr.Feed(buf[:n], now, handle)
-		}
-		switch {
-		case err == nil:
-		case errors.Is(err, io.EOF) && n == 0:
-			if gerr := deviceGone(p, path, id); gerr != nil {
-				return gerr
-			}
-		default:
-			return fmt.Errorf("read %s: %w", path, err)
-		}
-		fr.Expire(now, handle)
-	}
-	return nil
+	return pumpFrames(ctx, p, path, id, bo, fr, 512, s.now, handle)
 }
 
 // line takes one line from the scale.

@@ -167,13 +167,21 @@ func (s *Serial) readLoop(ctx context.Context, p *serial.Port, path string, id d
 			s.log.Warn("partial line without terminator dropped; check the scanner's suffix setting", "bytes", f.N, "idle", fr.Idle)
 		}
 	}
-	buf := make([]byte, 4096)
+	return pumpFrames(ctx, p, path, id, bo, fr, 4096, s.now, handle)
+}
+
+// pumpFrames reads port p into the framer until ctx ends or the device
+// fails or goes (serial scanners and the scale): each read resets the
+// reconnect backoff, and lines left unfinished too long expire.
+func pumpFrames(ctx context.Context, p *serial.Port, path string, id devID, bo *Backoff, fr *Framer,
+	bufSize int, now func() time.Time, handle func(Frame)) error {
+	buf := make([]byte, bufSize)
 	for ctx.Err() == nil {
 		n, err := p.Read(buf)
-		now := s.now()
+		at := now()
 		if n > 0 {
 			bo.Reset()
-			fr.Feed(buf[:n], now, handle)
+			fr.Feed(buf[:n], at, handle)
 		}
 		switch {
 		case err == nil:
@@ -185,7 +193,7 @@ func (s *Serial) readLoop(ctx context.Context, p *serial.Port, path string, id d
 		default:
 			return fmt.Errorf("read %s: %w", path, err)
 		}
-		fr.Expire(now, handle)
+		fr.Expire(at, handle)
 	}
 	return nil
 }

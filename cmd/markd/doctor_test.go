@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"markd/internal/testdata"
 )
 
 // socatPty starts a socat pseudo-terminal pair and returns the path the
@@ -28,16 +30,14 @@ func socatPty(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if _, err := os.Stat(dev); err == nil {
-			return dev
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("socat link did not appear")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	// socat makes the two links one after the other: wait for both, so the
+	// test can open the peer at once
+	testdata.Wait(t, 15*time.Second, "socat's links", func() bool {
+		_, e1 := os.Stat(dev)
+		_, e2 := os.Stat(peer)
+		return e1 == nil && e2 == nil
+	})
+	return dev
 }
 
 func TestDoctor(t *testing.T) {

@@ -13,18 +13,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"markd/bench/benchutil"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
-
-	"markd/issuer"
-	"markd/mark"
 )
 
 func main() {
@@ -49,7 +46,7 @@ func run(bin, td, dir string, n, items int) error {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	marks, err := sign(filepath.Join(td, "issuer-keys.yaml"), 2*n+items)
+	marks, err := benchutil.Marks(filepath.Join(td, "issuer-keys.yaml"), 2*n+items, 1, 10500, 0)
 	if err != nil {
 		return err
 	}
@@ -142,14 +139,14 @@ func run(bin, td, dir string, n, items int) error {
 	}
 	fetched := time.Since(start)
 
-	s50, s99, a50, a99 := pct(p1, 50), pct(p1, 99), pct(pa, 50), pct(pa, 99)
+	s50, s99, a50, a99 := benchutil.Pct(p1, 50), benchutil.Pct(p1, 99), benchutil.Pct(pa, 50), benchutil.Pct(pa, 99)
 	ratio := float64(a50) / float64(s50)
 	fmt.Printf("%-48s %12s %12s %10s %6s\n", "measure", "p50/value", "p99", "goal", "met")
-	fmt.Printf("%-48s %12s %12s %10s %6s\n", fmt.Sprintf("P1 stdin line→durable verdict (n=%d)", n), ms(s50), ms(s99), "", "")
-	fmt.Printf("%-48s %12s %12s %10s %6v\n", fmt.Sprintf("POST /api/scans→durable verdict (n=%d)", n), ms(a50), ms(a99), "≤1.5× P1", ratio <= 1.5)
+	fmt.Printf("%-48s %12s %12s %10s %6s\n", fmt.Sprintf("P1 stdin line→durable verdict (n=%d)", n), benchutil.Ms(s50), benchutil.Ms(s99), "", "")
+	fmt.Printf("%-48s %12s %12s %10s %6v\n", fmt.Sprintf("POST /api/scans→durable verdict (n=%d)", n), benchutil.Ms(a50), benchutil.Ms(a99), "≤1.5× P1", ratio <= 1.5)
 	fmt.Printf("%-48s %12.2f %12s %10s %6s\n", "API p50 ÷ P1 p50", ratio, "", "≤1.5", "")
-	fmt.Printf("%-48s %12s %12s %10s %6v\n", fmt.Sprintf("close of a %d-item batch + receipt PDF", items), ms(closed), "", "≤1 s", closed <= time.Second)
-	fmt.Printf("%-48s %12s %12s %10s %6s\n", fmt.Sprintf("GET receipt.pdf (%d KiB, stored)", len(pdf)/1024), ms(fetched), "", "", "")
+	fmt.Printf("%-48s %12s %12s %10s %6v\n", fmt.Sprintf("close of a %d-item batch + receipt PDF", items), benchutil.Ms(closed), "", "≤1 s", closed <= time.Second)
+	fmt.Printf("%-48s %12s %12s %10s %6s\n", fmt.Sprintf("GET receipt.pdf (%d KiB, stored)", len(pdf)/1024), benchutil.Ms(fetched), "", "", "")
 	return nil
 }
 
@@ -178,30 +175,3 @@ func (l *logBuf) listenURL() (string, error) {
 	}
 	return "", fmt.Errorf("markd run did not say where it listens")
 }
-
-func sign(keys string, n int) ([]string, error) {
-	ks, err := issuer.LoadKeys(keys)
-	if err != nil {
-		return nil, err
-	}
-	today := mark.DayOf(time.Now())
-	base := uint64(time.Now().UnixNano() / 1000)
-	out := make([]string, n)
-	for i := range out {
-		s := base + uint64(i)
-		if out[i], err = ks[0].Sign(mark.Mark{Serial: s, Contract: 1, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
-			TariffKop: 10500, Office: 426000, Issued: today - 1, ValidUntil: today + 90,
-			Tracking: issuer.Tracking(426000, s%10_000_000)}); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func pct(ds []time.Duration, p int) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[min(len(s)-1, len(s)*p/100)]
-}
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d.Microseconds())/1000) }

@@ -11,20 +11,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"markd/bench/benchutil"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
-
-	"markd/issuer"
-	"markd/mark"
 )
 
 func main() {
@@ -49,7 +46,7 @@ func run(bin, td, dir string, n, bulk int) error {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	marks, err := sign(filepath.Join(td, "issuer-keys.yaml"), n+bulk)
+	marks, err := benchutil.Marks(filepath.Join(td, "issuer-keys.yaml"), n+bulk, 1, 1000000, 0)
 	if err != nil {
 		return err
 	}
@@ -127,14 +124,14 @@ func run(bin, td, dir string, n, bulk int) error {
 	}
 	rate, _ := strconv.Atoi(string(m[1]))
 
-	b50, b99 := pct(pb, 50), pct(pb, 99)
-	d50, d99 := pct(p1, 50), pct(p1, 99)
+	b50, b99 := benchutil.Pct(pb, 50), benchutil.Pct(pb, 99)
+	d50, d99 := benchutil.Pct(p1, 50), benchutil.Pct(p1, 99)
 	ratio := float64(d50) / float64(b50)
 	fmt.Printf("%-44s %12s %12s %10s %6s\n", "measure", "p50/value", "p99", "goal", "met")
-	fmt.Printf("%-44s %12s %12s %10s %6s\n", "bare single-row commit (WAL, FULL)", ms(b50), ms(b99), "", "")
-	fmt.Printf("%-44s %12s %12s %10s %6v\n", fmt.Sprintf("P1 line→durable verdict, markd run (n=%d)", n), ms(d50), ms(d99), "≤1.5× bare", ratio <= 1.5)
+	fmt.Printf("%-44s %12s %12s %10s %6s\n", "bare single-row commit (WAL, FULL)", benchutil.Ms(b50), benchutil.Ms(b99), "", "")
+	fmt.Printf("%-44s %12s %12s %10s %6v\n", fmt.Sprintf("P1 line→durable verdict, markd run (n=%d)", n), benchutil.Ms(d50), benchutil.Ms(d99), "≤1.5× bare", ratio <= 1.5)
 	fmt.Printf("%-44s %12.2f %12s %10s %6s\n", "P1 p50 ÷ bare p50", ratio, "", "≤1.5", "")
-	fmt.Printf("%-44s %12s %12s %10s %6s\n", "  of which inside markd (verify+store, mean)", ms(inDaemon), "", "", "")
+	fmt.Printf("%-44s %12s %12s %10s %6s\n", "  of which inside markd (verify+store, mean)", benchutil.Ms(inDaemon), "", "", "")
 	fmt.Printf("%-44s %12d %12s %10s %6v\n", fmt.Sprintf("P4 markd import scans/s (n=%d)", bulk), rate, "", "≥10000", rate >= 10000)
 	fmt.Printf("%-44s %12s %12s %10s %6v\n", "idle RSS of markd run", fmt.Sprintf("%.1f MB", float64(rss)/1024), "", "≤40 MB", rss <= 40*1024)
 	return nil
@@ -149,33 +146,6 @@ func openBare(path string) (*sql.DB, error) {
 	_, err = db.Exec(`CREATE TABLE IF NOT EXISTS bare (id INTEGER PRIMARY KEY, v TEXT)`)
 	return db, err
 }
-
-func sign(keys string, n int) ([]string, error) {
-	ks, err := issuer.LoadKeys(keys)
-	if err != nil {
-		return nil, err
-	}
-	today := mark.DayOf(time.Now())
-	base := uint64(time.Now().UnixNano() / 1000)
-	out := make([]string, n)
-	for i := range out {
-		s := base + uint64(i)
-		if out[i], err = ks[0].Sign(mark.Mark{Serial: s, Contract: 1, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
-			TariffKop: 1000000, Office: 426000, Issued: today - 1, ValidUntil: today + 90,
-			Tracking: issuer.Tracking(426000, s%10_000_000)}); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func pct(ds []time.Duration, p int) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[min(len(s)-1, len(s)*p/100)]
-}
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d.Microseconds())/1000) }
 
 func rssKB(pid int) (int, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))

@@ -25,7 +25,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 )
 
 // sizes names the two stores in the table ("1M", "10k").
@@ -189,10 +188,4 @@ func spreadMs(v []float64) string {
 		return fmt.Sprintf("%.3f ms", s*1000)
 	}
 	return fmt.Sprintf("%s [%s–%s]", f(median(v)), f(slices.Min(v)), f(slices.Max(v)))
-}
-
-func pct(ds []time.Duration, p int) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[min(len(s)-1, len(s)*p/100)]
 }

@@ -6,15 +6,13 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"markd/bench/benchutil"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"markd/issuer"
-	"markd/mark"
 )
 
 // bare is the floor of P1: a single-row commit on the same file system
@@ -209,22 +207,7 @@ func ptyPair(dir string) (tty, peer string, stop func(), err error) {
 
 // signMarks returns n valid marks of today with serials no store holds.
 func signMarks(td string, n int) ([]string, error) {
-	ks, err := issuer.LoadKeys(filepath.Join(td, "issuer-keys.yaml"))
-	if err != nil {
-		return nil, err
-	}
-	today := mark.DayOf(time.Now())
-	base := uint64(time.Now().UnixNano()/1000) + 1<<40
-	out := make([]string, n)
-	for i := range out {
-		s := base + uint64(i)
-		if out[i], err = ks[0].Sign(mark.Mark{Serial: s, Contract: 1004417, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
-			TariffKop: 1000000, Office: 426000, Issued: today - 1, ValidUntil: today + 90,
-			Tracking: issuer.Tracking(426000, s%10_000_000)}); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return benchutil.Marks(filepath.Join(td, "issuer-keys.yaml"), n, 1004417, 1000000, 1<<40)
 }
 
 // measureP1 runs p1Once rounds times for kind and returns the rows: p50
@@ -241,10 +224,10 @@ func measureP1(bin, td, dir, db, kind string, n, rounds int) ([]row, error) {
 		if err != nil {
 			return nil, err
 		}
-		mp50, mp99, bp50 := pct(res.markd, 50), pct(res.markd, 99), pct(res.bare, 50)
+		mp50, mp99, bp50 := benchutil.Pct(res.markd, 50), benchutil.Pct(res.markd, 99), benchutil.Pct(res.bare, 50)
 		m50, m99, b50 = append(m50, mp50.Seconds()), append(m99, mp99.Seconds()), append(b50, bp50.Seconds())
 		r50, r99 = append(r50, float64(mp50)/float64(bp50)), append(r99, float64(mp99)/float64(bp50))
-		b99 = append(b99, float64(pct(res.bare, 99))/float64(bp50))
+		b99 = append(b99, float64(benchutil.Pct(res.bare, 99))/float64(bp50))
 	}
 	what := fmt.Sprintf("P1 %s line → durable verdict, %s store (n=%d)", kind, sizes.big, n)
 	return []row{

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"markd/bench/benchutil"
 	"markd/mark"
 )
 
@@ -49,10 +50,10 @@ func measureSave(dir, db string, n, rounds int) ([]row, error) {
 		}
 		b.close()
 		st.Close()
-		bp50 := pct(bare, 50)
-		b99 = append(b99, float64(pct(bare, 99))/float64(bp50))
-		s50 = append(s50, pct(save, 50).Seconds())
-		r50, r99 = append(r50, float64(pct(save, 50))/float64(bp50)), append(r99, float64(pct(save, 99))/float64(bp50))
+		bp50 := benchutil.Pct(bare, 50)
+		b99 = append(b99, float64(benchutil.Pct(bare, 99))/float64(bp50))
+		s50 = append(s50, benchutil.Pct(save, 50).Seconds())
+		r50, r99 = append(r50, float64(benchutil.Pct(save, 50))/float64(bp50)), append(r99, float64(benchutil.Pct(save, 99))/float64(bp50))
 	}
 	name := fmt.Sprintf("store.Save alone, %s store, in process (n=%d)", sizes.big, n)
 	return []row{

@@ -1,19 +1,13 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"markd/internal/browsertest"
-	"markd/internal/testdata"
-	"markd/issuer"
-	"markd/mark"
 )
 
 // checkBoth holds the page as it is to WCAG 2.1 AA (browsertest.Check at
@@ -63,37 +57,11 @@ func TestAccessibilityBatchPages(t *testing.T) {
 	var cur struct {
 		ID string `json:"id"`
 	}
-	api := func(method, path string, body, v any) int {
-		t.Helper()
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, d.URL+path, bytes.NewReader(b))
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if v != nil {
-			_ = json.NewDecoder(resp.Body).Decode(v)
-		}
-		return resp.StatusCode
-	}
+	api := func(method, path string, body, v any) int { return tokenCall(t, d.URL, token, method, path, body, v) }
 	if code := api("GET", "/api/batches/current", nil, &cur); code != 200 || cur.ID == "" {
 		t.Fatalf("no current batch: %d", code)
 	}
-	keys, err := issuer.LoadKeys(testdata.Path(t, "issuer-keys.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	today := testdata.Today(nil)
-	sign := func(s uint64, contract uint32) string {
-		text, err := keys[0].Sign(mark.Mark{Serial: s, Contract: contract, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
-			TariffKop: 10500, Office: 426000, Issued: today - 1, ValidUntil: today + 30, Tracking: issuer.Tracking(426000, s)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return text
-	}
+	sign := contractSigner(t)
 	api("POST", "/api/scans", map[string]any{"text": sign(1, 1004417), "batch": cur.ID}, nil)
 	api("POST", "/api/scans", map[string]any{"text": sign(60, 777)}, nil)
 	step(t, ctx, "another contract's mark in red",

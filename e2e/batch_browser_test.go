@@ -55,37 +55,11 @@ func TestBatchOnOperatorScreen(t *testing.T) {
 	var cur struct {
 		ID string `json:"id"`
 	}
-	api := func(method, path string, body any, v any) int {
-		t.Helper()
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, d.URL+path, bytes.NewReader(b))
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if v != nil {
-			_ = json.NewDecoder(resp.Body).Decode(v)
-		}
-		return resp.StatusCode
-	}
+	api := func(method, path string, body, v any) int { return tokenCall(t, d.URL, token, method, path, body, v) }
 	if code := api("GET", "/api/batches/current", nil, &cur); code != 200 || cur.ID == "" {
 		t.Fatalf("the program does not see the batch: %d", code)
 	}
-	keys, err := issuer.LoadKeys(testdata.Path(t, "issuer-keys.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	today := testdata.Today(nil)
-	sign := func(s uint64, contract uint32) string {
-		text, err := keys[0].Sign(mark.Mark{Serial: s, Contract: contract, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
-			TariffKop: 10500, Office: 426000, Issued: today - 1, ValidUntil: today + 30, Tracking: issuer.Tracking(426000, s)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return text
-	}
+	sign := contractSigner(t)
 	for s := uint64(1); s <= 3; s++ {
 		var res struct {
 			Verdict mark.Verdict `json:"verdict"`
@@ -159,4 +133,43 @@ func TestBatchOnOperatorScreen(t *testing.T) {
 		}
 	}
 	screenshot(t, ctx, "batch-3-receipt")
+}
+
+// tokenCall calls the local API of the daemon at base with a program's
+// Bearer token, decodes the JSON answer into v (when not nil) and returns
+// the status code.
+func tokenCall(t *testing.T, base, token, method, path string, body, v any) int {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if v != nil {
+		_ = json.NewDecoder(resp.Body).Decode(v)
+	}
+	return resp.StatusCode
+}
+
+// contractSigner signs registered letters of the shared test key 1 for
+// office 426000, valid around the tests' clock, with a given serial and
+// contract.
+func contractSigner(t *testing.T) func(serial uint64, contract uint32) string {
+	t.Helper()
+	keys, err := issuer.LoadKeys(testdata.Path(t, "issuer-keys.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := testdata.Today(nil)
+	return func(s uint64, contract uint32) string {
+		text, err := keys[0].Sign(mark.Mark{Serial: s, Contract: contract, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
+			TariffKop: 10500, Office: 426000, Issued: today - 1, ValidUntil: today + 30, Tracking: issuer.Tracking(426000, s)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return text
+	}
 }

@@ -133,6 +133,22 @@ func connect() (*mgr.Mgr, error) {
 	return m, nil
 }
 
+// withService runs f on the installed markd service, connected to the
+// Service Control Manager for its duration.
+func withService(f func(s *mgr.Service) error) error {
+	m, err := connect()
+	if err != nil {
+		return err
+	}
+	defer m.Disconnect()
+	s, err := openService(m)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return f(s)
+}
+
 // openService opens the installed markd service.
 func openService(m *mgr.Mgr) (*mgr.Service, error) {
 	s, err := m.OpenService(svcName)
@@ -192,8 +208,10 @@ func serviceInstall(a *app, _ *cobra.Command, o *serviceOpts) error {
 	} else if err != nil {
 		return fmt.Errorf("set the restart on failure: %w", err)
 	}
-	if err := eventlog.InstallAsEventCreate(svcName, eventlog.Error|eventlog.Warning|eventlog.Info); err != nil &&
-		!strings.Contains(strings.ToLower(err.Error()), "exists") {
+	// a source left by an earlier install is replaced (eventlog says
+	// "already exists" only in its error text, which we do not match)
+	_ = eventlog.Remove(svcName)
+	if err := eventlog.InstallAsEventCreate(svcName, eventlog.Error|eventlog.Warning|eventlog.Info); err != nil {
 		return fmt.Errorf("register the Event Log source: %w", err)
 	}
 	fmt.Fprintf(a.stdout, "installed service %s (automatic start, restart on failure): %s --config %s\n", svcName, exe, cfg)
@@ -201,67 +219,43 @@ func serviceInstall(a *app, _ *cobra.Command, o *serviceOpts) error {
 }
 
 func serviceUninstall(a *app, _ *cobra.Command, _ *serviceOpts) error {
-	m, err := connect()
-	if err != nil {
-		return err
-	}
-	defer m.Disconnect()
-	s, err := openService(m)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if st, err := s.Query(); err == nil && st.State != svc.Stopped {
-		if err := stopAndWait(s); err != nil {
-			return err
+	return withService(func(s *mgr.Service) error {
+		if st, err := s.Query(); err == nil && st.State != svc.Stopped {
+			if err := stopAndWait(s); err != nil {
+				return err
+			}
 		}
-	}
-	if err := s.Delete(); err != nil {
-		return fmt.Errorf("delete service %s: %w", svcName, err)
-	}
-	_ = eventlog.Remove(svcName)
-	fmt.Fprintf(a.stdout, "removed service %s; %s (config, store, keys, logs) stays\n", svcName, dataDir())
-	return nil
+		if err := s.Delete(); err != nil {
+			return fmt.Errorf("delete service %s: %w", svcName, err)
+		}
+		_ = eventlog.Remove(svcName)
+		fmt.Fprintf(a.stdout, "removed service %s; %s (config, store, keys, logs) stays\n", svcName, dataDir())
+		return nil
+	})
 }
 
 func serviceStart(a *app, _ *cobra.Command, _ *serviceOpts) error {
-	m, err := connect()
-	if err != nil {
-		return err
-	}
-	defer m.Disconnect()
-	s, err := openService(m)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if err := s.Start(); err != nil && !errors.Is(err, windows.ERROR_SERVICE_ALREADY_RUNNING) {
-		return fmt.Errorf("start service %s: %w", svcName, err)
-	}
-	st, err := waitFor(s, svc.Running)
-	if err != nil {
-		return mark.WithHint(err, "see the Event Log (source markd) or "+filepath.Join(dataDir(), "logs", "markd.log"))
-	}
-	fmt.Fprintf(a.stdout, "service %s running (pid %d)\n", svcName, st.ProcessId)
-	return nil
+	return withService(func(s *mgr.Service) error {
+		if err := s.Start(); err != nil && !errors.Is(err, windows.ERROR_SERVICE_ALREADY_RUNNING) {
+			return fmt.Errorf("start service %s: %w", svcName, err)
+		}
+		st, err := waitFor(s, svc.Running)
+		if err != nil {
+			return mark.WithHint(err, "see the Event Log (source markd) or "+filepath.Join(dataDir(), "logs", "markd.log"))
+		}
+		fmt.Fprintf(a.stdout, "service %s running (pid %d)\n", svcName, st.ProcessId)
+		return nil
+	})
 }
 
 func serviceStop(a *app, _ *cobra.Command, _ *serviceOpts) error {
-	m, err := connect()
-	if err != nil {
-		return err
-	}
-	defer m.Disconnect()
-	s, err := openService(m)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if err := stopAndWait(s); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "service %s stopped\n", svcName)
-	return nil
+	return withService(func(s *mgr.Service) error {
+		if err := stopAndWait(s); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "service %s stopped\n", svcName)
+		return nil
+	})
 }
 
 func stopAndWait(s *mgr.Service) error {
@@ -312,27 +306,19 @@ func stateName(s svc.State) string {
 }
 
 func serviceStatus(a *app, _ *cobra.Command, _ *serviceOpts) error {
-	m, err := connect()
-	if err != nil {
-		return err
-	}
-	defer m.Disconnect()
-	s, err := openService(m)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	st, err := s.Query()
-	if err != nil {
-		return fmt.Errorf("query service %s: %w", svcName, err)
-	}
-	cfg, _ := s.Config()
-	fmt.Fprintf(a.stdout, "service %s: %s", svcName, stateName(st.State))
-	if st.State == svc.Running {
-		fmt.Fprintf(a.stdout, " (pid %d)", st.ProcessId)
-	}
-	fmt.Fprintf(a.stdout, "\ncommand: %s\n", cfg.BinaryPathName)
-	return nil
+	return withService(func(s *mgr.Service) error {
+		st, err := s.Query()
+		if err != nil {
+			return fmt.Errorf("query service %s: %w", svcName, err)
+		}
+		cfg, _ := s.Config()
+		fmt.Fprintf(a.stdout, "service %s: %s", svcName, stateName(st.State))
+		if st.State == svc.Running {
+			fmt.Fprintf(a.stdout, " (pid %d)", st.ProcessId)
+		}
+		fmt.Fprintf(a.stdout, "\ncommand: %s\n", cfg.BinaryPathName)
+		return nil
+	})
 }
 
 func serviceUnit(*app, *cobra.Command, *serviceOpts) error {

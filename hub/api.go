@@ -133,6 +133,12 @@ type UploadRequest struct {
 	AckAlerts []int64  `json:"ack_alerts"`
 	// Batches are ended batches with their receipts' totals (batches.go).
 	Batches []Batch `json:"batches,omitempty"`
+
+	// Waiting is the counter's outbox backlog besides this request, from
+	// the X-Outbox-Records header (never the body: an older collector
+	// refuses unknown fields but ignores a header). nil = not reported or
+	// not worth a write (unchanged); Ingest stores it on the terminal.
+	Waiting *int64 `json:"-"`
 }
 
 // UploadResponse is the answer to an upload. Every record and event of the

@@ -233,6 +233,11 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 		return s.fail(w, r, err)
 	}
 	t := terminalOf(r.Context())
+	waiting, err := parseWaiting(r.Header)
+	if err != nil {
+		return s.fail(w, r, err)
+	}
+	q.Waiting = waitingToStore(t, waiting, s.now())
 	if err := checkOffices(t, &q); err != nil {
 		return s.fail(w, r, err)
 	}

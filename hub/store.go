@@ -30,7 +30,8 @@ type Store interface {
 	// Ingest stores one validated and checked upload of terminal in one
 	// transaction: records and events idempotently by (terminal, id), serial
 	// uses of records that Count with reuse alerts to both sides,
-	// acknowledgements; it returns the terminal's unacknowledged alerts. An
+	// acknowledgements, and the reported backlog (q.Waiting) on the
+	// terminal; it returns the terminal's unacknowledged alerts. An
 	// event about a record the terminal did not upload is mark.ErrInvalid, a
 	// record id the terminal used before for a different record (another
 	// Digest) is mark.ErrConflict (SameRecordError).
@@ -75,6 +76,11 @@ type Terminal struct {
 	// (collector clock; zero = never measured).
 	ClockSkew time.Duration
 	SeenAt    time.Time
+	// Waiting is the counter's outbox backlog as it last reported it with
+	// an upload (X-Outbox-Records); WaitingAt zero = never reported (an
+	// older counter): unknown, not 0.
+	Waiting   int64
+	WaitingAt time.Time
 }
 
 // StoredBundle is one published bundle as stored (signed envelope).

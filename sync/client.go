@@ -189,6 +189,10 @@ func (e *StatusError) Unwrap() error {
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
+	return c.doHeader(ctx, method, path, body, nil)
+}
+
+func (c *Client) doHeader(ctx context.Context, method, path string, body []byte, header http.Header) (*http.Response, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -196,6 +200,9 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*htt
 	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+path, rd)
 	if err != nil {
 		return nil, fmt.Errorf("request %s: %w", path, err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -232,9 +239,16 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*htt
 	return resp, nil
 }
 
-// Upload sends one batch. body is the encoded request (see Encode).
-func (c *Client) Upload(ctx context.Context, body []byte) (*hub.UploadResponse, error) {
-	resp, err := c.do(ctx, http.MethodPost, "/v1/upload", body)
+// Upload sends one batch. body is the encoded request (see Encode);
+// waiting is how many records the outbox holds besides the batch, sent in
+// the X-Outbox-Records header for the collector's fleet page (< 0: not
+// known, not sent).
+func (c *Client) Upload(ctx context.Context, body []byte, waiting int) (*hub.UploadResponse, error) {
+	var h http.Header
+	if waiting >= 0 {
+		h = http.Header{hub.HeaderWaiting: {strconv.Itoa(waiting)}}
+	}
+	resp, err := c.doHeader(ctx, http.MethodPost, "/v1/upload", body, h)
 	if err != nil {
 		return nil, err
 	}

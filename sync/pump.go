@@ -28,8 +28,15 @@ func (u *Uploader) pump(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type prepared struct {
-		ids  []string
-		body []byte
+		ids     []string
+		body    []byte
+		waiting int // records left in the outbox after this batch, -1 = unknown
+	}
+	// One count for the whole run: each batch reports it less what the
+	// batches before it and itself took.
+	waiting := u.waiting(ctx, batch)
+	if waiting >= 0 {
+		waiting += batch
 	}
 	ch := make(chan prepared, 1)
 	var readErr error
@@ -55,8 +62,13 @@ func (u *Uploader) pump(ctx context.Context) (int, error) {
 				return // Once sends it, halving the batch if needed
 			}
 			after = ids[len(ids)-1]
+			left := -1
+			if waiting >= 0 {
+				waiting = max(0, waiting-len(ids))
+				left = waiting
+			}
 			select {
-			case ch <- prepared{ids, body}:
+			case ch <- prepared{ids, body, left}:
 			case <-ctx.Done():
 				return
 			}
@@ -76,7 +88,7 @@ func (u *Uploader) pump(ctx context.Context) (int, error) {
 				if ctx.Err() != nil {
 					continue
 				}
-				resp, err := u.client.Upload(ctx, p.body)
+				resp, err := u.client.Upload(ctx, p.body, p.waiting)
 				if err == nil {
 					err = u.db.CompleteUpload(ctx, store.UploadDone{RecordIDs: p.ids, Alerts: resp.Alerts})
 				}

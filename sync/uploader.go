@@ -294,7 +294,7 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		u.batch = max(1, u.batch/2)
 		return 0, true, nil
 	}
-	resp, err := u.client.Upload(ctx, body)
+	resp, err := u.client.Upload(ctx, body, u.waiting(ctx, len(recs)))
 	if isTooLarge(err) && u.batch > 1 {
 		u.batch = max(1, u.batch/2)
 		u.log.Warn("collector found the batch too large; halving it", "batch_size", u.batch)
@@ -321,6 +321,21 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		u.log.Debug("uploaded", "records", len(recs), "new", resp.Stored, "known", resp.Duplicates, "events", len(events), "alerts", len(resp.Alerts))
 	}
 	return len(recs), full || len(events) > 0, nil
+}
+
+// waiting is how many records stay in the outbox besides the sent ones
+// (for the collector's fleet page): none when the batch was not full,
+// else counted; -1 when the count failed (not reported).
+func (u *Uploader) waiting(ctx context.Context, sent int) int {
+	if sent < u.batch {
+		return 0
+	}
+	st, err := u.db.OutboxStats(ctx)
+	if err != nil {
+		u.log.Debug("outbox not counted for the collector", "err", err)
+		return -1
+	}
+	return max(0, st.Records-sent)
 }
 
 // Drain uploads until the outbox is empty (retrying failures with backoff)

@@ -36,7 +36,9 @@ func RunRegionalSuite(t *testing.T, open Opener) {
 	a2 := Rec("ra2", 426000, "1", mark.Reject, 0)
 	a2.At = t0.Add(3 * time.Hour)
 	ingest(t, s, "office-a", hub.UploadRequest{Records: []hub.Record{a, a2}})
-	ingest(t, s, "office-b", hub.UploadRequest{Records: []hub.Record{b}})
+	waiting := int64(1234)
+	ingest(t, s, "office-b", hub.UploadRequest{Records: []hub.Record{b}, Waiting: &waiting})
+	ingest(t, s, "office-b", hub.UploadRequest{}) // not reported: the last report stays
 
 	fleet, err := r.Fleet(ctx)
 	if err != nil || len(fleet) != 3 {
@@ -44,10 +46,10 @@ func RunRegionalSuite(t *testing.T, open Opener) {
 	}
 	// Ordered by office: 101000, 190000, 426000.
 	if fleet[0].Name != "office-b" || fleet[0].ClockSkew != -90*time.Second || !fleet[0].LastRecord.Equal(b.At) ||
-		fleet[0].Versions.Keyring != "k1" {
+		fleet[0].Versions.Keyring != "k1" || fleet[0].Waiting != 1234 || !fleet[0].WaitingAt.Equal(t0.Add(time.Hour)) {
 		t.Errorf("fleet[0] = %+v", fleet[0])
 	}
-	if fleet[1].Name != "office-c" || !fleet[1].LastRecord.IsZero() || !fleet[1].SeenAt.IsZero() {
+	if fleet[1].Name != "office-c" || !fleet[1].LastRecord.IsZero() || !fleet[1].SeenAt.IsZero() || !fleet[1].WaitingAt.IsZero() {
 		t.Errorf("fleet[1] = %+v", fleet[1])
 	}
 	if fleet[2].Name != "office-a" || !fleet[2].LastRecord.Equal(a2.At) {

@@ -175,6 +175,53 @@ func RunServerSuite(t *testing.T, open Opener) {
 			}
 		}
 	})
+	t.Run("records waiting reported", func(t *testing.T) {
+		send := func(waiting []string) (int, hub.ErrorResponse) {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", strings.NewReader(`{}`))
+			req.Header.Set("Authorization", "Bearer tok-office-b")
+			for _, w := range waiting {
+				req.Header.Add(hub.HeaderWaiting, w)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var e hub.ErrorResponse
+			if resp.StatusCode != 200 {
+				json.NewDecoder(resp.Body).Decode(&e) //nolint:errcheck // checked by the caller's field test
+			}
+			return resp.StatusCode, e
+		}
+		waiting := func() (int64, time.Time) {
+			term, err := s.Terminal(ctx, "office-b")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return term.Waiting, term.WaitingAt
+		}
+		if code, _ := send(nil); code != 200 {
+			t.Fatalf("no header: %d", code)
+		}
+		if n, at := waiting(); n != 0 || !at.IsZero() {
+			t.Fatalf("never reported: %d at %v, want unknown (zero time)", n, at)
+		}
+		for _, tt := range []struct {
+			value []string
+			code  int
+			want  int64
+		}{{[]string{"1234"}, 200, 1234}, {[]string{"0"}, 200, 0}, {[]string{" 17 "}, 200, 17},
+			{[]string{"x"}, 400, 17}, {[]string{"-1"}, 400, 17}, {[]string{"2000000000000"}, 400, 17},
+			{[]string{"1", "2"}, 400, 17}, {nil, 200, 17}} {
+			code, e := send(tt.value)
+			if code != tt.code || (code == 400 && e.Field != hub.HeaderWaiting) {
+				t.Fatalf("%q: %d on %q, want %d", tt.value, code, e.Field, tt.code)
+			}
+			if n, at := waiting(); n != tt.want || !at.Equal(hubNow) {
+				t.Fatalf("after %q: %d at %v, want %d at %v", tt.value, n, at, tt.want, hubNow)
+			}
+		}
+	})
 	t.Run("Date is the hub's clock", func(t *testing.T) {
 		resp, err := http.Get(srv.URL + "/healthz/live")
 		if err != nil {

@@ -64,11 +64,13 @@ func newEnv(t *testing.T) *env {
 	b.At = now.Add(-time.Hour)
 	bad := hubtest.Rec("rec-bad", 101000, "2", mark.Accept, 4712)
 	bad.Verification, bad.Why = hub.Unverified, "signature does not verify"
+	waiting := int64(37)
 	for _, up := range []struct {
-		term string
-		recs []hub.Record
-	}{{"office-a", []hub.Record{a}}, {"office-b", []hub.Record{b, bad}}} {
-		if _, err := s.Ingest(ctx, up.term, &hub.UploadRequest{Records: up.recs}, now); err != nil {
+		term    string
+		recs    []hub.Record
+		waiting *int64
+	}{{"office-a", []hub.Record{a}, nil}, {"office-b", []hub.Record{b, bad}, &waiting}} {
+		if _, err := s.Ingest(ctx, up.term, &hub.UploadRequest{Records: up.recs, Waiting: up.waiting}, now); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -140,6 +142,14 @@ func TestBrowserRegional(t *testing.T) {
 	}
 	if row := text(t, ctx, `tr[data-terminal="office-a"]`); !strings.Contains(row, "k1 / t1 / r1") {
 		t.Errorf("fleet row of office-a: %q, want the list versions k1 / t1 / r1", row)
+	}
+	// Records waiting: office-b reported 37; office-a never reported it
+	// (an older counter): unknown, not 0.
+	for term, want := range map[string]string{"office-a": "unknown", "office-b": "37", "office-c": "unknown"} {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('tr[data-terminal="`+term+`"] [data-waiting]').dataset.waiting`))
+		if err != nil || got != want {
+			t.Errorf("records waiting at %s: %q (%v), want %q", term, got, err, want)
+		}
 	}
 	for _, lang := range []string{"en", "ru"} {
 		step(t, ctx, "fleet "+lang, chromedp.Navigate(e.ts.URL+"/lang?set="+lang+"&next=/"), chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"] #fleet`)))

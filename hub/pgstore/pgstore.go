@@ -112,7 +112,7 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 }
 
 func (d *DB) terminal(ctx context.Context, where, arg string) (hub.Terminal, error) {
-	t, err := scanTerminal(d.pool.QueryRow(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at FROM terminals WHERE `+where, arg))
+	t, err := scanTerminal(d.pool.QueryRow(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at FROM terminals WHERE `+where, arg))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
@@ -126,9 +126,13 @@ func scanTerminal(row pgx.Row) (hub.Terminal, error) {
 	var t hub.Terminal
 	var hash *string
 	var office, skew *int64
-	var seen *time.Time
-	if err := row.Scan(&t.Name, &office, &hash, &t.Created, &skew, &seen); err != nil {
+	var seen, waitingAt *time.Time
+	var waiting *int64
+	if err := row.Scan(&t.Name, &office, &hash, &t.Created, &skew, &seen, &waiting, &waitingAt); err != nil {
 		return t, err
+	}
+	if waiting != nil && waitingAt != nil {
+		t.Waiting, t.WaitingAt = *waiting, waitingAt.UTC()
 	}
 	if skew != nil && seen != nil {
 		t.ClockSkew, t.SeenAt = time.Duration(*skew)*time.Millisecond, seen.UTC()
@@ -166,7 +170,7 @@ func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
 
 // Terminals implements hub.Store.
 func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
-	rows, err := d.pool.Query(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at FROM terminals ORDER BY name`)
+	rows, err := d.pool.Query(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at FROM terminals ORDER BY name`)
 	if err != nil {
 		return nil, hub.Unavailable("list terminals", err)
 	}
@@ -269,6 +273,12 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	}
 	if err := insertBatches(ctx, tx, terminal, q.Batches, now, &resp); err != nil {
 		return resp, err
+	}
+	if q.Waiting != nil {
+		if _, err := tx.Exec(ctx, `UPDATE terminals SET waiting_records = $1, waiting_at = $2 WHERE name = $3`,
+			*q.Waiting, now, terminal); err != nil {
+			return resp, hub.Unavailable("note records waiting", err)
+		}
 	}
 	if resp.Alerts, err = pendingAlerts(ctx, tx, terminal); err != nil {
 		return resp, err

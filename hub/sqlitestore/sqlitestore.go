@@ -94,7 +94,7 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 }
 
 func (d *DB) terminal(ctx context.Context, where string, arg string) (hub.Terminal, error) {
-	t, err := scanTerminal(d.db.QueryRowContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at FROM terminals WHERE `+where, arg))
+	t, err := scanTerminal(d.db.QueryRowContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at FROM terminals WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
@@ -110,9 +110,14 @@ func scanTerminal(row interface{ Scan(...any) error }) (hub.Terminal, error) {
 	var office sql.NullInt64
 	var created string
 	var skew sql.NullInt64
-	var seen sql.NullString
-	if err := row.Scan(&t.Name, &office, &hash, &created, &skew, &seen); err != nil {
+	var seen, waitingAt sql.NullString
+	var waiting sql.NullInt64
+	if err := row.Scan(&t.Name, &office, &hash, &created, &skew, &seen, &waiting, &waitingAt); err != nil {
 		return t, err
+	}
+	if waiting.Valid && waitingAt.Valid {
+		t.Waiting = waiting.Int64
+		t.WaitingAt, _ = time.Parse(time.RFC3339Nano, waitingAt.String)
 	}
 	if skew.Valid && seen.Valid {
 		t.ClockSkew = time.Duration(skew.Int64) * time.Millisecond
@@ -146,7 +151,7 @@ func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
 
 // Terminals implements hub.Store.
 func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at FROM terminals ORDER BY name`)
+	rows, err := d.db.QueryContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at FROM terminals ORDER BY name`)
 	if err != nil {
 		return nil, hub.Unavailable("list terminals", err)
 	}
@@ -257,6 +262,12 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	}
 	if err := insertBatches(ctx, tx, terminal, q.Batches, nowS, &resp); err != nil {
 		return resp, err
+	}
+	if q.Waiting != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE terminals SET waiting_records = ?, waiting_at = ? WHERE name = ?`,
+			*q.Waiting, nowS, terminal); err != nil {
+			return resp, hub.Unavailable("note records waiting", err)
+		}
 	}
 	if resp.Alerts, err = pendingAlerts(ctx, tx, terminal); err != nil {
 		return resp, err

@@ -17,7 +17,7 @@ type Source struct {
 	Baud       int           `mapstructure:"baud"`       // default 9600
 	Parity     string        `mapstructure:"parity"`     // none, odd, even
 	Terminator string        `mapstructure:"terminator"` // CR, LF, CRLF or a literal suffix; default: CR or LF
-	MaxLine    int           `mapstructure:"max_line"`   // bytes; longer lines are dropped
+	MaxLine    int           `mapstructure:"max_line"`   // bytes kept of a line; a longer one is passed on cut (NOT_A_MARK)
 	Idle       time.Duration `mapstructure:"idle"`       // a partial line older than this is dropped
 	GoodBeep   string        `mapstructure:"good_beep"`  // bytes (Go escapes allowed) sent after ACCEPT
 	BadBeep    string        `mapstructure:"bad_beep"`   // bytes sent after any other verdict

@@ -117,7 +117,11 @@ func (f Fields) Mark() (Mark, error) {
 
 // Scan is one piece of text read by an input source, before decoding.
 type Scan struct {
-	Text    string    // raw text as read, terminator removed
+	Text string // raw text as read, terminator removed
+	// Length is the real length in bytes of a line the source cut short
+	// (longer than any mark: the serial and wedge framers keep only its
+	// first bytes); 0 when Text is the whole line.
+	Length  int
 	Source  string    // source name from config, e.g. "serial:front", "stdin"
 	Counter string    // counter (workstation) id
 	At      time.Time // when the scan was read

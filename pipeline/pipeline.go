@@ -142,7 +142,8 @@ func (p *Pipeline) Judge(sc mark.Scan) mark.Record {
 	if counter == "" {
 		counter = p.opt.Counter
 	}
-	if len(sc.Text) > mark.MaxInputSize {
+	if len(sc.Text) > mark.MaxInputSize || sc.Length > len(sc.Text) ||
+		!utf8.ValidString(sc.Text) && len(validText(sc.Text)) > mark.MaxInputSize {
 		return p.tooLong(sc, at, counter)
 	}
 	res := p.opt.Verifier.Verify(sc.Text, mark.Context{
@@ -163,21 +164,48 @@ func (p *Pipeline) Judge(sc mark.Scan) mark.Record {
 }
 
 // tooLong is the record of a line longer than any mark (MARK-FORMAT §1
-// limit): NOT_A_MARK, stored with its first MaxInputSize bytes (cut at a
-// UTF-8 boundary) and its real length, so it is kept and uploads like
-// any other record instead of being refused by the collector.
+// limit), or one its source already cut (Scan.Length): NOT_A_MARK, stored
+// with its first MaxInputSize bytes at most (cut at a UTF-8 boundary) and
+// its real length, so it is kept and uploads like any other record instead
+// of being refused by the collector.
 func (p *Pipeline) tooLong(sc mark.Scan, at time.Time, counter string) mark.Record {
-	n := mark.MaxInputSize
-	for i := 0; i < utf8.UTFMax-1 && n > 0 && !utf8.RuneStart(sc.Text[n]); i++ {
-		n-- // do not split a character
+	cut := validText(sc.Text)
+	if len(cut) > mark.MaxInputSize {
+		n := mark.MaxInputSize
+		for i := 0; i < utf8.UTFMax-1 && n > 0 && !utf8.RuneStart(cut[n]); i++ {
+			n-- // do not split a character
+		}
+		cut = cut[:n]
 	}
-	cut := sc.Text[:n]
+	length := max(sc.Length, len(sc.Text))
+	msg := fmt.Sprintf("line of %d bytes, longer than any mark: stored cut to its first %d", length, len(cut))
+	if !utf8.ValidString(sc.Text) {
+		msg = fmt.Sprintf("line of %d bytes, not UTF-8 (%d bytes as text), longer than any mark: stored cut to its first %d",
+			length, len(validText(sc.Text)), len(cut))
+	}
 	return mark.Record{
 		At: at, Office: p.opt.Office, Counter: counter, Operator: p.Operator(), Source: sc.Source,
 		Text: cut, Verdict: mark.NotAMark, Reasons: []mark.Reason{}, MeasuredWeightG: sc.MeasuredWeightG,
 		Versions: p.opt.Verifier.Versions(), Frame: sc.Frame, Batch: sc.Batch,
-		Message: fmt.Sprintf("line of %d bytes, longer than any mark: stored cut to its first %d", len(sc.Text), len(cut)),
+		Message: msg,
 	}
+}
+
+// validText is s with each byte that is not UTF-8 replaced by U+FFFD, as
+// the JSON of the upload will have it: a line of serial noise (a wrong baud
+// rate) is cut to what the collector will count, not to its raw bytes.
+func validText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/2)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		b.WriteRune(r) // RuneError for a byte that is not UTF-8
+		i += size
+	}
+	return b.String()
 }
 
 // autoBatch opens a batch for a verified mark at a counter without one,

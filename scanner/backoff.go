@@ -55,9 +55,9 @@ func (b *Backoff) Wait(ctx context.Context) bool {
 // Stats are the counters a device source keeps for the metrics endpoint
 // (the daemon reads them through an interface{ Stats() scanner.Stats }).
 type Stats struct {
-	Reconnects     int64 // device opened again after it went away
-	DroppedTooLong int64 // lines over MaxLine dropped
-	DroppedIdle    int64 // partial lines dropped after Idle without terminator
-	UnknownKeys    int64 // wedge: key presses with no character (ignored)
-	DroppedLost    int64 // wedge: codes dropped because the kernel lost key events
+	Reconnects  int64 // device opened again after it went away
+	CutTooLong  int64 // lines over MaxLine passed on cut (stored as NOT_A_MARK)
+	DroppedIdle int64 // partial lines dropped after Idle without terminator
+	UnknownKeys int64 // wedge: key presses with no character (ignored)
+	DroppedLost int64 // wedge: codes dropped because the kernel lost key events
 }

@@ -75,11 +75,20 @@ func (d *device) count(f func(*Stats)) {
 }
 
 // scanned counts one line emitted and returns it as a scan of this source.
-func (d *device) scanned(text string) mark.Scan {
+// A line the framer cut (f.N set: longer than MaxLine) is counted and
+// logged, and passed on with its real length: the pipeline stores it as
+// NOT_A_MARK like a long line from any other source.
+func (d *device) scanned(f Frame, maxLine int) mark.Scan {
 	d.mu.Lock()
 	d.health.Scans++
+	if f.N > 0 {
+		d.stats.CutTooLong++
+	}
 	d.mu.Unlock()
-	return mark.Scan{Text: text, Source: d.name, At: d.now()}
+	if f.N > 0 {
+		d.log.Warn("line longer than max_line from the scanner: passed on cut, stored as NOT_A_MARK", "bytes", f.N, "max_line", maxLine)
+	}
+	return mark.Scan{Text: f.Text, Length: f.N, Source: d.name, At: d.now()}
 }
 
 // reconnect says how a source opens its device and names it in the log.

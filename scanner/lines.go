@@ -21,17 +21,22 @@ type FrameKind int
 
 // Frame kinds.
 const (
-	FrameLine    FrameKind = iota // a complete line (Text set)
-	FrameTooLong                  // a line longer than MaxLine was dropped (N = bytes seen before the drop)
-	FrameIdle                     // a partial line with no terminator was dropped after Idle (N = its length)
-	FrameLost                     // wedge: the kernel lost key events; the code being typed was dropped
+	FrameLine FrameKind = iota // a complete line (Text set; N set when it was cut)
+	FrameIdle                  // a partial line with no terminator was dropped after Idle (N = its length)
+	FrameLost                  // wedge: the kernel lost key events; the code being typed was dropped
 )
 
 // Frame is one output of the Framer.
 type Frame struct {
 	Kind FrameKind
-	Text string // FrameLine: the line, terminator, AIM prefix and control bytes removed
-	N    int    // FrameTooLong, FrameIdle: bytes dropped
+	// Text is the line of a FrameLine: terminator, AIM prefix and control
+	// bytes removed. A line longer than MaxLine holds only its first
+	// MaxLine bytes (before that cleaning).
+	Text string
+	// N is, for a FrameLine cut at MaxLine, the real length of the line in
+	// bytes (terminator excluded), and 0 for a whole line; for FrameIdle
+	// and FrameLost the bytes (keys) dropped.
+	N int
 }
 
 // Framer cuts a byte stream from a scanner into lines. It is not safe for
@@ -41,24 +46,27 @@ type Frame struct {
 // what scanners send when left at factory settings. Otherwise a line ends
 // only at the exact byte suffix Terminator (CR, LF, CRLF, ETX, "#"...).
 //
-// A line longer than MaxLine bytes is dropped (one FrameTooLong) and the
-// framer discards bytes until the next terminator, so one garbage burst
-// does not swallow the following code. A partial line that sees no byte
-// for Idle is dropped by Expire (one FrameIdle): a scanner configured
-// without a terminator then shows up in the log instead of silently
-// gluing codes together. Empty lines are skipped (a CR/LF pair split
-// differently, or a scanner sending a bare terminator, is not a scan).
+// A line longer than MaxLine bytes is kept cut: its first MaxLine bytes
+// and its real length (Frame.N), so it is stored like any other scan (as
+// NOT_A_MARK) instead of vanishing. The bytes after the cut are counted,
+// not kept, up to the next terminator: the framer holds at most MaxLine
+// plus the terminator's length, whatever a scanner or a noisy cable sends.
+// A partial line that sees no byte for Idle is dropped by Expire (one
+// FrameIdle): a scanner configured without a terminator then shows up in
+// the log instead of silently gluing codes together. Empty lines are
+// skipped (a CR/LF pair split differently, or a scanner sending a bare
+// terminator, is not a scan).
 type Framer struct {
 	Terminator []byte
 	MaxLine    int
 	Idle       time.Duration
 
-	buf       []byte
-	discard   bool      // inside an over-long line, waiting for its terminator
-	tail      []byte    // last bytes seen while discarding, to find a multi-byte terminator
-	lastCR    bool      // default mode: previous byte was CR, so an LF right after it is swallowed
-	lastByte  time.Time // when the last byte of the pending partial line arrived
-	discarded int       // bytes discarded in the current over-long line
+	buf      []byte    // the line so far (over: its first MaxLine bytes)
+	over     bool      // the line is longer than MaxLine; n counts it
+	n        int       // over: bytes of the line seen so far, terminator bytes included
+	tail     []byte    // over: the last bytes seen, to find a multi-byte terminator
+	lastCR   bool      // default mode: previous byte was CR, so an LF right after it is swallowed
+	lastByte time.Time // when the last byte of the pending partial line arrived
 }
 
 // NewFramer returns a framer with the given terminator (nil = CR or LF),
@@ -73,9 +81,12 @@ func NewFramer(term []byte, maxLine int, idle time.Duration) *Framer {
 	return &Framer{Terminator: term, MaxLine: maxLine, Idle: idle}
 }
 
-// Pending reports whether a partial line (or an over-long one being
-// discarded) is waiting for its terminator.
-func (f *Framer) Pending() bool { return len(f.buf) > 0 || f.discard }
+// Pending reports whether a partial line is waiting for its terminator.
+func (f *Framer) Pending() bool { return len(f.buf) > 0 || f.over }
+
+// Held is the number of bytes the framer holds: never more than MaxLine
+// plus the terminator's length (the fuzz test checks it).
+func (f *Framer) Held() int { return len(f.buf) + len(f.tail) }
 
 // Feed consumes p, received at now, calling out for every frame it ends.
 func (f *Framer) Feed(p []byte, now time.Time, out func(Frame)) {
@@ -95,16 +106,18 @@ func (f *Framer) feedByte(c byte, out func(Frame)) {
 			if c == '\n' && wasCR {
 				return // CRLF counts once
 			}
-			f.endLine(out)
+			f.endLine(f.n, out)
 			return
 		}
 	} else if f.atTerminator(c) {
-		f.endLine(out)
+		f.endLine(f.n-len(f.Terminator), out)
 		return
 	}
-	if f.discard {
-		f.discarded++
-		return
+	if f.over {
+		if f.Terminator == nil {
+			f.n++ // (atTerminator counts it otherwise)
+		}
+		return // counted, not kept
 	}
 	f.buf = append(f.buf, c)
 	// The buffer may hold a partial terminator; it counts towards the limit
@@ -114,16 +127,15 @@ func (f *Framer) feedByte(c byte, out func(Frame)) {
 		limit += len(f.Terminator) - 1
 	}
 	if len(f.buf) > limit {
-		f.discarded = len(f.buf)
-		f.discard = true
-		// Keep the bytes that may start the terminator, so a terminator
-		// straddling the cut still ends the discarding.
+		// Longer than MaxLine: keep the first MaxLine bytes, and the bytes
+		// that may start the terminator, so a terminator straddling the
+		// cut still ends the line.
+		f.over, f.n = true, len(f.buf)
 		f.tail = f.tail[:0]
 		if k := len(f.Terminator) - 1; k > 0 {
 			f.tail = append(f.tail, f.buf[len(f.buf)-k:]...)
 		}
-		f.buf = f.buf[:0]
-		out(Frame{Kind: FrameTooLong, N: f.discarded})
+		f.buf = f.buf[:f.MaxLine]
 	}
 }
 
@@ -131,7 +143,8 @@ func (f *Framer) feedByte(c byte, out func(Frame)) {
 // configured terminator; on true it removes the terminator's other bytes.
 func (f *Framer) atTerminator(c byte) bool {
 	t := f.Terminator
-	if f.discard {
+	if f.over {
+		f.n++
 		f.tail = append(f.tail, c)
 		if len(f.tail) > len(t) {
 			f.tail = f.tail[len(f.tail)-len(t):]
@@ -149,42 +162,34 @@ func (f *Framer) atTerminator(c byte) bool {
 	return true
 }
 
-func (f *Framer) endLine(out func(Frame)) {
-	if f.discard {
-		f.discard = false
-		f.discarded = 0
-		f.tail = f.tail[:0]
-		f.buf = f.buf[:0]
-		return
-	}
-	if len(f.buf) > f.MaxLine {
-		n := len(f.buf)
-		f.buf = f.buf[:0]
-		out(Frame{Kind: FrameTooLong, N: n})
-		return
-	}
+// endLine ends the line; n is its real length when it was over MaxLine.
+func (f *Framer) endLine(n int, out func(Frame)) {
 	text := cleanLine(f.buf)
-	f.buf = f.buf[:0]
+	if !f.over {
+		n = 0
+	}
+	f.reset()
 	if text != "" {
-		out(Frame{Kind: FrameLine, Text: text})
+		out(Frame{Kind: FrameLine, Text: text, N: n})
 	}
 }
 
-// Expire drops a partial line that has seen no byte for Idle. It also ends
-// the discarding of an over-long line, so the next code starts clean even
-// when the garbage never got a terminator.
+func (f *Framer) reset() {
+	f.buf, f.tail = f.buf[:0], f.tail[:0]
+	f.over, f.n = false, 0
+}
+
+// Expire drops a partial line that has seen no byte for Idle (also one
+// over MaxLine: without its terminator it is not known to be a whole scan).
 func (f *Framer) Expire(now time.Time, out func(Frame)) {
 	if !f.Pending() || now.Sub(f.lastByte) < f.Idle {
 		return
 	}
-	if f.discard {
-		f.discard = false
-		f.discarded = 0
-		f.tail = f.tail[:0]
-		return
-	}
 	n := len(f.buf)
-	f.buf = f.buf[:0]
+	if f.over {
+		n = f.n
+	}
+	f.reset()
 	f.lastCR = false
 	out(Frame{Kind: FrameIdle, N: n})
 }

@@ -9,15 +9,18 @@ import (
 )
 
 // frames feeds chunks one by one (each 1 ms after the previous) and returns
-// the frames as short strings: the line text, "TOOLONG:n" or "IDLE:n".
+// the frames as short strings: the line text, "CUT:n:text" for a line over
+// MaxLine (n its real length) or "IDLE:n".
 func frames(f *Framer, chunks []string, expireAt time.Duration) []string {
 	var got []string
 	out := func(fr Frame) {
 		switch fr.Kind {
 		case FrameLine:
+			if fr.N > 0 {
+				got = append(got, fmt.Sprintf("CUT:%d:%s", fr.N, fr.Text))
+				break
+			}
 			got = append(got, fr.Text)
-		case FrameTooLong:
-			got = append(got, fmt.Sprintf("TOOLONG:%d", fr.N))
 		case FrameIdle:
 			got = append(got, fmt.Sprintf("IDLE:%d", fr.N))
 		}
@@ -56,20 +59,25 @@ func TestFramer(t *testing.T) {
 		{"aim letter modifier", "", 0, []string{"]dAXY\r"}, 0, []string{"XY"}},
 		{"not aim", "", 0, []string{"]1QXY\r", "]Q\r"}, 0, []string{"]1QXY", "]Q"}},
 		{"aim after noise", "", 0, []string{"\x02]Q1AB\r"}, 0, []string{"AB"}},
-		{"too long dropped then resync", "", 5, []string{"ABCDEFGH", "IJ\rOK\r"}, 0, []string{"TOOLONG:6", "OK"}},
-		{"exactly max", "", 5, []string{"ABCDE\rABCDEF\rX\r"}, 0, []string{"ABCDE", "TOOLONG:6", "X"}},
-		{"too long with crlf", "", 3, []string{"ABCDEF\r\nGO\r\n"}, 0, []string{"TOOLONG:4", "GO"}},
+		{"too long cut then resync", "", 5, []string{"ABCDEFGH", "IJ\rOK\r"}, 0, []string{"CUT:10:ABCDE", "OK"}},
+		{"exactly max", "", 5, []string{"ABCDE\rABCDEF\rX\r"}, 0, []string{"ABCDE", "CUT:6:ABCDE", "X"}},
+		{"too long with crlf", "", 3, []string{"ABCDEF\r\nGO\r\n"}, 0, []string{"CUT:6:ABC", "GO"}},
+		{"too long lf", "", 3, []string{"ABCD\nEFGHIJ", "K\n"}, 0, []string{"CUT:4:ABC", "CUT:7:EFG"}},
+		{"cut line cleaned after the cut", "", 6, []string{"]Q1\x00ABCDEFGH\r"}, 0, []string{"CUT:12:AB"}},
+		{"cut line of noise only skipped", "", 2, []string{"\x00\x01\x02\x03\rOK\r"}, 0, []string{"OK"}},
 		{"custom suffix", "#", 0, []string{"A\rB#C", "D#"}, 0, []string{"AB", "CD"}},
 		{"custom crlf ignores lone cr", "CRLF", 0, []string{"A\rB\r", "\nC\r\n"}, 0, []string{"AB", "C"}},
 		{"custom lf", "LF", 0, []string{"A\rB\nC\n"}, 0, []string{"AB", "C"}},
 		{"escaped etx", `\x03`, 0, []string{"\x02AB\x03\x02CD\x03"}, 0, []string{"AB", "CD"}},
 		{"multi-byte suffix split", "END", 0, []string{"ABE", "N", "DCDEN", "D"}, 0, []string{"AB", "CD"}},
-		{"multi-byte suffix near max", "END", 3, []string{"ABCEND", "ABCDEND", "XEND"}, 0, []string{"ABC", "TOOLONG:6", "X"}},
-		{"too long custom resync split term", "END", 2, []string{"ABCDEFEN", "DOKEND"}, 0, []string{"TOOLONG:5", "OK"}},
+		{"multi-byte suffix near max", "END", 3, []string{"ABCEND", "ABCDEND", "XEND"}, 0, []string{"ABC", "CUT:4:ABC", "X"}},
+		{"too long custom resync split term", "END", 2, []string{"ABCDEFEN", "DOKEND"}, 0, []string{"CUT:6:AB", "OK"}},
+		{"too long custom term straddles the cut", "END", 3, []string{"ABCDE", "NDX", "END"}, 0, []string{"CUT:4:ABC", "X"}},
+		{"too long custom partial terminators inside", "##", 2, []string{"A#B#C#", "#"}, 0, []string{"CUT:5:A#"}},
 		{"idle partial dropped", "", 0, []string{"EPM1:PART"}, 2 * time.Second, []string{"IDLE:9"}},
 		{"idle not yet", "", 0, []string{"EPM1:PART"}, 500 * time.Millisecond, nil},
 		{"idle then next line clean", "", 0, []string{"PART"}, 2 * time.Second, []string{"IDLE:4"}},
-		{"idle ends discard silently", "", 3, []string{"ABCDEFG"}, 2 * time.Second, []string{"TOOLONG:4"}},
+		{"idle drops an over-long partial line", "", 3, []string{"ABCDEFG"}, 2 * time.Second, []string{"IDLE:7"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,7 +99,7 @@ func TestFramerAfterIdleAndDiscard(t *testing.T) {
 	got := frames(f, []string{"ABCDEFG"}, 2*time.Second)
 	// After the idle reset the framer is clean: a new line comes through.
 	got = append(got, frames(f, []string{"OK\r"}, 0)...)
-	want := "TOOLONG:4|OK"
+	want := "IDLE:7|OK"
 	if strings.Join(got, "|") != want {
 		t.Fatalf("got %q, want %s", got, want)
 	}
@@ -139,18 +147,47 @@ func TestStripAIM(t *testing.T) {
 	}
 }
 
-// FuzzFramer checks the framer's invariants on arbitrary byte streams cut
-// at arbitrary points: no emitted line is empty, longer than MaxLine or
-// contains a control byte, and the result does not depend on how the
-// stream was split into reads.
+// refLines is what the framer must emit for a whole stream, computed the
+// plain way: split at every terminator, cut each line at maxLine, clean it.
+func refLines(data, term []byte, maxLine int) []Frame {
+	var lines [][]byte
+	if term == nil {
+		lines = bytes.FieldsFunc(data, func(r rune) bool { return r == '\r' || r == '\n' })
+		if n := len(data); n > 0 && data[n-1] != '\r' && data[n-1] != '\n' && len(lines) > 0 {
+			lines = lines[:len(lines)-1] // no terminator yet
+		}
+	} else {
+		lines = bytes.Split(data, term)
+		lines = lines[:len(lines)-1]
+	}
+	var out []Frame
+	for _, l := range lines {
+		fr := Frame{Kind: FrameLine, Text: cleanLine(l)}
+		if len(l) > maxLine {
+			fr = Frame{Kind: FrameLine, Text: cleanLine(l[:maxLine]), N: len(l)}
+		}
+		if fr.Text != "" {
+			out = append(out, fr)
+		}
+	}
+	return out
+}
+
+// FuzzFramer checks the framer against refLines on arbitrary byte streams
+// cut at arbitrary points: the same lines whatever the split, none empty,
+// longer than MaxLine or with a control byte, a cut line's real length,
+// and the framer never holds more than MaxLine plus the terminator.
 func FuzzFramer(f *testing.F) {
 	f.Add([]byte("EPM1:AB\r\nCD\rEF\n"), uint8(3), uint8(8), "")
 	f.Add([]byte("\x02]Q1AB\x03\x02CD\x03"), uint8(1), uint8(4), `\x03`)
 	f.Add([]byte("ABCDEFGHIJ\rK\r"), uint8(5), uint8(4), "CRLF")
 	f.Add([]byte("xENDyEN"), uint8(2), uint8(2), "END")
+	f.Add([]byte("ABCDENDXEND"), uint8(4), uint8(2), "END")
+	f.Add([]byte("A#B#C##"), uint8(1), uint8(1), "##")
+	f.Add(bytes.Repeat([]byte("0123456789"), 100), uint8(7), uint8(9), "")
 	f.Fuzz(func(t *testing.T, data []byte, cut uint8, max uint8, termSpec string) {
 		term, err := ParseTerminator(termSpec)
-		if err != nil {
+		if err != nil || len(term) > 8 {
 			return
 		}
 		maxLine := int(max%64) + 1
@@ -161,24 +198,24 @@ func FuzzFramer(f *testing.F) {
 			for i := 0; i < len(data); i += step {
 				j := min(i+step, len(data))
 				fr.Feed(data[i:j], now, func(x Frame) { got = append(got, x) })
+				if fr.Held() > maxLine+len(term) {
+					t.Fatalf("framer holds %d bytes, max_line %d", fr.Held(), maxLine)
+				}
 			}
 			return got
 		}
 		whole := run(len(data) + 1)
 		split := run(int(cut%16) + 1)
-		if len(whole) != len(split) {
+		want := refLines(data, term, maxLine)
+		if fmt.Sprint(whole) != fmt.Sprint(split) {
 			t.Fatalf("frames differ by split: %v vs %v", whole, split)
 		}
-		for i := range whole {
-			if whole[i] != split[i] {
-				t.Fatalf("frame %d differs by split: %+v vs %+v", i, whole[i], split[i])
-			}
-			fr := whole[i]
-			if fr.Kind != FrameLine {
-				continue
-			}
-			if fr.Text == "" || len(fr.Text) > maxLine {
-				t.Fatalf("bad line %q (max %d)", fr.Text, maxLine)
+		if fmt.Sprint(whole) != fmt.Sprint(want) {
+			t.Fatalf("frames %+v, want %+v", whole, want)
+		}
+		for _, fr := range whole {
+			if fr.Kind != FrameLine || fr.Text == "" || len(fr.Text) > maxLine || fr.N != 0 && fr.N <= maxLine {
+				t.Fatalf("bad frame %+v (max %d)", fr, maxLine)
 			}
 			for _, c := range []byte(fr.Text) {
 				if c < 0x20 || c == 0x7f {
@@ -187,4 +224,28 @@ func FuzzFramer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFramerBounded: megabytes without a terminator are counted, not kept.
+func TestFramerBounded(t *testing.T) {
+	for _, term := range [][]byte{nil, []byte("\r\n"), []byte("END")} {
+		f := NewFramer(term, 0, time.Second)
+		chunk := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
+		var got []Frame
+		out := func(fr Frame) { got = append(got, fr) }
+		for i := 0; i < 160; i++ { // 10 MiB
+			f.Feed(chunk, time.Unix(0, 0), out)
+			if f.Held() > DefaultMaxLine+len(term) {
+				t.Fatalf("%q: holds %d bytes after %d KiB", term, f.Held(), (i+1)*64)
+			}
+		}
+		end := term
+		if end == nil {
+			end = []byte("\n")
+		}
+		f.Feed(end, time.Unix(0, 0), out)
+		if len(got) != 1 || got[0].N != 160*len(chunk) || got[0].Text != string(chunk[:DefaultMaxLine]) {
+			t.Fatalf("%q: %d frames, first N=%d", term, len(got), got[0].N)
+		}
+	}
 }

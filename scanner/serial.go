@@ -158,10 +158,7 @@ func (s *Serial) readLoop(ctx context.Context, p *serial.Port, path string, id d
 	handle := func(f Frame) {
 		switch f.Kind {
 		case FrameLine:
-			emit(s.scanned(f.Text))
-		case FrameTooLong:
-			s.count(func(st *Stats) { st.DroppedTooLong++ })
-			s.log.Error("line too long from scanner, dropped until the next terminator", "bytes", f.N, "max_line", fr.MaxLine)
+			emit(s.scanned(f, fr.MaxLine))
 		case FrameIdle:
 			s.count(func(st *Stats) { st.DroppedIdle++ })
 			s.log.Warn("partial line without terminator dropped; check the scanner's suffix setting", "bytes", f.N, "idle", fr.Idle)

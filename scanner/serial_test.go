@@ -177,7 +177,7 @@ func TestSerialFraming(t *testing.T) {
 		{"crlf", "", []string{"A\r\nB\r\n", "END\r\n"}, []string{"A", "B", "END"}, 0},
 		{"split writes", "", []string{"EP", "M1:", "AB", "C\r", "\n", "END\n"}, []string{"EPM1:ABC", "END"}, 0},
 		{"noise and aim", "", []string{"\x00\x02]Q1EPM1:Z\x03\r\x11", "END\r"}, []string{"EPM1:Z", "END"}, 0},
-		{"over-long dropped, resync", "", []string{long, long + "\rOK\r", "END\r"}, []string{"OK", "END"}, 1},
+		{"over-long cut, resync", "", []string{long, long + "\rOK\r", "END\r"}, []string{long[:64], "OK", "END"}, 1},
 		{"custom suffix", `\x03`, []string{"\x02A\x03\x02B", "\x03", "END\x03"}, []string{"A", "B", "END"}, 0},
 	}
 	for _, tt := range tests {
@@ -196,11 +196,60 @@ func TestSerialFraming(t *testing.T) {
 			}
 			expectLines(t, scans, tt.want...)
 			expectNoMore(t, scans)
-			if got := src.Stats().DroppedTooLong; got != tt.tooLng {
-				t.Fatalf("DroppedTooLong = %d, want %d", got, tt.tooLng)
+			if got := src.Stats().CutTooLong; got != tt.tooLng {
+				t.Fatalf("CutTooLong = %d, want %d", got, tt.tooLng)
 			}
 			if h := src.Health(); h.Scans != int64(len(tt.want)) || h.Kind != "serial" {
 				t.Fatalf("health = %+v", h)
+			}
+		})
+	}
+}
+
+// TestSerialLongLineCut: a line far longer than any mark (a scanner
+// reading a big non-mark code, noise on the cable) is passed on cut to
+// max_line with its real length, split over many reads and across the
+// default max_line of 4096 bytes; a custom suffix straddling the cut still
+// ends it, and the next code comes through whole.
+func TestSerialLongLineCut(t *testing.T) {
+	tests := []struct {
+		name   string
+		term   string
+		length int
+		suffix string
+	}{
+		{"lf, one byte over", "", DefaultMaxLine + 1, "\n"},
+		{"crlf, 200 KiB", "", 200 << 10, "\r\n"},
+		{"custom multi-byte suffix", "END", 3*DefaultMaxLine + 7, "END"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPtyPair(t)
+			term, err := ParseTerminator(tt.term)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := NewSerial("front", SerialConfig{Port: p.Dev, Terminator: term}, nil, nil)
+			scans := runSerial(t, src)
+			waitFor(t, "port open", func() bool { return src.Health().Up })
+			line := []byte(strings.Repeat("0123456789ABCDEF", tt.length/16+1)[:tt.length])
+			line[0] = '\x02' // noise before the cut is cleaned out of the text
+			stream := append(line, tt.suffix+"EPM1:NEXT"+tt.suffix...)
+			for i := 0; i < len(stream); i += 3000 { // many reads, cut anywhere
+				p.write(string(stream[i:min(i+3000, len(stream))]))
+			}
+			select {
+			case s := <-scans:
+				if s.Length != tt.length || s.Text != string(line[1:DefaultMaxLine]) {
+					t.Fatalf("cut line: %d bytes of text, length %d; want %d bytes, length %d",
+						len(s.Text), s.Length, DefaultMaxLine-1, tt.length)
+				}
+			case <-time.After(waitLimit):
+				t.Fatal("the long line never arrived")
+			}
+			expectLines(t, scans, "EPM1:NEXT")
+			if st := src.Stats(); st.CutTooLong != 1 || st.DroppedIdle != 0 {
+				t.Fatalf("stats = %+v", st)
 			}
 		})
 	}

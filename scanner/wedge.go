@@ -71,10 +71,7 @@ func (w *Wedge) readLoop(ctx context.Context, f *os.File, bo *Backoff, emit func
 	handle := func(fr Frame) {
 		switch fr.Kind {
 		case FrameLine:
-			emit(w.scanned(fr.Text))
-		case FrameTooLong:
-			w.count(func(st *Stats) { st.DroppedTooLong++ })
-			w.log.Error("code too long from wedge scanner, dropped until Enter", "keys", fr.N)
+			emit(w.scanned(fr, d.maxLine()))
 		case FrameIdle:
 			w.count(func(st *Stats) { st.DroppedIdle++ })
 			w.log.Warn("partial code without Enter dropped; check the scanner's suffix setting", "keys", fr.N)

@@ -111,18 +111,33 @@ func KeyChar(code uint16, shift bool) (byte, bool) {
 
 // KeyDecoder turns key events into lines: Enter (main or keypad) ends a
 // code. It tracks both Shift keys and Caps Lock; keys typed while Ctrl or
-// Alt is held, and keys with no character, are ignored and counted.
+// Alt is held, and keys with no character, are ignored and counted. A code
+// longer than MaxLine is passed on cut, with its real length, like the
+// Framer does: the keys after the cut are counted, not kept.
 type KeyDecoder struct {
 	MaxLine int // default DefaultMaxLine
 	Idle    time.Duration
 
 	shift, ctrl, alt uint8 // bit 0 left, bit 1 right
 	caps             bool
-	buf              []byte
-	discard          bool
+	buf              []byte // the code so far: its first MaxLine characters
+	n                int    // characters of the code so far (beyond MaxLine too)
+	discard          bool   // events were lost: drop the code until Enter
 	lastKey          time.Time
 	Unknown          int64 // key presses ignored
 }
+
+func (d *KeyDecoder) maxLine() int {
+	if d.MaxLine <= 0 {
+		return DefaultMaxLine
+	}
+	return d.MaxLine
+}
+
+// Held is the number of characters the decoder holds (at most MaxLine).
+func (d *KeyDecoder) Held() int { return len(d.buf) }
+
+func (d *KeyDecoder) reset() { d.buf, d.n = d.buf[:0], 0 }
 
 // Event feeds one input event received at now; a completed line or a drop
 // is passed to out.
@@ -130,19 +145,16 @@ func (d *KeyDecoder) Event(e InputEvent, now time.Time, out func(Frame)) {
 	if e.Type == EvSyn && e.Code == SynDropped {
 		// Keys of the code being typed were lost: it cannot be trusted.
 		// Modifier state may be stale too; a scanner releases them anyway.
-		if len(d.buf) > 0 || d.discard {
-			out(Frame{Kind: FrameLost, N: len(d.buf)})
+		if d.n > 0 || d.discard {
+			out(Frame{Kind: FrameLost, N: d.n})
 		}
-		d.buf, d.discard, d.lastKey = d.buf[:0], true, now
+		d.reset()
+		d.discard, d.lastKey = true, now
 		d.shift, d.ctrl, d.alt = 0, 0, 0
 		return
 	}
 	if e.Type != EvKey {
 		return
-	}
-	max := d.MaxLine
-	if max <= 0 {
-		max = DefaultMaxLine
 	}
 	switch e.Code {
 	case KeyLeftShift, KeyRightShift:
@@ -164,15 +176,20 @@ func (d *KeyDecoder) Event(e InputEvent, now time.Time, out func(Frame)) {
 		d.caps = !d.caps
 		return
 	case KeyEnter, KeyKPEnter:
-		line, wasDiscard := string(d.buf), d.discard
-		d.buf, d.discard = d.buf[:0], false
+		line, n, wasDiscard := StripAIM(string(d.buf)), d.n, d.discard
+		d.reset()
+		d.discard = false
+		if n <= d.maxLine() {
+			n = 0 // a whole code
+		}
 		if !wasDiscard && line != "" {
-			out(Frame{Kind: FrameLine, Text: StripAIM(line)})
+			out(Frame{Kind: FrameLine, Text: line, N: n})
 		}
 		return
 	case KeyBackspace:
-		if len(d.buf) > 0 {
-			d.buf = d.buf[:len(d.buf)-1]
+		if d.n > 0 {
+			d.n--
+			d.buf = d.buf[:min(len(d.buf), d.n)]
 		}
 		return
 	case KeyTab, KeyEsc:
@@ -194,10 +211,9 @@ func (d *KeyDecoder) Event(e InputEvent, now time.Time, out func(Frame)) {
 	if d.discard {
 		return
 	}
-	d.buf = append(d.buf, c)
-	if len(d.buf) > max {
-		out(Frame{Kind: FrameTooLong, N: len(d.buf)})
-		d.buf, d.discard = d.buf[:0], true
+	d.n++
+	if len(d.buf) < d.maxLine() {
+		d.buf = append(d.buf, c)
 	}
 }
 
@@ -207,11 +223,12 @@ func (d *KeyDecoder) Expire(now time.Time, out func(Frame)) {
 	if idle <= 0 {
 		idle = DefaultIdle
 	}
-	if len(d.buf) == 0 && !d.discard || now.Sub(d.lastKey) < idle {
+	if d.n == 0 && !d.discard || now.Sub(d.lastKey) < idle {
 		return
 	}
-	n, wasDiscard := len(d.buf), d.discard
-	d.buf, d.discard = d.buf[:0], false
+	n, wasDiscard := d.n, d.discard
+	d.reset()
+	d.discard = false
 	if !wasDiscard {
 		out(Frame{Kind: FrameIdle, N: n})
 	}

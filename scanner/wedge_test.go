@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,9 +71,11 @@ func decodeAll(t *testing.T, stream []byte, max int) []string {
 	err := DecodeEvents(bytes.NewReader(stream), d, func(f Frame) {
 		switch f.Kind {
 		case FrameLine:
+			if f.N > 0 {
+				got = append(got, fmt.Sprintf("CUT:%d:%s", f.N, f.Text))
+				break
+			}
 			got = append(got, f.Text)
-		case FrameTooLong:
-			got = append(got, "TOOLONG")
 		case FrameIdle:
 			got = append(got, "IDLE")
 		case FrameLost:
@@ -146,10 +149,25 @@ func TestKeyDecoder(t *testing.T) {
 			r.key(KeyEnter)
 			r.line(t, "]Q1EPM1:X")
 		}, 0, []string{"EPM1:X"}},
-		{"too long then resync", func(t *testing.T, r *recorder) {
+		{"too long cut then resync", func(t *testing.T, r *recorder) {
 			r.line(t, "ABCDEFGH")
 			r.line(t, "OK")
-		}, 4, []string{"TOOLONG", "OK"}},
+		}, 4, []string{"CUT:8:ABCD", "OK"}},
+		{"exactly max is whole", func(t *testing.T, r *recorder) { r.line(t, "ABCD") }, 4, []string{"ABCD"}},
+		{"backspace over the cut", func(t *testing.T, r *recorder) {
+			r.text(t, "ABCDEF")
+			r.key(KeyBackspace)
+			r.key(KeyBackspace)
+			r.key(KeyBackspace)
+			r.text(t, "XY")
+			r.key(KeyEnter)
+		}, 4, []string{"CUT:5:ABCX"}},
+		{"aim prefix of a cut code", func(t *testing.T, r *recorder) { r.line(t, "]Q1ABCDEFG") }, 5, []string{"CUT:10:AB"}},
+		{"idle drops an over-long partial code", func(t *testing.T, r *recorder) {
+			r.text(t, "ABCDEFGH")
+			r.t = r.t.Add(5 * time.Second)
+			r.line(t, "NEXT")
+		}, 4, []string{"IDLE", "NEXT"}},
 		{"syn dropped mid-code", func(t *testing.T, r *recorder) {
 			r.text(t, "EPM1:AB")
 			r.ev(EvSyn, SynDropped, 0)
@@ -226,11 +244,14 @@ func FuzzInputEvents(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d := &KeyDecoder{MaxLine: 32}
 		_ = DecodeEvents(bytes.NewReader(data), d, func(fr Frame) {
+			if d.Held() > 32 {
+				t.Fatalf("decoder holds %d characters", d.Held())
+			}
 			if fr.Kind != FrameLine {
 				return
 			}
-			if fr.Text == "" || len(fr.Text) > 32 {
-				t.Fatalf("bad line %q", fr.Text)
+			if fr.Text == "" || len(fr.Text) > 32 || fr.N != 0 && fr.N <= 32 {
+				t.Fatalf("bad line %+v", fr)
 			}
 			for _, c := range []byte(fr.Text) {
 				if c < 0x20 || c == 0x7f {

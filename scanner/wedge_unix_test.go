@@ -47,6 +47,9 @@ func TestWedgeSourceOverFIFO(t *testing.T) {
 		}
 		r := newRecorder()
 		r.line(t, epm)
+		if round == 1 { // a code longer than any mark: passed on cut, with its length
+			r.line(t, strings.Repeat("LONG", 1100))
+		}
 		r.line(t, "ROUND"+string(rune('0'+round)))
 		// split writes across event boundaries
 		for i := 0; i < len(r.buf); i += 37 {
@@ -54,12 +57,23 @@ func TestWedgeSourceOverFIFO(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		expectLines(t, scans, epm, "ROUND"+string(rune('0'+round)))
+		expectLines(t, scans, epm)
+		if round == 1 {
+			select {
+			case s := <-scans:
+				if s.Length != 4400 || s.Text != strings.Repeat("LONG", 1024) {
+					t.Fatalf("long code: %d bytes, length %d", len(s.Text), s.Length)
+				}
+			case <-time.After(waitLimit):
+				t.Fatal("the long code never arrived")
+			}
+		}
+		expectLines(t, scans, "ROUND"+string(rune('0'+round)))
 		w.Close()
 		waitFor(t, "unplug noticed", func() bool { return !src.Health().Up })
 	}
-	if st := src.Stats(); st.Reconnects < 2 {
-		t.Fatalf("stats = %+v, want at least 2 reconnects", st)
+	if st := src.Stats(); st.Reconnects < 2 || st.CutTooLong != 1 {
+		t.Fatalf("stats = %+v, want at least 2 reconnects and 1 cut code", st)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 
+	voied "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 	"gopkg.in/yaml.v3"
 
 	"markd/mark"
@@ -27,7 +28,10 @@ type Key struct {
 	RevokedFrom mark.Day // meaningful only when Revoked
 	Revoked     bool
 
-	ed  ed25519.PublicKey
+	// ed is the Ed25519 key decompressed and expanded once, at load, for
+	// every check (nil when the 32 bytes are not a curve point: no
+	// signature verifies then, as with crypto/ed25519).
+	ed  *voied.ExpandedPublicKey
 	ecd *ecdsa.PublicKey
 }
 
@@ -112,7 +116,7 @@ func (e keyringEntry) key() (*Key, error) {
 		if len(pub) != ed25519.PublicKeySize {
 			return nil, fmt.Errorf("public %q is %d bytes, an ed25519 key is %d: %w", e.Public, len(pub), ed25519.PublicKeySize, mark.ErrInvalid)
 		}
-		k.ed = ed25519.PublicKey(pub)
+		k.ed = expandEd25519(pub)
 	case "ecdsa-p256":
 		k.Alg = mark.AlgECDSAP256
 		pk, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), pub)

@@ -7,7 +7,6 @@ package verify
 
 import (
 	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
 	"math/big"
@@ -105,7 +104,7 @@ func (k *Key) verify(body [mark.BodySize]byte, sig [mark.SigSize]byte) bool {
 	msg := decode.Message(body)
 	switch k.Alg {
 	case mark.AlgEd25519:
-		return ed25519.Verify(k.ed, msg[:], sig[:])
+		return verifyEd25519(k.ed, msg[:], sig[:])
 	case mark.AlgECDSAP256:
 		r := new(big.Int).SetBytes(sig[:32])
 		s := new(big.Int).SetBytes(sig[32:])

@@ -1,0 +1,152 @@
+package verify
+
+import (
+	"crypto/ed25519"
+	"math/big"
+	"testing"
+
+	"github.com/oasisprotocol/curve25519-voi/curve"
+)
+
+// edCase is a public key, a message and a signature, any of them hostile.
+type edCase struct {
+	name          string
+	pub, msg, sig []byte
+}
+
+// edCases builds the inputs on which implementations of Ed25519 are known
+// to differ: small-order and non-canonical encodings of R and A, S ≥ ℓ,
+// R or A with a small-order component added (which the cofactored
+// equation accepts and crypto/ed25519's rejects), besides valid and
+// corrupted signatures and wrong keys.
+func edCases(t testing.TB) []edCase {
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, _ := ed25519.GenerateKey(nil)
+	msg := []byte("RU-EPM-v1\x00 forty bytes of a mark body, or so.")
+	sig := ed25519.Sign(priv, msg)
+	with := func(b []byte, f func(c []byte)) []byte {
+		c := append([]byte(nil), b...)
+		f(c)
+		return c
+	}
+	cs := []edCase{
+		{"valid", pub, msg, sig},
+		{"other message", pub, append(msg[:len(msg):len(msg)], '.'), sig},
+		{"other key", other, msg, sig},
+		{"short signature", pub, msg, sig[:63]},
+		{"zero signature", pub, msg, make([]byte, 64)},
+		{"S + ℓ", pub, msg, with(sig, func(c []byte) { addOrder(c[32:]) })},
+		{"S = ℓ", pub, msg, with(sig, func(c []byte) { copy(c[32:], littleEndian(order())) })},
+	}
+	for i := 0; i < 64; i++ {
+		cs = append(cs, edCase{"bit flipped in byte " + itoa(i), pub, msg, with(sig, func(c []byte) { c[i] ^= 1 << (i % 8) })})
+	}
+	for i, tp := range curve.EIGHT_TORSION {
+		var enc curve.CompressedEdwardsY
+		enc.SetEdwardsPoint(tp)
+		cs = append(cs,
+			edCase{"R of small order " + itoa(i), pub, msg, with(sig, func(c []byte) { copy(c[:32], enc[:]) })},
+			edCase{"A of small order " + itoa(i), enc[:], msg, sig},
+			edCase{"R plus torsion " + itoa(i), pub, msg, with(sig, func(c []byte) { copy(c[:32], addPoint(t, c[:32], tp)) })},
+			edCase{"A plus torsion " + itoa(i), addPoint(t, pub, tp), msg, sig},
+		)
+	}
+	for y := int64(0); y < 19; y++ {
+		for _, sign := range []byte{0, 0x80} {
+			enc := littleEndian(new(big.Int).Add(big.NewInt(y), fieldPrime()))
+			enc[31] |= sign
+			cs = append(cs,
+				edCase{"non-canonical R y=p+" + itoa(int(y)), pub, msg, with(sig, func(c []byte) { copy(c[:32], enc) })},
+				edCase{"non-canonical A y=p+" + itoa(int(y)), enc, msg, sig})
+		}
+	}
+	cs = append(cs, edCase{"A not on the curve", with(pub, func(c []byte) { c[0] ^= 1; c[5] ^= 3 }), msg, sig})
+	return cs
+}
+
+// TestEd25519SameAsStdlib: the expanded-key check says what crypto/ed25519
+// says, on every input of edCases.
+func TestEd25519SameAsStdlib(t *testing.T) {
+	accepted := 0
+	for _, c := range edCases(t) {
+		want := len(c.pub) == ed25519.PublicKeySize && ed25519.Verify(c.pub, c.msg, c.sig)
+		if got := verifyEd25519(expandEd25519(c.pub), c.msg, c.sig); got != want {
+			t.Errorf("%s: verifyEd25519 = %v, crypto/ed25519 = %v", c.name, got, want)
+		}
+		if want {
+			accepted++
+		}
+	}
+	if accepted == 0 {
+		t.Fatal("no case verified: the cases are broken")
+	}
+}
+
+// FuzzEd25519SameAsStdlib: any signature bytes, any message, a key with
+// or without a small-order component: both checks agree.
+func FuzzEd25519SameAsStdlib(f *testing.F) {
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	msg := []byte("RU-EPM-v1\x00 body")
+	f.Add(msg, ed25519.Sign(priv, msg), uint8(0))
+	f.Add(msg, make([]byte, 64), uint8(3))
+	keys := [][]byte{pub}
+	for _, tp := range curve.EIGHT_TORSION[1:] {
+		keys = append(keys, addPoint(f, pub, tp))
+	}
+	f.Fuzz(func(t *testing.T, msg, sig []byte, key uint8) {
+		pub := keys[int(key)%len(keys)]
+		if key >= 128 && len(sig) == 64 {
+			copy(sig, ed25519.Sign(priv, msg)) // valid, then the torsion of the key
+		}
+		want := ed25519.Verify(pub, msg, sig)
+		if got := verifyEd25519(expandEd25519(pub), msg, sig); got != want {
+			t.Fatalf("verifyEd25519 = %v, crypto/ed25519 = %v", got, want)
+		}
+	})
+}
+
+func addPoint(t testing.TB, enc []byte, p *curve.EdwardsPoint) []byte {
+	var c curve.CompressedEdwardsY
+	copy(c[:], enc)
+	var q curve.EdwardsPoint
+	if _, err := q.SetCompressedY(&c); err != nil {
+		t.Fatal(err)
+	}
+	q.Add(&q, p)
+	c.SetEdwardsPoint(&q)
+	return c[:]
+}
+
+func fieldPrime() *big.Int {
+	return new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
+}
+
+func order() *big.Int {
+	l, _ := new(big.Int).SetString("7237005577332262213973186563042994240857116359379907606001950938285454250989", 10)
+	return l
+}
+
+// littleEndian is the 32-byte little-endian encoding of n < 2^256.
+func littleEndian(n *big.Int) []byte {
+	b := make([]byte, 32)
+	be := n.FillBytes(make([]byte, 32))
+	for i := range b {
+		b[i] = be[31-i]
+	}
+	return b
+}
+
+// addOrder adds ℓ to the 32-byte little-endian scalar s (S + ℓ < 2^256
+// for every S < ℓ).
+func addOrder(s []byte) {
+	be := make([]byte, 32)
+	for i := range be {
+		be[i] = s[31-i]
+	}
+	copy(s, littleEndian(new(big.Int).Add(new(big.Int).SetBytes(be), order())))
+}
+
+func itoa(i int) string { return big.NewInt(int64(i)).String() }

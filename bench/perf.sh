@@ -5,7 +5,7 @@
 # warmed, checkpointed bare commit on the same file system. The stores are
 # generated once into bench/.cache/ (about a minute and 1 GB for 1M).
 # Env: BIG (1000000), SMALL (10000), N (2000 timed scans per P1 run),
-# RUNS (3 P1 runs per source), ONLY (reads,start,save,stdin,serial,import).
+# RUNS (3 P1 runs per source), ONLY (reads,start,save,process,stdin,serial,import).
 # Run from anywhere; on a shared machine say so beside the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,4 +15,4 @@ mkdir -p bin
 go build -o bin/markd ./cmd/markd
 go build -o bin/perfbench ./bench/perfbench
 exec bin/perfbench -markd bin/markd -testdata "$TD" -big "${BIG:-1000000}" -small "${SMALL:-10000}" \
-  -n "${N:-2000}" -runs "${RUNS:-3}" -only "${ONLY:-reads,start,save,stdin,serial,import}"
+  -n "${N:-2000}" -runs "${RUNS:-3}" -only "${ONLY:-reads,start,save,process,stdin,serial,import}"

@@ -54,7 +54,7 @@ func main() {
 	rounds := flag.Int("rounds", 15, "rounds of the read measures")
 	p1n := flag.Int("n", 2000, "timed scans per P1 run")
 	p1runs := flag.Int("runs", 3, "P1 runs (each a new markd run) per source")
-	only := flag.String("only", "reads,start,save,stdin,serial,import", "measures to run, comma-separated")
+	only := flag.String("only", "reads,start,save,process,stdin,serial,import", "measures to run, comma-separated")
 	imports := flag.Int("import", 40000, "marks of the import measure")
 	verifyFile := flag.String("verify-file", "", "internal: verify every line of this file on all cores and exit (the import floor)")
 	flag.Parse()
@@ -110,6 +110,17 @@ func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs, nImport int, 
 			return err
 		}
 		r, err := measureSave(cache, big, p1n, p1runs)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+	}
+	if slices.Contains(only, "process") {
+		logf("pipeline.Process: %d runs of %d", p1runs, p1n)
+		if err := dropAppended(big); err != nil {
+			return err
+		}
+		r, err := measureProcess(td, cache, big, p1n, p1runs)
 		if err != nil {
 			return err
 		}

@@ -147,7 +147,7 @@ func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, 
 			break
 		}
 	}
-	go func() { _, _ = io.Copy(io.Discard, lb) }()
+	go func() { _, _ = io.Copy(logSink, lb) }()
 	if kind == "serial" {
 		time.Sleep(300 * time.Millisecond) // the serial source opens the port
 	}
@@ -236,4 +236,13 @@ func measureP1(bin, td, dir, db, kind string, n, rounds int) ([]row, error) {
 		{name: what + " p99", goal: "≤ 3× bare p50", measured: spreadMs(m99), ratio: spread(r99), met: median(r99) <= 3},
 		{name: "bare commit p99 ÷ bare p50 (same runs)", goal: "(disk's own tail)", ratio: spread(b99)},
 	}, nil
+}
+
+// logSink receives markd's log after it listened (PERFBENCH_LOG=1: stderr).
+var logSink io.Writer = io.Discard
+
+func init() {
+	if os.Getenv("PERFBENCH_LOG") != "" {
+		logSink = os.Stderr
+	}
 }

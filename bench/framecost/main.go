@@ -1,0 +1,140 @@
+// Command framecost measures a single-row commit (WAL, synchronous=FULL,
+// checkpointed every 64 commits as markd does) against the number of
+// b-tree pages it dirties: K indexes that each take one appended entry.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+)
+
+type db struct {
+	sq   *sql.DB
+	conn *sql.Conn
+	ins  *sql.Stmt
+	n    int
+}
+
+func open(dir string, k, pageSize int, rowBytes int) (*db, error) {
+	path := filepath.Join(dir, fmt.Sprintf("fc-%d-%d-%d.db", k, pageSize, rowBytes))
+	for _, s := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + s)
+	}
+	sq, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	conn, err := sq.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size=%d", pageSize)); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA journal_mode=DELETE`); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `VACUUM`); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA journal_mode=WAL`); err != nil {
+		return nil, err
+	}
+	cols := []string{"id INTEGER PRIMARY KEY", "v TEXT"}
+	for i := 0; i < 4; i++ {
+		cols = append(cols, fmt.Sprintf("c%d TEXT", i))
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE t (`+strings.Join(cols, ",")+`)`); err != nil {
+		return nil, err
+	}
+	for i := 0; i < k; i++ {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE INDEX t%d ON t(c%d)`, i, i)); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+		return nil, err
+	}
+	ins, err := conn.PrepareContext(ctx, `INSERT INTO t(v, c0, c1, c2, c3) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, err
+	}
+	d := &db{sq: sq, conn: conn, ins: ins}
+	// pre-fill so the trees have depth
+	v := strings.Repeat("x", rowBytes)
+	for i := 0; i < 20000; i++ {
+		if err := d.commit(v); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (d *db) commit(v string) error {
+	d.n++
+	key := fmt.Sprintf("%020d-%036d", d.n, d.n)
+	if _, err := d.ins.Exec(v, key, key, key, key); err != nil {
+		return err
+	}
+	if d.n%64 == 0 {
+		_, err := d.sq.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		return err
+	}
+	return nil
+}
+
+func main() {
+	dir := flag.String("dir", "bench/.cache", "")
+	n := flag.Int("n", 2000, "")
+	rounds := flag.Int("rounds", 3, "")
+	flag.Parse()
+	type cfg struct{ k, ps, row int }
+	cfgs := []cfg{{0, 4096, 175}, {1, 4096, 175}, {3, 4096, 175}, {3, 4096, 600}, {3, 2048, 300}, {3, 1024, 175}}
+	dbs := map[cfg]*db{}
+	for _, c := range cfgs {
+		d, err := open(*dir, c.k, c.ps, c.row)
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		dbs[c] = d
+	}
+	res := map[cfg][]float64{}
+	for r := 0; r < *rounds; r++ {
+		ts := map[cfg][]time.Duration{}
+		for i := 0; i < *n; i++ {
+			for _, c := range cfgs {
+				v := strings.Repeat("y", c.row)
+				t := time.Now()
+				if err := dbs[c].commit(v); err != nil {
+					fmt.Println(err)
+					os.Exit(1)
+				}
+				ts[c] = append(ts[c], time.Since(t))
+			}
+		}
+		for _, c := range cfgs {
+			s := ts[c]
+			slices.Sort(s)
+			res[c] = append(res[c], float64(s[len(s)/2].Microseconds()))
+		}
+	}
+	base := res[cfgs[0]]
+	for _, c := range cfgs {
+		var rat []float64
+		for i := range res[c] {
+			rat = append(rat, res[c][i]/base[i])
+		}
+		fmt.Printf("indexes=%d page=%d row=%d: p50 µs %v ratio %.2f\n", c.k, c.ps, c.row, res[c], rat)
+	}
+}

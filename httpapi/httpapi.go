@@ -44,8 +44,12 @@ type Options struct {
 	Scans Submitter
 	// Batches serves /api/batches; nil: not served.
 	Batches *batch.Service
-	// Counter is this daemon's counter: scans posted to the API are made there.
+	// Counter is this daemon's counter: scans posted to the API are made
+	// there, and operators read only its scans.
 	Counter string
+	// Now is the clock that says which day is today (operators read
+	// today's scans); nil: time.Now.
+	Now func() time.Time
 }
 
 // Server serves the API. Mount adds handlers (the web pages) to its mux.
@@ -65,6 +69,9 @@ func New(o Options) *Server {
 	}
 	if o.Location == nil {
 		o.Location = time.Local
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	if o.Keepalive <= 0 {
 		o.Keepalive = 15 * time.Second
@@ -300,6 +307,9 @@ type ScansPage struct {
 
 func (s *Server) listScans(w http.ResponseWriter, r *http.Request) {
 	f, err := ParseFilter(r.URL.Query(), s.opt.Location)
+	if err == nil {
+		f, err = s.limitScope(r, f)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -319,6 +329,9 @@ func (s *Server) listScans(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getScan(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.opt.Store.Get(r.Context(), r.PathValue("id"))
+	if err == nil {
+		err = s.recordInScope(r, rec)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -16,6 +16,9 @@ const (
 	ActionLogout      = "logout"
 	ActionUserAdd     = "user_add"
 	ActionUserPasswd  = "user_passwd"
+	ActionUserDisable = "user_disable"
+	ActionUserEnable  = "user_enable"
+	ActionUserRemove  = "user_remove"
 )
 
 // AuditEntry is one line of the append-only audit log: who did what, when,

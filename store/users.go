@@ -39,6 +39,11 @@ type User struct {
 	Role      Role      `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	Disabled  bool      `json:"disabled,omitempty"`
+	// Epoch changes whenever the account's sessions must end: a new
+	// password, disable, remove and add again under the same name. A
+	// session remembers the epoch of its login and ends when it differs.
+	Epoch string `json:"-"`
 }
 
 // PasswordCost is the bcrypt cost of new password hashes of a store opened
@@ -117,7 +122,12 @@ func (d *DB) AddUser(ctx context.Context, name string, role Role, password strin
 		if n > 0 {
 			return fmt.Errorf("user %q already exists: %w", name, mark.ErrConflict)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO users(name, role, pass_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+		// The generation starts past every generation this name had before
+		// (each bump appends an audit row in its transaction, so no
+		// generation exceeds the audit's last id): a session of a removed
+		// account never matches the new one, even at the same created_at.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO users(name, role, pass_hash, created_at, updated_at, session_gen)
+			VALUES (?, ?, ?, ?, ?, (SELECT coalesce(max(id), 0) + 1 FROM audit))`,
 			name, string(role), string(hash), now, now); err != nil {
 			return storeErr("insert user", err)
 		}
@@ -125,7 +135,7 @@ func (d *DB) AddUser(ctx context.Context, name string, role Role, password strin
 	})
 }
 
-// SetPassword replaces the password of an account.
+// SetPassword replaces the password of an account and ends its sessions.
 func (d *DB) SetPassword(ctx context.Context, name, password string) error {
 	if err := validPassword(password); err != nil {
 		return err
@@ -135,7 +145,7 @@ func (d *DB) SetPassword(ctx context.Context, name, password string) error {
 		return fmt.Errorf("hash password: %w", err)
 	}
 	return d.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET pass_hash = ?, updated_at = ? WHERE name = ?`,
+		res, err := tx.ExecContext(ctx, `UPDATE users SET pass_hash = ?, updated_at = ?, session_gen = session_gen + 1 WHERE name = ?`,
 			string(hash), d.Now().UTC().Format(time.RFC3339Nano), name)
 		if err != nil {
 			return storeErr("update user", err)
@@ -154,9 +164,11 @@ func (d *DB) Authenticate(ctx context.Context, name, password string) (User, err
 		u              User
 		role, hash     string
 		created, saved string
+		gen            int64
+		disabled       sql.NullString
 	)
-	err := d.db.QueryRowContext(ctx, `SELECT name, role, pass_hash, created_at, updated_at FROM users WHERE name = ?`, name).
-		Scan(&u.Name, &role, &hash, &created, &saved)
+	err := d.db.QueryRowContext(ctx, `SELECT name, role, pass_hash, created_at, updated_at, session_gen, disabled_at FROM users WHERE name = ?`, name).
+		Scan(&u.Name, &role, &hash, &created, &saved, &gen, &disabled)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		_ = bcrypt.CompareHashAndPassword(dummyHash(d.passwordCost), []byte(password))
@@ -167,9 +179,16 @@ func (d *DB) Authenticate(ctx context.Context, name, password string) (User, err
 	if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)); err != nil {
 		return User{}, fmt.Errorf("login %q: wrong name or password: %w", name, mark.ErrUnauthorized)
 	}
+	if disabled.Valid {
+		// Said only after the right password, so it does not tell a prober
+		// which names exist.
+		return User{}, mark.WithHint(fmt.Errorf("login %q: %w: %w", name, ErrUserDisabled, mark.ErrUnauthorized),
+			"ask the engineer to run: markd user enable "+name)
+	}
 	u.Role = Role(role)
 	u.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
 	u.UpdatedAt, _ = time.Parse(time.RFC3339Nano, saved)
+	u.Epoch = epoch(created, gen)
 	return u, nil
 }
 
@@ -189,7 +208,7 @@ func (d *DB) GetUser(ctx context.Context, name string) (User, error) {
 func (d *DB) ListUsers(ctx context.Context) ([]User, error) { return d.listUsers(ctx, "") }
 
 func (d *DB) listUsers(ctx context.Context, where string, args ...any) ([]User, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT name, role, created_at, updated_at FROM users `+where+` ORDER BY name`, args...)
+	rows, err := d.db.QueryContext(ctx, `SELECT name, role, created_at, updated_at, session_gen, disabled_at FROM users `+where+` ORDER BY name`, args...)
 	if err != nil {
 		return nil, storeErr("list users", err)
 	}
@@ -198,10 +217,14 @@ func (d *DB) listUsers(ctx context.Context, where string, args ...any) ([]User, 
 	for rows.Next() {
 		var u User
 		var role, created, saved string
-		if err := rows.Scan(&u.Name, &role, &created, &saved); err != nil {
+		var gen int64
+		var disabled sql.NullString
+		if err := rows.Scan(&u.Name, &role, &created, &saved, &gen, &disabled); err != nil {
 			return nil, storeErr("list users", err)
 		}
 		u.Role = Role(role)
+		u.Disabled = disabled.Valid
+		u.Epoch = epoch(created, gen)
 		u.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
 		u.UpdatedAt, _ = time.Parse(time.RFC3339Nano, saved)
 		out = append(out, u)

@@ -83,6 +83,13 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
+		if errors.Is(err, store.ErrUserDisabled) { // the right password of a disabled account
+			s.limit.reset(key)
+			_ = s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: name, Action: store.ActionLoginFailed, Detail: "disabled, from " + clientAddr(r)})
+			s.log.Info("login refused: account disabled", "user", name, "addr", clientAddr(r))
+			s.showLogin(w, r, http.StatusForbidden, "Учётная запись отключена, обратитесь к начальнику смены. / This account is disabled: ask your supervisor.", next, name)
+			return
+		}
 		s.limit.fail(key)
 		s.addrLim.fail(clientAddr(r))
 		_ = s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: s.knownName(r, name), Action: store.ActionLoginFailed, Detail: clientAddr(r)})
@@ -90,7 +97,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.limit.reset(key)
-	token, _ := s.sess.create(u.Name, u.Role)
+	token, _ := s.sess.create(u)
 	s.setCookie(w, sessionCookie, token, 0)
 	s.setCookie(w, loginCSRFCookie, "", -1)
 	if err := s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: u.Name, Action: store.ActionLogin, Detail: string(u.Role) + " from " + clientAddr(r)}); err != nil {
@@ -111,11 +118,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess session) {
 	if !s.csrfOK(w, r) {
 		return
 	}
-	if c, _ := r.Cookie(sessionCookie); c != nil {
-		s.sess.drop(c.Value)
-	}
+	// Logging out ends every session of the person, in every browser, and
+	// their live streams at once (a shared counter PC left logged in
+	// elsewhere is closed too).
+	s.endSessions(sess.User, "logout")
 	s.setCookie(w, sessionCookie, "", -1)
-	s.clearOperator(sess.User)
 	if err := s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: sess.User, Action: store.ActionLogout}); err != nil {
 		s.log.Warn("audit of logout not written", "user", sess.User, "err", err)
 	}

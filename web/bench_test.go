@@ -29,12 +29,20 @@ func benchServer(b *testing.B, n int) (*Server, *http.Cookie) {
 			Source: "stdin", Text: "EPM1:X", Verdict: v, Reasons: reasons, Mark: testMark(uint64(i))}
 	}
 	storetest.Save(b, db, 0, recs...)
-	s, err := New(Options{Store: db, Location: time.UTC, Log: nil})
+	s, err := New(Options{Store: db, Location: time.UTC, Log: nil, Hosts: []string{"example.com"}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	s.Handler(http.NotFoundHandler())
-	token, _ := s.sess.create("sveta", store.RoleSupervisor)
+	ctx := context.Background()
+	if err := db.AddUser(ctx, "sveta", store.RoleSupervisor, "supervisor-pw"); err != nil {
+		b.Fatal(err)
+	}
+	u, err := db.GetUser(ctx, "sveta")
+	if err != nil {
+		b.Fatal(err)
+	}
+	token, _ := s.sess.create(u)
 	return s, &http.Cookie{Name: sessionCookie, Value: token}
 }
 

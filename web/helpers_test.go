@@ -91,6 +91,12 @@ const (
 // newEnv starts the web pages in front of a tiny API on a real store.
 func newEnv(t *testing.T, tweak func(*Options)) *env {
 	t.Helper()
+	return newEnvAPI(t, tweak, nil)
+}
+
+// newEnvAPI is newEnv in front of the API api makes (nil: the tiny one).
+func newEnvAPI(t *testing.T, tweak func(*Options), api func(*env) http.Handler) *env {
+	t.Helper()
 	ctx := context.Background()
 	e := &env{t: t, clock: &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}, feed: &chanFeed{}}
 	db := storetest.Open(t, store.Options{Now: e.clock.Now})
@@ -119,10 +125,15 @@ func newEnv(t *testing.T, tweak func(*Options)) *env {
 	if e.srv, err = New(opt); err != nil {
 		t.Fatal(err)
 	}
-	api := http.NewServeMux()
-	api.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, `{"ok":true}`) })
-	api.HandleFunc("/api/scans", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "api "+r.Method) })
-	e.ts = httptest.NewServer(e.srv.Handler(api))
+	if api != nil {
+		e.ts = httptest.NewServer(e.srv.Handler(api(e)))
+		t.Cleanup(e.ts.Close)
+		return e
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, `{"ok":true}`) })
+	mux.HandleFunc("/api/scans", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "api "+r.Method) })
+	e.ts = httptest.NewServer(e.srv.Handler(mux))
 	t.Cleanup(e.ts.Close)
 	return e
 }

@@ -7,15 +7,19 @@ import (
 	"time"
 
 	"markd/mark"
+	"markd/store"
 )
 
 // recentN is how many scans the operator screen lists.
 const recentN = 20
 
 func (s *Server) operatorPage(w http.ResponseWriter, r *http.Request, sess session) {
-	// Whoever watches the operator screen is at the counter: stamp their
-	// name on the records from now on.
-	s.setOperator(sess.User)
+	// An operator who opens the screen is at the counter: stamp their name
+	// on the records from now on. A supervisor looking at the screen (to
+	// help, or from the back office) is not the one scanning.
+	if sess.Role == store.RoleOperator {
+		s.setOperator(sess.User)
+	}
 	s.render(w, r, "operator.html", &page{Title: "Касса / Counter", Session: sess})
 }
 
@@ -67,7 +71,13 @@ func (s *Server) health() []mark.SourceHealth {
 // operatorLive streams server-sent events: "scan" with each new record as
 // the pipeline decides it, and "health" with the source states every few
 // seconds (which also tells the page the connection is alive).
-func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, _ session) {
+//
+// The stream ends with the session (logout, also in another browser, or
+// the account changed by markd user): it sends "ended" first, so the page
+// goes to the login at once.
+func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, sess session) {
+	ctx, cancel := s.sessionContext(r.Context(), sess)
+	defer cancel()
 	fl, ok := w.(http.Flusher)
 	if !ok {
 		s.fail(w, r, fmt.Errorf("streaming not supported by this connection: %w", mark.ErrUnavailable))
@@ -103,7 +113,11 @@ func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, _ session)
 	defer tick.Stop()
 	for {
 		select {
-		case <-r.Context().Done():
+		case <-ctx.Done():
+			if r.Context().Err() == nil { // the session ended, not the connection
+				fmt.Fprint(w, "event: ended\ndata: {}\n\n")
+				fl.Flush()
+			}
 			return
 		case rec, ok := <-recs:
 			if !ok {

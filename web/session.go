@@ -20,6 +20,14 @@ type session struct {
 	Role    store.Role
 	CSRF    string // token every form and fetch POST must carry
 	Expires time.Time
+	// Epoch is the account's store.User.Epoch at login: when the account's
+	// epoch in the store differs (markd user passwd|disable|remove, run as
+	// another process), the session has ended.
+	Epoch string
+	// done is closed when the session ends (logout, idle expiry, the
+	// account changed): the requests and live streams of the session end
+	// with it.
+	done chan struct{}
 }
 
 // sessions maps the SHA-256 of a session token to its session, so a heap
@@ -48,20 +56,29 @@ func tokenKey(token string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// create starts a session and returns its cookie token.
-func (s *sessions) create(user string, role store.Role) (string, *session) {
+// create starts a session of account u and returns its cookie token.
+func (s *sessions) create(u store.User) (string, *session) {
 	token := randomToken()
-	sess := &session{User: user, Role: role, CSRF: randomToken(), Expires: s.now().Add(s.ttl)}
+	sess := &session{User: u.Name, Role: u.Role, Epoch: u.Epoch, CSRF: randomToken(),
+		Expires: s.now().Add(s.ttl), done: make(chan struct{})}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
 	for k, v := range s.m { // drop expired ones; there are a handful per counter
 		if now.After(v.Expires) {
-			delete(s.m, k)
+			s.remove(k)
 		}
 	}
 	s.m[tokenKey(token)] = sess
 	return token, sess
+}
+
+// remove ends the session under key k; s.mu is held.
+func (s *sessions) remove(k string) {
+	if sess, ok := s.m[k]; ok {
+		close(sess.done)
+		delete(s.m, k)
+	}
 }
 
 // get returns the live session of token and extends it (idle timeout).
@@ -78,17 +95,26 @@ func (s *sessions) get(token string) (session, bool) {
 	}
 	now := s.now()
 	if now.After(sess.Expires) {
-		delete(s.m, k)
+		s.remove(k)
 		return session{}, false
 	}
 	sess.Expires = now.Add(s.ttl)
 	return *sess, true
 }
 
-func (s *sessions) drop(token string) {
+// endUser ends every session of user (all browsers, all their streams)
+// and returns how many there were.
+func (s *sessions) endUser(user string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.m, tokenKey(token))
+	n := 0
+	for k, v := range s.m {
+		if v.User == user {
+			s.remove(k)
+			n++
+		}
+	}
+	return n
 }
 
 // equalToken compares two tokens in constant time; empty never matches.

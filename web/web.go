@@ -67,6 +67,10 @@ type Options struct {
 	// Weight gives the weight on the counter scale in grams (0 = unknown);
 	// nil: no scale.
 	Weight func() int
+	// AccountPoll is how often an open live stream reads its account, so
+	// it ends when another process (markd user passwd|disable|remove)
+	// changed it; 0 = 1 s.
+	AccountPoll time.Duration
 }
 
 // Feed is the pipeline's stream of decided records.
@@ -137,6 +141,9 @@ func New(opt Options) (*Server, error) {
 	}
 	if opt.LoginLimit <= 0 {
 		opt.LoginLimit = 5
+	}
+	if opt.AccountPoll <= 0 {
+		opt.AccountPoll = defaultAccountPoll
 	}
 	s := &Server{
 		opt:      opt,
@@ -220,10 +227,24 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.auth("", func(w http.ResponseWriter, r *http.Request, sess session) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.csrfOK(w, r) {
-			return
+		ctx := httpapi.WithActor(r.Context(), sess.User)
+		if sess.Role != store.RoleSupervisor {
+			// Operators read what their screen shows; the review data
+			// (other days, other counters, filters) is the supervisors'.
+			ctx = httpapi.WithScope(ctx, httpapi.ScopeCounterToday)
 		}
-		s.api.ServeHTTP(w, r.WithContext(httpapi.WithActor(r.Context(), sess.User)))
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if !s.csrfOK(w, r) {
+				return
+			}
+		} else {
+			// A read (the /events stream above all) ends with the session.
+			// Writes run to their end: a scan half-recorded is worse.
+			var cancel context.CancelFunc
+			ctx, cancel = s.sessionContext(ctx, sess)
+			defer cancel()
+		}
+		s.api.ServeHTTP(w, r.WithContext(ctx))
 	}).ServeHTTP(w, r)
 }
 
@@ -266,6 +287,16 @@ func (s *Server) auth(role store.Role, h func(http.ResponseWriter, *http.Request
 		ok := false
 		if c != nil {
 			sess, ok = s.sess.get(c.Value)
+		}
+		if ok {
+			// The account may have changed in another process since the
+			// login (markd user passwd|disable|remove).
+			if err := s.checkAccount(r.Context(), sess); errors.Is(err, errSessionEnded) {
+				ok = false
+			} else if err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		}
 		if !ok {
 			if r.Method == http.MethodGet && wantsHTML(r) {

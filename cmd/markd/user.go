@@ -16,7 +16,8 @@ import (
 
 func init() { register(newUserCmd) }
 
-// newUserCmd manages the accounts of the web pages: markd user add|passwd|list.
+// newUserCmd manages the accounts of the web pages: markd user
+// add|passwd|disable|enable|remove|list.
 func newUserCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "user",
@@ -60,7 +61,7 @@ func newUserCmd(a *app) *cobra.Command {
 
 	passwd := &cobra.Command{
 		Use:   "passwd NAME",
-		Short: "Change the password of an account (read from stdin, or prompted for on a terminal)",
+		Short: "Change the password of an account and end its sessions (read from stdin, or prompted for on a terminal)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := a.openUserStore(cmd)
@@ -83,6 +84,38 @@ func newUserCmd(a *app) *cobra.Command {
 		},
 	}
 
+	// change makes disable, enable and remove: one store call on NAME. The
+	// running daemon reads the account on every request and about once a
+	// second on its open streams, so the account's sessions end within
+	// about a second of the command (web/session.go).
+	change := func(use, short, done string, do func(*store.DB, *cobra.Command, string) error) *cobra.Command {
+		return &cobra.Command{
+			Use:   use + " NAME",
+			Short: short,
+			Args:  oneName,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				db, err := a.openUserStore(cmd)
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				if err := do(db, cmd, args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "user %s %s\n", args[0], done)
+				return nil
+			},
+		}
+	}
+	disable := change("disable", "Stop an account from logging in and end its sessions (markd user enable undoes it)",
+		"disabled; their sessions end",
+		func(db *store.DB, cmd *cobra.Command, name string) error { return db.DisableUser(cmd.Context(), name) })
+	enable := change("enable", "Let a disabled account log in again with its password", "enabled",
+		func(db *store.DB, cmd *cobra.Command, name string) error { return db.EnableUser(cmd.Context(), name) })
+	remove := change("remove", "Delete an account and end its sessions; the audit log and the scans keep its name",
+		"removed; their sessions end",
+		func(db *store.DB, cmd *cobra.Command, name string) error { return db.RemoveUser(cmd.Context(), name) })
+
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List accounts and their roles",
@@ -98,16 +131,29 @@ func newUserCmd(a *app) *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tROLE\tCREATED\tCHANGED")
+			fmt.Fprintln(tw, "NAME\tROLE\tCREATED\tCHANGED\tSTATE")
 			for _, u := range users {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Role,
-					u.CreatedAt.Format("2006-01-02 15:04"), u.UpdatedAt.Format("2006-01-02 15:04"))
+				state := "enabled"
+				if u.Disabled {
+					state = "disabled"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role,
+					u.CreatedAt.Format("2006-01-02 15:04"), u.UpdatedAt.Format("2006-01-02 15:04"), state)
 			}
 			return tw.Flush()
 		},
 	}
-	cmd.AddCommand(add, passwd, list)
+	cmd.AddCommand(add, passwd, disable, enable, remove, list)
 	return cmd
+}
+
+// oneName is the argument check of the commands on one account: a usage
+// error (exit 2) that says what is missing.
+func oneName(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usage("%s needs one account name, got %d arguments (markd user list shows the accounts)", cmd.CommandPath(), len(args))
+	}
+	return nil
 }
 
 func (a *app) openUserStore(cmd *cobra.Command) (*store.DB, error) {

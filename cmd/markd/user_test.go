@@ -32,6 +32,14 @@ func TestUserCommands(t *testing.T) {
 		{"passwd", []string{"user", "passwd", "ivan", "--db", db}, "new-pass-2\n", 0, "password of ivan changed"},
 		{"passwd unknown", []string{"user", "passwd", "nobody", "--db", db}, "new-pass-2\n", 1, ""},
 		{"list", []string{"user", "list", "--db", db}, "", 0, "ivan   operator"},
+		{"disable", []string{"user", "disable", "ivan", "--db", db}, "", 0, "user ivan disabled"},
+		{"list disabled", []string{"user", "list", "--db", db}, "", 0, "disabled"},
+		{"disable unknown", []string{"user", "disable", "nobody", "--db", db}, "", 1, ""},
+		{"enable", []string{"user", "enable", "ivan", "--db", db}, "", 0, "user ivan enabled"},
+		{"enable unknown", []string{"user", "enable", "nobody", "--db", db}, "", 1, ""},
+		{"remove sveta", []string{"user", "remove", "sveta", "--db", db}, "", 0, "user sveta removed"},
+		{"remove unknown", []string{"user", "remove", "sveta", "--db", db}, "", 1, ""},
+		{"remove without name", []string{"user", "remove", "--db", db}, "", 2, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,6 +56,9 @@ func TestUserCommands(t *testing.T) {
 	}
 	defer s.Close()
 	if u, err := s.Authenticate(context.Background(), "ivan", "new-pass-2"); err != nil || u.Role != store.RoleOperator {
-		t.Fatalf("ivan after passwd: %+v %v", u, err)
+		t.Fatalf("ivan after passwd, disable, enable: %+v %v", u, err)
+	}
+	if _, err := s.Authenticate(context.Background(), "sveta", "s3cret-pass"); err == nil {
+		t.Fatal("a removed account logs in")
 	}
 }

@@ -217,6 +217,13 @@
       lights(h.sources);
       document.dispatchEvent(new CustomEvent('markd:health', { detail: h }));
     });
+    es.addEventListener('ended', function () {
+      // The session ended (logged out elsewhere, password changed, account
+      // disabled): log in again rather than reconnect.
+      es.close();
+      es = null;
+      location.href = '/login?next=/';
+    });
     es.onerror = function () {
       setConn('lost');
       if (es.readyState === EventSource.CLOSED) {

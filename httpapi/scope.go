@@ -1,0 +1,99 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"markd/mark"
+	"markd/store"
+)
+
+// Scope is how much of the stored scans a request may read. The web pages
+// set it from the session's role; a request without one (a program's
+// token, the daemon's own callers) reads everything.
+type Scope int
+
+const (
+	// ScopeAll reads every stored scan with every filter: supervisors,
+	// programs with an API token.
+	ScopeAll Scope = iota
+	// ScopeCounterToday reads what the operator screen shows: this
+	// counter's scans of today, without the review filters.
+	ScopeCounterToday
+)
+
+type scopeKey struct{}
+
+// WithScope sets the scope of a request.
+func WithScope(ctx context.Context, s Scope) context.Context {
+	return context.WithValue(ctx, scopeKey{}, s)
+}
+
+func scopeOf(ctx context.Context) Scope {
+	s, _ := ctx.Value(scopeKey{}).(Scope)
+	return s
+}
+
+// operatorParams are the query parameters of GET /api/scans an operator
+// may send: paging, and dates and counter within their own counter's day.
+var operatorParams = map[string]bool{"from": true, "to": true, "counter": true, "cursor": true, "limit": true, "order": true}
+
+// errReviewOnly says that what was asked is the supervisors' review data.
+func errReviewOnly(format string, args ...any) error {
+	return mark.WithHint(fmt.Errorf(format+": %w", append(args, mark.ErrForbidden)...),
+		"operators read their counter's scans of today; log in as a supervisor for the review")
+}
+
+// today is the day of now in the office's time zone: [start, end).
+func (s *Server) today() (start, end time.Time) {
+	now := s.opt.Now().In(s.opt.Location)
+	start = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.opt.Location)
+	return start, start.AddDate(0, 0, 1)
+}
+
+// limitScope narrows f to what the request's scope may read, or refuses
+// with 403 naming the parameter. The filter an operator gets is always
+// this counter's today, whatever the cursor says.
+func (s *Server) limitScope(r *http.Request, f store.Filter) (store.Filter, error) {
+	if scopeOf(r.Context()) != ScopeCounterToday {
+		return f, nil
+	}
+	for key := range r.URL.Query() {
+		if !operatorParams[key] {
+			return f, errReviewOnly("query %s: filters are for supervisors", key)
+		}
+	}
+	start, end := s.today()
+	if !f.From.IsZero() && (f.From.Before(start) || !f.From.Before(end)) {
+		return f, errReviewOnly("query from=%s: not today (%s): other days are for supervisors", r.URL.Query().Get("from"), start.Format(time.DateOnly))
+	}
+	if !f.To.IsZero() && (f.To.Before(start) || f.To.After(end)) {
+		return f, errReviewOnly("query to=%s: not today (%s): other days are for supervisors", r.URL.Query().Get("to"), start.Format(time.DateOnly))
+	}
+	if f.Counter != "" && f.Counter != s.opt.Counter {
+		return f, errReviewOnly("query counter=%s: not this counter (%s)", f.Counter, s.opt.Counter)
+	}
+	if f.From.IsZero() {
+		f.From = start
+	}
+	if f.To.IsZero() {
+		f.To = end
+	}
+	f.Counter = s.opt.Counter
+	return f, nil
+}
+
+// recordInScope refuses a record an operator may not read: another
+// counter's, or another day's.
+func (s *Server) recordInScope(r *http.Request, rec mark.Record) error {
+	if scopeOf(r.Context()) != ScopeCounterToday {
+		return nil
+	}
+	start, end := s.today()
+	if rec.Counter != s.opt.Counter || rec.At.Before(start) || !rec.At.Before(end) {
+		return errReviewOnly("scan %s: not of today at this counter", rec.ID)
+	}
+	return nil
+}

@@ -41,7 +41,12 @@ func (d Dir) Save(version uint64, data []byte) error {
 	if sync == nil {
 		sync = (*os.File).Sync
 	}
-	_, err = tmp.Write(data)
+	// The lists in force at this counter: owner only, whatever the umask
+	// (CreateTemp makes 0600 today; this says it is meant).
+	err = tmp.Chmod(0o600)
+	if err == nil {
+		_, err = tmp.Write(data)
+	}
 	if err == nil {
 		err = sync(tmp)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
 	"gopkg.in/yaml.v3"
 
+	"markd/internal/secretfile"
 	"markd/mark"
 )
 
@@ -150,37 +151,9 @@ func WriteKeys(path string, keys []Key) error {
 }
 
 // WriteFileAtomic writes data to path via a temp file in the same
-// directory, fsync and rename.
+// directory, chmod to mode, fsync and rename (secretfile.Write).
 func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: fsync: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // make the rename durable; best effort on odd filesystems
-		d.Close()
-	}
-	return nil
+	return secretfile.Write(path, data, mode)
 }
 
 // QRPNG renders text as a QR code PNG of size×size pixels (at least the

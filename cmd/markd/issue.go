@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -143,7 +142,9 @@ func (a *app) runIssue(cmd *cobra.Command, f issueFlags) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(f.png, img, 0o644); err != nil {
+		// A signed mark is worth its tariff: owner only, whatever the
+		// umask, also when an older file of wider mode is replaced.
+		if err := issuer.WriteFileAtomic(f.png, img, 0o600); err != nil {
 			return fmt.Errorf("write --png: %w", err)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 
 	"markd/config"
 	"markd/internal/cli"
+	"markd/internal/secretfile"
 )
 
 // exitUsage is the exit code of a usage or configuration error.
@@ -85,6 +86,12 @@ func (a *app) loadConfig(cmd *cobra.Command) (config.Config, error) {
 	c, err := config.Load(a.configFile, cmd.Flags())
 	if err != nil {
 		return config.Config{}, usageError{err}
+	}
+	// The token inline in a config every user may read: warned, not
+	// refused (packages shipped the config 0644 before; the hint fixes it).
+	if mode, ok := secretfile.HoldsExposed(a.configFile, c.Sync.Token); ok {
+		fmt.Fprintf(a.stderr, "warning: config %s holds sync.token and every user may read it (mode %04o): "+
+			"chmod 640 %s (group of the service), or move the token to sync.token_file\n", a.configFile, mode, a.configFile)
 	}
 	return c, nil
 }

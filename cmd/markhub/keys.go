@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"markd/bundle"
+	"markd/internal/secretfile"
 	"markd/mark"
 )
 
@@ -45,8 +46,10 @@ func newKeysCmd(a *app) *cobra.Command {
 			if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
 				return err
 			}
-			if err := os.WriteFile(out, pemBytes, 0o600); err != nil {
-				return fmt.Errorf("write %s: %w", out, err)
+			// 0600 whatever the umask, also when --force replaces a file of
+			// wider mode (os.WriteFile would keep that file's mode).
+			if err := secretfile.Write(out, pemBytes, 0o600); err != nil {
+				return err
 			}
 			fmt.Fprintln(a.stdout, bundle.EncodePublicKey(pub))
 			return nil

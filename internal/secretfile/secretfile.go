@@ -7,6 +7,7 @@ package secretfile
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"markd/mark"
 )
@@ -36,4 +37,22 @@ func Read(path, what string) ([]byte, error) {
 		return nil, fmt.Errorf("%s %s: %w: %v", what, path, mark.ErrInvalid, err)
 	}
 	return b, nil
+}
+
+// HoldsExposed reports whether the file at path holds secret (e.g. a token
+// written inline in a config file) and every user may read or write it.
+// It reads nothing when secret is empty; an unreadable file is not reported.
+func HoldsExposed(path, secret string) (os.FileMode, bool) {
+	if secret == "" || path == "" {
+		return 0, false
+	}
+	fi, err := os.Stat(path)
+	if err != nil || !worldAccess(fi.Mode()) {
+		return 0, false
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(b), secret) {
+		return 0, false
+	}
+	return fi.Mode().Perm(), true
 }

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -74,6 +75,31 @@ func (r *Restorer) Serve(ctx context.Context) error {
 		}
 		wait = min(2*wait, r.MaxBackoff)
 	}
+}
+
+// ErrHistoryNotRestored is the error of a command that may not judge marks
+// into a store whose reuse history is still pending (RestoreNow failed).
+var ErrHistoryNotRestored = errors.New("reuse history not restored")
+
+// RestoreNow is one try to restore the history, for a command that runs
+// once (markd import, sync --once, verify --db) instead of waiting as a
+// service: nil when the store has its history (at once for any store not
+// made by markd init), else an error wrapping ErrHistoryNotRestored and
+// the cause. A later try resumes after the last page stored.
+func (r *Restorer) RestoreNow(ctx context.Context) (int, error) {
+	if r.Done() {
+		return 0, nil
+	}
+	if r.client == nil {
+		return 0, fmt.Errorf("%w: sync.url is not set", ErrHistoryNotRestored)
+	}
+	n, err := r.restore(ctx)
+	if err != nil {
+		return n, fmt.Errorf("%w from the collector: %w", ErrHistoryNotRestored, err)
+	}
+	r.done.Store(true)
+	r.log.Info("reuse history restored", "serials", n)
+	return n, nil
 }
 
 func (r *Restorer) restore(ctx context.Context) (int, error) {

@@ -121,6 +121,9 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 		return err
 	}
 	defer db.Close()
+	if err := restoreHistory(ctx, c, db, log, a.stderr); err != nil {
+		return err
+	}
 	pipe := pipeline.New(pipeline.Options{Verifier: v, Store: db, Office: c.Office, Counter: c.Counter,
 		Location: loc, RescanWindow: c.RescanWindow, Log: log, Now: verifyNow})
 	bar := newProgress(a.stderr, size)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -38,6 +39,14 @@ func newSyncCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
+			// A store made by markd init gets its office's reuse history
+			// first, so the next markd run, import or verify --db on it
+			// judges with it (--once: one try, exit 1 when it fails).
+			if once {
+				if err := restoreHistory(ctx, c, db, log, a.stderr); err != nil {
+					return err
+				}
+			}
 			o := daemon.SyncOptions(c.Sync)
 			client, err := msync.NewClient(o.Client)
 			if err != nil {
@@ -47,7 +56,17 @@ func newSyncCmd(a *app) *cobra.Command {
 			client.Clock = msync.NewClock(o.ClockLimit, nil, log, reg) // measured and logged
 			up := msync.NewUploader(db, client, o.Upload, log, reg)
 			if !once {
-				return up.Serve(ctx)
+				hist, err := msync.NewRestorer(ctx, db, client, log)
+				if err != nil {
+					return err
+				}
+				hctx, stop := context.WithCancel(ctx)
+				done := make(chan struct{})
+				go func() { defer close(done); _ = hist.Serve(hctx) }() // retries until done or stopped
+				err = up.Serve(ctx)
+				stop()
+				<-done // before the store closes
+				return err
 			}
 			start := time.Now()
 			before, err := db.OutboxStats(ctx)

@@ -45,6 +45,9 @@ func (a *app) runVerifyDB(cmd *cobra.Command, f verifyFlags) error {
 		return err
 	}
 	defer db.Close()
+	if err := restoreHistory(ctx, c, db, log, a.stderr); err != nil {
+		return err
+	}
 	pipe := pipeline.New(pipeline.Options{Verifier: v, Store: db, Office: c.Office, Counter: c.Counter,
 		Location: loc, RescanWindow: c.RescanWindow, Log: log, Now: clock})
 	judge := func(_ int, text string) (*mark.Record, error) {

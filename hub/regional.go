@@ -16,6 +16,7 @@ import (
 // Sessions live in the database, so any markhub instance serves any
 // browser. Both backends implement it.
 type Regional interface {
+	OfficeDays
 	// Fleet lists every terminal with its last contact and newest record.
 	Fleet(ctx context.Context) ([]FleetRow, error)
 	// ReuseAlerts lists cross-office reuses, one row per pair of records

@@ -87,8 +87,8 @@ func New(opt Options) (*Server, error) {
 		opt.Location = time.UTC
 	}
 	s := &Server{opt: opt, pages: map[string]*template.Template{}, mux: http.NewServeMux(), fails: map[string][]time.Time{}}
-	funcs := template.FuncMap{"when": s.when, "skew": skewText, "office": officeText}
-	for _, name := range []string{"login.html", "fleet.html", "alerts.html", "lookup.html", "unverified.html", "error.html"} {
+	funcs := template.FuncMap{"when": s.when, "skew": skewText, "office": officeText, "rub": kopText}
+	for _, name := range []string{"login.html", "fleet.html", "alerts.html", "lookup.html", "unverified.html", "offices.html", "error.html"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("hubweb: template %s: %w", name, err)
@@ -108,6 +108,8 @@ func New(opt Options) (*Server, error) {
 	s.mux.HandleFunc("POST /alerts/{id}", s.auth(s.alertPost))
 	s.mux.HandleFunc("GET /lookup", s.auth(s.lookup))
 	s.mux.HandleFunc("GET /unverified", s.auth(s.unverified))
+	s.mux.HandleFunc("GET /offices", s.auth(s.officeDays))
+	s.mux.HandleFunc("GET /offices.csv", s.auth(s.officeCSV))
 	return s, nil
 }
 
@@ -169,6 +171,7 @@ func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int
 // page is what every template gets.
 type page struct {
 	Lang, Here, User, CSRF string
+	Next                   string // where the language buttons come back to: this page with its query
 	TitleRU, TitleEN       string
 	Error, Flash           string
 	Data                   any
@@ -182,7 +185,7 @@ func lang(r *http.Request) string {
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name string, p *page) {
-	p.Lang, p.Here = lang(r), r.URL.Path
+	p.Lang, p.Here, p.Next = lang(r), r.URL.Path, r.URL.RequestURI()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)

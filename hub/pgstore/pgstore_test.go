@@ -55,6 +55,8 @@ func TestTrustSuite(t *testing.T) { hubtest.RunTrustSuite(t, open) }
 
 func TestRegionalSuite(t *testing.T) { hubtest.RunRegionalSuite(t, open) }
 
+func TestOfficeDaysSuite(t *testing.T) { hubtest.RunOfficeDaysSuite(t, open) }
+
 func BenchmarkIngest2000(b *testing.B) {
 	if ok, why := hubtest.Available(); !ok {
 		b.Skip(why)

@@ -1,0 +1,34 @@
+package sqlitestore
+
+import (
+	"context"
+	"markd/hub/hubtest"
+	"strings"
+	"testing"
+)
+
+func TestOfficeDaysSuite(t *testing.T) { hubtest.RunOfficeDaysSuite(t, open) }
+
+// TestOfficeDaysUsesIndex: the per office and day query is a range search
+// of records_office_at, not a scan of every record.
+func TestOfficeDaysUsesIndex(t *testing.T) {
+	db := open(t).(*DB)
+	defer db.Close()
+	rows, err := db.db.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+officeDaysQuery, 426000, "2026-11-24", "2026-11-26")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if p := strings.Join(plan, "; "); !strings.Contains(p, "SEARCH records USING INDEX records_office_at (office=? AND at>? AND at<?)") {
+		t.Errorf("plan %q, want a range search of records_office_at", p)
+	}
+}

@@ -19,14 +19,23 @@ import "math"
 // by motion (0.22–0.28 on the motion frames of the hard set; cluttered
 // scenes without a code measured 0.44–0.94).
 func BlurDirection(g Gray) (degrees, anisotropy float64) {
-	if !g.valid() || g.W < 3 || g.H < 3 {
+	return blurDirection(g, Rect{0, 0, g.W, g.H})
+}
+
+// blurDirection is BlurDirection over region r of g.
+func blurDirection(g Gray, r Rect) (degrees, anisotropy float64) {
+	if !g.valid() {
+		return 0, 1
+	}
+	r = clip(r, g)
+	if r.W < 3 || r.H < 3 {
 		return 0, 1
 	}
 	var a, b, c float64
-	for y := 1; y < g.H-1; y++ {
+	for y := r.Y + 1; y < r.Y+r.H-1; y++ {
 		row := g.Pix[y*g.W : (y+1)*g.W]
 		up, dn := g.Pix[(y-1)*g.W:y*g.W], g.Pix[(y+1)*g.W:(y+2)*g.W]
-		for x := 1; x < g.W-1; x++ {
+		for x := r.X + 1; x < r.X+r.W-1; x++ {
 			ix := float64(int(row[x+1]) - int(row[x-1]))
 			iy := float64(int(dn[x]) - int(up[x]))
 			a += ix * ix

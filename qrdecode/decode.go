@@ -28,6 +28,12 @@ type Decoder struct {
 	// reads at once.
 	pure map[gozxing.DecodeHintType]any
 	bufs [4][]byte
+	// finders is the scratch memory of the camera mode's cheap rejection
+	// (finder.go): a region without finder patterns is not decoded.
+	finders finderScratch
+	// attempts counts gozxing decode attempts (the tests check that a frame
+	// without a code costs none).
+	attempts int
 	// Thorough makes Decode try every step on every candidate region,
 	// motion deblurring and a whole-frame attempt too: for files (`markd
 	// decode`), where a few more milliseconds do not matter. The camera
@@ -106,6 +112,7 @@ func (d *Decoder) tryPure(g Gray) string {
 }
 
 func (d *Decoder) read(bmp *gozxing.BinaryBitmap, hints map[gozxing.DecodeHintType]any) string {
+	d.attempts++
 	res, err := d.reader.Decode(bmp, hints)
 	d.reader.Reset()
 	if err != nil || res == nil {
@@ -187,12 +194,19 @@ var (
 func (d *Decoder) Decode(g Gray) []string {
 	cands, shaped, flat := candidates(g, maxCandidates)
 	var out []string
+	inView := false // a code-shaped region passed the camera mode's gate
 	for i, r := range cands {
-		if t := d.decodeRegion(g, r, i < shaped, i == 0 && shaped > 0); t != "" && !contains(out, t) {
+		if !d.Thorough && !d.finders.likelyCode(g, r) {
+			continue // no finder patterns, or grain: see finder.go
+		}
+		// the first code-shaped region to get here may take an expensive step
+		expensive := i < shaped && !inView
+		inView = inView || i < shaped
+		if t := d.decodeRegion(g, r, i < shaped, expensive); t != "" && !contains(out, t) {
 			out = append(out, t)
 		}
 	}
-	if shaped == 0 || len(out) > 0 {
+	if (!d.Thorough && !inView) || shaped == 0 || len(out) > 0 {
 		// a sweep ended (no code in view, or it was read): the next one
 		// starts with the likeliest deblurring, not where this one stopped
 		d.blurTurn = 0

@@ -269,6 +269,20 @@ func FuzzEnhance(f *testing.F) {
 		if w*h <= 256*256 {
 			NewDecoder().Decode(g)
 		}
+		c, widths := FinderPatterns(g, Rect{-1, -1, w + 2, h + 2}, 40)
+		if len(c) != len(widths) {
+			t.Errorf("FinderPatterns: %d centres, %d widths", len(c), len(widths))
+		}
+		for i, p := range c {
+			if p.X < 0 || p.Y < 0 || p.X >= w || p.Y >= h || widths[i] < finderMinTotal {
+				t.Errorf("finder pattern %v (width %d) outside %dx%d", p, widths[i], w, h)
+			}
+		}
+		if l := Lag1(g, Rect{0, 0, w, h}); l < -1.0001 || l > 1.0001 {
+			t.Errorf("Lag1 = %v, outside -1..1", l)
+		}
+		var s finderScratch
+		s.likelyCode(g, Rect{w / 3, h / 4, w, h})
 	})
 }
 

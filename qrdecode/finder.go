@@ -1,0 +1,413 @@
+package qrdecode
+
+import "math"
+
+// Cheap rejection: most camera frames hold no code, and gozxing spends
+// 3–60 ms on such a frame (binarising each region, chasing finder
+// candidates through text, noise and clutter) before it gives up. Two
+// tests on the raw region, each reading its pixels about once, decide
+// whether a region is worth decoding in the camera mode:
+//
+//   - Finder patterns. Every QR code has three: nested squares whose
+//     profile along any line through their centre is dark, light, dark,
+//     light, dark in the ratio 1:1:3:1:1. FinderPatterns looks for that
+//     profile along rows of a locally thresholded region and confirms it
+//     along the column or a diagonal through the same centre, so a code at
+//     a slant or smeared by motion along a row still passes. A code also
+//     shows the profile inside its data; text, photos, 1-D barcodes and
+//     grids rarely show it at all.
+//   - Grain. Sensor or random noise shows the profile everywhere, but its
+//     neighbouring pixels are uncorrelated, while a code's modules span at
+//     least 1.5 pixels (Lag1 ≥ 0.79 on every code of the test sets, about
+//     0 on noise).
+
+// Point is a pixel position in a frame.
+type Point struct{ X, Y int }
+
+const (
+	finderBlock    = 8  // threshold block side in pixels
+	finderMinRange = 24 // grey levels: a flatter neighbourhood uses the region's mid grey
+	finderMinTotal = 10 // px across a pattern (1.4 px per module): smaller ones cannot be decoded
+	finderRowStep  = 2  // rows scanned: the centre of a 1.5 px/module pattern spans 4
+	// finderMaxFound bounds the patterns collected in a region while
+	// looking for three placed like a code's: a code's data holds
+	// look-alikes, noisy codes showed up to 30.
+	finderMaxFound = 40
+	// minLag1 is the neighbour correlation under which a region is grain.
+	minLag1 = 0.3
+)
+
+// finderScratch is reusable memory for the scan.
+type finderScratch struct {
+	lo, hi, thr []uint8
+	// stop, when set, ends the scan as soon as it returns true for the
+	// patterns found so far; stopped records that it did.
+	stop    func(f *finderScan, centres []Point, widths []int) bool
+	stopped bool
+	// untimed records three patterns placed like a code's but without a
+	// timing pattern between them.
+	untimed bool
+}
+
+// FinderPatterns returns the centres of up to limit distinct places in
+// region r of g that look like a QR finder pattern, each with its width.
+func FinderPatterns(g Gray, r Rect, limit int) (centres []Point, widths []int) {
+	var s finderScratch
+	return s.find(g, r, limit)
+}
+
+func (s *finderScratch) find(g Gray, r Rect, limit int) (centres []Point, widths []int) {
+	if !g.valid() || limit <= 0 {
+		return nil, nil
+	}
+	r = clip(r, g)
+	if r.W < 7 || r.H < 7 {
+		return nil, nil
+	}
+	f := s.scan(g, r)
+	s.stopped, s.untimed = false, false
+	var runs [5]int
+	for y := r.Y + 1; y < r.Y+r.H; y += finderRowStep {
+		row := g.Pix[y*g.W+r.X : y*g.W+r.X+r.W]
+		trow := f.thr[((y-r.Y)/finderBlock)*f.bw:]
+		// runs[4] is the current run; a pattern ends on a dark run, and
+		// runs alternate, so runs[0] is dark too.
+		n := 0 // runs completed before the current one
+		dark := row[0] < trow[0]
+		runs = [5]int{0, 0, 0, 0, 1}
+		for x := 1; x <= r.W; x++ {
+			d := false
+			if x < r.W {
+				d = row[x] < trow[x/finderBlock]
+				if d == dark {
+					runs[4]++
+					continue
+				}
+			}
+			// a run ended before x
+			if n >= 4 && dark && ratioOK(runs) {
+				total := runs[0] + runs[1] + runs[2] + runs[3] + runs[4]
+				cx := x - runs[4] - runs[3] - runs[2]/2 - 1
+				c := Point{r.X + cx, y}
+				if f.confirm(cx, y-r.Y, total) && !near(centres, widths, c, total) {
+					centres, widths = append(centres, c), append(widths, total)
+					if s.stop != nil && s.stop(&f, centres, widths) {
+						s.stopped = true
+						return centres, widths
+					}
+					if len(centres) == limit {
+						return centres, widths
+					}
+				}
+			}
+			copy(runs[:4], runs[1:])
+			runs[4] = 1
+			n++
+			dark = d
+		}
+	}
+	return centres, widths
+}
+
+// finderScan is a region and its per-block thresholds: the middle of the
+// grey range of the block's 3×3 neighbourhood, or the region's middle grey
+// where that neighbourhood is flat (inside a large module).
+type finderScan struct {
+	g      Gray
+	r      Rect
+	bw, bh int
+	thr    []uint8
+	// untimed is set by triangle (see finderScratch.untimed).
+	untimed *bool
+}
+
+func (s *finderScratch) scan(g Gray, r Rect) finderScan {
+	bw, bh := (r.W+finderBlock-1)/finderBlock, (r.H+finderBlock-1)/finderBlock
+	s.lo, s.hi, s.thr = grow(s.lo, bw*bh), grow(s.hi, bw*bh), grow(s.thr, bw*bh)
+	lo, hi, thr := s.lo, s.hi, s.thr
+	for i := range lo {
+		lo[i], hi[i] = 255, 0
+	}
+	// every other row: the thresholds need not be exact, and a module
+	// spans at least 1.4 rows
+	for y := 0; y < r.H; y += 2 {
+		row := g.Pix[(r.Y+y)*g.W+r.X : (r.Y+y)*g.W+r.X+r.W]
+		blo, bhi := lo[(y/finderBlock)*bw:], hi[(y/finderBlock)*bw:]
+		for b := 0; b < bw; b++ {
+			l, h := blo[b], bhi[b]
+			for _, p := range row[b*finderBlock : min((b+1)*finderBlock, r.W)] {
+				l, h = min(l, p), max(h, p)
+			}
+			blo[b], bhi[b] = l, h
+		}
+	}
+	var gl, gh uint8 = 255, 0
+	for i := range lo {
+		gl, gh = min(gl, lo[i]), max(gh, hi[i])
+	}
+	mid := uint8((int(gl) + int(gh) + 1) / 2)
+	for by := 0; by < bh; by++ {
+		for bx := 0; bx < bw; bx++ {
+			var l, h uint8 = 255, 0
+			for y := max(0, by-1); y <= min(bh-1, by+1); y++ {
+				for x := max(0, bx-1); x <= min(bw-1, bx+1); x++ {
+					l, h = min(l, lo[y*bw+x]), max(h, hi[y*bw+x])
+				}
+			}
+			if int(h)-int(l) < finderMinRange {
+				thr[by*bw+bx] = mid
+			} else {
+				thr[by*bw+bx] = uint8((int(l) + int(h) + 1) / 2)
+			}
+		}
+	}
+	return finderScan{g: g, r: r, bw: bw, bh: bh, thr: thr, untimed: &s.untimed}
+}
+
+// dark reports whether the pixel at (x, y), relative to the region, is
+// below its threshold.
+func (f *finderScan) dark(x, y int) bool {
+	return f.g.Pix[(f.r.Y+y)*f.g.W+f.r.X+x] < f.thr[(y/finderBlock)*f.bw+x/finderBlock]
+}
+
+// confirm reports whether the column through (x, y) or one of the two
+// diagonals crosses a 1:1:3:1:1 pattern of a width close to total (the
+// row's), and none of the three runs along a dark centre longer than the
+// row's whole pattern: a finder's centre is a compact square, while the
+// bars of a 1-D barcode show the profile across them and run on along
+// them.
+func (f *finderScan) confirm(x, y, total int) bool {
+	ok := false
+	for _, d := range [3][2]int{{0, 1}, {1, 1}, {1, -1}} {
+		match, bar := f.cross(x, y, d[0], d[1], total)
+		if bar {
+			return false
+		}
+		ok = ok || match
+	}
+	return ok
+}
+
+// cross walks from (x, y) both ways along (dx, dy) through the dark
+// centre, the light ring and the outer dark ring, and checks the ratio of
+// the five runs; bar reports a centre longer than total.
+func (f *finderScan) cross(x, y, dx, dy, total int) (match, bar bool) {
+	if !f.dark(x, y) {
+		return false, false
+	}
+	limit := total
+	if dx != 0 && dy != 0 {
+		limit = total * 10 / 14 // a diagonal step is √2 pixels long
+	}
+	var runs [5]int
+	runs[2] = 1
+	okF, barF := f.walk(x, y, dx, dy, limit, &runs, [3]int{2, 3, 4})
+	okB, barB := f.walk(x, y, -dx, -dy, limit, &runs, [3]int{2, 1, 0})
+	if barF || barB || runs[2] > limit {
+		return false, true
+	}
+	if !okF || !okB {
+		return false, false
+	}
+	t := runs[0] + runs[1] + runs[2] + runs[3] + runs[4]
+	if dx != 0 && dy != 0 {
+		t = t * 14 / 10
+	}
+	return ratioOK(runs) && 2*t >= total && t <= 2*total, false
+}
+
+// walk steps from (x, y) along (dx, dy), adding to runs[idx[0]] while
+// dark, then runs[idx[1]] while light, then runs[idx[2]] while dark. It
+// fails when a run grows longer than limit (bar when that run is the
+// centre).
+func (f *finderScan) walk(x, y, dx, dy, limit int, runs *[5]int, idx [3]int) (ok, bar bool) {
+	state := 0
+	for {
+		x, y = x+dx, y+dy
+		if x < 0 || y < 0 || x >= f.r.W || y >= f.r.H {
+			return state == 2, false // the outer ring may touch the region's edge
+		}
+		if f.dark(x, y) != (state != 1) {
+			state++
+			if state == 3 {
+				return true, false
+			}
+		}
+		runs[idx[state]]++
+		if runs[idx[state]] > limit {
+			return false, state == 0
+		}
+	}
+}
+
+// ratioOK reports whether five run lengths are in the ratio 1:1:3:1:1,
+// loosely: each narrow run within 0.6 of a module of the module size, the
+// centre within 1.5 modules of three (zxing allows 0.5 and 1.5).
+func ratioOK(r [5]int) bool {
+	total := r[0] + r[1] + r[2] + r[3] + r[4]
+	if total < finderMinTotal {
+		return false
+	}
+	tol := total * 6 / 10 // in sevenths of a pixel, like 7*r[i]
+	for _, i := range [4]int{0, 1, 3, 4} {
+		if d := 7*r[i] - total; d < -tol || d > tol {
+			return false
+		}
+	}
+	d, ctol := 7*r[2]-3*total, total*15/10
+	return d >= -ctol && d <= ctol
+}
+
+// near reports whether c, of width w, lies within half a width of a
+// centre of similar width already found (the same pattern, met again on
+// the next rows). A wide look-alike must not hide a real pattern inside it.
+func near(centres []Point, widths []int, c Point, w int) bool {
+	for i, p := range centres {
+		lo, hi := min(w, widths[i]), max(w, widths[i])
+		if 5*hi <= 8*lo && 2*abs(p.X-c.X) < lo && 2*abs(p.Y-c.Y) < lo {
+			return true
+		}
+	}
+	return false
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// Lag1 returns the correlation of horizontally neighbouring pixels in
+// region r of g over every fourth row: near 1 for printed or
+// photographed structure, near 0 for noise. A flat region gives 1.
+func Lag1(g Gray, r Rect) float64 {
+	if !g.valid() {
+		return 1
+	}
+	r = clip(r, g)
+	var n, sa, sb, saa, sbb, sab int64
+	for y := r.Y; y < r.Y+r.H; y += 4 {
+		row := g.Pix[y*g.W+r.X : y*g.W+r.X+r.W]
+		var ra, rb, raa, rbb, rab int64
+		for x := 0; x+1 < len(row); x++ {
+			a, b := int64(row[x]), int64(row[x+1])
+			ra, rb = ra+a, rb+b
+			raa, rbb, rab = raa+a*a, rbb+b*b, rab+a*b
+		}
+		n += int64(max(len(row)-1, 0))
+		sa, sb, saa, sbb, sab = sa+ra, sb+rb, saa+raa, sbb+rbb, sab+rab
+	}
+	if n == 0 {
+		return 1
+	}
+	fn := float64(n)
+	ma, mb := float64(sa)/fn, float64(sb)/fn
+	va, vb := float64(saa)/fn-ma*ma, float64(sbb)/fn-mb*mb
+	if va < 1 || vb < 1 {
+		return 1
+	}
+	return (float64(sab)/fn - ma*mb) / math.Sqrt(va*vb)
+}
+
+// likelyCode is the camera mode's gate for region r of g: not grain, and
+// three finder-like patterns placed like a code's, with a timing pattern
+// (see codeTriangle). A code smeared by motion keeps its finder patterns
+// but loses the 1-module alternation of its timing pattern; such a region
+// passes when its gradients run along one direction (BlurDirection).
+func (s *finderScratch) likelyCode(g Gray, r Rect) bool {
+	s.stop = func(f *finderScan, c []Point, w []int) bool { return f.codeTriangle(c, w, true) }
+	defer func() { s.stop = nil }()
+	s.find(g, r, finderMaxFound)
+	if !s.stopped && !s.untimed {
+		return false
+	}
+	// Most scenes stop above; noise needs the second look.
+	if Lag1(g, r) < minLag1 {
+		return false
+	}
+	if s.stopped {
+		return true
+	}
+	_, aniso := blurDirection(g, r)
+	return aniso <= maxAnisotropy
+}
+
+// codeTriangle reports whether three of the patterns, the last one among
+// them, sit like a code's finder patterns: of similar width, one at the
+// corner of two legs of similar length at roughly a right angle, each leg
+// at least twice the patterns' width (14 modules, the smallest code's),
+// and, when timing is set, a timing pattern (modules alternating dark and
+// light) along one of the legs. The bounds leave room for a code seen in
+// perspective. A code's data holds look-alikes too, so any three of its
+// patterns that pass will do.
+func (f *finderScan) codeTriangle(c []Point, w []int, timing bool) bool {
+	n := len(c) - 1
+	if n < 2 || len(w) != len(c) {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			if f.triangle([3]Point{c[i], c[j], c[n]}, [3]int{w[i], w[j], w[n]}, timing) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (f *finderScan) triangle(pts [3]Point, w [3]int, timing bool) bool {
+	lo, hi := min(w[0], w[1], w[2]), max(w[0], w[1], w[2])
+	if 5*hi > 8*lo {
+		return false
+	}
+	module := float64(w[0]+w[1]+w[2]) / 21
+	for k := range 3 {
+		o, p, q := pts[k], pts[(k+1)%3], pts[(k+2)%3]
+		ux, uy, vx, vy := float64(p.X-o.X), float64(p.Y-o.Y), float64(q.X-o.X), float64(q.Y-o.Y)
+		lu, lv := math.Hypot(ux, uy), math.Hypot(vx, vy)
+		if lu < 14*module || lv < 14*module || 3*lu > 5*lv || 3*lv > 5*lu {
+			continue
+		}
+		// |cos| of the angle between the legs under cos 55° (90° ± 35°)
+		if math.Abs(ux*vx+uy*vy)/(lu*lv) >= 0.57 {
+			continue
+		}
+		if !timing || f.timingLine(o, ux/lu, uy/lu, lu, vx/lv, vy/lv, module) ||
+			f.timingLine(o, vx/lv, vy/lv, lv, ux/lu, uy/lu, module) {
+			return true
+		}
+		*f.untimed = true
+	}
+	return false
+}
+
+// timingLine reports whether the line from the corner pattern at o along
+// (ux, uy) for length l, 3 modules towards (vx, vy), alternates between
+// dark and light about once a module between the two patterns' edges,
+// as a code's timing pattern does (at least half of the expected changes:
+// room for perspective and a blurred module).
+func (f *finderScan) timingLine(o Point, ux, uy, l, vx, vy, module float64) bool {
+	from, to := 5*module, l-5*module
+	want := (to - from) / module
+	if want < 3 {
+		return false
+	}
+	changes, prev := 0, -1
+	for t := from; t <= to; t += module / 2 {
+		x := int(math.Round(float64(o.X-f.r.X) + t*ux + 3*module*vx))
+		y := int(math.Round(float64(o.Y-f.r.Y) + t*uy + 3*module*vy))
+		if x < 0 || y < 0 || x >= f.r.W || y >= f.r.H {
+			return false
+		}
+		d := 0
+		if f.dark(x, y) {
+			d = 1
+		}
+		if prev >= 0 && d != prev {
+			changes++
+		}
+		prev = d
+	}
+	return float64(changes) >= want/2
+}

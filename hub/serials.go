@@ -22,7 +22,7 @@ type UsedSerial struct {
 }
 
 // SerialsPage is the answer to GET /v1/serials: the serials the
-// terminal's office used, above the cursor, in serial order. Next is the
+// terminal's office accepted (first or after another office), above the cursor, in serial order. Next is the
 // cursor of the next page; Done says there is none.
 type SerialsPage struct {
 	Office  uint32       `json:"office"`

@@ -40,8 +40,9 @@ type Store interface {
 	PutBundle(ctx context.Context, version uint64, data []byte, created time.Time) error
 	// LatestBundle returns the newest bundle, or mark.ErrNotFound.
 	LatestBundle(ctx context.Context) (version uint64, data []byte, err error)
-	// OfficeSerials returns up to limit serials that office used (holds in
-	// used_serials), above after, in serial order.
+	// OfficeSerials returns up to limit serials that office accepted (holds
+	// in used_serials, or used after another office: an alert), above
+	// after, in serial order, one row per serial (the office's own use).
 	OfficeSerials(ctx context.Context, office uint32, after uint64, limit int) ([]UsedSerial, error)
 	// Bundles returns the bundles of version above after, oldest first.
 	Bundles(ctx context.Context, after uint64) ([]StoredBundle, error)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -190,28 +191,41 @@ func RunTrustSuite(t *testing.T, open Opener) {
 			_ = json.NewDecoder(resp.Body).Decode(&p)
 			return resp.StatusCode, p
 		}
-		var got []uint64
-		after := "0"
-		for range 10 {
-			code, p := get("office-a", "limit=2&after="+after)
-			if code != 200 || p.Office != 426000 {
-				t.Fatalf("%d %+v", code, p)
+		all := func(term string, office uint32, limit int) map[uint64]hub.UsedSerial {
+			t.Helper()
+			got := map[uint64]hub.UsedSerial{}
+			var order []uint64
+			after := "0"
+			for range 10 {
+				code, p := get(term, "limit="+strconv.Itoa(limit)+"&after="+after)
+				if code != 200 || p.Office != office {
+					t.Fatalf("%d %+v", code, p)
+				}
+				for _, s := range p.Serials {
+					got[s.Serial] = s
+					order = append(order, s.Serial)
+				}
+				if p.Done {
+					return got
+				}
+				after = strconv.FormatUint(p.Next, 10)
 			}
-			for _, s := range p.Serials {
-				got = append(got, s.Serial)
-			}
-			if p.Done {
-				break
-			}
-			after = strconv.FormatUint(p.Next, 10)
+			t.Fatalf("%s: no last page after 10 (%v)", term, order)
+			return nil
 		}
 		// office-a's verified uses: 703 (v-1), 710 (same-1), 720, 721 (k-2, k-1);
 		// not the unverified 700-702 nor office-b's.
-		if fmt.Sprint(got) != "[703 710 720 721]" {
-			t.Fatalf("serials of office-a: %v", got)
-		}
-		if code, p := get("office-b", ""); code != 200 || len(p.Serials) != 3 || !p.Done { // 700, 702, 711: 703 is held by office-a
-			t.Fatalf("office-b: %d %+v", code, p)
+		for _, limit := range []int{1, 2, 10} {
+			if got := all("office-a", 426000, limit); fmt.Sprint(keys(got)) != "[703 710 720 721]" {
+				t.Fatalf("serials of office-a (limit %d): %v", limit, keys(got))
+			}
+			// office-b's: 700, 702, 711 it holds, and 703 it accepted after
+			// office-a (an alert): its restored counter must know it too.
+			got := all("office-b", 101000, limit)
+			if fmt.Sprint(keys(got)) != "[700 702 703 711]" || got[703].RecordID != "b-703" ||
+				got[703].Terminal != "office-b" || got[703].Counter != "4" {
+				t.Fatalf("serials of office-b (limit %d): %+v", limit, got)
+			}
 		}
 		for _, q := range []string{"after=x", "limit=0", "limit=10001"} {
 			if code, _ := get("office-a", q); code != 400 {
@@ -254,4 +268,13 @@ func publish(t *testing.T, s hub.Store, dist ed25519.PrivateKey, version uint64,
 	if err := s.PutBundle(context.Background(), version, data, t0); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func keys(m map[uint64]hub.UsedSerial) []uint64 {
+	out := make([]uint64, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

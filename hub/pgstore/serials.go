@@ -6,10 +6,19 @@ import (
 	"markd/hub"
 )
 
-// OfficeSerials implements hub.Store.
+// OfficeSerials implements hub.Store: the serials the office holds (first
+// use anywhere) and those it used after another office (the other side's
+// alert row names this office's record), one row per serial, the
+// office's earliest use. Each arm is cut to limit distinct serials first,
+// so a page reads about limit rows of each, not the office's whole history.
 func (d *DB) OfficeSerials(ctx context.Context, office uint32, after uint64, limit int) ([]hub.UsedSerial, error) {
-	rows, err := d.pool.Query(ctx, `SELECT serial, record_id, terminal, counter, at FROM used_serials
-		WHERE office = $1 AND serial > $2 ORDER BY serial LIMIT $3`, int64(office), int64(after), limit)
+	rows, err := d.pool.Query(ctx, `SELECT DISTINCT ON (serial) serial, record_id, terminal, counter, at FROM (
+			(SELECT serial, record_id, terminal, counter, at FROM used_serials
+				WHERE office = $1 AND serial > $2 ORDER BY serial LIMIT $3)
+			UNION ALL
+			(SELECT DISTINCT ON (serial) serial, other_record_id, other_terminal, other_counter, other_at FROM alerts
+				WHERE other_office = $1 AND serial > $2 ORDER BY serial, other_at LIMIT $3)) u
+		ORDER BY serial, at LIMIT $3`, int64(office), int64(after), limit)
 	if err != nil {
 		return nil, hub.Unavailable("read used serials", err)
 	}

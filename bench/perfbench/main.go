@@ -126,7 +126,7 @@ func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs, nImport int, 
 		}
 		rows = append(rows, r...)
 	}
-	for _, kind := range []string{"stdin", "serial"} {
+	for _, kind := range []string{"stdin", "serial", "serial-socat"} {
 		if !slices.Contains(only, kind) {
 			continue
 		}
@@ -136,7 +136,7 @@ func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs, nImport int, 
 		logf("P1 %s: %d runs of %d scans", kind, p1runs, p1n)
 		r, err := measureP1(bin, td, cache, big, kind, p1n, p1runs)
 		if err != nil {
-			if kind == "serial" {
+			if kind != "stdin" {
 				logf("P1 serial skipped: %v", err)
 				continue
 			}

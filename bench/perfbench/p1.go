@@ -83,8 +83,9 @@ type p1Result struct {
 
 // p1Once starts markd run on db (the steady-state store), feeds it warm
 // scans untimed, then n scans each followed by one bare commit, and
-// returns both series. kind is "stdin" or "serial" (through a socat pty
-// pair).
+// returns both series. kind is "stdin", "serial" (a pty pair: the bench
+// writes to its master, markd reads the slave) or "serial-socat" (socat's
+// two linked ptys, as the tests use: one relay process more per line).
 func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, error) {
 	var res p1Result
 	b, err := openBare(filepath.Join(dir, "bare.db"))
@@ -99,19 +100,30 @@ func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, 
 	}
 	sources := ""
 	var feed io.Writer
-	if kind == "serial" {
+	serialPort := ""
+	switch kind {
+	case "serial": // the scanner's side of a pty pair, as a USB serial device
+		master, slave, err := openPty()
+		if err != nil {
+			return res, err
+		}
+		defer master.Close()
+		serialPort, feed = slave, master
+	case "serial-socat": // through socat's two linked ptys (one relay process more)
 		tty, peer, stop, err := ptyPair(dir)
 		if err != nil {
 			return res, err
 		}
 		defer stop()
-		sources = fmt.Sprintf("  - kind: serial\n    name: front\n    port: %s\n    terminator: CR\n", tty)
 		f, err := os.OpenFile(peer, os.O_WRONLY, 0)
 		if err != nil {
 			return res, err
 		}
 		defer f.Close()
-		feed = f
+		serialPort, feed = tty, f
+	}
+	if serialPort != "" {
+		sources = fmt.Sprintf("  - kind: serial\n    name: front\n    port: %s\n    terminator: CR\n", serialPort)
 	}
 	cfg, err := writeConfig(dir, td, db, sources)
 	if err != nil {
@@ -148,12 +160,12 @@ func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, 
 		}
 	}
 	go func() { _, _ = io.Copy(logSink, lb) }()
-	if kind == "serial" {
+	if serialPort != "" {
 		time.Sleep(300 * time.Millisecond) // the serial source opens the port
 	}
 	out := bufio.NewReader(stdout)
 	term := "\n"
-	if kind == "serial" {
+	if serialPort != "" {
 		term = "\r"
 	}
 	for i, text := range marks {

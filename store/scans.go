@@ -141,22 +141,18 @@ func (d *DB) saveTx(ctx context.Context, w *scanWriter, r *mark.Record, window t
 	if err != nil {
 		return err
 	}
-	versions, err := json.Marshal(r.Versions)
+	versions, err := w.versionsJSON(r.Versions)
 	if err != nil {
 		return fmt.Errorf("record %s versions: %w", r.ID, err)
 	}
 	var serial, fields any
 	if r.Mark != nil {
 		serial = int64(r.Mark.Serial)
-		b, err := json.Marshal(r.Mark.Fields())
-		if err != nil {
-			return fmt.Errorf("record %s mark: %w", r.ID, err)
-		}
-		fields = string(b)
+		fields = string(r.Mark.Fields().AppendJSON(nil))
 	}
 	at := formatTime(r.At)
 	if _, err := w.insert.ExecContext(ctx, r.ID, at, r.Office, r.Counter, r.Operator, r.Source, r.Text,
-		string(r.Verdict), reasons, serial, fields, r.MeasuredWeightG, first, string(versions),
+		string(r.Verdict), reasons, serial, fields, r.MeasuredWeightG, first, versions,
 		r.Message, r.Frame, string(r.Review), string(r.Upload), nullString(r.Batch)); err != nil {
 		return storeErr("insert scan", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,25 @@ type scanWriter struct {
 	beginTx, commitTx, rollbackTx *sql.Stmt
 	used, insert, claim, rewrite  *sql.Stmt
 	openBatch, batchContract      *sql.Stmt // joinBatch (batches.go)
+	// versions is the JSON of the last lists' versions stored: the same
+	// for every scan until a reload.
+	versions struct {
+		v    mark.Versions
+		json string
+	}
+}
+
+// versionsJSON is the versions column of a scan; the caller holds mu.
+func (w *scanWriter) versionsJSON(v mark.Versions) (string, error) {
+	if w.versions.json != "" && w.versions.v == v {
+		return w.versions.json, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	w.versions.v, w.versions.json = v, string(b)
+	return w.versions.json, nil
 }
 
 // open readies the connection and statements; the caller holds mu.

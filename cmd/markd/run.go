@@ -95,20 +95,27 @@ type runLine struct {
 // verdictPrinter writes the stdout line of each record.
 type verdictPrinter struct {
 	mu  sync.Mutex
+	w   io.Writer
 	enc *json.Encoder
+	buf []byte
 	n   int
 }
 
 func newVerdictPrinter(w io.Writer) *verdictPrinter {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	return &verdictPrinter{enc: enc}
+	return &verdictPrinter{w: w, enc: enc}
 }
 
 func (p *verdictPrinter) print(rec mark.Record) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.n++
+	if b, ok := appendRunLine(p.buf[:0], p.n, &rec); ok {
+		p.buf = b
+		_, _ = p.w.Write(b)
+		return
+	}
 	_ = p.enc.Encode(runLine{verifyLine: verifyOutput(p.n, &rec), ID: rec.ID, At: rec.At,
 		Counter: rec.Counter, Source: rec.Source})
 }

@@ -20,7 +20,8 @@ import (
 // collector has published (all of them, newest first: a counter may still
 // judge under an older bundle), so a terminal cannot claim a serial with a
 // made-up text or with fields its text does not carry. Checks run in
-// parallel on all cores; Ed25519 costs about 50 µs a record.
+// parallel on all cores, the Ed25519 signatures of each core's share in
+// one batch (verify.SignatureBatch, docs/notes/perf.md).
 type Checker struct {
 	store Store
 
@@ -144,11 +145,39 @@ func checkAll(recs []Record, idx []int, rings []*verify.Keyring) []int {
 	return out
 }
 
+// checkSome checks recs[idx]: the signatures that can be checked in one
+// Ed25519 batch are, the rest one by one (checkMark); a record whose
+// signature the batch did not verify is checked one by one too, so the
+// results are checkMark's, record by record.
 func checkSome(recs []Record, idx []int, rings []*verify.Keyring) (retry []int) {
-	for _, i := range idx {
+	var sb verify.SignatureBatch
+	inBatch := make([]int, len(idx)) // position in sb, or -1
+	for k, i := range idx {
 		r := &recs[i]
 		r.Digest = digest(r)
+		inBatch[k] = -1
+		if r.Mark != nil {
+			if j, ok := sb.Add(r.Text, rings); ok {
+				inBatch[k] = j
+				continue
+			}
+		}
 		r.Verification, r.Why = checkMark(r, rings)
+	}
+	verified := sb.Check()
+	for k, i := range idx {
+		r := &recs[i]
+		switch j := inBatch[k]; {
+		case j < 0:
+		case verified[j]:
+			r.Verification, r.Why = Verified, ""
+			m := sb.Mark(j)
+			if got := m.Fields(); got != *r.Mark {
+				r.Verification, r.Why = Unverified, fieldsDiffer(got, *r.Mark)
+			}
+		default:
+			r.Verification, r.Why = checkMark(r, rings)
+		}
 		if r.Verification == Unverified && r.Why == whyNoKey {
 			retry = append(retry, i)
 		}

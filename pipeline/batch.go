@@ -36,38 +36,93 @@ func (p *Pipeline) ProcessBatch(ctx context.Context, scans []mark.Scan) ([]mark.
 // JudgeBatch verifies scans on every core, keeping their order; it does
 // not touch the store. With StoreBatch it is ProcessBatch in two steps, so
 // a bulk import judges the next batch while the previous one commits.
-// Workers take scans in small chunks from a shared counter instead of one
-// fixed share each: on a machine whose cores are also busy with the
-// commit and with other programs, a fixed share left one worker idle
-// while the other finished its half (issue 12: import ran at 0.60–0.66×
-// of a bare parallel verify).
+// Workers take scans in chunks from a shared counter instead of one fixed
+// share each: on a machine whose cores are also busy with the commit and
+// with other programs, a fixed share left one worker idle while the other
+// finished its half (issue 12: import ran at 0.60–0.66× of a bare
+// parallel verify). A verifier that judges many texts at once
+// (verify.Holder, verify.Verifier: Ed25519 batch verification) gets a
+// chunk at a time; large chunks make the batch cheaper a signature, small
+// ones share the work more evenly.
 func (p *Pipeline) JudgeBatch(scans []mark.Scan) Judged {
 	j := Judged{recs: make([]mark.Record, len(scans)), start: time.Now()}
-	const chunk = 16
+	bv, batched := p.opt.Verifier.(batchVerifier)
+	chunk := 16
+	if batched {
+		chunk = batchChunk
+	}
 	var next atomic.Int64
 	workers := min(runtime.GOMAXPROCS(0), (len(scans)+chunk-1)/chunk)
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
-				lo := int(next.Add(chunk)) - chunk
+				lo := int(next.Add(int64(chunk))) - chunk
 				if lo >= len(scans) {
 					return
 				}
-				for i := lo; i < min(lo+chunk, len(scans)); i++ {
+				hi := min(lo+chunk, len(scans))
+				if batched {
+					p.judgeChunk(bv, scans[lo:hi], j.recs[lo:hi])
+					continue
+				}
+				for i := lo; i < hi; i++ {
 					if strings.TrimSpace(scans[i].Text) == "" {
-						j.recs[i] = mark.Record{Verdict: mark.NotAMark, Source: scans[i].Source, Reasons: []mark.Reason{}}
+						j.recs[i] = blankRecord(scans[i])
 						continue
 					}
 					j.recs[i] = p.Judge(scans[i])
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	return j
+}
+
+// batchVerifier is a mark.Verifier that also judges many texts at once,
+// with the results Verify would give one by one.
+type batchVerifier interface {
+	VerifyBatch(texts []string, cs []mark.Context) []mark.Result
+}
+
+// batchChunk is the number of scans a worker verifies as one batch: the
+// batch costs ~13 µs a signature at 128–256 against ~30 µs one by one
+// (docs/notes/perf.md), and a 2000-scan import batch still splits into
+// eight chunks for two cores.
+const batchChunk = 250
+
+// judgeChunk is Judge for each scan of a chunk, verified with one call.
+func (p *Pipeline) judgeChunk(bv batchVerifier, scans []mark.Scan, recs []mark.Record) {
+	js := make([]judging, 0, len(scans))
+	at := make([]int, 0, len(scans))
+	for i, sc := range scans {
+		if strings.TrimSpace(sc.Text) == "" {
+			recs[i] = blankRecord(sc)
+			continue
+		}
+		j, rec, done := p.prepare(sc)
+		if done {
+			recs[i] = rec
+			continue
+		}
+		js = append(js, j)
+		at = append(at, i)
+	}
+	texts := make([]string, len(js))
+	cs := make([]mark.Context, len(js))
+	for k := range js {
+		texts[k], cs[k] = js[k].sc.Text, js[k].ctx
+	}
+	res := bv.VerifyBatch(texts, cs)
+	for k, i := range at {
+		recs[i] = p.judged(&js[k], res[k])
+	}
+}
+
+// blankRecord is the record of a blank scan (ignored, never stored).
+func blankRecord(sc mark.Scan) mark.Record {
+	return mark.Record{Verdict: mark.NotAMark, Source: sc.Source, Reasons: []mark.Reason{}}
 }
 
 // StoreBatch records a judged batch in one transaction, then publishes

@@ -131,6 +131,24 @@ func (p *Pipeline) Submit(ctx context.Context, sc mark.Scan) (mark.Record, error
 // Judge verifies a scan and returns its record before reuse and storage
 // (bulk import judges in parallel, then stores in batches).
 func (p *Pipeline) Judge(sc mark.Scan) mark.Record {
+	j, rec, done := p.prepare(sc)
+	if done {
+		return rec
+	}
+	return p.judged(&j, p.opt.Verifier.Verify(j.sc.Text, j.ctx))
+}
+
+// judging is a scan ready for the verifier.
+type judging struct {
+	sc      mark.Scan
+	at      time.Time
+	counter string
+	ctx     mark.Context
+}
+
+// prepare completes a scan for judging (time, weight, counter); done is
+// set, with its record, for a line too long to be a mark.
+func (p *Pipeline) prepare(sc mark.Scan) (judging, mark.Record, bool) {
 	at := sc.At
 	if at.IsZero() {
 		at = p.opt.Now()
@@ -144,13 +162,18 @@ func (p *Pipeline) Judge(sc mark.Scan) mark.Record {
 	}
 	if len(sc.Text) > mark.MaxInputSize || sc.Length > len(sc.Text) ||
 		!utf8.ValidString(sc.Text) && len(validText(sc.Text)) > mark.MaxInputSize {
-		return p.tooLong(sc, at, counter)
+		return judging{}, p.tooLong(sc, at, counter), true
 	}
-	res := p.opt.Verifier.Verify(sc.Text, mark.Context{
+	return judging{sc: sc, at: at, counter: counter, ctx: mark.Context{
 		Office: p.opt.Office, Date: mark.DayOf(at.In(p.opt.Location)), MeasuredWeightG: sc.MeasuredWeightG,
-	})
+	}}, mark.Record{}, false
+}
+
+// judged is the record of a prepared scan and its verifier's result.
+func (p *Pipeline) judged(j *judging, res mark.Result) mark.Record {
+	sc := &j.sc
 	rec := mark.Record{
-		At: at, Office: p.opt.Office, Counter: counter, Operator: p.Operator(), Source: sc.Source,
+		At: j.at, Office: p.opt.Office, Counter: j.counter, Operator: p.Operator(), Source: sc.Source,
 		Text: sc.Text, Verdict: res.Verdict, Reasons: res.Reasons, Mark: res.Mark,
 		MeasuredWeightG: sc.MeasuredWeightG, Versions: p.opt.Verifier.Versions(), Frame: sc.Frame, Batch: sc.Batch,
 	}

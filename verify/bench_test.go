@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/sha256"
+	"fmt"
 	"math/big"
 	"testing"
 
@@ -80,5 +81,27 @@ func BenchmarkBareP256(b *testing.B) {
 		if !ecdsa.Verify(pub, h[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
 			b.Fatal("bad signature")
 		}
+	}
+}
+
+// BenchmarkVerifyBatch is the full path for n marks at once (one
+// Ed25519 batch), per mark; compare BenchmarkVerify.
+func BenchmarkVerifyBatch(b *testing.B) {
+	v := reasonsVerifier(b)
+	_, ctx := benchMark(b, 1)
+	for _, n := range []int{16, 64, 93, 128, 256, 512, 1000, 2000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			texts := batchTexts(b, 1, n)
+			cs := make([]mark.Context, n)
+			for i := range cs {
+				cs[i] = ctx
+			}
+			for b.Loop() {
+				if res := v.VerifyBatch(texts, cs); res[n-1].Verdict != mark.Accept {
+					b.Fatalf("verdict %s %v", res[n-1].Verdict, res[n-1].Reasons)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n)/1000, "µs/mark")
+		})
 	}
 }

@@ -1,7 +1,10 @@
 package verify
 
 import (
+	"github.com/oasisprotocol/curve25519-voi/curve"
 	voied "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
+
+	"markd/mark"
 )
 
 // Ed25519 signatures are checked with curve25519-voi instead of
@@ -31,3 +34,23 @@ func verifyEd25519(k *voied.ExpandedPublicKey, msg, sig []byte) bool {
 	}
 	return voied.VerifyExpandedWithOptions(k, msg, sig, stdlibOptions)
 }
+
+// batchable reports whether an Ed25519 public key may enter a batch: a
+// canonical encoding of a point of the prime-order subgroup (not the
+// identity). For such a key the batch's cofactored equation and
+// crypto/ed25519's agree on every signature that the key's holder did not
+// craft (batch.go). Checked once per keyring key.
+func batchable(pub []byte) bool {
+	var c curve.CompressedEdwardsY
+	if _, err := c.SetBytes(pub); err != nil || !c.IsCanonicalVartime() {
+		return false
+	}
+	var p curve.EdwardsPoint
+	if _, err := p.SetCompressedY(&c); err != nil {
+		return false
+	}
+	return p.IsTorsionFree() && !p.IsSmallOrder()
+}
+
+// batch reports whether the key's signatures may be checked in a batch.
+func (k *Key) batch() bool { return k.Alg == mark.AlgEd25519 && k.edBatch }

@@ -2,10 +2,14 @@ package verify
 
 import (
 	"crypto/ed25519"
+	"crypto/sha512"
 	"math/big"
 	"testing"
 
 	"github.com/oasisprotocol/curve25519-voi/curve"
+	"github.com/oasisprotocol/curve25519-voi/curve/scalar"
+
+	"markd/decode"
 )
 
 // edCase is a public key, a message and a signature, any of them hostile.
@@ -150,3 +154,88 @@ func addOrder(s []byte) {
 }
 
 func itoa(i int) string { return big.NewInt(int64(i)).String() }
+
+// TestBatchTorsionBoundary pins where the batch's cofactored equation and
+// crypto/ed25519's part (batch.go): a small-order point added to the R of
+// a real signature breaks it for both (R is hashed into k), so nobody but
+// the key's holder can make a signature they judge differently; the
+// holder can, by signing with an R that has a small-order component.
+func TestBatchTorsionBoundary(t *testing.T) {
+	seed := make([]byte, ed25519.SeedSize)
+	seed[0] = 7
+	priv := ed25519.NewKeyFromSeed(seed)
+	pub := priv.Public().(ed25519.PublicKey)
+	key := &Key{Alg: 1, ed: expandEd25519(pub), edBatch: batchable(pub)}
+	if !key.batch() {
+		t.Fatal("a generated key is not batchable")
+	}
+	var body [40]byte
+	body[0], body[1], body[3] = 1, 1, 1
+	msg := decode.Message(body)
+	var sig [64]byte
+	copy(sig[:], ed25519.Sign(priv, msg[:]))
+	batch := func(sigs ...[64]byte) []bool {
+		cs := make([]sigCheck, 0, 2*minBatch)
+		for len(cs) < 2*minBatch { // enough to be checked as a batch
+			for _, s := range sigs {
+				cs = append(cs, sigCheck{key: key, body: body, sig: s})
+			}
+		}
+		return []bool{batchValid(cs, []int{0}), batchValid(cs, seq(len(cs)))}
+	}
+	if got := batch(sig); !got[0] || !got[1] {
+		t.Fatalf("valid signature: batch %v", got)
+	}
+	for i, tp := range curve.EIGHT_TORSION[1:] {
+		bent := sig
+		copy(bent[:32], addPoint(t, sig[:32], tp))
+		if key.verify(body, bent) || batchValid([]sigCheck{{key: key, body: body, sig: bent}}, []int{0}) {
+			t.Errorf("torsion %d added to a real R verifies", i+1)
+		}
+		if got := batch(sig, bent); got[1] {
+			t.Errorf("torsion %d added to a real R passes in a batch of valid ones", i+1)
+		}
+	}
+	// The holder's own crafted signature: R = [r]B + T, S = r + k·a.
+	h := sha512.Sum512(seed)
+	h[0] &= 248
+	h[31] &= 127
+	h[31] |= 64
+	var a, r, k, s scalar.Scalar
+	if _, err := a.SetBits(h[:32]); err != nil {
+		t.Fatal(err)
+	}
+	r.SetUint64(123456789)
+	var rb curve.EdwardsPoint
+	rb.MulBasepoint(curve.ED25519_BASEPOINT_TABLE, &r)
+	rb.Add(&rb, curve.EIGHT_TORSION[1])
+	var crafted [64]byte
+	var renc curve.CompressedEdwardsY
+	renc.SetEdwardsPoint(&rb)
+	copy(crafted[:32], renc[:])
+	hk := sha512.New()
+	hk.Write(crafted[:32])
+	hk.Write(pub)
+	hk.Write(msg[:])
+	if _, err := k.SetBytesModOrderWide(hk.Sum(nil)); err != nil {
+		t.Fatal(err)
+	}
+	s.Mul(&k, &a)
+	s.Add(&s, &r)
+	if err := s.ToBytes(crafted[32:]); err != nil {
+		t.Fatal(err)
+	}
+	single := key.verify(body, crafted)
+	inBatch := batchValid([]sigCheck{{key: key, body: body, sig: crafted}}, []int{0})
+	if single || !inBatch {
+		t.Fatalf("crafted by the key's holder: single %v, batch %v; the boundary moved, update batch.go", single, inBatch)
+	}
+}
+
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}

@@ -46,3 +46,17 @@ func (h *Holder) Versions() mark.Versions {
 	}
 	return v.Versions()
 }
+
+// VerifyBatch is Verify for many texts, all with the current verifier
+// (Verifier.VerifyBatch).
+func (h *Holder) VerifyBatch(texts []string, cs []mark.Context) []mark.Result {
+	v := h.p.Load()
+	if v == nil {
+		out := make([]mark.Result, len(texts))
+		for i := range out {
+			out[i] = mark.Result{Verdict: mark.Error, Reasons: []mark.Reason{}}
+		}
+		return out
+	}
+	return v.VerifyBatch(texts, cs)
+}

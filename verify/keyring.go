@@ -31,8 +31,9 @@ type Key struct {
 	// ed is the Ed25519 key decompressed and expanded once, at load, for
 	// every check (nil when the 32 bytes are not a curve point: no
 	// signature verifies then, as with crypto/ed25519).
-	ed  *voied.ExpandedPublicKey
-	ecd *ecdsa.PublicKey
+	ed      *voied.ExpandedPublicKey
+	edBatch bool // ed may enter a batch (batchable)
+	ecd     *ecdsa.PublicKey
 }
 
 // Keyring is the set of issuer public keys, by id.
@@ -117,6 +118,7 @@ func (e keyringEntry) key() (*Key, error) {
 			return nil, fmt.Errorf("public %q is %d bytes, an ed25519 key is %d: %w", e.Public, len(pub), ed25519.PublicKeySize, mark.ErrInvalid)
 		}
 		k.ed = expandEd25519(pub)
+		k.edBatch = k.ed != nil && batchable(pub)
 	case "ecdsa-p256":
 		k.Alg = mark.AlgECDSAP256
 		pk, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), pub)

@@ -70,28 +70,47 @@ func reject(r mark.Reason) mark.Result {
 // Verify runs steps 1–4 of §7 on one scanned text. Result.Mark is set only
 // when the signature verified. Reasons is never nil.
 func (v *Verifier) Verify(text string, c mark.Context) mark.Result {
+	res, sc, done := v.decode(text)
+	if done {
+		return res
+	}
+	return v.judge(&sc, sc.key.verify(sc.body, sc.sig), c)
+}
+
+// decode runs steps 1–3 of §7 up to the signature: it returns the result
+// and done when the text stops there, else what the signature check needs.
+func (v *Verifier) decode(text string) (mark.Result, sigCheck, bool) {
 	body, sig, err := decode.Text(text)
 	if err != nil {
 		if errors.Is(err, decode.ErrNotAMark) {
-			return mark.Result{Verdict: mark.NotAMark, Reasons: []mark.Reason{}}
+			return mark.Result{Verdict: mark.NotAMark, Reasons: []mark.Reason{}}, sigCheck{}, true
 		}
-		return reject(mark.ReasonMalformed)
+		return reject(mark.ReasonMalformed), sigCheck{}, true
 	}
 	if body[0] != 1 {
-		return reject(mark.ReasonUnsupportedVersion)
+		return reject(mark.ReasonUnsupportedVersion), sigCheck{}, true
 	}
 	m, err := decode.Body(body[:])
 	if err != nil {
-		return reject(mark.ReasonMalformed)
+		return reject(mark.ReasonMalformed), sigCheck{}, true
 	}
 	key, ok := v.keys.Key(m.KeyID)
 	if !ok {
-		return reject(mark.ReasonUnknownKey)
+		return reject(mark.ReasonUnknownKey), sigCheck{}, true
 	}
-	if key.Alg != m.Alg || !key.verify(body, sig) {
+	if key.Alg != m.Alg {
+		return reject(mark.ReasonBadSignature), sigCheck{}, true
+	}
+	return mark.Result{}, sigCheck{key: key, body: body, sig: sig, mark: m}, false
+}
+
+// judge finishes Verify once the signature was checked.
+func (v *Verifier) judge(sc *sigCheck, sigOK bool, c mark.Context) mark.Result {
+	if !sigOK {
 		return reject(mark.ReasonBadSignature)
 	}
-	reasons := v.check(&m, key, c)
+	m := sc.mark
+	reasons := v.check(&m, sc.key, c)
 	res := mark.Result{Verdict: mark.Accept, Reasons: reasons, Mark: &m}
 	if len(reasons) > 0 {
 		res.Verdict = mark.Reject

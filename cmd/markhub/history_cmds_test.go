@@ -24,6 +24,8 @@ import (
 // stored) instead of accepting the office's used marks again; with markhub
 // up a serial the office used is REUSED and a new one ACCEPT; a store
 // restored by sync --once judges with the history while markhub is away.
+// The history holds the serials the office accepted after another office
+// too (a reuse alert at the collector).
 func TestCommandsRestoreHistory(t *testing.T) {
 	markhub, markd := buildBinaries(t)
 	dir := t.TempDir()
@@ -31,8 +33,17 @@ func TestCommandsRestoreHistory(t *testing.T) {
 	addr := freePort(t)
 	token := run1(t, markhub, "terminal", "add", "office-a", "--office", "426000", "--db", hubDB)
 	publishTestKeyring(t, "sqlite", hubDB)
-	old, _ := counterStore(t, t.TempDir(), 300, 900, 426000) // serials 900..1199
+	// Office B accepted serial 2000 first; office A's old store holds
+	// 900..1199 and accepted 2000 after B (a reuse alert at the collector).
+	tokenB := run1(t, markhub, "terminal", "add", "office-b", "--office", "101000", "--db", hubDB)
+	storeB, _ := counterStore(t, t.TempDir(), 1, 2000, 101000)
+	rows := []scanRow{{office: 426000, serial: 2000}}
+	for s := uint64(900); s < 1200; s++ {
+		rows = append(rows, scanRow{office: 426000, serial: s})
+	}
+	old, _ := writeScans(t, t.TempDir(), rows)
 	hubP := start(t, true, markhub, "serve", "--db", hubDB, "--listen", addr)
+	run1(t, markd, "sync", "--once", "--config", writeConfig(t, t.TempDir(), storeB, "http://"+addr, tokenB, 500))
 	run1(t, markd, "sync", "--once", "--config", writeConfig(t, t.TempDir(), old, "http://"+addr, token, 500))
 	hubP.kill()
 
@@ -62,7 +73,7 @@ func TestCommandsRestoreHistory(t *testing.T) {
 	at := testdata.Now().Format(time.RFC3339)
 	imports := filepath.Join(dir, "scans.jsonl")
 	var lines strings.Builder
-	for _, serial := range []uint64{900, 1199, 5000} {
+	for _, serial := range []uint64{900, 1199, 2000, 5000} {
 		fmt.Fprintf(&lines, `{"text":%q,"at":%q}`+"\n", hubtest.Sign(hubtest.TestMark(serial, 426000)), at)
 	}
 	if err := os.WriteFile(imports, []byte(lines.String()), 0o600); err != nil {
@@ -126,14 +137,16 @@ func TestCommandsRestoreHistory(t *testing.T) {
 	// markhub up: import restores first, then judges with the history.
 	hubP = start(t, true, markhub, "serve", "--db", hubDB, "--listen", addr)
 	r := markdRun("", "import", "--config", cfg, imports)
-	if r.code != 0 || !strings.Contains(r.stderr, "restored from markhub: 300 serials") ||
-		!strings.Contains(r.stdout, "ACCEPT          1") || !strings.Contains(r.stdout, "REJECT          2") {
+	// 2000 too: office A accepted it after office B (an alert), and the
+	// lost store knew it as used.
+	if r.code != 0 || !strings.Contains(r.stderr, "restored from markhub: 301 serials") ||
+		!strings.Contains(r.stdout, "ACCEPT          1") || !strings.Contains(r.stdout, "REJECT          3") {
 		t.Fatalf("import with markhub: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	// verify --db on another new store restores too.
 	cfg2, _ := newStore(t)
 	r = verifyDB(cfg2)
-	if r.code != 0 || !strings.Contains(r.stderr, "restored from markhub: 300 serials") ||
+	if r.code != 0 || !strings.Contains(r.stderr, "restored from markhub: 301 serials") ||
 		strings.Count(r.stdout, `"REUSED"`) != 1 || strings.Count(r.stdout, `"ACCEPT"`) != 1 {
 		t.Fatalf("verify --db with markhub: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -141,7 +154,7 @@ func TestCommandsRestoreHistory(t *testing.T) {
 	// when markhub is away again.
 	cfg3, _ := newStore(t)
 	r = markdRun("", "sync", "--once", "--config", cfg3)
-	if r.code != 0 || !strings.Contains(r.stderr, "restored from markhub: 300 serials") {
+	if r.code != 0 || !strings.Contains(r.stderr, "restored from markhub: 301 serials") {
 		t.Fatalf("sync --once: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r = markdRun("", "sync", "--once", "--config", cfg3) // restored already: no second restore

@@ -94,3 +94,21 @@ func BenchmarkBcryptLogin(b *testing.B) {
 		}
 	}
 }
+
+// The account read every request of a session makes (issue 9 §4): one
+// primary-key read of users, so markd user passwd|disable|remove in another
+// process ends the session at its next request.
+func BenchmarkAccountCheck(b *testing.B) {
+	s, c := benchServer(b, 0)
+	sess, ok := s.sess.get(c.Value)
+	if !ok {
+		b.Fatal("no session")
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := s.checkAccount(ctx, sess); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

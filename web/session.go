@@ -37,6 +37,9 @@ type sessions struct {
 	m   map[string]*session
 	ttl time.Duration
 	now func() time.Time
+	// expired is told the user of a session that ended by idle expiry when
+	// they have no other session left (nil: nothing to tell).
+	expired func(user string)
 }
 
 func newSessions(ttl time.Duration, now func() time.Time) *sessions {
@@ -62,15 +65,37 @@ func (s *sessions) create(u store.User) (string, *session) {
 	sess := &session{User: u.Name, Role: u.Role, Epoch: u.Epoch, CSRF: randomToken(),
 		Expires: s.now().Add(s.ttl), done: make(chan struct{})}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	var gone []string
 	now := s.now()
 	for k, v := range s.m { // drop expired ones; there are a handful per counter
 		if now.After(v.Expires) {
 			s.remove(k)
+			gone = append(gone, v.User)
 		}
 	}
 	s.m[tokenKey(token)] = sess
+	s.mu.Unlock()
+	s.tellExpired(gone...)
 	return token, sess
+}
+
+// tellExpired tells s.expired of the users among users that have no
+// session left.
+func (s *sessions) tellExpired(users ...string) {
+	if s.expired == nil {
+		return
+	}
+	for _, u := range users {
+		s.mu.Lock()
+		left := false
+		for _, v := range s.m {
+			left = left || v.User == u
+		}
+		s.mu.Unlock()
+		if !left {
+			s.expired(u)
+		}
+	}
 }
 
 // remove ends the session under key k; s.mu is held.
@@ -87,19 +112,23 @@ func (s *sessions) get(token string) (session, bool) {
 		return session{}, false
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	k := tokenKey(token)
 	sess, ok := s.m[k]
 	if !ok {
+		s.mu.Unlock()
 		return session{}, false
 	}
 	now := s.now()
 	if now.After(sess.Expires) {
 		s.remove(k)
+		s.mu.Unlock()
+		s.tellExpired(sess.User)
 		return session{}, false
 	}
 	sess.Expires = now.Add(s.ttl)
-	return *sess, true
+	out := *sess
+	s.mu.Unlock()
+	return out, true
 }
 
 // endUser ends every session of user (all browsers, all their streams)

@@ -154,6 +154,8 @@ func New(opt Options) (*Server, error) {
 		heartbit: 2 * time.Second,
 		tokens:   &tokenCache{store: opt.Store, now: opt.Now, ttl: tokenTTL, m: map[string]tokenEntry{}},
 	}
+	// An operator whose session ran out is no longer at the counter.
+	s.sess.expired = s.clearOperator
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err

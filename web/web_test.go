@@ -251,6 +251,12 @@ func TestLogoutAndExpiry(t *testing.T) {
 	if code, _, _ := c2.do("GET", "/", nil, map[string]string{"Accept": "*/*"}); code != http.StatusUnauthorized {
 		t.Fatalf("after the idle TTL: %d, want 401", code)
 	}
+	e.opMu.Lock()
+	names = append([]string(nil), e.opNames...)
+	e.opMu.Unlock()
+	if len(names) != 2 || names[0] != opName || names[1] != "" {
+		t.Fatalf("SetOperator calls %q: the operator's login names them, the idle expiry of their session un-names them", names)
+	}
 }
 
 func TestCookieFlags(t *testing.T) {

@@ -147,3 +147,42 @@ func TestOperatorScope(t *testing.T) {
 		}
 	}
 }
+
+// FuzzOperatorScope: whatever the query, an operator's filter is either
+// refused or narrowed to this counter and today.
+func FuzzOperatorScope(f *testing.F) {
+	loc, err := time.LoadLocation("Europe/Moscow")
+	if err != nil {
+		f.Fatal(err)
+	}
+	srv := New(Options{Store: storetest.Open(f, store.Options{}), Location: loc, Counter: "A", Now: testdata.Now})
+	start, end := srv.today()
+	for _, q := range []string{"", "from=2026-11-25", "to=2026-11-26", "counter=A", "counter=B", "limit=5&order=desc",
+		"from=2026-11-24T21:00:00Z&to=2026-11-25T21:00:00Z", "from=2026-11-24T20:59:59Z", "verdict=ACCEPT", "cursor=abc",
+		"counter=A&counter=B", "counter=B&counter=A", "from=2026-11-25&from=2020-01-01", "to=2099-01-01", "counter="} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		r := httptest.NewRequest("GET", "/api/scans", nil)
+		r.URL.RawQuery = q.Encode()
+		r = r.WithContext(WithScope(r.Context(), ScopeCounterToday))
+		fl, err := ParseFilter(r.URL.Query(), loc)
+		if err != nil {
+			return
+		}
+		fl, err = srv.limitScope(r, fl)
+		if err != nil {
+			return
+		}
+		if fl.Counter != "A" || fl.From.Before(start) || fl.To.After(end) || fl.From.IsZero() || fl.To.IsZero() {
+			t.Fatalf("%q: operator's filter %+v leaves counter A, %v..%v", raw, fl, start, end)
+		}
+		if len(fl.Verdicts)+len(fl.Reasons)+len(fl.Review) > 0 || fl.Operator != "" || fl.Contract != 0 {
+			t.Fatalf("%q: operator's filter %+v keeps a review filter", raw, fl)
+		}
+	})
+}

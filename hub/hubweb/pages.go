@@ -2,6 +2,7 @@ package hubweb
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,11 +34,55 @@ func officeText(o uint32) string {
 	return fmt.Sprintf("%06d", o)
 }
 
-// fleetRow is one line of the fleet page.
-type fleetRow struct {
-	hub.FleetRow
-	Fresh    string // ok, stale, hard, never
-	SkewWarn bool
+// freshHTML is the freshness cell of each class, in both languages.
+var freshHTML = map[string]string{
+	"ok":    `<span class="conn conn-ok"><span class="ru">на связи</span><span class="en">fresh</span></span>`,
+	"stale": `<span class="conn conn-wait"><span class="ru">молчит &gt; 4 ч</span><span class="en">silent &gt; 4 h</span></span>`,
+	"hard":  `<span class="conn conn-lost"><span class="ru">молчит &gt; 24 ч</span><span class="en">silent &gt; 24 h</span></span>`,
+	"never": `<span class="conn conn-wait"><span class="ru">не выходил на связь</span><span class="en">never seen</span></span>`,
+}
+
+// fleetRowsHTML writes the rows of the fleet table. A region has
+// thousands of terminals: written here, every value escaped with
+// template.HTMLEscapeString, the table takes a fraction of the time the
+// template took with an escaper call per cell (BenchmarkFleetRender).
+func (s *Server) fleetRowsHTML(rows []hub.FleetRow, now time.Time, counts map[string]int) template.HTML {
+	var b strings.Builder
+	b.Grow(len(rows) * 700)
+	esc := template.HTMLEscapeString
+	for _, f := range rows {
+		fresh := freshness(now, f.SeenAt)
+		counts[fresh]++
+		waiting := "unknown"
+		if !f.WaitingAt.IsZero() {
+			waiting = strconv.FormatInt(f.Waiting, 10)
+		}
+		b.WriteString(`<tr data-terminal="` + esc(f.Name) + `" data-fresh="` + fresh + `"><td>` + officeText(f.Office) +
+			`</td><th scope="row">` + esc(f.Name) + `</th><td>` + freshHTML[fresh] + `</td><td class="nowrap">` + s.when(f.SeenAt) +
+			`</td><td class="nowrap">` + s.when(f.LastRecord) + `</td><td>`)
+		if v := f.Versions; v.Keyring != "" {
+			b.WriteString(esc(v.Keyring) + " / " + esc(v.Tariffs) + " / " + esc(v.Revocations))
+		} else {
+			b.WriteString("—")
+		}
+		b.WriteString(`</td><td class="num" data-waiting="` + waiting + `">`)
+		if f.WaitingAt.IsZero() {
+			b.WriteString(`<span class="ru">неизвестно</span><span class="en">unknown</span>`)
+		} else {
+			b.WriteString(waiting)
+		}
+		b.WriteString(`</td><td class="num">`)
+		switch {
+		case f.SeenAt.IsZero():
+			b.WriteString("—")
+		case f.ClockSkew > SkewWarn || f.ClockSkew < -SkewWarn:
+			b.WriteString(`<strong class="conn conn-lost">` + skewText(f.ClockSkew) + `</strong>`)
+		default:
+			b.WriteString(skewText(f.ClockSkew))
+		}
+		b.WriteString("</td></tr>\n")
+	}
+	return template.HTML(b.String()) //nolint:gosec // every value above is escaped or one of ours
 }
 
 // freshness classes a terminal by its last contact.
@@ -59,16 +104,15 @@ func (s *Server) fleet(w http.ResponseWriter, r *http.Request, sess hub.WebSessi
 		s.fail(w, r, sess, err)
 		return
 	}
+	s.renderFleet(w, r, sess, rows)
+}
+
+func (s *Server) renderFleet(w http.ResponseWriter, r *http.Request, sess hub.WebSession, rows []hub.FleetRow) {
 	now := s.opt.Now()
-	out := make([]fleetRow, len(rows))
 	counts := map[string]int{}
-	for i, f := range rows {
-		out[i] = fleetRow{FleetRow: f, Fresh: freshness(now, f.SeenAt),
-			SkewWarn: !f.SeenAt.IsZero() && (f.ClockSkew > SkewWarn || f.ClockSkew < -SkewWarn)}
-		counts[out[i].Fresh]++
-	}
+	table := s.fleetRowsHTML(rows, now, counts)
 	s.render(w, r, http.StatusOK, "fleet.html", &page{TitleRU: "Терминалы", TitleEN: "Fleet", User: sess.User, CSRF: sess.CSRF,
-		Data: map[string]any{"Rows": out, "Counts": counts, "Now": now}})
+		Data: map[string]any{"Rows": table, "Total": len(rows), "Counts": counts, "Now": now}})
 }
 
 func (s *Server) alerts(w http.ResponseWriter, r *http.Request, sess hub.WebSession) {

@@ -80,9 +80,9 @@ func (d *DB) Months(ctx context.Context) ([]string, error) {
 
 // DropBefore implements hub.Retainer: it drops the monthly partitions
 // that end at or before cutoff (whole months only; DROP of a partition
-// is a catalog change, not a DELETE) and their record keys, and returns
-// how many months went. Serial uses and alerts stay: a serial once used
-// stays used.
+// is a catalog change, not a DELETE) and then their record keys, and
+// returns how many months went. Serial uses and alerts stay: a serial once
+// used stays used.
 func (d *DB) DropBefore(ctx context.Context, cutoff time.Time) (int, error) {
 	names, err := d.Months(ctx)
 	if err != nil {
@@ -97,20 +97,48 @@ func (d *DB) DropBefore(ctx context.Context, cutoff time.Time) (int, error) {
 		if _, err := fmt.Sscanf(name, "records_y%04dm%02d", new(int), new(int)); err != nil {
 			continue // not one of ours
 		}
-		err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `DROP TABLE `+pgx.Identifier{name}.Sanitize()); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, `DELETE FROM record_keys WHERE at < $1`, monthStart(cutoff))
-			return err
-		})
-		if err != nil {
-			return n, hub.Unavailable("drop partition "+name, err)
+		if err := d.DropMonth(ctx, name); err != nil {
+			return n, err
 		}
-		d.months.Delete(name)
 		n++
 	}
+	if _, err := d.PruneKeys(ctx, monthStart(cutoff)); err != nil {
+		return n, err
+	}
 	return n, nil
+}
+
+// DropMonth drops one monthly partition of records: one short
+// transaction whatever its size (measured by bench/bigpg).
+func (d *DB) DropMonth(ctx context.Context, name string) error {
+	if _, err := d.pool.Exec(ctx, `DROP TABLE `+pgx.Identifier{name}.Sanitize()); err != nil {
+		return hub.Unavailable("drop partition "+name, err)
+	}
+	d.months.Delete(name)
+	return nil
+}
+
+// keyPruneBatch is how many record keys one transaction of PruneKeys
+// deletes: short transactions, so uploads are not held up.
+const keyPruneBatch = 20000
+
+// PruneKeys deletes the record keys of scans before cutoff (those of
+// dropped months) in short batches, from the index record_keys_at, and
+// returns how many went. Until it ends a late record of a dropped month
+// is taken for a repeat; after, it is stored again.
+func (d *DB) PruneKeys(ctx context.Context, cutoff time.Time) (int64, error) {
+	var total int64
+	for {
+		tag, err := d.pool.Exec(ctx, `DELETE FROM record_keys WHERE ctid = ANY(ARRAY(
+			SELECT ctid FROM record_keys WHERE at < $1 LIMIT $2))`, cutoff, keyPruneBatch)
+		if err != nil {
+			return total, hub.Unavailable("prune record keys", err)
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < keyPruneBatch {
+			return total, nil
+		}
+	}
 }
 
 // claimKeys inserts the (terminal, id) keys of a batch (ids sorted, so

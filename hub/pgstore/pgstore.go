@@ -75,6 +75,10 @@ func OpenOptions(ctx context.Context, dsn string, o Options) (*DB, error) {
 	return &DB{pool: pool}, nil
 }
 
+// Pool is the connection pool, for tools that measure the store
+// (bench/bigpg) and the tests.
+func (d *DB) Pool() *pgxpool.Pool { return d.pool }
+
 // Close closes the pool.
 func (d *DB) Close() error { d.pool.Close(); return nil }
 

@@ -283,7 +283,7 @@ func (s *Scale) readLoop(ctx context.Context, p *serial.Port, path string, id de
 	s.wmu.Unlock()
 	fr := NewFramer(nil, 256, 0)
 	handle := func(f Frame) {
-		if f.Kind == FrameLine {
+		if f.Kind == FrameLine && f.N == 0 { // a line over 256 bytes (cut: N set) is no reading
 			s.line(f.Text)
 		}
 	}
@@ -353,7 +353,7 @@ func ProbeScale(ctx context.Context, cfg ScaleConfig, wait time.Duration) (Scale
 	defer cancel()
 	fr := NewFramer(nil, 256, 0)
 	handle := func(f Frame) {
-		if f.Kind != FrameLine || pr.Matched {
+		if f.Kind != FrameLine || f.N > 0 || pr.Matched { // cut at 256 bytes: no reading
 			return
 		}
 		pr.Lines++

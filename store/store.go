@@ -101,6 +101,9 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	q.Set("_busy_timeout", "5000")
 	q.Set("_foreign_keys", "on")
 	q.Set("_txlock", "immediate")
+	if vfs := vfsParam(); vfs != "" {
+		q.Set("vfs", vfs)
+	}
 	sqldb, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)

@@ -1,6 +1,7 @@
 // Command framecost measures a single-row commit (WAL, synchronous=FULL,
 // checkpointed every 64 commits as markd does) against the number of
-// b-tree pages it dirties: K indexes that each take one appended entry.
+// b-tree pages it dirties: K indexes that each take one appended entry;
+// with -vfs, through SQLite's default VFS against the store's (markd-wal).
 package main
 
 import (
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+
+	"markd/store"
 )
 
 type db struct {
@@ -24,12 +27,16 @@ type db struct {
 	n    int
 }
 
-func open(dir string, k, pageSize int, rowBytes int) (*db, error) {
-	path := filepath.Join(dir, fmt.Sprintf("fc-%d-%d-%d.db", k, pageSize, rowBytes))
+func open(dir string, k, pageSize int, rowBytes int, vfs string) (*db, error) {
+	path := filepath.Join(dir, fmt.Sprintf("fc-%d-%d-%d-%s.db", k, pageSize, rowBytes, vfs))
 	for _, s := range []string{"", "-wal", "-shm"} {
 		os.Remove(path + s)
 	}
-	sq, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_txlock=immediate")
+	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"
+	if vfs != "" {
+		dsn += "&vfs=" + vfs
+	}
+	sq, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -97,12 +104,20 @@ func main() {
 	dir := flag.String("dir", "bench/.cache", "")
 	n := flag.Int("n", 2000, "")
 	rounds := flag.Int("rounds", 3, "")
+	withVFS := flag.Bool("vfs", false, "compare the default VFS with the store's (markd-wal: one write per commit)")
 	flag.Parse()
-	type cfg struct{ k, ps, row int }
-	cfgs := []cfg{{0, 4096, 175}, {1, 4096, 175}, {3, 4096, 175}, {3, 4096, 600}, {3, 2048, 300}, {3, 1024, 175}}
+	type cfg struct {
+		k, ps, row int
+		vfs        string
+	}
+	cfgs := []cfg{{0, 4096, 175, ""}, {1, 4096, 175, ""}, {3, 4096, 175, ""}, {3, 4096, 600, ""}, {3, 2048, 300, ""},
+		{3, 1024, 175, ""}}
+	if v := store.WALVFS(); v != "" && *withVFS {
+		cfgs = []cfg{{0, 4096, 175, ""}, {3, 4096, 175, ""}, {3, 4096, 175, v}, {0, 4096, 175, v}}
+	}
 	dbs := map[cfg]*db{}
 	for _, c := range cfgs {
-		d, err := open(*dir, c.k, c.ps, c.row)
+		d, err := open(*dir, c.k, c.ps, c.row, c.vfs)
 		if err != nil {
 			fmt.Println(err)
 			os.Exit(1)
@@ -135,6 +150,6 @@ func main() {
 		for i := range res[c] {
 			rat = append(rat, res[c][i]/base[i])
 		}
-		fmt.Printf("indexes=%d page=%d row=%d: p50 µs %v ratio %.2f\n", c.k, c.ps, c.row, res[c], rat)
+		fmt.Printf("indexes=%d page=%d row=%d vfs=%q: p50 µs %v ratio %.2f\n", c.k, c.ps, c.row, c.vfs, res[c], rat)
 	}
 }

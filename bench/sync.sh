@@ -5,8 +5,10 @@
 # The marks are signed (bench/syncgen) and markhub checks each signature
 # against the keyring it published, as in production.
 # Prints records/s and the time to drain the backlog.
-# Also the CPU time per record of each side (markd sync; markhub, without
-# PostgreSQL's own), which a shared machine does not distort.
+# Also the CPU time per record of each side (markd sync; markhub; the
+# PostgreSQL cluster's processes), which a shared machine does not
+# distort: on an idle machine with C cores the rate is bounded near
+# C / (sum of the three).
 # Usage: bash bench/sync.sh [N=1000000] [BATCH=shipped default, 2000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +36,17 @@ gen_start=$(date +%s.%N)
 "$tmp/markhub" keys new --out "$tmp/dist.key" >/dev/null
 gen_s=$(echo "$(date +%s.%N) - $gen_start" | bc)
 
+# pgcpu: CPU ticks of the PostgreSQL cluster so far (the postmaster, the
+# children it reaped, and its live children), 0 without a cluster.
+pgcpu() {
+  [ -n "$pgdata" ] && [ -f "$pgdata/postmaster.pid" ] || { echo 0; return; }
+  local pm
+  pm=$(head -1 "$pgdata/postmaster.pid")
+  { awk '{print $14+$15+$16+$17}' "/proc/$pm/stat"
+    for f in /proc/[0-9]*/stat; do awk -v pm="$pm" '$4 == pm {print $14+$15}' "$f" 2>/dev/null; done
+  } | awk '{s+=$1} END {print s+0}'
+}
+
 # run NAME DRIVER DSN: prints "records/s seconds"
 run() {
   local name=$1 driver=$2 dsn=$3
@@ -53,14 +66,17 @@ run() {
   local hub0 hub1 tick
   tick=$(getconf CLK_TCK)
   hub0=$(awk '{print $14+$15}' "/proc/$hubpid/stat")
+  pg0=$(pgcpu)
   out=$(LOG_LEVEL=error /usr/bin/time -f '%U %S' -o "$tmp/$name.time" "$tmp/markd" sync --once --config "$tmp/$name.yaml")
   hub1=$(awk '{print $14+$15}' "/proc/$hubpid/stat")
+  pg1=$(pgcpu)
   kill "$hubpid"; wait "$hubpid" 2>/dev/null || true; hubpid=""
   # CPU per record on each side (user+sys): unlike records/s it does not
   # depend on how many others share the machine.
   cpu_counter=$(awk -v n="$n" '{printf "%.0f", ($1+$2)*1e6/n}' "$tmp/$name.time")
   cpu_hub=$(awk -v a="$hub0" -v b="$hub1" -v t="$tick" -v n="$n" 'BEGIN{printf "%.0f", (b-a)/t*1e6/n}')
-  echo "$cpu_counter $cpu_hub" >"$tmp/$name.cpu"
+  cpu_pg=$(awk -v a="$pg0" -v b="$pg1" -v t="$tick" -v n="$n" 'BEGIN{printf "%.0f", (b-a)/t*1e6/n}')
+  echo "$cpu_counter $cpu_hub $cpu_pg" >"$tmp/$name.cpu"
   # Every record verified: none stored unverified.
   if grep -q "record stored unverified" "$tmp/$name.err"; then echo "markhub ($name) stored unverified records:" >&2; grep -m3 unverified "$tmp/$name.err" >&2; exit 1; fi
   # "uploaded N records in Xs (R records/s)"
@@ -84,12 +100,12 @@ fi
 printf '%-52s %12s %12s\n' "sync upload: $n records, batch $batch, loopback" "records/s" "drain s"
 printf '%-52s %12s %12s\n' "counter backlog generated" "-" "$(printf '%.1f' "$gen_s")"
 printf '%-52s %12s %12s\n' "into SQLite (WAL, synchronous=FULL)" $sqlite
-printf '%-52s %12s %12s\n' "  CPU µs per record: counter, hub" $(cat "$tmp/sqlite.cpu")
+printf '%-52s %12s %12s\n' "  CPU µs per record: counter, hub" $(cut -d' ' -f1,2 "$tmp/sqlite.cpu")
 if [ "${pg#skipped}" != "$pg" ]; then
   printf '%-52s %s\n' "into PostgreSQL 15" "$pg"
 else
   printf '%-52s %12s %12s  (goal >= 20000/s)\n' "into PostgreSQL 15 (fsync on)" $pg
-  printf '%-52s %12s %12s\n' "  CPU µs per record: counter, hub" $(cat "$tmp/postgres.cpu")
+  printf '%-52s %12s %12s %12s\n' "  CPU µs per record: counter, hub, PostgreSQL" $(cat "$tmp/postgres.cpu")
   rate=${pg%% *}
   [ "$rate" -ge 20000 ] || echo "below the PostgreSQL goal of 20000 records/s" >&2
 fi

@@ -40,6 +40,7 @@ const (
 // finderScratch is reusable memory for the scan.
 type finderScratch struct {
 	lo, hi, thr []uint8
+	flat        []bool
 	// stop, when set, ends the scan as soon as it returns true for the
 	// patterns found so far; stopped records that it did.
 	stop    func(f *finderScan, centres []Point, widths []int) bool
@@ -67,43 +68,69 @@ func (s *finderScratch) find(g Gray, r Rect, limit int) (centres []Point, widths
 	f := s.scan(g, r)
 	s.stopped, s.untimed = false, false
 	var runs [5]int
+	n := 0 // runs completed before the current one
+	// endRun is called when the current run (runs[4]) ends before x in row
+	// y; it reports whether the scan is done.
+	endRun := func(x, y int) bool {
+		if n >= 4 && ratioOK(runs) {
+			total := runs[0] + runs[1] + runs[2] + runs[3] + runs[4]
+			cx := x - runs[4] - runs[3] - runs[2]/2 - 1
+			c := Point{r.X + cx, y}
+			if f.confirm(cx, y-r.Y, total) && !near(centres, widths, c, total) {
+				centres, widths = append(centres, c), append(widths, total)
+				if s.stop != nil && s.stop(&f, centres, widths) {
+					s.stopped = true
+					return true
+				}
+				if len(centres) == limit {
+					return true
+				}
+			}
+		}
+		copy(runs[:4], runs[1:])
+		n++
+		return false
+	}
 	for y := r.Y + 1; y < r.Y+r.H; y += finderRowStep {
 		row := g.Pix[y*g.W+r.X : y*g.W+r.X+r.W]
-		trow := f.thr[((y-r.Y)/finderBlock)*f.bw:]
+		by := ((y - r.Y) / finderBlock) * f.bw
+		trow, frow := f.thr[by:by+f.bw], f.flat[by:by+f.bw]
 		// runs[4] is the current run; a pattern ends on a dark run, and
 		// runs alternate, so runs[0] is dark too.
-		n := 0 // runs completed before the current one
+		n = 0
 		dark := row[0] < trow[0]
-		runs = [5]int{0, 0, 0, 0, 1}
-		for x := 1; x <= r.W; x++ {
-			d := false
-			if x < r.W {
-				d = row[x] < trow[x/finderBlock]
-				if d == dark {
-					runs[4]++
-					continue
-				}
-			}
-			// a run ended before x
-			if n >= 4 && dark && ratioOK(runs) {
-				total := runs[0] + runs[1] + runs[2] + runs[3] + runs[4]
-				cx := x - runs[4] - runs[3] - runs[2]/2 - 1
-				c := Point{r.X + cx, y}
-				if f.confirm(cx, y-r.Y, total) && !near(centres, widths, c, total) {
-					centres, widths = append(centres, c), append(widths, total)
-					if s.stop != nil && s.stop(&f, centres, widths) {
-						s.stopped = true
+		runs = [5]int{}
+		for b, t := range trow {
+			x0, x1 := b*finderBlock, min((b+1)*finderBlock, r.W)
+			if frow[b] {
+				// a flat neighbourhood holds no edge: one colour, one step
+				if d := row[x0] < t; d != dark {
+					if dark && endRun(x0, y) {
 						return centres, widths
+					} else if !dark {
+						copy(runs[:4], runs[1:])
+						n++
 					}
-					if len(centres) == limit {
-						return centres, widths
-					}
+					runs[4], dark = 0, d
 				}
+				runs[4] += x1 - x0
+				continue
 			}
-			copy(runs[:4], runs[1:])
-			runs[4] = 1
-			n++
-			dark = d
+			for x := x0; x < x1; x++ {
+				if d := row[x] < t; d != dark {
+					if dark && endRun(x, y) {
+						return centres, widths
+					} else if !dark {
+						copy(runs[:4], runs[1:])
+						n++
+					}
+					runs[4], dark = 0, d
+				}
+				runs[4]++
+			}
+		}
+		if dark && endRun(r.W, y) {
+			return centres, widths
 		}
 	}
 	return centres, widths
@@ -117,6 +144,7 @@ type finderScan struct {
 	r      Rect
 	bw, bh int
 	thr    []uint8
+	flat   []bool // the block's neighbourhood is flat: thr is the region's mid grey
 	// untimed is set by triangle (see finderScratch.untimed).
 	untimed *bool
 }
@@ -124,13 +152,17 @@ type finderScan struct {
 func (s *finderScratch) scan(g Gray, r Rect) finderScan {
 	bw, bh := (r.W+finderBlock-1)/finderBlock, (r.H+finderBlock-1)/finderBlock
 	s.lo, s.hi, s.thr = grow(s.lo, bw*bh), grow(s.hi, bw*bh), grow(s.thr, bw*bh)
-	lo, hi, thr := s.lo, s.hi, s.thr
+	if cap(s.flat) < bw*bh {
+		s.flat = make([]bool, bw*bh)
+	}
+	s.flat = s.flat[:bw*bh]
+	lo, hi, thr, flat := s.lo, s.hi, s.thr, s.flat
 	for i := range lo {
 		lo[i], hi[i] = 255, 0
 	}
-	// every other row: the thresholds need not be exact, and a module
-	// spans at least 1.4 rows
-	for y := 0; y < r.H; y += 2 {
+	// every fourth row: the thresholds need not be exact (each is taken
+	// over a 3×3-block neighbourhood, six sampled rows)
+	for y := 0; y < r.H; y += 4 {
 		row := g.Pix[(r.Y+y)*g.W+r.X : (r.Y+y)*g.W+r.X+r.W]
 		blo, bhi := lo[(y/finderBlock)*bw:], hi[(y/finderBlock)*bw:]
 		for b := 0; b < bw; b++ {
@@ -154,14 +186,15 @@ func (s *finderScratch) scan(g Gray, r Rect) finderScan {
 					l, h = min(l, lo[y*bw+x]), max(h, hi[y*bw+x])
 				}
 			}
-			if int(h)-int(l) < finderMinRange {
+			flat[by*bw+bx] = int(h)-int(l) < finderMinRange
+			if flat[by*bw+bx] {
 				thr[by*bw+bx] = mid
 			} else {
 				thr[by*bw+bx] = uint8((int(l) + int(h) + 1) / 2)
 			}
 		}
 	}
-	return finderScan{g: g, r: r, bw: bw, bh: bh, thr: thr, untimed: &s.untimed}
+	return finderScan{g: g, r: r, bw: bw, bh: bh, thr: thr, flat: flat, untimed: &s.untimed}
 }
 
 // dark reports whether the pixel at (x, y), relative to the region, is

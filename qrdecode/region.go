@@ -140,7 +140,8 @@ func codeShaped(r Rect, n int) bool {
 }
 
 // blockRanges returns, per block, max−min of the horizontal pair means on
-// every other row (pairing halves the spread of sensor noise).
+// every other row (pairing halves the spread of sensor noise). Each block's
+// row segment is scanned with its extremes in registers.
 func blockRanges(g Gray, bw, bh int) []uint8 {
 	lo := make([]uint8, bw*bh)
 	hi := make([]uint8, bw*bh)
@@ -149,16 +150,15 @@ func blockRanges(g Gray, bw, bh int) []uint8 {
 	}
 	for y := 0; y < g.H; y += 2 {
 		row := g.Pix[y*g.W : (y+1)*g.W]
-		base := (y / regionBlock) * bw
-		for x := 0; x+1 < g.W; x += 2 {
-			v := uint8((uint(row[x]) + uint(row[x+1])) >> 1)
-			k := base + x/regionBlock
-			if v < lo[k] {
-				lo[k] = v
+		blo, bhi := lo[(y/regionBlock)*bw:], hi[(y/regionBlock)*bw:]
+		for b := 0; b < bw; b++ {
+			seg := row[b*regionBlock : min((b+1)*regionBlock, g.W)]
+			l, h := blo[b], bhi[b]
+			for x := 0; x+1 < len(seg); x += 2 {
+				v := uint8((uint(seg[x]) + uint(seg[x+1])) >> 1)
+				l, h = min(l, v), max(h, v)
 			}
-			if v > hi[k] {
-				hi[k] = v
-			}
+			blo[b], bhi[b] = l, h
 		}
 	}
 	for i := range hi {

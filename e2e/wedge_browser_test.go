@@ -140,6 +140,28 @@ func TestBrowserWedge(t *testing.T) {
 		`(document.getElementById('wedge-msg') || {textContent: ''}).textContent`)); msg != "" {
 		t.Errorf("wedge status %q, want none", msg)
 	}
+
+	// A burst far longer than any mark (issue 9 §5): sent cut to 4096
+	// keys with its length, recorded NOT_A_MARK (it was dropped).
+	long := strings.Repeat("4600000000001", 400)[:5000]
+	run(t, ctx, "scanner, 5000 keys", chromedp.Evaluate[string](typeKeys(long, "us", 0), chromedp.EvalAwaitPromise))
+	waitFor(t, "fifth wedge scan", func() bool { return sources() == 5 })
+	js := run(t, ctx, "the long scan", chromedp.Evaluate[string](
+		`fetch('/api/scans', {headers: {Accept: 'application/json'}}).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	var body struct {
+		Scans []struct {
+			Text, Verdict, Source, Message string
+		} `json:"scans"`
+	}
+	if err := json.Unmarshal([]byte(js), &body); err != nil {
+		t.Fatalf("/api/scans: %v: %s", err, js)
+	}
+	i := slices.IndexFunc(body.Scans, func(s struct{ Text, Verdict, Source, Message string }) bool {
+		return s.Source == "browser-wedge" && s.Verdict == "NOT_A_MARK"
+	})
+	if i < 0 || body.Scans[i].Text != long[:4096] || !strings.Contains(body.Scans[i].Message, "line of 5000 bytes") {
+		t.Fatalf("long burst not recorded cut with its length: %.300s", js)
+	}
 }
 
 // waitFor polls cond (a guard of 30 s against hanging, not a speed check).

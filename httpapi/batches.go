@@ -70,6 +70,11 @@ type ScanRequest struct {
 	// Source is "" or SourceBrowserWedge: the operator screen read the
 	// text from a keyboard-wedge scanner (web/static/wedge.js).
 	Source string `json:"source,omitempty"`
+	// Length is the real length in bytes of a scan the client cut to its
+	// first bytes (the browser wedge keeps 4096 of a longer burst, as the
+	// serial and wedge framers do); 0: text is the whole scan. Such a scan
+	// is recorded NOT_A_MARK with its length.
+	Length int `json:"length,omitempty"`
 }
 
 // SourceBrowserWedge is the source of scans the operator screen read from
@@ -117,6 +122,11 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("send the scanned text, 1 to %d bytes", mark.MaxInputSize)))
 		return
 	}
+	if req.Length != 0 && req.Length <= len(req.Text) {
+		s.fail(w, r, mark.WithHint(fmt.Errorf("length %d: not above the text's %d bytes: %w", req.Length, len(req.Text), mark.ErrInvalid),
+			"length is only for a text cut short: the real length of the scan"))
+		return
+	}
 	if req.WeightG < 0 || req.WeightG > 65535 {
 		s.fail(w, r, fmt.Errorf("weight_g %d: must be 0..65535 grams: %w", req.WeightG, mark.ErrInvalid))
 		return
@@ -135,8 +145,8 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("source %q: must be %q or absent: %w", req.Source, SourceBrowserWedge, mark.ErrInvalid))
 		return
 	}
-	rec, err := s.opt.Scans.Submit(r.Context(), mark.Scan{Text: req.Text, Source: source, Counter: s.opt.Counter,
-		MeasuredWeightG: req.WeightG, Batch: req.Batch})
+	rec, err := s.opt.Scans.Submit(r.Context(), mark.Scan{Text: req.Text, Length: req.Length, Source: source,
+		Counter: s.opt.Counter, MeasuredWeightG: req.WeightG, Batch: req.Batch})
 	rec.Frame = nil
 	out := ScanResult{RecordJSON: View(rec)}
 	code := http.StatusOK

@@ -136,7 +136,8 @@ func TestBatchAPI(t *testing.T) {
 		res.Verdict != mark.Error || res.ID != "" || res.Error == "" {
 		t.Fatalf("scan for another batch: %d %+v", code, res)
 	}
-	for _, bad := range []string{`{}`, `{"text": "x", "weight_g": -1}`, `{"text": "x", "extra": 1}`, `not json`} {
+	for _, bad := range []string{`{}`, `{"text": "x", "weight_g": -1}`, `{"text": "x", "extra": 1}`, `not json`,
+		`{"text": "xy", "length": 2}`, `{"text": "xy", "length": -5}`} {
 		var eb map[string]string
 		if code := e.do(t, "POST", "/api/scans", bad, &eb); code != http.StatusBadRequest || eb["error"] == "" {
 			t.Errorf("body %s: %d %v, want 400 with error", bad, code, eb)
@@ -205,5 +206,22 @@ func TestPostScanStoreDown(t *testing.T) {
 	}
 	if _, err := e.db.Get(context.Background(), res.ID); err != nil {
 		t.Fatalf("accepted scan not stored: %v", err)
+	}
+}
+
+// TestPostScanCutByClient: a scan the client cut (the browser wedge keeps
+// 4096 bytes of a longer burst) is recorded NOT_A_MARK with its real
+// length; a text over 4096 bytes is still refused (the client cuts).
+func TestPostScanCutByClient(t *testing.T) {
+	e := newBatchEnv(t)
+	body, _ := json.Marshal(ScanRequest{Text: strings.Repeat("7", mark.MaxInputSize), Length: 9000, Source: SourceBrowserWedge})
+	var res ScanResult
+	if code := e.do(t, "POST", "/api/scans", string(body), &res); code != 200 || res.Verdict != mark.NotAMark || res.ID == "" ||
+		len(res.Text) != mark.MaxInputSize || !strings.Contains(res.Message, "line of 9000 bytes") {
+		t.Fatalf("cut scan: %d %s %q (%s)", code, res.Verdict, res.Message, res.Error)
+	}
+	body, _ = json.Marshal(ScanRequest{Text: strings.Repeat("7", mark.MaxInputSize+1)})
+	if code := e.do(t, "POST", "/api/scans", string(body), nil); code != http.StatusBadRequest {
+		t.Fatalf("text over 4096 bytes: %d, want 400", code)
 	}
 }

@@ -11,7 +11,7 @@
   'use strict';
   var MAX_GAP_MS = 40;  // scanners: 1–20 ms a key; people: 80 ms and more
   var MIN_KEYS = 8;     // a burst shorter than this is not a code
-  var MAX_KEYS = 4096;  // longer bursts are dropped (like the server's max_line)
+  var MAX_KEYS = 4096;  // a longer burst is sent cut to this, with its length (like the server's max_line)
 
   // Unshifted and shifted character of each physical key (US layout).
   var KEYS = {
@@ -49,9 +49,10 @@
       (el.tagName === 'INPUT' && !/^(button|submit|reset|checkbox|radio|file|image|range|color)$/i.test(el.type)));
   }
 
-  var buf = '', last = -1, target = null, before = null, tooLong = false;
+  // buf keeps the first MAX_KEYS characters of the burst, n counts them all.
+  var buf = '', n = 0, last = -1, target = null, before = null;
 
-  function reset() { buf = ''; last = -1; target = null; before = null; tooLong = false; }
+  function reset() { buf = ''; n = 0; last = -1; target = null; before = null; }
 
   function status(text, bad) {
     var el = document.getElementById('wedge-msg');
@@ -67,9 +68,13 @@
     el.classList.toggle('wedge-bad', !!bad);
   }
 
-  function send(text) {
+  // send posts a burst; length is its real length when text holds only its
+  // first MAX_KEYS characters (markd records it NOT_A_MARK with it).
+  function send(text, length) {
     var lang = document.documentElement.classList.contains('en') ? 'en' : 'ru';
-    markdPost('/api/scans', JSON.stringify({ text: text, source: 'browser-wedge' }))
+    var body = { text: text, source: 'browser-wedge' };
+    if (length > text.length) body.length = length;
+    markdPost('/api/scans', JSON.stringify(body))
       .then(function (res) {
         if (res.ok) { status(''); return; }
         return res.json().catch(function () { return {}; }).then(function (b) {
@@ -86,11 +91,11 @@
     var t = e.timeStamp;
     var fast = last >= 0 && t - last <= MAX_GAP_MS;
     if (e.code === 'Enter' || e.code === 'NumpadEnter') {
-      if (fast && buf.length >= MIN_KEYS && !tooLong) {
+      if (fast && n >= MIN_KEYS) {
         e.preventDefault(); // no form submit, no button press
         e.stopPropagation();
         if (target && before !== null) target.value = before; // undo what the scanner typed into a field
-        send(buf);
+        send(buf, n);
       }
       reset();
       return;
@@ -105,9 +110,10 @@
       before = target ? target.value : null;
     }
     last = t;
-    if (buf.length >= MAX_KEYS) tooLong = true; else buf += ch;
+    n++;
+    if (buf.length < MAX_KEYS) buf += ch;
     // Once it is surely a scanner, its keys stop reaching the page.
-    if (buf.length >= MIN_KEYS) e.preventDefault();
+    if (n >= MIN_KEYS) e.preventDefault();
   }
 
   window.addEventListener('keydown', onKey, true);

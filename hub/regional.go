@@ -17,6 +17,7 @@ import (
 // browser. Both backends implement it.
 type Regional interface {
 	OfficeDays
+	Refusals
 	// Fleet lists every terminal with its last contact and newest record.
 	Fleet(ctx context.Context) ([]FleetRow, error)
 	// ReuseAlerts lists cross-office reuses, one row per pair of records

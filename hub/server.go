@@ -208,8 +208,15 @@ func checkOffices(t Terminal, q *UploadRequest) error {
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
+	var q UploadRequest
+	// refuse answers a request the collector will not take and keeps the
+	// refusal for the regional pages.
+	refuse := func(err error) int {
+		s.noteRefusal(r, &q, err)
+		return s.fail(w, r, err)
+	}
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return s.fail(w, r, &FieldError{Field: "Content-Type", Why: "must be application/json, not " + ct})
+		return refuse(&FieldError{Field: "Content-Type", Why: "must be application/json, not " + ct})
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	var tooBig *http.MaxBytesError
@@ -218,41 +225,40 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 			Error: fmt.Sprintf("request body larger than %d bytes", MaxBody), Hint: "send fewer records per request"})
 	}
 	if err != nil {
-		return s.fail(w, r, fmt.Errorf("read body: %w: %v", mark.ErrInvalid, err))
+		return refuse(fmt.Errorf("read body: %w: %v", mark.ErrInvalid, err))
 	}
-	var q UploadRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&q); err != nil {
-		return s.fail(w, r, jsonErr(err))
+		return refuse(jsonErr(err))
 	}
 	if dec.More() {
-		return s.fail(w, r, fmt.Errorf("body: trailing data after the JSON object: %w", mark.ErrInvalid))
+		return refuse(fmt.Errorf("body: trailing data after the JSON object: %w", mark.ErrInvalid))
 	}
 	if err := q.Validate(); err != nil {
-		return s.fail(w, r, err)
+		return refuse(err)
 	}
 	t := terminalOf(r.Context())
 	waiting, err := parseWaiting(r.Header)
 	if err != nil {
-		return s.fail(w, r, err)
+		return refuse(err)
 	}
 	q.Waiting = waitingToStore(t, waiting, s.now())
 	if err := checkOffices(t, &q); err != nil {
-		return s.fail(w, r, err)
+		return refuse(err)
 	}
 	if err := s.plausible.checkAt(q.Records, s.now(), t.Created); err != nil {
-		return s.fail(w, r, err)
+		return refuse(err)
 	}
 	if err := s.check(r.Context(), q.Records); err != nil {
-		return s.fail(w, r, err)
+		return refuse(err)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeouts.Write)
 	defer cancel()
 	terminal := t.Name
 	resp, err := s.store.Ingest(ctx, terminal, &q, s.now())
 	if err != nil {
-		return s.fail(w, r, err)
+		return refuse(err) // kept when it is the upload's fault (an id used twice, an event on an unknown record)
 	}
 	s.lastWrite.Store(s.now().UnixNano())
 	if resp.Unverified > 0 {

@@ -3,6 +3,7 @@ package hubtest
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -115,6 +116,45 @@ func RunRegionalSuite(t *testing.T, open Opener) {
 		if _, err := r.Lookup(ctx, hub.LookupKind(bad.kind), bad.value, 10); !errors.Is(err, mark.ErrInvalid) {
 			t.Errorf("lookup %v: %v, want ErrInvalid", bad, err)
 		}
+	}
+
+	// Refusals: a repeat counts on its row, each terminal keeps its newest
+	// MaxRefusedPerTerminal, newest first over all terminals.
+	for i := range hub.MaxRefusedPerTerminal + 5 {
+		ref := hub.Refusal{Terminal: "office-a", Status: 400, Field: "records[0].office", Why: "wrong office " + strconv.Itoa(i),
+			RecordID: "x" + strconv.Itoa(i), RecordAt: t0, Serial: uint64(i + 1), Last: t0.Add(time.Duration(i) * time.Second)}
+		if err := r.NoteRefusal(ctx, ref); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again := hub.Refusal{Terminal: "office-a", Status: 400, Field: "records[0].office", Why: "wrong office 104", RecordID: "x104",
+		Last: t0.Add(time.Hour)}
+	other := hub.Refusal{Terminal: "office-b", Status: 403, Why: "terminal has no office set", Last: t0.Add(time.Minute)}
+	for _, ref := range []hub.Refusal{again, other} {
+		if err := r.NoteRefusal(ctx, ref); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refs, err := r.Refused(ctx, 1000)
+	if err != nil || len(refs) != hub.MaxRefusedPerTerminal+1 {
+		t.Fatalf("refusals: %d %v, want %d", len(refs), err, hub.MaxRefusedPerTerminal+1)
+	}
+	if top := refs[0]; top.RecordID != "x104" || top.Times != 2 || !top.First.Equal(t0.Add(104*time.Second)) || !top.Last.Equal(t0.Add(time.Hour)) ||
+		top.Serial != 105 || !top.RecordAt.Equal(t0) || top.Office != 426000 {
+		t.Errorf("newest refusal: %+v", top)
+	}
+	var b403 bool
+	for _, ref := range refs {
+		if ref.RecordID == "x0" || ref.RecordID == "x4" {
+			t.Errorf("refusal %v kept past the newest %d", ref, hub.MaxRefusedPerTerminal)
+		}
+		b403 = b403 || (ref.Terminal == "office-b" && ref.Status == 403 && ref.RecordAt.IsZero() && ref.Serial == 0)
+	}
+	if !b403 {
+		t.Errorf("office-b's refusal missing: %v", refs)
+	}
+	if few, err := r.Refused(ctx, 3); err != nil || len(few) != 3 {
+		t.Errorf("limit 3: %d %v", len(few), err)
 	}
 
 	if err := r.AddUser(ctx, "sup", "hash1", t0); err != nil {

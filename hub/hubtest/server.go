@@ -112,6 +112,43 @@ func RunServerSuite(t *testing.T, open Opener) {
 			}
 		})
 	}
+	t.Run("refusals kept", func(t *testing.T) {
+		rs, ok := s.(hub.Refusals)
+		if !ok {
+			t.Fatalf("%T does not keep refusals", s)
+		}
+		if code, _, _ := post("tok-office-a", "application/json", enc(badVerdict)); code != 400 { // the same again: counted
+			t.Fatalf("bad verdict again: %d", code)
+		}
+		list, err := rs.Refused(ctx, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]hub.Refusal{}
+		for _, r := range list {
+			if r.Terminal != "office-a" || r.Office != 426000 || !r.Last.Equal(hubNow) {
+				t.Errorf("refusal %v: want office-a of 426000 at %v", r, hubNow)
+			}
+			got[r.Field+" "+r.RecordID] = r
+		}
+		if r := got["records[0].verdict a-2"]; r.Status != 400 || r.Times != 2 || !strings.Contains(r.Why, "MAYBE") || !r.RecordAt.Equal(t0) {
+			t.Errorf("bad verdict refusal: %v", r)
+		}
+		if r := got["records[0].at t-issue"]; r.Serial != 4242 || r.Times != 1 {
+			t.Errorf("scan time refusal: %v, want serial 4242", r)
+		}
+		for _, key := range []string{"Content-Type ", "records[0].mark a-3", "records ", "records.office ", "records[0].at t-1970"} {
+			if _, ok := got[key]; !ok {
+				t.Errorf("no refusal %q in %v", key, list)
+			}
+		}
+		if len(list) != 13 { // the table's 13 refusals (401 and 413 are not kept; the repeat counts on its row)
+			for _, r := range list {
+				t.Log(r)
+			}
+			t.Errorf("%d refusals kept", len(list))
+		}
+	})
 	t.Run("response", func(t *testing.T) {
 		q := hub.UploadRequest{Records: []hub.Record{Rec("b-1", 101000, "1", mark.Accept, 42), Rec("b-2", 101000, "1", mark.Reject, 43)}}
 		code, _, raw := post("tok-office-b", "application/json", enc(q))

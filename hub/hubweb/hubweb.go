@@ -88,7 +88,7 @@ func New(opt Options) (*Server, error) {
 	}
 	s := &Server{opt: opt, pages: map[string]*template.Template{}, mux: http.NewServeMux(), fails: map[string][]time.Time{}}
 	funcs := template.FuncMap{"when": s.when, "skew": skewText, "office": officeText, "rub": kopText}
-	for _, name := range []string{"login.html", "fleet.html", "alerts.html", "lookup.html", "unverified.html", "offices.html", "error.html"} {
+	for _, name := range []string{"login.html", "fleet.html", "alerts.html", "lookup.html", "unverified.html", "refused.html", "offices.html", "error.html"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("hubweb: template %s: %w", name, err)
@@ -108,6 +108,7 @@ func New(opt Options) (*Server, error) {
 	s.mux.HandleFunc("POST /alerts/{id}", s.auth(s.alertPost))
 	s.mux.HandleFunc("GET /lookup", s.auth(s.lookup))
 	s.mux.HandleFunc("GET /unverified", s.auth(s.unverified))
+	s.mux.HandleFunc("GET /refused", s.auth(s.refused))
 	s.mux.HandleFunc("GET /offices", s.auth(s.officeDays))
 	s.mux.HandleFunc("GET /offices.csv", s.auth(s.officeCSV))
 	return s, nil

@@ -189,3 +189,14 @@ func (s *Server) unverified(w http.ResponseWriter, r *http.Request, sess hub.Web
 	s.render(w, r, http.StatusOK, "unverified.html", &page{TitleRU: "Непроверенные записи", TitleEN: "Unverified records",
 		User: sess.User, CSRF: sess.CSRF, Data: map[string]any{"Records": recs}})
 }
+
+// refused lists what the collector refused from the counters, with why.
+func (s *Server) refused(w http.ResponseWriter, r *http.Request, sess hub.WebSession) {
+	list, err := s.opt.Store.Refused(r.Context(), 1000)
+	if err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "refused.html", &page{TitleRU: "Отказы сборщика", TitleEN: "Refused uploads",
+		User: sess.User, CSRF: sess.CSRF, Data: map[string]any{"Refused": list, "Keep": hub.MaxRefusedPerTerminal}})
+}

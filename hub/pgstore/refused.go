@@ -1,0 +1,75 @@
+package pgstore
+
+import (
+	"context"
+	"time"
+
+	"markd/hub"
+)
+
+var _ hub.Refusals = (*DB)(nil)
+
+// NoteRefusal implements hub.Refusals: one upsert by (terminal, digest),
+// then the terminal's rows past the newest MaxRefusedPerTerminal go (from
+// the index refused_terminal_last).
+func (d *DB) NoteRefusal(ctx context.Context, r hub.Refusal) error {
+	var at *time.Time
+	if !r.RecordAt.IsZero() {
+		t := r.RecordAt.UTC()
+		at = &t
+	}
+	var serial *int64
+	if r.Serial != 0 {
+		s := int64(r.Serial)
+		serial = &s
+	}
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return hub.Unavailable("begin", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	if _, err := tx.Exec(ctx, `INSERT INTO refused(terminal, digest, status, field, why, record_id, record_at, serial, first_at, last_at, times)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$9,1)
+		ON CONFLICT (terminal, digest) DO UPDATE SET last_at = greatest(refused.last_at, excluded.last_at), times = refused.times + 1`,
+		r.Terminal, r.Digest(), r.Status, r.Field, r.Why, r.RecordID, at, serial, r.Last.UTC()); err != nil {
+		return hub.Unavailable("note refusal", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM refused WHERE id IN (SELECT id FROM refused WHERE terminal = $1
+		ORDER BY last_at DESC, id DESC OFFSET $2)`, r.Terminal, hub.MaxRefusedPerTerminal); err != nil {
+		return hub.Unavailable("trim refusals", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return hub.Unavailable("commit", err)
+	}
+	return nil
+}
+
+// Refused implements hub.Refusals, newest first from the index refused_last.
+func (d *DB) Refused(ctx context.Context, limit int) ([]hub.Refusal, error) {
+	rows, err := d.pool.Query(ctx, `SELECT f.id, f.terminal, coalesce(t.office, 0), f.status, f.field, f.why, f.record_id,
+		f.record_at, coalesce(f.serial, 0), f.first_at, f.last_at, f.times
+		FROM refused f LEFT JOIN terminals t ON t.name = f.terminal ORDER BY f.last_at DESC, f.id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, hub.Unavailable("refusals", err)
+	}
+	defer rows.Close()
+	var out []hub.Refusal
+	for rows.Next() {
+		var r hub.Refusal
+		var office, serial int64
+		var at *time.Time
+		if err := rows.Scan(&r.ID, &r.Terminal, &office, &r.Status, &r.Field, &r.Why, &r.RecordID, &at, &serial,
+			&r.First, &r.Last, &r.Times); err != nil {
+			return nil, hub.Unavailable("refusals", err)
+		}
+		r.Office, r.Serial, r.First, r.Last = uint32(office), uint64(serial), r.First.UTC(), r.Last.UTC()
+		if at != nil {
+			r.RecordAt = at.UTC()
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("refusals", err)
+	}
+	return out, nil
+}

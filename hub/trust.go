@@ -3,7 +3,6 @@ package hub
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -223,16 +222,6 @@ func fieldsDiffer(text, sent mark.Fields) string {
 		}
 	}
 	return "mark fields differ from the text's"
-}
-
-// digest identifies the content of a record apart from its review state,
-// which a counter may resend changed after a supervisor's decision.
-func digest(r *Record) string {
-	c := *r
-	c.Review = ""
-	b, _ := json.Marshal(&c)
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:16])
 }
 
 // SameRecordError is the error for records[i] whose id this terminal has

@@ -27,9 +27,9 @@ const perDay = 900
 var storeEnd = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 
 // genVersion changes when the generated content changes, and names the
-// cached file. A store cached before a new migration is migrated when it
+// cached file (3: the outbox floor set as the uploader leaves it). A store cached before a new migration is migrated when it
 // is opened, as a counter's store is on an upgrade.
-const genVersion = "2"
+const genVersion = "3"
 
 // cachedStore returns the path of a store holding n scans, generating it
 // under cacheDir on first use (the 1M store takes a minute or two).
@@ -143,6 +143,13 @@ func generate(path string, n int) error {
 		if err := tx.Commit(); err != nil {
 			return err
 		}
+	}
+	// The scans went in as uploaded without the uploader, which raises the
+	// outbox floor as it confirms them (store/outbox.go raiseFloor): set it
+	// where a counter's would be, at the first record still pending.
+	if _, err := sq.Exec(`UPDATE sync_state SET value = coalesce((SELECT min(id) FROM scans WHERE upload_state = 'pending'),
+		(SELECT max(id) FROM scans), '') WHERE key = 'upload_floor'`); err != nil {
+		return fmt.Errorf("generate: outbox floor: %w", err)
 	}
 	_, err = sq.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	return err

@@ -13,8 +13,9 @@ import (
 	"markd/mark"
 )
 
-// maxStdinLine bounds one line read from a stream; longer lines are passed
-// on cut to this size so the verifier reports them MALFORMED.
+// maxStdinLine bounds one line read from a stream; a longer line is passed
+// on cut to this size with its real length (the pipeline stores it
+// NOT_A_MARK, cut further to 4096 bytes, with that length).
 const maxStdinLine = 64 * 1024
 
 // Reader is a source over any stream of lines (stdin, a pipe, a file):
@@ -65,7 +66,7 @@ func (s *Reader) Serve(ctx context.Context, emit func(mark.Scan)) error {
 	go func() {
 		br := bufio.NewReaderSize(s.r, 4096)
 		for {
-			line, err := readLine(br)
+			line, n, err := readLine(br)
 			if line != "" || err == nil {
 				gate.Lock()
 				if stopped || ctx.Err() != nil {
@@ -75,7 +76,11 @@ func (s *Reader) Serve(ctx context.Context, emit func(mark.Scan)) error {
 				s.mu.Lock()
 				s.health.Scans++
 				s.mu.Unlock()
-				emit(mark.Scan{Text: RecoverLayout(line, s.layout), Source: s.name, At: s.now()})
+				sc := mark.Scan{Text: RecoverLayout(line, s.layout), Source: s.name, At: s.now()}
+				if n > len(line) {
+					sc.Length = n
+				}
+				emit(sc)
 				gate.Unlock()
 			}
 			if err != nil {
@@ -103,12 +108,13 @@ func (s *Reader) Serve(ctx context.Context, emit func(mark.Scan)) error {
 	}
 }
 
-// readLine reads one line of at most maxStdinLine bytes (the rest of a
-// longer line is discarded) without its CR/LF.
-func readLine(br *bufio.Reader) (string, error) {
+// readLine reads one line without its CR/LF, keeping at most maxStdinLine
+// bytes of it (the rest is counted, not kept); n is its real length.
+func readLine(br *bufio.Reader) (line string, n int, err error) {
 	var b strings.Builder
 	for {
 		chunk, isPrefix, err := br.ReadLine()
+		n += len(chunk)
 		if b.Len() < maxStdinLine {
 			room := maxStdinLine - b.Len()
 			if len(chunk) > room {
@@ -117,10 +123,10 @@ func readLine(br *bufio.Reader) (string, error) {
 			b.Write(chunk)
 		}
 		if err != nil {
-			return b.String(), err
+			return b.String(), n, err
 		}
 		if !isPrefix {
-			return b.String(), nil
+			return b.String(), n, nil
 		}
 	}
 }

@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,13 +21,20 @@ func TestReaderLines(t *testing.T) {
 		{"crlf", "a\r\nb\r\n", []string{"a", "b"}},
 		{"no final newline", "a\nb", []string{"a", "b"}},
 		{"empty line kept", "a\n\nb\n", []string{"a", "", "b"}},
-		{"long line cut", long + "\nx\n", []string{long[:maxStdinLine], "x"}},
+		{"long line cut, with its length", long + "\nx\n", []string{long[:maxStdinLine] + "#" + strconv.Itoa(maxStdinLine+10), "x"}},
+		{"exactly the bound is whole", long[:maxStdinLine] + "\r\n", []string{long[:maxStdinLine]}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := NewReader("in", strings.NewReader(tt.in), nil)
 			var got []string
-			if err := r.Serve(context.Background(), func(s mark.Scan) { got = append(got, s.Text) }); err != nil {
+			err := r.Serve(context.Background(), func(s mark.Scan) {
+				if s.Length > 0 {
+					s.Text += "#" + strconv.Itoa(s.Length)
+				}
+				got = append(got, s.Text)
+			})
+			if err != nil {
 				t.Fatal(err)
 			}
 			if strings.Join(got, "|") != strings.Join(tt.want, "|") {

@@ -337,10 +337,11 @@ func (d *Decoder) deblurRegion(c Gray) string {
 
 // deblurMargin is how much of the quiet-zone margin the region search adds
 // around a blob (regionMargin blocks) the deblurring leaves out: the
-// deconvolution costs per pixel, and the smeared code lies inside. Cutting
-// 24 of the 32 px keeps every combination that read the hard set's motion
+// deconvolution costs per pixel, and the smeared code lies inside (the
+// blob itself reaches up to a block past the code, dilated). Cutting 28 of
+// the 32 px keeps every combination that read the hard set's motion
 // frames and deconvolves 0.6 of the pixels.
-const deblurMargin = regionMargin*regionBlock - regionBlock/2
+const deblurMargin = regionMargin*regionBlock - regionBlock/4
 
 // deblurWindow copies the stretched crop c of region r of g less
 // deblurMargin on each side where the region was not cut by the frame's

@@ -3,6 +3,7 @@
 package scanner
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"sort"
@@ -153,4 +154,23 @@ func BenchmarkSerialReplug(b *testing.B) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)-1].Milliseconds()), "max-ms")
+}
+
+// BenchmarkFramerLongLine: a 1 MiB line (a scanner reading noise, a
+// wrong baud rate) then a mark, in 4 KiB reads: the bytes after the cut
+// are only counted.
+func BenchmarkFramerLongLine(b *testing.B) {
+	stream := append(bytes.Repeat([]byte("0123456789abcdef"), 1<<16), "\r\n"+epm+"\r\n"...)
+	now := time.Unix(0, 0)
+	b.SetBytes(int64(len(stream)))
+	for i := 0; i < b.N; i++ {
+		f := NewFramer(nil, 0, 0)
+		n := 0
+		for j := 0; j < len(stream); j += 4096 {
+			f.Feed(stream[j:min(j+4096, len(stream))], now, func(Frame) { n++ })
+		}
+		if n != 2 {
+			b.Fatalf("%d lines", n)
+		}
+	}
 }

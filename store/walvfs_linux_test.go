@@ -4,6 +4,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,5 +58,67 @@ func TestWALWritesCoalesced(t *testing.T) {
 	}
 	if err := db2.Check(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWALVFSUnsyncedCommits: a connection that commits without a sync
+// (synchronous=OFF, never the store's) still hands its frames to the
+// kernel before other connections may read them, and a rolled-back
+// transaction that spilled frames leaves nothing behind for the next
+// writer to be overwritten by.
+func TestWALVFSUnsyncedCommits(t *testing.T) {
+	vfs := vfsParam()
+	if vfs == "" {
+		t.Fatal("the WAL VFS did not register")
+	}
+	path := filepath.Join(t.TempDir(), "off.db")
+	open := func(sync string) *sql.DB {
+		db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous="+sync+"&_busy_timeout=5000&vfs="+vfs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.SetMaxOpenConns(1)
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	w, r := open("OFF"), open("FULL")
+	if _, err := w.Exec(`PRAGMA cache_size = 2`); err != nil { // small cache: big transactions spill frames
+		t.Fatal(err)
+	}
+	if _, err := w.Exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("x", 3000)
+	want := 0
+	for i := range 300 {
+		if i%50 == 25 { // a transaction of many pages, rolled back
+			tx, err := w.Begin()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 40 {
+				if _, err := tx.Exec(`INSERT INTO t(v) VALUES (?)`, big); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := tx.Rollback(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.Exec(`INSERT INTO t(v) VALUES (?)`, big[:i]); err != nil {
+			t.Fatal(err)
+		}
+		want++
+		var n, sum int
+		if err := r.QueryRow(`SELECT count(*), coalesce(sum(length(v)), 0) FROM t`).Scan(&n, &sum); err != nil {
+			t.Fatalf("after insert %d: %v", i, err)
+		}
+		if n != want || sum != i*(i+1)/2 {
+			t.Fatalf("after insert %d the other connection reads %d rows, %d bytes; want %d, %d", i, n, sum, want, i*(i+1)/2)
+		}
+	}
+	var res string
+	if err := r.QueryRow(`PRAGMA integrity_check`).Scan(&res); err != nil || res != "ok" {
+		t.Fatalf("integrity_check: %q %v", res, err)
 	}
 }

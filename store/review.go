@@ -191,7 +191,9 @@ func reviewScanRecord(row rowScanner) (mark.Record, error) {
 	if r.Verdict == mark.Reject && r.Review == mark.ReviewNone {
 		r.Review = mark.ReviewPending
 	}
-	if err := json.Unmarshal([]byte(reasons), &r.Reasons); err != nil {
+	if reasons == "[]" { // most records: what Unmarshal makes of it, without it
+		r.Reasons = []mark.Reason{}
+	} else if err := json.Unmarshal([]byte(reasons), &r.Reasons); err != nil {
 		return mark.Record{}, bad("reasons", err)
 	}
 	if versions != "" {
@@ -200,9 +202,11 @@ func reviewScanRecord(row rowScanner) (mark.Record, error) {
 		}
 	}
 	if fields.Valid && fields.String != "" && fields.String != "null" {
-		var f mark.Fields
-		if err := json.Unmarshal([]byte(fields.String), &f); err != nil {
-			return mark.Record{}, bad("mark_fields", err)
+		f, ok := mark.ParseFieldsJSON(fields.String) // the upload reads every mark back
+		if !ok {
+			if err := json.Unmarshal([]byte(fields.String), &f); err != nil {
+				return mark.Record{}, bad("mark_fields", err)
+			}
 		}
 		m, err := f.Mark()
 		if err != nil {

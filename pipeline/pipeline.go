@@ -186,11 +186,15 @@ func (p *Pipeline) judged(j *judging, res mark.Result) mark.Record {
 	return rec
 }
 
-// tooLong is the record of a line longer than any mark (MARK-FORMAT §1
-// limit), or one its source already cut (Scan.Length): NOT_A_MARK, stored
-// with its first MaxInputSize bytes at most (cut at a UTF-8 boundary) and
-// its real length, so it is kept and uploads like any other record instead
-// of being refused by the collector.
+// tooLong is the record of a line longer than any mark (over 4096 bytes),
+// or one its source already cut (Scan.Length): stored with its first
+// MaxInputSize bytes at most (cut at a UTF-8 boundary) and its real
+// length, so it is kept and uploads like any other record instead of being
+// refused by the collector. Its verdict is NOT_A_MARK, or, when it starts
+// like a mark (EPM1: after the §1 tolerances), REJECT with MALFORMED: a
+// wrong length (MARK-FORMAT §7 step 2, as markd verify judges it). The
+// guards of the verifier chain still apply (ERROR while the lists or the
+// reuse history cannot judge).
 func (p *Pipeline) tooLong(sc mark.Scan, at time.Time, counter string) mark.Record {
 	cut := validText(sc.Text)
 	if len(cut) > mark.MaxInputSize {
@@ -206,12 +210,29 @@ func (p *Pipeline) tooLong(sc mark.Scan, at time.Time, counter string) mark.Reco
 		msg = fmt.Sprintf("line of %d bytes, not UTF-8 (%d bytes as text), longer than any mark: stored cut to its first %d",
 			length, len(validText(sc.Text)), len(cut))
 	}
-	return mark.Record{
+	rec := mark.Record{
 		At: at, Office: p.opt.Office, Counter: counter, Operator: p.Operator(), Source: sc.Source,
 		Text: cut, Verdict: mark.NotAMark, Reasons: []mark.Reason{}, MeasuredWeightG: sc.MeasuredWeightG,
 		Versions: p.opt.Verifier.Versions(), Frame: sc.Frame, Batch: sc.Batch,
 		Message: msg,
 	}
+	// The start of the line decides NOT_A_MARK or MALFORMED; no field of a
+	// cut text is trusted (not even when its first bytes are a whole mark:
+	// the line scanned was not that mark).
+	res := p.opt.Verifier.Verify(cut, mark.Context{
+		Office: p.opt.Office, Date: mark.DayOf(at.In(p.opt.Location)), MeasuredWeightG: sc.MeasuredWeightG,
+	})
+	switch res.Verdict {
+	case mark.NotAMark:
+	case mark.Error:
+		rec.Verdict, rec.Message = mark.Error, res.Message
+		if rec.Message == "" {
+			rec.Message = "the lists in force cannot judge this mark now (missing or out of date): " + ErrorMessage
+		}
+	default:
+		rec.Verdict, rec.Reasons = mark.Reject, []mark.Reason{mark.ReasonMalformed}
+	}
+	return rec
 }
 
 // validText is s with each byte that is not UTF-8 replaced by U+FFFD, as

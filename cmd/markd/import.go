@@ -221,7 +221,7 @@ func importScans(ctx context.Context, pipe *pipeline.Pipeline, in io.Reader, bla
 func readImportBatch(br *bufio.Reader, lineNo, blank *int, read *int64) ([]mark.Scan, bool, error) {
 	var scans []mark.Scan
 	for len(scans) < importBatch {
-		line, err := readLine(br, mark.MaxInputSize*16)
+		line, length, err := readLine(br, mark.MaxInputSize*16)
 		if errors.Is(err, io.EOF) {
 			return scans, true, nil
 		}
@@ -229,8 +229,11 @@ func readImportBatch(br *bufio.Reader, lineNo, blank *int, read *int64) ([]mark.
 			return scans, false, fmt.Errorf("read line %d: %w", *lineNo+1, err)
 		}
 		*lineNo++
-		*read += int64(len(line)) + 1
+		*read += int64(length) + 1
 		sc, ok, err := parseImportLine(line)
+		if ok && length > len(line) && sc.Text == strings.TrimRight(line, "\r") {
+			sc.Length = length // a bare text over 64 KiB: its start and real length
+		}
 		if err != nil {
 			return scans, false, usage("line %d: %v", *lineNo, err)
 		}

@@ -114,7 +114,7 @@ func (a *app) runVerify(cmd *cobra.Command, f verifyFlags) error {
 	if err != nil {
 		return err
 	}
-	judge := func(_ int, text string) (*mark.Record, error) {
+	judge := func(_ int, text string, _ int) (*mark.Record, error) {
 		return resultRecord(v.Verify(text, ctx)), nil
 	}
 	return a.verifyLines(f.texts, judge)
@@ -152,12 +152,15 @@ func verifyOutput(line int, rec *mark.Record) verifyLine {
 
 // verifyLines feeds texts (or, when there are none, the lines of stdin) to
 // judge and prints one JSON object per line, numbered from 1.
-func (a *app) verifyLines(texts []string, judge func(line int, text string) (*mark.Record, error)) error {
+//
+// length is the line's real length in bytes when only its start was kept
+// (a line over 4096 bytes from stdin), else len(text).
+func (a *app) verifyLines(texts []string, judge func(line int, text string, length int) (*mark.Record, error)) error {
 	w := bufio.NewWriter(a.stdout)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	emit := func(n int, text string) error {
-		rec, err := judge(n, text)
+	emit := func(n int, text string, length int) error {
+		rec, err := judge(n, text, length)
 		if err != nil {
 			return fmt.Errorf("line %d: %w", n, err)
 		}
@@ -168,7 +171,7 @@ func (a *app) verifyLines(texts []string, judge func(line int, text string) (*ma
 	}
 	if texts != nil {
 		for i, t := range texts {
-			if err := emit(i+1, t); err != nil {
+			if err := emit(i+1, t, len(t)); err != nil {
 				return err
 			}
 		}
@@ -176,14 +179,14 @@ func (a *app) verifyLines(texts []string, judge func(line int, text string) (*ma
 	}
 	r := bufio.NewReaderSize(a.stdin, 64<<10)
 	for n := 1; ; n++ {
-		text, err := readLine(r, mark.MaxInputSize+1)
+		text, length, err := readLine(r, mark.MaxInputSize+1)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return fmt.Errorf("read stdin line %d: %w", n, err)
 		}
-		if err := emit(n, text); err != nil {
+		if err := emit(n, text, length); err != nil {
 			return err
 		}
 		if r.Buffered() == 0 { // nothing more queued: show this verdict now
@@ -196,31 +199,33 @@ func (a *app) verifyLines(texts []string, judge func(line int, text string) (*ma
 }
 
 // readLine reads one '\n'-terminated line of any length and keeps at most
-// keep bytes of it (enough to tell that it is too long). It returns io.EOF
-// only when no byte was left; a last line without '\n' counts.
-func readLine(r *bufio.Reader, keep int) (string, error) {
+// keep bytes of it (enough to tell that it is too long); n is the line's
+// real length without its '\n'. It returns io.EOF only when no byte was
+// left; a last line without '\n' counts.
+func readLine(r *bufio.Reader, keep int) (line string, n int, err error) {
 	var buf []byte
 	got := false
 	for {
 		chunk, err := r.ReadSlice('\n')
 		if len(chunk) > 0 {
 			got = true
+			n += len(chunk)
 			if room := keep - len(buf); room > 0 {
 				buf = append(buf, chunk[:min(room, len(chunk))]...)
 			}
 		}
 		switch {
 		case err == nil:
-			return trimNewline(buf), nil
+			return trimNewline(buf), n - 1, nil
 		case errors.Is(err, bufio.ErrBufferFull):
 			continue
 		case errors.Is(err, io.EOF):
 			if !got {
-				return "", io.EOF
+				return "", 0, io.EOF
 			}
-			return trimNewline(buf), nil
+			return trimNewline(buf), n, nil
 		default:
-			return "", err
+			return "", 0, err
 		}
 	}
 }

@@ -50,9 +50,12 @@ func (a *app) runVerifyDB(cmd *cobra.Command, f verifyFlags) error {
 	}
 	pipe := pipeline.New(pipeline.Options{Verifier: v, Store: db, Office: c.Office, Counter: c.Counter,
 		Location: loc, RescanWindow: c.RescanWindow, Log: log, Now: clock})
-	judge := func(_ int, text string) (*mark.Record, error) {
-		rec := pipe.Process(ctx, mark.Scan{Text: text, Source: "verify", Counter: c.Counter, At: clock(),
-			MeasuredWeightG: f.weight})
+	judge := func(_ int, text string, length int) (*mark.Record, error) {
+		sc := mark.Scan{Text: text, Source: "verify", Counter: c.Counter, At: clock(), MeasuredWeightG: f.weight}
+		if length > len(text) { // only the start of a long line was kept
+			sc.Length = length
+		}
+		rec := pipe.Process(ctx, sc)
 		return &rec, nil
 	}
 	return a.verifyLines(f.texts, judge)

@@ -212,13 +212,15 @@ func TestReadLine(t *testing.T) {
 	in := "first\r\n\n" + long + "\nlast"
 	r := bufio.NewReaderSize(strings.NewReader(in), 16)
 	want := []string{"first\r", "", long[:mark.MaxInputSize+1], "last"}
+	lengths := []int{6, 0, len(long), 4}
 	for i, w := range want {
-		got, err := readLine(r, mark.MaxInputSize+1)
-		if err != nil || got != w {
-			t.Fatalf("line %d: %q (%d bytes), %v; want %d bytes", i+1, got[:min(len(got), 20)], len(got), err, len(w))
+		got, n, err := readLine(r, mark.MaxInputSize+1)
+		if err != nil || got != w || n != lengths[i] {
+			t.Fatalf("line %d: %q (%d bytes, length %d), %v; want %d bytes, length %d", i+1, got[:min(len(got), 20)], len(got), n, err,
+				len(w), lengths[i])
 		}
 	}
-	if _, err := readLine(r, 10); err == nil {
+	if _, _, err := readLine(r, 10); err == nil {
 		t.Fatal("no EOF after the last line")
 	}
 }
@@ -232,9 +234,12 @@ func FuzzReadLine(f *testing.F) {
 		r := bufio.NewReaderSize(strings.NewReader(in), 16+vtAbs(size)%64)
 		var lines []string
 		for {
-			l, err := readLine(r, 1<<20)
+			l, n, err := readLine(r, 1<<20)
 			if err != nil {
 				break
+			}
+			if n != len(l) { // every line is under the limit here
+				t.Fatalf("line %q: length %d", l, n)
 			}
 			lines = append(lines, l)
 		}

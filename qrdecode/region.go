@@ -140,15 +140,16 @@ func codeShaped(r Rect, n int) bool {
 }
 
 // blockRanges returns, per block, max−min of the horizontal pair means on
-// every other row (pairing halves the spread of sensor noise). Each block's
-// row segment is scanned with its extremes in registers.
+// every third row (pairing halves the spread of sensor noise; five or six
+// rows of a 16 px block show a code's both colours). Each block's row
+// segment is scanned with its extremes in registers.
 func blockRanges(g Gray, bw, bh int) []uint8 {
 	lo := make([]uint8, bw*bh)
 	hi := make([]uint8, bw*bh)
 	for i := range lo {
 		lo[i] = 255
 	}
-	for y := 0; y < g.H; y += 2 {
+	for y := 0; y < g.H; y += 3 {
 		row := g.Pix[y*g.W : (y+1)*g.W]
 		blo, bhi := lo[(y/regionBlock)*bw:], hi[(y/regionBlock)*bw:]
 		for b := 0; b < bw; b++ {

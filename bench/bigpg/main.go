@@ -36,7 +36,7 @@ import (
 type config struct {
 	records, terminals, months, samples int
 	chunk                               int
-	explain                             bool
+	explain, reads                      bool
 	dsn                                 string // measure this database (filled by an earlier run) instead of a new cluster
 }
 
@@ -52,6 +52,7 @@ func main() {
 	flag.IntVar(&c.samples, "samples", 2000, "lookups to time")
 	flag.IntVar(&c.chunk, "chunk", 1_000_000, "records per INSERT statement")
 	flag.BoolVar(&c.explain, "explain", true, "print the query plans")
+	flag.BoolVar(&c.reads, "reads", true, "time the reads (lookups, fleet, office days) before the drop")
 	flag.StringVar(&c.dsn, "dsn", "", "measure an existing database filled by an earlier run (its newest migrations are applied) instead of generating one")
 	flag.Parse()
 	if err := run(c); err != nil {
@@ -136,6 +137,9 @@ func measure(ctx context.Context, db *pgstore.DB, c config, last, now time.Time)
 	}
 	fmt.Printf("%d records over %d terminals and %d months; database %.1f GB, %.0f bytes/record\n",
 		total, c.terminals, c.months, float64(size)/1e9, float64(size)/float64(total))
+	if !c.reads {
+		return drop(ctx, db, c)
+	}
 	if c.explain {
 		explain(ctx, db, c)
 	}
@@ -402,16 +406,28 @@ func drop(ctx context.Context, db *pgstore.DB, c config) error {
 		return err
 	}
 	t := time.Now()
-	if err := db.DropMonth(ctx, months[0]); err != nil {
+	old, err := db.DetachMonth(ctx, months[0])
+	if err != nil {
+		return err
+	}
+	detachT := time.Since(t)
+	if err := db.DropDetached(ctx, old); err != nil {
 		return err
 	}
 	dropT := time.Since(t)
 	t = time.Now()
-	keys, err := db.PruneKeys(ctx, first.AddDate(0, 1, 0))
+	keys, err := db.PruneKeys(ctx, monthOf(months[0]).AddDate(0, 1, 0))
 	if err != nil {
 		return err
 	}
-	fmt.Printf("drop %s (%d records): %s; its %d record keys pruned in %s\n", months[0], n, benchutil.Ms(dropT), keys,
-		time.Since(t).Round(time.Millisecond))
+	fmt.Printf("drop %s (%d records): %s, of which detaching it from records (the only lock on records) %s; its %d record keys pruned in %s\n",
+		months[0], n, benchutil.Ms(dropT), benchutil.Ms(detachT), keys, time.Since(t).Round(time.Millisecond))
 	return nil
+}
+
+// monthOf is the first day of the month a partition name holds.
+func monthOf(name string) time.Time {
+	var y, m int
+	fmt.Sscanf(name, "records_y%04dm%02d", &y, &m) //nolint:errcheck // names from Months
+	return time.Date(y, time.Month(m), 1, 0, 0, 0, 0, time.UTC)
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"markd/hub"
+	"markd/mark"
 )
 
 // partitionName is the partition of records holding the month of t (UTC).
@@ -78,12 +80,15 @@ func (d *DB) Months(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// DropBefore implements hub.Retainer: it drops the monthly partitions
-// that end at or before cutoff (whole months only; DROP of a partition
-// is a catalog change, not a DELETE) and then their record keys, and
-// returns how many months went. Serial uses and alerts stay: a serial once
+// DropBefore implements hub.Retainer: it detaches and drops the monthly
+// partitions that end at or before cutoff (whole months only: catalog
+// changes and freeing files, no DELETE) and then prunes their record keys,
+// and returns how many months went. Serial uses and alerts stay: a serial once
 // used stays used.
 func (d *DB) DropBefore(ctx context.Context, cutoff time.Time) (int, error) {
+	if err := d.dropLeftovers(ctx); err != nil {
+		return 0, err
+	}
 	names, err := d.Months(ctx)
 	if err != nil {
 		return 0, err
@@ -108,13 +113,68 @@ func (d *DB) DropBefore(ctx context.Context, cutoff time.Time) (int, error) {
 	return n, nil
 }
 
-// DropMonth drops one monthly partition of records: one short
-// transaction whatever its size (measured by bench/bigpg).
+// DropMonth takes one monthly partition of records away: DetachMonth,
+// then DropDetached.
 func (d *DB) DropMonth(ctx context.Context, name string) error {
-	if _, err := d.pool.Exec(ctx, `DROP TABLE `+pgx.Identifier{name}.Sanitize()); err != nil {
-		return hub.Unavailable("drop partition "+name, err)
+	old, err := d.DetachMonth(ctx, name)
+	if err != nil {
+		return err
+	}
+	return d.DropDetached(ctx, old)
+}
+
+// detachedSuffix marks a month detached from records and not yet dropped.
+const detachedSuffix = "_detached"
+
+// DetachMonth detaches one monthly partition from records and renames it
+// (so a late record of that month gets a new partition of the old name):
+// one short transaction of catalog changes, the only step that locks
+// records (measured by bench/bigpg). It returns the new name.
+func (d *DB) DetachMonth(ctx context.Context, name string) (string, error) {
+	old := name + detachedSuffix
+	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `ALTER TABLE records DETACH PARTITION `+pgx.Identifier{name}.Sanitize()); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `ALTER TABLE `+pgx.Identifier{name}.Sanitize()+` RENAME TO `+pgx.Identifier{old}.Sanitize())
+		return err
+	})
+	if err != nil {
+		return "", hub.Unavailable("detach partition "+name, err)
 	}
 	d.months.Delete(name)
+	return old, nil
+}
+
+// DropDetached drops a month DetachMonth detached: no longer part of
+// records, so the time it takes to free the files holds nothing up.
+func (d *DB) DropDetached(ctx context.Context, old string) error {
+	if !strings.HasSuffix(old, detachedSuffix) {
+		return fmt.Errorf("drop %q: not a detached month: %w", old, mark.ErrInvalid)
+	}
+	if _, err := d.pool.Exec(ctx, `DROP TABLE IF EXISTS `+pgx.Identifier{old}.Sanitize()); err != nil {
+		return hub.Unavailable("drop detached month "+old, err)
+	}
+	return nil
+}
+
+// dropLeftovers drops months detached by a retention run that stopped
+// before dropping them.
+func (d *DB) dropLeftovers(ctx context.Context) error {
+	rows, err := d.pool.Query(ctx, `SELECT relname FROM pg_class WHERE relkind = 'r' AND NOT relispartition
+		AND relname LIKE 'records\_y%'||$1`, detachedSuffix)
+	if err != nil {
+		return hub.Unavailable("list detached months", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return hub.Unavailable("list detached months", err)
+	}
+	for _, n := range names {
+		if err := d.DropDetached(ctx, n); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +65,46 @@ func TestRetentionDropsMonths(t *testing.T) {
 	late.At = time.Date(2026, 10, 2, 0, 0, 0, 0, time.UTC)
 	if _, err := s.Ingest(ctx, "office-a", &hub.UploadRequest{Records: []hub.Record{late}}, recs[3].At); err != nil {
 		t.Fatalf("late record of a dropped month: %v", err)
+	}
+}
+
+// TestRetentionDropsLeftovers: a month detached by a retention run that
+// stopped before dropping it is dropped by the next run, and a late record
+// of a detached month gets a new partition of the old name meanwhile.
+func TestRetentionDropsLeftovers(t *testing.T) {
+	s := open(t).(*DB)
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.AddTerminal(ctx, hub.Terminal{Name: "office-a", Office: 426000, Created: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	rec := func(id string, at time.Time) hub.Record {
+		r := hubtest.Rec(id, 426000, "1", mark.Accept, uint64(len(id)*1000+at.Day()))
+		r.At = at
+		return r
+	}
+	sep, nov := time.Date(2026, 9, 10, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
+	if _, err := s.Ingest(ctx, "office-a", &hub.UploadRequest{Records: []hub.Record{rec("a", sep), rec("b", nov)}}, nov); err != nil {
+		t.Fatal(err)
+	}
+	old, err := s.DetachMonth(ctx, "records_y2026m09")
+	if err != nil || old != "records_y2026m09_detached" {
+		t.Fatalf("detach: %q %v", old, err)
+	}
+	if _, err := s.Ingest(ctx, "office-a", &hub.UploadRequest{Records: []hub.Record{rec("late", sep.Add(time.Hour))}}, nov); err != nil {
+		t.Fatalf("late record of a detached month: %v", err)
+	}
+	if _, err := s.DropBefore(ctx, time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM pg_class WHERE relname LIKE 'records_y2026m09%'`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("September left after retention: %d tables %v", left, err)
+	}
+	if err := s.DropDetached(ctx, "records_y2026m11"); !errors.Is(err, mark.ErrInvalid) {
+		t.Fatalf("DropDetached of an attached month: %v, want ErrInvalid", err)
+	}
+	if st, err := s.Stats(ctx); err != nil || st.Records != 1 {
+		t.Fatalf("after retention: %+v %v, want November's record", st, err)
 	}
 }

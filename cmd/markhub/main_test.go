@@ -79,6 +79,7 @@ func TestCommands(t *testing.T) {
 		{"terminal set", []string{"terminal", "set", "office-2", "--office", "190000", "--db", db}, 0, "office 190000", ""},
 		{"terminal set unknown", []string{"terminal", "set", "ghost", "--office", "190000", "--db", db}, 1, "", "ghost"},
 		{"terminal list", []string{"terminal", "list", "--db", db}, 0, "office-2                       190000   certificate", ""},
+		{"terminal list waiting", []string{"terminal", "list", "--db", db}, 0, "never                     unknown", ""},
 		{"publish first without lists", []string{"bundle", "publish", "--db", db, "--key", key}, 2, "", "keyring"},
 		{"publish", []string{"bundle", "publish", "--db", db, "--key", key, "--keyring", filepath.Join(td, "keyring.yaml"),
 			"--tariffs", filepath.Join(td, "tariffs.yaml")}, 0, "published bundle 1", ""},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -99,7 +100,7 @@ func newTerminalCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "%-30s %-8s %-12s %-25s %-12s %s\n", "NAME", "OFFICE", "AUTH", "CREATED", "CLOCK", "SEEN")
+			fmt.Fprintf(a.stdout, "%-30s %-8s %-12s %-25s %-12s %-25s %s\n", "NAME", "OFFICE", "AUTH", "CREATED", "CLOCK", "SEEN", "WAITING")
 			for _, t := range ts {
 				off, auth := "none", "token"
 				if t.Office != 0 {
@@ -113,7 +114,11 @@ func newTerminalCmd(a *app) *cobra.Command {
 					// the terminal's clock against the collector's, ±1 s
 					clock, seen = fmt.Sprintf("%+.0fs", t.ClockSkew.Seconds()), t.SeenAt.Format(time.RFC3339)
 				}
-				fmt.Fprintf(a.stdout, "%-30s %-8s %-12s %-25s %-12s %s\n", t.Name, off, auth, t.Created.Format(time.RFC3339), clock, seen)
+				waiting := "unknown" // an older counter does not report its outbox
+				if !t.WaitingAt.IsZero() {
+					waiting = strconv.FormatInt(t.Waiting, 10)
+				}
+				fmt.Fprintf(a.stdout, "%-30s %-8s %-12s %-25s %-12s %-25s %s\n", t.Name, off, auth, t.Created.Format(time.RFC3339), clock, seen, waiting)
 			}
 			return nil
 		},

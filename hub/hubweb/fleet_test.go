@@ -1,6 +1,7 @@
 package hubweb
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -55,5 +56,43 @@ func TestFleetRowsEscaped(t *testing.T) {
 	}
 	if !strings.Contains(got, "&lt;script&gt;") || counts["ok"] != 1 || !strings.Contains(got, `data-waiting="unknown"`) {
 		t.Errorf("row %s, counts %v", got, counts)
+	}
+}
+
+// TestDayRange: the office by day form's office and inclusive day range,
+// each bad value named.
+func TestDayRange(t *testing.T) {
+	now := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
+	s, err := New(Options{Store: (*sqlitestore.DB)(nil), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	for _, tt := range []struct {
+		query, err string
+		office     uint32
+		from, to   string
+	}{
+		{"", "", 0, "2026-11-19", "2026-11-25"},
+		{"office=426000", "", 426000, "2026-11-19", "2026-11-25"},
+		{"office=042600&from=2026-01-01&to=2026-12-31", "", 42600, "2026-01-01", "2026-12-31"},
+		{"office=426000&from=2026-11-25&to=2026-11-25", "", 426000, "2026-11-25", "2026-11-25"},
+		{"office=4260001", `office "4260001"`, 0, "", ""},
+		{"office=abc", `office "abc"`, 0, "", ""},
+		{"office=426000&from=25.11.2026", `from "25.11.2026"`, 0, "", ""},
+		{"office=426000&to=2026-13-01", `to "2026-13-01"`, 0, "", ""},
+		{"office=426000&from=2026-11-26&to=2026-11-25", "the end must be after the start", 0, "", ""},
+		{"office=426000&from=2025-01-01&to=2026-11-25", "at most 366 days", 0, "", ""},
+	} {
+		d, err := s.readDayRange(httptest.NewRequest("GET", "/offices?"+tt.query, nil))
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) || !errors.Is(err, mark.ErrInvalid) {
+				t.Errorf("%s: %v, want an invalid error naming %s", tt.query, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || d.Office != tt.office || !d.From.Equal(day(tt.from)) || !d.To.Equal(day(tt.to)) {
+			t.Errorf("%s: %+v %v", tt.query, d, err)
+		}
 	}
 }

@@ -23,6 +23,9 @@ func TestBrowserKeyboardRegional(t *testing.T) {
 		{"hub-fleet", "/", "#fleet"},
 		{"hub-lookup", "/lookup?by=serial&q=4711", "#found"},
 		{"hub-alerts", "/alerts", "#lang-en"},
+		{"hub-unverified", "/unverified", "#unverified"},
+		{"hub-refused", "/refused", "#no-refused"},
+		{"hub-offices", "/offices?office=426000&from=2026-11-19&to=2026-11-25", "#days"},
 	} {
 		step(t, ctx, p.name, chromedp.Navigate(e.ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.ready)))
 		browsertest.CheckKeyboard(t, ctx, p.name)

@@ -190,7 +190,10 @@ func (s *Server) officeCSV(w http.ResponseWriter, r *http.Request, sess hub.WebS
 			}
 		}
 		cw.Flush() // a day at a time: the answer streams, memory stays flat
-		return cw.Error()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+		return http.NewResponseController(w).Flush()
 	}}
 	err = s.opt.Store.OfficeDays(r.Context(), d.Office, d.From, d.To.AddDate(0, 0, 1), add.Add)
 	if err == nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"markd/internal/testdata"
 	"markd/mark"
 )
 
@@ -89,7 +90,7 @@ func FuzzAppendRunLine(f *testing.F) {
 func BenchmarkVerdictPrinter(b *testing.B) {
 	m := mark.Mark{Version: 1, Alg: 1, KeyID: 1, Serial: 123456789, Contract: 1004417, MailClass: 2,
 		WeightG: 20, TariffKop: 10500, Office: 426000, Issued: 9800, ValidUntil: 9900, Tracking: 42600000000015}
-	rec := mark.Record{ID: "0193a4b2-1234-7abc-8def-0123456789ab", At: time.Now(), Office: 426000, Counter: "1",
+	rec := mark.Record{ID: "0193a4b2-1234-7abc-8def-0123456789ab", At: testdata.Now(), Office: 426000, Counter: "1",
 		Source: "stdin", Verdict: mark.Accept, Mark: &m, Reasons: []mark.Reason{}}
 	p := newVerdictPrinter(io.Discard)
 	b.ReportAllocs()

@@ -20,7 +20,7 @@ import (
 // small order, with a small-order component or not canonically encoded
 // never enter a batch (Key.batch); R is hashed into k, so adding a
 // small-order point to the R of a real signature breaks it for both
-// equations (TestBatchSameAsSingle). What remains is a signature whose R
+// equations (TestBatchTorsionBoundary). What remains is a signature whose R
 // the holder of the issuer's private key made with a small-order
 // component on purpose: only the issuer can sign that, and the issuer
 // can sign anything.

@@ -18,6 +18,7 @@ import (
 type Regional interface {
 	OfficeDays
 	Refusals
+	FleetPager
 	// Fleet lists every terminal with its last contact and newest record.
 	Fleet(ctx context.Context) ([]FleetRow, error)
 	// ReuseAlerts lists cross-office reuses, one row per pair of records

@@ -22,7 +22,9 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -146,7 +148,7 @@ func measure(ctx context.Context, db *pgstore.DB, c config, last, now time.Time)
 	if err := lookups(ctx, db, c, total); err != nil {
 		return err
 	}
-	if err := fleet(ctx, db, now); err != nil {
+	if err := fleet(ctx, db, c, now); err != nil {
 		return err
 	}
 	if err := officeDays(ctx, db, c, last); err != nil {
@@ -275,6 +277,8 @@ func explain(ctx context.Context, db *pgstore.DB, c config) {
 		`EXPLAIN SELECT * FROM records WHERE mark_fields IS NOT NULL AND (mark_fields::jsonb ->> 'tracking') = '42600000123456'`,
 		`EXPLAIN SELECT * FROM records WHERE mark_fields IS NOT NULL AND (mark_fields::jsonb ->> 'contract') = '42' ORDER BY at, terminal, id LIMIT 1000`,
 		`EXPLAIN SELECT at FROM records WHERE terminal = 't00042' ORDER BY at DESC LIMIT 1`,
+		fmt.Sprintf(`EXPLAIN SELECT name FROM terminals t WHERE coalesce(office, 0) BETWEEN 0 AND 4294967295
+			AND (coalesce(office, 0), name) > (%d, 't%05d') ORDER BY coalesce(office, 0), name LIMIT 201`, 100000+c.terminals/2, c.terminals/2),
 		fmt.Sprintf(`EXPLAIN SELECT verdict, count(*) FROM records WHERE office = 100042 AND at >= '%s' AND at < '%s' GROUP BY 1`,
 			first.AddDate(0, c.months-1, 3).Format(time.RFC3339), first.AddDate(0, c.months-1, 10).Format(time.RFC3339)),
 	} {
@@ -332,11 +336,42 @@ func lookups(ctx context.Context, db *pgstore.DB, c config, total int64) error {
 	return nil
 }
 
-// fleet times the fleet query and the whole fleet page (HTML of every
-// terminal) through the regional pages with a logged-in session.
-func fleet(ctx context.Context, db *pgstore.DB, now time.Time) error {
-	var q, page timings
-	for range 10 {
+// fleet times the fleet: the store's paged query (first page, a middle
+// page, a region's silent terminals), the old whole-fleet query, and the
+// pages over HTTP with a logged-in session.
+func fleet(ctx context.Context, db *pgstore.DB, c config, now time.Time) error {
+	mid := hub.FleetKey{Office: uint32(100000 + c.terminals/2), Name: fmt.Sprintf("t%05d", c.terminals/2)}
+	region, err := hub.ParseOfficePrefix(strconv.Itoa(100000 + c.terminals/2)[:2])
+	if err != nil {
+		return err
+	}
+	queries := []struct {
+		name string
+		q    hub.FleetQuery
+	}{
+		{"first page", hub.FleetQuery{Offices: hub.AllOffices}},
+		{"middle page", hub.FleetQuery{Offices: hub.AllOffices, After: &mid}},
+		{"page before the middle", hub.FleetQuery{Offices: hub.AllOffices, Before: &mid}},
+		{"region " + region.Prefix + ", silent", hub.FleetQuery{Offices: region, State: hub.FleetSilent}},
+		{"stale 4-24 h", hub.FleetQuery{Offices: hub.AllOffices, State: hub.FleetStale}},
+	}
+	for _, fq := range queries {
+		var ts timings
+		var pg hub.FleetPage
+		for range 20 {
+			q := fq.q
+			q.Limit, q.Now = hub.FleetPageSize, now
+			t := time.Now()
+			pg, err = db.FleetPage(ctx, q)
+			ts = append(ts, time.Since(t))
+			if err != nil || len(pg.Rows) == 0 {
+				return fmt.Errorf("fleet page %s: %d rows, %v", fq.name, len(pg.Rows), err)
+			}
+		}
+		fmt.Printf("fleet page query, %s (%d rows, counts %+v): %s\n", fq.name, len(pg.Rows), pg.Counts, ts)
+	}
+	var q timings
+	for range 5 {
 		t := time.Now()
 		rows, err := db.Fleet(ctx)
 		q = append(q, time.Since(t))
@@ -344,6 +379,7 @@ func fleet(ctx context.Context, db *pgstore.DB, now time.Time) error {
 			return fmt.Errorf("fleet: %d rows, %v", len(rows), err)
 		}
 	}
+	fmt.Printf("whole fleet query (%d terminals, terminal list and the old page): %s\n", c.terminals, q)
 	pages, err := hubweb.New(hubweb.Options{Store: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
 	if err != nil {
 		return err
@@ -355,23 +391,26 @@ func fleet(ctx context.Context, db *pgstore.DB, now time.Time) error {
 	if err := db.PutSession(ctx, hub.WebSession{Hash: hex.EncodeToString(h[:]), User: "bench", CSRF: "c", Expires: now.Add(24 * time.Hour)}); err != nil {
 		return err
 	}
-	var bytes int64
-	for range 10 {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
-		req.AddCookie(&http.Cookie{Name: "markhub_session", Value: token})
-		t := time.Now()
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
+	for _, path := range []string{"/", "/?after=" + url.QueryEscape(mid.String()), "/?office=" + region.Prefix + "&state=silent", "/?state=stale"} {
+		var page timings
+		var bytes int64
+		for range 20 {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+			req.AddCookie(&http.Cookie{Name: "markhub_session", Value: token})
+			t := time.Now()
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return err
+			}
+			bytes, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			page = append(page, time.Since(t))
+			if resp.StatusCode != 200 {
+				return fmt.Errorf("fleet page %s: %d", path, resp.StatusCode)
+			}
 		}
-		bytes, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		page = append(page, time.Since(t))
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("fleet page: %d", resp.StatusCode)
-		}
+		fmt.Printf("fleet page %s (%d bytes): %s\n", path, bytes, page)
 	}
-	fmt.Printf("fleet query: %s\nfleet page (%d bytes): %s\n", q, bytes, page)
 	return nil
 }
 

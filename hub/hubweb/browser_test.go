@@ -37,7 +37,11 @@ type env struct {
 // newEnv is a collector store with three terminals (fresh, stale, never
 // seen), a cross-office reuse, an unverified record and one account, and
 // the regional pages over it.
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvPaged(t, 0) }
+
+// newEnvPaged is newEnv with fleet pages of pageSize terminals (0: the
+// default).
+func newEnvPaged(t *testing.T, pageSize int) *env {
 	t.Helper()
 	ctx := context.Background()
 	s, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "hub.db"))
@@ -82,7 +86,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	pages, err := hubweb.New(hubweb.Options{Store: s, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now: func() time.Time { return now }})
+		Now: func() time.Time { return now }, FleetPageSize: pageSize})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,8 +46,8 @@ const (
 // is shown amber, for HardStale red (the Prometheus rule "counter silent"
 // fires at 4 h too).
 const (
-	Stale     = 4 * time.Hour
-	HardStale = 24 * time.Hour
+	Stale     = hub.StaleAfter
+	HardStale = hub.HardStaleAfter
 	// SkewWarn is the clock skew the fleet page marks.
 	SkewWarn = 2 * time.Minute
 )
@@ -60,6 +60,9 @@ type Options struct {
 	TLS   bool             // cookies Secure
 	// Location is the time zone times are shown in; default UTC.
 	Location *time.Location
+	// FleetPageSize is how many terminals a fleet page shows; default
+	// hub.FleetPageSize.
+	FleetPageSize int
 }
 
 // Server serves the regional pages.
@@ -83,11 +86,15 @@ func New(opt Options) (*Server, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.FleetPageSize <= 0 {
+		opt.FleetPageSize = hub.FleetPageSize
+	}
 	if opt.Location == nil {
 		opt.Location = time.UTC
 	}
 	s := &Server{opt: opt, pages: map[string]*template.Template{}, mux: http.NewServeMux(), fails: map[string][]time.Time{}}
-	funcs := template.FuncMap{"when": s.when, "skew": skewText, "office": officeText, "rub": kopText}
+	funcs := template.FuncMap{"when": s.when, "skew": skewText, "office": officeText, "rub": kopText,
+		"sum3": func(a, b, c int64) int64 { return a + b + c }}
 	for _, name := range []string{"login.html", "fleet.html", "alerts.html", "lookup.html", "unverified.html", "refused.html", "offices.html", "error.html"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name)
 		if err != nil {

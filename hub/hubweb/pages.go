@@ -52,7 +52,9 @@ func (s *Server) fleetRowsHTML(rows []hub.FleetRow, now time.Time, counts map[st
 	esc := template.HTMLEscapeString
 	for _, f := range rows {
 		fresh := freshness(now, f.SeenAt)
-		counts[fresh]++
+		if counts != nil {
+			counts[fresh]++
+		}
 		waiting := "unknown"
 		if !f.WaitingAt.IsZero() {
 			waiting = strconv.FormatInt(f.Waiting, 10)
@@ -86,34 +88,7 @@ func (s *Server) fleetRowsHTML(rows []hub.FleetRow, now time.Time, counts map[st
 }
 
 // freshness classes a terminal by its last contact.
-func freshness(now, seen time.Time) string {
-	switch {
-	case seen.IsZero():
-		return "never"
-	case now.Sub(seen) >= HardStale:
-		return "hard"
-	case now.Sub(seen) >= Stale:
-		return "stale"
-	}
-	return "ok"
-}
-
-func (s *Server) fleet(w http.ResponseWriter, r *http.Request, sess hub.WebSession) {
-	rows, err := s.opt.Store.Fleet(r.Context())
-	if err != nil {
-		s.fail(w, r, sess, err)
-		return
-	}
-	s.renderFleet(w, r, sess, rows)
-}
-
-func (s *Server) renderFleet(w http.ResponseWriter, r *http.Request, sess hub.WebSession, rows []hub.FleetRow) {
-	now := s.opt.Now()
-	counts := map[string]int{}
-	table := s.fleetRowsHTML(rows, now, counts)
-	s.render(w, r, http.StatusOK, "fleet.html", &page{TitleRU: "Терминалы", TitleEN: "Fleet", User: sess.User, CSRF: sess.CSRF,
-		Data: map[string]any{"Rows": table, "Total": len(rows), "Counts": counts, "Now": now}})
-}
+func freshness(now, seen time.Time) string { return hub.Freshness(now, seen) }
 
 func (s *Server) alerts(w http.ResponseWriter, r *http.Request, sess hub.WebSession) {
 	all := r.URL.Query().Get("all") == "1"

@@ -136,3 +136,5 @@ func TestMigratesFirstSchema(t *testing.T) {
 		t.Fatalf("stats %+v %v", st, err)
 	}
 }
+
+func TestFleetPageSuite(t *testing.T) { hubtest.RunFleetPageSuite(t, open) }

@@ -1,0 +1,92 @@
+package pgstore
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+
+	"markd/hub"
+	"markd/mark"
+)
+
+var _ hub.FleetPager = (*DB)(nil)
+
+// fleetState is the WHERE condition of a state filter; its arguments are
+// $5 (stale cut) and $6 (hard cut), always passed.
+func fleetState(s hub.FleetState) string {
+	switch s {
+	case hub.FleetSilent:
+		return ` AND (t.seen_at IS NULL OR t.seen_at <= $5)`
+	case hub.FleetStale:
+		return ` AND t.seen_at <= $5 AND t.seen_at > $6`
+	case hub.FleetHard:
+		return ` AND t.seen_at <= $6`
+	case hub.FleetNever:
+		return ` AND t.seen_at IS NULL`
+	}
+	return ""
+}
+
+// FleetPage implements hub.FleetPager: a walk of the index
+// terminals_office_name from the key, one probe of records_terminal_at
+// per row shown, and the counts of the office range in one pass over its
+// terminals (see docs/scaling.md for the time at 38 000).
+func (d *DB) FleetPage(ctx context.Context, q hub.FleetQuery) (hub.FleetPage, error) {
+	var page hub.FleetPage
+	key, cmp, order := hub.FleetKey{}, ">", "ASC"
+	switch {
+	case q.Before != nil:
+		key, cmp, order = *q.Before, "<", "DESC"
+	case q.After != nil:
+		key = *q.After
+	}
+	stale, hard := q.StaleCut(), q.HardCut()
+	rows, err := d.pool.Query(ctx, `SELECT t.name, t.office, t.token_hash, t.created_at, t.clock_skew_ms, t.seen_at, t.waiting_records, t.waiting_at,
+		r.at, r.keyring_version, r.tariffs_version, r.revocations_version
+		FROM terminals t LEFT JOIN LATERAL (SELECT at, keyring_version, tariffs_version, revocations_version
+			FROM records WHERE terminal = t.name ORDER BY at DESC LIMIT 1) r ON true
+		WHERE coalesce(t.office, 0) BETWEEN $1 AND $2 AND (coalesce(t.office, 0), t.name) `+cmp+` ($3, $4)`+fleetState(q.State)+`
+			AND $5::timestamptz IS NOT NULL AND $6::timestamptz IS NOT NULL
+		ORDER BY coalesce(t.office, 0) `+order+`, t.name `+order+` LIMIT `+strconv.Itoa(q.Limit+1),
+		int64(q.Offices.Lo), int64(q.Offices.Hi), int64(key.Office), key.Name, stale, hard)
+	if err != nil {
+		return page, hub.Unavailable("fleet page", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f hub.FleetRow
+		var at *time.Time
+		var kv, tv, rv *string
+		var scanErr error
+		f.Terminal, scanErr = scanTerminal(scanFunc(func(dst ...any) error {
+			return rows.Scan(append(dst, &at, &kv, &tv, &rv)...)
+		}))
+		if scanErr != nil {
+			return page, hub.Unavailable("fleet page", scanErr)
+		}
+		if at != nil {
+			f.LastRecord = at.UTC()
+			f.Versions = mark.Versions{Keyring: *kv, Tariffs: *tv, Revocations: *rv}
+		}
+		page.Rows = append(page.Rows, f)
+	}
+	if err := rows.Err(); err != nil {
+		return page, hub.Unavailable("fleet page", err)
+	}
+	if len(page.Rows) > q.Limit {
+		page.Rows, page.More = page.Rows[:q.Limit], true
+	}
+	if q.Before != nil {
+		slices.Reverse(page.Rows)
+	}
+	c := &page.Counts
+	if err := d.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE seen_at IS NULL),
+		count(*) FILTER (WHERE seen_at <= $1 AND seen_at > $2), count(*) FILTER (WHERE seen_at <= $2)
+		FROM terminals WHERE coalesce(office, 0) BETWEEN $3 AND $4`, stale, hard, int64(q.Offices.Lo), int64(q.Offices.Hi)).
+		Scan(&c.Total, &c.Never, &c.Stale, &c.Hard); err != nil {
+		return page, hub.Unavailable("fleet counts", err)
+	}
+	c.Fresh = c.Total - c.Never - c.Stale - c.Hard
+	return page, nil
+}

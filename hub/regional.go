@@ -19,6 +19,7 @@ type Regional interface {
 	OfficeDays
 	Refusals
 	FleetPager
+	RejectRanker
 	// Fleet lists every terminal with its last contact and newest record.
 	Fleet(ctx context.Context) ([]FleetRow, error)
 	// ReuseAlerts lists cross-office reuses, one row per pair of records

@@ -123,6 +123,11 @@ func generate(ctx context.Context, db *pgstore.DB, c config, now time.Time) erro
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "indexes rebuilt in %s\n", time.Since(t).Round(time.Second))
+	t = time.Now()
+	if err := rollup(ctx, db); err != nil {
+		return err
+	}
+	fmt.Printf("office/day rollup filled from the records (what migration 041 does) in %s\n", time.Since(t).Round(time.Millisecond))
 	fmt.Printf("generated in %s\n", time.Since(start).Round(time.Second))
 	return nil
 }
@@ -152,6 +157,9 @@ func measure(ctx context.Context, db *pgstore.DB, c config, last, now time.Time)
 		return err
 	}
 	if err := officeDays(ctx, db, c, last); err != nil {
+		return err
+	}
+	if err := rejectRanking(ctx, db, c, last); err != nil {
 		return err
 	}
 	return drop(ctx, db, c)
@@ -469,4 +477,54 @@ func monthOf(name string) time.Time {
 	var y, m int
 	fmt.Sscanf(name, "records_y%04dm%02d", &y, &m) //nolint:errcheck // names from Months
 	return time.Date(y, time.Month(m), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// rollup fills the office/day rollup from the generated records with the
+// statements of migration 041 (the load bypasses the upload path).
+func rollup(ctx context.Context, db *pgstore.DB) error {
+	for _, q := range []string{`INSERT INTO office_day_counts(office, day, accepted, rejected, overridden, other)
+		SELECT office, (at AT TIME ZONE 'UTC')::date, count(*) FILTER (WHERE verdict = 'ACCEPT'),
+			count(*) FILTER (WHERE verdict = 'REJECT'), count(*) FILTER (WHERE verdict = 'REJECT' AND review_state = 'overridden'),
+			count(*) FILTER (WHERE verdict NOT IN ('ACCEPT', 'REJECT'))
+		FROM records GROUP BY 1, 2`,
+		`INSERT INTO office_day_reasons(office, day, reason, n)
+		SELECT r.office, (r.at AT TIME ZONE 'UTC')::date, j.reason, count(*)
+		FROM records r, jsonb_array_elements_text(r.reasons::jsonb) AS j(reason) WHERE r.verdict = 'REJECT' GROUP BY 1, 2, 3`,
+		`ANALYZE office_day_counts`, `ANALYZE office_day_reasons`} {
+		if _, err := db.Pool().Exec(ctx, q); err != nil {
+			return fmt.Errorf("rollup: %w", err)
+		}
+	}
+	return nil
+}
+
+// rejectRanking times "which offices reject most" over the country and a
+// region for a week and a month, from the rollup.
+func rejectRanking(ctx context.Context, db *pgstore.DB, c config, last time.Time) error {
+	var rows int64
+	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM office_day_counts`).Scan(&rows); err != nil {
+		return err
+	}
+	region, err := hub.ParseOfficePrefix(strconv.Itoa(100000 + c.terminals/2)[:2])
+	if err != nil {
+		return err
+	}
+	for _, days := range []int{7, 31} {
+		for _, o := range []hub.OfficeRange{hub.AllOffices, region} {
+			q := hub.RejectQuery{Offices: o, From: last.AddDate(0, 0, -days), To: last, MinJudged: 1, Limit: 100, TopReasons: 3}
+			var ts timings
+			var n int
+			for range 10 {
+				t := time.Now()
+				list, err := db.RejectRanking(ctx, q)
+				ts = append(ts, time.Since(t))
+				if err != nil {
+					return err
+				}
+				n = len(list)
+			}
+			fmt.Printf("reject ranking, %d days, region %q (%d rollup rows in all, %d offices listed): %s\n", days, o.Prefix, rows, n, ts)
+		}
+	}
+	return nil
 }

@@ -94,8 +94,9 @@ func New(opt Options) (*Server, error) {
 	}
 	s := &Server{opt: opt, pages: map[string]*template.Template{}, mux: http.NewServeMux(), fails: map[string][]time.Time{}}
 	funcs := template.FuncMap{"when": s.when, "skew": skewText, "office": officeText, "rub": kopText,
-		"sum3": func(a, b, c int64) int64 { return a + b + c }}
-	for _, name := range []string{"login.html", "fleet.html", "alerts.html", "lookup.html", "unverified.html", "refused.html", "offices.html", "error.html"} {
+		"sum3":  func(a, b, c int64) int64 { return a + b + c },
+		"share": shareText, "inc": func(i int) int { return i + 1 }}
+	for _, name := range []string{"login.html", "fleet.html", "alerts.html", "lookup.html", "unverified.html", "refused.html", "offices.html", "rejects.html", "error.html"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("hubweb: template %s: %w", name, err)
@@ -118,6 +119,8 @@ func New(opt Options) (*Server, error) {
 	s.mux.HandleFunc("GET /refused", s.auth(s.refused))
 	s.mux.HandleFunc("GET /offices", s.auth(s.officeDays))
 	s.mux.HandleFunc("GET /offices.csv", s.auth(s.officeCSV))
+	s.mux.HandleFunc("GET /rejects", s.auth(s.rejects))
+	s.mux.HandleFunc("GET /rejects.csv", s.auth(s.rejectsCSV))
 	return s, nil
 }
 

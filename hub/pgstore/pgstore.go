@@ -230,8 +230,9 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 		return resp, hub.Unavailable("begin", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	var tally hub.RejectTally
 	if len(q.Records) > 0 {
-		if err := insertRecords(ctx, tx, terminal, q.Records, now, &resp); err != nil {
+		if err := insertRecords(ctx, tx, terminal, q.Records, now, &resp, &tally); err != nil {
 			return resp, err
 		}
 	}
@@ -248,9 +249,9 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 		resp.Events++
 		u := use{recordID: e.RecordID, terminal: terminal}
 		var serial *int64
-		var verification string
-		err = tx.QueryRow(ctx, `SELECT at, office, counter, serial, verification FROM records WHERE terminal = $1 AND id = $2`,
-			terminal, e.RecordID).Scan(&u.at, &u.office, &u.counter, &serial, &verification)
+		var verification, verdict string
+		err = tx.QueryRow(ctx, `SELECT at, office, counter, serial, verification, verdict FROM records WHERE terminal = $1 AND id = $2`,
+			terminal, e.RecordID).Scan(&u.at, &u.office, &u.counter, &serial, &verification, &verdict)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return resp, hub.ForeignRecordError(i, e.RecordID)
 		}
@@ -258,9 +259,13 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 			return resp, hub.Unavailable("read record", err)
 		}
 		state := e.ReviewState()
-		if _, err := tx.Exec(ctx, `UPDATE records SET review_state = $1 WHERE terminal = $2 AND id = $3 AND review_state <> 'overridden'`,
-			string(state), terminal, e.RecordID); err != nil {
+		tag, err = tx.Exec(ctx, `UPDATE records SET review_state = $1 WHERE terminal = $2 AND id = $3 AND review_state <> 'overridden'`,
+			string(state), terminal, e.RecordID)
+		if err != nil {
 			return resp, hub.Unavailable("update review", err)
+		}
+		if tag.RowsAffected() == 1 && state == mark.ReviewOverridden && mark.Verdict(verdict) == mark.Reject {
+			tally.Override(uint32(u.office), u.at)
 		}
 		if state == mark.ReviewOverridden && serial != nil && hub.Verification(verification).Claims() {
 			u.serial = *serial
@@ -268,6 +273,9 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 				return resp, err
 			}
 		}
+	}
+	if err := addTally(ctx, tx, &tally); err != nil {
+		return resp, err
 	}
 	if len(q.AckAlerts) > 0 {
 		if _, err := tx.Exec(ctx, `UPDATE alerts SET acked_at = $1 WHERE terminal = $2 AND id = ANY($3) AND acked_at IS NULL`,
@@ -296,7 +304,7 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 // insertRecords inserts the batch in one statement (sorted by id, so two
 // transactions with the same ids lock them in the same order) and
 // registers the serial uses of the records that are new.
-func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.Record, now time.Time, resp *hub.UploadResponse) error {
+func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.Record, now time.Time, resp *hub.UploadResponse, tally *hub.RejectTally) error {
 	idx := make([]int, len(recs))
 	for i := range idx {
 		idx[i] = i
@@ -360,6 +368,9 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 	var uses []use
 	for i := range recs {
 		r := &recs[i]
+		if isNew[r.ID] {
+			tally.Add(r)
+		}
 		if isNew[r.ID] && r.Verification == hub.Unverified {
 			resp.Unverified++
 		}

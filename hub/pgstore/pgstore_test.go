@@ -103,7 +103,9 @@ func TestMigratesFirstSchema(t *testing.T) {
 		`INSERT INTO records VALUES ('r1','a','2026-11-24T09:00:00Z',426000,'1','op','stdin','EPM1:X','ACCEPT','[]',5,
 			'{"serial":5}',0,NULL,'k','t','r','','','2026-11-24T10:00:00Z'),
 			('r2','a','2026-11-24T09:00:00Z',101000,'1','op','stdin','x','NOT_A_MARK','[]',NULL,NULL,0,NULL,'k','t','r','','',
-			'2026-11-24T11:00:00Z')`,
+			'2026-11-24T11:00:00Z'),
+			('r3','a','2026-11-24T23:59:59.5Z',426000,'1','op','stdin','x','REJECT','["EXPIRED","UNDERPAID"]',NULL,NULL,0,NULL,'k','t','r',
+			'overridden','','2026-11-25T00:00:00Z')`,
 		`INSERT INTO alerts(terminal, record_id, serial, other_record_id, other_terminal, other_office, other_counter, other_at, detected_at)
 			VALUES ('a','r1',5,'x','b',190000,'1',now(),now())`,
 	} {
@@ -132,9 +134,12 @@ func TestMigratesFirstSchema(t *testing.T) {
 	if db, err = Open(ctx, dsn); err != nil { // a second open finds every step done
 		t.Fatal(err)
 	}
-	if st, err := db.Stats(ctx); err != nil || st.Records != 2 || st.Alerts != 1 {
+	if st, err := db.Stats(ctx); err != nil || st.Records != 3 || st.Alerts != 1 {
 		t.Fatalf("stats %+v %v", st, err)
 	}
+	hubtest.CheckRejectBackfill(t, db)
 }
 
 func TestFleetPageSuite(t *testing.T) { hubtest.RunFleetPageSuite(t, open) }
+
+func TestRejectRankingSuite(t *testing.T) { hubtest.RunRejectRankingSuite(t, open) }

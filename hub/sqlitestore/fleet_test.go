@@ -99,3 +99,5 @@ func BenchmarkFleetPage38k(b *testing.B) {
 		}
 	})
 }
+
+func TestRejectRankingSuite(t *testing.T) { hubtest.RunRejectRankingSuite(t, open) }

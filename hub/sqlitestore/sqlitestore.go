@@ -187,6 +187,7 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	}
 	defer ins.Close()
 	nowS := ts(now)
+	var tally hub.RejectTally
 	for i := range q.Records {
 		r := &q.Records[i]
 		reasons, serial, fields, first := hub.EncodeJSONColumns(r)
@@ -211,6 +212,7 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 			continue
 		}
 		resp.Stored++
+		tally.Add(r)
 		if r.Verification == hub.Unverified {
 			resp.Unverified++
 		}
@@ -231,11 +233,11 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 			continue
 		}
 		resp.Events++
-		var at, counter, verification string
+		var at, counter, verification, verdict string
 		var office uint32
 		var serial sql.NullInt64
-		err = tx.QueryRowContext(ctx, `SELECT at, office, counter, serial, verification FROM records WHERE terminal = ? AND id = ?`,
-			terminal, e.RecordID).Scan(&at, &office, &counter, &serial, &verification)
+		err = tx.QueryRowContext(ctx, `SELECT at, office, counter, serial, verification, verdict FROM records WHERE terminal = ? AND id = ?`,
+			terminal, e.RecordID).Scan(&at, &office, &counter, &serial, &verification, &verdict)
 		if errors.Is(err, sql.ErrNoRows) {
 			return resp, hub.ForeignRecordError(i, e.RecordID)
 		}
@@ -243,9 +245,14 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 			return resp, hub.Unavailable("read record", err)
 		}
 		state := e.ReviewState()
-		if _, err := tx.ExecContext(ctx, `UPDATE records SET review_state = ? WHERE terminal = ? AND id = ? AND review_state <> 'overridden'`,
-			string(state), terminal, e.RecordID); err != nil {
+		res, err = tx.ExecContext(ctx, `UPDATE records SET review_state = ? WHERE terminal = ? AND id = ? AND review_state <> 'overridden'`,
+			string(state), terminal, e.RecordID)
+		if err != nil {
 			return resp, hub.Unavailable("update review", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 && state == mark.ReviewOverridden && mark.Verdict(verdict) == mark.Reject {
+			t, _ := time.Parse(time.RFC3339Nano, at)
+			tally.Override(office, t)
 		}
 		if state == mark.ReviewOverridden && serial.Valid && hub.Verification(verification).Claims() {
 			t, _ := time.Parse(time.RFC3339Nano, at)
@@ -253,6 +260,9 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 				return resp, err
 			}
 		}
+	}
+	if err := addTally(ctx, tx, &tally); err != nil {
+		return resp, err
 	}
 	for _, id := range q.AckAlerts {
 		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET acked_at = ? WHERE id = ? AND terminal = ? AND acked_at IS NULL`,

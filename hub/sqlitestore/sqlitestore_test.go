@@ -83,6 +83,8 @@ func TestMigratesFirstSchema(t *testing.T) {
 		`INSERT INTO terminals VALUES ('a', 'h1', '2026-01-01T00:00:00Z'), ('b', 'h2', '2026-01-01T00:00:00Z'), ('c', NULL, '2026-01-01T00:00:00Z');`,
 		rec("r1", "a", 426000, true, "2026-11-24T10:00:00Z"), rec("r2", "a", 101000, nil, "2026-11-24T11:00:00Z"),
 		rec("r3", "b", 190000, nil, "2026-11-24T10:00:00Z"),
+		`INSERT INTO records VALUES ('r4','a','2026-11-24T23:59:59.5Z',426000,'1','op','stdin','x','REJECT','["EXPIRED","UNDERPAID"]',NULL,NULL,0,NULL,
+			'k','t','r','overridden','','2026-11-25T00:00:00Z');`,
 		`INSERT INTO alerts(terminal, record_id, serial, other_record_id, other_terminal, other_office, other_counter, other_at, detected_at)
 			VALUES ('a','r1',5,'x','b',190000,'1','2026-11-24T09:00:00Z','2026-11-24T09:00:00Z');`,
 	} {
@@ -119,9 +121,10 @@ func TestMigratesFirstSchema(t *testing.T) {
 	if err := db.db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(steps) {
 		t.Fatalf("schema_migrations rows %d %v", n, err)
 	}
-	if st, err := db.Stats(ctx); err != nil || st.Alerts != 1 || st.Records != 4 {
+	if st, err := db.Stats(ctx); err != nil || st.Alerts != 1 || st.Records != 5 {
 		t.Fatalf("stats %+v %v", st, err)
 	}
+	hubtest.CheckRejectBackfill(t, db)
 }
 
 // TestRetentionDeletes: records scanned before the cutoff go, the serial

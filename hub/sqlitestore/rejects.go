@@ -1,0 +1,94 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"markd/hub"
+	"markd/mark"
+)
+
+var _ hub.RejectRanker = (*DB)(nil)
+
+// addTally adds an upload's new records to the per office and day rollup,
+// in the upload's transaction.
+func addTally(ctx context.Context, tx *sql.Tx, t *hub.RejectTally) error {
+	for _, k := range t.SortedDays() {
+		c := t.Days[k]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO office_day_counts(office, day, accepted, rejected, overridden, other)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(day, office) DO UPDATE SET accepted = accepted + excluded.accepted,
+			rejected = rejected + excluded.rejected, overridden = overridden + excluded.overridden, other = other + excluded.other`,
+			k.Office, k.Day, c.Accepted, c.Rejected, c.Overridden, c.Other); err != nil {
+			return hub.Unavailable("office day rollup", err)
+		}
+	}
+	for _, k := range t.SortedReasons() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO office_day_reasons(office, day, reason, n) VALUES (?, ?, ?, ?)
+			ON CONFLICT(office, day, reason) DO UPDATE SET n = n + excluded.n`, k.Office, k.Day, string(k.Reason), t.Reasons[k]); err != nil {
+			return hub.Unavailable("office day reasons", err)
+		}
+	}
+	return nil
+}
+
+// RejectRanking implements hub.RejectRanker: a range of the rollup's
+// (day, office) key grouped by office, then the reasons of the offices
+// ranked from (office, day, reason).
+func (d *DB) RejectRanking(ctx context.Context, q hub.RejectQuery) ([]hub.OfficeRejects, error) {
+	from, to := q.From.UTC().Format(time.DateOnly), q.To.UTC().Format(time.DateOnly)
+	rows, err := d.db.QueryContext(ctx, `SELECT office, sum(accepted), sum(rejected), sum(overridden), sum(other)
+		FROM office_day_counts WHERE day >= ? AND day < ? AND office BETWEEN ? AND ?
+		GROUP BY office HAVING sum(accepted) + sum(rejected) >= max(?, 1)
+		ORDER BY CAST(sum(rejected) AS REAL) / (sum(accepted) + sum(rejected)) DESC, sum(rejected) DESC, office LIMIT ?`,
+		from, to, int64(q.Offices.Lo), int64(q.Offices.Hi), q.MinJudged, q.Limit)
+	if err != nil {
+		return nil, hub.Unavailable("reject ranking", err)
+	}
+	var out []hub.OfficeRejects
+	for rows.Next() {
+		var o hub.OfficeRejects
+		if err := rows.Scan(&o.Office, &o.Accepted, &o.Rejected, &o.Overridden, &o.Other); err != nil {
+			rows.Close()
+			return nil, hub.Unavailable("reject ranking", err)
+		}
+		out = append(out, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("reject ranking", err)
+	}
+	if len(out) == 0 || q.TopReasons <= 0 {
+		return out, nil
+	}
+	at := map[uint32]int{}
+	args := []any{from, to}
+	for i, o := range out {
+		at[o.Office] = i
+		args = append(args, o.Office)
+	}
+	rrows, err := d.db.QueryContext(ctx, `SELECT office, reason, sum(n) FROM office_day_reasons
+		WHERE day >= ? AND day < ? AND office IN (?`+strings.Repeat(",?", len(out)-1)+`) GROUP BY office, reason`, args...)
+	if err != nil {
+		return nil, hub.Unavailable("reject reasons", err)
+	}
+	defer rrows.Close()
+	for rrows.Next() {
+		var office uint32
+		var rc hub.ReasonCount
+		var why string
+		if err := rrows.Scan(&office, &why, &rc.Count); err != nil {
+			return nil, hub.Unavailable("reject reasons", err)
+		}
+		rc.Reason = mark.Reason(why)
+		out[at[office]].Reasons = append(out[at[office]].Reasons, rc)
+	}
+	if err := rrows.Err(); err != nil {
+		return nil, hub.Unavailable("reject reasons", err)
+	}
+	for i := range out {
+		out[i].Reasons = hub.TopReasons(out[i].Reasons, q.TopReasons)
+	}
+	return out, nil
+}

@@ -61,7 +61,7 @@ run() {
   addr=$(sed -n 's/^listening //p' "$tmp/$name.out")
   [ -n "$addr" ] || { echo "markhub ($name) did not start:" >&2; cat "$tmp/$name.err" >&2; exit 1; }
   cp "$tmp/backlog.db" "$tmp/counter-$name.db"
-  printf 'db: %s\nsync:\n  url: http://%s\n  token: %s\n  batch_size: %d\n' "$tmp/counter-$name.db" "$addr" "$token" "$batch" >"$tmp/$name.yaml"
+  printf 'db: %s\nsync:\n  url: http://%s\n  token: %s\n  batch_size: %d\n' "$tmp/counter-$name.db" "$addr" "$token" "$batch" >"$tmp/$name.yaml" && chmod 600 "$tmp/$name.yaml"
   local out
   local hub0 hub1 tick
   tick=$(getconf CLK_TCK)

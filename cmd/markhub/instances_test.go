@@ -166,6 +166,18 @@ func TestProcessesTwoInstancesOnePostgres(t *testing.T) {
 		t.Fatalf("database: %d records, %d used serials, %d alerts, %d serials held by the later scan; want %d, %d, %d, 0",
 			records, uses, alerts, wrongHolder, 2*n, n, 2*n)
 	}
+	// The reject rollup was kept in the racing uploads' transactions: each
+	// office's day counts each record once, whichever instance stored it.
+	var off, rolled int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE r.n IS DISTINCT FROM c.n), coalesce(sum(c.n), 0)
+		FROM (SELECT office, (at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM records GROUP BY 1, 2) r
+		FULL JOIN (SELECT office, day, accepted + rejected + other AS n FROM office_day_counts) c ON c.office = r.office AND c.day = r.day`).
+		Scan(&off, &rolled); err != nil {
+		t.Fatal(err)
+	}
+	if off != 0 || rolled != 2*n {
+		t.Fatalf("reject rollup: %d office days differ from the records, %d records counted; want 0 and %d", off, rolled, 2*n)
+	}
 }
 
 // regionalOnTwoInstances: an account made with `markhub user add` logs in

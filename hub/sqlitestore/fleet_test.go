@@ -99,5 +99,3 @@ func BenchmarkFleetPage38k(b *testing.B) {
 		}
 	})
 }
-
-func TestRejectRankingSuite(t *testing.T) { hubtest.RunRejectRankingSuite(t, open) }

@@ -26,6 +26,8 @@ func TestBrowserKeyboardRegional(t *testing.T) {
 		{"hub-unverified", "/unverified", "#unverified"},
 		{"hub-refused", "/refused", "#no-refused"},
 		{"hub-offices", "/offices?office=426000&from=2026-11-19&to=2026-11-25", "#days"},
+		{"hub-fleet-filtered", "/?office=4&state=silent", "#fleet-form"},
+		{"hub-rejects", "/rejects?min=1&from=2026-11-19&to=2026-11-25", "#rejects"},
 	} {
 		step(t, ctx, p.name, chromedp.Navigate(e.ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.ready)))
 		browsertest.CheckKeyboard(t, ctx, p.name)

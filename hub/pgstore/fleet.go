@@ -12,20 +12,20 @@ import (
 
 var _ hub.FleetPager = (*DB)(nil)
 
-// fleetState is the WHERE condition of a state filter; its arguments are
-// $5 (stale cut) and $6 (hard cut), always passed.
-func fleetState(s hub.FleetState) string {
-	switch s {
+// fleetState is the WHERE condition of a state filter and its arguments
+// (numbered from $5).
+func fleetState(q hub.FleetQuery) (string, []any) {
+	switch q.State {
 	case hub.FleetSilent:
-		return ` AND (t.seen_at IS NULL OR t.seen_at <= $5)`
+		return ` AND (t.seen_at IS NULL OR t.seen_at <= $5)`, []any{q.StaleCut()}
 	case hub.FleetStale:
-		return ` AND t.seen_at <= $5 AND t.seen_at > $6`
+		return ` AND t.seen_at <= $5 AND t.seen_at > $6`, []any{q.StaleCut(), q.HardCut()}
 	case hub.FleetHard:
-		return ` AND t.seen_at <= $6`
+		return ` AND t.seen_at <= $5`, []any{q.HardCut()}
 	case hub.FleetNever:
-		return ` AND t.seen_at IS NULL`
+		return ` AND t.seen_at IS NULL`, nil
 	}
-	return ""
+	return "", nil
 }
 
 // FleetPage implements hub.FleetPager: a walk of the index
@@ -41,15 +41,14 @@ func (d *DB) FleetPage(ctx context.Context, q hub.FleetQuery) (hub.FleetPage, er
 	case q.After != nil:
 		key = *q.After
 	}
-	stale, hard := q.StaleCut(), q.HardCut()
+	cond, args := fleetState(q)
+	args = append([]any{int64(q.Offices.Lo), int64(q.Offices.Hi), int64(key.Office), key.Name}, args...)
 	rows, err := d.pool.Query(ctx, `SELECT t.name, t.office, t.token_hash, t.created_at, t.clock_skew_ms, t.seen_at, t.waiting_records, t.waiting_at,
 		r.at, r.keyring_version, r.tariffs_version, r.revocations_version
 		FROM terminals t LEFT JOIN LATERAL (SELECT at, keyring_version, tariffs_version, revocations_version
 			FROM records WHERE terminal = t.name ORDER BY at DESC LIMIT 1) r ON true
-		WHERE coalesce(t.office, 0) BETWEEN $1 AND $2 AND (coalesce(t.office, 0), t.name) `+cmp+` ($3, $4)`+fleetState(q.State)+`
-			AND $5::timestamptz IS NOT NULL AND $6::timestamptz IS NOT NULL
-		ORDER BY coalesce(t.office, 0) `+order+`, t.name `+order+` LIMIT `+strconv.Itoa(q.Limit+1),
-		int64(q.Offices.Lo), int64(q.Offices.Hi), int64(key.Office), key.Name, stale, hard)
+		WHERE coalesce(t.office, 0) BETWEEN $1 AND $2 AND (coalesce(t.office, 0), t.name) `+cmp+` ($3, $4)`+cond+`
+		ORDER BY coalesce(t.office, 0) `+order+`, t.name `+order+` LIMIT `+strconv.Itoa(q.Limit+1), args...)
 	if err != nil {
 		return page, hub.Unavailable("fleet page", err)
 	}
@@ -83,7 +82,7 @@ func (d *DB) FleetPage(ctx context.Context, q hub.FleetQuery) (hub.FleetPage, er
 	c := &page.Counts
 	if err := d.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE seen_at IS NULL),
 		count(*) FILTER (WHERE seen_at <= $1 AND seen_at > $2), count(*) FILTER (WHERE seen_at <= $2)
-		FROM terminals WHERE coalesce(office, 0) BETWEEN $3 AND $4`, stale, hard, int64(q.Offices.Lo), int64(q.Offices.Hi)).
+		FROM terminals WHERE coalesce(office, 0) BETWEEN $3 AND $4`, q.StaleCut(), q.HardCut(), int64(q.Offices.Lo), int64(q.Offices.Hi)).
 		Scan(&c.Total, &c.Never, &c.Stale, &c.Hard); err != nil {
 		return page, hub.Unavailable("fleet counts", err)
 	}

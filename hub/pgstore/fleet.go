@@ -4,10 +4,8 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"time"
 
 	"markd/hub"
-	"markd/mark"
 )
 
 var _ hub.FleetPager = (*DB)(nil)
@@ -54,19 +52,9 @@ func (d *DB) FleetPage(ctx context.Context, q hub.FleetQuery) (hub.FleetPage, er
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var f hub.FleetRow
-		var at *time.Time
-		var kv, tv, rv *string
-		var scanErr error
-		f.Terminal, scanErr = scanTerminal(scanFunc(func(dst ...any) error {
-			return rows.Scan(append(dst, &at, &kv, &tv, &rv)...)
-		}))
-		if scanErr != nil {
-			return page, hub.Unavailable("fleet page", scanErr)
-		}
-		if at != nil {
-			f.LastRecord = at.UTC()
-			f.Versions = mark.Versions{Keyring: *kv, Tariffs: *tv, Revocations: *rv}
+		f, err := scanFleetRow(rows)
+		if err != nil {
+			return page, hub.Unavailable("fleet page", err)
 		}
 		page.Rows = append(page.Rows, f)
 	}

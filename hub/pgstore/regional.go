@@ -35,19 +35,9 @@ func (d *DB) Fleet(ctx context.Context) ([]hub.FleetRow, error) {
 	defer rows.Close()
 	var out []hub.FleetRow
 	for rows.Next() {
-		var f hub.FleetRow
-		var at *time.Time
-		var kv, tv, rv *string
-		var scanErr error
-		f.Terminal, scanErr = scanTerminal(scanFunc(func(dst ...any) error {
-			return rows.Scan(append(dst, &at, &kv, &tv, &rv)...)
-		}))
-		if scanErr != nil {
-			return nil, hub.Unavailable("fleet", scanErr)
-		}
-		if at != nil {
-			f.LastRecord = at.UTC()
-			f.Versions = mark.Versions{Keyring: *kv, Tariffs: *tv, Revocations: *rv}
+		f, err := scanFleetRow(rows)
+		if err != nil {
+			return nil, hub.Unavailable("fleet", err)
 		}
 		out = append(out, f)
 	}
@@ -55,6 +45,26 @@ func (d *DB) Fleet(ctx context.Context) ([]hub.FleetRow, error) {
 		return nil, hub.Unavailable("fleet", err)
 	}
 	return out, nil
+}
+
+// scanFleetRow reads a fleet row: the terminal's columns, then the at and
+// list versions of its newest record (NULL when it has none).
+func scanFleetRow(row pgx.Row) (hub.FleetRow, error) {
+	var f hub.FleetRow
+	var at *time.Time
+	var kv, tv, rv *string
+	var err error
+	f.Terminal, err = scanTerminal(scanFunc(func(dst ...any) error {
+		return row.Scan(append(dst, &at, &kv, &tv, &rv)...)
+	}))
+	if err != nil {
+		return f, err
+	}
+	if at != nil {
+		f.LastRecord = at.UTC()
+		f.Versions = mark.Versions{Keyring: *kv, Tariffs: *tv, Revocations: *rv}
+	}
+	return f, nil
 }
 
 // ReuseAlerts implements hub.Regional.

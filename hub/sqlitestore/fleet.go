@@ -2,13 +2,11 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
 	"slices"
 	"strings"
 	"time"
 
 	"markd/hub"
-	"markd/mark"
 )
 
 var _ hub.FleetPager = (*DB)(nil)
@@ -73,19 +71,10 @@ func (d *DB) FleetPage(ctx context.Context, q hub.FleetQuery) (hub.FleetPage, er
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var f hub.FleetRow
-		var at, kv, tv, rv sql.NullString
-		var scanErr error
-		f.Terminal, scanErr = scanTerminal(scanFunc(func(dst ...any) error {
-			return rows.Scan(append(dst, &at, &kv, &tv, &rv)...)
-		}))
-		if scanErr != nil {
-			return page, hub.Unavailable("fleet page", scanErr)
+		f, err := scanFleetRow(rows)
+		if err != nil {
+			return page, hub.Unavailable("fleet page", err)
 		}
-		if at.Valid {
-			f.LastRecord = parseTS(at.String)
-		}
-		f.Versions = mark.Versions{Keyring: kv.String, Tariffs: tv.String, Revocations: rv.String}
 		page.Rows = append(page.Rows, f)
 	}
 	if err := rows.Err(); err != nil {

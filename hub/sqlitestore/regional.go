@@ -33,25 +33,35 @@ func (d *DB) Fleet(ctx context.Context) ([]hub.FleetRow, error) {
 	defer rows.Close()
 	var out []hub.FleetRow
 	for rows.Next() {
-		var f hub.FleetRow
-		var at, kv, tv, rv sql.NullString
-		var scanErr error
-		f.Terminal, scanErr = scanTerminal(scanFunc(func(dst ...any) error {
-			return rows.Scan(append(dst, &at, &kv, &tv, &rv)...)
-		}))
-		if scanErr != nil {
-			return nil, hub.Unavailable("fleet", scanErr)
+		f, err := scanFleetRow(rows)
+		if err != nil {
+			return nil, hub.Unavailable("fleet", err)
 		}
-		if at.Valid {
-			f.LastRecord = parseTS(at.String)
-		}
-		f.Versions = mark.Versions{Keyring: kv.String, Tariffs: tv.String, Revocations: rv.String}
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, hub.Unavailable("fleet", err)
 	}
 	return out, nil
+}
+
+// scanFleetRow reads a fleet row: the terminal's columns, then the at and
+// list versions of its newest record (NULL when it has none).
+func scanFleetRow(row interface{ Scan(...any) error }) (hub.FleetRow, error) {
+	var f hub.FleetRow
+	var at, kv, tv, rv sql.NullString
+	var err error
+	f.Terminal, err = scanTerminal(scanFunc(func(dst ...any) error {
+		return row.Scan(append(dst, &at, &kv, &tv, &rv)...)
+	}))
+	if err != nil {
+		return f, err
+	}
+	if at.Valid {
+		f.LastRecord = parseTS(at.String)
+	}
+	f.Versions = mark.Versions{Keyring: kv.String, Tariffs: tv.String, Revocations: rv.String}
+	return f, nil
 }
 
 type scanFunc func(dst ...any) error

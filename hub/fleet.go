@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,6 +118,21 @@ type FleetPage struct {
 	// (after the last row, or before the first for a Before query).
 	More   bool
 	Counts FleetCounts // of the whole office range, every state
+}
+
+// Finish makes a page of the rows a backend read: up to q.Limit+1 in the
+// direction of the query (the extra row only says there is More), put
+// back in (office, name) order for a Before query; and the Fresh count
+// from the others.
+func (p *FleetPage) Finish(q FleetQuery) {
+	if len(p.Rows) > q.Limit {
+		p.Rows, p.More = p.Rows[:q.Limit], true
+	}
+	if q.Before != nil {
+		slices.Reverse(p.Rows)
+	}
+	c := &p.Counts
+	c.Fresh = c.Total - c.Never - c.Stale - c.Hard
 }
 
 // FleetPager is the paged fleet both backends serve.

@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"slices"
 	"strconv"
 
 	"markd/hub"
@@ -61,12 +60,6 @@ func (d *DB) FleetPage(ctx context.Context, q hub.FleetQuery) (hub.FleetPage, er
 	if err := rows.Err(); err != nil {
 		return page, hub.Unavailable("fleet page", err)
 	}
-	if len(page.Rows) > q.Limit {
-		page.Rows, page.More = page.Rows[:q.Limit], true
-	}
-	if q.Before != nil {
-		slices.Reverse(page.Rows)
-	}
 	c := &page.Counts
 	if err := d.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE seen_at IS NULL),
 		count(*) FILTER (WHERE seen_at <= $1 AND seen_at > $2), count(*) FILTER (WHERE seen_at <= $2)
@@ -74,6 +67,6 @@ func (d *DB) FleetPage(ctx context.Context, q hub.FleetQuery) (hub.FleetPage, er
 		Scan(&c.Total, &c.Never, &c.Stale, &c.Hard); err != nil {
 		return page, hub.Unavailable("fleet counts", err)
 	}
-	c.Fresh = c.Total - c.Never - c.Stale - c.Hard
+	page.Finish(q)
 	return page, nil
 }

@@ -2,7 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 
@@ -80,12 +79,6 @@ func (d *DB) FleetPage(ctx context.Context, q hub.FleetQuery) (hub.FleetPage, er
 	if err := rows.Err(); err != nil {
 		return page, hub.Unavailable("fleet page", err)
 	}
-	if len(page.Rows) > q.Limit {
-		page.Rows, page.More = page.Rows[:q.Limit], true
-	}
-	if q.Before != nil {
-		slices.Reverse(page.Rows)
-	}
 	c := &page.Counts
 	stale, hard := seenCut(q.StaleCut()), seenCut(q.HardCut())
 	if err := d.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(seen_at IS NULL), 0),
@@ -94,6 +87,6 @@ func (d *DB) FleetPage(ctx context.Context, q hub.FleetQuery) (hub.FleetPage, er
 		Scan(&c.Total, &c.Never, &c.Stale, &c.Hard); err != nil {
 		return page, hub.Unavailable("fleet counts", err)
 	}
-	c.Fresh = c.Total - c.Never - c.Stale - c.Hard
+	page.Finish(q)
 	return page, nil
 }

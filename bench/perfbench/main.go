@@ -54,10 +54,18 @@ func main() {
 	rounds := flag.Int("rounds", 15, "rounds of the read measures")
 	p1n := flag.Int("n", 2000, "timed scans per P1 run")
 	p1runs := flag.Int("runs", 3, "P1 runs (each a new markd run) per source")
-	only := flag.String("only", "reads,start,save,process,stdin,serial,import", "measures to run, comma-separated")
+	only := flag.String("only", "reads,start,save,process,stdin,serial,boundary,import", "measures to run, comma-separated")
 	imports := flag.Int("import", 40000, "marks of the import measure")
 	verifyFile := flag.String("verify-file", "", "internal: verify every line of this file on all cores and exit (the import floor)")
+	echo := flag.String("echo", "", "internal: echo lines from stdin or from this tty to stdout (the process boundary of P1)")
 	flag.Parse()
+	if *echo != "" {
+		if err := runEcho(*echo); err != nil {
+			fmt.Fprintln(os.Stderr, "perfbench -echo:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *verifyFile != "" {
 		if err := bareVerify(*td, *verifyFile); err != nil {
 			fmt.Fprintln(os.Stderr, "perfbench:", err)
@@ -140,6 +148,17 @@ func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs, nImport int, 
 				logf("P1 serial skipped: %v", err)
 				continue
 			}
+			return err
+		}
+		rows = append(rows, r...)
+	}
+	for _, kind := range []string{"stdin", "serial"} {
+		if !slices.Contains(only, "boundary") {
+			break
+		}
+		logf("P1 %s process boundary: %d runs of %d lines", kind, p1runs, p1n)
+		r, err := measureBoundary(td, cache, kind, p1n, p1runs)
+		if err != nil {
 			return err
 		}
 		rows = append(rows, r...)

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tarm/serial"
+
+	"markd/bench/benchutil"
+)
+
+// The process boundary of P1, measured alone: a child process that only
+// echoes each line it reads (no verification, no store) stands where
+// markd run stands, fed the same marks the same way (a pipe on its stdin,
+// or the slave of a pty opened with tarm/serial as markd's serial source
+// opens it: same baud, same read timeout), each line followed by one bare
+// commit as in P1. Its p50 in units of the bare commit is the share of P1
+// that no change inside markd can take away; markd's P1 minus it is what
+// markd adds.
+
+// echoLines is the child: it copies each line of in to stdout as one
+// write, the terminator turned into a newline.
+func echoLines(in io.Reader, term byte) error {
+	br := bufio.NewReaderSize(in, 4096)
+	out := make([]byte, 0, 4096)
+	for {
+		line, err := br.ReadSlice(term)
+		if err == io.EOF {
+			if len(line) == 0 { // a tty read timed out with nothing: keep reading
+				continue
+			}
+		} else if err != nil {
+			return err
+		}
+		if len(line) == 0 || line[len(line)-1] != term {
+			continue
+		}
+		out = append(append(out[:0], line[:len(line)-1]...), '\n')
+		if _, err := os.Stdout.Write(out); err != nil {
+			return err
+		}
+	}
+}
+
+// runEcho is perfbench -echo: "stdin", or the path of a tty to open as
+// markd's serial source does.
+func runEcho(src string) error {
+	if src == "stdin" {
+		return echoLines(os.Stdin, '\n')
+	}
+	p, err := serial.OpenPort(&serial.Config{Name: src, Baud: 9600, ReadTimeout: 100 * time.Millisecond})
+	if err != nil {
+		return fmt.Errorf("open %s: %w", src, err)
+	}
+	defer p.Close()
+	return echoLines(p, '\r')
+}
+
+// measureBoundary times the echo child beside the bare commit, kind
+// "stdin" or "serial" (a pty pair, as P1's serial run), rounds runs of n
+// lines each.
+func measureBoundary(td, dir, kind string, n, rounds int) ([]row, error) {
+	const warm = 200
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	var r50 []float64
+	for r := 0; r < rounds; r++ {
+		marks, err := signMarks(td, n+warm)
+		if err != nil {
+			return nil, err
+		}
+		echo, bareD, err := boundaryOnce(self, dir, kind, marks, warm)
+		if err != nil {
+			return nil, err
+		}
+		r50 = append(r50, float64(benchutil.Pct(echo, 50))/float64(benchutil.Pct(bareD, 50)))
+	}
+	return []row{{name: fmt.Sprintf("P1 %s process boundary alone (echo child) p50", kind),
+		goal: "(part of P1)", ratio: spread(r50)}}, nil
+}
+
+func boundaryOnce(self, dir, kind string, marks []string, warm int) (echo, bareD []time.Duration, err error) {
+	b, err := openBare(filepath.Join(dir, "bare.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer b.close()
+	for i := 0; i < 300; i++ {
+		if err := b.commit(marks[i%len(marks)]); err != nil {
+			return nil, nil, err
+		}
+	}
+	src, term := "stdin", "\n"
+	var feed io.Writer
+	if kind == "serial" {
+		master, slave, err := openPty()
+		if err != nil {
+			return nil, nil, err
+		}
+		defer master.Close()
+		src, term, feed = slave, "\r", master
+	}
+	cmd := exec.Command(self, "-echo", src)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	if feed == nil {
+		feed = stdin
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	if kind == "serial" {
+		time.Sleep(300 * time.Millisecond) // the child opens the port
+	}
+	out := bufio.NewReader(stdout)
+	for i, text := range marks {
+		start := time.Now()
+		if _, err := io.WriteString(feed, text+term); err != nil {
+			return nil, nil, err
+		}
+		line, err := out.ReadString('\n')
+		if err != nil {
+			return nil, nil, fmt.Errorf("echo child output: %w", err)
+		}
+		d := time.Since(start)
+		if strings.TrimSuffix(line, "\n") != text {
+			return nil, nil, fmt.Errorf("echo child: line %d came back as %q", i, line)
+		}
+		start = time.Now()
+		if err := b.commit(text); err != nil {
+			return nil, nil, err
+		}
+		if i >= warm {
+			echo, bareD = append(echo, d), append(bareD, time.Since(start))
+		}
+	}
+	return echo, bareD, nil
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"time"
 
@@ -182,6 +183,22 @@ func EncodeJSONColumns(r *Record) (reasons string, serial *int64, fields, first 
 		first = &f
 	}
 	return reasons, serial, fields, first
+}
+
+// MarkColumns returns the tracking and contract columns of r, which both
+// backends keep beside mark_fields for the lookups (nil stands for NULL):
+// no tracking for a record without a mark, a mark without one (0), or one
+// above the int64 range that LookupValue takes; no contract without a mark.
+func MarkColumns(r *Record) (tracking, contract *int64) {
+	if r.Mark == nil {
+		return nil, nil
+	}
+	c := int64(r.Mark.Contract)
+	if t := r.Mark.Tracking; t > 0 && t <= math.MaxInt64 {
+		n := int64(t)
+		return &n, &c
+	}
+	return nil, &c
 }
 
 // DecodeJSONColumns fills the JSON-encoded columns of a stored record

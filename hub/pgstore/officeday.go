@@ -15,7 +15,7 @@ var _ hub.OfficeDays = (*DB)(nil)
 // records_office_at (office, at) on the partitions of the range, grouped.
 func (d *DB) OfficeDays(ctx context.Context, office uint32, from, to time.Time, fn func(hub.OfficeDayGroup) error) error {
 	rows, err := d.pool.Query(ctx, `SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, verdict, review_state, reasons,
-		verification = 'unverified', coalesce((mark_fields::jsonb ->> 'contract')::bigint, 0) AS contract,
+		verification = 'unverified', coalesce(contract, 0) AS contract,
 		count(*), coalesce(sum((mark_fields::jsonb ->> 'tariff_kop')::bigint), 0)
 		FROM records WHERE office = $1 AND at >= $2 AND at < $3
 		GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1`, int64(office), from.UTC(), to.UTC())

@@ -201,12 +201,13 @@ func (d *DB) PruneKeys(ctx context.Context, cutoff time.Time) (int64, error) {
 	}
 }
 
-// claimKeys inserts the (terminal, id) keys of a batch (ids sorted, so
-// concurrent uploads lock them in one order) and returns the ids that
-// were new: only those go into records.
+// claimKeys inserts the (terminal, id) keys of a batch in the order of
+// ids (sorted by the caller, so concurrent uploads lock them in one order;
+// the ordinality keeps it without a collated text sort) and returns the
+// ids that were new: only those go into records.
 func claimKeys(ctx context.Context, tx pgx.Tx, terminal string, ids []string, ats []time.Time) ([]string, error) {
 	rows, err := tx.Query(ctx, `INSERT INTO record_keys(terminal, id, at)
-		SELECT $1, u.id, u.at FROM unnest($2::text[], $3::timestamptz[]) AS u(id, at) ORDER BY u.id
+		SELECT $1, u.id, u.at FROM unnest($2::text[], $3::timestamptz[]) WITH ORDINALITY AS u(id, at, i) ORDER BY u.i
 		ON CONFLICT (terminal, id) DO NOTHING RETURNING id`, terminal, ids, ats)
 	if err != nil {
 		return nil, hub.Unavailable("insert record keys", err)

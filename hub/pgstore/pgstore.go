@@ -301,9 +301,9 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	return resp, nil
 }
 
-// insertRecords inserts the batch in one statement (sorted by id, so two
-// transactions with the same ids lock them in the same order) and
-// registers the serial uses of the records that are new.
+// insertRecords claims the batch's keys (sorted by id, so two
+// transactions with the same ids lock them in the same order), inserts
+// the new records in one statement and registers their serial uses.
 func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.Record, now time.Time, resp *hub.UploadResponse, tally *hub.RejectTally) error {
 	idx := make([]int, len(recs))
 	for i := range idx {
@@ -318,7 +318,7 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 		ats                                                         = make([]time.Time, n)
 		offices                                                     = make([]int64, n)
 		weights                                                     = make([]int32, n)
-		serials                                                     = make([]*int64, n)
+		serials, trackings, contracts                               = make([]*int64, n), make([]*int64, n), make([]*int64, n)
 		fields, firsts                                              = make([]*string, n), make([]*string, n)
 	)
 	for j, i := range idx {
@@ -329,25 +329,36 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 		verdicts[j], weights[j], kv[j], tv[j], rv[j] = string(r.Verdict), int32(r.MeasuredWeightG), r.Versions.Keyring, r.Versions.Tariffs, r.Versions.Revocations
 		states[j], messages[j] = string(r.Review), r.Message
 		reasons[j], serials[j], fields[j], firsts[j] = hub.EncodeJSONColumns(r)
+		trackings[j], contracts[j] = hub.MarkColumns(r)
 	}
 	fresh, err := claimKeys(ctx, tx, terminal, ids, ats)
 	if err != nil {
 		return err
 	}
+	isNew := make(map[string]bool, len(fresh))
+	for _, id := range fresh {
+		isNew[id] = true
+	}
+	// A mask beside the arrays, not "id = ANY(fresh)": that compares every
+	// row with every fresh id (2000 × 2000 text comparisons an upload).
+	keep := make([]bool, n)
+	for j, id := range ids {
+		keep[j] = isNew[id]
+	}
 	rows, err := tx.Query(ctx, `INSERT INTO records(id, terminal, at, office, counter, operator, source, raw_text, verdict,
 		reasons, serial, mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version,
-		revocations_version, review_state, message, received_at, verification, why, digest)
+		revocations_version, review_state, message, received_at, verification, why, digest, tracking, contract)
 		SELECT u.id, $1, u.at, u.office, u.counter, u.operator, u.source, u.raw_text, u.verdict, u.reasons, u.serial,
-			u.mark_fields, u.weight, u.first_accepted, u.kv, u.tv, u.rv, u.state, u.message, $2, u.verification, u.why, u.digest
+			u.mark_fields, u.weight, u.first_accepted, u.kv, u.tv, u.rv, u.state, u.message, $2, u.verification, u.why, u.digest,
+			u.tracking, u.contract
 		FROM unnest($3::text[], $4::timestamptz[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[],
 			$10::text[], $11::text[], $12::bigint[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[],
-			$18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[])
+			$18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::bigint[], $25::bigint[], $26::bool[])
 			AS u(id, at, office, counter, operator, source, raw_text, verdict, reasons, serial, mark_fields, weight,
-			first_accepted, kv, tv, rv, state, message, verification, why, digest)
-		WHERE u.id = ANY($24)
-		ORDER BY u.id`,
+			first_accepted, kv, tv, rv, state, message, verification, why, digest, tracking, contract, fresh)
+		WHERE u.fresh`,
 		terminal, now, ids, ats, offices, counters, operators, sources, texts, verdicts, reasons, serials, fields, weights,
-		firsts, kv, tv, rv, states, messages, checks, whys, digests, fresh)
+		firsts, kv, tv, rv, states, messages, checks, whys, digests, trackings, contracts, keep)
 	if err != nil {
 		return hub.Unavailable("insert records", err)
 	}
@@ -356,10 +367,6 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 		return hub.Unavailable("insert records", err)
 	}
 	resp.Stored, resp.Duplicates = len(fresh), n-len(fresh)
-	isNew := make(map[string]bool, len(fresh))
-	for _, id := range fresh {
-		isNew[id] = true
-	}
 	if resp.Duplicates > 0 {
 		if err := checkRepeats(ctx, tx, terminal, recs, isNew); err != nil {
 			return err

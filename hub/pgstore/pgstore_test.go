@@ -101,7 +101,9 @@ func TestMigratesFirstSchema(t *testing.T) {
 	for _, q := range []string{string(first),
 		`INSERT INTO terminals VALUES ('a', 'h1', now()), ('c', NULL, now())`,
 		`INSERT INTO records VALUES ('r1','a','2026-11-24T09:00:00Z',426000,'1','op','stdin','EPM1:X','ACCEPT','[]',5,
-			'{"serial":5}',0,NULL,'k','t','r','','','2026-11-24T10:00:00Z'),
+			'{"serial":5,"contract":7,"tracking":42600000000015}',0,NULL,'k','t','r','','','2026-11-24T10:00:00Z'),
+			('r4','a','2026-11-24T09:00:00Z',190000,'1','op','stdin','EPM1:Y','ACCEPT','[]',6,
+			'{"serial":6,"contract":9,"tracking":18446744073709551615}',0,NULL,'k','t','r','','','2026-11-24T10:00:00Z'),
 			('r2','a','2026-11-24T09:00:00Z',101000,'1','op','stdin','x','NOT_A_MARK','[]',NULL,NULL,0,NULL,'k','t','r','','',
 			'2026-11-24T11:00:00Z'),
 			('r3','a','2026-11-24T23:59:59.5Z',426000,'1','op','stdin','x','REJECT','["EXPIRED","UNDERPAID"]',NULL,NULL,0,NULL,'k','t','r',
@@ -134,8 +136,25 @@ func TestMigratesFirstSchema(t *testing.T) {
 	if db, err = Open(ctx, dsn); err != nil { // a second open finds every step done
 		t.Fatal(err)
 	}
-	if st, err := db.Stats(ctx); err != nil || st.Records != 3 || st.Alerts != 1 {
+	if st, err := db.Stats(ctx); err != nil || st.Records != 4 || st.Alerts != 1 {
 		t.Fatalf("stats %+v %v", st, err)
+	}
+	// Migration 050 filled the tracking and contract columns from
+	// mark_fields: no tracking above the bigint range, none without a mark.
+	for _, c := range []struct {
+		kind  hub.LookupKind
+		value string
+		want  string
+	}{{hub.ByTracking, "42600000000015", "r1"}, {hub.ByContract, "7", "r1"}, {hub.ByContract, "9", "r4"}} {
+		if got, err := db.Lookup(ctx, c.kind, c.value, 10); err != nil || len(got) != 1 || got[0].ID != c.want {
+			t.Errorf("lookup %s %s after migration: %+v %v, want %s", c.kind, c.value, got, err, c.want)
+		}
+	}
+	var untracked, nocontract int
+	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FILTER (WHERE tracking IS NULL), count(*) FILTER (WHERE contract IS NULL)
+		FROM records`).Scan(&untracked, &nocontract); err != nil || untracked != 3 || nocontract != 2 {
+		t.Errorf("after migration: %d records without tracking (want 3: r2, r3, r4), %d without contract (want 2): %v",
+			untracked, nocontract, err)
 	}
 	hubtest.CheckRejectBackfill(t, db)
 }

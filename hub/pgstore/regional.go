@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -166,15 +165,14 @@ func (d *DB) Lookup(ctx context.Context, kind hub.LookupKind, value string, limi
 	if err != nil {
 		return nil, err
 	}
-	var arg any = n
 	where := `serial = $1`
 	switch kind {
 	case hub.ByTracking:
-		where, arg = `mark_fields IS NOT NULL AND (mark_fields::jsonb ->> 'tracking') = $1`, strconv.FormatInt(n, 10)
+		where = `tracking = $1`
 	case hub.ByContract:
-		where, arg = `mark_fields IS NOT NULL AND (mark_fields::jsonb ->> 'contract') = $1`, strconv.FormatInt(n, 10)
+		where = `contract = $1`
 	}
-	return d.listRecords(ctx, where+` ORDER BY at, terminal, id LIMIT $2`, arg, limit)
+	return d.listRecords(ctx, where+` ORDER BY at, terminal, id LIMIT $2`, n, limit)
 }
 
 // Unverified implements hub.Regional.

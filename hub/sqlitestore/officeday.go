@@ -39,7 +39,7 @@ func (d *DB) OfficeDays(ctx context.Context, office uint32, from, to time.Time, 
 }
 
 const officeDaysQuery = `SELECT substr(at, 1, 10) AS day, verdict, review_state, reasons,
-	verification = 'unverified', coalesce(json_extract(mark_fields, '$.contract'), 0) AS contract,
+	verification = 'unverified', coalesce(contract, 0) AS contract,
 	count(*), coalesce(sum(json_extract(mark_fields, '$.tariff_kop')), 0)
 	FROM records WHERE office = ? AND at >= ? AND at < ?
 	GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1`

@@ -172,8 +172,8 @@ func (d *DB) Lookup(ctx context.Context, kind hub.LookupKind, value string, limi
 	}
 	where := map[hub.LookupKind]string{
 		hub.BySerial:   `serial = ?`,
-		hub.ByTracking: `mark_fields IS NOT NULL AND json_extract(mark_fields, '$.tracking') = ?`,
-		hub.ByContract: `mark_fields IS NOT NULL AND json_extract(mark_fields, '$.contract') = ?`,
+		hub.ByTracking: `tracking = ?`,
+		hub.ByContract: `contract = ?`,
 	}[kind]
 	return d.listRecords(ctx, where+` ORDER BY at, terminal, id LIMIT ?`, n, limit)
 }

@@ -180,8 +180,8 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO records(id, terminal, at, office, counter, operator, source, raw_text,
 		verdict, reasons, serial, mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version,
-		revocations_version, review_state, message, received_at, verification, why, digest)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(terminal, id) DO NOTHING`)
+		revocations_version, review_state, message, received_at, verification, why, digest, tracking, contract)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(terminal, id) DO NOTHING`)
 	if err != nil {
 		return resp, hub.Unavailable("prepare", err)
 	}
@@ -191,11 +191,12 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	for i := range q.Records {
 		r := &q.Records[i]
 		reasons, serial, fields, first := hub.EncodeJSONColumns(r)
+		tracking, contract := hub.MarkColumns(r)
 		hub.Seal(r)
 		res, err := ins.ExecContext(ctx, r.ID, terminal, ts(r.At), r.Office, r.Counter, r.Operator, r.Source, r.Text,
 			string(r.Verdict), reasons, serial, fields, r.MeasuredWeightG, first, r.Versions.Keyring,
 			r.Versions.Tariffs, r.Versions.Revocations, string(r.Review), r.Message, nowS,
-			string(r.Verification), r.Why, r.Digest)
+			string(r.Verification), r.Why, r.Digest, tracking, contract)
 		if err != nil {
 			return resp, hub.Unavailable("insert record", err)
 		}

@@ -76,13 +76,18 @@ func TestMigratesFirstSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := func(id, term string, office int, fields any, at string) string {
-		return fmt.Sprintf(`INSERT INTO records VALUES ('%s','%s','2026-11-24T09:00:00Z',%d,'1','op','stdin','EPM1:X','ACCEPT','[]',%v,%v,0,NULL,'k','t','r','','', '%s');`,
-			id, term, office, map[bool]string{true: "5", false: "NULL"}[fields != nil], map[bool]string{true: `'{"serial":5}'`, false: "NULL"}[fields != nil], at)
+		f := "NULL"
+		if fields != nil {
+			f = fmt.Sprintf("'%s'", fields)
+		}
+		return fmt.Sprintf(`INSERT INTO records VALUES ('%s','%s','2026-11-24T09:00:00Z',%d,'1','op','stdin','EPM1:X','ACCEPT','[]',%v,%s,0,NULL,'k','t','r','','', '%s');`,
+			id, term, office, map[bool]string{true: "5", false: "NULL"}[fields != nil], f, at)
 	}
 	for _, q := range []string{string(first),
 		`INSERT INTO terminals VALUES ('a', 'h1', '2026-01-01T00:00:00Z'), ('b', 'h2', '2026-01-01T00:00:00Z'), ('c', NULL, '2026-01-01T00:00:00Z');`,
-		rec("r1", "a", 426000, true, "2026-11-24T10:00:00Z"), rec("r2", "a", 101000, nil, "2026-11-24T11:00:00Z"),
-		rec("r3", "b", 190000, nil, "2026-11-24T10:00:00Z"),
+		rec("r1", "a", 426000, `{"serial":5,"contract":7,"tracking":42600000000015}`, "2026-11-24T10:00:00Z"),
+		rec("r2", "a", 101000, nil, "2026-11-24T11:00:00Z"), rec("r3", "b", 190000, nil, "2026-11-24T10:00:00Z"),
+		rec("r5", "b", 190000, `{"serial":5,"contract":9,"tracking":18446744073709551615}`, "2026-11-24T12:00:00Z"),
 		`INSERT INTO records VALUES ('r4','a','2026-11-24T23:59:59.5Z',426000,'1','op','stdin','x','REJECT','["EXPIRED","UNDERPAID"]',NULL,NULL,0,NULL,
 			'k','t','r','overridden','','2026-11-25T00:00:00Z');`,
 		`INSERT INTO alerts(terminal, record_id, serial, other_record_id, other_terminal, other_office, other_counter, other_at, detected_at)
@@ -121,8 +126,25 @@ func TestMigratesFirstSchema(t *testing.T) {
 	if err := db.db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(steps) {
 		t.Fatalf("schema_migrations rows %d %v", n, err)
 	}
-	if st, err := db.Stats(ctx); err != nil || st.Alerts != 1 || st.Records != 5 {
+	if st, err := db.Stats(ctx); err != nil || st.Alerts != 1 || st.Records != 6 {
 		t.Fatalf("stats %+v %v", st, err)
+	}
+	// Migration 050 filled the tracking and contract columns from
+	// mark_fields: no tracking above the int64 range, none without a mark.
+	for _, c := range []struct {
+		kind  hub.LookupKind
+		value string
+		want  string
+	}{{hub.ByTracking, "42600000000015", "r1"}, {hub.ByContract, "7", "r1"}, {hub.ByContract, "9", "r5"}} {
+		if got, err := db.Lookup(ctx, c.kind, c.value, 10); err != nil || len(got) != 1 || got[0].ID != c.want {
+			t.Errorf("lookup %s %s after migration: %+v %v, want %s", c.kind, c.value, got, err, c.want)
+		}
+	}
+	var untracked, nocontract int
+	if err := db.db.QueryRow(`SELECT count(*) FILTER (WHERE tracking IS NULL), count(*) FILTER (WHERE contract IS NULL)
+		FROM records`).Scan(&untracked, &nocontract); err != nil || untracked != 5 || nocontract != 4 {
+		t.Errorf("after migration: %d records without tracking (want 5), %d without contract (want 4): %v",
+			untracked, nocontract, err)
 	}
 	hubtest.CheckRejectBackfill(t, db)
 }

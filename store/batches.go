@@ -28,41 +28,54 @@ const openBatchQuery = `SELECT id, contract FROM batches WHERE counter = ? AND s
 // first verified mark.
 const adoptContract = `UPDATE batches SET contract = ? WHERE id = ? AND contract = 0`
 
+// openBatch is the batch open at a counter as one transaction of the
+// write path knows it (txCache).
+type openBatch struct {
+	id       string // "" when none is open
+	contract uint32
+}
+
 // joinBatch is the batch part of a scan's transaction (MARK-FORMAT §8):
 // the scan joins the batch open at its counter; a verified mark gives a
 // batch without a contract its contract, and a verified mark of another
 // contract gets OTHER_CONTRACT (after the reasons of step 4, before reuse).
 // A scan that names a batch (r.Batch) other than the open one is refused
-// with mark.ErrConflict, and nothing is recorded.
-func joinBatch(ctx context.Context, w *scanWriter, r *mark.Record) error {
-	var id string
-	var contract uint32
-	err := w.openBatch.QueryRowContext(ctx, r.Counter).Scan(&id, &contract)
-	if errors.Is(err, sql.ErrNoRows) {
+// with mark.ErrConflict, and nothing is recorded. The open batch is read
+// once per counter and transaction (tc): while the transaction holds the
+// write lock no other writer can open or end one, and the contract this
+// transaction gives a batch is kept in tc too.
+func joinBatch(ctx context.Context, w *scanWriter, r *mark.Record, tc *txCache) error {
+	b, ok := tc.batches[r.Counter]
+	if !ok {
+		err := w.openBatch.QueryRowContext(ctx, r.Counter).Scan(&b.id, &b.contract)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return storeErr("read open batch", err)
+		}
+		tc.batches[r.Counter] = b
+	}
+	if b.id == "" {
 		if r.Batch != "" {
 			return mark.WithHint(fmt.Errorf("scan for batch %s: no batch is open at counter %s: %w", r.Batch, r.Counter, mark.ErrConflict),
 				"open a batch first, or send the scan without a batch")
 		}
 		return nil
 	}
-	if err != nil {
-		return storeErr("read open batch", err)
-	}
-	if r.Batch != "" && r.Batch != id {
-		return mark.WithHint(fmt.Errorf("scan for batch %s: counter %s has batch %s open: %w", r.Batch, r.Counter, id, mark.ErrConflict),
+	if r.Batch != "" && r.Batch != b.id {
+		return mark.WithHint(fmt.Errorf("scan for batch %s: counter %s has batch %s open: %w", r.Batch, r.Counter, b.id, mark.ErrConflict),
 			"send the id of the batch open at this counter (GET /api/batches/current)")
 	}
-	r.Batch = id
+	r.Batch = b.id
 	if r.Mark == nil || (r.Verdict != mark.Accept && r.Verdict != mark.Reject) {
 		return nil
 	}
-	if contract == 0 {
-		if _, err := w.batchContract.ExecContext(ctx, r.Mark.Contract, id); err != nil {
+	if b.contract == 0 {
+		if _, err := w.batchContract.ExecContext(ctx, r.Mark.Contract, b.id); err != nil {
 			return storeErr("set batch contract", err)
 		}
-		contract = r.Mark.Contract
+		b.contract = r.Mark.Contract
+		tc.batches[r.Counter] = b
 	}
-	if r.Mark.Contract != contract && !slices.Contains(r.Reasons, mark.ReasonOtherContract) {
+	if r.Mark.Contract != b.contract && !slices.Contains(r.Reasons, mark.ReasonOtherContract) {
 		r.Verdict = mark.Reject
 		r.Reasons = append(r.Reasons, mark.ReasonOtherContract)
 	}

@@ -111,6 +111,8 @@ func TestQueryPlans(t *testing.T) {
 			return `SELECT count(*) FROM scans WHERE upload_state = 'refused'`, nil
 		}, "scans_upload_refused", false},
 		{"record by id", func() (string, []any) { return `SELECT ` + recordColumns + ` FROM scans WHERE id = ?`, []any{"x"} }, "sqlite_autoindex_scans_1", false},
+		{"first acceptance of a serial (written +?1)", func() (string, []any) { return usedSerialQuery, []any{int64(5)} },
+			"sqlite_autoindex_scans_1", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -33,6 +33,9 @@ type scanWriter struct {
 	beginTx, commitTx, rollbackTx *sql.Stmt
 	used, insert, claim, rewrite  *sql.Stmt
 	openBatch, batchContract      *sql.Stmt // joinBatch (batches.go)
+	// bulkInsert and bulkClaim write bulkRows rows at once (saveBulk);
+	// prepared on the first bulk transaction.
+	bulkInsert, bulkClaim *sql.Stmt
 	// versions is the JSON of the last lists' versions stored: the same
 	// for every scan until a reload.
 	versions struct {
@@ -93,7 +96,7 @@ func (w *scanWriter) open(ctx context.Context, d *DB) error {
 // e.g. a transaction that could not be rolled back). The caller holds mu.
 func (w *scanWriter) close(discard bool) {
 	for _, st := range []**sql.Stmt{&w.beginTx, &w.commitTx, &w.rollbackTx, &w.used, &w.insert, &w.claim, &w.rewrite,
-		&w.openBatch, &w.batchContract} {
+		&w.openBatch, &w.batchContract, &w.bulkInsert, &w.bulkClaim} {
 		if *st != nil {
 			(*st).Close()
 			*st = nil
@@ -147,9 +150,16 @@ func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window t
 	if _, err := w.beginTx.ExecContext(ctx); err != nil {
 		return storeErr("begin", err)
 	}
-	for i := range recs {
-		if err := d.saveTx(ctx, w, &recs[i], window); err != nil {
+	tc := newTxCache()
+	if len(recs) >= bulkMin {
+		if err := d.saveBulk(ctx, w, recs, window, tc); err != nil {
 			return err
+		}
+	} else {
+		for i := range recs {
+			if err := d.saveTx(ctx, w, &recs[i], window, tc); err != nil {
+				return err
+			}
 		}
 	}
 	if d.FailWrite != nil {

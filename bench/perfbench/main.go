@@ -82,17 +82,21 @@ func main() {
 func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs, nImport int, only []string) error {
 	sizes.big, sizes.small = sizeName(nBig), sizeName(nSmall)
 	logf := func(f string, a ...any) { fmt.Fprintf(os.Stderr, "perfbench: "+f+"\n", a...) }
-	small, err := cachedStore(cache, nSmall, logf)
-	if err != nil {
-		return err
-	}
-	big, err := cachedStore(cache, nBig, logf)
-	if err != nil {
-		return err
-	}
-	for _, p := range []string{small, big} {
-		if err := dropAppended(p); err != nil {
+	// Import makes its own stores: `-only import` needs neither cached one
+	// (the 1M store takes minutes to generate on a loaded machine).
+	var small, big string
+	if slices.ContainsFunc(only, func(m string) bool { return m != "import" }) {
+		var err error
+		if small, err = cachedStore(cache, nSmall, logf); err != nil {
 			return err
+		}
+		if big, err = cachedStore(cache, nBig, logf); err != nil {
+			return err
+		}
+		for _, p := range []string{small, big} {
+			if err := dropAppended(p); err != nil {
+				return err
+			}
 		}
 	}
 	var rows []row
@@ -175,8 +179,10 @@ func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs, nImport int, 
 		}
 		rows = append(rows, r)
 	}
-	if err := dropAppended(big); err != nil {
-		return err
+	if big != "" {
+		if err := dropAppended(big); err != nil {
+			return err
+		}
 	}
 	printTable(rows)
 	return nil

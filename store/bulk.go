@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"markd/mark"
+)
+
+// The bulk write path (markd import, issue 12): a transaction of many
+// scans writes them with multi-row INSERTs instead of two statements a
+// scan. Each statement SQLite runs inside a transaction opens a cursor on
+// the table and on each index, and, since an insert into scans may abort
+// half-way (constraints, triggers), saves every page it is about to change
+// into a statement journal first; one statement for bulkRows scans does
+// that once for all of them. The verdicts are the ones the one-scan path
+// (saveTx) gives, in the same order (TestSaveBulkSameAsOneByOne): the
+// first acceptance of each serial is read from the store once and kept,
+// and a serial this transaction claims is first accepted by that scan for
+// the scans after it. No other writer can claim a serial meanwhile: the
+// transaction is immediate and holds the write lock. The first
+// acceptances of all the serials are read with one query (firstUses).
+
+// bulkMin is the number of scans from which SaveBatch takes the bulk path;
+// below it a transaction writes scan by scan (Save of one scan at the
+// counter).
+const bulkMin = 16
+
+// bulkRows is the number of rows of one multi-row statement (19 values a
+// scan row: well under SQLite's 32766 variables).
+const bulkRows = 128
+
+// firstUse is the first acceptance of a serial and its text, as
+// usedSerial reads it; first is nil when the serial was never accepted.
+type firstUse struct {
+	first *mark.Acceptance
+	text  string
+	err   error // the stored acceptance could not be read
+}
+
+// saveBulk is saveTx for every record of recs, in order, in the
+// transaction tx opened: the same verdicts, rows and serial claims.
+func (d *DB) saveBulk(ctx context.Context, w *scanWriter, recs []mark.Record, window time.Duration, tc *txCache) error {
+	firsts, err := w.firstUses(ctx, recs)
+	if err != nil {
+		return err
+	}
+	var rows, claims []any
+	for i := range recs {
+		r := &recs[i]
+		if err := d.startRecord(r); err != nil {
+			return err
+		}
+		if err := joinBatch(ctx, w, r, tc); err != nil {
+			return err
+		}
+		if r.Mark != nil && (r.Verdict == mark.Accept || r.Verdict == mark.Reject) {
+			f := firsts[r.Mark.Serial]
+			if f.err != nil {
+				return f.err
+			}
+			switch {
+			case f.first != nil:
+				applyReuse(r, f.first, f.text, window)
+			case r.Verdict == mark.Accept:
+				// What usedSerial reads back once this row is in: the
+				// time as stored (UTC, to the nanosecond).
+				f = firstUse{first: &mark.Acceptance{RecordID: r.ID, At: r.At.UTC(), Office: r.Office, Counter: r.Counter}, text: r.Text}
+				claims = append(claims, int64(r.Mark.Serial), r.ID)
+			}
+			firsts[r.Mark.Serial] = f
+		}
+		args, err := w.scanArgs(r)
+		if err != nil {
+			return err
+		}
+		if rows == nil {
+			rows = make([]any, 0, len(recs)*len(args))
+		}
+		rows = append(rows, args...)
+	}
+	if _, err := w.execRows(ctx, &w.bulkInsert, insertScan, rows); err != nil {
+		return storeErr("insert scan", err)
+	}
+	n, err := w.execRows(ctx, &w.bulkClaim, insertUsed, claims)
+	if err != nil {
+		return storeErr("insert used serial", err)
+	}
+	if want := int64(len(claims) / 2); n != want {
+		// A serial in used_serials that usedSerial did not find (its
+		// record gone): saveTx fails on it the same way.
+		return fmt.Errorf("%d of %d serials neither claimed nor found in used_serials: %w", want-n, want, mark.ErrInvalid)
+	}
+	return nil
+}
+
+// usedSerialsQuery is usedSerialQuery for the serials of a JSON array:
+// each row says whether it comes from used_serials (0) or from
+// restored_serials (1).
+const usedSerialsQuery = `SELECT u.serial, u.record_id, s.at, s.office, s.counter, s.raw_text, 0
+	FROM used_serials u JOIN scans s ON s.id = u.record_id WHERE u.serial IN (SELECT value FROM json_each(?1))
+	UNION ALL SELECT serial, record_id, at, office, counter, '', 1 FROM restored_serials
+	WHERE serial IN (SELECT value FROM json_each(?1))`
+
+// firstUses reads, in one query, the first acceptance of every serial of
+// recs' marks, as usedSerial reads it for one: from used_serials, or else
+// from restored_serials. A serial never accepted maps to firstUse{}.
+func (w *scanWriter) firstUses(ctx context.Context, recs []mark.Record) (map[uint64]firstUse, error) {
+	firsts := make(map[uint64]firstUse, len(recs))
+	list := []byte{'['}
+	for i := range recs {
+		// Only an ACCEPT or a REJECT of a verified mark looks its serial
+		// up (joinBatch may turn the one into the other).
+		if m := recs[i].Mark; m != nil && (recs[i].Verdict == mark.Accept || recs[i].Verdict == mark.Reject) {
+			if _, ok := firsts[m.Serial]; !ok {
+				firsts[m.Serial] = firstUse{}
+				if len(list) > 1 {
+					list = append(list, ',')
+				}
+				list = strconv.AppendInt(list, int64(m.Serial), 10)
+			}
+		}
+	}
+	if len(firsts) == 0 {
+		return firsts, nil
+	}
+	rows, err := w.conn.QueryContext(ctx, usedSerialsQuery, string(append(list, ']')))
+	if err != nil {
+		return nil, storeErr("read used serials", err)
+	}
+	defer rows.Close()
+	restored := map[uint64]bool{}
+	for rows.Next() {
+		var serial int64
+		var a mark.Acceptance
+		var at, text string
+		var fromRestored bool
+		if err := rows.Scan(&serial, &a.RecordID, &at, &a.Office, &a.Counter, &text, &fromRestored); err != nil {
+			return nil, storeErr("read used serials", err)
+		}
+		s := uint64(serial)
+		if f := firsts[s]; f.first != nil && !restored[s] {
+			continue // used_serials holds it: usedSerialQuery reads that row first
+		}
+		f := firstUse{first: &a, text: text}
+		if a.At, err = time.Parse(time.RFC3339Nano, at); err != nil {
+			// An error for the scan that needs it, as usedSerial's.
+			f.err = fmt.Errorf("used serial %d: bad time %q: %w", s, at, mark.ErrInvalid)
+		}
+		firsts[s], restored[s] = f, fromRestored
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr("read used serials", err)
+	}
+	return firsts, nil
+}
+
+// execRows runs the one-row INSERT q over args (its values, row after
+// row) bulkRows rows a statement, and returns the rows it changed. The
+// statement of bulkRows rows is kept in *full; a shorter last one is
+// prepared for the call.
+func (w *scanWriter) execRows(ctx context.Context, full **sql.Stmt, q string, args []any) (int64, error) {
+	cols := strings.Count(valueGroup(q), "?")
+	var changed int64
+	for len(args) > 0 {
+		k := min(len(args)/cols, bulkRows)
+		st := *full
+		if k < bulkRows || st == nil {
+			var err error
+			if st, err = w.conn.PrepareContext(ctx, multiRow(q, k)); err != nil {
+				return changed, err
+			}
+			if k == bulkRows {
+				*full = st
+			} else {
+				defer st.Close()
+			}
+		}
+		res, err := st.ExecContext(ctx, args[:k*cols]...)
+		if err != nil {
+			return changed, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return changed, err
+		}
+		changed += n
+		args = args[k*cols:]
+	}
+	return changed, nil
+}
+
+// valueGroup is the "(?,…)" after VALUES of a one-row INSERT.
+func valueGroup(q string) string {
+	i := strings.Index(q, "VALUES (") + len("VALUES ")
+	return q[i : i+strings.Index(q[i:], ")")+1]
+}
+
+// multiRow is the one-row INSERT q with its value group repeated n times.
+func multiRow(q string, n int) string {
+	g := valueGroup(q)
+	i := strings.Index(q, g)
+	return q[:i] + strings.Repeat(g+",", n-1) + g + q[i+len(g):]
+}

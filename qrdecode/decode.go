@@ -31,6 +31,7 @@ type Decoder struct {
 	// finders is the scratch memory of the camera mode's cheap rejection
 	// (finder.go): a region without finder patterns is not decoded.
 	finders finderScratch
+	blocks  blockExtremes // the region search's, shared with the finder scan
 	deblur  deblurScratch
 	// attempts counts gozxing decode attempts (the tests check that a frame
 	// without a code costs none).
@@ -193,7 +194,8 @@ var (
 // together. The thorough mode ends with one whole-frame attempt. Each
 // region stops at its first successful step.
 func (d *Decoder) Decode(g Gray) []string {
-	cands, shaped, flat := candidates(g, maxCandidates)
+	cands, shaped, flat := candidates(g, maxCandidates, &d.blocks)
+	d.finders.frame = &d.blocks
 	var out []string
 	inView := false // a code-shaped region passed the camera mode's gate
 	for i, r := range cands {

@@ -40,6 +40,7 @@ const (
 // finderScratch is reusable memory for the scan.
 type finderScratch struct {
 	lo, hi, thr []uint8
+	nlo, nhi    []uint8 // lo and hi over each block's neighbourhood
 	flat        []bool
 	// stop, when set, ends the scan as soon as it returns true for the
 	// patterns found so far; stopped records that it did.
@@ -48,6 +49,9 @@ type finderScratch struct {
 	// untimed records three patterns placed like a code's but without a
 	// timing pattern between them.
 	untimed bool
+	// frame, when it measured the frame scanned, gives the block extremes
+	// (the region search's), so the scan need not read the region twice.
+	frame *blockExtremes
 }
 
 // FinderPatterns returns the centres of up to limit distinct places in
@@ -157,11 +161,60 @@ func (s *finderScratch) scan(g Gray, r Rect) finderScan {
 	}
 	s.flat = s.flat[:bw*bh]
 	lo, hi, thr, flat := s.lo, s.hi, s.thr, s.flat
+	if e := s.frame; e != nil && e.of(g) && r.X%extBlock == 0 && r.Y%extBlock == 0 {
+		// the region search's blocks (regions start on its grid): the
+		// region is not read a second time
+		x0, y0 := r.X/extBlock, r.Y/extBlock
+		for by := 0; by < bh; by++ {
+			copy(lo[by*bw:(by+1)*bw], e.lo[(y0+by)*e.bw+x0:])
+			copy(hi[by*bw:(by+1)*bw], e.hi[(y0+by)*e.bw+x0:])
+		}
+	} else {
+		regionExtremes(g, r, bw, lo, hi)
+	}
+	var gl, gh uint8 = 255, 0
+	for i := range lo {
+		gl, gh = min(gl, lo[i]), max(gh, hi[i])
+	}
+	mid := uint8((int(gl) + int(gh) + 1) / 2)
+	// the 3×3-block neighbourhood's extremes, separably: along rows into
+	// nlo/nhi, then down the columns
+	s.nlo, s.nhi = grow(s.nlo, bw*bh), grow(s.nhi, bw*bh)
+	nlo, nhi := s.nlo, s.nhi
+	for by := 0; by < bh; by++ {
+		l, h := lo[by*bw:(by+1)*bw], hi[by*bw:(by+1)*bw]
+		ol, oh := nlo[by*bw:(by+1)*bw], nhi[by*bw:(by+1)*bw]
+		for bx := range l { // in int: conditional moves, not branches
+			a, b := max(bx-1, 0), min(bx+1, bw-1)
+			ol[bx] = uint8(min(int(l[a]), int(l[bx]), int(l[b])))
+			oh[bx] = uint8(max(int(h[a]), int(h[bx]), int(h[b])))
+		}
+	}
+	for by := 0; by < bh; by++ {
+		up, dn := max(by-1, 0)*bw, min(by+1, bh-1)*bw
+		for bx := 0; bx < bw; bx++ {
+			i := by*bw + bx
+			l := min(int(nlo[up+bx]), int(nlo[i]), int(nlo[dn+bx]))
+			h := max(int(nhi[up+bx]), int(nhi[i]), int(nhi[dn+bx]))
+			flat[i] = h-l < finderMinRange
+			if flat[i] {
+				thr[i] = mid
+			} else {
+				thr[i] = uint8((l + h + 1) / 2)
+			}
+		}
+	}
+	return finderScan{g: g, r: r, bw: bw, bh: bh, thr: thr, flat: flat, untimed: &s.untimed}
+}
+
+// regionExtremes writes the grey extremes of each finderBlock block of
+// region r of g to lo and hi (bw blocks a row), over every fourth row: the
+// thresholds need not be exact (each is taken over a 3×3-block
+// neighbourhood, six sampled rows).
+func regionExtremes(g Gray, r Rect, bw int, lo, hi []uint8) {
 	for i := range lo {
 		lo[i], hi[i] = 255, 0
 	}
-	// every fourth row: the thresholds need not be exact (each is taken
-	// over a 3×3-block neighbourhood, six sampled rows)
 	for y := 0; y < r.H; y += 4 {
 		row := g.Pix[(r.Y+y)*g.W+r.X : (r.Y+y)*g.W+r.X+r.W]
 		blo, bhi := lo[(y/finderBlock)*bw:], hi[(y/finderBlock)*bw:]
@@ -173,28 +226,6 @@ func (s *finderScratch) scan(g Gray, r Rect) finderScan {
 			blo[b], bhi[b] = l, h
 		}
 	}
-	var gl, gh uint8 = 255, 0
-	for i := range lo {
-		gl, gh = min(gl, lo[i]), max(gh, hi[i])
-	}
-	mid := uint8((int(gl) + int(gh) + 1) / 2)
-	for by := 0; by < bh; by++ {
-		for bx := 0; bx < bw; bx++ {
-			var l, h uint8 = 255, 0
-			for y := max(0, by-1); y <= min(bh-1, by+1); y++ {
-				for x := max(0, bx-1); x <= min(bw-1, bx+1); x++ {
-					l, h = min(l, lo[y*bw+x]), max(h, hi[y*bw+x])
-				}
-			}
-			flat[by*bw+bx] = int(h)-int(l) < finderMinRange
-			if flat[by*bw+bx] {
-				thr[by*bw+bx] = mid
-			} else {
-				thr[by*bw+bx] = uint8((int(l) + int(h) + 1) / 2)
-			}
-		}
-	}
-	return finderScan{g: g, r: r, bw: bw, bh: bh, thr: thr, flat: flat, untimed: &s.untimed}
 }
 
 // dark reports whether the pixel at (x, y), relative to the region, is

@@ -23,14 +23,18 @@ const (
 // first. When one blob covers most of the frame (a code filling the view,
 // or a noisy frame), the whole frame is the only region.
 func Candidates(g Gray, maxRegions int) []Rect {
-	r, _, _ := candidates(g, maxRegions)
+	r, _, _ := candidates(g, maxRegions, nil)
 	return r
 }
 
 // candidates is Candidates that also reports how many of the regions, at
 // the front, are code-shaped (see codeShaped), and a flat frame (nothing
-// printed in view, no decoding attempt worth making).
-func candidates(g Gray, maxRegions int) (out []Rect, shaped int, flat bool) {
+// printed in view, no decoding attempt worth making). ext, when not nil,
+// keeps the frame's 8 px block extremes for the finder scan.
+func candidates(g Gray, maxRegions int, ext *blockExtremes) (out []Rect, shaped int, flat bool) {
+	if ext != nil {
+		ext.pix = nil // frames come in reused buffers: never a stale measure
+	}
 	if !g.valid() || maxRegions <= 0 {
 		return nil, 0, true
 	}
@@ -39,7 +43,11 @@ func candidates(g Gray, maxRegions int) (out []Rect, shaped int, flat bool) {
 	if bw < 4 || bh < 4 {
 		return []Rect{full}, 1, false
 	}
-	ranges := blockRanges(g, bw, bh)
+	if ext == nil {
+		ext = new(blockExtremes)
+	}
+	ext.measure(g)
+	ranges := ext.ranges(bw, bh)
 	top := 0
 	for _, r := range ranges {
 		top = max(top, int(r))
@@ -139,37 +147,93 @@ func codeShaped(r Rect, n int) bool {
 	return n*10 >= r.W*r.H*4
 }
 
-// blockRanges returns, per block, max−min of the horizontal pair means on
-// every third row (pairing halves the spread of sensor noise; five or six
-// rows of a 16 px block show a code's both colours). Each block's row
-// segment is scanned with its extremes in registers.
-func blockRanges(g Gray, bw, bh int) []uint8 {
-	lo := make([]uint8, bw*bh)
-	hi := make([]uint8, bw*bh)
-	for i := range lo {
-		lo[i] = 255
-	}
-	for y := 0; y < g.H; y += 3 {
-		row := g.Pix[y*g.W : (y+1)*g.W]
-		blo, bhi := lo[(y/regionBlock)*bw:], hi[(y/regionBlock)*bw:]
-		for b := 0; b < bw; b++ {
-			seg := row[b*regionBlock : min((b+1)*regionBlock, g.W)]
-			l, h := blo[b], bhi[b]
-			for x := 0; x+1 < len(seg); x += 2 {
-				v := uint8((uint(seg[x]) + uint(seg[x+1])) >> 1)
-				l, h = min(l, v), max(h, v)
+// blockExtremes holds, per 8 px block of a frame, the lowest and highest
+// horizontal pair mean on every third row (pairing halves the spread of
+// sensor noise; two or three rows of an 8 px block, eight or nine of a
+// 16 px region block, show a code's both colours). The region search takes
+// its 16 px ranges from them, and the finder scan its local thresholds, so
+// the frame is read once for both.
+type blockExtremes struct {
+	pix    *byte // the frame measured (its first pixel), W and H
+	w, h   int
+	bw, bh int
+	lo, hi []uint8
+}
+
+// extBlock is the side of blockExtremes' blocks: finderBlock, and half a
+// region block.
+const extBlock = finderBlock
+
+func (e *blockExtremes) measure(g Gray) {
+	e.pix, e.w, e.h = &g.Pix[0], g.W, g.H
+	bw, bh := (g.W+extBlock-1)/extBlock, (g.H+extBlock-1)/extBlock
+	e.bw, e.bh = bw, bh
+	e.lo, e.hi = grow(e.lo, bw*bh), grow(e.hi, bw*bh)
+	lo, hi := e.lo, e.hi
+	full := g.W / extBlock // blocks of a whole 8 px, unrolled
+	var rows [extBlock][]byte
+	for by := 0; by < bh; by++ {
+		// the band's rows on the every-third-row grid; each block's
+		// extremes stay in registers over them
+		n := 0
+		for y := (by*extBlock + 2) / 3 * 3; y < min((by+1)*extBlock, g.H); y += 3 {
+			rows[n] = g.Pix[y*g.W : (y+1)*g.W]
+			n++
+		}
+		blo, bhi := lo[by*bw:(by+1)*bw], hi[by*bw:(by+1)*bw]
+		for b := 0; b < full; b++ {
+			// in uint: min and max of bytes compile to branches, of
+			// words to conditional moves
+			l, h := uint(255), uint(0)
+			for _, row := range rows[:n] {
+				s := row[b*extBlock : b*extBlock+8 : b*extBlock+8]
+				v0 := (uint(s[0]) + uint(s[1])) >> 1
+				v1 := (uint(s[2]) + uint(s[3])) >> 1
+				v2 := (uint(s[4]) + uint(s[5])) >> 1
+				v3 := (uint(s[6]) + uint(s[7])) >> 1
+				l = min(l, v0, v1, v2, v3)
+				h = max(h, v0, v1, v2, v3)
 			}
-			blo[b], bhi[b] = l, h
+			blo[b], bhi[b] = uint8(l), uint8(h)
+		}
+		if full < bw {
+			l, h := uint8(255), uint8(0)
+			for _, row := range rows[:n] {
+				seg := row[full*extBlock:]
+				for x := 0; x+1 < len(seg); x += 2 {
+					v := uint8((uint(seg[x]) + uint(seg[x+1])) >> 1)
+					l, h = min(l, v), max(h, v)
+				}
+			}
+			blo[full], bhi[full] = l, h
 		}
 	}
-	for i := range hi {
-		if hi[i] < lo[i] {
-			hi[i] = 0
-		} else {
-			hi[i] -= lo[i]
+}
+
+// of reports whether e measured g.
+func (e *blockExtremes) of(g Gray) bool {
+	return e.pix != nil && g.valid() && e.pix == &g.Pix[0] && e.w == g.W && e.h == g.H
+}
+
+// ranges returns, per regionBlock block (bw×bh of them), max−min over its
+// 8 px blocks.
+func (e *blockExtremes) ranges(bw, bh int) []uint8 {
+	const k = regionBlock / extBlock
+	out := make([]uint8, bw*bh)
+	for y := 0; y < bh; y++ {
+		for x := 0; x < bw; x++ {
+			var l, h uint8 = 255, 0
+			for yy := y * k; yy < min((y+1)*k, e.bh); yy++ {
+				for xx := x * k; xx < min((x+1)*k, e.bw); xx++ {
+					l, h = min(l, e.lo[yy*e.bw+xx]), max(h, e.hi[yy*e.bw+xx])
+				}
+			}
+			if h > l {
+				out[y*bw+x] = h - l
+			}
 		}
 	}
-	return hi
+	return out
 }
 
 // dilate sets every block next to a set block (8-neighbourhood).

@@ -96,7 +96,7 @@ func TestDecodeScenes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := tt.build()
-			_, shaped, _ := candidates(g, maxCandidates)
+			_, shaped, _ := candidates(g, maxCandidates, nil)
 			t.Logf("candidates %v, code-shaped %d", Candidates(g, maxCandidates), shaped)
 			for _, thorough := range []bool{false, true} {
 				d := NewDecoder()

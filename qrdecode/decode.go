@@ -33,6 +33,7 @@ type Decoder struct {
 	finders finderScratch
 	blocks  blockExtremes // the region search's, shared with the finder scan
 	deblur  deblurScratch
+	grid    gridScratch
 	// attempts counts gozxing decode attempts (the tests check that a frame
 	// without a code costs none).
 	attempts int
@@ -272,6 +273,13 @@ func (d *Decoder) decodeRegion(g Gray, r Rect, shaped, expensive bool) string {
 	if shaped {
 		if t := d.tryPure(c); t != "" {
 			d.trace("pure")
+			return t
+		}
+		// finder patterns were seen (the gate's, in the camera mode), yet
+		// gozxing's detector read nothing: sample the grid ourselves
+		// (grid.go), for codes in perspective, tilted or curved
+		if t := d.tryGrid(c); t != "" {
+			d.trace("grid")
 			return t
 		}
 	}

@@ -268,6 +268,7 @@ func FuzzEnhance(f *testing.F) {
 		}
 		if w*h <= 256*256 {
 			NewDecoder().Decode(g)
+			NewDecoder().tryGrid(g)
 		}
 		c, widths := FinderPatterns(g, Rect{-1, -1, w + 2, h + 2}, 40)
 		if len(c) != len(widths) {

@@ -1,0 +1,582 @@
+package qrdecode
+
+import (
+	"math"
+	"sort"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+)
+
+// Grid sampling of our own, for codes gozxing's detector misses: seen in
+// perspective at about 2 px per module, tilted, on a cylinder or on
+// wrinkled paper. gozxing finds the finder patterns on a binarised image
+// and samples each module at one whole pixel of it; at 2 px per module one
+// pixel off is half a module, and on a curved surface no single
+// homography fits the whole code.
+//
+// Here the finder patterns come from our own scan (finder.go), their
+// centres are refined to a fraction of a pixel, the alignment pattern is
+// found by matching its 5×5-module template, and a homography maps module
+// centres into the crop. The module values are read with bilinear
+// interpolation and thresholded locally (against the mean of their 9×9
+// module neighbourhood). A curved code then gets a mesh correction:
+// every alignment pattern and the timing patterns are located near where
+// the homography puts them, and each module is moved by the displacement
+// interpolated from them. gozxing's decoder reads the bit matrix (format,
+// version, Reed–Solomon).
+
+// fpt is a point in pixels (or modules), with fractions.
+type fpt struct{ X, Y float64 }
+
+func (p fpt) add(q fpt) fpt        { return fpt{p.X + q.X, p.Y + q.Y} }
+func (p fpt) sub(q fpt) fpt        { return fpt{p.X - q.X, p.Y - q.Y} }
+func (p fpt) scale(k float64) fpt  { return fpt{p.X * k, p.Y * k} }
+func (p fpt) dist(q fpt) float64   { return math.Hypot(p.X-q.X, p.Y-q.Y) }
+func pointOf(p Point) fpt          { return fpt{float64(p.X), float64(p.Y)} }
+func (p fpt) cross(q fpt) float64  { return p.X*q.Y - p.Y*q.X }
+func (p fpt) dot(q fpt) float64    { return p.X*q.X + p.Y*q.Y }
+func lerp(p, q fpt, t float64) fpt { return p.add(q.sub(p).scale(t)) }
+func (p fpt) in(g Gray) bool {
+	return p.X >= 0 && p.Y >= 0 && p.X <= float64(g.W-1) && p.Y <= float64(g.H-1)
+}
+func (p fpt) round() (x, y int)          { return int(math.Round(p.X)), int(math.Round(p.Y)) }
+func (p fpt) near(q fpt, d float64) bool { return math.Abs(p.X-q.X) <= d && math.Abs(p.Y-q.Y) <= d }
+
+// gridMaxTriangles bounds the finder triples tried per region, and
+// gridMaxScored those whose finder patterns are matched against the
+// template to choose them.
+const (
+	gridMaxTriangles = 3
+	gridMaxScored    = 64
+)
+
+// gridScratch is the reusable memory of the grid sampling.
+type gridScratch struct {
+	finders finderScratch
+	vals    []float32
+	sum     []float32
+	dec     *decoder.Decoder
+}
+
+// finderTriple is three finder patterns placed like a code's: tl at the
+// corner, tr and bl at the ends of its legs (tr → bl turns clockwise in
+// image coordinates), and their mean width in pixels (7 modules).
+type finderTriple struct {
+	tl, tr, bl fpt
+	width      float64
+}
+
+// tryGrid reads c (a contrast-stretched crop) through our own grid
+// sampling; it returns the text or "".
+func (d *Decoder) tryGrid(c Gray) string {
+	s := &d.grid
+	cs, ws := s.finders.find(c, Rect{0, 0, c.W, c.H}, finderMaxFound)
+	for _, t := range finderTriples(c, cs, ws, gridMaxTriangles) {
+		t.tl = refineCentre(c, t.tl, t.width)
+		t.tr = refineCentre(c, t.tr, t.width)
+		t.bl = refineCentre(c, t.bl, t.width)
+		if txt := s.readTriple(d, c, t); txt != "" {
+			return txt
+		}
+	}
+	return ""
+}
+
+// finderTriples returns up to n triples of the patterns in c that sit
+// like a code's finder patterns (see triangle in finder.go), best first:
+// a code's data holds look-alikes, so each triple is scored by how well
+// its three patterns match a finder's 7×7-module template along the
+// triple's own axes.
+func finderTriples(c Gray, cs []Point, ws []int, n int) []finderTriple {
+	type scored struct {
+		t     finderTriple
+		score float64
+	}
+	var all []scored
+	for i := 0; i < len(cs); i++ {
+		for j := i + 1; j < len(cs); j++ {
+			for k := j + 1; k < len(cs); k++ {
+				w := [3]int{ws[i], ws[j], ws[k]}
+				lo, hi := min(w[0], w[1], w[2]), max(w[0], w[1], w[2])
+				if 5*hi > 8*lo {
+					continue
+				}
+				width := float64(w[0]+w[1]+w[2]) / 3
+				pts := [3]fpt{pointOf(cs[i]), pointOf(cs[j]), pointOf(cs[k])}
+				for c := range 3 {
+					o, p, q := pts[c], pts[(c+1)%3], pts[(c+2)%3]
+					u, v := p.sub(o), q.sub(o)
+					lu, lv := math.Hypot(u.X, u.Y), math.Hypot(v.X, v.Y)
+					if lu < 2*width || lv < 2*width || 3*lu > 5*lv || 3*lv > 5*lu {
+						continue
+					}
+					if math.Abs(u.dot(v))/(lu*lv) >= 0.57 {
+						continue
+					}
+					if u.cross(v) < 0 {
+						p, q = q, p
+					}
+					geo := math.Abs(u.dot(v))/(lu*lv) + math.Abs(lu-lv)/max(lu, lv) - min(lu, lv)/(100*width)
+					all = append(all, scored{finderTriple{o, p, q, width}, geo})
+				}
+			}
+		}
+	}
+	if len(all) > gridMaxScored {
+		// the squarest and largest only: the template costs 243 samples
+		sort.Slice(all, func(a, b int) bool { return all[a].score < all[b].score })
+		all = all[:gridMaxScored]
+	}
+	for i := range all {
+		t := &all[i].t
+		m := t.width / 7
+		ex := t.tr.sub(t.tl).scale(m / t.tr.dist(t.tl))
+		ey := t.bl.sub(t.tl).scale(m / t.bl.dist(t.tl))
+		all[i].score = finderScore(c, t.tl, ex, ey) + finderScore(c, t.tr, ex, ey) + finderScore(c, t.bl, ex, ey)
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a].score > all[b].score })
+	out := make([]finderTriple, 0, n)
+	for _, s := range all {
+		if len(out) == n {
+			break
+		}
+		dup := false
+		for _, t := range out {
+			if t.tl.near(s.t.tl, 1) && t.tr.near(s.t.tr, 1) && t.bl.near(s.t.bl, 1) {
+				dup = true
+			}
+		}
+		if !dup {
+			out = append(out, s.t)
+		}
+	}
+	return out
+}
+
+// finderScore is how well a finder pattern centred at p, with module
+// vectors ex and ey, shows: the mean grey of its light ring and of the
+// ring of light modules around it, less that of its dark modules.
+func finderScore(c Gray, p, ex, ey fpt) float64 {
+	var dark, light float32
+	var nd, nl int
+	for j := -4; j <= 4; j++ {
+		for i := -4; i <= 4; i++ {
+			q := p.add(ex.scale(float64(i))).add(ey.scale(float64(j)))
+			ring := max(abs(i), abs(j))
+			v := bilinear(c, q)
+			switch {
+			case ring == 4 && !q.in(c):
+				continue
+			case ring == 1 || ring == 4:
+				light, nl = light+v, nl+1
+			default:
+				dark, nd = dark+v, nd+1
+			}
+		}
+	}
+	if nl == 0 || nd == 0 {
+		return 0
+	}
+	return float64(light/float32(nl) - dark/float32(nd))
+}
+
+// refineCentre moves the centre p of a finder pattern of width w to the
+// centroid of the darkness of its 3×3-module centre square, twice.
+func refineCentre(g Gray, p fpt, w float64) fpt {
+	m := w / 7
+	for range 2 {
+		x0, y0 := p.round()
+		r := int(math.Ceil(3.5 * m))
+		lo, hi := 255, 0
+		for y := max(0, y0-r); y <= min(g.H-1, y0+r); y++ {
+			for x := max(0, x0-r); x <= min(g.W-1, x0+r); x++ {
+				v := int(g.Pix[y*g.W+x])
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+		t := float64(lo+hi) / 2
+		rc := int(math.Round(1.5 * m))
+		var sw, sx, sy float64
+		for y := max(0, y0-rc); y <= min(g.H-1, y0+rc); y++ {
+			for x := max(0, x0-rc); x <= min(g.W-1, x0+rc); x++ {
+				if wt := t - float64(g.Pix[y*g.W+x]); wt > 0 {
+					sw, sx, sy = sw+wt, sx+wt*float64(x), sy+wt*float64(y)
+				}
+			}
+		}
+		if sw == 0 {
+			return p
+		}
+		p = fpt{sx / sw, sy / sw}
+	}
+	return p
+}
+
+// bilinear samples g at p (clamped to the frame).
+func bilinear(g Gray, p fpt) float32 {
+	if math.IsNaN(p.X) || math.IsNaN(p.Y) {
+		return 0 // a degenerate homography
+	}
+	x := min(max(p.X, 0), float64(g.W-1))
+	y := min(max(p.Y, 0), float64(g.H-1))
+	x0, y0 := int(x), int(y)
+	x1, y1 := min(x0+1, g.W-1), min(y0+1, g.H-1)
+	fx, fy := float32(x-float64(x0)), float32(y-float64(y0))
+	a, b := float32(g.Pix[y0*g.W+x0]), float32(g.Pix[y0*g.W+x1])
+	c, d := float32(g.Pix[y1*g.W+x0]), float32(g.Pix[y1*g.W+x1])
+	return (a*(1-fx)+b*fx)*(1-fy) + (c*(1-fx)+d*fx)*fy
+}
+
+// gridFit is one guess at a code's geometry: its size in modules and
+// the map from module coordinates (the top-left module's centre at 0.5,
+// 0.5) to pixels of the crop, and how many of its timing modules alternate
+// as they should.
+type gridFit struct {
+	dim    int
+	h      homography
+	timing int
+}
+
+func (f *gridFit) at(u, v float64) fpt {
+	x, y := f.h.apply(u, v)
+	return fpt{x, y}
+}
+
+// gridMaxFits is how many of the best-fitting guesses are decoded.
+const gridMaxFits = 2
+
+// readTriple guesses the code's size from the finder distances (and one
+// size either side) and its bottom-right corner (the alignment pattern's
+// likeliest places, or the parallelogram's fourth corner), keeps the
+// guesses whose timing patterns alternate best, and decodes those.
+func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple) string {
+	m := t.width / 7
+	across := (t.tl.dist(t.tr) + t.tl.dist(t.bl)) / 2 / m // modules between centres
+	v0 := int(math.Round((across + 7 - 17) / 4))
+	if v0 < 0 || v0 > 41 {
+		return "" // no code is that large: look-alikes far apart
+	}
+	// the alignment pattern lies 3 modules in from the corner finder
+	// patterns would make; a size off by a version or two moves that by
+	// under a module, so one search, with the module size the finder
+	// patterns show, serves every size tried
+	var aps []fpt
+	if n := float64(4*v0 + 10); v0 >= 2 {
+		ux, uy := t.tr.sub(t.tl), t.bl.sub(t.tl)
+		pred := t.tl.add(ux.scale((n - 3) / n)).add(uy.scale((n - 3) / n))
+		// at the module size of the finder patterns and at 4/5 of it (the
+		// far corner of a code seen in perspective)
+		for _, k := range []float64{1, 0.8} {
+			ex, ey := ux.scale(k*m/t.tr.dist(t.tl)), uy.scale(k*m/t.bl.dist(t.tl))
+			aps = append(aps, findAlignments(c, pred, ex, ey, max(5, n/4), 3)...)
+		}
+	}
+	// the finder patterns' width misjudges the module size by up to a
+	// tenth (blur widens dark runs): sizes from a version under to two
+	// over, judged by their timing patterns
+	var fits []gridFit
+	for _, v := range []int{v0, v0 + 1, v0 - 1, v0 + 2} {
+		if v < 1 || v > 40 {
+			continue
+		}
+		dim := 4*v + 17
+		corner := func(br, at fpt) {
+			e := float64(dim) - 3.5
+			h := quadToQuad([4]fpt{{3.5, 3.5}, {e, 3.5}, at, {3.5, e}}, [4]fpt{t.tl, t.tr, br, t.bl})
+			f := gridFit{dim: dim, h: h}
+			f.timing = s.timingFit(c, &f)
+			fits = append(fits, f)
+		}
+		corner(t.tr.add(t.bl).sub(t.tl), fpt{float64(dim) - 3.5, float64(dim) - 3.5})
+		if v >= 2 {
+			for _, ap := range aps {
+				corner(ap, fpt{float64(dim) - 6.5, float64(dim) - 6.5})
+			}
+		}
+	}
+	sort.SliceStable(fits, func(a, b int) bool {
+		// the share of timing modules right, sizes compared fairly
+		return fits[a].timing*(fits[b].dim-15) > fits[b].timing*(fits[a].dim-15)
+	})
+	for i := range min(gridMaxFits, len(fits)) {
+		f := &fits[i]
+		if txt := s.sampleDecode(d, c, f.dim, s.timingMesh(c, f)); txt != "" {
+			return txt
+		}
+	}
+	return ""
+}
+
+// timingFit counts the timing modules (row 6 and column 6, between the
+// finder patterns) that are darker than both neighbours where they should
+// be dark and lighter where they should be light.
+func (s *gridScratch) timingFit(c Gray, f *gridFit) int {
+	n := 0
+	for _, row := range []bool{true, false} {
+		prev, cur := float32(0), float32(0)
+		for k := 7; k <= f.dim-8; k++ {
+			u, v := float64(k)+0.5, 6.5
+			if !row {
+				u, v = v, u
+			}
+			p := f.at(u, v)
+			if !p.in(c) {
+				return 0
+			}
+			next := bilinear(c, p)
+			if k >= 9 {
+				dark := (k-1)%2 == 0
+				if dark == (cur < prev && cur < next) && dark != (cur > prev && cur > next) {
+					n++
+				}
+			}
+			prev, cur = cur, next
+		}
+	}
+	return n
+}
+
+// timingMesh returns the module-to-pixel map of f corrected along the
+// timing patterns: the edges between the timing modules are located on
+// the homography's row 6 and column 6, and each module column (row) is
+// moved by the displacement interpolated from them. This straightens a
+// code on a cylinder, where the modules narrow towards the sides, and
+// the leftover error of the homography's corner guess. Where a timing
+// pattern does not show the right number of edges, that axis is left as
+// the homography has it.
+func (s *gridScratch) timingMesh(c Gray, f *gridFit) func(u, v float64) fpt {
+	// the row first; the column is then read where the row's shift puts
+	// module column 6 (on a cylinder it lies off the homography's), and
+	// the row once more where the column's shift puts module row 6
+	du := s.timingShift(c, f, true, nil)
+	dv := s.timingShift(c, f, false, du)
+	if dv != nil {
+		if again := s.timingShift(c, f, true, dv); again != nil {
+			du = again
+		}
+	}
+	return func(u, v float64) fpt {
+		return f.at(u+shiftAt(du, u), v+shiftAt(dv, v))
+	}
+}
+
+// timingShift returns, per module edge k (0..dim), how far the edge the
+// timing pattern shows lies from where the homography puts it, in modules
+// (nil when the edges do not match). across, when not nil, is the other
+// axis's shift: the line is read at module 6.5 moved by it.
+func (s *gridScratch) timingShift(c Gray, f *gridFit, row bool, across []float64) []float64 {
+	line := 6.5 + shiftAt(across, 6.5)
+	const step = 0.125
+	// from the middle of the separator after one finder pattern to the
+	// middle of the one before the next: the finders' own edges stay out
+	from, to := 7.5, float64(f.dim)-7.5
+	var vals []float32
+	for u := from; u <= to; u += step {
+		x, y := u, line
+		if !row {
+			x, y = y, x
+		}
+		p := f.at(x, y)
+		if !p.in(c) {
+			return nil
+		}
+		vals = append(vals, bilinear(c, p))
+	}
+	lo, hi := vals[0], vals[0]
+	for _, v := range vals {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	thr := (lo + hi) / 2
+	var edges []float64
+	for i := 1; i < len(vals); i++ {
+		if (vals[i-1] < thr) != (vals[i] < thr) {
+			t := float64(thr-vals[i-1]) / float64(vals[i]-vals[i-1])
+			edges = append(edges, from+(float64(i-1)+t)*step)
+		}
+	}
+	// edges between modules 7|8, 8|9, …, dim-9|dim-8
+	if len(edges) != f.dim-15 {
+		return nil
+	}
+	shift := make([]float64, f.dim+1)
+	for i, e := range edges {
+		shift[8+i] = e - float64(8+i)
+	}
+	// towards the finder centres the shift falls to nothing (they are
+	// where the homography is pinned)
+	for k := 0; k < 8; k++ {
+		shift[k] = shift[8] * max(0, float64(k)-3.5) / 4.5
+	}
+	for k := f.dim - 7; k <= f.dim; k++ {
+		shift[k] = shift[f.dim-8] * max(0, float64(f.dim)-3.5-float64(k)) / 4.5
+	}
+	return shift
+}
+
+// shiftAt interpolates the per-edge shift (see timingShift) at module
+// coordinate u.
+func shiftAt(shift []float64, u float64) float64 {
+	if shift == nil {
+		return 0
+	}
+	k := int(math.Floor(u))
+	if k < 0 || k+1 >= len(shift) {
+		return 0
+	}
+	t := u - float64(k)
+	return shift[k]*(1-t) + shift[k+1]*t
+}
+
+// findAlignments returns up to n places within r modules of pred (module
+// vectors ex and ey) that look most like an alignment pattern (a dark
+// module in a light ring in a dark ring, 5×5 modules), best first, at
+// least two modules apart.
+func findAlignments(c Gray, pred, ex, ey fpt, r float64, n int) []fpt {
+	type cand struct {
+		p     fpt
+		score float64
+	}
+	mod := math.Max(math.Hypot(ex.X, ex.Y), math.Hypot(ey.X, ey.Y))
+	reach := math.Round(r * mod)
+	// whole pixels first; the local maxima then to a quarter pixel
+	side := 2*int(reach) + 1
+	score := make([]float64, side*side)
+	for j := range side {
+		for i := range side {
+			score[j*side+i] = alignmentScore(c, pred.add(fpt{float64(i) - reach, float64(j) - reach}), ex, ey)
+		}
+	}
+	var all []cand
+	for j := range side {
+		for i := range side {
+			sc := score[j*side+i]
+			if sc < 40 {
+				continue
+			}
+			peak := true
+			for y := max(0, j-1); y <= min(side-1, j+1) && peak; y++ {
+				for x := max(0, i-1); x <= min(side-1, i+1); x++ {
+					if score[y*side+x] > sc {
+						peak = false
+						break
+					}
+				}
+			}
+			if peak {
+				all = append(all, cand{pred.add(fpt{float64(i) - reach, float64(j) - reach}), sc})
+			}
+		}
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a].score > all[b].score })
+	all = all[:min(len(all), 2*n)]
+	for i := range all {
+		best := all[i]
+		for dy := -0.5; dy <= 0.5; dy += 0.25 {
+			for dx := -0.5; dx <= 0.5; dx += 0.25 {
+				p := all[i].p.add(fpt{dx, dy})
+				if sc := alignmentScore(c, p, ex, ey); sc > best.score {
+					best = cand{p, sc}
+				}
+			}
+		}
+		all[i] = best
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a].score > all[b].score })
+	var out []fpt
+	for _, a := range all {
+		if len(out) == n {
+			break
+		}
+		far := true
+		for _, p := range out {
+			if p.dist(a.p) < 2*mod {
+				far = false
+			}
+		}
+		if far {
+			out = append(out, a.p)
+		}
+	}
+	return out
+}
+
+// alignmentScore is the mean grey of an alignment pattern's light ring
+// less that of its dark modules, centred at p.
+func alignmentScore(c Gray, p, ex, ey fpt) float64 {
+	var dark, light float32
+	for j := -2; j <= 2; j++ {
+		for i := -2; i <= 2; i++ {
+			q := p.add(ex.scale(float64(i))).add(ey.scale(float64(j)))
+			if !q.in(c) {
+				return 0
+			}
+			v := bilinear(c, q)
+			if max(abs(i), abs(j)) == 1 {
+				light += v
+			} else {
+				dark += v
+			}
+		}
+	}
+	return float64(light/8 - dark/17)
+}
+
+// sampleDecode reads the dim×dim modules whose centres at(u, v) (module
+// coordinates, the top-left module's centre at 0.5, 0.5) puts in c,
+// thresholds them locally and decodes the bit matrix.
+func (s *gridScratch) sampleDecode(d *Decoder, c Gray, dim int, at func(u, v float64) fpt) string {
+	s.vals = growF(s.vals, dim*dim)
+	vals := s.vals
+	var total float64
+	for i := 0; i < dim; i++ {
+		for j := 0; j < dim; j++ {
+			p := at(float64(j)+0.5, float64(i)+0.5)
+			if !(p.X >= -1 && p.Y >= -1 && p.X <= float64(c.W) && p.Y <= float64(c.H)) {
+				return "" // the grid leaves the crop: a wrong guess
+			}
+			vals[i*dim+j] = bilinear(c, p)
+			total += float64(vals[i*dim+j])
+		}
+	}
+	mid := float32(total / float64(dim*dim))
+	// local threshold: the mean of the 9×9 modules around, averaged with
+	// the code's mean (a run of dark modules must not become light)
+	w := dim + 1
+	s.sum = growF(s.sum, w*w)
+	sum := s.sum
+	for i := range w {
+		sum[i] = 0
+		sum[i*w] = 0
+	}
+	for i := 0; i < dim; i++ {
+		var row float32
+		for j := 0; j < dim; j++ {
+			row += vals[i*dim+j]
+			sum[(i+1)*w+j+1] = sum[i*w+j+1] + row
+		}
+	}
+	bm, err := gozxing.NewSquareBitMatrix(dim)
+	if err != nil {
+		return ""
+	}
+	for i := 0; i < dim; i++ {
+		i0, i1 := max(0, i-4), min(dim, i+5)
+		for j := 0; j < dim; j++ {
+			j0, j1 := max(0, j-4), min(dim, j+5)
+			local := (sum[i1*w+j1] - sum[i0*w+j1] - sum[i1*w+j0] + sum[i0*w+j0]) / float32((i1-i0)*(j1-j0))
+			if vals[i*dim+j] < (local+mid)/2 {
+				bm.Set(j, i)
+			}
+		}
+	}
+	if s.dec == nil {
+		s.dec = decoder.NewDecoder()
+	}
+	d.attempts++
+	res, err := s.dec.Decode(bm, nil)
+	if err != nil || res == nil {
+		return ""
+	}
+	return res.GetText()
+}

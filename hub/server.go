@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -227,13 +226,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	if err != nil {
 		return refuse(fmt.Errorf("read body: %w: %v", mark.ErrInvalid, err))
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&q); err != nil {
-		return refuse(jsonErr(err))
-	}
-	if dec.More() {
-		return refuse(fmt.Errorf("body: trailing data after the JSON object: %w", mark.ErrInvalid))
+	if err := DecodeUpload(body, &q); err != nil {
+		return refuse(err)
 	}
 	if err := q.Validate(); err != nil {
 		return refuse(err)

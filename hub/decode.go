@@ -1,0 +1,426 @@
+package hub
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"markd/mark"
+)
+
+// DecodeUpload decodes the body of POST /v1/upload into q as a strict
+// encoding/json Decoder would (unknown fields refused, nothing but
+// whitespace after the object): the records of an upload, most of the
+// collector's decoding CPU, go through a parser without reflection that
+// takes the form counters send (exact field names, each once, no null,
+// integers as integers) and yields exactly what encoding/json yields
+// (FuzzDecodeUploadSameAsJSON). Anything else, and every error, is
+// decoded again by encoding/json, so errors and odd forms are answered as
+// before.
+func DecodeUpload(body []byte, q *UploadRequest) error {
+	if decodeFast(body, q) {
+		return nil
+	}
+	*q = UploadRequest{}
+	return decodeStd(body, q)
+}
+
+// decodeStd is encoding/json's decoding of an upload, with its errors.
+func decodeStd(body []byte, q *UploadRequest) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(q); err != nil {
+		return jsonErr(err)
+	}
+	if dec.More() {
+		return fmt.Errorf("body: trailing data after the JSON object: %w", mark.ErrInvalid)
+	}
+	return nil
+}
+
+// scanner is the fast path's cursor over the body. Strings are cut from
+// src, one string copy of the whole body, so they cost no allocation
+// each. Every method reports false for anything it does not take; the
+// caller then gives up (encoding/json decides).
+type scanner struct {
+	b     []byte
+	src   string
+	i     int
+	marks []mark.Fields // the records' marks, allocated at once
+}
+
+func decodeFast(body []byte, q *UploadRequest) bool {
+	s := &scanner{b: body, src: string(body)}
+	// Room for the records at once (a hint: every record of a counter has
+	// one verdict), instead of growing the slice of large structs.
+	hint := min(bytes.Count(body, []byte(`"verdict"`)), MaxRecords+1)
+	s.marks = make([]mark.Fields, 0, hint)
+	ok := s.fields([]string{"records", "events", "ack_alerts", "batches"}, func(i int) bool {
+		switch i {
+		case 0:
+			if s.null() {
+				return false
+			}
+			q.Records = make([]Record, 0, hint)
+			return s.array(func() bool {
+				q.Records = append(q.Records, Record{})
+				return s.record(&q.Records[len(q.Records)-1])
+			})
+		case 1:
+			return s.std(&q.Events)
+		case 2:
+			return s.std(&q.AckAlerts)
+		default:
+			return s.std(&q.Batches)
+		}
+	})
+	if !ok {
+		return false
+	}
+	s.ws()
+	return s.i == len(s.b)
+}
+
+// std decodes one value with a strict encoding/json Decoder (the parts of
+// a request that are rare or small: events, acknowledgements, batches).
+func (s *scanner) std(v any) bool {
+	s.ws()
+	dec := json.NewDecoder(bytes.NewReader(s.b[s.i:]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return false
+	}
+	s.i += int(dec.InputOffset())
+	return true
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// next skips whitespace and takes c.
+func (s *scanner) next(c byte) bool {
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+func (s *scanner) null() bool {
+	s.ws()
+	return bytes.HasPrefix(s.b[s.i:], []byte("null"))
+}
+
+// object walks {"key": value, ...}: field is called with each key (no
+// escapes) with the cursor before its value and decodes it.
+func (s *scanner) object(field func(key []byte) bool) bool {
+	if !s.next('{') {
+		return false
+	}
+	if s.next('}') {
+		return true
+	}
+	for {
+		key, ok := s.key()
+		if !ok || !s.next(':') {
+			return false
+		}
+		if !field(key) {
+			return false
+		}
+		if s.next(',') {
+			continue
+		}
+		return s.next('}')
+	}
+}
+
+// fields walks an object whose keys are names[i] (at most 64): set
+// decodes the value of names[i]. A key twice gives up (encoding/json
+// would decode the second into what the first left, merging objects), and
+// so does any other key: encoding/json matches keys without regard to
+// case, or refuses them.
+func (s *scanner) fields(names []string, set func(i int) bool) bool {
+	var seen uint64
+	last := -1
+	return s.object(func(key []byte) bool {
+		// Keys come in the struct's order: look from the last one on.
+		for k := range names {
+			i := (last + 1 + k) % len(names)
+			if names[i] == string(key) {
+				last = i
+				if seen&(1<<i) != 0 {
+					return false
+				}
+				seen |= 1 << i
+				return set(i)
+			}
+		}
+		return false
+	})
+}
+
+func (s *scanner) array(elem func() bool) bool {
+	if !s.next('[') {
+		return false
+	}
+	if s.next(']') {
+		return true
+	}
+	for {
+		if !elem() {
+			return false
+		}
+		if s.next(',') {
+			continue
+		}
+		return s.next(']')
+	}
+}
+
+// key is an object key without escapes, then the cursor after it.
+func (s *scanner) key() ([]byte, bool) {
+	s.ws()
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return nil, false
+	}
+	start := s.i + 1
+	for j := start; j < len(s.b); j++ {
+		switch c := s.b[j]; {
+		case c == '"':
+			s.i = j + 1
+			return s.b[start:j], true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// token is the raw string token (quotes included) at the cursor and
+// whether it holds an escape or a byte that is not ASCII; the cursor
+// goes after it. A control character ends it with false.
+func (s *scanner) token() (start, end int, plain, ok bool) {
+	s.ws()
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return 0, 0, false, false
+	}
+	start, plain = s.i, true
+	for j := start + 1; j < len(s.b); j++ {
+		switch c := s.b[j]; {
+		case c == '"':
+			s.i = j + 1
+			return start, j + 1, plain, true
+		case c == '\\':
+			plain = false
+			j++ // the escaped byte; encoding/json checks the escape
+		case c < 0x20:
+			return 0, 0, false, false
+		case c >= 0x80:
+			plain = false
+		}
+	}
+	return 0, 0, false, false
+}
+
+// str decodes a JSON string: plain ones are cut from src; one with
+// escapes or other than ASCII goes through encoding/json (which also
+// replaces invalid UTF-8 as it always does).
+func (s *scanner) str(out *string) bool {
+	start, end, plain, ok := s.token()
+	if !ok {
+		return false
+	}
+	if plain {
+		*out = s.src[start+1 : end-1]
+		return true
+	}
+	if raw := s.b[start+1 : end-1]; bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		*out = s.src[start+1 : end-1]
+		return true
+	}
+	return json.Unmarshal(s.b[start:end], out) == nil
+}
+
+// time decodes a string into t with time.Time's own UnmarshalJSON, as
+// encoding/json does.
+func (s *scanner) time(t *time.Time) bool {
+	start, end, _, ok := s.token()
+	return ok && t.UnmarshalJSON(s.b[start:end]) == nil
+}
+
+// number is an integer literal (-?(0|[1-9][0-9]*)) followed by a
+// delimiter; fractions and exponents give up (encoding/json refuses them
+// for integer fields, with its own error).
+func (s *scanner) number() (string, bool) {
+	s.ws()
+	start := s.i
+	j := start
+	if j < len(s.b) && s.b[j] == '-' {
+		j++
+	}
+	d := j
+	for j < len(s.b) && s.b[j] >= '0' && s.b[j] <= '9' {
+		j++
+	}
+	if j == d || (s.b[d] == '0' && j > d+1) {
+		return "", false
+	}
+	if j < len(s.b) {
+		switch s.b[j] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+		default:
+			return "", false
+		}
+	}
+	s.i = j
+	return s.src[start:j], true
+}
+
+func (s *scanner) uint(bits int) (uint64, bool) {
+	lit, ok := s.number()
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(lit, 10, bits)
+	return n, err == nil
+}
+
+func (s *scanner) int(bits int) (int64, bool) {
+	lit, ok := s.number()
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(lit, 10, bits)
+	return n, err == nil
+}
+
+var recordFields = []string{"id", "at", "office", "counter", "operator", "source", "text", "verdict", "reasons", "mark",
+	"measured_weight_g", "first_accepted", "versions", "review_state", "message"}
+
+func (s *scanner) record(r *Record) bool {
+	return s.fields(recordFields, func(i int) bool {
+		switch i {
+		case 0:
+			return s.str(&r.ID)
+		case 1:
+			return s.time(&r.At)
+		case 2:
+			n, ok := s.uint(32)
+			r.Office = uint32(n)
+			return ok
+		case 3:
+			return s.str(&r.Counter)
+		case 4:
+			return s.str(&r.Operator)
+		case 5:
+			return s.str(&r.Source)
+		case 6:
+			return s.str(&r.Text)
+		case 7:
+			return s.str((*string)(&r.Verdict))
+		case 8:
+			if s.null() {
+				return false
+			}
+			r.Reasons = []mark.Reason{}
+			return s.array(func() bool {
+				r.Reasons = append(r.Reasons, "")
+				return s.str((*string)(&r.Reasons[len(r.Reasons)-1]))
+			})
+		case 9:
+			if s.null() {
+				return false
+			}
+			if len(s.marks) < cap(s.marks) {
+				s.marks = s.marks[:len(s.marks)+1]
+				r.Mark = &s.marks[len(s.marks)-1]
+			} else {
+				r.Mark = new(mark.Fields)
+			}
+			return s.markFields(r.Mark)
+		case 10:
+			n, ok := s.int(strconv.IntSize)
+			r.MeasuredWeightG = int(n)
+			return ok
+		case 11:
+			if s.null() {
+				return false
+			}
+			return s.std(&r.FirstAccepted)
+		case 12:
+			return s.fields(versionFields, func(i int) bool {
+				switch i {
+				case 0:
+					return s.str(&r.Versions.Keyring)
+				case 1:
+					return s.str(&r.Versions.Tariffs)
+				default:
+					return s.str(&r.Versions.Revocations)
+				}
+			})
+		case 13:
+			return s.str((*string)(&r.Review))
+		default:
+			return s.str(&r.Message)
+		}
+	})
+}
+
+var versionFields = []string{"keyring", "tariffs", "revocations"}
+
+var markFields = []string{"version", "alg", "key_id", "serial", "contract", "mail_class", "flags", "weight_g",
+	"tariff_kop", "office", "issued", "valid_until", "tracking"}
+
+func (s *scanner) markFields(f *mark.Fields) bool {
+	return s.fields(markFields, func(i int) bool {
+		switch i {
+		case 10:
+			return s.str(&f.Issued)
+		case 11:
+			return s.str(&f.ValidUntil)
+		}
+		bits := [...]int{8, 8, 16, 64, 32, 8, 8, 16, 32, 32, 0, 0, 64}[i]
+		n, ok := s.uint(bits)
+		if !ok {
+			return false
+		}
+		switch i {
+		case 0:
+			f.Version = uint8(n)
+		case 1:
+			f.Alg = uint8(n)
+		case 2:
+			f.KeyID = uint16(n)
+		case 3:
+			f.Serial = n
+		case 4:
+			f.Contract = uint32(n)
+		case 5:
+			f.MailClass = uint8(n)
+		case 6:
+			f.Flags = uint8(n)
+		case 7:
+			f.WeightG = uint16(n)
+		case 8:
+			f.TariffKop = uint32(n)
+		case 9:
+			f.Office = uint32(n)
+		default:
+			f.Tracking = n
+		}
+		return true
+	})
+}

@@ -1,0 +1,192 @@
+package hub
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"markd/internal/testdata"
+	"markd/mark"
+)
+
+// counterBody is an upload as a counter sends it (json.Marshal of the
+// request): records of every kind, with and without a mark, reasons, a
+// first acceptance, a message, events, acknowledgements and a batch.
+func counterBody(t testing.TB) []byte {
+	t.Helper()
+	ok := okRecord()
+	rej := okRecord()
+	rej.ID, rej.Verdict, rej.Reasons, rej.Review = "r2", mark.Reject, []mark.Reason{mark.ReasonUnderpaid, mark.ReasonExpired}, mark.ReviewPending
+	rej.Message, rej.Operator, rej.MeasuredWeightG = "Недоплата: 50 коп. <проверить> & \"взвесить\"\n", "Иванова", 35
+	rej.At = time.Date(2026, 11, 24, 9, 0, 0, 123456789, time.FixedZone("MSK", 3*3600))
+	dup := okRecord()
+	dup.ID, dup.Verdict = "r3", mark.DuplicateScan
+	dup.FirstAccepted = &mark.Acceptance{RecordID: "r1", At: ok.At, Office: 426000, Counter: "1"}
+	dup.Mark.Tracking, dup.Mark.Serial = 42600000000015, math.MaxUint64
+	none := Record{ID: "r4", At: ok.At, Office: 426000, Counter: "1", Source: "serial", Text: "\x00\u2028 not a mark \xff",
+		Verdict: mark.NotAMark, Reasons: []mark.Reason{}, Versions: mark.Versions{Keyring: "k", Tariffs: "t", Revocations: "r"}}
+	q := UploadRequest{Records: []Record{ok, rej, dup, none}, Events: []Event{{ID: 1, RecordID: "r2", Action: ActionConfirm,
+		Actor: "boss", At: testdata.Now(), Note: "ok"}}, AckAlerts: []int64{3, 4},
+		Batches: []Batch{{ID: "b1", Office: 426000, Counter: "1", Contract: 7, State: mark.BatchClosed, Opened: ok.At,
+			Closed: ok.At.Add(time.Hour), Accepted: 1, PaidKop: 5000}}}
+	b, err := json.Marshal(&q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// sameAsJSON decodes body both ways and fails unless DecodeUpload gives
+// what encoding/json gives: the same request, or an error with the same text.
+func sameAsJSON(t *testing.T, body []byte) (fast bool) {
+	t.Helper()
+	var got, want UploadRequest
+	fast = decodeFast(body, &got)
+	if !fast {
+		got = UploadRequest{}
+	}
+	gotErr := DecodeUpload(body, &got)
+	wantErr := decodeStd(body, &want)
+	if (gotErr == nil) != (wantErr == nil) || (gotErr != nil && gotErr.Error() != wantErr.Error()) {
+		t.Fatalf("error %v, encoding/json %v (fast path %v)\n%q", gotErr, wantErr, fast, body)
+	}
+	if fast && wantErr != nil {
+		t.Fatalf("fast path took what encoding/json refuses (%v)\n%q", wantErr, body)
+	}
+	if wantErr == nil && !reflect.DeepEqual(got, want) {
+		t.Fatalf("decoded %+v\nencoding/json %+v\n(fast path %v) %q", got, want, fast, body)
+	}
+	return fast
+}
+
+func TestDecodeUploadCounterForm(t *testing.T) {
+	body := counterBody(t)
+	if !sameAsJSON(t, body) {
+		t.Fatalf("a counter's body did not take the fast path: %s", body)
+	}
+	var q UploadRequest
+	if err := DecodeUpload(body, &q); err != nil || len(q.Records) != 4 || q.Records[1].Message == "" || q.Records[2].FirstAccepted == nil {
+		t.Fatalf("%+v %v", q, err)
+	}
+}
+
+// TestDecodeUploadOddForms: forms a counter does not send decode as
+// encoding/json decodes them (most by encoding/json itself), errors alike.
+func TestDecodeUploadOddForms(t *testing.T) {
+	body := string(counterBody(t))
+	tests := []struct {
+		name, body string
+		fast       bool
+	}{
+		{"empty object", `{}`, true},
+		{"empty lists", ` { "records" : [ ] , "events" : [ ], "ack_alerts": [] } `, true},
+		{"nulls for lists", `{"records":null,"events":null,"ack_alerts":null,"batches":null}`, false},
+		{"null mark", `{"records":[{"id":"a","mark":null}]}`, false},
+		{"null string", `{"records":[{"id":null}]}`, false},
+		{"key twice", `{"records":[{"id":"a","id":"b"}]}`, false},
+		{"mark twice merges", `{"records":[{"mark":{"serial":1,"contract":2},"mark":{"serial":3}}]}`, false},
+		{"records twice", `{"records":[{"id":"a"}],"records":[]}`, false},
+		{"key in other case", `{"Records":[{"ID":"a"}]}`, false},
+		{"escaped key", `{"records":[{"i\u0064":"a"}]}`, false},
+		{"unknown field", `{"records":[{"id":"a","colour":"red"}]}`, false},
+		{"unknown top field", `{"recs":[]}`, false},
+		{"escapes", `{"records":[{"id":"a\"b\\c\u00e9\ud83d\ude00\/","message":"\n\t"}]}`, true},
+		{"bad escape", `{"records":[{"id":"a\qb"}]}`, false},
+		{"lone surrogate", `{"records":[{"id":"\ud800"}]}`, true},
+		{"invalid utf-8", "{\"records\":[{\"id\":\"a\xffb\"}]}", true},
+		{"control char", "{\"records\":[{\"id\":\"a\nb\"}]}", false},
+		{"float office", `{"records":[{"office":426000.0}]}`, false},
+		{"exponent", `{"records":[{"office":4e5}]}`, false},
+		{"negative office", `{"records":[{"office":-1}]}`, false},
+		{"office overflow", `{"records":[{"office":4294967296}]}`, false},
+		{"negative weight", `{"records":[{"measured_weight_g":-5}]}`, true},
+		{"minus zero", `{"records":[{"measured_weight_g":-0,"office":0}]}`, true},
+		{"leading zero", `{"records":[{"office":0426000}]}`, false},
+		{"serial max", `{"records":[{"mark":{"serial":18446744073709551615}}]}`, true},
+		{"serial overflow", `{"records":[{"mark":{"serial":18446744073709551616}}]}`, false},
+		{"version overflow", `{"records":[{"mark":{"version":256}}]}`, false},
+		{"string for number", `{"records":[{"office":"426000"}]}`, false},
+		{"number for string", `{"records":[{"id":5}]}`, false},
+		{"bad time", `{"records":[{"at":"2026-11-24 09:00:00"}]}`, false},
+		{"time number", `{"records":[{"at":5}]}`, false},
+		{"time with escape", `{"records":[{"at":"2026-11-24T09:00:00\u005a"}]}`, false},
+		{"trailing data", body + ` {}`, false},
+		{"trailing brace", body + `}`, false},
+		{"trailing whitespace", body + " \n\t\r", true},
+		{"cut short", body[:len(body)/2], false},
+		{"not an object", `[]`, false},
+		{"null body", `null`, false},
+		{"empty body", ``, false},
+		{"trailing comma", `{"records":[{"id":"a"},]}`, false},
+		{"missing colon", `{"records" []}`, false},
+		{"reasons null", `{"records":[{"reasons":null}]}`, false},
+		{"bad event", `{"events":[{"id":"x"}],"records":[]}`, false},
+		{"event unknown field", `{"events":[{"colour":1}]}`, false},
+		{"first_accepted", `{"records":[{"first_accepted":{"record_id":"x","at":"2026-11-24T09:00:00Z","office":1,"counter":"1"}}]}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if fast := sameAsJSON(t, []byte(tt.body)); fast != tt.fast {
+				t.Errorf("fast path %v, want %v", fast, tt.fast)
+			}
+		})
+	}
+}
+
+// TestDecodeUploadErrorsNameFields: the decoding errors are encoding/json's,
+// turned into field errors as before.
+func TestDecodeUploadErrorsNameFields(t *testing.T) {
+	var q UploadRequest
+	err := DecodeUpload([]byte(`{"records":[{"id":"a"},{"office":"x"}]}`), &q)
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "records.office" {
+		t.Fatalf("err = %v, want a field error naming records.office", err)
+	}
+	if err := DecodeUpload([]byte(`{} x`), &q); !errors.Is(err, mark.ErrInvalid) || !strings.Contains(err.Error(), "trailing") {
+		t.Fatalf("trailing data: %v", err)
+	}
+}
+
+// FuzzDecodeUploadSameAsJSON: whatever the body, the fast path yields what
+// encoding/json yields, or leaves it to encoding/json.
+func FuzzDecodeUploadSameAsJSON(f *testing.F) {
+	f.Add(counterBody(f))
+	f.Add([]byte(`{"records":[{"id":"a","mark":{"serial":1,"issued":"2026-11-24"},"reasons":["UNDERPAID"]}]}`))
+	f.Add([]byte(`{"records":[{"id":"a\u00e9","at":"2026-11-24T09:00:00.5+03:00","measured_weight_g":-3}],"ack_alerts":[1]}`))
+	f.Add([]byte(`{"records":[{"mark":{"serial":1},"mark":{"contract":2}}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		sameAsJSON(t, body)
+	})
+}
+
+func BenchmarkDecodeUpload2000(b *testing.B) {
+	r := okRecord()
+	r.Text = "EPM1:" + strings.Repeat("ABCDEFGH", 20)
+	r.Versions = mark.Versions{Keyring: "0e40db3c650e", Tariffs: "d9b98c0a670b", Revocations: "none"}
+	q := UploadRequest{Records: make([]Record, 2000), Events: []Event{}, AckAlerts: []int64{}}
+	for i := range q.Records {
+		q.Records[i] = r
+		q.Records[i].ID = strings.Repeat("0", 30) + string(rune('a'+i%26))
+	}
+	body, _ := json.Marshal(&q)
+	for _, c := range []struct {
+		name   string
+		decode func([]byte, *UploadRequest) error
+	}{{"fast", DecodeUpload}, {"encoding-json", decodeStd}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var q UploadRequest
+				if err := c.decode(body, &q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/2000/1000, "µs/record")
+		})
+	}
+}

@@ -6,8 +6,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
-
-	"markd/mark"
+	"unicode/utf8"
 )
 
 // digest identifies the content of a record apart from its review state,
@@ -30,23 +29,23 @@ func digest(r *Record) string {
 
 // appendRecordJSON appends r as json.Marshal(r) writes it, or reports
 // false when r holds what it leaves to encoding/json: a string JSON would
-// escape (mark.PlainJSON), a time that is not a plain RFC 3339 one.
+// escape (plainJSON), a time that is not a plain RFC 3339 one.
 func appendRecordJSON(b []byte, r *Record) ([]byte, bool) {
 	for _, s := range [...]string{r.ID, r.Counter, r.Operator, r.Source, r.Text, string(r.Verdict),
 		r.Versions.Keyring, r.Versions.Tariffs, r.Versions.Revocations, string(r.Review), r.Message} {
-		if !mark.PlainJSON(s) {
+		if !plainJSON(s) {
 			return b, false
 		}
 	}
 	for _, s := range r.Reasons {
-		if !mark.PlainJSON(string(s)) {
+		if !plainJSON(string(s)) {
 			return b, false
 		}
 	}
 	if !plainTime(r.At) {
 		return b, false
 	}
-	if a := r.FirstAccepted; a != nil && (!plainTime(a.At) || !mark.PlainJSON(a.RecordID) || !mark.PlainJSON(a.Counter)) {
+	if a := r.FirstAccepted; a != nil && (!plainTime(a.At) || !plainJSON(a.RecordID) || !plainJSON(a.Counter)) {
 		return b, false
 	}
 	b = appendField(b, `{"id":`, r.ID)
@@ -103,7 +102,30 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, bool) {
 	return append(b, '}'), true
 }
 
-// appendField appends the key prefix and s, quoted; s is plain JSON.
+// plainJSON reports whether encoding/json writes s as is between quotes:
+// no byte below 0x20, no quote, backslash or <, >, & (escaped for HTML),
+// valid UTF-8 without U+2028 and U+2029 (escaped too). Operators' names
+// and notes in Cyrillic are written as they are.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && n == 1) || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// appendField appends the key prefix and s, quoted; s is plainJSON.
 func appendField(b []byte, key, s string) []byte {
 	return append(append(append(append(b, key...), '"'), s...), '"')
 }

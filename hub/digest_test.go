@@ -43,7 +43,12 @@ func TestRecordJSONSameAsMarshal(t *testing.T) {
 		{"time in a zone, no nanoseconds", func(r *Record) { r.At = time.Date(2026, 11, 25, 10, 0, 0, 0, msk) }, true},
 		{"negative weight", func(r *Record) { r.MeasuredWeightG = -5 }, true},
 		{"text with < and &", func(r *Record) { r.Text = "a<b&c" }, false},
-		{"text not ASCII", func(r *Record) { r.Message = "вес" }, false},
+		{"text not ASCII", func(r *Record) { r.Message, r.Operator = "вес ✓ 😀", "Иванова" }, true},
+		{"invalid UTF-8", func(r *Record) { r.Message = "a\xffb" }, false},
+		{"line separator", func(r *Record) { r.Message = "a\u2028b" }, false},
+		{"paragraph separator", func(r *Record) { r.Operator = "\u2029" }, false},
+		{"DEL", func(r *Record) { r.Text = "a\x7f" }, true},
+		{"control", func(r *Record) { r.Text = "a\tb" }, false},
 		{"text with a quote", func(r *Record) { r.Counter = `"` }, false},
 		{"year 10000", func(r *Record) { r.At = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) }, false},
 		{"offset with seconds", func(r *Record) { r.At = time.Date(1900, 1, 1, 0, 0, 0, 0, time.FixedZone("LMT", 9017)) }, false},
@@ -77,6 +82,7 @@ func sameAsMarshal(t *testing.T, r *Record, fast bool) {
 func FuzzRecordJSONSameAsMarshal(f *testing.F) {
 	f.Add("id", "1", "op", "EPM1:X", "", "UNDERPAID", uint32(426000), 19, int64(1764054000123456789), 0, true, false)
 	f.Add("a<b", "", "", "\x00", "м", "", uint32(0), -1, int64(-62135596800000000), 9017, false, true)
+	f.Add("Иванова", "\u2028", "\xe2\x80", "✓\x7f", "\xff", "😀", uint32(1), 0, int64(0), 0, true, true)
 	f.Fuzz(func(t *testing.T, id, counter, op, text, msg, reason string, office uint32, weight int, ns int64, off int,
 		withMark, withFirst bool) {
 		zone := time.FixedZone("z", off%(26*3600))

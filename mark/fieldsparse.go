@@ -30,6 +30,22 @@ func ParseFieldsJSON(data string) (f Fields, ok bool) {
 	return f, true
 }
 
+// ParseVersionsJSON is json.Unmarshal of data into Versions for what
+// json.Marshal writes (the versions column of every stored scan, which the
+// upload reads back), without reflection; ok is false for anything else
+// (FuzzParseVersionsJSON).
+func ParseVersionsJSON(data string) (v Versions, ok bool) {
+	p := fieldsParser{s: data, ok: true}
+	v.Keyring = p.str(`{"keyring":`)
+	v.Tariffs = p.str(`,"tariffs":`)
+	v.Revocations = p.str(`,"revocations":`)
+	p.lit("}")
+	if !p.ok || p.s != "" {
+		return Versions{}, false
+	}
+	return v, true
+}
+
 // fieldsParser reads s from the front; at the first thing it does not
 // expect ok turns false and s empty, so every later read fails too.
 type fieldsParser struct {

@@ -64,3 +64,25 @@ func FuzzParseFieldsJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseVersionsJSON: any input is read as encoding/json reads it, or
+// left to it; what json.Marshal writes of plain strings is always read.
+func FuzzParseVersionsJSON(f *testing.F) {
+	f.Add("0e40db3c650e", "d9b98c0a670b", "none", `{"keyring":"a","tariffs":"b","revocations":"c"}`)
+	f.Add("", "<", "\u00e9", `{"keyring":"a","tariffs":"b","revocations":"c"} `)
+	f.Add("a", "b", "c", `{"Keyring":"a","tariffs":"b","revocations":"c"}`)
+	f.Fuzz(func(t *testing.T, k, tf, r, data string) {
+		b, _ := json.Marshal(Versions{Keyring: k, Tariffs: tf, Revocations: r})
+		for _, d := range []string{string(b), data} {
+			got, ok := ParseVersionsJSON(d)
+			var want Versions
+			err := json.Unmarshal([]byte(d), &want)
+			if ok && (err != nil || got != want) {
+				t.Fatalf("%q:\n got %+v\nwant %+v (%v)", d, got, want, err)
+			}
+			if d == string(b) && !ok && PlainJSON(k) && PlainJSON(tf) && PlainJSON(r) {
+				t.Fatalf("%q: json.Marshal's form of plain strings not read", d)
+			}
+		}
+	})
+}

@@ -196,7 +196,9 @@ func reviewScanRecord(row rowScanner) (mark.Record, error) {
 	} else if err := json.Unmarshal([]byte(reasons), &r.Reasons); err != nil {
 		return mark.Record{}, bad("reasons", err)
 	}
-	if versions != "" {
+	if v, ok := mark.ParseVersionsJSON(versions); ok { // every scan read back for the upload
+		r.Versions = v
+	} else if versions != "" {
 		if err := json.Unmarshal([]byte(versions), &r.Versions); err != nil {
 			return mark.Record{}, bad("versions", err)
 		}

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	gosync "sync"
 
@@ -57,7 +56,7 @@ func (u *Uploader) pump(ctx context.Context) (int, error) {
 			for i, r := range recs {
 				q.Records[i], ids[i] = hub.FromRecord(r), r.ID
 			}
-			body, err := json.Marshal(&q)
+			body, err := hub.MarshalUpload(&q)
 			if err != nil || len(body) > hub.MaxBody {
 				return // Once sends it, halving the batch if needed
 			}

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -286,7 +285,7 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		q.Events[i] = hub.Event{ID: e.ID, RecordID: e.RecordID, Action: e.Action, Actor: e.Actor, At: e.At.UTC(), Note: e.Note}
 		lastEvent = e.ID
 	}
-	body, err := json.Marshal(&q)
+	body, err := hub.MarshalUpload(&q)
 	if err != nil {
 		return 0, false, fmt.Errorf("encode upload: %w", err)
 	}

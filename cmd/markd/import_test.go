@@ -97,3 +97,41 @@ func FuzzParseImportLine(f *testing.F) {
 		}
 	})
 }
+
+// TestImportBatchSize: full batches while much of the file is left, then
+// a quarter of what is left, never below importMinBatch; without a size
+// (stdin) always full.
+func TestImportBatchSize(t *testing.T) {
+	const line = 173 // bytes of a mark's line
+	tests := []struct {
+		name       string
+		size, read int64
+		lines      int
+		want       int
+	}{
+		{"stdin", 0, 5000 * line, 5000, importBatch},
+		{"nothing read yet", 40000 * line, 0, 0, importBatch},
+		{"much left", 40000 * line, 10000 * line, 10000, importBatch},
+		{"8000 left", 40000 * line, 32000 * line, 32000, importBatch},
+		{"6000 left", 40000 * line, 34000 * line, 34000, 1500},
+		{"2400 left", 40000 * line, 37600 * line, 37600, 600},
+		{"1000 left", 40000 * line, 39000 * line, 39000, importMinBatch},
+		{"all read", 40000 * line, 40000 * line, 40000, importBatch},
+	}
+	for _, tc := range tests {
+		if got := batchSize(tc.size, tc.read, tc.lines); got != tc.want {
+			t.Errorf("%s: batchSize = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	// A 40 000-line file ends in batches that shrink to importMinBatch.
+	var sizes []int
+	for read := 0; read < 40000; {
+		n := min(batchSize(40000*line, int64(read)*line, read), 40000-read)
+		sizes = append(sizes, n)
+		read += n
+	}
+	if last := sizes[len(sizes)-1]; last > importMinBatch || sizes[0] != importBatch {
+		t.Errorf("batches %v: want %d first and at most %d last", sizes, importBatch, importMinBatch)
+	}
+	t.Logf("batches of a 40 000-line file: %v", sizes)
+}

@@ -96,7 +96,11 @@ func Deblur(g Gray, length, degrees float64, iters int) Gray {
 }
 
 // deblurScratch is the reusable float memory of a deconvolution.
-type deblurScratch struct{ obs, est, ratio, row []float32 }
+type deblurScratch struct {
+	obs, est, ratio, row []float32
+	k, flipped           []tap
+	w, h                 int // of the deconvolution under way
+}
 
 func growF(buf []float32, n int) []float32 {
 	if cap(buf) < n {
@@ -115,21 +119,42 @@ const accelIters = 6
 // each correction (see accelIters), clamped so a ringing pixel cannot run
 // away.
 func (s *deblurScratch) deblur(g Gray, length, degrees float64, iters int, accel bool, dst []byte) Gray {
-	if !g.valid() || length < 1 || iters < 1 {
+	if !s.start(g, length, degrees) || iters < 1 {
 		return Gray{}
 	}
-	k := lineKernel(length, degrees)
-	flipped := make([]tap, len(k))
-	for i, t := range k {
-		flipped[i] = tap{-t.dx, -t.dy, t.w}
+	s.iterate(iters, accel)
+	return s.result(dst)
+}
+
+// start sets up a deconvolution of g (see deblur); iterate then runs
+// iterations and result reads the estimate, so a caller can look at it
+// after a few iterations and go on only if it must.
+func (s *deblurScratch) start(g Gray, length, degrees float64) bool {
+	if !g.valid() || length < 1 {
+		s.w, s.h = 0, 0
+		return false
 	}
-	n, w, h := g.W*g.H, g.W, g.H
+	s.k = lineKernel(length, degrees)
+	s.flipped = s.flipped[:0]
+	for _, t := range s.k {
+		s.flipped = append(s.flipped, tap{-t.dx, -t.dy, t.w})
+	}
+	n, w := g.W*g.H, g.W
+	s.w, s.h = g.W, g.H
 	s.obs, s.est, s.ratio, s.row = growF(s.obs, n), growF(s.est, n), growF(s.ratio, n), growF(s.row, w)
-	obs, est, ratio, row := s.obs, s.est, s.ratio, s.row
 	for i, p := range g.Pix[:n] {
-		obs[i] = float32(p) + 1 // +1 keeps the ratios finite on black
-		est[i] = obs[i]
+		s.obs[i] = float32(p) + 1 // +1 keeps the ratios finite on black
+		s.est[i] = s.obs[i]
 	}
+	return true
+}
+
+func (s *deblurScratch) iterate(iters int, accel bool) {
+	w, h, k, flipped := s.w, s.h, s.k, s.flipped
+	if w == 0 {
+		return
+	}
+	obs, est, ratio, row := s.obs, s.est, s.ratio, s.row
 	rk, rf := kernelReach(k), kernelReach(flipped)
 	for range iters {
 		// ratio = obs / (est ⊛ k), then est *= ratio ⊛ flipped, a row at a
@@ -155,11 +180,18 @@ func (s *deblurScratch) deblur(g Gray, length, degrees float64, iters int, accel
 			}
 		}
 	}
+}
+
+func (s *deblurScratch) result(dst []byte) Gray {
+	n := s.w * s.h
+	if n == 0 {
+		return Gray{}
+	}
 	dst = grow(dst, n)
-	for i, v := range est {
+	for i, v := range s.est[:n] {
 		dst[i] = byte(min(max(v-1, 0), 255))
 	}
-	return Gray{Pix: dst, W: g.W, H: g.H}
+	return Gray{Pix: dst, W: s.w, H: s.h}
 }
 
 // convolve writes in ⊛ k to out (w×h, edges clamped), row by row (see

@@ -106,6 +106,25 @@ func TestFlattenBackgroundEvensShadow(t *testing.T) {
 	}
 }
 
+// TestDeblurContinues: iterations run in two goes (the grid sampling
+// looks in between) give what they give in one.
+func TestDeblurContinues(t *testing.T) {
+	g := textLines(120, 90, 5)
+	var one, two deblurScratch
+	want := one.deblur(g, 5, 30, 6, true, nil)
+	if !two.start(g, 5, 30) {
+		t.Fatal("start refused a valid frame")
+	}
+	two.iterate(2, true)
+	two.iterate(4, true)
+	if got := two.result(nil); !bytes.Equal(got.Pix, want.Pix) || got.W != want.W || got.H != want.H {
+		t.Error("2 + 4 iterations differ from 6")
+	}
+	if two.start(Gray{}, 5, 30) || two.result(nil).valid() {
+		t.Error("an empty frame started a deconvolution")
+	}
+}
+
 func TestDeblurRestoresMotionBlur(t *testing.T) {
 	// Random 4 px modules smeared by a 7 px motion along rows: the blur
 	// direction must be found, and the deconvolution must come closer to
@@ -268,7 +287,7 @@ func FuzzEnhance(f *testing.F) {
 		}
 		if w*h <= 256*256 {
 			NewDecoder().Decode(g)
-			NewDecoder().tryGrid(g)
+			NewDecoder().tryGrid(g, false)
 		}
 		c, widths := FinderPatterns(g, Rect{-1, -1, w + 2, h + 2}, 40)
 		if len(c) != len(widths) {

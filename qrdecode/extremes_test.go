@@ -108,3 +108,55 @@ func TestFinderScanSharesExtremes(t *testing.T) {
 		t.Error("a measure is taken for a frame it was not made of")
 	}
 }
+
+// TestCodeBox: of a region holding a code on a white card on a textured
+// desk, codeBox keeps the code and its smear margin and leaves out the
+// card's edges (a strip, not a dense area).
+func TestCodeBox(t *testing.T) {
+	g := Gray{Pix: make([]byte, 640*480), W: 640, H: 480}
+	r := rand.New(rand.NewPCG(9, 9))
+	for i := range g.Pix {
+		g.Pix[i] = byte(110 + r.IntN(8)) // the desk
+	}
+	for y := 100; y < 380; y++ { // the card, 60 px beyond the code
+		for x := 200; x < 480; x++ {
+			g.Pix[y*g.W+x] = 235
+		}
+	}
+	code := qrFrame(t, "EPM1:CODE-BOX-TEST-0123456789", 160, 160, 160, 0, 0)
+	for y := range 160 {
+		for x := range 160 {
+			if v := code.Pix[y*160+x]; v < 100 {
+				g.Pix[(160+y)*g.W+260+x] = v
+			}
+		}
+	}
+	var e blockExtremes
+	e.measure(g)
+	region := Rect{176, 80, 320, 320}          // on the 8 px grid
+	box := e.codeBox(region, deblurCodeMargin) // rows are sampled every third: the margin covers that too
+	// the dark modules span about 260..420 × 160..320 (the writer's quiet
+	// zone is white too)
+	dark := Rect{g.W, g.H, 0, 0}
+	for y := 0; y < g.H; y++ {
+		for x := 0; x < g.W; x++ {
+			if g.Pix[y*g.W+x] < 100 {
+				dark.X, dark.Y = min(dark.X, x), min(dark.Y, y)
+				dark.W, dark.H = max(dark.W, x), max(dark.H, y)
+			}
+		}
+	}
+	if box.X > dark.X || box.Y > dark.Y || box.X+box.W <= dark.W || box.Y+box.H <= dark.H {
+		t.Errorf("box %v does not hold the code's modules %d,%d–%d,%d", box, dark.X, dark.Y, dark.W, dark.H)
+	}
+	if box.X <= 200 || box.Y <= 100 || box.X+box.W >= 480 || box.Y+box.H >= 380 {
+		t.Errorf("box %v reaches the card's edge (200,100–480,380)", box)
+	}
+	if m := e.codeBox(region, deblurCodeMargin+5); m.X != box.X-5 || m.W != box.W+10 {
+		t.Errorf("5 px more margin: %v, want %v widened by 5", m, box)
+	}
+	var none blockExtremes
+	if got := none.codeBox(region, 0); got != region {
+		t.Errorf("unmeasured: %v, want the region", got)
+	}
+}

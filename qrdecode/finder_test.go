@@ -100,17 +100,26 @@ func TestRejectEmptyScenes(t *testing.T) {
 // on a fresh decoder every frame of both sets except two motion-blurred
 // ones, and those two too when the code stays in view for as many frames
 // as there are deblurring combinations.
+//
+// h2- and h3-motion read through the grid sampling of a code deblurred
+// with gridIters iterations, the cheaper of the two deblurring reads.
 func TestCameraModeKeepsReads(t *testing.T) {
 	notCold := map[string]bool{"h1-motion.png": true, "h4-motion.png": true}
+	byGrid := map[string]bool{"h2-motion.png": true, "h3-motion.png": true}
 	for _, set := range []string{"qr", "qr-hard"} {
 		dir := testdata.Set(t, set)
 		for _, e := range loadManifest(t, dir) {
 			g := loadFrame(t, filepath.Join(dir, e.File))
 			d := NewDecoder()
+			step := ""
+			d.Trace = func(s string) { step = s }
 			got := d.Decode(g)
 			cold := len(got) == 1 && got[0] == e.Text
 			if !cold && !notCold[e.File] {
 				t.Errorf("%s/%s: not read on a fresh decoder (%q)", set, e.File, got)
+			}
+			if byGrid[e.File] && step != "deblur/grid" {
+				t.Errorf("%s/%s: read by %q, want deblur/grid", set, e.File, step)
 			}
 			held := cold
 			for i := 0; i < len(deblurTurns)*len(deblurLengths) && !held; i++ {

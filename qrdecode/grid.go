@@ -68,15 +68,21 @@ type finderTriple struct {
 }
 
 // tryGrid reads c (a contrast-stretched crop) through our own grid
-// sampling; it returns the text or "".
-func (d *Decoder) tryGrid(c Gray) string {
+// sampling; it returns the text or "". square says the code is seen
+// square-on (a deblurred motion frame): only the best finder triple and
+// the parallelogram's corner are tried, at a fraction of the cost.
+func (d *Decoder) tryGrid(c Gray, square bool) string {
 	s := &d.grid
 	cs, ws := s.finders.find(c, Rect{0, 0, c.W, c.H}, finderMaxFound)
-	for _, t := range finderTriples(c, cs, ws, gridMaxTriangles) {
+	n := gridMaxTriangles
+	if square {
+		n = 2
+	}
+	for _, t := range finderTriples(c, cs, ws, n) {
 		t.tl = refineCentre(c, t.tl, t.width)
 		t.tr = refineCentre(c, t.tr, t.width)
 		t.bl = refineCentre(c, t.bl, t.width)
-		if txt := s.readTriple(d, c, t); txt != "" {
+		if txt := s.readTriple(d, c, t, square); txt != "" {
 			return txt
 		}
 	}
@@ -250,57 +256,84 @@ const gridMaxFits = 2
 // size either side) and its bottom-right corner (the alignment pattern's
 // likeliest places, or the parallelogram's fourth corner), keeps the
 // guesses whose timing patterns alternate best, and decodes those.
-func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple) string {
+func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool) string {
 	m := t.width / 7
 	across := (t.tl.dist(t.tr) + t.tl.dist(t.bl)) / 2 / m // modules between centres
 	v0 := int(math.Round((across + 7 - 17) / 4))
 	if v0 < 0 || v0 > 41 {
 		return "" // no code is that large: look-alikes far apart
 	}
-	// the alignment pattern lies 3 modules in from the corner finder
-	// patterns would make; a size off by a version or two moves that by
-	// under a module, so one search, with the module size the finder
-	// patterns show, serves every size tried
-	var aps []fpt
-	if n := float64(4*v0 + 10); v0 >= 2 {
-		ux, uy := t.tr.sub(t.tl), t.bl.sub(t.tl)
-		pred := t.tl.add(ux.scale((n - 3) / n)).add(uy.scale((n - 3) / n))
-		// at the module size of the finder patterns and at 4/5 of it (the
-		// far corner of a code seen in perspective)
-		for _, k := range []float64{1, 0.8} {
-			ex, ey := ux.scale(k*m/t.tr.dist(t.tl)), uy.scale(k*m/t.bl.dist(t.tl))
-			aps = append(aps, findAlignments(c, pred, ex, ey, max(5, n/4), 3)...)
-		}
-	}
 	// the finder patterns' width misjudges the module size by up to a
 	// tenth (blur widens dark runs): sizes from a version under to two
 	// over, judged by their timing patterns
-	var fits []gridFit
+	versions := make([]int, 0, 4)
 	for _, v := range []int{v0, v0 + 1, v0 - 1, v0 + 2} {
-		if v < 1 || v > 40 {
-			continue
-		}
-		dim := 4*v + 17
-		corner := func(br, at fpt) {
-			e := float64(dim) - 3.5
-			h := quadToQuad([4]fpt{{3.5, 3.5}, {e, 3.5}, at, {3.5, e}}, [4]fpt{t.tl, t.tr, br, t.bl})
-			f := gridFit{dim: dim, h: h}
-			f.timing = s.timingFit(c, &f)
-			fits = append(fits, f)
-		}
-		corner(t.tr.add(t.bl).sub(t.tl), fpt{float64(dim) - 3.5, float64(dim) - 3.5})
-		if v >= 2 {
-			for _, ap := range aps {
-				corner(ap, fpt{float64(dim) - 6.5, float64(dim) - 6.5})
-			}
+		if v >= 1 && v <= 40 {
+			versions = append(versions, v)
 		}
 	}
-	sort.SliceStable(fits, func(a, b int) bool {
-		// the share of timing modules right, sizes compared fairly
-		return fits[a].timing*(fits[b].dim-15) > fits[b].timing*(fits[a].dim-15)
-	})
-	for i := range min(gridMaxFits, len(fits)) {
+	var fits []gridFit
+	add := func(dim int, br, at fpt) {
+		e := float64(dim) - 3.5
+		f := gridFit{dim: dim, h: quadToQuad([4]fpt{{3.5, 3.5}, {e, 3.5}, at, {3.5, e}}, [4]fpt{t.tl, t.tr, br, t.bl})}
+		f.timing = s.timingFit(c, &f)
+		fits = append(fits, f)
+	}
+	best := func() {
+		sort.SliceStable(fits, func(a, b int) bool {
+			// the share of timing modules right, sizes compared fairly
+			return fits[a].timing*(fits[b].dim-16) > fits[b].timing*(fits[a].dim-16)
+		})
+	}
+	// First the parallelogram's fourth corner: a code seen square-on (or
+	// smeared by motion, deblurred) needs no more, and when its timing
+	// patterns alternate almost everywhere it is decoded before the
+	// alignment pattern search.
+	for _, v := range versions {
+		dim := 4*v + 17
+		add(dim, t.tr.add(t.bl).sub(t.tl), fpt{float64(dim) - 3.5, float64(dim) - 3.5})
+	}
+	best()
+	tried := -1
+	if f := &fits[0]; 10*f.timing >= 9*2*(f.dim-16) {
+		if txt := s.sampleDecode(d, c, f.dim, s.timingMesh(c, f)); txt != "" {
+			return txt
+		}
+		tried = f.dim
+	}
+	// The alignment pattern lies 3 modules in from the corner finder
+	// patterns would make; a size off by a version or two moves that by
+	// under a module, so one search, with the module size the finder
+	// patterns show, serves every size tried.
+	if n := float64(4*v0 + 10); v0 >= 2 {
+		ux, uy := t.tr.sub(t.tl), t.bl.sub(t.tl)
+		pred := t.tl.add(ux.scale((n - 3) / n)).add(uy.scale((n - 3) / n))
+		var aps []fpt
+		// at the module size of the finder patterns and at 4/5 of it (the
+		// far corner of a code seen in perspective)
+		scales, reach := []float64{1, 0.8}, max(5, n/4)
+		if square {
+			scales, reach = scales[:1], 3
+		}
+		for _, k := range scales {
+			ex, ey := ux.scale(k*m/t.tr.dist(t.tl)), uy.scale(k*m/t.bl.dist(t.tl))
+			aps = append(aps, findAlignments(c, pred, ex, ey, reach, 3)...)
+		}
+		for _, v := range versions {
+			if dim := 4*v + 17; v >= 2 {
+				for _, ap := range aps {
+					add(dim, ap, fpt{float64(dim) - 6.5, float64(dim) - 6.5})
+				}
+			}
+		}
+		best()
+	}
+	for i, n := 0, 0; i < len(fits) && n < gridMaxFits; i++ {
 		f := &fits[i]
+		if tried == f.dim && f.h == fits[0].h && i == 0 {
+			continue
+		}
+		n++
 		if txt := s.sampleDecode(d, c, f.dim, s.timingMesh(c, f)); txt != "" {
 			return txt
 		}
@@ -444,7 +477,7 @@ func findAlignments(c Gray, pred, ex, ey fpt, r float64, n int) []fpt {
 	score := make([]float64, side*side)
 	for j := range side {
 		for i := range side {
-			score[j*side+i] = alignmentScore(c, pred.add(fpt{float64(i) - reach, float64(j) - reach}), ex, ey)
+			score[j*side+i] = alignmentScoreNearest(c, pred.add(fpt{float64(i) - reach, float64(j) - reach}), ex, ey)
 		}
 	}
 	var all []cand
@@ -499,6 +532,28 @@ func findAlignments(c Gray, pred, ex, ey fpt, r float64, n int) []fpt {
 		}
 	}
 	return out
+}
+
+// alignmentScoreNearest is alignmentScore from the nearest pixels, for
+// the coarse search (a fifth of the cost of interpolating).
+func alignmentScoreNearest(c Gray, p, ex, ey fpt) float64 {
+	var dark, light int
+	for j := -2; j <= 2; j++ {
+		for i := -2; i <= 2; i++ {
+			q := p.add(ex.scale(float64(i))).add(ey.scale(float64(j)))
+			x, y := int(q.X+0.5), int(q.Y+0.5)
+			if !(q.X >= 0 && q.Y >= 0) || x >= c.W || y >= c.H {
+				return 0
+			}
+			v := int(c.Pix[y*c.W+x])
+			if max(abs(i), abs(j)) == 1 {
+				light += v
+			} else {
+				dark += v
+			}
+		}
+	}
+	return float64(light)/8 - float64(dark)/17
 }
 
 // alignmentScore is the mean grey of an alignment pattern's light ring

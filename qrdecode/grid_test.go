@@ -138,7 +138,7 @@ func TestGridReadsWarpedCodes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Stretch(tt.g, nil)
-			if got := NewDecoder().tryGrid(c); got != gridText {
+			if got := NewDecoder().tryGrid(c, false); got != gridText {
 				t.Errorf("grid sampling read %q, want the code's text", got)
 			}
 		})
@@ -203,7 +203,7 @@ func TestGridFindsNothingWithoutCode(t *testing.T) {
 		"flat":  {Pix: bytes.Repeat([]byte{90}, 200*200), W: 200, H: 200},
 		"empty": {},
 	} {
-		if got := NewDecoder().tryGrid(g); got != "" {
+		if got := NewDecoder().tryGrid(g, false); got != "" {
 			t.Errorf("%s: read %q", name, got)
 		}
 	}
@@ -241,7 +241,7 @@ func FuzzGrid(f *testing.F) {
 			p := (int(data[i])<<8 | int(data[i+1])) % len(g.Pix)
 			g.Pix[p] = data[i+2]
 		}
-		if got := NewDecoder().tryGrid(g); got != "" && got != gridText {
+		if got := NewDecoder().tryGrid(g, false); got != "" && got != gridText {
 			t.Errorf("read %q, not the code's text", got)
 		}
 	})

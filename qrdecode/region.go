@@ -292,3 +292,52 @@ func clip(r Rect, g Gray) Rect {
 	x1, y1 := min(g.W, r.X+r.W), min(g.H, r.Y+r.H)
 	return Rect{x0, y0, x1 - x0, y1 - y0}
 }
+
+// codeBox returns the box, in frame coordinates, of the dense part of
+// region r of the measured frame: the 8 px blocks of which at least 7 of
+// their 3×3 neighbourhood have a grey range of at least 2/5 of the
+// region's highest (a code's modules fill such an area, with a few blocks
+// inside one module; the edge of a card is a strip one or two blocks
+// wide, 6 of 9 at most), widened by a block for that erosion and by margin
+// pixels. It returns r when nothing is dense.
+func (e *blockExtremes) codeBox(r Rect, margin int) Rect {
+	if e.pix == nil || r.X%extBlock != 0 || r.Y%extBlock != 0 {
+		return r
+	}
+	bx0, by0 := r.X/extBlock, r.Y/extBlock
+	bx1, by1 := min(e.bw, (r.X+r.W+extBlock-1)/extBlock), min(e.bh, (r.Y+r.H+extBlock-1)/extBlock)
+	top := 0
+	for by := by0; by < by1; by++ {
+		for bx := bx0; bx < bx1; bx++ {
+			top = max(top, int(e.hi[by*e.bw+bx])-int(e.lo[by*e.bw+bx]))
+		}
+	}
+	thr := max(regionMinRange, top*2/5)
+	hot := func(bx, by int) bool {
+		i := by*e.bw + bx
+		return int(e.hi[i])-int(e.lo[i]) >= thr
+	}
+	x0, y0, x1, y1 := bx1, by1, -1, -1
+	for by := by0 + 1; by < by1-1; by++ {
+		for bx := bx0 + 1; bx < bx1-1; bx++ {
+			n := 0
+			for y := by - 1; y <= by+1; y++ {
+				for x := bx - 1; x <= bx+1; x++ {
+					if hot(x, y) {
+						n++
+					}
+				}
+			}
+			if n >= 7 {
+				x0, y0, x1, y1 = min(x0, bx), min(y0, by), max(x1, bx), max(y1, by)
+			}
+		}
+	}
+	if x1 < 0 {
+		return r
+	}
+	box := Rect{(x0-1)*extBlock - margin, (y0-1)*extBlock - margin, 0, 0}
+	box.W = (x1+2)*extBlock + margin - box.X
+	box.H = (y1+2)*extBlock + margin - box.Y
+	return box
+}

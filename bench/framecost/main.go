@@ -1,7 +1,9 @@
 // Command framecost measures a single-row commit (WAL, synchronous=FULL,
 // checkpointed every 64 commits as markd does) against the number of
 // b-tree pages it dirties: K indexes that each take one appended entry;
-// with -vfs, through SQLite's default VFS against the store's (markd-wal).
+// with -vfs, through SQLite's default VFS against the store's (markd-wal);
+// with -layouts, scan-like commits (row + used serial) against the ways
+// of keying the scans table.
 package main
 
 import (
@@ -105,7 +107,17 @@ func main() {
 	n := flag.Int("n", 2000, "")
 	rounds := flag.Int("rounds", 3, "")
 	withVFS := flag.Bool("vfs", false, "compare the default VFS with the store's (markd-wal: one write per commit)")
+	withLayouts := flag.Bool("layouts", false, "compare keyings of the scans table (scan-like commits: row + used serial)")
+	prefill := flag.Int("prefill", 200000, "rows in each layout's table before timing (-layouts)")
+	rowBytes := flag.Int("row", 600, "bytes of a scans row (-layouts)")
 	flag.Parse()
+	if *withLayouts {
+		if err := runLayouts(*dir, *prefill, *n, *rounds, *rowBytes); err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		return
+	}
 	type cfg struct {
 		k, ps, row int
 		vfs        string

@@ -259,7 +259,7 @@ func (s *Scale) Serve(ctx context.Context) error {
 		pattern: s.cfg.Port, group: "dialout", what: "scale", key: "port",
 		attrs: []any{"pattern", s.parser.pattern},
 		open: func(path string) (func(context.Context, *Backoff) error, func() error, error) {
-			p, err := serial.OpenPort(&serial.Config{Name: path, Baud: s.cfg.Baud, ReadTimeout: s.cfg.Poll})
+			p, err := openPort(&serial.Config{Name: path, Baud: s.cfg.Baud, ReadTimeout: s.cfg.Poll})
 			if err != nil {
 				return nil, nil, fmt.Errorf("open %s: %w", path, err)
 			}
@@ -277,7 +277,7 @@ func (s *Scale) Serve(ctx context.Context) error {
 
 // readLoop reads one connection; see Serial.readLoop for why a read
 // that returns (0, io.EOF) is checked with deviceGone.
-func (s *Scale) readLoop(ctx context.Context, p *serial.Port, path string, id devID, bo *Backoff) error {
+func (s *Scale) readLoop(ctx context.Context, p io.ReadWriter, path string, id devID, bo *Backoff) error {
 	s.wmu.Lock()
 	s.badUnit = false
 	s.wmu.Unlock()

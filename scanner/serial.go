@@ -119,8 +119,8 @@ func (s *Serial) Serve(ctx context.Context, emit func(mark.Scan)) error {
 	return nil
 }
 
-func (s *Serial) open(path string, parity serial.Parity) (*serial.Port, devID, error) {
-	p, err := serial.OpenPort(&serial.Config{Name: path, Baud: s.cfg.Baud, Parity: parity, ReadTimeout: s.cfg.Poll})
+func (s *Serial) open(path string, parity serial.Parity) (io.ReadWriteCloser, devID, error) {
+	p, err := openPort(&serial.Config{Name: path, Baud: s.cfg.Baud, Parity: parity, ReadTimeout: s.cfg.Poll})
 	if err != nil {
 		return nil, devID{}, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -135,7 +135,7 @@ func (s *Serial) open(path string, parity serial.Parity) (*serial.Port, devID, e
 // readLoop reads one connection until ctx ends or the device goes away.
 // The backoff restarts from its minimum only once bytes arrive, so a
 // device that opens and vanishes at once is not retried 20 times a second.
-func (s *Serial) readLoop(ctx context.Context, p *serial.Port, path string, id devID, bo *Backoff, emit func(mark.Scan)) error {
+func (s *Serial) readLoop(ctx context.Context, p io.ReadWriter, path string, id devID, bo *Backoff, emit func(mark.Scan)) error {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -170,7 +170,7 @@ func (s *Serial) readLoop(ctx context.Context, p *serial.Port, path string, id d
 // pumpFrames reads port p into the framer until ctx ends or the device
 // fails or goes (serial scanners and the scale): each read resets the
 // reconnect backoff, and lines left unfinished too long expire.
-func pumpFrames(ctx context.Context, p *serial.Port, path string, id devID, bo *Backoff, fr *Framer,
+func pumpFrames(ctx context.Context, p io.ReadWriter, path string, id devID, bo *Backoff, fr *Framer,
 	bufSize int, now func() time.Time, handle func(Frame)) error {
 	buf := make([]byte, bufSize)
 	for ctx.Err() == nil {
@@ -205,7 +205,7 @@ var errHungUp = errors.New("device hung up")
 // deviceGone tells an idle read from a vanished device: a hung-up tty
 // fails even a zero-byte write (EIO), and an unplugged USB device loses its
 // node (or the name now leads to another device).
-func deviceGone(p *serial.Port, path string, id devID) error {
+func deviceGone(p io.Writer, path string, id devID) error {
 	if _, err := p.Write(nil); err != nil {
 		return fmt.Errorf("%w: %w", errHungUp, err)
 	}

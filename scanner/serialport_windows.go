@@ -1,0 +1,17 @@
+package scanner
+
+import (
+	"io"
+
+	"github.com/tarm/serial"
+)
+
+// openPort opens a serial port with tarm/serial (overlapped I/O on
+// Windows; serialport_unix.go says why Unix reads another descriptor).
+func openPort(c *serial.Config) (io.ReadWriteCloser, error) {
+	p, err := serial.OpenPort(c)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"markd/mark"
@@ -49,7 +50,7 @@ func (d *DB) saveBulk(ctx context.Context, w *scanWriter, recs []mark.Record, wi
 	if err != nil {
 		return err
 	}
-	var rows, claims []any
+	var claims []any
 	for i := range recs {
 		r := &recs[i]
 		if err := d.startRecord(r); err != nil {
@@ -74,17 +75,9 @@ func (d *DB) saveBulk(ctx context.Context, w *scanWriter, recs []mark.Record, wi
 			}
 			firsts[r.Mark.Serial] = f
 		}
-		args, err := w.scanArgs(r)
-		if err != nil {
-			return err
-		}
-		if rows == nil {
-			rows = make([]any, 0, len(recs)*len(args))
-		}
-		rows = append(rows, args...)
 	}
-	if _, err := w.execRows(ctx, &w.bulkInsert, insertScan, rows); err != nil {
-		return storeErr("insert scan", err)
+	if err := w.insertScans(ctx, recs); err != nil {
+		return err
 	}
 	n, err := w.execRows(ctx, &w.bulkClaim, insertUsed, claims)
 	if err != nil {
@@ -157,6 +150,49 @@ func (w *scanWriter) firstUses(ctx context.Context, recs []mark.Record) (map[uin
 		return nil, storeErr("read used serials", err)
 	}
 	return firsts, nil
+}
+
+// insertScans inserts the rows of recs, bulkRows a statement. Encoding a
+// row (its JSON columns and time) needs nothing the inserts change, so a
+// goroutine encodes the rows of the next statement while SQLite inserts
+// the ones before: the writer is the part of an import that runs on one
+// core, while the scans after it are judged on the others.
+func (w *scanWriter) insertScans(ctx context.Context, recs []mark.Record) error {
+	type chunk struct {
+		args []any
+		err  error
+	}
+	chunks := make(chan chunk, 1)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer wg.Wait() // the encoder touches recs and w.versions: done before save returns
+	defer close(stop)
+	wg.Go(func() {
+		defer close(chunks)
+		for lo := 0; lo < len(recs); lo += bulkRows {
+			var c chunk
+			for i := lo; i < min(lo+bulkRows, len(recs)) && c.err == nil; i++ {
+				c.args, c.err = w.scanArgs(c.args, &recs[i])
+			}
+			select {
+			case chunks <- c:
+			case <-stop:
+				return
+			}
+			if c.err != nil {
+				return
+			}
+		}
+	})
+	for c := range chunks {
+		if c.err != nil {
+			return c.err
+		}
+		if _, err := w.execRows(ctx, &w.bulkInsert, insertScan, c.args); err != nil {
+			return storeErr("insert scan", err)
+		}
+	}
+	return nil
 }
 
 // execRows runs the one-row INSERT q over args (its values, row after

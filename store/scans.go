@@ -133,9 +133,9 @@ func (d *DB) startRecord(r *mark.Record) error {
 	return nil
 }
 
-// scanArgs sets r's review and upload state and returns the values of
-// insertScan for it, in its column order.
-func (w *scanWriter) scanArgs(r *mark.Record) ([]any, error) {
+// scanArgs sets r's review and upload state and appends the values of
+// insertScan for it to dst, in its column order.
+func (w *scanWriter) scanArgs(dst []any, r *mark.Record) ([]any, error) {
 	r.Review = mark.ReviewNone
 	if r.Verdict == mark.Reject {
 		r.Review = mark.ReviewPending
@@ -154,9 +154,9 @@ func (w *scanWriter) scanArgs(r *mark.Record) ([]any, error) {
 		serial = int64(r.Mark.Serial)
 		fields = string(r.Mark.Fields().AppendJSON(nil))
 	}
-	return []any{r.ID, formatTime(r.At), r.Office, r.Counter, r.Operator, r.Source, r.Text,
+	return append(dst, r.ID, formatTime(r.At), r.Office, r.Counter, r.Operator, r.Source, r.Text,
 		string(r.Verdict), reasons, serial, fields, r.MeasuredWeightG, first, versions,
-		r.Message, r.Frame, string(r.Review), string(r.Upload), nullString(r.Batch)}, nil
+		r.Message, r.Frame, string(r.Review), string(r.Upload), nullString(r.Batch)), nil
 }
 
 func (d *DB) saveTx(ctx context.Context, w *scanWriter, r *mark.Record, window time.Duration, tc *txCache) error {
@@ -175,7 +175,7 @@ func (d *DB) saveTx(ctx context.Context, w *scanWriter, r *mark.Record, window t
 			return err
 		}
 	}
-	args, err := w.scanArgs(r)
+	args, err := w.scanArgs(nil, r)
 	if err != nil {
 		return err
 	}

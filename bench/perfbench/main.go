@@ -57,6 +57,8 @@ func main() {
 	only := flag.String("only", "reads,start,save,process,stdin,serial,boundary,import", "measures to run, comma-separated")
 	imports := flag.Int("import", 40000, "marks of the import measure")
 	verifyFile := flag.String("verify-file", "", "internal: verify every line of this file on all cores and exit (the import floor)")
+	verifyBatch := flag.Bool("verify-batch", false, "internal: with -verify-file, in Ed25519 batches as import does")
+	flag.IntVar(&importRounds, "import-runs", 3, "timed rounds of the import measure (after one warm-up)")
 	echo := flag.String("echo", "", "internal: echo lines from stdin or from this tty to stdout (the process boundary of P1)")
 	flag.Parse()
 	if *echo != "" {
@@ -67,7 +69,7 @@ func main() {
 		return
 	}
 	if *verifyFile != "" {
-		if err := bareVerify(*td, *verifyFile); err != nil {
+		if err := bareVerify(*td, *verifyFile, *verifyBatch); err != nil {
 			fmt.Fprintln(os.Stderr, "perfbench:", err)
 			os.Exit(1)
 		}
@@ -168,16 +170,16 @@ func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs, nImport int, 
 		rows = append(rows, r...)
 	}
 	if slices.Contains(only, "import") {
-		logf("import: %d runs of %d marks", 3, nImport)
+		logf("import: %d runs of %d marks", importRounds, nImport)
 		self, err := os.Executable()
 		if err != nil {
 			return err
 		}
-		r, err := measureImport(bin, self, td, cache, nImport, 3)
+		r, err := measureImport(bin, self, td, cache, nImport, importRounds)
 		if err != nil {
 			return err
 		}
-		rows = append(rows, r)
+		rows = append(rows, r...)
 	}
 	if big != "" {
 		if err := dropAppended(big); err != nil {

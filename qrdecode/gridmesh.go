@@ -1,0 +1,97 @@
+package qrdecode
+
+import "math"
+
+// Local correction of a grid guess (see grid.go) along the timing
+// patterns, for a code on a cylinder.
+
+// timingMesh returns the module-to-pixel map of f corrected along the
+// timing patterns: the edges between the timing modules are located on
+// the homography's row 6 and column 6, and each module column (row) is
+// moved by the displacement interpolated from them. This straightens a
+// code on a cylinder, where the modules narrow towards the sides, and
+// the leftover error of the homography's corner guess. Where a timing
+// pattern does not show the right number of edges, that axis is left as
+// the homography has it.
+func (s *gridScratch) timingMesh(c Gray, f *gridFit) func(u, v float64) fpt {
+	// the row first; the column is then read where the row's shift puts
+	// module column 6 (on a cylinder it lies off the homography's), and
+	// the row once more where the column's shift puts module row 6
+	du := s.timingShift(c, f, true, nil)
+	dv := s.timingShift(c, f, false, du)
+	if dv != nil {
+		if again := s.timingShift(c, f, true, dv); again != nil {
+			du = again
+		}
+	}
+	return func(u, v float64) fpt {
+		return f.at(u+shiftAt(du, u), v+shiftAt(dv, v))
+	}
+}
+
+// timingShift returns, per module edge k (0..dim), how far the edge the
+// timing pattern shows lies from where the homography puts it, in modules
+// (nil when the edges do not match). across, when not nil, is the other
+// axis's shift: the line is read at module 6.5 moved by it.
+func (s *gridScratch) timingShift(c Gray, f *gridFit, row bool, across []float64) []float64 {
+	line := 6.5 + shiftAt(across, 6.5)
+	const step = 0.125
+	// from the middle of the separator after one finder pattern to the
+	// middle of the one before the next: the finders' own edges stay out
+	from, to := 7.5, float64(f.dim)-7.5
+	var vals []float32
+	for u := from; u <= to; u += step {
+		x, y := u, line
+		if !row {
+			x, y = y, x
+		}
+		p := f.at(x, y)
+		if !p.in(c) {
+			return nil
+		}
+		vals = append(vals, bilinear(c, p))
+	}
+	lo, hi := vals[0], vals[0]
+	for _, v := range vals {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	thr := (lo + hi) / 2
+	var edges []float64
+	for i := 1; i < len(vals); i++ {
+		if (vals[i-1] < thr) != (vals[i] < thr) {
+			t := float64(thr-vals[i-1]) / float64(vals[i]-vals[i-1])
+			edges = append(edges, from+(float64(i-1)+t)*step)
+		}
+	}
+	// edges between modules 7|8, 8|9, …, dim-9|dim-8
+	if len(edges) != f.dim-15 {
+		return nil
+	}
+	shift := make([]float64, f.dim+1)
+	for i, e := range edges {
+		shift[8+i] = e - float64(8+i)
+	}
+	// towards the finder centres the shift falls to nothing (they are
+	// where the homography is pinned)
+	for k := 0; k < 8; k++ {
+		shift[k] = shift[8] * max(0, float64(k)-3.5) / 4.5
+	}
+	for k := f.dim - 7; k <= f.dim; k++ {
+		shift[k] = shift[f.dim-8] * max(0, float64(f.dim)-3.5-float64(k)) / 4.5
+	}
+	return shift
+}
+
+// shiftAt interpolates the per-edge shift (see timingShift) at module
+// coordinate u.
+func shiftAt(shift []float64, u float64) float64 {
+	if shift == nil {
+		return 0
+	}
+	k := int(math.Floor(u))
+	if k < 0 || k+1 >= len(shift) {
+		return 0
+	}
+	t := u - float64(k)
+	return shift[k]*(1-t) + shift[k+1]*t
+}

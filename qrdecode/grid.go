@@ -43,11 +43,13 @@ func (p fpt) in(g Gray) bool {
 func (p fpt) round() (x, y int)          { return int(math.Round(p.X)), int(math.Round(p.Y)) }
 func (p fpt) near(q fpt, d float64) bool { return math.Abs(p.X-q.X) <= d && math.Abs(p.Y-q.Y) <= d }
 
-// gridMaxTriangles bounds the finder triples tried per region, and
-// gridMaxScored those whose finder patterns are matched against the
-// template to choose them.
+// gridMaxTriangles bounds the finder triples tried per region (the
+// warped set and the deblurred motion frames read at the first or the
+// second; a third read none more and cost a frame without a readable
+// code a third more), and gridMaxScored those whose finder patterns are
+// matched against the template to choose them.
 const (
-	gridMaxTriangles = 3
+	gridMaxTriangles = 2
 	gridMaxScored    = 64
 )
 
@@ -69,16 +71,13 @@ type finderTriple struct {
 
 // tryGrid reads c (a contrast-stretched crop) through our own grid
 // sampling; it returns the text or "". square says the code is seen
-// square-on (a deblurred motion frame): only the best finder triple and
-// the parallelogram's corner are tried, at a fraction of the cost.
+// about square-on (a deblurred motion frame): the alignment pattern is
+// looked for near the parallelogram's corner only, at one module size, a
+// fifth of the search.
 func (d *Decoder) tryGrid(c Gray, square bool) string {
 	s := &d.grid
 	cs, ws := s.finders.find(c, Rect{0, 0, c.W, c.H}, finderMaxFound)
-	n := gridMaxTriangles
-	if square {
-		n = 2
-	}
-	for _, t := range finderTriples(c, cs, ws, n) {
+	for _, t := range finderTriples(c, cs, ws, gridMaxTriangles) {
 		t.tl = refineCentre(c, t.tl, t.width)
 		t.tr = refineCentre(c, t.tr, t.width)
 		t.bl = refineCentre(c, t.bl, t.width)

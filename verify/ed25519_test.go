@@ -71,14 +71,14 @@ func edCases(t testing.TB) []edCase {
 	return cs
 }
 
-// TestEd25519SameAsStdlib: the expanded-key check says what crypto/ed25519
-// says, on every input of edCases.
+// TestEd25519SameAsStdlib: the single check (the comb) says what
+// crypto/ed25519 says, on every input of edCases.
 func TestEd25519SameAsStdlib(t *testing.T) {
 	accepted := 0
 	for _, c := range edCases(t) {
 		want := len(c.pub) == ed25519.PublicKeySize && ed25519.Verify(c.pub, c.msg, c.sig)
-		if got := verifyEd25519(expandEd25519(c.pub), c.msg, c.sig); got != want {
-			t.Errorf("%s: verifyEd25519 = %v, crypto/ed25519 = %v", c.name, got, want)
+		if got := newEdKey(c.pub).verify(c.msg, c.sig); got != want {
+			t.Errorf("%s: comb = %v, crypto/ed25519 = %v", c.name, got, want)
 		}
 		if want {
 			accepted++
@@ -96,20 +96,31 @@ func FuzzEd25519SameAsStdlib(f *testing.F) {
 	msg := []byte("RU-EPM-v1\x00 body")
 	f.Add(msg, ed25519.Sign(priv, msg), uint8(0))
 	f.Add(msg, make([]byte, 64), uint8(3))
-	keys := [][]byte{pub}
-	for _, tp := range curve.EIGHT_TORSION[1:] {
-		keys = append(keys, addPoint(f, pub, tp))
+	keys := torsionKeys(f, pub)
+	combs := make([]*edKey, len(keys))
+	for i, k := range keys {
+		combs[i] = newEdKey(k)
 	}
 	f.Fuzz(func(t *testing.T, msg, sig []byte, key uint8) {
-		pub := keys[int(key)%len(keys)]
+		i := int(key) % len(keys)
 		if key >= 128 && len(sig) == 64 {
 			copy(sig, ed25519.Sign(priv, msg)) // valid, then the torsion of the key
 		}
-		want := ed25519.Verify(pub, msg, sig)
-		if got := verifyEd25519(expandEd25519(pub), msg, sig); got != want {
-			t.Fatalf("verifyEd25519 = %v, crypto/ed25519 = %v", got, want)
+		want := ed25519.Verify(keys[i], msg, sig)
+		if got := combs[i].verify(msg, sig); got != want {
+			t.Fatalf("comb = %v, crypto/ed25519 = %v", got, want)
 		}
 	})
+}
+
+// torsionKeys is pub and pub plus each point of small order but the
+// identity.
+func torsionKeys(t testing.TB, pub []byte) [][]byte {
+	keys := [][]byte{pub}
+	for _, tp := range curve.EIGHT_TORSION[1:] {
+		keys = append(keys, addPoint(t, pub, tp))
+	}
+	return keys
 }
 
 func addPoint(t testing.TB, enc []byte, p *curve.EdwardsPoint) []byte {

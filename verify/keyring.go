@@ -29,9 +29,11 @@ type Key struct {
 	Revoked     bool
 
 	// ed is the Ed25519 key decompressed and expanded once, at load, for
-	// every check (nil when the 32 bytes are not a curve point: no
-	// signature verifies then, as with crypto/ed25519).
+	// batches; single is the same key for single checks (its comb of
+	// multiples is built on the first). Both are nil when the 32 bytes are
+	// not a curve point: no signature verifies then, as with crypto/ed25519.
 	ed      *voied.ExpandedPublicKey
+	single  *edKey
 	edBatch bool // ed may enter a batch (batchable)
 	ecd     *ecdsa.PublicKey
 }
@@ -118,6 +120,7 @@ func (e keyringEntry) key() (*Key, error) {
 			return nil, fmt.Errorf("public %q is %d bytes, an ed25519 key is %d: %w", e.Public, len(pub), ed25519.PublicKeySize, mark.ErrInvalid)
 		}
 		k.ed = expandEd25519(pub)
+		k.single = newEdKey(pub)
 		k.edBatch = k.ed != nil && batchable(pub)
 	case "ecdsa-p256":
 		k.Alg = mark.AlgECDSAP256

@@ -123,7 +123,7 @@ func (k *Key) verify(body [mark.BodySize]byte, sig [mark.SigSize]byte) bool {
 	msg := decode.Message(body)
 	switch k.Alg {
 	case mark.AlgEd25519:
-		return verifyEd25519(k.ed, msg[:], sig[:])
+		return k.single.verify(msg[:], sig[:])
 	case mark.AlgECDSAP256:
 		r := new(big.Int).SetBytes(sig[:32])
 		s := new(big.Int).SetBytes(sig[32:])

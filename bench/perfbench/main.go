@@ -54,7 +54,7 @@ func main() {
 	rounds := flag.Int("rounds", 15, "rounds of the read measures")
 	p1n := flag.Int("n", 2000, "timed scans per P1 run")
 	p1runs := flag.Int("runs", 3, "P1 runs (each a new markd run) per source")
-	only := flag.String("only", "reads,start,save,process,stdin,serial,boundary,import", "measures to run, comma-separated")
+	only := flag.String("only", "reads,start,save,process,stdin,serial,boundary,import", "measures to run, comma-separated (also: floor, serial-socat)")
 	imports := flag.Int("import", 40000, "marks of the import measure")
 	verifyFile := flag.String("verify-file", "", "internal: verify every line of this file on all cores and exit (the import floor)")
 	verifyBatch := flag.Bool("verify-batch", false, "internal: with -verify-file, in Ed25519 batches as import does")
@@ -164,6 +164,16 @@ func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs, nImport int, 
 		}
 		logf("P1 %s process boundary: %d runs of %d lines", kind, p1runs, p1n)
 		r, err := measureBoundary(td, cache, kind, p1n, p1runs)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+	}
+	if slices.Contains(only, "floor") {
+		if err := dropAppended(big); err != nil {
+			return err
+		}
+		r, err := measureFloor(bin, td, big, p1n, p1runs, logf)
 		if err != nil {
 			return err
 		}

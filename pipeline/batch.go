@@ -45,40 +45,78 @@ func (p *Pipeline) ProcessBatch(ctx context.Context, scans []mark.Scan) ([]mark.
 // chunk at a time; large chunks make the batch cheaper a signature, small
 // ones share the work more evenly.
 func (p *Pipeline) JudgeBatch(scans []mark.Scan) Judged {
-	j := Judged{recs: make([]mark.Record, len(scans)), start: time.Now()}
-	bv, batched := p.opt.Verifier.(batchVerifier)
-	chunk := 16
-	if batched {
-		chunk = batchChunk
-	}
-	var next atomic.Int64
-	workers := min(runtime.GOMAXPROCS(0), (len(scans)+chunk-1)/chunk)
+	g := p.StartJudge(scans)
 	var wg sync.WaitGroup
-	for range workers {
+	for range min(runtime.GOMAXPROCS(0), g.chunks()) {
 		wg.Go(func() {
-			for {
-				lo := int(next.Add(int64(chunk))) - chunk
-				if lo >= len(scans) {
-					return
-				}
-				hi := min(lo+chunk, len(scans))
-				if batched {
-					p.judgeChunk(bv, scans[lo:hi], j.recs[lo:hi])
-					continue
-				}
-				for i := lo; i < hi; i++ {
-					if strings.TrimSpace(scans[i].Text) == "" {
-						j.recs[i] = blankRecord(scans[i])
-						continue
-					}
-					j.recs[i] = p.Judge(scans[i])
-				}
+			for g.Step() {
 			}
 		})
 	}
 	wg.Wait()
-	return j
+	return g.j
 }
+
+// Judging is a batch of scans being judged a chunk at a time by whichever
+// goroutines call Step (StartJudge): a caller that schedules its own
+// workers (markd import) judges with them between its other work. Done
+// reports when every scan is judged, Judged returns the batch then.
+type Judging struct {
+	p       *Pipeline
+	scans   []mark.Scan
+	j       Judged
+	bv      batchVerifier
+	batched bool
+	chunk   int
+	next    atomic.Int64 // first scan of the next chunk to take
+	left    atomic.Int64 // scans not judged yet
+}
+
+// StartJudge readies scans to be judged by Step; nothing is judged yet.
+func (p *Pipeline) StartJudge(scans []mark.Scan) *Judging {
+	g := &Judging{p: p, scans: scans, j: Judged{recs: make([]mark.Record, len(scans)), start: time.Now()}, chunk: 16}
+	g.bv, g.batched = p.opt.Verifier.(batchVerifier)
+	if g.batched {
+		g.chunk = batchChunk
+	}
+	g.left.Store(int64(len(scans)))
+	return g
+}
+
+// chunks is the number of chunks of the batch.
+func (g *Judging) chunks() int { return (len(g.scans) + g.chunk - 1) / g.chunk }
+
+// Step judges the next chunk of the batch; false when every chunk was
+// already taken (by this or another goroutine).
+func (g *Judging) Step() bool {
+	lo := int(g.next.Add(int64(g.chunk))) - g.chunk
+	if lo >= len(g.scans) {
+		return false
+	}
+	hi := min(lo+g.chunk, len(g.scans))
+	if g.batched {
+		g.p.judgeChunk(g.bv, g.scans[lo:hi], g.j.recs[lo:hi])
+	} else {
+		for i := lo; i < hi; i++ {
+			if strings.TrimSpace(g.scans[i].Text) == "" {
+				g.j.recs[i] = blankRecord(g.scans[i])
+				continue
+			}
+			g.j.recs[i] = g.p.Judge(g.scans[i])
+		}
+	}
+	g.left.Add(int64(lo - hi))
+	return true
+}
+
+// Pending reports whether a chunk is left for Step to take.
+func (g *Judging) Pending() bool { return g.next.Load() < int64(len(g.scans)) }
+
+// Done reports whether every scan of the batch is judged.
+func (g *Judging) Done() bool { return g.left.Load() == 0 }
+
+// Judged is the judged batch, for StoreBatch; only once Done.
+func (g *Judging) Judged() Judged { return g.j }
 
 // batchVerifier is a mark.Verifier that also judges many texts at once,
 // with the results Verify would give one by one.

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -184,63 +186,144 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 	return err
 }
 
-// importScans reads scans from in, judges each batch in parallel while the
-// previous batch is being stored, and stores each batch in one
-// transaction, through the pipeline's batch path (Pipeline.JudgeBatch and
-// StoreBatch: live feed, metrics, store state as for single scans). It
-// returns the verdict counts of what was stored.
+// importAhead is how many batches may be read and not yet stored: the one
+// being stored and the next ones being judged.
+const importAhead = 3
+
+// importBatchJob is a batch read from the file, judged a chunk at a time.
+type importBatchJob struct {
+	judging *pipeline.Judging
+	read    int64 // bytes read up to its end
+	blank   int   // blank lines so far
+	err     error // reading stopped after it
+}
+
+// importScans reads scans from in, judges them and stores each batch in
+// one transaction, through the pipeline's batch path (Pipeline.StartJudge
+// and StoreBatch: live feed, metrics, store state as for single scans),
+// and returns the verdict counts of what was stored.
+//
+// One worker per core does all the work: it stores the oldest batch when
+// that one is judged and no other worker is storing (the store writes one
+// transaction at a time, in file order), else judges a chunk of the
+// oldest batch that has one left, else waits. So the commit of a batch
+// overlaps the judging of the next ones on the other cores, and no core
+// waits while there is work. Before, a judging goroutine per core and the
+// writer were more goroutines than the runtime has processors: the writer,
+// runnable again after each SQLite call, waited for a processor (Go's
+// execution trace, load ~4: 0.41 s of a 1.7 s import); with this loop
+// 0.18 s of 1.9 s, most of it behind the garbage collector.
 func importScans(ctx context.Context, pipe *pipeline.Pipeline, in io.Reader, size int64, blank *int,
 	progress func(bytes int64, scans int)) (map[mark.Verdict]int, int, error) {
-	type batch struct {
-		judged pipeline.Judged
-		read   int64
-		blank  int // blank lines so far
-		err    error
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	batches := make(chan batch, 1)
+	var (
+		mu         sync.Mutex
+		cond       = sync.NewCond(&mu)
+		queue      []*importBatchJob // read and not yet stored, in file order
+		readerDone bool
+		storing    bool
+		stop       error // a store failure or the error a batch ended with
+		counts     = map[mark.Verdict]int{}
+		total      int
+	)
 	go func() {
-		defer close(batches)
 		br := bufio.NewReaderSize(in, 256<<10)
 		var read int64
-		lineNo, blank := 0, 0
+		lineNo, blanks := 0, 0
 		for {
-			scans, eof, err := readImportBatch(br, batchSize(size, read, lineNo), &lineNo, &blank, &read)
-			b := batch{read: read, err: err, blank: blank}
-			if len(scans) > 0 {
-				b.judged = pipe.JudgeBatch(scans)
+			scans, eof, err := readImportBatch(br, batchSize(size, read, lineNo), &lineNo, &blanks, &read)
+			job := &importBatchJob{judging: pipe.StartJudge(scans), read: read, blank: blanks, err: err}
+			mu.Lock()
+			for len(queue) >= importAhead && stop == nil && ctx.Err() == nil {
+				cond.Wait()
 			}
-			select {
-			case batches <- b:
-			case <-ctx.Done():
+			if stop != nil || ctx.Err() != nil {
+				readerDone = true
+				cond.Broadcast()
+				mu.Unlock()
 				return
 			}
-			if eof || err != nil {
+			queue = append(queue, job)
+			readerDone = eof || err != nil
+			cond.Broadcast()
+			mu.Unlock()
+			if readerDone {
 				return
 			}
 		}
 	}()
-	counts := map[mark.Verdict]int{}
-	total := 0
-	for b := range batches {
-		*blank = b.blank
-		if b.judged.Len() > 0 {
-			recs, err := pipe.StoreBatch(ctx, b.judged)
-			if err != nil {
-				return counts, total, fmt.Errorf("after %d scans: %w", total, err)
+	// A cancelled import stops reading (above) and stores what it read.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		<-wctx.Done()
+		mu.Lock()
+		cond.Broadcast()
+		mu.Unlock()
+	}()
+	work := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for stop == nil && !((readerDone || ctx.Err() != nil) && len(queue) == 0) {
+			if job := queue; !storing && len(job) > 0 && job[0].judging.Done() {
+				storing = true
+				mu.Unlock()
+				recs, err := storeImportBatch(ctx, pipe, job[0].judging)
+				mu.Lock()
+				storing = false
+				queue = queue[1:]
+				*blank = job[0].blank
+				if err != nil {
+					stop = fmt.Errorf("after %d scans: %w", total, err)
+				} else {
+					for _, r := range recs {
+						counts[r.Verdict]++
+					}
+					if total += len(recs); len(recs) > 0 {
+						progress(job[0].read, total)
+					}
+					stop = job[0].err
+				}
+				cond.Broadcast()
+				continue
 			}
-			for _, r := range recs {
-				counts[r.Verdict]++
+			var next *pipeline.Judging
+			for _, job := range queue {
+				if job.judging.Pending() {
+					next = job.judging
+					break
+				}
 			}
-			total += len(recs)
-			progress(b.read, total)
-		}
-		if b.err != nil {
-			return counts, total, b.err
+			if next == nil {
+				cond.Wait()
+				continue
+			}
+			mu.Unlock()
+			next.Step()
+			done := next.Done()
+			mu.Lock()
+			if done {
+				cond.Broadcast() // a worker may store it
+			}
 		}
 	}
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(work)
+	}
+	wg.Wait()
+	if stop != nil {
+		return counts, total, stop
+	}
 	return counts, total, ctx.Err()
+}
+
+// storeImportBatch stores a judged batch (none for an empty one) and
+// returns its records.
+func storeImportBatch(ctx context.Context, pipe *pipeline.Pipeline, j *pipeline.Judging) ([]mark.Record, error) {
+	if j.Judged().Len() == 0 {
+		return nil, nil
+	}
+	return pipe.StoreBatch(ctx, j.Judged())
 }
 
 // readImportBatch reads up to n scans.

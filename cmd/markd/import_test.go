@@ -135,3 +135,39 @@ func TestImportBatchSize(t *testing.T) {
 	}
 	t.Logf("batches of a 40 000-line file: %v", sizes)
 }
+
+// TestImportBadLineAfterBatches: a line that is not a scan stops the
+// import there, naming it; every scan before it is stored (the batches
+// before and the part of its own batch read before it), nothing after.
+func TestImportBadLineAfterBatches(t *testing.T) {
+	dir := t.TempDir()
+	cfg := dmConfig(t, dir, "")
+	marks := dmMarks(t, importBatch+110, 4_000_000)
+	var b strings.Builder
+	for _, m := range marks[:importBatch+100] {
+		fmt.Fprintln(&b, m)
+	}
+	fmt.Fprintln(&b, `{"text":"x","bogus":1}`)
+	for _, m := range marks[importBatch+100:] {
+		fmt.Fprintln(&b, m)
+	}
+	file := filepath.Join(dir, "scans.txt")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := vtRun(t, "", "import", "--config", cfg, file)
+	if want := fmt.Sprintf("line %d", importBatch+101); code != exitUsage || !strings.Contains(errs, want) {
+		t.Fatalf("import: exit %d, stderr %q; want exit %d naming %s\n%s", code, errs, exitUsage, want, out)
+	}
+	if want := fmt.Sprintf("ACCEPT          %d", importBatch+100); !strings.Contains(out, want) {
+		t.Errorf("summary lacks %q:\n%s", want, out)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(dir, "markd.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if c, err := db.Counts(context.Background()); err != nil || c[mark.Accept] != importBatch+100 || len(c) != 1 {
+		t.Errorf("store counts %v %v, want %d ACCEPT only", c, err, importBatch+100)
+	}
+}

@@ -1,0 +1,90 @@
+package scanner
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tarm/serial"
+)
+
+// inEpoll reports whether a descriptor of this process that leads to dev
+// is in one of its epoll sets (Go's netpoller has one): each registered
+// descriptor is a "tfd:" line in the fdinfo of the epoll descriptor.
+func inEpoll(t *testing.T, dev string) bool {
+	t.Helper()
+	target, err := filepath.EvalSymlinks(dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range fds {
+		if link, _ := os.Readlink("/proc/self/fd/" + e.Name()); link != "anon_inode:[eventpoll]" {
+			continue
+		}
+		f, err := os.Open("/proc/self/fdinfo/" + e.Name())
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) < 2 || fields[0] != "tfd:" {
+				continue
+			}
+			if _, err := strconv.Atoi(fields[1]); err != nil {
+				continue
+			}
+			if link, _ := os.Readlink("/proc/self/fd/" + fields[1]); link == target {
+				f.Close()
+				return true
+			}
+		}
+		f.Close()
+	}
+	return false
+}
+
+// TestOpenPortOutsideNetpoller: the descriptor openPort reads is in no
+// epoll set, so a line wakes only the read that takes it, and lines still
+// arrive through it; tarm's own port is in Go's netpoller (why openPort
+// exists), which also shows that the check sees a registration.
+func TestOpenPortOutsideNetpoller(t *testing.T) {
+	p := newPtyPair(t)
+	cfg := &serial.Config{Name: p.Dev, Baud: 9600, ReadTimeout: DefaultSerialPoll}
+	tp, err := serial.OpenPort(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !inEpoll(t, p.Dev) {
+		t.Error("tarm/serial's port is not in the netpoller: the check cannot see registrations, or tarm changed")
+	}
+	tp.Close()
+
+	port, err := openPort(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer port.Close()
+	if inEpoll(t, p.Dev) {
+		t.Fatal("openPort's descriptor is in an epoll set")
+	}
+	if _, err := p.peer.Write([]byte(epm + "\r")); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	buf := make([]byte, 512)
+	for tries := 0; tries < 50 && !strings.Contains(string(got), "\r"); tries++ {
+		n, _ := port.Read(buf) // (0, io.EOF) after an idle VTIME
+		got = append(got, buf[:n]...)
+	}
+	if string(got) != epm+"\r" {
+		t.Fatalf("read %q, want the line written", got)
+	}
+}

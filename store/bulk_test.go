@@ -47,6 +47,9 @@ func bulkScenario(seed uint64, n int) []mark.Record {
 	add(&mark.Record{At: t0, Counter: "D", Source: "t", Text: "hello", Verdict: mark.NotAMark})
 	add(&mark.Record{Counter: "A", Source: "t", Text: "no time", Verdict: mark.NotAMark})
 	add(&mark.Record{At: t0, Counter: "A", Source: "t", Text: "", Verdict: mark.Error, Message: "x"})
+	for i := range 3 * bulkRows / 2 { // plain ACCEPTs: rows that share most columns
+		add(scRec(uint64(100000+i), "A", t0, mark.Accept))
+	}
 	for i := 0; i < n; i++ {
 		serial := uint64(10 + rng.IntN(n/3+1))
 		counter := string(rune('A' + rng.IntN(4)))

@@ -33,9 +33,10 @@ type scanWriter struct {
 	beginTx, commitTx, rollbackTx *sql.Stmt
 	used, insert, claim, rewrite  *sql.Stmt
 	openBatch, batchContract      *sql.Stmt // joinBatch (batches.go)
-	// bulkInsert and bulkClaim write bulkRows rows at once (saveBulk);
-	// prepared on the first bulk transaction.
-	bulkInsert, bulkClaim *sql.Stmt
+	// bulkClaim claims bulkRows serials at once, bulkInserts holds the
+	// multi-row scan inserts (saveBulk); prepared when first needed.
+	bulkClaim   *sql.Stmt
+	bulkInserts map[sharedKey]*sql.Stmt
 	// versions is the JSON of the last lists' versions stored: the same
 	// for every scan until a reload.
 	versions struct {
@@ -96,12 +97,13 @@ func (w *scanWriter) open(ctx context.Context, d *DB) error {
 // e.g. a transaction that could not be rolled back). The caller holds mu.
 func (w *scanWriter) close(discard bool) {
 	for _, st := range []**sql.Stmt{&w.beginTx, &w.commitTx, &w.rollbackTx, &w.used, &w.insert, &w.claim, &w.rewrite,
-		&w.openBatch, &w.batchContract, &w.bulkInsert, &w.bulkClaim} {
+		&w.openBatch, &w.batchContract, &w.bulkClaim} {
 		if *st != nil {
 			(*st).Close()
 			*st = nil
 		}
 	}
+	w.closeBulkRows()
 	if w.conn == nil {
 		return
 	}

@@ -1,8 +1,9 @@
 // Package pgstore is the PostgreSQL backend of the collector markhub
 // (jackc/pgx/v5), for production. It has the schema and behaviour of
 // hub/sqlitestore; hubtest runs one suite against both. One upload is one
-// transaction of a few round trips: records and serial uses go in as
-// arrays (unnest), so throughput does not depend on the batch size.
+// transaction of a few round trips: the records go in with one binary COPY
+// (copy.go), their keys and serial uses as arrays (unnest), so throughput
+// does not depend on the batch size.
 package pgstore
 
 import (
@@ -302,8 +303,8 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 }
 
 // insertRecords claims the batch's keys (sorted by id, so two
-// transactions with the same ids lock them in the same order), inserts
-// the new records in one statement and registers their serial uses.
+// transactions with the same ids lock them in the same order), copies
+// the new records in (copyRecords) and registers their serial uses.
 func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.Record, now time.Time, resp *hub.UploadResponse, tally *hub.RejectTally) error {
 	idx := make([]int, len(recs))
 	for i := range idx {
@@ -311,25 +312,11 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 	}
 	sort.Slice(idx, func(a, b int) bool { return recs[idx[a]].ID < recs[idx[b]].ID })
 	n := len(recs)
-	var (
-		ids, counters, operators, sources, texts, verdicts, reasons = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		kv, tv, rv, states, messages                                = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		checks, whys, digests                                       = make([]string, n), make([]string, n), make([]string, n)
-		ats                                                         = make([]time.Time, n)
-		offices                                                     = make([]int64, n)
-		weights                                                     = make([]int32, n)
-		serials, trackings, contracts                               = make([]*int64, n), make([]*int64, n), make([]*int64, n)
-		fields, firsts                                              = make([]*string, n), make([]*string, n)
-	)
+	ids, ats := make([]string, n), make([]time.Time, n)
 	for j, i := range idx {
 		r := &recs[i]
 		hub.Seal(r)
-		checks[j], whys[j], digests[j] = string(r.Verification), r.Why, r.Digest
-		ids[j], ats[j], offices[j], counters[j], operators[j], sources[j], texts[j] = r.ID, r.At, int64(r.Office), r.Counter, r.Operator, r.Source, r.Text
-		verdicts[j], weights[j], kv[j], tv[j], rv[j] = string(r.Verdict), int32(r.MeasuredWeightG), r.Versions.Keyring, r.Versions.Tariffs, r.Versions.Revocations
-		states[j], messages[j] = string(r.Review), r.Message
-		reasons[j], serials[j], fields[j], firsts[j] = hub.EncodeJSONColumns(r)
-		trackings[j], contracts[j] = hub.MarkColumns(r)
+		ids[j], ats[j] = r.ID, r.At
 	}
 	fresh, err := claimKeys(ctx, tx, terminal, ids, ats)
 	if err != nil {
@@ -339,32 +326,14 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 	for _, id := range fresh {
 		isNew[id] = true
 	}
-	// A mask beside the arrays, not "id = ANY(fresh)": that compares every
-	// row with every fresh id (2000 × 2000 text comparisons an upload).
 	keep := make([]bool, n)
 	for j, id := range ids {
 		keep[j] = isNew[id]
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO records(id, terminal, at, office, counter, operator, source, raw_text, verdict,
-		reasons, serial, mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version,
-		revocations_version, review_state, message, received_at, verification, why, digest, tracking, contract)
-		SELECT u.id, $1, u.at, u.office, u.counter, u.operator, u.source, u.raw_text, u.verdict, u.reasons, u.serial,
-			u.mark_fields, u.weight, u.first_accepted, u.kv, u.tv, u.rv, u.state, u.message, $2, u.verification, u.why, u.digest,
-			u.tracking, u.contract
-		FROM unnest($3::text[], $4::timestamptz[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[],
-			$10::text[], $11::text[], $12::bigint[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[],
-			$18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::bigint[], $25::bigint[], $26::bool[])
-			AS u(id, at, office, counter, operator, source, raw_text, verdict, reasons, serial, mark_fields, weight,
-			first_accepted, kv, tv, rv, state, message, verification, why, digest, tracking, contract, fresh)
-		WHERE u.fresh`,
-		terminal, now, ids, ats, offices, counters, operators, sources, texts, verdicts, reasons, serials, fields, weights,
-		firsts, kv, tv, rv, states, messages, checks, whys, digests, trackings, contracts, keep)
-	if err != nil {
-		return hub.Unavailable("insert records", err)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return hub.Unavailable("insert records", err)
+	if len(fresh) > 0 {
+		if err := copyRecords(ctx, tx, terminal, recs, idx, keep, now); err != nil {
+			return err
+		}
 	}
 	resp.Stored, resp.Duplicates = len(fresh), n-len(fresh)
 	if resp.Duplicates > 0 {

@@ -85,3 +85,32 @@ func BenchmarkMarshalUpload2000(b *testing.B) {
 		})
 	}
 }
+
+// FuzzEncodeJSONColumnsSameAsMarshal: the stored JSON columns are
+// json.Marshal's bytes, whatever the reasons and the mark.
+func FuzzEncodeJSONColumnsSameAsMarshal(f *testing.F) {
+	f.Add("UNDERPAID", "EXPIRED", true, uint64(7), "2026-11-20", 0)
+	f.Add("<&>", "\u2028", false, uint64(0), "\xff", 1)
+	f.Add("", "", true, uint64(1<<63), "", 2)
+	f.Fuzz(func(t *testing.T, r1, r2 string, withMark bool, serial uint64, day string, nReasons int) {
+		r := digestRecord()
+		r.Reasons = [][]mark.Reason{nil, {}, {mark.Reason(r1)}, {mark.Reason(r1), mark.Reason(r2)}}[uint(nReasons)%4]
+		r.Mark.Serial, r.Mark.Issued = serial, day
+		if !withMark {
+			r.Mark = nil
+		}
+		reasons, _, fields, _ := EncodeJSONColumns(&r)
+		want, _ := json.Marshal(r.Reasons)
+		if reasons != string(want) {
+			t.Fatalf("reasons %s, json.Marshal %s", reasons, want)
+		}
+		if withMark {
+			want, _ := json.Marshal(r.Mark)
+			if fields == nil || *fields != string(want) {
+				t.Fatalf("mark_fields %v, json.Marshal %s", fields, want)
+			}
+		} else if fields != nil {
+			t.Fatalf("mark_fields %s without a mark", *fields)
+		}
+	})
+}

@@ -168,13 +168,11 @@ func ValidOffice(office uint32) error {
 // both backends store them; nil stands for NULL. DecodeJSONColumns reads
 // them back.
 func EncodeJSONColumns(r *Record) (reasons string, serial *int64, fields, first *string) {
-	b, _ := json.Marshal(r.Reasons)
-	reasons = string(b)
+	reasons = reasonsJSON(r.Reasons)
 	if r.Mark != nil {
 		s := int64(r.Mark.Serial)
 		serial = &s
-		b, _ := json.Marshal(r.Mark)
-		f := string(b)
+		f := string(r.Mark.AppendJSON(make([]byte, 0, 256))) // json.Marshal's bytes
 		fields = &f
 	}
 	if r.FirstAccepted != nil {
@@ -183,6 +181,30 @@ func EncodeJSONColumns(r *Record) (reasons string, serial *int64, fields, first 
 		first = &f
 	}
 	return reasons, serial, fields, first
+}
+
+// reasonsJSON is json.Marshal(reasons), without reflection for the
+// plain reason codes every record carries.
+func reasonsJSON(reasons []mark.Reason) string {
+	switch {
+	case reasons == nil:
+		return "null"
+	case len(reasons) == 0:
+		return "[]"
+	}
+	b := make([]byte, 0, 2+24*len(reasons))
+	b = append(b, '[')
+	for i, x := range reasons {
+		if !plainJSON(string(x)) {
+			j, _ := json.Marshal(reasons)
+			return string(j)
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(append(append(b, '"'), x...), '"')
+	}
+	return string(append(b, ']'))
 }
 
 // MarkColumns returns the tracking and contract columns of r, which both

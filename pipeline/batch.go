@@ -77,7 +77,7 @@ func (p *Pipeline) StartJudge(scans []mark.Scan) *Judging {
 	g := &Judging{p: p, scans: scans, j: Judged{recs: make([]mark.Record, len(scans)), start: time.Now()}, chunk: 16}
 	g.bv, g.batched = p.opt.Verifier.(batchVerifier)
 	if g.batched {
-		g.chunk = batchChunk
+		g.chunk = chunkSize(len(scans))
 	}
 	g.left.Store(int64(len(scans)))
 	return g
@@ -124,11 +124,22 @@ type batchVerifier interface {
 	VerifyBatch(texts []string, cs []mark.Context) []mark.Result
 }
 
-// batchChunk is the number of scans a worker verifies as one batch: the
-// batch costs ~13 µs a signature at 128–256 against ~30 µs one by one
-// (docs/notes/perf.md), and a 2000-scan import batch still splits into
-// eight chunks for two cores.
-const batchChunk = 250
+// BatchChunk is the most scans a worker verifies as one Ed25519 batch:
+// a larger batch costs less a signature (BenchmarkVerifyBatch, one core,
+// 4 interleaved rounds at load 7–8: 256 marks 12.3–16.5 µs a mark, 512
+// 13.1–13.9, 1000 10.7–13.3), a smaller one shares the work more evenly.
+// A batch of scans is cut into one chunk per core up to this size
+// (chunkSize), never below minChunk.
+const BatchChunk = 1000
+
+// minChunk is the smallest chunk chunkSize makes.
+const minChunk = 64
+
+// chunkSize is the chunk of a batch of n scans for a batch verifier.
+func chunkSize(n int) int {
+	procs := runtime.GOMAXPROCS(0)
+	return min(BatchChunk, max(minChunk, (n+procs-1)/procs))
+}
 
 // judgeChunk is Judge for each scan of a chunk, verified with one call.
 func (p *Pipeline) judgeChunk(bv batchVerifier, scans []mark.Scan, recs []mark.Record) {

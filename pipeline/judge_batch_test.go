@@ -22,7 +22,7 @@ func TestJudgeBatchSameAsJudge(t *testing.T) {
 		t.Fatal("the test's verifier does not judge in batches")
 	}
 	var scans []mark.Scan
-	for i := range 3*batchChunk + 7 {
+	for i := range 3*BatchChunk + 7 {
 		scans = append(scans, mark.Scan{Text: sign(uint64(1000 + i)), Source: "t"})
 	}
 	body, sig, err := decode.Text(scans[400].Text)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"markd/mark"
+	"markd/pipeline"
 	"markd/verify"
 )
 
@@ -25,7 +26,7 @@ var importRounds = 3
 // -verify-file for it, so process start counts on both sides. The goal's
 // floor checks one mark at a time (issue 12: "a bare parallel verify";
 // batch verification is how import may pass it). With batch, it checks
-// chunks of 250 as Ed25519 batches, as import's judge does
+// chunks of pipeline.BatchChunk as Ed25519 batches, as import's judge does
 // (pipeline.JudgeBatch, Verifier.VerifyBatch): the floor of import's own
 // verification, printed beside the goal for information.
 func bareVerify(td, file string, batch bool) error {
@@ -41,7 +42,7 @@ func bareVerify(td, file string, batch bool) error {
 	ctx := mark.Context{Office: 426000, Date: mark.DayOf(time.Now())}
 	chunk := 16
 	if batch {
-		chunk = 250
+		chunk = pipeline.BatchChunk // as import's judge cuts a 2000-scan batch on 2 cores
 	}
 	var next, accepted atomic.Int64
 	var wg sync.WaitGroup

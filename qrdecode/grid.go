@@ -46,11 +46,13 @@ func (p fpt) near(q fpt, d float64) bool { return math.Abs(p.X-q.X) <= d && math
 // gridMaxTriangles bounds the finder triples tried per region (the
 // warped set and the deblurred motion frames read at the first or the
 // second; a third read none more and cost a frame without a readable
-// code a third more), and gridMaxScored those whose finder patterns are
-// matched against the template to choose them.
+// code a third more). Of the triples placed like a code's, the
+// gridMaxScored largest and as many of the squarest are matched against
+// the template to choose them (a tilted code's legs differ, so squareness
+// alone let data look-alikes crowd its finders out).
 const (
 	gridMaxTriangles = 2
-	gridMaxScored    = 64
+	gridMaxScored    = 24
 )
 
 // gridScratch is the reusable memory of the grid sampling.
@@ -63,10 +65,12 @@ type gridScratch struct {
 
 // finderTriple is three finder patterns placed like a code's: tl at the
 // corner, tr and bl at the ends of its legs (tr → bl turns clockwise in
-// image coordinates), and their mean width in pixels (7 modules).
+// image coordinates), and their mean width in pixels (7 modules) and
+// each one's.
 type finderTriple struct {
 	tl, tr, bl fpt
 	width      float64
+	widths     [3]float64 // of tl, tr, bl
 }
 
 // tryGrid reads c (a contrast-stretched crop) through our own grid
@@ -78,9 +82,9 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 	s := &d.grid
 	cs, ws := s.finders.find(c, Rect{0, 0, c.W, c.H}, finderMaxFound)
 	for _, t := range finderTriples(c, cs, ws, gridMaxTriangles) {
-		t.tl = refineCentre(c, t.tl, t.width)
-		t.tr = refineCentre(c, t.tr, t.width)
-		t.bl = refineCentre(c, t.bl, t.width)
+		t.tl = refineCentre(c, t.tl, t.widths[0])
+		t.tr = refineCentre(c, t.tr, t.widths[1])
+		t.bl = refineCentre(c, t.bl, t.widths[2])
 		if txt := s.readTriple(d, c, t, square); txt != "" {
 			return txt
 		}
@@ -89,14 +93,23 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 }
 
 // finderTriples returns up to n triples of the patterns in c that sit
-// like a code's finder patterns (see triangle in finder.go), best first:
-// a code's data holds look-alikes, so each triple is scored by how well
+// like a code's finder patterns (see triangle in finder.go), best first.
+// A code's data holds look-alikes, so each triple is scored by how well
 // its three patterns match a finder's 7×7-module template along the
-// triple's own axes.
+// triple's own axes (each at its own width, and at 0.85 and 0.71 of it)
+// and by how much of a timing pattern shows along each leg.
 func finderTriples(c Gray, cs []Point, ws []int, n int) []finderTriple {
 	type scored struct {
 		t     finderTriple
-		score float64
+		score float64 // squareness first (lower is squarer), then the match
+		size  float64 // the legs' length summed
+	}
+	// every pattern's centre refined once (a row scan's centre of a turned
+	// or tilted pattern can be a module off), before the triples are
+	// scored on it
+	ref := make([]fpt, len(cs))
+	for i, p := range cs {
+		ref[i] = refineCentre(c, pointOf(p), float64(ws[i]))
 	}
 	var all []scored
 	for i := 0; i < len(cs); i++ {
@@ -104,13 +117,23 @@ func finderTriples(c Gray, cs []Point, ws []int, n int) []finderTriple {
 			for k := j + 1; k < len(cs); k++ {
 				w := [3]int{ws[i], ws[j], ws[k]}
 				lo, hi := min(w[0], w[1], w[2]), max(w[0], w[1], w[2])
-				if 5*hi > 8*lo {
+				if hi > 2*lo {
 					continue
 				}
+				// a row crosses a turned finder pattern along a chord that
+				// depends on the row: a width far from the other two is
+				// that, not perspective, and gives way to their median
+				med := w[0] + w[1] + w[2] - lo - hi
+				for x := range w {
+					if 10*w[x] > 13*med || 13*w[x] < 10*med {
+						w[x] = med
+					}
+				}
 				width := float64(w[0]+w[1]+w[2]) / 3
-				pts := [3]fpt{pointOf(cs[i]), pointOf(cs[j]), pointOf(cs[k])}
+				pts := [3]fpt{ref[i], ref[j], ref[k]}
 				for c := range 3 {
 					o, p, q := pts[c], pts[(c+1)%3], pts[(c+2)%3]
+					wo, wp, wq := float64(w[c]), float64(w[(c+1)%3]), float64(w[(c+2)%3])
 					u, v := p.sub(o), q.sub(o)
 					lu, lv := math.Hypot(u.X, u.Y), math.Hypot(v.X, v.Y)
 					if lu < 2*width || lv < 2*width || 3*lu > 5*lv || 3*lv > 5*lu {
@@ -120,25 +143,39 @@ func finderTriples(c Gray, cs []Point, ws []int, n int) []finderTriple {
 						continue
 					}
 					if u.cross(v) < 0 {
-						p, q = q, p
+						p, q, wp, wq = q, p, wq, wp
 					}
 					geo := math.Abs(u.dot(v))/(lu*lv) + math.Abs(lu-lv)/max(lu, lv) - min(lu, lv)/(100*width)
-					all = append(all, scored{finderTriple{o, p, q, width}, geo})
+					all = append(all, scored{finderTriple{o, p, q, width, [3]float64{wo, wp, wq}}, geo, lu + lv})
 				}
 			}
 		}
 	}
-	if len(all) > gridMaxScored {
-		// the squarest and largest only: the template costs 243 samples
-		sort.Slice(all, func(a, b int) bool { return all[a].score < all[b].score })
-		all = all[:gridMaxScored]
+	if len(all) > 2*gridMaxScored {
+		// the template costs 243 samples a triple: the largest triangles
+		// (a code's finder patterns are its outermost) and the squarest
+		// (a code seen square-on) only
+		sort.Slice(all, func(a, b int) bool { return all[a].size > all[b].size })
+		rest := all[gridMaxScored:]
+		sort.Slice(rest, func(a, b int) bool { return rest[a].score < rest[b].score })
+		all = all[:2*gridMaxScored]
 	}
 	for i := range all {
+		// each pattern at its own module size (in perspective the near
+		// one is larger), and the timing patterns between them
 		t := &all[i].t
-		m := t.width / 7
-		ex := t.tr.sub(t.tl).scale(m / t.tr.dist(t.tl))
-		ey := t.bl.sub(t.tl).scale(m / t.bl.dist(t.tl))
-		all[i].score = finderScore(c, t.tl, ex, ey) + finderScore(c, t.tr, ex, ey) + finderScore(c, t.bl, ex, ey)
+		ux, uy := t.tr.sub(t.tl).scale(1/t.tr.dist(t.tl)), t.bl.sub(t.tl).scale(1/t.bl.dist(t.tl))
+		all[i].score = 0
+		for k, p := range [3]fpt{t.tl, t.tr, t.bl} {
+			// a row crosses a turned pattern up to √2 wider than it is
+			best := math.Inf(-1)
+			for _, f := range [3]float64{1, 0.85, 0.71} {
+				m := f * t.widths[k] / 7
+				best = max(best, finderScore(c, p, ux.scale(m), uy.scale(m)))
+			}
+			all[i].score += best
+		}
+		all[i].score += 100 * (timingShare(c, t.tl, t.tr, t.bl, t.width/7) + timingShare(c, t.tl, t.bl, t.tr, t.width/7))
 	}
 	sort.Slice(all, func(a, b int) bool { return all[a].score > all[b].score })
 	out := make([]finderTriple, 0, n)
@@ -160,8 +197,9 @@ func finderTriples(c Gray, cs []Point, ws []int, n int) []finderTriple {
 }
 
 // finderScore is how well a finder pattern centred at p, with module
-// vectors ex and ey, shows: the mean grey of its light ring and of the
-// ring of light modules around it, less that of its dark modules.
+// vectors ex and ey, shows: the mean grey of its light ring (2 modules
+// out) and of the separator around it (4 out), less that of its dark
+// centre square and outer ring.
 func finderScore(c Gray, p, ex, ey fpt) float64 {
 	var dark, light float32
 	var nd, nl int
@@ -173,7 +211,7 @@ func finderScore(c Gray, p, ex, ey fpt) float64 {
 			switch {
 			case ring == 4 && !q.in(c):
 				continue
-			case ring == 1 || ring == 4:
+			case ring == 2 || ring == 4:
 				light, nl = light+v, nl+1
 			default:
 				dark, nd = dark+v, nd+1
@@ -187,10 +225,12 @@ func finderScore(c Gray, p, ex, ey fpt) float64 {
 }
 
 // refineCentre moves the centre p of a finder pattern of width w to the
-// centroid of the darkness of its 3×3-module centre square, twice.
+// centroid of the darkness of its 3×3-module centre square, again from
+// there until it moves less than a tenth of a pixel (at most 4 times: the
+// row scan's centre can be off by a module in perspective).
 func refineCentre(g Gray, p fpt, w float64) fpt {
 	m := w / 7
-	for range 2 {
+	for range 4 {
 		x0, y0 := p.round()
 		r := int(math.Ceil(3.5 * m))
 		lo, hi := 255, 0
@@ -213,7 +253,11 @@ func refineCentre(g Gray, p fpt, w float64) fpt {
 		if sw == 0 {
 			return p
 		}
-		p = fpt{sx / sw, sy / sw}
+		q := fpt{sx / sw, sy / sw}
+		if q.near(p, 0.1) {
+			return q
+		}
+		p = q
 	}
 	return p
 }
@@ -310,7 +354,7 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 		var aps []fpt
 		// at the module size of the finder patterns and at 4/5 of it (the
 		// far corner of a code seen in perspective)
-		scales, reach := []float64{1, 0.8}, max(5, n/4)
+		scales, reach := []float64{1, 0.8, 1.25}, max(5, n/4)
 		if square {
 			scales, reach = scales[:1], 3
 		}

@@ -2,8 +2,9 @@ package qrdecode
 
 import "math"
 
-// Local correction of a grid guess (see grid.go) along the timing
-// patterns, for a code on a cylinder.
+// The timing patterns: evidence that three finder patterns are a code's,
+// and the local correction of a grid guess (see grid.go) along them, for
+// a code on a cylinder.
 
 // timingMesh returns the module-to-pixel map of f corrected along the
 // timing patterns: the edges between the timing modules are located on
@@ -94,4 +95,42 @@ func shiftAt(shift []float64, u float64) float64 {
 	}
 	t := u - float64(k)
 	return shift[k]*(1-t) + shift[k+1]*t
+}
+
+// timingShare is the share of the module edges a timing pattern would
+// show that the line from finder centre a towards b shows, 3 modules
+// towards c (row or column 6), between the finder patterns (module size
+// m): about 1 for a code's finder patterns, much less for look-alikes in
+// its data.
+func timingShare(g Gray, a, b, c fpt, m float64) float64 {
+	l := a.dist(b)
+	want := l/m - 8
+	if want < 3 || m <= 0 {
+		return 0
+	}
+	side := c.sub(a).scale(3 * m / c.dist(a))
+	along := b.sub(a).scale(1 / l)
+	var mean float32
+	var vals [256]float32
+	n := 0
+	for t := 4 * m; t <= l-4*m && n < len(vals); t += m / 2 {
+		p := a.add(along.scale(t)).add(side)
+		if !p.in(g) {
+			return 0
+		}
+		vals[n] = bilinear(g, p)
+		mean += vals[n]
+		n++
+	}
+	if n < 2 {
+		return 0
+	}
+	mean /= float32(n)
+	changes := 0
+	for i := 1; i < n; i++ {
+		if (vals[i-1] < mean) != (vals[i] < mean) {
+			changes++
+		}
+	}
+	return min(float64(changes)/want, 1)
 }

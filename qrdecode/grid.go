@@ -423,13 +423,21 @@ func findAlignments(c Gray, pred, ex, ey fpt, r float64, n int) []fpt {
 		score float64
 	}
 	mod := math.Max(math.Hypot(ex.X, ex.Y), math.Hypot(ey.X, ey.Y))
-	reach := math.Round(r * mod)
-	// whole pixels first; the local maxima then to a quarter pixel
-	side := 2*int(reach) + 1
+	// a coarse grid first, every other pixel where the pattern's centre
+	// module is 2 px or more (a step always lands on it), then the local
+	// maxima to a quarter pixel
+	step := 1.0
+	if mod >= 2 {
+		step = 2
+	}
+	half := math.Round(r * mod / step)
+	reach := half * step
+	side := 2*int(half) + 1
 	score := make([]float64, side*side)
+	at := func(i, j int) fpt { return pred.add(fpt{float64(i)*step - reach, float64(j)*step - reach}) }
 	for j := range side {
 		for i := range side {
-			score[j*side+i] = alignmentScoreNearest(c, pred.add(fpt{float64(i) - reach, float64(j) - reach}), ex, ey)
+			score[j*side+i] = alignmentScoreNearest(c, at(i, j), ex, ey)
 		}
 	}
 	var all []cand
@@ -449,19 +457,24 @@ func findAlignments(c Gray, pred, ex, ey fpt, r float64, n int) []fpt {
 				}
 			}
 			if peak {
-				all = append(all, cand{pred.add(fpt{float64(i) - reach, float64(j) - reach}), sc})
+				all = append(all, cand{at(i, j), sc})
 			}
 		}
 	}
 	sort.Slice(all, func(a, b int) bool { return all[a].score > all[b].score })
 	all = all[:min(len(all), 2*n)]
 	for i := range all {
+		// half the coarse step around it in half pixels, then a quarter
+		// pixel around the best of those
 		best := all[i]
-		for dy := -0.5; dy <= 0.5; dy += 0.25 {
-			for dx := -0.5; dx <= 0.5; dx += 0.25 {
-				p := all[i].p.add(fpt{dx, dy})
-				if sc := alignmentScore(c, p, ex, ey); sc > best.score {
-					best = cand{p, sc}
+		for _, f := range [2]struct{ reach, by float64 }{{step / 2, 0.5}, {0.25, 0.25}} {
+			centre := best.p
+			for dy := -f.reach; dy <= f.reach; dy += f.by {
+				for dx := -f.reach; dx <= f.reach; dx += f.by {
+					p := centre.add(fpt{dx, dy})
+					if sc := alignmentScore(c, p, ex, ey); sc > best.score {
+						best = cand{p, sc}
+					}
 				}
 			}
 		}

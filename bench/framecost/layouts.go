@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -55,20 +54,8 @@ type layoutDB struct {
 }
 
 func openLayout(dir string, i int, prefill, rowBytes int) (*layoutDB, error) {
-	path := filepath.Join(dir, fmt.Sprintf("layout-%d-%d.db", i, prefill))
-	for _, s := range []string{"", "-wal", "-shm"} {
-		os.Remove(path + s)
-	}
-	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_txlock=immediate&_foreign_keys=on"
-	if v := store.WALVFS(); v != "" {
-		dsn += "&vfs=" + v
-	}
-	sq, err := sql.Open("sqlite3", dsn)
-	if err != nil {
-		return nil, err
-	}
 	ctx := context.Background()
-	conn, err := sq.Conn(ctx)
+	sq, conn, err := openFresh(ctx, filepath.Join(dir, fmt.Sprintf("layout-%d-%d.db", i, prefill)), "&_foreign_keys=on", store.WALVFS())
 	if err != nil {
 		return nil, err
 	}

@@ -29,21 +29,32 @@ type db struct {
 	n    int
 }
 
-func open(dir string, k, pageSize int, rowBytes int, vfs string) (*db, error) {
-	path := filepath.Join(dir, fmt.Sprintf("fc-%d-%d-%d-%s.db", k, pageSize, rowBytes, vfs))
+// openFresh removes path and its WAL files, opens it with the store's
+// WAL discipline (WAL, synchronous=FULL, immediate transactions, extra
+// DSN parameters, the VFS if not "") and returns one connection of it.
+func openFresh(ctx context.Context, path, extra, vfs string) (*sql.DB, *sql.Conn, error) {
 	for _, s := range []string{"", "-wal", "-shm"} {
 		os.Remove(path + s)
 	}
-	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"
+	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_txlock=immediate" + extra
 	if vfs != "" {
 		dsn += "&vfs=" + vfs
 	}
 	sq, err := sql.Open("sqlite3", dsn)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	ctx := context.Background()
 	conn, err := sq.Conn(ctx)
+	if err != nil {
+		sq.Close()
+		return nil, nil, err
+	}
+	return sq, conn, nil
+}
+
+func open(dir string, k, pageSize int, rowBytes int, vfs string) (*db, error) {
+	ctx := context.Background()
+	sq, conn, err := openFresh(ctx, filepath.Join(dir, fmt.Sprintf("fc-%d-%d-%d-%s.db", k, pageSize, rowBytes, vfs)), "", vfs)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ type layout struct {
 }
 
 var layouts = []layout{
-	{"rowid+id index+scans_at (before 045)", []string{
+	{"rowid+id index+scans_at (the store today)", []string{
 		`CREATE TABLE scans (id TEXT PRIMARY KEY, at TEXT NOT NULL, verdict TEXT NOT NULL, p TEXT)`,
 		`CREATE INDEX scans_at ON scans(at, id)`,
 	}, `INSERT INTO scans(id, at, verdict, p) VALUES (?,?,?,?)`},

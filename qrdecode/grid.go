@@ -81,7 +81,11 @@ type finderTriple struct {
 func (d *Decoder) tryGrid(c Gray, square bool) string {
 	s := &d.grid
 	cs, ws := s.finders.find(c, Rect{0, 0, c.W, c.H}, finderMaxFound)
-	for _, t := range finderTriples(c, cs, ws, gridMaxTriangles) {
+	keep := gridMaxScored
+	if square {
+		keep /= 2 // a deblurred code seen about square-on: its finders are among the squarest and largest
+	}
+	for _, t := range finderTriples(c, cs, ws, gridMaxTriangles, keep) {
 		t.tl = refineCentre(c, t.tl, t.widths[0])
 		t.tr = refineCentre(c, t.tr, t.widths[1])
 		t.bl = refineCentre(c, t.bl, t.widths[2])
@@ -98,7 +102,7 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 // its three patterns match a finder's 7×7-module template along the
 // triple's own axes (each at its own width, and at 0.85 and 0.71 of it)
 // and by how much of a timing pattern shows along each leg.
-func finderTriples(c Gray, cs []Point, ws []int, n int) []finderTriple {
+func finderTriples(c Gray, cs []Point, ws []int, n, keep int) []finderTriple {
 	type scored struct {
 		t     finderTriple
 		score float64 // squareness first (lower is squarer), then the match
@@ -151,14 +155,14 @@ func finderTriples(c Gray, cs []Point, ws []int, n int) []finderTriple {
 			}
 		}
 	}
-	if len(all) > 2*gridMaxScored {
+	if len(all) > 2*keep {
 		// the template costs 243 samples a triple: the largest triangles
 		// (a code's finder patterns are its outermost) and the squarest
 		// (a code seen square-on) only
 		sort.Slice(all, func(a, b int) bool { return all[a].size > all[b].size })
-		rest := all[gridMaxScored:]
+		rest := all[keep:]
 		sort.Slice(rest, func(a, b int) bool { return rest[a].score < rest[b].score })
-		all = all[:2*gridMaxScored]
+		all = all[:2*keep]
 	}
 	for i := range all {
 		// each pattern at its own module size (in perspective the near

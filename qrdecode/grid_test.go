@@ -165,7 +165,7 @@ func TestTimingMeshFollowsCylinder(t *testing.T) {
 	}), nil)
 	var s finderScratch
 	cs, ws := s.find(g, Rect{0, 0, g.W, g.H}, finderMaxFound)
-	tr := finderTriples(g, cs, ws, 1)
+	tr := finderTriples(g, cs, ws, 1, gridMaxScored)
 	if len(tr) == 0 {
 		t.Fatal("no finder triple")
 	}

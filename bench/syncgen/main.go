@@ -1,6 +1,8 @@
 // Command syncgen fills a counter store with a backlog of pending records
-// for bench/sync.sh: n accepted scans with distinct serials, as the
-// pipeline stores them, in one transaction. The marks are signed by a
+// for bench/sync.sh, as the pipeline stores them, in one transaction: the
+// mix of bench/bigpg — 92 % ACCEPT, 6 % REJECT (UNDERPAID, a signed mark
+// whose serial is not claimed), 2 % NOT_A_MARK (a barcode, no mark) —
+// with distinct serials and tracking numbers. The marks are signed by a
 // fresh issuer key whose keyring it writes to -keyring, for the collector
 // to publish: markhub checks every uploaded mark, so the bench measures
 // that too.
@@ -52,7 +54,8 @@ func main() {
 	texts := make([]string, *n)
 	for i := range marks {
 		marks[i] = mark.Mark{Version: 1, Alg: mark.AlgEd25519, KeyID: 1, Serial: *base + uint64(i), Contract: 100 + uint32(i%50),
-			MailClass: 2, WeightG: 20, TariffKop: 10500, Office: 426000, Issued: 9800, ValidUntil: 9900, Tracking: 42600000000015}
+			MailClass: 2, WeightG: 20, TariffKop: 10500, Office: 426000, Issued: 9800, ValidUntil: 9900,
+			Tracking: issuer.Tracking(426000, uint64(i))}
 	}
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
@@ -71,8 +74,8 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ins, err := tx.Prepare(`INSERT INTO scans(id, at, office, counter, operator, source, raw_text, verdict, serial,
-		mark_fields, versions) VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
+	ins, err := tx.Prepare(`INSERT INTO scans(id, at, office, counter, operator, source, raw_text, verdict, reasons, serial,
+		mark_fields, versions) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -80,8 +83,15 @@ func main() {
 	vs, _ := json.Marshal(mark.Versions{Keyring: "0e40db3c650e", Tariffs: "d9b98c0a670b", Revocations: "none"})
 	for i, m := range marks {
 		f, _ := json.Marshal(m.Fields())
+		verdict, reasons, text, serial, fields := "ACCEPT", "[]", texts[i], any(int64(m.Serial)), any(string(f))
+		switch {
+		case i%50 >= 49:
+			verdict, text, serial, fields = "NOT_A_MARK", fmt.Sprintf("46%011d", i), nil, nil
+		case i%50 >= 46:
+			verdict, reasons = "REJECT", `["UNDERPAID"]`
+		}
 		if _, err := ins.Exec(uuid.Must(uuid.NewV7()).String(), at.Add(time.Duration(i)*time.Millisecond).Format(time.RFC3339Nano),
-			426000, "1", "ivan", "serial:front", texts[i], "ACCEPT", int64(m.Serial), string(f), string(vs)); err != nil {
+			426000, "1", "ivan", "serial:front", text, verdict, reasons, serial, fields, string(vs)); err != nil {
 			log.Fatal(err)
 		}
 	}

@@ -55,6 +55,7 @@ func RunStoreSuite(t *testing.T, open Opener) {
 		{"bundles", testBundles},
 		{"concurrent uploads", testConcurrent},
 		{"batches and contract days", testBatches},
+		{"large batches not all new", testLargeBatches},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"markd/hub"
 )
@@ -119,4 +121,64 @@ func copyRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.Rec
 		return hub.Unavailable("insert records", err)
 	}
 	return nil
+}
+
+// copyMin is the smallest batch of keys or serial uses copied in
+// optimistically: below it the savepoint's round trips cost more than
+// COPY saves.
+const copyMin = 64
+
+// copyNew copies rows that should all be new into a table with a unique
+// key, in a savepoint: without ON CONFLICT's check of each row before
+// its insert, and heap pages filled a page at a time. It reports false,
+// with the savepoint rolled back, when a row was there already (a
+// repeated upload, a serial used before): the caller then inserts the
+// rows the careful way, row by row against the key.
+func copyNew(ctx context.Context, tx pgx.Tx, what, sql string, data []byte) (bool, error) {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return false, hub.Unavailable(what, err)
+	}
+	_, err = sp.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), sql)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		if err := sp.Rollback(ctx); err != nil {
+			return false, hub.Unavailable(what, err)
+		}
+		return false, nil
+	}
+	if err != nil {
+		return false, hub.Unavailable(what, err)
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return false, hub.Unavailable(what, err)
+	}
+	return true, nil
+}
+
+// copyKeys claims the keys of a batch that should all be new (copyNew).
+func copyKeys(ctx context.Context, tx pgx.Tx, terminal string, ids []string, ats []time.Time) (bool, error) {
+	c := newCopyBuf(64 + 64*len(ids))
+	for i, id := range ids {
+		c.row(3)
+		c.text(terminal)
+		c.text(id)
+		c.timestamptz(ats[i])
+	}
+	return copyNew(ctx, tx, "insert record keys", `COPY record_keys(terminal, id, at) FROM STDIN (FORMAT binary)`, c.end())
+}
+
+// copyUses makes serials count as used that no record used before (copyNew).
+func copyUses(ctx context.Context, tx pgx.Tx, uses []use) (bool, error) {
+	c := newCopyBuf(64 + 96*len(uses))
+	for _, u := range uses {
+		c.row(6)
+		c.int8(u.serial)
+		c.text(u.recordID)
+		c.text(u.terminal)
+		c.int8(u.office)
+		c.text(u.counter)
+		c.timestamptz(u.at)
+	}
+	return copyNew(ctx, tx, "insert used serials", `COPY used_serials(serial, record_id, terminal, office, counter, at) FROM STDIN (FORMAT binary)`, c.end())
 }

@@ -206,6 +206,11 @@ func (d *DB) PruneKeys(ctx context.Context, cutoff time.Time) (int64, error) {
 // the ordinality keeps it without a collated text sort) and returns the
 // ids that were new: only those go into records.
 func claimKeys(ctx context.Context, tx pgx.Tx, terminal string, ids []string, ats []time.Time) ([]string, error) {
+	if len(ids) >= copyMin { // a batch is new but after a lost answer
+		if ok, err := copyKeys(ctx, tx, terminal, ids, ats); ok || err != nil {
+			return ids, err
+		}
+	}
 	rows, err := tx.Query(ctx, `INSERT INTO record_keys(terminal, id, at)
 		SELECT $1, u.id, u.at FROM unnest($2::text[], $3::timestamptz[]) WITH ORDINALITY AS u(id, at, i) ORDER BY u.i
 		ON CONFLICT (terminal, id) DO NOTHING RETURNING id`, terminal, ids, ats)

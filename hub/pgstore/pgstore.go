@@ -406,6 +406,11 @@ func registerUses(ctx context.Context, tx pgx.Tx, uses []use, now time.Time) err
 		return uses[a].at.Before(uses[b].at)
 	})
 	n := len(uses)
+	if n >= copyMin { // serials of a batch are new but for reuse
+		if ok, err := copyUses(ctx, tx, uses); ok || err != nil {
+			return err
+		}
+	}
 	serials, rids, terms, offices, counters, ats := make([]int64, n), make([]string, n), make([]string, n), make([]int64, n), make([]string, n), make([]time.Time, n)
 	for i, u := range uses {
 		serials[i], rids[i], terms[i], offices[i], counters[i], ats[i] = u.serial, u.recordID, u.terminal, u.office, u.counter, u.at

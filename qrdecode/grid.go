@@ -26,23 +26,6 @@ import (
 // interpolated from them. gozxing's decoder reads the bit matrix (format,
 // version, Reed–Solomon).
 
-// fpt is a point in pixels (or modules), with fractions.
-type fpt struct{ X, Y float64 }
-
-func (p fpt) add(q fpt) fpt        { return fpt{p.X + q.X, p.Y + q.Y} }
-func (p fpt) sub(q fpt) fpt        { return fpt{p.X - q.X, p.Y - q.Y} }
-func (p fpt) scale(k float64) fpt  { return fpt{p.X * k, p.Y * k} }
-func (p fpt) dist(q fpt) float64   { return math.Hypot(p.X-q.X, p.Y-q.Y) }
-func pointOf(p Point) fpt          { return fpt{float64(p.X), float64(p.Y)} }
-func (p fpt) cross(q fpt) float64  { return p.X*q.Y - p.Y*q.X }
-func (p fpt) dot(q fpt) float64    { return p.X*q.X + p.Y*q.Y }
-func lerp(p, q fpt, t float64) fpt { return p.add(q.sub(p).scale(t)) }
-func (p fpt) in(g Gray) bool {
-	return p.X >= 0 && p.Y >= 0 && p.X <= float64(g.W-1) && p.Y <= float64(g.H-1)
-}
-func (p fpt) round() (x, y int)          { return int(math.Round(p.X)), int(math.Round(p.Y)) }
-func (p fpt) near(q fpt, d float64) bool { return math.Abs(p.X-q.X) <= d && math.Abs(p.Y-q.Y) <= d }
-
 // gridMaxTriangles bounds the finder triples tried per region (the
 // warped set and the deblurred motion frames read at the first or the
 // second; a third read none more and cost a frame without a readable

@@ -289,21 +289,18 @@ func (s *scanner) number() (string, bool) {
 	return s.src[start:j], true
 }
 
-func (s *scanner) uint(bits int) (uint64, bool) {
-	lit, ok := s.number()
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(lit, 10, bits)
-	return n, err == nil
-}
+func (s *scanner) uint(bits int) (uint64, bool) { return integer(s, bits, strconv.ParseUint) }
 
-func (s *scanner) int(bits int) (int64, bool) {
+func (s *scanner) int(bits int) (int64, bool) { return integer(s, bits, strconv.ParseInt) }
+
+// integer reads a number literal and parses it as a base-10 integer of
+// bits bits (strconv.ParseInt or ParseUint).
+func integer[T int64 | uint64](s *scanner, bits int, parse func(string, int, int) (T, error)) (T, bool) {
 	lit, ok := s.number()
 	if !ok {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(lit, 10, bits)
+	n, err := parse(lit, 10, bits)
 	return n, err == nil
 }
 

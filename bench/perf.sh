@@ -5,8 +5,9 @@
 # warmed, checkpointed bare commit on the same file system. The stores are
 # generated once into bench/.cache/ (about a minute and 1 GB for 1M).
 # Env: BIG (1000000), SMALL (10000), N (2000 timed scans per P1 run),
-# RUNS (3 P1 runs per source), ONLY (reads,start,save,process,stdin,serial,import;
-# also boundary, and floor: Process and P1 on a tmpfs copy of the 1M store, what no disk takes away).
+# RUNS (3 P1 runs per source), ONLY (reads,start,save,process,stdin,serial,boundary,import;
+# boundary: the process boundary alone, an echo child fed like markd run; also floor:
+# Process and P1 on a tmpfs copy of the 1M store, what no disk takes away).
 # Run from anywhere; on a shared machine say so beside the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."

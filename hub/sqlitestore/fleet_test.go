@@ -22,21 +22,7 @@ func TestFleetPageUsesIndex(t *testing.T) {
 	mid := hub.FleetKey{Office: 426000, Name: "t1"}
 	query, args := fleetPageQuery(hub.FleetQuery{Offices: hub.AllOffices, State: hub.FleetSilent, After: &mid, Limit: 200,
 		Now: time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)})
-	rows, err := db.db.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+query, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	p := strings.Join(plan, "; ")
+	p := queryPlan(t, db, query, args...)
 	if !strings.Contains(p, "SEARCH t USING INDEX terminals_office_name (<expr>>? AND <expr><?)") || strings.Contains(p, "TEMP B-TREE") ||
 		!strings.Contains(p, "SEARCH records USING COVERING INDEX records_terminal_at (terminal=?)") {
 		t.Errorf("plan %q, want a search of terminals_office_name without a sort and a probe of records_terminal_at", p)

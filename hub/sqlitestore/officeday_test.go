@@ -14,7 +14,16 @@ func TestOfficeDaysSuite(t *testing.T) { hubtest.RunOfficeDaysSuite(t, open) }
 func TestOfficeDaysUsesIndex(t *testing.T) {
 	db := open(t).(*DB)
 	defer db.Close()
-	rows, err := db.db.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+officeDaysQuery, 426000, "2026-11-24", "2026-11-26")
+	if p := queryPlan(t, db, officeDaysQuery, 426000, "2026-11-24", "2026-11-26"); !strings.Contains(p, "SEARCH records USING INDEX records_office_at (office=? AND at>? AND at<?)") {
+		t.Errorf("plan %q, want a range search of records_office_at", p)
+	}
+}
+
+// queryPlan is SQLite's EXPLAIN QUERY PLAN of query with args, its
+// details joined by "; ".
+func queryPlan(t *testing.T, db *DB, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.db.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +37,8 @@ func TestOfficeDaysUsesIndex(t *testing.T) {
 		}
 		plan = append(plan, detail)
 	}
-	if p := strings.Join(plan, "; "); !strings.Contains(p, "SEARCH records USING INDEX records_office_at (office=? AND at>? AND at<?)") {
-		t.Errorf("plan %q, want a range search of records_office_at", p)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
+	return strings.Join(plan, "; ")
 }

@@ -26,21 +26,7 @@ func TestRejectRankingUsesIndex(t *testing.T) {
 		wide:           "SEARCH office_day_counts USING PRIMARY KEY (day>? AND day<?)",
 		narrow:         "SEARCH office_day_counts USING INDEX office_day_counts_office (office>? AND office<?)",
 	} {
-		rows, err := db.db.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+rankingSQL(o), "2026-11-01", "2026-12-01", o.Lo, o.Hi, 20, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		if p := strings.Join(plan, "; "); !strings.Contains(p, want) || strings.Contains(p, "records") {
+		if p := queryPlan(t, db, rankingSQL(o), "2026-11-01", "2026-12-01", o.Lo, o.Hi, 20, 100); !strings.Contains(p, want) || strings.Contains(p, "records") {
 			t.Errorf("region %q: plan %q, want %q", o.Prefix, p, want)
 		}
 	}

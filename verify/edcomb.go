@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha512"
 	"sync"
+	"unsafe"
 
 	"filippo.io/edwards25519"
 	"filippo.io/edwards25519/field"
@@ -99,10 +100,17 @@ func (k *edKey) verify(msg, sig []byte) bool {
 	}
 	k.once.Do(func() { k.table = newComb(k.negA) })
 	baseOnce.Do(func() { baseComb = newComb(edwards25519.NewGeneratorPoint()) })
+	var ds, dk combDigits
+	ds.set(s.Bytes())
+	dk.set(kh.Bytes())
+	// After a scan's commit the tables are out of the core's caches: load
+	// the 86 entries the digits pick all at once (independent loads the
+	// CPU overlaps) instead of one miss after another inside the additions.
+	keep(ds.touch(baseComb) ^ dk.touch(k.table))
 	var r extPoint
 	r.identity()
-	r.addComb(baseComb, s.Bytes())
-	r.addComb(k.table, kh.Bytes())
+	r.addComb(baseComb, &ds)
+	r.addComb(k.table, &dk)
 	var enc [32]byte
 	r.encode(&enc)
 	return bytes.Equal(enc[:], sig[:32])
@@ -119,12 +127,15 @@ func (p *extPoint) identity() {
 	p.T.Zero()
 }
 
-// addComb adds [n]P for the scalar n (32 bytes, little endian, < 2^255)
-// whose multiples of P are in c.
-func (p *extPoint) addComb(c *comb, n []byte) {
+// combDigits are a scalar's signed digits, −combHalf ≤ d < combHalf.
+type combDigits [combPos]int8
+
+// set computes the digits of n (32 bytes, little endian, < 2^253: a
+// canonical scalar leaves no carry out of the last digit).
+func (ds *combDigits) set(n []byte) {
 	const mask = 1<<combBits - 1
 	carry := 0
-	for i := 0; i < combPos; i++ {
+	for i := range ds {
 		bit := i * combBits
 		w := int(n[bit/8]) >> (bit % 8)
 		if bit/8+1 < 32 {
@@ -132,7 +143,39 @@ func (p *extPoint) addComb(c *comb, n []byte) {
 		}
 		v := w&mask + carry
 		carry = (v + combHalf) >> combBits
-		d := v - carry<<combBits // −combHalf ≤ d < combHalf
+		ds[i] = int8(v - carry<<combBits)
+	}
+}
+
+// keep uses x, so that the loads that made it are not optimised away.
+//
+//go:noinline
+func keep(x uint64) {}
+
+// touch reads one word of every cache line of each entry of c the digits
+// select (an entry is 120 bytes: three lines at most) and returns them
+// folded together.
+func (ds *combDigits) touch(c *comb) uint64 {
+	var x uint64
+	for i, d := range ds {
+		if d == 0 {
+			continue
+		}
+		if d < 0 {
+			d = -d
+		}
+		e := &c[i][d-1]
+		x ^= word(unsafe.Pointer(&e.ypx), 0) ^ word(unsafe.Pointer(&e.ymx), 16) ^ word(unsafe.Pointer(&e.xy2d), 32)
+	}
+	return x
+}
+
+// word is the 8 bytes at p+off.
+func word(p unsafe.Pointer, off uintptr) uint64 { return *(*uint64)(unsafe.Add(p, off)) }
+
+// addComb adds [n]P for the scalar whose digits are ds, from P's comb c.
+func (p *extPoint) addComb(c *comb, ds *combDigits) {
+	for i, d := range ds {
 		switch {
 		case d > 0:
 			p.addNiels(&c[i][d-1], false)
@@ -140,7 +183,6 @@ func (p *extPoint) addComb(c *comb, n []byte) {
 			p.addNiels(&c[i][-d-1], true)
 		}
 	}
-	// A canonical scalar is below 2^253, so the last digit leaves no carry.
 }
 
 // addNiels sets p = p + q (or p − q), the mixed addition of ref10's

@@ -40,4 +40,26 @@ func ParseDay(s string) (Day, error) {
 func (d Day) Time() time.Time { return epoch.AddDate(0, 0, int(d)) }
 
 // String formats the day as YYYY-MM-DD.
-func (d Day) String() string { return d.Time().Format(time.DateOnly) }
+func (d Day) String() string { return string(d.AppendText(make([]byte, 0, 10))) }
+
+// AppendText appends YYYY-MM-DD to b. It is computed from the day count
+// (the civil-from-days algorithm of H. Hinnant, over 400-year eras) rather
+// than through time.Time: a mark's two days are written with every stored
+// scan and every verdict line.
+func (d Day) AppendText(b []byte) []byte {
+	z := int(d) + 730425 // days since 0000-03-01 (2000-01-01 is day 730425)
+	era := z / 146097
+	doe := z - era*146097                                  // [0, 146096]
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // [0, 399]
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // [0, 365]
+	mp := (5*doy + 2) / 153                                // [0, 11], March = 0
+	day := doy - (153*mp+2)/5 + 1
+	month := mp + 3
+	year := yoe + era*400
+	if month > 12 {
+		month -= 12
+		year++
+	}
+	return append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10))
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -116,19 +117,25 @@ func boundaryOnce(self, dir, kind string, marks []string, warm int) (echo, bareD
 	if feed == nil {
 		feed = stdin
 	}
-	stdout, err := cmd.StdoutPipe()
+	out, started, err := verdictPipe(cmd)
+	if err == nil {
+		defer closeLines(out)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
+		started()
 		return nil, nil, err
 	}
+	started()
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	if kind == "serial" {
 		time.Sleep(300 * time.Millisecond) // the child opens the port
 	}
-	out := bufio.NewReader(stdout)
+	runtime.LockOSThread() // the blocking verdict reads and the bare commits on one thread
+	defer runtime.UnlockOSThread()
 	for i, text := range marks {
 		start := time.Now()
 		if _, err := io.WriteString(feed, text+term); err != nil {

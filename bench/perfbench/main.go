@@ -59,6 +59,7 @@ func main() {
 	verifyFile := flag.String("verify-file", "", "internal: verify every line of this file on all cores and exit (the import floor)")
 	verifyBatch := flag.Bool("verify-batch", false, "internal: with -verify-file, in Ed25519 batches as import does")
 	flag.IntVar(&importRounds, "import-runs", 3, "timed rounds of the import measure (after one warm-up)")
+	flag.BoolVar(&netpollRead, "netpoll-read", false, "read the children's verdict lines through Go's netpoller (the way before 2026-12-02, for comparison)")
 	echo := flag.String("echo", "", "internal: echo lines from stdin or from this tty to stdout (the process boundary of P1)")
 	flag.Parse()
 	if *echo != "" {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -137,7 +138,10 @@ func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, 
 	if feed == nil {
 		feed = stdin
 	}
-	stdout, err := cmd.StdoutPipe()
+	out, started, err := verdictPipe(cmd)
+	if err == nil {
+		defer closeLines(out)
+	}
 	if err != nil {
 		return res, err
 	}
@@ -146,8 +150,10 @@ func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, 
 		return res, err
 	}
 	if err := cmd.Start(); err != nil {
+		started()
 		return res, err
 	}
+	started()
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	lb := bufio.NewReader(logs)
 	for {
@@ -163,7 +169,8 @@ func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, 
 	if serialPort != "" {
 		time.Sleep(300 * time.Millisecond) // the serial source opens the port
 	}
-	out := bufio.NewReader(stdout)
+	runtime.LockOSThread() // the blocking verdict reads and the bare commits on one thread
+	defer runtime.UnlockOSThread()
 	term := "\n"
 	if serialPort != "" {
 		term = "\r"

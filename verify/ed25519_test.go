@@ -176,7 +176,7 @@ func TestBatchTorsionBoundary(t *testing.T) {
 	seed[0] = 7
 	priv := ed25519.NewKeyFromSeed(seed)
 	pub := priv.Public().(ed25519.PublicKey)
-	key := &Key{Alg: 1, ed: expandEd25519(pub), edBatch: batchable(pub)}
+	key := &Key{Alg: 1, single: newEdKey(pub), edA: batchPoint(pub)}
 	if !key.batch() {
 		t.Fatal("a generated key is not batchable")
 	}

@@ -13,7 +13,7 @@ import (
 	"io"
 	"os"
 
-	voied "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
+	"github.com/oasisprotocol/curve25519-voi/curve"
 	"gopkg.in/yaml.v3"
 
 	"markd/mark"
@@ -28,14 +28,14 @@ type Key struct {
 	RevokedFrom mark.Day // meaningful only when Revoked
 	Revoked     bool
 
-	// ed is the Ed25519 key decompressed and expanded once, at load, for
-	// batches; single is the same key for single checks (its comb of
-	// multiples is built on the first). Both are nil when the 32 bytes are
-	// not a curve point: no signature verifies then, as with crypto/ed25519.
-	ed      *voied.ExpandedPublicKey
-	single  *edKey
-	edBatch bool // ed may enter a batch (batchable)
-	ecd     *ecdsa.PublicKey
+	// edA is the Ed25519 key decompressed once, at load, for batches (nil
+	// when it may not enter one: batchPoint); single is the same key for
+	// single checks (its comb of multiples is built on the first), nil
+	// when the 32 bytes are not a curve point: no signature verifies then,
+	// as with crypto/ed25519.
+	edA    *curve.EdwardsPoint
+	single *edKey
+	ecd    *ecdsa.PublicKey
 }
 
 // Keyring is the set of issuer public keys, by id.
@@ -119,9 +119,8 @@ func (e keyringEntry) key() (*Key, error) {
 		if len(pub) != ed25519.PublicKeySize {
 			return nil, fmt.Errorf("public %q is %d bytes, an ed25519 key is %d: %w", e.Public, len(pub), ed25519.PublicKeySize, mark.ErrInvalid)
 		}
-		k.ed = expandEd25519(pub)
 		k.single = newEdKey(pub)
-		k.edBatch = k.ed != nil && batchable(pub)
+		k.edA = batchPoint(pub)
 	case "ecdsa-p256":
 		k.Alg = mark.AlgECDSAP256
 		pk, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), pub)

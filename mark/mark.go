@@ -139,4 +139,13 @@ type Context struct {
 	Office          uint32 // postal index of the accepting office
 	Date            Day    // acceptance date, local to the office
 	MeasuredWeightG int    // 0 when unknown
+	// DeferSignature, when set, asks the verifier to leave the signature
+	// check to its caller: the check is stored here instead of being run,
+	// and the mark is judged on as if the signature held. A caller that
+	// finds the check false judges the text again without deferral, which
+	// gives exactly the verdict and reasons of a plain verification. Set
+	// only when the verifier got as far as the signature; the pipeline
+	// uses it to check the signature while the scan's commit is being
+	// synced (store.DB.SaveChecked).
+	DeferSignature *func() bool
 }

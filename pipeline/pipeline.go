@@ -108,21 +108,62 @@ func (p *Pipeline) Process(ctx context.Context, sc mark.Scan) mark.Record {
 // ERROR — wrapping mark.ErrUnavailable when the store could not write,
 // mark.ErrConflict when the scan named a batch that is not open.
 func (p *Pipeline) Submit(ctx context.Context, sc mark.Scan) (mark.Record, error) {
+	return p.submit(ctx, sc, nil)
+}
+
+// submit is Submit that hands the record to deliver (when set) as soon as
+// its verdict is durable, before the metrics and the live subscribers.
+//
+// The signature is checked under the commit: the verifier defers its
+// signature check (mark.Context.DeferSignature) and judges on as if it
+// held, and the store runs the check beside the transaction and commits
+// only if it holds (store.DB.SaveChecked: on Linux the check is awaited
+// inside the WAL's fsync, which it normally outlasts). When the check
+// fails nothing was stored and the scan is judged again without deferral,
+// so its record is exactly the one a plain verification gives.
+func (p *Pipeline) submit(ctx context.Context, sc mark.Scan, deliver func(mark.Record)) (mark.Record, error) {
 	start := time.Now()
 	if strings.TrimSpace(sc.Text) == "" {
 		return mark.Record{Verdict: mark.NotAMark, Source: sc.Source, Reasons: []mark.Reason{}}, nil
 	}
-	rec := p.Judge(sc)
-	err := p.autoBatch(context.WithoutCancel(ctx), &rec)
-	if err == nil {
-		err = p.opt.Store.Save(context.WithoutCancel(ctx), &rec, p.opt.RescanWindow)
+	wctx := context.WithoutCancel(ctx)
+	j, rec, done := p.prepare(sc)
+	var check func() bool
+	if !done {
+		j.ctx.DeferSignature = &check
+		rec = p.judged(&j, p.opt.Verifier.Verify(j.sc.Text, j.ctx))
+		j.ctx.DeferSignature = nil
+		if check != nil && p.opt.AutoBatch && rec.Mark != nil && rec.Batch == "" {
+			// autoBatch would open a batch for this mark, outside the
+			// scan's transaction: only for a signature that holds.
+			if !check() {
+				rec = p.judged(&j, p.opt.Verifier.Verify(j.sc.Text, j.ctx))
+			}
+			check = nil
+		}
+	}
+	err := p.autoBatch(wctx, &rec)
+	switch {
+	case err != nil:
+	case check != nil:
+		err = p.opt.Store.SaveChecked(wctx, &rec, p.opt.RescanWindow, check)
+		if errors.Is(err, store.ErrSignatureRefused) {
+			rec = p.judged(&j, p.opt.Verifier.Verify(j.sc.Text, j.ctx))
+			err = p.opt.Store.Save(wctx, &rec, p.opt.RescanWindow)
+		}
+	default:
+		err = p.opt.Store.Save(wctx, &rec, p.opt.RescanWindow)
 	}
 	p.noteStore(err, 1, sc.Source)
 	if err != nil {
 		p.failed(&rec, err)
 	}
+	took := time.Since(start)
+	if deliver != nil && (rec.ID != "" || rec.Verdict != mark.NotAMark) {
+		deliver(rec)
+	}
 	if p.opt.Observe != nil {
-		p.opt.Observe(rec, time.Since(start), err)
+		p.opt.Observe(rec, took, err)
 	}
 	p.publish(rec)
 	return rec, err
@@ -332,20 +373,21 @@ func (p *Pipeline) Run(ctx context.Context, sources []mark.Source, onRecord func
 // nil). It returns the source's error, nil once ctx ended.
 func (p *Pipeline) ServeSource(ctx context.Context, src mark.Source, onRecord func(mark.Record)) error {
 	fb, _ := src.(mark.Feedbacker)
-	err := src.Serve(ctx, func(sc mark.Scan) {
-		if sc.Source == "" {
-			sc.Source = src.Name()
-		}
-		rec := p.Process(ctx, sc)
-		if rec.ID == "" && rec.Verdict == mark.NotAMark {
-			return
-		}
+	// The verdict goes back before the metrics and the live subscribers:
+	// the operator waits for it, they do not.
+	deliver := func(rec mark.Record) {
 		if fb != nil {
 			fb.Feedback(rec.Verdict)
 		}
 		if onRecord != nil {
 			onRecord(rec)
 		}
+	}
+	err := src.Serve(ctx, func(sc mark.Scan) {
+		if sc.Source == "" {
+			sc.Source = src.Name()
+		}
+		_, _ = p.submit(ctx, sc, deliver)
 	})
 	if err != nil && ctx.Err() == nil {
 		return err

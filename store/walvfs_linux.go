@@ -18,9 +18,26 @@ package store
 // new frames to other connections) write the buffer first, so no reader
 // ever sees a frame that is not in the file. Durability is SQLite's own:
 // nothing is durable before its xSync, and xSync writes the buffer first.
+//
+// The signature gate (gate.go): arming a connection's gate slot (set with
+// the file control WV_FCNTL_GATE on its main file) wakes the slot's helper
+// thread, which runs the check (a callback into Go, markdGateCheck) while
+// the transaction is written and its commit synced. The WAL's xSync that
+// follows a commit frame waits, after the real sync, for the check's
+// result. Good: SQLITE_OK, SQLite publishes the frames. Bad: the salt
+// of the commit frame's header is inverted and synced, so WAL recovery
+// stops before that frame (the commit is not in the WAL for anyone, now
+// or after a crash), and the sync fails: SQLite does not publish the
+// frames, rolls the transaction back, and the next write transaction
+// writes over them.
 
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 typedef long long sqlite3_int64;
 typedef struct sqlite3_file sqlite3_file;
@@ -84,6 +101,22 @@ extern sqlite3_file *sqlite3_database_file_object(const char*) __attribute__((we
 #define WV_OPEN_WAL 0x00080000
 #define WV_BUF (64 * 1024)
 #define WV_FRAME_HDR 24
+#define WV_IOERR_GATE (10 | (4 << 8)) // SQLITE_IOERR_FSYNC: what a failed sync gives
+#define WV_NOTFOUND 12
+#define WV_FCNTL_GATE 0x6d6b6701     // markd's file control: the gate slot of a connection
+#define WV_GATES 64
+
+// A gate slot: armed by Go, checked by its helper thread, fired by the
+// WAL's sync.
+typedef struct wvGate {
+  volatile int armed;  // the next commit's sync waits for state
+  volatile int state;  // futex word: 0 pending, 1 good, 2 bad
+  volatile int req;    // futex word: a check asked of the helper
+  volatile int fired;  // 0 not reached, 1 passed, 2 refused, 3 refused and the salt not written
+  int helper;          // 1 runs, -1 could not start
+} wvGate;
+static wvGate wvGates[WV_GATES + 1]; // [0] unused: slot 0 is "no gate"
+extern int markdGateCheck(int slot); // gate_linux.go
 
 typedef struct wvFile wvFile;
 struct wvFile {
@@ -95,6 +128,10 @@ struct wvFile {
   int len;
   int commit;          // WAL: the buffer ends with a commit frame's header
   sqlite3_int64 off;   // WAL: file offset of buf[0]
+  int gate;            // main file: gate slot, 0 = none
+  int cmSync;          // WAL: a commit frame is written, its sync comes next
+  sqlite3_int64 cmHdr; // WAL: offset of the last commit frame's header
+  unsigned char cmSalt[4]; // WAL: its salt-1
 };
 
 static sqlite3_vfs wvVfs;
@@ -128,12 +165,106 @@ static int wvWalWrite(sqlite3_file *f, const void *z, int n, sqlite3_int64 off) 
   if (p->len == 0) p->off = off;
   memcpy(p->buf + p->len, z, n);
   p->len += n;
-  if (commitPage) return wvFlush(p); // the commit frame's page: the last of the commit
+  if (commitPage) { // the commit frame's page: the last of the commit
+    int rc = wvFlush(p);
+    if (rc == WV_OK) p->cmSync = 1;
+    return rc;
+  }
   if (n == WV_FRAME_HDR && off >= 32) {
     const unsigned char *h = z;
     p->commit = (h[4] | h[5] | h[6] | h[7]) != 0;
+    if (p->commit) {
+      p->cmHdr = off;
+      memcpy(p->cmSalt, h + 8, 4);
+    }
   }
   return WV_OK;
+}
+
+// wvGateWait returns the slot's state once Go resolved it: normally at
+// once (the check ran during the sync), else after a short spin, yields
+// and 20 µs sleeps.
+static volatile long long wvGateWaits; // gated commits whose sync ended before the check
+
+static void wvFutexWait(volatile int *w, int v) { syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, v, 0, 0, 0); }
+static void wvFutexWake(volatile int *w) { syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0); }
+
+static void wvGateResolve(wvGate *g, int slot) {
+  int ok = markdGateCheck(slot);
+  __atomic_store_n(&g->state, ok ? 1 : 2, __ATOMIC_RELEASE);
+  wvFutexWake(&g->state);
+}
+
+static void *wvGateHelper(void *a) {
+  wvGate *g = a;
+  int slot = (int)(g - wvGates);
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, 0); // signals go to Go's threads
+  for (;;) {
+    while (!__atomic_load_n(&g->req, __ATOMIC_ACQUIRE)) wvFutexWait(&g->req, 0);
+    __atomic_store_n(&g->req, 0, __ATOMIC_RELEASE);
+    wvGateResolve(g, slot);
+  }
+  return 0;
+}
+
+// wvGateStart asks the slot's helper for the check (run here when it has
+// no helper).
+static void wvGateStart(int slot) {
+  wvGate *g = &wvGates[slot];
+  if (g->helper == 0) {
+    pthread_t th;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    g->helper = pthread_create(&th, &at, wvGateHelper, g) == 0 ? 1 : -1;
+    pthread_attr_destroy(&at);
+  }
+  if (g->helper < 0) {
+    wvGateResolve(g, slot);
+    return;
+  }
+  __atomic_store_n(&g->req, 1, __ATOMIC_RELEASE);
+  wvFutexWake(&g->req);
+}
+
+// wvGateWait returns the check's result: 1 good, 2 bad.
+static int wvGateWait(wvGate *g) {
+  int s = __atomic_load_n(&g->state, __ATOMIC_ACQUIRE);
+  if (s != 0) return s;
+  __sync_fetch_and_add(&wvGateWaits, 1);
+  for (int i = 0; (s = __atomic_load_n(&g->state, __ATOMIC_ACQUIRE)) == 0; i++) {
+    if (i >= 100) wvFutexWait(&g->state, 0);
+  }
+  return s;
+}
+
+// wvWalSync syncs; the sync after a commit frame passes the connection's
+// gate when it is armed.
+static int wvWalSync(sqlite3_file *f, int flags) {
+  wvFile *p = (wvFile*)f;
+  int rc = wvFlush(p);
+  if (rc != WV_OK) return rc;
+  int gated = p->cmSync;
+  p->cmSync = 0;
+  rc = p->real->pMethods->xSync(p->real, flags);
+  int slot = p->db ? p->db->gate : 0;
+  if (!gated || slot <= 0 || slot > WV_GATES || !__atomic_load_n(&wvGates[slot].armed, __ATOMIC_ACQUIRE)) return rc;
+  wvGate *g = &wvGates[slot];
+  g->armed = 0;
+  if (wvGateWait(g) == 1) {
+    if (rc == WV_OK) __atomic_store_n(&g->fired, 1, __ATOMIC_RELEASE);
+    return rc;
+  }
+  // Refused: break the commit frame's salt, durably, before saying so
+  // (also when the sync failed: its frames may be on the disk).
+  unsigned char salt[4];
+  for (int i = 0; i < 4; i++) salt[i] = (unsigned char)~p->cmSalt[i];
+  int wrc = p->real->pMethods->xWrite(p->real, salt, 4, p->cmHdr + 8);
+  if (wrc == WV_OK) wrc = p->real->pMethods->xSync(p->real, flags);
+  __atomic_store_n(&g->fired, wrc == WV_OK ? 2 : 3, __ATOMIC_RELEASE);
+  return WV_IOERR_GATE;
 }
 
 // Every other method of the WAL file writes the buffer first.
@@ -150,7 +281,6 @@ static int wvWalClose(sqlite3_file *f) {
 }
 static int wvWalRead(sqlite3_file *f, void *z, int n, sqlite3_int64 off) { WV_FLUSHED(f); return REAL(f)->pMethods->xRead(REAL(f), z, n, off); }
 static int wvWalTruncate(sqlite3_file *f, sqlite3_int64 size) { WV_FLUSHED(f); return REAL(f)->pMethods->xTruncate(REAL(f), size); }
-static int wvWalSync(sqlite3_file *f, int flags) { WV_FLUSHED(f); return REAL(f)->pMethods->xSync(REAL(f), flags); }
 static int wvWalFileSize(sqlite3_file *f, sqlite3_int64 *pSize) { WV_FLUSHED(f); return REAL(f)->pMethods->xFileSize(REAL(f), pSize); }
 static int wvWalLock(sqlite3_file *f, int l) { WV_FLUSHED(f); return REAL(f)->pMethods->xLock(REAL(f), l); }
 static int wvWalUnlock(sqlite3_file *f, int l) { WV_FLUSHED(f); return REAL(f)->pMethods->xUnlock(REAL(f), l); }
@@ -170,7 +300,15 @@ static int wvFileSize(sqlite3_file *f, sqlite3_int64 *pSize) { return REAL(f)->p
 static int wvLock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xLock(REAL(f), l); }
 static int wvUnlock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xUnlock(REAL(f), l); }
 static int wvCheckReservedLock(sqlite3_file *f, int *r) { return REAL(f)->pMethods->xCheckReservedLock(REAL(f), r); }
-static int wvFileControl(sqlite3_file *f, int op, void *a) { return REAL(f)->pMethods->xFileControl(REAL(f), op, a); }
+static int wvFileControl(sqlite3_file *f, int op, void *a) {
+  if (op == WV_FCNTL_GATE) {
+    int slot = *(int*)a;
+    if (slot < 0 || slot > WV_GATES) return WV_NOTFOUND;
+    ((wvFile*)f)->gate = slot;
+    return WV_OK;
+  }
+  return REAL(f)->pMethods->xFileControl(REAL(f), op, a);
+}
 static int wvSectorSize(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(REAL(f)); }
 static int wvDeviceCharacteristics(sqlite3_file *f) { return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f)); }
 static int wvShmMap(sqlite3_file *f, int pg, int sz, int ext, void volatile **pp) { return REAL(f)->pMethods->xShmMap(REAL(f), pg, sz, ext, pp); }
@@ -253,11 +391,35 @@ static int wvRegister(void) {
 }
 
 static long long wvStatWrites(void) { return wvWrites; }
+static long long wvStatGateWaits(void) { return wvGateWaits; }
+// wvGateArm arms a slot and starts its check.
+static void wvGateArm(int slot) {
+  wvGates[slot].fired = 0;
+  __atomic_store_n(&wvGates[slot].state, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&wvGates[slot].armed, 1, __ATOMIC_RELEASE);
+  wvGateStart(slot);
+}
+// wvGateDisarm disarms a slot once its check is over (the helper is then
+// idle and Go may replace the check) and returns fired.
+static int wvGateDisarm(int slot) {
+  __atomic_store_n(&wvGates[slot].armed, 0, __ATOMIC_RELEASE);
+  wvGateWait(&wvGates[slot]);
+  return __atomic_load_n(&wvGates[slot].fired, __ATOMIC_ACQUIRE);
+}
+// wvGateClear: a slot given back (never armed, or its check over).
+static void wvGateClear(int slot) { __atomic_store_n(&wvGates[slot].armed, 0, __ATOMIC_RELEASE); }
 static long long wvStatFlushes(void) { return wvFlushes; }
 */
 import "C"
 
-import "sync"
+import (
+	"database/sql"
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
 
 // walVFS is the VFS of the store's connections: SQLite's default with a
 // WAL file that writes each commit's frames in one call (see the C above;
@@ -287,3 +449,80 @@ func vfsParam() string {
 func walWriteStats() (writes, flushes int64) {
 	return int64(C.wvStatWrites()), int64(C.wvStatFlushes())
 }
+
+// gateSlots hands out the VFS's gate slots (1..WV_GATES), one per scan
+// writer connection.
+var gateSlots struct {
+	mu   sync.Mutex
+	used [C.WV_GATES + 1]bool
+}
+
+// gateChecks holds the check of each armed slot for markdGateCheck.
+var gateChecks [C.WV_GATES + 1]atomic.Pointer[func() bool]
+
+// errNotSQLite: the driver connection is not go-sqlite3's.
+var errNotSQLite = errors.New("not a go-sqlite3 connection")
+
+// gateAttach gives conn (on the store's VFS) a gate slot and returns it;
+// 0 when it has none (no VFS, no slot free, the file control refused),
+// and then the writer waits for a check before COMMIT instead.
+func gateAttach(conn *sql.Conn) int {
+	if vfsParam() == "" {
+		return 0
+	}
+	gateSlots.mu.Lock()
+	slot := 0
+	for i := 1; i < len(gateSlots.used); i++ {
+		if !gateSlots.used[i] {
+			slot, gateSlots.used[i] = i, true
+			break
+		}
+	}
+	gateSlots.mu.Unlock()
+	if slot == 0 {
+		return 0
+	}
+	err := conn.Raw(func(dc any) error {
+		c, ok := dc.(*sqlite3.SQLiteConn)
+		if !ok {
+			return errNotSQLite
+		}
+		return c.SetFileControlInt("main", C.WV_FCNTL_GATE, slot)
+	})
+	if err != nil {
+		gateFree(slot)
+		return 0
+	}
+	return slot
+}
+
+// gateFree gives a slot back once its connection is closed.
+func gateFree(slot int) {
+	if slot <= 0 {
+		return
+	}
+	C.wvGateClear(C.int(slot))
+	gateSlots.mu.Lock()
+	gateSlots.used[slot] = false
+	gateSlots.mu.Unlock()
+}
+
+// gateArm arms a slot: its helper thread runs check (markdGateCheck)
+// now, and the next commit's sync on its connection waits for it.
+func gateArm(slot int, check func() bool) {
+	gateChecks[slot].Store(&check)
+	C.wvGateArm(C.int(slot))
+}
+
+// gateDisarm disarms a slot once its check is over and returns what the
+// commit's sync did with it (gateNotReached, gatePassed, gateRefused,
+// gateRefusedUnwritten).
+func gateDisarm(slot int) int {
+	fired := int(C.wvGateDisarm(C.int(slot)))
+	gateChecks[slot].Store(nil)
+	return fired
+}
+
+// gateWaits returns how many gated commits' syncs ended before their
+// check (the check not hidden; tests, benchmarks).
+func gateWaits() int64 { return int64(C.wvStatGateWaits()) }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,7 @@ type scanWriter struct {
 	// one is open. The checkpointer reads it around a checkpoint.
 	txs                           atomic.Int64
 	conn                          *sql.Conn
+	gate                          int // the VFS's gate slot of conn, 0 = none (gate.go)
 	beginTx, commitTx, rollbackTx *sql.Stmt
 	used, insert, claim, rewrite  *sql.Stmt
 	openBatch, batchContract      *sql.Stmt // joinBatch (batches.go)
@@ -89,6 +91,21 @@ func (w *scanWriter) open(ctx context.Context, d *DB) error {
 		w.close(true)
 		return storeErr("writer pragma", err)
 	}
+	// The gate waits in the WAL's commit sync: only with one (WAL mode,
+	// synchronous FULL or EXTRA, as the DSN asks).
+	var mode string
+	var syncLevel int
+	if err := conn.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		w.close(true)
+		return storeErr("writer pragma", err)
+	}
+	if err := conn.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&syncLevel); err != nil {
+		w.close(true)
+		return storeErr("writer pragma", err)
+	}
+	if mode == "wal" && syncLevel >= 2 {
+		w.gate = gateAttach(conn)
+	}
 	return nil
 }
 
@@ -112,6 +129,8 @@ func (w *scanWriter) close(discard bool) {
 	}
 	w.conn.Close()
 	w.conn = nil
+	gateFree(w.gate)
+	w.gate = 0
 }
 
 // shut closes the writer for DB.Close.
@@ -131,24 +150,32 @@ func (w *scanWriter) save(ctx context.Context, d *DB, recs []mark.Record, window
 		return err
 	}
 	w.txs.Add(1)
-	err := w.tx(ctx, d, recs, window)
+	err := w.tx(ctx, d, recs, window, nil)
 	w.txs.Add(1)
 	if err != nil {
 		w.abort()
 		return err
 	}
-	if w.saved += len(recs); w.saved >= checkpointEvery {
+	w.afterSave(d, len(recs))
+	return nil
+}
+
+// afterSave counts n scans saved and asks for a checkpoint every
+// checkpointEvery; the caller holds mu.
+func (w *scanWriter) afterSave(d *DB, n int) {
+	if w.saved += n; w.saved >= checkpointEvery {
 		w.saved = 0
 		select {
 		case d.checkpoints <- struct{}{}:
 		default: // one is pending
 		}
 	}
-	return nil
 }
 
-// tx is the transaction of save; on an error the caller rolls back.
-func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window time.Duration) error {
+// tx is the transaction of save; on an error the caller rolls back. A
+// deferred signature check runs in the commit's sync when the connection
+// has a gate (saveChecked arms it), else before COMMIT.
+func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window time.Duration, check func() bool) error {
 	if _, err := w.beginTx.ExecContext(ctx); err != nil {
 		return storeErr("begin", err)
 	}
@@ -168,6 +195,9 @@ func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window t
 		if err := d.FailWrite(); err != nil {
 			return storeErr("commit", err)
 		}
+	}
+	if check != nil && w.gate == 0 && !check() {
+		return fmt.Errorf("save: %w", ErrSignatureRefused)
 	}
 	if _, err := w.commitTx.ExecContext(ctx); err != nil {
 		return storeErr("commit", err)

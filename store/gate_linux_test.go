@@ -1,0 +1,182 @@
+//go:build cgo
+
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"markd/mark"
+)
+
+// countText counts the scans with raw text text through a connection of
+// its own (another reader of the file, as the pages and the API are).
+func countText(t *testing.T, other *sql.DB, text string) int {
+	t.Helper()
+	var n int
+	if err := other.QueryRow(`SELECT count(*) FROM scans WHERE raw_text = ?`, text).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// copyFile copies src to dst; a missing src is no copy.
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	in, err := os.Open(src)
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// crashCopy copies the store file and its WAL (not the shared-memory
+// index) as a crash would leave them: opening the copy runs WAL recovery.
+func crashCopy(t *testing.T, path string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "crash.db")
+	copyFile(t, path, dst)
+	copyFile(t, path+"-wal", dst+"-wal")
+	return dst
+}
+
+// TestGateRefusedCommitLeavesNoTrace arms the gate bad on a real commit:
+// the check waits until the commit's frames are in the WAL file, a second
+// connection must not see the row then or afterwards, and the store's
+// files as a crash would leave them right after the refusal must not hold
+// it after WAL recovery. A gate that published the frames, or one that let
+// them stay valid in the WAL, fails it.
+func TestGateRefusedCommitLeavesNoTrace(t *testing.T) {
+	db, path := openTest(t, Options{})
+	ctx := context.Background()
+	for i := range 3 { // past the first commits (WAL header)
+		if err := db.Save(ctx, scRec(uint64(100+i), "A", t0, mark.Accept), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if db.writer.gate == 0 {
+		t.Fatal("the scan writer has no gate slot on the store's VFS")
+	}
+	other, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+
+	rec := scRec(4242, "A", t0.Add(time.Second), mark.Accept)
+	walBefore, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused0 := gateFired[gateRefused].Load()
+	var seenDuring int
+	err = db.SaveChecked(ctx, rec, time.Minute, func() bool {
+		// Wait until the commit's frames are written (the WAL grows),
+		// so the gate is being waited for under the sync.
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			if st, err := os.Stat(path + "-wal"); err == nil && st.Size() > walBefore.Size() {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		if err := other.QueryRow(`SELECT count(*) FROM scans WHERE raw_text = ?`, rec.Text).Scan(&seenDuring); err != nil {
+			seenDuring = -1
+		}
+		return false
+	})
+	if !errors.Is(err, ErrSignatureRefused) {
+		t.Fatalf("SaveChecked with a bad check: %v, want ErrSignatureRefused", err)
+	}
+	if got := gateFired[gateRefused].Load() - refused0; got != 1 {
+		t.Errorf("the gate refused %d commits, want 1 (the refusal came from the VFS's sync)", got)
+	}
+	if rec.ID != "" {
+		t.Errorf("the refused record got id %q", rec.ID)
+	}
+	if seenDuring != 0 {
+		t.Errorf("a second connection saw %d rows while the gate was waited for (-1: the read failed)", seenDuring)
+	}
+	if n := countText(t, other, rec.Text); n != 0 {
+		t.Errorf("a second connection sees the refused row (%d)", n)
+	}
+	// The files as a crash now would leave them: recovery must stop before
+	// the refused commit.
+	crashed := crashCopy(t, path)
+	db2, err := OpenWith(ctx, crashed, Options{Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countText(t, db2.db, rec.Text); n != 0 {
+		t.Errorf("after WAL recovery the refused row is there (%d)", n)
+	}
+	if n := countText(t, db2.db, scRec(101, "A", t0, mark.Accept).Text); n != 1 {
+		t.Errorf("after WAL recovery a scan committed before is missing (%d)", n)
+	}
+	if err := db2.Check(ctx); err != nil {
+		t.Errorf("recovered copy: %v", err)
+	}
+	db2.Close()
+
+	// The writer goes on: the same serial accepted for real now.
+	again := scRec(4242, "A", t0.Add(2*time.Second), mark.Accept)
+	if err := db.SaveChecked(ctx, again, time.Minute, func() bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	if again.Verdict != mark.Accept {
+		t.Errorf("after a refusal the serial is %s, want ACCEPT (the refused claim must be gone)", again.Verdict)
+	}
+	if n := countText(t, other, rec.Text); n != 1 {
+		t.Errorf("second connection sees %d rows of the accepted scan, want 1", n)
+	}
+}
+
+// TestGateGoodCommitsDurable: good checks pass the gate in the WAL's sync
+// (not before COMMIT), their rows read back after a crash copy.
+func TestGateGoodCommitsDurable(t *testing.T) {
+	db, path := openTest(t, Options{})
+	ctx := context.Background()
+	passed0 := gateFired[gatePassed].Load()
+	var ids []string
+	for i := range 10 {
+		rec := scRec(uint64(500+i), "A", t0.Add(time.Duration(i)*time.Second), mark.Accept)
+		if err := db.SaveChecked(ctx, rec, time.Minute, func() bool { return true }); err != nil {
+			t.Fatal(err)
+		}
+		if rec.ID == "" || rec.Verdict != mark.Accept {
+			t.Fatalf("scan %d: %q %s", i, rec.ID, rec.Verdict)
+		}
+		ids = append(ids, rec.ID)
+	}
+	if got := gateFired[gatePassed].Load() - passed0; got < 10 {
+		t.Errorf("%d of 10 commits passed the gate in the WAL's sync", got)
+	}
+	db2, err := OpenWith(ctx, crashCopy(t, path), Options{Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	for _, id := range ids {
+		if r, err := db2.Get(ctx, id); err != nil || r.Verdict != mark.Accept {
+			t.Errorf("after recovery %s: %s %v", id, r.Verdict, err)
+		}
+	}
+}

@@ -143,8 +143,9 @@ func chunkSize(n int) int {
 
 // judgeChunk is Judge for each scan of a chunk, verified with one call.
 func (p *Pipeline) judgeChunk(bv batchVerifier, scans []mark.Scan, recs []mark.Record) {
-	js := make([]judging, 0, len(scans))
-	at := make([]int, 0, len(scans))
+	cb := chunkBufs.Get().(*chunkBuf)
+	defer chunkBufs.Put(cb)
+	js, at := cb.js[:0], cb.at[:0]
 	for i, sc := range scans {
 		if strings.TrimSpace(sc.Text) == "" {
 			recs[i] = blankRecord(sc)
@@ -158,8 +159,8 @@ func (p *Pipeline) judgeChunk(bv batchVerifier, scans []mark.Scan, recs []mark.R
 		js = append(js, j)
 		at = append(at, i)
 	}
-	texts := make([]string, len(js))
-	cs := make([]mark.Context, len(js))
+	texts := append(cb.texts[:0], make([]string, len(js))...)
+	cs := append(cb.cs[:0], make([]mark.Context, len(js))...)
 	for k := range js {
 		texts[k], cs[k] = js[k].sc.Text, js[k].ctx
 	}
@@ -167,7 +168,22 @@ func (p *Pipeline) judgeChunk(bv batchVerifier, scans []mark.Scan, recs []mark.R
 	for k, i := range at {
 		recs[i] = p.judged(&js[k], res[k])
 	}
+	clear(js) // the pool holds no scan
+	clear(texts)
+	cb.js, cb.at, cb.texts, cb.cs = js[:0], at[:0], texts[:0], cs[:0]
 }
+
+// chunkBuf holds judgeChunk's buffers for the next chunk: ~250 KiB for
+// a chunk of 1000, fresh memory for each cost page faults and garbage
+// collection in markd import (docs/notes/perf.md).
+type chunkBuf struct {
+	js    []judging
+	at    []int
+	texts []string
+	cs    []mark.Context
+}
+
+var chunkBufs = sync.Pool{New: func() any { return new(chunkBuf) }}
 
 // blankRecord is the record of a blank scan (ignored, never stored).
 func blankRecord(sc mark.Scan) mark.Record {

@@ -1,6 +1,8 @@
 package verify
 
 import (
+	"sync"
+
 	"markd/decode"
 	"markd/mark"
 )
@@ -109,8 +111,8 @@ func checkEach(cs []sigCheck, idx []int, ok []bool) {
 // in one batch.
 func (v *Verifier) VerifyBatch(texts []string, cs []mark.Context) []mark.Result {
 	out := make([]mark.Result, len(texts))
-	checks := make([]sigCheck, 0, len(texts))
-	at := make([]int, 0, len(texts))
+	sb := scratches.Get().(*scratch)
+	checks, at := sb.checks[:0], sb.at[:0]
 	for i, t := range texts {
 		res, sc, done := v.decode(t)
 		if done {
@@ -120,13 +122,27 @@ func (v *Verifier) VerifyBatch(texts []string, cs []mark.Context) []mark.Result 
 		checks = append(checks, sc)
 		at = append(at, i)
 	}
-	ok := make([]bool, len(checks))
+	ok := append(sb.ok[:0], make([]bool, len(checks))...)
 	checkSignatures(checks, ok)
 	for j, i := range at {
 		out[i] = v.judge(&checks[j], ok[j], cs[i])
 	}
+	clear(checks) // the pool holds no key
+	sb.checks, sb.at, sb.ok = checks[:0], at[:0], ok[:0]
+	scratches.Put(sb)
 	return out
 }
+
+// scratch holds VerifyBatch's buffers for the next call: ~230 KiB for
+// 1000 texts, fresh memory for each cost page faults and garbage
+// collection in markd import (docs/notes/perf.md).
+type scratch struct {
+	checks []sigCheck
+	at     []int
+	ok     []bool
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
 
 // SignatureBatch checks the signatures of many texts at once, for a
 // caller that holds several keyrings (the collector: every keyring it

@@ -3,6 +3,7 @@ package verify
 import (
 	"crypto/rand"
 	"crypto/sha512"
+	"sync"
 
 	"github.com/oasisprotocol/curve25519-voi/curve"
 	"github.com/oasisprotocol/curve25519-voi/curve/scalar"
@@ -28,6 +29,9 @@ import (
 // crypto/ed25519's rule part).
 
 // edBatch is one batch being assembled: B, the distinct keys, every R.
+// Its slices are kept for the next batch (edBatches): a batch of 1000
+// needs ~230 KiB, and fresh memory for each cost page faults and garbage
+// collection in markd import (docs/notes/perf.md).
 type edBatch struct {
 	keys    []*Key // distinct keys, in order of first use
 	points  []*curve.EdwardsPoint
@@ -36,6 +40,20 @@ type edBatch struct {
 	zs      []scalar.Scalar      // z_i, the scalar of R_i
 	kcoef   []scalar.Scalar      // Σ z_i k_i of each key
 	bcoef   scalar.Scalar        // Σ z_i s_i
+	rnd     []byte               // 16 random bytes for each z_i
+}
+
+var edBatches = sync.Pool{New: func() any { return new(edBatch) }}
+
+// reset readies b for n signatures.
+func (b *edBatch) reset(n int) {
+	b.keys, b.kcoef, b.bcoef = b.keys[:0], b.kcoef[:0], scalar.Scalar{}
+	if cap(b.rs) < n {
+		b.rs, b.zs, b.rnd = make([]curve.EdwardsPoint, n), make([]scalar.Scalar, n), make([]byte, 16*n)
+		b.points, b.scalars = make([]*curve.EdwardsPoint, 0, n+4), make([]*scalar.Scalar, 0, n+4)
+	}
+	b.rs, b.zs, b.rnd = b.rs[:n], b.zs[:n], b.rnd[:16*n]
+	b.points, b.scalars = b.points[:0], b.scalars[:0]
 }
 
 // batchValid reports whether every signature of cs[idx] verifies, as one
@@ -46,12 +64,21 @@ func batchValid(cs []sigCheck, idx []int) bool {
 	if n == 0 {
 		return false
 	}
-	var random [16]byte
-	rnd := make([]byte, 16*n)
-	if _, err := rand.Read(rnd); err != nil {
+	b := edBatches.Get().(*edBatch)
+	b.reset(n)
+	ok := b.valid(cs, idx)
+	clear(b.keys[:cap(b.keys)]) // the pool holds no key (nor, below, its point)
+	clear(b.points[:cap(b.points)])
+	edBatches.Put(b)
+	return ok
+}
+
+// valid is batchValid with b's buffers.
+func (b *edBatch) valid(cs []sigCheck, idx []int) bool {
+	if _, err := rand.Read(b.rnd); err != nil {
 		panic("verify: crypto/rand failed: " + err.Error())
 	}
-	b := edBatch{rs: make([]curve.EdwardsPoint, n), zs: make([]scalar.Scalar, n)}
+	var random [16]byte
 	var h [64]byte
 	var k, t, s scalar.Scalar
 	sh := sha512.New()
@@ -80,7 +107,7 @@ func batchValid(cs []sigCheck, idx []int) bool {
 			return false
 		}
 		// z_i: a random 128-bit integer, 2^128 for 0 (as voi's scalar128).
-		copy(random[:], rnd[16*j:])
+		copy(random[:], b.rnd[16*j:])
 		var zb [32]byte
 		copy(zb[:16], random[:])
 		if random == [16]byte{} {
@@ -95,9 +122,6 @@ func batchValid(cs []sigCheck, idx []int) bool {
 		kc.Add(kc, t.Mul(z, &k))
 	}
 	b.bcoef.Neg(&b.bcoef)
-	size := 1 + len(b.keys) + n
-	b.points = make([]*curve.EdwardsPoint, 0, size)
-	b.scalars = make([]*scalar.Scalar, 0, size)
 	b.points = append(b.points, curve.ED25519_BASEPOINT_POINT)
 	b.scalars = append(b.scalars, &b.bcoef)
 	for j, key := range b.keys {

@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"markd/mark"
+	"markd/store"
 )
 
 // Judged is a batch of scans verified and not yet stored (JudgeBatch).
 type Judged struct {
 	recs  []mark.Record
+	parts []store.RowParts // columns encoded beside the judging (store.EncodeRows), or nil
 	start time.Time
 }
 
@@ -74,7 +76,8 @@ type Judging struct {
 
 // StartJudge readies scans to be judged by Step; nothing is judged yet.
 func (p *Pipeline) StartJudge(scans []mark.Scan) *Judging {
-	g := &Judging{p: p, scans: scans, j: Judged{recs: make([]mark.Record, len(scans)), start: time.Now()}, chunk: 16}
+	g := &Judging{p: p, scans: scans, j: Judged{recs: make([]mark.Record, len(scans)),
+		parts: make([]store.RowParts, len(scans)), start: time.Now()}, chunk: 16}
 	g.bv, g.batched = p.opt.Verifier.(batchVerifier)
 	if g.batched {
 		g.chunk = chunkSize(len(scans))
@@ -105,6 +108,10 @@ func (g *Judging) Step() bool {
 			g.j.recs[i] = g.p.Judge(g.scans[i])
 		}
 	}
+	// The row's columns that depend only on the record are encoded here,
+	// on the judging workers, instead of by the one writer (the critical
+	// path of markd import).
+	store.EncodeRows(g.j.recs[lo:hi], g.j.parts[lo:hi])
 	g.left.Add(int64(lo - hi))
 	return true
 }
@@ -196,15 +203,19 @@ func blankRecord(sc mark.Scan) mark.Record {
 func (p *Pipeline) StoreBatch(ctx context.Context, j Judged) ([]mark.Record, error) {
 	recs := j.recs
 	ptrs := make([]*mark.Record, 0, len(recs))
+	parts := j.parts[:0:0]
 	for i := range recs {
 		if !blank(recs[i]) {
 			ptrs = append(ptrs, &recs[i])
+			if i < len(j.parts) {
+				parts = append(parts, j.parts[i])
+			}
 		}
 	}
 	if len(ptrs) == 0 {
 		return recs, nil
 	}
-	err := p.opt.Store.SaveBatch(context.WithoutCancel(ctx), ptrs, p.opt.RescanWindow)
+	err := p.opt.Store.SaveBatchParts(context.WithoutCancel(ctx), ptrs, parts, p.opt.RescanWindow)
 	p.noteStore(err, len(ptrs), "")
 	took := time.Since(j.start)
 	for _, r := range ptrs {

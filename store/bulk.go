@@ -160,12 +160,17 @@ func (w *scanWriter) firstUses(ctx context.Context, recs []mark.Record) (map[uin
 // was not faster.)
 func (w *scanWriter) insertScans(ctx context.Context, recs []mark.Record) error {
 	cols := strings.Count(valueGroup(insertScan), "?")
+	parts := rowParts(ctx, len(recs))
 	var vals []any
 	for lo := 0; lo < len(recs); lo += bulkRows {
 		vals = vals[:0]
 		for i := lo; i < min(lo+bulkRows, len(recs)); i++ {
+			var pre *RowParts
+			if parts != nil {
+				pre = &parts[i]
+			}
 			var err error
-			if vals, err = w.scanArgs(vals, &recs[i]); err != nil {
+			if vals, err = w.scanArgs(vals, &recs[i], pre); err != nil {
 				return err
 			}
 		}

@@ -159,7 +159,8 @@ func (d *DB) startRecord(r *mark.Record) error {
 
 // scanArgs sets r's review and upload state and appends the values of
 // insertScan for it to dst, in its column order.
-func (w *scanWriter) scanArgs(dst []any, r *mark.Record) ([]any, error) {
+// pre, when not nil, holds columns encoded before (RowParts).
+func (w *scanWriter) scanArgs(dst []any, r *mark.Record, pre *RowParts) ([]any, error) {
 	r.Review = mark.ReviewNone
 	if r.Verdict == mark.Reject {
 		r.Review = mark.ReviewPending
@@ -176,9 +177,9 @@ func (w *scanWriter) scanArgs(dst []any, r *mark.Record) ([]any, error) {
 	var serial, fields any
 	if r.Mark != nil {
 		serial = int64(r.Mark.Serial)
-		fields = string(r.Mark.Fields().AppendJSON(nil))
+		fields = pre.fieldsFor(r)
 	}
-	return append(dst, r.ID, formatTime(r.At), r.Office, r.Counter, r.Operator, r.Source, r.Text,
+	return append(dst, r.ID, pre.atFor(r), r.Office, r.Counter, r.Operator, r.Source, r.Text,
 		string(r.Verdict), reasons, serial, fields, r.MeasuredWeightG, first, versions,
 		r.Message, r.Frame, string(r.Review), string(r.Upload), nullString(r.Batch)), nil
 }
@@ -199,7 +200,7 @@ func (d *DB) saveTx(ctx context.Context, w *scanWriter, r *mark.Record, window t
 			return err
 		}
 	}
-	args, err := w.scanArgs(nil, r)
+	args, err := w.scanArgs(nil, r, nil)
 	if err != nil {
 		return err
 	}

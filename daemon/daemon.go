@@ -151,6 +151,13 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 		RescanWindow: c.RescanWindow, Log: log, Observe: m.Metrics.Observe, Now: o.Now, AutoBatch: c.Batch.Auto,
 		Weight: weight,
 	})
+	// Before any scan: the scans a crash may have left with an unchecked
+	// signature (pipeline.RecheckSignatures).
+	if checked, corrected, err := m.Pipeline.RecheckSignatures(ctx); err != nil {
+		return nil, err
+	} else if checked > 0 {
+		log.Info("signatures of the last scans checked again", "checked", checked, "corrected", corrected)
+	}
 	m.Batches = batch.New(batch.Options{Store: m.Store, Office: c.Office, Counter: c.Counter, Location: loc, Log: log})
 	api := httpapi.New(httpapi.Options{
 		Store: m.Store, Feed: m.Pipeline, Sources: m.health, Versions: m.Verifier.Versions, StoreErr: m.Pipeline.StoreErr,

@@ -101,6 +101,11 @@ func (w *scanWriter) saveChecked(ctx context.Context, d *DB, recs []mark.Record,
 		}
 		d.log.Warn("a commit did not pass the signature gate; gate off, checks run before COMMIT")
 	}
+	if w.wmWritten {
+		w.checkedSince = 0
+	} else {
+		w.checkedSince++
+	}
 	w.afterSave(d, len(recs))
 	return nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -40,5 +41,54 @@ func TestSaveCheckedWithoutGate(t *testing.T) {
 	}
 	if r, err := db.Get(ctx, good.ID); err != nil || r.Verdict != mark.Accept {
 		t.Errorf("stored %s %v", r.Verdict, err)
+	}
+}
+
+// TestCheckWatermark: checked scans move the watermark only once the
+// store was rechecked at open (SetCheckWatermark), and then every
+// checkWatermarkEvery scans, so what is above it stays under that; a
+// store without one has nothing to recheck; scans without a decoded mark
+// are never rechecked.
+func TestCheckWatermark(t *testing.T) {
+	db, _ := openTest(t, Options{})
+	ctx := context.Background()
+	ok := func() bool { return true }
+	for i := range 10 {
+		if err := db.SaveChecked(ctx, scRec(uint64(i+1), "A", t0.Add(time.Duration(i)*time.Second), mark.Accept), time.Minute, ok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, top, err := db.UncheckedScans(ctx)
+	if err != nil || len(rows) != 0 || top != 10 {
+		t.Fatalf("no watermark yet: %d rows, top %d, %v; want 0, 10", len(rows), top, err)
+	}
+	if err := db.SetCheckWatermark(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	if rows, _, err := db.UncheckedScans(ctx); err != nil || len(rows) != 5 {
+		t.Fatalf("above watermark 5 of 10: %d rows %v, want 5", len(rows), err)
+	}
+	noMark := scRec(0, "A", t0.Add(time.Hour), mark.NotAMark)
+	noMark.Mark = nil
+	if err := db.Save(ctx, noMark, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	most := 0
+	for i := range 3 * checkWatermarkEvery {
+		rec := scRec(uint64(100+i), "A", t0.Add(time.Duration(100+i)*time.Second), mark.Accept)
+		if err := db.SaveChecked(ctx, rec, time.Minute, ok); err != nil {
+			t.Fatal(err)
+		}
+		rows, _, err := db.UncheckedScans(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, len(rows))
+		if slices.ContainsFunc(rows, func(u UncheckedScan) bool { return u.ID == noMark.ID }) {
+			t.Fatal("a scan without a decoded mark is listed for a recheck")
+		}
+	}
+	if most > checkWatermarkEvery+5 {
+		t.Errorf("up to %d scans above the watermark, want at most %d", most, checkWatermarkEvery+5)
 	}
 }

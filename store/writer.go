@@ -29,9 +29,17 @@ type scanWriter struct {
 	saved  int  // scans since the last checkpoint request
 	// txs counts BEGINs and ends of the writer's transactions: odd while
 	// one is open. The checkpointer reads it around a checkpoint.
-	txs                           atomic.Int64
-	conn                          *sql.Conn
-	gate                          int // the VFS's gate slot of conn, 0 = none (gate.go)
+	txs  atomic.Int64
+	conn *sql.Conn
+	gate int // the VFS's gate slot of conn, 0 = none (gate.go)
+	// watermarks: the scans below the store's check watermark were
+	// checked again at open (SetCheckWatermark), so checked scans move it
+	// on, every checkWatermarkEvery (recheck.go); checkedSince counts them,
+	// wmWritten says the open transaction wrote it.
+	watermarks                    atomic.Bool
+	checkedSince                  int
+	wmWritten                     bool
+	watermark                     *sql.Stmt
 	beginTx, commitTx, rollbackTx *sql.Stmt
 	used, insert, claim, rewrite  *sql.Stmt
 	openBatch, batchContract      *sql.Stmt // joinBatch (batches.go)
@@ -79,7 +87,7 @@ func (w *scanWriter) open(ctx context.Context, d *DB) error {
 	}{
 		{&w.beginTx, `BEGIN IMMEDIATE`}, {&w.commitTx, `COMMIT`}, {&w.rollbackTx, `ROLLBACK`},
 		{&w.used, usedSerialQuery}, {&w.insert, insertScan}, {&w.claim, insertUsed}, {&w.rewrite, rewriteScan},
-		{&w.openBatch, openBatchQuery}, {&w.batchContract, adoptContract},
+		{&w.openBatch, openBatchQuery}, {&w.batchContract, adoptContract}, {&w.watermark, watermarkQuery},
 	} {
 		if *s.st, err = conn.PrepareContext(ctx, s.q); err != nil {
 			w.close(true)
@@ -114,7 +122,7 @@ func (w *scanWriter) open(ctx context.Context, d *DB) error {
 // e.g. a transaction that could not be rolled back). The caller holds mu.
 func (w *scanWriter) close(discard bool) {
 	for _, st := range []**sql.Stmt{&w.beginTx, &w.commitTx, &w.rollbackTx, &w.used, &w.insert, &w.claim, &w.rewrite,
-		&w.openBatch, &w.batchContract, &w.bulkClaim} {
+		&w.openBatch, &w.batchContract, &w.bulkClaim, &w.watermark} {
 		if *st != nil {
 			(*st).Close()
 			*st = nil
@@ -178,6 +186,13 @@ func (w *scanWriter) afterSave(d *DB, n int) {
 func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window time.Duration, check func() bool) error {
 	if _, err := w.beginTx.ExecContext(ctx); err != nil {
 		return storeErr("begin", err)
+	}
+	w.wmWritten = false
+	if check != nil && w.watermarks.Load() && w.checkedSince >= checkWatermarkEvery-1 {
+		if _, err := w.watermark.ExecContext(ctx, checkWatermarkKey); err != nil {
+			return storeErr("write check watermark", err)
+		}
+		w.wmWritten = true
 	}
 	tc := newTxCache()
 	if len(recs) >= bulkMin {

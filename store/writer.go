@@ -95,6 +95,16 @@ func (w *scanWriter) open(ctx context.Context, d *DB) error {
 		}
 	}
 	// Checkpoints run after the scan (DB.checkpointer), not in its commit.
+	// A multi-row insert (saveBulk) first copies every page it changes
+	// into a statement journal; past 64 KiB SQLite spilled that to a new
+	// temporary file in /var/tmp, page by page: ~6 000 of markd import's
+	// 16 000 pwrite calls for 40 000 marks and a file opened per
+	// transaction (strace; docs/notes/perf.md). With temp_store MEMORY the
+	// journal stays in memory. A one-scan transaction never spilled.
+	if _, err := conn.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
+		w.close(true)
+		return storeErr("writer pragma", err)
+	}
 	if _, err := conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
 		w.close(true)
 		return storeErr("writer pragma", err)

@@ -331,7 +331,7 @@ func storeImportBatch(ctx context.Context, pipe *pipeline.Pipeline, j *pipeline.
 // verify --db; it is counted in *blank, and the summary reports it under
 // NOT_A_MARK, the verdict markd verify prints for it (spec §7 step 1).
 func readImportBatch(br *bufio.Reader, n int, lineNo, blank *int, read *int64) ([]mark.Scan, bool, error) {
-	var scans []mark.Scan
+	scans := make([]mark.Scan, 0, n)
 	for len(scans) < n {
 		line, length, err := readLine(br, mark.MaxInputSize*16)
 		if errors.Is(err, io.EOF) {

@@ -207,6 +207,9 @@ func readLine(r *bufio.Reader, keep int) (line string, n int, err error) {
 	got := false
 	for {
 		chunk, err := r.ReadSlice('\n')
+		if err == nil && !got && len(chunk) <= keep {
+			return trimNewline(chunk), len(chunk) - 1, nil // the whole line: one copy
+		}
 		if len(chunk) > 0 {
 			got = true
 			n += len(chunk)

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"fmt"
 	"strconv"
@@ -51,9 +53,13 @@ func (d *DB) saveBulk(ctx context.Context, w *scanWriter, recs []mark.Record, wi
 		return err
 	}
 	var claims []any
+	// The ids' random bits are read from crypto/rand 256 ids at a time:
+	// one getrandom call an id was ~2 % of the writer's time in markd
+	// import (docs/notes/perf.md).
+	rnd := bufio.NewReaderSize(rand.Reader, 4096)
 	for i := range recs {
 		r := &recs[i]
-		if err := d.startRecord(r); err != nil {
+		if err := d.startRecord(r, rnd); err != nil {
 			return err
 		}
 		if err := joinBatch(ctx, w, r, tc); err != nil {

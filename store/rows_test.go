@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"markd/mark"
 )
 
@@ -119,5 +121,33 @@ func BenchmarkSaveBatchParts(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n)/1000, "µs/scan")
 		})
+	}
+}
+
+// TestSaveBatchIDs: the ids the bulk path gives (random bits read ahead
+// from crypto/rand) are UUIDv7, unique, rising in the order stored, and
+// not alike in their random bits.
+func TestSaveBatchIDs(t *testing.T) {
+	db := bulkStore(t)
+	recs := make([]*mark.Record, 600)
+	for i := range recs {
+		recs[i] = scRec(uint64(5000+i), "A", t0.Add(time.Duration(i)*time.Second), mark.Accept)
+	}
+	if err := db.SaveBatch(context.Background(), recs, 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	tails := map[string]bool{}
+	for i, r := range recs {
+		id, err := uuid.Parse(r.ID)
+		if err != nil || id.Version() != 7 {
+			t.Fatalf("record %d: id %q (%v) is not a UUIDv7", i, r.ID, err)
+		}
+		if i > 0 && r.ID <= recs[i-1].ID {
+			t.Fatalf("record %d: id %s not after %s", i, r.ID, recs[i-1].ID)
+		}
+		tails[r.ID[24:]] = true // the last 48 random bits
+	}
+	if len(tails) != len(recs) {
+		t.Fatalf("%d distinct random tails in %d ids", len(tails), len(recs))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -138,10 +139,17 @@ type txCache struct {
 func newTxCache() *txCache { return &txCache{batches: map[string]openBatch{}} }
 
 // startRecord gives r what every stored scan has before it is judged by
-// the store: an id, a time, its own reasons slice.
-func (d *DB) startRecord(r *mark.Record) error {
+// the store: an id, a time, its own reasons slice. The id's random bits
+// come from rnd, or from crypto/rand when rnd is nil.
+func (d *DB) startRecord(r *mark.Record, rnd io.Reader) error {
 	if r.ID == "" {
-		id, err := uuid.NewV7()
+		var id uuid.UUID
+		var err error
+		if rnd != nil {
+			id, err = uuid.NewV7FromReader(rnd)
+		} else {
+			id, err = uuid.NewV7()
+		}
 		if err != nil {
 			return fmt.Errorf("record id: %w", err)
 		}
@@ -185,7 +193,7 @@ func (w *scanWriter) scanArgs(dst []any, r *mark.Record, pre *RowParts) ([]any, 
 }
 
 func (d *DB) saveTx(ctx context.Context, w *scanWriter, r *mark.Record, window time.Duration, tc *txCache) error {
-	if err := d.startRecord(r); err != nil {
+	if err := d.startRecord(r, nil); err != nil {
 		return err
 	}
 	if err := joinBatch(ctx, w, r, tc); err != nil {

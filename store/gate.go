@@ -93,6 +93,7 @@ func (w *scanWriter) saveChecked(ctx context.Context, d *DB, recs []mark.Record,
 	case gate != 0 && fired == gateNotReached:
 		// Cannot happen with synchronous=FULL in WAL mode (every commit
 		// syncs the WAL): stop trusting the gate on this connection.
+		gateDetach(w.conn)
 		gateFree(w.gate)
 		w.gate = 0
 		if !check() {

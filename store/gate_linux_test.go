@@ -180,3 +180,69 @@ func TestGateGoodCommitsDurable(t *testing.T) {
 		}
 	}
 }
+
+// TestGateRefusalsKeepTheFileSound: many gated commits, every seventh
+// refused, on a store whose free pages are being reused (rows deleted
+// first) and with the checkpointer running beside; refused scans saved
+// again plainly. The file must pass the integrity check, and hold exactly
+// the scans saved, after a crash copy and after a clean close.
+func TestGateRefusalsKeepTheFileSound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1500 commits")
+	}
+	db, path := openTest(t, Options{})
+	ctx := context.Background()
+	for i := range 400 {
+		if err := db.Save(ctx, scRec(uint64(1+i), "A", t0.Add(time.Duration(i)*time.Second), mark.Accept), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{`PRAGMA foreign_keys = OFF`, `DELETE FROM used_serials WHERE serial > 100`,
+		`DELETE FROM scans WHERE serial > 100`, `PRAGMA foreign_keys = ON`} {
+		if _, err := db.db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refused0 := gateFired[gateRefused].Load()
+	const refusals = 214 // i%7 == 3 for i < 1500
+	want := 100
+	for i := range 1500 {
+		rec := scRec(uint64(10_000+i), "A", t0.Add(time.Duration(1000+i)*time.Second), mark.Accept)
+		err := db.SaveChecked(ctx, rec, time.Minute, func() bool { return i%7 != 3 })
+		if i%7 == 3 {
+			if !errors.Is(err, ErrSignatureRefused) {
+				t.Fatalf("scan %d: %v, want refused", i, err)
+			}
+			rec = scRec(uint64(10_000+i), "A", t0.Add(time.Duration(1000+i)*time.Second), mark.Reject, mark.ReasonBadSignature)
+			rec.Mark = nil
+			err = db.Save(ctx, rec, time.Minute)
+		}
+		if err != nil {
+			t.Fatalf("scan %d: %v", i, err)
+		}
+		want++
+	}
+	if got := gateFired[gateRefused].Load() - refused0; got < refusals {
+		t.Errorf("%d refusals through the gate, want %d", got, refusals)
+	}
+	count := func(d *DB) (n, accepted int) {
+		if err := d.db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE verdict = 'ACCEPT') FROM scans`).Scan(&n, &accepted); err != nil {
+			t.Fatal(err)
+		}
+		return n, accepted
+	}
+	crashed, err := OpenWith(ctx, crashCopy(t, path), Options{Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := crashed.Check(ctx); err != nil {
+		t.Errorf("crash copy: %v", err)
+	}
+	if n, acc := count(crashed); n != want || acc != want-refusals {
+		t.Errorf("crash copy holds %d scans (%d ACCEPT), want %d (%d)", n, acc, want, want-refusals)
+	}
+	crashed.Close()
+	if err := db.Check(ctx); err != nil {
+		t.Errorf("store: %v", err)
+	}
+}

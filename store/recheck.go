@@ -90,6 +90,12 @@ func (d *DB) UncheckedScans(ctx context.Context) ([]UncheckedScan, int64, error)
 // line, in one transaction.
 func (d *DB) CorrectBadSignature(ctx context.Context, id string) error {
 	return d.Write(ctx, func(tx *sql.Tx) error {
+		// By serial, before the row loses it: used_serials has no index
+		// on record_id.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM used_serials
+			WHERE serial = (SELECT serial FROM scans WHERE id = ?1) AND record_id = ?1`, id); err != nil {
+			return storeErr("release serial", err)
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE scans SET verdict = 'REJECT', reasons = '["BAD_SIGNATURE"]',
 			serial = NULL, mark_fields = NULL, first_accepted = NULL, message = '', review_state = 'pending' WHERE id = ?`, id)
 		if err != nil {
@@ -99,9 +105,6 @@ func (d *DB) CorrectBadSignature(ctx context.Context, id string) error {
 			return storeErr("correct scan", err)
 		} else if n != 1 {
 			return fmt.Errorf("correct scan %s: %w", id, errNoScan)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM used_serials WHERE record_id = ?`, id); err != nil {
-			return storeErr("release serial", err)
 		}
 		return appendAudit(ctx, tx, AuditEntry{At: d.Now(), Actor: "markd", Action: ActionSignatureRecheck, RecordID: id,
 			Detail: "the signature, checked again at start after a crash during the scan's commit, does not hold: REJECT BAD_SIGNATURE"})

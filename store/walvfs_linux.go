@@ -496,7 +496,18 @@ func gateAttach(conn *sql.Conn) int {
 	return slot
 }
 
-// gateFree gives a slot back once its connection is closed.
+// gateDetach takes conn's main file off its gate slot before the
+// connection goes back to the pool (the slot may serve another writer).
+func gateDetach(conn *sql.Conn) {
+	_ = conn.Raw(func(dc any) error {
+		if c, ok := dc.(*sqlite3.SQLiteConn); ok {
+			return c.SetFileControlInt("main", C.WV_FCNTL_GATE, 0)
+		}
+		return nil
+	})
+}
+
+// gateFree gives a slot back once its connection is closed or detached.
 func gateFree(slot int) {
 	if slot <= 0 {
 		return

@@ -17,6 +17,7 @@ func walWriteStats() (writes, flushes int64) { return 0, 0 }
 // before COMMIT.
 func gateAttach(*sql.Conn) int { return 0 }
 
+func gateDetach(*sql.Conn)     {}
 func gateFree(int)             {}
 func gateArm(int, func() bool) {}
 func gateDisarm(int) int       { return gateNotReached }

@@ -144,6 +144,8 @@ func (w *scanWriter) close(discard bool) {
 	}
 	if discard {
 		_ = w.conn.Raw(func(any) error { return driver.ErrBadConn })
+	} else if w.gate != 0 {
+		gateDetach(w.conn)
 	}
 	w.conn.Close()
 	w.conn = nil

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -110,22 +111,30 @@ const usedSerialsQuery = `SELECT u.serial, u.record_id, s.at, s.office, s.counte
 // from restored_serials. A serial never accepted maps to firstUse{}.
 func (w *scanWriter) firstUses(ctx context.Context, recs []mark.Record) (map[uint64]firstUse, error) {
 	firsts := make(map[uint64]firstUse, len(recs))
-	list := []byte{'['}
+	var serials []int64
 	for i := range recs {
 		// Only an ACCEPT or a REJECT of a verified mark looks its serial
 		// up (joinBatch may turn the one into the other).
 		if m := recs[i].Mark; m != nil && (recs[i].Verdict == mark.Accept || recs[i].Verdict == mark.Reject) {
 			if _, ok := firsts[m.Serial]; !ok {
 				firsts[m.Serial] = firstUse{}
-				if len(list) > 1 {
-					list = append(list, ',')
-				}
-				list = strconv.AppendInt(list, int64(m.Serial), 10)
+				serials = append(serials, int64(m.Serial))
 			}
 		}
 	}
 	if len(firsts) == 0 {
 		return firsts, nil
+	}
+	// In key order the lookups walk the serials' b-trees forward: 2000
+	// serials in random order cost 2.4–3.0 ms, sorted 1.6–1.9 (sqlite3
+	// shell, docs/notes/perf.md).
+	slices.Sort(serials)
+	list := []byte{'['}
+	for i, sr := range serials {
+		if i > 0 {
+			list = append(list, ',')
+		}
+		list = strconv.AppendInt(list, sr, 10)
 	}
 	rows, err := w.conn.QueryContext(ctx, usedSerialsQuery, string(append(list, ']')))
 	if err != nil {

@@ -142,3 +142,60 @@ func TestRecheckAfterCrashInWindow(t *testing.T) {
 		t.Errorf("second recheck: checked %d corrected %d %v, want 1 0", checked, corrected, err)
 	}
 }
+
+// plant stores text as the gated path stores it optimistically, its
+// signature taken as good: the row a crash in the window leaves.
+func plant(t *testing.T, p *Pipeline, text string) mark.Record {
+	t.Helper()
+	j, _, done := p.prepare(mark.Scan{Text: text, Source: "t"})
+	if done {
+		t.Fatal("not a mark")
+	}
+	var check func() bool
+	j.ctx.DeferSignature = &check
+	rec := p.judged(&j, p.opt.Verifier.Verify(j.sc.Text, j.ctx))
+	if err := p.opt.Store.SaveChecked(context.Background(), &rec, p.opt.RescanWindow, func() bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+// TestRecheckMany: hundreds of scans above the watermark (an import while
+// the daemon was stopped) are checked on every core; exactly the forged
+// ones among them are corrected.
+func TestRecheckMany(t *testing.T) {
+	p, db, sign := setup(t)
+	p.opt.Log = slog.New(slog.DiscardHandler)
+	p.log = p.opt.Log
+	ctx := context.Background()
+	// The watermark at 0, set by another process: this one's writer does
+	// not move it while the rows are planted.
+	other := storetest.OpenAt(t, db.Path(), store.Options{})
+	if err := other.SetCheckWatermark(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	forged := map[string]bool{}
+	for i := range recheckParallel + 44 {
+		text := sign(uint64(1000 + i))
+		if i == 7 || i == 250 {
+			text = forge(t, text, 200+i)
+		}
+		rec := plant(t, p, text)
+		if i == 7 || i == 250 {
+			forged[rec.ID] = true
+		}
+	}
+	checked, corrected, err := p.RecheckSignatures(ctx)
+	if err != nil || checked != recheckParallel+44 || corrected != 2 {
+		t.Fatalf("recheck: checked %d corrected %d %v, want %d 2", checked, corrected, err, recheckParallel+44)
+	}
+	recs, _, err := db.List(ctx, store.Filter{Limit: store.MaxLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if want := !forged[r.ID]; (r.Verdict == mark.Accept) != want {
+			t.Errorf("%s: %s, forged %v", r.ID, r.Verdict, forged[r.ID])
+		}
+	}
+}

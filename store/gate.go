@@ -11,18 +11,19 @@ import (
 )
 
 // The signature gate (issue 12, P1): a scan's signature check runs while
-// the scan's WAL commit is being made durable instead of before BEGIN. On
-// the store's VFS (walvfs_linux.go) the WAL's sync after the commit frame
-// hands the fsync to a helper thread and runs the check on the committing
-// thread meanwhile (the check is ~35 µs, the fsync ~150): a good check
-// lets SQLite publish the frames; a bad one makes them invalid for WAL
-// recovery (the commit frame's salt broken and synced) and fails the sync,
-// so SQLite rolls back and nobody, now or after a crash, sees the row.
-// (A check on another goroutine beside the statements and the fsync was
-// measured first: waking an idle thread of Go's scheduler took 50–110 µs
-// on the 2-core test box and the fsync got slower with the check running
-// beside its end; see docs/notes/perf.md.) Without the VFS (other
-// systems) the writer runs the check before COMMIT.
+// the scan's transaction is written and its WAL commit made durable,
+// instead of before BEGIN. On the store's VFS (walvfs_linux.go) arming the
+// writer connection's gate slot wakes the slot's helper thread, which runs
+// the check (a callback into Go); the WAL's sync after the commit frame
+// waits for its result once the frames are durable: a good check lets
+// SQLite publish them; a bad one makes them invalid for WAL recovery (the
+// commit frame's salt broken and synced) and fails the sync, so SQLite
+// rolls back and nobody, now or after a crash, sees the row. The crash
+// window between the two syncs is closed at the next start (recheck.go).
+// A goroutine per check was measured first: Go's scheduler took 50–110 µs
+// to run it on this 2-vCPU test box (docs/notes/perf.md, "P1, fourth
+// stop"). Without the VFS (other systems) the writer runs the check
+// before COMMIT.
 
 // ErrSignatureRefused is returned by SaveChecked when the check said the
 // signature does not hold: nothing of the transaction was kept and the
@@ -44,9 +45,9 @@ const (
 )
 
 // SaveChecked is Save for a record judged with its signature check
-// deferred (mark.Context.DeferSignature): check runs on another goroutine
-// while the transaction is written, and the commit takes effect only when
-// check returned true. When it returned false the result wraps
+// deferred (mark.Context.DeferSignature): check runs on the gate's helper
+// thread while the transaction is written and synced, and the commit
+// takes effect only when check returned true. When it returned false the result wraps
 // ErrSignatureRefused, nothing was stored and rec is as given.
 func (d *DB) SaveChecked(ctx context.Context, rec *mark.Record, window time.Duration, check func() bool) error {
 	out := []mark.Record{*rec}
@@ -97,7 +98,15 @@ func (w *scanWriter) saveChecked(ctx context.Context, d *DB, recs []mark.Record,
 		gateFree(w.gate)
 		w.gate = 0
 		if !check() {
+			// The row is committed as if the signature held: correct it
+			// now, and leave the watermark below it for the next start.
+			w.watermarks.Store(false)
 			d.log.Error("a commit did not pass the signature gate and the signature is bad; gate off", "records", len(recs))
+			for i := range recs {
+				if err := d.CorrectBadSignature(ctx, recs[i].ID); err != nil {
+					d.log.Error("correcting the scan failed; the next start checks it again", "record", recs[i].ID, "err", err)
+				}
+			}
 			return storeErr("commit", errGateMissed)
 		}
 		d.log.Warn("a commit did not pass the signature gate; gate off, checks run before COMMIT")

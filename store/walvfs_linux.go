@@ -184,7 +184,6 @@ static int wvWalWrite(sqlite3_file *f, const void *z, int n, sqlite3_int64 off) 
 // wvGateWait returns the slot's state once Go resolved it: normally at
 // once (the check ran during the sync), else after a short spin, yields
 // and 20 µs sleeps.
-static volatile long long wvGateWaits; // gated commits whose sync ended before the check
 
 static void wvFutexWait(volatile int *w, int v) { syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, v, 0, 0, 0); }
 static void wvFutexWake(volatile int *w) { syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0); }
@@ -233,7 +232,6 @@ static void wvGateStart(int slot) {
 static int wvGateWait(wvGate *g) {
   int s = __atomic_load_n(&g->state, __ATOMIC_ACQUIRE);
   if (s != 0) return s;
-  __sync_fetch_and_add(&wvGateWaits, 1);
   for (int i = 0; (s = __atomic_load_n(&g->state, __ATOMIC_ACQUIRE)) == 0; i++) {
     if (i >= 100) wvFutexWait(&g->state, 0);
   }
@@ -391,7 +389,6 @@ static int wvRegister(void) {
 }
 
 static long long wvStatWrites(void) { return wvWrites; }
-static long long wvStatGateWaits(void) { return wvGateWaits; }
 // wvGateArm arms a slot and starts its check.
 static void wvGateArm(int slot) {
   wvGates[slot].fired = 0;
@@ -533,7 +530,3 @@ func gateDisarm(slot int) int {
 	gateChecks[slot].Store(nil)
 	return fired
 }
-
-// gateWaits returns how many gated commits' syncs ended before their
-// check (the check not hidden; tests, benchmarks).
-func gateWaits() int64 { return int64(C.wvStatGateWaits()) }

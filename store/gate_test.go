@@ -92,3 +92,53 @@ func TestCheckWatermark(t *testing.T) {
 		t.Errorf("up to %d scans above the watermark, want at most %d", most, checkWatermarkEvery+5)
 	}
 }
+
+// TestAdvanceCheckWatermark: an import moves the watermark over its own
+// rows only: not without a watermark, not from another row, not when a
+// row it did not store lies above it.
+func TestAdvanceCheckWatermark(t *testing.T) {
+	ctx := context.Background()
+	save := func(t *testing.T, db *DB, from, n int) {
+		t.Helper()
+		for i := range n {
+			if err := db.Save(ctx, scRec(uint64(from+i), "A", t0.Add(time.Duration(from+i)*time.Second), mark.Accept), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name      string
+		watermark int64 // -1: none
+		from, n   int64
+		extra     int // rows stored by someone else after the import's
+		moved     bool
+		want      int64 // watermark afterwards (-1: none)
+	}{
+		{"over its own rows", 4, 4, 6, 0, true, 10},
+		{"no watermark", -1, 4, 6, 0, false, -1},
+		{"watermark moved meanwhile", 7, 4, 3, 0, false, 7},
+		{"a row of another writer", 4, 4, 6, 1, false, 4},
+		{"nothing imported", 10, 10, 0, 0, true, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, _ := openTest(t, Options{})
+			save(t, db, 1, 10+tc.extra)
+			if tc.watermark >= 0 {
+				if err := db.SetCheckWatermark(ctx, tc.watermark); err != nil {
+					t.Fatal(err)
+				}
+			}
+			moved, err := db.AdvanceCheckWatermark(ctx, tc.from, tc.n)
+			if err != nil || moved != tc.moved {
+				t.Fatalf("moved %v, %v; want %v", moved, err, tc.moved)
+			}
+			wm, ok, err := db.CheckWatermark(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := map[bool]int64{true: wm, false: -1}[ok]; got != tc.want {
+				t.Errorf("watermark %d, want %d", got, tc.want)
+			}
+		})
+	}
+}

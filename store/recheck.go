@@ -131,3 +131,60 @@ func (d *DB) SetCheckWatermark(ctx context.Context, top int64) error {
 	}
 	return err
 }
+
+// CheckWatermark returns the check watermark (a scans rowid) and whether
+// the store has one.
+func (d *DB) CheckWatermark(ctx context.Context) (int64, bool, error) {
+	var wm string
+	err := d.db.QueryRowContext(ctx, `SELECT value FROM sync_state WHERE key = ?`, checkWatermarkKey).Scan(&wm)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, storeErr("read check watermark", err)
+	}
+	n, err := strconv.ParseInt(wm, 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("check watermark %q: %w", wm, err)
+	}
+	return n, true, nil
+}
+
+// AdvanceCheckWatermark moves the watermark from row from over the n scan
+// rows a writer that checked every signature before its commits (markd
+// import) stored just above it, in one transaction, and reports whether
+// it did. It leaves the watermark where it is when it is not at from or
+// when the rows above it are not exactly n (another process stored scans
+// meanwhile: those are for the daemon's recheck at its next start).
+func (d *DB) AdvanceCheckWatermark(ctx context.Context, from, n int64) (moved bool, err error) {
+	err = d.Write(ctx, func(tx *sql.Tx) error {
+		var wm string
+		err := tx.QueryRowContext(ctx, `SELECT value FROM sync_state WHERE key = ?`, checkWatermarkKey).Scan(&wm)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return storeErr("read check watermark", err)
+		}
+		if wm != strconv.FormatInt(from, 10) {
+			return nil
+		}
+		var count, top int64
+		if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(max(rowid), 0) FROM scans WHERE rowid > ?`, from).
+			Scan(&count, &top); err != nil {
+			return storeErr("count scans above the check watermark", err)
+		}
+		if count != n {
+			return nil
+		}
+		if moved = true; count == 0 {
+			return nil // nothing above it to pass over
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sync_state SET value = ? WHERE key = ?`,
+			strconv.FormatInt(top, 10), checkWatermarkKey); err != nil {
+			return storeErr("write check watermark", err)
+		}
+		return nil
+	})
+	return moved && err == nil, err
+}

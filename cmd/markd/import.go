@@ -157,11 +157,30 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 		// pace the collector took ~10 % of its CPU (docs/notes/perf.md).
 		defer debug.SetGCPercent(debug.SetGCPercent(importGCPercent))
 	}
+	// Import checks every signature before its commits, so the daemon's
+	// recheck at its next start (pipeline.RecheckSignatures) need not
+	// check its rows again: close a daemon's crash window first, then move
+	// the watermark over the rows stored here (only if no other process
+	// stored any beside them).
+	if _, _, err := pipe.RecheckSignatures(ctx); err != nil {
+		return err
+	}
+	from, _, err := db.CheckWatermark(ctx)
+	if err != nil {
+		return err
+	}
 	bar := newProgress(a.stderr, size)
 	start := time.Now()
 	blank := 0
 	counts, n, err := importScans(ctx, pipe, in, size, &blank, bar.update)
 	bar.done()
+	if err == nil {
+		if moved, werr := db.AdvanceCheckWatermark(ctx, from, int64(n)); werr != nil {
+			return werr
+		} else if !moved {
+			log.Info("another process stored scans beside the import: the daemon checks their signatures again at its next start")
+		}
+	}
 	d := time.Since(start)
 	fmt.Fprintf(a.stdout, "imported %d scans in %.2fs (%.0f scans/s)\n", n, d.Seconds(), float64(n)/max(d.Seconds(), 1e-9))
 	verdicts := make([]string, 0, len(counts))

@@ -171,3 +171,36 @@ func TestImportBadLineAfterBatches(t *testing.T) {
 		t.Errorf("store counts %v %v, want %d ACCEPT only", c, err, importBatch+100)
 	}
 }
+
+// TestImportMovesCheckWatermark: import checks every signature before its
+// commits, so it moves the check watermark over its rows and the daemon's
+// next start does not check them again (pipeline.RecheckSignatures).
+func TestImportMovesCheckWatermark(t *testing.T) {
+	dir := t.TempDir()
+	cfg := dmConfig(t, dir, "")
+	path := filepath.Join(dir, "markd.db")
+	ctx := context.Background()
+	db, err := store.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetCheckWatermark(ctx, 0); err != nil { // as a daemon's first start leaves it
+		t.Fatal(err)
+	}
+	db.Close()
+	file := filepath.Join(dir, "scans.txt")
+	if err := os.WriteFile(file, []byte(strings.Join(dmMarks(t, 40, 4_000_000), "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := vtRun(t, "", "import", "--config", cfg, file); code != 0 {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errs)
+	}
+	if db, err = store.Open(ctx, path, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, top, err := db.UncheckedScans(ctx)
+	if err != nil || len(rows) != 0 || top != 40 {
+		t.Errorf("after the import: %d scans above the watermark, top %d, %v; want 0, 40", len(rows), top, err)
+	}
+}

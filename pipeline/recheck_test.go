@@ -2,8 +2,8 @@ package pipeline
 
 import (
 	"context"
-	"io"
 	"log/slog"
+	"markd/internal/filecopy"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,25 +14,6 @@ import (
 	"markd/mark"
 	"markd/store"
 )
-
-// copyFile copies src to dst as it is now (the page cache: what a
-// process crash leaves).
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
 
 // crashInCheck wraps a verifier so that the deferred signature check of
 // the next scan first waits until that scan's commit is written to the
@@ -63,9 +44,9 @@ func (c *crashInCheck) Verify(text string, ctx mark.Context) mark.Result {
 				break
 			}
 		}
-		err := copyFile(c.path, c.crash)
+		err := filecopy.Copy(c.path, c.crash)
 		if err == nil {
-			err = copyFile(c.path+"-wal", c.crash+"-wal")
+			err = filecopy.Copy(c.path+"-wal", c.crash+"-wal")
 		}
 		c.copied <- err
 		return orig()

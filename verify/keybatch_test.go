@@ -215,18 +215,8 @@ func sameAsEach(t *testing.T, cs []sigCheck) {
 // all, mixed), judged by the batch path exactly as key.verify judges them
 // one by one; the batch equation says what voi's batch verifier says.
 func TestBatchEquationSameAsEach(t *testing.T) {
-	var keys []*Key
-	var privs []ed25519.PrivateKey
-	for s := byte(1); s <= 3; s++ {
-		k, p := testKey(t, s)
-		keys, privs = append(keys, k), append(privs, p)
-	}
-	muts := mutations(t)
-	names := make([]string, 0, len(muts))
-	for name := range muts {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	keys, privs := testKeys(t, 3)
+	muts, names := mutationsByName(t)
 	type tc struct {
 		name  string
 		n     int
@@ -267,18 +257,8 @@ func TestBatchEquationSameAsEach(t *testing.T) {
 // TestBatchEquationRandom: random batches (size, keys, hostile signatures
 // of random kinds at random places) judged as key.verify judges them.
 func TestBatchEquationRandom(t *testing.T) {
-	var keys []*Key
-	var privs []ed25519.PrivateKey
-	for s := byte(1); s <= 4; s++ {
-		k, p := testKey(t, s)
-		keys, privs = append(keys, k), append(privs, p)
-	}
-	muts := mutations(t)
-	names := make([]string, 0, len(muts))
-	for name := range muts {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	keys, privs := testKeys(t, 4)
+	muts, names := mutationsByName(t)
 	rounds := 60
 	if testing.Short() {
 		rounds = 10
@@ -361,4 +341,26 @@ func TestBatchEquationCraftedR(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameAsEach(t, cs)
+}
+
+// testKeys returns n test keys (seeds 1..n) and their private keys.
+func testKeys(t *testing.T, n byte) ([]*Key, []ed25519.PrivateKey) {
+	var keys []*Key
+	var privs []ed25519.PrivateKey
+	for s := byte(1); s <= n; s++ {
+		k, p := testKey(t, s)
+		keys, privs = append(keys, k), append(privs, p)
+	}
+	return keys, privs
+}
+
+// mutationsByName returns mutations and their names in order.
+func mutationsByName(t *testing.T) (map[string]mutation, []string) {
+	muts := mutations(t)
+	names := make([]string, 0, len(muts))
+	for name := range muts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return muts, names
 }

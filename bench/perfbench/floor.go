@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"io"
+	"markd/internal/filecopy"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -26,7 +26,7 @@ func measureFloor(bin, td, big string, n, rounds int, logf func(string, ...any))
 	}
 	defer os.RemoveAll(floorDir)
 	db := filepath.Join(floorDir, filepath.Base(big))
-	if err := copyFile(big, db); err != nil {
+	if err := filecopy.Copy(big, db); err != nil {
 		return nil, err
 	}
 	var rows []row
@@ -49,21 +49,4 @@ func measureFloor(bin, td, big string, n, rounds int, logf func(string, ...any))
 		rows[i].goal = "(no fsync)"
 	}
 	return rows, nil
-}
-
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

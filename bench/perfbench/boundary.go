@@ -110,26 +110,16 @@ func boundaryOnce(self, dir, kind string, marks []string, warm int) (echo, bareD
 		src, term, feed = slave, "\r", master
 	}
 	cmd := exec.Command(self, "-echo", src)
-	stdin, err := cmd.StdinPipe()
+	ch, err := pipeChild(cmd, feed)
 	if err != nil {
 		return nil, nil, err
 	}
-	if feed == nil {
-		feed = stdin
-	}
-	out, started, err := verdictPipe(cmd)
-	if err == nil {
-		defer closeLines(out)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
+	defer ch.close()
+	feed, out := ch.feed, ch.out
 	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		started()
+	if err := ch.start(cmd); err != nil {
 		return nil, nil, err
 	}
-	started()
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	if kind == "serial" {
 		time.Sleep(300 * time.Millisecond) // the child opens the port

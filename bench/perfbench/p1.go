@@ -131,29 +131,19 @@ func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, 
 		return res, err
 	}
 	cmd := exec.Command(bin, "run", "--config", cfg)
-	stdin, err := cmd.StdinPipe()
+	ch, err := pipeChild(cmd, feed)
 	if err != nil {
 		return res, err
 	}
-	if feed == nil {
-		feed = stdin
-	}
-	out, started, err := verdictPipe(cmd)
-	if err == nil {
-		defer closeLines(out)
-	}
-	if err != nil {
-		return res, err
-	}
+	defer ch.close()
+	feed, out := ch.feed, ch.out
 	logs, err := cmd.StderrPipe()
 	if err != nil {
 		return res, err
 	}
-	if err := cmd.Start(); err != nil {
-		started()
+	if err := ch.start(cmd); err != nil {
 		return res, err
 	}
-	started()
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	lb := bufio.NewReader(logs)
 	for {

@@ -6,12 +6,15 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"markd/internal/filecopy"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
+	"markd/internal/filecopy"
 	"markd/mark"
 )
 
@@ -229,5 +232,39 @@ func TestGateRefusalsKeepTheFileSound(t *testing.T) {
 	crashed.Close()
 	if err := db.Check(ctx); err != nil {
 		t.Errorf("store: %v", err)
+	}
+}
+
+// TestGateHelperDoesNotPreempt: the check runs on the gate's helper
+// thread, and that thread is SCHED_BATCH, so waking it never preempts the
+// committing thread (on a busy 2-core box a SCHED_OTHER helper woken on
+// the committing thread's CPU ran the check there first, before the
+// statements, and the check overlapped nothing).
+func TestGateHelperDoesNotPreempt(t *testing.T) {
+	db, _ := openTest(t, Options{})
+	var policy, helper, caller int
+	caller = unix.Gettid()
+	check := func() bool {
+		helper = unix.Gettid()
+		p, _, errno := unix.Syscall(unix.SYS_SCHED_GETSCHEDULER, 0, 0, 0)
+		if errno != 0 {
+			policy = -int(errno)
+			return true
+		}
+		policy = int(p)
+		return true
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	rec := scRec(900, "A", t0, mark.Accept)
+	if err := db.SaveChecked(context.Background(), rec, time.Minute, check); err != nil {
+		t.Fatal(err)
+	}
+	if helper == 0 || helper == caller {
+		t.Fatalf("the check ran on thread %d, the caller is %d: not on the helper", helper, caller)
+	}
+	const schedBatch = 3
+	if policy != schedBatch {
+		t.Errorf("the helper thread's policy is %d, want SCHED_BATCH (%d)", policy, schedBatch)
 	}
 }

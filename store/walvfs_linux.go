@@ -33,6 +33,7 @@ package store
 
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,7 @@ extern sqlite3_file *sqlite3_database_file_object(const char*) __attribute__((we
 #define WV_NOTFOUND 12
 #define WV_FCNTL_GATE 0x6d6b6701     // markd's file control: the gate slot of a connection
 #define WV_GATES 64
+#define WV_SCHED_BATCH 3 // SCHED_BATCH (<sched.h> has it only with _GNU_SOURCE)
 
 // A gate slot: armed by Go, checked by its helper thread, fired by the
 // WAL's sync.
@@ -200,6 +202,17 @@ static void *wvGateHelper(void *a) {
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, 0); // signals go to Go's threads
+  // SCHED_BATCH: the helper never preempts the thread that woke it. As
+  // SCHED_OTHER, a wake on a busy box landed on the committing thread's
+  // CPU and ran the check there first, before the statements (2 of 3
+  // scans in P1 on 2 cores, docs/notes/perf.md): the check then did not
+  // overlap anything. Now it runs on another CPU when one is free, else
+  // while the committing thread sleeps in the fsync. Same weight as any
+  // thread, so a loaded box cannot starve it; failing to set it is
+  // harmless.
+  struct sched_param sp;
+  memset(&sp, 0, sizeof sp);
+  sched_setscheduler(0, WV_SCHED_BATCH, &sp);
   for (;;) {
     while (!__atomic_load_n(&g->req, __ATOMIC_ACQUIRE)) wvFutexWait(&g->req, 0);
     __atomic_store_n(&g->req, 0, __ATOMIC_RELEASE);

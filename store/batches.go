@@ -47,8 +47,8 @@ type openBatch struct {
 func joinBatch(ctx context.Context, w *scanWriter, r *mark.Record, tc *txCache) error {
 	b, ok := tc.batches[r.Counter]
 	if !ok {
-		err := w.openBatch.QueryRowContext(ctx, r.Counter).Scan(&b.id, &b.contract)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		var err error
+		if b, err = w.readOpenBatch(ctx, r.Counter); err != nil {
 			return storeErr("read open batch", err)
 		}
 		tc.batches[r.Counter] = b

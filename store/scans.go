@@ -212,19 +212,15 @@ func (d *DB) saveTx(ctx context.Context, w *scanWriter, r *mark.Record, window t
 	if err != nil {
 		return err
 	}
-	if _, err := w.insert.ExecContext(ctx, args...); err != nil {
+	if err := w.insertScan(ctx, args); err != nil {
 		return storeErr("insert scan", err)
 	}
 	if r.Verdict != mark.Accept || r.Mark == nil {
 		return nil
 	}
-	res, err := w.claim.ExecContext(ctx, int64(r.Mark.Serial), r.ID)
-	if err != nil {
+	if claimed, err := w.claimSerial(ctx, r.Mark.Serial, r.ID); err != nil {
 		return storeErr("insert used serial", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return storeErr("insert used serial", err)
-	} else if n == 1 {
+	} else if claimed {
 		return nil // the serial is ours
 	}
 	// Accepted before (by an earlier scan or a racing source, which

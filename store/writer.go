@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -43,6 +44,11 @@ type scanWriter struct {
 	beginTx, commitTx, rollbackTx *sql.Stmt
 	used, insert, claim, rewrite  *sql.Stmt
 	openBatch, batchContract      *sql.Stmt // joinBatch (batches.go)
+	// raw holds the hot statements of a scan's transaction prepared on
+	// SQLite's C API (rawstmt_linux.go): BEGIN, the open batch, the
+	// insert, the claim, COMMIT. nil where it cannot be had; the *sql.Stmt
+	// above are then used.
+	raw *rawTx
 	// bulkClaim claims bulkRows serials at once, bulkInserts holds the
 	// multi-row scan inserts (saveBulk); prepared when first needed.
 	bulkClaim   *sql.Stmt
@@ -109,6 +115,7 @@ func (w *scanWriter) open(ctx context.Context, d *DB) error {
 		w.close(true)
 		return storeErr("writer pragma", err)
 	}
+	w.raw = openRawTx(conn)
 	// The gate waits in the WAL's commit sync: only with one (WAL mode,
 	// synchronous FULL or EXTRA, as the DSN asks).
 	var mode string
@@ -131,6 +138,8 @@ func (w *scanWriter) open(ctx context.Context, d *DB) error {
 // connection instead of giving it back to the pool (its state is unknown,
 // e.g. a transaction that could not be rolled back). The caller holds mu.
 func (w *scanWriter) close(discard bool) {
+	w.raw.close() // before the connection
+	w.raw = nil
 	for _, st := range []**sql.Stmt{&w.beginTx, &w.commitTx, &w.rollbackTx, &w.used, &w.insert, &w.claim, &w.rewrite,
 		&w.openBatch, &w.batchContract, &w.bulkClaim, &w.watermark} {
 		if *st != nil {
@@ -196,7 +205,7 @@ func (w *scanWriter) afterSave(d *DB, n int) {
 // deferred signature check runs in the commit's sync when the connection
 // has a gate (saveChecked arms it), else before COMMIT.
 func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window time.Duration, check func() bool) error {
-	if _, err := w.beginTx.ExecContext(ctx); err != nil {
+	if err := w.begin(ctx); err != nil {
 		return storeErr("begin", err)
 	}
 	w.wmWritten = false
@@ -226,7 +235,7 @@ func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window t
 	if check != nil && w.gate == 0 && !check() {
 		return fmt.Errorf("save: %w", ErrSignatureRefused)
 	}
-	if _, err := w.commitTx.ExecContext(ctx); err != nil {
+	if err := w.commit(ctx); err != nil {
 		return storeErr("commit", err)
 	}
 	return nil
@@ -288,4 +297,113 @@ func (w *scanWriter) abort() {
 	if _, err := w.rollbackTx.ExecContext(context.Background()); err != nil {
 		w.close(true)
 	}
+}
+
+// rawFallbacks counts scans whose row the raw insert could not bind (a
+// text column past rawBuf); tests hold it at 0 for every kind of scan.
+var rawFallbacks atomic.Int64
+
+// rawTx is the raw form of the hot statements of a scan's transaction.
+type rawTx struct {
+	conn                                    *rawConn
+	begin, openBatch, insert, claim, commit *rawStmt
+}
+
+// openRawTx prepares the raw statements on conn; nil when it cannot.
+func openRawTx(conn *sql.Conn) *rawTx {
+	c := rawConnOf(conn)
+	if c == nil {
+		return nil
+	}
+	t := &rawTx{conn: c}
+	for _, s := range []struct {
+		st **rawStmt
+		q  string
+	}{
+		{&t.begin, `BEGIN IMMEDIATE`}, {&t.openBatch, openBatchQuery}, {&t.insert, insertScan},
+		{&t.claim, insertUsed}, {&t.commit, `COMMIT`},
+	} {
+		st, err := c.prepare(s.q)
+		if err != nil {
+			t.close()
+			return nil
+		}
+		*s.st = st
+	}
+	return t
+}
+
+// close finalizes the statements; the connection must still be open.
+func (t *rawTx) close() {
+	if t == nil {
+		return
+	}
+	for _, st := range []*rawStmt{t.begin, t.openBatch, t.insert, t.claim, t.commit} {
+		st.finalize()
+	}
+	t.conn.close()
+}
+
+// begin starts the writer's immediate transaction.
+func (w *scanWriter) begin(ctx context.Context) error {
+	if w.raw != nil {
+		_, _, err := w.raw.begin.run()
+		return err
+	}
+	_, err := w.beginTx.ExecContext(ctx)
+	return err
+}
+
+// commit commits it.
+func (w *scanWriter) commit(ctx context.Context) error {
+	if w.raw != nil {
+		_, _, err := w.raw.commit.run()
+		return err
+	}
+	_, err := w.commitTx.ExecContext(ctx)
+	return err
+}
+
+// insertScan inserts a scan row (args from scanArgs).
+func (w *scanWriter) insertScan(ctx context.Context, args []any) error {
+	if w.raw != nil {
+		_, _, err := w.raw.insert.run(args...)
+		if !errors.Is(err, errRawArg) {
+			return err
+		}
+		rawFallbacks.Add(1) // nothing was bound or stepped: the slow path
+	}
+	_, err := w.insert.ExecContext(ctx, args...)
+	return err
+}
+
+// claimSerial claims serial for record id; claimed is false when it was
+// taken before.
+func (w *scanWriter) claimSerial(ctx context.Context, serial uint64, id string) (claimed bool, err error) {
+	if w.raw != nil {
+		n, _, err := w.raw.claim.run(int64(serial), id)
+		return n == 1, err
+	}
+	res, err := w.claim.ExecContext(ctx, int64(serial), id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// readOpenBatch reads the batch open at counter; b.id is "" when none.
+func (w *scanWriter) readOpenBatch(ctx context.Context, counter string) (b openBatch, err error) {
+	if w.raw != nil {
+		_, row, err := w.raw.openBatch.run(counter)
+		if err != nil || !row {
+			return b, err
+		}
+		return openBatch{id: w.raw.openBatch.colText(0), contract: uint32(w.raw.openBatch.colInt(1))}, nil
+	}
+	err = w.openBatch.QueryRowContext(ctx, counter).Scan(&b.id, &b.contract)
+	if errors.Is(err, sql.ErrNoRows) {
+		return openBatch{}, nil
+	}
+	return b, err
 }

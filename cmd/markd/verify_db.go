@@ -50,6 +50,14 @@ func (a *app) runVerifyDB(cmd *cobra.Command, f verifyFlags) error {
 	}
 	pipe := pipeline.New(pipeline.Options{Verifier: v, Store: db, Office: c.Office, Counter: c.Counter,
 		Location: loc, RescanWindow: c.RescanWindow, Log: log, Now: clock})
+	// Its scans are stored as the daemon's are, the signature checked under
+	// the commit: so, as the daemon does at its start, close the crash
+	// window a daemon may have left, which also lets the writer move the
+	// check watermark over the scans stored here (every 64), so that the
+	// daemon's next start does not check them all again.
+	if _, _, err := pipe.RecheckSignatures(ctx); err != nil {
+		return err
+	}
 	judge := func(_ int, text string, length int) (*mark.Record, error) {
 		sc := mark.Scan{Text: text, Source: "verify", Counter: c.Counter, At: clock(), MeasuredWeightG: f.weight}
 		if length > len(text) { // only the start of a long line was kept

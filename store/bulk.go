@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -193,7 +194,7 @@ func (w *scanWriter) insertScans(ctx context.Context, recs []mark.Record) error 
 		if err != nil {
 			return storeErr("prepare insert scan", err)
 		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
+		if _, err := st.exec(ctx, w, args); err != nil {
 			return storeErr("insert scan", err)
 		}
 	}
@@ -216,7 +217,7 @@ const maxSharedStmts = 16
 // are (office, counter, source, verdict, reasons, versions, states…), and
 // each bound value is a call into SQLite through the driver (~0.1 µs;
 // 19 a row took ~2 µs of a scan's save). The values stored are the same.
-func (w *scanWriter) sharedRows(ctx context.Context, cols int, vals []any) (*sql.Stmt, []any, error) {
+func (w *scanWriter) sharedRows(ctx context.Context, cols int, vals []any) (*bulkStmt, []any, error) {
 	rows := len(vals) / cols
 	key := sharedKey{rows: rows}
 	for c := range cols {
@@ -245,14 +246,14 @@ func (w *scanWriter) sharedRows(ctx context.Context, cols int, vals []any) (*sql
 		return st, args, nil
 	}
 	if len(w.bulkInserts) >= maxSharedStmts {
-		w.closeBulkRows()
+		w.closeBulkInserts()
 	}
-	st, err := w.conn.PrepareContext(ctx, sharedInsert(key, cols))
+	st, err := w.prepareBulk(ctx, sharedInsert(key, cols))
 	if err != nil {
 		return nil, nil, err
 	}
 	if w.bulkInserts == nil {
-		w.bulkInserts = map[sharedKey]*sql.Stmt{}
+		w.bulkInserts = map[sharedKey]*bulkStmt{}
 	}
 	w.bulkInserts[key] = st
 	return st, args, nil
@@ -304,11 +305,75 @@ func sameValue(a, b any) bool {
 	return a == b
 }
 
-// closeBulkRows closes the statements of sharedRows.
+// closeBulkRows closes the statements of the bulk path.
 func (w *scanWriter) closeBulkRows() {
+	w.closeBulkInserts()
+	w.bulkClaim.close()
+	w.bulkClaim = nil
+}
+
+// closeBulkInserts closes the statements of sharedRows.
+func (w *scanWriter) closeBulkInserts() {
 	for k, st := range w.bulkInserts {
-		st.Close()
+		st.close()
 		delete(w.bulkInserts, k)
+	}
+}
+
+// bulkStmt is a multi-row statement of the bulk path: on SQLite's C API
+// when the writer's connection has one (w.raw, rawBulk: one cgo call a
+// statement, ~1 300 values), else through database/sql.
+type bulkStmt struct {
+	q   string
+	st  *sql.Stmt
+	raw *rawStmt
+	rb  rawBulk
+}
+
+// prepareBulk prepares q for the bulk path.
+func (w *scanWriter) prepareBulk(ctx context.Context, q string) (*bulkStmt, error) {
+	if w.raw != nil && rawBulkReady() {
+		if rs, err := w.raw.conn.prepare(q); err == nil {
+			return &bulkStmt{q: q, raw: rs}, nil
+		}
+	}
+	st, err := w.conn.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return &bulkStmt{q: q, st: st}, nil
+}
+
+// exec runs the statement with args and returns the rows it changed.
+func (b *bulkStmt) exec(ctx context.Context, w *scanWriter, args []any) (int64, error) {
+	if b.raw != nil {
+		n, err := b.rb.exec(b.raw, args)
+		if !errors.Is(err, errRawArg) {
+			return n, err
+		}
+		// Nothing was bound or run: through database/sql.
+		rawFallbacks.Add(1)
+		if b.st == nil {
+			if b.st, err = w.conn.PrepareContext(ctx, b.q); err != nil {
+				return 0, err
+			}
+		}
+	}
+	res, err := b.st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// close finalizes the statement; nil is closed.
+func (b *bulkStmt) close() {
+	if b == nil {
+		return
+	}
+	b.raw.finalize()
+	if b.st != nil {
+		b.st.Close()
 	}
 }
 
@@ -316,7 +381,7 @@ func (w *scanWriter) closeBulkRows() {
 // row) bulkRows rows a statement, and returns the rows it changed. The
 // statement of bulkRows rows is kept in *full; a shorter last one is
 // prepared for the call.
-func (w *scanWriter) execRows(ctx context.Context, full **sql.Stmt, q string, args []any) (int64, error) {
+func (w *scanWriter) execRows(ctx context.Context, full **bulkStmt, q string, args []any) (int64, error) {
 	cols := strings.Count(valueGroup(q), "?")
 	var changed int64
 	for len(args) > 0 {
@@ -324,20 +389,16 @@ func (w *scanWriter) execRows(ctx context.Context, full **sql.Stmt, q string, ar
 		st := *full
 		if k < bulkRows || st == nil {
 			var err error
-			if st, err = w.conn.PrepareContext(ctx, multiRow(q, k)); err != nil {
+			if st, err = w.prepareBulk(ctx, multiRow(q, k)); err != nil {
 				return changed, err
 			}
 			if k == bulkRows {
 				*full = st
 			} else {
-				defer st.Close()
+				defer st.close()
 			}
 		}
-		res, err := st.ExecContext(ctx, args[:k*cols]...)
-		if err != nil {
-			return changed, err
-		}
-		n, err := res.RowsAffected()
+		n, err := st.exec(ctx, w, args[:k*cols])
 		if err != nil {
 			return changed, err
 		}

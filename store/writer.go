@@ -51,8 +51,8 @@ type scanWriter struct {
 	raw *rawTx
 	// bulkClaim claims bulkRows serials at once, bulkInserts holds the
 	// multi-row scan inserts (saveBulk); prepared when first needed.
-	bulkClaim   *sql.Stmt
-	bulkInserts map[sharedKey]*sql.Stmt
+	bulkClaim   *bulkStmt
+	bulkInserts map[sharedKey]*bulkStmt
 	// versions is the JSON of the last lists' versions stored: the same
 	// for every scan until a reload.
 	versions struct {
@@ -141,7 +141,7 @@ func (w *scanWriter) close(discard bool) {
 	w.raw.close() // before the connection
 	w.raw = nil
 	for _, st := range []**sql.Stmt{&w.beginTx, &w.commitTx, &w.rollbackTx, &w.used, &w.insert, &w.claim, &w.rewrite,
-		&w.openBatch, &w.batchContract, &w.bulkClaim, &w.watermark} {
+		&w.openBatch, &w.batchContract, &w.watermark} {
 		if *st != nil {
 			(*st).Close()
 			*st = nil

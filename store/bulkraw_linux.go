@@ -1,0 +1,122 @@
+//go:build cgo
+
+package store
+
+/*
+// The SQLite calls of a bulk statement, weak as in rawstmt_linux.go:
+// defined by the SQLite that github.com/mattn/go-sqlite3 links in.
+typedef struct sqlite3 sqlite3;
+typedef struct sqlite3_stmt sqlite3_stmt;
+extern int sqlite3_bind_null(sqlite3_stmt*, int) __attribute__((weak));
+extern int sqlite3_bind_int64(sqlite3_stmt*, int, long long) __attribute__((weak));
+extern int sqlite3_bind_text(sqlite3_stmt*, int, const char*, int, void(*)(void*)) __attribute__((weak));
+extern int sqlite3_bind_blob(sqlite3_stmt*, int, const void*, int, void(*)(void*)) __attribute__((weak));
+extern int sqlite3_step(sqlite3_stmt*) __attribute__((weak));
+extern int sqlite3_reset(sqlite3_stmt*) __attribute__((weak));
+extern int sqlite3_clear_bindings(sqlite3_stmt*) __attribute__((weak));
+extern int sqlite3_changes(sqlite3*) __attribute__((weak));
+extern int sqlite3_extended_errcode(sqlite3*) __attribute__((weak));
+
+// A value: kind 0 NULL, 1 integer, 2 text, 3 blob; text and blobs at off
+// in the call's buffer.
+typedef struct { int kind; int len; long long i; long long off; } bkVal;
+
+static int bkReady(void) {
+  return sqlite3_bind_null && sqlite3_bind_int64 && sqlite3_bind_text && sqlite3_bind_blob &&
+    sqlite3_step && sqlite3_reset && sqlite3_clear_bindings && sqlite3_changes && sqlite3_extended_errcode;
+}
+
+// bkExec binds the n values (text and blobs not copied: buf is pinned for
+// the call), runs the statement to its end and leaves it reset with no
+// bindings, so nothing points into buf after the call. It returns 0 and
+// the rows changed, or the error's code.
+static int bkExec(sqlite3 *db, sqlite3_stmt *s, const bkVal *v, int n, const char *buf, long long *changes) {
+  int rc = 0;
+  for (int i = 0; i < n && rc == 0; i++) {
+    const bkVal *a = &v[i];
+    switch (a->kind) {
+    case 0: rc = sqlite3_bind_null(s, i + 1); break;
+    case 1: rc = sqlite3_bind_int64(s, i + 1, a->i); break;
+    case 2: rc = sqlite3_bind_text(s, i + 1, buf + a->off, a->len, 0); break;
+    default: rc = sqlite3_bind_blob(s, i + 1, buf + a->off, a->len, 0); break;
+    }
+  }
+  if (rc == 0) {
+    rc = sqlite3_step(s);
+    if (rc == 101) { // SQLITE_DONE
+      *changes = sqlite3_changes(db);
+      rc = 0;
+    } else {
+      rc = sqlite3_extended_errcode(db);
+      if (rc == 0) rc = 1; // a row from an INSERT: not what was asked
+    }
+  }
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return rc;
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// rawBulk holds the values of one bulk statement for SQLite's C API: the
+// multi-row inserts of saveBulk bind ~1 300 values each (128 rows), and
+// through database/sql and go-sqlite3 each was a driver.Value conversion
+// and a cgo call; here the whole statement is one cgo call (bkExec).
+type rawBulk struct {
+	vals []C.bkVal
+	buf  []byte
+}
+
+// rawBulkReady reports whether the raw bulk calls are linked in.
+func rawBulkReady() bool { return C.bkReady() != 0 }
+
+// exec binds args to s, runs it and returns the rows it changed; an
+// argument of another type than the writer's gives errRawArg before
+// anything is bound.
+func (b *rawBulk) exec(s *rawStmt, args []any) (int64, error) {
+	if len(args) != s.n {
+		return 0, fmt.Errorf("raw bulk statement: %d arguments for %d parameters: %w", len(args), s.n, errRawArg)
+	}
+	if cap(b.vals) < len(args) {
+		b.vals = make([]C.bkVal, len(args))
+	}
+	vals, buf := b.vals[:len(args)], b.buf[:0]
+	for i, a := range args {
+		v := &vals[i]
+		switch x := a.(type) {
+		case nil:
+			v.kind = 0
+		case int64:
+			v.kind, v.i = 1, C.longlong(x)
+		case int:
+			v.kind, v.i = 1, C.longlong(x)
+		case uint32:
+			v.kind, v.i = 1, C.longlong(x)
+		case string:
+			v.kind, v.len, v.off = 2, C.int(len(x)), C.longlong(len(buf))
+			buf = append(buf, x...)
+		case []byte:
+			if x == nil {
+				v.kind = 0
+				continue
+			}
+			v.kind, v.len, v.off = 3, C.int(len(x)), C.longlong(len(buf))
+			buf = append(buf, x...)
+		default:
+			return 0, fmt.Errorf("raw bulk statement: argument %d is a %T: %w", i+1, a, errRawArg)
+		}
+	}
+	buf = append(buf, 0) // never empty: &buf[0] below
+	b.buf = buf
+	var changes C.longlong
+	rc := C.bkExec(s.c.db, s.s, unsafe.SliceData(vals), C.int(len(vals)), (*C.char)(unsafe.Pointer(unsafe.SliceData(buf))), &changes)
+	if rc != 0 {
+		return 0, s.c.err(int(rc))
+	}
+	return int64(changes), nil
+}

@@ -225,3 +225,21 @@ func TestSaveBulkSameAsOneByOne(t *testing.T) {
 		}
 	}
 }
+
+// TestUsedSerialsQueryPlan: the first-use query of a bulk save seeks each
+// serial of its array in used_serials and restored_serials (no scan, no
+// temporary index of the array) and finds the same rows either way round.
+func TestUsedSerialsQueryPlan(t *testing.T) {
+	db := bulkStore(t)
+	plan := strings.Join(queryPlan(t, db, usedSerialsQuery, "[5,7]"), "\n")
+	for _, want := range []string{"SEARCH u USING INTEGER PRIMARY KEY", "SEARCH r USING INTEGER PRIMARY KEY"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("plan has no %q:\n%s", want, plan)
+		}
+	}
+	for _, bad := range []string{"SCAN u", "SCAN r", "AUTOMATIC", "TEMP B-TREE", "LIST SUBQUERY"} {
+		if strings.Contains(plan, bad) {
+			t.Errorf("plan has %q:\n%s", bad, plan)
+		}
+	}
+}

@@ -113,6 +113,8 @@ func TestQueryPlans(t *testing.T) {
 		{"record by id", func() (string, []any) { return `SELECT ` + recordColumns + ` FROM scans WHERE id = ?`, []any{"x"} }, "sqlite_autoindex_scans_1", false},
 		{"first acceptance of a serial (written +?1)", func() (string, []any) { return usedSerialQuery, []any{int64(5)} },
 			"sqlite_autoindex_scans_1", false},
+		{"first acceptances of a bulk save's serials", func() (string, []any) { return usedSerialsQuery, []any{"[5,7]"} },
+			"sqlite_autoindex_scans_1", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -153,39 +153,58 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 	}
 	log := newLogger(c.Log, a.stderr)
 	ctx := cmd.Context()
-	db, err := store.OpenExisting(ctx, c.DB, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := restoreHistory(ctx, c, db, log, a.stderr); err != nil {
-		return err
-	}
-	pipe := pipeline.New(pipeline.Options{Verifier: v, Store: db, Office: c.Office, Counter: c.Counter,
-		Location: loc, RescanWindow: c.RescanWindow, Log: log, Now: verifyNow})
+	opt := pipeline.Options{Verifier: v, Office: c.Office, Counter: c.Counter,
+		Location: loc, RescanWindow: c.RescanWindow, Log: log, Now: verifyNow}
 	if os.Getenv("GOGC") == "" {
 		// An import allocates ~5 KiB a mark (records, rows, Ed25519
 		// batches) and keeps only the batches in flight: at Go's default
 		// pace the collector took ~10 % of its CPU (docs/notes/perf.md).
 		defer debug.SetGCPercent(debug.SetGCPercent(importGCPercent))
 	}
-	// Import checks every signature before its commits, so the daemon's
-	// recheck at its next start (pipeline.RecheckSignatures) need not
-	// check its rows again: close a daemon's crash window first, then move
-	// the watermark over the rows stored here (only if no other process
-	// stored any beside them).
-	if _, _, err := pipe.RecheckSignatures(ctx); err != nil {
-		return err
-	}
-	from, _, err := db.CheckWatermark(ctx)
-	if err != nil {
-		return err
+	// The store is opened while the first batches are read and judged
+	// (judging does not touch the store): the one writer, import's
+	// critical path, starts as soon as both are done.
+	var (
+		db      *store.DB
+		from    int64
+		openErr error
+	)
+	defer func() {
+		if db != nil {
+			db.Close()
+		}
+	}()
+	open := func() (*pipeline.Pipeline, error) {
+		if db, openErr = store.OpenExisting(ctx, c.DB, log); openErr != nil {
+			return nil, openErr
+		}
+		if openErr = restoreHistory(ctx, c, db, log, a.stderr); openErr != nil {
+			return nil, openErr
+		}
+		o := opt
+		o.Store = db
+		pipe := pipeline.New(o)
+		// Import checks every signature before its commits, so the
+		// daemon's recheck at its next start (pipeline.RecheckSignatures)
+		// need not check its rows again: close a daemon's crash window
+		// first, then move the watermark over the rows stored here (only
+		// if no other process stored any beside them).
+		if _, _, openErr = pipe.RecheckSignatures(ctx); openErr != nil {
+			return nil, openErr
+		}
+		if from, _, openErr = db.CheckWatermark(ctx); openErr != nil {
+			return nil, openErr
+		}
+		return pipe, nil
 	}
 	bar := newProgress(a.stderr, size)
 	start := time.Now()
 	blank := 0
-	counts, n, err := importScans(ctx, pipe, in, size, &blank, bar.update)
+	counts, n, err := importScans(ctx, pipeline.New(opt), open, in, size, &blank, bar.update)
 	bar.done()
+	if openErr != nil {
+		return openErr
+	}
 	if err == nil {
 		if moved, werr := db.AdvanceCheckWatermark(ctx, from, int64(n)); werr != nil {
 			return werr
@@ -229,10 +248,13 @@ type importBatchJob struct {
 	err     error // reading stopped after it
 }
 
-// importScans reads scans from in, judges them and stores each batch in
-// one transaction, through the pipeline's batch path (Pipeline.StartJudge
-// and StoreBatch: live feed, metrics, store state as for single scans),
-// and returns the verdict counts of what was stored.
+// importScans reads scans from in, judges them with judge and stores each
+// batch in one transaction, through the pipeline's batch path
+// (Pipeline.StartJudge and StoreBatch: live feed, metrics, store state as
+// for single scans), and returns the verdict counts of what was stored.
+// The pipeline that stores is open's: it runs while the first batches are
+// read and judged, and nothing is stored before it returned; its error
+// ends the import.
 //
 // One worker per core does all the work: it stores the oldest batch when
 // that one is judged and no other worker is storing (the store writes one
@@ -244,9 +266,10 @@ type importBatchJob struct {
 // runnable again after each SQLite call, waited for a processor (Go's
 // execution trace, load ~4: 0.41 s of a 1.7 s import); with this loop
 // 0.18 s of 1.9 s, most of it behind the garbage collector.
-func importScans(ctx context.Context, pipe *pipeline.Pipeline, in io.Reader, size int64, blank *int,
-	progress func(bytes int64, scans int)) (map[mark.Verdict]int, int, error) {
+func importScans(ctx context.Context, judge *pipeline.Pipeline, open func() (*pipeline.Pipeline, error),
+	in io.Reader, size int64, blank *int, progress func(bytes int64, scans int)) (map[mark.Verdict]int, int, error) {
 	var (
+		pipe       *pipeline.Pipeline // open's, once it returned
 		mu         sync.Mutex
 		cond       = sync.NewCond(&mu)
 		queue      []*importBatchJob // read and not yet stored, in file order
@@ -262,7 +285,7 @@ func importScans(ctx context.Context, pipe *pipeline.Pipeline, in io.Reader, siz
 		lineNo, blanks := 0, 0
 		for {
 			scans, eof, err := readImportBatch(br, batchSize(size, read, lineNo), &lineNo, &blanks, &read)
-			job := &importBatchJob{judging: pipe.StartJudge(scans), read: read, blank: blanks, err: err}
+			job := &importBatchJob{judging: judge.StartJudge(scans), read: read, blank: blanks, err: err}
 			mu.Lock()
 			for len(queue) >= importAhead && stop == nil && ctx.Err() == nil {
 				cond.Wait()
@@ -295,7 +318,7 @@ func importScans(ctx context.Context, pipe *pipeline.Pipeline, in io.Reader, siz
 		mu.Lock()
 		defer mu.Unlock()
 		for stop == nil && !((readerDone || ctx.Err() != nil) && len(queue) == 0) {
-			if job := queue; !storing && len(job) > 0 && job[0].judging.Done() {
+			if job := queue; pipe != nil && !storing && len(job) > 0 && job[0].judging.Done() {
 				storing = true
 				mu.Unlock()
 				recs, err := storeImportBatch(ctx, pipe, job[0].judging)
@@ -341,6 +364,13 @@ func importScans(ctx context.Context, pipe *pipeline.Pipeline, in io.Reader, siz
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(work)
 	}
+	p, err := open()
+	mu.Lock()
+	if pipe = p; err != nil && stop == nil {
+		stop = err
+	}
+	cond.Broadcast()
+	mu.Unlock()
 	wg.Wait()
 	if stop != nil {
 		return counts, total, stop

@@ -204,3 +204,38 @@ func TestImportMovesCheckWatermark(t *testing.T) {
 		t.Errorf("after the import: %d scans above the watermark, top %d, %v; want 0, 40", len(rows), top, err)
 	}
 }
+
+// TestImportStoreFails: the store is opened while the first batches are
+// judged; when it cannot be opened the import fails with the store's
+// error, stores nothing and prints no summary, whether the file is small
+// or several batches long.
+func TestImportStoreFails(t *testing.T) {
+	for _, n := range []int{3, 3*importBatch + 10} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := dmConfig(t, dir, "")
+			var b strings.Builder
+			for _, m := range dmMarks(t, min(n, 50), 5_000_000) {
+				fmt.Fprintln(&b, m)
+			}
+			for range n - min(n, 50) {
+				fmt.Fprintln(&b, "4600000000001")
+			}
+			file := filepath.Join(dir, "scans.txt")
+			if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			db := filepath.Join(dir, "markd.db")
+			if err := os.WriteFile(db, []byte("not a store, not at all: SQLite format 3 is missing"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errs := vtRun(t, "", "import", "--config", cfg, file)
+			if code == 0 || !strings.Contains(errs, db) {
+				t.Fatalf("import: exit %d, stderr %q; want a failure naming %s", code, errs, db)
+			}
+			if strings.Contains(out, "imported") || strings.Contains(out, "ACCEPT") {
+				t.Errorf("a summary after the store failed:\n%s", out)
+			}
+		})
+	}
+}

@@ -174,37 +174,117 @@ func (w *scanWriter) firstUses(ctx context.Context, recs []mark.Record) (map[uin
 	return firsts, nil
 }
 
-// insertScans inserts the rows of recs, bulkRows a statement (sharedRows).
+// insertScans inserts the rows of recs, bulkRows a statement (sharedStmt).
 // (Encoding the next statement's rows on another goroutine while SQLite
 // inserted the ones before was tried: alone it shortened a batch's save
 // by ~20 %, in markd import the two goroutines took turns on one of the
 // runtime's processors, the writer waiting for the encoder's, and import
 // was not faster.)
 func (w *scanWriter) insertScans(ctx context.Context, recs []mark.Record) error {
-	cols := strings.Count(valueGroup(insertScan), "?")
 	parts := rowParts(ctx, len(recs))
-	var vals []any
+	cols := make([]bulkCol, 0, min(len(recs), bulkRows)*scanCols)
 	for lo := 0; lo < len(recs); lo += bulkRows {
-		vals = vals[:0]
+		cols = cols[:0]
 		for i := lo; i < min(lo+bulkRows, len(recs)); i++ {
 			var pre *RowParts
 			if parts != nil {
 				pre = &parts[i]
 			}
 			var err error
-			if vals, err = w.scanArgs(vals, &recs[i], pre); err != nil {
+			if cols, err = w.bulkRowCols(cols, &recs[i], pre); err != nil {
 				return err
 			}
 		}
-		st, args, err := w.sharedRows(ctx, cols, vals)
+		st, key, err := w.sharedStmt(ctx, cols)
 		if err != nil {
 			return storeErr("prepare insert scan", err)
 		}
-		if _, err := st.exec(ctx, w, args); err != nil {
+		if _, err := st.execCols(ctx, w, cols, key); err != nil {
 			return storeErr("insert scan", err)
 		}
 	}
 	return nil
+}
+
+// scanCols is the number of columns of insertScan.
+var scanCols = strings.Count(valueGroup(insertScan), "?")
+
+// bulkCol is a column value of a scan row on the bulk path, not boxed in
+// an interface (a string in an any is an allocation; ~19 a row with the
+// comparisons of the shared columns were ~1 µs of import's writer, its
+// critical path): kind 0 NULL, 1 integer, 2 text, 3 blob.
+type bulkCol struct {
+	kind int8
+	i    int64
+	s    string
+	b    []byte
+}
+
+// same reports whether two values bind the same (a nil blob is NULL).
+func (a *bulkCol) same(b *bulkCol) bool {
+	if a.kind != b.kind {
+		return false
+	}
+	switch a.kind {
+	case 1:
+		return a.i == b.i
+	case 2:
+		return a.s == b.s
+	case 3:
+		return bytes.Equal(a.b, b.b)
+	}
+	return true
+}
+
+// value is the value database/sql binds for the column.
+func (a *bulkCol) value() any {
+	switch a.kind {
+	case 1:
+		return a.i
+	case 2:
+		return a.s
+	case 3:
+		return a.b
+	}
+	return nil
+}
+
+// bulkRowCols is scanArgs for the bulk path: it sets r's review and upload
+// state and appends the same values, unboxed, to dst
+// (TestBulkColsSameAsScanArgs).
+func (w *scanWriter) bulkRowCols(dst []bulkCol, r *mark.Record, pre *RowParts) ([]bulkCol, error) {
+	r.Review = mark.ReviewNone
+	if r.Verdict == mark.Reject {
+		r.Review = mark.ReviewPending
+	}
+	r.Upload = mark.UploadPending
+	reasons, first, err := reuseColumns(r)
+	if err != nil {
+		return nil, err
+	}
+	versions, err := w.versionsJSON(r.Versions)
+	if err != nil {
+		return nil, fmt.Errorf("record %s versions: %w", r.ID, err)
+	}
+	text := func(s string) bulkCol { return bulkCol{kind: 2, s: s} }
+	num := func(i int64) bulkCol { return bulkCol{kind: 1, i: i} }
+	var serial, fields, firstCol, frame, batch bulkCol
+	if r.Mark != nil {
+		serial, fields = num(int64(r.Mark.Serial)), text(pre.fieldsFor(r))
+	}
+	if f, ok := first.(string); ok {
+		firstCol = text(f)
+	}
+	if r.Frame != nil {
+		frame = bulkCol{kind: 3, b: r.Frame}
+	}
+	if r.Batch != "" {
+		batch = text(r.Batch)
+	}
+	return append(dst, text(r.ID), text(pre.atFor(r)), num(int64(r.Office)), text(r.Counter), text(r.Operator),
+		text(r.Source), text(r.Text), text(string(r.Verdict)), text(reasons), serial, fields,
+		num(int64(r.MeasuredWeightG)), firstCol, text(versions), text(r.Message), frame, text(string(r.Review)),
+		text(string(r.Upload)), batch), nil
 }
 
 // sharedKey names a multi-row insert of scans: its rows, and the columns
@@ -214,55 +294,61 @@ type sharedKey struct {
 	shared uint64
 }
 
-// maxSharedStmts bounds the prepared statements kept by sharedRows.
+// maxSharedStmts bounds the prepared statements kept by sharedStmt.
 const maxSharedStmts = 16
 
-// sharedRows returns the multi-row insertScan for vals (rows of cols
-// values) and its arguments. A column with one value in every row is
-// bound once and named by number in each row: in an import most columns
-// are (office, counter, source, verdict, reasons, versions, states…), and
-// each bound value is a call into SQLite through the driver (~0.1 µs;
-// 19 a row took ~2 µs of a scan's save). The values stored are the same.
-func (w *scanWriter) sharedRows(ctx context.Context, cols int, vals []any) (*bulkStmt, []any, error) {
-	rows := len(vals) / cols
+// sharedStmt returns the multi-row insertScan for cols (rows of scanCols
+// values) and its key. A column with one value in every row is bound once
+// and named by number in each row: in an import most columns are
+// (office, counter, source, verdict, reasons, versions, states…), and
+// through the driver each bound value was a cgo call (~0.1 µs; 19 a row
+// took ~2 µs of a scan's save). The values stored are the same.
+func (w *scanWriter) sharedStmt(ctx context.Context, cols []bulkCol) (*bulkStmt, sharedKey, error) {
+	rows := len(cols) / scanCols
 	key := sharedKey{rows: rows}
-	for c := range cols {
+	for c := range scanCols {
 		same := true
 		for r := 1; r < rows && same; r++ {
-			same = sameValue(vals[c], vals[r*cols+c])
+			same = cols[c].same(&cols[r*scanCols+c])
 		}
 		if same {
 			key.shared |= 1 << c
 		}
 	}
-	args := make([]any, 0, len(vals))
-	for c := range cols {
-		if key.shared&(1<<c) != 0 {
-			args = append(args, vals[c])
-		}
-	}
-	for r := range rows {
-		for c := range cols {
-			if key.shared&(1<<c) == 0 {
-				args = append(args, vals[r*cols+c])
-			}
-		}
-	}
 	if st := w.bulkInserts[key]; st != nil {
-		return st, args, nil
+		return st, key, nil
 	}
 	if len(w.bulkInserts) >= maxSharedStmts {
 		w.closeBulkInserts()
 	}
-	st, err := w.prepareBulk(ctx, sharedInsert(key, cols))
+	st, err := w.prepareBulk(ctx, sharedInsert(key, scanCols))
 	if err != nil {
-		return nil, nil, err
+		return nil, key, err
 	}
 	if w.bulkInserts == nil {
 		w.bulkInserts = map[sharedKey]*bulkStmt{}
 	}
 	w.bulkInserts[key] = st
-	return st, args, nil
+	return st, key, nil
+}
+
+// sharedArgs are the arguments of the statement of key for cols: the
+// shared columns once, in column order, then the others row by row.
+func sharedArgs(cols []bulkCol, key sharedKey) []any {
+	args := make([]any, 0, len(cols))
+	for c := range scanCols {
+		if key.shared&(1<<c) != 0 {
+			args = append(args, cols[c].value())
+		}
+	}
+	for r := range key.rows {
+		for c := range scanCols {
+			if key.shared&(1<<c) == 0 {
+				args = append(args, cols[r*scanCols+c].value())
+			}
+		}
+	}
+	return args
 }
 
 // sharedInsert is the text of insertScan for key: shared columns are
@@ -300,17 +386,6 @@ func sharedInsert(key sharedKey, cols int) string {
 	return insertScan[:i] + b.String() + insertScan[i+len(g):]
 }
 
-// sameValue reports whether two values bind the same: equal, or for
-// []byte equal bytes and both nil or both not (nil binds NULL).
-func sameValue(a, b any) bool {
-	x, okA := a.([]byte)
-	y, okB := b.([]byte)
-	if okA || okB {
-		return okA && okB && (x == nil) == (y == nil) && bytes.Equal(x, y)
-	}
-	return a == b
-}
-
 // closeBulkRows closes the statements of the bulk path.
 func (w *scanWriter) closeBulkRows() {
 	w.closeBulkInserts()
@@ -318,7 +393,7 @@ func (w *scanWriter) closeBulkRows() {
 	w.bulkClaim = nil
 }
 
-// closeBulkInserts closes the statements of sharedRows.
+// closeBulkInserts closes the statements of sharedStmt.
 func (w *scanWriter) closeBulkInserts() {
 	for k, st := range w.bulkInserts {
 		st.close()
@@ -370,6 +445,18 @@ func (b *bulkStmt) exec(ctx context.Context, w *scanWriter, args []any) (int64, 
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// execCols runs the multi-row insert of key with the values of cols
+// (sharedStmt): on the C API straight from the columns, else through
+// database/sql.
+func (b *bulkStmt) execCols(ctx context.Context, w *scanWriter, cols []bulkCol, key sharedKey) (int64, error) {
+	if b.raw != nil {
+		if n, err := b.rb.execCols(b.raw, cols, key); !errors.Is(err, errRawArg) {
+			return n, err
+		}
+	}
+	return b.exec(ctx, w, sharedArgs(cols, key))
 }
 
 // close finalizes the statement; nil is closed.

@@ -243,3 +243,79 @@ func TestUsedSerialsQueryPlan(t *testing.T) {
 		}
 	}
 }
+
+// TestBulkColsSameAsScanArgs: the bulk path's unboxed columns are the
+// values scanArgs gives the one-scan path, column by column, for every
+// kind of scan of bulkScenario (with and without pre-encoded parts, a
+// frame, an empty frame, a batch, reuse columns), and the statement's
+// arguments keep sharedInsert's order.
+func TestBulkColsSameAsScanArgs(t *testing.T) {
+	db := bulkStore(t)
+	w := &db.writer
+	scen := bulkScenario(4, 200)
+	scen[0].Frame, scen[1].Frame = []byte{0xff, 0xd8, 1}, []byte{}
+	scen[3].Operator, scen[4].Message = "ivanova", "note"
+	scen[5].FirstAccepted = &mark.Acceptance{RecordID: "x", At: t0, Office: 1, Counter: "C"}
+	for i := range scen {
+		if scen[i].ID == "" {
+			scen[i].ID = fmt.Sprintf("%s%012d", presetID, 900000+i)
+		}
+	}
+	parts := make([]RowParts, len(scen))
+	EncodeRows(scen, parts)
+	for _, pre := range []bool{false, true} {
+		var cols []bulkCol
+		for i := range scen {
+			r1, r2 := scen[i], scen[i]
+			var p *RowParts
+			if pre {
+				p = &parts[i]
+			}
+			want, err := w.scanArgs(nil, &r1, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := w.bulkRowCols(nil, &r2, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) || len(got) != scanCols {
+				t.Fatalf("scan %d: %d columns, scanArgs %d, insertScan %d", i, len(got), len(want), scanCols)
+			}
+			for c := range got {
+				switch x := want[c].(type) { // what the driver binds
+				case []byte:
+					if x == nil {
+						want[c] = nil
+					}
+				case int:
+					want[c] = int64(x)
+				case uint32:
+					want[c] = int64(x)
+				}
+				if v := got[c].value(); !reflect.DeepEqual(v, want[c]) {
+					t.Errorf("scan %d column %d: %#v, scanArgs %#v", i, c, v, want[c])
+				}
+			}
+			if !reflect.DeepEqual(r1, r2) {
+				t.Errorf("scan %d: record set to %+v, scanArgs %+v", i, r2, r1)
+			}
+			cols = append(cols, got...)
+		}
+		// A statement of 3 rows through database/sql (the path without
+		// the C API): the shared columns once, then the rest.
+		three := cols[:3*scanCols]
+		key := sharedKey{rows: 3}
+		for c := range scanCols {
+			if three[c].same(&three[scanCols+c]) && three[c].same(&three[2*scanCols+c]) {
+				key.shared |= 1 << c
+			}
+		}
+		if _, err := db.db.Exec(sharedInsert(key, scanCols), sharedArgs(three, key)...); err != nil {
+			t.Fatalf("statement of 3 rows (shared %b): %v", key.shared, err)
+		}
+		if _, err := db.db.Exec(`DELETE FROM scans WHERE id IN (?,?,?)`, three[0].s, three[scanCols].s, three[2*scanCols].s); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

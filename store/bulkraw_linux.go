@@ -111,6 +111,61 @@ func (b *rawBulk) exec(s *rawStmt, args []any) (int64, error) {
 			return 0, fmt.Errorf("raw bulk statement: argument %d is a %T: %w", i+1, a, errRawArg)
 		}
 	}
+	return b.run(s, vals, buf)
+}
+
+// execCols is exec for the multi-row insert of key with the values of
+// cols (sharedStmt's order: the shared columns once, then the others row
+// by row), encoded straight from the columns.
+func (b *rawBulk) execCols(s *rawStmt, cols []bulkCol, key sharedKey) (int64, error) {
+	n := 0
+	for c := range scanCols {
+		if key.shared&(1<<c) != 0 {
+			n++
+		}
+	}
+	n += key.rows * (scanCols - n)
+	if n != s.n {
+		return 0, fmt.Errorf("raw bulk statement: %d arguments for %d parameters: %w", n, s.n, errRawArg)
+	}
+	if cap(b.vals) < n {
+		b.vals = make([]C.bkVal, n)
+	}
+	vals, buf := b.vals[:n], b.buf[:0]
+	k := 0
+	put := func(col *bulkCol) {
+		v := &vals[k]
+		k++
+		switch col.kind {
+		case 1:
+			v.kind, v.i = 1, C.longlong(col.i)
+		case 2:
+			v.kind, v.len, v.off = 2, C.int(len(col.s)), C.longlong(len(buf))
+			buf = append(buf, col.s...)
+		case 3:
+			v.kind, v.len, v.off = 3, C.int(len(col.b)), C.longlong(len(buf))
+			buf = append(buf, col.b...)
+		default:
+			v.kind = 0
+		}
+	}
+	for c := range scanCols {
+		if key.shared&(1<<c) != 0 {
+			put(&cols[c])
+		}
+	}
+	for r := range key.rows {
+		for c := range scanCols {
+			if key.shared&(1<<c) == 0 {
+				put(&cols[r*scanCols+c])
+			}
+		}
+	}
+	return b.run(s, vals, buf)
+}
+
+// run runs s with vals, whose text and blobs are in buf.
+func (b *rawBulk) run(s *rawStmt, vals []C.bkVal, buf []byte) (int64, error) {
 	buf = append(buf, 0) // never empty: &buf[0] below
 	b.buf = buf
 	var changes C.longlong

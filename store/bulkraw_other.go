@@ -9,3 +9,5 @@ type rawBulk struct{}
 func rawBulkReady() bool { return false }
 
 func (b *rawBulk) exec(*rawStmt, []any) (int64, error) { return 0, errNoRawConn }
+
+func (b *rawBulk) execCols(*rawStmt, []bulkCol, sharedKey) (int64, error) { return 0, errNoRawConn }

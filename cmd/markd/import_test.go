@@ -110,7 +110,8 @@ func TestImportBatchSize(t *testing.T) {
 		want       int
 	}{
 		{"stdin", 0, 5000 * line, 5000, importBatch},
-		{"nothing read yet", 40000 * line, 0, 0, importBatch},
+		{"nothing read yet", 40000 * line, 0, 0, importMinBatch},
+		{"stdin, nothing read yet", 0, 0, 0, importMinBatch},
 		{"much left", 40000 * line, 10000 * line, 10000, importBatch},
 		{"8000 left", 40000 * line, 32000 * line, 32000, importBatch},
 		{"6000 left", 40000 * line, 34000 * line, 34000, 1500},
@@ -130,8 +131,8 @@ func TestImportBatchSize(t *testing.T) {
 		sizes = append(sizes, n)
 		read += n
 	}
-	if last := sizes[len(sizes)-1]; last > importMinBatch || sizes[0] != importBatch {
-		t.Errorf("batches %v: want %d first and at most %d last", sizes, importBatch, importMinBatch)
+	if last := sizes[len(sizes)-1]; last > importMinBatch || sizes[0] != importMinBatch || sizes[1] != importBatch {
+		t.Errorf("batches %v: want %d first, %d next and at most %d last", sizes, importMinBatch, importBatch, importMinBatch)
 	}
 	t.Logf("batches of a 40 000-line file: %v", sizes)
 }

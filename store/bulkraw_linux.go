@@ -87,28 +87,15 @@ func (b *rawBulk) exec(s *rawStmt, args []any) (int64, error) {
 	}
 	vals, buf := b.vals[:len(args)], b.buf[:0]
 	for i, a := range args {
-		v := &vals[i]
-		switch x := a.(type) {
-		case nil:
-			v.kind = 0
-		case int64:
-			v.kind, v.i = 1, C.longlong(x)
-		case int:
-			v.kind, v.i = 1, C.longlong(x)
-		case uint32:
-			v.kind, v.i = 1, C.longlong(x)
-		case string:
-			v.kind, v.len, v.off = 2, C.int(len(x)), C.longlong(len(buf))
-			buf = append(buf, x...)
-		case []byte:
-			if x == nil {
-				v.kind = 0
-				continue
-			}
-			v.kind, v.len, v.off = 3, C.int(len(x)), C.longlong(len(buf))
-			buf = append(buf, x...)
-		default:
+		k, n, data, ok := rawValueOf(a)
+		if !ok {
 			return 0, fmt.Errorf("raw bulk statement: argument %d is a %T: %w", i+1, a, errRawArg)
+		}
+		v := &vals[i]
+		v.kind, v.i = C.int(k), C.longlong(n)
+		if k == rawText || k == rawBlob {
+			v.len, v.off = C.int(len(data)), C.longlong(len(buf))
+			buf = append(buf, data...)
 		}
 	}
 	return b.run(s, vals, buf)

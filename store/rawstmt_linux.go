@@ -222,34 +222,18 @@ func (s *rawStmt) run(args ...any) (changes int, row bool, err error) {
 	call, buf := s.c.call, s.c.buf
 	off := 0
 	for i, a := range args {
-		v := &call.arg[i]
-		switch x := a.(type) {
-		case nil:
-			v.kind = 0
-		case int64:
-			v.kind, v.i = 1, C.longlong(x)
-		case int:
-			v.kind, v.i = 1, C.longlong(x)
-		case uint32:
-			v.kind, v.i = 1, C.longlong(x)
-		case string:
-			if off+len(x) > len(buf) {
-				return 0, false, fmt.Errorf("raw statement: %d bytes of arguments: %w", off+len(x), errRawArg)
-			}
-			v.kind, v.len, v.off = 2, C.int(len(x)), C.longlong(off)
-			off += copy(buf[off:], x)
-		case []byte:
-			if x == nil {
-				v.kind = 0
-				continue
-			}
-			if off+len(x) > len(buf) {
-				return 0, false, fmt.Errorf("raw statement: %d bytes of arguments: %w", off+len(x), errRawArg)
-			}
-			v.kind, v.len, v.off = 3, C.int(len(x)), C.longlong(off)
-			off += copy(buf[off:], x)
-		default:
+		k, n, data, ok := rawValueOf(a)
+		if !ok {
 			return 0, false, fmt.Errorf("raw statement: argument %d is a %T: %w", i+1, a, errRawArg)
+		}
+		v := &call.arg[i]
+		v.kind, v.i = C.int(k), C.longlong(n)
+		if k == rawText || k == rawBlob {
+			if off+len(data) > len(buf) {
+				return 0, false, fmt.Errorf("raw statement: %d bytes of arguments: %w", off+len(data), errRawArg)
+			}
+			v.len, v.off = C.int(len(data)), C.longlong(off)
+			off += copy(buf[off:], data)
 		}
 	}
 	call.used = C.longlong(off)

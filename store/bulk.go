@@ -253,18 +253,9 @@ func (a *bulkCol) value() any {
 // state and appends the same values, unboxed, to dst
 // (TestBulkColsSameAsScanArgs).
 func (w *scanWriter) bulkRowCols(dst []bulkCol, r *mark.Record, pre *RowParts) ([]bulkCol, error) {
-	r.Review = mark.ReviewNone
-	if r.Verdict == mark.Reject {
-		r.Review = mark.ReviewPending
-	}
-	r.Upload = mark.UploadPending
-	reasons, first, err := reuseColumns(r)
+	reasons, first, versions, err := w.newRowState(r)
 	if err != nil {
 		return nil, err
-	}
-	versions, err := w.versionsJSON(r.Versions)
-	if err != nil {
-		return nil, fmt.Errorf("record %s versions: %w", r.ID, err)
 	}
 	text := func(s string) bulkCol { return bulkCol{kind: 2, s: s} }
 	num := func(i int64) bulkCol { return bulkCol{kind: 1, i: i} }

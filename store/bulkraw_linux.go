@@ -3,19 +3,7 @@
 package store
 
 /*
-// The SQLite calls of a bulk statement, weak as in rawstmt_linux.go:
-// defined by the SQLite that github.com/mattn/go-sqlite3 links in.
-typedef struct sqlite3 sqlite3;
-typedef struct sqlite3_stmt sqlite3_stmt;
-extern int sqlite3_bind_null(sqlite3_stmt*, int) __attribute__((weak));
-extern int sqlite3_bind_int64(sqlite3_stmt*, int, long long) __attribute__((weak));
-extern int sqlite3_bind_text(sqlite3_stmt*, int, const char*, int, void(*)(void*)) __attribute__((weak));
-extern int sqlite3_bind_blob(sqlite3_stmt*, int, const void*, int, void(*)(void*)) __attribute__((weak));
-extern int sqlite3_step(sqlite3_stmt*) __attribute__((weak));
-extern int sqlite3_reset(sqlite3_stmt*) __attribute__((weak));
-extern int sqlite3_clear_bindings(sqlite3_stmt*) __attribute__((weak));
-extern int sqlite3_changes(sqlite3*) __attribute__((weak));
-extern int sqlite3_extended_errcode(sqlite3*) __attribute__((weak));
+#include "sqliteweak.h"
 
 // A value: kind 0 NULL, 1 integer, 2 text, 3 blob; text and blobs at off
 // in the call's buffer.

@@ -165,22 +165,31 @@ func (d *DB) startRecord(r *mark.Record, rnd io.Reader) error {
 	return nil
 }
 
-// scanArgs sets r's review and upload state and appends the values of
-// insertScan for it to dst, in its column order.
-// pre, when not nil, holds columns encoded before (RowParts).
-func (w *scanWriter) scanArgs(dst []any, r *mark.Record, pre *RowParts) ([]any, error) {
+// newRowState sets r's review and upload state as a new row has them and
+// encodes its reasons, first acceptance and versions columns (scanArgs,
+// bulkRowCols).
+func (w *scanWriter) newRowState(r *mark.Record) (reasons string, first any, versions string, err error) {
 	r.Review = mark.ReviewNone
 	if r.Verdict == mark.Reject {
 		r.Review = mark.ReviewPending
 	}
 	r.Upload = mark.UploadPending
-	reasons, first, err := reuseColumns(r)
+	if reasons, first, err = reuseColumns(r); err != nil {
+		return "", nil, "", err
+	}
+	if versions, err = w.versionsJSON(r.Versions); err != nil {
+		return "", nil, "", fmt.Errorf("record %s versions: %w", r.ID, err)
+	}
+	return reasons, first, versions, nil
+}
+
+// scanArgs sets r's review and upload state and appends the values of
+// insertScan for it to dst, in its column order.
+// pre, when not nil, holds columns encoded before (RowParts).
+func (w *scanWriter) scanArgs(dst []any, r *mark.Record, pre *RowParts) ([]any, error) {
+	reasons, first, versions, err := w.newRowState(r)
 	if err != nil {
 		return nil, err
-	}
-	versions, err := w.versionsJSON(r.Versions)
-	if err != nil {
-		return nil, fmt.Errorf("record %s versions: %w", r.ID, err)
 	}
 	var serial, fields any
 	if r.Mark != nil {

@@ -22,6 +22,7 @@ import (
 	"markd/internal/testdata"
 	"markd/issuer"
 	"markd/mark"
+	"markd/store"
 )
 
 // dmBuild is the markd binary of the tests that need the real process
@@ -64,6 +65,23 @@ func dmConfig(t *testing.T, dir, keyring string) string {
 	}
 	initStore(t, filepath.Join(dir, "markd.db"))
 	return cfg
+}
+
+// dmWatermarkedStore is dmConfig with the store's check watermark set
+// at 0, as a daemon's first start leaves it: the config, the store's path.
+func dmWatermarkedStore(t *testing.T, dir string) (cfg, path string) {
+	t.Helper()
+	cfg = dmConfig(t, dir, "")
+	path = filepath.Join(dir, "markd.db")
+	db, err := store.Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.SetCheckWatermark(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	return cfg, path
 }
 
 // dmProc is a running markd run.

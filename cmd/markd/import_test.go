@@ -178,17 +178,8 @@ func TestImportBadLineAfterBatches(t *testing.T) {
 // next start does not check them again (pipeline.RecheckSignatures).
 func TestImportMovesCheckWatermark(t *testing.T) {
 	dir := t.TempDir()
-	cfg := dmConfig(t, dir, "")
-	path := filepath.Join(dir, "markd.db")
+	cfg, path := dmWatermarkedStore(t, dir)
 	ctx := context.Background()
-	db, err := store.Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SetCheckWatermark(ctx, 0); err != nil { // as a daemon's first start leaves it
-		t.Fatal(err)
-	}
-	db.Close()
 	file := filepath.Join(dir, "scans.txt")
 	if err := os.WriteFile(file, []byte(strings.Join(dmMarks(t, 40, 4_000_000), "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -196,7 +187,8 @@ func TestImportMovesCheckWatermark(t *testing.T) {
 	if code, out, errs := vtRun(t, "", "import", "--config", cfg, file); code != 0 {
 		t.Fatalf("import: exit %d\n%s%s", code, out, errs)
 	}
-	if db, err = store.Open(ctx, path, nil); err != nil {
+	db, err := store.Open(ctx, path, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,17 +16,8 @@ import (
 // stayed above it and the daemon's next start checked every one again.
 func TestVerifyDBMovesCheckWatermark(t *testing.T) {
 	dir := t.TempDir()
-	cfg := dmConfig(t, dir, "")
-	path := filepath.Join(dir, "markd.db")
+	cfg, path := dmWatermarkedStore(t, dir)
 	ctx := context.Background()
-	db, err := store.Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SetCheckWatermark(ctx, 0); err != nil { // as a daemon's first start leaves it
-		t.Fatal(err)
-	}
-	db.Close()
 	const n = 200
 	in := strings.Join(dmMarks(t, n, 5_000_000), "\n") + "\n"
 	at := testdata.Now().Format(time.RFC3339)
@@ -36,7 +26,8 @@ func TestVerifyDBMovesCheckWatermark(t *testing.T) {
 	} else if got := strings.Count(out, `"verdict":"ACCEPT"`); got != n {
 		t.Fatalf("verify --db accepted %d of %d marks:\n%.400s", got, n, out)
 	}
-	if db, err = store.Open(ctx, path, nil); err != nil {
+	db, err := store.Open(ctx, path, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()

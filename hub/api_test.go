@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -162,6 +163,24 @@ func FuzzUploadRequest(f *testing.F) {
 			if r.Verdict == mark.Accept && (r.Mark == nil || r.Mark.Serial == 0) {
 				t.Fatalf("accepted record without a serial passed: %+v", r)
 			}
+		}
+	})
+}
+
+// FuzzValidTerminalName holds the written-out check equal to the regexp
+// it replaced, and ValidTerminalName's error to mark.ErrInvalid.
+func FuzzValidTerminalName(f *testing.F) {
+	re := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	for _, s := range []string{"office-1", "a.b_c", "", "-x", ".x", "_x", "a b", "ä", "x\n", "A9", strings.Repeat("a", 128), strings.Repeat("a", 129), "a\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		want := re.MatchString(name)
+		if got := validTerminalName(name); got != want {
+			t.Fatalf("validTerminalName(%q) = %v, the regexp says %v", name, got, want)
+		}
+		if err := ValidTerminalName(name); (err == nil) != want || (err != nil && !errors.Is(err, mark.ErrInvalid)) {
+			t.Fatalf("ValidTerminalName(%q) = %v", name, err)
 		}
 	})
 }

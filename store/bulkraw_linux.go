@@ -3,11 +3,7 @@
 package store
 
 /*
-#include "sqliteweak.h"
-
-// A value: kind 0 NULL, 1 integer, 2 text, 3 blob; text and blobs at off
-// in the call's buffer.
-typedef struct { int kind; int len; long long i; long long off; } bkVal;
+#include "sqliteraw.h"
 
 static int bkReady(void) {
   return sqlite3_bind_null && sqlite3_bind_int64 && sqlite3_bind_text && sqlite3_bind_blob &&
@@ -18,17 +14,8 @@ static int bkReady(void) {
 // the call), runs the statement to its end and leaves it reset with no
 // bindings, so nothing points into buf after the call. It returns 0 and
 // the rows changed, or the error's code.
-static int bkExec(sqlite3 *db, sqlite3_stmt *s, const bkVal *v, int n, const char *buf, long long *changes) {
-  int rc = 0;
-  for (int i = 0; i < n && rc == 0; i++) {
-    const bkVal *a = &v[i];
-    switch (a->kind) {
-    case 0: rc = sqlite3_bind_null(s, i + 1); break;
-    case 1: rc = sqlite3_bind_int64(s, i + 1, a->i); break;
-    case 2: rc = sqlite3_bind_text(s, i + 1, buf + a->off, a->len, 0); break;
-    default: rc = sqlite3_bind_blob(s, i + 1, buf + a->off, a->len, 0); break;
-    }
-  }
+static int bkExec(sqlite3 *db, sqlite3_stmt *s, const rawVal *v, int n, const char *buf, long long *changes) {
+  int rc = rawBind(s, v, n, buf);
   if (rc == 0) {
     rc = sqlite3_step(s);
     if (rc == 101) { // SQLITE_DONE
@@ -56,7 +43,7 @@ import (
 // through database/sql and go-sqlite3 each was a driver.Value conversion
 // and a cgo call; here the whole statement is one cgo call (bkExec).
 type rawBulk struct {
-	vals []C.bkVal
+	vals []C.rawVal
 	buf  []byte
 }
 
@@ -71,7 +58,7 @@ func (b *rawBulk) exec(s *rawStmt, args []any) (int64, error) {
 		return 0, fmt.Errorf("raw bulk statement: %d arguments for %d parameters: %w", len(args), s.n, errRawArg)
 	}
 	if cap(b.vals) < len(args) {
-		b.vals = make([]C.bkVal, len(args))
+		b.vals = make([]C.rawVal, len(args))
 	}
 	vals, buf := b.vals[:len(args)], b.buf[:0]
 	for i, a := range args {
@@ -104,7 +91,7 @@ func (b *rawBulk) execCols(s *rawStmt, cols []bulkCol, key sharedKey) (int64, er
 		return 0, fmt.Errorf("raw bulk statement: %d arguments for %d parameters: %w", n, s.n, errRawArg)
 	}
 	if cap(b.vals) < n {
-		b.vals = make([]C.bkVal, n)
+		b.vals = make([]C.rawVal, n)
 	}
 	vals, buf := b.vals[:n], b.buf[:0]
 	k := 0
@@ -140,7 +127,7 @@ func (b *rawBulk) execCols(s *rawStmt, cols []bulkCol, key sharedKey) (int64, er
 }
 
 // run runs s with vals, whose text and blobs are in buf.
-func (b *rawBulk) run(s *rawStmt, vals []C.bkVal, buf []byte) (int64, error) {
+func (b *rawBulk) run(s *rawStmt, vals []C.rawVal, buf []byte) (int64, error) {
 	buf = append(buf, 0) // never empty: &buf[0] below
 	b.buf = buf
 	var changes C.longlong

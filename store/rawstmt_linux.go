@@ -6,22 +6,18 @@ package store
 #include <stdlib.h>
 #include <string.h>
 
-#include "sqliteweak.h"
+#include "sqliteraw.h"
 
 #define RS_ROW 100
 #define RS_DONE 101
 #define RS_PREPARE_PERSISTENT 1
 #define RS_NULL 5
 
-// An argument or a column: kind 0 NULL, 1 integer, 2 text, 3 blob; text
-// and blobs at off in the call's buffer.
-typedef struct { int kind; int len; long long i; long long off; } rsVal;
-
 // One call: the arguments in, the first row's columns out (text copied
 // to the buffer after the arguments), the changes and the result code.
 typedef struct {
-  rsVal arg[24];
-  rsVal col[4];
+  rawVal arg[24]; // the arguments
+  rawVal col[4];  // the row's columns
   int ncol;       // columns read (0 when no row)
   int changes;
   int rc;         // SQLITE_DONE, SQLITE_ROW or the error
@@ -45,16 +41,7 @@ static void rsFinalize(sqlite3_stmt *s) { sqlite3_finalize(s); }
 // rc = SQLITE_NOMEM... reported as 7). The statement is reset before it
 // returns, so it holds no lock or read transaction.
 static void rsRun(sqlite3 *db, sqlite3_stmt *s, rsCall *c, int n) {
-  int rc = 0;
-  for (int i = 0; i < n && rc == 0; i++) {
-    rsVal *a = &c->arg[i];
-    switch (a->kind) {
-    case 0: rc = sqlite3_bind_null(s, i + 1); break;
-    case 1: rc = sqlite3_bind_int64(s, i + 1, a->i); break;
-    case 2: rc = sqlite3_bind_text(s, i + 1, c->buf + a->off, a->len, 0); break;
-    default: rc = sqlite3_bind_blob(s, i + 1, c->buf + a->off, a->len, 0); break;
-    }
-  }
+  int rc = rawBind(s, c->arg, n, c->buf);
   c->ncol = 0;
   if (rc != 0) {
     c->rc = rc;
@@ -67,7 +54,7 @@ static void rsRun(sqlite3 *db, sqlite3_stmt *s, rsCall *c, int n) {
     if (nc > 4) nc = 4;
     long long off = c->used;
     for (int i = 0; i < nc; i++) {
-      rsVal *v = &c->col[i];
+      rawVal *v = &c->col[i];
       int t = sqlite3_column_type(s, i);
       v->i = 0; v->len = 0; v->off = 0;
       if (t == RS_NULL) { v->kind = 0; continue; }

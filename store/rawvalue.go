@@ -3,7 +3,7 @@ package store
 import "unsafe"
 
 // rawKind is how the raw statements (rawstmt_linux.go, bulkraw_linux.go)
-// bind a value; the numbers are their C side's.
+// bind a value; the numbers are rawVal.kind's (sqliteraw.h).
 type rawKind int
 
 const (

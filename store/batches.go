@@ -306,8 +306,9 @@ func (d *DB) BatchRecords(ctx context.Context, id string) ([]mark.Record, error)
 // tariffs and classes of its accepted marks, in one read.
 func (d *DB) BatchTotals(ctx context.Context, id string) (mark.BatchTotals, error) {
 	t := mark.BatchTotals{PerClass: map[uint8]int{}}
-	rows, err := d.db.QueryContext(ctx, `SELECT verdict, coalesce(json_extract(mark_fields, '$.mail_class'), 0),
-		count(*), coalesce(sum(json_extract(mark_fields, '$.tariff_kop')), 0)
+	// the columns are NULL in rows older than migration 060
+	rows, err := d.db.QueryContext(ctx, `SELECT verdict, coalesce(mail_class, json_extract(mark_fields, '$.mail_class'), 0),
+		count(*), coalesce(sum(coalesce(tariff_kop, json_extract(mark_fields, '$.tariff_kop'))), 0)
 		FROM scans WHERE batch_id = ? GROUP BY 1, 2`, id)
 	if err != nil {
 		return t, storeErr("batch totals", err)

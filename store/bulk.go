@@ -191,7 +191,7 @@ func (w *scanWriter) insertScans(ctx context.Context, recs []mark.Record) error 
 				pre = &parts[i]
 			}
 			var err error
-			if cols, err = w.bulkRowCols(cols, &recs[i], pre); err != nil {
+			if cols, err = w.bulkRowCols(ctx, cols, &recs[i], pre); err != nil {
 				return err
 			}
 		}
@@ -252,16 +252,17 @@ func (a *bulkCol) value() any {
 // bulkRowCols is scanArgs for the bulk path: it sets r's review and upload
 // state and appends the same values, unboxed, to dst
 // (TestBulkColsSameAsScanArgs).
-func (w *scanWriter) bulkRowCols(dst []bulkCol, r *mark.Record, pre *RowParts) ([]bulkCol, error) {
-	reasons, first, versions, err := w.newRowState(r)
+func (w *scanWriter) bulkRowCols(ctx context.Context, dst []bulkCol, r *mark.Record, pre *RowParts) ([]bulkCol, error) {
+	reasons, first, versions, err := w.newRowState(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	text := func(s string) bulkCol { return bulkCol{kind: 2, s: s} }
 	num := func(i int64) bulkCol { return bulkCol{kind: 1, i: i} }
-	var serial, fields, firstCol, frame, batch bulkCol
-	if r.Mark != nil {
-		serial, fields = num(int64(r.Mark.Serial)), text(pre.fieldsFor(r))
+	var serial, fields, firstCol, frame, batch, contract, class, kop bulkCol
+	if m := r.Mark; m != nil {
+		serial, fields = num(int64(m.Serial)), text(pre.fieldsFor(r))
+		contract, class, kop = num(int64(m.Contract)), num(int64(m.MailClass)), num(int64(m.TariffKop))
 	}
 	if f, ok := first.(string); ok {
 		firstCol = text(f)
@@ -274,8 +275,8 @@ func (w *scanWriter) bulkRowCols(dst []bulkCol, r *mark.Record, pre *RowParts) (
 	}
 	return append(dst, text(r.ID), text(pre.atFor(r)), num(int64(r.Office)), text(r.Counter), text(r.Operator),
 		text(r.Source), text(r.Text), text(string(r.Verdict)), text(reasons), serial, fields,
-		num(int64(r.MeasuredWeightG)), firstCol, text(versions), text(r.Message), frame, text(string(r.Review)),
-		text(string(r.Upload)), batch), nil
+		num(int64(r.MeasuredWeightG)), firstCol, text(""), text(r.Message), frame, text(string(r.Review)),
+		text(string(r.Upload)), batch, contract, class, kop, num(versions)), nil
 }
 
 // sharedKey names a multi-row insert of scans: its rows, and the columns

@@ -115,14 +115,16 @@ func storedRows(t *testing.T, db *DB) []string {
 	}
 	var out []string
 	rows, err := db.SQL().Query(`SELECT id, at, office, counter, operator, source, raw_text, verdict, reasons,
-		coalesce(serial, -1), coalesce(mark_fields, ''), measured_weight_g, coalesce(first_accepted, ''), versions,
-		message, review_state, upload_state, coalesce(batch_id, '') FROM scans ORDER BY rowid`)
+		coalesce(serial, -1), coalesce(mark_fields, ''), measured_weight_g, coalesce(first_accepted, ''),
+		coalesce((SELECT lv.versions FROM list_versions lv WHERE lv.id = versions_id), versions),
+		message, review_state, upload_state, coalesce(batch_id, ''),
+		coalesce(contract, -1), coalesce(mail_class, -1), coalesce(tariff_kop, -1) FROM scans ORDER BY rowid`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		v := make([]string, 18)
+		v := make([]string, 21)
 		p := make([]any, len(v))
 		for i := range v {
 			p[i] = &v[i]
@@ -271,11 +273,11 @@ func TestBulkColsSameAsScanArgs(t *testing.T) {
 			if pre {
 				p = &parts[i]
 			}
-			want, err := w.scanArgs(nil, &r1, p)
+			want, err := w.scanArgs(context.Background(), nil, &r1, p)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := w.bulkRowCols(nil, &r2, p)
+			got, err := w.bulkRowCols(context.Background(), nil, &r2, p)
 			if err != nil {
 				t.Fatal(err)
 			}

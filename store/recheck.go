@@ -97,7 +97,7 @@ func (d *DB) CorrectBadSignature(ctx context.Context, id string) error {
 			return storeErr("release serial", err)
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE scans SET verdict = 'REJECT', reasons = '["BAD_SIGNATURE"]',
-			serial = NULL, mark_fields = NULL, first_accepted = NULL, message = '', review_state = 'pending' WHERE id = ?`, id)
+			serial = NULL, mark_fields = NULL, contract = NULL, mail_class = NULL, tariff_kop = NULL, first_accepted = NULL, message = '', review_state = 'pending' WHERE id = ?`, id)
 		if err != nil {
 			return storeErr("correct scan", err)
 		}

@@ -41,7 +41,9 @@ type ReviewPage struct {
 }
 
 const recordColumns = `id, at, office, counter, operator, source, raw_text, verdict, reasons, serial,
-	mark_fields, measured_weight_g, first_accepted, versions, message, frame, review_state, upload_state, batch_id`
+	mark_fields, measured_weight_g, first_accepted,
+	CASE WHEN versions_id IS NULL THEN versions ELSE (SELECT lv.versions FROM list_versions lv WHERE lv.id = versions_id) END,
+	message, frame, review_state, upload_state, batch_id`
 
 // from is the table of f's queries: the pending ones are read through
 // their partial index (the planner, without statistics, would otherwise
@@ -203,18 +205,9 @@ func reviewScanRecord(row rowScanner) (mark.Record, error) {
 			return mark.Record{}, bad("versions", err)
 		}
 	}
-	if fields.Valid && fields.String != "" && fields.String != "null" {
-		f, ok := mark.ParseFieldsJSON(fields.String) // the upload reads every mark back
-		if !ok {
-			if err := json.Unmarshal([]byte(fields.String), &f); err != nil {
-				return mark.Record{}, bad("mark_fields", err)
-			}
-		}
-		m, err := f.Mark()
-		if err != nil {
-			return mark.Record{}, bad("mark_fields", err)
-		}
-		r.Mark = &m
+	var col string
+	if r.Mark, col, err = markOfRow(fields, r.Text); err != nil {
+		return mark.Record{}, bad(col, err)
 	}
 	if first.Valid && first.String != "" && first.String != "null" {
 		var a mark.Acceptance

@@ -2,29 +2,34 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"time"
 
+	"markd/decode"
 	"markd/mark"
 )
 
 // RowParts are the columns of a scan's row that depend on nothing but its
-// record: the mark's JSON and the time. markd import encodes them on the
-// workers that judge the scans (EncodeRows), while the one writer stores
-// the batch before: the writer is import's critical path, and these were
-// ~1.5 µs of its ~11 µs a scan (docs/notes/perf.md). A part is used only
-// for the record it was encoded from (the same mark and time); anything
-// else is encoded by the writer as before.
+// record: the time, and whether the mark is the one its text decodes to
+// (markFields). markd import encodes them on the workers that judge the
+// scans (EncodeRows), while the one writer stores the batch before: the
+// writer is import's critical path, and these were ~1.5 µs of its ~11 µs a
+// scan (docs/notes/perf.md). A part is used only for the record it was
+// encoded from (the same mark, text and time); anything else is encoded by
+// the writer as before.
 type RowParts struct {
-	mark   *mark.Mark
-	at     time.Time
-	atText string
-	fields string
+	mark    *mark.Mark
+	text    string
+	at      time.Time
+	atText  string
+	fields  string
+	encoded bool // fields is the mark_fields column of mark and text
 }
 
 // EncodeRows encodes the RowParts of recs[i] into parts[i] (len(parts) ≥
 // len(recs)).
 func EncodeRows(recs []mark.Record, parts []RowParts) {
-	var buf []byte
 	for i := range recs {
 		r, p := &recs[i], &parts[i]
 		*p = RowParts{}
@@ -32,8 +37,7 @@ func EncodeRows(recs []mark.Record, parts []RowParts) {
 			p.at, p.atText = r.At, formatTime(r.At)
 		}
 		if r.Mark != nil {
-			buf = r.Mark.Fields().AppendJSON(buf[:0])
-			p.mark, p.fields = r.Mark, string(buf)
+			p.mark, p.text, p.fields, p.encoded = r.Mark, r.Text, markFields(r.Text, r.Mark), true
 		}
 	}
 }
@@ -60,13 +64,70 @@ func rowParts(ctx context.Context, n int) []RowParts {
 	return parts
 }
 
-// fieldsFor is the mark_fields column of r: the part's when it was
-// encoded from r's mark, else encoded now.
+// fieldsFor is the mark_fields column of r (markFields): the part's when
+// it was encoded from r's mark and text, else encoded now.
 func (p *RowParts) fieldsFor(r *mark.Record) string {
-	if p != nil && p.mark == r.Mark && p.fields != "" {
+	if p != nil && p.encoded && p.mark == r.Mark && p.text == r.Text {
 		return p.fields
 	}
-	return string(r.Mark.Fields().AppendJSON(make([]byte, 0, 320)))
+	return markFields(r.Text, r.Mark)
+}
+
+// markFields is the mark_fields column of a scan with text and verified
+// mark m (migration 060): "" when m is the mark text decodes to, as the
+// verifier decoded it (the reader decodes it again: markOfRow), else m's
+// fields as JSON (a record made elsewhere, e.g. by a test).
+func markFields(text string, m *mark.Mark) string {
+	if dm, err := textMark(text); err == nil && dm == *m {
+		return ""
+	}
+	return string(m.Fields().AppendJSON(make([]byte, 0, 320)))
+}
+
+// textMark decodes the mark of a scan's text (decode.Text, decode.Body),
+// without judging it.
+func textMark(text string) (mark.Mark, error) {
+	body, _, err := decode.Text(text)
+	if err != nil {
+		return mark.Mark{}, err
+	}
+	return decode.Body(body[:])
+}
+
+// markOfRow is the verified mark of a row read back from its mark_fields
+// and raw_text columns, or nil when it has none (fields NULL); an error
+// names the column that does not decode.
+func markOfRow(fields sql.NullString, text string) (m *mark.Mark, col string, err error) {
+	switch {
+	case !fields.Valid || fields.String == "null":
+		return nil, "", nil
+	case fields.String == "":
+		dm, err := textMark(text)
+		if err != nil {
+			return nil, "raw_text (mark_fields '')", err
+		}
+		return &dm, "", nil
+	}
+	f, ok := mark.ParseFieldsJSON(fields.String) // the upload reads every mark back
+	if !ok {
+		if err := json.Unmarshal([]byte(fields.String), &f); err != nil {
+			return nil, "mark_fields", err
+		}
+	}
+	fm, err := f.Mark()
+	if err != nil {
+		return nil, "mark_fields", err
+	}
+	return &fm, "", nil
+}
+
+// markColumns are the contract, mail_class and tariff_kop columns of a
+// scan with mark m (NULL without one).
+func markColumns(m *mark.Mark) (contract, class, kop any) {
+	if m == nil {
+		return nil, nil, nil
+	}
+	return int64(m.Contract), int64(m.MailClass), int64(m.TariffKop)
 }
 
 // atFor is the at column of r, as fieldsFor.

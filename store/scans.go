@@ -70,7 +70,9 @@ func scopeConds(from, to time.Time, counter, operator string, contract uint32) (
 		args = append(args, operator)
 	}
 	if contract != 0 {
-		conds = append(conds, `json_extract(mark_fields, '$.contract') = ?`)
+		// contract is NULL in rows older than migration 060 (coalesce
+		// stops at the first value: '' is never read as JSON)
+		conds = append(conds, `coalesce(contract, json_extract(mark_fields, '$.contract')) = ?`)
 		args = append(args, contract)
 	}
 	return conds, args
@@ -116,9 +118,12 @@ func (d *DB) SaveBatch(ctx context.Context, recs []*mark.Record, window time.Dur
 	return nil
 }
 
+// A new row's versions column is empty (versions_id names them), and so
+// is its mark_fields when the mark is its text's (migration 060, markFields).
 const insertScan = `INSERT INTO scans(id, at, office, counter, operator, source, raw_text,
 	verdict, reasons, serial, mark_fields, measured_weight_g, first_accepted, versions, message, frame,
-	review_state, upload_state, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	review_state, upload_state, batch_id, contract, mail_class, tariff_kop, versions_id)
+	VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 // insertUsed claims a serial for an accepted scan; it does nothing (no
 // row changed) when the serial was accepted before. The primary key on
@@ -166,19 +171,19 @@ func (d *DB) startRecord(r *mark.Record, rnd io.Reader) error {
 }
 
 // newRowState sets r's review and upload state as a new row has them and
-// encodes its reasons, first acceptance and versions columns (scanArgs,
+// encodes its reasons, first acceptance and versions_id columns (scanArgs,
 // bulkRowCols).
-func (w *scanWriter) newRowState(r *mark.Record) (reasons string, first any, versions string, err error) {
+func (w *scanWriter) newRowState(ctx context.Context, r *mark.Record) (reasons string, first any, versions int64, err error) {
 	r.Review = mark.ReviewNone
 	if r.Verdict == mark.Reject {
 		r.Review = mark.ReviewPending
 	}
 	r.Upload = mark.UploadPending
 	if reasons, first, err = reuseColumns(r); err != nil {
-		return "", nil, "", err
+		return "", nil, 0, err
 	}
-	if versions, err = w.versionsJSON(r.Versions); err != nil {
-		return "", nil, "", fmt.Errorf("record %s versions: %w", r.ID, err)
+	if versions, err = w.versionsID(ctx, r.Versions); err != nil {
+		return "", nil, 0, fmt.Errorf("record %s versions: %w", r.ID, err)
 	}
 	return reasons, first, versions, nil
 }
@@ -186,8 +191,8 @@ func (w *scanWriter) newRowState(r *mark.Record) (reasons string, first any, ver
 // scanArgs sets r's review and upload state and appends the values of
 // insertScan for it to dst, in its column order.
 // pre, when not nil, holds columns encoded before (RowParts).
-func (w *scanWriter) scanArgs(dst []any, r *mark.Record, pre *RowParts) ([]any, error) {
-	reasons, first, versions, err := w.newRowState(r)
+func (w *scanWriter) scanArgs(ctx context.Context, dst []any, r *mark.Record, pre *RowParts) ([]any, error) {
+	reasons, first, versions, err := w.newRowState(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -196,9 +201,11 @@ func (w *scanWriter) scanArgs(dst []any, r *mark.Record, pre *RowParts) ([]any, 
 		serial = int64(r.Mark.Serial)
 		fields = pre.fieldsFor(r)
 	}
+	contract, class, kop := markColumns(r.Mark)
 	return append(dst, r.ID, pre.atFor(r), r.Office, r.Counter, r.Operator, r.Source, r.Text,
-		string(r.Verdict), reasons, serial, fields, r.MeasuredWeightG, first, versions,
-		r.Message, r.Frame, string(r.Review), string(r.Upload), nullString(r.Batch)), nil
+		string(r.Verdict), reasons, serial, fields, r.MeasuredWeightG, first, "",
+		r.Message, r.Frame, string(r.Review), string(r.Upload), nullString(r.Batch),
+		contract, class, kop, versions), nil
 }
 
 func (d *DB) saveTx(ctx context.Context, w *scanWriter, r *mark.Record, window time.Duration, tc *txCache) error {
@@ -217,7 +224,7 @@ func (d *DB) saveTx(ctx context.Context, w *scanWriter, r *mark.Record, window t
 			return err
 		}
 	}
-	args, err := w.scanArgs(nil, r, nil)
+	args, err := w.scanArgs(ctx, nil, r, nil)
 	if err != nil {
 		return err
 	}

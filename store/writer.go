@@ -53,25 +53,33 @@ type scanWriter struct {
 	// multi-row scan inserts (saveBulk); prepared when first needed.
 	bulkClaim   *bulkStmt
 	bulkInserts map[sharedKey]*bulkStmt
-	// versions is the JSON of the last lists' versions stored: the same
-	// for every scan until a reload.
+	// versions is the list_versions row of the last lists' versions
+	// stored: the same for every scan until a reload. It is forgotten when
+	// a transaction is rolled back (abort): the row may have been its.
 	versions struct {
-		v    mark.Versions
-		json string
+		v  mark.Versions
+		id int64
 	}
 }
 
-// versionsJSON is the versions column of a scan; the caller holds mu.
-func (w *scanWriter) versionsJSON(v mark.Versions) (string, error) {
-	if w.versions.json != "" && w.versions.v == v {
-		return w.versions.json, nil
+// versionsID is the versions_id column of a scan with versions v (migration
+// 060): the row of list_versions holding v's JSON, added in the open
+// transaction when it is new. The caller holds mu.
+func (w *scanWriter) versionsID(ctx context.Context, v mark.Versions) (int64, error) {
+	if w.versions.id != 0 && w.versions.v == v {
+		return w.versions.id, nil
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return "", err
+		return 0, err
 	}
-	w.versions.v, w.versions.json = v, string(b)
-	return w.versions.json, nil
+	var id int64
+	if err := w.conn.QueryRowContext(ctx, `INSERT INTO list_versions(versions) VALUES (?)
+		ON CONFLICT(versions) DO UPDATE SET versions = excluded.versions RETURNING id`, string(b)).Scan(&id); err != nil {
+		return 0, storeErr("list versions", err)
+	}
+	w.versions.v, w.versions.id = v, id
+	return id, nil
 }
 
 // open readies the connection and statements; the caller holds mu.
@@ -138,6 +146,7 @@ func (w *scanWriter) open(ctx context.Context, d *DB) error {
 // connection instead of giving it back to the pool (its state is unknown,
 // e.g. a transaction that could not be rolled back). The caller holds mu.
 func (w *scanWriter) close(discard bool) {
+	w.versions.id = 0
 	w.raw.close() // before the connection
 	w.raw = nil
 	for _, st := range []**sql.Stmt{&w.beginTx, &w.commitTx, &w.rollbackTx, &w.used, &w.insert, &w.claim, &w.rewrite,
@@ -279,6 +288,7 @@ func (w *scanWriter) checkpoint(d *DB) {
 // after an I/O error). When that fails too the connection is dropped, so
 // no half-done transaction can go back to the pool.
 func (w *scanWriter) abort() {
+	w.versions.id = 0
 	if w.conn == nil {
 		return
 	}

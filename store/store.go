@@ -103,6 +103,9 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	q.Set("_txlock", "immediate")
 	if vfs := vfsParam(); vfs != "" {
 		q.Set("vfs", vfs)
+		// the main file's writes (checkpoints) combined: only with
+		// synchronous NORMAL or FULL (walvfs_linux.go)
+		q.Set("markd_combine", "1")
 	}
 	sqldb, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {

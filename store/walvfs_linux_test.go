@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,5 +121,74 @@ func TestWALVFSUnsyncedCommits(t *testing.T) {
 	var res string
 	if err := r.QueryRow(`PRAGMA integrity_check`).Scan(&res); err != nil || res != "ok" {
 		t.Fatalf("integrity_check: %q %v", res, err)
+	}
+}
+
+// TestCheckpointWritesCombined: a checkpoint's page writes to the main
+// file reach the kernel in few calls (one per ~31 pages that follow each
+// other), and the file holds every scan after the store is closed (the
+// last checkpoint) and opened again, with readers beside the checkpoints.
+func TestCheckpointWritesCombined(t *testing.T) {
+	if vfsParam() == "" {
+		t.Fatal("the WAL VFS did not register")
+	}
+	db, path := openTest(t, Options{})
+	ctx := context.Background()
+	w0, f0 := mainWriteStats()
+	var recs []*mark.Record
+	for i := range 3000 {
+		recs = append(recs, scRec(uint64(1+i), "A", t0.Add(time.Duration(i)*time.Second), mark.Accept))
+	}
+	stop := make(chan struct{})
+	readErr := make(chan error, 1)
+	go func() { // a reader beside the checkpoints sees every scan stored before it looks
+		defer close(readErr)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var n, serials int
+			if err := db.SQL().QueryRowContext(ctx, `SELECT count(*), (SELECT count(*) FROM used_serials) FROM scans`).Scan(&n, &serials); err != nil {
+				readErr <- err
+				return
+			}
+			if n != serials {
+				readErr <- fmt.Errorf("reader: %d scans and %d serials", n, serials)
+				return
+			}
+		}
+	}()
+	for lo := 0; lo < len(recs); lo += 500 {
+		if err := db.SaveBatch(ctx, recs[lo:lo+500], time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		db.writer.checkpoint(db)
+	}
+	close(stop)
+	if err := <-readErr; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w, f := mainWriteStats()
+	// Other tests of the package may checkpoint at the same time: only
+	// the ratio is checked.
+	if w-w0 < 100 || f-f0 > (w-w0)/4 {
+		t.Errorf("%d page writes to the main file reached the kernel in %d writes, want ≤ 1 per 4", w-w0, f-f0)
+	}
+	db2, err := OpenWith(ctx, path, Options{Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	var n int
+	if err := db2.SQL().QueryRowContext(ctx, `SELECT count(*) FROM scans`).Scan(&n); err != nil || n != len(recs) {
+		t.Fatalf("after reopen: %d scans (%v), want %d", n, err, len(recs))
+	}
+	if err := db2.Check(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

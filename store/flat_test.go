@@ -222,3 +222,75 @@ func TestOutboxFloor(t *testing.T) {
 		t.Fatalf("pending %v", got)
 	}
 }
+
+// TestAfterInsertsBulk: a transaction of many scans (the bulk path) drops
+// the day rollups its scans fall into and lowers the upload floor to its
+// smallest id, as the one-scan path does (TestDayStatsRollup,
+// TestOutboxFloor), once for the whole transaction (migration 061).
+func TestAfterInsertsBulk(t *testing.T) {
+	ctx := context.Background()
+	db := rvOpen(t) // clock 2026-11-25 12:00 UTC
+	loc := time.UTC
+	for i := 50; i < 60; i++ { // 2026-11-24, uploaded
+		rvInsert(t, db, obRecord(i, mark.Accept, uint64(i)))
+	}
+	if err := db.CompleteUpload(ctx, UploadDone{RecordIDs: []string{"0190-0050", "0190-0051", "0190-0052", "0190-0053",
+		"0190-0054", "0190-0055", "0190-0056", "0190-0057", "0190-0058", "0190-0059"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DayStats(ctx, time.Date(2026, 11, 22, 0, 0, 0, 0, loc), time.Date(2026, 11, 25, 0, 0, 0, 0, loc), loc); err != nil {
+		t.Fatal(err)
+	}
+	days := func() (out []string) {
+		t.Helper()
+		rows, err := db.SQL().Query(`SELECT day FROM day_rollup WHERE zone = 'UTC' ORDER BY day`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d string
+			if err := rows.Scan(&d); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, d)
+		}
+		return out
+	}
+	if got := days(); len(got) != 3 {
+		t.Fatalf("rolled-up days %v, want 2026-11-22..24", got)
+	}
+	// 20 late scans on 2026-11-23 with ids below the floor, in one batch.
+	var recs []*mark.Record
+	for i := 20; i < 40; i++ {
+		r := obRecord(i, mark.Reject, 0)
+		r.At = time.Date(2026, 11, 23, 9, i, 0, 0, time.UTC)
+		recs = append(recs, &r)
+	}
+	if err := db.SaveBatch(ctx, recs, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got := days(); len(got) != 2 || got[0] != "2026-11-22" || got[1] != "2026-11-24" {
+		t.Fatalf("after the batch: rolled-up days %v, want 2026-11-22 and 2026-11-24", got)
+	}
+	floor, err := uploadFloor(ctx, db.SQL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if floor != "0190-0020" {
+		t.Fatalf("floor %q after the batch, want its smallest id 0190-0020", floor)
+	}
+	got, err := db.DayStats(ctx, time.Date(2026, 11, 23, 0, 0, 0, 0, loc), time.Date(2026, 11, 24, 0, 0, 0, 0, loc), loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range got {
+		if c.Reason == "" {
+			n += c.N
+		}
+	}
+	if n != 20 {
+		t.Fatalf("2026-11-23 counted %d scans, want the batch's 20", n)
+	}
+}

@@ -44,6 +44,7 @@ type scanWriter struct {
 	beginTx, commitTx, rollbackTx *sql.Stmt
 	used, insert, claim, rewrite  *sql.Stmt
 	openBatch, batchContract      *sql.Stmt // joinBatch (batches.go)
+	rollupDrop, floorLower        *sql.Stmt // afterInserts
 	// raw holds the hot statements of a scan's transaction prepared on
 	// SQLite's C API (rawstmt_linux.go): BEGIN, the open batch, the
 	// insert, the claim, COMMIT. nil where it cannot be had; the *sql.Stmt
@@ -102,6 +103,7 @@ func (w *scanWriter) open(ctx context.Context, d *DB) error {
 		{&w.beginTx, `BEGIN IMMEDIATE`}, {&w.commitTx, `COMMIT`}, {&w.rollbackTx, `ROLLBACK`},
 		{&w.used, usedSerialQuery}, {&w.insert, insertScan}, {&w.claim, insertUsed}, {&w.rewrite, rewriteScan},
 		{&w.openBatch, openBatchQuery}, {&w.batchContract, adoptContract}, {&w.watermark, watermarkQuery},
+		{&w.rollupDrop, rollupDropQuery}, {&w.floorLower, floorLowerQuery},
 	} {
 		if *s.st, err = conn.PrepareContext(ctx, s.q); err != nil {
 			w.close(true)
@@ -150,7 +152,7 @@ func (w *scanWriter) close(discard bool) {
 	w.raw.close() // before the connection
 	w.raw = nil
 	for _, st := range []**sql.Stmt{&w.beginTx, &w.commitTx, &w.rollbackTx, &w.used, &w.insert, &w.claim, &w.rewrite,
-		&w.openBatch, &w.batchContract, &w.watermark} {
+		&w.openBatch, &w.batchContract, &w.watermark, &w.rollupDrop, &w.floorLower} {
 		if *st != nil {
 			(*st).Close()
 			*st = nil
@@ -236,6 +238,9 @@ func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window t
 			}
 		}
 	}
+	if err := w.afterInserts(ctx, recs); err != nil {
+		return err
+	}
 	if d.FailWrite != nil {
 		if err := d.FailWrite(); err != nil {
 			return storeErr("commit", err)
@@ -313,10 +318,60 @@ func (w *scanWriter) abort() {
 // text column past rawBuf); tests hold it at 0 for every kind of scan.
 var rawFallbacks atomic.Int64
 
+// rollupDropQuery drops the day rollups (migration 040) whose day reaches
+// into [?1, ?2], the times of the scans a transaction inserts: each such
+// day is counted again when next asked for. floorLowerQuery lowers the
+// upload floor (migration 043) to ?1, the smallest id of the scans it
+// inserts (all of them wait for upload). They do, once per transaction,
+// what the insert triggers of scans did row by row (migration 061); a time
+// range that spans days none of the scans fall on drops those days'
+// rollups too, which costs a recount and changes no figure.
+const (
+	rollupDropQuery = `DELETE FROM day_rollup WHERE to_at > ?1 AND from_at <= ?2`
+	floorLowerQuery = `UPDATE sync_state SET value = ?1 WHERE key = 'upload_floor' AND value > ?1`
+)
+
+// afterInserts runs rollupDropQuery and floorLowerQuery for recs, the
+// scans the open transaction inserted.
+func (w *scanWriter) afterInserts(ctx context.Context, recs []mark.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	first, last, minID := recs[0].At, recs[0].At, recs[0].ID
+	for i := 1; i < len(recs); i++ {
+		r := &recs[i]
+		if r.At.Before(first) {
+			first = r.At
+		}
+		if r.At.After(last) {
+			last = r.At
+		}
+		minID = min(minID, r.ID)
+	}
+	from, to := formatTime(first), formatTime(last)
+	if w.raw != nil {
+		if _, _, err := w.raw.rollupDrop.run(from, to); err != nil {
+			return storeErr("drop day rollups", err)
+		}
+		if _, _, err := w.raw.floorLower.run(minID); err != nil {
+			return storeErr("lower upload floor", err)
+		}
+		return nil
+	}
+	if _, err := w.rollupDrop.ExecContext(ctx, from, to); err != nil {
+		return storeErr("drop day rollups", err)
+	}
+	if _, err := w.floorLower.ExecContext(ctx, minID); err != nil {
+		return storeErr("lower upload floor", err)
+	}
+	return nil
+}
+
 // rawTx is the raw form of the hot statements of a scan's transaction.
 type rawTx struct {
 	conn                                    *rawConn
 	begin, openBatch, insert, claim, commit *rawStmt
+	rollupDrop, floorLower                  *rawStmt
 }
 
 // openRawTx prepares the raw statements on conn; nil when it cannot.
@@ -332,6 +387,7 @@ func openRawTx(conn *sql.Conn) *rawTx {
 	}{
 		{&t.begin, `BEGIN IMMEDIATE`}, {&t.openBatch, openBatchQuery}, {&t.insert, insertScan},
 		{&t.claim, insertUsed}, {&t.commit, `COMMIT`},
+		{&t.rollupDrop, rollupDropQuery}, {&t.floorLower, floorLowerQuery},
 	} {
 		st, err := c.prepare(s.q)
 		if err != nil {
@@ -348,7 +404,7 @@ func (t *rawTx) close() {
 	if t == nil {
 		return
 	}
-	for _, st := range []*rawStmt{t.begin, t.openBatch, t.insert, t.claim, t.commit} {
+	for _, st := range []*rawStmt{t.begin, t.openBatch, t.insert, t.claim, t.commit, t.rollupDrop, t.floorLower} {
 		st.finalize()
 	}
 	t.conn.close()

@@ -87,7 +87,7 @@ func (d *DB) saveBulk(ctx context.Context, w *scanWriter, recs []mark.Record, wi
 	if err := w.insertScans(ctx, recs); err != nil {
 		return err
 	}
-	n, err := w.execRows(ctx, &w.bulkClaim, insertUsed, claims)
+	n, err := w.execRows(ctx, &w.bulkClaim, insertUsedBulk, claims)
 	if err != nil {
 		return storeErr("insert used serial", err)
 	}

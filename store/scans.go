@@ -125,10 +125,19 @@ const insertScan = `INSERT INTO scans(id, at, office, counter, operator, source,
 	review_state, upload_state, batch_id, contract, mail_class, tariff_kop, versions_id)
 	VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
-// insertUsed claims a serial for an accepted scan; it does nothing (no
-// row changed) when the serial was accepted before. The primary key on
-// serial makes the claim atomic, also between processes.
-const insertUsed = `INSERT INTO used_serials(serial, record_id) VALUES (?,?)
+// insertUsed claims serial ?1 for an accepted scan ?2; it does nothing (no
+// row changed) when the serial was accepted before, here or (as the
+// collector's history says) elsewhere: restored_serials (migration 062).
+// The primary key on serial makes the claim atomic, also between
+// processes. ("WHERE" after the SELECT keeps ON CONFLICT its own.)
+const insertUsed = `INSERT INTO used_serials(serial, record_id) SELECT ?1, ?2
+	WHERE NOT EXISTS (SELECT 1 FROM restored_serials WHERE serial = ?1)
+	ON CONFLICT(serial) DO NOTHING`
+
+// insertUsedBulk is insertUsed for rows of serials that are neither in
+// used_serials nor in restored_serials (saveBulk read both first, in its
+// transaction, which holds the write lock).
+const insertUsedBulk = `INSERT INTO used_serials(serial, record_id) VALUES (?,?)
 	ON CONFLICT(serial) DO NOTHING`
 
 // rewriteScan gives a just inserted ACCEPT its reuse verdict when its

@@ -223,3 +223,20 @@ func TestMigrationsReopen(t *testing.T) {
 		t.Errorf("journal_mode = %q, want wal", mode)
 	}
 }
+
+// TestRefuseNewerSchema: a store migrated by a newer markd (a version past
+// the embedded migrations) is not opened, and its file is left as it is.
+func TestRefuseNewerSchema(t *testing.T) {
+	db, path := scOpen(t)
+	if _, err := db.SQL().Exec(`INSERT INTO schema_migrations(version, name, applied_at) VALUES (999, '999_future.sql', 'x')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err := Open(context.Background(), path, quiet)
+	if !errors.Is(err, ErrSchemaNewer) {
+		t.Fatalf("open: %v, want ErrSchemaNewer", err)
+	}
+	if !strings.Contains(err.Error(), "999") {
+		t.Fatalf("error %q does not name the migration", err)
+	}
+}

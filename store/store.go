@@ -207,6 +207,30 @@ func storeErr(op string, err error) error {
 	return mark.WithHint(fmt.Errorf("store %s: %w: %w", op, mark.ErrUnavailable, err), hint)
 }
 
+// ErrSchemaNewer: the store was migrated by a newer markd than this one,
+// whose write path may rely on what that migration changed (migrations
+// 061 and 062 moved the work of triggers into the writer).
+var ErrSchemaNewer = errors.New("store schema is newer than this markd")
+
+// refuseNewer fails with ErrSchemaNewer when schema_migrations holds a
+// version past the last of names (the embedded migrations, sorted).
+func (d *DB) refuseNewer(ctx context.Context, names []string) error {
+	known := 0
+	if len(names) > 0 {
+		num, _, _ := strings.Cut(strings.TrimPrefix(names[len(names)-1], "migrations/"), "_")
+		known, _ = strconv.Atoi(num)
+	}
+	var top sql.NullInt64
+	if err := d.db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&top); err != nil {
+		return storeErr("read schema_migrations", err)
+	}
+	if top.Valid && top.Int64 > int64(known) {
+		return mark.WithHint(fmt.Errorf("store %s: migration %d applied, this markd knows up to %d: %w", d.path, top.Int64, known, ErrSchemaNewer),
+			"run the markd version that upgraded this store, or restore the store backup taken before that upgrade")
+	}
+	return nil
+}
+
 func (d *DB) migrate(ctx context.Context) error {
 	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
@@ -217,6 +241,9 @@ func (d *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("list migrations: %w", err)
 	}
 	sort.Strings(names)
+	if err := d.refuseNewer(ctx, names); err != nil {
+		return err
+	}
 	applied := 0
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")

@@ -81,6 +81,7 @@ func main() {
 	}
 	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	vs, _ := json.Marshal(mark.Versions{Keyring: "0e40db3c650e", Tariffs: "d9b98c0a670b", Revocations: "none"})
+	minID := ""
 	for i, m := range marks {
 		f, _ := json.Marshal(m.Fields())
 		verdict, reasons, text, serial, fields := "ACCEPT", "[]", texts[i], any(int64(m.Serial)), any(string(f))
@@ -90,10 +91,19 @@ func main() {
 		case i%50 >= 46:
 			verdict, reasons = "REJECT", `["UNDERPAID"]`
 		}
-		if _, err := ins.Exec(uuid.Must(uuid.NewV7()).String(), at.Add(time.Duration(i)*time.Millisecond).Format(time.RFC3339Nano),
+		id := uuid.Must(uuid.NewV7()).String()
+		if minID == "" || id < minID {
+			minID = id
+		}
+		if _, err := ins.Exec(id, at.Add(time.Duration(i)*time.Millisecond).Format(time.RFC3339Nano),
 			426000, "1", "ivan", "serial:front", text, verdict, reasons, serial, fields, string(vs)); err != nil {
 			log.Fatal(err)
 		}
+	}
+	// what the store's writer does for the scans it inserts (migration
+	// 061): the upload floor goes down to the smallest new id
+	if _, err := tx.Exec(`UPDATE sync_state SET value = ?1 WHERE key = 'upload_floor' AND value > ?1`, minID); err != nil {
+		log.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
 		log.Fatal(err)

@@ -71,23 +71,7 @@ func TestDayStatsRollup(t *testing.T) {
 		}
 		return m
 	}
-	rolled := func() []string {
-		t.Helper()
-		rows, err := db.SQL().Query(`SELECT day FROM day_rollup WHERE zone = 'MSK' ORDER BY day`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var days []string
-		for rows.Next() {
-			var d string
-			if err := rows.Scan(&d); err != nil {
-				t.Fatal(err)
-			}
-			days = append(days, d)
-		}
-		return days
-	}
+	rolled := func() []string { return rollupDays(t, db, "MSK") }
 	first := sum()
 	if got := rolled(); len(got) != 2 || got[0] != "2026-11-23" || got[1] != "2026-11-24" {
 		t.Fatalf("rolled-up days %v, want the closed ones 2026-11-23, 2026-11-24", got)
@@ -241,22 +225,7 @@ func TestAfterInsertsBulk(t *testing.T) {
 	if _, err := db.DayStats(ctx, time.Date(2026, 11, 22, 0, 0, 0, 0, loc), time.Date(2026, 11, 25, 0, 0, 0, 0, loc), loc); err != nil {
 		t.Fatal(err)
 	}
-	days := func() (out []string) {
-		t.Helper()
-		rows, err := db.SQL().Query(`SELECT day FROM day_rollup WHERE zone = 'UTC' ORDER BY day`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var d string
-			if err := rows.Scan(&d); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, d)
-		}
-		return out
-	}
+	days := func() []string { return rollupDays(t, db, "UTC") }
 	if got := days(); len(got) != 3 {
 		t.Fatalf("rolled-up days %v, want 2026-11-22..24", got)
 	}
@@ -293,4 +262,26 @@ func TestAfterInsertsBulk(t *testing.T) {
 	if n != 20 {
 		t.Fatalf("2026-11-23 counted %d scans, want the batch's 20", n)
 	}
+}
+
+// rollupDays lists the days of zone kept in day_rollup, in order.
+func rollupDays(t *testing.T, db *DB, zone string) []string {
+	t.Helper()
+	rows, err := db.SQL().Query(`SELECT day FROM day_rollup WHERE zone = ? ORDER BY day`, zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var days []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			t.Fatal(err)
+		}
+		days = append(days, d)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return days
 }

@@ -348,23 +348,28 @@ func (w *scanWriter) afterInserts(ctx context.Context, recs []mark.Record) error
 		}
 		minID = min(minID, r.ID)
 	}
-	from, to := formatTime(first), formatTime(last)
+	var rollupDrop, floorLower *rawStmt
 	if w.raw != nil {
-		if _, _, err := w.raw.rollupDrop.run(from, to); err != nil {
-			return storeErr("drop day rollups", err)
-		}
-		if _, _, err := w.raw.floorLower.run(minID); err != nil {
-			return storeErr("lower upload floor", err)
-		}
-		return nil
+		rollupDrop, floorLower = w.raw.rollupDrop, w.raw.floorLower
 	}
-	if _, err := w.rollupDrop.ExecContext(ctx, from, to); err != nil {
+	if err := w.exec(ctx, rollupDrop, w.rollupDrop, formatTime(first), formatTime(last)); err != nil {
 		return storeErr("drop day rollups", err)
 	}
-	if _, err := w.floorLower.ExecContext(ctx, minID); err != nil {
+	if err := w.exec(ctx, floorLower, w.floorLower, minID); err != nil {
 		return storeErr("lower upload floor", err)
 	}
 	return nil
+}
+
+// exec runs a statement of the writer's transaction with args: raw when
+// there is one, else st.
+func (w *scanWriter) exec(ctx context.Context, raw *rawStmt, st *sql.Stmt, args ...any) error {
+	if raw != nil {
+		_, _, err := raw.run(args...)
+		return err
+	}
+	_, err := st.ExecContext(ctx, args...)
+	return err
 }
 
 // rawTx is the raw form of the hot statements of a scan's transaction.
@@ -413,21 +418,17 @@ func (t *rawTx) close() {
 // begin starts the writer's immediate transaction.
 func (w *scanWriter) begin(ctx context.Context) error {
 	if w.raw != nil {
-		_, _, err := w.raw.begin.run()
-		return err
+		return w.exec(ctx, w.raw.begin, nil)
 	}
-	_, err := w.beginTx.ExecContext(ctx)
-	return err
+	return w.exec(ctx, nil, w.beginTx)
 }
 
 // commit commits it.
 func (w *scanWriter) commit(ctx context.Context) error {
 	if w.raw != nil {
-		_, _, err := w.raw.commit.run()
-		return err
+		return w.exec(ctx, w.raw.commit, nil)
 	}
-	_, err := w.commitTx.ExecContext(ctx)
-	return err
+	return w.exec(ctx, nil, w.commitTx)
 }
 
 // insertScan inserts a scan row (args from scanArgs).

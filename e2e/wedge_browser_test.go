@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -145,22 +146,39 @@ func TestBrowserWedge(t *testing.T) {
 	// keys with its length, recorded NOT_A_MARK (it was dropped).
 	long := strings.Repeat("4600000000001", 400)[:5000]
 	run(t, ctx, "scanner, 5000 keys", chromedp.Evaluate[string](typeKeys(long, "us", 0), chromedp.EvalAwaitPromise))
-	waitFor(t, "fifth wedge scan", func() bool { return sources() == 5 })
-	js := run(t, ctx, "the long scan", chromedp.Evaluate[string](
-		`fetch('/api/scans', {headers: {Accept: 'application/json'}}).then(r => r.text())`, chromedp.EvalAwaitPromise))
-	var body struct {
-		Scans []struct {
-			Text, Verdict, Source, Message string
-		} `json:"scans"`
+	type wedgeRow struct{ Text, Verdict, Source, Message string }
+	var rows []wedgeRow // the browser-wedge scans, as the API lists them
+	longScan := func() int {
+		js := run(t, ctx, "the long scan", chromedp.Evaluate[string](
+			`fetch('/api/scans', {headers: {Accept: 'application/json'}}).then(r => r.text())`, chromedp.EvalAwaitPromise))
+		var body struct {
+			Scans []wedgeRow `json:"scans"`
+		}
+		if err := json.Unmarshal([]byte(js), &body); err != nil {
+			t.Fatalf("/api/scans: %v: %.300s", err, js)
+		}
+		rows = rows[:0]
+		for _, s := range body.Scans {
+			if s.Source == "browser-wedge" {
+				rows = append(rows, s)
+			}
+		}
+		return slices.IndexFunc(rows, func(s wedgeRow) bool { return s.Verdict == "NOT_A_MARK" })
 	}
-	if err := json.Unmarshal([]byte(js), &body); err != nil {
-		t.Fatalf("/api/scans: %v: %s", err, js)
+	// what the page posted, for a failure: verdict, length and start of each
+	dump := func() string {
+		var b strings.Builder
+		for _, s := range rows {
+			fmt.Fprintf(&b, "\n  %s %d bytes %.24q %q", s.Verdict, len(s.Text), s.Text, s.Message)
+		}
+		return b.String()
 	}
-	i := slices.IndexFunc(body.Scans, func(s struct{ Text, Verdict, Source, Message string }) bool {
-		return s.Source == "browser-wedge" && s.Verdict == "NOT_A_MARK"
-	})
-	if i < 0 || body.Scans[i].Text != long[:4096] || !strings.Contains(body.Scans[i].Message, "line of 5000 bytes") {
-		t.Fatalf("long burst not recorded cut with its length: %.300s", js)
+	waitFor(t, "the long burst's scan", func() bool { return longScan() >= 0 })
+	if i := longScan(); rows[i].Text != long[:4096] || !strings.Contains(rows[i].Message, "line of 5000 bytes") {
+		t.Fatalf("long burst not recorded cut with its length; the wedge scans:%s", dump())
+	}
+	if len(rows) != 5 {
+		t.Fatalf("%d wedge scans, want 5 (the long burst split, or a person's keys posted?):%s", len(rows), dump())
 	}
 }
 

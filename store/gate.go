@@ -12,7 +12,7 @@ import (
 
 // The signature gate (issue 12, P1): a scan's signature check runs while
 // the scan's transaction is written and its WAL commit made durable,
-// instead of before BEGIN. On the store's VFS (walvfs_linux.go) arming the
+// instead of before BEGIN. On the store's VFS (walvfs_linux.go, walgate.h) arming the
 // writer connection's gate slot wakes the slot's helper thread, which runs
 // the check (a callback into Go); the WAL's sync after the commit frame
 // waits for its result once the frames are durable: a good check lets
@@ -36,7 +36,7 @@ var ErrSignatureRefused = errors.New("store: the signature check refused the com
 // is not trustworthy. It wraps mark.ErrUnavailable (verdict ERROR).
 var errGateMissed = errors.New("the commit did not pass the signature gate")
 
-// What the commit's sync did with an armed slot (walvfs_linux.go's fired).
+// What the commit's sync did with an armed slot (walgate.h's fired).
 const (
 	gateNotReached       = 0
 	gatePassed           = 1

@@ -19,12 +19,11 @@ import (
 // encoded from (the same mark, text and time); anything else is encoded by
 // the writer as before.
 type RowParts struct {
-	mark    *mark.Mark
-	text    string
-	at      time.Time
-	atText  string
-	fields  string
-	encoded bool // fields is the mark_fields column of mark and text
+	mark   *mark.Mark // nil: no mark_fields encoded
+	text   string
+	at     time.Time
+	atText string
+	fields string // the mark_fields column of mark and text
 }
 
 // EncodeRows encodes the RowParts of recs[i] into parts[i] (len(parts) ≥
@@ -37,7 +36,7 @@ func EncodeRows(recs []mark.Record, parts []RowParts) {
 			p.at, p.atText = r.At, formatTime(r.At)
 		}
 		if r.Mark != nil {
-			p.mark, p.text, p.fields, p.encoded = r.Mark, r.Text, markFields(r.Text, r.Mark), true
+			p.mark, p.text, p.fields = r.Mark, r.Text, markFields(r.Text, r.Mark)
 		}
 	}
 }
@@ -67,7 +66,7 @@ func rowParts(ctx context.Context, n int) []RowParts {
 // fieldsFor is the mark_fields column of r (markFields): the part's when
 // it was encoded from r's mark and text, else encoded now.
 func (p *RowParts) fieldsFor(r *mark.Record) string {
-	if p != nil && p.encoded && p.mark == r.Mark && p.text == r.Text {
+	if p != nil && p.mark != nil && p.mark == r.Mark && p.text == r.Text {
 		return p.fields
 	}
 	return markFields(r.Text, r.Mark)

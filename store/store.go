@@ -217,8 +217,7 @@ var ErrSchemaNewer = errors.New("store schema is newer than this markd")
 func (d *DB) refuseNewer(ctx context.Context, names []string) error {
 	known := 0
 	if len(names) > 0 {
-		num, _, _ := strings.Cut(strings.TrimPrefix(names[len(names)-1], "migrations/"), "_")
-		known, _ = strconv.Atoi(num)
+		known, _, _ = migrationVersion(names[len(names)-1])
 	}
 	var top sql.NullInt64
 	if err := d.db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&top); err != nil {
@@ -229,6 +228,18 @@ func (d *DB) refuseNewer(ctx context.Context, names []string) error {
 			"run the markd version that upgraded this store, or restore the store backup taken before that upgrade")
 	}
 	return nil
+}
+
+// migrationVersion is the number a migration's file name starts with, and
+// the name without its folder.
+func migrationVersion(name string) (version int, base string, err error) {
+	base = strings.TrimPrefix(name, "migrations/")
+	num, _, ok := strings.Cut(base, "_")
+	version, err = strconv.Atoi(num)
+	if !ok || err != nil {
+		return 0, base, fmt.Errorf("migration %s: name must start with a number and '_': %w", base, mark.ErrInvalid)
+	}
+	return version, base, nil
 }
 
 func (d *DB) migrate(ctx context.Context) error {
@@ -246,11 +257,9 @@ func (d *DB) migrate(ctx context.Context) error {
 	}
 	applied := 0
 	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		num, _, ok := strings.Cut(base, "_")
-		version, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return fmt.Errorf("migration %s: name must start with a number and '_': %w", base, mark.ErrInvalid)
+		version, base, err := migrationVersion(name)
+		if err != nil {
+			return err
 		}
 		var n int
 		if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {

@@ -17,18 +17,20 @@ type child struct {
 // another way in, a pty) and the verdict pipe; start cmd with ch.start and
 // call ch.close when done.
 func pipeChild(cmd *exec.Cmd, feed io.Writer) (*child, error) {
-	stdin, err := cmd.StdinPipe()
+	stdin, fed, err := feedPipe(cmd)
 	if err != nil {
 		return nil, err
 	}
 	if feed == nil {
 		feed = stdin
+	} else {
+		feed = rawFeed(feed)
 	}
 	out, started, err := verdictPipe(cmd)
 	if err != nil {
 		return nil, err
 	}
-	return &child{feed: feed, out: out, started: started}, nil
+	return &child{feed: feed, out: out, started: func() { fed(); started() }}, nil
 }
 
 // start starts cmd and closes the parent's copy of the child's ends.

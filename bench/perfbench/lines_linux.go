@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,6 +25,90 @@ import (
 // netpoller, on the measuring goroutine's own locked thread (the bare
 // commit runs on that thread too). -netpoll-read restores the old way.
 var netpollRead bool
+
+// The bench's write of a line and its wait for the verdict are raw
+// system calls (unix.RawSyscall), which Go's runtime does not see. Through
+// the runtime's syscall path every one of them could wake the bench's
+// sysmon (Go 1.26 wakes a deep-sleeping sysmon at each syscall entry),
+// which then polls every 20 µs while markd works; its timer wake-ups land
+// on markd's CPU and preempt markd's committing thread. A perf sched trace
+// of P1 serial (1 500 scans, 2026-12-02 14:30): perfbench preempted that
+// thread between its wake-up and its commit's fsync 364 times in 1 296
+// scans, markd's time there p50 180 µs; with raw calls 18 times in
+// 1 101, 139 µs (stdin: 17 times in 1 147 scans before). A scanner has no such
+// neighbour: that was the harness's cost, charged to markd. The bare
+// commit is timed as before (database/sql on the same locked thread).
+// -runtime-io restores the runtime's syscalls.
+var runtimeIO bool
+
+// rawFD writes with raw write(2) calls (see runtimeIO).
+type rawFD struct{ fd int }
+
+func (w rawFD) Write(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := rawIO(unix.SYS_WRITE, w.fd, p[n:])
+		if err != nil {
+			return n, err
+		}
+		n += m
+	}
+	return n, nil
+}
+
+// rawIO is one read(2) or write(2) of p on fd, outside the runtime's
+// syscall path unless runtimeIO; EINTR is retried.
+func rawIO(trap uintptr, fd int, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for {
+		var r uintptr
+		var e unix.Errno
+		if runtimeIO {
+			r, _, e = unix.Syscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		} else {
+			r, _, e = unix.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		}
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return int(r), e
+		}
+		return int(r), nil
+	}
+}
+
+// feedPipe gives cmd a blocking stdin pipe outside the netpoller and
+// returns its write end, written with rawIO, and what closes the child's
+// end once cmd started; with -netpoll-read, the runtime's StdinPipe.
+func feedPipe(cmd *exec.Cmd) (io.Writer, func(), error) {
+	if netpollRead {
+		w, err := cmd.StdinPipe()
+		return w, func() {}, err
+	}
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+		return nil, nil, fmt.Errorf("feed pipe: %w", err)
+	}
+	r := os.NewFile(uintptr(fds[0]), "feed")
+	cmd.Stdin = r
+	return rawFile{os.NewFile(uintptr(fds[1]), "feed")}, func() { r.Close() }, nil
+}
+
+// rawFile writes an *os.File (blocking, outside the netpoller) with rawIO.
+type rawFile struct{ f *os.File }
+
+func (w rawFile) Write(p []byte) (int, error) { return rawFD{int(w.f.Fd())}.Write(p) }
+
+// rawFeed wraps a feed the bench opened itself (a pty's master).
+func rawFeed(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok && !netpollRead {
+		return rawFile{f}
+	}
+	return w
+}
 
 // verdictPipe sets cmd's stdout and returns the reader of its lines;
 // call it before cmd.Start and done after it.
@@ -79,10 +164,7 @@ func (l *fdLines) ReadString(delim byte) (string, error) {
 		if len(l.buf) == cap(l.buf) {
 			return "", fmt.Errorf("line longer than %d bytes", cap(l.buf))
 		}
-		n, err := unix.Read(l.fd, l.buf[len(l.buf):cap(l.buf)])
-		if err == unix.EINTR {
-			continue
-		}
+		n, err := rawIO(unix.SYS_READ, l.fd, l.buf[len(l.buf):cap(l.buf)])
 		if err != nil {
 			return "", err
 		}

@@ -60,6 +60,7 @@ func main() {
 	verifyBatch := flag.Bool("verify-batch", false, "internal: with -verify-file, in Ed25519 batches as import does")
 	flag.IntVar(&importRounds, "import-runs", 3, "timed rounds of the import measure (after one warm-up)")
 	flag.BoolVar(&netpollRead, "netpoll-read", false, "read the children's verdict lines through Go's netpoller (the way before 2026-12-02, for comparison)")
+	flag.BoolVar(&runtimeIO, "runtime-io", false, "write the lines and read the verdicts through the runtime's syscalls (the way before 2026-12-02 14:30, for comparison)")
 	echo := flag.String("echo", "", "internal: echo lines from stdin or from this tty to stdout (the process boundary of P1)")
 	flag.Parse()
 	if *echo != "" {

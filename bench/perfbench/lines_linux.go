@@ -94,18 +94,22 @@ func feedPipe(cmd *exec.Cmd) (io.Writer, func(), error) {
 	}
 	r := os.NewFile(uintptr(fds[0]), "feed")
 	cmd.Stdin = r
-	return rawFile{os.NewFile(uintptr(fds[1]), "feed")}, func() { r.Close() }, nil
+	return newRawFile(os.NewFile(uintptr(fds[1]), "feed")), func() { r.Close() }, nil
 }
 
-// rawFile writes an *os.File (blocking, outside the netpoller) with rawIO.
-type rawFile struct{ f *os.File }
+// rawFile writes an *os.File (blocking, outside the netpoller) with
+// rawIO; it holds f so that f's finalizer does not close the descriptor.
+type rawFile struct {
+	f *os.File
+	rawFD
+}
 
-func (w rawFile) Write(p []byte) (int, error) { return rawFD{int(w.f.Fd())}.Write(p) }
+func newRawFile(f *os.File) rawFile { return rawFile{f: f, rawFD: rawFD{int(f.Fd())}} }
 
 // rawFeed wraps a feed the bench opened itself (a pty's master).
 func rawFeed(w io.Writer) io.Writer {
 	if f, ok := w.(*os.File); ok && !netpollRead {
-		return rawFile{f}
+		return newRawFile(f)
 	}
 	return w
 }

@@ -36,14 +36,11 @@ func measureFloor(bin, td, big string, n, rounds int, logf func(string, ...any))
 		return nil, err
 	}
 	rows = append(rows, r...)
-	for _, kind := range []string{"stdin", "serial"} {
-		r, err := measureP1(bin, td, floorDir, db, kind, n, rounds)
-		if err != nil {
-			logf("floor P1 %s skipped: %v", kind, err)
-			continue
-		}
-		rows = append(rows, r...)
+	r, err = measureP1(bin, td, floorDir, db, []string{"stdin", "serial"}, n, rounds, logf)
+	if err != nil {
+		logf("floor P1 skipped: %v", err)
 	}
+	rows = append(rows, r...)
 	for i := range rows {
 		rows[i].name = "tmpfs: " + rows[i].name
 		rows[i].goal = "(no fsync)"

@@ -53,12 +53,12 @@ func main() {
 	small := flag.Int("small", 10000, "scans of the small store")
 	rounds := flag.Int("rounds", 15, "rounds of the read measures")
 	p1n := flag.Int("n", 2000, "timed scans per P1 run")
-	p1runs := flag.Int("runs", 3, "P1 runs (each a new markd run) per source")
+	p1runs := flag.Int("runs", 5, "P1 rounds: each runs markd once per source, the sources in turn")
 	only := flag.String("only", "reads,start,save,process,stdin,serial,boundary,import", "measures to run, comma-separated (also: floor, serial-socat)")
 	imports := flag.Int("import", 40000, "marks of the import measure")
 	verifyFile := flag.String("verify-file", "", "internal: verify every line of this file on all cores and exit (the import floor)")
 	verifyBatch := flag.Bool("verify-batch", false, "internal: with -verify-file, in Ed25519 batches as import does")
-	flag.IntVar(&importRounds, "import-runs", 3, "timed rounds of the import measure (after one warm-up)")
+	flag.IntVar(&importRounds, "import-runs", 5, "timed rounds of the import measure (after one warm-up)")
 	flag.BoolVar(&netpollRead, "netpoll-read", false, "read the children's verdict lines through Go's netpoller (the way before 2026-12-02, for comparison)")
 	flag.BoolVar(&runtimeIO, "runtime-io", false, "write the lines and read the verdicts through the runtime's syscalls (the way before 2026-12-02 14:30, for comparison)")
 	echo := flag.String("echo", "", "internal: echo lines from stdin or from this tty to stdout (the process boundary of P1)")
@@ -142,20 +142,19 @@ func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs, nImport int, 
 		}
 		rows = append(rows, r...)
 	}
+	var kinds []string
 	for _, kind := range []string{"stdin", "serial", "serial-socat"} {
-		if !slices.Contains(only, kind) {
-			continue
+		if slices.Contains(only, kind) {
+			kinds = append(kinds, kind)
 		}
+	}
+	if len(kinds) > 0 {
 		if err := dropAppended(big); err != nil {
 			return err
 		}
-		logf("P1 %s: %d runs of %d scans", kind, p1runs, p1n)
-		r, err := measureP1(bin, td, cache, big, kind, p1n, p1runs)
+		logf("P1 %s: %d rounds of %d scans each, in turn", strings.Join(kinds, ", "), p1runs, p1n)
+		r, err := measureP1(bin, td, cache, big, kinds, p1n, p1runs, logf)
 		if err != nil {
-			if kind != "stdin" {
-				logf("P1 serial skipped: %v", err)
-				continue
-			}
 			return err
 		}
 		rows = append(rows, r...)

@@ -53,7 +53,7 @@ func main() {
 	small := flag.Int("small", 10000, "scans of the small store")
 	rounds := flag.Int("rounds", 15, "rounds of the read measures")
 	p1n := flag.Int("n", 2000, "timed scans per P1 run")
-	p1runs := flag.Int("runs", 5, "P1 rounds: each runs markd once per source, the sources in turn")
+	p1runs := flag.Int("runs", 5, "runs of store.Save, pipeline.Process and the boundary; P1 rounds, each running markd once per source, the sources in turn")
 	only := flag.String("only", "reads,start,save,process,stdin,serial,boundary,import", "measures to run, comma-separated (also: floor, serial-socat)")
 	imports := flag.Int("import", 40000, "marks of the import measure")
 	verifyFile := flag.String("verify-file", "", "internal: verify every line of this file on all cores and exit (the import floor)")

@@ -229,6 +229,16 @@ func spread(v []float64) string {
 	return fmt.Sprintf("%.2f [%.2f–%.2f]", median(v), slices.Min(v), slices.Max(v))
 }
 
+// spreadUs is spread for durations in seconds, shown in µs.
+func spreadUs(v []float64) string {
+	return fmt.Sprintf("%.0f µs [%.0f–%.0f]", median(v)*1e6, slices.Min(v)*1e6, slices.Max(v)*1e6)
+}
+
+// spreadN is spread for counts, one decimal.
+func spreadN(v []float64) string {
+	return fmt.Sprintf("%.1f [%.1f–%.1f]", median(v), slices.Min(v), slices.Max(v))
+}
+
 func spreadMs(v []float64) string {
 	f := func(s float64) string {
 		if s >= 1 {

@@ -80,6 +80,10 @@ func (b *bare) close() {
 // p1Run is one markd run process fed scan by scan, beside the bare commit.
 type p1Result struct {
 	markd, bare []time.Duration
+	// sched is what markd's threads cost the scheduler over the timed
+	// scans (zero when procSched cannot read it).
+	sched  schedTotals
+	hasSch bool
 }
 
 // p1Once starts markd run on db (the steady-state store), feeds it warm
@@ -165,7 +169,12 @@ func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, 
 	if serialPort != "" {
 		term = "\r"
 	}
+	var sched0 schedTotals
 	for i, text := range marks {
+		if i == warm {
+			s, err := procSched(cmd.Process.Pid)
+			sched0, res.hasSch = s, err == nil
+		}
 		start := time.Now()
 		if _, err := io.WriteString(feed, text+term); err != nil {
 			return res, err
@@ -186,6 +195,10 @@ func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, 
 		if i >= warm {
 			res.markd, res.bare = append(res.markd, d), append(res.bare, db)
 		}
+	}
+	if res.hasSch {
+		s, err := procSched(cmd.Process.Pid)
+		res.sched, res.hasSch = s.sub(sched0), err == nil
 	}
 	return res, nil
 }
@@ -226,7 +239,7 @@ func signMarks(td string, n int) ([]string, error) {
 // stdin that cannot run (no pty) is logged and left out.
 func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, logf func(string, ...any)) ([]row, error) {
 	const warm = 200
-	type series struct{ m50, m99, b50, r50, r99, b99 []float64 }
+	type series struct{ m50, m99, b50, r50, r99, b99, cpu, wait, slices []float64 }
 	got := map[string]*series{}
 	skipped := map[string]bool{}
 	for r := 0; r < rounds; r++ {
@@ -256,6 +269,11 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, logf func
 			s.m50, s.m99, s.b50 = append(s.m50, mp50.Seconds()), append(s.m99, mp99.Seconds()), append(s.b50, bp50.Seconds())
 			s.r50, s.r99 = append(s.r50, float64(mp50)/float64(bp50)), append(s.r99, float64(mp99)/float64(bp50))
 			s.b99 = append(s.b99, float64(benchutil.Pct(res.bare, 99))/float64(bp50))
+			if scans := float64(len(res.markd)); res.hasSch && scans > 0 {
+				s.cpu = append(s.cpu, res.sched.cpu.Seconds()/scans)
+				s.wait = append(s.wait, res.sched.wait.Seconds()/scans)
+				s.slices = append(s.slices, float64(res.sched.slices)/scans)
+			}
 		}
 	}
 	var rows []row
@@ -271,6 +289,13 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, logf func
 			row{name: what + " p99", goal: "≤ 3× bare p50", measured: spreadMs(s.m99), ratio: spread(s.r99), met: median(s.r99) <= 3},
 			row{name: "bare commit p99 ÷ bare p50 (same runs)", goal: "(disk's own tail)", ratio: spread(s.b99)},
 		)
+		if len(s.cpu) > 0 {
+			rows = append(rows,
+				row{name: "  markd's threads: CPU a scan", goal: "(cost)", measured: spreadUs(s.cpu)},
+				row{name: "  markd's threads: runnable, kept off a CPU, a scan", goal: "(cost)", measured: spreadUs(s.wait)},
+				row{name: "  markd's threads: put on a CPU, times a scan", goal: "(wake-ups)", measured: spreadN(s.slices)},
+			)
+		}
 	}
 	return rows, nil
 }

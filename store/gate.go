@@ -11,18 +11,21 @@ import (
 )
 
 // The signature gate (issue 12, P1): a scan's signature check runs while
-// the scan's transaction is written and its WAL commit made durable,
-// instead of before BEGIN. On the store's VFS (walvfs_linux.go, walgate.h) arming the
-// writer connection's gate slot wakes the slot's helper thread, which runs
-// the check (a callback into Go); the WAL's sync after the commit frame
-// waits for its result once the frames are durable: a good check lets
-// SQLite publish them; a bad one makes them invalid for WAL recovery (the
-// commit frame's salt broken and synced) and fails the sync, so SQLite
-// rolls back and nobody, now or after a crash, sees the row. The crash
-// window between the two syncs is closed at the next start (recheck.go).
-// A goroutine per check was measured first: Go's scheduler took 50–110 µs
-// to run it on this 2-vCPU test box (docs/notes/perf.md, "P1, fourth
-// stop"). Without the VFS (other systems) the writer runs the check
+// the scan's WAL commit is being made durable, instead of before BEGIN. On
+// the store's VFS (walvfs_linux.go, walgate.h) the WAL's sync after the
+// commit frame starts the frames' write-out (sync_file_range, which does
+// not wait), runs the check on the committing thread meanwhile (a callback
+// into Go), then syncs; a good check lets SQLite publish the frames; a bad
+// one makes them invalid for WAL recovery (the commit frame's salt broken
+// and synced) and fails the sync, so SQLite rolls back and nobody, now or
+// after a crash, sees the row. The crash window between the two syncs is
+// closed at the next start (recheck.go). Two earlier shapes were measured
+// and dropped (docs/notes/perf.md): a goroutine per check (Go's scheduler
+// took 50–110 µs to run it on the 2-vCPU test box) and a helper thread
+// per slot that called into Go: the extra thread kept a P after each
+// callback, so Go's sysmon retook Ps and polled every 20 µs throughout,
+// which doubled markd's CPU a scan and slowed the bench's bare commit
+// beside it. Without the VFS (other systems) the writer runs the check
 // before COMMIT.
 
 // ErrSignatureRefused is returned by SaveChecked when the check said the
@@ -45,8 +48,8 @@ const (
 )
 
 // SaveChecked is Save for a record judged with its signature check
-// deferred (mark.Context.DeferSignature): check runs on the gate's helper
-// thread while the transaction is written and synced, and the commit
+// deferred (mark.Context.DeferSignature): check runs inside the commit's
+// WAL sync, while the frames are written out, and the commit
 // takes effect only when check returned true. When it returned false the result wraps
 // ErrSignatureRefused, nothing was stored and rec is as given.
 func (d *DB) SaveChecked(ctx context.Context, rec *mark.Record, window time.Duration, check func() bool) error {

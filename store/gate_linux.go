@@ -5,8 +5,9 @@ package store
 import "C"
 
 // markdGateCheck runs the check armed on slot (gateArm); the WAL's sync
-// calls it on the committing thread while the slot's helper thread makes
-// the fsync. A missing check or one that panics is bad: fail closed.
+// calls it on the committing thread while the commit's frames are written
+// out, before it waits for them. A missing check or one that panics is
+// bad: fail closed.
 //
 //export markdGateCheck
 func markdGateCheck(slot C.int) (ok C.int) {

@@ -3,12 +3,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -235,36 +237,83 @@ func TestGateRefusalsKeepTheFileSound(t *testing.T) {
 	}
 }
 
-// TestGateHelperDoesNotPreempt: the check runs on the gate's helper
-// thread, and that thread is SCHED_BATCH, so waking it never preempts the
-// committing thread (on a busy 2-core box a SCHED_OTHER helper woken on
-// the committing thread's CPU ran the check there first, before the
-// statements, and the check overlapped nothing).
-func TestGateHelperDoesNotPreempt(t *testing.T) {
-	db, _ := openTest(t, Options{})
-	var policy, helper, caller int
-	caller = unix.Gettid()
-	check := func() bool {
-		helper = unix.Gettid()
-		p, _, errno := unix.Syscall(unix.SYS_SCHED_GETSCHEDULER, 0, 0, 0)
-		if errno != 0 {
-			policy = -int(errno)
-			return true
-		}
-		policy = int(p)
-		return true
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	rec := scRec(900, "A", t0, mark.Accept)
-	if err := db.SaveChecked(context.Background(), rec, time.Minute, check); err != nil {
+// TestGateCheckRunsInTheCommitSync: the check runs on the committing
+// thread itself (no helper thread, no wake-up), after the commit's frames
+// are in the WAL file and before any other connection can see the row;
+// the WAL's second descriptor (for sync_file_range) is closed with the
+// store. A check run before the frames were written, on another thread,
+// or a descriptor left open fails it.
+func TestGateCheckRunsInTheCommitSync(t *testing.T) {
+	db, path := openTest(t, Options{})
+	ctx := context.Background()
+	if err := db.Save(ctx, scRec(880, "A", t0, mark.Accept), time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if helper == 0 || helper == caller {
-		t.Fatalf("the check ran on thread %d, the caller is %d: not on the helper", helper, caller)
+	if db.writer.gate == 0 {
+		t.Fatal("the scan writer has no gate slot on the store's VFS")
 	}
-	const schedBatch = 3
-	if policy != schedBatch {
-		t.Errorf("the helper thread's policy is %d, want SCHED_BATCH (%d)", policy, schedBatch)
+	if n := walDescriptors(t, path); n < 2 {
+		t.Errorf("%d descriptors of the WAL are open, want SQLite's and the gate's (2 or more)", n)
 	}
+	other, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	caller := unix.Gettid()
+	rec := scRec(881, "A", t0.Add(time.Second), mark.Accept)
+	var tid, seen int
+	var inWAL bool
+	check := func() bool {
+		tid = unix.Gettid()
+		b, err := os.ReadFile(path + "-wal")
+		inWAL = err == nil && bytes.Contains(b, []byte(rec.Text))
+		if err := other.QueryRow(`SELECT count(*) FROM scans WHERE raw_text = ?`, rec.Text).Scan(&seen); err != nil {
+			seen = -1
+		}
+		return true
+	}
+	if err := db.SaveChecked(ctx, rec, time.Minute, check); err != nil {
+		t.Fatal(err)
+	}
+	if tid != caller {
+		t.Errorf("the check ran on thread %d, the committing thread is %d", tid, caller)
+	}
+	if !inWAL {
+		t.Error("the check ran before the commit's frames were in the WAL file")
+	}
+	if seen != 0 {
+		t.Errorf("a second connection saw %d rows while the check ran (-1: the read failed)", seen)
+	}
+	if n := countText(t, other, rec.Text); n != 1 {
+		t.Errorf("after the commit a second connection sees %d rows, want 1", n)
+	}
+	other.Close()
+	db.Close()
+	if n := walDescriptors(t, path); n != 0 {
+		t.Errorf("%d descriptors of the WAL are still open after Close", n)
+	}
+}
+
+// walDescriptors counts this process's open descriptors of path's WAL.
+func walDescriptors(t *testing.T, path string) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	want, err := filepath.Abs(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ents {
+		// A WAL removed at the last close still counts while a descriptor holds it.
+		if target, err := os.Readlink(filepath.Join("/proc/self/fd", e.Name())); err == nil && strings.TrimSuffix(target, " (deleted)") == want {
+			n++
+		}
+	}
+	return n
 }

@@ -20,17 +20,20 @@ package store
 // nothing is durable before its xSync, and xSync writes the buffer first.
 //
 // The signature gate (gate.go): arming a connection's gate slot (set with
-// the file control WV_FCNTL_GATE on its main file) wakes the slot's helper
-// thread, which runs the check (a callback into Go, markdGateCheck) while
-// the transaction is written and its commit synced. The WAL's xSync that
-// follows a commit frame waits, after the real sync, for the check's
-// result. Good: SQLITE_OK, SQLite publishes the frames. Bad: the salt
-// of the commit frame's header is inverted and synced, so WAL recovery
-// stops before that frame (the commit is not in the WAL for anyone, now
-// or after a crash), and the sync fails: SQLite does not publish the
-// frames, rolls the transaction back, and the next write transaction
-// writes over them.
+// the file control WV_FCNTL_GATE on its main file) makes the WAL's xSync
+// that follows a commit frame start the write-out of the frames
+// (sync_file_range, which does not wait), run the check on the committing
+// thread (a callback into Go, markdGateCheck) while the device writes
+// them, and then sync. Good: SQLITE_OK, SQLite publishes the frames. Bad:
+// the salt of the commit frame's header is inverted and synced, so WAL
+// recovery stops before that frame (the commit is not in the WAL for
+// anyone, now or after a crash), and the sync fails: SQLite does not
+// publish the frames, rolls the transaction back, and the next write
+// transaction writes over them.
 
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,6 +124,7 @@ struct wvFile {
   int cmSync;          // WAL: a commit frame is written, its sync comes next
   sqlite3_int64 cmHdr; // WAL: offset of the last commit frame's header
   unsigned char cmSalt[4]; // WAL: its salt-1
+  int outFd;           // WAL: a descriptor of its own for sync_file_range, -1 = none
 };
 
 static sqlite3_vfs wvVfs;
@@ -184,19 +188,24 @@ static int wvWalWrite(sqlite3_file *f, const void *z, int n, sqlite3_int64 off) 
 
 
 // wvWalSync syncs; the sync after a commit frame passes the connection's
-// gate when it is armed.
+// gate when it is armed: the frames' write-out is started, the check runs
+// while the device writes them, and the sync follows.
 static int wvWalSync(sqlite3_file *f, int flags) {
   wvFile *p = (wvFile*)f;
   int rc = wvFlush(p);
   if (rc != WV_OK) return rc;
   int gated = p->cmSync;
   p->cmSync = 0;
-  rc = p->real->pMethods->xSync(p->real, flags);
   int slot = p->db ? p->db->gate : 0;
-  if (!gated || slot <= 0 || slot > WV_GATES || !__atomic_load_n(&wvGates[slot].armed, __ATOMIC_ACQUIRE)) return rc;
+  if (!gated || slot <= 0 || slot > WV_GATES || !__atomic_load_n(&wvGates[slot].armed, __ATOMIC_ACQUIRE))
+    return p->real->pMethods->xSync(p->real, flags);
   wvGate *g = &wvGates[slot];
   g->armed = 0;
-  if (wvGateWait(g) == 1) {
+  // Start writing the frames out (failure is harmless: the sync writes them).
+  if (p->outFd >= 0) sync_file_range(p->outFd, 0, 0, SYNC_FILE_RANGE_WRITE); // only this commit's pages are dirty
+  int ok = markdGateCheck(slot);
+  rc = p->real->pMethods->xSync(p->real, flags);
+  if (ok) {
     if (rc == WV_OK) __atomic_store_n(&g->fired, 1, __ATOMIC_RELEASE);
     return rc;
   }
@@ -218,6 +227,8 @@ static int wvWalClose(sqlite3_file *f) {
   int rc = wvFlush(p);
   int rc2 = p->real->pMethods->xClose(p->real);
   if (p->db && p->db->wal == p) p->db->wal = 0;
+  if (p->outFd >= 0) close(p->outFd); // the WAL file holds no locks: closing it drops none
+  p->outFd = -1;
   free(p->buf);
   p->buf = 0;
   return rc != WV_OK ? rc : rc2;
@@ -297,6 +308,7 @@ static int wvUnfetch(sqlite3_file *f, sqlite3_int64 off, void *pp) { return REAL
 static int wvOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *outFlags) {
   wvFile *p = (wvFile*)f;
   memset(p, 0, sizeof(*p));
+  p->outFd = -1;
   p->real = (sqlite3_file*)((char*)p + ((sizeof(wvFile) + 7) & ~7));
   int rc = ORIG->xOpen(ORIG, name, p->real, flags, outFlags);
   if (rc != WV_OK) {
@@ -313,6 +325,7 @@ static int wvOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags
       p->base.pMethods = 0;
       return WV_NOMEM;
     }
+    p->outFd = open(name, O_RDWR | O_CLOEXEC);
     wvFile *db = (wvFile*)sqlite3_database_file_object(name);
     if (db && (db->base.pMethods == &wvMainMethods || db->base.pMethods == &wvMainMethodsV2)) {
       db->wal = p;
@@ -482,14 +495,14 @@ func gateFree(slot int) {
 	gateSlots.mu.Unlock()
 }
 
-// gateArm arms a slot: its helper thread runs check (markdGateCheck)
-// now, and the next commit's sync on its connection waits for it.
+// gateArm arms a slot: the next commit's sync on its connection runs
+// check (markdGateCheck) while the commit's frames are written out.
 func gateArm(slot int, check func() bool) {
 	gateChecks[slot].Store(&check)
 	C.wvGateArm(C.int(slot))
 }
 
-// gateDisarm disarms a slot once its check is over and returns what the
+// gateDisarm disarms a slot once its transaction is over and returns what the
 // commit's sync did with it (gateNotReached, gatePassed, gateRefused,
 // gateRefusedUnwritten).
 func gateDisarm(slot int) int {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -388,6 +389,13 @@ func (p *Pipeline) ServeSource(ctx context.Context, src mark.Source, onRecord fu
 			sc.Source = src.Name()
 		}
 		_, _ = p.submit(ctx, sc, deliver)
+		// A source's goroutine blocks only in system calls (reads, the
+		// commit) and never passes through Go's scheduler, so sysmon saw
+		// one goroutine running for over 10 ms and took its P back at
+		// every system call, then polled every 20 µs: ~0.8 P hand-offs
+		// and 2.5 sysmon wake-ups a scan in P1 (docs/notes/perf.md,
+		// eighth stop). Yielding once a scan shows it progress.
+		runtime.Gosched()
 	})
 	if err != nil && ctx.Err() == nil {
 		return err

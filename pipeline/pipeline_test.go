@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"slices"
 	"sync"
 	"syscall"
@@ -153,6 +154,42 @@ func (s *lineSource) Serve(ctx context.Context, emit func(mark.Scan)) error {
 	return nil
 }
 func (s *lineSource) Feedback(v mark.Verdict) { s.mu.Lock(); s.fb = append(s.fb, v); s.mu.Unlock() }
+
+// TestServeSourceYieldsEachScan: the goroutine serving a source passes
+// through Go's scheduler once a scan (see ServeSource), which shows in the
+// runtime's scheduling-latency histogram (one goroutine's transitions to
+// running, sampled one in 8). A loop that only makes system calls and cgo
+// calls adds next to nothing to it.
+func TestServeSourceYieldsEachScan(t *testing.T) {
+	p, _, _ := setup(t)
+	const n = 400
+	texts := make([]string, n)
+	for i := range texts {
+		texts[i] = "hello"
+	}
+	before := schedSamples(t)
+	if err := p.ServeSource(context.Background(), &lineSource{texts: texts}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := schedSamples(t) - before; got < n/16 {
+		t.Errorf("%d scheduling samples over %d scans, want at least %d (one yield a scan, sampled 1 in 8)", got, n, n/16)
+	}
+}
+
+// schedSamples is the count of the runtime's /sched/latencies:seconds.
+func schedSamples(t *testing.T) uint64 {
+	t.Helper()
+	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64Histogram {
+		t.Skip("this runtime has no /sched/latencies:seconds")
+	}
+	var n uint64
+	for _, c := range s[0].Value.Float64Histogram().Counts {
+		n += c
+	}
+	return n
+}
 
 func TestRunFeedback(t *testing.T) {
 	p, _, sign := setup(t)

@@ -368,6 +368,34 @@ func (p *Pipeline) Run(ctx context.Context, sources []mark.Source, onRecord func
 	wg.Wait()
 }
 
+// yieldEvery is how often a source's goroutine passes through Go's
+// scheduler (yielder): well under sysmon's 10 ms.
+const yieldEvery = 5 * time.Millisecond
+
+// yielder makes a source's goroutine pass through Go's scheduler at least
+// once every `every`. The goroutine blocks only in system calls (reads, the
+// commit) and never parks, so sysmon saw one goroutine running for over
+// 10 ms and took its P back at every system call, then polled every 20 µs
+// (0.8 P hand-offs and 2.5 sysmon wake-ups a scan in P1,
+// docs/notes/perf.md, eighth stop). A yield at every scan cost a wake-up
+// of an idle thread each (runtime.Gosched wakes one to look for work).
+type yielder struct {
+	every time.Duration
+	now   func() time.Time // monotonic time; not the scans' clock
+	last  time.Time
+}
+
+// yield yields when the last yield is `every` ago or more.
+func (y *yielder) yield() bool {
+	t := y.now()
+	if !y.last.IsZero() && t.Sub(y.last) < y.every {
+		return false
+	}
+	y.last = t
+	runtime.Gosched()
+	return true
+}
+
 // ServeSource serves one source until ctx ends or the source returns,
 // processing each scan as it is emitted, sending the verdict back when the
 // source can signal it (mark.Feedbacker) and then to onRecord (may be
@@ -384,18 +412,13 @@ func (p *Pipeline) ServeSource(ctx context.Context, src mark.Source, onRecord fu
 			onRecord(rec)
 		}
 	}
+	y := yielder{every: yieldEvery, now: time.Now}
 	err := src.Serve(ctx, func(sc mark.Scan) {
 		if sc.Source == "" {
 			sc.Source = src.Name()
 		}
 		_, _ = p.submit(ctx, sc, deliver)
-		// A source's goroutine blocks only in system calls (reads, the
-		// commit) and never passes through Go's scheduler, so sysmon saw
-		// one goroutine running for over 10 ms and took its P back at
-		// every system call, then polled every 20 µs: ~0.8 P hand-offs
-		// and 2.5 sysmon wake-ups a scan in P1 (docs/notes/perf.md,
-		// eighth stop). Yielding once a scan shows it progress.
-		runtime.Gosched()
+		y.yield()
 	})
 	if err != nil && ctx.Err() == nil {
 		return err

@@ -155,24 +155,35 @@ func (s *lineSource) Serve(ctx context.Context, emit func(mark.Scan)) error {
 }
 func (s *lineSource) Feedback(v mark.Verdict) { s.mu.Lock(); s.fb = append(s.fb, v); s.mu.Unlock() }
 
-// TestServeSourceYieldsEachScan: the goroutine serving a source passes
-// through Go's scheduler once a scan (see ServeSource), which shows in the
-// runtime's scheduling-latency histogram (one goroutine's transitions to
-// running, sampled one in 8). A loop that only makes system calls and cgo
-// calls adds next to nothing to it.
-func TestServeSourceYieldsEachScan(t *testing.T) {
-	p, _, _ := setup(t)
-	const n = 400
-	texts := make([]string, n)
-	for i := range texts {
-		texts[i] = "hello"
+// TestYielder: a yield at the first scan, then only once `every` passed.
+func TestYielder(t *testing.T) {
+	clock := time.Unix(0, 0)
+	y := yielder{every: 5 * time.Millisecond, now: func() time.Time { return clock }}
+	var got []bool
+	for _, step := range []time.Duration{0, time.Millisecond, 3 * time.Millisecond, time.Millisecond, 0, 10 * time.Millisecond} {
+		clock = clock.Add(step)
+		got = append(got, y.yield())
 	}
+	want := []bool{true, false, false, true, false, true}
+	if !slices.Equal(got, want) {
+		t.Errorf("yields %v, want %v", got, want)
+	}
+}
+
+// TestYieldPassesTheScheduler: a yield takes the goroutine through Go's
+// scheduler, which shows in the runtime's scheduling-latency histogram
+// (one goroutine's transitions to running, sampled one in 8); a loop of
+// system calls and cgo calls alone adds next to nothing to it.
+func TestYieldPassesTheScheduler(t *testing.T) {
+	const n = 400
+	y := yielder{every: 0, now: time.Now}
 	before := schedSamples(t)
-	if err := p.ServeSource(context.Background(), &lineSource{texts: texts}, nil); err != nil {
-		t.Fatal(err)
+	for range n {
+		syscall.Getpid()
+		y.yield()
 	}
 	if got := schedSamples(t) - before; got < n/16 {
-		t.Errorf("%d scheduling samples over %d scans, want at least %d (one yield a scan, sampled 1 in 8)", got, n, n/16)
+		t.Errorf("%d scheduling samples over %d yields, want at least %d (sampled 1 in 8)", got, n, n/16)
 	}
 }
 

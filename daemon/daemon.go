@@ -12,12 +12,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"markd/batch"
 	"markd/config"
 	"markd/httpapi"
 	"markd/internal/cli"
+	"markd/internal/irqcpu"
 	"markd/internal/service"
 	"markd/mark"
 	"markd/pipeline"
@@ -135,7 +137,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	m.bundleVersion = m.Sync.BundleVersion
 	m.Sources = o.Sources
 	if m.Sources == nil {
-		if m.Sources, err = Sources(c.Sources, o.Stdin, log, o.Now); err != nil {
+		if m.Sources, err = Sources(c.Sources, o.Stdin, log, o.Now, commitCPUs(&c, log)); err != nil {
 			return nil, err
 		}
 	}
@@ -275,4 +277,21 @@ func SyncOptions(c config.SyncConfig) msync.Options {
 		FreshnessHard:   c.FreshnessHard,
 		ClockLimit:      c.ClockLimit,
 	}
+}
+
+// commitCPUs returns, when c has a serial source, the CPUs that take the
+// completion interrupts of the store's disk if they are some of the CPUs
+// only (nil otherwise): serial sources judge and commit there (Sources).
+func commitCPUs(c *config.Config, log *slog.Logger) []int {
+	if !slices.ContainsFunc(c.Sources, func(s config.Source) bool { return s.Kind == "serial" }) {
+		return nil
+	}
+	cpus, err := irqcpu.CompletionCPUs(c.DB)
+	switch {
+	case err != nil:
+		log.Debug("the store disk's completion interrupts were not found; serial sources commit on any CPU", "err", err)
+	case cpus != nil:
+		log.Info("serial sources judge and commit on the CPUs that take the store disk's completion interrupts", "cpus", cpus)
+	}
+	return cpus
 }

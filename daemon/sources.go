@@ -14,7 +14,10 @@ import (
 
 // Sources turns the configured sources into mark.Sources. With no source
 // configured the daemon reads stdin. Each kind adds one case here.
-func Sources(cfgs []config.Source, stdin io.Reader, log *slog.Logger, now func() time.Time) ([]mark.Source, error) {
+// commitCPUs (nil: any) are where serial sources run their read loop, in
+// which each scan is judged and committed: the CPUs that take the store
+// disk's completion interrupts (see scanner.SerialConfig.CPUs).
+func Sources(cfgs []config.Source, stdin io.Reader, log *slog.Logger, now func() time.Time, commitCPUs []int) ([]mark.Source, error) {
 	if len(cfgs) == 0 {
 		cfgs = []config.Source{{Kind: "stdin"}}
 	}
@@ -32,6 +35,7 @@ func Sources(cfgs []config.Source, stdin io.Reader, log *slog.Logger, now func()
 			if err != nil {
 				return nil, cli.UsageError{Err: fmt.Errorf("config sources[%d]: %v", i, err)}
 			}
+			sc.CPUs = commitCPUs
 			out = append(out, scanner.NewSerial(name, sc, log, now))
 		case "wedge":
 			out = append(out, scanner.NewWedge(name, WedgeConfig(c), log, now))

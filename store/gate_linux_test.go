@@ -252,9 +252,6 @@ func TestGateCheckRunsInTheCommitSync(t *testing.T) {
 	if db.writer.gate == 0 {
 		t.Fatal("the scan writer has no gate slot on the store's VFS")
 	}
-	if n := walDescriptors(t, path); n < 2 {
-		t.Errorf("%d descriptors of the WAL are open, want SQLite's and the gate's (2 or more)", n)
-	}
 	other, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
 	if err != nil {
 		t.Fatal(err)
@@ -280,6 +277,9 @@ func TestGateCheckRunsInTheCommitSync(t *testing.T) {
 	}
 	if tid != caller {
 		t.Errorf("the check ran on thread %d, the committing thread is %d", tid, caller)
+	}
+	if n := walDescriptors(t, path); n < 2 {
+		t.Errorf("%d descriptors of the WAL are open, want SQLite's and the gate's (2 or more)", n)
 	}
 	if !inWAL {
 		t.Error("the check ran before the commit's frames were in the WAL file")

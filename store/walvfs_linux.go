@@ -124,7 +124,9 @@ struct wvFile {
   int cmSync;          // WAL: a commit frame is written, its sync comes next
   sqlite3_int64 cmHdr; // WAL: offset of the last commit frame's header
   unsigned char cmSalt[4]; // WAL: its salt-1
-  int outFd;           // WAL: a descriptor of its own for sync_file_range, -1 = none
+  int outFd;           // WAL: a descriptor of its own for sync_file_range, opened at the first
+                       // gated sync (only a scan writer's WAL needs one); -2 not yet, -1 none
+  const char *path;    // WAL: its name (SQLite keeps it valid until xClose)
 };
 
 static sqlite3_vfs wvVfs;
@@ -202,6 +204,7 @@ static int wvWalSync(sqlite3_file *f, int flags) {
   wvGate *g = &wvGates[slot];
   g->armed = 0;
   // Start writing the frames out (failure is harmless: the sync writes them).
+  if (p->outFd == -2) p->outFd = open(p->path, O_RDWR | O_CLOEXEC);
   if (p->outFd >= 0) sync_file_range(p->outFd, 0, 0, SYNC_FILE_RANGE_WRITE); // only this commit's pages are dirty
   int ok = markdGateCheck(slot);
   rc = p->real->pMethods->xSync(p->real, flags);
@@ -325,7 +328,8 @@ static int wvOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags
       p->base.pMethods = 0;
       return WV_NOMEM;
     }
-    p->outFd = open(name, O_RDWR | O_CLOEXEC);
+    p->outFd = -2;
+    p->path = name;
     wvFile *db = (wvFile*)sqlite3_database_file_object(name);
     if (db && (db->base.pMethods == &wvMainMethods || db->base.pMethods == &wvMainMethodsV2)) {
       db->wal = p;

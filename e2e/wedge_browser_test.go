@@ -18,15 +18,26 @@ import (
 // events: KeyboardEvent.code is the physical key of a US keyboard, key is
 // what the desktop layout makes of it ("us" or "ru": a Russian layout
 // turns KeyE into "у"). Shifted characters get a Shift keydown first, as
-// a scanner sends it. gap is the pause between keys in ms (0: a burst
-// within one task, as a scanner delivers it); Enter ends the text.
+// a scanner sends it. gap is the time between keys in ms (0: a scanner's
+// burst, 2 ms a key); Enter ends the text.
+//
+// Each event carries the time its key was pressed, as the browser stamps a
+// real key with the input's time rather than its dispatch: a synthetic
+// event's own timeStamp is when the script made it, so a test machine that
+// stalls the script for 40 ms would cut a burst in two. The stamps follow
+// one clock across calls (window.__keyClock), never behind the page's.
 const typeJS = `async (text, layout, gap) => {
   const ru = {q:'й',w:'ц',e:'у',r:'к',t:'е',y:'н',u:'г',i:'ш',o:'щ',p:'з',a:'ф',s:'ы',d:'в',f:'а',
     g:'п',h:'р',j:'о',k:'л',l:'д',z:'я',x:'ч',c:'с',v:'м',b:'и',n:'т',m:'ь',';':'ж'};
   const shifted = {':':';'};
   const target = document.activeElement || document.body;
-  const press = (code, key, shiftKey) => target.dispatchEvent(new KeyboardEvent('keydown',
-    {code, key, shiftKey, bubbles: true, cancelable: true}));
+  const step = gap || 2;
+  let at = Math.max(performance.now(), window.__keyClock || 0);
+  const press = (code, key, shiftKey) => {
+    const ev = new KeyboardEvent('keydown', {code, key, shiftKey, bubbles: true, cancelable: true});
+    Object.defineProperty(ev, 'timeStamp', {value: at});
+    target.dispatchEvent(ev);
+  };
   for (const ch of text) {
     let base = ch.toLowerCase(), shift = ch !== base;
     if (shifted[ch]) { base = shifted[ch]; shift = true; }
@@ -39,9 +50,11 @@ const typeJS = `async (text, layout, gap) => {
     if (layout === 'ru' && ru[base]) key = shift ? ru[base].toUpperCase() : ru[base];
     if (shift) press('ShiftLeft', 'Shift', true);
     press(code, key, shift);
+    at += step;
     if (gap) await new Promise(r => setTimeout(r, gap));
   }
   press('Enter', 'Enter', false);
+  window.__keyClock = at + step;
   return target.id || target.tagName;
 }`
 

@@ -195,6 +195,26 @@ func TestFailWrite(t *testing.T) {
 	}
 }
 
+// TestCancelledWrite: a save whose caller gave up (a page left, a
+// fetch aborted) is not recorded, and its error does not send anyone to
+// look at the disk.
+func TestCancelledWrite(t *testing.T) {
+	db, _ := scOpen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := scRec(8, "A", t0, mark.Accept)
+	err := db.Save(ctx, r, time.Minute)
+	if !errors.Is(err, mark.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("save with a cancelled context: %v, want ErrUnavailable and context.Canceled", err)
+	}
+	if h := mark.Hint(err); !strings.Contains(h, "given up") || strings.Contains(h, "disk") {
+		t.Errorf("hint %q, want one about the request given up, not the disk", h)
+	}
+	if a, err := db.FirstAcceptance(context.Background(), 8); err != nil || a != nil {
+		t.Fatalf("serial used after a cancelled save: %+v %v", a, err)
+	}
+}
+
 func TestMigrationsReopen(t *testing.T) {
 	db, path := scOpen(t)
 	r := scRec(9, "A", t0, mark.Accept)

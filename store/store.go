@@ -192,7 +192,9 @@ func (d *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // read-only) as ErrUnavailable, keeping the cause, with a hint.
 func storeErr(op string, err error) error {
 	hint := "the scan was not recorded; check free disk space and file permissions"
-	if errors.Is(err, syscall.ENOSPC) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		hint = "the request was given up before the store answered; nothing was changed"
+	} else if errors.Is(err, syscall.ENOSPC) {
 		hint = "disk full: free space on the disk that holds the markd database"
 	} else {
 		switch sqliteerr.Of(err) {

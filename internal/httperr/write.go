@@ -71,7 +71,8 @@ type Writer struct {
 
 // Write answers err with the status of its sentinel and returns the
 // status. A server error is logged with its details (level error); a
-// client error at debug level.
+// client error, or any error of a request its client gave up, at debug
+// level.
 func (wr Writer) Write(w http.ResponseWriter, r *http.Request, err error) int {
 	code, b := Describe(err)
 	wr.Answer(w, r, code, b, err)
@@ -89,9 +90,14 @@ func (wr Writer) Answer(w http.ResponseWriter, r *http.Request, code int, b Body
 		if wr.LogAttrs != nil {
 			attrs = append(attrs, wr.LogAttrs(r)...)
 		}
-		if code >= 500 {
+		switch {
+		case r.Context().Err() != nil:
+			// The client went away (a page left, a fetch aborted): its
+			// request's store calls were cancelled, not failed.
+			wr.Log.Debug("request abandoned", attrs...)
+		case code >= 500:
 			wr.Log.Error("request failed", attrs...)
-		} else {
+		default:
 			wr.Log.Debug("request refused", attrs...)
 		}
 	}

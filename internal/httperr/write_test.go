@@ -2,6 +2,7 @@ package httperr
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,20 +22,22 @@ func TestWrite(t *testing.T) {
 	secret := errors.New("open /var/lib/markd/markd.db: disk I/O error")
 	tests := []struct {
 		name, path, accept string
-		text               bool
+		text, gone         bool // gone: the client went away before the answer
 		err                error
 		code               int
 		kind               string // json, html, text
 		body, hint, logged string
 	}{
-		{"invalid json", "/api/scans", "", false, mark.WithHint(fmt.Errorf("field to: %w", mark.ErrInvalid), "use YYYY-MM-DD"),
+		{"invalid json", "/api/scans", "", false, false, mark.WithHint(fmt.Errorf("field to: %w", mark.ErrInvalid), "use YYYY-MM-DD"),
 			400, "json", "field to: invalid", "use YYYY-MM-DD", "request refused"},
-		{"internal json", "/api/scans", "", false, fmt.Errorf("list: %w", secret), 500, "json", "internal error", "", "request failed"},
-		{"unavailable", "/api/scans", "", false, mark.WithHint(fmt.Errorf("save: %w: %w", mark.ErrUnavailable, secret), "free disk space"),
+		{"internal json", "/api/scans", "", false, false, fmt.Errorf("list: %w", secret), 500, "json", "internal error", "", "request failed"},
+		{"unavailable", "/api/scans", "", false, false, mark.WithHint(fmt.Errorf("save: %w: %w", mark.ErrUnavailable, secret), "free disk space"),
 			503, "json", "temporarily unavailable; retry later", "free disk space", "request failed"},
-		{"html page", "/review", "text/html", true, fmt.Errorf("record 7: %w", mark.ErrNotFound), 404, "html", "record 7: not found", "", "request refused"},
-		{"plain text", "/review", "", true, mark.WithHint(fmt.Errorf("x: %w", mark.ErrConflict), "reload"), 409, "text", "x: conflict", "reload", "request refused"},
-		{"api path is json", "/api/x", "text/plain", true, mark.ErrForbidden, 403, "json", "forbidden", "", "request refused"},
+		{"html page", "/review", "text/html", true, false, fmt.Errorf("record 7: %w", mark.ErrNotFound), 404, "html", "record 7: not found", "", "request refused"},
+		{"plain text", "/review", "", true, false, mark.WithHint(fmt.Errorf("x: %w", mark.ErrConflict), "reload"), 409, "text", "x: conflict", "reload", "request refused"},
+		{"api path is json", "/api/x", "text/plain", true, false, mark.ErrForbidden, 403, "json", "forbidden", "", "request refused"},
+		{"client gone", "/operator/recent", "", false, true, mark.WithHint(fmt.Errorf("list: %w: %w: %w", mark.ErrUnavailable, context.Canceled, secret), "free disk space"),
+			503, "json", "temporarily unavailable; retry later", "free disk space", "request abandoned"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,6 +48,11 @@ func TestWrite(t *testing.T) {
 					fmt.Fprintf(w, "<p>%s</p><p>%s</p>", b.Error, b.Hint)
 				}}
 			req := httptest.NewRequest("GET", tt.path, nil)
+			if tt.gone {
+				ctx, cancel := context.WithCancel(req.Context())
+				cancel()
+				req = req.WithContext(ctx)
+			}
 			if tt.accept != "" {
 				req.Header.Set("Accept", tt.accept)
 			}
@@ -77,7 +85,11 @@ func TestWrite(t *testing.T) {
 			if tt.hint != "" && strings.Count(out, tt.hint) != 1 {
 				t.Errorf("hint %q not exactly once in %q", tt.hint, out)
 			}
-			if lg := logBuf.String(); !strings.Contains(lg, tt.logged) || (tt.code >= 500 && !strings.Contains(lg, "/var/lib")) {
+			lg := logBuf.String()
+			if want := tt.code >= 500 && !tt.gone; want != strings.Contains(lg, "level=ERROR") {
+				t.Errorf("log %q: level error %v, want it for a server error of a client still there", lg, !want)
+			}
+			if !strings.Contains(lg, tt.logged) || (tt.code >= 500 && !strings.Contains(lg, "/var/lib")) {
 				t.Errorf("log %q, want %q with the details", lg, tt.logged)
 			}
 		})

@@ -95,7 +95,7 @@ func boundaryOnce(self, dir, kind string, marks []string, warm int) (echo, bareD
 	}
 	defer b.close()
 	for i := 0; i < 300; i++ {
-		if err := b.commit(marks[i%len(marks)]); err != nil {
+		if err := b.commitSettled(marks[i%len(marks)]); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -143,8 +143,12 @@ func boundaryOnce(self, dir, kind string, marks []string, warm int) (echo, bareD
 		if err := b.commit(text); err != nil {
 			return nil, nil, err
 		}
+		db := time.Since(start)
+		if err := b.settle(); err != nil {
+			return nil, nil, err
+		}
 		if i >= warm {
-			echo, bareD = append(echo, d), append(bareD, time.Since(start))
+			echo, bareD = append(echo, d), append(bareD, db)
 		}
 	}
 	return echo, bareD, nil

@@ -64,6 +64,9 @@ func measureProcess(td, dir, db string, n, rounds int) ([]row, error) {
 				return nil, err
 			}
 			db := time.Since(start)
+			if err := b.settle(); err != nil {
+				return nil, err
+			}
 			start = time.Now()
 			rec = ps.Process(context.Background(), mark.Scan{Text: serial[i], Source: "stdin"})
 			ds := time.Since(start)

@@ -44,8 +44,12 @@ func measureSave(dir, db string, n, rounds int) ([]row, error) {
 			if err := b.commit(rec.Text); err != nil {
 				return nil, err
 			}
+			db := time.Since(start)
+			if err := b.settle(); err != nil {
+				return nil, err
+			}
 			if i >= 300 {
-				save, bare = append(save, d), append(bare, time.Since(start))
+				save, bare = append(save, d), append(bare, db)
 			}
 		}
 		b.close()

@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-		"time"
+	"time"
 )
 
 // bare is the floor of P1: a single-row commit on the same file system

@@ -216,6 +216,9 @@ func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, 
 		if i >= warm {
 			res.markd, res.bare = append(res.markd, d), append(res.bare, db)
 		}
+		if p1Gap > 0 {
+			time.Sleep(p1Gap)
+		}
 	}
 	if res.hasSch {
 		s, err := procSched(cmd.Process.Pid)
@@ -325,6 +328,9 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, logf func
 	}
 	return rows, nil
 }
+
+// p1Gap is the pause after each pair of a scan and a bare commit (-gap).
+var p1Gap time.Duration
 
 // seriesDir, when set (PERFBENCH_SERIES=dir), receives each P1 run's
 // timed scans as CSV: scan number, markd's and the bare commit's latency

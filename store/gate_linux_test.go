@@ -49,17 +49,14 @@ func crashCopy(t *testing.T, path string) string {
 	return dst
 }
 
-// TestGateRefusedCommitLeavesNoTrace arms the gate bad on a real commit:
-// the check waits until the commit's frames are in the WAL file, a second
-// connection must not see the row then or afterwards, and the store's
-// files as a crash would leave them right after the refusal must not hold
-// it after WAL recovery. A gate that published the frames, or one that let
-// them stay valid in the WAL, fails it.
-func TestGateRefusedCommitLeavesNoTrace(t *testing.T) {
+// gatedStore opens a store, saves n scans through its writer (which must
+// have a gate slot) and opens a read-only connection of another program
+// beside it, closed with the test.
+func gatedStore(t *testing.T, n int) (*DB, string, *sql.DB) {
+	t.Helper()
 	db, path := openTest(t, Options{})
-	ctx := context.Background()
-	for i := range 3 { // past the first commits (WAL header)
-		if err := db.Save(ctx, scRec(uint64(100+i), "A", t0, mark.Accept), time.Minute); err != nil {
+	for i := range n {
+		if err := db.Save(context.Background(), scRec(uint64(100+i), "A", t0, mark.Accept), time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -70,7 +67,19 @@ func TestGateRefusedCommitLeavesNoTrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer other.Close()
+	t.Cleanup(func() { other.Close() })
+	return db, path, other
+}
+
+// TestGateRefusedCommitLeavesNoTrace arms the gate bad on a real commit:
+// the check waits until the commit's frames are in the WAL file, a second
+// connection must not see the row then or afterwards, and the store's
+// files as a crash would leave them right after the refusal must not hold
+// it after WAL recovery. A gate that published the frames, or one that let
+// them stay valid in the WAL, fails it.
+func TestGateRefusedCommitLeavesNoTrace(t *testing.T) {
+	db, path, other := gatedStore(t, 3) // past the first commits (WAL header)
+	ctx := context.Background()
 
 	rec := scRec(4242, "A", t0.Add(time.Second), mark.Accept)
 	walBefore, err := os.Stat(path + "-wal")
@@ -244,19 +253,8 @@ func TestGateRefusalsKeepTheFileSound(t *testing.T) {
 // store. A check run before the frames were written, on another thread,
 // or a descriptor left open fails it.
 func TestGateCheckRunsInTheCommitSync(t *testing.T) {
-	db, path := openTest(t, Options{})
+	db, path, other := gatedStore(t, 1)
 	ctx := context.Background()
-	if err := db.Save(ctx, scRec(880, "A", t0, mark.Accept), time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	if db.writer.gate == 0 {
-		t.Fatal("the scan writer has no gate slot on the store's VFS")
-	}
-	other, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	caller := unix.Gettid()

@@ -192,19 +192,15 @@ func (d *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // read-only) as ErrUnavailable, keeping the cause, with a hint.
 func storeErr(op string, err error) error {
 	hint := "the scan was not recorded; check free disk space and file permissions"
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	switch code := sqliteerr.Of(err); {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		hint = "the request was given up before the store answered; nothing was changed"
-	} else if errors.Is(err, syscall.ENOSPC) {
+	case errors.Is(err, syscall.ENOSPC) || code == sqliteerr.Full:
 		hint = "disk full: free space on the disk that holds the markd database"
-	} else {
-		switch sqliteerr.Of(err) {
-		case sqliteerr.Full:
-			hint = "disk full: free space on the disk that holds the markd database"
-		case sqliteerr.ReadOnly:
-			hint = "the database file is read-only: check its permissions"
-		case sqliteerr.Busy, sqliteerr.Locked:
-			hint = "the database is locked by another program: close it"
-		}
+	case code == sqliteerr.ReadOnly:
+		hint = "the database file is read-only: check its permissions"
+	case code == sqliteerr.Busy || code == sqliteerr.Locked:
+		hint = "the database is locked by another program: close it"
 	}
 	return mark.WithHint(fmt.Errorf("store %s: %w: %w", op, mark.ErrUnavailable, err), hint)
 }

@@ -139,12 +139,8 @@ func boundaryOnce(self, dir, kind string, marks []string, warm int) (echo, bareD
 		if strings.TrimSuffix(line, "\n") != text {
 			return nil, nil, fmt.Errorf("echo child: line %d came back as %q", i, line)
 		}
-		start = time.Now()
-		if err := b.commit(text); err != nil {
-			return nil, nil, err
-		}
-		db := time.Since(start)
-		if err := b.settle(); err != nil {
+		db, err := b.timed(text)
+		if err != nil {
 			return nil, nil, err
 		}
 		if i >= warm {

@@ -83,10 +83,19 @@ func (b *bare) settle() error {
 
 // commitSettled is commit and settle, for the untimed warm-up.
 func (b *bare) commitSettled(v string) error {
+	_, err := b.timed(v)
+	return err
+}
+
+// timed commits v and returns how long the commit took, then settles
+// (the checkpoint's time is in no series).
+func (b *bare) timed(v string) (time.Duration, error) {
+	start := time.Now()
 	if err := b.commit(v); err != nil {
-		return err
+		return 0, err
 	}
-	return b.settle()
+	d := time.Since(start)
+	return d, b.settle()
 }
 
 func (b *bare) close() {
@@ -205,12 +214,8 @@ func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, 
 		if !strings.Contains(line, `"verdict":"ACCEPT"`) {
 			return res, fmt.Errorf("scan %d: not accepted: %s", i, line)
 		}
-		start = time.Now()
-		if err := b.commit(text); err != nil {
-			return res, err
-		}
-		db := time.Since(start)
-		if err := b.settle(); err != nil {
+		db, err := b.timed(text)
+		if err != nil {
 			return res, err
 		}
 		if i >= warm {

@@ -59,12 +59,8 @@ func measureProcess(td, dir, db string, n, rounds int) ([]row, error) {
 				st.Close()
 				return nil, fmt.Errorf("process scan %d: %s %v", i, rec.Verdict, rec.Reasons)
 			}
-			start = time.Now()
-			if err := b.commit(text); err != nil {
-				return nil, err
-			}
-			db := time.Since(start)
-			if err := b.settle(); err != nil {
+			db, err := b.timed(text)
+			if err != nil {
 				return nil, err
 			}
 			start = time.Now()

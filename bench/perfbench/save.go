@@ -40,12 +40,8 @@ func measureSave(dir, db string, n, rounds int) ([]row, error) {
 				return nil, err
 			}
 			d := time.Since(start)
-			start = time.Now()
-			if err := b.commit(rec.Text); err != nil {
-				return nil, err
-			}
-			db := time.Since(start)
-			if err := b.settle(); err != nil {
+			db, err := b.timed(rec.Text)
+			if err != nil {
 				return nil, err
 			}
 			if i >= 300 {

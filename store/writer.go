@@ -201,12 +201,14 @@ func (w *scanWriter) save(ctx context.Context, d *DB, recs []mark.Record, window
 }
 
 // afterSave counts n scans saved and asks for a checkpoint every
-// checkpointEvery; the caller holds mu.
+// CheckpointEvery: one that holds the writer when the save that reached
+// the count was a scan or a few (the one-scan path), one beside the
+// writer after a bulk save. The caller holds mu.
 func (w *scanWriter) afterSave(d *DB, n int) {
-	if w.saved += n; w.saved >= checkpointEvery {
+	if w.saved += n; w.saved >= CheckpointEvery {
 		w.saved = 0
 		select {
-		case d.checkpoints <- struct{}{}:
+		case d.checkpoints <- n < bulkMin:
 		default: // one is pending
 		}
 	}
@@ -255,13 +257,26 @@ func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window t
 	return nil
 }
 
-// checkpoint is the checkpointer's turn: PASSIVE checkpoints on a pool
-// connection, beside the writer (SQLite lets a checkpoint run while a
-// transaction appends). A checkpoint that completes with no scan begun
-// meanwhile lets the next scan restart the WAL from its beginning; when
-// scans keep coming, it tries again a few times and, once the WAL is long,
+// checkpoint is the checkpointer's turn. held: the one-scan path's
+// checkpoint holds the writer and runs on its connection, so it completes
+// and the next scan restarts the WAL whatever the load; a scan that comes
+// meanwhile waits for it, 1 scan in CheckpointEvery at most. A checkpoint
+// beside the scans (PASSIVE on a pool connection while a transaction
+// appends) spread its cost instead: on one disk its page writes and
+// flushes queue with the commits' syncs, so at a 64-scan cadence the 3–4
+// scans after each request were slowed, 6 % of a back-to-back feed, all
+// inside its p99 (docs/notes/perf.md, "P1, tenth stop").
+//
+// After a bulk save (import) it runs beside the writer, which has the
+// next batch to judge and encode meanwhile: a PASSIVE checkpoint that
+// completes with no scan begun lets the next save restart the WAL; while
+// saves keep coming it tries again a few times and, once the WAL is long,
 // finishes with the writer held.
-func (w *scanWriter) checkpoint(d *DB) {
+func (w *scanWriter) checkpoint(d *DB, held bool) {
+	if held {
+		w.checkpointHeld(d)
+		return
+	}
 	for range checkpointPasses {
 		before := w.txs.Load()
 		var busy, walFrames, moved int
@@ -276,16 +291,23 @@ func (w *scanWriter) checkpoint(d *DB) {
 			continue
 		}
 		// Scans kept appending and the WAL is long: finish with the
-		// writer held, so the WAL restarts whatever the load (a bulk
-		// import); this is what every checkpoint cost before.
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		if w.conn != nil {
-			if _, err := w.conn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
-				d.log.Warn("WAL checkpoint failed; the WAL grows until one works", "err", err)
-			}
-		}
+		// writer held, so the WAL restarts whatever the load.
+		w.checkpointHeld(d)
 		return
+	}
+}
+
+// checkpointHeld checkpoints on the writer's connection with mu held: no
+// scan appends meanwhile, so every frame is copied (a reader still on an
+// older snapshot can keep the WAL from restarting until the next one).
+func (w *scanWriter) checkpointHeld(d *DB) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.conn == nil {
+		return
+	}
+	if _, err := w.conn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+		d.log.Warn("WAL checkpoint failed; the WAL grows until one works", "err", err)
 	}
 }
 

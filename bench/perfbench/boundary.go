@@ -67,7 +67,7 @@ func runEcho(src string) error {
 // "stdin" or "serial" (a pty pair, as P1's serial run), rounds runs of n
 // lines each.
 func measureBoundary(td, dir, kind string, n, rounds int) ([]row, error) {
-	const warm = 200
+	warm := warmOps
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -94,7 +94,7 @@ func boundaryOnce(self, dir, kind string, marks []string, warm int) (echo, bareD
 		return nil, nil, err
 	}
 	defer b.close()
-	for i := 0; i < 300; i++ {
+	for i := range warmOps {
 		if err := b.commitSettled(marks[i%len(marks)]); err != nil {
 			return nil, nil, err
 		}

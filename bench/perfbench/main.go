@@ -53,6 +53,7 @@ func main() {
 	small := flag.Int("small", 10000, "scans of the small store")
 	rounds := flag.Int("rounds", 15, "rounds of the read measures")
 	p1n := flag.Int("n", 2000, "timed scans per P1 run")
+	flag.IntVar(&warmOps, "warm", warmOps, "untimed operations before each timed series (P1, store.Save, the boundary, the bare commit)")
 	flag.DurationVar(&p1Gap, "gap", 0, "P1: pause after each scan and bare commit pair (0: back to back)")
 	p1runs := flag.Int("runs", 5, "runs of store.Save, pipeline.Process and the boundary; P1 rounds, each running markd once per source, the sources in turn")
 	only := flag.String("only", "reads,start,save,process,stdin,serial,boundary,import", "measures to run, comma-separated (also: floor, serial-socat)")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"markd/bench/benchutil"
+	"markd/store"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,16 +19,25 @@ import (
 // bare is the floor of P1: a single-row commit on the same file system
 // with markd's WAL discipline — WAL, synchronous=FULL, one connection with
 // its insert prepared, automatic checkpoints off on it and a checkpoint
-// every 64 commits on another connection, so its WAL restarts and never
-// grows — warmed before it is timed.
+// every store.CheckpointEvery commits, as markd's, so its WAL restarts and
+// never grows — warmed before it is timed (warmOps).
 //
 // Its checkpoint runs in settle, between the timed operations and untimed,
 // so that it lands in neither series. Until 2026-12-02 it ran beside the
 // next operation, which was markd's next scan: 1 scan in 64 waited for
 // the bare file's checkpoint (+550 µs at a 0.25 ms disk), which put the
-// baseline's own cost into markd's p99. markd's checkpoints still run
-// beside its scans, as at a counter; keeping them out of its scans'
-// latency is markd's job.
+// baseline's own cost into markd's p99. markd's checkpoints run inside
+// markd, as at a counter; keeping them out of its scans' latency is
+// markd's job.
+// warmOps is how many operations every measure runs untimed before it
+// times any, markd's scans and the bare commits alike: two of the store's
+// checkpoint cycles and some, so that both WALs have reached the length
+// they keep. The first cycle after an open grows the WAL file, and a
+// commit that grows it syncs the file's size as well (with 200 warm scans
+// and a 512-scan cycle, 15–18 of the first 100 timed scans were over 3×
+// the bare p50 against ~2 later). -warm sets it, to measure that start.
+var warmOps = 2*store.CheckpointEvery + 100
+
 type bare struct {
 	db   *sql.DB
 	conn *sql.Conn
@@ -71,9 +81,10 @@ func (b *bare) commit(v string) error {
 	return nil
 }
 
-// settle runs the checkpoint due every 64 commits (untimed).
+// settle runs the checkpoint due every store.CheckpointEvery commits
+// (untimed).
 func (b *bare) settle() error {
-	if b.n%64 != 0 || b.n == b.ckAt {
+	if b.n%store.CheckpointEvery != 0 || b.n == b.ckAt {
 		return nil
 	}
 	b.ckAt = b.n
@@ -125,7 +136,7 @@ func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, 
 		return res, err
 	}
 	defer b.close()
-	for i := 0; i < 300; i++ { // warm the bare file and its WAL
+	for i := range warmOps { // warm the bare file and its WAL
 		if err := b.commitSettled(marks[i%len(marks)]); err != nil {
 			return res, err
 		}
@@ -267,7 +278,7 @@ func signMarks(td string, n int) ([]string, error) {
 // each against the bare commit's p50 of the same run. A kind other than
 // stdin that cannot run (no pty) is logged and left out.
 func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, logf func(string, ...any)) ([]row, error) {
-	const warm = 200
+	warm := warmOps
 	type series struct{ m50, m99, b50, r50, r99, b99, t99, cpu, wait, slices []float64 }
 	got := map[string]*series{}
 	skipped := map[string]bool{}

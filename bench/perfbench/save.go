@@ -30,7 +30,7 @@ func measureSave(dir, db string, n, rounds int) ([]row, error) {
 		var save, bare []time.Duration
 		rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 		vs := mark.Versions{Keyring: "0e40db3c650e", Tariffs: "d9b98c0a670b", Revocations: "none"}
-		for i := 0; i < n+300; i++ {
+		for i := range n + warmOps {
 			m := mark.Mark{Version: 1, Alg: 1, KeyID: 1, Serial: rng.Uint64() >> 1, Contract: 1004417, MailClass: 2,
 				WeightG: 20, TariffKop: 10500, Office: 426000, Issued: 9800, ValidUntil: 9900, Tracking: 42600000000015}
 			rec := mark.Record{Office: 426000, Counter: "1", Operator: "ivan", Source: "serial:front",
@@ -44,7 +44,7 @@ func measureSave(dir, db string, n, rounds int) ([]row, error) {
 			if err != nil {
 				return nil, err
 			}
-			if i >= 300 {
+			if i >= warmOps {
 				save, bare = append(save, d), append(bare, db)
 			}
 		}

@@ -1,0 +1,120 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"markd/mark"
+)
+
+// TestCheckpointRequests: the write path asks for a checkpoint once every
+// CheckpointEvery scans; one that the one-scan path reaches holds the
+// writer, one that a bulk save reaches runs beside it.
+func TestCheckpointRequests(t *testing.T) {
+	d := &DB{checkpoints: make(chan bool, 1)}
+	var w scanWriter
+	pending := func() (held, ok bool) {
+		select {
+		case held = <-d.checkpoints:
+			return held, true
+		default:
+			return false, false
+		}
+	}
+	for i := 1; i < CheckpointEvery; i++ {
+		w.afterSave(d, 1)
+		if _, ok := pending(); ok {
+			t.Fatalf("a checkpoint asked for after %d scans, want after %d", i, CheckpointEvery)
+		}
+	}
+	w.afterSave(d, 1)
+	if held, ok := pending(); !ok || !held {
+		t.Fatalf("after %d one-scan saves: request %v, held %v; want a held one", CheckpointEvery, ok, held)
+	}
+	w.afterSave(d, CheckpointEvery-bulkMin)
+	w.afterSave(d, bulkMin)
+	if held, ok := pending(); !ok || held {
+		t.Fatalf("after a bulk save reached the count: request %v, held %v; want one beside the writer", ok, held)
+	}
+	// A request still pending is not doubled and the count starts again.
+	w.afterSave(d, CheckpointEvery)
+	w.afterSave(d, CheckpointEvery)
+	if _, ok := pending(); !ok {
+		t.Fatal("no request after two bulk saves")
+	}
+	if _, ok := pending(); ok {
+		t.Fatal("two requests queued, want one")
+	}
+}
+
+// TestOneScanCheckpointRestartsWAL: scans saved one by one, back to back
+// (no pause for a checkpoint to run alone), restart the WAL soon after
+// every CheckpointEvery scans: the held checkpoint copies every frame, so
+// the next commit writes the WAL from its start (new salts in its header),
+// and the file keeps the length of one cycle.
+func TestOneScanCheckpointRestartsWAL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three checkpoint cycles of scans")
+	}
+	db, path := openTest(t, Options{})
+	ctx := context.Background()
+	salts := func() []byte {
+		h := make([]byte, 32)
+		f, err := os.Open(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.ReadAt(h, 0); err != nil {
+			t.Fatal(err)
+		}
+		return h[16:24]
+	}
+	serial := uint64(0)
+	save := func() {
+		serial++
+		if err := db.Save(ctx, scRec(serial, "A", t0.Add(time.Duration(serial)*time.Second), mark.Accept), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	walSize := func() int64 {
+		st, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Size()
+	}
+	save()
+	var firstCycle int64
+	for cycle := range 3 {
+		before := salts()
+		for range CheckpointEvery - 1 {
+			save()
+		}
+		// The checkpointer gets the writer within a few scans, however
+		// loaded the machine; a WAL that is not restarted by then grows on.
+		restarted := false
+		for range CheckpointEvery / 4 {
+			save()
+			if !bytes.Equal(salts(), before) {
+				restarted = true
+				break
+			}
+		}
+		if !restarted {
+			t.Fatalf("cycle %d: the WAL was not restarted within %d scans after %d", cycle, CheckpointEvery/4, CheckpointEvery)
+		}
+		if cycle == 0 {
+			firstCycle = walSize()
+		} else if got := walSize(); got > firstCycle+firstCycle/4 {
+			t.Errorf("cycle %d: WAL %d bytes, after the first cycle %d: it grows", cycle, got, firstCycle)
+		}
+	}
+	var n int
+	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM scans`).Scan(&n); err != nil || n != int(serial) {
+		t.Fatalf("%d scans stored (%v), want %d", n, err, serial)
+	}
+}

@@ -16,6 +16,15 @@ import (
 	"time"
 )
 
+// warmOps is how many operations every measure runs untimed before it
+// times any, markd's scans and the bare commits alike: two of the store's
+// checkpoint cycles and some, so that both WALs have reached the length
+// they keep. The first cycle after an open grows the WAL file, and a
+// commit that grows it syncs the file's size as well (with 200 warm scans
+// and a 512-scan cycle, 15–18 of the first 100 timed scans were over 3×
+// the bare p50 against ~2 later). -warm sets it, to measure that start.
+var warmOps = 2*store.CheckpointEvery + 100
+
 // bare is the floor of P1: a single-row commit on the same file system
 // with markd's WAL discipline — WAL, synchronous=FULL, one connection with
 // its insert prepared, automatic checkpoints off on it and a checkpoint
@@ -29,15 +38,6 @@ import (
 // baseline's own cost into markd's p99. markd's checkpoints run inside
 // markd, as at a counter; keeping them out of its scans' latency is
 // markd's job.
-// warmOps is how many operations every measure runs untimed before it
-// times any, markd's scans and the bare commits alike: two of the store's
-// checkpoint cycles and some, so that both WALs have reached the length
-// they keep. The first cycle after an open grows the WAL file, and a
-// commit that grows it syncs the file's size as well (with 200 warm scans
-// and a 512-scan cycle, 15–18 of the first 100 timed scans were over 3×
-// the bare p50 against ~2 later). -warm sets it, to measure that start.
-var warmOps = 2*store.CheckpointEvery + 100
-
 type bare struct {
 	db   *sql.DB
 	conn *sql.Conn

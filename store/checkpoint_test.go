@@ -3,7 +3,10 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"log/slog"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,4 +120,76 @@ func TestOneScanCheckpointRestartsWAL(t *testing.T) {
 	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM scans`).Scan(&n); err != nil || n != int(serial) {
 		t.Fatalf("%d scans stored (%v), want %d", n, err, serial)
 	}
+}
+
+// TestSlowCheckpointWarns: a held checkpoint that keeps scans waiting as
+// long as slowCheckpoint or more is logged at warn level, with how long it
+// took and a hint; a quick one only at debug level.
+func TestSlowCheckpointWarns(t *testing.T) {
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(lockedWriter{&mu, &buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	db, _ := openTest(t, Options{Log: log})
+	ctx := context.Background()
+	records := func() []map[string]any {
+		mu.Lock()
+		defer mu.Unlock()
+		var out []map[string]any
+		dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
+		for dec.More() {
+			var r map[string]any
+			if err := dec.Decode(&r); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, r)
+		}
+		buf.Reset()
+		return out
+	}
+	checkpoint := func(threshold time.Duration) (warn, debug map[string]any) {
+		t.Helper()
+		old := slowCheckpoint
+		slowCheckpoint = threshold
+		defer func() { slowCheckpoint = old }()
+		if err := db.Save(ctx, scRec(uint64(time.Now().UnixNano()), "A", t0, mark.Accept), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		records()
+		db.writer.checkpoint(db, true)
+		for _, r := range records() {
+			if _, ok := r["took"]; !ok {
+				continue
+			}
+			switch r["level"] {
+			case "WARN":
+				warn = r
+			case "DEBUG":
+				debug = r
+			}
+		}
+		return warn, debug
+	}
+	warn, debug := checkpoint(0)
+	if warn == nil || debug != nil {
+		t.Fatalf("a checkpoint at the threshold: warn %v, debug %v; want a warning", warn, debug)
+	}
+	if warn["hint"] == nil || warn["wal_frames"] == nil || warn["copied"] == nil {
+		t.Errorf("the warning lacks hint, WAL frames or pages copied: %v", warn)
+	}
+	warn, debug = checkpoint(time.Hour)
+	if warn != nil || debug == nil {
+		t.Fatalf("a quick checkpoint: warn %v, debug %v; want debug only", warn, debug)
+	}
+}
+
+// lockedWriter serialises writes to w (the log handler of a test store).
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

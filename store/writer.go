@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -297,6 +298,12 @@ func (w *scanWriter) checkpoint(d *DB, held bool) {
 	}
 }
 
+// slowCheckpoint is how long a held checkpoint may keep the next scan
+// waiting before the store says so at warn level: a few milliseconds is
+// what a healthy disk takes, a second is a disk that the operator will
+// notice (a worn SD card, a busy disk); shorter ones are logged at debug.
+var slowCheckpoint = time.Second
+
 // checkpointHeld checkpoints on the writer's connection with mu held: no
 // scan appends meanwhile, so every frame is copied (a reader still on an
 // older snapshot can keep the WAL from restarting until the next one).
@@ -306,9 +313,20 @@ func (w *scanWriter) checkpointHeld(d *DB) {
 	if w.conn == nil {
 		return
 	}
-	if _, err := w.conn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+	start := time.Now()
+	var busy, walFrames, moved int
+	if err := w.conn.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &walFrames, &moved); err != nil {
 		d.log.Warn("WAL checkpoint failed; the WAL grows until one works", "err", err)
+		return
 	}
+	took := time.Since(start)
+	attrs := []any{"took", took, "wal_frames", walFrames, "copied", moved}
+	if took >= slowCheckpoint {
+		d.log.Warn("the store's checkpoint kept scans waiting; the disk is slow", append(attrs,
+			"hint", "check the disk's health and free space; scans wait for it once every "+strconv.Itoa(CheckpointEvery))...)
+		return
+	}
+	d.log.Debug("checkpoint", attrs...)
 }
 
 // abort rolls the open transaction back (SQLite may have done so already

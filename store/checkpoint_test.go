@@ -126,16 +126,15 @@ func TestOneScanCheckpointRestartsWAL(t *testing.T) {
 // long as slowCheckpoint or more is logged at warn level, with how long it
 // took and a hint; a quick one only at debug level.
 func TestSlowCheckpointWarns(t *testing.T) {
-	var mu sync.Mutex
-	var buf bytes.Buffer
-	log := slog.New(slog.NewJSONHandler(lockedWriter{&mu, &buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var buf syncBuffer
+	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	db, _ := openTest(t, Options{Log: log})
 	ctx := context.Background()
 	records := func() []map[string]any {
-		mu.Lock()
-		defer mu.Unlock()
+		buf.mu.Lock()
+		defer buf.mu.Unlock()
 		var out []map[string]any
-		dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
+		dec := json.NewDecoder(bytes.NewReader(buf.b.Bytes()))
 		for dec.More() {
 			var r map[string]any
 			if err := dec.Decode(&r); err != nil {
@@ -143,7 +142,7 @@ func TestSlowCheckpointWarns(t *testing.T) {
 			}
 			out = append(out, r)
 		}
-		buf.Reset()
+		buf.b.Reset()
 		return out
 	}
 	checkpoint := func(threshold time.Duration) (warn, debug map[string]any) {
@@ -182,14 +181,14 @@ func TestSlowCheckpointWarns(t *testing.T) {
 	}
 }
 
-// lockedWriter serialises writes to w (the log handler of a test store).
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  *bytes.Buffer
+// syncBuffer is a bytes.Buffer that a test reads while the store logs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
 }
 
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
 }

@@ -94,7 +94,7 @@ func boundaryOnce(self, dir, kind string, marks []string, warm int) (echo, bareD
 		return nil, nil, err
 	}
 	defer b.close()
-	for i := range warmOps {
+	for i := range warm {
 		if err := b.commitSettled(marks[i%len(marks)]); err != nil {
 			return nil, nil, err
 		}

@@ -139,7 +139,7 @@ func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, 
 		return res, err
 	}
 	defer b.close()
-	for i := range warmOps { // warm the bare file and its WAL
+	for i := range warm { // warm the bare file and its WAL
 		if err := b.commitSettled(marks[i%len(marks)]); err != nil {
 			return res, err
 		}
@@ -283,7 +283,6 @@ func signMarks(td string, n int) ([]string, error) {
 // each against the bare commit's p50 of the same run. A kind other than
 // stdin that cannot run (no pty) is logged and left out.
 func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, logf func(string, ...any)) ([]row, error) {
-	warm := warmOps
 	type series struct{ m50, m99, b50, r50, r99, b99, t99, s50, s99, cpu, wait, slices []float64 }
 	got := map[string]*series{}
 	skipped := map[string]bool{}
@@ -292,11 +291,11 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, logf func
 			if skipped[kind] {
 				continue
 			}
-			marks, err := signMarks(td, n+warm)
+			marks, err := signMarks(td, n+warmOps)
 			if err != nil {
 				return nil, err
 			}
-			res, err := p1Once(bin, td, dir, db, kind, marks, warm)
+			res, err := p1Once(bin, td, dir, db, kind, marks, warmOps)
 			if err != nil {
 				if kind == "stdin" {
 					return nil, err

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"log/slog"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
+	"markd/internal/syncbuf"
 	"markd/mark"
 )
 
@@ -126,15 +126,13 @@ func TestOneScanCheckpointRestartsWAL(t *testing.T) {
 // long as slowCheckpoint or more is logged at warn level, with how long it
 // took and a hint; a quick one only at debug level.
 func TestSlowCheckpointWarns(t *testing.T) {
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	db, _ := openTest(t, Options{Log: log})
 	ctx := context.Background()
 	records := func() []map[string]any {
-		buf.mu.Lock()
-		defer buf.mu.Unlock()
 		var out []map[string]any
-		dec := json.NewDecoder(bytes.NewReader(buf.b.Bytes()))
+		dec := json.NewDecoder(bytes.NewReader(buf.Take()))
 		for dec.More() {
 			var r map[string]any
 			if err := dec.Decode(&r); err != nil {
@@ -142,7 +140,6 @@ func TestSlowCheckpointWarns(t *testing.T) {
 			}
 			out = append(out, r)
 		}
-		buf.b.Reset()
 		return out
 	}
 	checkpoint := func(threshold time.Duration) (warn, debug map[string]any) {
@@ -179,16 +176,4 @@ func TestSlowCheckpointWarns(t *testing.T) {
 	if warn != nil || debug == nil {
 		t.Fatalf("a quick checkpoint: warn %v, debug %v; want debug only", warn, debug)
 	}
-}
-
-// syncBuffer is a bytes.Buffer that a test reads while the store logs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
 }

@@ -14,13 +14,13 @@ import (
 	"fmt"
 	"io"
 	"markd/bench/benchutil"
+	"markd/internal/syncbuf"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -56,21 +56,27 @@ func run(bin, td, dir string, n, items int) error {
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		return err
 	}
-	out, err := exec.Command(bin, "token", "add", "bench", "--config", cfg).Output()
+	if out, err := exec.Command(bin, "init", "--config", cfg).CombinedOutput(); err != nil {
+		return fmt.Errorf("markd init: %w: %s", err, out)
+	}
+	var stderr strings.Builder
+	tokenAdd := exec.Command(bin, "token", "add", "bench", "--config", cfg)
+	tokenAdd.Stderr = &stderr
+	out, err := tokenAdd.Output()
 	if err != nil {
-		return fmt.Errorf("markd token add: %w", err)
+		return fmt.Errorf("markd token add: %w: %s", err, stderr.String())
 	}
 	token := strings.TrimSpace(string(out))
 	cmd := exec.Command(bin, "run", "--config", cfg)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
-	logs := &logBuf{}
+	logs := &syncbuf.Buffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		return err
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	base, err := logs.listenURL()
+	base, err := listenURL(logs)
 	if err != nil {
 		return err
 	}
@@ -150,26 +156,11 @@ func run(bin, td, dir string, n, items int) error {
 	return nil
 }
 
-// logBuf keeps the daemon's log for the line that says where it listens.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
 // listenURL waits until the daemon's log says where it listens (:0).
-func (l *logBuf) listenURL() (string, error) {
+func listenURL(logs *syncbuf.Buffer) (string, error) {
 	re := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		l.mu.Lock()
-		m := re.FindStringSubmatch(l.b.String())
-		l.mu.Unlock()
-		if m != nil {
+		if m := re.FindStringSubmatch(logs.String()); m != nil {
 			return m[1], nil
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"markd/internal/control"
+	"markd/internal/syncbuf"
 	"markd/internal/testdata"
 )
 
@@ -33,7 +34,7 @@ func TestReloadCommand(t *testing.T) {
 	pr, pw := io.Pipe()
 	defer pw.Close()
 	done := make(chan int, 1)
-	var daemonErr syncBuffer
+	var daemonErr syncbuf.Buffer
 	go func() { done <- run(ctx, []string{"--config", cfg, "run", "--quiet"}, pr, io.Discard, &daemonErr) }()
 	ctl := control.Path(filepath.Join(dir, "markd.db"))
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/sys/unix"
 
+	"markd/internal/syncbuf"
 	"markd/store"
 )
 
@@ -56,7 +57,7 @@ func TestUserAddPromptsWithoutEcho(t *testing.T) {
 	go func() { io.Copy(&screen, master); close(copied) }()
 	done := make(chan int, 1)
 	var out bytes.Buffer
-	errOut := &syncBuffer{}
+	errOut := &syncbuf.Buffer{}
 	go func() {
 		done <- run(context.Background(), []string{"user", "add", "olga", "--role", "supervisor", "--db", db}, slave, &out, errOut)
 	}()

@@ -78,6 +78,11 @@ type Options struct {
 	// PasswordCost is the bcrypt cost of new passwords; default
 	// PasswordCost (tests take bcrypt.MinCost).
 	PasswordCost int
+	// PresizeWAL: before SQLite opens the store, a store without a WAL
+	// gets one of zeros a checkpoint cycle long (presizeWAL), so that the
+	// scans after a start do not grow the file. For the daemon (`markd
+	// run`); other commands open a store for a few writes.
+	PresizeWAL bool
 }
 
 // Open opens (creating if needed) the SQLite file at path and migrates it.
@@ -96,6 +101,13 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	}
 	if o.PasswordCost == 0 {
 		o.PasswordCost = PasswordCost
+	}
+	if o.PresizeWAL {
+		if made, err := presizeWAL(path); err != nil {
+			log.Warn("the store's WAL could not be made ahead; the first scans grow it", "err", err)
+		} else if made {
+			log.Debug("WAL made ahead", "path", path+"-wal")
+		}
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")

@@ -52,11 +52,7 @@ func TestPresizeWAL(t *testing.T) {
 	if err := db2.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db3, err := OpenWith(ctx, path, Options{Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db3.Close()
+	db3 := openAgain(t, path)
 	var got int
 	if err := db3.SQL().QueryRowContext(ctx, `SELECT count(*) FROM scans`).Scan(&got); err != nil || got != n {
 		t.Fatalf("after reopen: %d scans (%v), want %d", got, err, n)

@@ -46,6 +46,18 @@ func openTest(t testing.TB, o Options) (*DB, string) {
 	return db, path
 }
 
+// openAgain opens the store at path once more (after a Close, to see what
+// the file holds), closed at the end of the test.
+func openAgain(t testing.TB, path string) *DB {
+	t.Helper()
+	db, err := OpenWith(context.Background(), path, Options{Log: quiet})
+	if err != nil {
+		t.Fatalf("open again: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // scOpen opens a fresh store on the wall clock (scans bring their times).
 func scOpen(t testing.TB) (*DB, string) {
 	t.Helper()

@@ -46,11 +46,7 @@ func TestWALWritesCoalesced(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db2, err := OpenWith(ctx, path, Options{Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db2.Close()
+	db2 := openAgain(t, path)
 	for _, id := range ids {
 		r, err := db2.Get(ctx, id)
 		if err != nil || r.Verdict != mark.Accept {
@@ -179,11 +175,7 @@ func TestCheckpointWritesCombined(t *testing.T) {
 	if w-w0 < 100 || f-f0 > (w-w0)/4 {
 		t.Errorf("%d page writes to the main file reached the kernel in %d writes, want ≤ 1 per 4", w-w0, f-f0)
 	}
-	db2, err := OpenWith(ctx, path, Options{Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db2.Close()
+	db2 := openAgain(t, path)
 	var n int
 	if err := db2.SQL().QueryRowContext(ctx, `SELECT count(*) FROM scans`).Scan(&n); err != nil || n != len(recs) {
 		t.Fatalf("after reopen: %d scans (%v), want %d", n, err, len(recs))

@@ -17,4 +17,4 @@ mkdir -p bin
 go build -o bin/markd ./cmd/markd
 go build -o bin/perfbench ./bench/perfbench
 exec bin/perfbench -markd bin/markd -testdata "$TD" -big "${BIG:-1000000}" -small "${SMALL:-10000}" \
-  -n "${N:-2000}" -runs "${RUNS:-5}" -only "${ONLY:-reads,start,save,process,stdin,serial,boundary,import}"
+  -n "${N:-2000}" -runs "${RUNS:-5}" -only "${ONLY:-reads,start,save,process,stdin,serial,least,boundary,import}"

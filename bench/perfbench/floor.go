@@ -36,7 +36,7 @@ func measureFloor(bin, td, big string, n, rounds int, logf func(string, ...any))
 		return nil, err
 	}
 	rows = append(rows, r...)
-	r, err = measureP1(bin, td, floorDir, db, []string{"stdin", "serial"}, n, rounds, logf)
+	r, err = measureP1(bin, td, floorDir, db, []string{"stdin", "serial"}, n, rounds, true, logf)
 	if err != nil {
 		logf("floor P1 skipped: %v", err)
 	}

@@ -56,7 +56,7 @@ func main() {
 	flag.IntVar(&warmOps, "warm", warmOps, "untimed operations before each timed series (P1, store.Save, the boundary, the bare commit)")
 	flag.DurationVar(&p1Gap, "gap", 0, "P1: pause after each scan and bare commit pair (0: back to back)")
 	p1runs := flag.Int("runs", 5, "runs of store.Save, pipeline.Process and the boundary; P1 rounds, each running markd once per source, the sources in turn")
-	only := flag.String("only", "reads,start,save,process,stdin,serial,boundary,import", "measures to run, comma-separated (also: floor, serial-socat)")
+	only := flag.String("only", "reads,start,save,process,stdin,serial,least,boundary,import", "measures to run, comma-separated (least: the least process beside each P1 run; also: floor, serial-socat)")
 	imports := flag.Int("import", 40000, "marks of the import measure")
 	verifyFile := flag.String("verify-file", "", "internal: verify every line of this file on all cores and exit (the import floor)")
 	verifyBatch := flag.Bool("verify-batch", false, "internal: with -verify-file, in Ed25519 batches as import does")
@@ -64,7 +64,16 @@ func main() {
 	flag.BoolVar(&netpollRead, "netpoll-read", false, "read the children's verdict lines through Go's netpoller (the way before 2026-12-02, for comparison)")
 	flag.BoolVar(&runtimeIO, "runtime-io", false, "write the lines and read the verdicts through the runtime's syscalls (the way before 2026-12-02 14:30, for comparison)")
 	echo := flag.String("echo", "", "internal: echo lines from stdin or from this tty to stdout (the process boundary of P1)")
+	least := flag.String("least", "", "internal: the least process on P1's path, reading stdin or this tty (with -least-db)")
+	leastDB := flag.String("least-db", "", "internal: the bare file of -least")
 	flag.Parse()
+	if *least != "" {
+		if err := runLeast(*least, *leastDB); err != nil {
+			fmt.Fprintln(os.Stderr, "perfbench -least:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *echo != "" {
 		if err := runEcho(*echo); err != nil {
 			fmt.Fprintln(os.Stderr, "perfbench -echo:", err)
@@ -155,7 +164,7 @@ func run(bin, td, cache string, nBig, nSmall, rounds, p1n, p1runs, nImport int, 
 			return err
 		}
 		logf("P1 %s: %d rounds of %d scans each, in turn", strings.Join(kinds, ", "), p1runs, p1n)
-		r, err := measureP1(bin, td, cache, big, kinds, p1n, p1runs, logf)
+		r, err := measureP1(bin, td, cache, big, kinds, p1n, p1runs, slices.Contains(only, "least"), logf)
 		if err != nil {
 			return err
 		}

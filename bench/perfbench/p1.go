@@ -132,7 +132,10 @@ type p1Result struct {
 // returns both series. kind is "stdin", "serial" (a pty pair: the bench
 // writes to its master, markd reads the slave) or "serial-socat" (socat's
 // two linked ptys, as the tests use: one relay process more per line).
-func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, error) {
+//
+// With least, the least process on that path (runLeast, perfbench -least)
+// stands where markd run stands: same feed, same bare commit beside it.
+func p1Once(bin, td, dir, db, kind string, marks []string, warm int, least bool) (p1Result, error) {
 	var res p1Result
 	b, err := openBare(filepath.Join(dir, "bare.db"))
 	if err != nil {
@@ -171,11 +174,10 @@ func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, 
 	if serialPort != "" {
 		sources = fmt.Sprintf("  - kind: serial\n    name: front\n    port: %s\n    terminator: CR\n", serialPort)
 	}
-	cfg, err := writeConfig(dir, td, db, sources)
+	cmd, err := p1Child(bin, td, dir, db, sources, serialPort, least)
 	if err != nil {
 		return res, err
 	}
-	cmd := exec.Command(bin, "run", "--config", cfg)
 	ch, err := pipeChild(cmd, feed)
 	if err != nil {
 		return res, err
@@ -248,6 +250,28 @@ func p1Once(bin, td, dir, db, kind string, marks []string, warm int) (p1Result, 
 	return res, nil
 }
 
+// p1Child is the process P1 feeds: markd run on db with sources, or with
+// least the least process reading serialPort (stdin when "") and
+// committing to its own bare file in dir.
+func p1Child(bin, td, dir, db, sources, serialPort string, least bool) (*exec.Cmd, error) {
+	if least {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		src := serialPort
+		if src == "" {
+			src = "stdin"
+		}
+		return exec.Command(self, "-least", src, "-least-db", filepath.Join(dir, "least.db")), nil
+	}
+	cfg, err := writeConfig(dir, td, db, sources)
+	if err != nil {
+		return nil, err
+	}
+	return exec.Command(bin, "run", "--config", cfg), nil
+}
+
 // ptyPair starts socat with two linked pseudo-terminals in dir: markd
 // opens tty, the bench writes to peer.
 func ptyPair(dir string) (tty, peer string, stop func(), err error) {
@@ -282,8 +306,15 @@ func signMarks(td string, n int) ([]string, error) {
 // of a shared disk), and returns each kind's rows: p50 and p99 of markd,
 // each against the bare commit's p50 of the same run. A kind other than
 // stdin that cannot run (no pty) is logged and left out.
-func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, logf func(string, ...any)) ([]row, error) {
-	type series struct{ m50, m99, b50, r50, r99, b99, t99, s50, s99, cpu, wait, slices []float64 }
+//
+// With least, each markd run is followed by one of the least process on
+// the same path (p1Once's least), and each kind's rows end with its p50
+// and p99 ÷ its bare p50 and markd's ÷ its own of the same round.
+func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, least bool, logf func(string, ...any)) ([]row, error) {
+	type series struct {
+		m50, m99, b50, r50, r99, b99, t99, s50, s99, cpu, wait, slices []float64
+		l50, l99, ml50, ml99, lm50, lb50                               []float64 // the least process: ÷ bare p50; markd ÷ it; its p50 and its bare p50 (s)
+	}
 	got := map[string]*series{}
 	skipped := map[string]bool{}
 	for r := 0; r < rounds; r++ {
@@ -295,7 +326,11 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, logf func
 			if err != nil {
 				return nil, err
 			}
-			res, err := p1Once(bin, td, dir, db, kind, marks, warmOps)
+			res, err := p1Once(bin, td, dir, db, kind, marks, warmOps, false)
+			var lres p1Result
+			if err == nil && least {
+				lres, err = p1Once(bin, td, dir, db, kind, marks, warmOps, true)
+			}
 			if err != nil {
 				if kind == "stdin" {
 					return nil, err
@@ -320,6 +355,12 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, logf func
 			if len(res.start) > 0 {
 				s.s50 = append(s.s50, float64(benchutil.Pct(res.start, 50))/float64(bp50))
 				s.s99 = append(s.s99, float64(benchutil.Pct(res.start, 99))/float64(bp50))
+			}
+			if least {
+				lp50, lp99, lb50 := benchutil.Pct(lres.markd, 50), benchutil.Pct(lres.markd, 99), benchutil.Pct(lres.bare, 50)
+				s.l50, s.l99 = append(s.l50, float64(lp50)/float64(lb50)), append(s.l99, float64(lp99)/float64(lb50))
+				s.ml50, s.ml99 = append(s.ml50, float64(mp50)/float64(lp50)), append(s.ml99, float64(mp99)/float64(lp99))
+				s.lm50, s.lb50 = append(s.lm50, lp50.Seconds()), append(s.lb50, lb50.Seconds())
 			}
 			if scans := float64(len(res.markd)); res.hasSch && scans > 0 {
 				s.cpu = append(s.cpu, res.sched.cpu.Seconds()/scans)
@@ -354,6 +395,16 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, logf func
 				row{name: "  markd's threads: CPU a scan", goal: "(cost)", measured: spreadUs(s.cpu)},
 				row{name: "  markd's threads: runnable, kept off a CPU, a scan", goal: "(cost)", measured: spreadUs(s.wait)},
 				row{name: "  markd's threads: put on a CPU, times a scan", goal: "(wake-ups)", measured: spreadN(s.slices)},
+			)
+		}
+		if len(s.l50) > 0 {
+			lp := "  the least process on this path (reads the line, commits one bare row, answers)"
+			rows = append(rows,
+				row{name: "  bare commit p50 beside the least process", goal: "(floor)", measured: spreadMs(s.lb50)},
+				row{name: lp + " p50", goal: "(the path's cost, ÷ bare p50)", measured: spreadMs(s.lm50), ratio: spread(s.l50)},
+				row{name: lp + " p99", goal: "(the path's cost, ÷ bare p50)", ratio: spread(s.l99)},
+				row{name: "  markd ÷ the least process, p50 (same rounds)", goal: "(what markd adds)", ratio: spread(s.ml50)},
+				row{name: "  markd ÷ the least process, p99 (same rounds)", goal: "(what markd adds)", ratio: spread(s.ml99)},
 			)
 		}
 	}

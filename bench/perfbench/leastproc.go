@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/tarm/serial"
+
+	"markd/internal/irqcpu"
+)
+
+// The least a process does on P1's path, measured beside markd: a child
+// that reads each line the way markd's source reads it (stdin, or the
+// slave of a pty opened with tarm/serial, same baud and read timeout),
+// commits it as one bare row (the bare commit's file, discipline and
+// checkpoint cadence, its checkpoint run after the answer as markd's holds
+// the next scan) and answers with one short verdict line. On a serial
+// source it commits on the CPUs that take the disk's completion
+// interrupts, as markd's serial source does. It stands where markd run
+// stands in the same rounds: its figures ÷ the bare p50 are what the path
+// itself costs (the process boundary and one commit, nothing of markd's
+// work), and markd ÷ it is what markd adds on that path. It is a
+// reference, not a bound: where its threads run decides as much as what
+// they do, so markd can come out below it (docs/notes/perf.md, "P1,
+// eleventh stop").
+
+// leastAnswer is the child's verdict line (what p1Once looks for).
+const leastAnswer = `{"verdict":"ACCEPT"}` + "\n"
+
+// runLeast is perfbench -least: src is "stdin" or the path of a tty, db
+// the bare file the child commits to (created afresh).
+func runLeast(src, db string) error {
+	b, err := openBare(db)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", db, err)
+	}
+	defer b.close()
+	var in io.Reader = os.Stdin
+	term := byte('\n')
+	if src != "stdin" {
+		if cpus, err := irqcpu.CompletionCPUs(db); err == nil && cpus != nil {
+			if err := pinCommits(cpus); err != nil {
+				return err
+			}
+		}
+		p, err := serial.OpenPort(&serial.Config{Name: src, Baud: 9600, ReadTimeout: 100 * time.Millisecond})
+		if err != nil {
+			return fmt.Errorf("open %s: %w", src, err)
+		}
+		defer p.Close()
+		in, term = p, '\r'
+	}
+	fmt.Fprintln(os.Stderr, "least: listening url=-") // p1Once waits for this as for markd's
+	br := bufio.NewReaderSize(in, 4096)
+	for {
+		line, err := br.ReadSlice(term)
+		if err == io.EOF {
+			if len(line) == 0 && src == "stdin" {
+				return nil // the feed ended
+			}
+			if len(line) == 0 { // a tty read timed out with nothing: keep reading
+				continue
+			}
+		} else if err != nil {
+			return err
+		}
+		if len(line) == 0 || line[len(line)-1] != term {
+			continue
+		}
+		if err := b.commit(string(line[:len(line)-1])); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		if _, err := io.WriteString(os.Stdout, leastAnswer); err != nil {
+			return err
+		}
+		if err := b.settle(); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+	}
+}

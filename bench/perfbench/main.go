@@ -10,6 +10,9 @@
 //     time on stdin and through a serial pty, each scan followed by one
 //     bare single-row commit with the same WAL discipline on the same file
 //     system (warmed, checkpointed): p50 and p99 against the bare p50.
+//     With `least` (in make bench), each markd run is followed by the least
+//     process on the same path (reads the line, commits one bare row,
+//     answers): what the path costs, and markd ÷ it.
 //
 // The stores are generated once and cached under bench/.cache/ (gitignored;
 // the name carries a hash of the migrations, so a new schema regenerates).

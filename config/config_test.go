@@ -115,6 +115,8 @@ func TestLoadErrorsSayWhere(t *testing.T) {
 		{name: "source validation", body: "sources:\n  - kind: serial\n",
 			want: `markd.yaml:2: sources[0].port = "": `},
 		{name: "not yaml", body: "office: [\n", want: "markd.yaml: not valid YAML"},
+		{name: "empty source entry", body: "office: 426000\nsources:\n  - kind: stdin\n  -\n",
+			want: `markd.yaml:4: sources[1] = nothing: an empty entry: give its keys under the dash, or remove the dash`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

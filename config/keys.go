@@ -43,8 +43,11 @@ func (e *KeyError) Unwrap() error { return mark.ErrInvalid }
 
 // display quotes strings so an empty or spaced value is visible.
 func display(v any) string {
-	if s, ok := v.(string); ok {
-		return fmt.Sprintf("%q", s)
+	switch v := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", v)
+	case nil:
+		return "nothing"
 	}
 	return fmt.Sprint(v)
 }
@@ -281,6 +284,10 @@ func checkValue(key string, val any, s *schema, o origins) error {
 		}
 		for i := 0; i < list.Len(); i++ {
 			item := list.Index(i).Interface()
+			if item == nil { // a dash with nothing after it
+				k := fmt.Sprintf("%s[%d]", key, i)
+				return &KeyError{Key: k, Value: item, Origin: o.of(k), Why: "an empty entry: give its keys under the dash, or remove the dash"}
+			}
 			if reflect.TypeOf(item).Kind() == reflect.Struct {
 				continue // a built-in default, typed already
 			}

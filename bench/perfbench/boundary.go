@@ -26,15 +26,30 @@ import (
 // markd adds.
 
 // echoLines is the child: it copies each line of in to stdout as one
-// write, the terminator turned into a newline.
-func echoLines(in io.Reader, term byte) error {
-	br := bufio.NewReaderSize(in, 4096)
+// write, the terminator turned into a newline (eachLine's end, stopAtEOF).
+func echoLines(in io.Reader, term byte, stopAtEOF bool) error {
 	out := make([]byte, 0, 4096)
+	return eachLine(in, term, stopAtEOF, func(line []byte) error {
+		out = append(append(out[:0], line...), '\n')
+		_, err := os.Stdout.Write(out)
+		return err
+	})
+}
+
+// eachLine calls fn with each line of in that ends with term, without
+// it. An end of in with nothing read ends it when stopAtEOF (a pipe); else
+// it is a tty's read timeout and it reads on. A partial line at an end is
+// left out.
+func eachLine(in io.Reader, term byte, stopAtEOF bool, fn func(line []byte) error) error {
+	br := bufio.NewReaderSize(in, 4096)
 	for {
 		line, err := br.ReadSlice(term)
 		if err == io.EOF {
-			if len(line) == 0 { // a tty read timed out with nothing: keep reading
-				continue
+			if len(line) == 0 {
+				if stopAtEOF {
+					return nil
+				}
+				continue // a tty read timed out with nothing: keep reading
 			}
 		} else if err != nil {
 			return err
@@ -42,8 +57,7 @@ func echoLines(in io.Reader, term byte) error {
 		if len(line) == 0 || line[len(line)-1] != term {
 			continue
 		}
-		out = append(append(out[:0], line[:len(line)-1]...), '\n')
-		if _, err := os.Stdout.Write(out); err != nil {
+		if err := fn(line[:len(line)-1]); err != nil {
 			return err
 		}
 	}
@@ -53,14 +67,14 @@ func echoLines(in io.Reader, term byte) error {
 // markd's serial source does.
 func runEcho(src string) error {
 	if src == "stdin" {
-		return echoLines(os.Stdin, '\n')
+		return echoLines(os.Stdin, '\n', true)
 	}
 	p, err := serial.OpenPort(&serial.Config{Name: src, Baud: 9600, ReadTimeout: 100 * time.Millisecond})
 	if err != nil {
 		return fmt.Errorf("open %s: %w", src, err)
 	}
 	defer p.Close()
-	return echoLines(p, '\r')
+	return echoLines(p, '\r', false)
 }
 
 // measureBoundary times the echo child beside the bare commit, kind

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -54,23 +53,8 @@ func runLeast(src, db string) error {
 		in, term = p, '\r'
 	}
 	fmt.Fprintln(os.Stderr, "least: listening url=-") // p1Once waits for this as for markd's
-	br := bufio.NewReaderSize(in, 4096)
-	for {
-		line, err := br.ReadSlice(term)
-		if err == io.EOF {
-			if len(line) == 0 && src == "stdin" {
-				return nil // the feed ended
-			}
-			if len(line) == 0 { // a tty read timed out with nothing: keep reading
-				continue
-			}
-		} else if err != nil {
-			return err
-		}
-		if len(line) == 0 || line[len(line)-1] != term {
-			continue
-		}
-		if err := b.commit(string(line[:len(line)-1])); err != nil {
+	return eachLine(in, term, src == "stdin", func(line []byte) error {
+		if err := b.commit(string(line)); err != nil {
 			return fmt.Errorf("commit: %w", err)
 		}
 		if _, err := io.WriteString(os.Stdout, leastAnswer); err != nil {
@@ -79,5 +63,6 @@ func runLeast(src, db string) error {
 		if err := b.settle(); err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
 		}
-	}
+		return nil
+	})
 }

@@ -41,7 +41,8 @@ func (e *KeyError) Error() string {
 
 func (e *KeyError) Unwrap() error { return mark.ErrInvalid }
 
-// display quotes strings so an empty or spaced value is visible.
+// display quotes strings so an empty or spaced value is visible, and
+// names a missing value (a YAML null) "nothing".
 func display(v any) string {
 	switch v := v.(type) {
 	case string:

@@ -164,6 +164,9 @@ func runLayouts(dir string, prefill, n, rounds, rowBytes int) error {
 				return err
 			}
 			bt = append(bt, time.Since(t))
+			if err := base.settle(); err != nil {
+				return err
+			}
 			for j, d := range dbs {
 				t := time.Now()
 				if err := d.commit(p); err != nil {

@@ -313,7 +313,7 @@ func signMarks(td string, n int) ([]string, error) {
 func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, least bool, logf func(string, ...any)) ([]row, error) {
 	type series struct {
 		m50, m99, b50, r50, r99, b99, t99, s50, s99, cpu, wait, slices []float64
-		l50, l99, ml50, ml99, lm50, lb50                               []float64 // the least process: ÷ bare p50; markd ÷ it; its p50 and its bare p50 (s)
+		l50, l99, ml50, ml99, lm50, lb50, lcpu                         []float64 // the least process: ÷ bare p50; markd ÷ it; its p50 and its bare p50 (s); its CPU a scan
 	}
 	got := map[string]*series{}
 	skipped := map[string]bool{}
@@ -342,6 +342,11 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, least boo
 			if err := writeSeries(kind, r, res); err != nil {
 				return nil, err
 			}
+			if least {
+				if err := writeSeries(kind+"-least", r, lres); err != nil {
+					return nil, err
+				}
+			}
 			s := got[kind]
 			if s == nil {
 				s = &series{}
@@ -361,6 +366,9 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, least boo
 				s.l50, s.l99 = append(s.l50, float64(lp50)/float64(lb50)), append(s.l99, float64(lp99)/float64(lb50))
 				s.ml50, s.ml99 = append(s.ml50, float64(mp50)/float64(lp50)), append(s.ml99, float64(mp99)/float64(lp99))
 				s.lm50, s.lb50 = append(s.lm50, lp50.Seconds()), append(s.lb50, lb50.Seconds())
+				if scans := float64(len(lres.markd)); lres.hasSch && scans > 0 {
+					s.lcpu = append(s.lcpu, lres.sched.cpu.Seconds()/scans)
+				}
 			}
 			if scans := float64(len(res.markd)); res.hasSch && scans > 0 {
 				s.cpu = append(s.cpu, res.sched.cpu.Seconds()/scans)
@@ -406,6 +414,9 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, least boo
 				row{name: "  markd ÷ the least process, p50 (same rounds)", goal: "(what markd adds)", ratio: spread(s.ml50)},
 				row{name: "  markd ÷ the least process, p99 (same rounds)", goal: "(what markd adds)", ratio: spread(s.ml99)},
 			)
+			if len(s.lcpu) > 0 {
+				rows = append(rows, row{name: "  the least process: CPU a scan", goal: "(cost)", measured: spreadUs(s.lcpu)})
+			}
 		}
 	}
 	return rows, nil
@@ -416,7 +427,8 @@ var p1Gap time.Duration
 
 // seriesDir, when set (PERFBENCH_SERIES=dir), receives each P1 run's
 // timed scans as CSV: scan number, markd's and the bare commit's latency
-// in µs (to see where the slow scans fall).
+// in µs (to see where the slow scans fall); the least process's runs go
+// to p1-<kind>-least-<round>.csv, its latency in the markd column.
 var seriesDir = os.Getenv("PERFBENCH_SERIES")
 
 func writeSeries(kind string, round int, res p1Result) error {

@@ -130,9 +130,10 @@ func main() {
 	withLayouts := flag.Bool("layouts", false, "compare keyings of the scans table (scan-like commits: row + used serial)")
 	prefill := flag.Int("prefill", 200000, "rows in each layout's table before timing (-layouts)")
 	rowBytes := flag.Int("row", 600, "bytes of a scans row (-layouts)")
+	seqSerials := flag.Bool("seq-serials", false, "claim serials in increasing order, as perfbench's P1 feed does (-layouts; default: at random)")
 	flag.Parse()
 	if *withLayouts {
-		if err := runLayouts(*dir, *prefill, *n, *rounds, *rowBytes); err != nil {
+		if err := runLayouts(*dir, *prefill, *n, *rounds, *rowBytes, *seqSerials); err != nil {
 			fmt.Println(err)
 			os.Exit(1)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/tarm/serial"
@@ -53,7 +54,12 @@ func runLeast(src, db string) error {
 		in, term = p, '\r'
 	}
 	fmt.Fprintln(os.Stderr, "least: listening url=-") // p1Once waits for this as for markd's
+	last := time.Now()
 	return eachLine(in, term, src == "stdin", func(line []byte) error {
+		if t := time.Now(); t.Sub(last) >= 5*time.Millisecond {
+			last = t
+			runtime.Gosched()
+		}
 		if err := b.commit(string(line)); err != nil {
 			return fmt.Errorf("commit: %w", err)
 		}

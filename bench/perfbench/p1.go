@@ -313,7 +313,7 @@ func signMarks(td string, n int) ([]string, error) {
 func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, least bool, logf func(string, ...any)) ([]row, error) {
 	type series struct {
 		m50, m99, b50, r50, r99, b99, t99, s50, s99, cpu, wait, slices []float64
-		l50, l99, ml50, ml99, lm50, lb50, lcpu                         []float64 // the least process: ÷ bare p50; markd ÷ it; its p50 and its bare p50 (s); its CPU a scan
+		l50, l99, ml50, ml99, lm50, lb50, lcpu, lslices                []float64 // the least process: ÷ bare p50; markd ÷ it; its p50 and its bare p50 (s); its CPU and wake-ups a scan
 	}
 	got := map[string]*series{}
 	skipped := map[string]bool{}
@@ -368,6 +368,7 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, least boo
 				s.lm50, s.lb50 = append(s.lm50, lp50.Seconds()), append(s.lb50, lb50.Seconds())
 				if scans := float64(len(lres.markd)); lres.hasSch && scans > 0 {
 					s.lcpu = append(s.lcpu, lres.sched.cpu.Seconds()/scans)
+					s.lslices = append(s.lslices, float64(lres.sched.slices)/scans)
 				}
 			}
 			if scans := float64(len(res.markd)); res.hasSch && scans > 0 {
@@ -415,7 +416,8 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, least boo
 				row{name: "  markd ÷ the least process, p99 (same rounds)", goal: "(what markd adds)", ratio: spread(s.ml99)},
 			)
 			if len(s.lcpu) > 0 {
-				rows = append(rows, row{name: "  the least process: CPU a scan", goal: "(cost)", measured: spreadUs(s.lcpu)})
+				rows = append(rows, row{name: "  the least process: CPU a scan", goal: "(cost)", measured: spreadUs(s.lcpu)},
+					row{name: "  the least process: put on a CPU, times a scan", goal: "(wake-ups)", measured: spreadN(s.lslices)})
 			}
 		}
 	}

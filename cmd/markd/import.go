@@ -1,23 +1,18 @@
 package main
 
 import (
-	"bufio"
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"markd/importer"
 	"markd/mark"
 	"markd/pipeline"
 	"markd/store"
@@ -26,76 +21,18 @@ import (
 
 func init() { register(newImportCmd) }
 
-// importBatch is how many scans share one transaction (group commit).
-const importBatch = 2000
-
 // importGCPercent is the garbage collector's pace during an import (Go's
 // default is 100): ~25 MiB more peak memory for 40 000 marks.
 const importGCPercent = 400
 
 // importHeap is the Go heap an import readies in huge pages
 // (growHeapHuge): its peak at GOGC 400 was ~77 MiB for 40 000 marks and
-// does not grow with the file (importAhead batches in flight).
+// does not grow with the file (the importer keeps a few batches in flight).
 const importHeap = 96 << 20
 
 // importHugeMin is the smallest file for which growHeapHuge runs (a
 // collection, ~1 ms): ~6 000 marks; an import from stdin always does.
 const importHugeMin = 1 << 20
-
-// importMinBatch is the smallest batch batchSize makes: two chunks of
-// pipeline's Ed25519 batches, one for each core.
-const importMinBatch = 500
-
-// batchSize is the number of scans of the next batch: importBatch, and
-// near the end of a file of known size a quarter of the lines left (at
-// least importMinBatch). The store writes the batches one after the
-// other on one core while the next ones are judged on every core; once
-// the last one is judged, what still waits for the store is written with
-// the other core idle, so the last batches are made smaller. The first
-// batch is importMinBatch: the writer, import's critical path, starts
-// once it is judged (perfbench's import share 0.73 -> 0.76 and 0.75,
-// docs/notes/perf.md).
-func batchSize(size, read int64, lines int) int {
-	if read == 0 && lines == 0 {
-		return importMinBatch
-	}
-	if size <= 0 || read <= 0 || read >= size {
-		return importBatch
-	}
-	left := (size - read) * int64(lines) / read
-	return int(min(importBatch, max(importMinBatch, left/4)))
-}
-
-// importLine is the JSON form of one input line of markd import.
-type importLine struct {
-	Text            string    `json:"text"`
-	At              time.Time `json:"at"`
-	Counter         string    `json:"counter"`
-	Source          string    `json:"source"`
-	MeasuredWeightG int       `json:"measured_weight_g"`
-}
-
-// parseImportLine reads one line of an import file: a JSON object
-// (importLine) or the bare text of a scan. Blank lines give ok=false.
-func parseImportLine(line string) (mark.Scan, bool, error) {
-	t := strings.TrimSpace(line)
-	if t == "" {
-		return mark.Scan{}, false, nil
-	}
-	if !strings.HasPrefix(t, "{") {
-		return mark.Scan{Text: strings.TrimRight(line, "\r")}, true, nil
-	}
-	var l importLine
-	dec := json.NewDecoder(strings.NewReader(t))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&l); err != nil {
-		return mark.Scan{}, false, fmt.Errorf("not a JSON scan object: %w: %v", mark.ErrInvalid, err)
-	}
-	if len(l.Text) > mark.MaxInputSize*16 || l.MeasuredWeightG < 0 {
-		return mark.Scan{}, false, fmt.Errorf("text too long or negative weight: %w", mark.ErrInvalid)
-	}
-	return mark.Scan{Text: l.Text, At: l.At, Counter: l.Counter, Source: l.Source, MeasuredWeightG: l.MeasuredWeightG}, true, nil
-}
 
 // newImportCmd is markd import: bulk recording of scans from a file.
 func newImportCmd(a *app) *cobra.Command {
@@ -205,9 +142,9 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 	}
 	bar := newProgress(a.stderr, size)
 	start := time.Now()
-	blank := 0
-	counts, n, err := importScans(ctx, pipeline.New(opt), open, in, size, &blank, bar.update)
+	res, err := importer.Run(ctx, in, importer.Options{Judge: pipeline.New(opt), Open: open, Size: size, Progress: bar.update})
 	bar.done()
+	counts, n, blank := res.Counts, res.Stored, res.Blank
 	if openErr != nil {
 		return openErr
 	}
@@ -240,192 +177,6 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 		fmt.Fprintln(a.stdout)
 	}
 	return err
-}
-
-// importAhead is how many batches may be read and not yet stored: the one
-// being stored and the next ones being judged.
-const importAhead = 3
-
-// importBatchJob is a batch read from the file, judged a chunk at a time.
-type importBatchJob struct {
-	judging *pipeline.Judging
-	read    int64 // bytes read up to its end
-	blank   int   // blank lines so far
-	err     error // reading stopped after it
-}
-
-// importScans reads scans from in, judges them with judge and stores each
-// batch in one transaction, through the pipeline's batch path
-// (Pipeline.StartJudge and StoreBatch: live feed, metrics, store state as
-// for single scans), and returns the verdict counts of what was stored.
-// The pipeline that stores is open's: it runs while the first batches are
-// read and judged, and nothing is stored before it returned; its error
-// ends the import.
-//
-// One worker per core does all the work: it stores the oldest batch when
-// that one is judged and no other worker is storing (the store writes one
-// transaction at a time, in file order), else judges a chunk of the
-// oldest batch that has one left, else waits. So the commit of a batch
-// overlaps the judging of the next ones on the other cores, and no core
-// waits while there is work. Before, a judging goroutine per core and the
-// writer were more goroutines than the runtime has processors: the writer,
-// runnable again after each SQLite call, waited for a processor (Go's
-// execution trace, load ~4: 0.41 s of a 1.7 s import); with this loop
-// 0.18 s of 1.9 s, most of it behind the garbage collector.
-func importScans(ctx context.Context, judge *pipeline.Pipeline, open func() (*pipeline.Pipeline, error),
-	in io.Reader, size int64, blank *int, progress func(bytes int64, scans int)) (map[mark.Verdict]int, int, error) {
-	var (
-		pipe       *pipeline.Pipeline // open's, once it returned
-		mu         sync.Mutex
-		cond       = sync.NewCond(&mu)
-		queue      []*importBatchJob // read and not yet stored, in file order
-		readerDone bool
-		storing    bool
-		stop       error // a store failure or the error a batch ended with
-		counts     = map[mark.Verdict]int{}
-		total      int
-	)
-	go func() {
-		br := bufio.NewReaderSize(in, 256<<10)
-		var read int64
-		lineNo, blanks := 0, 0
-		for {
-			scans, eof, err := readImportBatch(br, batchSize(size, read, lineNo), &lineNo, &blanks, &read)
-			job := &importBatchJob{judging: judge.StartJudge(scans), read: read, blank: blanks, err: err}
-			mu.Lock()
-			for len(queue) >= importAhead && stop == nil && ctx.Err() == nil {
-				cond.Wait()
-			}
-			if stop != nil || ctx.Err() != nil {
-				readerDone = true
-				cond.Broadcast()
-				mu.Unlock()
-				return
-			}
-			queue = append(queue, job)
-			readerDone = eof || err != nil
-			cond.Broadcast()
-			mu.Unlock()
-			if readerDone {
-				return
-			}
-		}
-	}()
-	// A cancelled import stops reading (above) and stores what it read.
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		<-wctx.Done()
-		mu.Lock()
-		cond.Broadcast()
-		mu.Unlock()
-	}()
-	work := func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for stop == nil && !((readerDone || ctx.Err() != nil) && len(queue) == 0) {
-			if job := queue; pipe != nil && !storing && len(job) > 0 && job[0].judging.Done() {
-				storing = true
-				mu.Unlock()
-				recs, err := storeImportBatch(ctx, pipe, job[0].judging)
-				mu.Lock()
-				storing = false
-				queue = queue[1:]
-				*blank = job[0].blank
-				if err != nil {
-					stop = fmt.Errorf("after %d scans: %w", total, err)
-				} else {
-					for _, r := range recs {
-						counts[r.Verdict]++
-					}
-					if total += len(recs); len(recs) > 0 {
-						progress(job[0].read, total)
-					}
-					stop = job[0].err
-				}
-				cond.Broadcast()
-				continue
-			}
-			var next *pipeline.Judging
-			for _, job := range queue {
-				if job.judging.Pending() {
-					next = job.judging
-					break
-				}
-			}
-			if next == nil {
-				cond.Wait()
-				continue
-			}
-			mu.Unlock()
-			next.Step()
-			done := next.Done()
-			mu.Lock()
-			if done {
-				cond.Broadcast() // a worker may store it
-			}
-		}
-	}
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(work)
-	}
-	p, err := open()
-	mu.Lock()
-	if pipe = p; err != nil && stop == nil {
-		stop = err
-	}
-	cond.Broadcast()
-	mu.Unlock()
-	wg.Wait()
-	if stop != nil {
-		return counts, total, stop
-	}
-	return counts, total, ctx.Err()
-}
-
-// storeImportBatch stores a judged batch (none for an empty one) and
-// returns its records.
-func storeImportBatch(ctx context.Context, pipe *pipeline.Pipeline, j *pipeline.Judging) ([]mark.Record, error) {
-	if j.Judged().Len() == 0 {
-		return nil, nil
-	}
-	return pipe.StoreBatch(ctx, j.Judged())
-}
-
-// readImportBatch reads up to n scans.
-// A blank line is no scan (nothing to store), as in markd run and markd
-// verify --db; it is counted in *blank, and the summary reports it under
-// NOT_A_MARK, the verdict markd verify prints for it (spec §7 step 1).
-func readImportBatch(br *bufio.Reader, n int, lineNo, blank *int, read *int64) ([]mark.Scan, bool, error) {
-	scans := make([]mark.Scan, 0, n)
-	for len(scans) < n {
-		line, length, err := readLine(br, mark.MaxInputSize*16)
-		if errors.Is(err, io.EOF) {
-			return scans, true, nil
-		}
-		if err != nil {
-			return scans, false, fmt.Errorf("read line %d: %w", *lineNo+1, err)
-		}
-		*lineNo++
-		*read += int64(length) + 1
-		sc, ok, err := parseImportLine(line)
-		if ok && length > len(line) && sc.Text == strings.TrimRight(line, "\r") {
-			sc.Length = length // a bare text over 64 KiB: its start and real length
-		}
-		if err != nil {
-			return scans, false, usage("line %d: %v", *lineNo, err)
-		}
-		if !ok {
-			*blank++
-		} else {
-			if sc.Source == "" {
-				sc.Source = "import"
-			}
-			scans = append(scans, sc)
-		}
-	}
-	return scans, false, nil
 }
 
 // progress draws a bar on a terminal; elsewhere it is silent.

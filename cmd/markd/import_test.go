@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"markd/importer"
 	"markd/mark"
 	"markd/store"
 )
@@ -76,80 +76,19 @@ func TestImport(t *testing.T) {
 	}
 }
 
-func FuzzParseImportLine(f *testing.F) {
-	for _, s := range []string{"EPM1:AAAA", "", "  ", `{"text":"EPM1:A","at":"2026-11-25T10:00:00Z","counter":"B"}`,
-		`{"text":1}`, `{"measured_weight_g":-1}`, "{", "4600000000001\r"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, line string) {
-		sc, ok, err := parseImportLine(line)
-		if err != nil {
-			if !errors.Is(err, mark.ErrInvalid) || ok {
-				t.Fatalf("%q: err %v ok %v", line, err, ok)
-			}
-			return
-		}
-		if ok == (strings.TrimSpace(line) == "") {
-			t.Fatalf("%q: ok=%v", line, ok)
-		}
-		if sc.MeasuredWeightG < 0 {
-			t.Fatalf("%q: negative weight", line)
-		}
-	})
-}
-
-// TestImportBatchSize: full batches while much of the file is left, then
-// a quarter of what is left, never below importMinBatch; without a size
-// (stdin) always full.
-func TestImportBatchSize(t *testing.T) {
-	const line = 173 // bytes of a mark's line
-	tests := []struct {
-		name       string
-		size, read int64
-		lines      int
-		want       int
-	}{
-		{"stdin", 0, 5000 * line, 5000, importBatch},
-		{"nothing read yet", 40000 * line, 0, 0, importMinBatch},
-		{"stdin, nothing read yet", 0, 0, 0, importMinBatch},
-		{"much left", 40000 * line, 10000 * line, 10000, importBatch},
-		{"8000 left", 40000 * line, 32000 * line, 32000, importBatch},
-		{"6000 left", 40000 * line, 34000 * line, 34000, 1500},
-		{"2400 left", 40000 * line, 37600 * line, 37600, 600},
-		{"1000 left", 40000 * line, 39000 * line, 39000, importMinBatch},
-		{"all read", 40000 * line, 40000 * line, 40000, importBatch},
-	}
-	for _, tc := range tests {
-		if got := batchSize(tc.size, tc.read, tc.lines); got != tc.want {
-			t.Errorf("%s: batchSize = %d, want %d", tc.name, got, tc.want)
-		}
-	}
-	// A 40 000-line file ends in batches that shrink to importMinBatch.
-	var sizes []int
-	for read := 0; read < 40000; {
-		n := min(batchSize(40000*line, int64(read)*line, read), 40000-read)
-		sizes = append(sizes, n)
-		read += n
-	}
-	if last := sizes[len(sizes)-1]; last > importMinBatch || sizes[0] != importMinBatch || sizes[1] != importBatch {
-		t.Errorf("batches %v: want %d first, %d next and at most %d last", sizes, importMinBatch, importBatch, importMinBatch)
-	}
-	t.Logf("batches of a 40 000-line file: %v", sizes)
-}
-
 // TestImportBadLineAfterBatches: a line that is not a scan stops the
 // import there, naming it; every scan before it is stored (the batches
 // before and the part of its own batch read before it), nothing after.
 func TestImportBadLineAfterBatches(t *testing.T) {
 	dir := t.TempDir()
 	cfg := dmConfig(t, dir, "")
-	marks := dmMarks(t, importBatch+110, 4_000_000)
+	marks := dmMarks(t, importer.Batch+110, 4_000_000)
 	var b strings.Builder
-	for _, m := range marks[:importBatch+100] {
+	for _, m := range marks[:importer.Batch+100] {
 		fmt.Fprintln(&b, m)
 	}
 	fmt.Fprintln(&b, `{"text":"x","bogus":1}`)
-	for _, m := range marks[importBatch+100:] {
+	for _, m := range marks[importer.Batch+100:] {
 		fmt.Fprintln(&b, m)
 	}
 	file := filepath.Join(dir, "scans.txt")
@@ -157,10 +96,10 @@ func TestImportBadLineAfterBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs := vtRun(t, "", "import", "--config", cfg, file)
-	if want := fmt.Sprintf("line %d", importBatch+101); code != exitUsage || !strings.Contains(errs, want) {
+	if want := fmt.Sprintf("line %d", importer.Batch+101); code != exitUsage || !strings.Contains(errs, want) {
 		t.Fatalf("import: exit %d, stderr %q; want exit %d naming %s\n%s", code, errs, exitUsage, want, out)
 	}
-	if want := fmt.Sprintf("ACCEPT          %d", importBatch+100); !strings.Contains(out, want) {
+	if want := fmt.Sprintf("ACCEPT          %d", importer.Batch+100); !strings.Contains(out, want) {
 		t.Errorf("summary lacks %q:\n%s", want, out)
 	}
 	db, err := store.Open(context.Background(), filepath.Join(dir, "markd.db"), nil)
@@ -168,8 +107,8 @@ func TestImportBadLineAfterBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if c, err := db.Counts(context.Background()); err != nil || c[mark.Accept] != importBatch+100 || len(c) != 1 {
-		t.Errorf("store counts %v %v, want %d ACCEPT only", c, err, importBatch+100)
+	if c, err := db.Counts(context.Background()); err != nil || c[mark.Accept] != importer.Batch+100 || len(c) != 1 {
+		t.Errorf("store counts %v %v, want %d ACCEPT only", c, err, importer.Batch+100)
 	}
 }
 
@@ -203,7 +142,7 @@ func TestImportMovesCheckWatermark(t *testing.T) {
 // error, stores nothing and prints no summary, whether the file is small
 // or several batches long.
 func TestImportStoreFails(t *testing.T) {
-	for _, n := range []int{3, 3*importBatch + 10} {
+	for _, n := range []int{3, 3*importer.Batch + 10} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			dir := t.TempDir()
 			cfg := dmConfig(t, dir, "")

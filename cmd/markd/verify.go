@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"markd/config"
+	"markd/internal/textline"
 	"markd/mark"
 	"markd/verify"
 )
@@ -179,7 +180,7 @@ func (a *app) verifyLines(texts []string, judge func(line int, text string, leng
 	}
 	r := bufio.NewReaderSize(a.stdin, 64<<10)
 	for n := 1; ; n++ {
-		text, length, err := readLine(r, mark.MaxInputSize+1)
+		text, length, err := textline.Read(r, mark.MaxInputSize+1)
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -196,46 +197,4 @@ func (a *app) verifyLines(texts []string, judge func(line int, text string, leng
 		}
 	}
 	return w.Flush()
-}
-
-// readLine reads one '\n'-terminated line of any length and keeps at most
-// keep bytes of it (enough to tell that it is too long); n is the line's
-// real length without its '\n'. It returns io.EOF only when no byte was
-// left; a last line without '\n' counts.
-func readLine(r *bufio.Reader, keep int) (line string, n int, err error) {
-	var buf []byte
-	got := false
-	for {
-		chunk, err := r.ReadSlice('\n')
-		if err == nil && !got && len(chunk) <= keep {
-			return trimNewline(chunk), len(chunk) - 1, nil // the whole line: one copy
-		}
-		if len(chunk) > 0 {
-			got = true
-			n += len(chunk)
-			if room := keep - len(buf); room > 0 {
-				buf = append(buf, chunk[:min(room, len(chunk))]...)
-			}
-		}
-		switch {
-		case err == nil:
-			return trimNewline(buf), n - 1, nil
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue
-		case errors.Is(err, io.EOF):
-			if !got {
-				return "", 0, io.EOF
-			}
-			return trimNewline(buf), n, nil
-		default:
-			return "", 0, err
-		}
-	}
-}
-
-func trimNewline(b []byte) string {
-	if n := len(b); n > 0 && b[n-1] == '\n' {
-		b = b[:n-1]
-	}
-	return string(b)
 }

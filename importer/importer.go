@@ -1,0 +1,305 @@
+// Package importer records a file of scans (markd import): one scan a
+// line, its bare text or a JSON object (Line), judged on every core and
+// stored through the pipeline's batch path, one transaction a batch, in
+// file order. A line that is not a scan stops the import there
+// (LineError); every scan before it is stored.
+package importer
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"markd/internal/textline"
+	"markd/mark"
+	"markd/pipeline"
+)
+
+// Batch is how many scans share one transaction (group commit).
+const Batch = 2000
+
+// MinBatch is the smallest batch BatchSize makes: two chunks of
+// pipeline's Ed25519 batches, one for each core.
+const MinBatch = 500
+
+// ahead is how many batches may be read and not yet stored: the one
+// being stored and the next ones being judged.
+const ahead = 3
+
+// maxLine is the most of a line kept: a bare text longer than that is
+// stored cut, with its real length (NOT_A_MARK), as markd run does.
+const maxLine = mark.MaxInputSize * 16
+
+// BatchSize is the number of scans of the next batch: Batch, and near the
+// end of a file of known size (bytes; 0 unknown) a quarter of the lines
+// left (at least MinBatch), from the bytes and lines read so far. The
+// store writes the batches one after the other on one core while the next
+// ones are judged on every core; once the last one is judged, what still
+// waits for the store is written with the other core idle, so the last
+// batches are made smaller. The first batch is MinBatch: the writer,
+// import's critical path, starts once it is judged (perfbench's import
+// share 0.73 -> 0.76 and 0.75, docs/notes/perf.md).
+func BatchSize(size, read int64, lines int) int {
+	if read == 0 && lines == 0 {
+		return MinBatch
+	}
+	if size <= 0 || read <= 0 || read >= size {
+		return Batch
+	}
+	left := (size - read) * int64(lines) / read
+	return int(min(Batch, max(MinBatch, left/4)))
+}
+
+// Line is the JSON form of one input line.
+type Line struct {
+	Text            string    `json:"text"`
+	At              time.Time `json:"at"`
+	Counter         string    `json:"counter"`
+	Source          string    `json:"source"`
+	MeasuredWeightG int       `json:"measured_weight_g"`
+}
+
+// ParseLine reads one line of an import file: a JSON object (Line) or the
+// bare text of a scan. Blank lines give ok=false. An error wraps
+// mark.ErrInvalid.
+func ParseLine(line string) (mark.Scan, bool, error) {
+	t := strings.TrimSpace(line)
+	if t == "" {
+		return mark.Scan{}, false, nil
+	}
+	if !strings.HasPrefix(t, "{") {
+		return mark.Scan{Text: strings.TrimRight(line, "\r")}, true, nil
+	}
+	var l Line
+	dec := json.NewDecoder(strings.NewReader(t))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&l); err != nil {
+		return mark.Scan{}, false, fmt.Errorf("not a JSON scan object: %w: %v", mark.ErrInvalid, err)
+	}
+	if len(l.Text) > maxLine || l.MeasuredWeightG < 0 {
+		return mark.Scan{}, false, fmt.Errorf("text too long or negative weight: %w", mark.ErrInvalid)
+	}
+	return mark.Scan{Text: l.Text, At: l.At, Counter: l.Counter, Source: l.Source, MeasuredWeightG: l.MeasuredWeightG}, true, nil
+}
+
+// LineError is a line of the file that is not a scan (numbered from 1).
+type LineError struct {
+	Line int
+	Err  error // wraps mark.ErrInvalid
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+func (e *LineError) Unwrap() error { return e.Err }
+
+// Options are what Run needs beside the file.
+type Options struct {
+	// Judge judges the scans (a pipeline without a store will do).
+	Judge *pipeline.Pipeline
+	// Open returns the pipeline that stores. It runs while the first
+	// batches are read and judged, and nothing is stored before it
+	// returned; its error ends the import.
+	Open func() (*pipeline.Pipeline, error)
+	// Size is the file's size in bytes, 0 when unknown (stdin).
+	Size int64
+	// Progress, when set, is told the bytes read and the scans stored
+	// after each stored batch.
+	Progress func(bytes int64, scans int)
+	// Workers is how many goroutines judge and store (0: GOMAXPROCS).
+	Workers int
+}
+
+// Result is what an import stored.
+type Result struct {
+	Counts map[mark.Verdict]int // the stored scans by verdict
+	Stored int                  // scans stored
+	Blank  int                  // blank lines (no scan, nothing stored) in what was read
+}
+
+// job is a batch read from the file, judged a chunk at a time.
+type job struct {
+	judging *pipeline.Judging
+	read    int64 // bytes read up to its end
+	blank   int   // blank lines so far
+	err     error // reading stopped after it
+}
+
+// Run reads scans from in, judges them and stores each batch in one
+// transaction, through the pipeline's batch path (Pipeline.StartJudge and
+// StoreBatch: live feed, metrics, store state as for single scans), and
+// returns what it stored, also when it fails: a LineError or a read error
+// after the scans before it were stored, the store's error, or ctx's
+// (a cancelled import stops reading and stores what it read).
+//
+// Every worker does all the work: it stores the oldest batch when that
+// one is judged and no other worker is storing (the store writes one
+// transaction at a time, in file order), else judges a chunk of the
+// oldest batch that has one left, else waits. So the commit of a batch
+// overlaps the judging of the next ones on the other cores, and no core
+// waits while there is work. Before, a judging goroutine per core and the
+// writer were more goroutines than the runtime has processors: the writer,
+// runnable again after each SQLite call, waited for a processor (Go's
+// execution trace, load ~4: 0.41 s of a 1.7 s import); with this loop
+// 0.18 s of 1.9 s, most of it behind the garbage collector.
+func Run(ctx context.Context, in io.Reader, o Options) (Result, error) {
+	res := Result{Counts: map[mark.Verdict]int{}}
+	var (
+		pipe       *pipeline.Pipeline // o.Open's, once it returned
+		mu         sync.Mutex
+		cond       = sync.NewCond(&mu)
+		queue      []*job // read and not yet stored, in file order
+		readerDone bool
+		storing    bool
+		stop       error // a store failure or the error a batch ended with
+	)
+	go func() {
+		br := bufio.NewReaderSize(in, 256<<10)
+		var read int64
+		lineNo, blanks := 0, 0
+		for {
+			scans, eof, err := readBatch(br, BatchSize(o.Size, read, lineNo), &lineNo, &blanks, &read)
+			j := &job{judging: o.Judge.StartJudge(scans), read: read, blank: blanks, err: err}
+			mu.Lock()
+			for len(queue) >= ahead && stop == nil && ctx.Err() == nil {
+				cond.Wait()
+			}
+			if stop != nil || ctx.Err() != nil {
+				readerDone = true
+				cond.Broadcast()
+				mu.Unlock()
+				return
+			}
+			queue = append(queue, j)
+			readerDone = eof || err != nil
+			cond.Broadcast()
+			mu.Unlock()
+			if readerDone {
+				return
+			}
+		}
+	}()
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		<-wctx.Done()
+		mu.Lock()
+		cond.Broadcast()
+		mu.Unlock()
+	}()
+	work := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for stop == nil && !((readerDone || ctx.Err() != nil) && len(queue) == 0) {
+			if first := queue; pipe != nil && !storing && len(first) > 0 && first[0].judging.Done() {
+				storing = true
+				mu.Unlock()
+				recs, err := storeBatch(ctx, pipe, first[0].judging)
+				mu.Lock()
+				storing = false
+				queue = queue[1:]
+				res.Blank = first[0].blank
+				if err != nil {
+					stop = fmt.Errorf("after %d scans: %w", res.Stored, err)
+				} else {
+					for _, r := range recs {
+						res.Counts[r.Verdict]++
+					}
+					if res.Stored += len(recs); len(recs) > 0 && o.Progress != nil {
+						o.Progress(first[0].read, res.Stored)
+					}
+					stop = first[0].err
+				}
+				cond.Broadcast()
+				continue
+			}
+			var next *pipeline.Judging
+			for _, j := range queue {
+				if j.judging.Pending() {
+					next = j.judging
+					break
+				}
+			}
+			if next == nil {
+				cond.Wait()
+				continue
+			}
+			mu.Unlock()
+			next.Step()
+			done := next.Done()
+			mu.Lock()
+			if done {
+				cond.Broadcast() // a worker may store it
+			}
+		}
+	}
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(work)
+	}
+	p, err := o.Open()
+	mu.Lock()
+	if pipe = p; err != nil && stop == nil {
+		stop = err
+	}
+	cond.Broadcast()
+	mu.Unlock()
+	wg.Wait()
+	if stop != nil {
+		return res, stop
+	}
+	return res, ctx.Err()
+}
+
+// storeBatch stores a judged batch (none for an empty one) and returns
+// its records.
+func storeBatch(ctx context.Context, pipe *pipeline.Pipeline, j *pipeline.Judging) ([]mark.Record, error) {
+	if j.Judged().Len() == 0 {
+		return nil, nil
+	}
+	return pipe.StoreBatch(ctx, j.Judged())
+}
+
+// readBatch reads up to n scans; eof is set at the end of the file.
+// A blank line is no scan (nothing to store), as in markd run and markd
+// verify --db; it is counted in *blank, and markd import reports it under
+// NOT_A_MARK, the verdict markd verify prints for it (spec §7 step 1).
+func readBatch(br *bufio.Reader, n int, lineNo, blank *int, read *int64) (scans []mark.Scan, eof bool, err error) {
+	scans = make([]mark.Scan, 0, n)
+	for len(scans) < n {
+		line, length, err := textline.Read(br, maxLine)
+		if errors.Is(err, io.EOF) {
+			return scans, true, nil
+		}
+		if err != nil {
+			return scans, false, fmt.Errorf("read line %d: %w", *lineNo+1, err)
+		}
+		*lineNo++
+		*read += int64(length) + 1
+		sc, ok, err := ParseLine(line)
+		if ok && length > len(line) && sc.Text == strings.TrimRight(line, "\r") {
+			sc.Length = length // a bare text over maxLine: its start and real length
+		}
+		if err != nil {
+			return scans, false, &LineError{Line: *lineNo, Err: err}
+		}
+		if !ok {
+			*blank++
+		} else {
+			if sc.Source == "" {
+				sc.Source = "import"
+			}
+			scans = append(scans, sc)
+		}
+	}
+	return scans, false, nil
+}

@@ -17,7 +17,6 @@ import (
 	"markd/config"
 	"markd/internal/service"
 	"markd/internal/testdata"
-	"markd/issuer"
 	"markd/mark"
 	"markd/store"
 )
@@ -109,17 +108,9 @@ func (w testLog) Write(b []byte) (int, error) {
 // signed returns a valid mark of serial s for the test clock's day.
 func signed(t *testing.T, s uint64) string {
 	t.Helper()
-	keys, err := issuer.LoadKeys(testdata.Path(t, "issuer-keys.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	today := mark.DayOf(testNow)
-	text, err := keys[0].Sign(mark.Mark{Serial: s, Contract: 5, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
-		TariffKop: 1000000, Office: 426000, Issued: today - 1, ValidUntil: today + 30, Tracking: issuer.Tracking(426000, s)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return text
+	m := testdata.ValidMark(s, mark.DayOf(testNow))
+	m.Contract = 5
+	return testdata.Signer(t)(m)
 }
 
 // flakySource fails after start: its first Serve emits one scan and

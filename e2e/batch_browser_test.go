@@ -159,17 +159,10 @@ func tokenCall(t *testing.T, base, token, method, path string, body, v any) int 
 // contract.
 func contractSigner(t *testing.T) func(serial uint64, contract uint32) string {
 	t.Helper()
-	keys, err := issuer.LoadKeys(testdata.Path(t, "issuer-keys.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	today := testdata.Today(nil)
+	signer, today := testdata.Signer(t), testdata.Today(nil)
 	return func(s uint64, contract uint32) string {
-		text, err := keys[0].Sign(mark.Mark{Serial: s, Contract: contract, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
-			TariffKop: 10500, Office: 426000, Issued: today - 1, ValidUntil: today + 30, Tracking: issuer.Tracking(426000, s)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return text
+		m := testdata.ValidMark(s, today)
+		m.Contract, m.TariffKop = contract, 10500
+		return signer(m)
 	}
 }

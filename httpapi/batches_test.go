@@ -34,10 +34,7 @@ type batchEnv struct {
 
 func newBatchEnv(t testing.TB) *batchEnv {
 	t.Helper()
-	keys, err := issuer.LoadKeys(testdata.Path(t, "issuer-keys.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer := testdata.Signer(t)
 	log := slog.New(slog.DiscardHandler)
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "markd.db"), log)
 	if err != nil {
@@ -53,12 +50,9 @@ func newBatchEnv(t testing.TB) *batchEnv {
 	t.Cleanup(ts.Close)
 	day := testdata.Today(nil)
 	sign := func(serial uint64, contract uint32, weight uint16) string {
-		text, err := keys[0].Sign(mark.Mark{Serial: serial, Contract: contract, MailClass: mark.ClassRegisteredLetter, WeightG: weight,
-			TariffKop: 50000, Office: 426000, Issued: day - 1, ValidUntil: day + 30, Tracking: issuer.Tracking(426000, serial)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return text
+		m := testdata.ValidMark(serial, day)
+		m.Contract, m.WeightG, m.TariffKop = contract, weight, 50000
+		return signer(m)
 	}
 	return &batchEnv{ts: ts, srv: srv, db: db, sign: sign}
 }

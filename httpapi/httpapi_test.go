@@ -17,7 +17,6 @@ import (
 
 	"markd/internal/storetest"
 	"markd/internal/testdata"
-	"markd/issuer"
 	"markd/mark"
 	"markd/pipeline"
 	"markd/store"
@@ -34,10 +33,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	v := testdata.Verifier(t)
-	keys, err := issuer.LoadKeys(testdata.Path(t, "issuer-keys.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer := testdata.Signer(t)
 	db := storetest.Open(t, store.Options{})
 	m := NewMetrics(nil)
 	h := verify.NewHolder(v)
@@ -50,12 +46,9 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(ts.Close)
 	day := testdata.Today(nil)
 	sign := func(serial uint64) string {
-		text, err := keys[0].Sign(mark.Mark{Serial: serial, Contract: 77, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
-			TariffKop: 1000000, Office: 426000, Issued: day - 1, ValidUntil: day + 30, Tracking: issuer.Tracking(426000, serial)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return text
+		m := testdata.ValidMark(serial, day)
+		m.Contract = 77
+		return signer(m)
 	}
 	return &env{ts: ts, db: db, pipe: pipe, sign: sign}
 }

@@ -10,7 +10,6 @@ import (
 
 	"markd/internal/storetest"
 	"markd/internal/testdata"
-	"markd/issuer"
 	"markd/mark"
 	"markd/pipeline"
 	"markd/store"
@@ -28,17 +27,8 @@ func setup(t *testing.T) (Options, *store.DB, func(serial uint64) string) {
 	judge := pipeline.New(opt)
 	opt.Store = db
 	o := Options{Judge: judge, Open: func() (*pipeline.Pipeline, error) { return pipeline.New(opt), nil }}
-	key := testdata.Keys(t)[1]
-	day := mark.DayOf(now)
-	sign := func(serial uint64) string {
-		text, err := key.Sign(mark.Mark{Serial: serial, Contract: 1, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
-			TariffKop: 1000000, Office: 426000, Issued: day - 1, ValidUntil: day + 30, Tracking: issuer.Tracking(426000, serial)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return text
-	}
-	return o, db, sign
+	signer, day := testdata.Signer(t), mark.DayOf(now)
+	return o, db, func(serial uint64) string { return signer(testdata.ValidMark(serial, day)) }
 }
 
 // TestRun: every line of a file several batches long is stored in order

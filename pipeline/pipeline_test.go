@@ -13,7 +13,6 @@ import (
 
 	"markd/internal/storetest"
 	"markd/internal/testdata"
-	"markd/issuer"
 	"markd/mark"
 	"markd/store"
 	"markd/verify"
@@ -30,23 +29,11 @@ func setup(t testing.TB) (*Pipeline, *store.DB, func(serial uint64) string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := issuer.LoadKeys(filepath.Join(td, "issuer-keys.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	db := storetest.Open(t, store.Options{Now: func() time.Time { return now }})
 	p := New(Options{Verifier: verify.NewHolder(v), Store: db, Office: 426000, Counter: "A",
 		Location: time.UTC, RescanWindow: 10 * time.Minute, Now: func() time.Time { return now }})
-	day := mark.DayOf(now)
-	sign := func(serial uint64) string {
-		text, err := keys[0].Sign(mark.Mark{Serial: serial, Contract: 1, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
-			TariffKop: 1000000, Office: 426000, Issued: day - 1, ValidUntil: day + 30, Tracking: issuer.Tracking(426000, serial)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return text
-	}
-	return p, db, sign
+	signer, day := testdata.Signer(t), mark.DayOf(now)
+	return p, db, func(serial uint64) string { return signer(testdata.ValidMark(serial, day)) }
 }
 
 func TestProcess(t *testing.T) {

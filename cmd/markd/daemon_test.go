@@ -20,7 +20,6 @@ import (
 	"markd/config"
 	"markd/daemon"
 	"markd/internal/testdata"
-	"markd/issuer"
 	"markd/mark"
 	"markd/store"
 )
@@ -339,19 +338,12 @@ func (c *lineCatcher) next(t *testing.T) runOut {
 // dmMarks signs n distinct valid marks with serials from base.
 func dmMarks(t *testing.T, n int, base uint64) []string {
 	t.Helper()
-	keys, err := issuer.LoadKeys(testdata.Path(t, "issuer-keys.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	today := testdata.Today(nil)
+	signer, today := testdata.Signer(t), testdata.Today(nil)
 	out := make([]string, n)
 	for i := range out {
-		s := base + uint64(i)
-		if out[i], err = keys[0].Sign(mark.Mark{Serial: s, Contract: 5, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
-			TariffKop: 1000000, Office: 426000, Issued: today - 1, ValidUntil: today + 30,
-			Tracking: issuer.Tracking(426000, s)}); err != nil {
-			t.Fatal(err)
-		}
+		m := testdata.ValidMark(base+uint64(i), today)
+		m.Contract = 5
+		out[i] = signer(m)
 	}
 	return out
 }

@@ -92,6 +92,33 @@ func Keys(t testing.TB) map[uint16]issuer.Key {
 	return m
 }
 
+// ValidMark is a mark the test keyring judges ACCEPT at office 426000 on
+// day when signed by a key valid then (Signer): a registered letter of
+// 20 g, contract 1, paid 10 000 roubles (over every tariff), issued the
+// day before and valid 30 days, with its tracking number. Tests change
+// the fields they are about.
+func ValidMark(serial uint64, day mark.Day) mark.Mark {
+	return mark.Mark{Serial: serial, Contract: 1, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
+		TariffKop: 1000000, Office: 426000, Issued: day - 1, ValidUntil: day + 30, Tracking: issuer.Tracking(426000, serial)}
+}
+
+// Signer returns a function that signs a mark with the first key of
+// issuer-keys.yaml (loaded once) and gives its text; it fails t on error.
+func Signer(t testing.TB) func(mark.Mark) string {
+	t.Helper()
+	keys, err := issuer.LoadKeys(Path(t, "issuer-keys.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(m mark.Mark) string {
+		text, err := keys[0].Sign(m)
+		if err != nil {
+			t.Fatalf("sign mark %d: %v", m.Serial, err)
+		}
+		return text
+	}
+}
+
 // Verifier loads keyring.yaml and tariffs.yaml, with no revocations.
 func Verifier(t testing.TB) *verify.Verifier {
 	t.Helper()

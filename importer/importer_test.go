@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +104,44 @@ func TestRunStopsAtBadLine(t *testing.T) {
 	}
 	if c, err := db.Counts(context.Background()); err != nil || c[mark.Accept] != before || len(c) != 1 {
 		t.Errorf("store counts %v %v, want %d ACCEPT only", c, err, before)
+	}
+}
+
+// failingReader gives r's bytes, then err.
+type failingReader struct {
+	r   io.Reader
+	err error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err == io.EOF {
+		return n, f.err
+	}
+	return n, err
+}
+
+// TestRunReadFails: a file that cannot be read to its end ends the import
+// with the read error naming the line it was reading; the whole lines
+// before it are stored.
+func TestRunReadFails(t *testing.T) {
+	o, db, sign := setup(t)
+	const whole = MinBatch + 40
+	var b strings.Builder
+	for i := range whole {
+		fmt.Fprintln(&b, sign(uint64(7_000_000+i)))
+	}
+	b.WriteString(sign(7_100_000)[:50]) // a line cut by the failure
+	eio := errors.New("input/output error")
+	res, err := Run(context.Background(), &failingReader{strings.NewReader(b.String()), eio}, o)
+	if !errors.Is(err, eio) || !strings.Contains(err.Error(), fmt.Sprintf("line %d", whole+1)) {
+		t.Fatalf("error %v, want the read error naming line %d", err, whole+1)
+	}
+	if res.Stored != whole {
+		t.Errorf("stored %d, want %d", res.Stored, whole)
+	}
+	if c, err := db.Counts(context.Background()); err != nil || c[mark.Accept] != whole || len(c) != 1 {
+		t.Errorf("store counts %v %v, want %d ACCEPT only", c, err, whole)
 	}
 }
 

@@ -7,6 +7,7 @@ package importer
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -91,11 +92,17 @@ func ParseLine(line string) (mark.Scan, bool, error) {
 
 // LineError is a line of the file that is not a scan (numbered from 1).
 type LineError struct {
+	File string // Options.Name
 	Line int
 	Err  error // wraps mark.ErrInvalid
 }
 
-func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+func (e *LineError) Error() string {
+	if e.File == "" {
+		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+}
 func (e *LineError) Unwrap() error { return e.Err }
 
 // Options are what Run needs beside the file.
@@ -106,6 +113,8 @@ type Options struct {
 	// batches are read and judged, and nothing is stored before it
 	// returned; its error ends the import.
 	Open func() (*pipeline.Pipeline, error)
+	// Name names the file in errors ("" for none).
+	Name string
 	// Size is the file's size in bytes, 0 when unknown (stdin).
 	Size int64
 	// Progress, when set, is told the bytes read and the scans stored
@@ -163,7 +172,7 @@ func Run(ctx context.Context, in io.Reader, o Options) (Result, error) {
 		var read int64
 		lineNo, blanks := 0, 0
 		for {
-			scans, eof, err := readBatch(br, BatchSize(o.Size, read, lineNo), &lineNo, &blanks, &read)
+			scans, eof, err := readBatch(br, o.Name, BatchSize(o.Size, read, lineNo), &lineNo, &blanks, &read)
 			j := &job{judging: o.Judge.StartJudge(scans), read: read, blank: blanks, err: err}
 			mu.Lock()
 			for len(queue) >= ahead && stop == nil && ctx.Err() == nil {
@@ -273,7 +282,7 @@ func storeBatch(ctx context.Context, pipe *pipeline.Pipeline, j *pipeline.Judgin
 // A blank line is no scan (nothing to store), as in markd run and markd
 // verify --db; it is counted in *blank, and markd import reports it under
 // NOT_A_MARK, the verdict markd verify prints for it (spec §7 step 1).
-func readBatch(br *bufio.Reader, n int, lineNo, blank *int, read *int64) (scans []mark.Scan, eof bool, err error) {
+func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *int64) (scans []mark.Scan, eof bool, err error) {
 	scans = make([]mark.Scan, 0, n)
 	for len(scans) < n {
 		line, length, err := textline.Read(br, maxLine)
@@ -281,7 +290,7 @@ func readBatch(br *bufio.Reader, n int, lineNo, blank *int, read *int64) (scans 
 			return scans, true, nil
 		}
 		if err != nil {
-			return scans, false, fmt.Errorf("read line %d: %w", *lineNo+1, err)
+			return scans, false, fmt.Errorf("read %s line %d: %w", cmp.Or(name, "input"), *lineNo+1, err)
 		}
 		*lineNo++
 		*read += int64(length) + 1
@@ -290,7 +299,7 @@ func readBatch(br *bufio.Reader, n int, lineNo, blank *int, read *int64) (scans 
 			sc.Length = length // a bare text over maxLine: its start and real length
 		}
 		if err != nil {
-			return scans, false, &LineError{Line: *lineNo, Err: err}
+			return scans, false, &LineError{File: name, Line: *lineNo, Err: err}
 		}
 		if !ok {
 			*blank++

@@ -91,13 +91,14 @@ func TestRunStopsAtBadLine(t *testing.T) {
 	for i := range 10 {
 		fmt.Fprintln(&b, sign(uint64(8_100_000+i)))
 	}
+	o.Name = "scans.txt"
 	res, err := Run(context.Background(), strings.NewReader(b.String()), o)
 	var le *LineError
-	if !errors.As(err, &le) || le.Line != before+1 || !errors.Is(err, mark.ErrInvalid) {
-		t.Fatalf("error %v, want a LineError of line %d wrapping mark.ErrInvalid", err, before+1)
+	if !errors.As(err, &le) || le.Line != before+1 || le.File != o.Name || !errors.Is(err, mark.ErrInvalid) {
+		t.Fatalf("error %v, want a LineError of %s line %d wrapping mark.ErrInvalid", err, o.Name, before+1)
 	}
-	if !strings.Contains(err.Error(), fmt.Sprintf("line %d", before+1)) {
-		t.Errorf("error %q does not name the line", err)
+	if want := fmt.Sprintf("scans.txt:%d: ", before+1); !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %q does not start with %q", err, want)
 	}
 	if res.Stored != before || res.Counts[mark.Accept] != before {
 		t.Errorf("result %+v, want %d stored", res, before)

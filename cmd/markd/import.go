@@ -142,7 +142,11 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 	}
 	bar := newProgress(a.stderr, size)
 	start := time.Now()
-	res, err := importer.Run(ctx, in, importer.Options{Judge: pipeline.New(opt), Open: open, Size: size, Progress: bar.update})
+	name := file
+	if file == "-" {
+		name = "stdin"
+	}
+	res, err := importer.Run(ctx, in, importer.Options{Judge: pipeline.New(opt), Open: open, Name: name, Size: size, Progress: bar.update})
 	bar.done()
 	counts, n, blank := res.Counts, res.Stored, res.Blank
 	if openErr != nil {

@@ -71,7 +71,7 @@ func TestImport(t *testing.T) {
 	}
 	bad := filepath.Join(dir, "bad.txt")
 	os.WriteFile(bad, []byte(`{"text":"x","bogus":1}`+"\n"), 0o600)
-	if code, _, errs = vtRun(t, "", "import", "--config", cfg, bad); code != exitUsage || !strings.Contains(errs, "line 1") {
+	if code, _, errs = vtRun(t, "", "import", "--config", cfg, bad); code != exitUsage || !strings.Contains(errs, bad+":1: ") {
 		t.Errorf("bad line: exit %d %s", code, errs)
 	}
 }
@@ -96,7 +96,7 @@ func TestImportBadLineAfterBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs := vtRun(t, "", "import", "--config", cfg, file)
-	if want := fmt.Sprintf("line %d", importer.Batch+101); code != exitUsage || !strings.Contains(errs, want) {
+	if want := fmt.Sprintf("%s:%d: ", file, importer.Batch+101); code != exitUsage || !strings.Contains(errs, want) {
 		t.Fatalf("import: exit %d, stderr %q; want exit %d naming %s\n%s", code, errs, exitUsage, want, out)
 	}
 	if want := fmt.Sprintf("ACCEPT          %d", importer.Batch+100); !strings.Contains(out, want) {

@@ -120,8 +120,6 @@ type Options struct {
 	// Progress, when set, is told the bytes read and the scans stored
 	// after each stored batch.
 	Progress func(bytes int64, scans int)
-	// Workers is how many goroutines judge and store (0: GOMAXPROCS).
-	Workers int
 }
 
 // Result is what an import stored.
@@ -146,7 +144,7 @@ type job struct {
 // after the scans before it were stored, the store's error, or ctx's
 // (a cancelled import stops reading and stores what it read).
 //
-// Every worker does all the work: it stores the oldest batch when that
+// One worker per core does all the work: it stores the oldest batch when that
 // one is judged and no other worker is storing (the store writes one
 // transaction at a time, in file order), else judges a chunk of the
 // oldest batch that has one left, else waits. So the commit of a batch
@@ -247,12 +245,8 @@ func Run(ctx context.Context, in io.Reader, o Options) (Result, error) {
 			}
 		}
 	}
-	workers := o.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	var wg sync.WaitGroup
-	for range workers {
+	for range runtime.GOMAXPROCS(0) { // one worker a processor
 		wg.Go(work)
 	}
 	p, err := o.Open()

@@ -313,7 +313,7 @@ func signMarks(td string, n int) ([]string, error) {
 func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, least bool, logf func(string, ...any)) ([]row, error) {
 	type series struct {
 		m50, m99, b50, r50, r99, b99, t99, s50, s99, cpu, wait, slices []float64
-		l50, l99, ml50, ml99, lm50, lb50, lcpu, lslices                []float64 // the least process: ÷ bare p50; markd ÷ it; its p50 and its bare p50 (s); its CPU and wake-ups a scan
+		l50, l99, ml50, ml99, lm50, lb50, lcpu, lslices, mlAdd         []float64 // the least process: ÷ bare p50; markd ÷ it; its p50 and its bare p50 (s); its CPU and wake-ups a scan; markd's p50 − its (s)
 	}
 	got := map[string]*series{}
 	skipped := map[string]bool{}
@@ -366,6 +366,7 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, least boo
 				s.l50, s.l99 = append(s.l50, float64(lp50)/float64(lb50)), append(s.l99, float64(lp99)/float64(lb50))
 				s.ml50, s.ml99 = append(s.ml50, float64(mp50)/float64(lp50)), append(s.ml99, float64(mp99)/float64(lp99))
 				s.lm50, s.lb50 = append(s.lm50, lp50.Seconds()), append(s.lb50, lb50.Seconds())
+				s.mlAdd = append(s.mlAdd, (mp50 - lp50).Seconds())
 				if scans := float64(len(lres.markd)); lres.hasSch && scans > 0 {
 					s.lcpu = append(s.lcpu, lres.sched.cpu.Seconds()/scans)
 					s.lslices = append(s.lslices, float64(lres.sched.slices)/scans)
@@ -412,7 +413,7 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, least boo
 				row{name: "  bare commit p50 beside the least process", goal: "(floor)", measured: spreadMs(s.lb50)},
 				row{name: lp + " p50", goal: "(the path's cost, ÷ bare p50)", measured: spreadMs(s.lm50), ratio: spread(s.l50)},
 				row{name: lp + " p99", goal: "(the path's cost, ÷ bare p50)", ratio: spread(s.l99)},
-				row{name: "  markd ÷ the least process, p50 (same rounds)", goal: "(what markd adds)", ratio: spread(s.ml50)},
+				row{name: "  markd ÷ the least process, p50 (same rounds)", goal: "(what markd adds)", measured: spreadUs(s.mlAdd) + " more", ratio: spread(s.ml50)},
 				row{name: "  markd ÷ the least process, p99 (same rounds)", goal: "(what markd adds)", ratio: spread(s.ml99)},
 			)
 			if len(s.lcpu) > 0 {

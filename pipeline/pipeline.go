@@ -368,9 +368,9 @@ func (p *Pipeline) Run(ctx context.Context, sources []mark.Source, onRecord func
 	wg.Wait()
 }
 
-// yieldEvery is how often a source's goroutine passes through Go's
+// YieldEvery is how often a source's goroutine passes through Go's
 // scheduler (yielder): well under sysmon's 10 ms.
-const yieldEvery = 5 * time.Millisecond
+const YieldEvery = 5 * time.Millisecond
 
 // yielder makes a source's goroutine pass through Go's scheduler at least
 // once every `every`. The goroutine blocks only in system calls (reads, the
@@ -412,7 +412,7 @@ func (p *Pipeline) ServeSource(ctx context.Context, src mark.Source, onRecord fu
 			onRecord(rec)
 		}
 	}
-	y := yielder{every: yieldEvery, now: time.Now}
+	y := yielder{every: YieldEvery, now: time.Now}
 	err := src.Serve(ctx, func(sc mark.Scan) {
 		if sc.Source == "" {
 			sc.Source = src.Name()

@@ -10,6 +10,7 @@ import (
 	"github.com/tarm/serial"
 
 	"markd/internal/irqcpu"
+	"markd/pipeline"
 )
 
 // The least a process does on P1's path, measured beside markd: a child
@@ -60,7 +61,7 @@ func runLeast(src, db string) error {
 	fmt.Fprintln(os.Stderr, "least: listening url=-") // p1Once waits for this as for markd's
 	last := time.Now()
 	return eachLine(in, term, src == "stdin", func(line []byte) error {
-		if t := time.Now(); t.Sub(last) >= 5*time.Millisecond {
+		if t := time.Now(); t.Sub(last) >= pipeline.YieldEvery { // as markd's sources
 			last = t
 			runtime.Gosched()
 		}

@@ -23,7 +23,7 @@ type Source struct {
 	BadBeep    string        `mapstructure:"bad_beep"`   // bytes sent after any other verdict
 
 	// stdin
-	Layout string `mapstructure:"layout"` // keyboard layout of the terminal: auto (default), ru, none
+	Layout string `mapstructure:"layout"` // keyboard layout of the terminal: auto (default), ru (Russian, Ukrainian, Belarusian ЙЦУКЕН), none
 
 	// wedge
 	Device string `mapstructure:"device"` // /dev/input/by-id/*-event-kbd

@@ -11,12 +11,15 @@ import (
 // Keyboard layout recovery for the plain terminal (stdin) mode. A wedge
 // scanner sends key positions; when the terminal's layout is Russian
 // (ЙЦУКЕН) the text arrives as Cyrillic: "EPM1:" becomes "УЗЬ1Ж". The
+// Ukrainian and Belarusian layouts are the Russian one with a few keys
+// changed (і on S, ї on ], є on ', ў on O), so one table serves the three:
+// no key types the same letter for another position in any of them. The
 // evdev wedge source never needs this: it reads key codes, not text.
 
 // Layout modes of the stdin source (config key layout).
 const (
 	LayoutAuto = "auto" // convert a line with Cyrillic letters that converts to a mark ("EPM1:...")
-	LayoutRU   = "ru"   // always convert: the terminal uses the Russian layout
+	LayoutRU   = "ru"   // always convert: the terminal uses the Russian (or Ukrainian, Belarusian) layout
 	LayoutNone = "none" // never convert
 )
 
@@ -27,9 +30,16 @@ var ruKeys = [2][2]string{
 	{"Ё!\"№;%:?*()_+ЙЦУКЕНГШЩЗХЪ/ФЫВАПРОЛДЖЭЯЧСМИТЬБЮ,", "~!@#$%^&*()_+QWERTYUIOP{}|ASDFGHJKL:\"ZXCVBNM<>?"},
 }
 
+// kinKeys: the letters the Ukrainian (і ї є) and Belarusian (і ў) layouts
+// put where the Russian one has ы, ъ, э and щ, with their US keys.
+var kinKeys = [2][2]string{
+	{"іїєў", "s]'o"},
+	{"ІЇЄЎ", "S}\"O"},
+}
+
 var fromRU = func() map[rune]rune {
 	m := make(map[rune]rune)
-	for _, pair := range ruKeys {
+	for _, pair := range append(ruKeys[:], kinKeys[:]...) {
 		ru, us := []rune(pair[0]), []rune(pair[1])
 		if len(ru) != len(us) {
 			panic(fmt.Sprintf("layout table: %d Russian keys, %d US keys", len(ru), len(us)))
@@ -48,9 +58,9 @@ var fromRU = func() map[rune]rune {
 }()
 
 // FromRussianLayout returns the text the keys would have typed under the
-// US layout: each character of s typed under the Russian layout is mapped
-// back to its key's US character (letters in upper case). Characters the
-// Russian layout cannot type pass through.
+// US layout: each character of s typed under the Russian, Ukrainian or
+// Belarusian layout is mapped back to its key's US character (letters in
+// upper case). Characters those layouts cannot type pass through.
 func FromRussianLayout(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))

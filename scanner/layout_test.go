@@ -37,6 +37,33 @@ func TestFromRussianLayoutTestdata(t *testing.T) {
 	}
 }
 
+// TestKinLayoutsTestdata types the test data's mark under the Ukrainian
+// and Belarusian layouts (the Russian text with their own letters on the
+// keys they change) and reads it back.
+func TestKinLayoutsTestdata(t *testing.T) {
+	raw, err := os.ReadFile(testdata.Path(t, "marks", "wedge-russian-layout.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tc struct{ Typed, Meant string }
+	if err := json.Unmarshal(raw, &tc); err != nil {
+		t.Fatal(err)
+	}
+	layouts := map[string]*strings.Replacer{
+		"Ukrainian":  strings.NewReplacer("Ы", "І", "ы", "і", "Ъ", "Ї", "ъ", "ї", "Э", "Є", "э", "є"),
+		"Belarusian": strings.NewReplacer("Ы", "І", "ы", "і", "Щ", "Ў", "щ", "ў"),
+	}
+	for name, r := range layouts {
+		typed := r.Replace(tc.Typed)
+		if typed == tc.Typed {
+			t.Fatalf("%s: the test data's mark types no key the layout changes", name)
+		}
+		if got := RecoverLayout(typed, LayoutAuto); got != tc.Meant {
+			t.Errorf("%s layout: RecoverLayout = %q, want %q", name, got, tc.Meant)
+		}
+	}
+}
+
 func TestFromRussianLayout(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"УЗЬ1Ж", "EPM1:"},
@@ -45,7 +72,8 @@ func TestFromRussianLayout(t *testing.T) {
 		{"хъжэбю.ёЁ", "[];',./`~"},
 		{"\"№;:?", "@#$^&"},
 		{"0123456789", "0123456789"},
-		{"EPM1ABC", "EPM1ABC"}, // Latin letters pass through
+		{"ІЇЄЎіїєў", "S}\"OS]'O"}, // Ukrainian and Belarusian letters
+		{"EPM1ABC", "EPM1ABC"},    // Latin letters pass through
 		{"", ""},
 	}
 	for _, tt := range tests {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode"
 
-	"markd/mark"
+	"markd/decode"
 )
 
 // Keyboard layout recovery for the plain terminal (stdin) mode. A wedge
@@ -85,7 +85,8 @@ func hasCyrillic(s string) bool {
 
 // RecoverLayout applies a layout mode to one line: LayoutRU converts
 // always; LayoutAuto ("" too) converts only a line that has Cyrillic
-// letters and turns into a mark, so Cyrillic text that is not a
+// letters and turns into a mark (EPM1: after the white space and AIM
+// prefix that MARK-FORMAT §1 tolerates), so Cyrillic text that is not a
 // mis-typed mark stays as typed; LayoutNone leaves the line alone.
 func RecoverLayout(line, mode string) string {
 	switch mode {
@@ -97,7 +98,7 @@ func RecoverLayout(line, mode string) string {
 	if !hasCyrillic(line) {
 		return line
 	}
-	if conv := FromRussianLayout(line); strings.HasPrefix(conv, mark.Prefix) {
+	if conv := FromRussianLayout(line); decode.IsMark(conv) {
 		return conv
 	}
 	return line

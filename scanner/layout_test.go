@@ -86,10 +86,13 @@ func TestFromRussianLayout(t *testing.T) {
 func TestRecoverLayoutAuto(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"УЗЬ1ЖФФФ", "EPM1:AAA"},
-		{"Привет", "Привет"},     // Cyrillic, but not a mark: left as typed
-		{"EPM1:AAA", "EPM1:AAA"}, // no Cyrillic
-		{"hello.", "hello."},     // no Cyrillic: '.' not touched
-		{"УЗЬ1ЖФ.", "EPM1:A/"},   // whole line converted
+		{"Привет", "Привет"},           // Cyrillic, but not a mark: left as typed
+		{"EPM1:AAA", "EPM1:AAA"},       // no Cyrillic
+		{"hello.", "hello."},           // no Cyrillic: '.' not touched
+		{"УЗЬ1ЖФ.", "EPM1:A/"},         // whole line converted
+		{"ъЙ1УЗЬ1ЖФФФ", "]Q1EPM1:AAA"}, // an AIM symbology prefix before the mark
+		{" УЗЬ1ЖФФФ\t", " EPM1:AAA\t"}, // surrounding white space
+		{"ъЙ7УЗЬ1ЖФФФ", "ъЙ7УЗЬ1ЖФФФ"}, // ]Q7 is no AIM prefix of a QR code
 	}
 	for _, tt := range tests {
 		if got := RecoverLayout(tt.in, LayoutAuto); got != tt.want {

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"sort"
 
@@ -52,15 +53,21 @@ const (
 // Price returns the amount due for a mark of a class and declared weight
 // issued on a day (§4), with the notice of delivery when notice is set;
 // ok is false when there is no price (no version in force, class not in
-// the table, or weight above the heaviest band).
+// the table, weight above the heaviest band, or an amount over 2^32−1
+// kopecks, more than a mark's tariff_kop can hold).
 func (t *Tariffs) Price(issued mark.Day, class uint8, weightG uint16, notice bool) (kop uint32, ok bool) {
-	kop, st := t.required(issued, class, weightG, notice)
-	return kop, st == statusPriced
+	req, st := t.required(issued, class, weightG, notice)
+	if st != statusPriced || req > math.MaxUint32 { // no tariff_kop can pay it
+		return 0, false
+	}
+	return uint32(req), true
 }
 
 // required returns the amount due for a class and weight on an issue date,
-// with the notice of delivery when notice is set.
-func (t *Tariffs) required(issued mark.Day, class uint8, weightG uint16, notice bool) (uint32, priceStatus) {
+// with the notice of delivery when notice is set. It is 64 bits wide: a
+// band's price and the notice (each up to 2^31) can add up to 2^32, which
+// would wrap to 0 in a uint32 and let any mark pass as paid.
+func (t *Tariffs) required(issued mark.Day, class uint8, weightG uint16, notice bool) (uint64, priceStatus) {
 	v := t.InForce(issued)
 	if v == nil {
 		return 0, statusNoTariff
@@ -73,9 +80,9 @@ func (t *Tariffs) required(issued mark.Day, class uint8, weightG uint16, notice 
 	for _, b := range bands {
 		if b.MaxG >= w {
 			if notice {
-				return b.Kop + v.NoticeKop, statusPriced
+				return uint64(b.Kop) + uint64(v.NoticeKop), statusPriced
 			}
-			return b.Kop, statusPriced
+			return uint64(b.Kop), statusPriced
 		}
 	}
 	return 0, statusOverweight

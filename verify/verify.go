@@ -167,7 +167,7 @@ func (v *Verifier) check(m *mark.Mark, k *Key, c mark.Context) []mark.Reason {
 		req, st := v.tariffs.required(m.Issued, m.MailClass, m.WeightG, m.NoticeOfDelivery())
 		switch st {
 		case statusPriced:
-			underpaid = m.TariffKop < req
+			underpaid = uint64(m.TariffKop) < req
 		case statusOverweight:
 			overweight = true // no price: no UNDERPAID (§4)
 		case statusNoTariff:

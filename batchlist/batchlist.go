@@ -87,7 +87,9 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // an optional BOM and white space is '{' or '[', CSV otherwise. A refusal
 // is a *ParseError.
 func Parse(data []byte) (List, error) {
-	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+	// FF FE is also "яю" in Windows-1251; UTF-16 text has NULs (in its
+	// digits and separators), a Windows-1251 list none.
+	if (bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF})) && bytes.IndexByte(data, 0) >= 0 {
 		return List{}, perr(1, 0, "", "", "the file is UTF-16 (Excel's \"Unicode text\"): save the list as \"CSV UTF-8\" or \"CSV (разделители — точка с запятой)\"")
 	}
 	body := bytes.TrimPrefix(data, utf8BOM)

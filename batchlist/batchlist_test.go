@@ -108,6 +108,10 @@ func TestParseCSVForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cpYaYu, err := charmap.Windows1251.NewEncoder().String("яю," + strings.ReplaceAll(utf, "\n", "\n,"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := withoutLines(sampleItems())
 	for _, tc := range []struct {
 		name string
@@ -121,6 +125,8 @@ func TestParseCSVForms(t *testing.T) {
 		{"extra-columns", strings.NewReplacer("\n", ",x\n").Replace(strings.Replace(utf, "serial\n", "serial,comment\n", 1))},
 		{"quoted", strings.ReplaceAll(utf, ",42600000000015,", `,"426000 00 00001 5",`)},
 		{"trailing-empty-rows", utf + ",,,,,,\n\n"},
+		{"blank-lines-before-semicolon-header", "\n \r\n;;\n" + strings.ReplaceAll(utf, ",", ";")},
+		{"cp1251-header-starting-yayu", cpYaYu}, // FF FE, not UTF-16
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l, err := Parse([]byte(tc.data))
@@ -227,11 +233,20 @@ func TestParseErrors(t *testing.T) {
 		{"dup-serial", hdr + "1;42600000000015;2;20;10500;0;7\n2;42600000000022;2;20;10500;0;7\n", 3, 0, "serial", "first on line 2"},
 		{"dup-tracking", hdr + "1;42600000000015;2;20;10500;0;\n2;426000 00 00001 5;2;20;10500;0;\n", 3, 0, "tracking", "first on line 2"},
 		{"bare-quote", hdr + "1;42600000000015;2;20;10500;0;7\n2;\"426;2;20\n", 3, 0, "", "cannot be read"},
+		{"bare-quote-field", hdr + "1;4260\"0000000015;2;20;10500;0;7\n", 2, 2, "", "bare \""},
+		{"open-quote-field", hdr + "1;42600000000015;2;20;10500;0;7\n2;42600000000022;\"2;20;10500;0;8\n", 3, 3, "", "cannot be read"},
+		{"value-after-multiline-field", hdr + "1;\"426000\n00000015\";2;20;x;0;7\n", 3, 5, "tariff_kop", "whole kopecks"},
+		{"decimal-comma-unquoted", "mail_class,weight_g,tariff_rub\n1,20,50,50\n", 2, 4, "", "must be in quotes"},
+		{"value-past-header", "mail_class;weight_g;tariff_kop\n1;20;5000;;note\n", 2, 5, "", "the header 3 columns"},
+		{"kop-too-large", hdr + "1;42600000000015;2;20;4294967296;0;1\n", 2, 5, "tariff_kop", "more than a mark can carry"},
+		{"rub-too-large", "mail_class;weight_g;tariff_rub\n1;20;42949672,96\n", 2, 3, "tariff_rub", "more than a mark can carry"},
 		{"json-syntax", "{\"items\": [\n {\"n\": 1,,}\n]}", 2, 0, "", "malformed"},
 		{"json-truncated", "{\"items\": [\n {\"n\": 1", 2, 0, "", "ends too early"},
 		{"json-bad-tracking", "{\"contract\": 5, \"items\": [\n {\"tracking\": \"42600000000016\", \"mail_class\": 2,\n  \"weight_g\": 20, \"tariff_kop\": 10500}]}", 2, 15, "tracking", "check digit"},
 		{"json-no-weight", "{\"items\": [\n {\"tracking\": \"42600000000015\", \"mail_class\": 2, \"tariff_kop\": 1}]}", 2, 2, "weight_g", "required"},
 		{"json-object-value", "{\"items\": [{\"mail_class\": {\"x\": 1}}]}", 1, 27, "", "must be a number"},
+		{"json-bad-value-line", "{\"items\": [\n {\"mail_class\": 2,\n  \"tracking\": \"42600000000016\",\n  \"weight_g\": 20, \"tariff_kop\": 10500}]}", 3, 15, "tracking", "check digit"},
+		{"json-items-twice", "{\"items\": [{\"mail_class\": 1, \"weight_g\": 20, \"tariff_kop\": 5000}],\n \"items\": [{\"mail_class\": 1, \"weight_g\": 40, \"tariff_kop\": 7000}]}", 2, 2, "items", "twice"},
 		{"json-bad-contract", "{\"contract\": -4, \"items\": []}", 1, 14, "contract", "1 to 4294967295"},
 		{"json-no-items", "{\"contract\": 4}", 1, 0, "items", "no \"items\""},
 		{"json-item-not-object", "{\"items\": [1]}", 1, 12, "", "must be an object"},

@@ -28,7 +28,16 @@ func decodeText(data []byte) []byte {
 
 // separator picks ';' or ',' from the header row: ';' when the row holds
 // one outside quotes ("Масса, г" has a comma inside a ';' header), else ','.
+// The header row is the first line that is not blank (only separators
+// and white space), as parseCSV reads it.
 func separator(text []byte) rune {
+	for {
+		i := bytes.IndexByte(text, '\n')
+		if i < 0 || len(bytes.Trim(text[:i], " \t\r;,")) > 0 {
+			break
+		}
+		text = text[i+1:]
+	}
 	quoted := false
 	for _, c := range text {
 		switch c {
@@ -55,14 +64,18 @@ func parseCSV(data []byte) (List, error) {
 	r.ReuseRecord = true
 
 	header, err := r.Read()
+	for err == nil && blankRow(header) { // blank lines before the header
+		header, err = r.Read()
+	}
 	if err != nil {
-		return List{}, csvError(err, "the header row cannot be read")
+		return List{}, csvError(err, "the header row cannot be read", text, r.Comma)
 	}
 	hline, _ := r.FieldPos(0)
 	cols, err := mapHeader(header, hline)
 	if err != nil {
 		return List{}, err
 	}
+	width := len(header) // header is reused by the next Read
 
 	var l List
 	for {
@@ -71,7 +84,7 @@ func parseCSV(data []byte) (List, error) {
 			break
 		}
 		if err != nil {
-			return List{}, csvError(err, "the row cannot be read")
+			return List{}, csvError(err, "the row cannot be read", text, r.Comma)
 		}
 		line, _ := r.FieldPos(0)
 		if blankRow(rec) {
@@ -79,6 +92,16 @@ func parseCSV(data []byte) (List, error) {
 		}
 		if len(l.Items) >= MaxItems {
 			return List{}, perr(line, 0, "", "", "the list has more than "+strconv.Itoa(MaxItems)+" items")
+		}
+		// A value past the header's last column belongs to no column: most
+		// often a decimal comma in a ',' list (50,50 read as 50 and 50).
+		for i := width; i < len(rec); i++ {
+			if strings.TrimSpace(rec[i]) != "" {
+				fl, _ := r.FieldPos(i)
+				return List{}, perr(fl, i+1, "", rec[i], "the row has "+strconv.Itoa(len(rec))+" values, the header "+
+					strconv.Itoa(width)+" columns: a value with the separator "+strconv.QuoteRune(r.Comma)+
+					" in it must be in quotes (\"105,00\")")
+			}
 		}
 		var cells [nFields]cell
 		for f, i := range cols {
@@ -89,7 +112,8 @@ func parseCSV(data []byte) (List, error) {
 				cells[f] = cell{col: i + 1}
 				continue
 			}
-			cells[f] = cell{present: true, value: rec[i], col: i + 1}
+			fl, _ := r.FieldPos(i)
+			cells[f] = cell{present: true, value: rec[i], line: fl, col: i + 1}
 		}
 		it, err := buildItem(line, 0, len(l.Items)+1, &cells)
 		if err != nil {
@@ -142,14 +166,44 @@ func blankRow(rec []string) bool {
 }
 
 // csvError turns an encoding/csv error (a stray quote, …) into a
-// ParseError with its line and column.
-func csvError(err error, what string) error {
+// ParseError with its line and column: the field's position in the row,
+// as for every CSV error, not encoding/csv's byte in the line.
+func csvError(err error, what string, text []byte, comma rune) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return perr(pe.Line, pe.Column, "", "", what+": "+pe.Err.Error()+" (a field with quotes must be quoted whole, quotes inside doubled: \"\"\")")
+		col := fieldAt(text, pe.StartLine, pe.Line, pe.Column, byte(comma))
+		return perr(pe.Line, col, "", "", what+": "+pe.Err.Error()+" (a field with quotes must be quoted whole, quotes inside doubled: \"\"\")")
 	}
 	if errors.Is(err, io.EOF) {
 		return perr(1, 0, "", "", "the list is empty: expected a header row")
 	}
 	return perr(1, 0, "", "", what+": "+err.Error())
+}
+
+// fieldAt gives the 1-based field, in the record that starts on line
+// start, of byte col (1-based) of line: the separators outside quotes
+// before it, plus one.
+func fieldAt(text []byte, start, line, col int, comma byte) int {
+	lineStart := func(n int) int { // offset of line n, or len(text)
+		off := 0
+		for ; n > 1 && off < len(text); n-- {
+			i := bytes.IndexByte(text[off:], '\n')
+			if i < 0 {
+				return len(text)
+			}
+			off += i + 1
+		}
+		return off
+	}
+	from, to := lineStart(start), min(lineStart(line)+col-1, len(text))
+	field, quoted := 1, false
+	for _, c := range text[from:max(from, to)] {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == comma && !quoted:
+			field++
+		}
+	}
+	return field
 }

@@ -47,7 +47,7 @@ func parseJSON(data []byte) (List, error) {
 		}
 		l.Items = items
 	case json.Delim('{'):
-		seenItems := false
+		seen := map[string]bool{} // a second "items" would silently drop the first
 		for jr.dec.More() {
 			kpos := jr.next()
 			k, err := jr.dec.Token()
@@ -55,6 +55,11 @@ func parseJSON(data []byte) (List, error) {
 				return List{}, jr.syntax(err, kpos)
 			}
 			key, _ := k.(string)
+			if (key == "contract" || key == "items") && seen[key] {
+				line, col := jr.pos(kpos)
+				return List{}, perr(line, col, key, "", "this key appears twice in the list")
+			}
+			seen[key] = true
 			switch key {
 			case "contract":
 				vpos := jr.next()
@@ -81,7 +86,6 @@ func parseJSON(data []byte) (List, error) {
 				if l.Items, err = jr.items(); err != nil {
 					return List{}, err
 				}
-				seenItems = true
 			default: // unknown keys are ignored, like unknown CSV columns
 				var skip json.RawMessage
 				vpos := jr.next()
@@ -94,7 +98,7 @@ func parseJSON(data []byte) (List, error) {
 		if _, err := jr.dec.Token(); err != nil {
 			return List{}, jr.syntax(err, end)
 		}
-		if !seenItems {
+		if !seen["items"] {
 			return List{}, perr(1, 0, "items", "", "the JSON object has no \"items\" array")
 		}
 	default:
@@ -147,12 +151,12 @@ func (jr *jsonReader) items() ([]Item, error) {
 			if err != nil {
 				return nil, err
 			}
-			_, vcol := jr.pos(vpos)
 			if cells[f].present {
 				kl, kc := jr.pos(kpos)
 				return nil, perr(kl, kc, key, v, "this key appears twice in the item")
 			}
-			cells[f] = cell{present: true, value: v, col: vcol}
+			vline, vcol := jr.pos(vpos)
+			cells[f] = cell{present: true, value: v, line: vline, col: vcol}
 		}
 		end := jr.next()
 		if _, err := jr.dec.Token(); err != nil {

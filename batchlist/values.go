@@ -1,6 +1,7 @@
 package batchlist
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"unicode"
@@ -69,10 +70,12 @@ func normWords(s string) string {
 }
 
 // cell is one value as written: present is false when the column or key
-// is absent; col is its column for errors.
+// is absent; line and col are where it is written, for errors (line 0:
+// the item's line; a JSON item or a quoted CSV field may span lines).
 type cell struct {
 	present bool
 	value   string
+	line    int
 	col     int
 }
 
@@ -85,11 +88,14 @@ func buildItem(line, rowCol, pos int, cells *[nFields]cell) (Item, error) {
 	it := Item{Line: line, N: pos}
 	bad := func(f field, msg string) error {
 		c := cells[f]
-		col := c.col
+		l, col := c.line, c.col
+		if l == 0 {
+			l = line
+		}
 		if col == 0 {
 			col = rowCol
 		}
-		return perr(line, col, fieldNames[f], c.value, msg)
+		return perr(l, col, fieldNames[f], c.value, msg)
 	}
 	if c := cells[fN]; !c.blank() {
 		n, err := strconv.Atoi(strings.TrimSpace(c.value))
@@ -218,8 +224,13 @@ const maxKop = 1<<32 - 1
 
 func parseKop(s string) (int64, string) {
 	k, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || k < 0 || k > maxKop {
+	// On ErrRange k is ±MaxInt64: the sign tells a negative amount from one
+	// too large for a mark.
+	switch {
+	case err != nil && !errors.Is(err, strconv.ErrRange) || k < 0:
 		return 0, "tariff_kop must be whole kopecks, 0 or more (10500 for 105 roubles)"
+	case k > maxKop:
+		return 0, "tariff_kop is more than a mark can carry (" + strconv.Itoa(maxKop) + " kopecks)"
 	}
 	return k, ""
 }
@@ -245,8 +256,12 @@ func parseRub(s string) (int64, string) {
 		}
 	}
 	d := digits.String()
-	if d == "" || frac > 2 || frac == 0 || len(d) > 15 {
+	if d == "" || frac > 2 || frac == 0 {
 		return 0, msg
+	}
+	tooMuch := "tariff_rub is more than a mark can carry (" + FormatRub(maxKop) + " roubles)"
+	if len(d) > 15 {
+		return 0, tooMuch
 	}
 	k, err := strconv.ParseInt(d, 10, 64)
 	if err != nil {
@@ -259,7 +274,7 @@ func parseRub(s string) (int64, string) {
 		k *= 10
 	}
 	if k > maxKop {
-		return 0, msg
+		return 0, tooMuch
 	}
 	return k, ""
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,12 +18,14 @@ import (
 // CheckpointEvery scans; one that the one-scan path reaches holds the
 // writer, one that a bulk save reaches runs beside it.
 func TestCheckpointRequests(t *testing.T) {
-	d := &DB{checkpoints: make(chan bool, 1)}
+	d := &DB{}
+	d.ck.reqs = make(chan ckKind, 1)
+	d.ck.idleTimer = time.NewTimer(time.Hour) // never fires: the pause is not watched here
 	var w scanWriter
 	pending := func() (held, ok bool) {
 		select {
-		case held = <-d.checkpoints:
-			return held, true
+		case k := <-d.ck.reqs:
+			return k == ckHeld, true
 		default:
 			return false, false
 		}
@@ -151,7 +154,7 @@ func TestSlowCheckpointWarns(t *testing.T) {
 			t.Fatal(err)
 		}
 		records()
-		db.writer.checkpoint(db, true)
+		db.writer.checkpointHeld(db)
 		for _, r := range records() {
 			if _, ok := r["took"]; !ok {
 				continue
@@ -175,5 +178,116 @@ func TestSlowCheckpointWarns(t *testing.T) {
 	warn, debug = checkpoint(time.Hour)
 	if warn != nil || debug == nil {
 		t.Fatalf("a quick checkpoint: warn %v, debug %v; want debug only", warn, debug)
+	}
+}
+
+// TestIdleCheckRequests: the pause watch asks for a checkpoint only after
+// a look that saw no transaction begin or end since the one before, and
+// never while one is open. (idleCheck is called by hand here; the timer
+// is set an hour out.)
+func TestIdleCheckRequests(t *testing.T) {
+	d := &DB{}
+	d.ck.reqs = make(chan ckKind, 1)
+	d.ck.idle = time.Hour
+	d.ck.idleTimer = time.AfterFunc(time.Hour, func() {})
+	defer d.ck.idleTimer.Stop()
+	asked := func() bool {
+		select {
+		case k := <-d.ck.reqs:
+			if k != ckIdle {
+				t.Fatalf("request %d, want the pause's", k)
+			}
+			return true
+		default:
+			return false
+		}
+	}
+	d.armIdle()
+	d.writer.txs.Add(2) // a scan's transaction since arming
+	if d.idleCheck(); asked() {
+		t.Fatal("a checkpoint asked for although a scan came since the last look")
+	}
+	if !d.ck.idleArmed.Load() {
+		t.Fatal("the watch stopped after a look that saw a scan")
+	}
+	if d.idleCheck(); !asked() {
+		t.Fatal("no checkpoint after a look that saw no scan")
+	}
+	if d.ck.idleArmed.Load() {
+		t.Fatal("the watch still armed after asking")
+	}
+	d.writer.txs.Add(1) // a transaction open, and still open at the look
+	d.armIdle()
+	if d.idleCheck(); asked() {
+		t.Fatal("a checkpoint asked for while a transaction is open")
+	}
+	d.writer.txs.Add(1)
+	d.idleCheck() // saw the end
+	if d.idleCheck(); !asked() {
+		t.Fatal("no checkpoint after the transaction ended and a quiet look")
+	}
+}
+
+// TestCheckpointInPause: scans saved one by one, fewer than the cap,
+// followed by a pause: the WAL is checkpointed in the pause (logged as
+// such) and the next scan restarts it. Fewer than idleCheckpointMin scans
+// wait for more.
+func TestCheckpointInPause(t *testing.T) {
+	var buf syncbuf.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	db, path := openTest(t, Options{Log: log, CheckpointIdle: 20 * time.Millisecond})
+	ctx := context.Background()
+	serial := uint64(0)
+	save := func(n int) {
+		for range n {
+			serial++
+			if err := db.Save(ctx, scRec(serial, "A", t0.Add(time.Duration(serial)*time.Second), mark.Accept), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	pauses := func() int {
+		n := 0
+		dec := json.NewDecoder(strings.NewReader(buf.String()))
+		for dec.More() {
+			var r map[string]any
+			if err := dec.Decode(&r); err != nil {
+				t.Fatal(err)
+			}
+			if r["msg"] == "checkpoint" && r["when"] == "pause" {
+				n++
+			}
+		}
+		return n
+	}
+	salts := func() []byte {
+		h := make([]byte, 24)
+		f, err := os.Open(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.ReadAt(h, 0); err != nil {
+			t.Fatal(err)
+		}
+		return h[16:24]
+	}
+	save(idleCheckpointMin - 1)
+	time.Sleep(10 * db.ck.idle)
+	if n := pauses(); n != 0 {
+		t.Fatalf("%d checkpoints in a pause after %d scans, want none before %d", n, idleCheckpointMin-1, idleCheckpointMin)
+	}
+	save(1)
+	deadline := time.Now().Add(10 * time.Second)
+	for pauses() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no checkpoint in a pause after %d scans", idleCheckpointMin)
+		}
+		time.Sleep(db.ck.idle)
+	}
+	before := salts()
+	save(1)
+	if bytes.Equal(salts(), before) {
+		t.Fatal("the scan after the pause's checkpoint did not restart the WAL: frames were left")
 	}
 }

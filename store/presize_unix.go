@@ -10,9 +10,16 @@ import (
 	"os"
 )
 
-// presizeWAL gives a store that has no WAL yet one of zeros, as long as a
-// checkpoint cycle of one-scan saves fills (CheckpointEvery scans of a few
-// frames each), synced, before SQLite opens it. SQLite deletes the WAL when
+// presizeScans is how many scans the WAL made ahead holds: more than a
+// busy counter's scans between two pauses, where the WAL is checkpointed
+// and restarts (checkpoint.go). A feed without pauses grows it once, up to
+// CheckpointEvery scans; zeros for that many (~50 MB) would cost an SD
+// card seconds at every start.
+const presizeScans = 512
+
+// presizeWAL gives a store that has no WAL yet one of zeros, as long as
+// presizeScans one-scan saves fill (a few frames each), synced, before
+// SQLite opens it. SQLite deletes the WAL when
 // the last connection closes, so every start of `markd run` begins with an
 // empty one, and through the first cycle every commit used to grow the
 // file: its sync then writes the file's size and new blocks too (an
@@ -36,7 +43,7 @@ func presizeWAL(path string) (bool, error) {
 		return false, nil
 	}
 	// frames a scan: 4 in most commits, 7 on a leaf split (docs/notes/perf.md)
-	size := int64(32 + CheckpointEvery*6*(pageSize+24))
+	size := int64(32 + presizeScans*6*(pageSize+24))
 	tmp := wal + ".presize"
 	os.Remove(tmp) // left by a start that was cut short
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)

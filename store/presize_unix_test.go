@@ -13,7 +13,7 @@ import (
 )
 
 // TestPresizeWAL: a store opened with PresizeWAL and no WAL gets one of
-// zeros a checkpoint cycle long before SQLite opens it; SQLite takes it
+// zeros presizeScans scans long before SQLite opens it; SQLite takes it
 // for an empty WAL, the scans of the first cycle write into it without
 // growing it, and the store holds them after a close and a reopen.
 func TestPresizeWAL(t *testing.T) {
@@ -34,7 +34,7 @@ func TestPresizeWAL(t *testing.T) {
 		t.Fatalf("no WAL made ahead: %v", err)
 	}
 	size := st.Size()
-	if want := int64(CheckpointEvery * 4 * 4096); size < want {
+	if want := int64(presizeScans * 4 * 4096); size < want {
 		t.Fatalf("WAL made ahead is %d bytes, want ≥ %d", size, want)
 	}
 	if _, err := os.Stat(path + "-wal.presize"); !os.IsNotExist(err) {

@@ -50,24 +50,9 @@ type DB struct {
 
 	writer scanWriter // connection and statements of the scan write path (scans.go)
 
-	// checkpoints wakes the checkpointer (true: hold the writer, see
-	// scanWriter.checkpoint); ckDone closes when it has ended.
-	checkpoints chan bool
-	ckDone      chan struct{}
-	closeOnce   sync.Once
+	ck        checkpoints // when the WAL is checkpointed (checkpoint.go)
+	closeOnce sync.Once
 }
-
-// CheckpointEvery is how many scans the write path commits between two
-// checkpoints (see checkpointer); the bench's bare commit, P1's floor,
-// keeps the same cadence. checkpointPasses bounds the tries of a bulk
-// save's checkpoint beside the writer while scans keep appending; from
-// checkpointBlockFrames WAL frames on (SQLite's own automatic checkpoint
-// size), it holds the writer to finish.
-const (
-	CheckpointEvery       = 512
-	checkpointPasses      = 3
-	checkpointBlockFrames = 1000
-)
 
 // Options configure a store. Zero values take the defaults.
 type Options struct {
@@ -83,6 +68,9 @@ type Options struct {
 	// scans after a start do not grow the file. For the daemon (`markd
 	// run`); other commands open a store for a few writes.
 	PresizeWAL bool
+	// CheckpointIdle: how long the scan writer must be idle before its WAL
+	// is checkpointed in the pause (0: CheckpointIdle; see checkpoint.go).
+	CheckpointIdle time.Duration
 }
 
 // Open opens (creating if needed) the SQLite file at path and migrates it.
@@ -135,36 +123,15 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 		sqldb.Close()
 		return nil, err
 	}
-	d.checkpoints, d.ckDone = make(chan bool, 1), make(chan struct{})
-	go d.checkpointer()
+	d.ck.idle = o.CheckpointIdle
+	d.startCheckpointer()
 	return d, nil
-}
-
-// checkpointer runs the WAL checkpoints of the scan write path after a
-// scan's verdict instead of inside its commit. The writer's connection has
-// automatic checkpoints off (SQLite would otherwise run one inside the
-// commit of every ~200th scan: the page copies and two more fsyncs before
-// that scan's verdict). Every CheckpointEvery scans the writer wakes this
-// goroutine (scanWriter.checkpoint). The WAL then restarts after
-// ~CheckpointEvery scans and keeps its length, so commits rewrite WAL
-// blocks the file already has, which syncs faster than growing the file.
-// Durability is unchanged: a commit is durable once its WAL frames are
-// synced (synchronous=FULL); a checkpoint only copies committed pages and
-// is crash-safe at any point.
-// Other writers (review, sync) keep SQLite's automatic checkpoint on their
-// connections.
-func (d *DB) checkpointer() {
-	defer close(d.ckDone)
-	for held := range d.checkpoints {
-		d.writer.checkpoint(d, held)
-	}
 }
 
 func (d *DB) Close() error {
 	d.closeOnce.Do(func() {
 		d.writer.shut()
-		close(d.checkpoints)
-		<-d.ckDone
+		d.stopCheckpointer()
 	})
 	return d.db.Close()
 }

@@ -160,7 +160,7 @@ func TestCheckpointWritesCombined(t *testing.T) {
 		if err := db.SaveBatch(ctx, recs[lo:lo+500], time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		db.writer.checkpoint(db, false)
+		db.writer.checkpointBeside(db)
 	}
 	close(stop)
 	if err := <-readErr; err != nil {

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -201,20 +200,6 @@ func (w *scanWriter) save(ctx context.Context, d *DB, recs []mark.Record, window
 	return nil
 }
 
-// afterSave counts n scans saved and asks for a checkpoint every
-// CheckpointEvery: one that holds the writer when the save that reached
-// the count was a scan or a few (the one-scan path), one beside the
-// writer after a bulk save. The caller holds mu.
-func (w *scanWriter) afterSave(d *DB, n int) {
-	if w.saved += n; w.saved >= CheckpointEvery {
-		w.saved = 0
-		select {
-		case d.checkpoints <- n < bulkMin:
-		default: // one is pending
-		}
-	}
-}
-
 // tx is the transaction of save; on an error the caller rolls back. A
 // deferred signature check runs in the commit's sync when the connection
 // has a gate (saveChecked arms it), else before COMMIT.
@@ -256,77 +241,6 @@ func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window t
 		return storeErr("commit", err)
 	}
 	return nil
-}
-
-// checkpoint is the checkpointer's turn. held: the one-scan path's
-// checkpoint holds the writer and runs on its connection, so it completes
-// and the next scan restarts the WAL whatever the load; a scan that comes
-// meanwhile waits for it, 1 scan in CheckpointEvery at most. A checkpoint
-// beside the scans (PASSIVE on a pool connection while a transaction
-// appends) spread its cost instead: on one disk its page writes and
-// flushes queue with the commits' syncs, so at a 64-scan cadence the 3–4
-// scans after each request were slowed, 6 % of a back-to-back feed, all
-// inside its p99 (docs/notes/perf.md, "P1, tenth stop").
-//
-// After a bulk save (import) it runs beside the writer, which has the
-// next batch to judge and encode meanwhile: a PASSIVE checkpoint that
-// completes with no scan begun lets the next save restart the WAL; while
-// saves keep coming it tries again a few times and, once the WAL is long,
-// finishes with the writer held.
-func (w *scanWriter) checkpoint(d *DB, held bool) {
-	if held {
-		w.checkpointHeld(d)
-		return
-	}
-	for range checkpointPasses {
-		before := w.txs.Load()
-		var busy, walFrames, moved int
-		if err := d.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &walFrames, &moved); err != nil {
-			d.log.Warn("WAL checkpoint failed; the WAL grows until one works", "err", err)
-			return
-		}
-		if busy == 0 && moved == walFrames && before%2 == 0 && w.txs.Load() == before {
-			return // complete, no scan began meanwhile: the next one restarts the WAL
-		}
-		if walFrames < checkpointBlockFrames {
-			continue
-		}
-		// Scans kept appending and the WAL is long: finish with the
-		// writer held, so the WAL restarts whatever the load.
-		w.checkpointHeld(d)
-		return
-	}
-}
-
-// slowCheckpoint is how long a held checkpoint may keep the next scan
-// waiting before the store says so at warn level: a few milliseconds is
-// what a healthy disk takes, a second is a disk that the operator will
-// notice (a worn SD card, a busy disk); shorter ones are logged at debug.
-var slowCheckpoint = time.Second
-
-// checkpointHeld checkpoints on the writer's connection with mu held: no
-// scan appends meanwhile, so every frame is copied (a reader still on an
-// older snapshot can keep the WAL from restarting until the next one).
-func (w *scanWriter) checkpointHeld(d *DB) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.conn == nil {
-		return
-	}
-	start := time.Now()
-	var busy, walFrames, moved int
-	if err := w.conn.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &walFrames, &moved); err != nil {
-		d.log.Warn("WAL checkpoint failed; the WAL grows until one works", "err", err)
-		return
-	}
-	took := time.Since(start)
-	attrs := []any{"took", took, "wal_frames", walFrames, "copied", moved}
-	if took >= slowCheckpoint {
-		d.log.Warn("the store's checkpoint kept scans waiting; the disk is slow", append(attrs,
-			"hint", "check the disk's health and free space; scans wait for it once every "+strconv.Itoa(CheckpointEvery))...)
-		return
-	}
-	d.log.Debug("checkpoint", attrs...)
 }
 
 // abort rolls the open transaction back (SQLite may have done so already

@@ -254,11 +254,16 @@ func reuse(ctx context.Context, w *scanWriter, r *mark.Record, window time.Durat
 }
 
 // applyReuse is reuse once the first acceptance of r's serial (first,
-// with its text) is known.
+// with its text) is known. The same mark scanned again at the counter that
+// accepted it, within the window, is DUPLICATE_SCAN whatever step 4 says
+// of it now (§7 step 5: "the daemon repeats the earlier verdict"): past
+// midnight it may have expired since, a re-weigh may read more, and the
+// letter is in the counter's tray all the same.
 func applyReuse(r *mark.Record, first *mark.Acceptance, text string, window time.Duration) {
 	f := *first
-	if r.Verdict == mark.Accept && first.Counter == r.Counter && sameMark(text, r.Text) && absDur(r.At.Sub(first.At)) <= window {
+	if first.Counter == r.Counter && sameMark(text, r.Text) && absDur(r.At.Sub(first.At)) <= window {
 		r.Verdict = mark.DuplicateScan
+		r.Reasons = []mark.Reason{}
 		r.FirstAccepted = &f
 		return
 	}

@@ -12,15 +12,22 @@ import (
 	"markd/mark"
 )
 
-func TestFromRussianLayoutTestdata(t *testing.T) {
+// wedgeSample reads the shared Russian-layout wedge sample: what was
+// typed, and the mark that was meant.
+func wedgeSample(t *testing.T) (tc struct{ Typed, Meant string }) {
+	t.Helper()
 	raw, err := os.ReadFile(testdata.Path(t, "marks", "wedge-russian-layout.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tc struct{ Typed, Meant string }
 	if err := json.Unmarshal(raw, &tc); err != nil {
 		t.Fatal(err)
 	}
+	return tc
+}
+
+func TestFromRussianLayoutTestdata(t *testing.T) {
+	tc := wedgeSample(t)
 	if tc.Typed == "" || tc.Meant == "" {
 		t.Fatal("test data has no typed/meant")
 	}
@@ -41,14 +48,7 @@ func TestFromRussianLayoutTestdata(t *testing.T) {
 // and Belarusian layouts (the Russian text with their own letters on the
 // keys they change) and reads it back.
 func TestKinLayoutsTestdata(t *testing.T) {
-	raw, err := os.ReadFile(testdata.Path(t, "marks", "wedge-russian-layout.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tc struct{ Typed, Meant string }
-	if err := json.Unmarshal(raw, &tc); err != nil {
-		t.Fatal(err)
-	}
+	tc := wedgeSample(t)
 	layouts := map[string]*strings.Replacer{
 		"Ukrainian":  strings.NewReplacer("Ы", "І", "ы", "і", "Ъ", "Ї", "ъ", "ї", "Э", "Є", "э", "є"),
 		"Belarusian": strings.NewReplacer("Ы", "І", "ы", "і", "Щ", "Ў", "щ", "ў"),

@@ -67,18 +67,7 @@ func TestOneScanCheckpointRestartsWAL(t *testing.T) {
 	}
 	db, path := openTest(t, Options{})
 	ctx := context.Background()
-	salts := func() []byte {
-		h := make([]byte, 32)
-		f, err := os.Open(path + "-wal")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if _, err := f.ReadAt(h, 0); err != nil {
-			t.Fatal(err)
-		}
-		return h[16:24]
-	}
+	salts := func() []byte { return walSalts(t, path) }
 	serial := uint64(0)
 	save := func() {
 		serial++
@@ -260,18 +249,7 @@ func TestCheckpointInPause(t *testing.T) {
 		}
 		return n
 	}
-	salts := func() []byte {
-		h := make([]byte, 24)
-		f, err := os.Open(path + "-wal")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if _, err := f.ReadAt(h, 0); err != nil {
-			t.Fatal(err)
-		}
-		return h[16:24]
-	}
+	salts := func() []byte { return walSalts(t, path) }
 	save(idleCheckpointMin - 1)
 	time.Sleep(10 * db.ck.idle)
 	if n := pauses(); n != 0 {
@@ -290,4 +268,20 @@ func TestCheckpointInPause(t *testing.T) {
 	if bytes.Equal(salts(), before) {
 		t.Fatal("the scan after the pause's checkpoint did not restart the WAL: frames were left")
 	}
+}
+
+// walSalts returns the salts of the WAL header of the store at path: new
+// ones each time a commit restarts the WAL.
+func walSalts(t *testing.T, path string) []byte {
+	t.Helper()
+	h := make([]byte, 24)
+	f, err := os.Open(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.ReadAt(h, 0); err != nil {
+		t.Fatal(err)
+	}
+	return h[16:24]
 }

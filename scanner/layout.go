@@ -88,10 +88,21 @@ func hasCyrillic(s string) bool {
 // letters and turns into a mark (EPM1: after the white space and AIM
 // prefix that MARK-FORMAT §1 tolerates), so Cyrillic text that is not a
 // mis-typed mark stays as typed; LayoutNone leaves the line alone.
+//
+// Caps Lock: a scanner types every letter of a mark with Shift, and with
+// Caps Lock on a Cyrillic letter key then gives the lower case, the ж key
+// too, whose shifted US character is the mark's colon. A Cyrillic line
+// that does not convert to a mark is tried again with the case of its
+// Cyrillic letters turned, and taken when that converts to one. (A Latin
+// line is left alone: "epm1:" is not a mark by §1, whatever typed it.)
 func RecoverLayout(line, mode string) string {
 	switch mode {
 	case LayoutRU:
-		return FromRussianLayout(line)
+		conv := FromRussianLayout(line)
+		if caps := FromRussianLayout(turnCyrillicCase(line)); !decode.IsMark(conv) && decode.IsMark(caps) {
+			return caps
+		}
+		return conv
 	case LayoutNone:
 		return line
 	}
@@ -101,7 +112,25 @@ func RecoverLayout(line, mode string) string {
 	if conv := FromRussianLayout(line); decode.IsMark(conv) {
 		return conv
 	}
+	if conv := FromRussianLayout(turnCyrillicCase(line)); decode.IsMark(conv) {
+		return conv
+	}
 	return line
+}
+
+// turnCyrillicCase turns the case of each Cyrillic letter of s, as Caps
+// Lock did when it was typed.
+func turnCyrillicCase(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case !unicode.Is(unicode.Cyrillic, r):
+			return r
+		case unicode.IsUpper(r):
+			return unicode.ToLower(r)
+		default:
+			return unicode.ToUpper(r)
+		}
+	}, s)
 }
 
 // ValidLayout reports whether mode is a layout mode ("" means auto).

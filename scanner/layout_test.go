@@ -34,9 +34,16 @@ func TestFromRussianLayoutTestdata(t *testing.T) {
 	if got := FromRussianLayout(tc.Typed); got != tc.Meant {
 		t.Fatalf("FromRussianLayout = %q, want %q", got, tc.Meant)
 	}
+	caps := turnCyrillicCase(tc.Typed) // typed with Caps Lock on
+	if caps == tc.Typed || !strings.Contains(caps, "ж") {
+		t.Fatalf("turnCyrillicCase(%q) = %q", tc.Typed, caps)
+	}
 	for _, mode := range []string{"", LayoutAuto, LayoutRU} {
 		if got := RecoverLayout(tc.Typed, mode); got != tc.Meant {
 			t.Fatalf("RecoverLayout(%q) = %q", mode, got)
+		}
+		if got := RecoverLayout(caps, mode); got != tc.Meant {
+			t.Fatalf("RecoverLayout(%q) of the Caps Lock text = %q", mode, got)
 		}
 	}
 	if got := RecoverLayout(tc.Typed, LayoutNone); got != tc.Typed {
@@ -93,6 +100,9 @@ func TestRecoverLayoutAuto(t *testing.T) {
 		{"ъЙ1УЗЬ1ЖФФФ", "]Q1EPM1:AAA"}, // an AIM symbology prefix before the mark
 		{" УЗЬ1ЖФФФ\t", " EPM1:AAA\t"}, // surrounding white space
 		{"ъЙ7УЗЬ1ЖФФФ", "ъЙ7УЗЬ1ЖФФФ"}, // ]Q7 is no AIM prefix of a QR code
+		{"узь1жффф", "EPM1:AAA"},       // Caps Lock on: every letter key in lower case
+		{"привет", "привет"},           // Caps Lock or not, no mark
+		{"epm1:aaa", "epm1:aaa"},       // Latin: not touched (§1: "epm1:" is no mark)
 	}
 	for _, tt := range tests {
 		if got := RecoverLayout(tt.in, LayoutAuto); got != tt.want {

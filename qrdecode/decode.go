@@ -32,8 +32,12 @@ type Decoder struct {
 	// (finder.go): a region without finder patterns is not decoded.
 	finders finderScratch
 	blocks  blockExtremes // the region search's, shared with the finder scan
-	deblur  deblurScratch
-	grid    gridScratch
+	// around and aroundBlocks are decodeAround's copy of a box of the
+	// frame and its region search's measure.
+	around       []byte
+	aroundBlocks blockExtremes
+	deblur       deblurScratch
+	grid         gridScratch
 	// attempts counts gozxing decode attempts (the tests check that a frame
 	// without a code costs none).
 	attempts int
@@ -128,6 +132,10 @@ func (d *Decoder) read(bmp *gozxing.BinaryBitmap, hints map[gozxing.DecodeHintTy
 // looks at one mark at a time, the bound keeps a cluttered frame cheap.
 const maxCandidates = 3
 
+// smallModule is the module size (px) under which the camera mode does not
+// downscale a region (see decodeRegion).
+const smallModule = 3
+
 // maxUpscaled bounds the pixels of a region that is upscaled 2× (the cost
 // of a 2× attempt grows with four times the area).
 const maxUpscaled = 700 * 700
@@ -203,10 +211,15 @@ func (d *Decoder) Decode(g Gray) []string {
 		if !d.Thorough && !d.finders.likelyCode(g, r) {
 			continue // no finder patterns, or grain: see finder.go
 		}
+		hit := d.finders.hit
 		// the first code-shaped region to get here may take an expensive step
 		expensive := i < shaped && !inView
 		inView = inView || i < shaped
-		if t := d.decodeRegion(g, r, i < shaped, expensive); t != "" && !contains(out, t) {
+		t := d.decodeRegion(g, r, i < shaped, expensive)
+		if t == "" && !d.Thorough && hit.module > 0 {
+			t = d.decodeAround(g, r, hit)
+		}
+		if t != "" && !contains(out, t) {
 			out = append(out, t)
 		}
 	}
@@ -229,6 +242,39 @@ func (d *Decoder) Decode(g Gray) []string {
 	}
 	return out
 }
+
+// decodeAround is the camera mode's second look at region r of g, which
+// passed the gate on the finder patterns of hit yet did not decode: the
+// region search again, on the box around those patterns alone
+// (codeHit.box), when that is at most half of r, and the cheap steps on
+// its code-shaped regions. A faint code on a textured or cluttered
+// background hardly stands out of the frame's block ranges, and its
+// region grows to the whole frame or a large part of it, whose stretch
+// leaves the code's few grey levels as they were; within the box its
+// blocks are the ones of the widest range, and its own region's stretch
+// spreads them (the generated faint frames, testdata/generated).
+func (d *Decoder) decodeAround(g Gray, r Rect, hit codeHit) string {
+	box := clip(hit.box(), g)
+	r = clip(r, g)
+	if box.W <= 0 || box.H <= 0 || 2*box.W*box.H > r.W*r.H {
+		return ""
+	}
+	d.around = grow(d.around, box.W*box.H)
+	for y := 0; y < box.H; y++ {
+		copy(d.around[y*box.W:(y+1)*box.W], g.Pix[(box.Y+y)*g.W+box.X:])
+	}
+	sub := Gray{Pix: d.around, W: box.W, H: box.H}
+	cands, shaped, _ := candidates(sub, maxAroundRegions, &d.aroundBlocks)
+	for _, c := range cands[:shaped] {
+		if t := d.decodeRegion(sub, c, true, false); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// maxAroundRegions bounds the regions decodeAround tries.
+const maxAroundRegions = 2
 
 // decodeRegion runs the steps on region r of g until one decodes; shaped
 // says r holds a code-shaped blob, expensive that the expensive steps may
@@ -298,9 +344,15 @@ func (d *Decoder) decodeRegion(g Gray, r Rect, shaped, expensive bool) string {
 		}
 		return ""
 	}
-	// Camera mode: one expensive step per frame, in turn.
+	// Camera mode: one expensive step per frame, in turn. A code whose
+	// finder patterns (the gate's) show modules under smallModule px
+	// gets the upscale in the downscale's turn: halved, its modules are
+	// too small to read.
 	st := expensiveSteps[d.turn%len(expensiveSteps)]
 	d.turn++
+	if m := d.finders.hit.module; st.name == "down2/hybrid" && m > 0 && m < smallModule {
+		st = expensiveSteps[1]
+	}
 	if t := d.Try(st.prep(d, c), st.bin); t != "" {
 		d.trace(st.name)
 		return t

@@ -49,6 +49,8 @@ type finderScratch struct {
 	// untimed records three patterns placed like a code's but without a
 	// timing pattern between them.
 	untimed bool
+	// hit is the three patterns that stopped the scan (see codeHit).
+	hit codeHit
 	// frame, when it measured the frame scanned, gives the block extremes
 	// (the region search's), so the scan need not read the region twice.
 	frame *blockExtremes
@@ -70,7 +72,7 @@ func (s *finderScratch) find(g Gray, r Rect, limit int) (centres []Point, widths
 		return nil, nil
 	}
 	f := s.scan(g, r)
-	s.stopped, s.untimed = false, false
+	s.stopped, s.untimed, s.hit = false, false, codeHit{}
 	var runs [5]int
 	n := 0 // runs completed before the current one
 	// endRun is called when the current run (runs[4]) ends before x in row
@@ -149,8 +151,30 @@ type finderScan struct {
 	bw, bh int
 	thr    []uint8
 	flat   []bool // the block's neighbourhood is flat: thr is the region's mid grey
-	// untimed is set by triangle (see finderScratch.untimed).
+	// untimed and hit are set by triangle (see finderScratch).
 	untimed *bool
+	hit     *codeHit
+}
+
+// codeHit is three finder patterns placed like a code's, with a timing
+// pattern: the corner one, the two at the ends of the legs, and the module
+// size their widths give (0: none found).
+type codeHit struct {
+	o, p, q Point
+	module  float64
+}
+
+// box returns the region around the code the patterns of h belong to: a
+// square on the middle of the parallelogram they span, reaching twice its
+// longer leg and 8 modules from it. The patterns may be look-alikes in the
+// code's data rather than its finders (legs of 14 modules or more), so
+// the box is made for the largest code around them, not the one they span.
+func (h codeHit) box() Rect {
+	cx, cy := (h.p.X+h.q.X)/2, (h.p.Y+h.q.Y)/2
+	leg := max(math.Hypot(float64(h.p.X-h.o.X), float64(h.p.Y-h.o.Y)),
+		math.Hypot(float64(h.q.X-h.o.X), float64(h.q.Y-h.o.Y)))
+	m := int(2*leg + 8*h.module)
+	return Rect{cx - m, cy - m, 2 * m, 2 * m}
 }
 
 func (s *finderScratch) scan(g Gray, r Rect) finderScan {
@@ -173,9 +197,16 @@ func (s *finderScratch) scan(g Gray, r Rect) finderScan {
 		regionExtremes(g, r, bw, lo, hi)
 	}
 	var gl, gh uint8 = 255, 0
+	top := 0 // the widest block range
 	for i := range lo {
 		gl, gh = min(gl, lo[i]), max(gh, hi[i])
+		top = max(top, int(hi[i])-int(lo[i]))
 	}
+	// A neighbourhood under flatRange is flat: finderMinRange, or in a
+	// faint region half its widest block range (a code of 20 grey levels
+	// under finderMinRange was stepped over whole), not under
+	// regionMinRange.
+	flatRange := min(finderMinRange, max(regionMinRange, top/2))
 	mid := uint8((int(gl) + int(gh) + 1) / 2)
 	// the 3×3-block neighbourhood's extremes, separably: along rows into
 	// nlo/nhi, then down the columns
@@ -196,7 +227,7 @@ func (s *finderScratch) scan(g Gray, r Rect) finderScan {
 			i := by*bw + bx
 			l := min(int(nlo[up+bx]), int(nlo[i]), int(nlo[dn+bx]))
 			h := max(int(nhi[up+bx]), int(nhi[i]), int(nhi[dn+bx]))
-			flat[i] = h-l < finderMinRange
+			flat[i] = h-l < flatRange
 			if flat[i] {
 				thr[i] = mid
 			} else {
@@ -204,7 +235,7 @@ func (s *finderScratch) scan(g Gray, r Rect) finderScan {
 			}
 		}
 	}
-	return finderScan{g: g, r: r, bw: bw, bh: bh, thr: thr, flat: flat, untimed: &s.untimed}
+	return finderScan{g: g, r: r, bw: bw, bh: bh, thr: thr, flat: flat, untimed: &s.untimed, hit: &s.hit}
 }
 
 // regionExtremes writes the grey extremes of each finderBlock block of
@@ -437,8 +468,14 @@ func (f *finderScan) triangle(pts [3]Point, w [3]int, timing bool) bool {
 		if math.Abs(ux*vx+uy*vy)/(lu*lv) >= 0.57 {
 			continue
 		}
-		if !timing || f.timingLine(o, ux/lu, uy/lu, lu, vx/lv, vy/lv, module) ||
+		if !timing {
+			return true
+		}
+		if f.timingLine(o, ux/lu, uy/lu, lu, vx/lv, vy/lv, module) ||
 			f.timingLine(o, vx/lv, vy/lv, lv, ux/lu, uy/lu, module) {
+			if f.hit != nil {
+				*f.hit = codeHit{o, p, q, module}
+			}
 			return true
 		}
 		*f.untimed = true

@@ -102,7 +102,8 @@ func TestPlanMatchesCommitted(t *testing.T) {
 }
 
 // TestReproduceCommitted renders the seed 777 set and the renoise frames
-// and compares them with the committed ones byte for byte. It takes
+// (the faint ones and the long motion blurs) and compares them with the
+// committed ones byte for byte. It takes
 // about a minute and a half, so it runs only with QRGEN_REPRODUCE=1.
 func TestReproduceCommitted(t *testing.T) {
 	if os.Getenv("QRGEN_REPRODUCE") != "1" {
@@ -111,10 +112,13 @@ func TestReproduceCommitted(t *testing.T) {
 	needQrencode(t)
 	dir := t.TempDir()
 	k, g, ln := filepath.Join(dir, "k"), filepath.Join(dir, "g"), filepath.Join(dir, "ln")
+	lnm := filepath.Join(dir, "lnm")
 	steps := [][]string{
 		{"generate", k, "-seed", "777", "-per", "20", "-prefix", "k"},
 		{"generate", g, "-seed", "20261125", "-per", "10", "-prefix", "g"},
 		append([]string{"renoise", ln, "-noise", "0.35", "-tries", "3"}, renoiseSources(g, k)...),
+		{"renoise", lnm, "-noise", "0.35", "-tries", "2", filepath.Join(g, "params.json") + ":g-motion-07.png",
+			filepath.Join(k, "params.json") + ":k-motion-03.png", filepath.Join(k, "params.json") + ":k-motion-04.png"},
 	}
 	for _, args := range steps {
 		if err := run(args, io.Discard); err != nil {
@@ -127,6 +131,10 @@ func TestReproduceCommitted(t *testing.T) {
 		{ln, "k-faint-01-ln0.png"},
 		{ln, "k-faint-18-ln0.png"},
 		{ln, "k-faint-19-ln0.png"},
+		{k, "k-combo-12.jpg"},
+		{lnm, "g-motion-07-ln0.png"},
+		{lnm, "k-motion-03-ln0.png"},
+		{lnm, "k-motion-04-ln0.png"},
 	} {
 		got, err := os.ReadFile(filepath.Join(c.dir, c.file))
 		if err != nil {

@@ -102,7 +102,7 @@ func TestPlanMatchesCommitted(t *testing.T) {
 }
 
 // TestReproduceCommitted renders the seed 777 set and the renoise frames
-// (the faint ones and the long motion blurs) and compares them with the
+// (the faint ones, the clutter ones and the long motion blurs) and compares them with the
 // committed ones byte for byte. It takes
 // about a minute and a half, so it runs only with QRGEN_REPRODUCE=1.
 func TestReproduceCommitted(t *testing.T) {
@@ -113,12 +113,17 @@ func TestReproduceCommitted(t *testing.T) {
 	dir := t.TempDir()
 	k, g, ln := filepath.Join(dir, "k"), filepath.Join(dir, "g"), filepath.Join(dir, "ln")
 	lnm := filepath.Join(dir, "lnm")
+	lnc, lnc2 := filepath.Join(dir, "lnc"), filepath.Join(dir, "lnc2")
+	gp, kp := filepath.Join(g, "params.json")+":", filepath.Join(k, "params.json")+":"
 	steps := [][]string{
 		{"generate", k, "-seed", "777", "-per", "20", "-prefix", "k"},
 		{"generate", g, "-seed", "20261125", "-per", "10", "-prefix", "g"},
 		append([]string{"renoise", ln, "-noise", "0.35", "-tries", "3"}, renoiseSources(g, k)...),
 		{"renoise", lnm, "-noise", "0.35", "-tries", "2", filepath.Join(g, "params.json") + ":g-motion-07.png",
 			filepath.Join(k, "params.json") + ":k-motion-03.png", filepath.Join(k, "params.json") + ":k-motion-04.png"},
+		// the clutter frames (the region search's core blob)
+		{"renoise", lnc, "-noise", "0.35", "-tries", "3", kp + "k-faint-05.png", kp + "k-shadow-02.png", kp + "k-small-08.png", gp + "g-faint-02.png"},
+		{"renoise", lnc2, "-noise", "0.2", "-tries", "3", kp + "k-faint-05.png", kp + "k-faint-02.png", kp + "k-faint-14.png"},
 	}
 	for _, args := range steps {
 		if err := run(args, io.Discard); err != nil {
@@ -135,6 +140,8 @@ func TestReproduceCommitted(t *testing.T) {
 		{lnm, "g-motion-07-ln0.png"},
 		{lnm, "k-motion-03-ln0.png"},
 		{lnm, "k-motion-04-ln0.png"},
+		{lnc, "g-faint-02-ln0.png"},
+		{lnc2, "k-faint-05-ln2.png"},
 	} {
 		got, err := os.ReadFile(filepath.Join(c.dir, c.file))
 		if err != nil {

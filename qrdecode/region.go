@@ -68,43 +68,11 @@ func candidates(g Gray, maxRegions int, ext *blockExtremes) (out []Rect, shaped 
 		shaped bool
 	}
 	var blobs []blob
-	seen := make([]bool, bw*bh)
-	stack := make([]int, 0, 64)
-	for i := range hot {
-		if !hot[i] || seen[i] {
-			continue
+	eachBlob(hot, bw, bh, func(r Rect, n int) {
+		if r.W >= regionMinSide && r.H >= regionMinSide {
+			blobs = append(blobs, blob{r: r, n: n, shaped: codeShaped(r, n)})
 		}
-		b := blob{r: Rect{X: i % bw, Y: i / bw}}
-		x1, y1 := b.r.X, b.r.Y
-		seen[i] = true
-		stack = append(stack[:0], i)
-		for len(stack) > 0 {
-			j := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			b.n++
-			x, y := j%bw, j/bw
-			b.r.X, b.r.Y = min(b.r.X, x), min(b.r.Y, y)
-			x1, y1 = max(x1, x), max(y1, y)
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					nx, ny := x+dx, y+dy
-					if nx < 0 || ny < 0 || nx >= bw || ny >= bh {
-						continue
-					}
-					k := ny*bw + nx
-					if hot[k] && !seen[k] {
-						seen[k] = true
-						stack = append(stack, k)
-					}
-				}
-			}
-		}
-		b.r.W, b.r.H = x1-b.r.X+1, y1-b.r.Y+1
-		if b.r.W >= regionMinSide && b.r.H >= regionMinSide {
-			b.shaped = codeShaped(b.r, b.n)
-			blobs = append(blobs, b)
-		}
-	}
+	})
 	// Code-shaped blobs first, then the others (a code touching text or an
 	// edge merges with it), largest first within each kind.
 	sort.SliceStable(blobs, func(i, j int) bool {
@@ -180,12 +148,39 @@ func coreRegion(ranges []uint8, bw, bh int, g Gray, listed []Rect) (Rect, bool) 
 		}
 	}
 	thr := max(regionMinRange, top*3/5)
+	in := make([]bool, bw*bh)
+	for i, c := range core {
+		in[i] = int(c) >= thr
+	}
 	var best Rect
 	bestN := 0
+	eachBlob(in, bw, bh, func(r Rect, n int) {
+		if n > bestN && n >= 4 && r.W <= maxCoreSide && r.H <= maxCoreSide && codeShaped(r, n) {
+			best, bestN = r, n
+		}
+	})
+	if bestN == 0 {
+		return Rect{}, false
+	}
+	m := regionMargin + 1 // the erosion's block back, and the quiet zone
+	r := Rect{X: max(0, (best.X-m)*regionBlock), Y: max(0, (best.Y-m)*regionBlock)}
+	r.W = min(g.W, (best.X+best.W+m)*regionBlock) - r.X
+	r.H = min(g.H, (best.Y+best.H+m)*regionBlock) - r.Y
+	for _, l := range listed {
+		if l.X <= r.X && l.Y <= r.Y && l.X+l.W >= r.X+r.W && l.Y+l.H >= r.Y+r.H {
+			return Rect{}, false
+		}
+	}
+	return r, true
+}
+
+// eachBlob calls fn with the bounding box (in blocks) and the block count
+// of each 8-connected blob of the set blocks of in, a bw×bh grid.
+func eachBlob(in []bool, bw, bh int, fn func(r Rect, n int)) {
 	seen := make([]bool, bw*bh)
-	var stack []int
-	for i := range core {
-		if int(core[i]) < thr || seen[i] {
+	stack := make([]int, 0, 64)
+	for i := range in {
+		if !in[i] || seen[i] {
 			continue
 		}
 		r := Rect{X: i % bw, Y: i / bw}
@@ -205,8 +200,7 @@ func coreRegion(ranges []uint8, bw, bh int, g Gray, listed []Rect) (Rect, bool) 
 					if nx < 0 || ny < 0 || nx >= bw || ny >= bh {
 						continue
 					}
-					k := ny*bw + nx
-					if int(core[k]) >= thr && !seen[k] {
+					if k := ny*bw + nx; in[k] && !seen[k] {
 						seen[k] = true
 						stack = append(stack, k)
 					}
@@ -214,23 +208,8 @@ func coreRegion(ranges []uint8, bw, bh int, g Gray, listed []Rect) (Rect, bool) 
 			}
 		}
 		r.W, r.H = x1-r.X+1, y1-r.Y+1
-		if n > bestN && n >= 4 && r.W <= maxCoreSide && r.H <= maxCoreSide && codeShaped(r, n) {
-			best, bestN = r, n
-		}
+		fn(r, n)
 	}
-	if bestN == 0 {
-		return Rect{}, false
-	}
-	m := regionMargin + 1 // the erosion's block back, and the quiet zone
-	r := Rect{X: max(0, (best.X-m)*regionBlock), Y: max(0, (best.Y-m)*regionBlock)}
-	r.W = min(g.W, (best.X+best.W+m)*regionBlock) - r.X
-	r.H = min(g.H, (best.Y+best.H+m)*regionBlock) - r.Y
-	for _, l := range listed {
-		if l.X <= r.X && l.Y <= r.Y && l.X+l.W >= r.X+r.W && l.Y+l.H >= r.Y+r.H {
-			return Rect{}, false
-		}
-	}
-	return r, true
 }
 
 // codeShaped reports whether a blob of n blocks with bounding box r (in

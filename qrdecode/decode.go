@@ -132,6 +132,13 @@ func (d *Decoder) read(bmp *gozxing.BinaryBitmap, hints map[gozxing.DecodeHintTy
 // looks at one mark at a time, the bound keeps a cluttered frame cheap.
 const maxCandidates = 3
 
+// The places of the scaling steps in expensiveSteps (a code of small
+// modules takes the upscale in the downscale's turn).
+const (
+	stepDown2 = 0
+	stepUp2   = 1
+)
+
 // smallModule is the module size (px) under which the camera mode does not
 // downscale a region (see decodeRegion).
 const smallModule = 3
@@ -189,8 +196,8 @@ var (
 		{"crop/global", same, Global},
 	}
 	expensiveSteps = []step{
-		{"down2/hybrid", down2, Hybrid},
-		{"up2/hybrid", up2, Hybrid},
+		stepDown2: {"down2/hybrid", down2, Hybrid},
+		stepUp2:   {"up2/hybrid", up2, Hybrid},
 		{"sharpen/hybrid", sharpen, Hybrid},
 		{"flatten/hybrid", flatten, Hybrid},
 	}
@@ -348,11 +355,12 @@ func (d *Decoder) decodeRegion(g Gray, r Rect, shaped, expensive bool) string {
 	// finder patterns (the gate's) show modules under smallModule px
 	// gets the upscale in the downscale's turn: halved, its modules are
 	// too small to read.
-	st := expensiveSteps[d.turn%len(expensiveSteps)]
+	i := d.turn % len(expensiveSteps)
 	d.turn++
-	if m := d.finders.hit.module; st.name == "down2/hybrid" && m > 0 && m < smallModule {
-		st = expensiveSteps[1]
+	if m := d.finders.hit.module; i == stepDown2 && m > 0 && m < smallModule {
+		i = stepUp2
 	}
+	st := expensiveSteps[i]
 	if t := d.Try(st.prep(d, c), st.bin); t != "" {
 		d.trace(st.name)
 		return t

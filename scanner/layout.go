@@ -98,10 +98,7 @@ func hasCyrillic(s string) bool {
 func RecoverLayout(line, mode string) string {
 	switch mode {
 	case LayoutRU:
-		conv := FromRussianLayout(line)
-		if caps := FromRussianLayout(turnCyrillicCase(line)); !decode.IsMark(conv) && decode.IsMark(caps) {
-			return caps
-		}
+		conv, _ := toMark(line)
 		return conv
 	case LayoutNone:
 		return line
@@ -109,13 +106,24 @@ func RecoverLayout(line, mode string) string {
 	if !hasCyrillic(line) {
 		return line
 	}
-	if conv := FromRussianLayout(line); decode.IsMark(conv) {
-		return conv
-	}
-	if conv := FromRussianLayout(turnCyrillicCase(line)); decode.IsMark(conv) {
+	if conv, ok := toMark(line); ok {
 		return conv
 	}
 	return line
+}
+
+// toMark returns line as its keys type under the US layout and whether
+// that is a mark, trying the line with Caps Lock's case turned when it is
+// not (the line as converted first is returned when neither is).
+func toMark(line string) (conv string, ok bool) {
+	conv = FromRussianLayout(line)
+	if decode.IsMark(conv) {
+		return conv, true
+	}
+	if caps := FromRussianLayout(turnCyrillicCase(line)); decode.IsMark(caps) {
+		return caps, true
+	}
+	return conv, false
 }
 
 // turnCyrillicCase turns the case of each Cyrillic letter of s, as Caps

@@ -137,8 +137,12 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	m.bundleVersion = m.Sync.BundleVersion
 	m.Sources = o.Sources
 	if m.Sources == nil {
-		if m.Sources, err = Sources(c.Sources, o.Stdin, log, o.Now, commitCPUs(&c, log)); err != nil {
+		place := placement(&c, log)
+		if m.Sources, err = Sources(c.Sources, o.Stdin, log, o.Now, place); err != nil {
 			return nil, err
+		}
+		if place != nil {
+			m.sup.Add("placement", &placementFollower{place: place, db: c.DB, every: placementEvery, log: log})
 		}
 	}
 	var weight func() int // nil: no scale
@@ -279,19 +283,26 @@ func SyncOptions(c config.SyncConfig) msync.Options {
 	}
 }
 
-// commitCPUs returns, when c has a serial source, the CPUs that take the
-// completion interrupts of the store's disk if they are some of the CPUs
-// only (nil otherwise): serial sources judge and commit there (Sources).
-func commitCPUs(c *config.Config, log *slog.Logger) []int {
-	if !slices.ContainsFunc(c.Sources, func(s config.Source) bool { return s.Kind == "serial" }) {
+// placement returns, when c has a one-scan source (serial or stdin; a
+// config without sources reads stdin), where those sources judge and
+// commit: the CPUs that take the completion interrupts of the store's disk
+// when they are some of the CPUs only (none: any CPU). It is nil where
+// those interrupts cannot be found (not Linux, no /sys): nothing is placed
+// and nothing follows.
+func placement(c *config.Config, log *slog.Logger) *scanner.Placement {
+	oneScan := len(c.Sources) == 0 || slices.ContainsFunc(c.Sources, func(s config.Source) bool {
+		return s.Kind == "serial" || s.Kind == "stdin"
+	})
+	if !oneScan {
 		return nil
 	}
 	cpus, err := irqcpu.CompletionCPUs(c.DB)
-	switch {
-	case err != nil:
-		log.Debug("the store disk's completion interrupts were not found; serial sources commit on any CPU", "err", err)
-	case cpus != nil:
-		log.Info("serial sources judge and commit on the CPUs that take the store disk's completion interrupts", "cpus", cpus)
+	if err != nil {
+		log.Debug("the store disk's completion interrupts were not found; sources commit on any CPU", "err", err)
+		return nil
 	}
-	return cpus
+	if cpus != nil {
+		log.Info("serial and stdin sources judge and commit on the CPUs that take the store disk's completion interrupts", "cpus", cpus)
+	}
+	return scanner.NewPlacement(cpus)
 }

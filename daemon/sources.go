@@ -14,10 +14,10 @@ import (
 
 // Sources turns the configured sources into mark.Sources. With no source
 // configured the daemon reads stdin. Each kind adds one case here.
-// commitCPUs (nil: any) are where serial sources run their read loop, in
-// which each scan is judged and committed: the CPUs that take the store
-// disk's completion interrupts (see scanner.SerialConfig.CPUs).
-func Sources(cfgs []config.Source, stdin io.Reader, log *slog.Logger, now func() time.Time, commitCPUs []int) ([]mark.Source, error) {
+// place (nil: anywhere) is where serial and stdin sources run their read
+// loop, in which each scan is judged and committed: the CPUs that take the
+// store disk's completion interrupts (see scanner.Placement).
+func Sources(cfgs []config.Source, stdin io.Reader, log *slog.Logger, now func() time.Time, place *scanner.Placement) ([]mark.Source, error) {
 	if len(cfgs) == 0 {
 		cfgs = []config.Source{{Kind: "stdin"}}
 	}
@@ -29,13 +29,13 @@ func Sources(cfgs []config.Source, stdin io.Reader, log *slog.Logger, now func()
 		}
 		switch c.Kind {
 		case "stdin":
-			out = append(out, scanner.NewReader(name, stdin, now).SetLayout(c.Layout))
+			out = append(out, scanner.NewReader(name, stdin, now).SetLayout(c.Layout).SetPlacement(place))
 		case "serial":
 			sc, err := SerialConfig(c)
 			if err != nil {
 				return nil, cli.UsageError{Err: fmt.Errorf("config sources[%d]: %v", i, err)}
 			}
-			sc.CPUs = commitCPUs
+			sc.Place = place
 			out = append(out, scanner.NewSerial(name, sc, log, now))
 		case "wedge":
 			out = append(out, scanner.NewWedge(name, WedgeConfig(c), log, now))

@@ -4,7 +4,13 @@ package scanner
 
 import "errors"
 
-// pinThread: placing a thread on given CPUs is done on Linux only.
-func pinThread(cpus []int) (restore func(), err error) {
+// threadPin: placing a thread on given CPUs is done on Linux only.
+type threadPin struct{}
+
+func lockThread() (*threadPin, error) {
 	return nil, errors.New("placing the read loop on given CPUs is supported on Linux only")
 }
+
+func (t *threadPin) set([]int) error { return nil }
+
+func (t *threadPin) release() {}

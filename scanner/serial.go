@@ -38,14 +38,14 @@ type SerialConfig struct {
 	GoodBeep   []byte        // sent after an ACCEPT verdict, if set
 	BadBeep    []byte        // sent after any other verdict, if set
 	Poll       time.Duration // read wait; default DefaultSerialPoll
-	// CPUs, when set, are the only CPUs the read loop's thread runs on:
-	// each scan is judged and committed on that thread, and the daemon
-	// gives the CPUs that take the store disk's completion interrupts
-	// (internal/irqcpu). A line from a serial port reaches the reader
-	// through a kernel worker on any CPU, and a commit made on a CPU
-	// without the interrupt is woken across CPUs (docs/notes/perf.md,
-	// "P1, eighth stop"). Linux only; elsewhere ignored.
-	CPUs []int
+	// Place, when set, is where the read loop's thread runs: each scan is
+	// judged and committed on that thread, and the daemon gives the CPUs
+	// that take the store disk's completion interrupts (internal/irqcpu).
+	// A line from a serial port reaches the reader through a kernel worker
+	// on any CPU, and a commit made on a CPU without the interrupt is woken
+	// across CPUs (docs/notes/perf.md, "P1, eighth stop"). Linux only;
+	// elsewhere ignored.
+	Place *Placement
 }
 
 var bauds = map[int]bool{
@@ -162,17 +162,13 @@ func (s *Serial) readLoop(ctx context.Context, p io.ReadWriter, path string, id 
 	}()
 	defer func() { close(done); wg.Wait() }()
 
-	if len(s.cfg.CPUs) > 0 {
-		if restore, err := pinThread(s.cfg.CPUs); err != nil {
-			s.log.Debug("the read loop runs on any CPU", "err", err)
-		} else {
-			defer restore()
-		}
-	}
+	at := s.cfg.Place.enter(s.log)
+	defer at.leave()
 	fr := NewFramer(s.cfg.Terminator, s.cfg.MaxLine, s.cfg.Idle)
 	handle := func(f Frame) {
 		switch f.Kind {
 		case FrameLine:
+			at.follow()
 			emit(s.scanned(f, fr.MaxLine))
 		case FrameIdle:
 			s.count(func(st *Stats) { st.DroppedIdle++ })

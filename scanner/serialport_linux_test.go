@@ -8,10 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tarm/serial"
-	"golang.org/x/sys/unix"
 
 	"markd/mark"
 )
@@ -94,52 +92,20 @@ func TestOpenPortOutsideNetpoller(t *testing.T) {
 	}
 }
 
-// TestSerialReadLoopOnGivenCPUs: with CPUs set, every scan is emitted on
-// a thread that may run on those CPUs only (the scan is judged and
-// committed there); without, on any of the process's CPUs.
-func TestSerialReadLoopOnGivenCPUs(t *testing.T) {
-	var all unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &all); err != nil {
-		t.Fatal(err)
-	}
-	last := -1
-	for c := 0; c < len(all)*64; c++ {
-		if all.IsSet(c) {
-			last = c
-		}
-	}
-	for _, tt := range []struct {
-		name string
-		cpus []int
-		want int // CPUs the emitting thread may use
-	}{
-		{name: "pinned", cpus: []int{last}, want: 1},
-		{name: "anywhere", cpus: nil, want: all.Count()},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			p := newPtyPair(t)
-			src := NewSerial("front", SerialConfig{Port: p.Dev, CPUs: tt.cpus}, nil, nil)
-			got := make(chan unix.CPUSet, 4)
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() {
-				done <- src.Serve(ctx, func(mark.Scan) {
-					var set unix.CPUSet
-					_ = unix.SchedGetaffinity(0, &set)
-					got <- set
-				})
-			}()
-			defer func() { cancel(); <-done }()
-			waitFor(t, "port open", func() bool { return src.Health().Up })
-			p.write("EPM1:ONE\r")
-			select {
-			case set := <-got:
-				if set.Count() != tt.want || tt.cpus != nil && !set.IsSet(last) {
-					t.Errorf("the scan was emitted on a thread allowed %d CPUs (CPU %d in: %v), want %d", set.Count(), last, set.IsSet(last), tt.want)
-				}
-			case <-time.After(waitLimit):
-				t.Fatal("no scan")
+// TestSerialReadLoopPlaced: the serial read loop judges and commits each
+// scan on a thread placed as its Placement says, and follows it when it
+// moves (placementCases).
+func TestSerialReadLoopPlaced(t *testing.T) {
+	testPlacement(t, func(t *testing.T, place *Placement) (func(context.Context, func(mark.Scan)) error, func()) {
+		p := newPtyPair(t)
+		src := NewSerial("front", SerialConfig{Port: p.Dev, Place: place}, nil, nil)
+		opened := false
+		return src.Serve, func() {
+			if !opened {
+				waitFor(t, "port open", func() bool { return src.Health().Up })
+				opened = true
 			}
-		})
-	}
+			p.write("EPM1:ONE\r")
+		}
+	})
 }

@@ -27,6 +27,8 @@ type Reader struct {
 	// layout is the keyboard layout mode (LayoutAuto, LayoutRU, LayoutNone)
 	// for wedge scanners typing into a terminal; see RecoverLayout.
 	layout string
+	// place is where the reading goroutine's thread runs (SetPlacement).
+	place *Placement
 
 	mu     sync.Mutex
 	health mark.SourceHealth
@@ -43,6 +45,14 @@ func NewReader(name string, r io.Reader, now func() time.Time) *Reader {
 
 // SetLayout selects the keyboard layout recovery of the lines ("" = auto).
 func (s *Reader) SetLayout(mode string) *Reader { s.layout = mode; return s }
+
+// SetPlacement makes the reading goroutine, on which each scan is judged
+// and committed, run where p says (nil: anywhere; see Placement). A line
+// of a pipe wakes the reader on the writer's CPU, which is the disk
+// interrupt's for most lines but not all, and a commit made on a CPU
+// without the interrupt is woken across CPUs (docs/notes/perf.md,
+// "P1, fourteenth stop").
+func (s *Reader) SetPlacement(p *Placement) *Reader { s.place = p; return s }
 
 // Name returns the source name.
 func (s *Reader) Name() string { return s.name }
@@ -64,10 +74,13 @@ func (s *Reader) Serve(ctx context.Context, emit func(mark.Scan)) error {
 	stopped := false
 	errc := make(chan error, 1)
 	go func() {
+		at := s.place.enter(nil)
+		defer at.leave()
 		br := bufio.NewReaderSize(s.r, 4096)
 		for {
 			line, n, err := readLine(br)
 			if line != "" || err == nil {
+				at.follow()
 				gate.Lock()
 				if stopped || ctx.Err() != nil {
 					gate.Unlock()

@@ -131,6 +131,7 @@ func main() {
 	prefill := flag.Int("prefill", 200000, "rows in each layout's table before timing (-layouts)")
 	rowBytes := flag.Int("row", 600, "bytes of a scans row (-layouts)")
 	seqSerials := flag.Bool("seq-serials", false, "claim serials in increasing order, as perfbench's P1 feed does (-layouts; default: at random)")
+	ks := flag.String("indexes", "", "comma-separated index counts to compare, each through the store's VFS (e.g. 0,1,2,3: one to four pages a commit)")
 	flag.Parse()
 	if *withLayouts {
 		if err := runLayouts(*dir, *prefill, *n, *rounds, *rowBytes, *seqSerials); err != nil {
@@ -147,6 +148,17 @@ func main() {
 		{3, 1024, 175, ""}}
 	if v := store.WALVFS(); v != "" && *withVFS {
 		cfgs = []cfg{{0, 4096, 175, ""}, {3, 4096, 175, ""}, {3, 4096, 175, v}, {0, 4096, 175, v}}
+	}
+	if *ks != "" {
+		cfgs = nil
+		for _, f := range strings.Split(*ks, ",") {
+			var k int
+			if _, err := fmt.Sscan(f, &k); err != nil {
+				fmt.Printf("-indexes %q: %v\n", f, err)
+				os.Exit(2)
+			}
+			cfgs = append(cfgs, cfg{k, 4096, 175, store.WALVFS()})
+		}
 	}
 	dbs := map[cfg]*db{}
 	for _, c := range cfgs {

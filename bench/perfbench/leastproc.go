@@ -18,9 +18,9 @@ import (
 // slave of a pty opened with tarm/serial, same baud and read timeout),
 // commits it as one bare row (the bare commit's file, discipline and
 // checkpoint cadence, its checkpoint run after the answer as markd's holds
-// the next scan) and answers with one short verdict line. On a serial
-// source it commits on the CPUs that take the disk's completion
-// interrupts, as markd's serial source does, and it passes through Go's
+// the next scan) and answers with one short verdict line. It commits on
+// the CPUs that take the disk's completion interrupts, as markd's serial
+// and stdin sources do, and it passes through Go's
 // scheduler every 5 ms as markd's sources do (pipeline's yielder): without
 // that, Go's sysmon took its P back at every system call and polled every
 // 20 µs, which doubled its CPU a scan and slowed the bare commit beside it
@@ -45,12 +45,14 @@ func runLeast(src, db string) error {
 	defer b.close()
 	var in io.Reader = os.Stdin
 	term := byte('\n')
-	if src != "stdin" {
-		if cpus, err := irqcpu.CompletionCPUs(db); err == nil && cpus != nil {
-			if err := pinCommits(cpus); err != nil {
-				return err
-			}
+	// Where markd's serial and stdin sources judge and commit (daemon's
+	// placement).
+	if cpus, err := irqcpu.CompletionCPUs(db); err == nil && cpus != nil {
+		if err := pinCommits(cpus); err != nil {
+			return err
 		}
+	}
+	if src != "stdin" {
 		p, err := serial.OpenPort(&serial.Config{Name: src, Baud: 9600, ReadTimeout: 100 * time.Millisecond})
 		if err != nil {
 			return fmt.Errorf("open %s: %w", src, err)

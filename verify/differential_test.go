@@ -18,6 +18,7 @@ import (
 	"slices"
 	"testing"
 
+	"markd/decode"
 	"markd/internal/testdata"
 	"markd/mark"
 	"markd/verify"
@@ -72,6 +73,22 @@ func (d *differ) check(c diffCase, got mark.Result) string {
 		if *got.Mark != want {
 			return fmt.Sprintf("fields\n got %+v\nwant %+v", *got.Mark, want)
 		}
+	}
+	return d.checkParts(c.text, verdict != mark.NotAMark, m)
+}
+
+// checkParts compares the pieces other packages use alone: decode.IsMark
+// (the wedge's layout guess) and Keyring.CheckSignature (the collector).
+func (d *differ) checkParts(text string, isMark bool, m *refMark) string {
+	if decode.IsMark(text) != isMark {
+		return fmt.Sprintf("decode.IsMark %v, reference %v", !isMark, isMark)
+	}
+	got, err := d.v.Keyring().CheckSignature(text)
+	if (err == nil) != (m != nil) {
+		return fmt.Sprintf("CheckSignature error %v, reference signature verified %v", err, m != nil)
+	}
+	if m != nil && (got.Serial != m.serial || got.Contract != m.contract) {
+		return fmt.Sprintf("CheckSignature mark %+v", got)
 	}
 	return ""
 }

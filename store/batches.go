@@ -154,7 +154,7 @@ func (d *DB) OpenBatch(ctx context.Context, b mark.Batch) (mark.Batch, error) {
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO batches(id, office, counter, operator, contract, state, opened_at, auto)
 			VALUES (?, ?, ?, ?, ?, 'open', ?, ?)`, b.ID, b.Office, b.Counter, b.Operator, b.Contract,
-			b.Opened.UTC().Format(time.RFC3339Nano), b.Auto); err != nil {
+			formatTime(b.Opened), b.Auto); err != nil {
 			return storeErr("insert batch", err)
 		}
 		return appendAudit(ctx, tx, AuditEntry{At: b.Opened, Actor: actorOr(b.Operator), Action: ActionBatchOpen,
@@ -196,7 +196,7 @@ func (d *DB) EndBatch(ctx context.Context, id string, state mark.BatchState, act
 		}
 		b.State, b.Closed = state, d.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE batches SET state = ?, closed_at = ? WHERE id = ?`,
-			string(state), b.Closed.UTC().Format(time.RFC3339Nano), id); err != nil {
+			string(state), formatTime(b.Closed), id); err != nil {
 			return storeErr("end batch", err)
 		}
 		return appendAudit(ctx, tx, AuditEntry{At: b.Closed, Actor: actorOr(actor), Action: action, Detail: "batch " + id})
@@ -358,11 +358,14 @@ type BatchFilter struct {
 func (d *DB) ListBatches(ctx context.Context, f BatchFilter) ([]mark.Batch, error) {
 	var conds []string
 	var args []any
+	// Times are compared as text: the bounds in the fixed-width form of
+	// formatTime, so that rows written before it (RFC 3339 without trailing
+	// zeros, "…:00Z", "…:00.5Z") still fall on the right side of them.
 	if !f.From.IsZero() {
-		conds, args = append(conds, `opened_at >= ?`), append(args, f.From.UTC().Format(time.RFC3339Nano))
+		conds, args = append(conds, `opened_at >= ?`), append(args, formatTime(f.From))
 	}
 	if !f.To.IsZero() {
-		conds, args = append(conds, `opened_at < ?`), append(args, f.To.UTC().Format(time.RFC3339Nano))
+		conds, args = append(conds, `opened_at < ?`), append(args, formatTime(f.To))
 	}
 	if f.Contract != 0 {
 		conds, args = append(conds, `contract = ?`), append(args, f.Contract)

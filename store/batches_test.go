@@ -182,3 +182,59 @@ func TestTokens(t *testing.T) {
 		t.Fatalf("removed token still works: %v", err)
 	}
 }
+
+// TestListBatchesDayEdges: the supervisors' day filter and order hold for
+// batches opened within a second of the day's edge (a stored time without
+// a fixed-width fraction sorted "…:00.5Z" before "…:00Z").
+func TestListBatchesDayEdges(t *testing.T) {
+	ctx := context.Background()
+	msk := time.FixedZone("MSK", 3*3600)
+	midnight := time.Date(2026, 11, 25, 0, 0, 0, 0, msk) // 2026-11-24T21:00:00Z
+	var now time.Time
+	db, _ := openTest(t, Options{Now: func() time.Time { return now }})
+	opened := map[string]time.Time{}
+	for i, at := range []time.Time{midnight.Add(-500 * time.Millisecond), midnight, midnight.Add(500 * time.Millisecond),
+		midnight.Add(time.Second), midnight.Add(24*time.Hour - 500*time.Millisecond), midnight.Add(24 * time.Hour)} {
+		now = at
+		counter := string(rune('A' + i))
+		b, err := db.OpenBatch(ctx, mark.Batch{Office: 426000, Counter: counter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opened[b.ID] = at
+	}
+	// a row written before the fixed-width form: RFC 3339 without trailing zeros
+	old := midnight.Add(250 * time.Millisecond)
+	if _, err := db.db.ExecContext(ctx, `INSERT INTO batches(id, office, counter, operator, contract, state, opened_at, auto)
+		VALUES ('old', 426000, 'Z', '', 0, 'closed', ?, 0)`, old.UTC().Format(time.RFC3339Nano)); err != nil {
+		t.Fatal(err)
+	}
+	opened["old"] = old
+	for _, tc := range []struct {
+		name     string
+		from, to time.Time
+		want     []string // counters, newest first
+	}{
+		{"the day", midnight, midnight.Add(24 * time.Hour), []string{"E", "D", "C", "Z", "B"}},
+		{"the day before", midnight.Add(-24 * time.Hour), midnight, []string{"A"}},
+		{"the day after", midnight.Add(24 * time.Hour), midnight.Add(48 * time.Hour), []string{"F"}},
+		{"all", time.Time{}, time.Time{}, []string{"F", "E", "D", "C", "Z", "B", "A"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bs, err := db.ListBatches(ctx, BatchFilter{From: tc.from, To: tc.to})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, b := range bs {
+				got = append(got, b.Counter)
+				if !b.Opened.Equal(opened[b.ID]) {
+					t.Errorf("batch %s opened %v, want %v", b.Counter, b.Opened, opened[b.ID])
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("batches %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -91,7 +91,8 @@ func (r *Receipt) Totals() Totals {
 // FromRecords builds the receipt of batch b from its records: ACCEPT
 // records are the accepted items in scan order; REJECT records are the
 // rejected ones, except a mark that was accepted later in the batch (the
-// customer paid the difference and it was scanned again). Duplicate
+// customer paid the difference and it was scanned again), each mark once
+// however often it was scanned (with its last scan's time and reasons). Duplicate
 // scans, codes that are not marks and errors do not appear.
 func FromRecords(b mark.Batch, recs []mark.Record, loc *time.Location) Receipt {
 	r := Receipt{
@@ -107,17 +108,30 @@ func FromRecords(b mark.Batch, recs []mark.Record, loc *time.Location) Receipt {
 				WeightG: int(m.WeightG), TariffKop: int64(m.TariffKop), Notice: m.NoticeOfDelivery()})
 		}
 	}
+	// An envelope scanned again after a rejection is one item to hand
+	// back, not two: its place is its first scan, its time and reasons
+	// those of the last.
+	seen := map[string]int{} // "s" serial, or "t" text of an unread mark → index in r.Rejected
 	for _, rec := range recs {
 		if rec.Verdict != mark.Reject {
 			continue
 		}
 		x := Rejected{At: rec.At, Reasons: rec.Reasons}
+		key := ""
 		if rec.Mark != nil {
 			if accepted[rec.Mark.Serial] {
 				continue
 			}
 			x.Serial, x.Tracking = rec.Mark.Serial, rec.Mark.Tracking
+			key = "s" + strconv.FormatUint(rec.Mark.Serial, 10)
+		} else if rec.Text != "" {
+			key = "t" + rec.Text
 		}
+		if i, ok := seen[key]; ok && key != "" {
+			r.Rejected[i] = x
+			continue
+		}
+		seen[key] = len(r.Rejected)
 		r.Rejected = append(r.Rejected, x)
 	}
 	return r

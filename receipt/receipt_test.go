@@ -297,3 +297,51 @@ func BenchmarkWriteHTML1000(b *testing.B) {
 		}
 	}
 }
+
+// TestFromRecordsRescanned: an envelope scanned again after a rejection is
+// one item to hand back, with its last scan's reasons, in the place of its
+// first scan.
+func TestFromRecordsRescanned(t *testing.T) {
+	t0 := testdata.Now()
+	b := mark.Batch{ID: batchID, Office: 426000, Counter: "3", Contract: 7, Opened: t0, Closed: t0.Add(time.Hour)}
+	m := func(serial uint64) *mark.Mark {
+		return &mark.Mark{Serial: serial, MailClass: 2, WeightG: 20, TariffKop: 10500, Tracking: issuer.Tracking(426000, serial)}
+	}
+	rej := func(min int, rs mark.Reason, mk *mark.Mark, text string) mark.Record {
+		return mark.Record{At: t0.Add(time.Duration(min) * time.Minute), Verdict: mark.Reject, Reasons: []mark.Reason{rs}, Mark: mk, Text: text}
+	}
+	type want struct {
+		serial uint64
+		reason mark.Reason
+		min    int
+	}
+	for _, tc := range []struct {
+		name string
+		recs []mark.Record
+		want []want
+	}{
+		{"other contract twice", []mark.Record{rej(0, mark.ReasonOtherContract, m(5), "EPM1:A"), rej(1, mark.ReasonOtherContract, m(5), "EPM1:A")},
+			[]want{{5, mark.ReasonOtherContract, 1}}},
+		{"reweighed", []mark.Record{rej(0, mark.ReasonOverweight, m(5), "EPM1:A"), rej(2, mark.ReasonExpired, m(6), "EPM1:B"),
+			rej(3, mark.ReasonUnderpaid, m(5), "EPM1:A")},
+			[]want{{5, mark.ReasonUnderpaid, 3}, {6, mark.ReasonExpired, 2}}},
+		{"unread text twice", []mark.Record{rej(0, mark.ReasonMalformed, nil, "EPM1:XX"), rej(1, mark.ReasonMalformed, nil, "EPM1:XX"),
+			rej(2, mark.ReasonMalformed, nil, "EPM1:YY")},
+			[]want{{0, mark.ReasonMalformed, 1}, {0, mark.ReasonMalformed, 2}}},
+		{"two marks", []mark.Record{rej(0, mark.ReasonExpired, m(5), "EPM1:A"), rej(1, mark.ReasonExpired, m(6), "EPM1:B")},
+			[]want{{5, mark.ReasonExpired, 0}, {6, mark.ReasonExpired, 1}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := FromRecords(b, tc.recs, msk)
+			if len(r.Rejected) != len(tc.want) || r.Totals().Rejected != len(tc.want) {
+				t.Fatalf("rejected %+v, want %d items", r.Rejected, len(tc.want))
+			}
+			for i, w := range tc.want {
+				got := r.Rejected[i]
+				if got.Serial != w.serial || len(got.Reasons) != 1 || got.Reasons[0] != w.reason || !got.At.Equal(t0.Add(time.Duration(w.min)*time.Minute)) {
+					t.Errorf("item %d: %+v, want %+v", i, got, w)
+				}
+			}
+		})
+	}
+}

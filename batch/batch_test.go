@@ -161,3 +161,38 @@ func BenchmarkStatus1000(b *testing.B) {
 		}
 	}
 }
+
+// TestExpectOneLineJSON: a JSON list written on one line (what a program
+// sends) has every item on line 1; it is imported whole, in list order.
+func TestExpectOneLineJSON(t *testing.T) {
+	ctx := context.Background()
+	s, db := openService(t)
+	b, err := s.Open(ctx, 1004417, "ivanova")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, db, 1, 2)
+	list := fmt.Sprintf(`{"contract":1004417,"items":[{"n":1,"serial":3,"tracking":"%014d","mail_class":2,"weight_g":20,"tariff_kop":10500},`+
+		`{"n":2,"serial":1,"tracking":"%014d","mail_class":2,"weight_g":20,"tariff_kop":10500},`+
+		`{"n":3,"serial":2,"tracking":"%014d","mail_class":2,"weight_g":40,"tariff_kop":10500}]}`,
+		issuer.Tracking(426000, 3), issuer.Tracking(426000, 1), issuer.Tracking(426000, 2))
+	l, err := s.Expect(ctx, b.ID, []byte(list), "ivanova")
+	if err != nil {
+		t.Fatalf("one-line JSON list: %v", err)
+	}
+	if len(l.Items) != 3 || l.Items[0].Line != l.Items[2].Line {
+		t.Fatalf("list %+v: want 3 items on one line", l.Items)
+	}
+	items, err := db.BatchItems(ctx, b.ID)
+	if err != nil || len(items) != 3 || items[0].N != 1 || items[1].N != 2 || items[2].N != 3 {
+		t.Fatalf("stored list %+v %v", items, err)
+	}
+	st, err := s.Status(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Items != 3 || len(st.Diffs) != 2 || st.Diffs[0].Kind != batchlist.DiffMissing || st.Diffs[0].Item.N != 1 ||
+		st.Diffs[1].Kind != batchlist.DiffWeight || st.Diffs[1].Item.N != 3 {
+		t.Fatalf("status %d items, diffs %+v", st.Items, st.Diffs)
+	}
+}

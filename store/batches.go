@@ -240,13 +240,13 @@ func (d *DB) SetBatchItems(ctx context.Context, id string, contract uint32, item
 		if _, err := tx.ExecContext(ctx, `DELETE FROM batch_items WHERE batch_id = ?`, id); err != nil {
 			return storeErr("replace batch list", err)
 		}
-		st, err := tx.PrepareContext(ctx, `INSERT INTO batch_items(batch_id, line, n, tracking, mail_class, weight_g, tariff_kop, notice, serial)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		st, err := tx.PrepareContext(ctx, `INSERT INTO batch_items(batch_id, pos, line, n, tracking, mail_class, weight_g, tariff_kop, notice, serial)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return storeErr("prepare batch list", err)
 		}
 		defer st.Close()
-		for _, it := range items {
+		for i, it := range items {
 			var notice, serial any
 			if it.Notice != nil {
 				notice = *it.Notice
@@ -254,7 +254,7 @@ func (d *DB) SetBatchItems(ctx context.Context, id string, contract uint32, item
 			if it.Serial != 0 {
 				serial = int64(it.Serial)
 			}
-			if _, err := st.ExecContext(ctx, id, it.Line, it.N, it.Tracking, it.MailClass, it.WeightG, it.TariffKop, notice, serial); err != nil {
+			if _, err := st.ExecContext(ctx, id, i+1, it.Line, it.N, it.Tracking, it.MailClass, it.WeightG, it.TariffKop, notice, serial); err != nil {
 				return storeErr(fmt.Sprintf("insert list line %d", it.Line), err)
 			}
 		}
@@ -267,10 +267,10 @@ func (d *DB) SetBatchItems(ctx context.Context, id string, contract uint32, item
 	})
 }
 
-// BatchItems returns the customer's list of a batch in file order.
+// BatchItems returns the customer's list of a batch in list order.
 func (d *DB) BatchItems(ctx context.Context, id string) ([]BatchItem, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT line, n, tracking, mail_class, weight_g, tariff_kop, notice, serial
-		FROM batch_items WHERE batch_id = ? ORDER BY line`, id)
+		FROM batch_items WHERE batch_id = ? ORDER BY pos`, id)
 	if err != nil {
 		return nil, storeErr("read batch list", err)
 	}

@@ -136,9 +136,14 @@ func TestBatchItemsWhole(t *testing.T) {
 	if err := db.SetBatchItems(ctx, b.ID, 1004417, first, "op"); err != nil {
 		t.Fatal(err)
 	}
-	broken := []BatchItem{{Line: 2, N: 1, MailClass: 1}, {Line: 2, N: 2, MailClass: 1}} // same line twice: the second insert fails
+	// the second insert fails (a trigger stands in for a full disk half-way)
+	if _, err := db.db.ExecContext(ctx, `CREATE TRIGGER fail_line_99 BEFORE INSERT ON batch_items WHEN NEW.line = 99
+		BEGIN SELECT RAISE(ABORT, 'injected failure'); END`); err != nil {
+		t.Fatal(err)
+	}
+	broken := []BatchItem{{Line: 2, N: 1, MailClass: 1}, {Line: 99, N: 2, MailClass: 1}}
 	if err := db.SetBatchItems(ctx, b.ID, 1004417, broken, "op"); err == nil {
-		t.Fatal("a list with a repeated line was stored")
+		t.Fatal("a list whose second item failed was stored")
 	}
 	got, err := db.BatchItems(ctx, b.ID)
 	if err != nil || len(got) != 2 || got[0].Notice == nil || !*got[0].Notice || got[0].Serial != 7 || got[1].Notice != nil || got[1].Serial != 0 {

@@ -219,3 +219,26 @@ func TestPostScanCutByClient(t *testing.T) {
 		t.Fatalf("text over 4096 bytes: %d, want 400", code)
 	}
 }
+
+// TestExpectCompactJSON: the list as a program sends it, JSON on one line,
+// is imported (it was a 503 "temporarily unavailable": every item is on
+// line 1).
+func TestExpectCompactJSON(t *testing.T) {
+	e := newBatchEnv(t)
+	var st batch.StatusJSON
+	if code := e.do(t, "POST", "/api/batches", `{"contract": 77}`, &st); code != http.StatusCreated {
+		t.Fatalf("open: %d", code)
+	}
+	var res ScanResult
+	if code := e.do(t, "POST", "/api/scans", scanBody(e.sign(1, 77, 20), 0, st.ID), &res); code != 200 || res.Verdict != mark.Accept {
+		t.Fatalf("scan: %d %+v", code, res)
+	}
+	list, _ := json.Marshal(map[string]any{"contract": 77, "items": []map[string]any{
+		{"n": 1, "serial": 1, "tracking": fmt.Sprintf("%014d", issuer.Tracking(426000, 1)), "mail_class": 2, "weight_g": 20, "tariff_kop": 50000},
+		{"n": 2, "serial": 2, "tracking": fmt.Sprintf("%014d", issuer.Tracking(426000, 2)), "mail_class": 2, "weight_g": 20, "tariff_kop": 50000},
+	}})
+	if code := e.do(t, "POST", "/api/batches/"+st.ID+"/expect", string(list), &st); code != http.StatusOK || st.ListItems != 2 ||
+		len(st.Differences) != 1 || st.Differences[0].Kind != "MISSING" || st.Differences[0].N != 2 {
+		t.Fatalf("one-line JSON list: %d %+v", code, st)
+	}
+}

@@ -84,7 +84,7 @@ func TestBatchPages(t *testing.T) {
 		if code != 200 {
 			continue
 		}
-		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
 		if err != nil || len(rows) != tc.rows+1 {
 			t.Errorf("CSV %q: %d rows (%v)\n%s", tc.query, len(rows)-1, err, body)
 		}
@@ -149,4 +149,36 @@ func FuzzBatchQuery(f *testing.F) {
 			t.Fatalf("%q: day range %v..%v", q, bf.From, bf.To)
 		}
 	})
+}
+
+// TestBatchCSVForSpreadsheets: the batch CSV is read by spreadsheet
+// programs as the review CSV is: a BOM so Russian names are read as UTF-8,
+// and cells that would start a formula defused.
+func TestBatchCSVForSpreadsheets(t *testing.T) {
+	e, _ := batchEnv(t)
+	ctx := context.Background()
+	for _, b := range []mark.Batch{{Office: 426000, Counter: "C", Operator: "Иванова"}, {Office: 426000, Counter: "D", Operator: `=HYPERLINK("http://x")`}} {
+		if _, err := e.db.OpenBatch(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sup := e.client()
+	sup.login(supName, supPass)
+	code, body := sup.get("/review/batches/export.csv")
+	if code != 200 || !strings.HasPrefix(body, "\ufeff") {
+		t.Fatalf("CSV: %d, starts %q: want a UTF-8 BOM", code, body[:min(len(body), 8)])
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]string{}
+	for _, r := range rows[1:] {
+		ops[r[4]] = r[5]
+	}
+	for _, tc := range []struct{ counter, operator string }{{"C", "Иванова"}, {"D", `'=HYPERLINK("http://x")`}} {
+		if ops[tc.counter] != tc.operator {
+			t.Errorf("counter %s: operator cell %q, want %q", tc.counter, ops[tc.counter], tc.operator)
+		}
+	}
 }

@@ -192,7 +192,13 @@ func (d *DB) EndBatch(ctx context.Context, id string, state mark.BatchState, act
 			return err
 		}
 		if b.State != mark.BatchOpen {
-			return fmt.Errorf("batch %s is %s, not open: %w", id, b.State, mark.ErrConflict)
+			// A cash desk that lost the answer to its close and sends it
+			// again learns that the first one was done.
+			hint := "it was cancelled: open a new batch for these letters"
+			if b.State == mark.BatchClosed {
+				hint = "it was closed already: its receipt is ready"
+			}
+			return mark.WithHint(fmt.Errorf("batch %s is %s, not open: %w", id, b.State, mark.ErrConflict), hint)
 		}
 		b.State, b.Closed = state, d.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE batches SET state = ?, closed_at = ? WHERE id = ?`,

@@ -56,8 +56,8 @@ func (s Source) Validate() error {
 		if s.Port == "" {
 			return bad("port", s.Port, "a serial source needs a port")
 		}
-		if s.Baud < 0 {
-			return bad("baud", s.Baud, "must be positive")
+		if s.Baud != 0 && !standardBauds[s.Baud] { // 0: the default, 9600
+			return bad("baud", s.Baud, "must be a standard rate such as 9600, 19200 or 115200")
 		}
 		switch s.Parity {
 		case "", "none", "odd", "even":

@@ -53,7 +53,9 @@ type Frame struct {
 // plus the terminator's length, whatever a scanner or a noisy cable sends.
 // A partial line that sees no byte for Idle is dropped by Expire (one
 // FrameIdle): a scanner configured without a terminator then shows up in
-// the log instead of silently gluing codes together. Empty lines are
+// the log instead of silently gluing codes together. Control bytes alone
+// (the LF a CRLF scanner sends after the CR a "CR" setting ends lines at)
+// are not a partial line: Expire clears them without a frame. Empty lines are
 // skipped (a CR/LF pair split differently, or a scanner sending a bare
 // terminator, is not a scan).
 type Framer struct {
@@ -185,6 +187,14 @@ func (f *Framer) Expire(now time.Time, out func(Frame)) {
 	if !f.Pending() || now.Sub(f.lastByte) < f.Idle {
 		return
 	}
+	if !f.over && !hasText(f.buf) {
+		// Control bytes alone (the LF of a CRLF scanner set to CR, the CR
+		// of LFCR set to LF, noise between codes) are no partial line: a
+		// terminator after them would give an empty line, which is skipped.
+		f.reset()
+		f.lastCR = false
+		return
+	}
 	n := len(f.buf)
 	if f.over {
 		n = f.n
@@ -192,6 +202,17 @@ func (f *Framer) Expire(now time.Time, out func(Frame)) {
 	f.reset()
 	f.lastCR = false
 	out(Frame{Kind: FrameIdle, N: n})
+}
+
+// hasText reports whether b holds a byte that is not an ASCII control byte
+// (what cleanLine keeps).
+func hasText(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x20 && c != 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // cleanLine removes ASCII control bytes (noise such as NUL, STX/ETX or

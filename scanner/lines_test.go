@@ -77,6 +77,12 @@ func TestFramer(t *testing.T) {
 		{"idle partial dropped", "", 0, []string{"EPM1:PART"}, 2 * time.Second, []string{"IDLE:9"}},
 		{"idle not yet", "", 0, []string{"EPM1:PART"}, 500 * time.Millisecond, nil},
 		{"idle then next line clean", "", 0, []string{"PART"}, 2 * time.Second, []string{"IDLE:4"}},
+		{"crlf scanner on cr: the stray lf is no partial line", "CR", 0, []string{"A\r\n"}, 2 * time.Second, []string{"A"}},
+		{"crlf scanner on cr: lines clean", "CR", 0, []string{"A\r\nB\r", "\nC\r\n"}, 2 * time.Second, []string{"A", "B", "C"}},
+		{"lfcr scanner on lf: the stray cr is no partial line", "LF", 0, []string{"A\n\r"}, 2 * time.Second, []string{"A"}},
+		{"crlf after a custom suffix is no partial line", `\x03`, 0, []string{"\x02A\x03\r\n"}, 2 * time.Second, []string{"A"}},
+		{"noise alone is no partial line", "", 0, []string{"\x00\x11"}, 2 * time.Second, nil},
+		{"an aim prefix alone is a partial line", "", 0, []string{"]Q1"}, 2 * time.Second, []string{"IDLE:3"}},
 		{"idle drops an over-long partial line", "", 3, []string{"ABCDEFG"}, 2 * time.Second, []string{"IDLE:7"}},
 	}
 	for _, tt := range tests {

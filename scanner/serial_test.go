@@ -267,6 +267,37 @@ func TestSerialIdlePartialDropped(t *testing.T) {
 	expectNoMore(t, scans)
 }
 
+// TestSerialStrayTerminatorNotIdle: a scanner whose suffix is CRLF on a
+// port set to CR (or LFCR on LF) leaves the LF (CR) after each code; when
+// the counter then goes quiet that byte is no partial line: no idle drop
+// is logged or counted, and the codes come through clean.
+func TestSerialStrayTerminatorNotIdle(t *testing.T) {
+	tests := []struct{ term, suffix string }{{"CR", "\r\n"}, {"LF", "\n\r"}}
+	for _, tt := range tests {
+		t.Run(tt.term, func(t *testing.T) {
+			p := newPtyPair(t)
+			term, err := ParseTerminator(tt.term)
+			if err != nil {
+				t.Fatal(err)
+			}
+			idle := 200 * time.Millisecond
+			src := NewSerial("front", SerialConfig{Port: p.Dev, Terminator: term, Idle: idle}, nil, nil)
+			scans := runSerial(t, src)
+			waitFor(t, "port open", func() bool { return src.Health().Up })
+			p.write("EPM1:A" + tt.suffix)
+			expectLines(t, scans, "EPM1:A")
+			time.Sleep(idle + 3*DefaultSerialPoll) // quiet past idle
+			p.write("EPM1:B" + tt.suffix)
+			expectLines(t, scans, "EPM1:B")
+			time.Sleep(idle + 3*DefaultSerialPoll)
+			expectNoMore(t, scans)
+			if st := src.Stats(); st.DroppedIdle != 0 {
+				t.Fatalf("stats = %+v, want no idle drop", st)
+			}
+		})
+	}
+}
+
 // An idle port reads (0, io.EOF) every Poll; that must not count as an
 // unplug: no reconnect, health stays up, and a line after the quiet time
 // arrives.

@@ -173,7 +173,9 @@ func (d *KeyDecoder) Event(e InputEvent, now time.Time, out func(Frame)) {
 	d.lastKey = now
 	switch e.Code {
 	case KeyCapsLock:
-		d.caps = !d.caps
+		if e.Value == keyPress { // a held Caps Lock repeats; the lock turns once
+			d.caps = !d.caps
+		}
 		return
 	case KeyEnter, KeyKPEnter:
 		line, n, wasDiscard := StripAIM(string(d.buf)), d.n, d.discard

@@ -118,6 +118,15 @@ func TestKeyDecoder(t *testing.T) {
 			r.text(t, "x")
 			r.key(KeyKPEnter)
 		}, 0, []string{"EPM1:ex"}},
+		{"caps lock held: its auto-repeat does not turn it again", func(t *testing.T, r *recorder) {
+			r.ev(EvKey, KeyCapsLock, 1)
+			r.ev(EvKey, KeyCapsLock, 2)
+			r.ev(EvKey, KeyCapsLock, 2)
+			r.ev(EvKey, KeyCapsLock, 2)
+			r.ev(EvKey, KeyCapsLock, 0)
+			r.text(t, "epm1")
+			r.key(KeyEnter)
+		}, 0, []string{"EPM1"}},
 		{"unknown keys ignored", func(t *testing.T, r *recorder) {
 			r.text(t, "A")
 			r.key(59)  // F1

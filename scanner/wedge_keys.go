@@ -122,7 +122,8 @@ type KeyDecoder struct {
 	caps             bool
 	buf              []byte // the code so far: its first MaxLine characters
 	n                int    // characters of the code so far (beyond MaxLine too)
-	discard          bool   // events were lost: drop the code until Enter
+	discard          bool   // events were lost: drop the code until Enter (n still counts its keys)
+	lostSaid         bool   // discard: the drop was already passed on as a FrameLost
 	lastKey          time.Time
 	Unknown          int64 // key presses ignored
 }
@@ -137,19 +138,28 @@ func (d *KeyDecoder) maxLine() int {
 // Held is the number of characters the decoder holds (at most MaxLine).
 func (d *KeyDecoder) Held() int { return len(d.buf) }
 
-func (d *KeyDecoder) reset() { d.buf, d.n = d.buf[:0], 0 }
+func (d *KeyDecoder) reset() { d.buf, d.n, d.discard, d.lostSaid = d.buf[:0], 0, false, false }
+
+// lost passes on the drop of the code being discarded, once, when it had
+// keys: at SYN_DROPPED for a code under way, else when the code typed
+// after the loss ends (the lost events may have been its first keys).
+func (d *KeyDecoder) lost(out func(Frame)) {
+	if d.discard && d.n > 0 && !d.lostSaid {
+		out(Frame{Kind: FrameLost, N: d.n})
+		d.lostSaid = true
+	}
+}
 
 // Event feeds one input event received at now; a completed line or a drop
 // is passed to out.
 func (d *KeyDecoder) Event(e InputEvent, now time.Time, out func(Frame)) {
 	if e.Type == EvSyn && e.Code == SynDropped {
-		// Keys of the code being typed were lost: it cannot be trusted.
-		// Modifier state may be stale too; a scanner releases them anyway.
-		if d.n > 0 || d.discard {
-			out(Frame{Kind: FrameLost, N: d.n})
-		}
-		d.reset()
+		// Keys of the code being typed, or of the next one when none is,
+		// were lost: that code cannot be trusted and is dropped up to its
+		// Enter. Modifier state may be stale too; a scanner releases them anyway.
 		d.discard, d.lastKey = true, now
+		d.buf = d.buf[:0]
+		d.lost(out)
 		d.shift, d.ctrl, d.alt = 0, 0, 0
 		return
 	}
@@ -178,9 +188,9 @@ func (d *KeyDecoder) Event(e InputEvent, now time.Time, out func(Frame)) {
 		}
 		return
 	case KeyEnter, KeyKPEnter:
+		d.lost(out)
 		line, n, wasDiscard := StripAIM(string(d.buf)), d.n, d.discard
 		d.reset()
-		d.discard = false
 		if n <= d.maxLine() {
 			n = 0 // a whole code
 		}
@@ -210,11 +220,8 @@ func (d *KeyDecoder) Event(e InputEvent, now time.Time, out func(Frame)) {
 	if d.caps && isLetter(c) {
 		c ^= 0x20 // Caps Lock inverts the case of letters only
 	}
-	if d.discard {
-		return
-	}
 	d.n++
-	if len(d.buf) < d.maxLine() {
+	if !d.discard && len(d.buf) < d.maxLine() {
 		d.buf = append(d.buf, c)
 	}
 }
@@ -228,9 +235,9 @@ func (d *KeyDecoder) Expire(now time.Time, out func(Frame)) {
 	if d.n == 0 && !d.discard || now.Sub(d.lastKey) < idle {
 		return
 	}
+	d.lost(out)
 	n, wasDiscard := d.n, d.discard
 	d.reset()
-	d.discard = false
 	if !wasDiscard {
 		out(Frame{Kind: FrameIdle, N: n})
 	}

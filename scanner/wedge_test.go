@@ -184,6 +184,33 @@ func TestKeyDecoder(t *testing.T) {
 			r.key(KeyEnter)
 			r.line(t, "AGAIN")
 		}, 0, []string{"LOST", "AGAIN"}},
+		{"syn dropped between codes: the next code is dropped and said so", func(t *testing.T, r *recorder) {
+			r.line(t, "ONE")
+			r.ev(EvSyn, SynDropped, 0)
+			r.line(t, "TWO")
+			r.line(t, "THREE")
+		}, 0, []string{"ONE", "LOST", "THREE"}},
+		{"syn dropped twice in a code: said once", func(t *testing.T, r *recorder) {
+			r.text(t, "AB")
+			r.ev(EvSyn, SynDropped, 0)
+			r.text(t, "CD")
+			r.ev(EvSyn, SynDropped, 0)
+			r.line(t, "EF")
+			r.line(t, "OK")
+		}, 0, []string{"LOST", "OK"}},
+		{"syn dropped then only releases: nothing to say", func(t *testing.T, r *recorder) {
+			r.line(t, "ONE")
+			r.ev(EvSyn, SynDropped, 0)
+			r.ev(EvKey, KeyLeftShift, 0)
+			r.key(KeyEnter)
+			r.line(t, "TWO")
+		}, 0, []string{"ONE", "TWO"}},
+		{"syn dropped, then the code idles out: said once", func(t *testing.T, r *recorder) {
+			r.ev(EvSyn, SynDropped, 0)
+			r.text(t, "PART")
+			r.t = r.t.Add(5 * time.Second)
+			r.line(t, "NEXT")
+		}, 0, []string{"LOST", "NEXT"}},
 		{"idle partial dropped", func(t *testing.T, r *recorder) {
 			r.text(t, "PART")
 			r.t = r.t.Add(5 * time.Second)

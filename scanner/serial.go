@@ -144,6 +144,15 @@ func (s *Serial) open(path string, parity serial.Parity) (io.ReadWriteCloser, de
 // The backoff restarts from its minimum only once bytes arrive, so a
 // device that opens and vanishes at once is not retried 20 times a second.
 func (s *Serial) readLoop(ctx context.Context, p io.ReadWriter, path string, id devID, bo *Backoff, emit func(mark.Scan)) error {
+	// Beeps asked for while the port was away (or left unsent when it went)
+	// are stale: sent now they would sound like the verdict of the next scan.
+	for stale := true; stale; {
+		select {
+		case <-s.fb:
+		default:
+			stale = false
+		}
+	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)

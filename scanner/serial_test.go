@@ -420,6 +420,34 @@ func TestSerialGlobAndFeedback(t *testing.T) {
 	}
 }
 
+// TestSerialFeedbackWhileAwayDropped: a beep asked for while the scanner is
+// unplugged is skipped, not kept and sent when it is back (where it would
+// sound like the verdict of a scan not yet made); beeps after the replug
+// arrive.
+func TestSerialFeedbackWhileAwayDropped(t *testing.T) {
+	p := newPtyPair(t)
+	src := NewSerial("front", SerialConfig{Port: p.Dev, GoodBeep: []byte("G"), BadBeep: []byte("B")}, nil, nil)
+	scans := runSerial(t, src)
+	waitFor(t, "port open", func() bool { return src.Health().Up })
+	p.kill(syscall.SIGTERM)
+	waitFor(t, "unplug noticed", func() bool { return !src.Health().Up })
+	src.Feedback(mark.Accept)
+	src.Feedback(mark.Reject)
+	p.start()
+	p.write("AFTER\r")
+	expectLines(t, scans, "AFTER")
+	src.Feedback(mark.Reject)
+	_ = p.peer.SetReadDeadline(time.Now().Add(waitLimit))
+	buf := make([]byte, 8)
+	n, err := p.peer.Read(buf)
+	if err != nil {
+		t.Fatalf("reading beeps: %v", err)
+	}
+	if got := string(buf[:n]); got != "B" {
+		t.Fatalf("scanner got %q after the replug, want only the one beep asked for then (%q)", got, "B")
+	}
+}
+
 // After Serve returns, the port's fd must really be closed (the blocking
 // tarm/serial read would keep it open).
 func TestSerialCloseReleasesPort(t *testing.T) {

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +58,9 @@ func (s Source) Validate() error {
 		if s.Port == "" {
 			return bad("port", s.Port, "a serial source needs a port")
 		}
+		if err := checkGlob(s.Port); err != nil {
+			return bad("port", s.Port, err.Error())
+		}
 		if s.Baud != 0 && !standardBauds[s.Baud] { // 0: the default, 9600
 			return bad("baud", s.Baud, "must be a standard rate such as 9600, 19200 or 115200")
 		}
@@ -72,6 +77,9 @@ func (s Source) Validate() error {
 	case "wedge":
 		if s.Device == "" {
 			return bad("device", s.Device, "a wedge source needs an input device")
+		}
+		if err := checkGlob(s.Device); err != nil {
+			return bad("device", s.Device, err.Error())
 		}
 	case "camera":
 		if s.Input == "" {
@@ -94,6 +102,15 @@ func (s Source) Validate() error {
 	}
 	if s.MaxLine < 0 {
 		return bad("max_line", s.MaxLine, "must be positive")
+	}
+	return nil
+}
+
+// checkGlob refuses a device pattern the scanner could never expand (an
+// unclosed '['): the source would otherwise retry it forever.
+func checkGlob(pattern string) error {
+	if _, err := filepath.Match(pattern, ""); err != nil {
+		return errors.New("not a valid glob pattern (an unclosed '[' or a trailing '\\')")
 	}
 	return nil
 }

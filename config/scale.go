@@ -36,6 +36,9 @@ func (s ScaleConfig) Validate() error {
 	if s.Port == "" {
 		return nil
 	}
+	if err := checkGlob(s.Port); err != nil {
+		return bad("port", s.Port, err.Error())
+	}
 	if !standardBauds[s.Baud] {
 		return bad("baud", s.Baud, "must be a standard rate such as 9600, 19200 or 115200")
 	}

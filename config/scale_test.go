@@ -39,6 +39,7 @@ func TestScaleKeys(t *testing.T) {
 	}
 	for _, tc := range []struct{ body, key, why string }{
 		{"scale:\n  port: /dev/x\n  baud: 1000\n", "scale.baud", "standard rate"},
+		{"scale:\n  port: /dev/ttyUSB[\n", "scale.port", "not a valid glob pattern"},
 		{"scale:\n  port: /dev/x\n  pattern: '^ST,GS,([0-9.]+kg'\n", "scale.pattern", "not a regular expression"},
 		{"scale:\n  port: /dev/x\n  pattern: '^ST,GS,[0-9.]+kg'\n", "scale.pattern", "needs a group"},
 		{"scale:\n  port: /dev/x\n  max_age: 0s\n", "scale.max_age", "must be positive"},

@@ -33,7 +33,7 @@ func Sources(cfgs []config.Source, stdin io.Reader, log *slog.Logger, now func()
 		case "serial":
 			sc, err := SerialConfig(c)
 			if err != nil {
-				return nil, cli.UsageError{Err: fmt.Errorf("config sources[%d]: %v", i, err)}
+				return nil, cli.UsageError{Err: fmt.Errorf("config sources[%d]: %w", i, err)}
 			}
 			sc.Place = place
 			out = append(out, scanner.NewSerial(name, sc, log, now))

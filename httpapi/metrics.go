@@ -21,6 +21,27 @@ type Metrics struct {
 	latency     prometheus.Histogram
 	sourceUp    *prometheus.GaugeVec
 	reloads     *prometheus.CounterVec
+	events      *sourceEvents
+}
+
+// sourceEvents exports each source's event counters
+// (mark.SourceHealth.Events), read from the sources at each scrape.
+type sourceEvents struct {
+	desc   *prometheus.Desc
+	health func() []mark.SourceHealth // set by handler before the server serves
+}
+
+func (c *sourceEvents) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *sourceEvents) Collect(ch chan<- prometheus.Metric) {
+	if c.health == nil {
+		return
+	}
+	for _, s := range c.health() {
+		for ev, n := range s.Events {
+			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(n), s.Name, s.Kind, ev)
+		}
+	}
 }
 
 // NewMetrics registers the metrics on reg (a new registry when nil), with
@@ -52,8 +73,12 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "markd_list_reloads_total", Help: "Reloads of keyring, tariffs and revocations by result (ok, refused).",
 		}, []string{"result"}),
+		events: &sourceEvents{desc: prometheus.NewDesc("markd_source_events_total",
+			"What an input source survived or dropped since the start: reconnect, line_cut (a line over max_line, stored NOT_A_MARK), "+
+				"partial_dropped (no terminator within idle), unknown_key and code_lost (wedge).",
+			[]string{"source", "kind", "event"}, nil)},
 	}
-	reg.MustRegister(m.scans, m.reasons, m.storeErrors, m.latency, m.sourceUp, m.reloads)
+	reg.MustRegister(m.scans, m.reasons, m.storeErrors, m.latency, m.sourceUp, m.reloads, m.events)
 	for _, v := range []mark.Verdict{mark.Accept, mark.Reject, mark.NotAMark, mark.DuplicateScan, mark.Error} {
 		m.scans.WithLabelValues(string(v))
 	}
@@ -87,6 +112,7 @@ func (m *Metrics) Reloaded(ok bool) {
 }
 
 func (m *Metrics) handler(health func() []mark.SourceHealth) http.Handler {
+	m.events.health = health
 	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if health != nil {

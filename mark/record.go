@@ -91,6 +91,11 @@ type SourceHealth struct {
 	Detail string    `json:"detail,omitempty"` // plain words: "device unplugged, retrying"
 	Since  time.Time `json:"since"`            // when Up last changed
 	Scans  int64     `json:"scans"`
+	// Events counts what the source survived or dropped since the start,
+	// by kind of event (reconnect, line_cut, partial_dropped, unknown_key,
+	// code_lost; only those the source can have): /healthz shows them and
+	// /metrics exports them as markd_source_events_total.
+	Events map[string]int64 `json:"events,omitempty"`
 }
 
 // Source is one input of scans: stdin, a serial scanner, a keyboard wedge,

@@ -61,3 +61,17 @@ type Stats struct {
 	UnknownKeys int64 // wedge: key presses with no character (ignored)
 	DroppedLost int64 // wedge: codes dropped because the kernel lost key events
 }
+
+// events names the counters a source of kind can have, for its health
+// (mark.SourceHealth.Events).
+func (s Stats) events(kind string) map[string]int64 {
+	ev := map[string]int64{"reconnect": s.Reconnects}
+	if kind == "camera" {
+		return ev
+	}
+	ev["line_cut"], ev["partial_dropped"] = s.CutTooLong, s.DroppedIdle
+	if kind == "wedge" {
+		ev["unknown_key"], ev["code_lost"] = s.UnknownKeys, s.DroppedLost
+	}
+	return ev
+}

@@ -115,7 +115,9 @@ func (c *Camera) Name() string { return c.name }
 func (c *Camera) Health() mark.SourceHealth {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.health
+	h := c.health
+	h.Events = c.sharedStats().events("camera")
+	return h
 }
 
 // CameraStats returns the frame and restart counters.
@@ -129,8 +131,10 @@ func (c *Camera) CameraStats() CameraStats {
 func (c *Camera) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Stats{Reconnects: max(0, c.stats.Starts-1)}
+	return c.sharedStats()
 }
+
+func (c *Camera) sharedStats() Stats { return Stats{Reconnects: max(0, c.stats.Starts-1)} }
 
 func (c *Camera) setHealth(up bool, detail string) {
 	c.mu.Lock()

@@ -45,7 +45,9 @@ func (d *device) Name() string { return d.name }
 func (d *device) Health() mark.SourceHealth {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.health
+	h := d.health
+	h.Events = d.stats.events(h.Kind)
+	return h
 }
 
 // Stats returns the reconnect and drop counters (wedge: also unknown keys).

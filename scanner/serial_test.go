@@ -389,6 +389,9 @@ func TestSerialUnplugReplug(t *testing.T) {
 	if got := src.Stats().Reconnects; got != int64(cycles) {
 		t.Fatalf("Reconnects = %d, want %d", got, cycles)
 	}
+	if ev := src.Health().Events; ev["reconnect"] != int64(cycles) || len(ev) != 3 {
+		t.Errorf("health events %v, want reconnect %d beside line_cut and partial_dropped", ev, cycles)
+	}
 	t.Logf("%d replugs; worst replug-to-lines-read %v", cycles, worst)
 }
 

@@ -1,0 +1,50 @@
+package httpapi
+
+import (
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"markd/mark"
+)
+
+// TestSourceEventMetrics: each source's event counters are exported as
+// counters under its name, kind and event, read at each scrape.
+func TestSourceEventMetrics(t *testing.T) {
+	m := NewMetrics(nil)
+	reconnects := int64(2)
+	h := m.handler(func() []mark.SourceHealth {
+		return []mark.SourceHealth{
+			{Name: "front", Kind: "serial", Up: true, Events: map[string]int64{"reconnect": reconnects, "line_cut": 1, "partial_dropped": 0}},
+			{Name: "keys", Kind: "wedge", Events: map[string]int64{"code_lost": 4}},
+			{Name: "stdin0", Kind: "stdin", Up: true},
+		}
+	})
+	scrape := func() string {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		b, _ := io.ReadAll(rec.Body)
+		return string(b)
+	}
+	body := scrape()
+	for _, want := range []string{
+		"# TYPE markd_source_events_total counter",
+		`markd_source_events_total{event="reconnect",kind="serial",source="front"} 2`,
+		`markd_source_events_total{event="line_cut",kind="serial",source="front"} 1`,
+		`markd_source_events_total{event="partial_dropped",kind="serial",source="front"} 0`,
+		`markd_source_events_total{event="code_lost",kind="wedge",source="keys"} 4`,
+		`markd_source_up{kind="wedge",source="keys"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if strings.Contains(body, `markd_source_events_total{event="reconnect",kind="stdin"`) {
+		t.Error("a source without events has event counters")
+	}
+	reconnects = 3
+	if body := scrape(); !strings.Contains(body, `markd_source_events_total{event="reconnect",kind="serial",source="front"} 3`) {
+		t.Error("the counters are not read again at the next scrape")
+	}
+}

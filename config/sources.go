@@ -18,6 +18,7 @@ type Source struct {
 	Port       string        `mapstructure:"port"`       // path or glob, e.g. /dev/serial/by-id/*
 	Baud       int           `mapstructure:"baud"`       // default 9600
 	Parity     string        `mapstructure:"parity"`     // none, odd, even
+	DataBits   int           `mapstructure:"data_bits"`  // 7 or 8 (default 8): 7 for a scanner set to 7E1/7O1
 	Terminator string        `mapstructure:"terminator"` // CR, LF, CRLF or a literal suffix; default: CR or LF
 	MaxLine    int           `mapstructure:"max_line"`   // bytes kept of a line; a longer one is passed on cut (NOT_A_MARK)
 	Idle       time.Duration `mapstructure:"idle"`       // a partial line older than this is dropped
@@ -68,6 +69,11 @@ func (s Source) Validate() error {
 		case "", "none", "odd", "even":
 		default:
 			return bad("parity", s.Parity, "must be none, odd or even")
+		}
+		switch s.DataBits {
+		case 0, 7, 8:
+		default:
+			return bad("data_bits", s.DataBits, "must be 7 or 8 (the scanner's setting, as in 7E1 or 8N1)")
 		}
 		for _, kv := range [][2]string{{"terminator", s.Terminator}, {"good_beep", s.GoodBeep}, {"bad_beep", s.BadBeep}} {
 			if _, err := strconv.Unquote(`"` + strings.ReplaceAll(kv[1], `"`, `\"`) + `"`); err != nil {

@@ -20,6 +20,8 @@ func TestSourceScannerFields(t *testing.T) {
 		{"non-standard baud", "sources:\n  - kind: serial\n    port: /dev/ttyACM0\n    baud: 12345\n", "sources[0].baud"},
 		{"negative baud", "sources:\n  - kind: serial\n    port: /dev/ttyACM0\n    baud: -9600\n", "sources[0].baud"},
 		{"bad parity", "sources:\n  - kind: serial\n    port: /dev/ttyACM0\n    parity: mark\n", "sources[0].parity"},
+		{"7E1", "sources:\n  - kind: serial\n    port: /dev/ttyACM0\n    parity: even\n    data_bits: 7\n", ""},
+		{"bad data bits", "sources:\n  - kind: serial\n    port: /dev/ttyACM0\n    data_bits: 6\n", "sources[0].data_bits"},
 		{"port glob", "sources:\n  - kind: serial\n    port: /dev/serial/by-id/usb-*\n", ""},
 		{"bad port glob", "sources:\n  - kind: serial\n    port: /dev/ttyUSB[\n", "sources[0].port"},
 		{"bad wedge device glob", "sources:\n  - kind: wedge\n    device: /dev/input/by-id/[-event-kbd\n", "sources[0].device"},

@@ -83,7 +83,7 @@ func SerialConfig(c config.Source) (scanner.SerialConfig, error) {
 		baud = 9600
 	}
 	return scanner.SerialConfig{
-		Port: c.Port, Baud: baud, Parity: c.Parity, Terminator: term,
+		Port: c.Port, Baud: baud, Parity: c.Parity, DataBits: c.DataBits, Terminator: term,
 		MaxLine: c.MaxLine, Idle: c.Idle, GoodBeep: good, BadBeep: bad,
 	}, nil
 }

@@ -32,6 +32,7 @@ type SerialConfig struct {
 	Port       string        // path or glob; the first match in sorted order is used
 	Baud       int           // default 9600
 	Parity     string        // none (default), odd, even
+	DataBits   int           // 7 or 8 (0: 8)
 	Terminator []byte        // nil: CR or LF (see Framer)
 	MaxLine    int           // default DefaultMaxLine
 	Idle       time.Duration // default DefaultIdle
@@ -106,9 +107,8 @@ func (s *Serial) Feedback(v mark.Verdict) {
 // Serve reads the scanner until ctx ends, reconnecting as needed. It
 // returns an error only for a configuration it can never open.
 func (s *Serial) Serve(ctx context.Context, emit func(mark.Scan)) error {
-	parity, err := serialParity(s.cfg.Parity)
-	if err != nil {
-		return err
+	if _, err := s.cfg.PortConfig(s.cfg.Port); err != nil {
+		return fmt.Errorf("source %s: %w", s.name, err)
 	}
 	if !bauds[s.cfg.Baud] {
 		return fmt.Errorf("source %s: baud %d is not a standard rate: %w", s.name, s.cfg.Baud, mark.ErrInvalid)
@@ -116,7 +116,7 @@ func (s *Serial) Serve(ctx context.Context, emit func(mark.Scan)) error {
 	s.serve(ctx, reconnect{
 		pattern: s.cfg.Port, group: "dialout", what: "scanner", key: "port",
 		open: func(path string) (func(context.Context, *Backoff) error, func() error, error) {
-			p, id, err := s.open(path, parity)
+			p, id, err := s.open(path)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -127,8 +127,12 @@ func (s *Serial) Serve(ctx context.Context, emit func(mark.Scan)) error {
 	return nil
 }
 
-func (s *Serial) open(path string, parity serial.Parity) (io.ReadWriteCloser, devID, error) {
-	p, err := openPort(&serial.Config{Name: path, Baud: s.cfg.Baud, Parity: parity, ReadTimeout: s.cfg.Poll})
+func (s *Serial) open(path string) (io.ReadWriteCloser, devID, error) {
+	pc, err := s.cfg.PortConfig(path)
+	if err != nil {
+		return nil, devID{}, err
+	}
+	p, err := openPort(pc)
 	if err != nil {
 		return nil, devID{}, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -264,6 +268,29 @@ func hasMeta(s string) bool {
 		}
 	}
 	return false
+}
+
+// PortConfig is the tarm/serial configuration that opens the port at path
+// as c says (markd doctor opens it the same way): parity, data bits (8,
+// or 7 for a scanner set to 7E1 or 7O1), baud and the read wait.
+func (c SerialConfig) PortConfig(path string) (*serial.Config, error) {
+	parity, err := serialParity(c.Parity)
+	if err != nil {
+		return nil, err
+	}
+	size := byte(8)
+	switch c.DataBits {
+	case 0, 8:
+	case 7:
+		size = 7
+	default:
+		return nil, fmt.Errorf("data bits %d: must be 7 or 8: %w", c.DataBits, mark.ErrInvalid)
+	}
+	poll := c.Poll
+	if poll == 0 {
+		poll = DefaultSerialPoll
+	}
+	return &serial.Config{Name: path, Baud: c.Baud, Parity: parity, Size: size, ReadTimeout: poll}, nil
 }
 
 func serialParity(s string) (serial.Parity, error) {

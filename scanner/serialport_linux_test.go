@@ -3,6 +3,8 @@ package scanner
 import (
 	"bufio"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -108,4 +110,37 @@ func TestSerialReadLoopPlaced(t *testing.T) {
 			p.write("EPM1:ONE\r")
 		}
 	})
+}
+
+// TestSerialLineSettings: a port set 7E1, 7O1 or 8E1 opens and reads a
+// line (the settings themselves: TestSerialPortConfig; a pty keeps CS8
+// and no parity whatever it is asked, so they cannot be read back here).
+func TestSerialLineSettings(t *testing.T) {
+	for _, tt := range []struct {
+		parity   string
+		dataBits int
+	}{{"even", 7}, {"odd", 7}, {"even", 8}} {
+		t.Run(fmt.Sprintf("%s %d", tt.parity, tt.dataBits), func(t *testing.T) {
+			p := newPtyPair(t)
+			src := NewSerial("front", SerialConfig{Port: p.Dev, Parity: tt.parity, DataBits: tt.dataBits}, nil, nil)
+			scans := make(chan mark.Scan, 4)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- src.Serve(ctx, func(sc mark.Scan) { scans <- sc }) }()
+			defer func() { cancel(); <-done }()
+			waitFor(t, "port open", func() bool { return src.Health().Up })
+			p.write("EPM1:ONE\r")
+			expectLines(t, scans, "EPM1:ONE")
+		})
+	}
+}
+
+// TestSerialBadDataBits: data bits other than 7 or 8 are a configuration
+// error naming them, before any port is opened.
+func TestSerialBadDataBits(t *testing.T) {
+	src := NewSerial("front", SerialConfig{Port: "/dev/null", DataBits: 6}, nil, nil)
+	err := src.Serve(context.Background(), func(mark.Scan) {})
+	if !errors.Is(err, mark.ErrInvalid) || !strings.Contains(err.Error(), "data bits 6") {
+		t.Fatalf("Serve with 6 data bits: %v, want ErrInvalid naming them", err)
+	}
 }

@@ -169,8 +169,11 @@ func checkSource(ctx context.Context, c config.Source) string {
 		if err != nil {
 			return fmt.Sprintf("%s: %s", c.Port, scanner.PlainDeviceError(err, "dialout"))
 		}
-		parity := map[string]serial.Parity{"": serial.ParityNone, "none": serial.ParityNone, "odd": serial.ParityOdd, "even": serial.ParityEven}[c.Parity]
-		p, err := serial.OpenPort(&serial.Config{Name: path, Baud: sc.Baud, Parity: parity, ReadTimeout: scanner.DefaultSerialPoll})
+		pc, err := sc.PortConfig(path)
+		if err != nil {
+			return err.Error()
+		}
+		p, err := serial.OpenPort(pc)
 		if err != nil {
 			return fmt.Sprintf("%s: %s", path, scanner.PlainDeviceError(err, "dialout"))
 		}

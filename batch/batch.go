@@ -118,6 +118,8 @@ type Status struct {
 	Totals mark.BatchTotals
 	Items  int // items on the customer's list
 	Diffs  []batchlist.Diff
+	// Location is the office's time zone (for the times people read).
+	Location *time.Location
 }
 
 // Status reads the state of a batch.
@@ -126,7 +128,7 @@ func (s *Service) Status(ctx context.Context, id string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	st := Status{Batch: b}
+	st := Status{Batch: b, Location: s.opt.Location}
 	if st.Totals, err = s.opt.Store.BatchTotals(ctx, id); err != nil {
 		return st, err
 	}

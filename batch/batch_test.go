@@ -196,3 +196,28 @@ func TestExpectOneLineJSON(t *testing.T) {
 		t.Fatalf("status %d items, diffs %+v", st.Items, st.Diffs)
 	}
 }
+
+// TestStatusOpenedInOfficeTime: the status gives the opening time in the
+// office's time zone for people (the operator screen), beside opened_at.
+func TestStatusOpenedInOfficeTime(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenWith(ctx, filepath.Join(t.TempDir(), "markd.db"), store.Options{Log: quiet,
+		Now: func() time.Time { return time.Date(2026, 11, 25, 22, 30, 5, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	msk := time.FixedZone("MSK", 3*3600)
+	s := New(Options{Store: db, Office: 426000, Counter: "A", Location: msk, Log: quiet})
+	b, err := s.Open(ctx, 0, "ivanova")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Status(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.JSON().OpenedLocal; got != "2026-11-26 01:30:05" {
+		t.Errorf("opened in office time %q, want 2026-11-26 01:30:05 (the next day in Moscow)", got)
+	}
+}

@@ -51,8 +51,8 @@
     if (!open) { state.textContent = ''; return; }
     both(state, '— открыта', '— open');
     both($('batch-info'),
-      'Партия ' + st.id + ' · договор ' + (st.contract || 'по первой марке') + ' · открыта ' + st.opened_at,
-      'Batch ' + st.id + ' · contract ' + (st.contract || 'from the first mark') + ' · opened ' + st.opened_at);
+      'Партия ' + st.id + ' · договор ' + (st.contract || 'по первой марке') + ' · открыта ' + (st.opened || st.opened_at),
+      'Batch ' + st.id + ' · contract ' + (st.contract || 'from the first mark') + ' · opened ' + (st.opened || st.opened_at));
     var t = st.totals, dl = $('batch-totals');
     dl.textContent = '';
     dt(dl, 'Принято', 'Accepted', String(t.accepted), 'bt-accepted');

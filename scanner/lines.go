@@ -86,6 +86,10 @@ func NewFramer(term []byte, maxLine int, idle time.Duration) *Framer {
 // Pending reports whether a partial line is waiting for its terminator.
 func (f *Framer) Pending() bool { return len(f.buf) > 0 || f.over }
 
+// Partial reports whether a partial line with text in it (not control
+// bytes alone) is waiting for its terminator.
+func (f *Framer) Partial() bool { return f.over || hasText(f.buf) }
+
 // Held is the number of bytes the framer holds: never more than MaxLine
 // plus the terminator's length (the fuzz test checks it).
 func (f *Framer) Held() int { return len(f.buf) + len(f.tail) }

@@ -188,7 +188,14 @@ func (s *Serial) readLoop(ctx context.Context, p io.ReadWriter, path string, id 
 			s.log.Warn("partial line without terminator dropped; check the scanner's suffix setting", "bytes", f.N, "idle", fr.Idle)
 		}
 	}
-	return pumpFrames(ctx, p, path, id, bo, fr, 4096, s.now, handle)
+	err := pumpFrames(ctx, p, path, id, bo, fr, 4096, s.now, handle)
+	if err != nil && fr.Partial() {
+		// The code being read when the scanner went away is lost: the
+		// operator scans that letter again.
+		s.count(func(st *Stats) { st.DroppedIdle++ })
+		s.log.Warn("partial line lost when the scanner went away; scan that letter again", "bytes", fr.Held())
+	}
+	return err
 }
 
 // pumpFrames reads port p into the framer until ctx ends or the device

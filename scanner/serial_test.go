@@ -346,6 +346,26 @@ func TestTarmIdleEOFVersusHangup(t *testing.T) {
 
 // Unplug and replug many times; every line written after the device is
 // back must arrive, in order, and each replug counts one reconnect.
+// TestSerialUnplugMidLine: a code cut short by an unplug is counted as a
+// dropped partial line (logged) at once, not kept for the next connection.
+func TestSerialUnplugMidLine(t *testing.T) {
+	p := newPtyPair(t)
+	src := NewSerial("front", SerialConfig{Port: p.Dev, Idle: time.Hour}, nil, nil)
+	scans := runSerial(t, src)
+	waitFor(t, "port open", func() bool { return src.Health().Up })
+	p.write("EPM1:HALF")
+	time.Sleep(50 * time.Millisecond) // read before the unplug
+	p.kill(syscall.SIGTERM)
+	waitFor(t, "unplug noticed", func() bool { return !src.Health().Up })
+	waitFor(t, "the partial line counted", func() bool { return src.Stats().DroppedIdle == 1 })
+	p.start()
+	p.write("WHOLE\r")
+	expectLines(t, scans, "WHOLE")
+	if n := src.Stats().DroppedIdle; n != 1 {
+		t.Errorf("partial lines dropped %d, want 1", n)
+	}
+}
+
 func TestSerialUnplugReplug(t *testing.T) {
 	cycles := 8
 	if testing.Short() {

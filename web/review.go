@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"markd/internal/httperr"
 	"markd/mark"
@@ -322,6 +323,10 @@ func (s *Server) reviewOverride(w http.ResponseWriter, r *http.Request, sess ses
 	}, "override")
 }
 
+// maxNote is the longest note of a review action, in characters (the
+// forms' maxlength).
+const maxNote = 2000
+
 func (s *Server) reviewAction(w http.ResponseWriter, r *http.Request, sess session, act func(id, note string) error, done string) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if !s.csrfOK(w, r) {
@@ -329,8 +334,10 @@ func (s *Server) reviewAction(w http.ResponseWriter, r *http.Request, sess sessi
 	}
 	id := r.PathValue("id")
 	note := strings.TrimSpace(r.PostFormValue("note"))
-	if len(note) > 2000 {
-		s.fail(w, r, fmt.Errorf("note: at most 2000 bytes: %w", mark.ErrInvalid))
+	// Counted in characters, as the form's maxlength counts them: a
+	// Russian note takes two bytes a letter.
+	if n := utf8.RuneCountInString(note); n > maxNote {
+		s.fail(w, r, fmt.Errorf("note: %d characters, at most %d: %w", n, maxNote, mark.ErrInvalid))
 		return
 	}
 	if err := act(id, note); err != nil {

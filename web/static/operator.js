@@ -190,8 +190,13 @@
       })
       .then(function (d) {
         var recs = d.records || [];
+        // A scan decided while the stream was down (the daemon restarted,
+        // the link dropped) is newer than the card: show it, or the card
+        // would go on showing an older verdict.
+        var missed = recs.length && current.dataset.id && !seen[recs[0].id];
         for (var i = recs.length - 1; i >= 0; i--) add(recs[i], false);
-        if (recs.length && !current.dataset.id) showCurrent(recs[0]);
+        if (recs.length && (!current.dataset.id || missed)) showCurrent(recs[0]);
+        if (missed) beep(recs[0].verdict);
         lights(d.sources);
       })
       .catch(function () {});

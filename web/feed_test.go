@@ -54,3 +54,20 @@ func TestBrowserFeedMissedScan(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#recent tbody tr[data-id="m2"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#current[data-id="m2"].v-REJECT`)))
 }
+
+// TestBrowserFeedSilentLink: a stream that stays open but silent (a dead
+// link the browser has not noticed) is replaced by a new one, and live
+// verdicts come again.
+func TestBrowserFeedSilentLink(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.heartbit = time.Hour // one health event per stream, then silence
+	ctx := operatorLogin(t, e)
+	waitSubscriptions(t, e, 2, 20*time.Second)
+	step(t, ctx, "connected again", chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="ok"]`)))
+	r := mark.Record{ID: "s1", At: e.clock.Now(), Counter: "A", Source: "stdin", Verdict: mark.Reject,
+		Reasons: []mark.Reason{mark.ReasonExpired}, Mark: testMark(3)}
+	if e.feed.publish(r) == 0 {
+		t.Fatal("no live subscription after the silent link was replaced")
+	}
+	step(t, ctx, "live verdict after the new stream", chromedp.WaitVisible(chromedp.CSS(`#current[data-id="s1"].v-REJECT`)))
+}

@@ -243,9 +243,16 @@
     };
   }
   // Health events come every 2 s; silence for longer means a dead link
-  // (a proxy, a suspended laptop) even if the socket looks open.
+  // (a proxy, a suspended laptop) even if the socket looks open. The
+  // browser does not notice such a link, so a new stream is opened.
   setInterval(function () {
-    if (es && lastEvent && Date.now() - lastEvent > 7000 && conn.dataset.state === 'ok') setConn('lost');
+    if (!es || !lastEvent || Date.now() - lastEvent <= 7000) return;
+    if (conn.dataset.state === 'ok') setConn('lost');
+    if (es.readyState === EventSource.OPEN) {
+      es.close();
+      es = null;
+      connect();
+    }
   }, 1000);
   connect();
 })();

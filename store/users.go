@@ -89,7 +89,8 @@ func ValidUserName(name string) error {
 }
 
 func validPassword(pw string) error {
-	if len(pw) < MinPasswordLen {
+	// Characters, as the message says: a Russian letter is two bytes.
+	if utf8.RuneCountInString(pw) < MinPasswordLen {
 		return fmt.Errorf("password: at least %d characters: %w", MinPasswordLen, mark.ErrInvalid)
 	}
 	if len(pw) > MaxPasswordLen {

@@ -24,6 +24,8 @@ func TestUsers(t *testing.T) {
 		{"duplicate name", func() error { return db.AddUser(ctx, "sveta", RoleOperator, "another one") }, mark.ErrConflict},
 		{"bad role", func() error { return db.AddUser(ctx, "ivan", Role("admin"), "password1") }, mark.ErrInvalid},
 		{"short password", func() error { return db.AddUser(ctx, "ivan", RoleOperator, "short") }, mark.ErrInvalid},
+		{"short cyrillic password", func() error { return db.AddUser(ctx, "petr", RoleOperator, "пароль") }, mark.ErrInvalid},
+		{"cyrillic password of 8 letters", func() error { return db.AddUser(ctx, "olga", RoleOperator, "секретик") }, nil},
 		{"long password", func() error { return db.AddUser(ctx, "ivan", RoleOperator, strings.Repeat("x", 73)) }, mark.ErrInvalid},
 		{"bad name", func() error { return db.AddUser(ctx, "a b", RoleOperator, "password1") }, mark.ErrInvalid},
 		{"cyrillic name", func() error { return db.AddUser(ctx, "Иван", RoleOperator, "password1") }, nil},
@@ -55,7 +57,7 @@ func TestUsers(t *testing.T) {
 		t.Fatalf("stored hash %q is not bcrypt (%v)", hash, err)
 	}
 	users, err := db.ListUsers(ctx)
-	if err != nil || len(users) != 2 {
+	if err != nil || len(users) != 3 {
 		t.Fatalf("list: %v %v", users, err)
 	}
 }

@@ -235,7 +235,26 @@ func (s *Server) alerts(r *http.Request) []alertView {
 }
 
 type auditView struct {
-	At, Actor, Action, Note, Detail string
+	At, Actor, Action, Note string
+	DetailRU, DetailEN      string // the result in words
+}
+
+// auditDetail says the result of a record's audit line in words, Russian
+// and English. The stored detail is English for the logs and the upload
+// ("serial 5 now counts as used", "... REJECT BAD_SIGNATURE").
+func auditDetail(a store.AuditEntry, rec mark.Record) (ru, en string) {
+	switch a.Action {
+	case store.ActionOverride:
+		if rec.Mark != nil {
+			return fmt.Sprintf("серийный номер %d учтён как использованный", rec.Mark.Serial),
+				fmt.Sprintf("serial %d now counts as used", rec.Mark.Serial)
+		}
+		return "серийный номер учтён как использованный", "the serial now counts as used"
+	case store.ActionSignatureRecheck:
+		return "подпись, проверенная заново после сбоя во время записи, не верна: марка отклонена",
+			"the signature, checked again after a crash while the scan was written, does not hold: the mark is rejected"
+	}
+	return a.Detail, a.Detail
 }
 
 // doneText is the outcome line after a redirect; the query names an
@@ -273,7 +292,8 @@ func (s *Server) showDetail(w http.ResponseWriter, r *http.Request, sess session
 		}
 	}
 	for _, a := range audit {
-		d.Audit = append(d.Audit, auditView{At: s.localTime(a.At), Actor: a.Actor, Action: a.Action, Note: a.Note, Detail: a.Detail})
+		ru, en := auditDetail(a, rec)
+		d.Audit = append(d.Audit, auditView{At: s.localTime(a.At), Actor: a.Actor, Action: a.Action, Note: a.Note, DetailRU: ru, DetailEN: en})
 	}
 	p := &page{Title: "Отказ " + id + " / Rejection " + id, Session: sess, Data: d, Flash: flash}
 	if actErr != nil {

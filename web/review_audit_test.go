@@ -44,3 +44,39 @@ func snippet(body, s string) string {
 	}
 	return body[max(0, i-200):min(len(body), i+200)]
 }
+
+// TestAuditLinesInWords: the audit lines of a record say what happened
+// and its result in words of the page's language: an override's result,
+// and a signature corrected at start (whose action had no words at all).
+func TestAuditLinesInWords(t *testing.T) {
+	e := newEnv(t, nil)
+	e.rejected("r1", 5, mark.ReasonExpired)
+	e.insert(mark.Record{ID: "a1", At: e.clock.Now(), Office: 426000, Counter: "A", Operator: opName,
+		Text: "EPM1:a1", Verdict: mark.Accept, Mark: testMark(6)})
+	ctx := context.Background()
+	if err := e.db.OverrideAccept(ctx, "r1", supName, "чек"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.CorrectBadSignature(ctx, "a1"); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	c.login(supName, supPass)
+	for id, want := range map[string][]string{
+		"r1": {`<span class="ru">серийный номер 5 учтён как использованный</span><span class="en">serial 5 now counts as used</span>`},
+		"a1": {`<span class="ru">подпись проверена заново при запуске</span>`, `<span class="ru">подпись, проверенная заново`},
+	} {
+		code, body := c.get("/review/" + id)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", id, code)
+		}
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: the audit table lacks %s\n%s", id, w, snippet(body, `id="audit"`))
+			}
+		}
+		if strings.Contains(body, "REJECT BAD_SIGNATURE") {
+			t.Errorf("%s: a code in the audit table", id)
+		}
+	}
+}

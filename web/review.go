@@ -99,6 +99,12 @@ func (s *Server) parseReviewQuery(r *http.Request) (reviewQuery, store.ReviewFil
 	if f.To, err = day("to", q.To, true); err != nil {
 		return q, f, err
 	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		// Said, not answered with an empty list that looks like "nothing
+		// was rejected".
+		return q, f, fmt.Errorf("filter from %s is after to %s: %w",
+			f.From.Format("02.01.2006"), f.To.AddDate(0, 0, -1).Format("02.01.2006"), mark.ErrInvalid)
+	}
 	// Links and the CSV export carry the days as yyyy-mm-dd.
 	if q.From != "" {
 		q.From = f.From.Format(time.DateOnly)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"markd/mark"
 )
@@ -77,6 +78,31 @@ func TestAuditLinesInWords(t *testing.T) {
 		}
 		if strings.Contains(body, "REJECT BAD_SIGNATURE") {
 			t.Errorf("%s: a code in the audit table", id)
+		}
+	}
+}
+
+// TestReviewDaysReversed: a "from" day after the "to" day is refused
+// naming both, on the list and the CSV, instead of an empty list; one
+// day (from = to) across the office's midnight is still a day.
+func TestReviewDaysReversed(t *testing.T) {
+	e := newEnv(t, nil)
+	e.clock.t = time.Date(2026, 11, 24, 20, 59, 30, 0, time.UTC) // 23:59:30 in Moscow, the 24th
+	e.rejected("late24", 1, mark.ReasonExpired)
+	e.clock.t = time.Date(2026, 11, 24, 21, 0, 30, 0, time.UTC) // 00:00:30 in Moscow, the 25th
+	e.rejected("early25", 2, mark.ReasonExpired)
+	c := e.client()
+	c.login(supName, supPass)
+	for _, path := range []string{"/review", "/review/export.csv"} {
+		code, body := c.get(path + "?from=26.11.2026&to=25.11.2026")
+		if code != http.StatusBadRequest || !strings.Contains(body, "filter from 26.11.2026 is after to 25.11.2026") {
+			t.Errorf("%s with the days reversed: %d\n%s", path, code, snippet(body, "filter"))
+		}
+	}
+	for q, id := range map[string]string{"from=25.11.2026&to=25.11.2026": "early25", "from=24.11.2026&to=24.11.2026": "late24"} {
+		code, body := c.get("/review?" + q)
+		if code != http.StatusOK || strings.Count(body, `class="open"`) != 1 || !strings.Contains(body, "/review/"+id) {
+			t.Errorf("%s: %d, want only %s", q, code, id)
 		}
 	}
 }

@@ -48,7 +48,11 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, code int, msg, next, user string) {
 	tok := randomToken()
-	s.setCookie(w, loginCSRFCookie, tok, 3600)
+	// A browser-session cookie: a login page left open overnight at a
+	// counter still logs in the next morning (it lasted an hour, and the
+	// first attempt of the day failed with "the form expired"). SameSite
+	// and the Origin check guard the form; the token's age adds nothing.
+	s.setCookie(w, loginCSRFCookie, tok, 0)
 	w.WriteHeader(code)
 	s.render(w, r, "login.html", &page{Title: "Вход / Log in", CSRF: tok, Error: msg, Next: safeNext(next), User: user, Status: code})
 }

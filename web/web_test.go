@@ -582,3 +582,24 @@ func TestReuseAlertsShown(t *testing.T) {
 		t.Fatal("an accepted record offers review actions")
 	}
 }
+
+// TestLoginFormTokenLastsTheBrowserSession: the login form's token is a
+// browser-session cookie (no Max-Age, no Expires), so a login page left
+// open overnight at a counter still logs in.
+func TestLoginFormTokenLastsTheBrowserSession(t *testing.T) {
+	e := newEnv(t, nil)
+	_, _, hdr := e.client().do("GET", "/login", nil, nil)
+	found := false
+	for _, ck := range (&http.Response{Header: hdr}).Cookies() {
+		if ck.Name != loginCSRFCookie {
+			continue
+		}
+		found = true
+		if ck.MaxAge != 0 || !ck.Expires.IsZero() {
+			t.Errorf("login form cookie %q expires (Max-Age %d, Expires %v), want a browser-session cookie", ck.Raw, ck.MaxAge, ck.Expires)
+		}
+	}
+	if !found {
+		t.Fatal("GET /login set no login form cookie")
+	}
+}

@@ -301,7 +301,11 @@ func (s *Server) showDetail(w http.ResponseWriter, r *http.Request, sess session
 		ru, en := auditDetail(a, rec)
 		d.Audit = append(d.Audit, auditView{At: s.localTime(a.At), Actor: a.Actor, Action: a.Action, Note: a.Note, DetailRU: ru, DetailEN: en})
 	}
-	p := &page{Title: "Отказ " + id + " / Rejection " + id, Session: sess, Data: d, Flash: flash}
+	title := "Запись " + id + " / Record " + id // an ACCEPT reached from "first accepted", a duplicate…
+	if rec.Verdict == mark.Reject {
+		title = "Отказ " + id + " / Rejection " + id
+	}
+	p := &page{Title: title, Session: sess, Data: d, Flash: flash}
 	if actErr != nil {
 		p.Error, p.Hint = pageError(actErr)
 		p.Status = code

@@ -603,3 +603,21 @@ func TestLoginFormTokenLastsTheBrowserSession(t *testing.T) {
 		t.Fatal("GET /login set no login form cookie")
 	}
 }
+
+// TestDetailTitleNamesWhatItShows: the detail page of a rejection is
+// titled so, that of an accepted record (reached from "first accepted")
+// is not called a rejection.
+func TestDetailTitleNamesWhatItShows(t *testing.T) {
+	e := newEnv(t, nil)
+	e.rejected("r1", 1, mark.ReasonExpired)
+	e.insert(mark.Record{ID: "a1", At: e.clock.Now(), Office: 426000, Counter: "A", Operator: opName,
+		Text: "EPM1:a1", Verdict: mark.Accept, Reasons: []mark.Reason{}, Mark: testMark(2)})
+	c := e.client()
+	c.login(supName, supPass)
+	for id, want := range map[string]string{"r1": `data-ru="Отказ r1 — markd" data-en="Rejection r1 — markd"`,
+		"a1": `data-ru="Запись a1 — markd" data-en="Record a1 — markd"`} {
+		if code, body := c.get("/review/" + id); code != 200 || !strings.Contains(body, want) {
+			t.Errorf("/review/%s: %d, title not %q", id, code, want)
+		}
+	}
+}

@@ -46,6 +46,7 @@ func RunStoreSuite(t *testing.T, open Opener) {
 	}{
 		{"terminals", testTerminals},
 		{"idempotent ingest", testIdempotent},
+		{"one id twice in a request", testSameIDInRequest},
 		{"fields round trip", testRoundTrip},
 		{"cross-office reuse alerts both sides", testReuse},
 		{"reuse within one batch", testReuseSameBatch},

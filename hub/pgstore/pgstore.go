@@ -310,7 +310,8 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.Slice(idx, func(a, b int) bool { return recs[idx[a]].ID < recs[idx[b]].ID })
+	// Stable: of one id sent twice in the request, the first copy is stored.
+	sort.SliceStable(idx, func(a, b int) bool { return recs[idx[a]].ID < recs[idx[b]].ID })
 	n := len(recs)
 	ids, ats := make([]string, n), make([]time.Time, n)
 	for j, i := range idx {
@@ -326,9 +327,18 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 	for _, id := range fresh {
 		isNew[id] = true
 	}
+	// A fresh id sent more than once in this request is stored once, from
+	// its first copy; the other copies are repeats of it (as a later
+	// upload's would be): duplicates if equal, a conflict if not.
 	keep := make([]bool, n)
+	stored := make([]bool, len(recs)) // by request index: this copy is stored
 	for j, id := range ids {
-		keep[j] = isNew[id]
+		repeat := j > 0 && ids[j-1] == id
+		keep[j] = isNew[id] && !repeat
+		stored[idx[j]] = keep[j]
+		if isNew[id] && repeat && recs[idx[j]].Digest != recs[idx[j-1]].Digest {
+			return hub.SameRecordError(idx[j], id)
+		}
 	}
 	if len(fresh) > 0 {
 		if err := copyRecords(ctx, tx, terminal, recs, idx, keep, now); err != nil {
@@ -344,13 +354,14 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 	var uses []use
 	for i := range recs {
 		r := &recs[i]
-		if isNew[r.ID] {
-			tally.Add(r)
+		if !stored[i] {
+			continue
 		}
-		if isNew[r.ID] && r.Verification == hub.Unverified {
+		tally.Add(r)
+		if r.Verification == hub.Unverified {
 			resp.Unverified++
 		}
-		if isNew[r.ID] && r.Counts() {
+		if r.Counts() {
 			uses = append(uses, use{int64(r.Mark.Serial), r.ID, terminal, int64(r.Office), r.Counter, r.At})
 		}
 	}

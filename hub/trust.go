@@ -231,6 +231,23 @@ func SameRecordError(i int, id string) error {
 		Why: fmt.Sprintf("record %q was uploaded before with a different content; ids must not be reused", id)}
 }
 
+// SameEventError is the error for events[i] whose id this terminal has
+// already used for another decision (another record, action, actor or
+// note): a counter whose audit ids started again (a store restored from a
+// backup, or a new one made by markd init) must not have its decisions
+// dropped as repeats without a word.
+func SameEventError(i int, id int64) error {
+	return &FieldError{Field: fmt.Sprintf("events[%d].id", i), Err: mark.ErrConflict,
+		Why: fmt.Sprintf("event %d was uploaded before for another decision; event ids must not be reused", id)}
+}
+
+// SameEvent reports whether a stored event is e sent again: the same
+// record, action, actor and note (its time is stored at the backend's
+// precision, so it is not compared).
+func SameEvent(e *Event, recordID, action, actor, note string) bool {
+	return e.RecordID == recordID && e.Action == action && e.Actor == actor && e.Note == note
+}
+
 // Seal completes a record for storing when no Checker ran over it: its
 // digest, and for a mark nobody checked the state Unverified (fail closed).
 // The backends call it on every record of Ingest.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"markd/hub"
 	"markd/mark"
@@ -71,6 +72,53 @@ func testSameIDInRequest(t *testing.T, s hub.Store) {
 			}
 			if d := after.UsedSerials - before.UsedSerials; d != int64(tt.wantResp.Stored) {
 				t.Fatalf("%d serials used, want %d", d, tt.wantResp.Stored)
+			}
+		})
+	}
+}
+
+// testEventIDReused: a counter whose audit ids start again (restored from
+// a backup, or a new store) sends a new decision under an event id the
+// collector has: it is refused as a conflict naming the event, not
+// dropped as a repeat; the same event sent again is still a repeat.
+func testEventIDReused(t *testing.T, s hub.Store) {
+	ctx := context.Background()
+	ingest(t, s, "office-a", hub.UploadRequest{Records: []hub.Record{
+		Rec("a-1", 426000, "1", mark.Reject, 61), Rec("a-2", 426000, "1", mark.Reject, 62)}})
+	confirm := hub.Event{ID: 5, RecordID: "a-1", Action: hub.ActionConfirm, Actor: "boss", At: t0, Note: "underpaid"}
+	if r := ingest(t, s, "office-a", hub.UploadRequest{Events: []hub.Event{confirm}}); r.Events != 1 {
+		t.Fatalf("first event: %+v", r)
+	}
+	tests := []struct {
+		name    string
+		event   hub.Event
+		wantErr error
+	}{
+		{"the same event again", confirm, nil},
+		{"the same event, time at another precision", func() hub.Event { e := confirm; e.At = t0.Add(time.Nanosecond); return e }(), nil},
+		{"another record", hub.Event{ID: 5, RecordID: "a-2", Action: hub.ActionOverride, Actor: "boss", At: t0.Add(time.Hour), Note: "paid"}, mark.ErrConflict},
+		{"another action", func() hub.Event { e := confirm; e.Action = hub.ActionOverride; return e }(), mark.ErrConflict},
+		{"another actor", func() hub.Event { e := confirm; e.Actor = "olga"; return e }(), mark.ErrConflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := stats(t, s)
+			q := hub.UploadRequest{Events: []hub.Event{tt.event}}
+			resp, err := s.Ingest(ctx, "office-a", &q, t0.Add(2*time.Hour))
+			var fe *hub.FieldError
+			switch {
+			case tt.wantErr == nil && (err != nil || resp.Events != 0):
+				t.Fatalf("repeat: resp %+v, err %v; want a repeat (0 events, no error)", resp, err)
+			case tt.wantErr != nil && (!errors.Is(err, tt.wantErr) || !errors.As(err, &fe) || fe.Field != "events[0].id"):
+				t.Fatalf("err = %v, want %v on events[0].id", err, tt.wantErr)
+			}
+			if after := stats(t, s); after != before {
+				t.Fatalf("stats %+v, before %+v", after, before)
+			}
+			for id, want := range map[string]mark.ReviewState{"a-1": mark.ReviewConfirmed, "a-2": mark.ReviewPending} {
+				if got, err := s.Record(ctx, "office-a", id); err != nil || got.Review != want {
+					t.Fatalf("%s: review %q, %v; want %q", id, got.Review, err, want)
+				}
 			}
 		})
 	}

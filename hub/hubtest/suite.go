@@ -53,6 +53,7 @@ func RunStoreSuite(t *testing.T, open Opener) {
 		{"serial held by the earliest scan", testHolderByScanTime},
 		{"override event counts as use", testOverrideEvent},
 		{"event for unknown record rolls back", testEventUnknownRecord},
+		{"event id reused for another decision", testEventIDReused},
 		{"bundles", testBundles},
 		{"concurrent uploads", testConcurrent},
 		{"batches and contract days", testBatches},

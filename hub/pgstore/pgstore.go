@@ -245,6 +245,14 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 			return resp, hub.Unavailable("insert event", err)
 		}
 		if tag.RowsAffected() == 0 {
+			var rid, action, actor, note string
+			if err := tx.QueryRow(ctx, `SELECT record_id, action, actor, note FROM events WHERE terminal = $1 AND id = $2`,
+				terminal, e.ID).Scan(&rid, &action, &actor, &note); err != nil {
+				return resp, hub.Unavailable("read event", err)
+			}
+			if !hub.SameEvent(&q.Events[i], rid, action, actor, note) {
+				return resp, hub.SameEventError(i, e.ID)
+			}
 			continue
 		}
 		resp.Events++

@@ -231,6 +231,14 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 			return resp, hub.Unavailable("insert event", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			var rid, action, actor, note string
+			if err := tx.QueryRowContext(ctx, `SELECT record_id, action, actor, note FROM events WHERE terminal = ? AND id = ?`,
+				terminal, e.ID).Scan(&rid, &action, &actor, &note); err != nil {
+				return resp, hub.Unavailable("read event", err)
+			}
+			if !hub.SameEvent(&q.Events[i], rid, action, actor, note) {
+				return resp, hub.SameEventError(i, e.ID)
+			}
 			continue
 		}
 		resp.Events++

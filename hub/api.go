@@ -101,10 +101,13 @@ func FromRecord(r mark.Record) Record {
 }
 
 // Counts reports whether the record makes its serial count as used: an
-// acceptance, or a rejection a supervisor overrode to accept.
-// Only a record whose mark the collector verified counts.
+// acceptance, or a rejection a supervisor overrode to accept (MARK-FORMAT
+// §7: only a rejection is overridden; a DUPLICATE_SCAN or ERROR marked
+// overridden claims nothing). Only a record whose mark the collector
+// verified counts.
 func (r *Record) Counts() bool {
-	return r.Mark != nil && r.Verification.Claims() && (r.Verdict == mark.Accept || r.Review == mark.ReviewOverridden)
+	return r.Mark != nil && r.Verification.Claims() &&
+		(r.Verdict == mark.Accept || (r.Verdict == mark.Reject && r.Review == mark.ReviewOverridden))
 }
 
 // Event is one supervisor decision on a record, from the counter's audit log.

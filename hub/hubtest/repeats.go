@@ -123,3 +123,40 @@ func testEventIDReused(t *testing.T, s hub.Store) {
 		})
 	}
 }
+
+// testOnlyRejectionsOverride: only a rejection overridden to accept counts
+// as a use (MARK-FORMAT §7); a DUPLICATE_SCAN or ERROR record marked
+// overridden, on upload or by a later event, claims no serial, so it
+// raises no reuse alert against the counter's own acceptance or another
+// office's.
+func testOnlyRejectionsOverride(t *testing.T, s hub.Store) {
+	overridden := func(id string, v mark.Verdict, serial uint64) hub.Record {
+		r := Rec(id, 426000, "1", v, serial)
+		r.Review = mark.ReviewOverridden
+		return r
+	}
+	ingest(t, s, "office-a", hub.UploadRequest{
+		Records: []hub.Record{
+			Rec("a-1", 426000, "1", mark.Accept, 81),
+			overridden("a-2", mark.DuplicateScan, 81),
+			overridden("a-3", mark.Error, 82),
+			Rec("a-4", 426000, "1", mark.DuplicateScan, 81),
+			Rec("a-5", 426000, "1", mark.Error, 83),
+		},
+	})
+	r := ingest(t, s, "office-a", hub.UploadRequest{Events: []hub.Event{
+		{ID: 1, RecordID: "a-4", Action: hub.ActionOverride, Actor: "boss", At: t0, Note: "x"},
+		{ID: 2, RecordID: "a-5", Action: hub.ActionOverride, Actor: "boss", At: t0, Note: "x"},
+	}})
+	if len(r.Alerts) != 0 {
+		t.Fatalf("office a alerted about its own acceptance: %+v", r.Alerts)
+	}
+	r = ingest(t, s, "office-b", hub.UploadRequest{Records: []hub.Record{
+		Rec("b-1", 101000, "1", mark.Accept, 82), Rec("b-2", 101000, "1", mark.Accept, 83)}})
+	if len(r.Alerts) != 0 {
+		t.Fatalf("office b alerted about serials office a never accepted: %+v", r.Alerts)
+	}
+	if st := stats(t, s); st.UsedSerials != 3 || st.Alerts != 0 {
+		t.Fatalf("stats = %+v, want 3 used serials, no alert", st)
+	}
+}

@@ -54,6 +54,7 @@ func RunStoreSuite(t *testing.T, open Opener) {
 		{"override event counts as use", testOverrideEvent},
 		{"event for unknown record rolls back", testEventUnknownRecord},
 		{"event id reused for another decision", testEventIDReused},
+		{"only rejections are overridden", testOnlyRejectionsOverride},
 		{"bundles", testBundles},
 		{"concurrent uploads", testConcurrent},
 		{"batches and contract days", testBatches},

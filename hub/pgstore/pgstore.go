@@ -276,7 +276,7 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 		if tag.RowsAffected() == 1 && state == mark.ReviewOverridden && mark.Verdict(verdict) == mark.Reject {
 			tally.Override(uint32(u.office), u.at)
 		}
-		if state == mark.ReviewOverridden && serial != nil && hub.Verification(verification).Claims() {
+		if state == mark.ReviewOverridden && mark.Verdict(verdict) == mark.Reject && serial != nil && hub.Verification(verification).Claims() {
 			u.serial = *serial
 			if err := registerUses(ctx, tx, []use{u}, now); err != nil {
 				return resp, err

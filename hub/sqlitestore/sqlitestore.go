@@ -263,7 +263,7 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 			t, _ := time.Parse(time.RFC3339Nano, at)
 			tally.Override(office, t)
 		}
-		if state == mark.ReviewOverridden && serial.Valid && hub.Verification(verification).Claims() {
+		if state == mark.ReviewOverridden && mark.Verdict(verdict) == mark.Reject && serial.Valid && hub.Verification(verification).Claims() {
 			t, _ := time.Parse(time.RFC3339Nano, at)
 			if err := registerUse(ctx, tx, use{uint64(serial.Int64), e.RecordID, terminal, office, counter, t}, nowS); err != nil {
 				return resp, err

@@ -3,8 +3,10 @@ package hub
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -33,12 +35,51 @@ func decodeStd(body []byte, q *UploadRequest) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(q); err != nil {
-		return jsonErr(err)
+		return locate(body, jsonErr(err))
 	}
 	if dec.More() {
 		return fmt.Errorf("body: trailing data after the JSON object: %w", mark.ErrInvalid)
 	}
 	return nil
+}
+
+// locate names the record, event or batch that a decoding error is about
+// (encoding/json's errors give a path without indexes, or none: "records.id",
+// "unknown field", a bad time), so the answer says where and the counter
+// can set that one aside; err as it is when no single element fails.
+func locate(body []byte, err error) error {
+	var parts map[string]json.RawMessage
+	if json.Unmarshal(body, &parts) != nil {
+		return err
+	}
+	lists := []struct {
+		name string
+		elem func() any
+	}{{"records", func() any { return new(Record) }}, {"events", func() any { return new(Event) }},
+		{"batches", func() any { return new(Batch) }}}
+	for _, l := range lists {
+		var elems []json.RawMessage
+		if json.Unmarshal(parts[l.name], &elems) != nil {
+			continue
+		}
+		for i, e := range elems {
+			dec := json.NewDecoder(bytes.NewReader(e))
+			dec.DisallowUnknownFields()
+			err := dec.Decode(l.elem())
+			if err == nil {
+				continue
+			}
+			field := fmt.Sprintf("%s[%d]", l.name, i)
+			if te := (*json.UnmarshalTypeError)(nil); errors.As(err, &te) {
+				if te.Field != "" {
+					field += "." + te.Field
+				}
+				return &FieldError{Field: field, Why: fmt.Sprintf("wrong type: %s where %s was expected", te.Value, te.Type)}
+			}
+			return &FieldError{Field: field, Why: strings.TrimPrefix(err.Error(), "json: ")}
+		}
+	}
+	return err
 }
 
 // scanner is the fast path's cursor over the body. Strings are cut from

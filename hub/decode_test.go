@@ -137,15 +137,33 @@ func TestDecodeUploadOddForms(t *testing.T) {
 	}
 }
 
-// TestDecodeUploadErrorsNameFields: the decoding errors are encoding/json's,
-// turned into field errors as before.
+// TestDecodeUploadErrorsNameFields: a decoding error names the field and
+// the index of the record, event or batch it is in, so the counter can set
+// that one aside; errors not in one element name what they can.
 func TestDecodeUploadErrorsNameFields(t *testing.T) {
-	var q UploadRequest
-	err := DecodeUpload([]byte(`{"records":[{"id":"a"},{"office":"x"}]}`), &q)
-	var fe *FieldError
-	if !errors.As(err, &fe) || fe.Field != "records.office" {
-		t.Fatalf("err = %v, want a field error naming records.office", err)
+	tests := []struct {
+		name, body, field, why string
+	}{
+		{"wrong type", `{"records":[{"id":"a"},{"office":"x"}]}`, "records[1].office", "wrong type"},
+		{"wrong type in the mark", `{"records":[{"mark":{"serial":"abc"}}]}`, "records[0].mark.serial", "wrong type"},
+		{"number for string", `{"records":[{"id":5}]}`, "records[0].id", "wrong type"},
+		{"unknown field", `{"records":[{"id":"x"},{"id":"y","bogus":1}]}`, "records[1]", `unknown field "bogus"`},
+		{"bad time", `{"records":[{"id":"x"},{"at":"yesterday"}]}`, "records[1]", `"yesterday"`},
+		{"bad event", `{"events":[{"id":1},{"id":"x"}],"records":[]}`, "events[1].id", "wrong type"},
+		{"bad batch", `{"batches":[{"accepted":"many"}]}`, "batches[0].accepted", "wrong type"},
+		{"not an object", `[]`, "", "wrong type"},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var q UploadRequest
+			err := DecodeUpload([]byte(tt.body), &q)
+			var fe *FieldError
+			if !errors.Is(err, mark.ErrInvalid) || !errors.As(err, &fe) || fe.Field != tt.field || !strings.Contains(fe.Why, tt.why) {
+				t.Fatalf("err = %v, want ErrInvalid on field %q saying %q", err, tt.field, tt.why)
+			}
+		})
+	}
+	var q UploadRequest
 	if err := DecodeUpload([]byte(`{} x`), &q); !errors.Is(err, mark.ErrInvalid) || !strings.Contains(err.Error(), "trailing") {
 		t.Fatalf("trailing data: %v", err)
 	}

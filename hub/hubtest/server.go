@@ -82,7 +82,7 @@ func RunServerSuite(t *testing.T, open Opener) {
 		{"bad verdict", "tok-office-a", "application/json", enc(badVerdict), 400, "records[0].verdict"},
 		{"accept without mark", "tok-office-a", "application/json", enc(noMark), 400, "records[0].mark"},
 		{"unknown field", "tok-office-a", "application/json", []byte(`{"recordz":[]}`), 400, ""},
-		{"wrong type", "tok-office-a", "application/json", []byte(`{"records":[{"office":"x"}]}`), 400, "records.office"},
+		{"wrong type", "tok-office-a", "application/json", []byte(`{"records":[{"office":"x"}]}`), 400, "records[0].office"},
 		{"not json", "tok-office-a", "application/json", []byte(`{`), 400, ""},
 		{"trailing data", "tok-office-a", "application/json", []byte(`{} {}`), 400, ""},
 		{"too many records", "tok-office-a", "application/json", enc(tooMany), 400, "records"},
@@ -137,7 +137,7 @@ func RunServerSuite(t *testing.T, open Opener) {
 		if r := got["records[0].at t-issue"]; r.Serial != 4242 || r.Times != 1 {
 			t.Errorf("scan time refusal: %v, want serial 4242", r)
 		}
-		for _, key := range []string{"Content-Type ", "records[0].mark a-3", "records ", "records.office ", "records[0].at t-1970"} {
+		for _, key := range []string{"Content-Type ", "records[0].mark a-3", "records ", "records[0].office ", "records[0].at t-1970"} {
 			if _, ok := got[key]; !ok {
 				t.Errorf("no refusal %q in %v", key, list)
 			}

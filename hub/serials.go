@@ -29,6 +29,10 @@ type SerialsPage struct {
 	Serials []UsedSerial `json:"serials"`
 	Next    uint64       `json:"next"`
 	Done    bool         `json:"done"`
+	// LastEventID is the highest review event id the terminal sent: a
+	// counter on a new store (markd init) numbers its events above it, or
+	// the collector would refuse them as ids used for other decisions.
+	LastEventID int64 `json:"last_event_id"`
 }
 
 // serials answers GET /v1/serials?after=N&limit=M: what a counter of the
@@ -60,7 +64,11 @@ func (s *Server) serials(w http.ResponseWriter, r *http.Request) int {
 	if err != nil {
 		return s.fail(w, r, err)
 	}
-	page := SerialsPage{Office: t.Office, Serials: list, Next: after, Done: len(list) <= limit}
+	last, err := s.store.LastEventID(ctx, t.Name)
+	if err != nil {
+		return s.fail(w, r, err)
+	}
+	page := SerialsPage{Office: t.Office, Serials: list, Next: after, Done: len(list) <= limit, LastEventID: last}
 	if !page.Done {
 		page.Serials = list[:limit]
 	}

@@ -44,6 +44,9 @@ type Store interface {
 	// in used_serials, or used after another office: an alert), above
 	// after, in serial order, one row per serial (the office's own use).
 	OfficeSerials(ctx context.Context, office uint32, after uint64, limit int) ([]UsedSerial, error)
+	// LastEventID returns the highest review event id terminal sent (0:
+	// none): a counter set up anew numbers its events above it.
+	LastEventID(ctx context.Context, terminal string) (int64, error)
 	// Bundles returns the bundles of version above after, oldest first.
 	Bundles(ctx context.Context, after uint64) ([]StoredBundle, error)
 	// Record returns the record id that terminal uploaded, or mark.ErrNotFound.

@@ -79,9 +79,23 @@ func (d *DB) RestoreSerials(ctx context.Context, serials []RestoredSerial, curso
 	})
 }
 
-// RestoreDone records that the office's reuse history is complete.
-func (d *DB) RestoreDone(ctx context.Context) error {
+// RestoreDone records that the office's reuse history is complete, and
+// numbers the audit (the review events) above lastEventID, the highest
+// event id the collector has from this terminal.
+func (d *DB) RestoreDone(ctx context.Context, lastEventID int64) error {
 	return d.Write(ctx, func(tx *sql.Tx) error {
+		// The audit ids are the review events' ids at the collector: a
+		// new store numbers them above the ones its terminal sent before
+		// (the collector refuses an id used for another decision).
+		if lastEventID > 0 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO sqlite_sequence(name, seq)
+				SELECT 'audit', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'audit')`); err != nil {
+				return storeErr("number audit ids", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'audit'`, lastEventID); err != nil {
+				return storeErr("number audit ids", err)
+			}
+		}
 		_, err := tx.ExecContext(ctx, `UPDATE sync_state SET value = 'restored' WHERE key = ?`, historyKey)
 		return err
 	})

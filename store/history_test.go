@@ -49,11 +49,19 @@ func TestRestoredHistory(t *testing.T) {
 	if n, _ := db.RestoredCount(ctx); n != 2 {
 		t.Fatalf("restored %d, want 2", n)
 	}
-	if err := db.RestoreDone(ctx); err != nil {
+	if err := db.RestoreDone(ctx, 500); err != nil {
 		t.Fatal(err)
 	}
 	if pending, _, _ := db.HistoryPending(ctx); pending {
 		t.Fatal("still pending after RestoreDone")
+	}
+	// The terminal sent review events up to id 500 from its lost store:
+	// this store's next one is numbered above them.
+	if err := db.ConfirmRejection(ctx, r.ID, "boss", "seen"); err != nil {
+		t.Fatal(err)
+	}
+	if ev, err := db.AuditFor(ctx, r.ID); err != nil || len(ev) == 0 || ev[len(ev)-1].ID <= 500 {
+		t.Fatalf("audit after the restore: %+v %v, want an id above 500", ev, err)
 	}
 	// A store of before (or a test store) has its history.
 	old, err := Open(ctx, filepath.Join(t.TempDir(), "old.db"), quiet)

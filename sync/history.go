@@ -128,7 +128,7 @@ func (r *Restorer) restore(ctx context.Context) (int, error) {
 		}
 		total += len(rows)
 		if page.Done {
-			return total, r.db.RestoreDone(ctx)
+			return total, r.db.RestoreDone(ctx, page.LastEventID)
 		}
 	}
 }

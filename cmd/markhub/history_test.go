@@ -2,9 +2,12 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +19,7 @@ import (
 	"markd/internal/testdata"
 	"markd/issuer"
 	"markd/mark"
+	"markd/store"
 )
 
 // TestNewStoreRestoresHistory: an office's counter lost its store and was
@@ -33,6 +37,7 @@ func TestNewStoreRestoresHistory(t *testing.T) {
 	publishTestKeyring(t, "sqlite", hubDB)
 	// The office's history: 1500 serials uploaded by the old store.
 	old, oldIDs := counterStore(t, t.TempDir(), 1500, 900, 426000)
+	lastEvent := reviewEvents(t, old, 40) // its supervisors' decisions, uploaded as events
 	hubP := start(t, true, markhub, "serve", "--db", hubDB, "--listen", addr)
 	run1(t, markd, "sync", "--once", "--config", writeConfig(t, t.TempDir(), old, "http://"+addr, token, 500))
 	hubP.kill()
@@ -106,10 +111,62 @@ func TestNewStoreRestoresHistory(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// The new store numbers its review events above the old store's, which
+	// the collector holds under the same terminal (it refuses an id used
+	// for another decision).
+	if seq := auditSeq(t, filepath.Join(dir, "markd.db")); seq < lastEvent {
+		t.Fatalf("the new store's audit ids go on from %d, below the old store's events (up to %d)", seq, lastEvent)
+	}
 	if o := scan(2399); o.Verdict != mark.Reject { // the last of the history
 		t.Fatalf("serial 2399: %+v", o)
 	}
 	if o := scan(5000); o.Verdict != mark.Accept {
 		t.Fatalf("new serial after the history: %+v", o)
 	}
+}
+
+// reviewEvents stores n rejections in the counter store at path, each
+// confirmed by a supervisor, and returns the last audit id (the id of the
+// last review event the store will upload).
+func reviewEvents(t *testing.T, path string, n int) int64 {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var last int64
+	for i := range n {
+		r := &mark.Record{At: time.Date(2026, 11, 24, 10, 0, i, 0, time.UTC), Office: 426000, Counter: "1", Source: "stdin",
+			Text: fmt.Sprintf("EPM1:BROKEN%d", i), Verdict: mark.Reject, Reasons: []mark.Reason{mark.ReasonMalformed},
+			Versions: mark.Versions{Keyring: "k", Tariffs: "t", Revocations: "r"}}
+		if err := db.Save(ctx, r, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ConfirmRejection(ctx, r.ID, "boss", "seen"); err != nil {
+			t.Fatal(err)
+		}
+		ev, err := db.AuditFor(ctx, r.ID)
+		if err != nil || len(ev) == 0 {
+			t.Fatalf("audit of %s: %v %v", r.ID, ev, err)
+		}
+		last = ev[len(ev)-1].ID
+	}
+	return last
+}
+
+// auditSeq is the last audit id handed out in the store at path.
+func auditSeq(t *testing.T, path string) int64 {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var seq int64
+	if err := db.QueryRow(`SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0)`).Scan(&seq); err != nil {
+		t.Fatal(err)
+	}
+	return seq
 }

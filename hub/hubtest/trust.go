@@ -235,6 +235,23 @@ func RunTrustSuite(t *testing.T, open Opener) {
 		if code, _ := get("no-office", ""); code != 403 {
 			t.Fatalf("terminal without office: %d", code)
 		}
+		// The highest review event id of the asking terminal, so that a
+		// counter set up anew numbers its events above it.
+		if _, p := get("office-a", ""); p.LastEventID != 0 {
+			t.Fatalf("last event id before any event: %d", p.LastEventID)
+		}
+		req := &hub.UploadRequest{Records: []hub.Record{Rec("ev-1", 426000, "1", mark.Reject, 0)},
+			Events: []hub.Event{{ID: 37, RecordID: "ev-1", Action: "confirm_rejection", Actor: "boss", At: t0, Note: "seen"},
+				{ID: 12, RecordID: "ev-1", Action: "confirm_rejection", Actor: "boss", At: t0, Note: "again"}}}
+		if _, err := s.Ingest(ctx, "office-a", req, t0); err != nil {
+			t.Fatal(err)
+		}
+		if _, p := get("office-a", ""); p.LastEventID != 37 {
+			t.Fatalf("office-a's last event id %d, want 37", p.LastEventID)
+		}
+		if _, p := get("office-b", ""); p.LastEventID != 0 {
+			t.Fatalf("office-b's last event id %d, want 0 (office-a's are not its)", p.LastEventID)
+		}
 	})
 	t.Run("metrics count unverified records", func(t *testing.T) {
 		resp, err := http.Get(srv.URL + "/metrics")

@@ -38,3 +38,12 @@ func (d *DB) OfficeSerials(ctx context.Context, office uint32, after uint64, lim
 	}
 	return out, nil
 }
+
+// LastEventID implements hub.Store.
+func (d *DB) LastEventID(ctx context.Context, terminal string) (int64, error) {
+	var id int64
+	if err := d.pool.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events WHERE terminal = $1`, terminal).Scan(&id); err != nil {
+		return 0, hub.Unavailable("read the last event id", err)
+	}
+	return id, nil
+}

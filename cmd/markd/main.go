@@ -53,6 +53,7 @@ func newRoot(a *app) *cobra.Command {
 		root.AddCommand(f(a))
 	}
 	cli.AddVersion(root)
+	cli.StrictArgs(root)
 	return root
 }
 

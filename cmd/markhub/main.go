@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	root.AddCommand(newServeCmd(a), newTerminalCmd(a), newKeysCmd(a), newBundleCmd(a), newUserCmd(a), newContractCmd(a))
 	cli.AddVersion(root)
+	cli.StrictArgs(root)
 	root.SetArgs(args)
 	return cli.Exit(stderr, "markhub", root.ExecuteContext(ctx))
 }

@@ -88,6 +88,8 @@ func TestCommands(t *testing.T) {
 		{"publish broken tariffs", []string{"bundle", "publish", "--db", db, "--key", key, "--tariffs", rev}, 2, "", "tariffs"},
 		{"publish without key", []string{"bundle", "publish", "--db", db, "--key", filepath.Join(dir, "nope")}, 2, "", "distribution key"},
 		{"unknown flag", []string{"serve", "--nope"}, 2, "", "unknown flag"},
+		{"unknown command", []string{"frob"}, 2, "", `unknown command "frob"`},
+		{"unknown subcommand", []string{"terminal", "ad", "office-9"}, 2, "", `did you mean add?`},
 	}
 	for _, tt := range tests {
 		code, out, errOut := runCmd(t, tt.args...)

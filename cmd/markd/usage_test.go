@@ -1,0 +1,35 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestUsageExitCodes: a wrong command line exits 2 whichever check finds
+// it, and an unknown subcommand of a group is not a silent success.
+func TestUsageExitCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"unknown command", []string{"frob"}, `unknown command "frob" for "markd"`},
+		{"unknown subcommand", []string{"user", "ad", "bob"}, `unknown command "ad" for "markd user" (did you mean add?)`},
+		{"unknown batch subcommand", []string{"batch", "stats"}, `did you mean status?`},
+		{"missing name", []string{"user", "add", "--role", "operator"}, "accepts 1 arg(s), received 0"},
+		{"extra argument", []string{"user", "list", "all"}, `unknown command "all"`},
+		{"extra argument of init", []string{"init", "x.db"}, `unknown command "x.db"`},
+		{"unknown flag", []string{"verify", "--nope"}, "unknown flag: --nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(context.Background(), tt.args, strings.NewReader(""), &out, &errb)
+			if code != exitUsage || !strings.Contains(errb.String(), tt.msg) {
+				t.Fatalf("code %d, stderr %q; want %d and %q", code, errb.String(), exitUsage, tt.msg)
+			}
+		})
+	}
+}

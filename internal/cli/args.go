@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// StrictArgs makes every wrong command line under root a usage error (exit
+// 2). cobra's own argument checks (ExactArgs, NoArgs, …) and its "unknown
+// command" return plain errors (exit 1), and a command that only groups
+// subcommands ("markd user") printed its help and exited 0 for a
+// subcommand it does not have: "markd user ad bob" in a script passed as
+// success. Call it after every subcommand was added.
+func StrictArgs(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	strictArgs(root)
+}
+
+func strictArgs(c *cobra.Command) {
+	switch {
+	case c.HasSubCommands() && c.Run == nil && c.RunE == nil:
+		c.Args = cobra.ArbitraryArgs // the root's default check is cobra's plain unknown command error
+		c.RunE = unknownSubcommand
+	case c.Args != nil:
+		check := c.Args
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			err := check(cmd, args)
+			var u interface{ IsUsage() bool }
+			if err == nil || errors.As(err, &u) {
+				return err
+			}
+			return UsageError{Err: err}
+		}
+	}
+	for _, sub := range c.Commands() {
+		strictArgs(sub)
+	}
+}
+
+// unknownSubcommand runs a command that only groups subcommands: its help
+// when none was named, else a usage error naming the unknown one.
+func unknownSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's default, set only on its own path
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
+	}
+	return UsageError{Err: fmt.Errorf("%s; %s --help lists them", msg, cmd.CommandPath())}
+}

@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+func TestStrictArgs(t *testing.T) {
+	tree := func() *cobra.Command {
+		root := &cobra.Command{Use: "prog", SilenceUsage: true, SilenceErrors: true}
+		user := &cobra.Command{Use: "user"}
+		noop := func(*cobra.Command, []string) error { return nil }
+		user.AddCommand(&cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), RunE: noop},
+			&cobra.Command{Use: "list", Args: cobra.NoArgs, RunE: noop})
+		root.AddCommand(user, &cobra.Command{Use: "run", RunE: noop})
+		StrictArgs(root)
+		return root
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string // substring of stderr
+	}{
+		{"no command", nil, 0, ""},
+		{"group alone", []string{"user"}, 0, ""},
+		{"unknown command", []string{"frob"}, ExitUsage, `unknown command "frob" for "prog"`},
+		{"unknown subcommand", []string{"user", "ad", "bob"}, ExitUsage, `unknown command "ad" for "prog user" (did you mean add?)`},
+		{"too few arguments", []string{"user", "add"}, ExitUsage, "accepts 1 arg(s), received 0"},
+		{"extra argument", []string{"user", "list", "x"}, ExitUsage, `unknown command "x"`},
+		{"good", []string{"user", "add", "bob"}, 0, ""},
+		{"arbitrary args kept", []string{"run", "x"}, 0, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := tree()
+			var out, errb bytes.Buffer
+			root.SetOut(&out)
+			root.SetErr(&out)
+			root.SetArgs(tc.args)
+			code := Exit(&errb, "prog", root.Execute())
+			if code != tc.code || !bytes.Contains(errb.Bytes(), []byte(tc.msg)) {
+				t.Fatalf("code %d, stderr %q; want %d, %q", code, errb.String(), tc.code, tc.msg)
+			}
+		})
+	}
+}

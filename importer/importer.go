@@ -272,6 +272,10 @@ func storeBatch(ctx context.Context, pipe *pipeline.Pipeline, j *pipeline.Judgin
 	return pipe.StoreBatch(ctx, j.Judged())
 }
 
+// utf8BOM is the byte order mark some editors write at the start of a
+// UTF-8 file.
+const utf8BOM = "\uFEFF"
+
 // readBatch reads up to n scans; eof is set at the end of the file.
 // A blank line is no scan (nothing to store), as in markd run and markd
 // verify --db; it is counted in *blank, and markd import reports it under
@@ -286,8 +290,13 @@ func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *i
 		if err != nil {
 			return scans, false, fmt.Errorf("read %s line %d: %w", cmp.Or(name, "input"), *lineNo+1, err)
 		}
-		*lineNo++
 		*read += int64(length) + 1
+		if *lineNo == 0 && strings.HasPrefix(line, utf8BOM) {
+			// A file saved by Windows Notepad starts with a UTF-8 byte
+			// order mark: it is not part of the first scan.
+			line, length = line[len(utf8BOM):], length-len(utf8BOM)
+		}
+		*lineNo++
 		sc, ok, err := ParseLine(line)
 		if ok && length > len(line) && sc.Text == strings.TrimRight(line, "\r") {
 			sc.Length = length // a bare text over maxLine: its start and real length

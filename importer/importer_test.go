@@ -238,3 +238,39 @@ func TestBatchSize(t *testing.T) {
 	}
 	t.Logf("batches of a 40 000-line file: %v", sizes)
 }
+
+// TestRunByteOrderMark: a file that starts with a UTF-8 byte order mark
+// (Windows Notepad) imports its first line as the scan it is, bare text or
+// JSON, not as NOT_A_MARK with the mark's bytes behind it.
+func TestRunByteOrderMark(t *testing.T) {
+	tests := []struct {
+		name  string
+		first func(text string) string
+	}{
+		{"bare text", func(text string) string { return text }},
+		{"JSON", func(text string) string { return fmt.Sprintf(`{"text":%q}`, text) }},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o, db, sign := setup(t)
+			in := "\uFEFF" + tc.first(sign(uint64(9_100_000+i))) + "\r\n" + sign(uint64(9_200_000+i)) + "\r\n"
+			res, err := Run(context.Background(), strings.NewReader(in), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Stored != 2 || res.Counts[mark.Accept] != 2 {
+				recs, _, _ := db.List(context.Background(), store.Filter{})
+				t.Fatalf("result %+v, want 2 scans accepted: %+v", res, recs)
+			}
+			recs, _, err := db.List(context.Background(), store.Filter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs {
+				if strings.HasPrefix(r.Text, "\uFEFF") {
+					t.Errorf("stored text %q keeps the byte order mark", r.Text)
+				}
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -126,6 +127,10 @@ func resultRecord(res mark.Result) *mark.Record {
 	return &mark.Record{Verdict: res.Verdict, Reasons: res.Reasons, Mark: res.Mark}
 }
 
+// utf8BOM is the byte order mark some editors write at the start of a
+// UTF-8 file.
+const utf8BOM = "\uFEFF"
+
 // verifyLine is the JSON object printed for one input line.
 type verifyLine struct {
 	Line          int              `json:"line"`
@@ -186,6 +191,9 @@ func (a *app) verifyLines(texts []string, judge func(line int, text string, leng
 		}
 		if err != nil {
 			return fmt.Errorf("read stdin line %d: %w", n, err)
+		}
+		if n == 1 && strings.HasPrefix(text, utf8BOM) { // a file saved by Windows Notepad: not part of the text
+			text, length = text[len(utf8BOM):], length-len(utf8BOM)
 		}
 		if err := emit(n, text, length); err != nil {
 			return err

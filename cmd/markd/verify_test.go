@@ -206,3 +206,27 @@ func TestVerifyCommandErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyCommandByteOrderMark: stdin from a file that starts with a
+// UTF-8 byte order mark (Windows Notepad) judges its first line as the
+// mark it is, not NOT_A_MARK.
+func TestVerifyCommandByteOrderMark(t *testing.T) {
+	dir := testdata.Dir(t)
+	for _, v := range testdata.Vectors(t) {
+		if v.Verdict != mark.Accept || v.Context.MeasuredWeightG != 0 {
+			continue
+		}
+		code, out, errs := vtRun(t, "\uFEFF"+strings.TrimSpace(v.Text)+"\r\n", "verify", "--keyring", filepath.Join(dir, "keyring.yaml"),
+			"--tariffs", filepath.Join(dir, "tariffs.yaml"), "--office", strconv.Itoa(int(v.Context.Office)), "--date", v.Context.Date)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		var o vtOut
+		if err := json.Unmarshal([]byte(out), &o); err != nil {
+			t.Fatalf("%v: %q", err, out)
+		}
+		vtCheck(t, v, o, 1)
+		return
+	}
+	t.Fatal("no vector accepted without a scale")
+}

@@ -84,27 +84,54 @@ func Default() Config {
 // replacing '-' with '_' (flag "rescan-window" sets key "rescan_window");
 // only flags the user set are applied.
 func Load(file string, flags *pflag.FlagSet) (Config, error) {
+	var c Config
+	from, err := decode(file, EnvPrefix, "configs/markd.yaml", flags, Default(), &c)
+	if err != nil {
+		return Config{}, err
+	}
+	if err := c.Validate(); err != nil {
+		var ke *KeyError
+		if errors.As(err, &ke) && ke.Origin == "" {
+			ke.Origin = from.of(ke.Key)
+		}
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// Decode reads the configuration of another program (markhub) as Load
+// reads markd's, with the same errors (file:line, "did you mean",
+// environment variable or flag): defaults (a struct with mapstructure
+// tags), then file, then envPrefix_* variables, then the flags the user
+// set, into out (a pointer to a struct of the defaults' type). example
+// names the file that lists every key. It does not validate.
+func Decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out any) error {
+	_, err := decode(file, envPrefix, example, flags, defaults, out)
+	return err
+}
+
+func decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out any) (origins, error) {
 	v := viper.New()
-	SetDefaults(v, Default())
-	v.SetEnvPrefix(EnvPrefix)
+	SetDefaults(v, defaults)
+	v.SetEnvPrefix(envPrefix)
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
-	known := schemaOf(reflect.TypeOf(Config{}))
+	known := schemaOf(reflect.TypeOf(defaults))
 	var pos positions
 	if file != "" {
 		data, err := os.ReadFile(file)
 		if errors.Is(err, fs.ErrNotExist) {
-			return Config{}, fmt.Errorf("config file %s does not exist: %w", file, mark.ErrNotFound)
+			return origins{}, fmt.Errorf("config file %s does not exist: %w", file, mark.ErrNotFound)
 		}
 		if err != nil {
-			return Config{}, fmt.Errorf("config file %s: %w", file, err)
+			return origins{}, fmt.Errorf("config file %s: %w", file, err)
 		}
-		if pos, err = readPositions(file, data, known); err != nil {
-			return Config{}, err
+		if pos, err = readPositions(file, example, data, known); err != nil {
+			return origins{}, err
 		}
 		v.SetConfigType("yaml")
 		if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
-			return Config{}, fmt.Errorf("config file %s: %w: %v", file, mark.ErrInvalid, err)
+			return origins{}, fmt.Errorf("config file %s: %w: %v", file, mark.ErrInvalid, err)
 		}
 	}
 	if flags != nil {
@@ -118,15 +145,14 @@ func Load(file string, flags *pflag.FlagSet) (Config, error) {
 			}
 		})
 		if bindErr != nil {
-			return Config{}, fmt.Errorf("flags: %w", bindErr)
+			return origins{}, fmt.Errorf("flags: %w", bindErr)
 		}
 	}
-	from := newOrigins(file, pos, flags)
+	from := newOrigins(file, envPrefix, pos, flags)
 	if err := checkTypes(v, known, from); err != nil {
-		return Config{}, err
+		return origins{}, err
 	}
-	var c Config
-	err := v.Unmarshal(&c, func(dc *mapstructure.DecoderConfig) {
+	err := v.Unmarshal(out, func(dc *mapstructure.DecoderConfig) {
 		dc.ErrorUnused = true
 		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(
 			mapstructure.StringToTimeDurationHookFunc(),
@@ -134,16 +160,9 @@ func Load(file string, flags *pflag.FlagSet) (Config, error) {
 		)
 	})
 	if err != nil { // checkTypes and the file walk name the key first; this is a backstop
-		return Config{}, fmt.Errorf("configuration: %w: %v", mark.ErrInvalid, err)
+		return origins{}, fmt.Errorf("configuration: %w: %v", mark.ErrInvalid, err)
 	}
-	if err := c.Validate(); err != nil {
-		var ke *KeyError
-		if errors.As(err, &ke) && ke.Origin == "" {
-			ke.Origin = from.of(ke.Key)
-		}
-		return Config{}, err
-	}
-	return c, nil
+	return from, nil
 }
 
 func hasKey(v *viper.Viper, key string) bool {

@@ -63,6 +63,7 @@ func invalid(key string, val any, why string) error {
 type UnknownKeyError struct {
 	Key, Origin string
 	Suggest     string // the closest known key at the same level, "" = none close
+	Example     string // the file that lists every key
 }
 
 func (e *UnknownKeyError) Error() string {
@@ -70,7 +71,7 @@ func (e *UnknownKeyError) Error() string {
 	if e.Suggest != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", e.Suggest)
 	}
-	return msg + "; configs/markd.yaml lists every key"
+	return msg + "; " + e.Example + " lists every key"
 }
 
 func (e *UnknownKeyError) Unwrap() error { return mark.ErrInvalid }
@@ -105,7 +106,7 @@ func schemaOf(t reflect.Type) *schema {
 // first key the schema does not know.
 type positions map[string]int
 
-func readPositions(file string, data []byte, s *schema) (positions, error) {
+func readPositions(file, example string, data []byte, s *schema) (positions, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		var te *yaml.TypeError
@@ -119,16 +120,16 @@ func readPositions(file string, data []byte, s *schema) (positions, error) {
 	if len(doc.Content) == 0 {
 		return pos, nil
 	}
-	return pos, pos.walk(file, "", doc.Content[0], s)
+	return pos, pos.walk(file, example, "", doc.Content[0], s)
 }
 
-func (p positions) walk(file, prefix string, n *yaml.Node, s *schema) error {
+func (p positions) walk(file, example, prefix string, n *yaml.Node, s *schema) error {
 	switch {
 	case s.elems != nil && n.Kind == yaml.SequenceNode:
 		for i, item := range n.Content {
 			path := fmt.Sprintf("%s[%d]", prefix, i)
 			p[path] = item.Line
-			if err := p.walk(file, path, item, s.elems); err != nil {
+			if err := p.walk(file, example, path, item, s.elems); err != nil {
 				return err
 			}
 		}
@@ -142,10 +143,10 @@ func (p positions) walk(file, prefix string, n *yaml.Node, s *schema) error {
 			}
 			sub, ok := s.keys[name]
 			if !ok {
-				return &UnknownKeyError{Key: path, Origin: fmt.Sprintf("%s:%d", file, k.Line), Suggest: closest(name, prefix, s)}
+				return &UnknownKeyError{Key: path, Origin: fmt.Sprintf("%s:%d", file, k.Line), Suggest: closest(name, prefix, s), Example: example}
 			}
 			p[path] = k.Line
-			if err := p.walk(file, path, v, sub); err != nil {
+			if err := p.walk(file, example, path, v, sub); err != nil {
 				return err
 			}
 		}
@@ -206,12 +207,13 @@ func editDistance(a, b string) int {
 // precedence: a flag the user set, then the environment, then the file.
 type origins struct {
 	file  string
+	env   string // prefix of the environment variables
 	pos   positions
 	flags map[string]string // key → flag name
 }
 
-func newOrigins(file string, pos positions, flags *pflag.FlagSet) origins {
-	o := origins{file: file, pos: pos, flags: map[string]string{}}
+func newOrigins(file, env string, pos positions, flags *pflag.FlagSet) origins {
+	o := origins{file: file, env: env, pos: pos, flags: map[string]string{}}
 	if flags != nil {
 		flags.Visit(func(f *pflag.Flag) { o.flags[strings.ReplaceAll(f.Name, "-", "_")] = f.Name })
 	}
@@ -223,7 +225,7 @@ func (o origins) of(key string) string {
 		return "flag --" + f
 	}
 	if !strings.Contains(key, "[") {
-		env := EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+		env := o.env + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 		if _, ok := os.LookupEnv(env); ok {
 			return "environment " + env
 		}

@@ -7,27 +7,22 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // zone data inside the binary: a PC without Go or tzdata (Windows) knows Europe/Moscow
 
-	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"github.com/spf13/viper"
 
 	"markd/config"
 	"markd/hub"
 	"markd/hub/pgstore"
 	"markd/hub/sqlitestore"
 	"markd/internal/cli"
-	"markd/mark"
 )
 
 type app struct {
@@ -66,40 +61,13 @@ func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 }
 
 // loadConfig: defaults → file → MARKHUB_* env → flags (names with '-'
-// read as '_') → Validate.
+// read as '_') → Validate. The config package reads it as it reads
+// markd's, so a bad key is named with its line, its environment variable
+// or its flag.
 func (a *app) loadConfig(flags *pflag.FlagSet) (hub.Config, error) {
-	v := viper.New()
-	config.SetDefaults(v, hub.DefaultConfig())
-	v.SetEnvPrefix("MARKHUB")
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
-	v.AutomaticEnv()
-	if a.configFile != "" {
-		v.SetConfigFile(a.configFile)
-		v.SetConfigType("yaml")
-		if err := v.ReadInConfig(); err != nil {
-			return hub.Config{}, fmt.Errorf("config file %s: %w: %v", a.configFile, mark.ErrInvalid, err)
-		}
-	}
-	var bindErr error
-	flags.Visit(func(f *pflag.Flag) {
-		key := strings.ReplaceAll(f.Name, "-", "_")
-		for _, k := range v.AllKeys() {
-			if k == key {
-				if err := v.BindPFlag(key, f); err != nil && bindErr == nil {
-					bindErr = err
-				}
-			}
-		}
-	})
-	if bindErr != nil {
-		return hub.Config{}, bindErr
-	}
 	var c hub.Config
-	if err := v.Unmarshal(&c, func(dc *mapstructure.DecoderConfig) {
-		dc.ErrorUnused = true
-		dc.DecodeHook = mapstructure.StringToTimeDurationHookFunc()
-	}); err != nil {
-		return hub.Config{}, fmt.Errorf("config: %w: %v", mark.ErrInvalid, err)
+	if err := config.Decode(a.configFile, "MARKHUB", "configs/markhub.yaml", flags, hub.DefaultConfig(), &c); err != nil {
+		return hub.Config{}, cli.UsageError{Err: err}
 	}
 	return c, c.Validate()
 }

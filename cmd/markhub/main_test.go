@@ -51,6 +51,42 @@ func TestConfigLayers(t *testing.T) {
 	}
 }
 
+// TestConfigErrors: a bad config names where the value came from (file
+// and line, environment variable), the key, and for a typo the key meant,
+// as markd's config does; each exits 2.
+func TestConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, yaml string
+		env        [2]string
+		want       string
+	}{
+		{"typo", "db: x.db\nlistn: 127.0.0.1:1\n", [2]string{}, `h.yaml:2: unknown key "listn" (did you mean listen?); configs/markhub.yaml lists every key`},
+		{"nested typo", "db: x.db\nlog:\n  levl: warn\n", [2]string{}, `h.yaml:3: unknown key "log.levl" (did you mean log.level?)`},
+		{"wrong type", "db: x.db\nretention_months: many\n", [2]string{}, `h.yaml:2: retention_months = "many": must be a whole number`},
+		{"bad environment", "db: x.db\n", [2]string{"MARKHUB_DB_TIMEOUT", "5minutes"}, `environment MARKHUB_DB_TIMEOUT: db_timeout = "5minutes": must be a duration`},
+		{"missing file", "", [2]string{}, "nothere.yaml does not exist"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(dir, "nothere.yaml")
+			if tt.yaml != "" {
+				file = filepath.Join(dir, "h.yaml")
+				if err := os.WriteFile(file, []byte(tt.yaml), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.env[0] != "" {
+				t.Setenv(tt.env[0], tt.env[1])
+			}
+			code, _, errOut := runCmd(t, "terminal", "list", "--config", file)
+			if code != 2 || !strings.Contains(errOut, tt.want) {
+				t.Fatalf("code %d, stderr %q; want 2 and %q", code, errOut, tt.want)
+			}
+		})
+	}
+}
+
 func TestCommands(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "hub.db")

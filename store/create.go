@@ -95,6 +95,14 @@ func Create(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 		return nil, mark.WithHint(fmt.Errorf("store %s already exists: %w", path, mark.ErrConflict),
 			"markd init makes a new store only; the existing one is kept")
 	}
+	// A write-ahead log left by a store that was removed or moved holds
+	// that store's newest commits; SQLite would replay it into the new
+	// file (it cannot tell whose log it is), mixing old pages into it, and
+	// then delete it.
+	if _, err := os.Lstat(path + "-wal"); err == nil {
+		return nil, mark.WithHint(fmt.Errorf("store %s: %s-wal of an earlier store is left beside it: %w", path, path, mark.ErrConflict),
+			"it holds that store's newest commits: put the store back beside it, or, if that store is gone for good, move the -wal and -shm files away, then run markd init again")
+	}
 	tmp := path + ".new"
 	for _, p := range []string{tmp, tmp + "-wal", tmp + "-shm"} {
 		os.Remove(p) //nolint:errcheck // leftovers of a failed create

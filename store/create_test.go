@@ -82,3 +82,38 @@ func TestCreateRefusesExisting(t *testing.T) {
 		t.Fatal("created in a missing folder")
 	}
 }
+
+// TestCreateRefusesLeftWAL: the write-ahead log of a store that was
+// removed is not replayed into a new store (nor deleted with its commits):
+// markd init refuses, and the log stays as it was.
+func TestCreateRefusesLeftWAL(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.db")
+	db, err := Create(ctx, old, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, "CREATE TABLE left_behind(x)"); err != nil { // in the WAL until a checkpoint
+		t.Fatal(err)
+	}
+	wal, err := os.ReadFile(old + "-wal")
+	db.Close()
+	if err != nil || len(wal) == 0 {
+		t.Fatalf("no WAL to leave behind: %d bytes, %v", len(wal), err)
+	}
+	path := filepath.Join(dir, "markd.db")
+	if err := os.WriteFile(path+"-wal", wal, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Create(ctx, path, quiet)
+	if !errors.Is(err, mark.ErrConflict) || !strings.Contains(err.Error(), path+"-wal") || mark.Hint(err) == "" {
+		t.Fatalf("err = %v (hint %q)", err, mark.Hint(err))
+	}
+	if got, err := os.ReadFile(path + "-wal"); err != nil || string(got) != string(wal) {
+		t.Fatalf("the WAL was changed: %d bytes, %v", len(got), err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a store was made: %v", err)
+	}
+}

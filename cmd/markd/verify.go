@@ -108,6 +108,11 @@ func (a *app) runVerify(cmd *cobra.Command, f verifyFlags) error {
 	if verifyStateful(cmd) {
 		return a.runVerifyDB(cmd, f)
 	}
+	for _, name := range []string{"counter", "rescan-window"} { // they would be ignored
+		if cmd.Flags().Changed(name) {
+			return usage("--%s applies only with --db (stateful verify): without a store there is no counter or re-scan", name)
+		}
+	}
 	clock, err := verifyClock(cmd, f)
 	if err != nil {
 		return err

@@ -196,6 +196,8 @@ func TestVerifyCommandErrors(t *testing.T) {
 		{"bad date", []string{"--keyring", ring, "--tariffs", tariffs, "--office", "426000", "--date", "25.11.2026"}, "25.11.2026"},
 		{"bad tz", []string{"--keyring", ring, "--tariffs", tariffs, "--office", "426000", "--tz", "Mars/Olympus"}, "Mars/Olympus"},
 		{"stray argument", []string{"--keyring", ring, "--tariffs", tariffs, "--office", "426000", "EPM1:"}, "no arguments"},
+		{"counter without db", []string{"--keyring", ring, "--tariffs", tariffs, "--office", "426000", "--counter", "2"}, "--counter applies only with --db"},
+		{"rescan window without db", []string{"--keyring", ring, "--tariffs", tariffs, "--office", "426000", "--rescan-window", "1m"}, "--rescan-window applies only with --db"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

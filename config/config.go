@@ -226,6 +226,10 @@ func (c Config) Validate() error {
 		return bad("rescan_window", c.RescanWindow, "must not be negative")
 	}
 	if err := cli.CheckLog(c.Log.Level, c.Log.Format); err != nil {
+		var le *cli.LogKeyError
+		if errors.As(err, &le) { // Load names where the value came from
+			return bad(le.Key, le.Value, le.Why)
+		}
 		return err
 	}
 	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {

@@ -115,6 +115,10 @@ func TestLoadErrorsSayWhere(t *testing.T) {
 		{name: "source validation", body: "sources:\n  - kind: serial\n",
 			want: `markd.yaml:2: sources[0].port = "": `},
 		{name: "not yaml", body: "office: [\n", want: "markd.yaml: not valid YAML"},
+		{name: "log level", body: "office: 426000\nlog:\n  level: loud\n",
+			want: `markd.yaml:3: log.level = "loud": must be debug, info, warn or error`},
+		{name: "log format from env", body: "office: 426000\n", env: map[string]string{"MARKD_LOG_FORMAT": "xml"},
+			want: `environment MARKD_LOG_FORMAT: log.format = "xml": must be text or json`},
 		{name: "empty source entry", body: "office: 426000\nsources:\n  - kind: stdin\n  -\n",
 			want: `markd.yaml:4: sources[1] = nothing: an empty entry: give its keys under the dash, or remove the dash`},
 	}

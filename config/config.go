@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"reflect"
 	"strings"
@@ -231,6 +232,9 @@ func (c Config) Validate() error {
 			return bad(le.Key, le.Value, le.Why)
 		}
 		return err
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		return bad("http.listen", c.HTTP.Listen, "must be host:port, such as 127.0.0.1:8080")
 	}
 	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
 		return bad("http.tls_cert", c.HTTP.TLSCert, "http.tls_cert and http.tls_key go together")

@@ -115,6 +115,8 @@ func TestLoadErrorsSayWhere(t *testing.T) {
 		{name: "source validation", body: "sources:\n  - kind: serial\n",
 			want: `markd.yaml:2: sources[0].port = "": `},
 		{name: "not yaml", body: "office: [\n", want: "markd.yaml: not valid YAML"},
+		{name: "listen from env", body: "office: 426000\n", env: map[string]string{"MARKD_HTTP_LISTEN": "8080"},
+			want: `environment MARKD_HTTP_LISTEN: http.listen = "8080": must be host:port`},
 		{name: "log level", body: "office: 426000\nlog:\n  level: loud\n",
 			want: `markd.yaml:3: log.level = "loud": must be debug, info, warn or error`},
 		{name: "log format from env", body: "office: 426000\n", env: map[string]string{"MARKD_LOG_FORMAT": "xml"},

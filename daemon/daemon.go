@@ -111,7 +111,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 			m.Close()
 		}
 	}()
-	if m.Store, err = store.OpenExistingWith(ctx, c.DB, store.Options{Log: log, Now: o.Now, PresizeWAL: true}); err != nil {
+	if m.Store, err = store.OpenExistingWith(ctx, c.DB, store.Options{Log: log, Now: o.Now, PresizeWAL: true, Exclusive: true}); err != nil {
 		return nil, err
 	}
 	m.Verifier = m.Holder

@@ -117,3 +117,43 @@ func TestCreateRefusesLeftWAL(t *testing.T) {
 		t.Fatalf("a store was made: %v", err)
 	}
 }
+
+// TestExclusiveOpen: a store opened with Exclusive refuses a second
+// Exclusive open (another `markd run`) with ErrInUse and a hint, leaves a
+// plain open alone (import, backup beside the daemon), and is free again
+// once closed.
+func TestExclusiveOpen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "markd.db")
+	db, err := Create(ctx, path, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	first, err := OpenExistingWith(ctx, path, Options{Log: quiet, Exclusive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := OpenExistingWith(ctx, path, Options{Log: quiet, Exclusive: true})
+	if err == nil {
+		second.Close()
+		first.Close()
+		t.Fatal("a second exclusive open of the store succeeded")
+	}
+	if !errors.Is(err, ErrInUse) || !errors.Is(err, mark.ErrUnavailable) || !strings.Contains(mark.Hint(err), "already running") {
+		t.Errorf("second exclusive open: %v (hint %q), want ErrInUse with a hint", err, mark.Hint(err))
+	}
+	plain, err := OpenExisting(ctx, path, quiet)
+	if err != nil {
+		t.Fatalf("plain open beside the exclusive one: %v", err)
+	}
+	plain.Close()
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := OpenExistingWith(ctx, path, Options{Log: quiet, Exclusive: true})
+	if err != nil {
+		t.Fatalf("exclusive open after the first closed: %v", err)
+	}
+	again.Close()
+}

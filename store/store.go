@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,6 +53,7 @@ type DB struct {
 
 	ck        checkpoints // when the WAL is checkpointed (checkpoint.go)
 	closeOnce sync.Once
+	instance  *os.File // Options.Exclusive: holds the lock (lockInstance)
 }
 
 // Options configure a store. Zero values take the defaults.
@@ -71,7 +73,20 @@ type Options struct {
 	// CheckpointIdle: how long the scan writer must be idle before its WAL
 	// is checkpointed in the pause (0: CheckpointIdle; see checkpoint.go).
 	CheckpointIdle time.Duration
+	// Exclusive: no other process may open the store with Exclusive while
+	// this one is open; OpenWith fails with ErrInUse instead. For the
+	// daemon: two `markd run` on one store would share its counter's
+	// batches and both keep a WAL made ahead (other commands, such as
+	// `markd import` or `markd backup`, may still run beside it).
+	Exclusive bool
 }
+
+// ErrInUse: another process opened the store with Options.Exclusive (a
+// second `markd run` on the same store).
+var ErrInUse = fmt.Errorf("store in use by another markd run: %w", mark.ErrUnavailable)
+
+// errInstanceLocked is lockInstance's answer when the lock is held.
+var errInstanceLocked = errors.New("locked")
 
 // Open opens (creating if needed) the SQLite file at path and migrates it.
 func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
@@ -89,6 +104,24 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	}
 	if o.PasswordCost == 0 {
 		o.PasswordCost = PasswordCost
+	}
+	var instance *os.File
+	if o.Exclusive {
+		f, err := lockInstance(path)
+		if errors.Is(err, errInstanceLocked) {
+			return nil, mark.WithHint(fmt.Errorf("store %s: %w", path, ErrInUse),
+				"markd is already running on this store (the service, or another `markd run`): stop it first, or give this one its own store")
+		}
+		if err != nil {
+			return nil, mark.WithHint(fmt.Errorf("store %s: lock: %w: %w", path, mark.ErrUnavailable, err),
+				"check that the markd user may read "+path)
+		}
+		instance = f
+		defer func() {
+			if instance != nil { // not handed to the DB: the open failed
+				instance.Close()
+			}
+		}()
 	}
 	if o.PresizeWAL {
 		if made, err := presizeWAL(path); err != nil {
@@ -125,6 +158,7 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	}
 	d.ck.idle = o.CheckpointIdle
 	d.startCheckpointer()
+	d.instance, instance = instance, nil
 	return d, nil
 }
 
@@ -133,7 +167,13 @@ func (d *DB) Close() error {
 		d.writer.shut()
 		d.stopCheckpointer()
 	})
-	return d.db.Close()
+	err := d.db.Close()
+	if d.instance != nil && err == nil {
+		// after SQLite closed the file (lockInstance)
+		d.instance.Close()
+		d.instance = nil
+	}
+	return err
 }
 
 // Now is the store's clock (Options.Now).

@@ -118,6 +118,7 @@ struct wvFile {
   char *buf;           // WAL, and a combining main file: writes not yet handed to the kernel
   int cap;             // size of buf
   int len;
+  int ferr;            // a write of buf that failed where the caller may ignore it (flushErr)
   int commit;          // WAL: the buffer ends with a commit frame's header
   sqlite3_int64 off;   // WAL: file offset of buf[0]
   int gate;            // main file: gate slot, 0 = none
@@ -136,13 +137,42 @@ static volatile long long wvWrites, wvFlushes, wvMainWrites, wvMainFlushes; // f
 #define ORIG ((sqlite3_vfs*)wvVfs.pAppData)
 #define REAL(f) (((wvFile*)(f))->real)
 
+// tests: a main file's buffer that would grow the file fails to write,
+// as on a full disk (where rewriting the file's blocks still works)
+static volatile int wvMainFail;
+
 static int wvFlush(wvFile *p) {
   if (p->len == 0) return WV_OK;
   int n = p->len;
   p->len = 0;
   p->commit = 0;
-  __sync_fetch_and_add(p->base.pMethods == &wvWalMethods ? &wvFlushes : &wvMainFlushes, 1);
-  return p->real->pMethods->xWrite(p->real, p->buf, n, p->off);
+  int wal = p->base.pMethods == &wvWalMethods;
+  __sync_fetch_and_add(wal ? &wvFlushes : &wvMainFlushes, 1);
+  if (!wal && wvMainFail) {
+    sqlite3_int64 size = 0;
+    int rc = p->real->pMethods->xFileSize(p->real, &size);
+    if (rc == WV_OK && p->off + n > size) rc = 13; // SQLITE_FULL
+    if (rc != WV_OK) {
+      p->ferr = rc;
+      return rc;
+    }
+  }
+  int rc = p->real->pMethods->xWrite(p->real, p->buf, n, p->off);
+  if (rc != WV_OK) p->ferr = rc;
+  return rc;
+}
+
+// wvFlushErr writes the buffer and returns, once, the error of any write
+// of it that failed since the last call. SQLite ignores what some calls
+// return (xShmBarrier; SQLITE_FCNTL_CKPT_DONE, which writes the last pages
+// of a checkpoint): a failed write must still fail the sync (or truncate)
+// that follows, or the checkpoint would count pages the file never got
+// and the next commit would restart the WAL over them.
+static int wvFlushErr(wvFile *p) {
+  wvFlush(p);
+  int rc = p->ferr;
+  p->ferr = 0;
+  return rc;
 }
 
 // wvAppend adds a write to p's buffer; a write that does not continue the
@@ -152,7 +182,10 @@ static int wvAppend(wvFile *p, const void *z, int n, sqlite3_int64 off, int *dir
   *direct = 0;
   if (p->len > 0 && (off != p->off + p->len || p->len + n > p->cap)) {
     int rc = wvFlush(p);
-    if (rc != WV_OK) return rc;
+    if (rc != WV_OK) {
+      p->ferr = 0; // reported to the write
+      return rc;
+    }
   }
   if (p->len == 0 && n > p->cap) {
     __sync_fetch_and_add(p->base.pMethods == &wvWalMethods ? &wvFlushes : &wvMainFlushes, 1);
@@ -175,6 +208,7 @@ static int wvWalWrite(sqlite3_file *f, const void *z, int n, sqlite3_int64 off) 
   if (commitPage) { // the commit frame's page: the last of the commit
     int rc = wvFlush(p);
     if (rc == WV_OK) p->cmSync = 1;
+    p->ferr = 0; // reported to the write
     return rc;
   }
   if (n == WV_FRAME_HDR && off >= 32) {
@@ -194,7 +228,7 @@ static int wvWalWrite(sqlite3_file *f, const void *z, int n, sqlite3_int64 off) 
 // while the device writes them, and the sync follows.
 static int wvWalSync(sqlite3_file *f, int flags) {
   wvFile *p = (wvFile*)f;
-  int rc = wvFlush(p);
+  int rc = wvFlushErr(p);
   if (rc != WV_OK) return rc;
   int gated = p->cmSync;
   p->cmSync = 0;
@@ -237,7 +271,7 @@ static int wvWalClose(sqlite3_file *f) {
   return rc != WV_OK ? rc : rc2;
 }
 static int wvWalRead(sqlite3_file *f, void *z, int n, sqlite3_int64 off) { WV_FLUSHED(f); return REAL(f)->pMethods->xRead(REAL(f), z, n, off); }
-static int wvWalTruncate(sqlite3_file *f, sqlite3_int64 size) { WV_FLUSHED(f); return REAL(f)->pMethods->xTruncate(REAL(f), size); }
+static int wvWalTruncate(sqlite3_file *f, sqlite3_int64 size) { int rc = wvFlushErr((wvFile*)f); if (rc != WV_OK) return rc; return REAL(f)->pMethods->xTruncate(REAL(f), size); }
 static int wvWalFileSize(sqlite3_file *f, sqlite3_int64 *pSize) { WV_FLUSHED(f); return REAL(f)->pMethods->xFileSize(REAL(f), pSize); }
 static int wvWalLock(sqlite3_file *f, int l) { WV_FLUSHED(f); return REAL(f)->pMethods->xLock(REAL(f), l); }
 static int wvWalUnlock(sqlite3_file *f, int l) { WV_FLUSHED(f); return REAL(f)->pMethods->xUnlock(REAL(f), l); }
@@ -254,7 +288,9 @@ static int wvWalFileControl(sqlite3_file *f, int op, void *a) { WV_FLUSHED(f); r
 // synchronous NORMAL or FULL, which is why only the store, whose
 // connections are FULL, asks for it — so no reader reads the file where a
 // page is still in the buffer; a crash loses only what was not synced,
-// which the WAL still holds.
+// which the WAL still holds. A write of the buffer that fails where
+// SQLite ignores the result (the checkpoint's last pages, written at
+// SQLITE_FCNTL_CKPT_DONE) fails the sync that follows (wvFlushErr).
 #define WV_MAIN_FLUSHED(f) do { if (((wvFile*)(f))->buf) WV_FLUSHED(f); } while (0)
 static int wvClose(sqlite3_file *f) {
   wvFile *p = (wvFile*)f;
@@ -273,8 +309,14 @@ static int wvWrite(sqlite3_file *f, const void *z, int n, sqlite3_int64 off) {
   int direct;
   return wvAppend(p, z, n, off, &direct);
 }
-static int wvTruncate(sqlite3_file *f, sqlite3_int64 size) { WV_MAIN_FLUSHED(f); return REAL(f)->pMethods->xTruncate(REAL(f), size); }
-static int wvSync(sqlite3_file *f, int flags) { WV_MAIN_FLUSHED(f); return REAL(f)->pMethods->xSync(REAL(f), flags); }
+static int wvTruncate(sqlite3_file *f, sqlite3_int64 size) {
+  int rc = wvFlushErr((wvFile*)f);
+  return rc != WV_OK ? rc : REAL(f)->pMethods->xTruncate(REAL(f), size);
+}
+static int wvSync(sqlite3_file *f, int flags) {
+  int rc = wvFlushErr((wvFile*)f);
+  return rc != WV_OK ? rc : REAL(f)->pMethods->xSync(REAL(f), flags);
+}
 static int wvFileSize(sqlite3_file *f, sqlite3_int64 *pSize) { WV_MAIN_FLUSHED(f); return REAL(f)->pMethods->xFileSize(REAL(f), pSize); }
 static int wvLock(sqlite3_file *f, int l) { WV_MAIN_FLUSHED(f); return REAL(f)->pMethods->xLock(REAL(f), l); }
 static int wvUnlock(sqlite3_file *f, int l) { WV_MAIN_FLUSHED(f); return REAL(f)->pMethods->xUnlock(REAL(f), l); }
@@ -384,6 +426,7 @@ static long long wvStatWrites(void) { return wvWrites; }
 static long long wvStatFlushes(void) { return wvFlushes; }
 static long long wvStatMainWrites(void) { return wvMainWrites; }
 static long long wvStatMainFlushes(void) { return wvMainFlushes; }
+static void wvSetMainFail(int on) { wvMainFail = on; }
 */
 import "C"
 
@@ -423,6 +466,17 @@ func vfsParam() string {
 // combine them and how many the kernel got (tests).
 func mainWriteStats() (writes, flushes int64) {
 	return int64(C.wvStatMainWrites()), int64(C.wvStatMainFlushes())
+}
+
+// failMainWrites makes the writes of main files that combine them fail
+// (SQLITE_FULL) where they would grow the file, while on: a full disk
+// during a checkpoint (tests).
+func failMainWrites(on bool) {
+	v := 0
+	if on {
+		v = 1
+	}
+	C.wvSetMainFail(C.int(v))
 }
 
 // walWriteStats returns how many writes SQLite made to WAL files and how

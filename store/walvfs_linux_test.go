@@ -184,3 +184,62 @@ func TestCheckpointWritesCombined(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCheckpointWriteFailureKeepsWAL: when the main file's combined
+// writes fail at the end of a checkpoint (a full disk), the checkpoint
+// fails and the WAL keeps the frames, so no scan is lost once the WAL
+// restarts. SQLite writes that last buffer from a file control whose
+// result it ignores (SQLITE_FCNTL_CKPT_DONE): before, the checkpoint
+// reported success, the next write restarted the WAL over frames whose
+// pages never reached the file, and the scans were gone after a restart.
+func TestCheckpointWriteFailureKeepsWAL(t *testing.T) {
+	if vfsParam() == "" {
+		t.Fatal("the WAL VFS did not register")
+	}
+	db, path := openTest(t, Options{})
+	ctx := context.Background()
+	// The migrations' pages first, so that the scans' checkpoint below
+	// fits one buffer of combined writes (written at its end).
+	if _, err := db.SQL().ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+		t.Fatal(err)
+	}
+	// Fewer scans than idleCheckpointMin (the checkpointer stays out),
+	// with long texts, so that the file grows by a few pages at its end.
+	const n = 12
+	for i := range n {
+		r := scRec(uint64(1+i), "A", t0.Add(time.Duration(i)*time.Second), mark.Accept)
+		r.Text += strings.Repeat("x", 2000)
+		if err := db.Save(ctx, r, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	failMainWrites(true)
+	var busy, frames, moved int
+	err := db.SQL().QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &moved)
+	failMainWrites(false)
+	if err == nil {
+		t.Errorf("checkpoint with failing writes reported success: busy %d, frames %d, copied %d", busy, frames, moved)
+	}
+	// A write that touches none of the scans' pages restarts the WAL if
+	// the checkpoint claimed to be complete.
+	if err := db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sync_state(key, value) VALUES ('probe', 'x')`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db2 := openAgain(t, path)
+	var scans, used int
+	if err := db2.SQL().QueryRowContext(ctx, `SELECT count(*), (SELECT count(*) FROM used_serials) FROM scans`).Scan(&scans, &used); err != nil {
+		t.Fatalf("after reopen: %v", err)
+	}
+	if scans != n || used != n {
+		t.Errorf("after a failed checkpoint and a restart: %d scans, %d used serials, want %d", scans, used, n)
+	}
+	if err := db2.Check(ctx); err != nil {
+		t.Error(err)
+	}
+}

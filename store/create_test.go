@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"markd/mark"
 )
@@ -156,4 +157,48 @@ func TestExclusiveOpen(t *testing.T) {
 		t.Fatalf("exclusive open after the first closed: %v", err)
 	}
 	again.Close()
+}
+
+// TestDamagedPageHint: a store whose second half is damaged opens (no
+// full check at open), and the first read of a damaged page fails as
+// unavailable with a hint about the damage and the backup, not about disk
+// space and permissions.
+func TestDamagedPageHint(t *testing.T) {
+	ctx := context.Background()
+	db, path := openTest(t, Options{})
+	var recs []*mark.Record
+	for i := range 2000 {
+		recs = append(recs, scRec(uint64(1+i), "A", t0.Add(time.Duration(i)*time.Second), mark.Accept))
+	}
+	if err := db.SaveBatch(ctx, recs, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ps = 4096
+	for pg := len(raw) / ps / 2; pg*ps <= len(raw); pg++ { // data pages, past the schema's
+		for i := (pg-1)*ps + 8; i < pg*ps; i++ {
+			raw[i] ^= 0x5A
+		}
+	}
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db2, err := OpenWith(ctx, path, Options{Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	_, err = db2.Counts(ctx)
+	if err == nil {
+		t.Fatal("counted the scans of a damaged store")
+	}
+	if h := mark.Hint(err); !errors.Is(err, mark.ErrUnavailable) || !strings.Contains(h, "damaged") || !strings.Contains(h, "backup") {
+		t.Errorf("damaged store: %v, hint %q; want unavailable with a hint about the damage and the backup", err, h)
+	}
 }

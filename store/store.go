@@ -222,6 +222,8 @@ func storeErr(op string, err error) error {
 		hint = "the database file is read-only: check its permissions"
 	case code == sqliteerr.Busy || code == sqliteerr.Locked:
 		hint = "the database is locked by another program: close it"
+	case code == sqliteerr.Corrupt:
+		hint = "the store is damaged: `markd doctor --deep` says what is damaged; restore the last backup (made by `markd backup`)"
 	}
 	return mark.WithHint(fmt.Errorf("store %s: %w: %w", op, mark.ErrUnavailable, err), hint)
 }

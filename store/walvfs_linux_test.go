@@ -196,23 +196,8 @@ func TestCheckpointWriteFailureKeepsWAL(t *testing.T) {
 	if vfsParam() == "" {
 		t.Fatal("the WAL VFS did not register")
 	}
-	db, path := openTest(t, Options{})
+	db, path := openGrowing(t)
 	ctx := context.Background()
-	// The migrations' pages first, so that the scans' checkpoint below
-	// fits one buffer of combined writes (written at its end).
-	if _, err := db.SQL().ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
-		t.Fatal(err)
-	}
-	// Fewer scans than idleCheckpointMin (the checkpointer stays out),
-	// with long texts, so that the file grows by a few pages at its end.
-	const n = 12
-	for i := range n {
-		r := scRec(uint64(1+i), "A", t0.Add(time.Duration(i)*time.Second), mark.Accept)
-		r.Text += strings.Repeat("x", 2000)
-		if err := db.Save(ctx, r, time.Minute); err != nil {
-			t.Fatal(err)
-		}
-	}
 	failMainWrites(true)
 	var busy, frames, moved int
 	err := db.SQL().QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &moved)
@@ -231,15 +216,63 @@ func TestCheckpointWriteFailureKeepsWAL(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db2 := openAgain(t, path)
+	checkGrowing(t, path)
+}
+
+// TestCloseOnFullDiskKeepsWAL: the last close of a store checkpoints and
+// deletes the WAL; when the checkpoint's writes fail (a full disk at
+// `markd run`'s stop) the WAL must stay, or the scans since the last
+// checkpoint are gone.
+func TestCloseOnFullDiskKeepsWAL(t *testing.T) {
+	if vfsParam() == "" {
+		t.Fatal("the WAL VFS did not register")
+	}
+	db, path := openGrowing(t)
+	failMainWrites(true)
+	db.Close() //nolint:errcheck // SQLite does not report the failed checkpoint of its last close
+	failMainWrites(false)
+	checkGrowing(t, path)
+}
+
+// growingScans is how many scans openGrowing saves.
+const growingScans = 12
+
+// openGrowing opens a store whose WAL holds growingScans scans, fewer
+// than idleCheckpointMin (the checkpointer stays out), with long texts:
+// their checkpoint grows the file by a few pages at its end, in one
+// buffer of combined writes written at the checkpoint's end.
+func openGrowing(t *testing.T) (*DB, string) {
+	t.Helper()
+	db, path := openTest(t, Options{})
+	ctx := context.Background()
+	// the migrations' pages first
+	if _, err := db.SQL().ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range growingScans {
+		r := scRec(uint64(1+i), "A", t0.Add(time.Duration(i)*time.Second), mark.Accept)
+		r.Text += strings.Repeat("x", 2000)
+		if err := db.Save(ctx, r, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db, path
+}
+
+// checkGrowing opens the store of openGrowing again: every scan and its
+// serial are there and the file is sound.
+func checkGrowing(t *testing.T, path string) {
+	t.Helper()
+	ctx := context.Background()
+	db := openAgain(t, path)
 	var scans, used int
-	if err := db2.SQL().QueryRowContext(ctx, `SELECT count(*), (SELECT count(*) FROM used_serials) FROM scans`).Scan(&scans, &used); err != nil {
+	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*), (SELECT count(*) FROM used_serials) FROM scans`).Scan(&scans, &used); err != nil {
 		t.Fatalf("after reopen: %v", err)
 	}
-	if scans != n || used != n {
-		t.Errorf("after a failed checkpoint and a restart: %d scans, %d used serials, want %d", scans, used, n)
+	if scans != growingScans || used != growingScans {
+		t.Errorf("after reopen: %d scans, %d used serials, want %d", scans, used, growingScans)
 	}
-	if err := db2.Check(ctx); err != nil {
+	if err := db.Check(ctx); err != nil {
 		t.Error(err)
 	}
 }

@@ -118,7 +118,7 @@ struct wvFile {
   char *buf;           // WAL, and a combining main file: writes not yet handed to the kernel
   int cap;             // size of buf
   int len;
-  int ferr;            // a write of buf that failed where the caller may ignore it (flushErr)
+  int ferr;            // main file: a write of buf that failed where the caller may ignore it (wvFlushErr)
   int commit;          // WAL: the buffer ends with a commit frame's header
   sqlite3_int64 off;   // WAL: file offset of buf[0]
   int gate;            // main file: gate slot, 0 = none
@@ -158,12 +158,12 @@ static int wvFlush(wvFile *p) {
     }
   }
   int rc = p->real->pMethods->xWrite(p->real, p->buf, n, p->off);
-  if (rc != WV_OK) p->ferr = rc;
+  if (rc != WV_OK && !wal) p->ferr = rc;
   return rc;
 }
 
-// wvFlushErr writes the buffer and returns, once, the error of any write
-// of it that failed since the last call. SQLite ignores what some calls
+// wvFlushErr writes a main file's buffer and returns, once, the error of
+// any write of it that failed since the last call. SQLite ignores what some calls
 // return (xShmBarrier; SQLITE_FCNTL_CKPT_DONE, which writes the last pages
 // of a checkpoint): a failed write must still fail the sync (or truncate)
 // that follows, or the checkpoint would count pages the file never got
@@ -208,7 +208,6 @@ static int wvWalWrite(sqlite3_file *f, const void *z, int n, sqlite3_int64 off) 
   if (commitPage) { // the commit frame's page: the last of the commit
     int rc = wvFlush(p);
     if (rc == WV_OK) p->cmSync = 1;
-    p->ferr = 0; // reported to the write
     return rc;
   }
   if (n == WV_FRAME_HDR && off >= 32) {
@@ -228,7 +227,7 @@ static int wvWalWrite(sqlite3_file *f, const void *z, int n, sqlite3_int64 off) 
 // while the device writes them, and the sync follows.
 static int wvWalSync(sqlite3_file *f, int flags) {
   wvFile *p = (wvFile*)f;
-  int rc = wvFlushErr(p);
+  int rc = wvFlush(p);
   if (rc != WV_OK) return rc;
   int gated = p->cmSync;
   p->cmSync = 0;
@@ -271,7 +270,7 @@ static int wvWalClose(sqlite3_file *f) {
   return rc != WV_OK ? rc : rc2;
 }
 static int wvWalRead(sqlite3_file *f, void *z, int n, sqlite3_int64 off) { WV_FLUSHED(f); return REAL(f)->pMethods->xRead(REAL(f), z, n, off); }
-static int wvWalTruncate(sqlite3_file *f, sqlite3_int64 size) { int rc = wvFlushErr((wvFile*)f); if (rc != WV_OK) return rc; return REAL(f)->pMethods->xTruncate(REAL(f), size); }
+static int wvWalTruncate(sqlite3_file *f, sqlite3_int64 size) { WV_FLUSHED(f); return REAL(f)->pMethods->xTruncate(REAL(f), size); }
 static int wvWalFileSize(sqlite3_file *f, sqlite3_int64 *pSize) { WV_FLUSHED(f); return REAL(f)->pMethods->xFileSize(REAL(f), pSize); }
 static int wvWalLock(sqlite3_file *f, int l) { WV_FLUSHED(f); return REAL(f)->pMethods->xLock(REAL(f), l); }
 static int wvWalUnlock(sqlite3_file *f, int l) { WV_FLUSHED(f); return REAL(f)->pMethods->xUnlock(REAL(f), l); }

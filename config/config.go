@@ -221,7 +221,7 @@ func (c Config) Validate() error {
 		return bad("counter", c.Counter, "must not be empty")
 	}
 	if _, err := c.Location(); err != nil {
-		return err
+		return bad("tz", c.TZ, "must be a time zone name such as Europe/Moscow or Asia/Vladivostok")
 	}
 	if c.RescanWindow < 0 {
 		return bad("rescan_window", c.RescanWindow, "must not be negative")

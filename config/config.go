@@ -223,6 +223,9 @@ func (c Config) Validate() error {
 	if _, err := c.Location(); err != nil {
 		return bad("tz", c.TZ, "must be a time zone name such as Europe/Moscow or Asia/Vladivostok")
 	}
+	if strings.TrimSpace(c.DB) == "" { // every command but a stateless verify opens it; "" made a file ".new" in the working folder
+		return bad("db", c.DB, "must name the SQLite store file, such as /var/lib/markd/markd.db")
+	}
 	if c.RescanWindow < 0 {
 		return bad("rescan_window", c.RescanWindow, "must not be negative")
 	}

@@ -135,6 +135,7 @@ func TestLoadErrorsSayWhere(t *testing.T) {
 			}
 			fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
 			fs.Uint32("office", 0, "")
+			fs.String("db", "", "")
 			if err := fs.Parse(tt.flags); err != nil {
 				t.Fatal(err)
 			}

@@ -84,8 +84,17 @@ func ParseLine(line string) (mark.Scan, bool, error) {
 	if err := dec.Decode(&l); err != nil {
 		return mark.Scan{}, false, fmt.Errorf("not a JSON scan object: %w: %v", mark.ErrInvalid, err)
 	}
-	if len(l.Text) > maxLine || l.MeasuredWeightG < 0 {
-		return mark.Scan{}, false, fmt.Errorf("text too long or negative weight: %w", mark.ErrInvalid)
+	// Anything after the object (a second object where a newline was
+	// lost) would be dropped without a word.
+	if rest := strings.TrimSpace(t[dec.InputOffset():]); rest != "" {
+		return mark.Scan{}, false, fmt.Errorf("not a JSON scan object: %w: %q after the object; one scan a line",
+			mark.ErrInvalid, rest[:min(len(rest), 40)])
+	}
+	if len(l.Text) > maxLine {
+		return mark.Scan{}, false, fmt.Errorf("text of %d bytes, more than %d: %w", len(l.Text), maxLine, mark.ErrInvalid)
+	}
+	if l.MeasuredWeightG < 0 {
+		return mark.Scan{}, false, fmt.Errorf("measured_weight_g %d: must not be negative: %w", l.MeasuredWeightG, mark.ErrInvalid)
 	}
 	return mark.Scan{Text: l.Text, At: l.At, Counter: l.Counter, Source: l.Source, MeasuredWeightG: l.MeasuredWeightG}, true, nil
 }

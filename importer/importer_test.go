@@ -178,6 +178,28 @@ func TestRunCancelled(t *testing.T) {
 	}
 }
 
+// TestParseLineRefuses: a line that is not one scan is refused naming
+// what is wrong, never read in part.
+func TestParseLineRefuses(t *testing.T) {
+	tests := []struct{ name, line, want string }{
+		{"two objects", `{"text":"EPM1:A"}{"text":"EPM1:B"}`, `"{\"text\":\"EPM1:B\"}" after the object`},
+		{"trailing text", `{"text":"EPM1:A"} 7100000001`, `"7100000001" after the object`},
+		{"negative weight", `{"text":"EPM1:A","measured_weight_g":-5}`, "measured_weight_g -5: must not be negative"},
+		{"unknown field", `{"text":"EPM1:A","weight":5}`, `unknown field "weight"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, ok, err := ParseLine(tt.line)
+			if ok || !errors.Is(err, mark.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("ok %v err %v; want an ErrInvalid saying %s", ok, err, tt.want)
+			}
+		})
+	}
+	if sc, ok, err := ParseLine(`{"text":"EPM1:A"}` + " \r"); !ok || err != nil || sc.Text != "EPM1:A" {
+		t.Fatalf("white space after the object: %+v %v %v", sc, ok, err)
+	}
+}
+
 func FuzzParseLine(f *testing.F) {
 	for _, s := range []string{"EPM1:AAAA", "", "  ", `{"text":"EPM1:A","at":"2026-11-25T10:00:00Z","counter":"B"}`,
 		`{"text":1}`, `{"measured_weight_g":-1}`, "{", "4600000000001\r"} {

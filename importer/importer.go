@@ -93,6 +93,9 @@ func ParseLine(line string) (mark.Scan, bool, error) {
 	if len(l.Text) > maxLine {
 		return mark.Scan{}, false, fmt.Errorf("text of %d bytes, more than %d: %w", len(l.Text), maxLine, mark.ErrInvalid)
 	}
+	if l.Counter != "" && strings.TrimSpace(l.Counter) == "" { // "" is the config's counter; blanks name none
+		return mark.Scan{}, false, fmt.Errorf("counter %q: must not be blank (leave it out for the config's counter): %w", l.Counter, mark.ErrInvalid)
+	}
 	if l.MeasuredWeightG < 0 {
 		return mark.Scan{}, false, fmt.Errorf("measured_weight_g %d: must not be negative: %w", l.MeasuredWeightG, mark.ErrInvalid)
 	}

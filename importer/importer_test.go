@@ -186,6 +186,7 @@ func TestParseLineRefuses(t *testing.T) {
 		{"trailing text", `{"text":"EPM1:A"} 7100000001`, `"7100000001" after the object`},
 		{"negative weight", `{"text":"EPM1:A","measured_weight_g":-5}`, "measured_weight_g -5: must not be negative"},
 		{"unknown field", `{"text":"EPM1:A","weight":5}`, `unknown field "weight"`},
+		{"blank counter", `{"text":"EPM1:A","counter":"  "}`, `counter "  ": must not be blank`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,15 +1,18 @@
 package daemon
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"markd/config"
 	"markd/httpapi"
 	"markd/internal/testdata"
+	"markd/mark"
 	"markd/verify"
 )
 
@@ -42,8 +45,8 @@ func TestReloadLists(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := holder.Versions()
-	if !m.ReloadLists("test") || holder.Versions() == before {
-		t.Fatalf("valid reload not applied: versions %v -> %v", before, holder.Versions())
+	if err := m.ReloadLists("test"); err != nil || holder.Versions() == before {
+		t.Fatalf("valid reload not applied (%v): versions %v -> %v", err, before, holder.Versions())
 	}
 	// While a bundle is in force, even a valid file change is not applied.
 	if err := os.WriteFile(ring, data, 0o600); err != nil {
@@ -51,16 +54,16 @@ func TestReloadLists(t *testing.T) {
 	}
 	inForce := holder.Versions()
 	bundle = 7
-	if m.ReloadLists("test") || holder.Versions() != inForce {
-		t.Fatalf("reload replaced the lists of a signed bundle: %v -> %v", inForce, holder.Versions())
+	if err := m.ReloadLists("test"); !errors.Is(err, mark.ErrConflict) || !strings.Contains(err.Error(), "signed bundle 7") || holder.Versions() != inForce {
+		t.Fatalf("reload under a signed bundle: err %v, versions %v -> %v", err, inForce, holder.Versions())
 	}
 	// A broken file is refused; the lists in force stay.
 	bundle = 0
 	if err := os.WriteFile(ring, []byte("keys:\n  - id: 1\n    alg: rot13\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if m.ReloadLists("test") || holder.Versions() != inForce {
-		t.Fatalf("broken keyring was applied: %v", holder.Versions())
+	if err := m.ReloadLists("test"); !errors.Is(err, mark.ErrInvalid) || !strings.Contains(err.Error(), ring) || holder.Versions() != inForce {
+		t.Fatalf("broken keyring: err %v (must name %s), versions %v", err, ring, holder.Versions())
 	}
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -13,15 +12,15 @@ import (
 
 func init() { register(newReloadCmd) }
 
-// errNotReloaded is the daemon's answer when a list file did not load.
-var errNotReloaded = errors.New("the lists were not reloaded: the lists in force stay (the daemon's log names the file)")
-
 // addControl gives a daemon its control channel (internal/control): the
 // file beside the database that `markd reload` uses, on Linux and Windows.
 func addControl(m *daemon.Main) error {
 	s, err := control.Listen(control.Path(m.Config.DB), func(cmd string) error {
-		if cmd == control.CmdReload && !m.ReloadLists("markd reload") {
-			return errNotReloaded
+		if cmd != control.CmdReload {
+			return nil
+		}
+		if err := m.ReloadLists("markd reload"); err != nil {
+			return fmt.Errorf("the lists were not reloaded, the lists in force stay: %w", err)
 		}
 		return nil
 	}, m.Log)

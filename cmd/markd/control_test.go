@@ -56,7 +56,7 @@ func TestReloadCommand(t *testing.T) {
 	if err := os.WriteFile(keyring, []byte("keys: [this is not a keyring"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, out := reload(); code != 1 || !strings.Contains(out, "not reloaded") {
+	if code, out := reload(); code != 1 || !strings.Contains(out, "not reloaded") || !strings.Contains(out, "keyring "+keyring) {
 		t.Fatalf("reload of a broken keyring: exit %d: %s", code, out)
 	}
 	if !strings.Contains(daemonErr.String(), "why=\"markd reload\"") {

@@ -395,7 +395,7 @@ func (w *winService) Execute(_ []string, r <-chan svc.ChangeRequest, changes cha
 			case svc.Interrogate:
 				changes <- c.CurrentStatus
 			case svc.ParamChange: // sc control markd paramchange
-				m.ReloadLists("service paramchange")
+				_ = m.ReloadLists("service paramchange") // logged by the daemon
 				changes <- svc.Status{State: svc.Running, Accepts: accepts}
 			case svc.Stop, svc.Shutdown:
 				changes <- svc.Status{State: svc.StopPending}

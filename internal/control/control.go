@@ -132,8 +132,8 @@ func (s *Server) answer(c net.Conn) {
 	case cmd != CmdReload && cmd != CmdPing:
 		reply = fmt.Sprintf("error: unknown command %q", cmd)
 	default:
-		if err := s.handler(cmd); err != nil {
-			reply = "error: " + err.Error()
+		if err := s.handler(cmd); err != nil { // one line: a YAML error may span several
+			reply = "error: " + strings.Join(strings.Fields(err.Error()), " ")
 		}
 	}
 	_, _ = fmt.Fprintln(c, reply)

@@ -132,10 +132,13 @@ func validTerminalName(name string) bool {
 	return true
 }
 
+// NameRule says what a terminal or regional account name may hold.
+const NameRule = "use 1-128 Latin letters (A-Z, a-z), digits, '.', '_' or '-', a letter or digit first"
+
 // ValidTerminalName checks a terminal name (it is also a certificate CN).
 func ValidTerminalName(name string) error {
 	if !validTerminalName(name) {
-		return fmt.Errorf("terminal name %q: use 1-128 letters, digits, '.', '_' or '-': %w", name, mark.ErrInvalid)
+		return fmt.Errorf("terminal name %q: %s: %w", name, NameRule, mark.ErrInvalid)
 	}
 	return nil
 }

@@ -109,6 +109,7 @@ func TestCommands(t *testing.T) {
 		{"terminal add", []string{"terminal", "add", "office-1", "--office", "426000", "--db", db}, 0, "mkt_", ""},
 		{"terminal add twice", []string{"terminal", "add", "office-1", "--office", "426000", "--db", db}, 1, "", "already exists"},
 		{"terminal bad name", []string{"terminal", "add", "a b", "--office", "426000", "--db", db}, 2, "", "terminal name"},
+		{"user Cyrillic name", []string{"user", "add", "Иван", "--db", db}, 2, "", `user name "Иван": use 1-128 Latin letters`},
 		{"terminal without office", []string{"terminal", "add", "office-3", "--db", db}, 2, "", "--office"},
 		{"terminal office not an index", []string{"terminal", "add", "office-3", "--office", "1234567", "--db", db}, 2, "", "postal index"},
 		{"terminal cert only", []string{"terminal", "add", "office-2", "--office", "101000", "--cert-only", "--db", db}, 0, "client certificate", ""},

@@ -31,8 +31,8 @@ func newUserCmd(a *app) *cobra.Command {
 				return err
 			}
 			name := args[0]
-			if err := hub.ValidTerminalName(name); err != nil {
-				return cli.UsageError{Err: fmt.Errorf("user name: %w", err)}
+			if hub.ValidTerminalName(name) != nil { // its error says "terminal name"
+				return cli.UsageError{Err: fmt.Errorf("user name %q: %s: %w", name, hub.NameRule, mark.ErrInvalid)}
 			}
 			pw, err := readPassword(cmd.InOrStdin(), a.stderr)
 			if err != nil {

@@ -39,7 +39,7 @@ func tokenHash(token string) string {
 // AddToken makes a new API token for the program name and returns it. A
 // name in use is mark.ErrConflict.
 func (d *DB) AddToken(ctx context.Context, name string) (string, error) {
-	if err := ValidUserName(name); err != nil {
+	if err := ValidTokenName(name); err != nil {
 		return "", fmt.Errorf("token name: %w", err)
 	}
 	b := make([]byte, 32)

@@ -76,13 +76,20 @@ func dummyHash(cost int) []byte {
 }
 
 // ValidUserName checks an account name: 1–64 letters, digits, '.', '_' or '-'.
-func ValidUserName(name string) error {
+func ValidUserName(name string) error { return validName("user name", name) }
+
+// ValidTokenName checks the name of the program an API token is for: the
+// rule of account names.
+func ValidTokenName(name string) error { return validName("token name", name) }
+
+// validName checks a name of kind ("user name", "token name").
+func validName(kind, name string) error {
 	if name == "" || utf8.RuneCountInString(name) > 64 {
-		return fmt.Errorf("user name %q: must be 1 to 64 characters: %w", name, mark.ErrInvalid)
+		return fmt.Errorf("%s %q: must be 1 to 64 characters: %w", kind, name, mark.ErrInvalid)
 	}
 	for _, r := range name {
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("._-", r) {
-			return fmt.Errorf("user name %q: only letters, digits, '.', '_' and '-' are allowed: %w", name, mark.ErrInvalid)
+			return fmt.Errorf("%s %q: only letters, digits, '.', '_' and '-' are allowed: %w", kind, name, mark.ErrInvalid)
 		}
 	}
 	return nil

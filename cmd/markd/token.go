@@ -26,7 +26,7 @@ token is printed once, by "token add"; a lost token is removed and made anew.`,
 		Short: "Make a token for the program NAME and print it (once)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := store.ValidUserName(args[0]); err != nil {
+			if err := store.ValidTokenName(args[0]); err != nil {
 				return usage("%v", err)
 			}
 			db, err := a.openUserStore(cmd)

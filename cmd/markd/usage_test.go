@@ -22,6 +22,7 @@ func TestUsageExitCodes(t *testing.T) {
 		{"extra argument", []string{"user", "list", "all"}, `unknown command "all"`},
 		{"extra argument of init", []string{"init", "x.db"}, `unknown command "x.db"`},
 		{"unknown flag", []string{"verify", "--nope"}, "unknown flag: --nope"},
+		{"token name", []string{"token", "add", "касса 1"}, `token name "касса 1": only letters, digits`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

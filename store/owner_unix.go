@@ -20,10 +20,10 @@ import (
 func checkWritable(path string) error {
 	for _, p := range []string{path, filepath.Dir(path)} {
 		if err := syscall.Access(p, 2 /* W_OK */); err != nil && errors.Is(err, syscall.EACCES) {
-			owner := "its owner"
+			owner, mine := "its owner", false
 			if fi, err := os.Stat(p); err == nil {
 				if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-					owner = "uid " + strconv.Itoa(int(st.Uid))
+					owner, mine = "uid "+strconv.Itoa(int(st.Uid)), int(st.Uid) == os.Geteuid()
 					if u, err := user.LookupId(strconv.Itoa(int(st.Uid))); err == nil {
 						owner = u.Username
 					}
@@ -32,6 +32,10 @@ func checkWritable(path string) error {
 			me := strconv.Itoa(os.Geteuid())
 			if u, err := user.Current(); err == nil {
 				me = u.Username
+			}
+			if mine { // a chown to the same user changes nothing: its mode is the cause
+				return mark.WithHint(fmt.Errorf("store %s: %s belongs to %s, but its mode does not let %s write it: %w", path, p, owner, me, mark.ErrUnavailable),
+					fmt.Sprintf("make it writable for its owner: chmod u+w %s", p))
 			}
 			return mark.WithHint(fmt.Errorf("store %s: %s belongs to %s and %s may not write it: %w", path, p, owner, me, mark.ErrUnavailable),
 				fmt.Sprintf("give it to the user markd runs as: chown %s %s %s-wal %s-shm %s", me, path, path, path, filepath.Dir(path)))

@@ -68,6 +68,25 @@ func TestRootOwnedStoreRefused(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 || !strings.Contains(string(out), "chown nobody "+path) {
 		t.Fatalf("open as nobody: %v\n%s", err, out)
 	}
+	// The service user's own store made read-only (chmod 444): a chown to
+	// that user would change nothing; the hint is the chmod.
+	if err := os.Chown(dir, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(path, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	cmd = exec.Command(bin, "-test.run=^TestRootOwnedStoreRefused$")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "MARKD_TEST_OPEN_STORE="+path)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	out, err = cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 || !strings.Contains(string(out), "chmod u+w "+path) || strings.Contains(string(out), "chown") {
+		t.Fatalf("open of its own read-only store as nobody: %v\n%s", err, out)
+	}
 }
 
 // TestRootKeepsOwner: root opening the service user's store (markd user

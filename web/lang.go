@@ -59,6 +59,18 @@ func (p *page) TitleEN() string {
 // LocalTitle is the title in the page's language.
 func (p *page) LocalTitle() string { return tx(p.Lang, p.TitleRU(), p.TitleEN()) }
 
+// actionText names audit actions in words, Russian and English.
+var actionText = map[string][2]string{
+	store.ActionConfirm:          {"отказ подтверждён", "rejection confirmed"},
+	store.ActionOverride:         {"принята вопреки отказу", "override: accepted"},
+	store.ActionLogin:            {"вход", "login"},
+	store.ActionLoginFailed:      {"неудачный вход", "failed login"},
+	store.ActionLogout:           {"выход", "logout"},
+	store.ActionUserAdd:          {"учётная запись создана", "account created"},
+	store.ActionUserPasswd:       {"пароль изменён", "password changed"},
+	store.ActionSignatureRecheck: {"подпись проверена заново при запуске", "signature checked again at start"},
+}
+
 // roleText names the roles in words.
 var roleText = map[store.Role][2]string{
 	store.RoleOperator:   {"оператор", "operator"},

@@ -30,18 +30,6 @@ type page struct {
 	Data    any
 }
 
-// actionText names audit actions in words, Russian and English.
-var actionText = map[string][2]string{
-	store.ActionConfirm:          {"отказ подтверждён", "rejection confirmed"},
-	store.ActionOverride:         {"принята вопреки отказу", "override: accepted"},
-	store.ActionLogin:            {"вход", "login"},
-	store.ActionLoginFailed:      {"неудачный вход", "failed login"},
-	store.ActionLogout:           {"выход", "logout"},
-	store.ActionUserAdd:          {"учётная запись создана", "account created"},
-	store.ActionUserPasswd:       {"пароль изменён", "password changed"},
-	store.ActionSignatureRecheck: {"подпись проверена заново при запуске", "signature checked again at start"},
-}
-
 var funcs = template.FuncMap{
 	"actionRU": func(a string) string { return actionText[a][0] },
 	"actionEN": func(a string) string { return actionText[a][1] },

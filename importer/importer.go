@@ -21,6 +21,7 @@ import (
 	"markd/internal/textline"
 	"markd/mark"
 	"markd/pipeline"
+	"markd/store"
 )
 
 // Batch is how many scans share one transaction (group commit).
@@ -132,6 +133,16 @@ type Options struct {
 	// Progress, when set, is told the bytes read and the scans stored
 	// after each stored batch.
 	Progress func(bytes int64, scans int)
+	// Mark, when set, is how far the file had come before (its Lines and
+	// Bytes: in is read on from there, line Lines+1; zero for a new
+	// import) and is recorded, moved on, in the transaction of each
+	// stored batch (store.SaveImportBatch), so that a later run of the
+	// same file goes on after the last committed line (Continues). Its ID
+	// and Name are the caller's. File must then be set.
+	Mark *store.ImportMark
+	// File reads the file of in at offsets: the bytes of the lines done
+	// are hashed for Mark.
+	File io.ReaderAt
 }
 
 // Result is what an import stored.
@@ -144,9 +155,10 @@ type Result struct {
 // job is a batch read from the file, judged a chunk at a time.
 type job struct {
 	judging *pipeline.Judging
-	read    int64 // bytes read up to its end
-	blank   int   // blank lines so far
-	err     error // reading stopped after it
+	read    int64             // bytes read up to its end
+	blank   int               // blank lines so far
+	err     error             // reading stopped after it
+	mark    *store.ImportMark // the file's lines done with it, or nil
 }
 
 // Run reads scans from in, judges them and stores each batch in one
@@ -168,6 +180,9 @@ type job struct {
 // 0.18 s of 1.9 s, most of it behind the garbage collector.
 func Run(ctx context.Context, in io.Reader, o Options) (Result, error) {
 	res := Result{Counts: map[mark.Verdict]int{}}
+	if o.Mark != nil && o.File == nil {
+		return res, fmt.Errorf("import %s: a mark to record and no file to hash: %w", o.Name, mark.ErrInvalid)
+	}
 	var (
 		pipe       *pipeline.Pipeline // o.Open's, once it returned
 		mu         sync.Mutex
@@ -178,12 +193,33 @@ func Run(ctx context.Context, in io.Reader, o Options) (Result, error) {
 		stop       error // a store failure or the error a batch ended with
 	)
 	go func() {
-		br := bufio.NewReaderSize(in, 256<<10)
-		var read int64
+		cr := &countReader{r: in}
+		br := bufio.NewReaderSize(cr, 256<<10)
+		var hasher *prefixHasher
+		var start int64 // the byte of the file in starts at
 		lineNo, blanks := 0, 0
+		if o.Mark != nil {
+			hasher, start, lineNo = newPrefixHasher(o.File), o.Mark.Bytes, o.Mark.Lines
+		}
+		read := start
+		marked := lineNo // the lines recorded so far
+		// pos is the byte of the file the next line starts at.
+		pos := func() int64 { return start + cr.n - int64(br.Buffered()) }
 		for {
-			scans, eof, err := readBatch(br, o.Name, BatchSize(o.Size, read, lineNo), &lineNo, &blanks, &read)
+			scans, eof, done, err := readBatch(br, o.Name, BatchSize(o.Size, read, lineNo), &lineNo, &blanks, &read, pos)
 			j := &job{judging: o.Judge.StartJudge(scans), read: read, blank: blanks, err: err}
+			if hasher != nil && done.lines > marked {
+				marked = done.lines
+				m := *o.Mark
+				m.Lines, m.Bytes = done.lines, done.bytes
+				var herr error
+				if m.Prefix, m.Head, m.HeadLen, herr = hasher.to(done.bytes); herr != nil {
+					herr = fmt.Errorf("read %s: %w", cmp.Or(o.Name, "input"), herr)
+					j.mark, j.err = nil, cmp.Or(j.err, herr)
+				} else {
+					j.mark = &m
+				}
+			}
 			mu.Lock()
 			for len(queue) >= ahead && stop == nil && ctx.Err() == nil {
 				cond.Wait()
@@ -195,7 +231,7 @@ func Run(ctx context.Context, in io.Reader, o Options) (Result, error) {
 				return
 			}
 			queue = append(queue, j)
-			readerDone = eof || err != nil
+			readerDone = eof || j.err != nil
 			cond.Broadcast()
 			mu.Unlock()
 			if readerDone {
@@ -218,7 +254,7 @@ func Run(ctx context.Context, in io.Reader, o Options) (Result, error) {
 			if first := queue; pipe != nil && !storing && len(first) > 0 && first[0].judging.Done() {
 				storing = true
 				mu.Unlock()
-				recs, err := storeBatch(ctx, pipe, first[0].judging)
+				recs, err := storeBatch(ctx, pipe, first[0].judging, first[0].mark)
 				mu.Lock()
 				storing = false
 				queue = queue[1:]
@@ -275,13 +311,35 @@ func Run(ctx context.Context, in io.Reader, o Options) (Result, error) {
 	return res, ctx.Err()
 }
 
-// storeBatch stores a judged batch (none for an empty one) and returns
-// its records.
-func storeBatch(ctx context.Context, pipe *pipeline.Pipeline, j *pipeline.Judging) ([]mark.Record, error) {
+// storeBatch stores a judged batch (none for an empty one) with m, when
+// set, and returns its records.
+func storeBatch(ctx context.Context, pipe *pipeline.Pipeline, j *pipeline.Judging, m *store.ImportMark) ([]mark.Record, error) {
+	if m != nil {
+		return pipe.StoreImportBatch(ctx, j.Judged(), m)
+	}
 	if j.Judged().Len() == 0 {
 		return nil, nil
 	}
 	return pipe.StoreBatch(ctx, j.Judged())
+}
+
+// countReader counts the bytes read from r.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// linesDone are the lines of the file done (stored or blank) from line 1
+// and their bytes.
+type linesDone struct {
+	lines int
+	bytes int64
 }
 
 // utf8BOM is the byte order mark some editors write at the start of a
@@ -292,15 +350,18 @@ const utf8BOM = "\uFEFF"
 // A blank line is no scan (nothing to store), as in markd run and markd
 // verify --db; it is counted in *blank, and markd import reports it under
 // NOT_A_MARK, the verdict markd verify prints for it (spec §7 step 1).
-func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *int64) (scans []mark.Scan, eof bool, err error) {
+// done is the lines read whole and good, up to pos() after the last one
+// (pos: the byte of the file the next line starts at).
+func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *int64, pos func() int64) (scans []mark.Scan, eof bool, done linesDone, err error) {
 	scans = make([]mark.Scan, 0, n)
 	for len(scans) < n {
+		done = linesDone{*lineNo, pos()}
 		line, length, err := textline.Read(br, maxLine)
 		if errors.Is(err, io.EOF) {
-			return scans, true, nil
+			return scans, true, done, nil
 		}
 		if err != nil {
-			return scans, false, fmt.Errorf("read %s line %d: %w", cmp.Or(name, "input"), *lineNo+1, err)
+			return scans, false, done, fmt.Errorf("read %s line %d: %w", cmp.Or(name, "input"), *lineNo+1, err)
 		}
 		*read += int64(length) + 1
 		if *lineNo == 0 && strings.HasPrefix(line, utf8BOM) {
@@ -314,7 +375,7 @@ func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *i
 			sc.Length = length // a bare text over maxLine: its start and real length
 		}
 		if err != nil {
-			return scans, false, &LineError{File: name, Line: *lineNo, Err: err}
+			return scans, false, done, &LineError{File: name, Line: *lineNo, Err: err}
 		}
 		if !ok {
 			*blank++
@@ -325,5 +386,5 @@ func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *i
 			scans = append(scans, sc)
 		}
 	}
-	return scans, false, nil
+	return scans, false, linesDone{*lineNo, pos()}, nil
 }

@@ -201,6 +201,13 @@ func blankRecord(sc mark.Scan) mark.Record {
 // and observes every record, as ProcessBatch. The write is not cancelled
 // by ctx.
 func (p *Pipeline) StoreBatch(ctx context.Context, j Judged) ([]mark.Record, error) {
+	return p.StoreImportBatch(ctx, j, nil)
+}
+
+// StoreImportBatch is StoreBatch that also records how far an import has
+// come, m, in the batch's transaction (store.SaveImportBatch); when m is
+// set and the batch holds no scan to store, m alone.
+func (p *Pipeline) StoreImportBatch(ctx context.Context, j Judged, m *store.ImportMark) ([]mark.Record, error) {
 	recs := j.recs
 	ptrs := make([]*mark.Record, 0, len(recs))
 	parts := j.parts[:0:0]
@@ -212,10 +219,17 @@ func (p *Pipeline) StoreBatch(ctx context.Context, j Judged) ([]mark.Record, err
 			}
 		}
 	}
-	if len(ptrs) == 0 {
+	var err error
+	switch {
+	case len(ptrs) == 0 && m == nil:
 		return recs, nil
+	case len(ptrs) == 0:
+		return recs, p.opt.Store.MarkImport(context.WithoutCancel(ctx), m)
+	case m != nil:
+		err = p.opt.Store.SaveImportBatch(context.WithoutCancel(ctx), ptrs, parts, p.opt.RescanWindow, m)
+	default:
+		err = p.opt.Store.SaveBatchParts(context.WithoutCancel(ctx), ptrs, parts, p.opt.RescanWindow)
 	}
-	err := p.opt.Store.SaveBatchParts(context.WithoutCancel(ctx), ptrs, parts, p.opt.RescanWindow)
 	p.noteStore(err, len(ptrs), "")
 	took := time.Since(j.start)
 	for _, r := range ptrs {

@@ -229,6 +229,11 @@ func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window t
 	if err := w.afterInserts(ctx, recs); err != nil {
 		return err
 	}
+	if m := importMarkOf(ctx); m != nil { // with the scans or not at all (imports.go)
+		if err := d.writeImport(ctx, w.conn, m, len(recs)); err != nil {
+			return err
+		}
+	}
 	if d.FailWrite != nil {
 		if err := d.FailWrite(); err != nil {
 			return storeErr("commit", err)

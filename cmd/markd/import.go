@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -46,7 +48,16 @@ A line is the text of a scan or a JSON object
 (missing at: now; missing counter: config counter). A blank line is no scan:
 not stored, and counted under NOT_A_MARK as markd verify answers it. A
 progress bar goes to
-stderr when it is a terminal; a summary by verdict at the end.`,
+stderr when it is a terminal; a summary by verdict at the end.
+
+The store remembers, with each batch it commits, how far the import of
+FILE has come. Running it again (after a kill, a power cut, a bad line
+corrected) goes on after the last line stored and says so; a file imported
+to its end stores nothing ("already imported", exit 0); a file that grew
+imports its new lines. A file whose imported lines changed is a new
+import. --again imports every line again: what was stored comes back
+DUPLICATE_SCAN within the re-scan window, REUSED after it. Standard input
+("-") is not remembered: every run imports all of it.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usage("%s needs exactly one FILE", cmd.CommandPath())
@@ -59,6 +70,9 @@ stderr when it is a terminal; a summary by verdict at the end.`,
 	fl.String("db", "", "SQLite store file (config key db)")
 	fl.String("counter", "", "counter of lines that name none (config key counter)")
 	fl.Uint32("office", 0, "postal index of this office (config key office)")
+	fl.Bool("again", false, "import every line of FILE again, even those already stored (they come back DUPLICATE_SCAN or REUSED)")
+	fl.Int("hold-in-commit", 0, "tests only: the Nth write transaction after the store's open waits before its commit until the process is killed")
+	_ = fl.MarkHidden("hold-in-commit")
 	return cmd
 }
 
@@ -78,18 +92,27 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 	if err != nil {
 		return usageError{err}
 	}
+	again, _ := cmd.Flags().GetBool("again")
+	holdAt, _ := cmd.Flags().GetInt("hold-in-commit")
 	var in io.Reader = a.stdin
 	var size int64
+	var (
+		f     *os.File
+		track *store.ImportMark // how far FILE has come, recorded with each batch
+	)
 	if file != "-" {
-		f, err := os.Open(file)
-		if err != nil {
+		if f, err = os.Open(file); err != nil {
 			return usage("import: %v", err)
 		}
 		defer f.Close()
-		if st, err := f.Stat(); err == nil {
-			size = st.Size()
+		st, err := f.Stat()
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
 		}
-		in = f
+		size, in = st.Size(), f
+		if track, err = a.importStart(cmd, c.DB, f, file, size, again, loc); err != nil || track == nil {
+			return err // nothing new, or the store's error
+		}
 	}
 	if size == 0 || size >= importHugeMin {
 		growHeapHuge(importHeap)
@@ -124,6 +147,18 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 		if openErr = restoreHistory(ctx, c, db, log, a.stderr); openErr != nil {
 			return nil, openErr
 		}
+		if holdAt > 0 { // a kill -9 inside a batch's transaction (TestImportKill9)
+			writes := 0
+			db.FailWrite = func() error {
+				if writes++; writes == holdAt {
+					fmt.Fprintln(a.stderr, "holding before commit")
+					for {
+						time.Sleep(time.Hour)
+					}
+				}
+				return nil
+			}
+		}
 		o := opt
 		o.Store = db
 		pipe := pipeline.New(o)
@@ -146,7 +181,11 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 	if file == "-" {
 		name = "stdin"
 	}
-	res, err := importer.Run(ctx, in, importer.Options{Judge: pipeline.New(opt), Open: open, Name: name, Size: size, Progress: bar.update})
+	iopt := importer.Options{Judge: pipeline.New(opt), Open: open, Name: name, Size: size, Progress: bar.update}
+	if track != nil {
+		iopt.Mark, iopt.File = track, f
+	}
+	res, err := importer.Run(ctx, in, iopt)
 	bar.done()
 	counts, n, blank := res.Counts, res.Stored, res.Blank
 	if openErr != nil {
@@ -180,7 +219,63 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 		}
 		fmt.Fprintln(a.stdout)
 	}
+	if le := (*importer.LineError)(nil); errors.As(err, &le) && track != nil {
+		rerun := "the same command"
+		if again {
+			rerun = "it without --again"
+		}
+		err = mark.WithHint(err, fmt.Sprintf("correct line %d of %s and run %s again: the lines before it are stored and are not imported again",
+			le.Line, file, rerun))
+	}
 	return err
+}
+
+// importStart finds how far an earlier import of FILE came (the store's
+// imports whose first bytes f starts with) and readies f to be read on
+// from there, saying so. It returns the mark to record with each batch:
+// that import's, or a new one (--again, or none continues). nil: the file
+// was imported to its end; nothing is left to do (the summary printed).
+func (a *app) importStart(cmd *cobra.Command, db string, f *os.File, file string, size int64, again bool, loc *time.Location) (*store.ImportMark, error) {
+	fresh := &store.ImportMark{ID: uuid.NewString(), Name: file}
+	if again {
+		fmt.Fprintf(a.stderr, "warning: --again: every line of %s is stored again; scans stored before come back "+
+			"DUPLICATE_SCAN within the re-scan window and REUSED after it (rejections for the supervisor to review, "+
+			"reported to the collector as reuse)\n", file)
+		return fresh, nil
+	}
+	ctx := cmd.Context()
+	cands, err := store.FindImports(ctx, db, size, importer.HeadHash(f))
+	if err != nil {
+		return nil, err
+	}
+	prior, err := importer.Continues(f, size, file, cands)
+	if ce := (*importer.ChangedError)(nil); errors.As(err, &ce) {
+		return nil, mark.WithHint(err, fmt.Sprintf("import the lines after it with `tail -n +%d %s > rest.txt`, or every line again with --again",
+			ce.Line+1, file))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if prior == nil {
+		return fresh, nil
+	}
+	when := prior.Updated.In(loc).Format("2006-01-02 15:04:05 MST")
+	as := ""
+	if prior.Name != file {
+		as = " (as " + prior.Name + ")"
+	}
+	if prior.Bytes == size {
+		fmt.Fprintf(a.stdout, "already imported: all %d lines of this file were imported on %s%s; nothing stored (--again imports them again)\n",
+			prior.Lines, when, as)
+		fmt.Fprintln(a.stdout, "imported 0 scans (0 new)")
+		return nil, nil
+	}
+	if _, err := f.Seek(prior.Bytes, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("import %s: %w", file, err)
+	}
+	fmt.Fprintf(a.stdout, "resumed at line %d: %d lines of this file were imported on %s%s\n", prior.Lines+1, prior.Lines, when, as)
+	prior.Name = file
+	return prior, nil
 }
 
 // progress draws a bar on a terminal; elsewhere it is silent.

@@ -1,0 +1,139 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/viper"
+)
+
+// leafKeys lists every leaf key of the schema, dotted; the fields of a
+// list of sections as "sources[].port".
+func leafKeys(prefix string, s *schema) []string {
+	var out []string
+	switch {
+	case s.elems != nil:
+		out = append(out, leafKeys(prefix+"[]", s.elems)...)
+	case s.keys != nil:
+		for k, sub := range s.keys {
+			p := k
+			if prefix != "" {
+				p = prefix + "." + k
+			}
+			out = append(out, leafKeys(p, sub)...)
+		}
+	default:
+		out = append(out, prefix)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// docDefault writes a default the way the operations.md table does:
+// durations short (10m, 72h, 0), strings and lists as YAML would.
+func docDefault(v any) string {
+	switch v := v.(type) {
+	case time.Duration:
+		if v == 0 {
+			return "0"
+		}
+		s := v.String()
+		if strings.HasSuffix(s, "m0s") {
+			s = strings.TrimSuffix(s, "0s")
+		}
+		if strings.HasSuffix(s, "h0m") {
+			s = strings.TrimSuffix(s, "0m")
+		}
+		return s
+	case string:
+		if v == "" {
+			return `""`
+		}
+		return v
+	case []string:
+		if len(v) == 0 {
+			return "[]"
+		}
+	}
+	return fmt.Sprint(v)
+}
+
+// TestOperationsTable keeps the key table of docs/operations.md true: it
+// names every key of the config (the source fields in the paragraph
+// after it), no key markd does not know, and each default as Default()
+// has it.
+func TestOperationsTable(t *testing.T) {
+	data, err := os.ReadFile("../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	_, rest, ok := strings.Cut(doc, "| key | default | meaning |")
+	if !ok {
+		t.Fatal("docs/operations.md has no key table")
+	}
+	tick := regexp.MustCompile("`([^`]*)`")
+	documented := map[string]string{} // key → its default as written ("" = none in backticks)
+	for _, line := range strings.Split(rest, "\n")[2:] {
+		if !strings.HasPrefix(line, "|") {
+			break
+		}
+		cells := strings.Split(line, " | ")
+		if len(cells) < 3 {
+			t.Fatalf("table row %q: fewer than three cells", line)
+		}
+		var keys, defs []string
+		for _, m := range tick.FindAllStringSubmatch(cells[0], -1) {
+			keys = append(keys, m[1])
+		}
+		for _, m := range tick.FindAllStringSubmatch(cells[1], -1) {
+			defs = append(defs, m[1])
+		}
+		for i, k := range keys {
+			switch len(defs) {
+			case 0:
+				documented[k] = ""
+			case 1:
+				documented[k] = defs[0]
+			case len(keys):
+				documented[k] = defs[i]
+			default:
+				t.Errorf("row of %v: %d defaults for %d keys", keys, len(defs), len(keys))
+			}
+		}
+	}
+	v := viper.New()
+	SetDefaults(v, Default())
+	_, sourcePara, _ := strings.Cut(rest, "Source entries")
+	sourcePara, _, _ = strings.Cut(sourcePara, "\n\n")
+	for _, key := range leafKeys("", schemaOf(reflect.TypeOf(Config{}))) {
+		if field, ok := strings.CutPrefix(key, "sources[]."); ok {
+			if !strings.Contains(sourcePara, "`"+field+"`") {
+				t.Errorf("source field %s is not named in the Source entries paragraph of docs/operations.md", field)
+			}
+			delete(documented, "sources[]")
+			continue
+		}
+		def, ok := documented[key]
+		if !ok {
+			t.Errorf("key %s is not in the table of docs/operations.md", key)
+			continue
+		}
+		delete(documented, key)
+		if def == "" {
+			continue // "(none; required)"
+		}
+		if want := docDefault(v.Get(key)); def != want {
+			t.Errorf("docs/operations.md: %s defaults to `%s`; Default() has `%s`", key, def, want)
+		}
+	}
+	for key := range documented {
+		t.Errorf("docs/operations.md names key %s, which markd does not know", key)
+	}
+}

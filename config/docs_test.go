@@ -137,3 +137,38 @@ func TestOperationsTable(t *testing.T) {
 		t.Errorf("docs/operations.md names key %s, which markd does not know", key)
 	}
 }
+
+// commentedKey is a key line of the example that is commented out
+// ("  # client_cert: …", "  #   port: …"): the rest of the line is YAML
+// at the indentation the '#' stands for.
+var commentedKey = regexp.MustCompile(`^(\s*)# ?(\s*(?:- )?[a-z_]+:(?:\s.*)?)$`)
+
+// TestExampleListsEveryKey: configs/markd.yaml is the file an unknown
+// key's error points to ("configs/markd.yaml lists every key"), so it
+// has every key of the config, set or commented out.
+func TestExampleListsEveryKey(t *testing.T) {
+	data, err := os.ReadFile("../configs/markd.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	for i, l := range lines {
+		if m := commentedKey.FindStringSubmatch(l); m != nil {
+			lines[i] = m[1] + m[2]
+		}
+	}
+	pos, err := readPositions("configs/markd.yaml (comments taken as keys)", "configs/markd.yaml", []byte(strings.Join(lines, "\n")), schemaOf(reflect.TypeOf(Config{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	index := regexp.MustCompile(`\[\d+\]`)
+	for p := range pos {
+		have[index.ReplaceAllString(p, "[]")] = true
+	}
+	for _, key := range leafKeys("", schemaOf(reflect.TypeOf(Config{}))) {
+		if !have[key] {
+			t.Errorf("configs/markd.yaml does not list key %s (not even commented out)", key)
+		}
+	}
+}

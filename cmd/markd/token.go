@@ -45,7 +45,7 @@ token is printed once, by "token add"; a lost token is removed and made anew.`,
 	}
 	remove := &cobra.Command{
 		Use:   "remove NAME",
-		Short: "Remove the token of the program NAME (it stops working at once)",
+		Short: "Remove the token of the program NAME (the running daemon refuses it within 5 s)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := a.openUserStore(cmd)
@@ -56,7 +56,7 @@ token is printed once, by "token add"; a lost token is removed and made anew.`,
 			if err := db.RemoveToken(cmd.Context(), args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "token %s removed\n", args[0])
+			fmt.Fprintf(a.stdout, "token %s removed; the running daemon refuses it within 5 s\n", args[0])
 			return nil
 		},
 	}

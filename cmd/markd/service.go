@@ -31,12 +31,13 @@ on Linux the systemd unit markd.service. Run it as an administrator (root).
                            starter markd.yaml when there is none)
   markd service start | stop | status
   markd service uninstall  stop and unregister (config, store, keys stay)
-  markd service unit       print the systemd unit (Linux, for packagers)
+  markd service unit       print the package's systemd unit (Linux, for packagers:
+                           /usr/bin/markd unless --exe names another binary)
 
 Reload the lists of the running service with markd reload.`,
 	}
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&o.exe, "exe", "", "the markd binary the service runs (default: this one)")
+	pf.StringVar(&o.exe, "exe", "", "the markd binary the service runs (default: this one; for unit /usr/bin/markd, the package's)")
 	pf.StringVar(&o.unitDir, "unit-dir", "/etc/systemd/system", "Linux: folder of the systemd unit")
 	pf.BoolVar(&o.noCtl, "no-systemctl", false, "Linux: only write or remove the unit file, do not run systemctl")
 	_ = pf.MarkHidden("no-systemctl")
@@ -50,7 +51,7 @@ Reload the lists of the running service with markd reload.`,
 		sub("start", "Start the service", serviceStart),
 		sub("stop", "Stop the service", serviceStop),
 		sub("status", "Say whether the service is installed and running", serviceStatus),
-		sub("unit", "Print the systemd unit (Linux)", serviceUnit),
+		sub("unit", "Print the package's systemd unit (Linux; for /usr/bin/markd unless --exe)", serviceUnit),
 	)
 	run := sub("run", "Run as the service (called by the Service Control Manager)", serviceRun)
 	run.Hidden = true

@@ -62,6 +62,11 @@ func TestServiceUnit(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "ExecStart=/usr/bin/markd run --config /etc/markd/markd.yaml") {
 		t.Fatalf("service unit: exit %d:\n%s", code, out)
 	}
+	// unit prints the package's unit, not one for the binary it is run
+	// from (install's default): its help says which.
+	if _, help := markd("service", "unit", "--help"); !strings.Contains(help, "/usr/bin/markd unless --exe") {
+		t.Errorf("service unit --help does not say it prints the unit for /usr/bin/markd unless --exe:\n%s", help)
+	}
 	// The packagers' unit is configs/markd.service (without its comments).
 	code, out = markd("service", "unit", "--exe", "/usr/local/bin/markd", "--config", "/etc/markd/markd.yaml")
 	conf, err := os.ReadFile(filepath.Join("..", "..", "configs", "markd.service"))

@@ -16,8 +16,8 @@ import (
 
 // table reads the package table: package → the module packages of its
 // "depends on" column (names in backticks; other words name outside
-// libraries).
-func table(t *testing.T) map[string][]string {
+// libraries), and package → that column as written.
+func table(t *testing.T) (map[string][]string, map[string]string) {
 	t.Helper()
 	data, err := os.ReadFile("ARCHITECTURE.md")
 	if err != nil {
@@ -29,6 +29,7 @@ func table(t *testing.T) map[string][]string {
 	}
 	tick := regexp.MustCompile("`([a-z0-9/]+)`")
 	rows := map[string][]string{}
+	cols := map[string]string{}
 	for _, line := range strings.Split(rest, "\n") {
 		if strings.HasPrefix(line, "## ") {
 			break
@@ -43,9 +44,52 @@ func table(t *testing.T) map[string][]string {
 		}
 		for _, m := range tick.FindAllStringSubmatch(cells[1], -1) {
 			rows[m[1]] = deps
+			cols[m[1]] = cells[3]
 		}
 	}
-	return rows
+	return rows, cols
+}
+
+// libName is how the table names an outside module: the last element of
+// its path without a major version (cobra, pgx, yaml), x/NAME for the
+// Go project's golang.org/x modules, or the name of the part the module
+// is known by.
+func libName(module string) string {
+	switch module {
+	case "github.com/prometheus/client_golang":
+		return "prometheus"
+	case "golang.org/x/crypto":
+		return "bcrypt" // the only part of it in use
+	case "github.com/chromedp/cdproto":
+		return "chromedp" // its protocol types
+	}
+	if x, ok := strings.CutPrefix(module, "golang.org/x/"); ok {
+		return "x/" + x
+	}
+	parts := strings.Split(module, "/")
+	name := parts[len(parts)-1]
+	if len(parts) > 1 && regexp.MustCompile(`^v[0-9]+$`).MatchString(name) {
+		name = parts[len(parts)-2]
+	}
+	return regexp.MustCompile(`\.v[0-9]+$`).ReplaceAllString(name, "")
+}
+
+// modules maps every package the module's packages use to its module
+// path ("" for the standard library and the module's own).
+func modules(t *testing.T) map[string]string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}} {{with .Module}}{{.Path}}{{end}}", "../...").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		pkg, mod, _ := strings.Cut(line, " ")
+		if mod != "markd" {
+			m[pkg] = mod
+		}
+	}
+	return m
 }
 
 // TestPackageTable compares the table with go list.
@@ -62,7 +106,8 @@ func TestPackageTable(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	rows := table(t)
+	rows, cols := table(t)
+	mods := modules(t)
 	dec := json.NewDecoder(out)
 	for {
 		var p struct {
@@ -79,10 +124,12 @@ func TestPackageTable(t *testing.T) {
 		if len(p.GoFiles) == 0 || strings.HasPrefix(name, "bench/") || strings.HasPrefix(name, "e2e") {
 			continue // test-only folders and benchmark programs
 		}
-		var want []string
+		var want, libs []string
 		for _, imp := range p.Imports {
 			if dep, ok := strings.CutPrefix(imp, "markd/"); ok {
 				want = append(want, dep)
+			} else if mod := mods[imp]; mod != "" && !slices.Contains(libs, libName(mod)) {
+				libs = append(libs, libName(mod))
 			}
 		}
 		got, ok := rows[name]
@@ -91,6 +138,11 @@ func TestPackageTable(t *testing.T) {
 			continue
 		}
 		delete(rows, name)
+		for _, lib := range libs {
+			if !regexp.MustCompile(`(^|[^a-z0-9_.-])` + regexp.QuoteMeta(lib) + `([^a-z0-9_-]|$)`).MatchString(cols[name]) {
+				t.Errorf("%s imports the outside library %s, which its row of docs/ARCHITECTURE.md does not name", name, lib)
+			}
+		}
 		slices.Sort(got)
 		slices.Sort(want)
 		if !slices.Equal(got, want) {

@@ -47,7 +47,15 @@ verified. The keyring, tariffs, revocation list, office and time zone come
 from the flags or the config file (keys keyring, tariffs, revoked, office,
 tz); flags win. Without --date the acceptance date is today in --tz;
 --at TIME judges as at that time (its day in --tz).
-Exit status: 0 when all input was read, 2 on a usage or configuration error.`,
+
+With --db each text is judged and recorded as markd run would (reuse,
+re-scans): the verdict may also be DUPLICATE_SCAN or ERROR, a line names
+where and when a used mark or a re-scan was first accepted
+("first_accepted") and, for ERROR, why ("message").
+
+Exit status: 0 when all input was read, 1 when the store (--db) cannot be
+used or its reuse history is not restored, 2 on a usage or configuration
+error.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runVerify(cmd, f) },
 	}

@@ -232,3 +232,23 @@ func TestVerifyCommandByteOrderMark(t *testing.T) {
 	}
 	t.Fatal("no vector accepted without a scale")
 }
+
+// TestVerifyHelpSaysStatefulAnswers: with --db markd verify exits 1 when
+// the store cannot be used (here: none at that path) and answers
+// DUPLICATE_SCAN and ERROR too; its help names both, not only the
+// stateless verdicts and exit codes.
+func TestVerifyHelpSaysStatefulAnswers(t *testing.T) {
+	dir := testdata.Dir(t)
+	missing := filepath.Join(t.TempDir(), "none.db")
+	code, out, errs := vtRun(t, "EPM1:\n", "verify", "--keyring", filepath.Join(dir, "keyring.yaml"),
+		"--tariffs", filepath.Join(dir, "tariffs.yaml"), "--office", "426000", "--db", missing)
+	if code != 1 || out != "" || !strings.Contains(errs, missing) {
+		t.Fatalf("verify --db on no store: exit %d, stdout %q, stderr %q; want exit 1 naming the file", code, out, errs)
+	}
+	_, help, _ := vtRun(t, "", "verify", "--help")
+	for _, want := range []string{"DUPLICATE_SCAN", "ERROR", "1 when"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("verify --help does not say %q:\n%s", want, help)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -49,7 +50,7 @@ code (error correction M).`,
 	fl.IntVar(&f.keyID, "key-id", 0, "key id in the file, needed when it holds several keys")
 	fl.Uint64Var(&f.serial, "serial", 0, "serial number (default random)")
 	fl.Uint32Var(&f.contract, "contract", 1, "customer contract number")
-	fl.Uint8Var(&f.class, "class", mark.ClassRegisteredLetter, "mail class: 1 simple letter, 2 registered letter, 3 printed matter, 4 postcard")
+	fl.Uint8Var(&f.class, "class", mark.ClassRegisteredLetter, "mail class: "+classList())
 	fl.Uint16Var(&f.weight, "weight", 20, "declared weight, grams")
 	fl.Uint32Var(&f.tariff, "tariff", 0, "amount paid, kopecks (default: the required tariff from --tariffs)")
 	fl.String("tariffs", "", "tariff table to price the mark (config key tariffs)")
@@ -182,4 +183,14 @@ func (a *app) issuePrice(cmd *cobra.Command, path string, m mark.Mark) (uint32, 
 		return 0, usage("no tariff for class %d, %d g, issued %s: give --tariff", m.MailClass, m.WeightG, m.Issued)
 	}
 	return kop, nil
+}
+
+// classList names the mail classes for --class as the spec, markd table
+// and the pages do: "1 simple letter, 2 registered letter, …".
+func classList() string {
+	var names []string
+	for c := mark.ClassSimpleLetter; c <= mark.ClassPostcard; c++ {
+		names = append(names, fmt.Sprintf("%d %s", c, mark.ClassText(c).EN))
+	}
+	return strings.Join(names, ", ")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -129,5 +130,17 @@ func TestIssueErrors(t *testing.T) {
 				t.Fatalf("exit %d stdout %q stderr %q; want exit 2 naming %q", code, out, errs, c.want)
 			}
 		})
+	}
+}
+
+// TestIssueHelpClassNames: --class names the mail classes as the spec
+// (MARK-FORMAT §4), markd table and the pages do: "registered printed
+// matter", not "printed matter".
+func TestIssueHelpClassNames(t *testing.T) {
+	_, help, _ := vtRun(t, "", "issue", "--help")
+	for c := mark.ClassSimpleLetter; c <= mark.ClassPostcard; c++ {
+		if want := fmt.Sprintf("%d %s", c, mark.ClassText(c).EN); !strings.Contains(help, want) {
+			t.Errorf("issue --help does not say %q", want)
+		}
 	}
 }

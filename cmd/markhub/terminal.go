@@ -9,6 +9,7 @@ import (
 
 	"markd/hub"
 	"markd/internal/cli"
+	"markd/mark"
 )
 
 func newTerminalCmd(a *app) *cobra.Command {
@@ -28,8 +29,8 @@ func newTerminalCmd(a *app) *cobra.Command {
 			if err := hub.ValidTerminalName(name); err != nil {
 				return err
 			}
-			if err := hub.ValidOffice(office); err != nil {
-				return cli.UsageError{Err: fmt.Errorf("--office: %w", err)}
+			if err := officeFlag(cmd, office); err != nil {
+				return err
 			}
 			store, err := openStore(cmd.Context(), c)
 			if err != nil {
@@ -66,8 +67,8 @@ func newTerminalCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := hub.ValidOffice(office); err != nil {
-				return cli.UsageError{Err: fmt.Errorf("--office: %w", err)}
+			if err := officeFlag(cmd, office); err != nil {
+				return err
 			}
 			store, err := openStore(cmd.Context(), c)
 			if err != nil {
@@ -130,4 +131,16 @@ func newTerminalCmd(a *app) *cobra.Command {
 		cmd.AddCommand(c)
 	}
 	return cmd
+}
+
+// officeFlag checks --office of terminal add and set: given, and a postal
+// index (a terminal uploads for its office only).
+func officeFlag(cmd *cobra.Command, office uint32) error {
+	if !cmd.Flags().Changed("office") {
+		return cli.UsageError{Err: fmt.Errorf("--office N is required: the 6-digit postal index of the terminal's office, such as 426000: %w", mark.ErrInvalid)}
+	}
+	if err := hub.ValidOffice(office); err != nil {
+		return cli.UsageError{Err: fmt.Errorf("--office: %w", err)}
+	}
+	return nil
 }

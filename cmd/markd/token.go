@@ -65,7 +65,7 @@ token is printed once, by "token add"; a lost token is removed and made anew.`,
 		Short: "List the programs that have a token",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := a.openUserStore(cmd)
+			db, loc, err := a.openListStore(cmd)
 			if err != nil {
 				return err
 			}
@@ -77,7 +77,7 @@ token is printed once, by "token add"; a lost token is removed and made anew.`,
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tCREATED")
 			for _, t := range toks {
-				fmt.Fprintf(tw, "%s\t%s\n", t.Name, t.Created.Format("2006-01-02 15:04:05Z07:00"))
+				fmt.Fprintf(tw, "%s\t%s\n", t.Name, listTime(t.Created, loc))
 			}
 			return tw.Flush()
 		},

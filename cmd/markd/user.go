@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -121,7 +122,7 @@ func newUserCmd(a *app) *cobra.Command {
 		Short: "List accounts and their roles",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := a.openUserStore(cmd)
+			db, loc, err := a.openListStore(cmd)
 			if err != nil {
 				return err
 			}
@@ -138,7 +139,7 @@ func newUserCmd(a *app) *cobra.Command {
 					state = "disabled"
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role,
-					u.CreatedAt.Format("2006-01-02 15:04"), u.UpdatedAt.Format("2006-01-02 15:04"), state)
+					listTime(u.CreatedAt, loc), listTime(u.UpdatedAt, loc), state)
 			}
 			return tw.Flush()
 		},
@@ -157,13 +158,30 @@ func oneName(cmd *cobra.Command, args []string) error {
 }
 
 func (a *app) openUserStore(cmd *cobra.Command) (*store.DB, error) {
+	db, _, err := a.openListStore(cmd)
+	return db, err
+}
+
+// openListStore is openUserStore with the office's time zone (config key
+// tz), in which the list commands show times, as markd table and the
+// pages do.
+func (a *app) openListStore(cmd *cobra.Command) (*store.DB, *time.Location, error) {
 	c, err := a.loadConfig(cmd)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	loc, err := c.Location()
+	if err != nil {
+		return nil, nil, usageError{err}
 	}
 	log := newLogger(c.Log, a.stderr)
-	return store.OpenExisting(cmd.Context(), c.DB, log)
+	db, err := store.OpenExisting(cmd.Context(), c.DB, log)
+	return db, loc, err
 }
+
+// listTime is how the list commands show a time: the office's clock, to
+// the minute.
+func listTime(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04") }
 
 // readPassword prompts twice without echo when stdin is a terminal, and
 // otherwise reads one line from stdin (for scripts: echo pw | markd user add).

@@ -162,3 +162,25 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("bundle 2 = %s / %q", c.Keyring.Name, c.Revocations.Data)
 	}
 }
+
+// TestServeHelpNamesThePages: markhub serve serves the regional web pages
+// on the same port as the counters' API (docs/operations.md); its help
+// says so, not "the collector API" alone.
+func TestServeHelpNamesThePages(t *testing.T) {
+	_, top, _ := runCmd(t, "--help")
+	var serveLine string // the serve command in markhub --help's list
+	for _, l := range strings.Split(top, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "serve ") {
+			serveLine = l
+		}
+	}
+	_, serve, _ := runCmd(t, "serve", "--help")
+	for name, help := range map[string]string{"markhub --help": serveLine, "markhub serve --help": serve} {
+		if !strings.Contains(help, "regional web pages") {
+			t.Errorf("%s does not name the regional web pages:\n%s", name, help)
+		}
+	}
+	if !strings.Contains(serve, "host:port of the API and the regional web pages") {
+		t.Errorf("serve --listen does not say the pages are on it too:\n%s", serve)
+	}
+}

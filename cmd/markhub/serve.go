@@ -26,7 +26,7 @@ import (
 func newServeCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the collector API",
+		Short: "Run the collector: the counters' API, the regional web pages, /healthz and /metrics on one port",
 		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd.Flags())
@@ -37,7 +37,7 @@ func newServeCmd(a *app) *cobra.Command {
 		},
 	}
 	d := hub.DefaultConfig()
-	cmd.Flags().String("listen", d.Listen, "host:port of the API")
+	cmd.Flags().String("listen", d.Listen, "host:port of the API and the regional web pages")
 	cmd.Flags().String("db", d.DB, "SQLite file or PostgreSQL URL")
 	cmd.Flags().String("db-driver", d.DBDriver, "sqlite or postgres")
 	return cmd

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"markd/batch"
+	"markd/mark"
 )
 
 func init() { register(newBatchCmd) }
@@ -41,6 +44,16 @@ func newBatchCmd(a *app) *cobra.Command {
 		return batch.New(batch.Options{Store: db, Office: c.Office, Counter: c.Counter, Location: loc,
 			Log: newLogger(c.Log, a.stderr)}), func() { db.Close() }, nil
 	}
+	// current is the batch open at this counter; with none, the hint says
+	// how one is opened (this command does not: the batch belongs to
+	// the operator at the counter or the cash-desk program).
+	current := func(ctx context.Context, svc *batch.Service) (mark.Batch, error) {
+		b, err := svc.Current(ctx)
+		if errors.Is(err, mark.ErrNotFound) {
+			err = mark.WithHint(err, "open one on the operator screen (Open batch) or with the local API (POST /api/batches); `markd batch status ID` shows a closed one")
+		}
+		return b, err
+	}
 	expect := &cobra.Command{
 		Use:   "expect FILE",
 		Short: "Import the customer's list (CSV or JSON, BATCH-LIST.md) into the open batch; a bad file changes nothing",
@@ -55,7 +68,7 @@ func newBatchCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer done()
-			b, err := svc.Current(cmd.Context())
+			b, err := current(cmd.Context(), svc)
 			if err != nil {
 				return err
 			}
@@ -81,7 +94,7 @@ func newBatchCmd(a *app) *cobra.Command {
 			if len(args) == 1 {
 				id = args[0]
 			} else {
-				b, err := svc.Current(cmd.Context())
+				b, err := current(cmd.Context(), svc)
 				if err != nil {
 					return err
 				}

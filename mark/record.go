@@ -15,6 +15,11 @@ type Result struct {
 	// Message is the operator message of an ERROR a verifier wrapper
 	// gives (lists too old, clock wrong); "" = the pipeline's default.
 	Message string
+	// Versions names the lists that gave this result, set by a verifier
+	// whose lists can be replaced meanwhile (verify.Holder): a reload
+	// right after the judgement must not make the record name other
+	// lists. Zero: the caller asks Verifier.Versions.
+	Versions Versions
 }
 
 // Versions names the keyring, tariff table and revocation list a scan was

@@ -217,7 +217,7 @@ func (p *Pipeline) judged(j *judging, res mark.Result) mark.Record {
 	rec := mark.Record{
 		At: j.at, Office: p.opt.Office, Counter: j.counter, Operator: p.Operator(), Source: sc.Source,
 		Text: sc.Text, Verdict: res.Verdict, Reasons: res.Reasons, Mark: res.Mark,
-		MeasuredWeightG: sc.MeasuredWeightG, Versions: p.opt.Verifier.Versions(), Frame: sc.Frame, Batch: sc.Batch,
+		MeasuredWeightG: sc.MeasuredWeightG, Versions: p.versions(res), Frame: sc.Frame, Batch: sc.Batch,
 	}
 	if rec.Verdict == mark.Error {
 		rec.Message = "the lists in force cannot judge this mark now (missing or out of date): " + ErrorMessage
@@ -226,6 +226,16 @@ func (p *Pipeline) judged(j *judging, res mark.Result) mark.Record {
 		}
 	}
 	return rec
+}
+
+// versions names the lists that gave res: those the verifier put in it
+// (verify.Holder: a reload may have swapped the lists since), else the
+// verifier's (its lists do not change).
+func (p *Pipeline) versions(res mark.Result) mark.Versions {
+	if res.Versions != (mark.Versions{}) {
+		return res.Versions
+	}
+	return p.opt.Verifier.Versions()
 }
 
 // tooLong is the record of a line longer than any mark (over 4096 bytes),
@@ -255,8 +265,7 @@ func (p *Pipeline) tooLong(sc mark.Scan, at time.Time, counter string) mark.Reco
 	rec := mark.Record{
 		At: at, Office: p.opt.Office, Counter: counter, Operator: p.Operator(), Source: sc.Source,
 		Text: cut, Verdict: mark.NotAMark, Reasons: []mark.Reason{}, MeasuredWeightG: sc.MeasuredWeightG,
-		Versions: p.opt.Verifier.Versions(), Frame: sc.Frame, Batch: sc.Batch,
-		Message: msg,
+		Frame: sc.Frame, Batch: sc.Batch, Message: msg,
 	}
 	// The start of the line decides NOT_A_MARK or MALFORMED; no field of a
 	// cut text is trusted (not even when its first bytes are a whole mark:
@@ -264,6 +273,7 @@ func (p *Pipeline) tooLong(sc mark.Scan, at time.Time, counter string) mark.Reco
 	res := p.opt.Verifier.Verify(cut, mark.Context{
 		Office: p.opt.Office, Date: mark.DayOf(at.In(p.opt.Location)), MeasuredWeightG: sc.MeasuredWeightG,
 	})
+	rec.Versions = p.versions(res)
 	switch res.Verdict {
 	case mark.NotAMark:
 	case mark.Error:

@@ -160,7 +160,7 @@ type historyGuard struct {
 func (g historyGuard) Verify(text string, c mark.Context) mark.Result {
 	res := g.Verifier.Verify(text, c)
 	if res.Verdict != mark.NotAMark && !g.r.Done() {
-		return mark.Result{Verdict: mark.Error, Reasons: []mark.Reason{}, Message: HistoryMessage}
+		return mark.Result{Verdict: mark.Error, Reasons: []mark.Reason{}, Message: HistoryMessage, Versions: res.Versions}
 	}
 	return res
 }

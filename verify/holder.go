@@ -8,7 +8,8 @@ import (
 
 // Holder is a mark.Verifier whose lists can be replaced while scans are
 // being judged (SIGHUP reload, signed bundles from sync): each Verify uses
-// one consistent Verifier, never a mix of old and new lists.
+// one consistent Verifier, never a mix of old and new lists, and its
+// result names that Verifier's lists (mark.Result.Versions).
 type Holder struct {
 	p atomic.Pointer[Verifier]
 }
@@ -35,7 +36,9 @@ func (h *Holder) Verify(text string, c mark.Context) mark.Result {
 	if v == nil {
 		return mark.Result{Verdict: mark.Error, Reasons: []mark.Reason{}}
 	}
-	return v.Verify(text, c)
+	res := v.Verify(text, c)
+	res.Versions = v.Versions()
+	return res
 }
 
 // Versions names the lists of the current verifier.
@@ -58,5 +61,10 @@ func (h *Holder) VerifyBatch(texts []string, cs []mark.Context) []mark.Result {
 		}
 		return out
 	}
-	return v.VerifyBatch(texts, cs)
+	out := v.VerifyBatch(texts, cs)
+	vs := v.Versions()
+	for i := range out {
+		out[i].Versions = vs
+	}
+	return out
 }

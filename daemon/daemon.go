@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	gosync "sync"
 	"time"
 
 	"markd/batch"
@@ -43,8 +44,15 @@ type Options struct {
 	// OnRecord is called after each durable verdict of a source (the
 	// stdout lines of markd run).
 	OnRecord func(mark.Record)
-	// Reload receives SIGHUP: each receive reloads the lists.
+	// Reload receives SIGHUP: each receive reloads the config and the lists.
 	Reload <-chan os.Signal
+	// LoadConfig reads the configuration again as it was read for Config
+	// (the same file, environment and flags), for a reload; nil: a reload
+	// reloads the lists of Config's files only.
+	LoadConfig func() (config.Config, error)
+	// ConfigFile is the config file, watched like the lists: replacing it
+	// (an editor's save, a rename over it) reloads. "" = none.
+	ConfigFile string
 	// Sources replace the sources of Config.Sources (tests).
 	Sources []mark.Source
 	// Supervisor tunes restarts and the shutdown grace (zero: defaults).
@@ -54,6 +62,8 @@ type Options struct {
 // Main is the running daemon: its parts are exported for tests and for
 // the wrappers that run it (the Windows service).
 type Main struct {
+	// Config is the configuration the daemon started with; a reload
+	// applies only the list files of the config read again (Reload).
 	Config   config.Config
 	Log      *slog.Logger
 	Store    *store.DB
@@ -70,6 +80,12 @@ type Main struct {
 
 	sup           *service.Supervisor
 	bundleVersion func() uint64 // of the bundle in force, 0 = the config files
+
+	loadConfig func() (config.Config, error) // Options.LoadConfig
+	configFile string
+	reloadMu   gosync.Mutex  // one reload at a time; guards lists
+	lists      listFiles     // the files of the lists in force
+	moved      chan struct{} // the list files changed: the watcher watches the new ones
 }
 
 // Open checks the configuration, opens the store, loads the lists and
@@ -105,7 +121,8 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 		return nil, cli.UsageError{Err: err}
 	}
 	m := &Main{Config: c, Log: log, Holder: verify.NewHolder(v), Metrics: httpapi.NewMetrics(nil),
-		sup: service.New(o.Supervisor)}
+		sup: service.New(o.Supervisor), loadConfig: o.LoadConfig, configFile: o.ConfigFile,
+		lists: listFiles{c.Keyring, c.Tariffs, c.Revoked}, moved: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			m.Close()
@@ -194,7 +211,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	}
 
 	m.sup.Add("http", m.HTTP)
-	m.sup.Add("lists", &verify.Watcher{Files: []string{c.Keyring, c.Tariffs, c.Revoked}, Signals: o.Reload,
+	m.sup.Add("lists", &verify.Watcher{Files: m.watched, Moved: m.moved, Signals: o.Reload,
 		Reload: m.reload, Log: log})
 	if m.Sync != nil {
 		m.sup.Add("sync.history", m.Sync.History)

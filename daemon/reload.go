@@ -1,38 +1,140 @@
 package daemon
 
 import (
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
+	"markd/config"
 	"markd/mark"
 	"markd/verify"
 )
 
-// reload loads keyring, tariffs and revocations anew and swaps them in all
-// together; a file that does not load is refused with an error naming it,
-// and the lists in force stay. While a signed bundle from the collector is
-// in force the files are not read: the bundle's lists are newer and
-// verified, and only a newer bundle replaces them.
-func (m *Main) reload(why string) { _ = m.ReloadLists(why) } // logged
+// listKeys are the config keys a reload applies: the files of the lists.
+var listKeys = []string{"keyring", "tariffs", "revoked"}
 
-// ReloadLists is reload; its error (nil when the lists were replaced) says
-// why they were not: the file that did not load, or the signed bundle in
-// force (mark.ErrConflict).
-func (m *Main) ReloadLists(why string) error {
-	c, log := m.Config, m.Log
+// Reloaded is what a reload did.
+type Reloaded struct {
+	Lists bool // the lists were loaded from the files and are in force
+	// Restart names the changed config keys a running daemon cannot
+	// apply (db, http.listen, sources, …): the values it started with
+	// stay in force until markd restarts.
+	Restart []string
+}
+
+// Note is the sentence for the caller and the log: which changes wait
+// for a restart ("" for none).
+func (r Reloaded) Note() string {
+	if len(r.Restart) == 0 {
+		return ""
+	}
+	return "changed in the config but not in force until markd restarts: " + strings.Join(r.Restart, ", ") +
+		" (systemctl restart markd; on Windows: markd service stop, markd service start)"
+}
+
+// ErrConfigRefused says the configuration read again was not taken:
+// the config in force stays.
+var ErrConfigRefused = errors.New("the config was not reloaded, the config in force stays")
+
+// reload is Reload for the watcher (SIGHUP, a file changed): its outcome
+// is logged.
+func (m *Main) reload(why string) { _, _ = m.Reload(why) }
+
+// Reload reads the configuration again (Options.LoadConfig: the same
+// file, environment variables and flags as at the start, so they keep
+// overriding the file) and then loads keyring, tariffs and revocations
+// anew from the files it names, swapping them in all together. One reload
+// runs at a time; another one waits for it and then reads the files
+// again.
+//
+// A configuration that does not load is refused (ErrConfigRefused, with
+// the loader's error naming file:line, variable or flag): the config in
+// force stays, and the lists are reloaded from the files in force. Of a
+// configuration that loads, the list files are applied; every other
+// changed key is named in Reloaded.Restart and logged: it takes effect at
+// the next start. A list file that does not load is refused with an error
+// naming it, and the lists and their files in force stay. While a signed
+// bundle from the collector is in force the files are not read: the
+// bundle's lists are newer and verified, and only a newer bundle replaces
+// them (mark.ErrConflict).
+func (m *Main) Reload(why string) (Reloaded, error) {
+	m.reloadMu.Lock()
+	defer m.reloadMu.Unlock()
+	log := m.Log
+	var done Reloaded
+	files := m.lists
+	var cfgErr error
+	if m.loadConfig != nil {
+		c, err := m.loadConfig()
+		if err != nil {
+			cfgErr = fmt.Errorf("%w: %w", ErrConfigRefused, err)
+			m.Metrics.Reloaded(false)
+			args := []any{"why", why, "err", err}
+			if h := mark.Hint(err); h != "" {
+				args = append(args, "hint", h)
+			}
+			log.Error("reload: config refused, the config in force stays; the lists are reloaded from the files in force", args...)
+		} else {
+			files = listFiles{c.Keyring, c.Tariffs, c.Revoked}
+			done.Restart = slices.DeleteFunc(config.Changed(m.Config, c), func(k string) bool {
+				return slices.Contains(listKeys, k)
+			})
+			if len(done.Restart) > 0 {
+				log.Warn("reload: "+done.Note(), "why", why, "keys", done.Restart)
+			}
+		}
+	}
 	if v := m.bundleVersion(); v > 0 {
+		m.setLists(files)
 		log.Warn("reload skipped: the lists of a signed bundle are in force; the config files apply again only without a distribution key",
 			"why", why, "bundle", v, "in_force", m.Holder.Versions())
-		return fmt.Errorf("the lists of signed bundle %d are in force; the config files apply again only without sync.distribution_key: %w", v, mark.ErrConflict)
+		return done, errors.Join(cfgErr, fmt.Errorf("the lists of signed bundle %d are in force; the config files apply again only without sync.distribution_key: %w", v, mark.ErrConflict))
 	}
-	v, err := verify.LoadFiles(c.Keyring, c.Tariffs, c.Revoked)
+	v, err := verify.LoadFiles(files.keyring, files.tariffs, files.revoked)
 	if err != nil {
 		m.Metrics.Reloaded(false)
 		log.Error("reload refused: the lists in force stay", "why", why, "err", err,
-			"keyring", c.Keyring, "tariffs", c.Tariffs, "revoked", c.Revoked, "in_force", m.Holder.Versions())
-		return err
+			"keyring", files.keyring, "tariffs", files.tariffs, "revoked", files.revoked, "in_force", m.Holder.Versions())
+		return done, errors.Join(cfgErr, fmt.Errorf("the lists were not reloaded, the lists in force stay: %w", err))
 	}
 	m.Holder.Swap(v)
-	m.Metrics.Reloaded(true)
-	log.Info("lists reloaded", "why", why, "versions", v.Versions())
-	return nil
+	m.setLists(files)
+	done.Lists = true
+	if cfgErr == nil {
+		m.Metrics.Reloaded(true)
+	}
+	log.Info("lists reloaded", "why", why, "versions", v.Versions(),
+		"keyring", files.keyring, "tariffs", files.tariffs, "revoked", files.revoked)
+	return done, cfgErr
+}
+
+// ReloadLists is Reload for a caller that only needs its error.
+func (m *Main) ReloadLists(why string) error {
+	_, err := m.Reload(why)
+	return err
+}
+
+// listFiles are the files of the lists in force.
+type listFiles struct{ keyring, tariffs, revoked string }
+
+// setLists makes files those in force and has the watcher watch them;
+// the caller holds reloadMu.
+func (m *Main) setLists(files listFiles) {
+	if files == m.lists {
+		return
+	}
+	m.lists = files
+	select {
+	case m.moved <- struct{}{}:
+	default: // the watcher has yet to read the last move
+	}
+}
+
+// watched are the files whose change reloads: the config file and the
+// lists in force.
+func (m *Main) watched() []string {
+	m.reloadMu.Lock()
+	defer m.reloadMu.Unlock()
+	return []string{m.configFile, m.lists.keyring, m.lists.tariffs, m.lists.revoked}
 }

@@ -28,6 +28,12 @@ func (l *logTail) Write(p []byte) (int, error) {
 	return l.b.Write(p)
 }
 
+func (l *logTail) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func (l *logTail) count(re *regexp.Regexp) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()

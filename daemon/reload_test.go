@@ -38,7 +38,7 @@ func TestReloadLists(t *testing.T) {
 	holder := verify.NewHolder(v)
 	bundle := uint64(0)
 	m := &Main{Config: c, Holder: holder, Metrics: httpapi.NewMetrics(nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		bundleVersion: func() uint64 { return bundle }}
+		bundleVersion: func() uint64 { return bundle }, lists: listFiles{c.Keyring, c.Tariffs, ""}}
 
 	// A changed, valid keyring (one key dropped) is taken.
 	if err := os.WriteFile(ring, []byte(firstKeys(t, data)), 0o600); err != nil {

@@ -15,14 +15,18 @@ func init() { register(newReloadCmd) }
 // addControl gives a daemon its control channel (internal/control): the
 // file beside the database that `markd reload` uses, on Linux and Windows.
 func addControl(m *daemon.Main) error {
-	s, err := control.Listen(control.Path(m.Config.DB), func(cmd string) error {
+	s, err := control.Listen(control.Path(m.Config.DB), func(cmd string) (string, error) {
 		if cmd != control.CmdReload {
-			return nil
+			return "", nil
 		}
-		if err := m.ReloadLists("markd reload"); err != nil {
-			return fmt.Errorf("the lists were not reloaded, the lists in force stay: %w", err)
+		done, err := m.Reload("markd reload")
+		if err != nil {
+			if note := done.Note(); note != "" {
+				err = fmt.Errorf("%w; %s", err, note)
+			}
+			return "", err
 		}
-		return nil
+		return done.Note(), nil
 	}, m.Log)
 	if err != nil {
 		return err
@@ -35,24 +39,33 @@ func newReloadCmd(a *app) *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "reload",
-		Short: "Make the running daemon reload keyring, tariffs and revocations",
-		Long: `Reload asks the markd daemon that uses the configured database to load its
-keyring, tariffs and revocation list again (what SIGHUP does on Linux; on
-Windows this is the way). It talks to the daemon over the local control
-channel whose address and token the daemon keeps in the file markd.control
-beside its database, so it needs the daemon's account or an administrator.
-A list that does not load is refused, the lists in force stay, and reload
-exits 1.`,
+		Short: "Make the running daemon reload its config, keyring, tariffs and revocations",
+		Long: `Reload asks the markd daemon that uses the configured database to read its
+config again (the same file, environment variables and flags it started
+with) and to load its keyring, tariffs and revocation list again from the
+files the config names (what SIGHUP does on Linux; on Windows this is the
+way). It talks to the daemon over the local control channel whose address
+and token the daemon keeps in the file markd.control beside its database,
+so it needs the daemon's account or an administrator.
+
+Only the list files (keyring, tariffs, revoked) change in a running
+daemon; every other changed key is named as waiting for a restart. A
+config or a list that does not load is refused, naming the file and line,
+what is in force stays, and reload exits 1.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd)
 			if err != nil {
 				return err
 			}
-			if err := control.Send(control.Path(c.DB), control.CmdReload, timeout); err != nil {
+			note, err := control.Send(control.Path(c.DB), control.CmdReload, timeout)
+			if err != nil {
 				return err
 			}
-			fmt.Fprintln(a.stdout, "lists reloaded")
+			fmt.Fprintln(a.stdout, "config and lists reloaded")
+			if note != "" {
+				fmt.Fprintln(a.stdout, note)
+			}
 			return nil
 		},
 	}

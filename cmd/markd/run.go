@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"markd/config"
 	"markd/daemon"
 	"markd/mark"
 )
@@ -28,9 +29,11 @@ SQLite store (reuse detection included) and serves /healthz, /metrics,
 /api/scans, /events and the operator and supervisor pages on http.listen.
 
 One JSON line per verdict goes to stdout (unless --quiet), written only
-after the record is committed. SIGTERM/SIGINT stop gracefully; SIGHUP or a
-change of the keyring/tariffs/revoked files reloads them (a broken file is
-refused and the lists in force stay).`,
+after the record is committed. SIGTERM/SIGINT stop gracefully; SIGHUP,
+markd reload or a change of the config file or of the keyring, tariffs or
+revoked files reloads the config and the lists (a broken file is refused
+and what is in force stays; changed keys other than the list files are
+named in the log as waiting for a restart).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd)
@@ -39,7 +42,16 @@ refused and the lists in force stay).`,
 			}
 			hup, stopHUP := notifyHUP()
 			defer stopHUP()
-			o := daemon.Options{Config: c, Stderr: a.stderr, Stdin: a.stdin, Reload: hup}
+			o := daemon.Options{Config: c, Stderr: a.stderr, Stdin: a.stdin, Reload: hup, ConfigFile: a.configFile}
+			// A reload reads the config as it was read here: the same
+			// file, environment and flags (they keep overriding the file).
+			o.LoadConfig = func() (config.Config, error) {
+				c, err := config.Load(a.configFile, cmd.Flags())
+				if clock != "" {
+					c.Sync.ClockLimit = 0 // as below
+				}
+				return c, err
+			}
 			if clock != "" {
 				t, err := time.Parse(time.RFC3339Nano, clock)
 				if err != nil {

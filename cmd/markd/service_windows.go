@@ -345,7 +345,8 @@ func serviceRun(a *app, cmd *cobra.Command, _ *serviceOpts) error {
 	// Not svc.IsWindowsService: it looks for a parent "services.exe" in
 	// session 0, which wine's service manager is not. svc.Run itself says
 	// when no service manager started us.
-	err = svc.Run(svcName, &winService{cfg: c, log: log})
+	err = svc.Run(svcName, &winService{cfg: c, log: log, file: a.configFile,
+		load: func() (config.Config, error) { return config.Load(a.configFile, cmd.Flags()) }})
 	if errors.Is(err, windows.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
 		return usage("markd service run is started by the Service Control Manager; in a console use markd run")
 	}
@@ -354,8 +355,10 @@ func serviceRun(a *app, cmd *cobra.Command, _ *serviceOpts) error {
 
 // winService runs daemon.Main under the Service Control Manager.
 type winService struct {
-	cfg config.Config
-	log *slog.Logger
+	cfg  config.Config
+	log  *slog.Logger
+	file string                        // the config file, watched
+	load func() (config.Config, error) // reads it again for a reload
 }
 
 // Service-specific exit codes: the Service Control Manager restarts the
@@ -371,7 +374,8 @@ func (w *winService) Execute(_ []string, r <-chan svc.ChangeRequest, changes cha
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// A service has no console: a config without sources gets an empty stdin.
-	m, err := daemon.Open(ctx, daemon.Options{Config: w.cfg, Log: w.log, Stdin: strings.NewReader("")})
+	m, err := daemon.Open(ctx, daemon.Options{Config: w.cfg, Log: w.log, Stdin: strings.NewReader(""),
+		ConfigFile: w.file, LoadConfig: w.load})
 	if err != nil {
 		w.log.Error("markd service cannot start", "err", err)
 		return true, exitOpen
@@ -395,7 +399,7 @@ func (w *winService) Execute(_ []string, r <-chan svc.ChangeRequest, changes cha
 			case svc.Interrogate:
 				changes <- c.CurrentStatus
 			case svc.ParamChange: // sc control markd paramchange
-				_ = m.ReloadLists("service paramchange") // logged by the daemon
+				_, _ = m.Reload("service paramchange") // logged by the daemon
 				changes <- svc.Status{State: svc.Running, Accepts: accepts}
 			case svc.Stop, svc.Shutdown:
 				changes <- svc.Status{State: svc.StopPending}

@@ -81,6 +81,12 @@ func TestWineService(t *testing.T) {
 		t.Fatalf("/healthz of the service: %d", res.StatusCode)
 	}
 	must("lists reloaded", "reload")
+	// The service reads its config again: a changed key it cannot apply
+	// is named as waiting for a restart.
+	if err := os.WriteFile(cfg, []byte(strings.Replace(yaml, "counter: svc-1", "counter: svc-2", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	must("not in force until markd restarts: counter", "reload")
 	must("stopped", "service", "stop")
 	if _, err := os.Stat(filepath.Join(tmp, "markd.control")); !os.IsNotExist(err) {
 		t.Errorf("control file after stop: %v", err)

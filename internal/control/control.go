@@ -37,7 +37,8 @@ func Path(db string) string { return filepath.Join(filepath.Dir(db), FileName) }
 // ErrNotRunning says no daemon answers at the control file's address.
 var ErrNotRunning = errors.New("markd is not running")
 
-// ErrRefused is the daemon's "no": the command failed there (its log says why).
+// ErrRefused is the daemon's "no": the command failed there (the error
+// says why, as does its log).
 var ErrRefused = errors.New("refused by markd")
 
 // Commands the daemon answers.
@@ -58,13 +59,17 @@ type Server struct {
 	path    string
 	token   string
 	log     *slog.Logger
-	handler func(cmd string) error
+	handler Handler
 }
 
+// Handler runs a command: a note (a sentence, "" = none) goes back to the
+// client beside "ok"; an error is ErrRefused to the client, with its text.
+type Handler func(cmd string) (note string, err error)
+
 // Listen listens on 127.0.0.1 at a free port and writes the control file at
-// path (mode 0600). handler runs a command; an error is ErrRefused to the
-// client. Serve answers, and removes the file when it returns.
-func Listen(path string, handler func(cmd string) error, log *slog.Logger) (*Server, error) {
+// path (mode 0600). handler runs a command. Serve answers, and removes the
+// file when it returns.
+func Listen(path string, handler Handler, log *slog.Logger) (*Server, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
@@ -115,7 +120,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 }
 
-// answer reads one line "TOKEN COMMAND" and writes "ok" or "error: …".
+// answer reads one line "TOKEN COMMAND" and writes "ok", "ok: NOTE" or
+// "error: …".
 func (s *Server) answer(c net.Conn) {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
@@ -132,12 +138,18 @@ func (s *Server) answer(c net.Conn) {
 	case cmd != CmdReload && cmd != CmdPing:
 		reply = fmt.Sprintf("error: unknown command %q", cmd)
 	default:
-		if err := s.handler(cmd); err != nil { // one line: a YAML error may span several
-			reply = "error: " + strings.Join(strings.Fields(err.Error()), " ")
+		note, err := s.handler(cmd)
+		switch { // one line: a YAML error may span several
+		case err != nil:
+			reply = "error: " + oneLine(err.Error())
+		case note != "":
+			reply = "ok: " + oneLine(note)
 		}
 	}
 	_, _ = fmt.Fprintln(c, reply)
 }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 type limited struct {
 	c net.Conn
@@ -157,41 +169,46 @@ func (l *limited) Read(p []byte) (int, error) {
 }
 
 // Send sends cmd to the daemon of the control file at path and waits for
-// its answer (at most timeout).
-func Send(path, cmd string, timeout time.Duration) error {
+// its answer (at most timeout): the daemon's note ("" = none) when it did
+// the command, an error wrapping ErrRefused with the daemon's reason when
+// it did not.
+func Send(path, cmd string, timeout time.Duration) (note string, err error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return mark.WithHint(fmt.Errorf("no control file %s: %w", path, ErrNotRunning),
+		return "", mark.WithHint(fmt.Errorf("no control file %s: %w", path, ErrNotRunning),
 			"start markd (markd service start), or give the config of the running daemon with --config")
 	}
 	if errors.Is(err, fs.ErrPermission) {
-		return mark.WithHint(fmt.Errorf("control file %s: %w", path, err),
+		return "", mark.WithHint(fmt.Errorf("control file %s: %w", path, err),
 			"run as the daemon's account or as an administrator (root)")
 	}
 	if err != nil {
-		return fmt.Errorf("control file %s: %w", path, err)
+		return "", fmt.Errorf("control file %s: %w", path, err)
 	}
 	var f file
 	if err := json.Unmarshal(data, &f); err != nil || f.Addr == "" || f.Token == "" {
-		return fmt.Errorf("control file %s is damaged: %w", path, mark.ErrInvalid)
+		return "", fmt.Errorf("control file %s is damaged: %w", path, mark.ErrInvalid)
 	}
 	c, err := net.DialTimeout("tcp", f.Addr, timeout)
 	if err != nil {
-		return mark.WithHint(fmt.Errorf("connect to markd at %s: %w: %w", f.Addr, ErrNotRunning, err),
+		return "", mark.WithHint(fmt.Errorf("connect to markd at %s: %w: %w", f.Addr, ErrNotRunning, err),
 			"the control file is left from a daemon that stopped abnormally; start markd again")
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(timeout))
 	if _, err := fmt.Fprintf(c, "%s %s\n", f.Token, cmd); err != nil {
-		return fmt.Errorf("send to markd: %w", err)
+		return "", fmt.Errorf("send to markd: %w", err)
 	}
 	reply, err := bufio.NewReader(c).ReadString('\n')
 	if err != nil {
-		return fmt.Errorf("answer of markd: %w", err)
+		return "", fmt.Errorf("answer of markd: %w", err)
 	}
 	reply = strings.TrimSpace(reply)
-	if reply != "ok" {
-		return fmt.Errorf("%s: %w", strings.TrimPrefix(reply, "error: "), ErrRefused)
+	if reply == "ok" {
+		return "", nil
 	}
-	return nil
+	if note, ok := strings.CutPrefix(reply, "ok: "); ok {
+		return note, nil
+	}
+	return "", fmt.Errorf("%s: %w", strings.TrimPrefix(reply, "error: "), ErrRefused)
 }

@@ -19,15 +19,18 @@ func TestControl(t *testing.T) {
 	dir := t.TempDir()
 	path := Path(filepath.Join(dir, "markd.db"))
 	var reloads atomic.Int32
-	fail := atomic.Bool{}
-	s, err := Listen(path, func(cmd string) error {
+	fail, note := atomic.Bool{}, atomic.Bool{}
+	s, err := Listen(path, func(cmd string) (string, error) {
 		if cmd == CmdReload {
 			reloads.Add(1)
 			if fail.Load() {
-				return errors.New("keyring.yaml: bad key")
+				return "", errors.New("keyring.yaml: bad key")
+			}
+			if note.Load() {
+				return "not in force until markd restarts:\n db", nil
 			}
 		}
-		return nil
+		return "", nil
 	}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -41,17 +44,21 @@ func TestControl(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx) }()
 
-	if err := Send(path, CmdPing, 5*time.Second); err != nil {
+	if _, err := Send(path, CmdPing, 5*time.Second); err != nil {
 		t.Fatalf("ping: %v", err)
 	}
-	if err := Send(path, CmdReload, 5*time.Second); err != nil || reloads.Load() != 1 {
-		t.Fatalf("reload: %v, %d reloads", err, reloads.Load())
+	if n, err := Send(path, CmdReload, 5*time.Second); err != nil || n != "" || reloads.Load() != 1 {
+		t.Fatalf("reload: %v, note %q, %d reloads", err, n, reloads.Load())
+	}
+	note.Store(true) // done, with a note for the caller, on one line
+	if n, err := Send(path, CmdReload, 5*time.Second); err != nil || n != "not in force until markd restarts: db" {
+		t.Fatalf("reload with a note: %v, note %q", err, n)
 	}
 	fail.Store(true)
-	if err := Send(path, CmdReload, 5*time.Second); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "bad key") {
+	if _, err := Send(path, CmdReload, 5*time.Second); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "bad key") {
 		t.Fatalf("refused reload: %v", err)
 	}
-	if err := Send(path, "shutdown", 5*time.Second); !errors.Is(err, ErrRefused) {
+	if _, err := Send(path, "shutdown", 5*time.Second); !errors.Is(err, ErrRefused) {
 		t.Fatalf("unknown command: %v", err)
 	}
 	// A wrong token is refused and runs nothing.
@@ -63,7 +70,7 @@ func TestControl(t *testing.T) {
 	buf := make([]byte, 64)
 	n, _ := c.Read(buf)
 	c.Close()
-	if got := string(buf[:n]); !strings.HasPrefix(got, "error: wrong token") || reloads.Load() != 2 {
+	if got := string(buf[:n]); !strings.HasPrefix(got, "error: wrong token") || reloads.Load() != 3 {
 		t.Fatalf("wrong token: %q, %d reloads", got, reloads.Load())
 	}
 
@@ -74,7 +81,7 @@ func TestControl(t *testing.T) {
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("control file left after Serve: %v", err)
 	}
-	if err := Send(path, CmdReload, time.Second); !errors.Is(err, ErrNotRunning) {
+	if _, err := Send(path, CmdReload, time.Second); !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("reload with no daemon: %v", err)
 	}
 }
@@ -85,7 +92,7 @@ func TestSendBadFile(t *testing.T) {
 		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if err := Send(path, CmdReload, time.Second); err == nil {
+		if _, err := Send(path, CmdReload, time.Second); err == nil {
 			t.Errorf("control file %q: no error", content)
 		}
 	}
@@ -97,7 +104,7 @@ func TestSendBadFile(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	os.WriteFile(path, []byte(`{"addr":"`+addr+`","token":"ab"}`), 0o600)
-	if err := Send(path, CmdReload, time.Second); !errors.Is(err, ErrNotRunning) {
+	if _, err := Send(path, CmdReload, time.Second); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("stale control file: %v, want ErrNotRunning", err)
 	}
 }

@@ -76,6 +76,20 @@ func (e *UnknownKeyError) Error() string {
 
 func (e *UnknownKeyError) Unwrap() error { return mark.ErrInvalid }
 
+// DuplicateKeyError is a key the file gives twice at one level (keys
+// differing only in case are one key): which value would count is not
+// what the one who wrote the second meant to be sure of.
+type DuplicateKeyError struct {
+	Key, Origin string // origin: file:line of the second
+	First       int    // line of the first
+}
+
+func (e *DuplicateKeyError) Error() string {
+	return fmt.Sprintf("%s: key %q is given twice (first at line %d): remove one", e.Origin, e.Key, e.First)
+}
+
+func (e *DuplicateKeyError) Unwrap() error { return mark.ErrInvalid }
+
 // schema is the tree of known keys, from the mapstructure tags of Config.
 type schema struct {
 	leaf  reflect.Type       // type of a leaf key; nil for a section
@@ -144,6 +158,9 @@ func (p positions) walk(file, example, prefix string, n *yaml.Node, s *schema) e
 			sub, ok := s.keys[name]
 			if !ok {
 				return &UnknownKeyError{Key: path, Origin: fmt.Sprintf("%s:%d", file, k.Line), Suggest: closest(name, prefix, s), Example: example}
+			}
+			if first, dup := p[path]; dup {
+				return &DuplicateKeyError{Key: path, Origin: fmt.Sprintf("%s:%d", file, k.Line), First: first}
 			}
 			p[path] = k.Line
 			if err := p.walk(file, example, path, v, sub); err != nil {

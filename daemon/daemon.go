@@ -83,9 +83,10 @@ type Main struct {
 
 	loadConfig func() (config.Config, error) // Options.LoadConfig
 	configFile string
-	reloadMu   gosync.Mutex  // one reload at a time; guards lists
-	lists      listFiles     // the files of the lists in force
-	moved      chan struct{} // the list files changed: the watcher watches the new ones
+	reloadMu   gosync.Mutex     // one reload at a time; guards lists
+	lists      listFiles        // the files of the lists in force
+	inForce    *verify.Verifier // the lists Open or the last reload put in the holder
+	moved      chan struct{}    // the list files changed: the watcher watches the new ones
 }
 
 // Open checks the configuration, opens the store, loads the lists and
@@ -122,7 +123,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	}
 	m := &Main{Config: c, Log: log, Holder: verify.NewHolder(v), Metrics: httpapi.NewMetrics(nil),
 		sup: service.New(o.Supervisor), loadConfig: o.LoadConfig, configFile: o.ConfigFile,
-		lists: listFiles{c.Keyring, c.Tariffs, c.Revoked}, moved: make(chan struct{}, 1)}
+		lists: listFiles{c.Keyring, c.Tariffs, c.Revoked}, moved: make(chan struct{}, 1), inForce: v}
 	defer func() {
 		if err != nil {
 			m.Close()

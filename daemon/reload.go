@@ -85,11 +85,9 @@ func (m *Main) Reload(why string) (Reloaded, error) {
 			}
 		}
 	}
-	if v := m.bundleVersion(); v > 0 {
+	if err := m.bundleInForce(why); err != nil {
 		m.setLists(files)
-		log.Warn("reload skipped: the lists of a signed bundle are in force; the config files apply again only without a distribution key",
-			"why", why, "bundle", v, "in_force", m.Holder.Versions())
-		return done, errors.Join(cfgErr, fmt.Errorf("the lists of signed bundle %d are in force; the config files apply again only without sync.distribution_key: %w", v, mark.ErrConflict))
+		return done, errors.Join(cfgErr, err)
 	}
 	v, err := verify.LoadFiles(files.keyring, files.tariffs, files.revoked)
 	if err != nil {
@@ -98,7 +96,13 @@ func (m *Main) Reload(why string) (Reloaded, error) {
 			"keyring", files.keyring, "tariffs", files.tariffs, "revoked", files.revoked, "in_force", m.Holder.Versions())
 		return done, errors.Join(cfgErr, fmt.Errorf("the lists were not reloaded, the lists in force stay: %w", err))
 	}
-	m.Holder.Swap(v)
+	// Only over the lists put in by the files: a bundle the poller swapped
+	// in meanwhile (its version recorded only after the swap) stays.
+	if !m.Holder.CompareAndSwap(m.inForce, v) {
+		m.setLists(files)
+		return done, errors.Join(cfgErr, m.bundleInForce(why))
+	}
+	m.inForce = v
 	m.setLists(files)
 	done.Lists = true
 	if cfgErr == nil {
@@ -107,6 +111,24 @@ func (m *Main) Reload(why string) (Reloaded, error) {
 	log.Info("lists reloaded", "why", why, "versions", v.Versions(),
 		"keyring", files.keyring, "tariffs", files.tariffs, "revoked", files.revoked)
 	return done, cfgErr
+}
+
+// bundleInForce is the error of a reload that found the lists of a
+// signed bundle in force (mark.ErrConflict): the bundle poller recorded
+// its version, or swapped its lists in over the files' (the version
+// comes right after). nil: the files' lists are in force.
+func (m *Main) bundleInForce(why string) error {
+	v := m.bundleVersion()
+	if v == 0 && m.Holder.Current() == m.inForce {
+		return nil
+	}
+	name := "a signed bundle"
+	if v > 0 {
+		name = fmt.Sprintf("signed bundle %d", v)
+	}
+	m.Log.Warn("reload skipped: the lists of a signed bundle are in force; the config files apply again only without a distribution key",
+		"why", why, "bundle", v, "in_force", m.Holder.Versions())
+	return fmt.Errorf("the lists of %s are in force; the config files apply again only without sync.distribution_key: %w", name, mark.ErrConflict)
 }
 
 // ReloadLists is Reload for a caller that only needs its error.

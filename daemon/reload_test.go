@@ -38,7 +38,7 @@ func TestReloadLists(t *testing.T) {
 	holder := verify.NewHolder(v)
 	bundle := uint64(0)
 	m := &Main{Config: c, Holder: holder, Metrics: httpapi.NewMetrics(nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		bundleVersion: func() uint64 { return bundle }, lists: listFiles{c.Keyring, c.Tariffs, ""}}
+		bundleVersion: func() uint64 { return bundle }, lists: listFiles{c.Keyring, c.Tariffs, ""}, inForce: v}
 
 	// A changed, valid keyring (one key dropped) is taken.
 	if err := os.WriteFile(ring, []byte(firstKeys(t, data)), 0o600); err != nil {
@@ -78,4 +78,28 @@ func firstKeys(t *testing.T, data []byte) string {
 	}
 	t.Fatal("keyring has no key entries")
 	return ""
+}
+
+// TestReloadDoesNotReplaceABundle: a reload from the files that meets the
+// lists of a signed bundle swapped in since the files' lists were (the
+// bundle poller swaps, then records the version: a reload between the two
+// saw no bundle) must not put the files' lists over the bundle's.
+func TestReloadDoesNotReplaceABundle(t *testing.T) {
+	dir := testdata.Dir(t)
+	c := config.Config{Keyring: filepath.Join(dir, "keyring.yaml"), Tariffs: filepath.Join(dir, "tariffs.yaml")}
+	files, err := verify.LoadFiles(c.Keyring, c.Tariffs, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := verify.NewHolder(files)
+	m := &Main{Config: c, Holder: holder, Metrics: httpapi.NewMetrics(nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		bundleVersion: func() uint64 { return 0 }, lists: listFiles{c.Keyring, c.Tariffs, ""}, inForce: files}
+	bundled := testdata.Verifier(t) // the bundle's lists (another Verifier)
+	holder.Swap(bundled)             // the poller's Apply; its version not yet recorded
+	if _, err := m.Reload("test"); !errors.Is(err, mark.ErrConflict) {
+		t.Errorf("reload over lists swapped in by the bundle poller: %v, want ErrConflict", err)
+	}
+	if holder.Current() != bundled {
+		t.Error("the files' lists replaced the bundle's")
+	}
 }

@@ -26,6 +26,11 @@ func NewHolder(v *Verifier) *Holder {
 // Swap makes v the verifier in use.
 func (h *Holder) Swap(v *Verifier) { h.p.Store(v) }
 
+// CompareAndSwap makes v the verifier in use if old still is, and says
+// whether it did: a reload from files does not replace what another
+// swapper (a signed bundle) put in meanwhile.
+func (h *Holder) CompareAndSwap(old, v *Verifier) bool { return h.p.CompareAndSwap(old, v) }
+
 // Current returns the verifier in use (nil if none was set).
 func (h *Holder) Current() *Verifier { return h.p.Load() }
 

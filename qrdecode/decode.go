@@ -48,6 +48,9 @@ type Decoder struct {
 	Thorough bool
 	turn     int // the expensive step the camera mode tries next
 	blurTurn int // the deblurring direction and length it tries next
+	// codeLike is set by Decode when a region of the frame looked like a
+	// code (passed the camera mode's gate), read or not: see CodeInView.
+	codeLike bool
 	// Trace, when set, is called with the name of the step that decoded a
 	// frame ("" when none did); the tests and the benchmark use it.
 	Trace func(step string)
@@ -214,10 +217,12 @@ func (d *Decoder) Decode(g Gray) []string {
 	d.finders.frame = &d.blocks
 	var out []string
 	inView := false // a code-shaped region passed the camera mode's gate
+	d.codeLike = false
 	for i, r := range cands {
 		if !d.Thorough && !d.finders.likelyCode(g, r) {
 			continue // no finder patterns, or grain: see finder.go
 		}
+		d.codeLike = true
 		hit := d.finders.hit
 		// the first code-shaped region to get here may take an expensive step
 		expensive := i < shaped && !inView
@@ -241,6 +246,7 @@ func (d *Decoder) Decode(g Gray) []string {
 		d.bufs[1] = c.Pix
 		if t := d.Try(c, Hybrid); t != "" {
 			d.trace("frame/hybrid")
+			d.codeLike = true
 			return []string{t}
 		}
 	}
@@ -249,6 +255,13 @@ func (d *Decoder) Decode(g Gray) []string {
 	}
 	return out
 }
+
+// CodeInView reports whether the frame of the last Decode showed
+// something code-like, read or not: in the camera mode a region that
+// passed the gate on finder patterns (finder.go), in the thorough mode any
+// candidate region. A frame without it shows no code: the camera source
+// takes a few such frames in a row for a view cleared of envelopes.
+func (d *Decoder) CodeInView() bool { return d.codeLike }
 
 // decodeAround is the camera mode's second look at region r of g, which
 // passed the gate on the finder patterns of hit yet did not decode: the

@@ -88,6 +88,9 @@ func TestRejectEmptyScenes(t *testing.T) {
 				if got := d.Decode(sc.g); len(got) > 0 {
 					t.Fatalf("decoded %q", got)
 				}
+				if d.CodeInView() {
+					t.Fatal("CodeInView on a frame without a code: the camera would never see its view clear")
+				}
 			}
 			if d.attempts != 0 {
 				t.Errorf("%d gozxing attempts on a frame without a code, want 0", d.attempts)
@@ -117,6 +120,10 @@ func TestCameraModeKeepsReads(t *testing.T) {
 			d.Trace = func(s string) { step = s }
 			got := d.Decode(g)
 			cold := len(got) == 1 && got[0] == e.Text
+			if !d.CodeInView() {
+				// read or not, a code in view keeps the camera's hold
+				t.Errorf("%s/%s: CodeInView false on a frame with a code", set, e.File)
+			}
 			if !cold && !notCold[e.File] {
 				t.Errorf("%s/%s: not read on a fresh decoder (%q)", set, e.File, got)
 			}

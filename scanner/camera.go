@@ -39,7 +39,7 @@ type CameraConfig struct {
 	Realtime        bool          // read the input at its native rate (-re), for file inputs
 	Width, Height   int           // frame size the decoder sees (ffmpeg scales)
 	FPS             int           // frames per second ffmpeg delivers
-	Hold            time.Duration // a code seen again within Hold is reported once
+	Hold            time.Duration // a code seen again within Hold is reported once, unless the view was clear between (holdFilter)
 	SnapshotWidth   int           // max width of the JPEG attached to each scan
 	SnapshotQuality int           // JPEG quality 1–100 of that snapshot
 	StallTimeout    time.Duration // ffmpeg is restarted after this long without a frame
@@ -165,7 +165,7 @@ func (cfg CameraConfig) Args() []string {
 // time, until ctx ends. A missing ffmpeg or one that exits (camera
 // unplugged, stream ended) is reported in Health and restarted with backoff.
 func (c *Camera) Serve(ctx context.Context, emit func(mark.Scan)) error {
-	hold := newHoldFilter(c.cfg.Hold)
+	hold := newHoldFilter(c.cfg.Hold, c.cfg.FPS)
 	dec := qrdecode.NewDecoder()
 	b := c.cfg.Backoff
 	lastDetail := ""
@@ -320,6 +320,7 @@ func (c *Camera) decodeLatest(m *mailbox, dec *qrdecode.Decoder, hold *holdFilte
 	}
 	frame := qrdecode.Gray{Pix: buf, W: c.cfg.Width, H: c.cfg.Height}
 	codes := dec.Decode(frame)
+	hold.frame(len(codes) > 0 || dec.CodeInView())
 	now := c.now()
 	c.mu.Lock()
 	c.stats.FramesDecoded++
@@ -403,15 +404,46 @@ func (m *mailbox) take() []byte {
 
 func (m *mailbox) release(b []byte) { m.free <- b }
 
-// holdFilter lets a code through once, then holds it back while it keeps
-// being seen: it passes again only after Hold without any sighting.
+// holdFilter lets a code through once, then holds it back while it stays
+// in view: it passes again only after Hold without any sighting, or once
+// the view was clear (no frame showed anything code-like for
+// clearFrames frames in a row) since its last sighting. The decoder misses
+// a code held in view on some frames (motion, glare), which the hold
+// bridges; an envelope taken away leaves frames without finder patterns,
+// so the next envelope bearing the same mark (a copy, the fraud case) is a
+// scan of its own and judged (DUPLICATE_SCAN or REUSED), not swallowed.
 type holdFilter struct {
-	hold time.Duration
-	seen map[string]time.Time
+	hold        time.Duration
+	clearFrames int
+	seen        map[string]time.Time
+	clear       int // frames in a row with nothing code-like
 }
 
-func newHoldFilter(hold time.Duration) *holdFilter {
-	return &holdFilter{hold: hold, seen: map[string]time.Time{}}
+// clearView is how long the view must show nothing code-like before a
+// code seen again counts as presented again: a hand or a shadow passing
+// over a code held in view is shorter.
+const clearView = 300 * time.Millisecond
+
+// minClearFrames bounds clearView from below in frames: at low rates one
+// frame without finder patterns (a glint) is not a cleared view.
+const minClearFrames = 3
+
+func newHoldFilter(hold time.Duration, fps int) *holdFilter {
+	n := int((clearView*time.Duration(fps) + time.Second - 1) / time.Second)
+	return &holdFilter{hold: hold, clearFrames: max(minClearFrames, n), seen: map[string]time.Time{}}
+}
+
+// frame records whether a decoded frame showed anything code-like; after
+// clearFrames frames without, the codes held back are forgotten.
+func (h *holdFilter) frame(codeLike bool) {
+	if codeLike {
+		h.clear = 0
+		return
+	}
+	h.clear++
+	if h.clear >= h.clearFrames {
+		clear(h.seen)
+	}
 }
 
 // pass records a sighting of text at now and reports whether to emit it.

@@ -196,8 +196,9 @@ func TestCameraHardFrames(t *testing.T) {
 	for _, s := range log.snapshot() {
 		seen[s.Text]++
 	}
-	// h2 comes twice (small, then under a shadow): within the hold time
-	// it is one scan.
+	// h2 comes twice (small, then under a shadow), with other codes and
+	// gaps of 0.2 s between (two frames, shorter than a clear view) and
+	// within the hold: one scan.
 	for text := range want {
 		if seen[text] != 1 {
 			t.Errorf("code %.24s…: emitted %d times, want once", text, seen[text])
@@ -299,9 +300,14 @@ func TestCameraStopKillsFFmpeg(t *testing.T) {
 	}
 }
 
+// TestHoldFilter: a code held in view is one scan however long it stays,
+// even with frames where the decoder misses it; taken away and shown again
+// after a clear view (the next envelope with the same mark) it is a scan
+// again, whatever the hold.
 func TestHoldFilter(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	const empty, unread = "", "?" // a frame with nothing code-like; one with a code not read
 	type sighting struct {
 		text string
 		ms   int
@@ -316,18 +322,71 @@ func TestHoldFilter(t *testing.T) {
 		{"back after hold", []sighting{{"A", 0, true}, {"A", 2000, true}}},
 		{"gap shorter than hold", []sighting{{"A", 0, true}, {"A", 1999, false}}},
 		{"two codes independent", []sighting{{"A", 0, true}, {"B", 10, true}, {"A", 20, false}, {"B", 30, false}}},
+		{"missed while in view", []sighting{{"A", 0, true}, {unread, 100, false}, {unread, 200, false}, {unread, 300, false},
+			{unread, 400, false}, {"A", 500, false}}},
+		{"glint shorter than a clear view", []sighting{{"A", 0, true}, {empty, 100, false}, {empty, 200, false}, {"A", 300, false}}},
+		{"same mark after a clear view", []sighting{{"A", 0, true}, {empty, 100, false}, {empty, 200, false},
+			{empty, 300, false}, {"A", 400, true}, {"A", 500, false}}},
+		{"clear view forgets every code", []sighting{{"A", 0, true}, {"B", 0, true}, {empty, 100, false}, {empty, 200, false},
+			{empty, 300, false}, {"B", 400, true}, {"A", 400, true}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHoldFilter(2 * time.Second)
+			h := newHoldFilter(2*time.Second, 10)
 			for i, s := range tt.seq {
-				if got := h.pass(s.text, at(s.ms)); got != s.want {
-					t.Errorf("sighting %d (%s at %d ms): pass = %v, want %v", i, s.text, s.ms, got, s.want)
+				switch s.text {
+				case empty, unread:
+					h.frame(s.text == unread)
+				default:
+					h.frame(true)
+					if got := h.pass(s.text, at(s.ms)); got != s.want {
+						t.Errorf("sighting %d (%s at %d ms): pass = %v, want %v", i, s.text, s.ms, got, s.want)
+					}
 				}
 				h.prune(at(s.ms))
 			}
 		})
 	}
+	for _, tt := range []struct{ fps, want int }{{10, 3}, {5, 3}, {1, 3}, {25, 8}, {30, 9}} {
+		if got := newHoldFilter(time.Second, tt.fps).clearFrames; got != tt.want {
+			t.Errorf("%d fps: view clear after %d frames, want %d (0.3 s, at least 3)", tt.fps, got, tt.want)
+		}
+	}
+}
+
+// TestCameraSameMarkAgain plays what a counter camera sees: a mark held
+// in view for 4 s (twice the hold) is one scan; the envelope taken away,
+// 0.8 s of empty counter, and an envelope with the same mark (a copy) is
+// a second scan, for the pipeline to judge (DUPLICATE_SCAN or REUSED),
+// not swallowed by the hold.
+func TestCameraSameMarkAgain(t *testing.T) {
+	t.Parallel()
+	needFFmpeg(t)
+	dir, texts := cameraTestdata(t)
+	img := filepath.Join(dir, "m1-frame.png")
+	video := filepath.Join(t.TempDir(), "twice.mkv")
+	makeVideo(t, video, "ffv1", []string{img}, 4, 0.8)
+	twice := filepath.Join(t.TempDir(), "twice2.mkv")
+	if b, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", video, "-i", video,
+		"-filter_complex", "[0:v][1:v]concat=n=2:v=1[out]", "-map", "[out]", "-c:v", "ffv1", twice).CombinedOutput(); err != nil {
+		t.Fatalf("joining the video twice: %v\n%s", err, b)
+	}
+	c := NewCamera("cam", CameraConfig{Input: twice, Realtime: true,
+		Backoff: Backoff{Min: time.Hour, Max: time.Hour}}, nil, nil)
+	var log scanLog
+	stop := serveCamera(t, c, log.emit)
+	camWait(t, "the video to end", func() bool { return c.CameraStats().Exits >= 1 })
+	stop()
+	scans := log.snapshot()
+	for _, s := range scans {
+		if s.Text != texts["m1-frame.png"] {
+			t.Errorf("scan %.30q, want the m1 code", s.Text)
+		}
+	}
+	if len(scans) != 2 {
+		t.Errorf("%d scans, want 2: one per envelope (held 4 s each, 0.8 s of empty counter between)", len(scans))
+	}
+	t.Logf("stats %+v", c.CameraStats())
 }
 
 func TestCameraArgs(t *testing.T) {

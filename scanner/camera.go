@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -206,12 +207,20 @@ const exitGrace = time.Second
 // errStalled ends an ffmpeg run that delivered no frame for StallTimeout.
 var errStalled = errors.New("no frame from the camera")
 
+// errInputEnded is a run that ended with ffmpeg's exit status 0 yet an
+// error printed: ffmpeg ends on a read error of its input as at its end
+// (a camera unplugged mid-stream, an IP camera's connection reset), and
+// only its last line says why.
+var errInputEnded = errors.New("input ended")
+
 // exitDetail says in plain words why an ffmpeg run ended.
 func exitDetail(err error) string {
 	var ee *exec.ExitError
 	switch {
 	case errors.Is(err, errStalled):
 		return err.Error() + " (stream stalled or camera wedged), ffmpeg restarted"
+	case errors.Is(err, errInputEnded):
+		return "ffmpeg exited: " + err.Error()
 	case errors.Is(err, exec.ErrNotFound):
 		return "ffmpeg not found (install the ffmpeg package)"
 	case errors.As(err, &ee):
@@ -302,6 +311,9 @@ loop:
 	}
 	if werr != nil {
 		return got, werr
+	}
+	if runErr == nil && stderr.String() != "" {
+		return got, fmt.Errorf("%w: %s", errInputEnded, stderr.String())
 	}
 	return got, runErr
 }
@@ -479,17 +491,24 @@ func (w *tailWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// String returns the last non-empty line written.
+// String returns the last non-empty line written, passing over ffmpeg's
+// "Last message repeated N times", which follows the line that says why.
 func (w *tailWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	end := len(w.buf)
-	for end > 0 && (w.buf[end-1] == '\n' || w.buf[end-1] == '\r') {
-		end--
+	for {
+		for end > 0 && (w.buf[end-1] == '\n' || w.buf[end-1] == '\r') {
+			end--
+		}
+		start := end
+		for start > 0 && w.buf[start-1] != '\n' {
+			start--
+		}
+		line := w.buf[start:end]
+		if start == 0 || !bytes.HasPrefix(bytes.TrimSpace(line), []byte("Last message repeated")) {
+			return string(line)
+		}
+		end = start
 	}
-	start := end
-	for start > 0 && w.buf[start-1] != '\n' {
-		start--
-	}
-	return string(w.buf[start:end])
 }

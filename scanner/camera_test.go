@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"image/jpeg"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -469,4 +470,83 @@ func FuzzTailWriter(f *testing.F) {
 			t.Errorf("last line %q: has a newline or exceeds the bound", line)
 		}
 	})
+}
+
+// TestCameraStreamReset: an IP camera that drops the connection mid-stream
+// (a TCP reset, as a camera rebooting or a cable pulled at the switch
+// gives) makes ffmpeg print the reason and exit 0 as at a plain end of
+// input. The source must name the reason, not "input ended", read the code
+// it saw before, and retry.
+func TestCameraStreamReset(t *testing.T) {
+	t.Parallel()
+	needFFmpeg(t)
+	dir, texts := cameraTestdata(t)
+	// H.264 in MPEG-TS, as IP cameras send; 8 s of grey after the code:
+	// ffmpeg probes up to 5 s of a stream before its first frame
+	video := filepath.Join(t.TempDir(), "one.ts")
+	makeVideo(t, video, "libx264", []string{filepath.Join(dir, "m1-frame.png")}, 1, 8)
+	stream, err := os.ReadFile(video)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	read := make(chan struct{}) // the code was read: the camera is mid-stream
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		conn.Write(stream[:len(stream)*3/4]) // the code and part of the grey after it
+		<-read
+		conn.(*net.TCPConn).SetLinger(0) // close with a reset, not an orderly end
+		conn.Close()
+	}()
+	c := NewCamera("cam", CameraConfig{Input: "tcp://" + ln.Addr().String(), Format: "mpegts", Realtime: true,
+		Hold: time.Hour, Backoff: Backoff{Min: time.Hour, Max: time.Hour}}, nil, nil)
+	var log scanLog
+	var once sync.Once
+	stop := serveCamera(t, c, func(s mark.Scan) {
+		log.emit(s)
+		once.Do(func() { close(read) })
+	})
+	camWait(t, "the stream to end", func() bool { return c.CameraStats().Exits >= 1 })
+	h := c.Health()
+	stop()
+	once.Do(func() { close(read) })
+	<-served
+	if s := log.snapshot(); len(s) != 1 || s[0].Text != texts["m1-frame.png"] {
+		t.Errorf("%d scans, want the m1 code once", len(s))
+	}
+	st := c.CameraStats()
+	t.Logf("stats %+v", st)
+	if !strings.Contains(st.LastExit, "Connection reset by peer") {
+		t.Errorf("last exit %q: want ffmpeg's reason, the reset connection", st.LastExit)
+	}
+	if h.Up || !strings.Contains(h.Detail, "Connection reset by peer") || !strings.HasSuffix(h.Detail, "; retrying") {
+		t.Errorf("health %+v: want down, naming the reset, retrying", h)
+	}
+}
+
+// TestTailWriterLastLine: the line kept is the last that says something,
+// not ffmpeg's note that it repeated it.
+func TestTailWriterLastLine(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"", ""},
+		{"a\nb\n", "b"},
+		{"x: Connection reset by peer\n    Last message repeated 4 times\n", "x: Connection reset by peer"},
+		{"a\r\nLast message repeated 1 times\r\n\r\n", "a"},
+		{"    Last message repeated 2 times\n", "    Last message repeated 2 times"},
+	} {
+		w := &tailWriter{max: 512}
+		w.Write([]byte(tt.in))
+		if got := w.String(); got != tt.want {
+			t.Errorf("%q: last line %q, want %q", tt.in, got, tt.want)
+		}
+	}
 }

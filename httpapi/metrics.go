@@ -75,7 +75,8 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		}, []string{"result"}),
 		events: &sourceEvents{desc: prometheus.NewDesc("markd_source_events_total",
 			"What an input source survived or dropped since the start: reconnect, line_cut (a line over max_line, stored NOT_A_MARK), "+
-				"partial_dropped (no terminator within idle), unknown_key and code_lost (wedge).",
+				"partial_dropped (no terminator within idle), unknown_key and code_lost (wedge), "+
+				"frame_dropped (camera: a frame replaced by a newer one before the decoder took it).",
 			[]string{"source", "kind", "event"}, nil)},
 	}
 	reg.MustRegister(m.scans, m.reasons, m.storeErrors, m.latency, m.sourceUp, m.reloads, m.events)

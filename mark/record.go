@@ -98,7 +98,7 @@ type SourceHealth struct {
 	Scans  int64     `json:"scans"`
 	// Events counts what the source survived or dropped since the start,
 	// by kind of event (reconnect, line_cut, partial_dropped, unknown_key,
-	// code_lost; only those the source can have): /healthz shows them and
+	// code_lost, frame_dropped; only those the source can have): /healthz shows them and
 	// /metrics exports them as markd_source_events_total.
 	Events map[string]int64 `json:"events,omitempty"`
 }

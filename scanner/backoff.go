@@ -60,6 +60,9 @@ type Stats struct {
 	DroppedIdle int64 // partial lines dropped after Idle without terminator
 	UnknownKeys int64 // wedge: key presses with no character (ignored)
 	DroppedLost int64 // wedge: codes dropped because the kernel lost key events
+	// FramesDropped (camera) are frames replaced by a newer one before the
+	// decoder took them: the decoder is slower than the camera's rate.
+	FramesDropped int64
 }
 
 // events names the counters a source of kind can have, for its health
@@ -67,6 +70,7 @@ type Stats struct {
 func (s Stats) events(kind string) map[string]int64 {
 	ev := map[string]int64{"reconnect": s.Reconnects}
 	if kind == "camera" {
+		ev["frame_dropped"] = s.FramesDropped
 		return ev
 	}
 	ev["line_cut"], ev["partial_dropped"] = s.CutTooLong, s.DroppedIdle

@@ -50,6 +50,7 @@ type CameraConfig struct {
 // CameraStats are the counters of a camera source.
 type CameraStats struct {
 	Starts        int64  // ffmpeg processes started
+	Reconnects    int64  // runs whose frames came after an earlier run's frames ended (camera back)
 	Exits         int64  // ffmpeg runs that ended (missing binary included)
 	FramesRead    int64  // frames read from ffmpeg
 	FramesDecoded int64  // frames the decoder looked at
@@ -70,6 +71,8 @@ type Camera struct {
 	stats  CameraStats
 
 	pid atomic.Int64 // pid of the running ffmpeg, 0 when none (tests)
+
+	hadFrames bool // a run delivered frames: frames of a later run are a reconnect
 }
 
 // NewCamera returns a camera source; zero fields of cfg take the defaults.
@@ -135,7 +138,11 @@ func (c *Camera) Stats() Stats {
 	return c.sharedStats()
 }
 
-func (c *Camera) sharedStats() Stats { return Stats{Reconnects: max(0, c.stats.Starts-1)} }
+// sharedStats: a reconnect is the camera back after it was lost, not an
+// ffmpeg start: a camera left unplugged restarts ffmpeg every second.
+func (c *Camera) sharedStats() Stats {
+	return Stats{Reconnects: c.stats.Reconnects, FramesDropped: c.stats.FramesDropped}
+}
 
 func (c *Camera) setHealth(up bool, detail string) {
 	c.mu.Lock()
@@ -329,6 +336,12 @@ func (c *Camera) decodeLatest(m *mailbox, dec *qrdecode.Decoder, hold *holdFilte
 	defer m.release(buf)
 	if !got {
 		c.setHealth(true, "receiving frames from "+c.cfg.Input)
+		c.mu.Lock()
+		if c.hadFrames {
+			c.stats.Reconnects++
+		}
+		c.hadFrames = true
+		c.mu.Unlock()
 	}
 	frame := qrdecode.Gray{Pix: buf, W: c.cfg.Width, H: c.cfg.Height}
 	codes := dec.Decode(frame)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"image/jpeg"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -247,6 +248,11 @@ func TestCameraDropsStaleFrames(t *testing.T) {
 	if n := len(log.snapshot()); n != 2 {
 		t.Errorf("%d scans, want 2 (one per code)", n)
 	}
+	// the operator's figure: /metrics exports it as
+	// markd_source_events_total{event="frame_dropped"}
+	if ev := c.Health().Events; ev["frame_dropped"] != st.FramesDropped {
+		t.Errorf("events %v: want frame_dropped = %d", ev, st.FramesDropped)
+	}
 }
 
 // TestCameraFFmpegMissing runs with a PATH that has no ffmpeg: the source
@@ -445,8 +451,8 @@ func TestCameraInputMissing(t *testing.T) {
 	if !strings.HasPrefix(st.LastExit, "ffmpeg exited: ") || !strings.Contains(st.LastExit, input) {
 		t.Errorf("last exit %q: want ffmpeg's own complaint about %s", st.LastExit, input)
 	}
-	if h := c.Health(); h.Up {
-		t.Errorf("health %+v: want down", h)
+	if h := c.Health(); h.Up || h.Events["reconnect"] != 0 {
+		t.Errorf("health %+v: want down, no reconnect (the camera never delivered a frame)", h)
 	}
 }
 
@@ -549,4 +555,46 @@ func TestTailWriterLastLine(t *testing.T) {
 			t.Errorf("%q: last line %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// recordLog is a slog.Handler keeping the records a test looks at.
+type recordLog struct {
+	mu   sync.Mutex
+	recs []slog.Record
+}
+
+func (l *recordLog) Enabled(context.Context, slog.Level) bool { return true }
+func (l *recordLog) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *recordLog) WithGroup(string) slog.Handler            { return l }
+func (l *recordLog) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.recs = append(l.recs, r.Clone())
+	return nil
+}
+
+// count returns how many records of level were logged.
+func (l *recordLog) count(level slog.Level) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, r := range l.recs {
+		if r.Level == level {
+			n++
+		}
+	}
+	return n
+}
+
+// messages returns the records as "LEVEL message key=value …" lines.
+func (l *recordLog) messages() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, r := range l.recs {
+		line := r.Level.String() + " " + r.Message
+		r.Attrs(func(a slog.Attr) bool { line += " " + a.String(); return true })
+		out = append(out, line)
+	}
+	return out
 }

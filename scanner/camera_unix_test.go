@@ -3,6 +3,7 @@
 package scanner
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,5 +46,36 @@ func TestCameraStalledInput(t *testing.T) {
 		if !processGone(t, pid) {
 			t.Errorf("ffmpeg pid %d still exists after Serve returned", pid)
 		}
+	}
+}
+
+// TestCameraKilledMidStream kills ffmpeg while frames arrive (the OOM
+// killer, an operator's kill, a crash): the source reports it once,
+// restarts ffmpeg at once and counts one reconnect when frames come back.
+func TestCameraKilledMidStream(t *testing.T) {
+	needFFmpeg(t)
+	logs := &recordLog{}
+	c := NewCamera("cam", CameraConfig{Input: "testsrc=size=320x240:rate=10", Format: "lavfi",
+		Width: 320, Height: 240, FPS: 10}, slog.New(logs), nil)
+	stop := serveCamera(t, c, func(mark.Scan) {})
+	camWait(t, "frames", func() bool { return c.CameraStats().FramesRead >= 2 })
+	first := int(c.pid.Load())
+	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	camWait(t, "frames from a new ffmpeg", func() bool {
+		pid := c.pid.Load()
+		return pid != 0 && int(pid) != first && c.Health().Up
+	})
+	h, st := c.Health(), c.CameraStats()
+	stop()
+	if st.Exits != 1 || st.LastExit != "ffmpeg exited: signal: killed" {
+		t.Errorf("stats %+v: want one exit, killed", st)
+	}
+	if h.Events["reconnect"] != 1 {
+		t.Errorf("events %v: want one reconnect", h.Events)
+	}
+	if n := logs.count(slog.LevelWarn); n != 1 {
+		t.Errorf("%d warnings for one lost ffmpeg, want 1: %v", n, logs.messages())
 	}
 }

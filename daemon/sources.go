@@ -40,7 +40,9 @@ func Sources(cfgs []config.Source, stdin io.Reader, log *slog.Logger, now func()
 		case "wedge":
 			out = append(out, scanner.NewWedge(name, WedgeConfig(c), log, now))
 		case "camera":
-			out = append(out, scanner.NewCamera(name, CameraConfig(c), log, now))
+			cc := CameraConfig(c)
+			cc.Key = fmt.Sprintf("sources[%d].input", i)
+			out = append(out, scanner.NewCamera(name, cc, log, now))
 		default:
 			return nil, cli.UsageError{Err: fmt.Errorf("config sources[%d].kind = %q: not supported by this build", i, c.Kind)}
 		}

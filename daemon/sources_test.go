@@ -1,10 +1,18 @@
 package daemon
 
 import (
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"markd/config"
+	"markd/internal/syncbuf"
+	"markd/internal/testdata"
+	"markd/mark"
 )
 
 // TestSerialConfigMapsKeys: every key of a serial source reaches the
@@ -25,5 +33,57 @@ func TestSerialConfigMapsKeys(t *testing.T) {
 	}
 	if _, err := SerialConfig(config.Source{Kind: "serial", Port: "/dev/ttyS0", Terminator: `\xZZ`}); err == nil {
 		t.Errorf("bad terminator: %v, want an error", err)
+	}
+}
+
+// TestCameraMissingOthersServe runs the daemon with a stdin source and a
+// camera whose device does not exist (unplugged, or the config names the
+// wrong one): the daemon starts, the log names the camera's config key and
+// device, /healthz and /metrics show the camera down, and scans from the
+// other source are judged meanwhile.
+func TestCameraMissingOthersServe(t *testing.T) {
+	c := testConfig(t)
+	c.Log = config.LogConfig{Level: "info", Format: "text"}
+	device := filepath.Join(t.TempDir(), "video7")
+	c.Sources = []config.Source{{Kind: "stdin", Name: "keys"}, {Kind: "camera", Name: "cam", Input: device, Format: "v4l2"}}
+	in, feed := io.Pipe()
+	defer feed.Close()
+	var logs syncbuf.Buffer
+	r := start(t, Options{Config: c, Stdin: in, Stderr: &logs})
+	get := func(path string) string {
+		resp, err := http.Get(r.HTTP.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	testdata.Wait(t, 30*time.Second, "the camera's warning", func() bool { return strings.Contains(logs.String(), "camera not available") })
+	line := ""
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "camera not available") {
+			line = l
+		}
+	}
+	for _, w := range []string{"key=sources[1].input", "input=" + device, "markd doctor"} {
+		if !strings.Contains(line, w) {
+			t.Errorf("log line %q: want %q in it", line, w)
+		}
+	}
+	fmt.Fprintln(feed, signed(t, 9201))
+	if rec := r.next(t); rec.Verdict != mark.Accept || rec.Source != "keys" {
+		t.Errorf("stdin scan beside a missing camera: %s from %q, want ACCEPT from keys", rec.Verdict, rec.Source)
+	}
+	if h := get("/healthz"); !strings.Contains(h, "camera not found: no such device "+device) {
+		t.Errorf("/healthz does not say the camera is not found: %s", h)
+	}
+	m := get("/metrics")
+	for _, w := range []string{`markd_source_up{kind="camera",source="cam"} 0`, `markd_source_up{kind="stdin",source="keys"} 1`,
+		`markd_source_events_total{event="frame_dropped",kind="camera",source="cam"} 0`,
+		`markd_source_events_total{event="reconnect",kind="camera",source="cam"} 0`} {
+		if !strings.Contains(m, w) {
+			t.Errorf("/metrics lacks %s", w)
+		}
 	}
 }

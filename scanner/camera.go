@@ -2,13 +2,17 @@ package scanner
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,13 +49,14 @@ type CameraConfig struct {
 	SnapshotQuality int           // JPEG quality 1–100 of that snapshot
 	StallTimeout    time.Duration // ffmpeg is restarted after this long without a frame
 	Backoff         Backoff       // restart timing after ffmpeg is missing or exits
+	Key             string        // the config key of Input, named in the log ("sources[1].input")
 }
 
 // CameraStats are the counters of a camera source.
 type CameraStats struct {
 	Starts        int64  // ffmpeg processes started
 	Reconnects    int64  // runs whose frames came after an earlier run's frames ended (camera back)
-	Exits         int64  // ffmpeg runs that ended (missing binary included)
+	Exits         int64  // ffmpeg runs that ended (missing binary or device included)
 	FramesRead    int64  // frames read from ffmpeg
 	FramesDecoded int64  // frames the decoder looked at
 	FramesDropped int64  // frames replaced by a newer one before decoding
@@ -192,10 +197,21 @@ func (c *Camera) Serve(ctx context.Context, emit func(mark.Scan)) error {
 		c.setHealth(false, detail+"; retrying")
 		// Warn once per new reason: a camera left unplugged overnight must
 		// not write a line every second.
-		if gotFrames || detail != lastDetail {
-			c.log.Warn("camera input lost, retrying", "input", c.cfg.Input, "detail", detail)
-		} else {
-			c.log.Debug("camera still unavailable", "input", c.cfg.Input, "detail", detail)
+		attrs := []any{"input", c.cfg.Input, "detail", detail}
+		if c.cfg.Key != "" {
+			attrs = append(attrs, "key", c.cfg.Key)
+		}
+		if errors.Is(err, errNoDevice) {
+			attrs = append(attrs, "hint", "plug the camera in; if it is, `markd doctor` lists the cameras this PC sees: set "+
+				cmp.Or(c.cfg.Key, "the source's input")+" to one of them")
+		}
+		switch {
+		case gotFrames:
+			c.log.Warn("camera input lost, retrying", attrs...)
+		case detail != lastDetail:
+			c.log.Warn("camera not available, retrying", attrs...)
+		default:
+			c.log.Debug("camera still unavailable", attrs...)
 		}
 		lastDetail = detail
 		if gotFrames {
@@ -214,6 +230,10 @@ const exitGrace = time.Second
 // errStalled ends an ffmpeg run that delivered no frame for StallTimeout.
 var errStalled = errors.New("no frame from the camera")
 
+// errNoDevice is a camera device path (a v4l2 input, or one under /dev/)
+// that does not exist: ffmpeg is not started for it.
+var errNoDevice = errors.New("no such device")
+
 // errInputEnded is a run that ended with ffmpeg's exit status 0 yet an
 // error printed: ffmpeg ends on a read error of its input as at its end
 // (a camera unplugged mid-stream, an IP camera's connection reset), and
@@ -226,6 +246,8 @@ func exitDetail(err error) string {
 	switch {
 	case errors.Is(err, errStalled):
 		return err.Error() + " (stream stalled or camera wedged), ffmpeg restarted"
+	case errors.Is(err, errNoDevice):
+		return "camera not found: " + err.Error() + " (not plugged in?)"
 	case errors.Is(err, errInputEnded):
 		return "ffmpeg exited: " + err.Error()
 	case errors.Is(err, exec.ErrNotFound):
@@ -242,6 +264,9 @@ func exitDetail(err error) string {
 // runOnce runs one ffmpeg process until it exits or ctx ends. It reports
 // whether any frame arrived.
 func (c *Camera) runOnce(ctx context.Context, dec *qrdecode.Decoder, hold *holdFilter, emit func(mark.Scan)) (bool, error) {
+	if err := c.checkDevice(); err != nil {
+		return false, err
+	}
 	cmd := exec.CommandContext(ctx, c.cfg.FFmpeg, c.cfg.Args()...)
 	// Own process group (Unix) or job (Windows), killed as a whole: no
 	// ffmpeg outlives the source.
@@ -323,6 +348,19 @@ loop:
 		return got, fmt.Errorf("%w: %s", errInputEnded, stderr.String())
 	}
 	return got, runErr
+}
+
+// checkDevice refuses a camera device that is not there, before ffmpeg
+// is started for it: a camera left unplugged would otherwise start an
+// ffmpeg a second, and ffmpeg's complaint does not say "unplugged".
+func (c *Camera) checkDevice() error {
+	if c.cfg.Format != "v4l2" && !strings.HasPrefix(c.cfg.Input, "/dev/") {
+		return nil // a file, a stream, a lavfi graph, a DirectShow name
+	}
+	if _, err := os.Stat(c.cfg.Input); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w %s", errNoDevice, c.cfg.Input)
+	}
+	return nil // other errors (permissions) are ffmpeg's to tell
 }
 
 // decodeLatest decodes the newest frame of m, if there is one, and emits

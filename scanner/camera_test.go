@@ -433,26 +433,41 @@ func TestSnapshot(t *testing.T) {
 	}
 }
 
-// TestCameraInputMissing points the camera at an input that does not exist
-// (an unplugged /dev/video0 looks the same to ffmpeg): the source stays
-// down, says why in plain words, and keeps retrying.
+// TestCameraInputMissing points the camera at a device that does not
+// exist (an unplugged /dev/video0, or a config naming the wrong one): the
+// source stays down and says so in plain words naming the device, logs one
+// warning naming the config key, the device and what to do, keeps
+// checking with backoff, and starts no ffmpeg for a device that is not
+// there.
 func TestCameraInputMissing(t *testing.T) {
 	needFFmpeg(t)
 	input := filepath.Join(t.TempDir(), "video0")
-	c := NewCamera("cam", CameraConfig{Input: input, Format: "v4l2",
-		Backoff: Backoff{Min: 5 * time.Millisecond, Max: 10 * time.Millisecond}}, nil, nil)
+	logs := &recordLog{}
+	c := NewCamera("cam", CameraConfig{Input: input, Format: "v4l2", Key: "sources[1].input",
+		Backoff: Backoff{Min: 5 * time.Millisecond, Max: 10 * time.Millisecond}}, slog.New(logs), nil)
 	stop := serveCamera(t, c, func(mark.Scan) { t.Error("scan from a missing camera") })
-	camWait(t, "two failed runs", func() bool { return c.CameraStats().Exits >= 2 })
+	camWait(t, "three failed tries", func() bool { return c.CameraStats().Exits >= 3 })
+	h := c.Health()
 	stop()
 	st := c.CameraStats()
-	if st.Starts < 2 || st.FramesRead != 0 {
-		t.Errorf("stats %+v: want at least two ffmpeg starts and no frames", st)
+	if st.Starts != 0 || st.FramesRead != 0 {
+		t.Errorf("stats %+v: want no ffmpeg started for a missing device", st)
 	}
-	if !strings.HasPrefix(st.LastExit, "ffmpeg exited: ") || !strings.Contains(st.LastExit, input) {
-		t.Errorf("last exit %q: want ffmpeg's own complaint about %s", st.LastExit, input)
+	want := "camera not found: no such device " + input + " (not plugged in?)"
+	if st.LastExit != want || h.Detail != want+"; retrying" || h.Up {
+		t.Errorf("last exit %q, health %+v: want down, %q", st.LastExit, h, want)
 	}
-	if h := c.Health(); h.Up || h.Events["reconnect"] != 0 {
-		t.Errorf("health %+v: want down, no reconnect (the camera never delivered a frame)", h)
+	if h.Events["reconnect"] != 0 {
+		t.Errorf("events %v: no reconnect (the camera never delivered a frame)", h.Events)
+	}
+	msgs := logs.messages()
+	if n := logs.count(slog.LevelWarn); n != 1 || len(msgs) == 0 {
+		t.Fatalf("%d warnings over %d tries, want 1: %v", n, st.Exits, msgs)
+	}
+	for _, w := range []string{"WARN camera not available", "key=sources[1].input", "input=" + input, "markd doctor"} {
+		if !strings.Contains(msgs[0], w) {
+			t.Errorf("warning %q: want %q in it", msgs[0], w)
+		}
 	}
 }
 

@@ -45,6 +45,19 @@ type Source struct {
 	Realtime bool `mapstructure:"realtime"`
 }
 
+// Camera frame bounds. The defaults are scanner.DefaultCamera*
+// (config does not import scanner; TestCameraDefaultsMatch keeps them
+// equal). Above 60 frames a second ffmpeg makes up frames (-r) that the
+// decoder only drops; an 8K frame is the largest a camera delivers.
+const (
+	DefaultCameraWidth  = 1280
+	DefaultCameraHeight = 720
+	DefaultCameraFPS    = 10
+	MaxCameraWidth      = 7680
+	MaxCameraHeight     = 4320
+	MaxCameraFPS        = 60
+)
+
 // Validate checks one source entry.
 func (s Source) Validate() error {
 	bad := invalid
@@ -91,8 +104,24 @@ func (s Source) Validate() error {
 		if s.Input == "" {
 			return bad("input", s.Input, "a camera source needs an ffmpeg input")
 		}
-		if s.Width < 0 || s.Height < 0 || s.FPS < 0 {
-			return bad("width/height/fps", fmt.Sprintf("%dx%d@%d", s.Width, s.Height, s.FPS), "must be positive")
+		// the decoder's frame size (ffmpeg scales the camera's to it): both
+		// or neither, and bounded: the source holds three frames of it, and
+		// ffmpeg refuses a size too large at every retry
+		for _, kv := range []struct {
+			key      string
+			v, other int
+			otherKey string
+			limit    int
+		}{{"width", s.Width, s.Height, "height", MaxCameraWidth}, {"height", s.Height, s.Width, "width", MaxCameraHeight}} {
+			switch {
+			case kv.v < 0 || kv.v > kv.limit:
+				return bad(kv.key, kv.v, fmt.Sprintf("must be between 1 and %d pixels (0 = the default %dx%d)", kv.limit, DefaultCameraWidth, DefaultCameraHeight))
+			case kv.v == 0 && kv.other != 0:
+				return bad(kv.key, kv.v, fmt.Sprintf("must be set with %s (%s is %d)", kv.otherKey, kv.otherKey, kv.other))
+			}
+		}
+		if s.FPS < 0 || s.FPS > MaxCameraFPS {
+			return bad("fps", s.FPS, fmt.Sprintf("must be between 1 and %d frames a second (0 = the default %d)", MaxCameraFPS, DefaultCameraFPS))
 		}
 		if s.SnapshotQuality < 0 || s.SnapshotQuality > 100 {
 			return bad("snapshot_quality", s.SnapshotQuality, "must be between 1 and 100 (0 = default 70)")

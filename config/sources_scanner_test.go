@@ -29,6 +29,15 @@ func TestSourceScannerFields(t *testing.T) {
 		{"layout ru", "sources:\n  - kind: stdin\n    layout: ru\n", ""},
 		{"layout bad", "sources:\n  - kind: stdin\n    layout: dvorak\n", "layout"},
 		{"wedge", "sources:\n  - kind: wedge\n    device: /dev/input/by-id/x-event-kbd\n    grab: true\n", ""},
+		{"camera", "sources:\n  - kind: camera\n    input: /dev/video0\n    width: 640\n    height: 480\n    fps: 15\n", ""},
+		{"camera defaults", "sources:\n  - kind: camera\n    input: /dev/video0\n", ""},
+		{"camera width alone", "sources:\n  - kind: camera\n    input: /dev/video0\n    width: 640\n", "sources[0].height"},
+		{"camera height alone", "sources:\n  - kind: camera\n    input: /dev/video0\n    height: 480\n", "sources[0].width"},
+		{"camera too wide", "sources:\n  - kind: camera\n    input: /dev/video0\n    width: 76800\n    height: 720\n", "sources[0].width"},
+		{"camera too high", "sources:\n  - kind: camera\n    input: /dev/video0\n    width: 1280\n    height: 72000\n", "sources[0].height"},
+		{"camera negative width", "sources:\n  - kind: camera\n    input: /dev/video0\n    width: -640\n    height: 480\n", "sources[0].width"},
+		{"camera negative fps", "sources:\n  - kind: camera\n    input: /dev/video0\n    fps: -1\n", "sources[0].fps ="},
+		{"camera fps too high", "sources:\n  - kind: camera\n    input: /dev/video0\n    fps: 100\n", "sources[0].fps ="},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"markd/internal/syncbuf"
 	"markd/internal/testdata"
 	"markd/mark"
+	"markd/scanner"
 )
 
 // TestSerialConfigMapsKeys: every key of a serial source reaches the
@@ -85,5 +86,15 @@ func TestCameraMissingOthersServe(t *testing.T) {
 		if !strings.Contains(m, w) {
 			t.Errorf("/metrics lacks %s", w)
 		}
+	}
+}
+
+// TestCameraDefaultsMatch: the defaults config names in its messages are
+// the ones the camera source takes.
+func TestCameraDefaultsMatch(t *testing.T) {
+	if config.DefaultCameraWidth != scanner.DefaultCameraWidth || config.DefaultCameraHeight != scanner.DefaultCameraHeight ||
+		config.DefaultCameraFPS != scanner.DefaultCameraFPS {
+		t.Errorf("config's camera defaults %dx%d@%d, the source's %dx%d@%d", config.DefaultCameraWidth, config.DefaultCameraHeight,
+			config.DefaultCameraFPS, scanner.DefaultCameraWidth, scanner.DefaultCameraHeight, scanner.DefaultCameraFPS)
 	}
 }

@@ -613,3 +613,119 @@ func (l *recordLog) messages() []string {
 	}
 	return out
 }
+
+// TestCameraOtherSizeAndFormat feeds the source what a camera may deliver
+// instead of the configured frame: a 4:3 640×480 MJPEG stream (yuvj422p,
+// a common USB webcam mode) and a 1920×1080 H.264 one (yuv420p), both into
+// the default 1280×720 gray frame. ffmpeg converts and scales (stretching
+// 4:3 to 16:9); the code must still be read, once.
+func TestCameraOtherSizeAndFormat(t *testing.T) {
+	t.Parallel()
+	needFFmpeg(t)
+	dir, texts := cameraTestdata(t)
+	img := filepath.Join(dir, "m1-frame.png")
+	for _, tc := range []struct {
+		name, size string
+		codec      []string
+	}{
+		{"640x480 mjpeg", "640:480", []string{"-c:v", "mjpeg", "-pix_fmt", "yuvj422p", "-q:v", "5"}},
+		{"1920x1080 h264", "1920:1080", []string{"-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "veryfast", "-crf", "28"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			video := filepath.Join(t.TempDir(), "cam.mkv")
+			args := append([]string{"-hide_banner", "-loglevel", "error", "-y", "-loop", "1", "-framerate", "10", "-t", "1", "-i", img,
+				"-f", "lavfi", "-t", "0.5", "-i", "color=c=0xb0b0b0:s=1280x720:r=10", "-filter_complex",
+				"[0:v]scale=1280:720,setsar=1[a];[1:v]setsar=1[b];[a][b]concat=n=2:v=1,scale=" + tc.size + ",setsar=1[out]",
+				"-map", "[out]"}, append(tc.codec, video)...)
+			if b, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+				t.Fatalf("making the video: %v\n%s", err, b)
+			}
+			c := NewCamera("cam", CameraConfig{Input: video, Realtime: true, Hold: time.Hour,
+				Backoff: Backoff{Min: time.Hour, Max: time.Hour}}, nil, nil)
+			var log scanLog
+			stop := serveCamera(t, c, log.emit)
+			camWait(t, "the video to end", func() bool { return c.CameraStats().Exits >= 1 })
+			stop()
+			if s := log.snapshot(); len(s) != 1 || s[0].Text != texts["m1-frame.png"] {
+				t.Errorf("%d scans, want the m1 code once (stats %+v)", len(s), c.CameraStats())
+			}
+			if st := c.CameraStats(); st.LastExit != "ffmpeg exited: input ended" {
+				t.Errorf("last exit %q, want the plain end of input", st.LastExit)
+			}
+		})
+	}
+}
+
+// TestCameraCorruptFrames plays an MJPEG video (what most USB webcams
+// send) whose frames were damaged in transit: bytes overwritten in the
+// middle of a third of the frames showing the codes. ffmpeg complains and
+// goes on; the source must not stop, must never emit a text that is not
+// one of the codes, and reads each code once from the intact frames.
+func TestCameraCorruptFrames(t *testing.T) {
+	t.Parallel()
+	needFFmpeg(t)
+	dir, texts := cameraTestdata(t)
+	files := []string{"m1-frame.png", "m2-frame.png"}
+	want := map[string]bool{}
+	var images []string
+	for _, f := range files {
+		images = append(images, filepath.Join(dir, f))
+		want[texts[f]] = true
+	}
+	clean := filepath.Join(t.TempDir(), "clean.mkv")
+	makeVideo(t, clean, "ffv1", images, 1.5, 0.5)
+	// one JPEG after the other: an MJPEG elementary stream is split at
+	// each frame's start marker (FF D8) by ffmpeg's parser
+	mjpeg := filepath.Join(t.TempDir(), "cam.mjpeg")
+	if b, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", clean,
+		"-c:v", "mjpeg", "-q:v", "4", "-f", "mjpeg", mjpeg).CombinedOutput(); err != nil {
+		t.Fatalf("making the MJPEG stream: %v\n%s", err, b)
+	}
+	data, err := os.ReadFile(mjpeg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts := []int{}
+	for i := 0; i+2 < len(data); i++ {
+		if data[i] == 0xFF && data[i+1] == 0xD8 && data[i+2] == 0xFF {
+			starts = append(starts, i)
+		}
+	}
+	damaged := 0
+	for k := 0; k+1 < len(starts); k += 3 {
+		a, b := starts[k], starts[k+1]
+		mid := a + (b-a)/2
+		for j := mid; j < mid+(b-a)/8; j++ {
+			data[j] = byte(j * 131)
+		}
+		damaged++
+	}
+	if err := os.WriteFile(mjpeg, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := NewCamera("cam", CameraConfig{Input: mjpeg, Format: "mjpeg", Realtime: true, Hold: time.Hour,
+		Backoff: Backoff{Min: time.Hour, Max: time.Hour}}, nil, nil)
+	var log scanLog
+	stop := serveCamera(t, c, log.emit)
+	camWait(t, "the stream to end", func() bool { return c.CameraStats().Exits >= 1 })
+	stop()
+	seen := map[string]int{}
+	for _, s := range log.snapshot() {
+		seen[s.Text]++
+		if !want[s.Text] {
+			t.Errorf("emitted %q from damaged frames: not one of the codes", s.Text)
+		}
+	}
+	for text := range want {
+		if seen[text] != 1 {
+			t.Errorf("code %.20s… emitted %d times, want once", text, seen[text])
+		}
+	}
+	st := c.CameraStats()
+	t.Logf("%d of %d frames damaged; stats %+v", damaged, len(starts), st)
+	// the MJPEG demuxer takes the stream for 25 fps: 40 frames are 1.6 s,
+	// 16 frames at the source's 10
+	if st.Exits != 1 || st.FramesRead < 12 {
+		t.Errorf("stats %+v: want one run through the whole stream", st)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -525,6 +526,9 @@ func (h *holdFilter) prune(now time.Time) {
 	}
 }
 
+// ffmpegAddr is the address of a component in ffmpeg's log prefix.
+var ffmpegAddr = regexp.MustCompile(` @ 0x[0-9a-f]+\]`)
+
 // tailWriter keeps the last max bytes written (ffmpeg's last error lines).
 type tailWriter struct {
 	mu  sync.Mutex
@@ -543,7 +547,10 @@ func (w *tailWriter) Write(p []byte) (int, error) {
 }
 
 // String returns the last non-empty line written, passing over ffmpeg's
-// "Last message repeated N times", which follows the line that says why.
+// "Last message repeated N times", which follows the line that says why,
+// and without the addresses in ffmpeg's "[mjpeg @ 0x5605f6642ac0]": they
+// differ from run to run, so the same reason would read as a new one at
+// each retry (warned again) and mean nothing to an operator.
 func (w *tailWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -558,7 +565,7 @@ func (w *tailWriter) String() string {
 		}
 		line := w.buf[start:end]
 		if start == 0 || !bytes.HasPrefix(bytes.TrimSpace(line), []byte("Last message repeated")) {
-			return string(line)
+			return ffmpegAddr.ReplaceAllString(string(line), "]")
 		}
 		end = start
 	}

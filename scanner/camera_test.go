@@ -563,6 +563,12 @@ func TestTailWriterLastLine(t *testing.T) {
 		{"x: Connection reset by peer\n    Last message repeated 4 times\n", "x: Connection reset by peer"},
 		{"a\r\nLast message repeated 1 times\r\n\r\n", "a"},
 		{"    Last message repeated 2 times\n", "    Last message repeated 2 times"},
+		// the addresses differ from run to run: with them each retry would
+		// be a new reason, warned about again
+		{"[mjpeg @ 0x5605f6642ac0] error y=22 x=8\n", "[mjpeg] error y=22 x=8"},
+		{"[rawvideo @ 0x55dbcc204900] [IMGUTILS @ 0x7ffe275c1a80] Picture size 0x0 is invalid\n", "[rawvideo] [IMGUTILS] Picture size 0x0 is invalid"},
+		{"[video4linux2,v4l2 @ 0x55899d9478c0] Cannot open video device /dev/video0\n", "[video4linux2,v4l2] Cannot open video device /dev/video0"},
+		{"a @ 0x12 b\n", "a @ 0x12 b"},
 	} {
 		w := &tailWriter{max: 512}
 		w.Write([]byte(tt.in))

@@ -79,6 +79,8 @@ type Camera struct {
 	pid atomic.Int64 // pid of the running ffmpeg, 0 when none (tests)
 
 	hadFrames bool // a run delivered frames: frames of a later run are a reconnect
+
+	backoff Backoff // Serve's restart timing (a field for the tests to read)
 }
 
 // NewCamera returns a camera source; zero fields of cfg take the defaults.
@@ -181,10 +183,14 @@ func (cfg CameraConfig) Args() []string {
 func (c *Camera) Serve(ctx context.Context, emit func(mark.Scan)) error {
 	hold := newHoldFilter(c.cfg.Hold, c.cfg.FPS)
 	dec := qrdecode.NewDecoder()
-	b := c.cfg.Backoff
+	c.backoff = c.cfg.Backoff
+	b := &c.backoff
 	lastDetail := ""
 	for {
 		c.setHealth(false, "starting ffmpeg on "+c.cfg.Input)
+		c.mu.Lock()
+		read := c.stats.FramesRead
+		c.mu.Unlock()
 		gotFrames, err := c.runOnce(ctx, dec, hold, emit)
 		if ctx.Err() != nil {
 			c.setHealth(false, "stopped")
@@ -194,6 +200,11 @@ func (c *Camera) Serve(ctx context.Context, emit func(mark.Scan)) error {
 		c.mu.Lock()
 		c.stats.Exits++
 		c.stats.LastExit = detail
+		// a run that delivered a second of frames was a working camera; a
+		// shorter one (a loose plug, an overloaded IP camera dropping out
+		// again and again) neither resets the backoff nor is warned about
+		// again for the same reason
+		steady := c.stats.FramesRead-read >= int64(max(1, c.cfg.FPS))
 		c.mu.Unlock()
 		c.setHealth(false, detail+"; retrying")
 		// Warn once per new reason: a camera left unplugged overnight must
@@ -207,15 +218,17 @@ func (c *Camera) Serve(ctx context.Context, emit func(mark.Scan)) error {
 				cmp.Or(c.cfg.Key, "the source's input")+" to one of them")
 		}
 		switch {
-		case gotFrames:
+		case gotFrames && (steady || detail != lastDetail):
 			c.log.Warn("camera input lost, retrying", attrs...)
+		case gotFrames:
+			c.log.Debug("camera input lost again", attrs...)
 		case detail != lastDetail:
 			c.log.Warn("camera not available, retrying", attrs...)
 		default:
 			c.log.Debug("camera still unavailable", attrs...)
 		}
 		lastDetail = detail
-		if gotFrames {
+		if steady {
 			b.Reset()
 		}
 		if !b.Wait(ctx) {

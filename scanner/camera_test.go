@@ -735,3 +735,30 @@ func TestCameraCorruptFrames(t *testing.T) {
 		t.Errorf("stats %+v: want one run through the whole stream", st)
 	}
 }
+
+// TestCameraFlapping: a camera that delivers a few frames and drops out,
+// again and again (a loose USB plug, an overloaded IP camera), is warned
+// about once, not at every drop, and its restarts back off instead of
+// starting again at the minimum after every short burst of frames.
+func TestCameraFlapping(t *testing.T) {
+	needFFmpeg(t)
+	logs := &recordLog{}
+	min := 2 * time.Millisecond
+	c := NewCamera("cam", CameraConfig{Input: "testsrc=size=64x48:rate=10:duration=0.3", Format: "lavfi",
+		Width: 64, Height: 48, FPS: 10, Backoff: Backoff{Min: min, Max: time.Hour}}, slog.New(logs), nil)
+	stop := serveCamera(t, c, func(mark.Scan) {})
+	camWait(t, "five short runs", func() bool { return c.CameraStats().Exits >= 5 })
+	stop()
+	st := c.CameraStats()
+	if st.FramesRead < st.Exits {
+		t.Fatalf("stats %+v: want frames in every run", st)
+	}
+	if n := logs.count(slog.LevelWarn); n != 1 {
+		t.Errorf("%d warnings for %d short runs, want 1: %v", n, st.Exits, logs.messages())
+	}
+	// the wait after each run: doubled from the minimum, not reset by the
+	// run's few frames
+	if next := c.backoff.Next(); next < min<<(st.Exits-1) {
+		t.Errorf("next wait %v after %d short runs, want at least %v", next, st.Exits, min<<(st.Exits-1))
+	}
+}

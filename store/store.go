@@ -263,20 +263,29 @@ func migrationVersion(name string) (version int, base string, err error) {
 	return version, base, nil
 }
 
+// migrationNames lists the embedded migrations in the order they apply.
+func migrationNames() ([]string, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("list migrations: %w", err)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
 func (d *DB) migrate(ctx context.Context) error {
 	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 		return storeErr("create schema_migrations", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := migrationNames()
 	if err != nil {
-		return fmt.Errorf("list migrations: %w", err)
+		return err
 	}
-	sort.Strings(names)
 	if err := d.refuseNewer(ctx, names); err != nil {
 		return err
 	}
-	applied := 0
+	applied, last := 0, ""
 	for _, name := range names {
 		version, base, err := migrationVersion(name)
 		if err != nil {
@@ -304,8 +313,12 @@ func (d *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		d.log.Info("migration applied", "version", version, "name", base)
+		d.log.Debug("migration applied", "version", version, "name", base)
 		applied++
+		last = base
+	}
+	if applied > 0 {
+		d.log.Info("store migrations applied", "applied", applied, "schema", last)
 	}
 	if applied == 0 {
 		// No full-table check on every open: at a million scans it took

@@ -94,7 +94,7 @@ type SourceHealth struct {
 	Kind   string    `json:"kind"` // stdin, serial, wedge, camera
 	Up     bool      `json:"up"`
 	Detail string    `json:"detail,omitempty"` // plain words: "device unplugged, retrying"
-	Since  time.Time `json:"since"`            // when Up last changed
+	Since  time.Time `json:"since,omitzero"`   // when Up last changed (none before the first change)
 	Scans  int64     `json:"scans"`
 	// Events counts what the source survived or dropped since the start,
 	// by kind of event (reconnect, line_cut, partial_dropped, unknown_key,

@@ -1,6 +1,9 @@
 package mark
 
-import "errors"
+import (
+	"errors"
+	"log/slog"
+)
 
 // Sentinel errors that callers test with errors.Is.
 var (
@@ -39,4 +42,13 @@ func Hint(err error) string {
 		return h.Hint
 	}
 	return ""
+}
+
+// HintAttr is err's operator hint as a log attribute, or nothing (an
+// empty attribute slog leaves out) when err has none: no `hint=""` lines.
+func HintAttr(err error) slog.Attr {
+	if h := Hint(err); h != "" {
+		return slog.String("hint", h)
+	}
+	return slog.Attr{}
 }

@@ -260,7 +260,7 @@ func (p *Pipeline) noteStore(err error, n int, source string) {
 	p.mu.Unlock()
 	switch {
 	case err != nil:
-		p.log.Error("scan not recorded", "source", source, "scans", n, "err", err, "hint", mark.Hint(err))
+		p.log.Error("scan not recorded", "source", source, "scans", n, "err", err, mark.HintAttr(err))
 	case recovered:
 		p.log.Info("store writes again")
 	}

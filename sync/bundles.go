@@ -162,7 +162,7 @@ func (p *Poller) Serve(ctx context.Context) error {
 			if !errors.Is(err, mark.ErrUnavailable) {
 				lvl = slog.LevelError
 			}
-			p.log.Log(ctx, lvl, "bundle poll failed; lists in force stay", "err", err, "hint", mark.Hint(err), "lists_age", p.fresh.Age().Round(time.Second))
+			p.log.Log(ctx, lvl, "bundle poll failed; lists in force stay", "err", err, mark.HintAttr(err), "lists_age", p.fresh.Age().Round(time.Second))
 		}
 		if !sleep(ctx, p.interval) {
 			return nil
@@ -202,7 +202,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 	}
 	p.set(c.Version, vs)
 	if err := p.dir.Save(c.Version, data); err != nil {
-		p.log.Error("bundle applied but not kept on disk; an offline restart would use an older one", "err", err, "hint", mark.Hint(err))
+		p.log.Error("bundle applied but not kept on disk; an offline restart would use an older one", "err", err, mark.HintAttr(err))
 	}
 	if err := p.db.SetSyncState(ctx, store.StateBundleVersion, strconv.FormatUint(c.Version, 10)); err != nil {
 		p.log.Warn("bundle version not recorded in the store", "err", err)

@@ -209,7 +209,7 @@ func (u *Uploader) failedAttempt(ctx context.Context, err error) time.Duration {
 	if !errors.Is(err, mark.ErrUnavailable) {
 		lvl = slog.LevelError // the collector refused: configuration or a bug, say it loudly
 	}
-	u.log.Log(ctx, lvl, "upload failed, will retry", "err", err, "hint", mark.Hint(err), "retry_in", wait.Round(time.Millisecond), "failures", u.failures)
+	u.log.Log(ctx, lvl, "upload failed, will retry", "err", err, mark.HintAttr(err), "retry_in", wait.Round(time.Millisecond), "failures", u.failures)
 	return wait
 }
 

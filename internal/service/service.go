@@ -142,13 +142,13 @@ func (s *Supervisor) keep(ctx context.Context, name string, svc Service) error {
 			log.Info("service done")
 			return nil
 		case IsFatal(err):
-			log.Error("service failed: stopping the daemon", "err", err, "hint", mark.Hint(err))
+			log.Error("service failed: stopping the daemon", "err", err, mark.HintAttr(err))
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		if time.Since(start) >= s.o.Healthy {
 			wait = s.o.MinBackoff
 		}
-		log.Error("service failed, restarting", "err", err, "hint", mark.Hint(err), "restart_in", wait)
+		log.Error("service failed, restarting", "err", err, mark.HintAttr(err), "restart_in", wait)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():

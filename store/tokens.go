@@ -109,7 +109,7 @@ func (d *DB) ListTokens(ctx context.Context) ([]APIToken, error) {
 // unknown token is mark.ErrUnauthorized.
 func (d *DB) TokenName(ctx context.Context, token string) (string, error) {
 	if token == "" {
-		return "", fmt.Errorf("no API token: %w", mark.ErrUnauthorized)
+		return "", mark.WithHint(fmt.Errorf("no API token: %w", mark.ErrUnauthorized), "make one with: markd token add NAME")
 	}
 	var name string
 	err := d.db.QueryRowContext(ctx, `SELECT name FROM api_tokens WHERE hash = ?`, tokenHash(token)).Scan(&name)

@@ -69,3 +69,26 @@ func TestBearerToken(t *testing.T) {
 		t.Errorf("removed token after the cache time: %d %s", code, body)
 	}
 }
+
+// TestAPIWithoutTokenHint: a program that sends no token, or an empty
+// one, learns how to get one (it was a bare "log in first"), as with a
+// wrong token; a browser still learns to log in.
+func TestAPIWithoutTokenHint(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, auth := range []string{"", "Bearer ", "Bearer markd_wrong"} {
+		req, _ := http.NewRequest("POST", e.ts.URL+"/api/scans", strings.NewReader(`{"text":"x"}`))
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var j map[string]string
+		_ = json.NewDecoder(resp.Body).Decode(&j)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || j["code"] != "unauthorized" || !strings.Contains(j["hint"], "markd token add NAME") {
+			t.Errorf("Authorization %q: %d %v, want 401 with the hint to make a token", auth, resp.StatusCode, j)
+		}
+	}
+}

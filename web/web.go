@@ -305,7 +305,7 @@ func (s *Server) auth(role store.Role, h func(http.ResponseWriter, *http.Request
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
-			s.fail(w, r, fmt.Errorf("log in first: %w", mark.ErrUnauthorized))
+			s.fail(w, r, errLogIn(r))
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess))
@@ -315,6 +315,17 @@ func (s *Server) auth(role store.Role, h func(http.ResponseWriter, *http.Request
 		}
 		h(w, r, sess)
 	})
+}
+
+// errLogIn is the refusal of a request without a session: a program
+// calling the API learns how to get a token (docs/local-api.md), people
+// that they must log in.
+func errLogIn(r *http.Request) error {
+	if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/events" {
+		return mark.WithHint(fmt.Errorf("no API token and no login: %w", mark.ErrUnauthorized),
+			"send Authorization: Bearer TOKEN; make one with: markd token add NAME")
+	}
+	return fmt.Errorf("log in first: %w", mark.ErrUnauthorized)
 }
 
 func wantsHTML(r *http.Request) bool {

@@ -85,6 +85,9 @@ const SourceBrowserWedge = "browser-wedge"
 // for an ERROR why it is one.
 type ScanResult struct {
 	RecordJSON
+	// Code, Error and Hint say why a scan was refused or not recorded, as
+	// in every error answer (httperr.Body); absent on a 200.
+	Code  string `json:"code,omitempty"`
 	Error string `json:"error,omitempty"`
 	Hint  string `json:"hint,omitempty"`
 }
@@ -153,7 +156,7 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var b httperr.Body
 		code, b = httperr.Describe(err)
-		out.Error, out.Hint = b.Error, b.Hint
+		out.Code, out.Error, out.Hint = b.Code, b.Error, b.Hint
 		if code >= 500 {
 			s.log.Error("scan over the API not recorded", "err", err, "hint", b.Hint)
 		}
@@ -220,6 +223,7 @@ func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
 
 // ListError is the answer to a list that cannot be read: where it is wrong.
 type ListError struct {
+	Code   string `json:"code"` // "invalid", as every 400
 	Error  string `json:"error"`
 	Hint   string `json:"hint,omitempty"`
 	Line   int    `json:"line"`
@@ -241,7 +245,7 @@ func (s *Server) expectBatch(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.opt.Batches.Expect(r.Context(), id, data, Actor(r.Context())); err != nil {
 		var pe *batchlist.ParseError
 		if errors.As(err, &pe) {
-			writeJSON(w, http.StatusBadRequest, ListError{Error: err.Error(), Line: pe.Line, Column: pe.Column,
+			writeJSON(w, http.StatusBadRequest, ListError{Code: httperr.Code(http.StatusBadRequest), Error: err.Error(), Line: pe.Line, Column: pe.Column,
 				Field: pe.Field, Value: pe.Value, Hint: "nothing was imported: correct the file and send it again"})
 			return
 		}

@@ -246,3 +246,33 @@ func TestExpectCompactJSON(t *testing.T) {
 		t.Fatalf("one-line JSON list: %d %+v", code, st)
 	}
 }
+
+// TestErrorBodiesHaveCode: every error answer carries its code, as
+// docs/local-api.md says: the list that cannot be read (it had none) and
+// the scan refused or not recorded (none either).
+func TestErrorBodiesHaveCode(t *testing.T) {
+	e := newBatchEnv(t)
+	var st batch.StatusJSON
+	if code := e.do(t, "POST", "/api/batches", `{"contract": 77}`, &st); code != http.StatusCreated {
+		t.Fatalf("open: %d", code)
+	}
+	var le map[string]any
+	if code := e.do(t, "POST", "/api/batches/"+st.ID+"/expect", "n;tracking;mail_class;weight_g;tariff_kop\n1;42600000000015;9;20;100\n", &le); code != 400 ||
+		le["code"] != "invalid" {
+		t.Errorf("bad list: %d %v, want code invalid", code, le)
+	}
+	var res ScanResult
+	if code := e.do(t, "POST", "/api/scans", scanBody(e.sign(1, 77, 20), 0, "other"), &res); code != http.StatusConflict || res.Code != "conflict" {
+		t.Errorf("scan for another batch: %d %+v, want code conflict", code, res)
+	}
+	e.db.FailWrite = func() error { return syscall.ENOSPC }
+	res = ScanResult{}
+	if code := e.do(t, "POST", "/api/scans", scanBody(e.sign(1, 77, 20), 0, ""), &res); code != http.StatusServiceUnavailable || res.Code != "unavailable" {
+		t.Errorf("store down: %d %+v, want code unavailable", code, res)
+	}
+	e.db.FailWrite = nil
+	res = ScanResult{}
+	if code := e.do(t, "POST", "/api/scans", scanBody(e.sign(1, 77, 20), 0, ""), &res); code != 200 || res.Code != "" {
+		t.Errorf("accepted scan: %d code %q, want none", code, res.Code)
+	}
+}

@@ -217,7 +217,11 @@ func TestStatusOpenedInOfficeTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := st.JSON().OpenedLocal; got != "2026-11-26 01:30:05" {
-		t.Errorf("opened in office time %q, want 2026-11-26 01:30:05 (the next day in Moscow)", got)
+	// With its zone: a program reading it cannot take it for UTC.
+	if got := st.JSON().OpenedLocal; got != "2026-11-26 01:30:05 +03:00" {
+		t.Errorf("opened in office time %q, want 2026-11-26 01:30:05 +03:00 (the next day in Moscow)", got)
+	}
+	if got := st.JSON().Opened.Format(time.RFC3339); got != "2026-11-25T22:30:05Z" {
+		t.Errorf("opened_at %q, want UTC", got)
 	}
 }

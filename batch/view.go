@@ -13,7 +13,7 @@ type StatusJSON struct {
 	mark.Batch
 	Totals      mark.BatchTotals `json:"totals"`
 	Paid        string           `json:"paid"`       // the accepted marks' tariffs in roubles, "1 050,00 ₽"
-	OpenedLocal string           `json:"opened"`     // opened_at in the office's time, "2026-11-25 10:00:00", for people
+	OpenedLocal string           `json:"opened"`     // opened_at in the office's time with its offset, "2026-11-25 10:00:00 +03:00", for people
 	ListItems   int              `json:"list_items"` // items on the customer's list (0: no list)
 	Differences []DiffJSON       `json:"differences"`
 }
@@ -34,8 +34,11 @@ type DiffJSON struct {
 func (st Status) JSON() StatusJSON {
 	out := StatusJSON{Batch: st.Batch, Totals: st.Totals, Paid: Roubles(st.Totals.PaidKop), ListItems: st.Items,
 		Differences: make([]DiffJSON, 0, len(st.Diffs))}
+	// opened_at and closed_at in UTC like every time of the API; opened
+	// for people in the office's time, its offset stated.
+	out.Opened, out.Closed = st.Batch.Opened.UTC(), st.Batch.Closed.UTC()
 	if loc := st.Location; loc != nil && !st.Batch.Opened.IsZero() {
-		out.OpenedLocal = st.Batch.Opened.In(loc).Format("2006-01-02 15:04:05")
+		out.OpenedLocal = st.Batch.Opened.In(loc).Format("2006-01-02 15:04:05 -07:00")
 	}
 	if out.Totals.PerClass == nil {
 		out.Totals.PerClass = map[uint8]int{}

@@ -123,6 +123,14 @@ type RecordJSON struct {
 // View converts a record for the API and the event stream.
 func View(r mark.Record) RecordJSON {
 	out := RecordJSON{Record: r, ReasonsText: []TextJSON{}}
+	// Every time of the API is UTC: a record just made carries the
+	// clock's zone, one read back from the store UTC.
+	out.At = r.At.UTC()
+	if fa := r.FirstAccepted; fa != nil {
+		utc := *fa
+		utc.At = fa.At.UTC()
+		out.FirstAccepted = &utc
+	}
 	if out.Reasons == nil {
 		out.Reasons = []mark.Reason{}
 	}

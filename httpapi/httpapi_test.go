@@ -299,3 +299,21 @@ func FuzzParseFilter(f *testing.F) {
 		}
 	})
 }
+
+// TestViewTimesInUTC: the API gives every time in UTC ("Z"), whatever the
+// zone of the clock that made it: a scan just posted said "+03:00" on a
+// Moscow PC while the same record read back said "Z".
+func TestViewTimesInUTC(t *testing.T) {
+	msk := time.FixedZone("MSK", 3*3600)
+	at := time.Date(2026, 11, 25, 10, 0, 0, 0, msk)
+	b, err := json.Marshal(View(mark.Record{ID: "r", At: at, Verdict: mark.DuplicateScan,
+		FirstAccepted: &mark.Acceptance{RecordID: "q", At: at.Add(-time.Minute)}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"at":"2026-11-25T07:00:00Z"`, `"at":"2026-11-25T06:59:00Z"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("record %s: want %s", b, want)
+		}
+	}
+}

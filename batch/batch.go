@@ -96,6 +96,16 @@ func (s *Service) Cancel(ctx context.Context, id, actor string) (mark.Batch, err
 // list that cannot be read is refused whole with a *batchlist.ParseError
 // naming line and column.
 func (s *Service) Expect(ctx context.Context, id string, data []byte, actor string) (batchlist.List, error) {
+	// The batch first: a list for an unknown or ended batch is refused as
+	// such, not for what the list holds (SetBatchItems checks again).
+	b, err := s.opt.Store.GetBatch(ctx, id)
+	if err != nil {
+		return batchlist.List{}, err
+	}
+	if b.State != mark.BatchOpen {
+		return batchlist.List{}, mark.WithHint(fmt.Errorf("batch %s is %s: a list goes only into an open batch: %w", id, b.State, mark.ErrConflict),
+			"open a new batch for these letters and send the list to it")
+	}
 	l, err := batchlist.Parse(data)
 	if err != nil {
 		return l, err

@@ -276,3 +276,22 @@ func TestErrorBodiesHaveCode(t *testing.T) {
 		t.Errorf("accepted scan: %d code %q, want none", code, res.Code)
 	}
 }
+
+// TestExpectUnknownOrEndedBatch: a list sent to an unknown batch is 404,
+// to a closed one 409, whatever the list holds (it was a 400 about the
+// list's header: the program corrected a file that was not at fault).
+func TestExpectUnknownOrEndedBatch(t *testing.T) {
+	e := newBatchEnv(t)
+	const bad = "n;tracking\n1;x\n"
+	var eb map[string]any
+	if code := e.do(t, "POST", "/api/batches/nope/expect", bad, &eb); code != http.StatusNotFound || eb["code"] != "not_found" {
+		t.Errorf("unknown batch: %d %v, want 404", code, eb)
+	}
+	var st batch.StatusJSON
+	e.do(t, "POST", "/api/batches", ``, &st)
+	e.do(t, "POST", "/api/batches/"+st.ID+"/cancel", ``, nil)
+	eb = nil
+	if code := e.do(t, "POST", "/api/batches/"+st.ID+"/expect", bad, &eb); code != http.StatusConflict || !strings.Contains(fmt.Sprint(eb["error"]), "cancelled") {
+		t.Errorf("cancelled batch: %d %v, want 409 saying it is cancelled", code, eb)
+	}
+}

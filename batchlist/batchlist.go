@@ -50,6 +50,9 @@ type ParseError struct {
 	Field        string // the column's name as in the spec (tracking, weight_g, …); "" for the file
 	Value        string // the offending value as written (shortened when long)
 	Msg          string // what is wrong and what is allowed
+	// TooLarge: the list is over MaxItems; the error wraps
+	// mark.ErrTooLarge too (an HTTP 413).
+	TooLarge bool
 }
 
 func (e *ParseError) Error() string {
@@ -68,8 +71,22 @@ func (e *ParseError) Error() string {
 	return b.String()
 }
 
-// Unwrap makes errors.Is(err, mark.ErrInvalid) hold for every refusal.
-func (e *ParseError) Unwrap() error { return mark.ErrInvalid }
+// Unwrap makes errors.Is(err, mark.ErrInvalid) hold for every refusal,
+// and errors.Is(err, mark.ErrTooLarge) for a list over MaxItems.
+func (e *ParseError) Unwrap() []error {
+	if e.TooLarge {
+		return []error{mark.ErrInvalid, mark.ErrTooLarge}
+	}
+	return []error{mark.ErrInvalid}
+}
+
+// tooMany is the refusal of a list over MaxItems at the line of the item
+// after the last one taken.
+func tooMany(line int) *ParseError {
+	e := perr(line, 0, "", "", fmt.Sprintf("the list has more than %d items", MaxItems))
+	e.TooLarge = true
+	return e
+}
 
 // maxValue is how much of an offending value an error quotes.
 const maxValue = 60
@@ -122,7 +139,7 @@ func checkItems(items []Item) error {
 		return perr(1, 0, "", "", "the list has no items")
 	}
 	if len(items) > MaxItems {
-		return perr(items[MaxItems].Line, 0, "", "", fmt.Sprintf("the list has more than %d items", MaxItems))
+		return tooMany(items[MaxItems].Line)
 	}
 	serials := make(map[uint64]int, len(items))
 	tracking := make(map[string]int, len(items))

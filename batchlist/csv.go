@@ -91,7 +91,7 @@ func parseCSV(data []byte) (List, error) {
 			continue // Excel writes ";;;;" for rows it thinks are used
 		}
 		if len(l.Items) >= MaxItems {
-			return List{}, perr(line, 0, "", "", "the list has more than "+strconv.Itoa(MaxItems)+" items")
+			return List{}, tooMany(line)
 		}
 		// A value past the header's last column belongs to no column: most
 		// often a decimal comma in a ',' list (50,50 read as 50 and 50).

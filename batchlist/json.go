@@ -120,7 +120,7 @@ func (jr *jsonReader) items() ([]Item, error) {
 		start := jr.next()
 		if len(items) >= MaxItems {
 			line, _ := jr.pos(start)
-			return nil, perr(line, 0, "", "", "the list has more than "+strconv.Itoa(MaxItems)+" items")
+			return nil, tooMany(line)
 		}
 		line, col := jr.pos(start)
 		t, err := jr.dec.Token()

@@ -92,12 +92,26 @@ type ScanResult struct {
 	Hint  string `json:"hint,omitempty"`
 }
 
+// readBody reads a request body of at most limit bytes; a longer one is
+// mark.ErrTooLarge naming the limit, with hint.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, hint string) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, mark.WithHint(fmt.Errorf("request body: more than %d bytes: %w: %w", limit, mark.ErrInvalid, mark.ErrTooLarge), hint)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("request body: unreadable: %v: %w", err, mark.ErrInvalid)
+	}
+	return body, nil
+}
+
 // decodeBody reads a JSON body of at most limit bytes into v, refusing
 // unknown fields; an empty body leaves v as it is when empty is allowed.
 func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, empty bool) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := readBody(w, r, limit, "a request body is one small JSON object: see docs/local-api.md")
 	if err != nil {
-		return fmt.Errorf("request body: more than %d bytes or unreadable: %w", limit, mark.ErrInvalid)
+		return err
 	}
 	if empty && len(bytes.TrimSpace(body)) == 0 {
 		return nil
@@ -223,7 +237,7 @@ func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
 
 // ListError is the answer to a list that cannot be read: where it is wrong.
 type ListError struct {
-	Code   string `json:"code"` // "invalid", as every 400
+	Code   string `json:"code"` // "invalid" (400), "too_large" (413: over batchlist.MaxItems)
 	Error  string `json:"error"`
 	Hint   string `json:"hint,omitempty"`
 	Line   int    `json:"line"`
@@ -236,17 +250,21 @@ func (s *Server) expectBatch(w http.ResponseWriter, r *http.Request) {
 	if !s.batches(w, r) {
 		return
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxListBody))
+	data, err := readBody(w, r, maxListBody, fmt.Sprintf("a list holds at most %d items in %d bytes: split the batch", batchlist.MaxItems, maxListBody))
 	if err != nil {
-		s.fail(w, r, fmt.Errorf("list: more than %d bytes or unreadable: %w", maxListBody, mark.ErrInvalid))
+		s.fail(w, r, err)
 		return
 	}
 	id := r.PathValue("id")
 	if _, err := s.opt.Batches.Expect(r.Context(), id, data, Actor(r.Context())); err != nil {
 		var pe *batchlist.ParseError
 		if errors.As(err, &pe) {
-			writeJSON(w, http.StatusBadRequest, ListError{Code: httperr.Code(http.StatusBadRequest), Error: err.Error(), Line: pe.Line, Column: pe.Column,
-				Field: pe.Field, Value: pe.Value, Hint: "nothing was imported: correct the file and send it again"})
+			code, hint := http.StatusBadRequest, "nothing was imported: correct the file and send it again"
+			if pe.TooLarge {
+				code, hint = http.StatusRequestEntityTooLarge, fmt.Sprintf("nothing was imported: a list holds at most %d items: split the batch", batchlist.MaxItems)
+			}
+			writeJSON(w, code, ListError{Code: httperr.Code(code), Error: err.Error(), Line: pe.Line, Column: pe.Column,
+				Field: pe.Field, Value: pe.Value, Hint: hint})
 			return
 		}
 		s.fail(w, r, err)

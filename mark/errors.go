@@ -13,6 +13,9 @@ var (
 	ErrUnavailable  = errors.New("unavailable")  // store, device or peer cannot be used now
 	ErrUnauthorized = errors.New("unauthorized") // missing or wrong credentials
 	ErrForbidden    = errors.New("forbidden")    // authenticated but not allowed
+	// ErrTooLarge: input over a limit (a request body, a list's items);
+	// it is wrapped beside ErrInvalid, and HTTP answers it with 413.
+	ErrTooLarge = errors.New("too large")
 )
 
 // HintError carries an operator hint beside the error: what to do about

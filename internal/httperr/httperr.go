@@ -13,6 +13,8 @@ import (
 // wraps, 500 for anything else (an internal error, to be logged).
 func Status(err error) int {
 	switch {
+	case errors.Is(err, mark.ErrTooLarge): // before ErrInvalid, which it comes with
+		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, mark.ErrInvalid):
 		return http.StatusBadRequest
 	case errors.Is(err, mark.ErrUnauthorized):

@@ -17,6 +17,7 @@ func TestStatus(t *testing.T) {
 		{fmt.Errorf("field x: %w", mark.ErrInvalid), http.StatusBadRequest},
 		{mark.ErrUnauthorized, http.StatusUnauthorized},
 		{mark.ErrForbidden, http.StatusForbidden},
+		{fmt.Errorf("list: %w: %w", mark.ErrInvalid, mark.ErrTooLarge), http.StatusRequestEntityTooLarge},
 		{fmt.Errorf("record 1: %w", mark.ErrNotFound), http.StatusNotFound},
 		{mark.ErrConflict, http.StatusConflict},
 		{mark.WithHint(fmt.Errorf("store: %w", mark.ErrUnavailable), "free disk"), http.StatusServiceUnavailable},

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"markd/batchlist"
@@ -92,6 +94,32 @@ type ScanResult struct {
 	Hint  string `json:"hint,omitempty"`
 }
 
+// The body types the routes take: a JSON request, or a customer's list
+// as its file's bytes (CSV or JSON, told from the content: batchlist.Parse).
+var (
+	jsonTypes = []string{"application/json"}
+	listTypes = []string{"text/csv", "application/json", "text/plain", "application/octet-stream", "application/vnd.ms-excel"}
+)
+
+// checkType refuses a body whose Content-Type is not one of types (no
+// Content-Type is taken): httperr.ErrMediaType, naming what the route takes.
+func checkType(r *http.Request, types []string) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && slices.Contains(types, mt) {
+		return nil
+	}
+	hint := "send Content-Type: " + types[0]
+	if strings.HasPrefix(mt, "multipart/") || mt == "application/x-www-form-urlencoded" {
+		hint = "send the body itself, not a form: Content-Type: " + types[0]
+	}
+	return mark.WithHint(fmt.Errorf("Content-Type %q: this request takes %s: %w: %w", ct, strings.Join(types, ", "),
+		mark.ErrInvalid, httperr.ErrMediaType), hint)
+}
+
 // readBody reads a request body of at most limit bytes; a longer one is
 // mark.ErrTooLarge naming the limit, with hint.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64, hint string) ([]byte, error) {
@@ -109,6 +137,9 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, hint string) 
 // decodeBody reads a JSON body of at most limit bytes into v, refusing
 // unknown fields; an empty body leaves v as it is when empty is allowed.
 func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, empty bool) error {
+	if err := checkType(r, jsonTypes); err != nil {
+		return err
+	}
 	body, err := readBody(w, r, limit, "a request body is one small JSON object: see docs/local-api.md")
 	if err != nil {
 		return err
@@ -248,6 +279,10 @@ type ListError struct {
 
 func (s *Server) expectBatch(w http.ResponseWriter, r *http.Request) {
 	if !s.batches(w, r) {
+		return
+	}
+	if err := checkType(r, listTypes); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	data, err := readBody(w, r, maxListBody, fmt.Sprintf("a list holds at most %d items in %d bytes: split the batch", batchlist.MaxItems, maxListBody))

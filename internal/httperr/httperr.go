@@ -9,12 +9,18 @@ import (
 	"markd/mark"
 )
 
+// ErrMediaType is a request body of a type the route does not take
+// (415); it is wrapped beside mark.ErrInvalid.
+var ErrMediaType = errors.New("unsupported media type")
+
 // Status is the HTTP status of err: the status of the first sentinel it
 // wraps, 500 for anything else (an internal error, to be logged).
 func Status(err error) int {
 	switch {
 	case errors.Is(err, mark.ErrTooLarge): // before ErrInvalid, which it comes with
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrMediaType): // the same
+		return http.StatusUnsupportedMediaType
 	case errors.Is(err, mark.ErrInvalid):
 		return http.StatusBadRequest
 	case errors.Is(err, mark.ErrUnauthorized):

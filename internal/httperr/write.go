@@ -12,7 +12,7 @@ import (
 // Body is the JSON form of an error answer, the same for the daemon's
 // API, its pages and markhub.
 type Body struct {
-	Code  string `json:"code,omitempty"` // invalid, unauthorized, forbidden, not_found, conflict, too_large, unavailable, internal
+	Code  string `json:"code,omitempty"` // invalid, unauthorized, forbidden, not_found, conflict, too_large, unsupported_type, unavailable, internal
 	Error string `json:"error"`
 	Field string `json:"field,omitempty"` // the request field at fault (markhub)
 	Hint  string `json:"hint,omitempty"`  // what to do about it, for people
@@ -50,6 +50,8 @@ func Code(status int) string {
 		return "conflict"
 	case http.StatusRequestEntityTooLarge:
 		return "too_large"
+	case http.StatusUnsupportedMediaType:
+		return "unsupported_type"
 	case http.StatusServiceUnavailable:
 		return "unavailable"
 	}

@@ -43,11 +43,12 @@
 })();
 
 // markdPost sends a POST with the session's CSRF token in the header, for
-// scripts that change state without a form.
+// scripts that change state without a form. A body that is not a string
+// (a file's bytes) goes without a type; a string is JSON, said so (the
+// API refuses the text/plain a browser would send, 415).
 function markdPost(url, body) {
   var m = document.querySelector('meta[name="csrf-token"]');
-  return fetch(url, {
-    method: 'POST', credentials: 'same-origin', body: body,
-    headers: { 'X-CSRF-Token': m ? m.content : '' }
-  });
+  var headers = { 'X-CSRF-Token': m ? m.content : '' };
+  if (typeof body === 'string' && body !== '') headers['Content-Type'] = 'application/json';
+  return fetch(url, { method: 'POST', credentials: 'same-origin', body: body, headers: headers });
 }

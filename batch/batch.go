@@ -69,9 +69,13 @@ func (s *Service) Get(ctx context.Context, id string) (mark.Batch, error) {
 
 // Close closes an open batch and makes and stores its receipt. The batch
 // is closed once EndBatch commits; a receipt that cannot be made then is
-// made again when it is asked for (Receipt).
+// made again when it is asked for (Receipt). Closing a closed batch again
+// (a cash desk's retry after a timeout) returns it as it is.
 func (s *Service) Close(ctx context.Context, id, actor string) (mark.Batch, error) {
 	b, err := s.opt.Store.EndBatch(ctx, id, mark.BatchClosed, actor)
+	if errors.Is(err, store.ErrEndedAlready) {
+		return b, nil
+	}
 	if err != nil {
 		return b, err
 	}
@@ -82,9 +86,13 @@ func (s *Service) Close(ctx context.Context, id, actor string) (mark.Batch, erro
 	return b, nil
 }
 
-// Cancel cancels an open batch: its scans stay recorded, no receipt is made.
+// Cancel cancels an open batch: its scans stay recorded, no receipt is
+// made. Cancelling a cancelled batch again returns it as it is.
 func (s *Service) Cancel(ctx context.Context, id, actor string) (mark.Batch, error) {
 	b, err := s.opt.Store.EndBatch(ctx, id, mark.BatchCancelled, actor)
+	if errors.Is(err, store.ErrEndedAlready) {
+		return b, nil
+	}
 	if err == nil {
 		s.log.Info("batch cancelled", "batch", id, "actor", actor)
 	}

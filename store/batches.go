@@ -170,9 +170,15 @@ func actorOr(name string) string {
 	return name
 }
 
+// ErrEndedAlready is EndBatch's answer for a batch already ended the way
+// asked (a close sent again): it wraps mark.ErrConflict, and EndBatch
+// returns the batch as the first end left it.
+var ErrEndedAlready = errors.New("ended already")
+
 // EndBatch closes (state closed) or cancels (state cancelled) an open
 // batch and returns it. Scans after it at the counter belong to no batch.
-// A batch that is not open is mark.ErrConflict.
+// A batch that is not open is mark.ErrConflict; when it was ended as asked
+// already the error wraps ErrEndedAlready too, and the batch is returned.
 func (d *DB) EndBatch(ctx context.Context, id string, state mark.BatchState, actor string) (mark.Batch, error) {
 	action := ActionBatchClose
 	switch state {
@@ -197,6 +203,9 @@ func (d *DB) EndBatch(ctx context.Context, id string, state mark.BatchState, act
 			hint := "it was cancelled: open a new batch for these letters"
 			if b.State == mark.BatchClosed {
 				hint = "it was closed already: its receipt is ready"
+			}
+			if b.State == state {
+				return mark.WithHint(fmt.Errorf("batch %s is %s, not open: %w: %w", id, b.State, mark.ErrConflict, ErrEndedAlready), hint)
 			}
 			return mark.WithHint(fmt.Errorf("batch %s is %s, not open: %w", id, b.State, mark.ErrConflict), hint)
 		}

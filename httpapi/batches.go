@@ -193,18 +193,45 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("source %q: must be %q or absent: %w", req.Source, SourceBrowserWedge, mark.ErrInvalid))
 		return
 	}
-	rec, err := s.opt.Scans.Submit(r.Context(), mark.Scan{Text: req.Text, Length: req.Length, Source: source,
-		Counter: s.opt.Counter, MeasuredWeightG: req.WeightG, Batch: req.Batch})
-	rec.Frame = nil
-	out := ScanResult{RecordJSON: View(rec)}
-	code := http.StatusOK
+	key, err := requestKey(r)
 	if err != nil {
-		var b httperr.Body
-		code, b = httperr.Describe(err)
-		out.Code, out.Error, out.Hint = b.Code, b.Error, b.Hint
-		if code >= 500 {
-			s.log.Error("scan over the API not recorded", "err", err, "hint", b.Hint)
+		s.fail(w, r, err)
+		return
+	}
+	sc := mark.Scan{Text: req.Text, Length: req.Length, Source: source, Counter: s.opt.Counter,
+		MeasuredWeightG: req.WeightG, Batch: req.Batch}
+	if key != "" {
+		// Tries of one scan in flight at once are answered one after the
+		// other: the first judges, the others find its record. The key is
+		// stored in the scan's own transaction.
+		actor := Actor(r.Context())
+		defer s.keys.lock(actor + "\x00" + key)()
+		if s.replayScan(w, r, actor, key, req) {
+			return
 		}
+		sc.Request = &mark.RequestKey{Actor: actor, Key: key, Fingerprint: scanFingerprint(req)}
+	}
+	rec, err := s.opt.Scans.Submit(r.Context(), sc)
+	if err != nil {
+		s.scanFailed(w, r, rec, err)
+		return
+	}
+	rec.Frame = nil
+	writeJSON(w, http.StatusOK, ScanResult{RecordJSON: View(rec)})
+}
+
+// scanFailed answers a scan refused or not recorded: the record as far as
+// it goes (verdict ERROR) with code, error and hint.
+func (s *Server) scanFailed(w http.ResponseWriter, r *http.Request, rec mark.Record, err error) {
+	rec.Frame = nil
+	if rec.Verdict == "" { // refused before judging (a key sent with another scan)
+		rec.Verdict, rec.At = mark.Error, s.opt.Now()
+	}
+	out := ScanResult{RecordJSON: View(rec)}
+	code, b := httperr.Describe(err)
+	out.Code, out.Error, out.Hint = b.Code, b.Error, b.Hint
+	if code >= 500 {
+		s.log.Error("scan over the API not recorded", "err", err, "hint", b.Hint)
 	}
 	writeJSON(w, code, out)
 }

@@ -54,9 +54,10 @@ type Options struct {
 
 // Server serves the API. Mount adds handlers (the web pages) to its mux.
 type Server struct {
-	opt Options
-	log *slog.Logger
-	mux *http.ServeMux
+	opt  Options
+	log  *slog.Logger
+	mux  *http.ServeMux
+	keys keyLocks // Idempotency-Keys of scans in flight
 }
 
 // New builds the server and its routes.

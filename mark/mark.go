@@ -132,6 +132,18 @@ type Scan struct {
 	// Batch, when set, is the batch the sender expects open at the
 	// counter; the scan is refused (not recorded) when it is not.
 	Batch string
+	// Request, when set, names the program's request that brought the
+	// scan (an Idempotency-Key): the store keeps it with the record, in
+	// the scan's own transaction.
+	Request *RequestKey
+}
+
+// RequestKey names one request of a program that may come again (the
+// Idempotency-Key of the local API, sent again after a timeout).
+type RequestKey struct {
+	Actor       string // who sent it ("api:NAME" for a token)
+	Key         string
+	Fingerprint string // tells another request under the same key
 }
 
 // Context is what a verification needs to know about the acceptance.

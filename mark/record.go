@@ -85,6 +85,9 @@ type Record struct {
 	// counter; Save refuses the scan when another one is (or none).
 	Batch string `json:"batch,omitempty"`
 	Frame []byte `json:"-"` // camera snapshot JPEG, if any
+	// Request is the program's request the scan came with (Scan.Request);
+	// Save keeps it in the same transaction.
+	Request *RequestKey `json:"-"`
 }
 
 // SourceHealth is what an input source reports about itself for the health

@@ -218,6 +218,7 @@ func (p *Pipeline) judged(j *judging, res mark.Result) mark.Record {
 		At: j.at, Office: p.opt.Office, Counter: j.counter, Operator: p.Operator(), Source: sc.Source,
 		Text: sc.Text, Verdict: res.Verdict, Reasons: res.Reasons, Mark: res.Mark,
 		MeasuredWeightG: sc.MeasuredWeightG, Versions: p.versions(res), Frame: sc.Frame, Batch: sc.Batch,
+		Request: sc.Request,
 	}
 	if rec.Verdict == mark.Error {
 		rec.Message = "the lists in force cannot judge this mark now (missing or out of date): " + ErrorMessage
@@ -265,7 +266,7 @@ func (p *Pipeline) tooLong(sc mark.Scan, at time.Time, counter string) mark.Reco
 	rec := mark.Record{
 		At: at, Office: p.opt.Office, Counter: counter, Operator: p.Operator(), Source: sc.Source,
 		Text: cut, Verdict: mark.NotAMark, Reasons: []mark.Reason{}, MeasuredWeightG: sc.MeasuredWeightG,
-		Frame: sc.Frame, Batch: sc.Batch, Message: msg,
+		Frame: sc.Frame, Batch: sc.Batch, Request: sc.Request, Message: msg,
 	}
 	// The start of the line decides NOT_A_MARK or MALFORMED; no field of a
 	// cut text is trusted (not even when its first bytes are a whole mark:

@@ -226,6 +226,9 @@ func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window t
 			}
 		}
 	}
+	if err := w.rememberRequests(ctx, d.Now(), recs); err != nil {
+		return err
+	}
 	if err := w.afterInserts(ctx, recs); err != nil {
 		return err
 	}

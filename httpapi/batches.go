@@ -152,7 +152,21 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, empt
 	if err := dec.Decode(v); err != nil {
 		return mark.WithHint(fmt.Errorf("request body: %v: %w", err, mark.ErrInvalid), "see docs/local-api.md for the fields")
 	}
+	// More after the object (two scans run together) is refused whole:
+	// taking the first would drop the rest without a word.
+	if rest := bytes.TrimSpace(body[dec.InputOffset():]); len(rest) > 0 {
+		return mark.WithHint(fmt.Errorf("request body: %q after the JSON object: %w", cut(rest, 20), mark.ErrInvalid),
+			"send one JSON object per request")
+	}
 	return nil
+}
+
+// cut shortens b for a message.
+func cut(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
 }
 
 func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {

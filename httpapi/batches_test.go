@@ -298,3 +298,33 @@ func TestExpectUnknownOrEndedBatch(t *testing.T) {
 		t.Errorf("cancelled batch: %d %v, want 409 saying it is cancelled", code, eb)
 	}
 }
+
+// TestBodyWithMoreAfterObject: a body with more after its JSON object
+// (two scans run together, stray text) is refused whole, nothing
+// recorded (the first object was taken and the rest dropped without a
+// word: a second scan lost).
+func TestBodyWithMoreAfterObject(t *testing.T) {
+	e := newBatchEnv(t)
+	two := scanBody(e.sign(1, 77, 20), 0, "") + scanBody(e.sign(2, 77, 20), 0, "")
+	for _, tc := range []struct{ path, body string }{
+		{"/api/scans", two},
+		{"/api/scans", scanBody(e.sign(3, 77, 20), 0, "") + " x"},
+		{"/api/batches", `{"contract": 77} {"contract": 78}`},
+	} {
+		var eb map[string]any
+		if code := e.do(t, "POST", tc.path, tc.body, &eb); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(eb["error"]), "after") {
+			t.Errorf("POST %s %.60q…: %d %v, want 400 naming what follows", tc.path, tc.body, code, eb)
+		}
+	}
+	var page ScansPage
+	e.do(t, "GET", "/api/scans", "", &page)
+	if len(page.Scans) != 0 {
+		t.Errorf("%d scans recorded, want none", len(page.Scans))
+	}
+	if code := e.do(t, "GET", "/api/batches/current", "", nil); code != http.StatusNotFound {
+		t.Errorf("a batch was opened: %d", code)
+	}
+	if code := e.do(t, "POST", "/api/scans", scanBody(e.sign(4, 77, 20), 0, "")+"\r\n", nil); code != http.StatusOK {
+		t.Errorf("a body ending in a newline: %d, want 200", code)
+	}
+}

@@ -328,3 +328,36 @@ func TestBodyWithMoreAfterObject(t *testing.T) {
 		t.Errorf("a body ending in a newline: %d, want 200", code)
 	}
 }
+
+// TestUnknownRouteJSON: a path of /api/ the server does not have, or a
+// method a route does not take, is answered in JSON like every error of
+// the API (it was Go's plain-text "404 page not found" and "Method Not
+// Allowed"), 405 with the Allow header.
+func TestUnknownRouteJSON(t *testing.T) {
+	e := newBatchEnv(t)
+	for _, tc := range []struct {
+		method, path string
+		code         int
+		allow        string
+	}{
+		{"GET", "/api/batch/current", http.StatusNotFound, ""},
+		{"POST", "/api/scan", http.StatusNotFound, ""},
+		{"PUT", "/api/scans", http.StatusMethodNotAllowed, "GET, HEAD, POST"},
+		{"GET", "/api/batches", http.StatusMethodNotAllowed, "POST"},
+		{"GET", "/api/batches/x/close", http.StatusMethodNotAllowed, "POST"},
+		{"DELETE", "/api/batches/x", http.StatusMethodNotAllowed, "GET, HEAD"},
+	} {
+		req, _ := http.NewRequest(tc.method, e.ts.URL+tc.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var eb map[string]string
+		derr := json.NewDecoder(resp.Body).Decode(&eb)
+		resp.Body.Close()
+		if resp.StatusCode != tc.code || derr != nil || eb["error"] == "" || eb["hint"] == "" || resp.Header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d %v (%v) Allow %q, want %d JSON with a hint, Allow %q", tc.method, tc.path, resp.StatusCode, eb, derr,
+				resp.Header.Get("Allow"), tc.code, tc.allow)
+		}
+	}
+}

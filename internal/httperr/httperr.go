@@ -13,6 +13,9 @@ import (
 // (415); it is wrapped beside mark.ErrInvalid.
 var ErrMediaType = errors.New("unsupported media type")
 
+// ErrMethod is a request whose method its route does not take (405).
+var ErrMethod = errors.New("method not allowed")
+
 // Status is the HTTP status of err: the status of the first sentinel it
 // wraps, 500 for anything else (an internal error, to be logged).
 func Status(err error) int {
@@ -21,6 +24,8 @@ func Status(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrMediaType): // the same
 		return http.StatusUnsupportedMediaType
+	case errors.Is(err, ErrMethod):
+		return http.StatusMethodNotAllowed
 	case errors.Is(err, mark.ErrInvalid):
 		return http.StatusBadRequest
 	case errors.Is(err, mark.ErrUnauthorized):

@@ -19,6 +19,7 @@ func TestStatus(t *testing.T) {
 		{mark.ErrForbidden, http.StatusForbidden},
 		{fmt.Errorf("list: %w: %w", mark.ErrInvalid, mark.ErrTooLarge), http.StatusRequestEntityTooLarge},
 		{fmt.Errorf("body: %w: %w", mark.ErrInvalid, ErrMediaType), http.StatusUnsupportedMediaType},
+		{fmt.Errorf("PUT: %w", ErrMethod), http.StatusMethodNotAllowed},
 		{fmt.Errorf("record 1: %w", mark.ErrNotFound), http.StatusNotFound},
 		{mark.ErrConflict, http.StatusConflict},
 		{mark.WithHint(fmt.Errorf("store: %w", mark.ErrUnavailable), "free disk"), http.StatusServiceUnavailable},

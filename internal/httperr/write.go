@@ -12,7 +12,7 @@ import (
 // Body is the JSON form of an error answer, the same for the daemon's
 // API, its pages and markhub.
 type Body struct {
-	Code  string `json:"code,omitempty"` // invalid, unauthorized, forbidden, not_found, conflict, too_large, unsupported_type, unavailable, internal
+	Code  string `json:"code,omitempty"` // invalid, unauthorized, forbidden, not_found, conflict, method_not_allowed, too_large, unsupported_type, unavailable, internal
 	Error string `json:"error"`
 	Field string `json:"field,omitempty"` // the request field at fault (markhub)
 	Hint  string `json:"hint,omitempty"`  // what to do about it, for people
@@ -52,6 +52,8 @@ func Code(status int) string {
 		return "too_large"
 	case http.StatusUnsupportedMediaType:
 		return "unsupported_type"
+	case http.StatusMethodNotAllowed:
+		return "method_not_allowed"
 	case http.StatusServiceUnavailable:
 		return "unavailable"
 	}

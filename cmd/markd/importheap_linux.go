@@ -26,14 +26,16 @@ const hugePage = 2 << 20
 // used costs no memory; the mark stays on the range when the runtime
 // gives pages back to the kernel (MADV_DONTNEED), so a page used again
 // is a huge page again. Without huge pages the advice fails or does
-// nothing and the import runs as before.
-func growHeapHuge(n int) {
+// nothing and the import runs as before. It returns the start of the
+// range it advised (0 when none: n below a huge page), for tests.
+func growHeapHuge(n int) (advised uintptr) {
 	b := make([]byte, n)
 	// The whole huge pages inside b.
 	p := int(uintptr(unsafe.Pointer(unsafe.SliceData(b))) % hugePage)
 	beg, end := (hugePage-p)%hugePage, n-(p+n)%hugePage
 	if beg < end {
 		_ = unix.Madvise(b[beg:end], unix.MADV_HUGEPAGE) //nolint:errcheck // advice only
+		advised = uintptr(unsafe.Pointer(&b[beg]))
 	}
 	runtime.KeepAlive(b)
 	// The object is free once a collection has run. Without one the next
@@ -42,4 +44,5 @@ func growHeapHuge(n int) {
 	// On its own goroutine the collection (~4 ms of wall time, most of it
 	// waiting) overlaps opening the store.
 	go runtime.GC()
+	return advised
 }

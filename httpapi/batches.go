@@ -245,7 +245,7 @@ func (s *Server) scanFailed(w http.ResponseWriter, r *http.Request, rec mark.Rec
 	code, b := httperr.Describe(err)
 	out.Code, out.Error, out.Hint = b.Code, b.Error, b.Hint
 	if code >= 500 {
-		s.log.Error("scan over the API not recorded", "err", err, "hint", b.Hint)
+		s.log.Error("scan over the API not recorded", "err", err, mark.HintAttr(err))
 	}
 	writeJSON(w, code, out)
 }

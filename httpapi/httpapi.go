@@ -432,13 +432,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
+// writeJSON is httperr.WriteJSON (a 503 gets its Retry-After there).
+func writeJSON(w http.ResponseWriter, code int, v any) { httperr.WriteJSON(w, code, v) }
 
 // fail answers an error with the status of its sentinel (httperr: JSON,
 // a server error's details only in the log).

@@ -143,8 +143,9 @@ func TestScanRetriedWithKey(t *testing.T) {
 	// Not recorded, not remembered.
 	three := scanBody(e.sign(3, 77, 20), 0, st.ID)
 	e.db.FailWrite = func() error { return syscall.ENOSPC }
-	if code, _, res := postKeyed(t, e.ts.URL, "kassa-7-0003", three); code != http.StatusServiceUnavailable || res.Verdict != mark.Error {
-		t.Errorf("store full: %d %+v", code, res)
+	if code, hdr, res := postKeyed(t, e.ts.URL, "kassa-7-0003", three); code != http.StatusServiceUnavailable || res.Verdict != mark.Error ||
+		hdr.Get("Retry-After") != "5" {
+		t.Errorf("store full: %d Retry-After %q %+v, want 503 with Retry-After 5", code, hdr.Get("Retry-After"), res)
 	}
 	e.db.FailWrite = nil
 	if code, _, res := postKeyed(t, e.ts.URL, "kassa-7-0003", three); code != 200 || res.Verdict != mark.Accept || res.ID == "" {

@@ -105,6 +105,7 @@ func (wr Writer) Answer(w http.ResponseWriter, r *http.Request, code int, b Body
 			wr.Log.Debug("request refused", attrs...)
 		}
 	}
+	retryAfter(w, code)
 	accept := r.Header.Get("Accept")
 	switch {
 	case wr.HTML != nil && strings.Contains(accept, "text/html"):
@@ -122,10 +123,23 @@ func (wr Writer) Answer(w http.ResponseWriter, r *http.Request, code int, b Body
 
 // WriteJSON writes v as the JSON answer with status code.
 func WriteJSON(w http.ResponseWriter, code int, v any) {
+	retryAfter(w, code)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(code)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v) // the client went away
+}
+
+// RetryAfter is the Retry-After of a 503 that sets none of its own, in
+// seconds: a store that cannot write (a full disk, a lock) is worth asking
+// again after a few seconds, not in a tight loop.
+const RetryAfter = "5"
+
+// retryAfter gives a 503 answer a Retry-After unless it has one.
+func retryAfter(w http.ResponseWriter, code int) {
+	if code == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", RetryAfter)
+	}
 }

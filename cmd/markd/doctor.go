@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -32,8 +34,9 @@ func newDoctorCmd(a *app) *cobra.Command {
 		Long: "doctor lists serial ports, keyboard-wedge input devices and cameras, checks that\n" +
 			"ffmpeg is installed, then opens every source of the config (--config) and says\n" +
 			"in plain words what is wrong. With --deep it also reads the whole database\n" +
-			"(SQLite quick_check and foreign_key_check; minutes on a large store). Exit\n" +
-			"status 0 when every configured source (and the database) is usable, 1 otherwise.",
+			"(SQLite quick_check and foreign_key_check; minutes on a large store); without\n" +
+			"it, only that the database file is there and this user may write it. Exit\n" +
+			"status 0 when every configured source and the database are usable, 1 otherwise.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd)
@@ -50,18 +53,22 @@ func newDoctorCmd(a *app) *cobra.Command {
 					bad++
 				}
 			}
+			var storeErr error
 			if deep {
 				if err := d.checkStore(cmd.Context(), c.DB); err != nil {
 					return err
 				}
+			} else {
+				storeErr = d.checkStoreFile(c.DB)
 			}
 			if bad > 0 {
 				return fmt.Errorf("%d of %d configured sources have a problem (see above): %w", bad, checked, mark.ErrUnavailable)
 			}
-			return nil
+			return storeErr
 		},
 	}
 	cmd.Flags().BoolVar(&deep, "deep", false, "also check the whole database file (slow on a large store)")
+	cmd.Flags().String("db", "", "SQLite store file (config key db)")
 	return cmd
 }
 
@@ -79,6 +86,33 @@ func (d doctor) checkStore(ctx context.Context, path string) error {
 		return err
 	}
 	d.printf("ok\n")
+	return nil
+}
+
+// checkStoreFile is the cheap look at the database without --deep: the
+// file is there, a file, and this user may read and write it. It does not
+// open it with SQLite (no migration, no lock beside a running daemon).
+func (d doctor) checkStoreFile(path string) error {
+	d.printf("Database %s: ", path)
+	fail := func(what, hint string, err error) error {
+		d.printf("PROBLEM: %s\n", what)
+		return mark.WithHint(fmt.Errorf("database %s: %s: %w: %w", path, what, mark.ErrUnavailable, err), hint)
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fail("missing", "`markd init` creates the store of a new counter; check the config key db", err)
+	case err != nil:
+		return fail("cannot be read", "check the folder's permissions for the markd user", err)
+	case !fi.Mode().IsRegular():
+		return fail("not a file", "the config key db must name the SQLite store file", fs.ErrInvalid)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return fail("this user may not write it", "run doctor as the markd user, or give that user the file", err)
+	}
+	f.Close()
+	d.printf("ok, %d MB (--deep reads it all)\n", (fi.Size()+1<<19)>>20)
 	return nil
 }
 

@@ -55,6 +55,8 @@ func TestDoctor(t *testing.T) {
 	if err := os.WriteFile(plain, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	dbPath := filepath.Join(dir, "markd.db")
+	initStore(t, dbPath)
 	saved := devGlobs
 	devGlobs.serial = []string{filepath.Join(dir, "ttyACM*")}
 	devGlobs.input = []string{filepath.Join(dir, "*-event-kbd")}
@@ -69,7 +71,7 @@ func TestDoctor(t *testing.T) {
 	}{
 		{"all fine", "  - kind: stdin\n  - kind: serial\n    name: front\n    port: " + filepath.Join(dir, "ttyACM*") +
 			"\n    good_beep: '\\x07'\n  - kind: wedge\n    name: kbd\n    device: " + fifo + "\n    grab: false\n", 0,
-			[]string{pty + " -> /dev/pts/", "front (serial): ok", "kbd (wedge): ok", fifo + ": ok", "Cameras:\n  none found"}},
+			[]string{"Database " + dbPath + ": ok, ", pty + " -> /dev/pts/", "front (serial): ok", "kbd (wedge): ok", fifo + ": ok", "Cameras:\n  none found"}},
 		{"unplugged serial", "  - kind: serial\n    name: back\n    port: " + filepath.Join(dir, "ttyUSB9") + "\n", 1,
 			[]string{"back (serial): PROBLEM:", "not plugged in"}},
 		{"glob matches nothing", "  - kind: serial\n    port: " + filepath.Join(dir, "by-id", "*") + "\n", 1,
@@ -84,7 +86,7 @@ func TestDoctor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := filepath.Join(t.TempDir(), "markd.yaml")
-			if err := os.WriteFile(cfg, []byte("sources:\n"+tt.sources), 0o600); err != nil {
+			if err := os.WriteFile(cfg, []byte("db: "+dbPath+"\nsources:\n"+tt.sources), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			var out, errOut bytes.Buffer
@@ -164,7 +166,9 @@ func TestDoctorScale(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			body := "sources:\n  - kind: stdin\nscale:\n  port: " + port + "\n"
+			dbPath := filepath.Join(dir, "markd.db")
+			initStore(t, dbPath)
+			body := "db: " + dbPath + "\nsources:\n  - kind: stdin\nscale:\n  port: " + port + "\n"
 			if tt.pattern != "" {
 				body += "  pattern: '" + tt.pattern + "'\n"
 			}
@@ -178,5 +182,40 @@ func TestDoctorScale(t *testing.T) {
 				t.Fatalf("exit %d (want %d), output lacks %q:\n%s\nstderr:\n%s", code, tt.code, tt.want, out.String(), errOut.String())
 			}
 		})
+	}
+}
+
+// TestDoctorStoreFile: plain doctor (no --deep) says when the database
+// file is missing or not a file, without opening it with SQLite (so no
+// store is made or migrated), and takes --db like the other commands.
+func TestDoctorStoreFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "markd.db")
+	initStore(t, good)
+	cfg := filepath.Join(dir, "markd.yaml")
+	if err := os.WriteFile(cfg, []byte("db: "+good+"\nsources:\n  - kind: stdin\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "moved", "markd.db")
+	for _, tt := range []struct {
+		name     string
+		args     []string
+		code     int
+		out, err string
+	}{
+		{"there", nil, 0, "Database " + good + ": ok, ", ""},
+		{"missing", []string{"--db", missing}, 1, "Database " + missing + ": PROBLEM: missing", "markd init"},
+		{"a folder", []string{"--db", dir}, 1, "Database " + dir + ": PROBLEM: not a file", "config key db"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), append([]string{"doctor", "--config", cfg}, tt.args...), strings.NewReader(""), &out, &errOut)
+			if code != tt.code || !strings.Contains(out.String(), tt.out) || !strings.Contains(errOut.String(), tt.err) {
+				t.Fatalf("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s\nwant %q and %q", code, tt.code, out.String(), errOut.String(), tt.out, tt.err)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Dir(missing)); !os.IsNotExist(err) {
+		t.Fatalf("doctor made the missing store's folder: %v", err)
 	}
 }

@@ -63,14 +63,15 @@ type HTTPConfig struct {
 	Hosts []string `mapstructure:"hosts"`
 }
 
-// Default returns the built-in defaults.
+// Default returns the built-in defaults. The files are in /etc/markd and
+// /var/lib/markd, on Windows in %ProgramData%\markd (paths_*.go).
 func Default() Config {
 	return Config{
 		TZ:           "Europe/Moscow",
 		Counter:      "1",
-		Keyring:      "/etc/markd/keyring.yaml",
-		Tariffs:      "/etc/markd/tariffs.yaml",
-		DB:           "/var/lib/markd/markd.db",
+		Keyring:      join(listDir(), "keyring.yaml"),
+		Tariffs:      join(listDir(), "tariffs.yaml"),
+		DB:           join(dataDir(), "markd.db"),
 		RescanWindow: 10 * time.Minute,
 		Log:          LogConfig{Level: "info", Format: "text"},
 		HTTP:         HTTPConfig{Listen: "127.0.0.1:8080"},
@@ -211,6 +212,9 @@ func (c Config) Location() (*time.Location, error) {
 	return loc, nil
 }
 
+// sourceKey is the key of a field of the i-th source entry.
+func sourceKey(i int, field string) string { return fmt.Sprintf("sources[%d].%s", i, field) }
+
 // Validate checks every key and names the first bad one with its value.
 func (c Config) Validate() error {
 	bad := invalid
@@ -224,7 +228,10 @@ func (c Config) Validate() error {
 		return bad("tz", c.TZ, "must be a time zone name such as Europe/Moscow or Asia/Vladivostok")
 	}
 	if strings.TrimSpace(c.DB) == "" { // every command but a stateless verify opens it; "" made a file ".new" in the working folder
-		return bad("db", c.DB, "must name the SQLite store file, such as /var/lib/markd/markd.db")
+		return bad("db", c.DB, "must name the SQLite store file, such as "+join(dataDir(), "markd.db"))
+	}
+	if err := checkOSPaths(c); err != nil {
+		return err
 	}
 	if c.RescanWindow < 0 {
 		return bad("rescan_window", c.RescanWindow, "must not be negative")
@@ -246,7 +253,7 @@ func (c Config) Validate() error {
 		if err := s.Validate(); err != nil {
 			var ke *KeyError
 			if errors.As(err, &ke) {
-				ke.Key = fmt.Sprintf("sources[%d].%s", i, ke.Key)
+				ke.Key = sourceKey(i, ke.Key)
 				return err
 			}
 			return fmt.Errorf("config sources[%d]: %w", i, err)

@@ -36,7 +36,7 @@ func defaultSync() SyncConfig {
 		MaxBackoff:    5 * time.Minute,
 		FreshnessWarn: 72 * time.Hour,
 		ClockLimit:    5 * time.Minute,
-		BundleDir:     "/var/lib/markd/bundles",
+		BundleDir:     join(dataDir(), "bundles"),
 	}
 }
 

@@ -33,18 +33,9 @@ const (
 	waitState = 30 * time.Second
 )
 
-// dataDir is %ProgramData%\markd: config, store, keys, logs.
-// The known folder, not the environment: a service may run with another
-// environment than the administrator who installed it.
-func dataDir() string {
-	pd, err := windows.KnownFolderPath(windows.FOLDERID_ProgramData, 0)
-	if err != nil || pd == "" {
-		if pd = os.Getenv("ProgramData"); pd == "" {
-			pd = `C:\ProgramData`
-		}
-	}
-	return filepath.Join(pd, "markd")
-}
+// dataDir is %ProgramData%\markd: config, store, keys, logs (the
+// config's default folder).
+func dataDir() string { return config.DataDir() }
 
 // defaultConfigFile is the --config default: MARKD_CONFIG, else the
 // service's %ProgramData%\markd\markd.yaml when it exists.

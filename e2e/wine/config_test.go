@@ -64,3 +64,34 @@ func TestWineNotepadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestWineWindowsPaths: a config that leaves out db and keyring finds them
+// in %ProgramData%\markd (where markd service install and the MSI put
+// them), not in /var/lib/markd and /etc/markd, which Windows reads as
+// C:\var\lib\markd; and a Linux path or device name copied into a Windows
+// config (markd.yaml.example is the Linux one) is refused at load, naming
+// its line, instead of being looked for on the current drive.
+func TestWineWindowsPaths(t *testing.T) {
+	_, markd := markdConfig(t, "office: 426000\n")
+	out, code := markd("backup", winPath(filepath.Join(t.TempDir(), "copy.db")))
+	if code == 0 || !strings.Contains(out, `\ProgramData\markd\markd.db`) {
+		t.Errorf("markd.exe backup without db in the config: exit %d, want the store %%ProgramData%%\\markd\\markd.db named:\n%s", code, out)
+	}
+	out, code = markd("run")
+	if code == 0 || !strings.Contains(out, `\ProgramData\markd\keyring.yaml`) {
+		t.Errorf("markd.exe run without keyring in the config: exit %d, want %%ProgramData%%\\markd\\keyring.yaml named:\n%s", code, out)
+	}
+	for _, c := range []struct{ body, want string }{
+		{"office: 426000\ndb: /var/lib/markd/markd.db\n", `markd.yaml:2: db = "/var/lib/markd/markd.db": a Linux path`},
+		{"office: 426000\nkeyring: /etc/markd/keyring.yaml\n", `markd.yaml:2: keyring = "/etc/markd/keyring.yaml": a Linux path`},
+		{"office: 426000\nsync:\n  bundle_dir: /var/lib/markd/bundles\n", `markd.yaml:3: sync.bundle_dir = "/var/lib/markd/bundles": a Linux path`},
+		{"office: 426000\nsources:\n  - kind: serial\n    port: /dev/ttyUSB0\n", `markd.yaml:4: sources[0].port = "/dev/ttyUSB0": a Linux device`},
+		{"office: 426000\nscale:\n  port: /dev/ttyS1\n", `markd.yaml:3: scale.port = "/dev/ttyS1": a Linux device`},
+	} {
+		_, markd := markdConfig(t, c.body)
+		out, code := markd("backup", winPath(filepath.Join(t.TempDir(), "copy.db")))
+		if code != 2 || !strings.Contains(out, c.want) || !strings.Contains(out, `C:\`) && !strings.Contains(out, "COM") {
+			t.Errorf("markd.exe with %q: exit %d, want 2 and %q with a Windows example:\n%s", c.body, code, c.want, out)
+		}
+	}
+}

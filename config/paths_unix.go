@@ -1,0 +1,19 @@
+//go:build !windows
+
+package config
+
+// The default places of the files (the .deb's): lists in /etc/markd, the
+// store and the bundles in /var/lib/markd.
+const (
+	defaultListDir = "/etc/markd"
+	defaultDataDir = "/var/lib/markd"
+)
+
+func listDir() string { return defaultListDir }
+func dataDir() string { return defaultDataDir }
+
+// join names a file in a default folder.
+func join(dir, name string) string { return dir + "/" + name }
+
+// checkOSPaths: any path is a Unix path here.
+func checkOSPaths(Config) error { return nil }

@@ -1,0 +1,65 @@
+//go:build windows
+
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/windows"
+)
+
+// DataDir is %ProgramData%\markd, the folder of config, lists, store and
+// logs of a Windows counter (markd service install makes it, the MSI's
+// service uses it). The known folder, not the environment: a service may
+// run with another environment than the administrator who installed it.
+func DataDir() string {
+	pd, err := windows.KnownFolderPath(windows.FOLDERID_ProgramData, 0)
+	if err != nil || pd == "" {
+		if pd = os.Getenv("ProgramData"); pd == "" {
+			pd = `C:\ProgramData`
+		}
+	}
+	return filepath.Join(pd, "markd")
+}
+
+// One folder for everything on Windows (docs/install-windows.md).
+func listDir() string { return DataDir() }
+func dataDir() string { return DataDir() }
+
+func join(dir, name string) string { return filepath.Join(dir, name) }
+
+// checkOSPaths refuses Linux paths and device names in a Windows config
+// (copied from markd.yaml.example or a Linux counter's config): Windows
+// would take /var/lib/markd/markd.db as \var\lib\markd\markd.db on the
+// current drive, and /dev/ttyUSB0 is no port there.
+func checkOSPaths(c Config) error {
+	for _, f := range []struct{ key, path string }{
+		{"keyring", c.Keyring}, {"tariffs", c.Tariffs}, {"revoked", c.Revoked}, {"db", c.DB},
+		{"http.tls_cert", c.HTTP.TLSCert}, {"http.tls_key", c.HTTP.TLSKey},
+		{"sync.token_file", c.Sync.TokenFile}, {"sync.client_cert", c.Sync.ClientCert},
+		{"sync.client_key", c.Sync.ClientKey}, {"sync.ca", c.Sync.CA}, {"sync.bundle_dir", c.Sync.BundleDir},
+	} {
+		if unixPath(f.path) {
+			return invalid(f.key, f.path, `a Linux path: on Windows name the file with its drive, such as `+
+				join(DataDir(), filepath.Base(filepath.FromSlash(f.path))))
+		}
+	}
+	const port = `a Linux device: on Windows a serial port is COMn, such as COM3 (\\.\COM10 from 10 on; markd doctor lists them)`
+	for i, s := range c.Sources {
+		if s.Kind == "serial" && strings.HasPrefix(s.Port, "/dev/") {
+			return invalid(sourceKey(i, "port"), s.Port, port)
+		}
+	}
+	if strings.HasPrefix(c.Scale.Port, "/dev/") {
+		return invalid("scale.port", c.Scale.Port, port)
+	}
+	return nil
+}
+
+// unixPath: rooted with a forward slash and no drive or share, as
+// /var/lib/markd is; Windows would read it on the current drive.
+func unixPath(p string) bool {
+	return strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && filepath.VolumeName(p) == ""
+}

@@ -170,3 +170,75 @@ func countScans(t *testing.T, path string) int {
 	}
 	return n
 }
+
+// TestWinePathsWithSpacesAndCyrillic: the config, the lists, the store,
+// its control file, a backup and an import file in folders with spaces
+// and Cyrillic letters (a user folder "Почта", "Мои документы"): init,
+// run, reload over the control channel, backup and import beside the
+// daemon, doctor --deep.
+func TestWinePathsWithSpacesAndCyrillic(t *testing.T) {
+	src := testdata.Dir(t)
+	dir := filepath.Join(t.TempDir(), "Почта", "Мои документы", "markd 1")
+	if err := os.MkdirAll(filepath.Join(dir, "резервные копии"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"keyring.yaml", "tariffs.yaml"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var marks []testdata.Vector
+	for _, v := range testdata.Vectors(t) {
+		if v.Verdict == mark.Accept && v.Context.Office == 426000 && v.Context.MeasuredWeightG == 0 && v.Fields != nil {
+			marks = append(marks, v)
+		}
+	}
+	if len(marks) < 2 {
+		t.Fatalf("the vectors have %d accepted marks of office 426000, want 2", len(marks))
+	}
+	w := winPath(dir)
+	cfg := filepath.Join(dir, "настройки markd.yaml")
+	yaml := fmt.Sprintf("office: 426000\ncounter: 'Окно 1'\nkeyring: %s\\keyring.yaml\ntariffs: %s\\tariffs.yaml\ndb: %s\\марки.db\nhttp:\n  listen: 127.0.0.1:0\nlog:\n  format: json\n", w, w, w)
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*limit)
+	defer cancel()
+	markd := func(args ...string) *exec.Cmd {
+		return command(t, ctx, "MARKD_EXE", append([]string{"--config", winPath(cfg)}, args...)...)
+	}
+	must := func(want string, args ...string) {
+		t.Helper()
+		out, err := markd(args...).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Fatalf("markd.exe %s: %v, want %q in:\n%s", strings.Join(args, " "), err, want, out)
+		}
+	}
+	must("created", "init")
+	d := startRun(t, markd("run", "--clock", "2026-11-25T07:00:00Z"))
+	d.scan(t, ctx, marks[0].Text, mark.Accept)
+	if _, err := os.Stat(filepath.Join(dir, "markd.control")); err != nil {
+		t.Errorf("control file beside the store: %v", err)
+	}
+	must("lists reloaded", "reload")
+	backup := filepath.Join(dir, "резервные копии", "копия 1.db")
+	must("written to", "backup", winPath(backup))
+	lines := filepath.Join(dir, "сканы за день.txt")
+	line := fmt.Sprintf("{\"text\":%q,\"at\":\"2026-11-25T07:01:00Z\"}\r\n", strings.TrimSpace(marks[1].Text))
+	if err := os.WriteFile(lines, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	must("", "import", winPath(lines))
+	d.stop()
+	must("ok", "doctor", "--deep")
+	if n := countScans(t, filepath.Join(dir, "марки.db")); n != 2 {
+		t.Errorf("scans in the store: %d, want 2", n)
+	}
+	if n := countScans(t, backup); n != 1 {
+		t.Errorf("scans in the backup: %d, want 1", n)
+	}
+}

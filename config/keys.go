@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
@@ -121,6 +122,9 @@ func schemaOf(t reflect.Type) *schema {
 type positions map[string]int
 
 func readPositions(file, example string, data []byte, s *schema) (positions, error) {
+	if err := checkUTF8(file, data); err != nil {
+		return nil, err
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		var te *yaml.TypeError
@@ -350,4 +354,24 @@ func typeWords(t reflect.Type) string {
 		return "a list"
 	}
 	return "text"
+}
+
+// checkUTF8 refuses a file that is neither UTF-8 nor UTF-16 with its byte
+// order mark (what YAML reads), naming the line of the first byte that is
+// not UTF-8: an older Notepad saves as ANSI (Windows-1251 on a Russian
+// Windows), where YAML said only "invalid trailing UTF-8 octet".
+func checkUTF8(file string, data []byte) error {
+	if len(data) >= 2 && (data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff) {
+		return nil // UTF-16
+	}
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			line := 1 + strings.Count(string(data[:i]), "\n")
+			return mark.WithHint(fmt.Errorf("%s:%d: not UTF-8 text (byte 0x%02X; saved as ANSI or Windows-1251?): %w", file, line, data[i], mark.ErrInvalid),
+				"save the file as UTF-8 (Notepad: File, Save As, Encoding UTF-8)")
+		}
+		i += n
+	}
+	return nil
 }

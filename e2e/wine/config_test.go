@@ -40,7 +40,8 @@ func markdConfig(t *testing.T, body string) (cfg string, markd func(args ...stri
 
 // TestWineNotepadConfig: a config saved by Notepad (UTF-8 with a byte
 // order mark, CRLF line ends) loads, and a bad value in it is named by
-// its file and line as in a plain file.
+// its file and line as in a plain file; one saved as ANSI is refused
+// naming the line that is not UTF-8.
 func TestWineNotepadConfig(t *testing.T) {
 	notepad := func(lines ...string) string { return "\ufeff" + strings.Join(lines, "\r\n") + "\r\n" }
 	tmp := t.TempDir()
@@ -50,17 +51,19 @@ func TestWineNotepadConfig(t *testing.T) {
 		t.Fatalf("markd.exe init with a Notepad config: exit %d:\n%s", code, out)
 	}
 	for _, c := range []struct {
-		lines []string
-		want  string
+		body string
+		want string
 	}{
-		{[]string{"office: 426000", "counter: '1'", "rescan_window: soon"}, `markd.yaml:3: rescan_window = "soon"`},
-		{[]string{"# a comment first", "ofice: 426000"}, `markd.yaml:2: unknown key "ofice" (did you mean office?)`},
-		{[]string{"office: 4260001"}, "markd.yaml:1: office = 4260001"},
+		{notepad("office: 426000", "counter: '1'", "rescan_window: soon"), `markd.yaml:3: rescan_window = "soon"`},
+		{notepad("# a comment first", "ofice: 426000"), `markd.yaml:2: unknown key "ofice" (did you mean office?)`},
+		{notepad("office: 4260001"), "markd.yaml:1: office = 4260001"},
+		// an older Notepad's ANSI: Windows-1251, no byte order mark
+		{"office: 426000\r\ncounter: \xce\xea\xed\xee 1\r\n", "markd.yaml:2: not UTF-8 text"},
 	} {
-		_, markd := markdConfig(t, notepad(c.lines...))
+		_, markd := markdConfig(t, c.body)
 		out, code := markd("init")
 		if code != 2 || !strings.Contains(out, c.want) {
-			t.Errorf("markd.exe init with %q: exit %d, want 2 and %q:\n%s", c.lines, code, c.want, out)
+			t.Errorf("markd.exe init with %q: exit %d, want 2 and %q:\n%s", c.body, code, c.want, out)
 		}
 	}
 }

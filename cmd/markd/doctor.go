@@ -165,7 +165,7 @@ func (d doctor) checkScale(ctx context.Context, c config.ScaleConfig) bool {
 	pr, err := scanner.ProbeScale(ctx, daemon.ScaleConfig(c), scaleWait)
 	switch {
 	case err != nil:
-		d.printf("  scale (%s): PROBLEM: %s\n", c.Port, scanner.PlainDeviceError(err, "dialout"))
+		d.printf("  scale (%s): PROBLEM: %s\n", c.Port, portProblem(err))
 		return false
 	case pr.Matched:
 		d.printf("  scale (%s): ok, reads %d g from %q\n", pr.Path, pr.Grams, pr.Last)
@@ -201,7 +201,7 @@ func checkSource(ctx context.Context, c config.Source) string {
 		}
 		path, err := scanner.ResolvePort(sc.Port)
 		if err != nil {
-			return fmt.Sprintf("%s: %s", c.Port, scanner.PlainDeviceError(err, "dialout"))
+			return fmt.Sprintf("%s: %s", c.Port, portProblem(err))
 		}
 		pc, err := sc.PortConfig(path)
 		if err != nil {
@@ -209,11 +209,11 @@ func checkSource(ctx context.Context, c config.Source) string {
 		}
 		p, err := serial.OpenPort(pc)
 		if err != nil {
-			return fmt.Sprintf("%s: %s", path, scanner.PlainDeviceError(err, "dialout"))
+			return fmt.Sprintf("%s: %s", path, portProblem(err))
 		}
 		defer p.Close()
 		if _, err := p.Write(nil); err != nil {
-			return fmt.Sprintf("%s: %s", path, scanner.PlainDeviceError(err, "dialout"))
+			return fmt.Sprintf("%s: %s", path, portProblem(err))
 		}
 		return ""
 	case "wedge":

@@ -16,6 +16,9 @@ import (
 // ffmpegHint says how to get ffmpeg here.
 const ffmpegHint = "apt-get install ffmpeg"
 
+// portProblem says in plain words why a serial port did not open.
+func portProblem(err error) string { return scanner.PlainDeviceError(err, "dialout") }
+
 // devGlobs are where doctor looks for devices; tests point them elsewhere.
 var devGlobs = struct {
 	serial, input, video []string

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"regexp"
@@ -46,6 +48,19 @@ func (d doctor) inventory() {
 		d.printf("  video=%s\n", c)
 	}
 	d.printf("ffmpeg: %s\n", ffmpegState())
+}
+
+// portProblem says in plain words why a serial port did not open; for
+// one that is not there (the scanner not plugged in, a number that
+// changed with another USB socket), the ports this PC has.
+func portProblem(err error) string {
+	if !errors.Is(err, fs.ErrNotExist) {
+		return scanner.PlainDeviceError(err, "")
+	}
+	if ports := comPorts(); len(ports) > 0 {
+		return "no such port on this PC (ports here: " + strings.Join(ports, ", ") + ")"
+	}
+	return "no such port on this PC, and no COM port at all: plug the scanner in, set to serial (COM) mode; its port shows in Device Manager"
 }
 
 // comPorts are the COM names in HARDWARE\DEVICEMAP\SERIALCOMM, sorted by number.

@@ -325,3 +325,24 @@ func TestWineDoctor(t *testing.T) {
 	}
 	t.Logf("doctor under wine:\n%s", s)
 }
+
+// TestWineDoctorPorts: markd.exe doctor with serial sources on COM ports
+// that are not there (COM3, \\.\COM10) says so and names the ports this
+// PC has (wine makes COM1); COM1 itself opens.
+func TestWineDoctorPorts(t *testing.T) {
+	_, markd := markdConfig(t, "office: 426000\nsources:\n  - kind: serial\n    name: front\n    port: COM3\n"+
+		"  - kind: serial\n    name: back\n    port: '\\\\.\\COM10'\n  - kind: serial\n    name: one\n    port: COM1\n")
+	out, code := markd("doctor")
+	if code != 1 {
+		t.Errorf("doctor with two absent ports: exit %d, want 1:\n%s", code, out)
+	}
+	for _, want := range []string{
+		"front (serial): PROBLEM: COM3: no such port on this PC (ports here: COM1)",
+		`back (serial): PROBLEM: \\.\COM10: no such port on this PC (ports here: COM1)`,
+		"one (serial): ok",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -112,6 +112,22 @@ func prepareDataDir(dir string) error {
 	return nil
 }
 
+// isElevated reports whether markd runs with an administrator's full
+// token (a command prompt run as administrator, or the service).
+var isElevated = func() bool { return windows.GetCurrentProcessToken().IsElevated() }
+
+// needAdmin stops a service command that changes the service or
+// %ProgramData%\markd before it touches anything, when the command prompt
+// is not elevated (otherwise install made the folder and took away the
+// user's own access to it, then failed with "Access is denied").
+func needAdmin(verb string) error {
+	if isElevated() {
+		return nil
+	}
+	return mark.WithHint(fmt.Errorf("markd service %s needs an administrator: this command prompt is not elevated: %w", verb, mark.ErrForbidden),
+		"open the command prompt with Run as administrator and run it again")
+}
+
 // connect opens the Service Control Manager, with the usual hint.
 func connect() (*mgr.Mgr, error) {
 	m, err := mgr.Connect()
@@ -140,6 +156,32 @@ func withService(f func(s *mgr.Service) error) error {
 	return f(s)
 }
 
+// withServiceQuery is withService with the rights to read the service's
+// state and config only, which every user has: status needs no
+// administrator (mgr.Connect and OpenService ask for all rights).
+func withServiceQuery(f func(s *mgr.Service) error) error {
+	h, err := windows.OpenSCManager(nil, nil, windows.SC_MANAGER_CONNECT)
+	if err != nil {
+		return fmt.Errorf("service control manager: %w", err)
+	}
+	m := &mgr.Mgr{Handle: h}
+	defer m.Disconnect()
+	name, err := windows.UTF16PtrFromString(svcName)
+	if err != nil {
+		return err
+	}
+	sh, err := windows.OpenService(h, name, windows.SERVICE_QUERY_STATUS|windows.SERVICE_QUERY_CONFIG)
+	if errors.Is(err, windows.ERROR_SERVICE_DOES_NOT_EXIST) {
+		return mark.WithHint(fmt.Errorf("service %s is not installed: %w", svcName, fs.ErrNotExist), "markd service install")
+	}
+	if err != nil {
+		return fmt.Errorf("open service %s: %w", svcName, err)
+	}
+	s := &mgr.Service{Name: svcName, Handle: sh}
+	defer s.Close()
+	return f(s)
+}
+
 // openService opens the installed markd service.
 func openService(m *mgr.Mgr) (*mgr.Service, error) {
 	s, err := m.OpenService(svcName)
@@ -153,6 +195,9 @@ func openService(m *mgr.Mgr) (*mgr.Service, error) {
 }
 
 func serviceInstall(a *app, _ *cobra.Command, o *serviceOpts) error {
+	if err := needAdmin("install"); err != nil {
+		return err
+	}
 	exe, err := o.binary()
 	if err != nil {
 		return err
@@ -210,6 +255,9 @@ func serviceInstall(a *app, _ *cobra.Command, o *serviceOpts) error {
 }
 
 func serviceUninstall(a *app, _ *cobra.Command, _ *serviceOpts) error {
+	if err := needAdmin("uninstall"); err != nil {
+		return err
+	}
 	return withService(func(s *mgr.Service) error {
 		if st, err := s.Query(); err == nil && st.State != svc.Stopped {
 			if err := stopAndWait(s); err != nil {
@@ -226,6 +274,9 @@ func serviceUninstall(a *app, _ *cobra.Command, _ *serviceOpts) error {
 }
 
 func serviceStart(a *app, _ *cobra.Command, _ *serviceOpts) error {
+	if err := needAdmin("start"); err != nil {
+		return err
+	}
 	return withService(func(s *mgr.Service) error {
 		if err := s.Start(); err != nil && !errors.Is(err, windows.ERROR_SERVICE_ALREADY_RUNNING) {
 			return fmt.Errorf("start service %s: %w", svcName, err)
@@ -240,6 +291,9 @@ func serviceStart(a *app, _ *cobra.Command, _ *serviceOpts) error {
 }
 
 func serviceStop(a *app, _ *cobra.Command, _ *serviceOpts) error {
+	if err := needAdmin("stop"); err != nil {
+		return err
+	}
 	return withService(func(s *mgr.Service) error {
 		if err := stopAndWait(s); err != nil {
 			return err
@@ -297,7 +351,7 @@ func stateName(s svc.State) string {
 }
 
 func serviceStatus(a *app, _ *cobra.Command, _ *serviceOpts) error {
-	return withService(func(s *mgr.Service) error {
+	return withServiceQuery(func(s *mgr.Service) error {
 		st, err := s.Query()
 		if err != nil {
 			return fmt.Errorf("query service %s: %w", svcName, err)

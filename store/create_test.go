@@ -202,3 +202,48 @@ func TestDamagedPageHint(t *testing.T) {
 		t.Errorf("damaged store: %v, hint %q; want unavailable with a hint about the damage and the backup", err, h)
 	}
 }
+
+// TestStoreInFolderWithURICharacters: a store in a folder whose name has
+// a character of SQLite's URI syntax ('#', '?', '%', as in "Касса #2")
+// is made, written and opened at that path. SQLite cut the path at '#'
+// or '?': init made the store as a file "Касса " beside the folder and
+// left an empty markd.db, which every command then refused.
+func TestStoreInFolderWithURICharacters(t *testing.T) {
+	ctx := context.Background()
+	for _, name := range []string{"Касса #2", "итоги?", "100%41", "a&b=c"} {
+		t.Run(name, func(t *testing.T) {
+			parent := t.TempDir()
+			dir := filepath.Join(parent, name)
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Skipf("this file system has no folder %q: %v", name, err)
+			}
+			path := filepath.Join(dir, "markd.db")
+			db, err := Create(ctx, path, quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			db, err = OpenExisting(ctx, path, quiet)
+			if err != nil {
+				t.Fatalf("reopen: %v", err)
+			}
+			rec := &mark.Record{At: time.Unix(1e9, 0), Office: 426000, Counter: "A", Source: "test", Text: "hello", Verdict: mark.NotAMark}
+			if err := db.Save(ctx, rec, time.Minute); err != nil {
+				t.Fatalf("save: %v", err)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range []string{parent, dir} {
+				ents, _ := os.ReadDir(d)
+				for _, e := range ents {
+					if e.Name() != name && e.Name() != "markd.db" {
+						t.Errorf("a file %q in %s", e.Name(), d)
+					}
+				}
+			}
+		})
+	}
+}

@@ -142,7 +142,7 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 		// synchronous NORMAL or FULL (walvfs_linux.go)
 		q.Set("markd_combine", "1")
 	}
-	sqldb, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	sqldb, err := sql.Open("sqlite3", "file:"+uriPath(path)+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -160,6 +160,14 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	d.startCheckpointer()
 	d.instance, instance = instance, nil
 	return d, nil
+}
+
+// uriPath escapes the characters of a file path that SQLite's URI syntax
+// reads otherwise: '?' starts the parameters, '#' a fragment, '%' an
+// escape. A folder "Касса #2" was cut to "Касса " (the store was made
+// beside it, and an empty file left at the path).
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 func (d *DB) Close() error {

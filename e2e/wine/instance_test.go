@@ -159,7 +159,9 @@ func (r *running) stop() {
 // countScans reads the number of rows in scans of a store file.
 func countScans(t *testing.T, path string) int {
 	t.Helper()
-	sdb, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	// '#', '?' and '%' escaped: SQLite's URI syntax (store.uriPath)
+	uri := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	sdb, err := sql.Open("sqlite3", "file:"+uri+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,13 +174,14 @@ func countScans(t *testing.T, path string) int {
 }
 
 // TestWinePathsWithSpacesAndCyrillic: the config, the lists, the store,
-// its control file, a backup and an import file in folders with spaces
-// and Cyrillic letters (a user folder "Почта", "Мои документы"): init,
+// its control file, a backup and an import file in folders with spaces,
+// Cyrillic letters and a '#' (a user folder "Почта", "Мои документы",
+// "Касса #2"): init,
 // run, reload over the control channel, backup and import beside the
 // daemon, doctor --deep.
 func TestWinePathsWithSpacesAndCyrillic(t *testing.T) {
 	src := testdata.Dir(t)
-	dir := filepath.Join(t.TempDir(), "Почта", "Мои документы", "markd 1")
+	dir := filepath.Join(t.TempDir(), "Почта", "Мои документы", "Касса #2")
 	if err := os.MkdirAll(filepath.Join(dir, "резервные копии"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +205,7 @@ func TestWinePathsWithSpacesAndCyrillic(t *testing.T) {
 	}
 	w := winPath(dir)
 	cfg := filepath.Join(dir, "настройки markd.yaml")
-	yaml := fmt.Sprintf("office: 426000\ncounter: 'Окно 1'\nkeyring: %s\\keyring.yaml\ntariffs: %s\\tariffs.yaml\ndb: %s\\марки.db\nhttp:\n  listen: 127.0.0.1:0\nlog:\n  format: json\n", w, w, w)
+	yaml := fmt.Sprintf("office: 426000\ncounter: 'Окно 1'\nkeyring: '%s\\keyring.yaml'\ntariffs: '%s\\tariffs.yaml'\ndb: '%s\\марки.db'\nhttp:\n  listen: 127.0.0.1:0\nlog:\n  format: json\n", w, w, w)
 	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}

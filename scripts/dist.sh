@@ -105,7 +105,7 @@ done
 win=$work/markd-$VERSION-windows-amd64
 build windows amd64 x86_64-w64-mingw32-gcc "$win"
 cp docs/install-windows.md README.md "$win/"
-cp configs/markd.yaml "$win/markd.yaml.example"
+cp configs/markd.windows.yaml "$win/markd.yaml.example"
 (cd "$work" && zip -qr "$OUT/markd-$VERSION-windows-amd64.zip" "$(basename "$win")")
 wxs=$PWD/packaging/msi/markd.wxs
 (cd "$win" && wixl -a x64 -D Version="$msiver" -o "$OUT/markd-$VERSION-windows-amd64.msi" "$wxs" 2>/dev/null)

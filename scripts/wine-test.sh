@@ -63,7 +63,7 @@ if command -v wixl >/dev/null; then
 	stage=$prefix/msi
 	mkdir -p "$stage"
 	cp "$OUT/markd.exe" "$OUT/markhub.exe" docs/install-windows.md "$stage/"
-	cp configs/markd.yaml "$stage/markd.yaml.example"
+	cp configs/markd.windows.yaml "$stage/markd.yaml.example"
 	wxs=$PWD/packaging/msi/markd.wxs
 	(cd "$stage" && wixl -a x64 -D Version=0.0.1 -o markd.msi "$wxs" 2>/dev/null)
 	MARKD_MSI=$stage/markd.msi

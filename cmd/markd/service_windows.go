@@ -75,7 +75,7 @@ func starterConfig(dir string) string {
 	return `# markd configuration, written by "markd service install".
 # Fill in office (and counter), put keyring.yaml and tariffs.yaml here, then:
 #   markd service start
-# See docs/install-windows.md and configs/markd.yaml for every key.
+# See docs/install-windows.md; markd.yaml.example beside markd.exe has every key.
 office: 0            # REQUIRED: the postal index of this office
 counter: "1"
 tz: Europe/Moscow

@@ -72,7 +72,7 @@ func TestWineNotepadConfig(t *testing.T) {
 // in %ProgramData%\markd (where markd service install and the MSI put
 // them), not in /var/lib/markd and /etc/markd, which Windows reads as
 // C:\var\lib\markd; and a Linux path or device name copied into a Windows
-// config (markd.yaml.example is the Linux one) is refused at load, naming
+// config (configs/markd.yaml, a Linux counter's config) is refused at load, naming
 // its line, instead of being looked for on the current drive.
 func TestWineWindowsPaths(t *testing.T) {
 	_, markd := markdConfig(t, "office: 426000\n")
@@ -96,5 +96,23 @@ func TestWineWindowsPaths(t *testing.T) {
 		if code != 2 || !strings.Contains(out, c.want) || !strings.Contains(out, `C:\`) && !strings.Contains(out, "COM") {
 			t.Errorf("markd.exe with %q: exit %d, want 2 and %q with a Windows example:\n%s", c.body, code, c.want, out)
 		}
+	}
+}
+
+// TestWineExampleConfig: the example config the zip and the MSI ship
+// (markd.yaml.example, from configs/markd.windows.yaml) is taken by
+// markd.exe as it is: doctor loads it and checks its source. (They
+// shipped Linux's configs/markd.yaml, whose /etc/markd and /var/lib/markd
+// paths Windows reads on the current drive.)
+func TestWineExampleConfig(t *testing.T) {
+	example, err := filepath.Abs(filepath.Join("..", "..", "configs", "markd.windows.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	out, err := command(t, ctx, "MARKD_EXE", "--config", winPath(example), "doctor").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "keyboard (stdin): ok") {
+		t.Errorf("markd.exe doctor with the Windows example config: %v:\n%s", err, out)
 	}
 }

@@ -14,7 +14,8 @@ import (
 // TestWineMSI installs the MSI (MARKD_MSI, built by scripts/wine-test.sh
 // with wixl from packaging/msi/markd.wxs) silently with msiexec: the
 // programs land in Program Files\markd and the service is registered but
-// not started; a silent uninstall removes both.
+// not started; the installed markd.exe takes the markd.yaml.example beside
+// it; a silent uninstall removes both.
 func TestWineMSI(t *testing.T) {
 	msi := os.Getenv("MARKD_MSI")
 	if msi == "" {
@@ -39,6 +40,12 @@ func TestWineMSI(t *testing.T) {
 	out, err := run(`C:\Program Files\markd\markd.exe`, "service", "status")
 	if err != nil || !strings.Contains(out, "service markd: stopped") {
 		t.Fatalf("service after the MSI: %v %q, want registered and stopped", err, out)
+	}
+	// the example config it ships is the Windows one: the installed
+	// markd.exe takes it as it is
+	out, err = run(`C:\Program Files\markd\markd.exe`, "--config", `C:\Program Files\markd\markd.yaml.example`, "doctor")
+	if err != nil || !strings.Contains(out, "keyboard (stdin): ok") {
+		t.Errorf("doctor with the MSI's markd.yaml.example: %v:\n%s", err, out)
 	}
 	if out, err := run("msiexec", "/x", winPath(msi), "/qn"); err != nil {
 		t.Fatalf("msiexec /x: %v: %s", err, out)

@@ -87,7 +87,7 @@ func Default() Config {
 // only flags the user set are applied.
 func Load(file string, flags *pflag.FlagSet) (Config, error) {
 	var c Config
-	from, err := decode(file, EnvPrefix, "configs/markd.yaml", flags, Default(), &c)
+	from, err := decode(file, EnvPrefix, exampleConfig, flags, Default(), &c)
 	if err != nil {
 		return Config{}, err
 	}

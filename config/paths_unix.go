@@ -9,6 +9,9 @@ const (
 	defaultDataDir = "/var/lib/markd"
 )
 
+// exampleConfig names the file that lists every key, in errors.
+const exampleConfig = "configs/markd.yaml"
+
 func listDir() string { return defaultListDir }
 func dataDir() string { return defaultDataDir }
 

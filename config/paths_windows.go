@@ -24,6 +24,10 @@ func DataDir() string {
 	return filepath.Join(pd, "markd")
 }
 
+// exampleConfig names the file that lists every key, in errors: the zip
+// and the MSI put it beside markd.exe (configs/markd.windows.yaml).
+const exampleConfig = "markd.yaml.example beside markd.exe"
+
 // One folder for everything on Windows (docs/install-windows.md).
 func listDir() string { return DataDir() }
 func dataDir() string { return DataDir() }

@@ -55,7 +55,7 @@ func TestWineNotepadConfig(t *testing.T) {
 		want string
 	}{
 		{notepad("office: 426000", "counter: '1'", "rescan_window: soon"), `markd.yaml:3: rescan_window = "soon"`},
-		{notepad("# a comment first", "ofice: 426000"), `markd.yaml:2: unknown key "ofice" (did you mean office?)`},
+		{notepad("# a comment first", "ofice: 426000"), `markd.yaml:2: unknown key "ofice" (did you mean office?); markd.yaml.example beside markd.exe lists every key`},
 		{notepad("office: 4260001"), "markd.yaml:1: office = 4260001"},
 		// an older Notepad's ANSI: Windows-1251, no byte order mark
 		{"office: 426000\r\ncounter: \xce\xea\xed\xee 1\r\n", "markd.yaml:2: not UTF-8 text"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -48,6 +49,40 @@ func TestReopenKeepsData(t *testing.T) {
 	defer db.Close()
 	if _, err := db.Terminal(ctx, "a"); err != nil {
 		t.Fatalf("after reopen: %v", err)
+	}
+}
+
+// TestReopenInFolderWithURICharacters: a store in a folder named with a
+// character of SQLite's URI syntax ('#', '?', '%') is kept at its path;
+// SQLite cut the path there and made the store beside the folder, while
+// an empty file stayed at the path.
+func TestReopenInFolderWithURICharacters(t *testing.T) {
+	ctx := context.Background()
+	for _, name := range []string{"регион #2", "итоги?", "100%41"} {
+		dir := filepath.Join(t.TempDir(), name)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Skipf("this file system has no folder %q: %v", name, err)
+		}
+		path := filepath.Join(dir, "hub.db")
+		db, err := Open(ctx, path)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := db.AddTerminal(ctx, hub.Terminal{Name: "a"}); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+			t.Fatalf("%s: the store file at its path: %v", name, err)
+		}
+		db, err = Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Terminal(ctx, "a"); err != nil {
+			t.Errorf("%s: after reopen: %v", name, err)
+		}
+		db.Close()
 	}
 }
 

@@ -37,13 +37,14 @@ func join(dir, name string) string { return filepath.Join(dir, name) }
 // checkOSPaths refuses Linux paths and device names in a Windows config
 // (copied from markd.yaml.example or a Linux counter's config): Windows
 // would take /var/lib/markd/markd.db as \var\lib\markd\markd.db on the
-// current drive, and /dev/ttyUSB0 is no port there.
+// current drive, and /dev/ttyUSB0 or /dev/video0 is no device there.
 func checkOSPaths(c Config) error {
 	for _, f := range []struct{ key, path string }{
 		{"keyring", c.Keyring}, {"tariffs", c.Tariffs}, {"revoked", c.Revoked}, {"db", c.DB},
 		{"http.tls_cert", c.HTTP.TLSCert}, {"http.tls_key", c.HTTP.TLSKey},
 		{"sync.token_file", c.Sync.TokenFile}, {"sync.client_cert", c.Sync.ClientCert},
 		{"sync.client_key", c.Sync.ClientKey}, {"sync.ca", c.Sync.CA}, {"sync.bundle_dir", c.Sync.BundleDir},
+		{"web.snapshots_dir", c.Web.SnapshotsDir},
 	} {
 		if unixPath(f.path) {
 			return invalid(f.key, f.path, `a Linux path: on Windows name the file with its drive, such as `+
@@ -54,6 +55,10 @@ func checkOSPaths(c Config) error {
 	for i, s := range c.Sources {
 		if s.Kind == "serial" && strings.HasPrefix(s.Port, "/dev/") {
 			return invalid(sourceKey(i, "port"), s.Port, port)
+		}
+		if s.Kind == "camera" && strings.HasPrefix(s.Input, "/dev/") {
+			return invalid(sourceKey(i, "input"), s.Input,
+				"a Linux device: on Windows a camera is input video=NAME with format dshow (markd doctor lists the names)")
 		}
 	}
 	if strings.HasPrefix(c.Scale.Port, "/dev/") {

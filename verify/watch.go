@@ -49,7 +49,7 @@ func (w *Watcher) Serve(ctx context.Context) error {
 	var errs <-chan error
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
-		log.Warn("file watch unavailable; reload with SIGHUP", "err", err)
+		log.Warn("file watch unavailable; reload with markd reload (or SIGHUP on Linux)", "err", err)
 	} else {
 		defer fw.Close()
 		events, errs = fw.Events, fw.Errors
@@ -71,7 +71,7 @@ func (w *Watcher) Serve(ctx context.Context) error {
 			files[abs] = true
 			if d := filepath.Dir(abs); !dirs[d] {
 				if err := fw.Add(d); err != nil {
-					log.Warn("cannot watch folder; reload with SIGHUP", "dir", d, "err", err)
+					log.Warn("cannot watch folder; reload with markd reload (or SIGHUP on Linux)", "dir", d, "err", err)
 					continue
 				}
 				dirs[d] = true

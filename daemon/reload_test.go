@@ -95,7 +95,7 @@ func TestReloadDoesNotReplaceABundle(t *testing.T) {
 	m := &Main{Config: c, Holder: holder, Metrics: httpapi.NewMetrics(nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		bundleVersion: func() uint64 { return 0 }, lists: listFiles{c.Keyring, c.Tariffs, ""}, inForce: files}
 	bundled := testdata.Verifier(t) // the bundle's lists (another Verifier)
-	holder.Swap(bundled)             // the poller's Apply; its version not yet recorded
+	holder.Swap(bundled)            // the poller's Apply; its version not yet recorded
 	if _, err := m.Reload("test"); !errors.Is(err, mark.ErrConflict) {
 		t.Errorf("reload over lists swapped in by the bundle poller: %v, want ErrConflict", err)
 	}

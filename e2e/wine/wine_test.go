@@ -300,20 +300,25 @@ func waitLog(t *testing.T, logs <-chan map[string]any, msg string, f func(map[st
 }
 
 // TestWineDoctor: markd.exe doctor lists the COM ports (wine makes some)
-// and gives Windows advice, never apt-get or the dialout group.
+// and gives Windows advice, never apt-get or the dialout group; it finds
+// the store markd.exe init made.
 func TestWineDoctor(t *testing.T) {
-	cfg := filepath.Join(t.TempDir(), "markd.yaml")
-	if err := os.WriteFile(cfg, []byte("office: 426000\n"), 0o644); err != nil {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "markd.yaml")
+	if err := os.WriteFile(cfg, []byte("office: 426000\ndb: '"+winPath(filepath.Join(dir, "markd.db"))+"'\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
+	if out, err := command(t, ctx, "MARKD_EXE", "--config", winPath(cfg), "init").CombinedOutput(); err != nil {
+		t.Fatalf("init: %v\n%s", err, out)
+	}
 	out, err := command(t, ctx, "MARKD_EXE", "--config", winPath(cfg), "doctor").CombinedOutput()
 	if err != nil {
 		t.Fatalf("doctor: %v\n%s", err, out)
 	}
 	s := string(out)
-	for _, want := range []string{"Serial ports:", "browser wedge", "Cameras (DirectShow):", "ffmpeg:"} {
+	for _, want := range []string{"Serial ports:", "browser wedge", "Cameras (DirectShow):", "ffmpeg:", "markd.db: ok"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, s)
 		}

@@ -6,17 +6,44 @@ import (
 	"fmt"
 	"io"
 
+	"markd/batchlist"
 	"markd/mark"
 	"markd/receipt"
 )
 
-// receiptOf gathers the receipt of a batch from the store.
+// receiptOf gathers the receipt of a batch from the store: its records
+// and, when the customer's list was imported, the reconciliation the
+// status gives.
 func (s *Service) receiptOf(ctx context.Context, b mark.Batch) (receipt.Receipt, error) {
-	recs, err := s.opt.Store.BatchRecords(ctx, b.ID)
+	if !b.HasList {
+		recs, err := s.opt.Store.BatchRecords(ctx, b.ID)
+		if err != nil {
+			return receipt.Receipt{}, err
+		}
+		return receipt.FromRecords(b, recs, s.opt.Location), nil
+	}
+	l, recs, err := s.listAndScans(ctx, b.ID)
 	if err != nil {
 		return receipt.Receipt{}, err
 	}
-	return receipt.FromRecords(b, recs, s.opt.Location), nil
+	r := receipt.FromRecords(b, recs, s.opt.Location)
+	r.HasList, r.ListItems = true, len(l.Items)
+	for _, d := range batchlist.Reconcile(l, Scanned(recs)) {
+		x := receipt.Diff{Kind: string(d.Kind), Want: d.Want, Got: d.Got}
+		if it := d.Item; it != nil {
+			x.N, x.Tracking, x.Serial = it.N, it.Tracking, it.Serial
+		}
+		if sc := d.Scan; sc != nil {
+			if x.Tracking == "" {
+				x.Tracking = sc.Tracking
+			}
+			if x.Serial == 0 {
+				x.Serial = sc.Serial
+			}
+		}
+		r.Diffs = append(r.Diffs, x)
+	}
+	return r, nil
 }
 
 // makeReceipt makes the receipt PDF of a closed batch and stores it.

@@ -22,10 +22,10 @@ var receiptHTML = sync.OnceValue(func() *template.Template {
 // htmlView is the view plus what only the page needs.
 type htmlView struct {
 	view
-	ItemCols, RejectedCols []string
-	ItemNum                []bool // right-aligned item columns
-	QRSize                 int
-	QRPath                 string
+	ItemCols, RejectedCols, DiffCols []string
+	ItemNum                          []bool // right-aligned item columns
+	QRSize                           int
+	QRPath                           string
 }
 
 // WriteHTML writes the receipt as one self-contained printable page
@@ -33,7 +33,7 @@ type htmlView struct {
 // the table heading repeats on every page, rows are not split, and the
 // page margin shows the batch id and "Стр. N из M".
 func WriteHTML(w io.Writer, r Receipt) error {
-	v := htmlView{view: r.view(), ItemCols: itemCols, RejectedCols: rejectedCols,
+	v := htmlView{view: r.view(), ItemCols: itemCols, RejectedCols: rejectedCols, DiffCols: diffCols,
 		ItemNum: []bool{true, false, false, false, true, true}}
 	m, err := qrMatrix(r.BatchID)
 	if err != nil {

@@ -45,6 +45,8 @@ var (
 		{itemCols[3], 167, false}, {itemCols[4], 58, true}, {itemCols[5], 82, true}}
 	rejectedTable = []column{{rejectedCols[0], 32, true}, {rejectedCols[1], 52, false}, {rejectedCols[2], 78, false},
 		{rejectedCols[3], 98, false}, {rejectedCols[4], 255, false}}
+	diffTable = []column{{diffCols[0], 24, true}, {diffCols[1], 84, false}, {diffCols[2], 72, true},
+		{diffCols[3], 88, false}, {diffCols[4], 62, false}, {diffCols[5], 92, false}, {diffCols[6], 93, false}}
 )
 
 // pdfDoc carries the document and the cursor while the pages are laid out.
@@ -131,6 +133,22 @@ func (d *pdfDoc) layout(batchID string) error {
 	if d.v.RejectedNote != "" {
 		if err := d.para(fontBold, 10, d.v.RejectedNote); err != nil {
 			return err
+		}
+	}
+
+	if d.v.ListNote != "" {
+		d.y += 10
+		if err := d.section("Сверка со списком клиента"); err != nil {
+			return err
+		}
+		if err := d.wrapped(fontRegular, 10, d.v.ListNote); err != nil {
+			return err
+		}
+		if len(d.v.Diffs) > 0 {
+			d.y += 4
+			if err := d.table(diffTable, d.v.Diffs); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -223,6 +241,20 @@ func (d *pdfDoc) para(font string, size float64, s string) error {
 		return err
 	}
 	d.y += 13
+	return nil
+}
+
+// wrapped writes a paragraph broken between words over as many lines as
+// it needs.
+func (d *pdfDoc) wrapped(font string, size float64, s string) error {
+	if err := d.gp.SetFont(font, "", size); err != nil {
+		return err
+	}
+	for _, l := range d.wrap(s, contentW-2*cellPad) {
+		if err := d.para(font, size, l); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

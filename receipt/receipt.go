@@ -32,6 +32,23 @@ type Receipt struct {
 	Location   *time.Location // office time for every date; nil: UTC
 	Accepted   []Item
 	Rejected   []Rejected
+	// HasList: the customer's list was imported into the batch; ListItems
+	// items were on it and Diffs is what differs from the accepted scans
+	// (batchlist.Reconcile), printed as the reconciliation section.
+	HasList   bool
+	ListItems int
+	Diffs     []Diff
+}
+
+// Diff is one difference between the customer's list and the batch.
+type Diff struct {
+	Kind     string // MISSING, EXTRA, CLASS, WEIGHT, TARIFF, NOTICE (batchlist.DiffKind)
+	N        int    // the item's number on the list; 0: none (EXTRA)
+	Tracking string // 14 digits, "" for none
+	Serial   uint64
+	// Want and Got are the list's and the mark's value as batchlist gives
+	// them: class number, grams, kopecks, "1"/"0".
+	Want, Got string
 }
 
 // Item is one accepted item.
@@ -149,14 +166,19 @@ type view struct {
 	// RejectedNote counts the rejected items under the totals; "" for none.
 	RejectedNote string
 	Rejected     [][]string
-	Printed      string
-	Signs        [2]string // the signature captions: customer, operator
+	// ListNote sums up the reconciliation with the customer's list; ""
+	// when no list was imported. Diffs are its lines.
+	ListNote string
+	Diffs    [][]string
+	Printed  string
+	Signs    [2]string // the signature captions: customer, operator
 }
 
 // Column headings of the two tables.
 var (
 	itemCols     = []string{"№", "ШПИ", "Серия знака", "Вид отправления", "Масса, г", "Плата, руб."}
 	rejectedCols = []string{"№", "Время", "Серия знака", "ШПИ", "Причина отказа"}
+	diffCols     = []string{"№", "Расхождение", "№ по списку", "ШПИ", "Серия знака", "По списку", "Фактически"}
 )
 
 func (r *Receipt) view() view {
@@ -216,6 +238,9 @@ func (r *Receipt) view() view {
 		}
 		v.Rejected = append(v.Rejected, []string{strconv.Itoa(i + 1), at, ser, FormatTracking(x.Tracking), strings.Join(why, "; ")})
 	}
+	if r.HasList {
+		v.ListNote, v.Diffs = listView(r.ListItems, r.Diffs)
+	}
 	v.Printed = FormatTime(closed, loc)
 	v.Signs = [2]string{"Сдал (клиент), подпись", "Принял (оператор), подпись"}
 	if op := strings.TrimSpace(r.Operator); op != "" {
@@ -225,6 +250,76 @@ func (r *Receipt) view() view {
 		v.RejectedNote = fmt.Sprintf("Не принято: %d шт. (возвращены отправителю, см. ниже)", n)
 	}
 	return v
+}
+
+// diffNames are the kinds of difference in words, as the rows print them.
+var diffNames = map[string]string{
+	"MISSING": "Не предъявлено",
+	"EXTRA":   "Нет в списке",
+	"CLASS":   "Вид отправления",
+	"WEIGHT":  "Масса, г",
+	"TARIFF":  "Плата, руб.",
+	"NOTICE":  "Уведомление",
+}
+
+// listView is the reconciliation with the customer's list: the summary
+// line (the counts the batch status gives) and one row per difference.
+func listView(items int, diffs []Diff) (string, [][]string) {
+	var missing, extra, data int
+	rows := make([][]string, 0, len(diffs))
+	for i, d := range diffs {
+		switch d.Kind {
+		case "MISSING":
+			missing++
+		case "EXTRA":
+			extra++
+		default:
+			data++
+		}
+		name := diffNames[d.Kind]
+		if name == "" {
+			name = d.Kind
+		}
+		n := "—"
+		if d.N != 0 {
+			n = strconv.Itoa(d.N)
+		}
+		rows = append(rows, []string{strconv.Itoa(i + 1), name, n, orDash(d.Tracking), serial(d.Serial),
+			diffValue(d.Kind, d.Want), diffValue(d.Kind, d.Got)})
+	}
+	note := fmt.Sprintf("По списку клиента: %d шт.; не предъявлено: %d; нет в списке: %d; расхождения в данных: %d.",
+		items, missing, extra, data)
+	if len(diffs) == 0 {
+		note = fmt.Sprintf("По списку клиента: %d шт.; расхождений нет.", items)
+	}
+	return note, rows
+}
+
+// diffValue writes a list's or a mark's value of a difference in words.
+func diffValue(kind, s string) string {
+	if s == "" {
+		return "—"
+	}
+	switch kind {
+	case "CLASS":
+		if c, err := strconv.ParseUint(s, 10, 8); err == nil {
+			return ClassName(uint8(c), false)
+		}
+	case "WEIGHT":
+		return s + " г"
+	case "TARIFF":
+		if k, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return FormatRub(k)
+		}
+	case "NOTICE":
+		switch s {
+		case "1":
+			return "да"
+		case "0":
+			return "нет"
+		}
+	}
+	return s
 }
 
 func orDash(s string) string {

@@ -96,12 +96,22 @@ func (d *pdfDoc) layout(batchID string) error {
 		return err
 	}
 	y := marginTop + 28
+	// A value is wrapped, never cut: a name on the receipt is printed whole.
+	valueW := contentW - 90 - qrSize - 10
 	for _, kv := range d.v.Head {
 		if err := d.text(fontRegular, 10, marginX, y, 90, kv[0]+":", false); err != nil {
 			return err
 		}
-		if err := d.text(fontBold, 10, marginX+90, y, contentW-90-qrSize-10, kv[1], false); err != nil {
+		if err := gp.SetFont(fontBold, "", 10); err != nil {
 			return err
+		}
+		for i, l := range d.wrap(kv[1], valueW) {
+			if i > 0 {
+				y += 12
+			}
+			if err := d.text(fontBold, 10, marginX+90, y, valueW, l, false); err != nil {
+				return err
+			}
 		}
 		y += 15
 	}
@@ -165,20 +175,33 @@ func (d *pdfDoc) layout(batchID string) error {
 	}
 
 	d.y += 24
-	if err := d.need(40); err != nil {
+	half := contentW / 2
+	if err := gp.SetFont(fontRegular, "", 8); err != nil {
+		return err
+	}
+	// the captions wrapped (the operator's name whole), the lines kept
+	// on one page with them
+	captions := make([][]string, len(d.v.Signs))
+	rows := 1
+	for i, label := range d.v.Signs {
+		captions[i] = d.wrap(label, half-20-2*cellPad)
+		rows = max(rows, len(captions[i]))
+	}
+	if err := d.need(30 + 10*float64(rows)); err != nil {
 		return err
 	}
 	gp.SetStrokeColor(0, 0, 0)
 	gp.SetLineWidth(0.5)
-	half := contentW / 2
-	for i, label := range d.v.Signs {
+	for i, lines := range captions {
 		x := marginX + float64(i)*half
 		gp.Line(x, d.y+14, x+half-20, d.y+14)
-		if err := d.text(fontRegular, 8, x, d.y+16, half-20, label, false); err != nil {
-			return err
+		for k, l := range lines {
+			if err := d.text(fontRegular, 8, x, d.y+16+10*float64(k), half-20, l, false); err != nil {
+				return err
+			}
 		}
 	}
-	d.y += 30
+	d.y += 20 + 10*float64(rows)
 	return nil
 }
 
@@ -359,14 +382,19 @@ func (d *pdfDoc) text(font string, size, x, y, w float64, s string, right bool) 
 }
 
 // wrap breaks s into lines at most w points wide in the current font,
-// between words; a word wider than w is cut by cell later.
+// between words; a word wider than w on its own is broken between
+// letters, so nothing is cut.
 func (d *pdfDoc) wrap(s string, w float64) []string {
 	if width, err := d.gp.MeasureTextWidth(s); err != nil || width <= w {
 		return []string{s}
 	}
+	var words []string
+	for _, word := range strings.Fields(s) {
+		words = append(words, d.breakWord(word, w)...)
+	}
 	var lines []string
 	line := ""
-	for _, word := range strings.Fields(s) {
+	for _, word := range words {
 		try := word
 		if line != "" {
 			try = line + " " + word
@@ -379,6 +407,27 @@ func (d *pdfDoc) wrap(s string, w float64) []string {
 		line = try
 	}
 	return append(lines, line)
+}
+
+// breakWord splits a word wider than w into pieces that fit.
+func (d *pdfDoc) breakWord(word string, w float64) []string {
+	if width, err := d.gp.MeasureTextWidth(word); err != nil || width <= w {
+		return []string{word}
+	}
+	var out []string
+	r := []rune(word)
+	for len(r) > 0 {
+		n := len(r)
+		for n > 1 {
+			if width, err := d.gp.MeasureTextWidth(string(r[:n])); err == nil && width <= w {
+				break
+			}
+			n--
+		}
+		out = append(out, string(r[:n]))
+		r = r[n:]
+	}
+	return out
 }
 
 // fit cuts s with "…" until it is at most w points wide in the current

@@ -345,3 +345,30 @@ func TestFromRecordsRescanned(t *testing.T) {
 		})
 	}
 }
+
+// TestPDFLongNames: long Cyrillic names of the office, counter and
+// operator are printed whole on the receipt (wrapped, never cut with
+// "…"), in the head and under the operator's signature line, and a
+// notice-of-delivery printed matter names its class whole.
+func TestPDFLongNames(t *testing.T) {
+	need(t, "pdftotext")
+	r := sample(3)
+	r.OfficeName = "Ижевский почтамт УФПС Удмуртской Республики, отделение почтовой связи Ижевск 426000"
+	r.Counter = "окно приёма партионной почты юридических лиц № 3 (второй этаж)"
+	r.Operator = "Константинопольская-Преображенская Александра Вениаминовна"
+	r.Accepted[2] = Item{Serial: 7100000003, Tracking: issuer.Tracking(426000, 3), MailClass: mark.ClassPrintedMatter,
+		WeightG: 1999, TariffKop: 123456, Notice: true}
+	text := pdfText(t, writePDF(t, r), 0, 0)
+	flat := strings.Join(strings.Fields(text), " ")
+	for _, want := range []string{
+		"426000 " + r.OfficeName, r.Counter, r.Operator, "Принял (оператор " + r.Operator + "), подпись",
+		"заказная бандероль с уведомлением",
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("pdftotext lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "…") {
+		t.Errorf("a field is cut with …:\n%s", text)
+	}
+}

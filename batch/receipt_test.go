@@ -9,11 +9,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/charmap"
 
 	"markd/batchlist"
 	"markd/issuer"
+	"markd/receipt"
+	"markd/store"
 )
 
 // pdfText reads a PDF back as text with pdftotext (poppler-utils).
@@ -99,5 +102,61 @@ func TestReceiptListReconciliation(t *testing.T) {
 		if !strings.Contains(html, want) {
 			t.Errorf("receipt page lacks %q", want)
 		}
+	}
+}
+
+// TestReceiptSameWhenMadeAgain: the receipt made when the batch closes
+// and one made again later from the store (as Receipt does when closing
+// could not store it) are the same bytes, whatever zone the PC's clock
+// gives its times in; the PDF's creation date is in the office's time.
+// Closing again (a retry) gives the stored receipt unchanged.
+func TestReceiptSameWhenMadeAgain(t *testing.T) {
+	ctx := context.Background()
+	pcZone := time.FixedZone("PC", 5*3600) // the counter PC's own zone, not the office's
+	db, err := store.OpenWith(ctx, filepath.Join(t.TempDir(), "markd.db"), store.Options{Log: quiet,
+		Now: func() time.Time { return time.Date(2026, 11, 26, 3, 30, 5, 123456789, pcZone) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	msk := time.FixedZone("MSK", 3*3600)
+	s := New(Options{Store: db, Office: 426000, Counter: "A", Location: msk, Log: quiet})
+	b, err := s.Open(ctx, 0, "Иванова")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, db, 1, 3)
+	if _, err := s.Close(ctx, b.ID, "Иванова"); err != nil {
+		t.Fatal(err)
+	}
+	atClose, err := s.Receipt(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Close(ctx, b.ID, "Иванова"); err != nil {
+		t.Fatalf("close again: %v", err)
+	}
+	if again, err := s.Receipt(ctx, b.ID); err != nil || !bytes.Equal(again, atClose) {
+		t.Fatalf("receipt after closing again: %d bytes, %v; want the %d stored", len(again), err, len(atClose))
+	}
+	stored, err := db.GetBatch(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.receiptOf(ctx, stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var later bytes.Buffer
+	if err := receipt.WritePDF(&later, r); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(later.Bytes(), atClose) {
+		t.Errorf("receipt made again from the store differs from the one made at close (%d vs %d bytes)", later.Len(), len(atClose))
+	}
+	// 03:30:05 at +05:00 is 01:30:05 in Moscow
+	if want := []byte("/CreationDate(D:20261126013005+03'00')"); !bytes.Contains(atClose, want) {
+		i := bytes.Index(atClose, []byte("/CreationDate"))
+		t.Errorf("PDF creation date %q, want %q (office time)", atClose[i:i+40], want)
 	}
 }

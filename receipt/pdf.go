@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/signintech/gopdf"
 	"golang.org/x/image/font/gofont/gobold"
@@ -65,8 +66,16 @@ func WritePDF(w io.Writer, r Receipt) error {
 	v := r.view()
 	gp := &gopdf.GoPdf{}
 	gp.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
+	// The creation date in office time to the second, whatever zone and
+	// precision the time came in (the clock's at closing, UTC from the
+	// store later): the receipt made again is the same bytes.
+	loc := r.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	created := cmp.Or(r.Closed, r.Opened).In(loc).Truncate(time.Second)
 	gp.SetInfo(gopdf.PdfInfo{Title: v.Title + " " + v.BatchID, Subject: "Партия " + v.BatchID,
-		Creator: "markd", Producer: "markd", CreationDate: cmp.Or(r.Closed, r.Opened)})
+		Creator: "markd", Producer: "markd", CreationDate: created})
 	if err := gp.AddTTFFontData(fontRegular, goregular.TTF); err != nil {
 		return fmt.Errorf("receipt pdf: font: %w", err)
 	}

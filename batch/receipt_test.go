@@ -14,7 +14,9 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"markd/batchlist"
+	"markd/internal/testdata"
 	"markd/issuer"
+	"markd/mark"
 	"markd/receipt"
 	"markd/store"
 )
@@ -158,5 +160,136 @@ func TestReceiptSameWhenMadeAgain(t *testing.T) {
 	if want := []byte("/CreationDate(D:20261126013005+03'00')"); !bytes.Contains(atClose, want) {
 		i := bytes.Index(atClose, []byte("/CreationDate"))
 		t.Errorf("PDF creation date %q, want %q (office time)", atClose[i:i+40], want)
+	}
+}
+
+// TestReceiptMatchesStatus closes batches of 1 envelope, of none accepted
+// (all rejected, one of them scanned twice) and of 10 000 envelopes
+// through the store and reads the stored PDF back: its totals are the
+// status's (accepted count and sum, per class, the envelopes handed
+// back), every accepted serial is printed once on a whole row, each page
+// has the table heading and "Стр. N из M", the totals come once at the
+// end, and the QR code on page 1 reads (zbarimg) as the batch id.
+func TestReceiptMatchesStatus(t *testing.T) {
+	for _, tool := range []string{"pdftoppm", "zbarimg"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (poppler-utils, zbar-tools in .ci/packages.txt)", tool)
+		}
+	}
+	ctx := context.Background()
+	for _, c := range []struct {
+		name          string
+		accepted      int
+		rejected      []uint64 // serials of rejected scans, in order
+		handedBack    int      // distinct envelopes among them
+		pagesFrom, to int
+	}{
+		{"one", 1, nil, 0, 1, 1},
+		{"all rejected", 0, []uint64{900001, 900002, 900001}, 2, 1, 1},
+		{"10 000", 10000, []uint64{900001, 900002, 900003}, 3, 150, 260},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, db := openService(t)
+			b, err := s.Open(ctx, 1004417, "Иванова")
+			if err != nil {
+				t.Fatal(err)
+			}
+			fill(t, db, 1, c.accepted)
+			for i, sr := range c.rejected {
+				rec := &mark.Record{At: testdata.Now().Add(time.Duration(i) * time.Hour), Office: 426000, Counter: "A", Source: "test",
+					Text: fmt.Sprintf("EPM1:REJ%d", sr), Verdict: mark.Reject, Reasons: []mark.Reason{mark.ReasonUnderpaid},
+					Mark: &mark.Mark{Version: 1, Alg: 1, KeyID: 1, Serial: sr, Contract: 1004417, MailClass: 2, WeightG: 20,
+						TariffKop: 1000, Office: 426000, Issued: 9820, ValidUntil: 9910, Tracking: issuer.Tracking(426000, sr)}}
+				if err := db.SaveBatch(ctx, []*mark.Record{rec}, time.Minute); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st, err := s.Status(ctx, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Totals.Accepted != c.accepted || st.Totals.Rejected != len(c.rejected) {
+				t.Fatalf("status totals %+v", st.Totals)
+			}
+			start := time.Now()
+			if _, err := s.Close(ctx, b.ID, "Иванова"); err != nil {
+				t.Fatal(err)
+			}
+			pdf, err := s.Receipt(ctx, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%d accepted: closed with the receipt in %v, %d KiB", c.accepted, time.Since(start).Round(time.Millisecond), len(pdf)>>10)
+			if len(pdf) > 2<<20 {
+				t.Errorf("receipt of %d items is %d KiB", c.accepted, len(pdf)>>10)
+			}
+			text := pdfText(t, pdf)
+			pages := strings.Split(strings.TrimRight(text, "\f"), "\f")
+			if len(pages) < c.pagesFrom || len(pages) > c.to {
+				t.Errorf("%d pages, want %d–%d", len(pages), c.pagesFrom, c.to)
+			}
+			flat := strings.Join(strings.Fields(text), " ")
+			sum := fmt.Sprintf("Итого принято: %d %s на сумму %s руб.", st.Totals.Accepted,
+				map[bool]string{true: "отправление", false: "отправлений"}[st.Totals.Accepted == 1], receipt.FormatRub(st.Totals.PaidKop))
+			if n := strings.Count(flat, sum); n != 1 {
+				t.Errorf("%q printed %d times, want once", sum, n)
+			}
+			for class, n := range st.Totals.PerClass {
+				line := fmt.Sprintf("%s: %d шт., %s руб.", receipt.ClassName(class, false), n, receipt.FormatRub(int64(n)*10500))
+				if !strings.Contains(flat, line) {
+					t.Errorf("per class line %q missing", line)
+				}
+			}
+			back := fmt.Sprintf("Не принято: %d шт.", c.handedBack)
+			if (c.handedBack > 0) != strings.Contains(flat, back) {
+				t.Errorf("handed back: %q present %v", back, strings.Contains(flat, back))
+			}
+			if !strings.HasSuffix(strings.TrimSpace(pages[len(pages)-1]), fmt.Sprintf("Стр. %d из %d", len(pages), len(pages))) {
+				t.Errorf("last page does not end with its number")
+			}
+			// every accepted item once, on a whole row: number, ШПИ, serial, class, weight, tariff
+			seen := map[string]int{}
+			for i, pg := range pages {
+				if !strings.Contains(pg, fmt.Sprintf("Стр. %d из %d", i+1, len(pages))) || !strings.Contains(pg, "Партия "+b.ID) {
+					t.Errorf("page %d has no footer with its number and the batch id", i+1)
+				}
+				rows := 0
+				for _, l := range strings.Split(pg, "\n") {
+					f := strings.Fields(l)
+					if len(f) == 7 && f[3]+" "+f[4] == "заказное письмо" && f[5] == "20" && f[6] == "105,00" && f[0] == f[2] {
+						seen[f[2]]++
+						rows++
+					}
+				}
+				if rows > 0 && !strings.Contains(pg, "Вид отправления") {
+					t.Errorf("page %d has items but no table heading", i+1)
+				}
+			}
+			if len(seen) != c.accepted {
+				t.Errorf("%d accepted items printed whole, want %d", len(seen), c.accepted)
+			}
+			for sr, n := range seen {
+				if n != 1 {
+					t.Errorf("serial %s printed %d times", sr, n)
+				}
+			}
+			// the QR code of page 1
+			dir := t.TempDir()
+			path := filepath.Join(dir, "r.pdf")
+			if err := os.WriteFile(path, pdf, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command("pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", path, filepath.Join(dir, "p")).CombinedOutput(); err != nil {
+				t.Fatalf("pdftoppm: %v %s", err, out)
+			}
+			pngs, _ := filepath.Glob(filepath.Join(dir, "p*.png"))
+			if len(pngs) != 1 {
+				t.Fatalf("pdftoppm made %v", pngs)
+			}
+			out, err := exec.Command("zbarimg", "--raw", "-q", "-Sdisable", "-Sqrcode.enable", pngs[0]).Output()
+			if got := strings.TrimSpace(string(out)); err != nil || got != b.ID {
+				t.Errorf("zbarimg read %q (%v), want the batch id %s", got, err, b.ID)
+			}
+		})
 	}
 }

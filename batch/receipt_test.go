@@ -40,8 +40,9 @@ func pdfText(t *testing.T, pdf []byte) string {
 
 // TestReceiptListReconciliation: with the customer's list imported (here
 // a Windows-1251 CSV with Russian headers), the receipt states what the
-// batch status says about it: the items on the list, those not handed in
-// (MISSING), those not on the list (EXTRA) and those whose data differ,
+// batch status says about it: the items on the list, those not accepted
+// (MISSING: not scanned, or rejected), those accepted but not on the list
+// (EXTRA) and those whose data differ,
 // each named, in the PDF and in the HTML page.
 func TestReceiptListReconciliation(t *testing.T) {
 	ctx := context.Background()
@@ -51,6 +52,14 @@ func TestReceiptListReconciliation(t *testing.T) {
 		t.Fatal(err)
 	}
 	fill(t, db, 1, 5) // serials 1–5, registered letters of 20 g, 105,00
+	// serial 6 is on the list and was handed in, but rejected (underpaid)
+	rej := &mark.Record{At: testdata.Now(), Office: 426000, Counter: "A", Source: "test", Text: "EPM1:TEST6",
+		Verdict: mark.Reject, Reasons: []mark.Reason{mark.ReasonUnderpaid}, Mark: &mark.Mark{Version: 1, Alg: 1, KeyID: 1,
+			Serial: 6, Contract: 1004417, MailClass: 2, WeightG: 20, TariffKop: 1000, Office: 426000, Issued: 9820,
+			ValidUntil: 9910, Tracking: issuer.Tracking(426000, 6)}}
+	if err := db.SaveBatch(ctx, []*mark.Record{rej}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	tr := func(s uint64) string { return fmt.Sprintf("%014d", issuer.Tracking(426000, s)) }
 	csv := "№;ШПИ;Вид;Масса, г;Плата, руб;Серия знака\n" +
 		"1;" + tr(1) + ";заказное письмо;20;105,00;1\n" +
@@ -92,11 +101,11 @@ func TestReceiptListReconciliation(t *testing.T) {
 	for _, want := range []string{
 		"Сверка со списком клиента",
 		fmt.Sprintf("По списку клиента: %d шт.", st.Items),
-		fmt.Sprintf("не предъявлено: %d", kinds[batchlist.DiffMissing]),
-		fmt.Sprintf("нет в списке: %d", kinds[batchlist.DiffExtra]),
+		fmt.Sprintf("из них не принято: %d", kinds[batchlist.DiffMissing]),
+		fmt.Sprintf("принято сверх списка: %d", kinds[batchlist.DiffExtra]),
 		fmt.Sprintf("расхождения в данных: %d", kinds[batchlist.DiffWeight]),
 		tr(6), tr(7), // missing, by their tracking numbers
-		"Не предъявлено", "Нет в списке", "Масса, г",
+		"Не принято", "Нет в списке", "Масса, г",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("receipt PDF lacks %q:\n%s", want, text)
@@ -104,6 +113,10 @@ func TestReceiptListReconciliation(t *testing.T) {
 		if !strings.Contains(html, want) {
 			t.Errorf("receipt page lacks %q", want)
 		}
+	}
+	// serial 6 was handed in and refused: not "not presented"
+	if strings.Contains(text, "предъявлен") || strings.Contains(html, "предъявлен") {
+		t.Errorf("the receipt says a listed envelope that was handed in and rejected was not presented:\n%s", text)
 	}
 }
 

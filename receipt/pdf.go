@@ -46,6 +46,9 @@ var (
 		{itemCols[3], 167, false}, {itemCols[4], 58, true}, {itemCols[5], 82, true}}
 	rejectedTable = []column{{rejectedCols[0], 32, true}, {rejectedCols[1], 52, false}, {rejectedCols[2], 78, false},
 		{rejectedCols[3], 98, false}, {rejectedCols[4], 255, false}}
+	// with "26.11.2026 00:05:00" in the time column
+	rejectedTableDated = []column{{rejectedCols[0], 32, true}, {rejectedCols[1], 92, false}, {rejectedCols[2], 78, false},
+		{rejectedCols[3], 98, false}, {rejectedCols[4], 215, false}}
 	diffTable = []column{{diffCols[0], 24, true}, {diffCols[1], 84, false}, {diffCols[2], 72, true},
 		{diffCols[3], 88, false}, {diffCols[4], 62, false}, {diffCols[5], 92, false}, {diffCols[6], 93, false}}
 )
@@ -179,8 +182,14 @@ func (d *pdfDoc) layout(batchID string) error {
 		if err := d.para(fontRegular, 10, "Нет."); err != nil {
 			return err
 		}
-	} else if err := d.table(rejectedTable, d.v.Rejected); err != nil {
-		return err
+	} else {
+		cols := rejectedTable
+		if d.v.RejectedDated {
+			cols = rejectedTableDated
+		}
+		if err := d.table(cols, d.v.Rejected); err != nil {
+			return err
+		}
 	}
 
 	d.y += 24

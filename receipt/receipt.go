@@ -166,6 +166,9 @@ type view struct {
 	// RejectedNote counts the rejected items under the totals; "" for none.
 	RejectedNote string
 	Rejected     [][]string
+	// RejectedDated: some rejection is dated (another day than the
+	// opening in office time); its time column is wider.
+	RejectedDated bool
 	// ListNote sums up the reconciliation with the customer's list; ""
 	// when no list was imported. Diffs are its lines.
 	ListNote string
@@ -220,6 +223,7 @@ func (r *Receipt) view() view {
 	for _, c := range v.Totals.ByClass {
 		v.ByClass = append(v.ByClass, fmt.Sprintf("%s: %d шт., %s руб.", ClassName(c.Class, false), c.Count, FormatRub(c.SumKop)))
 	}
+	oy, om, od := r.Opened.In(loc).Date()
 	for i, x := range r.Rejected {
 		why := make([]string, 0, len(x.Reasons))
 		for _, re := range x.Reasons {
@@ -231,6 +235,11 @@ func (r *Receipt) view() view {
 		at := ""
 		if !x.At.IsZero() {
 			at = x.At.In(loc).Format("15:04:05")
+			// a batch past midnight: the day with the time of another day
+			if y, m, d := x.At.In(loc).Date(); !r.Opened.IsZero() && (y != oy || m != om || d != od) {
+				at = x.At.In(loc).Format("02.01.2006 15:04:05")
+				v.RejectedDated = true
+			}
 		}
 		ser := serial(x.Serial)
 		if x.Serial == 0 {

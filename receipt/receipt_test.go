@@ -372,3 +372,29 @@ func TestPDFLongNames(t *testing.T) {
 		t.Errorf("a field is cut with …:\n%s", text)
 	}
 }
+
+// TestRejectedTimesOverMidnight: a batch that runs past midnight in
+// office time prints the date with the time of a rejection on another
+// day than the opening, so "00:05:00" is not read as before the opening;
+// a rejection on the opening day keeps the bare time.
+func TestRejectedTimesOverMidnight(t *testing.T) {
+	need(t, "pdftotext")
+	opened := time.Date(2026, 11, 25, 20, 50, 0, 0, time.UTC) // 23:50 in Moscow
+	r := Receipt{BatchID: batchID, Office: 426000, Counter: "A", Operator: "Иванова", Contract: 1004417,
+		Opened: opened, Closed: opened.Add(40 * time.Minute), Location: msk,
+		Rejected: []Rejected{
+			{At: opened.Add(5 * time.Minute), Serial: 7100000900, Reasons: []mark.Reason{mark.ReasonUnderpaid}},
+			{At: opened.Add(15 * time.Minute), Serial: 7100000901, Reasons: []mark.Reason{mark.ReasonUnderpaid}},
+		}}
+	for name, text := range map[string]string{"pdf": pdfText(t, writePDF(t, r), 0, 0), "html": func() string { _, s := writeHTML(t, r); return s }()} {
+		flat := strings.Join(strings.Fields(text), " ")
+		for _, want := range []string{"23:55:00", "26.11.2026 00:05:00"} {
+			if !strings.Contains(flat, want) {
+				t.Errorf("%s lacks %q", name, want)
+			}
+		}
+		if strings.Contains(flat, "25.11.2026 23:55:00") {
+			t.Errorf("%s dates a rejection of the opening day", name)
+		}
+	}
+}

@@ -2,8 +2,9 @@
 // partition-mail batch: an A4 PDF (WritePDF) and a printable HTML page
 // (WriteHTML) with the same content, in Russian. The office, counter,
 // operator, date and time in office time, contract, the accepted items
-// with totals, the rejected items with their reasons in words, and the
-// batch id as text and as a QR code.
+// with totals, with a customer's list the reconciliation with it, the
+// rejected items with their reasons in words, and the batch id as text
+// and as a QR code.
 //
 // The package only lays out what it is given; it reads no store and no
 // clock. FromRecords builds a Receipt from a batch and its records.
@@ -177,7 +178,7 @@ type view struct {
 	Signs    [2]string // the signature captions: customer, operator
 }
 
-// Column headings of the two tables.
+// Column headings of the tables.
 var (
 	itemCols     = []string{"№", "ШПИ", "Серия знака", "Вид отправления", "Масса, г", "Плата, руб."}
 	rejectedCols = []string{"№", "Время", "Серия знака", "ШПИ", "Причина отказа"}

@@ -72,6 +72,7 @@ type Main struct {
 	Pipeline *pipeline.Pipeline
 	Metrics  *httpapi.Metrics
 	Sync     *msync.Service  // nil without sync.url
+	Clock    *msync.Clock    // the sync's, or one that only judges its own readings
 	History  *msync.Restorer // the reuse history of a new store (also without sync: then only shown)
 	Batches  *batch.Service
 	Sources  []mark.Source
@@ -142,15 +143,31 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 		if f := m.Sync.Freshness(); f != nil {
 			m.Verifier = msync.Guard(m.Holder, f)
 		}
-		// Beyond sync.clock_limit of skew against the collector,
-		// date-dependent verdicts are ERROR "clock wrong".
-		m.Verifier = msync.GuardClock(m.Verifier, m.Sync.Clock)
+		m.Clock = m.Sync.Clock
+		// A clock reset behind the scans already stored (a BIOS date
+		// after 2020) is wrong until the collector measures it right.
+		// Without a collector nothing could clear that, so only the
+		// readings of this run count there.
+		if last, err := m.Store.LatestRecords(ctx, 1); err != nil {
+			return nil, err
+		} else if len(last) == 1 {
+			m.Clock.Saw(last[0].At)
+		}
 		// A store made by markd init accepts no mark before it has the
-		// office's used serials from the collector.
-		m.Verifier = msync.HistoryGuard(m.Verifier, m.Sync.History)
+		// office's used serials from the collector (guard below).
 		m.History = m.Sync.History
 	} else if m.History, err = msync.NewRestorer(ctx, m.Store, nil, log); err != nil {
 		return nil, err
+	} else {
+		m.Clock = msync.NewClock(c.Sync.ClockLimit, o.Now, log, m.Metrics.Registry())
+	}
+	// Beyond sync.clock_limit of skew against the collector, and with or
+	// without one while the clock reads before 2020 or went back,
+	// date-dependent verdicts are ERROR "clock wrong". Inside the history
+	// guard: that one's ERROR says what to do first.
+	m.Verifier = msync.GuardClock(m.Verifier, m.Clock)
+	if m.Sync != nil {
+		m.Verifier = msync.HistoryGuard(m.Verifier, m.Sync.History)
 	}
 	m.bundleVersion = m.Sync.BundleVersion
 	m.Sources = o.Sources
@@ -188,7 +205,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 		Metrics: m.Metrics, Location: loc, Log: log, Scans: m.Pipeline, Batches: m.Batches, Counter: c.Counter, Now: o.Now,
 		Extra: func() map[string]any {
 			if m.Sync == nil {
-				return nil
+				return map[string]any{"clock": m.Clock.Status()}
 			}
 			out := map[string]any{"sync": m.Sync.Uploader.Status(context.Background()), "clock": m.Sync.Clock.Status()}
 			if f := m.Sync.Freshness(); f != nil {
@@ -273,15 +290,19 @@ func (m *Main) health() []mark.SourceHealth {
 	return out
 }
 
-// screenHealth is the lights of the operator screen: the sources, and
-// with a collector the upload (named after the fix when the client
-// certificate expired) and the clock.
+// screenHealth is the lights of the operator screen: the sources, with a
+// collector the upload (named after the fix when the client certificate
+// expired), and the clock (without a collector only while it reads wrong:
+// before 2020, or gone back).
 func (m *Main) screenHealth() []mark.SourceHealth {
 	out := m.health()
+	clock := m.Clock.Health()
 	if m.Sync != nil {
-		out = append(out, m.Sync.Uploader.Health(), m.Sync.Clock.Health())
+		out = append(out, m.Sync.Uploader.Health())
+	} else if clock.Up {
+		return out // nothing to measure against: a light only when it reads wrong
 	}
-	return out
+	return append(out, clock)
 }
 
 // SyncOptions converts the sync config for the sync package (markd sync

@@ -18,8 +18,13 @@ import (
 // request minus the collector's, give or take half a second plus half the
 // round trip. Above Limit the counter's verdicts that depend on the date
 // (validity of the mark and of its key) are not trusted: GuardClock turns
-// them into ERROR. A nil *Clock, or one that never heard the collector,
-// is never wrong.
+// them into ERROR. The clock is also wrong, collector or not, while it
+// reads before Earliest (a PC whose flat CMOS battery started it in 2001)
+// or, with a limit, more than the limit before the latest time it read
+// or saw (Saw) since the last measurement within the limit (an NTP
+// correction back by an hour): the verdicts it would date are not made,
+// until it reads right again or the collector measures it right. A nil
+// *Clock is never wrong.
 type Clock struct {
 	mu       gosync.Mutex
 	skew     time.Duration // counter − collector
@@ -27,12 +32,18 @@ type Clock struct {
 	limit    time.Duration // 0 = no check
 	gauge    prometheus.Gauge
 	log      *slog.Logger // nil = no log
+	high     time.Time    // latest reading since the last measurement within the limit
+	odd      string       // why the last reading was implausible; "" = it was not
 	// Now is the counter's clock: the one that stamps and judges the scans.
 	Now func() time.Time
 }
 
 // ClockMessage is the operator message of a verdict the wrong clock made an ERROR.
 const ClockMessage = "Часы кассы неверны: вызовите инженера — не принимайте отправление / Clock wrong: call the engineer, do not accept this item"
+
+// Earliest is the earliest plausible reading of a counter's clock (the
+// collector refuses records stamped before it too, hub.DefaultPlausibility).
+var Earliest = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // NewClock makes a clock check with the limit (0 = measure only) over
 // now (nil = time.Now), logging when the clock turns wrong or right on log
@@ -72,6 +83,9 @@ func (c *Clock) observe(sent, received time.Time, date string) {
 	wasWrong := c.Wrong()
 	c.mu.Lock()
 	c.skew, c.measured = skew, received
+	if skew <= c.limit && skew >= -c.limit {
+		c.high = received // measured right: a step back is judged from here
+	}
 	c.mu.Unlock()
 	c.gauge.Set(skew.Seconds())
 	if wrong := c.Wrong(); wrong != wasWrong && c.log != nil {
@@ -95,10 +109,57 @@ func (c *Clock) Skew() (time.Duration, bool) {
 	return c.skew, !c.measured.IsZero()
 }
 
-// Wrong reports whether the last measured skew is beyond the limit.
+// Wrong reports whether the last measured skew is beyond the limit, or
+// the clock reads implausibly now (Implausible).
 func (c *Clock) Wrong() bool {
 	skew, ok := c.Skew()
-	return ok && c.limit > 0 && (skew > c.limit || skew < -c.limit)
+	return ok && c.limit > 0 && (skew > c.limit || skew < -c.limit) || c.Implausible() != ""
+}
+
+// Saw tells the clock it once read t (the newest record stored): a
+// reading more than the limit before t is wrong until the
+// collector measures the clock right.
+func (c *Clock) Saw(t time.Time) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.high) {
+		c.high = t
+	}
+}
+
+// Implausible reads the clock and says why the reading cannot be right
+// without asking the collector ("" when it can): before Earliest, or
+// (with a limit) gone back more than the limit from the latest reading. The first
+// implausible reading and the first right one after it are logged.
+func (c *Clock) Implausible() string {
+	if c == nil {
+		return ""
+	}
+	now := c.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	odd := ""
+	switch {
+	case now.Before(Earliest):
+		odd = fmt.Sprintf("reads %s, before %s", now.UTC().Format("2006-01-02 15:04 UTC"), Earliest.Format(time.DateOnly))
+	case c.limit > 0 && !c.high.IsZero() && now.Before(c.high.Add(-c.limit)):
+		odd = fmt.Sprintf("went back to %s from %s", now.UTC().Format("2006-01-02 15:04:05 UTC"), c.high.UTC().Format("2006-01-02 15:04:05 UTC"))
+	case now.After(c.high):
+		c.high = now
+	}
+	if (odd == "") != (c.odd == "") && c.log != nil {
+		if odd != "" {
+			c.log.Error("clock wrong: the counter's clock "+odd+"; date-dependent verdicts are ERROR until it is set right "+
+				"(or the collector measures it right) — call the engineer", "now", now)
+		} else {
+			c.log.Info("clock right again", "now", now)
+		}
+	}
+	c.odd = odd
+	return odd
 }
 
 // ClockStatus is the JSON form for /healthz and the operator screen.
@@ -108,6 +169,9 @@ type ClockStatus struct {
 	LimitSeconds float64   `json:"limit_seconds"`
 	Wrong        bool      `json:"wrong"`
 	At           time.Time `json:"at,omitzero"` // when measured (counter clock)
+	// Problem says why the clock reads implausibly without the collector
+	// (before 2020, gone back), as on the operator light.
+	Problem string `json:"problem,omitempty"`
 }
 
 // Status returns the state for display.
@@ -118,6 +182,7 @@ func (c *Clock) Status() ClockStatus {
 	c.mu.Lock()
 	st := ClockStatus{Measured: !c.measured.IsZero(), SkewSeconds: c.skew.Seconds(), LimitSeconds: c.limit.Seconds(), At: c.measured}
 	c.mu.Unlock()
+	st.Problem = c.Implausible()
 	st.Wrong = c.Wrong()
 	return st
 }
@@ -126,6 +191,11 @@ func (c *Clock) Status() ClockStatus {
 // skew is within the limit, with the skew in plain words.
 func (c *Clock) Health() mark.SourceHealth {
 	h := mark.SourceHealth{Name: "clock", Kind: "clock", Up: true, Detail: "not measured yet"}
+	if odd := c.Implausible(); odd != "" {
+		h.Up, h.Name = false, "clock wrong: call the engineer"
+		h.Detail = "the counter's clock " + odd + ": date checks refused — set the clock, call the engineer"
+		return h
+	}
 	skew, ok := c.Skew()
 	if !ok {
 		return h

@@ -157,7 +157,7 @@ func TestClockObserve(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := NewClock(5*time.Minute, nil, nil, nil)
+			c := NewClock(5*time.Minute, func() time.Time { return tt.recv }, nil, nil)
 			c.observe(tt.sent, tt.recv, tt.date)
 			got, ok := c.Skew()
 			if ok != tt.measured || got != tt.want || c.Wrong() != tt.wrong {
@@ -168,5 +168,26 @@ func TestClockObserve(t *testing.T) {
 	var nilClock *Clock
 	if nilClock.Wrong() {
 		t.Fatal("nil clock wrong")
+	}
+}
+
+// TestClockBehindSeen: a clock that reads more than the limit before a
+// time it saw (the newest record stored) is wrong until a measurement
+// within the limit; one before 2020 stays wrong whatever it saw.
+func TestClockBehindSeen(t *testing.T) {
+	base := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
+	now := base.Add(-time.Hour)
+	c := NewClock(5*time.Minute, func() time.Time { return now }, nil, nil)
+	c.Saw(base)
+	if !c.Wrong() || c.Status().Problem == "" {
+		t.Fatalf("an hour behind the newest record: wrong %v, status %+v", c.Wrong(), c.Status())
+	}
+	c.observe(now, now, now.Format(http.TimeFormat)) // the collector agrees with it
+	if c.Wrong() {
+		t.Fatalf("measured right: still wrong, %+v", c.Status())
+	}
+	now = base.AddDate(-30, 0, 0)
+	if !c.Wrong() || !strings.Contains(c.Health().Detail, "before 2020-01-01") {
+		t.Fatalf("reads 1996: wrong %v, light %+v", c.Wrong(), c.Health())
 	}
 }

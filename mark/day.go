@@ -24,6 +24,27 @@ func DayOf(t time.Time) Day {
 	return Day(days)
 }
 
+// StartOfDay returns the first instant of the calendar day y-m-d in loc
+// (d may overflow the month, as in time.Date): its midnight, or, where the
+// clocks jump over midnight (DST in Havana, Santiago, Beirut), the instant
+// they jump to. time.Date names for a midnight that does not exist an
+// instant of the day before.
+func StartOfDay(y int, m time.Month, d int, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	wy, wm, wd := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Date()
+	for range 2 { // at most one jump over a midnight; a guard against a broken zone
+		if ty, tm, td := t.Date(); ty == wy && tm == wm && td == wd {
+			break
+		}
+		_, end := t.ZoneBounds()
+		if end.IsZero() || !end.After(t) {
+			break
+		}
+		t = end
+	}
+	return t
+}
+
 // ParseDay parses YYYY-MM-DD.
 func ParseDay(s string) (Day, error) {
 	t, err := time.Parse(time.DateOnly, s)

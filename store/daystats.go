@@ -71,8 +71,10 @@ func (d *DB) DayStats(ctx context.Context, from, to time.Time, loc *time.Locatio
 	var out []DayCount
 	for start := from; start.Before(to); {
 		l := start.In(loc)
-		midnight := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
-		end := midnight.AddDate(0, 0, 1)
+		// Not time.Date and AddDate: where the clocks jump over midnight
+		// they name an instant of the day before, and this loop stood still.
+		midnight := mark.StartOfDay(l.Year(), l.Month(), l.Day(), loc)
+		end := mark.StartOfDay(l.Year(), l.Month(), l.Day()+1, loc)
 		day := l.Format(time.DateOnly)
 		segEnd := end
 		if to.Before(segEnd) {

@@ -304,9 +304,11 @@ func ParseFilter(q map[string][]string, loc *time.Location) (store.Filter, error
 			continue
 		}
 		if *k.dst, err = time.Parse(time.RFC3339Nano, v); err != nil {
-			if *k.dst, err = time.ParseInLocation(time.DateOnly, v, loc); err != nil {
+			d, err := time.Parse(time.DateOnly, v)
+			if err != nil {
 				return f, bad(k.key, v, "not RFC 3339 or YYYY-MM-DD")
 			}
+			*k.dst = mark.StartOfDay(d.Year(), d.Month(), d.Day(), loc) // after a jump over midnight, not before it
 		}
 	}
 	f.Counter, f.Operator, f.Cursor = one("counter"), one("operator"), one("cursor")

@@ -49,8 +49,8 @@ func errReviewOnly(format string, args ...any) error {
 // today is the day of now in the office's time zone: [start, end).
 func (s *Server) today() (start, end time.Time) {
 	now := s.opt.Now().In(s.opt.Location)
-	start = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.opt.Location)
-	return start, start.AddDate(0, 0, 1)
+	start = mark.StartOfDay(now.Year(), now.Month(), now.Day(), s.opt.Location)
+	return start, mark.StartOfDay(now.Year(), now.Month(), now.Day()+1, s.opt.Location)
 }
 
 // limitScope narrows f to what the request's scope may read, or refuses

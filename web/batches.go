@@ -42,7 +42,7 @@ func (s *Server) parseBatchQuery(r *http.Request) (batchQuery, store.BatchFilter
 		if err != nil {
 			return q, f, fmt.Errorf("filter day: %w", err)
 		}
-		f.From, f.To = d, d.AddDate(0, 0, 1)
+		f.From, f.To = d, mark.StartOfDay(d.Year(), d.Month(), d.Day()+1, s.opt.Location)
 		q.Day = d.Format(time.DateOnly) // links and the CSV carry yyyy-mm-dd
 	}
 	if q.Contract != "" {

@@ -67,8 +67,8 @@ type daysData struct {
 func (s *Server) reviewDays(w http.ResponseWriter, r *http.Request, sess session) {
 	loc := s.opt.Location
 	today := s.opt.Now().In(loc)
-	to := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)
-	from := to.AddDate(0, 0, -13)
+	to := mark.StartOfDay(today.Year(), today.Month(), today.Day(), loc)
+	from := mark.StartOfDay(today.Year(), today.Month(), today.Day()-13, loc)
 	q := r.URL.Query()
 	var err error
 	if v := q.Get("from"); v != "" {
@@ -88,7 +88,7 @@ func (s *Server) reviewDays(w http.ResponseWriter, r *http.Request, sess session
 			from.Format(time.DateOnly), to.Format(time.DateOnly), mark.ErrInvalid))
 		return
 	}
-	counts, err := s.opt.Store.DayStats(r.Context(), from, to.AddDate(0, 0, 1), loc)
+	counts, err := s.opt.Store.DayStats(r.Context(), from, mark.StartOfDay(to.Year(), to.Month(), to.Day()+1, loc), loc)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -121,7 +121,9 @@ func buildDays(counts []store.DayCount, from, to time.Time) daysData {
 		}
 		byDay[c.Day][i] += c.N
 	}
-	for day := from; !day.After(to); day = day.AddDate(0, 0, 1) {
+	// Calendar days counted in UTC, where none is skipped or doubled by DST.
+	last := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, time.UTC)
+	for day := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC); !day.After(last); day = day.AddDate(0, 0, 1) {
 		key := day.Format(time.DateOnly)
 		row := dayRow{Day: key, Counts: make([]int, len(d.Series))}
 		if c := byDay[key]; c != nil {

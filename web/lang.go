@@ -124,12 +124,14 @@ func (e *roleError) NeedRU() string { return roleText[e.need][0] }
 func (e *roleError) NeedEN() string { return roleText[e.need][1] }
 
 // parseDay reads a day as people type it on the pages, dd.mm.yyyy (the
-// Russian way, shown in the date fields) or yyyy-mm-dd.
+// Russian way, shown in the date fields) or yyyy-mm-dd, as its first
+// instant in loc (mark.StartOfDay: a day whose midnight the clocks jump
+// over starts after the jump, not an hour before it).
 func parseDay(val string, loc *time.Location) (time.Time, error) {
 	val = strings.TrimSpace(val)
 	for _, layout := range []string{"02.01.2006", time.DateOnly, "2.1.2006"} {
-		if t, err := time.ParseInLocation(layout, val, loc); err == nil {
-			return t, nil
+		if t, err := time.Parse(layout, val); err == nil {
+			return mark.StartOfDay(t.Year(), t.Month(), t.Day(), loc), nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not a date dd.mm.yyyy: %w", val, mark.ErrInvalid)

@@ -88,7 +88,7 @@ func (s *Server) parseReviewQuery(r *http.Request) (reviewQuery, store.ReviewFil
 			return time.Time{}, fmt.Errorf("filter %s: %w", field, err)
 		}
 		if next {
-			t = t.AddDate(0, 0, 1) // "to" is inclusive: up to the end of that day
+			t = mark.StartOfDay(t.Year(), t.Month(), t.Day()+1, s.opt.Location) // "to" is inclusive: up to the end of that day
 		}
 		return t, nil
 	}

@@ -64,6 +64,7 @@ func (s *Server) parseBatchQuery(r *http.Request) (batchQuery, store.BatchFilter
 // batchRow is one line of the batch list.
 type batchRow struct {
 	ID, Opened, Closed, Counter, Operator, State, Paid string
+	OpenedAt, ClosedAt                                 time.Time // for the CSV
 	Contract                                           uint32
 	Totals                                             mark.BatchTotals
 	Diffs                                              int
@@ -85,6 +86,7 @@ func (s *Server) batchRows(r *http.Request, f store.BatchFilter) ([]batchRow, er
 			return nil, err
 		}
 		rows = append(rows, batchRow{ID: b.ID, Opened: s.localTime(b.Opened), Closed: s.localTime(b.Closed), Counter: b.Counter,
+			OpenedAt: b.Opened, ClosedAt: b.Closed,
 			Operator: b.Operator, State: string(b.State), Contract: b.Contract, Totals: st.Totals,
 			Paid: batch.Roubles(st.Totals.PaidKop), Diffs: len(st.Diffs), HasList: b.HasList})
 	}
@@ -135,7 +137,7 @@ func (s *Server) batchCSV(w http.ResponseWriter, r *http.Request, _ session) {
 		if b.HasList {
 			list = "1"
 		}
-		_ = cw.Write([]string{b.ID, b.Opened, b.Closed, b.State, csvSafe(b.Counter), csvSafe(b.Operator), strconv.FormatUint(uint64(b.Contract), 10),
+		_ = cw.Write([]string{b.ID, s.csvTime(b.OpenedAt), s.csvTime(b.ClosedAt), b.State, csvSafe(b.Counter), csvSafe(b.Operator), strconv.FormatUint(uint64(b.Contract), 10),
 			strconv.Itoa(b.Totals.Scans), strconv.Itoa(b.Totals.Accepted), strconv.Itoa(b.Totals.Rejected),
 			strconv.Itoa(b.Totals.Duplicates), strconv.FormatInt(b.Totals.PaidKop, 10), list, strconv.Itoa(b.Diffs)})
 	}

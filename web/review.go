@@ -418,7 +418,7 @@ func (s *Server) reviewCSV(w http.ResponseWriter, r *http.Request, _ session) {
 		for _, rs := range v.Reasons {
 			codes, ru = append(codes, string(rs.Code)), append(ru, rs.RU)
 		}
-		row := []string{v.ID, v.At, strconv.FormatUint(uint64(v.Office), 10), v.Counter, v.Operator, v.Source, string(v.Verdict),
+		row := []string{v.ID, s.csvTime(rec.At), strconv.FormatUint(uint64(v.Office), 10), v.Counter, v.Operator, v.Source, string(v.Verdict),
 			strings.Join(codes, ";"), strings.Join(ru, "; "), v.Review, "", "", "", "", "", "", "", v.Text}
 		if m := rec.Mark; m != nil {
 			row[10], row[11], row[12] = strconv.FormatUint(m.Serial, 10), strconv.FormatUint(uint64(m.Contract), 10), v.Mark.ClassEN

@@ -163,6 +163,16 @@ func roubles(kop uint32) string {
 	return fmt.Sprintf("%s,%02d ₽", b.String(), kop%100)
 }
 
+// csvTime is a time in a CSV export: office time with its UTC offset, so
+// the hour a DST change repeats is told apart and a program reads the
+// instant ("" for none).
+func (s *Server) csvTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(s.opt.Location).Format("2006-01-02 15:04:05 -07:00")
+}
+
 func (s *Server) localTime(t time.Time) string {
 	if t.IsZero() {
 		return ""

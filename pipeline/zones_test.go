@@ -78,3 +78,50 @@ func TestDatesInOfficeZone(t *testing.T) {
 		}
 	}
 }
+
+// TestRescanWindowAcrossMidnightAndDST: the re-scan window is real time
+// between the two scans, not wall-clock figures: the same mark again 5
+// minutes later across the office's midnight, or across Berlin's clocks
+// going back (02:58 CEST, then 02:03 CET) is DUPLICATE_SCAN; 11 minutes
+// later across the change (wall clock 02:55 → 02:06 CET) it is REUSED.
+func TestRescanWindowAcrossMidnightAndDST(t *testing.T) {
+	v, err := verify.LoadFiles(testdata.Path(t, "keyring.yaml"), testdata.Path(t, "tariffs.yaml"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer := testdata.Signer(t)
+	db := storetest.Open(t, store.Options{Now: func() time.Time { return now }})
+	p := New(Options{Verifier: verify.NewHolder(v), Store: db, Office: 426000, Counter: "A",
+		Location: berlin, RescanWindow: 10 * time.Minute})
+	tests := []struct {
+		name      string
+		first     time.Time
+		again     time.Duration
+		want      mark.Verdict
+		wantLocal string // the wall clock of the second scan
+	}{
+		{"5 min across midnight", time.Date(2026, 11, 25, 23, 58, 0, 0, berlin), 5 * time.Minute, mark.DuplicateScan, "2026-11-26 00:03 CET"},
+		{"5 min across the clocks going back", time.Date(2026, 10, 25, 0, 58, 0, 0, time.UTC), 5 * time.Minute, mark.DuplicateScan, "2026-10-25 02:03 CET"},
+		{"11 min across the clocks going back", time.Date(2026, 10, 25, 0, 55, 0, 0, time.UTC), 11 * time.Minute, mark.Reject, "2026-10-25 02:06 CET"},
+		{"5 min across the clocks going forward", time.Date(2026, 3, 29, 0, 58, 0, 0, time.UTC), 5 * time.Minute, mark.DuplicateScan, "2026-03-29 03:03 CEST"},
+	}
+	for i, tt := range tests {
+		mk := testdata.ValidMark(uint64(7_100_000+i), mark.DayOf(tt.first.In(berlin)))
+		text := signer(mk)
+		if r := p.Process(context.Background(), mark.Scan{Text: text, Source: "t", At: tt.first}); r.Verdict != mark.Accept {
+			t.Fatalf("%s: first scan %s %v", tt.name, r.Verdict, r.Reasons)
+		}
+		at := tt.first.Add(tt.again)
+		if got := at.In(berlin).Format("2006-01-02 15:04 MST"); got != tt.wantLocal {
+			t.Fatalf("%s: second scan at %s, want %s", tt.name, got, tt.wantLocal)
+		}
+		r := p.Process(context.Background(), mark.Scan{Text: text, Source: "t", At: at})
+		if r.Verdict != tt.want || (tt.want == mark.Reject && !slices.Contains(r.Reasons, mark.ReasonReused)) {
+			t.Errorf("%s: again %v later: %s %v, want %s", tt.name, tt.again, r.Verdict, r.Reasons, tt.want)
+		}
+	}
+}

@@ -328,7 +328,13 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, hub.WebSession{}, err)
 		return
 	}
-	if err != nil || bcrypt.CompareHashAndPassword([]byte(hash), []byte(r.PostFormValue("password"))) != nil {
+	if err != nil {
+		// A name that is no account's costs the same comparison as a
+		// wrong password, so the answer's time does not tell which
+		// names exist.
+		hash = dummyHash()
+	}
+	if compareHash([]byte(hash), []byte(r.PostFormValue("password"))) != nil || err != nil {
 		s.limited(key, true)
 		s.opt.Log.Info("regional login failed", "user", name, "addr", clientAddr(r))
 		s.showLogin(w, r, http.StatusUnauthorized, "Неверное имя или пароль. / Wrong name or password.", name)
@@ -354,5 +360,19 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess hub.WebSess
 	s.setCookie(w, sessionCookie, "", -1)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
+
+// compareHash checks a password against its bcrypt hash; a test puts a
+// spy around it.
+var compareHash = bcrypt.CompareHashAndPassword
+
+// dummyHash is compared for an unknown name: a hash of no password at the
+// cost markhub user add uses, made once.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := bcrypt.GenerateFromPassword([]byte(randomToken()), bcrypt.DefaultCost)
+	if err != nil {
+		panic("bcrypt: " + err.Error()) // only for a cost out of range
+	}
+	return string(h)
+})
 
 func httpStatus(err error) int { return httperr.Status(err) }

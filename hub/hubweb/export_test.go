@@ -1,0 +1,9 @@
+package hubweb
+
+// SetCompareHash replaces the password hash comparison for a test (a spy
+// around the real bcrypt one) and returns the function that puts it back.
+func SetCompareHash(f func(hash, password []byte) error) (restore func()) {
+	old := compareHash
+	compareHash = f
+	return func() { compareHash = old }
+}

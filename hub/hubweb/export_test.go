@@ -7,3 +7,7 @@ func SetCompareHash(f func(hash, password []byte) error) (restore func()) {
 	compareHash = f
 	return func() { compareHash = old }
 }
+
+// AddrLoginLimit is how many failed logins one address may make a minute
+// over all names.
+const AddrLoginLimit = addrLoginLimit

@@ -286,9 +286,16 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// limited reports whether key failed 10 times in the last minute; fail
-// adds one failure.
-func (s *Server) limited(key string, fail bool) bool {
+// Failed logins allowed a minute: per address and name, and per address
+// over all names (a spray of names with a common password).
+const (
+	nameLoginLimit = 10
+	addrLoginLimit = 4 * nameLoginLimit
+)
+
+// limited reports whether key failed limit times in the last minute;
+// fail adds one failure.
+func (s *Server) limited(key string, fail bool, limit int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.opt.Now()
@@ -306,7 +313,14 @@ func (s *Server) limited(key string, fail bool) bool {
 	} else {
 		s.fails[key] = keep
 	}
-	return len(keep) >= 10
+	if fail && len(s.fails) > 10000 { // a spray of names: drop the ones a minute old
+		for k, ts := range s.fails {
+			if now.Sub(ts[len(ts)-1]) >= time.Minute {
+				delete(s.fails, k)
+			}
+		}
+	}
+	return len(keep) >= limit
 }
 
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
@@ -317,8 +331,8 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.showLogin(w, r, http.StatusForbidden, "Форма устарела, попробуйте ещё раз. / The form expired, try again.", name)
 		return
 	}
-	key := clientAddr(r) + "\x00" + name
-	if s.limited(key, false) {
+	key, addr := clientAddr(r)+"\x00"+name, clientAddr(r)
+	if s.limited(key, false, nameLoginLimit) || s.limited(addr, false, addrLoginLimit) {
 		w.Header().Set("Retry-After", "60")
 		s.showLogin(w, r, http.StatusTooManyRequests, "Слишком много попыток, подождите минуту. / Too many attempts, wait a minute.", name)
 		return
@@ -335,7 +349,8 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		hash = dummyHash()
 	}
 	if compareHash([]byte(hash), []byte(r.PostFormValue("password"))) != nil || err != nil {
-		s.limited(key, true)
+		s.limited(key, true, nameLoginLimit)
+		s.limited(addr, true, addrLoginLimit)
 		s.opt.Log.Info("regional login failed", "user", name, "addr", clientAddr(r))
 		s.showLogin(w, r, http.StatusUnauthorized, "Неверное имя или пароль. / Wrong name or password.", name)
 		return

@@ -6,6 +6,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -81,5 +82,21 @@ func TestLoginSameForUnknownName(t *testing.T) {
 	}
 	if unknownPage != wrongPage {
 		t.Fatalf("the pages differ:\n%s\n---\n%s", wrongPage, unknownPage)
+	}
+}
+
+// TestLoginSprayOfNamesLimited: one address trying a password against
+// many names is slowed as one trying many passwords against one name; the
+// limit per address and name alone let it go on for ever.
+func TestLoginSprayOfNamesLimited(t *testing.T) {
+	e := newEnv(t)
+	for i := range hubweb.AddrLoginLimit {
+		if code, _ := loginAs(t, e, "name-"+strconv.Itoa(i), "Winter2026!"); code != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d, want 401", i+1, code)
+		}
+	}
+	code, page := loginAs(t, e, supName, supPass)
+	if code != http.StatusTooManyRequests || !strings.Contains(page, "Too many attempts") {
+		t.Fatalf("after %d failed names from one address: %d, want 429 Too many attempts", hubweb.AddrLoginLimit, code)
 	}
 }

@@ -351,7 +351,12 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	if compareHash([]byte(hash), []byte(r.PostFormValue("password"))) != nil || err != nil {
 		s.limited(key, true, nameLoginLimit)
 		s.limited(addr, true, addrLoginLimit)
-		s.opt.Log.Info("regional login failed", "user", name, "addr", clientAddr(r))
+		logName := name
+		if err != nil {
+			// It may be a password typed into the name field.
+			logName = "(unknown name)"
+		}
+		s.opt.Log.Info("regional login failed", "user", logName, "addr", clientAddr(r))
 		s.showLogin(w, r, http.StatusUnauthorized, "Неверное имя или пароль. / Wrong name or password.", name)
 		return
 	}

@@ -2,14 +2,17 @@ package hubweb_test
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -99,4 +102,49 @@ func TestLoginSprayOfNamesLimited(t *testing.T) {
 	if code != http.StatusTooManyRequests || !strings.Contains(page, "Too many attempts") {
 		t.Fatalf("after %d failed names from one address: %d, want 429 Too many attempts", hubweb.AddrLoginLimit, code)
 	}
+}
+
+// TestLoginUnknownNameNotLogged: a name that is no account's may be a
+// password typed into the name field; it is not written to the log.
+func TestLoginUnknownNameNotLogged(t *testing.T) {
+	e := newEnv(t)
+	var buf syncBuffer
+	pages, err := hubweb.New(hubweb.Options{Store: e.store, Log: slog.New(slog.NewTextHandler(&buf, nil)),
+		Now: func() time.Time { return e.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(pages.Handler())
+	defer ts.Close()
+	e2 := &env{ts: ts, store: e.store, now: e.now}
+	if code, _ := loginAs(t, e2, "Secret-Pa55word", "x"); code != http.StatusUnauthorized {
+		t.Fatalf("unknown name: %d, want 401", code)
+	}
+	if code, _ := loginAs(t, e2, supName, "wrong"); code != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d, want 401", code)
+	}
+	log := buf.String()
+	if strings.Contains(log, "Secret-Pa55word") {
+		t.Fatalf("the log has the unknown name typed at the login:\n%s", log)
+	}
+	if !strings.Contains(log, "regional login failed") || !strings.Contains(log, supName) {
+		t.Fatalf("the log lacks the failed login of the account %s:\n%s", supName, log)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -130,7 +130,11 @@ func (s *Server) Handler() http.Handler {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
 		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY") // for browsers that do not read frame-ancestors
 		h.Set("Referrer-Policy", "same-origin")
+		if s.opt.TLS {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		s.mux.ServeHTTP(w, r)
 	})
 }

@@ -60,7 +60,7 @@ func (s *Server) batchRoutes() {
 	handlers := []http.HandlerFunc{s.postScan, s.openBatch, s.currentBatch, s.getBatch, s.expectBatch,
 		s.endBatch(true), s.endBatch(false), s.batchReceipt}
 	for i, pattern := range batchRouteList {
-		s.mux.HandleFunc(pattern, handlers[i])
+		s.handle(pattern, handlers[i])
 	}
 }
 

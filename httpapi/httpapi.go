@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,6 +59,8 @@ type Server struct {
 	log  *slog.Logger
 	mux  *http.ServeMux
 	keys keyLocks // Idempotency-Keys of scans in flight
+	// patterns is every route's pattern, in the order routes made them.
+	patterns []string
 }
 
 // New builds the server and its routes.
@@ -84,15 +87,25 @@ func New(o Options) *Server {
 
 // routes is every route of the API, in one place.
 func (s *Server) routes() {
-	s.mux.HandleFunc("GET /healthz", s.health)
-	s.mux.HandleFunc("GET /healthz/ready", s.ready)
-	s.mux.HandleFunc("GET /healthz/live", s.live)
-	s.mux.Handle("GET /metrics", s.opt.Metrics.handler(s.opt.Sources))
-	s.mux.HandleFunc("GET /api/scans", s.listScans)
-	s.mux.HandleFunc("GET /api/scans/{id}", s.getScan)
-	s.mux.HandleFunc("GET /events", s.events)
+	s.handle("GET /healthz", http.HandlerFunc(s.health))
+	s.handle("GET /healthz/ready", http.HandlerFunc(s.ready))
+	s.handle("GET /healthz/live", http.HandlerFunc(s.live))
+	s.handle("GET /metrics", s.opt.Metrics.handler(s.opt.Sources))
+	s.handle("GET /api/scans", http.HandlerFunc(s.listScans))
+	s.handle("GET /api/scans/{id}", http.HandlerFunc(s.getScan))
+	s.handle("GET /events", http.HandlerFunc(s.events))
 	s.batchRoutes()
 }
+
+// handle adds a route and keeps its pattern for Routes.
+func (s *Server) handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
+	s.patterns = append(s.patterns, pattern)
+}
+
+// Routes is the pattern of every route of the API (http.ServeMux syntax),
+// Mount's included: the pages' tests walk them to check who may call each.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
 // Handler returns the API handler. A path under /api/ it does not serve,
 // or a method its route does not take, is answered in JSON like every
@@ -136,7 +149,7 @@ func (p *headerOnly) WriteHeader(code int)        { p.code = code }
 func (s *Server) Mux() *http.ServeMux { return s.mux }
 
 // Mount adds a handler for pattern (http.ServeMux syntax).
-func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+func (s *Server) Mount(pattern string, h http.Handler) { s.handle(pattern, h) }
 
 // PublicPaths are the API paths that need no login (monitoring).
 var PublicPaths = []string{"/healthz", "/healthz/ready", "/healthz/live", "/metrics"}

@@ -89,6 +89,7 @@ type Server struct {
 	addrLim  *limiter // failed logins per address over all names (a spray of names)
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
+	patterns []string // every route of mux, for the tests that walk them
 	api      http.Handler
 	static   http.Handler
 	heartbit time.Duration // how often the live feed sends source health
@@ -171,30 +172,36 @@ func New(opt Options) (*Server, error) {
 
 func (s *Server) routes() {
 	m := http.NewServeMux()
-	m.Handle("GET /static/", s.static)
-	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	m.HandleFunc("GET /lang", s.setLang)
-	m.HandleFunc("GET /login", s.loginPage)
-	m.HandleFunc("POST /login", s.loginPost)
-	m.Handle("POST /logout", s.auth("", s.logout))
+	s.patterns = nil
+	handle := func(pattern string, h http.Handler) {
+		m.Handle(pattern, h)
+		s.patterns = append(s.patterns, pattern)
+	}
+	handle("GET /static/", s.static)
+	handle("GET /favicon.ico", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	handle("GET /lang", http.HandlerFunc(s.setLang))
+	handle("GET /login", http.HandlerFunc(s.loginPage))
+	handle("POST /login", http.HandlerFunc(s.loginPost))
+	handle("POST /logout", s.auth("", s.logout))
 
-	m.Handle("GET /{$}", s.auth("", s.operatorPage))
-	m.Handle("GET /operator/recent", s.auth("", s.operatorRecent))
-	m.Handle("GET /operator/live", s.auth("", s.operatorLive))
+	handle("GET /{$}", s.auth("", s.operatorPage))
+	handle("GET /operator/recent", s.auth("", s.operatorRecent))
+	handle("GET /operator/live", s.auth("", s.operatorLive))
 
 	sup := store.RoleSupervisor
-	m.Handle("GET /review", s.auth(sup, s.reviewList))
-	m.Handle("GET /review/export.csv", s.auth(sup, s.reviewCSV))
-	m.Handle("GET /review/days", s.auth(sup, s.reviewDays))
-	m.Handle("GET /review/{id}", s.auth(sup, s.reviewDetail))
-	m.Handle("GET /review/{id}/frame.jpg", s.auth(sup, s.reviewFrame))
-	m.Handle("POST /review/{id}/confirm", s.auth(sup, s.reviewConfirm))
-	m.Handle("POST /review/{id}/override", s.auth(sup, s.reviewOverride))
-	m.Handle("GET /review/batches", s.auth(sup, s.batchList))
-	m.Handle("GET /review/batches/export.csv", s.auth(sup, s.batchCSV))
-	m.Handle("GET /batches/{id}/receipt", s.auth("", s.batchReceiptHTML))
+	handle("GET /review", s.auth(sup, s.reviewList))
+	handle("GET /review/export.csv", s.auth(sup, s.reviewCSV))
+	handle("GET /review/days", s.auth(sup, s.reviewDays))
+	handle("GET /review/{id}", s.auth(sup, s.reviewDetail))
+	handle("GET /review/{id}/frame.jpg", s.auth(sup, s.reviewFrame))
+	handle("POST /review/{id}/confirm", s.auth(sup, s.reviewConfirm))
+	handle("POST /review/{id}/override", s.auth(sup, s.reviewOverride))
+	handle("GET /review/batches", s.auth(sup, s.batchList))
+	handle("GET /review/batches/export.csv", s.auth(sup, s.batchCSV))
+	handle("GET /batches/{id}/receipt", s.auth("", s.batchReceiptHTML))
 
-	m.Handle("/", http.HandlerFunc(s.fallback))
+	// Everything else goes to the API (Handler), behind the same login.
+	handle("/", http.HandlerFunc(s.fallback))
 	s.mux = m
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -37,6 +38,12 @@ func TestHostGuard(t *testing.T) {
 			}
 			if hsts := resp.Header.Get("Strict-Transport-Security"); (hsts != "") != (tls && tt.code == 200) {
 				t.Fatalf("tls=%v host %q: HSTS %q", tls, tt.host, hsts)
+			}
+			// The refusal names the Host it was given (an attacker's
+			// name): it too must not be sniffed as HTML or framed.
+			if resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("X-Frame-Options") != "DENY" ||
+				!strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+				t.Fatalf("tls=%v host %q: %d without the security headers: %v", tls, tt.host, resp.StatusCode, resp.Header)
 			}
 		}
 	}

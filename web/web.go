@@ -209,7 +209,9 @@ func (s *Server) routes() {
 // serve go to api, behind the same login unless listed in Options.Public.
 func (s *Server) Handler(api http.Handler) http.Handler {
 	s.api = api
-	return s.guardHost(securityHeaders(s.mux))
+	// The headers go on the host guard's refusal too: it names the Host
+	// it was given, which an attacker chose.
+	return securityHeaders(s.guardHost(s.mux))
 }
 
 func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {

@@ -94,3 +94,34 @@ func (s *Server) sessionContext(ctx context.Context, sess session) (context.Cont
 	}()
 	return ctx, cancel
 }
+
+// tokenContext returns a context of ctx that also ends within
+// Options.AccountPoll when the API token tok (of the program name) is
+// removed (markd token remove, another process) or given to another name:
+// a program's open /events stream stops getting verdicts then.
+func (s *Server) tokenContext(ctx context.Context, tok, name string) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		tick := time.NewTicker(s.opt.AccountPoll)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				// The store, not the token cache: the cache may still
+				// hold a removed token for a few seconds.
+				now, err := s.opt.Store.TokenName(ctx, tok)
+				switch {
+				case errors.Is(err, mark.ErrUnauthorized) || (err == nil && now != name):
+					s.log.Info("API stream ended: token removed", "token_name", name)
+					cancel()
+					return
+				case err != nil && ctx.Err() == nil:
+					s.log.Warn("token of a live stream not read", "token_name", name, "err", err)
+				}
+			}
+		}
+	}()
+	return ctx, cancel
+}

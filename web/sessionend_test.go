@@ -27,10 +27,19 @@ type sseStream struct {
 // first bytes, so the stream is live before the test goes on.
 func (c *client) stream(path string) *sseStream {
 	c.e.t.Helper()
+	return c.streamWith(path, nil)
+}
+
+// streamWith is stream with more request headers (a program's token).
+func (c *client) streamWith(path string, hdr map[string]string) *sseStream {
+	c.e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	c.e.t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, "GET", c.e.ts.URL+path, nil)
 	req.Header.Set("Accept", "text/event-stream")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
 	res, err := c.hc.Do(req)
 	if err != nil {
 		c.e.t.Fatal(err)
@@ -231,5 +240,34 @@ func TestCounterOperator(t *testing.T) {
 		if got := current(); got != st.want {
 			t.Fatalf("%s: operator of the counter %q, want %q", st.what, got, st.want)
 		}
+	}
+}
+
+// TestRemovedTokenEndsEventStream: markd token remove (another process on
+// the store) ends the /events stream a program opened with that token, as
+// a changed account ends a session's; a stream of another token stays.
+func TestRemovedTokenEndsEventStream(t *testing.T) {
+	e := newEnvAPI(t, nil, func(e *env) http.Handler {
+		return httpapi.New(httpapi.Options{Store: e.db, Feed: e.feed, Keepalive: time.Hour}).Handler()
+	})
+	ctx := context.Background()
+	gone, err := e.db.AddToken(ctx, "old-till")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := e.db.AddToken(ctx, "kassa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	goneStream := c.streamWith("/events", map[string]string{"Authorization": "Bearer " + gone})
+	keptStream := c.streamWith("/events", map[string]string{"Authorization": "Bearer " + kept})
+	other := storetest.OpenAt(t, e.db.Path(), store.Options{})
+	if err := other.RemoveToken(ctx, "old-till"); err != nil {
+		t.Fatal(err)
+	}
+	goneStream.waitEnded(t, "markd token remove")
+	if !keptStream.open() {
+		t.Fatal("removing one token ended the stream of another")
 	}
 }

@@ -234,7 +234,15 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		s.api.ServeHTTP(w, r.WithContext(httpapi.WithActor(r.Context(), "api:"+name)))
+		ctx := httpapi.WithActor(r.Context(), "api:"+name)
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			// A read (the /events stream above all) ends when the token
+			// is removed, as a session's ends with its account.
+			var cancel context.CancelFunc
+			ctx, cancel = s.tokenContext(ctx, tok, name)
+			defer cancel()
+		}
+		s.api.ServeHTTP(w, r.WithContext(ctx))
 		return
 	}
 	s.auth("", func(w http.ResponseWriter, r *http.Request, sess session) {

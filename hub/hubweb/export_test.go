@@ -11,3 +11,6 @@ func SetCompareHash(f func(hash, password []byte) error) (restore func()) {
 // AddrLoginLimit is how many failed logins one address may make a minute
 // over all names.
 const AddrLoginLimit = addrLoginLimit
+
+// Patterns is every route of the pages (http.ServeMux syntax).
+func (s *Server) Patterns() []string { return append([]string(nil), s.patterns...) }

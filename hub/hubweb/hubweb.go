@@ -70,6 +70,8 @@ type Server struct {
 	opt   Options
 	pages map[string]*template.Template
 	mux   *http.ServeMux
+	// patterns is every route of mux.
+	patterns []string
 
 	mu    sync.Mutex
 	fails map[string][]time.Time // failed logins per address+name in the last minute
@@ -103,25 +105,31 @@ func New(opt Options) (*Server, error) {
 		}
 		s.pages[name] = t
 	}
-	s.mux.HandleFunc("GET /static/app.css", func(w http.ResponseWriter, r *http.Request) {
+	s.handle("GET /static/app.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "max-age=3600")
 		http.ServeFileFS(w, r, web.Static(), "app.css")
 	})
-	s.mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) { s.showLogin(w, r, http.StatusOK, "", "") })
-	s.mux.HandleFunc("POST /login", s.loginPost)
-	s.mux.HandleFunc("GET /lang", s.setLang)
-	s.mux.HandleFunc("POST /logout", s.auth(s.logout))
-	s.mux.HandleFunc("GET /{$}", s.auth(s.fleet))
-	s.mux.HandleFunc("GET /alerts", s.auth(s.alerts))
-	s.mux.HandleFunc("POST /alerts/{id}", s.auth(s.alertPost))
-	s.mux.HandleFunc("GET /lookup", s.auth(s.lookup))
-	s.mux.HandleFunc("GET /unverified", s.auth(s.unverified))
-	s.mux.HandleFunc("GET /refused", s.auth(s.refused))
-	s.mux.HandleFunc("GET /offices", s.auth(s.officeDays))
-	s.mux.HandleFunc("GET /offices.csv", s.auth(s.officeCSV))
-	s.mux.HandleFunc("GET /rejects", s.auth(s.rejects))
-	s.mux.HandleFunc("GET /rejects.csv", s.auth(s.rejectsCSV))
+	s.handle("GET /login", func(w http.ResponseWriter, r *http.Request) { s.showLogin(w, r, http.StatusOK, "", "") })
+	s.handle("POST /login", s.loginPost)
+	s.handle("GET /lang", s.setLang)
+	s.handle("POST /logout", s.auth(s.logout))
+	s.handle("GET /{$}", s.auth(s.fleet))
+	s.handle("GET /alerts", s.auth(s.alerts))
+	s.handle("POST /alerts/{id}", s.auth(s.alertPost))
+	s.handle("GET /lookup", s.auth(s.lookup))
+	s.handle("GET /unverified", s.auth(s.unverified))
+	s.handle("GET /refused", s.auth(s.refused))
+	s.handle("GET /offices", s.auth(s.officeDays))
+	s.handle("GET /offices.csv", s.auth(s.officeCSV))
+	s.handle("GET /rejects", s.auth(s.rejects))
+	s.handle("GET /rejects.csv", s.auth(s.rejectsCSV))
 	return s, nil
+}
+
+// handle adds a route and keeps its pattern for the tests that walk them.
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.mux.HandleFunc(pattern, h)
+	s.patterns = append(s.patterns, pattern)
 }
 
 // Handler is the pages' handler; markhub serve mounts it beside the API.

@@ -41,6 +41,10 @@ type Regional interface {
 	AddUser(ctx context.Context, name, passwordHash string, created time.Time) error
 	// PasswordHash returns the bcrypt hash of name, or mark.ErrNotFound.
 	PasswordHash(ctx context.Context, name string) (string, error)
+	// RemoveUser deletes the account name and every session of it, in one
+	// transaction, and returns how many sessions ended; an unknown name
+	// is mark.ErrNotFound.
+	RemoveUser(ctx context.Context, name string) (sessions int, err error)
 	// PutSession, GetSession and DropSession keep web sessions by the
 	// SHA-256 of their token; GetSession of an expired or unknown one is
 	// mark.ErrNotFound and extends a live one to expires.

@@ -3,14 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"markd/bundle"
+	"markd/hub"
 	"markd/hub/sqlitestore"
 	"markd/internal/testdata"
+	"markd/mark"
 )
 
 func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -182,5 +186,39 @@ func TestServeHelpNamesThePages(t *testing.T) {
 	}
 	if !strings.Contains(serve, "host:port of the API and the regional web pages") {
 		t.Errorf("serve --listen does not say the pages are on it too:\n%s", serve)
+	}
+}
+
+// TestUserRemove: markhub user remove takes an account away and ends its
+// sessions at once (there was no way short of SQL: a supervisor who left
+// kept their login and their open browser for ever).
+func TestUserRemove(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "hub.db")
+	s, err := sqlitestore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := s.AddUser(ctx, "left-us", "$2a$10$x", now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutSession(ctx, hub.WebSession{Hash: "h", User: "left-us", CSRF: "c", Expires: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if code, out, errOut := runCmd(t, "user", "remove", "left-us", "--db", db); code != 0 || !strings.Contains(out, "user left-us removed, 1 session ended") {
+		t.Fatalf("remove: code %d out %q err %q", code, out, errOut)
+	}
+	if code, _, errOut := runCmd(t, "user", "remove", "left-us", "--db", db); code != 1 || !strings.Contains(errOut, `user "left-us"`) {
+		t.Fatalf("remove again: code %d err %q, want 1 naming the user", code, errOut)
+	}
+	s, err = sqlitestore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.GetSession(ctx, "h", now, now.Add(time.Hour)); !errors.Is(err, mark.ErrNotFound) {
+		t.Fatalf("the removed account's session: %v, want ErrNotFound", err)
 	}
 }

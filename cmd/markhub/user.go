@@ -58,10 +58,42 @@ func newUserCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	remove := &cobra.Command{
+		Use:   "remove NAME",
+		Short: "Delete an account and end its sessions at once (someone who left, a password that got out)",
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.loadConfig(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			store, err := openStore(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			reg, ok := store.(hub.Regional)
+			if !ok {
+				return fmt.Errorf("the %s store has no regional pages: %w", c.DBDriver, mark.ErrInvalid)
+			}
+			n, err := reg.RemoveUser(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			word := "sessions"
+			if n == 1 {
+				word = "session"
+			}
+			fmt.Fprintf(a.stdout, "user %s removed, %d %s ended\n", args[0], n, word)
+			return nil
+		},
+	}
 	d := hub.DefaultConfig()
-	add.Flags().String("db", d.DB, "SQLite file or PostgreSQL URL")
-	add.Flags().String("db-driver", d.DBDriver, "sqlite or postgres")
-	cmd.AddCommand(add)
+	for _, c := range []*cobra.Command{add, remove} {
+		c.Flags().String("db", d.DB, "SQLite file or PostgreSQL URL")
+		c.Flags().String("db-driver", d.DBDriver, "sqlite or postgres")
+		cmd.AddCommand(c)
+	}
 	return cmd
 }
 

@@ -199,4 +199,32 @@ func RunRegionalSuite(t *testing.T, open Opener) {
 	if _, err := r.GetSession(ctx, "h1", now, now); !errors.Is(err, mark.ErrNotFound) {
 		t.Errorf("dropped session: %v", err)
 	}
+
+	// Removing an account ends its sessions, and only its.
+	if err := r.AddUser(ctx, "other", "hash3", t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []hub.WebSession{{Hash: "h2", User: "sup", CSRF: "c2"}, {Hash: "h3", User: "sup", CSRF: "c3"}, {Hash: "h4", User: "other", CSRF: "c4"}} {
+		s.Expires = now.Add(time.Hour)
+		if err := r.PutSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := r.RemoveUser(ctx, "sup"); err != nil || n != 2 {
+		t.Errorf("remove sup: %d sessions ended, %v; want 2", n, err)
+	}
+	for _, h := range []string{"h2", "h3"} {
+		if _, err := r.GetSession(ctx, h, now, now.Add(time.Hour)); !errors.Is(err, mark.ErrNotFound) {
+			t.Errorf("session %s of a removed account: %v, want ErrNotFound", h, err)
+		}
+	}
+	if _, err := r.PasswordHash(ctx, "sup"); !errors.Is(err, mark.ErrNotFound) {
+		t.Errorf("removed account's hash: %v, want ErrNotFound", err)
+	}
+	if got, err := r.GetSession(ctx, "h4", now, now.Add(time.Hour)); err != nil || got.User != "other" {
+		t.Errorf("another account's session: %+v %v", got, err)
+	}
+	if _, err := r.RemoveUser(ctx, "sup"); !errors.Is(err, mark.ErrNotFound) {
+		t.Errorf("remove sup again: %v, want ErrNotFound", err)
+	}
 }

@@ -223,6 +223,31 @@ func (d *DB) AddUser(ctx context.Context, name, hash string, created time.Time) 
 	return nil
 }
 
+// RemoveUser implements hub.Regional.
+func (d *DB) RemoveUser(ctx context.Context, name string) (int, error) {
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return 0, hub.Unavailable("remove user", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit a no-op
+	tag, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE user_name = $1`, name)
+	if err != nil {
+		return 0, hub.Unavailable("end sessions", err)
+	}
+	ended := tag.RowsAffected()
+	tag, err = tx.Exec(ctx, `DELETE FROM web_users WHERE name = $1`, name)
+	if err != nil {
+		return 0, hub.Unavailable("remove user", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return 0, fmt.Errorf("user %q: no such account: %w", name, mark.ErrNotFound)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, hub.Unavailable("remove user", err)
+	}
+	return int(ended), nil
+}
+
 // PasswordHash implements hub.Regional.
 func (d *DB) PasswordHash(ctx context.Context, name string) (string, error) {
 	var h string

@@ -238,6 +238,31 @@ func (d *DB) PasswordHash(ctx context.Context, name string) (string, error) {
 	return h, nil
 }
 
+// RemoveUser implements hub.Regional.
+func (d *DB) RemoveUser(ctx context.Context, name string) (int, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, hub.Unavailable("remove user", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit a no-op
+	res, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_name = ?`, name)
+	if err != nil {
+		return 0, hub.Unavailable("end sessions", err)
+	}
+	ended, _ := res.RowsAffected()
+	res, err = tx.ExecContext(ctx, `DELETE FROM web_users WHERE name = ?`, name)
+	if err != nil {
+		return 0, hub.Unavailable("remove user", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, fmt.Errorf("user %q: no such account: %w", name, mark.ErrNotFound)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, hub.Unavailable("remove user", err)
+	}
+	return int(ended), nil
+}
+
 // PutSession implements hub.Regional; expired sessions are swept here.
 func (d *DB) PutSession(ctx context.Context, s hub.WebSession) error {
 	if _, err := d.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE expires_at < ?`, ts(time.Now())); err != nil {

@@ -53,7 +53,6 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, code int, msg
 	// first attempt of the day failed with "the form expired"). SameSite
 	// and the Origin check guard the form; the token's age adds nothing.
 	s.setCookie(w, loginCSRFCookie, tok, 0)
-	w.WriteHeader(code)
 	s.render(w, r, "login.html", &page{Title: "Вход / Log in", CSRF: tok, Error: msg, Next: safeNext(next), User: user, Status: code})
 }
 

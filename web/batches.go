@@ -128,6 +128,7 @@ func (s *Server) batchCSV(w http.ResponseWriter, r *http.Request, _ session) {
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="batches.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
 	// As the review CSV: a BOM for the Russian names, formulas defused.
 	_, _ = w.Write([]byte("\ufeff"))
 	cw := csv.NewWriter(w)

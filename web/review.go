@@ -305,12 +305,10 @@ func (s *Server) showDetail(w http.ResponseWriter, r *http.Request, sess session
 	if rec.Verdict == mark.Reject {
 		title = "Отказ " + id + " / Rejection " + id
 	}
-	p := &page{Title: title, Session: sess, Data: d, Flash: flash}
+	p := &page{Title: title, Session: sess, Data: d, Flash: flash, Status: code}
 	if actErr != nil {
 		p.Error, p.Hint = pageError(actErr)
-		p.Status = code
 	}
-	w.WriteHeader(code)
 	s.render(w, r, "review_detail.html", p)
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -151,4 +152,36 @@ func status(t *testing.T, c *client, method, path string, hdr map[string]string)
 	}
 	res.Body.Close()
 	return res.StatusCode
+}
+
+// TestReviewAnswersNotCached: what the supervisor pages and their exports
+// show (names, scanned texts, customers' batches) is not kept in the
+// browser's cache of a shared counter PC, where the next person at it
+// could open it after a logout.
+func TestReviewAnswersNotCached(t *testing.T) {
+	e := newAPIEnv(t)
+	e.rejected("r1", 1, mark.ReasonUnderpaid)
+	sup := e.client()
+	sup.login(supName, supPass)
+	for _, path := range []string{"/review", "/review/export.csv", "/review/days", "/review/r1",
+		"/review/batches", "/review/batches/export.csv", "/operator/recent"} {
+		code, _, hdr := sup.do("GET", path, nil, nil)
+		if code != http.StatusOK || !strings.Contains(hdr.Get("Cache-Control"), "no-store") {
+			t.Errorf("%s: %d, Cache-Control %q; want 200 and no-store", path, code, hdr.Get("Cache-Control"))
+		}
+	}
+	// A page with another status than 200 (an error, a refused action,
+	// the login's refusal) keeps its headers too.
+	code, _, hdr := sup.do("GET", "/review/no-such-record", nil, nil)
+	if code != http.StatusNotFound || hdr.Get("Cache-Control") != "no-store" || hdr.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Errorf("error page: %d, headers %v", code, hdr)
+	}
+	fresh := e.client()
+	if code := fresh.tryLogin(supName, "wrong password"); code != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", code)
+	}
+	code, _, hdr = fresh.do("POST", "/login", url.Values{"user": {supName}, "password": {"wrong"}, "csrf": {fresh.csrf}}, nil)
+	if code != http.StatusUnauthorized || hdr.Get("Cache-Control") != "no-store" {
+		t.Errorf("refused login: %d, headers %v", code, hdr)
+	}
 }

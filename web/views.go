@@ -66,7 +66,10 @@ func parsePages() (map[string]*template.Template, error) {
 	return out, nil
 }
 
-// render writes a page; the status line must already be written or be 200.
+// render writes a page with the status p.Status (0: 200). The status is
+// written here, after the headers: one written before would send the page
+// without its Content-Type and Cache-Control (Go drops header changes
+// made after WriteHeader).
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *page) {
 	if p.CSRF == "" {
 		p.CSRF = p.Session.CSRF
@@ -86,6 +89,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if p.Status != 0 {
+		w.WriteHeader(p.Status)
+	}
 	_, _ = buf.WriteTo(w)
 }
 

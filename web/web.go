@@ -402,7 +402,6 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // errorPage renders the error page of an answer.
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, code int, b httperr.Body, err error) {
-	w.WriteHeader(code)
 	sess, _ := r.Context().Value(sessionKey{}).(session)
 	p := &page{Title: statusTitle(code), Session: sess, Status: code, Error: b.Error, Hint: b.Hint}
 	var re *roleError

@@ -48,3 +48,28 @@ func TestSecurityHeaders(t *testing.T) {
 		ts.Close()
 	}
 }
+
+// TestLoginFormTokenLastsTheBrowserSession: the login form's token is a
+// browser-session cookie (no Max-Age, no Expires), as on the counter's
+// pages, so a login page left open over lunch still logs in.
+func TestLoginFormTokenLastsTheBrowserSession(t *testing.T) {
+	e := newEnv(t)
+	res, err := http.Get(e.ts.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	found := false
+	for _, ck := range res.Cookies() {
+		if ck.Name != "markhub_login_csrf" {
+			continue
+		}
+		found = true
+		if ck.MaxAge != 0 || !ck.Expires.IsZero() {
+			t.Errorf("login form cookie %q expires (Max-Age %d, Expires %v), want a browser-session cookie", ck.Raw, ck.MaxAge, ck.Expires)
+		}
+	}
+	if !found {
+		t.Fatalf("GET /login set no login form cookie: %v", res.Header["Set-Cookie"])
+	}
+}

@@ -285,7 +285,9 @@ func (s *Server) auth(next func(http.ResponseWriter, *http.Request, hub.WebSessi
 
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, code int, msg, name string) {
 	tok := randomToken()
-	s.setCookie(w, loginCookie, tok, 3600)
+	// A browser-session cookie, as on the counter's pages: a login page
+	// left open longer than an hour still logs in.
+	s.setCookie(w, loginCookie, tok, 0)
 	s.render(w, r, code, "login.html", &page{TitleRU: "Вход", TitleEN: "Log in", CSRF: tok, Error: msg,
 		Data: map[string]string{"Next": safeNext(r.FormValue("next")), "Name": name}})
 }

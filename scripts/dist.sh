@@ -77,29 +77,7 @@ for arch in amd64 arm64; do
 	"$work/linux-amd64/markd" service unit >"$work/$name/markd.service"
 	tar -C "$work" --owner=0 --group=0 -czf "$OUT/$name.tar.gz" "$name"
 
-	deb=$work/deb-$arch
-	install -d "$deb/DEBIAN" "$deb/usr/bin" "$deb/etc/markd" "$deb/lib/systemd/system" "$deb/usr/share/doc/markd"
-	install -m 0755 "$bin/markd" "$bin/markhub" "$deb/usr/bin/"
-	install -m 0640 configs/markd.yaml "$deb/etc/markd/markd.yaml"
-	"$work/linux-amd64/markd" service unit >"$deb/lib/systemd/system/markd.service"
-	install -m 0644 README.md docs/operations.md "$deb/usr/share/doc/markd/"
-	install -m 0755 packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm "$deb/DEBIAN/"
-	echo /etc/markd/markd.yaml >"$deb/DEBIAN/conffiles"
-	cat >"$deb/DEBIAN/control" <<CONTROL
-Package: markd
-Version: $VERSION
-Architecture: $arch
-Maintainer: markd team <markd@localhost>
-Installed-Size: $(du -sk "$deb" | cut -f1)
-Depends: passwd
-Section: misc
-Priority: optional
-Description: counter daemon for electronic postage marks
- markd reads electronic postage marks (EPM v1) from the counter's
- scanners, verifies them, records every verdict in SQLite and shows it on
- the operator screen; markhub is the central collector.
-CONTROL
-	dpkg-deb --root-owner-group --build "$deb" "$OUT/markd_${VERSION}_$arch.deb" >/dev/null
+	UNIT_MARKD=$work/linux-amd64/markd bash scripts/deb.sh "$bin" "$arch" "$VERSION" "$OUT/markd_${VERSION}_$arch.deb"
 done
 
 win=$work/markd-$VERSION-windows-amd64

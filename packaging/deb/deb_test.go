@@ -1,0 +1,167 @@
+// Package deb holds the test of the markd .deb (its maintainer scripts are
+// the files beside this one; scripts/deb.sh builds the package).
+package deb
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// root is a scratch root: the machine's / under an overlay whose changes
+// go to a folder of the test, entered with chroot in a mount namespace of
+// its own. dpkg, useradd and the maintainer scripts run there as on a
+// counter, and nothing reaches the machine itself.
+type root struct {
+	t                *testing.T
+	upper, work, dir string
+}
+
+func newRoot(t *testing.T) *root {
+	t.Helper()
+	base := t.TempDir()
+	r := &root{t: t, upper: filepath.Join(base, "upper"), work: filepath.Join(base, "work"), dir: filepath.Join(base, "root")}
+	for _, d := range []string{r.upper, r.work, r.dir} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+// sh runs script with sh in the scratch root and returns its output; a
+// failing script fails the test unless mayFail.
+func (r *root) sh(script string, mayFail bool) string {
+	r.t.Helper()
+	outer := `set -e
+mount -t overlay overlay -o lowerdir=/,upperdir="$UPPER",workdir="$WORK" "$ROOT"
+mount -t proc proc "$ROOT/proc"
+mount --rbind /dev "$ROOT/dev"
+exec chroot "$ROOT" /bin/sh -c "$SCRIPT"`
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", outer)
+	cmd.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C",
+		"DEBIAN_FRONTEND=noninteractive", "UPPER=" + r.upper, "WORK=" + r.work, "ROOT=" + r.dir, "SCRIPT=" + script}
+	out, err := cmd.CombinedOutput()
+	if err != nil && !mayFail {
+		r.t.Fatalf("in the scratch root: %s: %v\n%s", script, err, out)
+	}
+	return string(out)
+}
+
+// want fails the test when got lacks one of subs.
+func want(t *testing.T, what, got string, subs ...string) {
+	t.Helper()
+	for _, s := range subs {
+		if !strings.Contains(got, s) {
+			t.Errorf("%s: lacks %q:\n%s", what, s, got)
+		}
+	}
+}
+
+// build makes the package VERSION of this tree with scripts/deb.sh, its
+// markd built with that version as make dist does.
+func build(t *testing.T, dir, version string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "bin-"+version)
+	for _, c := range []string{"markd", "markhub"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, c),
+			"-ldflags", "-X markd/internal/version.Version="+version, "markd/cmd/"+c)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", c, err, out)
+		}
+	}
+	deb := filepath.Join(dir, "markd_"+version+".deb")
+	if out, err := exec.Command("bash", "../../scripts/deb.sh", bin, runtime.GOARCH, version, deb).CombinedOutput(); err != nil {
+		t.Fatalf("scripts/deb.sh: %v\n%s", err, out)
+	}
+	return deb
+}
+
+// systemctlStub stands in for systemd, which does not run here: it writes
+// each call to /tmp/systemctl.log; is-active answers from /tmp/active.
+const systemctlStub = `#!/bin/sh
+echo "$*" >>/tmp/systemctl.log
+case "$1" in is-active) [ -e /tmp/active ] ;; esac
+`
+
+// TestDeb installs the .deb in a scratch root, upgrades it, removes and
+// purges it: the user, its groups, the folders' owners and modes, the
+// version, the edited config and the store kept, the daemon restarted on
+// upgrade only when it was running.
+func TestDeb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two packages and installs them: not in -short")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (dpkg and chroot in a scratch root): run go test as root, or CI")
+	}
+	for _, tool := range []string{"dpkg", "dpkg-deb", "unshare", "chroot", "useradd"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("needs %s (apt-get install dpkg util-linux passwd)", tool)
+		}
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil { // the markd user reads the binaries in the root
+		t.Fatal(err)
+	}
+	deb1, deb2 := build(t, dir, "1.0.0"), build(t, dir, "1.0.1")
+	r := newRoot(t)
+	if out := r.sh("true", true); out != "" {
+		t.Skipf("no scratch root (overlay mount in a mount namespace) here: %s", out)
+	}
+	// A clean counter: the machine may have markd installed (dist-check).
+	r.sh(`dpkg --purge markd >/dev/null 2>&1 || true
+userdel markd 2>/dev/null || true; groupdel markd 2>/dev/null || true
+rm -rf /etc/markd /var/lib/markd /tmp/systemctl.log /tmp/active
+mkdir -p /run/systemd/system /usr/local/sbin
+cat >/usr/local/sbin/systemctl <<'EOF'
+`+systemctlStub+`EOF
+chmod 0755 /usr/local/sbin/systemctl`, false)
+	// /run is the root file system's here, so /run/systemd/system stays
+	// between the calls as a counter's would be under systemd.
+
+	out := r.sh("dpkg -i "+deb1, false)
+	st := r.sh(`getent passwd markd; id -nG markd
+stat -c '%n %U:%G %a' /var/lib/markd /etc/markd /etc/markd/markd.yaml /usr/bin/markd /lib/systemd/system/markd.service
+markd version; cat /tmp/systemctl.log`, false)
+	want(t, "first install", st,
+		":/var/lib/markd:/usr/sbin/nologin", "dialout", "input", "video",
+		"/var/lib/markd markd:markd 750", "/etc/markd root:markd 750", "/etc/markd/markd.yaml root:markd 640",
+		"/usr/bin/markd root:root 755", "/lib/systemd/system/markd.service root:root 644",
+		"1.0.0", "daemon-reload", "enable markd.service")
+	if strings.Contains(st, "restart") {
+		t.Errorf("first install restarted markd:\n%s\n%s", out, st)
+	}
+
+	// A counter in use: a store with a scan, the config edited.
+	r.sh(`runuser -u markd -- markd init --db /var/lib/markd/markd.db
+echo '# edited at the counter' >>/etc/markd/markd.yaml
+sha256sum /var/lib/markd/markd.db >/tmp/store.sum`, false)
+
+	// Upgrade of a stopped daemon: not started; of a running one: restarted.
+	r.sh("rm -f /tmp/systemctl.log; dpkg -i "+deb2, false)
+	st = r.sh(`cat /tmp/systemctl.log; markd version; tail -1 /etc/markd/markd.yaml; sha256sum -c /tmp/store.sum`, false)
+	want(t, "upgrade of a stopped markd", st, "1.0.1", "# edited at the counter", "markd.db: OK")
+	if strings.Contains(st, "restart") || strings.Contains(st, "start markd") {
+		t.Errorf("upgrade started a stopped markd:\n%s", st)
+	}
+	r.sh("rm -f /tmp/systemctl.log; touch /tmp/active; dpkg -i "+deb1, false)
+	st = r.sh(`cat /tmp/systemctl.log; markd version; sha256sum -c /tmp/store.sum; rm /tmp/active`, false)
+	want(t, "reinstall over a running markd", st, "restart markd.service", "1.0.0", "markd.db: OK")
+
+	// Remove: stopped, config and store stay; purge: the config goes, the
+	// store and the user stay, and purge says so.
+	r.sh("rm -f /tmp/systemctl.log; dpkg -r markd", false)
+	st = r.sh(`cat /tmp/systemctl.log; ls /etc/markd; sha256sum -c /tmp/store.sum; getent passwd markd`, false)
+	want(t, "remove", st, "stop markd.service", "markd.yaml", "markd.db: OK", "markd:")
+	out = r.sh("dpkg --purge markd", false)
+	st = r.sh(`ls /etc/markd 2>&1; sha256sum -c /tmp/store.sum; getent passwd markd`, false)
+	want(t, "purge", st, "markd.db: OK", "markd:")
+	if strings.Contains(st, "markd.yaml") {
+		t.Errorf("purge left the conffile /etc/markd/markd.yaml:\n%s", st)
+	}
+	want(t, "purge's message", out, "/var/lib/markd", "userdel markd")
+}

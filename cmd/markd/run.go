@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"sync"
 	"time"
@@ -10,7 +11,9 @@ import (
 
 	"markd/config"
 	"markd/daemon"
+	"markd/internal/cli"
 	"markd/mark"
+	"markd/store"
 )
 
 func init() { register(newRunCmd) }
@@ -70,6 +73,10 @@ named in the log as waiting for a restart).`,
 			}
 			ctx := cmd.Context()
 			m, err := daemon.Open(ctx, o)
+			if errors.Is(err, store.ErrSchemaNewer) {
+				// after a downgrade: systemd must not start it again and again
+				return cli.NoRestartError{Err: err}
+			}
 			if err != nil {
 				return err
 			}

@@ -50,6 +50,8 @@ KillSignal=SIGTERM
 TimeoutStopSec=15
 Restart=always
 RestartSec=2
+# 78: a restart cannot help (a store a newer markd migrated): stay failed.
+RestartPreventExitStatus=78
 # The store lives here (config key db: /var/lib/markd/markd.db).
 StateDirectory=markd
 StateDirectoryMode=0750

@@ -16,6 +16,19 @@ import (
 // ExitUsage is the exit code of a usage or configuration error.
 const ExitUsage = 2
 
+// ExitNoRestart is the exit code of an error that starting the program
+// again cannot cure (markd run on a store a newer markd migrated): the
+// systemd unit does not restart on it (RestartPreventExitStatus), so the
+// service stays failed with the message instead of starting every 2 s.
+// 78 is EX_CONFIG of sysexits.h; Go's own exit codes are 1 and 2.
+const ExitNoRestart = 78
+
+// NoRestartError marks an error for ExitNoRestart.
+type NoRestartError struct{ Err error }
+
+func (e NoRestartError) Error() string { return e.Err.Error() }
+func (e NoRestartError) Unwrap() error { return e.Err }
+
 // UsageError marks a wrong command line (exit code 2).
 type UsageError struct{ Err error }
 
@@ -28,7 +41,8 @@ func (UsageError) IsUsage() bool { return true }
 // Exit reports the error of one command line of prog on stderr (its
 // operator hint once after the message), and returns the exit code: 0 for nil;
 // ExitUsage for a usage error (an error in the chain with an IsUsage method
-// that returns true) or an invalid input (mark.ErrInvalid); 1 otherwise.
+// that returns true) or an invalid input (mark.ErrInvalid); ExitNoRestart
+// for a NoRestartError; 1 otherwise.
 func Exit(stderr io.Writer, prog string, err error) int {
 	if err == nil {
 		return 0
@@ -39,6 +53,9 @@ func Exit(stderr io.Writer, prog string, err error) int {
 		fmt.Fprintf(stderr, "%s: %v (hint: %s)\n", prog, err, h)
 	} else {
 		fmt.Fprintln(stderr, prog+":", err)
+	}
+	if errors.As(err, new(NoRestartError)) {
+		return ExitNoRestart
 	}
 	var usage interface{ IsUsage() bool }
 	if (errors.As(err, &usage) && usage.IsUsage()) || errors.Is(err, mark.ErrInvalid) {

@@ -81,11 +81,20 @@ func build(t *testing.T, dir, version string) string {
 }
 
 // systemctlStub stands in for systemd, which does not run here: it writes
-// each call to /tmp/systemctl.log; is-active answers from /tmp/active.
+// each call to /tmp/systemctl.log; is-active answers from /tmp/active;
+// enable and disable make and remove the link as systemctl does.
 const systemctlStub = `#!/bin/sh
 echo "$*" >>/tmp/systemctl.log
-case "$1" in is-active) [ -e /tmp/active ] ;; esac
+wants=/etc/systemd/system/multi-user.target.wants
+case "$1" in
+is-active) [ -e /tmp/active ] ;;
+enable) mkdir -p $wants; ln -sf /lib/systemd/system/markd.service $wants/markd.service ;;
+disable) rm -f $wants/markd.service ;;
+esac
 `
+
+// enabled is the shell test of the link systemctl enable makes.
+const enabled = "test -L /etc/systemd/system/multi-user.target.wants/markd.service && echo ENABLED || echo DISABLED"
 
 // TestDeb installs the .deb in a scratch root, upgrades it, removes and
 // purges it: the user, its groups, the folders' owners and modes, the
@@ -148,6 +157,12 @@ sha256sum /var/lib/markd/markd.db >/tmp/store.sum`, false)
 	if strings.Contains(st, "restart") || strings.Contains(st, "start markd") {
 		t.Errorf("upgrade started a stopped markd:\n%s", st)
 	}
+	// The engineer disabled markd at boot: an upgrade keeps it so.
+	r.sh("systemctl disable markd.service; rm -f /tmp/systemctl.log; dpkg -i "+deb1+"; dpkg -i "+deb2, false)
+	if st = r.sh(enabled+"; cat /tmp/systemctl.log", false); !strings.HasPrefix(st, "DISABLED") {
+		t.Errorf("an upgrade enabled markd again, which the engineer had disabled:\n%s", st)
+	}
+	r.sh("systemctl enable markd.service", false)
 	r.sh("rm -f /tmp/systemctl.log; touch /tmp/active; dpkg -i "+deb1, false)
 	st = r.sh(`cat /tmp/systemctl.log; markd version; sha256sum -c /tmp/store.sum; rm /tmp/active`, false)
 	want(t, "reinstall over a running markd", st, "restart markd.service", "1.0.0", "markd.db: OK")
@@ -157,9 +172,13 @@ sha256sum /var/lib/markd/markd.db >/tmp/store.sum`, false)
 	r.sh("rm -f /tmp/systemctl.log; dpkg -r markd", false)
 	st = r.sh(`cat /tmp/systemctl.log; ls /etc/markd; sha256sum -c /tmp/store.sum; getent passwd markd`, false)
 	want(t, "remove", st, "stop markd.service", "markd.yaml", "markd.db: OK", "markd:")
+	// Installed again after a remove: enabled at boot as it was.
+	r.sh("dpkg -i "+deb2, false)
+	want(t, "install after remove", r.sh(enabled, false), "ENABLED")
+	r.sh("dpkg -r markd", false)
 	out = r.sh("dpkg --purge markd", false)
-	st = r.sh(`ls /etc/markd 2>&1; sha256sum -c /tmp/store.sum; getent passwd markd`, false)
-	want(t, "purge", st, "markd.db: OK", "markd:")
+	st = r.sh(`ls /etc/markd 2>&1; sha256sum -c /tmp/store.sum; getent passwd markd; `+enabled, false)
+	want(t, "purge", st, "markd.db: OK", "markd:", "DISABLED")
 	if strings.Contains(st, "markd.yaml") {
 		t.Errorf("purge left the conffile /etc/markd/markd.yaml:\n%s", st)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"markd/config"
@@ -29,6 +30,11 @@ func Sources(cfgs []config.Source, stdin io.Reader, log *slog.Logger, now func()
 		}
 		switch c.Kind {
 		case "stdin":
+			if nullDevice(stdin) {
+				log.Warn("a stdin source reads nothing here: stdin is the null device (markd runs as a service)",
+					"source", name, "key", fmt.Sprintf("sources[%d]", i),
+					"hint", "configure the scanner as a serial, wedge or camera source (`markd doctor` lists what this PC sees); stdin is for a terminal or a pipe")
+			}
 			out = append(out, scanner.NewReader(name, stdin, now).SetLayout(c.Layout).SetPlacement(place))
 		case "serial":
 			sc, err := SerialConfig(c)
@@ -102,4 +108,19 @@ func CameraConfig(c config.Source) scanner.CameraConfig {
 		Width: c.Width, Height: c.Height, FPS: c.FPS, Hold: c.Hold,
 		SnapshotQuality: c.SnapshotQuality,
 	}
+}
+
+// nullDevice reports whether r is the null device (a service's stdin:
+// systemd's StandardInput=null), where a stdin source reads nothing ever.
+func nullDevice(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok || f == nil {
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err == nil && os.SameFile(fi, null)
 }

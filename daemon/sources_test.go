@@ -1,9 +1,12 @@
 package daemon
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -96,5 +99,39 @@ func TestCameraDefaultsMatch(t *testing.T) {
 		config.DefaultCameraFPS != scanner.DefaultCameraFPS {
 		t.Errorf("config's camera defaults %dx%d@%d, the source's %dx%d@%d", config.DefaultCameraWidth, config.DefaultCameraHeight,
 			config.DefaultCameraFPS, scanner.DefaultCameraWidth, scanner.DefaultCameraHeight, scanner.DefaultCameraFPS)
+	}
+}
+
+// TestStdinSourceOnNullDevice: a stdin source where stdin is the null
+// device (markd run as a systemd service with the shipped config) is
+// warned about at start, naming the source and what to configure instead;
+// a pipe is not.
+func TestStdinSourceOnNullDevice(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Skip("no null device:", err)
+	}
+	defer null.Close()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	for _, tc := range []struct {
+		name  string
+		stdin io.Reader
+		warn  bool
+	}{{"null device", null, true}, {"pipe", pr, false}, {"reader", strings.NewReader("x\n"), false}} {
+		var buf bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&buf, nil))
+		if _, err := Sources([]config.Source{{Kind: "stdin", Name: "keyboard"}}, tc.stdin, log, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Contains(buf.String(), "level=WARN") && strings.Contains(buf.String(), "source=keyboard") &&
+			strings.Contains(buf.String(), "serial, wedge or camera")
+		if got != tc.warn {
+			t.Errorf("%s: log %q, want a warning %v", tc.name, buf.String(), tc.warn)
+		}
 	}
 }

@@ -19,25 +19,32 @@ type Metrics struct {
 	reasons     *prometheus.CounterVec
 	storeErrors prometheus.Counter
 	latency     prometheus.Histogram
-	sourceUp    *prometheus.GaugeVec
 	reloads     *prometheus.CounterVec
 	events      *sourceEvents
 }
 
-// sourceEvents exports each source's event counters
-// (mark.SourceHealth.Events), read from the sources at each scrape.
+// sourceEvents exports each source's state (markd_source_up) and event
+// counters (mark.SourceHealth.Events), read from the sources at each
+// scrape: a line that leaves the list (the reuse history once restored)
+// leaves the metrics with it instead of staying at its last value.
 type sourceEvents struct {
 	desc   *prometheus.Desc
+	up     *prometheus.Desc
 	health func() []mark.SourceHealth // set by handler before the server serves
 }
 
-func (c *sourceEvents) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+func (c *sourceEvents) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc; ch <- c.up }
 
 func (c *sourceEvents) Collect(ch chan<- prometheus.Metric) {
 	if c.health == nil {
 		return
 	}
 	for _, s := range c.health() {
+		up := 0.0
+		if s.Up {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up, s.Name, s.Kind)
 		for ev, n := range s.Events {
 			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(n), s.Name, s.Kind, ev)
 		}
@@ -67,9 +74,6 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			Help:    "Time from a scan arriving to its durable verdict.",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5},
 		}),
-		sourceUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "markd_source_up", Help: "1 when the input source works, 0 when it is down.",
-		}, []string{"source", "kind"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "markd_list_reloads_total", Help: "Reloads of keyring, tariffs and revocations by result (ok, refused).",
 		}, []string{"result"}),
@@ -77,9 +81,12 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			"What an input source survived or dropped since the start: reconnect, line_cut (a line over max_line, stored NOT_A_MARK), "+
 				"partial_dropped (no terminator within idle), unknown_key and code_lost (wedge), "+
 				"frame_dropped (camera: a frame replaced by a newer one before the decoder took it).",
-			[]string{"source", "kind", "event"}, nil)},
+			[]string{"source", "kind", "event"}, nil),
+			up: prometheus.NewDesc("markd_source_up",
+				"1 when the input source works, 0 when it is down (kind store: the reuse history of a new store, 0 while not restored).",
+				[]string{"source", "kind"}, nil)},
 	}
-	reg.MustRegister(m.scans, m.reasons, m.storeErrors, m.latency, m.sourceUp, m.reloads, m.events)
+	reg.MustRegister(m.scans, m.reasons, m.storeErrors, m.latency, m.reloads, m.events)
 	for _, v := range []mark.Verdict{mark.Accept, mark.Reject, mark.NotAMark, mark.DuplicateScan, mark.Error} {
 		m.scans.WithLabelValues(string(v))
 	}
@@ -114,17 +121,5 @@ func (m *Metrics) Reloaded(ok bool) {
 
 func (m *Metrics) handler(health func() []mark.SourceHealth) http.Handler {
 	m.events.health = health
-	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if health != nil {
-			for _, s := range health() {
-				v := 0.0
-				if s.Up {
-					v = 1
-				}
-				m.sourceUp.WithLabelValues(s.Name, s.Kind).Set(v)
-			}
-		}
-		h.ServeHTTP(w, r)
-	})
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }

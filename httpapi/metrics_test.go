@@ -48,3 +48,47 @@ func TestSourceEventMetrics(t *testing.T) {
 		t.Error("the counters are not read again at the next scrape")
 	}
 }
+
+// TestSourceUpFollowsSources: markd_source_up shows the sources health
+// lists now; a line that left the list (the reuse history once restored, a
+// source renamed) is gone at the next scrape, not kept at its last 0,
+// which kept MarkdSourceDown firing until a restart.
+func TestSourceUpFollowsSources(t *testing.T) {
+	m := NewMetrics(nil)
+	restoring := true
+	h := m.handler(func() []mark.SourceHealth {
+		out := []mark.SourceHealth{{Name: "front", Kind: "serial", Up: true}}
+		if restoring {
+			out = append(out, mark.SourceHealth{Name: "reuse history", Kind: "store"})
+		}
+		return out
+	})
+	scrape := func() string {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		b, _ := io.ReadAll(rec.Body)
+		return string(b)
+	}
+	if body := scrape(); !strings.Contains(body, `markd_source_up{kind="store",source="reuse history"} 0`) ||
+		!strings.Contains(body, `markd_source_up{kind="serial",source="front"} 1`) {
+		t.Fatalf("first scrape:\n%s", body)
+	}
+	restoring = false
+	body := scrape()
+	if strings.Contains(body, `source="reuse history"`) {
+		t.Errorf("the restored history still has a markd_source_up series:\n%s", grepLines(body, "markd_source_up"))
+	}
+	if !strings.Contains(body, `markd_source_up{kind="serial",source="front"} 1`) {
+		t.Errorf("front lost:\n%s", grepLines(body, "markd_source_up"))
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

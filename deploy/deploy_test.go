@@ -223,3 +223,49 @@ func TestDashboard(t *testing.T) {
 		t.Errorf("metrics on no dashboard panel: %v", missing)
 	}
 }
+
+// TestAlertsCoverFailures: every failure that matters to a post office has
+// an alert whose expression reads the metric (and labels) that show it.
+func TestAlertsCoverFailures(t *testing.T) {
+	raw, err := os.ReadFile("prometheus/markd-alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rf rulesFile
+	if err := yaml.Unmarshal(raw, &rf); err != nil {
+		t.Fatalf("markd-alerts.yml: %v", err)
+	}
+	space := regexp.MustCompile(`\s+`)
+	var exprs []string
+	for _, g := range rf.Groups {
+		for _, r := range g.Rules {
+			e := space.ReplaceAllString(r.Expr, "")
+			exprs = append(exprs, e)
+			if strings.Contains(e, "markd_source_up") && !strings.Contains(e, `kind`) {
+				t.Errorf("alert %s reads markd_source_up of every kind: the reuse history (kind store) is no scanner", r.Alert)
+			}
+		}
+	}
+	for _, c := range []struct{ failure, needs string }{
+		{"store cannot write", "markd_store_errors_total"},
+		{"scans rejected in a burst", `markd_scans_total{verdict="REJECT"}`},
+		{"a scanner down", `markd_source_up{kind!="store"}`},
+		{"collector unreachable", "markd_sync_last_success_timestamp_seconds"},
+		{"upload backlog growing", "markd_sync_oldest_pending_age_seconds"},
+		{"clock off the collector's", "markd_sync_clock_skew_seconds"},
+		{"lists stale", "markd_sync_lists_age_seconds"},
+		{"cross-office reuse alert from the collector", "markd_sync_alerts_received_total"},
+		{"reused marks rejected at the counter", `markd_reject_reasons_total{reason="REUSED"}`},
+		{"a new list or config refused", `markd_list_reloads_total{result="refused"}`},
+		{"records the collector refused", "markd_sync_refused_total"},
+		{"reuse history of a new store not restored", `markd_source_up{kind="store"}`},
+	} {
+		found := false
+		for _, e := range exprs {
+			found = found || strings.Contains(e, c.needs)
+		}
+		if !found {
+			t.Errorf("no alert for %s (an expression reading %s)", c.failure, c.needs)
+		}
+	}
+}

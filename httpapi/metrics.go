@@ -87,9 +87,17 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 				[]string{"source", "kind"}, nil)},
 	}
 	reg.MustRegister(m.scans, m.reasons, m.storeErrors, m.latency, m.reloads, m.events)
+	// Every series an alert takes increase() of exists at 0 from the
+	// start: one born at 1 (the first reused mark after a restart) has no
+	// increase for Prometheus.
 	for _, v := range []mark.Verdict{mark.Accept, mark.Reject, mark.NotAMark, mark.DuplicateScan, mark.Error} {
 		m.scans.WithLabelValues(string(v))
 	}
+	for _, r := range mark.AllReasons {
+		m.reasons.WithLabelValues(string(r))
+	}
+	m.reloads.WithLabelValues("ok")
+	m.reloads.WithLabelValues("refused")
 	return m
 }
 

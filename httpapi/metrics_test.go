@@ -92,3 +92,24 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestAlertedSeriesFromStart: the series an alert takes increase() of are
+// there at 0 from the start, so the first reused mark or the first refused
+// list after a restart counts (a series born at 1 has no increase).
+func TestAlertedSeriesFromStart(t *testing.T) {
+	m := NewMetrics(nil)
+	rec := httptest.NewRecorder()
+	m.handler(nil).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`markd_reject_reasons_total{reason="REUSED"} 0`,
+		`markd_reject_reasons_total{reason="BAD_SIGNATURE"} 0`,
+		`markd_list_reloads_total{result="refused"} 0`,
+		`markd_list_reloads_total{result="ok"} 0`,
+		`markd_store_errors_total 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("a fresh /metrics lacks %q", want)
+		}
+	}
+}

@@ -61,6 +61,7 @@ const (
 	StateBundleVersion = "bundle_version" // version of the bundle in force
 	StateListsChecked  = "lists_checked"  // RFC 3339: when the collector last confirmed our lists current
 	StateFirstStart    = "first_start"    // RFC 3339: first start with sync, the age base before any bundle
+	StateLastUpload    = "last_upload"    // Unix ns (counter clock): the last upload the collector confirmed, kept across restarts
 )
 
 // UploadActions are the audit actions that travel to the collector.
@@ -158,11 +159,13 @@ type UploadDone struct {
 	Acked       []int64           // alert ids the request acknowledged
 	Alerts      []mark.ReuseAlert // alerts in the response
 	BatchIDs    []string          // ended batches the collector stored (or already had)
+	At          time.Time         // when confirmed (counter clock), kept as StateLastUpload (never backwards); zero = not kept
 }
 
 // CompleteUpload applies one confirmed upload in one transaction: records
 // become uploaded, the event cursor advances (never backwards), acknowledged
-// alerts are marked so, and new alerts are stored (a repeated one is ignored).
+// alerts are marked so, new alerts are stored (a repeated one is ignored)
+// and the time of the upload is kept.
 func (d *DB) CompleteUpload(ctx context.Context, u UploadDone) error {
 	now := d.Now().UTC().Format(time.RFC3339Nano)
 	return d.Write(ctx, func(tx *sql.Tx) error {
@@ -188,6 +191,14 @@ func (d *DB) CompleteUpload(ctx context.Context, u UploadDone) error {
 				WHERE CAST(sync_state.value AS INTEGER) < CAST(excluded.value AS INTEGER)`,
 				StateEventCursor, strconv.FormatInt(u.LastEventID, 10)); err != nil {
 				return storeErr("advance event cursor", err)
+			}
+		}
+		if !u.At.IsZero() {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO sync_state(key, value) VALUES (?, ?)
+				ON CONFLICT(key) DO UPDATE SET value = excluded.value
+				WHERE CAST(sync_state.value AS INTEGER) < CAST(excluded.value AS INTEGER)`,
+				StateLastUpload, strconv.FormatInt(u.At.UnixNano(), 10)); err != nil {
+				return storeErr("keep last upload", err)
 			}
 		}
 		if err := markBatchesUploaded(ctx, tx, u.BatchIDs); err != nil {

@@ -89,7 +89,7 @@ func (u *Uploader) pump(ctx context.Context) (int, error) {
 				}
 				resp, err := u.client.Upload(ctx, p.body, p.waiting)
 				if err == nil {
-					err = u.db.CompleteUpload(ctx, store.UploadDone{RecordIDs: p.ids, Alerts: resp.Alerts})
+					err = u.db.CompleteUpload(ctx, store.UploadDone{RecordIDs: p.ids, Alerts: resp.Alerts, At: u.now()})
 				}
 				mu.Lock()
 				if err != nil && u.refused(ctx, err, p.ids, nil) {

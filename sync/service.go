@@ -60,6 +60,9 @@ func New(ctx context.Context, db *store.DB, o Options, apply Applier, log *slog.
 		o.Upload.Now = clock.Now
 	}
 	s := &Service{Uploader: NewUploader(db, client, o.Upload, log, reg), Clock: clock}
+	if err := s.Uploader.LoadState(ctx); err != nil {
+		return nil, err
+	}
 	if s.History, err = NewRestorer(ctx, db, client, log); err != nil {
 		return nil, err
 	}

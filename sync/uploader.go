@@ -136,6 +136,29 @@ func NewUploader(db *store.DB, client *Client, o UploaderOptions, log *slog.Logg
 	return u
 }
 
+// LoadState takes the last upload the collector confirmed before this
+// start (kept by the store with each upload) as the last success, so
+// markd_sync_last_success_timestamp_seconds and /healthz last_success say
+// how long the counter has really been silent, not 0 after a restart.
+func (u *Uploader) LoadState(ctx context.Context) error {
+	v, ok, err := u.db.SyncState(ctx, store.StateLastUpload)
+	if err != nil || !ok {
+		return err
+	}
+	ns, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("sync_state %s = %q: %w", store.StateLastUpload, v, mark.ErrInvalid)
+	}
+	at := time.Unix(0, ns).UTC()
+	u.stateMu.Lock()
+	defer u.stateMu.Unlock()
+	if u.lastOK.IsZero() {
+		u.lastOK = at
+		u.lastSuccess.Set(float64(ns) / 1e9)
+	}
+	return nil
+}
+
 // Kick tells the uploader new records are there (optional: it polls too).
 func (u *Uploader) Kick() {
 	select {
@@ -309,7 +332,7 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		return 0, false, err
 	}
 	if err := u.db.CompleteUpload(ctx, store.UploadDone{RecordIDs: ids, LastEventID: lastEvent, Acked: acks, Alerts: resp.Alerts,
-		BatchIDs: batchIDs}); err != nil {
+		BatchIDs: batchIDs, At: u.now()}); err != nil {
 		// The collector has them; the next round repeats the request harmlessly.
 		return 0, false, fmt.Errorf("record upload confirmation: %w", err)
 	}

@@ -90,7 +90,7 @@ func (s *Server) routes() {
 	s.handle("GET /healthz", http.HandlerFunc(s.health))
 	s.handle("GET /healthz/ready", http.HandlerFunc(s.ready))
 	s.handle("GET /healthz/live", http.HandlerFunc(s.live))
-	s.handle("GET /metrics", s.opt.Metrics.handler(s.opt.Sources))
+	s.handle("GET /metrics", s.opt.Metrics.handler(s.opt.Sources, s.storeReady))
 	s.handle("GET /api/scans", http.HandlerFunc(s.listScans))
 	s.handle("GET /api/scans/{id}", http.HandlerFunc(s.getScan))
 	s.handle("GET /events", http.HandlerFunc(s.events))
@@ -232,16 +232,23 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, code, body)
 }
 
-// ready answers GET /healthz/ready: 200 while the store answers and the
-// last write worked (scans can be recorded), else 503. Sources and the
-// collector do not count: the counter records scans without them.
-func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+// storeReady is nil while the store answers and its last write worked:
+// /healthz/ready and markd_store_up.
+func (s *Server) storeReady() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	err := s.opt.Store.Ping(ctx)
 	if err == nil && s.opt.StoreErr != nil {
 		err = s.opt.StoreErr()
 	}
+	return err
+}
+
+// ready answers GET /healthz/ready: 200 while the store answers and the
+// last write worked (scans can be recorded), else 503. Sources and the
+// collector do not count: the counter records scans without them.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	err := s.storeReady()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if err != nil {
 		s.log.Warn("not ready", "err", err)

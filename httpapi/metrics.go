@@ -21,6 +21,7 @@ type Metrics struct {
 	latency     prometheus.Histogram
 	reloads     *prometheus.CounterVec
 	events      *sourceEvents
+	storeReady  func() error // set by handler before the server serves: nil while scans are recorded
 }
 
 // sourceEvents exports each source's state (markd_source_up) and event
@@ -86,7 +87,16 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 				"1 when the input source works, 0 when it is down (kind store: the reuse history of a new store, 0 while not restored).",
 				[]string{"source", "kind"}, nil)},
 	}
-	reg.MustRegister(m.scans, m.reasons, m.storeErrors, m.latency, m.reloads, m.events)
+	storeUp := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "markd_store_up",
+		Help: "1 while the store answers and its last write worked (scans are recorded, as /healthz/ready), 0 from a failed write until one works again.",
+	}, func() float64 {
+		if m.storeReady != nil && m.storeReady() != nil {
+			return 0
+		}
+		return 1
+	})
+	reg.MustRegister(m.scans, m.reasons, m.storeErrors, m.latency, m.reloads, m.events, storeUp)
 	// Every series an alert takes increase() of exists at 0 from the
 	// start: one born at 1 (the first reused mark after a restart) has no
 	// increase for Prometheus.
@@ -127,7 +137,8 @@ func (m *Metrics) Reloaded(ok bool) {
 	m.reloads.WithLabelValues("refused").Inc()
 }
 
-func (m *Metrics) handler(health func() []mark.SourceHealth) http.Handler {
+func (m *Metrics) handler(health func() []mark.SourceHealth, storeReady func() error) http.Handler {
 	m.events.health = health
+	m.storeReady = storeReady
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }

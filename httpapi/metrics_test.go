@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"context"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 
 	"markd/mark"
@@ -20,7 +23,7 @@ func TestSourceEventMetrics(t *testing.T) {
 			{Name: "keys", Kind: "wedge", Events: map[string]int64{"code_lost": 4}},
 			{Name: "stdin0", Kind: "stdin", Up: true},
 		}
-	})
+	}, nil)
 	scrape := func() string {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -62,7 +65,7 @@ func TestSourceUpFollowsSources(t *testing.T) {
 			out = append(out, mark.SourceHealth{Name: "reuse history", Kind: "store"})
 		}
 		return out
-	})
+	}, nil)
 	scrape := func() string {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -99,7 +102,7 @@ func grepLines(s, sub string) string {
 func TestAlertedSeriesFromStart(t *testing.T) {
 	m := NewMetrics(nil)
 	rec := httptest.NewRecorder()
-	m.handler(nil).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	m.handler(nil, nil).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body := rec.Body.String()
 	for _, want := range []string{
 		`markd_reject_reasons_total{reason="REUSED"} 0`,
@@ -111,5 +114,40 @@ func TestAlertedSeriesFromStart(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("a fresh /metrics lacks %q", want)
 		}
+	}
+}
+
+// TestStoreUpMetric: markd_store_up is 0 from the scan the store could not
+// record until a write works again, whether or not scans come meanwhile
+// (markd_store_errors_total alone stops rising when nobody scans, and its
+// alert went quiet while the disk was still full).
+func TestStoreUpMetric(t *testing.T) {
+	e := newEnv(t)
+	scrape := func() string {
+		t.Helper()
+		resp, err := http.Get(e.ts.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if body := scrape(); !strings.Contains(body, "\nmarkd_store_up 1\n") {
+		t.Fatalf("fresh store:\n%s", grepLines(body, "markd_store"))
+	}
+	e.db.FailWrite = func() error { return syscall.ENOSPC }
+	if r := e.pipe.Process(context.Background(), mark.Scan{Text: e.sign(1), Source: "t"}); r.Verdict != mark.Error {
+		t.Fatalf("verdict on a full disk: %s", r.Verdict)
+	}
+	for range 2 { // no scan between the scrapes: still down
+		if body := scrape(); !strings.Contains(body, "\nmarkd_store_up 0\n") {
+			t.Fatalf("store failing:\n%s", grepLines(body, "markd_store"))
+		}
+	}
+	e.db.FailWrite = nil
+	e.pipe.Process(context.Background(), mark.Scan{Text: e.sign(1), Source: "t"})
+	if body := scrape(); !strings.Contains(body, "\nmarkd_store_up 1\n") {
+		t.Fatalf("after recovery:\n%s", grepLines(body, "markd_store"))
 	}
 }

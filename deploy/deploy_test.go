@@ -254,6 +254,7 @@ func TestAlertsCoverFailures(t *testing.T) {
 		{"collector unreachable", "markd_sync_last_success_timestamp_seconds"},
 		{"upload backlog growing", "markd_sync_oldest_pending_age_seconds"},
 		{"clock off the collector's", "markd_sync_clock_skew_seconds"},
+		{"clock beyond the counter's own limit", "markd_sync_clock_limit_seconds"},
 		{"lists stale", "markd_sync_lists_age_seconds"},
 		{"cross-office reuse alert from the collector", "markd_sync_alerts_received_total"},
 		{"reused marks rejected at the counter", `markd_reject_reasons_total{reason="REUSED"}`},

@@ -61,7 +61,12 @@ func NewClock(limit time.Duration, now func() time.Time, log *slog.Logger, reg *
 		Help: "The counter's clock minus the collector's, measured on the last answer (±1 s); 0 before the first.",
 	})}
 	if reg != nil {
-		reg.MustRegister(c.gauge)
+		limitGauge := prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "markd_sync_clock_limit_seconds",
+			Help: "sync.clock_limit: beyond this skew date-dependent verdicts are ERROR; 0 = measured only.",
+		})
+		limitGauge.Set(limit.Seconds())
+		reg.MustRegister(c.gauge, limitGauge)
 	}
 	return c
 }

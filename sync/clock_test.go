@@ -191,3 +191,18 @@ func TestClockBehindSeen(t *testing.T) {
 		t.Fatalf("reads 1996: wrong %v, light %+v", c.Wrong(), c.Health())
 	}
 }
+
+// TestClockLimitMetric: the counter's own sync.clock_limit is on /metrics
+// beside the skew, so MarkdClockWrong fires where this counter turns
+// date-dependent verdicts into ERROR, not at a fixed 5 minutes (a
+// counter with clock_limit 2m refused marks at 3 minutes off without an
+// alert; one with 10m was alerted at 6 minutes as refusing, which it did not).
+func TestClockLimitMetric(t *testing.T) {
+	for _, limit := range []time.Duration{2 * time.Minute, 0} {
+		reg := prometheus.NewRegistry()
+		NewClock(limit, func() time.Time { return day0 }, nil, reg)
+		if got := gauge(t, reg, "markd_sync_clock_limit_seconds"); got != limit.Seconds() {
+			t.Errorf("limit %v: markd_sync_clock_limit_seconds = %v", limit, got)
+		}
+	}
+}

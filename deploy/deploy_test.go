@@ -271,3 +271,34 @@ func TestAlertsCoverFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsDocumented: every metric a daemon registers is named in
+// docs/operations.md (the counter's /metrics) or docs/api.md (the sync
+// metrics as `markd_sync_*` suffixes, the collector's), so an engineer
+// who meets it on a dashboard can look it up.
+func TestMetricsDocumented(t *testing.T) {
+	names := registered(t)
+	var docs strings.Builder
+	for _, f := range []string{"../docs/operations.md", "../docs/api.md"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs.Write(b)
+	}
+	text := docs.String()
+	var missing []string
+	for n := range names {
+		if !strings.HasPrefix(n, "markd_") && !strings.HasPrefix(n, "markhub_") {
+			continue
+		}
+		short, isSync := strings.CutPrefix(n, "markd_sync_")
+		if !strings.Contains(text, "`"+n) && !(isSync && strings.Contains(text, "`"+short+"`")) {
+			missing = append(missing, n)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("metrics in no document: %v", missing)
+	}
+}

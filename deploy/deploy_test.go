@@ -249,6 +249,7 @@ func TestAlertsCoverFailures(t *testing.T) {
 	for _, c := range []struct{ failure, needs string }{
 		{"store cannot write", "markd_store_errors_total"},
 		{"store still cannot write, no scan since", "markd_store_up==0"},
+		{"scans answered ERROR, whatever the cause", `markd_scans_total{verdict="ERROR"}`},
 		{"scans rejected in a burst", `markd_scans_total{verdict="REJECT"}`},
 		{"a scanner down", `markd_source_up{kind!="store"}`},
 		{"collector unreachable", "markd_sync_last_success_timestamp_seconds"},

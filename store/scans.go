@@ -9,11 +9,13 @@ import (
 	"io"
 	"os"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
 
 	"markd/decode"
+	"markd/internal/sqliteerr"
 	"markd/mark"
 )
 
@@ -434,9 +436,15 @@ func (d *DB) Backup(ctx context.Context, path string) error {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	if _, err := d.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
-		os.Remove(path) //nolint:errcheck // the empty file made above
-		return mark.WithHint(fmt.Errorf("backup to %s: %w: %w", path, mark.ErrUnavailable, err),
-			"the target must not exist and its folder must be writable")
+		// The copy begun and the journal SQLite left beside it when the
+		// disk filled: nothing of a failed backup stays.
+		os.Remove(path)              //nolint:errcheck
+		os.Remove(path + "-journal") //nolint:errcheck
+		hint := "the target must not exist and its folder must be writable"
+		if errors.Is(err, syscall.ENOSPC) || sqliteerr.Of(err) == sqliteerr.Full {
+			hint = "disk full: free space where " + path + " goes, or back up to another disk"
+		}
+		return mark.WithHint(fmt.Errorf("backup to %s: %w: %w", path, mark.ErrUnavailable, err), hint)
 	}
 	return nil
 }

@@ -249,6 +249,7 @@ func TestAlertsCoverFailures(t *testing.T) {
 	for _, c := range []struct{ failure, needs string }{
 		{"store cannot write", "markd_store_errors_total"},
 		{"store still cannot write, no scan since", "markd_store_up==0"},
+		{"store's disk filling up, before scans fail", "markd_store_disk_free_bytes"},
 		{"scans answered ERROR, whatever the cause", `markd_scans_total{verdict="ERROR"}`},
 		{"scans rejected in a burst", `markd_scans_total{verdict="REJECT"}`},
 		{"a scanner down", `markd_source_up{kind!="store"}`},

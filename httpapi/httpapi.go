@@ -90,7 +90,7 @@ func (s *Server) routes() {
 	s.handle("GET /healthz", http.HandlerFunc(s.health))
 	s.handle("GET /healthz/ready", http.HandlerFunc(s.ready))
 	s.handle("GET /healthz/live", http.HandlerFunc(s.live))
-	s.handle("GET /metrics", s.opt.Metrics.handler(s.opt.Sources, s.storeReady))
+	s.handle("GET /metrics", s.opt.Metrics.handler(s.opt.Sources, s.storeReady, s.opt.Store.Path))
 	s.handle("GET /api/scans", http.HandlerFunc(s.listScans))
 	s.handle("GET /api/scans/{id}", http.HandlerFunc(s.getScan))
 	s.handle("GET /events", http.HandlerFunc(s.events))

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"markd/mark"
+	"markd/store"
 )
 
 // Metrics are the daemon's Prometheus metrics. Observe is the pipeline's
@@ -22,6 +23,7 @@ type Metrics struct {
 	reloads     *prometheus.CounterVec
 	events      *sourceEvents
 	storeReady  func() error // set by handler before the server serves: nil while scans are recorded
+	storePath   func() string
 }
 
 // sourceEvents exports each source's state (markd_source_up) and event
@@ -96,7 +98,20 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		}
 		return 1
 	})
-	reg.MustRegister(m.scans, m.reasons, m.storeErrors, m.latency, m.reloads, m.events, storeUp)
+	diskFree := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "markd_store_disk_free_bytes",
+		Help: "Room left on the disk that holds the store (when it is gone every scan is ERROR); -1 when it cannot be read.",
+	}, func() float64 {
+		if m.storePath == nil {
+			return -1
+		}
+		free, err := store.DiskFree(m.storePath())
+		if err != nil {
+			return -1
+		}
+		return float64(free)
+	})
+	reg.MustRegister(m.scans, m.reasons, m.storeErrors, m.latency, m.reloads, m.events, storeUp, diskFree)
 	// Every series an alert takes increase() of exists at 0 from the
 	// start: one born at 1 (the first reused mark after a restart) has no
 	// increase for Prometheus.
@@ -137,8 +152,8 @@ func (m *Metrics) Reloaded(ok bool) {
 	m.reloads.WithLabelValues("refused").Inc()
 }
 
-func (m *Metrics) handler(health func() []mark.SourceHealth, storeReady func() error) http.Handler {
+func (m *Metrics) handler(health func() []mark.SourceHealth, storeReady func() error, storePath func() string) http.Handler {
 	m.events.health = health
-	m.storeReady = storeReady
+	m.storeReady, m.storePath = storeReady, storePath
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -23,7 +24,7 @@ func TestSourceEventMetrics(t *testing.T) {
 			{Name: "keys", Kind: "wedge", Events: map[string]int64{"code_lost": 4}},
 			{Name: "stdin0", Kind: "stdin", Up: true},
 		}
-	}, nil)
+	}, nil, nil)
 	scrape := func() string {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -65,7 +66,7 @@ func TestSourceUpFollowsSources(t *testing.T) {
 			out = append(out, mark.SourceHealth{Name: "reuse history", Kind: "store"})
 		}
 		return out
-	}, nil)
+	}, nil, nil)
 	scrape := func() string {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -102,7 +103,7 @@ func grepLines(s, sub string) string {
 func TestAlertedSeriesFromStart(t *testing.T) {
 	m := NewMetrics(nil)
 	rec := httptest.NewRecorder()
-	m.handler(nil, nil).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	m.handler(nil, nil, nil).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body := rec.Body.String()
 	for _, want := range []string{
 		`markd_reject_reasons_total{reason="REUSED"} 0`,
@@ -149,5 +150,26 @@ func TestStoreUpMetric(t *testing.T) {
 	e.pipe.Process(context.Background(), mark.Scan{Text: e.sign(1), Source: "t"})
 	if body := scrape(); !strings.Contains(body, "\nmarkd_store_up 1\n") {
 		t.Fatalf("after recovery:\n%s", grepLines(body, "markd_store"))
+	}
+}
+
+// TestStoreDiskFreeMetric: /metrics says how much room the store's disk
+// has left, so an alert can come before the disk is full (then every scan
+// is ERROR). store.TestDiskFree holds the value to a real small disk.
+func TestStoreDiskFreeMetric(t *testing.T) {
+	e := newEnv(t)
+	resp, err := http.Get(e.ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	line := ""
+	if i := strings.Index(string(b), "\nmarkd_store_disk_free_bytes "); i >= 0 {
+		line, _, _ = strings.Cut(string(b)[i+1:], "\n")
+	}
+	var v float64
+	if _, err := fmt.Sscanf(line, "markd_store_disk_free_bytes %g", &v); err != nil || v <= 0 {
+		t.Fatalf("markd_store_disk_free_bytes: %q (%v)", line, err)
 	}
 }

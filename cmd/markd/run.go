@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -39,6 +41,12 @@ and what is in force stays; changed keys other than the list files are
 named in the log as waiting for a restart).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// A verdict line or a log line written after the reader of
+			// stdout or stderr went away (markd run | tee, a log shipper
+			// restarted) would kill the daemon by SIGPIPE: the counter
+			// stops taking scans. Ignored, the write fails and is dropped;
+			// the record is in the store.
+			signal.Ignore(syscall.SIGPIPE)
 			c, err := a.loadConfig(cmd)
 			if err != nil {
 				return err

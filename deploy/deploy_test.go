@@ -258,6 +258,8 @@ func TestAlertsCoverFailures(t *testing.T) {
 		{"clock off the collector's", "markd_sync_clock_skew_seconds"},
 		{"clock beyond the counter's own limit", "markd_sync_clock_limit_seconds"},
 		{"lists stale", "markd_sync_lists_age_seconds"},
+		{"lists past the counter's own warn limit", "markd_sync_lists_warn_seconds"},
+		{"lists past the hard limit: acceptances refused", "markd_sync_lists_hard_seconds"},
 		{"cross-office reuse alert from the collector", "markd_sync_alerts_received_total"},
 		{"reused marks rejected at the counter", `markd_reject_reasons_total{reason="REUSED"}`},
 		{"a new list or config refused", `markd_list_reloads_total{result="refused"}`},

@@ -101,7 +101,13 @@ func NewPoller(ctx context.Context, db *store.DB, client *Client, apply Applier,
 	}
 	p.fresh = NewFreshness(checked, o.Warn, o.Hard, o.Now)
 	if reg != nil {
-		reg.MustRegister(p.gauge, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "markd_sync_lists_age_seconds",
+		warn := prometheus.NewGauge(prometheus.GaugeOpts{Name: "markd_sync_lists_warn_seconds",
+			Help: "sync.freshness_warn: lists older than this turn the operator screen amber."})
+		warn.Set(o.Warn.Seconds())
+		hard := prometheus.NewGauge(prometheus.GaugeOpts{Name: "markd_sync_lists_hard_seconds",
+			Help: "sync.freshness_hard: lists older than this make every acceptance ERROR; 0 = off."})
+		hard.Set(o.Hard.Seconds())
+		reg.MustRegister(p.gauge, warn, hard, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "markd_sync_lists_age_seconds",
 			Help: "Time since the collector last confirmed the keyring, tariffs and revocations current."},
 			func() float64 { return p.fresh.Age().Seconds() }))
 	}

@@ -80,3 +80,12 @@ func TestServiceUnit(t *testing.T) {
 		t.Errorf("service run on Linux: exit %d: %s", code, out)
 	}
 }
+
+// TestServiceUnitNoRestartOnNewerStore: systemd does not restart markd
+// after exit 78 (a store migrated by a newer markd: a restart every 2 s
+// would never help; TestRunRefusesNewerStoreForGood).
+func TestServiceUnitNoRestartOnNewerStore(t *testing.T) {
+	if u := unit("/usr/bin/markd", defaultConfig); !strings.Contains(u, "\nRestartPreventExitStatus=78\n") {
+		t.Errorf("the unit restarts markd after exit 78:\n%s", u)
+	}
+}

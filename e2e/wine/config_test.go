@@ -113,7 +113,11 @@ func TestWineExampleConfig(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	out, err := command(t, ctx, "MARKD_EXE", "--config", winPath(example), "doctor").CombinedOutput()
+	db := winPath(filepath.Join(t.TempDir(), "markd.db")) // a store of its own, not the prefix's ProgramData
+	if out, err := command(t, ctx, "MARKD_EXE", "--config", winPath(example), "init", "--db", db).CombinedOutput(); err != nil {
+		t.Fatalf("markd.exe init with the Windows example config: %v:\n%s", err, out)
+	}
+	out, err := command(t, ctx, "MARKD_EXE", "--config", winPath(example), "doctor", "--db", db).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "keyboard (stdin): ok") {
 		t.Errorf("markd.exe doctor with the Windows example config: %v:\n%s", err, out)
 	}

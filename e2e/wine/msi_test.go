@@ -43,7 +43,11 @@ func TestWineMSI(t *testing.T) {
 	}
 	// the example config it ships is the Windows one: the installed
 	// markd.exe takes it as it is
-	out, err = run(`C:\Program Files\markd\markd.exe`, "--config", `C:\Program Files\markd\markd.yaml.example`, "doctor")
+	db := winPath(filepath.Join(t.TempDir(), "markd.db"))
+	if out, err := run(`C:\Program Files\markd\markd.exe`, "--config", `C:\Program Files\markd\markd.yaml.example`, "init", "--db", db); err != nil {
+		t.Fatalf("init with the MSI's markd.yaml.example: %v:\n%s", err, out)
+	}
+	out, err = run(`C:\Program Files\markd\markd.exe`, "--config", `C:\Program Files\markd\markd.yaml.example`, "doctor", "--db", db)
 	if err != nil || !strings.Contains(out, "keyboard (stdin): ok") {
 		t.Errorf("doctor with the MSI's markd.yaml.example: %v:\n%s", err, out)
 	}

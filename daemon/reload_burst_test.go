@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
@@ -20,16 +19,7 @@ import (
 // UNKNOWN_KEY the one without, in what it returned and in the store.
 func TestReloadDuringBurst(t *testing.T) {
 	dir := t.TempDir()
-	orig, err := os.ReadFile(testdata.Path(t, "keyring.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	head, rest, ok := strings.Cut(string(orig), "  - id: 1\n")
-	_, rest, ok2 := strings.Cut(rest, "  - id: 2\n")
-	if !ok || !ok2 {
-		t.Fatalf("keyring layout changed: %q", orig)
-	}
-	without := []byte(head + "  - id: 2\n" + rest)
+	orig, without := testdata.Keyrings(t)
 	keyring := filepath.Join(dir, "keyring.yaml")
 	replace := func(data []byte) {
 		tmp := keyring + ".new"

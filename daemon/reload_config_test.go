@@ -69,19 +69,11 @@ func (f *reloadFixture) keyring() string {
 
 func newReloadFixture(t *testing.T) *reloadFixture {
 	dir := t.TempDir()
-	orig, err := os.ReadFile(testdata.Path(t, "keyring.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	head, rest, ok := strings.Cut(string(orig), "  - id: 1\n")
-	_, rest, ok2 := strings.Cut(rest, "  - id: 2\n")
-	if !ok || !ok2 {
-		t.Fatalf("keyring layout changed: %q", orig)
-	}
+	orig, without := testdata.Keyrings(t)
 	f := &reloadFixture{t: t, dir: dir, file: filepath.Join(dir, "markd.yaml"),
 		withKey1: filepath.Join(dir, "keyring.yaml"), noKey1: filepath.Join(dir, "keyring-no1.yaml"),
 		db: testConfig(t).DB, in: newFeed(), log: &logTail{t: t}, hup: make(chan os.Signal, 1)}
-	for file, data := range map[string]string{f.withKey1: string(orig), f.noKey1: head + "  - id: 2\n" + rest} {
+	for file, data := range map[string]string{f.withKey1: string(orig), f.noKey1: string(without)} {
 		if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
 			t.Fatal(err)
 		}

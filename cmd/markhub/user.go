@@ -42,15 +42,11 @@ func newUserCmd(a *app) *cobra.Command {
 			if err != nil {
 				return cli.UsageError{Err: err}
 			}
-			store, err := openStore(cmd.Context(), c)
+			reg, done, err := openRegional(cmd, c)
 			if err != nil {
 				return err
 			}
-			defer store.Close()
-			reg, ok := store.(hub.Regional)
-			if !ok {
-				return fmt.Errorf("the %s store has no regional pages: %w", c.DBDriver, mark.ErrInvalid)
-			}
+			defer done()
 			if err := reg.AddUser(cmd.Context(), name, hash, time.Now().UTC()); err != nil {
 				return err
 			}
@@ -67,15 +63,11 @@ func newUserCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			store, err := openStore(cmd.Context(), c)
+			reg, done, err := openRegional(cmd, c)
 			if err != nil {
 				return err
 			}
-			defer store.Close()
-			reg, ok := store.(hub.Regional)
-			if !ok {
-				return fmt.Errorf("the %s store has no regional pages: %w", c.DBDriver, mark.ErrInvalid)
-			}
+			defer done()
 			n, err := reg.RemoveUser(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -95,6 +87,21 @@ func newUserCmd(a *app) *cobra.Command {
 		cmd.AddCommand(c)
 	}
 	return cmd
+}
+
+// openRegional opens the store of c as the accounts of the regional
+// pages; done closes it.
+func openRegional(cmd *cobra.Command, c hub.Config) (reg hub.Regional, done func(), err error) {
+	store, err := openStore(cmd.Context(), c)
+	if err != nil {
+		return nil, nil, err
+	}
+	reg, ok := store.(hub.Regional)
+	if !ok {
+		store.Close()
+		return nil, nil, fmt.Errorf("the %s store has no regional pages: %w", c.DBDriver, mark.ErrInvalid)
+	}
+	return reg, func() { store.Close() }, nil
 }
 
 // readPassword prompts without echo on a terminal, else reads one line.

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"markd/issuer"
@@ -181,4 +182,21 @@ func VectorNamed(t testing.TB, name string) Vector {
 	}
 	t.Fatalf("vector %q not found", name)
 	return Vector{}
+}
+
+// Keyrings returns the shared test keyring as it is and with its key 1
+// left out (a mark signed by key 1 is UNKNOWN_KEY under it): the two
+// keyrings a reload test swaps.
+func Keyrings(t testing.TB) (whole, withoutKey1 []byte) {
+	t.Helper()
+	whole, err := os.ReadFile(Path(t, "keyring.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, rest, ok := strings.Cut(string(whole), "  - id: 1\n")
+	_, rest, ok2 := strings.Cut(rest, "  - id: 2\n")
+	if !ok || !ok2 {
+		t.Fatalf("keyring layout changed: %q", whole)
+	}
+	return whole, []byte(head + "  - id: 2\n" + rest)
 }

@@ -119,7 +119,7 @@ sleep 0.5
 say "6. A customer's batch of partition mail through the local API (what the cash-desk program does)"
 if command -v curl >/dev/null; then
   api="http://127.0.0.1:$PORT/api"
-  token=$("$BIN" token add demo-cashdesk --config "$DEMO/markd.yaml")
+  token=$("$BIN" token add demo-cashdesk --config "$DEMO/markd.yaml" 2>"$DEMO/token-add.log")
   call() { curl -sS --fail-with-body -H "Authorization: Bearer $token" "$@"; }
   # five letters of contract 1004417; the customer's list names four of them
   # and one that was not brought; one listed weight differs
@@ -133,15 +133,16 @@ if command -v curl >/dev/null; then
     [ $i -le 4 ] && printf '%d;%s;2;%d;10500;%d\n' $i "$trk" $w $s >> "$DEMO/batch-list.csv"
   done
   printf '6;42600000000619;2;20;10500;7200000099\n' >> "$DEMO/batch-list.csv"
-  id=$(call -X POST -d '{"contract": 1004417}' "$api/batches" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
-  call -X POST --data-binary @"$DEMO/batch-list.csv" "$api/batches/$id/expect" >/dev/null
+  json=(-H "Content-Type: application/json")
+  id=$(call -X POST "${json[@]}" -d '{"contract": 1004417}' "$api/batches" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
+  call -X POST -H "Content-Type: text/csv" --data-binary @"$DEMO/batch-list.csv" "$api/batches/$id/expect" >/dev/null
   while IFS= read -r text; do
-    call -X POST -d "{\"text\": \"$text\", \"batch\": \"$id\"}" "$api/scans" >/dev/null
+    call -X POST "${json[@]}" -d "{\"text\": \"$text\", \"batch\": \"$id\"}" "$api/scans" >/dev/null
   done < "$DEMO/batch-scans.txt"
   call -X POST "$api/batches/$id/close" > "$DEMO/batch.json"
   call -o "$DEMO/receipt.pdf" "$api/batches/$id/receipt.pdf"
   echo "   batch $id: $(sed -n 's/.*"accepted":\([0-9]*\).*/\1/p' "$DEMO/batch.json") accepted, paid $(sed -n 's/.*"paid":"\([^"]*\)".*/\1/p' "$DEMO/batch.json")"
-  echo "   differences from the customer's list: $(grep -o '"kind":"[A-Z]*"' "$DEMO/batch.json" | cut -d'"' -f4 | sort | uniq -c | tr -s ' ' | paste -sd, -)"
+  echo "   differences from the customer's list: $(grep -o '"kind":"[A-Z]*"' "$DEMO/batch.json" | cut -d'"' -f4 | sort | uniq -c | tr -s ' ' | sed 's/^ //' | paste -sd, - | sed 's/,/, /g')"
   echo "   receipt (A4, Russian): $DEMO/receipt.pdf, also at http://127.0.0.1:$PORT/review/batches"
 else
   echo "   (skipped: curl is not installed; see docs/local-api.md)"

@@ -95,11 +95,19 @@ type running struct {
 	cmd      *exec.Cmd
 	stdin    io.WriteCloser
 	verdicts chan map[string]any
+	url      string              // its HTTP server, from the "listening" line
+	logs     chan map[string]any // its log lines (startRunLogs only; read them)
 }
 
 // startRun starts cmd (a markd.exe run with the stdin source and a JSON
-// log) and waits for its "listening" line.
-func startRun(t *testing.T, cmd *exec.Cmd) *running {
+// log) and waits for its "listening" line; the rest of its log is read
+// and dropped.
+func startRun(t *testing.T, cmd *exec.Cmd) *running { t.Helper(); return startRunLogs(t, cmd, false) }
+
+// startRunLogs is startRun that, with keep, hands the log lines after
+// "listening" to the test in r.logs, which must then be read (a full pipe
+// would stop the daemon).
+func startRunLogs(t *testing.T, cmd *exec.Cmd, keep bool) *running {
 	t.Helper()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -121,7 +129,11 @@ func startRun(t *testing.T, cmd *exec.Cmd) *running {
 	logs := make(chan map[string]any, 64)
 	go readJSON(stderr, logs)
 	go readJSON(stdout, r.verdicts)
-	waitLog(t, logs, "listening", func(map[string]any) {}, nil)
+	waitLog(t, logs, "listening", func(m map[string]any) { r.url, _ = m["url"].(string) }, nil)
+	if keep {
+		r.logs = logs
+		return r
+	}
 	go func() { // keep reading the log: a full pipe would stop the daemon
 		for range logs {
 		}
@@ -132,6 +144,18 @@ func startRun(t *testing.T, cmd *exec.Cmd) *running {
 // scan sends text on stdin and checks the verdict line's verdict is one of want.
 func (r *running) scan(t *testing.T, ctx context.Context, text string, want ...mark.Verdict) {
 	t.Helper()
+	v := r.verdict(t, ctx, text)
+	for _, w := range want {
+		if v["verdict"] == string(w) {
+			return
+		}
+	}
+	t.Fatalf("verdict line %v, want %v", v, want)
+}
+
+// verdict sends text on stdin and returns its verdict line.
+func (r *running) verdict(t *testing.T, ctx context.Context, text string) map[string]any {
+	t.Helper()
 	if _, err := io.WriteString(r.stdin, strings.TrimSpace(text)+"\r\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -140,15 +164,11 @@ func (r *running) scan(t *testing.T, ctx context.Context, text string, want ...m
 		if !ok {
 			t.Fatal("markd.exe run ended")
 		}
-		for _, w := range want {
-			if v["verdict"] == string(w) {
-				return
-			}
-		}
-		t.Fatalf("verdict line %v, want %v", v, want)
+		return v
 	case <-ctx.Done():
 		t.Fatal("no verdict line from markd.exe run")
 	}
+	return nil
 }
 
 func (r *running) stop() {

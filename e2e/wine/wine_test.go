@@ -5,7 +5,6 @@ package wine
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -182,31 +181,9 @@ func TestWineRun(t *testing.T) {
 	if out, err := command(t, ctx, "MARKD_EXE", "--config", winPath(cfg), "init").CombinedOutput(); err != nil {
 		t.Fatalf("markd.exe init: %v: %s", err, out)
 	}
-	cmd := command(t, ctx, "MARKD_EXE", "--config", winPath(cfg), "run", "--clock", "2026-11-25T07:00:00Z")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	logs := make(chan map[string]any, 64)
-	go readJSON(stderr, logs)
-	verdicts := make(chan map[string]any, 8)
-	go readJSON(stdout, verdicts)
-
-	url := ""
-	waitLog(t, logs, "listening", func(m map[string]any) { url, _ = m["url"].(string) }, nil)
-	res, err := http.Get(url + "/healthz")
+	d := startRunLogs(t, command(t, ctx, "MARKD_EXE", "--config", winPath(cfg), "run", "--clock", "2026-11-25T07:00:00Z"), true)
+	logs := d.logs
+	res, err := http.Get(d.url + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,16 +195,8 @@ func TestWineRun(t *testing.T) {
 
 	scan := func(text string, want mark.Verdict, reason mark.Reason) {
 		t.Helper()
-		if _, err := io.WriteString(stdin, strings.TrimSpace(text)+"\r\n"); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case v := <-verdicts:
-			if v["verdict"] != string(want) || (reason != "" && !strings.Contains(fmt.Sprint(v["reasons"]), string(reason))) {
-				t.Fatalf("verdict line %v, want %s %s", v, want, reason)
-			}
-		case <-ctx.Done():
-			t.Fatal("no verdict line from markd.exe run")
+		if v := d.verdict(t, ctx, text); v["verdict"] != string(want) || (reason != "" && !strings.Contains(fmt.Sprint(v["reasons"]), string(reason))) {
+			t.Fatalf("verdict line %v, want %s %s", v, want, reason)
 		}
 	}
 	scan(good.Text, mark.Accept, "")
@@ -242,16 +211,9 @@ func TestWineRun(t *testing.T) {
 	waitLog(t, logs, "lists reloaded", func(map[string]any) {}, revoke)
 	scan(later.Text, mark.Reject, mark.ReasonRevoked)
 
-	_ = cmd.Process.Kill()
-	_ = cmd.Wait()
-	sdb, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sdb.Close()
-	var n int
-	if err := sdb.QueryRow(`SELECT count(*) FROM scans`).Scan(&n); err != nil || n != 2 {
-		t.Fatalf("scans in the store after the run: %d (%v), want 2", n, err)
+	d.stop()
+	if n := countScans(t, db); n != 2 {
+		t.Fatalf("scans in the store after the run: %d, want 2", n)
 	}
 }
 

@@ -21,7 +21,14 @@ var quiet = slog.New(slog.DiscardHandler)
 
 func openService(t testing.TB) (*Service, *store.DB) {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "markd.db"), quiet)
+	return openServiceAt(t, nil, time.UTC)
+}
+
+// openServiceAt is openService with the store's clock now (nil: the
+// wall clock) and the office in loc.
+func openServiceAt(t testing.TB, now func() time.Time, loc *time.Location) (*Service, *store.DB) {
+	t.Helper()
+	db, err := store.OpenWith(context.Background(), filepath.Join(t.TempDir(), "markd.db"), store.Options{Log: quiet, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +37,7 @@ func openService(t testing.TB) (*Service, *store.DB) {
 			t.Errorf("close store: %v", err)
 		}
 	})
-	return New(Options{Store: db, Office: 426000, Counter: "A", Location: time.UTC, Log: quiet}), db
+	return New(Options{Store: db, Office: 426000, Counter: "A", Location: loc, Log: quiet}), db
 }
 
 // fill records n accepted scans of contract 1004417 at counter A through
@@ -201,14 +208,7 @@ func TestExpectOneLineJSON(t *testing.T) {
 // office's time zone for people (the operator screen), beside opened_at.
 func TestStatusOpenedInOfficeTime(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenWith(ctx, filepath.Join(t.TempDir(), "markd.db"), store.Options{Log: quiet,
-		Now: func() time.Time { return time.Date(2026, 11, 25, 22, 30, 5, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	msk := time.FixedZone("MSK", 3*3600)
-	s := New(Options{Store: db, Office: 426000, Counter: "A", Location: msk, Log: quiet})
+	s, _ := openServiceAt(t, func() time.Time { return time.Date(2026, 11, 25, 22, 30, 5, 0, time.UTC) }, time.FixedZone("MSK", 3*3600))
 	b, err := s.Open(ctx, 0, "ivanova")
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,6 @@ import (
 	"markd/issuer"
 	"markd/mark"
 	"markd/receipt"
-	"markd/store"
 )
 
 // pdfText reads a PDF back as text with pdftotext (poppler-utils).
@@ -128,14 +127,7 @@ func TestReceiptListReconciliation(t *testing.T) {
 func TestReceiptSameWhenMadeAgain(t *testing.T) {
 	ctx := context.Background()
 	pcZone := time.FixedZone("PC", 5*3600) // the counter PC's own zone, not the office's
-	db, err := store.OpenWith(ctx, filepath.Join(t.TempDir(), "markd.db"), store.Options{Log: quiet,
-		Now: func() time.Time { return time.Date(2026, 11, 26, 3, 30, 5, 123456789, pcZone) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	msk := time.FixedZone("MSK", 3*3600)
-	s := New(Options{Store: db, Office: 426000, Counter: "A", Location: msk, Log: quiet})
+	s, db := openServiceAt(t, func() time.Time { return time.Date(2026, 11, 26, 3, 30, 5, 123456789, pcZone) }, time.FixedZone("MSK", 3*3600))
 	b, err := s.Open(ctx, 0, "Иванова")
 	if err != nil {
 		t.Fatal(err)

@@ -232,14 +232,9 @@ func TestCameraOtherSizeAndFormat(t *testing.T) {
 			if b, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
 				t.Fatalf("making the video: %v\n%s", err, b)
 			}
-			c := NewCamera("cam", CameraConfig{Input: video, Realtime: true, Hold: time.Hour,
-				Backoff: Backoff{Min: time.Hour, Max: time.Hour}}, nil, nil)
-			var log scanLog
-			stop := serveCamera(t, c, log.emit)
-			camWait(t, "the video to end", func() bool { return c.CameraStats().Exits >= 1 })
-			stop()
-			if s := log.snapshot(); len(s) != 1 || s[0].Text != texts["m1-frame.png"] {
-				t.Errorf("%d scans, want the m1 code once (stats %+v)", len(s), c.CameraStats())
+			c, scans := playOnce(t, CameraConfig{Input: video, Hold: time.Hour})
+			if len(scans) != 1 || scans[0].Text != texts["m1-frame.png"] {
+				t.Errorf("%d scans, want the m1 code once (stats %+v)", len(scans), c.CameraStats())
 			}
 			if st := c.CameraStats(); st.LastExit != "ffmpeg exited: input ended" {
 				t.Errorf("last exit %q, want the plain end of input", st.LastExit)
@@ -295,14 +290,9 @@ func TestCameraCorruptFrames(t *testing.T) {
 	if err := os.WriteFile(mjpeg, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c := NewCamera("cam", CameraConfig{Input: mjpeg, Format: "mjpeg", Realtime: true, Hold: time.Hour,
-		Backoff: Backoff{Min: time.Hour, Max: time.Hour}}, nil, nil)
-	var log scanLog
-	stop := serveCamera(t, c, log.emit)
-	camWait(t, "the stream to end", func() bool { return c.CameraStats().Exits >= 1 })
-	stop()
+	c, scans := playOnce(t, CameraConfig{Input: mjpeg, Format: "mjpeg", Hold: time.Hour})
 	seen := map[string]int{}
-	for _, s := range log.snapshot() {
+	for _, s := range scans {
 		seen[s.Text]++
 		if !want[s.Text] {
 			t.Errorf("emitted %q from damaged frames: not one of the codes", s.Text)

@@ -89,6 +89,20 @@ func camWait(t *testing.T, what string, cond func() bool) {
 	testdata.Wait(t, 60*time.Second, what, cond)
 }
 
+// playOnce plays cfg's input (a file: Realtime, never restarted) through a
+// camera to its end and returns the camera, for its stats, and what it
+// emitted.
+func playOnce(t *testing.T, cfg CameraConfig) (*Camera, []mark.Scan) {
+	t.Helper()
+	cfg.Realtime, cfg.Backoff = true, Backoff{Min: time.Hour, Max: time.Hour}
+	c := NewCamera("cam", cfg, nil, nil)
+	var log scanLog
+	stop := serveCamera(t, c, log.emit)
+	camWait(t, "the input to end", func() bool { return c.CameraStats().Exits >= 1 })
+	stop()
+	return c, log.snapshot()
+}
+
 // serveCamera runs c.Serve in the background; the returned stop cancels it
 // and waits for Serve to return.
 func serveCamera(t *testing.T, c *Camera, emit func(mark.Scan)) (stop func()) {
@@ -124,13 +138,7 @@ func TestCameraVideos(t *testing.T) {
 			t.Parallel()
 			video := filepath.Join(t.TempDir(), "codes.mkv")
 			makeVideo(t, video, codec, images, 0.5, 0.3)
-			c := NewCamera("cam", CameraConfig{Input: video, Realtime: true, Hold: time.Hour,
-				Backoff: Backoff{Min: time.Hour, Max: time.Hour}}, nil, nil)
-			var log scanLog
-			stop := serveCamera(t, c, log.emit)
-			camWait(t, "the video to end", func() bool { return c.CameraStats().Exits >= 1 })
-			stop()
-			scans := log.snapshot()
+			c, scans := playOnce(t, CameraConfig{Input: video, Hold: time.Hour})
 			seen := map[string]int{}
 			for _, s := range scans {
 				seen[s.Text]++
@@ -186,14 +194,9 @@ func TestCameraHardFrames(t *testing.T) {
 	}
 	video := filepath.Join(t.TempDir(), "hard.mkv")
 	makeVideo(t, video, "ffv1", images, 1, 0.2)
-	c := NewCamera("cam", CameraConfig{Input: video, Realtime: true, Hold: time.Hour,
-		Backoff: Backoff{Min: time.Hour, Max: time.Hour}}, nil, nil)
-	var log scanLog
-	stop := serveCamera(t, c, log.emit)
-	camWait(t, "the video to end", func() bool { return c.CameraStats().Exits >= 1 })
-	stop()
+	c, scans := playOnce(t, CameraConfig{Input: video, Hold: time.Hour})
 	seen := map[string]int{}
-	for _, s := range log.snapshot() {
+	for _, s := range scans {
 		seen[s.Text]++
 	}
 	// h2 comes twice (small, then under a shadow), with other codes and
@@ -376,13 +379,7 @@ func TestCameraSameMarkAgain(t *testing.T) {
 		"-filter_complex", "[0:v][1:v]concat=n=2:v=1[out]", "-map", "[out]", "-c:v", "ffv1", twice).CombinedOutput(); err != nil {
 		t.Fatalf("joining the video twice: %v\n%s", err, b)
 	}
-	c := NewCamera("cam", CameraConfig{Input: twice, Realtime: true,
-		Backoff: Backoff{Min: time.Hour, Max: time.Hour}}, nil, nil)
-	var log scanLog
-	stop := serveCamera(t, c, log.emit)
-	camWait(t, "the video to end", func() bool { return c.CameraStats().Exits >= 1 })
-	stop()
-	scans := log.snapshot()
+	c, scans := playOnce(t, CameraConfig{Input: twice})
 	for _, s := range scans {
 		if s.Text != texts["m1-frame.png"] {
 			t.Errorf("scan %.30q, want the m1 code", s.Text)

@@ -80,10 +80,11 @@ func collect(c prometheus.Collector, into map[string]bool) {
 	}
 }
 
-var metricRef = regexp.MustCompile(`\b(markd|markhub)_[a-z0-9_]+\b`)
+var metricRef = regexp.MustCompile(`\b(markd|markhub|process)_[a-z0-9_]+\b`)
 
-// unknown returns the markd_/markhub_ names in expr that no daemon
-// registers (a histogram's _bucket/_sum/_count count as its own name).
+// unknown returns the markd_/markhub_ (and process_, the process
+// collector's) names in expr that no daemon registers (a histogram's
+// _bucket/_sum/_count count as its own name).
 func unknown(expr string, names map[string]bool) []string {
 	var bad []string
 	for _, ref := range metricRef.FindAllString(expr, -1) {
@@ -253,7 +254,8 @@ func TestAlertsCoverFailures(t *testing.T) {
 		{"scans answered ERROR, whatever the cause", `markd_scans_total{verdict="ERROR"}`},
 		{"scans rejected in a burst", `markd_scans_total{verdict="REJECT"}`},
 		{"a scanner down", `markd_source_up{kind!="store"}`},
-		{"collector unreachable", "markd_sync_last_success_timestamp_seconds"},
+		{"collector unreachable", "markd_sync_last_success_timestamp_seconds>0"},
+		{"collector never reached since the start, records waiting", "time()-process_start_time_seconds"},
 		{"upload backlog growing", "markd_sync_oldest_pending_age_seconds"},
 		{"clock off the collector's", "markd_sync_clock_skew_seconds"},
 		{"clock beyond the counter's own limit", "markd_sync_clock_limit_seconds"},

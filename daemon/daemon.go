@@ -14,6 +14,7 @@ import (
 	"os"
 	"slices"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"markd/batch"
@@ -87,6 +88,7 @@ type Main struct {
 	reloadMu   gosync.Mutex     // one reload at a time; guards lists
 	lists      listFiles        // the files of the lists in force
 	inForce    *verify.Verifier // the lists Open or the last reload put in the holder
+	listsMod   atomic.Int64     // Unix ns: listFiles.modified of inForce's files; 0 = not known
 	moved      chan struct{}    // the list files changed: the watcher watches the new ones
 }
 
@@ -118,6 +120,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	if _, err := CheckListen(c.HTTP); err != nil {
 		return nil, err
 	}
+	modified := listFiles{c.Keyring, c.Tariffs, c.Revoked}.modified()
 	v, err := verify.LoadFiles(c.Keyring, c.Tariffs, c.Revoked)
 	if err != nil {
 		return nil, cli.UsageError{Err: err}
@@ -125,6 +128,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	m := &Main{Config: c, Log: log, Holder: verify.NewHolder(v), Metrics: httpapi.NewMetrics(nil),
 		sup: service.New(o.Supervisor), loadConfig: o.LoadConfig, configFile: o.ConfigFile,
 		lists: listFiles{c.Keyring, c.Tariffs, c.Revoked}, moved: make(chan struct{}, 1), inForce: v}
+	m.setListsModified(modified)
 	defer func() {
 		if err != nil {
 			m.Close()
@@ -160,6 +164,12 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 		return nil, err
 	} else {
 		m.Clock = msync.NewClock(c.Sync.ClockLimit, o.Now, log, m.Metrics.Registry())
+	}
+	if m.Sync == nil || m.Sync.Poller == nil {
+		// Lists kept as files: their age on /metrics as a bundle's would
+		// be (markd_sync_lists_age_seconds), from the files' modification
+		// times; the counter does not refuse acceptances for it.
+		msync.RegisterFileListsAge(m.Metrics.Registry(), m.listsModified, o.Now)
 	}
 	// Beyond sync.clock_limit of skew against the collector, and with or
 	// without one while the clock reads before 2020 or went back,

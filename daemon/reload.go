@@ -3,8 +3,10 @@ package daemon
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"markd/config"
 	"markd/mark"
@@ -89,6 +91,7 @@ func (m *Main) Reload(why string) (Reloaded, error) {
 		m.setLists(files)
 		return done, errors.Join(cfgErr, err)
 	}
+	modified := files.modified()
 	v, err := verify.LoadFiles(files.keyring, files.tariffs, files.revoked)
 	if err != nil {
 		m.Metrics.Reloaded(false)
@@ -103,6 +106,7 @@ func (m *Main) Reload(why string) (Reloaded, error) {
 		return done, errors.Join(cfgErr, m.bundleInForce(why))
 	}
 	m.inForce = v
+	m.setListsModified(modified)
 	m.setLists(files)
 	done.Lists = true
 	if cfgErr == nil {
@@ -139,6 +143,45 @@ func (m *Main) ReloadLists(why string) error {
 
 // listFiles are the files of the lists in force.
 type listFiles struct{ keyring, tariffs, revoked string }
+
+// modified is the newest modification time of the files (zero when one
+// cannot be read): the age of lists kept as files, whose formats carry no
+// date of issue. Taken before the files are read, so a file written
+// meanwhile makes the lists look older, never younger.
+func (f listFiles) modified() time.Time {
+	var newest time.Time
+	for _, path := range []string{f.keyring, f.tariffs, f.revoked} {
+		if path == "" {
+			continue
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			return time.Time{}
+		}
+		if mod := fi.ModTime(); mod.After(newest) {
+			newest = mod
+		}
+	}
+	return newest
+}
+
+// listsModified is listFiles.modified of the files whose lists Open or
+// the last reload put in force.
+func (m *Main) listsModified() time.Time {
+	ns := m.listsMod.Load()
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}
+
+func (m *Main) setListsModified(t time.Time) {
+	if t.IsZero() {
+		m.listsMod.Store(0)
+		return
+	}
+	m.listsMod.Store(t.UnixNano())
+}
 
 // setLists makes files those in force and has the watcher watch them;
 // the caller holds reloadMu.

@@ -4,6 +4,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -110,5 +113,83 @@ func TestClockBehindStoreWithCollector(t *testing.T) {
 	}
 	if rec := r.next(t); rec.Verdict != mark.Error || rec.Message != msync.ClockMessage {
 		t.Fatalf("clock behind the store: verdict %s %v %q, want ERROR %q", rec.Verdict, rec.Reasons, rec.Message, msync.ClockMessage)
+	}
+}
+
+// TestClockFarAheadWithoutCollector: a counter PC whose clock runs far
+// ahead (a BIOS date of 2099) with no collector to measure it judged
+// every mark by that date (REJECT EXPIRED, stored as refused in 2099); a
+// clock more than five years past the newest date of the lists in force
+// is now wrong like one before 2020: ERROR "clock wrong" and a red light
+// naming the date read. Five years past the test lists' newest date
+// (2027-12-31) is still judged; lists that reach further (a reload)
+// move the bound with them.
+func TestClockFarAheadWithoutCollector(t *testing.T) {
+	var now atomic.Int64 // the injected clock, Unix nanoseconds
+	set := func(t time.Time) { now.Store(t.UnixNano()) }
+	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+
+	far := time.Date(2099, 6, 1, 9, 0, 0, 0, time.UTC)
+	set(far)
+	c := testConfig(t)
+	ring, err := os.ReadFile(c.Keyring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Keyring = filepath.Join(t.TempDir(), "keyring.yaml")
+	if err := os.WriteFile(c.Keyring, ring, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.Sync.ClockLimit = 5 * time.Minute // the default; no sync.url
+	in, feed := io.Pipe()
+	t.Cleanup(func() { feed.Close() })
+	r := start(t, Options{Config: c, Stdin: in, Now: clock})
+	scan := func(m mark.Mark) mark.Record {
+		t.Helper()
+		m.Contract = 5
+		if _, err := io.WriteString(feed, testdata.Signer(t)(m)+"\n"); err != nil {
+			t.Fatal(err)
+		}
+		return r.next(t)
+	}
+	light := func() (mark.SourceHealth, bool) {
+		for _, h := range r.screenHealth() {
+			if h.Kind == "clock" {
+				return h, true
+			}
+		}
+		return mark.SourceHealth{}, false
+	}
+
+	if rec := scan(testdata.ValidMark(5101, mark.DayOf(testNow))); rec.Verdict != mark.Error || rec.Message != msync.ClockMessage {
+		t.Fatalf("clock in 2099: verdict %s %v %q, want ERROR %q", rec.Verdict, rec.Reasons, rec.Message, msync.ClockMessage)
+	}
+	if h, ok := light(); !ok || h.Up || !strings.Contains(h.Detail, "2099-06-01") || !strings.Contains(h.Detail, "2027-12-31") {
+		t.Fatalf("clock in 2099: light %+v (found %v), want down naming the date read and the lists' newest", h, ok)
+	}
+
+	set(time.Date(2032, 12, 31, 12, 0, 0, 0, time.UTC)) // within five years of 2027-12-31
+	if rec := scan(testdata.ValidMark(5102, mark.DayOf(testNow))); rec.Verdict != mark.Reject || !slices.Contains(rec.Reasons, mark.ReasonExpired) {
+		t.Fatalf("clock at 2032-12-31: verdict %s %v %q, want REJECT EXPIRED (judged)", rec.Verdict, rec.Reasons, rec.Message)
+	}
+	if h, ok := light(); ok {
+		t.Fatalf("clock at 2032-12-31: light %+v, want none", h)
+	}
+
+	// A keyring whose key 1 signs until 2098: 2099 is within five years.
+	set(far)
+	if err := os.WriteFile(c.Keyring, []byte(strings.Replace(string(ring), "valid_until: 2027-12-31", "valid_until: 2098-12-31", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Reload("test"); err != nil {
+		t.Fatal(err)
+	}
+	if h, ok := light(); ok {
+		t.Fatalf("lists reaching 2098 reloaded, clock in 2099: light %+v, want none", h)
+	}
+	m := testdata.ValidMark(5103, mark.DayOf(far)) // valid until a month after the clock's day
+	m.Issued = mark.DayOf(time.Date(2098, 12, 1, 0, 0, 0, 0, time.UTC))
+	if rec := scan(m); rec.Verdict != mark.Accept {
+		t.Fatalf("lists reaching 2098, a mark of 2099: verdict %s %v %q, want ACCEPT", rec.Verdict, rec.Reasons, rec.Message)
 	}
 }

@@ -89,6 +89,7 @@ type Main struct {
 	lists      listFiles        // the files of the lists in force
 	inForce    *verify.Verifier // the lists Open or the last reload put in the holder
 	listsMod   atomic.Int64     // Unix ns: listFiles.modified of inForce's files; 0 = not known
+	boundMu    gosync.Mutex     // boundClock: one at a time
 	moved      chan struct{}    // the list files changed: the watcher watches the new ones
 }
 
@@ -171,8 +172,12 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 		// times; the counter does not refuse acceptances for it.
 		msync.RegisterFileListsAge(m.Metrics.Registry(), m.listsModified, o.Now)
 	}
+	// The clock's upper bound follows the lists in force.
+	m.Holder.OnSwap(m.boundClock)
+	m.boundClock()
 	// Beyond sync.clock_limit of skew against the collector, and with or
-	// without one while the clock reads before 2020 or went back,
+	// without one while the clock reads before 2020, went back, or reads
+	// years past the newest date of the lists (boundClock),
 	// date-dependent verdicts are ERROR "clock wrong". Inside the history
 	// guard: that one's ERROR says what to do first.
 	m.Verifier = msync.GuardClock(m.Verifier, m.Clock)
@@ -303,7 +308,7 @@ func (m *Main) health() []mark.SourceHealth {
 // screenHealth is the lights of the operator screen: the sources, with a
 // collector the upload (named after the fix when the client certificate
 // expired), and the clock (without a collector only while it reads wrong:
-// before 2020, or gone back).
+// before 2020, years past the lists' newest date, or gone back).
 func (m *Main) screenHealth() []mark.SourceHealth {
 	out := m.health()
 	clock := m.Clock.Health()

@@ -22,9 +22,12 @@ import (
 // reads before Earliest (a PC whose flat CMOS battery started it in 2001)
 // or, with a limit, more than the limit before the latest time it read
 // or saw (Saw) since the last measurement within the limit (an NTP
-// correction back by an hour): the verdicts it would date are not made,
-// until it reads right again or the collector measures it right. A nil
-// *Clock is never wrong.
+// correction back by an hour), or after the latest plausible time
+// (SetLatest: the daemon's is five years past the newest date of its
+// lists; a BIOS date of 2099) unless the collector measured it within
+// the limit: the verdicts it would date are not made, until it reads
+// right again or the collector measures it right. A nil *Clock is never
+// wrong.
 type Clock struct {
 	mu       gosync.Mutex
 	skew     time.Duration // counter − collector
@@ -34,6 +37,8 @@ type Clock struct {
 	log      *slog.Logger // nil = no log
 	high     time.Time    // latest reading since the last measurement within the limit
 	odd      string       // why the last reading was implausible; "" = it was not
+	latest   time.Time    // SetLatest: a reading after it is implausible; zero = no bound
+	why      string       // what latest is, for the message
 	// Now is the counter's clock: the one that stamps and judges the scans.
 	Now func() time.Time
 }
@@ -135,10 +140,25 @@ func (c *Clock) Saw(t time.Time) {
 	}
 }
 
+// SetLatest makes a reading after t implausible while the collector has
+// not measured the clock within the limit; why says what t is ("more
+// than 5 years after 2027-12-31, the newest date of its lists"). Zero t:
+// no upper bound.
+func (c *Clock) SetLatest(t time.Time, why string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.latest, c.why = t, why
+}
+
 // Implausible reads the clock and says why the reading cannot be right
-// without asking the collector ("" when it can): before Earliest, or
-// (with a limit) gone back more than the limit from the latest reading. The first
-// implausible reading and the first right one after it are logged.
+// without asking the collector ("" when it can): before Earliest, after
+// the latest plausible time (SetLatest) unless the collector's last
+// measurement put it within the limit, or (with a limit) gone back more
+// than the limit from the latest reading. The first implausible reading
+// and the first right one after it are logged.
 func (c *Clock) Implausible() string {
 	if c == nil {
 		return ""
@@ -150,6 +170,8 @@ func (c *Clock) Implausible() string {
 	switch {
 	case now.Before(Earliest):
 		odd = fmt.Sprintf("reads %s, before %s", now.UTC().Format("2006-01-02 15:04 UTC"), Earliest.Format(time.DateOnly))
+	case !c.latest.IsZero() && now.After(c.latest) && !c.measuredRight():
+		odd = fmt.Sprintf("reads %s, %s", now.UTC().Format("2006-01-02 15:04 UTC"), c.why)
 	case c.limit > 0 && !c.high.IsZero() && now.Before(c.high.Add(-c.limit)):
 		odd = fmt.Sprintf("went back to %s from %s", now.UTC().Format("2006-01-02 15:04:05 UTC"), c.high.UTC().Format("2006-01-02 15:04:05 UTC"))
 	case now.After(c.high):
@@ -167,6 +189,12 @@ func (c *Clock) Implausible() string {
 	return odd
 }
 
+// measuredRight: the collector's last measurement put the clock within
+// the limit (never with limit 0, measure only). The caller holds mu.
+func (c *Clock) measuredRight() bool {
+	return c.limit > 0 && !c.measured.IsZero() && c.skew <= c.limit && c.skew >= -c.limit
+}
+
 // ClockStatus is the JSON form for /healthz and the operator screen.
 type ClockStatus struct {
 	Measured     bool      `json:"measured"`
@@ -175,7 +203,8 @@ type ClockStatus struct {
 	Wrong        bool      `json:"wrong"`
 	At           time.Time `json:"at,omitzero"` // when measured (counter clock)
 	// Problem says why the clock reads implausibly without the collector
-	// (before 2020, gone back), as on the operator light.
+	// (before 2020, years past the lists' newest date, gone back), as on
+	// the operator light.
 	Problem string `json:"problem,omitempty"`
 }
 

@@ -206,3 +206,33 @@ func TestClockLimitMetric(t *testing.T) {
 		}
 	}
 }
+
+// TestClockFarAhead: a clock past the latest plausible time (SetLatest:
+// the daemon's five years past the newest date of its lists) is wrong,
+// light and status saying so, until the collector measures it within
+// the limit; up to that time it is not.
+func TestClockFarAhead(t *testing.T) {
+	latest := time.Date(2033, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := time.Date(2099, 6, 1, 9, 0, 0, 0, time.UTC)
+	c := NewClock(5*time.Minute, func() time.Time { return now }, nil, nil)
+	c.SetLatest(latest, "more than 5 years after 2027-12-31, the newest date of its lists")
+	if !c.Wrong() || !strings.Contains(c.Status().Problem, "2099-06-01") {
+		t.Fatalf("reads 2099: wrong %v, status %+v", c.Wrong(), c.Status())
+	}
+	if h := c.Health(); h.Up || !strings.Contains(h.Detail, "newest date of its lists") || !strings.Contains(h.Name, "call the engineer") {
+		t.Fatalf("reads 2099: light %+v", h)
+	}
+	now = latest
+	if c.Wrong() {
+		t.Fatalf("reads the latest plausible time itself: wrong, %+v", c.Status())
+	}
+	now = time.Date(2099, 6, 1, 9, 0, 0, 0, time.UTC)
+	c.observe(now, now, now.Format(http.TimeFormat)) // the collector's clock says 2099 too
+	if c.Wrong() {
+		t.Fatalf("measured right by the collector: still wrong, %+v", c.Status())
+	}
+	c = NewClock(5*time.Minute, func() time.Time { return now }, nil, nil) // no bound set
+	if c.Wrong() {
+		t.Fatalf("no latest time set: wrong, %+v", c.Status())
+	}
+}

@@ -11,7 +11,8 @@ import (
 // one consistent Verifier, never a mix of old and new lists, and its
 // result names that Verifier's lists (mark.Result.Versions).
 type Holder struct {
-	p atomic.Pointer[Verifier]
+	p      atomic.Pointer[Verifier]
+	onSwap atomic.Pointer[func()] // OnSwap; never read by Verify
 }
 
 var _ mark.Verifier = (*Holder)(nil)
@@ -24,12 +25,34 @@ func NewHolder(v *Verifier) *Holder {
 }
 
 // Swap makes v the verifier in use.
-func (h *Holder) Swap(v *Verifier) { h.p.Store(v) }
+func (h *Holder) Swap(v *Verifier) {
+	h.p.Store(v)
+	h.swapped()
+}
 
 // CompareAndSwap makes v the verifier in use if old still is, and says
 // whether it did: a reload from files does not replace what another
 // swapper (a signed bundle) put in meanwhile.
-func (h *Holder) CompareAndSwap(old, v *Verifier) bool { return h.p.CompareAndSwap(old, v) }
+func (h *Holder) CompareAndSwap(old, v *Verifier) bool {
+	if !h.p.CompareAndSwap(old, v) {
+		return false
+	}
+	h.swapped()
+	return true
+}
+
+// OnSwap has f called after every swap (Swap, a CompareAndSwap that
+// swapped), on the swapping goroutine: whatever follows the lists in
+// force (the daemon's clock bound) reads Current there. Two swaps may
+// run f concurrently, in any order, so f reads Current under a lock of
+// its own rather than trusting which swap called it.
+func (h *Holder) OnSwap(f func()) { h.onSwap.Store(&f) }
+
+func (h *Holder) swapped() {
+	if f := h.onSwap.Load(); f != nil {
+		(*f)()
+	}
+}
 
 // Current returns the verifier in use (nil if none was set).
 func (h *Holder) Current() *Verifier { return h.p.Load() }

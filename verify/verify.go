@@ -58,6 +58,26 @@ func (v *Verifier) Keyring() *Keyring         { return v.keys }
 func (v *Verifier) Tariffs() *Tariffs         { return v.tariffs }
 func (v *Verifier) Revocations() *Revocations { return v.revoked }
 
+// Newest is the newest date the lists name: a key's valid_from,
+// valid_until or revoked_from, a tariff version's effective day (the
+// revocation list has none). No mark of these keys is issued after it
+// (KEY_NOT_VALID), so a clock years past it is more likely wrong than
+// the lists (the daemon's upper bound on its clock). Not for the scan
+// path: it walks the lists.
+func (v *Verifier) Newest() mark.Day {
+	var newest mark.Day
+	for _, k := range v.keys.keys {
+		newest = max(newest, k.ValidFrom, k.ValidUntil)
+		if k.Revoked {
+			newest = max(newest, k.RevokedFrom)
+		}
+	}
+	for _, tv := range v.tariffs.versions {
+		newest = max(newest, tv.Effective)
+	}
+	return newest
+}
+
 // Versions names the lists the verifier judges under.
 func (v *Verifier) Versions() mark.Versions {
 	return mark.Versions{Keyring: v.keys.Version, Tariffs: v.tariffs.Version, Revocations: v.revoked.Version}

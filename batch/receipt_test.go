@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"markd/issuer"
 	"markd/mark"
 	"markd/receipt"
+	"markd/store"
 )
 
 // pdfText reads a PDF back as text with pdftotext (poppler-utils).
@@ -295,5 +297,80 @@ func TestReceiptMatchesStatus(t *testing.T) {
 				t.Errorf("zbarimg read %q (%v), want the batch id %s", got, err, b.ID)
 			}
 		})
+	}
+}
+
+// presentAgain records the mark of serial s (as fill makes it) scanned
+// again at at with text: after its acceptance the store judges it REUSED.
+func presentAgain(t *testing.T, db *store.DB, s uint64, text string, at time.Time) {
+	t.Helper()
+	rec := &mark.Record{At: at, Office: 426000, Counter: "A", Source: "test", Text: text,
+		Verdict: mark.Accept, Mark: &mark.Mark{Version: 1, Alg: 1, KeyID: 1, Serial: s, Contract: 1004417,
+			MailClass: 2, WeightG: 20, TariffKop: 10500, Office: 426000, Issued: 9820, ValidUntil: 9910,
+			Tracking: issuer.Tracking(426000, s)}}
+	if err := db.SaveBatch(context.Background(), []*mark.Record{rec}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Verdict != mark.Reject || !slices.Contains(rec.Reasons, mark.ReasonReused) {
+		t.Fatalf("serial %d presented again: %s %v, want REJECT REUSED", s, rec.Verdict, rec.Reasons)
+	}
+}
+
+// TestReceiptPresentedAgain: a mark accepted in the batch and presented
+// again later in it (the same envelope after the re-scan window, then a
+// copy of the mark) is on the receipt the store makes, in its own
+// section with the times, and not among the envelopes handed back; the
+// receipt made again from the store is the same bytes.
+func TestReceiptPresentedAgain(t *testing.T) {
+	ctx := context.Background()
+	s, db := openServiceAt(t, testdata.Now, time.FixedZone("MSK", 3*3600))
+	b, err := s.Open(ctx, 0, "Иванова")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, db, 1, 3) // at 10:00 Moscow
+	presentAgain(t, db, 2, "EPM1:TEST2", testdata.Now().Add(20*time.Minute))
+	presentAgain(t, db, 2, "EPM1:COPY2", testdata.Now().Add(21*time.Minute))
+	if _, err := s.Close(ctx, b.ID, "Иванова"); err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := s.Receipt(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page bytes.Buffer
+	if err := s.ReceiptHTML(ctx, &page, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"PDF": pdfText(t, pdf), "page": page.String()} {
+		flat := strings.Join(strings.Fields(text), " ")
+		for _, want := range []string{
+			"Итого принято: 3 отправления на сумму 315,00 руб.",
+			"Повторно предъявлено марок, уже принятых в этой партии: 1 (отказано 2 раза, см. ниже)",
+			"принята 10:00:00, не принята 2 раза: 10:20:00, 10:21:00",
+			fmt.Sprintf("%014d", issuer.Tracking(426000, 2)),
+		} {
+			if !strings.Contains(flat, want) {
+				t.Errorf("receipt %s lacks %q:\n%s", name, want, text)
+			}
+		}
+		if strings.Contains(flat, "Не принято:") {
+			t.Errorf("receipt %s counts the mark presented again as an envelope handed back:\n%s", name, text)
+		}
+	}
+	stored, err := db.GetBatch(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.receiptOf(ctx, stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var later bytes.Buffer
+	if err := receipt.WritePDF(&later, r); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(later.Bytes(), pdf) {
+		t.Errorf("receipt made again from the store differs from the one made at close (%d vs %d bytes)", later.Len(), len(pdf))
 	}
 }

@@ -22,10 +22,11 @@ var receiptHTML = sync.OnceValue(func() *template.Template {
 // htmlView is the view plus what only the page needs.
 type htmlView struct {
 	view
-	ItemCols, RejectedCols, DiffCols []string
-	ItemNum                          []bool // right-aligned item columns
-	QRSize                           int
-	QRPath                           string
+	ItemCols, RejectedCols, DiffCols, AgainCols []string
+	AgainTitle                                  string
+	ItemNum                                     []bool // right-aligned item columns
+	QRSize                                      int
+	QRPath                                      string
 }
 
 // WriteHTML writes the receipt as one self-contained printable page
@@ -34,6 +35,7 @@ type htmlView struct {
 // page margin shows the batch id and "Стр. N из M".
 func WriteHTML(w io.Writer, r Receipt) error {
 	v := htmlView{view: r.view(), ItemCols: itemCols, RejectedCols: rejectedCols, DiffCols: diffCols,
+		AgainCols: againCols, AgainTitle: againTitle,
 		ItemNum: []bool{true, false, false, false, true, true}}
 	m, err := qrMatrix(r.BatchID)
 	if err != nil {

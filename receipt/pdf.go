@@ -49,7 +49,8 @@ var (
 	// with "26.11.2026 00:05:00" in the time column
 	rejectedTableDated = []column{{rejectedCols[0], 32, true}, {rejectedCols[1], 92, false}, {rejectedCols[2], 78, false},
 		{rejectedCols[3], 98, false}, {rejectedCols[4], 215, false}}
-	diffTable = []column{{diffCols[0], 24, true}, {diffCols[1], 84, false}, {diffCols[2], 72, true},
+	againTable = []column{{againCols[0], 32, true}, {againCols[1], 78, false}, {againCols[2], 98, false}, {againCols[3], 307, false}}
+	diffTable  = []column{{diffCols[0], 24, true}, {diffCols[1], 84, false}, {diffCols[2], 72, true},
 		{diffCols[3], 88, false}, {diffCols[4], 62, false}, {diffCols[5], 92, false}, {diffCols[6], 93, false}}
 )
 
@@ -63,7 +64,7 @@ type pdfDoc struct {
 // WritePDF writes the receipt as an A4 PDF: a head with the QR code of
 // the batch id on the first page, the accepted items (the table heading
 // repeated on every page), the totals, the rejected items with their
-// reasons, signature lines, and "Стр. N из M" with the batch id on every
+// reasons, the marks presented again after their acceptance, signature lines, and "Стр. N из M" with the batch id on every
 // page.
 func WritePDF(w io.Writer, r Receipt) error {
 	v := r.view()
@@ -157,6 +158,11 @@ func (d *pdfDoc) layout(batchID string) error {
 			return err
 		}
 	}
+	if d.v.AgainNote != "" {
+		if err := d.wrapped(fontBold, 10, d.v.AgainNote); err != nil {
+			return err
+		}
+	}
 
 	if d.v.ListNote != "" {
 		d.y += 10
@@ -188,6 +194,16 @@ func (d *pdfDoc) layout(batchID string) error {
 			cols = rejectedTableDated
 		}
 		if err := d.table(cols, d.v.Rejected); err != nil {
+			return err
+		}
+	}
+
+	if len(d.v.Again) > 0 {
+		d.y += 10
+		if err := d.section(againTitle); err != nil {
+			return err
+		}
+		if err := d.table(againTable, d.v.Again); err != nil {
 			return err
 		}
 	}

@@ -3,8 +3,9 @@
 // (WriteHTML) with the same content, in Russian. The office, counter,
 // operator, date and time in office time, contract, the accepted items
 // with totals, with a customer's list the reconciliation with it, the
-// rejected items with their reasons in words, and the batch id as text
-// and as a QR code.
+// rejected items with their reasons in words, the marks presented again
+// after their acceptance in the batch, and the batch id as text and as a
+// QR code.
 //
 // The package only lays out what it is given; it reads no store and no
 // clock. FromRecords builds a Receipt from a batch and its records.
@@ -33,6 +34,10 @@ type Receipt struct {
 	Location   *time.Location // office time for every date; nil: UTC
 	Accepted   []Item
 	Rejected   []Rejected
+	// Again are the marks accepted in this batch and presented again in
+	// it after that, each refused as REUSED: one accepted item each (in
+	// Accepted), not envelopes handed back.
+	Again []Again
 	// HasList: the customer's list was imported into the batch; ListItems
 	// items were on it and Diffs is what differs from the accepted scans
 	// (batchlist.Reconcile), printed as the reconciliation section.
@@ -70,6 +75,17 @@ type Rejected struct {
 	Reasons  []mark.Reason
 }
 
+// Again is a mark accepted in the batch that was presented again after
+// its acceptance: the same envelope scanned again after the re-scan window,
+// or a copy of the mark on another envelope (the receipt cannot tell
+// which). Every later presentation was refused (MARK-FORMAT §7 step 5).
+type Again struct {
+	Serial   uint64
+	Tracking uint64
+	Accepted time.Time   // the acceptance in this batch
+	Refused  []time.Time // each refused presentation, in scan order
+}
+
 // ClassTotal is the count and the sum of one mail class.
 type ClassTotal struct {
 	Class  uint8
@@ -82,12 +98,18 @@ type Totals struct {
 	Count    int
 	SumKop   int64
 	ByClass  []ClassTotal // classes present, in class order
-	Rejected int
+	Rejected int          // envelopes handed back (each mark once)
+	// Again: marks accepted here and presented again; RefusedAgain: how
+	// often they were refused in all.
+	Again, RefusedAgain int
 }
 
 // Totals adds up the accepted items.
 func (r *Receipt) Totals() Totals {
-	t := Totals{Count: len(r.Accepted), Rejected: len(r.Rejected)}
+	t := Totals{Count: len(r.Accepted), Rejected: len(r.Rejected), Again: len(r.Again)}
+	for _, a := range r.Again {
+		t.RefusedAgain += len(a.Refused)
+	}
 	by := map[uint8]*ClassTotal{}
 	for _, it := range r.Accepted {
 		t.SumKop += it.TariffKop
@@ -108,19 +130,22 @@ func (r *Receipt) Totals() Totals {
 
 // FromRecords builds the receipt of batch b from its records: ACCEPT
 // records are the accepted items in scan order; REJECT records are the
-// rejected ones, except a mark that was accepted later in the batch (the
-// customer paid the difference and it was scanned again), each mark once
-// however often it was scanned (with its last scan's time and reasons). Duplicate
-// scans, codes that are not marks and errors do not appear.
+// rejected ones, each mark once however often it was scanned (with its
+// last scan's time and reasons), except a mark accepted in the batch: its
+// rejections before the acceptance (the customer paid the difference and
+// it was scanned again) do not appear, and those after it (REUSED: the
+// same envelope after the re-scan window, or a copy) are in Again, in the
+// order of their first refusal. Duplicate scans, codes that are not marks
+// and errors do not appear.
 func FromRecords(b mark.Batch, recs []mark.Record, loc *time.Location) Receipt {
 	r := Receipt{
 		BatchID: b.ID, Office: b.Office, Counter: b.Counter, Operator: b.Operator,
 		Contract: b.Contract, Opened: b.Opened, Closed: b.Closed, Location: loc,
 	}
-	accepted := map[uint64]bool{}
+	accepted := map[uint64]time.Time{}
 	for _, rec := range recs {
 		if rec.Verdict == mark.Accept && rec.Mark != nil {
-			accepted[rec.Mark.Serial] = true
+			accepted[rec.Mark.Serial] = rec.At
 			m := rec.Mark
 			r.Accepted = append(r.Accepted, Item{Serial: m.Serial, Tracking: m.Tracking, MailClass: m.MailClass,
 				WeightG: int(m.WeightG), TariffKop: int64(m.TariffKop), Notice: m.NoticeOfDelivery()})
@@ -129,7 +154,8 @@ func FromRecords(b mark.Batch, recs []mark.Record, loc *time.Location) Receipt {
 	// An envelope scanned again after a rejection is one item to hand
 	// back, not two: its place is its first scan, its time and reasons
 	// those of the last.
-	seen := map[string]int{} // "s" serial, or "t" text of an unread mark → index in r.Rejected
+	seen := map[string]int{}  // "s" serial, or "t" text of an unread mark → index in r.Rejected
+	again := map[uint64]int{} // serial → index in r.Again
 	for _, rec := range recs {
 		if rec.Verdict != mark.Reject {
 			continue
@@ -137,7 +163,19 @@ func FromRecords(b mark.Batch, recs []mark.Record, loc *time.Location) Receipt {
 		x := Rejected{At: rec.At, Reasons: rec.Reasons}
 		key := ""
 		if rec.Mark != nil {
-			if accepted[rec.Mark.Serial] {
+			if at, ok := accepted[rec.Mark.Serial]; ok {
+				// The store gives every rejection of a mark accepted
+				// before REUSED: without it, this one came first.
+				if !slices.Contains(rec.Reasons, mark.ReasonReused) {
+					continue
+				}
+				i, ok := again[rec.Mark.Serial]
+				if !ok {
+					i = len(r.Again)
+					again[rec.Mark.Serial] = i
+					r.Again = append(r.Again, Again{Serial: rec.Mark.Serial, Tracking: rec.Mark.Tracking, Accepted: at})
+				}
+				r.Again[i].Refused = append(r.Again[i].Refused, rec.At)
 				continue
 			}
 			x.Serial, x.Tracking = rec.Mark.Serial, rec.Mark.Tracking
@@ -170,6 +208,10 @@ type view struct {
 	// RejectedDated: some rejection is dated (another day than the
 	// opening in office time); its time column is wider.
 	RejectedDated bool
+	// AgainNote counts the marks presented again under the totals; ""
+	// for none. Again are their rows.
+	AgainNote string
+	Again     [][]string
 	// ListNote sums up the reconciliation with the customer's list; ""
 	// when no list was imported. Diffs are its lines.
 	ListNote string
@@ -183,7 +225,11 @@ var (
 	itemCols     = []string{"№", "ШПИ", "Серия знака", "Вид отправления", "Масса, г", "Плата, руб."}
 	rejectedCols = []string{"№", "Время", "Серия знака", "ШПИ", "Причина отказа"}
 	diffCols     = []string{"№", "Расхождение", "№ по списку", "ШПИ", "Серия знака", "По списку", "Фактически"}
+	againCols    = []string{"№", "Серия знака", "ШПИ", "Предъявления"}
 )
+
+// againTitle heads the section of the marks presented again.
+const againTitle = "Предъявлены повторно: приняты один раз, повторно не приняты"
 
 func (r *Receipt) view() view {
 	loc := r.Location
@@ -225,6 +271,17 @@ func (r *Receipt) view() view {
 		v.ByClass = append(v.ByClass, fmt.Sprintf("%s: %d шт., %s руб.", ClassName(c.Class, false), c.Count, FormatRub(c.SumKop)))
 	}
 	oy, om, od := r.Opened.In(loc).Date()
+	// stamp is a time of the batch as printed: a batch past midnight
+	// gives the day with the time of another day than the opening.
+	stamp := func(t time.Time) (string, bool) {
+		if t.IsZero() {
+			return "", false
+		}
+		if y, m, d := t.In(loc).Date(); !r.Opened.IsZero() && (y != oy || m != om || d != od) {
+			return t.In(loc).Format("02.01.2006 15:04:05"), true
+		}
+		return t.In(loc).Format("15:04:05"), false
+	}
 	for i, x := range r.Rejected {
 		why := make([]string, 0, len(x.Reasons))
 		for _, re := range x.Reasons {
@@ -233,20 +290,26 @@ func (r *Receipt) view() view {
 		if len(why) == 0 {
 			why = append(why, "Марка не прошла проверку")
 		}
-		at := ""
-		if !x.At.IsZero() {
-			at = x.At.In(loc).Format("15:04:05")
-			// a batch past midnight: the day with the time of another day
-			if y, m, d := x.At.In(loc).Date(); !r.Opened.IsZero() && (y != oy || m != om || d != od) {
-				at = x.At.In(loc).Format("02.01.2006 15:04:05")
-				v.RejectedDated = true
-			}
-		}
+		at, dated := stamp(x.At)
+		v.RejectedDated = v.RejectedDated || dated
 		ser := serial(x.Serial)
 		if x.Serial == 0 {
 			ser = "не прочитана"
 		}
 		v.Rejected = append(v.Rejected, []string{strconv.Itoa(i + 1), at, ser, FormatTracking(x.Tracking), strings.Join(why, "; ")})
+	}
+	for i, a := range r.Again {
+		times := make([]string, len(a.Refused))
+		for k, t := range a.Refused {
+			times[k], _ = stamp(t)
+		}
+		acc, _ := stamp(a.Accepted)
+		v.Again = append(v.Again, []string{strconv.Itoa(i + 1), serial(a.Serial), FormatTracking(a.Tracking),
+			fmt.Sprintf("принята %s, не принята %d %s: %s", acc, len(a.Refused), pluralTimes(len(a.Refused)), strings.Join(times, ", "))})
+	}
+	if n := v.Totals.Again; n > 0 {
+		v.AgainNote = fmt.Sprintf("Повторно предъявлено марок, уже принятых в этой партии: %d (отказано %d %s, см. ниже)",
+			n, v.Totals.RefusedAgain, pluralTimes(v.Totals.RefusedAgain))
 	}
 	if r.HasList {
 		v.ListNote, v.Diffs = listView(r.ListItems, r.Diffs)
@@ -402,6 +465,14 @@ func ClassName(class uint8, notice bool) string {
 		n += " с уведомлением"
 	}
 	return n
+}
+
+// pluralTimes is the word "раз" agreeing with n: 1 раз, 2 раза, 5 раз.
+func pluralTimes(n int) string {
+	if n%10 >= 2 && n%10 <= 4 && (n%100 < 12 || n%100 > 14) {
+		return "раза"
+	}
+	return "раз"
 }
 
 // plural is the word "отправление" agreeing with n.

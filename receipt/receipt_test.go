@@ -398,3 +398,61 @@ func TestRejectedTimesOverMidnight(t *testing.T) {
 		}
 	}
 }
+
+// TestFromRecordsPresentedAgain: a mark accepted in the batch and refused
+// later in it as REUSED (the same envelope scanned again after the
+// re-scan window, or a copy of the mark on a second envelope) is not left
+// out: it has its own section, "accepted once, refused N times" with the
+// times, and is not counted among the envelopes handed back. A rejection
+// before the acceptance (the customer paid the difference) stays out, and
+// a mark first accepted outside this batch is an ordinary rejection.
+func TestFromRecordsPresentedAgain(t *testing.T) {
+	need(t, "pdftotext")
+	t0 := testdata.Now() // 10:00 in Moscow
+	b := mark.Batch{ID: batchID, Office: 426000, Counter: "3", Operator: "sveta", Contract: 7, Opened: t0, Closed: t0.Add(time.Hour)}
+	m := func(serial uint64) *mark.Mark {
+		return &mark.Mark{Serial: serial, MailClass: 2, WeightG: 20, TariffKop: 10500, Tracking: issuer.Tracking(426000, serial)}
+	}
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	reused := []mark.Reason{mark.ReasonReused}
+	recs := []mark.Record{
+		{At: at(1), Verdict: mark.Reject, Reasons: []mark.Reason{mark.ReasonUnderpaid}, Mark: m(5), Text: "EPM1:A"}, // paid the difference
+		{At: at(2), Verdict: mark.Accept, Mark: m(5), Text: "EPM1:A"},
+		{At: at(3), Verdict: mark.Accept, Mark: m(6), Text: "EPM1:B"},
+		{At: at(4), Verdict: mark.DuplicateScan, Mark: m(6), Text: "EPM1:B"},
+		{At: at(21), Verdict: mark.Reject, Reasons: reused, Mark: m(5), Text: "EPM1:A"},  // after the window
+		{At: at(22), Verdict: mark.Reject, Reasons: reused, Mark: m(9), Text: "EPM1:C"},  // accepted elsewhere before
+		{At: at(23), Verdict: mark.Reject, Reasons: reused, Mark: m(5), Text: "EPM1:A2"}, // a copy
+		{At: at(24), Verdict: mark.Reject, Reasons: reused, Mark: m(6), Text: "EPM1:B2"},
+	}
+	r := FromRecords(b, recs, msk)
+	if len(r.Accepted) != 2 || len(r.Rejected) != 1 || r.Rejected[0].Serial != 9 {
+		t.Fatalf("accepted %+v, rejected %+v: want 5 and 6 accepted, 9 handed back", r.Accepted, r.Rejected)
+	}
+	want := []Again{
+		{Serial: 5, Tracking: issuer.Tracking(426000, 5), Accepted: at(2), Refused: []time.Time{at(21), at(23)}},
+		{Serial: 6, Tracking: issuer.Tracking(426000, 6), Accepted: at(3), Refused: []time.Time{at(24)}},
+	}
+	if !reflect.DeepEqual(r.Again, want) {
+		t.Fatalf("presented again %+v, want %+v", r.Again, want)
+	}
+	if tot := r.Totals(); tot.Count != 2 || tot.Rejected != 1 || tot.Again != 2 || tot.RefusedAgain != 3 {
+		t.Errorf("totals %+v: want 2 accepted, 1 handed back, 2 marks presented again, refused 3 times", tot)
+	}
+	_, page := writeHTML(t, r)
+	for name, text := range map[string]string{"pdf": pdfText(t, writePDF(t, r), 0, 0), "html": page} {
+		flat := strings.Join(strings.Fields(text), " ")
+		for _, want := range []string{
+			"Не принято: 1 шт. (возвращены отправителю, см. ниже)",
+			"Повторно предъявлено марок, уже принятых в этой партии: 2 (отказано 3 раза, см. ниже)",
+			"Предъявлены повторно: приняты один раз, повторно не приняты",
+			"принята 10:02:00, не принята 2 раза: 10:21:00, 10:23:00",
+			"принята 10:03:00, не принята 1 раз: 10:24:00",
+			FormatTracking(issuer.Tracking(426000, 5)),
+		} {
+			if !strings.Contains(flat, want) {
+				t.Errorf("%s lacks %q:\n%s", name, want, text)
+			}
+		}
+	}
+}

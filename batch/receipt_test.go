@@ -3,6 +3,7 @@ package batch
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -372,5 +373,89 @@ func TestReceiptPresentedAgain(t *testing.T) {
 	}
 	if !bytes.Equal(later.Bytes(), pdf) {
 		t.Errorf("receipt made again from the store differs from the one made at close (%d vs %d bytes)", later.Len(), len(pdf))
+	}
+}
+
+// TestStatusCountsAsReceipt: the batch status (the local API, the
+// operator screen, the batch CSV) counts what the receipt prints, with
+// the same definitions: the envelopes handed back (each mark once however
+// often it was scanned, an unread code by its text, not a mark accepted
+// in the batch), the marks accepted and presented again and their
+// refusals, beside the rejected scans.
+func TestStatusCountsAsReceipt(t *testing.T) {
+	ctx := context.Background()
+	s, db := openServiceAt(t, testdata.Now, time.FixedZone("MSK", 3*3600))
+	b, err := s.Open(ctx, 0, "Иванова")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := testdata.Now()
+	fill(t, db, 1, 3)
+	save := func(r *mark.Record) {
+		t.Helper()
+		r.Office, r.Counter, r.Source = 426000, "A", "test"
+		if err := db.SaveBatch(ctx, []*mark.Record{r}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk := func(s uint64, tariff uint32) *mark.Mark {
+		return &mark.Mark{Version: 1, Alg: 1, KeyID: 1, Serial: s, Contract: 1004417, MailClass: 2, WeightG: 20,
+			TariffKop: tariff, Office: 426000, Issued: 9820, ValidUntil: 9910, Tracking: issuer.Tracking(426000, s)}
+	}
+	underpaid := []mark.Reason{mark.ReasonUnderpaid}
+	for i := range 2 { // one envelope scanned twice
+		save(&mark.Record{At: t0.Add(time.Duration(5+i) * time.Minute), Text: "EPM1:REJ900001", Verdict: mark.Reject, Reasons: underpaid, Mark: mk(900001, 1000)})
+		save(&mark.Record{At: t0.Add(time.Duration(5+i) * time.Minute), Text: "EPM1:BAD", Verdict: mark.Reject, Reasons: []mark.Reason{mark.ReasonMalformed}})
+	}
+	// the customer paid the difference: rejected, then accepted
+	save(&mark.Record{At: t0.Add(7 * time.Minute), Text: "EPM1:TEST7", Verdict: mark.Reject, Reasons: underpaid, Mark: mk(7, 1000)})
+	save(&mark.Record{At: t0.Add(8 * time.Minute), Text: "EPM1:TEST7", Verdict: mark.Accept, Mark: mk(7, 10500)})
+	presentAgain(t, db, 2, "EPM1:TEST2", t0.Add(20*time.Minute))
+	presentAgain(t, db, 2, "EPM1:COPY2", t0.Add(21*time.Minute))
+
+	st, err := s.Status(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := json.Marshal(st.JSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Totals map[string]any `json:"totals"`
+	}
+	if err := json.Unmarshal(j, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"accepted": 4, "rejected": 7, "handed_back": 2, "presented_again": 1, "refused_again": 2}
+	for k, w := range want {
+		if got.Totals[k] != w {
+			t.Errorf("status totals %s = %v, want %v (all: %v)", k, got.Totals[k], w, got.Totals)
+		}
+	}
+	if _, err := s.Close(ctx, b.ID, "Иванова"); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := db.GetBatch(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.receiptOf(ctx, stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rt := r.Totals(); float64(rt.Count) != want["accepted"] || float64(rt.Rejected) != want["handed_back"] ||
+		float64(rt.Again) != want["presented_again"] || float64(rt.RefusedAgain) != want["refused_again"] {
+		t.Errorf("receipt totals %+v, want the status's %v", rt, want)
+	}
+	pdf, err := s.Receipt(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := strings.Join(strings.Fields(pdfText(t, pdf)), " ")
+	for _, w := range []string{"Не принято: 2 шт.", "уже принятых в этой партии: 1 (отказано 2 раза"} {
+		if !strings.Contains(flat, w) {
+			t.Errorf("receipt lacks %q:\n%s", w, flat)
+		}
 	}
 }

@@ -30,14 +30,27 @@ type Batch struct {
 }
 
 // BatchTotals are the counts of a batch's scans and the money of its
-// accepted marks.
+// accepted marks. Scans, Accepted, Rejected, Duplicates, NotMarks and
+// Errors count scans by verdict (Accepted is also the items accepted: a
+// serial is accepted once); HandedBack, PresentedAgain and RefusedAgain
+// count what the receipt prints.
 type BatchTotals struct {
 	Scans      int           `json:"scans"`
 	Accepted   int           `json:"accepted"`
-	Rejected   int           `json:"rejected"`
+	Rejected   int           `json:"rejected"` // scans answered REJECT
 	Duplicates int           `json:"duplicates"`
 	NotMarks   int           `json:"not_marks"`
 	Errors     int           `json:"errors"`
 	PaidKop    int64         `json:"paid_kop"`  // sum of the accepted marks' tariff_kop
 	PerClass   map[uint8]int `json:"per_class"` // accepted items per mail class
+	// HandedBack is the envelopes not accepted (the receipt's "Не
+	// принято"): the marks rejected in the batch and not accepted in it,
+	// each once however often it was scanned (an unread code by its text).
+	HandedBack int `json:"handed_back"`
+	// PresentedAgain is the marks accepted in the batch and presented
+	// again in it afterwards (REUSED: the same envelope after the re-scan
+	// window, or a copy), RefusedAgain their refused scans (the receipt's
+	// "Предъявлены повторно"). Neither is an envelope handed back.
+	PresentedAgain int `json:"presented_again"`
+	RefusedAgain   int `json:"refused_again"`
 }

@@ -356,8 +356,32 @@ func (d *DB) BatchTotals(ctx context.Context, id string) (mark.BatchTotals, erro
 	if err := rows.Err(); err != nil {
 		return t, storeErr("batch totals", err)
 	}
+	if t.Rejected == 0 {
+		return t, nil
+	}
+	if err := d.db.QueryRowContext(ctx, batchRefusalsQuery, id).Scan(&t.HandedBack, &t.PresentedAgain, &t.RefusedAgain); err != nil {
+		return t, storeErr("batch totals", err)
+	}
 	return t, nil
 }
+
+// batchRefusalsQuery counts the rejected scans of a batch as the receipt
+// does (receipt.FromRecords): a mark accepted in the batch (its serial
+// held by an ACCEPT of the batch) is no envelope handed back; its REUSED
+// rejections are its presentations after the acceptance (the store gives
+// every later rejection of the serial REUSED), those without came before
+// it. Every other rejected mark is one envelope, by serial, or by text
+// when it was not read. Only the rejected rows are joined (each by the
+// primary keys of used_serials and scans); reasons is a JSON array of
+// codes, in which "REUSED" with its quotes is that code only.
+const batchRefusalsQuery = `SELECT
+	count(DISTINCT CASE WHEN a.id IS NULL THEN coalesce('s' || r.serial, 't' || r.raw_text) END),
+	count(DISTINCT CASE WHEN a.id IS NOT NULL AND r.reused THEN r.serial END),
+	coalesce(sum(a.id IS NOT NULL AND r.reused), 0)
+	FROM (SELECT serial, raw_text, instr(reasons, '"REUSED"') > 0 AS reused
+		FROM scans WHERE batch_id = ?1 AND verdict = 'REJECT') r
+	LEFT JOIN used_serials u ON u.serial = r.serial
+	LEFT JOIN scans a ON a.id = u.record_id AND a.batch_id = ?1 AND a.verdict = 'ACCEPT'`
 
 // BatchFilter selects batches for the supervisors' list. Zero fields do
 // not filter.

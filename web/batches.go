@@ -112,8 +112,12 @@ func (s *Server) batchList(w http.ResponseWriter, r *http.Request, sess session)
 	s.render(w, r, "batches.html", &page{Title: "Партии / Batches", Session: sess, Data: batchListData{Q: q, Rows: rows}})
 }
 
+// batchCSVHeader: rejected counts scans; handed_back, presented_again and
+// refused_again are the receipt's counts (mark.BatchTotals), added after
+// the columns of before so that a sheet reading those by place still does.
 var batchCSVHeader = []string{"batch", "opened", "closed", "state", "counter", "operator", "contract",
-	"scans", "accepted", "rejected", "duplicates", "paid_kop", "list", "differences"}
+	"scans", "accepted", "rejected", "duplicates", "paid_kop", "list", "differences",
+	"handed_back", "presented_again", "refused_again"}
 
 func (s *Server) batchCSV(w http.ResponseWriter, r *http.Request, _ session) {
 	_, f, err := s.parseBatchQuery(r)
@@ -140,7 +144,8 @@ func (s *Server) batchCSV(w http.ResponseWriter, r *http.Request, _ session) {
 		}
 		_ = cw.Write([]string{b.ID, s.csvTime(b.OpenedAt), s.csvTime(b.ClosedAt), b.State, csvSafe(b.Counter), csvSafe(b.Operator), strconv.FormatUint(uint64(b.Contract), 10),
 			strconv.Itoa(b.Totals.Scans), strconv.Itoa(b.Totals.Accepted), strconv.Itoa(b.Totals.Rejected),
-			strconv.Itoa(b.Totals.Duplicates), strconv.FormatInt(b.Totals.PaidKop, 10), list, strconv.Itoa(b.Diffs)})
+			strconv.Itoa(b.Totals.Duplicates), strconv.FormatInt(b.Totals.PaidKop, 10), list, strconv.Itoa(b.Diffs),
+			strconv.Itoa(b.Totals.HandedBack), strconv.Itoa(b.Totals.PresentedAgain), strconv.Itoa(b.Totals.RefusedAgain)})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

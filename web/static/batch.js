@@ -34,12 +34,22 @@
     });
   }
 
+  // dt adds a count with its label; value is one text, or [ru, en].
+  // Each pair in its own div (allowed in a dl), so that the grid never
+  // puts a label and its count in different rows.
   function dt(dl, ru, en, value, id) {
-    dl.appendChild(both(document.createElement('dt'), ru, en));
+    var pair = document.createElement('div');
+    pair.appendChild(both(document.createElement('dt'), ru, en));
     var dd = document.createElement('dd');
-    dd.textContent = value;
+    if (typeof value === 'string') dd.textContent = value; else both(dd, value[0], value[1]);
     if (id) dd.id = id;
-    dl.appendChild(dd);
+    pair.appendChild(dd);
+    dl.appendChild(pair);
+  }
+  // times is "N раз/раза" and "N time(s)".
+  function times(n) {
+    var ru = (n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14)) ? 'раза' : 'раз';
+    return [n + ' ' + ru, n + (n === 1 ? ' time' : ' times')];
   }
 
   function render(st) {
@@ -55,9 +65,16 @@
       'Batch ' + st.id + ' · contract ' + (st.contract || 'from the first mark') + ' · opened ' + (st.opened || st.opened_at));
     var t = st.totals, dl = $('batch-totals');
     dl.textContent = '';
-    dt(dl, 'Принято', 'Accepted', String(t.accepted), 'bt-accepted');
-    dt(dl, 'Отказ', 'Rejected', String(t.rejected), 'bt-rejected');
-    dt(dl, 'Повторные', 'Duplicates', String(t.duplicates), 'bt-duplicates');
+    // The counts of the receipt by its words (items, envelopes, marks),
+    // then the scans by verdict, each named as what it counts.
+    dt(dl, 'Принято, отправлений', 'Accepted, items', String(t.accepted), 'bt-accepted');
+    dt(dl, 'Не принято, конвертов (вернуть)', 'Not accepted, envelopes (hand back)', String(t.handed_back || 0), 'bt-handed-back');
+    var again = t.presented_again || 0, refused = times(t.refused_again || 0);
+    dt(dl, 'Предъявлены повторно, марок', 'Presented again, marks', again
+      ? [again + ' (уже приняты, отказано ' + refused[0] + ')', again + ' (accepted before, refused ' + refused[1] + ')']
+      : '0', 'bt-again');
+    dt(dl, 'Отказов, сканов', 'Rejections, scans', String(t.rejected), 'bt-rejected');
+    dt(dl, 'Повторное сканирование, сканов', 'Scanned again, scans', String(t.duplicates), 'bt-duplicates');
     dt(dl, 'Сумма оплаты', 'Paid', st.paid, 'bt-paid');
     Object.keys(t.per_class || {}).sort().forEach(function (c) {
       var n = classes[c] || ['вид ' + c, 'class ' + c];
@@ -156,8 +173,11 @@
       render(null);
       $('batch-contract').value = '';
       if (action === 'cancel') { say('Партия отменена', 'Batch cancelled'); $('batch-contract').focus(); return; }
-      say('Партия закрыта: принято ' + r.body.totals.accepted + ', сумма ' + r.body.paid,
-        'Batch closed: ' + r.body.totals.accepted + ' accepted, paid ' + r.body.paid);
+      var t = r.body.totals;
+      say('Партия закрыта: принято ' + t.accepted + ', не принято ' + (t.handed_back || 0) +
+          (t.presented_again ? ', предъявлено повторно ' + t.presented_again : '') + ', сумма ' + r.body.paid,
+        'Batch closed: ' + t.accepted + ' accepted, ' + (t.handed_back || 0) + ' not accepted' +
+          (t.presented_again ? ', ' + t.presented_again + ' presented again' : '') + ', paid ' + r.body.paid);
       done.textContent = '';
       var a = document.createElement('a');
       a.href = '/batches/' + encodeURIComponent(id) + '/receipt';

@@ -216,7 +216,7 @@ func TestReceiptMatchesStatus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Totals.Accepted != c.accepted || st.Totals.Rejected != len(c.rejected) {
+			if st.Totals.Accepted != c.accepted || st.Totals.Rejected != len(c.rejected) || st.Totals.HandedBack != c.handedBack {
 				t.Fatalf("status totals %+v", st.Totals)
 			}
 			if _, err := s.Close(ctx, b.ID, "Иванова"); err != nil {

@@ -10,8 +10,9 @@ import (
 const MaxBatches = 1000
 
 // Batch is a counter's batch of partition mail once it ended (closed or
-// cancelled), with the totals of its receipt. (terminal, id) identifies
-// it: the same batch sent twice is stored once.
+// cancelled), with its totals (accepted items, rejected scans, money
+// paid). (terminal, id) identifies it: the same batch sent twice is
+// stored once.
 type Batch struct {
 	ID       string          `json:"id"`
 	Office   uint32          `json:"office"`
@@ -22,7 +23,7 @@ type Batch struct {
 	Opened   time.Time       `json:"opened_at"`
 	Closed   time.Time       `json:"closed_at"`
 	Accepted int             `json:"accepted"`
-	Rejected int             `json:"rejected"`
+	Rejected int             `json:"rejected"` // rejected scans (the counter's totals.rejected), not envelopes
 	PaidKop  int64           `json:"paid_kop"` // sum of the accepted marks' tariffs
 }
 

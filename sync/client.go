@@ -160,6 +160,7 @@ type StatusError struct {
 	Code       int
 	Body       hub.ErrorResponse
 	RetryAfter time.Duration // from a 503's Retry-After (seconds form); 0 = none
+	Date       time.Time     // the collector's clock in its answer (Date header); zero = none
 }
 
 func (e *StatusError) Error() string {
@@ -226,6 +227,9 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 		se := &StatusError{Code: resp.StatusCode}
 		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
 			se.RetryAfter = time.Duration(secs) * time.Second
+		}
+		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			se.Date = d
 		}
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		if json.Unmarshal(raw, &se.Body) != nil {

@@ -92,7 +92,11 @@ func (u *Uploader) pump(ctx context.Context) (int, error) {
 					err = u.db.CompleteUpload(ctx, store.UploadDone{RecordIDs: p.ids, Alerts: resp.Alerts, At: u.now()})
 				}
 				mu.Lock()
-				if err != nil && u.refused(ctx, err, p.ids, nil) {
+				if _, held := u.ahead(ctx, err, p.ids); held != nil {
+					// Once goes on from the outbox's head: it sends the
+					// records before the first one held and names that one.
+					err = errRetryPump
+				} else if err != nil && u.refused(ctx, err, p.ids, nil) {
 					err = errRetryPump // the rest of this batch goes with the next round
 				}
 				if err != nil {

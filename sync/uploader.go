@@ -50,6 +50,7 @@ type Uploader struct {
 	alerts      prometheus.Counter
 	refusedN    prometheus.Counter
 	eventLimit  int      // after a 400 on events[i], send only the i events before it
+	recordLimit int      // after records[i] was held (AheadError), send only the i records before it
 	sentBatches []string // ids of the batches in the request Once sent last (refused names them by index)
 
 	stateMu  gosync.Mutex
@@ -265,7 +266,11 @@ func (u *Uploader) backoff() time.Duration {
 // set. It returns how many records were confirmed and whether a full batch
 // was sent (more may be waiting).
 func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, err error) {
-	recs, err := u.db.PendingUploads(ctx, u.batch)
+	limit := u.batch
+	if u.recordLimit > 0 {
+		limit, force = min(limit, u.recordLimit), true
+	}
+	recs, err := u.db.PendingUploads(ctx, limit)
 	if err != nil {
 		return 0, false, err
 	}
@@ -326,6 +331,13 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		ids[i] = r.ID
 	}
 	if err != nil {
+		if i, held := u.ahead(ctx, err, ids); held != nil {
+			if i > 0 {
+				u.recordLimit = i // the records before it go first
+				return 0, true, nil
+			}
+			return 0, false, held
+		}
 		if u.refused(ctx, err, ids, events) {
 			return 0, true, nil
 		}
@@ -338,7 +350,7 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	}
 	u.recordSuccess(len(recs), resp)
 	full := len(recs) >= u.batch
-	u.lastBeat, u.eventLimit = now, 0
+	u.lastBeat, u.eventLimit, u.recordLimit = now, 0, 0
 	if len(recs) > 0 || len(events) > 0 {
 		u.log.Debug("uploaded", "records", len(recs), "new", resp.Stored, "known", resp.Duplicates, "events", len(events), "alerts", len(resp.Alerts))
 	}
@@ -376,6 +388,11 @@ func (u *Uploader) Drain(ctx context.Context) error {
 		if errors.Is(err, mark.ErrUnauthorized) || errors.Is(err, mark.ErrForbidden) {
 			u.setState(err)
 			return err // the collector will not take us: waiting does not help, the caller exits non-zero
+		}
+		if errors.Is(err, ErrRecordAhead) {
+			u.failed.Inc()
+			u.setState(err)
+			return err // it goes once the collector's clock passes it, maybe in an hour: not waited for here
 		}
 		if err != nil {
 			wait := u.failedAttempt(ctx, err)

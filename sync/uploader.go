@@ -57,6 +57,24 @@ type Uploader struct {
 	lastErr  error     // of the last attempt; nil after a success
 	lastOK   time.Time // counter time of the last confirmed upload
 	lastFail time.Time
+	progress Progress
+	alertIDs map[int64]bool // the alerts counted in progress (repeated until acknowledged)
+}
+
+// Progress is what the uploader did since it was made, for the report of
+// `markd sync --once`.
+type Progress struct {
+	Uploaded   int // records the collector confirmed (new or already known)
+	Unverified int // of them, new records the collector stored unverified (their mark did not verify there)
+	SetAside   int // records the collector refused as invalid, set aside (upload_state refused)
+	Alerts     int // distinct reuse alerts received
+}
+
+// Progress returns what the uploader did so far.
+func (u *Uploader) Progress() Progress {
+	u.stateMu.Lock()
+	defer u.stateMu.Unlock()
+	return u.progress
 }
 
 // NewUploader makes the uploader and registers its metrics on reg (may be nil).
@@ -415,6 +433,23 @@ func (u *Uploader) recordSuccess(records int, resp *hub.UploadResponse) {
 	}
 	u.failures = 0
 	u.setState(nil)
+	u.stateMu.Lock()
+	u.progress.Uploaded += records
+	u.progress.Unverified += resp.Unverified
+	for _, a := range resp.Alerts {
+		if !u.alertIDs[a.ID] {
+			if u.alertIDs == nil {
+				u.alertIDs = map[int64]bool{}
+			}
+			u.alertIDs[a.ID] = true
+			u.progress.Alerts++
+		}
+	}
+	u.stateMu.Unlock()
+	if resp.Unverified > 0 {
+		u.log.Warn("the collector stored records unverified: their marks did not verify there and claim no serial",
+			"records", resp.Unverified, "hint", "markhub's page of unverified records names them")
+	}
 	u.lastSuccess.Set(float64(u.now().UnixNano()) / 1e9)
 	u.uploaded.Add(float64(records))
 	u.alerts.Add(float64(len(resp.Alerts)))
@@ -441,6 +476,9 @@ func (u *Uploader) refused(ctx context.Context, err error, ids []string, events 
 		}
 		u.log.Error("collector refused a record as invalid; it is set aside (upload_state refused)", "record", ids[i],
 			"field", se.Body.Field, "err", se.Body.Error)
+		u.stateMu.Lock()
+		u.progress.SetAside++
+		u.stateMu.Unlock()
 	case kind == "events" && i == 0 && len(events) > 0:
 		if e := u.db.SkipEvent(ctx, events[0].ID); e != nil {
 			return false

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -69,22 +70,49 @@ func newSyncCmd(a *app) *cobra.Command {
 				return err
 			}
 			start := time.Now()
-			before, err := db.OutboxStats(ctx)
-			if err != nil {
-				return err
-			}
-			if err := up.Drain(ctx); err != nil {
-				// 401/403, an expired client certificate: waiting does not
-				// mend it, so --once ends (exit 1) instead of retrying forever.
-				return err
-			}
-			d := time.Since(start)
-			fmt.Fprintf(a.stdout, "uploaded %d records in %.2fs (%.0f records/s)\n", before.Records, d.Seconds(),
-				float64(before.Records)/max(d.Seconds(), 1e-9))
-			return nil
+			err = up.Drain(ctx)
+			// What became of the backlog, also when the drain ended early.
+			reportDrain(a.stdout, up.Progress(), time.Since(start), db)
+			// 401/403, an expired client certificate, a record stamped ahead
+			// of the collector's clock: waiting here does not mend it, so
+			// --once ends (exit 1) instead of retrying forever.
+			return err
 		},
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "drain the outbox, then exit")
 	cmd.Flags().String("db", "", "SQLite store file (config key db)")
 	return cmd
+}
+
+// reportDrain prints what `markd sync --once` did: the records the
+// collector confirmed (the first line, which bench/sync.sh reads), those
+// it stored unverified, those it refused (set aside), the reuse alerts it
+// sent, and what is still pending.
+func reportDrain(w io.Writer, p msync.Progress, d time.Duration, db *store.DB) {
+	fmt.Fprintf(w, "uploaded %d records in %.2fs (%.0f records/s)\n", p.Uploaded, d.Seconds(), float64(p.Uploaded)/max(d.Seconds(), 1e-9))
+	if p.Unverified > 0 {
+		fmt.Fprintf(w, "%s stored unverified by the collector: the marks did not verify there and claim no serial (markhub's unverified page names them)\n",
+			plural(p.Unverified, "1 of them", "%d of them"))
+	}
+	if p.SetAside > 0 {
+		fmt.Fprintf(w, "%s refused by the collector and set aside (upload_state refused): the log names each and why\n",
+			plural(p.SetAside, "1 record", "%d records"))
+	}
+	if p.Alerts > 0 {
+		fmt.Fprintf(w, "%s from the collector: a serial accepted here was accepted elsewhere too; the review page lists them\n",
+			plural(p.Alerts, "1 reuse alert", "%d reuse alerts"))
+	}
+	// A short deadline of its own: the drain's context may have ended.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if st, err := db.OutboxStats(ctx); err == nil && st.Records > 0 {
+		fmt.Fprintf(w, "%s still pending\n", plural(st.Records, "1 record", "%d records"))
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return fmt.Sprintf(many, n)
 }

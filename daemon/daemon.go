@@ -142,6 +142,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	if c.Sync.URL != "" {
 		so := SyncOptions(c.Sync)
 		so.Now = o.Now // one clock: a moved test clock runs on, so the sync's timers still work
+		so.Upload.Office = c.Office
 		if m.Sync, err = msync.New(ctx, m.Store, so, msync.HolderApplier(m.Holder), log, m.Metrics.Registry()); err != nil {
 			return nil, cli.UsageError{Err: err}
 		}

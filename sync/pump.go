@@ -92,7 +92,9 @@ func (u *Uploader) pump(ctx context.Context) (int, error) {
 					err = u.db.CompleteUpload(ctx, store.UploadDone{RecordIDs: p.ids, Alerts: resp.Alerts, At: u.now()})
 				}
 				mu.Lock()
-				if _, held := u.ahead(ctx, err, p.ids); held != nil {
+				if werr := u.wrongOffice(ctx, err, p.ids); werr != nil {
+					err = werr
+				} else if _, held := u.ahead(ctx, err, p.ids); held != nil {
 					// Once goes on from the outbox's head: it sends the
 					// records before the first one held and names that one.
 					err = errRetryPump

@@ -200,3 +200,54 @@ func recordsAheadHeld(t *testing.T, batch int) {
 		}
 	}
 }
+
+// TestTerminalOfficeWrong: the collector registered this counter's
+// terminal for another office than the counter's own (or the counter's
+// office is set wrong). The collector refuses each record on
+// records[i].office, but no record is at fault: none is set aside (before,
+// the whole backlog went aside one request a record), the upload stops
+// naming both offices, and once the registration is put right everything
+// goes. A stray record of an office the counter had before is still set
+// aside, and the rest go.
+func TestTerminalOfficeWrong(t *testing.T) {
+	ctx := context.Background()
+	col := newCollector(t, "office-a") // registered for 426000
+	db := openCounter(t)
+	var ids []string
+	for i := range 3 {
+		ids = append(ids, addScan(t, db, "1", 101000, mark.Accept, uint64(i+1), day0))
+	}
+	u := NewUploader(db, newClient(t, col.srv.URL, "office-a"), UploaderOptions{BatchSize: 10, Office: 101000}, nil, nil)
+	err := u.Drain(ctx)
+	if !errors.Is(err, ErrTerminalOffice) || !errors.Is(err, mark.ErrForbidden) || mark.Hint(err) == "" ||
+		!strings.Contains(err.Error(), "101000") || !strings.Contains(err.Error(), "426000") {
+		t.Fatalf("drain with the terminal registered for another office: %v (hint %q), want ErrTerminalOffice naming both",
+			err, mark.Hint(err))
+	}
+	if st, _ := db.OutboxStats(ctx); st.Records != 3 || st.Refused != 0 {
+		t.Fatalf("outbox = %+v, want all 3 pending, none set aside", st)
+	}
+	if st := u.Status(ctx); st.OK || !strings.Contains(st.LastError, "101000") {
+		t.Fatalf("status = %+v, want the offices named", st)
+	}
+
+	// The registration put right (a collector that has office-b's
+	// registration under this token stands for markhub terminal set).
+	col2 := newCollector(t, "office-b") // 101000
+	u2 := NewUploader(db, newClient(t, col2.srv.URL, "office-b"), UploaderOptions{BatchSize: 10, Office: 101000}, nil, nil)
+	stray := addScan(t, db, "1", 190000, mark.Accept, 50, day0) // from when the counter was office 190000
+	if err := u2.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := db.OutboxStats(ctx); st.Records != 0 || st.Refused != 1 {
+		t.Fatalf("outbox = %+v, want none pending and the stray record set aside", st)
+	}
+	if r, err := db.ReviewRecord(ctx, stray); err != nil || r.Upload != mark.UploadRefused {
+		t.Fatalf("stray record: %q %v", r.Upload, err)
+	}
+	for _, id := range ids {
+		if _, err := col2.store.Record(ctx, "office-b", id); err != nil {
+			t.Fatalf("record %s at the collector: %v", id, err)
+		}
+	}
+}

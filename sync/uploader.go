@@ -28,6 +28,10 @@ type UploaderOptions struct {
 	MaxBackoff time.Duration    // longest wait between attempts
 	Now        func() time.Time // clock; default time.Now
 	Jitter     func() float64   // random source in [0,1); default math/rand
+	// Office is the counter's own office (config office; 0 = not known):
+	// a record of it the collector refuses for its office tells of a
+	// terminal registered for another office, not of a bad record.
+	Office uint32
 }
 
 // Uploader drains the store's outbox to the collector. Run it with Serve.
@@ -349,6 +353,9 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		ids[i] = r.ID
 	}
 	if err != nil {
+		if werr := u.wrongOffice(ctx, err, ids); werr != nil {
+			return 0, false, werr
+		}
 		if i, held := u.ahead(ctx, err, ids); held != nil {
 			if i > 0 {
 				u.recordLimit = i // the records before it go first

@@ -49,6 +49,7 @@ func newSyncCmd(a *app) *cobra.Command {
 				}
 			}
 			o := daemon.SyncOptions(c.Sync)
+			o.Upload.Office = c.Office
 			client, err := msync.NewClient(o.Client)
 			if err != nil {
 				return usageError{err}

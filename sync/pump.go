@@ -30,6 +30,7 @@ func (u *Uploader) pump(ctx context.Context) (int, error) {
 		ids     []string
 		body    []byte
 		waiting int // records left in the outbox after this batch, -1 = unknown
+		acks    []int64
 	}
 	// One count for the whole run: each batch reports it less what the
 	// batches before it and itself took.
@@ -51,7 +52,17 @@ func (u *Uploader) pump(ctx context.Context) (int, error) {
 			if len(recs) < batch {
 				return
 			}
-			q := hub.UploadRequest{Records: make([]hub.Record, len(recs)), Events: []hub.Event{}, AckAlerts: []int64{}}
+			// The alerts stored so far are acknowledged as the backlog goes:
+			// else every answer carries the same first ones again.
+			acks, err := u.db.UnackedAlerts(ctx)
+			if err != nil {
+				readErr = err
+				return
+			}
+			if acks == nil {
+				acks = []int64{}
+			}
+			q := hub.UploadRequest{Records: make([]hub.Record, len(recs)), Events: []hub.Event{}, AckAlerts: acks}
 			ids := make([]string, len(recs))
 			for i, r := range recs {
 				q.Records[i], ids[i] = hub.FromRecord(r), r.ID
@@ -67,7 +78,7 @@ func (u *Uploader) pump(ctx context.Context) (int, error) {
 				left = waiting
 			}
 			select {
-			case ch <- prepared{ids, body, left}:
+			case ch <- prepared{ids, body, left, acks}:
 			case <-ctx.Done():
 				return
 			}
@@ -89,7 +100,7 @@ func (u *Uploader) pump(ctx context.Context) (int, error) {
 				}
 				resp, err := u.client.Upload(ctx, p.body, p.waiting)
 				if err == nil {
-					err = u.db.CompleteUpload(ctx, store.UploadDone{RecordIDs: p.ids, Alerts: resp.Alerts, At: u.now()})
+					err = u.db.CompleteUpload(ctx, store.UploadDone{RecordIDs: p.ids, Acked: p.acks, Alerts: resp.Alerts, At: u.now()})
 				}
 				mu.Lock()
 				if werr := u.wrongOffice(ctx, err, p.ids); werr != nil {

@@ -375,11 +375,22 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	}
 	u.recordSuccess(len(recs), resp)
 	full := len(recs) >= u.batch
+	// Alerts this request did not acknowledge: the next one acknowledges
+	// them and hears of the ones after (an answer carries at most
+	// hub.MaxAlertsSent), so a drain ends with all of them stored.
+	ackedNow := make(map[int64]bool, len(acks))
+	for _, id := range acks {
+		ackedNow[id] = true
+	}
+	newAlerts := false
+	for _, a := range resp.Alerts {
+		newAlerts = newAlerts || !ackedNow[a.ID]
+	}
 	u.lastBeat, u.eventLimit, u.recordLimit = now, 0, 0
 	if len(recs) > 0 || len(events) > 0 {
 		u.log.Debug("uploaded", "records", len(recs), "new", resp.Stored, "known", resp.Duplicates, "events", len(events), "alerts", len(resp.Alerts))
 	}
-	return len(recs), full || len(events) > 0, nil
+	return len(recs), full || len(events) > 0 || newAlerts, nil
 }
 
 // waiting is how many records stay in the outbox besides the sent ones
@@ -433,16 +444,17 @@ func (u *Uploader) Drain(ctx context.Context) error {
 }
 
 // recordSuccess updates the state and metrics after a confirmed upload.
+// An alert comes again in every answer until a request acknowledges it
+// (and in an answer to a request that raced the acknowledgement): it is
+// logged and counted once. The ids seen are kept for the process's life:
+// alerts are rare, a few bytes each.
 func (u *Uploader) recordSuccess(records int, resp *hub.UploadResponse) {
-	for _, a := range resp.Alerts {
-		u.log.Warn("REUSE ALERT: serial accepted here was accepted elsewhere too", "serial", a.Serial, "record", a.RecordID,
-			"other_terminal", a.OtherTerminal, "other_office", a.Other.Office, "other_counter", a.Other.Counter, "other_at", a.Other.At)
-	}
 	u.failures = 0
 	u.setState(nil)
 	u.stateMu.Lock()
 	u.progress.Uploaded += records
 	u.progress.Unverified += resp.Unverified
+	var fresh []mark.ReuseAlert
 	for _, a := range resp.Alerts {
 		if !u.alertIDs[a.ID] {
 			if u.alertIDs == nil {
@@ -450,9 +462,14 @@ func (u *Uploader) recordSuccess(records int, resp *hub.UploadResponse) {
 			}
 			u.alertIDs[a.ID] = true
 			u.progress.Alerts++
+			fresh = append(fresh, a)
 		}
 	}
 	u.stateMu.Unlock()
+	for _, a := range fresh {
+		u.log.Warn("REUSE ALERT: serial accepted here was accepted elsewhere too", "serial", a.Serial, "record", a.RecordID,
+			"other_terminal", a.OtherTerminal, "other_office", a.Other.Office, "other_counter", a.Other.Counter, "other_at", a.Other.At)
+	}
 	if resp.Unverified > 0 {
 		u.log.Warn("the collector stored records unverified: their marks did not verify there and claim no serial",
 			"records", resp.Unverified, "hint", "markhub's page of unverified records names them")

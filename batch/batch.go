@@ -50,9 +50,17 @@ func (s *Service) Counter() string { return s.opt.Counter }
 // Open opens a batch at the counter; contract 0 takes the contract of the
 // first verified mark. A batch already open is mark.ErrConflict.
 func (s *Service) Open(ctx context.Context, contract uint32, operator string) (mark.Batch, error) {
-	b, err := s.opt.Store.OpenBatch(ctx, mark.Batch{Office: s.opt.Office, Counter: s.opt.Counter, Operator: operator, Contract: contract})
+	return s.OpenBy(ctx, contract, operator, operator)
+}
+
+// OpenBy is Open for a batch whose operator is not who opens it: the
+// cash-desk program (actor "api:NAME") opens it for the person at the
+// counter, whose name the receipt and the batch carry; the audit names
+// the actor.
+func (s *Service) OpenBy(ctx context.Context, contract uint32, operator, actor string) (mark.Batch, error) {
+	b, err := s.opt.Store.OpenBatchBy(ctx, mark.Batch{Office: s.opt.Office, Counter: s.opt.Counter, Operator: operator, Contract: contract}, actor)
 	if err == nil {
-		s.log.Info("batch opened", "batch", b.ID, "contract", contract, "operator", operator)
+		s.log.Info("batch opened", "batch", b.ID, "contract", contract, "operator", operator, "actor", actor)
 	}
 	return b, err
 }

@@ -37,6 +37,24 @@ func Actor(ctx context.Context) string {
 	return s
 }
 
+type operatorKey struct{}
+
+// WithOperator names the person at the counter when a program makes the
+// request ("" when nobody is logged in there): a batch the program opens
+// is theirs, as the scans are, while the audit names the program.
+func WithOperator(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, operatorKey{}, name)
+}
+
+// batchOperator is the operator of a batch opened by this request: the
+// person at the counter when a program opens it, else who asks.
+func batchOperator(ctx context.Context) string {
+	if p, _ := ctx.Value(operatorKey{}).(string); p != "" {
+		return p
+	}
+	return Actor(ctx)
+}
+
 // Limits of request bodies.
 const (
 	maxScanBody = 16 << 10
@@ -272,7 +290,7 @@ func (s *Server) openBatch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	b, err := s.opt.Batches.Open(r.Context(), req.Contract, Actor(r.Context()))
+	b, err := s.opt.Batches.OpenBy(r.Context(), req.Contract, batchOperator(r.Context()), Actor(r.Context()))
 	if err != nil {
 		s.fail(w, r, err)
 		return

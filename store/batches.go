@@ -137,6 +137,13 @@ func (d *DB) CurrentBatch(ctx context.Context, counter string) (mark.Batch, erro
 // returns the stored batch; a batch already open at the counter is
 // mark.ErrConflict.
 func (d *DB) OpenBatch(ctx context.Context, b mark.Batch) (mark.Batch, error) {
+	return d.OpenBatchBy(ctx, b, b.Operator)
+}
+
+// OpenBatchBy is OpenBatch with the audit line under actor rather than
+// b.Operator (a program that opens the batch for the person at the
+// counter).
+func (d *DB) OpenBatchBy(ctx context.Context, b mark.Batch, actor string) (mark.Batch, error) {
 	if strings.TrimSpace(b.Counter) == "" {
 		return b, fmt.Errorf("open batch: no counter: %w", mark.ErrInvalid)
 	}
@@ -157,7 +164,7 @@ func (d *DB) OpenBatch(ctx context.Context, b mark.Batch) (mark.Batch, error) {
 			formatTime(b.Opened), b.Auto); err != nil {
 			return storeErr("insert batch", err)
 		}
-		return appendAudit(ctx, tx, AuditEntry{At: b.Opened, Actor: actorOr(b.Operator), Action: ActionBatchOpen,
+		return appendAudit(ctx, tx, AuditEntry{At: b.Opened, Actor: actorOr(actor), Action: ActionBatchOpen,
 			Detail: fmt.Sprintf("batch %s counter %s contract %d", b.ID, b.Counter, b.Contract)})
 	})
 	return b, err

@@ -102,15 +102,22 @@ type Server struct {
 
 // setOperator names the person at the counter for the pipeline.
 func (s *Server) setOperator(name string) {
-	if s.opt.SetOperator == nil {
-		return
-	}
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
 	if s.operator != name {
 		s.operator = name
-		s.opt.SetOperator(name)
+		if s.opt.SetOperator != nil {
+			s.opt.SetOperator(name)
+		}
 	}
+}
+
+// atCounter is the person at the counter now ("" when nobody is logged in
+// there): the operator of a batch the cash-desk program opens.
+func (s *Server) atCounter() string {
+	s.opMu.Lock()
+	defer s.opMu.Unlock()
+	return s.operator
 }
 
 // clearOperator un-names user when they were the one at the counter.
@@ -235,6 +242,7 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ctx := httpapi.WithActor(r.Context(), "api:"+name)
+		ctx = httpapi.WithOperator(ctx, s.atCounter())
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			// A read (the /events stream above all) ends when the token
 			// is removed, as a session's ends with its account.

@@ -14,12 +14,20 @@ import (
 )
 
 // Sources turns the configured sources into mark.Sources. With no source
-// configured the daemon reads stdin. Each kind adds one case here.
+// configured the daemon reads stdin, unless stdin is the null device (a
+// service: the counter's scans come by the local API and the operator
+// screen, and a stdin source there would only be a light that is down for
+// ever). Each kind adds one case here.
 // place (nil: anywhere) is where serial and stdin sources run their read
 // loop, in which each scan is judged and committed: the CPUs that take the
 // store disk's completion interrupts (see scanner.Placement).
 func Sources(cfgs []config.Source, stdin io.Reader, log *slog.Logger, now func() time.Time, place *scanner.Placement) ([]mark.Source, error) {
 	if len(cfgs) == 0 {
+		if nullDevice(stdin) {
+			log.Info("no scanner source configured: scans come by the local API (the cash-desk program) and the operator screen only",
+				"key", "sources", "hint", "to read a scanner, configure it as a serial, wedge or camera source (`markd doctor` lists what this PC sees)")
+			return nil, nil
+		}
 		cfgs = []config.Source{{Kind: "stdin"}}
 	}
 	var out []mark.Source

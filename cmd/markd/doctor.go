@@ -137,7 +137,7 @@ func ffmpegState() string {
 func (d doctor) checkSources(ctx context.Context, srcs []config.Source) int {
 	d.printf("Configured sources:\n")
 	if len(srcs) == 0 {
-		d.printf("  none: the daemon reads scans from stdin\n")
+		d.printf("  none: the daemon reads scans from stdin on a terminal or a pipe; as a service, only the local API and the operator screen\n")
 		return 0
 	}
 	bad := 0

@@ -176,13 +176,23 @@ func startDaemonConfig(t *testing.T, cfg string, users map[string][2]string) *da
 	for name, u := range users {
 		runCLI(t, u[1]+"\n", "user", "add", name, "--role", u[0], "--config", cfg)
 	}
-	d := &daemon{}
 	// the daemon judges on the tests' clock: the vectors' marks are valid
 	// around testdata.Now, whatever the day the suite runs
-	d.cmd = exec.Command(markdBinary(t), "run", "--config", cfg, "--clock", testdata.Now().Format(time.RFC3339))
+	return runDaemon(t, cfg, testdata.Now(), true)
+}
+
+// runDaemon starts `markd run --config cfg` with its clock starting at at,
+// scans fed on a stdin pipe when pipe is set, else with stdin the null
+// device (as under systemd), and waits until it says where it listens.
+func runDaemon(t *testing.T, cfg string, at time.Time, pipe bool) *daemon {
+	t.Helper()
+	d := &daemon{}
+	d.cmd = exec.Command(markdBinary(t), "run", "--config", cfg, "--clock", at.Format(time.RFC3339))
 	var err error
-	if d.stdin, err = d.cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
+	if pipe {
+		if d.stdin, err = d.cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	d.cmd.Stdout = lockedWriter{d}
 	d.cmd.Stderr = lockedWriter{d}

@@ -12,12 +12,14 @@ import (
 	"markd/mark"
 )
 
-// when formats t for the pages; zero is "—".
+// when formats t for the pages with its zone (UTC by default: the
+// counters' pages show their office's time, and a time compared with one
+// of theirs must say which clock it is on); zero is "—".
 func (s *Server) when(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(s.opt.Location).Format("02.01.2006 15:04:05")
+	return t.In(s.opt.Location).Format("02.01.2006 15:04:05 MST")
 }
 
 func skewText(d time.Duration) string {

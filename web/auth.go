@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"math"
 	"net/http"
 	"net/url"
@@ -43,17 +44,36 @@ func safeNext(next string) string {
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.showLogin(w, r, http.StatusOK, "", r.URL.Query().Get("next"), "")
+	reason := r.URL.Query().Get("ended")
+	if c, _ := r.Cookie(sessionCookie); reason == "" && c != nil && c.Value != "" {
+		// A page's script sent here on a 401 names no reason: the
+		// cookie of the ended session tells it.
+		if _, err := s.sess.lookup(c.Value); err != nil {
+			reason = reasonOf(err)
+		}
+	}
+	s.showLoginFlash(w, r, http.StatusOK, s.endedFlash(reason), r.URL.Query().Get("next"))
 }
 
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, code int, msg, next, user string) {
+	s.renderLogin(w, r, &page{Status: code, Error: msg, Next: next, User: user})
+}
+
+// showLoginFlash is the login page with a notice: why the last session
+// ended.
+func (s *Server) showLoginFlash(w http.ResponseWriter, r *http.Request, code int, flash template.HTML, next string) {
+	s.renderLogin(w, r, &page{Status: code, Flash: flash, Next: next})
+}
+
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, p *page) {
 	tok := randomToken()
 	// A browser-session cookie: a login page left open overnight at a
 	// counter still logs in the next morning (it lasted an hour, and the
 	// first attempt of the day failed with "the form expired"). SameSite
 	// and the Origin check guard the form; the token's age adds nothing.
 	s.setCookie(w, loginCSRFCookie, tok, 0)
-	s.render(w, r, "login.html", &page{Title: "Вход / Log in", CSRF: tok, Error: msg, Next: safeNext(next), User: user, Status: code})
+	p.Title, p.CSRF, p.Next = "Вход / Log in", tok, safeNext(p.Next)
+	s.render(w, r, "login.html", p)
 }
 
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
@@ -124,7 +144,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess session) {
 	// Logging out ends every session of the person, in every browser, and
 	// their live streams at once (a shared counter PC left logged in
 	// elsewhere is closed too).
-	s.endSessions(sess.User, "logout")
+	s.endSessions(sess.User, errLoggedOut)
 	s.setCookie(w, sessionCookie, "", -1)
 	if err := s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: sess.User, Action: store.ActionLogout}); err != nil {
 		s.log.Warn("audit of logout not written", "user", sess.User, "err", err)
@@ -132,6 +152,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess session) {
 	s.log.Info("logout", "user", sess.User)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
+
+// errLoggedOut: the person logged out (in this browser or another).
+var errLoggedOut = fmt.Errorf("logged out: %w", errSessionEnded)
 
 // unknownUser stands for a name typed at the login that is no account's:
 // it may be a password typed into the name field, so it is neither

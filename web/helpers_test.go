@@ -31,6 +31,12 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
 // chanFeed is a Feed over channels the test writes to. Ending a
 // subscription removes it, as the pipeline does.
 type chanFeed struct {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -115,7 +116,8 @@ func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, sess sessi
 		select {
 		case <-ctx.Done():
 			if r.Context().Err() == nil { // the session ended, not the connection
-				fmt.Fprint(w, "event: ended\ndata: {}\n\n")
+				// The page takes the reason to the login page, which says it.
+				fmt.Fprintf(w, "event: ended\ndata: {\"reason\":%q}\n\n", reasonOf(context.Cause(ctx)))
 				fl.Flush()
 			}
 			return

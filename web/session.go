@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"sync"
 	"time"
 
@@ -18,8 +19,9 @@ import (
 type session struct {
 	User    string
 	Role    store.Role
-	CSRF    string // token every form and fetch POST must carry
-	Expires time.Time
+	CSRF    string    // token every form and fetch POST must carry
+	Expires time.Time // idle expiry, moved on by each request
+	Started time.Time // the login: the session ends Options.SessionLifetime after it
 	// Epoch is the account's store.User.Epoch at login: when the account's
 	// epoch in the store differs (markd user passwd|disable|remove, run as
 	// another process), the session has ended.
@@ -33,17 +35,39 @@ type session struct {
 // sessions maps the SHA-256 of a session token to its session, so a heap
 // dump or a timing side channel does not give away live tokens.
 type sessions struct {
-	mu  sync.Mutex
-	m   map[string]*session
-	ttl time.Duration
-	now func() time.Time
+	mu       sync.Mutex
+	m        map[string]*session
+	ttl      time.Duration // idle
+	lifetime time.Duration // since the login, however much it is used
+	now      func() time.Time
+	gone     map[string]goneSession // why sessions lately ended, by the same key
 	// expired is told the user of a session that ended by idle expiry when
 	// they have no other session left (nil: nothing to tell).
 	expired func(user string)
 }
 
-func newSessions(ttl time.Duration, now func() time.Time) *sessions {
-	return &sessions{m: map[string]*session{}, ttl: ttl, now: now}
+func newSessions(ttl, lifetime time.Duration, now func() time.Time) *sessions {
+	return &sessions{m: map[string]*session{}, gone: map[string]goneSession{}, ttl: ttl, lifetime: lifetime, now: now}
+}
+
+// Why a session cookie no longer logs in. The login page and the API's
+// refusal say which (the reason in the login page's query, reasonOf).
+var (
+	errNoSession       = errors.New("no such session") // logged out, or the daemon restarted
+	errSessionIdle     = errors.New("session unused too long")
+	errSessionLifetime = errors.New("session past its lifetime")
+)
+
+// over reports why sess has ended at now (idle or past its lifetime),
+// or nil while it lasts.
+func (s *sessions) over(sess *session, now time.Time) error {
+	if !now.Before(sess.Started.Add(s.lifetime)) {
+		return errSessionLifetime
+	}
+	if now.After(sess.Expires) {
+		return errSessionIdle
+	}
+	return nil
 }
 
 func randomToken() string {
@@ -62,14 +86,14 @@ func tokenKey(token string) string {
 // create starts a session of account u and returns its cookie token.
 func (s *sessions) create(u store.User) (string, *session) {
 	token := randomToken()
+	now := s.now()
 	sess := &session{User: u.Name, Role: u.Role, Epoch: u.Epoch, CSRF: randomToken(),
-		Expires: s.now().Add(s.ttl), done: make(chan struct{})}
+		Expires: now.Add(s.ttl), Started: now, done: make(chan struct{})}
 	s.mu.Lock()
 	var gone []string
-	now := s.now()
-	for k, v := range s.m { // drop expired ones; there are a handful per counter
-		if now.After(v.Expires) {
-			s.remove(k)
+	for k, v := range s.m { // drop ended ones; there are a handful per counter
+		if why := s.over(v, now); why != nil {
+			s.remove(k, why)
 			gone = append(gone, v.User)
 		}
 	}
@@ -98,48 +122,104 @@ func (s *sessions) tellExpired(users ...string) {
 	}
 }
 
-// remove ends the session under key k; s.mu is held.
-func (s *sessions) remove(k string) {
-	if sess, ok := s.m[k]; ok {
-		close(sess.done)
-		delete(s.m, k)
+// remove ends the session under key k for why; s.mu is held. Why is
+// kept a while (gone), so the next request with its cookie is told it.
+func (s *sessions) remove(k string, why error) {
+	sess, ok := s.m[k]
+	if !ok {
+		return
 	}
+	close(sess.done)
+	delete(s.m, k)
+	now := s.now()
+	if len(s.gone) >= maxGone {
+		for gk, g := range s.gone {
+			if now.Sub(g.at) > goneFor || len(s.gone) >= maxGone {
+				delete(s.gone, gk)
+			}
+		}
+	}
+	s.gone[k] = goneSession{why: why, at: now}
+}
+
+// A session's end is told to its cookie for goneFor after it, and at
+// most maxGone ends are kept (then the oldest are forgotten, and such a
+// cookie is told only that its session ended).
+const (
+	goneFor = 24 * time.Hour
+	maxGone = 1000
+)
+
+// goneSession is why a session ended, and when.
+type goneSession struct {
+	why error
+	at  time.Time
 }
 
 // get returns the live session of token and extends it (idle timeout).
 func (s *sessions) get(token string) (session, bool) {
+	sess, err := s.lookup(token)
+	return sess, err == nil
+}
+
+// lookup returns the live session of token and extends it (idle
+// timeout), or why there is none: errNoSession, errSessionIdle or
+// errSessionLifetime (the session is ended then).
+func (s *sessions) lookup(token string) (session, error) {
 	if token == "" {
-		return session{}, false
+		return session{}, errNoSession
 	}
 	s.mu.Lock()
 	k := tokenKey(token)
 	sess, ok := s.m[k]
 	if !ok {
+		g, ok := s.gone[k]
 		s.mu.Unlock()
-		return session{}, false
+		if ok && s.now().Sub(g.at) <= goneFor {
+			return session{}, g.why
+		}
+		return session{}, errNoSession
 	}
 	now := s.now()
-	if now.After(sess.Expires) {
-		s.remove(k)
+	if err := s.over(sess, now); err != nil {
+		s.remove(k, err)
 		s.mu.Unlock()
 		s.tellExpired(sess.User)
-		return session{}, false
+		return session{}, err
 	}
 	sess.Expires = now.Add(s.ttl)
 	out := *sess
 	s.mu.Unlock()
-	return out, true
+	return out, nil
+}
+
+// endOne ends the session of sess (its done channel) for why when it is
+// still there; it tells s.expired as an expiry would.
+func (s *sessions) endOne(sess session, why error) {
+	s.mu.Lock()
+	found := false
+	for k, v := range s.m {
+		if v.done == sess.done {
+			s.remove(k, why)
+			found = true
+			break
+		}
+	}
+	s.mu.Unlock()
+	if found {
+		s.tellExpired(sess.User)
+	}
 }
 
 // endUser ends every session of user (all browsers, all their streams)
-// and returns how many there were.
-func (s *sessions) endUser(user string) int {
+// for why and returns how many there were.
+func (s *sessions) endUser(user string, why error) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for k, v := range s.m {
 		if v.User == user {
-			s.remove(k)
+			s.remove(k, why)
 			n++
 		}
 	}

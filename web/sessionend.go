@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"time"
 
 	"markd/mark"
@@ -45,28 +46,39 @@ func (s *Server) checkAccount(ctx context.Context, sess session) error {
 	default:
 		return nil
 	}
-	s.endSessions(sess.User, why)
-	return fmt.Errorf("session of %q: %s: %w", sess.User, why, errSessionEnded)
+	err = fmt.Errorf("session of %q: %s: %w", sess.User, why, errSessionEnded)
+	s.endSessions(sess.User, err)
+	return err
 }
 
-// endSessions ends every session of user in this daemon, which closes
-// their live streams, and un-names them as the counter's operator.
-func (s *Server) endSessions(user, why string) {
-	n := s.sess.endUser(user)
+// endSessions ends every session of user in this daemon for why, which
+// closes their live streams, and un-names them as the counter's operator.
+func (s *Server) endSessions(user string, why error) {
+	n := s.sess.endUser(user, why)
 	s.clearOperator(user)
 	if n > 0 {
-		s.log.Info("sessions ended", "user", user, "why", why, "sessions", n)
+		s.log.Info("sessions ended", "user", user, "why", why.Error(), "sessions", n)
 	}
 }
 
 // sessionContext returns a context of ctx that also ends when sess ends:
 // at once when this daemon ends it, and within Options.AccountPoll when
-// its account changes in the store. Long requests (the live streams, the
-// event stream of the API) run under it.
+// its account changes in the store or it reaches its lifetime
+// (Options.SessionLifetime: a stream keeps no session alive past it).
+// Long requests (the live streams, the event stream of the API) run under
+// it; its cause (context.Cause) is errSessionLifetime at the lifetime,
+// errSessionEnded otherwise.
 func (s *Server) sessionContext(ctx context.Context, sess session) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancelCause(ctx)
 	if sess.done == nil {
-		return ctx, cancel
+		return ctx, func() { cancel(nil) }
+	}
+	// ended tells whether the session ended by its lifetime or otherwise.
+	ended := func() error {
+		if !s.opt.Now().Before(sess.Started.Add(s.sess.lifetime)) {
+			return errSessionLifetime
+		}
+		return errSessionEnded
 	}
 	go func() {
 		tick := time.NewTicker(s.opt.AccountPoll)
@@ -76,12 +88,18 @@ func (s *Server) sessionContext(ctx context.Context, sess session) (context.Cont
 			case <-ctx.Done():
 				return
 			case <-sess.done:
-				cancel()
+				cancel(ended())
 				return
 			case <-tick.C:
+				if errors.Is(ended(), errSessionLifetime) {
+					s.sess.endOne(sess, errSessionLifetime)
+					s.log.Info("session ended", "user", sess.User, "why", "lifetime")
+					cancel(errSessionLifetime)
+					return
+				}
 				err := s.checkAccount(ctx, sess)
 				if errors.Is(err, errSessionEnded) {
-					cancel()
+					cancel(errSessionEnded)
 					return
 				}
 				if err != nil && ctx.Err() == nil {
@@ -92,7 +110,7 @@ func (s *Server) sessionContext(ctx context.Context, sess session) (context.Cont
 			}
 		}
 	}()
-	return ctx, cancel
+	return ctx, func() { cancel(nil) }
 }
 
 // tokenContext returns a context of ctx that also ends within
@@ -124,4 +142,58 @@ func (s *Server) tokenContext(ctx context.Context, tok, name string) (context.Co
 		}
 	}()
 	return ctx, cancel
+}
+
+// reasonOf names why a session ended, for the login page's query (the
+// reason only, never text: a link cannot put words on the page).
+func reasonOf(err error) string {
+	switch {
+	case errors.Is(err, errSessionLifetime):
+		return "lifetime"
+	case errors.Is(err, errSessionIdle):
+		return "idle"
+	}
+	return "ended"
+}
+
+// endedText is what the login page and a refused API call say about a
+// session that ended for reason (reasonOf): ru, en.
+func (s *Server) endedText(reason string) (ru, en string) {
+	switch reason {
+	case "lifetime":
+		return fmt.Sprintf("Вы вышли из системы: вход действует не дольше %s. Войдите снова.", durText(s.opt.SessionLifetime, "ru")),
+			fmt.Sprintf("You were logged out: a login lasts at most %s. Log in again.", durText(s.opt.SessionLifetime, "en"))
+	case "idle":
+		return fmt.Sprintf("Вы вышли из системы: вход без действий завершается через %s. Войдите снова.", durText(s.opt.SessionTTL, "ru")),
+			fmt.Sprintf("You were logged out after %s without use. Log in again.", durText(s.opt.SessionTTL, "en"))
+	case "ended":
+		return "Ваш вход завершён (выход в другом окне, новый пароль, перезапуск кассы). Войдите снова.",
+			"Your login has ended (logged out elsewhere, a new password, the counter restarted). Log in again."
+	}
+	return "", ""
+}
+
+// endedFlash is endedText as the login page's notice; "" for no reason.
+func (s *Server) endedFlash(reason string) template.HTML {
+	ru, en := s.endedText(reason)
+	if ru == "" {
+		return ""
+	}
+	return template.HTML(`<span class="ru">` + template.HTMLEscapeString(ru) + `</span><span class="en">` + //nolint:gosec // fixed texts, escaped
+		template.HTMLEscapeString(en) + `</span>`)
+}
+
+// durText writes a session limit the way people read it: "12 h", "30 min".
+func durText(d time.Duration, lang string) string {
+	h, m := "h", "min"
+	if lang == "ru" {
+		h, m = "ч", "мин"
+	}
+	switch {
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%d %s", d/time.Hour, h)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%d %s", d/time.Minute, m)
+	}
+	return d.String()
 }

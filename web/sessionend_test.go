@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,8 @@ type sseStream struct {
 	path   string
 	events chan string   // "event:" names as they come
 	ended  chan struct{} // closed when the server ended the body
+	mu     sync.Mutex
+	data   map[string]string // the last data line of each event name
 	cancel context.CancelFunc
 }
 
@@ -48,19 +51,26 @@ func (c *client) streamWith(path string, hdr map[string]string) *sseStream {
 		res.Body.Close()
 		c.e.t.Fatalf("GET %s: %d, want 200", path, res.StatusCode)
 	}
-	s := &sseStream{path: path, events: make(chan string, 100), ended: make(chan struct{}), cancel: cancel}
+	s := &sseStream{path: path, events: make(chan string, 100), ended: make(chan struct{}), cancel: cancel, data: map[string]string{}}
 	first := make(chan struct{})
 	go func() {
 		defer res.Body.Close()
 		defer close(s.ended)
 		sc := bufio.NewScanner(res.Body)
 		once := false
+		last := ""
 		for sc.Scan() {
 			if !once {
 				once = true
 				close(first)
 			}
+			if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok && last != "" {
+				s.mu.Lock()
+				s.data[last] = d
+				s.mu.Unlock()
+			}
 			if name, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+				last = name
 				select {
 				case s.events <- name:
 				default:
@@ -95,6 +105,13 @@ func (s *sseStream) open() bool {
 	case <-time.After(300 * time.Millisecond):
 		return true
 	}
+}
+
+// dataOf is the last data line of the events named name ("" = none).
+func (s *sseStream) dataOf(name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.data[name]
 }
 
 // lastEvent is the last event name the stream got.

@@ -42,8 +42,11 @@ type Options struct {
 	Store      *store.DB
 	Log        *slog.Logger
 	SessionTTL time.Duration // idle lifetime of a session
-	LoginLimit int           // failed logins per minute per address and user
-	TLS        bool          // served over TLS: cookies get Secure, answers HSTS
+	// SessionLifetime is the longest a session lasts after its login,
+	// however much it is used (an operator screen left open); 0 = 12 h.
+	SessionLifetime time.Duration
+	LoginLimit      int  // failed logins per minute per address and user
+	TLS             bool // served over TLS: cookies get Secure, answers HSTS
 	// Hosts are the names (Host header) the pages answer to besides IP
 	// addresses and localhost; any other is refused (DNS rebinding).
 	Hosts    []string
@@ -147,6 +150,9 @@ func New(opt Options) (*Server, error) {
 	if opt.SessionTTL <= 0 {
 		opt.SessionTTL = 12 * time.Hour
 	}
+	if opt.SessionLifetime <= 0 {
+		opt.SessionLifetime = 12 * time.Hour
+	}
 	if opt.LoginLimit <= 0 {
 		opt.LoginLimit = 5
 	}
@@ -156,7 +162,7 @@ func New(opt Options) (*Server, error) {
 	s := &Server{
 		opt:      opt,
 		log:      opt.Log.With("subsystem", "web"),
-		sess:     newSessions(opt.SessionTTL, opt.Now),
+		sess:     newSessions(opt.SessionTTL, opt.SessionLifetime, opt.Now),
 		limit:    newLimiter(opt.LoginLimit, opt.Now),
 		addrLim:  newLimiter(addrLimitFactor*opt.LoginLimit, opt.Now),
 		heartbit: 2 * time.Second,
@@ -311,23 +317,35 @@ func (s *Server) auth(role store.Role, h func(http.ResponseWriter, *http.Request
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := r.Cookie(sessionCookie)
 		var sess session
-		ok := false
+		why := errNoSession // no cookie: never logged in here
 		if c != nil {
-			sess, ok = s.sess.get(c.Value)
+			sess, why = s.sess.lookup(c.Value)
 		}
-		if ok {
+		if why == nil {
 			// The account may have changed in another process since the
 			// login (markd user passwd|disable|remove).
 			if err := s.checkAccount(r.Context(), sess); errors.Is(err, errSessionEnded) {
-				ok = false
+				why = err
 			} else if err != nil {
 				s.fail(w, r, err)
 				return
 			}
 		}
-		if !ok {
+		if why != nil {
+			// A cookie that no longer logs in: the login page and the
+			// API say why (the lifetime, idle, ended elsewhere). It
+			// stays, so the login page can tell it again.
+			ended := c != nil && c.Value != ""
 			if r.Method == http.MethodGet && wantsHTML(r) {
-				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				q := "/login?"
+				if ended {
+					q += "ended=" + reasonOf(why) + "&"
+				}
+				http.Redirect(w, r, q+"next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			if ended {
+				s.fail(w, r, s.errEnded(r, why))
 				return
 			}
 			s.fail(w, r, errLogIn(r))
@@ -351,6 +369,17 @@ func errLogIn(r *http.Request) error {
 			"send Authorization: Bearer TOKEN; make one with: markd token add NAME")
 	}
 	return fmt.Errorf("log in first: %w", mark.ErrUnauthorized)
+}
+
+// errEnded is the refusal of a request whose session ended (why, from
+// sessions.lookup or checkAccount): it says why and to log in again.
+func (s *Server) errEnded(r *http.Request, why error) error {
+	_, en := s.endedText(reasonOf(why))
+	hint := "log in again at /login"
+	if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/events" {
+		hint += "; a program uses an API token instead: markd token add NAME"
+	}
+	return mark.WithHint(fmt.Errorf("%s: %w", strings.TrimSuffix(en, " Log in again."), mark.ErrUnauthorized), hint)
 }
 
 func wantsHTML(r *http.Request) bool {

@@ -222,12 +222,15 @@
       lights(h.sources);
       document.dispatchEvent(new CustomEvent('markd:health', { detail: h }));
     });
-    es.addEventListener('ended', function () {
-      // The session ended (logged out elsewhere, password changed, account
-      // disabled): log in again rather than reconnect.
+    es.addEventListener('ended', function (e) {
+      // The session ended (its lifetime, logged out elsewhere, password
+      // changed, account disabled): log in again rather than reconnect.
+      // The login page says why; the reason is a word, never text.
+      var why = 'ended';
+      try { why = JSON.parse(e.data).reason || why; } catch (err) {}
       es.close();
       es = null;
-      location.href = '/login?next=/';
+      location.href = '/login?ended=' + encodeURIComponent(why) + '&next=/';
     });
     es.onerror = function () {
       setConn('lost');

@@ -31,7 +31,10 @@ type Config struct {
 	AtAhead              time.Duration `mapstructure:"at_ahead"`               // how far after the collector's clock
 	AtBeforeRegistration time.Duration `mapstructure:"at_before_registration"` // how long before the terminal's registration (0 = no check)
 	ShutdownTimeout      time.Duration `mapstructure:"shutdown_timeout"`
-	Log                  LogConfig     `mapstructure:"log"`
+	// SessionLifetime is the longest a login of the regional pages
+	// lasts, however much it is used.
+	SessionLifetime time.Duration `mapstructure:"session_lifetime"`
+	Log             LogConfig     `mapstructure:"log"`
 }
 
 // LogConfig selects the slog handler.
@@ -39,6 +42,10 @@ type LogConfig struct {
 	Level  string `mapstructure:"level"`
 	Format string `mapstructure:"format"`
 }
+
+// DefaultSessionLifetime is how long a login of the regional pages lasts
+// at most, however much it is used (session_lifetime).
+const DefaultSessionLifetime = 12 * time.Hour
 
 // DefaultConfig is the built-in configuration: SQLite, loopback, no TLS.
 func DefaultConfig() Config {
@@ -48,6 +55,7 @@ func DefaultConfig() Config {
 		DB:                   "/var/lib/markhub/markhub.db",
 		DistributionKey:      "/etc/markhub/distribution.key",
 		ShutdownTimeout:      10 * time.Second,
+		SessionLifetime:      DefaultSessionLifetime,
 		DBTimeout:            10 * time.Second,
 		DBCheckTimeout:       time.Second,
 		DBMaxConns:           16,
@@ -87,7 +95,7 @@ func (c Config) Validate() error {
 	for _, d := range []struct {
 		key string
 		v   time.Duration
-	}{{"db_timeout", c.DBTimeout}, {"db_check_timeout", c.DBCheckTimeout}, {"retry_after", c.RetryAfter}} {
+	}{{"db_timeout", c.DBTimeout}, {"db_check_timeout", c.DBCheckTimeout}, {"retry_after", c.RetryAfter}, {"session_lifetime", c.SessionLifetime}} {
 		if d.v <= 0 {
 			return bad(d.key, d.v, "must be a positive duration such as 2s")
 		}

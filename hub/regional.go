@@ -47,9 +47,11 @@ type Regional interface {
 	RemoveUser(ctx context.Context, name string) (sessions int, err error)
 	// PutSession, GetSession and DropSession keep web sessions by the
 	// SHA-256 of their token; GetSession of an expired or unknown one is
-	// mark.ErrNotFound and extends a live one to expires.
+	// mark.ErrNotFound, of one started at or before startedBy (its
+	// lifetime over, however much it was used) ErrSessionLifetime, and it
+	// extends a live one to expires.
 	PutSession(ctx context.Context, s WebSession) error
-	GetSession(ctx context.Context, hash string, now, expires time.Time) (WebSession, error)
+	GetSession(ctx context.Context, hash string, now, expires, startedBy time.Time) (WebSession, error)
 	DropSession(ctx context.Context, hash string) error
 }
 
@@ -118,8 +120,23 @@ type WebSession struct {
 	Hash    string // SHA-256 of the cookie token
 	User    string
 	CSRF    string
-	Expires time.Time
+	Expires time.Time // idle expiry, moved on by each request
+	Started time.Time // the login; the session lasts its lifetime after it
 }
+
+// SessionSweepTime is the time PutSession of s drops the sessions
+// expired before: its login on the pages' clock (a test's clock too),
+// the wall clock for a session without one.
+func SessionSweepTime(s WebSession) time.Time {
+	if s.Started.IsZero() {
+		return time.Now()
+	}
+	return s.Started
+}
+
+// ErrSessionLifetime is GetSession's answer for a session whose lifetime
+// since its login is over; it is a mark.ErrNotFound too.
+var ErrSessionLifetime = fmt.Errorf("session past its lifetime: %w", mark.ErrNotFound)
 
 // LookupValue checks the value of a lookup: a positive decimal number.
 func LookupValue(kind LookupKind, value string) (int64, error) {

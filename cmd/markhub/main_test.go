@@ -203,7 +203,7 @@ func TestUserRemove(t *testing.T) {
 	if err := s.AddUser(ctx, "left-us", "$2a$10$x", now); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutSession(ctx, hub.WebSession{Hash: "h", User: "left-us", CSRF: "c", Expires: now.Add(time.Hour)}); err != nil {
+	if err := s.PutSession(ctx, hub.WebSession{Hash: "h", User: "left-us", CSRF: "c", Expires: now.Add(time.Hour), Started: now}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -218,7 +218,7 @@ func TestUserRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.GetSession(ctx, "h", now, now.Add(time.Hour)); !errors.Is(err, mark.ErrNotFound) {
+	if _, err := s.GetSession(ctx, "h", now, now.Add(time.Hour), now.Add(-time.Hour)); !errors.Is(err, mark.ErrNotFound) {
 		t.Fatalf("the removed account's session: %v, want ErrNotFound", err)
 	}
 }

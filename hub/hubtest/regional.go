@@ -183,21 +183,41 @@ func RunRegionalSuite(t *testing.T, open Opener) {
 		t.Errorf("nobody: %v", err)
 	}
 	now := time.Now()
-	if err := r.PutSession(ctx, hub.WebSession{Hash: "h1", User: "sup", CSRF: "c1", Expires: now.Add(time.Hour)}); err != nil {
+	longAgo := now.Add(-24 * time.Hour) // sessions started after it are within their lifetime
+	if err := r.PutSession(ctx, hub.WebSession{Hash: "h1", User: "sup", CSRF: "c1", Expires: now.Add(time.Hour), Started: now}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := r.GetSession(ctx, "h1", now, now.Add(2*time.Hour))
+	got, err := r.GetSession(ctx, "h1", now, now.Add(2*time.Hour), longAgo)
 	if err != nil || got.User != "sup" || got.CSRF != "c1" {
 		t.Errorf("session: %+v %v", got, err)
 	}
-	if _, err := r.GetSession(ctx, "h1", now.Add(3*time.Hour), now.Add(4*time.Hour)); !errors.Is(err, mark.ErrNotFound) {
+	if _, err := r.GetSession(ctx, "h1", now.Add(3*time.Hour), now.Add(4*time.Hour), longAgo); !errors.Is(err, mark.ErrNotFound) {
 		t.Errorf("expired session: %v, want ErrNotFound", err)
 	}
 	if err := r.DropSession(ctx, "h1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.GetSession(ctx, "h1", now, now); !errors.Is(err, mark.ErrNotFound) {
+	if _, err := r.GetSession(ctx, "h1", now, now, longAgo); !errors.Is(err, mark.ErrNotFound) {
 		t.Errorf("dropped session: %v", err)
+	}
+
+	// A session started at or before startedBy has lasted its lifetime,
+	// however much it was used: told apart from an unknown one.
+	born := now.Add(-12 * time.Hour).Truncate(time.Second)
+	if err := r.PutSession(ctx, hub.WebSession{Hash: "old", User: "sup", CSRF: "c0", Expires: now.Add(time.Hour), Started: born}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := r.GetSession(ctx, "old", now, now.Add(time.Hour), born.Add(-time.Second)); err != nil || !got.Started.Equal(born) {
+		t.Errorf("session within its lifetime: %+v %v, want started %v", got, err, born)
+	}
+	if _, err := r.GetSession(ctx, "old", now, now.Add(time.Hour), born); !errors.Is(err, hub.ErrSessionLifetime) || !errors.Is(err, mark.ErrNotFound) {
+		t.Errorf("session past its lifetime: %v, want ErrSessionLifetime (a not found)", err)
+	}
+	if _, err := r.GetSession(ctx, "nosuch", now, now.Add(time.Hour), born); !errors.Is(err, mark.ErrNotFound) || errors.Is(err, hub.ErrSessionLifetime) {
+		t.Errorf("unknown session: %v, want a not found without ErrSessionLifetime", err)
+	}
+	if err := r.DropSession(ctx, "old"); err != nil {
+		t.Fatal(err)
 	}
 
 	// Removing an account ends its sessions, and only its.
@@ -205,7 +225,7 @@ func RunRegionalSuite(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	for _, s := range []hub.WebSession{{Hash: "h2", User: "sup", CSRF: "c2"}, {Hash: "h3", User: "sup", CSRF: "c3"}, {Hash: "h4", User: "other", CSRF: "c4"}} {
-		s.Expires = now.Add(time.Hour)
+		s.Expires, s.Started = now.Add(time.Hour), now
 		if err := r.PutSession(ctx, s); err != nil {
 			t.Fatal(err)
 		}
@@ -214,14 +234,14 @@ func RunRegionalSuite(t *testing.T, open Opener) {
 		t.Errorf("remove sup: %d sessions ended, %v; want 2", n, err)
 	}
 	for _, h := range []string{"h2", "h3"} {
-		if _, err := r.GetSession(ctx, h, now, now.Add(time.Hour)); !errors.Is(err, mark.ErrNotFound) {
+		if _, err := r.GetSession(ctx, h, now, now.Add(time.Hour), longAgo); !errors.Is(err, mark.ErrNotFound) {
 			t.Errorf("session %s of a removed account: %v, want ErrNotFound", h, err)
 		}
 	}
 	if _, err := r.PasswordHash(ctx, "sup"); !errors.Is(err, mark.ErrNotFound) {
 		t.Errorf("removed account's hash: %v, want ErrNotFound", err)
 	}
-	if got, err := r.GetSession(ctx, "h4", now, now.Add(time.Hour)); err != nil || got.User != "other" {
+	if got, err := r.GetSession(ctx, "h4", now, now.Add(time.Hour), longAgo); err != nil || got.User != "other" {
 		t.Errorf("another account's session: %+v %v", got, err)
 	}
 	if _, err := r.RemoveUser(ctx, "sup"); !errors.Is(err, mark.ErrNotFound) {

@@ -57,7 +57,7 @@ func TestOfficeCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := sha256.Sum256([]byte("csv-token"))
-	if err := e.store.PutSession(ctx, hub.WebSession{Hash: hex.EncodeToString(h[:]), User: supName, CSRF: "c", Expires: e.now.Add(time.Hour)}); err != nil {
+	if err := e.store.PutSession(ctx, hub.WebSession{Hash: hex.EncodeToString(h[:]), User: supName, CSRF: "c", Expires: e.now.Add(time.Hour), Started: e.now}); err != nil {
 		t.Fatal(err)
 	}
 	get := func(store hub.Regional, query string) (int, string, error) {

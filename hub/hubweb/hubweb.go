@@ -63,6 +63,10 @@ type Options struct {
 	// FleetPageSize is how many terminals a fleet page shows; default
 	// hub.FleetPageSize.
 	FleetPageSize int
+	// SessionLifetime is the longest a login lasts, however much it is
+	// used (a fleet page left open and reloaded); default
+	// hub.DefaultSessionLifetime.
+	SessionLifetime time.Duration
 }
 
 // Server serves the regional pages.
@@ -94,6 +98,9 @@ func New(opt Options) (*Server, error) {
 	if opt.Location == nil {
 		opt.Location = time.UTC
 	}
+	if opt.SessionLifetime <= 0 {
+		opt.SessionLifetime = hub.DefaultSessionLifetime
+	}
 	s := &Server{opt: opt, pages: map[string]*template.Template{}, mux: http.NewServeMux(), fails: map[string][]time.Time{}}
 	funcs := template.FuncMap{"when": s.when, "skew": skewText, "office": officeText, "rub": kopText,
 		"sum3":  func(a, b, c int64) int64 { return a + b + c },
@@ -109,7 +116,9 @@ func New(opt Options) (*Server, error) {
 		w.Header().Set("Cache-Control", "max-age=3600")
 		http.ServeFileFS(w, r, web.Static(), "app.css")
 	})
-	s.handle("GET /login", func(w http.ResponseWriter, r *http.Request) { s.showLogin(w, r, http.StatusOK, "", "") })
+	s.handle("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		s.renderLogin(w, r, http.StatusOK, "", "", s.endedFlash(r.URL.Query().Get("ended")))
+	})
 	s.handle("POST /login", s.loginPost)
 	s.handle("GET /lang", s.setLang)
 	s.handle("POST /logout", s.auth(s.logout))
@@ -256,16 +265,29 @@ func (s *Server) auth(next func(http.ResponseWriter, *http.Request, hub.WebSessi
 		c, _ := r.Cookie(sessionCookie)
 		var sess hub.WebSession
 		var err error = mark.ErrNotFound
-		if c != nil && c.Value != "" {
+		ended := c != nil && c.Value != "" // a cookie that no longer logs in
+		if ended {
 			now := s.opt.Now()
-			sess, err = s.opt.Store.GetSession(r.Context(), tokenHash(c.Value), now, now.Add(sessionTTL))
+			sess, err = s.opt.Store.GetSession(r.Context(), tokenHash(c.Value), now, now.Add(sessionTTL), now.Add(-s.opt.SessionLifetime))
 		}
 		if errors.Is(err, mark.ErrNotFound) {
+			reason := ""
+			if ended {
+				reason = endedReason(err)
+			}
 			if r.Method != http.MethodGet {
-				s.fail(w, r, hub.WebSession{}, fmt.Errorf("not logged in: %w", mark.ErrUnauthorized))
+				msg := "not logged in"
+				if _, en := s.endedText(reason); en != "" {
+					msg = strings.TrimSuffix(en, " Log in again.") + "; log in again"
+				}
+				s.fail(w, r, hub.WebSession{}, fmt.Errorf("%s: %w", msg, mark.ErrUnauthorized))
 				return
 			}
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			q := "/login?"
+			if reason != "" {
+				q += "ended=" + reason + "&"
+			}
+			http.Redirect(w, r, q+"next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
 		if err != nil {
@@ -284,12 +306,18 @@ func (s *Server) auth(next func(http.ResponseWriter, *http.Request, hub.WebSessi
 }
 
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, code int, msg, name string) {
+	s.renderLogin(w, r, code, msg, name, "")
+}
+
+// renderLogin is the login page with an error msg or a notice (why the
+// last session ended).
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, code int, msg, name string, notice template.HTML) {
 	tok := randomToken()
 	// A browser-session cookie, as on the counter's pages: a login page
 	// left open longer than an hour still logs in.
 	s.setCookie(w, loginCookie, tok, 0)
 	s.render(w, r, code, "login.html", &page{TitleRU: "Вход", TitleEN: "Log in", CSRF: tok, Error: msg,
-		Data: map[string]string{"Next": safeNext(r.FormValue("next")), "Name": name}})
+		Data: map[string]any{"Next": safeNext(r.FormValue("next")), "Name": name, "Notice": notice}})
 }
 
 func clientAddr(r *http.Request) string {
@@ -374,9 +402,9 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.showLogin(w, r, http.StatusUnauthorized, "Неверное имя или пароль. / Wrong name or password.", name)
 		return
 	}
-	token := randomToken()
+	token, now := randomToken(), s.opt.Now()
 	if err := s.opt.Store.PutSession(r.Context(), hub.WebSession{Hash: tokenHash(token), User: name, CSRF: randomToken(),
-		Expires: s.opt.Now().Add(sessionTTL)}); err != nil {
+		Expires: now.Add(sessionTTL), Started: now}); err != nil {
 		s.fail(w, r, hub.WebSession{}, err)
 		return
 	}
@@ -410,3 +438,52 @@ var dummyHash = sync.OnceValue(func() string {
 })
 
 func httpStatus(err error) int { return httperr.Status(err) }
+
+// endedReason names why GetSession found no session for a cookie, for
+// the login page's query (a word, never text: a link cannot put words on
+// the page).
+func endedReason(err error) string {
+	if errors.Is(err, hub.ErrSessionLifetime) {
+		return "lifetime"
+	}
+	return "ended"
+}
+
+// endedText is what the login page and a refused form say about a
+// session that ended for reason (endedReason): ru, en.
+func (s *Server) endedText(reason string) (ru, en string) {
+	switch reason {
+	case "lifetime":
+		return fmt.Sprintf("Вы вышли из системы: вход действует не дольше %s. Войдите снова.", durText(s.opt.SessionLifetime, "ru")),
+			fmt.Sprintf("You were logged out: a login lasts at most %s. Log in again.", durText(s.opt.SessionLifetime, "en"))
+	case "ended":
+		return "Ваш вход завершён (выход, долгий перерыв, новый пароль). Войдите снова.",
+			"Your login has ended (logged out, unused for long, a new password). Log in again."
+	}
+	return "", ""
+}
+
+// endedFlash is endedText as the login page's notice; "" for no reason.
+func (s *Server) endedFlash(reason string) template.HTML {
+	ru, en := s.endedText(reason)
+	if ru == "" {
+		return ""
+	}
+	return template.HTML(`<span class="ru">` + template.HTMLEscapeString(ru) + `</span><span class="en">` + //nolint:gosec // fixed texts, escaped
+		template.HTMLEscapeString(en) + `</span>`)
+}
+
+// durText writes a session limit the way people read it: "12 h", "30 min".
+func durText(d time.Duration, lang string) string {
+	h, m := "h", "min"
+	if lang == "ru" {
+		h, m = "ч", "мин"
+	}
+	switch {
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%d %s", d/time.Hour, h)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%d %s", d/time.Minute, m)
+	}
+	return d.String()
+}

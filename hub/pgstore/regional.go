@@ -261,31 +261,37 @@ func (d *DB) PasswordHash(ctx context.Context, name string) (string, error) {
 	return h, nil
 }
 
-// PutSession implements hub.Regional; expired sessions are swept here.
+// PutSession implements hub.Regional; sessions expired at the new one's
+// login (the pages' clock) are swept here.
 func (d *DB) PutSession(ctx context.Context, s hub.WebSession) error {
-	if _, err := d.pool.Exec(ctx, `DELETE FROM web_sessions WHERE expires_at < now()`); err != nil {
+	if _, err := d.pool.Exec(ctx, `DELETE FROM web_sessions WHERE expires_at < $1`, hub.SessionSweepTime(s)); err != nil {
 		return hub.Unavailable("sweep sessions", err)
 	}
-	if _, err := d.pool.Exec(ctx, `INSERT INTO web_sessions(hash, user_name, csrf, expires_at) VALUES ($1,$2,$3,$4)`,
-		s.Hash, s.User, s.CSRF, s.Expires); err != nil {
+	if _, err := d.pool.Exec(ctx, `INSERT INTO web_sessions(hash, user_name, csrf, expires_at, started_at) VALUES ($1,$2,$3,$4,$5)`,
+		s.Hash, s.User, s.CSRF, s.Expires, s.Started); err != nil {
 		return hub.Unavailable("put session", err)
 	}
 	return nil
 }
 
 // GetSession implements hub.Regional.
-func (d *DB) GetSession(ctx context.Context, hash string, now, expires time.Time) (hub.WebSession, error) {
+func (d *DB) GetSession(ctx context.Context, hash string, now, expires, startedBy time.Time) (hub.WebSession, error) {
 	s := hub.WebSession{Hash: hash}
 	var exp time.Time
-	err := d.pool.QueryRow(ctx, `UPDATE web_sessions SET expires_at = greatest(expires_at, $3)
-		WHERE hash = $1 AND expires_at >= $2 RETURNING user_name, csrf, $3::timestamptz`, hash, now, expires).Scan(&s.User, &s.CSRF, &exp)
+	// One statement: a session past its lifetime is not extended, and
+	// its row says so (started_at) rather than vanish.
+	err := d.pool.QueryRow(ctx, `UPDATE web_sessions SET expires_at = CASE WHEN started_at > $4 THEN greatest(expires_at, $3) ELSE expires_at END
+		WHERE hash = $1 AND expires_at >= $2 RETURNING user_name, csrf, expires_at, started_at`, hash, now, expires, startedBy).Scan(&s.User, &s.CSRF, &exp, &s.Started)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.WebSession{}, fmt.Errorf("session: %w", mark.ErrNotFound)
 	}
 	if err != nil {
 		return hub.WebSession{}, hub.Unavailable("read session", err)
 	}
-	s.Expires = exp.UTC()
+	if !s.Started.After(startedBy) {
+		return hub.WebSession{}, fmt.Errorf("session of %q started %s: %w", s.User, s.Started.UTC().Format(time.RFC3339), hub.ErrSessionLifetime)
+	}
+	s.Expires, s.Started = exp.UTC(), s.Started.UTC()
 	return s, nil
 }
 

@@ -263,28 +263,32 @@ func (d *DB) RemoveUser(ctx context.Context, name string) (int, error) {
 	return int(ended), nil
 }
 
-// PutSession implements hub.Regional; expired sessions are swept here.
+// PutSession implements hub.Regional; sessions expired at the new one's
+// login (the pages' clock) are swept here.
 func (d *DB) PutSession(ctx context.Context, s hub.WebSession) error {
-	if _, err := d.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE expires_at < ?`, ts(time.Now())); err != nil {
+	if _, err := d.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE expires_at < ?`, ts(hub.SessionSweepTime(s))); err != nil {
 		return hub.Unavailable("sweep sessions", err)
 	}
-	if _, err := d.db.ExecContext(ctx, `INSERT INTO web_sessions(hash, user_name, csrf, expires_at) VALUES (?,?,?,?)`,
-		s.Hash, s.User, s.CSRF, ts(s.Expires)); err != nil {
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO web_sessions(hash, user_name, csrf, expires_at, started_at) VALUES (?,?,?,?,?)`,
+		s.Hash, s.User, s.CSRF, ts(s.Expires), ts(s.Started)); err != nil {
 		return hub.Unavailable("put session", err)
 	}
 	return nil
 }
 
 // GetSession implements hub.Regional.
-func (d *DB) GetSession(ctx context.Context, hash string, now, expires time.Time) (hub.WebSession, error) {
+func (d *DB) GetSession(ctx context.Context, hash string, now, expires, startedBy time.Time) (hub.WebSession, error) {
 	s := hub.WebSession{Hash: hash}
-	var exp string
-	err := d.db.QueryRowContext(ctx, `SELECT user_name, csrf, expires_at FROM web_sessions WHERE hash = ?`, hash).Scan(&s.User, &s.CSRF, &exp)
+	var exp, started string
+	err := d.db.QueryRowContext(ctx, `SELECT user_name, csrf, expires_at, started_at FROM web_sessions WHERE hash = ?`, hash).Scan(&s.User, &s.CSRF, &exp, &started)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && now.After(parseTS(exp))) {
 		return hub.WebSession{}, fmt.Errorf("session: %w", mark.ErrNotFound)
 	}
 	if err != nil {
 		return hub.WebSession{}, hub.Unavailable("read session", err)
+	}
+	if s.Started = parseTS(started); !s.Started.After(startedBy) {
+		return hub.WebSession{}, fmt.Errorf("session of %q started %s: %w", s.User, started, hub.ErrSessionLifetime)
 	}
 	if _, err := d.db.ExecContext(ctx, `UPDATE web_sessions SET expires_at = ? WHERE hash = ?`, ts(expires), hash); err != nil {
 		return hub.WebSession{}, hub.Unavailable("extend session", err)

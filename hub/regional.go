@@ -45,6 +45,10 @@ type Regional interface {
 	// transaction, and returns how many sessions ended; an unknown name
 	// is mark.ErrNotFound.
 	RemoveUser(ctx context.Context, name string) (sessions int, err error)
+	// SetPassword gives the account name a new password hash and ends
+	// every session of it, in one transaction, and returns how many
+	// sessions ended; an unknown name is mark.ErrNotFound.
+	SetPassword(ctx context.Context, name, passwordHash string) (sessions int, err error)
 	// PutSession, GetSession and DropSession keep web sessions by the
 	// SHA-256 of their token; GetSession of an expired or unknown one is
 	// mark.ErrNotFound, of one started at or before startedBy (its

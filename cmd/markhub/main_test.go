@@ -10,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"markd/bundle"
 	"markd/hub"
+	"markd/hub/hubweb"
 	"markd/hub/sqlitestore"
 	"markd/internal/testdata"
 	"markd/mark"
@@ -186,6 +189,70 @@ func TestServeHelpNamesThePages(t *testing.T) {
 	}
 	if !strings.Contains(serve, "host:port of the API and the regional web pages") {
 		t.Errorf("serve --listen does not say the pages are on it too:\n%s", serve)
+	}
+}
+
+// runCmdIn is runCmd with stdin (a password piped in).
+func runCmdIn(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = runIO(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// TestUserPassword: markhub user password gives an account a new
+// password (read from stdin, as user add reads it) and ends its sessions
+// at once; there was no way short of removing and adding the account. A
+// password out of bounds or an unknown name changes nothing.
+func TestUserPassword(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "hub.db")
+	s, err := sqlitestore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	old, _ := hubweb.HashPassword("old-password-1", bcrypt.MinCost)
+	for _, u := range []string{"sup", "other"} {
+		if err := s.AddUser(ctx, u, old, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ws := range []hub.WebSession{{Hash: "h1", User: "sup"}, {Hash: "h2", User: "sup"}, {Hash: "h3", User: "other"}} {
+		ws.CSRF, ws.Expires, ws.Started = "c", now.Add(time.Hour), now
+		if err := s.PutSession(ctx, ws); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	if code, _, errOut := runCmdIn(t, "short\n", "user", "password", "sup", "--db", db); code != 2 || !strings.Contains(errOut, "10 to 72 bytes") {
+		t.Fatalf("short password: code %d err %q, want 2 naming the bounds", code, errOut)
+	}
+	if code, _, errOut := runCmdIn(t, "new-password-2\n", "user", "password", "nobody", "--db", db); code != 1 || !strings.Contains(errOut, `user "nobody"`) {
+		t.Fatalf("unknown name: code %d err %q, want 1 naming the user", code, errOut)
+	}
+	code, out, errOut := runCmdIn(t, "new-password-2\n", "user", "password", "sup", "--db", db)
+	if code != 0 || !strings.Contains(out, "password of sup changed, 2 sessions ended") {
+		t.Fatalf("password: code %d out %q err %q", code, out, errOut)
+	}
+	if code, out, errOut := runCmdIn(t, "new-password-3\r\n", "user", "passwd", "other", "--db", db); code != 0 || !strings.Contains(out, "password of other changed, 1 session ended") {
+		t.Fatalf("passwd (the markd spelling): code %d out %q err %q", code, out, errOut)
+	}
+	s, err = sqlitestore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for u, pw := range map[string]string{"sup": "new-password-2", "other": "new-password-3"} {
+		h, err := s.PasswordHash(ctx, u)
+		if err != nil || bcrypt.CompareHashAndPassword([]byte(h), []byte(pw)) != nil {
+			t.Errorf("%s: the stored hash is not of %q (%v)", u, pw, err)
+		}
+	}
+	for _, h := range []string{"h1", "h2", "h3"} {
+		if _, err := s.GetSession(ctx, h, now, now.Add(time.Hour), now.Add(-time.Hour)); !errors.Is(err, mark.ErrNotFound) {
+			t.Errorf("session %s after the new password: %v, want ErrNotFound", h, err)
+		}
 	}
 }
 

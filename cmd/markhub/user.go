@@ -34,7 +34,7 @@ func newUserCmd(a *app) *cobra.Command {
 			if hub.ValidTerminalName(name) != nil { // its error says "terminal name"
 				return cli.UsageError{Err: fmt.Errorf("user name %q: %s: %w", name, hub.NameRule, mark.ErrInvalid)}
 			}
-			pw, err := readPassword(cmd.InOrStdin(), a.stderr)
+			pw, err := readPassword(cmd.InOrStdin(), a.stderr, "Password: ")
 			if err != nil {
 				return err
 			}
@@ -72,21 +72,61 @@ func newUserCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			word := "sessions"
-			if n == 1 {
-				word = "session"
+			fmt.Fprintf(a.stdout, "user %s removed, %d %s ended\n", args[0], n, sessionsWord(n))
+			return nil
+		},
+	}
+	password := &cobra.Command{
+		Use:     "password NAME",
+		Aliases: []string{"passwd"},
+		Short:   "Give an account a new password and end its sessions at once; read from stdin, or prompted for on a terminal",
+		Args:    args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.loadConfig(cmd.Flags())
+			if err != nil {
+				return err
 			}
-			fmt.Fprintf(a.stdout, "user %s removed, %d %s ended\n", args[0], n, word)
+			name := args[0]
+			reg, done, err := openRegional(cmd, c)
+			if err != nil {
+				return err
+			}
+			defer done()
+			// The name first: no password typed for an account that is not there.
+			if _, err := reg.PasswordHash(cmd.Context(), name); err != nil {
+				return err
+			}
+			pw, err := readPassword(cmd.InOrStdin(), a.stderr, "New password for "+name+": ")
+			if err != nil {
+				return err
+			}
+			hash, err := hubweb.HashPassword(pw, bcrypt.DefaultCost)
+			if err != nil {
+				return cli.UsageError{Err: err}
+			}
+			n, err := reg.SetPassword(cmd.Context(), name, hash)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "password of %s changed, %d %s ended\n", name, n, sessionsWord(n))
 			return nil
 		},
 	}
 	d := hub.DefaultConfig()
-	for _, c := range []*cobra.Command{add, remove} {
+	for _, c := range []*cobra.Command{add, password, remove} {
 		c.Flags().String("db", d.DB, "SQLite file or PostgreSQL URL")
 		c.Flags().String("db-driver", d.DBDriver, "sqlite or postgres")
 		cmd.AddCommand(c)
 	}
 	return cmd
+}
+
+// sessionsWord is "session" or "sessions" after n.
+func sessionsWord(n int) string {
+	if n == 1 {
+		return "session"
+	}
+	return "sessions"
 }
 
 // openRegional opens the store of c as the accounts of the regional
@@ -104,10 +144,11 @@ func openRegional(cmd *cobra.Command, c hub.Config) (reg hub.Regional, done func
 	return reg, func() { store.Close() }, nil
 }
 
-// readPassword prompts without echo on a terminal, else reads one line.
-func readPassword(in io.Reader, prompt io.Writer) (string, error) {
+// readPassword prompts with label without echo on a terminal, else reads
+// one line.
+func readPassword(in io.Reader, prompt io.Writer, label string) (string, error) {
 	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(prompt, "Password: ")
+		fmt.Fprint(prompt, label)
 		b, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(prompt)
 		if err != nil {

@@ -247,4 +247,29 @@ func RunRegionalSuite(t *testing.T, open Opener) {
 	if _, err := r.RemoveUser(ctx, "sup"); !errors.Is(err, mark.ErrNotFound) {
 		t.Errorf("remove sup again: %v, want ErrNotFound", err)
 	}
+
+	// A new password ends every session of the account, and only its.
+	for _, s := range []hub.WebSession{{Hash: "h5", User: "other", CSRF: "c5"}, {Hash: "h6", User: "third", CSRF: "c6"}} {
+		s.Expires, s.Started = now.Add(time.Hour), now
+		if err := r.PutSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := r.SetPassword(ctx, "other", "hash4"); err != nil || n != 2 {
+		t.Errorf("new password of other: %d sessions ended, %v; want 2", n, err)
+	}
+	if h, err := r.PasswordHash(ctx, "other"); err != nil || h != "hash4" {
+		t.Errorf("hash after the new password: %q %v, want hash4", h, err)
+	}
+	for _, h := range []string{"h4", "h5"} {
+		if _, err := r.GetSession(ctx, h, now, now.Add(time.Hour), longAgo); !errors.Is(err, mark.ErrNotFound) {
+			t.Errorf("session %s after a new password: %v, want ErrNotFound", h, err)
+		}
+	}
+	if got, err := r.GetSession(ctx, "h6", now, now.Add(time.Hour), longAgo); err != nil || got.User != "third" {
+		t.Errorf("another account's session after a new password: %+v %v", got, err)
+	}
+	if _, err := r.SetPassword(ctx, "nobody", "hash5"); !errors.Is(err, mark.ErrNotFound) {
+		t.Errorf("new password of nobody: %v, want ErrNotFound", err)
+	}
 }

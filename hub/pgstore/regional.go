@@ -223,6 +223,30 @@ func (d *DB) AddUser(ctx context.Context, name, hash string, created time.Time) 
 	return nil
 }
 
+// SetPassword implements hub.Regional.
+func (d *DB) SetPassword(ctx context.Context, name, hash string) (int, error) {
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return 0, hub.Unavailable("set password", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit a no-op
+	tag, err := tx.Exec(ctx, `UPDATE web_users SET password_hash = $2 WHERE name = $1`, name, hash)
+	if err != nil {
+		return 0, hub.Unavailable("set password", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return 0, fmt.Errorf("user %q: no such account: %w", name, mark.ErrNotFound)
+	}
+	tag, err = tx.Exec(ctx, `DELETE FROM web_sessions WHERE user_name = $1`, name)
+	if err != nil {
+		return 0, hub.Unavailable("end sessions", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, hub.Unavailable("set password", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // RemoveUser implements hub.Regional.
 func (d *DB) RemoveUser(ctx context.Context, name string) (int, error) {
 	tx, err := d.pool.Begin(ctx)

@@ -238,6 +238,31 @@ func (d *DB) PasswordHash(ctx context.Context, name string) (string, error) {
 	return h, nil
 }
 
+// SetPassword implements hub.Regional.
+func (d *DB) SetPassword(ctx context.Context, name, hash string) (int, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, hub.Unavailable("set password", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit a no-op
+	res, err := tx.ExecContext(ctx, `UPDATE web_users SET password_hash = ? WHERE name = ?`, hash, name)
+	if err != nil {
+		return 0, hub.Unavailable("set password", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, fmt.Errorf("user %q: no such account: %w", name, mark.ErrNotFound)
+	}
+	res, err = tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_name = ?`, name)
+	if err != nil {
+		return 0, hub.Unavailable("end sessions", err)
+	}
+	ended, _ := res.RowsAffected()
+	if err := tx.Commit(); err != nil {
+		return 0, hub.Unavailable("set password", err)
+	}
+	return int(ended), nil
+}
+
 // RemoveUser implements hub.Regional.
 func (d *DB) RemoveUser(ctx context.Context, name string) (int, error) {
 	tx, err := d.db.BeginTx(ctx, nil)

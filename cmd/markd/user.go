@@ -61,9 +61,10 @@ func newUserCmd(a *app) *cobra.Command {
 	add.Flags().StringVar(&role, "role", "", "operator or supervisor (required)")
 
 	passwd := &cobra.Command{
-		Use:   "passwd NAME",
-		Short: "Change the password of an account and end its sessions (read from stdin, or prompted for on a terminal)",
-		Args:  cobra.ExactArgs(1),
+		Use:     "passwd NAME",
+		Aliases: []string{"password"}, // markhub user password
+		Short:   "Change the password of an account and end its sessions (read from stdin, or prompted for on a terminal)",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := a.openUserStore(cmd)
 			if err != nil {

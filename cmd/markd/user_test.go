@@ -31,6 +31,7 @@ func TestUserCommands(t *testing.T) {
 		{"short password", []string{"user", "add", "petr", "--role", "operator", "--db", db}, "short\n", 2, ""},
 		{"passwd", []string{"user", "passwd", "ivan", "--db", db}, "new-pass-2\n", 0, "password of ivan changed"},
 		{"passwd unknown", []string{"user", "passwd", "nobody", "--db", db}, "new-pass-2\n", 1, ""},
+		{"password (markhub's spelling)", []string{"user", "password", "ivan", "--db", db}, "new-pass-3\n", 0, "password of ivan changed"},
 		{"list", []string{"user", "list", "--db", db}, "", 0, "ivan   operator"},
 		{"disable", []string{"user", "disable", "ivan", "--db", db}, "", 0, "user ivan disabled"},
 		{"list disabled", []string{"user", "list", "--db", db}, "", 0, "disabled"},
@@ -55,8 +56,8 @@ func TestUserCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if u, err := s.Authenticate(context.Background(), "ivan", "new-pass-2"); err != nil || u.Role != store.RoleOperator {
-		t.Fatalf("ivan after passwd, disable, enable: %+v %v", u, err)
+	if u, err := s.Authenticate(context.Background(), "ivan", "new-pass-3"); err != nil || u.Role != store.RoleOperator {
+		t.Fatalf("ivan after passwd, password, disable, enable: %+v %v", u, err)
 	}
 	if _, err := s.Authenticate(context.Background(), "sveta", "s3cret-pass"); err == nil {
 		t.Fatal("a removed account logs in")

@@ -39,7 +39,8 @@ type Regional interface {
 	Unverified(ctx context.Context, limit int) ([]StoredRecord, error)
 	// AddUser stores an account; a name taken is mark.ErrConflict.
 	AddUser(ctx context.Context, name, passwordHash string, created time.Time) error
-	// PasswordHash returns the bcrypt hash of name, or mark.ErrNotFound.
+	// PasswordHash returns the bcrypt hash of name, or mark.ErrNotFound;
+	// of a disabled account the hash with ErrUserDisabled.
 	PasswordHash(ctx context.Context, name string) (string, error)
 	// RemoveUser deletes the account name and every session of it, in one
 	// transaction, and returns how many sessions ended; an unknown name
@@ -49,6 +50,10 @@ type Regional interface {
 	// every session of it, in one transaction, and returns how many
 	// sessions ended; an unknown name is mark.ErrNotFound.
 	SetPassword(ctx context.Context, name, passwordHash string) (sessions int, err error)
+	// SetDisabled disables (ending every session of it, in one
+	// transaction, and returning how many) or enables the account name;
+	// an unknown name is mark.ErrNotFound.
+	SetDisabled(ctx context.Context, name string, disabled bool) (sessions int, err error)
 	// PutSession, GetSession and DropSession keep web sessions by the
 	// SHA-256 of their token; GetSession of an expired or unknown one is
 	// mark.ErrNotFound, of one started at or before startedBy (its
@@ -137,6 +142,10 @@ func SessionSweepTime(s WebSession) time.Time {
 	}
 	return s.Started
 }
+
+// ErrUserDisabled is PasswordHash's answer for a disabled account
+// (markhub user disable), with its hash.
+var ErrUserDisabled = fmt.Errorf("account disabled: %w", mark.ErrForbidden)
 
 // ErrSessionLifetime is GetSession's answer for a session whose lifetime
 // since its login is over; it is a mark.ErrNotFound too.

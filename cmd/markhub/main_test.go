@@ -256,6 +256,54 @@ func TestUserPassword(t *testing.T) {
 	}
 }
 
+// TestUserDisable: markhub user disable stops an account from logging in
+// and ends its sessions at once, keeping the account; enable lets it in
+// again with its password; an unknown name exits 1 naming it.
+func TestUserDisable(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "hub.db")
+	s, err := sqlitestore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := s.AddUser(ctx, "away", "$2a$10$x", now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutSession(ctx, hub.WebSession{Hash: "h", User: "away", CSRF: "c", Expires: now.Add(time.Hour), Started: now}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if code, out, errOut := runCmd(t, "user", "disable", "away", "--db", db); code != 0 || !strings.Contains(out, "user away disabled, 1 session ended") {
+		t.Fatalf("disable: code %d out %q err %q", code, out, errOut)
+	}
+	s, err = sqlitestore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetSession(ctx, "h", now, now.Add(time.Hour), now.Add(-time.Hour)); !errors.Is(err, mark.ErrNotFound) {
+		t.Errorf("the disabled account's session: %v, want ErrNotFound", err)
+	}
+	if _, err := s.PasswordHash(ctx, "away"); !errors.Is(err, hub.ErrUserDisabled) {
+		t.Errorf("the disabled account: %v, want ErrUserDisabled", err)
+	}
+	s.Close()
+	if code, out, errOut := runCmd(t, "user", "enable", "away", "--db", db); code != 0 || !strings.Contains(out, "user away enabled") {
+		t.Fatalf("enable: code %d out %q err %q", code, out, errOut)
+	}
+	if code, _, errOut := runCmd(t, "user", "disable", "nobody", "--db", db); code != 1 || !strings.Contains(errOut, `user "nobody"`) {
+		t.Fatalf("disable nobody: code %d err %q, want 1 naming the user", code, errOut)
+	}
+	s, err = sqlitestore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.PasswordHash(ctx, "away"); err != nil {
+		t.Errorf("the enabled account: %v", err)
+	}
+}
+
 // TestUserRemove: markhub user remove takes an account away and ends its
 // sessions at once (there was no way short of SQL: a supervisor who left
 // kept their login and their open browser for ever).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -93,7 +94,7 @@ func newUserCmd(a *app) *cobra.Command {
 			}
 			defer done()
 			// The name first: no password typed for an account that is not there.
-			if _, err := reg.PasswordHash(cmd.Context(), name); err != nil {
+			if _, err := reg.PasswordHash(cmd.Context(), name); err != nil && !errors.Is(err, hub.ErrUserDisabled) {
 				return err
 			}
 			pw, err := readPassword(cmd.InOrStdin(), a.stderr, "New password for "+name+": ")
@@ -112,8 +113,39 @@ func newUserCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	// able makes disable and enable.
+	able := func(use, short, done string, disabled bool) *cobra.Command {
+		return &cobra.Command{
+			Use:   use + " NAME",
+			Short: short,
+			Args:  args(cobra.ExactArgs(1)),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				c, err := a.loadConfig(cmd.Flags())
+				if err != nil {
+					return err
+				}
+				reg, closeStore, err := openRegional(cmd, c)
+				if err != nil {
+					return err
+				}
+				defer closeStore()
+				n, err := reg.SetDisabled(cmd.Context(), args[0], disabled)
+				if err != nil {
+					return err
+				}
+				if disabled {
+					fmt.Fprintf(a.stdout, "user %s %s, %d %s ended\n", args[0], done, n, sessionsWord(n))
+				} else {
+					fmt.Fprintf(a.stdout, "user %s %s\n", args[0], done)
+				}
+				return nil
+			},
+		}
+	}
+	disable := able("disable", "Stop an account from logging in and end its sessions at once (markhub user enable undoes it)", "disabled", true)
+	enable := able("enable", "Let a disabled account log in again with its password", "enabled", false)
 	d := hub.DefaultConfig()
-	for _, c := range []*cobra.Command{add, password, remove} {
+	for _, c := range []*cobra.Command{add, password, disable, enable, remove} {
 		c.Flags().String("db", d.DB, "SQLite file or PostgreSQL URL")
 		c.Flags().String("db-driver", d.DBDriver, "sqlite or postgres")
 		cmd.AddCommand(c)

@@ -272,4 +272,29 @@ func RunRegionalSuite(t *testing.T, open Opener) {
 	if _, err := r.SetPassword(ctx, "nobody", "hash5"); !errors.Is(err, mark.ErrNotFound) {
 		t.Errorf("new password of nobody: %v, want ErrNotFound", err)
 	}
+
+	// Disabling an account ends its sessions; its hash is still read
+	// (the login tells a disabled account only after the right password),
+	// with ErrUserDisabled. Enabling lets it in again.
+	if err := r.PutSession(ctx, hub.WebSession{Hash: "h7", User: "other", CSRF: "c7", Expires: now.Add(time.Hour), Started: now}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := r.SetDisabled(ctx, "other", true); err != nil || n != 1 {
+		t.Errorf("disable other: %d sessions ended, %v; want 1", n, err)
+	}
+	if _, err := r.GetSession(ctx, "h7", now, now.Add(time.Hour), longAgo); !errors.Is(err, mark.ErrNotFound) {
+		t.Errorf("session of a disabled account: %v, want ErrNotFound", err)
+	}
+	if h, err := r.PasswordHash(ctx, "other"); h != "hash4" || !errors.Is(err, hub.ErrUserDisabled) {
+		t.Errorf("hash of a disabled account: %q %v, want hash4 and ErrUserDisabled", h, err)
+	}
+	if n, err := r.SetDisabled(ctx, "other", false); err != nil || n != 0 {
+		t.Errorf("enable other: %d %v", n, err)
+	}
+	if h, err := r.PasswordHash(ctx, "other"); h != "hash4" || err != nil {
+		t.Errorf("hash of an enabled account: %q %v", h, err)
+	}
+	if _, err := r.SetDisabled(ctx, "nobody", true); !errors.Is(err, mark.ErrNotFound) {
+		t.Errorf("disable nobody: %v, want ErrNotFound", err)
+	}
 }

@@ -380,6 +380,10 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hash, err := s.opt.Store.PasswordHash(r.Context(), name)
+	disabled := errors.Is(err, hub.ErrUserDisabled) // told only after the right password
+	if disabled {
+		err = nil
+	}
 	if err != nil && !errors.Is(err, mark.ErrNotFound) {
 		s.fail(w, r, hub.WebSession{}, err)
 		return
@@ -400,6 +404,11 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		}
 		s.opt.Log.Info("regional login failed", "user", logName, "addr", clientAddr(r))
 		s.showLogin(w, r, http.StatusUnauthorized, "Неверное имя или пароль. / Wrong name or password.", name)
+		return
+	}
+	if disabled {
+		s.opt.Log.Info("regional login refused: account disabled", "user", name, "addr", clientAddr(r))
+		s.showLogin(w, r, http.StatusForbidden, "Учётная запись отключена, обратитесь к администратору. / This account is disabled: ask the administrator.", name)
 		return
 	}
 	token, now := randomToken(), s.opt.Now()

@@ -50,3 +50,31 @@ func TestNewPasswordEndsSessions(t *testing.T) {
 	}
 	a.login(supName, "a new password")
 }
+
+// TestDisabledAccount: disabling an account (markhub user disable,
+// another process) ends its open sessions at their next request; the
+// login then says the account is disabled after the right password only
+// (a wrong one gets the usual answer); enabled again, it logs in.
+func TestDisabledAccount(t *testing.T) {
+	e, _ := lifetimeEnv(t)
+	ctx := context.Background()
+	a := newBrowser(t, e.ts.URL)
+	a.login(supName, supPass)
+	if n, err := e.store.SetDisabled(ctx, supName, true); err != nil || n != 1 {
+		t.Fatalf("disable: %d sessions ended, %v; want 1", n, err)
+	}
+	if code, _, hdr := a.do("GET", "/", nil); code != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/login?ended=ended&") {
+		t.Fatalf("a session after disable: %d to %q, want 303 to the login page saying it ended", code, hdr.Get("Location"))
+	}
+	wrongCode, wrongPage := loginAs(t, e, supName, "not the password")
+	if wrongCode != http.StatusUnauthorized || strings.Contains(wrongPage, "disabled") {
+		t.Fatalf("wrong password of a disabled account: %d, says disabled: %v", wrongCode, strings.Contains(wrongPage, "disabled"))
+	}
+	if code, page := loginAs(t, e, supName, supPass); code != http.StatusForbidden || !strings.Contains(page, "This account is disabled") {
+		t.Fatalf("right password of a disabled account: %d\n%s", code, page)
+	}
+	if _, err := e.store.SetDisabled(ctx, supName, false); err != nil {
+		t.Fatal(err)
+	}
+	a.login(supName, supPass)
+}

@@ -225,26 +225,42 @@ func (d *DB) AddUser(ctx context.Context, name, hash string, created time.Time) 
 
 // SetPassword implements hub.Regional.
 func (d *DB) SetPassword(ctx context.Context, name, hash string) (int, error) {
+	return d.changeUser(ctx, "set password", name, true, `UPDATE web_users SET password_hash = $2 WHERE name = $1`, name, hash)
+}
+
+// SetDisabled implements hub.Regional.
+func (d *DB) SetDisabled(ctx context.Context, name string, disabled bool) (int, error) {
+	return d.changeUser(ctx, "disable user", name, disabled, `UPDATE web_users SET disabled = $2 WHERE name = $1`, name, disabled)
+}
+
+// changeUser runs update (of the account name, args) and, when end, ends
+// every session of the account in the same transaction; it returns how
+// many ended. What names the change in errors.
+func (d *DB) changeUser(ctx context.Context, what, name string, end bool, update string, args ...any) (int, error) {
 	tx, err := d.pool.Begin(ctx)
 	if err != nil {
-		return 0, hub.Unavailable("set password", err)
+		return 0, hub.Unavailable(what, err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit a no-op
-	tag, err := tx.Exec(ctx, `UPDATE web_users SET password_hash = $2 WHERE name = $1`, name, hash)
+	tag, err := tx.Exec(ctx, update, args...)
 	if err != nil {
-		return 0, hub.Unavailable("set password", err)
+		return 0, hub.Unavailable(what, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return 0, fmt.Errorf("user %q: no such account: %w", name, mark.ErrNotFound)
 	}
-	tag, err = tx.Exec(ctx, `DELETE FROM web_sessions WHERE user_name = $1`, name)
-	if err != nil {
-		return 0, hub.Unavailable("end sessions", err)
+	var ended int64
+	if end {
+		tag, err = tx.Exec(ctx, `DELETE FROM web_sessions WHERE user_name = $1`, name)
+		if err != nil {
+			return 0, hub.Unavailable("end sessions", err)
+		}
+		ended = tag.RowsAffected()
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return 0, hub.Unavailable("set password", err)
+		return 0, hub.Unavailable(what, err)
 	}
-	return int(tag.RowsAffected()), nil
+	return int(ended), nil
 }
 
 // RemoveUser implements hub.Regional.
@@ -275,12 +291,16 @@ func (d *DB) RemoveUser(ctx context.Context, name string) (int, error) {
 // PasswordHash implements hub.Regional.
 func (d *DB) PasswordHash(ctx context.Context, name string) (string, error) {
 	var h string
-	err := d.pool.QueryRow(ctx, `SELECT password_hash FROM web_users WHERE name = $1`, name).Scan(&h)
+	var disabled bool
+	err := d.pool.QueryRow(ctx, `SELECT password_hash, disabled FROM web_users WHERE name = $1`, name).Scan(&h, &disabled)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", fmt.Errorf("user %q: %w", name, mark.ErrNotFound)
 	}
 	if err != nil {
 		return "", hub.Unavailable("read user", err)
+	}
+	if disabled {
+		return h, fmt.Errorf("user %q: %w", name, hub.ErrUserDisabled)
 	}
 	return h, nil
 }

@@ -228,37 +228,56 @@ func (d *DB) AddUser(ctx context.Context, name, hash string, created time.Time) 
 // PasswordHash implements hub.Regional.
 func (d *DB) PasswordHash(ctx context.Context, name string) (string, error) {
 	var h string
-	err := d.db.QueryRowContext(ctx, `SELECT password_hash FROM web_users WHERE name = ?`, name).Scan(&h)
+	var disabled bool
+	err := d.db.QueryRowContext(ctx, `SELECT password_hash, disabled FROM web_users WHERE name = ?`, name).Scan(&h, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("user %q: %w", name, mark.ErrNotFound)
 	}
 	if err != nil {
 		return "", hub.Unavailable("read user", err)
 	}
+	if disabled {
+		return h, fmt.Errorf("user %q: %w", name, hub.ErrUserDisabled)
+	}
 	return h, nil
 }
 
 // SetPassword implements hub.Regional.
 func (d *DB) SetPassword(ctx context.Context, name, hash string) (int, error) {
+	return d.changeUser(ctx, "set password", name, true, `UPDATE web_users SET password_hash = ? WHERE name = ?`, hash, name)
+}
+
+// SetDisabled implements hub.Regional.
+func (d *DB) SetDisabled(ctx context.Context, name string, disabled bool) (int, error) {
+	return d.changeUser(ctx, "disable user", name, disabled, `UPDATE web_users SET disabled = ? WHERE name = ?`, disabled, name)
+}
+
+// changeUser runs update (of the account name, args) and, when end, ends
+// every session of the account in the same transaction; it returns how
+// many ended. What names the change in errors.
+func (d *DB) changeUser(ctx context.Context, what, name string, end bool, update string, args ...any) (int, error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, hub.Unavailable("set password", err)
+		return 0, hub.Unavailable(what, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit a no-op
-	res, err := tx.ExecContext(ctx, `UPDATE web_users SET password_hash = ? WHERE name = ?`, hash, name)
+	res, err := tx.ExecContext(ctx, update, args...)
 	if err != nil {
-		return 0, hub.Unavailable("set password", err)
+		return 0, hub.Unavailable(what, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return 0, fmt.Errorf("user %q: no such account: %w", name, mark.ErrNotFound)
 	}
-	res, err = tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_name = ?`, name)
-	if err != nil {
-		return 0, hub.Unavailable("end sessions", err)
+	var ended int64
+	if end {
+		res, err = tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_name = ?`, name)
+		if err != nil {
+			return 0, hub.Unavailable("end sessions", err)
+		}
+		ended, _ = res.RowsAffected()
 	}
-	ended, _ := res.RowsAffected()
 	if err := tx.Commit(); err != nil {
-		return 0, hub.Unavailable("set password", err)
+		return 0, hub.Unavailable(what, err)
 	}
 	return int(ended), nil
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,7 +24,15 @@ func newContractCmd(a *app) *cobra.Command {
 		Long: `Sums the closed batches of partition mail the counters uploaded for one
 contract: per day (UTC, the day the batch closed) and office, the batches,
 the items accepted and the tariffs paid. --to is inclusive; the default is
-the last 31 days.`,
+the last 31 days.
+
+With the counts of the batches' receipts, as the counter names them:
+NOT ACCEPTED (handed_back) the envelopes handed back, each once however
+often it was scanned; PRESENTED AGAIN (presented_again) the marks accepted
+in a batch and presented again in it, REFUSED AGAIN (refused_again) those
+refusals — neither is an envelope handed back; REJECTIONS (rejected) the
+rejected scans. "unknown" where a batch of the day came from a counter
+older than these counts.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := strconv.ParseUint(args[0], 10, 32)
@@ -67,23 +74,33 @@ the last 31 days.`,
 			}
 			if asCSV {
 				w := csv.NewWriter(a.stdout)
-				_ = w.Write([]string{"day", "office", "batches", "accepted", "paid_kop"})
+				_ = w.Write([]string{"day", "office", "batches", "accepted", "paid_kop", "rejected", "handed_back", "presented_again", "refused_again"})
 				for _, d := range days {
 					_ = w.Write([]string{d.Day, fmt.Sprintf("%06d", d.Office), strconv.Itoa(d.Batches), strconv.Itoa(d.Accepted),
-						strconv.FormatInt(d.PaidKop, 10)})
+						strconv.FormatInt(d.PaidKop, 10), strconv.Itoa(d.Rejected), count(d.HandedBack), count(d.PresentedAgain),
+						count(d.RefusedAgain)})
 				}
 				w.Flush()
 				return w.Error()
 			}
-			fmt.Fprintf(a.stdout, "%-12s %-8s %8s %10s %16s\n", "DAY", "OFFICE", "BATCHES", "ACCEPTED", "PAID, RUB")
-			var total hub.ContractDay
+			const row = "%-12s %-8s %8s %10s %13s %16s %14s %11s %16s\n"
+			fmt.Fprintf(a.stdout, row, "DAY", "OFFICE", "BATCHES", "ACCEPTED", "NOT ACCEPTED", "PRESENTED AGAIN", "REFUSED AGAIN",
+				"REJECTIONS", "PAID, RUB")
+			total := hub.ContractDay{HandedBack: new(int), PresentedAgain: new(int), RefusedAgain: new(int)}
 			for _, d := range days {
-				fmt.Fprintf(a.stdout, "%-12s %06d   %8d %10d %16s\n", d.Day, d.Office, d.Batches, d.Accepted, rub(d.PaidKop))
+				fmt.Fprintf(a.stdout, row, d.Day, fmt.Sprintf("%06d", d.Office), strconv.Itoa(d.Batches), strconv.Itoa(d.Accepted),
+					count(d.HandedBack), count(d.PresentedAgain), count(d.RefusedAgain), strconv.Itoa(d.Rejected), rub(d.PaidKop))
 				total.Batches += d.Batches
 				total.Accepted += d.Accepted
 				total.PaidKop += d.PaidKop
+				total.Rejected += d.Rejected
+				total.HandedBack = addCount(total.HandedBack, d.HandedBack)
+				total.PresentedAgain = addCount(total.PresentedAgain, d.PresentedAgain)
+				total.RefusedAgain = addCount(total.RefusedAgain, d.RefusedAgain)
 			}
-			fmt.Fprintf(a.stdout, "%-12s %-8s %8d %10d %16s\n", "total", strings.Repeat(" ", 6), total.Batches, total.Accepted, rub(total.PaidKop))
+			fmt.Fprintf(a.stdout, row, "total", "", strconv.Itoa(total.Batches), strconv.Itoa(total.Accepted),
+				count(total.HandedBack), count(total.PresentedAgain), count(total.RefusedAgain), strconv.Itoa(total.Rejected),
+				rub(total.PaidKop))
 			return nil
 		},
 	}
@@ -95,6 +112,23 @@ the last 31 days.`,
 	fl.String("db", d.DB, "SQLite file or PostgreSQL URL")
 	fl.String("db-driver", d.DBDriver, "sqlite or postgres")
 	return cmd
+}
+
+// count is a receipt count, "unknown" when a counter did not send it.
+func count(v *int) string {
+	if v == nil {
+		return "unknown"
+	}
+	return strconv.Itoa(*v)
+}
+
+// addCount adds a receipt count to a total, which is unknown once one is.
+func addCount(total, v *int) *int {
+	if total == nil || v == nil {
+		return nil
+	}
+	n := *total + *v
+	return &n
 }
 
 func rub(kop int64) string { return fmt.Sprintf("%d.%02d", kop/100, kop%100) }

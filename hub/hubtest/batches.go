@@ -38,15 +38,10 @@ func testBatches(t *testing.T, s hub.Store) {
 		t.Fatal(err)
 	}
 	want := []hub.ContractDay{
-		{Day: "2026-11-25", Office: 101000, Batches: 2, Accepted: 520, PaidKop: 520 * 10500},
-		{Day: "2026-11-26", Office: 102000, Batches: 1, Accepted: 40, PaidKop: 40 * 10500},
+		{Day: "2026-11-25", Office: 101000, Batches: 2, Accepted: 520, PaidKop: 520 * 10500, Rejected: 2},
+		{Day: "2026-11-26", Office: 102000, Batches: 1, Accepted: 40, PaidKop: 40 * 10500, Rejected: 1},
 	}
-	if len(got) != len(want) {
-		t.Fatalf("contract days %+v, want %+v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("contract day %d: %+v, want %+v", i, got[i], want[i])
-		}
+	if !sameDays(got, want) {
+		t.Fatalf("contract days\n%s\nwant\n%s", showDays(got), showDays(want))
 	}
 }

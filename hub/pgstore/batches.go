@@ -13,10 +13,11 @@ import (
 func insertBatches(ctx context.Context, tx pgx.Tx, terminal string, bs []hub.Batch, now time.Time, resp *hub.UploadResponse) error {
 	for _, b := range bs {
 		tag, err := tx.Exec(ctx, `INSERT INTO batches(terminal, id, office, counter, operator, contract, state,
-			opened_at, closed_at, accepted, rejected, paid_kop, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+			opened_at, closed_at, accepted, rejected, paid_kop, received_at, handed_back, presented_again, refused_again)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)
 			ON CONFLICT (terminal, id) DO NOTHING`,
 			terminal, b.ID, int64(b.Office), b.Counter, b.Operator, int64(b.Contract), string(b.State), b.Opened.UTC(), b.Closed.UTC(),
-			b.Accepted, b.Rejected, b.PaidKop, now)
+			b.Accepted, b.Rejected, b.PaidKop, now, b.HandedBack, b.PresentedAgain, b.RefusedAgain)
 		if err != nil {
 			return hub.Unavailable("insert batch", err)
 		}
@@ -30,7 +31,8 @@ func insertBatches(ctx context.Context, tx pgx.Tx, terminal string, bs []hub.Bat
 // ContractDays implements hub.Store.
 func (d *DB) ContractDays(ctx context.Context, contract uint32, from, to time.Time) ([]hub.ContractDay, error) {
 	rows, err := d.pool.Query(ctx, `SELECT to_char(closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, office, count(*),
-		sum(accepted), sum(paid_kop) FROM batches WHERE contract = $1 AND state = 'closed' AND closed_at >= $2 AND closed_at < $3
+		sum(accepted), sum(paid_kop), `+hub.ContractDaySums+` FROM batches
+		WHERE contract = $1 AND state = 'closed' AND closed_at >= $2 AND closed_at < $3
 		GROUP BY day, office ORDER BY day, office`, int64(contract), from.UTC(), to.UTC())
 	if err != nil {
 		return nil, hub.Unavailable("contract days", err)
@@ -39,15 +41,26 @@ func (d *DB) ContractDays(ctx context.Context, contract uint32, from, to time.Ti
 	out := []hub.ContractDay{}
 	for rows.Next() {
 		var c hub.ContractDay
-		var office, batches, accepted, paid int64
-		if err := rows.Scan(&c.Day, &office, &batches, &accepted, &paid); err != nil {
+		var office, batches, accepted, paid, rejected int64
+		var receipt [3]*int64
+		if err := rows.Scan(&c.Day, &office, &batches, &accepted, &paid, &rejected, &receipt[0], &receipt[1], &receipt[2]); err != nil {
 			return nil, hub.Unavailable("contract days", err)
 		}
-		c.Office, c.Batches, c.Accepted, c.PaidKop = uint32(office), int(batches), int(accepted), paid
+		c.Office, c.Batches, c.Accepted, c.PaidKop, c.Rejected = uint32(office), int(batches), int(accepted), paid, int(rejected)
+		c.HandedBack, c.PresentedAgain, c.RefusedAgain = intOrNil(receipt[0]), intOrNil(receipt[1]), intOrNil(receipt[2])
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, hub.Unavailable("contract days", err)
 	}
 	return out, nil
+}
+
+// intOrNil is a count read as bigint, nil when NULL (unknown).
+func intOrNil(v *int64) *int {
+	if v == nil {
+		return nil
+	}
+	n := int(*v)
+	return &n
 }

@@ -98,7 +98,11 @@ func TestMigratesFirstSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{string(first),
+	batches, err := migrations.ReadFile("migrations/010_batches.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{string(first), string(batches), batchBefore053,
 		`INSERT INTO terminals VALUES ('a', 'h1', now()), ('c', NULL, now())`,
 		`INSERT INTO records VALUES ('r1','a','2026-11-24T09:00:00Z',426000,'1','op','stdin','EPM1:X','ACCEPT','[]',5,
 			'{"serial":5,"contract":7,"tracking":42600000000015}',0,NULL,'k','t','r','','','2026-11-24T10:00:00Z'),
@@ -157,7 +161,12 @@ func TestMigratesFirstSchema(t *testing.T) {
 			untracked, nocontract, err)
 	}
 	hubtest.CheckRejectBackfill(t, db)
+	hubtest.CheckBatchBefore053(t, db)
 }
+
+// batchBefore053 is a batch stored before migration 053: no receipt counts.
+const batchBefore053 = `INSERT INTO batches VALUES ('a', 'b0', 426000, '1', 'op', 1004417, 'closed',
+	'2026-11-25T08:00:00Z', '2026-11-25T09:00:00Z', 20, 3, 210000, '2026-11-25T10:00:00Z')`
 
 func TestFleetPageSuite(t *testing.T) { hubtest.RunFleetPageSuite(t, open) }
 

@@ -118,7 +118,11 @@ func TestMigratesFirstSchema(t *testing.T) {
 		return fmt.Sprintf(`INSERT INTO records VALUES ('%s','%s','2026-11-24T09:00:00Z',%d,'1','op','stdin','EPM1:X','ACCEPT','[]',%v,%s,0,NULL,'k','t','r','','', '%s');`,
 			id, term, office, map[bool]string{true: "5", false: "NULL"}[fields != nil], f, at)
 	}
-	for _, q := range []string{string(first),
+	batches, err := migrations.ReadFile("migrations/010_batches.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{string(first), string(batches), batchBefore053,
 		`INSERT INTO terminals VALUES ('a', 'h1', '2026-01-01T00:00:00Z'), ('b', 'h2', '2026-01-01T00:00:00Z'), ('c', NULL, '2026-01-01T00:00:00Z');`,
 		rec("r1", "a", 426000, `{"serial":5,"contract":7,"tracking":42600000000015}`, "2026-11-24T10:00:00Z"),
 		rec("r2", "a", 101000, nil, "2026-11-24T11:00:00Z"), rec("r3", "b", 190000, nil, "2026-11-24T10:00:00Z"),
@@ -182,7 +186,12 @@ func TestMigratesFirstSchema(t *testing.T) {
 			untracked, nocontract, err)
 	}
 	hubtest.CheckRejectBackfill(t, db)
+	hubtest.CheckBatchBefore053(t, db)
 }
+
+// batchBefore053 is a batch stored before migration 053: no receipt counts.
+const batchBefore053 = `INSERT INTO batches VALUES ('a', 'b0', 426000, '1', 'op', 1004417, 'closed',
+	'2026-11-25T08:00:00Z', '2026-11-25T09:00:00Z', 20, 3, 210000, '2026-11-25T10:00:00Z')`
 
 // TestRetentionDeletes: records scanned before the cutoff go, the serial
 // uses stay.

@@ -1,0 +1,9 @@
+package sqlitestore
+
+import (
+	"testing"
+
+	"markd/hub/hubtest"
+)
+
+func TestBatchTotalsSuite(t *testing.T) { hubtest.RunBatchTotalsSuite(t, open) }

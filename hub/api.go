@@ -157,6 +157,10 @@ type UploadResponse struct {
 	Alerts     []mark.ReuseAlert `json:"alerts"`
 	// Batches counts the new batches stored (a repeat is not counted).
 	Batches int `json:"batches,omitempty"`
+	// TakesReceiptCounts is set by the counter from the answer's
+	// HeaderTakes, never from the body: the collector takes a batch's
+	// receipt counts.
+	TakesReceiptCounts bool `json:"-"`
 }
 
 // ErrorResponse is the body of every non-2xx answer: the one error body

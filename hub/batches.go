@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"net/http"
+	"strings"
 	"time"
 
 	"markd/mark"
@@ -8,6 +10,29 @@ import (
 
 // MaxBatches is the number of batches in one upload request.
 const MaxBatches = 1000
+
+// HeaderTakes is the header of the collector's answers to an upload that
+// names, comma-separated, what it takes beyond the first form of the
+// request: TakesReceiptCounts, a batch's handed_back, presented_again and
+// refused_again. An older collector refuses body fields it does not know
+// (400, and the counter would set the batch aside), so a counter sends
+// them only once an answer has named them.
+const (
+	HeaderTakes        = "X-Markhub-Takes"
+	TakesReceiptCounts = "batch-receipt-counts"
+)
+
+// Takes reports whether the header of a collector's answer names what.
+func Takes(h http.Header, what string) bool {
+	for _, v := range h.Values(HeaderTakes) {
+		for part := range strings.SplitSeq(v, ",") {
+			if strings.TrimSpace(part) == what {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // Batch is a counter's batch of partition mail once it ended (closed or
 // cancelled), with its totals (accepted items, rejected scans, money

@@ -207,6 +207,7 @@ func checkOffices(t Terminal, q *UploadRequest) error {
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
+	w.Header().Set(HeaderTakes, TakesReceiptCounts)
 	var q UploadRequest
 	// refuse answers a request the collector will not take and keeps the
 	// refusal for the regional pages.

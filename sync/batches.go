@@ -9,9 +9,10 @@ import (
 // day per counter; a backlog goes over a few requests).
 const maxBatchesSent = 100
 
-// uploadBatches converts ended batches to their upload form with the
-// totals of their receipts, and returns their ids.
-func uploadBatches(bs []store.EndedBatch) ([]hub.Batch, []string) {
+// uploadBatches converts ended batches to their upload form with their
+// totals, the receipt's counts too when the collector takes them
+// (receiptCounts), and returns their ids.
+func uploadBatches(bs []store.EndedBatch, receiptCounts bool) ([]hub.Batch, []string) {
 	if len(bs) == 0 {
 		return nil, nil
 	}
@@ -21,6 +22,10 @@ func uploadBatches(bs []store.EndedBatch) ([]hub.Batch, []string) {
 		out[i] = hub.Batch{ID: b.ID, Office: b.Office, Counter: b.Counter, Operator: b.Operator, Contract: b.Contract,
 			State: b.State, Opened: b.Opened.UTC(), Closed: b.Closed.UTC(), Accepted: e.Totals.Accepted,
 			Rejected: e.Totals.Rejected, PaidKop: e.Totals.PaidKop}
+		if receiptCounts {
+			t := e.Totals
+			out[i].HandedBack, out[i].PresentedAgain, out[i].RefusedAgain = &t.HandedBack, &t.PresentedAgain, &t.RefusedAgain
+		}
 		ids[i] = b.ID
 	}
 	return out, ids

@@ -2,9 +2,13 @@ package sync
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"markd/hub"
 	"markd/hub/hubtest"
 	"markd/internal/testdata"
 	"markd/mark"
@@ -56,4 +60,109 @@ func TestUploadBatches(t *testing.T) {
 	if err != nil || len(days) != 1 || days[0].Accepted != 3 || days[0].Office != office || days[0].Batches != 1 {
 		t.Fatalf("collector contract days %+v %v (contract %d)", days, err, cur.Contract)
 	}
+}
+
+// TestUploadBatchReceiptCounts: an ended batch goes with its receipt's
+// counts (an envelope rejected twice: handed_back 1; a mark accepted and
+// presented again: presented_again 1, refused_again 1), which the
+// collector keeps; to a collector that does not say it takes them (an
+// older one refuses fields it does not know) the batch goes without
+// them, taken there with the counts unknown, not set aside. Until the
+// first answer of the collector says which, an ended batch waits.
+func TestUploadBatchReceiptCounts(t *testing.T) {
+	for _, older := range []bool{false, true} {
+		name := map[bool]string{false: "collector takes them", true: "older collector"}[older]
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			col := newCollector(t, "office-a")
+			url := col.srv.URL
+			if older {
+				h := col.api.Handler()
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					h.ServeHTTP(withoutHeader{w, hub.HeaderTakes}, r)
+				}))
+				t.Cleanup(srv.Close)
+				url = srv.URL
+			}
+			db := openCounter(t)
+			office := hubtest.Offices["office-a"]
+			u := NewUploader(db, newClient(t, url, "office-a"), UploaderOptions{BatchSize: 10}, nil, nil)
+			b, err := db.OpenBatch(ctx, mark.Batch{Office: office, Counter: "1", Operator: "op"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := testdata.Now().Add(-time.Hour)
+			save := func(serial uint64, v mark.Verdict, at time.Time) *mark.Record {
+				m := hubtest.TestMark(serial, office)
+				rec := &mark.Record{At: at, Office: office, Counter: "1", Source: "t", Text: hubtest.Sign(m), Verdict: v, Mark: &m}
+				if v == mark.Reject {
+					rec.Reasons = []mark.Reason{mark.ReasonUnderpaid}
+				}
+				if err := db.Save(ctx, rec, time.Minute); err != nil {
+					t.Fatal(err)
+				}
+				return rec
+			}
+			save(1, mark.Accept, at)
+			save(2, mark.Reject, at.Add(time.Minute))
+			save(2, mark.Reject, at.Add(5*time.Minute))
+			if again := save(1, mark.Accept, at.Add(30*time.Minute)); again.Verdict != mark.Reject {
+				t.Fatalf("serial 1 presented again: %s %v, want REJECT REUSED", again.Verdict, again.Reasons)
+			}
+			if _, err := db.EndBatch(ctx, b.ID, mark.BatchClosed, "op"); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := u.Once(ctx, true); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := db.PendingBatches(ctx, 10); len(got) != 1 {
+				t.Fatalf("before the collector's first answer: %d batches pending, want the one to wait", len(got))
+			}
+			if _, _, err := u.Once(ctx, false); err != nil {
+				t.Fatal(err)
+			}
+			cur, _ := db.GetBatch(ctx, b.ID)
+			if cur.Upload != mark.UploadDone {
+				t.Fatalf("batch upload state %q after the second upload", cur.Upload)
+			}
+			days, err := col.store.ContractDays(ctx, cur.Contract, at.Add(-48*time.Hour), at.Add(48*time.Hour))
+			if err != nil || len(days) != 1 {
+				t.Fatalf("collector contract days %+v %v", days, err)
+			}
+			d := days[0]
+			got := fmt.Sprintf("accepted %d rejected %d handed_back %s presented_again %s refused_again %s",
+				d.Accepted, d.Rejected, count(d.HandedBack), count(d.PresentedAgain), count(d.RefusedAgain))
+			want := "accepted 1 rejected 3 handed_back 1 presented_again 1 refused_again 1"
+			if older {
+				want = "accepted 1 rejected 3 handed_back unknown presented_again unknown refused_again unknown"
+			}
+			if got != want {
+				t.Fatalf("collector has %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+func count(v *int) string {
+	if v == nil {
+		return "unknown"
+	}
+	return fmt.Sprint(*v)
+}
+
+// withoutHeader drops one header from the answers of a real collector:
+// one that does not say what it takes, as before it did.
+type withoutHeader struct {
+	http.ResponseWriter
+	name string
+}
+
+func (w withoutHeader) WriteHeader(code int) {
+	w.Header().Del(w.name)
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w withoutHeader) Write(b []byte) (int, error) {
+	w.Header().Del(w.name)
+	return w.ResponseWriter.Write(b)
 }

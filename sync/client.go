@@ -262,6 +262,7 @@ func (c *Client) Upload(ctx context.Context, body []byte, waiting int) (*hub.Upl
 		// The collector may have committed; the retry is harmless.
 		return nil, fmt.Errorf("collector response: %w: %w", mark.ErrUnavailable, err)
 	}
+	out.TakesReceiptCounts = hub.Takes(resp.Header, hub.TakesReceiptCounts)
 	return &out, nil
 }
 

@@ -56,6 +56,11 @@ type Uploader struct {
 	eventLimit  int      // after a 400 on events[i], send only the i events before it
 	recordLimit int      // after records[i] was held (AheadError), send only the i records before it
 	sentBatches []string // ids of the batches in the request Once sent last (refused names them by index)
+	// receiptCounts: whether the collector's last answer took a batch's
+	// receipt counts (hub.HeaderTakes); 0 = no answer since the start,
+	// so ended batches wait for one: sent without the counts to a
+	// collector that takes them, they would stay unknown there for good.
+	receiptCounts int8
 
 	stateMu  gosync.Mutex
 	lastErr  error     // of the last attempt; nil after a success
@@ -314,11 +319,16 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	if err != nil {
 		return 0, false, err
 	}
+	held := false
+	if u.receiptCounts == 0 && len(batches) > 0 {
+		// this request asks; the batches go with the next
+		batches, held = nil, true
+	}
 	now := u.now()
 	// A record stamped ahead of this clock (a clock set back, another
 	// clock at the scan) counts as old enough: it must not wait for the
 	// heartbeat.
-	due := force || len(recs) >= u.batch || len(events) > 0 || len(acks) > 0 || len(batches) > 0 || now.Sub(u.lastBeat) >= u.o.Interval ||
+	due := force || len(recs) >= u.batch || len(events) > 0 || len(acks) > 0 || len(batches) > 0 || held || now.Sub(u.lastBeat) >= u.o.Interval ||
 		(len(recs) > 0 && (now.Sub(recs[0].At) >= u.o.BatchAge || recs[0].At.After(now)))
 	if !due {
 		return 0, false, nil
@@ -328,7 +338,7 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		q.Records[i] = hub.FromRecord(r)
 	}
 	var batchIDs []string
-	q.Batches, batchIDs = uploadBatches(batches)
+	q.Batches, batchIDs = uploadBatches(batches, u.receiptCounts > 0)
 	u.sentBatches = batchIDs
 	var lastEvent int64
 	for i, e := range events {
@@ -374,6 +384,10 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		return 0, false, fmt.Errorf("record upload confirmation: %w", err)
 	}
 	u.recordSuccess(len(recs), resp)
+	u.receiptCounts = -1
+	if resp.TakesReceiptCounts {
+		u.receiptCounts = 1
+	}
 	full := len(recs) >= u.batch
 	// Alerts this request did not acknowledge: the next one acknowledges
 	// them and hears of the ones after (an answer carries at most
@@ -390,7 +404,7 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	if len(recs) > 0 || len(events) > 0 {
 		u.log.Debug("uploaded", "records", len(recs), "new", resp.Stored, "known", resp.Duplicates, "events", len(events), "alerts", len(resp.Alerts))
 	}
-	return len(recs), full || len(events) > 0 || newAlerts, nil
+	return len(recs), full || len(events) > 0 || newAlerts || held, nil // held: the batches go at once
 }
 
 // waiting is how many records stay in the outbox besides the sent ones

@@ -95,7 +95,8 @@ type Main struct {
 
 // Open checks the configuration, opens the store, loads the lists and
 // listens; nothing runs until Run. Configuration errors are usage errors
-// (exit code 2). Close releases what Open took.
+// (markd run exits 78 on them, as on a store that is not one:
+// cmd/markd's noRestart). Close releases what Open took.
 func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	c := o.Config
 	if o.Stderr == nil {

@@ -106,14 +106,15 @@ func TestDaemonTLSSecureCookie(t *testing.T) {
 	}
 }
 
-// TestDaemonRefusesOpenListenWithoutTLS: binding off loopback needs TLS.
+// TestDaemonRefusesOpenListenWithoutTLS: binding off loopback needs TLS;
+// a config refused, markd run exits 78 (not restarted by systemd).
 func TestDaemonRefusesOpenListenWithoutTLS(t *testing.T) {
 	cfg := writeConfig(t, `http:
   listen: "0.0.0.0:0"
 `)
 	out, err := exec.Command(markdBinary(t), "run", "--config", cfg).CombinedOutput()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), "tls") {
+	if !errors.As(err, &ee) || ee.ExitCode() != 78 || !strings.Contains(string(out), "tls") {
 		t.Fatalf("markd run on 0.0.0.0 without TLS: %v\n%s", err, out)
 	}
 }

@@ -19,6 +19,8 @@ import (
 // open it and then answer every scan with "readonly database".
 func checkWritable(path string) error {
 	for _, p := range []string{path, filepath.Dir(path)} {
+		// The error wraps the EACCES (fs.ErrPermission): markd run exits
+		// 78 on it, as a restart cannot mend it.
 		if err := syscall.Access(p, 2 /* W_OK */); err != nil && errors.Is(err, syscall.EACCES) {
 			owner, mine := "its owner", false
 			if fi, err := os.Stat(p); err == nil {
@@ -34,10 +36,10 @@ func checkWritable(path string) error {
 				me = u.Username
 			}
 			if mine { // a chown to the same user changes nothing: its mode is the cause
-				return mark.WithHint(fmt.Errorf("store %s: %s belongs to %s, but its mode does not let %s write it: %w", path, p, owner, me, mark.ErrUnavailable),
+				return mark.WithHint(fmt.Errorf("store %s: %s belongs to %s, but its mode does not let %s write it: %w: %w", path, p, owner, me, mark.ErrUnavailable, err),
 					fmt.Sprintf("make it writable for its owner: chmod u+w %s", p))
 			}
-			return mark.WithHint(fmt.Errorf("store %s: %s belongs to %s and %s may not write it: %w", path, p, owner, me, mark.ErrUnavailable),
+			return mark.WithHint(fmt.Errorf("store %s: %s belongs to %s and %s may not write it: %w: %w", path, p, owner, me, mark.ErrUnavailable, err),
 				fmt.Sprintf("give it to the user markd runs as: chown %s %s %s-wal %s-shm %s", me, path, path, path, filepath.Dir(path)))
 		}
 	}

@@ -73,7 +73,8 @@ func TestOnlyInitCreatesAStore(t *testing.T) {
 
 // TestRunRefusesTruncatedStore: the finding with a real process: a store
 // truncated to 0 bytes made `markd run` start on a new database and accept
-// serials again. Now it exits 1 with the file's name and what to do.
+// serials again. Now it exits 78 (not restarted by systemd: a restart
+// cannot mend it) with the file's name and what to do.
 func TestRunRefusesTruncatedStore(t *testing.T) {
 	bin := dmBinary(t)
 	dir := t.TempDir()
@@ -84,7 +85,7 @@ func TestRunRefusesTruncatedStore(t *testing.T) {
 	}
 	out, err := exec.Command(bin, "run", "--config", cfg).CombinedOutput()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), db) ||
+	if !errors.As(err, &ee) || ee.ExitCode() != 78 || !strings.Contains(string(out), db) ||
 		!strings.Contains(string(out), "empty (0 bytes)") || !strings.Contains(string(out), "backup") {
 		t.Fatalf("markd run on a truncated store: %v\n%s", err, out)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"os/signal"
 	"sync"
 	"syscall"
@@ -38,7 +39,14 @@ after the record is committed. SIGTERM/SIGINT stop gracefully; SIGHUP,
 markd reload or a change of the config file or of the keyring, tariffs or
 revoked files reloads the config and the lists (a broken file is refused
 and what is in force stays; changed keys other than the list files are
-named in the log as waiting for a restart).`,
+named in the log as waiting for a restart).
+
+Exit status: 0 when stopped by SIGTERM or SIGINT; 78 when no restart can
+mend the error: the config does not load or is refused, the store is
+missing, not a store or migrated by a newer markd, a permission is refused
+(the systemd unit does not restart on 78); 1 on other failures at start, a
+restart may mend them (the port taken, the store in use by another markd
+run); 2 on a wrong command line.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// A verdict line or a log line written after the reader of
@@ -49,7 +57,8 @@ named in the log as waiting for a restart).`,
 			signal.Ignore(syscall.SIGPIPE)
 			c, err := a.loadConfig(cmd)
 			if err != nil {
-				return err
+				// whatever is wrong with it, the same file fails again
+				return cli.NoRestartError{Err: err}
 			}
 			hup, stopHUP := notifyHUP()
 			defer stopHUP()
@@ -81,18 +90,18 @@ named in the log as waiting for a restart).`,
 			}
 			ctx := cmd.Context()
 			m, err := daemon.Open(ctx, o)
-			if errors.Is(err, store.ErrSchemaNewer) {
-				// after a downgrade: systemd must not start it again and again
-				return cli.NoRestartError{Err: err}
-			}
 			if err != nil {
-				return err
+				return noRestart(err)
 			}
 			defer m.Close()
 			if err := addControl(m); err != nil {
-				return err
+				return noRestart(err)
 			}
-			return m.Run(ctx)
+			if err := m.Run(ctx); err != nil {
+				// the supervisor stops only on a configuration error
+				return cli.NoRestartError{Err: err}
+			}
+			return nil
 		},
 	}
 	fl := cmd.Flags()
@@ -107,6 +116,26 @@ named in the log as waiting for a restart).`,
 	fl.DurationVar(&skew, "clock-skew", 0, "tests only: the daemon's clock runs this far from the machine's")
 	_ = fl.MarkHidden("clock-skew")
 	return cmd
+}
+
+// noRestart marks an error of markd run at start that starting it again
+// cannot cure, for exit 78 (cli.ExitNoRestart: the systemd unit does not
+// restart on it, the Windows service stops without its recovery actions):
+// a configuration the daemon refuses (a usage error or mark.ErrInvalid:
+// office, tz, http.listen, TLS files, list files, sources, sync keys); a
+// store that is missing, empty, not SQLite or damaged (store.ErrNotAStore:
+// restore a backup or correct db), or that a newer markd migrated; and a
+// permission refused (a store or folder the service user may not write,
+// a port below 1024): the same user meets it again. Everything else keeps
+// its code (1): the port taken by another program, the store in use by
+// another markd run, a disk full or failing may be gone at the next start.
+func noRestart(err error) error {
+	var usage interface{ IsUsage() bool }
+	if (errors.As(err, &usage) && usage.IsUsage()) || errors.Is(err, mark.ErrInvalid) ||
+		errors.Is(err, store.ErrNotAStore) || errors.Is(err, store.ErrSchemaNewer) || errors.Is(err, fs.ErrPermission) {
+		return cli.NoRestartError{Err: err}
+	}
+	return err
 }
 
 // runLine is the stdout line of one verdict: markd verify's shape plus

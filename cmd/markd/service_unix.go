@@ -50,7 +50,9 @@ KillSignal=SIGTERM
 TimeoutStopSec=15
 Restart=always
 RestartSec=2
-# 78: a restart cannot help (a store a newer markd migrated): stay failed.
+# 78: a restart cannot help (a config that does not load or is refused, a
+# store missing, damaged or migrated by a newer markd, a permission
+# refused): stay failed; systemctl status markd shows the message.
 RestartPreventExitStatus=78
 # The store lives here (config key db: /var/lib/markd/markd.db).
 StateDirectory=markd

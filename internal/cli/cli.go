@@ -16,11 +16,12 @@ import (
 // ExitUsage is the exit code of a usage or configuration error.
 const ExitUsage = 2
 
-// ExitNoRestart is the exit code of an error that starting the program
-// again cannot cure (markd run on a store a newer markd migrated): the
-// systemd unit does not restart on it (RestartPreventExitStatus), so the
-// service stays failed with the message instead of starting every 2 s.
-// 78 is EX_CONFIG of sysexits.h; Go's own exit codes are 1 and 2.
+// ExitNoRestart is the exit code of an error of a daemon that starting it
+// again cannot cure (markd run on a config that does not load, a store
+// missing or a newer markd migrated, a permission refused): the systemd
+// unit does not restart on it (RestartPreventExitStatus), so the service
+// stays failed with the message instead of starting every 2 s. 78 is
+// EX_CONFIG of sysexits.h; Go's own exit codes are 1 and 2 (a panic).
 const ExitNoRestart = 78
 
 // NoRestartError marks an error for ExitNoRestart.

@@ -242,7 +242,12 @@ func TestRunStoreNotWritableExits78(t *testing.T) {
 // a row for each command and code the rows above (and the SIGTERM test)
 // check with the real binary, and no other; markd run --help names them.
 func TestExitCodesDocumented(t *testing.T) {
-	tested := map[string]bool{"markd run 0": true} // TestRunExitsZeroOnSIGTERM
+	tested := map[string]bool{
+		"markd run 0": true, // TestRunExitsZeroOnSIGTERM
+		// e2e/wine TestWineServiceNotRestarted (scripts/wine-test.sh)
+		"markd service run (the Windows service) 0":              true,
+		"markd service run (the Windows service) service code 1": true,
+	}
 	for _, r := range markdExitRows() {
 		tested[r.cmd+" "+strconv.Itoa(r.code)] = true
 	}

@@ -22,10 +22,13 @@ func newServiceCmd(a *app) *cobra.Command {
 		Use:   "service",
 		Short: "Install, remove, start, stop the markd service (Windows service or systemd unit)",
 		Long: `Service manages markd as a system service: on Windows a service of the
-Service Control Manager (started at boot, restarted on failure, logging to
-the Event Log and to %ProgramData%\markd\logs\markd.log, config, store and
-keys in %ProgramData%\markd, readable by SYSTEM and Administrators only);
-on Linux the systemd unit markd.service. Run it as an administrator (root).
+Service Control Manager (started at boot, restarted on failure but not
+after an error no restart can mend, such as a config that does not load;
+logging to the Event Log and to %ProgramData%\markd\logs\markd.log,
+config, store and keys in %ProgramData%\markd, readable by SYSTEM and
+Administrators only); on Linux the systemd unit markd.service (restarted
+on failure but not after exit 78, the same errors). Run it as an
+administrator (root).
 
   markd service install    register (Windows: creates %ProgramData%\markd and a
                            starter markd.yaml when there is none)

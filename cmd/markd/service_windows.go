@@ -19,6 +19,7 @@ import (
 
 	"markd/config"
 	"markd/daemon"
+	"markd/internal/cli"
 	"markd/mark"
 )
 
@@ -323,8 +324,13 @@ func waitFor(s *mgr.Service, want svc.State) (svc.Status, error) {
 		if st.State == want {
 			return st, nil
 		}
+		if want == svc.Running && st.State == svc.Stopped && st.Win32ExitCode == 0 {
+			// stopForGood: the service said why and is not restarted
+			return st, fmt.Errorf("service %s stopped right after the start and is not restarted: an error no restart can mend (the config, the store, a permission): %w",
+				svcName, mark.ErrUnavailable)
+		}
 		if want == svc.Running && st.State == svc.Stopped {
-			return st, fmt.Errorf("service %s stopped right after the start (exit code %d, service code %d): %w",
+			return st, fmt.Errorf("service %s stopped right after the start (exit code %d, service code %d; Windows starts it again): %w",
 				svcName, st.Win32ExitCode, st.ServiceSpecificExitCode, mark.ErrUnavailable)
 		}
 		if time.Now().After(deadline) {
@@ -378,24 +384,57 @@ func serviceRun(a *app, cmd *cobra.Command, _ *serviceOpts) error {
 	if prepErr != nil {
 		log.Warn("markd service: data folder", "err", prepErr)
 	}
+	var h svc.Handler
 	c, err := a.loadConfig(cmd)
 	if err != nil {
-		log.Error("markd service: configuration", "err", err, "config", a.configFile)
+		// Said to the service manager as a stop (refused), not by an exit
+		// before it was told anything: that is a failure on which it
+		// restarts the service, and the same file would fail again.
+		defer closeLog()
+		h = refused{err: err, log: log.With("config", a.configFile)}
+	} else {
 		closeLog()
-		return err
+		log, closeLog = serviceLogger(c.Log)
+		defer closeLog()
+		h = &winService{cfg: c, log: log, file: a.configFile,
+			load: func() (config.Config, error) { return config.Load(a.configFile, cmd.Flags()) }}
 	}
-	closeLog()
-	log, closeLog = serviceLogger(c.Log)
-	defer closeLog()
 	// Not svc.IsWindowsService: it looks for a parent "services.exe" in
 	// session 0, which wine's service manager is not. svc.Run itself says
 	// when no service manager started us.
-	err = svc.Run(svcName, &winService{cfg: c, log: log, file: a.configFile,
-		load: func() (config.Config, error) { return config.Load(a.configFile, cmd.Flags()) }})
-	if errors.Is(err, windows.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
+	runErr := svc.Run(svcName, h)
+	if errors.Is(runErr, windows.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
+		if err != nil {
+			return err
+		}
 		return usage("markd service run is started by the Service Control Manager; in a console use markd run")
 	}
-	return err
+	return runErr
+}
+
+// refused is the service of a config that does not load: it stops at once
+// as not to be restarted.
+type refused struct {
+	err error
+	log *slog.Logger
+}
+
+func (r refused) Execute(_ []string, _ <-chan svc.ChangeRequest, changes chan<- svc.Status) (bool, uint32) {
+	changes <- svc.Status{State: svc.StartPending}
+	return stopForGood(r.log, r.err)
+}
+
+// stopForGood logs an error that no restart can mend (cli.NoRestartError:
+// a config that does not load or is refused, a store missing, damaged or
+// migrated by a newer markd, a permission refused) and returns the stop
+// the Service Control Manager takes for a clean one: exit code 0. Any
+// other code is a failure to it, on which the recovery actions of markd
+// service install (on non-crash failures too) start the service again
+// every minute for ever; the error is in the Event Log and markd.log.
+func stopForGood(log *slog.Logger, err error) (bool, uint32) {
+	log.Error("markd service stopped and is not restarted: no restart can mend this; mend it, then markd service start",
+		"err", err, mark.HintAttr(err))
+	return false, 0
 }
 
 // winService runs daemon.Main under the Service Control Manager.
@@ -407,9 +446,10 @@ type winService struct {
 }
 
 // Service-specific exit codes: the Service Control Manager restarts the
-// service after either (recovery on non-crash failures).
+// service after either (recovery on non-crash failures). An error no
+// restart can mend stops with 0 instead (stopForGood).
 const (
-	exitOpen   = 1 // daemon.Open failed: config, store, port
+	exitOpen   = 1 // daemon.Open failed: the port taken, the store in use, a disk failing
 	exitFailed = 2 // the daemon stopped by itself
 )
 
@@ -421,13 +461,15 @@ func (w *winService) Execute(_ []string, r <-chan svc.ChangeRequest, changes cha
 	// A service has no console: a config without sources gets an empty stdin.
 	m, err := daemon.Open(ctx, daemon.Options{Config: w.cfg, Log: w.log, Stdin: strings.NewReader(""),
 		ConfigFile: w.file, LoadConfig: w.load})
-	if err != nil {
-		w.log.Error("markd service cannot start", "err", err)
-		return true, exitOpen
+	if err == nil {
+		defer m.Close()
+		err = addControl(m)
 	}
-	defer m.Close()
-	if err := addControl(m); err != nil {
-		w.log.Error("markd service cannot start", "err", err)
+	if err != nil {
+		if errors.As(noRestart(err), new(cli.NoRestartError)) {
+			return stopForGood(w.log, err)
+		}
+		w.log.Error("markd service cannot start; the service manager starts it again", "err", err, mark.HintAttr(err))
 		return true, exitOpen
 	}
 	errc := make(chan error, 1)
@@ -437,7 +479,10 @@ func (w *winService) Execute(_ []string, r <-chan svc.ChangeRequest, changes cha
 	for {
 		select {
 		case err := <-errc:
-			w.log.Error("markd stopped by itself; the service manager restarts it", "err", err)
+			if err != nil { // the supervisor stops only on a configuration error
+				return stopForGood(w.log, err)
+			}
+			w.log.Error("markd stopped by itself; the service manager restarts it")
 			return true, exitFailed
 		case c := <-r:
 			switch c.Cmd {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -133,4 +134,88 @@ func listenURL(path string, from int64) string {
 		}
 	}
 	return url
+}
+
+// TestWineServiceNotRestarted: the Windows service on a config that does
+// not load, then on a store that is missing, stops with an Event Log and
+// markd.log line that names the error and says it is not restarted, and
+// reports a clean stop to the Service Control Manager, so that the
+// recovery actions of markd service install (restart after 5 s, 30 s,
+// then every minute, on any failure) do not start it again and again: a
+// restart cannot mend either. markd service start says so. A failure a
+// restart may mend (http.listen's port taken) keeps its service code 1,
+// on which Windows restarts it (wine has no recovery actions: that last
+// step is Windows' own).
+func TestWineServiceNotRestarted(t *testing.T) {
+	dir := testdata.Dir(t)
+	tmp := t.TempDir()
+	cfg := filepath.Join(tmp, "markd.yaml")
+	good := fmt.Sprintf("office: 426000\ncounter: svc-1\nkeyring: '%s'\ntariffs: '%s'\ndb: '%s'\nhttp:\n  listen: %%s\nlog:\n  format: json\n",
+		winPath(filepath.Join(dir, "keyring.yaml")), winPath(filepath.Join(dir, "tariffs.yaml")), winPath(filepath.Join(tmp, "missing.db")))
+	write := func(body string) {
+		t.Helper()
+		if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	markd := func(args ...string) (string, error) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), limit)
+		defer cancel()
+		out, err := command(t, ctx, "MARKD_EXE", append([]string{"--config", winPath(cfg)}, args...)...).CombinedOutput()
+		return string(out), err
+	}
+	write(fmt.Sprintf(good, "127.0.0.1:0") + "ofice: 1\n")
+	if out, err := markd("service", "install"); err != nil {
+		t.Fatalf("markd service install: %v: %s", err, out)
+	}
+	t.Cleanup(func() { markd("service", "uninstall") })
+	drive := filepath.Join(os.Getenv("WINEPREFIX"), "drive_c")
+	logFrom := func() int64 {
+		if fi, err := os.Stat(findFile(drive, filepath.Join("markd", "logs", "markd.log"))); err == nil {
+			return fi.Size()
+		}
+		return 0
+	}
+	logSince := func(from int64) string {
+		b, _ := os.ReadFile(findFile(drive, filepath.Join("markd", "logs", "markd.log")))
+		if int64(len(b)) < from {
+			return string(b)
+		}
+		return string(b[from:])
+	}
+	for _, c := range []struct {
+		name, body, want string
+	}{
+		{"a config that does not load", fmt.Sprintf(good, "127.0.0.1:0") + "ofice: 1\n", `unknown key \"ofice\"`},
+		{"a store that is missing", fmt.Sprintf(good, "127.0.0.1:0"), `missing.db does not exist`},
+	} {
+		write(c.body)
+		from := logFrom()
+		out, err := markd("service", "start")
+		if err == nil || !strings.Contains(out, "stopped right after the start and is not restarted") {
+			t.Errorf("%s: markd service start: %v, want it to say the service stopped and is not restarted:\n%s", c.name, err, out)
+		}
+		log := logSince(from)
+		if !strings.Contains(log, c.want) || !strings.Contains(log, "not restarted") {
+			t.Errorf("%s: the service log lacks %s and \"not restarted\":\n%s", c.name, c.want, log)
+		}
+		if out, _ := markd("service", "status"); !strings.Contains(out, "service markd: stopped") {
+			t.Errorf("%s: markd service status: %s", c.name, out)
+		}
+	}
+	// A failure a restart may mend: service code 1, restarted by Windows.
+	if out, err := markd("init", "--db", winPath(filepath.Join(tmp, "missing.db"))); err != nil {
+		t.Fatalf("markd init: %v: %s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	write(fmt.Sprintf(good, l.Addr().String()))
+	out, err := markd("service", "start")
+	if err == nil || !strings.Contains(out, "service code 1") || strings.Contains(out, "not restarted") {
+		t.Errorf("port taken: markd service start: %v, want service code 1, restarted:\n%s", err, out)
+	}
 }

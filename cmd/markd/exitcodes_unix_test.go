@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -165,34 +165,9 @@ func TestExitCodes(t *testing.T) {
 // TestRunExitsZeroOnSIGTERM: markd run stopped by SIGTERM (systemctl
 // stop) exits 0 (the table's markd run 0 row).
 func TestRunExitsZeroOnSIGTERM(t *testing.T) {
-	bin := dmBinary(t)
-	cfg := exitCfg(t, t.TempDir(), "")
-	cmd := exec.Command(bin, "run", "--quiet", "--config", cfg)
-	r, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(r)
-	for sc.Scan() && !strings.Contains(sc.Text(), "msg=listening") {
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("markd run after SIGTERM: %v, want exit 0", err)
-	}
+	p := dmStart(t, dmBinary(t), "--quiet", "--config", exitCfg(t, t.TempDir(), ""))
+	p.waitLog(t, regexp.MustCompile(`msg=listening`), 0)
+	p.stop(t)
 }
 
 // TestRunStoreNotWritableExits78: a store the service user may not write
@@ -251,7 +226,12 @@ func TestExitCodesDocumented(t *testing.T) {
 	for _, r := range markdExitRows() {
 		tested[r.cmd+" "+strconv.Itoa(r.code)] = true
 	}
-	documented := exitCodeTable(t)
+	documented := map[string]bool{}
+	for k := range testdata.ExitCodes(t) {
+		if strings.HasPrefix(k, "markd ") || strings.HasPrefix(k, "other markd ") {
+			documented[k] = true
+		}
+	}
 	for k := range tested {
 		if !documented[k] {
 			t.Errorf("docs/operations.md, Exit codes: no row %q", k)
@@ -272,32 +252,4 @@ func TestExitCodesDocumented(t *testing.T) {
 			t.Errorf("markd run --help lacks %q:\n%s", want, out.String())
 		}
 	}
-}
-
-// exitCodeTable reads the rows of the table under "## Exit codes" in
-// docs/operations.md as "command code" (backquotes dropped).
-func exitCodeTable(t *testing.T) map[string]bool {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(b), "\n## Exit codes\n")
-	if !ok {
-		t.Fatal("docs/operations.md has no section Exit codes")
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
-	rows := map[string]bool{}
-	for _, line := range strings.Split(section, "\n") {
-		cells := strings.Split(line, "|")
-		if len(cells) < 4 || strings.TrimSpace(cells[1]) == "command" || strings.HasPrefix(strings.TrimSpace(cells[1]), "---") {
-			continue
-		}
-		cmd := strings.ReplaceAll(strings.TrimSpace(cells[1]), "`", "")
-		rows[cmd+" "+strings.TrimSpace(cells[2])] = true
-	}
-	if len(rows) == 0 {
-		t.Fatal("docs/operations.md, Exit codes: no table rows")
-	}
-	return rows
 }

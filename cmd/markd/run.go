@@ -2,9 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
-	"io/fs"
 	"os/signal"
 	"sync"
 	"syscall"
@@ -121,21 +119,16 @@ run); 2 on a wrong command line.`,
 // noRestart marks an error of markd run at start that starting it again
 // cannot cure, for exit 78 (cli.ExitNoRestart: the systemd unit does not
 // restart on it, the Windows service stops without its recovery actions):
-// a configuration the daemon refuses (a usage error or mark.ErrInvalid:
-// office, tz, http.listen, TLS files, list files, sources, sync keys); a
-// store that is missing, empty, not SQLite or damaged (store.ErrNotAStore:
-// restore a backup or correct db), or that a newer markd migrated; and a
-// permission refused (a store or folder the service user may not write,
-// a port below 1024): the same user meets it again. Everything else keeps
-// its code (1): the port taken by another program, the store in use by
-// another markd run, a disk full or failing may be gone at the next start.
+// a configuration the daemon refuses (office, tz, http.listen, TLS files,
+// list files, sources, sync keys); a store that is missing, empty, not
+// SQLite or damaged (store.ErrNotAStore: restore a backup or correct db),
+// or that a newer markd migrated; and a permission refused (a store or
+// folder the service user may not write, a port below 1024). Everything
+// else keeps its code (1): the port taken by another program, the store in
+// use by another markd run, a disk full or failing may be gone at the next
+// start.
 func noRestart(err error) error {
-	var usage interface{ IsUsage() bool }
-	if (errors.As(err, &usage) && usage.IsUsage()) || errors.Is(err, mark.ErrInvalid) ||
-		errors.Is(err, store.ErrNotAStore) || errors.Is(err, store.ErrSchemaNewer) || errors.Is(err, fs.ErrPermission) {
-		return cli.NoRestartError{Err: err}
-	}
-	return err
+	return cli.NoRestart(err, store.ErrNotAStore, store.ErrSchemaNewer)
 }
 
 // runLine is the stdout line of one verdict: markd verify's shape plus

@@ -340,7 +340,8 @@ func TestProcessesCrossOfficeReuse(t *testing.T) {
 }
 
 // TestServeStopsOnSIGTERM: markhub serve exits 0 on SIGTERM, refuses a
-// non-loopback address without TLS (exit 2), and a port in use (exit 1).
+// non-loopback address without TLS (exit 78: no restart mends it), and a
+// port in use (exit 1).
 func TestServeStopsOnSIGTERM(t *testing.T) {
 	markhub, _ := buildBinaries(t)
 	db := filepath.Join(t.TempDir(), "hub.db")
@@ -356,7 +357,7 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 	for _, tt := range []struct {
 		listen string
 		code   int
-	}{{"0.0.0.0:0", 2}, {busy, 1}} {
+	}{{"0.0.0.0:0", 78}, {busy, 1}} {
 		err := exec.Command(markhub, "serve", "--db", db, "--listen", tt.listen).Run()
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != tt.code {

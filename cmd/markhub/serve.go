@@ -19,6 +19,7 @@ import (
 
 	"markd/hub"
 	"markd/hub/hubweb"
+	"markd/internal/cli"
 	"markd/internal/secretfile"
 	"markd/mark"
 )
@@ -27,13 +28,24 @@ func newServeCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the collector: the counters' API, the regional web pages, /healthz and /metrics on one port",
-		Args:  args(cobra.NoArgs),
+		Long: `Serve runs the collector: the counters' API (docs/api.md), the regional
+web pages, /healthz and /metrics on one port (listen), over the store of
+db_driver and db. It prints "listening ADDRESS" on stdout once it listens.
+
+Exit status: 0 when stopped by SIGTERM or SIGINT; 78 when no restart can
+mend the error: the config does not load or a value is refused (tls_key
+readable by every user, client_ca), a permission refused (a unit with
+RestartPreventExitStatus=78 leaves it stopped); 1 on other failures, a
+restart may mend them (PostgreSQL not answering, the port taken); 2 on a
+wrong command line.`,
+		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd.Flags())
 			if err != nil {
-				return err
+				// whatever is wrong with it, the same file fails again
+				return cli.NoRestartError{Err: err}
 			}
-			return serve(cmd.Context(), a, c)
+			return cli.NoRestart(serve(cmd.Context(), a, c))
 		},
 	}
 	d := hub.DefaultConfig()

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 
@@ -29,6 +30,28 @@ type NoRestartError struct{ Err error }
 
 func (e NoRestartError) Error() string { return e.Err.Error() }
 func (e NoRestartError) Unwrap() error { return e.Err }
+
+// NoRestart marks err as a NoRestartError (exit ExitNoRestart) when it is
+// an error of a daemon at start that starting it again cannot cure: a
+// configuration refused (a usage error or mark.ErrInvalid), a permission
+// refused (fs.ErrPermission: the same user meets it again), or one of
+// also (markd: a store that is not one, or a newer markd's). Other errors
+// are returned as they are (exit 1: the service manager restarts).
+func NoRestart(err error, also ...error) error {
+	if err == nil {
+		return nil
+	}
+	var usage interface{ IsUsage() bool }
+	if (errors.As(err, &usage) && usage.IsUsage()) || errors.Is(err, mark.ErrInvalid) || errors.Is(err, fs.ErrPermission) {
+		return NoRestartError{Err: err}
+	}
+	for _, e := range also {
+		if errors.Is(err, e) {
+			return NoRestartError{Err: err}
+		}
+	}
+	return err
+}
 
 // UsageError marks a wrong command line (exit code 2).
 type UsageError struct{ Err error }

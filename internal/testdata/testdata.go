@@ -22,6 +22,17 @@ import (
 // under go test) to go.mod. It skips t when the folder is not there.
 func Dir(t testing.TB) string {
 	t.Helper()
+	dir := filepath.Join(filepath.Dir(Root(t)), "shared", "testdata")
+	if _, err := os.Stat(filepath.Join(dir, "keyring.yaml")); err != nil {
+		t.Skipf("shared test data not found at %s (expected ../shared/testdata beside the repository): %v", dir, err)
+	}
+	return dir
+}
+
+// Root returns the module root: the first folder with go.mod above the
+// working directory (a package's folder under go test).
+func Root(t testing.TB) string {
+	t.Helper()
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +40,7 @@ func Dir(t testing.TB) string {
 	root := wd
 	for {
 		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
+			return root
 		}
 		up := filepath.Dir(root)
 		if up == root {
@@ -37,11 +48,6 @@ func Dir(t testing.TB) string {
 		}
 		root = up
 	}
-	dir := filepath.Join(filepath.Dir(root), "shared", "testdata")
-	if _, err := os.Stat(filepath.Join(dir, "keyring.yaml")); err != nil {
-		t.Skipf("shared test data not found at %s (expected ../shared/testdata beside the repository): %v", dir, err)
-	}
-	return dir
 }
 
 // Path returns Dir(t) joined with elem.

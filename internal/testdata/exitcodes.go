@@ -1,0 +1,38 @@
+package testdata
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// ExitCodes reads the table under "## Exit codes" in docs/operations.md:
+// one "command code" a row, backquotes dropped ("markd run 78", "other
+// markhub commands 2"), for the tests that hold it to what the binaries
+// return.
+func ExitCodes(t testing.TB) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(Root(t), "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n## Exit codes\n")
+	if !ok {
+		t.Fatal("docs/operations.md has no section Exit codes")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	rows := map[string]bool{}
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 || strings.TrimSpace(cells[1]) == "command" || strings.HasPrefix(strings.TrimSpace(cells[1]), "---") {
+			continue
+		}
+		cmd := strings.ReplaceAll(strings.TrimSpace(cells[1]), "`", "")
+		rows[cmd+" "+strings.TrimSpace(cells[2])] = true
+	}
+	if len(rows) == 0 {
+		t.Fatal("docs/operations.md, Exit codes: no table rows")
+	}
+	return rows
+}

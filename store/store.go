@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -149,8 +150,11 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	d := &DB{path: path, db: sqldb, log: log.With("subsystem", "store"), now: o.Now, passwordCost: o.PasswordCost}
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()
-		return nil, mark.WithHint(fmt.Errorf("open store %s: %w: %w", path, mark.ErrUnavailable, err),
-			"check that the folder exists and is writable by the markd user")
+		hint := "check that the folder exists and is writable by the markd user"
+		if sqliteerr.DiskFull(err) {
+			hint = "disk full: free space on the disk of " + filepath.Dir(path) + " (markd run starts again by itself once there is room)"
+		}
+		return nil, mark.WithHint(fmt.Errorf("open store %s: %w: %w", path, mark.ErrUnavailable, err), hint)
 	}
 	if err := d.migrate(ctx); err != nil {
 		sqldb.Close()

@@ -117,6 +117,29 @@ func markdExitRows() []exitRow {
 			t.Cleanup(func() { l.Close() })
 			return []string{"run", "--quiet", "--config", exitCfg(t, dir, "127.0.0.1:0=>"+l.Addr().String())}
 		}, want: "listen on 127.0.0.1:"},
+		{cmd: "markd run", code: 1, name: "disk full", args: func(t *testing.T, dir string) []string {
+			// a real full disk: a tmpfs of 3 MB under the store, filled
+			mnt := filepath.Join(dir, "disk")
+			if err := os.Mkdir(mnt, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt).CombinedOutput(); err != nil {
+				t.Skipf("cannot mount a small tmpfs (needs root): %v %s", err, out)
+			}
+			t.Cleanup(func() { _ = exec.Command("umount", "-l", mnt).Run() })
+			cfg := exitCfg(t, mnt, "")
+			f, err := os.Create(filepath.Join(mnt, "fill"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			for buf := make([]byte, 64<<10); ; {
+				if _, err := f.Write(buf); err != nil {
+					break // full
+				}
+			}
+			return []string{"run", "--quiet", "--config", cfg}
+		}, want: "hint: disk full: free space on the disk of "},
 		{cmd: "markd run", code: 2, name: "argument", args: func(t *testing.T, dir string) []string {
 			return []string{"run", "--config", exitCfg(t, dir, ""), "now"}
 		}, want: `markd run takes no arguments`},

@@ -4,6 +4,7 @@ package sqliteerr
 
 import (
 	"errors"
+	"syscall"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
@@ -29,6 +30,18 @@ func Of(err error) Code {
 		return Corrupt
 	}
 	return Other
+}
+
+// DiskFull reports whether err is SQLite's "database or disk is full", or
+// an I/O error whose system error is ENOSPC (SQLite opening a store on a
+// full disk says "disk I/O error": Of cannot tell that from a failing
+// disk).
+func DiskFull(err error) bool {
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Code == sqlite3.ErrFull || se.SystemErrno == syscall.ENOSPC
 }
 
 // InTransaction reports whether the driver connection dc (from

@@ -6,5 +6,8 @@ package sqliteerr
 // SQLite error can occur.
 func Of(error) Code { return Other }
 
+// DiskFull is false without cgo, as Of is Other.
+func DiskFull(error) bool { return false }
+
 // InTransaction does not know without cgo.
 func InTransaction(any) (inTx, ok bool) { return false, false }

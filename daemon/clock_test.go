@@ -58,6 +58,22 @@ func TestClockImplausibleWithoutCollector(t *testing.T) {
 	if h, ok := light(); !ok || h.Up || !strings.Contains(h.Detail, "2001-01-01") || !strings.Contains(h.Name, "call the engineer") {
 		t.Fatalf("clock in 2001: light %+v (found %v), want down naming the date read", h, ok)
 	}
+	metrics := func() string {
+		t.Helper()
+		resp, err := http.Get(r.HTTP.URL() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if m := metrics(); !strings.Contains(m, `markd_sync_clock_wrong{reason="before_2020"} 1`) || !strings.Contains(m, `markd_sync_clock_wrong{reason="went_back"} 0`) {
+		t.Fatalf("clock in 2001: /metrics lacks markd_sync_clock_wrong before_2020 1, went_back 0:\n%s", m)
+	}
 
 	set(testNow) // the engineer sets the clock
 	if rec := scan(4802); rec.Verdict != mark.Accept {
@@ -76,6 +92,9 @@ func TestClockImplausibleWithoutCollector(t *testing.T) {
 	}
 	if h, _ := light(); h.Up || !strings.Contains(h.Detail, "went back") {
 		t.Fatalf("clock an hour back: light %+v, want down saying it went back", h)
+	}
+	if m := metrics(); !strings.Contains(m, `markd_sync_clock_wrong{reason="went_back"} 1`) || !strings.Contains(m, `markd_sync_clock_wrong{reason="before_2020"} 0`) {
+		t.Fatalf("clock an hour back: /metrics lacks markd_sync_clock_wrong went_back 1, before_2020 0:\n%s", m)
 	}
 }
 

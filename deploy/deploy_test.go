@@ -259,6 +259,7 @@ func TestAlertsCoverFailures(t *testing.T) {
 		{"upload backlog growing", "markd_sync_oldest_pending_age_seconds"},
 		{"clock off the collector's", "markd_sync_clock_skew_seconds"},
 		{"clock beyond the counter's own limit", "markd_sync_clock_limit_seconds"},
+		{"clock wrong on its own readings (before 2020, gone back, far past the lists)", `markd_sync_clock_wrong{reason!="skew"}`},
 		{"lists stale", "markd_sync_lists_age_seconds"},
 		{"lists past the counter's own warn limit", "markd_sync_lists_warn_seconds"},
 		{"lists past the hard limit: acceptances refused", "markd_sync_lists_hard_seconds"},

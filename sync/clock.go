@@ -37,6 +37,7 @@ type Clock struct {
 	log      *slog.Logger // nil = no log
 	high     time.Time    // latest reading since the last measurement within the limit
 	odd      string       // why the last reading was implausible; "" = it was not
+	oddKind  string       // its ClockWrongReasons entry; "" = none
 	latest   time.Time    // SetLatest: a reading after it is implausible; zero = no bound
 	why      string       // what latest is, for the message
 	// Now is the counter's clock: the one that stamps and judges the scans.
@@ -71,7 +72,7 @@ func NewClock(limit time.Duration, now func() time.Time, log *slog.Logger, reg *
 			Help: "sync.clock_limit: beyond this skew date-dependent verdicts are ERROR; 0 = measured only.",
 		})
 		limitGauge.Set(limit.Seconds())
-		reg.MustRegister(c.gauge, limitGauge)
+		reg.MustRegister(c.gauge, limitGauge, clockWrongMetric{c})
 	}
 	return c
 }
@@ -166,14 +167,17 @@ func (c *Clock) Implausible() string {
 	now := c.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	odd := ""
+	odd, kind := "", ""
 	switch {
 	case now.Before(Earliest):
 		odd = fmt.Sprintf("reads %s, before %s", now.UTC().Format("2006-01-02 15:04 UTC"), Earliest.Format(time.DateOnly))
+		kind = WrongBefore2020
 	case !c.latest.IsZero() && now.After(c.latest) && !c.measuredRight():
 		odd = fmt.Sprintf("reads %s, %s", now.UTC().Format("2006-01-02 15:04 UTC"), c.why)
+		kind = WrongFarAhead
 	case c.limit > 0 && !c.high.IsZero() && now.Before(c.high.Add(-c.limit)):
 		odd = fmt.Sprintf("went back to %s from %s", now.UTC().Format("2006-01-02 15:04:05 UTC"), c.high.UTC().Format("2006-01-02 15:04:05 UTC"))
+		kind = WrongWentBack
 	case now.After(c.high):
 		c.high = now
 	}
@@ -185,7 +189,7 @@ func (c *Clock) Implausible() string {
 			c.log.Info("clock right again", "now", now)
 		}
 	}
-	c.odd = odd
+	c.odd, c.oddKind = odd, kind
 	return odd
 }
 

@@ -241,3 +241,73 @@ func TestClockFarAhead(t *testing.T) {
 		t.Fatalf("no latest time set: wrong, %+v", c.Status())
 	}
 }
+
+// TestClockWrongMetric: a clock judged wrong on its own readings (before
+// 2020, gone back, far past the lists) made date verdicts ERROR with
+// nothing on /metrics the fleet could alert on until scans came back
+// ERROR; markd_sync_clock_wrong{reason} is now 1 for each reason the
+// clock is wrong for, read at the scrape (the injected clock moves
+// between scrapes with no scan in between), 0 for the others.
+func TestClockWrongMetric(t *testing.T) {
+	var now time.Time
+	reg := prometheus.NewRegistry()
+	c := NewClock(5*time.Minute, func() time.Time { return now }, nil, reg)
+	c.SetLatest(time.Date(2033, 1, 1, 0, 0, 0, 0, time.UTC), "more than 5 years after 2027-12-31, the newest date of its lists")
+	wrong := func() map[string]float64 {
+		t.Helper()
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]float64{}
+		for _, mf := range mfs {
+			if mf.GetName() != "markd_sync_clock_wrong" {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "reason" {
+						got[l.GetValue()] = m.GetGauge().GetValue()
+					}
+				}
+			}
+		}
+		return got
+	}
+	want := func(what string, on ...string) {
+		t.Helper()
+		got := wrong()
+		exp := map[string]float64{}
+		for _, r := range ClockWrongReasons {
+			exp[r] = 0
+		}
+		for _, r := range on {
+			exp[r] = 1
+		}
+		if len(got) != len(exp) {
+			t.Fatalf("%s: markd_sync_clock_wrong %v, want %v", what, got, exp)
+		}
+		for r, v := range exp {
+			if got[r] != v {
+				t.Fatalf("%s: markd_sync_clock_wrong %v, want %v", what, got, exp)
+			}
+		}
+	}
+	base := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
+	now = base
+	want("clock right")
+	now = time.Date(2001, 1, 1, 9, 0, 0, 0, time.UTC)
+	want("reads 2001", "before_2020")
+	now = time.Date(2099, 6, 1, 9, 0, 0, 0, time.UTC)
+	want("reads 2099", "far_ahead")
+	now = base
+	want("set right again")
+	now = base.Add(-time.Hour)
+	want("an hour back", "went_back")
+	c.observe(now, now, now.Add(10*time.Minute).Format(http.TimeFormat)) // the collector: 10 min behind it
+	want("measured 10 min off, still before the latest reading", "skew", "went_back")
+	now = base.Add(time.Minute)
+	want("read past the latest reading, measured 10 min off", "skew")
+	c.observe(now, now, now.Format(http.TimeFormat))
+	want("measured right")
+}

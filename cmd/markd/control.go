@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,8 +14,10 @@ import (
 func init() { register(newReloadCmd) }
 
 // addControl gives a daemon its control channel (internal/control): the
-// file beside the database that `markd reload` uses, on Linux and Windows.
-func addControl(m *daemon.Main) error {
+// file beside the database that `markd reload` uses, on Linux and Windows,
+// and its pointer in control.RunDir naming its store and configFile, so
+// a reload given another store's config names this daemon.
+func addControl(m *daemon.Main, configFile string) error {
 	s, err := control.Listen(control.Path(m.Config.DB), func(cmd string) (string, error) {
 		if cmd != control.CmdReload {
 			return "", nil
@@ -30,6 +33,10 @@ func addControl(m *daemon.Main) error {
 	}, m.Log)
 	if err != nil {
 		return err
+	}
+	if err := s.Announce(control.RunDir(), control.Pointer{DB: m.Config.DB, Config: configFile}); err != nil {
+		// only the hint of a reload with another config is lost
+		m.Log.Warn("markd reload with another store's config cannot name this daemon", "err", err)
 	}
 	m.Add("control", s)
 	return nil
@@ -59,6 +66,9 @@ what is in force stays, and reload exits 1.`,
 				return err
 			}
 			note, err := control.Send(control.Path(c.DB), control.CmdReload, timeout)
+			if errors.Is(err, control.ErrNotRunning) {
+				err = control.NotHere(err, c.DB, min(timeout, 5*time.Second))
+			}
 			if err != nil {
 				return err
 			}

@@ -92,7 +92,7 @@ run); 2 on a wrong command line.`,
 				return noRestart(err)
 			}
 			defer m.Close()
-			if err := addControl(m); err != nil {
+			if err := addControl(m, a.configFile); err != nil {
 				return noRestart(err)
 			}
 			if err := m.Run(ctx); err != nil {

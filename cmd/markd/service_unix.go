@@ -58,6 +58,11 @@ RestartPreventExitStatus=78
 StateDirectory=markd
 StateDirectoryMode=0750
 ConfigurationDirectory=markd
+# /run/markd: the daemon's pointer to its store and config (0600), so
+# markd reload run with another config names this daemon; made at start,
+# removed at stop.
+RuntimeDirectory=markd
+RuntimeDirectoryMode=0755
 StandardInput=null
 # Hardening: the daemon writes only its state folder.
 NoNewPrivileges=true

@@ -39,6 +39,8 @@ func TestServiceUnit(t *testing.T) {
 	for _, want := range []string{
 		"ExecStart=" + exe + " run --config " + cfg + " --quiet",
 		"User=markd", "Restart=always", "StateDirectory=markd", "WantedBy=multi-user.target",
+		// markd reload with another config names the service by its pointer there
+		"RuntimeDirectory=markd\n", "RuntimeDirectoryMode=0755\n",
 	} {
 		if !strings.Contains(u, want) {
 			t.Errorf("unit lacks %q:\n%s", want, u)

@@ -463,7 +463,7 @@ func (w *winService) Execute(_ []string, r <-chan svc.ChangeRequest, changes cha
 		ConfigFile: w.file, LoadConfig: w.load})
 	if err == nil {
 		defer m.Close()
-		err = addControl(m)
+		err = addControl(m, w.file)
 	}
 	if err != nil {
 		if errors.As(noRestart(err), new(cli.NoRestartError)) {

@@ -82,6 +82,35 @@ func TestWineService(t *testing.T) {
 		t.Fatalf("/healthz of the service: %d", res.StatusCode)
 	}
 	must("lists reloaded", "reload")
+	// markd reload with another store's config (a shell's MARKD_CONFIG, a
+	// copy of the config) finds no daemon there: it names the store it
+	// looked for and the service, by its pointer in %ProgramData%\markd,
+	// with the command that reloads it, and reloads nothing.
+	other := filepath.Join(t.TempDir(), "other.yaml")
+	if err := os.WriteFile(other, []byte(strings.Replace(yaml, winPath(db), winPath(filepath.Join(filepath.Dir(other), "other.db")), 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pointers := func() []string {
+		var found []string
+		_ = filepath.WalkDir(filepath.Join(drive, "ProgramData", "markd"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".daemon") {
+				found = append(found, p)
+			}
+			return nil
+		})
+		return found
+	}
+	if p := pointers(); len(p) != 1 {
+		t.Errorf("pointers of the running service in %%ProgramData%%\\markd: %v, want 1", p)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	out, err := command(t, ctx, "MARKD_EXE", "--config", winPath(other), "reload").CombinedOutput()
+	cancel()
+	for _, want := range []string{"not running", "other.db", winPath(db), "markd reload --config " + winPath(cfg)} {
+		if err == nil || !strings.Contains(string(out), want) {
+			t.Errorf("reload with another store's config: %v, want %q in:\n%s", err, want, out)
+		}
+	}
 	// The service reads its config again: a changed key it cannot apply
 	// is named as waiting for a restart.
 	if err := os.WriteFile(cfg, []byte(strings.Replace(yaml, "counter: svc-1", "counter: svc-2", 1)), 0o644); err != nil {
@@ -91,6 +120,9 @@ func TestWineService(t *testing.T) {
 	must("stopped", "service", "stop")
 	if _, err := os.Stat(filepath.Join(tmp, "markd.control")); !os.IsNotExist(err) {
 		t.Errorf("control file after stop: %v", err)
+	}
+	if p := pointers(); len(p) != 0 {
+		t.Errorf("pointers after stop: %v", p)
 	}
 	if out, err := markd("reload"); err == nil || !strings.Contains(out, "not running") {
 		t.Errorf("reload of a stopped service: %v %q", err, out)

@@ -60,6 +60,7 @@ type Server struct {
 	token   string
 	log     *slog.Logger
 	handler Handler
+	pointer string // Announce's file; "" = none
 }
 
 // Handler runs a command: a note (a sentence, "" = none) goes back to the
@@ -100,6 +101,9 @@ func writePrivate(path string, data []byte) error {
 // Serve answers connections until ctx ends.
 func (s *Server) Serve(ctx context.Context) error {
 	defer os.Remove(s.path)
+	if s.pointer != "" {
+		defer os.Remove(s.pointer)
+	}
 	stop := context.AfterFunc(ctx, func() { s.ln.Close() })
 	defer stop()
 	var wg sync.WaitGroup

@@ -187,7 +187,11 @@ func (c *Camera) Serve(ctx context.Context, emit func(mark.Scan)) error {
 	b := &c.backoff
 	lastDetail := ""
 	for {
-		c.setHealth(false, "starting ffmpeg on "+c.cfg.Input)
+		if lastDetail == "" {
+			// the first start; a retry keeps the reason it is down
+			// ("...; retrying") until frames come
+			c.setHealth(false, "starting ffmpeg on "+c.cfg.Input)
+		}
 		c.mu.Lock()
 		read := c.stats.FramesRead
 		c.mu.Unlock()

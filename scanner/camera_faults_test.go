@@ -57,6 +57,31 @@ func TestCameraInputMissing(t *testing.T) {
 	}
 }
 
+// TestCameraRetryKeepsReason: while a missing camera is tried again, its
+// light keeps saying why it is down ("camera not found ...; retrying"),
+// never "starting ffmpeg on ..." between two tries: an operator (and
+// /healthz) looking at the wrong moment read that the camera was
+// starting, and the daemon test of a missing camera failed on it.
+func TestCameraRetryKeepsReason(t *testing.T) {
+	needFFmpeg(t)
+	input := filepath.Join(t.TempDir(), "video0")
+	c := NewCamera("cam", CameraConfig{Input: input, Format: "v4l2",
+		Backoff: Backoff{Min: time.Millisecond, Max: time.Millisecond}}, slog.New(&recordLog{}), nil)
+	stop := serveCamera(t, c, func(mark.Scan) { t.Error("scan from a missing camera") })
+	camWait(t, "the first failed try", func() bool { return c.CameraStats().Exits >= 1 })
+	seen := map[string]int{}
+	for c.CameraStats().Exits < 200 {
+		seen[c.Health().Detail]++
+	}
+	stop()
+	want := "camera not found: no such device " + input + " (not plugged in?); retrying"
+	for d, n := range seen {
+		if d != want {
+			t.Errorf("between tries the light said %q (%d looks), want only %q", d, n, want)
+		}
+	}
+}
+
 // FuzzTailWriter writes arbitrary ffmpeg stderr in two chunks: the kept
 // tail never exceeds its bound and the reported line has no line break.
 func FuzzTailWriter(f *testing.F) {

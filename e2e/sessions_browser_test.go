@@ -27,8 +27,9 @@ func TestOperatorScreenEndsWithSession(t *testing.T) {
 	atLogin := func(what string, since time.Time) {
 		step(t, ctx, what, chromedp.WaitVisible(chromedp.ID("login-form")))
 		t.Logf("%s: %v", what, time.Since(since).Round(time.Millisecond))
-		if u := run(t, ctx, "page address", chromedp.Location()); u != d.URL+"/login?next=/" {
-			t.Errorf("%s: page %s, want the login back to the operator screen", what, u)
+		// the login back to the operator screen, saying the session ended
+		if u := run(t, ctx, "page address", chromedp.Location()); u != d.URL+"/login?ended=ended&next=/" {
+			t.Errorf("%s: page %s, want the login back to the operator screen with ended=ended", what, u)
 		}
 	}
 

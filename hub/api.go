@@ -161,6 +161,9 @@ type UploadResponse struct {
 	// HeaderTakes, never from the body: the collector takes a batch's
 	// receipt counts.
 	TakesReceiptCounts bool `json:"-"`
+	// Terminal is what the collector holds from the terminal after this
+	// upload, when the request asked (HeaderTerminalState).
+	Terminal *TerminalState `json:"terminal,omitempty"`
 }
 
 // ErrorResponse is the body of every non-2xx answer: the one error body

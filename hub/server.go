@@ -256,6 +256,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 		return refuse(err) // kept when it is the upload's fault (an id used twice, an event on an unknown record)
 	}
 	s.lastWrite.Store(s.now().UnixNano())
+	if resp.Terminal, err = s.terminalState(ctx, r, terminal); err != nil {
+		return s.fail(w, r, err) // the upload is stored: the counter's retry is a repeat
+	}
 	if resp.Unverified > 0 {
 		s.unverified.Add(float64(resp.Unverified))
 		for i := range q.Records {

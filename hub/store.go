@@ -47,6 +47,10 @@ type Store interface {
 	// LastEventID returns the highest review event id terminal sent (0:
 	// none): a counter set up anew numbers its events above it.
 	LastEventID(ctx context.Context, terminal string) (int64, error)
+	// LastRecord returns the id and scan time of terminal's newest record
+	// by scan time ("" when it has none): a counter whose store lacks it
+	// was put back from an older copy.
+	LastRecord(ctx context.Context, terminal string) (id string, at time.Time, err error)
 	// Bundles returns the bundles of version above after, oldest first.
 	Bundles(ctx context.Context, after uint64) ([]StoredBundle, error)
 	// Record returns the record id that terminal uploaded, or mark.ErrNotFound.

@@ -19,6 +19,10 @@ import (
 const (
 	historyKey       = "reuse_history"        // "pending" while not restored
 	historyCursorKey = "reuse_history_cursor" // last serial restored
+	// historyThroughKey names the collector's record that the last
+	// restore of a store found behind caught up to: the store never had
+	// it, and is not behind for it.
+	historyThroughKey = "reuse_history_through"
 )
 
 // RestoredSerial is one serial the office used, as the collector holds it.
@@ -108,4 +112,75 @@ func (d *DB) RestoredCount(ctx context.Context) (int64, error) {
 		return 0, storeErr("count restored serials", err)
 	}
 	return n, nil
+}
+
+// Behind is how a store stands against what the collector holds from its
+// terminal: a record it never had, or review event ids above its own.
+type Behind struct {
+	MissingRecord string // the collector's newest record of the terminal, not in this store ("" = has it)
+	EventID       int64  // the collector's highest event id, when above this store's audit ids (0 = not)
+	AuditID       int64  // this store's highest audit id
+}
+
+// IsBehind reports whether the collector holds anything this store lacks.
+func (b Behind) IsBehind() bool { return b.MissingRecord != "" || b.EventID > 0 }
+
+// BehindCollector compares the store with what the collector holds from
+// its terminal: lastRecord, its newest record ("" = none), and
+// lastEventID, the highest review event id it has. A store put back from
+// an older copy lacks the one or numbers its audit below the other. Three
+// lookups by key: what a store that is not behind pays.
+func (d *DB) BehindCollector(ctx context.Context, lastRecord string, lastEventID int64) (Behind, error) {
+	var has bool
+	var audit int64
+	var through sql.NullString
+	err := d.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM scans WHERE id = ?1),
+		COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0),
+		(SELECT value FROM sync_state WHERE key = ?2)`, lastRecord, historyThroughKey).Scan(&has, &audit, &through)
+	if err != nil {
+		return Behind{}, storeErr("compare the store with the collector", err)
+	}
+	b := Behind{AuditID: audit}
+	if lastRecord != "" && !has && through.String != lastRecord {
+		b.MissingRecord = lastRecord
+	}
+	if lastEventID > audit {
+		b.EventID = lastEventID
+	}
+	return b, nil
+}
+
+// RestoreAgain puts a store found behind the collector back to a pending
+// reuse history: the office's used serials are restored again from the
+// first page (a serial already here keeps its holder) before a mark is
+// accepted, and the audit numbered above the collector's event ids
+// (RestoreDone). through is the collector's record the store lacks, so
+// the next comparison does not find it behind for that record again. A
+// restore under way (a store made by markd init) keeps its cursor.
+func (d *DB) RestoreAgain(ctx context.Context, through string) error {
+	return d.Write(ctx, func(tx *sql.Tx) error {
+		var state sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT value FROM sync_state WHERE key = ?`, historyKey).Scan(&state); err != nil &&
+			!errors.Is(err, sql.ErrNoRows) {
+			return storeErr("read reuse history state", err)
+		}
+		if state.String != "pending" {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sync_state WHERE key = ?`, historyCursorKey); err != nil {
+				return storeErr("restore the reuse history again", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_state(key, value) VALUES (?, 'pending')
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, historyKey); err != nil {
+			return storeErr("restore the reuse history again", err)
+		}
+		if through == "" {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO sync_state(key, value) VALUES (?, ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, historyThroughKey, through)
+		if err != nil {
+			return storeErr("restore the reuse history again", err)
+		}
+		return nil
+	})
 }

@@ -248,9 +248,23 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 // the X-Outbox-Records header for the collector's fleet page (< 0: not
 // known, not sent).
 func (c *Client) Upload(ctx context.Context, body []byte, waiting int) (*hub.UploadResponse, error) {
-	var h http.Header
+	return c.upload(ctx, body, waiting, false)
+}
+
+// UploadAsking is Upload that also asks what the collector holds from
+// this terminal (hub.HeaderTerminalState): the answer's Terminal, nil
+// from a collector that does not know the header.
+func (c *Client) UploadAsking(ctx context.Context, body []byte, waiting int) (*hub.UploadResponse, error) {
+	return c.upload(ctx, body, waiting, true)
+}
+
+func (c *Client) upload(ctx context.Context, body []byte, waiting int, ask bool) (*hub.UploadResponse, error) {
+	h := http.Header{}
 	if waiting >= 0 {
-		h = http.Header{hub.HeaderWaiting: {strconv.Itoa(waiting)}}
+		h.Set(hub.HeaderWaiting, strconv.Itoa(waiting))
+	}
+	if ask {
+		h.Set(hub.HeaderTerminalState, "1")
 	}
 	resp, err := c.doHeader(ctx, http.MethodPost, "/v1/upload", body, h)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"markd/hub"
 	"markd/mark"
 	"markd/store"
 )
@@ -27,6 +28,8 @@ type Restorer struct {
 	client *Client
 	log    *slog.Logger
 	done   atomic.Bool
+	wake   chan struct{} // Behind: the store was found behind the collector
+	behind atomic.Bool   // the pending history is the restore of a store found behind
 	// MaxBackoff bounds the wait between two failed tries; default 1 min.
 	MaxBackoff time.Duration
 }
@@ -37,7 +40,8 @@ func NewRestorer(ctx context.Context, db *store.DB, client *Client, log *slog.Lo
 	if log == nil {
 		log = slog.Default()
 	}
-	r := &Restorer{db: db, client: client, log: log.With("subsystem", "sync.history"), MaxBackoff: time.Minute}
+	r := &Restorer{db: db, client: client, log: log.With("subsystem", "sync.history"), MaxBackoff: time.Minute,
+		wake: make(chan struct{}, 1)}
 	pending, _, err := db.HistoryPending(ctx)
 	if err != nil {
 		return nil, err
@@ -49,13 +53,33 @@ func NewRestorer(ctx context.Context, db *store.DB, client *Client, log *slog.Lo
 // Done reports whether the store has its office's reuse history.
 func (r *Restorer) Done() bool { return r.done.Load() }
 
-// Serve restores the history; it returns nil when it is complete, or
-// ctx.Err().
+// Serve restores the history when it is pending, and again whenever the
+// store is found behind the collector (Behind); it returns ctx.Err(), or
+// nil at once without a collector.
 func (r *Restorer) Serve(ctx context.Context) error {
-	if r.Done() || r.client == nil {
+	if r.client == nil {
 		return nil
 	}
-	r.log.Warn("new store: restoring this office's used serials from the collector; until then every mark is ERROR")
+	if !r.Done() {
+		r.log.Warn("new store: restoring this office's used serials from the collector; until then every mark is ERROR")
+	}
+	for {
+		if !r.Done() {
+			if err := r.serveRestore(ctx); err != nil {
+				return err
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-r.wake:
+		}
+	}
+}
+
+// serveRestore restores the history, retrying with backoff until it is
+// complete (nil) or ctx ends.
+func (r *Restorer) serveRestore(ctx context.Context) error {
 	wait := time.Second
 	for {
 		n, err := r.restore(ctx)
@@ -75,6 +99,53 @@ func (r *Restorer) Serve(ctx context.Context) error {
 		}
 		wait = min(2*wait, r.MaxBackoff)
 	}
+}
+
+// Behind compares the store with what the collector holds from this
+// terminal (the answer to the first upload of a run). A store that lacks
+// the terminal's newest record at the collector, or numbers its audit
+// below the collector's review event ids, was put back from an older copy
+// (a backup restored where markd init was due): it lacks the serials
+// accepted since, and would number its decisions again from the copy's
+// point. Its reuse history becomes pending again: every mark is ERROR
+// until the office's used serials are restored (Serve does it at once;
+// RestoreNow for a command that runs once), and the restore numbers the
+// audit above the collector's event ids. It reports whether the store
+// was behind.
+func (r *Restorer) Behind(ctx context.Context, st hub.TerminalState) (bool, error) {
+	var last string
+	var lastAt time.Time
+	if st.LastRecord != nil {
+		last, lastAt = st.LastRecord.ID, st.LastRecord.At
+	}
+	b, err := r.db.BehindCollector(ctx, last, st.LastEventID)
+	if err != nil || !b.IsBehind() {
+		return false, err
+	}
+	wasDone := r.Done()
+	if err := r.db.RestoreAgain(ctx, b.MissingRecord); err != nil {
+		return false, err
+	}
+	r.done.Store(false)
+	r.behind.Store(wasDone || r.behind.Load())
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+	if !wasDone {
+		return true, nil // a restore is under way already (a new store): it covers this
+	}
+	attrs := []any{"audit_id", b.AuditID}
+	if b.MissingRecord != "" {
+		attrs = append(attrs, "collector_record", b.MissingRecord, "collector_record_at", lastAt)
+	}
+	if b.EventID > 0 {
+		attrs = append(attrs, "collector_event_id", b.EventID)
+	}
+	r.log.Error("this store is behind what the collector holds from this terminal (put back from an older copy?): "+
+		"every mark is ERROR until the office's used serials are restored from the collector again; "+
+		"review decisions are then numbered after the collector's", attrs...)
+	return true, nil
 }
 
 // ErrHistoryNotRestored is the error of a command that may not judge marks
@@ -141,6 +212,8 @@ func (r *Restorer) Health() mark.SourceHealth {
 	case h.Up:
 	case r.client == nil:
 		h.Detail = "new store and sync is off: serials accepted before this store are not known (set sync.url)"
+	case r.behind.Load():
+		h.Detail = "store behind the collector (put back from an older copy): restoring the used serials from the collector: every mark is ERROR until done"
 	default:
 		h.Detail = "restoring the used serials from the collector: every mark is ERROR until done"
 	}

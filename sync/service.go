@@ -66,6 +66,7 @@ func New(ctx context.Context, db *store.DB, o Options, apply Applier, log *slog.
 	if s.History, err = NewRestorer(ctx, db, client, log); err != nil {
 		return nil, err
 	}
+	s.Uploader.CompareWith(s.History)
 	if o.DistributionKey == "" {
 		return s, nil
 	}

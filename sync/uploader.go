@@ -61,6 +61,11 @@ type Uploader struct {
 	// so ended batches wait for one: sent without the counts to a
 	// collector that takes them, they would stay unknown there for good.
 	receiptCounts int8
+	// history, when set (Service), is told what the collector holds from
+	// this terminal, asked in the first upload of the run: a store put
+	// back from an older copy restores its reuse history again.
+	history      *Restorer
+	stateChecked bool
 
 	stateMu  gosync.Mutex
 	lastErr  error     // of the last attempt; nil after a success
@@ -353,7 +358,12 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		u.batch = max(1, u.batch/2)
 		return 0, true, nil
 	}
-	resp, err := u.client.Upload(ctx, body, u.waiting(ctx, len(recs)))
+	ask := u.history != nil && !u.stateChecked
+	upload := u.client.Upload
+	if ask {
+		upload = u.client.UploadAsking
+	}
+	resp, err := upload(ctx, body, u.waiting(ctx, len(recs)))
 	if isTooLarge(err) && u.batch > 1 {
 		u.batch = max(1, u.batch/2)
 		u.log.Warn("collector found the batch too large; halving it", "batch_size", u.batch)
@@ -388,6 +398,11 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	if resp.TakesReceiptCounts {
 		u.receiptCounts = 1
 	}
+	if ask {
+		if err := u.checkBehind(ctx, resp.Terminal); err != nil {
+			return len(recs), true, err
+		}
+	}
 	full := len(recs) >= u.batch
 	// Alerts this request did not acknowledge: the next one acknowledges
 	// them and hears of the ones after (an answer carries at most
@@ -405,6 +420,26 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		u.log.Debug("uploaded", "records", len(recs), "new", resp.Stored, "known", resp.Duplicates, "events", len(events), "alerts", len(resp.Alerts))
 	}
 	return len(recs), full || len(events) > 0 || newAlerts || held, nil // held: the batches go at once
+}
+
+// CompareWith makes the first upload of the run ask what the collector
+// holds from this terminal and hand it to r (Restorer.Behind), so a store
+// put back from an older copy restores its reuse history again.
+func (u *Uploader) CompareWith(r *Restorer) { u.history = r }
+
+// checkBehind hands what the collector holds from this terminal to the
+// history restorer, once a run.
+func (u *Uploader) checkBehind(ctx context.Context, st *hub.TerminalState) error {
+	if st == nil {
+		u.stateChecked = true
+		u.log.Debug("the collector does not say what it holds from this terminal (an older markhub): the store is not compared")
+		return nil
+	}
+	if _, err := u.history.Behind(ctx, *st); err != nil {
+		return fmt.Errorf("compare the store with the collector: %w", err)
+	}
+	u.stateChecked = true
+	return nil
 }
 
 // waiting is how many records stay in the outbox besides the sent ones

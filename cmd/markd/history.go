@@ -45,6 +45,6 @@ func restoreHistory(ctx context.Context, c config.Config, db *store.DB, log *slo
 			"markhub at sync.url must answer with this counter's token; run the command again when it does "+
 				"(the restore resumes where it stopped)")
 	}
-	fmt.Fprintf(stderr, "reuse history of the new store restored from markhub: %d serials\n", n)
+	fmt.Fprintf(stderr, "reuse history restored from markhub: %d serials\n", n)
 	return nil
 }

@@ -57,11 +57,14 @@ func newSyncCmd(a *app) *cobra.Command {
 			reg := prometheus.NewRegistry()
 			client.Clock = msync.NewClock(o.ClockLimit, nil, log, reg) // measured and logged
 			up := msync.NewUploader(db, client, o.Upload, log, reg)
+			// A store put back from an older copy is found behind the
+			// collector by the first upload: its history is restored again.
+			hist, err := msync.NewRestorer(ctx, db, client, log)
+			if err != nil {
+				return err
+			}
+			up.CompareWith(hist)
 			if !once {
-				hist, err := msync.NewRestorer(ctx, db, client, log)
-				if err != nil {
-					return err
-				}
 				hctx, stop := context.WithCancel(ctx)
 				done := make(chan struct{})
 				go func() { defer close(done); _ = hist.Serve(hctx) }() // retries until done or stopped
@@ -74,6 +77,11 @@ func newSyncCmd(a *app) *cobra.Command {
 			err = up.Drain(ctx)
 			// What became of the backlog, also when the drain ended early.
 			reportDrain(a.stdout, up.Progress(), time.Since(start), db)
+			if err == nil && !hist.Done() {
+				// Found behind: the next markd run, import or verify --db
+				// judges with the serials accepted since the copy.
+				err = restoreHistory(ctx, c, db, log, a.stderr)
+			}
 			// 401/403, an expired client certificate, a record stamped ahead
 			// of the collector's clock: waiting here does not mend it, so
 			// --once ends (exit 1) instead of retrying forever.

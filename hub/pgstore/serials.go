@@ -2,6 +2,10 @@ package pgstore
 
 import (
 	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"markd/hub"
 )
@@ -46,4 +50,19 @@ func (d *DB) LastEventID(ctx context.Context, terminal string) (int64, error) {
 		return 0, hub.Unavailable("read the last event id", err)
 	}
 	return id, nil
+}
+
+// LastRecord implements hub.Store: the newest record by the (terminal,
+// at) index of each month.
+func (d *DB) LastRecord(ctx context.Context, terminal string) (string, time.Time, error) {
+	var id string
+	var at time.Time
+	err := d.pool.QueryRow(ctx, `SELECT id, at FROM records WHERE terminal = $1 ORDER BY at DESC LIMIT 1`, terminal).Scan(&id, &at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", time.Time{}, nil
+	}
+	if err != nil {
+		return "", time.Time{}, hub.Unavailable("read the last record", err)
+	}
+	return id, at.UTC(), nil
 }

@@ -2,6 +2,8 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"markd/hub"
@@ -50,4 +52,17 @@ func (d *DB) LastEventID(ctx context.Context, terminal string) (int64, error) {
 		return 0, hub.Unavailable("read the last event id", err)
 	}
 	return id, nil
+}
+
+// LastRecord implements hub.Store, by the (terminal, at) index.
+func (d *DB) LastRecord(ctx context.Context, terminal string) (string, time.Time, error) {
+	var id, at string
+	err := d.db.QueryRowContext(ctx, `SELECT id, at FROM records WHERE terminal = ? ORDER BY at DESC LIMIT 1`, terminal).Scan(&id, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, nil
+	}
+	if err != nil {
+		return "", time.Time{}, hub.Unavailable("read the last record", err)
+	}
+	return id, parseTS(at), nil
 }

@@ -33,6 +33,11 @@ type SerialsPage struct {
 	// counter on a new store (markd init) numbers its events above it, or
 	// the collector would refuse them as ids used for other decisions.
 	LastEventID int64 `json:"last_event_id"`
+	// LastRecord is the terminal's newest record by scan time, on the
+	// last page (Done) only, null when it has none: the store restored
+	// notes it, so the comparison of the first upload of a run
+	// (TerminalState) does not find it behind for the lost store's records.
+	LastRecord *LastRecord `json:"last_record,omitempty"`
 }
 
 // serials answers GET /v1/serials?after=N&limit=M: what a counter of the
@@ -77,6 +82,15 @@ func (s *Server) serials(w http.ResponseWriter, r *http.Request) int {
 	}
 	if page.Serials == nil {
 		page.Serials = []UsedSerial{}
+	}
+	if page.Done {
+		id, at, err := s.store.LastRecord(ctx, t.Name)
+		if err != nil {
+			return s.fail(w, r, err)
+		}
+		if id != "" {
+			page.LastRecord = &LastRecord{ID: id, At: at.UTC()}
+		}
 	}
 	return s.writeJSON(w, http.StatusOK, page)
 }

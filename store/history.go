@@ -85,9 +85,17 @@ func (d *DB) RestoreSerials(ctx context.Context, serials []RestoredSerial, curso
 
 // RestoreDone records that the office's reuse history is complete, and
 // numbers the audit (the review events) above lastEventID, the highest
-// event id the collector has from this terminal.
-func (d *DB) RestoreDone(ctx context.Context, lastEventID int64) error {
+// event id the collector has from this terminal. through is the
+// terminal's newest record at the collector ("" = none or not told): the
+// store is caught up to it (BehindCollector).
+func (d *DB) RestoreDone(ctx context.Context, lastEventID int64, through string) error {
 	return d.Write(ctx, func(tx *sql.Tx) error {
+		if through != "" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO sync_state(key, value) VALUES (?, ?)
+				ON CONFLICT(key) DO UPDATE SET value = excluded.value`, historyThroughKey, through); err != nil {
+				return storeErr("note the collector's last record", err)
+			}
+		}
 		// The audit ids are the review events' ids at the collector: a
 		// new store numbers them above the ones its terminal sent before
 		// (the collector refuses an id used for another decision).

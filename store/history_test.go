@@ -49,7 +49,7 @@ func TestRestoredHistory(t *testing.T) {
 	if n, _ := db.RestoredCount(ctx); n != 2 {
 		t.Fatalf("restored %d, want 2", n)
 	}
-	if err := db.RestoreDone(ctx, 500); err != nil {
+	if err := db.RestoreDone(ctx, 500, ""); err != nil {
 		t.Fatal(err)
 	}
 	if pending, _, _ := db.HistoryPending(ctx); pending {

@@ -199,7 +199,11 @@ func (r *Restorer) restore(ctx context.Context) (int, error) {
 		}
 		total += len(rows)
 		if page.Done {
-			return total, r.db.RestoreDone(ctx, page.LastEventID)
+			var through string
+			if page.LastRecord != nil {
+				through = page.LastRecord.ID
+			}
+			return total, r.db.RestoreDone(ctx, page.LastEventID, through)
 		}
 	}
 }

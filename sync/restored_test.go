@@ -179,3 +179,41 @@ type acceptEvery struct{ mark.Verifier }
 func (acceptEvery) Verify(string, mark.Context) mark.Result {
 	return mark.Result{Verdict: mark.Accept, Reasons: []mark.Reason{}}
 }
+
+// TestNewStoreNotBehindAfterRestore: a store made by markd init whose
+// history was restored by a command that runs once (markd sync --once,
+// import) before any upload is not found behind at its first upload for
+// the lost store's records: the restore noted the collector's newest
+// record it caught up to.
+func TestNewStoreNotBehindAfterRestore(t *testing.T) {
+	ctx := context.Background()
+	col := newCollector(t, "office-a")
+	old := openCounter(t)
+	saveMark(t, old, 1, mark.Accept, day0)
+	rej := saveMark(t, old, 2, mark.Reject, day0.Add(time.Minute))
+	if err := old.ConfirmRejection(ctx, rej.ID, "boss", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewUploader(old, newClient(t, col.srv.URL, "office-a"), UploaderOptions{}, quiet, nil).Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := store.Create(ctx, filepath.Join(t.TempDir(), "markd.db"), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fresh.Close() })
+	s, err := New(ctx, fresh, Options{Client: ClientOptions{URL: col.srv.URL, Token: "tok-office-a", Timeout: 5 * time.Second},
+		Now: testdata.Now}, nil, quiet, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.History.RestoreNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Uploader.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !s.History.Done() {
+		t.Fatal("a new store with its history restored was found behind the collector")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -23,6 +24,10 @@ const (
 	// restore of a store found behind caught up to: the store never had
 	// it, and is not behind for it.
 	historyThroughKey = "reuse_history_through"
+	// backupCopyKey is written into the copy markd backup makes (never
+	// into the store it copies): a copy put back in place is compared
+	// with the collector before it accepts a mark.
+	backupCopyKey = "backup_copy"
 )
 
 // RestoredSerial is one serial the office used, as the collector holds it.
@@ -172,6 +177,9 @@ func (d *DB) RestoreAgain(ctx context.Context, through string) error {
 			!errors.Is(err, sql.ErrNoRows) {
 			return storeErr("read reuse history state", err)
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sync_state WHERE key = ?`, backupCopyKey); err != nil {
+			return storeErr("restore the reuse history again", err)
+		}
 		if state.String != "pending" {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sync_state WHERE key = ?`, historyCursorKey); err != nil {
 				return storeErr("restore the reuse history again", err)
@@ -191,4 +199,38 @@ func (d *DB) RestoreAgain(ctx context.Context, through string) error {
 		}
 		return nil
 	})
+}
+
+// BackupCopy reports whether the store is a copy made by Backup that has
+// not been compared with the collector since (CompareDone).
+func (d *DB) BackupCopy(ctx context.Context) (bool, error) {
+	_, ok, err := d.SyncState(ctx, backupCopyKey)
+	return ok, err
+}
+
+// CompareDone records that the store was compared with the collector and
+// is not behind: a backup copy put in place accepts from now on.
+func (d *DB) CompareDone(ctx context.Context) error {
+	return d.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sync_state WHERE key = ?`, backupCopyKey); err != nil {
+			return storeErr("note the comparison with the collector", err)
+		}
+		return nil
+	})
+}
+
+// markBackupCopy writes into the copy at path that it is one.
+func markBackupCopy(ctx context.Context, path string, at time.Time) error {
+	q := url.Values{"_busy_timeout": {"5000"}}
+	sqldb, err := sql.Open("sqlite3", "file:"+uriPath(path)+"?"+q.Encode())
+	if err != nil {
+		return err
+	}
+	defer sqldb.Close()
+	_, err = sqldb.ExecContext(ctx, `INSERT INTO sync_state(key, value) VALUES (?, ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, backupCopyKey, formatTime(at))
+	if err != nil {
+		return err
+	}
+	return sqldb.Close()
 }

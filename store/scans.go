@@ -446,5 +446,13 @@ func (d *DB) Backup(ctx context.Context, path string) error {
 		}
 		return mark.WithHint(fmt.Errorf("backup to %s: %w: %w", path, mark.ErrUnavailable, err), hint)
 	}
+	// The copy knows it is one: put back in place where a collector
+	// holds what came after, it accepts no mark before the first upload
+	// compared it (sync.Restorer).
+	if err := markBackupCopy(ctx, path, d.now()); err != nil {
+		os.Remove(path) //nolint:errcheck
+		return mark.WithHint(fmt.Errorf("backup to %s: mark the copy: %w: %w", path, mark.ErrUnavailable, err),
+			"the target's folder must be writable")
+	}
 	return nil
 }

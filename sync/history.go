@@ -30,6 +30,9 @@ type Restorer struct {
 	done   atomic.Bool
 	wake   chan struct{} // Behind: the store was found behind the collector
 	behind atomic.Bool   // the pending history is the restore of a store found behind
+	// unchecked: a markd backup copy not yet compared with the collector
+	// (Behind); it accepts no mark until then.
+	unchecked atomic.Bool
 	// MaxBackoff bounds the wait between two failed tries; default 1 min.
 	MaxBackoff time.Duration
 }
@@ -47,11 +50,19 @@ func NewRestorer(ctx context.Context, db *store.DB, client *Client, log *slog.Lo
 		return nil, err
 	}
 	r.done.Store(!pending)
+	if client != nil {
+		copied, err := db.BackupCopy(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r.unchecked.Store(copied)
+	}
 	return r, nil
 }
 
-// Done reports whether the store has its office's reuse history.
-func (r *Restorer) Done() bool { return r.done.Load() }
+// Done reports whether the store has its office's reuse history (and,
+// for a markd backup copy, was compared with the collector).
+func (r *Restorer) Done() bool { return r.done.Load() && !r.unchecked.Load() }
 
 // Serve restores the history when it is pending, and again whenever the
 // store is found behind the collector (Behind); it returns ctx.Err(), or
@@ -60,11 +71,14 @@ func (r *Restorer) Serve(ctx context.Context) error {
 	if r.client == nil {
 		return nil
 	}
-	if !r.Done() {
+	switch {
+	case !r.done.Load():
 		r.log.Warn("new store: restoring this office's used serials from the collector; until then every mark is ERROR")
+	case r.unchecked.Load():
+		r.log.Warn("store put back from a markd backup: every mark is ERROR until the first upload compared it with the collector")
 	}
 	for {
-		if !r.Done() {
+		if !r.done.Load() {
 			if err := r.serveRestore(ctx); err != nil {
 				return err
 			}
@@ -119,14 +133,25 @@ func (r *Restorer) Behind(ctx context.Context, st hub.TerminalState) (bool, erro
 		last, lastAt = st.LastRecord.ID, st.LastRecord.At
 	}
 	b, err := r.db.BehindCollector(ctx, last, st.LastEventID)
-	if err != nil || !b.IsBehind() {
+	if err != nil {
 		return false, err
 	}
-	wasDone := r.Done()
+	if !b.IsBehind() {
+		if r.unchecked.Load() {
+			if err := r.db.CompareDone(ctx); err != nil {
+				return false, err
+			}
+			r.unchecked.Store(false)
+			r.log.Info("store put back from a markd backup is not behind the collector: marks are accepted")
+		}
+		return false, nil
+	}
+	wasDone := r.done.Load()
 	if err := r.db.RestoreAgain(ctx, b.MissingRecord); err != nil {
 		return false, err
 	}
 	r.done.Store(false)
+	r.unchecked.Store(false) // RestoreAgain cleared the copy's mark: the restore is the check
 	r.behind.Store(wasDone || r.behind.Load())
 	select {
 	case r.wake <- struct{}{}:
@@ -163,6 +188,15 @@ func (r *Restorer) RestoreNow(ctx context.Context) (int, error) {
 	}
 	if r.client == nil {
 		return 0, fmt.Errorf("%w: sync.url is not set", ErrHistoryNotRestored)
+	}
+	if r.unchecked.Load() {
+		// A command that runs once does not upload first: a markd backup
+		// copy restores the office's used serials in full instead.
+		if err := r.db.RestoreAgain(ctx, ""); err != nil {
+			return 0, err
+		}
+		r.done.Store(false)
+		r.unchecked.Store(false)
 	}
 	n, err := r.restore(ctx)
 	if err != nil {
@@ -216,6 +250,8 @@ func (r *Restorer) Health() mark.SourceHealth {
 	case h.Up:
 	case r.client == nil:
 		h.Detail = "new store and sync is off: serials accepted before this store are not known (set sync.url)"
+	case r.done.Load() && r.unchecked.Load():
+		h.Detail = "store put back from a backup: every mark is ERROR until the first upload compared it with the collector"
 	case r.behind.Load():
 		h.Detail = "store behind the collector (put back from an older copy): restoring the used serials from the collector: every mark is ERROR until done"
 	default:

@@ -217,3 +217,60 @@ func TestNewStoreNotBehindAfterRestore(t *testing.T) {
 		t.Fatal("a new store with its history restored was found behind the collector")
 	}
 }
+
+// TestBackupCopyHeldUntilCompared: a markd backup copy put back in place
+// accepts no mark before the first upload has compared it with the
+// collector (no moment in which a mark accepted since the copy passes);
+// one that is not behind then accepts without restoring anything.
+func TestBackupCopyHeldUntilCompared(t *testing.T) {
+	ctx := context.Background()
+	col := newCollector(t, "office-a")
+	dir := t.TempDir()
+	live := storetest.OpenAt(t, filepath.Join(dir, "markd.db"), store.Options{Log: quiet})
+	saveMark(t, live, 1, mark.Accept, day0)
+	opts := Options{Client: ClientOptions{URL: col.srv.URL, Token: "tok-office-a", Timeout: 5 * time.Second}, Now: testdata.Now}
+	s, err := New(ctx, live, opts, nil, quiet, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Uploader.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(dir, "backup.db")
+	if err := live.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	// The live store itself is not a copy: it accepts at once.
+	if s, err = New(ctx, live, opts, nil, quiet, nil); err != nil || !s.History.Done() {
+		t.Fatalf("the live store after a backup: done %v, %v", s != nil && s.History.Done(), err)
+	}
+	if err := live.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	restored := storetest.OpenAt(t, backup, store.Options{Log: quiet})
+	if s, err = New(ctx, restored, opts, nil, quiet, nil); err != nil {
+		t.Fatal(err)
+	}
+	guard := HistoryGuard(acceptEvery{}, s.History)
+	if r := guard.Verify("EPM1:any", mark.Context{}); r.Verdict != mark.Error {
+		t.Fatalf("a mark on a backup copy before it was compared with the collector: %s", r.Verdict)
+	}
+	// Without a collector (the copy is how such a counter is restored) it accepts.
+	if off, err := NewRestorer(ctx, restored, nil, quiet); err != nil || !off.Done() {
+		t.Fatalf("a backup copy without a collector: done %v, %v", off != nil && off.Done(), err)
+	}
+	if err := s.Uploader.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := guard.Verify("EPM1:any", mark.Context{}); r.Verdict != mark.Accept {
+		t.Fatalf("a mark on a copy the collector found up to date: %s %q", r.Verdict, r.Message)
+	}
+	if n, err := restored.RestoredCount(ctx); err != nil || n != 0 {
+		t.Fatalf("a copy that is not behind restored %d serials (%v)", n, err)
+	}
+	// Its next start pays nothing.
+	if s, err = New(ctx, restored, opts, nil, quiet, nil); err != nil || !s.History.Done() {
+		t.Fatalf("the compared copy at its next start: done %v, %v", s != nil && s.History.Done(), err)
+	}
+}

@@ -20,10 +20,16 @@ import (
 // (exit 1, nothing judged) instead of accepting marks the office accepted
 // before; run the command again and it resumes after the last page. With
 // sync off there is nothing to restore from: a warning, as the operator
-// screen of markd run shows it. A store with its history costs one query.
+// screen of markd run shows it. A store put back from a markd backup copy
+// (not yet compared with the collector by an upload) is restored the same
+// way. A store with its history costs two queries.
 func restoreHistory(ctx context.Context, c config.Config, db *store.DB, log *slog.Logger, stderr io.Writer) error {
 	pending, _, err := db.HistoryPending(ctx)
-	if err != nil || !pending {
+	if err != nil {
+		return err
+	}
+	copied, err := db.BackupCopy(ctx)
+	if err != nil || (!pending && (!copied || c.Sync.URL == "")) {
 		return err
 	}
 	if c.Sync.URL == "" {
@@ -36,8 +42,8 @@ func restoreHistory(ctx context.Context, c config.Config, db *store.DB, log *slo
 		return usageError{err}
 	}
 	r, err := msync.NewRestorer(ctx, db, client, log)
-	if err != nil {
-		return err
+	if err != nil || r.Done() {
+		return err // a store with its history; a markd backup copy is restored in full
 	}
 	n, err := r.RestoreNow(ctx)
 	if err != nil {

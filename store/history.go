@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"markd/mark"
@@ -233,4 +234,44 @@ func markBackupCopy(ctx context.Context, path string, at time.Time) error {
 		return err
 	}
 	return sqldb.Close()
+}
+
+// ResendEvent writes review event id again as a new audit line (the next
+// id) and moves the event cursor past id, in one transaction: the
+// collector holds id for another decision (a store put back from an
+// older copy numbered it again), so the decision goes under the new id,
+// above the collector's once the restore numbered the audit (RestoreDone).
+// The new line's detail names the id it repeats. It returns the new id.
+func (d *DB) ResendEvent(ctx context.Context, id int64) (int64, error) {
+	var newID int64
+	err := d.Write(ctx, func(tx *sql.Tx) error {
+		var e AuditEntry
+		var at string
+		err := tx.QueryRowContext(ctx, `SELECT at, actor, action, record_id, note, detail FROM audit WHERE id = ?`, id).
+			Scan(&at, &e.Actor, &e.Action, &e.RecordID, &e.Note, &e.Detail)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("audit %d: %w", id, mark.ErrNotFound)
+		}
+		if err != nil {
+			return storeErr("read audit", err)
+		}
+		if e.At, err = time.Parse(time.RFC3339Nano, at); err != nil {
+			return fmt.Errorf("audit %d: bad time %q: %w", id, at, mark.ErrInvalid)
+		}
+		e.Detail = strings.TrimSpace(e.Detail + fmt.Sprintf(" (sent again: the collector holds audit id %d for another decision)", id))
+		if err := appendAudit(ctx, tx, e); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT last_insert_rowid()`).Scan(&newID); err != nil {
+			return storeErr("read audit id", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_state(key, value) VALUES (?, ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value
+			WHERE CAST(sync_state.value AS INTEGER) < CAST(excluded.value AS INTEGER)`,
+			StateEventCursor, strconv.FormatInt(id, 10)); err != nil {
+			return storeErr("advance event cursor", err)
+		}
+		return nil
+	})
+	return newID, err
 }

@@ -33,6 +33,10 @@ type Restorer struct {
 	// unchecked: a markd backup copy not yet compared with the collector
 	// (Behind); it accepts no mark until then.
 	unchecked atomic.Bool
+	// renumbered: a restore in this process numbered the audit above the
+	// collector's event ids (a decision the collector refuses as an id
+	// used for another is then sent again under a new id).
+	renumbered atomic.Bool
 	// MaxBackoff bounds the wait between two failed tries; default 1 min.
 	MaxBackoff time.Duration
 }
@@ -237,7 +241,11 @@ func (r *Restorer) restore(ctx context.Context) (int, error) {
 			if page.LastRecord != nil {
 				through = page.LastRecord.ID
 			}
-			return total, r.db.RestoreDone(ctx, page.LastEventID, through)
+			if err := r.db.RestoreDone(ctx, page.LastEventID, through); err != nil {
+				return total, err
+			}
+			r.renumbered.Store(true)
+			return total, nil
 		}
 	}
 }

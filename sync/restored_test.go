@@ -94,6 +94,7 @@ func TestRestoredBackupCatchesUp(t *testing.T) {
 	rej1 := saveMark(t, live, 2, mark.Reject, day0.Add(time.Minute))
 	rej2 := saveMark(t, live, 3, mark.Reject, day0.Add(2*time.Minute))
 	rej3 := saveMark(t, live, 4, mark.Reject, day0.Add(3*time.Minute))
+	rej4 := saveMark(t, live, 5, mark.Reject, day0.Add(4*time.Minute))
 	if err := live.ConfirmRejection(ctx, rej1.ID, "boss", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +128,11 @@ func TestRestoredBackupCatchesUp(t *testing.T) {
 	restored := storetest.OpenAt(t, backup, store.Options{Log: quiet})
 	s := newService(restored)
 	guard := HistoryGuard(acceptEvery{}, s.History)
+	// A supervisor decides before the first upload compared the store: its
+	// audit id is one the collector holds for another decision.
+	if err := restored.ConfirmRejection(ctx, rej4.ID, "boss", "before the comparison"); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Uploader.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -160,8 +166,13 @@ func TestRestoredBackupCatchesUp(t *testing.T) {
 	if err := s.Uploader.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if after := stats(t, col.store); after.Events != before.Events+1 {
-		t.Fatalf("collector has %d events after the restore's decision, want %d", after.Events, before.Events+1)
+	if after := stats(t, col.store); after.Events != before.Events+2 {
+		t.Fatalf("collector has %d events after the restore's decisions, want %d", after.Events, before.Events+2)
+	}
+	for _, id := range []string{rej3.ID, rej4.ID} {
+		if r, err := col.store.Record(ctx, "office-a", id); err != nil || r.Review != mark.ReviewConfirmed {
+			t.Fatalf("record %s at the collector: review %q, %v", id, r.Review, err)
+		}
 	}
 	// A store that is not behind stays as it is at its next start.
 	s2 := newService(restored)

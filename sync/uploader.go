@@ -307,7 +307,10 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		return 0, false, err
 	}
 	var events []store.AuditEntry
-	if len(recs) < u.batch {
+	// While the history is restored (a new store, one found behind) or a
+	// backup copy is not yet compared, decisions wait: their ids may be
+	// the collector's for others until the restore numbers the audit.
+	if len(recs) < u.batch && (u.history == nil || u.history.Done()) {
 		limit := u.batch - len(recs)
 		if u.eventLimit > 0 {
 			limit = min(limit, u.eventLimit)
@@ -552,6 +555,17 @@ func (u *Uploader) refused(ctx context.Context, err error, ids []string, events 
 		u.stateMu.Lock()
 		u.progress.SetAside++
 		u.stateMu.Unlock()
+	case kind == "events" && i == 0 && len(events) > 0 && se.Code == http.StatusConflict && u.history != nil && u.history.renumbered.Load():
+		// A decision made on a store put back from an older copy before
+		// the restore numbered its audit: its id is the collector's for
+		// another decision. It goes again under a new id, above theirs.
+		newID, e := u.db.ResendEvent(ctx, events[0].ID)
+		if e != nil {
+			return false
+		}
+		u.log.Warn("collector holds this review event's id for another decision (the store was put back from an older copy); sent again under a new id",
+			"audit_id", events[0].ID, "new_audit_id", newID, "record", events[0].RecordID)
+		return true
 	case kind == "events" && i == 0 && len(events) > 0:
 		if e := u.db.SkipEvent(ctx, events[0].ID); e != nil {
 			return false

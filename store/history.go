@@ -275,3 +275,11 @@ func (d *DB) ResendEvent(ctx context.Context, id int64) (int64, error) {
 	})
 	return newID, err
 }
+
+// HistoryRestored reports whether a restore completed on this store
+// (RestoreDone): its audit is numbered above the collector's event ids as
+// they were then.
+func (d *DB) HistoryRestored(ctx context.Context) (bool, error) {
+	v, ok, err := d.SyncState(ctx, historyKey)
+	return ok && v == "restored", err
+}

@@ -33,9 +33,9 @@ type Restorer struct {
 	// unchecked: a markd backup copy not yet compared with the collector
 	// (Behind); it accepts no mark until then.
 	unchecked atomic.Bool
-	// renumbered: a restore in this process numbered the audit above the
-	// collector's event ids (a decision the collector refuses as an id
-	// used for another is then sent again under a new id).
+	// renumbered: a restore (this run or before) numbered the audit above
+	// the collector's event ids (a decision the collector refuses as an
+	// id used for another is then sent again under a new id, above theirs).
 	renumbered atomic.Bool
 	// MaxBackoff bounds the wait between two failed tries; default 1 min.
 	MaxBackoff time.Duration
@@ -54,6 +54,11 @@ func NewRestorer(ctx context.Context, db *store.DB, client *Client, log *slog.Lo
 		return nil, err
 	}
 	r.done.Store(!pending)
+	restored, err := db.HistoryRestored(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.renumbered.Store(restored)
 	if client != nil {
 		copied, err := db.BackupCopy(ctx)
 		if err != nil {

@@ -124,6 +124,28 @@ func (r *Restorer) serveRestore(ctx context.Context) error {
 	}
 }
 
+// NotCompared is told that the collector does not say what it holds from
+// this terminal (a markhub older than the comparison): a markd backup
+// copy waiting for the comparison restores the office's used serials in
+// full instead, so it is not held for good.
+func (r *Restorer) NotCompared(ctx context.Context) error {
+	if !r.unchecked.Load() {
+		return nil
+	}
+	if err := r.db.RestoreAgain(ctx, ""); err != nil {
+		return err
+	}
+	r.done.Store(false)
+	r.unchecked.Store(false)
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+	r.log.Warn("store put back from a markd backup and the collector does not compare it (an older markhub): " +
+		"restoring the office's used serials in full; every mark is ERROR until done")
+	return nil
+}
+
 // Behind compares the store with what the collector holds from this
 // terminal (the answer to the first upload of a run). A store that lacks
 // the terminal's newest record at the collector, or numbers its audit

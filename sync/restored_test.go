@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -284,5 +285,50 @@ func TestBackupCopyHeldUntilCompared(t *testing.T) {
 	// Its next start pays nothing.
 	if s, err = New(ctx, restored, opts, nil, quiet, nil); err != nil || !s.History.Done() {
 		t.Fatalf("the compared copy at its next start: done %v, %v", s != nil && s.History.Done(), err)
+	}
+}
+
+// TestBackupCopyOlderCollector: a collector older than the comparison (it
+// ignores X-Terminal-State) leaves a markd backup copy held until it has
+// restored the office's used serials in full, not for good.
+func TestBackupCopyOlderCollector(t *testing.T) {
+	ctx := context.Background()
+	col := newCollector(t, "office-a")
+	older := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del(hub.HeaderTerminalState)
+		col.api.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(older.Close)
+	dir := t.TempDir()
+	live := storetest.OpenAt(t, filepath.Join(dir, "markd.db"), store.Options{Log: quiet})
+	saveMark(t, live, 1, mark.Accept, day0)
+	backup := filepath.Join(dir, "backup.db")
+	if err := live.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	saveMark(t, live, 2, mark.Accept, day0.Add(time.Hour))
+	if err := NewUploader(live, newClient(t, older.URL, "office-a"), UploaderOptions{}, quiet, nil).Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := live.Close(); err != nil {
+		t.Fatal(err)
+	}
+	restored := storetest.OpenAt(t, backup, store.Options{Log: quiet})
+	s, err := New(ctx, restored, Options{Client: ClientOptions{URL: older.URL, Token: "tok-office-a", Timeout: 5 * time.Second},
+		Now: testdata.Now}, nil, quiet, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Uploader.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- s.History.Serve(runCtx) }()
+	testdata.Wait(t, time.Minute, "the backup copy's history restored", s.History.Done)
+	stop()
+	<-served
+	if r := saveMark(t, restored, 2, mark.Accept, day0.Add(2*time.Hour)); r.Verdict != mark.Reject {
+		t.Fatalf("serial 2 on the restored copy: %s %v, want REUSED", r.Verdict, r.Reasons)
 	}
 }

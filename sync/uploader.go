@@ -434,8 +434,11 @@ func (u *Uploader) CompareWith(r *Restorer) { u.history = r }
 // history restorer, once a run.
 func (u *Uploader) checkBehind(ctx context.Context, st *hub.TerminalState) error {
 	if st == nil {
-		u.stateChecked = true
 		u.log.Debug("the collector does not say what it holds from this terminal (an older markhub): the store is not compared")
+		if err := u.history.NotCompared(ctx); err != nil {
+			return fmt.Errorf("restore a backup copy's history: %w", err)
+		}
+		u.stateChecked = true
 		return nil
 	}
 	if _, err := u.history.Behind(ctx, *st); err != nil {

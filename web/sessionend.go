@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"time"
 
+	"markd/internal/webtext"
 	"markd/mark"
 )
 
@@ -161,11 +162,11 @@ func reasonOf(err error) string {
 func (s *Server) endedText(reason string) (ru, en string) {
 	switch reason {
 	case "lifetime":
-		return fmt.Sprintf("Вы вышли из системы: вход действует не дольше %s. Войдите снова.", durText(s.opt.SessionLifetime, "ru")),
-			fmt.Sprintf("You were logged out: a login lasts at most %s. Log in again.", durText(s.opt.SessionLifetime, "en"))
+		return fmt.Sprintf("Вы вышли из системы: вход действует не дольше %s. Войдите снова.", webtext.Dur(s.opt.SessionLifetime, "ru")),
+			fmt.Sprintf("You were logged out: a login lasts at most %s. Log in again.", webtext.Dur(s.opt.SessionLifetime, "en"))
 	case "idle":
-		return fmt.Sprintf("Вы вышли из системы: вход без действий завершается через %s. Войдите снова.", durText(s.opt.SessionTTL, "ru")),
-			fmt.Sprintf("You were logged out after %s without use. Log in again.", durText(s.opt.SessionTTL, "en"))
+		return fmt.Sprintf("Вы вышли из системы: вход без действий завершается через %s. Войдите снова.", webtext.Dur(s.opt.SessionTTL, "ru")),
+			fmt.Sprintf("You were logged out after %s without use. Log in again.", webtext.Dur(s.opt.SessionTTL, "en"))
 	case "ended":
 		return "Ваш вход завершён (выход в другом окне, новый пароль, перезапуск кассы). Войдите снова.",
 			"Your login has ended (logged out elsewhere, a new password, the counter restarted). Log in again."
@@ -175,25 +176,5 @@ func (s *Server) endedText(reason string) (ru, en string) {
 
 // endedFlash is endedText as the login page's notice; "" for no reason.
 func (s *Server) endedFlash(reason string) template.HTML {
-	ru, en := s.endedText(reason)
-	if ru == "" {
-		return ""
-	}
-	return template.HTML(`<span class="ru">` + template.HTMLEscapeString(ru) + `</span><span class="en">` + //nolint:gosec // fixed texts, escaped
-		template.HTMLEscapeString(en) + `</span>`)
-}
-
-// durText writes a session limit the way people read it: "12 h", "30 min".
-func durText(d time.Duration, lang string) string {
-	h, m := "h", "min"
-	if lang == "ru" {
-		h, m = "ч", "мин"
-	}
-	switch {
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%d %s", d/time.Hour, h)
-	case d%time.Minute == 0:
-		return fmt.Sprintf("%d %s", d/time.Minute, m)
-	}
-	return d.String()
+	return webtext.Both(s.endedText(reason))
 }

@@ -28,6 +28,7 @@ import (
 
 	"markd/hub"
 	"markd/internal/httperr"
+	"markd/internal/webtext"
 	"markd/mark"
 	"markd/web"
 )
@@ -463,8 +464,8 @@ func endedReason(err error) string {
 func (s *Server) endedText(reason string) (ru, en string) {
 	switch reason {
 	case "lifetime":
-		return fmt.Sprintf("Вы вышли из системы: вход действует не дольше %s. Войдите снова.", durText(s.opt.SessionLifetime, "ru")),
-			fmt.Sprintf("You were logged out: a login lasts at most %s. Log in again.", durText(s.opt.SessionLifetime, "en"))
+		return fmt.Sprintf("Вы вышли из системы: вход действует не дольше %s. Войдите снова.", webtext.Dur(s.opt.SessionLifetime, "ru")),
+			fmt.Sprintf("You were logged out: a login lasts at most %s. Log in again.", webtext.Dur(s.opt.SessionLifetime, "en"))
 	case "ended":
 		return "Ваш вход завершён (выход, долгий перерыв, новый пароль). Войдите снова.",
 			"Your login has ended (logged out, unused for long, a new password). Log in again."
@@ -474,25 +475,5 @@ func (s *Server) endedText(reason string) (ru, en string) {
 
 // endedFlash is endedText as the login page's notice; "" for no reason.
 func (s *Server) endedFlash(reason string) template.HTML {
-	ru, en := s.endedText(reason)
-	if ru == "" {
-		return ""
-	}
-	return template.HTML(`<span class="ru">` + template.HTMLEscapeString(ru) + `</span><span class="en">` + //nolint:gosec // fixed texts, escaped
-		template.HTMLEscapeString(en) + `</span>`)
-}
-
-// durText writes a session limit the way people read it: "12 h", "30 min".
-func durText(d time.Duration, lang string) string {
-	h, m := "h", "min"
-	if lang == "ru" {
-		h, m = "ч", "мин"
-	}
-	switch {
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%d %s", d/time.Hour, h)
-	case d%time.Minute == 0:
-		return fmt.Sprintf("%d %s", d/time.Minute, m)
-	}
-	return d.String()
+	return webtext.Both(s.endedText(reason))
 }

@@ -1,0 +1,36 @@
+// Package webtext holds the small pieces of page text that the counter's
+// pages (web) and the collector's (hub/hubweb) write the same way: a
+// notice in both languages, a duration as people read it.
+package webtext
+
+import (
+	"fmt"
+	"html/template"
+	"time"
+)
+
+// Both is a notice in Russian and English, each in the span the pages'
+// language switch shows or hides; "" when ru is "" (no notice).
+func Both(ru, en string) template.HTML {
+	if ru == "" {
+		return ""
+	}
+	return template.HTML(`<span class="ru">` + template.HTMLEscapeString(ru) + `</span><span class="en">` + //nolint:gosec // escaped here
+		template.HTMLEscapeString(en) + `</span>`)
+}
+
+// Dur writes a limit such as a session's the way people read it: "12 h",
+// "30 min" (lang "ru": "12 ч", "30 мин"); other durations as Go writes them.
+func Dur(d time.Duration, lang string) string {
+	h, m := "h", "min"
+	if lang == "ru" {
+		h, m = "ч", "мин"
+	}
+	switch {
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%d %s", d/time.Hour, h)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%d %s", d/time.Minute, m)
+	}
+	return d.String()
+}

@@ -249,22 +249,7 @@ func TestExitCodesDocumented(t *testing.T) {
 	for _, r := range markdExitRows() {
 		tested[r.cmd+" "+strconv.Itoa(r.code)] = true
 	}
-	documented := map[string]bool{}
-	for k := range testdata.ExitCodes(t) {
-		if strings.HasPrefix(k, "markd ") || strings.HasPrefix(k, "other markd ") {
-			documented[k] = true
-		}
-	}
-	for k := range tested {
-		if !documented[k] {
-			t.Errorf("docs/operations.md, Exit codes: no row %q", k)
-		}
-	}
-	for k := range documented {
-		if !tested[k] {
-			t.Errorf("docs/operations.md, Exit codes: row %q is not checked by TestExitCodes", k)
-		}
-	}
+	testdata.CheckExitTable(t, "markd", tested, "TestExitCodes")
 	var out, errb strings.Builder
 	if code := run(context.Background(), []string{"run", "--help"}, strings.NewReader(""), &out, &errb); code != 0 {
 		t.Fatalf("markd run --help: exit %d: %s", code, errb.String())

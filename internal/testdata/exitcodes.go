@@ -36,3 +36,27 @@ func ExitCodes(t testing.TB) map[string]bool {
 	}
 	return rows
 }
+
+// CheckExitTable holds the rows of the exit code table whose command
+// starts with program ("markd", "markhub"; "other PROGRAM ..." rows too)
+// to tested ("command code" of every row a test checks with the real
+// binary): each tested row documented, each documented row tested (by).
+func CheckExitTable(t testing.TB, program string, tested map[string]bool, by string) {
+	t.Helper()
+	documented := map[string]bool{}
+	for k := range ExitCodes(t) {
+		if strings.HasPrefix(k, program+" ") || strings.HasPrefix(k, "other "+program+" ") {
+			documented[k] = true
+		}
+	}
+	for k := range tested {
+		if !documented[k] {
+			t.Errorf("docs/operations.md, Exit codes: no row %q", k)
+		}
+	}
+	for k := range documented {
+		if !tested[k] {
+			t.Errorf("docs/operations.md, Exit codes: row %q is not checked by %s", k, by)
+		}
+	}
+}

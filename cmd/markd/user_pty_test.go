@@ -5,9 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,39 +15,15 @@ import (
 	"golang.org/x/sys/unix"
 
 	"markd/internal/syncbuf"
+	"markd/internal/testdata"
 	"markd/store"
 )
-
-// openPty opens a real pseudo-terminal pair (no helper library).
-func openPty(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		m.Close()
-		t.Skipf("unlockpt: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		m.Close()
-		t.Skipf("ptsname: %v", err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		m.Close()
-		t.Skipf("open pts: %v", err)
-	}
-	t.Cleanup(func() { m.Close(); s.Close() })
-	return m, s
-}
 
 // TestUserAddPromptsWithoutEcho types the password on a real terminal: it
 // is asked twice, never echoed, and works afterwards.
 func TestUserAddPromptsWithoutEcho(t *testing.T) {
 	store.PasswordCost = bcrypt.MinCost
-	master, slave := openPty(t)
+	master, slave := testdata.OpenPty(t)
 	db := filepath.Join(t.TempDir(), "markd.db")
 	initStore(t, db)
 	var screen bytes.Buffer

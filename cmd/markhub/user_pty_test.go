@@ -5,9 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,32 +17,8 @@ import (
 	"markd/hub/hubweb"
 	"markd/hub/sqlitestore"
 	"markd/internal/syncbuf"
+	"markd/internal/testdata"
 )
-
-// openPty opens a real pseudo-terminal pair (as cmd/markd's test does).
-func openPty(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		m.Close()
-		t.Skipf("unlockpt: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		m.Close()
-		t.Skipf("ptsname: %v", err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		m.Close()
-		t.Skipf("open pts: %v", err)
-	}
-	t.Cleanup(func() { m.Close(); s.Close() })
-	return m, s
-}
 
 // TestUserPasswordPromptsWithoutEcho types the new password on a real
 // terminal: markhub user password asks for it naming the account, does
@@ -61,7 +35,7 @@ func TestUserPasswordPromptsWithoutEcho(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	master, slave := openPty(t)
+	master, slave := testdata.OpenPty(t)
 	var screen bytes.Buffer
 	copied := make(chan struct{})
 	go func() { io.Copy(&screen, master); close(copied) }() //nolint:errcheck // ends when the pty closes

@@ -122,13 +122,5 @@ func CameraConfig(c config.Source) scanner.CameraConfig {
 // systemd's StandardInput=null), where a stdin source reads nothing ever.
 func nullDevice(r io.Reader) bool {
 	f, ok := r.(*os.File)
-	if !ok || f == nil {
-		return false
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		return false
-	}
-	null, err := os.Stat(os.DevNull)
-	return err == nil && os.SameFile(fi, null)
+	return ok && f != nil && isNullDevice(f)
 }

@@ -71,7 +71,7 @@ else
 	echo "wine-test: wixl not installed: the MSI test is skipped (apt-get install wixl)"
 fi
 MARKD_MSI=$MARKD_MSI MARKD_EXE=$PWD/$OUT/markd.exe MARKHUB_EXE=$PWD/$OUT/markhub.exe WINE=$WINE \
-	$GO test -tags wine -count=1 -timeout 5m ${WINE_RUN:+-run "$WINE_RUN"} ./e2e/wine
+	$GO test -tags wine -count=1 -timeout 5m ${WINE_RUN:+-v -run "$WINE_RUN"} ./e2e/wine
 "$WINE" "$PWD/$OUT/markd-cmd.test.exe" -test.run '^TestWindows' -test.count=1
 t3=$(date +%s)
 echo "wine-test: cross build $((t1 - t0))s, wine prefix $((t2 - t1))s, tests under wine $((t3 - t2))s;" \

@@ -1,0 +1,150 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"markd/hub"
+	"markd/mark"
+	"markd/store"
+)
+
+// What the uploader does with the collector's answers (uploader.go sends
+// them): what it holds from this terminal, a confirmed upload, a refusal.
+
+// CompareWith makes the first upload of the run ask what the collector
+// holds from this terminal and hand it to r (Restorer.Behind), so a store
+// put back from an older copy restores its reuse history again.
+func (u *Uploader) CompareWith(r *Restorer) { u.history = r }
+
+// checkBehind hands what the collector holds from this terminal to the
+// history restorer, once a run.
+func (u *Uploader) checkBehind(ctx context.Context, st *hub.TerminalState) error {
+	if st == nil {
+		u.log.Debug("the collector does not say what it holds from this terminal (an older markhub): the store is not compared")
+		if err := u.history.NotCompared(ctx); err != nil {
+			return fmt.Errorf("restore a backup copy's history: %w", err)
+		}
+		u.stateChecked = true
+		return nil
+	}
+	if _, err := u.history.Behind(ctx, *st); err != nil {
+		return fmt.Errorf("compare the store with the collector: %w", err)
+	}
+	u.stateChecked = true
+	return nil
+}
+
+// recordSuccess updates the state and metrics after a confirmed upload.
+// An alert comes again in every answer until a request acknowledges it
+// (and in an answer to a request that raced the acknowledgement): it is
+// logged and counted once. The ids seen are kept for the process's life:
+// alerts are rare, a few bytes each.
+func (u *Uploader) recordSuccess(records int, resp *hub.UploadResponse) {
+	u.failures = 0
+	u.setState(nil)
+	u.stateMu.Lock()
+	u.progress.Uploaded += records
+	u.progress.Unverified += resp.Unverified
+	var fresh []mark.ReuseAlert
+	for _, a := range resp.Alerts {
+		if !u.alertIDs[a.ID] {
+			if u.alertIDs == nil {
+				u.alertIDs = map[int64]bool{}
+			}
+			u.alertIDs[a.ID] = true
+			u.progress.Alerts++
+			fresh = append(fresh, a)
+		}
+	}
+	u.stateMu.Unlock()
+	for _, a := range fresh {
+		u.log.Warn("REUSE ALERT: serial accepted here was accepted elsewhere too", "serial", a.Serial, "record", a.RecordID,
+			"other_terminal", a.OtherTerminal, "other_office", a.Other.Office, "other_counter", a.Other.Counter, "other_at", a.Other.At)
+	}
+	if resp.Unverified > 0 {
+		u.log.Warn("the collector stored records unverified: their marks did not verify there and claim no serial",
+			"records", resp.Unverified, "hint", "markhub's page of unverified records names them")
+	}
+	u.lastSuccess.Set(float64(u.now().UnixNano()) / 1e9)
+	u.uploaded.Add(float64(records))
+	u.alerts.Add(float64(len(resp.Alerts)))
+}
+
+// refused handles a 400 that names one record or review event of the
+// request, or a 409 that names a record (its id was uploaded before with
+// another content): the record is set aside (upload_state 'refused'), the
+// event skipped, so one row the collector cannot take does not block the
+// outbox. Both stay in the counter's store; the error is logged for the
+// operator.
+func (u *Uploader) refused(ctx context.Context, err error, ids []string, events []store.AuditEntry) bool {
+	var se *StatusError
+	if !errors.As(err, &se) || (se.Code != http.StatusBadRequest && se.Code != http.StatusConflict) {
+		return false
+	}
+	kind, i, ok := fieldIndex(se.Body.Field)
+	switch {
+	case !ok:
+		return false
+	case kind == "records" && i < len(ids):
+		if e := u.db.RefuseUpload(ctx, ids[i]); e != nil {
+			return false
+		}
+		u.log.Error("collector refused a record as invalid; it is set aside (upload_state refused)", "record", ids[i],
+			"field", se.Body.Field, "err", se.Body.Error)
+		u.stateMu.Lock()
+		u.progress.SetAside++
+		u.stateMu.Unlock()
+	case kind == "events" && i == 0 && len(events) > 0 && se.Code == http.StatusConflict && u.history != nil && u.history.renumbered.Load():
+		// A decision made on a store put back from an older copy before
+		// the restore numbered its audit: its id is the collector's for
+		// another decision. It goes again under a new id, above theirs.
+		newID, e := u.db.ResendEvent(ctx, events[0].ID)
+		if e != nil {
+			return false
+		}
+		u.log.Warn("collector holds this review event's id for another decision (the store was put back from an older copy); sent again under a new id",
+			"audit_id", events[0].ID, "new_audit_id", newID, "record", events[0].RecordID)
+		return true
+	case kind == "events" && i == 0 && len(events) > 0:
+		if e := u.db.SkipEvent(ctx, events[0].ID); e != nil {
+			return false
+		}
+		u.log.Error("collector refused a review event as invalid; it is skipped", "audit_id", events[0].ID,
+			"record", events[0].RecordID, "field", se.Body.Field, "err", se.Body.Error)
+	case kind == "batches" && i < len(u.sentBatches):
+		if e := u.db.RefuseBatch(ctx, u.sentBatches[i]); e != nil {
+			return false
+		}
+		u.log.Error("collector refused a batch as invalid; it is set aside (upload_state refused)", "batch", u.sentBatches[i],
+			"field", se.Body.Field, "err", se.Body.Error)
+	case kind == "events" && i > 0 && i < len(events):
+		u.eventLimit = i // send the good ones first; then the bad one is first
+		return true
+	default:
+		return false
+	}
+	u.refusedN.Inc()
+	return true
+}
+
+// fieldIndex splits "records[12].verdict" into ("records", 12).
+func fieldIndex(field string) (kind string, i int, ok bool) {
+	kind, rest, found := strings.Cut(field, "[")
+	if !found {
+		return "", 0, false
+	}
+	num, _, found := strings.Cut(rest, "]")
+	if !found {
+		return "", 0, false
+	}
+	i, err := strconv.Atoi(num)
+	if err != nil || i < 0 {
+		return "", 0, false
+	}
+	return kind, i, true
+}

@@ -43,7 +43,7 @@ func newUserCmd(a *app) *cobra.Command {
 			if err != nil {
 				return cli.UsageError{Err: err}
 			}
-			reg, done, err := openRegional(cmd, c)
+			reg, done, err := openRegionalAt(cmd, c)
 			if err != nil {
 				return err
 			}
@@ -60,11 +60,7 @@ func newUserCmd(a *app) *cobra.Command {
 		Short: "Delete an account and end its sessions at once (someone who left, a password that got out)",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.loadConfig(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			reg, done, err := openRegional(cmd, c)
+			reg, done, err := a.openRegional(cmd)
 			if err != nil {
 				return err
 			}
@@ -83,12 +79,8 @@ func newUserCmd(a *app) *cobra.Command {
 		Short:   "Give an account a new password and end its sessions at once; read from stdin, or prompted for on a terminal",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.loadConfig(cmd.Flags())
-			if err != nil {
-				return err
-			}
 			name := args[0]
-			reg, done, err := openRegional(cmd, c)
+			reg, done, err := a.openRegional(cmd)
 			if err != nil {
 				return err
 			}
@@ -120,11 +112,7 @@ func newUserCmd(a *app) *cobra.Command {
 			Short: short,
 			Args:  args(cobra.ExactArgs(1)),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				c, err := a.loadConfig(cmd.Flags())
-				if err != nil {
-					return err
-				}
-				reg, closeStore, err := openRegional(cmd, c)
+				reg, closeStore, err := a.openRegional(cmd)
 				if err != nil {
 					return err
 				}
@@ -161,9 +149,19 @@ func sessionsWord(n int) string {
 	return "sessions"
 }
 
-// openRegional opens the store of c as the accounts of the regional
+// openRegional loads the config and opens its store as the accounts of
+// the regional pages; done closes it.
+func (a *app) openRegional(cmd *cobra.Command) (reg hub.Regional, done func(), err error) {
+	c, err := a.loadConfig(cmd.Flags())
+	if err != nil {
+		return nil, nil, err
+	}
+	return openRegionalAt(cmd, c)
+}
+
+// openRegionalAt opens the store of c as the accounts of the regional
 // pages; done closes it.
-func openRegional(cmd *cobra.Command, c hub.Config) (reg hub.Regional, done func(), err error) {
+func openRegionalAt(cmd *cobra.Command, c hub.Config) (reg hub.Regional, done func(), err error) {
 	store, err := openStore(cmd.Context(), c)
 	if err != nil {
 		return nil, nil, err

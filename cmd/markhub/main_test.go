@@ -261,23 +261,11 @@ func TestUserPassword(t *testing.T) {
 // again with its password; an unknown name exits 1 naming it.
 func TestUserDisable(t *testing.T) {
 	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "hub.db")
-	s, err := sqlitestore.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	if err := s.AddUser(ctx, "away", "$2a$10$x", now); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PutSession(ctx, hub.WebSession{Hash: "h", User: "away", CSRF: "c", Expires: now.Add(time.Hour), Started: now}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	db, now := hubWithSession(t, "away")
 	if code, out, errOut := runCmd(t, "user", "disable", "away", "--db", db); code != 0 || !strings.Contains(out, "user away disabled, 1 session ended") {
 		t.Fatalf("disable: code %d out %q err %q", code, out, errOut)
 	}
-	s, err = sqlitestore.Open(ctx, db)
+	s, err := sqlitestore.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,26 +297,14 @@ func TestUserDisable(t *testing.T) {
 // kept their login and their open browser for ever).
 func TestUserRemove(t *testing.T) {
 	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "hub.db")
-	s, err := sqlitestore.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	if err := s.AddUser(ctx, "left-us", "$2a$10$x", now); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PutSession(ctx, hub.WebSession{Hash: "h", User: "left-us", CSRF: "c", Expires: now.Add(time.Hour), Started: now}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	db, now := hubWithSession(t, "left-us")
 	if code, out, errOut := runCmd(t, "user", "remove", "left-us", "--db", db); code != 0 || !strings.Contains(out, "user left-us removed, 1 session ended") {
 		t.Fatalf("remove: code %d out %q err %q", code, out, errOut)
 	}
 	if code, _, errOut := runCmd(t, "user", "remove", "left-us", "--db", db); code != 1 || !strings.Contains(errOut, `user "left-us"`) {
 		t.Fatalf("remove again: code %d err %q, want 1 naming the user", code, errOut)
 	}
-	s, err = sqlitestore.Open(ctx, db)
+	s, err := sqlitestore.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,4 +312,26 @@ func TestUserRemove(t *testing.T) {
 	if _, err := s.GetSession(ctx, "h", now, now.Add(time.Hour), now.Add(-time.Hour)); !errors.Is(err, mark.ErrNotFound) {
 		t.Fatalf("the removed account's session: %v, want ErrNotFound", err)
 	}
+}
+
+// hubWithSession makes a markhub store (SQLite) holding the account name
+// with one open session, hash "h", and returns its file and the time
+// the session started.
+func hubWithSession(t *testing.T, name string) (db string, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	db = filepath.Join(t.TempDir(), "hub.db")
+	s, err := sqlitestore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now = time.Now()
+	if err := s.AddUser(ctx, name, "$2a$10$x", now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutSession(ctx, hub.WebSession{Hash: "h", User: name, CSRF: "c", Expires: now.Add(time.Hour), Started: now}); err != nil {
+		t.Fatal(err)
+	}
+	return db, now
 }

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -86,17 +85,9 @@ func TestHubExitCodes(t *testing.T) {
 	for _, r := range hubExitRows() {
 		t.Run(r.cmd+" "+strconv.Itoa(r.code)+" "+r.name, func(t *testing.T) {
 			cmd := exec.Command(bin, r.args(t, t.TempDir())...)
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
-			err := cmd.Run()
-			code := 0
-			if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
-			if code != r.code || !strings.Contains(stderr.String(), r.want) {
-				t.Errorf("markhub %s: exit %d, want %d and %q:\n%s", strings.Join(cmd.Args[1:], " "), code, r.code, r.want, stderr.String())
+			code, stderr := testdata.RunExit(t, cmd)
+			if code != r.code || !strings.Contains(stderr, r.want) {
+				t.Errorf("markhub %s: exit %d, want %d and %q:\n%s", strings.Join(cmd.Args[1:], " "), code, r.code, r.want, stderr)
 			}
 		})
 	}

@@ -1,7 +1,9 @@
 package testdata
 
 import (
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,4 +61,22 @@ func CheckExitTable(t testing.TB, program string, tested map[string]bool, by str
 			t.Errorf("docs/operations.md, Exit codes: row %q is not checked by %s", k, by)
 		}
 	}
+}
+
+// RunExit runs cmd to its end with empty stdin and returns its exit code
+// and what it wrote on stderr; a command that could not start fails t.
+func RunExit(t testing.TB, cmd *exec.Cmd) (code int, stderr string) {
+	t.Helper()
+	if cmd.Stdin == nil {
+		cmd.Stdin = strings.NewReader("")
+	}
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+		return ee.ExitCode(), errb.String()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return 0, errb.String()
 }

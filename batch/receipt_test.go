@@ -149,21 +149,7 @@ func TestReceiptSameWhenMadeAgain(t *testing.T) {
 	if again, err := s.Receipt(ctx, b.ID); err != nil || !bytes.Equal(again, atClose) {
 		t.Fatalf("receipt after closing again: %d bytes, %v; want the %d stored", len(again), err, len(atClose))
 	}
-	stored, err := db.GetBatch(ctx, b.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := s.receiptOf(ctx, stored)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var later bytes.Buffer
-	if err := receipt.WritePDF(&later, r); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(later.Bytes(), atClose) {
-		t.Errorf("receipt made again from the store differs from the one made at close (%d vs %d bytes)", later.Len(), len(atClose))
-	}
+	sameRemade(t, s, db, b.ID, atClose)
 	// 03:30:05 at +05:00 is 01:30:05 in Moscow
 	if want := []byte("/CreationDate(D:20261126013005+03'00')"); !bytes.Contains(atClose, want) {
 		i := bytes.Index(atClose, []byte("/CreationDate"))
@@ -359,21 +345,7 @@ func TestReceiptPresentedAgain(t *testing.T) {
 			t.Errorf("receipt %s counts the mark presented again as an envelope handed back:\n%s", name, text)
 		}
 	}
-	stored, err := db.GetBatch(ctx, b.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := s.receiptOf(ctx, stored)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var later bytes.Buffer
-	if err := receipt.WritePDF(&later, r); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(later.Bytes(), pdf) {
-		t.Errorf("receipt made again from the store differs from the one made at close (%d vs %d bytes)", later.Len(), len(pdf))
-	}
+	sameRemade(t, s, db, b.ID, pdf)
 }
 
 // TestStatusCountsAsReceipt: the batch status (the local API, the
@@ -436,14 +408,7 @@ func TestStatusCountsAsReceipt(t *testing.T) {
 	if _, err := s.Close(ctx, b.ID, "Иванова"); err != nil {
 		t.Fatal(err)
 	}
-	stored, err := db.GetBatch(ctx, b.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := s.receiptOf(ctx, stored)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := storedReceipt(t, s, db, b.ID)
 	if rt := r.Totals(); float64(rt.Count) != want["accepted"] || float64(rt.Rejected) != want["handed_back"] ||
 		float64(rt.Again) != want["presented_again"] || float64(rt.RefusedAgain) != want["refused_again"] {
 		t.Errorf("receipt totals %+v, want the status's %v", rt, want)
@@ -457,5 +422,33 @@ func TestStatusCountsAsReceipt(t *testing.T) {
 		if !strings.Contains(flat, w) {
 			t.Errorf("receipt lacks %q:\n%s", w, flat)
 		}
+	}
+}
+
+// storedReceipt is the receipt of batch id made again from the store.
+func storedReceipt(t *testing.T, s *Service, db *store.DB, id string) receipt.Receipt {
+	t.Helper()
+	ctx := context.Background()
+	stored, err := db.GetBatch(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.receiptOf(ctx, stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// sameRemade checks that the receipt of batch id made again from the
+// store is the PDF made at close, byte for byte.
+func sameRemade(t *testing.T, s *Service, db *store.DB, id string, atClose []byte) {
+	t.Helper()
+	var later bytes.Buffer
+	if err := receipt.WritePDF(&later, storedReceipt(t, s, db, id)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(later.Bytes(), atClose) {
+		t.Errorf("receipt made again from the store differs from the one made at close (%d vs %d bytes)", later.Len(), len(atClose))
 	}
 }

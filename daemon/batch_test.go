@@ -12,9 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/text/encoding/charmap"
 
@@ -45,30 +43,7 @@ func batchMarks(t *testing.T) func(s uint64, contract uint32) string {
 // port as markd opens it, peer the end the test writes scans into.
 func ptyPair(t *testing.T) (dev string, peer *os.File) {
 	t.Helper()
-	if _, err := exec.LookPath("socat"); err != nil {
-		t.Skip("socat not installed (Debian package socat): the serial batch needs a pty pair")
-	}
-	dir, err := os.MkdirTemp("", "markd-batch-") // socat: no ',' in the path
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	dev, peerPath := filepath.Join(dir, "ttyACM-scanner"), filepath.Join(dir, "peer")
-	cmd := exec.Command("socat", "pty,raw,echo=0,link="+dev, "pty,raw,echo=0,link="+peerPath)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
-	testdata.Wait(t, 15*time.Second, "socat links", func() bool {
-		_, e1 := os.Stat(dev)
-		_, e2 := os.Stat(peerPath)
-		return e1 == nil && e2 == nil
-	})
-	if peer, err = os.OpenFile(peerPath, os.O_RDWR, 0); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { peer.Close() })
-	return dev, peer
+	return testdata.SocatPair(t, testdata.SocatDir(t, "markd-batch-"), "ttyACM-scanner", "peer", "the serial batch")
 }
 
 // apiClient calls the daemon's JSON API with a program's token.

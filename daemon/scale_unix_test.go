@@ -4,11 +4,7 @@ package daemon
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
@@ -40,29 +36,7 @@ func (c chanSource) Serve(ctx context.Context, emit func(mark.Scan)) error {
 // on a socat pseudo-terminal and attaches its last stable weight to the
 // next scan: a letter heavier than its mark is OVERWEIGHT.
 func TestScaleWeighsScans(t *testing.T) {
-	if _, err := exec.LookPath("socat"); err != nil {
-		t.Skip("socat not installed (Debian package socat)")
-	}
-	dir, err := os.MkdirTemp("", "markd-scale-") // socat's address syntax breaks on t.TempDir's characters
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	dev, wire := filepath.Join(dir, "scale"), filepath.Join(dir, "wire")
-	cmd := exec.Command("socat", "pty,raw,echo=0,link="+dev, "pty,raw,echo=0,link="+wire)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
-	var peer *os.File
-	testdata.Wait(t, 15*time.Second, "socat's links", func() bool {
-		if _, err := os.Stat(dev); err != nil {
-			return false
-		}
-		peer, err = os.OpenFile(wire, os.O_RDWR|syscall.O_NOCTTY, 0)
-		return err == nil
-	})
-	defer peer.Close()
+	dev, peer := testdata.SocatPair(t, testdata.SocatDir(t, "markd-scale-"), "scale", "wire", "the scale")
 
 	c := testConfig(t)
 	c.Scale = config.ScaleConfig{Port: dev, Baud: 9600, Pattern: config.DefaultScalePattern, MaxAge: 30 * time.Second}

@@ -123,31 +123,7 @@ sync:
 // scanner's port as markd opens it, peer the end the test types into.
 func scannerPty(t *testing.T) (string, *os.File) {
 	t.Helper()
-	if _, err := exec.LookPath("socat"); err != nil {
-		t.Skip("socat not installed (Debian package socat): the serial scanner needs a pty pair")
-	}
-	dir, err := os.MkdirTemp("", "markd-day-") // socat: no ',' in the path
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	dev, peerPath := filepath.Join(dir, "ttyACM0"), filepath.Join(dir, "peer")
-	cmd := exec.Command("socat", "pty,raw,echo=0,link="+dev, "pty,raw,echo=0,link="+peerPath)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
-	testdata.Wait(t, 15*time.Second, "socat links", func() bool {
-		_, e1 := os.Stat(dev)
-		_, e2 := os.Stat(peerPath)
-		return e1 == nil && e2 == nil
-	})
-	peer, err := os.OpenFile(peerPath, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { peer.Close() })
-	return dev, peer
+	return testdata.SocatPair(t, testdata.SocatDir(t, "markd-day-"), "ttyACM0", "peer", "the serial scanner")
 }
 
 // tokenAdd makes a token of the local API for a program.

@@ -7,37 +7,19 @@ import (
 	"context"
 	"database/sql"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"markd/internal/testdata"
 )
 
 // socatPty starts a socat pseudo-terminal pair and returns the path the
 // daemon would open; it stops with the test.
-func socatPty(t *testing.T, dir string) string {
+func socatPty(t *testing.T, dir string) (string, *os.File) {
 	t.Helper()
-	if _, err := exec.LookPath("socat"); err != nil {
-		t.Skip("socat not installed (Debian package socat): doctor's serial check needs a pty pair")
-	}
-	dev, peer := filepath.Join(dir, "ttyACM-scanner"), filepath.Join(dir, "peer")
-	cmd := exec.Command("socat", "pty,raw,echo=0,link="+dev, "pty,raw,echo=0,link="+peer)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
-	// socat makes the two links one after the other: wait for both, so the
-	// test can open the peer at once
-	testdata.Wait(t, 15*time.Second, "socat's links", func() bool {
-		_, e1 := os.Stat(dev)
-		_, e2 := os.Stat(peer)
-		return e1 == nil && e2 == nil
-	})
-	return dev
+	return testdata.SocatPair(t, dir, "ttyACM-scanner", "peer", "doctor's serial check")
 }
 
 func TestDoctor(t *testing.T) {
@@ -46,7 +28,7 @@ func TestDoctor(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	pty := socatPty(t, dir)
+	pty, _ := socatPty(t, dir)
 	fifo := filepath.Join(dir, "usb-Scanner-event-kbd")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
@@ -156,12 +138,8 @@ func TestDoctorScale(t *testing.T) {
 			t.Cleanup(func() { os.RemoveAll(dir) })
 			port := filepath.Join(dir, "ttyUSB-scale")
 			if tt.plugged {
-				port = socatPty(t, dir)
-				peer, err := os.OpenFile(filepath.Join(dir, "peer"), os.O_RDWR|syscall.O_NOCTTY, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer peer.Close()
+				var peer *os.File
+				port, peer = socatPty(t, dir)
 				if _, err := peer.WriteString(tt.send); err != nil {
 					t.Fatal(err)
 				}

@@ -1,0 +1,64 @@
+package testdata
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// SocatDir makes a folder for socat's links that is removed with the
+// test. Not t.TempDir(): socat's address syntax breaks on the ',' and
+// ':' that subtest names put into that path.
+func SocatDir(t testing.TB, prefix string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// SocatPair starts socat with a pseudo-terminal pair linked as dir/dev
+// (the port markd opens) and dir/peer (the end the test writes into),
+// waits until both links exist and the peer opens, and returns the
+// device's path and the open peer; both are closed and socat stopped
+// when the test ends. The test is skipped where socat is missing; why
+// says what needs the pair.
+func SocatPair(t testing.TB, dir, dev, peer, why string) (string, *os.File) {
+	t.Helper()
+	if _, err := exec.LookPath("socat"); err != nil {
+		t.Skipf("socat not installed (Debian package socat): %s needs a pty pair", why)
+	}
+	dev, peer = filepath.Join(dir, dev), filepath.Join(dir, peer)
+	cmd := exec.Command("socat", "pty,raw,echo=0,link="+dev, "pty,raw,echo=0,link="+peer)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("socat: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
+	// socat makes the two links one after the other, and a new pty can
+	// answer EIO for a moment while socat still sets it up
+	var f *os.File
+	Wait(t, 15*time.Second, "socat's links and an open peer", func() bool {
+		if _, err := os.Stat(dev); err != nil {
+			return false
+		}
+		var err error
+		f, err = os.OpenFile(peer, os.O_RDWR, 0)
+		switch {
+		case err == nil:
+			return true
+		case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.EIO):
+			return false
+		}
+		t.Fatalf("open %s: %v", peer, err)
+		return false
+	})
+	t.Cleanup(func() { f.Close() })
+	return dev, f
+}

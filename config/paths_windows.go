@@ -3,26 +3,17 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/sys/windows"
+	"markd/internal/datadir"
 )
 
 // DataDir is %ProgramData%\markd, the folder of config, lists, store and
 // logs of a Windows counter (markd service install makes it, the MSI's
 // service uses it). The known folder, not the environment: a service may
 // run with another environment than the administrator who installed it.
-func DataDir() string {
-	pd, err := windows.KnownFolderPath(windows.FOLDERID_ProgramData, 0)
-	if err != nil || pd == "" {
-		if pd = os.Getenv("ProgramData"); pd == "" {
-			pd = `C:\ProgramData`
-		}
-	}
-	return filepath.Join(pd, "markd")
-}
+func DataDir() string { return datadir.Path() }
 
 // exampleConfig names the file that lists every key, in errors: the zip
 // and the MSI put it beside markd.exe (configs/markd.windows.yaml).

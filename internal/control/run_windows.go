@@ -5,10 +5,10 @@ package control
 import (
 	"strings"
 
-	"markd/config"
+	"markd/internal/datadir"
 )
 
-func defaultRunDir() string { return config.DataDir() }
+func defaultRunDir() string { return datadir.Path() }
 
 // admin is who may read another account's pointer.
 const admin = "an administrator"

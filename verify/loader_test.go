@@ -2,6 +2,7 @@ package verify_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,7 +71,7 @@ func TestTariffsRefused(t *testing.T) {
 	}{
 		{"no versions", "currency: RUB\n", []string{"no versions"}},
 		{"bad effective", "versions:\n" + v("2025-1-1", "1", "      - {code: 1, bands: [{max_g: 20, kop: 10}]}\n"), []string{"versions[0]", "2025-1-1"}},
-		{"not increasing", "versions:\n" + goodVersion + goodVersion, []string{"versions[1]", "2025-01-01"}},
+		{"same date twice", "versions:\n" + goodVersion + goodVersion, []string{"versions[1]", "2025-01-01", "versions[0]", "twice"}},
 		{"negative notice", "versions:\n" + v("2025-01-01", "-5", "      - {code: 1, bands: [{max_g: 20, kop: 10}]}\n"), []string{"versions[0]", "-5"}},
 		{"bands not increasing", "versions:\n" + v("2025-01-01", "1", "      - {code: 2, bands: [{max_g: 20, kop: 10}, {max_g: 20, kop: 30}]}\n"), []string{"versions[0]", "classes[0] (code 2)", "bands[1]", "max_g 20"}},
 		{"zero max_g", "versions:\n" + v("2025-01-01", "1", "      - {code: 2, bands: [{max_g: 0, kop: 10}]}\n"), []string{"classes[0] (code 2)", "bands[0]", "max_g 0"}},
@@ -85,6 +86,36 @@ func TestTariffsRefused(t *testing.T) {
 			_, err := verify.ParseTariffs("tariffs.yaml", []byte(c.data))
 			checkLoadErr(t, err, append(c.want, "tariffs.yaml"))
 		})
+	}
+}
+
+// TestTariffsAnyOrder: §4 picks the version in force on the issue date,
+// whatever order the file lists them in; a table written newest first
+// prices every day as the same table written oldest first.
+func TestTariffsAnyOrder(t *testing.T) {
+	v := func(eff string, kop int) string {
+		return fmt.Sprintf("  - effective: %s\n    notice_of_delivery_kop: 1\n    classes:\n      - {code: 1, bands: [{max_g: 20, kop: %d}]}\n", eff, kop)
+	}
+	oldest := "versions:\n" + v("2025-01-01", 100) + v("2026-01-01", 200) + v("2027-07-01", 300)
+	newest := "versions:\n" + v("2027-07-01", 300) + v("2025-01-01", 100) + v("2026-01-01", 200)
+	a, err := verify.ParseTariffs("oldest.yaml", []byte(oldest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := verify.ParseTariffs("newest.yaml", []byte(newest))
+	if err != nil {
+		t.Fatalf("versions newest first: %v", err)
+	}
+	for _, c := range []struct {
+		day  string
+		want uint32 // 0: no version in force
+	}{{"2024-12-31", 0}, {"2025-01-01", 100}, {"2025-12-31", 100}, {"2026-01-01", 200}, {"2027-06-30", 200}, {"2027-07-01", 300}, {"2030-01-01", 300}} {
+		d := day(t, c.day)
+		pa, oka := a.Price(d, mark.ClassSimpleLetter, 20, false)
+		pb, okb := b.Price(d, mark.ClassSimpleLetter, 20, false)
+		if pa != c.want || oka != (c.want != 0) || pb != pa || okb != oka {
+			t.Errorf("%s: oldest first %d %v, newest first %d %v; want %d", c.day, pa, oka, pb, okb, c.want)
+		}
 	}
 }
 

@@ -1,9 +1,11 @@
 package verify
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"sort"
 
 	"markd/mark"
@@ -130,18 +132,22 @@ func ParseTariffs(name string, data []byte) (*Tariffs, error) {
 		return nil, fmt.Errorf("tariffs %s: no versions: %w", name, mark.ErrInvalid)
 	}
 	t := &Tariffs{Version: listVersion(f.Version, data), Currency: f.Currency}
+	// §4 picks the version in force on the issue date, so the file may
+	// list them in any order; one date given twice is ambiguous.
+	first := map[mark.Day]int{} // effective date → index in the file
 	for i, fv := range f.Versions {
 		where := fmt.Sprintf("tariffs %s: versions[%d] (effective %q)", name, i, fv.Effective)
 		v, err := fv.parse()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
-		if n := len(t.versions); n > 0 && v.Effective <= t.versions[n-1].Effective {
-			return nil, fmt.Errorf("%s: effective date not after the previous version's %s: %w",
-				where, t.versions[n-1].Effective, mark.ErrInvalid)
+		if j, dup := first[v.Effective]; dup {
+			return nil, fmt.Errorf("%s: effective date given twice (versions[%d] too): %w", where, j, mark.ErrInvalid)
 		}
+		first[v.Effective] = i
 		t.versions = append(t.versions, v)
 	}
+	slices.SortFunc(t.versions, func(a, b TariffVersion) int { return cmp.Compare(a.Effective, b.Effective) })
 	return t, nil
 }
 

@@ -234,11 +234,13 @@ func cleanLine(b []byte) string {
 	return StripAIM(sb.String())
 }
 
-// StripAIM removes an AIM symbology identifier ("]Q1" for QR, "]d2" for
-// Data Matrix, "]C0" for Code 128...) from the start of s: ']' followed by
-// a code letter and a modifier character.
+// StripAIM removes the AIM symbology identifier of a QR code, ]Q1..]Q6,
+// from the start of s: the only one MARK-FORMAT §1 tolerates before
+// EPM1:. Any other ("]d2" Data Matrix, "]C0" Code 128, "]Q7") stays, so
+// that a mark behind it is NOT_A_MARK, as the same text typed or sent
+// to the API is.
 func StripAIM(s string) string {
-	if len(s) >= 3 && s[0] == ']' && isLetter(s[1]) && (isLetter(s[2]) || s[2] >= '0' && s[2] <= '9') {
+	if len(s) >= 3 && s[0] == ']' && s[1] == 'Q' && s[2] >= '1' && s[2] <= '6' {
 		return s[3:]
 	}
 	return s

@@ -56,7 +56,7 @@ func TestFramer(t *testing.T) {
 		{"blank lines skipped", "", 0, []string{"\r\n\r\n\rA\r\n"}, 0, []string{"A"}},
 		{"noise bytes removed", "", 0, []string{"\x00\x02EPM1:\x11AB\x03\x7f\r"}, 0, []string{"EPM1:AB"}},
 		{"aim prefix stripped", "", 0, []string{"]Q1EPM1:AB\r"}, 0, []string{"EPM1:AB"}},
-		{"aim letter modifier", "", 0, []string{"]dAXY\r"}, 0, []string{"XY"}},
+		{"aim of another symbology kept (MARK-FORMAT §1: only ]Q1..]Q6)", "", 0, []string{"]dAXY\r", "]Q7XY\r"}, 0, []string{"]dAXY", "]Q7XY"}},
 		{"not aim", "", 0, []string{"]1QXY\r", "]Q\r"}, 0, []string{"]1QXY", "]Q"}},
 		{"aim after noise", "", 0, []string{"\x02]Q1AB\r"}, 0, []string{"AB"}},
 		{"too long cut then resync", "", 5, []string{"ABCDEFGH", "IJ\rOK\r"}, 0, []string{"CUT:10:ABCDE", "OK"}},
@@ -143,8 +143,8 @@ func TestParseTerminator(t *testing.T) {
 
 func TestStripAIM(t *testing.T) {
 	tests := map[string]string{
-		"]Q1EPM1:A": "EPM1:A", "]C0123": "123", "]E4X": "X", "EPM1:A": "EPM1:A",
-		"]Q": "]Q", "]": "]", "": "", "]Q1": "", "]!1X": "]!1X",
+		"]Q1EPM1:A": "EPM1:A", "]Q6EPM1:A": "EPM1:A", "]C0123": "]C0123", "]E4X": "]E4X", "EPM1:A": "EPM1:A",
+		"]Q": "]Q", "]": "]", "": "", "]Q1": "", "]!1X": "]!1X", "]Q0X": "]Q0X", "]Q7X": "]Q7X", "]q1X": "]q1X", "]d2X": "]d2X",
 	}
 	for in, want := range tests {
 		if got := StripAIM(in); got != want {

@@ -97,8 +97,10 @@ var (
 	ErrScaleUnit    = errors.New("weight has no unit kg or g")
 )
 
-// Parse returns the weight of one line in grams, rounded to the nearest
-// gram. A line the pattern does not match is ErrScaleNoMatch (unstable
+// Parse returns the weight of one line in grams, a fraction of a gram
+// rounded up: a reading above a mark's whole-gram weight_g by any part of
+// a gram stays above it (MARK-FORMAT §4: a measured weight above weight_g
+// is OVERWEIGHT). A line the pattern does not match is ErrScaleNoMatch (unstable
 // readings, status lines); a negative reading counts as 0 (tare drift).
 func (p *ScaleParser) Parse(line string) (int, error) {
 	m := p.re.FindStringSubmatchIndex(line)
@@ -147,8 +149,8 @@ func unitAfter(s string) string {
 }
 
 // decimalTimes reads a decimal number with a point or comma ("0.125",
-// "1,5", "-0.002", "20") and returns it times scale, rounded half away
-// from zero, without floating point.
+// "1,5", "-0.002", "20") and returns its magnitude times scale rounded
+// up to a whole number, with its sign, without floating point.
 func decimalTimes(s string, scale int64) (int64, bool) {
 	s = strings.TrimSpace(s)
 	neg := strings.HasPrefix(s, "-")
@@ -166,16 +168,20 @@ func decimalTimes(s string, scale int64) (int64, bool) {
 		w = int64(n)
 	}
 	v := w * scale
+	rest := "" // digits past the 9th: far below a gram, but not zero is more
 	if len(frac) > 9 {
-		frac = frac[:9] // far below a gram
+		frac, rest = frac[:9], frac[9:]
 	}
 	if frac != "" {
 		f, err := strconv.ParseUint(frac, 10, 32)
-		if err != nil {
+		if err != nil || strings.Trim(rest, "0123456789") != "" {
 			return 0, false
 		}
+		if strings.Trim(rest, "0") != "" {
+			f++
+		}
 		d := pow10(len(frac))
-		v += (int64(f)*scale + d/2) / d
+		v += (int64(f)*scale + d - 1) / d
 	}
 	if neg {
 		v = -v

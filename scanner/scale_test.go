@@ -20,9 +20,13 @@ func TestScaleParse(t *testing.T) {
 	}{
 		{"", "ST,GS,   0.125kg", 125, nil, ""},
 		{"", "ST,GS,0.020kg", 20, nil, ""},
-		{"", "ST,GS,  12.3456 kg", 12346, nil, ""}, // rounded to the gram
-		{"", "ST,GS,   0.0004kg", 0, nil, ""},
+		{"", "ST,GS,  12.3456 kg", 12346, nil, ""}, // a fraction of a gram rounded up
+		{"", "ST,GS,  12.3451 kg", 12346, nil, ""},
+		{"", "ST,GS,  12.3450 kg", 12345, nil, ""},
+		{"", "ST,GS,   0.0004kg", 1, nil, ""},
 		{"", "ST,GS,   0.0005kg", 1, nil, ""},
+		{"", "ST,GS,   0.020000000001kg", 21, nil, ""}, // past the 9th decimal too
+		{"", "ST,GS,   0.020000000000kg", 20, nil, ""},
 		{"", "ST,GS,   2kg", 2000, nil, ""},
 		{"", "ST,GS,   0.000kg", 0, nil, ""},             // empty scale
 		{"", "US,GS,   0.125kg", 0, ErrScaleNoMatch, ""}, // unstable

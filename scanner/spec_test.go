@@ -93,3 +93,32 @@ func TestSourcesAIMPrefixAsSpec(t *testing.T) {
 		judgeAs(t, "wedge "+prefix, got[0], good, c, want)
 	}
 }
+
+// TestScaleAboveDeclaredAsSpec: §4 "a measured weight above weight_g is
+// OVERWEIGHT". A mark paid for 20 g with the scale reading a fraction of
+// a gram more is above it; the same reading at or under 20 g is not.
+func TestScaleAboveDeclaredAsSpec(t *testing.T) {
+	texts, c := specMarks(t)
+	p, err := NewScaleParser("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := testdata.Verifier(t)
+	for line, over := range map[string]bool{
+		"ST,GS,   0.019kg": false, "ST,GS,   0.0199kg": false, "ST,GS,   0.020kg": false,
+		"ST,GS,   0.0200kg": false, "ST,GS,   0.0201kg": true, "ST,GS,   0.0204kg": true,
+		"ST,GS,   0.0205kg": true, "ST,GS,   0.021kg": true, "ST,GS,   0.020001kg": true,
+	} {
+		g, err := p.Parse(line)
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		cx := c
+		cx.MeasuredWeightG = g
+		res := v.Verify(texts[0], cx) // declared weight_g 20
+		got := len(res.Reasons) == 1 && res.Reasons[0] == mark.ReasonOverweight
+		if got != over || (!over && res.Verdict != mark.Accept) {
+			t.Errorf("scale %q (%d g) on a 20 g mark: %s %v, want OVERWEIGHT %v", line, g, res.Verdict, res.Reasons, over)
+		}
+	}
+}

@@ -116,6 +116,15 @@ func (u *Uploader) refused(ctx context.Context, err error, ids []string, events 
 		}
 		u.log.Error("collector refused a review event as invalid; it is skipped", "audit_id", events[0].ID,
 			"record", events[0].RecordID, "field", se.Body.Field, "err", se.Body.Error)
+	case kind == "batches" && i < len(u.sentBatches) && u.receiptCounts > 0 && !se.TakesReceiptCounts:
+		// The collector named the receipt counts in an earlier answer
+		// but not in this one: rolled back to a version that refuses
+		// them. The batch goes again without them (once: sent so and
+		// refused again, it is set aside below).
+		u.receiptCounts = -1
+		u.log.Warn("collector no longer takes a batch's receipt counts (rolled back to an older markhub?); the batch goes again without them",
+			"batch", u.sentBatches[i], "field", se.Body.Field, "err", se.Body.Error)
+		return true
 	case kind == "batches" && i < len(u.sentBatches):
 		if e := u.db.RefuseBatch(ctx, u.sentBatches[i]); e != nil {
 			return false

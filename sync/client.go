@@ -161,6 +161,10 @@ type StatusError struct {
 	Body       hub.ErrorResponse
 	RetryAfter time.Duration // from a 503's Retry-After (seconds form); 0 = none
 	Date       time.Time     // the collector's clock in its answer (Date header); zero = none
+	// TakesReceiptCounts: the answer's hub.HeaderTakes named the batch
+	// receipt counts (a collector rolled back to an older version does
+	// not, and refuses them).
+	TakesReceiptCounts bool
 }
 
 func (e *StatusError) Error() string {
@@ -224,7 +228,7 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 	c.Clock.observe(sent, c.now(), resp.Header.Get("Date"))
 	if resp.StatusCode/100 != 2 {
 		defer resp.Body.Close()
-		se := &StatusError{Code: resp.StatusCode}
+		se := &StatusError{Code: resp.StatusCode, TakesReceiptCounts: hub.Takes(resp.Header, hub.TakesReceiptCounts)}
 		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
 			se.RetryAfter = time.Duration(secs) * time.Second
 		}

@@ -537,12 +537,13 @@ func markBatchesUploaded(ctx context.Context, tx *sql.Tx, ids []string) error {
 }
 
 // RefuseBatch sets aside a batch the collector refused as invalid, so it
-// does not block the uploads after it; it stays here for a supervisor.
-func (d *DB) RefuseBatch(ctx context.Context, id string) error {
+// does not block the uploads after it; it stays here for a supervisor,
+// with the collector's answer r.
+func (d *DB) RefuseBatch(ctx context.Context, id string, r Refusal) error {
 	return d.Write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE batches SET upload_state = 'refused' WHERE id = ?`, id); err != nil {
 			return storeErr("refuse batch", err)
 		}
-		return nil
+		return d.setAside(ctx, tx, SetAsideBatch, id, r)
 	})
 }

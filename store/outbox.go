@@ -371,19 +371,33 @@ func (d *DB) SetSyncState(ctx context.Context, key, value string) error {
 }
 
 // RefuseUpload sets a record the collector refused as invalid aside
-// (upload_state 'refused'), so the records after it can go.
-func (d *DB) RefuseUpload(ctx context.Context, id string) error {
+// (upload_state 'refused'), so the records after it can go, and keeps the
+// collector's answer r for the page of set-aside records.
+func (d *DB) RefuseUpload(ctx context.Context, id string, r Refusal) error {
 	return d.Write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE scans SET upload_state = ? WHERE id = ? AND upload_state = 'pending'`,
-			string(mark.UploadRefused), id); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE scans SET upload_state = ? WHERE id = ? AND upload_state = 'pending'`,
+			string(mark.UploadRefused), id)
+		if err != nil {
 			return storeErr("refuse upload", err)
 		}
-		return nil
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return d.setAside(ctx, tx, SetAsideRecord, id, r)
 	})
 }
 
 // SkipEvent moves the event cursor past one review event the collector
-// refused as invalid (it stays in the audit table).
-func (d *DB) SkipEvent(ctx context.Context, id int64) error {
-	return d.CompleteUpload(ctx, UploadDone{LastEventID: id})
+// refused as invalid (it stays in the audit table) and keeps the
+// collector's answer r for the page of set-aside records.
+func (d *DB) SkipEvent(ctx context.Context, id int64, r Refusal) error {
+	return d.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_state(key, value) VALUES (?, ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value
+			WHERE CAST(sync_state.value AS INTEGER) < CAST(excluded.value AS INTEGER)`,
+			StateEventCursor, strconv.FormatInt(id, 10)); err != nil {
+			return storeErr("advance event cursor", err)
+		}
+		return d.setAside(ctx, tx, SetAsideEvent, strconv.FormatInt(id, 10), r)
+	})
 }

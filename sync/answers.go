@@ -91,7 +91,7 @@ func (u *Uploader) refused(ctx context.Context, err error, ids []string, events 
 	case !ok:
 		return false
 	case kind == "records" && i < len(ids):
-		if e := u.db.RefuseUpload(ctx, ids[i]); e != nil {
+		if e := u.db.RefuseUpload(ctx, ids[i], refusal(se)); e != nil {
 			return false
 		}
 		u.log.Error("collector refused a record as invalid; it is set aside (upload_state refused)", "record", ids[i],
@@ -111,7 +111,7 @@ func (u *Uploader) refused(ctx context.Context, err error, ids []string, events 
 			"audit_id", events[0].ID, "new_audit_id", newID, "record", events[0].RecordID)
 		return true
 	case kind == "events" && i == 0 && len(events) > 0:
-		if e := u.db.SkipEvent(ctx, events[0].ID); e != nil {
+		if e := u.db.SkipEvent(ctx, events[0].ID, refusal(se)); e != nil {
 			return false
 		}
 		u.log.Error("collector refused a review event as invalid; it is skipped", "audit_id", events[0].ID,
@@ -126,7 +126,7 @@ func (u *Uploader) refused(ctx context.Context, err error, ids []string, events 
 			"batch", u.sentBatches[i], "field", se.Body.Field, "err", se.Body.Error)
 		return true
 	case kind == "batches" && i < len(u.sentBatches):
-		if e := u.db.RefuseBatch(ctx, u.sentBatches[i]); e != nil {
+		if e := u.db.RefuseBatch(ctx, u.sentBatches[i], refusal(se)); e != nil {
 			return false
 		}
 		u.log.Error("collector refused a batch as invalid; it is set aside (upload_state refused)", "batch", u.sentBatches[i],
@@ -139,6 +139,11 @@ func (u *Uploader) refused(ctx context.Context, err error, ids []string, events 
 	}
 	u.refusedN.Inc()
 	return true
+}
+
+// refusal is what the page of set-aside records keeps of the answer.
+func refusal(se *StatusError) store.Refusal {
+	return store.Refusal{Status: se.Code, Field: se.Body.Field, Reason: se.Body.Error}
 }
 
 // fieldIndex splits "records[12].verdict" into ("records", 12).

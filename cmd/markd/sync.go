@@ -20,7 +20,8 @@ func init() { register(newSyncCmd) }
 // beside or without `markd run` (which runs it itself when sync.url is
 // set). With --once it drains the outbox and exits.
 func newSyncCmd(a *app) *cobra.Command {
-	var once bool
+	var once, listRefused bool
+	var resend string
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Upload pending records and review decisions to the collector (sync.url)",
@@ -30,7 +31,11 @@ func newSyncCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if c.Sync.URL == "" {
+			resendSeq, resending, err := resendFlag(cmd, resend)
+			if err != nil {
+				return err
+			}
+			if c.Sync.URL == "" && (once || !(resending || listRefused)) {
 				return usage("sync.url is not set: nothing to upload to")
 			}
 			log := newLogger(c.Log, a.stderr)
@@ -40,6 +45,14 @@ func newSyncCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
+			if listRefused {
+				return printSetAside(ctx, a.stdout, db)
+			}
+			if resending {
+				if err := resendSetAside(ctx, a.stdout, db, resendSeq); err != nil || !once {
+					return err // markd run uploads them
+				}
+			}
 			// A store made by markd init gets its office's reuse history
 			// first, so the next markd run, import or verify --db on it
 			// judges with it (--once: one try, exit 1 when it fails).
@@ -89,6 +102,9 @@ func newSyncCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "drain the outbox, then exit")
+	cmd.Flags().BoolVar(&listRefused, "refused", false, "list what the collector refused and the counter set aside, then exit")
+	cmd.Flags().StringVar(&resend, "resend-refused", "", "put what the collector refused back in the outbox: all, or the number --refused shows (with --once: upload them now)")
+	cmd.Flags().Lookup("resend-refused").NoOptDefVal = "all"
 	cmd.Flags().String("db", "", "SQLite store file (config key db)")
 	return cmd
 }
@@ -104,7 +120,7 @@ func reportDrain(w io.Writer, p msync.Progress, d time.Duration, db *store.DB) {
 			plural(p.Unverified, "1 of them", "%d of them"))
 	}
 	if p.SetAside > 0 {
-		fmt.Fprintf(w, "%s refused by the collector and set aside (upload_state refused): the log names each and why\n",
+		fmt.Fprintf(w, "%s refused by the collector and set aside (upload_state refused): markd sync --refused lists them and why\n",
 			plural(p.SetAside, "1 record", "%d records"))
 	}
 	if p.Alerts > 0 {

@@ -69,6 +69,7 @@ var actionText = map[string][2]string{
 	store.ActionUserAdd:          {"учётная запись создана", "account created"},
 	store.ActionUserPasswd:       {"пароль изменён", "password changed"},
 	store.ActionSignatureRecheck: {"подпись проверена заново при запуске", "signature checked again at start"},
+	store.ActionResendRefused:    {"отправлено снова после отказа сборщика", "sent again after the collector refused it"},
 }
 
 // roleText names the roles in words.

@@ -212,6 +212,9 @@ func (s *Server) routes() {
 	handle("GET /review/batches", s.auth(sup, s.batchList))
 	handle("GET /review/batches/export.csv", s.auth(sup, s.batchCSV))
 	handle("GET /batches/{id}/receipt", s.auth("", s.batchReceiptHTML))
+	handle("GET /review/setaside", s.auth(sup, s.setAsideList))
+	handle("GET /review/setaside/export.csv", s.auth(sup, s.setAsideCSV))
+	handle("POST /review/setaside/resend", s.auth(sup, s.setAsideResend))
 
 	// Everything else goes to the API (Handler), behind the same login.
 	handle("/", http.HandlerFunc(s.fallback))

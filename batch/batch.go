@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"markd/batchlist"
@@ -144,6 +145,10 @@ type Status struct {
 	Totals mark.BatchTotals
 	Items  int // items on the customer's list
 	Diffs  []batchlist.Diff
+	// Overrides are the supervisors' overrides to accept of the batch's
+	// scans: those taken while it was open count as accepted in the
+	// totals, the differences and the receipt; later ones are shown only.
+	Overrides []store.BatchOverride
 	// Location is the office's time zone (for the times people read).
 	Location *time.Location
 }
@@ -158,6 +163,11 @@ func (s *Service) Status(ctx context.Context, id string) (Status, error) {
 	if st.Totals, err = s.opt.Store.BatchTotals(ctx, id); err != nil {
 		return st, err
 	}
+	if st.Totals.Overridden+st.Totals.AcceptedLater > 0 {
+		if st.Overrides, err = s.opt.Store.BatchOverrides(ctx, id); err != nil {
+			return st, err
+		}
+	}
 	if !b.HasList {
 		return st, nil
 	}
@@ -166,8 +176,30 @@ func (s *Service) Status(ctx context.Context, id string) (Status, error) {
 		return st, err
 	}
 	st.Items = len(l.Items)
-	st.Diffs = batchlist.Reconcile(l, Scanned(recs))
+	st.Diffs = batchlist.Reconcile(l, Scanned(Counted(recs, st.Overrides)))
 	return st, nil
+}
+
+// Counted is recs as the batch counts them: a scan a supervisor overrode
+// to accept while the batch was open (MARK-FORMAT §7: it then counts as
+// accepted) is an ACCEPT. recs is not changed.
+func Counted(recs []mark.Record, ovs []store.BatchOverride) []mark.Record {
+	in := map[string]bool{}
+	for _, o := range ovs {
+		if o.InBatch {
+			in[o.RecordID] = true
+		}
+	}
+	if len(in) == 0 {
+		return recs
+	}
+	out := slices.Clone(recs)
+	for i := range out {
+		if in[out[i].ID] && out[i].Verdict == mark.Reject {
+			out[i].Verdict, out[i].Reasons = mark.Accept, []mark.Reason{}
+		}
+	}
+	return out
 }
 
 func (s *Service) listAndScans(ctx context.Context, id string) (batchlist.List, []mark.Record, error) {

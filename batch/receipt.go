@@ -9,26 +9,33 @@ import (
 	"markd/batchlist"
 	"markd/mark"
 	"markd/receipt"
+	"markd/store"
 )
 
 // receiptOf gathers the receipt of a batch from the store: its records
 // and, when the customer's list was imported, the reconciliation the
 // status gives.
 func (s *Service) receiptOf(ctx context.Context, b mark.Batch) (receipt.Receipt, error) {
+	// Only the overrides taken while the batch was open are on it: one
+	// after the close leaves the receipt handed over as it was.
+	ovs, err := s.opt.Store.BatchOverrides(ctx, b.ID)
+	if err != nil {
+		return receipt.Receipt{}, err
+	}
 	if !b.HasList {
 		recs, err := s.opt.Store.BatchRecords(ctx, b.ID)
 		if err != nil {
 			return receipt.Receipt{}, err
 		}
-		return receipt.FromRecords(b, recs, s.opt.Location), nil
+		return s.fromRecords(b, recs, ovs), nil
 	}
 	l, recs, err := s.listAndScans(ctx, b.ID)
 	if err != nil {
 		return receipt.Receipt{}, err
 	}
-	r := receipt.FromRecords(b, recs, s.opt.Location)
+	r := s.fromRecords(b, recs, ovs)
 	r.HasList, r.ListItems = true, len(l.Items)
-	for _, d := range batchlist.Reconcile(l, Scanned(recs)) {
+	for _, d := range batchlist.Reconcile(l, Scanned(Counted(recs, ovs))) {
 		x := receipt.Diff{Kind: string(d.Kind), Want: d.Want, Got: d.Got}
 		if it := d.Item; it != nil {
 			x.N, x.Tracking, x.Serial = it.N, it.Tracking, it.Serial
@@ -44,6 +51,24 @@ func (s *Service) receiptOf(ctx context.Context, b mark.Batch) (receipt.Receipt,
 		r.Diffs = append(r.Diffs, x)
 	}
 	return r, nil
+}
+
+// fromRecords is receipt.FromRecords of the records as the batch counts
+// them, each item a supervisor accepted naming them.
+func (s *Service) fromRecords(b mark.Batch, recs []mark.Record, ovs []store.BatchOverride) receipt.Receipt {
+	r := receipt.FromRecords(b, Counted(recs, ovs), s.opt.Location)
+	by := map[uint64]store.BatchOverride{}
+	for _, o := range ovs {
+		if o.InBatch {
+			by[o.Serial] = o
+		}
+	}
+	for i, it := range r.Accepted {
+		if o, ok := by[it.Serial]; ok {
+			r.Accepted[i].DecidedBy, r.Accepted[i].DecidedAt = o.Actor, o.At
+		}
+	}
+	return r
 }
 
 // makeReceipt makes the receipt PDF of a closed batch and stores it.

@@ -3,6 +3,7 @@ package batch
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"markd/batchlist"
 	"markd/mark"
@@ -16,6 +17,21 @@ type StatusJSON struct {
 	OpenedLocal string           `json:"opened"`     // opened_at in the office's time with its offset, "2026-11-25 10:00:00 +03:00", for people
 	ListItems   int              `json:"list_items"` // items on the customer's list (0: no list)
 	Differences []DiffJSON       `json:"differences"`
+	// Overrides are the supervisors' decisions to accept a rejected mark
+	// of the batch, in the order taken.
+	Overrides []OverrideJSON `json:"overrides"`
+}
+
+// OverrideJSON is one supervisor's decision to accept a rejected mark of
+// the batch.
+type OverrideJSON struct {
+	RecordID string    `json:"record_id"`
+	Serial   uint64    `json:"serial"`
+	By       string    `json:"by"` // the supervisor, as the audit names them
+	At       time.Time `json:"at"`
+	// Later: decided after the batch ended; not in its totals, its
+	// reconciliation or its receipt (accepted_later counts these).
+	Later bool `json:"later"`
 }
 
 // DiffJSON is one difference between the customer's list and the scans.
@@ -42,6 +58,11 @@ func (st Status) JSON() StatusJSON {
 	}
 	if out.Totals.PerClass == nil {
 		out.Totals.PerClass = map[uint8]int{}
+	}
+	out.Overrides = make([]OverrideJSON, 0, len(st.Overrides))
+	for _, o := range st.Overrides {
+		out.Overrides = append(out.Overrides, OverrideJSON{RecordID: o.RecordID, Serial: o.Serial, By: o.Actor,
+			At: o.At.UTC(), Later: !o.InBatch})
 	}
 	for _, d := range st.Diffs {
 		j := DiffJSON{Kind: d.Kind, Want: d.Want, Got: d.Got}

@@ -53,4 +53,13 @@ type BatchTotals struct {
 	// "Предъявлены повторно"). Neither is an envelope handed back.
 	PresentedAgain int `json:"presented_again"`
 	RefusedAgain   int `json:"refused_again"`
+	// Overridden is how many of Accepted were rejected when scanned and
+	// accepted by a supervisor while the batch was open (MARK-FORMAT §7:
+	// after an override to accept a mark counts as accepted); those scans
+	// are in Accepted, PaidKop and PerClass, not in Rejected.
+	Overridden int `json:"overridden"`
+	// AcceptedLater is how many rejected marks of the batch a supervisor
+	// accepted after the batch ended: the receipt had been handed over,
+	// so they stay in Rejected and HandedBack as it printed them.
+	AcceptedLater int `json:"accepted_later"`
 }

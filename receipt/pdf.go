@@ -140,6 +140,14 @@ func (d *pdfDoc) layout(batchID string) error {
 	} else if err := d.table(itemTable, d.v.Items); err != nil {
 		return err
 	}
+	if len(d.v.Decisions) > 0 {
+		d.y += 4
+		for _, l := range d.v.Decisions {
+			if err := d.wrapped(fontRegular, 9, l); err != nil {
+				return err
+			}
+		}
+	}
 
 	d.y += 8
 	if err := d.need(14 + 13*float64(len(d.v.ByClass)+1)); err != nil {

@@ -65,6 +65,11 @@ type Item struct {
 	WeightG   int
 	TariffKop int64
 	Notice    bool
+	// DecidedBy, when set, is the supervisor who accepted the item after
+	// it was rejected at the scan (an override while the batch was open),
+	// at DecidedAt: the receipt says so on a line of its own.
+	DecidedBy string
+	DecidedAt time.Time
 }
 
 // Rejected is one item handed back to the customer, with why.
@@ -199,9 +204,12 @@ type view struct {
 	Head    [][2]string // label, value
 	BatchID string
 	Items   [][]string // No., tracking, serial, class, weight, tariff
-	Totals  Totals
-	Summary string   // "Итого принято: …"
-	ByClass []string // one line per class
+	// Decisions are the lines under the items accepted by a supervisor's
+	// decision, one each: "№ 2 (серия знака 7): принято по решению …".
+	Decisions []string
+	Totals    Totals
+	Summary   string   // "Итого принято: …"
+	ByClass   []string // one line per class
 	// RejectedNote counts the rejected items under the totals; "" for none.
 	RejectedNote string
 	Rejected     [][]string
@@ -262,14 +270,6 @@ func (r *Receipt) view() view {
 		{"Открыта", FormatTime(r.Opened, loc)},
 		{"Закрыта", FormatTime(closed, loc)},
 	}
-	for i, it := range r.Accepted {
-		v.Items = append(v.Items, []string{strconv.Itoa(i + 1), FormatTracking(it.Tracking), serial(it.Serial),
-			ClassName(it.MailClass, it.Notice), strconv.Itoa(it.WeightG), FormatRub(it.TariffKop)})
-	}
-	v.Summary = fmt.Sprintf("Итого принято: %d %s на сумму %s руб.", v.Totals.Count, plural(v.Totals.Count), FormatRub(v.Totals.SumKop))
-	for _, c := range v.Totals.ByClass {
-		v.ByClass = append(v.ByClass, fmt.Sprintf("%s: %d шт., %s руб.", ClassName(c.Class, false), c.Count, FormatRub(c.SumKop)))
-	}
 	oy, om, od := r.Opened.In(loc).Date()
 	// stamp is a time of the batch as printed: a batch past midnight
 	// gives the day with the time of another day than the opening.
@@ -281,6 +281,22 @@ func (r *Receipt) view() view {
 			return t.In(loc).Format("02.01.2006 15:04:05"), true
 		}
 		return t.In(loc).Format("15:04:05"), false
+	}
+	for i, it := range r.Accepted {
+		v.Items = append(v.Items, []string{strconv.Itoa(i + 1), FormatTracking(it.Tracking), serial(it.Serial),
+			ClassName(it.MailClass, it.Notice), strconv.Itoa(it.WeightG), FormatRub(it.TariffKop)})
+		if it.DecidedBy == "" {
+			continue
+		}
+		line := fmt.Sprintf("№ %d (серия знака %s): принято по решению руководителя %s", i+1, serial(it.Serial), it.DecidedBy)
+		if at, _ := stamp(it.DecidedAt); at != "" {
+			line += ", " + at
+		}
+		v.Decisions = append(v.Decisions, line)
+	}
+	v.Summary = fmt.Sprintf("Итого принято: %d %s на сумму %s руб.", v.Totals.Count, plural(v.Totals.Count), FormatRub(v.Totals.SumKop))
+	for _, c := range v.Totals.ByClass {
+		v.ByClass = append(v.ByClass, fmt.Sprintf("%s: %d шт., %s руб.", ClassName(c.Class, false), c.Count, FormatRub(c.SumKop)))
 	}
 	for i, x := range r.Rejected {
 		why := make([]string, 0, len(x.Reasons))

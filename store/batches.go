@@ -329,9 +329,15 @@ func (d *DB) BatchRecords(ctx context.Context, id string) ([]mark.Record, error)
 func (d *DB) BatchTotals(ctx context.Context, id string) (mark.BatchTotals, error) {
 	t := mark.BatchTotals{PerClass: map[uint8]int{}}
 	// the columns are NULL in rows older than migration 060
-	rows, err := d.db.QueryContext(ctx, `SELECT verdict, coalesce(mail_class, json_extract(mark_fields, '$.mail_class'), 0),
-		count(*), coalesce(sum(coalesce(tariff_kop, json_extract(mark_fields, '$.tariff_kop'))), 0)
-		FROM scans WHERE batch_id = ? GROUP BY 1, 2`, id)
+	// A scan a supervisor accepted while the batch was open counts as
+	// accepted (in_batch); one accepted after the batch ended stays as
+	// the receipt printed it and is counted apart.
+	rows, err := d.db.QueryContext(ctx, `SELECT CASE WHEN o.in_batch THEN 'ACCEPT' ELSE s.verdict END,
+		coalesce(s.mail_class, json_extract(s.mark_fields, '$.mail_class'), 0),
+		count(*), coalesce(sum(coalesce(s.tariff_kop, json_extract(s.mark_fields, '$.tariff_kop'))), 0),
+		coalesce(sum(o.in_batch), 0), coalesce(sum(NOT o.in_batch), 0)
+		FROM scans s LEFT JOIN batch_overrides o ON o.record_id = s.id
+		WHERE s.batch_id = ? GROUP BY 1, 2`, id)
 	if err != nil {
 		return t, storeErr("batch totals", err)
 	}
@@ -339,12 +345,14 @@ func (d *DB) BatchTotals(ctx context.Context, id string) (mark.BatchTotals, erro
 	for rows.Next() {
 		var verdict string
 		var class uint8
-		var n int
+		var n, overridden, later int
 		var kop int64
-		if err := rows.Scan(&verdict, &class, &n, &kop); err != nil {
+		if err := rows.Scan(&verdict, &class, &n, &kop, &overridden, &later); err != nil {
 			return t, storeErr("batch totals", err)
 		}
 		t.Scans += n
+		t.Overridden += overridden
+		t.AcceptedLater += later
 		switch mark.Verdict(verdict) {
 		case mark.Accept:
 			t.Accepted += n
@@ -380,15 +388,19 @@ func (d *DB) BatchTotals(ctx context.Context, id string) (mark.BatchTotals, erro
 // it. Every other rejected mark is one envelope, by serial, or by text
 // when it was not read. Only the rejected rows are joined (each by the
 // primary keys of used_serials and scans); reasons is a JSON array of
-// codes, in which "REUSED" with its quotes is that code only.
+// codes, in which "REUSED" with its quotes is that code only. A rejection
+// a supervisor overrode while the batch was open is an acceptance here
+// (batch_overrides.in_batch): not rejected, and holding its serial.
 const batchRefusalsQuery = `SELECT
 	count(DISTINCT CASE WHEN a.id IS NULL THEN coalesce('s' || r.serial, 't' || r.raw_text) END),
 	count(DISTINCT CASE WHEN a.id IS NOT NULL AND r.reused THEN r.serial END),
 	coalesce(sum(a.id IS NOT NULL AND r.reused), 0)
 	FROM (SELECT serial, raw_text, instr(reasons, '"REUSED"') > 0 AS reused
-		FROM scans WHERE batch_id = ?1 AND verdict = 'REJECT') r
+		FROM scans WHERE batch_id = ?1 AND verdict = 'REJECT'
+		AND NOT EXISTS (SELECT 1 FROM batch_overrides o WHERE o.record_id = scans.id AND o.in_batch)) r
 	LEFT JOIN used_serials u ON u.serial = r.serial
-	LEFT JOIN scans a ON a.id = u.record_id AND a.batch_id = ?1 AND a.verdict = 'ACCEPT'`
+	LEFT JOIN scans a ON a.id = u.record_id AND a.batch_id = ?1
+		AND (a.verdict = 'ACCEPT' OR EXISTS (SELECT 1 FROM batch_overrides o WHERE o.record_id = a.id AND o.in_batch))`
 
 // BatchFilter selects batches for the supervisors' list. Zero fields do
 // not filter.

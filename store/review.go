@@ -229,7 +229,9 @@ func (d *DB) ConfirmRejection(ctx context.Context, id, actor, note string) error
 // after all. The note (why) is required. In the same transaction the serial
 // becomes used, so a later scan of it is REUSED; if another record already
 // holds the serial, or the mark's signature never verified (no trusted
-// serial), the override is refused with mark.ErrConflict.
+// serial), the override is refused with mark.ErrConflict. A scan of a
+// batch is recorded as an override of its batch (BatchOverrides): counted
+// in the batch when it is still open, a later decision when it ended.
 func (d *DB) OverrideAccept(ctx context.Context, id, actor, note string) error {
 	if strings.TrimSpace(note) == "" {
 		return mark.WithHint(fmt.Errorf("override of %s: a note is required: %w", id, mark.ErrInvalid),
@@ -247,9 +249,10 @@ func (d *DB) review(ctx context.Context, id, actor, note, action string) error {
 			verdict, state, at, counter, raw string
 			office                           uint32
 			serial                           sql.NullInt64
+			batch                            sql.NullString
 		)
-		err := tx.QueryRowContext(ctx, `SELECT verdict, review_state, at, office, counter, raw_text, serial FROM scans WHERE id = ?`, id).
-			Scan(&verdict, &state, &at, &office, &counter, &raw, &serial)
+		err := tx.QueryRowContext(ctx, `SELECT verdict, review_state, at, office, counter, raw_text, serial, batch_id FROM scans WHERE id = ?`, id).
+			Scan(&verdict, &state, &at, &office, &counter, &raw, &serial, &batch)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
 		}
@@ -293,6 +296,11 @@ func (d *DB) review(ctx context.Context, id, actor, note, action string) error {
 				return storeErr("insert used_serials", err)
 			}
 			detail = fmt.Sprintf("serial %d now counts as used", serial.Int64)
+			if batch.Valid && batch.String != "" {
+				if err := recordBatchOverride(ctx, tx, id, batch.String, actor, d.Now()); err != nil {
+					return err
+				}
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE scans SET review_state = ? WHERE id = ?`, string(newState), id); err != nil {
 			return storeErr("update review_state", err)

@@ -69,6 +69,14 @@ type batchRow struct {
 	Totals                                             mark.BatchTotals
 	Diffs                                              int
 	HasList                                            bool
+	Later                                              []laterDecision
+}
+
+// laterDecision is a supervisor's override to accept of a rejected mark of
+// the batch taken after it ended: not in its totals or receipt.
+type laterDecision struct {
+	Serial uint64
+	By, At string
 }
 
 func (s *Server) batchRows(r *http.Request, f store.BatchFilter) ([]batchRow, error) {
@@ -85,10 +93,16 @@ func (s *Server) batchRows(r *http.Request, f store.BatchFilter) ([]batchRow, er
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, batchRow{ID: b.ID, Opened: s.localTime(b.Opened), Closed: s.localTime(b.Closed), Counter: b.Counter,
+		row := batchRow{ID: b.ID, Opened: s.localTime(b.Opened), Closed: s.localTime(b.Closed), Counter: b.Counter,
 			OpenedAt: b.Opened, ClosedAt: b.Closed,
 			Operator: b.Operator, State: string(b.State), Contract: b.Contract, Totals: st.Totals,
-			Paid: batch.Roubles(st.Totals.PaidKop), Diffs: len(st.Diffs), HasList: b.HasList})
+			Paid: batch.Roubles(st.Totals.PaidKop), Diffs: len(st.Diffs), HasList: b.HasList}
+		for _, o := range st.Overrides {
+			if !o.InBatch {
+				row.Later = append(row.Later, laterDecision{Serial: o.Serial, By: o.Actor, At: s.localTime(o.At)})
+			}
+		}
+		rows = append(rows, row)
 	}
 	return rows, nil
 }
@@ -113,11 +127,13 @@ func (s *Server) batchList(w http.ResponseWriter, r *http.Request, sess session)
 }
 
 // batchCSVHeader: rejected counts scans; handed_back, presented_again and
-// refused_again are the receipt's counts (mark.BatchTotals), added after
-// the columns of before so that a sheet reading those by place still does.
+// refused_again are the receipt's counts (mark.BatchTotals), overridden
+// and accepted_later the supervisors' overrides to accept (while the batch
+// was open: among accepted; after it ended: not), each added after the
+// columns of before so that a sheet reading those by place still does.
 var batchCSVHeader = []string{"batch", "opened", "closed", "state", "counter", "operator", "contract",
 	"scans", "accepted", "rejected", "duplicates", "paid_kop", "list", "differences",
-	"handed_back", "presented_again", "refused_again"}
+	"handed_back", "presented_again", "refused_again", "overridden", "accepted_later"}
 
 func (s *Server) batchCSV(w http.ResponseWriter, r *http.Request, _ session) {
 	_, f, err := s.parseBatchQuery(r)
@@ -145,7 +161,8 @@ func (s *Server) batchCSV(w http.ResponseWriter, r *http.Request, _ session) {
 		_ = cw.Write([]string{b.ID, s.csvTime(b.OpenedAt), s.csvTime(b.ClosedAt), b.State, csvSafe(b.Counter), csvSafe(b.Operator), strconv.FormatUint(uint64(b.Contract), 10),
 			strconv.Itoa(b.Totals.Scans), strconv.Itoa(b.Totals.Accepted), strconv.Itoa(b.Totals.Rejected),
 			strconv.Itoa(b.Totals.Duplicates), strconv.FormatInt(b.Totals.PaidKop, 10), list, strconv.Itoa(b.Diffs),
-			strconv.Itoa(b.Totals.HandedBack), strconv.Itoa(b.Totals.PresentedAgain), strconv.Itoa(b.Totals.RefusedAgain)})
+			strconv.Itoa(b.Totals.HandedBack), strconv.Itoa(b.Totals.PresentedAgain), strconv.Itoa(b.Totals.RefusedAgain),
+			strconv.Itoa(b.Totals.Overridden), strconv.Itoa(b.Totals.AcceptedLater)})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/csv"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -125,4 +126,49 @@ func TestBrowserBatchOverrides(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestBrowserOperatorPanelAfterOverride: with the customer at the counter,
+// a supervisor accepts on the review page the envelope of another
+// contract the operator's batch panel counts as not accepted: the panel
+// shows it accepted (items, sum, envelopes to hand back) without a new
+// scan or a reload, as the cash-desk program's batch answer does.
+func TestBrowserOperatorPanelAfterOverride(t *testing.T) {
+	e := newAPIEnv(t)
+	e.srv.heartbit = 200 * time.Millisecond
+	id := e.openBatch(t, 1004417)
+	if a, res := e.scan(t, 1, 1004417, id, nil); a.code != http.StatusOK || res.Verdict != mark.Accept {
+		t.Fatalf("scan 1: %d %s", a.code, res.Verdict)
+	}
+	a, res := e.scan(t, 2, 777, id, nil)
+	if a.code != http.StatusOK || res.Verdict != mark.Reject {
+		t.Fatalf("scan 2 of another contract: %d %s", a.code, res.Verdict)
+	}
+	ctx := browsertest.New(t)
+	step(t, ctx, "log in as operator",
+		chromedp.Navigate(e.ts.URL+"/login"),
+		chromedp.SendKeys(chromedp.ID("user"), opName),
+		chromedp.SendKeys(chromedp.ID("password"), opPass),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("batch-box")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('bt-accepted') && document.getElementById('bt-accepted').textContent === '1'`),
+	)
+	sup := e.client()
+	sup.login(supName, supPass)
+	if code, body := sup.post("/review/"+res.ID+"/override", url.Values{"note": {"the customer's second contract"}}); code != http.StatusSeeOther {
+		t.Fatalf("override: %d %s", code, body)
+	}
+	step(t, ctx, "the panel counts the envelope accepted",
+		chromedp.Poll[chromedp.Void](`document.getElementById('bt-accepted').textContent === '2'`))
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('batch-totals').innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := strings.Join(strings.Fields(text), " ")
+	for _, w := range []string{"Принято, отправлений 2", "Не принято, конвертов (вернуть) 0"} {
+		if !strings.Contains(flat, w) {
+			t.Errorf("batch panel lacks %q: %q", w, flat)
+		}
+	}
+	browsertest.Check(t, ctx, "operator-batch-override-ru", browsertest.Views, "#batch")
 }

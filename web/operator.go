@@ -29,6 +29,9 @@ type liveEvent struct {
 	Record  *recordView         `json:"record,omitempty"`
 	Sources []mark.SourceHealth `json:"sources,omitempty"`
 	Scale   *scaleView          `json:"scale,omitempty"` // only with a scale
+	// Overrides changes when a supervisor overrides a rejection to accept
+	// (Server.overrides); health events only.
+	Overrides int64 `json:"overrides,omitempty"`
 }
 
 // scaleView is the weight on the counter scale; WeightG 0 = nothing stable.
@@ -37,7 +40,7 @@ type scaleView struct {
 }
 
 func (s *Server) healthEvent() liveEvent {
-	ev := liveEvent{Sources: s.health()}
+	ev := liveEvent{Sources: s.health(), Overrides: s.overrides.Load()}
 	if s.opt.Weight != nil {
 		ev.Scale = &scaleView{WeightG: s.opt.Weight()}
 	}

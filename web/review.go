@@ -347,7 +347,11 @@ func (s *Server) reviewConfirm(w http.ResponseWriter, r *http.Request, sess sess
 
 func (s *Server) reviewOverride(w http.ResponseWriter, r *http.Request, sess session) {
 	s.reviewAction(w, r, sess, func(id, note string) error {
-		return s.opt.Store.OverrideAccept(r.Context(), id, sess.User, note)
+		err := s.opt.Store.OverrideAccept(r.Context(), id, sess.User, note)
+		if err == nil {
+			s.overrides.Add(1)
+		}
+		return err
 	}, "override")
 }
 

@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"markd/batch"
@@ -101,6 +102,12 @@ type Server struct {
 	operator string // name last given to Options.SetOperator
 
 	tokens *tokenCache // API tokens checked lately
+
+	// overrides counts the supervisors' overrides to accept made through
+	// these pages; the live feed's health events carry it, so the batch
+	// panel reads its batch again when it changes (an envelope of the
+	// open batch accepted by a supervisor counts as accepted at once).
+	overrides atomic.Int64
 }
 
 // setOperator names the person at the counter for the pipeline.

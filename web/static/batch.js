@@ -201,7 +201,13 @@
   });
 
   document.addEventListener('markd:scan', later);
+  // A supervisor's override to accept changes the open batch's counts
+  // (the envelope counts as accepted): read it again when one was made.
+  var overrides = null;
   document.addEventListener('markd:health', function (e) {
+    var o = (e.detail && e.detail.overrides) || 0;
+    if (overrides !== null && o !== overrides) later();
+    overrides = o;
     var s = e.detail && e.detail.scale;
     $('scale').hidden = !s;
     if (s) $('scale-g').textContent = s.weight_g ? s.weight_g + ' г / g' : '—';

@@ -166,3 +166,80 @@ func (w withoutHeader) Write(b []byte) (int, error) {
 	w.Header().Del(w.name)
 	return w.ResponseWriter.Write(b)
 }
+
+// TestUploadBatchOverrides: a supervisor's override to accept of a
+// batch's rejected mark reaches the collector as every review decision
+// does (the record overridden there). Taken while the batch was open, the
+// batch goes with it among the accepted (not rejected, not handed back);
+// taken after the batch was closed and uploaded, the batch is not sent
+// again and its totals at the collector stay those of its receipt.
+func TestUploadBatchOverrides(t *testing.T) {
+	ctx := context.Background()
+	col := newCollector(t, "office-a")
+	db := openCounter(t)
+	office := hubtest.Offices["office-a"]
+	u := NewUploader(db, newClient(t, col.srv.URL, "office-a"), UploaderOptions{BatchSize: 10}, nil, nil)
+	at := testdata.Now().Add(-time.Hour)
+	save := func(serial uint64, v mark.Verdict) *mark.Record {
+		m := hubtest.TestMark(serial, office)
+		rec := &mark.Record{At: at, Office: office, Counter: "1", Source: "t", Text: hubtest.Sign(m), Verdict: v, Mark: &m}
+		if v == mark.Reject {
+			rec.Reasons = []mark.Reason{mark.ReasonUnderpaid}
+		}
+		if err := db.Save(ctx, rec, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	batchOf := func(serials ...uint64) (mark.Batch, *mark.Record) {
+		b, err := db.OpenBatch(ctx, mark.Batch{Office: office, Counter: "1", Operator: "op"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		save(serials[0], mark.Accept)
+		return b, save(serials[1], mark.Reject)
+	}
+	upload := func() {
+		t.Helper()
+		if _, _, err := u.Once(ctx, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	upload() // the collector's first answer: it takes the receipt's counts
+
+	during, rec := batchOf(1, 2)
+	if err := db.OverrideAccept(ctx, rec.ID, "boss", "paid at the counter"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.EndBatch(ctx, during.ID, mark.BatchClosed, "op"); err != nil {
+		t.Fatal(err)
+	}
+	after, late := batchOf(3, 4)
+	if _, err := db.EndBatch(ctx, after.ID, mark.BatchClosed, "op"); err != nil {
+		t.Fatal(err)
+	}
+	upload()
+	if err := db.OverrideAccept(ctx, late.ID, "boss", "paid the next day"); err != nil {
+		t.Fatal(err)
+	}
+	upload()
+	for _, id := range []string{rec.ID, late.ID} {
+		r, err := col.store.Record(ctx, "office-a", id)
+		if err != nil || r.Review != mark.ReviewOverridden {
+			t.Errorf("collector review state of %s = %q, %v; want overridden", id, r.Review, err)
+		}
+	}
+	if got, _ := db.PendingBatches(ctx, 10); len(got) != 0 {
+		t.Errorf("batches pending after the later override: %+v", got)
+	}
+	cur, _ := db.GetBatch(ctx, during.ID)
+	days, err := col.store.ContractDays(ctx, cur.Contract, at.Add(-48*time.Hour), at.Add(48*time.Hour))
+	if err != nil || len(days) != 1 {
+		t.Fatalf("collector contract days %+v %v", days, err)
+	}
+	d := days[0]
+	got := fmt.Sprintf("batches %d accepted %d rejected %d handed_back %s", d.Batches, d.Accepted, d.Rejected, count(d.HandedBack))
+	if want := "batches 2 accepted 3 rejected 1 handed_back 1"; got != want {
+		t.Errorf("collector has %s, want %s", got, want)
+	}
+}

@@ -80,8 +80,8 @@ type Main struct {
 	Scale    *scanner.Scale // nil without scale.port
 	HTTP     *HTTPServer
 
-	sup           *service.Supervisor
-	bundleVersion func() uint64 // of the bundle in force, 0 = the config files
+	sup    *service.Supervisor
+	bundle func() (version uint64, created time.Time) // the bundle in force; version 0 = the config files
 
 	loadConfig func() (config.Config, error) // Options.LoadConfig
 	configFile string
@@ -186,7 +186,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	if m.Sync != nil {
 		m.Verifier = msync.HistoryGuard(m.Verifier, m.Sync.History)
 	}
-	m.bundleVersion = m.Sync.BundleVersion
+	m.bundle = m.Sync.Bundle
 	m.Sources = o.Sources
 	if m.Sources == nil {
 		place := placement(&c, log)

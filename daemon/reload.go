@@ -19,10 +19,46 @@ var listKeys = []string{"keyring", "tariffs", "revoked"}
 // Reloaded is what a reload did.
 type Reloaded struct {
 	Lists bool // the lists were loaded from the files and are in force
+	// Bundle is set when the lists in force are a signed bundle's: the
+	// list files were not read (only a newer bundle replaces them).
+	Bundle *BundleInForce
 	// Restart names the changed config keys a running daemon cannot
 	// apply (db, http.listen, sources, …): the values it started with
 	// stay in force until markd restarts.
 	Restart []string
+}
+
+// BundleInForce names the signed bundle whose lists are in force.
+type BundleInForce struct {
+	Version uint64    // 0: swapped in by the poller, its version not yet recorded
+	Created time.Time // when the collector made it; zero when not known
+}
+
+// String is "signed bundle 7 (created 2026-11-30 12:00 UTC)".
+func (b BundleInForce) String() string {
+	if b.Version == 0 {
+		return "a signed bundle"
+	}
+	s := fmt.Sprintf("signed bundle %d", b.Version)
+	if !b.Created.IsZero() {
+		s += " (created " + b.Created.UTC().Format("2006-01-02 15:04 MST") + ")"
+	}
+	return s
+}
+
+// Report is what the reload did, a line each, for markd reload: the
+// lists reloaded or why they were not, then the keys waiting for a
+// restart.
+func (r Reloaded) Report() []string {
+	lines := []string{"config and lists reloaded"}
+	if r.Bundle != nil {
+		lines[0] = "config reloaded; the lists in force come from " + r.Bundle.String() +
+			": the list files were not applied because a bundle is in force (they apply again only without sync.distribution_key)"
+	}
+	if n := r.Note(); n != "" {
+		lines = append(lines, n)
+	}
+	return lines
 }
 
 // Note is the sentence for the caller and the log: which changes wait
@@ -59,7 +95,8 @@ func (m *Main) reload(why string) { _, _ = m.Reload(why) }
 // naming it, and the lists and their files in force stay. While a signed
 // bundle from the collector is in force the files are not read: the
 // bundle's lists are newer and verified, and only a newer bundle replaces
-// them (mark.ErrConflict).
+// them; the reload is not refused for that (nothing failed), it says so
+// in Reloaded.Bundle and logs it at INFO.
 func (m *Main) Reload(why string) (Reloaded, error) {
 	m.reloadMu.Lock()
 	defer m.reloadMu.Unlock()
@@ -87,9 +124,11 @@ func (m *Main) Reload(why string) (Reloaded, error) {
 			}
 		}
 	}
-	if err := m.bundleInForce(why); err != nil {
+	if b := m.bundleInForce(); b != nil {
 		m.setLists(files)
-		return done, errors.Join(cfgErr, err)
+		done.Bundle = b
+		m.logBundle(why, b)
+		return done, cfgErr
 	}
 	modified := files.modified()
 	v, err := verify.LoadFiles(files.keyring, files.tariffs, files.revoked)
@@ -103,7 +142,12 @@ func (m *Main) Reload(why string) (Reloaded, error) {
 	// in meanwhile (its version recorded only after the swap) stays.
 	if !m.Holder.CompareAndSwap(m.inForce, v) {
 		m.setLists(files)
-		return done, errors.Join(cfgErr, m.bundleInForce(why))
+		done.Bundle = m.bundleInForce()
+		if done.Bundle == nil { // swapped back meanwhile: cannot be, one reload at a time
+			done.Bundle = &BundleInForce{}
+		}
+		m.logBundle(why, done.Bundle)
+		return done, cfgErr
 	}
 	m.inForce = v
 	m.setListsModified(modified)
@@ -117,22 +161,31 @@ func (m *Main) Reload(why string) (Reloaded, error) {
 	return done, cfgErr
 }
 
-// bundleInForce is the error of a reload that found the lists of a
-// signed bundle in force (mark.ErrConflict): the bundle poller recorded
-// its version, or swapped its lists in over the files' (the version
-// comes right after). nil: the files' lists are in force.
-func (m *Main) bundleInForce(why string) error {
-	v := m.bundleVersion()
+// bundleInForce is the signed bundle whose lists are in force: the
+// bundle poller recorded its version, or swapped its lists in over the
+// files' (the version comes right after). nil: the files' lists are in
+// force.
+func (m *Main) bundleInForce() *BundleInForce {
+	v, created := m.bundle()
 	if v == 0 && m.Holder.Current() == m.inForce {
 		return nil
 	}
+	return &BundleInForce{Version: v, Created: created}
+}
+
+// logBundle logs a reload that left the lists of bundle b in force: at
+// INFO, as it is what the counter is meant to do.
+func (m *Main) logBundle(why string, b *BundleInForce) {
 	name := "a signed bundle"
-	if v > 0 {
-		name = fmt.Sprintf("signed bundle %d", v)
+	if b.Version > 0 {
+		name = fmt.Sprintf("signed bundle %d", b.Version)
 	}
-	m.Log.Warn("reload skipped: the lists of a signed bundle are in force; the config files apply again only without a distribution key",
-		"why", why, "bundle", v, "in_force", m.Holder.Versions())
-	return fmt.Errorf("the lists of %s are in force; the config files apply again only without sync.distribution_key: %w", name, mark.ErrConflict)
+	args := []any{"why", why, "bundle", b.Version}
+	if !b.Created.IsZero() {
+		args = append(args, "created", b.Created.UTC())
+	}
+	m.Log.Info("reload: the lists of "+name+" are in force; the list files were not applied",
+		append(args, "in_force", m.Holder.Versions(), "hint", "the config files' lists apply again only without sync.distribution_key")...)
 }
 
 // ReloadLists is Reload for a caller that only needs its error.

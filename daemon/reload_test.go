@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"markd/config"
 	"markd/httpapi"
+	"markd/internal/syncbuf"
 	"markd/internal/testdata"
 	"markd/mark"
 	"markd/verify"
@@ -37,8 +39,10 @@ func TestReloadLists(t *testing.T) {
 	}
 	holder := verify.NewHolder(v)
 	bundle := uint64(0)
-	m := &Main{Config: c, Holder: holder, Metrics: httpapi.NewMetrics(nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		bundleVersion: func() uint64 { return bundle }, lists: listFiles{c.Keyring, c.Tariffs, ""}, inForce: v}
+	created := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	var log syncbuf.Buffer
+	m := &Main{Config: c, Holder: holder, Metrics: httpapi.NewMetrics(nil), Log: slog.New(slog.NewTextHandler(&log, nil)),
+		bundle: func() (uint64, time.Time) { return bundle, created }, lists: listFiles{c.Keyring, c.Tariffs, ""}, inForce: v}
 
 	// A changed, valid keyring (one key dropped) is taken.
 	if err := os.WriteFile(ring, []byte(firstKeys(t, data)), 0o600); err != nil {
@@ -48,14 +52,23 @@ func TestReloadLists(t *testing.T) {
 	if err := m.ReloadLists("test"); err != nil || holder.Versions() == before {
 		t.Fatalf("valid reload not applied (%v): versions %v -> %v", err, before, holder.Versions())
 	}
-	// While a bundle is in force, even a valid file change is not applied.
+	// While a bundle is in force, even a valid file change is not
+	// applied; the reload is not refused for it (nothing failed): it
+	// names the bundle, logged at INFO.
 	if err := os.WriteFile(ring, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	inForce := holder.Versions()
 	bundle = 7
-	if err := m.ReloadLists("test"); !errors.Is(err, mark.ErrConflict) || !strings.Contains(err.Error(), "signed bundle 7") || holder.Versions() != inForce {
-		t.Fatalf("reload under a signed bundle: err %v, versions %v -> %v", err, inForce, holder.Versions())
+	done, err := m.Reload("test")
+	if err != nil || done.Lists || done.Bundle == nil || *done.Bundle != (BundleInForce{7, created}) || holder.Versions() != inForce {
+		t.Fatalf("reload under a signed bundle: %+v, err %v, versions %v -> %v", done, err, inForce, holder.Versions())
+	}
+	if r := strings.Join(done.Report(), "\n"); !strings.Contains(r, "signed bundle 7 (created 2026-11-30 12:00 UTC)") || !strings.Contains(r, "not applied") {
+		t.Errorf("report under a signed bundle: %q", r)
+	}
+	if l := log.String(); !strings.Contains(l, `level=INFO msg="reload: the lists of signed bundle 7 are in force; the list files were not applied"`) || strings.Contains(l, "level=WARN") {
+		t.Errorf("reload under a signed bundle logged:\n%s", l)
 	}
 	// A broken file is refused; the lists in force stay.
 	bundle = 0
@@ -93,11 +106,11 @@ func TestReloadDoesNotReplaceABundle(t *testing.T) {
 	}
 	holder := verify.NewHolder(files)
 	m := &Main{Config: c, Holder: holder, Metrics: httpapi.NewMetrics(nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		bundleVersion: func() uint64 { return 0 }, lists: listFiles{c.Keyring, c.Tariffs, ""}, inForce: files}
+		bundle: func() (uint64, time.Time) { return 0, time.Time{} }, lists: listFiles{c.Keyring, c.Tariffs, ""}, inForce: files}
 	bundled := testdata.Verifier(t) // the bundle's lists (another Verifier)
 	holder.Swap(bundled)            // the poller's Apply; its version not yet recorded
-	if _, err := m.Reload("test"); !errors.Is(err, mark.ErrConflict) {
-		t.Errorf("reload over lists swapped in by the bundle poller: %v, want ErrConflict", err)
+	if done, err := m.Reload("test"); err != nil || done.Lists || done.Bundle == nil {
+		t.Errorf("reload over lists swapped in by the bundle poller: %+v, %v, want the bundle named, no error", done, err)
 	}
 	if holder.Current() != bundled {
 		t.Error("the files' lists replaced the bundle's")

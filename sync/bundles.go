@@ -49,6 +49,7 @@ type Poller struct {
 
 	mu       gosync.Mutex
 	version  uint64
+	created  time.Time // of the bundle in force
 	versions mark.Versions
 	gauge    prometheus.Gauge
 }
@@ -129,6 +130,14 @@ func (p *Poller) stateTime(ctx context.Context, key string) (time.Time, error) {
 // Freshness is the age of the lists in force.
 func (p *Poller) Freshness() *Freshness { return p.fresh }
 
+// InForce is the bundle in force: its version (0 = none) and when the
+// collector made it.
+func (p *Poller) InForce() (version uint64, created time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.version, p.created
+}
+
 // Version is the version of the bundle in force and the list versions it named.
 func (p *Poller) Version() (uint64, mark.Versions) {
 	p.mu.Lock()
@@ -148,14 +157,14 @@ func (p *Poller) Restore(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("apply kept bundle %d: %w", c.Version, err)
 	}
-	p.set(c.Version, vs)
+	p.set(c.Version, c.Created, vs)
 	p.log.Info("lists restored from kept bundle", "version", c.Version, "created", c.Created, "lists", vs)
 	return nil
 }
 
-func (p *Poller) set(v uint64, vs mark.Versions) {
+func (p *Poller) set(v uint64, created time.Time, vs mark.Versions) {
 	p.mu.Lock()
-	p.version, p.versions = v, vs
+	p.version, p.created, p.versions = v, created, vs
 	p.mu.Unlock()
 	p.gauge.Set(float64(v))
 }
@@ -206,7 +215,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bundle %d refused: %w", c.Version, err)
 	}
-	p.set(c.Version, vs)
+	p.set(c.Version, c.Created, vs)
 	if err := p.dir.Save(c.Version, data); err != nil {
 		p.log.Error("bundle applied but not kept on disk; an offline restart would use an older one", "err", err, mark.HintAttr(err))
 	}

@@ -96,14 +96,13 @@ func (s *Service) Freshness() *Freshness {
 	return s.Poller.Freshness()
 }
 
-// BundleVersion is the version of the signed bundle in force, 0 when the
-// lists come from the config files (no distribution key, or no bundle yet).
-func (s *Service) BundleVersion() uint64 {
+// Bundle is the signed bundle in force: its version (0 when the lists
+// come from the config files) and when the collector made it.
+func (s *Service) Bundle() (version uint64, created time.Time) {
 	if s == nil || s.Poller == nil {
-		return 0
+		return 0, time.Time{}
 	}
-	v, _ := s.Poller.Version()
-	return v
+	return s.Poller.InForce()
 }
 
 // Serve runs until ctx ends.

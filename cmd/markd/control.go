@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,7 +30,7 @@ func addControl(m *daemon.Main, configFile string) error {
 			}
 			return "", err
 		}
-		return done.Note(), nil
+		return strings.Join(done.Report(), "\n"), nil
 	}, m.Log)
 	if err != nil {
 		return err
@@ -56,7 +57,9 @@ and token the daemon keeps in the file markd.control beside its database,
 so it needs the daemon's account or an administrator.
 
 Only the list files (keyring, tariffs, revoked) change in a running
-daemon; every other changed key is named as waiting for a restart. A
+daemon; every other changed key is named as waiting for a restart. While
+the lists of a signed bundle from the collector are in force, the list
+files are not applied: reload says so, naming the bundle, and exits 0. A
 config or a list that does not load is refused, naming the file and line,
 what is in force stays, and reload exits 1.`,
 		Args: noArgs,
@@ -72,10 +75,10 @@ what is in force stays, and reload exits 1.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(a.stdout, "config and lists reloaded")
-			if note != "" {
-				fmt.Fprintln(a.stdout, note)
+			if note == "" { // a daemon of an older markd says only ok
+				note = "config and lists reloaded"
 			}
+			fmt.Fprintln(a.stdout, note)
 			return nil
 		},
 	}

@@ -146,6 +146,16 @@ func markdExitRows() []exitRow {
 		{cmd: "markd run", code: 2, name: "unknown flag", args: func(t *testing.T, dir string) []string {
 			return []string{"run", "--config", exitCfg(t, dir, ""), "--quite"}
 		}, want: "unknown flag: --quite"},
+		{cmd: "markd reload", code: 0, name: "lists of a signed bundle in force", args: func(t *testing.T, dir string) []string {
+			_, cfg := dmBundleDaemon(t, dir)
+			return []string{"reload", "--config", cfg, "--timeout", "20s"}
+		}},
+		{cmd: "markd reload", code: 1, name: "no daemon", args: func(t *testing.T, dir string) []string {
+			return []string{"reload", "--config", exitCfg(t, dir, ""), "--timeout", "2s"}
+		}, want: "markd is not running"},
+		{cmd: "markd reload", code: 2, name: "config does not load", args: func(t *testing.T, dir string) []string {
+			return []string{"reload", "--config", exitCfg(t, dir, "ofice: 1\n")}
+		}, want: `unknown key "ofice"`},
 		{cmd: "other markd commands", code: 0, name: "version", args: func(*testing.T, string) []string { return []string{"version"} }},
 		{cmd: "other markd commands", code: 1, name: "doctor --deep on a missing store", args: func(t *testing.T, dir string) []string {
 			return []string{"doctor", "--deep", "--config", exitCfg(t, dir, ""), "--db", filepath.Join(dir, "typo.db")}

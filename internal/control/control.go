@@ -63,8 +63,9 @@ type Server struct {
 	pointer string // Announce's file; "" = none
 }
 
-// Handler runs a command: a note (a sentence, "" = none) goes back to the
-// client beside "ok"; an error is ErrRefused to the client, with its text.
+// Handler runs a command: a note (sentences, a line each; "" = none)
+// goes back to the client beside "ok"; an error is ErrRefused to the
+// client, with its text.
 type Handler func(cmd string) (note string, err error)
 
 // Listen listens on 127.0.0.1 at a free port and writes the control file at
@@ -124,8 +125,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 }
 
-// answer reads one line "TOKEN COMMAND" and writes "ok", "ok: NOTE" or
-// "error: …".
+// answer reads one line "TOKEN COMMAND" and writes "ok", "ok: NOTE" (a
+// line "ok: …" for each line of the note) or "error: …".
 func (s *Server) answer(c net.Conn) {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
@@ -147,7 +148,13 @@ func (s *Server) answer(c net.Conn) {
 		case err != nil:
 			reply = "error: " + oneLine(err.Error())
 		case note != "":
-			reply = "ok: " + oneLine(note)
+			var lines []string
+			for l := range strings.Lines(note) {
+				if l = oneLine(l); l != "" {
+					lines = append(lines, "ok: "+l)
+				}
+			}
+			reply = strings.Join(lines, "\n")
 		}
 	}
 	_, _ = fmt.Fprintln(c, reply)
@@ -203,7 +210,8 @@ func Send(path, cmd string, timeout time.Duration) (note string, err error) {
 	if _, err := fmt.Fprintf(c, "%s %s\n", f.Token, cmd); err != nil {
 		return "", fmt.Errorf("send to markd: %w", err)
 	}
-	reply, err := bufio.NewReader(c).ReadString('\n')
+	r := bufio.NewReader(&limited{c, 64 << 10})
+	reply, err := r.ReadString('\n')
 	if err != nil {
 		return "", fmt.Errorf("answer of markd: %w", err)
 	}
@@ -211,8 +219,18 @@ func Send(path, cmd string, timeout time.Duration) (note string, err error) {
 	if reply == "ok" {
 		return "", nil
 	}
-	if note, ok := strings.CutPrefix(reply, "ok: "); ok {
-		return note, nil
+	first, ok := strings.CutPrefix(reply, "ok: ")
+	if !ok {
+		return "", fmt.Errorf("%s: %w", strings.TrimPrefix(reply, "error: "), ErrRefused)
 	}
-	return "", fmt.Errorf("%s: %w", strings.TrimPrefix(reply, "error: "), ErrRefused)
+	lines := []string{first}
+	for { // the note's further lines, to the end of the answer
+		l, err := r.ReadString('\n')
+		if next, ok := strings.CutPrefix(strings.TrimSpace(l), "ok: "); ok {
+			lines = append(lines, next)
+		}
+		if err != nil {
+			return strings.Join(lines, "\n"), nil
+		}
+	}
 }

@@ -27,7 +27,7 @@ func TestControl(t *testing.T) {
 				return "", errors.New("keyring.yaml: bad key")
 			}
 			if note.Load() {
-				return "not in force until markd restarts:\n db", nil
+				return "config and lists reloaded\nnot in force  until markd\trestarts: db\n", nil
 			}
 		}
 		return "", nil
@@ -50,8 +50,8 @@ func TestControl(t *testing.T) {
 	if n, err := Send(path, CmdReload, 5*time.Second); err != nil || n != "" || reloads.Load() != 1 {
 		t.Fatalf("reload: %v, note %q, %d reloads", err, n, reloads.Load())
 	}
-	note.Store(true) // done, with a note for the caller, on one line
-	if n, err := Send(path, CmdReload, 5*time.Second); err != nil || n != "not in force until markd restarts: db" {
+	note.Store(true) // done, with a note for the caller: its lines, each on one line
+	if n, err := Send(path, CmdReload, 5*time.Second); err != nil || n != "config and lists reloaded\nnot in force until markd restarts: db" {
 		t.Fatalf("reload with a note: %v, note %q", err, n)
 	}
 	fail.Store(true)

@@ -92,11 +92,7 @@ func Load(file string, flags *pflag.FlagSet) (Config, error) {
 		return Config{}, err
 	}
 	if err := c.Validate(); err != nil {
-		var ke *KeyError
-		if errors.As(err, &ke) && ke.Origin == "" {
-			ke.Origin = from.of(ke.Key)
-		}
-		return Config{}, err
+		return Config{}, from.name(err)
 	}
 	return c, nil
 }
@@ -106,10 +102,16 @@ func Load(file string, flags *pflag.FlagSet) (Config, error) {
 // environment variable or flag): defaults (a struct with mapstructure
 // tags), then file, then envPrefix_* variables, then the flags the user
 // set, into out (a pointer to a struct of the defaults' type). example
-// names the file that lists every key. It does not validate.
-func Decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out any) error {
-	_, err := decode(file, envPrefix, example, flags, defaults, out)
-	return err
+// names the file that lists every key. validate (nil = none) checks out
+// then: a *KeyError or *cli.KeyError it returns is named with where the
+// value of its key came from (file:line, environment variable, flag), as
+// Load names markd's; its other errors are returned as they are.
+func Decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out any, validate func() error) error {
+	from, err := decode(file, envPrefix, example, flags, defaults, out)
+	if err != nil || validate == nil {
+		return err
+	}
+	return from.name(validate())
 }
 
 func decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out any) (origins, error) {
@@ -237,7 +239,7 @@ func (c Config) Validate() error {
 		return bad("rescan_window", c.RescanWindow, "must not be negative")
 	}
 	if err := cli.CheckLog(c.Log.Level, c.Log.Format); err != nil {
-		var le *cli.LogKeyError
+		var le *cli.KeyError
 		if errors.As(err, &le) { // Load names where the value came from
 			return bad(le.Key, le.Value, le.Why)
 		}

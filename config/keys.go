@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/viper"
 	"gopkg.in/yaml.v3"
 
+	"markd/internal/cli"
 	"markd/mark"
 )
 
@@ -239,6 +240,24 @@ func newOrigins(file, env string, pos positions, flags *pflag.FlagSet) origins {
 		flags.Visit(func(f *pflag.Flag) { o.flags[strings.ReplaceAll(f.Name, "-", "_")] = f.Name })
 	}
 	return o
+}
+
+// name adds to a key error of a Validate where its value came from: a
+// *KeyError without an origin gets one, a *cli.KeyError becomes a
+// *KeyError with it. Other errors (and nil) are returned as they are.
+func (o origins) name(err error) error {
+	var ke *KeyError
+	if errors.As(err, &ke) {
+		if ke.Origin == "" {
+			ke.Origin = o.of(ke.Key)
+		}
+		return err
+	}
+	var ce *cli.KeyError
+	if errors.As(err, &ce) {
+		return &KeyError{Key: ce.Key, Value: ce.Value, Origin: o.of(ce.Key), Why: ce.Why}
+	}
+	return err
 }
 
 func (o origins) of(key string) string {

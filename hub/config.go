@@ -1,12 +1,10 @@
 package hub
 
 import (
-	"fmt"
 	"net"
 	"time"
 
 	"markd/internal/cli"
-	"markd/mark"
 )
 
 // Config is the configuration of markhub (configs/markhub.yaml; loaded by
@@ -68,8 +66,8 @@ func DefaultConfig() Config {
 
 // Validate names the first bad key.
 func (c Config) Validate() error {
-	bad := func(key string, val any, why string) error {
-		return fmt.Errorf("config %s = %v: %s: %w", key, val, why, mark.ErrInvalid)
+	bad := func(key string, val any, why string) error { // the loader adds where val came from
+		return &cli.KeyError{Key: key, Value: val, Why: why}
 	}
 	host, _, err := net.SplitHostPort(c.Listen)
 	if err != nil {

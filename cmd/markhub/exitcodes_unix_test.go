@@ -39,7 +39,7 @@ func hubExitRows() []hubExitRow {
 			}
 			return append([]string{"--config", cfg}, serve()(t, dir)...)
 		}, want: `unknown key "lisen"`},
-		{cmd: "markhub serve", code: 78, name: "bad value", args: serve("--db-driver", "mysql"), want: "db_driver = mysql"},
+		{cmd: "markhub serve", code: 78, name: "bad value", args: serve("--db-driver", "mysql"), want: `flag --db-driver: db_driver = "mysql": must be sqlite or postgres`},
 		{cmd: "markhub serve", code: 78, name: "config file missing", args: func(t *testing.T, dir string) []string {
 			return append([]string{"--config", filepath.Join(dir, "none.yaml")}, serve()(t, dir)...)
 		}, want: "none.yaml does not exist"},

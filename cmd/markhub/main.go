@@ -70,14 +70,22 @@ func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 
 // loadConfig: defaults → file → MARKHUB_* env → flags (names with '-'
 // read as '_') → Validate. The config package reads it as it reads
-// markd's, so a bad key is named with its line, its environment variable
-// or its flag.
+// markd's, so a bad key or value is named with its line, its environment
+// variable or its flag.
 func (a *app) loadConfig(flags *pflag.FlagSet) (hub.Config, error) {
 	var c hub.Config
-	if err := config.Decode(a.configFile, "MARKHUB", "configs/markhub.yaml", flags, hub.DefaultConfig(), &c); err != nil {
+	validated := false
+	err := config.Decode(a.configFile, "MARKHUB", "configs/markhub.yaml", flags, hub.DefaultConfig(), &c, func() error {
+		validated = true
+		return c.Validate()
+	})
+	if err != nil && !validated {
 		return hub.Config{}, cli.UsageError{Err: err}
 	}
-	return c, c.Validate()
+	if err != nil {
+		return hub.Config{}, err
+	}
+	return c, nil
 }
 
 func newLogger(c hub.LogConfig, w io.Writer) *slog.Logger {

@@ -73,6 +73,11 @@ func TestConfigErrors(t *testing.T) {
 		{"wrong type", "db: x.db\nretention_months: many\n", [2]string{}, `h.yaml:2: retention_months = "many": must be a whole number`},
 		{"bad environment", "db: x.db\n", [2]string{"MARKHUB_DB_TIMEOUT", "5minutes"}, `environment MARKHUB_DB_TIMEOUT: db_timeout = "5minutes": must be a duration`},
 		{"missing file", "", [2]string{}, "nothere.yaml does not exist"},
+		// values that decode but are not allowed: named where they came from too
+		{"listen off loopback", "db: x.db\nlisten: 0.0.0.0:8443\n", [2]string{}, `h.yaml:2: listen = "0.0.0.0:8443": plain http is allowed only on loopback`},
+		{"bad log level", "db: x.db\nlog:\n  level: loud\n", [2]string{}, `h.yaml:3: log.level = "loud": must be debug, info, warn or error`},
+		{"bad driver in environment", "db: x.db\n", [2]string{"MARKHUB_DB_DRIVER", "mysql"}, `environment MARKHUB_DB_DRIVER: db_driver = "mysql": must be sqlite or postgres`},
+		{"negative timeout", "db: x.db\ndb_timeout: -1s\n", [2]string{}, `h.yaml:2: db_timeout = -1s: must be a positive duration`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -90,31 +90,36 @@ func Exit(stderr io.Writer, prog string, err error) int {
 
 // CheckLog checks the log keys NewLogger reads and names the bad one:
 // level debug, info, warn or error; format text or json. Its error is a
-// *LogKeyError.
+// *KeyError.
 func CheckLog(level, format string) error {
 	switch level {
 	case "debug", "info", "warn", "error":
 	default:
-		return &LogKeyError{Key: "log.level", Value: level, Why: "must be debug, info, warn or error"}
+		return &KeyError{Key: "log.level", Value: level, Why: "must be debug, info, warn or error"}
 	}
 	switch format {
 	case "text", "json":
 	default:
-		return &LogKeyError{Key: "log.format", Value: format, Why: "must be text or json"}
+		return &KeyError{Key: "log.format", Value: format, Why: "must be text or json"}
 	}
 	return nil
 }
 
-// LogKeyError is a bad log key: which, its value and what is allowed, so a
-// config loader can add where the value came from. It unwraps to
-// mark.ErrInvalid.
-type LogKeyError struct{ Key, Value, Why string }
+// KeyError is a bad config key of markd's or markhub's (the log keys,
+// markhub's Validate): which, its value and what is allowed, so the
+// config loader (config.Load, config.Decode) can add where the value came
+// from. It unwraps to mark.ErrInvalid.
+type KeyError struct {
+	Key   string
+	Value any
+	Why   string
+}
 
-func (e *LogKeyError) Error() string {
+func (e *KeyError) Error() string {
 	return fmt.Sprintf("config %s = %v: %s: %v", e.Key, e.Value, e.Why, mark.ErrInvalid)
 }
 
-func (e *LogKeyError) Unwrap() error { return mark.ErrInvalid }
+func (e *KeyError) Unwrap() error { return mark.ErrInvalid }
 
 // NewLogger builds the slog logger of a log config (level debug, info,
 // warn or error; format text or json). LOG_LEVEL overrides the level; an

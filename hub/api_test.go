@@ -115,6 +115,9 @@ func TestConfigValidate(t *testing.T) {
 		{"no db", func(c *Config) { c.DB = "" }, "db"},
 		{"listen", func(c *Config) { c.Listen = "nope" }, "listen"},
 		{"log level", func(c *Config) { c.Log.Level = "loud" }, "log.level"},
+		{"session ttl zero", func(c *Config) { c.SessionTTL = 0 }, "session_ttl"},
+		{"session ttl past the lifetime", func(c *Config) { c.SessionTTL = c.SessionLifetime + time.Second }, "session_ttl"},
+		{"session ttl the lifetime", func(c *Config) { c.SessionTTL = c.SessionLifetime }, ""},
 	}
 	for _, tt := range tests {
 		c := DefaultConfig()

@@ -32,7 +32,10 @@ type Config struct {
 	// SessionLifetime is the longest a login of the regional pages
 	// lasts, however much it is used.
 	SessionLifetime time.Duration `mapstructure:"session_lifetime"`
-	Log             LogConfig     `mapstructure:"log"`
+	// SessionTTL ends a login of the regional pages unused this long
+	// (the counter's web.session_ttl).
+	SessionTTL time.Duration `mapstructure:"session_ttl"`
+	Log        LogConfig     `mapstructure:"log"`
 }
 
 // LogConfig selects the slog handler.
@@ -45,6 +48,10 @@ type LogConfig struct {
 // at most, however much it is used (session_lifetime).
 const DefaultSessionLifetime = 12 * time.Hour
 
+// DefaultSessionTTL is how long a login of the regional pages lasts
+// unused (session_ttl).
+const DefaultSessionTTL = 8 * time.Hour
+
 // DefaultConfig is the built-in configuration: SQLite, loopback, no TLS.
 func DefaultConfig() Config {
 	return Config{
@@ -54,6 +61,7 @@ func DefaultConfig() Config {
 		DistributionKey:      "/etc/markhub/distribution.key",
 		ShutdownTimeout:      10 * time.Second,
 		SessionLifetime:      DefaultSessionLifetime,
+		SessionTTL:           DefaultSessionTTL,
 		DBTimeout:            10 * time.Second,
 		DBCheckTimeout:       time.Second,
 		DBMaxConns:           16,
@@ -97,6 +105,9 @@ func (c Config) Validate() error {
 		if d.v <= 0 {
 			return bad(d.key, d.v, "must be a positive duration such as 2s")
 		}
+	}
+	if c.SessionTTL <= 0 || c.SessionTTL > c.SessionLifetime {
+		return bad("session_ttl", c.SessionTTL, "must be a positive duration no longer than session_lifetime ("+c.SessionLifetime.String()+"), such as 8h")
 	}
 	if c.RetentionMonths < 0 || c.RetentionMonths > 1200 {
 		return bad("retention_months", c.RetentionMonths, "must be 0 (keep all) or a number of months up to 1200")

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"gopkg.in/yaml.v3"
 
 	"markd/bundle"
 	"markd/hub"
@@ -33,7 +35,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.DBDriver != "sqlite" || c.Listen != "127.0.0.1:8090" || c.ShutdownTimeout.Seconds() != 10 {
+	if c.DBDriver != "sqlite" || c.Listen != "127.0.0.1:8090" || c.ShutdownTimeout.Seconds() != 10 || c.SessionTTL != 8*time.Hour {
 		t.Fatalf("config = %+v", c)
 	}
 }
@@ -78,6 +80,10 @@ func TestConfigErrors(t *testing.T) {
 		{"bad log level", "db: x.db\nlog:\n  level: loud\n", [2]string{}, `h.yaml:3: log.level = "loud": must be debug, info, warn or error`},
 		{"bad driver in environment", "db: x.db\n", [2]string{"MARKHUB_DB_DRIVER", "mysql"}, `environment MARKHUB_DB_DRIVER: db_driver = "mysql": must be sqlite or postgres`},
 		{"negative timeout", "db: x.db\ndb_timeout: -1s\n", [2]string{}, `h.yaml:2: db_timeout = -1s: must be a positive duration`},
+		{"session_ttl zero", "db: x.db\nsession_ttl: 0s\n", [2]string{}, `h.yaml:2: session_ttl = 0s: must be a positive duration no longer than session_lifetime (12h0m0s), such as 8h`},
+		{"session_ttl negative", "db: x.db\nsession_ttl: -1h\n", [2]string{}, `h.yaml:2: session_ttl = -1h0m0s: must be a positive duration`},
+		{"session_ttl past the lifetime", "db: x.db\nsession_lifetime: 4h\nsession_ttl: 5h\n", [2]string{}, `h.yaml:3: session_ttl = 5h0m0s: must be a positive duration no longer than session_lifetime (4h0m0s)`},
+		{"session_ttl in environment", "db: x.db\n", [2]string{"MARKHUB_SESSION_TTL", "13h"}, `environment MARKHUB_SESSION_TTL: session_ttl = 13h0m0s: must be a positive duration no longer than session_lifetime (12h0m0s)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -339,4 +345,60 @@ func hubWithSession(t *testing.T, name string) (db string, now time.Time) {
 		t.Fatal(err)
 	}
 	return db, now
+}
+
+// TestExampleConfigIsDefault: configs/markhub.yaml, the file an unknown
+// key's error points to, sets every key of markhub's config (none left
+// to be guessed) to its built-in default (a key added to hub.Config and
+// not to the example, or a default changed in one place only, fails).
+func TestExampleConfigIsDefault(t *testing.T) {
+	example := filepath.Join("..", "..", "configs", "markhub.yaml")
+	data, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]bool{}
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, v := range m {
+			if sub, ok := v.(map[string]any); ok {
+				walk(prefix+k+".", sub)
+				continue
+			}
+			set[prefix+k] = true
+		}
+	}
+	walk("", doc)
+	var keys func(prefix string, typ reflect.Type)
+	keys = func(prefix string, typ reflect.Type) {
+		for f := range typ.Fields() {
+			tag := f.Tag.Get("mapstructure")
+			if f.Type.Kind() == reflect.Struct {
+				keys(prefix+tag+".", f.Type)
+				continue
+			}
+			if !set[prefix+tag] {
+				t.Errorf("configs/markhub.yaml does not set %s", prefix+tag)
+			}
+		}
+	}
+	keys("", reflect.TypeFor[hub.Config]())
+	for _, env := range os.Environ() { // the example as it reads, whatever the test's environment
+		if name, _, _ := strings.Cut(env, "="); strings.HasPrefix(name, "MARKHUB_") {
+			t.Setenv(name, "")
+			os.Unsetenv(name)
+		}
+	}
+	a := &app{configFile: example}
+	c, err := a.loadConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := hub.DefaultConfig(); !reflect.DeepEqual(c, d) {
+		t.Errorf("configs/markhub.yaml differs from the defaults:\n example %+v\n default %+v", c, d)
+	}
 }

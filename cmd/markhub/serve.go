@@ -75,7 +75,7 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 	}
 	handler := api.Handler()
 	if reg, ok := store.(hub.Regional); ok {
-		pages, err := hubweb.New(hubweb.Options{Store: reg, Log: log, TLS: c.TLSCert != "", SessionLifetime: c.SessionLifetime})
+		pages, err := hubweb.New(hubweb.Options{Store: reg, Log: log, TLS: c.TLSCert != "", SessionLifetime: c.SessionLifetime, SessionTTL: c.SessionTTL})
 		if err != nil {
 			return err
 		}

@@ -40,7 +40,6 @@ const (
 	sessionCookie = "markhub_session"
 	loginCookie   = "markhub_login_csrf"
 	langCookie    = "markhub_lang"
-	sessionTTL    = 8 * time.Hour
 )
 
 // Freshness bounds of the fleet page: a terminal not heard from for Stale
@@ -68,6 +67,9 @@ type Options struct {
 	// used (a fleet page left open and reloaded); default
 	// hub.DefaultSessionLifetime.
 	SessionLifetime time.Duration
+	// SessionTTL ends a login unused this long; default
+	// hub.DefaultSessionTTL.
+	SessionTTL time.Duration
 }
 
 // Server serves the regional pages.
@@ -101,6 +103,9 @@ func New(opt Options) (*Server, error) {
 	}
 	if opt.SessionLifetime <= 0 {
 		opt.SessionLifetime = hub.DefaultSessionLifetime
+	}
+	if opt.SessionTTL <= 0 {
+		opt.SessionTTL = hub.DefaultSessionTTL
 	}
 	s := &Server{opt: opt, pages: map[string]*template.Template{}, mux: http.NewServeMux(), fails: map[string][]time.Time{}}
 	funcs := template.FuncMap{"when": s.when, "skew": skewText, "office": officeText, "rub": kopText,
@@ -269,7 +274,7 @@ func (s *Server) auth(next func(http.ResponseWriter, *http.Request, hub.WebSessi
 		ended := c != nil && c.Value != "" // a cookie that no longer logs in
 		if ended {
 			now := s.opt.Now()
-			sess, err = s.opt.Store.GetSession(r.Context(), tokenHash(c.Value), now, now.Add(sessionTTL), now.Add(-s.opt.SessionLifetime))
+			sess, err = s.opt.Store.GetSession(r.Context(), tokenHash(c.Value), now, now.Add(s.opt.SessionTTL), now.Add(-s.opt.SessionLifetime))
 		}
 		if errors.Is(err, mark.ErrNotFound) {
 			reason := ""
@@ -414,7 +419,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	}
 	token, now := randomToken(), s.opt.Now()
 	if err := s.opt.Store.PutSession(r.Context(), hub.WebSession{Hash: tokenHash(token), User: name, CSRF: randomToken(),
-		Expires: now.Add(sessionTTL), Started: now}); err != nil {
+		Expires: now.Add(s.opt.SessionTTL), Started: now}); err != nil {
 		s.fail(w, r, hub.WebSession{}, err)
 		return
 	}

@@ -153,3 +153,35 @@ func TestBrowserSessionLifetime(t *testing.T) {
 		browsertest.Check(t, ctx, "hub-login-lifetime-"+lang, nil)
 	}
 }
+
+// TestSessionIdle: a session of the regional pages ends SessionTTL after
+// its last use (markhub's session_ttl; it was a fixed 8 h): used again
+// within it, it goes on; unused past it, a page goes to the login page,
+// which says the login ended.
+func TestSessionIdle(t *testing.T) {
+	e := newEnv(t)
+	ck := &clock{t: e.now}
+	pages, err := hubweb.New(hubweb.Options{Store: e.store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now: ck.Now, SessionLifetime: 12 * time.Hour, SessionTTL: 30 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(pages.Handler())
+	t.Cleanup(ts.Close)
+	b := newBrowser(t, ts.URL)
+	b.login(supName, supPass)
+	start := ck.Now()
+	ck.Set(start.Add(29 * time.Minute))
+	if code, _, _ := b.do("GET", "/", nil); code != http.StatusOK {
+		t.Fatalf("29 min unused: %d, want 200", code)
+	}
+	ck.Set(start.Add(58 * time.Minute)) // 29 min since the last use
+	if code, _, _ := b.do("GET", "/", nil); code != http.StatusOK {
+		t.Fatalf("used again within session_ttl: %d, want 200", code)
+	}
+	ck.Set(start.Add(58*time.Minute + 30*time.Minute + time.Second))
+	code, _, hdr := b.do("GET", "/", nil)
+	if loc := hdr.Get("Location"); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?ended=ended") {
+		t.Fatalf("30 min unused (session_ttl 30m): %d to %q, want 303 to the login page saying the login ended", code, loc)
+	}
+}

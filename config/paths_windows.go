@@ -11,9 +11,17 @@ import (
 
 // DataDir is %ProgramData%\markd, the folder of config, lists, store and
 // logs of a Windows counter (markd service install makes it, the MSI's
-// service uses it). The known folder, not the environment: a service may
-// run with another environment than the administrator who installed it.
+// service uses it).
 func DataDir() string { return datadir.Path() }
+
+// ProgramDataDir is the folder name in %ProgramData% (markhub's is
+// %ProgramData%\markhub).
+func ProgramDataDir(name string) string { return datadir.ProgramData(name) }
+
+// LinuxPath says p is a Linux path (rooted with a forward slash, no drive
+// or share, as /var/lib/markd is), which Windows would read on the
+// current drive; markhub refuses such paths in its config as markd does.
+func LinuxPath(p string) bool { return unixPath(p) }
 
 // exampleConfig names the file that lists every key, in errors: the zip
 // and the MSI put it beside markd.exe (configs/markd.windows.yaml).

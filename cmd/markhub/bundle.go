@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"markd/bundle"
-	"markd/hub"
 	"markd/internal/secretfile"
 	"markd/mark"
 	msync "markd/sync"
@@ -100,7 +99,7 @@ func newBundleCmd(a *app) *cobra.Command {
 	f.StringVar(&revoked, "revoked", "", "revocation list file")
 	f.StringVar(&keyFile, "key", "", "distribution private key (default: distribution_key of the config)")
 	f.Uint64Var(&version, "version", 0, "version number (default: latest + 1)")
-	d := hub.DefaultConfig()
+	d := defaultConfig()
 	f.String("db", d.DB, "SQLite file or PostgreSQL URL")
 	f.String("db-driver", d.DBDriver, "sqlite or postgres")
 	cmd.AddCommand(publish)

@@ -108,7 +108,7 @@ older than these counts.`,
 	fl.StringVar(&from, "from", "", "first day (YYYY-MM-DD, UTC)")
 	fl.StringVar(&to, "to", "", "last day, inclusive (YYYY-MM-DD, UTC)")
 	fl.BoolVar(&asCSV, "csv", false, "CSV instead of a table")
-	d := hub.DefaultConfig()
+	d := defaultConfig()
 	fl.String("db", d.DB, "SQLite file or PostgreSQL URL")
 	fl.String("db-driver", d.DBDriver, "sqlite or postgres")
 	return cmd

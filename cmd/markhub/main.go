@@ -75,9 +75,12 @@ func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 func (a *app) loadConfig(flags *pflag.FlagSet) (hub.Config, error) {
 	var c hub.Config
 	validated := false
-	err := config.Decode(a.configFile, "MARKHUB", "configs/markhub.yaml", flags, hub.DefaultConfig(), &c, func() error {
+	err := config.Decode(a.configFile, "MARKHUB", "configs/markhub.yaml", flags, defaultConfig(), &c, func() error {
 		validated = true
-		return c.Validate()
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		return checkOSPaths(c)
 	})
 	if err != nil && !validated {
 		return hub.Config{}, cli.UsageError{Err: err}
@@ -86,6 +89,14 @@ func (a *app) loadConfig(flags *pflag.FlagSet) (hub.Config, error) {
 		return hub.Config{}, err
 	}
 	return c, nil
+}
+
+// defaultConfig is hub.DefaultConfig with the files in this OS's places
+// (osDefaults).
+func defaultConfig() hub.Config {
+	d := hub.DefaultConfig()
+	osDefaults(&d)
+	return d
 }
 
 func newLogger(c hub.LogConfig, w io.Writer) *slog.Logger {

@@ -48,7 +48,7 @@ wrong command line.`,
 			return cli.NoRestart(serve(cmd.Context(), a, c))
 		},
 	}
-	d := hub.DefaultConfig()
+	d := defaultConfig()
 	cmd.Flags().String("listen", d.Listen, "host:port of the API and the regional web pages")
 	cmd.Flags().String("db", d.DB, "SQLite file or PostgreSQL URL")
 	cmd.Flags().String("db-driver", d.DBDriver, "sqlite or postgres")

@@ -124,7 +124,7 @@ func newTerminalCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
-	d := hub.DefaultConfig()
+	d := defaultConfig()
 	for _, c := range []*cobra.Command{add, set, list} {
 		c.Flags().String("db", d.DB, "SQLite file or PostgreSQL URL")
 		c.Flags().String("db-driver", d.DBDriver, "sqlite or postgres")

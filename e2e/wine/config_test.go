@@ -122,3 +122,48 @@ func TestWineExampleConfig(t *testing.T) {
 		t.Errorf("markd.exe doctor with the Windows example config: %v:\n%s", err, out)
 	}
 }
+
+// TestWineMarkhubWindowsPaths: markhub.exe (the MSI ships it) without db
+// in its config uses %ProgramData%\markhub\markhub.db, not
+// /var/lib/markhub/markhub.db, which Windows reads as \var\lib\markhub on
+// the current drive; and a Linux path copied into a Windows markhub
+// config (configs/markhub.yaml) is refused at load naming its line and a
+// Windows example, as markd's are.
+func TestWineMarkhubWindowsPaths(t *testing.T) {
+	markhub := func(body string, args ...string) (string, int) {
+		t.Helper()
+		cfg := filepath.Join(t.TempDir(), "markhub.yaml")
+		if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), limit)
+		defer cancel()
+		out, err := command(t, ctx, "MARKHUB_EXE", append([]string{"--config", winPath(cfg)}, args...)...).CombinedOutput()
+		var exit *exec.ExitError
+		switch {
+		case err == nil:
+			return string(out), 0
+		case errors.As(err, &exit) && ctx.Err() == nil:
+			return string(out), exit.ExitCode()
+		}
+		t.Fatalf("markhub.exe %s: %v\n%s", strings.Join(args, " "), err, out)
+		return "", -1
+	}
+	if out, code := markhub("log:\n  level: warn\n", "terminal", "list"); code == 0 || !strings.Contains(out, `\ProgramData\markhub\markhub.db`) {
+		t.Errorf("markhub.exe terminal list without db in the config: exit %d, want the store %%ProgramData%%\\markhub\\markhub.db named:\n%s", code, out)
+	}
+	for _, c := range []struct{ body, want string }{
+		{"db: /var/lib/markhub/markhub.db\n", `markhub.yaml:1: db = "/var/lib/markhub/markhub.db": a Linux path`},
+		{"db: 'C:\\markhub\\hub.db'\ndistribution_key: /etc/markhub/distribution.key\n", `markhub.yaml:2: distribution_key = "/etc/markhub/distribution.key": a Linux path`},
+		{"db: 'C:\\markhub\\hub.db'\ntls_cert: /etc/markhub/tls.crt\ntls_key: /etc/markhub/tls.key\n", `markhub.yaml:2: tls_cert = "/etc/markhub/tls.crt": a Linux path`},
+	} {
+		out, code := markhub(c.body, "terminal", "list")
+		if code != 2 || !strings.Contains(out, c.want) || !strings.Contains(out, `C:\`) {
+			t.Errorf("markhub.exe with %q: exit %d, want 2 and %q with a Windows example:\n%s", c.body, code, c.want, out)
+		}
+	}
+	// a PostgreSQL URL is no path
+	if out, code := markhub("db_driver: postgres\ndb: postgres://markhub@127.0.0.1:1/markhub\ndb_timeout: 2s\n", "terminal", "list"); code == 2 {
+		t.Errorf("markhub.exe with a PostgreSQL URL: refused as a config:\n%s", out)
+	}
+}

@@ -12,15 +12,18 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// Path is %ProgramData%\markd: the known folder, not the environment,
-// since a service may run with another environment than the administrator
-// who installed it.
-func Path() string {
+// Path is %ProgramData%\markd.
+func Path() string { return ProgramData("markd") }
+
+// ProgramData is the folder name in %ProgramData%: the known folder, not
+// the environment, since a service may run with another environment than
+// the administrator who installed it.
+func ProgramData(name string) string {
 	pd, err := windows.KnownFolderPath(windows.FOLDERID_ProgramData, 0)
 	if err != nil || pd == "" {
 		if pd = os.Getenv("ProgramData"); pd == "" {
 			pd = `C:\ProgramData`
 		}
 	}
-	return filepath.Join(pd, "markd")
+	return filepath.Join(pd, name)
 }

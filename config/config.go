@@ -97,6 +97,18 @@ func Load(file string, flags *pflag.FlagSet) (Config, error) {
 	return c, nil
 }
 
+// Read is Load without Validate: the config as the file, the environment
+// and flags give it, with a value Validate would refuse. For markd
+// reload, which needs only db to find the daemon, whose own reading (with
+// its own environment) decides.
+func Read(file string, flags *pflag.FlagSet) (Config, error) {
+	var c Config
+	if _, err := decode(file, EnvPrefix, exampleConfig, flags, Default(), &c); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
 // Decode reads the configuration of another program (markhub) as Load
 // reads markd's, with the same errors (file:line, "did you mean",
 // environment variable or flag): defaults (a struct with mapstructure

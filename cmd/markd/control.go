@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"markd/config"
 	"markd/daemon"
 	"markd/internal/control"
 )
@@ -43,6 +44,26 @@ func addControl(m *daemon.Main, configFile string) error {
 	return nil
 }
 
+// daemonConfig is the config markd reload finds the daemon by when this
+// shell's reading of it was refused (err) for a value, such as a key the
+// service sets in its own environment only (a systemd drop-in's
+// Environment=MARKD_SYNC_TOKEN): only db is needed here, and the daemon
+// reads the config with its own environment, refusing it (exit 1) if it
+// is wrong there too. A file that does not decode, or a refused db, is
+// err.
+func (a *app) daemonConfig(cmd *cobra.Command, err error) (config.Config, error) {
+	var ke *config.KeyError
+	if !errors.As(err, &ke) || ke.Key == "db" {
+		return config.Config{}, err
+	}
+	c, rerr := config.Read(a.configFile, cmd.Flags())
+	if rerr != nil || strings.TrimSpace(c.DB) == "" {
+		return config.Config{}, err
+	}
+	fmt.Fprintf(a.stderr, "warning: %v (as read here); the daemon reads it with its own environment: asking it to reload\n", ke)
+	return c, nil
+}
+
 func newReloadCmd(a *app) *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
@@ -60,13 +81,24 @@ Only the list files (keyring, tariffs, revoked) change in a running
 daemon; every other changed key is named as waiting for a restart. While
 the lists of a signed bundle from the collector are in force, the list
 files are not applied: reload says so, naming the bundle, and exits 0. A
-config or a list that does not load is refused, naming the file and line,
-what is in force stays, and reload exits 1.`,
+config or a list the daemon cannot load is refused, naming the file and
+line, what is in force stays, and reload exits 1.
+
+Reload reads the config itself only to find the daemon's db: a file it
+cannot read is exit 2; a value it refuses in this shell's environment (a
+key the service sets in its own) is a warning, and the daemon, reading
+with its own environment, decides.
+
+Exit status: 0 when the daemon reloaded and refused nothing; 1 when it
+refused something or no daemon answers; 2 on a wrong command line or a
+config file that cannot be read.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd)
 			if err != nil {
-				return err
+				if c, err = a.daemonConfig(cmd, err); err != nil {
+					return err
+				}
 			}
 			note, err := control.Send(control.Path(c.DB), control.CmdReload, timeout)
 			if errors.Is(err, control.ErrNotRunning) {

@@ -117,3 +117,64 @@ func TestReloadUnderBundle(t *testing.T) {
 	}
 	p.stop(t)
 }
+
+// TestReloadWithServiceEnvironment: a daemon that takes a key from its
+// own environment only (a systemd drop-in's Environment=MARKD_SYNC_TOKEN,
+// so the token stays out of the file) is reloaded by markd reload from a
+// shell without that variable: markd reload needs only db to find the
+// daemon, which reads the config with its own environment; it exited 2
+// ("a collector needs sync.token") and reloaded nothing.
+func TestReloadWithServiceEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	cfg := dmConfig(t, dir, "")
+	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fmt.Fprintf(f, "sync:\n  url: http://127.0.0.1:1\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	t.Setenv("MARKD_SYNC_TOKEN", "t0ken") // the daemon's environment
+	p := dmStart(t, dmBinary(t), "--config", cfg)
+	p.waitLog(t, regexp.MustCompile(`msg=listening`), 0)
+	ctl := control.Path(filepath.Join(dir, "markd.db"))
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := control.Send(ctl, control.CmdPing, 5*time.Second); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("control channel %s never answered; log:\n%s", ctl, p.stderr())
+		}
+	}
+	cmd := exec.Command(dmBinary(t), "reload", "--config", cfg, "--timeout", "20s")
+	for _, e := range os.Environ() { // a shell without the service's variable
+		if !strings.HasPrefix(e, "MARKD_SYNC_TOKEN=") {
+			cmd.Env = append(cmd.Env, e)
+		}
+	}
+	var out strings.Builder
+	cmd.Stdout = &out
+	code, stderr := testdata.RunExit(t, cmd)
+	if code != 0 || !strings.Contains(out.String(), "config and lists reloaded") {
+		t.Fatalf("markd reload without the daemon's MARKD_SYNC_TOKEN: exit %d, want 0:\n%s%s", code, out.String(), stderr)
+	}
+	if !strings.Contains(stderr, "sync.token") || !strings.Contains(stderr, "the daemon reads it with its own environment") {
+		t.Errorf("markd reload does not say what it could not read here:\n%s", stderr)
+	}
+	p.waitLog(t, regexp.MustCompile(`msg="lists reloaded" why="markd reload"`), 0)
+	// a value the daemon refuses too: exit 1 with the daemon's error
+	body, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte(strings.Replace(string(body), "rescan_window: 10m", "rescan_window: -1m", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd = exec.Command(dmBinary(t), "reload", "--config", cfg, "--timeout", "20s")
+	cmd.Env = os.Environ()
+	if code, stderr := testdata.RunExit(t, cmd); code != 1 || !strings.Contains(stderr, "markd.yaml:7: rescan_window = -1m0s: must not be negative") {
+		t.Errorf("markd reload of a config the daemon refuses: exit %d, want 1 and the daemon's error naming the line:\n%s", code, stderr)
+	}
+	p.stop(t)
+}

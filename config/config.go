@@ -115,15 +115,16 @@ func Read(file string, flags *pflag.FlagSet) (Config, error) {
 // tags), then file, then envPrefix_* variables, then the flags the user
 // set, into out (a pointer to a struct of the defaults' type). example
 // names the file that lists every key. validate (nil = none) checks out
-// then: a *KeyError or *cli.KeyError it returns is named with where the
-// value of its key came from (file:line, environment variable, flag), as
-// Load names markd's; its other errors are returned as they are.
-func Decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out any, validate func() error) error {
+// then, given where a key's value came from ("" = the default): a
+// *KeyError or *cli.KeyError it returns is named with where the value of
+// its key came from (file:line, environment variable, flag), as Load
+// names markd's; its other errors are returned as they are.
+func Decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out any, validate func(origin func(key string) string) error) error {
 	from, err := decode(file, envPrefix, example, flags, defaults, out)
 	if err != nil || validate == nil {
 		return err
 	}
-	return from.name(validate())
+	return from.name(validate(from.of))
 }
 
 func decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out any) (origins, error) {

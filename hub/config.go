@@ -107,7 +107,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.SessionTTL <= 0 || c.SessionTTL > c.SessionLifetime {
-		return bad("session_ttl", c.SessionTTL, "must be a positive duration no longer than session_lifetime ("+c.SessionLifetime.String()+"), such as 8h")
+		return bad("session_ttl", c.SessionTTL, "must be a positive duration no longer than session_lifetime ("+c.SessionLifetime.String()+")")
 	}
 	if c.RetentionMonths < 0 || c.RetentionMonths > 1200 {
 		return bad("retention_months", c.RetentionMonths, "must be 0 (keep all) or a number of months up to 1200")

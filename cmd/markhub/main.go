@@ -75,8 +75,13 @@ func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 func (a *app) loadConfig(flags *pflag.FlagSet) (hub.Config, error) {
 	var c hub.Config
 	validated := false
-	err := config.Decode(a.configFile, "MARKHUB", "configs/markhub.yaml", flags, defaultConfig(), &c, func() error {
+	err := config.Decode(a.configFile, "MARKHUB", "configs/markhub.yaml", flags, defaultConfig(), &c, func(origin func(string) string) error {
 		validated = true
+		if origin("session_ttl") == "" && c.SessionTTL > c.SessionLifetime {
+			// the default follows a shorter session_lifetime (a config
+			// written before session_ttl was a key); set, it is refused
+			c.SessionTTL = c.SessionLifetime
+		}
 		if err := c.Validate(); err != nil {
 			return err
 		}

@@ -60,6 +60,24 @@ func TestConfigLayers(t *testing.T) {
 	}
 }
 
+// TestSessionTTLFollowsShortLifetime: a config that sets session_lifetime
+// below 8 h and leaves session_ttl out (one written before session_ttl
+// was a key) loads, its idle limit the lifetime; it was refused at load
+// ("session_ttl = 8h0m0s: … no longer than session_lifetime (4h0m0s)"),
+// so markhub serve would not start after the upgrade. Set in the file, a
+// session_ttl past the lifetime is refused (TestConfigErrors).
+func TestSessionTTLFollowsShortLifetime(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "h.yaml")
+	if err := os.WriteFile(file, []byte("db: /tmp/x.db\nsession_lifetime: 4h\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := &app{configFile: file}
+	c, err := a.loadConfig(newServeCmd(a).Flags())
+	if err != nil || c.SessionTTL != 4*time.Hour {
+		t.Fatalf("session_lifetime 4h, no session_ttl: %v, session_ttl %v, want 4h", err, c.SessionTTL)
+	}
+}
+
 // TestConfigErrors: a bad config names where the value came from (file
 // and line, environment variable), the key, and for a typo the key meant,
 // as markd's config does; each exits 2.
@@ -80,7 +98,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad log level", "db: x.db\nlog:\n  level: loud\n", [2]string{}, `h.yaml:3: log.level = "loud": must be debug, info, warn or error`},
 		{"bad driver in environment", "db: x.db\n", [2]string{"MARKHUB_DB_DRIVER", "mysql"}, `environment MARKHUB_DB_DRIVER: db_driver = "mysql": must be sqlite or postgres`},
 		{"negative timeout", "db: x.db\ndb_timeout: -1s\n", [2]string{}, `h.yaml:2: db_timeout = -1s: must be a positive duration`},
-		{"session_ttl zero", "db: x.db\nsession_ttl: 0s\n", [2]string{}, `h.yaml:2: session_ttl = 0s: must be a positive duration no longer than session_lifetime (12h0m0s), such as 8h`},
+		{"session_ttl zero", "db: x.db\nsession_ttl: 0s\n", [2]string{}, `h.yaml:2: session_ttl = 0s: must be a positive duration no longer than session_lifetime (12h0m0s)`},
 		{"session_ttl negative", "db: x.db\nsession_ttl: -1h\n", [2]string{}, `h.yaml:2: session_ttl = -1h0m0s: must be a positive duration`},
 		{"session_ttl past the lifetime", "db: x.db\nsession_lifetime: 4h\nsession_ttl: 5h\n", [2]string{}, `h.yaml:3: session_ttl = 5h0m0s: must be a positive duration no longer than session_lifetime (4h0m0s)`},
 		{"session_ttl in environment", "db: x.db\n", [2]string{"MARKHUB_SESSION_TTL", "13h"}, `environment MARKHUB_SESSION_TTL: session_ttl = 13h0m0s: must be a positive duration no longer than session_lifetime (12h0m0s)`},

@@ -102,7 +102,15 @@ config file that cannot be read.`,
 			}
 			note, err := control.Send(control.Path(c.DB), control.CmdReload, timeout)
 			if errors.Is(err, control.ErrNotRunning) {
-				err = control.NotHere(err, c.DB, min(timeout, 5*time.Second))
+				// db edited in the config of a running daemon: that
+				// daemon still runs on the store it started with
+				if p, ok := control.OfConfig(control.RunDir(), a.configFile, min(timeout, 5*time.Second)); ok {
+					fmt.Fprintf(a.stdout, "the daemon of %s runs on the store %s (the config now names %s, from its next start)\n",
+						p.Config, p.DB, c.DB)
+					note, err = control.Send(p.Control, control.CmdReload, timeout)
+				} else {
+					err = control.NotHere(err, c.DB, min(timeout, 5*time.Second))
+				}
 			}
 			if err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -87,4 +88,40 @@ func TestReloadNamesDaemonElsewhere(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(runDir, "*")); len(m) != 0 {
 		t.Errorf("after a clean stop: %v left in the run folder", m)
 	}
+}
+
+// TestReloadAfterDBEdited: the config of a running daemon edited to name
+// another store (db moved, to apply at the next restart), then markd
+// reload with that same config: it looked for a daemon on the new store,
+// found none, and its hint named the running daemon's command to reload
+// it, the very command that had just failed. The daemon started with
+// this config file is the one to reload: reload asks it, and its answer
+// names db as waiting for a restart; exit 0.
+func TestReloadAfterDBEdited(t *testing.T) {
+	bin := dmBinary(t)
+	runDir := t.TempDir()
+	t.Setenv(control.RunDirEnv, runDir) // the daemon's and reload's /run/markd
+	dir := t.TempDir()
+	cfg := dmConfig(t, dir, "")
+	db := filepath.Join(dir, "markd.db")
+	p := dmStart(t, bin, "--config", cfg, "--quiet")
+	testdata.Wait(t, 60*time.Second, "the daemon's pointer", func() bool {
+		m, _ := filepath.Glob(filepath.Join(runDir, "*"))
+		_, err := os.Stat(control.Path(db))
+		return len(m) == 1 && err == nil
+	})
+	body, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := filepath.Join(t.TempDir(), "moved.db")
+	if err := os.WriteFile(cfg, []byte(strings.Replace(string(body), db, moved, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "--config", cfg, "reload", "--timeout", "20s").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "not in force until markd restarts: db") || !strings.Contains(string(out), db) {
+		t.Fatalf("reload after db was edited in the running daemon's config: %v, want exit 0, db waiting for a restart and the store in use (%s) named:\n%s", err, db, out)
+	}
+	p.waitLog(t, regexp.MustCompile(`why="markd reload"`), 0)
+	p.stop(t)
 }

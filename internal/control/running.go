@@ -85,8 +85,31 @@ func absPath(p string) string {
 // does not answer a ping within timeout (killed: nothing removed it) is
 // left out.
 func Others(dir, db string, timeout time.Duration) (found []Pointer, unreadable []string) {
-	names, _ := filepath.Glob(filepath.Join(dir, pointerGlob))
 	db = absPath(db)
+	return answering(dir, func(p Pointer) bool { return !samePath(p.DB, db) }, timeout)
+}
+
+// OfConfig is the daemon that answers on this machine (by its pointer in
+// dir) and was started with the config file config: the one to reload
+// with that config when its db has been edited since (the daemon runs on
+// the store it started with until it restarts). ok is false for none.
+func OfConfig(dir, config string, timeout time.Duration) (p Pointer, ok bool) {
+	if config == "" {
+		return Pointer{}, false
+	}
+	config = absPath(config)
+	found, _ := answering(dir, func(p Pointer) bool { return p.Config != "" && samePath(p.Config, config) }, timeout)
+	if len(found) != 1 {
+		return Pointer{}, false
+	}
+	return found[0], true
+}
+
+// answering lists the pointers in dir that match and whose daemon
+// answers a ping within timeout, and the pointers this account cannot
+// read.
+func answering(dir string, match func(Pointer) bool, timeout time.Duration) (found []Pointer, unreadable []string) {
+	names, _ := filepath.Glob(filepath.Join(dir, pointerGlob))
 	for _, name := range names {
 		data, err := os.ReadFile(name)
 		if errors.Is(err, fs.ErrPermission) {
@@ -94,7 +117,7 @@ func Others(dir, db string, timeout time.Duration) (found []Pointer, unreadable 
 			continue
 		}
 		var p Pointer
-		if err != nil || json.Unmarshal(data, &p) != nil || p.DB == "" || p.Control == "" || samePath(p.DB, db) {
+		if err != nil || json.Unmarshal(data, &p) != nil || p.DB == "" || p.Control == "" || !match(p) {
 			continue
 		}
 		if _, err := Send(p.Control, CmdPing, timeout); err != nil {

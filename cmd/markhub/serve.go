@@ -10,7 +10,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -106,6 +108,13 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 	if err != nil {
 		return mark.WithHint(fmt.Errorf("listen %s: %w: %w", c.Listen, mark.ErrUnavailable, err), "is another markhub running on this port?")
 	}
+	// SIGHUP (systemctl reload of a unit made from markd's, after an edit
+	// of the config) would kill the process mid-upload: markhub reads its
+	// config at start only, so it says so and serves on. Caught before
+	// the address is out, so no SIGHUP meets the default action.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	// The first line on stdout is the address, so scripts and tests can use port 0.
 	fmt.Fprintf(a.stdout, "listening %s\n", ln.Addr())
 	log.Info("markhub serving", "addr", ln.Addr().String(), "tls", c.TLSCert != "", "mtls", c.ClientCA != "", "db", c.DBDriver)
@@ -117,10 +126,16 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 			errc <- srv.Serve(ln)
 		}
 	}()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+wait:
+	for {
+		select {
+		case err := <-errc:
+			return err
+		case <-hup:
+			log.Warn("SIGHUP: markhub does not read its config again; restart markhub serve to apply a changed config (systemctl restart markhub)")
+		case <-ctx.Done():
+			break wait
+		}
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 	defer cancel()

@@ -102,10 +102,11 @@ config file that cannot be read.`,
 			}
 			note, err := control.Send(control.Path(c.DB), control.CmdReload, timeout)
 			if errors.Is(err, control.ErrNotRunning) {
-				// db edited in the config of a running daemon: that
-				// daemon still runs on the store it started with
+				// the daemon started with this config runs on another
+				// store: db edited since its start (it applies at the
+				// next), or given to it by a flag or variable of its own
 				if p, ok := control.OfConfig(control.RunDir(), a.configFile, min(timeout, 5*time.Second)); ok {
-					fmt.Fprintf(a.stdout, "the daemon of %s runs on the store %s (the config now names %s, from its next start)\n",
+					fmt.Fprintf(a.stdout, "the daemon started with %s runs on the store %s, not %s that the config names here: reloading it\n",
 						p.Config, p.DB, c.DB)
 					note, err = control.Send(p.Control, control.CmdReload, timeout)
 				} else {

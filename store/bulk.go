@@ -108,7 +108,7 @@ func (d *DB) saveBulk(ctx context.Context, w *scanWriter, recs []mark.Record, wi
 // (sqlite3 shell on an imported store, docs/notes/perf.md), ~1 µs a scan
 // of import's writer. The rows are the same; firstUses does not depend on
 // their order.
-const usedSerialsQuery = `SELECT u.serial, u.record_id, s.at, s.office, s.counter, s.raw_text, 0
+const usedSerialsQuery = `SELECT u.serial, u.record_id, coalesce(u.accepted_at, s.at), s.office, s.counter, s.raw_text, 0
 	FROM json_each(?1) j CROSS JOIN used_serials u ON u.serial = j.value JOIN scans s ON s.id = u.record_id
 	UNION ALL SELECT r.serial, r.record_id, r.at, r.office, r.counter, '', 1
 	FROM json_each(?1) j CROSS JOIN restored_serials r ON r.serial = j.value`

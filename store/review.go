@@ -245,6 +245,7 @@ func (d *DB) review(ctx context.Context, id, actor, note, action string) error {
 		return fmt.Errorf("review of %s: no actor: %w", id, mark.ErrInvalid)
 	}
 	return d.Write(ctx, func(tx *sql.Tx) error {
+		now := d.Now() // the decision's one time: audit, batch, used serial
 		var (
 			verdict, state, at, counter, raw string
 			office                           uint32
@@ -280,7 +281,7 @@ func (d *DB) review(ctx context.Context, id, actor, note, action string) error {
 					"a mark that fails its signature check cannot be accepted")
 			}
 			var holder, heldAt, heldCounter string
-			err := tx.QueryRowContext(ctx, `SELECT u.record_id, s.at, s.counter FROM used_serials u JOIN scans s ON s.id = u.record_id
+			err := tx.QueryRowContext(ctx, `SELECT u.record_id, coalesce(u.accepted_at, s.at), s.counter FROM used_serials u JOIN scans s ON s.id = u.record_id
 				WHERE u.serial = ?`, serial.Int64).
 				Scan(&holder, &heldAt, &heldCounter)
 			switch {
@@ -291,13 +292,15 @@ func (d *DB) review(ctx context.Context, id, actor, note, action string) error {
 			case !errors.Is(err, sql.ErrNoRows):
 				return storeErr("read used_serials", err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO used_serials(serial, record_id) VALUES (?, ?)`,
-				serial.Int64, id); err != nil {
+			// used from now on (§7): the first acceptance of this serial,
+			// and its re-scan window, run from the override
+			if _, err := tx.ExecContext(ctx, `INSERT INTO used_serials(serial, record_id, accepted_at) VALUES (?, ?, ?)`,
+				serial.Int64, id, formatTime(now)); err != nil {
 				return storeErr("insert used_serials", err)
 			}
 			detail = fmt.Sprintf("serial %d now counts as used", serial.Int64)
 			if batch.Valid && batch.String != "" {
-				if err := recordBatchOverride(ctx, tx, id, batch.String, actor, d.Now()); err != nil {
+				if err := recordBatchOverride(ctx, tx, id, batch.String, actor, now); err != nil {
 					return err
 				}
 			}
@@ -305,6 +308,6 @@ func (d *DB) review(ctx context.Context, id, actor, note, action string) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE scans SET review_state = ? WHERE id = ?`, string(newState), id); err != nil {
 			return storeErr("update review_state", err)
 		}
-		return appendAudit(ctx, tx, AuditEntry{At: d.Now(), Actor: actor, Action: action, RecordID: id, Note: note, Detail: detail})
+		return appendAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: action, RecordID: id, Note: note, Detail: detail})
 	})
 }

@@ -355,7 +355,7 @@ func absDur(d time.Duration) time.Duration {
 // plans again for each new value; perf of markd import: most of the
 // lookup's time in sqlite3Reprepare), 12.7 against 5.7 µs a lookup. The
 // plan is the same (TestQueryPlans).
-const usedSerialQuery = `SELECT u.record_id, s.at, s.office, s.counter, s.raw_text
+const usedSerialQuery = `SELECT u.record_id, coalesce(u.accepted_at, s.at), s.office, s.counter, s.raw_text
 	FROM used_serials u JOIN scans s ON s.id = u.record_id WHERE u.serial = +?1
 	UNION ALL SELECT record_id, at, office, counter, '' FROM restored_serials WHERE serial = +?1 LIMIT 1`
 

@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"markd/internal/httperr"
-	"markd/internal/storetest"
 	"markd/internal/testdata"
 	"markd/mark"
 	"markd/store"
+	"markd/store/storetest"
 )
 
 // TestOperatorScope: an operator reads through /api/scans what the

@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"markd/internal/storetest"
 	"markd/internal/testdata"
 	"markd/mark"
 	"markd/pipeline"
 	"markd/store"
+	"markd/store/storetest"
 	"markd/verify"
 )
 

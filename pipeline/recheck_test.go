@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"markd/internal/storetest"
 	"markd/mark"
 	"markd/store"
+	"markd/store/storetest"
 )
 
 // crashInCheck wraps a verifier so that the deferred signature check of

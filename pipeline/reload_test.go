@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"markd/internal/storetest"
 	"markd/internal/testdata"
 	"markd/mark"
 	"markd/store"
+	"markd/store/storetest"
 	"markd/verify"
 )
 

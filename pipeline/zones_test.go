@@ -7,10 +7,10 @@ import (
 	"time"
 	_ "time/tzdata" // the zones named here on any machine
 
-	"markd/internal/storetest"
 	"markd/internal/testdata"
 	"markd/mark"
 	"markd/store"
+	"markd/store/storetest"
 	"markd/verify"
 )
 

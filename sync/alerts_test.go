@@ -8,10 +8,10 @@ import (
 
 	"markd/hub"
 	"markd/hub/hubtest"
-	"markd/internal/storetest"
 	"markd/internal/syncbuf"
 	"markd/mark"
 	"markd/store"
+	"markd/store/storetest"
 )
 
 // acceptAll stores n accepted scans of serials from base in one

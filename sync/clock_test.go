@@ -10,11 +10,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"markd/internal/storetest"
 	"markd/internal/testdata"
 	"markd/mark"
 	"markd/pipeline"
 	"markd/store"
+	"markd/store/storetest"
 )
 
 // markValid signs a mark of the test issuer key 1 valid from..until (days).

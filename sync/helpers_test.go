@@ -13,10 +13,10 @@ import (
 	"markd/hub"
 	"markd/hub/hubtest"
 	"markd/hub/sqlitestore"
-	"markd/internal/storetest"
 	"markd/internal/testdata"
 	"markd/mark"
 	"markd/store"
+	"markd/store/storetest"
 )
 
 var day0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)

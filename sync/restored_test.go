@@ -11,10 +11,10 @@ import (
 	"markd/hub"
 	"markd/hub/hubtest"
 	"markd/hub/pgstore"
-	"markd/internal/storetest"
 	"markd/internal/testdata"
 	"markd/mark"
 	"markd/store"
+	"markd/store/storetest"
 )
 
 // newPGCollector is a collector on a real PostgreSQL (a temporary

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"markd/internal/storetest"
 	"markd/mark"
 	"markd/store"
+	"markd/store/storetest"
 )
 
 // benchStore fills a store with n scans, a third of them rejected, in one

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"markd/internal/storetest"
 	"markd/mark"
 	"markd/store"
+	"markd/store/storetest"
 )
 
 // clock is an injectable clock tests move forward.

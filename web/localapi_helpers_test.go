@@ -21,10 +21,10 @@ import (
 
 	"markd/batch"
 	"markd/httpapi"
-	"markd/internal/storetest"
 	"markd/internal/testdata"
 	"markd/pipeline"
 	"markd/store"
+	"markd/store/storetest"
 	"markd/verify"
 )
 

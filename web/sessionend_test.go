@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"markd/httpapi"
-	"markd/internal/storetest"
 	"markd/store"
+	"markd/store/storetest"
 )
 
 // sseStream is a real server-sent events client on one GET: it reads the

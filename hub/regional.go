@@ -56,8 +56,9 @@ type Regional interface {
 	SetDisabled(ctx context.Context, name string, disabled bool) (sessions int, err error)
 	// PutSession, GetSession and DropSession keep web sessions by the
 	// SHA-256 of their token; GetSession of an expired or unknown one is
-	// mark.ErrNotFound, of one started at or before startedBy (its
-	// lifetime over, however much it was used) ErrSessionLifetime, and it
+	// mark.ErrNotFound (ErrSessionIdle for one unused past its expiry), of
+	// one started at or before startedBy (its lifetime over, however much
+	// it was used) ErrSessionLifetime, and it
 	// extends a live one to expires.
 	PutSession(ctx context.Context, s WebSession) error
 	GetSession(ctx context.Context, hash string, now, expires, startedBy time.Time) (WebSession, error)
@@ -150,6 +151,10 @@ var ErrUserDisabled = fmt.Errorf("account disabled: %w", mark.ErrForbidden)
 // ErrSessionLifetime is GetSession's answer for a session whose lifetime
 // since its login is over; it is a mark.ErrNotFound too.
 var ErrSessionLifetime = fmt.Errorf("session past its lifetime: %w", mark.ErrNotFound)
+
+// ErrSessionIdle is GetSession's answer for a session left unused past
+// its expiry (session_ttl after its last use); a mark.ErrNotFound too.
+var ErrSessionIdle = fmt.Errorf("session unused past its idle limit: %w", mark.ErrNotFound)
 
 // LookupValue checks the value of a lookup: a positive decimal number.
 func LookupValue(kind LookupKind, value string) (int64, error) {

@@ -160,14 +160,10 @@ func reasonOf(err error) string {
 // endedText is what the login page and a refused API call say about a
 // session that ended for reason (reasonOf): ru, en.
 func (s *Server) endedText(reason string) (ru, en string) {
-	switch reason {
-	case "lifetime":
-		return fmt.Sprintf("Вы вышли из системы: вход действует не дольше %s. Войдите снова.", webtext.Dur(s.opt.SessionLifetime, "ru")),
-			fmt.Sprintf("You were logged out: a login lasts at most %s. Log in again.", webtext.Dur(s.opt.SessionLifetime, "en"))
-	case "idle":
-		return fmt.Sprintf("Вы вышли из системы: вход без действий завершается через %s. Войдите снова.", webtext.Dur(s.opt.SessionTTL, "ru")),
-			fmt.Sprintf("You were logged out after %s without use. Log in again.", webtext.Dur(s.opt.SessionTTL, "en"))
-	case "ended":
+	if ru, en, ok := webtext.SessionEnded(reason, s.opt.SessionLifetime, s.opt.SessionTTL); ok {
+		return ru, en
+	}
+	if reason == "ended" {
 		return "Ваш вход завершён (выход в другом окне, новый пароль, перезапуск кассы). Войдите снова.",
 			"Your login has ended (logged out elsewhere, a new password, the counter restarted). Log in again."
 	}

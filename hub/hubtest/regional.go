@@ -191,8 +191,8 @@ func RunRegionalSuite(t *testing.T, open Opener) {
 	if err != nil || got.User != "sup" || got.CSRF != "c1" {
 		t.Errorf("session: %+v %v", got, err)
 	}
-	if _, err := r.GetSession(ctx, "h1", now.Add(3*time.Hour), now.Add(4*time.Hour), longAgo); !errors.Is(err, mark.ErrNotFound) {
-		t.Errorf("expired session: %v, want ErrNotFound", err)
+	if _, err := r.GetSession(ctx, "h1", now.Add(3*time.Hour), now.Add(4*time.Hour), longAgo); !errors.Is(err, hub.ErrSessionIdle) || !errors.Is(err, mark.ErrNotFound) {
+		t.Errorf("session unused past its expiry: %v, want ErrSessionIdle (a not found)", err)
 	}
 	if err := r.DropSession(ctx, "h1"); err != nil {
 		t.Fatal(err)
@@ -213,8 +213,9 @@ func RunRegionalSuite(t *testing.T, open Opener) {
 	if _, err := r.GetSession(ctx, "old", now, now.Add(time.Hour), born); !errors.Is(err, hub.ErrSessionLifetime) || !errors.Is(err, mark.ErrNotFound) {
 		t.Errorf("session past its lifetime: %v, want ErrSessionLifetime (a not found)", err)
 	}
-	if _, err := r.GetSession(ctx, "nosuch", now, now.Add(time.Hour), born); !errors.Is(err, mark.ErrNotFound) || errors.Is(err, hub.ErrSessionLifetime) {
-		t.Errorf("unknown session: %v, want a not found without ErrSessionLifetime", err)
+	if _, err := r.GetSession(ctx, "nosuch", now, now.Add(time.Hour), born); !errors.Is(err, mark.ErrNotFound) ||
+		errors.Is(err, hub.ErrSessionLifetime) || errors.Is(err, hub.ErrSessionIdle) {
+		t.Errorf("unknown session: %v, want a not found without ErrSessionLifetime or ErrSessionIdle", err)
 	}
 	if err := r.DropSession(ctx, "old"); err != nil {
 		t.Fatal(err)

@@ -458,8 +458,11 @@ func httpStatus(err error) int { return httperr.Status(err) }
 // the login page's query (a word, never text: a link cannot put words on
 // the page).
 func endedReason(err error) string {
-	if errors.Is(err, hub.ErrSessionLifetime) {
+	switch {
+	case errors.Is(err, hub.ErrSessionLifetime):
 		return "lifetime"
+	case errors.Is(err, hub.ErrSessionIdle):
+		return "idle"
 	}
 	return "ended"
 }
@@ -467,13 +470,12 @@ func endedReason(err error) string {
 // endedText is what the login page and a refused form say about a
 // session that ended for reason (endedReason): ru, en.
 func (s *Server) endedText(reason string) (ru, en string) {
-	switch reason {
-	case "lifetime":
-		return fmt.Sprintf("Вы вышли из системы: вход действует не дольше %s. Войдите снова.", webtext.Dur(s.opt.SessionLifetime, "ru")),
-			fmt.Sprintf("You were logged out: a login lasts at most %s. Log in again.", webtext.Dur(s.opt.SessionLifetime, "en"))
-	case "ended":
-		return "Ваш вход завершён (выход, долгий перерыв, новый пароль). Войдите снова.",
-			"Your login has ended (logged out, unused for long, a new password). Log in again."
+	if ru, en, ok := webtext.SessionEnded(reason, s.opt.SessionLifetime, s.opt.SessionTTL); ok {
+		return ru, en
+	}
+	if reason == "ended" {
+		return "Ваш вход завершён (выход, новый пароль, учётная запись отключена). Войдите снова.",
+			"Your login has ended (logged out, a new password, the account disabled). Log in again."
 	}
 	return "", ""
 }

@@ -181,7 +181,11 @@ func TestSessionIdle(t *testing.T) {
 	}
 	ck.Set(start.Add(58*time.Minute + 30*time.Minute + time.Second))
 	code, _, hdr := b.do("GET", "/", nil)
-	if loc := hdr.Get("Location"); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?ended=ended") {
-		t.Fatalf("30 min unused (session_ttl 30m): %d to %q, want 303 to the login page saying the login ended", code, loc)
+	if loc := hdr.Get("Location"); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?ended=idle") {
+		t.Fatalf("30 min unused (session_ttl 30m): %d to %q, want 303 to the login page saying the login ended unused", code, loc)
+	}
+	code, page, _ := b.do("GET", hdr.Get("Location"), nil)
+	if code != http.StatusOK || !strings.Contains(page, "logged out after 30 min without use") || !strings.Contains(page, "без действий завершается через 30 мин") {
+		t.Fatalf("login page after 30 min unused: %d, does not say why\n%s", code, page)
 	}
 }

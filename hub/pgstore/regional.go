@@ -327,6 +327,14 @@ func (d *DB) GetSession(ctx context.Context, hash string, now, expires, startedB
 	err := d.pool.QueryRow(ctx, `UPDATE web_sessions SET expires_at = CASE WHEN started_at > $4 THEN greatest(expires_at, $3) ELSE expires_at END
 		WHERE hash = $1 AND expires_at >= $2 RETURNING user_name, csrf, expires_at, started_at`, hash, now, expires, startedBy).Scan(&s.User, &s.CSRF, &exp, &s.Started)
 	if errors.Is(err, pgx.ErrNoRows) {
+		// unknown, or kept but unused past its expiry (not swept yet)
+		var user string
+		switch err := d.pool.QueryRow(ctx, `SELECT user_name FROM web_sessions WHERE hash = $1`, hash).Scan(&user); {
+		case err == nil:
+			return hub.WebSession{}, fmt.Errorf("session of %q: %w", user, hub.ErrSessionIdle)
+		case !errors.Is(err, pgx.ErrNoRows):
+			return hub.WebSession{}, hub.Unavailable("read session", err)
+		}
 		return hub.WebSession{}, fmt.Errorf("session: %w", mark.ErrNotFound)
 	}
 	if err != nil {

@@ -325,8 +325,11 @@ func (d *DB) GetSession(ctx context.Context, hash string, now, expires, startedB
 	s := hub.WebSession{Hash: hash}
 	var exp, started string
 	err := d.db.QueryRowContext(ctx, `SELECT user_name, csrf, expires_at, started_at FROM web_sessions WHERE hash = ?`, hash).Scan(&s.User, &s.CSRF, &exp, &started)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && now.After(parseTS(exp))) {
+	if errors.Is(err, sql.ErrNoRows) {
 		return hub.WebSession{}, fmt.Errorf("session: %w", mark.ErrNotFound)
+	}
+	if err == nil && now.After(parseTS(exp)) {
+		return hub.WebSession{}, fmt.Errorf("session of %q: %w", s.User, hub.ErrSessionIdle)
 	}
 	if err != nil {
 		return hub.WebSession{}, hub.Unavailable("read session", err)

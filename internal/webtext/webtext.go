@@ -34,3 +34,19 @@ func Dur(d time.Duration, lang string) string {
 	}
 	return d.String()
 }
+
+// SessionEnded is what a login page says of a session ended for reason
+// "lifetime" (lifetime after the login, however much it was used) or
+// "idle" (unused for idle): ru, en; ok is false for any other reason,
+// which each program words itself.
+func SessionEnded(reason string, lifetime, idle time.Duration) (ru, en string, ok bool) {
+	switch reason {
+	case "lifetime":
+		return fmt.Sprintf("Вы вышли из системы: вход действует не дольше %s. Войдите снова.", Dur(lifetime, "ru")),
+			fmt.Sprintf("You were logged out: a login lasts at most %s. Log in again.", Dur(lifetime, "en")), true
+	case "idle":
+		return fmt.Sprintf("Вы вышли из системы: вход без действий завершается через %s. Войдите снова.", Dur(idle, "ru")),
+			fmt.Sprintf("You were logged out after %s without use. Log in again.", Dur(idle, "en")), true
+	}
+	return "", "", false
+}

@@ -129,18 +129,8 @@ func TestOverrideInOpenBatch(t *testing.T) {
 		t.Errorf("overrides %+v, want serials 2 and 3 by petrova, in the batch", got.Overrides)
 	}
 
-	if _, err := s.Close(ctx, b.ID, "Иванова"); err != nil {
-		t.Fatal(err)
-	}
-	pdf, err := s.Receipt(ctx, b.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var page bytes.Buffer
-	if err := s.ReceiptHTML(ctx, &page, b.ID); err != nil {
-		t.Fatal(err)
-	}
-	for name, text := range map[string]string{"PDF": pdfText(t, pdf), "page": page.String()} {
+	pdf, texts := closedReceipt(t, s, b.ID)
+	for name, text := range texts {
 		flat := strings.Join(strings.Fields(text), " ")
 		for _, w := range []string{
 			"Итого принято: 3 отправления на сумму 220,00 руб.",

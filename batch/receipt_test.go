@@ -318,18 +318,8 @@ func TestReceiptPresentedAgain(t *testing.T) {
 	fill(t, db, 1, 3) // at 10:00 Moscow
 	presentAgain(t, db, 2, "EPM1:TEST2", testdata.Now().Add(20*time.Minute))
 	presentAgain(t, db, 2, "EPM1:COPY2", testdata.Now().Add(21*time.Minute))
-	if _, err := s.Close(ctx, b.ID, "Иванова"); err != nil {
-		t.Fatal(err)
-	}
-	pdf, err := s.Receipt(ctx, b.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var page bytes.Buffer
-	if err := s.ReceiptHTML(ctx, &page, b.ID); err != nil {
-		t.Fatal(err)
-	}
-	for name, text := range map[string]string{"PDF": pdfText(t, pdf), "page": page.String()} {
+	pdf, texts := closedReceipt(t, s, b.ID)
+	for name, text := range texts {
 		flat := strings.Join(strings.Fields(text), " ")
 		for _, want := range []string{
 			"Итого принято: 3 отправления на сумму 315,00 руб.",
@@ -426,6 +416,25 @@ func TestStatusCountsAsReceipt(t *testing.T) {
 }
 
 // storedReceipt is the receipt of batch id made again from the store.
+// closedReceipt closes batch id and returns its receipt's PDF and the
+// receipt's text as the PDF and the page give it ("PDF", "page").
+func closedReceipt(t *testing.T, s *Service, id string) ([]byte, map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.Close(ctx, id, "Иванова"); err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := s.Receipt(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page bytes.Buffer
+	if err := s.ReceiptHTML(ctx, &page, id); err != nil {
+		t.Fatal(err)
+	}
+	return pdf, map[string]string{"PDF": pdfText(t, pdf), "page": page.String()}
+}
+
 func storedReceipt(t *testing.T, s *Service, db *store.DB, id string) receipt.Receipt {
 	t.Helper()
 	ctx := context.Background()

@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base32"
-	"encoding/binary"
 	"math/big"
 	"reflect"
 	"testing"
@@ -22,34 +21,7 @@ import (
 // spec's offsets, the message and signatures as §3 says, the text as §1
 // says. What markd reads from them must be what the spec wrote.
 
-// specBody lays out the 40 body bytes of §2, big-endian.
-type specBody struct {
-	version, alg       uint8
-	keyID              uint16
-	serial             uint64
-	contract           uint32
-	class, flags       uint8
-	weight             uint16
-	tariff, office     uint32
-	issued, validUntil uint16
-	tracking           uint64
-}
-
-func (b specBody) bytes() []byte {
-	out := make([]byte, 40)
-	out[0], out[1] = b.version, b.alg
-	binary.BigEndian.PutUint16(out[2:4], b.keyID)
-	binary.BigEndian.PutUint64(out[4:12], b.serial)
-	binary.BigEndian.PutUint32(out[12:16], b.contract)
-	out[16], out[17] = b.class, b.flags
-	binary.BigEndian.PutUint16(out[18:20], b.weight)
-	binary.BigEndian.PutUint32(out[20:24], b.tariff)
-	binary.BigEndian.PutUint32(out[24:28], b.office)
-	binary.BigEndian.PutUint16(out[28:30], b.issued)
-	binary.BigEndian.PutUint16(out[30:32], b.validUntil)
-	binary.BigEndian.PutUint64(out[32:40], b.tracking)
-	return out
-}
+// The body is refMark's (reference_test.go): §2 laid out field by field.
 
 // specText is §1: "EPM1:" and RFC 4648 base32, upper case, no padding.
 func specText(body, sig []byte) string {
@@ -89,7 +61,7 @@ func TestSpecHandMadeMarks(t *testing.T) {
 	v := reasonsVerifier(t)
 	ed, ec := specKeys(t)
 	ctx := mark.Context{Office: 190000, Date: day(t, "2026-12-01")}
-	base := specBody{version: 1, alg: 1, keyID: 1, serial: 0x0102030405060708, contract: 0x0A0B0C0D,
+	base := refMark{version: 1, alg: 1, keyID: 1, serial: 0x0102030405060708, contract: 0x0A0B0C0D,
 		class: 3, flags: 1, weight: 0x01F4, tariff: 28000 + 11000, office: 190000,
 		issued: uint16(day(t, "2026-11-30")), validUntil: uint16(day(t, "2027-11-30")), tracking: withCheck(t, 1900001234567)}
 	want := mark.Mark{Version: 1, Alg: 1, KeyID: 1, Serial: 0x0102030405060708, Contract: 0x0A0B0C0D,
@@ -99,10 +71,10 @@ func TestSpecHandMadeMarks(t *testing.T) {
 		t.Fatal("test tracking number has a wrong check digit")
 	}
 
-	edBody := base.bytes()
+	edBody := base.body()
 	ecB := base
 	ecB.alg, ecB.keyID = 2, 2
-	ecBody := ecB.bytes()
+	ecBody := ecB.body()
 	wantEC := want
 	wantEC.Alg, wantEC.KeyID = 2, 2
 	n := elliptic.P256().Params().N
@@ -147,13 +119,13 @@ func TestSpecHandMadeMarks(t *testing.T) {
 		{"ed25519 key id, alg 2 in the body, ed25519 signature", func() string {
 			b := base
 			b.alg = 2
-			body := b.bytes()
+			body := b.body()
 			return specText(body, ed25519.Sign(ed, specMessage(body)))
 		}(), nil},
 		{"ecdsa key id, alg 1 in the body, ecdsa signature", func() string {
 			b := ecB
 			b.alg = 1
-			body := b.bytes()
+			body := b.body()
 			h := sha256.Sum256(specMessage(body))
 			r, s := ecdsaRS(t, ec, h[:])
 			return specText(body, append(be32(r), be32(s)...))
@@ -238,10 +210,10 @@ func TestSpecTrackingBoundaries(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tariffs := map[uint8]uint32{1: 5000, 2: 10500, 3: 17000, 4: 9000}
-			b := specBody{version: 1, alg: 1, keyID: 1, serial: 42, contract: 1, class: tc.class, weight: 20,
+			b := refMark{version: 1, alg: 1, keyID: 1, serial: 42, contract: 1, class: tc.class, weight: 20,
 				tariff: tariffs[tc.class], office: 426000, issued: uint16(day(t, "2026-11-20")),
 				validUntil: uint16(day(t, "2026-12-20")), tracking: tc.tracking}
-			body := b.bytes()
+			body := b.body()
 			res := v.Verify(specText(body, ed25519.Sign(ed, specMessage(body))), ctx)
 			want := append([]mark.Reason{}, tc.want...)
 			if !reflect.DeepEqual(res.Reasons, want) {

@@ -86,15 +86,25 @@ func Default() Config {
 // replacing '-' with '_' (flag "rescan-window" sets key "rescan_window");
 // only flags the user set are applied.
 func Load(file string, flags *pflag.FlagSet) (Config, error) {
+	c, _, err := LoadWarn(file, flags)
+	return c, err
+}
+
+// LoadWarn is Load that also says what of the configuration loads but
+// does not do what was likely meant, one sentence each, for the caller to
+// log at WARN: a MARKD_* variable that is not a key's (a typo such as
+// MARKD_SYNC_TOKNE) nor one markd reads otherwise (OtherEnv). Such a
+// thing is not refused: a service must still start.
+func LoadWarn(file string, flags *pflag.FlagSet) (Config, []string, error) {
 	var c Config
 	from, err := decode(file, EnvPrefix, exampleConfig, flags, Default(), &c)
 	if err != nil {
-		return Config{}, err
+		return Config{}, nil, err
 	}
 	if err := c.Validate(); err != nil {
-		return Config{}, from.name(err)
+		return Config{}, nil, from.name(err)
 	}
-	return c, nil
+	return c, from.warnings, nil
 }
 
 // Read is Load without Validate: the config as the file, the environment
@@ -118,13 +128,20 @@ func Read(file string, flags *pflag.FlagSet) (Config, error) {
 // then, given where a key's value came from ("" = the default): a
 // *KeyError or *cli.KeyError it returns is named with where the value of
 // its key came from (file:line, environment variable, flag), as Load
-// names markd's; its other errors are returned as they are.
-func Decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out any, validate func(origin func(key string) string) error) error {
+// names markd's; its other errors are returned as they are. Decode
+// returns the warnings LoadWarn gives of the environment (an envPrefix_*
+// variable that is no key's, a LOG_LEVEL that is no level).
+func Decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out any, validate func(origin func(key string) string) error) ([]string, error) {
 	from, err := decode(file, envPrefix, example, flags, defaults, out)
-	if err != nil || validate == nil {
-		return err
+	if err != nil {
+		return nil, err
 	}
-	return from.name(validate(from.of))
+	if validate != nil {
+		if err := from.name(validate(from.of)); err != nil {
+			return nil, err
+		}
+	}
+	return from.warnings, nil
 }
 
 func decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out any) (origins, error) {
@@ -166,6 +183,7 @@ func decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out
 		}
 	}
 	from := newOrigins(file, envPrefix, pos, flags)
+	from.warnings = envWarnings(envPrefix, known, os.Environ())
 	if err := checkTypes(v, known, from); err != nil {
 		return origins{}, err
 	}

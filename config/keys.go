@@ -232,6 +232,8 @@ type origins struct {
 	env   string // prefix of the environment variables
 	pos   positions
 	flags map[string]string // key → flag name
+	// warnings: what loads but likely does not do what was meant (LoadWarn)
+	warnings []string
 }
 
 func newOrigins(file, env string, pos positions, flags *pflag.FlagSet) origins {

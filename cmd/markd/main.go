@@ -29,6 +29,9 @@ type app struct {
 	stdin      io.Reader
 	stdout     io.Writer
 	stderr     io.Writer
+	// configWarnings: what loadConfig warned of, for a logger that is
+	// not stderr's (the Windows service's)
+	configWarnings []string
 }
 
 // subcommands registered by the files of this package (init functions), so
@@ -84,9 +87,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // loadConfig loads the config file and the flags of cmd that name config keys.
 func (a *app) loadConfig(cmd *cobra.Command) (config.Config, error) {
-	c, err := config.Load(a.configFile, cmd.Flags())
+	c, warnings, err := config.LoadWarn(a.configFile, cmd.Flags())
 	if err != nil {
 		return config.Config{}, usageError{err}
+	}
+	// What loads but has no effect (a MARKD_* variable that is not a
+	// key's): warned at the config's log level and format, never refused.
+	a.configWarnings = warnings
+	if len(warnings) > 0 {
+		log := newLogger(c.Log, a.stderr)
+		for _, w := range warnings {
+			log.Warn(w)
+		}
 	}
 	// The token inline in a config every user may read: warned, not
 	// refused (packages shipped the config 0644 before; the hint fixes it).

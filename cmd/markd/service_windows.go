@@ -396,6 +396,9 @@ func serviceRun(a *app, cmd *cobra.Command, _ *serviceOpts) error {
 		closeLog()
 		log, closeLog = serviceLogger(c.Log)
 		defer closeLog()
+		for _, w := range a.configWarnings { // loadConfig's went to stderr, which a service has not
+			log.Warn(w)
+		}
 		h = &winService{cfg: c, log: log, file: a.configFile,
 			load: func() (config.Config, error) { return config.Load(a.configFile, cmd.Flags()) }}
 	}

@@ -75,7 +75,7 @@ func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 func (a *app) loadConfig(flags *pflag.FlagSet) (hub.Config, error) {
 	var c hub.Config
 	validated := false
-	err := config.Decode(a.configFile, "MARKHUB", "configs/markhub.yaml", flags, defaultConfig(), &c, func(origin func(string) string) error {
+	warnings, err := config.Decode(a.configFile, "MARKHUB", "configs/markhub.yaml", flags, defaultConfig(), &c, func(origin func(string) string) error {
 		validated = true
 		if origin("session_ttl") == "" && c.SessionTTL > c.SessionLifetime {
 			// the default follows a shorter session_lifetime (a config
@@ -92,6 +92,14 @@ func (a *app) loadConfig(flags *pflag.FlagSet) (hub.Config, error) {
 	}
 	if err != nil {
 		return hub.Config{}, err
+	}
+	// What loads but has no effect (a MARKHUB_* variable that is not a
+	// key's): warned at the config's log level and format, never refused.
+	if len(warnings) > 0 {
+		log := newLogger(c.Log, a.stderr)
+		for _, w := range warnings {
+			log.Warn(w)
+		}
 	}
 	return c, nil
 }

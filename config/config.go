@@ -197,6 +197,9 @@ func decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out
 	if err != nil { // checkTypes and the file walk name the key first; this is a backstop
 		return origins{}, fmt.Errorf("configuration: %w: %v", mark.ErrInvalid, err)
 	}
+	if env, ok := cli.EnvLevel(); !ok {
+		from.warnings = append(from.warnings, levelEnvWarning(env, v.GetString("log.level"), from.of("log.level")))
+	}
 	return from, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+
+	"markd/internal/cli"
 )
 
 // OtherEnv names the environment variables with a program's prefix
@@ -115,4 +117,15 @@ func nearestEnv(name string, names map[string]bool) string {
 		}
 	}
 	return best
+}
+
+// levelEnvWarning says that LOG_LEVEL (cli.LevelEnv, not a key's variable)
+// is set to env, which is no level, and that the level of log.level
+// (level, set at origin; "" = the default) applies.
+func levelEnvWarning(env, level, origin string) string {
+	if origin == "" {
+		origin = "the default"
+	}
+	return fmt.Sprintf("environment %s = %q is not a log level: must be debug, info, warn or error; ignored: log.level = %q (%s) applies",
+		cli.LevelEnv, env, level, origin)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,5 +37,34 @@ func TestEnvNotASetting(t *testing.T) {
 		if strings.Contains(errs, not) {
 			t.Errorf("stderr names %s:\n%s", not, errs)
 		}
+	}
+}
+
+// TestLogLevelEnvNotALevel: LOG_LEVEL (not a config key: it overrides
+// log.level) set to no level made markd log at info whatever log.level
+// said, and nothing said so; it is now ignored with a WARN line naming it
+// and the levels, and log.level applies. log.level itself, in the file or
+// MARKD_LOG_LEVEL, is refused as before, naming where it was set.
+func TestLogLevelEnvNotALevel(t *testing.T) {
+	dir := testdata.Dir(t)
+	cfg := filepath.Join(t.TempDir(), "markd.yaml")
+	if err := os.WriteFile(cfg, []byte("office: 426000\nlog:\n  level: warn\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	verify := func() (int, string, string) {
+		return vtRun(t, "EPM1:\n", "--config", cfg, "verify", "--keyring", filepath.Join(dir, "keyring.yaml"),
+			"--tariffs", filepath.Join(dir, "tariffs.yaml"), "--date", "2026-11-25")
+	}
+	t.Setenv("LOG_LEVEL", "verbose")
+	_, out, errs := verify()
+	want := `level=WARN msg="environment LOG_LEVEL = \"verbose\" is not a log level: must be debug, info, warn or error; ignored: log.level = \"warn\" (` + cfg + `:3) applies"`
+	if out == "" || !strings.Contains(errs, want) {
+		t.Fatalf("stdout %q, stderr:\n%s\nwant %s", out, errs, want)
+	}
+	t.Setenv("LOG_LEVEL", "")
+	t.Setenv("MARKD_LOG_LEVEL", "verbose")
+	code, _, errs := verify()
+	if want := `environment MARKD_LOG_LEVEL: log.level = "verbose": must be debug, info, warn or error`; code != 2 || !strings.Contains(errs, want) {
+		t.Fatalf("MARKD_LOG_LEVEL=verbose: exit %d, stderr %q; want exit 2 and %s", code, errs, want)
 	}
 }

@@ -32,3 +32,20 @@ func TestEnvNotASetting(t *testing.T) {
 		t.Errorf("stderr names MARKHUB_CONFIG:\n%s", errs)
 	}
 }
+
+// TestLogLevelEnvNotALevel: LOG_LEVEL set to no level made markhub log at
+// info whatever log.level said, and nothing said so; it is now ignored
+// with a WARN line, and log.level applies.
+func TestLogLevelEnvNotALevel(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "h.yaml")
+	if err := os.WriteFile(file, []byte("db: "+filepath.Join(dir, "h.db")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LOG_LEVEL", "loud")
+	code, out, errs := runCmd(t, "--config", file, "terminal", "add", "c1", "--office", "426000")
+	want := `level=WARN msg="environment LOG_LEVEL = \"loud\" is not a log level: must be debug, info, warn or error; ignored: log.level = \"info\" (the default) applies"`
+	if code != 0 || out == "" || !strings.Contains(errs, want) {
+		t.Fatalf("terminal add: exit %d, stdout %q, stderr:\n%s\nwant %s", code, out, errs, want)
+	}
+}

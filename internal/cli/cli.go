@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 
 	"markd/mark"
 )
@@ -121,11 +122,28 @@ func (e *KeyError) Error() string {
 
 func (e *KeyError) Unwrap() error { return mark.ErrInvalid }
 
+// LevelEnv names the environment variable that overrides log.level, in
+// markd and markhub alike. It is not a config key's: set to no level, it
+// is ignored (the config loaders warn of it), not refused.
+const LevelEnv = "LOG_LEVEL"
+
+// EnvLevel is the level LevelEnv sets (debug, info, warn or error, taken
+// in any case; "" when it is not set or empty); ok is false, with the
+// variable's value, when it is set to something else.
+func EnvLevel() (level string, ok bool) {
+	env := os.Getenv(LevelEnv)
+	switch l := strings.ToLower(strings.TrimSpace(env)); l {
+	case "", "debug", "info", "warn", "error":
+		return l, true
+	}
+	return env, false
+}
+
 // NewLogger builds the slog logger of a log config (level debug, info,
-// warn or error; format text or json). LOG_LEVEL overrides the level; an
-// unknown level means info.
+// warn or error; format text or json). LOG_LEVEL overrides the level when
+// it is a level (EnvLevel); an unknown level of the config means info.
 func NewLogger(level, format string, w io.Writer) *slog.Logger {
-	if env := os.Getenv("LOG_LEVEL"); env != "" {
+	if env, ok := EnvLevel(); ok && env != "" {
 		level = env
 	}
 	var lv slog.Level

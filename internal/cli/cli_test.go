@@ -44,3 +44,36 @@ func TestExit(t *testing.T) {
 		})
 	}
 }
+
+// TestLogLevelEnv: LOG_LEVEL overrides the level of the log config when
+// it is a level (debug, info, warn or error, in any case); another value
+// made the level info, whatever the config said, and is now ignored: the
+// config's level applies (the loader warns of it).
+func TestLogLevelEnv(t *testing.T) {
+	tests := []struct {
+		env, level  string
+		debug, info bool
+	}{
+		{"", "debug", true, true},
+		{"warn", "debug", false, false},
+		{"DEBUG", "error", true, true},
+		{"verbose", "debug", true, true},
+		{"verbose", "error", false, false},
+		{"info+2", "debug", true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.env+"/"+tc.level, func(t *testing.T) {
+			t.Setenv("LOG_LEVEL", tc.env)
+			var b bytes.Buffer
+			log := NewLogger(tc.level, "text", &b)
+			log.Debug("d")
+			log.Info("i")
+			if got := bytes.Contains(b.Bytes(), []byte("msg=d")); got != tc.debug {
+				t.Errorf("debug logged %v, want %v", got, tc.debug)
+			}
+			if got := bytes.Contains(b.Bytes(), []byte("msg=i")); got != tc.info {
+				t.Errorf("info logged %v, want %v", got, tc.info)
+			}
+		})
+	}
+}

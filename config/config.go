@@ -93,8 +93,9 @@ func Load(file string, flags *pflag.FlagSet) (Config, error) {
 // LoadWarn is Load that also says what of the configuration loads but
 // does not do what was likely meant, one sentence each, for the caller to
 // log at WARN: a MARKD_* variable that is not a key's (a typo such as
-// MARKD_SYNC_TOKNE) nor one markd reads otherwise (OtherEnv). Such a
-// thing is not refused: a service must still start.
+// MARKD_SYNC_TOKNE) nor one markd reads otherwise (OtherEnv), a LOG_LEVEL
+// that is no level, a web.session_ttl longer than web.session_lifetime.
+// Such a thing is not refused: a service must still start.
 func LoadWarn(file string, flags *pflag.FlagSet) (Config, []string, error) {
 	var c Config
 	from, err := decode(file, EnvPrefix, exampleConfig, flags, Default(), &c)
@@ -104,7 +105,14 @@ func LoadWarn(file string, flags *pflag.FlagSet) (Config, []string, error) {
 	if err := c.Validate(); err != nil {
 		return Config{}, nil, from.name(err)
 	}
-	return c, from.warnings, nil
+	warnings := from.warnings
+	if w := c.Web; w.SessionTTL > w.SessionLifetime {
+		// Refused, a counter upgraded with such a config would stop (78).
+		warnings = append(warnings, fmt.Sprintf("web.session_ttl = %v (%s) is longer than web.session_lifetime = %v (%s): "+
+			"a login ends at its lifetime first, so the idle limit never applies; set web.session_ttl below web.session_lifetime",
+			w.SessionTTL, from.ofOrDefault("web.session_ttl"), w.SessionLifetime, from.ofOrDefault("web.session_lifetime")))
+	}
+	return c, warnings, nil
 }
 
 // Read is Load without Validate: the config as the file, the environment
@@ -198,7 +206,7 @@ func decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out
 		return origins{}, fmt.Errorf("configuration: %w: %v", mark.ErrInvalid, err)
 	}
 	if env, ok := cli.EnvLevel(); !ok {
-		from.warnings = append(from.warnings, levelEnvWarning(env, v.GetString("log.level"), from.of("log.level")))
+		from.warnings = append(from.warnings, levelEnvWarning(env, v.GetString("log.level"), from.ofOrDefault("log.level")))
 	}
 	return from, nil
 }

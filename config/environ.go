@@ -121,11 +121,8 @@ func nearestEnv(name string, names map[string]bool) string {
 
 // levelEnvWarning says that LOG_LEVEL (cli.LevelEnv, not a key's variable)
 // is set to env, which is no level, and that the level of log.level
-// (level, set at origin; "" = the default) applies.
+// (level, set at origin) applies.
 func levelEnvWarning(env, level, origin string) string {
-	if origin == "" {
-		origin = "the default"
-	}
 	return fmt.Sprintf("environment %s = %q is not a log level: must be debug, info, warn or error; ignored: log.level = %q (%s) applies",
 		cli.LevelEnv, env, level, origin)
 }

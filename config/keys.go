@@ -262,6 +262,18 @@ func (o origins) name(err error) error {
 	return err
 }
 
+// ofOrDefault is where a key outside the sources list was set (flag,
+// environment variable, file:line), "the default" when none set it (of
+// names then the line of its section).
+func (o origins) ofOrDefault(key string) string {
+	_, flag := o.flags[key]
+	_, env := os.LookupEnv(o.env + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_")))
+	if _, inFile := o.pos[key]; inFile || flag || env {
+		return o.of(key)
+	}
+	return "the default"
+}
+
 func (o origins) of(key string) string {
 	if f, ok := o.flags[key]; ok {
 		return "flag --" + f

@@ -68,3 +68,39 @@ func TestLogLevelEnvNotALevel(t *testing.T) {
 		t.Fatalf("MARKD_LOG_LEVEL=verbose: exit %d, stderr %q; want exit 2 and %s", code, errs, want)
 	}
 }
+
+// TestSessionTTLPastLifetime: web.session_ttl longer than
+// web.session_lifetime was taken without a word, though the lifetime
+// ends every login first and the idle limit never applies; it is now
+// warned of at load, naming both keys and where each was set, and not
+// refused (an upgraded counter must start). The defaults (both 12h) are
+// not warned of.
+func TestSessionTTLPastLifetime(t *testing.T) {
+	dir := testdata.Dir(t)
+	cfg := filepath.Join(t.TempDir(), "markd.yaml")
+	if err := os.WriteFile(cfg, []byte("office: 426000\nweb:\n  session_ttl: 24h\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	verify := func() (int, string, string) {
+		return vtRun(t, "EPM1:\n", "--config", cfg, "verify", "--keyring", filepath.Join(dir, "keyring.yaml"),
+			"--tariffs", filepath.Join(dir, "tariffs.yaml"), "--date", "2026-11-25")
+	}
+	_, out, errs := verify()
+	want := `level=WARN msg="web.session_ttl = 24h0m0s (` + cfg + `:3) is longer than web.session_lifetime = 12h0m0s (the default):`
+	if out == "" || !strings.Contains(errs, want) || !strings.Contains(errs, "the idle limit never applies") {
+		t.Fatalf("stdout %q, stderr:\n%s\nwant %s", out, errs, want)
+	}
+	t.Setenv("MARKD_WEB_SESSION_LIFETIME", "8h")
+	if err := os.WriteFile(cfg, []byte("office: 426000\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, errs = verify()
+	if want := `web.session_ttl = 12h0m0s (the default) is longer than web.session_lifetime = 8h0m0s (environment MARKD_WEB_SESSION_LIFETIME)`; !strings.Contains(errs, want) {
+		t.Fatalf("stderr:\n%s\nwant %s", errs, want)
+	}
+	t.Setenv("MARKD_WEB_SESSION_LIFETIME", "")
+	os.Unsetenv("MARKD_WEB_SESSION_LIFETIME")
+	if _, _, errs = verify(); strings.Contains(errs, "session") {
+		t.Fatalf("defaults warned of:\n%s", errs)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,5 +88,32 @@ func TestOtherEnvComplete(t *testing.T) {
 	}
 	if len(read) < len(other) || !strings.HasPrefix(read["MARKD_RUN_DIR"], "..") {
 		t.Fatalf("the walk found too little: %v", read)
+	}
+}
+
+// TestEnvWarnings: which variables with the prefix are warned of and
+// which near name is offered: a key's variable and one of OtherEnv are
+// not; a typo gets the name it is near, a name far from all gets how a
+// key's variable is made; a name in small letters is read on Windows
+// only (elsewhere it is warned of, with the name in capitals offered).
+func TestEnvWarnings(t *testing.T) {
+	s := schemaOf(reflect.TypeOf(Default()))
+	var environ []string // NAME=value; not written so, as TestOtherEnvComplete would take them for reads
+	for _, n := range []string{"PATH", "MARKD_DB", "MARKD_RUN_DIR", "MARKD_SOURCES", "MARKD_SYNC_TOKNE",
+		"MARKD_HTTP_LISTN", "MARKD_RUNDIR", "MARKD_NOTHING_LIKE_IT", "markd_db", "MARKDB"} {
+		environ = append(environ, n+"=1")
+	}
+	got := envWarnings("MARKD", s, environ)
+	want := []string{
+		"environment MARKD_HTTP_LISTN is not a markd setting; did you mean MARKD_HTTP_LISTEN?",
+		`environment MARKD_NOTHING_LIKE_IT is not a markd setting; the variable of a key is MARKD_ and the key in capitals, "." as "_" (MARKD_LOG_LEVEL for log.level)`,
+		"environment MARKD_RUNDIR is not a markd setting; did you mean MARKD_RUN_DIR?",
+		"environment MARKD_SYNC_TOKNE is not a markd setting; did you mean MARKD_SYNC_TOKEN?",
+	}
+	if runtime.GOOS != "windows" {
+		want = append(want, "environment markd_db is not a markd setting; did you mean MARKD_DB?")
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

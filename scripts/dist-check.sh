@@ -26,6 +26,9 @@ test -d /var/lib/markd
 msi=$(ls dist/*.msi)
 msiinfo tables "$msi"
 msiinfo export "$msi" File
+# the example configs beside markd.exe and markhub.exe
+msiinfo export "$msi" File | grep -q "markd.yaml.example"
+msiinfo export "$msi" File | grep -q "markhub.yaml.example"
 msiinfo export "$msi" ServiceInstall
 msiinfo export "$msi" ServiceInstall | grep -q "service run"
 echo "dist-check: ok; make dist took $((t1 - t0)) s"

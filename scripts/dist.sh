@@ -2,7 +2,7 @@
 # make dist: every release artifact in dist/, in one command on Debian:
 #   markd-V-linux-{amd64,arm64}.tar.gz   markd, markhub, config, unit, docs
 #   markd_V_{amd64,arm64}.deb            + user markd, /var/lib/markd, unit
-#   markd-V-windows-amd64.zip            markd.exe, markhub.exe, docs
+#   markd-V-windows-amd64.zip            markd.exe, markhub.exe, example configs, docs
 #   markd-V-windows-amd64.msi            Program Files\markd + the service
 #   SHA256SUMS
 # Linux binaries are linked statically (cgo SQLite included; -tags
@@ -84,6 +84,7 @@ win=$work/markd-$VERSION-windows-amd64
 build windows amd64 x86_64-w64-mingw32-gcc "$win"
 cp docs/install-windows.md README.md "$win/"
 cp configs/markd.windows.yaml "$win/markd.yaml.example"
+cp configs/markhub.windows.yaml "$win/markhub.yaml.example"
 (cd "$work" && zip -qr "$OUT/markd-$VERSION-windows-amd64.zip" "$(basename "$win")")
 wxs=$PWD/packaging/msi/markd.wxs
 (cd "$win" && wixl -a x64 -D Version="$msiver" -o "$OUT/markd-$VERSION-windows-amd64.msi" "$wxs" 2>/dev/null)

@@ -64,6 +64,7 @@ if command -v wixl >/dev/null; then
 	mkdir -p "$stage"
 	cp "$OUT/markd.exe" "$OUT/markhub.exe" docs/install-windows.md "$stage/"
 	cp configs/markd.windows.yaml "$stage/markd.yaml.example"
+	cp configs/markhub.windows.yaml "$stage/markhub.yaml.example"
 	wxs=$PWD/packaging/msi/markd.wxs
 	(cd "$stage" && wixl -a x64 -D Version=0.0.1 -o markd.msi "$wxs" 2>/dev/null)
 	MARKD_MSI=$stage/markd.msi

@@ -4,6 +4,9 @@ package main
 
 import "markd/hub"
 
+// exampleConfig names the file that lists every key, in errors.
+const exampleConfig = "configs/markhub.yaml"
+
 // osDefaults: hub.DefaultConfig's places (/var/lib/markhub, /etc/markhub).
 func osDefaults(*hub.Config) {}
 

@@ -128,7 +128,8 @@ func TestWineExampleConfig(t *testing.T) {
 // /var/lib/markhub/markhub.db, which Windows reads as \var\lib\markhub on
 // the current drive; and a Linux path copied into a Windows markhub
 // config (configs/markhub.yaml) is refused at load naming its line and a
-// Windows example, as markd's are.
+// Windows example, as markd's are; an unknown key's error names the
+// markhub.yaml.example the zip and the MSI put beside markhub.exe.
 func TestWineMarkhubWindowsPaths(t *testing.T) {
 	markhub := func(body string, args ...string) (string, int) {
 		t.Helper()
@@ -161,6 +162,12 @@ func TestWineMarkhubWindowsPaths(t *testing.T) {
 		if code != 2 || !strings.Contains(out, c.want) || !strings.Contains(out, `C:\`) {
 			t.Errorf("markhub.exe with %q: exit %d, want 2 and %q with a Windows example:\n%s", c.body, code, c.want, out)
 		}
+	}
+	// an unknown key: the file that lists every key is the one beside
+	// markhub.exe (configs/markhub.yaml is not on a Windows machine)
+	if out, code := markhub("db: 'C:\\markhub\\hub.db'\nlisten_addr: 127.0.0.1:8090\n", "terminal", "list"); code != 2 ||
+		!strings.Contains(out, `markhub.yaml:2: unknown key "listen_addr"`) || !strings.Contains(out, "markhub.yaml.example beside markhub.exe lists every key") {
+		t.Errorf("markhub.exe with an unknown key: exit %d, want 2 naming markhub.yaml.example beside markhub.exe:\n%s", code, out)
 	}
 	// a PostgreSQL URL is no path
 	if out, code := markhub("db_driver: postgres\ndb: postgres://markhub@127.0.0.1:1/markhub\ndb_timeout: 2s\n", "terminal", "list"); code == 2 {

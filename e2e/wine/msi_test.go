@@ -15,7 +15,8 @@ import (
 // with wixl from packaging/msi/markd.wxs) silently with msiexec: the
 // programs land in Program Files\markd and the service is registered but
 // not started; the installed markd.exe takes the markd.yaml.example beside
-// it; a silent uninstall removes both.
+// it, and markhub.exe the markhub.yaml.example beside it (the file its
+// errors name on Windows); a silent uninstall removes them.
 func TestWineMSI(t *testing.T) {
 	msi := os.Getenv("MARKD_MSI")
 	if msi == "" {
@@ -51,11 +52,22 @@ func TestWineMSI(t *testing.T) {
 	if err != nil || !strings.Contains(out, "keyboard (stdin): ok") {
 		t.Errorf("doctor with the MSI's markd.yaml.example: %v:\n%s", err, out)
 	}
+	// markhub's example config, for the collector on Windows: taken as
+	// it is (its store given apart, so %ProgramData%\markhub stays as it was)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	hub := exec.CommandContext(ctx, wine, `C:\Program Files\markd\markhub.exe`, "--config", `C:\Program Files\markd\markhub.yaml.example`, "terminal", "list")
+	hub.Env = append(os.Environ(), "WINEDEBUG=-all", "MARKHUB_DB="+winPath(filepath.Join(t.TempDir(), "markhub.db")))
+	if out, err := hub.CombinedOutput(); err != nil {
+		t.Errorf("markhub.exe with the MSI's markhub.yaml.example: %v:\n%s", err, out)
+	}
 	if out, err := run("msiexec", "/x", winPath(msi), "/qn"); err != nil {
 		t.Fatalf("msiexec /x: %v: %s", err, out)
 	}
-	if _, err := os.Stat(installed); !os.IsNotExist(err) {
-		t.Errorf("markd.exe left after uninstall: %v", err)
+	for _, f := range []string{"markd.exe", "markhub.exe", "markhub.yaml.example"} {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(installed), f)); !os.IsNotExist(err) {
+			t.Errorf("%s left after uninstall: %v", f, err)
+		}
 	}
 	if out, err := run(os.Getenv("MARKD_EXE"), "service", "status"); err == nil || !strings.Contains(out, "not installed") {
 		t.Errorf("service after uninstall: %v %q", err, out)

@@ -43,6 +43,9 @@ func newKeysCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := ownDir(out); err != nil {
+				return err
+			}
 			if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
 				return err
 			}

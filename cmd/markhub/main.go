@@ -123,5 +123,8 @@ func openStore(ctx context.Context, c hub.Config) (hub.Store, error) {
 	if c.DBDriver == "postgres" {
 		return pgstore.OpenOptions(ctx, c.DB, pgstore.Options{MaxConns: int32(c.DBMaxConns), ConnectTimeout: c.DBTimeout / 2})
 	}
+	if err := ownDir(c.DB); err != nil { // %ProgramData%\markhub at the first start on Windows
+		return nil, err
+	}
 	return sqlitestore.Open(ctx, c.DB)
 }

@@ -203,6 +203,10 @@ func (s *Serial) readLoop(ctx context.Context, p io.ReadWriter, path string, id 
 // reconnect backoff, and lines left unfinished too long expire.
 func pumpFrames(ctx context.Context, p io.ReadWriter, path string, id devID, bo *Backoff, fr *Framer,
 	bufSize int, now func() time.Time, handle func(Frame)) error {
+	if in, ok := p.(interface{ Interrupt() }); ok { // a read under way ends with ctx (ttyPort)
+		stop := context.AfterFunc(ctx, in.Interrupt)
+		defer stop()
+	}
 	buf := make([]byte, bufSize)
 	for ctx.Err() == nil {
 		n, err := p.Read(buf)

@@ -1,11 +1,13 @@
 package scanner
 
 import (
+	"errors"
 	"os"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tarm/serial"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,4 +46,45 @@ func TestSerialStopsWhenTermiosReset(t *testing.T) {
 	waitFor(t, "the partial line dropped after idle", func() bool { return src.Stats().DroppedIdle == 1 })
 	p.write("WHOLE\r")
 	expectLines(t, scans, "WHOLE")
+}
+
+// TestTTYPortInterrupt: a read waiting for a byte under a VMIN=1 that
+// another program set (the moment between ttyPort's check and its read)
+// ends when the source stops: Interrupt makes it return.
+func TestTTYPortInterrupt(t *testing.T) {
+	p := newPtyPair(t)
+	rw, err := openPort(&serial.Config{Name: p.Dev, Baud: 9600, ReadTimeout: DefaultSerialPoll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rw.Close()
+	port := rw.(*ttyPort)
+	tio, err := unix.IoctlGetTermios(port.fd, unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tio.Cc[unix.VMIN], tio.Cc[unix.VTIME] = 1, 0
+	if err := unix.IoctlSetTermios(port.fd, unix.TCSETS, tio); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := port.File.Read(make([]byte, 64)) // the read itself, past the check
+		done <- err
+	}()
+	time.Sleep(3 * DefaultSerialPoll) // under way, waiting for a byte
+	select {
+	case err := <-done:
+		t.Fatalf("the read under VMIN=1 returned before the interrupt: %v", err)
+	default:
+	}
+	port.Interrupt()
+	select {
+	case err := <-done:
+		if !errors.Is(err, syscall.EAGAIN) {
+			t.Fatalf("interrupted read: %v, want EAGAIN", err)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("Interrupt did not end the read under way")
+	}
 }

@@ -3,7 +3,6 @@
 package scanner
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,13 +25,17 @@ import (
 // the serial source's extra latency over stdin (docs/notes/perf.md).
 // os.NewFile of a blocking descriptor is not put in the netpoller.
 //
-// Each read first waits in poll(2) for at most the read timeout, and says
-// (0, io.EOF) when nothing came, as tarm's VTIME read does: the timeout
-// must not rest on the line settings alone, which another program may
-// reset after the open (socat's "raw" on a new pty, ModemManager probing
-// a new ttyACM port: VMIN=1, VTIME=0), and then a read would wait for a
-// byte forever, so that markd could neither stop nor drop an idle partial
-// line (TestSerialStopsWhenTermiosReset).
+// The read timeout lives in the line settings (VMIN=0, VTIME), which
+// another program may reset after the open: socat's "raw" on a new pty a
+// moment after its link appears (8 starts in 40 here), ModemManager
+// probing a new ttyACM port. A read under VMIN=1 waits for a byte however
+// long, so markd could not stop and an idle partial line was never
+// dropped. ttyPort keeps the settings it opened with (checked before the
+// first read, after every read that timed out and at most once a second
+// while lines come: no system call on a scan's path but then), and its
+// Interrupt ends a read under way when the source stops
+// (TestSerialStopsWhenTermiosReset). poll(2) before each read would do
+// as much, but costs a serial scan ~5 µs of CPU (docs/notes/perf.md).
 func openPort(c *serial.Config) (io.ReadWriteCloser, error) {
 	p, err := serial.OpenPort(c)
 	if err != nil {
@@ -47,31 +50,50 @@ func openPort(c *serial.Config) (io.ReadWriteCloser, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("open %s: make it blocking: %w", c.Name, err)
 	}
-	ms := -1 // no timeout: block, as tarm does
+	port := &ttyPort{File: os.NewFile(uintptr(fd), c.Name), fd: fd}
 	if c.ReadTimeout > 0 {
-		ms = max(1, int(c.ReadTimeout/time.Millisecond))
-	}
-	return &polledPort{File: os.NewFile(uintptr(fd), c.Name), ms: ms}, nil
-}
-
-// polledPort is a blocking port whose reads wait at most ms for a byte.
-type polledPort struct {
-	*os.File
-	ms int
-}
-
-func (p *polledPort) Read(b []byte) (int, error) {
-	fds := []unix.PollFd{{Fd: int32(p.Fd()), Events: unix.POLLIN}}
-	for {
-		n, err := unix.Poll(fds, p.ms)
-		switch {
-		case errors.Is(err, unix.EINTR):
-			continue
-		case err != nil:
-			return 0, &os.PathError{Op: "poll", Path: p.Name(), Err: err}
-		case n == 0:
-			return 0, io.EOF // idle: nothing within the read timeout
+		// tarm's VMIN/VTIME for this timeout, kept with the rest of the
+		// line's settings as they are now (or as socat's reset left them:
+		// raw too, and the same speed)
+		deci := min(max(c.ReadTimeout/(100*time.Millisecond), 1), 255)
+		if port.want, err = lineSettings(fd, 0, uint8(deci)); err != nil {
+			port.Close()
+			return nil, fmt.Errorf("open %s: line settings: %w", c.Name, err)
 		}
-		return p.File.Read(b) // readable, hung up or failed: the read says which
 	}
+	return port, nil
+}
+
+// ttyPort is a serial port read blocking outside the netpoller, which
+// keeps the line settings it was opened with (openPort).
+type ttyPort struct {
+	*os.File
+	fd      int
+	want    *termios // nil: no read timeout to keep
+	idle    bool     // the previous read timed out (or none yet: true below)
+	checked time.Time
+	started bool
+}
+
+func (p *ttyPort) Read(b []byte) (int, error) {
+	if p.want != nil {
+		if now := time.Now(); !p.started || p.idle || now.Sub(p.checked) >= time.Second {
+			p.started, p.checked = true, now
+			if err := keepLineSettings(p.fd, p.want); err != nil {
+				return 0, &os.PathError{Op: "line settings", Path: p.Name(), Err: err}
+			}
+		}
+	}
+	n, err := p.File.Read(b)
+	p.idle = n == 0
+	return n, err
+}
+
+// Interrupt ends a read under way and makes every later one return at
+// once (the connection is over): the descriptor is made non-blocking and
+// the line's readers are woken, so a read waiting for a byte under a
+// VMIN=1 someone else set returns EAGAIN.
+func (p *ttyPort) Interrupt() {
+	_ = unix.SetNonblock(p.fd, true)
+	wakeReaders(p.fd)
 }

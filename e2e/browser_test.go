@@ -143,6 +143,9 @@ func TestSupervisorOverridesRejectedMark(t *testing.T) {
 	step(t, ctx, "back to the operator screen",
 		chromedp.Navigate(d.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="ok"]`)),
+		// the screen shows the last verdict once its first load is in: read
+		// the id after that, or that load passes for the rescan's verdict
+		chromedp.Poll[chromedp.Void](`document.getElementById('current').dataset.id`),
 	)
 	before := run(t, ctx, "current id", chromedp.Evaluate[string](`document.getElementById('current').dataset.id || ''`))
 	d.scan(t, bad)

@@ -69,15 +69,17 @@ func dmBundleDaemon(t *testing.T, dir string) (*dmProc, string) {
 	p := dmStart(t, dmBinary(t), "--config", cfg)
 	p.waitLog(t, regexp.MustCompile(`msg="lists restored from kept bundle" .*version=7`), 0)
 	ctl := control.Path(filepath.Join(dir, "markd.db"))
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if _, err := control.Send(ctl, control.CmdPing, 5*time.Second); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("control channel %s never answered; log:\n%s", ctl, p.stderr())
-		}
-	}
+	waitControl(t, ctl, p)
 	return p, cfg
+}
+
+// waitControl waits until the control channel ctl of daemon p answers.
+func waitControl(t *testing.T, ctl string, p *dmProc) {
+	t.Helper()
+	testdata.Wait(t, 60*time.Second, "the control channel "+ctl+" answering (log: "+p.stderr()+")", func() bool {
+		_, err := control.Send(ctl, control.CmdPing, 5*time.Second)
+		return err == nil
+	})
 }
 
 // TestReloadUnderBundle: a counter whose lists come from a signed bundle
@@ -139,14 +141,7 @@ func TestReloadWithServiceEnvironment(t *testing.T) {
 	p := dmStart(t, dmBinary(t), "--config", cfg)
 	p.waitLog(t, regexp.MustCompile(`msg=listening`), 0)
 	ctl := control.Path(filepath.Join(dir, "markd.db"))
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if _, err := control.Send(ctl, control.CmdPing, 5*time.Second); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("control channel %s never answered; log:\n%s", ctl, p.stderr())
-		}
-	}
+	waitControl(t, ctl, p)
 	cmd := exec.Command(dmBinary(t), "reload", "--config", cfg, "--timeout", "20s")
 	for _, e := range os.Environ() { // a shell without the service's variable
 		if !strings.HasPrefix(e, "MARKD_SYNC_TOKEN=") {

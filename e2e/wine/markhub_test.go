@@ -70,4 +70,16 @@ func TestWineMarkhubFirstStart(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "distribution.key")); err != nil {
 		t.Errorf("keys new without --out: %v", err)
 	}
+
+	// Its config in that folder is read without --config, as markd.exe
+	// reads %ProgramData%\markd\markd.yaml.
+	if err := os.WriteFile(filepath.Join(dir, "markhub.yaml"), []byte("db: 'C:\\ProgramData\\markhub\\regional.db'\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := markhub("terminal", "list"); code != 0 {
+		t.Fatalf("markhub.exe terminal list with markhub.yaml in its folder: exit %d:\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "regional.db")); err != nil {
+		t.Errorf("markhub.exe without --config did not read %s (no store where it names): %v", filepath.Join(dir, "markhub.yaml"), err)
+	}
 }

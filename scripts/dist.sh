@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make dist: every release artifact in dist/, in one command on Debian:
-#   markd-V-linux-{amd64,arm64}.tar.gz   markd, markhub, config, unit, docs
-#   markd_V_{amd64,arm64}.deb            + user markd, /var/lib/markd, unit
+#   markd-V-linux-{amd64,arm64}.tar.gz   markd, markhub, their configs and units, docs
+#   markd_V_{amd64,arm64}.deb            + users markd, markhub, /var/lib/markd,
+#                                        /var/lib/markhub, units (markhub's not enabled)
 #   markd-V-windows-amd64.zip            markd.exe, markhub.exe, example configs, docs
 #   markd-V-windows-amd64.msi            Program Files\markd + the service
 #   SHA256SUMS
@@ -73,7 +74,7 @@ for arch in amd64 arm64; do
 
 	name=markd-$VERSION-linux-$arch
 	mkdir -p "$work/$name"
-	cp "$bin/markd" "$bin/markhub" configs/markd.yaml README.md docs/operations.md "$work/$name/"
+	cp "$bin/markd" "$bin/markhub" configs/markd.yaml configs/markhub.yaml configs/markhub.service README.md docs/operations.md "$work/$name/"
 	"$work/linux-amd64/markd" service unit >"$work/$name/markd.service"
 	tar -C "$work" --owner=0 --group=0 -czf "$OUT/$name.tar.gz" "$name"
 

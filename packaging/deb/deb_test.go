@@ -124,7 +124,8 @@ func TestDeb(t *testing.T) {
 	// A clean counter: the machine may have markd installed (dist-check).
 	r.sh(`dpkg --purge markd >/dev/null 2>&1 || true
 userdel markd 2>/dev/null || true; groupdel markd 2>/dev/null || true
-rm -rf /etc/markd /var/lib/markd /tmp/systemctl.log /tmp/active
+userdel markhub 2>/dev/null || true; groupdel markhub 2>/dev/null || true
+rm -rf /etc/markd /var/lib/markd /etc/markhub /var/lib/markhub /tmp/systemctl.log /tmp/active
 mkdir -p /run/systemd/system /usr/local/sbin
 cat >/usr/local/sbin/systemctl <<'EOF'
 `+systemctlStub+`EOF
@@ -144,6 +145,7 @@ markd version; cat /tmp/systemctl.log`, false)
 	if strings.Contains(st, "restart") {
 		t.Errorf("first install restarted markd:\n%s\n%s", out, st)
 	}
+	checkCollector(t, r, st)
 
 	// A counter in use: a store with a scan, the config edited.
 	r.sh(`runuser -u markd -- markd init --db /var/lib/markd/markd.db
@@ -182,5 +184,46 @@ sha256sum /var/lib/markd/markd.db >/tmp/store.sum`, false)
 	if strings.Contains(st, "markd.yaml") {
 		t.Errorf("purge left the conffile /etc/markd/markd.yaml:\n%s", st)
 	}
-	want(t, "purge's message", out, "/var/lib/markd", "userdel markd")
+	want(t, "purge's message", out, "/var/lib/markd", "userdel markd", "/var/lib/markhub/markhub.db", "userdel markhub")
+}
+
+// checkCollector: the first install ships the collector's example config
+// and unit, and its user and store folder, but neither enables nor starts
+// markhub (syslog is the first install's systemctl calls): the unit
+// verifies with systemd-analyze where it is here, and markhub loads the
+// installed example config, with --db in a temp folder and, as the user
+// markhub, with the example's own store in /var/lib/markhub.
+func checkCollector(t *testing.T, r *root, syslog string) {
+	t.Helper()
+	for _, bad := range []string{"enable markhub", "start markhub"} {
+		if strings.Contains(syslog, bad) {
+			t.Errorf("the first install ran systemctl %s on a counter PC:\n%s", bad, syslog)
+		}
+	}
+	st := r.sh(`getent passwd markhub
+stat -c '%n %U:%G %a' /var/lib/markhub /usr/share/doc/markd/examples/markhub.yaml /lib/systemd/system/markhub.service
+grep -E '^(User|ExecStart|StateDirectory|ConfigurationDirectory|RestartPreventExitStatus)=' /lib/systemd/system/markhub.service
+echo EXECRELOAD=$(grep -c '^ExecReload' /lib/systemd/system/markhub.service)
+d=$(mktemp -d); markhub terminal list --config /usr/share/doc/markd/examples/markhub.yaml --db $d/markhub.db && echo TEMP-LOADED
+runuser -u markhub -- markhub terminal list --config /usr/share/doc/markd/examples/markhub.yaml && echo STATE-LOADED
+stat -c '%n %U:%G' /var/lib/markhub/markhub.db`, true)
+	want(t, "the collector's files", st,
+		":/var/lib/markhub:/usr/sbin/nologin", "/var/lib/markhub markhub:markhub 750",
+		"/usr/share/doc/markd/examples/markhub.yaml root:root 644", "/lib/systemd/system/markhub.service root:root 644",
+		"User=markhub", "ExecStart=/usr/bin/markhub serve --config /etc/markhub/markhub.yaml",
+		"StateDirectory=markhub", "ConfigurationDirectory=markhub", "RestartPreventExitStatus=78",
+		"TEMP-LOADED", "STATE-LOADED", "/var/lib/markhub/markhub.db markhub:markhub")
+	if !strings.Contains(st, "EXECRELOAD=0") {
+		t.Errorf("markhub.service lacks or has an ExecReload (markhub does not read its config on SIGHUP):\n%s", st)
+	}
+	if _, err := exec.LookPath("systemd-analyze"); err != nil {
+		t.Log("no systemd-analyze here: markhub.service not verified")
+		return
+	}
+	// verify warns of what it cannot reach from a chroot (no systemd
+	// running there); the unit's own errors name the file.
+	out := r.sh("systemd-analyze verify /lib/systemd/system/markhub.service 2>&1; echo rc=$?", true)
+	if strings.Contains(out, "markhub.service:") || !strings.Contains(out, "rc=0") {
+		t.Errorf("systemd-analyze verify markhub.service:\n%s", out)
+	}
 }

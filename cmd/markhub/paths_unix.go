@@ -4,8 +4,10 @@ package main
 
 import "markd/hub"
 
-// exampleConfig names the file that lists every key, in errors.
-const exampleConfig = "configs/markhub.yaml"
+// exampleConfig names the file that lists every key, in errors: where
+// the .deb installs configs/markhub.yaml, and the tarball's copy beside
+// the binary; configs/ is not on a collector.
+const exampleConfig = "/usr/share/doc/markd/examples/markhub.yaml (markhub.yaml beside markhub in the tarball)"
 
 // osDefaults: hub.DefaultConfig's places (/var/lib/markhub, /etc/markhub).
 func osDefaults(*hub.Config) {}

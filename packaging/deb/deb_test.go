@@ -192,7 +192,8 @@ sha256sum /var/lib/markd/markd.db >/tmp/store.sum`, false)
 // markhub (syslog is the first install's systemctl calls): the unit
 // verifies with systemd-analyze where it is here, and markhub loads the
 // installed example config, with --db in a temp folder and, as the user
-// markhub, with the example's own store in /var/lib/markhub.
+// markhub, with the example's own store in /var/lib/markhub; an unknown
+// key's error names the installed example.
 func checkCollector(t *testing.T, r *root, syslog string) {
 	t.Helper()
 	for _, bad := range []string{"enable markhub", "start markhub"} {
@@ -206,13 +207,16 @@ grep -E '^(User|ExecStart|StateDirectory|ConfigurationDirectory|RestartPreventEx
 echo EXECRELOAD=$(grep -c '^ExecReload' /lib/systemd/system/markhub.service)
 d=$(mktemp -d); markhub terminal list --config /usr/share/doc/markd/examples/markhub.yaml --db $d/markhub.db && echo TEMP-LOADED
 runuser -u markhub -- markhub terminal list --config /usr/share/doc/markd/examples/markhub.yaml && echo STATE-LOADED
-stat -c '%n %U:%G' /var/lib/markhub/markhub.db`, true)
+stat -c '%n %U:%G' /var/lib/markhub/markhub.db
+printf 'listn: 127.0.0.1:1\n' >$d/typo.yaml; markhub terminal list --config $d/typo.yaml --db $d/markhub.db 2>&1 | sed 's/^/TYPO: /'`, true)
 	want(t, "the collector's files", st,
 		":/var/lib/markhub:/usr/sbin/nologin", "/var/lib/markhub markhub:markhub 750",
 		"/usr/share/doc/markd/examples/markhub.yaml root:root 644", "/lib/systemd/system/markhub.service root:root 644",
 		"User=markhub", "ExecStart=/usr/bin/markhub serve --config /etc/markhub/markhub.yaml",
 		"StateDirectory=markhub", "ConfigurationDirectory=markhub", "RestartPreventExitStatus=78",
 		"TEMP-LOADED", "STATE-LOADED", "/var/lib/markhub/markhub.db markhub:markhub")
+	// an unknown key's error names the example where it is installed
+	want(t, "an unknown key's error", st, `unknown key "listn"`, "; /usr/share/doc/markd/examples/markhub.yaml (")
 	if !strings.Contains(st, "EXECRELOAD=0") {
 		t.Errorf("markhub.service lacks or has an ExecReload (markhub does not read its config on SIGHUP):\n%s", st)
 	}

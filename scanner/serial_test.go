@@ -98,8 +98,7 @@ func (p *ptyPair) kill(sig os.Signal) {
 		p.peer.Close()
 		p.peer = nil
 	}
-	_ = p.cmd.Process.Signal(sig)
-	_ = p.cmd.Wait()
+	testdata.Stop(p.cmd, sig)
 	p.cmd = nil
 }
 

@@ -40,7 +40,7 @@ func SocatPair(t testing.TB, dir, dev, peer, why string) (string, *os.File) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("socat: %v", err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
+	t.Cleanup(func() { Stop(cmd, syscall.SIGTERM) })
 	// socat makes the two links one after the other, and a new pty can
 	// answer EIO for a moment while socat still sets it up
 	var f *os.File
@@ -61,4 +61,26 @@ func SocatPair(t testing.TB, dir, dev, peer, why string) (string, *os.File) {
 	})
 	t.Cleanup(func() { f.Close() })
 	return dev, f
+}
+
+// Stop sends sig to the process cmd started and reaps it, sending it
+// again after a few seconds and killing it after a few more. socat 1.7
+// now and then takes a SIGTERM and carries on (its handler defers the
+// exit when the signal lands in its own logging; a second one ends it):
+// a test waiting for it hung until the suite's timeout.
+func Stop(cmd *exec.Cmd, sig os.Signal) {
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	for _, s := range []os.Signal{sig, sig, os.Kill} {
+		_ = cmd.Process.Signal(s)
+		select {
+		case <-done:
+			return
+		case <-time.After(5 * time.Second):
+		}
+	}
+	<-done
 }

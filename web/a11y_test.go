@@ -142,11 +142,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		checkA11y(t, e, ctx, a11yPage{name: "login", path: "/login", ready: "#login-form"}, lang)
 	}
 	step(t, ctx, "log in as supervisor",
-		chromedp.Navigate(e.ts.URL+"/login"),
-		chromedp.SendKeys(chromedp.ID("user"), supName),
-		chromedp.SendKeys(chromedp.ID("password"), supPass),
-		chromedp.Click(chromedp.ID("login-submit")),
-		chromedp.WaitVisible(chromedp.ID("current")),
+		loginTasks(e.ts.URL, supName, supPass),
 	)
 	for _, p := range a11yPages() {
 		for _, lang := range []string{"ru", "en"} {

@@ -68,17 +68,7 @@ func TestBatchCountsAgree(t *testing.T) {
 			t.Errorf("API totals %s = %v, want %d (all: %v)", k, st.Totals[k], w, st.Totals)
 		}
 	}
-	sup := e.client()
-	sup.login(supName, supPass)
-	code, body := sup.get("/review/batches/export.csv")
-	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
-	if code != http.StatusOK || err != nil || len(rows) != 2 {
-		t.Fatalf("CSV: %d %v\n%s", code, err, body)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := batchesCSV(t, e, 2)
 	for k, w := range want {
 		i, ok := col[k]
 		if !ok {
@@ -166,4 +156,22 @@ func TestBrowserBatchCounts(t *testing.T) {
 			t.Errorf("batch list column %q = %q, want %q (row %v)", head, cells[head], want, cells)
 		}
 	}
+}
+
+// batchesCSV reads the supervisors' batch export as a supervisor: its
+// rows (the header first, want in all) and each column's index by name.
+func batchesCSV(t *testing.T, e *apiEnv, want int) ([][]string, map[string]int) {
+	t.Helper()
+	sup := e.client()
+	sup.login(supName, supPass)
+	code, body := sup.get("/review/batches/export.csv")
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if code != http.StatusOK || err != nil || len(rows) != want {
+		t.Fatalf("CSV: %d %v, %d rows, want %d\n%s", code, err, len(rows), want, body)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	return rows, col
 }

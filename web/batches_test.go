@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"markd/batch"
 	"markd/internal/browsertest"
 	"markd/mark"
@@ -118,11 +116,7 @@ func TestBrowserBatchListAccessibility(t *testing.T) {
 	e, _ := batchEnv(t)
 	ctx := browsertest.New(t)
 	step(t, ctx, "log in as supervisor",
-		chromedp.Navigate(e.ts.URL+"/login"),
-		chromedp.SendKeys(chromedp.ID("user"), supName),
-		chromedp.SendKeys(chromedp.ID("password"), supPass),
-		chromedp.Click(chromedp.ID("login-submit")),
-		chromedp.WaitVisible(chromedp.ID("current")),
+		loginTasks(e.ts.URL, supName, supPass),
 	)
 	for _, lang := range []string{"ru", "en"} {
 		checkA11y(t, e, ctx, a11yPage{name: "review-batches", path: "/review/batches", ready: "#batch-list"}, lang)

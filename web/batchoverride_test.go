@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strings"
@@ -56,17 +55,7 @@ func overriddenBatches(t *testing.T, e *apiEnv) (during, after string) {
 func TestBatchCSVOverrides(t *testing.T) {
 	e := newAPIEnv(t)
 	during, after := overriddenBatches(t, e)
-	sup := e.client()
-	sup.login(supName, supPass)
-	code, body := sup.get("/review/batches/export.csv")
-	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
-	if code != http.StatusOK || err != nil || len(rows) != 3 {
-		t.Fatalf("CSV: %d %v\n%s", code, err, body)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := batchesCSV(t, e, 3)
 	if col["batch"] != 0 || col["refused_again"] != 16 {
 		t.Errorf("CSV columns moved: %v", rows[0])
 	}

@@ -189,3 +189,15 @@ func TestBrowserFetchPostCarriesToken(t *testing.T) {
 		t.Fatalf("refused POST left audit lines: %+v", a)
 	}
 }
+
+// loginTasks logs user in through the login form of the server at base
+// and waits for the operator screen.
+func loginTasks(base, user, pass string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.ID("user"), user),
+		chromedp.SendKeys(chromedp.ID("password"), pass),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("current")),
+	)
+}

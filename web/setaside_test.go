@@ -172,11 +172,7 @@ func TestBrowserSetAside(t *testing.T) {
 	}
 	bctx := browsertest.New(t)
 	step(t, bctx, "log in as supervisor",
-		chromedp.Navigate(e.ts.URL+"/login"),
-		chromedp.SendKeys(chromedp.ID("user"), supName),
-		chromedp.SendKeys(chromedp.ID("password"), supPass),
-		chromedp.Click(chromedp.ID("login-submit")),
-		chromedp.WaitVisible(chromedp.ID("current")),
+		loginTasks(e.ts.URL, supName, supPass),
 	)
 	for _, lang := range []string{"ru", "en"} {
 		checkA11y(t, e, bctx, a11yPage{name: "set-aside", path: "/review/setaside", ready: "#setaside-list"}, lang)

@@ -320,9 +320,22 @@ func (s *Server) currentBatch(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
-	if s.batches(w, r) {
+	if s.batchOf(w, r) {
 		s.writeStatus(w, r, r.PathValue("id"), http.StatusOK)
 	}
+}
+
+// batchOf is batches, and for an operator also that the batch the path
+// names is theirs to read and act on (batchInScope).
+func (s *Server) batchOf(w http.ResponseWriter, r *http.Request) bool {
+	if !s.batches(w, r) {
+		return false
+	}
+	if err := s.batchInScope(r, r.PathValue("id")); err != nil {
+		s.fail(w, r, err)
+		return false
+	}
+	return true
 }
 
 // ListError is the answer to a list that cannot be read: where it is wrong.
@@ -337,7 +350,7 @@ type ListError struct {
 }
 
 func (s *Server) expectBatch(w http.ResponseWriter, r *http.Request) {
-	if !s.batches(w, r) {
+	if !s.batchOf(w, r) {
 		return
 	}
 	if err := checkType(r, listTypes); err != nil {
@@ -369,7 +382,7 @@ func (s *Server) expectBatch(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) endBatch(closeIt bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.batches(w, r) {
+		if !s.batchOf(w, r) {
 			return
 		}
 		id, actor := r.PathValue("id"), Actor(r.Context())
@@ -388,7 +401,7 @@ func (s *Server) endBatch(closeIt bool) http.HandlerFunc {
 }
 
 func (s *Server) batchReceipt(w http.ResponseWriter, r *http.Request) {
-	if !s.batches(w, r) {
+	if !s.batchOf(w, r) {
 		return
 	}
 	id := r.PathValue("id")

@@ -46,11 +46,15 @@ func errReviewOnly(format string, args ...any) error {
 		"operators read their counter's scans of today; log in as a supervisor for the review")
 }
 
+// errOtherBatch says that a batch is not the operator's to read.
+func errOtherBatch(format string, args ...any) error {
+	return mark.WithHint(fmt.Errorf(format+": %w", append(args, mark.ErrForbidden)...),
+		"operators read their counter's open batches and those ended today; a supervisor reads every batch (Партии / Batches)")
+}
+
 // today is the day of now in the office's time zone: [start, end).
 func (s *Server) today() (start, end time.Time) {
-	now := s.opt.Now().In(s.opt.Location)
-	start = mark.StartOfDay(now.Year(), now.Month(), now.Day(), s.opt.Location)
-	return start, mark.StartOfDay(now.Year(), now.Month(), now.Day()+1, s.opt.Location)
+	return mark.DayBounds(s.opt.Now(), s.opt.Location)
 }
 
 // limitScope narrows f to what the request's scope may read, or refuses
@@ -96,4 +100,33 @@ func (s *Server) recordInScope(r *http.Request, rec mark.Record) error {
 		return errReviewOnly("scan %s: not of today at this counter", rec.ID)
 	}
 	return nil
+}
+
+// OperatorBatch refuses a batch an operator may not read or act on: one
+// of another counter, or one that ended (closed or cancelled) on another
+// day than [start, end). An open batch of this counter stays the
+// operator's whatever day it was opened: it must still be closed.
+func OperatorBatch(b mark.Batch, counter string, start, end time.Time) error {
+	if b.Counter != counter {
+		return errOtherBatch("batch %s: of counter %s, not this counter (%s)", b.ID, b.Counter, counter)
+	}
+	if b.State != mark.BatchOpen && (b.Closed.Before(start) || !b.Closed.Before(end)) {
+		return errOtherBatch("batch %s: %s on %s, not today (%s): other days are for supervisors", b.ID, b.State,
+			b.Closed.In(start.Location()).Format(time.DateOnly), start.Format(time.DateOnly))
+	}
+	return nil
+}
+
+// batchInScope refuses, for an operator's request, the batch id names when
+// OperatorBatch does; an unknown batch is mark.ErrNotFound for everyone.
+func (s *Server) batchInScope(r *http.Request, id string) error {
+	if scopeOf(r.Context()) != ScopeCounterToday {
+		return nil
+	}
+	b, err := s.opt.Batches.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	start, end := s.today()
+	return OperatorBatch(b, s.opt.Counter, start, end)
 }

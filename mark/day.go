@@ -45,6 +45,13 @@ func StartOfDay(y int, m time.Month, d int, loc *time.Location) time.Time {
 	return t
 }
 
+// DayBounds returns the calendar day of t in loc as [start, end): the
+// first instants of that day and of the next (StartOfDay).
+func DayBounds(t time.Time, loc *time.Location) (start, end time.Time) {
+	y, m, d := t.In(loc).Date()
+	return StartOfDay(y, m, d, loc), StartOfDay(y, m, d+1, loc)
+}
+
 // ParseDay parses YYYY-MM-DD.
 func ParseDay(s string) (Day, error) {
 	t, err := time.Parse(time.DateOnly, s)

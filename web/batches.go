@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"markd/batch"
+	"markd/httpapi"
 	"markd/mark"
 	"markd/store"
 )
@@ -171,10 +172,23 @@ func (s *Server) batchCSV(w http.ResponseWriter, r *http.Request, _ session) {
 }
 
 // batchReceiptHTML is the printable receipt of a closed batch.
-func (s *Server) batchReceiptHTML(w http.ResponseWriter, r *http.Request, _ session) {
+func (s *Server) batchReceiptHTML(w http.ResponseWriter, r *http.Request, sess session) {
 	if s.opt.Batches == nil {
 		s.fail(w, r, fmt.Errorf("batches are not served here: %w", mark.ErrUnavailable))
 		return
+	}
+	if sess.Role != store.RoleSupervisor {
+		// An operator prints the receipts of their screen's batches, as
+		// the API lets them read them (httpapi.OperatorBatch).
+		b, err := s.opt.Batches.Get(r.Context(), r.PathValue("id"))
+		if err == nil {
+			start, end := mark.DayBounds(s.opt.Now(), s.opt.Location)
+			err = httpapi.OperatorBatch(b, s.opt.Batches.Counter(), start, end)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	var buf bytes.Buffer
 	if err := s.opt.Batches.ReceiptHTML(r.Context(), &buf, r.PathValue("id")); err != nil {

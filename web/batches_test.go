@@ -108,6 +108,19 @@ func TestBatchPages(t *testing.T) {
 	if code, body := op.get("/batches/" + id + "/receipt"); code != 200 || !strings.Contains(body, id) {
 		t.Errorf("operator reprints the receipt: %d", code)
 	}
+	// The next day the batch is no longer the operator screen's: its
+	// receipt is the supervisors' to print (httpapi.OperatorBatch).
+	e.clock.Add(24 * time.Hour)
+	op = e.client()
+	op.login(opName, opPass)
+	if code, body := op.get("/batches/" + id + "/receipt"); code != http.StatusForbidden || !strings.Contains(body, "not today") {
+		t.Errorf("operator, the next day, on the receipt: %d, want 403 naming the day\n%.400s", code, body)
+	}
+	sup = e.client()
+	sup.login(supName, supPass)
+	if code, body := sup.get("/batches/" + id + "/receipt"); code != 200 || !strings.Contains(body, id) {
+		t.Errorf("supervisor, the next day, on the receipt: %d", code)
+	}
 }
 
 // TestBrowserBatchListAccessibility holds /review/batches to WCAG 2.1 AA

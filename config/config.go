@@ -28,14 +28,14 @@ const EnvPrefix = "MARKD"
 
 // Config is the whole configuration of the counter daemon.
 type Config struct {
-	Office       uint32        `mapstructure:"office"`        // postal index of this office
-	Counter      string        `mapstructure:"counter"`       // id of this counter (workstation)
-	TZ           string        `mapstructure:"tz"`            // office time zone, for calendar days
-	Keyring      string        `mapstructure:"keyring"`       // issuer keyring file
-	Tariffs      string        `mapstructure:"tariffs"`       // tariff table file
-	Revoked      string        `mapstructure:"revoked"`       // revocation list file ("" = none)
-	DB           string        `mapstructure:"db"`            // SQLite store file
-	RescanWindow time.Duration `mapstructure:"rescan_window"` // same text at same counter = DUPLICATE_SCAN
+	Office       uint32        `mapstructure:"office"`              // postal index of this office
+	Counter      string        `mapstructure:"counter"`             // id of this counter (workstation)
+	TZ           string        `mapstructure:"tz"`                  // office time zone, for calendar days
+	Keyring      string        `mapstructure:"keyring" path:"file"` // issuer keyring file
+	Tariffs      string        `mapstructure:"tariffs" path:"file"` // tariff table file
+	Revoked      string        `mapstructure:"revoked" path:"file"` // revocation list file ("" = none)
+	DB           string        `mapstructure:"db" path:"file"`      // SQLite store file
+	RescanWindow time.Duration `mapstructure:"rescan_window"`       // same text at same counter = DUPLICATE_SCAN
 	Log          LogConfig     `mapstructure:"log"`
 	HTTP         HTTPConfig    `mapstructure:"http"`
 	Sources      []Source      `mapstructure:"sources"`
@@ -53,9 +53,9 @@ type LogConfig struct {
 
 // HTTPConfig is the daemon's HTTP server.
 type HTTPConfig struct {
-	Listen  string `mapstructure:"listen"`   // host:port; loopback unless TLS is set
-	TLSCert string `mapstructure:"tls_cert"` // PEM certificate, required off loopback
-	TLSKey  string `mapstructure:"tls_key"`
+	Listen  string `mapstructure:"listen"`               // host:port; loopback unless TLS is set
+	TLSCert string `mapstructure:"tls_cert" path:"file"` // PEM certificate, required off loopback
+	TLSKey  string `mapstructure:"tls_key" path:"file"`
 	// Hosts are the names the pages and API answer to besides IP addresses,
 	// localhost and the listen host; a request for any other Host header is
 	// refused (421), so a page whose name points at this counter (DNS
@@ -192,6 +192,9 @@ func decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out
 	}
 	from := newOrigins(file, envPrefix, pos, flags)
 	from.warnings = envWarnings(envPrefix, known, os.Environ())
+	if cwd, err := os.Getwd(); err == nil && file != "" {
+		from.warnings = append(from.warnings, relativeWarnings(v, known, from, "", cwd)...)
+	}
 	if err := checkTypes(v, known, from); err != nil {
 		return origins{}, err
 	}

@@ -95,6 +95,7 @@ func (e *DuplicateKeyError) Unwrap() error { return mark.ErrInvalid }
 // schema is the tree of known keys, from the mapstructure tags of Config.
 type schema struct {
 	leaf  reflect.Type       // type of a leaf key; nil for a section
+	path  bool               // a leaf that names a file or folder (tag path:"file")
 	keys  map[string]*schema // section keys
 	elems *schema            // for a list of sections (sources)
 }
@@ -110,6 +111,7 @@ func schemaOf(t reflect.Type) *schema {
 				continue
 			}
 			s.keys[tag] = schemaOf(f.Type)
+			s.keys[tag].path = f.Tag.Get("path") == "file"
 		}
 		return s
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:

@@ -11,21 +11,21 @@ import (
 // SyncConfig configures the upload of records to the central collector
 // and the download of signed keyring, tariff and revocation bundles.
 type SyncConfig struct {
-	URL             string        `mapstructure:"url"`         // collector base URL; "" = offline only
-	Token           string        `mapstructure:"token"`       // per-terminal bearer token
-	TokenFile       string        `mapstructure:"token_file"`  // or read it from this file
-	ClientCert      string        `mapstructure:"client_cert"` // mTLS instead of a token
-	ClientKey       string        `mapstructure:"client_key"`
-	CA              string        `mapstructure:"ca"`         // CA bundle for the collector's certificate
-	BatchSize       int           `mapstructure:"batch_size"` // records per POST
-	BatchAge        time.Duration `mapstructure:"batch_age"`  // send a smaller batch when its oldest record is this old
-	Interval        time.Duration `mapstructure:"interval"`   // how often to poll for bundles
+	URL             string        `mapstructure:"url"`                     // collector base URL; "" = offline only
+	Token           string        `mapstructure:"token"`                   // per-terminal bearer token
+	TokenFile       string        `mapstructure:"token_file" path:"file"`  // or read it from this file
+	ClientCert      string        `mapstructure:"client_cert" path:"file"` // mTLS instead of a token
+	ClientKey       string        `mapstructure:"client_key" path:"file"`
+	CA              string        `mapstructure:"ca" path:"file"` // CA bundle for the collector's certificate
+	BatchSize       int           `mapstructure:"batch_size"`     // records per POST
+	BatchAge        time.Duration `mapstructure:"batch_age"`      // send a smaller batch when its oldest record is this old
+	Interval        time.Duration `mapstructure:"interval"`       // how often to poll for bundles
 	MaxBackoff      time.Duration `mapstructure:"max_backoff"`
-	DistributionKey string        `mapstructure:"distribution_key"` // pinned public key of bundle signatures (base64 Ed25519)
-	BundleDir       string        `mapstructure:"bundle_dir"`       // where the last good bundles are kept
-	FreshnessWarn   time.Duration `mapstructure:"freshness_warn"`   // lists older than this: operator screen amber
-	FreshnessHard   time.Duration `mapstructure:"freshness_hard"`   // older than this: refuse to accept (0 = off)
-	ClockLimit      time.Duration `mapstructure:"clock_limit"`      // skew against the collector above which date-dependent verdicts are ERROR (0 = off)
+	DistributionKey string        `mapstructure:"distribution_key"`       // pinned public key of bundle signatures (base64 Ed25519)
+	BundleDir       string        `mapstructure:"bundle_dir" path:"file"` // where the last good bundles are kept
+	FreshnessWarn   time.Duration `mapstructure:"freshness_warn"`         // lists older than this: operator screen amber
+	FreshnessHard   time.Duration `mapstructure:"freshness_hard"`         // older than this: refuse to accept (0 = off)
+	ClockLimit      time.Duration `mapstructure:"clock_limit"`            // skew against the collector above which date-dependent verdicts are ERROR (0 = off)
 }
 
 func defaultSync() SyncConfig {

@@ -6,10 +6,10 @@ import (
 
 // WebConfig configures the operator and supervisor pages.
 type WebConfig struct {
-	SessionTTL      time.Duration `mapstructure:"session_ttl"`      // idle session lifetime
-	SessionLifetime time.Duration `mapstructure:"session_lifetime"` // longest a login lasts, however much it is used
-	LoginLimit      int           `mapstructure:"login_limit"`      // failed logins per minute per address and user
-	SnapshotsDir    string        `mapstructure:"snapshots_dir"`    // camera JPEGs of rejected marks ("" = in the store)
+	SessionTTL      time.Duration `mapstructure:"session_ttl"`               // idle session lifetime
+	SessionLifetime time.Duration `mapstructure:"session_lifetime"`          // longest a login lasts, however much it is used
+	LoginLimit      int           `mapstructure:"login_limit"`               // failed logins per minute per address and user
+	SnapshotsDir    string        `mapstructure:"snapshots_dir" path:"file"` // camera JPEGs of rejected marks ("" = in the store)
 }
 
 func defaultWeb() WebConfig {

@@ -10,17 +10,17 @@ import (
 // Config is the configuration of markhub (configs/markhub.yaml; loaded by
 // cmd/markhub with defaults → file → MARKHUB_* env → flags → Validate).
 type Config struct {
-	Listen          string        `mapstructure:"listen"`           // host:port of the API
-	TLSCert         string        `mapstructure:"tls_cert"`         // PEM; required off loopback
-	TLSKey          string        `mapstructure:"tls_key"`          //
-	ClientCA        string        `mapstructure:"client_ca"`        // PEM CA of terminal client certificates ("" = tokens only)
-	DBDriver        string        `mapstructure:"db_driver"`        // sqlite or postgres
-	DB              string        `mapstructure:"db"`               // SQLite file, or PostgreSQL URL
-	DistributionKey string        `mapstructure:"distribution_key"` // private key file (PEM) for bundle publish
-	DBTimeout       time.Duration `mapstructure:"db_timeout"`       // deadline of one upload transaction or bundle read
-	DBCheckTimeout  time.Duration `mapstructure:"db_check_timeout"` // deadline of the terminal lookup and the health query
-	DBMaxConns      int           `mapstructure:"db_max_conns"`     // PostgreSQL pool size
-	RetryAfter      time.Duration `mapstructure:"retry_after"`      // what a 503 tells clients to wait
+	Listen          string        `mapstructure:"listen"`                       // host:port of the API
+	TLSCert         string        `mapstructure:"tls_cert" path:"file"`         // PEM; required off loopback
+	TLSKey          string        `mapstructure:"tls_key" path:"file"`          //
+	ClientCA        string        `mapstructure:"client_ca" path:"file"`        // PEM CA of terminal client certificates ("" = tokens only)
+	DBDriver        string        `mapstructure:"db_driver"`                    // sqlite or postgres
+	DB              string        `mapstructure:"db" path:"file"`               // SQLite file, or PostgreSQL URL
+	DistributionKey string        `mapstructure:"distribution_key" path:"file"` // private key file (PEM) for bundle publish
+	DBTimeout       time.Duration `mapstructure:"db_timeout"`                   // deadline of one upload transaction or bundle read
+	DBCheckTimeout  time.Duration `mapstructure:"db_check_timeout"`             // deadline of the terminal lookup and the health query
+	DBMaxConns      int           `mapstructure:"db_max_conns"`                 // PostgreSQL pool size
+	RetryAfter      time.Duration `mapstructure:"retry_after"`                  // what a 503 tells clients to wait
 	// RetentionMonths keeps the records of this many whole months before
 	// the current one and drops older ones daily (PostgreSQL: whole
 	// monthly partitions); 0 keeps everything.

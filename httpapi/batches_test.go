@@ -60,7 +60,13 @@ func newBatchEnv(t testing.TB) *batchEnv {
 // doRaw sends a request and returns the status and the body.
 func (e *batchEnv) doRaw(t testing.TB, method, path, body string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, e.ts.URL+path, strings.NewReader(body))
+	return request(t, e.ts, method, path, body)
+}
+
+// request sends a request to ts and returns the status and the body.
+func request(t testing.TB, ts *httptest.Server, method, path, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

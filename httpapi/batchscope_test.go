@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -70,20 +69,8 @@ func TestOperatorBatchScope(t *testing.T) {
 	op, sup := scoped(ScopeCounterToday), scoped(ScopeAll)
 	call := func(ts *httptest.Server, method, path string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(""))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, string(body)
+		code, body := request(t, ts, method, path, "")
+		return code, string(body)
 	}
 	state := func(id string) mark.BatchState {
 		t.Helper()

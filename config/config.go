@@ -98,7 +98,7 @@ func Load(file string, flags *pflag.FlagSet) (Config, error) {
 // Such a thing is not refused: a service must still start.
 func LoadWarn(file string, flags *pflag.FlagSet) (Config, []string, error) {
 	var c Config
-	from, err := decode(file, EnvPrefix, exampleConfig, flags, Default(), &c)
+	from, err := decode(file, EnvPrefix, exampleConfig(), flags, Default(), &c)
 	if err != nil {
 		return Config{}, nil, err
 	}
@@ -121,7 +121,7 @@ func LoadWarn(file string, flags *pflag.FlagSet) (Config, []string, error) {
 // its own environment) decides.
 func Read(file string, flags *pflag.FlagSet) (Config, error) {
 	var c Config
-	if _, err := decode(file, EnvPrefix, exampleConfig, flags, Default(), &c); err != nil {
+	if _, err := decode(file, EnvPrefix, exampleConfig(), flags, Default(), &c); err != nil {
 		return Config{}, err
 	}
 	return c, nil

@@ -144,7 +144,8 @@ func TestOperationsTable(t *testing.T) {
 var commentedKey = regexp.MustCompile(`^(\s*)# ?(\s*(?:- )?[a-z_]+:(?:\s.*)?)$`)
 
 // TestExampleListsEveryKey: configs/markd.yaml is the file an unknown
-// key's error points to ("configs/markd.yaml lists every key"), so it
+// key's error points to ("configs/markd.yaml …", installed as
+// /usr/share/markd/examples/markd.yaml), so it
 // has every key of the config, set or commented out.
 func TestExampleListsEveryKey(t *testing.T) {
 	data, err := os.ReadFile("../configs/markd.yaml")

@@ -9,8 +9,12 @@ const (
 	defaultDataDir = "/var/lib/markd"
 )
 
-// exampleConfig names the file that lists every key, in errors.
-const exampleConfig = "configs/markd.yaml"
+// exampleConfig names the file that lists every key, in errors: the
+// .deb's /usr/share/markd/examples/markd.yaml when markd runs from it,
+// else the source tree's (the tarball has it beside markd).
+func exampleConfig() string {
+	return InstalledExample("markd.yaml", "configs/markd.yaml (markd.yaml beside markd in the tarball)")
+}
 
 func listDir() string { return defaultListDir }
 func dataDir() string { return defaultDataDir }

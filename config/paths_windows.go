@@ -25,7 +25,7 @@ func LinuxPath(p string) bool { return unixPath(p) }
 
 // exampleConfig names the file that lists every key, in errors: the zip
 // and the MSI put it beside markd.exe (configs/markd.windows.yaml).
-const exampleConfig = "markd.yaml.example beside markd.exe"
+func exampleConfig() string { return "markd.yaml.example beside markd.exe" }
 
 // One folder for everything on Windows (docs/install-windows.md).
 func listDir() string { return DataDir() }

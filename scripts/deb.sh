@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/deb.sh BINDIR ARCH VERSION OUT: the markd .deb (file OUT) of the
-# binaries markd and markhub in BINDIR (with markhub's unit and example
-# config), as make dist builds it; the test
+# binaries markd and markhub in BINDIR (with markhub's unit and the
+# example configs), as make dist builds it; the test
 # of packaging/deb installs what it makes. The unit is printed by
 # $UNIT_MARKD service unit (default BINDIR/markd; dist.sh passes the amd64
 # markd when it packages arm64).
@@ -16,15 +16,17 @@ unitmarkd=${UNIT_MARKD:-$bin/markd}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 deb=$tmp/root
-install -d -m 0755 "$deb" "$deb/DEBIAN" "$deb/usr/bin" "$deb/etc/markd" "$deb/lib/systemd/system" "$deb/usr/share/doc/markd/examples"
+install -d -m 0755 "$deb" "$deb/DEBIAN" "$deb/usr/bin" "$deb/etc/markd" "$deb/lib/systemd/system" "$deb/usr/share/doc/markd" "$deb/usr/share/markd/examples"
 install -m 0755 "$bin/markd" "$bin/markhub" "$deb/usr/bin/"
 install -m 0640 configs/markd.yaml "$deb/etc/markd/markd.yaml"
 "$unitmarkd" service unit >"$deb/lib/systemd/system/markd.service"
-# the collector's unit, neither enabled nor started (postinst), and the
-# example of its config, which markhub's errors name
+# the collector's unit, neither enabled nor started (postinst)
 install -m 0644 configs/markhub.service "$deb/lib/systemd/system/"
 install -m 0644 README.md docs/operations.md "$deb/usr/share/doc/markd/"
-install -m 0644 configs/markhub.yaml "$deb/usr/share/doc/markd/examples/"
+# the example configs, which an unknown key's error names (config.
+# InstalledExample): not under /usr/share/doc, which minimised Debian and
+# Ubuntu images drop (dpkg path-exclude=/usr/share/doc/*)
+install -m 0644 configs/markd.yaml configs/markhub.yaml "$deb/usr/share/markd/examples/"
 install -m 0755 packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm "$deb/DEBIAN/"
 echo /etc/markd/markd.yaml >"$deb/DEBIAN/conffiles"
 cat >"$deb/DEBIAN/control" <<CONTROL

@@ -2,8 +2,8 @@
 # CI check of the release artifacts (.ci/run, after make test): builds them
 # with scripts/dist.sh, installs the amd64 .deb with dpkg -i, runs
 # `markd version` from it, verifies its systemd units with systemd-analyze,
-# checks the tarball and .deb hold markhub's unit and example config (and
-# markhub loads it),
+# checks the tarball and .deb hold markhub's unit and the example configs
+# (and markhub loads its own),
 # lists the MSI's tables, files and service with msiinfo, and checks
 # SHA256SUMS. It changes the machine (/usr/bin/markd, users markd and
 # markhub): CI only.
@@ -37,13 +37,13 @@ getent passwd markhub
 test -d /var/lib/markhub
 debfiles=$(dpkg-deb --contents "$deb")
 tarfiles=$(tar -tzf dist/markd-*-linux-amd64.tar.gz)
-for f in /usr/share/doc/markd/examples/markhub.yaml /lib/systemd/system/markhub.service; do
+for f in /usr/share/markd/examples/markd.yaml /usr/share/markd/examples/markhub.yaml /lib/systemd/system/markhub.service; do
 	grep -q "\.$f\$" <<<"$debfiles" || { echo "dist-check: the .deb lacks $f" >&2; exit 1; }
 done
 for f in markd markhub markd.yaml markd.service markhub.yaml markhub.service; do
 	grep -q "/$f\$" <<<"$tarfiles" || { echo "dist-check: the tarball lacks $f" >&2; exit 1; }
 done
-/usr/bin/markhub terminal list --config /usr/share/doc/markd/examples/markhub.yaml --db "$(mktemp -d)/markhub.db"
+/usr/bin/markhub terminal list --config /usr/share/markd/examples/markhub.yaml --db "$(mktemp -d)/markhub.db"
 msi=$(ls dist/*.msi)
 msiinfo tables "$msi"
 msiinfo export "$msi" File

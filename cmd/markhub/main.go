@@ -75,7 +75,7 @@ func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 func (a *app) loadConfig(flags *pflag.FlagSet) (hub.Config, error) {
 	var c hub.Config
 	validated := false
-	warnings, err := config.Decode(a.configFile, "MARKHUB", exampleConfig, flags, defaultConfig(), &c, func(origin func(string) string) error {
+	warnings, err := config.Decode(a.configFile, "MARKHUB", exampleConfig(), flags, defaultConfig(), &c, func(origin func(string) string) error {
 		validated = true
 		if origin("session_ttl") == "" && c.SessionTTL > c.SessionLifetime {
 			// the default follows a shorter session_lifetime (a config

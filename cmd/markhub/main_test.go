@@ -88,7 +88,7 @@ func TestConfigErrors(t *testing.T) {
 		env        [2]string
 		want       string
 	}{
-		{"typo", "db: x.db\nlistn: 127.0.0.1:1\n", [2]string{}, `h.yaml:2: unknown key "listn" (did you mean listen?); /usr/share/doc/markd/examples/markhub.yaml (markhub.yaml beside markhub in the tarball) lists every key`},
+		{"typo", "db: x.db\nlistn: 127.0.0.1:1\n", [2]string{}, `h.yaml:2: unknown key "listn" (did you mean listen?); configs/markhub.yaml (markhub.yaml beside markhub in the tarball) lists every key`},
 		{"nested typo", "db: x.db\nlog:\n  levl: warn\n", [2]string{}, `h.yaml:3: unknown key "log.levl" (did you mean log.level?)`},
 		{"wrong type", "db: x.db\nretention_months: many\n", [2]string{}, `h.yaml:2: retention_months = "many": must be a whole number`},
 		{"bad environment", "db: x.db\n", [2]string{"MARKHUB_DB_TIMEOUT", "5minutes"}, `environment MARKHUB_DB_TIMEOUT: db_timeout = "5minutes": must be a duration`},

@@ -2,12 +2,17 @@
 
 package main
 
-import "markd/hub"
+import (
+	"markd/config"
+	"markd/hub"
+)
 
-// exampleConfig names the file that lists every key, in errors: where
-// the .deb installs configs/markhub.yaml, and the tarball's copy beside
-// the binary; configs/ is not on a collector.
-const exampleConfig = "/usr/share/doc/markd/examples/markhub.yaml (markhub.yaml beside markhub in the tarball)"
+// exampleConfig names the file that lists every key, in errors: the
+// .deb's /usr/share/markd/examples/markhub.yaml when markhub runs from it,
+// else the source tree's (the tarball has it beside markhub).
+func exampleConfig() string {
+	return config.InstalledExample("markhub.yaml", "configs/markhub.yaml (markhub.yaml beside markhub in the tarball)")
+}
 
 // osDefaults: hub.DefaultConfig's places (/var/lib/markhub, /etc/markhub).
 func osDefaults(*hub.Config) {}

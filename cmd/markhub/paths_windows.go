@@ -19,7 +19,7 @@ import (
 // exampleConfig names the file that lists every key, in errors: the zip
 // and the MSI put it beside markhub.exe (configs/markhub.windows.yaml);
 // configs/markhub.yaml is not on a Windows machine.
-const exampleConfig = "markhub.yaml.example beside markhub.exe"
+func exampleConfig() string { return "markhub.yaml.example beside markhub.exe" }
 
 // osDefaults puts markhub's files in %ProgramData%\markhub on Windows
 // (markhub.exe comes with the MSI): hub.DefaultConfig's /var/lib/markhub

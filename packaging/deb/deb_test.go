@@ -121,12 +121,15 @@ func TestDeb(t *testing.T) {
 	if out := r.sh("true", true); out != "" {
 		t.Skipf("no scratch root (overlay mount in a mount namespace) here: %s", out)
 	}
-	// A clean counter: the machine may have markd installed (dist-check).
+	// A clean counter: the machine may have markd installed (dist-check);
+	// a minimised Debian or Ubuntu image, whose dpkg leaves out
+	// /usr/share/doc (the example configs are elsewhere).
 	r.sh(`dpkg --purge markd >/dev/null 2>&1 || true
 userdel markd 2>/dev/null || true; groupdel markd 2>/dev/null || true
 userdel markhub 2>/dev/null || true; groupdel markhub 2>/dev/null || true
 rm -rf /etc/markd /var/lib/markd /etc/markhub /var/lib/markhub /tmp/systemctl.log /tmp/active
-mkdir -p /run/systemd/system /usr/local/sbin
+mkdir -p /run/systemd/system /usr/local/sbin /etc/dpkg/dpkg.cfg.d
+echo 'path-exclude=/usr/share/doc/*' >/etc/dpkg/dpkg.cfg.d/markd-test-minimised
 cat >/usr/local/sbin/systemctl <<'EOF'
 `+systemctlStub+`EOF
 chmod 0755 /usr/local/sbin/systemctl`, false)
@@ -193,7 +196,8 @@ sha256sum /var/lib/markd/markd.db >/tmp/store.sum`, false)
 // verifies with systemd-analyze where it is here, and markhub loads the
 // installed example config, with --db in a temp folder and, as the user
 // markhub, with the example's own store in /var/lib/markhub; an unknown
-// key's error names the installed example.
+// key's error, markhub's and markd's, names the installed example in
+// /usr/share/markd/examples, which a minimised image keeps.
 func checkCollector(t *testing.T, r *root, syslog string) {
 	t.Helper()
 	for _, bad := range []string{"enable markhub", "start markhub"} {
@@ -202,21 +206,24 @@ func checkCollector(t *testing.T, r *root, syslog string) {
 		}
 	}
 	st := r.sh(`getent passwd markhub
-stat -c '%n %U:%G %a' /var/lib/markhub /usr/share/doc/markd/examples/markhub.yaml /lib/systemd/system/markhub.service
+stat -c '%n %U:%G %a' /var/lib/markhub /usr/share/markd/examples/markhub.yaml /usr/share/markd/examples/markd.yaml /lib/systemd/system/markhub.service
 grep -E '^(User|ExecStart|StateDirectory|ConfigurationDirectory|RestartPreventExitStatus)=' /lib/systemd/system/markhub.service
 echo EXECRELOAD=$(grep -c '^ExecReload' /lib/systemd/system/markhub.service)
-d=$(mktemp -d); markhub terminal list --config /usr/share/doc/markd/examples/markhub.yaml --db $d/markhub.db && echo TEMP-LOADED
-runuser -u markhub -- markhub terminal list --config /usr/share/doc/markd/examples/markhub.yaml && echo STATE-LOADED
+d=$(mktemp -d); markhub terminal list --config /usr/share/markd/examples/markhub.yaml --db $d/markhub.db && echo TEMP-LOADED
+runuser -u markhub -- markhub terminal list --config /usr/share/markd/examples/markhub.yaml && echo STATE-LOADED
 stat -c '%n %U:%G' /var/lib/markhub/markhub.db
-printf 'listn: 127.0.0.1:1\n' >$d/typo.yaml; markhub terminal list --config $d/typo.yaml --db $d/markhub.db 2>&1 | sed 's/^/TYPO: /'`, true)
+printf 'listn: 127.0.0.1:1\n' >$d/typo.yaml; markhub terminal list --config $d/typo.yaml --db $d/markhub.db 2>&1 | sed 's/^/TYPO: /'
+printf 'ofice: 426000\n' >$d/mtypo.yaml; markd verify --config $d/mtypo.yaml --text x 2>&1 | sed 's/^/MTYPO: /'`, true)
 	want(t, "the collector's files", st,
 		":/var/lib/markhub:/usr/sbin/nologin", "/var/lib/markhub markhub:markhub 750",
-		"/usr/share/doc/markd/examples/markhub.yaml root:root 644", "/lib/systemd/system/markhub.service root:root 644",
+		"/usr/share/markd/examples/markhub.yaml root:root 644", "/usr/share/markd/examples/markd.yaml root:root 644",
+		"/lib/systemd/system/markhub.service root:root 644",
 		"User=markhub", "ExecStart=/usr/bin/markhub serve --config /etc/markhub/markhub.yaml",
 		"StateDirectory=markhub", "ConfigurationDirectory=markhub", "RestartPreventExitStatus=78",
 		"TEMP-LOADED", "STATE-LOADED", "/var/lib/markhub/markhub.db markhub:markhub")
 	// an unknown key's error names the example where it is installed
-	want(t, "an unknown key's error", st, `unknown key "listn"`, "; /usr/share/doc/markd/examples/markhub.yaml (")
+	want(t, "an unknown key's error", st, `unknown key "listn"`, "; /usr/share/markd/examples/markhub.yaml lists every key",
+		`unknown key "ofice"`, "; /usr/share/markd/examples/markd.yaml lists every key")
 	if !strings.Contains(st, "EXECRELOAD=0") {
 		t.Errorf("markhub.service lacks or has an ExecReload (markhub does not read its config on SIGHUP):\n%s", st)
 	}

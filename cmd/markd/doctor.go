@@ -19,6 +19,7 @@ import (
 
 	"markd/config"
 	"markd/daemon"
+	"markd/internal/cli"
 	"markd/mark"
 	"markd/scanner"
 	"markd/store"
@@ -37,7 +38,7 @@ func newDoctorCmd(a *app) *cobra.Command {
 			"(SQLite quick_check and foreign_key_check; minutes on a large store); without\n" +
 			"it, only that the database file is there and this user may write it. Exit\n" +
 			"status 0 when every configured source and the database are usable, 1 otherwise.",
-		Args: cobra.NoArgs,
+		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd)
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"markd/internal/cli"
 	"markd/store"
 )
 
@@ -20,7 +21,7 @@ func newInitCmd(a *app) *cobra.Command {
 			"Run it once when a counter is set up. An existing file is never touched: to\n" +
 			"replace a damaged store restore a backup (markd backup) instead, or a counter\n" +
 			"would accept marks it accepted before.",
-		Args: cobra.NoArgs,
+		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd)
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"markd/daemon"
+	"markd/internal/cli"
 	"markd/store"
 	msync "markd/sync"
 )
@@ -25,7 +26,7 @@ func newSyncCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Upload pending records and review decisions to the collector (sync.url)",
-		Args:  cobra.NoArgs,
+		Args:  cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd)
 			if err != nil {

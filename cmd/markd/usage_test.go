@@ -19,8 +19,13 @@ func TestUsageExitCodes(t *testing.T) {
 		{"unknown subcommand", []string{"user", "ad", "bob"}, `unknown command "ad" for "markd user" (did you mean add?)`},
 		{"unknown batch subcommand", []string{"batch", "stats"}, `did you mean status?`},
 		{"missing name", []string{"user", "add", "--role", "operator"}, "accepts 1 arg(s), received 0"},
-		{"extra argument", []string{"user", "list", "all"}, `unknown command "all"`},
-		{"extra argument of init", []string{"init", "x.db"}, `unknown command "x.db"`},
+		// a command that takes no argument says so, naming it (it said
+		// `unknown command "x.db" for "markd init"`, as if a subcommand
+		// were mistyped, where --config or --db was forgotten)
+		{"extra argument", []string{"user", "list", "all"}, `markd user list takes no arguments, got "all"`},
+		{"extra argument of init", []string{"init", "x.db"}, `markd init takes no arguments, got "x.db"`},
+		{"extra argument of doctor", []string{"doctor", "/etc/markd/markd.yaml"}, `markd doctor takes no arguments, got "/etc/markd/markd.yaml"`},
+		{"extra argument of sync", []string{"sync", "now"}, `markd sync takes no arguments, got "now"`},
 		{"unknown flag", []string{"verify", "--nope"}, "unknown flag: --nope"},
 		{"token name", []string{"token", "add", "касса 1"}, `token name "касса 1": only letters, digits`},
 	}

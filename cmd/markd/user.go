@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"markd/internal/cli"
 	"markd/store"
 )
 
@@ -121,7 +122,7 @@ func newUserCmd(a *app) *cobra.Command {
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List accounts and their roles",
-		Args:  cobra.NoArgs,
+		Args:  cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			db, loc, err := a.openListStore(cmd)
 			if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"markd/bundle"
+	"markd/internal/cli"
 	"markd/internal/secretfile"
 	"markd/mark"
 	msync "markd/sync"
@@ -23,7 +24,7 @@ func newBundleCmd(a *app) *cobra.Command {
 	publish := &cobra.Command{
 		Use:   "publish",
 		Short: "Sign and publish a new bundle version (a list not given is carried over from the latest bundle)",
-		Args:  args(cobra.NoArgs),
+		Args:  cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd.Flags())
 			if err != nil {

@@ -54,7 +54,7 @@ func hubExitRows() []hubExitRow {
 			t.Cleanup(func() { l.Close() })
 			return []string{"serve", "--db", filepath.Join(dir, "hub.db"), "--listen", l.Addr().String()}
 		}, want: "listen 127.0.0.1:"},
-		{cmd: "markhub serve", code: 2, name: "argument", args: serve("now"), want: `"now"`},
+		{cmd: "markhub serve", code: 2, name: "argument", args: serve("now"), want: `markhub serve takes no arguments, got "now"`},
 		{cmd: "other markhub commands", code: 0, name: "version", args: func(*testing.T, string) []string { return []string{"version"} }},
 		{cmd: "other markhub commands", code: 1, name: "remove an unknown account", args: func(t *testing.T, dir string) []string {
 			return []string{"user", "remove", "nobody-here", "--db", filepath.Join(dir, "hub.db")}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"markd/bundle"
+	"markd/internal/cli"
 	"markd/internal/secretfile"
 	"markd/mark"
 )
@@ -20,7 +21,7 @@ func newKeysCmd(a *app) *cobra.Command {
 	newCmd := &cobra.Command{
 		Use:   "new",
 		Short: "Make a distribution key: writes the private key file, prints the public key for sync.distribution_key",
-		Args:  args(cobra.NoArgs),
+		Args:  cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				c, err := a.loadConfig(cmd.Flags())

@@ -40,7 +40,7 @@ readable by every user, client_ca), a permission refused (a unit with
 RestartPreventExitStatus=78 leaves it stopped); 1 on other failures, a
 restart may mend them (PostgreSQL not answering, the port taken); 2 on a
 wrong command line.`,
-		Args: args(cobra.NoArgs),
+		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd.Flags())
 			if err != nil {

@@ -86,7 +86,7 @@ func newTerminalCmd(a *app) *cobra.Command {
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the terminals with their office and how they authenticate",
-		Args:  args(cobra.NoArgs),
+		Args:  cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd.Flags())
 			if err != nil {

@@ -56,3 +56,15 @@ func unknownSubcommand(cmd *cobra.Command, args []string) error {
 	}
 	return UsageError{Err: fmt.Errorf("%s; %s --help lists them", msg, cmd.CommandPath())}
 }
+
+// NoArgs is the argument check of a command that takes none: a usage
+// error that says so and names the argument ("markd init takes no
+// arguments, got "/etc/markd/markd.yaml"": --config forgotten). cobra's
+// NoArgs says `unknown command "/etc/markd/markd.yaml" for "markd init"`,
+// as if a subcommand had been mistyped.
+func NoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return UsageError{Err: fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])}
+	}
+	return nil
+}

@@ -13,7 +13,8 @@ func TestStrictArgs(t *testing.T) {
 		user := &cobra.Command{Use: "user"}
 		noop := func(*cobra.Command, []string) error { return nil }
 		user.AddCommand(&cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), RunE: noop},
-			&cobra.Command{Use: "list", Args: cobra.NoArgs, RunE: noop})
+			&cobra.Command{Use: "list", Args: cobra.NoArgs, RunE: noop},
+			&cobra.Command{Use: "show", Args: NoArgs, RunE: noop})
 		root.AddCommand(user, &cobra.Command{Use: "run", RunE: noop})
 		StrictArgs(root)
 		return root
@@ -30,6 +31,8 @@ func TestStrictArgs(t *testing.T) {
 		{"unknown subcommand", []string{"user", "ad", "bob"}, ExitUsage, `unknown command "ad" for "prog user" (did you mean add?)`},
 		{"too few arguments", []string{"user", "add"}, ExitUsage, "accepts 1 arg(s), received 0"},
 		{"extra argument", []string{"user", "list", "x"}, ExitUsage, `unknown command "x"`},
+		{"argument to a command that takes none", []string{"user", "show", "/etc/x.yaml"}, ExitUsage, `prog user show takes no arguments, got "/etc/x.yaml"`},
+		{"no argument", []string{"user", "show"}, 0, ""},
 		{"good", []string{"user", "add", "bob"}, 0, ""},
 		{"arbitrary args kept", []string{"run", "x"}, 0, ""},
 	}

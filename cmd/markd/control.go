@@ -20,7 +20,7 @@ func init() { register(newReloadCmd) }
 // and its pointer in control.RunDir naming its store and configFile, so
 // a reload given another store's config names this daemon.
 func addControl(m *daemon.Main, configFile string) error {
-	s, err := control.Listen(control.Path(m.Config.DB), func(cmd string) (string, error) {
+	s, err := control.ListenStore(m.Config.DB, func(cmd string) (string, error) {
 		if cmd != control.CmdReload {
 			return "", nil
 		}
@@ -100,7 +100,7 @@ config file that cannot be read.`,
 					return err
 				}
 			}
-			note, err := control.Send(control.Path(c.DB), control.CmdReload, timeout)
+			note, err := control.SendStore(c.DB, control.CmdReload, timeout)
 			if errors.Is(err, control.ErrNotRunning) {
 				// the daemon started with this config runs on another
 				// store: db edited since its start (it applies at the

@@ -125,3 +125,41 @@ func TestReloadAfterDBEdited(t *testing.T) {
 	p.waitLog(t, regexp.MustCompile(`why="markd reload"`), 0)
 	p.stop(t)
 }
+
+// TestReloadOtherStoreSameFolder: the control file is markd.control
+// beside the store whatever its name, so markd reload with a config
+// naming another store of the running daemon's folder (a mistyped db)
+// reached that daemon, reloaded it and said "config and lists reloaded"
+// (exit 0) of a store no daemon runs on. It now exits 1, names the
+// store it looked for and the daemon that runs beside it, and reloads
+// nothing.
+func TestReloadOtherStoreSameFolder(t *testing.T) {
+	bin := dmBinary(t)
+	runDir := t.TempDir()
+	t.Setenv(control.RunDirEnv, runDir)
+	dir := t.TempDir()
+	cfgA := dmConfig(t, dir, "")
+	dbA, typo := filepath.Join(dir, "markd.db"), filepath.Join(dir, "mark.db")
+	body, err := os.ReadFile(cfgA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgB := filepath.Join(t.TempDir(), "markd.yaml")
+	if err := os.WriteFile(cfgB, []byte(strings.Replace(string(body), dbA, typo, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := dmStart(t, bin, "--config", cfgA, "--quiet")
+	testdata.Wait(t, 60*time.Second, "daemon A's control file", func() bool {
+		_, err := control.Send(control.Path(dbA), control.CmdPing, 5*time.Second)
+		return err == nil
+	})
+	out, err := exec.Command(bin, "--config", cfgB, "reload", "--timeout", "20s").CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), typo) || !strings.Contains(string(out), dbA) {
+		t.Errorf("reload for %s beside the daemon of %s: %v, want exit 1 naming both:\n%s", typo, dbA, err, out)
+	}
+	if strings.Contains(a.stderr(), `why="markd reload"`) {
+		t.Errorf("reload for %s reloaded the daemon of %s:\n%s", typo, dbA, a.stderr())
+	}
+	a.stop(t)
+}

@@ -51,6 +51,7 @@ type file struct {
 	Addr  string `json:"addr"`
 	Token string `json:"token"`
 	PID   int    `json:"pid"`
+	DB    string `json:"db,omitempty"` // the daemon's store, absolute (ListenStore); "" = not said
 }
 
 // Server answers the commands of the control file's token holder.
@@ -72,6 +73,17 @@ type Handler func(cmd string) (note string, err error)
 // path (mode 0600). handler runs a command. Serve answers, and removes the
 // file when it returns.
 func Listen(path string, handler Handler, log *slog.Logger) (*Server, error) {
+	return listen(path, "", handler, log)
+}
+
+// ListenStore is Listen for the daemon of the store db: the control file
+// beside db (Path), which names db, so that SendStore for another store
+// of the same folder does not reach this daemon.
+func ListenStore(db string, handler Handler, log *slog.Logger) (*Server, error) {
+	return listen(Path(db), absPath(db), handler, log)
+}
+
+func listen(path, db string, handler Handler, log *slog.Logger) (*Server, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
@@ -81,7 +93,7 @@ func Listen(path string, handler Handler, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("control listener: %w", err)
 	}
 	s := &Server{ln: ln, path: path, token: hex.EncodeToString(b), log: log, handler: handler}
-	data, _ := json.Marshal(file{Addr: ln.Addr().String(), Token: s.token, PID: os.Getpid()})
+	data, _ := json.Marshal(file{Addr: ln.Addr().String(), Token: s.token, PID: os.Getpid(), DB: db})
 	if err := writePrivate(path, data); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("control file %s: %w", path, err)
@@ -101,7 +113,7 @@ func writePrivate(path string, data []byte) error {
 
 // Serve answers connections until ctx ends.
 func (s *Server) Serve(ctx context.Context) error {
-	defer os.Remove(s.path)
+	defer s.removeFile()
 	if s.pointer != "" {
 		defer os.Remove(s.pointer)
 	}
@@ -123,6 +135,21 @@ func (s *Server) Serve(ctx context.Context) error {
 			s.answer(c)
 		}()
 	}
+}
+
+// removeFile removes the control file if it is still this server's: a
+// daemon of another store in the same folder may have written its own
+// over it since.
+func (s *Server) removeFile() {
+	data, err := os.ReadFile(s.path)
+	if err != nil {
+		return
+	}
+	var f file
+	if json.Unmarshal(data, &f) == nil && f.Token != s.token {
+		return
+	}
+	os.Remove(s.path)
 }
 
 // answer reads one line "TOKEN COMMAND" and writes "ok", "ok: NOTE" (a
@@ -177,6 +204,23 @@ func (l *limited) Read(p []byte) (int, error) {
 	n, err := l.c.Read(p)
 	l.n -= n
 	return n, err
+}
+
+// SendStore is Send to the daemon of the store db, by the control file
+// beside it (Path). The file is markd.control whatever the store's name:
+// one that names another store (ListenStore), a daemon of another store
+// in the same folder, is ErrNotRunning naming that store, and nothing is
+// sent (a mistyped --db reloaded that daemon and said it was done).
+func SendStore(db, cmd string, timeout time.Duration) (note string, err error) {
+	path := Path(db)
+	if data, err := os.ReadFile(path); err == nil {
+		var f file
+		if json.Unmarshal(data, &f) == nil && f.DB != "" && !samePath(f.DB, absPath(db)) {
+			return "", mark.WithHint(fmt.Errorf("control file %s is of the daemon of the store %s: %w", path, f.DB, ErrNotRunning),
+				"markd reload --db "+quote(f.DB)+" reloads that daemon; check db in the config (or --db)")
+		}
+	}
+	return Send(path, cmd, timeout)
 }
 
 // Send sends cmd to the daemon of the control file at path and waits for

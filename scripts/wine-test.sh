@@ -3,7 +3,8 @@
 # windows/amd64 (cgo for SQLite through Debian's mingw-w64), then runs the
 # e2e/wine tests (public vectors, version, a `markd run` smoke test) with
 # the binaries under Debian's wine, in a throw-away wine prefix; then the
-# TestWindows* tests of cmd/markd, cross-built, under wine.
+# TestWindows* tests of cmd/markd, cmd/markhub and internal/winsvc,
+# cross-built, under wine.
 #
 # Skips, with a message, only when a tool is missing (.ci/packages.txt
 # lists them: gcc-mingw-w64-x86-64, wine, wine64). Env: WIN_BIN (folder of
@@ -27,10 +28,14 @@ export CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$CC_WIN
 for cmd in markd markhub; do
 	$GO build -trimpath -ldflags "-s -w" -o "$OUT/$cmd.exe" "./cmd/$cmd"
 done
-# cmd/markd's tests as a Windows program: its TestWindows* tests (in
-# _windows_test.go files) run under wine below, in-process where a test
-# must replace what wine cannot be (a command prompt that is not elevated).
-$GO test -c -o "$OUT/markd-cmd.test.exe" ./cmd/markd
+# The tests of cmd/markd, cmd/markhub and internal/winsvc as Windows
+# programs: their TestWindows* tests (in _windows_test.go files) run under
+# wine below, in-process where a test must replace what wine cannot be (a
+# command prompt that is not elevated, a service manager's answers).
+WIN_TESTS="markd-cmd:./cmd/markd markhub-cmd:./cmd/markhub winsvc:./internal/winsvc"
+for t in $WIN_TESTS; do
+	$GO test -c -o "$OUT/${t%%:*}.test.exe" "${t#*:}"
+done
 unset GOOS GOARCH CC
 t1=$(date +%s)
 
@@ -73,7 +78,9 @@ else
 fi
 MARKD_MSI=$MARKD_MSI MARKD_EXE=$PWD/$OUT/markd.exe MARKHUB_EXE=$PWD/$OUT/markhub.exe WINE=$WINE \
 	$GO test -tags wine -count=1 -timeout 5m ${WINE_RUN:+-v -run "$WINE_RUN"} ./e2e/wine
-"$WINE" "$PWD/$OUT/markd-cmd.test.exe" -test.run '^TestWindows' -test.count=1
+for t in $WIN_TESTS; do
+	"$WINE" "$PWD/$OUT/${t%%:*}.test.exe" -test.run '^TestWindows' -test.count=1
+done
 t3=$(date +%s)
 echo "wine-test: cross build $((t1 - t0))s, wine prefix $((t2 - t1))s, tests under wine $((t3 - t2))s;" \
 	"markd.exe $(stat -c %s "$OUT/markd.exe") bytes, markhub.exe $(stat -c %s "$OUT/markhub.exe") bytes"

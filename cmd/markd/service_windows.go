@@ -14,12 +14,11 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/svc"
-	"golang.org/x/sys/windows/svc/eventlog"
-	"golang.org/x/sys/windows/svc/mgr"
 
 	"markd/config"
 	"markd/daemon"
 	"markd/internal/cli"
+	"markd/internal/winsvc"
 	"markd/mark"
 )
 
@@ -31,8 +30,22 @@ const (
 	// %ProgramData% (where Users may read). The service runs as LocalSystem.
 	dataDirSDDL = "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
 	// waitState bounds the wait for the service to start or stop.
-	waitState = 30 * time.Second
+	waitState = winsvc.WaitState
 )
+
+// service is markd's Windows service (internal/winsvc does the work).
+func service() winsvc.Service {
+	return winsvc.Service{Name: svcName, Display: svcDisplay, Description: svcDesc,
+		DataDir: dataDir(), Keeps: "config, store, keys, logs",
+		Elevated: func() bool { return isElevated() }}
+}
+
+// serviceLogger is the logger of the Windows service: every record to
+// %ProgramData%\markd\logs\markd.log (rotated at 10 MB, 5 kept), warnings
+// and errors also to the Event Log (source markd).
+func serviceLogger(c config.LogConfig) (*slog.Logger, func()) {
+	return service().Logger(c.Level, c.Format)
+}
 
 // dataDir is %ProgramData%\markd: config, store, keys, logs (the
 // config's default folder).
@@ -119,81 +132,8 @@ var isElevated = func() bool { return windows.GetCurrentProcessToken().IsElevate
 
 // needAdmin stops a service command that changes the service or
 // %ProgramData%\markd before it touches anything, when the command prompt
-// is not elevated (otherwise install made the folder and took away the
-// user's own access to it, then failed with "Access is denied").
-func needAdmin(verb string) error {
-	if isElevated() {
-		return nil
-	}
-	return mark.WithHint(fmt.Errorf("markd service %s needs an administrator: this command prompt is not elevated: %w", verb, mark.ErrForbidden),
-		"open the command prompt with Run as administrator and run it again")
-}
-
-// connect opens the Service Control Manager, with the usual hint.
-func connect() (*mgr.Mgr, error) {
-	m, err := mgr.Connect()
-	if errors.Is(err, windows.ERROR_ACCESS_DENIED) {
-		return nil, mark.WithHint(fmt.Errorf("service control manager: %w", err), "run the command prompt as administrator")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("service control manager: %w", err)
-	}
-	return m, nil
-}
-
-// withService runs f on the installed markd service, connected to the
-// Service Control Manager for its duration.
-func withService(f func(s *mgr.Service) error) error {
-	m, err := connect()
-	if err != nil {
-		return err
-	}
-	defer m.Disconnect()
-	s, err := openService(m)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	return f(s)
-}
-
-// withServiceQuery is withService with the rights to read the service's
-// state and config only, which every user has: status needs no
-// administrator (mgr.Connect and OpenService ask for all rights).
-func withServiceQuery(f func(s *mgr.Service) error) error {
-	h, err := windows.OpenSCManager(nil, nil, windows.SC_MANAGER_CONNECT)
-	if err != nil {
-		return fmt.Errorf("service control manager: %w", err)
-	}
-	m := &mgr.Mgr{Handle: h}
-	defer m.Disconnect()
-	name, err := windows.UTF16PtrFromString(svcName)
-	if err != nil {
-		return err
-	}
-	sh, err := windows.OpenService(h, name, windows.SERVICE_QUERY_STATUS|windows.SERVICE_QUERY_CONFIG)
-	if errors.Is(err, windows.ERROR_SERVICE_DOES_NOT_EXIST) {
-		return mark.WithHint(fmt.Errorf("service %s is not installed: %w", svcName, fs.ErrNotExist), "markd service install")
-	}
-	if err != nil {
-		return fmt.Errorf("open service %s: %w", svcName, err)
-	}
-	s := &mgr.Service{Name: svcName, Handle: sh}
-	defer s.Close()
-	return f(s)
-}
-
-// openService opens the installed markd service.
-func openService(m *mgr.Mgr) (*mgr.Service, error) {
-	s, err := m.OpenService(svcName)
-	if errors.Is(err, windows.ERROR_SERVICE_DOES_NOT_EXIST) {
-		return nil, mark.WithHint(fmt.Errorf("service %s is not installed: %w", svcName, fs.ErrNotExist), "markd service install")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open service %s: %w", svcName, err)
-	}
-	return s, nil
-}
+// is not elevated.
+func needAdmin(verb string) error { return service().NeedAdmin(verb) }
 
 func serviceInstall(a *app, _ *cobra.Command, o *serviceOpts) error {
 	if err := needAdmin("install"); err != nil {
@@ -214,162 +154,23 @@ func serviceInstall(a *app, _ *cobra.Command, o *serviceOpts) error {
 		}
 		fmt.Fprintf(a.stdout, "wrote a starter config %s: fill in office before the service starts\n", cfg)
 	}
-	m, err := connect()
-	if err != nil {
-		return err
-	}
-	defer m.Disconnect()
-	if s, err := m.OpenService(svcName); err == nil {
-		s.Close()
-		return mark.WithHint(fmt.Errorf("service %s is already installed: %w", svcName, mark.ErrConflict), "markd service uninstall first, or markd service start")
-	}
-	s, err := m.CreateService(svcName, exe, mgr.Config{DisplayName: svcDisplay, Description: svcDesc,
-		StartType: mgr.StartAutomatic}, "--config", cfg, "service", "run")
-	if err != nil {
-		return fmt.Errorf("create service %s: %w", svcName, err)
-	}
-	defer s.Close()
-	// Restart after 5 s, 30 s, then every minute; the count resets after a day.
-	// Wine's service manager lacks failure actions (ERROR_INVALID_LEVEL):
-	// said, not fatal; Windows has them.
-	err = s.SetRecoveryActions([]mgr.RecoveryAction{
-		{Type: mgr.ServiceRestart, Delay: 5 * time.Second},
-		{Type: mgr.ServiceRestart, Delay: 30 * time.Second},
-		{Type: mgr.ServiceRestart, Delay: time.Minute},
-	}, uint32((24 * time.Hour).Seconds()))
-	if err == nil {
-		err = s.SetRecoveryActionsOnNonCrashFailures(true)
-	}
-	if errors.Is(err, windows.ERROR_INVALID_LEVEL) {
-		fmt.Fprintf(a.stderr, "warning: this service manager cannot restart %s on failure (%v)\n", svcName, err)
-	} else if err != nil {
-		return fmt.Errorf("set the restart on failure: %w", err)
-	}
-	// a source left by an earlier install is replaced (eventlog says
-	// "already exists" only in its error text, which we do not match)
-	_ = eventlog.Remove(svcName)
-	if err := eventlog.InstallAsEventCreate(svcName, eventlog.Error|eventlog.Warning|eventlog.Info); err != nil {
-		return fmt.Errorf("register the Event Log source: %w", err)
-	}
-	fmt.Fprintf(a.stdout, "installed service %s (automatic start, restart on failure): %s --config %s\n", svcName, exe, cfg)
-	return nil
+	return service().Install(a.stdout, a.stderr, exe, cfg)
 }
 
 func serviceUninstall(a *app, _ *cobra.Command, _ *serviceOpts) error {
-	if err := needAdmin("uninstall"); err != nil {
-		return err
-	}
-	return withService(func(s *mgr.Service) error {
-		if st, err := s.Query(); err == nil && st.State != svc.Stopped {
-			if err := stopAndWait(s); err != nil {
-				return err
-			}
-		}
-		if err := s.Delete(); err != nil {
-			return fmt.Errorf("delete service %s: %w", svcName, err)
-		}
-		_ = eventlog.Remove(svcName)
-		fmt.Fprintf(a.stdout, "removed service %s; %s (config, store, keys, logs) stays\n", svcName, dataDir())
-		return nil
-	})
+	return service().Uninstall(a.stdout)
 }
 
 func serviceStart(a *app, _ *cobra.Command, _ *serviceOpts) error {
-	if err := needAdmin("start"); err != nil {
-		return err
-	}
-	return withService(func(s *mgr.Service) error {
-		if err := s.Start(); err != nil && !errors.Is(err, windows.ERROR_SERVICE_ALREADY_RUNNING) {
-			return fmt.Errorf("start service %s: %w", svcName, err)
-		}
-		st, err := waitFor(s, svc.Running)
-		if err != nil {
-			return mark.WithHint(err, "see the Event Log (source markd) or "+filepath.Join(dataDir(), "logs", "markd.log"))
-		}
-		fmt.Fprintf(a.stdout, "service %s running (pid %d)\n", svcName, st.ProcessId)
-		return nil
-	})
+	return service().Start(a.stdout)
 }
 
 func serviceStop(a *app, _ *cobra.Command, _ *serviceOpts) error {
-	if err := needAdmin("stop"); err != nil {
-		return err
-	}
-	return withService(func(s *mgr.Service) error {
-		if err := stopAndWait(s); err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stdout, "service %s stopped\n", svcName)
-		return nil
-	})
-}
-
-func stopAndWait(s *mgr.Service) error {
-	if _, err := s.Control(svc.Stop); err != nil && !errors.Is(err, windows.ERROR_SERVICE_NOT_ACTIVE) {
-		return fmt.Errorf("stop service %s: %w", svcName, err)
-	}
-	_, err := waitFor(s, svc.Stopped)
-	return err
-}
-
-// waitFor polls the service until it is in state want, or has stopped
-// while we wait for it to run.
-func waitFor(s *mgr.Service, want svc.State) (svc.Status, error) {
-	deadline := time.Now().Add(waitState)
-	for {
-		st, err := s.Query()
-		if err != nil {
-			return st, fmt.Errorf("query service %s: %w", svcName, err)
-		}
-		if st.State == want {
-			return st, nil
-		}
-		if want == svc.Running && st.State == svc.Stopped && st.Win32ExitCode == 0 {
-			// stopForGood: the service said why and is not restarted
-			return st, fmt.Errorf("service %s stopped right after the start and is not restarted: an error no restart can mend (the config, the store, a permission): %w",
-				svcName, mark.ErrUnavailable)
-		}
-		if want == svc.Running && st.State == svc.Stopped {
-			return st, fmt.Errorf("service %s stopped right after the start (exit code %d, service code %d; Windows starts it again): %w",
-				svcName, st.Win32ExitCode, st.ServiceSpecificExitCode, mark.ErrUnavailable)
-		}
-		if time.Now().After(deadline) {
-			return st, fmt.Errorf("service %s: still %s after %v: %w", svcName, stateName(st.State), waitState, mark.ErrUnavailable)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-func stateName(s svc.State) string {
-	switch s {
-	case svc.Stopped:
-		return "stopped"
-	case svc.StartPending:
-		return "starting"
-	case svc.StopPending:
-		return "stopping"
-	case svc.Running:
-		return "running"
-	case svc.ContinuePending, svc.PausePending, svc.Paused:
-		return "paused"
-	}
-	return fmt.Sprintf("state %d", s)
+	return service().Stop(a.stdout)
 }
 
 func serviceStatus(a *app, _ *cobra.Command, _ *serviceOpts) error {
-	return withServiceQuery(func(s *mgr.Service) error {
-		st, err := s.Query()
-		if err != nil {
-			return fmt.Errorf("query service %s: %w", svcName, err)
-		}
-		cfg, _ := s.Config()
-		fmt.Fprintf(a.stdout, "service %s: %s", svcName, stateName(st.State))
-		if st.State == svc.Running {
-			fmt.Fprintf(a.stdout, " (pid %d)", st.ProcessId)
-		}
-		fmt.Fprintf(a.stdout, "\ncommand: %s\n", cfg.BinaryPathName)
-		return nil
-	})
+	return service().Status(a.stdout)
 }
 
 func serviceUnit(*app, *cobra.Command, *serviceOpts) error {
@@ -391,7 +192,7 @@ func serviceRun(a *app, cmd *cobra.Command, _ *serviceOpts) error {
 		// before it was told anything: that is a failure on which it
 		// restarts the service, and the same file would fail again.
 		defer closeLog()
-		h = refused{err: err, log: log.With("config", a.configFile)}
+		h = service().Refused(log.With("config", a.configFile), err)
 	} else {
 		closeLog()
 		log, closeLog = serviceLogger(c.Log)
@@ -402,10 +203,10 @@ func serviceRun(a *app, cmd *cobra.Command, _ *serviceOpts) error {
 		h = &winService{cfg: c, log: log, file: a.configFile,
 			load: func() (config.Config, error) { return config.Load(a.configFile, cmd.Flags()) }}
 	}
-	// Not svc.IsWindowsService: it looks for a parent "services.exe" in
-	// session 0, which wine's service manager is not. svc.Run itself says
-	// when no service manager started us.
-	runErr := svc.Run(svcName, h)
+	// Run first sets the restart on failure when the service has none
+	// (the MSI registers it without), saying so on log. It says when no
+	// service manager started us.
+	runErr := service().Run(log, h)
 	if errors.Is(runErr, windows.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
 		if err != nil {
 			return err
@@ -415,30 +216,10 @@ func serviceRun(a *app, cmd *cobra.Command, _ *serviceOpts) error {
 	return runErr
 }
 
-// refused is the service of a config that does not load: it stops at once
-// as not to be restarted.
-type refused struct {
-	err error
-	log *slog.Logger
-}
-
-func (r refused) Execute(_ []string, _ <-chan svc.ChangeRequest, changes chan<- svc.Status) (bool, uint32) {
-	changes <- svc.Status{State: svc.StartPending}
-	return stopForGood(r.log, r.err)
-}
-
-// stopForGood logs an error that no restart can mend (cli.NoRestartError:
-// a config that does not load or is refused, a store missing, damaged or
-// migrated by a newer markd, a permission refused) and returns the stop
-// the Service Control Manager takes for a clean one: exit code 0. Any
-// other code is a failure to it, on which the recovery actions of markd
-// service install (on non-crash failures too) start the service again
-// every minute for ever; the error is in the Event Log and markd.log.
-func stopForGood(log *slog.Logger, err error) (bool, uint32) {
-	log.Error("markd service stopped and is not restarted: no restart can mend this; mend it, then markd service start",
-		"err", err, mark.HintAttr(err))
-	return false, 0
-}
+// stopForGood logs an error that no restart can mend and stops the
+// service so that the service manager does not restart it
+// (winsvc.Service.StopForGood).
+func stopForGood(log *slog.Logger, err error) (bool, uint32) { return service().StopForGood(log, err) }
 
 // winService runs daemon.Main under the Service Control Manager.
 type winService struct {

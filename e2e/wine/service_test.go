@@ -22,7 +22,8 @@ import (
 // TestWineService walks the Windows service through wine's service
 // manager: install (with a config in a temp folder), start, /healthz,
 // markd reload over the control channel, status, stop (the control file
-// goes), uninstall. Wine lacks failure actions: install warns about that.
+// goes), uninstall. Wine lacks failure actions: install warns about that,
+// and so does the service's start, which sets them when there are none.
 func TestWineService(t *testing.T) {
 	dir := testdata.Dir(t)
 	tmp := t.TempDir()
@@ -80,6 +81,16 @@ func TestWineService(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 {
 		t.Fatalf("/healthz of the service: %d", res.StatusCode)
+	}
+	// The start checks the service's recovery actions (the MSI registers
+	// it without): wine has none, which it says once, as a warning naming
+	// why, and runs all the same.
+	if b, err := os.ReadFile(findFile(drive, filepath.Join("markd", "logs", "markd.log"))); err == nil {
+		log := string(b[from:])
+		if n := strings.Count(log, "restart on failure (recovery actions)"); n != 1 ||
+			!strings.Contains(log, `"level":"WARN"`) || !strings.Contains(log, "no recovery actions (wine's)") {
+			t.Errorf("the start's recovery-actions line (%d of them), want one warning naming wine's lack:\n%s", n, log)
+		}
 	}
 	must("lists reloaded", "reload")
 	// markd reload with another store's config (a shell's MARKD_CONFIG, a

@@ -1,32 +1,30 @@
-package main
+package winsvc
 
 import (
 	"bytes"
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 
 	"golang.org/x/sys/windows/svc/eventlog"
 
-	"markd/config"
 	"markd/internal/cli"
 	"markd/internal/logfile"
 )
 
-// serviceLogger is the logger of the Windows service: every record to
-// %ProgramData%\markd\logs\markd.log (rotated at 10 MB, 5 kept), warnings
-// and errors also to the Event Log (source markd). Either may be missing
-// (no rights, source not registered); then the other still logs.
-func serviceLogger(c config.LogConfig) (*slog.Logger, func()) {
+// Logger is the logger of the service at level and format (the log keys
+// of the config): every record to LogFile (rotated at 10 MB, 5 kept),
+// warnings and errors also to the Event Log (source Name). Either may be
+// missing (no rights, source not registered); then the other still logs.
+func (s Service) Logger(level, format string) (*slog.Logger, func()) {
 	var hs []slog.Handler
 	var closers []func()
-	if f, err := logfile.Open(filepath.Join(dataDir(), "logs", "markd.log"), 0, 0); err == nil {
-		hs = append(hs, cli.NewLogger(c.Level, c.Format, f).Handler())
+	if f, err := logfile.Open(s.LogFile(), 0, 0); err == nil {
+		hs = append(hs, cli.NewLogger(level, format, f).Handler())
 		closers = append(closers, func() { f.Close() })
 	}
-	if el, err := eventlog.Open(svcName); err == nil {
+	if el, err := eventlog.Open(s.Name); err == nil {
 		hs = append(hs, newEventHandler(el))
 		closers = append(closers, func() { el.Close() })
 	}

@@ -97,7 +97,12 @@ func TestHubExitCodes(t *testing.T) {
 // has a row for each markhub command and code checked above, and no
 // other; markhub serve --help names them.
 func TestHubExitCodesDocumented(t *testing.T) {
-	tested := map[string]bool{"markhub serve 0": true} // TestServeStopsOnSIGTERM
+	tested := map[string]bool{
+		"markhub serve 0": true, // TestServeStopsOnSIGTERM
+		// e2e/wine TestWineMarkhubService (scripts/wine-test.sh)
+		"markhub service run (the Windows service) 0":              true,
+		"markhub service run (the Windows service) service code 1": true,
+	}
 	for _, r := range hubExitRows() {
 		tested[r.cmd+" "+strconv.Itoa(r.code)] = true
 	}

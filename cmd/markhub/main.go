@@ -28,7 +28,15 @@ import (
 type app struct {
 	configFile     string
 	stdout, stderr io.Writer
+	// log, when set, is the logger of serve and of loadConfig's warnings
+	// instead of the log config's on stderr (the Windows service's: a
+	// log file and the Event Log)
+	log *slog.Logger
 }
+
+// osCommands are the commands of one OS only (service_windows.go: the
+// Windows service).
+var osCommands []func(*app) *cobra.Command
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -52,6 +60,9 @@ func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServeCmd(a), newTerminalCmd(a), newKeysCmd(a), newBundleCmd(a), newUserCmd(a), newContractCmd(a))
+	for _, f := range osCommands {
+		root.AddCommand(f(a))
+	}
 	cli.AddVersion(root)
 	cli.StrictArgs(root)
 	root.SetArgs(args)
@@ -96,7 +107,7 @@ func (a *app) loadConfig(flags *pflag.FlagSet) (hub.Config, error) {
 	// What loads but has no effect (a MARKHUB_* variable that is not a
 	// key's): warned at the config's log level and format, never refused.
 	if len(warnings) > 0 {
-		log := newLogger(c.Log, a.stderr)
+		log := a.logger(c.Log)
 		for _, w := range warnings {
 			log.Warn(w)
 		}
@@ -114,6 +125,14 @@ func defaultConfig() hub.Config {
 
 func newLogger(c hub.LogConfig, w io.Writer) *slog.Logger {
 	return cli.NewLogger(c.Level, c.Format, w)
+}
+
+// logger is a.log when set, else the logger of c on stderr.
+func (a *app) logger(c hub.LogConfig) *slog.Logger {
+	if a.log != nil {
+		return a.log
+	}
+	return newLogger(c, a.stderr)
 }
 
 // openStore opens the configured backend.

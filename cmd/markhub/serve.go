@@ -58,7 +58,7 @@ wrong command line.`,
 }
 
 func serve(ctx context.Context, a *app, c hub.Config) error {
-	log := newLogger(c.Log, a.stderr)
+	log := a.logger(c.Log)
 	store, err := openStore(ctx, c)
 	if err != nil {
 		return err

@@ -13,7 +13,12 @@
 set -euo pipefail
 at=${1:?usage: scripts/wallclock.sh YYYY-MM-DD [go test args]}
 shift
-days=$(( ( $(date -u -d "$at" +%s) - $(date -u +%s) + 86399 ) / 86400 ))  # lands on that day
+# The shift lands on that day: the least whole number of days that is not
+# behind it, ceil(gap / 86400). Bash divides towards zero, which is the
+# ceiling only for a gap below zero (a past day); rounding a past gap up
+# by 86399 first landed a day late (2026-01-01 read 2026-01-02).
+gap=$(( $(date -u -d "$at" +%s) - $(date -u +%s) ))
+if (( gap > 0 )); then days=$(( (gap + 86399) / 86400 )); else days=$(( gap / 86400 )); fi
 src=$(go env GOROOT)/src/time
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

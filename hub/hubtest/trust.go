@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -38,7 +39,11 @@ func RunTrustSuite(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	dist := Publish(t, s)
-	srv := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Registry: prometheus.NewRegistry()}).Handler())
+	// The collector's clock is the suite's day after t0, not the machine's:
+	// on a machine whose clock is before the records' day (2026-11-24) the
+	// upload was refused as "the counter's clock is wrong".
+	hubNow := t0.Add(24 * time.Hour)
+	srv := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Registry: prometheus.NewRegistry(), Now: func() time.Time { return hubNow }}).Handler())
 	t.Cleanup(srv.Close)
 
 	upload := func(t *testing.T, term string, recs ...hub.Record) (int, hub.UploadResponse, hub.ErrorResponse) {

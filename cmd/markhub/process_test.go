@@ -76,13 +76,28 @@ type proc struct {
 	cmd *exec.Cmd
 }
 
+// collectorAhead is markhub serve's at_ahead in these tests: the default
+// 10 minutes, plus, when the machine's clock is before the tests' days
+// (testdata.Now and the week after it; scripts/wallclock.sh 2026-01-01),
+// the gap to them, so their records are not refused as stamped ahead of
+// the collector's clock. A record meant to be ahead is stamped past it
+// (aheadRecord).
+func collectorAhead() time.Duration {
+	ahead := hub.DefaultPlausibility().Ahead
+	if gap := time.Until(testdata.Now().AddDate(0, 0, 7)); gap > 0 {
+		ahead += gap.Truncate(time.Minute) + time.Minute
+	}
+	return ahead
+}
+
 // start runs a binary; for markhub serve it waits for the "listening" line.
 func start(t *testing.T, waitListen bool, name string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	// The tests' records are of 2026-11 while terminals are registered with
 	// the machine's clock, which scripts/wallclock.sh moves by years.
-	cmd.Env = append(os.Environ(), "LOG_LEVEL=error", "MARKHUB_AT_BEFORE_REGISTRATION=0")
+	cmd.Env = append(os.Environ(), "LOG_LEVEL=error", "MARKHUB_AT_BEFORE_REGISTRATION=0",
+		"MARKHUB_AT_AHEAD="+collectorAhead().String())
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

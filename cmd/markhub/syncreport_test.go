@@ -69,8 +69,9 @@ func TestProcessesSyncOnceReport(t *testing.T) {
 	}
 }
 
-// aheadRecord stores a NOT_A_MARK scan stamped d after the machine's
-// clock (which markhub serve runs on), through the store's write path.
+// aheadRecord stores a NOT_A_MARK scan stamped d past what markhub serve
+// takes from the machine's clock (its clock plus collectorAhead), through
+// the store's write path.
 func aheadRecord(t *testing.T, path string, d time.Duration) {
 	t.Helper()
 	db, err := store.Open(context.Background(), path, nil)
@@ -78,7 +79,7 @@ func aheadRecord(t *testing.T, path string, d time.Duration) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	r := &mark.Record{At: time.Now().Add(d), Office: 426000, Counter: "1", Source: "stdin", Text: "0460", Verdict: mark.NotAMark,
+	r := &mark.Record{At: time.Now().Add(collectorAhead() + d), Office: 426000, Counter: "1", Source: "stdin", Text: "0460", Verdict: mark.NotAMark,
 		Reasons: []mark.Reason{}, Versions: mark.Versions{Keyring: "k", Tariffs: "t", Revocations: "r"}}
 	if err := db.SaveBatch(context.Background(), []*mark.Record{r}, 0); err != nil {
 		t.Fatal(err)

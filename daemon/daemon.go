@@ -236,7 +236,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 		Store: m.Store, Log: log, SessionTTL: c.Web.SessionTTL, SessionLifetime: c.Web.SessionLifetime, LoginLimit: c.Web.LoginLimit, TLS: useTLS,
 		Location: loc, SnapshotsDir: c.Web.SnapshotsDir, Feed: m.Pipeline, Health: m.screenHealth,
 		SetOperator: m.Pipeline.SetOperator, Public: httpapi.PublicPaths, Batches: m.Batches, Weight: weight,
-		Hosts: PageHosts(c.HTTP),
+		Hosts: PageHosts(c.HTTP), Now: o.Now,
 	})
 	if err != nil {
 		return nil, err

@@ -27,6 +27,7 @@ var OtherEnv = []struct{ Name, ReadBy string }{
 	{"MARKD_EXE", "tests under wine: markd.exe (scripts/wine-test.sh)"},
 	{"MARKD_MSI", "tests under wine: the MSI (scripts/wine-test.sh)"},
 	{"MARKHUB_EXE", "tests under wine: markhub.exe (scripts/wine-test.sh)"},
+	{"MARKHUB_TEST_SERVICE_RUN", "tests under wine: a child running markhub's service in the console (cmd/markhub)"},
 	{"MARKHUB_PG_FSYNC", "tests: PostgreSQL test cluster with fsync (hub/pgstore)"},
 	{"MARKD_WALL_SHIFT_DAYS", "tests: the wall clock moved (scripts/wallclock.sh)"},
 	{"MARKD_TESTDATA", "benchmarks: the shared test data (bench/qr.sh)"},

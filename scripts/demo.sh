@@ -27,6 +27,10 @@ if (exec 4<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
 fi
 rm -rf "$DEMO"
 mkdir -p "$DEMO"
+# The config names its files by absolute path: markd reads a relative one
+# from the working folder, and says so at every load when that is not the
+# config's own folder.
+DEMO_ABS=$(cd "$DEMO" && pwd)
 # bold headings on a terminal only: no escape codes in a log or a pipe
 if [ -t 1 ]; then
   say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -45,10 +49,10 @@ cat > "$DEMO/markd.yaml" <<YAML
 office: 426000
 counter: demo-1
 tz: Europe/Moscow
-keyring: $DEMO/keyring.yaml
-tariffs: $DEMO/tariffs.yaml
-revoked: $DEMO/revoked.txt
-db: $DEMO/markd.db
+keyring: $DEMO_ABS/keyring.yaml
+tariffs: $DEMO_ABS/tariffs.yaml
+revoked: $DEMO_ABS/revoked.txt
+db: $DEMO_ABS/markd.db
 rescan_window: 10m
 http:
   listen: 127.0.0.1:$PORT

@@ -48,6 +48,13 @@ func (d *DB) RemoveUser(ctx context.Context, name string) error {
 	return d.changeUser(ctx, name, ActionUserRemove, `DELETE FROM users WHERE name = ?`, name)
 }
 
+// errNoAccount is the answer for an account name the store does not
+// have: mark.ErrNotFound, with where to see the names.
+func errNoAccount(name string) error {
+	return mark.WithHint(fmt.Errorf("user %q: no such account: %w", name, mark.ErrNotFound),
+		"markd user list shows the accounts")
+}
+
 // changeUser runs one statement on the account name and audits it; an
 // unknown name is mark.ErrNotFound.
 func (d *DB) changeUser(ctx context.Context, name, action, query string, args ...any) error {
@@ -57,8 +64,7 @@ func (d *DB) changeUser(ctx context.Context, name, action, query string, args ..
 			return storeErr(action, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return mark.WithHint(fmt.Errorf("user %q: no such account: %w", name, mark.ErrNotFound),
-				"markd user list shows the accounts")
+			return errNoAccount(name)
 		}
 		return appendAudit(ctx, tx, AuditEntry{At: d.Now(), Actor: "cli", Action: action, Detail: name})
 	})

@@ -159,7 +159,7 @@ func (d *DB) SetPassword(ctx context.Context, name, password string) error {
 			return storeErr("update user", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("user %q: %w", name, mark.ErrNotFound)
+			return errNoAccount(name)
 		}
 		return appendAudit(ctx, tx, AuditEntry{At: d.Now(), Actor: "cli", Action: ActionUserPasswd, Detail: name})
 	})
@@ -207,7 +207,7 @@ func (d *DB) GetUser(ctx context.Context, name string) (User, error) {
 		return User{}, err
 	}
 	if len(users) == 0 {
-		return User{}, fmt.Errorf("user %q: %w", name, mark.ErrNotFound)
+		return User{}, errNoAccount(name)
 	}
 	return users[0], nil
 }

@@ -12,6 +12,10 @@ import (
 	"markd/store"
 )
 
+// errUnknown is what every user command says of an account that is not
+// there.
+const errUnknown = `no such account: not found (hint: markd user list shows the accounts)`
+
 func TestUserCommands(t *testing.T) {
 	store.PasswordCost = bcrypt.MinCost
 	db := filepath.Join(t.TempDir(), "markd.db")
@@ -48,6 +52,11 @@ func TestUserCommands(t *testing.T) {
 			code := run(context.Background(), tc.args, strings.NewReader(tc.stdin), &out, &errOut)
 			if code != tc.code || !strings.Contains(out.String(), tc.out) {
 				t.Fatalf("exit %d (want %d), stdout %q (want %q), stderr %q", code, tc.code, out.String(), tc.out, errOut.String())
+			}
+			// Every command on an account that is not there says so and
+			// where to see the names.
+			if strings.HasSuffix(tc.name, " unknown") && !strings.Contains(errOut.String(), errUnknown) {
+				t.Errorf("stderr %q, want %q", errOut.String(), errUnknown)
 			}
 		})
 	}

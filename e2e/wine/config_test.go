@@ -4,9 +4,7 @@ package wine
 
 import (
 	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,20 +19,11 @@ func markdConfig(t *testing.T, body string) (cfg string, markd func(args ...stri
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	run := withConfig(t, "MARKD_EXE", cfg)
 	return cfg, func(args ...string) (string, int) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), limit)
-		defer cancel()
-		out, err := command(t, ctx, "MARKD_EXE", append([]string{"--config", winPath(cfg)}, args...)...).CombinedOutput()
-		var exit *exec.ExitError
-		switch {
-		case err == nil:
-			return string(out), 0
-		case errors.As(err, &exit) && ctx.Err() == nil:
-			return string(out), exit.ExitCode()
-		}
-		t.Fatalf("markd.exe %s: %v\n%s", strings.Join(args, " "), err, out)
-		return "", -1
+		out, err := run(args...)
+		return exitCode(t, "markd.exe "+strings.Join(args, " "), out, err)
 	}
 }
 
@@ -136,18 +125,8 @@ func TestWineMarkhubWindowsPaths(t *testing.T) {
 		if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), limit)
-		defer cancel()
-		out, err := command(t, ctx, "MARKHUB_EXE", append([]string{"--config", winPath(cfg)}, args...)...).CombinedOutput()
-		var exit *exec.ExitError
-		switch {
-		case err == nil:
-			return string(out), 0
-		case errors.As(err, &exit) && ctx.Err() == nil:
-			return string(out), exit.ExitCode()
-		}
-		t.Fatalf("markhub.exe %s: %v\n%s", strings.Join(args, " "), err, out)
-		return "", -1
+		out, err := withConfig(t, "MARKHUB_EXE", cfg)(args...)
+		return exitCode(t, "markhub.exe "+strings.Join(args, " "), out, err)
 	}
 	for _, c := range []struct{ body, want string }{
 		{"db: /var/lib/markhub/markhub.db\n", `markhub.yaml:1: db = "/var/lib/markhub/markhub.db": a Linux path`},

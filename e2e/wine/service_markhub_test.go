@@ -4,7 +4,6 @@ package wine
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -35,13 +34,7 @@ func TestWineMarkhubService(t *testing.T) {
 		}
 	}
 	write(fmt.Sprintf(body, "127.0.0.1:0"))
-	markhub := func(args ...string) (string, error) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), limit)
-		defer cancel()
-		out, err := command(t, ctx, "MARKHUB_EXE", append([]string{"--config", winPath(cfg)}, args...)...).CombinedOutput()
-		return string(out), err
-	}
+	markhub := withConfig(t, "MARKHUB_EXE", cfg)
 	must := func(want string, args ...string) string {
 		t.Helper()
 		out, err := markhub(args...)

@@ -34,13 +34,7 @@ func TestWineService(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	markd := func(args ...string) (string, error) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), limit)
-		defer cancel()
-		out, err := command(t, ctx, "MARKD_EXE", append([]string{"--config", winPath(cfg)}, args...)...).CombinedOutput()
-		return string(out), err
-	}
+	markd := withConfig(t, "MARKD_EXE", cfg)
 	must := func(want string, args ...string) {
 		t.Helper()
 		out, err := markd(args...)

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -58,6 +59,38 @@ func command(t *testing.T, ctx context.Context, env string, args ...string) *exe
 	cmd.Env = append(os.Environ(), "WINEDEBUG=-all")
 	cmd.WaitDelay = 5 * time.Second
 	return cmd
+}
+
+// withConfig returns a runner of the program of env (MARKD_EXE,
+// MARKHUB_EXE) with --config cfg and args: its combined output, and its
+// error (an error that is not an *exec.ExitError when it did not end
+// within limit).
+func withConfig(t *testing.T, env, cfg string) func(args ...string) (string, error) {
+	return func(args ...string) (string, error) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), limit)
+		defer cancel()
+		out, err := command(t, ctx, env, append([]string{"--config", winPath(cfg)}, args...)...).CombinedOutput()
+		if ctx.Err() != nil {
+			err = fmt.Errorf("no end within %v: %w", limit, ctx.Err())
+		}
+		return string(out), err
+	}
+}
+
+// exitCode is the exit code of a run of withConfig; a run that did not
+// run or end fails t.
+func exitCode(t *testing.T, what string, out string, err error) (string, int) {
+	t.Helper()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return out, 0
+	case errors.As(err, &exit):
+		return out, exit.ExitCode()
+	}
+	t.Fatalf("%s: %v\n%s", what, err, out)
+	return "", -1
 }
 
 func TestWineVersion(t *testing.T) {

@@ -313,7 +313,7 @@ func signMarks(td string, n int) ([]string, error) {
 func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, least bool, logf func(string, ...any)) ([]row, error) {
 	type series struct {
 		m50, m99, b50, r50, r99, b99, t99, s50, s99, cpu, wait, slices []float64
-		l50, l99, ml50, ml99, lm50, lb50, lcpu, lslices, mlAdd         []float64 // the least process: ÷ bare p50; markd ÷ it; its p50 and its bare p50 (s); its CPU and wake-ups a scan; markd's p50 − its (s)
+		l50, l99, ml50, ml99, lm50, lb50, lcpu, lwait, lslices, mlAdd  []float64 // the least process: ÷ bare p50; markd ÷ it; its p50 and its bare p50 (s); its CPU, time kept off a CPU and wake-ups a scan; markd's p50 − its (s)
 	}
 	got := map[string]*series{}
 	skipped := map[string]bool{}
@@ -369,6 +369,7 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, least boo
 				s.mlAdd = append(s.mlAdd, (mp50 - lp50).Seconds())
 				if scans := float64(len(lres.markd)); lres.hasSch && scans > 0 {
 					s.lcpu = append(s.lcpu, lres.sched.cpu.Seconds()/scans)
+					s.lwait = append(s.lwait, lres.sched.wait.Seconds()/scans)
 					s.lslices = append(s.lslices, float64(lres.sched.slices)/scans)
 				}
 			}
@@ -418,6 +419,7 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, least boo
 			)
 			if len(s.lcpu) > 0 {
 				rows = append(rows, row{name: "  the least process: CPU a scan", goal: "(cost)", measured: spreadUs(s.lcpu)},
+					row{name: "  the least process: runnable, kept off a CPU, a scan", goal: "(cost)", measured: spreadUs(s.lwait)},
 					row{name: "  the least process: put on a CPU, times a scan", goal: "(wake-ups)", measured: spreadN(s.lslices)})
 			}
 		}

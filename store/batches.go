@@ -240,9 +240,11 @@ type BatchItem struct {
 }
 
 // SetBatchItems replaces the customer's list of an open batch in one
-// transaction: all of items or, on any error, none. A batch without a
-// contract takes the list's; a list of another contract than the batch's
-// is mark.ErrConflict (contract 0: the list names none).
+// transaction: all of items or, on any error, none. A list of another
+// contract than the batch's is mark.ErrConflict (contract 0: the list
+// names none). The list does not give a batch without a contract its
+// contract: MARK-FORMAT §8 gives it at the opening or from the first
+// mark whose signature verified, and from nothing else.
 func (d *DB) SetBatchItems(ctx context.Context, id string, contract uint32, items []BatchItem, actor string) error {
 	return d.Write(ctx, func(tx *sql.Tx) error {
 		b, err := d.getBatch(ctx, tx, `id = ?`, id)
@@ -280,8 +282,7 @@ func (d *DB) SetBatchItems(ctx context.Context, id string, contract uint32, item
 				return storeErr(fmt.Sprintf("insert list line %d", it.Line), err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE batches SET has_list = 1, contract = CASE WHEN contract = 0 THEN ? ELSE contract END WHERE id = ?`,
-			contract, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE batches SET has_list = 1 WHERE id = ?`, id); err != nil {
 			return storeErr("mark batch list", err)
 		}
 		return appendAudit(ctx, tx, AuditEntry{At: d.Now(), Actor: actorOr(actor), Action: ActionBatchList,

@@ -149,12 +149,53 @@ func TestBatchItemsWhole(t *testing.T) {
 	if err != nil || len(got) != 2 || got[0].Notice == nil || !*got[0].Notice || got[0].Serial != 7 || got[1].Notice != nil || got[1].Serial != 0 {
 		t.Fatalf("items after failed import: %+v %v", got, err)
 	}
-	if err := db.SetBatchItems(ctx, b.ID, 555, first, "op"); !errors.Is(err, mark.ErrConflict) {
-		t.Fatalf("list of another contract: %v, want ErrConflict", err)
-	}
 	cur, _ := db.GetBatch(ctx, b.ID)
-	if !cur.HasList || cur.Contract != 1004417 {
-		t.Fatalf("batch after list: %+v", cur)
+	if !cur.HasList || cur.Contract != 0 {
+		t.Fatalf("batch after list: %+v; want a list and still no contract (MARK-FORMAT §8: the first verified mark gives it)", cur)
+	}
+}
+
+// TestBatchContractNotFromList: MARK-FORMAT §8 gives a batch its contract
+// when it is opened or from the first mark whose signature verified, and
+// from nothing else. A batch opened without a contract whose customer's
+// list names contract 1004417 takes the contract of its first verified
+// mark (555) and accepts it; the list does not make it OTHER_CONTRACT.
+// (Until 2026-12-04 SetBatchItems gave the batch the list's contract and
+// the mark was REJECT OTHER_CONTRACT.) A list of another contract than a
+// batch that has one is still refused.
+func TestBatchContractNotFromList(t *testing.T) {
+	ctx := context.Background()
+	db, _ := scOpen(t)
+	b, err := db.OpenBatch(ctx, mark.Batch{Office: 426000, Counter: "A", Operator: "ivanova"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := []BatchItem{{Line: 2, N: 1, Tracking: "42600000000015", MailClass: 2, WeightG: 20, TariffKop: 10500, Serial: 1}}
+	if err := db.SetBatchItems(ctx, b.ID, 1004417, items, "op"); err != nil {
+		t.Fatal(err)
+	}
+	if cur, err := db.GetBatch(ctx, b.ID); err != nil || cur.Contract != 0 || !cur.HasList {
+		t.Fatalf("batch after a list of contract 1004417: %+v %v; want contract 0 (not given at opening, no mark yet)", cur, err)
+	}
+	first := contractRec(2, 555, "A", t0, mark.Accept)
+	if err := db.Save(ctx, first, 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if first.Verdict != mark.Accept || len(first.Reasons) != 0 || first.Batch != b.ID {
+		t.Fatalf("first verified mark (contract 555): %s %v batch %q; want ACCEPT in the batch", first.Verdict, first.Reasons, first.Batch)
+	}
+	if cur, err := db.GetBatch(ctx, b.ID); err != nil || cur.Contract != 555 {
+		t.Fatalf("batch after its first mark: %+v %v; want contract 555", cur, err)
+	}
+	other := contractRec(3, 1004417, "A", t0, mark.Accept)
+	if err := db.Save(ctx, other, 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if other.Verdict != mark.Reject || !slices.Equal(other.Reasons, []mark.Reason{mark.ReasonOtherContract}) {
+		t.Fatalf("mark of the list's contract in a batch of 555: %s %v; want REJECT OTHER_CONTRACT", other.Verdict, other.Reasons)
+	}
+	if err := db.SetBatchItems(ctx, b.ID, 1004417, items, "op"); !errors.Is(err, mark.ErrConflict) {
+		t.Fatalf("list of contract 1004417 for a batch of 555: %v, want ErrConflict", err)
 	}
 }
 

@@ -314,3 +314,33 @@ func TestParseTooMany(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestParseMixedEncodingNamed: a UTF-8 list with one cell in Windows-1251
+// is not valid UTF-8, so BATCH-LIST.md reads it all as Windows-1251 and
+// its UTF-8 Russian header is not recognised. The refusal says so and
+// names the byte that made it so, by line and column; until 2026-12-04 it
+// said only that the header had no class column, quoting the header as
+// "РЁРџР…". A real Windows-1251 list's refusals carry no such note.
+func TestParseMixedEncodingNamed(t *testing.T) {
+	ivanov, err := charmap.Windows1251.NewEncoder().String("Иванов")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "n;ШПИ;Вид;Масса, г;Плата, руб;кто\n1;42600000000015;2;20;105,00;Пётр\n2;42600000000022;2;20;105,00;" + ivanov + "\n"
+	_, err = Parse([]byte(src))
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 1 || pe.Field != "mail_class" {
+		t.Fatalf("got %v, want the header refused", err)
+	}
+	if !strings.Contains(pe.Msg, "UTF-8 but for the byte 0xC8 at line 3, column 30") || !strings.Contains(pe.Msg, "Windows-1251") {
+		t.Errorf("message %q does not name the byte that is not UTF-8 (0xC8 at line 3, column 30)", pe.Msg)
+	}
+	// A Windows-1251 list with a mistake: no note.
+	cp, err := charmap.Windows1251.NewEncoder().String("№;ШПИ;Вид;Масса, г;Плата, руб\n1;42600000000015;бандероль;20;105,00\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse([]byte(cp)); !errors.As(err, &pe) || strings.Contains(pe.Msg, "UTF-8") {
+		t.Errorf("Windows-1251 list: %v; want its refusal without an encoding note", err)
+	}
+}

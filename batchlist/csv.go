@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -57,6 +58,52 @@ func separator(text []byte) rune {
 }
 
 func parseCSV(data []byte) (List, error) {
+	l, err := parseCSVText(data)
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		if note := mixedNote(data); note != "" {
+			pe.Msg += note
+		}
+	}
+	return l, err
+}
+
+// mixedNote explains a refusal of a list that is UTF-8 but for a byte or
+// a few (a name pasted from another program, one cell saved in Windows-1251):
+// BATCH-LIST.md reads a file that is not valid UTF-8 as Windows-1251, so
+// its UTF-8 Russian headers and class names read as "РЁРџР"… and the
+// refusal quotes them so. The note names the first byte that is not UTF-8.
+// A Windows-1251 list gets none: "" unless the file is not valid UTF-8 and
+// holds a UTF-8 Cyrillic letter (D0 or D1 then a byte 80–BF: in
+// Windows-1251 "Р" or "С" before one of Ђ…ї, which no Russian text has).
+func mixedNote(data []byte) string {
+	if utf8.Valid(data) {
+		return ""
+	}
+	cyrillic := false
+	for i := 0; i+1 < len(data); i++ {
+		if (data[i] == 0xD0 || data[i] == 0xD1) && data[i+1] >= 0x80 && data[i+1] <= 0xBF {
+			cyrillic = true
+			break
+		}
+	}
+	if !cyrillic {
+		return ""
+	}
+	off := 0
+	for off < len(data) {
+		r, n := utf8.DecodeRune(data[off:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		off += n
+	}
+	line, col := lineCol(data, off)
+	return fmt.Sprintf(" (the file is UTF-8 but for the byte 0x%02X at line %d, column %d, so it was read as Windows-1251,"+
+		" as a list that is not valid UTF-8 is: save the whole list as UTF-8, or all of it as Windows-1251)", data[off], line, col)
+}
+
+func parseCSVText(data []byte) (List, error) {
 	text := decodeText(data)
 	r := csv.NewReader(bytes.NewReader(text))
 	r.Comma = separator(text)

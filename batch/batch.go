@@ -244,9 +244,22 @@ func (s *Service) Receipt(ctx context.Context, id string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b.State != mark.BatchClosed {
-		return nil, mark.WithHint(fmt.Errorf("batch %s is %s: only a closed batch has a receipt: %w", id, b.State, mark.ErrConflict),
-			"close the batch first")
+	if err := noReceipt(b); err != nil {
+		return nil, err
 	}
 	return s.makeReceipt(ctx, b)
+}
+
+// noReceipt refuses the receipt of a batch that is not closed, with a
+// hint for its state: an open one is closed first, a cancelled one never
+// has one.
+func noReceipt(b mark.Batch) error {
+	if b.State == mark.BatchClosed {
+		return nil
+	}
+	hint := "close the batch first"
+	if b.State == mark.BatchCancelled {
+		hint = "a cancelled batch has no receipt (its scans stay recorded): open a new batch for these letters"
+	}
+	return mark.WithHint(fmt.Errorf("batch %s is %s: only a closed batch has a receipt: %w", b.ID, b.State, mark.ErrConflict), hint)
 }

@@ -225,3 +225,34 @@ func TestStatusOpenedInOfficeTime(t *testing.T) {
 		t.Errorf("opened_at %q, want UTC", got)
 	}
 }
+
+// TestReceiptHintByState: the receipt of an open batch is refused with
+// the hint to close it first; that of a cancelled batch, which can no
+// longer be closed, says it has none (until 2026-12-04 it too said "close
+// the batch first", which the API then refuses with 409).
+func TestReceiptHintByState(t *testing.T) {
+	ctx := context.Background()
+	s, db := openService(t)
+	b, err := s.Open(ctx, 0, "ivanova")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, db, 1, 2)
+	if _, err := s.Receipt(ctx, b.ID); !errors.Is(err, mark.ErrConflict) || mark.Hint(err) != "close the batch first" {
+		t.Fatalf("receipt of an open batch: %v (hint %q), want ErrConflict with the hint to close it", err, mark.Hint(err))
+	}
+	if _, err := s.Cancel(ctx, b.ID, "ivanova"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Receipt(ctx, b.ID)
+	if !errors.Is(err, mark.ErrConflict) {
+		t.Fatalf("receipt of a cancelled batch: %v, want ErrConflict", err)
+	}
+	if h := mark.Hint(err); h == "" || h == "close the batch first" {
+		t.Errorf("receipt of a cancelled batch: hint %q, want one saying a cancelled batch has no receipt", h)
+	}
+	err = s.ReceiptHTML(ctx, &bytes.Buffer{}, b.ID)
+	if h := mark.Hint(err); !errors.Is(err, mark.ErrConflict) || h == "" || h == "close the batch first" {
+		t.Errorf("receipt page of a cancelled batch: %v (hint %q), want ErrConflict saying a cancelled batch has no receipt", err, h)
+	}
+}

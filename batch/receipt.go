@@ -93,9 +93,8 @@ func (s *Service) ReceiptHTML(ctx context.Context, w io.Writer, id string) error
 	if err != nil {
 		return err
 	}
-	if b.State != mark.BatchClosed {
-		return mark.WithHint(fmt.Errorf("batch %s is %s: only a closed batch has a receipt: %w", id, b.State, mark.ErrConflict),
-			"close the batch first")
+	if err := noReceipt(b); err != nil {
+		return err
 	}
 	r, err := s.receiptOf(ctx, b)
 	if err != nil {

@@ -132,8 +132,9 @@ func Parse(data []byte) (List, error) {
 	return l, nil
 }
 
-// checkItems applies the rules that span items: at least one item, at
-// most MaxItems, no serial or tracking number twice.
+// checkItems applies the rules that span the whole list: at least one
+// item, at most MaxItems. A serial or tracking number listed twice is
+// refused as its item is read (dups), naming its cell.
 func checkItems(items []Item) error {
 	if len(items) == 0 {
 		return perr(1, 0, "", "", "the list has no items")
@@ -141,23 +142,47 @@ func checkItems(items []Item) error {
 	if len(items) > MaxItems {
 		return tooMany(items[MaxItems].Line)
 	}
-	serials := make(map[uint64]int, len(items))
-	tracking := make(map[string]int, len(items))
-	for _, it := range items {
-		if it.Serial != 0 {
-			if first, ok := serials[it.Serial]; ok {
-				return perr(it.Line, 0, "serial", strconv.FormatUint(it.Serial, 10),
-					fmt.Sprintf("the mark serial is listed twice (first on line %d); each mark pays for one item", first))
-			}
-			serials[it.Serial] = it.Line
+	return nil
+}
+
+// dups finds a mark serial or a tracking number listed a second time, as
+// the items are read, and refuses it at the line and column of its value
+// (BATCH-LIST.md: a refusal names line and column), naming the line of
+// the first.
+type dups struct {
+	serials  map[uint64]int
+	tracking map[string]int
+}
+
+func newDups() *dups { return &dups{serials: map[uint64]int{}, tracking: map[string]int{}} }
+
+// add records it, whose values were read from cells; a serial or tracking
+// number seen before is a *ParseError.
+func (d *dups) add(it Item, cells *[nFields]cell) error {
+	at := func(f field) (int, int) {
+		c := cells[f]
+		if c.line == 0 {
+			return it.Line, c.col
 		}
-		if it.Tracking != "" {
-			if first, ok := tracking[it.Tracking]; ok {
-				return perr(it.Line, 0, "tracking", it.Tracking,
-					fmt.Sprintf("the tracking number is listed twice (first on line %d); each item has its own", first))
-			}
-			tracking[it.Tracking] = it.Line
+		return c.line, c.col
+	}
+	if it.Serial != 0 {
+		if first, ok := d.serials[it.Serial]; ok {
+			line, col := at(fSerial)
+			return perr(line, col, "serial", strconv.FormatUint(it.Serial, 10),
+				fmt.Sprintf("the mark serial is listed twice (first on line %d); each mark pays for one item", first))
 		}
+		line, _ := at(fSerial)
+		d.serials[it.Serial] = line
+	}
+	if it.Tracking != "" {
+		if first, ok := d.tracking[it.Tracking]; ok {
+			line, col := at(fTracking)
+			return perr(line, col, "tracking", it.Tracking,
+				fmt.Sprintf("the tracking number is listed twice (first on line %d); each item has its own", first))
+		}
+		line, _ := at(fTracking)
+		d.tracking[it.Tracking] = line
 	}
 	return nil
 }

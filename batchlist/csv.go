@@ -125,6 +125,7 @@ func parseCSVText(data []byte) (List, error) {
 	width := len(header) // header is reused by the next Read
 
 	var l List
+	seen := newDups()
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -164,6 +165,9 @@ func parseCSVText(data []byte) (List, error) {
 		}
 		it, err := buildItem(line, 0, len(l.Items)+1, &cells)
 		if err != nil {
+			return List{}, err
+		}
+		if err := seen.add(it, &cells); err != nil {
 			return List{}, err
 		}
 		l.Items = append(l.Items, it)

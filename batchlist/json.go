@@ -116,6 +116,7 @@ func parseJSON(data []byte) (List, error) {
 // items reads the objects of an array whose '[' was read, and its ']'.
 func (jr *jsonReader) items() ([]Item, error) {
 	var items []Item
+	seen := newDups()
 	for jr.dec.More() {
 		start := jr.next()
 		if len(items) >= MaxItems {
@@ -164,6 +165,9 @@ func (jr *jsonReader) items() ([]Item, error) {
 		}
 		it, err := buildItem(line, col, len(items)+1, &cells)
 		if err != nil {
+			return nil, err
+		}
+		if err := seen.add(it, &cells); err != nil {
 			return nil, err
 		}
 		items = append(items, it)

@@ -20,6 +20,11 @@ import (
 // database dump) from filling memory.
 const MaxItems = 100_000
 
+// MaxBytes bounds the size of a list file, wherever it comes from (the
+// local API, the operator screen, markd batch expect): a list of MaxItems
+// items with every column fits in it.
+const MaxBytes = 16 << 20
+
 // List is one customer's list of the items of a batch.
 type List struct {
 	Contract uint32 // from the JSON form; 0 when the list does not say (CSV)

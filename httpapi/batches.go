@@ -58,7 +58,7 @@ func batchOperator(ctx context.Context) string {
 // Limits of request bodies.
 const (
 	maxScanBody = 16 << 10
-	maxListBody = 16 << 20 // a list of 100 000 items fits
+	maxListBody = batchlist.MaxBytes // a list of 100 000 items fits
 )
 
 // batchRouteList is the local API of docs/openapi/local-api.yaml, in the

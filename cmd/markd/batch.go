@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"markd/batch"
+	"markd/batchlist"
 	"markd/mark"
 )
 
@@ -59,9 +61,9 @@ func newBatchCmd(a *app) *cobra.Command {
 		Short: "Import the customer's list (CSV or JSON, BATCH-LIST.md) into the open batch; a bad file changes nothing",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := os.ReadFile(args[0])
+			data, err := readList(args[0])
 			if err != nil {
-				return usage("%v", err)
+				return err
 			}
 			svc, done, err := service(cmd)
 			if err != nil {
@@ -112,4 +114,24 @@ func newBatchCmd(a *app) *cobra.Command {
 	}
 	cmd.AddCommand(expect, status)
 	return cmd
+}
+
+// readList reads a customer's list file of at most batchlist.MaxBytes, the
+// limit of the local API: a larger file (a database dump chosen by
+// mistake) is refused after that many bytes, not read whole into memory.
+func readList(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usage("%v", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, batchlist.MaxBytes+1))
+	if err != nil {
+		return nil, usage("%v", err)
+	}
+	if len(data) > batchlist.MaxBytes {
+		return nil, mark.WithHint(fmt.Errorf("%s: more than %d bytes, not a batch list: %w", path, batchlist.MaxBytes, mark.ErrTooLarge),
+			fmt.Sprintf("a list holds at most %d items in %d bytes: check the file, or split the batch", batchlist.MaxItems, batchlist.MaxBytes))
+	}
+	return data, nil
 }

@@ -114,6 +114,9 @@ func Parse(data []byte) (List, error) {
 	if (bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF})) && bytes.IndexByte(data, 0) >= 0 {
 		return List{}, perr(1, 0, "", "", "the file is UTF-16 (Excel's \"Unicode text\"): save the list as \"CSV UTF-8\" or \"CSV (разделители — точка с запятой)\"")
 	}
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) || bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}) {
+		return List{}, perr(1, 0, "", "", "the file is an Excel workbook (.xlsx or .xls), not a CSV or JSON list: in Excel save it as \"CSV UTF-8\" or \"CSV (разделители — точка с запятой)\"")
+	}
 	body := bytes.TrimPrefix(data, utf8BOM)
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {

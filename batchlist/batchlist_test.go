@@ -207,6 +207,8 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"empty", "", 1, 0, "", "empty"},
 		{"utf16", "\xff\xfen\x00;\x00", 1, 0, "", "UTF-16"},
+		{"xlsx", "PK\x03\x04\x14\x00\x06\x00[Content_Types].xml", 1, 0, "", "Excel workbook"},
+		{"xls", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", 1, 0, "", "Excel workbook"},
 		{"header-only", hdr, 1, 0, "", "no items"},
 		{"no-class-column", "n;tracking;weight_g;tariff_kop\n1;42600000000015;20;10500\n", 1, 0, "mail_class", "no mail class column"},
 		{"no-tariff-column", "tracking;mail_class;weight_g\n42600000000015;2;20\n", 1, 0, "tariff_kop", "no tariff column"},

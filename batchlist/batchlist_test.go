@@ -2,6 +2,7 @@ package batchlist
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -347,5 +348,31 @@ func TestParseMixedEncodingNamed(t *testing.T) {
 	}
 	if _, err := Parse([]byte(cp)); !errors.As(err, &pe) || strings.Contains(pe.Msg, "UTF-8") {
 		t.Errorf("Windows-1251 list: %v; want its refusal without an encoding note", err)
+	}
+}
+
+// TestParseHeaderQuotedShort: a refusal for a missing column quotes the
+// header row, but not a header of thousands of columns or one long line
+// whole (until 2026-12-04 a 1.9 MB one-line file gave a 2.3 MB message,
+// in the API's answer and on the operator screen): the first 12 columns,
+// each at most 40 characters, and the number of columns.
+func TestParseHeaderQuotedShort(t *testing.T) {
+	cols := make([]string, 5000)
+	for i := range cols {
+		cols[i] = fmt.Sprintf("column%d", i)
+	}
+	cols[3] = strings.Repeat("x", 500)
+	_, err := Parse([]byte(strings.Join(cols, ",") + "\n1,2,3\n"))
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 1 || pe.Field != "mail_class" {
+		t.Fatalf("got %v, want the header refused for its class column", err)
+	}
+	if len(pe.Error()) > 1000 || !strings.Contains(pe.Msg, "column0 | column1") || !strings.Contains(pe.Msg, "(5000 columns)") {
+		t.Errorf("message of %d bytes: %.300q…; want the first columns and the count, under 1000 bytes", len(pe.Error()), pe.Error())
+	}
+	// A short header is quoted whole, as before.
+	_, err = Parse([]byte("n;tracking;weight_g;tariff_kop\n1;42600000000015;20;10500\n"))
+	if !errors.As(err, &pe) || !strings.HasSuffix(pe.Msg, "the header has: n | tracking | weight_g | tariff_kop") {
+		t.Errorf("short header: %v", err)
 	}
 }

@@ -194,7 +194,7 @@ func mapHeader(header []string, line int) ([nFields]int, error) {
 		cols[f] = i
 	}
 	missing := func(f field, msg string) error {
-		return perr(line, 0, fieldNames[f], "", msg+"; the header has: "+strings.Join(header, " | "))
+		return perr(line, 0, fieldNames[f], "", msg+"; the header has: "+headerText(header))
 	}
 	switch {
 	case cols[fMailClass] < 0:
@@ -205,6 +205,25 @@ func mapHeader(header []string, line int) ([nFields]int, error) {
 		return cols, missing(fTariffKop, "the header has no tariff column (tariff_kop, tariff_rub, \"Плата, коп\" or \"Плата, руб\")")
 	}
 	return cols, nil
+}
+
+// headerText is the header row for a refusal: its first columns, each
+// shortened, and how many there are in all, so that a file that is no
+// list (one long line of something else) is not quoted whole.
+func headerText(header []string) string {
+	const cols, width = 12, 40
+	var parts []string
+	for i, h := range header {
+		if i == cols {
+			parts = append(parts, "… ("+strconv.Itoa(len(header))+" columns)")
+			break
+		}
+		if r := []rune(h); len(r) > width {
+			h = string(r[:width]) + "…"
+		}
+		parts = append(parts, h)
+	}
+	return strings.Join(parts, " | ")
 }
 
 func blankRow(rec []string) bool {

@@ -11,6 +11,8 @@ package hub
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -218,6 +220,34 @@ func checkText(field string, i int, name, s string, max int, required bool) erro
 	return nil
 }
 
+// checkID checks an id that names a row (a record, an event's record, a
+// batch): required, at most maxIDLen bytes, and without NUL (U+0000):
+// PostgreSQL cannot hold it, and scrubbed like other text it would make
+// two ids one.
+func checkID(field string, i int, name, s string) error {
+	if err := checkText(field, i, name, s, maxIDLen, true); err != nil {
+		return err
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return fieldErr(field, i, name, "%q holds a NUL character (U+0000), which no id may hold", s)
+	}
+	return nil
+}
+
+// maxCount bounds the counts and grams of an upload: what the stores'
+// INTEGER columns hold. Above it PostgreSQL refused the upload as a fault
+// of its own (503, retried for ever) or, through the binary COPY, stored
+// the value wrapped.
+const maxCount = math.MaxInt32
+
+func joinReasons(rs []mark.Reason) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = string(r)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // Validate checks a request against the limits and the record rules and
 // returns a *FieldError (mark.ErrInvalid) naming the first bad field.
 func (q *UploadRequest) Validate() error {
@@ -247,7 +277,7 @@ func (q *UploadRequest) Validate() error {
 		if e.ID <= 0 {
 			return fieldErr("events", i, "id", "must be positive")
 		}
-		if err := checkText("events", i, "record_id", e.RecordID, maxIDLen, true); err != nil {
+		if err := checkID("events", i, "record_id", e.RecordID); err != nil {
 			return err
 		}
 		if e.Action != ActionConfirm && e.Action != ActionOverride {
@@ -268,7 +298,7 @@ func (q *UploadRequest) Validate() error {
 
 func (r *Record) validate(i int) error {
 	const f = "records"
-	if err := checkText(f, i, "id", r.ID, maxIDLen, true); err != nil {
+	if err := checkID(f, i, "id", r.ID); err != nil {
 		return err
 	}
 	if r.At.IsZero() {
@@ -303,6 +333,22 @@ func (r *Record) validate(i int) error {
 		if !knownReasons[reason] {
 			return fieldErr(f, i, fmt.Sprintf("reasons[%d]", j), "%q is not a reason", reason)
 		}
+		if slices.Contains(r.Reasons[:j], reason) {
+			return fieldErr(f, i, fmt.Sprintf("reasons[%d]", j), "%s is listed twice", reason)
+		}
+	}
+	// MARK-FORMAT §7: "ACCEPT when step 4 and 5 give no reason, else
+	// REJECT with the reasons". A record that says otherwise contradicts
+	// itself: an acceptance that names what is wrong with its mark (it
+	// would claim the serial), a rejection without a reason.
+	switch {
+	case r.Verdict == mark.Accept && len(r.Reasons) > 0:
+		return fieldErr(f, i, "reasons", "an ACCEPT record has no reasons, this one names %s (MARK-FORMAT §7)", joinReasons(r.Reasons))
+	case r.Verdict == mark.Reject && len(r.Reasons) == 0:
+		return fieldErr(f, i, "reasons", "a REJECT record names its reasons, this one has none (MARK-FORMAT §7)")
+	}
+	if r.MeasuredWeightG < 0 || r.MeasuredWeightG > maxCount {
+		return fieldErr(f, i, "measured_weight_g", "%d: use the grams the scale read, 0..%d (0 = not weighed)", r.MeasuredWeightG, maxCount)
 	}
 	switch r.Review {
 	case mark.ReviewNone, mark.ReviewPending, mark.ReviewConfirmed, mark.ReviewOverridden:
@@ -321,4 +367,36 @@ func (r *Record) validate(i int) error {
 		return fieldErr(f, i, "mark", "an ACCEPT record must carry its decoded mark")
 	}
 	return nil
+}
+
+// scrubNUL replaces every NUL (U+0000) in the free text of a request (a
+// scanned text, a message, a name, a note) with U+FFFD, as the upload's
+// JSON already does with a byte that is not UTF-8: PostgreSQL's text
+// cannot hold NUL, and the upload was answered 503 and retried for ever
+// while SQLite stored it. Ids are refused instead (checkID). The server
+// calls it after the check, so a record's digest is that of what the
+// counter sent, and a repeat of it stays a repeat.
+func (q *UploadRequest) scrubNUL() {
+	for i := range q.Records {
+		r := &q.Records[i]
+		for _, p := range []*string{&r.Counter, &r.Operator, &r.Source, &r.Text, &r.Message, &r.Why,
+			&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations} {
+			*p = scrubNUL(*p)
+		}
+	}
+	for i := range q.Events {
+		e := &q.Events[i]
+		e.Actor, e.Note = scrubNUL(e.Actor), scrubNUL(e.Note)
+	}
+	for i := range q.Batches {
+		b := &q.Batches[i]
+		b.Counter, b.Operator = scrubNUL(b.Counter), scrubNUL(b.Operator)
+	}
+}
+
+func scrubNUL(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "\uFFFD")
 }

@@ -87,7 +87,7 @@ const ContractDaySums = `sum(rejected),
 	CASE WHEN count(refused_again) = count(*) THEN sum(refused_again) END`
 
 func (b *Batch) validate(i int) error {
-	if err := checkText("batches", i, "id", b.ID, maxIDLen, true); err != nil {
+	if err := checkID("batches", i, "id", b.ID); err != nil {
 		return err
 	}
 	if err := checkText("batches", i, "counter", b.Counter, maxNameLen, true); err != nil {
@@ -104,6 +104,15 @@ func (b *Batch) validate(i int) error {
 	}
 	if b.Accepted < 0 || b.Rejected < 0 || b.PaidKop < 0 {
 		return fieldErr("batches", i, "accepted", "totals must not be negative")
+	}
+	for _, c := range []struct {
+		name string
+		v    *int
+	}{{"accepted", &b.Accepted}, {"rejected", &b.Rejected}, {"handed_back", b.HandedBack},
+		{"presented_again", b.PresentedAgain}, {"refused_again", b.RefusedAgain}} {
+		if c.v != nil && *c.v > maxCount {
+			return fieldErr("batches", i, c.name, "%d: at most %d", *c.v, maxCount)
+		}
 	}
 	return b.validateReceipt(i)
 }

@@ -151,7 +151,6 @@ func TestDecodeUploadErrorsNameFields(t *testing.T) {
 		{"bad time", `{"records":[{"id":"x"},{"at":"yesterday"}]}`, "records[1]", `"yesterday"`},
 		{"bad event", `{"events":[{"id":1},{"id":"x"}],"records":[]}`, "events[1].id", "wrong type"},
 		{"bad batch", `{"batches":[{"accepted":"many"}]}`, "batches[0].accepted", "wrong type"},
-		{"not an object", `[]`, "", "wrong type"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,6 +165,16 @@ func TestDecodeUploadErrorsNameFields(t *testing.T) {
 	var q UploadRequest
 	if err := DecodeUpload([]byte(`{} x`), &q); !errors.Is(err, mark.ErrInvalid) || !strings.Contains(err.Error(), "trailing") {
 		t.Fatalf("trailing data: %v", err)
+	}
+	// Not an object: the body is at fault, not a field (the answer said
+	// ": wrong type: array where hub.UploadRequest was expected").
+	for _, body := range []string{`[]`, `"x"`, `5`} {
+		err := DecodeUpload([]byte(body), &q)
+		var fe *FieldError
+		if !errors.Is(err, mark.ErrInvalid) || errors.As(err, &fe) ||
+			!strings.HasPrefix(err.Error(), "body is not a valid upload request") || !strings.Contains(err.Error(), "where an object was expected") {
+			t.Fatalf("%s: %v", body, err)
+		}
 	}
 }
 

@@ -25,25 +25,42 @@ func DefaultPlausibility() Plausibility {
 	return Plausibility{Ahead: 10 * time.Minute, BeforeRegistration: 366 * 24 * time.Hour}
 }
 
+// farAhead is how far after the collector's clock a review decision or a
+// batch may be stamped (checkAt).
+const farAhead = 24 * time.Hour
+
 // earliestAt is before any mark of EPM v1 could be scanned.
 var earliestAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // checkAt refuses records[i].at outside [floor, now+Ahead]: floor is the
 // latest of 2020-01-01, the terminal's registration less
 // BeforeRegistration, and the day before the mark's issue date (a day of
-// slack for the time zones). The error names the field, so the counter
-// sets the record aside and the others go on.
-func (p Plausibility) checkAt(recs []Record, now, registered time.Time) error {
+// slack for the time zones). The times of the request's review decisions
+// (events[i].at) and ended batches (batches[i].opened_at, closed_at) are
+// refused outside [floor, now+farAhead]: a batch's closing day is the day
+// its contract is invoiced for (ContractDays), so a counter whose clock
+// was reset must not write a batch into 1970 or 2999. Their upper bound
+// is a day, not Ahead: a record stamped ahead waits at the counter until
+// the collector's clock passes it, but a refused decision or batch is set
+// aside there, and a clock minutes ahead is no reason for that. The error
+// names the field, so the counter sets that row aside and the others go on.
+func (p Plausibility) checkAt(q *UploadRequest, now, registered time.Time) error {
 	latest := now.Add(p.Ahead)
 	floor := earliestAt
 	if !registered.IsZero() && p.BeforeRegistration > 0 {
 		floor = maxTime(floor, registered.Add(-p.BeforeRegistration))
 	}
-	for i := range recs {
-		r := &recs[i]
-		if r.At.After(latest) {
-			return fieldErr("records", i, "at", "%s is %s after the collector's clock (%s; at most %s): the counter's clock is wrong",
-				r.At.UTC().Format(time.RFC3339), r.At.Sub(now).Round(time.Second), now.UTC().Format(time.RFC3339), p.Ahead)
+	ahead := func(field string, i int, name string, at time.Time) error {
+		if at.After(latest) {
+			return fieldErr(field, i, name, "%s is %s after the collector's clock (%s; at most %s): the counter's clock is wrong",
+				at.UTC().Format(time.RFC3339), at.Sub(now).Round(time.Second), now.UTC().Format(time.RFC3339), p.Ahead)
+		}
+		return nil
+	}
+	for i := range q.Records {
+		r := &q.Records[i]
+		if err := ahead("records", i, "at", r.At); err != nil {
+			return err
 		}
 		f := floor
 		why := "before the terminal could have scanned it"
@@ -54,6 +71,31 @@ func (p Plausibility) checkAt(recs []Record, now, registered time.Time) error {
 		}
 		if r.At.Before(f) {
 			return fieldErr("records", i, "at", "%s is %s: the counter's clock is wrong", r.At.UTC().Format(time.RFC3339), why)
+		}
+	}
+	other := func(field string, i int, name string, at time.Time) error {
+		if far := now.Add(max(p.Ahead, farAhead)); at.After(far) {
+			return fieldErr(field, i, name, "%s is %s after the collector's clock (%s; at most %s): the counter's clock is wrong",
+				at.UTC().Format(time.RFC3339), at.Sub(now).Round(time.Second), now.UTC().Format(time.RFC3339), max(p.Ahead, farAhead))
+		}
+		if at.Before(floor) {
+			return fieldErr(field, i, name, "%s is before the terminal could have worked (%s): the counter's clock is wrong",
+				at.UTC().Format(time.RFC3339), floor.UTC().Format(time.RFC3339))
+		}
+		return nil
+	}
+	for i := range q.Events {
+		if err := other("events", i, "at", q.Events[i].At); err != nil {
+			return err
+		}
+	}
+	for i := range q.Batches {
+		b := &q.Batches[i]
+		if err := other("batches", i, "opened_at", b.Opened); err != nil {
+			return err
+		}
+		if err := other("batches", i, "closed_at", b.Closed); err != nil {
+			return err
 		}
 	}
 	return nil

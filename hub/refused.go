@@ -103,6 +103,9 @@ func (s *Server) noteRefusal(r *http.Request, q *UploadRequest, err error) {
 	if !ok {
 		return
 	}
+	// The id of a record refused for its NUL is kept readable (the why
+	// quotes it escaped): PostgreSQL cannot hold NUL.
+	ref.RecordID, ref.Why = scrubNUL(ref.RecordID), scrubNUL(ref.Why)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.timeouts.Check)
 	defer cancel()
 	if err := rs.NoteRefusal(ctx, ref); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -215,8 +216,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 		s.noteRefusal(r, &q, err)
 		return s.fail(w, r, err)
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return refuse(&FieldError{Field: "Content-Type", Why: "must be application/json, not " + ct})
+	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		return refuse(err)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	var tooBig *http.MaxBytesError
@@ -242,12 +243,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	if err := checkOffices(t, &q); err != nil {
 		return refuse(err)
 	}
-	if err := s.plausible.checkAt(q.Records, s.now(), t.Created); err != nil {
+	if err := s.plausible.checkAt(&q, s.now(), t.Created); err != nil {
 		return refuse(err)
 	}
 	if err := s.check(r.Context(), q.Records); err != nil {
 		return refuse(err)
 	}
+	q.scrubNUL()
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeouts.Write)
 	defer cancel()
 	terminal := t.Name
@@ -280,10 +282,29 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	return s.writeJSON(w, http.StatusOK, resp)
 }
 
+// checkContentType takes an upload's media type: application/json, in
+// any case (RFC 9110 §8.3.1: type and subtype are case-insensitive), with
+// any parameters (charset); none given is taken as JSON (older counters).
+// Before it, a prefix match refused "Application/JSON" and took
+// "application/jsonp".
+func checkContentType(ct string) error {
+	if ct == "" {
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		return &FieldError{Field: "Content-Type", Why: fmt.Sprintf("must be application/json, not %q", ct)}
+	}
+	return nil
+}
+
 // jsonErr turns a decoding error into a field error where its type names
 // the field; otherwise (syntax, unknown field) the message names it.
 func jsonErr(err error) error {
 	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field == "" {
+		// The body itself: an array, a string, a number.
+		return fmt.Errorf("body is not a valid upload request: %w: a JSON %s where an object was expected", mark.ErrInvalid, te.Value)
+	}
 	if errors.As(err, &te) {
 		return &FieldError{Field: te.Field, Why: fmt.Sprintf("wrong type: %s where %s was expected", te.Value, te.Type)}
 	}

@@ -32,7 +32,9 @@ func RunBatchTotalsSuite(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	day := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	api := hub.NewServer(s, hub.ServerOptions{Registry: prometheus.NewRegistry(), Now: func() time.Time { return day.Add(24 * time.Hour) }})
+	// The collector's clock is after the last batch's closing (day + 25 h):
+	// a batch closed after it is refused as stamped ahead.
+	api := hub.NewServer(s, hub.ServerOptions{Registry: prometheus.NewRegistry(), Now: func() time.Time { return day.Add(48 * time.Hour) }})
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	post := func(body string) (int, hub.ErrorResponse, []byte) {

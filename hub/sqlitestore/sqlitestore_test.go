@@ -29,6 +29,8 @@ func TestServerSuite(t *testing.T) { hubtest.RunServerSuite(t, open) }
 
 func TestTrustSuite(t *testing.T) { hubtest.RunTrustSuite(t, open) }
 
+func TestUntrustedInputSuite(t *testing.T) { hubtest.RunUntrustedInputSuite(t, open) }
+
 func TestRegionalSuite(t *testing.T) { hubtest.RunRegionalSuite(t, open) }
 
 func TestReopenKeepsData(t *testing.T) {

@@ -1,0 +1,159 @@
+package hubtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"markd/hub"
+	"markd/mark"
+)
+
+// RunUntrustedInputSuite holds the upload API, over real HTTP on the
+// backend, to what a compromised or broken counter may send beyond the
+// server and trust suites: every such request is either stored as the
+// backend can hold it or refused with 400 naming the field at fault (which
+// the counter sets aside), never answered as the collector's own fault
+// (503, retried for ever), never stored other than it was checked.
+func RunUntrustedInputSuite(t *testing.T, open Opener) {
+	s := open(t)
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	if err := s.AddTerminal(ctx, Terminal("office-a")); err != nil {
+		t.Fatal(err)
+	}
+	Publish(t, s)
+	hubNow := t0.Add(24 * time.Hour)
+	srv := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Registry: prometheus.NewRegistry(), Now: func() time.Time { return hubNow }}).Handler())
+	t.Cleanup(srv.Close)
+
+	post := func(t *testing.T, ctype string, q hub.UploadRequest) (int, hub.UploadResponse, hub.ErrorResponse) {
+		t.Helper()
+		body, err := json.Marshal(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tok-office-a")
+		req.Header.Set("Content-Type", ctype)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		var ok hub.UploadResponse
+		var bad hub.ErrorResponse
+		if resp.StatusCode == 200 {
+			err = json.Unmarshal(raw, &ok)
+		} else {
+			err = json.Unmarshal(raw, &bad)
+		}
+		if err != nil {
+			t.Fatalf("answer %d not JSON: %q", resp.StatusCode, raw)
+		}
+		return resp.StatusCode, ok, bad
+	}
+	const office = 426000
+	rec := func(id string, v mark.Verdict, serial uint64, change func(*hub.Record)) hub.UploadRequest {
+		r := Rec(id, office, "1", v, serial)
+		if change != nil {
+			change(&r)
+		}
+		return hub.UploadRequest{Records: []hub.Record{r}}
+	}
+	batch := func(id string, change func(*hub.Batch)) hub.UploadRequest {
+		b := hub.Batch{ID: id, Office: office, Counter: "1", Contract: 7, State: mark.BatchClosed,
+			Opened: t0, Closed: t0.Add(time.Hour), Accepted: 3, Rejected: 1, PaidKop: 15000}
+		change(&b)
+		return hub.UploadRequest{Batches: []hub.Batch{b}}
+	}
+	event := func(recordID string, at time.Time) hub.UploadRequest {
+		return hub.UploadRequest{Events: []hub.Event{{ID: 1, RecordID: recordID, Action: hub.ActionConfirm, Actor: "sup", At: at}}}
+	}
+	far := time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC)
+	long := time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC)
+	const ctJSON = "application/json"
+
+	tests := []struct {
+		name, ctype string
+		q           hub.UploadRequest
+		code        int
+		field       string
+	}{
+		// PostgreSQL's text holds no NUL: an id with one is refused, …
+		{"NUL in a record id", ctJSON, rec("u-nul\x00", mark.NotAMark, 0, nil), 400, "records[0].id"},
+		{"NUL in a batch id", ctJSON, batch("b-nul\x00", func(*hub.Batch) {}), 400, "batches[0].id"},
+		{"NUL in an event's record id", ctJSON, event("u-1\x00", t0), 400, "events[0].record_id"},
+		// … other text is stored with U+FFFD for it (below).
+		{"NUL in the text and names", ctJSON, rec("u-text", mark.NotAMark, 0, func(r *hub.Record) {
+			r.Text, r.Message, r.Operator, r.Counter = "noise\x00on the line", "m\x00", "op\x00", "1\x00"
+		}), 200, ""},
+		{"NUL in a batch's names", ctJSON, batch("b-names", func(b *hub.Batch) { b.Counter, b.Operator = "1\x00", "op\x00" }), 200, ""},
+		// Values an INTEGER column cannot hold (PostgreSQL stored the weight
+		// wrapped, and refused the batch as its own fault).
+		{"weight above the column", ctJSON, rec("u-w1", mark.NotAMark, 0, func(r *hub.Record) { r.MeasuredWeightG = 3_000_000_000 }), 400, "records[0].measured_weight_g"},
+		{"negative weight", ctJSON, rec("u-w2", mark.NotAMark, 0, func(r *hub.Record) { r.MeasuredWeightG = -5 }), 400, "records[0].measured_weight_g"},
+		{"batch count above the column", ctJSON, batch("b-big", func(b *hub.Batch) { b.Accepted = 3_000_000_000 }), 400, "batches[0].accepted"},
+		// A verdict that contradicts its reasons (MARK-FORMAT §7).
+		{"ACCEPT naming a reason", ctJSON, rec("u-v1", mark.Accept, 8001, func(r *hub.Record) { r.Reasons = []mark.Reason{mark.ReasonExpired} }), 400, "records[0].reasons"},
+		{"REJECT without a reason", ctJSON, rec("u-v2", mark.Reject, 8002, func(r *hub.Record) { r.Reasons = []mark.Reason{} }), 400, "records[0].reasons"},
+		{"a reason twice", ctJSON, rec("u-v3", mark.Reject, 8003, func(r *hub.Record) { r.Reasons = []mark.Reason{mark.ReasonUnderpaid, mark.ReasonUnderpaid} }), 400, "records[0].reasons[1]"},
+		// Times of decisions and batches, as those of scans.
+		{"event in 2999", ctJSON, event("u-text", far), 400, "events[0].at"},
+		{"event in 1970", ctJSON, event("u-text", long), 400, "events[0].at"},
+		{"batch closed in 2999", ctJSON, batch("b-far", func(b *hub.Batch) { b.Closed = far }), 400, "batches[0].closed_at"},
+		{"batch opened in 1970", ctJSON, batch("b-long", func(b *hub.Batch) { b.Opened = long }), 400, "batches[0].opened_at"},
+		// A day ahead at most: a clock minutes ahead is no reason to set a
+		// batch or decision aside (a record stamped so waits instead).
+		{"batch closed 25 h ahead", ctJSON, batch("b-ahead", func(b *hub.Batch) { b.Closed = hubNow.Add(25 * time.Hour) }), 400, "batches[0].closed_at"},
+		{"batch closed 2 h ahead", ctJSON, batch("b-ahead-ok", func(b *hub.Batch) { b.Closed = hubNow.Add(2 * time.Hour) }), 200, ""},
+		{"event 2 h ahead", ctJSON, event("u-text", hubNow.Add(2*time.Hour)), 200, ""},
+		// Media types are case-insensitive (RFC 9110 §8.3.1); only JSON.
+		{"content type in capitals", "Application/JSON", rec("u-ct1", mark.NotAMark, 0, nil), 200, ""},
+		{"content type with charset", "application/json; charset=utf-8", rec("u-ct2", mark.NotAMark, 0, nil), 200, ""},
+		{"content type application/jsonp", "application/jsonp", rec("u-ct3", mark.NotAMark, 0, nil), 400, "Content-Type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, e := post(t, tt.ctype, tt.q)
+			if code != tt.code || e.Field != tt.field {
+				t.Fatalf("%d on %q (%s), want %d on %q", code, e.Field, e.Error, tt.code, tt.field)
+			}
+		})
+	}
+	t.Run("NUL stored as U+FFFD, a repeat is a repeat", func(t *testing.T) {
+		r, err := s.Record(ctx, "office-a", "u-text")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Text != "noise\uFFFDon the line" || r.Message != "m\uFFFD" || r.Operator != "op\uFFFD" || r.Counter != "1\uFFFD" {
+			t.Fatalf("stored %q %q %q %q", r.Text, r.Message, r.Operator, r.Counter)
+		}
+		code, resp, e := post(t, ctJSON, tests[3].q)
+		if code != 200 || resp.Duplicates != 1 || resp.Stored != 0 {
+			t.Fatalf("repeat: %d %+v %s", code, resp, e.Error)
+		}
+		q := event("u-text", t0.Add(time.Hour))
+		q.Events[0].ID, q.Events[0].Note = 2, "checked\x00"
+		for range 2 { // the second is a repeat of the first
+			if code, _, e := post(t, ctJSON, q); code != 200 {
+				t.Fatalf("event with NUL in its note: %d %s", code, e.Error)
+			}
+		}
+	})
+	t.Run("nothing refused was stored", func(t *testing.T) {
+		for _, id := range []string{"u-w1", "u-w2", "u-v1", "u-v2", "u-v3", "u-ct3"} {
+			if _, err := s.Record(ctx, "office-a", id); err == nil {
+				t.Errorf("refused record %s stored", id)
+			}
+		}
+	})
+}

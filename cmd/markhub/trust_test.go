@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"markd/hub/hubtest"
 	"markd/store"
 )
 
@@ -69,5 +72,52 @@ func TestProcessesTrustNoTerminal(t *testing.T) {
 		if err != nil || aerr != nil || os.Records != 0 || os.Refused != refused || total != 0 {
 			t.Fatalf("%s: outbox %+v (%v), alerts %+v (%v)", path, os, err, alerts, aerr)
 		}
+	}
+}
+
+// TestProcessesNULInTextOnPostgres runs markhub serve over PostgreSQL and
+// `markd sync --once`: a counter store holds a scan whose text has a NUL
+// (serial noise), beside a good one. PostgreSQL's text holds no NUL, and
+// markhub answered the upload 503 for ever (the counter retried, its
+// outbox stuck behind that record); now both go, the noise stored with
+// U+FFFD for the NUL, unverified, and nothing is left pending.
+func TestProcessesNULInTextOnPostgres(t *testing.T) {
+	if ok, why := hubtest.Available(); !ok {
+		t.Skip("PostgreSQL test skipped: " + why)
+	}
+	markhub, markd := buildBinaries(t)
+	cl, err := hubtest.StartCluster(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Stop() //nolint:errcheck // temp cluster
+	dsn := cl.DSN("postgres")
+	tok := run1(t, markhub, "terminal", "add", "office-a", "--office", "426000", "--db-driver", "postgres", "--db", dsn)
+	publishTestKeyring(t, "postgres", dsn)
+	addr := freePort(t)
+	start(t, true, markhub, "serve", "--db-driver", "postgres", "--db", dsn, "--listen", addr)
+
+	db, ids := writeScans(t, t.TempDir(), []scanRow{
+		{office: 426000, serial: 950, text: "EPM1:\x00\x7f noise"},
+		{office: 426000, serial: 951},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, markd, "sync", "--once", "--config",
+		writeConfig(t, t.TempDir(), db, "http://"+addr, tok, 100)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("markd sync --once: %v\n%s", err, out)
+	}
+	if n := pendingIn(t, db); n != 0 {
+		t.Fatalf("%d records still pending:\n%s", n, out)
+	}
+	hs := openHub(t, "postgres", dsn)
+	defer hs.Close()
+	r, err := hs.Record(context.Background(), "office-a", ids[0])
+	if err != nil || r.Text != "EPM1:\uFFFD\x7f noise" || r.Verification != "unverified" {
+		t.Fatalf("noise stored as %q (%s): %v", r.Text, r.Verification, err)
+	}
+	if r, err := hs.Record(context.Background(), "office-a", ids[1]); err != nil || r.Verification != "verified" {
+		t.Fatalf("good record: %+v %v", r, err)
 	}
 }

@@ -25,6 +25,9 @@ type Store interface {
 	TerminalByTokenHash(ctx context.Context, hash string) (Terminal, error)
 	// SetOffice sets the office a terminal uploads for, or mark.ErrNotFound.
 	SetOffice(ctx context.Context, name string, office uint32) error
+	// SetToken replaces the hash of a terminal's bearer token (a new
+	// token: the old one authenticates no more), or mark.ErrNotFound.
+	SetToken(ctx context.Context, name, tokenHash string) error
 	// Terminals lists every terminal by name.
 	Terminals(ctx context.Context) ([]Terminal, error)
 	// Ingest stores one validated and checked upload of terminal in one

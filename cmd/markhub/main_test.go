@@ -133,6 +133,7 @@ func TestCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pub string
+	var tokens []string // office-1's: from terminal add, then terminal token
 	tests := []struct {
 		name   string
 		args   []string
@@ -154,6 +155,9 @@ func TestCommands(t *testing.T) {
 		{"terminal set", []string{"terminal", "set", "office-2", "--office", "190000", "--db", db}, 0, "office 190000", ""},
 		{"terminal set unknown", []string{"terminal", "set", "ghost", "--office", "190000", "--db", db}, 1, "", "ghost"},
 		{"terminal list", []string{"terminal", "list", "--db", db}, 0, "office-2                       190000   certificate", ""},
+		{"terminal token", []string{"terminal", "token", "office-1", "--db", db}, 0, "mkt_", ""},
+		{"terminal token unknown", []string{"terminal", "token", "ghost", "--db", db}, 1, "", "ghost"},
+		{"terminal token of a certificate", []string{"terminal", "token", "office-2", "--db", db}, 2, "", "revoke its certificate"},
 		{"terminal list waiting", []string{"terminal", "list", "--db", db}, 0, "never                     unknown", ""},
 		{"publish first without lists", []string{"bundle", "publish", "--db", db, "--key", key}, 2, "", "keyring"},
 		{"publish", []string{"bundle", "publish", "--db", db, "--key", key, "--keyring", filepath.Join(td, "keyring.yaml"),
@@ -174,6 +178,9 @@ func TestCommands(t *testing.T) {
 		if tt.name == "keys new" {
 			pub = strings.TrimSpace(out)
 		}
+		if strings.HasPrefix(tt.name, "terminal add") || tt.name == "terminal token" {
+			tokens = append(tokens, strings.TrimSpace(out))
+		}
 	}
 	// The published bundle opens with the printed public key and carries
 	// the revocations over with the lists of bundle 1.
@@ -182,6 +189,17 @@ func TestCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	// The new token is office-1's; the one terminal add printed is no
+	// one's any more.
+	if len(tokens) != 3 || tokens[1] != "" || tokens[0] == tokens[2] {
+		t.Fatalf("tokens printed: %q", tokens)
+	}
+	if _, err := s.TerminalByTokenHash(context.Background(), hub.HashToken(tokens[0])); !errors.Is(err, mark.ErrNotFound) {
+		t.Fatalf("the old token still finds a terminal: %v", err)
+	}
+	if tm, err := s.TerminalByTokenHash(context.Background(), hub.HashToken(tokens[2])); err != nil || tm.Name != "office-1" || tm.Office != 426000 {
+		t.Fatalf("the new token: %+v %v", tm, err)
+	}
 	v, data, err := s.LatestBundle(context.Background())
 	if err != nil || v != 2 {
 		t.Fatalf("latest = %d %v", v, err)

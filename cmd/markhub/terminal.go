@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -83,6 +84,43 @@ func newTerminalCmd(a *app) *cobra.Command {
 		},
 	}
 	set.Flags().Uint32Var(&office, "office", 0, "postal index of the terminal's office")
+	token := &cobra.Command{
+		Use:   "token NAME",
+		Short: "Give a terminal a new token and print it (shown once): its old token is refused from the next request (a token that got out, a counter taken out of service)",
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.loadConfig(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			store, err := openStore(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			name := args[0]
+			t, err := store.Terminal(cmd.Context(), name)
+			if errors.Is(err, mark.ErrNotFound) {
+				return mark.WithHint(fmt.Errorf("no terminal %q: %w", name, mark.ErrNotFound), "markhub terminal list shows the terminals")
+			}
+			if err != nil {
+				return err
+			}
+			if t.TokenHash == "" {
+				return mark.WithHint(fmt.Errorf("terminal %s authenticates with a client certificate (CN %s), not a token: %w", name, name, mark.ErrInvalid),
+					"revoke its certificate at the CA that client_ca names")
+			}
+			tok, hash, err := hub.NewToken()
+			if err != nil {
+				return err
+			}
+			if err := store.SetToken(cmd.Context(), name, hash); err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout, tok)
+			return nil
+		},
+	}
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the terminals with their office and how they authenticate",
@@ -125,7 +163,7 @@ func newTerminalCmd(a *app) *cobra.Command {
 		},
 	}
 	d := defaultConfig()
-	for _, c := range []*cobra.Command{add, set, list} {
+	for _, c := range []*cobra.Command{add, set, token, list} {
 		c.Flags().String("db", d.DB, "SQLite file or PostgreSQL URL")
 		c.Flags().String("db-driver", d.DBDriver, "sqlite or postgres")
 		cmd.AddCommand(c)

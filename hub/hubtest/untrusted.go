@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,6 +149,27 @@ func RunUntrustedInputSuite(t *testing.T, open Opener) {
 			if code, _, e := post(t, ctJSON, q); code != 200 {
 				t.Fatalf("event with NUL in its note: %d %s", code, e.Error)
 			}
+		}
+	})
+	t.Run("a new token: the old one is refused", func(t *testing.T) {
+		// Last: the suite's uploads use the first token.
+		if err := s.SetToken(ctx, "office-a", hub.HashToken("tok-office-a-2")); err != nil {
+			t.Fatal(err)
+		}
+		for tok, want := range map[string]int{"tok-office-a": 401, "tok-office-a-2": 200, "": 401} {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", strings.NewReader(`{}`))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("token %q: %d, want %d", tok, resp.StatusCode, want)
+			}
+		}
+		if err := s.SetToken(ctx, "ghost", hub.HashToken("x")); !errors.Is(err, mark.ErrNotFound) {
+			t.Errorf("token of no terminal: %v", err)
 		}
 	})
 	t.Run("nothing refused was stored", func(t *testing.T) {

@@ -161,6 +161,18 @@ func (d *DB) NoteClock(ctx context.Context, terminal string, skew time.Duration,
 	return nil
 }
 
+// SetToken implements hub.Store.
+func (d *DB) SetToken(ctx context.Context, name, tokenHash string) error {
+	tag, err := d.pool.Exec(ctx, `UPDATE terminals SET token_hash = $1 WHERE name = $2`, tokenHash, name)
+	if err != nil {
+		return hub.Unavailable("set token", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("terminal %q: %w", name, mark.ErrNotFound)
+	}
+	return nil
+}
+
 // SetOffice implements hub.Store.
 func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
 	tag, err := d.pool.Exec(ctx, `UPDATE terminals SET office = $1 WHERE name = $2`, int64(office), name)

@@ -141,6 +141,18 @@ func (d *DB) NoteClock(ctx context.Context, terminal string, skew time.Duration,
 	return nil
 }
 
+// SetToken implements hub.Store.
+func (d *DB) SetToken(ctx context.Context, name, tokenHash string) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE terminals SET token_hash = ? WHERE name = ?`, tokenHash, name)
+	if err != nil {
+		return hub.Unavailable("set token", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("terminal %q: %w", name, mark.ErrNotFound)
+	}
+	return nil
+}
+
 // SetOffice implements hub.Store.
 func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
 	res, err := d.db.ExecContext(ctx, `UPDATE terminals SET office = ? WHERE name = ?`, office, name)

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -93,4 +94,26 @@ func (s *Server) serials(w http.ResponseWriter, r *http.Request) int {
 		}
 	}
 	return s.writeJSON(w, http.StatusOK, page)
+}
+
+// SerialRanges are the ranges of the stores' serial column above after,
+// in serial order, each [lo, hi] inclusive. A serial is 8 unsigned bytes
+// (MARK-FORMAT §2) and both stores keep it as a signed 64-bit integer, so
+// the serials of 2^63 and more are the negative ones and come after the
+// others: OfficeSerials reads the ranges in turn. Before, "serial > after"
+// left every serial of 2^63 or more out of a restored counter's reuse
+// history.
+func SerialRanges(after uint64) [][2]int64 {
+	var out [][2]int64
+	if after < math.MaxInt64 {
+		out = append(out, [2]int64{int64(after) + 1, math.MaxInt64})
+	}
+	if after < math.MaxUint64 {
+		lo := int64(math.MinInt64)
+		if after >= 1<<63 {
+			lo = int64(after + 1)
+		}
+		out = append(out, [2]int64{lo, -1})
+	}
+	return out
 }

@@ -59,6 +59,7 @@ func RunStoreSuite(t *testing.T, open Opener) {
 		{"concurrent uploads", testConcurrent},
 		{"batches and contract days", testBatches},
 		{"large batches not all new", testLargeBatches},
+		{"serials of 2^63 and above", testSerialsAboveInt64},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -334,5 +335,53 @@ func testConcurrent(t *testing.T, s hub.Store) {
 	// Each serial: one holder, and the two others each raise a pair of alerts.
 	if st.Records != 3*n || st.UsedSerials != n || st.Alerts != 4*n {
 		t.Fatalf("stats = %+v, want records %d used %d alerts %d", st, 3*n, n, 4*n)
+	}
+}
+
+// testSerialsAboveInt64: a serial is 8 unsigned bytes (MARK-FORMAT §2)
+// and the stores keep it as a signed 64-bit integer, so a serial of 2^63
+// or more is negative there. The office's list (a restored counter's
+// reuse history) still holds it, in serial order after the others, from
+// both arms (held, and accepted after another office), page by page.
+func testSerialsAboveInt64(t *testing.T, s hub.Store) {
+	ctx := context.Background()
+	const high, top = uint64(1)<<63 + 3, ^uint64(0)
+	ingest(t, s, "office-a", hub.UploadRequest{Records: []hub.Record{
+		Rec("a-low", 426000, "1", mark.Accept, 5), Rec("a-high", 426000, "1", mark.Accept, high),
+		Rec("a-top", 426000, "1", mark.Accept, top)}})
+	b := Rec("b-high", 101000, "4", mark.Accept, 1<<63)
+	b.At = t0.Add(time.Minute)
+	ingest(t, s, "office-b", hub.UploadRequest{Records: []hub.Record{b}})
+	later := Rec("b-top", 101000, "4", mark.Accept, top) // after office-a: an alert
+	later.At = t0.Add(time.Minute)
+	ingest(t, s, "office-b", hub.UploadRequest{Records: []hub.Record{later}})
+	for _, c := range []struct {
+		office uint32
+		want   string
+	}{{426000, fmt.Sprint([]uint64{5, high, top})}, {101000, fmt.Sprint([]uint64{1 << 63, top})}} {
+		for _, limit := range []int{1, 2, 10} {
+			var got []uint64
+			after := uint64(0)
+			for range 10 {
+				page, err := s.OfficeSerials(ctx, c.office, after, limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, u := range page {
+					got = append(got, u.Serial)
+					after = u.Serial
+				}
+				if len(page) < limit {
+					break
+				}
+			}
+			if fmt.Sprint(got) != c.want {
+				t.Fatalf("office %d, pages of %d: %v, want %s", c.office, limit, got, c.want)
+			}
+		}
+		// From the top of the range, nothing is left.
+		if page, err := s.OfficeSerials(ctx, c.office, top, 10); err != nil || len(page) != 0 {
+			t.Fatalf("after the last serial: %v %v", page, err)
+		}
 	}
 }

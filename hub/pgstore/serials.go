@@ -16,18 +16,33 @@ import (
 // office's earliest use. Each arm is cut to limit distinct serials first,
 // so a page reads about limit rows of each, not the office's whole history.
 func (d *DB) OfficeSerials(ctx context.Context, office uint32, after uint64, limit int) ([]hub.UsedSerial, error) {
+	var out []hub.UsedSerial
+	for _, r := range hub.SerialRanges(after) {
+		if len(out) >= limit {
+			break
+		}
+		var err error
+		if out, err = d.officeSerials(ctx, out, office, r, limit-len(out)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// officeSerials appends the office's serials in r (the stored, signed
+// values; hub.SerialRanges), at most limit.
+func (d *DB) officeSerials(ctx context.Context, out []hub.UsedSerial, office uint32, r [2]int64, limit int) ([]hub.UsedSerial, error) {
 	rows, err := d.pool.Query(ctx, `SELECT DISTINCT ON (serial) serial, record_id, terminal, counter, at FROM (
 			(SELECT serial, record_id, terminal, counter, at FROM used_serials
-				WHERE office = $1 AND serial > $2 ORDER BY serial LIMIT $3)
+				WHERE office = $1 AND serial BETWEEN $2 AND $4 ORDER BY serial LIMIT $3)
 			UNION ALL
 			(SELECT DISTINCT ON (serial) serial, other_record_id, other_terminal, other_counter, other_at FROM alerts
-				WHERE other_office = $1 AND serial > $2 ORDER BY serial, other_at LIMIT $3)) u
-		ORDER BY serial, at LIMIT $3`, int64(office), int64(after), limit)
+				WHERE other_office = $1 AND serial BETWEEN $2 AND $4 ORDER BY serial, other_at LIMIT $3)) u
+		ORDER BY serial, at LIMIT $3`, int64(office), r[0], limit, r[1])
 	if err != nil {
 		return nil, hub.Unavailable("read used serials", err)
 	}
 	defer rows.Close()
-	var out []hub.UsedSerial
 	for rows.Next() {
 		var u hub.UsedSerial
 		var serial int64

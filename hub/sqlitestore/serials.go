@@ -15,19 +15,34 @@ import (
 // office's earliest use. Each arm is cut to limit distinct serials first,
 // so a page reads about limit rows of each, not the office's whole history.
 func (d *DB) OfficeSerials(ctx context.Context, office uint32, after uint64, limit int) ([]hub.UsedSerial, error) {
+	var out []hub.UsedSerial
+	for _, r := range hub.SerialRanges(after) {
+		if len(out) >= limit {
+			break
+		}
+		var err error
+		if out, err = d.officeSerials(ctx, out, office, r, limit-len(out)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// officeSerials appends the office's serials in r (the stored, signed
+// values; hub.SerialRanges), at most limit.
+func (d *DB) officeSerials(ctx context.Context, out []hub.UsedSerial, office uint32, r [2]int64, limit int) ([]hub.UsedSerial, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT serial, record_id, terminal, counter, MIN(at) FROM (
 			SELECT * FROM (SELECT serial, record_id, terminal, counter, at FROM used_serials
-				WHERE office = ?1 AND serial > ?2 ORDER BY serial LIMIT ?3)
+				WHERE office = ?1 AND serial BETWEEN ?2 AND ?4 ORDER BY serial LIMIT ?3)
 			UNION ALL
 			SELECT * FROM (SELECT serial, other_record_id AS record_id, other_terminal AS terminal,
 					other_counter AS counter, MIN(other_at) AS at FROM alerts
-				WHERE other_office = ?1 AND serial > ?2 GROUP BY serial ORDER BY serial LIMIT ?3))
-		GROUP BY serial ORDER BY serial LIMIT ?3`, office, int64(after), limit)
+				WHERE other_office = ?1 AND serial BETWEEN ?2 AND ?4 GROUP BY serial ORDER BY serial LIMIT ?3))
+		GROUP BY serial ORDER BY serial LIMIT ?3`, office, r[0], limit, r[1])
 	if err != nil {
 		return nil, hub.Unavailable("read used serials", err)
 	}
 	defer rows.Close()
-	var out []hub.UsedSerial
 	for rows.Next() {
 		var u hub.UsedSerial
 		var serial int64

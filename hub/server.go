@@ -155,6 +155,18 @@ func (s *Server) auth(route string, next func(http.ResponseWriter, *http.Request
 }
 
 func (s *Server) authenticate(r *http.Request) (Terminal, error) {
+	t, err := s.credentials(r)
+	if err == nil && !t.Revoked.IsZero() {
+		return Terminal{}, mark.WithHint(fmt.Errorf("terminal %s was revoked on the collector at %s: %w",
+			t.Name, t.Revoked.UTC().Format(time.RFC3339), mark.ErrForbidden),
+			"a terminal that may upload again gets a new token with: markhub terminal token "+t.Name)
+	}
+	return t, err
+}
+
+// credentials finds the terminal of a request's client certificate or
+// bearer token.
+func (s *Server) credentials(r *http.Request) (Terminal, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeouts.Check)
 	defer cancel()
 	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {

@@ -26,8 +26,13 @@ type Store interface {
 	// SetOffice sets the office a terminal uploads for, or mark.ErrNotFound.
 	SetOffice(ctx context.Context, name string, office uint32) error
 	// SetToken replaces the hash of a terminal's bearer token (a new
-	// token: the old one authenticates no more), or mark.ErrNotFound.
+	// token: the old one authenticates no more) and admits a revoked
+	// terminal again, or mark.ErrNotFound.
 	SetToken(ctx context.Context, name, tokenHash string) error
+	// Revoke refuses the terminal's token and certificate from now on
+	// (SetToken gives it a new token and admits it again), or
+	// mark.ErrNotFound.
+	Revoke(ctx context.Context, name string, at time.Time) error
 	// Terminals lists every terminal by name.
 	Terminals(ctx context.Context) ([]Terminal, error)
 	// Ingest stores one validated and checked upload of terminal in one
@@ -92,6 +97,10 @@ type Terminal struct {
 	// older counter): unknown, not 0.
 	Waiting   int64
 	WaitingAt time.Time
+	// Revoked is when markhub terminal revoke took the terminal's token
+	// and certificate back (zero = not revoked): both are refused (403).
+	// Read by Terminal, TerminalByTokenHash and Terminals only.
+	Revoked time.Time
 }
 
 // StoredBundle is one published bundle as stored (signed envelope).

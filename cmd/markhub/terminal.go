@@ -108,7 +108,7 @@ func newTerminalCmd(a *app) *cobra.Command {
 			}
 			if t.TokenHash == "" {
 				return mark.WithHint(fmt.Errorf("terminal %s authenticates with a client certificate (CN %s), not a token: %w", name, name, mark.ErrInvalid),
-					"revoke its certificate at the CA that client_ca names")
+					"markhub terminal revoke "+name+" refuses its certificate")
 			}
 			tok, hash, err := hub.NewToken()
 			if err != nil {
@@ -148,6 +148,9 @@ func newTerminalCmd(a *app) *cobra.Command {
 				if t.TokenHash == "" {
 					auth = "certificate"
 				}
+				if !t.Revoked.IsZero() {
+					auth = "revoked"
+				}
 				clock, seen := "-", "never"
 				if !t.SeenAt.IsZero() {
 					// the terminal's clock against the collector's, ±1 s
@@ -163,7 +166,33 @@ func newTerminalCmd(a *app) *cobra.Command {
 		},
 	}
 	d := defaultConfig()
-	for _, c := range []*cobra.Command{add, set, token, list} {
+	revoke := &cobra.Command{
+		Use:   "revoke NAME",
+		Short: "Refuse a terminal's token and client certificate from its next request (403); its records stay (markhub terminal token NAME admits a token terminal again)",
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.loadConfig(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			store, err := openStore(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			name := args[0]
+			err = store.Revoke(cmd.Context(), name, time.Now().UTC())
+			if errors.Is(err, mark.ErrNotFound) {
+				return mark.WithHint(fmt.Errorf("no terminal %q: %w", name, mark.ErrNotFound), "markhub terminal list shows the terminals")
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "terminal %s revoked: its token and certificate are refused from its next request\n", name)
+			return nil
+		},
+	}
+	for _, c := range []*cobra.Command{add, set, token, revoke, list} {
 		c.Flags().String("db", d.DB, "SQLite file or PostgreSQL URL")
 		c.Flags().String("db-driver", d.DBDriver, "sqlite or postgres")
 		cmd.AddCommand(c)

@@ -3,6 +3,7 @@ package hubtest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
@@ -170,6 +171,64 @@ func RunUntrustedInputSuite(t *testing.T, open Opener) {
 		}
 		if err := s.SetToken(ctx, "ghost", hub.HashToken("x")); !errors.Is(err, mark.ErrNotFound) {
 			t.Errorf("token of no terminal: %v", err)
+		}
+	})
+	t.Run("a revoked terminal is refused, by token and by certificate", func(t *testing.T) {
+		if err := s.AddTerminal(ctx, hub.Terminal{Name: "office-cert", Office: office, Created: t0}); err != nil {
+			t.Fatal(err)
+		}
+		pki := NewPKI(t)
+		ts := httptest.NewUnstartedServer(hub.NewServer(s, hub.ServerOptions{Now: func() time.Time { return hubNow }}).Handler())
+		ts.TLS = pki.ServerTLS(t)
+		ts.StartTLS()
+		t.Cleanup(ts.Close)
+		cf, kf := pki.Issue(t, "office-cert", false)
+		cert, err := tls.LoadX509KeyPair(cf, kf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byCert := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pki.Pool,
+			Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}}
+		byToken := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pki.Pool, MinVersion: tls.VersionTLS12}}}
+		try := func(cl *http.Client, tok string) (int, hub.ErrorResponse) {
+			req, _ := http.NewRequest(http.MethodPost, ts.URL+"/v1/upload", strings.NewReader(`{}`))
+			if tok != "" {
+				req.Header.Set("Authorization", "Bearer "+tok)
+			}
+			resp, err := cl.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var e hub.ErrorResponse
+			_ = json.NewDecoder(resp.Body).Decode(&e)
+			return resp.StatusCode, e
+		}
+		if code, _ := try(byCert, ""); code != 200 {
+			t.Fatalf("certificate before the revocation: %d", code)
+		}
+		for _, name := range []string{"office-cert", "office-a"} {
+			if err := s.Revoke(ctx, name, hubNow); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for what, code := range map[string]func() (int, hub.ErrorResponse){
+			"certificate": func() (int, hub.ErrorResponse) { return try(byCert, "") },
+			"token":       func() (int, hub.ErrorResponse) { return try(byToken, "tok-office-a-2") },
+		} {
+			if c, e := code(); c != 403 || !strings.Contains(e.Error, "revoked") {
+				t.Errorf("%s of a revoked terminal: %d %+v", what, c, e)
+			}
+		}
+		// A new token admits the terminal again.
+		if err := s.SetToken(ctx, "office-a", hub.HashToken("tok-office-a-3")); err != nil {
+			t.Fatal(err)
+		}
+		if c, e := try(byToken, "tok-office-a-3"); c != 200 {
+			t.Errorf("new token after the revocation: %d %+v", c, e)
+		}
+		if err := s.Revoke(ctx, "ghost", hubNow); !errors.Is(err, mark.ErrNotFound) {
+			t.Errorf("revoke no terminal: %v", err)
 		}
 	})
 	t.Run("nothing refused was stored", func(t *testing.T) {

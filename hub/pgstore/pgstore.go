@@ -117,7 +117,7 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 }
 
 func (d *DB) terminal(ctx context.Context, where, arg string) (hub.Terminal, error) {
-	t, err := scanTerminal(d.pool.QueryRow(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at FROM terminals WHERE `+where, arg))
+	t, err := scanRevoked(d.pool.QueryRow(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at FROM terminals WHERE `+where, arg))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
@@ -125,6 +125,17 @@ func (d *DB) terminal(ctx context.Context, where, arg string) (hub.Terminal, err
 		return hub.Terminal{}, hub.Unavailable("read terminal", err)
 	}
 	return t, nil
+}
+
+// scanRevoked is scanTerminal of a row with revoked_at after the
+// terminal's columns.
+func scanRevoked(row pgx.Row) (hub.Terminal, error) {
+	var revoked *time.Time
+	t, err := scanTerminal(scanFunc(func(dst ...any) error { return row.Scan(append(dst, &revoked)...) }))
+	if err == nil && revoked != nil {
+		t.Revoked = revoked.UTC()
+	}
+	return t, err
 }
 
 func scanTerminal(row pgx.Row) (hub.Terminal, error) {
@@ -163,9 +174,21 @@ func (d *DB) NoteClock(ctx context.Context, terminal string, skew time.Duration,
 
 // SetToken implements hub.Store.
 func (d *DB) SetToken(ctx context.Context, name, tokenHash string) error {
-	tag, err := d.pool.Exec(ctx, `UPDATE terminals SET token_hash = $1 WHERE name = $2`, tokenHash, name)
+	tag, err := d.pool.Exec(ctx, `UPDATE terminals SET token_hash = $1, revoked_at = NULL WHERE name = $2`, tokenHash, name)
 	if err != nil {
 		return hub.Unavailable("set token", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("terminal %q: %w", name, mark.ErrNotFound)
+	}
+	return nil
+}
+
+// Revoke implements hub.Store.
+func (d *DB) Revoke(ctx context.Context, name string, at time.Time) error {
+	tag, err := d.pool.Exec(ctx, `UPDATE terminals SET revoked_at = $1 WHERE name = $2`, at, name)
+	if err != nil {
+		return hub.Unavailable("revoke terminal", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("terminal %q: %w", name, mark.ErrNotFound)
@@ -187,14 +210,14 @@ func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
 
 // Terminals implements hub.Store.
 func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
-	rows, err := d.pool.Query(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at FROM terminals ORDER BY name`)
+	rows, err := d.pool.Query(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at FROM terminals ORDER BY name`)
 	if err != nil {
 		return nil, hub.Unavailable("list terminals", err)
 	}
 	defer rows.Close()
 	var out []hub.Terminal
 	for rows.Next() {
-		t, err := scanTerminal(rows)
+		t, err := scanRevoked(rows)
 		if err != nil {
 			return nil, hub.Unavailable("list terminals", err)
 		}

@@ -98,7 +98,7 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 }
 
 func (d *DB) terminal(ctx context.Context, where string, arg string) (hub.Terminal, error) {
-	t, err := scanTerminal(d.db.QueryRowContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at FROM terminals WHERE `+where, arg))
+	t, err := scanRevoked(d.db.QueryRowContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at FROM terminals WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
@@ -106,6 +106,17 @@ func (d *DB) terminal(ctx context.Context, where string, arg string) (hub.Termin
 		return hub.Terminal{}, hub.Unavailable("read terminal", err)
 	}
 	return t, nil
+}
+
+// scanRevoked is scanTerminal of a row with revoked_at after the
+// terminal's columns.
+func scanRevoked(row interface{ Scan(...any) error }) (hub.Terminal, error) {
+	var revoked sql.NullString
+	t, err := scanTerminal(scanFunc(func(dst ...any) error { return row.Scan(append(dst, &revoked)...) }))
+	if err == nil && revoked.Valid {
+		t.Revoked, _ = time.Parse(time.RFC3339Nano, revoked.String)
+	}
+	return t, err
 }
 
 func scanTerminal(row interface{ Scan(...any) error }) (hub.Terminal, error) {
@@ -143,9 +154,21 @@ func (d *DB) NoteClock(ctx context.Context, terminal string, skew time.Duration,
 
 // SetToken implements hub.Store.
 func (d *DB) SetToken(ctx context.Context, name, tokenHash string) error {
-	res, err := d.db.ExecContext(ctx, `UPDATE terminals SET token_hash = ? WHERE name = ?`, tokenHash, name)
+	res, err := d.db.ExecContext(ctx, `UPDATE terminals SET token_hash = ?, revoked_at = NULL WHERE name = ?`, tokenHash, name)
 	if err != nil {
 		return hub.Unavailable("set token", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("terminal %q: %w", name, mark.ErrNotFound)
+	}
+	return nil
+}
+
+// Revoke implements hub.Store.
+func (d *DB) Revoke(ctx context.Context, name string, at time.Time) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE terminals SET revoked_at = ? WHERE name = ?`, ts(at), name)
+	if err != nil {
+		return hub.Unavailable("revoke terminal", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("terminal %q: %w", name, mark.ErrNotFound)
@@ -167,14 +190,14 @@ func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
 
 // Terminals implements hub.Store.
 func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at FROM terminals ORDER BY name`)
+	rows, err := d.db.QueryContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at FROM terminals ORDER BY name`)
 	if err != nil {
 		return nil, hub.Unavailable("list terminals", err)
 	}
 	defer rows.Close()
 	var out []hub.Terminal
 	for rows.Next() {
-		t, err := scanTerminal(rows)
+		t, err := scanRevoked(rows)
 		if err != nil {
 			return nil, hub.Unavailable("list terminals", err)
 		}

@@ -23,7 +23,7 @@ type UploaderOptions struct {
 	BatchAge   time.Duration    // send a smaller batch once its oldest record is this old
 	Interval   time.Duration    // an empty request this often, to hear about alerts
 	MinBackoff time.Duration    // first wait after a failure; default 1s
-	MaxBackoff time.Duration    // longest wait between attempts
+	MaxBackoff time.Duration    // longest wait between attempts; default 5 min
 	Now        func() time.Time // clock; default time.Now
 	Jitter     func() float64   // random source in [0,1); default math/rand
 	// Office is the counter's own office (config office; 0 = not known):
@@ -112,8 +112,14 @@ func NewUploader(db *store.DB, client *Client, o UploaderOptions, log *slog.Logg
 	if o.Jitter == nil {
 		o.Jitter = rand.Float64
 	}
-	if o.MaxBackoff < o.MinBackoff {
+	// Unset: 5 minutes. A cap below the first wait (max_backoff: 300ms)
+	// is the cap, and the first wait comes down to it; it used to be read
+	// as unset, so the counter waited up to 5 minutes between tries.
+	switch {
+	case o.MaxBackoff <= 0:
 		o.MaxBackoff = max(o.MinBackoff, 5*time.Minute)
+	case o.MaxBackoff < o.MinBackoff:
+		o.MinBackoff = o.MaxBackoff
 	}
 	u := &Uploader{db: db, client: client, o: o, log: log.With("subsystem", "sync.upload"), kick: make(chan struct{}, 1),
 		now: o.Now, jitter: o.Jitter, batch: o.BatchSize,

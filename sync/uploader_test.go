@@ -244,6 +244,29 @@ func TestBackoffExponentialWithJitter(t *testing.T) {
 	}
 }
 
+// TestBackoffBoundedByShortMax: a configured max_backoff below the first
+// wait's default (1 s) bounds every wait; it used to be taken as unset,
+// and the counter waited up to 5 minutes between tries.
+func TestBackoffBoundedByShortMax(t *testing.T) {
+	for _, max := range []time.Duration{300 * time.Millisecond, 999 * time.Millisecond} {
+		u := NewUploader(nil, nil, UploaderOptions{MaxBackoff: max, Jitter: func() float64 { return 0.999999 }}, nil, nil)
+		for _, failures := range []int{1, 2, 10} {
+			u.failures = failures
+			if got := u.backoff(); got > max {
+				t.Errorf("max_backoff %v, %d failures: waits %v", max, failures, got)
+			}
+		}
+		if got := u.failedAttempt(context.Background(), &StatusError{Code: http.StatusServiceUnavailable, RetryAfter: time.Hour}); got > max {
+			t.Errorf("max_backoff %v, a Retry-After of an hour: waits %v", max, got)
+		}
+	}
+	u := NewUploader(nil, nil, UploaderOptions{Jitter: func() float64 { return 0.999999 }}, nil, nil)
+	u.failures = 40
+	if got := u.backoff(); got > 5*time.Minute || got < 5*time.Minute-time.Second {
+		t.Errorf("max_backoff unset: the longest wait is %v, want about the default 5m", got)
+	}
+}
+
 func TestBatchHalvedOn413(t *testing.T) {
 	ctx := context.Background()
 	col := newCollector(t, "office-a")

@@ -59,11 +59,7 @@ older than these counts.`,
 				}
 				*d.dst = t
 			}
-			c, err := a.loadConfig(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			store, err := openStore(cmd.Context(), c)
+			store, err := a.configStore(cmd)
 			if err != nil {
 				return err
 			}

@@ -136,6 +136,17 @@ func (a *app) logger(c hub.LogConfig) *slog.Logger {
 }
 
 // openStore opens the configured backend.
+// configStore loads cmd's config and opens its store (the caller closes
+// it): the start of the commands that read or change the collector's
+// terminals and contracts.
+func (a *app) configStore(cmd *cobra.Command) (hub.Store, error) {
+	c, err := a.loadConfig(cmd.Flags())
+	if err != nil {
+		return nil, err
+	}
+	return openStore(cmd.Context(), c)
+}
+
 func openStore(ctx context.Context, c hub.Config) (hub.Store, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

@@ -89,11 +89,7 @@ func newTerminalCmd(a *app) *cobra.Command {
 		Short: "Give a terminal a new token and print it (shown once): its old token is refused from the next request (a token that got out, a counter taken out of service)",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.loadConfig(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			store, err := openStore(cmd.Context(), c)
+			store, err := a.configStore(cmd)
 			if err != nil {
 				return err
 			}
@@ -126,11 +122,7 @@ func newTerminalCmd(a *app) *cobra.Command {
 		Short: "List the terminals with their office and how they authenticate",
 		Args:  cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := a.loadConfig(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			store, err := openStore(cmd.Context(), c)
+			store, err := a.configStore(cmd)
 			if err != nil {
 				return err
 			}
@@ -171,11 +163,7 @@ func newTerminalCmd(a *app) *cobra.Command {
 		Short: "Refuse a terminal's token and client certificate from its next request (403); its records stay (markhub terminal token NAME admits a token terminal again)",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.loadConfig(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			store, err := openStore(cmd.Context(), c)
+			store, err := a.configStore(cmd)
 			if err != nil {
 				return err
 			}

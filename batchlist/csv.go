@@ -90,14 +90,7 @@ func mixedNote(data []byte) string {
 	if !cyrillic {
 		return ""
 	}
-	off := 0
-	for off < len(data) {
-		r, n := utf8.DecodeRune(data[off:])
-		if r == utf8.RuneError && n <= 1 {
-			break
-		}
-		off += n
-	}
+	off := firstInvalidUTF8(data)
 	line, col := lineCol(data, off)
 	return fmt.Sprintf(" (the file is UTF-8 but for the byte 0x%02X at line %d, column %d, so it was read as Windows-1251,"+
 		" as a list that is not valid UTF-8 is: save the whole list as UTF-8, or all of it as Windows-1251)", data[off], line, col)

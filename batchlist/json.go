@@ -20,15 +20,7 @@ type jsonReader struct {
 
 func parseJSON(data []byte) (List, error) {
 	if !utf8.Valid(data) {
-		off := 0
-		for off < len(data) {
-			r, n := utf8.DecodeRune(data[off:])
-			if r == utf8.RuneError && n <= 1 {
-				break
-			}
-			off += n
-		}
-		line, col := lineCol(data, off)
+		line, col := lineCol(data, firstInvalidUTF8(data))
 		return List{}, perr(line, col, "", "", "a JSON list must be UTF-8")
 	}
 	jr := &jsonReader{data: data, dec: json.NewDecoder(bytes.NewReader(data)), curLine: 1}
@@ -266,4 +258,18 @@ func lineCol(data []byte, off int) (int, int) {
 	line := 1 + bytes.Count(data[:off], []byte{'\n'})
 	start := bytes.LastIndexByte(data[:off], '\n') + 1
 	return line, utf8.RuneCount(data[start:off]) + 1
+}
+
+// firstInvalidUTF8 is the offset of data's first byte that is not UTF-8
+// (len(data) when all is).
+func firstInvalidUTF8(data []byte) int {
+	off := 0
+	for off < len(data) {
+		r, n := utf8.DecodeRune(data[off:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		off += n
+	}
+	return off
 }

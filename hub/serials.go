@@ -117,3 +117,20 @@ func SerialRanges(after uint64) [][2]int64 {
 	}
 	return out
 }
+
+// InSerialOrder returns at most limit serials after after, in serial
+// order: read gives the serials of one of SerialRanges' ranges, at most
+// its limit, appended to out. Both stores' OfficeSerials page this way.
+func InSerialOrder(after uint64, limit int, read func(out []UsedSerial, r [2]int64, limit int) ([]UsedSerial, error)) ([]UsedSerial, error) {
+	var out []UsedSerial
+	for _, r := range SerialRanges(after) {
+		if len(out) >= limit {
+			break
+		}
+		var err error
+		if out, err = read(out, r, limit-len(out)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

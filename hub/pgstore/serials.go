@@ -16,17 +16,9 @@ import (
 // office's earliest use. Each arm is cut to limit distinct serials first,
 // so a page reads about limit rows of each, not the office's whole history.
 func (d *DB) OfficeSerials(ctx context.Context, office uint32, after uint64, limit int) ([]hub.UsedSerial, error) {
-	var out []hub.UsedSerial
-	for _, r := range hub.SerialRanges(after) {
-		if len(out) >= limit {
-			break
-		}
-		var err error
-		if out, err = d.officeSerials(ctx, out, office, r, limit-len(out)); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return hub.InSerialOrder(after, limit, func(out []hub.UsedSerial, r [2]int64, limit int) ([]hub.UsedSerial, error) {
+		return d.officeSerials(ctx, out, office, r, limit)
+	})
 }
 
 // officeSerials appends the office's serials in r (the stored, signed

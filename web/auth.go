@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"markd/mark"
 	"markd/store"
@@ -87,10 +88,20 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.showLogin(w, r, http.StatusForbidden, "Форма устарела, попробуйте ещё раз. / The form expired, try again.", next, name)
 		return
 	}
-	key := clientAddr(r) + "\x00" + name
-	ok, wait := s.limit.allow(key)
-	if aok, await := s.addrLim.allow(clientAddr(r)); !aok {
-		ok, wait = false, max(wait, await)
+	addr := clientAddr(r)
+	key := addr + "\x00" + name
+	// The attempt counts against both limits before the password is
+	// checked (limiter.take); one that did not fail is given back below.
+	ok, wait, at := s.limit.take(key)
+	var addrAt time.Time
+	if ok {
+		var await time.Duration
+		if ok, await, addrAt = s.addrLim.take(addr); !ok {
+			s.limit.release(key, at)
+			wait = await
+		}
+	} else if aok, await := s.addrLim.allow(addr); !aok {
+		wait = max(wait, await)
 	}
 	if !ok {
 		secs := int(math.Ceil(wait.Seconds()))
@@ -100,26 +111,28 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("Слишком много попыток, подождите %d с. / Too many attempts, wait %d s.", secs, secs), next, name)
 		return
 	}
-	u, err := s.opt.Store.Authenticate(r.Context(), name, password)
+	u, err := s.authenticate(r.Context(), name, password)
 	if err != nil {
 		if !errors.Is(err, mark.ErrUnauthorized) {
+			s.limit.release(key, at) // the store failed, not the guess
+			s.addrLim.release(addr, addrAt)
 			s.fail(w, r, err)
 			return
 		}
 		if errors.Is(err, store.ErrUserDisabled) { // the right password of a disabled account
 			s.limit.reset(key)
+			s.addrLim.release(addr, addrAt)
 			_ = s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: name, Action: store.ActionLoginFailed, Detail: "disabled, from " + clientAddr(r)})
 			s.log.Info("login refused: account disabled", "user", name, "addr", clientAddr(r))
 			s.showLogin(w, r, http.StatusForbidden, "Учётная запись отключена, обратитесь к начальнику смены. / This account is disabled: ask your supervisor.", next, name)
 			return
 		}
-		s.limit.fail(key)
-		s.addrLim.fail(clientAddr(r))
 		_ = s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: s.knownName(r, name), Action: store.ActionLoginFailed, Detail: clientAddr(r)})
 		s.showLogin(w, r, http.StatusUnauthorized, "Неверное имя или пароль. / Wrong name or password.", next, name)
 		return
 	}
 	s.limit.reset(key)
+	s.addrLim.release(addr, addrAt)
 	token, _ := s.sess.create(u)
 	s.setCookie(w, sessionCookie, token, 0)
 	s.setCookie(w, loginCSRFCookie, "", -1)

@@ -145,3 +145,62 @@ func TestLoginFormTokenLastsTheBrowserSession(t *testing.T) {
 		t.Fatal("GET /login set no login form cookie")
 	}
 }
+
+// TestLoginLimitAttemptsAtOnce: guesses sent together are limited as
+// guesses sent one after the other. A password check takes ~100 ms
+// (bcrypt); the limit was checked before it and counted after it, so
+// forty guesses sent at once were all checked against a limit of 3. Here
+// the check is held until every attempt has either reached it or been
+// refused: only login_limit reach it.
+func TestLoginLimitAttemptsAtOnce(t *testing.T) {
+	e := newEnv(t, nil) // LoginLimit 3 per minute
+	entered, hold := make(chan struct{}), make(chan struct{})
+	check := e.srv.authenticate
+	e.srv.authenticate = func(ctx context.Context, name, password string) (store.User, error) {
+		entered <- struct{}{}
+		<-hold
+		return check(ctx, name, password)
+	}
+	const n = 10
+	codes := make(chan int, n)
+	checked := 0
+	for i := range n {
+		c := e.client() // a browser each: every login page sets its own form token
+		c.get("/login")
+		csrf := c.csrf
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			form := url.Values{"user": {supName}, "password": {fmt.Sprint("guess", i)}, "csrf": {csrf}}
+			res, err := c.hc.PostForm(e.ts.URL+"/login", form)
+			if err != nil {
+				codes <- 0
+				return
+			}
+			res.Body.Close()
+			codes <- res.StatusCode
+		}()
+		select { // this attempt is either being checked or was refused
+		case <-entered:
+			checked++
+		case <-done:
+		}
+	}
+	close(hold)
+	got := map[int]int{}
+	for range n {
+		got[<-codes]++
+	}
+	if checked != 3 || got[http.StatusUnauthorized] != 3 || got[http.StatusTooManyRequests] != n-3 {
+		t.Fatalf("%d attempts at once: %d checked, answers %v; want 3 checked (401), %d refused (429)", n, checked, got, n-3)
+	}
+	// The successes give their attempt back: one address logs in more
+	// often than the limit when the passwords are right.
+	e.srv.authenticate = check
+	e.clock.Add(61 * time.Second)
+	for i := range 4*3 + 1 {
+		if code := e.client().tryLogin(opName, opPass); code != http.StatusSeeOther {
+			t.Fatalf("right password, login %d from one address: %d, want 303", i+1, code)
+		}
+	}
+}

@@ -263,10 +263,14 @@ func (l *limiter) recent(key string) []time.Time {
 }
 
 // allow reports whether key may try to log in now, and if not, how long
-// until it may.
+// until it may. It counts nothing: take does.
 func (l *limiter) allow(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.allowLocked(key)
+}
+
+func (l *limiter) allowLocked(key string) (bool, time.Duration) {
 	ts := l.recent(key)
 	if len(ts) < l.limit {
 		return true, 0
@@ -274,14 +278,43 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 	return false, ts[0].Add(l.window).Sub(l.now())
 }
 
-func (l *limiter) fail(key string) {
+// take is allow and a failure at once: when key may try, the attempt
+// counts as failed from now (at), under one lock, so attempts sent
+// together cannot all pass the check before the first of them has failed
+// (a password check takes ~100 ms: forty guesses sent at once were all
+// checked against a limit of 5). An attempt that did not fail is given
+// back with release, or reset.
+func (l *limiter) take(key string) (ok bool, wait time.Duration, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.fails[key] = append(l.recent(key), l.now())
+	if ok, wait := l.allowLocked(key); !ok {
+		return false, wait, time.Time{}
+	}
+	at = l.now()
+	l.fails[key] = append(l.fails[key], at)
 	if len(l.fails) > 10000 { // bound memory under a spray of names
 		for k := range l.fails {
 			l.recent(k)
 		}
+	}
+	return true, 0, at
+}
+
+// release gives back the attempt of key taken at at (take).
+func (l *limiter) release(key string, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ts := l.fails[key]
+	for i := range ts {
+		if ts[i].Equal(at) {
+			ts = append(ts[:i:i], ts[i+1:]...)
+			break
+		}
+	}
+	if len(ts) == 0 {
+		delete(l.fails, key)
+	} else {
+		l.fails[key] = ts
 	}
 }
 

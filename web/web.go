@@ -103,6 +103,10 @@ type Server struct {
 
 	tokens *tokenCache // API tokens checked lately
 
+	// authenticate checks a login's password: Options.Store.Authenticate
+	// (tests hold it, to send attempts while others are being checked).
+	authenticate func(ctx context.Context, name, password string) (store.User, error)
+
 	// overrides counts the supervisors' overrides to accept made through
 	// these pages; the live feed's health events carry it, so the batch
 	// panel reads its batch again when it changes (an envelope of the
@@ -175,6 +179,7 @@ func New(opt Options) (*Server, error) {
 		heartbit: 2 * time.Second,
 		tokens:   &tokenCache{store: opt.Store, now: opt.Now, ttl: tokenTTL, m: map[string]tokenEntry{}},
 	}
+	s.authenticate = opt.Store.Authenticate
 	// An operator whose session ran out is no longer at the counter.
 	s.sess.expired = s.clearOperator
 	var err error

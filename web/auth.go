@@ -77,8 +77,14 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, p *page) {
 	s.render(w, r, "login.html", p)
 }
 
+// maxLoginForm bounds the login form (a name, a password of at most
+// store.MaxPasswordLen bytes, two tokens).
+const maxLoginForm = 8 << 10
+
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	if !s.formOKHint(w, r, maxLoginForm, fmt.Sprintf("a password is at most %d bytes", store.MaxPasswordLen)) {
+		return
+	}
 	name := strings.TrimSpace(r.PostFormValue("user"))
 	password := r.PostFormValue("password")
 	next := r.PostFormValue("next")

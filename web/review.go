@@ -360,8 +360,7 @@ func (s *Server) reviewOverride(w http.ResponseWriter, r *http.Request, sess ses
 const maxNote = 2000
 
 func (s *Server) reviewAction(w http.ResponseWriter, r *http.Request, sess session, act func(id, note string) error, done string) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if !s.csrfOK(w, r) {
+	if !s.formOK(w, r, maxForm) || !s.csrfOK(w, r) {
 		return
 	}
 	id := r.PathValue("id")

@@ -106,3 +106,46 @@ func TestReviewDaysReversed(t *testing.T) {
 		}
 	}
 }
+
+// TestFormOverLimit: a form body over its limit is 413 naming the limit,
+// with nothing done. It read as a form without its fields: a 403 "reload
+// the page" when the token was in the form, and, when a fetch sent the
+// token in X-CSRF-Token, a rejection confirmed without its note. The
+// longest note the form lets through (2000 characters of 4 bytes, 24 KB
+// encoded) is under the limit.
+func TestFormOverLimit(t *testing.T) {
+	e := newEnv(t, nil)
+	e.rejected("r1", 1, mark.ReasonExpired)
+	e.rejected("r2", 2, mark.ReasonExpired)
+	c := e.client()
+	c.login(supName, supPass)
+	huge := strings.Repeat("x", maxForm)
+	for _, tc := range []struct {
+		name, path string
+		form       url.Values
+		hdr        map[string]string
+	}{
+		{"token in the form", "/review/r1/confirm", url.Values{"csrf": {c.csrf}, "note": {huge}}, nil},
+		{"token in the header", "/review/r1/confirm", url.Values{"note": {huge}}, map[string]string{"X-CSRF-Token": c.csrf}},
+		{"override, token in the header", "/review/r1/override", url.Values{"note": {huge}}, map[string]string{"X-CSRF-Token": c.csrf}},
+		{"resend", "/review/setaside/resend", url.Values{"csrf": {c.csrf}, "all": {"1"}, "pad": {huge}}, nil},
+	} {
+		code, body, _ := c.do("POST", tc.path, tc.form, tc.hdr)
+		if code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "more than 65536 bytes") {
+			t.Errorf("%s: %d, want 413 naming the limit\n%s", tc.name, code, snippet(body, "form"))
+		}
+	}
+	if a, _ := e.db.AuditFor(context.Background(), "r1"); len(a) != 0 {
+		t.Fatalf("a form over the limit was acted on: %+v", a)
+	}
+	note := strings.Repeat("😀", maxNote)
+	if code, body := c.post("/review/r2/confirm", url.Values{"note": {note}}); code != http.StatusSeeOther {
+		t.Fatalf("the longest note: %d, want 303\n%s", code, snippet(body, "form"))
+	}
+	fresh := e.client()
+	fresh.get("/login")
+	code, body, _ := fresh.do("POST", "/login", url.Values{"csrf": {fresh.csrf}, "user": {supName}, "password": {strings.Repeat("p", maxLoginForm)}}, nil)
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "more than 8192 bytes") {
+		t.Fatalf("login form over its limit: %d, want 413\n%s", code, snippet(body, "form"))
+	}
+}

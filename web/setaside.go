@@ -141,8 +141,7 @@ func (s *Server) setAsideList(w http.ResponseWriter, r *http.Request, sess sessi
 // setAsideResend puts one set-aside row (form field seq) or all of them
 // (field all) back in the outbox, audited under the supervisor's name.
 func (s *Server) setAsideResend(w http.ResponseWriter, r *http.Request, sess session) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if !s.csrfOK(w, r) {
+	if !s.formOK(w, r, maxForm) || !s.csrfOK(w, r) {
 		return
 	}
 	var seq int64

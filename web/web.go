@@ -412,11 +412,47 @@ func (s *Server) csrfOK(w http.ResponseWriter, r *http.Request) bool {
 	}
 	tok := r.Header.Get("X-CSRF-Token")
 	if tok == "" {
-		tok = r.PostFormValue("csrf")
+		// A form's token: the pages' forms are urlencoded (never
+		// multipart), and bounded, as the other forms are.
+		if !s.formOK(w, r, maxForm) {
+			return false
+		}
+		tok = r.PostForm.Get("csrf")
 	}
 	if !equalToken(tok, sess.CSRF) {
 		s.fail(w, r, mark.WithHint(fmt.Errorf("missing or stale form token: %w", mark.ErrForbidden),
 			"reload the page and try again"))
+		return false
+	}
+	return true
+}
+
+// maxForm bounds the form of a page's POST: a review note of 2000
+// letters is at most 24 KB encoded.
+const maxForm = 64 << 10
+
+// formOK reads the urlencoded form of r, at most limit bytes. A longer one
+// is 413 naming the limit and an unreadable one 400, answered here: a form
+// cut short must not read as a form without its token (a 403 "reload the
+// page") or without its note (a decision recorded without it).
+func (s *Server) formOK(w http.ResponseWriter, r *http.Request, limit int64) bool {
+	return s.formOKHint(w, r, limit, fmt.Sprintf("a note is at most %d characters", maxNote))
+}
+
+// formOKHint is formOK whose refusal of a form over limit has hint.
+func (s *Server) formOKHint(w http.ResponseWriter, r *http.Request, limit int64, hint string) bool {
+	if r.PostForm != nil {
+		return true // read already
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	err := r.ParseForm()
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		s.fail(w, r, mark.WithHint(fmt.Errorf("form: more than %d bytes: %w: %w", limit, mark.ErrInvalid, mark.ErrTooLarge), hint))
+		return false
+	case err != nil:
+		s.fail(w, r, fmt.Errorf("form: %w: %w", err, mark.ErrInvalid))
 		return false
 	}
 	return true

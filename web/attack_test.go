@@ -201,3 +201,36 @@ func TestSetAsideCSVFormulas(t *testing.T) {
 		}
 	}
 }
+
+// TestStoredMarkupOnBatchPages: markup in a batch's counter and operator
+// names, in the name of who closed it, and in the collector's answer is
+// text on the pages the browser test of stored texts does not open (the
+// batch list, its filter, the printable receipt, the set-aside page).
+func TestStoredMarkupOnBatchPages(t *testing.T) {
+	e, _ := batchEnv(t)
+	ctx := context.Background()
+	evil := `<script>alert(1)</script>"><img src=x onerror=alert(2)>`
+	b, err := e.db.OpenBatch(ctx, mark.Batch{Office: 426000, Counter: "Z" + evil, Operator: evil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.opt.Batches.Close(ctx, b.ID, evil); err != nil {
+		t.Fatal(err)
+	}
+	id := e.rejected("sa-x", 51, mark.ReasonUnderpaid)
+	if err := e.db.RefuseUpload(ctx, id, store.Refusal{Status: 400, Field: evil, Reason: evil}); err != nil {
+		t.Fatal(err)
+	}
+	sup := e.client()
+	sup.login(supName, supPass)
+	for _, p := range []string{"/review/batches", "/review/batches?counter=" + url.QueryEscape("Z"+evil),
+		"/batches/" + b.ID + "/receipt", "/review/setaside"} {
+		code, body := sup.get(p)
+		if code != http.StatusOK || !strings.Contains(body, "&lt;script&gt;") {
+			t.Errorf("%s: %d, the name is not shown escaped", p, code)
+		}
+		if strings.Contains(body, "<script>alert") || strings.Contains(body, "<img src=x") {
+			t.Errorf("%s: stored markup is markup:\n%s", p, snippet(body, "alert"))
+		}
+	}
+}

@@ -42,6 +42,10 @@ func CheckListen(h config.HTTPConfig) (tls bool, err error) {
 	return tls, nil
 }
 
+// idleTimeout bounds how long a kept-alive connection waits for its next
+// request (a variable for the test).
+var idleTimeout = 2 * time.Minute
+
 // Listen opens the listener of h and returns the server of handler on it.
 // grace bounds the wait for open requests at shutdown.
 func Listen(h config.HTTPConfig, handler http.Handler, grace time.Duration, log *slog.Logger) (*HTTPServer, error) {
@@ -65,6 +69,12 @@ func Listen(h config.HTTPConfig, handler http.Handler, grace time.Duration, log 
 		srv: &http.Server{
 			Handler:           handler,
 			ReadHeaderTimeout: 10 * time.Second,
+			// A kept-alive connection waiting for its next request is
+			// closed after this; without it (no ReadTimeout either: it
+			// would end the live streams) such a connection stayed open for
+			// ever, and a client on the network could hold as many as the
+			// daemon has file descriptors after one /healthz each.
+			IdleTimeout: idleTimeout,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		}}
 	if useTLS {

@@ -1,7 +1,15 @@
 package daemon
 
 import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"testing"
+	"time"
 
 	"markd/config"
 )
@@ -25,5 +33,44 @@ func TestCheckListen(t *testing.T) {
 		if (err == nil) != tc.ok || tls != tc.tls {
 			t.Errorf("%+v: tls=%v err=%v, want ok=%v tls=%v", tc.h, tls, err, tc.ok, tc.tls)
 		}
+	}
+}
+
+// TestIdleConnectionClosed: a kept-alive connection that waits for its
+// next request is closed by the daemon after idleTimeout. It stayed open
+// for ever (no IdleTimeout nor ReadTimeout), so a client on the network
+// could hold a file descriptor per connection after one /healthz each.
+func TestIdleConnectionClosed(t *testing.T) {
+	old := idleTimeout
+	idleTimeout = 50 * time.Millisecond
+	t.Cleanup(func() { idleTimeout = old })
+	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })
+	s, err := Listen(config.HTTPConfig{Listen: "127.0.0.1:0"}, h, time.Second, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	conn, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	// A guard only, far above idleTimeout: the server's close is the end.
+	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if n, err := br.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("the idle connection: read %d bytes, %v; want EOF (closed by the daemon)", n, err)
 	}
 }

@@ -23,6 +23,10 @@ import (
 // pageSize is the default number of rows on one review page.
 const pageSize = 50
 
+// maxPagedRows bounds how deep the review list pages: a page further in
+// is 400 naming the page.
+const maxPagedRows = 1 << 31
+
 // reviewQuery is the filter form of the review list, as typed.
 type reviewQuery struct {
 	Reason, From, To, Counter, Operator, Contract, State string
@@ -135,6 +139,11 @@ func (s *Server) parseReviewQuery(r *http.Request) (reviewQuery, store.ReviewFil
 		if q.Per, err = strconv.Atoi(p); err != nil || q.Per < 1 || q.Per > 500 {
 			return q, f, fmt.Errorf("per %q: must be 1..500: %w", p, mark.ErrInvalid)
 		}
+	}
+	if q.Page-1 > maxPagedRows/q.Per {
+		// (page-1)×per overflowed into a negative offset, read as 0: the
+		// first page under the number asked for.
+		return q, f, fmt.Errorf("page %d: beyond any list (%d rows at most are paged): %w", q.Page, maxPagedRows, mark.ErrInvalid)
 	}
 	f.Limit, f.Offset = q.Per, (q.Page-1)*q.Per
 	return q, f, nil

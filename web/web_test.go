@@ -300,6 +300,11 @@ func TestReviewListFiltersAndPaging(t *testing.T) {
 		{"?from=31.02.2026", 400, 0, "filter from"},
 		{"?contract=abc", 400, 0, "contract"},
 		{"?page=0", 400, 0, "page"},
+		// (page-1)×per overflowed to a negative offset: page 1's rows
+		// under the number asked for.
+		{"?per=3&page=3074457345618258604", 400, 0, "page 3074457345618258604: beyond any list"},
+		{"?page=9000000000000000000", 400, 0, "beyond any list"},
+		{"?per=3&page=715827882", 200, 0, `id="prev"`}, // deep, and empty, not refused
 	}
 	for _, tc := range tests {
 		t.Run(tc.query, func(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -231,6 +233,39 @@ func TestStoredMarkupOnBatchPages(t *testing.T) {
 		}
 		if strings.Contains(body, "<script>alert") || strings.Contains(body, "<img src=x") {
 			t.Errorf("%s: stored markup is markup:\n%s", p, snippet(body, "alert"))
+		}
+	}
+}
+
+// TestPathTraversal: no route that names a file or a record reads outside
+// its place: the camera snapshots (a file per record id in
+// web.snapshots_dir, read only for a record that exists), the embedded
+// static files, the receipts and the API's batches.
+func TestPathTraversal(t *testing.T) {
+	dir := t.TempDir()
+	snaps := filepath.Join(dir, "snapshots")
+	if err := os.Mkdir(snaps, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const secret = "SECRET-FILE-CONTENT"
+	for _, p := range []string{filepath.Join(dir, "secret.jpg"), filepath.Join(dir, "secret")} {
+		if err := os.WriteFile(p, []byte(secret), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := newEnv(t, func(o *Options) { o.SnapshotsDir = snaps })
+	e.rejected("r1", 1, mark.ReasonUnderpaid)
+	sup := e.client()
+	sup.login(supName, supPass)
+	for _, p := range []string{
+		"/review/..%2Fsecret/frame.jpg", "/review/..%2F..%2Fsecret/frame.jpg", "/review/%2E%2E%2Fsecret/frame.jpg",
+		"/review/r1%2F..%2F..%2Fsecret/frame.jpg", "/review/..%5Csecret/frame.jpg",
+		"/static/..%2Fweb.go", "/static/%2e%2e/web.go", "/static/../../go.mod", "/static/templates%2Flogin.html",
+		"/batches/..%2F..%2Fsecret/receipt", "/api/batches/..%2Fsecret/receipt.pdf", "/api/scans/..%2Fsecret",
+	} {
+		code, body, _ := sup.do("GET", p, nil, nil)
+		if code == http.StatusOK || strings.Contains(body, secret) || strings.Contains(body, "package web") {
+			t.Errorf("%s: %d, read outside its place:\n%.200s", p, code, body)
 		}
 	}
 }

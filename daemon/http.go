@@ -3,7 +3,9 @@ package daemon
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -46,6 +48,46 @@ func CheckListen(h config.HTTPConfig) (tls bool, err error) {
 // request (a variable for the test).
 var idleTimeout = 2 * time.Minute
 
+// bodyTimeout bounds the arrival of a request's body (a variable for the
+// test): a list of 16 MB takes seconds on a counter's network.
+var bodyTimeout = time.Minute
+
+// withBodyDeadline gives the body of a request bodyTimeout to arrive.
+// ReadHeaderTimeout bounds only the headers: a client that announced a
+// body and sent it a byte at a time (or not at all) held its connection
+// and handler for ever, even when refused without a login (the server
+// reads a refused request's small body before it answers). Requests
+// without a body get no deadline: on a live stream it would end the
+// stream. Once the body is read to its end the deadline is lifted, so a
+// long handler (a list imported, a receipt made) keeps its context.
+func withBodyDeadline(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			rc := http.NewResponseController(w)
+			if rc.SetReadDeadline(time.Now().Add(bodyTimeout)) == nil {
+				r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// deadlineBody lifts the read deadline of its connection at its end.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, io.EOF) && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
 // Listen opens the listener of h and returns the server of handler on it.
 // grace bounds the wait for open requests at shutdown.
 func Listen(h config.HTTPConfig, handler http.Handler, grace time.Duration, log *slog.Logger) (*HTTPServer, error) {
@@ -67,7 +109,7 @@ func Listen(h config.HTTPConfig, handler http.Handler, grace time.Duration, log 
 	}
 	s := &HTTPServer{ln: ln, addr: ln.Addr().String(), grace: grace,
 		srv: &http.Server{
-			Handler:           handler,
+			Handler:           withBodyDeadline(handler),
 			ReadHeaderTimeout: 10 * time.Second,
 			// A kept-alive connection waiting for its next request is
 			// closed after this; without it (no ReadTimeout either: it
@@ -75,7 +117,7 @@ func Listen(h config.HTTPConfig, handler http.Handler, grace time.Duration, log 
 			// ever, and a client on the network could hold as many as the
 			// daemon has file descriptors after one /healthz each.
 			IdleTimeout: idleTimeout,
-			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+			ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		}}
 	if useTLS {
 		s.certFile, s.keyFile = h.TLSCert, h.TLSKey

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,5 +73,61 @@ func TestIdleConnectionClosed(t *testing.T) {
 	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 	if n, err := br.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
 		t.Fatalf("the idle connection: read %d bytes, %v; want EOF (closed by the daemon)", n, err)
+	}
+}
+
+// TestSlowBodyCut: a request that announces a body and does not send it
+// is answered and its connection closed after bodyTimeout, whether the
+// handler reads the body or refuses without reading it (the server reads
+// a small unread body before it answers). It held its connection and
+// handler for ever: only the headers had a time limit.
+func TestSlowBodyCut(t *testing.T) {
+	old := bodyTimeout
+	bodyTimeout = 50 * time.Millisecond
+	t.Cleanup(func() { bodyTimeout = old })
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /read", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			http.Error(w, "body not read", http.StatusBadRequest)
+			return
+		}
+		io.WriteString(w, "ok")
+	})
+	mux.HandleFunc("POST /refuse", func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "log in first", http.StatusUnauthorized)
+	})
+	s, err := Listen(config.HTTPConfig{Listen: "127.0.0.1:0"}, mux, time.Second, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for _, path := range []string{"/read", "/refuse"} {
+		conn, err := net.Dial("tcp", s.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		// 100 bytes announced, 10 sent.
+		if _, err := io.WriteString(conn, "POST "+path+" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n0123456789"); err != nil {
+			t.Fatal(err)
+		}
+		// A guard only, far above bodyTimeout.
+		_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+		b, err := io.ReadAll(conn)
+		if err != nil || !strings.HasPrefix(string(b), "HTTP/1.1 4") {
+			t.Fatalf("%s with a body that does not come: %q, %v; want a 4xx answer and the connection closed", path, b, err)
+		}
+	}
+	// A body that comes is read, and its handler answers.
+	res, err := http.Post("http://"+s.Addr()+"/read", "text/plain", strings.NewReader("whole body"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("a body that comes: %d", res.StatusCode)
 	}
 }

@@ -71,8 +71,8 @@ func TestSessionLifetime(t *testing.T) {
 	code, body, _ = api.do("GET", "/api/scans", nil, asJSON)
 	var ans struct{ Error, Hint string }
 	_ = jsonUnmarshal(body, &ans)
-	if code != http.StatusUnauthorized || !strings.Contains(ans.Error, "12 h") || !strings.Contains(ans.Hint, "log in again") {
-		t.Fatalf("API after the lifetime: %d %s, want 401 naming the lifetime and how to go on", code, body)
+	if code != http.StatusUnauthorized || !strings.Contains(ans.Error, "12 h") || strings.Contains(ans.Error, ".:") || !strings.Contains(ans.Hint, "log in again") {
+		t.Fatalf("API after the lifetime: %d %s, want 401 naming the lifetime (one sentence, no \".:\") and how to go on", code, body)
 	}
 	if code, body := api.get("/login?next=/"); code != http.StatusOK || !strings.Contains(body, "a login lasts at most 12 h") {
 		t.Fatalf("login page a page's script opens on a 401 (no reason in the link): %d, does not say why\n%s", code, body)

@@ -394,7 +394,8 @@ func (s *Server) errEnded(r *http.Request, why error) error {
 	if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/events" {
 		hint += "; a program uses an API token instead: markd token add NAME"
 	}
-	return mark.WithHint(fmt.Errorf("%s: %w", strings.TrimSuffix(en, " Log in again."), mark.ErrUnauthorized), hint)
+	reason := strings.TrimSuffix(strings.TrimSuffix(en, " Log in again."), ".") // the error's ": unauthorized" follows
+	return mark.WithHint(fmt.Errorf("%s: %w", reason, mark.ErrUnauthorized), hint)
 }
 
 func wantsHTML(r *http.Request) bool {

@@ -14,6 +14,8 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
@@ -268,8 +270,8 @@ func (c Config) Validate() error {
 	if c.Office != 0 && (c.Office < 100000 || c.Office > 999999) {
 		return bad("office", c.Office, "must be the office's 6-digit postal index, such as 426000")
 	}
-	if strings.TrimSpace(c.Counter) == "" {
-		return bad("counter", c.Counter, "must not be empty")
+	if why := counterWhy(c.Counter); why != "" {
+		return bad("counter", c.Counter, why)
 	}
 	if _, err := c.Location(); err != nil {
 		return bad("tz", c.TZ, "must be a time zone name such as Europe/Moscow or Asia/Vladivostok")
@@ -293,6 +295,9 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		return bad("http.listen", c.HTTP.Listen, "must be host:port, such as 127.0.0.1:8080")
 	}
+	if why := cli.ListenPortWhy(c.HTTP.Listen); why != "" {
+		return bad("http.listen", c.HTTP.Listen, why)
+	}
 	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
 		return bad("http.tls_cert", c.HTTP.TLSCert, "http.tls_cert and http.tls_key go together")
 	}
@@ -313,4 +318,29 @@ func (c Config) Validate() error {
 		return err
 	}
 	return c.Web.Validate()
+}
+
+// MaxCounterLen is the longest counter id: the collector refuses a
+// record whose counter is longer (hub's maxNameLen, 400 on every upload),
+// so a longer one would keep the outbox from draining.
+const MaxCounterLen = 128
+
+// counterWhy is what is wrong with a counter id, "" when nothing. It is
+// stored with every scan and batch, filtered on by the supervisor pages
+// (which trim what is typed, so " 1" could never be found) and sent to
+// the collector. Inner spaces are fine ("Окно 1").
+func counterWhy(id string) string {
+	switch {
+	case strings.TrimSpace(id) == "":
+		return "must not be empty"
+	case len(id) > MaxCounterLen:
+		return fmt.Sprintf("must be at most %d bytes (the collector refuses a longer one)", MaxCounterLen)
+	case strings.TrimSpace(id) != id:
+		return "must not begin or end with a space (the pages' counter filter drops it, so its records could not be found by counter)"
+	case strings.IndexFunc(id, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0:
+		return "must not hold a tab, a line break or another character that does not print"
+	case !utf8.ValidString(id):
+		return "must be UTF-8 text"
+	}
+	return ""
 }

@@ -3,9 +3,12 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -138,10 +141,30 @@ func readPositions(file, example string, data []byte, s *schema) (positions, err
 		return nil, fmt.Errorf("%s: not valid YAML: %w: %v", file, mark.ErrInvalid, err)
 	}
 	pos := positions{}
-	if len(doc.Content) == 0 {
-		return pos, nil
+	if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
+		// A file emptied by a save that failed (disk full) or was read
+		// half-written: loaded, it was the built-in defaults, and a
+		// reload of it put the default keyring and tariffs and no
+		// revocation list in force.
+		return nil, mark.WithHint(fmt.Errorf("config file %s is empty (no key set): %w", file, mark.ErrInvalid),
+			"write its keys ("+example+" lists every key), or run without --config for the built-in defaults")
+	}
+	if top := doc.Content[0]; top.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s:%d: not a config: the file must be keys and their values (office: 426000), not %s: %w",
+			file, top.Line, nodeWords(top), mark.ErrInvalid)
 	}
 	return pos, pos.walk(file, example, "", doc.Content[0], s)
+}
+
+// nodeWords says what a YAML node is, for a file that is no mapping.
+func nodeWords(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("the text %q", n.Value)
+	}
+	return "an alias"
 }
 
 func (p positions) walk(file, example, prefix string, n *yaml.Node, s *schema) error {
@@ -174,8 +197,105 @@ func (p positions) walk(file, example, prefix string, n *yaml.Node, s *schema) e
 				return err
 			}
 		}
+	case s.leaf != nil && n.Kind == yaml.ScalarNode && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0:
+		return checkScalar(fmt.Sprintf("%s:%d", file, n.Line), prefix, n, s.leaf)
 	}
 	return nil
+}
+
+// checkScalar refuses an unquoted value of the file that YAML reads as
+// something else than what it shows: a whole number with a leading 0 is
+// octal to YAML (office: 0426000 was office 142336, in range, so taken),
+// and a text key written as a number or true/false is that number's
+// text (counter: 012 was counter "10", 1.50 was "1.5").
+func checkScalar(origin, key string, n *yaml.Node, leaf reflect.Type) error {
+	kind := leaf.Kind()
+	isInt := kind >= reflect.Int && kind <= reflect.Uint64 && leaf != durationType
+	switch {
+	case isInt && n.Tag == "!!int" && !decimal.MatchString(n.Value):
+		why := "must be a whole number written in decimal"
+		if octal.MatchString(n.Value) {
+			why += ": YAML reads a number with a leading 0 as octal; write it without the 0"
+		}
+		return &KeyError{Key: key, Value: n.Value, Origin: origin, Why: why}
+	case kind == reflect.String && (n.Tag == "!!int" || n.Tag == "!!float" || n.Tag == "!!bool"):
+		var read any
+		if err := n.Decode(&read); err != nil {
+			return nil // the decoder names it
+		}
+		var text string
+		if err := mapstructure.WeakDecode(read, &text); err != nil || text == n.Value {
+			return nil
+		}
+		return &KeyError{Key: key, Value: n.Value, Origin: origin,
+			Why: fmt.Sprintf("YAML reads it as %v, which would be the text %q: put it in quotes (%q)", read, text, n.Value)}
+	}
+	return nil
+}
+
+var (
+	durationType = reflect.TypeOf(time.Duration(0))
+	// decimal is a whole number as the file, the environment or a flag
+	// should write it: no leading 0 (octal to YAML and to Go's parsers),
+	// no 0x, no _ between digits.
+	decimal = regexp.MustCompile(`^[-+]?(0|[1-9][0-9]*)$`)
+	octal   = regexp.MustCompile(`^[-+]?0[0-7_]+$`)
+)
+
+// wholeNumber is what a value of an integer key that is not a whole
+// decimal number is refused with ("" = it is one): a fraction
+// (office: 426000.5 was 426000), text in another base from the
+// environment or a quoted value (MARKD_OFFICE=0426000 was 142336, 0x68010
+// was 426000).
+func wholeNumber(val any) string {
+	switch v := val.(type) {
+	case float64:
+		if v != math.Trunc(v) {
+			return "must be a whole number"
+		}
+	case float32:
+		if float64(v) != math.Trunc(float64(v)) {
+			return "must be a whole number"
+		}
+	case string:
+		t := strings.TrimSpace(v)
+		if decimal.MatchString(t) {
+			return ""
+		}
+		if octal.MatchString(t) {
+			return "must be a whole number written in decimal: a leading 0 reads as octal; write it without the 0"
+		}
+		if _, err := strconv.ParseInt(t, 0, 64); err == nil {
+			return "must be a whole number written in decimal"
+		}
+		if f, err := strconv.ParseFloat(t, 64); err == nil && f != math.Trunc(f) {
+			return "must be a whole number"
+		}
+	}
+	return "" // text that is no number: the decoder says what is wanted
+}
+
+// durationNumber is what a number without a unit given to a duration key
+// is refused with ("" = not one): rescan_window: 5 was 5 nanoseconds.
+// 0 needs no unit.
+func durationNumber(val any) string {
+	var f float64
+	switch v := val.(type) {
+	case int:
+		f = float64(v)
+	case int64:
+		f = float64(v)
+	case uint64:
+		f = float64(v)
+	case float64:
+		f = v
+	default:
+		return ""
+	}
+	if f == 0 {
+		return ""
+	}
+	return fmt.Sprintf("needs a unit: %v alone would be %v nanoseconds; write %vs, %vm or %vh", val, val, val, val, val)
 }
 
 // closest is the known key at this level nearest to name by edit distance,
@@ -355,6 +475,15 @@ func checkValue(key string, val any, s *schema, o origins) error {
 			}
 		}
 	default:
+		if s.leaf == durationType {
+			if why := durationNumber(val); why != "" {
+				return &KeyError{Key: key, Value: val, Origin: o.of(key), Why: why}
+			}
+		} else if k := s.leaf.Kind(); k >= reflect.Int && k <= reflect.Uint64 {
+			if why := wholeNumber(val); why != "" {
+				return &KeyError{Key: key, Value: val, Origin: o.of(key), Why: why}
+			}
+		}
 		target := reflect.New(s.leaf)
 		dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
 			Result:           target.Interface(),

@@ -81,6 +81,9 @@ func (c Config) Validate() error {
 	if err != nil {
 		return bad("listen", c.Listen, "must be host:port")
 	}
+	if why := cli.ListenPortWhy(c.Listen); why != "" {
+		return bad("listen", c.Listen, why)
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return bad("tls_cert", c.TLSCert, "tls_cert and tls_key go together")
 	}

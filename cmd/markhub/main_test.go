@@ -102,6 +102,12 @@ func TestConfigErrors(t *testing.T) {
 		{"session_ttl negative", "db: x.db\nsession_ttl: -1h\n", [2]string{}, `h.yaml:2: session_ttl = -1h0m0s: must be a positive duration`},
 		{"session_ttl past the lifetime", "db: x.db\nsession_lifetime: 4h\nsession_ttl: 5h\n", [2]string{}, `h.yaml:3: session_ttl = 5h0m0s: must be a positive duration no longer than session_lifetime (4h0m0s)`},
 		{"session_ttl in environment", "db: x.db\n", [2]string{"MARKHUB_SESSION_TTL", "13h"}, `environment MARKHUB_SESSION_TTL: session_ttl = 13h0m0s: must be a positive duration no longer than session_lifetime (12h0m0s)`},
+		// the config audit: each of these loaded before (serve then failed at listen with exit 1, or ran on nanoseconds)
+		{"port out of range", "db: x.db\nlisten: 127.0.0.1:99999\n", [2]string{}, `h.yaml:2: listen = "127.0.0.1:99999": the port must be 0..65535`},
+		{"duration without unit", "db: x.db\nretry_after: 5\n", [2]string{}, `h.yaml:2: retry_after = 5: needs a unit: 5 alone would be 5 nanoseconds`},
+		{"fraction of a count", "db: x.db\ndb_max_conns: 16.5\n", [2]string{}, `h.yaml:2: db_max_conns = 16.5: must be a whole number`},
+		{"octal in environment", "db: x.db\n", [2]string{"MARKHUB_RETENTION_MONTHS", "012"}, `environment MARKHUB_RETENTION_MONTHS: retention_months = "012": must be a whole number written in decimal: a leading 0 reads as octal`},
+		{"empty file", "# nothing yet\n", [2]string{}, `h.yaml is empty (no key set)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

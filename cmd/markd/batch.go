@@ -12,6 +12,7 @@ import (
 
 	"markd/batch"
 	"markd/batchlist"
+	"markd/internal/cli"
 	"markd/mark"
 )
 
@@ -28,7 +29,7 @@ func newBatchCmd(a *app) *cobra.Command {
 	fl := cmd.PersistentFlags()
 	fl.String("db", "", "SQLite store file (config key db)")
 	fl.String("counter", "", "id of this counter (config key counter)")
-	fl.Uint32("office", 0, "postal index of this office (config key office)")
+	cli.Uint32(fl, "office", 0, "postal index of this office (config key office)")
 	service := func(cmd *cobra.Command) (*batch.Service, func(), error) {
 		c, err := a.loadConfig(cmd)
 		if err != nil {

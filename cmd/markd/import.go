@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"markd/importer"
+	"markd/internal/cli"
 	"markd/mark"
 	"markd/pipeline"
 	"markd/store"
@@ -69,7 +70,7 @@ DUPLICATE_SCAN within the re-scan window, REUSED after it. Standard input
 	fl := cmd.Flags()
 	fl.String("db", "", "SQLite store file (config key db)")
 	fl.String("counter", "", "counter of lines that name none (config key counter)")
-	fl.Uint32("office", 0, "postal index of this office (config key office)")
+	cli.Uint32(fl, "office", 0, "postal index of this office (config key office)")
 	fl.Bool("again", false, "import every line of FILE again, even those already stored (they come back DUPLICATE_SCAN or REUSED)")
 	fl.Int("hold-in-commit", 0, "tests only: the Nth write transaction after the store's open waits before its commit until the process is killed")
 	_ = fl.MarkHidden("hold-in-commit")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"markd/internal/cli"
 	"markd/issuer"
 	"markd/mark"
 	"markd/verify"
@@ -54,7 +55,7 @@ code (error correction M).`,
 	fl.Uint16Var(&f.weight, "weight", 20, "declared weight, grams")
 	fl.Uint32Var(&f.tariff, "tariff", 0, "amount paid, kopecks (default: the required tariff from --tariffs)")
 	fl.String("tariffs", "", "tariff table to price the mark (config key tariffs)")
-	fl.Uint32("office", 0, "postal index of the office the item must be handed in at; 0 = any (config key office)")
+	cli.Uint32(fl, "office", 0, "postal index of the office the item must be handed in at; 0 = any (config key office)")
 	fl.String("tz", "", "time zone of the default issue date (config key tz)")
 	fl.StringVar(&f.issued, "issued", "", "issue date YYYY-MM-DD (default today)")
 	fl.StringVar(&f.validUntil, "valid-until", "", "last valid day YYYY-MM-DD (default issued + --valid-days)")

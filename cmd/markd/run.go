@@ -106,7 +106,7 @@ run); 2 on a wrong command line.`,
 	fl.BoolVar(&quiet, "quiet", false, "do not print one JSON line per verdict on stdout")
 	fl.String("db", "", "SQLite store file (config key db)")
 	fl.String("counter", "", "id of this counter (config key counter)")
-	fl.Uint32("office", 0, "postal index of this office (config key office)")
+	cli.Uint32(fl, "office", 0, "postal index of this office (config key office)")
 	// Tests that need the real process (SIGKILL, a full disk) fix its
 	// clock with this; the others run daemon.Main in-process with Now.
 	fl.StringVar(&clock, "clock", "", "tests only: the daemon's clock starts at this time (RFC 3339) and runs on")

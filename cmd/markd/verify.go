@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"markd/config"
+	"markd/internal/cli"
 	"markd/internal/textline"
 	"markd/mark"
 	"markd/verify"
@@ -64,7 +65,7 @@ error.`,
 	fl.String("keyring", "", "issuer keyring file (config key keyring)")
 	fl.String("tariffs", "", "tariff table file (config key tariffs)")
 	fl.String("revoked", "", "revocation list file, one serial a line (config key revoked)")
-	fl.Uint32("office", 0, "postal index of the accepting office (config key office)")
+	cli.Uint32(fl, "office", 0, "postal index of the accepting office (config key office)")
 	fl.String("tz", "", "office time zone for calendar days (config key tz; default Europe/Moscow)")
 	fl.StringVar(&f.date, "date", "", "acceptance date YYYY-MM-DD (default: today in --tz)")
 	fl.IntVar(&f.weight, "weight", 0, "measured weight of the item in grams (0 = no scale)")

@@ -198,6 +198,9 @@ func TestVerifyCommandErrors(t *testing.T) {
 		{"stray argument", []string{"--keyring", ring, "--tariffs", tariffs, "--office", "426000", "EPM1:"}, "no arguments"},
 		{"counter without db", []string{"--keyring", ring, "--tariffs", tariffs, "--office", "426000", "--counter", "2"}, "--counter applies only with --db"},
 		{"rescan window without db", []string{"--keyring", ring, "--tariffs", tariffs, "--office", "426000", "--rescan-window", "1m"}, "--rescan-window applies only with --db"},
+		// pflag read them as octal and hex: office 142336 and 426000 were judged at
+		{"office with a leading 0", []string{"--keyring", ring, "--tariffs", tariffs, "--office", "0426000"}, `invalid argument "0426000" for "--office" flag: "0426000": write the number in decimal without a leading 0`},
+		{"office in hex", []string{"--keyring", ring, "--tariffs", tariffs, "--office=0x68010"}, `"0x68010": write the number in decimal`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -157,6 +157,9 @@ func TestCommands(t *testing.T) {
 		{"cert-only terminal without office", []string{"terminal", "add", "office-3", "--cert-only", "--db", db}, 2, "", "--office N is required"},
 		{"terminal set without office", []string{"terminal", "set", "office-1", "--db", db}, 2, "", "--office N is required"},
 		{"terminal office not an index", []string{"terminal", "add", "office-3", "--office", "1234567", "--db", db}, 2, "", "postal index"},
+		// pflag read 0426000 as octal: office 142336, a 6-digit index, registered
+		{"terminal office with a leading 0", []string{"terminal", "add", "office-3", "--office", "0426000", "--db", db}, 2, "", `invalid argument "0426000" for "--office" flag: "0426000": write the number in decimal without a leading 0`},
+		{"terminal set office in hex", []string{"terminal", "set", "office-1", "--office", "0x68010", "--db", db}, 2, "", `"0x68010": write the number in decimal`},
 		{"terminal cert only", []string{"terminal", "add", "office-2", "--office", "101000", "--cert-only", "--db", db}, 0, "client certificate", ""},
 		{"terminal set", []string{"terminal", "set", "office-2", "--office", "190000", "--db", db}, 0, "office 190000", ""},
 		{"terminal set unknown", []string{"terminal", "set", "ghost", "--office", "190000", "--db", db}, 1, "", "ghost"},

@@ -58,7 +58,7 @@ func newTerminalCmd(a *app) *cobra.Command {
 		},
 	}
 	add.Flags().BoolVar(&certOnly, "cert-only", false, "no token: the terminal uses a client certificate (CN = NAME)")
-	add.Flags().Uint32Var(&office, "office", 0, "postal index of the terminal's office (required): it may upload records of this office only")
+	cli.Uint32Var(add.Flags(), &office, "office", 0, "postal index of the terminal's office (required): it may upload records of this office only")
 	set := &cobra.Command{
 		Use:   "set NAME --office N",
 		Short: "Change the office a terminal uploads for (a terminal migrated without records has none)",
@@ -83,7 +83,7 @@ func newTerminalCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
-	set.Flags().Uint32Var(&office, "office", 0, "postal index of the terminal's office")
+	cli.Uint32Var(set.Flags(), &office, "office", 0, "postal index of the terminal's office")
 	token := &cobra.Command{
 		Use:   "token NAME",
 		Short: "Give a terminal a new token and print it (shown once): its old token is refused from the next request (a token that got out, a counter taken out of service)",

@@ -194,6 +194,7 @@ func decode(file, envPrefix, example string, flags *pflag.FlagSet, defaults, out
 	}
 	from := newOrigins(file, envPrefix, pos, flags)
 	from.warnings = envWarnings(envPrefix, known, os.Environ())
+	from.warnings = append(from.warnings, emptyEnvWarnings(envPrefix, known, v.Get, from)...)
 	if cwd, err := os.Getwd(); err == nil && file != "" {
 		from.warnings = append(from.warnings, relativeWarnings(v, known, from, "", cwd)...)
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -49,10 +50,19 @@ func envNames(prefix string, s *schema) map[string]bool {
 // as "_", in capitals).
 func keyEnvNames(prefix string, s *schema) map[string]bool {
 	names := map[string]bool{}
+	for name := range keyEnvs(prefix, s) {
+		names[name] = true
+	}
+	return names
+}
+
+// keyEnvs maps the variable of each key of s to its key.
+func keyEnvs(prefix string, s *schema) map[string]string {
+	names := map[string]string{}
 	var walk func(path string, s *schema)
 	walk = func(path string, s *schema) {
 		if s.keys == nil {
-			names[prefix+"_"+strings.ToUpper(strings.ReplaceAll(path, ".", "_"))] = true
+			names[prefix+"_"+strings.ToUpper(strings.ReplaceAll(path, ".", "_"))] = path
 			return
 		}
 		for k, sub := range s.keys {
@@ -126,4 +136,25 @@ func nearestEnv(name string, names map[string]bool) string {
 func levelEnvWarning(env, level, origin string) string {
 	return fmt.Sprintf("environment %s = %q is not a log level: must be debug, info, warn or error; ignored: log.level = %q (%s) applies",
 		cli.LevelEnv, env, level, origin)
+}
+
+// emptyEnvWarnings names each key's variable that is set but empty while
+// its key is not: viper reads such a variable as unset, so it does not
+// set its key to "" (a drop-in's Environment=MARKD_SYNC_URL= does not
+// turn sync off) and the file's value or the default applies, which the
+// warning names.
+func emptyEnvWarnings(prefix string, s *schema, value func(key string) any, from origins) []string {
+	var out []string
+	for name, key := range keyEnvs(prefix, s) {
+		if v, ok := os.LookupEnv(name); !ok || v != "" {
+			continue
+		}
+		if val := value(key); val == nil || fmt.Sprint(val) == "" || fmt.Sprint(val) == "[]" {
+			continue // empty all the same: what was meant
+		}
+		out = append(out, fmt.Sprintf("environment %s is set but empty, which sets nothing: %s = %s (%s) applies; unset the variable, or give it a value",
+			name, key, display(value(key)), from.ofOrDefault(key)))
+	}
+	sort.Strings(out)
+	return out
 }

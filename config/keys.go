@@ -147,7 +147,7 @@ func readPositions(file, example string, data []byte, s *schema) (positions, err
 		// reload of it put the default keyring and tariffs and no
 		// revocation list in force.
 		return nil, mark.WithHint(fmt.Errorf("config file %s is empty (no key set): %w", file, mark.ErrInvalid),
-			"write its keys ("+example+" lists every key), or run without --config for the built-in defaults")
+			"write its keys in it: "+example+" lists every key")
 	}
 	if top := doc.Content[0]; top.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s:%d: not a config: the file must be keys and their values (office: 426000), not %s: %w",
@@ -389,7 +389,7 @@ func (o origins) name(err error) error {
 // names then the line of its section).
 func (o origins) ofOrDefault(key string) string {
 	_, flag := o.flags[key]
-	_, env := os.LookupEnv(o.env + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_")))
+	env := os.Getenv(o.env+"_"+strings.ToUpper(strings.ReplaceAll(key, ".", "_"))) != ""
 	if _, inFile := o.pos[key]; inFile || flag || env {
 		return o.of(key)
 	}
@@ -401,8 +401,10 @@ func (o origins) of(key string) string {
 		return "flag --" + f
 	}
 	if !strings.Contains(key, "[") {
+		// set but empty is unset to viper (AllowEmptyEnv is off): the
+		// value came from the file or the default
 		env := o.env + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
-		if _, ok := os.LookupEnv(env); ok {
+		if os.Getenv(env) != "" {
 			return "environment " + env
 		}
 	}

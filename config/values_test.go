@@ -91,6 +91,8 @@ func TestLoadRefusesMisreadValues(t *testing.T) {
 			want: `environment MARKD_COUNTER: counter = " 1": must not begin or end with a space`},
 		{name: "counter too long", body: "office: 426000\ncounter: " + strings.Repeat("x", MaxCounterLen+1) + "\n",
 			want: `must be at most 128 bytes (the collector refuses a longer one)`},
+		{name: "bad office, its variable empty", body: "office: 1234567\n", env: map[string]string{"MARKD_OFFICE": ""},
+			want: `markd.yaml:1: office = 1234567: must be`}, // named "environment MARKD_OFFICE", which viper reads as unset
 		{name: "empty file", body: "", want: `config file markd.yaml is empty (no key set)`},
 		{name: "comments only", body: "# office: 426000\n\n", want: `config file markd.yaml is empty (no key set)`},
 		{name: "document marker only", body: "---\n", want: `config file markd.yaml is empty (no key set)`},
@@ -179,5 +181,27 @@ func TestLoadFileNotReadable(t *testing.T) {
 	_, file, err := loadWith(t, "office: 426000\n\tcounter: A\n", nil)
 	if !errors.Is(err, mark.ErrInvalid) || !strings.Contains(err.Error(), file+": not valid YAML") || !strings.Contains(err.Error(), "line 2: found a tab") {
 		t.Fatalf("a tab: %v", err)
+	}
+}
+
+// TestEmptyEnvWarned: a key's variable set but empty sets nothing (viper
+// reads it as unset); when the key has a value from the file or the
+// default, a warning names it and where the value that applies came from.
+// One whose key is empty all the same is what was meant: no warning.
+func TestEmptyEnvWarned(t *testing.T) {
+	t.Setenv("MARKD_REVOKED", "")
+	t.Setenv("MARKD_SYNC_URL", "")
+	t.Setenv("MARKD_RESCAN_WINDOW", "")
+	file := writeFile(t, "office: 426000\nrevoked: /etc/markd/revoked.txt\n")
+	c, warnings, err := LoadWarn(file, nil)
+	if err != nil || c.Revoked != "/etc/markd/revoked.txt" {
+		t.Fatalf("revoked %q, err %v", c.Revoked, err)
+	}
+	want := []string{
+		`environment MARKD_RESCAN_WINDOW is set but empty, which sets nothing: rescan_window = 10m0s (the default) applies; unset the variable, or give it a value`,
+		`environment MARKD_REVOKED is set but empty, which sets nothing: revoked = "/etc/markd/revoked.txt" (` + file + `:2) applies; unset the variable, or give it a value`,
+	}
+	if strings.Join(warnings, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("warnings\n  %s\nwant\n  %s", strings.Join(warnings, "\n  "), strings.Join(want, "\n  "))
 	}
 }

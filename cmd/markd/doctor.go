@@ -37,7 +37,8 @@ func newDoctorCmd(a *app) *cobra.Command {
 			"in plain words what is wrong. With --deep it also reads the whole database\n" +
 			"(SQLite quick_check and foreign_key_check; minutes on a large store); without\n" +
 			"it, only that the database file is there and this user may write it. Exit\n" +
-			"status 0 when every configured source and the database are usable, 1 otherwise.",
+			"status 0 when every configured source and the database are usable, 1 otherwise;\n" +
+			"2 when the config does not load (the error names its key, file and line).",
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd)

@@ -74,6 +74,18 @@ func markdExitRows() []exitRow {
 		{cmd: "markd run", code: 78, name: "no office", args: runWith("office: 426000=>office: 0"), want: "config office is required"},
 		{cmd: "markd run", code: 78, name: "port pattern", args: runWith("sources:\n  - kind: serial\n    port: \"/dev/tty[[\"\n"), want: "not a valid glob pattern"},
 		{cmd: "markd run", code: 78, name: "listen off loopback without TLS", args: runWith("127.0.0.1:0=>0.0.0.0:0"), want: "not a loopback address"},
+		// the config audit: a port out of range failed at listen (exit 1,
+		// restarted for ever with the hint of a port taken); a duration
+		// without unit ran on nanoseconds; an empty file ran on defaults
+		{cmd: "markd run", code: 78, name: "listen port out of range", args: runWith("127.0.0.1:0=>127.0.0.1:99999"), want: `http.listen = "127.0.0.1:99999": the port must be 0..65535`},
+		{cmd: "markd run", code: 78, name: "duration without unit", args: runWith("rescan_window: 10m=>rescan_window: 10"), want: `rescan_window = 10: needs a unit`},
+		{cmd: "markd run", code: 78, name: "config file empty", args: func(t *testing.T, dir string) []string {
+			cfg := exitCfg(t, dir, "")
+			if err := os.WriteFile(cfg, []byte("# office: 426000\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return []string{"run", "--config", cfg}
+		}, want: "is empty (no key set)"},
 		{cmd: "markd run", code: 78, name: "keyring missing", args: func(t *testing.T, dir string) []string {
 			return []string{"run", "--quiet", "--config", exitCfg(t, dir, testdata.Dir(t)+"/keyring.yaml=>"+dir+"/gone.yaml")}
 		}, want: "gone.yaml"},
@@ -163,6 +175,9 @@ func markdExitRows() []exitRow {
 		{cmd: "other markd commands", code: 2, name: "backup with a bad config", args: func(t *testing.T, dir string) []string {
 			return []string{"backup", filepath.Join(dir, "copy.db"), "--config", exitCfg(t, dir, "ofice: 1\n")}
 		}, want: `unknown key "ofice"`},
+		{cmd: "other markd commands", code: 2, name: "doctor with a bad value", args: func(t *testing.T, dir string) []string {
+			return []string{"doctor", "--config", exitCfg(t, dir, "office: 426000=>office: 0426000")}
+		}, want: `office = "0426000": must be a whole number written in decimal`},
 		{cmd: "other markd commands", code: 2, name: "unknown command", args: func(*testing.T, string) []string { return []string{"rn"} },
 			want: `unknown command "rn"`},
 	}

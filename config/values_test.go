@@ -127,18 +127,24 @@ func TestLoadHolds(t *testing.T) {
 		check      func(Config) bool
 	}{
 		{name: "keys in any case", body: "Office: 426000\nHTTP:\n  Listen: 127.0.0.1:9001\nSync:\n  Batch_Size: 7\n",
-			check: func(c Config) bool { return c.Office == 426000 && c.HTTP.Listen == "127.0.0.1:9001" && c.Sync.BatchSize == 7 }},
+			check: func(c Config) bool {
+				return c.Office == 426000 && c.HTTP.Listen == "127.0.0.1:9001" && c.Sync.BatchSize == 7
+			}},
 		{name: "flag over environment over file", body: "office: 426000\ncounter: A\n",
 			env: map[string]string{"MARKD_OFFICE": "426001", "MARKD_COUNTER": "B"}, flags: []string{"--office=426002"},
 			check: func(c Config) bool { return c.Office == 426002 && c.Counter == "B" }},
 		{name: "nested keys from the environment", body: "office: 426000\n",
-			env:   map[string]string{"MARKD_SYNC_MAX_BACKOFF": "2m", "MARKD_WEB_LOGIN_LIMIT": "9", "MARKD_SCALE_PORT": "/dev/ttyS0"},
-			check: func(c Config) bool { return c.Sync.MaxBackoff == 2*time.Minute && c.Web.LoginLimit == 9 && c.Scale.Port == "/dev/ttyS0" }},
+			env: map[string]string{"MARKD_SYNC_MAX_BACKOFF": "2m", "MARKD_WEB_LOGIN_LIMIT": "9", "MARKD_SCALE_PORT": "/dev/ttyS0"},
+			check: func(c Config) bool {
+				return c.Sync.MaxBackoff == 2*time.Minute && c.Web.LoginLimit == 9 && c.Scale.Port == "/dev/ttyS0"
+			}},
 		{name: "a list from the environment", body: "office: 426000\nhttp:\n  hosts: [x.local]\n",
 			env:   map[string]string{"MARKD_HTTP_HOSTS": "a.local,b.local"},
 			check: func(c Config) bool { return strings.Join(c.HTTP.Hosts, " ") == "a.local b.local" }},
 		{name: "CRLF with a byte order mark", body: "\ufeffoffice: 426000\r\ncounter: A\r\nhttp:\r\n  listen: 127.0.0.1:9002\r\n",
-			check: func(c Config) bool { return c.Office == 426000 && c.Counter == "A" && c.HTTP.Listen == "127.0.0.1:9002" }},
+			check: func(c Config) bool {
+				return c.Office == 426000 && c.Counter == "A" && c.HTTP.Listen == "127.0.0.1:9002"
+			}},
 		{name: "zero duration without unit", body: "office: 426000\nrescan_window: 0\nsync:\n  freshness_hard: 0\n",
 			check: func(c Config) bool { return c.RescanWindow == 0 && c.Sync.FreshnessHard == 0 }},
 		{name: "quoted counter with a leading 0", body: "office: 426000\ncounter: \"012\"\n",

@@ -69,9 +69,17 @@ type UnknownKeyError struct {
 	Key, Origin string
 	Suggest     string // the closest known key at the same level, "" = none close
 	Example     string // the file that lists every key
+	// Flat is the known key that Key names when written with dots on
+	// one line (sync.url: at the top, as the docs name keys), "" = none.
+	Flat string
 }
 
 func (e *UnknownKeyError) Error() string {
+	if e.Flat != "" {
+		i := strings.LastIndex(e.Flat, ".")
+		return fmt.Sprintf("%s: key %q written on one line: YAML reads a key with a dot as one name, and there is no such key; "+
+			"write it as a section: \"%s:\" and below it, indented, \"%s: …\"", e.Origin, e.Key, e.Flat[:i], e.Flat[i+1:])
+	}
 	msg := fmt.Sprintf("%s: unknown key %q", e.Origin, e.Key)
 	if e.Suggest != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", e.Suggest)
@@ -121,6 +129,17 @@ func schemaOf(t reflect.Type) *schema {
 		return &schema{elems: schemaOf(t.Elem())}
 	}
 	return &schema{leaf: t}
+}
+
+// has tells whether dotted (a.b.c) names a key below s.
+func (s *schema) has(dotted string) bool {
+	for _, part := range strings.Split(dotted, ".") {
+		if s.keys == nil || s.keys[part] == nil {
+			return false
+		}
+		s = s.keys[part]
+	}
+	return true
 }
 
 // positions maps each key path of a YAML file to its line, and reports the
@@ -187,7 +206,11 @@ func (p positions) walk(file, example, prefix string, n *yaml.Node, s *schema) e
 			}
 			sub, ok := s.keys[name]
 			if !ok {
-				return &UnknownKeyError{Key: path, Origin: fmt.Sprintf("%s:%d", file, k.Line), Suggest: closest(name, prefix, s), Example: example}
+				e := &UnknownKeyError{Key: path, Origin: fmt.Sprintf("%s:%d", file, k.Line), Suggest: closest(name, prefix, s), Example: example}
+				if s.has(name) {
+					e.Flat = path
+				}
+				return e
 			}
 			if first, dup := p[path]; dup {
 				return &DuplicateKeyError{Key: path, Origin: fmt.Sprintf("%s:%d", file, k.Line), First: first}

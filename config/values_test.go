@@ -93,6 +93,8 @@ func TestLoadRefusesMisreadValues(t *testing.T) {
 			want: `must be at most 128 bytes (the collector refuses a longer one)`},
 		{name: "bad office, its variable empty", body: "office: 1234567\n", env: map[string]string{"MARKD_OFFICE": ""},
 			want: `markd.yaml:1: office = 1234567: must be`}, // named "environment MARKD_OFFICE", which viper reads as unset
+		{name: "dotted key on one line", body: "office: 426000\nsync.url: https://hub.example\n", // was: unknown key "sync.url" (did you mean sync?)
+			want: `markd.yaml:2: key "sync.url" written on one line: YAML reads a key with a dot as one name, and there is no such key; write it as a section: "sync:" and below it, indented, "url: …"`},
 		{name: "empty file", body: "", want: `config file markd.yaml is empty (no key set)`},
 		{name: "comments only", body: "# office: 426000\n\n", want: `config file markd.yaml is empty (no key set)`},
 		{name: "document marker only", body: "---\n", want: `config file markd.yaml is empty (no key set)`},

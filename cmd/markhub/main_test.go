@@ -108,6 +108,7 @@ func TestConfigErrors(t *testing.T) {
 		{"fraction of a count", "db: x.db\ndb_max_conns: 16.5\n", [2]string{}, `h.yaml:2: db_max_conns = 16.5: must be a whole number`},
 		{"octal in environment", "db: x.db\n", [2]string{"MARKHUB_RETENTION_MONTHS", "012"}, `environment MARKHUB_RETENTION_MONTHS: retention_months = "012": must be a whole number written in decimal: a leading 0 reads as octal`},
 		{"empty file", "# nothing yet\n", [2]string{}, `h.yaml is empty (no key set)`},
+		{"dotted key", "db: x.db\nlog.level: debug\n", [2]string{}, `h.yaml:2: key "log.level" written on one line`}, // was: unknown key "log.level", a key markhub has
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

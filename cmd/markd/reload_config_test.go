@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"markd/config"
 	"markd/internal/control"
 	"markd/internal/syncbuf"
 	"markd/internal/testdata"
@@ -96,6 +97,18 @@ func TestReloadConfigCommand(t *testing.T) {
 		!strings.Contains(out, "the config in force stays: "+cfg+":1: office = 42600") {
 		t.Errorf("reload with a bad config: exit %d: %s", code, out)
 	}
+	// A config emptied (a save that failed, a file read as it is
+	// truncated) was the built-in defaults: its reload put the default
+	// keyring and tariffs and no revocation list in force. It is refused.
+	if err := os.WriteFile(cfg, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	testdata.Wait(t, 30*time.Second, "the daemon refusing the empty config", func() bool {
+		return strings.Contains(daemonErr.String(), "config file "+cfg+" is empty (no key set)")
+	})
+	if strings.Contains(daemonErr.String(), "keyring="+defaultKeyring()) {
+		t.Errorf("the empty config's default keyring was loaded:\n%s", daemonErr.String())
+	}
 	cancel()
 	pw.Close()
 	select {
@@ -104,3 +117,6 @@ func TestReloadConfigCommand(t *testing.T) {
 		t.Fatal("markd run did not stop")
 	}
 }
+
+// defaultKeyring is the keyring of the built-in defaults.
+func defaultKeyring() string { return config.Default().Keyring }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -57,6 +58,13 @@ func (s SyncConfig) Validate() error {
 		default:
 			return bad("url", s.URL, "scheme must be https (or http on loopback)")
 		}
+		// url.Parse takes any digits: a port out of range failed at
+		// every upload ("invalid port"), the outbox growing for ever
+		if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return bad("url", s.URL, "the port must be 1..65535")
+			}
+		}
 	}
 	if s.BatchSize <= 0 || s.BatchSize > 10000 {
 		return bad("batch_size", s.BatchSize, "must be 1..10000")
@@ -64,8 +72,11 @@ func (s SyncConfig) Validate() error {
 	if s.BatchAge <= 0 {
 		return bad("batch_age", s.BatchAge, "must be positive")
 	}
-	if s.FreshnessHard < 0 || s.FreshnessWarn < 0 {
+	if s.FreshnessWarn < 0 {
 		return bad("freshness_warn", s.FreshnessWarn, "must not be negative")
+	}
+	if s.FreshnessHard < 0 { // was named freshness_warn, with freshness_warn's value
+		return bad("freshness_hard", s.FreshnessHard, "must not be negative (0 = never)")
 	}
 	if s.ClockLimit < 0 {
 		return bad("clock_limit", s.ClockLimit, "must not be negative (0 = no check)")

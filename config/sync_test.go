@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"markd/mark"
 )
@@ -27,6 +28,11 @@ func TestSyncValidate(t *testing.T) {
 		{"zero interval", func(s *SyncConfig) { s.Interval = 0 }, "sync.interval"},
 		{"zero max backoff", func(s *SyncConfig) { s.MaxBackoff = 0 }, "sync.max_backoff"},
 		{"batch too big", func(s *SyncConfig) { s.BatchSize = 10001 }, "sync.batch_size"},
+		// the config audit: the port failed at every upload; freshness_hard was named freshness_warn
+		{"url port out of range", func(s *SyncConfig) { s.URL, s.Token = "https://hub.example:99999", "t" }, "sync.url"},
+		{"url port 0", func(s *SyncConfig) { s.URL, s.Token = "https://hub.example:0", "t" }, "sync.url"},
+		{"url with a port", func(s *SyncConfig) { s.URL, s.Token = "https://hub.example:8443", "t" }, ""},
+		{"negative freshness_hard", func(s *SyncConfig) { s.FreshnessHard = -time.Hour }, "sync.freshness_hard"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -118,6 +118,11 @@ func TestConfigValidate(t *testing.T) {
 		{"session ttl zero", func(c *Config) { c.SessionTTL = 0 }, "session_ttl"},
 		{"session ttl past the lifetime", func(c *Config) { c.SessionTTL = c.SessionLifetime + time.Second }, "session_ttl"},
 		{"session ttl the lifetime", func(c *Config) { c.SessionTTL = c.SessionLifetime }, ""},
+		// the config audit: each loaded before
+		{"listen port out of range", func(c *Config) { c.Listen = "127.0.0.1:65536" }, "listen"},
+		{"listen port 0", func(c *Config) { c.Listen = "127.0.0.1:0" }, ""},
+		{"negative shutdown timeout", func(c *Config) { c.ShutdownTimeout = -time.Second }, "shutdown_timeout"},
+		{"zero shutdown timeout", func(c *Config) { c.ShutdownTimeout = 0 }, "shutdown_timeout"},
 	}
 	for _, tt := range tests {
 		c := DefaultConfig()

@@ -104,7 +104,9 @@ func (c Config) Validate() error {
 	for _, d := range []struct {
 		key string
 		v   time.Duration
-	}{{"db_timeout", c.DBTimeout}, {"db_check_timeout", c.DBCheckTimeout}, {"retry_after", c.RetryAfter}, {"session_lifetime", c.SessionLifetime}} {
+	}{{"db_timeout", c.DBTimeout}, {"db_check_timeout", c.DBCheckTimeout}, {"retry_after", c.RetryAfter}, {"session_lifetime", c.SessionLifetime},
+		// 0 or less ended serve's Shutdown at once, cutting the uploads in flight
+		{"shutdown_timeout", c.ShutdownTimeout}} {
 		if d.v <= 0 {
 			return bad(d.key, d.v, "must be a positive duration such as 2s")
 		}

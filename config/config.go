@@ -312,6 +312,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("config sources[%d]: %w", i, err)
 		}
 	}
+	if err := c.checkSourceNames(); err != nil {
+		return err
+	}
 	if err := c.Scale.Validate(); err != nil {
 		return err
 	}

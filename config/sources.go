@@ -12,7 +12,7 @@ import (
 // Source configures one input of scans. Kind selects which fields apply.
 type Source struct {
 	Kind string `mapstructure:"kind"` // stdin, serial, wedge, camera
-	Name string `mapstructure:"name"` // shown on the operator page; defaults to kind
+	Name string `mapstructure:"name"` // shown on the operator page; defaults to kind and index (SourceName)
 
 	// serial
 	Port       string        `mapstructure:"port"`       // path or glob, e.g. /dev/serial/by-id/*
@@ -146,6 +146,33 @@ func (s Source) Validate() error {
 func checkGlob(pattern string) error {
 	if _, err := filepath.Match(pattern, ""); err != nil {
 		return errors.New("not a valid glob pattern (an unclosed '[' or a trailing '\\')")
+	}
+	return nil
+}
+
+// SourceName is the name of the i-th source entry: its name, else its
+// kind and index (serial1). It names the source's scans, its light on
+// the pages and its metrics' series.
+func (c Config) SourceName(i int) string {
+	if n := c.Sources[i].Name; n != "" {
+		return n
+	}
+	return fmt.Sprintf("%s%d", c.Sources[i].Kind, i)
+}
+
+// checkSourceNames refuses two sources of one name (given, or a name
+// given that is another's default): their scans could not be told apart
+// and /metrics answered 500 for all ("collected metric markd_source_up
+// … was collected before with the same name and label values").
+func (c Config) checkSourceNames() error {
+	first := map[string]int{}
+	for i := range c.Sources {
+		name := c.SourceName(i)
+		if j, dup := first[name]; dup {
+			return invalid(sourceKey(i, "name"), name, fmt.Sprintf("sources[%d] has this name too: give each source its own name "+
+				"(it names the source's scans, its light and its metrics)", j))
+		}
+		first[name] = i
 	}
 	return nil
 }

@@ -95,6 +95,10 @@ func TestLoadRefusesMisreadValues(t *testing.T) {
 			want: `markd.yaml:1: office = 1234567: must be`}, // named "environment MARKD_OFFICE", which viper reads as unset
 		{name: "dotted key on one line", body: "office: 426000\nsync.url: https://hub.example\n", // was: unknown key "sync.url" (did you mean sync?)
 			want: `markd.yaml:2: key "sync.url" written on one line: YAML reads a key with a dot as one name, and there is no such key; write it as a section: "sync:" and below it, indented, "url: …"`},
+		{name: "two sources of one name", body: "office: 426000\nsources:\n  - kind: serial\n    name: front\n    port: /dev/ttyS0\n  - kind: serial\n    name: front\n    port: /dev/ttyS1\n",
+			want: `markd.yaml:7: sources[1].name = "front": sources[0] has this name too: give each source its own name`}, // /metrics answered 500
+		{name: "a name another source has by default", body: "office: 426000\nsources:\n  - kind: serial\n    name: serial1\n    port: /dev/ttyS0\n  - kind: serial\n    port: /dev/ttyS1\n",
+			want: `markd.yaml:6: sources[1].name = "serial1": sources[0] has this name too`},
 		{name: "empty file", body: "", want: `config file markd.yaml is empty (no key set)`},
 		{name: "comments only", body: "# office: 426000\n\n", want: `config file markd.yaml is empty (no key set)`},
 		{name: "document marker only", body: "---\n", want: `config file markd.yaml is empty (no key set)`},
@@ -157,6 +161,8 @@ func TestLoadHolds(t *testing.T) {
 			check: func(c Config) bool { return c.Counter == "Окно 1" }},
 		{name: "whole number with .0", body: "office: 426000.0\n",
 			check: func(c Config) bool { return c.Office == 426000 }},
+		{name: "two sources without names", body: "office: 426000\nsources:\n  - kind: serial\n    port: /dev/ttyS0\n  - kind: serial\n    port: /dev/ttyS1\n",
+			check: func(c Config) bool { return c.SourceName(0) == "serial0" && c.SourceName(1) == "serial1" }},
 		{name: "port 0", body: "office: 426000\nhttp:\n  listen: 127.0.0.1:0\n",
 			check: func(c Config) bool { return c.HTTP.Listen == "127.0.0.1:0" }},
 		{name: "duration from a flag", body: "office: 426000\nrescan_window: 5m\n", env: map[string]string{"MARKD_RESCAN_WINDOW": "7m"},

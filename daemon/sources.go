@@ -32,10 +32,7 @@ func Sources(cfgs []config.Source, stdin io.Reader, log *slog.Logger, now func()
 	}
 	var out []mark.Source
 	for i, c := range cfgs {
-		name := c.Name
-		if name == "" {
-			name = fmt.Sprintf("%s%d", c.Kind, i)
-		}
+		name := config.Config{Sources: cfgs}.SourceName(i)
 		switch c.Kind {
 		case "stdin":
 			if nullDevice(stdin) {

@@ -299,6 +299,14 @@ func (c Config) Validate() error {
 	if why := cli.ListenPortWhy(c.HTTP.Listen); why != "" {
 		return bad("http.listen", c.HTTP.Listen, why)
 	}
+	for _, h := range c.HTTP.Hosts {
+		// compared with the Host header's name as it is: " b.local" (from
+		// "a.local, b.local") or kassa-1:8080 matched no request, which
+		// was refused 421
+		if h == "" || strings.ContainsAny(h, " \t/:@") {
+			return bad("http.hosts", h, "each must be a host name such as kassa-1.post.local: no spaces (a list is a.local,b.local), no port, no scheme")
+		}
+	}
 	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
 		return bad("http.tls_cert", c.HTTP.TLSCert, "http.tls_cert and http.tls_key go together")
 	}

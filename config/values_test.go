@@ -99,6 +99,10 @@ func TestLoadRefusesMisreadValues(t *testing.T) {
 			want: `markd.yaml:7: sources[1].name = "front": sources[0] has this name too: give each source its own name`}, // /metrics answered 500
 		{name: "a name another source has by default", body: "office: 426000\nsources:\n  - kind: serial\n    name: serial1\n    port: /dev/ttyS0\n  - kind: serial\n    port: /dev/ttyS1\n",
 			want: `markd.yaml:6: sources[1].name = "serial1": sources[0] has this name too`},
+		{name: "host with a space from env", body: "office: 426000\n", env: map[string]string{"MARKD_HTTP_HOSTS": "a.local, b.local"},
+			want: `environment MARKD_HTTP_HOSTS: http.hosts = " b.local": each must be a host name`}, // b.local was refused 421
+		{name: "host with a port", body: "office: 426000\nhttp:\n  hosts: [kassa-1:8080]\n",
+			want: `markd.yaml:3: http.hosts = "kassa-1:8080": each must be a host name`},
 		{name: "empty file", body: "", want: `config file markd.yaml is empty (no key set)`},
 		{name: "comments only", body: "# office: 426000\n\n", want: `config file markd.yaml is empty (no key set)`},
 		{name: "document marker only", body: "---\n", want: `config file markd.yaml is empty (no key set)`},

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,5 +222,25 @@ func TestEmptyEnvWarned(t *testing.T) {
 	}
 	if strings.Join(warnings, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("warnings\n  %s\nwant\n  %s", strings.Join(warnings, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// TestNameOrigin: a refusal made after Load (markd run's checks) is named
+// with where its key's value came from, as Load names its own: the flag,
+// the environment variable, the file's line; nothing for a default.
+func TestNameOrigin(t *testing.T) {
+	file := writeFile(t, "office: 426000\nhttp:\n  listen: 0.0.0.0:8080\n")
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	fs.String("db", "", "")
+	if err := fs.Parse([]string{"--db=/tmp/x.db"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MARKD_COUNTER", "B")
+	for key, want := range map[string]string{"http.listen": file + ":3", "db": "flag --db", "counter": "environment MARKD_COUNTER", "tz": ""} {
+		err := NameOrigin(fmt.Errorf("start: %w", &KeyError{Key: key, Value: "v", Why: "no"}), file, fs)
+		var ke *KeyError
+		if !errors.As(err, &ke) || ke.Origin != want {
+			t.Errorf("%s: %v, want origin %q", key, err, want)
+		}
 	}
 }

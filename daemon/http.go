@@ -39,7 +39,9 @@ func CheckListen(h config.HTTPConfig) (tls bool, err error) {
 	ip := net.ParseIP(host)
 	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
 	if !loopback && !tls {
-		return false, cli.UsageError{Err: fmt.Errorf("config http.listen = %q is not a loopback address: set http.tls_cert and http.tls_key to serve it over TLS", h.Listen)}
+		// a *config.KeyError: markd run names where the value was set
+		return false, cli.UsageError{Err: &config.KeyError{Key: "http.listen", Value: h.Listen,
+			Why: "not a loopback address: set http.tls_cert and http.tls_key to serve it over TLS"}}
 	}
 	return tls, nil
 }

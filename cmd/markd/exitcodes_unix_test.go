@@ -73,7 +73,7 @@ func markdExitRows() []exitRow {
 		{cmd: "markd run", code: 78, name: "unknown tz", args: runWith("Europe/Samara=>Europe/Nowhere"), want: `tz = "Europe/Nowhere"`},
 		{cmd: "markd run", code: 78, name: "no office", args: runWith("office: 426000=>office: 0"), want: "config office is required"},
 		{cmd: "markd run", code: 78, name: "port pattern", args: runWith("sources:\n  - kind: serial\n    port: \"/dev/tty[[\"\n"), want: "not a valid glob pattern"},
-		{cmd: "markd run", code: 78, name: "listen off loopback without TLS", args: runWith("127.0.0.1:0=>0.0.0.0:0"), want: "not a loopback address"},
+		{cmd: "markd run", code: 78, name: "listen off loopback without TLS", args: runWith("127.0.0.1:0=>0.0.0.0:0"), want: `markd.yaml:9: http.listen = "0.0.0.0:0": not a loopback address`}, // named no file:line before
 		// the config audit: a port out of range failed at listen (exit 1,
 		// restarted for ever with the hint of a port taken); a duration
 		// without unit ran on nanoseconds; an empty file ran on defaults

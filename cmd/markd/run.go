@@ -89,7 +89,7 @@ run); 2 on a wrong command line.`,
 			ctx := cmd.Context()
 			m, err := daemon.Open(ctx, o)
 			if err != nil {
-				return noRestart(err)
+				return noRestart(config.NameOrigin(err, a.configFile, cmd.Flags()))
 			}
 			defer m.Close()
 			if err := addControl(m, a.configFile); err != nil {

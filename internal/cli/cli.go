@@ -90,15 +90,15 @@ func Exit(stderr io.Writer, prog string, err error) int {
 }
 
 // CheckLog checks the log keys NewLogger reads and names the bad one:
-// level debug, info, warn or error; format text or json. Its error is a
-// *KeyError.
+// level debug, info, warn or error; format text or json; both in any
+// case, as LOG_LEVEL. Its error is a *KeyError.
 func CheckLog(level, format string) error {
-	switch level {
+	switch strings.ToLower(level) {
 	case "debug", "info", "warn", "error":
 	default:
 		return &KeyError{Key: "log.level", Value: level, Why: "must be debug, info, warn or error"}
 	}
-	switch format {
+	switch strings.ToLower(format) {
 	case "text", "json":
 	default:
 		return &KeyError{Key: "log.format", Value: format, Why: "must be text or json"}
@@ -140,7 +140,7 @@ func EnvLevel() (level string, ok bool) {
 }
 
 // NewLogger builds the slog logger of a log config (level debug, info,
-// warn or error; format text or json). LOG_LEVEL overrides the level when
+// warn or error; format text or json; in any case). LOG_LEVEL overrides the level when
 // it is a level (EnvLevel); an unknown level of the config means info.
 func NewLogger(level, format string, w io.Writer) *slog.Logger {
 	if env, ok := EnvLevel(); ok && env != "" {
@@ -151,7 +151,7 @@ func NewLogger(level, format string, w io.Writer) *slog.Logger {
 		lv = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: lv}
-	if format == "json" {
+	if strings.EqualFold(format, "json") {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))

@@ -77,3 +77,45 @@ func TestLogLevelEnv(t *testing.T) {
 		})
 	}
 }
+
+// TestLogKeysAnyCase: log.level and log.format are taken in any case, as
+// LOG_LEVEL is (MARKD_LOG_LEVEL=DEBUG was refused at load while
+// LOG_LEVEL=DEBUG worked); anything else is still refused naming the key.
+func TestLogKeysAnyCase(t *testing.T) {
+	t.Setenv("LOG_LEVEL", "")
+	tests := []struct {
+		level, format string
+		bad           string // the key refused, "" for none
+		debug, json   bool
+	}{
+		{"DEBUG", "text", "", true, false},
+		{"Debug", "JSON", "", true, true},
+		{"warn", "Json", "", false, true},
+		{"verbose", "text", "log.level", false, false},
+		{"info", "yaml", "log.format", false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.level+"/"+tc.format, func(t *testing.T) {
+			err := CheckLog(tc.level, tc.format)
+			var ke *KeyError
+			switch {
+			case tc.bad == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.bad != "" && (!errors.As(err, &ke) || ke.Key != tc.bad):
+				t.Fatalf("got %v, want %s refused", err, tc.bad)
+			case tc.bad != "":
+				return
+			}
+			var b bytes.Buffer
+			log := NewLogger(tc.level, tc.format, &b)
+			log.Debug("d")
+			log.Warn("w")
+			if got := bytes.Contains(b.Bytes(), []byte(`"msg":"d"`)) || bytes.Contains(b.Bytes(), []byte("msg=d")); got != tc.debug {
+				t.Errorf("debug logged %v, want %v:\n%s", got, tc.debug, b.String())
+			}
+			if got := bytes.HasPrefix(b.Bytes(), []byte("{")); got != tc.json {
+				t.Errorf("JSON %v, want %v:\n%s", got, tc.json, b.String())
+			}
+		})
+	}
+}

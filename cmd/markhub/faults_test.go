@@ -60,15 +60,8 @@ func get(t *testing.T, method, url, token, body string) probe {
 // database, user or address. After each fault health comes back by itself
 // and, at the end, every record is in the collector exactly once.
 func TestProcessesPostgresFaults(t *testing.T) {
-	if ok, why := hubtest.Available(); !ok {
-		t.Skip("PostgreSQL test skipped: " + why)
-	}
+	cl := pgCluster(t)
 	markhub, markd := buildBinaries(t)
-	cl, err := hubtest.StartCluster(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Stop() //nolint:errcheck // temp cluster
 	dsn := cl.DSN("postgres")
 	token := run1(t, markhub, "terminal", "add", "office-a", "--office", "426000", "--db-driver", "postgres", "--db", dsn)
 	publishTestKeyring(t, "postgres", dsn)

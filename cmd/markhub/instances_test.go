@@ -32,15 +32,8 @@ import (
 // every serial is held by its earliest scan, and each reuse made exactly
 // one alert on each side: the database's constraints decide, not memory.
 func TestProcessesTwoInstancesOnePostgres(t *testing.T) {
-	if ok, why := hubtest.Available(); !ok {
-		t.Skip("PostgreSQL test skipped: " + why)
-	}
+	cl := pgCluster(t)
 	markhub, _ := buildBinaries(t)
-	cl, err := hubtest.StartCluster(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Stop() //nolint:errcheck // temp cluster
 	ctx := context.Background()
 	dsn, err := cl.NewDatabase(ctx)
 	if err != nil {

@@ -91,6 +91,21 @@ func collectorAhead() time.Duration {
 }
 
 // start runs a binary; for markhub serve it waits for the "listening" line.
+// pgCluster starts a throwaway PostgreSQL cluster for t, stopped at its
+// end; t is skipped, saying why, where PostgreSQL cannot run.
+func pgCluster(t *testing.T) *hubtest.Cluster {
+	t.Helper()
+	if ok, why := hubtest.Available(); !ok {
+		t.Skip("PostgreSQL test skipped: " + why)
+	}
+	cl, err := hubtest.StartCluster(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Stop() }) //nolint:errcheck // temp cluster
+	return cl
+}
+
 func start(t *testing.T, waitListen bool, name string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(name, args...)
@@ -256,15 +271,7 @@ func TestProcessesKilledMidBatch(t *testing.T) {
 		killedMidBatch(t, markhub, markd, "sqlite", filepath.Join(t.TempDir(), "hub.db"))
 	})
 	t.Run("postgres", func(t *testing.T) {
-		if ok, why := hubtest.Available(); !ok {
-			t.Skip("PostgreSQL test skipped: " + why)
-		}
-		cl, err := hubtest.StartCluster(true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer cl.Stop() //nolint:errcheck // temp cluster
-		killedMidBatch(t, markhub, markd, "postgres", cl.DSN("postgres"))
+		killedMidBatch(t, markhub, markd, "postgres", pgCluster(t).DSN("postgres"))
 	})
 }
 

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"markd/hub/hubtest"
 	"markd/store"
 )
 
@@ -82,15 +81,8 @@ func TestProcessesTrustNoTerminal(t *testing.T) {
 // outbox stuck behind that record); now both go, the noise stored with
 // U+FFFD for the NUL, unverified, and nothing is left pending.
 func TestProcessesNULInTextOnPostgres(t *testing.T) {
-	if ok, why := hubtest.Available(); !ok {
-		t.Skip("PostgreSQL test skipped: " + why)
-	}
+	cl := pgCluster(t)
 	markhub, markd := buildBinaries(t)
-	cl, err := hubtest.StartCluster(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Stop() //nolint:errcheck // temp cluster
 	dsn := cl.DSN("postgres")
 	tok := run1(t, markhub, "terminal", "add", "office-a", "--office", "426000", "--db-driver", "postgres", "--db", dsn)
 	publishTestKeyring(t, "postgres", dsn)

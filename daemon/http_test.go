@@ -46,14 +46,7 @@ func TestIdleConnectionClosed(t *testing.T) {
 	idleTimeout = 50 * time.Millisecond
 	t.Cleanup(func() { idleTimeout = old })
 	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })
-	s, err := Listen(config.HTTPConfig{Listen: "127.0.0.1:0"}, h, time.Second, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	s := serveLoopback(t, h)
 	conn, err := net.Dial("tcp", s.Addr())
 	if err != nil {
 		t.Fatal(err)
@@ -96,14 +89,7 @@ func TestSlowBodyCut(t *testing.T) {
 	mux.HandleFunc("POST /refuse", func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "log in first", http.StatusUnauthorized)
 	})
-	s, err := Listen(config.HTTPConfig{Listen: "127.0.0.1:0"}, mux, time.Second, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	s := serveLoopback(t, mux)
 	for _, path := range []string{"/read", "/refuse"} {
 		conn, err := net.Dial("tcp", s.Addr())
 		if err != nil {
@@ -130,4 +116,18 @@ func TestSlowBodyCut(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("a body that comes: %d", res.StatusCode)
 	}
+}
+
+// serveLoopback serves h on a free loopback port until t ends.
+func serveLoopback(t *testing.T, h http.Handler) *HTTPServer {
+	t.Helper()
+	s, err := Listen(config.HTTPConfig{Listen: "127.0.0.1:0"}, h, time.Second, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return s
 }

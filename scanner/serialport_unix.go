@@ -50,6 +50,15 @@ func openPort(c *serial.Config) (io.ReadWriteCloser, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("open %s: make it blocking: %w", c.Name, err)
 	}
+	// Claim the line: another reader of the same tty (a second markd, a
+	// technician's cat or screen) would take whole lines or parts of them,
+	// so letters would go unjudged or arrive as halves. While it is held a
+	// later open fails with EBUSY ("in use by another program"), except for
+	// root (CAP_SYS_ADMIN).
+	if err := unix.IoctlSetInt(fd, unix.TIOCEXCL, 0); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("open %s: claim it (TIOCEXCL): %w", c.Name, err)
+	}
 	port := &ttyPort{File: os.NewFile(uintptr(fd), c.Name), fd: fd}
 	if c.ReadTimeout > 0 {
 		// tarm's VMIN/VTIME for this timeout, kept with the rest of the
@@ -87,6 +96,14 @@ func (p *ttyPort) Read(b []byte) (int, error) {
 	n, err := p.File.Read(b)
 	p.idle = n == 0
 	return n, err
+}
+
+// Close gives up the claim on the line, then closes it. A pty's line
+// outlives its last close while the other side is open (socat), and would
+// refuse the next open, markd's own after a replug included, with EBUSY.
+func (p *ttyPort) Close() error {
+	_ = unix.IoctlSetInt(p.fd, unix.TIOCNXCL, 0)
+	return p.File.Close()
 }
 
 // Interrupt ends a read under way and makes every later one return at

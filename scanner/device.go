@@ -100,10 +100,6 @@ type reconnect struct {
 	what    string // subject of the log lines: "scanner", "wedge scanner"
 	key     string // log key of pattern: "port", "device"
 	attrs   []any  // more attributes of the "connected" log line
-	// waitAfterEnd waits a backoff step after a connection ended, before
-	// opening again: a pipe that ended is not a device that vanished, and
-	// reopening it at once would spin.
-	waitAfterEnd bool
 	// open opens path and returns the read loop of that connection (it
 	// returns when ctx ends or the device goes away, and resets the backoff
 	// once data arrives) and its close, which serve calls only after read
@@ -150,7 +146,12 @@ func (d *device) serve(ctx context.Context, r reconnect) {
 		}
 		d.setHealth(false, DetailUnplugged)
 		d.log.Warn(r.what+" gone, retrying", "path", path, "err", err)
-		if r.waitAfterEnd && !bo.Wait(ctx) {
+		// A backoff step before opening again, after every connection: a
+		// device that opens and fails at once (a flaky cable, a tty hung up
+		// at once, a pipe without a writer) would otherwise be reopened in
+		// a tight loop. Bytes read reset the backoff, so after a working
+		// connection this is the minimum step.
+		if !bo.Wait(ctx) {
 			break
 		}
 	}

@@ -146,7 +146,7 @@ func (s *Serial) open(path string) (io.ReadWriteCloser, devID, error) {
 
 // readLoop reads one connection until ctx ends or the device goes away.
 // The backoff restarts from its minimum only once bytes arrive, so a
-// device that opens and vanishes at once is not retried 20 times a second.
+// device that opens and fails at once is reopened with a growing wait (device.serve).
 func (s *Serial) readLoop(ctx context.Context, p io.ReadWriter, path string, id devID, bo *Backoff, emit func(mark.Scan)) error {
 	// Beeps asked for while the port was away (or left unsent when it went)
 	// are stale: sent now they would sound like the verdict of the next scan.

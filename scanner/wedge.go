@@ -48,7 +48,7 @@ func NewWedge(name string, cfg WedgeConfig, log *slog.Logger, now func() time.Ti
 func (w *Wedge) Serve(ctx context.Context, emit func(mark.Scan)) error {
 	w.serve(ctx, reconnect{
 		pattern: w.cfg.Device, group: "input", what: "wedge scanner", key: "device",
-		attrs: []any{"grab", w.cfg.Grab}, waitAfterEnd: true,
+		attrs: []any{"grab", w.cfg.Grab},
 		open: func(path string) (func(context.Context, *Backoff) error, func() error, error) {
 			f, err := OpenInput(path, w.cfg.Grab)
 			if err != nil {

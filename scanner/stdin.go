@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,7 +20,7 @@ import (
 const maxStdinLine = 64 * 1024
 
 // Reader is a source over any stream of lines (stdin, a pipe, a file):
-// one scan per line, CR/LF stripped. It ends when the stream ends.
+// one scan per line (ended by LF, CR or CRLF), its end stripped. It ends when the stream ends.
 type Reader struct {
 	name string
 	r    io.Reader
@@ -77,8 +78,9 @@ func (s *Reader) Serve(ctx context.Context, emit func(mark.Scan)) error {
 		at := s.place.enter(nil)
 		defer at.leave()
 		br := bufio.NewReaderSize(s.r, 4096)
+		afterCR := false
 		for {
-			line, n, err := readLine(br)
+			line, n, err := readLine(br, &afterCR)
 			if line != "" || err == nil {
 				at.follow()
 				gate.Lock()
@@ -121,25 +123,48 @@ func (s *Reader) Serve(ctx context.Context, emit func(mark.Scan)) error {
 	}
 }
 
-// readLine reads one line without its CR/LF, keeping at most maxStdinLine
-// bytes of it (the rest is counted, not kept); n is its real length.
-func readLine(br *bufio.Reader) (line string, n int, err error) {
+// readLine reads one line without its end, keeping at most maxStdinLine
+// bytes of it (the rest is counted, not kept); n is its real length. A
+// line ends at LF, CR or CRLF, which counts once: a scanner left at its
+// factory suffix (CR) may feed a pipe (socat /dev/ttyACM0 - | markd run),
+// and its scans must not be glued into one line judged when the stream
+// ends. *afterCR says the previous line ended at a CR, so an LF right after
+// it belongs to that line; it is looked for when the next line starts, so
+// a line ended by CR is returned as soon as its CR arrives.
+func readLine(br *bufio.Reader, afterCR *bool) (line string, n int, err error) {
+	if *afterCR {
+		*afterCR = false
+		c, err := br.ReadByte()
+		if err != nil {
+			return "", 0, err
+		}
+		if c != '\n' {
+			_ = br.UnreadByte()
+		}
+	}
 	var b strings.Builder
 	for {
-		chunk, isPrefix, err := br.ReadLine()
-		n += len(chunk)
-		if b.Len() < maxStdinLine {
-			room := maxStdinLine - b.Len()
-			if len(chunk) > room {
-				chunk = chunk[:room]
+		if br.Buffered() == 0 {
+			if _, err := br.Peek(1); err != nil {
+				return b.String(), n, err
 			}
-			b.Write(chunk)
 		}
-		if err != nil {
-			return b.String(), n, err
+		buf, _ := br.Peek(br.Buffered())
+		i := bytes.IndexAny(buf, "\r\n")
+		chunk := buf
+		if i >= 0 {
+			chunk = buf[:i]
 		}
-		if !isPrefix {
-			return b.String(), n, nil
+		n += len(chunk)
+		if room := maxStdinLine - b.Len(); room > 0 {
+			b.Write(chunk[:min(len(chunk), room)])
 		}
+		if i < 0 {
+			_, _ = br.Discard(len(buf))
+			continue
+		}
+		*afterCR = buf[i] == '\r'
+		_, _ = br.Discard(i + 1)
+		return b.String(), n, nil
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"markd/mark"
 )
@@ -20,6 +21,13 @@ func TestReaderLines(t *testing.T) {
 		{"lf", "a\nb\n", []string{"a", "b"}},
 		{"crlf", "a\r\nb\r\n", []string{"a", "b"}},
 		{"no final newline", "a\nb", []string{"a", "b"}},
+		// A scanner left at its factory suffix (CR) behind a pipe
+		// (socat /dev/ttyACM0 - | markd run): each CR ends a scan. Before,
+		// the whole stream was one line, judged once at its end.
+		{"cr", "a\rb\r", []string{"a", "b"}},
+		{"cr, crlf and lf mixed", "a\rb\r\nc\nd\r", []string{"a", "b", "c", "d"}},
+		{"empty line between crs kept", "a\r\rb\r", []string{"a", "", "b"}},
+		{"lfcr is two ends", "a\n\rb\n", []string{"a", "", "b"}},
 		{"empty line kept", "a\n\nb\n", []string{"a", "", "b"}},
 		{"long line cut, with its length", long + "\nx\n", []string{long[:maxStdinLine] + "#" + strconv.Itoa(maxStdinLine+10), "x"}},
 		{"exactly the bound is whole", long[:maxStdinLine] + "\r\n", []string{long[:maxStdinLine]}},
@@ -46,6 +54,37 @@ func TestReaderLines(t *testing.T) {
 		})
 	}
 }
+
+// TestReaderCRLineNotHeld: a line ended by CR is emitted when its CR
+// arrives, not when the next byte (the LF of a CRLF, or the next scan)
+// does: the stream may stay quiet for as long as the counter has no letter.
+func TestReaderCRLineNotHeld(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	r := NewReader("in", pr, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan string, 4)
+	go func() { _ = r.Serve(ctx, func(s mark.Scan) { got <- s.Text }) }()
+	for _, w := range []string{"one\r", "\ntwo\r"} {
+		if _, err := io.WriteString(pw, w); err != nil {
+			t.Fatal(err)
+		}
+		want := strings.Trim(w, "\r\n")
+		select {
+		case s := <-got:
+			if s != want {
+				t.Fatalf("got %q, want %q", s, want)
+			}
+		case <-time.After(waitLimitStdin):
+			t.Fatalf("%q not emitted while the stream stays open after its CR", want)
+		}
+	}
+}
+
+// waitLimitStdin bounds a wait for a line: a deadline for declaring a
+// failure, not a speed assertion.
+const waitLimitStdin = 15 * time.Second
 
 // TestReaderStopsEmitting: after ctx ends, a line that the blocked read
 // still delivers is not emitted (the pipeline may be closed by then).

@@ -108,10 +108,30 @@ func (w *Wedge) readLoop(ctx context.Context, f *os.File, bo *Backoff, emit func
 		case err == nil:
 		case errors.Is(err, os.ErrDeadlineExceeded):
 		case errors.Is(err, io.EOF):
+			w.codeLost(d, handle)
 			return fmt.Errorf("input ended: %w", err)
 		default:
+			w.codeLost(d, handle)
 			return fmt.Errorf("read input events: %w", err)
 		}
 	}
 	return nil
+}
+
+// codeLost passes on the code being typed when the device went away: the
+// operator scans that letter again (as Serial.readLoop says for a partial
+// line). A code already being discarded after SYN_DROPPED is passed on
+// as that loss, if it was not yet.
+func (w *Wedge) codeLost(d *KeyDecoder, handle func(Frame)) {
+	if d.discard {
+		d.lost(handle)
+		d.reset()
+		return
+	}
+	if d.n == 0 {
+		return
+	}
+	w.count(func(st *Stats) { st.DroppedIdle++ })
+	w.log.Warn("partial code lost when the wedge scanner went away; scan that letter again", "keys", d.n)
+	d.reset()
 }

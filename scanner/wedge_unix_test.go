@@ -90,3 +90,47 @@ func TestWedgeGrabNotInputDevice(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestWedgeUnplugMidCode: a code cut short by an unplug is counted as a
+// dropped partial code (and logged) when the device goes, as the serial
+// source does, not dropped without a word; the code typed after the
+// replug arrives alone.
+func TestWedgeUnplugMidCode(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "event-kbd")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	src := NewWedge("wedge", WedgeConfig{Device: fifo, Idle: time.Hour}, nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	scans := make(chan mark.Scan, 8)
+	go func() { _ = src.Serve(ctx, func(s mark.Scan) { scans <- s }) }()
+	w, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRecorder()
+	r.text(t, "EPM1:HALF")
+	if _, err := w.Write(r.buf); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "device open", func() bool { return src.Health().Up })
+	w.Close()
+	waitFor(t, "unplug noticed", func() bool { return !src.Health().Up })
+	waitFor(t, "the partial code counted", func() bool { return src.Stats().DroppedIdle == 1 })
+	w, err = os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	r = newRecorder()
+	r.line(t, "WHOLE")
+	if _, err := w.Write(r.buf); err != nil {
+		t.Fatal(err)
+	}
+	expectLines(t, scans, "WHOLE")
+	if n := src.Stats().DroppedIdle; n != 1 {
+		t.Errorf("partial codes dropped %d, want 1", n)
+	}
+}

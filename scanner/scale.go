@@ -267,12 +267,12 @@ func (s *Scale) Serve(ctx context.Context) error {
 		open: func(path string) (func(context.Context, *Backoff) error, func() error, error) {
 			p, err := openPort(&serial.Config{Name: path, Baud: s.cfg.Baud, ReadTimeout: s.cfg.Poll})
 			if err != nil {
-				return nil, nil, fmt.Errorf("open %s: %w", path, err)
+				return nil, nil, withPath("open", path, err)
 			}
 			id, err := statDev(path)
 			if err != nil {
 				p.Close()
-				return nil, nil, fmt.Errorf("open %s: %w", path, err)
+				return nil, nil, withPath("open", path, err)
 			}
 			read := func(ctx context.Context, bo *Backoff) error { return s.readLoop(ctx, p, path, id, bo) }
 			return read, p.Close, nil

@@ -134,12 +134,12 @@ func (s *Serial) open(path string) (io.ReadWriteCloser, devID, error) {
 	}
 	p, err := openPort(pc)
 	if err != nil {
-		return nil, devID{}, fmt.Errorf("open %s: %w", path, err)
+		return nil, devID{}, withPath("open", path, err)
 	}
 	id, err := statDev(path)
 	if err != nil {
 		p.Close()
-		return nil, devID{}, fmt.Errorf("open %s: %w", path, err)
+		return nil, devID{}, withPath("open", path, err)
 	}
 	return p, id, nil
 }
@@ -223,11 +223,22 @@ func pumpFrames(ctx context.Context, p io.ReadWriter, path string, id devID, bo 
 				return gerr
 			}
 		default:
-			return fmt.Errorf("read %s: %w", path, err)
+			return withPath("read", path, err)
 		}
 		fr.Expire(at, handle)
 	}
 	return nil
+}
+
+// withPath wraps err as "op path: err", unless err already names path
+// (an *fs.PathError of the open, stat or read itself), so that the log
+// names the port once.
+func withPath(op, path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		return err
+	}
+	return fmt.Errorf("%s %s: %w", op, path, err)
 }
 
 // devID identifies the device node a path led to when it was opened

@@ -3,12 +3,15 @@
 package scanner
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -245,4 +248,50 @@ func TestTarmBlockingReadHoldsPort(t *testing.T) {
 		return
 	}
 	t.Skip("could not get a Read pending before Close in 5 attempts")
+}
+
+// TestSerialLogNamesPortOnce: the warnings of a missing port and of a port
+// that hung up name it once, not "open P: open P: no such file or
+// directory" (the open's and the read's own errors already carry the
+// path).
+func TestSerialLogNamesPortOnce(t *testing.T) {
+	p := newPtyPair(t)
+	var logBuf syncBuffer
+	log := slog.New(slog.NewTextHandler(&logBuf, nil))
+	src := NewSerial("front", SerialConfig{Port: p.Dev}, log, nil)
+	runSerial(t, src)
+	waitFor(t, "port open", func() bool { return src.Health().Up })
+	p.kill(syscall.SIGTERM)
+	waitFor(t, "the unplug logged", func() bool { return strings.Contains(logBuf.String(), "scanner gone") })
+	missing := NewSerial("back", SerialConfig{Port: p.Dev}, log, nil) // p.Dev is gone now
+	runSerial(t, missing)
+	waitFor(t, "the missing port logged", func() bool { return strings.Contains(logBuf.String(), "scanner not available") })
+	for _, l := range strings.Split(logBuf.String(), "\n") {
+		if !strings.Contains(l, "level=WARN") {
+			continue
+		}
+		_, errText, _ := strings.Cut(l, " err=")
+		if n := strings.Count(errText, p.Dev); n > 1 {
+			t.Errorf("the port is named %d times in %q", n, errText)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the log's writes beside the
+// test's reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -69,6 +70,9 @@ func OpenExistingWith(ctx context.Context, path string, o Options) (*DB, error) 
 	if err := checkWritable(path); err != nil {
 		return nil, err
 	}
+	if err := checkMarkdSchema(ctx, path); err != nil {
+		return nil, err
+	}
 	db, err := OpenWith(ctx, path, o)
 	if err == nil {
 		if err := keepOwner(path); err != nil {
@@ -81,6 +85,32 @@ func OpenExistingWith(ctx context.Context, path string, o Options) (*DB, error) 
 			"restore the last backup (made by `markd backup`) to "+path+"; `markd doctor --deep` says what is damaged")
 	}
 	return db, err
+}
+
+// checkMarkdSchema refuses an SQLite file that is not a markd store (no
+// schema_migrations: another program's database, the collector's restored
+// by mistake) before anything migrates it: read only, the file untouched.
+// Migrating it made a store with an empty reuse history, which accepts
+// used marks again.
+func checkMarkdSchema(ctx context.Context, path string) error {
+	db, err := sql.Open("sqlite3", "file:"+uriPath(path)+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		return nil // the open that follows says why
+	}
+	defer db.Close()
+	var n int
+	err = db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n)
+	switch {
+	case err != nil && damaged(err):
+		return mark.WithHint(fmt.Errorf("store %s is damaged: %w: %w", path, ErrNotAStore, err),
+			"restore the last backup (made by `markd backup`) to "+path+"; `markd doctor --deep` says what is damaged")
+	case err != nil:
+		return nil // a full disk, a lock, rights: the open that follows says which
+	case n == 0:
+		return mark.WithHint(fmt.Errorf("store %s is an SQLite database of another program, not a markd store: %w", path, ErrNotAStore),
+			"check db in the config; if the store was replaced, restore the last backup (made by `markd backup`) to "+path+"; only for a new counter run `markd init` on a new path")
+	}
+	return nil
 }
 
 func damaged(err error) bool { return sqliteerr.Of(err) == sqliteerr.Corrupt }

@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -245,5 +248,36 @@ func TestStoreInFolderWithURICharacters(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOpenExistingRefusesForeignSQLite: an SQLite file of another program
+// (a stray .db, the collector's database restored by mistake) is not a
+// store: it was migrated into one and the counter started on an empty
+// reuse history, accepting used marks again. It is refused, untouched.
+func TestOpenExistingRefusesForeignSQLite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "other.db")
+	other, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Exec(`CREATE TABLE t (x)`); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := OpenExisting(context.Background(), path, slog.New(slog.DiscardHandler))
+	if err == nil {
+		db.Close()
+		t.Fatal("a foreign SQLite file opened as a store")
+	}
+	if !errors.Is(err, ErrNotAStore) || !strings.Contains(err.Error(), path) || mark.Hint(err) == "" {
+		t.Fatalf("err = %v (hint %q), want ErrNotAStore naming %s with a hint", err, mark.Hint(err), path)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Fatal("the foreign file was changed")
 	}
 }

@@ -3,7 +3,6 @@
 package scanner
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,13 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tarm/serial"
 
+	"markd/internal/syncbuf"
 	"markd/mark"
 )
 
@@ -256,7 +255,7 @@ func TestTarmBlockingReadHoldsPort(t *testing.T) {
 // path).
 func TestSerialLogNamesPortOnce(t *testing.T) {
 	p := newPtyPair(t)
-	var logBuf syncBuffer
+	var logBuf syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logBuf, nil))
 	src := NewSerial("front", SerialConfig{Port: p.Dev}, log, nil)
 	runSerial(t, src)
@@ -275,23 +274,4 @@ func TestSerialLogNamesPortOnce(t *testing.T) {
 			t.Errorf("the port is named %d times in %q", n, errText)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the log's writes beside the
-// test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,9 +1,13 @@
 package verify_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"markd/internal/testdata"
 	"markd/mark"
@@ -208,6 +212,68 @@ func TestSpecReferenceVectors(t *testing.T) {
 			}
 			got := srPaths(t, v, fill, vec.Text, mark.Context{Office: vec.Context.Office, Date: mark.Day(date), MeasuredWeightG: vec.Context.MeasuredWeightG})
 			srCompare(t, vec.Name, got, ref)
+			// The fields: the vector's, the reference's body written out,
+			// and markd's JSON of them must be one object.
+			if ref.body == nil || got.Mark == nil {
+				return
+			}
+			b := ref.body
+			day := func(n uint16) string {
+				return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(n)).Format(time.DateOnly)
+			}
+			refJSON, err := json.Marshal(map[string]any{"version": b.version, "alg": b.alg, "key_id": b.keyID, "serial": b.serial,
+				"contract": b.contract, "mail_class": b.class, "flags": b.flags, "weight_g": b.weight, "tariff_kop": b.tariff,
+				"office": b.office, "issued": day(b.issued), "valid_until": day(b.validUntil), "tracking": b.tracking})
+			if err != nil {
+				t.Fatal(err)
+			}
+			markdJSON, err := json.Marshal(got.Mark.Fields())
+			if err != nil {
+				t.Fatal(err)
+			}
+			vecJSON := srRawFields(t, vec.Name)
+			if len(vecJSON) == 0 || string(vecJSON) == "null" { // the vector names no fields
+				vecJSON = refJSON
+			}
+			if r, m, v := srNormJSON(t, refJSON), srNormJSON(t, markdJSON), srNormJSON(t, vecJSON); r != v || m != v {
+				t.Errorf("fields:\n vector    %s\n reference %s\n markd     %s", v, r, m)
+			}
 		})
 	}
+}
+
+// srRawFields is the fields object of the vector called name, as written.
+func srRawFields(t *testing.T, name string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(testdata.Path(t, "marks", "vectors.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range bytes.Split(raw, []byte("\n")) {
+		var v struct {
+			Name   string          `json:"name"`
+			Fields json.RawMessage `json:"fields"`
+		}
+		if json.Unmarshal(line, &v) == nil && v.Name == name {
+			return v.Fields
+		}
+	}
+	t.Fatalf("vector %q not found", name)
+	return nil
+}
+
+// srNormJSON is a JSON object with its keys sorted and numbers as written.
+func srNormJSON(t *testing.T, b []byte) string {
+	t.Helper()
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	out, err := json.Marshal(m) // map keys are sorted
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }

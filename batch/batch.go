@@ -215,16 +215,22 @@ func (s *Service) listAndScans(ctx context.Context, id string) (batchlist.List, 
 	return l, recs, err
 }
 
-// Scanned gives the accepted scans among recs in the form Reconcile takes.
+// Scanned gives the scans among recs whose marks verified, in the form
+// Reconcile takes: the accepted ones, and the rejected and repeated ones
+// marked Rejected (BATCH-LIST.md: an item is MISSING only when it was
+// not scanned in the batch; MARK-FORMAT §8: every scan at the counter
+// while the batch is open belongs to it). A scan without a verified mark
+// (not a mark, a signature that did not verify: §3, none of its fields
+// may be trusted) matches nothing.
 func Scanned(recs []mark.Record) []batchlist.Scanned {
 	var out []batchlist.Scanned
 	for _, r := range recs {
-		if r.Verdict != mark.Accept || r.Mark == nil {
+		if r.Mark == nil || (r.Verdict != mark.Accept && r.Verdict != mark.Reject && r.Verdict != mark.DuplicateScan) {
 			continue
 		}
 		m := r.Mark
 		sc := batchlist.Scanned{RecordID: r.ID, Serial: m.Serial, MailClass: m.MailClass, WeightG: int(m.WeightG),
-			TariffKop: int64(m.TariffKop), Notice: m.NoticeOfDelivery()}
+			TariffKop: int64(m.TariffKop), Notice: m.NoticeOfDelivery(), Rejected: r.Verdict != mark.Accept}
 		if m.Tracking != 0 {
 			sc.Tracking = fmt.Sprintf("%014d", m.Tracking)
 		}

@@ -48,8 +48,8 @@ func diffKinds(ds []DiffJSON) map[string]int {
 // the list and an OTHER_CONTRACT envelope not on it while the batch is
 // open (MARK-FORMAT §7: after an override to accept the mark counts as
 // used, i.e. accepted): from then on both count as accepted in the batch:
-// the totals (API JSON), the reconciliation (the listed one no longer
-// MISSING but compared with its mark: WEIGHT; the other EXTRA), and the
+// the totals (API JSON), the reconciliation (the listed one compared with
+// its mark, WEIGHT, before and after; the other EXTRA), and the
 // receipt at close, which says on their lines that a supervisor accepted
 // them and names the supervisor; the receipt made again from the store is
 // the same bytes.
@@ -76,8 +76,11 @@ func TestOverrideInOpenBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := diffKinds(before.JSON().Differences); k["MISSING 2"] != 1 || len(k) != 1 {
-		t.Fatalf("before the overrides: differences %v, want MISSING of serial 2 alone", k)
+	// Before: the listed envelope was scanned (rejected): compared with
+	// its mark, WEIGHT, not MISSING; the other contract's is no EXTRA
+	// (rejected, BATCH-LIST.md: EXTRA is an accepted scan).
+	if k := diffKinds(before.JSON().Differences); k["WEIGHT 2"] != 1 || len(k) != 1 {
+		t.Fatalf("before the overrides: differences %v, want WEIGHT of serial 2 alone", k)
 	}
 	for _, id := range []string{under.ID, other.ID} {
 		if err := db.OverrideAccept(ctx, id, "petrova", "paid at the counter"); err != nil {
@@ -142,7 +145,7 @@ func TestOverrideInOpenBatch(t *testing.T) {
 				t.Errorf("receipt %s lacks %q:\n%s", name, w, text)
 			}
 		}
-		if strings.Contains(flat, "Не принято:") || strings.Contains(flat, "из них не принято: 1") {
+		if strings.Contains(flat, "Не принято:") || strings.Contains(flat, "из них не предъявлено: 1") {
 			t.Errorf("receipt %s still hands back an envelope the supervisor accepted:\n%s", name, text)
 		}
 	}

@@ -42,10 +42,11 @@ func pdfText(t *testing.T, pdf []byte) string {
 
 // TestReceiptListReconciliation: with the customer's list imported (here
 // a Windows-1251 CSV with Russian headers), the receipt states what the
-// batch status says about it: the items on the list, those not accepted
-// (MISSING: not scanned, or rejected), those accepted but not on the list
-// (EXTRA) and those whose data differ,
-// each named, in the PDF and in the HTML page.
+// batch status says about it: the items on the list, those not presented
+// (MISSING: not scanned in the batch), those accepted but not on the list
+// (EXTRA) and those whose data differ (a listed envelope handed in and
+// rejected is compared with its mark: here TARIFF), each named, in the
+// PDF and in the HTML page.
 func TestReceiptListReconciliation(t *testing.T) {
 	ctx := context.Background()
 	s, db := openService(t)
@@ -84,7 +85,8 @@ func TestReceiptListReconciliation(t *testing.T) {
 	for _, d := range st.Diffs {
 		kinds[d.Kind]++
 	}
-	if st.Items != 5 || kinds[batchlist.DiffMissing] != 2 || kinds[batchlist.DiffExtra] != 2 || kinds[batchlist.DiffWeight] != 1 {
+	if st.Items != 5 || kinds[batchlist.DiffMissing] != 1 || kinds[batchlist.DiffExtra] != 2 || kinds[batchlist.DiffWeight] != 1 ||
+		kinds[batchlist.DiffTariff] != 1 {
 		t.Fatalf("status: %d items, diffs %v", st.Items, kinds)
 	}
 	if _, err := s.Close(ctx, b.ID, "Иванова"); err != nil {
@@ -103,11 +105,11 @@ func TestReceiptListReconciliation(t *testing.T) {
 	for _, want := range []string{
 		"Сверка со списком клиента",
 		fmt.Sprintf("По списку клиента: %d шт.", st.Items),
-		fmt.Sprintf("из них не принято: %d", kinds[batchlist.DiffMissing]),
+		fmt.Sprintf("из них не предъявлено: %d", kinds[batchlist.DiffMissing]),
 		fmt.Sprintf("принято сверх списка: %d", kinds[batchlist.DiffExtra]),
-		fmt.Sprintf("расхождения в данных: %d", kinds[batchlist.DiffWeight]),
-		tr(6), tr(7), // missing, by their tracking numbers
-		"Не принято", "Нет в списке", "Масса, г",
+		fmt.Sprintf("расхождения в данных: %d", kinds[batchlist.DiffWeight]+kinds[batchlist.DiffTariff]),
+		tr(6), tr(7), // the rejected one's tariff and the missing one, by their tracking numbers
+		"Не предъявлено", "Нет в списке", "Масса, г", "Плата, руб.",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("receipt PDF lacks %q:\n%s", want, text)
@@ -117,8 +119,9 @@ func TestReceiptListReconciliation(t *testing.T) {
 		}
 	}
 	// serial 6 was handed in and refused: not "not presented"
-	if strings.Contains(text, "предъявлен") || strings.Contains(html, "предъявлен") {
-		t.Errorf("the receipt says a listed envelope that was handed in and rejected was not presented:\n%s", text)
+	if strings.Count(text, "Не предъявлено") != 1 {
+		t.Errorf("the receipt names %d envelopes not presented, want 1 (serial 7; serial 6 was handed in):\n%s",
+			strings.Count(text, "Не предъявлено"), text)
 	}
 }
 

@@ -11,7 +11,7 @@ type DiffKind string
 
 // The kinds of difference.
 const (
-	DiffMissing DiffKind = "MISSING" // on the list, not scanned in the batch
+	DiffMissing DiffKind = "MISSING" // on the list, not scanned in the batch (no scan of its verified mark)
 	DiffExtra   DiffKind = "EXTRA"   // an accepted scan not on the list
 	DiffClass   DiffKind = "CLASS"   // list and mark differ in mail class
 	DiffWeight  DiffKind = "WEIGHT"  // … in weight
@@ -19,9 +19,13 @@ const (
 	DiffNotice  DiffKind = "NOTICE"  // … in notice of delivery
 )
 
-// Scanned is one accepted scan of the batch as Reconcile sees it: the
-// fields of the verified mark. Tracking is the mark's 14 digits, or ""
-// when the mark has none.
+// Scanned is one scan of the batch whose mark verified, as Reconcile sees
+// it: the fields of the verified mark. Tracking is the mark's 14 digits,
+// or "" when the mark has none. Rejected: the scan was not accepted (a
+// REJECT or a DUPLICATE_SCAN); the item it matches was still scanned in
+// the batch (not MISSING, compared with the mark), but a rejected scan not
+// on the list is no EXTRA (BATCH-LIST.md: "an accepted scan not on the
+// list").
 type Scanned struct {
 	RecordID  string
 	Serial    uint64
@@ -30,6 +34,7 @@ type Scanned struct {
 	WeightG   int
 	TariffKop int64
 	Notice    bool
+	Rejected  bool
 }
 
 // Diff is one difference. Item is nil for EXTRA, Scan is nil for MISSING.
@@ -44,12 +49,17 @@ type Diff struct {
 	Got  string
 }
 
-// Reconcile compares the list with the accepted scans of the batch. An
-// item matches a scan by serial when the list gives one, else by tracking
-// number. An item with neither (a simple letter listed without them) is
-// matched afterwards to a scan left over with the same class, weight and
-// tariff (one without a tracking number first), so a correct batch of
-// simple letters reports nothing. A scan is matched at most once.
+// Reconcile compares the list with the scans of the batch whose marks
+// verified (BATCH-LIST.md: MISSING is "on the list, not scanned in the
+// batch", EXTRA "an accepted scan not on the list"). An item matches a
+// scan by serial when the list gives one, else by tracking number, an
+// accepted scan before a rejected one of the same mark. An item with
+// neither (a simple letter listed without them) is matched afterwards to
+// a scan left over with the same class, weight and tariff (accepted
+// first, one without a tracking number first), so a correct batch of
+// simple letters reports nothing. A scan is matched at most once. A
+// rejected scan matched to an item is compared like an accepted one; one
+// not matched is not reported.
 //
 // The differences come in list order (MISSING or the field differences of
 // each item), then EXTRA in scan order. Pointers refer to l.Items and to
@@ -57,13 +67,20 @@ type Diff struct {
 func Reconcile(l List, scanned []Scanned) []Diff {
 	bySerial := make(map[uint64]int, len(scanned))
 	byTracking := make(map[string]int, len(scanned))
-	for i := len(scanned) - 1; i >= 0; i-- { // backwards: the first scan wins
-		s := &scanned[i]
-		if s.Serial != 0 {
-			bySerial[s.Serial] = i
-		}
-		if t := trackKey(s.Tracking); t != "" {
-			byTracking[t] = i
+	// Backwards, the rejected scans then the accepted ones: the first
+	// accepted scan of a mark wins, else its first rejected one.
+	for _, rejected := range []bool{true, false} {
+		for i := len(scanned) - 1; i >= 0; i-- {
+			s := &scanned[i]
+			if s.Rejected != rejected {
+				continue
+			}
+			if s.Serial != 0 {
+				bySerial[s.Serial] = i
+			}
+			if t := trackKey(s.Tracking); t != "" {
+				byTracking[t] = i
+			}
 		}
 	}
 	used := make([]bool, len(scanned))
@@ -88,21 +105,23 @@ func Reconcile(l List, scanned []Scanned) []Diff {
 		}
 	}
 	// Items without keys take leftover scans of the same class, weight and
-	// tariff: first those without a tracking number, then any (a simple
-	// letter's mark may carry one the list left out).
-	for _, withTracking := range []bool{false, true} {
-		for _, i := range anonymous {
-			if match[i] >= 0 {
-				continue
-			}
-			it := &l.Items[i]
-			for j := range scanned {
-				s := &scanned[j]
-				if !used[j] && (trackKey(s.Tracking) != "") == withTracking &&
-					s.MailClass == it.MailClass && s.WeightG == it.WeightG && s.TariffKop == it.TariffKop {
-					used[j] = true
-					match[i] = j
-					break
+	// tariff: accepted ones first; first those without a tracking number,
+	// then any (a simple letter's mark may carry one the list left out).
+	for _, rejected := range []bool{false, true} {
+		for _, withTracking := range []bool{false, true} {
+			for _, i := range anonymous {
+				if match[i] >= 0 {
+					continue
+				}
+				it := &l.Items[i]
+				for j := range scanned {
+					s := &scanned[j]
+					if !used[j] && s.Rejected == rejected && (trackKey(s.Tracking) != "") == withTracking &&
+						s.MailClass == it.MailClass && s.WeightG == it.WeightG && s.TariffKop == it.TariffKop {
+						used[j] = true
+						match[i] = j
+						break
+					}
 				}
 			}
 		}
@@ -130,7 +149,7 @@ func Reconcile(l List, scanned []Scanned) []Diff {
 		}
 	}
 	for j := range scanned {
-		if !used[j] {
+		if !used[j] && !scanned[j].Rejected {
 			diffs = append(diffs, Diff{Kind: DiffExtra, Scan: &scanned[j]})
 		}
 	}

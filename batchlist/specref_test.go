@@ -567,12 +567,14 @@ type refDiff struct {
 	Want, Got  string
 }
 
-// refReconcile: an item matches an accepted scan by serial when the list
-// gives one, else by tracking; each scan at most once, the first scan
-// that fits; items without either (simple letters, batch.md) then take a
-// leftover scan of the same class, weight and tariff (those without a
-// tracking number first). Differences in list order, then EXTRA in scan
-// order.
+// refReconcile: an item matches a scan of the batch (its mark verified,
+// accepted or not: MISSING is "on the list, not scanned in the batch") by
+// serial when the list gives one, else by tracking; each scan at most
+// once, the first accepted scan that fits, else the first rejected one;
+// items without either (simple letters, batch.md) then take a leftover
+// scan of the same class, weight and tariff (accepted first, those
+// without a tracking number first). Differences in list order, then EXTRA
+// ("an accepted scan not on the list") in scan order.
 func refReconcile(items []refItem, scans []Scanned) []refDiff {
 	taken := make([]bool, len(scans))
 	match := make([]int, len(items))
@@ -581,28 +583,40 @@ func refReconcile(items []refItem, scans []Scanned) []refDiff {
 		if it.Serial == 0 && it.Tracking == "" {
 			continue
 		}
+		fits := func(s Scanned) bool {
+			if it.Serial != 0 {
+				return s.Serial == it.Serial
+			}
+			return strings.ReplaceAll(s.Tracking, " ", "") == it.Tracking
+		}
+		first := -1
 		for j, s := range scans {
-			if it.Serial != 0 && s.Serial != it.Serial {
-				continue
+			if fits(s) && !s.Rejected {
+				first = j
+				break
 			}
-			if it.Serial == 0 && strings.ReplaceAll(s.Tracking, " ", "") != it.Tracking {
-				continue
+		}
+		for j, s := range scans {
+			if first < 0 && fits(s) {
+				first = j
 			}
-			if !taken[j] {
-				taken[j], match[i] = true, j
-			}
-			break
+		}
+		if first >= 0 && !taken[first] {
+			taken[first], match[i] = true, first
 		}
 	}
-	for _, untracked := range []bool{true, false} {
-		for i, it := range items {
-			if match[i] >= 0 || it.Serial != 0 || it.Tracking != "" {
-				continue
-			}
-			for j, s := range scans {
-				if !taken[j] && (s.Tracking == "") == untracked && s.MailClass == it.Class && s.WeightG == it.Weight && s.TariffKop == it.Kop {
-					taken[j], match[i] = true, j
-					break
+	for _, rejected := range []bool{false, true} {
+		for _, untracked := range []bool{true, false} {
+			for i, it := range items {
+				if match[i] >= 0 || it.Serial != 0 || it.Tracking != "" {
+					continue
+				}
+				for j, s := range scans {
+					if !taken[j] && s.Rejected == rejected && (s.Tracking == "") == untracked &&
+						s.MailClass == it.Class && s.WeightG == it.Weight && s.TariffKop == it.Kop {
+						taken[j], match[i] = true, j
+						break
+					}
 				}
 			}
 		}
@@ -630,7 +644,7 @@ func refReconcile(items []refItem, scans []Scanned) []refDiff {
 		}
 	}
 	for j := range scans {
-		if !taken[j] {
+		if !taken[j] && !scans[j].Rejected {
 			out = append(out, refDiff{"EXTRA", -1, j, "", ""})
 		}
 	}
@@ -1058,9 +1072,9 @@ func breakOne(rng *rand.Rand, items []genItem) {
 	}
 }
 
-// genScans: the accepted scans of a batch for items: some missing, some
-// with another class, weight, tariff or notice, some not listed, in any
-// order.
+// genScans: the scans of a batch for items: some missing, some with
+// another class, weight, tariff or notice, some rejected (alone, before
+// or after an accepted one, repeated), some not listed, in any order.
 func genScans(rng *rand.Rand, items []genItem) []Scanned {
 	var scans []Scanned
 	used := map[uint64]bool{}
@@ -1100,6 +1114,15 @@ func genScans(rng *rand.Rand, items []genItem) []Scanned {
 		case 3:
 			s.Notice = !s.Notice
 		}
+		switch rng.IntN(6) {
+		case 0: // rejected only (UNDERPAID, OTHER_CONTRACT, REUSED…)
+			s.Rejected = true
+		case 1: // and scanned again, rejected (REUSED, DUPLICATE_SCAN)
+			again := s
+			again.RecordID += "again"
+			again.Rejected = true
+			scans = append(scans, again)
+		}
 		scans = append(scans, s)
 	}
 	for k := rng.IntN(3); k > 0; k-- { // EXTRA, or a simple letter for an anonymous item
@@ -1107,6 +1130,7 @@ func genScans(rng *rand.Rand, items []genItem) []Scanned {
 		if s.MailClass != 1 || rng.IntN(2) == 0 {
 			s.Tracking = genTracking(rng)
 		}
+		s.Rejected = rng.IntN(3) == 0
 		scans = append(scans, s)
 	}
 	rng.Shuffle(len(scans), func(i, j int) { scans[i], scans[j] = scans[j], scans[i] })

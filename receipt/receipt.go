@@ -343,7 +343,7 @@ func (r *Receipt) view() view {
 
 // diffNames are the kinds of difference in words, as the rows print them.
 var diffNames = map[string]string{
-	"MISSING": "Не принято", // not scanned, or scanned and rejected
+	"MISSING": "Не предъявлено", // on the list, not scanned in the batch (BATCH-LIST.md)
 	"EXTRA":   "Нет в списке",
 	"CLASS":   "Вид отправления",
 	"WEIGHT":  "Масса, г",
@@ -376,7 +376,7 @@ func listView(items int, diffs []Diff) (string, [][]string) {
 		rows = append(rows, []string{strconv.Itoa(i + 1), name, n, orDash(d.Tracking), serial(d.Serial),
 			diffValue(d.Kind, d.Want), diffValue(d.Kind, d.Got)})
 	}
-	note := fmt.Sprintf("По списку клиента: %d шт.; из них не принято: %d; принято сверх списка: %d; расхождения в данных: %d.",
+	note := fmt.Sprintf("По списку клиента: %d шт.; из них не предъявлено: %d; принято сверх списка: %d; расхождения в данных: %d.",
 		items, missing, extra, data)
 	if len(diffs) == 0 {
 		note = fmt.Sprintf("По списку клиента: %d шт.; расхождений нет.", items)

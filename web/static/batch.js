@@ -14,7 +14,7 @@
   function say(ru, en, bad) { both(msg, ru, en); msg.className = 'batchmsg' + (bad ? ' bad' : ''); }
 
   var kinds = {
-    MISSING: ['в списке, не принято', 'on the list, not accepted'],
+    MISSING: ['в списке, не предъявлено', 'on the list, not presented'],
     EXTRA: ['отсканировано, нет в списке', 'scanned, not on the list'],
     CLASS: ['вид отличается', 'class differs'],
     WEIGHT: ['вес отличается', 'weight differs'],

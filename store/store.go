@@ -150,6 +150,9 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	d := &DB{path: path, db: sqldb, log: log.With("subsystem", "store"), now: o.Now, passwordCost: o.PasswordCost}
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()
+		if code := sqliteerr.Of(err); code == sqliteerr.Busy || code == sqliteerr.Locked {
+			return nil, lockedErr(path, "open", err)
+		}
 		hint := "check that the folder exists and is writable by the markd user"
 		if sqliteerr.DiskFull(err) {
 			hint = "disk full: free space on the disk of " + filepath.Dir(path) + " (markd run starts again by itself once there is room)"
@@ -204,7 +207,7 @@ func (d *DB) SQL() *sql.DB { return d.db }
 func (d *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return storeErr("begin", err)
+		return d.storeErr("begin", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	if err := fn(tx); err != nil {
@@ -212,13 +215,40 @@ func (d *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if d.FailWrite != nil {
 		if err := d.FailWrite(); err != nil {
-			return storeErr("commit", err)
+			return d.storeErr("commit", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return storeErr("commit", err)
+		return d.storeErr("commit", err)
 	}
 	return nil
+}
+
+// ErrLocked: another program holds the store's write lock longer than the
+// busy timeout (the sqlite3 shell or DB Browser in a transaction, a
+// second markd command writing).
+var ErrLocked = fmt.Errorf("store locked by another program: %w", mark.ErrUnavailable)
+
+// storeErr is storeErr of the store at d.path: a lock held by another
+// program names the store's file and, where the system tells it, the
+// process that holds it.
+func (d *DB) storeErr(op string, err error) error {
+	if code := sqliteerr.Of(err); code != sqliteerr.Busy && code != sqliteerr.Locked {
+		return storeErr(op, err)
+	}
+	return lockedErr(d.path, op, err)
+}
+
+// lockedErr is the error of a store at path that another program keeps
+// locked (ErrLocked), with the holder when known and what to do.
+func lockedErr(path, op string, err error) error {
+	who := "another program"
+	if h := lockHolder(path); h != "" {
+		who = h
+	}
+	return mark.WithHint(fmt.Errorf("store %s: %s: %w: %w", path, op, ErrLocked, err),
+		who+" holds a lock on "+path+": close it (the sqlite3 shell or DB Browser for SQLite with the store open, "+
+			"or another markd command writing to it: import, backup, user) and try again")
 }
 
 // storeErr marks a failure of the store itself (disk full, locked,
@@ -254,7 +284,7 @@ func (d *DB) refuseNewer(ctx context.Context, names []string) error {
 	}
 	var top sql.NullInt64
 	if err := d.db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&top); err != nil {
-		return storeErr("read schema_migrations", err)
+		return d.storeErr("read schema_migrations", err)
 	}
 	if top.Valid && top.Int64 > int64(known) {
 		return mark.WithHint(fmt.Errorf("store %s: migration %d applied, this markd knows up to %d: %w", d.path, top.Int64, known, ErrSchemaNewer),
@@ -288,7 +318,7 @@ func migrationNames() ([]string, error) {
 func (d *DB) migrate(ctx context.Context) error {
 	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
-		return storeErr("create schema_migrations", err)
+		return d.storeErr("create schema_migrations", err)
 	}
 	names, err := migrationNames()
 	if err != nil {
@@ -305,7 +335,7 @@ func (d *DB) migrate(ctx context.Context) error {
 		}
 		var n int
 		if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
-			return storeErr("read schema_migrations", err)
+			return d.storeErr("read schema_migrations", err)
 		}
 		if n > 0 {
 			continue
@@ -351,7 +381,7 @@ func (d *DB) migrate(ctx context.Context) error {
 func (d *DB) Check(ctx context.Context) error {
 	var res string
 	if err := d.db.QueryRowContext(ctx, `PRAGMA quick_check(1)`).Scan(&res); err != nil {
-		return storeErr("quick_check", err)
+		return d.storeErr("quick_check", err)
 	}
 	if res != "ok" {
 		return fmt.Errorf("store %s: quick_check: %s: %w", d.path, res, mark.ErrInvalid)
@@ -362,7 +392,7 @@ func (d *DB) Check(ctx context.Context) error {
 func (d *DB) foreignKeyCheck(ctx context.Context) error {
 	rows, err := d.db.QueryContext(ctx, `PRAGMA foreign_key_check`)
 	if err != nil {
-		return storeErr("foreign_key_check", err)
+		return d.storeErr("foreign_key_check", err)
 	}
 	defer rows.Close()
 	if rows.Next() {
@@ -370,7 +400,7 @@ func (d *DB) foreignKeyCheck(ctx context.Context) error {
 		var rowid sql.NullInt64
 		var fkid int
 		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
-			return storeErr("foreign_key_check", err)
+			return d.storeErr("foreign_key_check", err)
 		}
 		return fmt.Errorf("store %s: foreign key check failed: row %d of %s has no %s: %w",
 			d.path, rowid.Int64, table, parent, mark.ErrInvalid)

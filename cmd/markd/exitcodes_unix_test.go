@@ -129,6 +129,13 @@ func markdExitRows() []exitRow {
 			t.Cleanup(func() { l.Close() })
 			return []string{"run", "--quiet", "--config", exitCfg(t, dir, "127.0.0.1:0=>"+l.Addr().String())}
 		}, want: "listen on 127.0.0.1:"},
+		// the audit: a store another program kept locked failed with
+		// "database is locked", naming neither the file nor the holder
+		{cmd: "markd run", code: 1, name: "store locked by another program", args: func(t *testing.T, dir string) []string {
+			cfg := exitCfg(t, dir, "")
+			holdStoreLock(t, filepath.Join(dir, "markd.db"))
+			return []string{"run", "--quiet", "--config", cfg}
+		}, want: "(markd.test) holds a lock on " + "/"},
 		{cmd: "markd run", code: 1, name: "disk full", args: func(t *testing.T, dir string) []string {
 			// a real full disk: a tmpfs of 3 MB under the store, filled
 			mnt := filepath.Join(dir, "disk")
@@ -276,4 +283,26 @@ func TestExitCodesDocumented(t *testing.T) {
 			t.Errorf("markd run --help lacks %q:\n%s", want, out.String())
 		}
 	}
+}
+
+// holdStoreLock takes the write lock of the store at path in this process
+// (as the sqlite3 shell does in a transaction) until the test ends.
+func holdStoreLock(t *testing.T, path string) {
+	t.Helper()
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := raw.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+		conn.Close()
+		raw.Close()
+	})
 }

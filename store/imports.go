@@ -106,7 +106,7 @@ func FindImports(ctx context.Context, path string, size int64, head func(n int) 
 	q := url.Values{}
 	q.Set("mode", "rw") // never create it
 	q.Set("_busy_timeout", "5000")
-	sqldb, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	sqldb, err := sql.Open("sqlite3", "file:"+uriPath(path)+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}

@@ -172,9 +172,15 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 // uriPath escapes the characters of a file path that SQLite's URI syntax
 // reads otherwise: '?' starts the parameters, '#' a fragment, '%' an
 // escape. A folder "Касса #2" was cut to "Касса " (the store was made
-// beside it, and an empty file left at the path).
+// beside it, and an empty file left at the path). A path that begins with
+// "//" (a valid POSIX path, a UNC path written with slashes) gets an empty
+// authority before it: "file://tmp/x.db" reads "tmp" as a host and fails.
 func uriPath(path string) string {
-	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	path = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	if strings.HasPrefix(path, "//") {
+		path = "//" + path
+	}
+	return path
 }
 
 func (d *DB) Close() error {

@@ -26,7 +26,8 @@ var sqliteHeader = []byte("SQLite format 3\x00")
 
 // CheckFile tells whether path holds an SQLite database, without opening
 // it: a missing, empty or foreign file is ErrNotAStore with a hint naming
-// the file and what to do.
+// the file and what to do, and so is one whose write-ahead log lost
+// commits (ErrWALLost, checkWAL).
 func CheckFile(path string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -52,7 +53,7 @@ func CheckFile(path string) error {
 		return mark.WithHint(fmt.Errorf("store %s is not an SQLite database: %w", path, ErrNotAStore),
 			"check db in the config; if this is the store, it is damaged: restore the last backup (made by `markd backup`)")
 	}
-	return nil
+	return checkWAL(path)
 }
 
 // OpenExisting opens the markd store at path and migrates it; it never

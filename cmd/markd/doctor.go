@@ -92,7 +92,8 @@ func (d doctor) checkStore(ctx context.Context, path string) error {
 }
 
 // checkStoreFile is the cheap look at the database without --deep: the
-// file is there, a file, and this user may read and write it. It does not
+// file is there, a file, this user may read and write it, and it is an
+// SQLite file whose write-ahead log lost no commit (store.CheckFile). It does not
 // open it with SQLite (no migration, no lock beside a running daemon).
 func (d doctor) checkStoreFile(path string) error {
 	d.printf("Database %s: ", path)
@@ -114,6 +115,12 @@ func (d doctor) checkStoreFile(path string) error {
 		return fail("this user may not write it", "run doctor as the markd user, or give that user the file", err)
 	}
 	f.Close()
+	// an SQLite file, and its write-ahead log has every commit its index
+	// counts (read from the files: a running daemon's are not looked at)
+	if err := store.CheckFile(path); err != nil {
+		d.printf("PROBLEM: %v\n", err)
+		return err
+	}
 	d.printf("ok, %d MB (--deep reads it all)\n", (fi.Size()+1<<19)>>20)
 	return nil
 }

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -162,21 +161,10 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, empt
 	if err != nil {
 		return err
 	}
-	if empty && len(bytes.TrimSpace(body)) == 0 {
+	if empty && len(bytes.TrimSpace(bytes.TrimPrefix(body, utf8BOM))) == 0 {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return mark.WithHint(fmt.Errorf("request body: %v: %w", err, mark.ErrInvalid), "see docs/local-api.md for the fields")
-	}
-	// More after the object (two scans run together) is refused whole:
-	// taking the first would drop the rest without a word.
-	if rest := bytes.TrimSpace(body[dec.InputOffset():]); len(rest) > 0 {
-		return mark.WithHint(fmt.Errorf("request body: %q after the JSON object: %w", cut(rest, 20), mark.ErrInvalid),
-			"send one JSON object per request")
-	}
-	return nil
+	return readJSON(body, v)
 }
 
 // cut shortens b for a message.

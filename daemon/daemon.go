@@ -219,7 +219,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	m.Batches = batch.New(batch.Options{Store: m.Store, Office: c.Office, Counter: c.Counter, Location: loc, Log: log})
 	api := httpapi.New(httpapi.Options{
 		Store: m.Store, Feed: m.Pipeline, Sources: m.health, Versions: m.Verifier.Versions, StoreErr: m.Pipeline.StoreErr,
-		Metrics: m.Metrics, Location: loc, Log: log, Scans: m.Pipeline, Batches: m.Batches, Counter: c.Counter, Now: o.Now,
+		Metrics: m.Metrics, Location: loc, Log: log, Scans: m.Pipeline, Batches: m.Batches, Counter: c.Counter, Office: c.Office, Now: o.Now,
 		Extra: func() map[string]any {
 			if m.Sync == nil {
 				return map[string]any{"clock": m.Clock.Status()}

@@ -104,6 +104,9 @@ const SourceBrowserWedge = "browser-wedge"
 // for an ERROR why it is one.
 type ScanResult struct {
 	RecordJSON
+	// ID is the record's id; absent when nothing was recorded (it shadows
+	// the record's own, which is always written).
+	ID string `json:"id,omitempty"`
 	// Code, Error and Hint say why a scan was refused or not recorded, as
 	// in every error answer (httperr.Body); absent on a 200.
 	Code  string `json:"code,omitempty"`
@@ -226,7 +229,7 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 		// stored in the scan's own transaction.
 		actor := Actor(r.Context())
 		defer s.keys.lock(actor + "\x00" + key)()
-		if s.replayScan(w, r, actor, key, req) {
+		if s.replayScan(w, r, actor, key, req, sc) {
 			return
 		}
 		sc.Request = &mark.RequestKey{Actor: actor, Key: key, Fingerprint: scanFingerprint(req)}
@@ -236,18 +239,22 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 		s.scanFailed(w, r, rec, err)
 		return
 	}
+	writeJSON(w, http.StatusOK, scanResult(rec))
+}
+
+// scanResult is the answer of a scan: the record without its frame.
+func scanResult(rec mark.Record) ScanResult {
 	rec.Frame = nil
-	writeJSON(w, http.StatusOK, ScanResult{RecordJSON: View(rec)})
+	return ScanResult{RecordJSON: View(rec), ID: rec.ID}
 }
 
 // scanFailed answers a scan refused or not recorded: the record as far as
 // it goes (verdict ERROR) with code, error and hint.
 func (s *Server) scanFailed(w http.ResponseWriter, r *http.Request, rec mark.Record, err error) {
-	rec.Frame = nil
 	if rec.Verdict == "" { // refused before judging (a key sent with another scan)
 		rec.Verdict, rec.At = mark.Error, s.opt.Now()
 	}
-	out := ScanResult{RecordJSON: View(rec)}
+	out := scanResult(rec)
 	code, b := httperr.Describe(err)
 	out.Code, out.Error, out.Hint = b.Code, b.Error, b.Hint
 	if code >= 500 {

@@ -48,6 +48,9 @@ type Options struct {
 	// Counter is this daemon's counter: scans posted to the API are made
 	// there, and operators read only its scans.
 	Counter string
+	// Office is this daemon's office (the answer to a scan refused before
+	// it was judged names it).
+	Office uint32
 	// Now is the clock that says which day is today (operators read
 	// today's scans); nil: time.Now.
 	Now func() time.Time

@@ -87,7 +87,9 @@ func (k *keyLocks) lock(key string) func() {
 
 // replayScan answers a scan sent again under key with the record of the
 // first; false when the key is new (the caller judges the scan).
-func (s *Server) replayScan(w http.ResponseWriter, r *http.Request, actor, key string, req ScanRequest) bool {
+// sc is the scan as it would be judged: a refusal names its text,
+// counter, office and source.
+func (s *Server) replayScan(w http.ResponseWriter, r *http.Request, actor, key string, req ScanRequest, sc mark.Scan) bool {
 	prev, err := s.opt.Store.LookupRequest(r.Context(), actor, key)
 	if errors.Is(err, mark.ErrNotFound) {
 		return false
@@ -101,11 +103,15 @@ func (s *Server) replayScan(w http.ResponseWriter, r *http.Request, actor, key s
 		rec, err = s.opt.Store.Get(r.Context(), prev.RecordID)
 	}
 	if err != nil {
-		s.scanFailed(w, r, mark.Record{}, err)
+		refused := mark.Record{Office: s.opt.Office, Counter: sc.Counter, Source: sc.Source, Text: sc.Text,
+			MeasuredWeightG: sc.MeasuredWeightG, Batch: sc.Batch}
+		if s.opt.Versions != nil {
+			refused.Versions = s.opt.Versions()
+		}
+		s.scanFailed(w, r, refused, err)
 		return true
 	}
-	rec.Frame = nil
 	w.Header().Set("Idempotent-Replayed", "true")
-	writeJSON(w, http.StatusOK, ScanResult{RecordJSON: View(rec)})
+	writeJSON(w, http.StatusOK, scanResult(rec))
 	return true
 }

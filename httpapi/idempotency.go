@@ -21,8 +21,14 @@ const IdempotencyHeader = "Idempotency-Key"
 const maxKeyLen = 200
 
 // requestKey reads the Idempotency-Key of r: "" when there is none; a key
-// that is not 1 to maxKeyLen visible ASCII characters is mark.ErrInvalid.
+// that is not 1 to maxKeyLen visible ASCII characters, or more than one
+// key, is mark.ErrInvalid.
 func requestKey(r *http.Request) (string, error) {
+	ks := r.Header.Values(IdempotencyHeader)
+	if len(ks) > 1 {
+		return "", mark.WithHint(fmt.Errorf("%s sent %d times: %w", IdempotencyHeader, len(ks), mark.ErrInvalid),
+			"send one key per request")
+	}
 	k := r.Header.Get(IdempotencyHeader)
 	if k == "" {
 		return "", nil

@@ -70,3 +70,29 @@ func TestScanRefusalShape(t *testing.T) {
 		t.Errorf("after the refusals: %d %v, want the scan judged once now", code, m)
 	}
 }
+
+// TestIdempotencyKeyTwice: a request with two Idempotency-Key headers is
+// 400 naming the header, nothing recorded: the first key was used and the
+// second dropped without a word, so a retry under the second was judged
+// again.
+func TestIdempotencyKeyTwice(t *testing.T) {
+	e := newBatchEnv(t)
+	req, _ := http.NewRequest("POST", e.ts.URL+"/api/scans", strings.NewReader(scanBody(e.sign(1, 77, 20), 0, "")))
+	req.Header.Add("Idempotency-Key", "k-2")
+	req.Header.Add("Idempotency-Key", "k-3")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	if msg, _ := m["error"].(string); resp.StatusCode != http.StatusBadRequest || !strings.Contains(msg, "Idempotency-Key sent 2 times") {
+		t.Errorf("two keys: %d %v, want 400 naming the header", resp.StatusCode, m)
+	}
+	var page ScansPage
+	e.do(t, "GET", "/api/scans", "", &page)
+	if len(page.Scans) != 0 {
+		t.Errorf("two keys recorded %d scans", len(page.Scans))
+	}
+}

@@ -240,7 +240,8 @@ func Scanned(recs []mark.Record) []batchlist.Scanned {
 }
 
 // Receipt returns the receipt PDF of a closed batch: the stored one, or
-// one made now when closing could not store it.
+// one made now when closing could not store it (stored now, or given
+// unstored while the store cannot write).
 func (s *Service) Receipt(ctx context.Context, id string) ([]byte, error) {
 	pdf, err := s.opt.Store.Receipt(ctx, id)
 	if !errors.Is(err, mark.ErrNotFound) {
@@ -253,7 +254,15 @@ func (s *Service) Receipt(ctx context.Context, id string) ([]byte, error) {
 	if err := noReceipt(b); err != nil {
 		return nil, err
 	}
-	return s.makeReceipt(ctx, b)
+	pdf, err = s.makeReceipt(ctx, b)
+	if err != nil && pdf != nil {
+		// Made from the stored scans but not stored (the store cannot
+		// write now): the customer gets it all the same, the same bytes it
+		// will be once stored; the next read stores it.
+		s.log.Warn("receipt given but not stored; it is stored when asked for again", "batch", id, "err", err, mark.HintAttr(err))
+		return pdf, nil
+	}
+	return pdf, err
 }
 
 // noReceipt refuses the receipt of a batch that is not closed, with a

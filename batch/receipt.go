@@ -71,7 +71,10 @@ func (s *Service) fromRecords(b mark.Batch, recs []mark.Record, ovs []store.Batc
 	return r
 }
 
-// makeReceipt makes the receipt PDF of a closed batch and stores it.
+// makeReceipt makes the receipt PDF of a closed batch and stores it. When
+// it was made but not stored it returns the PDF with the store's error:
+// the receipt is the same bytes whenever made, so it may be handed over
+// all the same.
 func (s *Service) makeReceipt(ctx context.Context, b mark.Batch) ([]byte, error) {
 	r, err := s.receiptOf(ctx, b)
 	if err != nil {
@@ -82,7 +85,7 @@ func (s *Service) makeReceipt(ctx context.Context, b mark.Batch) ([]byte, error)
 		return nil, fmt.Errorf("receipt of batch %s: %w", b.ID, err)
 	}
 	if err := s.opt.Store.SaveReceipt(ctx, b.ID, buf.Bytes()); err != nil {
-		return nil, err
+		return buf.Bytes(), err
 	}
 	return buf.Bytes(), nil
 }

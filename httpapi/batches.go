@@ -193,6 +193,11 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("send the scanned text, 1 to %d bytes", mark.MaxInputSize)))
 		return
 	}
+	if strings.TrimSpace(req.Text) == "" {
+		s.fail(w, r, mark.WithHint(fmt.Errorf("text: blank (%d bytes of spaces and line ends only): %w", len(req.Text), mark.ErrInvalid),
+			"send the scanned text; a scanner's blank line is not a scan"))
+		return
+	}
 	if req.Length != 0 && req.Length <= len(req.Text) {
 		s.fail(w, r, mark.WithHint(fmt.Errorf("length %d: not above the text's %d bytes: %w", req.Length, len(req.Text), mark.ErrInvalid),
 			"length is only for a text cut short: the real length of the scan"))

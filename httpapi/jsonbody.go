@@ -60,11 +60,10 @@ func jsonProblem(err error) string {
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &te):
-		field := te.Field
-		if field == "" {
-			field = "the body"
+		if te.Field == "" { // the body itself: an array, a string
+			return fmt.Sprintf("%s given, %s wanted", te.Value, jsonKind(te.Type))
 		}
-		return fmt.Sprintf("%s: %s given, %s wanted", field, te.Value, jsonKind(te.Type))
+		return fmt.Sprintf("%s: %s given, %s wanted", te.Field, te.Value, jsonKind(te.Type))
 	case errors.As(err, &se):
 		return fmt.Sprintf("not JSON at byte %d: %v", se.Offset, se)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):

@@ -35,6 +35,7 @@ func TestJSONBodyStrict(t *testing.T) {
 		{"contract negative", "/api/batches", `{"contract": -1}`, []string{"contract", "-1", "whole number"}},
 		{"text a number", "/api/scans", `{"text": 5}`, []string{"text", "number", "string"}},
 		{"not JSON", "/api/scans", `{"text": "x",}`, []string{"not JSON", "byte"}},
+		{"an array", "/api/scans", `[{"text": "x"}]`, []string{"request body: array given, a JSON object wanted"}},
 	}
 	for _, tc := range tests {
 		var eb map[string]any

@@ -39,6 +39,36 @@ func (u *Uploader) checkBehind(ctx context.Context, st *hub.TerminalState) error
 	return nil
 }
 
+// UnconfirmedError is a 2xx answer to an upload that does not confirm
+// every record sent: markhub answers each record as stored or already
+// known (stored + duplicates = records sent), so an answer that counts
+// fewer came from something else (a proxy that cut the body, a wrong
+// sync.url that answers JSON) and nothing of the request is marked
+// uploaded; it is sent again. It is mark.ErrInvalid: waiting alone does
+// not mend what answers in the collector's place, so it is logged at
+// error level (and retried with backoff).
+type UnconfirmedError struct {
+	Sent       int // records in the request
+	Stored     int // the answer's stored
+	Duplicates int // the answer's duplicates
+}
+
+func (e *UnconfirmedError) Error() string {
+	return fmt.Sprintf("collector's answer confirms %d of the %d records sent (stored %d, duplicates %d): not markhub's answer to this upload (a proxy in between, sync.url pointing elsewhere?); nothing marked uploaded, the records go again",
+		e.Stored+e.Duplicates, e.Sent, e.Stored, e.Duplicates)
+}
+
+// Unwrap makes it mark.ErrInvalid.
+func (e *UnconfirmedError) Unwrap() error { return mark.ErrInvalid }
+
+// confirmed checks that the answer accounts for each of the sent records.
+func confirmed(resp *hub.UploadResponse, sent int) error {
+	if resp.Stored < 0 || resp.Duplicates < 0 || resp.Stored+resp.Duplicates != sent {
+		return &UnconfirmedError{Sent: sent, Stored: resp.Stored, Duplicates: resp.Duplicates}
+	}
+	return nil
+}
+
 // recordSuccess updates the state and metrics after a confirmed upload.
 // An alert comes again in every answer until a request acknowledges it
 // (and in an answer to a request that raced the acknowledgement): it is

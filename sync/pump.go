@@ -100,6 +100,9 @@ func (u *Uploader) pump(ctx context.Context) (int, error) {
 				}
 				resp, err := u.client.Upload(ctx, p.body, p.waiting)
 				if err == nil {
+					err = confirmed(resp, len(p.ids))
+				}
+				if err == nil {
 					err = u.db.CompleteUpload(ctx, store.UploadDone{RecordIDs: p.ids, Acked: p.acks, Alerts: resp.Alerts, At: u.now()})
 				}
 				mu.Lock()

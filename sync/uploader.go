@@ -379,6 +379,9 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	for i, r := range recs {
 		ids[i] = r.ID
 	}
+	if err == nil {
+		err = confirmed(resp, len(recs))
+	}
 	if err != nil {
 		if werr := u.wrongOffice(ctx, err, ids); werr != nil {
 			return 0, false, werr

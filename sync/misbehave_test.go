@@ -1,0 +1,127 @@
+package sync
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"markd/mark"
+)
+
+// front is a real HTTP server in front of a real collector that
+// misbehaves on purpose, as a proxy, a load balancer or a wrong URL can:
+// while its handler is set it answers in the collector's place (or
+// changes the request on its way), else it passes everything through.
+type front struct {
+	srv     *httptest.Server
+	proxy   http.Handler // to the collector
+	handler atomic.Pointer[http.HandlerFunc]
+}
+
+func newFront(t testing.TB, col *collector) *front {
+	t.Helper()
+	target, err := url.Parse(col.srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &front{proxy: httputil.NewSingleHostReverseProxy(target)}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := f.handler.Load(); h != nil {
+			(*h)(w, r)
+			return
+		}
+		f.proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *front) set(h http.HandlerFunc) {
+	if h == nil {
+		f.handler.Store(nil)
+		return
+	}
+	f.handler.Store(&h)
+}
+
+// TestUnconfirmedAnswerKeepsRecords: a 2xx answer that does not confirm
+// every record sent (a JSON answer of something else than markhub, a
+// proxy that lost records of the body on its way) marks nothing uploaded:
+// the records stay pending and reach the collector once it answers for
+// them, each once.
+func TestUnconfirmedAnswerKeepsRecords(t *testing.T) {
+	answer := func(body string) func(http.ResponseWriter, *http.Request, http.Handler) {
+		return func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(body)) //nolint:errcheck // test
+		}
+	}
+	tests := []struct {
+		name string
+		h    func(http.ResponseWriter, *http.Request, http.Handler)
+	}{
+		{"empty object", answer(`{}`)},
+		{"another service's answer", answer(`{"status":"ok"}`)},
+		{"count of another request", answer(`{"stored":1,"duplicates":0,"events":0,"unverified":0,"alerts":[]}`)},
+		{"the last record dropped on the way", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			var q map[string]json.RawMessage
+			if err := json.NewDecoder(r.Body).Decode(&q); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			var recs []json.RawMessage
+			json.Unmarshal(q["records"], &recs) //nolint:errcheck // test
+			if len(recs) > 0 {
+				recs = recs[:len(recs)-1]
+			}
+			q["records"], _ = json.Marshal(recs)
+			body, _ := json.Marshal(q)
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+			next.ServeHTTP(w, r)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			col := newCollector(t, "office-a")
+			f := newFront(t, col)
+			db := openCounter(t)
+			for i := range 3 {
+				addScan(t, db, "1", 426000, mark.Accept, uint64(950+i), day0.Add(time.Duration(i)*time.Second))
+			}
+			u := NewUploader(db, newClient(t, f.srv.URL, "office-a"), UploaderOptions{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}, quiet, nil)
+			f.set(func(w http.ResponseWriter, r *http.Request) { tt.h(w, r, f.proxy) })
+			sent, _, err := u.Once(context.Background(), true)
+			if err == nil {
+				t.Fatalf("Once: %d records confirmed by an answer that does not confirm them", sent)
+			}
+			var ue *UnconfirmedError
+			if !errors.As(err, &ue) || ue.Sent != 3 {
+				t.Fatalf("Once: %v, want an UnconfirmedError for 3 records", err)
+			}
+			if n := pending(t, db); n != 3 {
+				t.Fatalf("%d records pending, want all 3: marked uploaded without the collector's word", n)
+			}
+			f.set(nil)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := u.Drain(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n := pending(t, db); n != 0 {
+				t.Fatalf("%d records pending after the drain", n)
+			}
+			if st := stats(t, col.store); st.Records != 3 {
+				t.Fatalf("collector holds %d records, want 3", st.Records)
+			}
+		})
+	}
+}

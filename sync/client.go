@@ -118,7 +118,12 @@ func NewClient(o ClientOptions) (*Client, error) {
 		MaxIdleConnsPerHost:   inflight + 2,
 		ForceAttemptHTTP2:     true,
 	}
-	c.http = &http.Client{Transport: tr, Timeout: cmp.Or(max(o.Timeout, 0), 60*time.Second)}
+	// A redirect is not followed: it would carry the token (and, for 307
+	// and 308, the records) to a host sync.url does not name, and turn
+	// the POST of a 301 or 302 into a GET whose answer says nothing of
+	// the records. The 3xx is the answer (StatusError naming Location).
+	c.http = &http.Client{Transport: tr, Timeout: cmp.Or(max(o.Timeout, 0), 60*time.Second),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return c, nil
 }
 
@@ -165,10 +170,16 @@ type StatusError struct {
 	// receipt counts (a collector rolled back to an older version does
 	// not, and refuses them).
 	TakesReceiptCounts bool
+	// Location is where a 3xx answer pointed (not followed).
+	Location string
 }
 
 func (e *StatusError) Error() string {
 	s := fmt.Sprintf("collector answered %d", e.Code)
+	if e.Code/100 == 3 {
+		return s + " redirecting to " + cmp.Or(e.Location, "(no Location)") +
+			": not followed (the token and records go only where sync.url points); set sync.url to the collector's address"
+	}
 	if e.Body.Field != "" {
 		s += " on " + e.Body.Field
 	}
@@ -234,6 +245,12 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 		}
 		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
 			se.Date = d
+		}
+		if resp.StatusCode/100 == 3 {
+			se.Location = resp.Header.Get("Location")
+			if loc, err := resp.Location(); err == nil {
+				se.Location = loc.String()
+			}
 		}
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		if json.Unmarshal(raw, &se.Body) != nil {

@@ -254,7 +254,7 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 		}
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		if json.Unmarshal(raw, &se.Body) != nil {
-			se.Body.Error = strings.TrimSpace(string(raw))
+			se.Body.Error = notMarkhub(raw)
 		}
 		if se.Body.Hint != "" { // the collector's hint, logged once beside the error
 			return nil, mark.WithHint(se, "collector: "+se.Body.Hint)
@@ -262,6 +262,27 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 		return nil, se
 	}
 	return resp, nil
+}
+
+// notMarkhub names an error answer that is not markhub's JSON (a proxy's
+// HTML page, a load balancer's text) in one short line: the page's title
+// when it has one, else its start with the white space folded.
+func notMarkhub(raw []byte) string {
+	text := string(raw)
+	lower := strings.ToLower(text)
+	if i := strings.Index(lower, "<title>"); i >= 0 {
+		if j := strings.Index(lower[i:], "</title>"); j > 0 {
+			text = text[i+len("<title>") : i+j]
+		}
+	}
+	text = strings.Join(strings.Fields(text), " ")
+	if r := []rune(text); len(r) > 120 {
+		text = string(r[:120]) + "…"
+	}
+	if text == "" {
+		return "empty body, not from markhub (a proxy in between?)"
+	}
+	return fmt.Sprintf("%q, not from markhub (a proxy in between?)", text)
 }
 
 // Upload sends one batch. body is the encoded request (see Encode);

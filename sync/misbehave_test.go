@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -123,5 +124,98 @@ func TestUnconfirmedAnswerKeepsRecords(t *testing.T) {
 				t.Fatalf("collector holds %d records, want 3", st.Records)
 			}
 		})
+	}
+}
+
+// TestProxyFaultsKeepRecords: what a proxy or a dying connection does in
+// the collector's place leaves every record pending, and the next
+// attempts, once the front passes everything through, bring each record
+// to the collector once.
+func TestProxyFaultsKeepRecords(t *testing.T) {
+	tests := []struct {
+		name string
+		h    func(f *front) http.HandlerFunc
+	}{
+		{"truncated JSON answer", func(f *front) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				rec := httptest.NewRecorder()
+				f.proxy.ServeHTTP(rec, r) // the collector stores them
+				w.Header().Set("Content-Type", "application/json")
+				w.Write(rec.Body.Bytes()[:rec.Body.Len()/2]) //nolint:errcheck // test
+			}
+		}},
+		{"connection dropped after the collector answered", func(f *front) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				f.proxy.ServeHTTP(httptest.NewRecorder(), r)
+				panic(http.ErrAbortHandler)
+			}
+		}},
+		{"connection dropped in the middle of the request body", func(*front) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				io.CopyN(io.Discard, r.Body, 100) //nolint:errcheck // test
+				panic(http.ErrAbortHandler)
+			}
+		}},
+		{"HTML page with 200", func(*front) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/html")
+				w.Write([]byte("<html><body>Welcome to nginx!</body></html>")) //nolint:errcheck // test
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			col := newCollector(t, "office-a")
+			f := newFront(t, col)
+			db := openCounter(t)
+			for i := range 3 {
+				addScan(t, db, "1", 426000, mark.Accept, uint64(970+i), day0.Add(time.Duration(i)*time.Second))
+			}
+			u := NewUploader(db, newClient(t, f.srv.URL, "office-a"), UploaderOptions{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}, quiet, nil)
+			f.set(tt.h(f))
+			if _, _, err := u.Once(context.Background(), true); err == nil {
+				t.Fatal("Once: no error")
+			}
+			if n := pending(t, db); n != 3 {
+				t.Fatalf("%d records pending, want 3", n)
+			}
+			f.set(nil)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := u.Drain(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if st := stats(t, col.store); st.Records != 3 || pending(t, db) != 0 {
+				t.Fatalf("collector holds %d records, %d pending; want 3, 0", st.Records, pending(t, db))
+			}
+		})
+	}
+}
+
+// TestProxyErrorPage: the HTML error page of a proxy in front of the
+// collector (502, 504, 413 of its own body limit) is named in one short
+// line (the page's title), said not to be markhub's, not logged whole
+// over many lines.
+func TestProxyErrorPage(t *testing.T) {
+	const page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n" +
+		"<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n"
+	col := newCollector(t, "office-a")
+	f := newFront(t, col)
+	f.set(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		w.Write([]byte(page + strings.Repeat("<!-- padding -->\r\n", 50))) //nolint:errcheck // test
+	})
+	db := openCounter(t)
+	addScan(t, db, "1", 426000, mark.Accept, 980, day0)
+	u := NewUploader(db, newClient(t, f.srv.URL, "office-a"), UploaderOptions{}, quiet, nil)
+	_, _, err := u.Once(context.Background(), true)
+	if !errors.Is(err, mark.ErrUnavailable) {
+		t.Fatalf("Once: %v, want unavailable", err)
+	}
+	msg := err.Error()
+	if strings.ContainsAny(msg, "\r\n") || len(msg) > 300 || !strings.Contains(msg, "502 Bad Gateway") ||
+		!strings.Contains(msg, "not from markhub") {
+		t.Fatalf("message %q: want one short line naming the page and that it is not markhub's", msg)
 	}
 }

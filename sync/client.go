@@ -164,7 +164,7 @@ func (c *Client) CertExpired() (notAfter time.Time, expired bool) {
 type StatusError struct {
 	Code       int
 	Body       hub.ErrorResponse
-	RetryAfter time.Duration // from a 503's Retry-After (seconds form); 0 = none
+	RetryAfter time.Duration // from a 429's or 503's Retry-After (seconds or HTTP date); 0 = none
 	Date       time.Time     // the collector's clock in its answer (Date header); zero = none
 	// TakesReceiptCounts: the answer's hub.HeaderTakes named the batch
 	// receipt counts (a collector rolled back to an older version does
@@ -240,12 +240,10 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 	if resp.StatusCode/100 != 2 {
 		defer resp.Body.Close()
 		se := &StatusError{Code: resp.StatusCode, TakesReceiptCounts: hub.Takes(resp.Header, hub.TakesReceiptCounts)}
-		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
-			se.RetryAfter = time.Duration(secs) * time.Second
-		}
 		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
 			se.Date = d
 		}
+		se.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), cmp.Or(se.Date, c.now()))
 		if resp.StatusCode/100 == 3 {
 			se.Location = resp.Header.Get("Location")
 			if loc, err := resp.Location(); err == nil {
@@ -262,6 +260,20 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 		return nil, se
 	}
 	return resp, nil
+}
+
+// parseRetryAfter reads Retry-After in either form of RFC 9110: seconds,
+// or an HTTP date, read against the answer's own Date (at), so a counter
+// whose clock is off waits what was asked. 0 = none, unreadable or past.
+func parseRetryAfter(v string, at time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if secs, err := strconv.Atoi(v); err == nil {
+		return time.Duration(min(max(secs, 0), 366*24*3600)) * time.Second // capped later at max_backoff; no overflow
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(at) {
+		return t.Sub(at)
+	}
+	return 0
 }
 
 // notMarkhub names an error answer that is not markhub's JSON (a proxy's

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"markd/hub"
 	"markd/mark"
@@ -75,6 +76,12 @@ func confirmed(resp *hub.UploadResponse, sent int) error {
 // logged and counted once. The ids seen are kept for the process's life:
 // alerts are rare, a few bytes each.
 func (u *Uploader) recordSuccess(records int, resp *hub.UploadResponse) {
+	if u.failures > 0 {
+		// Else the log, after the warnings, goes silent: as a counter
+		// still failing would, or one that stopped logging.
+		u.log.Info("upload works again", "failures", u.failures,
+			"failed_for", u.now().Sub(u.failingFrom).Round(time.Second), "failing_since", u.failingFrom.UTC().Format(time.RFC3339))
+	}
 	u.failures = 0
 	u.setState(nil)
 	u.stateMu.Lock()

@@ -45,7 +45,8 @@ type Uploader struct {
 
 	batch       int // current batch size: halved on 413 (kept until restart)
 	lastBeat    time.Time
-	failures    int
+	failures    int       // attempts failed in a row
+	failingFrom time.Time // counter time of the first of them
 	lastSuccess prometheus.Gauge
 	uploaded    prometheus.Counter
 	failed      prometheus.Counter
@@ -262,6 +263,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // certificate, 400) is logged at error level: waiting does not mend it.
 func (u *Uploader) failedAttempt(ctx context.Context, err error) time.Duration {
 	u.failures++
+	if u.failures == 1 {
+		u.failingFrom = u.now()
+	}
 	u.failed.Inc()
 	u.setState(err)
 	wait := max(u.backoff(), min(retryAfter(err), u.o.MaxBackoff))
@@ -269,7 +273,8 @@ func (u *Uploader) failedAttempt(ctx context.Context, err error) time.Duration {
 	if !errors.Is(err, mark.ErrUnavailable) {
 		lvl = slog.LevelError // the collector refused: configuration or a bug, say it loudly
 	}
-	u.log.Log(ctx, lvl, "upload failed, will retry", "err", err, mark.HintAttr(err), "retry_in", wait.Round(time.Millisecond), "failures", u.failures)
+	u.log.Log(ctx, lvl, "upload failed, will retry", "err", err, mark.HintAttr(err), "retry_in", wait.Round(time.Millisecond), "failures", u.failures,
+		"failing_since", u.failingFrom.UTC().Format(time.RFC3339))
 	return wait
 }
 

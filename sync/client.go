@@ -160,6 +160,23 @@ func (c *Client) CertExpired() (notAfter time.Time, expired bool) {
 	return c.cert.NotAfter, c.now().After(c.cert.NotAfter)
 }
 
+// UntrustedCollectorError is a collector whose TLS certificate the counter
+// does not trust (another CA than sync.ca, expired, for another name: a
+// certificate changed, a proxy presenting its own): nothing is sent to
+// it. Not an outage that waiting mends: it is mark.ErrUnauthorized (so
+// `markd sync --once` ends) and keeps the cause.
+type UntrustedCollectorError struct {
+	Host string
+	Err  error
+}
+
+func (e *UntrustedCollectorError) Error() string {
+	return fmt.Sprintf("collector %s: its TLS certificate is not trusted (check sync.ca): %v", e.Host, e.Err)
+}
+
+// Unwrap makes it mark.ErrUnauthorized and keeps the cause.
+func (e *UntrustedCollectorError) Unwrap() []error { return []error{mark.ErrUnauthorized, e.Err} }
+
 // StatusError is a non-2xx answer of the collector.
 type StatusError struct {
 	Code       int
@@ -233,6 +250,10 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 	if err != nil {
 		if notAfter, expired := c.CertExpired(); expired {
 			return nil, &CertExpiredError{Subject: c.cert.Subject.CommonName, NotAfter: notAfter, Err: err}
+		}
+		if cve := (*tls.CertificateVerificationError)(nil); errors.As(err, &cve) {
+			return nil, mark.WithHint(&UntrustedCollectorError{Host: c.base.Host, Err: cve},
+				"the collector's certificate must be signed by the CA in sync.ca (the system's CAs when unset), be valid today by this counter's clock and name the host of sync.url; a proxy in between that presents its own certificate must be bypassed")
 		}
 		return nil, fmt.Errorf("collector %s: %w: %w", c.base.Host, mark.ErrUnavailable, err)
 	}

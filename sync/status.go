@@ -68,6 +68,11 @@ func (u *Uploader) Health() mark.SourceHealth {
 	h.Since = lastFail
 	h.Detail = "uploads fail, retrying: " + lastErr.Error()
 	var ce *CertExpiredError
+	var ue *UntrustedCollectorError
+	if errors.As(lastErr, &ue) {
+		h.Name = "collector's certificate not trusted"
+		h.Detail = "the collector's TLS certificate is not the one this counter trusts (sync.ca); nothing is uploaded: ask the engineer. " + lastErr.Error()
+	}
 	if errors.As(lastErr, &ce) {
 		h.Name = fmt.Sprintf("certificate expired on %s, renew it", ce.NotAfter.UTC().Format(time.DateOnly))
 		h.Detail = "the collector refuses this counter's client certificate: it expired on " +

@@ -267,6 +267,7 @@ func TestAlertsCoverFailures(t *testing.T) {
 		{"reused marks rejected at the counter", `markd_reject_reasons_total{reason="REUSED"}`},
 		{"a new list or config refused", `markd_list_reloads_total{result="refused"}`},
 		{"records the collector refused", "markd_sync_refused_total"},
+		{"uploads refused for a reason waiting does not mend (token revoked, certificate, redirect)", "markd_sync_upload_failing"},
 		{"reuse history of a new store not restored", `markd_source_up{kind="store"}`},
 	} {
 		found := false

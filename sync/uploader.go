@@ -52,9 +52,10 @@ type Uploader struct {
 	failed      prometheus.Counter
 	alerts      prometheus.Counter
 	refusedN    prometheus.Counter
-	eventLimit  int      // after a 400 on events[i], send only the i events before it
-	recordLimit int      // after records[i] was held (AheadError), send only the i records before it
-	sentBatches []string // ids of the batches in the request Once sent last (refused names them by index)
+	failing     *prometheus.GaugeVec // markd_sync_upload_failing{reason}
+	eventLimit  int                  // after a 400 on events[i], send only the i events before it
+	recordLimit int                  // after records[i] was held (AheadError), send only the i records before it
+	sentBatches []string             // ids of the batches in the request Once sent last (refused names them by index)
 	// receiptCounts: whether the collector's last answer took a batch's
 	// receipt counts (hub.HeaderTakes); 0 = no answer since the start,
 	// so ended batches wait for one: sent without the counts to a
@@ -134,6 +135,11 @@ func NewUploader(db *store.DB, client *Client, o UploaderOptions, log *slog.Logg
 			Help: "Reuse alerts received from the collector (repeats included)."}),
 		refusedN: prometheus.NewCounter(prometheus.CounterOpts{Name: "markd_sync_refused_total",
 			Help: "Records and review events the collector refused as invalid and that were set aside."}),
+		failing: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "markd_sync_upload_failing",
+			Help: "1 for why the last upload attempt failed (0 for the other reasons; all 0 after a confirmed upload)."}, []string{"reason"}),
+	}
+	for _, r := range failReasons {
+		u.failing.WithLabelValues(r).Set(0)
 	}
 	if reg != nil {
 		// One scrape reads the gauges one by one: count the backlog once.
@@ -157,7 +163,7 @@ func NewUploader(db *store.DB, client *Client, o UploaderOptions, log *slog.Logg
 				return f(cached)
 			}
 		}
-		reg.MustRegister(u.lastSuccess, u.uploaded, u.failed, u.alerts, u.refusedN,
+		reg.MustRegister(u.lastSuccess, u.uploaded, u.failed, u.alerts, u.refusedN, u.failing,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "markd_sync_backlog_records",
 				Help: "Records not yet confirmed by the collector."}, stat(func(s store.OutboxStats) float64 { return float64(s.Records) })),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "markd_sync_backlog_events",
@@ -279,6 +285,17 @@ func (u *Uploader) failedAttempt(ctx context.Context, err error) time.Duration {
 }
 
 func (u *Uploader) setState(err error) {
+	why := ""
+	if err != nil {
+		why = failReason(err)
+	}
+	for _, r := range failReasons {
+		v := 0.0
+		if r == why {
+			v = 1
+		}
+		u.failing.WithLabelValues(r).Set(v)
+	}
 	u.stateMu.Lock()
 	defer u.stateMu.Unlock()
 	u.lastErr = err
@@ -287,6 +304,53 @@ func (u *Uploader) setState(err error) {
 	} else {
 		u.lastOK = u.now()
 	}
+}
+
+// failReasons are the values of markd_sync_upload_failing's reason, each
+// always reported (0 or 1) so a rule can compare them.
+var failReasons = []string{
+	"unavailable",              // network, timeout, 5xx, 429, an answer cut short: waiting mends it
+	"unauthorized",             // 401: token or certificate unknown
+	"forbidden",                // 403: terminal revoked, unregistered, without office
+	"client_cert_expired",      // the counter's client certificate expired
+	"collector_cert_untrusted", // the collector's certificate is not the one sync.ca trusts
+	"redirect",                 // a 3xx: sync.url points elsewhere
+	"unconfirmed_answer",       // a 2xx that does not confirm the records: not markhub answering
+	"record_ahead",             // a record stamped ahead of the collector's clock waits
+	"terminal_office",          // the terminal is registered for another office
+	"refused",                  // another 4xx (400, 409, 413 not on one row)
+	"other",                    // the counter's own store or request
+}
+
+// failReason is the reason of markd_sync_upload_failing for err.
+func failReason(err error) string {
+	var ue *UntrustedCollectorError
+	var ce *CertExpiredError
+	var un *UnconfirmedError
+	var se *StatusError
+	switch {
+	case errors.As(err, &ue):
+		return "collector_cert_untrusted"
+	case errors.As(err, &ce):
+		return "client_cert_expired"
+	case errors.Is(err, ErrRecordAhead):
+		return "record_ahead"
+	case errors.Is(err, ErrTerminalOffice):
+		return "terminal_office"
+	case errors.As(err, &un):
+		return "unconfirmed_answer"
+	case errors.As(err, &se) && se.Code/100 == 3:
+		return "redirect"
+	case errors.Is(err, mark.ErrUnauthorized):
+		return "unauthorized"
+	case errors.Is(err, mark.ErrForbidden):
+		return "forbidden"
+	case errors.Is(err, mark.ErrUnavailable):
+		return "unavailable"
+	case errors.As(err, &se):
+		return "refused"
+	}
+	return "other"
 }
 
 // backoff is the wait after the current run of failures: exponential up to

@@ -112,6 +112,11 @@ func (u *Uploader) pump(ctx context.Context) (int, error) {
 					// Once goes on from the outbox's head: it sends the
 					// records before the first one held and names that one.
 					err = errRetryPump
+				} else if isTooLarge(err) && batch > 1 {
+					if u.batch == batch { // once for the requests in flight
+						u.halve(err)
+					}
+					err = errRetryPump // Once goes on with the smaller batch
 				} else if err != nil && u.refused(ctx, err, p.ids, nil) {
 					err = errRetryPump // the rest of this batch goes with the next round
 				}

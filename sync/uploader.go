@@ -441,8 +441,10 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	}
 	resp, err := upload(ctx, body, u.waiting(ctx, len(recs)))
 	if isTooLarge(err) && u.batch > 1 {
-		u.batch = max(1, u.batch/2)
-		u.log.Warn("collector found the batch too large; halving it", "batch_size", u.batch)
+		// A smaller batch is the fix (a proxy's body limit below
+		// markhub's): sent at once, not counted as a failure to wait out.
+		u.halve(err)
+		return 0, true, nil
 	}
 	ids := make([]string, len(recs))
 	for i, r := range recs {
@@ -499,6 +501,12 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		u.log.Debug("uploaded", "records", len(recs), "new", resp.Stored, "known", resp.Duplicates, "events", len(events), "alerts", len(resp.Alerts))
 	}
 	return len(recs), full || len(events) > 0 || newAlerts || held, nil // held: the batches go at once
+}
+
+// halve halves the batch after a 413 (kept until restart).
+func (u *Uploader) halve(err error) {
+	u.batch = max(1, u.batch/2)
+	u.log.Warn("collector found the batch too large; halving it", "batch_size", u.batch, "err", err)
 }
 
 // waiting is how many records stay in the outbox besides the sent ones

@@ -249,6 +249,15 @@ func (r *Restorer) restore(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, err
 		}
+		// markhub names the office on every page and either ends or moves
+		// the cursor on; an answer that does neither is something else
+		// answering in its place ({} of a proxy): asked again at once it
+		// would be asked for ever, and taken as the end it would leave
+		// the history empty.
+		if page.Office == 0 || (!page.Done && page.Next <= cursor) {
+			return total, fmt.Errorf("collector's page of used serials after %d (office %d, next %d, done %t) is not markhub's answer (a proxy in between, sync.url pointing elsewhere?): %w",
+				cursor, page.Office, page.Next, page.Done, mark.ErrInvalid)
+		}
 		rows := make([]store.RestoredSerial, len(page.Serials))
 		for i, s := range page.Serials {
 			if s.Serial <= cursor {

@@ -322,6 +322,15 @@ var failReasons = []string{
 	"other",                    // the counter's own store or request
 }
 
+// notCollector reports an answer from something other than the
+// collector at sync.url: a redirect, a 2xx that does not confirm the
+// records sent.
+func notCollector(err error) bool {
+	var un *UnconfirmedError
+	var se *StatusError
+	return errors.As(err, &un) || (errors.As(err, &se) && se.Code/100 == 3)
+}
+
 // failReason is the reason of markd_sync_upload_failing for err.
 func failReason(err error) string {
 	var ue *UntrustedCollectorError
@@ -537,9 +546,10 @@ func (u *Uploader) Drain(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if errors.Is(err, mark.ErrUnauthorized) || errors.Is(err, mark.ErrForbidden) {
+		if errors.Is(err, mark.ErrUnauthorized) || errors.Is(err, mark.ErrForbidden) || notCollector(err) {
+			u.failed.Inc()
 			u.setState(err)
-			return err // the collector will not take us: waiting does not help, the caller exits non-zero
+			return err // the collector will not take us (or is not what answers): waiting does not help, the caller exits non-zero
 		}
 		if errors.Is(err, ErrRecordAhead) {
 			u.failed.Inc()

@@ -96,9 +96,11 @@ func newSyncCmd(a *app) *cobra.Command {
 				// judges with the serials accepted since the copy.
 				err = restoreHistory(ctx, c, db, log, a.stderr)
 			}
-			// 401/403, an expired client certificate, a record stamped ahead
-			// of the collector's clock: waiting here does not mend it, so
-			// --once ends (exit 1) instead of retrying forever.
+			// 401/403, an expired client certificate, a collector certificate
+			// not trusted, a redirect, an answer that does not confirm the
+			// records, a record stamped ahead of the collector's clock:
+			// waiting here does not mend it, so --once ends (exit 1)
+			// instead of retrying forever.
 			return err
 		},
 	}

@@ -18,6 +18,8 @@ type UploadStatus struct {
 	OldestPendingAgeSeconds float64    `json:"oldest_pending_age_seconds"`
 	LastSuccess             *time.Time `json:"last_success"`
 	LastError               string     `json:"last_error,omitempty"`
+	LastHint                string     `json:"last_hint,omitempty"`      // what to do about it, when known
+	FailingReason           string     `json:"failing_reason,omitempty"` // markd_sync_upload_failing's reason
 	CertNotAfter            *time.Time `json:"client_cert_not_after,omitempty"`
 	CertExpired             bool       `json:"client_cert_expired,omitempty"`
 	StoreError              string     `json:"store_error,omitempty"` // the backlog could not be counted
@@ -42,7 +44,7 @@ func (u *Uploader) Status(ctx context.Context) UploadStatus {
 	u.stateMu.Unlock()
 	st.OK = lastErr == nil
 	if lastErr != nil {
-		st.LastError = lastErr.Error()
+		st.LastError, st.LastHint, st.FailingReason = lastErr.Error(), mark.Hint(lastErr), failReason(lastErr)
 	}
 	if !lastOK.IsZero() {
 		st.LastSuccess = &lastOK

@@ -49,12 +49,16 @@ func (u *Uploader) checkBehind(ctx context.Context, st *hub.TerminalState) error
 // not mend what answers in the collector's place, so it is logged at
 // error level (and retried with backoff).
 type UnconfirmedError struct {
-	Sent       int // records in the request
-	Stored     int // the answer's stored
-	Duplicates int // the answer's duplicates
+	Sent       int    // records in the request (-1: not known where the answer was read)
+	Stored     int    // the answer's stored
+	Duplicates int    // the answer's duplicates
+	Missing    string // a key every markhub answer has, missing from this one
 }
 
 func (e *UnconfirmedError) Error() string {
+	if e.Missing != "" {
+		return fmt.Sprintf("collector's answer has no %q: not markhub's answer to this upload (a proxy in between, sync.url pointing elsewhere?); nothing marked uploaded, it goes again", e.Missing)
+	}
 	return fmt.Sprintf("collector's answer confirms %d of the %d records sent (stored %d, duplicates %d): not markhub's answer to this upload (a proxy in between, sync.url pointing elsewhere?); nothing marked uploaded, the records go again",
 		e.Stored+e.Duplicates, e.Sent, e.Stored, e.Duplicates)
 }

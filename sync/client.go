@@ -347,9 +347,27 @@ func (c *Client) upload(ctx context.Context, body []byte, waiting int, ask bool)
 	}
 	defer resp.Body.Close()
 	var out hub.UploadResponse
-	if err := json.NewDecoder(io.LimitReader(resp.Body, hub.MaxBody)).Decode(&out); err != nil {
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, hub.MaxBody))
+	if err == nil {
+		err = json.Unmarshal(raw, &out)
+	}
+	if err != nil {
 		// The collector may have committed; the retry is harmless.
 		return nil, fmt.Errorf("collector response: %w: %w", mark.ErrUnavailable, err)
+	}
+	// Every markhub answers an upload with these, whatever it held: a
+	// JSON answer without them ({} of a proxy or another service) is
+	// not an acknowledgement, also of a request of decisions alone.
+	var keys struct{ Stored, Duplicates, Events *json.RawMessage }
+	if json.Unmarshal(raw, &keys) == nil {
+		for _, k := range []struct {
+			name string
+			v    *json.RawMessage
+		}{{"stored", keys.Stored}, {"duplicates", keys.Duplicates}, {"events", keys.Events}} {
+			if k.v == nil {
+				return nil, &UnconfirmedError{Sent: -1, Missing: k.name}
+			}
+		}
 	}
 	out.TakesReceiptCounts = hub.Takes(resp.Header, hub.TakesReceiptCounts)
 	return &out, nil

@@ -462,6 +462,9 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	if err == nil {
 		err = confirmed(resp, len(recs))
 	}
+	if ue := (*UnconfirmedError)(nil); errors.As(err, &ue) && ue.Sent < 0 {
+		ue.Sent = len(recs)
+	}
 	if err != nil {
 		if werr := u.wrongOffice(ctx, err, ids); werr != nil {
 			return 0, false, werr

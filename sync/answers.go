@@ -45,9 +45,9 @@ func (u *Uploader) checkBehind(ctx context.Context, st *hub.TerminalState) error
 // known (stored + duplicates = records sent), so an answer that counts
 // fewer came from something else (a proxy that cut the body, a wrong
 // sync.url that answers JSON) and nothing of the request is marked
-// uploaded; it is sent again. It is mark.ErrInvalid: waiting alone does
+// uploaded; it is sent again. It is ErrNotCollector: waiting alone does
 // not mend what answers in the collector's place, so it is logged at
-// error level (and retried with backoff).
+// error level (and retried with backoff; `markd sync --once` ends, exit 1).
 type UnconfirmedError struct {
 	Sent       int    // records in the request (-1: not known where the answer was read)
 	Stored     int    // the answer's stored
@@ -63,8 +63,14 @@ func (e *UnconfirmedError) Error() string {
 		e.Stored+e.Duplicates, e.Sent, e.Stored, e.Duplicates)
 }
 
-// Unwrap makes it mark.ErrInvalid.
-func (e *UnconfirmedError) Unwrap() error { return mark.ErrInvalid }
+// Unwrap makes it ErrNotCollector.
+func (e *UnconfirmedError) Unwrap() error { return ErrNotCollector }
+
+// ErrNotCollector: what answered at sync.url is not the collector, or not
+// as the collector answers (a redirect, a 2xx that confirms nothing, a
+// page of used serials that is not markhub's). Not mark.ErrInvalid: the
+// config was read, and `markd sync --once` exits 1, not 2.
+var ErrNotCollector = errors.New("not the collector's answer")
 
 // confirmed checks that the answer accounts for each of the sent records.
 func confirmed(resp *hub.UploadResponse, sent int) error {

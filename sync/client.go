@@ -209,6 +209,8 @@ func (e *StatusError) Error() string {
 // Unwrap maps the status to the sentinels of mark.
 func (e *StatusError) Unwrap() error {
 	switch {
+	case e.Code/100 == 3:
+		return ErrNotCollector
 	case e.Code == http.StatusUnauthorized:
 		return mark.ErrUnauthorized
 	case e.Code == http.StatusForbidden:

@@ -256,7 +256,7 @@ func (r *Restorer) restore(ctx context.Context) (int, error) {
 		// the history empty.
 		if page.Office == 0 || (!page.Done && page.Next <= cursor) {
 			return total, fmt.Errorf("collector's page of used serials after %d (office %d, next %d, done %t) is not markhub's answer (a proxy in between, sync.url pointing elsewhere?): %w",
-				cursor, page.Office, page.Next, page.Done, mark.ErrInvalid)
+				cursor, page.Office, page.Next, page.Done, ErrNotCollector)
 		}
 		rows := make([]store.RestoredSerial, len(page.Serials))
 		for i, s := range page.Serials {

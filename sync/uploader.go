@@ -325,11 +325,7 @@ var failReasons = []string{
 // notCollector reports an answer from something other than the
 // collector at sync.url: a redirect, a 2xx that does not confirm the
 // records sent.
-func notCollector(err error) bool {
-	var un *UnconfirmedError
-	var se *StatusError
-	return errors.As(err, &un) || (errors.As(err, &se) && se.Code/100 == 3)
-}
+func notCollector(err error) bool { return errors.Is(err, ErrNotCollector) }
 
 // failReason is the reason of markd_sync_upload_failing for err.
 func failReason(err error) string {

@@ -274,8 +274,10 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 			}
 		}
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		if json.Unmarshal(raw, &se.Body) != nil {
-			se.Body.Error = notMarkhub(raw)
+		if json.Unmarshal(raw, &se.Body) != nil || (se.Body.Code == "" && se.Body.Error == "") {
+			// Not markhub's error body (every one has code and error): a
+			// proxy's page, a gateway's own JSON.
+			se.Body = hub.ErrorResponse{Error: notMarkhub(raw)}
 		}
 		if se.Body.Hint != "" { // the collector's hint, logged once beside the error
 			return nil, mark.WithHint(se, "collector: "+se.Body.Hint)

@@ -264,9 +264,10 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // failedAttempt counts and logs a failed attempt and returns the wait
-// before the next: the backoff, at least what a 503's Retry-After asked
-// for (capped at MaxBackoff). A refusal (401, 403, an expired client
-// certificate, 400) is logged at error level: waiting does not mend it.
+// before the next: the backoff, at least what a 429's or 503's
+// Retry-After asked for, plus up to a quarter of it (capped at
+// MaxBackoff). A refusal (401, 403, an expired client certificate, 400)
+// is logged at error level: waiting does not mend it.
 func (u *Uploader) failedAttempt(ctx context.Context, err error) time.Duration {
 	u.failures++
 	if u.failures == 1 {
@@ -274,7 +275,13 @@ func (u *Uploader) failedAttempt(ctx context.Context, err error) time.Duration {
 	}
 	u.failed.Inc()
 	u.setState(err)
-	wait := max(u.backoff(), min(retryAfter(err), u.o.MaxBackoff))
+	wait := u.backoff()
+	if ra := retryAfter(err); ra > 0 {
+		// Spread over a quarter more: the counters a collector shed with
+		// the same Retry-After must not all come back in the same second.
+		ra += time.Duration(u.jitter() * float64(ra/4))
+		wait = max(wait, min(ra, u.o.MaxBackoff))
+	}
 	lvl := slog.LevelWarn
 	if !errors.Is(err, mark.ErrUnavailable) {
 		lvl = slog.LevelError // the collector refused: configuration or a bug, say it loudly

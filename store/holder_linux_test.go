@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"markd/mark"
 )
@@ -56,6 +57,16 @@ func TestWriteLockedNamesHolder(t *testing.T) {
 	}
 	if h := mark.Hint(err); !strings.Contains(h, "(sqlite3) holds a lock on "+path) {
 		t.Errorf("hint %q does not name the sqlite3 shell", h)
+	}
+	// A scan's save on the writer's own connection names them too (it
+	// said "the database is locked by another program: close it").
+	rec := scRec(4242, "A", time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC), mark.Accept)
+	err = db.Save(context.Background(), rec, 10*time.Minute)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("scan saved beside the shell's transaction: %v, want ErrLocked naming %s", err, path)
+	}
+	if h := mark.Hint(err); !strings.Contains(h, "(sqlite3) holds a lock on "+path) {
+		t.Errorf("scan's hint %q does not name the sqlite3 shell", h)
 	}
 	in.Close() // the shell ends, its transaction rolled back
 	if err := cmd.Wait(); err != nil {

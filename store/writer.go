@@ -205,7 +205,7 @@ func (w *scanWriter) save(ctx context.Context, d *DB, recs []mark.Record, window
 // has a gate (saveChecked arms it), else before COMMIT.
 func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window time.Duration, check func() bool) error {
 	if err := w.begin(ctx); err != nil {
-		return storeErr("begin", err)
+		return d.storeErr("begin", err)
 	}
 	w.wmWritten = false
 	if check != nil && w.watermarks.Load() && w.checkedSince >= checkWatermarkEvery-1 {
@@ -246,7 +246,7 @@ func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window t
 		return fmt.Errorf("save: %w", ErrSignatureRefused)
 	}
 	if err := w.commit(ctx); err != nil {
-		return storeErr("commit", err)
+		return d.storeErr("commit", err)
 	}
 	return nil
 }

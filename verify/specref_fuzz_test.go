@@ -129,7 +129,7 @@ var l25519, _ = new(big.Int).SetString("7237005577332262213973186563042994240857
 // srBuild signs body with signer and applies mutation mut (argument arg)
 // to its signature bytes or text.
 func (w *srWorld) srBuild(t testing.TB, b srBody, signer uint16, mut uint8, arg uint16) string {
-	body := b.bytes()
+	body := b.body()
 	sig := w.srSig(t, body, signer)
 	pick := func(list []string) string { return list[int(arg)%len(list)] }
 	switch mut % 21 {

@@ -20,7 +20,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -147,45 +146,10 @@ func srLoad(t testing.TB, revoked []uint64) *srWorld {
 	return w
 }
 
-// srBody is the §2 body, field by field.
-type srBody struct {
-	version, alg       uint8
-	keyID              uint16
-	serial             uint64
-	contract           uint32
-	class, flags       uint8
-	weight             uint16
-	tariff, office     uint32
-	issued, validUntil uint16
-	tracking           uint64
-}
-
-func (b srBody) bytes() []byte {
-	p := make([]byte, 40)
-	p[0], p[1] = b.version, b.alg
-	binary.BigEndian.PutUint16(p[2:], b.keyID)
-	binary.BigEndian.PutUint64(p[4:], b.serial)
-	binary.BigEndian.PutUint32(p[12:], b.contract)
-	p[16], p[17] = b.class, b.flags
-	binary.BigEndian.PutUint16(p[18:], b.weight)
-	binary.BigEndian.PutUint32(p[20:], b.tariff)
-	binary.BigEndian.PutUint32(p[24:], b.office)
-	binary.BigEndian.PutUint16(p[28:], b.issued)
-	binary.BigEndian.PutUint16(p[30:], b.validUntil)
-	binary.BigEndian.PutUint64(p[32:], b.tracking)
-	return p
-}
-
-func srParseBody(p []byte) srBody {
-	return srBody{
-		version: p[0], alg: p[1], keyID: binary.BigEndian.Uint16(p[2:]),
-		serial: binary.BigEndian.Uint64(p[4:]), contract: binary.BigEndian.Uint32(p[12:]),
-		class: p[16], flags: p[17], weight: binary.BigEndian.Uint16(p[18:]),
-		tariff: binary.BigEndian.Uint32(p[20:]), office: binary.BigEndian.Uint32(p[24:]),
-		issued: binary.BigEndian.Uint16(p[28:]), validUntil: binary.BigEndian.Uint16(p[30:]),
-		tracking: binary.BigEndian.Uint64(p[32:]),
-	}
-}
+// srBody is the §2 body, field by field: the same plain codec as the
+// older reference's (reference_test.go), shared so that the two readings
+// of §2 cannot drift apart unnoticed.
+type srBody = refMark
 
 // srMessage is §3 as the test vectors sign it: the nine characters
 // RU-EPM-v1, one zero byte (ten bytes in all: see the report on the
@@ -339,7 +303,7 @@ func (w *srWorld) srJudge(text string, office uint32, date int, measured int) sr
 		return r
 	}
 	body, sig := raw[:40], raw[40:]
-	b := srParseBody(body)
+	b := refParseBody(body)
 	if b.version != 1 {
 		return rej(mark.ReasonUnsupportedVersion)
 	}
@@ -424,7 +388,7 @@ func (w *srWorld) srJudge(text string, office uint32, date int, measured int) sr
 // srSign makes the text of body signed with the private key of signer.
 func (w *srWorld) srSign(t testing.TB, body srBody, signer uint16) string {
 	t.Helper()
-	p := body.bytes()
+	p := body.body()
 	return srEncode(append(p, w.srSig(t, p, signer)...))
 }
 

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"markd/mark"
 )
 
 // TestDrainEndsOnWrongCollector: `markd sync --once` (Drain) ends with
@@ -33,9 +31,7 @@ func TestDrainEndsOnWrongCollector(t *testing.T) {
 			col := newCollector(t, "office-a")
 			f := newFront(t, col)
 			f.set(tt.h)
-			db := openCounter(t)
-			addScan(t, db, "1", 426000, mark.Accept, 1300, day0)
-			u := NewUploader(db, newClient(t, f.srv.URL, "office-a"), UploaderOptions{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}, quiet, nil)
+			db, u := frontUploader(t, f, nil, 1300)
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			err := u.Drain(ctx)

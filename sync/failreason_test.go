@@ -4,11 +4,8 @@ import (
 	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"markd/mark"
 )
 
 // TestUploadFailingReason: an engineer looking at the fleet's metrics
@@ -45,10 +42,8 @@ func TestUploadFailingReason(t *testing.T) {
 			col := newCollector(t, "office-a")
 			f := newFront(t, col)
 			f.set(tt.h)
-			db := openCounter(t)
-			addScan(t, db, "1", 426000, mark.Accept, 1200, day0)
 			reg := prometheus.NewRegistry()
-			u := NewUploader(db, newClient(t, f.srv.URL, "office-a"), UploaderOptions{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}, quiet, reg)
+			_, u := frontUploader(t, f, reg, 1200)
 			_, _, err := u.Once(context.Background(), true)
 			if err == nil {
 				t.Fatal("Once: no error")

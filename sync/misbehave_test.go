@@ -15,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"markd/mark"
+	"markd/store"
 )
 
 // front is a real HTTP server in front of a real collector that
@@ -94,11 +97,7 @@ func TestUnconfirmedAnswerKeepsRecords(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			col := newCollector(t, "office-a")
 			f := newFront(t, col)
-			db := openCounter(t)
-			for i := range 3 {
-				addScan(t, db, "1", 426000, mark.Accept, uint64(950+i), day0.Add(time.Duration(i)*time.Second))
-			}
-			u := NewUploader(db, newClient(t, f.srv.URL, "office-a"), UploaderOptions{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}, quiet, nil)
+			db, u := frontUploader(t, f, nil, 950, 951, 952)
 			f.set(func(w http.ResponseWriter, r *http.Request) { tt.h(w, r, f.proxy) })
 			sent, _, err := u.Once(context.Background(), true)
 			if err == nil {
@@ -167,11 +166,7 @@ func TestProxyFaultsKeepRecords(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			col := newCollector(t, "office-a")
 			f := newFront(t, col)
-			db := openCounter(t)
-			for i := range 3 {
-				addScan(t, db, "1", 426000, mark.Accept, uint64(970+i), day0.Add(time.Duration(i)*time.Second))
-			}
-			u := NewUploader(db, newClient(t, f.srv.URL, "office-a"), UploaderOptions{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}, quiet, nil)
+			db, u := frontUploader(t, f, nil, 970, 971, 972)
 			f.set(tt.h(f))
 			if _, _, err := u.Once(context.Background(), true); err == nil {
 				t.Fatal("Once: no error")
@@ -218,4 +213,16 @@ func TestProxyErrorPage(t *testing.T) {
 		!strings.Contains(msg, "not from markhub") {
 		t.Fatalf("message %q: want one short line naming the page and that it is not markhub's", msg)
 	}
+}
+
+// frontUploader is a counter store holding an accepted scan of each
+// serial, a second apart from day0, and its uploader to the collector
+// behind f, retrying at once (reg may be nil).
+func frontUploader(t *testing.T, f *front, reg *prometheus.Registry, serials ...uint64) (*store.DB, *Uploader) {
+	t.Helper()
+	db := openCounter(t)
+	for i, s := range serials {
+		addScan(t, db, "1", 426000, mark.Accept, s, day0.Add(time.Duration(i)*time.Second))
+	}
+	return db, NewUploader(db, newClient(t, f.srv.URL, "office-a"), UploaderOptions{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}, quiet, reg)
 }

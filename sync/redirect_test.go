@@ -8,7 +8,6 @@ import (
 	"strings"
 	gosync "sync"
 	"testing"
-	"time"
 
 	"markd/mark"
 )
@@ -35,9 +34,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 			f.set(func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, other.URL+r.URL.RequestURI(), code)
 			})
-			db := openCounter(t)
-			addScan(t, db, "1", 426000, mark.Accept, 960, day0)
-			u := NewUploader(db, newClient(t, f.srv.URL, "office-a"), UploaderOptions{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}, quiet, nil)
+			db, u := frontUploader(t, f, nil, 960)
 			_, _, err := u.Once(context.Background(), true)
 			mu.Lock()
 			defer mu.Unlock()

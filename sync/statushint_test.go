@@ -6,9 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
-
-	"markd/mark"
 )
 
 // TestStatusNamesWhy: /healthz's sync part says, beside the last error,
@@ -24,9 +21,7 @@ func TestStatusNamesWhy(t *testing.T) {
 		w.WriteHeader(http.StatusForbidden)
 		w.Write([]byte(`{"code":"forbidden","error":"terminal office-a was revoked","hint":"markhub terminal token office-a gives a new token"}`)) //nolint:errcheck // test
 	})
-	db := openCounter(t)
-	addScan(t, db, "1", 426000, mark.Accept, 1400, day0)
-	u := NewUploader(db, newClient(t, f.srv.URL, "office-a"), UploaderOptions{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}, quiet, nil)
+	_, u := frontUploader(t, f, nil, 1400)
 	_, _, err := u.Once(context.Background(), true)
 	u.failedAttempt(context.Background(), err)
 	b, _ := json.Marshal(u.Status(context.Background()))

@@ -53,6 +53,7 @@ type DB struct {
 	writer scanWriter // connection and statements of the scan write path (scans.go)
 
 	ck        checkpoints // when the WAL is checkpointed (checkpoint.go)
+	file      fileWatch   // the file opened, and whether it was replaced (replaced.go)
 	closeOnce sync.Once
 	instance  *os.File // Options.Exclusive: holds the lock (lockInstance)
 }
@@ -163,6 +164,9 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 		sqldb.Close()
 		return nil, err
 	}
+	if fi, err := os.Stat(path); err == nil {
+		d.file.opened = fi
+	}
 	d.ck.idle = o.CheckpointIdle
 	d.startCheckpointer()
 	d.instance, instance = instance, nil
@@ -211,6 +215,9 @@ func (d *DB) SQL() *sql.DB { return d.db }
 // error (from fn, the injected failure point or the commit) rolls back and
 // is returned wrapped in mark.ErrUnavailable when the store itself failed.
 func (d *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if err := d.replacedErr(); err != nil {
+		return err
+	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return d.storeErr("begin", err)

@@ -204,6 +204,9 @@ func (w *scanWriter) save(ctx context.Context, d *DB, recs []mark.Record, window
 // deferred signature check runs in the commit's sync when the connection
 // has a gate (saveChecked arms it), else before COMMIT.
 func (w *scanWriter) tx(ctx context.Context, d *DB, recs []mark.Record, window time.Duration, check func() bool) error {
+	if err := d.replacedErr(); err != nil {
+		return err
+	}
 	if err := w.begin(ctx); err != nil {
 		return d.storeErr("begin", err)
 	}

@@ -32,14 +32,7 @@ import (
 func TestCloseKill9(t *testing.T) {
 	cfg := writeConfig(t, "http:\n  listen: \"127.0.0.1:0\"\n")
 	desk := tokenAdd(t, cfg, "kassa")
-	loc, _ := time.LoadLocation("Europe/Moscow")
-	day := testdata.Today(loc)
-	sign := testdata.Signer(t)
-	text := func(serial uint64) string {
-		m := testdata.ValidMark(serial, day)
-		m.Contract = 1004417
-		return sign(m)
-	}
+	text := contractMarks(t)
 	type sent struct {
 		code   int
 		header http.Header

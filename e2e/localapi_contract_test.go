@@ -46,14 +46,7 @@ func TestLocalAPIContract(t *testing.T) {
 	desk.url = d.URL
 	c := &contractClient{t: t, spec: spec, url: d.URL, token: desk.token, seen: map[string]bool{}}
 
-	loc, _ := time.LoadLocation("Europe/Moscow")
-	day := testdata.Today(loc)
-	sign := testdata.Signer(t)
-	text := func(serial uint64) string {
-		m := testdata.ValidMark(serial, day)
-		m.Contract = 1004417
-		return sign(m)
-	}
+	text := contractMarks(t)
 	// The customer's list: item 1 says 25 g (the mark 20: WEIGHT), item 4
 	// is never scanned (MISSING); serial 9 is scanned, not listed (EXTRA).
 	var list strings.Builder
@@ -541,4 +534,17 @@ func docTable(md []byte) []tableRow {
 		out = append(out, r)
 	}
 	return out
+}
+
+// contractMarks signs valid marks of contract 1004417 (the customer's
+// lists' contract) issued on the test clock's day at the counter.
+func contractMarks(t *testing.T) func(serial uint64) string {
+	loc, _ := time.LoadLocation("Europe/Moscow")
+	day := testdata.Today(loc)
+	sign := testdata.Signer(t)
+	return func(serial uint64) string {
+		m := testdata.ValidMark(serial, day)
+		m.Contract = 1004417
+		return sign(m)
+	}
 }

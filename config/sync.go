@@ -27,7 +27,13 @@ type SyncConfig struct {
 	FreshnessWarn   time.Duration `mapstructure:"freshness_warn"`         // lists older than this: operator screen amber
 	FreshnessHard   time.Duration `mapstructure:"freshness_hard"`         // older than this: refuse to accept (0 = off)
 	ClockLimit      time.Duration `mapstructure:"clock_limit"`            // skew against the collector above which date-dependent verdicts are ERROR (0 = off)
+	// Proxy is the forward proxy to the collector: http(s)://[user:password@]host[:port];
+	// "" = HTTPS_PROXY/HTTP_PROXY/NO_PROXY of the environment; ProxyNone = none, whatever the environment says.
+	Proxy string `mapstructure:"proxy"`
 }
+
+// ProxyNone is the sync.proxy that sends straight to the collector.
+const ProxyNone = "none"
 
 func defaultSync() SyncConfig {
 	return SyncConfig{
@@ -66,6 +72,9 @@ func (s SyncConfig) Validate() error {
 			}
 		}
 	}
+	if why := proxyWhy(s.Proxy); why != "" {
+		return bad("proxy", redactedProxy(s.Proxy), why)
+	}
 	if s.BatchSize <= 0 || s.BatchSize > 10000 {
 		return bad("batch_size", s.BatchSize, "must be 1..10000")
 	}
@@ -102,4 +111,42 @@ func (s SyncConfig) Validate() error {
 		return bad("client_cert", s.ClientCert, "sync.client_cert and sync.client_key go together")
 	}
 	return nil
+}
+
+// proxyWhy is what is wrong with a sync.proxy value, "" when nothing.
+func proxyWhy(p string) string {
+	if p == "" || p == ProxyNone {
+		return ""
+	}
+	const form = "must be http://[user:password@]host[:port] or https://…, or none (no proxy, whatever HTTPS_PROXY says); unset uses HTTPS_PROXY/NO_PROXY"
+	u, err := url.Parse(p)
+	switch {
+	case err != nil:
+		return "not a URL: " + form
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "the scheme " + strconv.Quote(u.Scheme) + " is not http or https: " + form
+	case u.Hostname() == "":
+		return "no host: " + form
+	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
+		return "a proxy URL has no path: " + form
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "the port must be 1..65535"
+		}
+	}
+	return ""
+}
+
+// redactedProxy is a sync.proxy value fit for an error or a log: its
+// password replaced by xxxxx (no URL with a user, such as ivan:pw@host:
+// everything up to the last @). sync.RedactProxy is the same.
+func redactedProxy(p string) string {
+	if u, err := url.Parse(p); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	if i := strings.LastIndex(p, "@"); i >= 0 {
+		return "xxxxx@" + p[i+1:]
+	}
+	return p
 }

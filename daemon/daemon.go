@@ -332,7 +332,7 @@ func (m *Main) screenHealth() []mark.SourceHealth {
 func SyncOptions(c config.SyncConfig) msync.Options {
 	return msync.Options{
 		Client: msync.ClientOptions{URL: c.URL, Token: c.Token, TokenFile: c.TokenFile, ClientCert: c.ClientCert,
-			ClientKey: c.ClientKey, CA: c.CA},
+			ClientKey: c.ClientKey, CA: c.CA, Proxy: c.Proxy},
 		Upload: msync.UploaderOptions{BatchSize: c.BatchSize, BatchAge: c.BatchAge, Interval: c.Interval,
 			MaxBackoff: c.MaxBackoff},
 		DistributionKey: c.DistributionKey,

@@ -30,6 +30,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"markd/bundle"
@@ -53,6 +54,14 @@ type ClientOptions struct {
 	// own store calls after db_timeout, 10s by default).
 	ConnectTimeout  time.Duration
 	ResponseTimeout time.Duration
+	// Proxy is the forward proxy to the collector (sync.proxy): an
+	// http:// or https:// URL, optionally with user:password; "" = the
+	// environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY; a collector on
+	// loopback is reached directly); ProxyNone = straight to the
+	// collector. An https collector is reached through a CONNECT tunnel,
+	// so its certificate, sync.ca and the client certificate work as
+	// without a proxy.
+	Proxy string
 }
 
 // Client talks to the collector's API (docs/api.md).
@@ -108,15 +117,22 @@ func NewClient(o ClientOptions) (*Client, error) {
 			"set sync.token, sync.token_file or sync.client_cert/client_key (markhub terminal add NAME prints a token)")
 	}
 	connect := cmp.Or(max(o.ConnectTimeout, 0), 5*time.Second)
+	var proxies gosync.Map // the proxies Proxy gave: host:port -> host
+	proxy, err := proxyOf(o.Proxy, &proxies)
+	if err != nil {
+		return nil, err
+	}
 	tr := &http.Transport{
-		DialContext:           (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:       tc,
-		TLSHandshakeTimeout:   connect,
-		ResponseHeaderTimeout: cmp.Or(max(o.ResponseTimeout, 0), 30*time.Second),
-		ExpectContinueTimeout: time.Second,
-		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConnsPerHost:   inflight + 2,
-		ForceAttemptHTTP2:     true,
+		Proxy:                  proxy,
+		OnProxyConnectResponse: proxyConnect,
+		DialContext:            proxyDial((&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext, &proxies),
+		TLSClientConfig:        tc,
+		TLSHandshakeTimeout:    connect,
+		ResponseHeaderTimeout:  cmp.Or(max(o.ResponseTimeout, 0), 30*time.Second),
+		ExpectContinueTimeout:  time.Second,
+		IdleConnTimeout:        90 * time.Second,
+		MaxIdleConnsPerHost:    inflight + 2,
+		ForceAttemptHTTP2:      true,
 	}
 	// A redirect is not followed: it would carry the token (and, for 307
 	// and 308, the records) to a host sync.url does not name, and turn
@@ -250,6 +266,9 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 	req.Header.Set("Date", sent.UTC().Format(http.TimeFormat))
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if pe := proxyFailure(err); pe != nil { // the proxy's, not the collector's
+			return nil, pe
+		}
 		if notAfter, expired := c.CertExpired(); expired {
 			return nil, &CertExpiredError{Subject: c.cert.Subject.CommonName, NotAfter: notAfter, Err: err}
 		}

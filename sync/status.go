@@ -71,6 +71,11 @@ func (u *Uploader) Health() mark.SourceHealth {
 	h.Detail = "uploads fail, retrying: " + lastErr.Error()
 	var ce *CertExpiredError
 	var ue *UntrustedCollectorError
+	var pe *ProxyError
+	if errors.As(lastErr, &pe) {
+		h.Name = "proxy " + pe.Host + " in the way"
+		h.Detail = "uploads fail at the proxy between this counter and the collector, retrying: " + lastErr.Error()
+	}
 	if errors.As(lastErr, &ue) {
 		h.Name = "collector's certificate not trusted"
 		h.Detail = "the collector's TLS certificate is not the one this counter trusts (sync.ca); nothing is uploaded: ask the engineer. " + lastErr.Error()

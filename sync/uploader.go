@@ -321,6 +321,7 @@ var failReasons = []string{
 	"forbidden",                // 403: terminal revoked, unregistered, without office
 	"client_cert_expired",      // the counter's client certificate expired
 	"collector_cert_untrusted", // the collector's certificate is not the one sync.ca trusts
+	"proxy",                    // the forward proxy (sync.proxy, HTTPS_PROXY) refused the tunnel or is down
 	"redirect",                 // a 3xx: sync.url points elsewhere
 	"unconfirmed_answer",       // a 2xx that does not confirm the records: not markhub answering
 	"record_ahead",             // a record stamped ahead of the collector's clock waits
@@ -340,7 +341,10 @@ func failReason(err error) string {
 	var ce *CertExpiredError
 	var un *UnconfirmedError
 	var se *StatusError
+	var pe *ProxyError
 	switch {
+	case errors.As(err, &pe):
+		return "proxy"
 	case errors.As(err, &ue):
 		return "collector_cert_untrusted"
 	case errors.As(err, &ce):

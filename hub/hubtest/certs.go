@@ -62,8 +62,8 @@ func (p *PKI) write(t testing.TB, name, typ string, der []byte) string {
 	return path
 }
 
-// Issue makes a certificate for cn (a server one for 127.0.0.1, or a client
-// one) and returns the PEM file paths of certificate and key.
+// Issue makes a certificate for cn (a server one for 127.0.0.1, and for cn
+// when it is a host name, or a client one) and returns the PEM file paths of certificate and key.
 func (p *PKI) Issue(t testing.TB, cn string, server bool) (certFile, keyFile string) {
 	t.Helper()
 	return p.IssueUntil(t, cn, server, time.Now().Add(24*time.Hour))
@@ -88,6 +88,9 @@ func (p *PKI) IssueUntil(t testing.TB, cn string, server bool, notAfter time.Tim
 	if server {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 		tmpl.IPAddresses = []net.IP{net.ParseIP("127.0.0.1")}
+		if net.ParseIP(cn) == nil { // a host name (reached through a proxy, or a dialer mapping it to 127.0.0.1)
+			tmpl.DNSNames = []string{cn}
+		}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.ca, &key.PublicKey, p.caKey)
 	if err != nil {

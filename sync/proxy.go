@@ -1,0 +1,178 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	gosync "sync"
+
+	"golang.org/x/net/http/httpproxy"
+
+	"markd/mark"
+)
+
+// ProxyNone is the sync.proxy that sends straight to the collector,
+// whatever HTTPS_PROXY says.
+const ProxyNone = "none"
+
+// ProxyError is a failure of the forward proxy between the counter and the
+// collector (sync.proxy or HTTPS_PROXY): the proxy refused the tunnel
+// (CONNECT answered 403, 407, 502...) or could not be reached. Host is
+// the proxy's host:port, never its user or password. A 407 (the proxy
+// wants other credentials) is mark.ErrUnauthorized and a 403 (its policy
+// refuses the collector) mark.ErrForbidden: waiting does not mend them;
+// anything else is mark.ErrUnavailable.
+type ProxyError struct {
+	Host      string
+	Collector string // host:port the tunnel was asked for
+	Code      int    // the proxy's answer to CONNECT; 0 = no answer (down, unreachable)
+	Err       error
+}
+
+func (e *ProxyError) Error() string {
+	if e.Code != 0 {
+		return fmt.Sprintf("proxy %s refused the tunnel to collector %s: %d %s", e.Host, e.Collector, e.Code, http.StatusText(e.Code))
+	}
+	return fmt.Sprintf("proxy %s: not reachable: %v", e.Host, e.Err)
+}
+
+// Unwrap maps the proxy's answer to the sentinels of mark and keeps the cause.
+func (e *ProxyError) Unwrap() []error {
+	s := mark.ErrUnavailable
+	switch e.Code {
+	case http.StatusProxyAuthRequired:
+		s = mark.ErrUnauthorized
+	case http.StatusForbidden:
+		s = mark.ErrForbidden
+	}
+	if e.Err == nil {
+		return []error{s}
+	}
+	return []error{s, e.Err}
+}
+
+// hint is what to do about e, for the log and /healthz.
+func (e *ProxyError) hint() string {
+	switch e.Code {
+	case http.StatusProxyAuthRequired:
+		return "the proxy " + e.Host + " wants credentials: put user:password in sync.proxy (http://user:password@" + e.Host + ") or HTTPS_PROXY, or ask its administrator"
+	case http.StatusForbidden:
+		return "the proxy " + e.Host + " does not let this counter reach the collector: ask its administrator to allow CONNECT to " + e.Collector
+	case 0:
+		return "the proxy " + e.Host + " (sync.proxy, else HTTPS_PROXY) is down or its address is wrong; sync.proxy: none sends straight to the collector"
+	}
+	return "the proxy " + e.Host + " could not open the tunnel to the collector " + e.Collector + "; check sync.url and the proxy"
+}
+
+// ParseProxy checks a sync.proxy value: "" (the environment), ProxyNone,
+// or an http:// or https:// URL with a host and at most user:password,
+// no path. The error never repeats a password.
+func ParseProxy(s string) (*url.URL, error) {
+	if s == "" || s == ProxyNone {
+		return nil, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("sync proxy %s: not a URL: %w", RedactProxy(s), mark.ErrInvalid)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("sync proxy %s: scheme must be http or https: %w", RedactProxy(s), mark.ErrInvalid)
+	}
+	if u.Hostname() == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("sync proxy %s: must be scheme://[user:password@]host[:port] only: %w", RedactProxy(s), mark.ErrInvalid)
+	}
+	return u, nil
+}
+
+// RedactProxy is a proxy URL fit for a log or an error: its password
+// replaced by xxxxx; when it is no URL with a user (ivan:pw@host, a bad
+// character), everything up to its last @ is.
+func RedactProxy(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	if i := strings.LastIndex(s, "@"); i >= 0 {
+		return "xxxxx@" + s[i+1:]
+	}
+	return s
+}
+
+// proxyOf is the Proxy of the collector's transport for sync.proxy: a
+// fixed URL, none (nil), or, for "", the environment (HTTPS_PROXY,
+// HTTP_PROXY, NO_PROXY, read once here, not once per process as
+// http.ProxyFromEnvironment does; a collector on loopback is reached
+// directly). Each proxy it gives is remembered in proxies (host:port
+// with the scheme's port), so a failed dial to it is named the proxy's.
+func proxyOf(s string, proxies *gosync.Map) (func(*http.Request) (*url.URL, error), error) {
+	if s == ProxyNone {
+		return nil, nil
+	}
+	var pick func(*url.URL) (*url.URL, error)
+	if s == "" {
+		pick = httpproxy.FromEnvironment().ProxyFunc()
+	} else {
+		u, err := ParseProxy(s)
+		if err != nil {
+			return nil, err
+		}
+		pick = func(*url.URL) (*url.URL, error) { return u, nil }
+	}
+	return func(r *http.Request) (*url.URL, error) {
+		u, err := pick(r.URL)
+		if err != nil {
+			// not err: httpproxy quotes the variable, password and all
+			return nil, fmt.Errorf("proxy from the environment: HTTPS_PROXY or HTTP_PROXY is not a proxy URL: %w", mark.ErrInvalid)
+		}
+		if u != nil {
+			proxies.Store(proxyAddr(u), u.Host)
+		}
+		return u, err
+	}, nil
+}
+
+// proxyAddr is the host:port the transport dials for proxy u.
+func proxyAddr(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "socks5": "1080"}[u.Scheme]
+		if port == "" {
+			port = "80"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// proxyDial names a failed dial to a proxy the proxy's.
+func proxyDial(dial func(ctx context.Context, network, addr string) (net.Conn, error), proxies *gosync.Map) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			if host, ok := proxies.Load(addr); ok {
+				return nil, &ProxyError{Host: host.(string), Err: err}
+			}
+		}
+		return conn, err
+	}
+}
+
+// proxyConnect makes a proxy's refusal of CONNECT a *ProxyError (the
+// transport's own error is the bare status text).
+func proxyConnect(_ context.Context, proxy *url.URL, req *http.Request, resp *http.Response) error {
+	if resp.StatusCode == http.StatusOK {
+		return nil
+	}
+	return &ProxyError{Host: proxy.Host, Collector: req.URL.Host, Code: resp.StatusCode}
+}
+
+// proxyFailure is err's *ProxyError with its hint, or nil.
+func proxyFailure(err error) error {
+	var pe *ProxyError
+	if !errors.As(err, &pe) {
+		return nil
+	}
+	return mark.WithHint(pe, pe.hint())
+}

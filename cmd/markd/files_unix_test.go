@@ -56,3 +56,38 @@ func TestFilesOwnerOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyPasswordExposed (umask 022): a config that holds the password of
+// sync.proxy and every user may read is warned about with the chmod that
+// fixes it, without the password.
+func TestProxyPasswordExposed(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	cfg := filepath.Join(t.TempDir(), "markd.yaml")
+	for _, tt := range []struct {
+		proxy string
+		mode  os.FileMode
+		warn  bool
+	}{
+		{"http://ivan:s3cret@127.0.0.1:3128", 0o644, true},
+		{"http://ivan:s3cret@127.0.0.1:3128", 0o640, false},
+		{"http://127.0.0.1:3128", 0o644, false},
+		{"none", 0o644, false},
+	} {
+		body := "office: 426000\nkeyring: " + filepath.Join(testdata.Dir(t), "keyring.yaml") + "\ntariffs: " +
+			filepath.Join(testdata.Dir(t), "tariffs.yaml") + "\nsync:\n  proxy: " + tt.proxy + "\n"
+		if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(cfg, tt.mode); err != nil {
+			t.Fatal(err)
+		}
+		_, _, errs := vtRun(t, "EPM1:X\n", "verify", "--config", cfg, "--date", "2026-11-25")
+		if got := strings.Contains(errs, "password of sync.proxy") && strings.Contains(errs, "chmod 640 "+cfg); got != tt.warn {
+			t.Fatalf("%s mode %04o: warning %v, want %v: %s", tt.proxy, tt.mode, got, tt.warn, errs)
+		}
+		if strings.Contains(errs, "s3cret") {
+			t.Fatalf("the password in %s", errs)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -105,6 +106,15 @@ func (a *app) loadConfig(cmd *cobra.Command) (config.Config, error) {
 	if mode, ok := secretfile.HoldsExposed(a.configFile, c.Sync.Token); ok {
 		fmt.Fprintf(a.stderr, "warning: config %s holds sync.token and every user may read it (mode %04o): "+
 			"chmod 640 %s (group of the service), or move the token to sync.token_file\n", a.configFile, mode, a.configFile)
+	}
+	// The same for a proxy password written in sync.proxy.
+	if u, err := url.Parse(c.Sync.Proxy); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			if mode, ok := secretfile.HoldsExposed(a.configFile, c.Sync.Proxy); ok {
+				fmt.Fprintf(a.stderr, "warning: config %s holds the password of sync.proxy and every user may read it (mode %04o): "+
+					"chmod 640 %s (group of the service), or set the proxy in HTTPS_PROXY of the service's environment\n", a.configFile, mode, a.configFile)
+			}
+		}
 	}
 	return c, nil
 }

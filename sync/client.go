@@ -30,7 +30,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	gosync "sync"
 	"time"
 
 	"markd/bundle"
@@ -90,6 +89,8 @@ func NewClient(o ClientOptions) (*Client, error) {
 		c.token = strings.TrimSpace(string(b))
 	}
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	// an https proxy's certificate: the system's CAs and sync.ca's
+	proxyTLS := &tls.Config{MinVersion: tls.VersionTLS12}
 	if o.CA != "" {
 		pem, err := os.ReadFile(o.CA)
 		if err != nil {
@@ -100,6 +101,12 @@ func NewClient(o ClientOptions) (*Client, error) {
 			return nil, fmt.Errorf("sync ca %s: no PEM certificate: %w", o.CA, mark.ErrInvalid)
 		}
 		tc.RootCAs = pool
+		if sys, err := x509.SystemCertPool(); err == nil {
+			sys.AppendCertsFromPEM(pem)
+			proxyTLS.RootCAs = sys
+		} else {
+			proxyTLS.RootCAs = pool
+		}
 	}
 	if o.ClientCert != "" || o.ClientKey != "" {
 		if err := secretfile.Check(o.ClientKey, "sync client_key"); err != nil {
@@ -117,15 +124,16 @@ func NewClient(o ClientOptions) (*Client, error) {
 			"set sync.token, sync.token_file or sync.client_cert/client_key (markhub terminal add NAME prints a token)")
 	}
 	connect := cmp.Or(max(o.ConnectTimeout, 0), 5*time.Second)
-	var proxies gosync.Map // the proxies Proxy gave: host:port -> host
-	proxy, err := proxyOf(o.Proxy, &proxies)
+	route := &proxyRoute{tls: proxyTLS, timeout: connect,
+		dial: (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext}
+	proxy, err := route.proxy(o.Proxy)
 	if err != nil {
 		return nil, err
 	}
 	tr := &http.Transport{
 		Proxy:                  proxy,
 		OnProxyConnectResponse: proxyConnect,
-		DialContext:            proxyDial((&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext, &proxies),
+		DialContext:            route.DialContext,
 		TLSClientConfig:        tc,
 		TLSHandshakeTimeout:    connect,
 		ResponseHeaderTimeout:  cmp.Or(max(o.ResponseTimeout, 0), 30*time.Second),

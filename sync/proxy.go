@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	gosync "sync"
+	"time"
 
 	"golang.org/x/net/http/httpproxy"
 
@@ -101,13 +103,25 @@ func RedactProxy(s string) string {
 	return s
 }
 
-// proxyOf is the Proxy of the collector's transport for sync.proxy: a
-// fixed URL, none (nil), or, for "", the environment (HTTPS_PROXY,
-// HTTP_PROXY, NO_PROXY, read once here, not once per process as
-// http.ProxyFromEnvironment does; a collector on loopback is reached
-// directly). Each proxy it gives is remembered in proxies (host:port
-// with the scheme's port), so a failed dial to it is named the proxy's.
-func proxyOf(s string, proxies *gosync.Map) (func(*http.Request) (*url.URL, error), error) {
+// proxyRoute is the way to the collector through a forward proxy: the
+// Proxy and DialContext of the collector's transport.
+type proxyRoute struct {
+	proxies gosync.Map  // host:port dialed -> *url.URL of the proxy as configured
+	tls     *tls.Config // of an https proxy: the system's roots and sync.ca, no client certificate
+	timeout time.Duration
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// proxy is the Proxy of the transport for sync.proxy: a fixed URL, none
+// (nil), or, for "", the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY,
+// read once here, not once per process as http.ProxyFromEnvironment does;
+// a collector on loopback is reached directly). Each proxy it gives is
+// remembered by the address dialed, so a failed dial to it is named the
+// proxy's. An https proxy is given to the transport as http on the same
+// port, and DialContext speaks TLS with it: the transport would check
+// the proxy's certificate against sync.ca and offer it the client
+// certificate (it has one TLS config).
+func (r *proxyRoute) proxy(s string) (func(*http.Request) (*url.URL, error), error) {
 	if s == ProxyNone {
 		return nil, nil
 	}
@@ -121,17 +135,51 @@ func proxyOf(s string, proxies *gosync.Map) (func(*http.Request) (*url.URL, erro
 		}
 		pick = func(*url.URL) (*url.URL, error) { return u, nil }
 	}
-	return func(r *http.Request) (*url.URL, error) {
-		u, err := pick(r.URL)
+	return func(req *http.Request) (*url.URL, error) {
+		u, err := pick(req.URL)
 		if err != nil {
 			// not err: httpproxy quotes the variable, password and all
 			return nil, fmt.Errorf("proxy from the environment: HTTPS_PROXY or HTTP_PROXY is not a proxy URL: %w", mark.ErrInvalid)
 		}
-		if u != nil {
-			proxies.Store(proxyAddr(u), u.Host)
+		if u == nil {
+			return nil, nil
 		}
-		return u, err
+		addr := proxyAddr(u)
+		r.proxies.Store(addr, u)
+		if u.Scheme == "https" {
+			plain := *u
+			plain.Scheme, plain.Host = "http", addr
+			return &plain, nil
+		}
+		return u, nil
 	}, nil
+}
+
+// DialContext dials addr; a failure to dial a proxy is named the
+// proxy's, and with an https proxy it speaks TLS.
+func (r *proxyRoute) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	conn, err := r.dial(ctx, network, addr)
+	v, ok := r.proxies.Load(addr)
+	if !ok {
+		return conn, err
+	}
+	u := v.(*url.URL)
+	if err != nil {
+		return nil, &ProxyError{Host: u.Host, Err: err}
+	}
+	if u.Scheme != "https" {
+		return conn, nil
+	}
+	tc := r.tls.Clone()
+	tc.ServerName = u.Hostname()
+	tconn := tls.Client(conn, tc)
+	hctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	if err := tconn.HandshakeContext(hctx); err != nil {
+		conn.Close()
+		return nil, &ProxyError{Host: u.Host, Err: fmt.Errorf("TLS with the proxy (its certificate is checked against the system's CAs and sync.ca): %w", err)}
+	}
+	return tconn, nil
 }
 
 // proxyAddr is the host:port the transport dials for proxy u.
@@ -144,19 +192,6 @@ func proxyAddr(u *url.URL) string {
 		}
 	}
 	return net.JoinHostPort(u.Hostname(), port)
-}
-
-// proxyDial names a failed dial to a proxy the proxy's.
-func proxyDial(dial func(ctx context.Context, network, addr string) (net.Conn, error), proxies *gosync.Map) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := dial(ctx, network, addr)
-		if err != nil {
-			if host, ok := proxies.Load(addr); ok {
-				return nil, &ProxyError{Host: host.(string), Err: err}
-			}
-		}
-		return conn, err
-	}
 }
 
 // proxyConnect makes a proxy's refusal of CONNECT a *ProxyError (the

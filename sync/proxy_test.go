@@ -34,11 +34,18 @@ type connectProxy struct {
 
 func newConnectProxy(t *testing.T, user, password string, hosts map[string]string) *connectProxy {
 	t.Helper()
+	return newConnectProxyTLS(t, user, password, hosts, nil)
+}
+
+// newConnectProxyTLS is newConnectProxy that speaks TLS (an https://
+// proxy) with cert, when not nil.
+func newConnectProxyTLS(t *testing.T, user, password string, hosts map[string]string, cert *tls.Certificate) *connectProxy {
+	t.Helper()
 	p := &connectProxy{hosts: hosts}
 	if user != "" {
 		p.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
 	}
-	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodConnect {
 			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
 			return
@@ -80,6 +87,12 @@ func newConnectProxy(t *testing.T, user, password string, hosts map[string]strin
 		io.Copy(conn, up)                            //nolint:errcheck // tunnel
 		conn.Close()
 	}))
+	if cert != nil {
+		p.srv.TLS = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{*cert}}
+		p.srv.StartTLS()
+	} else {
+		p.srv.Start()
+	}
 	t.Cleanup(p.srv.Close)
 	return p
 }
@@ -89,7 +102,8 @@ func (p *connectProxy) url(user, password string) string {
 	if user == "" {
 		return p.srv.URL
 	}
-	return "http://" + user + ":" + password + "@" + strings.TrimPrefix(p.srv.URL, "http://")
+	scheme, host, _ := strings.Cut(p.srv.URL, "://")
+	return scheme + "://" + user + ":" + password + "@" + host
 }
 
 // tlsCollector is a collector on https with a private CA that takes the
@@ -311,5 +325,56 @@ func TestProxyOption(t *testing.T) {
 		if !errors.Is(err, mark.ErrInvalid) || strings.Contains(err.Error(), "s3cret") {
 			t.Fatalf("NewClient(proxy %q): %v, want ErrInvalid without the password", p, err)
 		}
+	}
+}
+
+// TestHTTPSProxy: an https:// proxy is spoken to in TLS, its certificate
+// checked against the system's CAs and sync.ca, and the collector reached
+// through the tunnel inside; a proxy certificate the counter does not
+// trust is the proxy's error, not "the collector's certificate is not
+// trusted". Before, the transport checked the proxy with the collector's
+// TLS config.
+func TestHTTPSProxy(t *testing.T) {
+	pki := hubtest.NewPKI(t)
+	other := hubtest.NewPKI(t)
+	load := func(cert, key string) *tls.Certificate {
+		c, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &c
+	}
+	tests := []struct {
+		name string
+		cert *tls.Certificate
+		ok   bool
+	}{
+		{"proxy certificate of sync.ca", load(pki.ServCert, pki.ServKey), true},
+		{"proxy certificate of another CA", load(other.ServCert, other.ServKey), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			col, srv := tlsCollector(t, pki)
+			p := newConnectProxyTLS(t, "ivan", "s3cret", nil, tt.cert)
+			db := openCounter(t)
+			addScan(t, db, "1", 426000, mark.Accept, 1330, day0)
+			u := NewUploader(db, mtlsClient(t, pki, srv.URL, p.url("ivan", "s3cret")), UploaderOptions{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}, quiet, nil)
+			_, _, err := u.Once(context.Background(), true)
+			if tt.ok {
+				if err != nil || p.tunnels.Load() == 0 || stats(t, col.store).Records != 1 {
+					t.Fatalf("Once: %v, %d tunnels, collector holds %d, want 1 tunnel and 1 record", err, p.tunnels.Load(), stats(t, col.store).Records)
+				}
+				return
+			}
+			var pe *ProxyError
+			var ue *UntrustedCollectorError
+			host := strings.TrimPrefix(p.srv.URL, "https://")
+			if !errors.As(err, &pe) || errors.As(err, &ue) || !strings.HasPrefix(err.Error(), "proxy "+host) || strings.Contains(err.Error(), "s3cret") {
+				t.Fatalf("Once: %v, want the proxy's error naming %s", err, host)
+			}
+			if r := failReason(err); r != "proxy" || pending(t, db) != 1 {
+				t.Fatalf("reason %q, %d pending, want proxy and 1", r, pending(t, db))
+			}
+		})
 	}
 }

@@ -57,7 +57,8 @@ type ClientOptions struct {
 	// http:// or https:// URL, optionally with user:password; "" = the
 	// environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY; a collector on
 	// loopback is reached directly); ProxyNone = straight to the
-	// collector. An https collector is reached through a CONNECT tunnel,
+	// collector. A plain-http collector (loopback only) is never reached
+	// through a proxy. An https collector is reached through a CONNECT tunnel,
 	// so its certificate, sync.ca and the client certificate work as
 	// without a proxy.
 	Proxy string

@@ -115,7 +115,8 @@ type proxyRoute struct {
 // proxy is the Proxy of the transport for sync.proxy: a fixed URL, none
 // (nil), or, for "", the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY,
 // read once here, not once per process as http.ProxyFromEnvironment does;
-// a collector on loopback is reached directly). Each proxy it gives is
+// a collector on loopback is reached directly; a plain-http collector,
+// loopback only, never goes through a proxy). Each proxy it gives is
 // remembered by the address dialed, so a failed dial to it is named the
 // proxy's. An https proxy is given to the transport as http on the same
 // port, and DialContext speaks TLS with it: the transport would check
@@ -136,6 +137,12 @@ func (r *proxyRoute) proxy(s string) (func(*http.Request) (*url.URL, error), err
 		pick = func(*url.URL) (*url.URL, error) { return u, nil }
 	}
 	return func(req *http.Request) (*url.URL, error) {
+		if req.URL.Scheme != "https" {
+			// a plain-http collector (loopback only) would give the
+			// proxy the token and the records to read; and the proxy's
+			// loopback is not the counter's
+			return nil, nil
+		}
 		u, err := pick(req.URL)
 		if err != nil {
 			// not err: httpproxy quotes the variable, password and all

@@ -25,11 +25,12 @@ import (
 // answers CONNECT only, opens a tunnel to the host asked for (resolving
 // the names of hosts itself, as the counter need not) and counts them.
 type connectProxy struct {
-	srv     *httptest.Server
-	tunnels atomic.Int32
-	refuse  atomic.Int32 // the answer to CONNECT instead of a tunnel; 0 = tunnel
-	auth    string       // the Proxy-Authorization it wants; "" = none
-	hosts   map[string]string
+	srv      *httptest.Server
+	tunnels  atomic.Int32
+	requests atomic.Int32 // every request, CONNECT or not
+	refuse   atomic.Int32 // the answer to CONNECT instead of a tunnel; 0 = tunnel
+	auth     string       // the Proxy-Authorization it wants; "" = none
+	hosts    map[string]string
 }
 
 func newConnectProxy(t *testing.T, user, password string, hosts map[string]string) *connectProxy {
@@ -46,6 +47,7 @@ func newConnectProxyTLS(t *testing.T, user, password string, hosts map[string]st
 		p.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
 	}
 	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.requests.Add(1)
 		if r.Method != http.MethodConnect {
 			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
 			return
@@ -376,5 +378,27 @@ func TestHTTPSProxy(t *testing.T) {
 				t.Fatalf("reason %q, %d pending, want proxy and 1", r, pending(t, db))
 			}
 		})
+	}
+}
+
+// TestPlainHTTPCollectorNotProxied: a collector on plain http (allowed on
+// loopback only) is not reached through sync.proxy: the proxy would read
+// the bearer token and the records, and its loopback is not the
+// counter's.
+func TestPlainHTTPCollectorNotProxied(t *testing.T) {
+	col := newCollector(t, "office-a")
+	p := newConnectProxy(t, "", "", nil)
+	c, err := NewClient(ClientOptions{URL: col.srv.URL, Token: "tok-office-a", Proxy: p.srv.URL, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := openCounter(t)
+	addScan(t, db, "1", 426000, mark.Accept, 1340, day0)
+	u := NewUploader(db, c, UploaderOptions{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}, quiet, nil)
+	if _, _, err := u.Once(context.Background(), true); err != nil {
+		t.Fatalf("Once: %v", err)
+	}
+	if n := p.requests.Load(); n != 0 || stats(t, col.store).Records != 1 {
+		t.Fatalf("%d requests to the proxy, collector holds %d, want 0 and 1", n, stats(t, col.store).Records)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"markd/internal/proxyurl"
 )
 
 // SyncConfig configures the upload of records to the central collector
@@ -33,7 +35,7 @@ type SyncConfig struct {
 }
 
 // ProxyNone is the sync.proxy that sends straight to the collector.
-const ProxyNone = "none"
+const ProxyNone = proxyurl.None
 
 func defaultSync() SyncConfig {
 	return SyncConfig{
@@ -72,8 +74,8 @@ func (s SyncConfig) Validate() error {
 			}
 		}
 	}
-	if why := proxyWhy(s.Proxy); why != "" {
-		return bad("proxy", redactedProxy(s.Proxy), why)
+	if why := proxyurl.Why(s.Proxy); why != "" {
+		return bad("proxy", proxyurl.Redact(s.Proxy), why)
 	}
 	if s.BatchSize <= 0 || s.BatchSize > 10000 {
 		return bad("batch_size", s.BatchSize, "must be 1..10000")
@@ -111,42 +113,4 @@ func (s SyncConfig) Validate() error {
 		return bad("client_cert", s.ClientCert, "sync.client_cert and sync.client_key go together")
 	}
 	return nil
-}
-
-// proxyWhy is what is wrong with a sync.proxy value, "" when nothing.
-func proxyWhy(p string) string {
-	if p == "" || p == ProxyNone {
-		return ""
-	}
-	const form = "must be http://[user:password@]host[:port] or https://…, or none (no proxy, whatever HTTPS_PROXY says); unset uses HTTPS_PROXY/NO_PROXY"
-	u, err := url.Parse(p)
-	switch {
-	case err != nil:
-		return "not a URL: " + form
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "the scheme " + strconv.Quote(u.Scheme) + " is not http or https: " + form
-	case u.Hostname() == "":
-		return "no host: " + form
-	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
-		return "a proxy URL has no path: " + form
-	}
-	if port := u.Port(); port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return "the port must be 1..65535"
-		}
-	}
-	return ""
-}
-
-// redactedProxy is a sync.proxy value fit for an error or a log: its
-// password replaced by xxxxx (no URL with a user, such as ivan:pw@host:
-// everything up to the last @). sync.RedactProxy is the same.
-func redactedProxy(p string) string {
-	if u, err := url.Parse(p); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	if i := strings.LastIndex(p, "@"); i >= 0 {
-		return "xxxxx@" + p[i+1:]
-	}
-	return p
 }

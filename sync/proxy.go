@@ -8,18 +8,18 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	gosync "sync"
 	"time"
 
 	"golang.org/x/net/http/httpproxy"
 
+	"markd/internal/proxyurl"
 	"markd/mark"
 )
 
 // ProxyNone is the sync.proxy that sends straight to the collector,
 // whatever HTTPS_PROXY says.
-const ProxyNone = "none"
+const ProxyNone = proxyurl.None
 
 // ProxyError is a failure of the forward proxy between the counter and the
 // collector (sync.proxy or HTTPS_PROXY): the proxy refused the tunnel
@@ -74,34 +74,19 @@ func (e *ProxyError) hint() string {
 // or an http:// or https:// URL with a host and at most user:password,
 // no path. The error never repeats a password.
 func ParseProxy(s string) (*url.URL, error) {
+	if why := proxyurl.Why(s); why != "" {
+		return nil, fmt.Errorf("sync proxy %s: %s: %w", RedactProxy(s), why, mark.ErrInvalid)
+	}
 	if s == "" || s == ProxyNone {
 		return nil, nil
 	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, fmt.Errorf("sync proxy %s: not a URL: %w", RedactProxy(s), mark.ErrInvalid)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("sync proxy %s: scheme must be http or https: %w", RedactProxy(s), mark.ErrInvalid)
-	}
-	if u.Hostname() == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("sync proxy %s: must be scheme://[user:password@]host[:port] only: %w", RedactProxy(s), mark.ErrInvalid)
-	}
-	return u, nil
+	return url.Parse(s)
 }
 
 // RedactProxy is a proxy URL fit for a log or an error: its password
 // replaced by xxxxx; when it is no URL with a user (ivan:pw@host, a bad
 // character), everything up to its last @ is.
-func RedactProxy(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	if i := strings.LastIndex(s, "@"); i >= 0 {
-		return "xxxxx@" + s[i+1:]
-	}
-	return s
-}
+func RedactProxy(s string) string { return proxyurl.Redact(s) }
 
 // proxyRoute is the way to the collector through a forward proxy: the
 // Proxy and DialContext of the collector's transport.

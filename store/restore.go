@@ -74,6 +74,13 @@ func Restore(ctx context.Context, path, backup string, now time.Time) (Restored,
 			}
 		}()
 	}
+	// Another program with the store open (the sqlite3 shell, a markd
+	// import): its connection would go on with the file moved aside.
+	// Linux names it (lockHolder); on Windows its handle refuses the move.
+	if h := lockHolder(path); h != "" {
+		return r, mark.WithHint(fmt.Errorf("restore %s: store %s is open in %s: %w", backup, path, h, ErrLocked),
+			"close it (the sqlite3 shell or DB Browser for SQLite with the store open, or another markd command: import, backup, user), then run markd restore again; nothing was changed")
+	}
 	marked, err := checkBackup(ctx, backup)
 	if err != nil {
 		return r, err

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"markd/mark"
@@ -56,6 +57,10 @@ func Restore(ctx context.Context, path, backup string, now time.Time) (Restored,
 	if abs == absB {
 		return r, mark.WithHint(fmt.Errorf("restore %s: the backup is the store itself: %w", backup, ErrBadBackup),
 			"name the backup file made by `markd backup`")
+	}
+	if absT, _ := filepath.Abs(path + ".restore"); strings.HasPrefix(absB, absT) {
+		return r, mark.WithHint(fmt.Errorf("restore %s: the name is the one restore copies to: %w", backup, ErrBadBackup),
+			"rename the backup (not "+path+".restore…), then run markd restore again")
 	}
 	var lock *os.File
 	if _, err := os.Lstat(path); err == nil {

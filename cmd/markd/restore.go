@@ -21,8 +21,9 @@ func newRestoreCmd(a *app) *cobra.Command {
 		Short: "Put a backup (made by markd backup) in place as the store; the daemon must be stopped",
 		Long: `Restore puts BACKUP in place as the store (db in the config, or --db).
 
-It refuses while markd run holds the store (stop the daemon first), and
-refuses a BACKUP that is not a whole markd store: not SQLite, another
+It refuses while markd run holds the store (stop the daemon first) or
+another program has it open (Linux names it: the sqlite3 shell, a markd
+import), and refuses a BACKUP that is not a whole markd store: not SQLite, another
 program's database, damaged (PRAGMA integrity_check), migrated by a newer
 markd, or with a -wal file beside it. Nothing is changed then.
 

@@ -45,13 +45,13 @@ func CheckFile(path string) error {
 	case n == 0 && (err == io.EOF || err == nil):
 		return mark.WithHint(fmt.Errorf("store %s is empty (0 bytes): %w", path, ErrNotAStore),
 			"the store was truncated or replaced; starting afresh would accept marks this counter already accepted: "+
-				"restore the last backup (made by `markd backup`) to "+path+"; only for a new counter remove the file and run `markd init`")
+				"restore the last backup (made by `markd backup`) with `markd restore FILE` to "+path+"; only for a new counter remove the file and run `markd init`")
 	case err != nil && !errors.Is(err, io.ErrUnexpectedEOF):
 		return mark.WithHint(fmt.Errorf("store %s: %w: %w", path, mark.ErrUnavailable, err),
 			"check the disk and the permissions of "+path)
 	case !bytes.Equal(head[:n], sqliteHeader):
 		return mark.WithHint(fmt.Errorf("store %s is not an SQLite database: %w", path, ErrNotAStore),
-			"check db in the config; if this is the store, it is damaged: restore the last backup (made by `markd backup`)")
+			"check db in the config; if this is the store, it is damaged: restore the last backup (made by `markd backup`) with `markd restore FILE`")
 	}
 	return checkWAL(path)
 }
@@ -83,7 +83,7 @@ func OpenExistingWith(ctx context.Context, path string, o Options) (*DB, error) 
 	}
 	if err != nil && damaged(err) {
 		return nil, mark.WithHint(fmt.Errorf("store %s is damaged: %w: %w", path, ErrNotAStore, err),
-			"restore the last backup (made by `markd backup`) to "+path+"; `markd doctor --deep` says what is damaged")
+			"restore the last backup (made by `markd backup`) with `markd restore FILE` to "+path+"; `markd doctor --deep` says what is damaged")
 	}
 	return db, err
 }
@@ -104,12 +104,12 @@ func checkMarkdSchema(ctx context.Context, path string) error {
 	switch {
 	case err != nil && damaged(err):
 		return mark.WithHint(fmt.Errorf("store %s is damaged: %w: %w", path, ErrNotAStore, err),
-			"restore the last backup (made by `markd backup`) to "+path+"; `markd doctor --deep` says what is damaged")
+			"restore the last backup (made by `markd backup`) with `markd restore FILE` to "+path+"; `markd doctor --deep` says what is damaged")
 	case err != nil:
 		return nil // a full disk, a lock, rights: the open that follows says which
 	case n == 0:
 		return mark.WithHint(fmt.Errorf("store %s is an SQLite database of another program, not a markd store: %w", path, ErrNotAStore),
-			"check db in the config; if the store was replaced, restore the last backup (made by `markd backup`) to "+path+"; only for a new counter run `markd init` on a new path")
+			"check db in the config; if the store was replaced, restore the last backup (made by `markd backup`) with `markd restore FILE` to "+path+"; only for a new counter run `markd init` on a new path")
 	}
 	return nil
 }

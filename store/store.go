@@ -278,7 +278,7 @@ func storeErr(op string, err error) error {
 	case code == sqliteerr.Busy || code == sqliteerr.Locked:
 		hint = "the database is locked by another program: close it"
 	case code == sqliteerr.Corrupt:
-		hint = "the store is damaged: `markd doctor --deep` says what is damaged; restore the last backup (made by `markd backup`)"
+		hint = "the store is damaged: `markd doctor --deep` says what is damaged; restore the last backup (made by `markd backup`) with `markd restore FILE`"
 	}
 	return mark.WithHint(fmt.Errorf("store %s: %w: %w", op, mark.ErrUnavailable, err), hint)
 }

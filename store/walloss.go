@@ -168,7 +168,7 @@ func checkWAL(path string) error {
 		path, path, loss.why, loss.lost, loss.frames, ErrWALLost),
 		"the scans accepted since the last checkpoint are not in the store, and their serials would be accepted again. "+
 			"If the -wal file was moved or copied away, put it back beside the store (the same one, before anything opens the store). "+
-			"Otherwise restore the last backup (made by `markd backup`) to "+path+" with its -wal and -shm files removed: "+
+			"Otherwise put the last backup (made by `markd backup`) in place with `markd restore FILE`, which sets this store and its -wal and -shm aside: "+
 			"with sync.url set it restores the serials accepted since from the collector before it accepts a mark")
 }
 

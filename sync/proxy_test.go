@@ -339,20 +339,13 @@ func TestProxyOption(t *testing.T) {
 func TestHTTPSProxy(t *testing.T) {
 	pki := hubtest.NewPKI(t)
 	other := hubtest.NewPKI(t)
-	load := func(cert, key string) *tls.Certificate {
-		c, err := tls.LoadX509KeyPair(cert, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &c
-	}
 	tests := []struct {
 		name string
 		cert *tls.Certificate
 		ok   bool
 	}{
-		{"proxy certificate of sync.ca", load(pki.ServCert, pki.ServKey), true},
-		{"proxy certificate of another CA", load(other.ServCert, other.ServKey), false},
+		{"proxy certificate of sync.ca", loadCert(t, pki.ServCert, pki.ServKey), true},
+		{"proxy certificate of another CA", loadCert(t, other.ServCert, other.ServKey), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

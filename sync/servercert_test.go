@@ -24,22 +24,15 @@ import (
 func TestCollectorCertificateChanges(t *testing.T) {
 	pinned := hubtest.NewPKI(t)
 	other := hubtest.NewPKI(t)
-	load := func(cert, key string) *tls.Certificate {
-		c, err := tls.LoadX509KeyPair(cert, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &c
-	}
-	good := load(pinned.ServCert, pinned.ServKey)
+	good := loadCert(t, pinned.ServCert, pinned.ServKey)
 	expiredCert, expiredKey := pinned.IssueUntil(t, "127.0.0.1", true, time.Now().Add(-time.Hour))
 	tests := []struct {
 		name string
 		cert *tls.Certificate
 		want string
 	}{
-		{"another CA", load(other.ServCert, other.ServKey), "unknown authority"},
-		{"expired", load(expiredCert, expiredKey), "expired"},
+		{"another CA", loadCert(t, other.ServCert, other.ServKey), "unknown authority"},
+		{"expired", loadCert(t, expiredCert, expiredKey), "expired"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,4 +86,14 @@ func TestCollectorCertificateChanges(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loadCert is the key pair of a test PKI's certificate and key files.
+func loadCert(t *testing.T, cert, key string) *tls.Certificate {
+	t.Helper()
+	c, err := tls.LoadX509KeyPair(cert, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &c
 }

@@ -255,24 +255,7 @@ func TestClockWrongMetric(t *testing.T) {
 	c.SetLatest(time.Date(2033, 1, 1, 0, 0, 0, 0, time.UTC), "more than 5 years after 2027-12-31, the newest date of its lists")
 	wrong := func() map[string]float64 {
 		t.Helper()
-		mfs, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]float64{}
-		for _, mf := range mfs {
-			if mf.GetName() != "markd_sync_clock_wrong" {
-				continue
-			}
-			for _, m := range mf.GetMetric() {
-				for _, l := range m.GetLabel() {
-					if l.GetName() == "reason" {
-						got[l.GetValue()] = m.GetGauge().GetValue()
-					}
-				}
-			}
-		}
-		return got
+		return gaugesByLabel(t, reg, "markd_sync_clock_wrong", "reason")
 	}
 	want := func(what string, on ...string) {
 		t.Helper()

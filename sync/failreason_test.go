@@ -51,19 +51,7 @@ func TestUploadFailingReason(t *testing.T) {
 			u.failedAttempt(context.Background(), err)
 			want := func(reason string) {
 				t.Helper()
-				mfs, err := reg.Gather()
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := map[string]float64{}
-				for _, mf := range mfs {
-					if mf.GetName() != "markd_sync_upload_failing" {
-						continue
-					}
-					for _, m := range mf.GetMetric() {
-						got[m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
-					}
-				}
+				got := gaugesByLabel(t, reg, "markd_sync_upload_failing", "reason")
 				if len(got) != len(failReasons) {
 					t.Fatalf("markd_sync_upload_failing %v, want one series for each of %v", got, failReasons)
 				}

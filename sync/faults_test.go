@@ -73,11 +73,7 @@ func TestDrainEndsOnRefusal(t *testing.T) {
 	}{{"401", http.StatusUnauthorized, mark.ErrUnauthorized}, {"403", http.StatusForbidden, mark.ErrForbidden}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(tt.code)
-				w.Write([]byte(`{"code":"x","error":"no"}`)) //nolint:errcheck // test
-			}))
+			srv := httptest.NewServer(jsonAnswer(tt.code, `{"code":"x","error":"no"}`))
 			t.Cleanup(srv.Close)
 			db := openCounter(t)
 			addScan(t, db, "1", 426000, mark.Accept, 901, day0)

@@ -16,12 +16,7 @@ import (
 func TestGatewayJSONError(t *testing.T) {
 	col := newCollector(t, "office-a")
 	f := newFront(t, col)
-	f.set(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Retry-After", "30")
-		w.WriteHeader(http.StatusTooManyRequests)
-		w.Write([]byte(`{"message":"API rate limit exceeded for kassa-1"}`)) //nolint:errcheck // test
-	})
+	f.set(jsonAnswer(http.StatusTooManyRequests, `{"message":"API rate limit exceeded for kassa-1"}`, "Retry-After", "30"))
 	db := openCounter(t)
 	addScan(t, db, "1", 426000, mark.Accept, 1600, day0)
 	u := NewUploader(db, newClient(t, f.srv.URL, "office-a"), UploaderOptions{}, quiet, nil)

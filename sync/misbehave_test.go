@@ -226,3 +226,16 @@ func frontUploader(t *testing.T, f *front, reg *prometheus.Registry, serials ...
 	}
 	return db, NewUploader(db, newClient(t, f.srv.URL, "office-a"), UploaderOptions{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}, quiet, reg)
 }
+
+// jsonAnswer answers every request with status code and the JSON body,
+// and the header pairs (name, value, …) given.
+func jsonAnswer(code int, body string, header ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		w.WriteHeader(code)
+		w.Write([]byte(body)) //nolint:errcheck // test
+	}
+}

@@ -16,11 +16,7 @@ import (
 func TestStatusNamesWhy(t *testing.T) {
 	col := newCollector(t, "office-a")
 	f := newFront(t, col)
-	f.set(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusForbidden)
-		w.Write([]byte(`{"code":"forbidden","error":"terminal office-a was revoked","hint":"markhub terminal token office-a gives a new token"}`)) //nolint:errcheck // test
-	})
+	f.set(jsonAnswer(http.StatusForbidden, `{"code":"forbidden","error":"terminal office-a was revoked","hint":"markhub terminal token office-a gives a new token"}`))
 	_, u := frontUploader(t, f, nil, 1400)
 	_, _, err := u.Once(context.Background(), true)
 	u.failedAttempt(context.Background(), err)

@@ -247,9 +247,10 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 
 	m.sup.Add("http", m.HTTP)
 	// A store file moved or deleted under the daemon (a backup put back
-	// by hand): every scan refused from then on (store.ErrReplaced).
+	// by hand): every scan refused from then on (store.ErrReplaced); a
+	// stat a second.
 	m.sup.Add("store.file", service.Func(func(ctx context.Context) error {
-		return m.Store.WatchFile(ctx, storeFileEvery)
+		return m.Store.WatchFile(ctx, time.Second)
 	}))
 	m.sup.Add("lists", &verify.Watcher{Files: m.watched, Moved: m.moved, Signals: o.Reload,
 		Reload: m.reload, Log: log})

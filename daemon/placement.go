@@ -13,10 +13,6 @@ import (
 // completion interrupts went: irqbalance moves them at most every 10 s.
 const placementEvery = 30 * time.Second
 
-// storeFileEvery: how often the daemon looks whether its store's file is
-// still the one it opened (store.DB.WatchFile); a stat a second.
-const storeFileEvery = time.Second
-
 // placementFollower keeps a Placement on the CPUs that take the store
 // disk's completion interrupts as they move. A look that fails leaves the
 // placement as it is (the interrupts are where they were, as far as is

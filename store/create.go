@@ -99,15 +99,14 @@ func checkMarkdSchema(ctx context.Context, path string) error {
 		return nil // the open that follows says why
 	}
 	defer db.Close()
-	var n int
-	err = db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n)
+	has, err := hasSchemaMigrations(ctx, db)
 	switch {
 	case err != nil && damaged(err):
 		return mark.WithHint(fmt.Errorf("store %s is damaged: %w: %w", path, ErrNotAStore, err),
 			"restore the last backup (made by `markd backup`) with `markd restore FILE` to "+path+"; `markd doctor --deep` says what is damaged")
 	case err != nil:
 		return nil // a full disk, a lock, rights: the open that follows says which
-	case n == 0:
+	case !has:
 		return mark.WithHint(fmt.Errorf("store %s is an SQLite database of another program, not a markd store: %w", path, ErrNotAStore),
 			"check db in the config; if the store was replaced, restore the last backup (made by `markd backup`) with `markd restore FILE` to "+path+"; only for a new counter run `markd init` on a new path")
 	}

@@ -196,27 +196,26 @@ func checkBackup(ctx context.Context, backup string) (marked bool, err error) {
 		return false, bad("cannot open it", other, err)
 	}
 	defer db.Close()
-	var tables int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&tables); err != nil {
+	has, err := hasSchemaMigrations(ctx, db)
+	if err != nil {
 		if damaged(err) {
 			return false, bad("it is damaged", other, err)
 		}
 		return false, bad("cannot read it", other, err)
 	}
-	if tables == 0 {
+	if !has {
 		return false, bad("an SQLite database of another program, not a markd store (no schema_migrations)", other)
 	}
 	names, err := migrationNames()
 	if err != nil {
 		return false, err
 	}
-	known, _, _ := migrationVersion(names[len(names)-1])
-	var top sql.NullInt64
-	if err := db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&top); err != nil {
+	top, known, err := newerMigration(ctx, db, names)
+	if err != nil {
 		return false, bad("cannot read its schema_migrations", other, err)
 	}
-	if top.Valid && top.Int64 > int64(known) {
-		return false, bad(fmt.Sprintf("migration %d applied, this markd knows up to %d", top.Int64, known),
+	if top > known {
+		return false, bad(fmt.Sprintf("migration %d applied, this markd knows up to %d", top, known),
 			"restore it with the markd version that made it, or give a backup taken before that upgrade", ErrSchemaNewer)
 	}
 	rows, err := db.QueryContext(ctx, `PRAGMA integrity_check(20)`)

@@ -291,19 +291,44 @@ var ErrSchemaNewer = errors.New("store schema is newer than this markd")
 // refuseNewer fails with ErrSchemaNewer when schema_migrations holds a
 // version past the last of names (the embedded migrations, sorted).
 func (d *DB) refuseNewer(ctx context.Context, names []string) error {
-	known := 0
-	if len(names) > 0 {
-		known, _, _ = migrationVersion(names[len(names)-1])
-	}
-	var top sql.NullInt64
-	if err := d.db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&top); err != nil {
+	top, known, err := newerMigration(ctx, d.db, names)
+	if err != nil {
 		return d.storeErr("read schema_migrations", err)
 	}
-	if top.Valid && top.Int64 > int64(known) {
-		return mark.WithHint(fmt.Errorf("store %s: migration %d applied, this markd knows up to %d: %w", d.path, top.Int64, known, ErrSchemaNewer),
+	if top > known {
+		return mark.WithHint(fmt.Errorf("store %s: migration %d applied, this markd knows up to %d: %w", d.path, top, known, ErrSchemaNewer),
 			"run the markd version that upgraded this store, or restore the store backup taken before that upgrade")
 	}
 	return nil
+}
+
+// schemaReader is what the schema checks read through: a store's pool,
+// or a read-only handle of a file not yet opened as a store.
+type schemaReader interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// hasSchemaMigrations tells whether the database holds markd's
+// schema_migrations table, what every markd store has and another
+// program's SQLite file has not.
+func hasSchemaMigrations(ctx context.Context, q schemaReader) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n)
+	return n > 0, err
+}
+
+// newerMigration is the last migration applied to the database and the
+// last of names (the embedded migrations, sorted) that this markd knows:
+// top > known is a store migrated by a newer markd (ErrSchemaNewer).
+func newerMigration(ctx context.Context, q schemaReader, names []string) (top, known int, err error) {
+	if len(names) > 0 {
+		known, _, _ = migrationVersion(names[len(names)-1])
+	}
+	var v sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, known, err
+	}
+	return int(v.Int64), known, nil
 }
 
 // migrationVersion is the number a migration's file name starts with, and

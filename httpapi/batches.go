@@ -92,9 +92,18 @@ type ScanRequest struct {
 	// Length is the real length in bytes of a scan the client cut to its
 	// first bytes (the browser wedge keeps 4096 of a longer burst, as the
 	// serial and wedge framers do); 0: text is the whole scan. Such a scan
-	// is recorded NOT_A_MARK with its length.
+	// is recorded NOT_A_MARK with its length. At most MaxScanLength.
 	Length int `json:"length,omitempty"`
 }
+
+// MaxScanLength bounds the length a client gives for a scan it cut
+// (ScanRequest.Length): a mebibyte, over a hundred times the most any
+// two-dimensional code holds (a QR code of version 40: 7 089 digits) and
+// minutes of a keyboard wedge's keys. A larger number is not a scanner's
+// line but a client's mistake (a file size, a counter of something else),
+// and would be stored and uploaded in the record's message as the scan's
+// length.
+const MaxScanLength = 1 << 20
 
 // SourceBrowserWedge is the source of scans the operator screen read from
 // a keyboard-wedge scanner typing into the browser.
@@ -201,6 +210,11 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 	if req.Length != 0 && req.Length <= len(req.Text) {
 		s.fail(w, r, mark.WithHint(fmt.Errorf("length %d: not above the text's %d bytes: %w", req.Length, len(req.Text), mark.ErrInvalid),
 			"length is only for a text cut short: the real length of the scan"))
+		return
+	}
+	if req.Length > MaxScanLength {
+		s.fail(w, r, mark.WithHint(fmt.Errorf("length %d: more than %d bytes: %w", req.Length, MaxScanLength, mark.ErrInvalid),
+			fmt.Sprintf("length is the real length in bytes of the scanned line the text is the start of, %d to %d", len(req.Text)+1, MaxScanLength)))
 		return
 	}
 	if req.WeightG < 0 || req.WeightG > 65535 {

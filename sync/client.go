@@ -257,7 +257,8 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+path, rd)
+	tunnel := &tunnelNote{}
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, tunnelKey{}, tunnel), method, c.base.String()+path, rd)
 	if err != nil {
 		return nil, fmt.Errorf("request %s: %w", path, err)
 	}
@@ -277,6 +278,9 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 	if err != nil {
 		if pe := proxyFailure(err); pe != nil { // the proxy's, not the collector's
 			return nil, pe
+		}
+		if pe := tunnel.dropped(c.base.Host, err); pe != nil { // an open tunnel closed before the collector said a word
+			return nil, mark.WithHint(pe, pe.hint())
 		}
 		if notAfter, expired := c.CertExpired(); expired {
 			return nil, &CertExpiredError{Subject: c.cert.Subject.CommonName, NotAfter: notAfter, Err: err}

@@ -28,14 +28,25 @@ const ProxyNone = proxyurl.None
 // wants other credentials) is mark.ErrUnauthorized and a 403 (its policy
 // refuses the collector) mark.ErrForbidden: waiting does not mend them;
 // anything else is mark.ErrUnavailable.
+//
+// Dropped is a proxy that answered CONNECT and then closed the tunnel
+// before any byte of the collector's answer came through it (the proxy's
+// limits, its TLS inspection refusing the collector): mark.ErrUnavailable.
+// A collector that closes every connection at once, before its TLS
+// answer, looks the same through a tunnel; one that answered anything
+// is the collector's failure, not the proxy's.
 type ProxyError struct {
 	Host      string
 	Collector string // host:port the tunnel was asked for
-	Code      int    // the proxy's answer to CONNECT; 0 = no answer (down, unreachable)
+	Code      int    // the proxy's answer to CONNECT; 0 = no answer (down, unreachable), or Dropped
+	Dropped   bool   // the tunnel was open and closed before the collector answered
 	Err       error
 }
 
 func (e *ProxyError) Error() string {
+	if e.Dropped {
+		return fmt.Sprintf("proxy %s closed the tunnel to collector %s before any byte of the collector's answer: %v", e.Host, e.Collector, e.Err)
+	}
 	if e.Code != 0 {
 		return fmt.Sprintf("proxy %s refused the tunnel to collector %s: %d %s", e.Host, e.Collector, e.Code, http.StatusText(e.Code))
 	}
@@ -59,6 +70,11 @@ func (e *ProxyError) Unwrap() []error {
 
 // hint is what to do about e, for the log and /healthz.
 func (e *ProxyError) hint() string {
+	if e.Dropped {
+		return "the proxy " + e.Host + " let the tunnel to the collector " + e.Collector + " open and then closed it before the collector answered: " +
+			"look in the proxy's log for CONNECT " + e.Collector + " (a connection limit, TLS inspection refusing the collector); " +
+			"a collector that closes every connection at once looks the same"
+	}
 	switch e.Code {
 	case http.StatusProxyAuthRequired:
 		return "the proxy " + e.Host + " wants credentials: put user:password in sync.proxy (http://user:password@" + e.Host + ") or HTTPS_PROXY, or ask its administrator"
@@ -159,8 +175,9 @@ func (r *proxyRoute) DialContext(ctx context.Context, network, addr string) (net
 	if err != nil {
 		return nil, &ProxyError{Host: u.Host, Err: err}
 	}
+	note, _ := ctx.Value(tunnelKey{}).(*tunnelNote)
 	if u.Scheme != "https" {
-		return conn, nil
+		return note.watch(conn, u.Host), nil
 	}
 	tc := r.tls.Clone()
 	tc.ServerName = u.Hostname()
@@ -171,7 +188,76 @@ func (r *proxyRoute) DialContext(ctx context.Context, network, addr string) (net
 		conn.Close()
 		return nil, &ProxyError{Host: u.Host, Err: fmt.Errorf("TLS with the proxy (its certificate is checked against the system's CAs and sync.ca): %w", err)}
 	}
-	return tconn, nil
+	return note.watch(tconn, u.Host), nil
+}
+
+// tunnelKey is the context key of a request's *tunnelNote.
+type tunnelKey struct{}
+
+// tunnelNote is what a request's connection through a proxy saw of its
+// tunnel: whether the tunnel opened (the proxy answered CONNECT and the
+// client spoke into it: TLS speaks first) and whether any byte of the
+// collector's answer came back through it. It tells a proxy that drops
+// an open tunnel from the collector's outage.
+type tunnelNote struct {
+	mu       gosync.Mutex
+	proxy    string // host:port of the proxy; "" = the connection was not through one
+	read     bool   // the proxy's answer to CONNECT began
+	open     bool   // the client wrote after it: the tunnel is open
+	answered bool   // a byte came back through the open tunnel
+}
+
+// watch notes conn, dialed to proxy, in n (nil: a request of no
+// doHeader, nothing noted).
+func (n *tunnelNote) watch(conn net.Conn, proxy string) net.Conn {
+	if n == nil {
+		return conn
+	}
+	n.mu.Lock()
+	n.proxy, n.read, n.open, n.answered = proxy, false, false, false
+	n.mu.Unlock()
+	return &tunnelConn{Conn: conn, note: n}
+}
+
+// dropped is err as the proxy's *ProxyError when the request's
+// connection went through a proxy whose tunnel opened and ended before
+// any byte of the collector's answer; nil otherwise.
+func (n *tunnelNote) dropped(collector string, err error) *ProxyError {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.proxy == "" || !n.open || n.answered {
+		return nil
+	}
+	return &ProxyError{Host: n.proxy, Collector: collector, Dropped: true, Err: err}
+}
+
+// tunnelConn is a connection to a proxy that notes its tunnel's bytes.
+type tunnelConn struct {
+	net.Conn
+	note *tunnelNote
+}
+
+func (c *tunnelConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.note.mu.Lock()
+		if c.note.open {
+			c.note.answered = true
+		} else {
+			c.note.read = true
+		}
+		c.note.mu.Unlock()
+	}
+	return n, err
+}
+
+func (c *tunnelConn) Write(p []byte) (int, error) {
+	c.note.mu.Lock()
+	if c.note.read {
+		c.note.open = true
+	}
+	c.note.mu.Unlock()
+	return c.Conn.Write(p)
 }
 
 // proxyAddr is the host:port the transport dials for proxy u.

@@ -29,8 +29,11 @@ type connectProxy struct {
 	tunnels  atomic.Int32
 	requests atomic.Int32 // every request, CONNECT or not
 	refuse   atomic.Int32 // the answer to CONNECT instead of a tunnel; 0 = tunnel
-	auth     string       // the Proxy-Authorization it wants; "" = none
-	hosts    map[string]string
+	// drop: after answering CONNECT 200, read this many bytes of the
+	// client's (-1: none) and close the tunnel, the collector never dialed
+	drop  atomic.Int32
+	auth  string // the Proxy-Authorization it wants; "" = none
+	hosts map[string]string
 }
 
 func newConnectProxy(t *testing.T, user, password string, hosts map[string]string) *connectProxy {
@@ -59,6 +62,19 @@ func newConnectProxyTLS(t *testing.T, user, password string, hosts map[string]st
 		}
 		if code := p.refuse.Load(); code != 0 {
 			http.Error(w, "policy", int(code))
+			return
+		}
+		if n := p.drop.Load(); n != 0 {
+			conn, brw, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			p.tunnels.Add(1)
+			conn.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n")) //nolint:errcheck // closed below
+			if n > 0 {
+				io.ReadFull(brw, make([]byte, n)) //nolint:errcheck // what the client sent first
+			}
+			conn.Close()
 			return
 		}
 		host, port, err := net.SplitHostPort(r.Host)

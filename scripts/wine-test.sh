@@ -3,7 +3,8 @@
 # windows/amd64 (cgo for SQLite through Debian's mingw-w64), then runs the
 # e2e/wine tests (public vectors, version, a `markd run` smoke test) with
 # the binaries under Debian's wine, in a throw-away wine prefix; then the
-# TestWindows* tests of cmd/markd, cmd/markhub, internal/winsvc and store,
+# TestWindows* tests of cmd/markd, cmd/markhub, internal/winsvc, store and
+# internal/proxyurl,
 # cross-built, under wine.
 #
 # Skips, with a message, only when a tool is missing (.ci/packages.txt
@@ -28,13 +29,13 @@ export CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$CC_WIN
 for cmd in markd markhub; do
 	$GO build -trimpath -ldflags "-s -w" -o "$OUT/$cmd.exe" "./cmd/$cmd"
 done
-# The tests of cmd/markd, cmd/markhub, internal/winsvc and store as Windows
-# programs: their TestWindows* tests (in _windows_test.go files) run under
+# The tests of cmd/markd, cmd/markhub, internal/winsvc, store and
+# internal/proxyurl as Windows programs: their TestWindows* tests (in _windows_test.go files) run under
 # wine below, in-process where a test must replace what wine cannot be (a
 # command prompt that is not elevated, a service manager's answers); the
 # store's with SQLite through mingw-w64 (the WAL-loss check and its lock
 # probe of the -shm file, store/walloss_windows_test.go).
-WIN_TESTS="markd-cmd:./cmd/markd markhub-cmd:./cmd/markhub winsvc:./internal/winsvc store:./store"
+WIN_TESTS="markd-cmd:./cmd/markd markhub-cmd:./cmd/markhub winsvc:./internal/winsvc store:./store proxyurl:./internal/proxyurl"
 for t in $WIN_TESTS; do
 	$GO test -c -o "$OUT/${t%%:*}.test.exe" "${t#*:}"
 done

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -70,6 +71,7 @@ type Client struct {
 	token string
 	http  *http.Client
 	cert  *x509.Certificate // the client certificate's leaf, nil with a token
+	proxy ProxyChoice       // the way to the collector (LogProxy)
 	// Clock measures the counter's clock against the collector's on every
 	// answer and gives the counter's time; nil = time.Now, no measurement.
 	Clock *Clock
@@ -131,6 +133,9 @@ func NewClient(o ClientOptions) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.proxy, err = ResolveProxy(o.Proxy, o.URL); err != nil {
+		return nil, err
+	}
 	tr := &http.Transport{
 		Proxy:                  proxy,
 		OnProxyConnectResponse: proxyConnect,
@@ -150,6 +155,23 @@ func NewClient(o ClientOptions) (*Client, error) {
 	c.http = &http.Client{Transport: tr, Timeout: cmp.Or(max(o.Timeout, 0), 60*time.Second),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return c, nil
+}
+
+// Proxy is the way the client takes to the collector: through which
+// proxy, set where.
+func (c *Client) Proxy() ProxyChoice { return c.proxy }
+
+// LogProxy logs the way to the collector, once at start: the proxy's
+// host:port ("direct", or "none" for sync.proxy: none; never a
+// password) and the setting that chose it (sync.proxy, HTTPS_PROXY;
+// "none" when nothing is set).
+func (c *Client) LogProxy(log *slog.Logger) {
+	p := c.proxy
+	args := []any{"collector", c.base.Host, "proxy", p.Label(), "proxy_source", cmp.Or(p.Source, "none")}
+	if p.Direct != "" {
+		args = append(args, "direct_because", p.Direct)
+	}
+	log.Info("the way to the collector", args...)
 }
 
 func (c *Client) now() time.Time {

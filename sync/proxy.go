@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	gosync "sync"
 	"time"
 
@@ -127,15 +128,9 @@ func (r *proxyRoute) proxy(s string) (func(*http.Request) (*url.URL, error), err
 	if s == ProxyNone {
 		return nil, nil
 	}
-	var pick func(*url.URL) (*url.URL, error)
-	if s == "" {
-		pick = httpproxy.FromEnvironment().ProxyFunc()
-	} else {
-		u, err := ParseProxy(s)
-		if err != nil {
-			return nil, err
-		}
-		pick = func(*url.URL) (*url.URL, error) { return u, nil }
+	pick, _, err := proxyPick(s)
+	if err != nil {
+		return nil, err
 	}
 	return func(req *http.Request) (*url.URL, error) {
 		if req.URL.Scheme != "https" {
@@ -161,6 +156,112 @@ func (r *proxyRoute) proxy(s string) (func(*http.Request) (*url.URL, error), err
 		}
 		return u, nil
 	}, nil
+}
+
+// Where the proxy of the collector was set (ProxyChoice.Source).
+const (
+	ProxyFromConfig = "sync.proxy"
+	ProxyFromEnv    = "HTTPS_PROXY"
+)
+
+// proxyPick is how the proxy of a request to the collector is picked for
+// sync.proxy s (not ProxyNone): the URL of s; for "" HTTPS_PROXY and
+// NO_PROXY (read now). choice has the Source.
+func proxyPick(s string) (pick func(*url.URL) (*url.URL, error), choice ProxyChoice, err error) {
+	if s != "" {
+		u, err := ParseProxy(s)
+		if err != nil {
+			return nil, choice, err
+		}
+		return func(*url.URL) (*url.URL, error) { return u, nil }, ProxyChoice{Source: ProxyFromConfig}, nil
+	}
+	env := httpproxy.FromEnvironment()
+	if env.HTTPSProxy != "" {
+		return env.ProxyFunc(), ProxyChoice{Source: ProxyFromEnv}, nil
+	}
+	return func(*url.URL) (*url.URL, error) { return nil, nil }, choice, nil
+}
+
+// loopback says whether host is this machine (never reached through a proxy).
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// ProxyChoice is the way uploads take to the collector: through which
+// forward proxy, and which setting chose it.
+type ProxyChoice struct {
+	Host   string // host:port of the proxy; "" = straight to the collector
+	Source string // ProxyFromConfig, ProxyFromEnv; "" = nothing set
+	Direct string // with a proxy set and Host "": why the collector is reached directly
+}
+
+// Label is the proxy for a log: its host:port, "none" (sync.proxy: none)
+// or "direct".
+func (p ProxyChoice) Label() string {
+	switch {
+	case p.Host != "":
+		return p.Host
+	case p.Source == ProxyFromConfig:
+		return ProxyNone
+	}
+	return "direct"
+}
+
+// String is the proxy and where it was set, for people (markd doctor).
+func (p ProxyChoice) String() string {
+	switch {
+	case p.Host != "":
+		return p.Host + " (from " + p.Source + ")"
+	case p.Source == ProxyFromConfig:
+		return "none (sync.proxy: none): straight to the collector"
+	case p.Direct != "":
+		return "direct (" + p.Direct + ")"
+	}
+	return "direct (" + noProxySet + ")"
+}
+
+// ResolveProxy is the way to the collector at collectorURL for sync.proxy
+// s, as NewClient sets it up now (HTTPS_PROXY, NO_PROXY and the machine's
+// setting read now). The error is a sync.proxy or HTTPS_PROXY that is no
+// proxy URL.
+func ResolveProxy(s, collectorURL string) (ProxyChoice, error) {
+	if s == ProxyNone {
+		return ProxyChoice{Source: ProxyFromConfig}, nil
+	}
+	pick, choice, err := proxyPick(s)
+	if err != nil {
+		return choice, err
+	}
+	u, err := url.Parse(strings.TrimRight(collectorURL, "/"))
+	if err != nil || u.Host == "" {
+		return choice, fmt.Errorf("sync url %q: not an http(s) URL: %w", collectorURL, mark.ErrInvalid)
+	}
+	if u.Scheme != "https" {
+		if choice.Source != "" {
+			choice.Direct = "a plain-http collector, on loopback only, is never reached through a proxy"
+		}
+		return choice, nil
+	}
+	p, err := pick(u)
+	if err != nil {
+		return choice, fmt.Errorf("proxy from the environment: HTTPS_PROXY is not a proxy URL: %w", mark.ErrInvalid)
+	}
+	if p != nil {
+		choice.Host = proxyAddr(p)
+		return choice, nil
+	}
+	switch {
+	case choice.Source == "":
+	case loopback(u.Hostname()):
+		choice.Direct = "the collector is on loopback"
+	case choice.Source == ProxyFromEnv:
+		choice.Direct = "NO_PROXY names " + u.Hostname()
+	}
+	return choice, nil
 }
 
 // DialContext dials addr; a failure to dial a proxy is named the

@@ -54,6 +54,7 @@ func New(ctx context.Context, db *store.DB, o Options, apply Applier, log *slog.
 	if err != nil {
 		return nil, err
 	}
+	client.LogProxy(log)
 	clock := NewClock(o.ClockLimit, o.Now, log, reg)
 	client.Clock = clock
 	if o.Upload.Now == nil {

@@ -23,6 +23,7 @@ import (
 	"markd/mark"
 	"markd/scanner"
 	"markd/store"
+	msync "markd/sync"
 )
 
 func init() { register(newDoctorCmd) }
@@ -54,6 +55,9 @@ func newDoctorCmd(a *app) *cobra.Command {
 				if !d.checkScale(cmd.Context(), c.Scale) {
 					bad++
 				}
+			}
+			if c.Sync.URL != "" {
+				d.checkProxy(c.Sync)
 			}
 			var storeErr error
 			if deep {
@@ -123,6 +127,19 @@ func (d doctor) checkStoreFile(path string) error {
 	}
 	d.printf("ok, %d MB (--deep reads it all)\n", (fi.Size()+1<<19)>>20)
 	return nil
+}
+
+// checkProxy says the way uploads take to the collector: the proxy
+// (host:port, never its password) and the setting that chose it
+// (sync.proxy, HTTPS_PROXY), or direct and why. Nothing is dialed.
+func (d doctor) checkProxy(c config.SyncConfig) {
+	d.printf("Collector %s: proxy ", c.URL)
+	p, err := msync.ResolveProxy(c.Proxy, c.URL)
+	if err != nil {
+		d.printf("PROBLEM: %v\n", err)
+		return
+	}
+	d.printf("%s\n", p)
 }
 
 type doctor struct{ w io.Writer }

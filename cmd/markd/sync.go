@@ -68,6 +68,7 @@ func newSyncCmd(a *app) *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
+			client.LogProxy(log)
 			reg := prometheus.NewRegistry()
 			client.Clock = msync.NewClock(o.ClockLimit, nil, log, reg) // measured and logged
 			up := msync.NewUploader(db, client, o.Upload, log, reg)

@@ -1,0 +1,4 @@
+package sync
+
+// noProxySet says what is not set when no proxy is.
+const noProxySet = "no sync.proxy, no HTTPS_PROXY"

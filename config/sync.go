@@ -30,7 +30,7 @@ type SyncConfig struct {
 	FreshnessHard   time.Duration `mapstructure:"freshness_hard"`         // older than this: refuse to accept (0 = off)
 	ClockLimit      time.Duration `mapstructure:"clock_limit"`            // skew against the collector above which date-dependent verdicts are ERROR (0 = off)
 	// Proxy is the forward proxy to the collector: http(s)://[user:password@]host[:port];
-	// "" = HTTPS_PROXY/HTTP_PROXY/NO_PROXY of the environment; ProxyNone = none, whatever the environment says.
+	// "" = HTTPS_PROXY/HTTP_PROXY/NO_PROXY of the environment, on Windows then the machine's WinHTTP proxy; ProxyNone = none, whatever the environment says.
 	Proxy string `mapstructure:"proxy"`
 }
 

@@ -57,7 +57,8 @@ type ClientOptions struct {
 	// Proxy is the forward proxy to the collector (sync.proxy): an
 	// http:// or https:// URL, optionally with user:password; "" = the
 	// environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY; a collector on
-	// loopback is reached directly); ProxyNone = straight to the
+	// loopback is reached directly), and without HTTPS_PROXY, on Windows,
+	// the machine's WinHTTP proxy (netsh winhttp set proxy); ProxyNone = straight to the
 	// collector. A plain-http collector (loopback only) is never reached
 	// through a proxy. An https collector is reached through a CONNECT tunnel,
 	// so its certificate, sync.ca and the client certificate work as
@@ -163,13 +164,18 @@ func (c *Client) Proxy() ProxyChoice { return c.proxy }
 
 // LogProxy logs the way to the collector, once at start: the proxy's
 // host:port ("direct", or "none" for sync.proxy: none; never a
-// password) and the setting that chose it (sync.proxy, HTTPS_PROXY;
-// "none" when nothing is set).
+// password) and the setting that chose it (sync.proxy, HTTPS_PROXY,
+// WinHTTP; "none" when nothing is set). A machine setting that cannot
+// be read is a warning.
 func (c *Client) LogProxy(log *slog.Logger) {
 	p := c.proxy
 	args := []any{"collector", c.base.Host, "proxy", p.Label(), "proxy_source", cmp.Or(p.Source, "none")}
 	if p.Direct != "" {
 		args = append(args, "direct_because", p.Direct)
+	}
+	if p.Problem != "" {
+		log.Warn("the machine's proxy setting cannot be read: uploads go straight to the collector", append(args, "problem", p.Problem)...)
+		return
 	}
 	log.Info("the way to the collector", args...)
 }

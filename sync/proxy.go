@@ -160,13 +160,22 @@ func (r *proxyRoute) proxy(s string) (func(*http.Request) (*url.URL, error), err
 
 // Where the proxy of the collector was set (ProxyChoice.Source).
 const (
-	ProxyFromConfig = "sync.proxy"
-	ProxyFromEnv    = "HTTPS_PROXY"
+	ProxyFromConfig  = "sync.proxy"
+	ProxyFromEnv     = "HTTPS_PROXY"
+	ProxyFromWinHTTP = "WinHTTP" // the machine's WinHTTP proxy (netsh winhttp set proxy), Windows only
 )
+
+// systemProxy reads the machine's proxy setting: the WinHTTP proxy on
+// Windows, none elsewhere.
+var systemProxy = proxyurl.SystemWinHTTP
 
 // proxyPick is how the proxy of a request to the collector is picked for
 // sync.proxy s (not ProxyNone): the URL of s; for "" HTTPS_PROXY and
-// NO_PROXY (read now). choice has the Source.
+// NO_PROXY (read now), and when HTTPS_PROXY is unset the machine's
+// WinHTTP proxy with its bypass list (Windows: what a service running as
+// LocalSystem is set to use). choice has the Source and, when the
+// machine's setting could not be read (the upload then goes direct), the
+// Problem.
 func proxyPick(s string) (pick func(*url.URL) (*url.URL, error), choice ProxyChoice, err error) {
 	if s != "" {
 		u, err := ParseProxy(s)
@@ -179,7 +188,31 @@ func proxyPick(s string) (pick func(*url.URL) (*url.URL, error), choice ProxyCho
 	if env.HTTPSProxy != "" {
 		return env.ProxyFunc(), ProxyChoice{Source: ProxyFromEnv}, nil
 	}
-	return func(*url.URL) (*url.URL, error) { return nil, nil }, choice, nil
+	direct := func(*url.URL) (*url.URL, error) { return nil, nil }
+	w, ok, err := systemProxy()
+	if err != nil {
+		return direct, ProxyChoice{Problem: err.Error() + "; the upload goes direct"}, nil
+	}
+	if !ok {
+		return direct, choice, nil
+	}
+	p, err := w.HTTPSProxy()
+	if err != nil {
+		return direct, ProxyChoice{Problem: err.Error() + "; the upload goes direct"}, nil
+	}
+	if p == "" {
+		return direct, choice, nil // direct access, or proxies for other schemes only
+	}
+	u, err := url.Parse(p)
+	if err != nil { // proxyurl.Why held it
+		return nil, choice, fmt.Errorf("WinHTTP proxy %s: %w: %w", RedactProxy(p), mark.ErrInvalid, err)
+	}
+	return func(c *url.URL) (*url.URL, error) {
+		if loopback(c.Hostname()) || w.Bypassed(c.Hostname(), cmpPort(c)) {
+			return nil, nil
+		}
+		return u, nil
+	}, ProxyChoice{Source: ProxyFromWinHTTP}, nil
 }
 
 // loopback says whether host is this machine (never reached through a proxy).
@@ -191,12 +224,24 @@ func loopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// cmpPort is u's port, 443 for an https URL without one.
+func cmpPort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "http" {
+		return "80"
+	}
+	return "443"
+}
+
 // ProxyChoice is the way uploads take to the collector: through which
 // forward proxy, and which setting chose it.
 type ProxyChoice struct {
-	Host   string // host:port of the proxy; "" = straight to the collector
-	Source string // ProxyFromConfig, ProxyFromEnv; "" = nothing set
-	Direct string // with a proxy set and Host "": why the collector is reached directly
+	Host    string // host:port of the proxy; "" = straight to the collector
+	Source  string // ProxyFromConfig, ProxyFromEnv, ProxyFromWinHTTP; "" = nothing set
+	Direct  string // with a proxy set and Host "": why the collector is reached directly
+	Problem string // a machine proxy setting that could not be read (the upload goes direct)
 }
 
 // Label is the proxy for a log: its host:port, "none" (sync.proxy: none)
@@ -220,6 +265,8 @@ func (p ProxyChoice) String() string {
 		return "none (sync.proxy: none): straight to the collector"
 	case p.Direct != "":
 		return "direct (" + p.Direct + ")"
+	case p.Problem != "":
+		return "direct (" + p.Problem + ")"
 	}
 	return "direct (" + noProxySet + ")"
 }
@@ -260,6 +307,8 @@ func ResolveProxy(s, collectorURL string) (ProxyChoice, error) {
 		choice.Direct = "the collector is on loopback"
 	case choice.Source == ProxyFromEnv:
 		choice.Direct = "NO_PROXY names " + u.Hostname()
+	case choice.Source == ProxyFromWinHTTP:
+		choice.Direct = "the WinHTTP proxy's bypass list names " + u.Hostname()
 	}
 	return choice, nil
 }

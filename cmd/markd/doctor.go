@@ -131,7 +131,8 @@ func (d doctor) checkStoreFile(path string) error {
 
 // checkProxy says the way uploads take to the collector: the proxy
 // (host:port, never its password) and the setting that chose it
-// (sync.proxy, HTTPS_PROXY), or direct and why. Nothing is dialed.
+// (sync.proxy, HTTPS_PROXY, the WinHTTP proxy on Windows), or direct and
+// why. Nothing is dialed.
 func (d doctor) checkProxy(c config.SyncConfig) {
 	d.printf("Collector %s: proxy ", c.URL)
 	p, err := msync.ResolveProxy(c.Proxy, c.URL)

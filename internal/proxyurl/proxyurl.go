@@ -1,6 +1,7 @@
 // Package proxyurl reads the forward proxy to the collector (sync.proxy)
 // the one way both the config check and the sync client need: what is
-// wrong with a value, and the value fit for a log or an error.
+// wrong with a value, and the value fit for a log or an error; and the
+// machine's WinHTTP proxy (Windows), the sync client's last choice.
 package proxyurl
 
 import (
@@ -19,7 +20,7 @@ func Why(p string) string {
 	if p == "" || p == None {
 		return ""
 	}
-	const form = "must be http://[user:password@]host[:port] or https://…, or none (no proxy, whatever HTTPS_PROXY says); unset uses HTTPS_PROXY/NO_PROXY"
+	const form = "must be http://[user:password@]host[:port] or https://…, or none (no proxy, whatever HTTPS_PROXY says); unset uses HTTPS_PROXY/NO_PROXY, on Windows then the WinHTTP proxy"
 	u, err := url.Parse(p)
 	switch {
 	case err != nil:

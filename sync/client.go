@@ -174,7 +174,7 @@ func (c *Client) LogProxy(log *slog.Logger) {
 		args = append(args, "direct_because", p.Direct)
 	}
 	if p.Problem != "" {
-		log.Warn("the machine's proxy setting cannot be read: uploads go straight to the collector", append(args, "problem", p.Problem)...)
+		log.Warn("the way to the collector: the machine's proxy setting cannot be read, uploads go straight to the collector", append(args, "problem", p.Problem)...)
 		return
 	}
 	log.Info("the way to the collector", args...)

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -17,8 +18,14 @@ import (
 // reading is TestWindowsSystemWinHTTP of internal/proxyurl.
 func withWinHTTP(t *testing.T, w proxyurl.WinHTTP, ok bool) {
 	t.Helper()
+	withWinHTTPErr(t, w, ok, nil)
+}
+
+// withWinHTTPErr is withWinHTTP with the error of the registry's read.
+func withWinHTTPErr(t *testing.T, w proxyurl.WinHTTP, ok bool, err error) {
+	t.Helper()
 	old := systemProxy
-	systemProxy = func() (proxyurl.WinHTTP, bool, error) { return w, ok, nil }
+	systemProxy = func() (proxyurl.WinHTTP, bool, error) { return w, ok, err }
 	t.Cleanup(func() { systemProxy = old })
 }
 
@@ -31,21 +38,26 @@ func TestProxyLoggedAtStart(t *testing.T) {
 	tests := []struct {
 		name, proxy, env, noProxy string
 		win                       *proxyurl.WinHTTP
+		winErr                    error
 		want                      []string
 	}{
-		{"sync.proxy", "http://ivan:s3cret@proxy.corp:3128", "http://env.corp:1", "", nil,
+		{"sync.proxy", "http://ivan:s3cret@proxy.corp:3128", "http://env.corp:1", "", nil, nil,
 			[]string{"proxy=proxy.corp:3128", "proxy_source=sync.proxy"}},
-		{"sync.proxy without a port", "http://proxy.corp", "", "", nil, []string{"proxy=proxy.corp:80", "proxy_source=sync.proxy"}},
-		{"none", ProxyNone, "http://env.corp:1", "", nil, []string{"proxy=none", "proxy_source=sync.proxy"}},
-		{"HTTPS_PROXY", "", "http://ivan:s3cret@env.corp:8080", "", nil, []string{"proxy=env.corp:8080", "proxy_source=HTTPS_PROXY"}},
-		{"NO_PROXY names the collector", "", "http://env.corp:8080", ".test", nil,
+		{"sync.proxy without a port", "http://proxy.corp", "", "", nil, nil, []string{"proxy=proxy.corp:80", "proxy_source=sync.proxy"}},
+		{"none", ProxyNone, "http://env.corp:1", "", nil, nil, []string{"proxy=none", "proxy_source=sync.proxy"}},
+		{"HTTPS_PROXY", "", "http://ivan:s3cret@env.corp:8080", "", nil, nil, []string{"proxy=env.corp:8080", "proxy_source=HTTPS_PROXY"}},
+		{"NO_PROXY names the collector", "", "http://env.corp:8080", ".test", nil, nil,
 			[]string{"proxy=direct", "proxy_source=HTTPS_PROXY", `direct_because="NO_PROXY names collector.test"`}},
-		{"nothing set", "", "", "", nil, []string{"proxy=direct", "proxy_source=none"}},
-		{"WinHTTP", "", "", "", &proxyurl.WinHTTP{Flags: 3, Proxy: "http=a:80;https=win.corp:3128", Bypass: "<local>"},
+		{"nothing set", "", "", "", nil, nil, []string{"proxy=direct", "proxy_source=none"}},
+		{"WinHTTP", "", "", "", &proxyurl.WinHTTP{Flags: 3, Proxy: "http=a:80;https=win.corp:3128", Bypass: "<local>"}, nil,
 			[]string{"proxy=win.corp:3128", "proxy_source=WinHTTP"}},
-		{"WinHTTP bypass", "", "", "", &proxyurl.WinHTTP{Flags: 3, Proxy: "win.corp:3128", Bypass: "*.test"},
+		{"WinHTTP bypass", "", "", "", &proxyurl.WinHTTP{Flags: 3, Proxy: "win.corp:3128", Bypass: "*.test"}, nil,
 			[]string{"proxy=direct", "proxy_source=WinHTTP", "bypass list names collector.test"}},
-		{"HTTPS_PROXY over WinHTTP", "", "http://env.corp:8080", "", &proxyurl.WinHTTP{Flags: 3, Proxy: "win.corp:3128"},
+		{"WinHTTP unreadable", "", "", "", nil, fmt.Errorf("13 bytes: cut short: %w", proxyurl.ErrWinHTTP),
+			[]string{"level=WARN", "proxy=direct", "proxy_source=none", "problem=", "cut short"}},
+		{"WinHTTP proxy no URL", "", "", "", &proxyurl.WinHTTP{Flags: 3, Proxy: "https=:3128"}, nil,
+			[]string{"level=WARN", "proxy=direct", "no host"}},
+		{"HTTPS_PROXY over WinHTTP", "", "http://env.corp:8080", "", &proxyurl.WinHTTP{Flags: 3, Proxy: "win.corp:3128"}, nil,
 			[]string{"proxy=env.corp:8080", "proxy_source=HTTPS_PROXY"}},
 	}
 	for _, tt := range tests {
@@ -57,7 +69,7 @@ func TestProxyLoggedAtStart(t *testing.T) {
 			if tt.win != nil {
 				withWinHTTP(t, *tt.win, true)
 			} else {
-				withWinHTTP(t, proxyurl.WinHTTP{}, false)
+				withWinHTTPErr(t, proxyurl.WinHTTP{}, false, tt.winErr)
 			}
 			var logs lockedBuffer
 			o := Options{Client: ClientOptions{URL: collector, Token: "t", Proxy: tt.proxy}}

@@ -26,11 +26,13 @@ func TestProxyDropsTunnel(t *testing.T) {
 	tests := []struct {
 		name      string
 		drop      int32 // the proxy's connectProxy.drop; 0 = it tunnels to a collector that closes after its handshake
+		tls       bool  // an https:// proxy (the counter speaks TLS with it)
 		wantProxy bool
 	}{
-		{"tunnel closed at once", -1, true},
-		{"tunnel closed after the TLS hello", 5, true},
-		{"collector closes after its handshake", 0, false},
+		{"tunnel closed at once", -1, false, true},
+		{"tunnel closed after the TLS hello", 5, false, true},
+		{"https proxy: tunnel closed after the TLS hello", 5, true, true},
+		{"collector closes after its handshake", 0, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -40,9 +42,13 @@ func TestProxyDropsTunnel(t *testing.T) {
 			if tt.drop == 0 {
 				url = "https://" + hangUpCollector(t, pki)
 			}
-			p := newConnectProxy(t, "", "", nil)
+			var cert *tls.Certificate
+			if tt.tls {
+				cert = loadCert(t, pki.ServCert, pki.ServKey)
+			}
+			p := newConnectProxyTLS(t, "", "", nil, cert)
 			p.drop.Store(tt.drop)
-			host := strings.TrimPrefix(p.srv.URL, "http://")
+			_, host, _ := strings.Cut(p.srv.URL, "://")
 			var logs lockedBuffer
 			db := openCounter(t)
 			addScan(t, db, "1", 426000, mark.Accept, 1330, day0)

@@ -46,10 +46,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Set("_synchronous", "FULL")
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", "immediate")
-	// '%', '?' and '#' of the path escaped: SQLite's URI syntax reads them
-	// (a folder "регион #2" was cut there)
-	uri := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	db, err := sql.Open("sqlite3", "file:"+uri+"?"+q.Encode())
+	db, err := sql.Open("sqlite3", "file:"+uriPath(path)+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -63,6 +60,20 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // Close closes the file.
 func (d *DB) Close() error { return d.db.Close() }
+
+// uriPath is path as the path of an SQLite "file:" URI (the counter
+// store's uriPath): '%', '?' and '#' escaped, which SQLite's URI syntax
+// reads otherwise (a folder "регион #2" was cut there), and a path that
+// begins with "//" (a valid POSIX path; a UNC path written with slashes)
+// given an empty authority before it: "file://srv/hub.db" reads "srv" as
+// a host, and every open failed with "invalid uri authority".
+func uriPath(path string) string {
+	path = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	if strings.HasPrefix(path, "//") {
+		path = "//" + path
+	}
+	return path
+}
 
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,6 +86,46 @@ func TestReopenInFolderWithURICharacters(t *testing.T) {
 			t.Errorf("%s: after reopen: %v", name, err)
 		}
 		db.Close()
+	}
+}
+
+// TestOpenPathWithLeadingSlashes: a store path that begins with "//"
+// (a valid POSIX path; a UNC path written with slashes) opens, keeps its
+// data at that path and reopens. SQLite read "file://tmp/…" as the host
+// "tmp": every open failed with "invalid uri authority".
+func TestOpenPathWithLeadingSlashes(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	path := "/" + filepath.Join(root, "hub.db") // "//tmp/…/hub.db"
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	if err := db.AddTerminal(ctx, hub.Terminal{Name: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(root, "hub.db")); err != nil || fi.Size() == 0 {
+		t.Fatalf("the store file at its path: %v", err)
+	}
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("reopen %s: %v", path, err)
+	}
+	defer db.Close()
+	if _, err := db.Terminal(ctx, "a"); err != nil {
+		t.Errorf("after reopen: %v", err)
+	}
+	es, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if !strings.HasPrefix(e.Name(), "hub.db") { // its -wal and -shm while open
+			t.Errorf("file made beside the store: %s", e.Name())
+		}
 	}
 }
 

@@ -63,6 +63,11 @@ type Record struct {
 	Verification Verification `json:"-"`
 	Why          string       `json:"-"`
 	Digest       string       `json:"-"`
+	// Disputed: the reasons the collector's own judgment (Checker.Judge)
+	// finds against a verified ACCEPT (MARK-FORMAT §7 codes, and
+	// ReasonScannedAfterReceipt); Why says them in words. nil = not
+	// disputed. A disputed record still claims its serial.
+	Disputed []mark.Reason `json:"-"`
 }
 
 // Verification is what the collector found when it checked a record's mark
@@ -155,8 +160,13 @@ type UploadResponse struct {
 	Events     int `json:"events"`
 	// Unverified counts the new records whose mark did not verify at the
 	// collector: they are kept but claim no serial.
-	Unverified int               `json:"unverified"`
-	Alerts     []mark.ReuseAlert `json:"alerts"`
+	Unverified int `json:"unverified"`
+	// Disputed counts the new ACCEPT records the collector's own judgment
+	// contradicts (Checker.Judge): stored, claiming their serial, listed
+	// for the regional supervisor. Left out when 0, so the answer to a
+	// counter whose verdicts hold is as before.
+	Disputed int               `json:"disputed,omitempty"`
+	Alerts   []mark.ReuseAlert `json:"alerts"`
 	// Batches counts the new batches stored (a repeat is not counted).
 	Batches int `json:"batches,omitempty"`
 	// TakesReceiptCounts is set by the counter from the answer's

@@ -28,7 +28,10 @@ type Config struct {
 	// Plausible scan times of uploaded records (hub.Plausibility).
 	AtAhead              time.Duration `mapstructure:"at_ahead"`               // how far after the collector's clock
 	AtBeforeRegistration time.Duration `mapstructure:"at_before_registration"` // how long before the terminal's registration (0 = no check)
-	ShutdownTimeout      time.Duration `mapstructure:"shutdown_timeout"`
+	// DisputeSkew: an ACCEPT stamped more than this after the collector
+	// received it is stored disputed (SCANNED_AFTER_RECEIPT; 0 = no check).
+	DisputeSkew     time.Duration `mapstructure:"dispute_skew"`
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 	// SessionLifetime is the longest a login of the regional pages
 	// lasts, however much it is used.
 	SessionLifetime time.Duration `mapstructure:"session_lifetime"`
@@ -68,6 +71,7 @@ func DefaultConfig() Config {
 		RetryAfter:           5 * time.Second,
 		AtAhead:              DefaultPlausibility().Ahead,
 		AtBeforeRegistration: DefaultPlausibility().BeforeRegistration,
+		DisputeSkew:          DefaultPlausibility().ReceiptSkew,
 		Log:                  LogConfig{Level: "info", Format: "text"},
 	}
 }
@@ -122,6 +126,9 @@ func (c Config) Validate() error {
 	}
 	if c.AtBeforeRegistration < 0 {
 		return bad("at_before_registration", c.AtBeforeRegistration, "must not be negative (0 = no check)")
+	}
+	if c.DisputeSkew < 0 {
+		return bad("dispute_skew", c.DisputeSkew, "must not be negative (0 = no check)")
 	}
 	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
 		return bad("db_max_conns", c.DBMaxConns, "must be 1..1000")

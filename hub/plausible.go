@@ -18,11 +18,17 @@ type Plausibility struct {
 	// record may be stamped (a counter may work offline before it is
 	// registered, not for years).
 	BeforeRegistration time.Duration
+	// ReceiptSkew is how far after the moment the collector received it
+	// an ACCEPT may be stamped before it is disputed
+	// (ReasonScannedAfterReceipt, Checker.Judge); 0 turns that check off.
+	// The default is the counter's sync.clock_limit default: beyond it a
+	// counter makes no date-dependent verdict at all.
+	ReceiptSkew time.Duration
 }
 
 // DefaultPlausibility is the bounds of a fresh Server.
 func DefaultPlausibility() Plausibility {
-	return Plausibility{Ahead: 10 * time.Minute, BeforeRegistration: 366 * 24 * time.Hour}
+	return Plausibility{Ahead: 10 * time.Minute, BeforeRegistration: 366 * 24 * time.Hour, ReceiptSkew: 5 * time.Minute}
 }
 
 // farAhead is how far after the collector's clock a review decision or a

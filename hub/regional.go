@@ -37,6 +37,10 @@ type Regional interface {
 	// Unverified lists the records whose mark did not verify at the
 	// collector (kept, claiming no serial), newest scan first, at most limit.
 	Unverified(ctx context.Context, limit int) ([]StoredRecord, error)
+	// Disputed lists the verified ACCEPT records the collector's own
+	// judgment contradicts (Checker.Judge; they claim their serial),
+	// newest scan first, at most limit.
+	Disputed(ctx context.Context, limit int) ([]StoredRecord, error)
 	// AddUser stores an account; a name taken is mark.ErrConflict.
 	AddUser(ctx context.Context, name, passwordHash string, created time.Time) error
 	// PasswordHash returns the bcrypt hash of name, or mark.ErrNotFound;

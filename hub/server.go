@@ -35,6 +35,7 @@ type Server struct {
 
 	stored, duplicates, events prometheus.Counter
 	alerts, unverified         prometheus.Counter
+	disputed                   prometheus.Counter
 	requests                   *prometheus.CounterVec
 }
 
@@ -82,10 +83,12 @@ func NewServer(store Store, o ServerOptions) *Server {
 		alerts:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_alerts_sent_total", Help: "Reuse alerts sent in upload responses (with repeats until acknowledged)."}),
 		unverified: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_unverified_total",
 			Help: "Records stored whose mark did not verify against the published keyrings (they claim no serial)."}),
+		disputed: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_disputed_total",
+			Help: "ACCEPT records stored whose verified mark contradicts the acceptance (office, dates, scan time, lists); they claim their serial and are listed for review."}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "markhub_requests_total", Help: "API requests by route and status."}, []string{"route", "code"}),
 	}
 	if reg != nil {
-		reg.MustRegister(s.stored, s.duplicates, s.events, s.alerts, s.unverified, s.requests)
+		reg.MustRegister(s.stored, s.duplicates, s.events, s.alerts, s.unverified, s.disputed, s.requests)
 	}
 	return s
 }
@@ -261,6 +264,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	if err := s.check(r.Context(), q.Records); err != nil {
 		return refuse(err)
 	}
+	s.checker.Judge(q.Records, s.now(), s.plausible.ReceiptSkew)
 	q.scrubNUL()
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeouts.Write)
 	defer cancel()
@@ -282,6 +286,16 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 			}
 		}
 	}
+	if resp.Disputed > 0 {
+		s.disputed.Add(float64(resp.Disputed))
+		for i := range q.Records {
+			if r := &q.Records[i]; len(r.Disputed) > 0 {
+				s.log.Warn("ACCEPT disputed: the mark contradicts it; stored, serial claimed, listed for review",
+					"terminal", terminal, "record", r.ID, "reasons", joinReasons(r.Disputed), "why", r.Why)
+				break // one line per request; the count is in /metrics
+			}
+		}
+	}
 	s.stored.Add(float64(resp.Stored))
 	s.duplicates.Add(float64(resp.Duplicates))
 	s.events.Add(float64(resp.Events))
@@ -290,7 +304,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 		resp.Alerts = []mark.ReuseAlert{}
 	}
 	s.log.Debug("upload", "terminal", terminal, "stored", resp.Stored, "duplicates", resp.Duplicates,
-		"unverified", resp.Unverified, "events", resp.Events, "alerts", len(resp.Alerts))
+		"unverified", resp.Unverified, "disputed", resp.Disputed, "events", resp.Events, "alerts", len(resp.Alerts))
 	return s.writeJSON(w, http.StatusOK, resp)
 }
 

@@ -248,6 +248,27 @@ func reasonsJSON(reasons []mark.Reason) string {
 	return string(append(b, ']'))
 }
 
+// DisputedColumn is the stored form of r.Disputed, as both backends
+// keep it: a JSON array of reason codes, nil (NULL) when not disputed.
+func DisputedColumn(r *Record) *string {
+	if len(r.Disputed) == 0 {
+		return nil
+	}
+	s := reasonsJSON(r.Disputed)
+	return &s
+}
+
+// DecodeDisputed fills r.Disputed from its stored column ("" = NULL).
+func DecodeDisputed(r *Record, col string) error {
+	if col == "" {
+		return nil
+	}
+	if err := json.Unmarshal([]byte(col), &r.Disputed); err != nil {
+		return fmt.Errorf("record %s: column disputed: %w: %v", r.ID, mark.ErrInvalid, err)
+	}
+	return nil
+}
+
 // MarkColumns returns the tracking and contract columns of r, which both
 // backends keep beside mark_fields for the lookups (nil stands for NULL):
 // no tracking for a record without a mark, a mark without one (0), or one

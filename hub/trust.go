@@ -29,11 +29,16 @@ type Checker struct {
 	seen    map[[32]byte]bool // keyring files already held
 	rings   []*verify.Keyring // newest first
 	skipped error             // why the last unreadable bundle was skipped
+
+	// The lists of each published bundle, for Judge: newest first, and
+	// by the versions they name.
+	judging    []*verify.Verifier
+	byVersions map[mark.Versions]*verify.Verifier
 }
 
 // NewChecker returns a checker over the bundles of store.
 func NewChecker(store Store) *Checker {
-	return &Checker{store: store, seen: map[[32]byte]bool{}}
+	return &Checker{store: store, seen: map[[32]byte]bool{}, byVersions: map[mark.Versions]*verify.Verifier{}}
 }
 
 // Keyrings returns how many distinct keyrings the checker holds, the
@@ -56,6 +61,18 @@ func (c *Checker) refresh(ctx context.Context) (bool, error) {
 	added := false
 	for _, b := range bs {
 		c.version = max(c.version, b.Version)
+		if v, err := listsOf(b); err == nil {
+			// Copies, not appends in place: Judge reads the old ones unlocked.
+			c.judging = append([]*verify.Verifier{v}, c.judging...)
+			byVersions := make(map[mark.Versions]*verify.Verifier, len(c.byVersions)+1)
+			for k, w := range c.byVersions {
+				byVersions[k] = w
+			}
+			if _, ok := byVersions[v.Versions()]; !ok {
+				byVersions[v.Versions()] = v
+			}
+			c.byVersions = byVersions
+		}
 		kr, h, err := keyringOf(b)
 		if err != nil {
 			// Not one markhub signed (publish parses every list first):

@@ -68,7 +68,7 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := hub.NewServer(store, hub.ServerOptions{Log: log, Registry: reg,
 		Timeouts:  hub.Timeouts{Check: c.DBCheckTimeout, Write: c.DBTimeout, RetryAfter: c.RetryAfter},
-		Plausible: &hub.Plausibility{Ahead: c.AtAhead, BeforeRegistration: c.AtBeforeRegistration}})
+		Plausible: &hub.Plausibility{Ahead: c.AtAhead, BeforeRegistration: c.AtBeforeRegistration, ReceiptSkew: c.DisputeSkew}})
 	if _, err := api.LoadKeyrings(ctx); err != nil {
 		return err
 	}

@@ -110,7 +110,7 @@ func New(opt Options) (*Server, error) {
 	s := &Server{opt: opt, pages: map[string]*template.Template{}, mux: http.NewServeMux(), fails: map[string][]time.Time{}}
 	funcs := template.FuncMap{"when": s.when, "skew": skewText, "office": officeText, "rub": kopText,
 		"sum3":  func(a, b, c int64) int64 { return a + b + c },
-		"share": shareText, "inc": func(i int) int { return i + 1 }}
+		"share": shareText, "inc": func(i int) int { return i + 1 }, "codes": disputeCodes}
 	for _, name := range []string{"login.html", "fleet.html", "alerts.html", "lookup.html", "unverified.html", "refused.html", "offices.html", "rejects.html", "error.html"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name)
 		if err != nil {
@@ -131,6 +131,7 @@ func New(opt Options) (*Server, error) {
 	s.handle("GET /{$}", s.auth(s.fleet))
 	s.handle("GET /alerts", s.auth(s.alerts))
 	s.handle("POST /alerts/{id}", s.auth(s.alertPost))
+	s.handle("GET /disputed.csv", s.auth(s.disputedCSV))
 	s.handle("GET /lookup", s.auth(s.lookup))
 	s.handle("GET /unverified", s.auth(s.unverified))
 	s.handle("GET /refused", s.auth(s.refused))

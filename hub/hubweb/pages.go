@@ -1,6 +1,7 @@
 package hubweb
 
 import (
+	"encoding/csv"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -99,8 +100,58 @@ func (s *Server) alerts(w http.ResponseWriter, r *http.Request, sess hub.WebSess
 		s.fail(w, r, sess, err)
 		return
 	}
+	disputed, err := s.opt.Store.Disputed(r.Context(), disputedShown)
+	if err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "alerts.html", &page{TitleRU: "Повторное использование", TitleEN: "Reuse alerts",
-		User: sess.User, CSRF: sess.CSRF, Flash: r.URL.Query().Get("done"), Data: map[string]any{"Alerts": list, "All": all}})
+		User: sess.User, CSRF: sess.CSRF, Flash: r.URL.Query().Get("done"),
+		Data: map[string]any{"Alerts": list, "All": all, "Disputed": disputed, "DisputedShown": disputedShown}})
+}
+
+// disputedShown and disputedCSV bound the disputed acceptances on the
+// alerts page and in /disputed.csv (newest scan first).
+const (
+	disputedShown = 500
+	disputedCSV   = 100000
+)
+
+// disputedCSV streams the disputed acceptances (hub.Checker.Judge),
+// newest scan first: what a program reads instead of the page.
+func (s *Server) disputedCSV(w http.ResponseWriter, r *http.Request, sess hub.WebSession) {
+	list, err := s.opt.Store.Disputed(r.Context(), disputedCSV)
+	if err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Disposition", `attachment; filename="disputed.csv"`)
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"scanned", "received", "office", "terminal", "counter", "record_id", "serial", "reasons", "why"}) //nolint:errcheck // kept for Flush
+	for _, d := range list {
+		var serial string
+		if d.Mark != nil {
+			serial = strconv.FormatUint(d.Mark.Serial, 10)
+		}
+		cw.Write([]string{d.At.UTC().Format(time.RFC3339Nano), d.ReceivedAt.UTC().Format(time.RFC3339Nano), officeText(d.Office), //nolint:errcheck // as above
+			d.Terminal, d.Counter, d.ID, serial, disputeCodes(d.Disputed), d.Why})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		s.opt.Log.Warn("disputed CSV", "err", err)
+	}
+}
+
+// disputeCodes is the reason codes of a disputed record, space-separated.
+func disputeCodes(rs []mark.Reason) string {
+	parts := make([]string, len(rs))
+	for i, x := range rs {
+		parts[i] = string(x)
+	}
+	return strings.Join(parts, " ")
 }
 
 // alertPost moves an alert to acknowledged or resolved with a note.

@@ -404,6 +404,9 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 		if r.Verification == hub.Unverified {
 			resp.Unverified++
 		}
+		if len(r.Disputed) > 0 {
+			resp.Disputed++
+		}
 		if r.Counts() {
 			uses = append(uses, use{int64(r.Mark.Serial), r.ID, terminal, int64(r.Office), r.Counter, r.At})
 		}
@@ -560,16 +563,16 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord, error) {
 	var r hub.StoredRecord
 	var verdict, reasons, state, verification string
-	var fields, first *string
+	var fields, first, disputed *string
 	var office int64
 	var weight int32
 	err := d.pool.QueryRow(ctx, `SELECT id, terminal, at, office, counter, operator, source, raw_text, verdict, reasons,
 		mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version, revocations_version,
-		review_state, message, received_at, verification, why, digest FROM records WHERE terminal = $1 AND id = $2`,
+		review_state, message, received_at, verification, why, digest, disputed FROM records WHERE terminal = $1 AND id = $2`,
 		terminal, id).Scan(&r.ID, &r.Terminal, &r.At, &office,
 		&r.Counter, &r.Operator, &r.Source, &r.Text, &verdict, &reasons, &fields, &weight, &first,
 		&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations, &state, &r.Message, &r.ReceivedAt,
-		&verification, &r.Why, &r.Digest)
+		&verification, &r.Why, &r.Digest, &disputed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
 	}
@@ -586,6 +589,9 @@ func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord,
 		return *p
 	}
 	if err := hub.DecodeJSONColumns(&r.Record, reasons, deref(fields), deref(first)); err != nil {
+		return r, err
+	}
+	if err := hub.DecodeDisputed(&r.Record, deref(disputed)); err != nil {
 		return r, err
 	}
 	return r, nil

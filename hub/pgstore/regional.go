@@ -180,9 +180,14 @@ func (d *DB) Unverified(ctx context.Context, limit int) ([]hub.StoredRecord, err
 	return d.listRecords(ctx, `verification = 'unverified' ORDER BY at DESC, terminal, id LIMIT $1`, limit)
 }
 
+// Disputed implements hub.Regional.
+func (d *DB) Disputed(ctx context.Context, limit int) ([]hub.StoredRecord, error) {
+	return d.listRecords(ctx, `disputed IS NOT NULL ORDER BY at DESC, terminal, id LIMIT $1`, limit)
+}
+
 func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.StoredRecord, error) {
 	rows, err := d.pool.Query(ctx, `SELECT terminal, id, at, office, counter, verdict, reasons, verification, why,
-		review_state, received_at, coalesce(serial, 0) FROM records WHERE `+where, args...)
+		review_state, received_at, coalesce(serial, 0), coalesce(disputed, '') FROM records WHERE `+where, args...)
 	if err != nil {
 		return nil, hub.Unavailable("lookup", err)
 	}
@@ -190,15 +195,16 @@ func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.
 	var out []hub.StoredRecord
 	for rows.Next() {
 		var r hub.StoredRecord
-		var verdict, reasons, verification, state string
+		var verdict, reasons, verification, state, disputed string
 		var serial, office int64
 		if err := rows.Scan(&r.Terminal, &r.ID, &r.At, &office, &r.Counter, &verdict, &reasons, &verification, &r.Why,
-			&state, &r.ReceivedAt, &serial); err != nil {
+			&state, &r.ReceivedAt, &serial, &disputed); err != nil {
 			return nil, hub.Unavailable("lookup", err)
 		}
 		r.At, r.ReceivedAt, r.Office = r.At.UTC(), r.ReceivedAt.UTC(), uint32(office)
 		r.Verdict, r.Verification, r.Review = mark.Verdict(verdict), hub.Verification(verification), mark.ReviewState(state)
 		_ = json.Unmarshal([]byte(reasons), &r.Reasons)
+		_ = hub.DecodeDisputed(&r.Record, disputed)
 		if serial != 0 {
 			r.Mark = &mark.Fields{Serial: uint64(serial)}
 		}

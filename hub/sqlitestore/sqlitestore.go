@@ -230,8 +230,8 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO records(id, terminal, at, office, counter, operator, source, raw_text,
 		verdict, reasons, serial, mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version,
-		revocations_version, review_state, message, received_at, verification, why, digest, tracking, contract)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(terminal, id) DO NOTHING`)
+		revocations_version, review_state, message, received_at, verification, why, digest, tracking, contract, disputed)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(terminal, id) DO NOTHING`)
 	if err != nil {
 		return resp, hub.Unavailable("prepare", err)
 	}
@@ -246,7 +246,7 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 		res, err := ins.ExecContext(ctx, r.ID, terminal, ts(r.At), r.Office, r.Counter, r.Operator, r.Source, r.Text,
 			string(r.Verdict), reasons, serial, fields, r.MeasuredWeightG, first, r.Versions.Keyring,
 			r.Versions.Tariffs, r.Versions.Revocations, string(r.Review), r.Message, nowS,
-			string(r.Verification), r.Why, r.Digest, tracking, contract)
+			string(r.Verification), r.Why, r.Digest, tracking, contract, hub.DisputedColumn(r))
 		if err != nil {
 			return resp, hub.Unavailable("insert record", err)
 		}
@@ -266,6 +266,9 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 		tally.Add(r)
 		if r.Verification == hub.Unverified {
 			resp.Unverified++
+		}
+		if len(r.Disputed) > 0 {
+			resp.Disputed++
 		}
 		if r.Counts() {
 			if err := registerUse(ctx, tx, use{r.Mark.Serial, r.ID, terminal, r.Office, r.Counter, r.At}, nowS); err != nil {
@@ -518,14 +521,14 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord, error) {
 	var r hub.StoredRecord
 	var at, verdict, reasons, state, received, verification string
-	var fields, first sql.NullString
+	var fields, first, disputed sql.NullString
 	err := d.db.QueryRowContext(ctx, `SELECT id, terminal, at, office, counter, operator, source, raw_text, verdict, reasons,
 		mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version, revocations_version,
-		review_state, message, received_at, verification, why, digest FROM records WHERE terminal = ? AND id = ?`,
+		review_state, message, received_at, verification, why, digest, disputed FROM records WHERE terminal = ? AND id = ?`,
 		terminal, id).Scan(&r.ID, &r.Terminal, &at, &r.Office,
 		&r.Counter, &r.Operator, &r.Source, &r.Text, &verdict, &reasons, &fields, &r.MeasuredWeightG, &first,
 		&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations, &state, &r.Message, &received,
-		&verification, &r.Why, &r.Digest)
+		&verification, &r.Why, &r.Digest, &disputed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
 	}
@@ -536,6 +539,9 @@ func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord,
 	r.ReceivedAt, _ = time.Parse(time.RFC3339Nano, received)
 	r.Verdict, r.Review, r.Verification = mark.Verdict(verdict), mark.ReviewState(state), hub.Verification(verification)
 	if err := hub.DecodeJSONColumns(&r.Record, reasons, fields.String, first.String); err != nil {
+		return r, err
+	}
+	if err := hub.DecodeDisputed(&r.Record, disputed.String); err != nil {
 		return r, err
 	}
 	return r, nil

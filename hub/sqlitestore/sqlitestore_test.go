@@ -30,6 +30,8 @@ func TestServerSuite(t *testing.T) { hubtest.RunServerSuite(t, open) }
 
 func TestTrustSuite(t *testing.T) { hubtest.RunTrustSuite(t, open) }
 
+func TestDisputeSuite(t *testing.T) { hubtest.RunDisputeSuite(t, open) }
+
 func TestUntrustedInputSuite(t *testing.T) { hubtest.RunUntrustedInputSuite(t, open) }
 
 func TestRegionalSuite(t *testing.T) { hubtest.RunRegionalSuite(t, open) }

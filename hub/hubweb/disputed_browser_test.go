@@ -1,0 +1,78 @@
+package hubweb_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"markd/hub"
+	"markd/hub/hubtest"
+	"markd/internal/browsertest"
+	"markd/mark"
+)
+
+// TestBrowserDisputed: a counter uploads through the real API an ACCEPT of
+// a mark issued for another office; the collector stores it disputed
+// (WRONG_OFFICE) and the alerts page lists it beside the reuse alerts with
+// office, terminal, serial, the reason code and why, and its CSV carries
+// it, in both languages at WCAG 2.1 AA.
+func TestBrowserDisputed(t *testing.T) {
+	e := newEnv(t)
+	hubtest.Publish(t, e.store)
+	if err := e.store.AddTerminal(t.Context(), hub.Terminal{Name: "office-d", Office: 426000, TokenHash: hub.HashToken("tok-d"),
+		Created: e.now.AddDate(0, -1, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(hub.NewServer(e.store, hub.ServerOptions{Now: func() time.Time { return e.now }}).Handler())
+	defer api.Close()
+	rec := hubtest.Rec("rec-other-office", 426000, "3", mark.Accept, 0)
+	m := hubtest.TestMark(4800, 101000)
+	m.Issued, m.ValidUntil = mark.DayOf(e.now.AddDate(0, -1, 0)), mark.DayOf(e.now.AddDate(0, 1, 0))
+	f := m.Fields()
+	rec.Mark, rec.Text, rec.At = &f, hubtest.Sign(m), e.now.Add(-time.Minute)
+	body, _ := json.Marshal(hub.UploadRequest{Records: []hub.Record{rec}})
+	req, _ := http.NewRequest(http.MethodPost, api.URL+"/v1/upload", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer tok-d")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(raw), `"disputed":1`) {
+		t.Fatalf("upload: %d %s", resp.StatusCode, raw)
+	}
+
+	ctx := browsertest.New(t)
+	login(t, ctx, e)
+	step(t, ctx, "alerts", chromedp.Navigate(e.ts.URL+"/alerts"), chromedp.WaitVisible(chromedp.ID("disputed")))
+	row := text(t, ctx, `#disputed tr[data-record="rec-other-office"]`)
+	for _, want := range []string{"426000", "office-d, 3", "4800", "WRONG_OFFICE", "101000"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("disputed row %q lacks %q", row, want)
+		}
+	}
+	if got := text(t, ctx, "#disputed-total"); got != "(1)" {
+		t.Errorf("disputed total %q, want (1)", got)
+	}
+	csv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.getElementById('disputed-csv').href).then(r => r.text())`,
+		chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(csv, "scanned,received,office,terminal,counter,record_id,serial,reasons,why\n") ||
+		!strings.Contains(csv, ",426000,office-d,3,rec-other-office,4800,WRONG_OFFICE,") {
+		t.Errorf("CSV (%v):\n%s", err, csv)
+	}
+	step(t, ctx, "the serial's lookup", chromedp.Click(chromedp.CSS(`#disputed a[href="/lookup?by=serial&q=4800"]`)),
+		chromedp.WaitVisible(chromedp.ID("found")))
+	for _, lang := range []string{"ru", "en"} {
+		step(t, ctx, "alerts "+lang, chromedp.Navigate(e.ts.URL+"/lang?set="+lang+"&next=/alerts"),
+			chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"] #disputed`)))
+		browsertest.Check(t, ctx, "hub-disputed-"+lang, nil)
+	}
+}

@@ -1,0 +1,216 @@
+package hub
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"markd/bundle"
+	"markd/mark"
+	"markd/verify"
+)
+
+// ReasonScannedAfterReceipt is the dispute reason of an ACCEPT whose scan
+// time is later than the collector received it (plus the allowance,
+// Plausibility.ReceiptSkew): the counter's clock, which dates the
+// verdict, is wrong, or the record was made up. MARK-FORMAT has no code
+// for it (the other dispute reasons are its §7 codes).
+const ReasonScannedAfterReceipt mark.Reason = "SCANNED_AFTER_RECEIPT"
+
+// Offsets of the earliest and latest zones an office may keep its day in
+// (UTC−12 … UTC+14): the collector does not know an office's time zone
+// (MARK-FORMAT §2: "dates are calendar days in the acceptance office's
+// local time zone"), so a date reason holds only when it holds in every
+// zone: a counter judging in its own zone is never disputed for its date.
+const (
+	earliestZone = -12 * time.Hour
+	latestZone   = 14 * time.Hour
+)
+
+// judgeOrder is the order of the dispute reasons: §7 step 3 and 4 (the
+// order verify reports them in), then the collector's own.
+var judgeOrder = []mark.Reason{
+	mark.ReasonUnknownKey, mark.ReasonBadSignature,
+	mark.ReasonKeyNotValid, mark.ReasonKeyRevoked, mark.ReasonNotYetValid, mark.ReasonExpired,
+	mark.ReasonWrongOffice, mark.ReasonUnknownClass, mark.ReasonOverweight, mark.ReasonUnderpaid,
+	mark.ReasonMissingTracking, mark.ReasonBadTracking, mark.ReasonMalformed, mark.ReasonRevoked,
+	ReasonScannedAfterReceipt,
+}
+
+// listsOf parses the three lists of a stored bundle into one verifier
+// (sync.Verifier's parse; hub cannot import sync).
+func listsOf(b StoredBundle) (*verify.Verifier, error) {
+	c, err := bundle.Read(b.Data)
+	if err != nil {
+		return nil, fmt.Errorf("stored bundle %d: %w", b.Version, err)
+	}
+	k, err := verify.ParseKeyring(c.Keyring.Name, c.Keyring.Data)
+	if err != nil {
+		return nil, fmt.Errorf("stored bundle %d keyring: %w", b.Version, err)
+	}
+	t, err := verify.ParseTariffs(c.Tariffs.Name, c.Tariffs.Data)
+	if err != nil {
+		return nil, fmt.Errorf("stored bundle %d tariffs: %w", b.Version, err)
+	}
+	var r *verify.Revocations
+	if len(c.Revocations.Data) > 0 {
+		if r, err = verify.ParseRevocations(c.Revocations.Name, c.Revocations.Data); err != nil {
+			return nil, fmt.Errorf("stored bundle %d revocations: %w", b.Version, err)
+		}
+	}
+	return verify.New(k, t, r), nil
+}
+
+// judgeLists is what Judge judges under: the published bundles' lists,
+// newest first, and by the versions they name.
+type judgeLists struct {
+	all        []*verify.Verifier
+	byVersions map[mark.Versions]*verify.Verifier
+}
+
+func (c *Checker) lists() judgeLists {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return judgeLists{all: c.judging, byVersions: c.byVersions}
+}
+
+// Judge re-judges every ACCEPT whose mark the collector verified from
+// what the signed mark says and what the collector knows itself, without
+// the counter's local state (reuse, batches): the office the mark was
+// issued for against the record's (WRONG_OFFICE), its dates against the
+// scan time in every time zone (NOT_YET_VALID, EXPIRED), the scan time
+// against the time the collector received it (ReasonScannedAfterReceipt,
+// when skew > 0), and the checks of the published lists (keys' validity
+// and revocation, tariff, class, tracking, malformed fields, the
+// revocation list; MARK-FORMAT §7 step 4) under the bundle whose versions
+// the record names, or, when the collector never published those, under
+// every published bundle (a reason holds only if each gives it: a
+// counter judging under any published list is not disputed for it). An
+// ACCEPT the reasons contradict gets them in Disputed and in words in
+// Why; it is still stored and still claims its serial (the item went
+// in). Run it after Check. It returns how many records it disputed.
+func (c *Checker) Judge(recs []Record, received time.Time, skew time.Duration) int {
+	lists := c.lists()
+	var idx []int
+	for i := range recs {
+		if r := &recs[i]; r.Verdict == mark.Accept && r.Verification == Verified && r.Mark != nil {
+			idx = append(idx, i)
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if len(idx) < 256 || workers == 1 {
+		workers = 1
+	}
+	chunk := (len(idx) + workers - 1) / workers
+	counts := make([]int, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*chunk, min((w+1)*chunk, len(idx))
+		if lo >= hi {
+			break
+		}
+		wg.Go(func() {
+			for _, i := range idx[lo:hi] {
+				if judgeRecord(&recs[i], lists, received, skew) {
+					counts[w]++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	n := 0
+	for _, k := range counts {
+		n += k
+	}
+	return n
+}
+
+// judgeRecord judges one verified ACCEPT (Judge) and reports whether it
+// is disputed.
+func judgeRecord(r *Record, lists judgeLists, received time.Time, skew time.Duration) bool {
+	issued, err1 := mark.ParseDay(r.Mark.Issued)
+	until, err2 := mark.ParseDay(r.Mark.ValidUntil)
+	if err1 != nil || err2 != nil {
+		return false // the text's own fields (Check): cannot happen
+	}
+	got := map[mark.Reason]bool{}
+	var why []string
+
+	// The office, the dates and the time of receipt: the mark's fields and
+	// the record's, no list needed.
+	if r.Mark.Office != 0 && r.Mark.Office != r.Office { // verify: m.Office != 0 && m.Office != c.Office
+		got[mark.ReasonWrongOffice] = true
+		why = append(why, fmt.Sprintf("WRONG_OFFICE: the mark is for office %06d, the record is of office %06d", r.Mark.Office, r.Office))
+	}
+	at := r.At.UTC()
+	if latest := mark.DayOf(at.Add(latestZone)); latest < issued {
+		got[mark.ReasonNotYetValid] = true
+		why = append(why, fmt.Sprintf("NOT_YET_VALID: scanned %s, before the mark's issue day %s in every time zone",
+			at.Format(time.RFC3339), issued))
+	}
+	if earliest := mark.DayOf(at.Add(earliestZone)); earliest > until {
+		got[mark.ReasonExpired] = true
+		why = append(why, fmt.Sprintf("EXPIRED: scanned %s, after the mark's last day %s in every time zone",
+			at.Format(time.RFC3339), until))
+	}
+	if skew > 0 && r.At.After(received.Add(skew)) {
+		got[ReasonScannedAfterReceipt] = true
+		why = append(why, fmt.Sprintf("%s: scanned %s, %s after the collector received it (%s; allowed %s)",
+			ReasonScannedAfterReceipt, at.Format(time.RFC3339), r.At.Sub(received).Round(time.Second),
+			received.UTC().Format(time.RFC3339), skew))
+	}
+
+	// The lists: the bundle the record names, else every bundle.
+	under := lists.all
+	named := lists.byVersions[r.Versions]
+	if named != nil {
+		under = []*verify.Verifier{named}
+	}
+	var common []mark.Reason
+	for k, v := range under {
+		var deferred func() bool // the signature verified (Check): not checked again
+		res := v.Verify(r.Text, mark.Context{Office: r.Office, Date: issued, MeasuredWeightG: r.MeasuredWeightG,
+			DeferSignature: &deferred})
+		rs := slices.DeleteFunc(res.Reasons, func(x mark.Reason) bool {
+			// judged above, in every zone: the date given is the issue day
+			return x == mark.ReasonNotYetValid || x == mark.ReasonExpired || x == mark.ReasonWrongOffice
+		})
+		if k == 0 {
+			common = rs
+		} else {
+			common = slices.DeleteFunc(common, func(x mark.Reason) bool { return !slices.Contains(rs, x) })
+		}
+		if len(common) == 0 {
+			break
+		}
+	}
+	if len(common) > 0 {
+		names := make([]string, len(common))
+		for i, x := range common {
+			got[x] = true
+			names[i] = string(x)
+		}
+		if named != nil {
+			vs := named.Versions()
+			why = append(why, fmt.Sprintf("%s under the lists the record names (keyring %s, tariffs %s, revocations %s)",
+				strings.Join(names, ", "), vs.Keyring, vs.Tariffs, vs.Revocations))
+		} else {
+			why = append(why, fmt.Sprintf("%s under every published bundle (the record names lists the collector never published)",
+				strings.Join(names, ", ")))
+		}
+	}
+	if len(got) == 0 {
+		return false
+	}
+	r.Disputed = r.Disputed[:0]
+	for _, x := range judgeOrder {
+		if got[x] {
+			r.Disputed = append(r.Disputed, x)
+		}
+	}
+	r.Why = strings.Join(why, "; ")
+	return true
+}

@@ -2,6 +2,8 @@ package hub
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -162,9 +164,16 @@ func (s *Server) authenticate(r *http.Request) (Terminal, error) {
 	if err == nil && !t.Revoked.IsZero() {
 		return Terminal{}, mark.WithHint(fmt.Errorf("terminal %s was revoked on the collector at %s: %w",
 			t.Name, t.Revoked.UTC().Format(time.RFC3339), mark.ErrForbidden),
-			"a terminal that may upload again gets a new token with: markhub terminal token "+t.Name)
+			"a terminal that may upload again is admitted with: markhub terminal readmit "+t.Name+" (a new token; --cert FILE for its new certificate)")
 	}
 	return t, err
+}
+
+// CertSHA256 is the stored form of a client certificate admitted by
+// markhub terminal readmit: the hex SHA-256 of its DER.
+func CertSHA256(der []byte) string {
+	h := sha256.Sum256(der)
+	return hex.EncodeToString(h[:])
 }
 
 // credentials finds the terminal of a request's client certificate or
@@ -173,11 +182,17 @@ func (s *Server) credentials(r *http.Request) (Terminal, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeouts.Check)
 	defer cancel()
 	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
-		cn := r.TLS.PeerCertificates[0].Subject.CommonName
+		cert := r.TLS.PeerCertificates[0]
+		cn := cert.Subject.CommonName
 		t, err := s.store.Terminal(ctx, cn)
 		if errors.Is(err, mark.ErrNotFound) {
 			return Terminal{}, mark.WithHint(fmt.Errorf("client certificate %q: no such terminal: %w", cn, mark.ErrForbidden),
 				"register it with: markhub terminal add "+cn+" --office N")
+		}
+		if err == nil && t.CertSHA256 != "" && CertSHA256(cert.Raw) != t.CertSHA256 {
+			return Terminal{}, mark.WithHint(fmt.Errorf("client certificate %q (sha256 %s) is not the one terminal %s was readmitted with: %w",
+				cn, CertSHA256(cert.Raw), cn, mark.ErrForbidden),
+				"admit the terminal's new certificate with: markhub terminal readmit "+cn+" --cert FILE")
 		}
 		return t, err
 	}

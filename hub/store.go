@@ -33,6 +33,11 @@ type Store interface {
 	// (SetToken gives it a new token and admits it again), or
 	// mark.ErrNotFound.
 	Revoke(ctx context.Context, name string, at time.Time) error
+	// ReadmitCert admits a revoked certificate terminal again with the
+	// one client certificate whose DER has the hex SHA-256 certSHA256
+	// (markhub terminal readmit NAME --cert FILE): its other certificates,
+	// the revoked one among them, stay refused; or mark.ErrNotFound.
+	ReadmitCert(ctx context.Context, name, certSHA256 string) error
 	// Terminals lists every terminal by name.
 	Terminals(ctx context.Context) ([]Terminal, error)
 	// Ingest stores one validated and checked upload of terminal in one
@@ -101,6 +106,11 @@ type Terminal struct {
 	// and certificate back (zero = not revoked): both are refused (403).
 	// Read by Terminal, TerminalByTokenHash and Terminals only.
 	Revoked time.Time
+	// CertSHA256 is the hex SHA-256 of the DER of the one client
+	// certificate admitted by markhub terminal readmit ("" = any the
+	// client CA signed with the terminal's name as CN): another one is
+	// refused (403), the revoked one among them.
+	CertSHA256 string
 }
 
 // StoredBundle is one published bundle as stored (signed envelope).

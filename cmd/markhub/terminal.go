@@ -1,8 +1,11 @@
 package main
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"time"
 
@@ -160,7 +163,7 @@ func newTerminalCmd(a *app) *cobra.Command {
 	d := defaultConfig()
 	revoke := &cobra.Command{
 		Use:   "revoke NAME",
-		Short: "Refuse a terminal's token and client certificate from its next request (403); its records stay (markhub terminal token NAME admits a token terminal again)",
+		Short: "Refuse a terminal's token and client certificate from its next request (403); its records stay (markhub terminal readmit NAME admits it again under its name)",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, err := a.configStore(cmd)
@@ -180,12 +183,99 @@ func newTerminalCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
-	for _, c := range []*cobra.Command{add, set, token, revoke, list} {
+	var certFile string
+	readmit := &cobra.Command{
+		Use:   "readmit NAME [--cert FILE]",
+		Short: "Admit a revoked terminal again under its name: a token terminal gets a new token (printed once), a certificate terminal the one certificate in FILE; its old token or certificate stays refused",
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			var fp string
+			if certFile != "" {
+				var err error
+				if fp, err = terminalCert(certFile, name); err != nil {
+					return err
+				}
+			}
+			store, err := a.configStore(cmd)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			t, err := store.Terminal(cmd.Context(), name)
+			if errors.Is(err, mark.ErrNotFound) {
+				return mark.WithHint(fmt.Errorf("no terminal %q: %w", name, mark.ErrNotFound), "markhub terminal list shows the terminals")
+			}
+			if err != nil {
+				return err
+			}
+			was := "was not revoked"
+			if !t.Revoked.IsZero() {
+				was = "revoked at " + t.Revoked.UTC().Format(time.RFC3339)
+			}
+			if t.TokenHash == "" {
+				if certFile == "" {
+					return cli.UsageError{Err: mark.WithHint(fmt.Errorf("terminal %s authenticates with a client certificate: --cert FILE is required, the new certificate (CN %s) it will be admitted with: %w", name, name, mark.ErrInvalid),
+						"issue the counter a new certificate from the client CA, then: markhub terminal readmit "+name+" --cert FILE")}
+				}
+				if err := store.ReadmitCert(cmd.Context(), name, fp); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "terminal %s (%s) readmitted with the certificate sha256 %s only: any other certificate of CN %s, the old one among them, is refused\n",
+					name, was, fp, name)
+				return nil
+			}
+			if certFile != "" {
+				return cli.UsageError{Err: mark.WithHint(fmt.Errorf("terminal %s authenticates with a token, not a certificate: %w", name, mark.ErrInvalid),
+					"readmit it without --cert: it gets a new token")}
+			}
+			tok, hash, err := hub.NewToken()
+			if err != nil {
+				return err
+			}
+			if err := store.SetToken(cmd.Context(), name, hash); err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout, tok)
+			fmt.Fprintf(a.stderr, "terminal %s (%s) readmitted with the new token above (shown once); its old token is refused\n", name, was)
+			return nil
+		},
+	}
+	readmit.Flags().StringVar(&certFile, "cert", "", "PEM file of the new client certificate of a certificate terminal (its CN is NAME)")
+	for _, c := range []*cobra.Command{add, set, token, revoke, readmit, list} {
 		c.Flags().String("db", d.DB, "SQLite file or PostgreSQL URL")
 		c.Flags().String("db-driver", d.DBDriver, "sqlite or postgres")
 		cmd.AddCommand(c)
 	}
 	return cmd
+}
+
+// terminalCert reads the PEM certificate of terminal name and returns the
+// hex SHA-256 of its DER (hub.CertSHA256); its CN must be name, the name
+// the collector finds the terminal by.
+func terminalCert(file, name string) (string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", cli.UsageError{Err: fmt.Errorf("--cert: %w: %w", mark.ErrInvalid, err)}
+	}
+	var block *pem.Block
+	for rest := data; ; {
+		if block, rest = pem.Decode(rest); block == nil || block.Type == "CERTIFICATE" {
+			break
+		}
+	}
+	if block == nil {
+		return "", cli.UsageError{Err: fmt.Errorf("--cert %s: no PEM CERTIFICATE block: %w", file, mark.ErrInvalid)}
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return "", cli.UsageError{Err: fmt.Errorf("--cert %s: %w: %v", file, mark.ErrInvalid, err)}
+	}
+	if cn := cert.Subject.CommonName; cn != name {
+		return "", cli.UsageError{Err: fmt.Errorf("--cert %s: its common name is %q, not the terminal's name %q: the collector would not find the terminal by it: %w",
+			file, cn, name, mark.ErrInvalid)}
+	}
+	return hub.CertSHA256(cert.Raw), nil
 }
 
 // officeFlag checks --office of terminal add and set: given, and a postal

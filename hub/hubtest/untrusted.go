@@ -230,6 +230,31 @@ func RunUntrustedInputSuite(t *testing.T, open Opener) {
 		if err := s.Revoke(ctx, "ghost", hubNow); !errors.Is(err, mark.ErrNotFound) {
 			t.Errorf("revoke no terminal: %v", err)
 		}
+		// A new certificate readmits the certificate terminal; the revoked
+		// one (the same CN, the same CA) stays refused.
+		ncf, nkf := pki.Issue(t, "office-cert", false)
+		ncert, err := tls.LoadX509KeyPair(ncf, nkf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byNewCert := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pki.Pool,
+			Certificates: []tls.Certificate{ncert}, MinVersion: tls.VersionTLS12}}}
+		if err := s.ReadmitCert(ctx, "office-cert", hub.CertSHA256(ncert.Certificate[0])); err != nil {
+			t.Fatal(err)
+		}
+		if c, e := try(byNewCert, ""); c != 200 {
+			t.Errorf("new certificate after the readmission: %d %+v", c, e)
+		}
+		if c, e := try(byCert, ""); c != 403 || !strings.Contains(e.Error, "not the one terminal office-cert was readmitted with") ||
+			!strings.Contains(e.Hint, "markhub terminal readmit office-cert --cert") {
+			t.Errorf("the revoked certificate after the readmission: %d %+v", c, e)
+		}
+		if tm, err := s.Terminal(ctx, "office-cert"); err != nil || !tm.Revoked.IsZero() || tm.CertSHA256 != hub.CertSHA256(ncert.Certificate[0]) {
+			t.Errorf("readmitted terminal: %+v %v", tm, err)
+		}
+		if err := s.ReadmitCert(ctx, "ghost", "00"); !errors.Is(err, mark.ErrNotFound) {
+			t.Errorf("readmit no terminal: %v", err)
+		}
 	})
 	t.Run("nothing refused was stored", func(t *testing.T) {
 		for _, id := range []string{"u-w1", "u-w2", "u-v1", "u-v2", "u-v3", "u-ct3"} {

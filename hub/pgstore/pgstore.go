@@ -117,7 +117,7 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 }
 
 func (d *DB) terminal(ctx context.Context, where, arg string) (hub.Terminal, error) {
-	t, err := scanRevoked(d.pool.QueryRow(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at FROM terminals WHERE `+where, arg))
+	t, err := scanRevoked(d.pool.QueryRow(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at, cert_sha256 FROM terminals WHERE `+where, arg))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
@@ -127,13 +127,17 @@ func (d *DB) terminal(ctx context.Context, where, arg string) (hub.Terminal, err
 	return t, nil
 }
 
-// scanRevoked is scanTerminal of a row with revoked_at after the
-// terminal's columns.
+// scanRevoked is scanTerminal of a row with revoked_at and cert_sha256
+// after the terminal's columns.
 func scanRevoked(row pgx.Row) (hub.Terminal, error) {
 	var revoked *time.Time
-	t, err := scanTerminal(scanFunc(func(dst ...any) error { return row.Scan(append(dst, &revoked)...) }))
+	var cert *string
+	t, err := scanTerminal(scanFunc(func(dst ...any) error { return row.Scan(append(dst, &revoked, &cert)...) }))
 	if err == nil && revoked != nil {
 		t.Revoked = revoked.UTC()
+	}
+	if err == nil && cert != nil {
+		t.CertSHA256 = *cert
 	}
 	return t, err
 }
@@ -184,6 +188,18 @@ func (d *DB) SetToken(ctx context.Context, name, tokenHash string) error {
 	return nil
 }
 
+// ReadmitCert implements hub.Store.
+func (d *DB) ReadmitCert(ctx context.Context, name, certSHA256 string) error {
+	tag, err := d.pool.Exec(ctx, `UPDATE terminals SET cert_sha256 = $1, revoked_at = NULL WHERE name = $2`, certSHA256, name)
+	if err != nil {
+		return hub.Unavailable("readmit terminal", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("terminal %q: %w", name, mark.ErrNotFound)
+	}
+	return nil
+}
+
 // Revoke implements hub.Store.
 func (d *DB) Revoke(ctx context.Context, name string, at time.Time) error {
 	tag, err := d.pool.Exec(ctx, `UPDATE terminals SET revoked_at = $1 WHERE name = $2`, at, name)
@@ -210,7 +226,7 @@ func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
 
 // Terminals implements hub.Store.
 func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
-	rows, err := d.pool.Query(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at FROM terminals ORDER BY name`)
+	rows, err := d.pool.Query(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at, cert_sha256 FROM terminals ORDER BY name`)
 	if err != nil {
 		return nil, hub.Unavailable("list terminals", err)
 	}

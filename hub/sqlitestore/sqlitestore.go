@@ -109,7 +109,7 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 }
 
 func (d *DB) terminal(ctx context.Context, where string, arg string) (hub.Terminal, error) {
-	t, err := scanRevoked(d.db.QueryRowContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at FROM terminals WHERE `+where, arg))
+	t, err := scanRevoked(d.db.QueryRowContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at, cert_sha256 FROM terminals WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
@@ -119,13 +119,16 @@ func (d *DB) terminal(ctx context.Context, where string, arg string) (hub.Termin
 	return t, nil
 }
 
-// scanRevoked is scanTerminal of a row with revoked_at after the
-// terminal's columns.
+// scanRevoked is scanTerminal of a row with revoked_at and cert_sha256
+// after the terminal's columns.
 func scanRevoked(row interface{ Scan(...any) error }) (hub.Terminal, error) {
-	var revoked sql.NullString
-	t, err := scanTerminal(scanFunc(func(dst ...any) error { return row.Scan(append(dst, &revoked)...) }))
+	var revoked, cert sql.NullString
+	t, err := scanTerminal(scanFunc(func(dst ...any) error { return row.Scan(append(dst, &revoked, &cert)...) }))
 	if err == nil && revoked.Valid {
 		t.Revoked, _ = time.Parse(time.RFC3339Nano, revoked.String)
+	}
+	if err == nil && cert.Valid {
+		t.CertSHA256 = cert.String
 	}
 	return t, err
 }
@@ -175,6 +178,18 @@ func (d *DB) SetToken(ctx context.Context, name, tokenHash string) error {
 	return nil
 }
 
+// ReadmitCert implements hub.Store.
+func (d *DB) ReadmitCert(ctx context.Context, name, certSHA256 string) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE terminals SET cert_sha256 = ?, revoked_at = NULL WHERE name = ?`, certSHA256, name)
+	if err != nil {
+		return hub.Unavailable("readmit terminal", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("terminal %q: %w", name, mark.ErrNotFound)
+	}
+	return nil
+}
+
 // Revoke implements hub.Store.
 func (d *DB) Revoke(ctx context.Context, name string, at time.Time) error {
 	res, err := d.db.ExecContext(ctx, `UPDATE terminals SET revoked_at = ? WHERE name = ?`, ts(at), name)
@@ -201,7 +216,7 @@ func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
 
 // Terminals implements hub.Store.
 func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at FROM terminals ORDER BY name`)
+	rows, err := d.db.QueryContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at, cert_sha256 FROM terminals ORDER BY name`)
 	if err != nil {
 		return nil, hub.Unavailable("list terminals", err)
 	}

@@ -48,3 +48,32 @@ func BenchmarkCheck2000(b *testing.B) {
 	// loaded one stretches the wall time, not this.
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N*len(recs)), "cpu-µs/record")
 }
+
+// BenchmarkJudge2000 measures the collector's second judgment of one
+// upload of 2000 verified ACCEPTs (Checker.Judge, after Check): the §7
+// step 4 checks of each mark under the published lists, the signature not
+// checked again. CPU µs per record with -cpu 1.
+func BenchmarkJudge2000(b *testing.B) {
+	s, err := sqlitestore.Open(context.Background(), filepath.Join(b.TempDir(), "hub.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	hubtest.Publish(b, s)
+	recs := make([]hub.Record, 2000)
+	for i := range recs {
+		recs[i] = hubtest.Rec(fmt.Sprintf("r-%d", i), 426000, "1", mark.Accept, uint64(i+1))
+	}
+	c := hub.NewChecker(s)
+	if err := c.Check(context.Background(), recs); err != nil {
+		b.Fatal(err)
+	}
+	received := recs[0].At.Add(time.Hour)
+	cpu0 := cpuTime()
+	for b.Loop() {
+		if n := c.Judge(recs, received, 5*time.Minute); n != 0 {
+			b.Fatalf("%d disputed: %s", n, recs[0].Why)
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N*len(recs)), "cpu-µs/record")
+}

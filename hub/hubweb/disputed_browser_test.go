@@ -59,6 +59,7 @@ func TestBrowserDisputed(t *testing.T) {
 			t.Errorf("disputed row %q lacks %q", row, want)
 		}
 	}
+	browsertest.CheckKeyboard(t, ctx, "hub-disputed")
 	if got := text(t, ctx, "#disputed-total"); got != "(1)" {
 		t.Errorf("disputed total %q, want (1)", got)
 	}
@@ -70,6 +71,20 @@ func TestBrowserDisputed(t *testing.T) {
 	}
 	step(t, ctx, "the serial's lookup", chromedp.Click(chromedp.CSS(`#disputed a[href="/lookup?by=serial&q=4800"]`)),
 		chromedp.WaitVisible(chromedp.ID("found")))
+	found := text(t, ctx, `#found tr[data-record="rec-other-office"]`)
+	for _, want := range []string{"verified", "the mark is for office 101000"} {
+		if !strings.Contains(found, want) {
+			t.Errorf("lookup row %q lacks %q", found, want)
+		}
+	}
+	if code := text(t, ctx, `#found tr[data-record="rec-other-office"] td:nth-child(5) code`); code != "WRONG_OFFICE" {
+		t.Errorf("lookup: disputed codes %q, want WRONG_OFFICE", code)
+	}
+	for _, lang := range []string{"ru", "en"} {
+		step(t, ctx, "lookup "+lang, chromedp.Navigate(e.ts.URL+"/lang?set="+lang+"&next=/lookup?by=serial%26q=4800"),
+			chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"] #found`)))
+		browsertest.Check(t, ctx, "hub-disputed-lookup-"+lang, nil)
+	}
 	for _, lang := range []string{"ru", "en"} {
 		step(t, ctx, "alerts "+lang, chromedp.Navigate(e.ts.URL+"/lang?set="+lang+"&next=/alerts"),
 			chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"] #disputed`)))

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"slices"
@@ -77,6 +78,39 @@ func (c *Checker) lists() judgeLists {
 	return judgeLists{all: c.judging, byVersions: c.byVersions}
 }
 
+// unknownAgain is how long Judge goes without reading the bundles again
+// for versions a record named and no bundle had (a counter on lists of
+// its own files names them in every upload).
+const unknownAgain = time.Minute
+
+// newVersions reports whether a verified ACCEPT of recs names lists the
+// checker has not read and has not looked for in the last unknownAgain:
+// a bundle published since the last read (a tariff change keeps the
+// keyring, so Check did not read it), which Judge reads first.
+func (c *Checker) newVersions(recs []Record, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	found := false
+	for i := range recs {
+		r := &recs[i]
+		if r.Verdict != mark.Accept || r.Verification != Verified || r.Mark == nil {
+			continue
+		}
+		if _, ok := c.byVersions[r.Versions]; ok {
+			continue
+		}
+		if at, ok := c.unknown[r.Versions]; ok && now.Sub(at) < unknownAgain && !now.Before(at) {
+			continue
+		}
+		if len(c.unknown) > 10000 {
+			clear(c.unknown) // bounded: versions are few, a terminal may name any
+		}
+		c.unknown[r.Versions] = now
+		found = true
+	}
+	return found
+}
+
 // Judge re-judges every ACCEPT whose mark the collector verified from
 // what the signed mark says and what the collector knows itself, without
 // the counter's local state (reuse, batches): the office the mark was
@@ -91,8 +125,15 @@ func (c *Checker) lists() judgeLists {
 // counter judging under any published list is not disputed for it). An
 // ACCEPT the reasons contradict gets them in Disputed and in words in
 // Why; it is still stored and still claims its serial (the item went
-// in). Run it after Check. It returns how many records it disputed.
-func (c *Checker) Judge(recs []Record, received time.Time, skew time.Duration) int {
+// in). Run it after Check; it reads the bundles published since Check
+// when a record names lists the checker has not read (only a failing
+// store is an error). It returns how many records it disputed.
+func (c *Checker) Judge(ctx context.Context, recs []Record, received time.Time, skew time.Duration) (int, error) {
+	if c.newVersions(recs, received) {
+		if _, err := c.refresh(ctx); err != nil {
+			return 0, err
+		}
+	}
 	lists := c.lists()
 	var idx []int
 	for i := range recs {
@@ -125,7 +166,7 @@ func (c *Checker) Judge(recs []Record, received time.Time, skew time.Duration) i
 	for _, k := range counts {
 		n += k
 	}
-	return n
+	return n, nil
 }
 
 // judgeRecord judges one verified ACCEPT (Judge) and reports whether it

@@ -215,6 +215,15 @@ func (s *Server) check(ctx context.Context, recs []Record) error {
 	return s.checker.Check(ctx, recs)
 }
 
+// judge re-judges the verified ACCEPTs (Checker.Judge); its read of new
+// bundles has the store's short deadline.
+func (s *Server) judge(ctx context.Context, recs []Record) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeouts.Check)
+	defer cancel()
+	_, err := s.checker.Judge(ctx, recs, s.now(), s.plausible.ReceiptSkew)
+	return err
+}
+
 // checkOffices refuses an upload of a terminal without an office, and a
 // record for an office other than the terminal's.
 func checkOffices(t Terminal, q *UploadRequest) error {
@@ -279,7 +288,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	if err := s.check(r.Context(), q.Records); err != nil {
 		return refuse(err)
 	}
-	s.checker.Judge(q.Records, s.now(), s.plausible.ReceiptSkew)
+	if err := s.judge(r.Context(), q.Records); err != nil {
+		return refuse(err)
+	}
 	q.scrubNUL()
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeouts.Write)
 	defer cancel()

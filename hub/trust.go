@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"markd/bundle"
 	"markd/mark"
@@ -34,11 +35,16 @@ type Checker struct {
 	// by the versions they name.
 	judging    []*verify.Verifier
 	byVersions map[mark.Versions]*verify.Verifier
+	// unknown: versions a record named that no bundle read had, and when
+	// the bundles were last read for them (Judge reads them again at
+	// most once a minute for the same versions).
+	unknown map[mark.Versions]time.Time
 }
 
 // NewChecker returns a checker over the bundles of store.
 func NewChecker(store Store) *Checker {
-	return &Checker{store: store, seen: map[[32]byte]bool{}, byVersions: map[mark.Versions]*verify.Verifier{}}
+	return &Checker{store: store, seen: map[[32]byte]bool{}, byVersions: map[mark.Versions]*verify.Verifier{},
+		unknown: map[mark.Versions]time.Time{}}
 }
 
 // Keyrings returns how many distinct keyrings the checker holds, the

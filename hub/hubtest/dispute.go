@@ -181,6 +181,33 @@ func RunDisputeSuite(t *testing.T, open Opener) {
 			}
 		})
 	}
+	t.Run("a bundle published while serving is judged under at once", func(t *testing.T) {
+		// Bundle 3 lowers the price to 40.00 and keeps the keyring, so the
+		// signature check has no reason to read it: a counter that took it
+		// and accepts 40.00 is right, though bundles 1 and 2 both say
+		// UNDERPAID.
+		tariffs3 := []byte(strings.Replace(Tariffs, "kop: 4500", "kop: 4000", 1))
+		data, err := bundle.Sign(bundle.Contents{Version: 3, Created: t0,
+			Keyring: bundle.File{Name: "keyring.yaml", Data: ring},
+			Tariffs: bundle.File{Name: "tariffs.yaml", Data: tariffs3}}, dist)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutBundle(ctx, 3, data, t0); err != nil {
+			t.Fatal(err)
+		}
+		v3 := versions(tariffs3, "")
+		resp, raw := upload(t, "office-a", rec("d-930", 930, func(m *mark.Mark, r *hub.Record) { m.TariffKop, r.Versions = 4000, v3 }))
+		if resp.Disputed != 0 || strings.Contains(raw, "disputed") {
+			t.Fatalf("an acceptance under the bundle just published: %s", raw)
+		}
+		resp, raw = upload(t, "office-a", rec("d-931", 931, func(m *mark.Mark, r *hub.Record) { m.TariffKop, r.Versions = 3900, v3 }))
+		if got, _ := s.Record(ctx, "office-a", "d-931"); resp.Disputed != 1 || len(got.Disputed) != 1 || got.Disputed[0] != mark.ReasonUnderpaid ||
+			!strings.Contains(got.Why, "tariffs "+v3.Tariffs) {
+			t.Fatalf("underpaid under the bundle just published: %s %+v", raw, got.Disputed)
+		}
+		disputed++
+	})
 	t.Run("a REJECT and an unverified ACCEPT are not judged", func(t *testing.T) {
 		r := Rec("d-rej", 426000, "1", mark.Reject, 920)
 		m := TestMark(920, 426000)

@@ -231,8 +231,9 @@ func BenchmarkDecode(b *testing.B) {
 // the sixteen (persp), zxing-cpp 1.4 four (tilt). gozxing's detector reads
 // two (w1- and w4-persp); our own grid sampling (grid.go) reads the other
 // two in perspective, the four tilted and the four on a cylinder, each on
-// the first frame in both modes. The wrinkled ones are left
-// (docs/notes/camera.md).
+// the first frame in both modes, and through the module-edge phase mesh
+// (gridphase.go) w1- and w4-wrinkle (before it none of the wrinkled ones).
+// w2- and w3-wrinkle are left (docs/notes/camera.md).
 func TestDecodeWarped(t *testing.T) {
 	dir := filepath.Join("testdata", "qr-warped")
 	m := loadManifest(t, dir)
@@ -243,6 +244,7 @@ func TestDecodeWarped(t *testing.T) {
 		"w2-persp.png", "w3-persp.png",
 		"w1-tilt.png", "w2-tilt.png", "w3-tilt.png", "w4-tilt.png",
 		"w1-cylinder.png", "w2-cylinder.png", "w3-cylinder.png", "w4-cylinder.png",
+		"w1-wrinkle.png", "w4-wrinkle.png",
 	}
 	want := append([]string{"w1-persp.png", "w4-persp.png"}, byGrid...)
 	for _, thorough := range []bool{false, true} {

@@ -43,6 +43,7 @@ type gridScratch struct {
 	finders finderScratch
 	vals    []float32
 	sum     []float32
+	rect    []float32 // phaseMesh's resampled code
 	dec     *decoder.Decoder
 }
 
@@ -364,8 +365,14 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 			continue
 		}
 		n++
-		if txt := s.sampleDecode(d, c, f.dim, s.timingMesh(c, f)); txt != "" {
+		tm := s.timingMesh(c, f)
+		if txt := s.sampleDecode(d, c, f.dim, tm); txt != "" {
 			return txt
+		}
+		if pm := s.phaseMesh(c, f.dim, tm); pm != nil {
+			if txt := s.sampleDecode(d, c, f.dim, pm); txt != "" {
+				return txt
+			}
 		}
 	}
 	return ""

@@ -232,8 +232,7 @@ func BenchmarkDecode(b *testing.B) {
 // two (w1- and w4-persp); our own grid sampling (grid.go) reads the other
 // two in perspective, the four tilted and the four on a cylinder, each on
 // the first frame in both modes, and through the module-edge phase mesh
-// (gridphase.go) w1- and w4-wrinkle (before it none of the wrinkled ones).
-// w2- and w3-wrinkle are left (docs/notes/camera.md).
+// (gridphase.go) the four on wrinkled paper (before it none of them).
 func TestDecodeWarped(t *testing.T) {
 	dir := filepath.Join("testdata", "qr-warped")
 	m := loadManifest(t, dir)
@@ -244,7 +243,7 @@ func TestDecodeWarped(t *testing.T) {
 		"w2-persp.png", "w3-persp.png",
 		"w1-tilt.png", "w2-tilt.png", "w3-tilt.png", "w4-tilt.png",
 		"w1-cylinder.png", "w2-cylinder.png", "w3-cylinder.png", "w4-cylinder.png",
-		"w1-wrinkle.png", "w4-wrinkle.png",
+		"w1-wrinkle.png", "w2-wrinkle.png", "w3-wrinkle.png", "w4-wrinkle.png",
 	}
 	want := append([]string{"w1-persp.png", "w4-persp.png"}, byGrid...)
 	for _, thorough := range []bool{false, true} {

@@ -324,6 +324,7 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 		dim := 4*v + 17
 		add(dim, t.tr.add(t.bl).sub(t.tl), fpt{float64(dim) - 3.5, float64(dim) - 3.5})
 	}
+	para := fits[0] // at the size the finder distances give
 	best()
 	var tried *homography
 	if f := fits[0]; 10*f.timing >= 9*2*(f.dim-16) {
@@ -365,12 +366,21 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 			continue
 		}
 		n++
-		tm := s.timingMesh(c, f)
-		if txt := s.sampleDecode(d, c, f.dim, tm); txt != "" {
+		if txt := s.sampleDecode(d, c, f.dim, s.timingMesh(c, f)); txt != "" {
 			return txt
 		}
-		if pm := s.phaseMesh(c, f.dim, tm); pm != nil {
-			if txt := s.sampleDecode(d, c, f.dim, pm); txt != "" {
+	}
+	// Last, a code on wrinkled paper: the module-edge phase mesh
+	// (gridphase.go) on the parallelogram at the size the finder
+	// distances give. The wrinkle moves the timing modules and the
+	// alignment pattern, so the guesses that fit them best are the
+	// wrong ones (w3-wrinkle: the two best put the corner 10-15 px
+	// off), while the three finder centres still hold. Not for a
+	// deblurred code (square): it is flat, and each deblurring attempt
+	// would pay for it.
+	if !square {
+		if pm := s.phaseMesh(c, para.dim, s.timingMesh(c, &para)); pm != nil {
+			if txt := s.sampleDecode(d, c, para.dim, pm); txt != "" {
 				return txt
 			}
 		}

@@ -5,34 +5,40 @@ import (
 	"sort"
 )
 
-// The module-edge phase mesh: a code on wrinkled paper, whose modules
+// The module-edge phase mesh, for a code on wrinkled paper: its modules
 // are moved by up to a module and a half, differently from one row (and
 // column) to the next, so that neither one homography nor the timing
 // patterns (one row, one column) place them.
 //
-// The code is resampled through the timing-corrected map at phaseRes
-// samples a module. Along each module row the vertical edges between
-// modules (the gradient across the row) lie at whole module coordinates
-// plus a phase: their mean position modulo one module, measured within
-// windows of 2·phaseWindow modules along the row. That is the shift of
-// the row's module columns, known only modulo a module. It is unwrapped
-// outwards from the timing row (row 6, where the timing correction
-// pinned it to nothing) one row at a time, each row's shift taken as the
-// one nearest the row before's (the paper bends smoothly: less than half
-// a module from one module row to the next). The same along each module
-// column for the horizontal edges, outwards from column 6. Each module
+// The code is resampled through the parallelogram of its finder
+// patterns at phaseRes samples a module. Along each module row the
+// vertical edges between modules (the gradient along the row) lie at
+// whole module coordinates plus a phase: their mean position modulo a
+// module, measured in windows of 2·phaseWindow modules along the row.
+// That is the shift of the row's module columns, known only modulo a
+// module. It is unwrapped from row 3 (through the finder patterns'
+// centres, where the map is pinned: the window at the top-left one is
+// taken as measured) outwards one row at a time: each row first along
+// itself (each window nearest its neighbour), then as a whole by the
+// whole number of modules that brings it nearest the row before moved
+// by that row's own step. The paper bends smoothly, so the shift
+// changes little along a row and its step little from row to row,
+// though the step itself can reach half a module. The same along each
+// module column for the horizontal edges, from column 3. Each module
 // centre is then moved by the shifts interpolated where it lands.
 
 const (
-	phaseRes    = 6 // samples a module
-	phaseWindow = 5 // modules either side of a window's centre
+	phaseRes    = 6  // samples a module
+	phaseWindow = 5  // modules either side of a window's centre
+	phaseMaxDim = 61 // version 11: the resampled code is 366² samples
 )
 
 // phaseMesh returns base (module coordinates to pixels of c, see
 // timingMesh) corrected by the module-edge phases of a dim×dim code, or
-// nil when the code is too small for it or leaves c.
+// nil when the code leaves c or its size is out of bounds (21 to
+// phaseMaxDim modules: the cost grows with its square).
 func (s *gridScratch) phaseMesh(c Gray, dim int, base func(u, v float64) fpt) func(u, v float64) fpt {
-	if dim < 21 || c.W < 2 || c.H < 2 {
+	if dim < 21 || dim > phaseMaxDim || c.W < 2 || c.H < 2 {
 		return nil
 	}
 	n := dim * phaseRes
@@ -56,9 +62,10 @@ func (s *gridScratch) phaseMesh(c Gray, dim int, base func(u, v float64) fpt) fu
 	}
 	measure := func(alongRows bool) []float64 {
 		ph := make([]float64, dim*len(centres))
+		conf := make([]float64, dim*len(centres))
 		for j := range dim { // the module row (column)
 			for a, uc := range centres {
-				var re, im float64
+				var re, im, sum float64
 				x0 := max(0, (uc-phaseWindow)*phaseRes)
 				x1 := min(n-1, (uc+phaseWindow)*phaseRes)
 				for y := j * phaseRes; y < (j+1)*phaseRes; y++ {
@@ -73,13 +80,18 @@ func (s *gridScratch) phaseMesh(c Gray, dim int, base func(u, v float64) fpt) fu
 						k := (x + 1) % phaseRes
 						re += w * cs[k]
 						im -= w * sn[k]
+						sum += w
 					}
 				}
-				// edges at k + p give re + i·im ∝ e^(−2πi·p)
+				// edges at k + p give re + i·im ∝ e^(−2πi·p); the
+				// confidence is how much of the gradient lies at one phase
 				ph[j*len(centres)+a] = -math.Atan2(im, re) / (2 * math.Pi)
+				if sum > 0 {
+					conf[j*len(centres)+a] = math.Hypot(re, im) / sum
+				}
 			}
 		}
-		unwrapPhases(ph, dim, len(centres))
+		unwrapPhases(ph, conf, dim, len(centres))
 		return ph
 	}
 	px := measure(true)  // per row j, window a: the shift along u
@@ -133,46 +145,69 @@ func windowAt(centres []int, u float64) (int, float64) {
 	return len(centres) - 1, 0
 }
 
-// unwrapPhases turns the phases ph (rows × cols, each within ±½) into
-// shifts: row 6, the timing pattern's, is taken as measured; every other
-// row, outwards from it, gets the whole number of modules that brings
-// each of its shifts nearest the row before's moved by the row's step.
-// The step is the median over the row of each window's own (its
-// measured change from the row before, taken nearest the change the
-// row before showed): the paper bends smoothly, so the step changes
-// little from one row to the next and along a row, though it can reach
-// half a module.
-func unwrapPhases(ph []float64, rows, cols int) {
-	const anchor = 6
-	steps := make([]float64, cols)
+// unwrapPhases turns the phases ph (rows × cols, each within ±½, conf
+// their confidences) into shifts, outwards from row 3 (see the top of
+// the file).
+func unwrapPhases(ph, conf []float64, rows, cols int) {
+	const anchor = 3
+	if rows <= anchor || cols == 0 {
+		return
+	}
+	steps := make([]float64, 0, cols)
 	row := func(j int) []float64 { return ph[j*cols : (j+1)*cols] }
+	first := row(anchor)
+	for a := 1; a < cols; a++ {
+		first[a] += math.Round(first[a-1] - first[a])
+	}
 	for _, dir := range []int{1, -1} {
 		for j := anchor + dir; j >= 0 && j < rows; j += dir {
-			var before []float64
-			if k := j - 2*dir; k >= 0 && k < rows {
+			var before []float64 // the row before the row before, if unwrapped
+			if k := j - 2*dir; (k-anchor)*dir >= 0 {
 				before = row(k)
 			}
-			unwrapRow(row(j), row(j-dir), before, steps)
+			unwrapRow(row(j), row(j-dir), before, conf[j*cols:(j+1)*cols], steps)
 		}
 	}
 }
 
 // unwrapRow unwraps cur against prev (the row before, unwrapped) and
-// before (the one before that, or nil); steps is scratch of len(cur).
-func unwrapRow(cur, prev, before, steps []float64) {
+// before (the one before that, or nil); conf are cur's confidences,
+// steps is scratch of cap len(cur).
+// The row is first unwrapped along itself, each window nearest the one
+// before (from the most confident one outwards), then moved as a whole
+// by the whole number of modules that brings it nearest the prediction:
+// the row before moved by its own step (the change from the one before
+// that, at most maxStep).
+func unwrapRow(cur, prev, before, conf, steps []float64) {
+	best := 0
+	for a := range cur {
+		if conf[a] > conf[best] {
+			best = a
+		}
+	}
+	for a := best + 1; a < len(cur); a++ {
+		cur[a] += math.Round(cur[a-1] - cur[a])
+	}
+	for a := best - 1; a >= 0; a-- {
+		cur[a] += math.Round(cur[a+1] - cur[a])
+	}
+	steps = steps[:0]
 	for a := range cur {
 		last := 0.0
 		if before != nil {
-			last = prev[a] - before[a]
+			last = min(max(prev[a]-before[a], -maxStep), maxStep)
 		}
-		d := cur[a] - prev[a] - last
-		steps[a] = d - math.Round(d) + last
+		steps = append(steps, prev[a]+last-cur[a])
 	}
-	step := median(steps)
+	k := math.Round(median(steps))
 	for a := range cur {
-		cur[a] += math.Round(prev[a] + step - cur[a])
+		cur[a] += k
 	}
 }
+
+// maxStep bounds the step of a row's shift from the row before that the
+// next row is predicted to repeat (in modules).
+const maxStep = 0.6
 
 // median returns the median of v (reordering it); 0 for none.
 func median(v []float64) float64 {

@@ -2,7 +2,9 @@ package qrdecode
 
 import (
 	"bytes"
+	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -20,6 +22,25 @@ func BenchmarkWarped(b *testing.B) {
 			}
 		})
 	}
+	// a code too wrinkled to read (a 2-module wave every 25 modules):
+	// the grid sampling fails on it, the phase mesh included, at every
+	// frame
+	b.Run("wrinkle-unread", func(b *testing.B) {
+		text := strings.Repeat("EPM1:ABCDEFGHIJ0123456789", 7)
+		mods, dim := codeModules(b, text)
+		const ox, oy, m = 400, 200, 3.0
+		g := renderWarped(mods, dim, 1280, 720, func(x, y float64) (float64, float64, bool) {
+			return (x - ox + 6*math.Sin(y/8+1)) / m, (y - oy + 6*math.Sin(x/11+2)) / m, true
+		})
+		d := NewDecoder()
+		if got := d.Decode(g); len(got) > 0 {
+			b.Fatalf("read %q: not a frame that reads nothing", got)
+		}
+		b.ResetTimer()
+		for range b.N {
+			d.Decode(g)
+		}
+	})
 	b.Run("720p-empty", func(b *testing.B) {
 		g := Gray{Pix: bytes.Repeat([]byte{180}, 1280*720), W: 1280, H: 720}
 		d := NewDecoder()

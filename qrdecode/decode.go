@@ -48,6 +48,9 @@ type Decoder struct {
 	Thorough bool
 	turn     int // the expensive step the camera mode tries next
 	blurTurn int // the deblurring direction and length it tries next
+	// phaseMeshes counts the grid sampling's phase meshes (gridphase.go)
+	// in this Decode: the camera mode allows one a frame.
+	phaseMeshes int
 	// codeLike is set by Decode when a region of the frame looked like a
 	// code (passed the camera mode's gate), read or not: see CodeInView.
 	codeLike bool
@@ -215,6 +218,7 @@ var (
 func (d *Decoder) Decode(g Gray) []string {
 	cands, shaped, flat := candidates(g, maxCandidates, &d.blocks)
 	d.finders.frame = &d.blocks
+	d.phaseMeshes = 0
 	var out []string
 	inView := false // a code-shaped region passed the camera mode's gate
 	d.codeLike = false

@@ -377,8 +377,11 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 	// wrong ones (w3-wrinkle: the two best put the corner 10-15 px
 	// off), while the three finder centres still hold. Not for a
 	// deblurred code (square): it is flat, and each deblurring attempt
-	// would pay for it.
-	if !square {
+	// would pay for it. The camera mode makes one a frame (the best
+	// triple of the first code-shaped region that gets here): a code
+	// that stays unread pays ~1.5 ms a frame for it, not four times that.
+	if !square && (d.Thorough || d.phaseMeshes == 0) {
+		d.phaseMeshes++
 		if pm := s.phaseMesh(c, para.dim, s.timingMesh(c, &para)); pm != nil {
 			if txt := s.sampleDecode(d, c, para.dim, pm); txt != "" {
 				return txt

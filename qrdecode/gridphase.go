@@ -28,7 +28,7 @@ import (
 // centre is then moved by the shifts interpolated where it lands.
 
 const (
-	phaseRes    = 6  // samples a module
+	phaseRes    = 4  // samples a module
 	phaseWindow = 5  // modules either side of a window's centre
 	phaseMaxDim = 61 // version 11: the resampled code is 366² samples
 )
@@ -69,6 +69,7 @@ func (s *gridScratch) phaseMesh(c Gray, dim int, base func(u, v float64) fpt) fu
 				x0 := max(0, (uc-phaseWindow)*phaseRes)
 				x1 := min(n-1, (uc+phaseWindow)*phaseRes)
 				for y := j * phaseRes; y < (j+1)*phaseRes; y++ {
+					k := (x0 + 1) % phaseRes
 					for x := x0; x < x1; x++ {
 						var g float32
 						if alongRows {
@@ -76,11 +77,13 @@ func (s *gridScratch) phaseMesh(c Gray, dim int, base func(u, v float64) fpt) fu
 						} else {
 							g = r[(x+1)*n+y] - r[x*n+y]
 						}
-						w := math.Abs(float64(g))
-						k := (x + 1) % phaseRes
+						w := float64(max(g, -g))
 						re += w * cs[k]
 						im -= w * sn[k]
 						sum += w
+						if k++; k == phaseRes {
+							k = 0
+						}
 					}
 				}
 				// edges at k + p give re + i·im ∝ e^(−2πi·p); the

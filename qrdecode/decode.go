@@ -49,8 +49,9 @@ type Decoder struct {
 	turn     int // the expensive step the camera mode tries next
 	blurTurn int // the deblurring direction and length it tries next
 	// phaseMeshes counts the grid sampling's phase meshes (gridphase.go)
-	// in this Decode: the camera mode allows one a frame.
-	phaseMeshes int
+	// in this Decode: the camera mode allows one a frame, to the finder
+	// triple phaseTurn picks.
+	phaseMeshes, phaseTurn int
 	// codeLike is set by Decode when a region of the frame looked like a
 	// code (passed the camera mode's gate), read or not: see CodeInView.
 	codeLike bool

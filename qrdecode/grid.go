@@ -44,6 +44,8 @@ type gridScratch struct {
 	vals    []float32
 	sum     []float32
 	rect    []float32 // phaseMesh's resampled code
+	corners []fpt     // and its map at the module corners
+	phase   bool      // readTriple may try the phase mesh
 	dec     *decoder.Decoder
 }
 
@@ -69,10 +71,19 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 	if square {
 		keep /= 2 // a deblurred code seen about square-on: its finders are among the squarest and largest
 	}
-	for _, t := range finderTriples(c, cs, ws, gridMaxTriangles, keep) {
+	triples := finderTriples(c, cs, ws, gridMaxTriangles, keep)
+	// the camera mode's one phase mesh a frame (see readTriple) goes to
+	// each triple in turn, frame after frame
+	phaseFor := -1
+	if !square && d.phaseMeshes == 0 && len(triples) > 0 {
+		phaseFor = d.phaseTurn % len(triples)
+		d.phaseTurn++
+	}
+	for i, t := range triples {
 		t.tl = refineCentre(c, t.tl, t.widths[0])
 		t.tr = refineCentre(c, t.tr, t.widths[1])
 		t.bl = refineCentre(c, t.bl, t.widths[2])
+		s.phase = !square && (d.Thorough || i == phaseFor)
 		if txt := s.readTriple(d, c, t, square); txt != "" {
 			return txt
 		}
@@ -377,10 +388,11 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 	// wrong ones (w3-wrinkle: the two best put the corner 10-15 px
 	// off), while the three finder centres still hold. Not for a
 	// deblurred code (square): it is flat, and each deblurring attempt
-	// would pay for it. The camera mode makes one a frame (the best
-	// triple of the first code-shaped region that gets here): a code
-	// that stays unread pays ~1.5 ms a frame for it, not four times that.
-	if !square && (d.Thorough || d.phaseMeshes == 0) {
+	// would pay for it. The camera mode makes one a frame (s.phase,
+	// set by tryGrid: the first code-shaped region that gets here, its
+	// triples in turn from frame to frame), so a code that stays unread
+	// pays for one, not for one per triple and region.
+	if s.phase {
 		d.phaseMeshes++
 		if pm := s.phaseMesh(c, para.dim, s.timingMesh(c, &para)); pm != nil {
 			if txt := s.sampleDecode(d, c, para.dim, pm); txt != "" {

@@ -41,16 +41,38 @@ func (s *gridScratch) phaseMesh(c Gray, dim int, base func(u, v float64) fpt) fu
 	if dim < 21 || dim > phaseMaxDim || c.W < 2 || c.H < 2 {
 		return nil
 	}
-	n := dim * phaseRes
-	s.rect = growF(s.rect, n*n)
-	r := s.rect
-	for y := range n {
-		for x := range n {
-			p := base((float64(x)+0.5)/phaseRes, (float64(y)+0.5)/phaseRes)
+	// the map at the module corners, interpolated in between (a sixteenth
+	// of the calls to base, which is smooth within a module)
+	w := dim + 1
+	if cap(s.corners) < w*w {
+		s.corners = make([]fpt, w*w)
+	}
+	corners := s.corners[:w*w]
+	for i := range w {
+		for j := range w {
+			p := base(float64(j), float64(i))
 			if !(p.X >= -1 && p.Y >= -1 && p.X <= float64(c.W) && p.Y <= float64(c.H)) {
 				return nil
 			}
-			r[y*n+x] = bilinear(c, p)
+			corners[i*w+j] = p
+		}
+	}
+	n := dim * phaseRes
+	s.rect = growF(s.rect, n*n)
+	r := s.rect
+	for i := range dim {
+		for j := range dim {
+			a, b := corners[i*w+j], corners[i*w+j+1]
+			cc, dd := corners[(i+1)*w+j], corners[(i+1)*w+j+1]
+			for sy := range phaseRes {
+				ty := (float64(sy) + 0.5) / phaseRes
+				left, right := a.add(cc.sub(a).scale(ty)), b.add(dd.sub(b).scale(ty))
+				row := r[(i*phaseRes+sy)*n+j*phaseRes:]
+				for sx := range phaseRes {
+					tx := (float64(sx) + 0.5) / phaseRes
+					row[sx] = bilinear(c, left.add(right.sub(left).scale(tx)))
+				}
+			}
 		}
 	}
 	centres := phaseCentres(dim)

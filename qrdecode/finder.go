@@ -54,6 +54,9 @@ type finderScratch struct {
 	// frame, when it measured the frame scanned, gives the block extremes
 	// (the region search's), so the scan need not read the region twice.
 	frame *blockExtremes
+	// minTotal, when not 0, is the least width of a pattern in px instead
+	// of finderMinTotal (the grid sampling's second look, grid.go).
+	minTotal int
 }
 
 // FinderPatterns returns the centres of up to limit distinct places in
@@ -78,7 +81,7 @@ func (s *finderScratch) find(g Gray, r Rect, limit int) (centres []Point, widths
 	// endRun is called when the current run (runs[4]) ends before x in row
 	// y; it reports whether the scan is done.
 	endRun := func(x, y int) bool {
-		if n >= 4 && ratioOK(runs) {
+		if n >= 4 && ratioMinOK(runs, f.minTotal) {
 			total := runs[0] + runs[1] + runs[2] + runs[3] + runs[4]
 			cx := x - runs[4] - runs[3] - runs[2]/2 - 1
 			c := Point{r.X + cx, y}
@@ -154,6 +157,9 @@ type finderScan struct {
 	// untimed and hit are set by triangle (see finderScratch).
 	untimed *bool
 	hit     *codeHit
+	// minTotal is the least width of a pattern in px (finderMinTotal but
+	// for the grid sampling's second look).
+	minTotal int
 }
 
 // codeHit is three finder patterns placed like a code's, with a timing
@@ -235,7 +241,11 @@ func (s *finderScratch) scan(g Gray, r Rect) finderScan {
 			}
 		}
 	}
-	return finderScan{g: g, r: r, bw: bw, bh: bh, thr: thr, flat: flat, untimed: &s.untimed, hit: &s.hit}
+	minTotal := finderMinTotal
+	if s.minTotal > 0 {
+		minTotal = s.minTotal
+	}
+	return finderScan{g: g, r: r, bw: bw, bh: bh, thr: thr, flat: flat, untimed: &s.untimed, hit: &s.hit, minTotal: minTotal}
 }
 
 // regionExtremes writes the grey extremes of each finderBlock block of
@@ -308,7 +318,7 @@ func (f *finderScan) cross(x, y, dx, dy, total int) (match, bar bool) {
 	if dx != 0 && dy != 0 {
 		t = t * 14 / 10
 	}
-	return ratioOK(runs) && 2*t >= total && t <= 2*total, false
+	return ratioMinOK(runs, f.minTotal) && 2*t >= total && t <= 2*total, false
 }
 
 // walk steps from (x, y) along (dx, dy), adding to runs[idx[0]] while
@@ -338,9 +348,12 @@ func (f *finderScan) walk(x, y, dx, dy, limit int, runs *[5]int, idx [3]int) (ok
 // ratioOK reports whether five run lengths are in the ratio 1:1:3:1:1,
 // loosely: each narrow run within 0.6 of a module of the module size, the
 // centre within 1.5 modules of three (zxing allows 0.5 and 1.5).
-func ratioOK(r [5]int) bool {
+func ratioOK(r [5]int) bool { return ratioMinOK(r, finderMinTotal) }
+
+// ratioMinOK is ratioOK for patterns at least minTotal px across.
+func ratioMinOK(r [5]int, minTotal int) bool {
 	total := r[0] + r[1] + r[2] + r[3] + r[4]
-	if total < finderMinTotal {
+	if total < minTotal {
 		return false
 	}
 	tol := total * 6 / 10 // in sevenths of a pixel, like 7*r[i]

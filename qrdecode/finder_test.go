@@ -255,6 +255,24 @@ func TestRatioOK(t *testing.T) {
 			t.Errorf("ratioOK(%v) = %v, want %v", tt.runs, got, tt.want)
 		}
 	}
+	// the grid sampling's second look (gridMinSmall) takes 8 and 9 px
+	// patterns the scan leaves out, never a smaller one
+	for _, tt := range []struct {
+		runs      [5]int
+		scan, two bool
+	}{
+		{[5]int{1, 1, 4, 1, 1}, false, true},
+		{[5]int{1, 1, 3, 2, 2}, false, true},
+		{[5]int{1, 1, 3, 1, 1}, false, false},
+		{[5]int{2, 2, 6, 2, 2}, true, true},
+	} {
+		if got := ratioMinOK(tt.runs, finderMinTotal); got != tt.scan {
+			t.Errorf("ratioMinOK(%v, %d) = %v, want %v", tt.runs, finderMinTotal, got, tt.scan)
+		}
+		if got := ratioMinOK(tt.runs, gridMinSmall); got != tt.two {
+			t.Errorf("ratioMinOK(%v, %d) = %v, want %v", tt.runs, gridMinSmall, got, tt.two)
+		}
+	}
 }
 
 // TestTriangle checks the geometry of three patterns, without the timing

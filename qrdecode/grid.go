@@ -88,8 +88,36 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 			return txt
 		}
 	}
+	if d.Thorough && !square {
+		// A second look for patterns down to gridMinSmall px across (1.1
+		// px a module): a code tilted away at under 2 px a module shows
+		// its far finder patterns narrower than the scan's 10 px (drawn
+		// version 7 codes at 1.8 px a module, 1.3 at the far edge). The
+		// camera mode's gate does not pass such a code (it looks for the
+		// same 10 px), and its smaller look-alikes in text and textures
+		// would cost every frame; the thorough mode pays only where
+		// nothing read.
+		s.finders.minTotal = gridMinSmall
+		cs2, ws2 := s.finders.find(c, Rect{0, 0, c.W, c.H}, finderMaxFound)
+		s.finders.minTotal = 0
+		if len(cs2) > len(cs) {
+			for _, t := range finderTriples(c, cs2, ws2, gridMaxTriangles, keep) {
+				t.tl = refineCentre(c, t.tl, t.widths[0])
+				t.tr = refineCentre(c, t.tr, t.widths[1])
+				t.bl = refineCentre(c, t.bl, t.widths[2])
+				s.phase = true
+				if txt := s.readTriple(d, c, t, square); txt != "" {
+					return txt
+				}
+			}
+		}
+	}
 	return ""
 }
+
+// gridMinSmall is the least width in px of a finder pattern in the grid
+// sampling's second look (see tryGrid).
+const gridMinSmall = 8
 
 // finderTriples returns up to n triples of the patterns in c that sit
 // like a code's finder patterns (see triangle in finder.go), best first.

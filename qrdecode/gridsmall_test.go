@@ -1,0 +1,50 @@
+package qrdecode
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+)
+
+// TestThoroughReadsSmallTiltedCodes: a version 7 code (a mark's size)
+// tilted away (the top 0.7 as wide as the bottom) at 1.6-1.8 px a module
+// (1.1-1.3 at the far edge), turned a little. Its far finder patterns
+// are 8-9 px across, under the finder scan's 10: the grid sampling's
+// second look for smaller patterns reads them in the thorough mode
+// (markd decode); before it none read. The camera mode does not read
+// them (its gate looks for 10 px patterns): see docs/notes/camera.md.
+func TestThoroughReadsSmallTiltedCodes(t *testing.T) {
+	text := strings.Repeat("EPM1:ABCDEFGHIJ0123456789", 7)
+	mods, dim := codeModules(t, text)
+	D := float64(dim)
+	for _, tt := range []struct{ ppm, deg float64 }{{1.8, 0}, {1.8, 10}, {1.6, 30}} {
+		t.Run(fmt.Sprintf("%.1fpx-%.0fdeg", tt.ppm, tt.deg), func(t *testing.T) {
+			side := tt.ppm * (D + 8)
+			frame := int(side*1.6) + 40
+			cx := float64(frame) / 2
+			x0 := cx - side/2
+			rad := tt.deg * math.Pi / 180
+			turn := func(p fpt) fpt {
+				x, y := p.X-cx, p.Y-cx
+				return fpt{cx + x*math.Cos(rad) - y*math.Sin(rad), cx + x*math.Sin(rad) + y*math.Cos(rad)}
+			}
+			q := [4]fpt{turn(fpt{x0 + 0.15*side, x0}), turn(fpt{x0 + 0.85*side, x0}), turn(fpt{x0 + side, x0 + side}), turn(fpt{x0, x0 + side})}
+			inv := quadToQuad([4]fpt{{-4, -4}, {D + 4, -4}, {D + 4, D + 4}, {-4, D + 4}}, q).adjoint()
+			g := renderWarped(mods, dim, frame, frame, func(x, y float64) (float64, float64, bool) {
+				u, v := inv.apply(x, y)
+				return u, v, true
+			})
+			d := NewDecoder()
+			d.Thorough = true
+			step := ""
+			d.Trace = func(s string) { step = s }
+			if got := d.Decode(g); len(got) != 1 || got[0] != text {
+				t.Fatalf("read %q", got)
+			}
+			if step != "grid" {
+				t.Errorf("read by %s, not the grid sampling", step)
+			}
+		})
+	}
+}

@@ -57,6 +57,15 @@ type finderScratch struct {
 	// minTotal, when not 0, is the least width of a pattern in px instead
 	// of finderMinTotal (the grid sampling's second look, grid.go).
 	minTotal int
+	// collect (the camera mode's gate) makes the scan keep the row hits
+	// of patterns of gridMinSmall to finderMinTotal px in small and
+	// smallW, apart from the others: they are confirmed and judged only
+	// when the others stopped nothing, in a triangle with one of them
+	// (smallTriangle), so the gate decides as before on everything else
+	// and an empty frame pays next to nothing for them.
+	collect bool
+	small   []Point
+	smallW  []int
 }
 
 // FinderPatterns returns the centres of up to limit distinct places in
@@ -78,14 +87,25 @@ func (s *finderScratch) find(g Gray, r Rect, limit int) (centres []Point, widths
 	s.stopped, s.untimed, s.hit = false, false, codeHit{}
 	var runs [5]int
 	n := 0 // runs completed before the current one
+	s.small, s.smallW = s.small[:0], s.smallW[:0]
+	rowMin := f.minTotal
+	if s.collect {
+		rowMin = min(rowMin, gridMinSmall)
+	}
 	// endRun is called when the current run (runs[4]) ends before x in row
 	// y; it reports whether the scan is done.
 	endRun := func(x, y int) bool {
-		if n >= 4 && ratioMinOK(runs, f.minTotal) {
+		if n >= 4 && ratioMinOK(runs, rowMin) {
 			total := runs[0] + runs[1] + runs[2] + runs[3] + runs[4]
 			cx := x - runs[4] - runs[3] - runs[2]/2 - 1
 			c := Point{r.X + cx, y}
-			if f.confirm(cx, y-r.Y, total) && !near(centres, widths, c, total) {
+			if total < f.minTotal {
+				// a small pattern, kept apart and confirmed only if it is
+				// needed (see finderScratch.small)
+				if len(s.small) < finderMaxSmall {
+					s.small, s.smallW = append(s.small, c), append(s.smallW, total)
+				}
+			} else if f.confirm(cx, y-r.Y, total) && !near(centres, widths, c, total) {
 				centres, widths = append(centres, c), append(widths, total)
 				if s.stop != nil && s.stop(&f, centres, widths) {
 					s.stopped = true
@@ -142,7 +162,44 @@ func (s *finderScratch) find(g Gray, r Rect, limit int) (centres []Point, widths
 			return centres, widths
 		}
 	}
+	if s.collect && len(s.small) > 0 && len(centres) > 0 && !s.stopped {
+		// a small pattern's triangle needs one of 10 px or more
+		base, k := f.minTotal, 0
+		f.minTotal = gridMinSmall
+		for i, c := range s.small {
+			if w := s.smallW[i]; !near(s.small[:k], s.smallW[:k], c, w) && f.confirm(c.X-r.X, c.Y-r.Y, w) {
+				s.small[k], s.smallW[k] = c, w
+				k++
+			}
+		}
+		f.minTotal = base
+		s.small, s.smallW = s.small[:k], s.smallW[:k]
+		s.stopped = f.smallTriangle(centres, widths, s.small, s.smallW)
+	}
 	return centres, widths
+}
+
+// finderMaxSmall bounds the rows' small pattern hits the gate collects
+// (a pattern shows on several rows).
+const finderMaxSmall = 64
+
+// smallTriangle reports whether a small pattern (ps, ws) and two others
+// (small or not) sit like a code's finder patterns with both timing
+// patterns between them (see triangle); it sets the hit.
+func (f *finderScan) smallTriangle(pc []Point, pw []int, ps []Point, ws []int) bool {
+	all := append(append([]Point(nil), pc...), ps...)
+	allW := append(append([]int(nil), pw...), ws...)
+	// each triple once, by its last pattern, a small one
+	for k := len(pc); k < len(all); k++ {
+		for i := 0; i < k; i++ {
+			for j := i + 1; j < k; j++ {
+				if f.triangle([3]Point{all[i], all[j], all[k]}, [3]int{allW[i], allW[j], allW[k]}, true) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // finderScan is a region and its per-block thresholds: the middle of the
@@ -168,6 +225,7 @@ type finderScan struct {
 type codeHit struct {
 	o, p, q Point
 	module  float64
+	small   bool // one of them is under finderMinTotal px across
 }
 
 // box returns the region around the code the patterns of h belong to: a
@@ -425,7 +483,8 @@ func Lag1(g Gray, r Rect) float64 {
 // passes when its gradients run along one direction (BlurDirection).
 func (s *finderScratch) likelyCode(g Gray, r Rect) bool {
 	s.stop = func(f *finderScan, c []Point, w []int) bool { return f.codeTriangle(c, w, true) }
-	defer func() { s.stop = nil }()
+	s.collect = true
+	defer func() { s.stop, s.collect = nil, false }()
 	s.find(g, r, finderMaxFound)
 	if !s.stopped && !s.untimed {
 		return false
@@ -472,6 +531,7 @@ func (f *finderScan) triangle(pts [3]Point, w [3]int, timing bool) bool {
 	module := float64(w[0]+w[1]+w[2]) / 21
 	for k := range 3 {
 		o, p, q := pts[k], pts[(k+1)%3], pts[(k+2)%3]
+		wo, wp, wq := w[k], w[(k+1)%3], w[(k+2)%3]
 		ux, uy, vx, vy := float64(p.X-o.X), float64(p.Y-o.Y), float64(q.X-o.X), float64(q.Y-o.Y)
 		lu, lv := math.Hypot(ux, uy), math.Hypot(vx, vy)
 		if lu < 14*module || lv < 14*module || 3*lu > 5*lv || 3*lv > 5*lu {
@@ -481,13 +541,28 @@ func (f *finderScan) triangle(pts [3]Point, w [3]int, timing bool) bool {
 		if math.Abs(ux*vx+uy*vy)/(lu*lv) >= 0.57 {
 			continue
 		}
+		if small := lo < finderMinTotal; small && (hi < finderMinTotal || !timing) {
+			continue
+		} else if small {
+			// patterns under 10 px (a code tilted away at under 2 px a
+			// module): both timing patterns, each at the module size of
+			// its own leg's ends
+			if f.timingLine(o, ux/lu, uy/lu, lu, vx/lv, vy/lv, float64(wo+wp)/14) &&
+				f.timingLine(o, vx/lv, vy/lv, lv, ux/lu, uy/lu, float64(wo+wq)/14) {
+				if f.hit != nil {
+					*f.hit = codeHit{o, p, q, module, true}
+				}
+				return true
+			}
+			continue
+		}
 		if !timing {
 			return true
 		}
 		if f.timingLine(o, ux/lu, uy/lu, lu, vx/lv, vy/lv, module) ||
 			f.timingLine(o, vx/lv, vy/lv, lv, ux/lu, uy/lu, module) {
 			if f.hit != nil {
-				*f.hit = codeHit{o, p, q, module}
+				*f.hit = codeHit{o, p, q, module, false}
 			}
 			return true
 		}

@@ -88,15 +88,13 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 			return txt
 		}
 	}
-	if d.Thorough && !square {
+	if (d.Thorough || d.finders.hit.small) && !square {
 		// A second look for patterns down to gridMinSmall px across (1.1
 		// px a module): a code tilted away at under 2 px a module shows
 		// its far finder patterns narrower than the scan's 10 px (drawn
 		// version 7 codes at 1.8 px a module, 1.3 at the far edge). The
-		// camera mode's gate does not pass such a code (it looks for the
-		// same 10 px), and its smaller look-alikes in text and textures
-		// would cost every frame; the thorough mode pays only where
-		// nothing read.
+		// thorough mode pays for it only where nothing read; the camera
+		// mode only when its gate passed on such a pattern (hit.small).
 		s.finders.minTotal = gridMinSmall
 		cs2, ws2 := s.finders.find(c, Rect{0, 0, c.W, c.H}, finderMaxFound)
 		s.finders.minTotal = 0

@@ -30,7 +30,7 @@ import (
 const (
 	phaseRes    = 4  // samples a module
 	phaseWindow = 5  // modules either side of a window's centre
-	phaseMaxDim = 61 // version 11: the resampled code is 366² samples
+	phaseMaxDim = 61 // version 11: the resampled code is 244² samples
 )
 
 // phaseMesh returns base (module coordinates to pixels of c, see

@@ -158,7 +158,12 @@ if [ "$KEEP" = 1 ]; then
 else
   kill -TERM $daemon
   wait $daemon || true
+  echo
+  echo "   The daemon stopped (DEMO_KEEP=0): the pages above are gone. To serve them again:"
+  echo "   $BIN run --config $DEMO/markd.yaml"
 fi
 kill $printer 2>/dev/null || true
+# the stream's verdicts (stdout of markd run) and the batch's scans (the API)
+stored=$(( $(wc -l < "$DEMO/verdicts.jsonl") + $(cat "$DEMO/batch-scans.txt" 2>/dev/null | wc -l) ))
 echo
-echo "   $(wc -l < "$DEMO/verdicts.jsonl") verdicts stored in $DEMO/markd.db; log in $DEMO/markd.log"
+echo "   $stored verdicts stored in $DEMO/markd.db; log in $DEMO/markd.log"

@@ -197,9 +197,14 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if req.Text == "" || len(req.Text) > mark.MaxInputSize {
-		s.fail(w, r, mark.WithHint(fmt.Errorf("text: %d bytes: %w", len(req.Text), mark.ErrInvalid),
+	if req.Text == "" {
+		s.fail(w, r, mark.WithHint(fmt.Errorf("text: empty: %w", mark.ErrInvalid),
 			fmt.Sprintf("send the scanned text, 1 to %d bytes", mark.MaxInputSize)))
+		return
+	}
+	if len(req.Text) > mark.MaxInputSize {
+		s.fail(w, r, mark.WithHint(fmt.Errorf("text: %d bytes, more than %d: %w", len(req.Text), mark.MaxInputSize, mark.ErrInvalid),
+			fmt.Sprintf("cut it to its first %d bytes and send its real length as length (recorded NOT_A_MARK)", mark.MaxInputSize)))
 		return
 	}
 	if strings.TrimSpace(req.Text) == "" {

@@ -229,9 +229,13 @@ func TestPostScanCutByClient(t *testing.T) {
 		len(res.Text) != mark.MaxInputSize || !strings.Contains(res.Message, "line of 9000 bytes") {
 		t.Fatalf("cut scan: %d %s %q (%s)", code, res.Verdict, res.Message, res.Error)
 	}
+	// The refusal names the limit and the way docs/local-api.md gives:
+	// cut it and send length.
 	body, _ = json.Marshal(ScanRequest{Text: strings.Repeat("7", mark.MaxInputSize+1)})
-	if code := e.do(t, "POST", "/api/scans", string(body), nil); code != http.StatusBadRequest {
-		t.Fatalf("text over 4096 bytes: %d, want 400", code)
+	res = ScanResult{}
+	if code := e.do(t, "POST", "/api/scans", string(body), &res); code != http.StatusBadRequest ||
+		!strings.Contains(res.Error, "more than 4096") || !strings.Contains(res.Hint, "length") {
+		t.Fatalf("text over 4096 bytes: %d %q (hint %q), want 400 naming the limit and length", code, res.Error, res.Hint)
 	}
 }
 

@@ -2,106 +2,22 @@ package main
 
 import (
 	"io"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
+	"markd/internal/testdata"
 )
-
-// userDocs are the documents a post-office operator, a supervisor or the
-// fleet engineer reads.
-var userDocs = []string{"README.md", "docs/operator-guide.md", "docs/operations.md",
-	"docs/install-windows.md", "docs/api.md", "docs/local-api.md", "docs/ARCHITECTURE.md"}
-
-// docCommands finds the command lines of bin the documents quote: in
-// backticks (`markd user add NAME`) and on the lines of indented or fenced
-// examples (after runuser, sudo or echo … |), each with the document it
-// is in.
-func docCommands(t *testing.T, bin string) map[string]string {
-	t.Helper()
-	fence := regexp.MustCompile("(?s)```.*?```")
-	span := regexp.MustCompile("`([^`]+)`")
-	example := regexp.MustCompile(`^(?:\s{4,}|)(?:runuser -u \S+ -- |sudo |echo \S+ \| |printf \S+ \| )?(?:\S*[/\\])?(` + bin + `(?:\.exe)? .*)$`)
-	out := map[string]string{}
-	add := func(c, doc string) {
-		for _, stop := range []string{" #", "|", "<", ">"} {
-			c, _, _ = strings.Cut(c, stop)
-		}
-		out[strings.Join(strings.Fields(c), " ")] = doc
-	}
-	for _, f := range userDocs {
-		data, err := os.ReadFile(filepath.Join("..", "..", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := string(data)
-		var lines []string
-		for _, block := range fence.FindAllString(text, -1) {
-			lines = append(lines, strings.Split(block, "\n")...)
-		}
-		text = fence.ReplaceAllString(text, "")
-		for _, line := range strings.Split(text, "\n") {
-			if strings.HasPrefix(line, "    ") {
-				lines = append(lines, line)
-			}
-		}
-		for _, line := range lines {
-			if m := example.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
-				add(m[1], f)
-			}
-		}
-		for _, m := range span.FindAllStringSubmatch(text, -1) {
-			if strings.HasPrefix(m[1], bin+" ") || strings.HasPrefix(m[1], bin+".exe ") {
-				add(m[1], f)
-			}
-		}
-	}
-	return out
-}
-
-// checkDocCommand reports a quoted command line whose subcommands or
-// flags root does not have.
-func checkDocCommand(t *testing.T, root *cobra.Command, line, doc string) {
-	t.Helper()
-	words := strings.Fields(line)[1:]
-	cmd := root
-	for _, w := range words {
-		if strings.HasPrefix(w, "-") || !regexp.MustCompile(`^[a-z]+$`).MatchString(w) {
-			break
-		}
-		sub, _, err := cmd.Find([]string{w})
-		if err != nil || sub == cmd {
-			if cmd.HasAvailableSubCommands() || cmd == root {
-				t.Errorf("%s quotes `%s`: %q is no subcommand of %q", doc, line, w, cmd.CommandPath())
-			}
-			break
-		}
-		cmd = sub
-	}
-	flag := regexp.MustCompile(`(?:^|\s)--([a-z][a-z0-9-]*)`)
-	for _, m := range flag.FindAllStringSubmatch(line, -1) {
-		if m[1] == "help" || m[1] == "version" && cmd == root {
-			continue
-		}
-		if cmd.Flag(m[1]) == nil {
-			t.Errorf("%s quotes `%s`: %q has no flag --%s", doc, line, cmd.CommandPath(), m[1])
-		}
-	}
-}
 
 // TestDocsQuoteRealCommands: every markd command line the documents quote
 // names subcommands and flags markd has (a command renamed or never made,
 // such as `markd history`, is caught here).
 func TestDocsQuoteRealCommands(t *testing.T) {
 	root := newRoot(&app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard})
-	lines := docCommands(t, "markd")
+	lines := testdata.DocCommands(t, "markd")
 	if len(lines) < 50 {
 		t.Fatalf("found %d markd command lines in the documents; the parser lost them", len(lines))
 	}
 	for line, doc := range lines {
-		checkDocCommand(t, root, line, doc)
+		testdata.CheckDocCommand(t, root, line, doc)
 	}
 }

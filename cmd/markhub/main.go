@@ -51,22 +51,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // runIO is run with stdin (nil: the process's), which a test sets.
 func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{stdout: stdout, stderr: stderr}
-	root := &cobra.Command{Use: "markhub", Short: "Central collector for markd counters", SilenceUsage: true, SilenceErrors: true}
-	root.PersistentFlags().StringVar(&a.configFile, "config", defaultConfigFile(), "config file (YAML); env MARKHUB_CONFIG"+defaultConfigHelp)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.UsageError{Err: err} })
+	root := newRoot(a)
 	if stdin != nil {
 		root.SetIn(stdin)
 	}
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetArgs(args)
+	return cli.Exit(stderr, "markhub", root.ExecuteContext(ctx))
+}
+
+// newRoot is markhub's command tree, writing to a's streams.
+func newRoot(a *app) *cobra.Command {
+	root := &cobra.Command{Use: "markhub", Short: "Central collector for markd counters", SilenceUsage: true, SilenceErrors: true}
+	root.PersistentFlags().StringVar(&a.configFile, "config", defaultConfigFile(), "config file (YAML); env MARKHUB_CONFIG"+defaultConfigHelp)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.UsageError{Err: err} })
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
 	root.AddCommand(newServeCmd(a), newTerminalCmd(a), newKeysCmd(a), newBundleCmd(a), newUserCmd(a), newContractCmd(a))
 	for _, f := range osCommands {
 		root.AddCommand(f(a))
 	}
 	cli.AddVersion(root)
 	cli.StrictArgs(root)
-	root.SetArgs(args)
-	return cli.Exit(stderr, "markhub", root.ExecuteContext(ctx))
+	return root
 }
 
 // args wraps a cobra argument check so its error is a usage error.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"strings"
 	"testing"
@@ -19,5 +20,21 @@ func TestDocsQuoteRealCommands(t *testing.T) {
 	}
 	for line, doc := range lines {
 		testdata.CheckDocCommand(t, root, line, doc)
+	}
+}
+
+// TestSyncHelpSaysExitStatus: markd sync --help tells the engineer who runs
+// it by hand what its exit status means, as run, verify, reload and restore
+// do (operations.md, Exit codes).
+func TestSyncHelpSaysExitStatus(t *testing.T) {
+	var out, errb strings.Builder
+	if code := run(context.Background(), []string{"sync", "--help"}, strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("markd sync --help: exit %d: %s", code, errb.String())
+	}
+	help := strings.Join(strings.Fields(out.String()), " ")
+	for _, want := range []string{"Exit status: 0 done; 1 when it could not finish", "401, 403", "2 on a wrong command line"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("markd sync --help lacks %q:\n%s", want, out.String())
+		}
 	}
 }

@@ -26,7 +26,23 @@ func newSyncCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Upload pending records and review decisions to the collector (sync.url)",
-		Args:  cli.NoArgs,
+		Long: `Sync uploads the outbox (scans, closed batches, review decisions) to the
+collector at sync.url, as markd run does by itself, beside or without the
+daemon. Without --once it keeps uploading until SIGTERM or Ctrl+C; with
+--once it drains the outbox and exits, saying how many records the
+collector confirmed, stored unverified and refused (set aside), the reuse
+alerts it sent back and the records still pending. A store made by markd
+init first restores its office's reuse history (--once: one try).
+--refused lists what the collector refused and the counter set aside;
+--resend-refused puts them back in the outbox.
+
+Exit status: 0 done; 1 when it could not finish (the collector refuses this
+counter: 401, 403, an expired client certificate, not markhub answering;
+the terminal registered for another office; a record stamped ahead of the
+collector's clock; the reuse history not restored; the store missing or
+in use); a collector out of reach is retried. 2 on a wrong command line, a
+config that does not load, or no sync.url where one is needed.`,
+		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd)
 			if err != nil {

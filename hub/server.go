@@ -198,11 +198,16 @@ func (s *Server) credentials(r *http.Request) (Terminal, error) {
 	}
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || token == "" {
-		return Terminal{}, fmt.Errorf("no bearer token or client certificate: %w", mark.ErrUnauthorized)
+		return Terminal{}, mark.WithHint(fmt.Errorf("no bearer token or client certificate: %w", mark.ErrUnauthorized),
+			"the counter's sync.token_file holds the token markhub terminal add NAME --office N printed (or set sync.client_cert)")
 	}
 	t, err := s.store.TerminalByTokenHash(ctx, HashToken(strings.TrimSpace(token)))
 	if errors.Is(err, mark.ErrNotFound) {
-		return Terminal{}, fmt.Errorf("unknown terminal token: %w", mark.ErrUnauthorized)
+		// A token replaced (markhub terminal token), mistyped, or of
+		// another collector: the counter's engineer puts the current one
+		// into its token_file.
+		return Terminal{}, mark.WithHint(fmt.Errorf("unknown terminal token: %w", mark.ErrUnauthorized),
+			"put the terminal's current token into the counter's sync.token_file: markhub terminal token NAME prints a new one (the old one stops working)")
 	}
 	return t, err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -316,8 +317,14 @@ func TestUploadErrorsAreClassified(t *testing.T) {
 				t.Fatal(err)
 			}
 			u := NewUploader(db, c, UploaderOptions{}, nil, nil)
-			if _, _, err := u.Once(context.Background(), true); !errors.Is(err, tt.want) {
+			_, _, err = u.Once(context.Background(), true)
+			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			// a refused token says what to do (operations.md: the
+			// engineer puts the new token into sync.token_file)
+			if tt.want == mark.ErrUnauthorized && !strings.Contains(mark.Hint(err), "sync.token_file") {
+				t.Fatalf("401 without the hint naming sync.token_file: %v (hint %q)", err, mark.Hint(err))
 			}
 			if pending(t, db) != 1 {
 				t.Fatal("a failed upload marked the record uploaded")

@@ -119,7 +119,9 @@ func (d *device) serve(ctx context.Context, r reconnect) {
 			read, closeConn, err = r.open(path)
 		}
 		if err != nil {
-			detail := PlainDeviceError(err, r.group)
+			// The device's path or pattern first, as markd doctor has it:
+			// the light and /healthz then say which port is missing.
+			detail := r.pattern + ": " + PlainDeviceError(err, r.group)
 			if opened && errors.Is(err, fs.ErrNotExist) {
 				detail = DetailUnplugged
 			}

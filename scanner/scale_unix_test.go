@@ -116,7 +116,7 @@ func TestScaleMissingPortRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	runScale(t, s)
-	waitFor(t, "not plugged in", func() bool { return s.Health().Detail == "not plugged in (no such device), retrying" })
+	waitFor(t, "not plugged in", func() bool { return s.Health().Detail == dir+"/none: not plugged in (no such device), retrying" })
 	if s.Weight() != 0 {
 		t.Error("weight without a scale")
 	}

@@ -188,7 +188,10 @@ func TestSerialMissingDeviceRetries(t *testing.T) {
 	dir := t.TempDir()
 	src := NewSerial("front", SerialConfig{Port: filepath.Join(dir, "nothing*")}, nil, nil)
 	runSerial(t, src)
-	waitFor(t, "health detail", func() bool { return strings.Contains(src.Health().Detail, "not plugged in") })
+	// the light names the port the config gives, as markd doctor does
+	waitFor(t, "health detail", func() bool {
+		return strings.Contains(src.Health().Detail, filepath.Join(dir, "nothing*")+": not plugged in")
+	})
 	if src.Health().Up {
 		t.Fatal("up without a device")
 	}

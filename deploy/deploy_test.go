@@ -310,3 +310,23 @@ func TestMetricsDocumented(t *testing.T) {
 		t.Errorf("metrics in no document: %v", missing)
 	}
 }
+
+// TestDocumentedMetricsExist is TestMetricsDocumented the other way: every
+// metric docs/operations.md and docs/api.md name in backticks is one a
+// daemon registers, so a renamed or removed metric does not stay in the
+// documents for an engineer to build an alert on.
+func TestDocumentedMetricsExist(t *testing.T) {
+	names := registered(t)
+	span := regexp.MustCompile("`([^`]+)`")
+	for _, f := range []string{"../docs/operations.md", "../docs/api.md"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range span.FindAllStringSubmatch(string(b), -1) {
+			if bad := unknown(m[1], names); len(bad) > 0 {
+				t.Errorf("%s names %v, which no daemon registers", f, bad)
+			}
+		}
+	}
+}

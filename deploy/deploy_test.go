@@ -317,15 +317,22 @@ func TestMetricsDocumented(t *testing.T) {
 // documents for an engineer to build an alert on.
 func TestDocumentedMetricsExist(t *testing.T) {
 	names := registered(t)
+	fence := regexp.MustCompile("(?s)```.*?```") // code blocks: their backticks would pair the spans wrongly
 	span := regexp.MustCompile("`([^`]+)`")
 	for _, f := range []string{"../docs/operations.md", "../docs/api.md"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range span.FindAllStringSubmatch(string(b), -1) {
-			if bad := unknown(m[1], names); len(bad) > 0 {
-				t.Errorf("%s names %v, which no daemon registers", f, bad)
+		text := fence.ReplaceAllString(string(b), "")
+		if !strings.Contains(text, "`markd_scans_total") && !strings.Contains(text, "`markhub_requests_total") {
+			t.Fatalf("%s: no metric found in backticks; the reading of the file is wrong", f)
+		}
+		for _, m := range span.FindAllStringSubmatch(text, -1) {
+			for _, ref := range unknown(m[1], names) {
+				if !strings.HasSuffix(ref, "_") { // `markd_sync_*`: a prefix, not a name
+					t.Errorf("%s names %s, which no daemon registers", f, ref)
+				}
 			}
 		}
 	}

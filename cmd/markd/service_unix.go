@@ -13,6 +13,8 @@ import (
 	"text/template"
 
 	"github.com/spf13/cobra"
+
+	"markd/config"
 )
 
 // unitName is the systemd unit of markd.
@@ -145,8 +147,27 @@ func serviceInstall(a *app, _ *cobra.Command, o *serviceOpts) error {
 	if err := systemctl(o, "enable", unitName); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "installed %s (enabled at boot); start it with: markd service start\n", path)
+	fmt.Fprintf(a.stdout, "installed %s (enabled at boot); %s\n", path, nextStep(a.serviceConfig()))
 	return nil
+}
+
+// nextStep says what a counter needs before markd service start: the
+// service refuses to start (exit 78) without its config or its store, and
+// only markd init makes the store.
+func nextStep(cfg string) string {
+	initCmd := "runuser -u markd -- markd init --config " + cfg
+	if _, err := os.Stat(cfg); errors.Is(err, fs.ErrNotExist) {
+		return "next: write the config " + cfg + " (every key: configs/markd.yaml), create the store with " +
+			initCmd + ", then markd service start"
+	}
+	c, err := config.Load(cfg, nil)
+	if err != nil {
+		return "next: mend the config (" + err.Error() + "), then markd service start"
+	}
+	if _, err := os.Stat(c.DB); errors.Is(err, fs.ErrNotExist) {
+		return "next: create the store " + c.DB + " (a new counter) with " + initCmd + ", then markd service start"
+	}
+	return "start it with: markd service start"
 }
 
 func serviceUninstall(a *app, _ *cobra.Command, o *serviceOpts) error {

@@ -91,3 +91,41 @@ func TestServiceUnitNoRestartOnNewerStore(t *testing.T) {
 		t.Errorf("the unit restarts markd after exit 78:\n%s", u)
 	}
 }
+
+// TestServiceInstallSaysNextStep: markd service install says what the
+// counter still needs before markd service start (which exits 78 without
+// its config or its store): the config, then the store (markd init), then
+// the start.
+func TestServiceInstallSaysNextStep(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "markd.yaml")
+	db := filepath.Join(dir, "markd.db")
+	exe, err := exec.LookPath("true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	install := func() string {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), []string{"--config", cfg, "service", "install", "--unit-dir", dir, "--no-systemctl", "--exe", exe},
+			strings.NewReader(""), &out, &errb); code != 0 {
+			t.Fatalf("install: exit %d: %s%s", code, out.String(), errb.String())
+		}
+		return out.String()
+	}
+	if out := install(); !strings.Contains(out, "next: write the config "+cfg) || !strings.Contains(out, "markd init --config "+cfg) {
+		t.Errorf("no config: %s", out)
+	}
+	if err := os.WriteFile(cfg, []byte("office: 426000\ndb: "+db+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := install(); !strings.Contains(out, "next: create the store "+db) || !strings.Contains(out, "markd init --config "+cfg) {
+		t.Errorf("no store: %s", out)
+	}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"--config", cfg, "init"}, strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("init: exit %d: %s", code, errb.String())
+	}
+	if out := install(); !strings.Contains(out, "start it with: markd service start") {
+		t.Errorf("ready: %s", out)
+	}
+}

@@ -38,3 +38,9 @@ func TestSyncHelpSaysExitStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMENamesEveryCommand: the README's command table names every
+// markd subcommand.
+func TestREADMENamesEveryCommand(t *testing.T) {
+	testdata.CheckREADMENamesCommands(t, newRoot(&app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}))
+}

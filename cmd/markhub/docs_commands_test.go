@@ -25,3 +25,9 @@ func TestDocsQuoteRealCommands(t *testing.T) {
 		testdata.CheckDocCommand(t, root, line, doc)
 	}
 }
+
+// TestREADMENamesEveryCommand: the README's command table names every
+// markhub subcommand.
+func TestREADMENamesEveryCommand(t *testing.T) {
+	testdata.CheckREADMENamesCommands(t, newRoot(&app{stdout: io.Discard, stderr: io.Discard}))
+}

@@ -90,3 +90,22 @@ func CheckDocCommand(t testing.TB, root *cobra.Command, line, doc string) {
 		}
 	}
 }
+
+// CheckREADMENamesCommands reports a subcommand of root (not hidden, not
+// cobra's help and completion) that the README's command table does not
+// name: a newcomer reads that table to learn what the binary does.
+func CheckREADMENamesCommands(t testing.TB, root *cobra.Command) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(Root(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range root.Commands() {
+		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
+			continue
+		}
+		if !strings.Contains(string(data), "`"+root.Name()+" "+c.Name()) {
+			t.Errorf("README.md does not name `%s %s` (%s)", root.Name(), c.Name(), c.Short)
+		}
+	}
+}

@@ -28,3 +28,16 @@ func NameOrigin(err error, file string, flags *pflag.FlagSet) error {
 	ke.Origin = newOrigins(file, EnvPrefix, pos, flags).of(ke.Key)
 	return err
 }
+
+// OfficeRequired is the refusal of a config without office (0, or not
+// set) by the commands that need it (markd run, markd import): a
+// *KeyError naming the config file, to which NameOrigin adds the line
+// when the file sets office: 0 (the starter config of markd service
+// install on Windows).
+func OfficeRequired(file string) error {
+	why := "required: the 6-digit postal index of this office"
+	if file != "" {
+		why += " (set office in " + file + ")"
+	}
+	return &KeyError{Key: "office", Value: 0, Why: why}
+}

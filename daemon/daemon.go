@@ -8,7 +8,6 @@ package daemon
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -113,7 +112,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	}
 	log := o.Log
 	if c.Office == 0 {
-		return nil, cli.UsageError{Err: fmt.Errorf("config office is required: the postal index of this office")}
+		return nil, cli.UsageError{Err: config.OfficeRequired(o.ConfigFile)}
 	}
 	loc, err := c.Location()
 	if err != nil {

@@ -193,7 +193,7 @@ func TestOpenConfigErrors(t *testing.T) {
 		name, want string
 		edit       func(*config.Config)
 	}{
-		{"no office", "office is required", func(c *config.Config) { c.Office = 0 }},
+		{"no office", "office = 0: required", func(c *config.Config) { c.Office = 0 }},
 		{"bad zone", "", func(c *config.Config) { c.TZ = "Mars/Olympus" }},
 		{"open listen", "not a loopback", func(c *config.Config) { c.HTTP.Listen = "0.0.0.0:0" }},
 		{"missing keyring", "keyring", func(c *config.Config) { c.Keyring = filepath.Join(t.TempDir(), "none.yaml") }},

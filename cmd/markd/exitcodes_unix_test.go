@@ -71,7 +71,7 @@ func markdExitRows() []exitRow {
 		{cmd: "markd run", code: 78, name: "not YAML", args: runWith("http: [\n"), want: "not valid YAML"},
 		{cmd: "markd run", code: 78, name: "bad value", args: runWith("rescan_window: 10m=>rescan_window: soon"), want: `rescan_window = "soon"`},
 		{cmd: "markd run", code: 78, name: "unknown tz", args: runWith("Europe/Samara=>Europe/Nowhere"), want: `tz = "Europe/Nowhere"`},
-		{cmd: "markd run", code: 78, name: "no office", args: runWith("office: 426000=>office: 0"), want: "config office is required"},
+		{cmd: "markd run", code: 78, name: "no office", args: runWith("office: 426000=>office: 0"), want: "markd.yaml:1: office = 0: required"}, // named no file:line before
 		{cmd: "markd run", code: 78, name: "port pattern", args: runWith("sources:\n  - kind: serial\n    port: \"/dev/tty[[\"\n"), want: "not a valid glob pattern"},
 		{cmd: "markd run", code: 78, name: "listen off loopback without TLS", args: runWith("127.0.0.1:0=>0.0.0.0:0"), want: `markd.yaml:9: http.listen = "0.0.0.0:0": not a loopback address`}, // named no file:line before
 		// the config audit: a port out of range failed at listen (exit 1,

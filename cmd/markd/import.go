@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"markd/config"
 	"markd/importer"
 	"markd/internal/cli"
 	"markd/mark"
@@ -83,7 +84,7 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 		return err
 	}
 	if c.Office == 0 {
-		return usage("config office is required: the postal index of this office")
+		return usageError{config.NameOrigin(config.OfficeRequired(a.configFile), a.configFile, cmd.Flags())}
 	}
 	loc, err := c.Location()
 	if err != nil {

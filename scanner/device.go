@@ -121,7 +121,7 @@ func (d *device) serve(ctx context.Context, r reconnect) {
 		if err != nil {
 			// The device's path or pattern first, as markd doctor has it:
 			// the light and /healthz then say which port is missing.
-			detail := r.pattern + ": " + PlainDeviceError(err, r.group)
+			detail := r.pattern + ": " + PlainDeviceError(err, r.group) + ", retrying"
 			if opened && errors.Is(err, fs.ErrNotExist) {
 				detail = DetailUnplugged
 			}

@@ -336,7 +336,7 @@ func PlainDeviceError(err error, group string) string {
 	case err == nil:
 		return "ok"
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENXIO), errors.Is(err, syscall.ENODEV):
-		return "not plugged in (no such device), retrying"
+		return "not plugged in (no such device)"
 	case errors.Is(err, fs.ErrPermission):
 		return permissionAdvice(group)
 	case errors.Is(err, syscall.EBUSY):

@@ -22,6 +22,7 @@ var OtherEnv = []struct{ Name, ReadBy string }{
 	{"MARKHUB_CONFIG", "markhub: the config file when --config is not given"},
 	{"MARKD_TEST_NOW", "tests: the test clock (internal/testdata.ClockEnv)"},
 	{"MARKD_TEST_OPEN_STORE", "tests: a child process holding a store open (store)"},
+	{"MARKD_TEST_SHM_HOLDER", "tests under wine: a child process holding a -shm lock (store/walloss_windows_test.go)"},
 	{"MARKD_PG_BIN", "tests: PostgreSQL's bin folder (hub/hubtest)"},
 	{"MARKD_ARTIFACTS", "tests: the folder of screenshots and receipts (internal/browsertest, receipt)"},
 	{"MARKD_A11Y_SHOTS", "tests: keep a screenshot of every view (internal/browsertest)"},

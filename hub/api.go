@@ -27,9 +27,12 @@ const (
 	MaxEvents     = 10000   // review events in one request
 	MaxAcks       = 10000   // acknowledged alert ids in one request
 	MaxAlertsSent = 1000    // alerts in one response
-	maxIDLen      = 64
-	maxNameLen    = 128
-	maxNoteLen    = 4096
+	// MaxDisputedIDs bounds the ids of disputed records in one response
+	// (UploadResponse.DisputedIDs; the count is always whole).
+	MaxDisputedIDs = 100
+	maxIDLen       = 64
+	maxNameLen     = 128
+	maxNoteLen     = 4096
 )
 
 // Event actions that travel with an upload (the counter's audit actions).
@@ -165,8 +168,11 @@ type UploadResponse struct {
 	// contradicts (Checker.Judge): stored, claiming their serial, listed
 	// for the regional supervisor. Left out when 0, so the answer to a
 	// counter whose verdicts hold is as before.
-	Disputed int               `json:"disputed,omitempty"`
-	Alerts   []mark.ReuseAlert `json:"alerts"`
+	Disputed int `json:"disputed,omitempty"`
+	// DisputedIDs names the first MaxDisputedIDs of them, in request
+	// order, so the counter's log can say which; left out when none.
+	DisputedIDs []string          `json:"disputed_ids,omitempty"`
+	Alerts      []mark.ReuseAlert `json:"alerts"`
 	// Batches counts the new batches stored (a repeat is not counted).
 	Batches int `json:"batches,omitempty"`
 	// TakesReceiptCounts is set by the counter from the answer's
@@ -176,6 +182,19 @@ type UploadResponse struct {
 	// Terminal is what the collector holds from the terminal after this
 	// upload, when the request asked (HeaderTerminalState).
 	Terminal *TerminalState `json:"terminal,omitempty"`
+}
+
+// NoteDisputed counts a new record r of an upload in resp when the
+// collector disputes it (Disputed, DisputedIDs): both backends' Ingest
+// call it for each record they stored.
+func (resp *UploadResponse) NoteDisputed(r *Record) {
+	if len(r.Disputed) == 0 {
+		return
+	}
+	resp.Disputed++
+	if len(resp.DisputedIDs) < MaxDisputedIDs {
+		resp.DisputedIDs = append(resp.DisputedIDs, r.ID)
+	}
 }
 
 // ErrorResponse is the body of every non-2xx answer: the one error body

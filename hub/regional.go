@@ -38,9 +38,19 @@ type Regional interface {
 	// collector (kept, claiming no serial), newest scan first, at most limit.
 	Unverified(ctx context.Context, limit int) ([]StoredRecord, error)
 	// Disputed lists the verified ACCEPT records the collector's own
-	// judgment contradicts (Checker.Judge; they claim their serial),
-	// newest scan first, at most limit.
-	Disputed(ctx context.Context, limit int) ([]StoredRecord, error)
+	// judgment contradicts (Checker.Judge; they claim their serial), at
+	// most limit: in state DisputeOpen newest scan first, DisputeReviewed
+	// the last reviewed first, DisputeAny (every one) newest scan first.
+	Disputed(ctx context.Context, state DisputeState, limit int) ([]StoredRecord, error)
+	// SetDisputeState reviews the disputed acceptance id of terminal
+	// (DisputeReviewed) or opens it again (DisputeOpen), by actor with a
+	// note at at, and writes the change to dispute_audit, in one
+	// transaction; a record the collector does not hold is
+	// mark.ErrNotFound, one not disputed ErrNotDisputed.
+	SetDisputeState(ctx context.Context, terminal, id string, state DisputeState, actor, note string, at time.Time) error
+	// DisputeAudit lists the review changes of the record id of
+	// terminal, oldest first (kept when retention drops the record).
+	DisputeAudit(ctx context.Context, terminal, id string) ([]DisputeChange, error)
 	// AddUser stores an account; a name taken is mark.ErrConflict.
 	AddUser(ctx context.Context, name, passwordHash string, created time.Time) error
 	// PasswordHash returns the bcrypt hash of name, or mark.ErrNotFound;

@@ -125,6 +125,9 @@ type StoredRecord struct {
 	Record
 	Terminal   string
 	ReceivedAt time.Time
+	// DisputeReview is the regional review of a disputed record (read by
+	// Record and Regional.Disputed; zero when not disputed or open).
+	DisputeReview DisputeReview
 }
 
 // Stats counts stored rows.
@@ -134,6 +137,10 @@ type Stats struct {
 	UsedSerials int64
 	Alerts      int64
 	Unverified  int64 // records whose mark did not verify at the collector
+	// DisputedOpen and DisputedReviewed count the disputed acceptances
+	// (Checker.Judge) not reviewed yet and reviewed by a supervisor.
+	DisputedOpen     int64
+	DisputedReviewed int64
 }
 
 // validTerminalName reports whether name is 1–128 bytes, a letter or

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -171,6 +172,9 @@ func RunDisputeSuite(t *testing.T, open Opener) {
 				return
 			}
 			disputed++
+			if len(resp.DisputedIDs) != 1 || resp.DisputedIDs[0] != id || !strings.Contains(raw, `"disputed_ids":["`+id+`"]`) {
+				t.Fatalf("answer names %v, want [%s]: %s", resp.DisputedIDs, id, raw)
+			}
 			if resp.Stored != 1 || resp.Disputed != 1 || got.Why == "" || !strings.Contains(got.Why, tc.want[:strings.IndexByte(tc.want+" ", ' ')]) {
 				t.Fatalf("answer %s, why %q", raw, got.Why)
 			}
@@ -236,7 +240,7 @@ func RunDisputeSuite(t *testing.T, open Opener) {
 		if !ok {
 			t.Skip("the backend has no regional pages")
 		}
-		list, err := rg.Disputed(ctx, 100)
+		list, err := rg.Disputed(ctx, hub.DisputeAny, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,9 +255,29 @@ func RunDisputeSuite(t *testing.T, open Opener) {
 		if list[0].ID != "d-916" {
 			t.Fatalf("newest first: %s", list[0].ID)
 		}
-		if short, err := rg.Disputed(ctx, 2); err != nil || len(short) != 2 {
+		if short, err := rg.Disputed(ctx, hub.DisputeAny, 2); err != nil || len(short) != 2 {
 			t.Fatalf("limit 2: %d %v", len(short), err)
 		}
+	})
+	t.Run("reviewed by a supervisor with a note, audited, opened again", func(t *testing.T) {
+		rg, ok := s.(hub.Regional)
+		if !ok {
+			t.Skip("the backend has no regional pages")
+		}
+		runDisputeReview(t, s, rg, disputed)
+	})
+	t.Run("an upload's answer names at most MaxDisputedIDs", func(t *testing.T) {
+		var recs []hub.Record
+		for i := range hub.MaxDisputedIDs + 5 {
+			serial := uint64(2000 + i)
+			recs = append(recs, rec(fmt.Sprintf("many-%d", serial), serial, func(m *mark.Mark, _ *hub.Record) { m.Office = 101000 }))
+		}
+		resp, raw := upload(t, "office-a", recs...)
+		if resp.Disputed != hub.MaxDisputedIDs+5 || len(resp.DisputedIDs) != hub.MaxDisputedIDs ||
+			resp.DisputedIDs[0] != "many-2000" || resp.DisputedIDs[hub.MaxDisputedIDs-1] != fmt.Sprintf("many-%d", 2000+hub.MaxDisputedIDs-1) {
+			t.Fatalf("disputed %d, ids %d (%.200s…)", resp.Disputed, len(resp.DisputedIDs), raw)
+		}
+		disputed += hub.MaxDisputedIDs + 5
 	})
 	t.Run("metric", func(t *testing.T) {
 		mfs, err := reg.Gather()
@@ -270,4 +294,85 @@ func RunDisputeSuite(t *testing.T, open Opener) {
 		}
 		t.Fatal("no markhub_records_disputed_total")
 	})
+}
+
+// runDisputeReview holds a backend to the review of disputed acceptances:
+// open ones apart from reviewed ones, the review's who, when and note on
+// the record, every change in the audit, the counts of Stats; n disputed
+// records are stored, all open, d-916 the newest scan.
+func runDisputeReview(t *testing.T, s hub.Store, rg hub.Regional, n int) {
+	ctx := context.Background()
+	counts := func(open, reviewed int64) {
+		t.Helper()
+		st, err := s.Stats(ctx)
+		if err != nil || st.DisputedOpen != open || st.DisputedReviewed != reviewed {
+			t.Fatalf("stats: open %d reviewed %d (%v), want %d %d", st.DisputedOpen, st.DisputedReviewed, err, open, reviewed)
+		}
+	}
+	counts(int64(n), 0)
+	at1 := t0.Add(48 * time.Hour)
+	if err := rg.SetDisputeState(ctx, "office-a", "d-902", hub.DisputeReviewed, "boss", "office 101000's mark: the customer posted at the wrong office, charged again", at1); err != nil {
+		t.Fatal(err)
+	}
+	if err := rg.SetDisputeState(ctx, "office-a", "d-904", hub.DisputeReviewed, "anna", "expired mark: the clerk warned", at1.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	counts(int64(n-2), 2)
+	open, err := rg.Disputed(ctx, hub.DisputeOpen, 1000)
+	if err != nil || len(open) != n-2 || open[0].ID != "d-916" {
+		t.Fatalf("open: %d %v", len(open), err)
+	}
+	for _, r := range open {
+		if r.ID == "d-902" || r.ID == "d-904" || r.DisputeReview.State() != hub.DisputeOpen {
+			t.Fatalf("open list holds %s %+v", r.ID, r.DisputeReview)
+		}
+	}
+	reviewed, err := rg.Disputed(ctx, hub.DisputeReviewed, 1000)
+	if err != nil || len(reviewed) != 2 || reviewed[0].ID != "d-904" || reviewed[1].ID != "d-902" {
+		t.Fatalf("reviewed, last reviewed first: %+v %v", reviewed, err)
+	}
+	if r := reviewed[1].DisputeReview; r.By != "boss" || !r.At.Equal(at1) || !strings.HasPrefix(r.Note, "office 101000's mark") ||
+		len(reviewed[1].Disputed) != 1 || reviewed[1].Disputed[0] != mark.ReasonWrongOffice {
+		t.Fatalf("review of d-902: %+v %v", r, reviewed[1].Disputed)
+	}
+	if all, err := rg.Disputed(ctx, hub.DisputeAny, 1000); err != nil || len(all) != n {
+		t.Fatalf("all: %d %v", len(all), err)
+	}
+	if got, err := s.Record(ctx, "office-a", "d-902"); err != nil || got.DisputeReview.By != "boss" || !got.DisputeReview.At.Equal(at1) {
+		t.Fatalf("Record's review: %+v %v", got.DisputeReview, err)
+	}
+	// Opened again: open, the reopening's note shown; both steps audited.
+	at2 := at1.Add(time.Hour)
+	if err := rg.SetDisputeState(ctx, "office-a", "d-902", hub.DisputeOpen, "chief", "the customer denies it: look again", at2); err != nil {
+		t.Fatal(err)
+	}
+	counts(int64(n-1), 1)
+	if got, _ := s.Record(ctx, "office-a", "d-902"); got.DisputeReview.State() != hub.DisputeOpen || got.DisputeReview.By != "chief" {
+		t.Fatalf("reopened: %+v", got.DisputeReview)
+	}
+	audit, err := rg.DisputeAudit(ctx, "office-a", "d-902")
+	if err != nil || len(audit) != 2 || audit[0].State != hub.DisputeReviewed || audit[0].Actor != "boss" || !audit[0].At.Equal(at1) ||
+		audit[1].State != hub.DisputeOpen || audit[1].Actor != "chief" || audit[1].Note != "the customer denies it: look again" || !audit[1].At.Equal(at2) {
+		t.Fatalf("audit: %+v %v", audit, err)
+	}
+	if a, err := rg.DisputeAudit(ctx, "office-a", "d-900"); err != nil || len(a) != 0 {
+		t.Fatalf("audit of an undisputed record: %+v %v", a, err)
+	}
+	for _, tc := range []struct {
+		terminal, id string
+		want         error
+	}{
+		{"office-a", "no-such-record", mark.ErrNotFound},
+		{"office-b", "d-902", mark.ErrNotFound}, // another terminal's id
+		{"office-a", "d-900", hub.ErrNotDisputed},
+	} {
+		err := rg.SetDisputeState(ctx, tc.terminal, tc.id, hub.DisputeReviewed, "boss", "x", at2)
+		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.id) {
+			t.Errorf("review %s/%s: %v, want %v", tc.terminal, tc.id, err, tc.want)
+		}
+	}
+	if a, _ := rg.DisputeAudit(ctx, "office-a", "d-900"); len(a) != 0 {
+		t.Fatalf("a refused review audited: %+v", a)
+	}
+	counts(int64(n-1), 1)
 }

@@ -25,29 +25,8 @@ import (
 // it, in both languages at WCAG 2.1 AA.
 func TestBrowserDisputed(t *testing.T) {
 	e := newEnv(t)
-	hubtest.Publish(t, e.store)
-	if err := e.store.AddTerminal(t.Context(), hub.Terminal{Name: "office-d", Office: 426000, TokenHash: hub.HashToken("tok-d"),
-		Created: e.now.AddDate(0, -1, 0)}); err != nil {
-		t.Fatal(err)
-	}
-	api := httptest.NewServer(hub.NewServer(e.store, hub.ServerOptions{Now: func() time.Time { return e.now }}).Handler())
-	defer api.Close()
-	rec := hubtest.Rec("rec-other-office", 426000, "3", mark.Accept, 0)
-	m := hubtest.TestMark(4800, 101000)
-	m.Issued, m.ValidUntil = mark.DayOf(e.now.AddDate(0, -1, 0)), mark.DayOf(e.now.AddDate(0, 1, 0))
-	f := m.Fields()
-	rec.Mark, rec.Text, rec.At = &f, hubtest.Sign(m), e.now.Add(-time.Minute)
-	body, _ := json.Marshal(hub.UploadRequest{Records: []hub.Record{rec}})
-	req, _ := http.NewRequest(http.MethodPost, api.URL+"/v1/upload", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer tok-d")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(raw), `"disputed":1`) {
-		t.Fatalf("upload: %d %s", resp.StatusCode, raw)
+	if raw := uploadOtherOffice(t, e, otherOffice{"rec-other-office", 4800}); !strings.Contains(raw, `"disputed":1`) {
+		t.Fatalf("upload: %s", raw)
 	}
 
 	ctx := browsertest.New(t)
@@ -65,8 +44,8 @@ func TestBrowserDisputed(t *testing.T) {
 	}
 	csv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.getElementById('disputed-csv').href).then(r => r.text())`,
 		chromedp.EvalAwaitPromise))
-	if err != nil || !strings.HasPrefix(csv, "scanned,received,office,terminal,counter,record_id,serial,reasons,why\n") ||
-		!strings.Contains(csv, ",426000,office-d,3,rec-other-office,4800,WRONG_OFFICE,") {
+	if err != nil || !strings.HasPrefix(csv, "scanned,received,office,terminal,counter,record_id,serial,reasons,why,review_state,reviewed_at,review_by,review_note\n") ||
+		!strings.Contains(csv, ",426000,office-d,3,rec-other-office,4800,WRONG_OFFICE,") || !strings.HasSuffix(csv, ",open,,,\n") {
 		t.Errorf("CSV (%v):\n%s", err, csv)
 	}
 	step(t, ctx, "the serial's lookup", chromedp.Click(chromedp.CSS(`#disputed a[href="/lookup?by=serial&q=4800"]`)),
@@ -90,4 +69,48 @@ func TestBrowserDisputed(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"] #disputed`)))
 		browsertest.Check(t, ctx, "hub-disputed-"+lang, nil)
 	}
+}
+
+// otherOffice is a record of uploadOtherOffice: its id and its mark's serial.
+type otherOffice struct {
+	id     string
+	serial uint64
+}
+
+// uploadOtherOffice publishes the test bundle, adds terminal office-d
+// (office 426000) and uploads as it through the real API an ACCEPT
+// record of each recs, of a mark issued for office 101000, scanned a
+// minute apart, the last a minute before now: the collector disputes
+// each (WRONG_OFFICE). It returns the answer's body.
+func uploadOtherOffice(t *testing.T, e *env, recs ...otherOffice) string {
+	t.Helper()
+	hubtest.Publish(t, e.store)
+	if err := e.store.AddTerminal(t.Context(), hub.Terminal{Name: "office-d", Office: 426000, TokenHash: hub.HashToken("tok-d"),
+		Created: e.now.AddDate(0, -1, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(hub.NewServer(e.store, hub.ServerOptions{Now: func() time.Time { return e.now }}).Handler())
+	defer api.Close()
+	var up hub.UploadRequest
+	for i, o := range recs {
+		rec := hubtest.Rec(o.id, 426000, "3", mark.Accept, 0)
+		m := hubtest.TestMark(o.serial, 101000)
+		m.Issued, m.ValidUntil = mark.DayOf(e.now.AddDate(0, -1, 0)), mark.DayOf(e.now.AddDate(0, 1, 0))
+		f := m.Fields()
+		rec.Mark, rec.Text, rec.At = &f, hubtest.Sign(m), e.now.Add(-time.Duration(len(recs)-i)*time.Minute)
+		up.Records = append(up.Records, rec)
+	}
+	body, _ := json.Marshal(up)
+	req, _ := http.NewRequest(http.MethodPost, api.URL+"/v1/upload", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer tok-d")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("upload: %d %s", resp.StatusCode, raw)
+	}
+	return string(raw)
 }

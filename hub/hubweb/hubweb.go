@@ -132,6 +132,7 @@ func New(opt Options) (*Server, error) {
 	s.handle("GET /alerts", s.auth(s.alerts))
 	s.handle("POST /alerts/{id}", s.auth(s.alertPost))
 	s.handle("GET /disputed.csv", s.auth(s.disputedCSV))
+	s.handle("POST /disputed", s.auth(s.disputePost))
 	s.handle("GET /lookup", s.auth(s.lookup))
 	s.handle("GET /unverified", s.auth(s.unverified))
 	s.handle("GET /refused", s.auth(s.refused))

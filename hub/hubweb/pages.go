@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -100,14 +101,21 @@ func (s *Server) alerts(w http.ResponseWriter, r *http.Request, sess hub.WebSess
 		s.fail(w, r, sess, err)
 		return
 	}
-	disputed, err := s.opt.Store.Disputed(r.Context(), disputedShown)
+	disputed, err := s.opt.Store.Disputed(r.Context(), hub.DisputeOpen, disputedShown)
+	if err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	reviewed, err := s.opt.Store.Disputed(r.Context(), hub.DisputeReviewed, reviewedShown)
 	if err != nil {
 		s.fail(w, r, sess, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "alerts.html", &page{TitleRU: "Повторное использование", TitleEN: "Reuse alerts",
 		User: sess.User, CSRF: sess.CSRF, Flash: r.URL.Query().Get("done"),
-		Data: map[string]any{"Alerts": list, "All": all, "Disputed": disputed, "DisputedShown": disputedShown}})
+		Data: map[string]any{"Alerts": list, "All": all, "Disputed": disputed, "DisputedShown": disputedShown,
+			"Reviewed": reviewed, "ReviewedShown": reviewedShown, "DisputeDone": r.URL.Query().Get("reviewed"),
+			"DisputeDoneState": r.URL.Query().Get("state")}})
 }
 
 // disputedShown and disputedCSV bound the disputed acceptances on the
@@ -115,12 +123,14 @@ func (s *Server) alerts(w http.ResponseWriter, r *http.Request, sess hub.WebSess
 const (
 	disputedShown = 500
 	disputedCSV   = 100000
+	// reviewedShown bounds the reviewed ones shown apart, last reviewed first.
+	reviewedShown = 100
 )
 
 // disputedCSV streams the disputed acceptances (hub.Checker.Judge),
 // newest scan first: what a program reads instead of the page.
 func (s *Server) disputedCSV(w http.ResponseWriter, r *http.Request, sess hub.WebSession) {
-	list, err := s.opt.Store.Disputed(r.Context(), disputedCSV)
+	list, err := s.opt.Store.Disputed(r.Context(), hub.DisputeAny, disputedCSV)
 	if err != nil {
 		s.fail(w, r, sess, err)
 		return
@@ -130,14 +140,19 @@ func (s *Server) disputedCSV(w http.ResponseWriter, r *http.Request, sess hub.We
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Disposition", `attachment; filename="disputed.csv"`)
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"scanned", "received", "office", "terminal", "counter", "record_id", "serial", "reasons", "why"}) //nolint:errcheck // kept for Flush
+	cw.Write([]string{"scanned", "received", "office", "terminal", "counter", "record_id", "serial", "reasons", "why", //nolint:errcheck // kept for Flush
+		"review_state", "reviewed_at", "review_by", "review_note"})
 	for _, d := range list {
-		var serial string
+		var serial, reviewedAt string
 		if d.Mark != nil {
 			serial = strconv.FormatUint(d.Mark.Serial, 10)
 		}
+		if !d.DisputeReview.At.IsZero() {
+			reviewedAt = d.DisputeReview.At.UTC().Format(time.RFC3339Nano)
+		}
 		cw.Write([]string{d.At.UTC().Format(time.RFC3339Nano), d.ReceivedAt.UTC().Format(time.RFC3339Nano), officeText(d.Office), //nolint:errcheck // as above
-			d.Terminal, d.Counter, d.ID, serial, disputeCodes(d.Disputed), d.Why})
+			d.Terminal, d.Counter, d.ID, serial, disputeCodes(d.Disputed), d.Why,
+			string(d.DisputeReview.State()), reviewedAt, d.DisputeReview.By, d.DisputeReview.Note})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -181,6 +196,37 @@ func (s *Server) alertPost(w http.ResponseWriter, r *http.Request, sess hub.WebS
 	}
 	s.opt.Log.Info("reuse alert", "id", id, "state", state, "user", sess.User)
 	http.Redirect(w, r, "/alerts?done="+strconv.FormatInt(id, 10)+"#alert-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+// disputePost reviews a disputed acceptance (state reviewed, a note
+// saying what was found is required) or opens it again (state open),
+// named by its terminal and record id.
+func (s *Server) disputePost(w http.ResponseWriter, r *http.Request, sess hub.WebSession) {
+	terminal, id := r.PostFormValue("terminal"), r.PostFormValue("record")
+	if terminal == "" || id == "" {
+		s.fail(w, r, sess, fmt.Errorf("disputed acceptance: the form names no terminal or record: %w", mark.ErrInvalid))
+		return
+	}
+	state, err := hub.ParseDisputeState(r.PostFormValue("state"))
+	if err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	if len(note) > hub.MaxDisputeNote {
+		s.fail(w, r, sess, fmt.Errorf("note: at most %d bytes, got %d: %w", hub.MaxDisputeNote, len(note), mark.ErrInvalid))
+		return
+	}
+	if state == hub.DisputeReviewed && note == "" {
+		s.fail(w, r, sess, fmt.Errorf("note: say what the review found (Заметка: опишите, что выяснилось): %w", mark.ErrInvalid))
+		return
+	}
+	if err := s.opt.Store.SetDisputeState(r.Context(), terminal, id, state, sess.User, note, s.opt.Now()); err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	s.opt.Log.Info("disputed acceptance", "terminal", terminal, "record", id, "state", state, "user", sess.User)
+	http.Redirect(w, r, "/alerts?reviewed="+url.QueryEscape(id)+"&state="+string(state)+"#disputed-h", http.StatusSeeOther)
 }
 
 func (s *Server) lookup(w http.ResponseWriter, r *http.Request, sess hub.WebSession) {

@@ -420,9 +420,7 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 		if r.Verification == hub.Unverified {
 			resp.Unverified++
 		}
-		if len(r.Disputed) > 0 {
-			resp.Disputed++
-		}
+		resp.NoteDisputed(r)
 		if r.Counts() {
 			uses = append(uses, use{int64(r.Mark.Serial), r.ID, terminal, int64(r.Office), r.Counter, r.At})
 		}
@@ -568,7 +566,10 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 	var s hub.Stats
 	err := d.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM events),
 		(SELECT count(*) FROM used_serials), (SELECT count(*) FROM alerts),
-		(SELECT count(*) FROM records WHERE verification = 'unverified')`).Scan(&s.Records, &s.Events, &s.UsedSerials, &s.Alerts, &s.Unverified)
+		(SELECT count(*) FROM records WHERE verification = 'unverified'),
+		(SELECT count(*) FROM records WHERE disputed IS NOT NULL AND dispute_reviewed_at IS NULL),
+		(SELECT count(*) FROM records WHERE dispute_reviewed_at IS NOT NULL)`).Scan(&s.Records, &s.Events, &s.UsedSerials, &s.Alerts,
+		&s.Unverified, &s.DisputedOpen, &s.DisputedReviewed)
 	if err != nil {
 		return s, hub.Unavailable("stats", err)
 	}
@@ -580,15 +581,17 @@ func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord,
 	var r hub.StoredRecord
 	var verdict, reasons, state, verification string
 	var fields, first, disputed *string
+	var reviewed *time.Time
 	var office int64
 	var weight int32
 	err := d.pool.QueryRow(ctx, `SELECT id, terminal, at, office, counter, operator, source, raw_text, verdict, reasons,
 		mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version, revocations_version,
-		review_state, message, received_at, verification, why, digest, disputed FROM records WHERE terminal = $1 AND id = $2`,
+		review_state, message, received_at, verification, why, digest, disputed,
+		dispute_reviewed_at, dispute_by, dispute_note FROM records WHERE terminal = $1 AND id = $2`,
 		terminal, id).Scan(&r.ID, &r.Terminal, &r.At, &office,
 		&r.Counter, &r.Operator, &r.Source, &r.Text, &verdict, &reasons, &fields, &weight, &first,
 		&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations, &state, &r.Message, &r.ReceivedAt,
-		&verification, &r.Why, &r.Digest, &disputed)
+		&verification, &r.Why, &r.Digest, &disputed, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
 	}
@@ -596,6 +599,9 @@ func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord,
 		return r, hub.Unavailable("read record", err)
 	}
 	r.At, r.ReceivedAt = r.At.UTC(), r.ReceivedAt.UTC()
+	if reviewed != nil {
+		r.DisputeReview.At = reviewed.UTC()
+	}
 	r.Office, r.MeasuredWeightG = uint32(office), int(weight)
 	r.Verdict, r.Review, r.Verification = mark.Verdict(verdict), mark.ReviewState(state), hub.Verification(verification)
 	deref := func(p *string) string {

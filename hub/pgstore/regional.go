@@ -181,13 +181,82 @@ func (d *DB) Unverified(ctx context.Context, limit int) ([]hub.StoredRecord, err
 }
 
 // Disputed implements hub.Regional.
-func (d *DB) Disputed(ctx context.Context, limit int) ([]hub.StoredRecord, error) {
+func (d *DB) Disputed(ctx context.Context, state hub.DisputeState, limit int) ([]hub.StoredRecord, error) {
+	switch state {
+	case hub.DisputeOpen:
+		return d.listRecords(ctx, `disputed IS NOT NULL AND dispute_reviewed_at IS NULL ORDER BY at DESC, terminal, id LIMIT $1`, limit)
+	case hub.DisputeReviewed:
+		return d.listRecords(ctx, `dispute_reviewed_at IS NOT NULL ORDER BY dispute_reviewed_at DESC, terminal, id LIMIT $1`, limit)
+	}
 	return d.listRecords(ctx, `disputed IS NOT NULL ORDER BY at DESC, terminal, id LIMIT $1`, limit)
+}
+
+// SetDisputeState implements hub.Regional; the record's row is locked
+// first, so two supervisors' changes at once are audited in the order
+// they are applied.
+func (d *DB) SetDisputeState(ctx context.Context, terminal, id string, state hub.DisputeState, actor, note string, at time.Time) error {
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return hub.Unavailable("begin", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	var disputed *string
+	err = tx.QueryRow(ctx, `SELECT disputed FROM records WHERE terminal = $1 AND id = $2 FOR UPDATE`, terminal, id).Scan(&disputed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("record %q of terminal %q: %w", id, terminal, mark.ErrNotFound)
+	}
+	if err != nil {
+		return hub.Unavailable("read record", err)
+	}
+	if disputed == nil {
+		return fmt.Errorf("record %q of terminal %q: %w", id, terminal, hub.ErrNotDisputed)
+	}
+	var reviewed *time.Time // nil: open
+	if state == hub.DisputeReviewed {
+		reviewed = &at
+	}
+	if _, err := tx.Exec(ctx, `UPDATE records SET dispute_reviewed_at = $1, dispute_by = $2, dispute_note = $3
+		WHERE terminal = $4 AND id = $5`, reviewed, actor, note, terminal, id); err != nil {
+		return hub.Unavailable("review dispute", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO dispute_audit(terminal, record_id, actor, state, note, at) VALUES ($1,$2,$3,$4,$5,$6)`,
+		terminal, id, actor, string(state), note, at); err != nil {
+		return hub.Unavailable("audit dispute", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return hub.Unavailable("commit", err)
+	}
+	return nil
+}
+
+// DisputeAudit implements hub.Regional.
+func (d *DB) DisputeAudit(ctx context.Context, terminal, id string) ([]hub.DisputeChange, error) {
+	rows, err := d.pool.Query(ctx, `SELECT actor, state, note, at FROM dispute_audit WHERE terminal = $1 AND record_id = $2 ORDER BY id`,
+		terminal, id)
+	if err != nil {
+		return nil, hub.Unavailable("dispute audit", err)
+	}
+	defer rows.Close()
+	var out []hub.DisputeChange
+	for rows.Next() {
+		var c hub.DisputeChange
+		var state string
+		if err := rows.Scan(&c.Actor, &state, &c.Note, &c.At); err != nil {
+			return nil, hub.Unavailable("dispute audit", err)
+		}
+		c.State, c.At = hub.DisputeState(state), c.At.UTC()
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("dispute audit", err)
+	}
+	return out, nil
 }
 
 func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.StoredRecord, error) {
 	rows, err := d.pool.Query(ctx, `SELECT terminal, id, at, office, counter, verdict, reasons, verification, why,
-		review_state, received_at, coalesce(serial, 0), coalesce(disputed, '') FROM records WHERE `+where, args...)
+		review_state, received_at, coalesce(serial, 0), coalesce(disputed, ''),
+		dispute_reviewed_at, dispute_by, dispute_note FROM records WHERE `+where, args...)
 	if err != nil {
 		return nil, hub.Unavailable("lookup", err)
 	}
@@ -197,11 +266,15 @@ func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.
 		var r hub.StoredRecord
 		var verdict, reasons, verification, state, disputed string
 		var serial, office int64
+		var reviewed *time.Time
 		if err := rows.Scan(&r.Terminal, &r.ID, &r.At, &office, &r.Counter, &verdict, &reasons, &verification, &r.Why,
-			&state, &r.ReceivedAt, &serial, &disputed); err != nil {
+			&state, &r.ReceivedAt, &serial, &disputed, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note); err != nil {
 			return nil, hub.Unavailable("lookup", err)
 		}
 		r.At, r.ReceivedAt, r.Office = r.At.UTC(), r.ReceivedAt.UTC(), uint32(office)
+		if reviewed != nil {
+			r.DisputeReview.At = reviewed.UTC()
+		}
 		r.Verdict, r.Verification, r.Review = mark.Verdict(verdict), hub.Verification(verification), mark.ReviewState(state)
 		_ = json.Unmarshal([]byte(reasons), &r.Reasons)
 		_ = hub.DecodeDisputed(&r.Record, disputed)

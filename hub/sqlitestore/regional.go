@@ -184,13 +184,80 @@ func (d *DB) Unverified(ctx context.Context, limit int) ([]hub.StoredRecord, err
 }
 
 // Disputed implements hub.Regional.
-func (d *DB) Disputed(ctx context.Context, limit int) ([]hub.StoredRecord, error) {
+func (d *DB) Disputed(ctx context.Context, state hub.DisputeState, limit int) ([]hub.StoredRecord, error) {
+	switch state {
+	case hub.DisputeOpen:
+		return d.listRecords(ctx, `disputed IS NOT NULL AND dispute_reviewed_at IS NULL ORDER BY at DESC, terminal, id LIMIT ?`, limit)
+	case hub.DisputeReviewed:
+		return d.listRecords(ctx, `dispute_reviewed_at IS NOT NULL ORDER BY dispute_reviewed_at DESC, terminal, id LIMIT ?`, limit)
+	}
 	return d.listRecords(ctx, `disputed IS NOT NULL ORDER BY at DESC, terminal, id LIMIT ?`, limit)
+}
+
+// SetDisputeState implements hub.Regional.
+func (d *DB) SetDisputeState(ctx context.Context, terminal, id string, state hub.DisputeState, actor, note string, at time.Time) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return hub.Unavailable("begin", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	var disputed sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT disputed FROM records WHERE terminal = ? AND id = ?`, terminal, id).Scan(&disputed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("record %q of terminal %q: %w", id, terminal, mark.ErrNotFound)
+	}
+	if err != nil {
+		return hub.Unavailable("read record", err)
+	}
+	if !disputed.Valid {
+		return fmt.Errorf("record %q of terminal %q: %w", id, terminal, hub.ErrNotDisputed)
+	}
+	var reviewed any // NULL: open
+	if state == hub.DisputeReviewed {
+		reviewed = ts(at)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE records SET dispute_reviewed_at = ?, dispute_by = ?, dispute_note = ?
+		WHERE terminal = ? AND id = ?`, reviewed, actor, note, terminal, id); err != nil {
+		return hub.Unavailable("review dispute", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO dispute_audit(terminal, record_id, actor, state, note, at) VALUES (?,?,?,?,?,?)`,
+		terminal, id, actor, string(state), note, ts(at)); err != nil {
+		return hub.Unavailable("audit dispute", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return hub.Unavailable("commit", err)
+	}
+	return nil
+}
+
+// DisputeAudit implements hub.Regional.
+func (d *DB) DisputeAudit(ctx context.Context, terminal, id string) ([]hub.DisputeChange, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT actor, state, note, at FROM dispute_audit WHERE terminal = ? AND record_id = ? ORDER BY id`,
+		terminal, id)
+	if err != nil {
+		return nil, hub.Unavailable("dispute audit", err)
+	}
+	defer rows.Close()
+	var out []hub.DisputeChange
+	for rows.Next() {
+		var c hub.DisputeChange
+		var state, at string
+		if err := rows.Scan(&c.Actor, &state, &c.Note, &at); err != nil {
+			return nil, hub.Unavailable("dispute audit", err)
+		}
+		c.State, c.At = hub.DisputeState(state), parseTS(at)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("dispute audit", err)
+	}
+	return out, nil
 }
 
 func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.StoredRecord, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT terminal, id, at, office, counter, verdict, reasons, verification, why,
-		review_state, received_at, coalesce(serial, 0), coalesce(disputed, '') FROM records WHERE `+where, args...)
+		review_state, received_at, coalesce(serial, 0), coalesce(disputed, ''),
+		coalesce(dispute_reviewed_at, ''), dispute_by, dispute_note FROM records WHERE `+where, args...)
 	if err != nil {
 		return nil, hub.Unavailable("lookup", err)
 	}
@@ -198,13 +265,16 @@ func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.
 	var out []hub.StoredRecord
 	for rows.Next() {
 		var r hub.StoredRecord
-		var at, received, verdict, reasons, verification, state, disputed string
+		var at, received, verdict, reasons, verification, state, disputed, reviewed string
 		var serial int64
 		if err := rows.Scan(&r.Terminal, &r.ID, &at, &r.Office, &r.Counter, &verdict, &reasons, &verification, &r.Why,
-			&state, &received, &serial, &disputed); err != nil {
+			&state, &received, &serial, &disputed, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note); err != nil {
 			return nil, hub.Unavailable("lookup", err)
 		}
 		r.At, r.ReceivedAt = parseTS(at), parseTS(received)
+		if reviewed != "" {
+			r.DisputeReview.At = parseTS(reviewed)
+		}
 		r.Verdict, r.Verification, r.Review = mark.Verdict(verdict), hub.Verification(verification), mark.ReviewState(state)
 		_ = json.Unmarshal([]byte(reasons), &r.Reasons)
 		_ = hub.DecodeDisputed(&r.Record, disputed)

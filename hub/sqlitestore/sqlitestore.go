@@ -282,9 +282,7 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 		if r.Verification == hub.Unverified {
 			resp.Unverified++
 		}
-		if len(r.Disputed) > 0 {
-			resp.Disputed++
-		}
+		resp.NoteDisputed(r)
 		if r.Counts() {
 			if err := registerUse(ctx, tx, use{r.Mark.Serial, r.ID, terminal, r.Office, r.Counter, r.At}, nowS); err != nil {
 				return resp, err
@@ -525,7 +523,10 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 	var s hub.Stats
 	err := d.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM events),
 		(SELECT count(*) FROM used_serials), (SELECT count(*) FROM alerts),
-		(SELECT count(*) FROM records WHERE verification = 'unverified')`).Scan(&s.Records, &s.Events, &s.UsedSerials, &s.Alerts, &s.Unverified)
+		(SELECT count(*) FROM records WHERE verification = 'unverified'),
+		(SELECT count(*) FROM records WHERE disputed IS NOT NULL AND dispute_reviewed_at IS NULL),
+		(SELECT count(*) FROM records WHERE dispute_reviewed_at IS NOT NULL)`).Scan(&s.Records, &s.Events, &s.UsedSerials, &s.Alerts,
+		&s.Unverified, &s.DisputedOpen, &s.DisputedReviewed)
 	if err != nil {
 		return s, hub.Unavailable("stats", err)
 	}
@@ -536,14 +537,15 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord, error) {
 	var r hub.StoredRecord
 	var at, verdict, reasons, state, received, verification string
-	var fields, first, disputed sql.NullString
+	var fields, first, disputed, reviewed sql.NullString
 	err := d.db.QueryRowContext(ctx, `SELECT id, terminal, at, office, counter, operator, source, raw_text, verdict, reasons,
 		mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version, revocations_version,
-		review_state, message, received_at, verification, why, digest, disputed FROM records WHERE terminal = ? AND id = ?`,
+		review_state, message, received_at, verification, why, digest, disputed,
+		dispute_reviewed_at, dispute_by, dispute_note FROM records WHERE terminal = ? AND id = ?`,
 		terminal, id).Scan(&r.ID, &r.Terminal, &at, &r.Office,
 		&r.Counter, &r.Operator, &r.Source, &r.Text, &verdict, &reasons, &fields, &r.MeasuredWeightG, &first,
 		&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations, &state, &r.Message, &received,
-		&verification, &r.Why, &r.Digest, &disputed)
+		&verification, &r.Why, &r.Digest, &disputed, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
 	}
@@ -552,6 +554,9 @@ func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord,
 	}
 	r.At, _ = time.Parse(time.RFC3339Nano, at)
 	r.ReceivedAt, _ = time.Parse(time.RFC3339Nano, received)
+	if reviewed.Valid {
+		r.DisputeReview.At, _ = time.Parse(time.RFC3339Nano, reviewed.String)
+	}
 	r.Verdict, r.Review, r.Verification = mark.Verdict(verdict), mark.ReviewState(state), hub.Verification(verification)
 	if err := hub.DecodeJSONColumns(&r.Record, reasons, fields.String, first.String); err != nil {
 		return r, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,6 +118,9 @@ func (u *Uploader) recordSuccess(records int, resp *hub.UploadResponse) {
 		u.log.Warn("the collector stored records unverified: their marks did not verify there and claim no serial",
 			"records", resp.Unverified, "hint", "markhub's page of unverified records names them")
 	}
+	if resp.Disputed > 0 {
+		u.noteDisputed(resp)
+	}
 	u.lastSuccess.Set(float64(u.now().UnixNano()) / 1e9)
 	u.uploaded.Add(float64(records))
 	u.alerts.Add(float64(len(resp.Alerts)))
@@ -208,4 +212,39 @@ func fieldIndex(field string) (kind string, i int, ok bool) {
 		return "", 0, false
 	}
 	return kind, i, true
+}
+
+// DisputedAnswer is the last answer that said the collector disputes
+// records of this counter (hub.Checker.Judge: the signed mark
+// contradicts the ACCEPT), for /healthz.
+type DisputedAnswer struct {
+	Records int       `json:"records"`
+	IDs     []string  `json:"ids,omitempty"` // the first hub.MaxDisputedIDs the collector named; none from an older one
+	At      time.Time `json:"at"`            // counter time of the answer
+}
+
+// noteDisputed logs, once per answer, that the collector disputes
+// resp.Disputed of the records it stored, naming the ids it names, and
+// counts them. The records stay uploaded: the collector stored them (a
+// disputed record claims its serial there) and asks the counter nothing;
+// its regional supervisor reviews them.
+func (u *Uploader) noteDisputed(resp *hub.UploadResponse) {
+	ids := resp.DisputedIDs
+	if len(ids) > resp.Disputed {
+		ids = ids[:resp.Disputed] // an answer naming more than it counts: its count holds
+	}
+	u.stateMu.Lock()
+	u.progress.Disputed += resp.Disputed
+	u.lastDisputed = &DisputedAnswer{Records: resp.Disputed, IDs: slices.Clone(ids), At: u.now()}
+	u.stateMu.Unlock()
+	u.disputedN.Add(float64(resp.Disputed))
+	args := []any{"records", resp.Disputed}
+	if len(ids) > 0 {
+		args = append(args, "ids", strings.Join(ids, ","))
+		if len(ids) < resp.Disputed {
+			args = append(args, "ids_not_named", resp.Disputed-len(ids))
+		}
+	}
+	args = append(args, "hint", "markhub's alerts page lists them with the reasons; check this counter's office, lists and clock")
+	u.log.Warn("the collector disputes acceptances it stored: the signed mark contradicts the ACCEPT (another office, its dates, the lists, the scan time); they stay uploaded, the region reviews them", args...)
 }

@@ -23,6 +23,11 @@ type UploadStatus struct {
 	CertNotAfter            *time.Time `json:"client_cert_not_after,omitempty"`
 	CertExpired             bool       `json:"client_cert_expired,omitempty"`
 	StoreError              string     `json:"store_error,omitempty"` // the backlog could not be counted
+	// DisputedRecords counts the accepted records the collector stored
+	// disputed since the start (markd_sync_disputed_records_total);
+	// LastDisputed is the last answer that named any (nil: none).
+	DisputedRecords int             `json:"disputed_records"`
+	LastDisputed    *DisputedAnswer `json:"last_disputed,omitempty"`
 }
 
 // Status counts the backlog (with a short deadline) and reports the last
@@ -41,6 +46,11 @@ func (u *Uploader) Status(ctx context.Context) UploadStatus {
 	}
 	u.stateMu.Lock()
 	lastErr, lastOK := u.lastErr, u.lastOK
+	st.DisputedRecords = u.progress.Disputed
+	if d := u.lastDisputed; d != nil {
+		c := *d
+		st.LastDisputed = &c
+	}
 	u.stateMu.Unlock()
 	st.OK = lastErr == nil
 	if lastErr != nil {

@@ -52,6 +52,7 @@ type Uploader struct {
 	failed      prometheus.Counter
 	alerts      prometheus.Counter
 	refusedN    prometheus.Counter
+	disputedN   prometheus.Counter   // markd_sync_disputed_records_total
 	failing     *prometheus.GaugeVec // markd_sync_upload_failing{reason}
 	eventLimit  int                  // after a 400 on events[i], send only the i events before it
 	recordLimit int                  // after records[i] was held (AheadError), send only the i records before it
@@ -73,6 +74,9 @@ type Uploader struct {
 	lastFail time.Time
 	progress Progress
 	alertIDs map[int64]bool // the alerts counted in progress (repeated until acknowledged)
+	// lastDisputed is the last answer that said the collector disputes
+	// records of it (nil: none since the start), for /healthz.
+	lastDisputed *DisputedAnswer
 }
 
 // Progress is what the uploader did since it was made, for the report of
@@ -82,6 +86,10 @@ type Progress struct {
 	Unverified int // of them, new records the collector stored unverified (their mark did not verify there)
 	SetAside   int // records the collector refused as invalid, set aside (upload_state refused)
 	Alerts     int // distinct reuse alerts received
+	// Disputed counts, of the records uploaded, the ACCEPTs the collector
+	// stored disputed: its own judgment of the signed mark contradicts
+	// them (another office, its dates, the lists, this counter's clock).
+	Disputed int
 }
 
 // Progress returns what the uploader did so far.
@@ -135,6 +143,8 @@ func NewUploader(db *store.DB, client *Client, o UploaderOptions, log *slog.Logg
 			Help: "Reuse alerts received from the collector (repeats included)."}),
 		refusedN: prometheus.NewCounter(prometheus.CounterOpts{Name: "markd_sync_refused_total",
 			Help: "Records and review events the collector refused as invalid and that were set aside."}),
+		disputedN: prometheus.NewCounter(prometheus.CounterOpts{Name: "markd_sync_disputed_records_total",
+			Help: "Accepted records the collector stored disputed: its own judgment of the signed mark contradicts the acceptance (they are uploaded all the same)."}),
 		failing: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "markd_sync_upload_failing",
 			Help: "1 for why the last upload attempt failed (0 for the other reasons; all 0 after a confirmed upload)."}, []string{"reason"}),
 	}
@@ -163,7 +173,7 @@ func NewUploader(db *store.DB, client *Client, o UploaderOptions, log *slog.Logg
 				return f(cached)
 			}
 		}
-		reg.MustRegister(u.lastSuccess, u.uploaded, u.failed, u.alerts, u.refusedN, u.failing,
+		reg.MustRegister(u.lastSuccess, u.uploaded, u.failed, u.alerts, u.refusedN, u.disputedN, u.failing,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "markd_sync_backlog_records",
 				Help: "Records not yet confirmed by the collector."}, stat(func(s store.OutboxStats) float64 { return float64(s.Records) })),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "markd_sync_backlog_events",

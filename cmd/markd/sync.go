@@ -131,13 +131,17 @@ config that does not load, or no sync.url where one is needed.`,
 
 // reportDrain prints what `markd sync --once` did: the records the
 // collector confirmed (the first line, which bench/sync.sh reads), those
-// it stored unverified, those it refused (set aside), the reuse alerts it
-// sent, and what is still pending.
+// it stored unverified, the acceptances it disputes, those it refused
+// (set aside), the reuse alerts it sent, and what is still pending.
 func reportDrain(w io.Writer, p msync.Progress, d time.Duration, db *store.DB) {
 	fmt.Fprintf(w, "uploaded %d records in %.2fs (%.0f records/s)\n", p.Uploaded, d.Seconds(), float64(p.Uploaded)/max(d.Seconds(), 1e-9))
 	if p.Unverified > 0 {
 		fmt.Fprintf(w, "%s stored unverified by the collector: the marks did not verify there and claim no serial (markhub's unverified page names them)\n",
 			plural(p.Unverified, "1 of them", "%d of them"))
+	}
+	if p.Disputed > 0 {
+		fmt.Fprintf(w, "%s disputed by the collector: the mark itself contradicts the acceptance (office, dates, lists or scan time); the log names them, markhub's alerts page lists them\n",
+			plural(p.Disputed, "1 accepted record", "%d accepted records"))
 	}
 	if p.SetAside > 0 {
 		fmt.Fprintf(w, "%s refused by the collector and set aside (upload_state refused): markd sync --refused lists them and why\n",

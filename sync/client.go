@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -295,6 +296,15 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if method != http.MethodGet && req.Header.Get("Idempotency-Key") == "" {
+		// Every request the counter sends may be sent twice (the collector
+		// counts a record, an event or a batch it has as a duplicate); the
+		// key tells net/http so: a POST written onto a kept-alive
+		// connection the collector closed at that moment (a restart, an
+		// idle limit in front of it) is sent again on a new one instead
+		// of failing as an outage.
+		req.Header.Set("Idempotency-Key", rand.Text())
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)

@@ -14,8 +14,6 @@ import (
 	"reflect"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
@@ -335,24 +333,8 @@ func (c Config) Validate() error {
 // MaxCounterLen is the longest counter id: the collector refuses a
 // record whose counter is longer (hub's maxNameLen, 400 on every upload),
 // so a longer one would keep the outbox from draining.
-const MaxCounterLen = 128
+const MaxCounterLen = mark.MaxNameLen
 
-// counterWhy is what is wrong with a counter id, "" when nothing. It is
-// stored with every scan and batch, filtered on by the supervisor pages
-// (which trim what is typed, so " 1" could never be found) and sent to
-// the collector. Inner spaces are fine ("Окно 1").
-func counterWhy(id string) string {
-	switch {
-	case strings.TrimSpace(id) == "":
-		return "must not be empty"
-	case len(id) > MaxCounterLen:
-		return fmt.Sprintf("must be at most %d bytes (the collector refuses a longer one)", MaxCounterLen)
-	case strings.TrimSpace(id) != id:
-		return "must not begin or end with a space (the pages' counter filter drops it, so its records could not be found by counter)"
-	case strings.IndexFunc(id, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0:
-		return "must not hold a tab, a line break or another character that does not print"
-	case !utf8.ValidString(id):
-		return "must be UTF-8 text"
-	}
-	return ""
-}
+// counterWhy is what is wrong with a counter id, "" when nothing
+// (mark.CounterWhy: markd import holds the counters of its lines to it too).
+func counterWhy(id string) string { return mark.CounterWhy(id) }

@@ -69,8 +69,8 @@ type Line struct {
 }
 
 // ParseLine reads one line of an import file: a JSON object (Line) or the
-// bare text of a scan. Blank lines give ok=false. An error wraps
-// mark.ErrInvalid.
+// bare text of a scan. Blank lines, and objects whose text is blank, give
+// ok=false. An error wraps mark.ErrInvalid.
 func ParseLine(line string) (mark.Scan, bool, error) {
 	t := strings.TrimSpace(line)
 	if t == "" {
@@ -97,10 +97,50 @@ func ParseLine(line string) (mark.Scan, bool, error) {
 	if l.Counter != "" && strings.TrimSpace(l.Counter) == "" { // "" is the config's counter; blanks name none
 		return mark.Scan{}, false, fmt.Errorf("counter %q: must not be blank (leave it out for the config's counter): %w", l.Counter, mark.ErrInvalid)
 	}
+	// The counter and source are stored with the scan and uploaded: one
+	// the config would refuse as counter, or the collector refuses (400
+	// naming the field), would be set aside there, never uploaded.
+	if why := mark.CounterWhy(l.Counter); l.Counter != "" && why != "" {
+		return mark.Scan{}, false, fmt.Errorf("counter %q: %s: %w", l.Counter, why, mark.ErrInvalid)
+	}
+	if len(l.Source) > mark.MaxNameLen {
+		return mark.Scan{}, false, fmt.Errorf("source of %d bytes: at most %d (the collector refuses a longer one): %w",
+			len(l.Source), mark.MaxNameLen, mark.ErrInvalid)
+	}
 	if l.MeasuredWeightG < 0 {
 		return mark.Scan{}, false, fmt.Errorf("measured_weight_g %d: must not be negative: %w", l.MeasuredWeightG, mark.ErrInvalid)
 	}
+	if strings.TrimSpace(l.Text) == "" { // no scan, as a blank line: the pipeline would not store it
+		return mark.Scan{}, false, nil
+	}
 	return mark.Scan{Text: l.Text, At: l.At, Counter: l.Counter, Source: l.Source, MeasuredWeightG: l.MeasuredWeightG}, true, nil
+}
+
+// AtAhead is how far after this PC's clock a line's time (`at`) may be:
+// the collector's tolerance (hub.DefaultPlausibility). A record stamped
+// later waits at the counter, and every record after it with it, until
+// the collector's clock passes it.
+const AtAhead = 10 * time.Minute
+
+// earliestAt is before any mark of EPM v1 could be scanned: the collector
+// refuses a record stamped before it.
+var earliestAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// checkAt refuses a line's time the collector would refuse or hold back
+// (a zero at is none: the scan gets the time of the import).
+func checkAt(at, now time.Time) error {
+	switch {
+	case at.IsZero():
+		return nil
+	case at.Before(earliestAt):
+		return fmt.Errorf("at %s: before 2020, before any EPM v1 mark could be scanned (the collector refuses it): %w",
+			at.Format(time.RFC3339Nano), mark.ErrInvalid)
+	case at.After(now.Add(AtAhead)):
+		return fmt.Errorf("at %s: %s after this PC's clock (%s; at most %s): the collector would hold this scan "+
+			"and every later one of this counter back until then: %w", at.Format(time.RFC3339Nano),
+			at.Sub(now).Round(time.Second), now.Format(time.RFC3339), AtAhead, mark.ErrInvalid)
+	}
+	return nil
 }
 
 // LineError is a line of the file that is not a scan (numbered from 1).
@@ -130,6 +170,8 @@ type Options struct {
 	Name string
 	// Size is the file's size in bytes, 0 when unknown (stdin).
 	Size int64
+	// Now is the clock a line's time is held to (checkAt); nil: time.Now.
+	Now func() time.Time
 	// Progress, when set, is told the bytes read and the scans stored
 	// after each stored batch.
 	Progress func(bytes int64, scans int)
@@ -192,6 +234,10 @@ func Run(ctx context.Context, in io.Reader, o Options) (Result, error) {
 		storing    bool
 		stop       error // a store failure or the error a batch ended with
 	)
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
 	go func() {
 		cr := &countReader{r: in}
 		br := bufio.NewReaderSize(cr, 256<<10)
@@ -206,7 +252,7 @@ func Run(ctx context.Context, in io.Reader, o Options) (Result, error) {
 		// pos is the byte of the file the next line starts at.
 		pos := func() int64 { return start + cr.n - int64(br.Buffered()) }
 		for {
-			scans, eof, done, err := readBatch(br, o.Name, BatchSize(o.Size, read, lineNo), &lineNo, &blanks, &read, pos)
+			scans, eof, done, err := readBatch(br, o.Name, BatchSize(o.Size, read, lineNo), &lineNo, &blanks, &read, pos, now)
 			j := &job{judging: o.Judge.StartJudge(scans), read: read, blank: blanks, err: err}
 			if hasher != nil && done.lines > marked {
 				marked = done.lines
@@ -352,7 +398,7 @@ const utf8BOM = "\uFEFF"
 // NOT_A_MARK, the verdict markd verify prints for it (spec §7 step 1).
 // done is the lines read whole and good, up to pos() after the last one
 // (pos: the byte of the file the next line starts at).
-func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *int64, pos func() int64) (scans []mark.Scan, eof bool, done linesDone, err error) {
+func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *int64, pos func() int64, now func() time.Time) (scans []mark.Scan, eof bool, done linesDone, err error) {
 	scans = make([]mark.Scan, 0, n)
 	for len(scans) < n {
 		done = linesDone{*lineNo, pos()}
@@ -370,9 +416,18 @@ func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *i
 			line, length = line[len(utf8BOM):], length-len(utf8BOM)
 		}
 		*lineNo++
+		if length > len(line) && strings.HasPrefix(strings.TrimSpace(line), "{") {
+			// Only its start was kept: the object cannot be read, and
+			// its cut would be refused as "unexpected EOF".
+			return scans, false, done, &LineError{File: name, Line: *lineNo, Err: fmt.Errorf(
+				"a line of %d bytes, more than %d: too long for a JSON scan object: %w", length, maxLine, mark.ErrInvalid)}
+		}
 		sc, ok, err := ParseLine(line)
 		if ok && length > len(line) && sc.Text == strings.TrimRight(line, "\r") {
 			sc.Length = length // a bare text over maxLine: its start and real length
+		}
+		if err == nil && ok {
+			err = checkAt(sc.At, now())
 		}
 		if err != nil {
 			return scans, false, done, &LineError{File: name, Line: *lineNo, Err: err}

@@ -27,7 +27,8 @@ func setup(t *testing.T) (Options, *store.DB, func(serial uint64) string) {
 		Location: time.UTC, RescanWindow: 10 * time.Minute, Now: func() time.Time { return now }}
 	judge := pipeline.New(opt)
 	opt.Store = db
-	o := Options{Judge: judge, Open: func() (*pipeline.Pipeline, error) { return pipeline.New(opt), nil }}
+	o := Options{Judge: judge, Open: func() (*pipeline.Pipeline, error) { return pipeline.New(opt), nil },
+		Now: func() time.Time { return now }}
 	signer, day := testdata.Signer(t), mark.DayOf(now)
 	return o, db, func(serial uint64) string { return signer(testdata.ValidMark(serial, day)) }
 }
@@ -203,7 +204,7 @@ func TestParseLineRefuses(t *testing.T) {
 
 func FuzzParseLine(f *testing.F) {
 	for _, s := range []string{"EPM1:AAAA", "", "  ", `{"text":"EPM1:A","at":"2026-11-25T10:00:00Z","counter":"B"}`,
-		`{"text":1}`, `{"measured_weight_g":-1}`, "{", "4600000000001\r"} {
+		`{"text":1}`, `{"measured_weight_g":-1}`, "{", "4600000000001\r", `{"text":" "}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -214,8 +215,12 @@ func FuzzParseLine(f *testing.F) {
 			}
 			return
 		}
-		if ok == (strings.TrimSpace(line) == "") {
+		// no scan: a blank line, or an object whose text is blank
+		if tl := strings.TrimSpace(line); ok && tl == "" || !ok && tl != "" && !strings.HasPrefix(tl, "{") {
 			t.Fatalf("%q: ok=%v", line, ok)
+		}
+		if ok && strings.TrimSpace(sc.Text) == "" && strings.HasPrefix(strings.TrimSpace(line), "{") {
+			t.Fatalf("%q: a scan of blank text", line)
 		}
 		if sc.MeasuredWeightG < 0 {
 			t.Fatalf("%q: negative weight", line)

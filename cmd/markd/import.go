@@ -183,7 +183,7 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 	if file == "-" {
 		name = "stdin"
 	}
-	iopt := importer.Options{Judge: pipeline.New(opt), Open: open, Name: name, Size: size, Progress: bar.update}
+	iopt := importer.Options{Judge: pipeline.New(opt), Open: open, Name: name, Size: size, Progress: bar.update, Now: verifyNow}
 	if track != nil {
 		iopt.Mark, iopt.File = track, f
 	}

@@ -59,7 +59,7 @@ to its end stores nothing ("already imported", exit 0); a file that grew
 imports its new lines. A file whose imported lines changed is a new
 import. --again imports every line again: what was stored comes back
 DUPLICATE_SCAN within the re-scan window, REUSED after it. Standard input
-("-") is not remembered: every run imports all of it.`,
+("-"), a pipe or a device is not remembered: every run imports all of it.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usage("%s needs exactly one FILE", cmd.CommandPath())
@@ -111,9 +111,21 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 		if err != nil {
 			return fmt.Errorf("import: %w", err)
 		}
-		size, in = st.Size(), f
-		if track, err = a.importStart(cmd, c.DB, f, file, size, again, loc); err != nil || track == nil {
-			return err // nothing new, or the store's error
+		switch {
+		case st.IsDir():
+			return usage("import: %s is a directory: give the file of scans", file)
+		case !st.Mode().IsRegular():
+			// A pipe or a device (`markd import <(zcat scans.gz)` is
+			// /dev/fd/63): read as a stream like stdin. Its bytes cannot
+			// be read again at offsets to know it at a later run.
+			fmt.Fprintf(a.stderr, "note: %s is not a regular file (a pipe or a device): the import is not remembered, "+
+				"as for standard input; every run stores all of it (save it to a file first to be able to resume)\n", file)
+			in = f
+		default:
+			size, in = st.Size(), f
+			if track, err = a.importStart(cmd, c.DB, f, file, size, again, loc); err != nil || track == nil {
+				return err // nothing new, or the store's error
+			}
 		}
 	}
 	if size == 0 || size >= importHugeMin {

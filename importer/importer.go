@@ -126,19 +126,29 @@ const AtAhead = 10 * time.Minute
 // refuses a record stamped before it.
 var earliestAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// checkAt refuses a line's time the collector would refuse or hold back
-// (a zero at is none: the scan gets the time of the import).
-func checkAt(at, now time.Time) error {
+// AtError is a scan's time the collector would refuse or hold back.
+type AtError struct {
+	At  time.Time
+	Why string // what is wrong with it
+}
+
+func (e *AtError) Error() string {
+	return fmt.Sprintf("at %s: %s: %v", e.At.Format(time.RFC3339Nano), e.Why, mark.ErrInvalid)
+}
+func (e *AtError) Unwrap() error { return mark.ErrInvalid }
+
+// CheckAt refuses (*AtError) a scan's time the collector would refuse or
+// hold back (a zero at is none: the scan gets the time of the import).
+// markd verify --db holds its --at to it too.
+func CheckAt(at, now time.Time) error {
 	switch {
 	case at.IsZero():
 		return nil
 	case at.Before(earliestAt):
-		return fmt.Errorf("at %s: before 2020, before any EPM v1 mark could be scanned (the collector refuses it): %w",
-			at.Format(time.RFC3339Nano), mark.ErrInvalid)
+		return &AtError{At: at, Why: "before 2020, before any EPM v1 mark could be scanned (the collector refuses it)"}
 	case at.After(now.Add(AtAhead)):
-		return fmt.Errorf("at %s: %s after this PC's clock (%s; at most %s): the collector would hold this scan "+
-			"and every later one of this counter back until then: %w", at.Format(time.RFC3339Nano),
-			at.Sub(now).Round(time.Second), now.Format(time.RFC3339), AtAhead, mark.ErrInvalid)
+		return &AtError{At: at, Why: fmt.Sprintf("%s after this PC's clock (%s; at most %s): the collector would hold this scan "+
+			"and every later one of this counter back until then", at.Sub(now).Round(time.Second), now.Format(time.RFC3339), AtAhead)}
 	}
 	return nil
 }
@@ -427,7 +437,7 @@ func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *i
 			sc.Length = length // a bare text over maxLine: its start and real length
 		}
 		if err == nil && ok {
-			err = checkAt(sc.At, now())
+			err = CheckAt(sc.At, now())
 		}
 		if err != nil {
 			return scans, false, done, &LineError{File: name, Line: *lineNo, Err: err}

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"markd/importer"
 	"markd/mark"
 	"markd/pipeline"
 	"markd/store"
@@ -29,6 +31,14 @@ func (a *app) runVerifyDB(cmd *cobra.Command, f verifyFlags) error {
 	clock, err := verifyClock(cmd, f)
 	if err != nil {
 		return err
+	}
+	// The scans are stored under --at and uploaded: a time the collector
+	// refuses, or holds back with every later record (one ahead of its
+	// clock), is a typo here, as in a line of markd import.
+	if atFlag, _ := cmd.Flags().GetString("at"); atFlag != "" {
+		if ae := (*importer.AtError)(nil); errors.As(importer.CheckAt(clock(), verifyNow()), &ae) {
+			return usage("--at %s: %s", atFlag, ae.Why)
+		}
 	}
 	c, v, _, err := a.verifySetup(cmd, f.date, f.weight, clock)
 	if err != nil {

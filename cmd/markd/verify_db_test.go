@@ -36,3 +36,35 @@ func TestVerifyDBMovesCheckWatermark(t *testing.T) {
 		t.Errorf("after verify --db: %d of %d scans above the watermark (%v); want fewer than 64", len(rows), top, err)
 	}
 }
+
+// TestVerifyDBRefusesImplausibleAt: markd verify --db --at a time more
+// than 10 minutes after this PC's clock, or before 2020, is a usage error
+// (exit 2) and stores nothing, as a line of markd import with that at.
+// Before, the scans were stored under that time: the collector holds a
+// record stamped ahead of its clock, and every later record of the
+// counter, pending until then (a typo 2062 for 2026: for 36 years), and
+// refuses one before 2020.
+func TestVerifyDBRefusesImplausibleAt(t *testing.T) {
+	for _, tc := range []struct{ at, want string }{
+		{testdata.Now().Add(time.Hour).Format(time.RFC3339), "1h0m0s after this PC's clock"},
+		{"2019-06-01T10:00:00+04:00", "before 2020"},
+	} {
+		t.Run(tc.at, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg, path := dmWatermarkedStore(t, dir)
+			in := dmMarks(t, 1, 5_100_000)[0] + "\n"
+			code, out, errs := vtRun(t, in, "verify", "--config", cfg, "--db", path, "--at", tc.at)
+			if code != exitUsage || !strings.Contains(errs, "--at "+tc.at+": ") || !strings.Contains(errs, tc.want) {
+				t.Fatalf("verify --db --at %s: exit %d\n%s%s", tc.at, code, out, errs)
+			}
+			db, err := store.Open(context.Background(), path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if c, err := db.Counts(context.Background()); err != nil || len(c) != 0 {
+				t.Errorf("store counts %v %v, want none", c, err)
+			}
+		})
+	}
+}

@@ -264,8 +264,11 @@ func (a *app) importStart(cmd *cobra.Command, db string, f *os.File, file string
 	}
 	prior, err := importer.Continues(f, size, file, cands)
 	if ce := (*importer.ChangedError)(nil); errors.As(err, &ce) {
-		return nil, mark.WithHint(err, fmt.Sprintf("import the lines after it with `tail -n +%d %s > rest.txt`, or every line again with --again",
-			ce.Line+1, file))
+		// From that line on, not after it: a file imported while its
+		// last line was being written has that line whole now, and its
+		// mark was never judged (what was stored is the start it had).
+		return nil, mark.WithHint(err, fmt.Sprintf("import that line in full and the lines after it with `tail -n +%d %s > rest.txt` "+
+			"(what was stored of line %d was its start then), or every line again with --again", ce.Line, file, ce.Line))
 	}
 	if err != nil {
 		return nil, err

@@ -281,7 +281,8 @@ func TestImportKill9(t *testing.T) {
 
 // TestImportLastLineGoesOn: a file whose last line, imported without a
 // newline, goes on now is refused naming the line (it is not the text
-// stored), with the tail command that imports the lines after it; a
+// stored), with the tail command that imports it in full and the lines
+// after it (TestImportCutLastLineHint); a
 // newline added after it is only the line ended.
 func TestImportLastLineGoesOn(t *testing.T) {
 	dir := t.TempDir()
@@ -299,7 +300,7 @@ func TestImportLastLineGoesOn(t *testing.T) {
 	}
 	write(strings.Join(marks[:3], "\n") + "X\n" + marks[3] + "\n")
 	code, out, errs := vtRun(t, "", "import", "--config", cfg, file)
-	if code != 1 || !strings.Contains(errs, file+":3: ") || !strings.Contains(errs, "tail -n +4 "+file) {
+	if code != 1 || !strings.Contains(errs, file+":3: ") || !strings.Contains(errs, "tail -n +3 "+file) {
 		t.Errorf("last line goes on: exit %d\n%s%s", code, out, errs)
 	}
 	write(strings.Join(marks[:3], "\n") + "\n" + marks[3] + "\n")
@@ -307,4 +308,45 @@ func TestImportLastLineGoesOn(t *testing.T) {
 		t.Fatalf("newline added: exit %d\n%s%s", code, out, errs)
 	}
 	onceEach(t, dir, marks[:4])
+}
+
+// TestImportCutLastLineHint: a file imported while its last line was
+// still being written (its start stored, a MALFORMED rejection) and
+// completed since is refused at that line; the tail command of the hint
+// imports that line in full and the ones after it, so the mark of the
+// cut line is recorded. Before, the hint's `tail -n +N+1` left that
+// mark out: it was never judged, and nothing said so.
+func TestImportCutLastLineHint(t *testing.T) {
+	dir := t.TempDir()
+	cfg := dmConfig(t, dir, "")
+	marks := dmMarks(t, 4, 10_100_000)
+	file := filepath.Join(dir, "scans.txt")
+	whole := strings.Join(marks, "\n") + "\n"
+	cut := len(marks[0]) + 1 + len(marks[1]) + 1 + 80 // in the third mark
+	if err := os.WriteFile(file, []byte(whole[:cut]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := vtRun(t, "", "import", "--config", cfg, file); code != 0 {
+		t.Fatalf("import of the cut file: exit %d\n%s%s", code, out, errs)
+	}
+	if err := os.WriteFile(file, []byte(whole), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := vtRun(t, "", "import", "--config", cfg, file)
+	m := regexp.MustCompile(`tail -n \+(\d+) `).FindStringSubmatch(errs)
+	if code != 1 || !strings.Contains(errs, file+":3: ") || m == nil {
+		t.Fatalf("completed file: exit %d\n%s%s", code, out, errs)
+	}
+	from, _ := strconv.Atoi(m[1])
+	rest := filepath.Join(dir, "rest.txt")
+	writeLines(t, rest, marks[from-1:]) // what the tail command writes
+	if code, out, errs := vtRun(t, "", "import", "--config", cfg, rest); code != 0 {
+		t.Fatalf("import of %s: exit %d\n%s%s", m[0], code, out, errs)
+	}
+	texts, _ := importedTexts(t, dir)
+	for i, w := range marks {
+		if texts[w] != 1 {
+			t.Errorf("mark of line %d stored %d times after the hint's %q, want once", i+1, texts[w], m[0])
+		}
+	}
 }

@@ -258,7 +258,11 @@ func Run(ctx context.Context, in io.Reader, o Options) (Result, error) {
 			hasher, start, lineNo = newPrefixHasher(o.File), o.Mark.Bytes, o.Mark.Lines
 		}
 		read := start
-		marked := lineNo // the lines recorded so far
+		marked := lineNo      // the lines recorded so far
+		var markedBytes int64 // and their bytes, as the store's row holds them
+		if o.Mark != nil {
+			markedBytes = o.Mark.Prior
+		}
 		// pos is the byte of the file the next line starts at.
 		pos := func() int64 { return start + cr.n - int64(br.Buffered()) }
 		for {
@@ -268,6 +272,7 @@ func Run(ctx context.Context, in io.Reader, o Options) (Result, error) {
 				marked = done.lines
 				m := *o.Mark
 				m.Lines, m.Bytes = done.lines, done.bytes
+				m.Prior, markedBytes = markedBytes, done.bytes // the write is refused if another import moved the row
 				var herr error
 				if m.Prefix, m.Head, m.HeadLen, herr = hasher.to(done.bytes); herr != nil {
 					herr = fmt.Errorf("read %s: %w", cmp.Or(o.Name, "input"), herr)

@@ -10,6 +10,7 @@ import (
 
 	"markd/internal/testdata"
 	"markd/mark"
+	"markd/store"
 )
 
 // TestRunRefusesLine: a JSON line whose scan the collector would refuse
@@ -108,5 +109,46 @@ func TestRunBlankJSONText(t *testing.T) {
 	}
 	if c, err := db.Counts(context.Background()); err != nil || c[mark.Accept] != 1 || len(c) != 1 {
 		t.Errorf("store counts %v %v, want 1 ACCEPT", c, err)
+	}
+}
+
+// TestRunOvertaken: an import resumed from a file's row stops, storing
+// nothing, when another import of the file moved the row after it was
+// read (store.ErrImportOvertaken); before, both stored the same lines.
+func TestRunOvertaken(t *testing.T) {
+	o, db, sign := setup(t)
+	ctx := context.Background()
+	var lines []string
+	for i := range 6 {
+		lines = append(lines, sign(uint64(9_600_000+i)))
+	}
+	file := strings.Join(lines, "\n") + "\n"
+	half := int64(len(strings.Join(lines[:3], "\n")) + 1)
+	first := &store.ImportMark{ID: "imp-1", Name: "scans.txt"}
+	o.Mark, o.File, o.Name = first, strings.NewReader(file[:half]), "scans.txt"
+	if res, err := Run(ctx, strings.NewReader(file[:half]), o); err != nil || res.Stored != 3 {
+		t.Fatalf("first half: %+v %v", res, err)
+	}
+	found, err := db.Imports(ctx, int64(len(file)), HeadHash(strings.NewReader(file)))
+	if err != nil || len(found) != 1 || found[0].Bytes != half {
+		t.Fatalf("imports %+v %v", found, err)
+	}
+	resumed := found[0] // what a second run read
+	moved := found[0]   // a first run goes on meanwhile (blank lines' mark)
+	moved.Lines, moved.Bytes, moved.Prior = moved.Lines+1, moved.Bytes+1, moved.Bytes
+	if err := db.MarkImport(ctx, &moved); err != nil {
+		t.Fatal(err)
+	}
+	o.Mark, o.File = &resumed, strings.NewReader(file)
+	rest := strings.NewReader(file)
+	if _, err := rest.Seek(resumed.Bytes, 0); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(ctx, rest, o)
+	if !errors.Is(err, store.ErrImportOvertaken) || res.Stored != 0 {
+		t.Fatalf("resumed run: %+v %v, want ErrImportOvertaken, nothing stored", res, err)
+	}
+	if c, err := db.Counts(ctx); err != nil || c[mark.Accept] != 3 || len(c) != 1 {
+		t.Errorf("store counts %v %v, want the first half's 3 ACCEPT", c, err)
 	}
 }

@@ -33,7 +33,19 @@ type ImportMark struct {
 	Scans   int
 	Started time.Time // the first batch's commit (read back)
 	Updated time.Time // the last one's (read back)
+	// Prior is the bytes the row holds before this write (0 for a new
+	// import, which has no row; read back as Bytes). A write whose row
+	// holds other bytes is refused (ErrImportOvertaken) with its batch:
+	// another markd import of the file, resumed from the same row, went
+	// on meanwhile, and the lines of this batch may be stored already.
+	Prior int64
 }
+
+// ErrImportOvertaken: another markd import of the same file committed
+// lines after this one read how far the file had come; this one's batch
+// is not stored (it would store those lines twice: DUPLICATE_SCAN and
+// REUSED rejections of marks accepted once).
+var ErrImportOvertaken = fmt.Errorf("another markd import of this file stored lines meanwhile: %w", mark.ErrConflict)
 
 // SaveImportBatch is SaveBatchParts that also records m, in the same
 // transaction: the scans and how far the import has come are committed
@@ -64,11 +76,14 @@ func importMarkOf(ctx context.Context) *ImportMark {
 
 // upsertImport writes an import's row: one row an import, so one
 // statement for each batch of up to 2000 scans.
+// The update applies only where the row still holds the bytes this
+// import last wrote or read (?10, ImportMark.Prior).
 const upsertImport = `INSERT INTO imports(id, name, head_len, head, lines, bytes, prefix, scans, started_at, updated_at)
 	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
 	ON CONFLICT(id) DO UPDATE SET name = excluded.name, head_len = excluded.head_len, head = excluded.head,
 		lines = excluded.lines, bytes = excluded.bytes, prefix = excluded.prefix,
-		scans = imports.scans + excluded.scans, updated_at = excluded.updated_at`
+		scans = imports.scans + excluded.scans, updated_at = excluded.updated_at
+	WHERE imports.bytes = ?10`
 
 // execer is a transaction's or a connection's ExecContext.
 type execer interface {
@@ -80,11 +95,31 @@ func (d *DB) writeImport(ctx context.Context, x execer, m *ImportMark, scans int
 	if m.ID == "" || m.Lines < 0 || m.Bytes < 0 {
 		return fmt.Errorf("import mark %+v: %w", *m, mark.ErrInvalid)
 	}
-	if _, err := x.ExecContext(ctx, upsertImport, m.ID, m.Name, m.HeadLen, m.Head, m.Lines, m.Bytes, m.Prefix,
-		scans, formatTime(d.Now())); err != nil {
+	res, err := x.ExecContext(ctx, upsertImport, m.ID, m.Name, m.HeadLen, m.Head, m.Lines, m.Bytes, m.Prefix,
+		scans, formatTime(d.Now()), m.Prior)
+	if err != nil {
 		return storeErr("record import progress", err)
 	}
+	if n, err := res.RowsAffected(); err != nil {
+		return storeErr("record import progress", err)
+	} else if n == 0 {
+		return fmt.Errorf("import of %s: the store has it up to byte %d, this run went on from byte %d: %w",
+			m.Name, d.importBytes(ctx, x, m.ID), m.Prior, ErrImportOvertaken)
+	}
 	return nil
+}
+
+// importBytes is how far the row of import id has come, for a message;
+// -1 when it cannot be read.
+func (d *DB) importBytes(ctx context.Context, x execer, id string) int64 {
+	q, ok := x.(interface {
+		QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	})
+	b := int64(-1)
+	if ok {
+		_ = q.QueryRowContext(ctx, `SELECT bytes FROM imports WHERE id = ?`, id).Scan(&b)
+	}
+	return b
 }
 
 // Imports lists the imports whose first head_len bytes hash to what head
@@ -157,6 +192,7 @@ func findImports(ctx context.Context, q queryer, size int64, head func(n int) (s
 				rows.Close()
 				return nil, storeErr("read imports", err)
 			}
+			m.Prior = m.Bytes
 			m.Started, _ = time.Parse(time.RFC3339Nano, started)
 			m.Updated, _ = time.Parse(time.RFC3339Nano, updated)
 			out = append(out, m)

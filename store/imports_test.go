@@ -39,7 +39,7 @@ func TestSaveImportBatch(t *testing.T) {
 	}
 	now = now.Add(time.Minute)
 	m2 := *m
-	m2.Lines, m2.Bytes, m2.Prefix = 80, 8000, "p80"
+	m2.Lines, m2.Bytes, m2.Prefix, m2.Prior = 80, 8000, "p80", 4000
 	db.FailWrite = func() error { return syscall.ENOSPC }
 	if err := db.SaveImportBatch(ctx, batch(30, 30), nil, 10*time.Minute, &m2); !errors.Is(err, mark.ErrUnavailable) {
 		t.Fatalf("failed commit: %v", err)
@@ -60,7 +60,7 @@ func TestSaveImportBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	m3 := m2
-	m3.Lines, m3.Bytes, m3.Prefix = 90, 8010, "p90"
+	m3.Lines, m3.Bytes, m3.Prefix, m3.Prior = 90, 8010, "p90", 8000
 	if err := db.SaveImportBatch(ctx, nil, nil, 10*time.Minute, &m3); err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +89,50 @@ func TestSaveImportBatch(t *testing.T) {
 	}
 	if count() != 51 {
 		t.Errorf("%d scans, want 51", count())
+	}
+}
+
+// TestSaveImportBatchOvertaken: two runs of markd import of one file
+// resumed from the same row: the batch of the second to commit lines
+// from where the row was is refused (ErrImportOvertaken, nothing of it
+// stored), as is a new import's first batch under an id that has a row.
+// Before, both batches were stored: every line of the later one a second
+// time, DUPLICATE_SCAN or a REUSED rejection of a mark accepted once.
+func TestSaveImportBatchOvertaken(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t, Options{Now: func() time.Time { return t0.Add(time.Hour) }})
+	rec := func(serial uint64) []*mark.Record {
+		return []*mark.Record{scRec(serial, "A", t0.Add(time.Duration(serial)*time.Second), mark.Accept)}
+	}
+	first := &ImportMark{ID: "imp-1", Name: "scans.txt", Lines: 10, Bytes: 1000, Prefix: "p10", HeadLen: 1000, Head: "h"}
+	if err := db.SaveImportBatch(ctx, rec(6000), nil, 10*time.Minute, first); err != nil {
+		t.Fatal(err)
+	}
+	a, b := *first, *first // two runs that read the row at 1000 bytes
+	a.Lines, a.Bytes, a.Prior = 20, 2000, 1000
+	b.Lines, b.Bytes, b.Prior = 30, 3000, 1000
+	if err := db.SaveImportBatch(ctx, rec(6001), nil, 10*time.Minute, &a); err != nil {
+		t.Fatal(err)
+	}
+	err := db.SaveImportBatch(ctx, rec(6002), nil, 10*time.Minute, &b)
+	if !errors.Is(err, ErrImportOvertaken) || !errors.Is(err, mark.ErrConflict) {
+		t.Fatalf("second run's batch: %v, want ErrImportOvertaken", err)
+	}
+	again := *first // a first batch (Prior 0) under an id that has a row
+	again.Prior = 0
+	if err := db.SaveImportBatch(ctx, rec(6003), nil, 10*time.Minute, &again); !errors.Is(err, ErrImportOvertaken) {
+		t.Fatalf("first batch under a used id: %v, want ErrImportOvertaken", err)
+	}
+	if err := db.MarkImport(ctx, &b); !errors.Is(err, ErrImportOvertaken) {
+		t.Fatalf("blank lines of the second run: %v, want ErrImportOvertaken", err)
+	}
+	var n int
+	var bytes int64
+	if err := db.SQL().QueryRow(`SELECT (SELECT count(*) FROM scans), bytes FROM imports WHERE id = 'imp-1'`).Scan(&n, &bytes); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 || bytes != 2000 {
+		t.Errorf("%d scans, row at %d bytes; want the 2 of the first run, 2000", n, bytes)
 	}
 }
 

@@ -233,6 +233,10 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 		}
 		fmt.Fprintln(a.stdout)
 	}
+	if errors.Is(err, store.ErrImportOvertaken) {
+		err = mark.WithHint(err, fmt.Sprintf("another markd import of %s runs beside this one, or ran meanwhile: let it finish, "+
+			"then run this command again: it goes on after the lines stored (none is stored twice)", file))
+	}
 	if le := (*importer.LineError)(nil); errors.As(err, &le) && track != nil {
 		rerun := "the same command"
 		if again {

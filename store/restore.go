@@ -54,7 +54,7 @@ func Restore(ctx context.Context, path, backup string, now time.Time) (Restored,
 	var r Restored
 	abs, _ := filepath.Abs(path)
 	absB, _ := filepath.Abs(backup)
-	if abs == absB {
+	if abs == absB || sameFile(path, backup) { // also a symbolic or hard link to it
 		return r, mark.WithHint(fmt.Errorf("restore %s: the backup is the store itself: %w", backup, ErrBadBackup),
 			"name the backup file made by `markd backup`")
 	}
@@ -290,4 +290,15 @@ func syncFile(path string) error {
 		err = cerr
 	}
 	return err
+}
+
+// sameFile reports whether a and b are one file (a link to the other);
+// false when either cannot be read.
+func sameFile(a, b string) bool {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
 }

@@ -59,6 +59,11 @@ func BatchSize(size, read int64, lines int) int {
 	return int(min(Batch, max(MinBatch, left/4)))
 }
 
+// maxWeightG is the most grams a line may give as measured: what a
+// scale reads (scanner's) and markd verify --weight takes. More was
+// stored, and the collector refuses over 2^31-1 grams (set aside).
+const maxWeightG = 1_000_000
+
 // Line is the JSON form of one input line.
 type Line struct {
 	Text            string    `json:"text"`
@@ -109,6 +114,10 @@ func ParseLine(line string) (mark.Scan, bool, error) {
 	}
 	if l.MeasuredWeightG < 0 {
 		return mark.Scan{}, false, fmt.Errorf("measured_weight_g %d: must not be negative: %w", l.MeasuredWeightG, mark.ErrInvalid)
+	}
+	if l.MeasuredWeightG > maxWeightG {
+		return mark.Scan{}, false, fmt.Errorf("measured_weight_g %d: more than %d grams (no scale weighs that): %w",
+			l.MeasuredWeightG, maxWeightG, mark.ErrInvalid)
 	}
 	if strings.TrimSpace(l.Text) == "" { // no scan, as a blank line: the pipeline would not store it
 		return mark.Scan{}, false, nil

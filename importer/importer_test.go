@@ -186,6 +186,8 @@ func TestParseLineRefuses(t *testing.T) {
 		{"two objects", `{"text":"EPM1:A"}{"text":"EPM1:B"}`, `"{\"text\":\"EPM1:B\"}" after the object`},
 		{"trailing text", `{"text":"EPM1:A"} 7100000001`, `"7100000001" after the object`},
 		{"negative weight", `{"text":"EPM1:A","measured_weight_g":-5}`, "measured_weight_g -5: must not be negative"},
+		// stored, it was refused by the collector (over 2^31-1: set aside)
+		{"weight over a scale's", `{"text":"EPM1:A","measured_weight_g":5000000000}`, "measured_weight_g 5000000000: more than 1000000 grams"},
 		{"unknown field", `{"text":"EPM1:A","weight":5}`, `unknown field "weight"`},
 		{"blank counter", `{"text":"EPM1:A","counter":"  "}`, `counter "  ": must not be blank`},
 	}

@@ -88,13 +88,18 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 			return txt
 		}
 	}
-	if (d.Thorough || d.finders.hit.small) && !square {
+	if m := d.finders.hit.module; (d.Thorough || d.finders.hit.small || (m > 0 && m < gridSmallModule)) && !square {
 		// A second look for patterns down to gridMinSmall px across (1.1
 		// px a module): a code tilted away at under 2 px a module shows
 		// its far finder patterns narrower than the scan's 10 px (drawn
 		// version 7 codes at 1.8 px a module, 1.3 at the far edge). The
 		// thorough mode pays for it only where nothing read; the camera
-		// mode only when its gate passed on such a pattern (hit.small).
+		// mode only when its gate passed on such a pattern (hit.small),
+		// or on a triangle of patterns under gridSmallModule px a module:
+		// at 1.6-1.8 px a module the gate often passes on 10 px
+		// look-alikes in the code's data, and the far finders are still
+		// under 10 px. A frame without anything code-like never gets
+		// here (the gate), nor does a code of larger modules.
 		s.finders.minTotal = gridMinSmall
 		cs2, ws2 := s.finders.find(c, Rect{0, 0, c.W, c.H}, finderMaxFound)
 		s.finders.minTotal = 0
@@ -116,6 +121,12 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 // gridMinSmall is the least width in px of a finder pattern in the grid
 // sampling's second look (see tryGrid).
 const gridMinSmall = 8
+
+// gridSmallModule is the module size (px, the camera gate's triangle's)
+// under which the camera mode's grid sampling takes the second look for
+// small patterns (see tryGrid): a code of 2.0 px a module tilted to 0.7
+// shows 1.4 px at its far edge, its far finders 10 px across.
+const gridSmallModule = 2.5
 
 // finderTriples returns up to n triples of the patterns in c that sit
 // like a code's finder patterns (see triangle in finder.go), best first.

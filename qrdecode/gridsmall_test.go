@@ -16,8 +16,11 @@ import (
 // 1.8 px turned 10° on its first frame: its gate keeps 8-9 px patterns
 // apart and passes a triangle with one only with both timing patterns
 // (finder.go), and the grid sampling then looks again too; before, its
-// gate saw no code there. It does not read the other two (their gate
-// triangle is look-alikes of 10 px: see docs/notes/camera.md).
+// gate saw no code there. Where the gate passes on a triangle of 10 px
+// look-alikes in the code's data (1.8 px at 0°, 1.6 px at 30°, 1.7 px at
+// 20° and 45°) the camera mode read nothing before 2026-12-04 (second
+// commit): the grid sampling now takes its second look whenever the
+// gate's modules are under gridSmallModule px.
 func TestReadsSmallTiltedCodes(t *testing.T) {
 	text := strings.Repeat("EPM1:ABCDEFGHIJ0123456789", 7)
 	mods, dim := codeModules(t, text)
@@ -25,7 +28,7 @@ func TestReadsSmallTiltedCodes(t *testing.T) {
 	for _, tt := range []struct {
 		ppm, deg float64
 		camera   bool
-	}{{1.8, 0, false}, {1.8, 10, true}, {1.6, 30, false}} {
+	}{{1.8, 0, true}, {1.8, 10, true}, {1.6, 30, true}, {1.7, 20, true}, {1.7, 45, true}} {
 		t.Run(fmt.Sprintf("%.1fpx-%.0fdeg", tt.ppm, tt.deg), func(t *testing.T) {
 			side := tt.ppm * (D + 8)
 			frame := int(side*1.6) + 40

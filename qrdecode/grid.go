@@ -2,6 +2,7 @@ package qrdecode
 
 import (
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/makiuchi-d/gozxing"
@@ -351,6 +352,16 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 			versions = append(versions, v)
 		}
 	}
+	if !square {
+		// In perspective at under 2 px a module the scan's widths (whole
+		// pixels, a width far from the other two replaced by their
+		// median) can put the size two versions off: the size from each
+		// pattern's own module size fitted to the template, leg by leg,
+		// is tried too.
+		if v := fittedVersion(c, t); v >= 1 && v <= 40 && !slices.Contains(versions, v) {
+			versions = append(versions, v)
+		}
+	}
 	var fits []gridFit
 	add := func(dim int, br, at fpt) {
 		e := float64(dim) - 3.5
@@ -438,6 +449,30 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 		}
 	}
 	return ""
+}
+
+// fittedVersion is the version the finder distances of t give with each
+// pattern's module size fitted to the finder template along t's axes
+// (0.6-1.5 of its width's), each leg at the mean of its two ends'.
+func fittedVersion(c Gray, t finderTriple) int {
+	ux, uy := t.tr.sub(t.tl), t.bl.sub(t.tl)
+	lx, ly := math.Hypot(ux.X, ux.Y), math.Hypot(uy.X, uy.Y)
+	if lx == 0 || ly == 0 {
+		return 0
+	}
+	ux, uy = ux.scale(1/lx), uy.scale(1/ly)
+	var ms [3]float64
+	for k, p := range [3]fpt{t.tl, t.tr, t.bl} {
+		best := math.Inf(-1)
+		for f := 0.6; f <= 1.5; f += 0.05 {
+			m := f * t.widths[k] / 7
+			if sc := finderScore(c, p, ux.scale(m), uy.scale(m)); sc > best {
+				best, ms[k] = sc, m
+			}
+		}
+	}
+	across := (lx/((ms[0]+ms[1])/2) + ly/((ms[0]+ms[2])/2)) / 2
+	return int(math.Round((across + 7 - 17) / 4))
 }
 
 // timingFit counts the timing modules (row 6 and column 6, between the

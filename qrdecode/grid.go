@@ -329,6 +329,33 @@ func (f *gridFit) at(u, v float64) fpt {
 	return fpt{x, y}
 }
 
+// minModule is the least module size (px) of f's map, over the code's
+// four corners, along both axes.
+func (f *gridFit) minModule() float64 {
+	e := float64(f.dim) - 0.5
+	m := math.Inf(1)
+	for _, p := range [4]fpt{{0.5, 0.5}, {e, 0.5}, {e, e}, {0.5, e}} {
+		du, dv := 1.0, 1.0
+		if p.X > 1 {
+			du = -1
+		}
+		if p.Y > 1 {
+			dv = -1
+		}
+		a := f.at(p.X, p.Y)
+		m = min(m, a.dist(f.at(p.X+du, p.Y)), a.dist(f.at(p.X, p.Y+dv)))
+	}
+	return m
+}
+
+// gridPlainModule is the module size (px, the smallest of a guess's
+// corners) under which a guess whose timing-corrected map did not read
+// is sampled through its homography alone too: at 1.1-1.3 px a module
+// the timing edges come out wrong by enough to spoil a map that reads
+// without them (drawn version 7 codes tilted away at 1.6-1.7 px a
+// module).
+const gridPlainModule = 1.5
+
 // gridMaxFits is how many of the best-fitting guesses are decoded.
 const gridMaxFits = 2
 
@@ -427,6 +454,13 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 		n++
 		if txt := s.sampleDecode(d, c, f.dim, s.timingMesh(c, f)); txt != "" {
 			return txt
+		}
+		if !square && f.minModule() < gridPlainModule {
+			// the timing edges of modules this small are located too
+			// coarsely to correct the map: the homography alone
+			if txt := s.sampleDecode(d, c, f.dim, f.at); txt != "" {
+				return txt
+			}
 		}
 	}
 	// Last, a code on wrinkled paper: the module-edge phase mesh

@@ -41,6 +41,23 @@ func BenchmarkWarped(b *testing.B) {
 			d.Decode(g)
 		}
 	})
+	// small codes tilted away (gridsmall_test.go): one read in the camera
+	// mode since 2026-12-04 (1.6 px a module turned 20°), one read by
+	// neither mode (1.6 px turned 10°), which pays for the grid
+	// sampling's second look at every frame
+	for _, tc := range []struct {
+		name     string
+		ppm, deg float64
+	}{{"small-tilted", 1.6, 20}, {"small-tilted-unread", 1.6, 10}} {
+		b.Run(tc.name, func(b *testing.B) {
+			g := smallTiltedFrame(b, strings.Repeat("EPM1:ABCDEFGHIJ0123456789", 7), tc.ppm, tc.deg)
+			d := NewDecoder()
+			b.ResetTimer()
+			for range b.N {
+				d.Decode(g)
+			}
+		})
+	}
 	b.Run("720p-empty", func(b *testing.B) {
 		g := Gray{Pix: bytes.Repeat([]byte{180}, 1280*720), W: 1280, H: 720}
 		d := NewDecoder()

@@ -30,28 +30,12 @@ import (
 // reads them (gridPlainModule).
 func TestReadsSmallTiltedCodes(t *testing.T) {
 	text := strings.Repeat("EPM1:ABCDEFGHIJ0123456789", 7)
-	mods, dim := codeModules(t, text)
-	D := float64(dim)
 	for _, tt := range []struct {
 		ppm, deg float64
 		camera   bool
 	}{{1.8, 0, true}, {1.8, 10, true}, {1.6, 30, true}, {1.7, 20, true}, {1.7, 45, true}, {1.6, 0, true}, {1.6, 20, true}, {1.7, 30, true}} {
 		t.Run(fmt.Sprintf("%.1fpx-%.0fdeg", tt.ppm, tt.deg), func(t *testing.T) {
-			side := tt.ppm * (D + 8)
-			frame := int(side*1.6) + 40
-			cx := float64(frame) / 2
-			x0 := cx - side/2
-			rad := tt.deg * math.Pi / 180
-			turn := func(p fpt) fpt {
-				x, y := p.X-cx, p.Y-cx
-				return fpt{cx + x*math.Cos(rad) - y*math.Sin(rad), cx + x*math.Sin(rad) + y*math.Cos(rad)}
-			}
-			q := [4]fpt{turn(fpt{x0 + 0.15*side, x0}), turn(fpt{x0 + 0.85*side, x0}), turn(fpt{x0 + side, x0 + side}), turn(fpt{x0, x0 + side})}
-			inv := quadToQuad([4]fpt{{-4, -4}, {D + 4, -4}, {D + 4, D + 4}, {-4, D + 4}}, q).adjoint()
-			g := renderWarped(mods, dim, frame, frame, func(x, y float64) (float64, float64, bool) {
-				u, v := inv.apply(x, y)
-				return u, v, true
-			})
+			g := smallTiltedFrame(t, text, tt.ppm, tt.deg)
 			modes := []bool{true}
 			if tt.camera {
 				modes = append(modes, false)
@@ -70,4 +54,27 @@ func TestReadsSmallTiltedCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// smallTiltedFrame draws text's code tilted away (the top 0.7 as wide as
+// the bottom) at ppm px a module at the bottom, turned deg degrees, on a
+// desk around it.
+func smallTiltedFrame(t testing.TB, text string, ppm, deg float64) Gray {
+	mods, dim := codeModules(t, text)
+	D := float64(dim)
+	side := ppm * (D + 8)
+	frame := int(side*1.6) + 40
+	cx := float64(frame) / 2
+	x0 := cx - side/2
+	rad := deg * math.Pi / 180
+	turn := func(p fpt) fpt {
+		x, y := p.X-cx, p.Y-cx
+		return fpt{cx + x*math.Cos(rad) - y*math.Sin(rad), cx + x*math.Sin(rad) + y*math.Cos(rad)}
+	}
+	q := [4]fpt{turn(fpt{x0 + 0.15*side, x0}), turn(fpt{x0 + 0.85*side, x0}), turn(fpt{x0 + side, x0 + side}), turn(fpt{x0, x0 + side})}
+	inv := quadToQuad([4]fpt{{-4, -4}, {D + 4, -4}, {D + 4, D + 4}, {-4, D + 4}}, q).adjoint()
+	return renderWarped(mods, dim, frame, frame, func(x, y float64) (float64, float64, bool) {
+		u, v := inv.apply(x, y)
+		return u, v, true
+	})
 }

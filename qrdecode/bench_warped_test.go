@@ -17,6 +17,7 @@ func BenchmarkWarped(b *testing.B) {
 			g := loadFrame(b, filepath.Join("testdata", "qr-warped", f))
 			d := NewDecoder()
 			b.ResetTimer()
+			defer reportCPU(b, processCPU())
 			for range b.N {
 				d.Decode(g)
 			}
@@ -37,6 +38,7 @@ func BenchmarkWarped(b *testing.B) {
 			b.Fatalf("read %q: not a frame that reads nothing", got)
 		}
 		b.ResetTimer()
+		defer reportCPU(b, processCPU())
 		for range b.N {
 			d.Decode(g)
 		}
@@ -53,6 +55,7 @@ func BenchmarkWarped(b *testing.B) {
 			g := smallTiltedFrame(b, strings.Repeat("EPM1:ABCDEFGHIJ0123456789", 7), tc.ppm, tc.deg)
 			d := NewDecoder()
 			b.ResetTimer()
+			defer reportCPU(b, processCPU())
 			for range b.N {
 				d.Decode(g)
 			}
@@ -61,6 +64,7 @@ func BenchmarkWarped(b *testing.B) {
 	b.Run("720p-empty", func(b *testing.B) {
 		g := Gray{Pix: bytes.Repeat([]byte{180}, 1280*720), W: 1280, H: 720}
 		d := NewDecoder()
+		defer reportCPU(b, processCPU())
 		for range b.N {
 			d.Decode(g)
 		}

@@ -211,6 +211,7 @@ func BenchmarkDecode(b *testing.B) {
 			g := loadFrame(b, filepath.Join(testdata.Set(b, tc.set), tc.file))
 			d := NewDecoder()
 			b.ResetTimer()
+			defer reportCPU(b, processCPU())
 			for range b.N {
 				d.Decode(g)
 			}
@@ -219,6 +220,7 @@ func BenchmarkDecode(b *testing.B) {
 	b.Run("720p-empty", func(b *testing.B) {
 		g := Gray{Pix: bytes.Repeat([]byte{180}, 1280*720), W: 1280, H: 720}
 		d := NewDecoder()
+		defer reportCPU(b, processCPU())
 		for range b.N {
 			d.Decode(g)
 		}

@@ -341,6 +341,7 @@ func BenchmarkReject(b *testing.B) {
 	for _, sc := range emptyScenes(b, "1280x720") {
 		b.Run(sc.name, func(b *testing.B) {
 			d := NewDecoder()
+			defer reportCPU(b, processCPU())
 			for range b.N {
 				d.Decode(sc.g)
 			}

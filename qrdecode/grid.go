@@ -379,12 +379,13 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 			versions = append(versions, v)
 		}
 	}
-	if !square {
+	if !square && m < gridSmallModule {
 		// In perspective at under 2 px a module the scan's widths (whole
 		// pixels, a width far from the other two replaced by their
 		// median) can put the size two versions off: the size from each
 		// pattern's own module size fitted to the template, leg by leg,
-		// is tried too.
+		// is tried too (for small modules only: it costs ~4,600
+		// interpolated samples).
 		if v := fittedVersion(c, t); v >= 1 && v <= 40 && !slices.Contains(versions, v) {
 			versions = append(versions, v)
 		}

@@ -137,8 +137,9 @@ var earliestAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // AtError is a scan's time the collector would refuse or hold back.
 type AtError struct {
-	At  time.Time
-	Why string // what is wrong with it
+	At    time.Time
+	Why   string // what is wrong with it
+	Ahead bool   // after the clock (not before 2020)
 }
 
 func (e *AtError) Error() string {
@@ -156,7 +157,7 @@ func CheckAt(at, now time.Time) error {
 	case at.Before(earliestAt):
 		return &AtError{At: at, Why: "before 2020, before any EPM v1 mark could be scanned (the collector refuses it)"}
 	case at.After(now.Add(AtAhead)):
-		return &AtError{At: at, Why: fmt.Sprintf("%s after this PC's clock (%s; at most %s): the collector would hold this scan "+
+		return &AtError{At: at, Ahead: true, Why: fmt.Sprintf("%s after this PC's clock (%s; at most %s): the collector would hold this scan "+
 			"and every later one of this counter back until then", at.Sub(now).Round(time.Second), now.Format(time.RFC3339), AtAhead)}
 	}
 	return nil

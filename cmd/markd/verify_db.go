@@ -20,6 +20,7 @@ func addVerifyDBFlags(fl *pflag.FlagSet) {
 	fl.String("db", "", "stateful: record the scans in this SQLite store and apply reuse (config key db)")
 	fl.String("counter", "", "with --db: id of the counter the scans are made at (config key counter)")
 	fl.String("at", "", "time of the scans, RFC 3339 (default: now); sets the acceptance date, and with --db the time stored")
+	fl.Bool("at-ahead", false, "with --db: take an --at more than 10 minutes after this PC's clock (the PC's clock is known to be behind; the collector holds such records back until its own clock passes them)")
 	fl.Duration("rescan-window", 0, "with --db: same text at the same counter within this time is DUPLICATE_SCAN (config key rescan_window; default 10m)")
 }
 
@@ -36,7 +37,11 @@ func (a *app) runVerifyDB(cmd *cobra.Command, f verifyFlags) error {
 	// refuses, or holds back with every later record (one ahead of its
 	// clock), is a typo here, as in a line of markd import.
 	if atFlag, _ := cmd.Flags().GetString("at"); atFlag != "" {
-		if ae := (*importer.AtError)(nil); errors.As(importer.CheckAt(clock(), verifyNow()), &ae) {
+		ahead, _ := cmd.Flags().GetBool("at-ahead")
+		if ae := (*importer.AtError)(nil); errors.As(importer.CheckAt(clock(), verifyNow()), &ae) && !(ahead && ae.Ahead) {
+			if ae.Ahead {
+				return usage("--at %s: %s (--at-ahead takes it when this PC's clock is behind)", atFlag, ae.Why)
+			}
 			return usage("--at %s: %s", atFlag, ae.Why)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"markd/internal/testdata"
+	"markd/mark"
 	"markd/store"
 )
 
@@ -45,15 +46,23 @@ func TestVerifyDBMovesCheckWatermark(t *testing.T) {
 // counter, pending until then (a typo 2062 for 2026: for 36 years), and
 // refuses one before 2020.
 func TestVerifyDBRefusesImplausibleAt(t *testing.T) {
-	for _, tc := range []struct{ at, want string }{
-		{testdata.Now().Add(time.Hour).Format(time.RFC3339), "1h0m0s after this PC's clock"},
-		{"2019-06-01T10:00:00+04:00", "before 2020"},
+	for _, tc := range []struct {
+		at, want string
+		aheadOK  bool // --at-ahead given (it takes a time ahead, not one before 2020)
+	}{
+		{testdata.Now().Add(time.Hour).Format(time.RFC3339), "1h0m0s after this PC's clock", false},
+		{"2019-06-01T10:00:00+04:00", "before 2020", false},
+		{"2019-06-01T10:00:00+04:00", "before 2020", true},
 	} {
 		t.Run(tc.at, func(t *testing.T) {
 			dir := t.TempDir()
 			cfg, path := dmWatermarkedStore(t, dir)
 			in := dmMarks(t, 1, 5_100_000)[0] + "\n"
-			code, out, errs := vtRun(t, in, "verify", "--config", cfg, "--db", path, "--at", tc.at)
+			args := []string{"verify", "--config", cfg, "--db", path, "--at", tc.at}
+			if tc.aheadOK {
+				args = append(args, "--at-ahead")
+			}
+			code, out, errs := vtRun(t, in, args...)
 			if code != exitUsage || !strings.Contains(errs, "--at "+tc.at+": ") || !strings.Contains(errs, tc.want) {
 				t.Fatalf("verify --db --at %s: exit %d\n%s%s", tc.at, code, out, errs)
 			}
@@ -66,5 +75,27 @@ func TestVerifyDBRefusesImplausibleAt(t *testing.T) {
 				t.Errorf("store counts %v %v, want none", c, err)
 			}
 		})
+	}
+}
+
+// TestVerifyDBAtAhead: --at-ahead takes an --at after this PC's clock (a
+// PC whose clock is known to be behind): the scan is judged and stored
+// under that time.
+func TestVerifyDBAtAhead(t *testing.T) {
+	dir := t.TempDir()
+	cfg, path := dmWatermarkedStore(t, dir)
+	in := dmMarks(t, 1, 5_100_000)[0] + "\n"
+	at := testdata.Now().Add(time.Hour).Format(time.RFC3339)
+	code, out, errs := vtRun(t, in, "verify", "--config", cfg, "--db", path, "--at", at, "--at-ahead")
+	if code != 0 || !strings.Contains(out, "ACCEPT") {
+		t.Fatalf("verify --db --at %s --at-ahead: exit %d\n%s%s", at, code, out, errs)
+	}
+	db, err := store.Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if c, err := db.Counts(context.Background()); err != nil || c[mark.Accept] != 1 {
+		t.Errorf("store counts %v %v, want one ACCEPT", c, err)
 	}
 }

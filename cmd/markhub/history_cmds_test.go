@@ -116,7 +116,7 @@ func TestCommandsRestoreHistory(t *testing.T) {
 	}
 	verifyDB := func(cfg string) result {
 		return markdRun(hubtest.Sign(hubtest.TestMark(901, 426000))+"\n"+hubtest.Sign(hubtest.TestMark(5001, 426000))+"\n",
-			"verify", "--config", cfg, "--db", filepath.Join(filepath.Dir(cfg), "markd.db"), "--at", at)
+			"verify", "--config", cfg, "--db", filepath.Join(filepath.Dir(cfg), "markd.db"), "--at", at, "--at-ahead")
 	}
 
 	// markhub away: every command refuses, nothing is judged or stored.

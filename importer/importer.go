@@ -158,7 +158,7 @@ func CheckAt(at, now time.Time) error {
 		return &AtError{At: at, Why: "before 2020, before any EPM v1 mark could be scanned (the collector refuses it)"}
 	case at.After(now.Add(AtAhead)):
 		return &AtError{At: at, Ahead: true, Why: fmt.Sprintf("%s after this PC's clock (%s; at most %s): the collector would hold this scan "+
-			"and every later one of this counter back until then", at.Sub(now).Round(time.Second), now.Format(time.RFC3339), AtAhead)}
+			"and every later one of this counter back until then (--at-ahead takes it when this PC's clock is behind)", at.Sub(now).Round(time.Second), now.Format(time.RFC3339), AtAhead)}
 	}
 	return nil
 }
@@ -190,8 +190,11 @@ type Options struct {
 	Name string
 	// Size is the file's size in bytes, 0 when unknown (stdin).
 	Size int64
-	// Now is the clock a line's time is held to (checkAt); nil: time.Now.
+	// Now is the clock a line's time is held to (CheckAt); nil: time.Now.
 	Now func() time.Time
+	// AtAhead takes a line's time after Now (a PC whose clock is known to
+	// be behind); a time before 2020 is refused still.
+	AtAhead bool
 	// Progress, when set, is told the bytes read and the scans stored
 	// after each stored batch.
 	Progress func(bytes int64, scans int)
@@ -276,7 +279,7 @@ func Run(ctx context.Context, in io.Reader, o Options) (Result, error) {
 		// pos is the byte of the file the next line starts at.
 		pos := func() int64 { return start + cr.n - int64(br.Buffered()) }
 		for {
-			scans, eof, done, err := readBatch(br, o.Name, BatchSize(o.Size, read, lineNo), &lineNo, &blanks, &read, pos, now)
+			scans, eof, done, err := readBatch(br, o.Name, BatchSize(o.Size, read, lineNo), &lineNo, &blanks, &read, pos, now, o.AtAhead)
 			j := &job{judging: o.Judge.StartJudge(scans), read: read, blank: blanks, err: err}
 			if hasher != nil && done.lines > marked {
 				marked = done.lines
@@ -423,7 +426,7 @@ const utf8BOM = "\uFEFF"
 // NOT_A_MARK, the verdict markd verify prints for it (spec §7 step 1).
 // done is the lines read whole and good, up to pos() after the last one
 // (pos: the byte of the file the next line starts at).
-func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *int64, pos func() int64, now func() time.Time) (scans []mark.Scan, eof bool, done linesDone, err error) {
+func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *int64, pos func() int64, now func() time.Time, atAhead bool) (scans []mark.Scan, eof bool, done linesDone, err error) {
 	scans = make([]mark.Scan, 0, n)
 	for len(scans) < n {
 		done = linesDone{*lineNo, pos()}
@@ -452,7 +455,9 @@ func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *i
 			sc.Length = length // a bare text over maxLine: its start and real length
 		}
 		if err == nil && ok {
-			err = CheckAt(sc.At, now())
+			if ae := (*AtError)(nil); errors.As(CheckAt(sc.At, now()), &ae) && !(ae.Ahead && atAhead) {
+				err = ae
+			}
 		}
 		if err != nil {
 			return scans, false, done, &LineError{File: name, Line: *lineNo, Err: err}

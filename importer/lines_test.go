@@ -152,3 +152,25 @@ func TestRunOvertaken(t *testing.T) {
 		t.Errorf("store counts %v %v, want the first half's 3 ACCEPT", c, err)
 	}
 }
+
+// TestRunAtAhead: with Options.AtAhead (markd import --at-ahead, a PC
+// whose clock is known to be behind) a line stamped after the clock is
+// imported under its time; one before 2020 is refused still.
+func TestRunAtAhead(t *testing.T) {
+	o, db, sign := setup(t)
+	o.AtAhead = true
+	o.Name = "scans.jsonl"
+	ahead := testdata.Now().Add(240 * 24 * time.Hour)
+	in := fmt.Sprintf(`{"text":%q,"at":%q}`+"\n", sign(9_500_000), ahead.Format(time.RFC3339))
+	res, err := Run(context.Background(), strings.NewReader(in), o)
+	if err != nil || res.Stored != 1 {
+		t.Fatalf("result %+v %v, want the line stamped ahead stored", res, err)
+	}
+	if c, err := db.Counts(context.Background()); err != nil || c[mark.Accept]+c[mark.Reject] != 1 {
+		t.Errorf("store counts %v %v, want one scan", c, err)
+	}
+	in = fmt.Sprintf(`{"text":%q,"at":"2019-12-31T23:00:00Z"}`+"\n", sign(9_500_001))
+	if _, err := Run(context.Background(), strings.NewReader(in), o); !errors.Is(err, mark.ErrInvalid) {
+		t.Fatalf("a line of 2019 with AtAhead: %v, want it refused", err)
+	}
+}

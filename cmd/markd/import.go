@@ -73,6 +73,7 @@ DUPLICATE_SCAN within the re-scan window, REUSED after it. Standard input
 	fl.String("counter", "", "counter of lines that name none (config key counter)")
 	cli.Uint32(fl, "office", 0, "postal index of this office (config key office)")
 	fl.Bool("again", false, "import every line of FILE again, even those already stored (they come back DUPLICATE_SCAN or REUSED)")
+	fl.Bool("at-ahead", false, "take lines whose at is more than 10 minutes after this PC's clock (the PC's clock is known to be behind; the collector holds such records back until its own clock passes them)")
 	fl.Int("hold-in-commit", 0, "tests only: the Nth write transaction after the store's open waits before its commit until the process is killed")
 	_ = fl.MarkHidden("hold-in-commit")
 	return cmd
@@ -196,6 +197,7 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 		name = "stdin"
 	}
 	iopt := importer.Options{Judge: pipeline.New(opt), Open: open, Name: name, Size: size, Progress: bar.update, Now: verifyNow}
+	iopt.AtAhead, _ = cmd.Flags().GetBool("at-ahead")
 	if track != nil {
 		iopt.Mark, iopt.File = track, f
 	}

@@ -39,9 +39,6 @@ func (a *app) runVerifyDB(cmd *cobra.Command, f verifyFlags) error {
 	if atFlag, _ := cmd.Flags().GetString("at"); atFlag != "" {
 		ahead, _ := cmd.Flags().GetBool("at-ahead")
 		if ae := (*importer.AtError)(nil); errors.As(importer.CheckAt(clock(), verifyNow()), &ae) && !(ahead && ae.Ahead) {
-			if ae.Ahead {
-				return usage("--at %s: %s (--at-ahead takes it when this PC's clock is behind)", atFlag, ae.Why)
-			}
 			return usage("--at %s: %s", atFlag, ae.Why)
 		}
 	}

@@ -122,7 +122,7 @@ func TestCommandsRestoreHistory(t *testing.T) {
 	// markhub away: every command refuses, nothing is judged or stored.
 	cfg, db := newStore(t)
 	for name, r := range map[string]result{
-		"import":      markdRun("", "import", "--config", cfg, imports),
+		"import":      markdRun("", "import", "--config", cfg, "--at-ahead", imports),
 		"verify --db": verifyDB(cfg),
 		"sync --once": markdRun("", "sync", "--once", "--config", cfg),
 	} {
@@ -136,7 +136,7 @@ func TestCommandsRestoreHistory(t *testing.T) {
 
 	// markhub up: import restores first, then judges with the history.
 	hubP = start(t, true, markhub, "serve", "--db", hubDB, "--listen", addr)
-	r := markdRun("", "import", "--config", cfg, imports)
+	r := markdRun("", "import", "--config", cfg, "--at-ahead", imports)
 	// 2000 too: office A accepted it after office B (an alert), and the
 	// lost store knew it as used.
 	if r.code != 0 || !strings.Contains(r.stderr, "restored from markhub: 301 serials") ||

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -98,10 +99,7 @@ func newTerminalCmd(a *app) *cobra.Command {
 			}
 			defer store.Close()
 			name := args[0]
-			t, err := store.Terminal(cmd.Context(), name)
-			if errors.Is(err, mark.ErrNotFound) {
-				return mark.WithHint(fmt.Errorf("no terminal %q: %w", name, mark.ErrNotFound), "markhub terminal list shows the terminals")
-			}
+			t, err := lookupTerminal(cmd.Context(), store, name)
 			if err != nil {
 				return err
 			}
@@ -109,14 +107,9 @@ func newTerminalCmd(a *app) *cobra.Command {
 				return mark.WithHint(fmt.Errorf("terminal %s authenticates with a client certificate (CN %s), not a token: %w", name, name, mark.ErrInvalid),
 					"markhub terminal revoke "+name+" refuses its certificate")
 			}
-			tok, hash, err := hub.NewToken()
-			if err != nil {
+			if err := a.newToken(cmd.Context(), store, name); err != nil {
 				return err
 			}
-			if err := store.SetToken(cmd.Context(), name, hash); err != nil {
-				return err
-			}
-			fmt.Fprintln(a.stdout, tok)
 			return nil
 		},
 	}
@@ -202,10 +195,7 @@ func newTerminalCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer store.Close()
-			t, err := store.Terminal(cmd.Context(), name)
-			if errors.Is(err, mark.ErrNotFound) {
-				return mark.WithHint(fmt.Errorf("no terminal %q: %w", name, mark.ErrNotFound), "markhub terminal list shows the terminals")
-			}
+			t, err := lookupTerminal(cmd.Context(), store, name)
 			if err != nil {
 				return err
 			}
@@ -229,14 +219,9 @@ func newTerminalCmd(a *app) *cobra.Command {
 				return cli.UsageError{Err: mark.WithHint(fmt.Errorf("terminal %s authenticates with a token, not a certificate: %w", name, mark.ErrInvalid),
 					"readmit it without --cert: it gets a new token")}
 			}
-			tok, hash, err := hub.NewToken()
-			if err != nil {
+			if err := a.newToken(cmd.Context(), store, name); err != nil {
 				return err
 			}
-			if err := store.SetToken(cmd.Context(), name, hash); err != nil {
-				return err
-			}
-			fmt.Fprintln(a.stdout, tok)
 			fmt.Fprintf(a.stderr, "terminal %s (%s) readmitted with the new token above (shown once); its old token is refused\n", name, was)
 			return nil
 		},
@@ -287,5 +272,28 @@ func officeFlag(cmd *cobra.Command, office uint32) error {
 	if err := hub.ValidOffice(office); err != nil {
 		return cli.UsageError{Err: fmt.Errorf("--office: %w", err)}
 	}
+	return nil
+}
+
+// lookupTerminal reads terminal name, with a hint when there is none.
+func lookupTerminal(ctx context.Context, store hub.Store, name string) (hub.Terminal, error) {
+	t, err := store.Terminal(ctx, name)
+	if errors.Is(err, mark.ErrNotFound) {
+		return t, mark.WithHint(fmt.Errorf("no terminal %q: %w", name, mark.ErrNotFound), "markhub terminal list shows the terminals")
+	}
+	return t, err
+}
+
+// newToken gives terminal name a new bearer token and prints it (shown
+// once); its old token is refused from then on.
+func (a *app) newToken(ctx context.Context, store hub.Store, name string) error {
+	tok, hash, err := hub.NewToken()
+	if err != nil {
+		return err
+	}
+	if err := store.SetToken(ctx, name, hash); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, tok)
 	return nil
 }

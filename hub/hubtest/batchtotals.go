@@ -25,12 +25,8 @@ import (
 // again than accepted, …) are 400 naming the field. Over the real HTTP
 // API and the backend's store.
 func RunBatchTotalsSuite(t *testing.T, open Opener) {
-	s := open(t)
-	t.Cleanup(func() { s.Close() })
+	s := openWithTerminals(t, open, "office-a")
 	ctx := context.Background()
-	if err := s.AddTerminal(ctx, Terminal("office-a")); err != nil {
-		t.Fatal(err)
-	}
 	day := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	// The collector's clock is after the last batch's closing (day + 25 h):
 	// a batch closed after it is refused as stamped ahead.

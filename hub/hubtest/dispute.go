@@ -29,14 +29,8 @@ import (
 // Regional.Disputed; a counter whose verdicts hold sees the answer it
 // saw before (no "disputed" key).
 func RunDisputeSuite(t *testing.T, open Opener) {
-	s := open(t)
-	t.Cleanup(func() { s.Close() })
+	s := openWithTerminals(t, open, "office-a", "office-b")
 	ctx := context.Background()
-	for _, n := range []string{"office-a", "office-b"} {
-		if err := s.AddTerminal(ctx, Terminal(n)); err != nil {
-			t.Fatal(err)
-		}
-	}
 	// Bundle 1: the suites' tariffs (a simple letter of 20 g costs 45.00);
 	// bundle 2: 60.00, and serial 990 revoked.
 	dist := Publish(t, s)

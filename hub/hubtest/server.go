@@ -22,14 +22,8 @@ import (
 // RunServerSuite runs the HTTP API on a real loopback server over a store
 // of the backend.
 func RunServerSuite(t *testing.T, open Opener) {
-	s := open(t)
-	t.Cleanup(func() { s.Close() })
+	s := openWithTerminals(t, open, "office-a", "office-b")
 	ctx := context.Background()
-	for _, n := range []string{"office-a", "office-b"} {
-		if err := s.AddTerminal(ctx, Terminal(n)); err != nil {
-			t.Fatal(err)
-		}
-	}
 	Publish(t, s) // bundle 1: the keyring of Rec's marks
 	hubNow := t0.Add(24 * time.Hour)
 	api := hub.NewServer(s, hub.ServerOptions{Registry: prometheus.NewRegistry(), Now: func() time.Time { return hubNow }})

@@ -385,3 +385,17 @@ func testSerialsAboveInt64(t *testing.T, s hub.Store) {
 		}
 	}
 }
+
+// openWithTerminals opens a store, closed when t ends, with the test
+// terminals names (Terminal) registered.
+func openWithTerminals(t *testing.T, open Opener, names ...string) hub.Store {
+	t.Helper()
+	s := open(t)
+	t.Cleanup(func() { s.Close() })
+	for _, n := range names {
+		if err := s.AddTerminal(context.Background(), Terminal(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}

@@ -27,14 +27,8 @@ import (
 // only for its own office, a mark that does not verify at the collector
 // claims no serial, and record ids are the terminal's own.
 func RunTrustSuite(t *testing.T, open Opener) {
-	s := open(t)
-	t.Cleanup(func() { s.Close() })
+	s := openWithTerminals(t, open, "office-a", "office-b")
 	ctx := context.Background()
-	for _, n := range []string{"office-a", "office-b"} {
-		if err := s.AddTerminal(ctx, Terminal(n)); err != nil {
-			t.Fatal(err)
-		}
-	}
 	if err := s.AddTerminal(ctx, hub.Terminal{Name: "no-office", TokenHash: hub.HashToken("tok-no-office"), Created: t0}); err != nil {
 		t.Fatal(err)
 	}

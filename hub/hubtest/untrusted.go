@@ -26,12 +26,8 @@ import (
 // the counter sets aside), never answered as the collector's own fault
 // (503, retried for ever), never stored other than it was checked.
 func RunUntrustedInputSuite(t *testing.T, open Opener) {
-	s := open(t)
-	t.Cleanup(func() { s.Close() })
+	s := openWithTerminals(t, open, "office-a")
 	ctx := context.Background()
-	if err := s.AddTerminal(ctx, Terminal("office-a")); err != nil {
-		t.Fatal(err)
-	}
 	Publish(t, s)
 	hubNow := t0.Add(24 * time.Hour)
 	srv := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Registry: prometheus.NewRegistry(), Now: func() time.Time { return hubNow }}).Handler())

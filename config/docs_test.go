@@ -1,16 +1,16 @@
 package config
 
 import (
-	"fmt"
 	"os"
 	"reflect"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spf13/viper"
+
+	"markd/internal/testdata"
 )
 
 // leafKeys lists every leaf key of the schema, dotted; the fields of a
@@ -33,35 +33,6 @@ func leafKeys(prefix string, s *schema) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// docDefault writes a default the way the operations.md table does:
-// durations short (10m, 72h, 0), strings and lists as YAML would.
-func docDefault(v any) string {
-	switch v := v.(type) {
-	case time.Duration:
-		if v == 0 {
-			return "0"
-		}
-		s := v.String()
-		if strings.HasSuffix(s, "m0s") {
-			s = strings.TrimSuffix(s, "0s")
-		}
-		if strings.HasSuffix(s, "h0m") {
-			s = strings.TrimSuffix(s, "0m")
-		}
-		return s
-	case string:
-		if v == "" {
-			return `""`
-		}
-		return v
-	case []string:
-		if len(v) == 0 {
-			return "[]"
-		}
-	}
-	return fmt.Sprint(v)
 }
 
 // TestOperationsTable keeps the key table of docs/operations.md true: it
@@ -129,7 +100,7 @@ func TestOperationsTable(t *testing.T) {
 		if def == "" {
 			continue // "(none; required)"
 		}
-		if want := docDefault(v.Get(key)); def != want {
+		if want := testdata.DocDefault(v.Get(key)); def != want {
 			t.Errorf("docs/operations.md: %s defaults to `%s`; Default() has `%s`", key, def, want)
 		}
 	}

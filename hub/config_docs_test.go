@@ -1,15 +1,14 @@
 package hub_test
 
 import (
-	"fmt"
 	"os"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"markd/hub"
+	"markd/internal/testdata"
 )
 
 // hubKeys lists the dotted keys of the markhub config with their
@@ -27,30 +26,6 @@ func hubKeys(prefix string, v reflect.Value, out map[string]any) {
 		}
 		out[prefix+tag] = v.Field(i).Interface()
 	}
-}
-
-// hubDocDefault writes a default as the table does: 10m, 8784h, 0, "".
-func hubDocDefault(v any) string {
-	switch v := v.(type) {
-	case time.Duration:
-		if v == 0 {
-			return "0"
-		}
-		s := v.String()
-		if strings.HasSuffix(s, "m0s") {
-			s = strings.TrimSuffix(s, "0s")
-		}
-		if strings.HasSuffix(s, "h0m") {
-			s = strings.TrimSuffix(s, "0m")
-		}
-		return s
-	case string:
-		if v == "" {
-			return `""`
-		}
-		return v
-	}
-	return fmt.Sprint(v)
 }
 
 // TestOperationsHubTable keeps the markhub key table of
@@ -102,7 +77,7 @@ func TestOperationsHubTable(t *testing.T) {
 			continue
 		}
 		delete(documented, key)
-		if want := hubDocDefault(v); def != want {
+		if want := testdata.DocDefault(v); def != want {
 			t.Errorf("docs/operations.md: markhub %s defaults to `%s`; DefaultConfig() has `%s`", key, def, want)
 		}
 	}

@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 )
 
 // TestRequestNumberBounds: every whole number a program sends in a JSON
@@ -20,19 +17,7 @@ import (
 // 9223372036854775807 was recorded as a "line of 9223372036854775807
 // bytes").
 func TestRequestNumberBounds(t *testing.T) {
-	b, err := os.ReadFile("../docs/openapi/local-api.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Paths      map[string]map[string]any `yaml:"paths"`
-		Components struct {
-			Schemas map[string]map[string]any `yaml:"schemas"`
-		} `yaml:"components"`
-	}
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc := readOpenAPI(t)
 	openBody := doc.Paths["/api/batches"]["post"].(map[string]any)["requestBody"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)
 	bodies := []struct {
 		path   string

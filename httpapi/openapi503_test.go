@@ -2,12 +2,9 @@ package httpapi
 
 import (
 	"net/http"
-	"os"
 	"strings"
 	"syscall"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 
 	"markd/batch"
 )
@@ -18,19 +15,7 @@ import (
 // file said nothing of the header, so a program generated from it never
 // read it and retried in a tight loop.
 func TestOpenAPIRetryAfter(t *testing.T) {
-	b, err := os.ReadFile("../docs/openapi/local-api.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Paths      map[string]map[string]any `yaml:"paths"`
-		Components struct {
-			Responses map[string]map[string]any `yaml:"responses"`
-		} `yaml:"components"`
-	}
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc := readOpenAPI(t)
 	e := newBatchEnv(t)
 	var st batch.StatusJSON
 	if code := e.do(t, "POST", "/api/batches", `{"contract": 77}`, &st); code != http.StatusCreated {

@@ -13,17 +13,7 @@ import (
 // batches) is described in docs/openapi/local-api.yaml with its method,
 // and the file describes no route the server does not have.
 func TestOpenAPIInStep(t *testing.T) {
-	b, err := os.ReadFile("../docs/openapi/local-api.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		OpenAPI string                    `yaml:"openapi"`
-		Paths   map[string]map[string]any `yaml:"paths"`
-	}
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc := readOpenAPI(t)
 	if doc.OpenAPI != "3.1.0" {
 		t.Errorf("openapi %q, want 3.1.0", doc.OpenAPI)
 	}
@@ -54,4 +44,28 @@ func TestOpenAPIInStep(t *testing.T) {
 			t.Errorf("%s: %d", r, code)
 		}
 	}
+}
+
+// openAPIDoc is what the tests read of docs/openapi/local-api.yaml.
+type openAPIDoc struct {
+	OpenAPI    string                    `yaml:"openapi"`
+	Paths      map[string]map[string]any `yaml:"paths"`
+	Components struct {
+		Schemas   map[string]map[string]any `yaml:"schemas"`
+		Responses map[string]map[string]any `yaml:"responses"`
+	} `yaml:"components"`
+}
+
+// readOpenAPI reads docs/openapi/local-api.yaml.
+func readOpenAPI(t *testing.T) openAPIDoc {
+	t.Helper()
+	b, err := os.ReadFile("../docs/openapi/local-api.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc openAPIDoc
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }

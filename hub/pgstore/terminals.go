@@ -1,0 +1,176 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"markd/hub"
+	"markd/mark"
+)
+
+// AddTerminal implements hub.Store.
+func (d *DB) AddTerminal(ctx context.Context, t hub.Terminal) error {
+	var hash *string
+	if t.TokenHash != "" {
+		hash = &t.TokenHash
+	}
+	var office *int64
+	if t.Office != 0 {
+		o := int64(t.Office)
+		office = &o
+	}
+	_, err := d.pool.Exec(ctx, `INSERT INTO terminals(name, office, token_hash, created_at) VALUES ($1, $2, $3, $4)`,
+		t.Name, office, hash, t.Created)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return fmt.Errorf("terminal %q already exists: %w", t.Name, mark.ErrConflict)
+	}
+	if err != nil {
+		return hub.Unavailable("add terminal", err)
+	}
+	return nil
+}
+
+// Terminal implements hub.Store.
+func (d *DB) Terminal(ctx context.Context, name string) (hub.Terminal, error) {
+	return d.terminal(ctx, `name = $1`, name)
+}
+
+// TerminalByTokenHash implements hub.Store.
+func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal, error) {
+	return d.terminal(ctx, `token_hash = $1`, hash)
+}
+
+func (d *DB) terminal(ctx context.Context, where, arg string) (hub.Terminal, error) {
+	t, err := scanRevoked(d.pool.QueryRow(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at, cert_sha256 FROM terminals WHERE `+where, arg))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
+	}
+	if err != nil {
+		return hub.Terminal{}, hub.Unavailable("read terminal", err)
+	}
+	return t, nil
+}
+
+// scanRevoked is scanTerminal of a row with revoked_at and cert_sha256
+// after the terminal's columns.
+func scanRevoked(row pgx.Row) (hub.Terminal, error) {
+	var revoked *time.Time
+	var cert *string
+	t, err := scanTerminal(scanFunc(func(dst ...any) error { return row.Scan(append(dst, &revoked, &cert)...) }))
+	if err == nil && revoked != nil {
+		t.Revoked = revoked.UTC()
+	}
+	if err == nil && cert != nil {
+		t.CertSHA256 = *cert
+	}
+	return t, err
+}
+
+func scanTerminal(row pgx.Row) (hub.Terminal, error) {
+	var t hub.Terminal
+	var hash *string
+	var office, skew *int64
+	var seen, waitingAt *time.Time
+	var waiting *int64
+	if err := row.Scan(&t.Name, &office, &hash, &t.Created, &skew, &seen, &waiting, &waitingAt); err != nil {
+		return t, err
+	}
+	if waiting != nil && waitingAt != nil {
+		t.Waiting, t.WaitingAt = *waiting, waitingAt.UTC()
+	}
+	if skew != nil && seen != nil {
+		t.ClockSkew, t.SeenAt = time.Duration(*skew)*time.Millisecond, seen.UTC()
+	}
+	if hash != nil {
+		t.TokenHash = *hash
+	}
+	if office != nil {
+		t.Office = uint32(*office)
+	}
+	t.Created = t.Created.UTC()
+	return t, nil
+}
+
+// NoteClock implements hub.Store.
+func (d *DB) NoteClock(ctx context.Context, terminal string, skew time.Duration, at time.Time) error {
+	if _, err := d.pool.Exec(ctx, `UPDATE terminals SET clock_skew_ms = $1, seen_at = $2 WHERE name = $3`,
+		skew.Milliseconds(), at, terminal); err != nil {
+		return hub.Unavailable("note clock", err)
+	}
+	return nil
+}
+
+// SetToken implements hub.Store.
+func (d *DB) SetToken(ctx context.Context, name, tokenHash string) error {
+	tag, err := d.pool.Exec(ctx, `UPDATE terminals SET token_hash = $1, revoked_at = NULL WHERE name = $2`, tokenHash, name)
+	if err != nil {
+		return hub.Unavailable("set token", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("terminal %q: %w", name, mark.ErrNotFound)
+	}
+	return nil
+}
+
+// ReadmitCert implements hub.Store.
+func (d *DB) ReadmitCert(ctx context.Context, name, certSHA256 string) error {
+	tag, err := d.pool.Exec(ctx, `UPDATE terminals SET cert_sha256 = $1, revoked_at = NULL WHERE name = $2`, certSHA256, name)
+	if err != nil {
+		return hub.Unavailable("readmit terminal", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("terminal %q: %w", name, mark.ErrNotFound)
+	}
+	return nil
+}
+
+// Revoke implements hub.Store.
+func (d *DB) Revoke(ctx context.Context, name string, at time.Time) error {
+	tag, err := d.pool.Exec(ctx, `UPDATE terminals SET revoked_at = $1 WHERE name = $2`, at, name)
+	if err != nil {
+		return hub.Unavailable("revoke terminal", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("terminal %q: %w", name, mark.ErrNotFound)
+	}
+	return nil
+}
+
+// SetOffice implements hub.Store.
+func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
+	tag, err := d.pool.Exec(ctx, `UPDATE terminals SET office = $1 WHERE name = $2`, int64(office), name)
+	if err != nil {
+		return hub.Unavailable("set office", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("terminal %q: %w", name, mark.ErrNotFound)
+	}
+	return nil
+}
+
+// Terminals implements hub.Store.
+func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
+	rows, err := d.pool.Query(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at, cert_sha256 FROM terminals ORDER BY name`)
+	if err != nil {
+		return nil, hub.Unavailable("list terminals", err)
+	}
+	defer rows.Close()
+	var out []hub.Terminal
+	for rows.Next() {
+		t, err := scanRevoked(rows)
+		if err != nil {
+			return nil, hub.Unavailable("list terminals", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("list terminals", err)
+	}
+	return out, nil
+}

@@ -41,28 +41,13 @@ var judgeOrder = []mark.Reason{
 	ReasonScannedAfterReceipt,
 }
 
-// listsOf parses the three lists of a stored bundle into one verifier
-// (sync.Verifier's parse; hub cannot import sync).
+// listsOf parses the lists of a stored bundle into one verifier.
 func listsOf(b StoredBundle) (*verify.Verifier, error) {
 	c, err := bundle.Read(b.Data)
 	if err != nil {
 		return nil, fmt.Errorf("stored bundle %d: %w", b.Version, err)
 	}
-	k, err := verify.ParseKeyring(c.Keyring.Name, c.Keyring.Data)
-	if err != nil {
-		return nil, fmt.Errorf("stored bundle %d keyring: %w", b.Version, err)
-	}
-	t, err := verify.ParseTariffs(c.Tariffs.Name, c.Tariffs.Data)
-	if err != nil {
-		return nil, fmt.Errorf("stored bundle %d tariffs: %w", b.Version, err)
-	}
-	var r *verify.Revocations
-	if len(c.Revocations.Data) > 0 {
-		if r, err = verify.ParseRevocations(c.Revocations.Name, c.Revocations.Data); err != nil {
-			return nil, fmt.Errorf("stored bundle %d revocations: %w", b.Version, err)
-		}
-	}
-	return verify.New(k, t, r), nil
+	return verify.FromBundle(c)
 }
 
 // judgeLists is what Judge judges under: the published bundles' lists,

@@ -136,7 +136,7 @@ func TestBundleAppliedKeptAndRestored(t *testing.T) {
 	}
 	// A reload from the config files (SIGHUP) swaps other lists in; the
 	// next poll puts the bundle's back.
-	old, err := Verifier(&[]bundle.Contents{contents(t, 1, "")}[0])
+	old, err := verify.FromBundle(&[]bundle.Contents{contents(t, 1, "")}[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func TestFreshness(t *testing.T) {
 
 func TestGuardLeavesRejectionsAlone(t *testing.T) {
 	e := newPollEnv(t, "", time.Hour, time.Hour)
-	v, err := Verifier(&[]bundle.Contents{contents(t, 1, "5\n")}[0])
+	v, err := verify.FromBundle(&[]bundle.Contents{contents(t, 1, "5\n")}[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"markd/internal/cli"
 	"markd/internal/secretfile"
 	"markd/mark"
-	msync "markd/sync"
+	"markd/verify"
 )
 
 func newBundleCmd(a *app) *cobra.Command {
@@ -77,7 +77,7 @@ func newBundleCmd(a *app) *cobra.Command {
 				}
 				*f.dst = bundle.File{Name: filepath.Base(f.path), Data: b}
 			}
-			v, err := msync.Verifier(&next) // refuse lists a counter could not load
+			v, err := verify.FromBundle(&next) // refuse lists a counter could not load
 			if err != nil {
 				return err
 			}

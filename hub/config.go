@@ -30,8 +30,14 @@ type Config struct {
 	AtBeforeRegistration time.Duration `mapstructure:"at_before_registration"` // how long before the terminal's registration (0 = no check)
 	// DisputeSkew: an ACCEPT stamped more than this after the collector
 	// received it is stored disputed (SCANNED_AFTER_RECEIPT; 0 = no check).
-	DisputeSkew     time.Duration `mapstructure:"dispute_skew"`
-	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	DisputeSkew time.Duration `mapstructure:"dispute_skew"`
+	// OfficeZone is the time zone the offices keep their day in (an IANA
+	// name; "" = unknown), and OfficeZones the offices in other zones by
+	// postal index prefix: where an office's zone is known, the dates of
+	// its ACCEPTs are judged in it (Checker.Judge), else in every zone.
+	OfficeZone      string             `mapstructure:"office_zone"`
+	OfficeZones     []OfficeZoneConfig `mapstructure:"office_zones"`
+	ShutdownTimeout time.Duration      `mapstructure:"shutdown_timeout"`
 	// SessionLifetime is the longest a login of the regional pages
 	// lasts, however much it is used.
 	SessionLifetime time.Duration `mapstructure:"session_lifetime"`
@@ -40,6 +46,9 @@ type Config struct {
 	SessionTTL time.Duration `mapstructure:"session_ttl"`
 	Log        LogConfig     `mapstructure:"log"`
 }
+
+// Zones are the offices' time zones of office_zone and office_zones.
+func (c Config) Zones() (*OfficeZones, error) { return NewOfficeZones(c.OfficeZone, c.OfficeZones) }
 
 // LogConfig selects the slog handler.
 type LogConfig struct {
@@ -72,6 +81,7 @@ func DefaultConfig() Config {
 		AtAhead:              DefaultPlausibility().Ahead,
 		AtBeforeRegistration: DefaultPlausibility().BeforeRegistration,
 		DisputeSkew:          DefaultPlausibility().ReceiptSkew,
+		OfficeZones:          []OfficeZoneConfig{},
 		Log:                  LogConfig{Level: "info", Format: "text"},
 	}
 }
@@ -129,6 +139,9 @@ func (c Config) Validate() error {
 	}
 	if c.DisputeSkew < 0 {
 		return bad("dispute_skew", c.DisputeSkew, "must not be negative (0 = no check)")
+	}
+	if _, err := c.Zones(); err != nil {
+		return err
 	}
 	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
 		return bad("db_max_conns", c.DBMaxConns, "must be 1..1000")

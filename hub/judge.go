@@ -22,14 +22,32 @@ import (
 const ReasonScannedAfterReceipt mark.Reason = "SCANNED_AFTER_RECEIPT"
 
 // Offsets of the earliest and latest zones an office may keep its day in
-// (UTC−12 … UTC+14): the collector does not know an office's time zone
-// (MARK-FORMAT §2: "dates are calendar days in the acceptance office's
-// local time zone"), so a date reason holds only when it holds in every
-// zone: a counter judging in its own zone is never disputed for its date.
+// (UTC−12 … UTC+14). Where the collector does not know an office's time
+// zone (MARK-FORMAT §2: "dates are calendar days in the acceptance
+// office's local time zone"; OfficeZones), a date reason holds only when
+// it holds in every zone: a counter judging in its own zone is never
+// disputed for its date, at the price of up to a day's slack each way.
 const (
 	earliestZone = -12 * time.Hour
 	latestZone   = 14 * time.Hour
 )
+
+// JudgeBy is what Checker.Judge judges an upload's ACCEPTs by besides
+// their signed marks and the published lists.
+type JudgeBy struct {
+	// Received is when the collector received the upload.
+	Received time.Time
+	// Skew is how far after Received an ACCEPT may be stamped before it
+	// is disputed (ReasonScannedAfterReceipt); 0 turns that check off.
+	Skew time.Duration
+	// Zones are the offices' time zones the dates are judged in; an
+	// office whose zone it does not know (nil: none) is judged in every
+	// zone. No skew applies to the dates: the counter dated its verdict
+	// by the very scan time it uploaded (pipeline: the day of at in its
+	// tz), so a counter in its office's zone agrees to the instant
+	// however wrong its clock, and one that does not keeps a wrong tz.
+	Zones *OfficeZones
+}
 
 // judgeOrder is the order of the dispute reasons: §7 step 3 and 4 (the
 // order verify reports them in), then the collector's own.
@@ -100,9 +118,10 @@ func (c *Checker) newVersions(recs []Record, now time.Time) bool {
 // what the signed mark says and what the collector knows itself, without
 // the counter's local state (reuse, batches): the office the mark was
 // issued for against the record's (WRONG_OFFICE), its dates against the
-// scan time in every time zone (NOT_YET_VALID, EXPIRED), the scan time
+// day of the scan time in the office's zone (by.Zones), or in every time
+// zone where that is not known (NOT_YET_VALID, EXPIRED), the scan time
 // against the time the collector received it (ReasonScannedAfterReceipt,
-// when skew > 0), and the checks of the published lists (keys' validity
+// when by.Skew > 0), and the checks of the published lists (keys' validity
 // and revocation, tariff, class, tracking, malformed fields, the
 // revocation list; MARK-FORMAT §7 step 4) under the bundle whose versions
 // the record names, or, when the collector never published those, under
@@ -113,8 +132,8 @@ func (c *Checker) newVersions(recs []Record, now time.Time) bool {
 // in). Run it after Check; it reads the bundles published since Check
 // when a record names lists the checker has not read (only a failing
 // store is an error). It returns how many records it disputed.
-func (c *Checker) Judge(ctx context.Context, recs []Record, received time.Time, skew time.Duration) (int, error) {
-	if c.newVersions(recs, received) {
+func (c *Checker) Judge(ctx context.Context, recs []Record, by JudgeBy) (int, error) {
+	if c.newVersions(recs, by.Received) {
 		if _, err := c.refresh(ctx); err != nil {
 			return 0, err
 		}
@@ -140,7 +159,7 @@ func (c *Checker) Judge(ctx context.Context, recs []Record, received time.Time, 
 		}
 		wg.Go(func() {
 			for _, i := range idx[lo:hi] {
-				if judgeRecord(&recs[i], lists, received, skew) {
+				if judgeRecord(&recs[i], lists, by) {
 					counts[w]++
 				}
 			}
@@ -156,7 +175,7 @@ func (c *Checker) Judge(ctx context.Context, recs []Record, received time.Time, 
 
 // judgeRecord judges one verified ACCEPT (Judge) and reports whether it
 // is disputed.
-func judgeRecord(r *Record, lists judgeLists, received time.Time, skew time.Duration) bool {
+func judgeRecord(r *Record, lists judgeLists, by JudgeBy) bool {
 	issued, err1 := mark.ParseDay(r.Mark.Issued)
 	until, err2 := mark.ParseDay(r.Mark.ValidUntil)
 	if err1 != nil || err2 != nil {
@@ -172,17 +191,33 @@ func judgeRecord(r *Record, lists judgeLists, received time.Time, skew time.Dura
 		why = append(why, fmt.Sprintf("WRONG_OFFICE: the mark is for office %06d, the record is of office %06d", r.Mark.Office, r.Office))
 	}
 	at := r.At.UTC()
-	if latest := mark.DayOf(at.Add(latestZone)); latest < issued {
-		got[mark.ReasonNotYetValid] = true
-		why = append(why, fmt.Sprintf("NOT_YET_VALID: scanned %s, before the mark's issue day %s in every time zone",
-			at.Format(time.RFC3339), issued))
+	if loc := by.Zones.Of(r.Office); loc != nil {
+		// the office's zone: the day the counter there judged by
+		local := r.At.In(loc)
+		d := mark.DayOf(local)
+		if d < issued {
+			got[mark.ReasonNotYetValid] = true
+			why = append(why, fmt.Sprintf("NOT_YET_VALID: scanned %s, %s in the office's time zone %s, before the mark's issue day %s",
+				at.Format(time.RFC3339), local.Format("2006-01-02 15:04:05 -07:00"), loc, issued))
+		}
+		if d > until {
+			got[mark.ReasonExpired] = true
+			why = append(why, fmt.Sprintf("EXPIRED: scanned %s, %s in the office's time zone %s, after the mark's last day %s",
+				at.Format(time.RFC3339), local.Format("2006-01-02 15:04:05 -07:00"), loc, until))
+		}
+	} else {
+		if latest := mark.DayOf(at.Add(latestZone)); latest < issued {
+			got[mark.ReasonNotYetValid] = true
+			why = append(why, fmt.Sprintf("NOT_YET_VALID: scanned %s, before the mark's issue day %s in every time zone (office %06d's is not known)",
+				at.Format(time.RFC3339), issued, r.Office))
+		}
+		if earliest := mark.DayOf(at.Add(earliestZone)); earliest > until {
+			got[mark.ReasonExpired] = true
+			why = append(why, fmt.Sprintf("EXPIRED: scanned %s, after the mark's last day %s in every time zone (office %06d's is not known)",
+				at.Format(time.RFC3339), until, r.Office))
+		}
 	}
-	if earliest := mark.DayOf(at.Add(earliestZone)); earliest > until {
-		got[mark.ReasonExpired] = true
-		why = append(why, fmt.Sprintf("EXPIRED: scanned %s, after the mark's last day %s in every time zone",
-			at.Format(time.RFC3339), until))
-	}
-	if skew > 0 && r.At.After(received.Add(skew)) {
+	if skew, received := by.Skew, by.Received; skew > 0 && r.At.After(received.Add(skew)) {
 		got[ReasonScannedAfterReceipt] = true
 		why = append(why, fmt.Sprintf("%s: scanned %s, %s after the collector received it (%s; allowed %s)",
 			ReasonScannedAfterReceipt, at.Format(time.RFC3339), r.At.Sub(received).Round(time.Second),
@@ -201,7 +236,7 @@ func judgeRecord(r *Record, lists judgeLists, received time.Time, skew time.Dura
 		res := v.Verify(r.Text, mark.Context{Office: r.Office, Date: issued, MeasuredWeightG: r.MeasuredWeightG,
 			DeferSignature: &deferred})
 		rs := slices.DeleteFunc(res.Reasons, func(x mark.Reason) bool {
-			// judged above, in every zone: the date given is the issue day
+			// judged above, in the office's zone or every zone: the date given is the issue day
 			return x == mark.ReasonNotYetValid || x == mark.ReasonExpired || x == mark.ReasonWrongOffice
 		})
 		if k == 0 {

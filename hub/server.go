@@ -31,6 +31,7 @@ type Server struct {
 	now       func() time.Time
 	timeouts  Timeouts
 	plausible Plausibility
+	zones     *OfficeZones
 	reg       *prometheus.Registry
 	// lastWrite is the Unix time (ns) of the last upload the store committed.
 	lastWrite atomic.Int64
@@ -52,6 +53,10 @@ type ServerOptions struct {
 	// Plausible bounds the scan times of uploaded records; nil takes
 	// DefaultPlausibility (a zero field of a given one turns that check off).
 	Plausible *Plausibility
+	// Zones are the offices' time zones the dates of their ACCEPTs are
+	// judged in (Checker.Judge); nil: no office's zone is known, every
+	// date is judged in every zone.
+	Zones *OfficeZones
 }
 
 // NewServer makes the API over store.
@@ -78,7 +83,7 @@ func NewServer(store Store, o ServerOptions) *Server {
 		plausible = *o.Plausible
 	}
 	reg := o.Registry
-	s := &Server{store: store, checker: NewChecker(store), log: log.With("subsystem", "hub"), now: o.Now, timeouts: o.Timeouts, plausible: plausible, reg: reg,
+	s := &Server{store: store, checker: NewChecker(store), log: log.With("subsystem", "hub"), now: o.Now, timeouts: o.Timeouts, plausible: plausible, zones: o.Zones, reg: reg,
 		stored:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_stored_total", Help: "Records stored for the first time."}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_duplicate_total", Help: "Records received again and ignored (retries)."}),
 		events:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_events_stored_total", Help: "Review events stored."}),
@@ -225,7 +230,7 @@ func (s *Server) check(ctx context.Context, recs []Record) error {
 func (s *Server) judge(ctx context.Context, recs []Record) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeouts.Check)
 	defer cancel()
-	_, err := s.checker.Judge(ctx, recs, s.now(), s.plausible.ReceiptSkew)
+	_, err := s.checker.Judge(ctx, recs, JudgeBy{Received: s.now(), Skew: s.plausible.ReceiptSkew, Zones: s.zones})
 	return err
 }
 

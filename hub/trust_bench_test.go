@@ -71,7 +71,7 @@ func BenchmarkJudge2000(b *testing.B) {
 	received := recs[0].At.Add(time.Hour)
 	cpu0 := cpuTime()
 	for b.Loop() {
-		if n, err := c.Judge(context.Background(), recs, received, 5*time.Minute); err != nil || n != 0 {
+		if n, err := c.Judge(context.Background(), recs, hub.JudgeBy{Received: received, Skew: 5 * time.Minute}); err != nil || n != 0 {
 			b.Fatalf("%d disputed: %s", n, recs[0].Why)
 		}
 	}

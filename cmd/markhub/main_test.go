@@ -78,6 +78,34 @@ func TestSessionTTLFollowsShortLifetime(t *testing.T) {
 	}
 }
 
+// TestConfigOfficeZones: office_zone and office_zones load from the file
+// (prefixes as numbers or in quotes, one alone as it is) and reach
+// hub.OfficeZones: each office's zone by its longest prefix, the others
+// office_zone's.
+func TestConfigOfficeZones(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "h.yaml")
+	yaml := "db: /tmp/x.db\noffice_zone: Europe/Moscow\noffice_zones:\n" +
+		"  - zone: Europe/Samara\n    offices: [426, \"443\"]\n" +
+		"  - zone: Asia/Yekaterinburg\n    offices: 62\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := &app{configFile: file}
+	c, err := a.loadConfig(newServeCmd(a).Flags())
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := c.Zones()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for office, want := range map[uint32]string{426000: "Europe/Samara", 443001: "Europe/Samara", 620000: "Asia/Yekaterinburg", 101000: "Europe/Moscow"} {
+		if loc := z.Of(office); loc == nil || loc.String() != want {
+			t.Errorf("office %06d: zone %v, want %s", office, loc, want)
+		}
+	}
+}
+
 // TestConfigErrors: a bad config names where the value came from (file
 // and line, environment variable), the key, and for a typo the key meant,
 // as markd's config does; each exits 2.
@@ -108,6 +136,15 @@ func TestConfigErrors(t *testing.T) {
 		{"fraction of a count", "db: x.db\ndb_max_conns: 16.5\n", [2]string{}, `h.yaml:2: db_max_conns = 16.5: must be a whole number`},
 		{"octal in environment", "db: x.db\n", [2]string{"MARKHUB_RETENTION_MONTHS", "012"}, `environment MARKHUB_RETENTION_MONTHS: retention_months = "012": must be a whole number written in decimal: a leading 0 reads as octal`},
 		{"empty file", "# nothing yet\n", [2]string{}, `h.yaml is empty (no key set)`},
+		// the offices' time zones: a name the tz database lacks (Go's, in the binary on every OS)
+		{"unknown office zone", "db: x.db\noffice_zone: Europe/Moskow\n", [2]string{}, `h.yaml:2: office_zone = "Europe/Moskow": no such time zone`},
+		{"office zone in environment", "db: x.db\n", [2]string{"MARKHUB_OFFICE_ZONE", "Local"}, `environment MARKHUB_OFFICE_ZONE: office_zone = "Local": must be a time zone name`},
+		{"unknown zone of an entry", "db: x.db\noffice_zones:\n  - zone: Europe/Samara\n    offices: [426]\n  - zone: Asia/Yekaterinbrug\n    offices: [62]\n", [2]string{},
+			`h.yaml:5: office_zones[1].zone = "Asia/Yekaterinbrug": no such time zone`},
+		{"no postal index prefix", "db: x.db\noffice_zones:\n  - zone: Europe/Samara\n    offices: [426, 4260001]\n", [2]string{},
+			`h.yaml:4: office_zones[0].offices = "4260001": must be the first 1 to 6 digits of a postal index`},
+		{"unknown key of an entry", "db: x.db\noffice_zones:\n  - zone: Europe/Samara\n    office: [426]\n", [2]string{},
+			`h.yaml:4: unknown key "office_zones[0].office" (did you mean offices?)`},
 		{"dotted key", "db: x.db\nlog.level: debug\n", [2]string{}, `h.yaml:2: key "log.level" written on one line`}, // was: unknown key "log.level", a key markhub has
 	}
 	for _, tt := range tests {

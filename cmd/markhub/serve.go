@@ -64,13 +64,24 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 		return err
 	}
 	defer store.Close()
+	zones, err := c.Zones() // refused at load already (Validate)
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := hub.NewServer(store, hub.ServerOptions{Log: log, Registry: reg,
 		Timeouts:  hub.Timeouts{Check: c.DBCheckTimeout, Write: c.DBTimeout, RetryAfter: c.RetryAfter},
-		Plausible: &hub.Plausibility{Ahead: c.AtAhead, BeforeRegistration: c.AtBeforeRegistration, ReceiptSkew: c.DisputeSkew}})
+		Plausible: &hub.Plausibility{Ahead: c.AtAhead, BeforeRegistration: c.AtBeforeRegistration, ReceiptSkew: c.DisputeSkew},
+		Zones:     zones})
 	if _, err := api.LoadKeyrings(ctx); err != nil {
 		return err
+	}
+	if c.OfficeZone == "" && len(c.OfficeZones) == 0 {
+		log.Info("no office time zone set: the dates of uploaded acceptances are judged in every zone (UTC-12 to UTC+14)",
+			"hint", "set office_zone (and office_zones for offices in other zones) to judge them in the office's zone")
+	} else {
+		log.Info("dates of uploaded acceptances judged in the offices' time zones", "office_zone", c.OfficeZone, "office_zones", len(c.OfficeZones))
 	}
 	if r, ok := store.(hub.Retainer); ok && c.RetentionMonths > 0 {
 		go retain(ctx, r, c.RetentionMonths, log)

@@ -32,6 +32,8 @@ func TestTrustSuite(t *testing.T) { hubtest.RunTrustSuite(t, open) }
 
 func TestDisputeSuite(t *testing.T) { hubtest.RunDisputeSuite(t, open) }
 
+func TestDisputeZoneSuite(t *testing.T) { hubtest.RunDisputeZoneSuite(t, open) }
+
 func TestUntrustedInputSuite(t *testing.T) { hubtest.RunUntrustedInputSuite(t, open) }
 
 func TestRegionalSuite(t *testing.T) { hubtest.RunRegionalSuite(t, open) }

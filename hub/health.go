@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Timeouts bound the store calls of the API, so a stuck database (frozen,
@@ -26,7 +28,17 @@ func DefaultTimeouts() Timeouts {
 type StoreCheck struct {
 	BundleVersion uint64    // newest published bundle, 0 = none
 	BundleCreated time.Time // when it was published
+	// DisputedOpen counts the disputed acceptances no supervisor has
+	// reviewed (Stats.DisputedOpen), up to DisputedOpenCap+1.
+	DisputedOpen int64
 }
+
+// DisputedOpenCap bounds the count of open disputed acceptances the
+// health query makes: beyond it /healthz says "at least" and the gauge
+// stays at it, so a fleet disputed wholesale (a wrong office_zone, a
+// bundle not published) does not make the query that decides readiness
+// read millions of rows.
+const DisputedOpenCap = 10000
 
 // Health is the body of GET /healthz.
 type Health struct {
@@ -36,6 +48,12 @@ type Health struct {
 	// LastWrite is when this process last committed an upload (null: none since start).
 	LastWrite           *time.Time `json:"last_write"`
 	LastWriteAgeSeconds *float64   `json:"last_write_age_seconds,omitempty"`
+	// DisputedOpen counts the disputed acceptances no supervisor has
+	// reviewed yet (the alerts page), at most DisputedOpenCap with
+	// DisputedOpenMore set when more are open; null when the store did
+	// not answer.
+	DisputedOpen     *int64 `json:"disputed_open"`
+	DisputedOpenMore bool   `json:"disputed_open_more,omitempty"`
 }
 
 // StoreHealth is the result of the short health query.
@@ -64,8 +82,12 @@ func (s *Server) Check(ctx context.Context) Health {
 			h.Store.Error = "store did not answer within " + s.timeouts.Check.String()
 		}
 		s.log.Warn("health: store check failed", "err", err)
-	} else if c.BundleVersion > 0 {
-		h.Bundle = &BundleInfo{Version: c.BundleVersion, Created: c.BundleCreated.UTC()}
+	} else {
+		if c.BundleVersion > 0 {
+			h.Bundle = &BundleInfo{Version: c.BundleVersion, Created: c.BundleCreated.UTC()}
+		}
+		open := min(c.DisputedOpen, DisputedOpenCap)
+		h.DisputedOpen, h.DisputedOpenMore = &open, c.DisputedOpen > DisputedOpenCap
 	}
 	if ns := s.lastWrite.Load(); ns != 0 {
 		t := time.Unix(0, ns).UTC()
@@ -77,7 +99,7 @@ func (s *Server) Check(ctx context.Context) Health {
 }
 
 // health answers GET /healthz: the state of the store (a short query), the
-// newest bundle and the last committed upload; 503 when the store does not
+// newest bundle, the open disputed acceptances and the last committed upload; 503 when the store does not
 // answer. It needs no authentication and names no internals.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	h := s.Check(r.Context())
@@ -113,4 +135,32 @@ func (s *Server) live(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) retryAfter(w http.ResponseWriter) {
 	w.Header().Set("Retry-After", strconv.Itoa(int(max(time.Second, s.timeouts.RetryAfter).Round(time.Second)/time.Second)))
+}
+
+// openDisputes is the gauge markhub_records_disputed_open: the health
+// query run at each scrape with its deadline, so every instance reports
+// the store's count (take max, not sum, over instances). When the store
+// does not answer the gauge is left out of the scrape, not set to 0.
+type openDisputes struct {
+	s    *Server
+	desc *prometheus.Desc
+}
+
+func newOpenDisputes(s *Server) openDisputes {
+	return openDisputes{s: s, desc: prometheus.NewDesc("markhub_records_disputed_open",
+		"Disputed acceptances no supervisor has reviewed yet on the regional alerts page (the whole store; at most "+strconv.Itoa(DisputedOpenCap)+": more count as that); "+
+			"absent when the store does not answer.", nil, nil)}
+}
+
+func (o openDisputes) Describe(ch chan<- *prometheus.Desc) { ch <- o.desc }
+
+func (o openDisputes) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), o.s.timeouts.Check)
+	defer cancel()
+	c, err := o.s.store.Check(ctx)
+	if err != nil {
+		o.s.log.Warn("metrics: open disputed acceptances not counted", "err", err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(o.desc, prometheus.GaugeValue, float64(min(c.DisputedOpen, DisputedOpenCap)))
 }

@@ -53,18 +53,23 @@ func (d *DB) LatestBundle(ctx context.Context) (uint64, []byte, error) {
 	return uint64(v), data, nil
 }
 
-// Check implements hub.Store: one query on the bundles table.
+// Check implements hub.Store: one query, the newest bundle and the open
+// disputed acceptances (the partial index records_disputed_open of each
+// month, stopped past hub.DisputedOpenCap).
 func (d *DB) Check(ctx context.Context) (hub.StoreCheck, error) {
 	var c hub.StoreCheck
-	var v int64
-	err := d.pool.QueryRow(ctx, `SELECT version, created_at FROM bundles ORDER BY version DESC LIMIT 1`).Scan(&v, &c.BundleCreated)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return hub.StoreCheck{}, nil
-	}
+	var v *int64
+	var created *time.Time
+	err := d.pool.QueryRow(ctx, `SELECT b.version, b.created_at,
+		(SELECT count(*) FROM (SELECT 1 FROM records WHERE disputed IS NOT NULL AND dispute_reviewed_at IS NULL LIMIT $1) o)
+		FROM (SELECT 1) one LEFT JOIN (SELECT version, created_at FROM bundles ORDER BY version DESC LIMIT 1) b ON true`,
+		hub.DisputedOpenCap+1).Scan(&v, &created, &c.DisputedOpen)
 	if err != nil {
 		return hub.StoreCheck{}, hub.Unavailable("health check", err)
 	}
-	c.BundleVersion = uint64(v)
+	if v != nil && created != nil {
+		c.BundleVersion, c.BundleCreated = uint64(*v), *created
+	}
 	return c, nil
 }
 

@@ -19,6 +19,18 @@ func TestOfficeDaysUsesIndex(t *testing.T) {
 	}
 }
 
+// TestCheckUsesIndex: the health query counts the open disputed
+// acceptances from the partial index records_disputed_open, not from
+// every record (it decides readiness, within db_check_timeout).
+func TestCheckUsesIndex(t *testing.T) {
+	db := open(t).(*DB)
+	defer db.Close()
+	if p := queryPlan(t, db, checkQuery, 10001); !strings.Contains(p, "SCAN records USING COVERING INDEX records_disputed_open") &&
+		!strings.Contains(p, "SCAN records USING INDEX records_disputed_open") {
+		t.Errorf("plan %q, want a scan of records_disputed_open", p)
+	}
+}
+
 // queryPlan is SQLite's EXPLAIN QUERY PLAN of query with args, its
 // details joined by "; ".
 func queryPlan(t *testing.T, db *DB, query string, args ...any) string {

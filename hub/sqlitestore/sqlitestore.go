@@ -478,20 +478,26 @@ func (d *DB) LatestBundle(ctx context.Context) (uint64, []byte, error) {
 	return uint64(v), data, nil
 }
 
-// Check implements hub.Store: one query on the bundles table.
+// checkQuery is the health query (Check); its argument bounds the count.
+const checkQuery = `SELECT (SELECT version FROM bundles ORDER BY version DESC LIMIT 1),
+	(SELECT created_at FROM bundles ORDER BY version DESC LIMIT 1),
+	(SELECT count(*) FROM (SELECT 1 FROM records WHERE disputed IS NOT NULL AND dispute_reviewed_at IS NULL LIMIT ?))`
+
+// Check implements hub.Store: one query, the newest bundle and the open
+// disputed acceptances (a search of the partial index
+// records_disputed_open, stopped past hub.DisputedOpenCap).
 func (d *DB) Check(ctx context.Context) (hub.StoreCheck, error) {
 	var c hub.StoreCheck
-	var v int64
-	var created string
-	err := d.db.QueryRowContext(ctx, `SELECT version, created_at FROM bundles ORDER BY version DESC LIMIT 1`).Scan(&v, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, nil
-	}
+	var v sql.NullInt64
+	var created sql.NullString
+	err := d.db.QueryRowContext(ctx, checkQuery, hub.DisputedOpenCap+1).Scan(&v, &created, &c.DisputedOpen)
 	if err != nil {
-		return c, hub.Unavailable("health check", err)
+		return hub.StoreCheck{}, hub.Unavailable("health check", err)
 	}
-	c.BundleVersion = uint64(v)
-	c.BundleCreated, _ = time.Parse(time.RFC3339Nano, created)
+	if v.Valid {
+		c.BundleVersion = uint64(v.Int64)
+		c.BundleCreated, _ = time.Parse(time.RFC3339Nano, created.String)
+	}
 	return c, nil
 }
 

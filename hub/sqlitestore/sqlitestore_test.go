@@ -34,6 +34,8 @@ func TestDisputeSuite(t *testing.T) { hubtest.RunDisputeSuite(t, open) }
 
 func TestDisputeZoneSuite(t *testing.T) { hubtest.RunDisputeZoneSuite(t, open) }
 
+func TestOpenDisputesSuite(t *testing.T) { hubtest.RunOpenDisputesSuite(t, open) }
+
 func TestUntrustedInputSuite(t *testing.T) { hubtest.RunUntrustedInputSuite(t, open) }
 
 func TestRegionalSuite(t *testing.T) { hubtest.RunRegionalSuite(t, open) }

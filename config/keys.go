@@ -220,8 +220,21 @@ func (p positions) walk(file, example, prefix string, n *yaml.Node, s *schema) e
 				return err
 			}
 		}
+	case s.leaf != nil && s.leaf.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		// a list of values (markhub's office_zones[i].offices: ["62"]):
+		// each item is read as the list's element (offices: [0426] was
+		// the prefix "278")
+		for i, item := range n.Content {
+			if err := p.walk(file, example, fmt.Sprintf("%s[%d]", prefix, i), item, &schema{leaf: s.leaf.Elem()}); err != nil {
+				return err
+			}
+		}
 	case s.leaf != nil && n.Kind == yaml.ScalarNode && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0:
-		return checkScalar(fmt.Sprintf("%s:%d", file, n.Line), prefix, n, s.leaf)
+		leaf := s.leaf
+		if leaf.Kind() == reflect.Slice {
+			leaf = leaf.Elem() // one value for a list of them (offices: 62)
+		}
+		return checkScalar(fmt.Sprintf("%s:%d", file, n.Line), prefix, n, leaf)
 	}
 	return nil
 }

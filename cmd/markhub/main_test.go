@@ -119,6 +119,9 @@ func TestConfigErrors(t *testing.T) {
 		{"typo", "db: x.db\nlistn: 127.0.0.1:1\n", [2]string{}, `h.yaml:2: unknown key "listn" (did you mean listen?); configs/markhub.yaml (markhub.yaml beside markhub in the tarball) lists every key`},
 		{"nested typo", "db: x.db\nlog:\n  levl: warn\n", [2]string{}, `h.yaml:3: unknown key "log.levl" (did you mean log.level?)`},
 		{"wrong type", "db: x.db\nretention_months: many\n", [2]string{}, `h.yaml:2: retention_months = "many": must be a whole number`},
+		// YAML reads 0426 as the octal number 278: the prefix "278"
+		{"office prefix octal", "db: x.db\noffice_zones:\n  - zone: Europe/Samara\n    offices: [\"443\", 0426]\n", [2]string{}, `h.yaml:4: office_zones[0].offices[1] = "0426": YAML reads it as 278, which would be the text "278": put it in quotes ("0426")`},
+		{"office prefix octal alone", "db: x.db\noffice_zones:\n  - zone: Europe/Samara\n    offices: 0426\n", [2]string{}, `h.yaml:4: office_zones[0].offices = "0426": YAML reads it as 278`},
 		{"bad environment", "db: x.db\n", [2]string{"MARKHUB_DB_TIMEOUT", "5minutes"}, `environment MARKHUB_DB_TIMEOUT: db_timeout = "5minutes": must be a duration`},
 		{"missing file", "", [2]string{}, "nothere.yaml does not exist"},
 		// values that decode but are not allowed: named where they came from too

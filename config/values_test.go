@@ -62,6 +62,8 @@ func TestLoadRefusesMisreadValues(t *testing.T) {
 			want: `markd.yaml:1: office = 426000.5: must be a whole number`},
 		{name: "fraction of a limit", body: "office: 426000\nweb:\n  login_limit: 5.7\n",
 			want: `markd.yaml:3: web.login_limit = 5.7: must be a whole number`},
+		{name: "no failed login of an account", body: "office: 426000\nweb:\n  login_account_limit: 0\n",
+			want: `markd.yaml:3: web.login_account_limit = 0: must be positive`},
 		{name: "octal office", body: "office: 0426000\n",
 			want: `markd.yaml:1: office = "0426000": must be a whole number written in decimal: YAML reads a number with a leading 0 as octal`},
 		{name: "hex office", body: "office: 0x68010\n",
@@ -149,6 +151,13 @@ func TestLoadHolds(t *testing.T) {
 			check: func(c Config) bool {
 				return c.Sync.MaxBackoff == 2*time.Minute && c.Web.LoginLimit == 9 && c.Scale.Port == "/dev/ttyS0"
 			}},
+		{name: "the account limit by default", body: "office: 426000\n",
+			check: func(c Config) bool { return c.Web.LoginAccountLimit == 10 }},
+		{name: "the account limit from the file", body: "office: 426000\nweb:\n  login_account_limit: 4\n",
+			check: func(c Config) bool { return c.Web.LoginAccountLimit == 4 }},
+		{name: "the account limit from the environment", body: "office: 426000\nweb:\n  login_account_limit: 4\n",
+			env:   map[string]string{"MARKD_WEB_LOGIN_ACCOUNT_LIMIT": "25"},
+			check: func(c Config) bool { return c.Web.LoginAccountLimit == 25 }},
 		{name: "a list from the environment", body: "office: 426000\nhttp:\n  hosts: [x.local]\n",
 			env:   map[string]string{"MARKD_HTTP_HOSTS": "a.local,b.local"},
 			check: func(c Config) bool { return strings.Join(c.HTTP.Hosts, " ") == "a.local b.local" }},

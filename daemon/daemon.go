@@ -232,7 +232,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	})
 	useTLS, _ := CheckListen(c.HTTP)
 	pages, err := web.New(web.Options{
-		Store: m.Store, Log: log, SessionTTL: c.Web.SessionTTL, SessionLifetime: c.Web.SessionLifetime, LoginLimit: c.Web.LoginLimit, TLS: useTLS,
+		Store: m.Store, Log: log, SessionTTL: c.Web.SessionTTL, SessionLifetime: c.Web.SessionLifetime, LoginLimit: c.Web.LoginLimit, AccountLoginLimit: c.Web.LoginAccountLimit, TLS: useTLS,
 		Location: loc, SnapshotsDir: c.Web.SnapshotsDir, Feed: m.Pipeline, Health: m.screenHealth,
 		SetOperator: m.Pipeline.SetOperator, Public: httpapi.PublicPaths, Batches: m.Batches, Weight: weight,
 		Hosts: PageHosts(c.HTTP), Now: o.Now,

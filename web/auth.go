@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"markd/mark"
 	"markd/store"
@@ -96,38 +95,52 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	}
 	addr := clientAddr(r)
 	key := addr + "\x00" + name
-	// The attempt counts against both limits before the password is
+	// The attempt counts against every limit before the password is
 	// checked (limiter.take); one that did not fail is given back below.
-	ok, wait, at := s.limit.take(key)
-	var addrAt time.Time
-	if ok {
-		var await time.Duration
-		if ok, await, addrAt = s.addrLim.take(addr); !ok {
-			s.limit.release(key, at)
-			wait = await
-		}
-	} else if aok, await := s.addrLim.allow(addr); !aok {
-		wait = max(wait, await)
+	// The account's limit over all addresses is spared a browser with
+	// the account's device cookie: it counts against that cookie instead.
+	acct := "name\x00" + name
+	dev := s.device(r, name)
+	if dev != "" {
+		acct = "device\x00" + dev
 	}
+	steps := []limitStep{{l: s.limit, key: key}, {l: s.addrLim, key: addr}, {l: s.acctLim, key: acct}}
+	ok, wait, refused := takeAll(steps)
 	if !ok {
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		s.log.Warn("login rate limited", "addr", clientAddr(r), "user", s.knownName(r, name))
+		s.log.Warn("login rate limited", "addr", clientAddr(r), "user", s.knownName(r, name), "limit", limitNames[refused])
+		if steps[refused].l == s.acctLim && s.acctLim.tellOnce(acct) {
+			// Once a minute an account is under attack: the refusals
+			// themselves are not audited one by one.
+			what := "account"
+			if dev != "" {
+				what = "device cookie"
+			}
+			detail := fmt.Sprintf("%s limit: %d failed logins a minute from all addresses, from %s", what, s.opt.AccountLoginLimit, addr)
+			if err := s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: s.knownName(r, name), Action: store.ActionLoginFailed, Detail: detail}); err != nil {
+				s.log.Warn("audit of the account limit not written", "err", err)
+			}
+		}
 		s.showLogin(w, r, http.StatusTooManyRequests,
 			fmt.Sprintf("Слишком много попыток, подождите %d с. / Too many attempts, wait %d s.", secs, secs), next, name)
 		return
 	}
+	giveBack := func() {
+		for _, st := range steps {
+			st.l.release(st.key, st.at)
+		}
+	}
 	u, err := s.authenticate(r.Context(), name, password)
 	if err != nil {
 		if !errors.Is(err, mark.ErrUnauthorized) {
-			s.limit.release(key, at) // the store failed, not the guess
-			s.addrLim.release(addr, addrAt)
+			giveBack() // the store failed, not the guess
 			s.fail(w, r, err)
 			return
 		}
 		if errors.Is(err, store.ErrUserDisabled) { // the right password of a disabled account
+			giveBack()
 			s.limit.reset(key)
-			s.addrLim.release(addr, addrAt)
 			_ = s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: name, Action: store.ActionLoginFailed, Detail: "disabled, from " + clientAddr(r)})
 			s.log.Info("login refused: account disabled", "user", name, "addr", clientAddr(r))
 			s.showLogin(w, r, http.StatusForbidden, "Учётная запись отключена, обратитесь к начальнику смены. / This account is disabled: ask your supervisor.", next, name)
@@ -137,11 +150,18 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.showLogin(w, r, http.StatusUnauthorized, "Неверное имя или пароль. / Wrong name or password.", next, name)
 		return
 	}
+	// A success gives its attempt back; it clears the failures of this
+	// address and name, and of its own device cookie, but not those of
+	// the account from elsewhere (a guesser's).
+	giveBack()
 	s.limit.reset(key)
-	s.addrLim.release(addr, addrAt)
+	if dev != "" {
+		s.acctLim.reset(acct)
+	}
 	token, _ := s.sess.create(u)
 	s.setCookie(w, sessionCookie, token, 0)
 	s.setCookie(w, loginCSRFCookie, "", -1)
+	s.setDevice(w, r, u.Name)
 	if err := s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: u.Name, Action: store.ActionLogin, Detail: string(u.Role) + " from " + clientAddr(r)}); err != nil {
 		s.log.Warn("audit of login not written", "user", u.Name, "err", err)
 	}
@@ -155,6 +175,9 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
+
+// limitNames names the steps of loginPost's limits for the log.
+var limitNames = []string{"address and name", "address", "account"}
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess session) {
 	if !s.csrfOK(w, r) {

@@ -231,8 +231,8 @@ func equalToken(a, b string) bool {
 	return a != "" && b != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-// limiter counts failed logins per address and user name in a sliding
-// window of one minute; at limit failures further attempts are refused
+// limiter counts failed logins per key (an address and user name, an
+// address, a user name, a device) in a sliding window of one minute; at limit failures further attempts are refused
 // until the oldest failure leaves the window.
 type limiter struct {
 	mu     sync.Mutex
@@ -240,10 +240,32 @@ type limiter struct {
 	window time.Duration
 	now    func() time.Time
 	fails  map[string][]time.Time
+	told   map[string]time.Time // when a refusal of key was last told (tellOnce)
 }
 
 func newLimiter(limit int, now func() time.Time) *limiter {
-	return &limiter{limit: limit, window: time.Minute, now: now, fails: map[string][]time.Time{}}
+	return &limiter{limit: limit, window: time.Minute, now: now, fails: map[string][]time.Time{}, told: map[string]time.Time{}}
+}
+
+// tellOnce reports whether a refusal of key is the first in a window, so
+// an attack of thousands of refused guesses is audited once a minute, not
+// thousands of times.
+func (l *limiter) tellOnce(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if t, ok := l.told[key]; ok && now.Sub(t) < l.window {
+		return false
+	}
+	if len(l.told) > 10000 {
+		for k, t := range l.told {
+			if now.Sub(t) >= l.window {
+				delete(l.told, k)
+			}
+		}
+	}
+	l.told[key] = now
+	return true
 }
 
 func (l *limiter) recent(key string) []time.Time {
@@ -322,4 +344,37 @@ func (l *limiter) reset(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.fails, key)
+}
+
+// limitStep is one limit a login attempt counts against: the key in l,
+// and when take counted it.
+type limitStep struct {
+	l   *limiter
+	key string
+	at  time.Time
+}
+
+// takeAll takes an attempt from every step in order (limiter.take). When
+// one refuses, the attempts taken before it are given back and the
+// answer is the longest wait of it and the steps after it that refuse
+// too; refused is the index of the step that refused (-1: none did).
+func takeAll(steps []limitStep) (ok bool, wait time.Duration, refused int) {
+	for i := range steps {
+		ok, w, at := steps[i].l.take(steps[i].key)
+		if ok {
+			steps[i].at = at
+			continue
+		}
+		for _, done := range steps[:i] {
+			done.l.release(done.key, done.at)
+		}
+		wait = w
+		for _, rest := range steps[i+1:] {
+			if ok, w := rest.l.allow(rest.key); !ok {
+				wait = max(wait, w)
+			}
+		}
+		return false, wait, i
+	}
+	return true, 0, -1
 }

@@ -6,7 +6,9 @@
 //
 // Every page and the daemon's JSON API sit behind a login. Sessions are
 // HttpOnly, SameSite=Strict cookies (Secure under TLS), every POST carries
-// a CSRF token, and failed logins are rate limited per address and user.
+// a CSRF token, and failed logins are rate limited per address and user,
+// per address, and per user over all addresses for browsers without the
+// user's device cookie (device.go).
 package web
 
 import (
@@ -46,8 +48,12 @@ type Options struct {
 	// SessionLifetime is the longest a session lasts after its login,
 	// however much it is used (an operator screen left open); 0 = 12 h.
 	SessionLifetime time.Duration
-	LoginLimit      int  // failed logins per minute per address and user
-	TLS             bool // served over TLS: cookies get Secure, answers HSTS
+	LoginLimit      int // failed logins per minute per address and user
+	// AccountLoginLimit is the failed logins per minute of one user name
+	// over all addresses from browsers without its device cookie (and
+	// of each device cookie); 0 = DefaultAccountLoginLimit.
+	AccountLoginLimit int
+	TLS               bool // served over TLS: cookies get Secure, answers HSTS
 	// Hosts are the names (Host header) the pages answer to besides IP
 	// addresses and localhost; any other is refused (DNS rebinding).
 	Hosts    []string
@@ -86,11 +92,15 @@ type Feed interface {
 
 // Server is the web front end. Handler mounts it in front of the API.
 type Server struct {
-	opt      Options
-	log      *slog.Logger
-	sess     *sessions
-	limit    *limiter // failed logins per address and user name
-	addrLim  *limiter // failed logins per address over all names (a spray of names)
+	opt     Options
+	log     *slog.Logger
+	sess    *sessions
+	limit   *limiter // failed logins per address and user name
+	addrLim *limiter // failed logins per address over all names (a spray of names)
+	// acctLim counts failed logins per user name over all addresses
+	// from browsers without its device cookie, and per device cookie
+	// (loginPost).
+	acctLim  *limiter
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
 	patterns []string // every route of mux, for the tests that walk them
@@ -167,6 +177,9 @@ func New(opt Options) (*Server, error) {
 	if opt.LoginLimit <= 0 {
 		opt.LoginLimit = 5
 	}
+	if opt.AccountLoginLimit <= 0 {
+		opt.AccountLoginLimit = DefaultAccountLoginLimit
+	}
 	if opt.AccountPoll <= 0 {
 		opt.AccountPoll = defaultAccountPoll
 	}
@@ -176,6 +189,7 @@ func New(opt Options) (*Server, error) {
 		sess:     newSessions(opt.SessionTTL, opt.SessionLifetime, opt.Now),
 		limit:    newLimiter(opt.LoginLimit, opt.Now),
 		addrLim:  newLimiter(addrLimitFactor*opt.LoginLimit, opt.Now),
+		acctLim:  newLimiter(opt.AccountLoginLimit, opt.Now),
 		heartbit: 2 * time.Second,
 		tokens:   &tokenCache{store: opt.Store, now: opt.Now, ttl: tokenTTL, m: map[string]tokenEntry{}},
 	}
@@ -472,6 +486,10 @@ func originOK(r *http.Request) bool {
 // minute over all user names, so trying many names does not get around
 // the per-user limit.
 const addrLimitFactor = 4
+
+// DefaultAccountLoginLimit is Options.AccountLoginLimit's default
+// (web.login_account_limit).
+const DefaultAccountLoginLimit = 10
 
 // clientAddr is the remote IP without the port: the rate limit key.
 func clientAddr(r *http.Request) string {

@@ -44,7 +44,11 @@ type Config struct {
 	// SessionTTL ends a login of the regional pages unused this long
 	// (the counter's web.session_ttl).
 	SessionTTL time.Duration `mapstructure:"session_ttl"`
-	Log        LogConfig     `mapstructure:"log"`
+	// LoginAccountLimit is the failed logins a minute of one account of
+	// the regional pages over all addresses from browsers it never
+	// logged in from (no device cookie).
+	LoginAccountLimit int       `mapstructure:"login_account_limit"`
+	Log               LogConfig `mapstructure:"log"`
 }
 
 // Zones are the offices' time zones of office_zone and office_zones.
@@ -64,6 +68,12 @@ const DefaultSessionLifetime = 12 * time.Hour
 // unused (session_ttl).
 const DefaultSessionTTL = 8 * time.Hour
 
+// DefaultLoginAccountLimit is how many failed logins a minute one account
+// of the regional pages takes over all addresses from browsers without
+// its device cookie (login_account_limit): twice what one address may
+// fail at one name, so one address alone never holds the others back.
+const DefaultLoginAccountLimit = 20
+
 // DefaultConfig is the built-in configuration: SQLite, loopback, no TLS.
 func DefaultConfig() Config {
 	return Config{
@@ -74,6 +84,7 @@ func DefaultConfig() Config {
 		ShutdownTimeout:      10 * time.Second,
 		SessionLifetime:      DefaultSessionLifetime,
 		SessionTTL:           DefaultSessionTTL,
+		LoginAccountLimit:    DefaultLoginAccountLimit,
 		DBTimeout:            10 * time.Second,
 		DBCheckTimeout:       time.Second,
 		DBMaxConns:           16,
@@ -127,6 +138,9 @@ func (c Config) Validate() error {
 	}
 	if c.SessionTTL <= 0 || c.SessionTTL > c.SessionLifetime {
 		return bad("session_ttl", c.SessionTTL, "must be a positive duration no longer than session_lifetime ("+c.SessionLifetime.String()+")")
+	}
+	if c.LoginAccountLimit < 1 {
+		return bad("login_account_limit", c.LoginAccountLimit, "must be a positive number of failed logins a minute, such as 20")
 	}
 	if c.RetentionMonths < 0 || c.RetentionMonths > 1200 {
 		return bad("retention_months", c.RetentionMonths, "must be 0 (keep all) or a number of months up to 1200")

@@ -64,6 +64,13 @@ type Regional interface {
 	// every session of it, in one transaction, and returns how many
 	// sessions ended; an unknown name is mark.ErrNotFound.
 	SetPassword(ctx context.Context, name, passwordHash string) (sessions int, err error)
+	// DeviceSecret returns what the device cookies of the account name
+	// are signed with: its password hash and its epoch, a number that
+	// SetPassword and disabling move on (enabling does not), so a new
+	// password or a disable voids every device cookie made before;
+	// mark.ErrNotFound for an unknown name, ErrUserDisabled (and no
+	// hash) for a disabled account.
+	DeviceSecret(ctx context.Context, name string) (hash string, epoch int64, err error)
 	// SetDisabled disables (ending every session of it, in one
 	// transaction, and returning how many) or enables the account name;
 	// an unknown name is mark.ErrNotFound.

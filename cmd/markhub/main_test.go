@@ -133,6 +133,8 @@ func TestConfigErrors(t *testing.T) {
 		{"session_ttl negative", "db: x.db\nsession_ttl: -1h\n", [2]string{}, `h.yaml:2: session_ttl = -1h0m0s: must be a positive duration`},
 		{"session_ttl past the lifetime", "db: x.db\nsession_lifetime: 4h\nsession_ttl: 5h\n", [2]string{}, `h.yaml:3: session_ttl = 5h0m0s: must be a positive duration no longer than session_lifetime (4h0m0s)`},
 		{"session_ttl in environment", "db: x.db\n", [2]string{"MARKHUB_SESSION_TTL", "13h"}, `environment MARKHUB_SESSION_TTL: session_ttl = 13h0m0s: must be a positive duration no longer than session_lifetime (12h0m0s)`},
+		{"no failed login of an account", "db: x.db\nlogin_account_limit: 0\n", [2]string{}, `h.yaml:2: login_account_limit = 0: must be a positive number of failed logins a minute`},
+		{"account limit in environment", "db: x.db\n", [2]string{"MARKHUB_LOGIN_ACCOUNT_LIMIT", "-3"}, `environment MARKHUB_LOGIN_ACCOUNT_LIMIT: login_account_limit = -3: must be a positive number`},
 		// the config audit: each of these loaded before (serve then failed at listen with exit 1, or ran on nanoseconds)
 		{"port out of range", "db: x.db\nlisten: 127.0.0.1:99999\n", [2]string{}, `h.yaml:2: listen = "127.0.0.1:99999": the port must be 0..65535`},
 		{"duration without unit", "db: x.db\nretry_after: 5\n", [2]string{}, `h.yaml:2: retry_after = 5: needs a unit: 5 alone would be 5 nanoseconds`},

@@ -88,7 +88,8 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 	}
 	handler := api.Handler()
 	if reg, ok := store.(hub.Regional); ok {
-		pages, err := hubweb.New(hubweb.Options{Store: reg, Log: log, TLS: c.TLSCert != "", SessionLifetime: c.SessionLifetime, SessionTTL: c.SessionTTL})
+		pages, err := hubweb.New(hubweb.Options{Store: reg, Log: log, TLS: c.TLSCert != "", SessionLifetime: c.SessionLifetime, SessionTTL: c.SessionTTL,
+			AccountLoginLimit: c.LoginAccountLimit})
 		if err != nil {
 			return err
 		}

@@ -298,4 +298,37 @@ func RunRegionalSuite(t *testing.T, open Opener) {
 	if _, err := r.SetDisabled(ctx, "nobody", true); !errors.Is(err, mark.ErrNotFound) {
 		t.Errorf("disable nobody: %v, want ErrNotFound", err)
 	}
+
+	// The device secret (hash and epoch) moves on with a new password and
+	// a disable, not with an enable or a read; a disabled account has none.
+	if _, _, err := r.DeviceSecret(ctx, "nobody"); !errors.Is(err, mark.ErrNotFound) {
+		t.Errorf("device secret of nobody: %v, want ErrNotFound", err)
+	}
+	h0, e0, err := r.DeviceSecret(ctx, "other")
+	if err != nil || h0 != "hash4" {
+		t.Fatalf("device secret: %q %d %v, want hash4", h0, e0, err)
+	}
+	if h, e, err := r.DeviceSecret(ctx, "other"); h != h0 || e != e0 || err != nil {
+		t.Errorf("device secret read again: %q %d %v, want %q %d", h, e, err, h0, e0)
+	}
+	if _, err := r.SetPassword(ctx, "other", "hash4"); err != nil {
+		t.Fatal(err)
+	}
+	_, e1, err := r.DeviceSecret(ctx, "other")
+	if err != nil || e1 == e0 {
+		t.Errorf("device secret after the same password set again: epoch %d (before %d) %v, want a new epoch", e1, e0, err)
+	}
+	if _, err := r.SetDisabled(ctx, "other", true); err != nil {
+		t.Fatal(err)
+	}
+	if h, _, err := r.DeviceSecret(ctx, "other"); h != "" || !errors.Is(err, hub.ErrUserDisabled) {
+		t.Errorf("device secret of a disabled account: %q %v, want none and ErrUserDisabled", h, err)
+	}
+	if _, err := r.SetDisabled(ctx, "other", false); err != nil {
+		t.Fatal(err)
+	}
+	_, e2, err := r.DeviceSecret(ctx, "other")
+	if err != nil || e2 == e1 || e2 == e0 {
+		t.Errorf("device secret after disable and enable: epoch %d (before %d, %d) %v, want a new epoch", e2, e0, e1, err)
+	}
 }

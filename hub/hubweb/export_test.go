@@ -14,3 +14,6 @@ const AddrLoginLimit = addrLoginLimit
 
 // Patterns is every route of the pages (http.ServeMux syntax).
 func (s *Server) Patterns() []string { return append([]string(nil), s.patterns...) }
+
+// DeviceCookieName is the name of the device cookie of the account name.
+func DeviceCookieName(name string) string { return deviceCookieName(name) }

@@ -70,6 +70,11 @@ type Options struct {
 	// SessionTTL ends a login unused this long; default
 	// hub.DefaultSessionTTL.
 	SessionTTL time.Duration
+	// AccountLoginLimit is the failed logins a minute of one user name
+	// over all addresses from browsers without its device cookie (and of
+	// each device cookie); default hub.DefaultLoginAccountLimit. Counted
+	// in memory, per instance, as the other limits.
+	AccountLoginLimit int
 }
 
 // Server serves the regional pages.
@@ -81,7 +86,8 @@ type Server struct {
 	patterns []string
 
 	mu    sync.Mutex
-	fails map[string][]time.Time // failed logins per address+name in the last minute
+	fails map[string][]time.Time // failed logins per limit key (loginPost) in the last minute
+	told  map[string]time.Time   // when a refusal of a key was last logged (tellOnce)
 }
 
 // New builds the pages.
@@ -107,7 +113,11 @@ func New(opt Options) (*Server, error) {
 	if opt.SessionTTL <= 0 {
 		opt.SessionTTL = hub.DefaultSessionTTL
 	}
-	s := &Server{opt: opt, pages: map[string]*template.Template{}, mux: http.NewServeMux(), fails: map[string][]time.Time{}}
+	if opt.AccountLoginLimit <= 0 {
+		opt.AccountLoginLimit = hub.DefaultLoginAccountLimit
+	}
+	s := &Server{opt: opt, pages: map[string]*template.Template{}, mux: http.NewServeMux(),
+		fails: map[string][]time.Time{}, told: map[string]time.Time{}}
 	funcs := template.FuncMap{"when": s.when, "skew": skewText, "office": officeText, "rub": kopText,
 		"sum3":  func(a, b, c int64) int64 { return a + b + c },
 		"share": shareText, "inc": func(i int) int { return i + 1 }, "codes": disputeCodes}
@@ -337,40 +347,93 @@ func clientAddr(r *http.Request) string {
 }
 
 // Failed logins allowed a minute: per address and name, and per address
-// over all names (a spray of names with a common password).
+// over all names (a spray of names with a common password). The third
+// limit, per name over all addresses, is Options.AccountLoginLimit.
 const (
 	nameLoginLimit = 10
 	addrLoginLimit = 4 * nameLoginLimit
 )
 
-// limited reports whether key failed limit times in the last minute;
-// fail adds one failure.
-func (s *Server) limited(key string, fail bool, limit int) bool {
+// recent is the failures of key in the last minute; s.mu is held.
+func (s *Server) recent(key string, now time.Time) []time.Time {
+	ts := s.fails[key]
+	i := 0
+	for i < len(ts) && now.Sub(ts[i]) >= time.Minute {
+		i++
+	}
+	ts = ts[i:]
+	if len(ts) == 0 {
+		delete(s.fails, key)
+	} else {
+		s.fails[key] = ts
+	}
+	return ts
+}
+
+// take counts an attempt of key as failed from now (at) when key failed
+// fewer than limit times in the last minute, and reports whether it did:
+// under one lock, so attempts sent together cannot all pass the check
+// before the first of them failed. An attempt that did not fail is given
+// back with release.
+func (s *Server) take(key string, limit int) (ok bool, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.opt.Now()
-	var keep []time.Time
-	for _, t := range s.fails[key] {
-		if now.Sub(t) < time.Minute {
-			keep = append(keep, t)
+	if len(s.recent(key, now)) >= limit {
+		return false, time.Time{}
+	}
+	s.fails[key] = append(s.fails[key], now)
+	if len(s.fails) > 10000 { // a spray of names: drop the ones a minute old
+		for k := range s.fails {
+			s.recent(k, now)
 		}
 	}
-	if fail {
-		keep = append(keep, now)
+	return true, now
+}
+
+// release gives back the attempt of key taken at at.
+func (s *Server) release(key string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ts := s.fails[key]
+	for i := range ts {
+		if ts[i].Equal(at) {
+			ts = append(ts[:i:i], ts[i+1:]...)
+			break
+		}
 	}
-	if len(keep) == 0 {
+	if len(ts) == 0 {
 		delete(s.fails, key)
 	} else {
-		s.fails[key] = keep
+		s.fails[key] = ts
 	}
-	if fail && len(s.fails) > 10000 { // a spray of names: drop the ones a minute old
-		for k, ts := range s.fails {
-			if now.Sub(ts[len(ts)-1]) >= time.Minute {
-				delete(s.fails, k)
+}
+
+// tellOnce reports whether a refusal of key is its first in a minute, so
+// an attack of thousands of refused guesses is logged once a minute.
+func (s *Server) tellOnce(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opt.Now()
+	if t, ok := s.told[key]; ok && now.Sub(t) < time.Minute {
+		return false
+	}
+	if len(s.told) > 10000 {
+		for k, t := range s.told {
+			if now.Sub(t) >= time.Minute {
+				delete(s.told, k)
 			}
 		}
 	}
-	return len(keep) >= limit
+	s.told[key] = now
+	return true
+}
+
+// loginLimit is one limit a login attempt counts against (loginPost).
+type loginLimit struct {
+	key   string
+	limit int
+	at    time.Time // when take counted it
 }
 
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
@@ -381,8 +444,36 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.showLogin(w, r, http.StatusForbidden, "Форма устарела, попробуйте ещё раз. / The form expired, try again.", name)
 		return
 	}
-	key, addr := clientAddr(r)+"\x00"+name, clientAddr(r)
-	if s.limited(key, false, nameLoginLimit) || s.limited(addr, false, addrLoginLimit) {
+	addr := clientAddr(r)
+	// The account's limit over all addresses is spared a browser with
+	// the account's device cookie: it counts against that cookie instead.
+	// Names are counted whether they are an account's or not, so the
+	// refusal tells nothing of which exist.
+	dev := s.device(r, name)
+	acct := "account\x00" + name
+	if dev != "" {
+		acct = "device\x00" + dev
+	}
+	limits := []loginLimit{{key: addr + "\x00" + name, limit: nameLoginLimit}, {key: addr, limit: addrLoginLimit},
+		{key: acct, limit: s.opt.AccountLoginLimit}}
+	giveBack := func(upTo int) {
+		for _, l := range limits[:upTo] {
+			s.release(l.key, l.at)
+		}
+	}
+	// Every attempt counts as failed before the password is checked; one
+	// that did not fail is given back below.
+	for i := range limits {
+		ok, at := s.take(limits[i].key, limits[i].limit)
+		if ok {
+			limits[i].at = at
+			continue
+		}
+		giveBack(i)
+		if limits[i].key == acct && s.tellOnce(acct) {
+			s.opt.Log.Warn("regional login limited: too many failed logins of the account from all addresses",
+				"user", s.knownName(r, name), "addr", addr, "device_cookie", dev != "", "limit", s.opt.AccountLoginLimit)
+		}
 		w.Header().Set("Retry-After", "60")
 		s.showLogin(w, r, http.StatusTooManyRequests, "Слишком много попыток, подождите минуту. / Too many attempts, wait a minute.", name)
 		return
@@ -393,6 +484,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		err = nil
 	}
 	if err != nil && !errors.Is(err, mark.ErrNotFound) {
+		giveBack(len(limits)) // the store failed, not the guess
 		s.fail(w, r, hub.WebSession{}, err)
 		return
 	}
@@ -403,17 +495,16 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		hash = dummyHash()
 	}
 	if compareHash([]byte(hash), []byte(r.PostFormValue("password"))) != nil || err != nil {
-		s.limited(key, true, nameLoginLimit)
-		s.limited(addr, true, addrLoginLimit)
 		logName := name
 		if err != nil {
 			// It may be a password typed into the name field.
-			logName = "(unknown name)"
+			logName = unknownName
 		}
 		s.opt.Log.Info("regional login failed", "user", logName, "addr", clientAddr(r))
 		s.showLogin(w, r, http.StatusUnauthorized, "Неверное имя или пароль. / Wrong name or password.", name)
 		return
 	}
+	giveBack(len(limits))
 	if disabled {
 		s.opt.Log.Info("regional login refused: account disabled", "user", name, "addr", clientAddr(r))
 		s.showLogin(w, r, http.StatusForbidden, "Учётная запись отключена, обратитесь к администратору. / This account is disabled: ask the administrator.", name)
@@ -425,10 +516,28 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, hub.WebSession{}, err)
 		return
 	}
+	if dev != "" {
+		s.mu.Lock()
+		delete(s.fails, acct) // the person's own browser: its typos are forgiven
+		s.mu.Unlock()
+	}
 	s.setCookie(w, sessionCookie, token, 0)
 	s.setCookie(w, loginCookie, "", -1)
+	s.setDevice(w, r, name)
 	s.opt.Log.Info("regional login", "user", name, "addr", clientAddr(r))
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+// unknownName stands in the log for a name typed at the login that is no
+// account's: it may be a password typed into the name field.
+const unknownName = "(unknown name)"
+
+// knownName is name when it is an account's, else unknownName.
+func (s *Server) knownName(r *http.Request, name string) string {
+	if _, err := s.opt.Store.PasswordHash(r.Context(), name); errors.Is(err, mark.ErrNotFound) {
+		return unknownName
+	}
+	return name
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess hub.WebSession) {

@@ -304,12 +304,33 @@ func (d *DB) AddUser(ctx context.Context, name, hash string, created time.Time) 
 
 // SetPassword implements hub.Regional.
 func (d *DB) SetPassword(ctx context.Context, name, hash string) (int, error) {
-	return d.changeUser(ctx, "set password", name, true, `UPDATE web_users SET password_hash = $2 WHERE name = $1`, name, hash)
+	return d.changeUser(ctx, "set password", name, true, `UPDATE web_users SET password_hash = $2, epoch = epoch + 1 WHERE name = $1`, name, hash)
 }
 
 // SetDisabled implements hub.Regional.
 func (d *DB) SetDisabled(ctx context.Context, name string, disabled bool) (int, error) {
-	return d.changeUser(ctx, "disable user", name, disabled, `UPDATE web_users SET disabled = $2 WHERE name = $1`, name, disabled)
+	if disabled {
+		return d.changeUser(ctx, "disable user", name, true, `UPDATE web_users SET disabled = true, epoch = epoch + 1 WHERE name = $1`, name)
+	}
+	return d.changeUser(ctx, "enable user", name, false, `UPDATE web_users SET disabled = false WHERE name = $1`, name)
+}
+
+// DeviceSecret implements hub.Regional.
+func (d *DB) DeviceSecret(ctx context.Context, name string) (string, int64, error) {
+	var h string
+	var epoch int64
+	var disabled bool
+	err := d.pool.QueryRow(ctx, `SELECT password_hash, epoch, disabled FROM web_users WHERE name = $1`, name).Scan(&h, &epoch, &disabled)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", 0, fmt.Errorf("user %q: %w", name, mark.ErrNotFound)
+	}
+	if err != nil {
+		return "", 0, hub.Unavailable("read user", err)
+	}
+	if disabled {
+		return "", 0, fmt.Errorf("user %q: %w", name, hub.ErrUserDisabled)
+	}
+	return h, epoch, nil
 }
 
 // changeUser runs update (of the account name, args) and, when end, ends

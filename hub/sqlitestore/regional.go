@@ -320,12 +320,33 @@ func (d *DB) PasswordHash(ctx context.Context, name string) (string, error) {
 
 // SetPassword implements hub.Regional.
 func (d *DB) SetPassword(ctx context.Context, name, hash string) (int, error) {
-	return d.changeUser(ctx, "set password", name, true, `UPDATE web_users SET password_hash = ? WHERE name = ?`, hash, name)
+	return d.changeUser(ctx, "set password", name, true, `UPDATE web_users SET password_hash = ?, epoch = epoch + 1 WHERE name = ?`, hash, name)
 }
 
 // SetDisabled implements hub.Regional.
 func (d *DB) SetDisabled(ctx context.Context, name string, disabled bool) (int, error) {
-	return d.changeUser(ctx, "disable user", name, disabled, `UPDATE web_users SET disabled = ? WHERE name = ?`, disabled, name)
+	if disabled {
+		return d.changeUser(ctx, "disable user", name, true, `UPDATE web_users SET disabled = 1, epoch = epoch + 1 WHERE name = ?`, name)
+	}
+	return d.changeUser(ctx, "enable user", name, false, `UPDATE web_users SET disabled = 0 WHERE name = ?`, name)
+}
+
+// DeviceSecret implements hub.Regional.
+func (d *DB) DeviceSecret(ctx context.Context, name string) (string, int64, error) {
+	var h string
+	var epoch int64
+	var disabled bool
+	err := d.db.QueryRowContext(ctx, `SELECT password_hash, epoch, disabled FROM web_users WHERE name = ?`, name).Scan(&h, &epoch, &disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", 0, fmt.Errorf("user %q: %w", name, mark.ErrNotFound)
+	}
+	if err != nil {
+		return "", 0, hub.Unavailable("read user", err)
+	}
+	if disabled {
+		return "", 0, fmt.Errorf("user %q: %w", name, hub.ErrUserDisabled)
+	}
+	return h, epoch, nil
 }
 
 // changeUser runs update (of the account name, args) and, when end, ends

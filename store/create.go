@@ -27,7 +27,8 @@ var sqliteHeader = []byte("SQLite format 3\x00")
 // CheckFile tells whether path holds an SQLite database, without opening
 // it: a missing, empty or foreign file is ErrNotAStore with a hint naming
 // the file and what to do, and so is one whose write-ahead log lost
-// commits (ErrWALLost, checkWAL).
+// commits (ErrWALLost): commits its WAL index still counts (checkWAL), or
+// the -wal and -shm both gone after an unclean stop (checkWALState).
 func CheckFile(path string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -53,7 +54,10 @@ func CheckFile(path string) error {
 		return mark.WithHint(fmt.Errorf("store %s is not an SQLite database: %w", path, ErrNotAStore),
 			"check db in the config; if this is the store, it is damaged: restore the last backup (made by `markd backup`) with `markd restore FILE`")
 	}
-	return checkWAL(path)
+	if err := checkWAL(path); err != nil {
+		return err
+	}
+	return checkWALState(path)
 }
 
 // OpenExisting opens the markd store at path and migrates it; it never
@@ -134,7 +138,7 @@ func Create(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 			"it holds that store's newest commits: put the store back beside it, or, if that store is gone for good, move the -wal and -shm files away, then run markd init again")
 	}
 	tmp := path + ".new"
-	for _, p := range []string{tmp, tmp + "-wal", tmp + "-shm"} {
+	for _, p := range []string{tmp, tmp + "-wal", tmp + "-shm", tmp + WALStateSuffix} {
 		os.Remove(p) //nolint:errcheck // leftovers of a failed create
 	}
 	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
@@ -149,14 +153,16 @@ func Create(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	f.Close()
 	db, err := Open(ctx, tmp, log)
 	if err != nil {
-		os.Remove(tmp) //nolint:errcheck // failed create
+		os.Remove(tmp)                  //nolint:errcheck // failed create
+		os.Remove(tmp + WALStateSuffix) //nolint:errcheck // failed create
 		return nil, err
 	}
 	// A new store knows no serial its office accepted before: it must get
 	// them from the collector before it accepts a mark (sync.Restorer).
 	if err := db.markHistoryPending(ctx); err != nil {
 		db.Close()
-		os.Remove(tmp) //nolint:errcheck // failed create
+		os.Remove(tmp)                  //nolint:errcheck // failed create
+		os.Remove(tmp + WALStateSuffix) //nolint:errcheck // failed create
 		return nil, err
 	}
 	if err := db.Close(); err != nil { // the last close checkpoints and removes the WAL
@@ -164,11 +170,13 @@ func Create(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	}
 	// Link, not rename: it fails if path appeared meanwhile.
 	if err := os.Link(tmp, path); err != nil {
-		os.Remove(tmp) //nolint:errcheck // failed create
+		os.Remove(tmp)                  //nolint:errcheck // failed create
+		os.Remove(tmp + WALStateSuffix) //nolint:errcheck // failed create
 		return nil, mark.WithHint(fmt.Errorf("create store %s: %w: %w", path, mark.ErrUnavailable, err),
 			"check that the folder "+filepath.Dir(path)+" is writable")
 	}
-	os.Remove(tmp) //nolint:errcheck // the link holds the file
+	os.Remove(tmp)                  //nolint:errcheck // the link holds the file
+	os.Remove(tmp + WALStateSuffix) //nolint:errcheck // closed: the new store's own is made by its open
 	if err := syncDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("create store %s: %w", path, err)
 	}

@@ -242,7 +242,7 @@ func TestStoreInFolderWithURICharacters(t *testing.T) {
 			for _, d := range []string{parent, dir} {
 				ents, _ := os.ReadDir(d)
 				for _, e := range ents {
-					if e.Name() != name && e.Name() != "markd.db" {
+					if e.Name() != name && e.Name() != "markd.db" && e.Name() != "markd.db"+WALStateSuffix {
 						t.Errorf("a file %q in %s", e.Name(), d)
 					}
 				}

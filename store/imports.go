@@ -134,12 +134,18 @@ func (d *DB) Imports(ctx context.Context, size int64, head func(n int) (string, 
 // of its own, before the store is opened to write (markd import knows
 // where to start reading while the store opens). A store that has no
 // imports table yet (migrated by an older markd) has none.
+//
+// The connection is read only: one that may write, closing as the last
+// after a crash, checkpointed the WAL and removed it and the -shm while
+// the WAL state file still said open (it does not mark the store open),
+// and the import's own open that follows was refused (ErrWALLost,
+// walstate.go) though nothing was lost.
 func FindImports(ctx context.Context, path string, size int64, head func(n int) (string, error)) ([]ImportMark, error) {
 	if err := CheckFile(path); err != nil {
 		return nil, err
 	}
 	q := url.Values{}
-	q.Set("mode", "rw") // never create it
+	q.Set("mode", "ro") // never create it, nor checkpoint and remove its WAL
 	q.Set("_busy_timeout", "5000")
 	sqldb, err := sql.Open("sqlite3", "file:"+uriPath(path)+"?"+q.Encode())
 	if err != nil {

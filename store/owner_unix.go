@@ -40,13 +40,13 @@ func checkWritable(path string) error {
 					fmt.Sprintf("make it writable for its owner: chmod u+w %s", p))
 			}
 			return mark.WithHint(fmt.Errorf("store %s: %s belongs to %s and %s may not write it: %w: %w", path, p, owner, me, mark.ErrUnavailable, err),
-				fmt.Sprintf("give it to the user markd runs as: chown %s %s %s-wal %s-shm %s", me, path, path, path, filepath.Dir(path)))
+				fmt.Sprintf("give it to the user markd runs as: chown %s %s %s-wal %s-shm %s%s %s", me, path, path, path, path, WALStateSuffix, filepath.Dir(path)))
 		}
 	}
 	return nil
 }
 
-// keepOwner gives the -wal and -shm files of a store opened by root the
+// keepOwner gives the -wal, -shm and WAL state files of a store opened by root the
 // owner of the store itself: `markd user add` run as root on the service
 // user's store must not leave files the daemon cannot open.
 func keepOwner(path string) error {
@@ -61,7 +61,7 @@ func keepOwner(path string) error {
 	if !ok || st.Uid == 0 {
 		return nil
 	}
-	for _, p := range []string{path + "-wal", path + "-shm"} {
+	for _, p := range []string{path + "-wal", path + "-shm", path + WALStateSuffix} {
 		if err := os.Lchown(p, int(st.Uid), int(st.Gid)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("store %s: give %s to its owner: %w", path, p, err)
 		}

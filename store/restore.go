@@ -47,9 +47,10 @@ type Restored struct {
 //   - it copies the backup beside the store (path + ".restore"), marks the
 //     copy as a backup copy (the daemon compares it with the collector
 //     before it accepts a mark), and syncs it;
-//   - it moves the store and its -wal and -shm aside under names with
-//     now's time (never deleted), then renames the copy into place, so no
-//     -wal or -shm of the old store stays beside the backup.
+//   - it moves the store and its -wal, -shm and WAL state file aside
+//     under names with now's time (never deleted), then renames the copy
+//     into place, so no -wal or -shm of the old store stays beside the
+//     backup, nor the state file that says they may hold commits.
 func Restore(ctx context.Context, path, backup string, now time.Time) (Restored, error) {
 	var r Restored
 	abs, _ := filepath.Abs(path)
@@ -124,7 +125,10 @@ func Restore(ctx context.Context, path, backup string, now time.Time) (Restored,
 	stamp := now.UTC().Format("20060102T150405Z")
 	aside := path + ".before-restore-" + stamp
 	var moves [][2]string
-	for _, sfx := range []string{"", "-wal", "-shm"} {
+	// the WAL state file goes with its store: marked open, the set
+	// renamed back is refused as this store would be (walstate.go); left
+	// here it would refuse the backup, which has no -wal
+	for _, sfx := range []string{"", "-wal", "-shm", WALStateSuffix} {
 		if _, err := os.Lstat(path + sfx); err == nil {
 			moves = append(moves, [2]string{path + sfx, aside + sfx})
 		}

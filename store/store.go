@@ -55,7 +55,8 @@ type DB struct {
 	ck        checkpoints // when the WAL is checkpointed (checkpoint.go)
 	file      fileWatch   // the file opened, and whether it was replaced (replaced.go)
 	closeOnce sync.Once
-	instance  *os.File // Options.Exclusive: holds the lock (lockInstance)
+	instance  *os.File  // Options.Exclusive: holds the lock (lockInstance)
+	state     *walState // the WAL state file, marked open (walstate.go)
 }
 
 // Options configure a store. Zero values take the defaults.
@@ -160,10 +161,18 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 		}
 		return nil, mark.WithHint(fmt.Errorf("open store %s: %w: %w", path, mark.ErrUnavailable, err), hint)
 	}
-	if err := d.migrate(ctx); err != nil {
+	// before the first commit: from here the WAL may hold commits
+	// the store file lacks
+	state, err := markOpen(path)
+	if err != nil {
 		sqldb.Close()
 		return nil, err
 	}
+	if err := d.migrate(ctx); err != nil {
+		state.release(d.log, d.checkpointAll, sqldb.Close) //nolint:errcheck // the migration's error tells
+		return nil, err
+	}
+	d.state = state
 	if fi, err := os.Stat(path); err == nil {
 		d.file.opened = fi
 	}
@@ -188,17 +197,35 @@ func uriPath(path string) string {
 }
 
 func (d *DB) Close() error {
+	var err error
+	closed := false
 	d.closeOnce.Do(func() {
 		d.writer.shut()
 		d.stopCheckpointer()
+		err, closed = d.state.release(d.log, d.checkpointAll, d.db.Close), true
+		d.state = nil
 	})
-	err := d.db.Close()
+	if !closed {
+		err = d.db.Close()
+	}
 	if d.instance != nil && err == nil {
 		// after SQLite closed the file (lockInstance)
 		d.instance.Close()
 		d.instance = nil
 	}
 	return err
+}
+
+// checkpointAll checkpoints the WAL at close: true when every commit in
+// it is now in the store file, synced (no reader kept a frame back).
+func (d *DB) checkpointAll() bool {
+	var busy, frames, moved int
+	err := d.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &moved)
+	if err != nil {
+		d.log.Warn("checkpoint at close failed", "err", err)
+		return false
+	}
+	return busy == 0 && frames == moved
 }
 
 // Now is the store's clock (Options.Now).

@@ -82,8 +82,9 @@ func unlockDMS(h windows.Handle) error {
 
 // holderEnv makes the test binary, run again by startHolder, the other
 // process of a test: "lock PATH" holds SQLite's shared DMS lock on the WAL
-// index PATH, "store PATH" has the store PATH open; "held" on stdout once
-// it does, until its stdin closes.
+// index PATH, "store PATH" has the store PATH open, "save PATH" has it
+// open with scans saved; "held" on stdout once it does, until its stdin
+// closes.
 const holderEnv = "MARKD_TEST_SHM_HOLDER"
 
 // TestWindowsHolderProcess is the other process of startHolder; skipped
@@ -99,6 +100,17 @@ func TestWindowsHolderProcess(t *testing.T) {
 		defer windows.CloseHandle(h)
 		if err := lockDMS(h, false); err != nil {
 			t.Fatal(err)
+		}
+	case "save":
+		db, err := OpenExistingWith(context.Background(), path, Options{Log: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		for i := range 3 {
+			if err := db.Save(context.Background(), scRec(uint64(7300+i), "c2", t0.Add(time.Duration(i)*time.Second), mark.Accept), time.Minute); err != nil {
+				t.Fatal(err)
+			}
 		}
 	case "store":
 		db, err := OpenWith(context.Background(), path, Options{Log: quiet})
@@ -119,6 +131,14 @@ func TestWindowsHolderProcess(t *testing.T) {
 // startHolder runs the test binary again as another process holding what
 // (holderEnv) on path until release is called (or the test ends).
 func startHolder(t *testing.T, what, path string) (release func()) {
+	t.Helper()
+	_, release = startHolderCmd(t, what, path)
+	return release
+}
+
+// startHolderCmd is startHolder with the other process, for a test that
+// kills it.
+func startHolderCmd(t *testing.T, what, path string) (_ *exec.Cmd, release func()) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestWindowsHolderProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), holderEnv+"="+what+" "+path)
@@ -141,6 +161,9 @@ func startHolder(t *testing.T, what, path string) (release func()) {
 		}
 		done = true
 		stdin.Close()
+		if cmd.ProcessState != nil {
+			return // killed, and waited for, by the test
+		}
 		rest, _ := io.ReadAll(stdout)
 		if err := cmd.Wait(); err != nil {
 			t.Errorf("holder %s %s: %v\n%s", what, path, err, rest)
@@ -151,7 +174,7 @@ func startHolder(t *testing.T, what, path string) (release func()) {
 	if strings.TrimSpace(line) != "held" {
 		t.Fatalf("holder %s %s: %q, %v", what, path, line, err)
 	}
-	return release
+	return cmd, release
 }
 
 // TestWindowsShmBusy: the probe of shmBusy against a WAL index file
@@ -343,4 +366,69 @@ func TestWindowsWALLost(t *testing.T) {
 		}
 		release()
 	})
+}
+
+// TestWindowsWALState: the WAL state file on Windows (LockFileEx on its
+// bytes past the text, walstate_windows.go). A store closed in this
+// process while another process has it open with scans stays marked
+// open; that process killed (TerminateProcess: no close) and the -wal and
+// -shm both deleted, the store is refused (ErrWALLost naming the files)
+// where the old code opened it without the scans. The other process
+// closing cleanly instead, the store is marked closed and opens.
+func TestWindowsWALState(t *testing.T) {
+	ctx := context.Background()
+	for _, kill := range []bool{true, false} {
+		t.Run(fmt.Sprintf("killed=%v", kill), func(t *testing.T) {
+			path := filepath.Join(winTestDir(t), "markd.db")
+			db, err := Create(ctx, path, quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			cmd, release := startHolderCmd(t, "save", path)
+			db, err = OpenExistingWith(ctx, path, Options{Log: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := CheckFile(path); err != nil {
+				t.Fatalf("CheckFile while another process has it open: %v", err)
+			}
+			if !kill {
+				release()
+				if err := CheckFile(path); err != nil {
+					t.Fatalf("CheckFile after the last clean close: %v", err)
+				}
+				again, err := OpenExistingWith(ctx, path, Options{Log: quiet})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer again.Close()
+				if counts, err := again.Counts(ctx); err != nil || counts[mark.Accept] != 3 {
+					t.Fatalf("accepted: %v, %v; want 3", counts, err)
+				}
+				return
+			}
+			if err := cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			_ = cmd.Wait()
+			for _, p := range []string{path + "-wal", path + "-shm"} {
+				if err := os.Remove(p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err = CheckFile(path)
+			if !errors.Is(err, ErrWALLost) || !strings.Contains(err.Error(), path+WALStateSuffix) || !strings.Contains(err.Error(), path+"-shm") {
+				t.Fatalf("CheckFile = %v, want ErrWALLost naming %s%s", err, path, WALStateSuffix)
+			}
+			if _, err := OpenExistingWith(ctx, path, Options{Log: quiet}); !errors.Is(err, ErrWALLost) {
+				t.Fatalf("OpenExisting = %v, want ErrWALLost", err)
+			}
+		})
+	}
 }

@@ -22,9 +22,11 @@ import (
 // refuses the store (exit 78) and markd doctor says so, both naming the
 // -wal file, and nothing is touched (the -shm evidence stays). SQLite
 // opened such a store without those scans, silently, and markd run
-// accepted the same marks again. A -shm of garbage, a deleted -shm or an
-// intact WAL lose nothing: markd run starts and the marks come back
-// DUPLICATE_SCAN.
+// accepted the same marks again. So with the -wal and the -shm both
+// deleted (the WAL state file markd.db.walstate still says open): the
+// old markd had no evidence left and started without the scans. A -shm
+// of garbage, a deleted -shm or an intact WAL lose nothing: markd run
+// starts and the marks come back DUPLICATE_SCAN.
 func TestRunWALDamagedAfterKill(t *testing.T) {
 	bin := dmBinary(t)
 	marks := dmMarks(t, 5, 4_100_000)
@@ -53,6 +55,10 @@ func TestRunWALDamagedAfterKill(t *testing.T) {
 		{name: "wal frame damaged", do: func(t *testing.T, db string) {
 			writeAt(t, db+"-wal", frameAt(t, db, 2)+24+100, []byte("damage"))
 		}, lost: "frame 2's checksum is wrong"},
+		{name: "wal and shm deleted", do: func(t *testing.T, db string) {
+			must(t, os.Remove(db+"-wal"))
+			must(t, os.Remove(db+"-shm"))
+		}, lost: "-shm are both missing"},
 		{name: "shm garbage", do: func(t *testing.T, db string) {
 			writeAt(t, db+"-shm", 0, []byte(strings.Repeat("garbage!", 4096)))
 		}},
@@ -105,6 +111,60 @@ func TestRunWALDamagedAfterKill(t *testing.T) {
 			p.stop(t)
 		})
 	}
+}
+
+// TestRunBesideCommandsWALState: markd backup and markd doctor run
+// beside markd run, which is then stopped cleanly: no false alarm. The
+// WAL state file says open while the daemon runs (the commands' closes
+// beside it leave it so) and closed after its stop, and the next start
+// finds every mark (DUPLICATE_SCAN). The old markd kept no state file.
+func TestRunBesideCommandsWALState(t *testing.T) {
+	bin := dmBinary(t)
+	marks := dmMarks(t, 3, 4_200_000)
+	dir := t.TempDir()
+	cfg := dmConfig(t, dir, "")
+	db := filepath.Join(dir, "markd.db")
+	state := func() string {
+		b, err := os.ReadFile(db + ".walstate")
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, _, _ := strings.Cut(string(b), "\n")
+		return strings.TrimSpace(first)
+	}
+	p := dmStart(t, bin, "--config", cfg)
+	for _, m := range marks {
+		fmt.Fprintln(p.stdin, m)
+		if o := p.next(t); o.Verdict != mark.Accept {
+			t.Fatalf("first scan: %s", o.Verdict)
+		}
+	}
+	for _, args := range [][]string{
+		{"backup", filepath.Join(dir, "backup.db"), "--config", cfg},
+		{"doctor", "--config", cfg},
+	} {
+		if code, out := runCombined(t, exec.Command(bin, args...)); code != 0 {
+			t.Fatalf("markd %s beside markd run: exit %d\n%s", args[0], code, out)
+		}
+	}
+	if got := state(); got != "open" {
+		t.Fatalf("while markd run runs, after the commands beside it: state %q, want open", got)
+	}
+	p.stop(t)
+	if got := state(); got != "closed" {
+		t.Fatalf("after the stop: state %q, want closed", got)
+	}
+	if code, out := runCombined(t, exec.Command(bin, "doctor", "--config", cfg)); code != 0 {
+		t.Fatalf("doctor after the stop: exit %d\n%s", code, out)
+	}
+	p = dmStart(t, bin, "--config", cfg)
+	for _, m := range marks {
+		fmt.Fprintln(p.stdin, m)
+		if o := p.next(t); o.Verdict != mark.DuplicateScan {
+			t.Errorf("after the restart: %s, want DUPLICATE_SCAN", o.Verdict)
+		}
+	}
+	p.stop(t)
 }
 
 func must(t *testing.T, err error) {

@@ -164,7 +164,9 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	// before the first commit: from here the WAL may hold commits
 	// the store file lacks
 	state, err := markOpen(path)
-	if err != nil {
+	if errors.Is(err, errNoStateLocks) {
+		log.Warn("the store is open without its WAL state file: a -wal and -shm both lost after a crash will not be noticed", "err", err)
+	} else if err != nil {
 		sqldb.Close()
 		return nil, err
 	}

@@ -93,18 +93,26 @@ func writeState(f *os.File, state string) error {
 	return f.Sync()
 }
 
+// lockState is tryLock; a test makes the file system refuse the locks.
+var lockState = tryLock
+
 // lockWait takes an exclusive lock on byte off of f, trying again until
 // stateWait has passed.
 func lockWait(f *os.File, off int64) error {
 	deadline := time.Now().Add(stateWait)
 	for {
-		err := tryLock(f, off, true)
+		err := lockState(f, off, true)
 		if !errors.Is(err, errLockHeld) || time.Now().After(deadline) {
 			return err
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// errNoStateLocks: the file system of the store refuses the state file's
+// locks (an OFD lock on some network or FUSE file systems): the store is
+// opened without the WAL state, as CheckFile then does not look at it.
+var errNoStateLocks = errors.New("the file system does not lock the WAL state file")
 
 // markOpen marks the store at path open ("open", synced) and holds its
 // stateOpenByte until release: OpenWith calls it before its first commit.
@@ -134,10 +142,13 @@ func markOpen(path string) (*walState, error) {
 		}
 	}
 	if err := lockWait(f, stateMutexByte); err != nil {
+		if !errors.Is(err, errLockHeld) {
+			return nil, fmt.Errorf("%s: %w: %w", sp, errNoStateLocks, err)
+		}
 		return fail(err)
 	}
 	defer unlockByte(f, stateMutexByte) //nolint:errcheck // the close drops it
-	if err := tryLock(f, stateOpenByte, false); err != nil {
+	if err := lockState(f, stateOpenByte, false); err != nil {
 		return fail(err)
 	}
 	if readState(f) != stateOpen {
@@ -170,7 +181,7 @@ func (s *walState) release(log *slog.Logger, checkpoint func() bool, closeDB fun
 		return closeDB()
 	}
 	unlockByte(s.f, stateOpenByte) //nolint:errcheck // the last look below tells
-	last := tryLock(s.f, stateOpenByte, true) == nil
+	last := lockState(s.f, stateOpenByte, true) == nil
 	clean := last && checkpoint()
 	if clean {
 		if err := writeState(s.f, stateClosed); err != nil {
@@ -212,7 +223,7 @@ func checkWALState(path string) error {
 		return nil
 	}
 	defer unlockByte(f, stateMutexByte) //nolint:errcheck // the close drops it
-	if tryLock(f, stateOpenByte, true) != nil {
+	if lockState(f, stateOpenByte, true) != nil {
 		return nil // open in a markd process now
 	}
 	unlockByte(f, stateOpenByte) //nolint:errcheck // the close drops it

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -444,6 +445,34 @@ func TestWALStateNewAndRestored(t *testing.T) {
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWALStateLocksRefused: on a file system that refuses the state
+// file's locks (some network or FUSE ones answer ENOLCK or EINVAL) the
+// store opens, and closes, without the WAL state, saying so at warn
+// level; CheckFile does not look. The first code refused to open it at
+// all.
+func TestWALStateLocksRefused(t *testing.T) {
+	ctx := context.Background()
+	path := newWALStore(t)
+	lockState = func(*os.File, int64, bool) error { return errors.New("no locks here") }
+	t.Cleanup(func() { lockState = tryLock })
+	var logged strings.Builder
+	log := slog.New(slog.NewTextHandler(&logged, nil))
+	db, err := OpenExistingWith(ctx, path, Options{Log: log})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	if err := db.Save(ctx, scRec(8800, "c1", t0, mark.Accept), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	must(t, db.Close())
+	if !strings.Contains(logged.String(), "level=WARN") || !strings.Contains(logged.String(), "WAL state file") {
+		t.Errorf("log: %s", logged.String())
+	}
+	if err := CheckFile(path); err != nil {
 		t.Fatal(err)
 	}
 }

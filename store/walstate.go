@@ -120,7 +120,8 @@ func markOpen(path string) (*walState, error) {
 	if !stateLocks {
 		return nil, nil
 	}
-	sp := path + WALStateSuffix
+	base := sqliteBase(path)
+	sp := base + WALStateSuffix
 	fail := func(err error) (*walState, error) {
 		return nil, mark.WithHint(fmt.Errorf("store %s: WAL state file %s: %w: %w", path, sp, mark.ErrUnavailable, err),
 			"check that the markd user may create and write files in "+filepath.Dir(path)+" and write "+sp)
@@ -162,7 +163,7 @@ func markOpen(path string) (*walState, error) {
 		}
 	}
 	ok = true
-	return &walState{path: path, f: f}, nil
+	return &walState{path: base, f: f}, nil
 }
 
 // release ends the store's hold on its state file around closeDB (the
@@ -210,7 +211,8 @@ func checkWALState(path string) error {
 	if !stateLocks {
 		return nil
 	}
-	sp := path + WALStateSuffix
+	base := sqliteBase(path)
+	sp := base + WALStateSuffix
 	f, err := os.OpenFile(sp, os.O_RDWR, 0)
 	if err != nil {
 		return nil // none (an older markd's store, a new one), or not ours to look at
@@ -227,12 +229,12 @@ func checkWALState(path string) error {
 		return nil // open in a markd process now
 	}
 	unlockByte(f, stateOpenByte) //nolint:errcheck // the close drops it
-	if readState(f) != stateOpen || exists(path+"-wal") || exists(path+"-shm") {
+	if readState(f) != stateOpen || exists(base+"-wal") || exists(base+"-shm") {
 		return nil
 	}
 	return mark.WithHint(fmt.Errorf("store %s: %s-wal and %s-shm are both missing, but %s says markd had the store open to write and did not close it (a crash, kill -9 or power cut): "+
 		"the scans committed since its last checkpoint, if any, are gone with them: %w",
-		path, path, path, sp, ErrWALLost),
+		path, base, base, sp, ErrWALLost),
 		"the scans accepted since the last checkpoint are not in the store, and their serials would be accepted again. "+
 			"If the -wal and -shm files were moved or copied away, put both back beside the store (the same ones, before anything opens the store). "+
 			"If another program (the sqlite3 shell, DB Browser for SQLite) opened and closed the store since markd stopped, it folded the -wal into the store and removed both itself, and nothing is lost: then only, remove "+sp+". "+

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 )
@@ -33,4 +34,15 @@ func tryLock(f *os.File, off int64, exclusive bool) error {
 // unlockByte gives back f's lock on byte off.
 func unlockByte(f *os.File, off int64) error {
 	return unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLK, &unix.Flock_t{Type: unix.F_UNLCK, Whence: 0, Start: off, Len: 1})
+}
+
+// sqliteBase is the path SQLite puts the store's -wal and -shm beside:
+// the store's own, a symbolic link followed (SQLite's unixFullPathname
+// does). The state file goes beside them: looked for beside a link, a
+// -wal beside its target was missing, and an intact store refused.
+func sqliteBase(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		return real
+	}
+	return path
 }

@@ -17,3 +17,5 @@ var errLockHeld = errors.New("byte locked by another holder")
 func tryLock(*os.File, int64, bool) error { return errors.ErrUnsupported }
 
 func unlockByte(*os.File, int64) error { return nil }
+
+func sqliteBase(path string) string { return path }

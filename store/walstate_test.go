@@ -476,3 +476,27 @@ func TestWALStateLocksRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWALStateSymlinkedStore: a store opened through a symbolic link has
+// its -wal and -shm beside the link's target (SQLite follows the link),
+// and so its WAL state file: killed mid-writes, it opens through the link
+// with every scan (looking beside the link found no -wal and refused an
+// intact store), and with both files deleted it is refused.
+func TestWALStateSymlinkedStore(t *testing.T) {
+	real := newWALStore(t)
+	link := filepath.Join(t.TempDir(), "markd.db")
+	must(t, os.Symlink(real, link))
+	killedMidWrites(t, link, 10)
+	if !exists(real+"-wal") || exists(link+"-wal") {
+		t.Fatalf("SQLite did not put the -wal beside the link's target")
+	}
+	if err := CheckFile(link); err != nil {
+		t.Fatalf("CheckFile of the intact store: %v", err)
+	}
+	killedMidWrites(t, link, 10)
+	removeBoth(t, real)
+	err := CheckFile(link)
+	if !errors.Is(err, ErrWALLost) || !strings.Contains(err.Error(), real+WALStateSuffix) {
+		t.Fatalf("CheckFile = %v, want ErrWALLost naming %s", err, real+WALStateSuffix)
+	}
+}

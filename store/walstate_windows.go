@@ -36,3 +36,7 @@ func unlockByte(f *os.File, off int64) error {
 	ol := &windows.Overlapped{Offset: uint32(off), OffsetHigh: uint32(off >> 32)}
 	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, ol)
 }
+
+// sqliteBase is the path SQLite puts the store's -wal and -shm beside:
+// the path as given (winFullPathname follows no symbolic link).
+func sqliteBase(path string) string { return path }

@@ -210,6 +210,18 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 		}
 	}
 	if !square && m < gridSmallModule {
+		// A code tilted away at under 2 px a module shows its far finder
+		// patterns 8 px across for 8.7 (whole pixels, thresholded), and
+		// the near one's width is replaced by their median: the size
+		// comes out two or three versions over (version 7 drawn at 1.7
+		// px 0° and 2.2 px 0° gave 10 and 9, the fitted size below 8).
+		// Those sizes are tried too; the timing patterns judge them
+		// like the others.
+		for _, v := range []int{v0 - 2, v0 - 3} {
+			if v >= 1 {
+				versions = append(versions, v)
+			}
+		}
 		// In perspective at under 2 px a module the scan's widths (whole
 		// pixels, a width far from the other two replaced by their
 		// median) can put the size two versions off: the size from each
@@ -291,6 +303,27 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 			// coarsely to correct the map: the homography alone
 			if txt := s.sampleDecode(d, c, f.dim, f.at); txt != "" {
 				return txt
+			}
+		}
+		if !square && m < gridSmallModule && f.dim >= 25 {
+			// The alignment search ran at the finders' module size (and
+			// 4/5, 5/4 of it) around where the size from their widths
+			// put it; at under 2 px a module that leaves the pattern 1.3-2
+			// px (a module) off the true one, enough to spoil a guess of
+			// the right size whose timing patterns fit all through.
+			// Searched again within 1.5 modules of where this guess puts
+			// it, at the module vectors the guess has there.
+			e := float64(f.dim) - 6.5
+			ap := f.at(e, e)
+			ex, ey := f.at(e+1, e).sub(ap), f.at(e, e+1).sub(ap)
+			if aps := findAlignments(c, ap, ex, ey, 1.5, 1); len(aps) > 0 && !aps[0].near(ap, 0.2) {
+				g := gridFit{dim: f.dim, h: quadToQuad([4]fpt{{3.5, 3.5}, {float64(f.dim) - 3.5, 3.5}, {e, e}, {3.5, float64(f.dim) - 3.5}}, [4]fpt{t.tl, t.tr, aps[0], t.bl})}
+				if txt := s.sampleDecode(d, c, g.dim, g.at); txt != "" {
+					return txt
+				}
+				if txt := s.sampleDecode(d, c, g.dim, s.timingMesh(c, &g)); txt != "" {
+					return txt
+				}
 			}
 		}
 	}

@@ -44,13 +44,15 @@ func BenchmarkWarped(b *testing.B) {
 		}
 	})
 	// small codes tilted away (gridsmall_test.go): one read in the camera
-	// mode since 2026-12-04 (1.6 px a module turned 20°), one read by
-	// neither mode (1.6 px turned 10°), which pays for the grid
-	// sampling's second look at every frame
+	// mode since 2026-12-04 (1.6 px a module turned 20°), one since its
+	// third pass (1.6 px turned 10°, small-tilted-10, unread before),
+	// one read by neither mode (2.0 px turned 45°: its top-left finder
+	// pattern is not found), which pays for the grid sampling's second
+	// look at every frame
 	for _, tc := range []struct {
 		name     string
 		ppm, deg float64
-	}{{"small-tilted", 1.6, 20}, {"small-tilted-unread", 1.6, 10}} {
+	}{{"small-tilted", 1.6, 20}, {"small-tilted-10", 1.6, 10}, {"small-tilted-unread", 2.0, 45}} {
 		b.Run(tc.name, func(b *testing.B) {
 			g := smallTiltedFrame(b, strings.Repeat("EPM1:ABCDEFGHIJ0123456789", 7), tc.ppm, tc.deg)
 			d := NewDecoder()

@@ -32,13 +32,16 @@ import (
 // the alignment search left the pattern 1.3-2 px off: read since the
 // sizes two and three versions under are tried for small modules and
 // the alignment pattern is searched again at each decoded guess's own
-// module vectors (2026-12-04, third pass).
+// module vectors (2026-12-04, third pass). At 1.6 and 1.7 px 10° the
+// far top-left pattern's centre was refined 1.3-1.6 px off (a module):
+// read since patterns of modules under gridSubModule px are centred on
+// quarter-pixel samples (refineCentreSub).
 func TestReadsSmallTiltedCodes(t *testing.T) {
 	text := strings.Repeat("EPM1:ABCDEFGHIJ0123456789", 7)
 	for _, tt := range []struct {
 		ppm, deg float64
 		camera   bool
-	}{{1.8, 0, true}, {1.8, 10, true}, {1.6, 30, true}, {1.7, 20, true}, {1.7, 45, true}, {1.6, 0, true}, {1.6, 20, true}, {1.7, 30, true}, {1.7, 0, true}, {2.2, 0, true}} {
+	}{{1.8, 0, true}, {1.8, 10, true}, {1.6, 30, true}, {1.7, 20, true}, {1.7, 45, true}, {1.6, 0, true}, {1.6, 20, true}, {1.7, 30, true}, {1.7, 0, true}, {2.2, 0, true}, {1.6, 10, true}, {1.7, 10, true}} {
 		t.Run(fmt.Sprintf("%.1fpx-%.0fdeg", tt.ppm, tt.deg), func(t *testing.T) {
 			g := smallTiltedFrame(t, text, tt.ppm, tt.deg)
 			modes := []bool{true}

@@ -47,7 +47,10 @@ type gridScratch struct {
 	rect    []float32 // phaseMesh's resampled code
 	corners []fpt     // and its map at the module corners
 	phase   bool      // readTriple may try the phase mesh
-	dec     *decoder.Decoder
+	// version1 makes readTriple search a version 1 code's fourth
+	// corner (readVersion1): the thorough mode's short-legged triples
+	version1 bool
+	dec      *decoder.Decoder
 }
 
 // finderTriple is three finder patterns placed like a code's: tl at the
@@ -105,6 +108,7 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 		cs2, ws2 := s.finders.find(c, Rect{0, 0, c.W, c.H}, finderMaxFound)
 		s.finders.minTotal = 0
 		if len(cs2) > len(cs) {
+			cs, ws = cs2, ws2 // for the version 1 look below too
 			for _, t := range finderTriples(c, cs2, ws2, gridMaxTriangles, keep) {
 				t.tl = refineCentre(c, t.tl, t.widths[0])
 				t.tr = refineCentre(c, t.tr, t.widths[1])
@@ -113,6 +117,24 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 				if txt := s.readTriple(d, c, t, square); txt != "" {
 					return txt
 				}
+			}
+		}
+	}
+	if d.Thorough && !square {
+		// A version 1 code tilted or turned: its legs are too short for
+		// finderTriples (see finderTriplesLeg). The thorough mode only:
+		// the camera mode's gate does not pass such a code either (legs
+		// of 14 modules at least), and a frame whose code stays unread
+		// would pay for it.
+		for _, t := range finderTriplesLeg(c, cs, ws, gridMaxTriangles, keep, true) {
+			t.tl = refineCentre(c, t.tl, t.widths[0])
+			t.tr = refineCentre(c, t.tr, t.widths[1])
+			t.bl = refineCentre(c, t.bl, t.widths[2])
+			s.phase, s.version1 = false, true
+			txt := s.readTriple(d, c, t, square)
+			s.version1 = false
+			if txt != "" {
+				return txt
 			}
 		}
 	}
@@ -208,6 +230,14 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 		if v >= 1 && v <= 40 {
 			versions = append(versions, v)
 		}
+	}
+	if s.version1 {
+		// the thorough mode's short-legged triples: a version 1 code
+		// or nothing
+		if !slices.Contains(versions, 1) {
+			return ""
+		}
+		return s.readVersion1(d, c, t)
 	}
 	if !square && m < gridSmallModule {
 		// A code tilted away at under 2 px a module shows its far finder
@@ -459,4 +489,66 @@ func (s *gridScratch) sampleDecode(d *Decoder, c Gray, dim int, at func(u, v flo
 		return ""
 	}
 	return res.GetText()
+}
+
+// readVersion1 reads t as a version 1 code (21 modules), which has no
+// alignment pattern to fix its fourth corner: the parallelogram's corner
+// of a code tilted away (the top 0.7 as wide as the bottom) lies 2-2.5
+// modules off the true one, and nothing reads. The corner is searched
+// within 3 modules of the parallelogram's, by the contrast of the
+// sampled modules (their mean distance from the code's mean grey: a grid
+// on the module centres samples them whole, a grid a module off samples
+// their edges), a module apart, then half and a quarter module around
+// the best; the best is decoded.
+func (s *gridScratch) readVersion1(d *Decoder, c Gray, t finderTriple) string {
+	const dim, e = 21, 21 - 3.5
+	para := t.tr.add(t.bl).sub(t.tl)
+	// a module at the corner: the legs' length over 14 modules
+	m := (t.tl.dist(t.tr) + t.tl.dist(t.bl)) / 2 / (dim - 7)
+	fit := func(br fpt) gridFit {
+		return gridFit{dim: dim, h: quadToQuad([4]fpt{{3.5, 3.5}, {e, 3.5}, {e, e}, {3.5, e}}, [4]fpt{t.tl, t.tr, br, t.bl})}
+	}
+	best, bestSc := para, math.Inf(-1)
+	for _, st := range [3]struct{ reach, by float64 }{{3, 1}, {0.5, 0.5}, {0.25, 0.25}} {
+		centre := best
+		for dy := -st.reach; dy <= st.reach; dy += st.by {
+			for dx := -st.reach; dx <= st.reach; dx += st.by {
+				br := centre.add(fpt{dx * m, dy * m})
+				f := fit(br)
+				if sc := s.moduleContrast(c, dim, f.at); sc > bestSc {
+					best, bestSc = br, sc
+				}
+			}
+		}
+	}
+	f := fit(best)
+	if txt := s.sampleDecode(d, c, dim, f.at); txt != "" {
+		return txt
+	}
+	return s.sampleDecode(d, c, dim, s.timingMesh(c, &f))
+}
+
+// moduleContrast is the mean distance of the dim×dim module centres'
+// grey (at(u, v), bilinear) from their mean: highest when the grid lies
+// on the module centres.
+func (s *gridScratch) moduleContrast(c Gray, dim int, at func(u, v float64) fpt) float64 {
+	s.vals = growF(s.vals, dim*dim)
+	var total float64
+	for i := 0; i < dim; i++ {
+		for j := 0; j < dim; j++ {
+			p := at(float64(j)+0.5, float64(i)+0.5)
+			if !p.in(c) {
+				return math.Inf(-1)
+			}
+			v := bilinear(c, p)
+			s.vals[i*dim+j] = v
+			total += float64(v)
+		}
+	}
+	mean := total / float64(dim*dim)
+	var sum float64
+	for _, v := range s.vals[:dim*dim] {
+		sum += math.Abs(float64(v) - mean)
+	}
+	return sum / float64(dim*dim)
 }

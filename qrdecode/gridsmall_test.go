@@ -86,3 +86,34 @@ func smallTiltedFrame(t testing.TB, text string, ppm, deg float64) Gray {
 		return u, v, true
 	})
 }
+
+// TestThoroughReadsTiltedVersion1: a version 1 code (21 modules) tilted
+// away like the ones above. Its finder centres are 14 modules apart, two
+// pattern widths square-on, and tilted or turned its far leg measures
+// 1.3-2 widths: no triple was formed. It has no alignment pattern, and
+// the parallelogram's fourth corner lies 2-2.5 modules off the true one.
+// The thorough mode (markd decode) now tries triples with legs down to
+// gridShortLeg widths as version 1 codes, their fourth corner searched
+// by the contrast of the sampled modules (readVersion1); before, neither
+// mode read any. The camera mode still does not: its gate wants legs of
+// 14 modules.
+func TestThoroughReadsTiltedVersion1(t *testing.T) {
+	const text = "EPM1:ABC"
+	if _, dim := codeModules(t, text); dim != 21 {
+		t.Fatalf("%d modules, not a version 1 code", dim)
+	}
+	for _, tt := range []struct{ ppm, deg float64 }{{1.6, 0}, {1.7, 10}, {1.8, 20}, {2.0, 45}, {2.2, 30}} {
+		t.Run(fmt.Sprintf("%.1fpx-%.0fdeg", tt.ppm, tt.deg), func(t *testing.T) {
+			d := NewDecoder()
+			d.Thorough = true
+			step := ""
+			d.Trace = func(s string) { step = s }
+			if got := d.Decode(smallTiltedFrame(t, text, tt.ppm, tt.deg)); len(got) != 1 || got[0] != text {
+				t.Fatalf("read %q", got)
+			}
+			if step != "grid" {
+				t.Errorf("read by %s, not the grid sampling", step)
+			}
+		})
+	}
+}

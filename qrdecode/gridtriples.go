@@ -16,6 +16,19 @@ import (
 // triple's own axes (each at its own width, and at 0.85 and 0.71 of it)
 // and by how much of a timing pattern shows along each leg.
 func finderTriples(c Gray, cs []Point, ws []int, n, keep int) []finderTriple {
+	return finderTriplesLeg(c, cs, ws, n, keep, false)
+}
+
+// finderTriplesLeg is finderTriples, or, short, the triples a leg of
+// which is under 2 widths (at least gridShortLeg): a version 1 code's
+// finder centres are 14 modules apart, 2 widths square-on, and tilted
+// away or turned its far leg measures 1.3-2 of the patterns' mean width
+// (a row's chord through a turned pattern is up to √2 wider).
+func finderTriplesLeg(c Gray, cs []Point, ws []int, n, keep int, short bool) []finderTriple {
+	minLeg := 2.0
+	if short {
+		minLeg = gridShortLeg
+	}
 	type scored struct {
 		t     finderTriple
 		score float64 // squareness first (lower is squarer), then the match
@@ -53,8 +66,11 @@ func finderTriples(c Gray, cs []Point, ws []int, n, keep int) []finderTriple {
 					wo, wp, wq := float64(w[c]), float64(w[(c+1)%3]), float64(w[(c+2)%3])
 					u, v := p.sub(o), q.sub(o)
 					lu, lv := math.Hypot(u.X, u.Y), math.Hypot(v.X, v.Y)
-					if lu < 2*width || lv < 2*width || 3*lu > 5*lv || 3*lv > 5*lu {
+					if lu < minLeg*width || lv < minLeg*width || 3*lu > 5*lv || 3*lv > 5*lu {
 						continue
+					}
+					if short && lu >= 2*width && lv >= 2*width {
+						continue // finderTriples' own
 					}
 					if math.Abs(u.dot(v))/(lu*lv) >= 0.57 {
 						continue
@@ -231,3 +247,7 @@ func refineCentreSub(g Gray, p fpt, w float64) fpt {
 // patterns) no longer read; patterns of 1.5 px modules and more are
 // centred well enough by whole pixels.
 const gridSubModule = 1.5
+
+// gridShortLeg is the shortest leg (in the patterns' mean widths) of the
+// thorough mode's triples for a version 1 code (finderTriplesLeg).
+const gridShortLeg = 1.25

@@ -23,6 +23,7 @@ var OtherEnv = []struct{ Name, ReadBy string }{
 	{"MARKD_TEST_NOW", "tests: the test clock (internal/testdata.ClockEnv)"},
 	{"MARKD_TEST_OPEN_STORE", "tests: a child process holding a store open (store)"},
 	{"MARKD_TEST_SHM_HOLDER", "tests under wine: a child process holding a -shm lock (store/walloss_windows_test.go)"},
+	{"MARKD_TEST_WALSTATE_CHILD", "tests: a child process writing scans until killed (store/walstate_test.go)"},
 	{"MARKD_PG_BIN", "tests: PostgreSQL's bin folder (hub/hubtest)"},
 	{"MARKD_ARTIFACTS", "tests: the folder of screenshots and receipts (internal/browsertest, receipt)"},
 	{"MARKD_A11Y_SHOTS", "tests: keep a screenshot of every view (internal/browsertest)"},

@@ -305,9 +305,53 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 			var cancel context.CancelFunc
 			ctx, cancel = s.sessionContext(ctx, sess)
 			defer cancel()
+			if wantsHTML(r) {
+				// A person's browser on a path no route takes gets the
+				// error page, not the API's plain-text 404.
+				w = &pageNotFound{ResponseWriter: w, s: s, r: r}
+			}
 		}
 		s.api.ServeHTTP(w, r.WithContext(ctx))
 	}).ServeHTTP(w, r)
+}
+
+// pageNotFound answers a browser's read the API has no page for with the
+// error page: a 404 the API writes as plain text (the router's own, for a
+// path no route takes) is replaced by the error page's 404.
+type pageNotFound struct {
+	http.ResponseWriter
+	s        *Server
+	r        *http.Request
+	replaced bool
+}
+
+func (p *pageNotFound) WriteHeader(code int) {
+	if code == http.StatusNotFound && strings.HasPrefix(p.Header().Get("Content-Type"), "text/plain") {
+		p.replaced = true
+		h := p.Header()
+		h.Del("Content-Type")
+		h.Del("Content-Length")
+		p.s.fail(p.ResponseWriter, p.r, fmt.Errorf("%s: no such page: %w", p.r.URL.Path, mark.ErrNotFound))
+		return
+	}
+	p.ResponseWriter.WriteHeader(code)
+}
+
+func (p *pageNotFound) Write(b []byte) (int, error) {
+	if p.replaced {
+		return len(b), nil // the plain-text body of the replaced 404
+	}
+	return p.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (p *pageNotFound) Unwrap() http.ResponseWriter { return p.ResponseWriter }
+
+// Flush passes a stream's flushes on (the API's /events).
+func (p *pageNotFound) Flush() {
+	if f, ok := p.ResponseWriter.(http.Flusher); ok && !p.replaced {
+		f.Flush()
+	}
 }
 
 // bearerToken returns the token of an "Authorization: Bearer" header.

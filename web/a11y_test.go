@@ -25,6 +25,13 @@ type a11yPage struct {
 	then func(t *testing.T, e *env, ctx context.Context, lang string)
 	// contained: selectors of boxes whose content must stay inside them.
 	contained []string
+	// via is the route (a pattern of the router) whose answer is the
+	// state checked, when that is not a GET of path: a form's POST that
+	// then submits. TestEveryPageRouteChecked counts path and via.
+	via string
+	// lang is the page's one language when it has no other (the
+	// printable receipt is in Russian only).
+	lang string
 }
 
 // operatorState shows a record of verdict v on the operator screen.
@@ -117,8 +124,15 @@ func checkA11y(t *testing.T, e *env, ctx context.Context, p a11yPage, lang strin
 	if p.then != nil {
 		p.then(t, e, ctx, lang)
 	}
-	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); got != lang {
-		t.Errorf("%s: page language %q, want %q", p.name, got, lang)
+	if p.via != "" {
+		e.checkVia(t, ctx, p)
+	}
+	want := lang
+	if p.lang != "" {
+		want = p.lang
+	}
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); got != want {
+		t.Errorf("%s: page language %q, want %q", p.name, got, want)
 	}
 	views := browsertest.Views
 	// The counter's own screen too, for the states with the longest texts

@@ -150,6 +150,14 @@ func New(opt Options) (*Server, error) {
 	s.handle("GET /offices.csv", s.auth(s.officeCSV))
 	s.handle("GET /rejects", s.auth(s.rejects))
 	s.handle("GET /rejects.csv", s.auth(s.rejectsCSV))
+	// A path no other route takes: the error page, not the router's
+	// plain-text 404 (markhub serve sends the API's paths elsewhere).
+	// Without a login: the browser's own reads (/favicon.ico) must not
+	// render the login page, whose new form token would void the one
+	// the person is filling in.
+	s.handle("GET /", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, hub.WebSession{}, fmt.Errorf("%s: no such page: %w", r.URL.Path, mark.ErrNotFound))
+	})
 	return s, nil
 }
 

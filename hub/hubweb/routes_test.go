@@ -16,7 +16,8 @@ import (
 
 // hubPublic are the routes of the regional pages served without a login;
 // every other route of the router needs one.
-var hubPublic = map[string]bool{"GET /static/app.css": true, "GET /login": true, "POST /login": true, "GET /lang": true}
+var hubPublic = map[string]bool{"GET /static/app.css": true, "GET /login": true, "POST /login": true, "GET /lang": true,
+	"GET /": true} // a path no other route takes: the 404 page
 
 // TestEveryRouteNeedsLogin walks every route the regional pages' router
 // has: without a session a page is a redirect to the login and a POST is

@@ -141,7 +141,10 @@ const overflowScript = `(() => {
   if (de.scrollWidth <= w) return out;
   for (const e of document.body.querySelectorAll('*')) {
     const r = e.getBoundingClientRect();
-    if (r.right > w + 1 && r.width > 0) {
+    // A box within the page whose text runs out of it (nowrap) sticks out too.
+    const spill = r.width > 0 && e.clientWidth > 0 && getComputedStyle(e).overflowX === 'visible' &&
+      r.left + e.scrollWidth > w + 1;
+    if ((r.right > w + 1 && r.width > 0) || spill) {
       let p = e.parentElement, clipped = false;
       for (; p && p !== document.body; p = p.parentElement) {
         const s = getComputedStyle(p);
@@ -149,7 +152,7 @@ const overflowScript = `(() => {
       }
       if (!clipped) out.wide.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
         (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '') +
-        ' right=' + Math.round(r.right));
+        ' right=' + Math.round(Math.max(r.right, r.left + e.scrollWidth)));
     }
   }
   out.wide = out.wide.slice(0, 8);

@@ -36,6 +36,8 @@ var axePages = map[string]string{
 <div style="display:flex;flex-direction:row-reverse;justify-content:flex-end"><button id="c">shown right</button><button id="c2">shown left</button></div>
 <p><button id="d">below</button></p><div id="e" tabindex="0">stop</div><button id="f" style="display:none">gone</button>
 <button id="g" tabindex="-1">mouse only</button></main></body></html>`,
+	"/nowrap": `<!doctype html><html lang="en"><head><title>nowrap</title><meta name="viewport" content="width=device-width"></head><body>
+<main><h1>Nowrap</h1><p id="nowrap" style="white-space:nowrap">` + strings.Repeat("a long line of text that does not wrap ", 8) + `</p></main></body></html>`,
 	"/wide": `<!doctype html><html lang="en"><head><title>wide</title><meta name="viewport" content="width=device-width"></head><body>
 <main><h1>Wide</h1><div id="fixed" style="width:800px">eight hundred pixels</div>
 <div class="card" style="width:300px;background:#060;color:#fff"><span style="display:inline-block;width:400px">spills</span></div></main></body></html>`,
@@ -104,6 +106,16 @@ func TestAxeFindsViolations(t *testing.T) {
 	}
 	if w, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.clientWidth`)); w != 512 {
 		t.Errorf("200 %% of 1024 px: %d CSS px wide, want 512", w)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/nowrap")); err != nil {
+		t.Fatal(err)
+	}
+	// The paragraph's box fits; its text runs out of it: it is named.
+	if err := SideScroll(ctx); err == nil || !strings.Contains(err.Error(), "p#nowrap") {
+		t.Errorf("at 200 %%: want a sideways scroll naming p#nowrap, got %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/wide")); err != nil {
+		t.Fatal(err)
 	}
 	if err := Contained(ctx, ".card"); err == nil || !strings.Contains(err.Error(), "spills") {
 		t.Errorf("containment: want the spilling span, got %v", err)

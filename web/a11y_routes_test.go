@@ -2,19 +2,16 @@ package web
 
 import (
 	"context"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"markd/internal/browsertest"
 )
 
 // notPages are the routes of the router whose answers are not pages: no
@@ -36,87 +33,6 @@ var notPages = map[string]string{
 	"POST /review/setaside/resend":    "303 back to the set-aside page (checked after a resend: set-aside-sent); a refusal is the error page",
 }
 
-// a11yPagesInCode lists every a11yPage literal of the package's test
-// files: the page paths and via routes the browser tests check. A path
-// built by concatenation has each operand that is not a string literal
-// (a record or batch id) replaced by "x".
-func a11yPagesInCode(t *testing.T) (pages []a11yPage) {
-	t.Helper()
-	files, err := filepath.Glob("*_test.go")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("test files: %v %v", files, err)
-	}
-	fset := token.NewFileSet()
-	for _, f := range files {
-		af, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(af, func(n ast.Node) bool {
-			cl, ok := n.(*ast.CompositeLit)
-			if !ok {
-				return true
-			}
-			if id, ok := cl.Type.(*ast.Ident); !ok || id.Name != "a11yPage" {
-				if cl.Type != nil {
-					return true
-				}
-				// An element of a []a11yPage literal, type left out.
-				if len(cl.Elts) == 0 {
-					return true
-				}
-				if kv, ok := cl.Elts[0].(*ast.KeyValueExpr); !ok || !isIdent(kv.Key, "name") {
-					return true
-				}
-			}
-			var p a11yPage
-			for _, el := range cl.Elts {
-				kv, ok := el.(*ast.KeyValueExpr)
-				if !ok {
-					continue
-				}
-				switch {
-				case isIdent(kv.Key, "name"):
-					p.name = concat(kv.Value)
-				case isIdent(kv.Key, "path"):
-					p.path = concat(kv.Value)
-				case isIdent(kv.Key, "via"):
-					p.via = concat(kv.Value)
-				}
-			}
-			if p.path == "" {
-				t.Errorf("%s: an a11yPage without a literal path", fset.Position(cl.Pos()))
-			}
-			pages = append(pages, p)
-			return true
-		})
-	}
-	return pages
-}
-
-func isIdent(e ast.Expr, name string) bool {
-	id, ok := e.(*ast.Ident)
-	return ok && id.Name == name
-}
-
-// concat is the string an expression of literals joined by + makes,
-// with "x" for each operand that is not a literal.
-func concat(e ast.Expr) string {
-	switch v := e.(type) {
-	case *ast.BasicLit:
-		if s, err := strconv.Unquote(v.Value); err == nil {
-			return s
-		}
-	case *ast.BinaryExpr:
-		if v.Op == token.ADD {
-			return concat(v.X) + concat(v.Y)
-		}
-	case *ast.ParenExpr:
-		return concat(v.X)
-	}
-	return "x"
-}
-
 // patternOf is the route of the router that takes method path ("" when
 // none does).
 func (s *Server) patternOf(method, path string) string {
@@ -135,17 +51,21 @@ func TestEveryPageRouteChecked(t *testing.T) {
 	e, _ := batchEnv(t)
 	e.a11yData()
 	checked := map[string][]string{}
-	for _, p := range a11yPagesInCode(t) {
-		pat := e.srv.patternOf(http.MethodGet, p.path)
+	lits, err := browsertest.PageLits(".", "a11yPage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range lits {
+		pat := e.srv.patternOf(http.MethodGet, p.Path)
 		if pat == "" {
-			t.Errorf("a11yPage %q: no route takes GET %s", p.name, p.path)
+			t.Errorf("%s: a11yPage %q: no route takes GET %s", p.Pos, p.Name, p.Path)
 		}
-		checked[pat] = append(checked[pat], p.name)
-		if p.via != "" {
-			if !slices.Contains(e.srv.patterns, p.via) {
-				t.Errorf("a11yPage %q: via %q is no route of the router", p.name, p.via)
+		checked[pat] = append(checked[pat], p.Name)
+		if p.Via != "" {
+			if !slices.Contains(e.srv.patterns, p.Via) {
+				t.Errorf("%s: a11yPage %q: via %q is no route of the router", p.Pos, p.Name, p.Via)
 			}
-			checked[p.via] = append(checked[p.via], p.name)
+			checked[p.Via] = append(checked[p.Via], p.Name)
 		}
 	}
 	if len(checked) < 5 {

@@ -142,7 +142,7 @@ func TestBrowserAccessibilityStates(t *testing.T) {
 	ctx := browsertest.New(t)
 	for _, p := range a11yLoginStates() {
 		for _, lang := range []string{"ru", "en"} {
-			checkA11y(t, e, ctx, p, lang)
+			t.Run(p.name+"-"+lang, func(t *testing.T) { checkA11y(t, e, ctx, p, lang) })
 		}
 	}
 	step(t, ctx, "log in as supervisor", loginTasks(e.ts.URL, supName, supPass))
@@ -151,7 +151,7 @@ func TestBrowserAccessibilityStates(t *testing.T) {
 			if p.lang != "" && p.lang != lang {
 				continue // a page in one language only
 			}
-			checkA11y(t, e, ctx, p, lang)
+			t.Run(p.name+"-"+lang, func(t *testing.T) { checkA11y(t, e, ctx, p, lang) })
 		}
 	}
 }

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"markd/internal/browsertest"
 	"markd/mark"
+	"markd/store"
 )
 
 // a11yLongData adds what the states below need on top of a11yData: many
@@ -33,6 +35,15 @@ func (e *env) a11yLongData() {
 		strings.Repeat("Клиент предъявил квитанцию об оплате, сверено с журналом кассы. ", 40)
 	note = string([]rune(note)[:maxNote])
 	if err := e.db.OverrideAccept(ctx, "x-long", supName, note); err != nil {
+		e.t.Fatal(err)
+	}
+	// The collector's word that a mark accepted here was accepted at
+	// another office too: on the review list and the record's page.
+	e.insert(mark.Record{ID: "x-here", At: e.clock.Now(), Office: 426000, Counter: "A", Operator: opName,
+		Text: "EPM1:HERE", Verdict: mark.Accept, Mark: testMark(31)})
+	alert := mark.ReuseAlert{ID: 901, RecordID: "x-here", Serial: 31, OtherTerminal: "office-101000-" + strings.Repeat("long-terminal-name", 4),
+		Other: mark.Acceptance{RecordID: "there9", At: e.clock.Now().Add(-time.Hour), Office: 101000, Counter: "7"}, Detected: e.clock.Now()}
+	if err := e.db.CompleteUpload(ctx, store.UploadDone{Alerts: []mark.ReuseAlert{alert}}); err != nil {
 		e.t.Fatal(err)
 	}
 	for _, lang := range []string{"ru", "en"} {
@@ -105,6 +116,8 @@ func a11yLoginStates() []a11yPage {
 func a11yStatePages(batchID string) []a11yPage {
 	return []a11yPage{
 		{name: "review-list-empty", path: "/review?counter=ZZ", ready: "#review-list"},
+		{name: "review-list-collector-alert", path: "/review", ready: "#alerts"},
+		{name: "review-detail-collector-alert", path: "/review/x-here", ready: "#record-alerts"},
 		{name: "review-list-many", path: "/review?page=2", ready: "#pages"},
 		{name: "review-detail-long-note", path: "/review/x-long", ready: "#audit"},
 		{name: "review-detail-refused", path: "/review/x-rej", ready: "#override-form", via: "POST /review/{id}/override",

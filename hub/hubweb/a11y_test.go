@@ -145,6 +145,10 @@ func a11yStates() []a11yPage {
 		{name: "alerts-many-disputed", path: "/alerts", ready: "#disputed"},
 		{name: "alerts-reviewed-reopened", path: "/alerts", ready: "#disputed", then: review},
 		{name: "alerts-all", path: "/alerts?all=1", ready: "#disputed"},
+		{name: "alert-acknowledged-long-note", path: "/alerts", ready: "section.batch",
+			then: func(t *testing.T, ctx context.Context, _, _ string) {
+				submit(t, ctx, [][2]string{{`section.batch input[name=note]`, longNote}}, `section.batch button[value=acknowledged]`, "#flash")
+			}},
 		{name: "alert-refused", path: "/alerts", ready: "#disputed", via: "POST /alerts/{id}",
 			then: func(t *testing.T, ctx context.Context, _, _ string) {
 				// Resolving needs a note: the collector refuses it and says so.

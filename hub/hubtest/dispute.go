@@ -145,20 +145,7 @@ func RunDisputeSuite(t *testing.T, open Opener) {
 		t.Run(tc.name, func(t *testing.T) {
 			id := fmt.Sprintf("d-%d", tc.serial)
 			resp, raw := upload(t, "office-a", rec(id, tc.serial, tc.edit))
-			got, err := s.Record(ctx, "office-a", id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Verification != hub.Verified {
-				t.Fatalf("verification %q (%s), want verified", got.Verification, got.Why)
-			}
-			reasons := make([]string, len(got.Disputed))
-			for i, x := range got.Disputed {
-				reasons[i] = string(x)
-			}
-			if g := strings.Join(reasons, " "); g != tc.want {
-				t.Fatalf("disputed %q (%s), want %q", g, got.Why, tc.want)
-			}
+			got := disputedAs(ctx, t, s, "office-a", id, tc.want)
 			if tc.want == "" {
 				if strings.Contains(raw, "disputed") || got.Why != "" {
 					t.Fatalf("a held acceptance: answer %s, why %q", raw, got.Why)
@@ -274,19 +261,9 @@ func RunDisputeSuite(t *testing.T, open Opener) {
 		disputed += hub.MaxDisputedIDs + 5
 	})
 	t.Run("metric", func(t *testing.T) {
-		mfs, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
+		if v := metric(t, reg, "markhub_records_disputed_total"); v != float64(disputed) {
+			t.Fatalf("markhub_records_disputed_total %v, want %d", v, disputed)
 		}
-		for _, mf := range mfs {
-			if mf.GetName() == "markhub_records_disputed_total" {
-				if v := mf.GetMetric()[0].GetCounter().GetValue(); v != float64(disputed) {
-					t.Fatalf("markhub_records_disputed_total %v, want %d", v, disputed)
-				}
-				return
-			}
-		}
-		t.Fatal("no markhub_records_disputed_total")
 	})
 }
 
@@ -369,4 +346,47 @@ func runDisputeReview(t *testing.T, s hub.Store, rg hub.Regional, n int) {
 		t.Fatalf("a refused review audited: %+v", a)
 	}
 	counts(int64(n-1), 1)
+}
+
+// disputedAs reads record id of term and fails t unless it is verified
+// and disputed for want (its reasons, space-separated; "" = not
+// disputed).
+func disputedAs(ctx context.Context, t *testing.T, s hub.Store, term, id, want string) hub.StoredRecord {
+	t.Helper()
+	got, err := s.Record(ctx, term, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Verification != hub.Verified {
+		t.Fatalf("verification %q (%s), want verified", got.Verification, got.Why)
+	}
+	reasons := make([]string, len(got.Disputed))
+	for i, x := range got.Disputed {
+		reasons[i] = string(x)
+	}
+	if g := strings.Join(reasons, " "); g != want {
+		t.Fatalf("disputed %q (%s), want %q", g, got.Why, want)
+	}
+	return got
+}
+
+// metric is the value of the gauge or counter name of reg (its first
+// series); t fails when reg has none.
+func metric(t *testing.T, reg prometheus.Gatherer, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			m := mf.GetMetric()[0]
+			if m.GetGauge() != nil {
+				return m.GetGauge().GetValue()
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no %s", name)
+	return 0
 }

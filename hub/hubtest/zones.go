@@ -80,20 +80,7 @@ func RunDisputeZoneSuite(t *testing.T, open Opener) {
 			if resp.StatusCode != 200 {
 				t.Fatalf("upload: %d %s", resp.StatusCode, raw)
 			}
-			got, err := s.Record(ctx, tc.term, r.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Verification != hub.Verified {
-				t.Fatalf("verification %q (%s), want verified", got.Verification, got.Why)
-			}
-			reasons := make([]string, len(got.Disputed))
-			for i, x := range got.Disputed {
-				reasons[i] = string(x)
-			}
-			if g := strings.Join(reasons, " "); g != tc.want {
-				t.Fatalf("disputed %q (%s), want %q", g, got.Why, tc.want)
-			}
+			got := disputedAs(ctx, t, s, tc.term, r.ID, tc.want)
 			if tc.want == "" {
 				if strings.Contains(string(raw), "disputed") {
 					t.Fatalf("a held acceptance: answer %s", raw)

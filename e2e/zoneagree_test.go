@@ -1,0 +1,516 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata" // the zones named here on any machine
+
+	"markd/hub"
+	"markd/hub/sqlitestore"
+	"markd/internal/testdata"
+	"markd/issuer"
+	"markd/mark"
+	"markd/store"
+)
+
+// zoneCounter is one counter of TestZoneAgreement: its office, the time
+// zone its markd is configured with (tz), and the zone markhub knows
+// the office in (office_zones; "" = not known).
+type zoneCounter struct {
+	name    string
+	office  uint32
+	tz      string
+	hubZone string
+}
+
+// zoneCounters: the counter's tz equal to the office's zone (east and
+// west of UTC, with and without DST), wrong by some hours (a PC left on
+// another zone), and offices the collector knows no zone of.
+var zoneCounters = []zoneCounter{
+	{"kamchatka", 683000, "Asia/Kamchatka", "Asia/Kamchatka"},
+	{"kaliningrad", 236000, "Europe/Kaliningrad", "Europe/Kaliningrad"},
+	{"berlin", 111000, "Europe/Berlin", "Europe/Berlin"},
+	{"newyork", 112000, "America/New_York", "America/New_York"},
+	{"pagopago", 113000, "Pacific/Pago_Pago", "Pacific/Pago_Pago"},
+	{"yekat-as-moscow", 620000, "Europe/Moscow", "Asia/Yekaterinburg"}, // the counter 2 h behind
+	{"moscow-as-yekat", 101000, "Asia/Yekaterinburg", "Europe/Moscow"}, // the counter 2 h ahead
+	{"berlin-as-utc", 111001, "UTC", "Europe/Berlin"},                  // 1 or 2 h behind
+	{"newyork-as-la", 112001, "America/Los_Angeles", "America/New_York"},
+	{"newyork-as-london", 112002, "Europe/London", "America/New_York"}, // 4 or 5 h ahead: DST starts 3 weeks apart
+	{"unknown-moscow", 300000, "Europe/Moscow", ""},
+	{"unknown-kiritimati", 300001, "Pacific/Kiritimati", ""}, // UTC+14
+	{"unknown-gmt-12", 300002, "Etc/GMT+12", ""},             // UTC−12
+}
+
+// zoneHubConfig is markhub's office_zones for zoneCounters; office_zone
+// is left unset, so 300000–300002 are offices of unknown zone.
+const zoneHubConfig = `office_zone: ""
+office_zones:
+  - zone: Asia/Kamchatka
+    offices: ["683"]
+  - zone: Europe/Kaliningrad
+    offices: ["236"]
+  - zone: Europe/Berlin
+    offices: ["111"]
+  - zone: America/New_York
+    offices: ["112"]
+  - zone: Pacific/Pago_Pago
+    offices: ["113"]
+  - zone: Asia/Yekaterinburg
+    offices: ["620"]
+  - zone: Europe/Moscow
+    offices: ["101"]
+at_before_registration: 0
+`
+
+// zoneCase is one scan of the table: the counter, the scan's instant
+// (written in the zone that makes its day plain), the mark's dates
+// ("" = far from the scan), markd's verdict and reason, and the
+// collector's dispute of it ("" = none).
+type zoneCase struct {
+	counter       string
+	at            string
+	issued, until string
+	verdict       mark.Verdict
+	reason        mark.Reason
+	disputed      mark.Reason
+	why           string
+}
+
+const (
+	acc = mark.Accept
+	rej = mark.Reject
+	nyv = mark.ReasonNotYetValid
+	exp = mark.ReasonExpired
+)
+
+var zoneCases = []zoneCase{
+	// The counter's tz is the office's zone: markd's verdict stands.
+	{"kamchatka", "2025-06-10T23:59:59.999999999+12:00", "", "2025-06-10", acc, "", "", "last instant of the last day (UTC: the day before)"},
+	{"kamchatka", "2025-06-11T00:00:00+12:00", "", "2025-06-10", rej, exp, "", "midnight after the last day (12:00 UTC)"},
+	{"kamchatka", "2025-06-10T23:59:59+12:00", "2025-06-11", "", rej, nyv, "", "a second before the issue day"},
+	{"kamchatka", "2025-06-11T00:00:00+12:00", "2025-06-11", "", acc, "", "", "issue day's midnight, 06-10 in UTC"},
+	{"kaliningrad", "2025-06-10T23:59:59.999999999+02:00", "", "2025-06-10", acc, "", "", "last instant of the last day"},
+	{"kaliningrad", "2025-06-11T00:00:00+02:00", "", "2025-06-10", rej, exp, "", "midnight after the last day"},
+	{"kaliningrad", "2025-06-10T23:59:59+02:00", "2025-06-11", "", rej, nyv, "", "a second before the issue day"},
+	{"kaliningrad", "2025-06-11T00:00:00+02:00", "2025-06-11", "", acc, "", "", "issue day's midnight"},
+	{"pagopago", "2025-06-10T23:59:59.999999999-11:00", "", "2025-06-10", acc, "", "", "last instant of the last day (UTC: the day after)"},
+	{"pagopago", "2025-06-11T00:00:00-11:00", "", "2025-06-10", rej, exp, "", "midnight after the last day"},
+	{"pagopago", "2025-06-10T23:59:59-11:00", "2025-06-11", "", rej, nyv, "", "a second before the issue day (UTC: the issue day)"},
+	{"pagopago", "2025-06-11T00:00:00-11:00", "2025-06-11", "", acc, "", "", "issue day's midnight"},
+	// Berlin across both DST changes of 2025 (03-30: 23 h; 10-26: 25 h).
+	{"berlin", "2025-03-29T23:59:59+01:00", "", "2025-03-29", acc, "", "", "last day before spring forward, its last second"},
+	{"berlin", "2025-03-30T00:00:00+01:00", "", "2025-03-29", rej, exp, "", "midnight of the 23 h day"},
+	{"berlin", "2025-03-30T03:00:00+02:00", "", "2025-03-30", acc, "", "", "just after the jump, on the last day"},
+	{"berlin", "2025-03-30T23:59:59.999999999+02:00", "2025-03-31", "", rej, nyv, "", "end of the 23 h day, issued the next"},
+	{"berlin", "2025-03-31T00:00:00+02:00", "2025-03-31", "", acc, "", "", "first midnight in summer time"},
+	{"berlin", "2025-10-25T23:59:59+02:00", "2025-10-26", "", rej, nyv, "", "a second before the 25 h day"},
+	{"berlin", "2025-10-26T00:00:00+02:00", "2025-10-26", "", acc, "", "", "midnight of the 25 h day"},
+	{"berlin", "2025-10-26T02:30:00+01:00", "2025-10-26", "2025-10-26", acc, "", "", "the second 02:30"},
+	{"berlin", "2025-10-26T23:59:59+01:00", "", "2025-10-26", acc, "", "", "end of the 25 h day"},
+	{"berlin", "2025-10-27T00:00:00+01:00", "", "2025-10-26", rej, exp, "", "first midnight in winter time"},
+	// New York across both DST changes of 2025.
+	{"newyork", "2025-03-08T23:59:59-05:00", "2025-03-09", "", rej, nyv, "", "a second before the 23 h day"},
+	{"newyork", "2025-03-09T00:00:00-05:00", "2025-03-09", "", acc, "", "", "midnight of the 23 h day"},
+	{"newyork", "2025-03-09T23:59:59-04:00", "", "2025-03-09", acc, "", "", "end of the 23 h day"},
+	{"newyork", "2025-03-10T00:00:00-04:00", "", "2025-03-09", rej, exp, "", "first midnight in summer time"},
+	{"newyork", "2025-11-01T23:59:59-04:00", "2025-11-02", "", rej, nyv, "", "a second before the 25 h day"},
+	{"newyork", "2025-11-02T00:00:00-04:00", "2025-11-02", "", acc, "", "", "midnight of the 25 h day"},
+	{"newyork", "2025-11-02T23:59:59.999999999-05:00", "", "2025-11-02", acc, "", "", "end of the 25 h day"},
+	{"newyork", "2025-11-03T00:00:00-05:00", "", "2025-11-02", rej, exp, "", "first midnight in winter time"},
+
+	// The counter's tz wrong by some hours: disputed exactly when the
+	// scan's day in the office's zone is outside the mark's dates.
+	{"yekat-as-moscow", "2025-06-10T23:59:59+05:00", "", "2025-06-10", acc, "", "", "last second of the last day in the office"},
+	{"yekat-as-moscow", "2025-06-11T00:00:00+05:00", "", "2025-06-10", acc, "", exp, "the office's next day, 22:00 on the counter"},
+	{"yekat-as-moscow", "2025-06-10T23:59:59.999999999+03:00", "", "2025-06-10", acc, "", exp, "the counter's last instant, 01:59 next day in the office"},
+	{"yekat-as-moscow", "2025-06-11T00:00:00+03:00", "", "2025-06-10", rej, exp, "", "both past the last day"},
+	{"yekat-as-moscow", "2025-06-10T23:59:59+03:00", "2025-06-11", "", rej, nyv, "", "rejected on the counter, valid in the office: a rejection is not judged again"},
+	{"yekat-as-moscow", "2025-06-11T00:00:00+03:00", "2025-06-11", "", acc, "", "", "the issue day in both"},
+	{"moscow-as-yekat", "2025-06-11T00:00:00+05:00", "2025-06-11", "", acc, "", nyv, "the counter's issue day, 22:00 the day before in the office"},
+	{"moscow-as-yekat", "2025-06-11T01:59:59.999999999+05:00", "2025-06-11", "", acc, "", nyv, "the office's last instant before the issue day"},
+	{"moscow-as-yekat", "2025-06-11T00:00:00+03:00", "2025-06-11", "", acc, "", "", "the office's issue-day midnight"},
+	{"moscow-as-yekat", "2025-06-10T23:59:59+05:00", "2025-06-11", "", rej, nyv, "", "before the issue day in both"},
+	{"moscow-as-yekat", "2025-06-10T23:59:59+05:00", "", "2025-06-10", acc, "", "", "last day in both"},
+	{"moscow-as-yekat", "2025-06-11T00:00:00+05:00", "", "2025-06-10", rej, exp, "", "rejected on the counter, valid in the office"},
+	{"berlin-as-utc", "2025-10-26T22:59:59Z", "", "2025-10-26", acc, "", "", "23:59:59 CET, the last day in both"},
+	{"berlin-as-utc", "2025-10-26T23:00:00Z", "", "2025-10-26", acc, "", exp, "Berlin's next midnight (CET)"},
+	{"berlin-as-utc", "2025-03-29T23:00:00Z", "", "2025-03-29", acc, "", exp, "Berlin's midnight of the 23 h day (CET)"},
+	{"berlin-as-utc", "2025-03-30T21:59:59Z", "", "2025-03-30", acc, "", "", "23:59:59 CEST, the last day in both"},
+	{"berlin-as-utc", "2025-03-30T22:00:00Z", "", "2025-03-30", acc, "", exp, "Berlin's first midnight in summer time"},
+	{"berlin-as-utc", "2025-03-29T23:30:00Z", "2025-03-30", "", rej, nyv, "", "rejected on the counter, 00:30 of the issue day in Berlin"},
+	{"newyork-as-la", "2025-11-02T20:59:59-08:00", "", "2025-11-02", acc, "", "", "23:59:59 EST in the office"},
+	{"newyork-as-la", "2025-11-02T21:00:00-08:00", "", "2025-11-02", acc, "", exp, "the office's next midnight"},
+	{"newyork-as-la", "2025-11-02T23:59:59-08:00", "", "2025-11-02", acc, "", exp, "the counter's last second, 02:59:59 next day in the office"},
+	{"newyork-as-london", "2025-03-20T00:00:00Z", "2025-03-20", "", acc, "", nyv, "London's issue-day midnight, 20:00 EDT the day before"},
+	{"newyork-as-london", "2025-03-20T03:59:59Z", "2025-03-20", "", acc, "", nyv, "23:59:59 EDT, the day before in the office"},
+	{"newyork-as-london", "2025-03-20T04:00:00Z", "2025-03-20", "", acc, "", "", "midnight EDT (4 h, not 5 h, behind London between the DST changes)"},
+
+	// The office's zone unknown: disputed only when outside the dates in
+	// every zone, which no counter's tz (UTC−12 … UTC+14) can be.
+	{"unknown-moscow", "2025-06-10T23:59:59+03:00", "", "2025-06-10", acc, "", "", "last second of the last day"},
+	{"unknown-moscow", "2025-06-11T00:00:00+03:00", "", "2025-06-10", rej, exp, "", "midnight after the last day"},
+	{"unknown-moscow", "2025-06-11T00:00:00+03:00", "2025-06-11", "", acc, "", "", "issue day's midnight"},
+	{"unknown-kiritimati", "2025-06-11T00:00:00+14:00", "2025-06-11", "", acc, "", "", "the first instant of the issue day anywhere"},
+	{"unknown-kiritimati", "2025-06-10T23:59:59+14:00", "2025-06-11", "", rej, nyv, "", "a second before it"},
+	{"unknown-kiritimati", "2025-06-10T23:59:59+14:00", "", "2025-06-10", acc, "", "", "the last day, 09:59:59 UTC"},
+	{"unknown-gmt-12", "2025-06-10T23:59:59.999999999-12:00", "", "2025-06-10", acc, "", "", "the last instant of the last day anywhere"},
+	{"unknown-gmt-12", "2025-06-11T00:00:00-12:00", "", "2025-06-10", rej, exp, "", "midnight after it"},
+	{"unknown-gmt-12", "2025-06-11T00:00:00-12:00", "2025-06-11", "", acc, "", "", "issue day's midnight, 06-11 12:00 UTC"},
+}
+
+// sweepDays are the one-day marks each counter scans every 20 minutes
+// from 15 h before the day's UTC midnight to 13 h after the next one
+// (every local midnight of the day in UTC−12 … UTC+14 and both DST
+// change days of Berlin and New York in 2025).
+var sweepDays = []string{"2025-06-10", "2025-03-30", "2025-10-26", "2025-03-09", "2025-11-02"}
+
+// zoneScan is a scan TestZoneAgreement imported and what it expects.
+type zoneScan struct {
+	serial   uint64
+	at       time.Time
+	issued   mark.Day
+	until    mark.Day
+	verdict  mark.Verdict
+	reason   mark.Reason
+	disputed mark.Reason
+	what     string
+}
+
+// TestZoneAgreement holds markd's verdicts on a mark's dates (the day of
+// the scan in its tz) and markhub's re-judging of each uploaded ACCEPT
+// (the day in the office's zone of office_zones, else every zone) to one
+// another with the real binaries: markd import with each scan's at, markd
+// sync --once to markhub serve on SQLite. No dispute where the counter's
+// tz is the office's zone; where it is wrong, a dispute exactly when the
+// scan's day in the office's zone is outside the mark's dates; where the
+// collector knows no zone, none (a counter's tz is inside UTC−12 …
+// UTC+14). Rejections reach the collector as they are, undisputed, none
+// refused. The table's instants are hand-written; the sweep's
+// expectations are counted from the definitions (the every-zone rule over
+// each quarter-hour offset). No wall clock and no machine zone: the scans
+// are of 2025 (before any wall clock the keys allow: the collector's
+// at_before_registration is 0), and the test passes under any TZ.
+func TestZoneAgreement(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs markhub and 13 counters' imports and uploads")
+	}
+	td := testdata.Dir(t)
+	markd := markdBinary(t)
+	markhub := markhubBinary(t)
+	sign := testdata.Signer(t)
+	ctx := context.Background()
+
+	hubDir := t.TempDir()
+	hubDB := filepath.Join(hubDir, "markhub.db")
+	hubCLI := func(args ...string) string {
+		t.Helper()
+		if args[0] != "keys" {
+			args = append(args, "--db-driver", "sqlite", "--db", hubDB)
+		}
+		out, err := exec.Command(markhub, args...).Output()
+		if err != nil {
+			var stderr []byte
+			if ee, ok := err.(*exec.ExitError); ok {
+				stderr = ee.Stderr
+			}
+			t.Fatalf("markhub %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	distKey := filepath.Join(hubDir, "distribution.key")
+	pub := hubCLI("keys", "new", "--out", distKey)
+	tokens := map[string]string{}
+	for _, c := range zoneCounters {
+		tokens[c.name] = hubCLI("terminal", "add", c.name, "--office", fmt.Sprint(c.office))
+	}
+	hubCLI("bundle", "publish", "--key", distKey,
+		"--keyring", filepath.Join(td, "keyring.yaml"), "--tariffs", filepath.Join(td, "tariffs.yaml"))
+	hubCfg := filepath.Join(hubDir, "markhub.yaml")
+	if err := os.WriteFile(hubCfg, []byte(fmt.Sprintf("db_driver: sqlite\ndb: %q\n", hubDB)+zoneHubConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hubURL := startHub(t, markhub, []string{"--config", hubCfg})
+
+	// The scans: the table, then the sweep.
+	scans := map[string][]zoneScan{}
+	serial := uint64(8_000_000)
+	byName := map[string]zoneCounter{}
+	for _, c := range zoneCounters {
+		byName[c.name] = c
+	}
+	day := func(s string) mark.Day {
+		d, err := mark.ParseDay(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, tc := range zoneCases {
+		if _, ok := byName[tc.counter]; !ok {
+			t.Fatalf("case %q: no counter %s", tc.why, tc.counter)
+		}
+		at, err := time.Parse(time.RFC3339Nano, tc.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := zoneScan{at: at, verdict: tc.verdict, reason: tc.reason, disputed: tc.disputed,
+			what: fmt.Sprintf("%s at %s (issued %s, until %s): %s", tc.counter, tc.at, tc.issued, tc.until, tc.why)}
+		if tc.issued != "" {
+			s.issued = day(tc.issued)
+		} else {
+			s.issued = mark.DayOf(at.UTC()) - 10
+		}
+		if tc.until != "" {
+			s.until = day(tc.until)
+		} else {
+			s.until = mark.DayOf(at.UTC()) + 10
+		}
+		serial++
+		s.serial = serial
+		scans[tc.counter] = append(scans[tc.counter], s)
+	}
+	for _, c := range zoneCounters {
+		tz, err := time.LoadLocation(c.tz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var office *time.Location
+		if c.hubZone != "" {
+			if office, err = time.LoadLocation(c.hubZone); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, ds := range sweepDays {
+			d := day(ds)
+			from := d.Time().Add(-15 * time.Hour)
+			to := (d + 1).Time().Add(13 * time.Hour)
+			for at := from; !at.After(to); at = at.Add(20 * time.Minute) {
+				serial++
+				s := zoneScan{serial: serial, at: at, issued: d, until: d, verdict: acc,
+					what: fmt.Sprintf("%s: one-day mark of %s scanned %s (%s on the counter)", c.name, ds, at.Format(time.RFC3339),
+						at.In(tz).Format("2006-01-02 15:04 MST"))}
+				switch cd := mark.DayOf(at.In(tz)); {
+				case cd < d:
+					s.verdict, s.reason = rej, nyv
+				case cd > d:
+					s.verdict, s.reason = rej, exp
+				}
+				if s.verdict == acc {
+					s.disputed = wantDispute(at, d, office)
+				}
+				scans[c.name] = append(scans[c.name], s)
+			}
+		}
+	}
+
+	// Each counter imports its scans and uploads them.
+	for _, c := range zoneCounters {
+		dir := t.TempDir()
+		cfg := zoneCounterConfig(t, dir, c, hubURL, tokens[c.name], pub)
+		runCLI(t, "", "init", "--config", cfg)
+		var lines strings.Builder
+		for _, s := range scans[c.name] {
+			m := mark.Mark{Serial: s.serial, Contract: 1, MailClass: mark.ClassRegisteredLetter, WeightG: 20,
+				TariffKop: 1000000, Office: c.office, Issued: s.issued, ValidUntil: s.until, Tracking: issuer.Tracking(c.office, s.serial)}
+			line, err := json.Marshal(struct {
+				Text string `json:"text"`
+				At   string `json:"at"`
+			}{sign(m), s.at.Format(time.RFC3339Nano)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines.Write(line)
+			lines.WriteByte('\n')
+		}
+		file := filepath.Join(dir, "scans.jsonl")
+		if err := os.WriteFile(file, []byte(lines.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out := runCLI(t, "", "import", file, "--config", cfg)
+		if !strings.Contains(out, fmt.Sprintf("imported %d scans", len(scans[c.name]))) {
+			t.Fatalf("%s: markd import: %s", c.name, out)
+		}
+		sync := exec.Command(markd, "sync", "--once", "--config", cfg)
+		syncOut, err := sync.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: markd sync --once: %v\n%s", c.name, err, syncOut)
+		}
+		check := zoneCheck{t: t, c: c, db: filepath.Join(dir, "markd.db")}
+		check.records(ctx, scans[c.name], hubDB, string(syncOut))
+	}
+}
+
+// wantDispute is the collector's dispute of an ACCEPT of a mark valid on
+// d only, scanned at, by MARK-FORMAT §2: the day of at in the office's
+// zone; where that is unknown, the reason only if it holds in every zone
+// an office may keep (each quarter hour from UTC−12 to UTC+14).
+func wantDispute(at time.Time, d mark.Day, office *time.Location) mark.Reason {
+	if office != nil {
+		switch od := mark.DayOf(at.In(office)); {
+		case od < d:
+			return nyv
+		case od > d:
+			return exp
+		}
+		return ""
+	}
+	before, after := true, true
+	for off := -12 * 4; off <= 14*4; off++ {
+		od := mark.DayOf(at.In(time.FixedZone("", off*15*60)))
+		before = before && od < d
+		after = after && od > d
+	}
+	switch {
+	case before:
+		return nyv
+	case after:
+		return exp
+	}
+	return ""
+}
+
+// zoneCounterConfig writes the config of counter c uploading to hubURL.
+func zoneCounterConfig(t *testing.T, dir string, c zoneCounter, hubURL, token, pub string) string {
+	t.Helper()
+	td := testdata.Dir(t)
+	tokFile := filepath.Join(dir, "collector.token")
+	if err := os.WriteFile(tokFile, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "markd.yaml")
+	body := fmt.Sprintf(`office: %d
+counter: "1"
+tz: %s
+keyring: %q
+tariffs: %q
+db: %q
+log:
+  level: warn
+  format: text
+sync:
+  url: %q
+  token_file: %q
+  distribution_key: %q
+  bundle_dir: %q
+`, c.office, c.tz, filepath.Join(td, "keyring.yaml"), filepath.Join(td, "tariffs.yaml"), filepath.Join(dir, "markd.db"),
+		hubURL, tokFile, pub, filepath.Join(dir, "bundles"))
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// zoneCheck compares one counter's stored records with the collector's.
+type zoneCheck struct {
+	t  *testing.T
+	c  zoneCounter
+	db string
+}
+
+func (z zoneCheck) records(ctx context.Context, want []zoneScan, hubDB, syncOut string) {
+	t := z.t
+	t.Helper()
+	db, err := store.OpenExisting(ctx, z.db, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st, err := db.OutboxStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Records != 0 || st.Refused != 0 {
+		t.Errorf("%s: after markd sync --once %d records wait and %d were refused:\n%s", z.c.name, st.Records, st.Refused, syncOut)
+	}
+	var recs []mark.Record
+	for cursor := ""; ; {
+		page, next, err := db.List(ctx, store.Filter{Cursor: cursor, Limit: store.MaxLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, page...)
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	hs, err := sqlitestore.Open(ctx, hubDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hs.Close()
+	bySerial := map[uint64]zoneScan{}
+	for _, s := range want {
+		bySerial[s.serial] = s
+	}
+	if len(recs) != len(want) {
+		t.Errorf("%s: %d records stored, want %d", z.c.name, len(recs), len(want))
+	}
+	disputedIDs := 0
+	for _, r := range recs {
+		if r.Mark == nil {
+			t.Errorf("%s: record %s without its mark: %s %v %s", z.c.name, r.ID, r.Verdict, r.Reasons, r.Message)
+			continue
+		}
+		s, ok := bySerial[r.Mark.Serial]
+		if !ok {
+			t.Errorf("%s: record %s of serial %d not scanned here", z.c.name, r.ID, r.Mark.Serial)
+			continue
+		}
+		if !r.At.Equal(s.at) {
+			t.Errorf("%s: stored at %s", s.what, r.At.Format(time.RFC3339Nano))
+		}
+		wantReasons := []mark.Reason{}
+		if s.reason != "" {
+			wantReasons = []mark.Reason{s.reason}
+		}
+		if r.Verdict != s.verdict || !slices.Equal(r.Reasons, wantReasons) {
+			t.Errorf("%s: markd %s %v, want %s %v", s.what, r.Verdict, r.Reasons, s.verdict, wantReasons)
+		}
+		h, err := hs.Record(ctx, z.c.name, r.ID)
+		if err != nil {
+			t.Errorf("%s: the collector's record %s: %v", s.what, r.ID, err)
+			continue
+		}
+		if h.Verdict != r.Verdict || !slices.Equal(h.Reasons, r.Reasons) || !h.At.Equal(r.At) || h.Office != z.c.office {
+			t.Errorf("%s: the collector stored %s %v at %s office %d, the counter %s %v at %s",
+				s.what, h.Verdict, h.Reasons, h.At.Format(time.RFC3339Nano), h.Office, r.Verdict, r.Reasons, r.At.Format(time.RFC3339Nano))
+		}
+		if h.Verification != hub.Verified {
+			t.Errorf("%s: the collector's verification %q (%s)", s.what, h.Verification, h.Why)
+		}
+		var wantDisputed []mark.Reason
+		if s.disputed != "" {
+			wantDisputed = []mark.Reason{s.disputed}
+			disputedIDs++
+		}
+		if !slices.Equal(h.Disputed, wantDisputed) {
+			t.Errorf("%s: the collector disputes %v (%s), want %v", s.what, h.Disputed, h.Why, wantDisputed)
+			continue
+		}
+		if s.disputed == "" {
+			continue
+		}
+		in := "time zone " + z.c.hubZone
+		if z.c.hubZone == "" {
+			in = "every time zone"
+		}
+		if !strings.HasPrefix(h.Why, string(s.disputed)+":") || !strings.Contains(h.Why, in) {
+			t.Errorf("%s: why %q, want %s in %s", s.what, h.Why, s.disputed, in)
+		}
+		if !strings.Contains(syncOut, r.ID) {
+			t.Errorf("%s: markd sync --once did not name the disputed record %s:\n%s", s.what, r.ID, syncOut)
+		}
+	}
+	t.Logf("%s (tz %s, office's zone %q): %d scans, %d disputed", z.c.name, z.c.tz, z.c.hubZone, len(recs), disputedIDs)
+}

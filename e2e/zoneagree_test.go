@@ -206,42 +206,11 @@ func TestZoneAgreement(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs markhub and 13 counters' imports and uploads")
 	}
-	td := testdata.Dir(t)
 	markd := markdBinary(t)
-	markhub := markhubBinary(t)
 	sign := testdata.Signer(t)
 	ctx := context.Background()
 
-	hubDir := t.TempDir()
-	hubDB := filepath.Join(hubDir, "markhub.db")
-	hubCLI := func(args ...string) string {
-		t.Helper()
-		if args[0] != "keys" {
-			args = append(args, "--db-driver", "sqlite", "--db", hubDB)
-		}
-		out, err := exec.Command(markhub, args...).Output()
-		if err != nil {
-			var stderr []byte
-			if ee, ok := err.(*exec.ExitError); ok {
-				stderr = ee.Stderr
-			}
-			t.Fatalf("markhub %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	distKey := filepath.Join(hubDir, "distribution.key")
-	pub := hubCLI("keys", "new", "--out", distKey)
-	tokens := map[string]string{}
-	for _, c := range zoneCounters {
-		tokens[c.name] = hubCLI("terminal", "add", c.name, "--office", fmt.Sprint(c.office))
-	}
-	hubCLI("bundle", "publish", "--key", distKey,
-		"--keyring", filepath.Join(td, "keyring.yaml"), "--tariffs", filepath.Join(td, "tariffs.yaml"))
-	hubCfg := filepath.Join(hubDir, "markhub.yaml")
-	if err := os.WriteFile(hubCfg, []byte(fmt.Sprintf("db_driver: sqlite\ndb: %q\n", hubDB)+zoneHubConfig), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	hubURL := startHub(t, markhub, []string{"--config", hubCfg})
+	hubURL, hubDB, pub, tokens := startZoneHub(t, zoneCounters)
 
 	// The scans: the table, then the sweep.
 	scans := map[string][]zoneScan{}
@@ -318,7 +287,7 @@ func TestZoneAgreement(t *testing.T) {
 	// Each counter imports its scans and uploads them.
 	for _, c := range zoneCounters {
 		dir := t.TempDir()
-		cfg := zoneCounterConfig(t, dir, c, hubURL, tokens[c.name], pub)
+		cfg := zoneCounterConfig(t, dir, c, hubURL, tokens[c.name], pub, "")
 		runCLI(t, "", "init", "--config", cfg)
 		var lines strings.Builder
 		for _, s := range scans[c.name] {
@@ -352,6 +321,46 @@ func TestZoneAgreement(t *testing.T) {
 	}
 }
 
+// startZoneHub sets markhub up on SQLite with zoneHubConfig (a
+// distribution key, a terminal for each counter, a bundle of the lists)
+// and starts markhub serve. It returns its URL, its database, the
+// distribution key's public half and the terminals' tokens by name.
+func startZoneHub(t *testing.T, counters []zoneCounter) (url, db, pub string, tokens map[string]string) {
+	t.Helper()
+	td := testdata.Dir(t)
+	markhub := markhubBinary(t)
+	hubDir := t.TempDir()
+	db = filepath.Join(hubDir, "markhub.db")
+	hubCLI := func(args ...string) string {
+		t.Helper()
+		if args[0] != "keys" {
+			args = append(args, "--db-driver", "sqlite", "--db", db)
+		}
+		out, err := exec.Command(markhub, args...).Output()
+		if err != nil {
+			var stderr []byte
+			if ee, ok := err.(*exec.ExitError); ok {
+				stderr = ee.Stderr
+			}
+			t.Fatalf("markhub %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	distKey := filepath.Join(hubDir, "distribution.key")
+	pub = hubCLI("keys", "new", "--out", distKey)
+	tokens = map[string]string{}
+	for _, c := range counters {
+		tokens[c.name] = hubCLI("terminal", "add", c.name, "--office", fmt.Sprint(c.office))
+	}
+	hubCLI("bundle", "publish", "--key", distKey,
+		"--keyring", filepath.Join(td, "keyring.yaml"), "--tariffs", filepath.Join(td, "tariffs.yaml"))
+	hubCfg := filepath.Join(hubDir, "markhub.yaml")
+	if err := os.WriteFile(hubCfg, []byte(fmt.Sprintf("db_driver: sqlite\ndb: %q\n", db)+zoneHubConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startHub(t, markhub, []string{"--config", hubCfg}), db, pub, tokens
+}
+
 // wantDispute is the collector's dispute of an ACCEPT of a mark valid on
 // d only, scanned at, by MARK-FORMAT §2: the day of at in the office's
 // zone; where that is unknown, the reason only if it holds in every zone
@@ -382,7 +391,7 @@ func wantDispute(at time.Time, d mark.Day, office *time.Location) mark.Reason {
 }
 
 // zoneCounterConfig writes the config of counter c uploading to hubURL.
-func zoneCounterConfig(t *testing.T, dir string, c zoneCounter, hubURL, token, pub string) string {
+func zoneCounterConfig(t *testing.T, dir string, c zoneCounter, hubURL, token, pub string, extra string) string {
 	t.Helper()
 	td := testdata.Dir(t)
 	tokFile := filepath.Join(dir, "collector.token")
@@ -397,7 +406,7 @@ keyring: %q
 tariffs: %q
 db: %q
 log:
-  level: warn
+  level: info
   format: text
 sync:
   url: %q
@@ -405,7 +414,7 @@ sync:
   distribution_key: %q
   bundle_dir: %q
 `, c.office, c.tz, filepath.Join(td, "keyring.yaml"), filepath.Join(td, "tariffs.yaml"), filepath.Join(dir, "markd.db"),
-		hubURL, tokFile, pub, filepath.Join(dir, "bundles"))
+		hubURL, tokFile, pub, filepath.Join(dir, "bundles")) + extra
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -515,4 +524,123 @@ func (z zoneCheck) records(ctx context.Context, want []zoneScan, hubDB, syncOut 
 		}
 	}
 	t.Logf("%s (tz %s, office's zone %q): %d scans, %d disputed", z.c.name, z.c.tz, z.c.hubZone, len(recs), disputedIDs)
+}
+
+// TestZoneAgreementRun is TestZoneAgreement's check through markd run:
+// the daemon's clock (--clock) starts at an instant an hour or more from
+// the next midnight both of its tz and of the office's zone, scans come
+// on its stdin, and its own uploader sends them to markhub. A Berlin
+// office's counter left on UTC scans at Berlin's midnight after the
+// last day of the 25 h day of 2025-10-26 (23:00 UTC: still 10-26 on the
+// counter); a Kamchatka counter at the midnight of the issue day (12:00
+// UTC the day before).
+func TestZoneAgreementRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs markhub and two markd run")
+	}
+	counters := []zoneCounter{
+		{"run-berlin-as-utc", 111002, "UTC", "Europe/Berlin"},
+		{"run-kamchatka", 683002, "Asia/Kamchatka", "Asia/Kamchatka"},
+	}
+	hubURL, hubDB, pub, tokens := startZoneHub(t, counters)
+	sign := testdata.Signer(t)
+	ctx := context.Background()
+	day := func(s string) mark.Day {
+		d, err := mark.ParseDay(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	type scan struct {
+		issued, until string
+		verdict       mark.Verdict
+		reason        mark.Reason
+		disputed      mark.Reason
+	}
+	runs := []struct {
+		c     zoneCounter
+		clock string
+		scans []scan
+	}{
+		{counters[0], "2025-10-26T23:00:00Z", []scan{
+			{"2025-10-20", "2025-10-26", acc, "", exp}, // 10-26 on the counter, 10-27 in Berlin
+			{"2025-10-27", "2025-11-20", rej, nyv, ""}, // valid in Berlin: a rejection is not judged again
+			{"2025-10-20", "2025-10-30", acc, "", ""},
+		}},
+		{counters[1], "2025-06-10T12:00:00Z", []scan{
+			{"2025-06-11", "2025-06-30", acc, "", ""}, // 06-11 in Kamchatka, 06-10 in UTC
+			{"2025-06-01", "2025-06-10", rej, exp, ""},
+		}},
+	}
+	serial := uint64(8_900_000)
+	for _, run := range runs {
+		c := run.c
+		dir := t.TempDir()
+		cfg := zoneCounterConfig(t, dir, c, hubURL, tokens[c.name], pub, `  batch_age: 100ms
+  interval: 300ms
+  max_backoff: 500ms
+http:
+  listen: "127.0.0.1:0"
+`)
+		runCLI(t, "", "init", "--config", cfg)
+		clock, err := time.Parse(time.RFC3339, run.clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := runDaemon(t, cfg, clock, true)
+		waitHistory(t, d.URL)
+		ids := map[string]scan{}
+		for _, sc := range run.scans {
+			serial++
+			m := mark.Mark{Serial: serial, Contract: 1, MailClass: mark.ClassRegisteredLetter, WeightG: 20, TariffKop: 1000000,
+				Office: c.office, Issued: day(sc.issued), ValidUntil: day(sc.until), Tracking: issuer.Tracking(c.office, serial)}
+			n := strings.Count(d.output(), `{"line":`)
+			d.scan(t, sign(m))
+			var v verdictLine
+			testdata.Wait(t, 30*time.Second, "the verdict", func() bool {
+				lines := (&serialScanner{d: d}).lines()
+				if len(lines) > n {
+					v = lines[n]
+					return true
+				}
+				return false
+			})
+			want := []mark.Reason{}
+			if sc.reason != "" {
+				want = []mark.Reason{sc.reason}
+			}
+			if v.Verdict != sc.verdict || !slices.Equal(v.Reasons, want) {
+				t.Errorf("%s at %s, mark %s..%s: markd %s %v, want %s %v", c.name, run.clock, sc.issued, sc.until, v.Verdict, v.Reasons, sc.verdict, want)
+			}
+			ids[v.ID] = sc
+		}
+		hs, err := sqlitestore.Open(ctx, hubDB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, sc := range ids {
+			var h hub.StoredRecord
+			testdata.Wait(t, 30*time.Second, "the record uploaded", func() bool {
+				h, err = hs.Record(ctx, c.name, id)
+				return err == nil
+			})
+			what := fmt.Sprintf("%s at %s, mark %s..%s", c.name, h.At.UTC().Format(time.RFC3339Nano), sc.issued, sc.until)
+			if h.At.Before(clock) || !h.At.Before(clock.Add(time.Hour)) {
+				t.Errorf("%s: scanned outside the hour the daemon's clock started (%s)", what, run.clock)
+			}
+			var want []mark.Reason
+			if sc.disputed != "" {
+				want = []mark.Reason{sc.disputed}
+			}
+			if h.Verdict != sc.verdict || !slices.Equal(h.Disputed, want) || h.Verification != hub.Verified {
+				t.Errorf("%s: the collector stored %s %v (%s), disputed %v (%s), want %s disputed %v",
+					what, h.Verdict, h.Reasons, h.Verification, h.Disputed, h.Why, sc.verdict, want)
+			}
+		}
+		hs.Close()
+		if code := d.stop(t); code != 0 {
+			t.Errorf("%s: markd run exited %d", c.name, code)
+		}
+	}
 }

@@ -150,9 +150,13 @@ func walLossOf(shm []byte, walPath string) (walLoss, bool) {
 // counts (ErrWALLost), before SQLite opens it: SQLite's first open
 // rebuilds the index from what is left of the WAL, and the evidence with
 // it. A store another process has open (or this one) is not looked at:
-// its index is live (shmBusy).
+// its index is live (shmBusy). The -wal and -shm are looked for where
+// SQLite puts them (sqliteBase: beside a symbolic link's target on
+// Linux); looked for beside the link, none was found, and a store opened
+// through a link lost its WAL's commits silently.
 func checkWAL(path string) error {
-	shmPath := path + "-shm"
+	base := sqliteBase(path)
+	shmPath := base + "-shm"
 	if shmBusy(shmPath) {
 		return nil
 	}
@@ -160,12 +164,12 @@ func checkWAL(path string) error {
 	if err != nil {
 		return nil
 	}
-	loss, ok := walLossOf(shm, path+"-wal")
+	loss, ok := walLossOf(shm, base+"-wal")
 	if !ok {
 		return nil
 	}
 	return mark.WithHint(fmt.Errorf("store %s: %s-wal: %s: %d of the %d WAL frames committed since the last checkpoint are gone: %w",
-		path, path, loss.why, loss.lost, loss.frames, ErrWALLost),
+		path, base, loss.why, loss.lost, loss.frames, ErrWALLost),
 		"the scans accepted since the last checkpoint are not in the store, and their serials would be accepted again. "+
 			"If the -wal file was moved or copied away, put it back beside the store (the same one, before anything opens the store). "+
 			"Otherwise put the last backup (made by `markd backup`) in place with `markd restore FILE`, which sets this store and its -wal and -shm aside: "+

@@ -500,3 +500,26 @@ func TestWALStateSymlinkedStore(t *testing.T) {
 		t.Fatalf("CheckFile = %v, want ErrWALLost naming %s", err, real+WALStateSuffix)
 	}
 }
+
+// TestWALLostSymlinkedStore: a store opened through a symbolic link (db:
+// a link to another disk) killed mid-writes, then its -wal alone deleted
+// (the -shm, which SQLite puts beside the link's target, still counts the
+// commits): CheckFile refuses it (ErrWALLost), as it does a store opened
+// by its own path. The old code looked for the -shm beside the link,
+// found none, and the store opened without the scans since the last
+// checkpoint, silently: markd run and markd verify --db accepted their
+// serials again.
+func TestWALLostSymlinkedStore(t *testing.T) {
+	real := newWALStore(t)
+	link := filepath.Join(t.TempDir(), "markd.db")
+	must(t, os.Symlink(real, link))
+	killedMidWrites(t, link, 10)
+	must(t, os.Remove(real+"-wal"))
+	err := CheckFile(link)
+	if !errors.Is(err, ErrWALLost) || !strings.Contains(err.Error(), real+"-wal: the file is missing") {
+		t.Fatalf("CheckFile = %v, want ErrWALLost naming %s-wal", err, real)
+	}
+	if _, err := OpenExistingWith(context.Background(), link, Options{Log: quiet}); !errors.Is(err, ErrWALLost) {
+		t.Fatalf("OpenExisting = %v, want ErrWALLost", err)
+	}
+}

@@ -32,9 +32,10 @@ const presizeScans = 512
 // which fails if a WAL appeared meanwhile (another process opened the
 // store): an existing WAL is never written. It returns false with no
 // error when there was nothing to do (a WAL exists, or path is not yet a
-// SQLite file).
+// SQLite file). The WAL is made where SQLite takes it (sqliteBase:
+// beside a symbolic link's target on Linux), not beside the link.
 func presizeWAL(path string) (bool, error) {
-	wal := path + "-wal"
+	wal := sqliteBase(path) + "-wal"
 	if _, err := os.Lstat(wal); err == nil || !errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}

@@ -523,3 +523,27 @@ func TestWALLostSymlinkedStore(t *testing.T) {
 		t.Fatalf("OpenExisting = %v, want ErrWALLost", err)
 	}
 }
+
+// TestPresizeWALSymlinkedStore: markd run (PresizeWAL) on a store opened
+// through a symbolic link leaves no -wal beside the link: SQLite keeps
+// its WAL beside the link's target, and that is the only place the WAL
+// is made ahead. The old code wrote 12 MB of zeros beside the link that
+// SQLite never used, and that stray -wal made markd init refuse a new
+// store at the link's path ("markd.db-wal of an earlier store is left
+// beside it") once the link was moved aside as docs/operations.md says.
+func TestPresizeWALSymlinkedStore(t *testing.T) {
+	real := newWALStore(t)
+	link := filepath.Join(t.TempDir(), "markd.db")
+	must(t, os.Symlink(real, link))
+	db, err := OpenExistingWith(context.Background(), link, Options{Log: quiet, PresizeWAL: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if exists(link + "-wal") {
+		t.Errorf("a -wal was made beside the link %s", link)
+	}
+	if !exists(real + "-wal") {
+		t.Errorf("no -wal beside the target %s", real)
+	}
+}

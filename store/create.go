@@ -97,7 +97,18 @@ func OpenExistingWith(ctx context.Context, path string, o Options) (*DB, error) 
 // by mistake) before anything migrates it: read only, the file untouched.
 // Migrating it made a store with an empty reuse history, which accepts
 // used marks again.
+//
+// With no -wal beside the store (every start after a clean stop) the
+// store file alone is read first, immutable: SQLite then makes no -wal.
+// A read-only open leaves an empty one behind, and markd run makes its
+// WAL ahead only where none exists (presizeWAL), so its first cycle of
+// scans grew the file again. Only a markd store passes that way; anything
+// else (no schema_migrations, an error: a torn read while another process
+// checkpoints) is read again the full way below before it is refused.
 func checkMarkdSchema(ctx context.Context, path string) error {
+	if _, err := os.Lstat(sqliteBase(path) + "-wal"); errors.Is(err, os.ErrNotExist) && markdSchemaIn(ctx, path, "mode=ro&immutable=1") {
+		return nil
+	}
 	db, err := sql.Open("sqlite3", "file:"+uriPath(path)+"?mode=ro&_busy_timeout=5000")
 	if err != nil {
 		return nil // the open that follows says why
@@ -115,6 +126,18 @@ func checkMarkdSchema(ctx context.Context, path string) error {
 			"check db in the config; if the store was replaced, restore the last backup (made by `markd backup`) with `markd restore FILE` to "+path+"; only for a new counter run `markd init` on a new path")
 	}
 	return nil
+}
+
+// markdSchemaIn tells whether the SQLite file at path, opened with the
+// URI parameters params, has schema_migrations (false on any error).
+func markdSchemaIn(ctx context.Context, path, params string) bool {
+	db, err := sql.Open("sqlite3", "file:"+uriPath(path)+"?"+params)
+	if err != nil {
+		return false
+	}
+	defer db.Close()
+	has, err := hasSchemaMigrations(ctx, db)
+	return err == nil && has
 }
 
 func damaged(err error) bool { return sqliteerr.Of(err) == sqliteerr.Corrupt }

@@ -115,3 +115,27 @@ func TestPresizeWALNeverWritesAWAL(t *testing.T) {
 		t.Fatal("a WAL was made beside a file that is not a store")
 	}
 }
+
+// TestPresizeWALThroughOpenExisting: markd run opens its store with
+// OpenExistingWith, whose check that the file is a markd store (read
+// only) left an empty -wal behind, so the WAL was never made ahead and
+// the first cycle's commits grew the file again (found by the WAL state
+// soak).
+func TestPresizeWALThroughOpenExisting(t *testing.T) {
+	db, path := openTest(t, Options{})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db2, err := OpenExistingWith(context.Background(), path, Options{Log: quiet, PresizeWAL: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	st, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatalf("no WAL made ahead: %v", err)
+	}
+	if want := int64(presizeScans * 4 * 4096); st.Size() < want {
+		t.Fatalf("WAL made ahead is %d bytes, want ≥ %d", st.Size(), want)
+	}
+}

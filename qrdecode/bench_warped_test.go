@@ -15,12 +15,7 @@ func BenchmarkWarped(b *testing.B) {
 	for _, f := range []string{"w1-wrinkle.png", "w2-wrinkle.png", "w3-wrinkle.png", "w4-wrinkle.png", "w1-tilt.png", "w2-persp.png"} {
 		b.Run(f, func(b *testing.B) {
 			g := loadFrame(b, filepath.Join("testdata", "qr-warped", f))
-			d := NewDecoder()
-			b.ResetTimer()
-			defer reportCPU(b, processCPU())
-			for range b.N {
-				d.Decode(g)
-			}
+			benchDecode(b, g)
 		})
 	}
 	// a code too wrinkled to read (a 2-module wave every 25 modules):
@@ -55,20 +50,11 @@ func BenchmarkWarped(b *testing.B) {
 	}{{"small-tilted", 1.6, 20}, {"small-tilted-10", 1.6, 10}, {"small-tilted-unread", 2.0, 45}} {
 		b.Run(tc.name, func(b *testing.B) {
 			g := smallTiltedFrame(b, strings.Repeat("EPM1:ABCDEFGHIJ0123456789", 7), tc.ppm, tc.deg)
-			d := NewDecoder()
-			b.ResetTimer()
-			defer reportCPU(b, processCPU())
-			for range b.N {
-				d.Decode(g)
-			}
+			benchDecode(b, g)
 		})
 	}
 	b.Run("720p-empty", func(b *testing.B) {
 		g := Gray{Pix: bytes.Repeat([]byte{180}, 1280*720), W: 1280, H: 720}
-		d := NewDecoder()
-		defer reportCPU(b, processCPU())
-		for range b.N {
-			d.Decode(g)
-		}
+		benchDecode(b, g)
 	})
 }

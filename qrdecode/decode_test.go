@@ -209,21 +209,12 @@ func BenchmarkDecode(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			g := loadFrame(b, filepath.Join(testdata.Set(b, tc.set), tc.file))
-			d := NewDecoder()
-			b.ResetTimer()
-			defer reportCPU(b, processCPU())
-			for range b.N {
-				d.Decode(g)
-			}
+			benchDecode(b, g)
 		})
 	}
 	b.Run("720p-empty", func(b *testing.B) {
 		g := Gray{Pix: bytes.Repeat([]byte{180}, 1280*720), W: 1280, H: 720}
-		d := NewDecoder()
-		defer reportCPU(b, processCPU())
-		for range b.N {
-			d.Decode(g)
-		}
+		benchDecode(b, g)
 	})
 }
 
@@ -280,5 +271,17 @@ func TestDecodeWarped(t *testing.T) {
 			}
 		}
 		t.Logf("thorough=%v: read %d of %d", thorough, n, len(m))
+	}
+}
+
+// benchDecode times d.Decode of g with a fresh decoder, its CPU reported
+// beside the time (reportCPU).
+func benchDecode(b *testing.B, g Gray) {
+	b.Helper()
+	d := NewDecoder()
+	b.ResetTimer()
+	defer reportCPU(b, processCPU())
+	for range b.N {
+		d.Decode(g)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"markd/hub/hubtest"
 	"markd/mark"
 )
 
@@ -249,5 +250,46 @@ func TestTerminalOfficeWrong(t *testing.T) {
 		if _, err := col2.store.Record(ctx, "office-b", id); err != nil {
 			t.Fatalf("record %s at the collector: %v", id, err)
 		}
+	}
+}
+
+// TestRecordBeforeIssueSetAside: a record stamped more than a day before
+// its mark's issue day (in UTC+14; hub's checkAt, mark.IssueFloor), as
+// markd import stored one from a file until it refused such a line, is
+// refused by the collector as a wrong clock (400 naming records[i].at).
+// It is not "ahead" (no wait mends it): it is set aside, and the records
+// before and after it are uploaded; the outbox does not stall on it.
+func TestRecordBeforeIssueSetAside(t *testing.T) {
+	ctx := context.Background()
+	col := newCollector(t, "office-a")
+	db := openCounter(t)
+	var good []string
+	for i := range 3 {
+		good = append(good, addScan(t, db, "1", 426000, mark.Accept, uint64(i+1), day0))
+	}
+	issued := hubtest.TestMark(0, 426000).Issued
+	bad := addScan(t, db, "1", 426000, mark.Reject, 99, issued.Time().AddDate(0, 0, -3))
+	for i := range 3 {
+		good = append(good, addScan(t, db, "1", 426000, mark.Accept, uint64(i+10), day0))
+	}
+	u := NewUploader(db, newClient(t, col.srv.URL, "office-a"), UploaderOptions{BatchSize: 4}, nil, nil)
+	if err := u.Drain(ctx); err != nil {
+		t.Fatalf("drain: %v", err)
+	}
+	st, err := db.OutboxStats(ctx)
+	if err != nil || st.Records != 0 || st.Refused != 1 {
+		t.Fatalf("outbox = %+v, %v", st, err)
+	}
+	r, err := db.ReviewRecord(ctx, bad)
+	if err != nil || r.Upload != mark.UploadRefused {
+		t.Fatalf("bad record upload state %q, %v", r.Upload, err)
+	}
+	list, err := db.ListSetAside(ctx, 0, 10)
+	if err != nil || len(list) != 1 || !strings.HasSuffix(list[0].Refusal.Field, "].at") || !strings.Contains(list[0].Refusal.Reason, "issue date") {
+		t.Fatalf("set aside %+v %v", list, err)
+	}
+	t.Logf("set aside: %s: %s", list[0].Refusal.Field, list[0].Refusal.Reason)
+	if s := stats(t, col.store); s.Records != int64(len(good)) {
+		t.Fatalf("collector has %d records, want %d", s.Records, len(good))
 	}
 }

@@ -29,7 +29,7 @@ const ReasonScannedAfterReceipt mark.Reason = "SCANNED_AFTER_RECEIPT"
 // disputed for its date, at the price of up to a day's slack each way.
 const (
 	earliestZone = -12 * time.Hour
-	latestZone   = 14 * time.Hour
+	latestZone   = mark.LatestZone
 )
 
 // JudgeBy is what Checker.Judge judges an upload's ACCEPTs by besides

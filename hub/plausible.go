@@ -41,14 +41,15 @@ var earliestAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 // checkAt refuses records[i].at outside [floor, now+Ahead]: floor is the
 // latest of 2020-01-01, the terminal's registration less
 // BeforeRegistration, and the start of the day before the mark's issue
-// date in the easternmost zone (issueFloor: a day of slack in every
-// zone). The times of the request's review decisions
-// (events[i].at) and ended batches (batches[i].opened_at, closed_at) are
-// refused outside [floor, now+farAhead]: a batch's closing day is the day
-// its contract is invoiced for (ContractDays), so a counter whose clock
-// was reset must not write a batch into 1970 or 2999. Their upper bound
-// is a day, not Ahead: a record stamped ahead waits at the counter until
-// the collector's clock passes it, but a refused decision or batch is set
+// date in the easternmost zone (mark.IssueFloor, the rule markd import
+// holds a file's lines to: a day of slack in every zone). The times of
+// the request's review decisions (events[i].at) and ended batches
+// (batches[i].opened_at, closed_at) are refused outside [floor,
+// now+farAhead]: a batch's closing day is the day its contract is
+// invoiced for (ContractDays), so a counter whose clock was reset must
+// not write a batch into 1970 or 2999. Their upper bound is a day, not
+// Ahead: a record stamped ahead waits at the counter until the
+// collector's clock passes it, but a refused decision or batch is set
 // aside there, and a clock minutes ahead is no reason for that. The error
 // names the field, so the counter sets that row aside and the others go on.
 func (p Plausibility) checkAt(q *UploadRequest, now, registered time.Time) error {
@@ -72,8 +73,8 @@ func (p Plausibility) checkAt(q *UploadRequest, now, registered time.Time) error
 		f := floor
 		why := "before the terminal could have scanned it"
 		if r.Mark != nil {
-			if d, err := mark.ParseDay(r.Mark.Issued); err == nil && issueFloor(d).After(f) {
-				f, why = issueFloor(d), "before the day before the mark's issue date ("+r.Mark.Issued+") in every time zone"
+			if d, err := mark.ParseDay(r.Mark.Issued); err == nil && mark.IssueFloor(d).After(f) {
+				f, why = mark.IssueFloor(d), "before the day before the mark's issue date ("+r.Mark.Issued+") in every time zone"
 			}
 		}
 		if r.At.Before(f) {
@@ -107,14 +108,6 @@ func (p Plausibility) checkAt(q *UploadRequest, now, registered time.Time) error
 	}
 	return nil
 }
-
-// issueFloor is the earliest plausible scan time of a mark issued on
-// day d: the first instant of the day before d in UTC+14, where days
-// begin first. A counter scanning a mark on the day before its issue day
-// (NOT_YET_VALID) anywhere from UTC−12 to UTC+14 is not taken for one
-// with a wrong clock; that day's midnight in UTC took half of it from
-// the offices east of UTC (before noon in Kamchatka).
-func issueFloor(d mark.Day) time.Time { return d.Time().AddDate(0, 0, -1).Add(-latestZone) }
 
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"markd/decode"
 	"markd/internal/textline"
 	"markd/mark"
 	"markd/pipeline"
@@ -163,6 +164,50 @@ func CheckAt(at, now time.Time) error {
 	return nil
 }
 
+// IssueError is a scan stamped before its mark could have been scanned:
+// earlier than the day before the mark's issue day in UTC+14
+// (mark.IssueFloor), where days begin first. The collector refuses the
+// record of such a mark as "the counter's clock is wrong" (hub's
+// checkAt): it would be set aside there, never counted.
+type IssueError struct {
+	At     time.Time
+	Issued mark.Day
+}
+
+func (e *IssueError) Error() string {
+	return fmt.Sprintf("at %s: before %s, the first instant of the day before its mark's issue day (%s) in UTC+14, "+
+		"where days begin first: no clock scanned it then, and the collector would refuse it as a wrong clock "+
+		"(correct its at, or leave at out for the time of the import): %v",
+		e.At.Format(time.RFC3339Nano), mark.IssueFloor(e.Issued).UTC().Format(time.RFC3339), e.Issued, mark.ErrInvalid)
+}
+func (e *IssueError) Unwrap() error { return mark.ErrInvalid }
+
+// checkIssue refuses (*IssueError) a scan whose own time (at) is before
+// its mark's issue floor (mark.BeforeIssue), when the mark verifies: the
+// counter uploads the fields of a verified mark only, and the collector
+// holds a record to its mark's issue day only then. The mark's issue day
+// is read from the text without its signature; only a line stamped too
+// early is judged (judge) to know whether its signature holds, so the
+// lines of a good file cost one decoding each (bare texts, and lines
+// without at, none: they get the time of the import).
+func checkIssue(sc mark.Scan, judge func(mark.Scan) mark.Record) error {
+	if sc.At.IsZero() {
+		return nil
+	}
+	body, _, err := decode.Text(sc.Text)
+	if err != nil || body[0] != 1 {
+		return nil
+	}
+	m, err := decode.Body(body[:])
+	if err != nil || !mark.BeforeIssue(sc.At, m.Issued) {
+		return nil
+	}
+	if rec := judge(sc); rec.Mark == nil || !mark.BeforeIssue(sc.At, rec.Mark.Issued) {
+		return nil // a forged or unknown mark: the collector takes its record with no fields
+	}
+	return &IssueError{At: sc.At, Issued: m.Issued}
+}
+
 // LineError is a line of the file that is not a scan (numbered from 1).
 type LineError struct {
 	File string // Options.Name
@@ -279,7 +324,7 @@ func Run(ctx context.Context, in io.Reader, o Options) (Result, error) {
 		// pos is the byte of the file the next line starts at.
 		pos := func() int64 { return start + cr.n - int64(br.Buffered()) }
 		for {
-			scans, eof, done, err := readBatch(br, o.Name, BatchSize(o.Size, read, lineNo), &lineNo, &blanks, &read, pos, now, o.AtAhead)
+			scans, eof, done, err := readBatch(br, o.Name, BatchSize(o.Size, read, lineNo), &lineNo, &blanks, &read, pos, now, o.AtAhead, o.Judge.Judge)
 			j := &job{judging: o.Judge.StartJudge(scans), read: read, blank: blanks, err: err}
 			if hasher != nil && done.lines > marked {
 				marked = done.lines
@@ -426,7 +471,7 @@ const utf8BOM = "\uFEFF"
 // NOT_A_MARK, the verdict markd verify prints for it (spec §7 step 1).
 // done is the lines read whole and good, up to pos() after the last one
 // (pos: the byte of the file the next line starts at).
-func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *int64, pos func() int64, now func() time.Time, atAhead bool) (scans []mark.Scan, eof bool, done linesDone, err error) {
+func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *int64, pos func() int64, now func() time.Time, atAhead bool, judge func(mark.Scan) mark.Record) (scans []mark.Scan, eof bool, done linesDone, err error) {
 	scans = make([]mark.Scan, 0, n)
 	for len(scans) < n {
 		done = linesDone{*lineNo, pos()}
@@ -457,6 +502,8 @@ func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *i
 		if err == nil && ok {
 			if ae := (*AtError)(nil); errors.As(CheckAt(sc.At, now()), &ae) && !(ae.Ahead && atAhead) {
 				err = ae
+			} else {
+				err = checkIssue(sc, judge)
 			}
 		}
 		if err != nil {

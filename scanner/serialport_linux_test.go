@@ -147,9 +147,11 @@ func TestSerialBadDataBits(t *testing.T) {
 	}
 }
 
-// exclusive reports whether the tty at path is claimed (TIOCEXCL): an
-// open by anyone but root then fails with EBUSY. The test runs as root
-// on CI machines too, so it asks the line (TIOCGEXCL) instead.
+// exclusive reports whether the tty at path is claimed (claimPort): a
+// real line by TIOCEXCL (an open by anyone but root then fails with
+// EBUSY; the test runs as root on CI machines too, so it asks the line,
+// TIOCGEXCL), a pty by its lock (another open description cannot take
+// it).
 func exclusive(t *testing.T, path string) bool {
 	t.Helper()
 	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
@@ -161,15 +163,24 @@ func exclusive(t *testing.T, path string) bool {
 	if err != nil {
 		t.Fatalf("TIOCGEXCL %s: %v", path, err)
 	}
-	return v != 0
+	if v != 0 {
+		return true
+	}
+	switch err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); {
+	case errors.Is(err, unix.EWOULDBLOCK):
+		return true
+	case err != nil:
+		t.Fatalf("flock %s: %v", path, err)
+	}
+	return false
 }
 
 // TestSerialClaimsPort: while the source reads a port, the port is the
 // source's alone (another reader would take lines or halves of lines, and
 // those letters would go unjudged: markd run lost 11 of 20 scans to a
-// second reader of its pty). Stopping gives the claim up: a pty keeps it
-// past the last close while socat holds the other side, and the next
-// start of markd would get EBUSY.
+// second reader of its pty). Stopping gives the claim up, and the next
+// start of markd opens the port (one killed with SIGKILL gives it up
+// too: TestSerialPtyClaimDiesWithProcess).
 func TestSerialClaimsPort(t *testing.T) {
 	p := newPtyPair(t)
 	src := NewSerial("front", SerialConfig{Port: p.Dev}, nil, nil)

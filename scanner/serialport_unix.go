@@ -52,14 +52,13 @@ func openPort(c *serial.Config) (io.ReadWriteCloser, error) {
 	}
 	// Claim the line: another reader of the same tty (a second markd, a
 	// technician's cat or screen) would take whole lines or parts of them,
-	// so letters would go unjudged or arrive as halves. While it is held a
-	// later open fails with EBUSY ("in use by another program"), except for
-	// root (CAP_SYS_ADMIN).
-	if err := unix.IoctlSetInt(fd, unix.TIOCEXCL, 0); err != nil {
+	// so letters would go unjudged or arrive as halves (claimPort).
+	pty, err := claimPort(fd, c.Name)
+	if err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("open %s: claim it (TIOCEXCL): %w", c.Name, err)
+		return nil, err
 	}
-	port := &ttyPort{File: os.NewFile(uintptr(fd), c.Name), fd: fd}
+	port := &ttyPort{File: os.NewFile(uintptr(fd), c.Name), fd: fd, pty: pty}
 	if c.ReadTimeout > 0 {
 		// tarm's VMIN/VTIME for this timeout, kept with the rest of the
 		// line's settings as they are now (or as socat's reset left them:
@@ -78,6 +77,7 @@ func openPort(c *serial.Config) (io.ReadWriteCloser, error) {
 type ttyPort struct {
 	*os.File
 	fd      int
+	pty     bool     // claimed by its lock, not TIOCEXCL (claimPort)
 	want    *termios // nil: no read timeout to keep
 	idle    bool     // the previous read timed out (or none yet: true below)
 	checked time.Time
@@ -98,11 +98,14 @@ func (p *ttyPort) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// Close gives up the claim on the line, then closes it. A pty's line
-// outlives its last close while the other side is open (socat), and would
-// refuse the next open, markd's own after a replug included, with EBUSY.
+// Close gives up the claim on the line, then closes it. A real line's
+// TIOCEXCL is given up explicitly (a line left open elsewhere, a
+// descriptor inherited, would keep it); a pty's lock goes with the
+// descriptor.
 func (p *ttyPort) Close() error {
-	_ = unix.IoctlSetInt(p.fd, unix.TIOCNXCL, 0)
+	if !p.pty {
+		_ = unix.IoctlSetInt(p.fd, unix.TIOCNXCL, 0)
+	}
 	return p.File.Close()
 }
 

@@ -15,3 +15,7 @@ func openPort(c *serial.Config) (io.ReadWriteCloser, error) {
 	}
 	return p, nil
 }
+
+// PortFree: Windows opens a COM port once at a time, so the open itself
+// refuses a port in use.
+func PortFree(path string) error { return nil }

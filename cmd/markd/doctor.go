@@ -234,6 +234,11 @@ func checkSource(ctx context.Context, c config.Source) string {
 		if err != nil {
 			return err.Error()
 		}
+		// A pty a live markd reads is claimed by a lock, not refused at
+		// its open: ask first, and leave its line settings alone.
+		if err := scanner.PortFree(path); err != nil {
+			return fmt.Sprintf("%s: %s", path, portProblem(err))
+		}
 		p, err := serial.OpenPort(pc)
 		if err != nil {
 			return fmt.Sprintf("%s: %s", path, portProblem(err))

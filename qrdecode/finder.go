@@ -203,6 +203,9 @@ type codeHit struct {
 	o, p, q Point
 	module  float64
 	small   bool // one of them is under finderMinTotal px across
+	// short: legs under 14 modules by the patterns' widths, passed as a
+	// version 1 code's (see triangle)
+	short bool
 }
 
 // box returns the region around the code the patterns of h belong to: a

@@ -90,7 +90,9 @@ func (s *finderScratch) likelyCode(g Gray, r Rect) bool {
 // corner of two legs of similar length at roughly a right angle, each leg
 // at least twice the patterns' width (14 modules, the smallest code's),
 // and, when timing is set, a timing pattern (modules alternating dark and
-// light) along one of the legs. The bounds leave room for a code seen in
+// light) along one of the legs; or legs of gateShortLeg to gateLeg
+// modules showing both of a version 1 code's timing patterns (a version 1
+// code tilted or turned, since 2026-12-04's fourth pass). The bounds leave room for a code seen in
 // perspective. A code's data holds look-alikes too, so any three of its
 // patterns that pass will do.
 func (f *finderScan) codeTriangle(c []Point, w []int, timing bool) bool {
@@ -108,6 +110,18 @@ func (f *finderScan) codeTriangle(c []Point, w []int, timing bool) bool {
 	return false
 }
 
+// gateLeg is the least leg of the gate's triangle in modules (the
+// patterns' mean width / 7): a code's finder centres are 14 modules
+// apart or more. gateShortLeg is the least of a version 1 code's legs
+// seen tilted or turned (a row crosses a turned pattern up to √2 wider,
+// so its legs measure 10-14 such modules); a triangle with a leg under
+// gateLeg passes only with both of a version 1 code's timing patterns
+// (version1Timing), which no empty scene shows.
+const (
+	gateLeg      = 14
+	gateShortLeg = 9
+)
+
 func (f *finderScan) triangle(pts [3]Point, w [3]int, timing bool) bool {
 	lo, hi := min(w[0], w[1], w[2]), max(w[0], w[1], w[2])
 	if 5*hi > 8*lo {
@@ -119,11 +133,21 @@ func (f *finderScan) triangle(pts [3]Point, w [3]int, timing bool) bool {
 		wo, wp, wq := w[k], w[(k+1)%3], w[(k+2)%3]
 		ux, uy, vx, vy := float64(p.X-o.X), float64(p.Y-o.Y), float64(q.X-o.X), float64(q.Y-o.Y)
 		lu, lv := math.Hypot(ux, uy), math.Hypot(vx, vy)
-		if lu < 14*module || lv < 14*module || 3*lu > 5*lv || 3*lv > 5*lu {
+		if lu < gateShortLeg*module || lv < gateShortLeg*module || 3*lu > 5*lv || 3*lv > 5*lu {
 			continue
 		}
 		// |cos| of the angle between the legs under cos 55° (90° ± 35°)
 		if math.Abs(ux*vx+uy*vy)/(lu*lv) >= 0.57 {
+			continue
+		}
+		if lu < gateLeg*module || lv < gateLeg*module {
+			if timing && f.version1Timing(o, ux/lu, uy/lu, lu, vx/lv, vy/lv, lv) &&
+				f.version1Timing(o, vx/lv, vy/lv, lv, ux/lu, uy/lu, lu) {
+				if f.hit != nil {
+					*f.hit = codeHit{o, p, q, module, lo < finderMinTotal, true}
+				}
+				return true
+			}
 			continue
 		}
 		if small := lo < finderMinTotal; small && (hi < finderMinTotal || !timing) {
@@ -135,7 +159,7 @@ func (f *finderScan) triangle(pts [3]Point, w [3]int, timing bool) bool {
 			if f.timingLine(o, ux/lu, uy/lu, lu, vx/lv, vy/lv, float64(wo+wp)/14) &&
 				f.timingLine(o, vx/lv, vy/lv, lv, ux/lu, uy/lu, float64(wo+wq)/14) {
 				if f.hit != nil {
-					*f.hit = codeHit{o, p, q, module, true}
+					*f.hit = codeHit{o, p, q, module, true, false}
 				}
 				return true
 			}
@@ -147,7 +171,7 @@ func (f *finderScan) triangle(pts [3]Point, w [3]int, timing bool) bool {
 		if f.timingLine(o, ux/lu, uy/lu, lu, vx/lv, vy/lv, module) ||
 			f.timingLine(o, vx/lv, vy/lv, lv, ux/lu, uy/lu, module) {
 			if f.hit != nil {
-				*f.hit = codeHit{o, p, q, module, false}
+				*f.hit = codeHit{o, p, q, module, false, false}
 			}
 			return true
 		}
@@ -184,4 +208,39 @@ func (f *finderScan) timingLine(o Point, ux, uy, l, vx, vy, module float64) bool
 		prev = d
 	}
 	return float64(changes) >= want/2
+}
+
+// version1Timing reports whether the line from the corner pattern at o
+// along (ux, uy) shows a version 1 code's timing pattern, taking the leg
+// (length l) for its 14 modules and the other (length lv, towards (vx,
+// vy)) likewise: the seven modules from separator to separator 3 modules
+// in (light, dark, light, dark, light, dark, light), each at its centre.
+// The row scan's centres are a pixel or two off and perspective makes
+// the modules near the corner smaller than the leg's mean, so the line
+// is tried half a module either way along and across.
+func (f *finderScan) version1Timing(o Point, ux, uy, l, vx, vy, lv float64) bool {
+	m, n := l/14, lv/14
+	for _, across := range [3]float64{3, 2.5, 3.5} {
+		for _, along := range [3]float64{0, -0.5, 0.5} {
+			if f.version1Line(o, ux*m, uy*m, vx*n, vy*n, along, across) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// version1Line reports whether the seven modules 4-10 modules along (ex,
+// ey) from o, shifted by along modules, across modules along (fx, fy),
+// alternate light, dark, …, light.
+func (f *finderScan) version1Line(o Point, ex, ey, fx, fy, along, across float64) bool {
+	for k := range 7 {
+		t := float64(4+k) + along
+		x := int(math.Round(float64(o.X-f.r.X) + t*ex + across*fx))
+		y := int(math.Round(float64(o.Y-f.r.Y) + t*ey + across*fy))
+		if x < 0 || y < 0 || x >= f.r.W || y >= f.r.H || f.dark(x, y) != (k%2 == 1) {
+			return false
+		}
+	}
+	return true
 }

@@ -120,12 +120,12 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 			}
 		}
 	}
-	if d.Thorough && !square {
+	if (d.Thorough || d.finders.hit.short) && !square {
 		// A version 1 code tilted or turned: its legs are too short for
-		// finderTriples (see finderTriplesLeg). The thorough mode only:
-		// the camera mode's gate does not pass such a code either (legs
-		// of 14 modules at least), and a frame whose code stays unread
-		// would pay for it.
+		// finderTriples (see finderTriplesLeg). The camera mode only when
+		// its gate passed on such a triangle with a version 1 code's
+		// timing patterns (hit.short): other frames, an unread larger
+		// code's included, do not pay for it.
 		for _, t := range finderTriplesLeg(c, cs, ws, gridMaxTriangles, keep, true) {
 			t.tl = refineCentre(c, t.tl, t.widths[0])
 			t.tr = refineCentre(c, t.tr, t.widths[1])

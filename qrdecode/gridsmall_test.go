@@ -95,8 +95,7 @@ func smallTiltedFrame(t testing.TB, text string, ppm, deg float64) Gray {
 // The thorough mode (markd decode) now tries triples with legs down to
 // gridShortLeg widths as version 1 codes, their fourth corner searched
 // by the contrast of the sampled modules (readVersion1); before, neither
-// mode read any. The camera mode still does not: its gate wants legs of
-// 14 modules.
+// mode read any. The camera mode: see TestCameraReadsTiltedVersion1.
 func TestThoroughReadsTiltedVersion1(t *testing.T) {
 	const text = "EPM1:ABC"
 	if _, dim := codeModules(t, text); dim != 21 {
@@ -115,5 +114,49 @@ func TestThoroughReadsTiltedVersion1(t *testing.T) {
 				t.Errorf("read by %s, not the grid sampling", step)
 			}
 		})
+	}
+}
+
+// TestCameraReadsTiltedVersion1: the same version 1 code tilted away at
+// 1.6-3 px a module, turned 0-45°, read by the camera mode on its first
+// frame. Its gate wanted legs of 14 modules (two mean widths), which a
+// tilted or turned version 1 code does not show (1.3-2 widths), so the
+// camera read none of these 35, not even at 3 px a module. Since the
+// fourth pass (2026-12-04) the gate passes legs down to gateShortLeg
+// modules with both of a version 1 code's timing patterns, and the grid
+// sampling then searches the fourth corner (readVersion1). Missed: the
+// gate finds no such triangle (the timing patterns sampled at whole
+// pixels from the row scan's centres) at 1.6 px 20° and 30°, 1.7 px 0°,
+// 1.8 px 20°, 2.0 px 30° and 45°, 2.5 and 3 px 45°; 2.2 and 2.5 px 0°
+// pass the gate and read in neither mode.
+func TestCameraReadsTiltedVersion1(t *testing.T) {
+	const text = "EPM1:ABC"
+	missed := map[string]bool{"1.6px-20deg": true, "1.6px-30deg": true, "1.7px-0deg": true, "1.8px-20deg": true,
+		"2.0px-30deg": true, "2.0px-45deg": true, "2.2px-0deg": true, "2.5px-0deg": true, "2.5px-45deg": true, "3.0px-45deg": true}
+	read := 0
+	for _, ppm := range []float64{1.6, 1.7, 1.8, 2.0, 2.2, 2.5, 3} {
+		for _, deg := range []float64{0, 10, 20, 30, 45} {
+			name := fmt.Sprintf("%.1fpx-%.0fdeg", ppm, deg)
+			d := NewDecoder()
+			step := ""
+			d.Trace = func(s string) { step = s }
+			got := d.Decode(smallTiltedFrame(t, text, ppm, deg))
+			for _, s := range got {
+				if s != text {
+					t.Fatalf("%s: read %q, not the code's text", name, s)
+				}
+			}
+			if len(got) == 1 {
+				read++
+				if step != "grid" {
+					t.Errorf("%s: read by %s, not the grid sampling", name, step)
+				}
+			} else if !missed[name] {
+				t.Errorf("%s: not read on the first camera frame", name)
+			}
+		}
+	}
+	if read < 25 {
+		t.Errorf("read %d of 35 tilted version 1 codes, want 25", read)
 	}
 }

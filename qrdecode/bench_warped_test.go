@@ -53,6 +53,23 @@ func BenchmarkWarped(b *testing.B) {
 			benchDecode(b, g)
 		})
 	}
+	// a version 1 code tilted away (1.8 px a module turned 10°), read by
+	// the camera mode since the fourth pass (its gate's short legs); and
+	// corpus codes round a tube (curved_test.go): version 7 at 55° read
+	// since the fourth pass (timingVersions), at 70° read by neither
+	v1 := func(b *testing.B) Gray { return smallTiltedFrame(b, "EPM1:ABC", 1.8, 10) }
+	cyl := func(arc float64) func(b *testing.B) Gray {
+		return func(b *testing.B) Gray {
+			mods, dim := codeModules(b, curvedTexts[1])
+			return cylinderFrame(mods, dim, 3.5, arc, 0, 0)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		draw func(b *testing.B) Gray
+	}{{"v1-tilted", v1}, {"cylinder-55", cyl(55)}, {"cylinder-70-unread", cyl(70)}} {
+		b.Run(tc.name, func(b *testing.B) { benchDecode(b, tc.draw(b)) })
+	}
 	b.Run("720p-empty", func(b *testing.B) {
 		g := Gray{Pix: bytes.Repeat([]byte{180}, 1280*720), W: 1280, H: 720}
 		benchDecode(b, g)

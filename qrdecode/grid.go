@@ -262,6 +262,10 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 			versions = append(versions, v)
 		}
 	}
+	if !square {
+		// a code round a tube: the sizes its timing patterns count
+		versions = timingVersions(c, t, versions)
+	}
 	var fits []gridFit
 	add := func(dim int, br, at fpt) {
 		e := float64(dim) - 3.5

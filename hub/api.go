@@ -71,6 +71,11 @@ type Record struct {
 	// ReasonScannedAfterReceipt); Why says them in words. nil = not
 	// disputed. A disputed record still claims its serial.
 	Disputed []mark.Reason `json:"-"`
+	// Questioned: the counter's reasons of a verified REJECT that the
+	// collector's own judgment finds do not hold, the mark one it would
+	// have accepted (questionRecord); Why says why in words. nil = not
+	// questioned. The record is stored as sent.
+	Questioned []mark.Reason `json:"-"`
 }
 
 // Verification is what the collector found when it checked a record's mark

@@ -55,8 +55,8 @@ type DisputeChange struct {
 }
 
 // ErrNotDisputed is SetDisputeState's answer for a record the collector
-// holds that is not disputed; a mark.ErrNotFound too (no disputed
-// acceptance of that id).
+// holds that is neither disputed nor questioned; a mark.ErrNotFound too
+// (no disputed acceptance or questioned rejection of that id).
 var ErrNotDisputed = fmt.Errorf("record not disputed: %w", mark.ErrNotFound)
 
 // MaxDisputeNote bounds a review note, in bytes.

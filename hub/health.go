@@ -31,6 +31,9 @@ type StoreCheck struct {
 	// DisputedOpen counts the disputed acceptances no supervisor has
 	// reviewed (Stats.DisputedOpen), up to DisputedOpenCap+1.
 	DisputedOpen int64
+	// QuestionedOpen counts the questioned rejections no supervisor has
+	// reviewed (Stats.QuestionedOpen), up to QuestionedOpenCap+1.
+	QuestionedOpen int64
 }
 
 // DisputedOpenCap bounds the count of open disputed acceptances the
@@ -54,6 +57,13 @@ type Health struct {
 	// not answer.
 	DisputedOpen     *int64 `json:"disputed_open"`
 	DisputedOpenMore bool   `json:"disputed_open_more,omitempty"`
+	// QuestionedOpen counts the questioned rejections (REJECTs whose mark
+	// the collector would have accepted) no supervisor has reviewed yet
+	// (the questioned page), as DisputedOpen: at most QuestionedOpenCap
+	// with QuestionedOpenMore set when more are open; null when the store
+	// did not answer.
+	QuestionedOpen     *int64 `json:"questioned_open"`
+	QuestionedOpenMore bool   `json:"questioned_open_more,omitempty"`
 }
 
 // StoreHealth is the result of the short health query.
@@ -88,6 +98,8 @@ func (s *Server) Check(ctx context.Context) Health {
 		}
 		open := min(c.DisputedOpen, DisputedOpenCap)
 		h.DisputedOpen, h.DisputedOpenMore = &open, c.DisputedOpen > DisputedOpenCap
+		questioned := min(c.QuestionedOpen, QuestionedOpenCap)
+		h.QuestionedOpen, h.QuestionedOpenMore = &questioned, c.QuestionedOpen > QuestionedOpenCap
 	}
 	if ns := s.lastWrite.Load(); ns != 0 {
 		t := time.Unix(0, ns).UTC()
@@ -99,7 +111,7 @@ func (s *Server) Check(ctx context.Context) Health {
 }
 
 // health answers GET /healthz: the state of the store (a short query), the
-// newest bundle, the open disputed acceptances and the last committed upload; 503 when the store does not
+// newest bundle, the open disputed acceptances and questioned rejections and the last committed upload; 503 when the store does not
 // answer. It needs no authentication and names no internals.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	h := s.Check(r.Context())
@@ -137,30 +149,37 @@ func (s *Server) retryAfter(w http.ResponseWriter) {
 	w.Header().Set("Retry-After", strconv.Itoa(int(max(time.Second, s.timeouts.RetryAfter).Round(time.Second)/time.Second)))
 }
 
-// openDisputes is the gauge markhub_records_disputed_open: the health
-// query run at each scrape with its deadline, so every instance reports
-// the store's count (take max, not sum, over instances). When the store
-// does not answer the gauge is left out of the scrape, not set to 0.
+// openDisputes is the gauges markhub_records_disputed_open and
+// markhub_records_questioned_open: the health query run at each scrape
+// with its deadline, so every instance reports the store's count (take
+// max, not sum, over instances). When the store does not answer the
+// gauges are left out of the scrape, not set to 0.
 type openDisputes struct {
-	s    *Server
-	desc *prometheus.Desc
+	s          *Server
+	desc       *prometheus.Desc
+	questioned *prometheus.Desc
 }
 
 func newOpenDisputes(s *Server) openDisputes {
 	return openDisputes{s: s, desc: prometheus.NewDesc("markhub_records_disputed_open",
 		"Disputed acceptances no supervisor has reviewed yet on the regional alerts page (the whole store; at most "+strconv.Itoa(DisputedOpenCap)+": more count as that); "+
-			"absent when the store does not answer.", nil, nil)}
+			"absent when the store does not answer.", nil, nil),
+		questioned: prometheus.NewDesc("markhub_records_questioned_open",
+			"Questioned rejections (REJECTs whose signed mark the collector would have accepted: a counter's wrong clock, time zone or lists) "+
+				"no supervisor has reviewed yet on the regional questioned page (the whole store; at most "+strconv.Itoa(QuestionedOpenCap)+
+				": more count as that); absent when the store does not answer.", nil, nil)}
 }
 
-func (o openDisputes) Describe(ch chan<- *prometheus.Desc) { ch <- o.desc }
+func (o openDisputes) Describe(ch chan<- *prometheus.Desc) { ch <- o.desc; ch <- o.questioned }
 
 func (o openDisputes) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), o.s.timeouts.Check)
 	defer cancel()
 	c, err := o.s.store.Check(ctx)
 	if err != nil {
-		o.s.log.Warn("metrics: open disputed acceptances not counted", "err", err)
+		o.s.log.Warn("metrics: open disputed acceptances and questioned rejections not counted", "err", err)
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(o.desc, prometheus.GaugeValue, float64(min(c.DisputedOpen, DisputedOpenCap)))
+	ch <- prometheus.MustNewConstMetric(o.questioned, prometheus.GaugeValue, float64(min(c.QuestionedOpen, QuestionedOpenCap)))
 }

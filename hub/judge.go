@@ -86,7 +86,7 @@ func (c *Checker) lists() judgeLists {
 // its own files names them in every upload).
 const unknownAgain = time.Minute
 
-// newVersions reports whether a verified ACCEPT of recs names lists the
+// newVersions reports whether a verified ACCEPT or REJECT of recs names lists the
 // checker has not read and has not looked for in the last unknownAgain:
 // a bundle published since the last read (a tariff change keeps the
 // keyring, so Check did not read it), which Judge reads first.
@@ -96,7 +96,7 @@ func (c *Checker) newVersions(recs []Record, now time.Time) bool {
 	found := false
 	for i := range recs {
 		r := &recs[i]
-		if r.Verdict != mark.Accept || r.Verification != Verified || r.Mark == nil {
+		if !judged(r) {
 			continue
 		}
 		if _, ok := c.byVersions[r.Versions]; ok {
@@ -131,7 +131,9 @@ func (c *Checker) newVersions(recs []Record, now time.Time) bool {
 // Why; it is still stored and still claims its serial (the item went
 // in). Run it after Check; it reads the bundles published since Check
 // when a record names lists the checker has not read (only a failing
-// store is an error). It returns how many records it disputed.
+// store is an error). It returns how many records it disputed. A
+// verified REJECT it judges the same way (questionRecord): one whose mark
+// it would have accepted gets the counter's reasons in Questioned.
 func (c *Checker) Judge(ctx context.Context, recs []Record, by JudgeBy) (int, error) {
 	if c.newVersions(recs, by.Received) {
 		if _, err := c.refresh(ctx); err != nil {
@@ -141,7 +143,7 @@ func (c *Checker) Judge(ctx context.Context, recs []Record, by JudgeBy) (int, er
 	lists := c.lists()
 	var idx []int
 	for i := range recs {
-		if r := &recs[i]; r.Verdict == mark.Accept && r.Verification == Verified && r.Mark != nil {
+		if judged(&recs[i]) {
 			idx = append(idx, i)
 		}
 	}
@@ -159,7 +161,9 @@ func (c *Checker) Judge(ctx context.Context, recs []Record, by JudgeBy) (int, er
 		}
 		wg.Go(func() {
 			for _, i := range idx[lo:hi] {
-				if judgeRecord(&recs[i], lists, by) {
+				if r := &recs[i]; r.Verdict == mark.Reject {
+					questionRecord(r, lists, by)
+				} else if judgeRecord(r, lists, by) {
 					counts[w]++
 				}
 			}
@@ -171,6 +175,12 @@ func (c *Checker) Judge(ctx context.Context, recs []Record, by JudgeBy) (int, er
 		n += k
 	}
 	return n, nil
+}
+
+// judged reports whether Judge judges r: an ACCEPT or a REJECT whose
+// mark the collector verified.
+func judged(r *Record) bool {
+	return (r.Verdict == mark.Accept || r.Verdict == mark.Reject) && r.Verification == Verified && r.Mark != nil
 }
 
 // judgeRecord judges one verified ACCEPT (Judge) and reports whether it

@@ -20,6 +20,7 @@ type Regional interface {
 	Refusals
 	FleetPager
 	RejectRanker
+	Questions
 	// Fleet lists every terminal with its last contact and newest record.
 	Fleet(ctx context.Context) ([]FleetRow, error)
 	// ReuseAlerts lists cross-office reuses, one row per pair of records
@@ -46,7 +47,8 @@ type Regional interface {
 	// (DisputeReviewed) or opens it again (DisputeOpen), by actor with a
 	// note at at, and writes the change to dispute_audit, in one
 	// transaction; a record the collector does not hold is
-	// mark.ErrNotFound, one not disputed ErrNotDisputed.
+	// mark.ErrNotFound, one not disputed ErrNotDisputed. A questioned
+	// rejection (Questions) is reviewed by it alike.
 	SetDisputeState(ctx context.Context, terminal, id string, state DisputeState, actor, note string, at time.Time) error
 	// DisputeAudit lists the review changes of the record id of
 	// terminal, oldest first (kept when retention drops the record).

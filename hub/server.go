@@ -332,6 +332,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 			}
 		}
 	}
+	for i := range q.Records {
+		if r := &q.Records[i]; len(r.Questioned) > 0 {
+			s.log.Warn("REJECT questioned: the collector would have accepted the mark; stored as sent, listed for review",
+				"terminal", terminal, "record", r.ID, "reasons", joinReasons(r.Questioned), "why", r.Why)
+			break // one line per request; the count is on /healthz and in /metrics
+		}
+	}
 	s.stored.Add(float64(resp.Stored))
 	s.duplicates.Add(float64(resp.Duplicates))
 	s.events.Add(float64(resp.Events))

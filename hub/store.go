@@ -141,6 +141,10 @@ type Stats struct {
 	// (Checker.Judge) not reviewed yet and reviewed by a supervisor.
 	DisputedOpen     int64
 	DisputedReviewed int64
+	// QuestionedOpen and QuestionedReviewed count the questioned
+	// rejections (questionRecord) not reviewed yet and reviewed.
+	QuestionedOpen     int64
+	QuestionedReviewed int64
 }
 
 // validTerminalName reports whether name is 1–128 bytes, a letter or

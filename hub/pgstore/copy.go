@@ -76,7 +76,7 @@ func (c *copyBuf) end() []byte { return binary.BigEndian.AppendUint16(c.b, 0xfff
 // recordColumns are the columns copyRecords writes, in its order.
 const recordColumns = `id, terminal, at, office, counter, operator, source, raw_text, verdict, reasons, serial,
 	mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version, revocations_version,
-	review_state, message, received_at, verification, why, digest, tracking, contract, disputed`
+	review_state, message, received_at, verification, why, digest, tracking, contract, disputed, questioned`
 
 // copyRecords inserts the records whose keys were fresh (in the caller's
 // order) with one binary COPY. Seal has been called on each.
@@ -89,7 +89,7 @@ func copyRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.Rec
 		r := &recs[i]
 		reasons, serial, fields, first := hub.EncodeJSONColumns(r)
 		tracking, contract := hub.MarkColumns(r)
-		c.row(26)
+		c.row(27)
 		c.text(r.ID)
 		c.text(terminal)
 		c.timestamptz(r.At)
@@ -116,6 +116,7 @@ func copyRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.Rec
 		c.int8OrNull(tracking)
 		c.int8OrNull(contract)
 		c.textOrNull(hub.DisputedColumn(r))
+		c.textOrNull(hub.QuestionedColumn(r))
 	}
 	if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(c.end()),
 		`COPY records(`+recordColumns+`) FROM STDIN (FORMAT binary)`); err != nil {

@@ -406,8 +406,10 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 		(SELECT count(*) FROM used_serials), (SELECT count(*) FROM alerts),
 		(SELECT count(*) FROM records WHERE verification = 'unverified'),
 		(SELECT count(*) FROM records WHERE disputed IS NOT NULL AND dispute_reviewed_at IS NULL),
-		(SELECT count(*) FROM records WHERE dispute_reviewed_at IS NOT NULL)`).Scan(&s.Records, &s.Events, &s.UsedSerials, &s.Alerts,
-		&s.Unverified, &s.DisputedOpen, &s.DisputedReviewed)
+		(SELECT count(*) FROM records WHERE disputed IS NOT NULL AND dispute_reviewed_at IS NOT NULL),
+		(SELECT count(*) FROM records WHERE questioned IS NOT NULL AND dispute_reviewed_at IS NULL),
+		(SELECT count(*) FROM records WHERE questioned IS NOT NULL AND dispute_reviewed_at IS NOT NULL)`).Scan(&s.Records,
+		&s.Events, &s.UsedSerials, &s.Alerts, &s.Unverified, &s.DisputedOpen, &s.DisputedReviewed, &s.QuestionedOpen, &s.QuestionedReviewed)
 	if err != nil {
 		return s, hub.Unavailable("stats", err)
 	}
@@ -418,18 +420,18 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord, error) {
 	var r hub.StoredRecord
 	var verdict, reasons, state, verification string
-	var fields, first, disputed *string
+	var fields, first, disputed, questioned *string
 	var reviewed *time.Time
 	var office int64
 	var weight int32
 	err := d.pool.QueryRow(ctx, `SELECT id, terminal, at, office, counter, operator, source, raw_text, verdict, reasons,
 		mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version, revocations_version,
-		review_state, message, received_at, verification, why, digest, disputed,
+		review_state, message, received_at, verification, why, digest, disputed, questioned,
 		dispute_reviewed_at, dispute_by, dispute_note FROM records WHERE terminal = $1 AND id = $2`,
 		terminal, id).Scan(&r.ID, &r.Terminal, &r.At, &office,
 		&r.Counter, &r.Operator, &r.Source, &r.Text, &verdict, &reasons, &fields, &weight, &first,
 		&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations, &state, &r.Message, &r.ReceivedAt,
-		&verification, &r.Why, &r.Digest, &disputed, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note)
+		&verification, &r.Why, &r.Digest, &disputed, &questioned, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
 	}
@@ -452,6 +454,9 @@ func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord,
 		return r, err
 	}
 	if err := hub.DecodeDisputed(&r.Record, deref(disputed)); err != nil {
+		return r, err
+	}
+	if err := hub.DecodeQuestioned(&r.Record, deref(questioned)); err != nil {
 		return r, err
 	}
 	return r, nil

@@ -59,6 +59,8 @@ func TestDisputeZoneSuite(t *testing.T) { hubtest.RunDisputeZoneSuite(t, open) }
 
 func TestOpenDisputesSuite(t *testing.T) { hubtest.RunOpenDisputesSuite(t, open) }
 
+func TestQuestionSuite(t *testing.T) { hubtest.RunQuestionSuite(t, open) }
+
 func TestUntrustedInputSuite(t *testing.T) { hubtest.RunUntrustedInputSuite(t, open) }
 
 func TestRegionalSuite(t *testing.T) { hubtest.RunRegionalSuite(t, open) }

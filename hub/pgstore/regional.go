@@ -186,7 +186,8 @@ func (d *DB) Disputed(ctx context.Context, state hub.DisputeState, limit int) ([
 	case hub.DisputeOpen:
 		return d.listRecords(ctx, `disputed IS NOT NULL AND dispute_reviewed_at IS NULL ORDER BY at DESC, terminal, id LIMIT $1`, limit)
 	case hub.DisputeReviewed:
-		return d.listRecords(ctx, `dispute_reviewed_at IS NOT NULL ORDER BY dispute_reviewed_at DESC, terminal, id LIMIT $1`, limit)
+		return d.listRecords(ctx, `dispute_reviewed_at IS NOT NULL AND disputed IS NOT NULL
+			ORDER BY dispute_reviewed_at DESC, terminal, id LIMIT $1`, limit)
 	}
 	return d.listRecords(ctx, `disputed IS NOT NULL ORDER BY at DESC, terminal, id LIMIT $1`, limit)
 }
@@ -200,8 +201,10 @@ func (d *DB) SetDisputeState(ctx context.Context, terminal, id string, state hub
 		return hub.Unavailable("begin", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	// Disputed or questioned: reviewed alike.
 	var disputed *string
-	err = tx.QueryRow(ctx, `SELECT disputed FROM records WHERE terminal = $1 AND id = $2 FOR UPDATE`, terminal, id).Scan(&disputed)
+	err = tx.QueryRow(ctx, `SELECT coalesce(disputed, questioned) FROM records WHERE terminal = $1 AND id = $2 FOR UPDATE`,
+		terminal, id).Scan(&disputed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("record %q of terminal %q: %w", id, terminal, mark.ErrNotFound)
 	}
@@ -255,7 +258,7 @@ func (d *DB) DisputeAudit(ctx context.Context, terminal, id string) ([]hub.Dispu
 
 func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.StoredRecord, error) {
 	rows, err := d.pool.Query(ctx, `SELECT terminal, id, at, office, counter, verdict, reasons, verification, why,
-		review_state, received_at, coalesce(serial, 0), coalesce(disputed, ''),
+		review_state, received_at, coalesce(serial, 0), coalesce(disputed, ''), coalesce(questioned, ''),
 		dispute_reviewed_at, dispute_by, dispute_note FROM records WHERE `+where, args...)
 	if err != nil {
 		return nil, hub.Unavailable("lookup", err)
@@ -264,11 +267,11 @@ func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.
 	var out []hub.StoredRecord
 	for rows.Next() {
 		var r hub.StoredRecord
-		var verdict, reasons, verification, state, disputed string
+		var verdict, reasons, verification, state, disputed, questioned string
 		var serial, office int64
 		var reviewed *time.Time
 		if err := rows.Scan(&r.Terminal, &r.ID, &r.At, &office, &r.Counter, &verdict, &reasons, &verification, &r.Why,
-			&state, &r.ReceivedAt, &serial, &disputed, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note); err != nil {
+			&state, &r.ReceivedAt, &serial, &disputed, &questioned, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note); err != nil {
 			return nil, hub.Unavailable("lookup", err)
 		}
 		r.At, r.ReceivedAt, r.Office = r.At.UTC(), r.ReceivedAt.UTC(), uint32(office)
@@ -278,6 +281,7 @@ func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.
 		r.Verdict, r.Verification, r.Review = mark.Verdict(verdict), hub.Verification(verification), mark.ReviewState(state)
 		_ = json.Unmarshal([]byte(reasons), &r.Reasons)
 		_ = hub.DecodeDisputed(&r.Record, disputed)
+		_ = hub.DecodeQuestioned(&r.Record, questioned)
 		if serial != 0 {
 			r.Mark = &mark.Fields{Serial: uint64(serial)}
 		}

@@ -189,7 +189,8 @@ func (d *DB) Disputed(ctx context.Context, state hub.DisputeState, limit int) ([
 	case hub.DisputeOpen:
 		return d.listRecords(ctx, `disputed IS NOT NULL AND dispute_reviewed_at IS NULL ORDER BY at DESC, terminal, id LIMIT ?`, limit)
 	case hub.DisputeReviewed:
-		return d.listRecords(ctx, `dispute_reviewed_at IS NOT NULL ORDER BY dispute_reviewed_at DESC, terminal, id LIMIT ?`, limit)
+		return d.listRecords(ctx, `dispute_reviewed_at IS NOT NULL AND disputed IS NOT NULL
+			ORDER BY dispute_reviewed_at DESC, terminal, id LIMIT ?`, limit)
 	}
 	return d.listRecords(ctx, `disputed IS NOT NULL ORDER BY at DESC, terminal, id LIMIT ?`, limit)
 }
@@ -201,8 +202,10 @@ func (d *DB) SetDisputeState(ctx context.Context, terminal, id string, state hub
 		return hub.Unavailable("begin", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	// Disputed or questioned: reviewed alike.
 	var disputed sql.NullString
-	err = tx.QueryRowContext(ctx, `SELECT disputed FROM records WHERE terminal = ? AND id = ?`, terminal, id).Scan(&disputed)
+	err = tx.QueryRowContext(ctx, `SELECT coalesce(disputed, questioned) FROM records WHERE terminal = ? AND id = ?`,
+		terminal, id).Scan(&disputed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("record %q of terminal %q: %w", id, terminal, mark.ErrNotFound)
 	}
@@ -256,7 +259,7 @@ func (d *DB) DisputeAudit(ctx context.Context, terminal, id string) ([]hub.Dispu
 
 func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.StoredRecord, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT terminal, id, at, office, counter, verdict, reasons, verification, why,
-		review_state, received_at, coalesce(serial, 0), coalesce(disputed, ''),
+		review_state, received_at, coalesce(serial, 0), coalesce(disputed, ''), coalesce(questioned, ''),
 		coalesce(dispute_reviewed_at, ''), dispute_by, dispute_note FROM records WHERE `+where, args...)
 	if err != nil {
 		return nil, hub.Unavailable("lookup", err)
@@ -265,10 +268,10 @@ func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.
 	var out []hub.StoredRecord
 	for rows.Next() {
 		var r hub.StoredRecord
-		var at, received, verdict, reasons, verification, state, disputed, reviewed string
+		var at, received, verdict, reasons, verification, state, disputed, questioned, reviewed string
 		var serial int64
 		if err := rows.Scan(&r.Terminal, &r.ID, &at, &r.Office, &r.Counter, &verdict, &reasons, &verification, &r.Why,
-			&state, &received, &serial, &disputed, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note); err != nil {
+			&state, &received, &serial, &disputed, &questioned, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note); err != nil {
 			return nil, hub.Unavailable("lookup", err)
 		}
 		r.At, r.ReceivedAt = parseTS(at), parseTS(received)
@@ -278,6 +281,7 @@ func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.
 		r.Verdict, r.Verification, r.Review = mark.Verdict(verdict), hub.Verification(verification), mark.ReviewState(state)
 		_ = json.Unmarshal([]byte(reasons), &r.Reasons)
 		_ = hub.DecodeDisputed(&r.Record, disputed)
+		_ = hub.DecodeQuestioned(&r.Record, questioned)
 		if serial != 0 {
 			r.Mark = &mark.Fields{Serial: uint64(serial)}
 		}

@@ -245,8 +245,8 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO records(id, terminal, at, office, counter, operator, source, raw_text,
 		verdict, reasons, serial, mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version,
-		revocations_version, review_state, message, received_at, verification, why, digest, tracking, contract, disputed)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(terminal, id) DO NOTHING`)
+		revocations_version, review_state, message, received_at, verification, why, digest, tracking, contract, disputed,
+		questioned) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(terminal, id) DO NOTHING`)
 	if err != nil {
 		return resp, hub.Unavailable("prepare", err)
 	}
@@ -261,7 +261,7 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 		res, err := ins.ExecContext(ctx, r.ID, terminal, ts(r.At), r.Office, r.Counter, r.Operator, r.Source, r.Text,
 			string(r.Verdict), reasons, serial, fields, r.MeasuredWeightG, first, r.Versions.Keyring,
 			r.Versions.Tariffs, r.Versions.Revocations, string(r.Review), r.Message, nowS,
-			string(r.Verification), r.Why, r.Digest, tracking, contract, hub.DisputedColumn(r))
+			string(r.Verification), r.Why, r.Digest, tracking, contract, hub.DisputedColumn(r), hub.QuestionedColumn(r))
 		if err != nil {
 			return resp, hub.Unavailable("insert record", err)
 		}
@@ -481,16 +481,20 @@ func (d *DB) LatestBundle(ctx context.Context) (uint64, []byte, error) {
 // checkQuery is the health query (Check); its argument bounds the count.
 const checkQuery = `SELECT (SELECT version FROM bundles ORDER BY version DESC LIMIT 1),
 	(SELECT created_at FROM bundles ORDER BY version DESC LIMIT 1),
-	(SELECT count(*) FROM (SELECT 1 FROM records WHERE disputed IS NOT NULL AND dispute_reviewed_at IS NULL LIMIT ?))`
+	(SELECT count(*) FROM (SELECT 1 FROM records WHERE disputed IS NOT NULL AND dispute_reviewed_at IS NULL LIMIT ?)),
+	(SELECT count(*) FROM (SELECT 1 FROM records INDEXED BY records_questioned_open
+		WHERE questioned IS NOT NULL AND dispute_reviewed_at IS NULL LIMIT ?))`
 
 // Check implements hub.Store: one query, the newest bundle and the open
 // disputed acceptances (a search of the partial index
-// records_disputed_open, stopped past hub.DisputedOpenCap).
+// records_disputed_open, stopped past hub.DisputedOpenCap) and the open
+// questioned rejections (records_questioned_open, likewise).
 func (d *DB) Check(ctx context.Context) (hub.StoreCheck, error) {
 	var c hub.StoreCheck
 	var v sql.NullInt64
 	var created sql.NullString
-	err := d.db.QueryRowContext(ctx, checkQuery, hub.DisputedOpenCap+1).Scan(&v, &created, &c.DisputedOpen)
+	err := d.db.QueryRowContext(ctx, checkQuery, hub.DisputedOpenCap+1, hub.QuestionedOpenCap+1).Scan(&v, &created,
+		&c.DisputedOpen, &c.QuestionedOpen)
 	if err != nil {
 		return hub.StoreCheck{}, hub.Unavailable("health check", err)
 	}
@@ -531,8 +535,10 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 		(SELECT count(*) FROM used_serials), (SELECT count(*) FROM alerts),
 		(SELECT count(*) FROM records WHERE verification = 'unverified'),
 		(SELECT count(*) FROM records WHERE disputed IS NOT NULL AND dispute_reviewed_at IS NULL),
-		(SELECT count(*) FROM records WHERE dispute_reviewed_at IS NOT NULL)`).Scan(&s.Records, &s.Events, &s.UsedSerials, &s.Alerts,
-		&s.Unverified, &s.DisputedOpen, &s.DisputedReviewed)
+		(SELECT count(*) FROM records WHERE disputed IS NOT NULL AND dispute_reviewed_at IS NOT NULL),
+		(SELECT count(*) FROM records WHERE questioned IS NOT NULL AND dispute_reviewed_at IS NULL),
+		(SELECT count(*) FROM records WHERE questioned IS NOT NULL AND dispute_reviewed_at IS NOT NULL)`).Scan(&s.Records,
+		&s.Events, &s.UsedSerials, &s.Alerts, &s.Unverified, &s.DisputedOpen, &s.DisputedReviewed, &s.QuestionedOpen, &s.QuestionedReviewed)
 	if err != nil {
 		return s, hub.Unavailable("stats", err)
 	}
@@ -543,15 +549,15 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord, error) {
 	var r hub.StoredRecord
 	var at, verdict, reasons, state, received, verification string
-	var fields, first, disputed, reviewed sql.NullString
+	var fields, first, disputed, questioned, reviewed sql.NullString
 	err := d.db.QueryRowContext(ctx, `SELECT id, terminal, at, office, counter, operator, source, raw_text, verdict, reasons,
 		mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version, revocations_version,
-		review_state, message, received_at, verification, why, digest, disputed,
+		review_state, message, received_at, verification, why, digest, disputed, questioned,
 		dispute_reviewed_at, dispute_by, dispute_note FROM records WHERE terminal = ? AND id = ?`,
 		terminal, id).Scan(&r.ID, &r.Terminal, &at, &r.Office,
 		&r.Counter, &r.Operator, &r.Source, &r.Text, &verdict, &reasons, &fields, &r.MeasuredWeightG, &first,
 		&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations, &state, &r.Message, &received,
-		&verification, &r.Why, &r.Digest, &disputed, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note)
+		&verification, &r.Why, &r.Digest, &disputed, &questioned, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
 	}
@@ -568,6 +574,9 @@ func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord,
 		return r, err
 	}
 	if err := hub.DecodeDisputed(&r.Record, disputed.String); err != nil {
+		return r, err
+	}
+	if err := hub.DecodeQuestioned(&r.Record, questioned.String); err != nil {
 		return r, err
 	}
 	return r, nil

@@ -10,6 +10,7 @@ import (
 	"markd/hub"
 	"markd/issuer"
 	"markd/mark"
+	"markd/verify"
 )
 
 // Offices are the postal indexes of the terminals the suites register.
@@ -90,4 +91,23 @@ func Publish(t testing.TB, s hub.Store) ed25519.PrivateKey {
 		t.Fatal(err)
 	}
 	return priv
+}
+
+// PublishedVersions names the lists of the bundle Publish puts: what a
+// counter judging under it names in its records.
+func PublishedVersions(t testing.TB) mark.Versions {
+	t.Helper()
+	ring, err := issuer.MarshalKeyring([]issuer.Key{IssuerKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := verify.ParseKeyring("keyring.yaml", ring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tv, err := verify.ParseTariffs("tariffs.yaml", []byte(Tariffs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return verify.New(kr, tv, nil).Versions()
 }

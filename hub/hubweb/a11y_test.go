@@ -128,7 +128,7 @@ func a11yLoginStates() []a11yPage {
 
 // a11yStates are the pages behind the login in the states the other
 // browser tests do not check, on newEnv's store with 60 disputed
-// acceptances (recs "rec-d-NN").
+// acceptances (recs "rec-d-NN") and 30 questioned rejections ("rej-d-NN").
 func a11yStates() []a11yPage {
 	review := func(t *testing.T, ctx context.Context, _, lang string) {
 		// A review with the longest note, then the row opened again with
@@ -138,6 +138,13 @@ func a11yStates() []a11yPage {
 		submit(t, ctx, [][2]string{{row + "input[name=note]", longNote}}, row+"button[value=reviewed]", "#dispute-flash")
 		row = `#disputed-reviewed tr[data-record="` + id + `"] `
 		submit(t, ctx, [][2]string{{row + "input[name=note]", longNote}}, row+"button[value=open]", "#dispute-flash")
+	}
+	reviewQuestion := func(t *testing.T, ctx context.Context, _, lang string) {
+		id := map[string]string{"ru": "rej-d-00", "en": "rej-d-01"}[lang]
+		row := `#questioned tr[data-record="` + id + `"] `
+		submit(t, ctx, [][2]string{{row + "input[name=note]", longNote}}, row+"button[value=reviewed]", "#question-flash")
+		row = `#questioned-reviewed tr[data-record="` + id + `"] `
+		submit(t, ctx, [][2]string{{row + "input[name=note]", longNote}}, row+"button[value=open]", "#question-flash")
 	}
 	return []a11yPage{
 		{name: "fleet", path: "/", ready: "#fleet"},
@@ -157,6 +164,12 @@ func a11yStates() []a11yPage {
 		{name: "dispute-refused", path: "/alerts", ready: "#disputed", via: "POST /disputed",
 			then: func(t *testing.T, ctx context.Context, _, _ string) {
 				submit(t, ctx, nil, `#disputed tr[data-record="rec-d-59"] button[value=reviewed]`, "#error")
+			}},
+		{name: "questioned-many", path: "/questioned", ready: "#questioned"},
+		{name: "questioned-reviewed-reopened", path: "/questioned", ready: "#questioned", then: reviewQuestion},
+		{name: "question-refused", path: "/questioned", ready: "#questioned", via: "POST /questioned",
+			then: func(t *testing.T, ctx context.Context, _, _ string) {
+				submit(t, ctx, nil, `#questioned tr[data-record="rej-d-29"] button[value=reviewed]`, "#error")
 			}},
 		{name: "lookup-form", path: "/lookup", ready: "#lookup-form"},
 		{name: "lookup-found", path: "/lookup?by=serial&q=4711", ready: "#found"},
@@ -179,6 +192,7 @@ func emptyStates() []a11yPage {
 		{name: "empty-alerts", path: "/alerts", ready: "#no-disputed"},
 		{name: "empty-unverified", path: "/unverified", ready: "h1"},
 		{name: "empty-refused", path: "/refused", ready: "#no-refused"},
+		{name: "empty-questioned", path: "/questioned", ready: "#no-questioned"},
 	}
 }
 
@@ -216,7 +230,8 @@ func emptyServer(t *testing.T) string {
 // a bad language; the fleet when nothing matches; the alerts page with
 // 60 disputed acceptances, after a review and a reopening with the
 // longest note, with the resolved ones, and the refusals of its two
-// forms; the lookup's form, a serial with no scan and a bad number; the
+// forms; the questioned page with 30 questioned rejections, after a
+// review and a reopening with the longest note, and its refused review; the lookup's form, a serial with no scan and a bad number; the
 // office and reject forms before a query and with nothing found; a path
 // no route takes; and a collector with nothing on it yet.
 func TestBrowserAccessibilityStates(t *testing.T) {
@@ -226,6 +241,11 @@ func TestBrowserAccessibilityStates(t *testing.T) {
 		recs = append(recs, otherOffice{fmt.Sprintf("rec-d-%02d", i), uint64(4800 + i)})
 	}
 	uploadOtherOffice(t, e, recs...)
+	var rejs []string
+	for i := range 30 {
+		rejs = append(rejs, fmt.Sprintf("rej-d-%02d", i))
+	}
+	uploadQuestioned(t, e, 5800, rejs...)
 	routes := routeMux(t, e.store)
 	ctx := browsertest.New(t)
 	for _, p := range a11yLoginStates() {

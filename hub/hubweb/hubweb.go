@@ -120,7 +120,7 @@ func New(opt Options) (*Server, error) {
 	funcs := template.FuncMap{"when": s.when, "skew": skewText, "office": officeText, "rub": kopText,
 		"sum3":  func(a, b, c int64) int64 { return a + b + c },
 		"share": shareText, "inc": func(i int) int { return i + 1 }, "codes": disputeCodes}
-	for _, name := range []string{"login.html", "fleet.html", "alerts.html", "lookup.html", "unverified.html", "refused.html", "offices.html", "rejects.html", "error.html"} {
+	for _, name := range []string{"login.html", "fleet.html", "alerts.html", "lookup.html", "unverified.html", "refused.html", "offices.html", "rejects.html", "questioned.html", "error.html"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("hubweb: template %s: %w", name, err)
@@ -142,6 +142,8 @@ func New(opt Options) (*Server, error) {
 	s.handle("POST /alerts/{id}", s.auth(s.alertPost))
 	s.handle("GET /disputed.csv", s.auth(s.disputedCSV))
 	s.handle("POST /disputed", s.auth(s.disputePost))
+	s.handle("GET /questioned", s.auth(s.questioned))
+	s.handle("POST /questioned", s.auth(s.questionPost))
 	s.handle("GET /lookup", s.auth(s.lookup))
 	s.handle("GET /unverified", s.auth(s.unverified))
 	s.handle("GET /refused", s.auth(s.refused))

@@ -202,9 +202,16 @@ func (s *Server) alertPost(w http.ResponseWriter, r *http.Request, sess hub.WebS
 // saying what was found is required) or opens it again (state open),
 // named by its terminal and record id.
 func (s *Server) disputePost(w http.ResponseWriter, r *http.Request, sess hub.WebSession) {
+	s.reviewPost(w, r, sess, "disputed acceptance", "/alerts", "#disputed-h")
+}
+
+// reviewPost is the review of a disputed acceptance or a questioned
+// rejection (both hub.Regional.SetDisputeState), named by what in errors
+// and the log; the answer goes back to page at anchor.
+func (s *Server) reviewPost(w http.ResponseWriter, r *http.Request, sess hub.WebSession, what, page, anchor string) {
 	terminal, id := r.PostFormValue("terminal"), r.PostFormValue("record")
 	if terminal == "" || id == "" {
-		s.fail(w, r, sess, fmt.Errorf("disputed acceptance: the form names no terminal or record: %w", mark.ErrInvalid))
+		s.fail(w, r, sess, fmt.Errorf("%s: the form names no terminal or record: %w", what, mark.ErrInvalid))
 		return
 	}
 	state, err := hub.ParseDisputeState(r.PostFormValue("state"))
@@ -225,8 +232,8 @@ func (s *Server) disputePost(w http.ResponseWriter, r *http.Request, sess hub.We
 		s.fail(w, r, sess, err)
 		return
 	}
-	s.opt.Log.Info("disputed acceptance", "terminal", terminal, "record", id, "state", state, "user", sess.User)
-	http.Redirect(w, r, "/alerts?reviewed="+url.QueryEscape(id)+"&state="+string(state)+"#disputed-h", http.StatusSeeOther)
+	s.opt.Log.Info(what, "terminal", terminal, "record", id, "state", state, "user", sess.User)
+	http.Redirect(w, r, page+"?reviewed="+url.QueryEscape(id)+"&state="+string(state)+anchor, http.StatusSeeOther)
 }
 
 func (s *Server) lookup(w http.ResponseWriter, r *http.Request, sess hub.WebSession) {

@@ -122,3 +122,21 @@ type zoneScan struct {
 	disputed mark.Reason
 	what     string
 }
+
+// wantQuestion reports whether the collector questions a REJECT of a
+// mark valid from issued to until scanned at for its dates: when the day
+// of at in the office's zone is within them, or, where that is unknown,
+// the day in every zone an office may keep (each quarter hour from
+// UTC−12 to UTC+14).
+func wantQuestion(at time.Time, issued, until mark.Day, office *time.Location) bool {
+	if office != nil {
+		od := mark.DayOf(at.In(office))
+		return od >= issued && od <= until
+	}
+	for off := -12 * 4; off <= 14*4; off++ {
+		if od := mark.DayOf(at.In(time.FixedZone("", off*15*60))); od < issued || od > until {
+			return false
+		}
+	}
+	return true
+}

@@ -80,7 +80,8 @@ at_before_registration: 0
 // scan's day in the office's zone is outside the mark's dates; where the
 // collector knows no zone, none (a counter's tz is inside UTC−12 …
 // UTC+14). Rejections reach the collector as they are, undisputed, none
-// refused. The table's instants are hand-written; the sweep's
+// refused, and questioned exactly when the scan's day in the office's
+// zone (every zone where that is unknown) is within the mark's dates. The table's instants are hand-written; the sweep's
 // expectations are counted from the definitions (the every-zone rule over
 // each quarter-hour offset). No wall clock and no machine zone: the scans
 // are of 2025 (before any wall clock the keys allow: the collector's
@@ -350,7 +351,13 @@ func (z zoneCheck) records(ctx context.Context, want []zoneScan, hubDB, syncOut 
 	if len(recs) != len(want) {
 		t.Errorf("%s: %d records stored, want %d", z.c.name, len(recs), len(want))
 	}
-	disputedIDs := 0
+	var office *time.Location
+	if z.c.hubZone != "" {
+		if office, err = time.LoadLocation(z.c.hubZone); err != nil {
+			t.Fatal(err)
+		}
+	}
+	disputedIDs, questioned := 0, 0
 	for _, r := range recs {
 		if r.Mark == nil {
 			t.Errorf("%s: record %s without its mark: %s %v %s", z.c.name, r.ID, r.Verdict, r.Reasons, r.Message)
@@ -383,6 +390,14 @@ func (z zoneCheck) records(ctx context.Context, want []zoneScan, hubDB, syncOut 
 		if h.Verification != hub.Verified {
 			t.Errorf("%s: the collector's verification %q (%s)", s.what, h.Verification, h.Why)
 		}
+		var wantQuestioned []mark.Reason
+		if s.verdict == rej && wantQuestion(s.at, s.issued, s.until, office) {
+			wantQuestioned = r.Reasons
+			questioned++
+		}
+		if !slices.Equal(h.Questioned, wantQuestioned) {
+			t.Errorf("%s: the collector questions %v (%s), want %v", s.what, h.Questioned, h.Why, wantQuestioned)
+		}
 		var wantDisputed []mark.Reason
 		if s.disputed != "" {
 			wantDisputed = []mark.Reason{s.disputed}
@@ -406,7 +421,11 @@ func (z zoneCheck) records(ctx context.Context, want []zoneScan, hubDB, syncOut 
 			t.Errorf("%s: markd sync --once did not name the disputed record %s:\n%s", s.what, r.ID, syncOut)
 		}
 	}
-	t.Logf("%s (tz %s, office's zone %q): %d scans, %d disputed", z.c.name, z.c.tz, z.c.hubZone, len(recs), disputedIDs)
+	if wrongZone := z.c.hubZone != "" && z.c.hubZone != z.c.tz; wrongZone != (questioned > 0) {
+		t.Errorf("%s (tz %s, office's zone %q): %d rejections questioned", z.c.name, z.c.tz, z.c.hubZone, questioned)
+	}
+	t.Logf("%s (tz %s, office's zone %q): %d scans, %d disputed, %d questioned", z.c.name, z.c.tz, z.c.hubZone, len(recs),
+		disputedIDs, questioned)
 }
 
 // TestZoneAgreementRun is TestZoneAgreement's check through markd run:
@@ -440,6 +459,7 @@ func TestZoneAgreementRun(t *testing.T) {
 		verdict       mark.Verdict
 		reason        mark.Reason
 		disputed      mark.Reason
+		questioned    bool
 	}
 	runs := []struct {
 		c     zoneCounter
@@ -447,13 +467,13 @@ func TestZoneAgreementRun(t *testing.T) {
 		scans []scan
 	}{
 		{counters[0], "2025-10-26T23:00:00Z", []scan{
-			{"2025-10-20", "2025-10-26", acc, "", exp}, // 10-26 on the counter, 10-27 in Berlin
-			{"2025-10-27", "2025-11-20", rej, nyv, ""}, // valid in Berlin: a rejection is not judged again
-			{"2025-10-20", "2025-10-30", acc, "", ""},
+			{"2025-10-20", "2025-10-26", acc, "", exp, false}, // 10-26 on the counter, 10-27 in Berlin
+			{"2025-10-27", "2025-11-20", rej, nyv, "", true},  // valid in Berlin: the rejection is questioned
+			{"2025-10-20", "2025-10-30", acc, "", "", false},
 		}},
 		{counters[1], "2025-06-10T12:00:00Z", []scan{
-			{"2025-06-11", "2025-06-30", acc, "", ""}, // 06-11 in Kamchatka, 06-10 in UTC
-			{"2025-06-01", "2025-06-10", rej, exp, ""},
+			{"2025-06-11", "2025-06-30", acc, "", "", false}, // 06-11 in Kamchatka, 06-10 in UTC
+			{"2025-06-01", "2025-06-10", rej, exp, "", false},
 		}},
 	}
 	serial := uint64(8_900_000)
@@ -519,6 +539,9 @@ http:
 			if h.Verdict != sc.verdict || !slices.Equal(h.Disputed, want) || h.Verification != hub.Verified {
 				t.Errorf("%s: the collector stored %s %v (%s), disputed %v (%s), want %s disputed %v",
 					what, h.Verdict, h.Reasons, h.Verification, h.Disputed, h.Why, sc.verdict, want)
+			}
+			if got := len(h.Questioned) > 0; got != sc.questioned || got && !slices.Equal(h.Questioned, h.Reasons) {
+				t.Errorf("%s: the collector questions %v (%s), want questioned %v", what, h.Questioned, h.Why, sc.questioned)
 			}
 		}
 		hs.Close()

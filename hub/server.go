@@ -333,7 +333,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 		}
 	}
 	for i := range q.Records {
-		if r := &q.Records[i]; len(r.Questioned) > 0 {
+		if r := &q.Records[i]; len(r.Questioned) > 0 && resp.Stored > 0 { // not for an upload of repeats only
 			s.log.Warn("REJECT questioned: the collector would have accepted the mark; stored as sent, listed for review",
 				"terminal", terminal, "record", r.ID, "reasons", joinReasons(r.Questioned), "why", r.Why)
 			break // one line per request; the count is on /healthz and in /metrics

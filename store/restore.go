@@ -59,13 +59,22 @@ func Restore(ctx context.Context, path, backup string, now time.Time) (Restored,
 		return r, mark.WithHint(fmt.Errorf("restore %s: the backup is the store itself: %w", backup, ErrBadBackup),
 			"name the backup file made by `markd backup`")
 	}
-	if absT, _ := filepath.Abs(path + ".restore"); strings.HasPrefix(absB, absT) {
+	// A symbolic link is followed: SQLite keeps the -wal, -shm and WAL
+	// state file beside its target (sqliteBase), so the set aside and
+	// replaced is the target's, and the link stays.
+	target, err := linkTarget(path)
+	if err != nil {
+		return r, mark.WithHint(fmt.Errorf("restore %s: store %s: %w", backup, path, err),
+			"check that the disk the link names is mounted and the link is right; nothing was changed")
+	}
+	base := sqliteBase(path) // the -wal, -shm and .walstate: beside target but on Windows (beside path)
+	if absT, _ := filepath.Abs(target + ".restore"); strings.HasPrefix(absB, absT) {
 		return r, mark.WithHint(fmt.Errorf("restore %s: the name is the one restore copies to: %w", backup, ErrBadBackup),
-			"rename the backup (not "+path+".restore…), then run markd restore again")
+			"rename the backup (not "+target+".restore…), then run markd restore again")
 	}
 	var lock *os.File
-	if _, err := os.Lstat(path); err == nil {
-		lock, err = lockInstance(path)
+	if _, err := os.Lstat(target); err == nil {
+		lock, err = lockInstance(target)
 		if errors.Is(err, errInstanceLocked) {
 			return r, mark.WithHint(fmt.Errorf("restore %s: store %s: %w", backup, path, ErrInUse),
 				"markd is running on this store: stop it first (systemctl stop markd; Windows: markd service stop), then run markd restore again; nothing was changed")
@@ -83,7 +92,7 @@ func Restore(ctx context.Context, path, backup string, now time.Time) (Restored,
 	// Another program with the store open (the sqlite3 shell, a markd
 	// import): its connection would go on with the file moved aside.
 	// Linux names it (lockHolder); on Windows its handle refuses the move.
-	if h := lockHolder(path); h != "" {
+	if h := lockHolder(target); h != "" {
 		return r, mark.WithHint(fmt.Errorf("restore %s: store %s is open in %s: %w", backup, path, h, ErrLocked),
 			"close it (the sqlite3 shell or DB Browser for SQLite with the store open, or another markd command: import, backup, user), then run markd restore again; nothing was changed")
 	}
@@ -92,7 +101,7 @@ func Restore(ctx context.Context, path, backup string, now time.Time) (Restored,
 		return r, err
 	}
 	r.WasMarked = marked
-	tmp := path + ".restore"
+	tmp := target + ".restore"
 	for _, p := range []string{tmp, tmp + "-wal", tmp + "-shm", tmp + "-journal"} {
 		os.Remove(p) //nolint:errcheck // leftovers of a restore that failed
 	}
@@ -100,7 +109,7 @@ func Restore(ctx context.Context, path, backup string, now time.Time) (Restored,
 	if err != nil {
 		os.Remove(tmp) //nolint:errcheck // failed restore
 		return r, mark.WithHint(fmt.Errorf("restore %s: copy to %s: %w: %w", backup, tmp, mark.ErrUnavailable, err),
-			"check the free space and rights in "+filepath.Dir(path)+"; the store was not changed")
+			"check the free space and rights in "+filepath.Dir(target)+"; the store was not changed")
 	}
 	r.BackupSize = n
 	if !marked {
@@ -113,24 +122,28 @@ func Restore(ctx context.Context, path, backup string, now time.Time) (Restored,
 		err = syncFile(tmp)
 	}
 	if err == nil {
-		err = giveOwner(path, tmp)
+		err = giveOwner(target, tmp)
 	}
 	if err != nil {
 		for _, p := range []string{tmp, tmp + "-wal", tmp + "-shm"} {
 			os.Remove(p) //nolint:errcheck // failed restore
 		}
 		return r, mark.WithHint(fmt.Errorf("restore %s: prepare %s: %w: %w", backup, tmp, mark.ErrUnavailable, err),
-			"check the free space and rights in "+filepath.Dir(path)+"; the store was not changed")
+			"check the free space and rights in "+filepath.Dir(target)+"; the store was not changed")
 	}
 	stamp := now.UTC().Format("20060102T150405Z")
-	aside := path + ".before-restore-" + stamp
+	aside := target + ".before-restore-" + stamp
+	baseAside := base + ".before-restore-" + stamp
 	var moves [][2]string
+	if _, err := os.Lstat(target); err == nil {
+		moves = append(moves, [2]string{target, aside})
+	}
 	// the WAL state file goes with its store: marked open, the set
 	// renamed back is refused as this store would be (walstate.go); left
 	// here it would refuse the backup, which has no -wal
-	for _, sfx := range []string{"", "-wal", "-shm", WALStateSuffix} {
-		if _, err := os.Lstat(path + sfx); err == nil {
-			moves = append(moves, [2]string{path + sfx, aside + sfx})
+	for _, sfx := range []string{"-wal", "-shm", WALStateSuffix} {
+		if _, err := os.Lstat(base + sfx); err == nil {
+			moves = append(moves, [2]string{base + sfx, baseAside + sfx})
 		}
 	}
 	for _, m := range moves {
@@ -140,7 +153,7 @@ func Restore(ctx context.Context, path, backup string, now time.Time) (Restored,
 				"a restore ran this second: wait a second and run markd restore again; the store was not changed")
 		}
 	}
-	if len(moves) > 0 && moves[0][0] == path {
+	if len(moves) > 0 && moves[0][0] == target {
 		// Windows: a file held open cannot be renamed; the daemon's own
 		// handle (no FILE_SHARE_DELETE) refuses the move from here on.
 		releaseBeforeMove(&lock)
@@ -148,18 +161,40 @@ func Restore(ctx context.Context, path, backup string, now time.Time) (Restored,
 	for i, m := range moves {
 		if err := os.Rename(m[0], m[1]); err != nil {
 			return r, mark.WithHint(fmt.Errorf("restore %s: move %s aside to %s: %w: %w", backup, m[0], m[1], mark.ErrUnavailable, err),
-				fmt.Sprintf("moved aside so far: %v; the checked copy of the backup is %s: move the rest aside by hand, then rename %s to %s", r.Aside, tmp, tmp, path))
+				fmt.Sprintf("moved aside so far: %v; the checked copy of the backup is %s: move the rest aside by hand, then rename %s to %s", r.Aside, tmp, tmp, target))
 		}
 		r.Aside = append(r.Aside, moves[i][1])
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return r, mark.WithHint(fmt.Errorf("restore %s: rename %s to %s: %w: %w", backup, tmp, path, mark.ErrUnavailable, err),
-			fmt.Sprintf("the store was moved aside to %s; rename %s to %s by hand", aside, tmp, path))
+	if err := os.Rename(tmp, target); err != nil {
+		return r, mark.WithHint(fmt.Errorf("restore %s: rename %s to %s: %w: %w", backup, tmp, target, mark.ErrUnavailable, err),
+			fmt.Sprintf("the store was moved aside to %s; rename %s to %s by hand", aside, tmp, target))
 	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
-		return r, fmt.Errorf("restore %s: sync the folder of %s: %w", backup, path, err)
+	for _, dir := range []string{filepath.Dir(target), filepath.Dir(base)} {
+		if err := syncDir(dir); err != nil {
+			return r, fmt.Errorf("restore %s: sync the folder of %s: %w", backup, target, err)
+		}
+		if filepath.Dir(base) == filepath.Dir(target) {
+			break
+		}
 	}
 	return r, nil
+}
+
+// linkTarget is the file a symbolic link at path names, links followed;
+// path itself when it is no link (or missing). A link whose target cannot
+// be reached (a disk not mounted) is an error naming the target: the
+// restore would otherwise put the store on the disk under its mount point.
+func linkTarget(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		return path, nil
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		to, _ := os.Readlink(path)
+		return "", fmt.Errorf("a symbolic link to %s, which cannot be reached: %w: %w", to, mark.ErrUnavailable, err)
+	}
+	return real, nil
 }
 
 // checkBackup checks, read only, that backup may be put in place: it

@@ -30,7 +30,9 @@ markd, or with a -wal file beside it. Nothing is changed then.
 The store in place, with its -wal and -shm, is moved aside to
 DB.before-restore-TIME (never deleted); the backup is copied beside the
 store, synced and renamed into place, so no old -wal or -shm stays beside
-it. The restored store is marked as a backup copy: with sync.url set the
+it. A store path that is a symbolic link is followed: the link's target
+is set aside and replaced (with its -wal, -shm and .walstate), the link
+stays. The restored store is marked as a backup copy: with sync.url set the
 daemon compares it with the collector before it accepts a mark.
 
 Exit status: 0 restored; 1 refused or failed (the store in use, a bad

@@ -28,7 +28,8 @@ var sqliteHeader = []byte("SQLite format 3\x00")
 // it: a missing, empty or foreign file is ErrNotAStore with a hint naming
 // the file and what to do, and so is one whose write-ahead log lost
 // commits (ErrWALLost): commits its WAL index still counts (checkWAL), or
-// the -wal and -shm both gone after an unclean stop (checkWALState).
+// the -wal and -shm both gone after an unclean stop (checkWALState), or a
+// store file copied alone while markd had it open (checkCopiedOpen).
 func CheckFile(path string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -57,7 +58,10 @@ func CheckFile(path string) error {
 	if err := checkWAL(path); err != nil {
 		return err
 	}
-	return checkWALState(path)
+	if err := checkWALState(path); err != nil {
+		return err
+	}
+	return checkCopiedOpen(path)
 }
 
 // OpenExisting opens the markd store at path and migrates it; it never

@@ -220,20 +220,28 @@ func (d *DB) CompareDone(ctx context.Context) error {
 	})
 }
 
-// markBackupCopy writes into the copy at path that it is one.
-func markBackupCopy(ctx context.Context, path string, at time.Time) error {
+// markBackupCopy writes into the copy at path that it is one (unless
+// markCopy is false: it is marked already), and marks its open record closed
+// (opencopy.go): it reports whether that said open, the copy taken while
+// markd had the store open.
+func markBackupCopy(ctx context.Context, path string, at time.Time, markCopy bool) (wasOpen bool, err error) {
 	q := url.Values{"_busy_timeout": {"5000"}}
 	sqldb, err := sql.Open("sqlite3", "file:"+uriPath(path)+"?"+q.Encode())
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer sqldb.Close()
-	_, err = sqldb.ExecContext(ctx, `INSERT INTO sync_state(key, value) VALUES (?, ?)
-		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, backupCopyKey, formatTime(at))
-	if err != nil {
-		return err
+	if markCopy {
+		_, err = sqldb.ExecContext(ctx, `INSERT INTO sync_state(key, value) VALUES (?, ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, backupCopyKey, formatTime(at))
+		if err != nil {
+			return false, err
+		}
 	}
-	return sqldb.Close()
+	if wasOpen, err = closeOpenRecord(ctx, sqldb); err != nil {
+		return false, err
+	}
+	return wasOpen, sqldb.Close()
 }
 
 // ResendEvent writes review event id again as a new audit line (the next

@@ -27,8 +27,14 @@ var ErrBadBackup = fmt.Errorf("backup refused: %w", ErrNotAStore)
 // another way is marked as one now, so that it too is compared with the
 // collector before it accepts).
 type Restored struct {
-	Aside      []string // the files moved aside, the store file first
-	WasMarked  bool     // the backup was marked a copy already (markd backup)
+	Aside     []string // the files moved aside, the store file first
+	WasMarked bool     // the backup was marked a copy already (markd backup)
+	// CopiedOpen: the backup's own record said markd had the store open
+	// (opencopy.go): a copy of the store file taken while markd ran, which
+	// lacks the commits then only in its -wal if it was copied as a file
+	// (cp) rather than by SQLite (sqlite3 .backup). Its record is marked
+	// closed in the copy put in place.
+	CopiedOpen bool
 	BackupSize int64
 }
 
@@ -112,9 +118,7 @@ func Restore(ctx context.Context, path, backup string, now time.Time) (Restored,
 			"check the free space and rights in "+filepath.Dir(target)+"; the store was not changed")
 	}
 	r.BackupSize = n
-	if !marked {
-		err = markBackupCopy(ctx, tmp, now)
-	}
+	r.CopiedOpen, err = markBackupCopy(ctx, tmp, now, !marked)
 	if _, werr := os.Lstat(tmp + "-wal"); err == nil && werr == nil {
 		err = fmt.Errorf("%s-wal left after marking the copy", tmp)
 	}

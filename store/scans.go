@@ -449,7 +449,7 @@ func (d *DB) Backup(ctx context.Context, path string) error {
 	// The copy knows it is one: put back in place where a collector
 	// holds what came after, it accepts no mark before the first upload
 	// compared it (sync.Restorer).
-	if err := markBackupCopy(ctx, path, d.now()); err != nil {
+	if _, err := markBackupCopy(ctx, path, d.now(), true); err != nil {
 		os.Remove(path) //nolint:errcheck
 		return mark.WithHint(fmt.Errorf("backup to %s: mark the copy: %w: %w", path, mark.ErrUnavailable, err),
 			"the target's folder must be writable")

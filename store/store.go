@@ -171,8 +171,14 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 		return nil, err
 	}
 	if err := d.migrate(ctx); err != nil {
-		state.release(d.log, d.checkpointAll, sqldb.Close) //nolint:errcheck // the migration's error tells
+		state.release(d.log, nil, d.checkpointAll, sqldb.Close) //nolint:errcheck // the migration's error tells
 		return nil, err
+	}
+	if state != nil { // the store says it is open in itself too (opencopy.go)
+		if err := d.recordOpen(ctx); err != nil {
+			state.release(d.log, nil, d.checkpointAll, sqldb.Close) //nolint:errcheck // recordOpen's error tells
+			return nil, err
+		}
 	}
 	d.state = state
 	if fi, err := os.Stat(path); err == nil {
@@ -204,7 +210,7 @@ func (d *DB) Close() error {
 	d.closeOnce.Do(func() {
 		d.writer.shut()
 		d.stopCheckpointer()
-		err, closed = d.state.release(d.log, d.checkpointAll, d.db.Close), true
+		err, closed = d.state.release(d.log, d.recordClosed, d.checkpointAll, d.db.Close), true
 		d.state = nil
 	})
 	if !closed {

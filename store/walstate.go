@@ -171,8 +171,10 @@ func markOpen(path string) (*walState, error) {
 // open and checkpoint folded every commit into the store file, or
 // SQLite's close did and removed the -wal, it marks the store "closed".
 // A store still open elsewhere, or whose WAL another program keeps (an
-// open sqlite3 shell's read), stays "open".
-func (s *walState) release(log *slog.Logger, checkpoint func() bool, closeDB func() error) error {
+// open sqlite3 shell's read), stays "open". The last closer calls
+// recordClosed (when set) before its checkpoint: the store's own record
+// (opencopy.go).
+func (s *walState) release(log *slog.Logger, recordClosed func(), checkpoint func() bool, closeDB func() error) error {
 	if s == nil {
 		return closeDB()
 	}
@@ -183,6 +185,9 @@ func (s *walState) release(log *slog.Logger, checkpoint func() bool, closeDB fun
 	}
 	unlockByte(s.f, stateOpenByte) //nolint:errcheck // the last look below tells
 	last := lockState(s.f, stateOpenByte, true) == nil
+	if last && recordClosed != nil {
+		recordClosed()
+	}
 	clean := last && checkpoint()
 	if clean {
 		if err := writeState(s.f, stateClosed); err != nil {
@@ -237,7 +242,7 @@ func checkWALState(path string) error {
 		path, base, base, sp, ErrWALLost),
 		"the scans accepted since the last checkpoint are not in the store, and their serials would be accepted again. "+
 			"If the -wal and -shm files were moved or copied away, put both back beside the store (the same ones, before anything opens the store). "+
-			"If another program (the sqlite3 shell, DB Browser for SQLite) opened and closed the store since markd stopped, it folded the -wal into the store and removed both itself, and nothing is lost: then only, remove "+sp+". "+
+			"If another program (the sqlite3 shell, DB Browser for SQLite) opened and closed the store since markd stopped, it folded the -wal into the store and removed both itself, and nothing is lost: then only, write the word closed into "+sp+" (echo closed > "+sp+"; removing it leaves the store's own record, which says open, and the store is refused as a copy). "+
 			"Otherwise put the last backup (made by `markd backup`) in place with `markd restore FILE`, which sets this store and its files aside: "+
 			"with sync.url set it restores the serials accepted since from the collector before it accepts a mark")
 }

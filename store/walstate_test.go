@@ -377,7 +377,7 @@ func TestWALStateOtherOpeners(t *testing.T) {
 		if err := CheckFile(path); err != nil {
 			t.Fatalf("CheckFile while a store is being opened: %v", err)
 		}
-		must(t, s.release(quiet, func() bool { return true }, func() error { return nil }))
+		must(t, s.release(quiet, nil, func() bool { return true }, func() error { return nil }))
 		if got := stateOf(t, path); got != stateClosed {
 			t.Fatalf("released: %q", got)
 		}

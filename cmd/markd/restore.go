@@ -65,6 +65,10 @@ backup, a disk error); 2 on a wrong command line.`,
 			} else {
 				fmt.Fprintf(w, "there was no store at %s\n", c.DB)
 			}
+			if r.CopiedOpen {
+				fmt.Fprintln(w, "the backup was copied from a store markd had open: copied as a file (cp, a backup tool copying *.db) rather than "+
+					"by markd backup or sqlite3 .backup, it lacks the scans that were then only in the store's -wal; take backups with markd backup")
+			}
 			fmt.Fprintln(w, "next: start the daemon (systemctl start markd; Windows: markd service start)")
 			if c.Sync.URL == "" {
 				fmt.Fprintln(w, "sync.url is not set: the store knows the scans up to the backup only; "+

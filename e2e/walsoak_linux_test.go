@@ -126,8 +126,8 @@ func newSoak(t *testing.T, seed uint64, link bool) *soak {
 		return s
 	}
 	// db: a symbolic link to the store in another folder; SQLite puts
-	// the -wal and -shm beside the target (until a restore or a new store
-	// puts a file in the link's place)
+	// the -wal and -shm beside the target (until a new store puts a file
+	// in the link's place; markd restore follows the link)
 	s.real = filepath.Join(dir, "real", "markd.db")
 	if err := os.Mkdir(filepath.Dir(s.real), 0o700); err != nil {
 		t.Fatal(err)
@@ -139,7 +139,7 @@ func newSoak(t *testing.T, seed uint64, link bool) *soak {
 	return s
 }
 
-// relink puts the store a restore or markd init left in the link's place
+// relink puts the store markd init left in the link's place
 // back behind the link, as the counter's layout has it (the old target's
 // files set aside first). The store there is closed: no -wal beside it.
 func (s *soak) relink() {
@@ -391,6 +391,10 @@ func (s *soak) recover() {
 // theirs alike: refused, a case of its own).
 func (s *soak) restore(backup string) {
 	old, _ := filepath.Glob(s.db + ".before-restore-*")
+	if s.real != "" { // restore follows the link: the target's set goes aside beside it
+		beside, _ := filepath.Glob(s.real + ".before-restore-*")
+		old = append(old, beside...)
+	}
 	aside := filepath.Join(s.dir, fmt.Sprintf("aside-%d", s.rng.Uint64()))
 	if err := os.Mkdir(aside, 0o700); err != nil {
 		s.t.Fatal(err)

@@ -56,7 +56,9 @@ type Restored struct {
 //   - it moves the store and its -wal, -shm and WAL state file aside
 //     under names with now's time (never deleted), then renames the copy
 //     into place, so no -wal or -shm of the old store stays beside the
-//     backup, nor the state file that says they may hold commits.
+//     backup, nor the state file that says they may hold commits; a
+//     store path that is a symbolic link is followed (linkTarget): the
+//     target is set aside and replaced, the link stays.
 func Restore(ctx context.Context, path, backup string, now time.Time) (Restored, error) {
 	var r Restored
 	abs, _ := filepath.Abs(path)
@@ -73,7 +75,9 @@ func Restore(ctx context.Context, path, backup string, now time.Time) (Restored,
 		return r, mark.WithHint(fmt.Errorf("restore %s: store %s: %w", backup, path, err),
 			"check that the disk the link names is mounted and the link is right; nothing was changed")
 	}
-	base := sqliteBase(path) // the -wal, -shm and .walstate: beside target but on Windows (beside path)
+	// the -wal, -shm and .walstate: beside target, but beside the link
+	// itself on Windows (SQLite's winFullPathname follows no link)
+	base := sqliteBase(path)
 	if absT, _ := filepath.Abs(target + ".restore"); strings.HasPrefix(absB, absT) {
 		return r, mark.WithHint(fmt.Errorf("restore %s: the name is the one restore copies to: %w", backup, ErrBadBackup),
 			"rename the backup (not "+target+".restore…), then run markd restore again")

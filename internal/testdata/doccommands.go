@@ -13,7 +13,7 @@ import (
 // UserDocs are the documents a post-office operator, a supervisor or the
 // fleet engineer reads.
 var UserDocs = []string{"README.md", "docs/operator-guide.md", "docs/operations.md",
-	"docs/install-windows.md", "docs/api.md", "docs/local-api.md", "docs/ARCHITECTURE.md"}
+	"docs/install-windows.md", "docs/api.md", "docs/local-api.md", "docs/ARCHITECTURE.md", "docs/scaling.md"}
 
 // DocCommands finds the command lines of bin the documents quote: in
 // backticks (`markd user add NAME`) and on the lines of indented or fenced
@@ -80,7 +80,9 @@ func CheckDocCommand(t testing.TB, root *cobra.Command, line, doc string) {
 		}
 		cmd = sub
 	}
-	flag := regexp.MustCompile(`(?:^|\s)--([a-z][a-z0-9-]*)`)
+	// A flag after a space, or inside brackets or parentheses as an
+	// optional one is written: `markd sync [--once]`.
+	flag := regexp.MustCompile(`(?:^|[\s\[(])--([a-z][a-z0-9-]*)`)
 	for _, m := range flag.FindAllStringSubmatch(line, -1) {
 		if m[1] == "help" || m[1] == "version" && cmd == root {
 			continue

@@ -115,38 +115,15 @@ func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 // error of the API (the mux alone answers in plain text).
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := s.mux.Handler(r); pattern == "" && strings.HasPrefix(r.URL.Path, "/api/") {
-			s.noRoute(w, r)
-			return
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			if err := httperr.NoRoute(s.mux, w, r); err != nil {
+				s.fail(w, r, mark.WithHint(err, "the routes of the API are in docs/local-api.md"))
+				return
+			}
 		}
 		s.mux.ServeHTTP(w, r)
 	})
 }
-
-// noRoute answers a request no route of the API takes: 405 with Allow
-// when the path has routes for other methods, else 404.
-func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
-	probe := &headerOnly{h: http.Header{}}
-	s.mux.ServeHTTP(probe, r) // the mux's own 404 or 405, to learn which
-	hint := "the routes of the API are in docs/local-api.md"
-	if probe.code == http.StatusMethodNotAllowed {
-		allow := probe.h.Get("Allow")
-		w.Header().Set("Allow", allow)
-		s.fail(w, r, mark.WithHint(fmt.Errorf("%s %s: this route takes %s: %w", r.Method, r.URL.Path, allow, httperr.ErrMethod), hint))
-		return
-	}
-	s.fail(w, r, mark.WithHint(fmt.Errorf("%s %s: no such route: %w", r.Method, r.URL.Path, mark.ErrNotFound), hint))
-}
-
-// headerOnly keeps the status and headers of an answer, not its body.
-type headerOnly struct {
-	h    http.Header
-	code int
-}
-
-func (p *headerOnly) Header() http.Header         { return p.h }
-func (p *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
-func (p *headerOnly) WriteHeader(code int)        { p.code = code }
 
 // Mux exposes the mux so other packages can wrap or extend it.
 func (s *Server) Mux() *http.ServeMux { return s.mux }

@@ -134,8 +134,16 @@ func (s *Server) Handler() http.Handler {
 	}
 	// Every answer carries the collector's clock: counters measure their
 	// skew by it.
+	// A path under /v1/ no route takes, or a method its route does not,
+	// is answered with the API's error body like every other refusal.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+		if strings.HasPrefix(r.URL.Path, "/v1/") {
+			if err := httperr.NoRoute(mux, w, r); err != nil {
+				s.fail(w, r, mark.WithHint(err, "the collector's routes are in docs/api.md"))
+				return
+			}
+		}
 		mux.ServeHTTP(w, r)
 	})
 }

@@ -24,6 +24,7 @@ var OtherEnv = []struct{ Name, ReadBy string }{
 	{"MARKD_TEST_OPEN_STORE", "tests: a child process holding a store open (store)"},
 	{"MARKD_TEST_SHM_HOLDER", "tests under wine: a child process holding a -shm lock (store/walloss_windows_test.go)"},
 	{"MARKD_TEST_WALSTATE_CHILD", "tests: a child process writing scans until killed (store/walstate_test.go)"},
+	{"MARKD_TEST_HOLD_PORT", "tests: a child process holding a serial port open (scanner/serialclaim_linux_test.go)"},
 	{"MARKD_PG_BIN", "tests: PostgreSQL's bin folder (hub/hubtest)"},
 	{"MARKD_ARTIFACTS", "tests: the folder of screenshots and receipts (internal/browsertest, receipt)"},
 	{"MARKD_A11Y_SHOTS", "tests: keep a screenshot of every view (internal/browsertest)"},

@@ -3,12 +3,16 @@
 package deb
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // root is a scratch root: the machine's / under an overlay whose changes
@@ -61,23 +65,50 @@ func want(t *testing.T, what, got string, subs ...string) {
 	}
 }
 
-// build makes the package VERSION of this tree with scripts/deb.sh, its
-// markd built with that version as make dist does.
-func build(t *testing.T, dir, version string) string {
+// build makes the packages of versions (two versions at once) of this
+// tree with scripts/deb.sh, each with its markd and markhub built with that
+// version as make dist does, and returns their paths in that order.
+//
+// The versions differ only in the linker's -X, so each is one go build of
+// both commands (the packages compiled once, in the build cache, and two
+// links in parallel), and the versions build side by side. dpkg-deb packs
+// them uncompressed (DPKG_DEB_COMPRESSOR_TYPE=none; make dist keeps its xz):
+// what is tested is what dpkg does with the package, and xz of ~60 MB of
+// binaries took most of this test's minutes on a busy machine.
+func build(t *testing.T, dir string, versions ...string) []string {
 	t.Helper()
+	debs := make([]string, len(versions))
+	errs := make([]error, len(versions))
+	var wg sync.WaitGroup
+	for i, version := range versions {
+		debs[i] = filepath.Join(dir, "markd_"+version+".deb")
+		wg.Go(func() { errs[i] = buildOne(dir, version, debs[i]) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	return debs
+}
+
+// buildOne builds markd and markhub stamped with version and packs them
+// into deb.
+func buildOne(dir, version, deb string) error {
 	bin := filepath.Join(dir, "bin-"+version)
-	for _, c := range []string{"markd", "markhub"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, c),
-			"-ldflags", "-X markd/internal/version.Version="+version, "markd/cmd/"+c)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", c, err, out)
-		}
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		return err
 	}
-	deb := filepath.Join(dir, "markd_"+version+".deb")
-	if out, err := exec.Command("bash", "../../scripts/deb.sh", bin, runtime.GOARCH, version, deb).CombinedOutput(); err != nil {
-		t.Fatalf("scripts/deb.sh: %v\n%s", err, out)
+	cmd := exec.Command("go", "build", "-o", bin+string(filepath.Separator),
+		"-ldflags", "-X markd/internal/version.Version="+version, "markd/cmd/markd", "markd/cmd/markhub")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build markd and markhub %s: %w\n%s", version, err, out)
 	}
-	return deb
+	cmd = exec.Command("bash", "../../scripts/deb.sh", bin, runtime.GOARCH, version, deb)
+	cmd.Env = append(os.Environ(), "DPKG_DEB_COMPRESSOR_TYPE=none")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("scripts/deb.sh %s: %w\n%s", version, err, out)
+	}
+	return nil
 }
 
 // systemctlStub stands in for systemd, which does not run here: it writes
@@ -116,7 +147,10 @@ func TestDeb(t *testing.T) {
 	if err := os.Chmod(dir, 0o755); err != nil { // the markd user reads the binaries in the root
 		t.Fatal(err)
 	}
-	deb1, deb2 := build(t, dir, "1.0.0"), build(t, dir, "1.0.1")
+	start := time.Now()
+	debs := build(t, dir, "1.0.0", "1.0.1")
+	deb1, deb2 := debs[0], debs[1]
+	t.Logf("built both packages in %v", time.Since(start).Round(time.Second))
 	r := newRoot(t)
 	if out := r.sh("true", true); out != "" {
 		t.Skipf("no scratch root (overlay mount in a mount namespace) here: %s", out)

@@ -36,6 +36,9 @@ var axePages = map[string]string{
 <div style="display:flex;flex-direction:row-reverse;justify-content:flex-end"><button id="c">shown right</button><button id="c2">shown left</button></div>
 <p><button id="d">below</button></p><div id="e" tabindex="0">stop</div><button id="f" style="display:none">gone</button>
 <button id="g" tabindex="-1">mouse only</button></main></body></html>`,
+	// A page whose own script defines an axe that finds nothing, then fails.
+	"/own-axe": `<!doctype html><html><head><title>own axe</title><script src="/own-axe.js"></script></head><body>
+<main><h1>Own axe</h1><img src="data:,"></main></body></html>`,
 	"/nowrap": `<!doctype html><html lang="en"><head><title>nowrap</title><meta name="viewport" content="width=device-width"></head><body>
 <main><h1>Nowrap</h1><p id="nowrap" style="white-space:nowrap">` + strings.Repeat("a long line of text that does not wrap ", 8) + `</p></main></body></html>`,
 	"/wide": `<!doctype html><html lang="en"><head><title>wide</title><meta name="viewport" content="width=device-width"></head><body>
@@ -43,8 +46,19 @@ var axePages = map[string]string{
 <div class="card" style="width:300px;background:#060;color:#fff"><span style="display:inline-block;width:400px">spills</span></div></main></body></html>`,
 }
 
+// axeScripts are the pages' own scripts.
+var axeScripts = map[string]string{
+	"/own-axe.js": `window.axe = {fake: true, run: async () => ({violations: [], passes: []})};
+throw new Error('the page\'s own script fails');`,
+}
+
 func axeServer(t *testing.T) string {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if js, ok := axeScripts[r.URL.Path]; ok {
+			w.Header().Set("Content-Type", "text/javascript")
+			_, _ = io.WriteString(w, js)
+			return
+		}
 		p, ok := axePages[r.URL.Path]
 		if !ok {
 			http.NotFound(w, r)
@@ -122,6 +136,39 @@ func TestAxeFindsViolations(t *testing.T) {
 	}
 	if err := ResetView(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAxeApartFromPageScript: axe runs in a world of its own, so a page
+// whose script defines an axe that finds nothing and then throws is still
+// checked, in a tab's first page and the pages after it, twice on the same
+// page (axe already there), and the page's own axe stays its own.
+func TestAxeApartFromPageScript(t *testing.T) {
+	base := axeServer(t)
+	ctx := New(t)
+	for i, path := range []string{"/own-axe", "/clean", "/own-axe", "", "/faults", "/own-axe"} {
+		if path == "" { // the same page again
+			path = "/own-axe"
+		} else if err := chromedp.Do(ctx, chromedp.Navigate(base+path)); err != nil {
+			t.Fatal(err)
+		}
+		vs, err := Axe(ctx)
+		if err != nil {
+			t.Fatalf("%d %s: %v", i, path, err)
+		}
+		if path != "/own-axe" {
+			continue
+		}
+		ids := map[string]bool{}
+		for _, v := range vs {
+			ids[v.ID] = true
+		}
+		if !ids["image-alt"] || !ids["html-has-lang"] {
+			t.Errorf("%d %s: axe missed image-alt or html-has-lang; found %v", i, path, vs)
+		}
+		if fake, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.axe.fake === true`)); err != nil || !fake {
+			t.Errorf("%d %s: the page's own axe is not its own: %v %v", i, path, fake, err)
+		}
 	}
 }
 

@@ -288,6 +288,7 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 		add(dim, t.tr.add(t.bl).sub(t.tl), fpt{float64(dim) - 3.5, float64(dim) - 3.5})
 	}
 	para := fits[0] // at the size the finder distances give
+	paras := slices.Clone(fits)
 	best()
 	var tried *homography
 	if f := fits[0]; 10*f.timing >= 9*2*(f.dim-16) {
@@ -356,6 +357,27 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 					return txt
 				}
 				if txt := s.sampleDecode(d, c, g.dim, s.timingMesh(c, &g)); txt != "" {
+					return txt
+				}
+			}
+		}
+	}
+	// A code on a tube: the guesses' homographies corrected by a smooth
+	// displacement fitted to the finder and timing edges and the
+	// alignment patterns (gridlocal.go). From the parallelograms (a tube
+	// seen square-on is one: the alignment guesses fitted to a tube's
+	// timing patterns put the corner modules off) whose timing fits
+	// best, and the best guess.
+	if !square {
+		fits = fits[:min(len(fits), 1)]
+		fits = append(fits, paras...)
+		sort.SliceStable(fits[1:], func(a, b int) bool {
+			fa, fb := fits[1+a], fits[1+b]
+			return fa.timing*(fb.dim-16) > fb.timing*(fa.dim-16)
+		})
+		for i := range fits {
+			if lm := s.localMesh(c, &fits[i]); lm != nil {
+				if txt := s.sampleDecode(d, c, fits[i].dim, lm); txt != "" {
 					return txt
 				}
 			}

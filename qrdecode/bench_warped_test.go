@@ -56,18 +56,24 @@ func BenchmarkWarped(b *testing.B) {
 	// a version 1 code tilted away (1.8 px a module turned 10°), read by
 	// the camera mode since the fourth pass (its gate's short legs); and
 	// corpus codes round a tube (curved_test.go): version 7 at 55° read
-	// since the fourth pass (timingVersions), at 70° read by neither
+	// since the fourth pass (timingVersions); at 70° (3.5 and 2.5 px) and
+	// at 55° seen from 20° above read since the fifth pass (the local
+	// grid); at 70° at 2.5 px seen from 20° above read by neither
 	v1 := func(b *testing.B) Gray { return smallTiltedFrame(b, "EPM1:ABC", 1.8, 10) }
-	cyl := func(arc float64) func(b *testing.B) Gray {
+	cyl := func(ppm, arc, deg, elev float64) func(b *testing.B) Gray {
 		return func(b *testing.B) Gray {
 			mods, dim := codeModules(b, curvedTexts[1])
-			return cylinderFrame(mods, dim, 3.5, arc, 0, 0)
+			return cylinderFrame(mods, dim, ppm, arc, deg, elev)
 		}
 	}
 	for _, tc := range []struct {
 		name string
 		draw func(b *testing.B) Gray
-	}{{"v1-tilted", v1}, {"cylinder-55", cyl(55)}, {"cylinder-70-unread", cyl(70)}} {
+	}{
+		{"v1-tilted", v1}, {"cylinder-55", cyl(3.5, 55, 0, 0)}, {"cylinder-70", cyl(3.5, 70, 0, 0)},
+		{"cylinder-70-2.5px", cyl(2.5, 70, 0, 0)}, {"cylinder-55-above", cyl(3.5, 55, 15, 20)},
+		{"cylinder-70-above-unread", cyl(2.5, 70, 15, 20)},
+	} {
 		b.Run(tc.name, func(b *testing.B) { benchDecode(b, tc.draw(b)) })
 	}
 	b.Run("720p-empty", func(b *testing.B) {

@@ -47,6 +47,7 @@ type gridScratch struct {
 	rect    []float32 // phaseMesh's resampled code
 	corners []fpt     // and its map at the module corners
 	phase   bool      // readTriple may try the phase mesh
+	local   bool      // and the local grid (gridlocal.go)
 	// version1 makes readTriple search a version 1 code's fourth
 	// corner (readVersion1): the thorough mode's short-legged triples
 	version1 bool
@@ -88,6 +89,7 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 		t.tr = refineCentre(c, t.tr, t.widths[1])
 		t.bl = refineCentre(c, t.bl, t.widths[2])
 		s.phase = !square && (d.Thorough || i == phaseFor)
+		s.local = s.phase
 		if txt := s.readTriple(d, c, t, square); txt != "" {
 			return txt
 		}
@@ -113,7 +115,7 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 				t.tl = refineCentre(c, t.tl, t.widths[0])
 				t.tr = refineCentre(c, t.tr, t.widths[1])
 				t.bl = refineCentre(c, t.bl, t.widths[2])
-				s.phase = true
+				s.phase, s.local = true, d.Thorough
 				if txt := s.readTriple(d, c, t, square); txt != "" {
 					return txt
 				}
@@ -130,7 +132,7 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 			t.tl = refineCentre(c, t.tl, t.widths[0])
 			t.tr = refineCentre(c, t.tr, t.widths[1])
 			t.bl = refineCentre(c, t.bl, t.widths[2])
-			s.phase, s.version1 = false, true
+			s.phase, s.local, s.version1 = false, false, true
 			txt := s.readTriple(d, c, t, square)
 			s.version1 = false
 			if txt != "" {
@@ -362,28 +364,7 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 			}
 		}
 	}
-	// A code on a tube: the guesses' homographies corrected by a smooth
-	// displacement fitted to the finder and timing edges and the
-	// alignment patterns (gridlocal.go). From the parallelograms (a tube
-	// seen square-on is one: the alignment guesses fitted to a tube's
-	// timing patterns put the corner modules off) whose timing fits
-	// best, and the best guess.
-	if !square {
-		fits = fits[:min(len(fits), 1)]
-		fits = append(fits, paras...)
-		sort.SliceStable(fits[1:], func(a, b int) bool {
-			fa, fb := fits[1+a], fits[1+b]
-			return fa.timing*(fb.dim-16) > fb.timing*(fa.dim-16)
-		})
-		for i := range fits {
-			if lm := s.localMesh(c, &fits[i]); lm != nil {
-				if txt := s.sampleDecode(d, c, fits[i].dim, lm); txt != "" {
-					return txt
-				}
-			}
-		}
-	}
-	// Last, a code on wrinkled paper: the module-edge phase mesh
+	// Then a code on wrinkled paper: the module-edge phase mesh
 	// (gridphase.go) on the parallelogram at the size the finder
 	// distances give. The wrinkle moves the timing modules and the
 	// alignment pattern, so the guesses that fit them best are the
@@ -402,8 +383,47 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 			}
 		}
 	}
+	// Last, a code on a tube: the guesses' homographies corrected by a
+	// smooth displacement fitted to the finder and timing edges and the
+	// alignment patterns (gridlocal.go), from the best guess and the
+	// parallelograms (a tube seen square-on is one: the alignment
+	// guesses fitted to a tube's timing patterns put the corner modules
+	// off), those whose timing fits best first. The camera mode tries
+	// gridLocalFits of them on the triple that gets the phase mesh
+	// (s.local), so a code that stays unread pays for those alone.
+	if s.local {
+		fits = fits[:min(len(fits), 1)]
+		fits = append(fits, paras...)
+		sort.SliceStable(fits[1:], func(a, b int) bool {
+			fa, fb := fits[1+a], fits[1+b]
+			return fa.timing*(fb.dim-16) > fb.timing*(fa.dim-16)
+		})
+		if !d.Thorough {
+			n := 0
+			for i, f := range fits {
+				// the best guess always; the others when their timing
+				// edges meet
+				if n < gridLocalFits && (i == 0 || s.localCheck(c, &f)) {
+					fits[n] = f
+					n++
+				}
+			}
+			fits = fits[:n]
+		}
+		for i := range fits {
+			if lm := s.localMesh(c, &fits[i]); lm != nil {
+				if txt := s.sampleDecode(d, c, fits[i].dim, lm); txt != "" {
+					return txt
+				}
+			}
+		}
+	}
 	return ""
 }
+
+// gridLocalFits is how many guesses of a triple the camera mode corrects
+// through the local grid (see readTriple).
+const gridLocalFits = 3
 
 // fittedVersion is the version the finder distances of t give with each
 // pattern's module size fitted to the finder template along t's axes

@@ -102,6 +102,20 @@ func fitLocal(obs []localObs, half, ridge float64) (p localPoly, ok bool) {
 // localMesh returns f's map corrected by the local fit (see above), or
 // nil when the code leaves c or the fit fails.
 func (s *gridScratch) localMesh(c Gray, f *gridFit) func(u, v float64) fpt {
+	return s.localFit(c, f, localRounds, true)
+}
+
+// localCheck tells whether f's timing edges, tracked through two rounds
+// of the local fit without the alignment patterns (about a tenth of its
+// cost), meet from the two finder patterns on either axis: how the
+// camera mode chooses the guesses it corrects.
+func (s *gridScratch) localCheck(c Gray, f *gridFit) bool {
+	return s.localFit(c, f, 2, false) != nil
+}
+
+// localFit is localMesh in rounds rounds, with the alignment patterns
+// when aligns.
+func (s *gridScratch) localFit(c Gray, f *gridFit, rounds int, aligns bool) func(u, v float64) fpt {
 	dim := f.dim
 	if dim < 21 || dim > 177 {
 		return nil
@@ -123,7 +137,7 @@ func (s *gridScratch) localMesh(c Gray, f *gridFit) func(u, v float64) fpt {
 	centres := ver.GetAlignmentPatternCenters()
 	var au, av []localObs // the alignment patterns' shifts, last round
 	var rowDone, colDone bool
-	for round := range localRounds {
+	for round := range rounds {
 		// the row axis first (a tube narrows its columns: column 6 is
 		// only found once the row's shift is known), then the column
 		// axis through that, then the alignment patterns through both
@@ -142,6 +156,9 @@ func (s *gridScratch) localMesh(c Gray, f *gridFit) func(u, v float64) fpt {
 		}
 		if pv, ok = fitLocalRobust(append(ov, av...), half); !ok {
 			return nil
+		}
+		if !aligns {
+			continue
 		}
 		reach := 1.0
 		if round == 0 {

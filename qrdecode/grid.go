@@ -392,38 +392,10 @@ func (s *gridScratch) readTriple(d *Decoder, c Gray, t finderTriple, square bool
 	// gridLocalFits of them on the triple that gets the phase mesh
 	// (s.local), so a code that stays unread pays for those alone.
 	if s.local {
-		fits = fits[:min(len(fits), 1)]
-		fits = append(fits, paras...)
-		sort.SliceStable(fits[1:], func(a, b int) bool {
-			fa, fb := fits[1+a], fits[1+b]
-			return fa.timing*(fb.dim-16) > fb.timing*(fa.dim-16)
-		})
-		if !d.Thorough {
-			n := 0
-			for i, f := range fits {
-				// the best guess always; the others when their timing
-				// edges meet
-				if n < gridLocalFits && (i == 0 || s.localCheck(c, &f)) {
-					fits[n] = f
-					n++
-				}
-			}
-			fits = fits[:n]
-		}
-		for i := range fits {
-			if lm := s.localMesh(c, &fits[i]); lm != nil {
-				if txt := s.sampleDecode(d, c, fits[i].dim, lm); txt != "" {
-					return txt
-				}
-			}
-		}
+		return s.readLocal(d, c, fits, paras)
 	}
 	return ""
 }
-
-// gridLocalFits is how many guesses of a triple the camera mode corrects
-// through the local grid (see readTriple).
-const gridLocalFits = 3
 
 // fittedVersion is the version the finder distances of t give with each
 // pattern's module size fitted to the finder template along t's axes

@@ -2,6 +2,7 @@ package qrdecode
 
 import (
 	"math"
+	"sort"
 
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
 )
@@ -280,6 +281,41 @@ func (s *gridScratch) localFinderEdges(c Gray, dim int, at func(u, v float64) fp
 	}
 	return obs
 }
+
+// readLocal reads a triple through the local grid (see readTriple) from
+// its best guess (fits[0]) and its parallelograms (paras).
+func (s *gridScratch) readLocal(d *Decoder, c Gray, fits, paras []gridFit) string {
+	fits = fits[:min(len(fits), 1)]
+	fits = append(fits, paras...)
+	sort.SliceStable(fits[1:], func(a, b int) bool {
+		fa, fb := fits[1+a], fits[1+b]
+		return fa.timing*(fb.dim-16) > fb.timing*(fa.dim-16)
+	})
+	if !d.Thorough {
+		n := 0
+		for i, f := range fits {
+			// the best guess always; the others when their timing
+			// edges meet
+			if n < gridLocalFits && (i == 0 || s.localCheck(c, &f)) {
+				fits[n] = f
+				n++
+			}
+		}
+		fits = fits[:n]
+	}
+	for i := range fits {
+		if lm := s.localMesh(c, &fits[i]); lm != nil {
+			if txt := s.sampleDecode(d, c, fits[i].dim, lm); txt != "" {
+				return txt
+			}
+		}
+	}
+	return ""
+}
+
+// gridLocalFits is how many guesses of a triple the camera mode corrects
+// through the local grid (see readTriple).
+const gridLocalFits = 3
 
 // localRidge holds the higher terms of a local fit towards 0.
 const localRidge = 0.05

@@ -44,8 +44,17 @@ const (
 // Record is one scan as uploaded: everything the counter stored except the
 // camera frame. Mark is present only when the signature verified.
 type Record struct {
-	ID              string           `json:"id"`
-	At              time.Time        `json:"at"`
+	ID string    `json:"id"`
+	At time.Time `json:"at"`
+	// AtOffset is the UTC offset, in seconds east, the counter judged the
+	// record's dates by: its tz's offset at At by the counter's own zone
+	// data, and AtZone that tz's name (config tz). A counter sends them
+	// only to a collector that takes them (TakesAtOffset); nil and "" =
+	// not sent (an older counter, or the first request of a run): the
+	// record is judged as before. Not part of the digest (a record sent
+	// again with them is a repeat of itself sent without).
+	AtOffset        *int32           `json:"at_offset,omitempty"`
+	AtZone          string           `json:"at_zone,omitempty"`
 	Office          uint32           `json:"office"`
 	Counter         string           `json:"counter"`
 	Operator        string           `json:"operator,omitempty"`
@@ -76,6 +85,9 @@ type Record struct {
 	// have accepted (questionRecord); Why says why in words. nil = not
 	// questioned. The record is stored as sent.
 	Questioned []mark.Reason `json:"-"`
+	// Zone is what Judge found of AtOffset against the office's zone
+	// (zoneagree.go); ZoneUnchecked when either is not known.
+	Zone ZoneCheck `json:"-"`
 }
 
 // Verification is what the collector found when it checked a record's mark
@@ -351,6 +363,9 @@ func (r *Record) validate(i int) error {
 			return err
 		}
 	}
+	if err := r.validateAtZone(i); err != nil {
+		return err
+	}
 	if err := checkText(f, i, "text", r.Text, mark.MaxInputSize, false); err != nil {
 		return err
 	}
@@ -413,7 +428,7 @@ func (r *Record) validate(i int) error {
 func (q *UploadRequest) scrubNUL() {
 	for i := range q.Records {
 		r := &q.Records[i]
-		for _, p := range []*string{&r.Counter, &r.Operator, &r.Source, &r.Text, &r.Message, &r.Why,
+		for _, p := range []*string{&r.AtZone, &r.Counter, &r.Operator, &r.Source, &r.Text, &r.Message, &r.Why,
 			&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations} {
 			*p = scrubNUL(*p)
 		}

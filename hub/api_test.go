@@ -41,6 +41,17 @@ func TestValidateNamesField(t *testing.T) {
 		{"serial 0", func(q *UploadRequest) { q.Records[0].Mark.Serial = 0 }, "records[0].mark.serial"},
 		{"accept without mark", func(q *UploadRequest) { q.Records[0].Mark = nil }, "records[0].mark"},
 		{"text too long", func(q *UploadRequest) { q.Records[0].Text = strings.Repeat("A", mark.MaxInputSize+1) }, "records[0].text"},
+		{"offset judged by", func(q *UploadRequest) {
+			o := int32(-12 * 3600)
+			q.Records[0].AtOffset = &o
+			q.Records[0].AtZone = "Etc/GMT+12"
+		}, ""},
+		{"offset beyond 18 h", func(q *UploadRequest) { o := int32(18*3600 + 1); q.Records[0].AtOffset = &o }, "records[0].at_offset"},
+		{"zone without offset", func(q *UploadRequest) { q.Records[0].AtZone = "Europe/Moscow" }, "records[0].at_zone"},
+		{"zone too long", func(q *UploadRequest) {
+			o := int32(0)
+			q.Records[0].AtOffset, q.Records[0].AtZone = &o, strings.Repeat("z", 200)
+		}, "records[0].at_zone"},
 		{"version too long", func(q *UploadRequest) { q.Records[0].Versions.Keyring = strings.Repeat("k", 200) }, "records[0].versions.keyring"},
 		{"event ok", func(q *UploadRequest) { q.Events = []Event{ev} }, ""},
 		{"event id", func(q *UploadRequest) { e := ev; e.ID = 0; q.Events = []Event{e} }, "events[0].id"},

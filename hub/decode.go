@@ -346,7 +346,8 @@ func integer[T int64 | uint64](s *scanner, bits int, parse func(string, int, int
 }
 
 var recordFields = []string{"id", "at", "office", "counter", "operator", "source", "text", "verdict", "reasons", "mark",
-	"measured_weight_g", "first_accepted", "versions", "review_state", "message"}
+	"measured_weight_g", "first_accepted", "versions", "review_state", "message",
+	"at_offset", "at_zone"}
 
 func (s *scanner) record(r *Record) bool {
 	return s.fields(recordFields, func(i int) bool {
@@ -411,8 +412,18 @@ func (s *scanner) record(r *Record) bool {
 			})
 		case 13:
 			return s.str((*string)(&r.Review))
-		default:
+		case 14:
 			return s.str(&r.Message)
+		case 15:
+			if s.null() {
+				return false
+			}
+			n, ok := s.int(32)
+			off := int32(n)
+			r.AtOffset = &off
+			return ok
+		default:
+			return s.str(&r.AtZone)
 		}
 	})
 }

@@ -23,6 +23,8 @@ func counterBody(t testing.TB) []byte {
 	rej.ID, rej.Verdict, rej.Reasons, rej.Review = "r2", mark.Reject, []mark.Reason{mark.ReasonUnderpaid, mark.ReasonExpired}, mark.ReviewPending
 	rej.Message, rej.Operator, rej.MeasuredWeightG = "Недоплата: 50 коп. <проверить> & \"взвесить\"\n", "Иванова", 35
 	rej.At = time.Date(2026, 11, 24, 9, 0, 0, 123456789, time.FixedZone("MSK", 3*3600))
+	msk := int32(3 * 3600)
+	rej.AtOffset, rej.AtZone = &msk, "Europe/Moscow"
 	dup := okRecord()
 	dup.ID, dup.Verdict = "r3", mark.DuplicateScan
 	dup.FirstAccepted = &mark.Acceptance{RecordID: "r1", At: ok.At, Office: 426000, Counter: "1"}
@@ -185,6 +187,7 @@ func FuzzDecodeUploadSameAsJSON(f *testing.F) {
 	f.Add([]byte(`{"records":[{"id":"a","mark":{"serial":1,"issued":"2026-11-24"},"reasons":["UNDERPAID"]}]}`))
 	f.Add([]byte(`{"records":[{"id":"a\u00e9","at":"2026-11-24T09:00:00.5+03:00","measured_weight_g":-3}],"ack_alerts":[1]}`))
 	f.Add([]byte(`{"records":[{"mark":{"serial":1},"mark":{"contract":2}}]}`))
+	f.Add([]byte(`{"records":[{"id":"a","at_offset":-16200,"at_zone":"America/Caracas"},{"at_offset":null},{"at_offset":1.5}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		sameAsJSON(t, body)
 	})

@@ -19,6 +19,7 @@ import (
 func digest(r *Record) string {
 	c := *r
 	c.Review = ""
+	c.AtOffset, c.AtZone = nil, "" // sent by newer counters only: a repeat without them is the same record
 	b, ok := appendRecordJSON(make([]byte, 0, 768), &c)
 	if !ok {
 		b, _ = json.Marshal(&c)
@@ -31,7 +32,7 @@ func digest(r *Record) string {
 // false when r holds what it leaves to encoding/json: a string JSON would
 // escape (plainJSON), a time that is not a plain RFC 3339 one.
 func appendRecordJSON(b []byte, r *Record) ([]byte, bool) {
-	for _, s := range [...]string{r.ID, r.Counter, r.Operator, r.Source, r.Text, string(r.Verdict),
+	for _, s := range [...]string{r.ID, r.AtZone, r.Counter, r.Operator, r.Source, r.Text, string(r.Verdict),
 		r.Versions.Keyring, r.Versions.Tariffs, r.Versions.Revocations, string(r.Review), r.Message} {
 		if !plainJSON(s) {
 			return b, false
@@ -51,6 +52,13 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, bool) {
 	b = appendField(b, `{"id":`, r.ID)
 	b = append(b, `,"at":"`...)
 	b = append(r.At.AppendFormat(b, time.RFC3339Nano), '"')
+	if r.AtOffset != nil {
+		b = append(b, `,"at_offset":`...)
+		b = strconv.AppendInt(b, int64(*r.AtOffset), 10)
+	}
+	if r.AtZone != "" {
+		b = appendField(b, `,"at_zone":`, r.AtZone)
+	}
 	b = append(b, `,"office":`...)
 	b = strconv.AppendUint(b, uint64(r.Office), 10)
 	b = appendField(b, `,"counter":`, r.Counter)

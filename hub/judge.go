@@ -143,6 +143,7 @@ func (c *Checker) Judge(ctx context.Context, recs []Record, by JudgeBy) (int, er
 	lists := c.lists()
 	var idx []int
 	for i := range recs {
+		checkZone(&recs[i], by.Zones.Of(recs[i].Office)) // every record with an offset, not only the judged
 		if judged(&recs[i]) {
 			idx = append(idx, i)
 		}
@@ -201,8 +202,9 @@ func judgeRecord(r *Record, lists judgeLists, by JudgeBy) bool {
 		why = append(why, fmt.Sprintf("WRONG_OFFICE: the mark is for office %06d, the record is of office %06d", r.Mark.Office, r.Office))
 	}
 	at := r.At.UTC()
-	if loc := by.Zones.Of(r.Office); loc != nil {
-		// the office's zone: the day the counter there judged by
+	if loc := judgeZone(r, by.Zones.Of(r.Office)); loc != nil {
+		// the office's zone: the day the counter there judged by (by its
+		// own zone data when they differ from the collector's: zoneagree.go)
 		local := r.At.In(loc)
 		d := mark.DayOf(local)
 		if d < issued {

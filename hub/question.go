@@ -53,7 +53,7 @@ func questionRecord(r *Record, lists judgeLists, by JudgeBy) bool {
 	}
 	// The days the scan may fall on: the office's, or any zone's.
 	at := r.At.UTC()
-	loc := by.Zones.Of(r.Office)
+	loc := judgeZone(r, by.Zones.Of(r.Office)) // checkZone ran (Judge)
 	first, last := mark.DayOf(at.Add(earliestZone)), mark.DayOf(at.Add(latestZone))
 	where := fmt.Sprintf("in every time zone (office %06d's is not known)", r.Office)
 	if loc != nil {

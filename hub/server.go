@@ -39,6 +39,7 @@ type Server struct {
 	stored, duplicates, events prometheus.Counter
 	alerts, unverified         prometheus.Counter
 	disputed                   prometheus.Counter
+	zoneChecks                 *prometheus.CounterVec // markhub_records_zone_total{check}
 	requests                   *prometheus.CounterVec
 }
 
@@ -92,10 +93,13 @@ func NewServer(store Store, o ServerOptions) *Server {
 			Help: "Records stored whose mark did not verify against the published keyrings (they claim no serial)."}),
 		disputed: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_disputed_total",
 			Help: "ACCEPT records stored whose verified mark contradicts the acceptance (office, dates, scan time, lists); they claim their serial and are listed for review."}),
+		zoneChecks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "markhub_records_zone_total",
+			Help: "Records stored whose counter sent the UTC offset it judged by, in an office of known zone, by what it says: agrees, differs (the counter judges in another zone), data_differ (its tz is the office's, its zone data give another offset)."},
+			[]string{"check"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "markhub_requests_total", Help: "API requests by route and status."}, []string{"route", "code"}),
 	}
 	if reg != nil {
-		reg.MustRegister(s.stored, s.duplicates, s.events, s.alerts, s.unverified, s.disputed, s.requests, newOpenDisputes(s))
+		reg.MustRegister(s.stored, s.duplicates, s.events, s.alerts, s.unverified, s.disputed, s.zoneChecks, s.requests, newOpenDisputes(s))
 	}
 	return s
 }
@@ -265,7 +269,7 @@ func checkOffices(t Terminal, q *UploadRequest) error {
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
-	w.Header().Set(HeaderTakes, TakesReceiptCounts)
+	w.Header().Set(HeaderTakes, TakesReceiptCounts+", "+TakesAtOffset)
 	var q UploadRequest
 	// refuse answers a request the collector will not take and keeps the
 	// refusal for the regional pages.
@@ -347,6 +351,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 			break // one line per request; the count is on /healthz and in /metrics
 		}
 	}
+	s.noteZone(r.Context(), t, q.Records, resp.Stored > 0)
 	s.stored.Add(float64(resp.Stored))
 	s.duplicates.Add(float64(resp.Duplicates))
 	s.events.Add(float64(resp.Events))

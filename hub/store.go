@@ -74,6 +74,10 @@ type Store interface {
 	// NoteClock keeps the measured skew of a terminal's clock and when it
 	// was measured (the fleet view: markhub terminal list).
 	NoteClock(ctx context.Context, terminal string, skew time.Duration, at time.Time) error
+	// NoteZone keeps the terminal's latest zone agreement (Terminal.Zone):
+	// whether the offset its counter judged dates by is its office zone's
+	// (zoneagree.go).
+	NoteZone(ctx context.Context, terminal string, n ZoneNote) error
 	// Stats counts what is stored.
 	Stats(ctx context.Context) (Stats, error)
 	// ContractDays sums the closed batches of a contract per day (UTC, of
@@ -102,6 +106,10 @@ type Terminal struct {
 	// older counter): unknown, not 0.
 	Waiting   int64
 	WaitingAt time.Time
+	// Zone is the terminal's latest zone agreement (NoteZone): from its
+	// newest record, at Zone.At, that said the offset it judged by in an
+	// office of known zone; zero = none yet.
+	Zone ZoneNote
 	// Revoked is when markhub terminal revoke took the terminal's token
 	// and certificate back (zero = not revoked): both are refused (403).
 	// Read by Terminal, TerminalByTokenHash and Terminals only.

@@ -40,7 +40,7 @@ func (d *DB) FleetPage(ctx context.Context, q hub.FleetQuery) (hub.FleetPage, er
 	}
 	cond, args := fleetState(q)
 	args = append([]any{int64(q.Offices.Lo), int64(q.Offices.Hi), int64(key.Office), key.Name}, args...)
-	rows, err := d.pool.Query(ctx, `SELECT t.name, t.office, t.token_hash, t.created_at, t.clock_skew_ms, t.seen_at, t.waiting_records, t.waiting_at,
+	rows, err := d.pool.Query(ctx, `SELECT t.name, t.office, t.token_hash, t.created_at, t.clock_skew_ms, t.seen_at, t.waiting_records, t.waiting_at, t.zone_note,
 		r.at, r.keyring_version, r.tariffs_version, r.revocations_version
 		FROM terminals t LEFT JOIN LATERAL (SELECT at, keyring_version, tariffs_version, revocations_version
 			FROM records WHERE terminal = t.name ORDER BY at DESC LIMIT 1) r ON true

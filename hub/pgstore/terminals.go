@@ -47,7 +47,7 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 }
 
 func (d *DB) terminal(ctx context.Context, where, arg string) (hub.Terminal, error) {
-	t, err := scanRevoked(d.pool.QueryRow(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at, cert_sha256 FROM terminals WHERE `+where, arg))
+	t, err := scanRevoked(d.pool.QueryRow(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, zone_note, revoked_at, cert_sha256 FROM terminals WHERE `+where, arg))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
@@ -78,8 +78,15 @@ func scanTerminal(row pgx.Row) (hub.Terminal, error) {
 	var office, skew *int64
 	var seen, waitingAt *time.Time
 	var waiting *int64
-	if err := row.Scan(&t.Name, &office, &hash, &t.Created, &skew, &seen, &waiting, &waitingAt); err != nil {
+	var zone *string
+	if err := row.Scan(&t.Name, &office, &hash, &t.Created, &skew, &seen, &waiting, &waitingAt, &zone); err != nil {
 		return t, err
+	}
+	if zone != nil {
+		var err error
+		if t.Zone, err = hub.DecodeZoneNote(*zone); err != nil {
+			return t, fmt.Errorf("terminal %s: %w", t.Name, err)
+		}
 	}
 	if waiting != nil && waitingAt != nil {
 		t.Waiting, t.WaitingAt = *waiting, waitingAt.UTC()
@@ -95,6 +102,15 @@ func scanTerminal(row pgx.Row) (hub.Terminal, error) {
 	}
 	t.Created = t.Created.UTC()
 	return t, nil
+}
+
+// NoteZone implements hub.Store.
+func (d *DB) NoteZone(ctx context.Context, terminal string, n hub.ZoneNote) error {
+	if _, err := d.pool.Exec(ctx, `UPDATE terminals SET zone_check = $1, zone_note = $2 WHERE name = $3`,
+		n.Check.String(), hub.ZoneNoteColumn(n), terminal); err != nil {
+		return hub.Unavailable("note zone", err)
+	}
+	return nil
 }
 
 // NoteClock implements hub.Store.
@@ -156,7 +172,7 @@ func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
 
 // Terminals implements hub.Store.
 func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
-	rows, err := d.pool.Query(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at, cert_sha256 FROM terminals ORDER BY name`)
+	rows, err := d.pool.Query(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, zone_note, revoked_at, cert_sha256 FROM terminals ORDER BY name`)
 	if err != nil {
 		return nil, hub.Unavailable("list terminals", err)
 	}

@@ -50,7 +50,7 @@ func fleetPageQuery(q hub.FleetQuery) (string, []any) {
 	cond, args := fleetState(q)
 	args = append([]any{lo, hi, key.Office, key.Name}, args...)
 	args = append(args, q.Limit+1)
-	return `SELECT t.name, t.office, t.token_hash, t.created_at, t.clock_skew_ms, t.seen_at, t.waiting_records, t.waiting_at,
+	return `SELECT t.name, t.office, t.token_hash, t.created_at, t.clock_skew_ms, t.seen_at, t.waiting_records, t.waiting_at, t.zone_note,
 		r.at, r.keyring_version, r.tariffs_version, r.revocations_version
 		FROM terminals t LEFT JOIN records r ON r.rowid = (SELECT rowid FROM records WHERE terminal = t.name ORDER BY at DESC LIMIT 1)
 		WHERE coalesce(t.office, 0) BETWEEN ? AND ? AND (coalesce(t.office, 0), t.name) ` + cmp + ` (?, ?)` + cond + `

@@ -23,7 +23,7 @@ func parseTS(s string) time.Time {
 // Fleet implements hub.Regional: the newest record of each terminal comes
 // from the (terminal, at) index, one probe per terminal.
 func (d *DB) Fleet(ctx context.Context) ([]hub.FleetRow, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT t.name, t.office, t.token_hash, t.created_at, t.clock_skew_ms, t.seen_at, t.waiting_records, t.waiting_at,
+	rows, err := d.db.QueryContext(ctx, `SELECT t.name, t.office, t.token_hash, t.created_at, t.clock_skew_ms, t.seen_at, t.waiting_records, t.waiting_at, t.zone_note,
 		r.at, r.keyring_version, r.tariffs_version, r.revocations_version
 		FROM terminals t LEFT JOIN records r ON r.rowid = (SELECT rowid FROM records WHERE terminal = t.name ORDER BY at DESC LIMIT 1)
 		ORDER BY t.office, t.name`)

@@ -109,7 +109,7 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 }
 
 func (d *DB) terminal(ctx context.Context, where string, arg string) (hub.Terminal, error) {
-	t, err := scanRevoked(d.db.QueryRowContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at, cert_sha256 FROM terminals WHERE `+where, arg))
+	t, err := scanRevoked(d.db.QueryRowContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, zone_note, revoked_at, cert_sha256 FROM terminals WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
@@ -141,8 +141,13 @@ func scanTerminal(row interface{ Scan(...any) error }) (hub.Terminal, error) {
 	var skew sql.NullInt64
 	var seen, waitingAt sql.NullString
 	var waiting sql.NullInt64
-	if err := row.Scan(&t.Name, &office, &hash, &created, &skew, &seen, &waiting, &waitingAt); err != nil {
+	var zone sql.NullString
+	if err := row.Scan(&t.Name, &office, &hash, &created, &skew, &seen, &waiting, &waitingAt, &zone); err != nil {
 		return t, err
+	}
+	var err error
+	if t.Zone, err = hub.DecodeZoneNote(zone.String); err != nil {
+		return t, fmt.Errorf("terminal %s: %w", t.Name, err)
 	}
 	if waiting.Valid && waitingAt.Valid {
 		t.Waiting = waiting.Int64
@@ -162,6 +167,15 @@ func (d *DB) NoteClock(ctx context.Context, terminal string, skew time.Duration,
 	if _, err := d.db.ExecContext(ctx, `UPDATE terminals SET clock_skew_ms = ?, seen_at = ? WHERE name = ?`,
 		skew.Milliseconds(), ts(at), terminal); err != nil {
 		return hub.Unavailable("note clock", err)
+	}
+	return nil
+}
+
+// NoteZone implements hub.Store.
+func (d *DB) NoteZone(ctx context.Context, terminal string, n hub.ZoneNote) error {
+	if _, err := d.db.ExecContext(ctx, `UPDATE terminals SET zone_check = ?, zone_note = ? WHERE name = ?`,
+		n.Check.String(), hub.ZoneNoteColumn(n), terminal); err != nil {
+		return hub.Unavailable("note zone", err)
 	}
 	return nil
 }
@@ -216,7 +230,7 @@ func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
 
 // Terminals implements hub.Store.
 func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, revoked_at, cert_sha256 FROM terminals ORDER BY name`)
+	rows, err := d.db.QueryContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, zone_note, revoked_at, cert_sha256 FROM terminals ORDER BY name`)
 	if err != nil {
 		return nil, hub.Unavailable("list terminals", err)
 	}

@@ -1,0 +1,4 @@
+-- The terminals' zone agreement: the steps of
+-- hub/sqlitestore/migrations/060_zone_note.sql.
+ALTER TABLE terminals ADD COLUMN IF NOT EXISTS zone_check TEXT;
+ALTER TABLE terminals ADD COLUMN IF NOT EXISTS zone_note TEXT;

@@ -143,6 +143,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 		so := SyncOptions(c.Sync)
 		so.Now = o.Now // one clock: a moved test clock runs on, so the sync's timers still work
 		so.Upload.Office = c.Office
+		so.Upload.Location = loc // each record says the offset it was judged by (at_offset)
 		if m.Sync, err = msync.New(ctx, m.Store, so, msync.HolderApplier(m.Holder), log, m.Metrics.Registry()); err != nil {
 			return nil, cli.UsageError{Err: err}
 		}

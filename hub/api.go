@@ -196,6 +196,9 @@ type UploadResponse struct {
 	// HeaderTakes, never from the body: the collector takes a batch's
 	// receipt counts.
 	TakesReceiptCounts bool `json:"-"`
+	// TakesAtOffset is set by the counter from the answer's HeaderTakes:
+	// the collector takes a record's at_offset and at_zone.
+	TakesAtOffset bool `json:"-"`
 	// Terminal is what the collector holds from the terminal after this
 	// upload, when the request asked (HeaderTerminalState).
 	Terminal *TerminalState `json:"terminal,omitempty"`

@@ -84,6 +84,15 @@ func ParseZoneCheck(s string) (ZoneCheck, error) {
 	return 0, fmt.Errorf("zone check %q: %w", s, mark.ErrInvalid)
 }
 
+// SetAtOffset sets r's AtOffset and AtZone to what loc, the counter's tz,
+// gives at r.At by this machine's zone data: what the counter judged the
+// record's dates by (the day of At in loc).
+func (r *Record) SetAtOffset(loc *time.Location) {
+	_, off := r.At.In(loc).Zone()
+	o := int32(off)
+	r.AtOffset, r.AtZone = &o, loc.String()
+}
+
 // validateAtZone checks at_offset and at_zone of records[i].
 func (r *Record) validateAtZone(i int) error {
 	if r.AtOffset != nil && (*r.AtOffset < -maxAtOffset || *r.AtOffset > maxAtOffset) {

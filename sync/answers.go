@@ -141,6 +141,15 @@ func (u *Uploader) refused(ctx context.Context, err error, ids []string, events 
 	switch {
 	case !ok:
 		return false
+	case kind == "records" && i < len(ids) && u.atOffset > 0 && u.o.Location != nil && !se.TakesAtOffset:
+		// The records went with at_offset, which the collector named in an
+		// earlier answer but not in this one: rolled back to a version
+		// that refuses it. They go again without it (once: refused so
+		// again, the record is set aside below).
+		u.atOffset = -1
+		u.log.Warn("collector no longer takes a record's at_offset (rolled back to an older markhub?); the records go again without it",
+			"record", ids[i], "field", se.Body.Field, "err", se.Body.Error)
+		return true
 	case kind == "records" && i < len(ids):
 		if e := u.db.RefuseUpload(ctx, ids[i], refusal(se)); e != nil {
 			return false
@@ -247,4 +256,27 @@ func (u *Uploader) noteDisputed(resp *hub.UploadResponse) {
 	}
 	args = append(args, "hint", "markhub's alerts page lists them with the reasons; check this counter's office, lists and clock")
 	u.log.Warn("the collector disputes acceptances it stored: the signed mark contradicts the ACCEPT (another office, its dates, the lists, the scan time); they stay uploaded, the region reviews them", args...)
+}
+
+// noteTakes keeps what the collector's answer says it takes beyond the
+// first form of the request (hub.HeaderTakes).
+func (u *Uploader) noteTakes(resp *hub.UploadResponse) {
+	u.receiptCounts, u.atOffset = -1, -1
+	if resp.TakesReceiptCounts {
+		u.receiptCounts = 1
+	}
+	if resp.TakesAtOffset {
+		u.atOffset = 1
+	}
+}
+
+// uploadRecord is r in its upload form, with the UTC offset the counter
+// judged it by (its tz at the scan time, computed now, at upload) when
+// the collector takes it.
+func (u *Uploader) uploadRecord(r mark.Record) hub.Record {
+	w := hub.FromRecord(r)
+	if u.atOffset > 0 && u.o.Location != nil {
+		w.SetAtOffset(u.o.Location)
+	}
+	return w
 }

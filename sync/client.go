@@ -241,6 +241,9 @@ type StatusError struct {
 	// receipt counts (a collector rolled back to an older version does
 	// not, and refuses them).
 	TakesReceiptCounts bool
+	// TakesAtOffset: the answer's hub.HeaderTakes named a record's
+	// at_offset (hub.TakesAtOffset).
+	TakesAtOffset bool
 	// Location is where a 3xx answer pointed (not followed).
 	Location string
 }
@@ -332,7 +335,8 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 	c.Clock.observe(sent, c.now(), resp.Header.Get("Date"))
 	if resp.StatusCode/100 != 2 {
 		defer resp.Body.Close()
-		se := &StatusError{Code: resp.StatusCode, TakesReceiptCounts: hub.Takes(resp.Header, hub.TakesReceiptCounts)}
+		se := &StatusError{Code: resp.StatusCode, TakesReceiptCounts: hub.Takes(resp.Header, hub.TakesReceiptCounts),
+			TakesAtOffset: hub.Takes(resp.Header, hub.TakesAtOffset)}
 		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
 			se.Date = d
 		}
@@ -444,6 +448,7 @@ func (c *Client) upload(ctx context.Context, body []byte, waiting int, ask bool)
 		}
 	}
 	out.TakesReceiptCounts = hub.Takes(resp.Header, hub.TakesReceiptCounts)
+	out.TakesAtOffset = hub.Takes(resp.Header, hub.TakesAtOffset)
 	return &out, nil
 }
 

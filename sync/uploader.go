@@ -30,6 +30,11 @@ type UploaderOptions struct {
 	// a record of it the collector refuses for its office tells of a
 	// terminal registered for another office, not of a bad record.
 	Office uint32
+	// Location is the counter's tz (config tz), the zone its pipeline
+	// dates verdicts in: each record goes with the UTC offset it gives at
+	// the scan time and its name (hub.Record.AtOffset, AtZone), to a
+	// collector that takes them. nil: none sent.
+	Location *time.Location
 }
 
 // Uploader drains the store's outbox to the collector. Run it with Serve.
@@ -62,6 +67,10 @@ type Uploader struct {
 	// so ended batches wait for one: sent without the counts to a
 	// collector that takes them, they would stay unknown there for good.
 	receiptCounts int8
+	// atOffset: whether the collector's last answer took a record's
+	// at_offset (hub.TakesAtOffset); 0 = no answer since the start, so
+	// the first request goes without (an older collector refuses it).
+	atOffset int8
 	// history, when set (Service), is told what the collector holds from
 	// this terminal, asked in the first upload of the run: a store put
 	// back from an older copy restores its reuse history again.
@@ -442,7 +451,7 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	}
 	q := hub.UploadRequest{Records: make([]hub.Record, len(recs)), Events: make([]hub.Event, len(events)), AckAlerts: acks}
 	for i, r := range recs {
-		q.Records[i] = hub.FromRecord(r)
+		q.Records[i] = u.uploadRecord(r)
 	}
 	var batchIDs []string
 	q.Batches, batchIDs = uploadBatches(batches, u.receiptCounts > 0)
@@ -504,10 +513,7 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		return 0, false, fmt.Errorf("record upload confirmation: %w", err)
 	}
 	u.recordSuccess(len(recs), resp)
-	u.receiptCounts = -1
-	if resp.TakesReceiptCounts {
-		u.receiptCounts = 1
-	}
+	u.noteTakes(resp)
 	if ask {
 		if err := u.checkBehind(ctx, resp.Terminal); err != nil {
 			return len(recs), true, err

@@ -80,6 +80,9 @@ config that does not load, or no sync.url where one is needed.`,
 			}
 			o := daemon.SyncOptions(c.Sync)
 			o.Upload.Office = c.Office
+			if o.Upload.Location, err = c.Location(); err != nil { // each record says the offset it was judged by
+				return usageError{err}
+			}
 			client, err := msync.NewClient(o.Client)
 			if err != nil {
 				return usageError{err}

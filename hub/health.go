@@ -34,6 +34,9 @@ type StoreCheck struct {
 	// QuestionedOpen counts the questioned rejections no supervisor has
 	// reviewed (Stats.QuestionedOpen), up to QuestionedOpenCap+1.
 	QuestionedOpen int64
+	// ZoneDiffers and ZoneDataDiffer count the terminals whose zone note
+	// (Terminal.Zone) is differs and data_differ.
+	ZoneDiffers, ZoneDataDiffer int64
 }
 
 // DisputedOpenCap bounds the count of open disputed acceptances the
@@ -64,6 +67,13 @@ type Health struct {
 	// did not answer.
 	QuestionedOpen     *int64 `json:"questioned_open"`
 	QuestionedOpenMore bool   `json:"questioned_open_more,omitempty"`
+	// ZoneDiffers counts the terminals whose newest record with the
+	// offset it judged by says another zone than its office's (a wrong
+	// tz), ZoneDataDiffer those set to the office's zone whose zone data
+	// give another offset than the collector's (zoneagree.go); null when
+	// the store did not answer.
+	ZoneDiffers    *int64 `json:"terminals_zone_differs"`
+	ZoneDataDiffer *int64 `json:"terminals_zone_data_differ"`
 }
 
 // StoreHealth is the result of the short health query.
@@ -100,6 +110,7 @@ func (s *Server) Check(ctx context.Context) Health {
 		h.DisputedOpen, h.DisputedOpenMore = &open, c.DisputedOpen > DisputedOpenCap
 		questioned := min(c.QuestionedOpen, QuestionedOpenCap)
 		h.QuestionedOpen, h.QuestionedOpenMore = &questioned, c.QuestionedOpen > QuestionedOpenCap
+		h.ZoneDiffers, h.ZoneDataDiffer = &c.ZoneDiffers, &c.ZoneDataDiffer
 	}
 	if ns := s.lastWrite.Load(); ns != 0 {
 		t := time.Unix(0, ns).UTC()
@@ -158,6 +169,7 @@ type openDisputes struct {
 	s          *Server
 	desc       *prometheus.Desc
 	questioned *prometheus.Desc
+	zone       *prometheus.Desc
 }
 
 func newOpenDisputes(s *Server) openDisputes {
@@ -167,10 +179,18 @@ func newOpenDisputes(s *Server) openDisputes {
 		questioned: prometheus.NewDesc("markhub_records_questioned_open",
 			"Questioned rejections (REJECTs whose signed mark the collector would have accepted: a counter's wrong clock, time zone or lists) "+
 				"no supervisor has reviewed yet on the regional questioned page (the whole store; at most "+strconv.Itoa(QuestionedOpenCap)+
-				": more count as that); absent when the store does not answer.", nil, nil)}
+				": more count as that); absent when the store does not answer.", nil, nil),
+		zone: prometheus.NewDesc("markhub_terminals_zone_disagree",
+			"Terminals whose newest record with the UTC offset it judged dates by disagrees with its office's zone, by check: "+
+				"differs (the counter judges in another zone: its tz is wrong), data_differ (its tz is the office's, its zone data "+
+				"give another offset than the collector's); absent when the store does not answer.", []string{"check"}, nil)}
 }
 
-func (o openDisputes) Describe(ch chan<- *prometheus.Desc) { ch <- o.desc; ch <- o.questioned }
+func (o openDisputes) Describe(ch chan<- *prometheus.Desc) {
+	ch <- o.desc
+	ch <- o.questioned
+	ch <- o.zone
+}
 
 func (o openDisputes) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), o.s.timeouts.Check)
@@ -182,4 +202,6 @@ func (o openDisputes) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(o.desc, prometheus.GaugeValue, float64(min(c.DisputedOpen, DisputedOpenCap)))
 	ch <- prometheus.MustNewConstMetric(o.questioned, prometheus.GaugeValue, float64(min(c.QuestionedOpen, QuestionedOpenCap)))
+	ch <- prometheus.MustNewConstMetric(o.zone, prometheus.GaugeValue, float64(c.ZoneDiffers), ZoneDiffers.String())
+	ch <- prometheus.MustNewConstMetric(o.zone, prometheus.GaugeValue, float64(c.ZoneDataDiffer), ZoneDataDiffer.String())
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 	_ "time/tzdata" // the zones named here on any machine
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"markd/hub"
 	"markd/mark"
 )
@@ -45,7 +47,8 @@ func RunZoneAgreementSuite(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	hubNow := t0.Add(24 * time.Hour) // 2026-11-25 09:00 UTC
-	srv := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Zones: zones, Now: func() time.Time { return hubNow }}).Handler())
+	reg := prometheus.NewRegistry()
+	srv := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Zones: zones, Registry: reg, Now: func() time.Time { return hubNow }}).Handler())
 	t.Cleanup(srv.Close)
 	upload := func(t *testing.T, term string, r hub.Record) string {
 		t.Helper()
@@ -168,6 +171,36 @@ func RunZoneAgreementSuite(t *testing.T, open Opener) {
 		r.AtOffset, r.AtZone = off(5), "Asia/Yekaterinburg"
 		if raw := upload(t, "eka-old", r); !strings.Contains(raw, `"duplicates":1`) {
 			t.Fatalf("answer %s, want the record a duplicate", raw)
+		}
+	})
+	t.Run("healthz and metrics count the terminals that disagree", func(t *testing.T) {
+		resp, err := http.Get(srv.URL + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var h hub.Health
+		if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+			t.Fatal(err)
+		}
+		// eka-wrong and eka-samara differ, eka-data's zone data differ
+		if h.ZoneDiffers == nil || *h.ZoneDiffers != 2 || h.ZoneDataDiffer == nil || *h.ZoneDataDiffer != 1 {
+			t.Fatalf("healthz terminals_zone_differs %v, terminals_zone_data_differ %v; want 2 and 1", h.ZoneDiffers, h.ZoneDataDiffer)
+		}
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]float64{}
+		for _, mf := range mfs {
+			if mf.GetName() == "markhub_terminals_zone_disagree" {
+				for _, m := range mf.GetMetric() {
+					got[m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
+				}
+			}
+		}
+		if got["differs"] != 2 || got["data_differ"] != 1 {
+			t.Fatalf("markhub_terminals_zone_disagree %v, want differs 2, data_differ 1", got)
 		}
 	})
 }

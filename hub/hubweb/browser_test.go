@@ -62,6 +62,18 @@ func newEnvPaged(t *testing.T, pageSize int) *env {
 	if err := s.NoteClock(ctx, "office-b", -5*time.Minute, now.Add(-30*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	// office-a judges its dates at UTC+3 for an office in UTC+5; office-b
+	// is set to its office's zone, its zone data give another offset.
+	for term, z := range map[string]hub.ZoneNote{
+		"office-a": {Check: hub.ZoneDiffers, At: now.Add(-2 * time.Hour), Offset: 3 * 3600, Expected: 5 * 3600,
+			Zone: "Asia/Yekaterinburg", CounterZone: "Europe/Moscow"},
+		"office-b": {Check: hub.ZoneDataDiffer, At: now.Add(-time.Hour), Offset: 4 * 3600, Expected: 3 * 3600,
+			Zone: "Europe/Moscow", CounterZone: "Europe/Moscow"},
+	} {
+		if err := s.NoteZone(ctx, term, z); err != nil {
+			t.Fatal(err)
+		}
+	}
 	a := hubtest.Rec("rec-a", 426000, "1", mark.Accept, 4711)
 	a.At = now.Add(-2 * time.Hour)
 	b := hubtest.Rec("rec-b", 101000, "2", mark.Accept, 4711)

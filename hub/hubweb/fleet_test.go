@@ -57,6 +57,46 @@ func TestFleetRowsEscaped(t *testing.T) {
 	}
 }
 
+// TestFleetZoneCell: the fleet's time zone cell says what the terminal's
+// newest record with the offset it judged dates by says: nothing noted,
+// the office's zone, another zone (both offsets, the counter's tz
+// escaped), or the zone data differing.
+func TestFleetZoneCell(t *testing.T) {
+	now := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
+	s, err := New(Options{Store: (*sqlitestore.DB)(nil), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eka := func(c hub.ZoneCheck, off int, counter string) hub.ZoneNote {
+		return hub.ZoneNote{Check: c, At: now, Offset: off, Expected: 5 * 3600, Zone: "Asia/Yekaterinburg", CounterZone: counter}
+	}
+	for _, tc := range []struct {
+		name string
+		z    hub.ZoneNote
+		want []string
+	}{
+		{"nothing noted", hub.ZoneNote{}, []string{`data-zone="">—</td>`}},
+		{"agrees", eka(hub.ZoneAgrees, 5*3600, "Asia/Yekaterinburg"), []string{`data-zone="agrees"`, "UTC+05:00</span> (Asia/Yekaterinburg)", "the office's"}},
+		{"differs", eka(hub.ZoneDiffers, 3*3600, "Europe/<b>Moscow"), []string{`data-zone="differs"`, "judges in a different zone",
+			"UTC+03:00</span> (Europe/&lt;b&gt;Moscow)", "UTC+05:00</span> (Asia/Yekaterinburg)"}},
+		{"differs, no tz named", eka(hub.ZoneDiffers, -16200, ""), []string{"UTC-04:30</span>; "}},
+		{"data differ", eka(hub.ZoneDataDiffer, 4*3600, "Asia/Yekaterinburg"), []string{`data-zone="data_differ"`, "zone data differ",
+			"UTC+04:00", "UTC+05:00</span> (Asia/Yekaterinburg)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := string(s.fleetRowsHTML([]hub.FleetRow{{Terminal: hub.Terminal{Name: "t", Office: 426000, SeenAt: now, Zone: tc.z}}}, now, nil))
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("row lacks %q:\n%s", w, got)
+				}
+			}
+			if strings.Contains(got, "<b>") {
+				t.Errorf("the counter's tz unescaped:\n%s", got)
+			}
+		})
+	}
+}
+
 // TestDayRange: the office by day form's office and inclusive day range,
 // each bad value named.
 func TestDayRange(t *testing.T) {

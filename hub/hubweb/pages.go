@@ -86,9 +86,38 @@ func (s *Server) fleetRowsHTML(rows []hub.FleetRow, now time.Time, counts map[st
 		default:
 			b.WriteString(skewText(f.ClockSkew))
 		}
+		b.WriteString(`</td><td data-zone="` + f.Zone.Check.String() + `">`)
+		b.WriteString(zoneHTML(f.Zone))
 		b.WriteString("</td></tr>\n")
 	}
 	return template.HTML(b.String()) //nolint:gosec // every value above is escaped or one of ours
+}
+
+// zoneHTML is the time zone cell of a terminal's zone note
+// (hub.ZoneNote): what its newest record with the offset it judged dates
+// by says against its office's zone.
+func zoneHTML(z hub.ZoneNote) string {
+	esc := template.HTMLEscapeString
+	office := ` <span class="nowrap">UTC` + hub.FormatOffset(z.Expected) + `</span> (` + esc(z.Zone) + `)`
+	switch z.Check {
+	case hub.ZoneAgrees:
+		return `<span class="ru">как у отделения:</span><span class="en">the office's:</span>` + office
+	case hub.ZoneDiffers:
+		return `<strong class="conn conn-lost"><span class="ru">другой пояс:</span><span class="en">judges in a different zone:</span></strong> <span class="nowrap">UTC` +
+			hub.FormatOffset(z.Offset) + `</span>` + counterZoneHTML(z) + `; <span class="ru">у отделения</span><span class="en">the office's</span>` + office
+	case hub.ZoneDataDiffer:
+		return `<strong class="conn conn-wait"><span class="ru">данные поясов расходятся:</span><span class="en">zone data differ:</span></strong> <span class="ru">у терминала</span><span class="en">the terminal's</span> <span class="nowrap">UTC` +
+			hub.FormatOffset(z.Offset) + `</span>; <span class="ru">у сервера</span><span class="en">the collector's</span>` + office
+	}
+	return "—"
+}
+
+// counterZoneHTML names the counter's tz after its offset, when it sent one.
+func counterZoneHTML(z hub.ZoneNote) string {
+	if z.CounterZone == "" {
+		return ""
+	}
+	return " (" + template.HTMLEscapeString(z.CounterZone) + ")"
 }
 
 // freshness classes a terminal by its last contact.

@@ -63,9 +63,12 @@ func (d *DB) Check(ctx context.Context) (hub.StoreCheck, error) {
 	var created *time.Time
 	err := d.pool.QueryRow(ctx, `SELECT b.version, b.created_at,
 		(SELECT count(*) FROM (SELECT 1 FROM records WHERE disputed IS NOT NULL AND dispute_reviewed_at IS NULL LIMIT $1) o),
-		(SELECT count(*) FROM (SELECT 1 FROM records WHERE questioned IS NOT NULL AND dispute_reviewed_at IS NULL LIMIT $2) q)
+		(SELECT count(*) FROM (SELECT 1 FROM records WHERE questioned IS NOT NULL AND dispute_reviewed_at IS NULL LIMIT $2) q),
+		(SELECT count(*) FROM terminals WHERE zone_check = 'differs'),
+		(SELECT count(*) FROM terminals WHERE zone_check = 'data_differ')
 		FROM (SELECT 1) one LEFT JOIN (SELECT version, created_at FROM bundles ORDER BY version DESC LIMIT 1) b ON true`,
-		hub.DisputedOpenCap+1, hub.QuestionedOpenCap+1).Scan(&v, &created, &c.DisputedOpen, &c.QuestionedOpen)
+		hub.DisputedOpenCap+1, hub.QuestionedOpenCap+1).Scan(&v, &created, &c.DisputedOpen, &c.QuestionedOpen,
+		&c.ZoneDiffers, &c.ZoneDataDiffer)
 	if err != nil {
 		return hub.StoreCheck{}, hub.Unavailable("health check", err)
 	}

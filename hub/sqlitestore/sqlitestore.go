@@ -497,7 +497,9 @@ const checkQuery = `SELECT (SELECT version FROM bundles ORDER BY version DESC LI
 	(SELECT created_at FROM bundles ORDER BY version DESC LIMIT 1),
 	(SELECT count(*) FROM (SELECT 1 FROM records WHERE disputed IS NOT NULL AND dispute_reviewed_at IS NULL LIMIT ?)),
 	(SELECT count(*) FROM (SELECT 1 FROM records INDEXED BY records_questioned_open
-		WHERE questioned IS NOT NULL AND dispute_reviewed_at IS NULL LIMIT ?))`
+		WHERE questioned IS NOT NULL AND dispute_reviewed_at IS NULL LIMIT ?)),
+	(SELECT count(*) FROM terminals WHERE zone_check = 'differs'),
+	(SELECT count(*) FROM terminals WHERE zone_check = 'data_differ')`
 
 // Check implements hub.Store: one query, the newest bundle and the open
 // disputed acceptances (a search of the partial index
@@ -508,7 +510,7 @@ func (d *DB) Check(ctx context.Context) (hub.StoreCheck, error) {
 	var v sql.NullInt64
 	var created sql.NullString
 	err := d.db.QueryRowContext(ctx, checkQuery, hub.DisputedOpenCap+1, hub.QuestionedOpenCap+1).Scan(&v, &created,
-		&c.DisputedOpen, &c.QuestionedOpen)
+		&c.DisputedOpen, &c.QuestionedOpen, &c.ZoneDiffers, &c.ZoneDataDiffer)
 	if err != nil {
 		return hub.StoreCheck{}, hub.Unavailable("health check", err)
 	}

@@ -32,6 +32,10 @@ func TestCheckUsesIndex(t *testing.T) {
 			t.Errorf("plan %q, want a scan of %s", p, index)
 		}
 	}
+	// the terminals whose zone disagrees: a search of the index, not a scan of every terminal
+	if n := strings.Count(p, "SEARCH terminals USING COVERING INDEX terminals_zone_check (zone_check=?)"); n != 2 {
+		t.Errorf("plan %q, want two searches of terminals_zone_check", p)
+	}
 }
 
 // queryPlan is SQLite's EXPLAIN QUERY PLAN of query with args, its

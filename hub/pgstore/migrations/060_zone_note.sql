@@ -2,4 +2,4 @@
 -- hub/sqlitestore/migrations/060_zone_note.sql.
 ALTER TABLE terminals ADD COLUMN IF NOT EXISTS zone_check TEXT;
 ALTER TABLE terminals ADD COLUMN IF NOT EXISTS zone_note TEXT;
-CREATE INDEX IF NOT EXISTS terminals_zone_off ON terminals(zone_check) WHERE zone_check IN ('differs', 'data_differ');
+CREATE INDEX IF NOT EXISTS terminals_zone_check ON terminals(zone_check);

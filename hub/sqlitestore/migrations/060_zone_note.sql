@@ -6,7 +6,7 @@
 -- zone data give another offset than the collector's), and zone_note the
 -- note as JSON (the record's scan time, both offsets, both zone names).
 -- NULL = nothing noted yet. The fleet page shows it; /healthz counts the
--- terminals whose zone_check is differs or data_differ (partial index).
+-- terminals whose zone_check is differs or data_differ (from the index).
 ALTER TABLE terminals ADD COLUMN zone_check TEXT;
 ALTER TABLE terminals ADD COLUMN zone_note TEXT;
-CREATE INDEX terminals_zone_off ON terminals(zone_check) WHERE zone_check IN ('differs', 'data_differ');
+CREATE INDEX terminals_zone_check ON terminals(zone_check);

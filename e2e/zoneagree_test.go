@@ -544,9 +544,34 @@ http:
 				t.Errorf("%s: the collector questions %v (%s), want questioned %v", what, h.Questioned, h.Why, sc.questioned)
 			}
 		}
+		// The counter says the offset it judged by (at_offset, from the
+		// second request of its run on): a wrong tz is noted on its
+		// terminal whatever the dates, the right one agrees.
+		wantZone := hub.ZoneAgrees
+		if c.tz != c.hubZone {
+			wantZone = hub.ZoneDiffers
+		}
+		var note hub.ZoneNote
+		testdata.Wait(t, 30*time.Second, c.name+"'s zone note "+wantZone.String(), func() bool {
+			tm, err := hs.Terminal(ctx, c.name)
+			note = tm.Zone
+			return err == nil && note.Check == wantZone
+		})
+		if _, off := note.At.In(mustZone(t, c.tz)).Zone(); note.Offset != off || note.Zone != c.hubZone || note.CounterZone != c.tz {
+			t.Errorf("%s: zone note %+v, want the offset %d of its tz %s against %s", c.name, note, off, c.tz, c.hubZone)
+		}
 		hs.Close()
 		if code := d.stop(t); code != 0 {
 			t.Errorf("%s: markd run exited %d", c.name, code)
 		}
 	}
+}
+
+func mustZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

@@ -28,6 +28,7 @@ var OtherEnv = []struct{ Name, ReadBy string }{
 	{"MARKD_PG_BIN", "tests: PostgreSQL's bin folder (hub/hubtest)"},
 	{"MARKD_ARTIFACTS", "tests: the folder of screenshots and receipts (internal/browsertest, receipt)"},
 	{"MARKD_A11Y_SHOTS", "tests: keep a screenshot of every view (internal/browsertest)"},
+	{"MARKD_A11Y_TIMING", "tests: time the phases of an axe check (internal/browsertest/timing_test.go)"},
 	{"MARKD_EXE", "tests under wine: markd.exe (scripts/wine-test.sh)"},
 	{"MARKD_MSI", "tests under wine: the MSI (scripts/wine-test.sh)"},
 	{"MARKHUB_EXE", "tests under wine: markhub.exe (scripts/wine-test.sh)"},

@@ -1,13 +1,10 @@
 package hubtest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -74,19 +71,7 @@ func RunDisputeSuite(t *testing.T, open Opener) {
 	t.Cleanup(srv.Close)
 	upload := func(t *testing.T, term string, recs ...hub.Record) (hub.UploadResponse, string) {
 		t.Helper()
-		body, _ := json.Marshal(hub.UploadRequest{Records: recs})
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer tok-"+term)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("upload: %d %s", resp.StatusCode, raw)
-		}
+		_, raw := uploadOK(t, srv.URL, term, recs...)
 		var out hub.UploadResponse
 		if err := json.Unmarshal(raw, &out); err != nil {
 			t.Fatalf("answer not JSON: %q", raw)

@@ -1,7 +1,6 @@
 package hubtest
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -89,19 +88,7 @@ func RunQuestionSuite(t *testing.T, open Opener) {
 	t.Cleanup(srv.Close)
 	upload := func(t *testing.T, term string, recs ...hub.Record) string {
 		t.Helper()
-		body, _ := json.Marshal(hub.UploadRequest{Records: recs})
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer tok-"+term)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("upload: %d %s", resp.StatusCode, raw)
-		}
+		_, raw := uploadOK(t, srv.URL, term, recs...)
 		return string(raw)
 	}
 	day := func(d int) mark.Day { return mark.DayOf(time.Date(2026, 11, d, 0, 0, 0, 0, time.UTC)) }

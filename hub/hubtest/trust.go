@@ -1,7 +1,6 @@
 package hubtest
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -43,26 +42,19 @@ func RunTrustSuite(t *testing.T, open Opener) {
 	upload := func(t *testing.T, term string, recs ...hub.Record) (int, hub.UploadResponse, hub.ErrorResponse) {
 		t.Helper()
 		body, _ := json.Marshal(hub.UploadRequest{Records: recs})
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer tok-"+term)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
+		code, _, raw := postUpload(t, srv.URL, term, body)
 		var ok hub.UploadResponse
 		var bad hub.ErrorResponse
-		if resp.StatusCode == 200 {
+		var err error
+		if code == 200 {
 			err = json.Unmarshal(raw, &ok)
 		} else {
 			err = json.Unmarshal(raw, &bad)
 		}
 		if err != nil {
-			t.Fatalf("answer %d not JSON: %q", resp.StatusCode, raw)
+			t.Fatalf("answer %d not JSON: %q", code, raw)
 		}
-		return resp.StatusCode, ok, bad
+		return code, ok, bad
 	}
 	record := func(t *testing.T, term, id string) hub.StoredRecord {
 		t.Helper()

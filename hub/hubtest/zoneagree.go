@@ -1,11 +1,9 @@
 package hubtest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -52,21 +50,9 @@ func RunZoneAgreementSuite(t *testing.T, open Opener) {
 	t.Cleanup(srv.Close)
 	upload := func(t *testing.T, term string, r hub.Record) string {
 		t.Helper()
-		body, _ := json.Marshal(hub.UploadRequest{Records: []hub.Record{r}})
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer tok-"+term)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("upload: %d %s", resp.StatusCode, raw)
-		}
-		if !hub.Takes(resp.Header, hub.TakesAtOffset) {
-			t.Fatalf("answer's %s %q does not name %s", hub.HeaderTakes, resp.Header.Get(hub.HeaderTakes), hub.TakesAtOffset)
+		header, raw := uploadOK(t, srv.URL, term, r)
+		if !hub.Takes(header, hub.TakesAtOffset) {
+			t.Fatalf("answer's %s %q does not name %s", hub.HeaderTakes, header.Get(hub.HeaderTakes), hub.TakesAtOffset)
 		}
 		return string(raw)
 	}

@@ -1,12 +1,8 @@
 package hubtest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -67,19 +63,7 @@ func RunDisputeZoneSuite(t *testing.T, open Opener) {
 			r := Rec(fmt.Sprintf("z-%d", tc.serial), office, "1", mark.Accept, tc.serial)
 			f := m.Fields()
 			r.Mark, r.Text, r.At = &f, Sign(m), tc.at
-			body, _ := json.Marshal(hub.UploadRequest{Records: []hub.Record{r}})
-			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", bytes.NewReader(body))
-			req.Header.Set("Authorization", "Bearer tok-"+tc.term)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				t.Fatalf("upload: %d %s", resp.StatusCode, raw)
-			}
+			_, raw := uploadOK(t, srv.URL, tc.term, r)
 			got := disputedAs(ctx, t, s, tc.term, r.ID, tc.want)
 			if tc.want == "" {
 				if strings.Contains(string(raw), "disputed") {

@@ -310,3 +310,20 @@ func (s *Server) refused(w http.ResponseWriter, r *http.Request, sess hub.WebSes
 	s.render(w, r, http.StatusOK, "refused.html", &page{TitleRU: "Отказы сборщика", TitleEN: "Refused uploads",
 		User: sess.User, CSRF: sess.CSRF, Data: map[string]any{"Refused": list, "Keep": hub.MaxRefusedPerTerminal}})
 }
+
+// reviewRow is what the template reviewRow draws: record R, the I-th open
+// row of a list whose review form posts to Action, its ids prefixed with
+// P (note, review) and Reopened, and the reasons Codes it is listed for.
+type reviewRow struct {
+	R        any
+	I        int
+	CSRF     string
+	Action   string
+	P        string
+	Reopened string
+	Codes    []mark.Reason
+}
+
+func reviewRowOf(r any, i int, csrf, action, p, reopened string, codes []mark.Reason) reviewRow {
+	return reviewRow{R: r, I: i, CSRF: csrf, Action: action, P: p, Reopened: reopened, Codes: codes}
+}

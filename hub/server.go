@@ -133,6 +133,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/upload", s.auth("upload", s.upload))
 	mux.HandleFunc("GET /v1/bundle", s.auth("bundle", s.bundle))
 	mux.HandleFunc("GET /v1/serials", s.auth("serials", s.serials))
+	mux.HandleFunc("GET /v1/questioned", s.auth("questioned", s.questioned))
 	if s.reg != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	}
@@ -269,7 +270,7 @@ func checkOffices(t Terminal, q *UploadRequest) error {
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
-	w.Header().Set(HeaderTakes, TakesReceiptCounts+", "+TakesAtOffset)
+	w.Header().Set(HeaderTakes, TakesReceiptCounts+", "+TakesAtOffset+", "+TakesQuestions)
 	var q UploadRequest
 	// refuse answers a request the collector will not take and keeps the
 	// refusal for the regional pages.

@@ -121,8 +121,9 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
 	var tally hub.RejectTally
+	var questioned []string // new records stored questioned: noted in the feed last (questionfeed.go)
 	if len(q.Records) > 0 {
-		if err := insertRecords(ctx, tx, terminal, q.Records, now, &resp, &tally); err != nil {
+		if err := insertRecords(ctx, tx, terminal, q.Records, now, &resp, &tally, &questioned); err != nil {
 			return resp, err
 		}
 	}
@@ -193,6 +194,9 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 	if resp.Alerts, err = pendingAlerts(ctx, tx, terminal); err != nil {
 		return resp, err
 	}
+	if err := noteQuestioned(ctx, tx, terminal, questioned); err != nil {
+		return resp, err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return resp, hub.Unavailable("commit", err)
 	}
@@ -202,7 +206,8 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 // insertRecords claims the batch's keys (sorted by id, so two
 // transactions with the same ids lock them in the same order), copies
 // the new records in (copyRecords) and registers their serial uses.
-func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.Record, now time.Time, resp *hub.UploadResponse, tally *hub.RejectTally) error {
+func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.Record, now time.Time, resp *hub.UploadResponse, tally *hub.RejectTally,
+	questioned *[]string) error {
 	idx := make([]int, len(recs))
 	for i := range idx {
 		idx[i] = i
@@ -259,6 +264,9 @@ func insertRecords(ctx context.Context, tx pgx.Tx, terminal string, recs []hub.R
 			resp.Unverified++
 		}
 		resp.NoteDisputed(r)
+		if len(r.Questioned) > 0 {
+			*questioned = append(*questioned, r.ID)
+		}
 		if r.Counts() {
 			uses = append(uses, use{int64(r.Mark.Serial), r.ID, terminal, int64(r.Office), r.Counter, r.At})
 		}

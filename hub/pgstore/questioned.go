@@ -2,6 +2,9 @@ package pgstore
 
 import (
 	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"markd/hub"
 )
@@ -45,3 +48,61 @@ func (d *DB) QuestionedCounts(ctx context.Context, limit int) ([]hub.QuestionedC
 	}
 	return out, nil
 }
+
+// feedLockSpace is the advisory lock space of the feed's writers: one
+// lock per terminal (hashtextextended of its name), taken before seq is
+// drawn and held to commit, so a terminal's seqs commit in order and a
+// counter that saw one never misses a smaller one committed later.
+const feedLockSpace = "markhub.questioned_feed:"
+
+// noteQuestioned renews the feed rows of questioned records of terminal
+// (hub.QuestionFeed): new seqs, after the terminal's advisory lock. Call
+// it last in the transaction, after every row lock it takes.
+func noteQuestioned(ctx context.Context, tx pgx.Tx, terminal string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, feedLockSpace+terminal); err != nil {
+		return hub.Unavailable("lock questioned feed", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO questioned_feed(terminal, record_id, seq)
+		SELECT $1, u.id, nextval('questioned_feed_seq') FROM unnest($2::text[]) WITH ORDINALITY AS u(id, i) ORDER BY u.i
+		ON CONFLICT (terminal, record_id) DO UPDATE SET seq = excluded.seq`, terminal, ids); err != nil {
+		return hub.Unavailable("note questioned record", err)
+	}
+	return nil
+}
+
+// QuestionedFeed implements hub.QuestionFeed.
+func (d *DB) QuestionedFeed(ctx context.Context, terminal string, after int64, limit int) ([]hub.QuestionedItem, error) {
+	rows, err := d.pool.Query(ctx, `SELECT f.seq, r.id, coalesce(r.questioned, ''), coalesce(r.why, ''), r.dispute_reviewed_at
+		FROM questioned_feed f JOIN records r ON r.terminal = f.terminal AND r.id = f.record_id
+		WHERE f.terminal = $1 AND f.seq > $2 ORDER BY f.seq LIMIT $3`, terminal, after, limit)
+	if err != nil {
+		return nil, hub.Unavailable("questioned feed", err)
+	}
+	defer rows.Close()
+	var out []hub.QuestionedItem
+	for rows.Next() {
+		var seq int64
+		var r hub.StoredRecord
+		var questioned string
+		var reviewed *time.Time
+		if err := rows.Scan(&seq, &r.ID, &questioned, &r.Why, &reviewed); err != nil {
+			return nil, hub.Unavailable("questioned feed", err)
+		}
+		if err := hub.DecodeQuestioned(&r.Record, questioned); err != nil {
+			return nil, err
+		}
+		if reviewed != nil {
+			r.DisputeReview.At = *reviewed
+		}
+		out = append(out, hub.FeedItem(seq, &r))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("questioned feed", err)
+	}
+	return out, nil
+}
+
+var _ hub.QuestionFeed = (*DB)(nil)

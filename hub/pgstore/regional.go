@@ -203,8 +203,9 @@ func (d *DB) SetDisputeState(ctx context.Context, terminal, id string, state hub
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
 	// Disputed or questioned: reviewed alike.
 	var disputed *string
-	err = tx.QueryRow(ctx, `SELECT coalesce(disputed, questioned) FROM records WHERE terminal = $1 AND id = $2 FOR UPDATE`,
-		terminal, id).Scan(&disputed)
+	var questioned bool
+	err = tx.QueryRow(ctx, `SELECT coalesce(disputed, questioned), questioned IS NOT NULL FROM records WHERE terminal = $1 AND id = $2 FOR UPDATE`,
+		terminal, id).Scan(&disputed, &questioned)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("record %q of terminal %q: %w", id, terminal, mark.ErrNotFound)
 	}
@@ -225,6 +226,11 @@ func (d *DB) SetDisputeState(ctx context.Context, terminal, id string, state hub
 	if _, err := tx.Exec(ctx, `INSERT INTO dispute_audit(terminal, record_id, actor, state, note, at) VALUES ($1,$2,$3,$4,$5,$6)`,
 		terminal, id, actor, string(state), note, at); err != nil {
 		return hub.Unavailable("audit dispute", err)
+	}
+	if questioned { // its counter learns of the change at its next pull
+		if err := noteQuestioned(ctx, tx, terminal, []string{id}); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return hub.Unavailable("commit", err)

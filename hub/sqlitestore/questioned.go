@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
 
 	"markd/hub"
 )
@@ -43,3 +44,46 @@ func (d *DB) QuestionedCounts(ctx context.Context, limit int) ([]hub.QuestionedC
 	}
 	return out, nil
 }
+
+// noteQuestioned renews the feed row of a questioned record of terminal
+// (hub.QuestionFeed): a new seq, above every one given before.
+func noteQuestioned(ctx context.Context, tx *sql.Tx, terminal, id string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO questioned_feed(terminal, record_id) VALUES (?, ?)`,
+		terminal, id); err != nil {
+		return hub.Unavailable("note questioned record", err)
+	}
+	return nil
+}
+
+// QuestionedFeed implements hub.QuestionFeed.
+func (d *DB) QuestionedFeed(ctx context.Context, terminal string, after int64, limit int) ([]hub.QuestionedItem, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT f.seq, r.id, coalesce(r.questioned, ''), coalesce(r.why, ''),
+		coalesce(r.dispute_reviewed_at, '') FROM questioned_feed f JOIN records r ON r.terminal = f.terminal AND r.id = f.record_id
+		WHERE f.terminal = ? AND f.seq > ? ORDER BY f.seq LIMIT ?`, terminal, after, limit)
+	if err != nil {
+		return nil, hub.Unavailable("questioned feed", err)
+	}
+	defer rows.Close()
+	var out []hub.QuestionedItem
+	for rows.Next() {
+		var seq int64
+		var r hub.StoredRecord
+		var questioned, reviewed string
+		if err := rows.Scan(&seq, &r.ID, &questioned, &r.Why, &reviewed); err != nil {
+			return nil, hub.Unavailable("questioned feed", err)
+		}
+		if err := hub.DecodeQuestioned(&r.Record, questioned); err != nil {
+			return nil, err
+		}
+		if reviewed != "" {
+			r.DisputeReview.At = parseTS(reviewed)
+		}
+		out = append(out, hub.FeedItem(seq, &r))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, hub.Unavailable("questioned feed", err)
+	}
+	return out, nil
+}
+
+var _ hub.QuestionFeed = (*DB)(nil)

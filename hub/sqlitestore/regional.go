@@ -204,8 +204,9 @@ func (d *DB) SetDisputeState(ctx context.Context, terminal, id string, state hub
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	// Disputed or questioned: reviewed alike.
 	var disputed sql.NullString
-	err = tx.QueryRowContext(ctx, `SELECT coalesce(disputed, questioned) FROM records WHERE terminal = ? AND id = ?`,
-		terminal, id).Scan(&disputed)
+	var questioned bool
+	err = tx.QueryRowContext(ctx, `SELECT coalesce(disputed, questioned), questioned IS NOT NULL FROM records WHERE terminal = ? AND id = ?`,
+		terminal, id).Scan(&disputed, &questioned)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("record %q of terminal %q: %w", id, terminal, mark.ErrNotFound)
 	}
@@ -226,6 +227,11 @@ func (d *DB) SetDisputeState(ctx context.Context, terminal, id string, state hub
 	if _, err := tx.ExecContext(ctx, `INSERT INTO dispute_audit(terminal, record_id, actor, state, note, at) VALUES (?,?,?,?,?,?)`,
 		terminal, id, actor, string(state), note, ts(at)); err != nil {
 		return hub.Unavailable("audit dispute", err)
+	}
+	if questioned { // its counter learns of the change at its next pull
+		if err := noteQuestioned(ctx, tx, terminal, id); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return hub.Unavailable("commit", err)

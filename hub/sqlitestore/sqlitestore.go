@@ -124,6 +124,11 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 			resp.Unverified++
 		}
 		resp.NoteDisputed(r)
+		if len(r.Questioned) > 0 {
+			if err := noteQuestioned(ctx, tx, terminal, r.ID); err != nil {
+				return resp, err
+			}
+		}
 		if r.Counts() {
 			if err := registerUse(ctx, tx, use{r.Mark.Serial, r.ID, terminal, r.Office, r.Counter, r.At}, nowS); err != nil {
 				return resp, err

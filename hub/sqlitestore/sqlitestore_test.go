@@ -38,6 +38,8 @@ func TestOpenDisputesSuite(t *testing.T) { hubtest.RunOpenDisputesSuite(t, open)
 
 func TestQuestionSuite(t *testing.T) { hubtest.RunQuestionSuite(t, open) }
 
+func TestQuestionFeedSuite(t *testing.T) { hubtest.RunQuestionFeedSuite(t, open) }
+
 func TestZoneAgreementSuite(t *testing.T) { hubtest.RunZoneAgreementSuite(t, open) }
 
 func TestUntrustedInputSuite(t *testing.T) { hubtest.RunUntrustedInputSuite(t, open) }

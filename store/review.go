@@ -23,6 +23,9 @@ type ReviewFilter struct {
 	State    mark.ReviewState // pending, confirmed, overridden; "" = any
 	Limit    int              // 0 = MaxReviewRows
 	Offset   int
+	// Questioned: only the rejections the collector questions, its
+	// reviewer not having closed the question (collector_questions).
+	Questioned bool
 }
 
 // MaxReviewRows bounds one listing (a page or a CSV export).
@@ -66,6 +69,9 @@ func (f ReviewFilter) where() (string, []any) {
 	}
 	c, a := scopeConds(f.From, f.To, f.Counter, f.Operator, f.Contract)
 	conds, args = append(conds, c...), append(args, a...)
+	if f.Questioned {
+		conds = append(conds, `id IN (SELECT record_id FROM collector_questions WHERE state = 'open')`)
+	}
 	switch f.State {
 	case "":
 	case mark.ReviewPending:

@@ -199,6 +199,9 @@ type UploadResponse struct {
 	// TakesAtOffset is set by the counter from the answer's HeaderTakes:
 	// the collector takes a record's at_offset and at_zone.
 	TakesAtOffset bool `json:"-"`
+	// TakesQuestions is set by the counter from the answer's HeaderTakes:
+	// the collector serves GET /v1/questioned (questionfeed.go).
+	TakesQuestions bool `json:"-"`
 	// Terminal is what the collector holds from the terminal after this
 	// upload, when the request asked (HeaderTerminalState).
 	Terminal *TerminalState `json:"terminal,omitempty"`

@@ -268,6 +268,7 @@ func (u *Uploader) noteTakes(resp *hub.UploadResponse) {
 	if resp.TakesAtOffset {
 		u.atOffset = 1
 	}
+	u.questions.takes = resp.TakesQuestions
 }
 
 // uploadRecord is r in its upload form, with the UTC offset the counter

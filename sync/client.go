@@ -449,6 +449,7 @@ func (c *Client) upload(ctx context.Context, body []byte, waiting int, ask bool)
 	}
 	out.TakesReceiptCounts = hub.Takes(resp.Header, hub.TakesReceiptCounts)
 	out.TakesAtOffset = hub.Takes(resp.Header, hub.TakesAtOffset)
+	out.TakesQuestions = hub.Takes(resp.Header, hub.TakesQuestions)
 	return &out, nil
 }
 

@@ -28,7 +28,15 @@ type UploadStatus struct {
 	// LastDisputed is the last answer that named any (nil: none).
 	DisputedRecords int             `json:"disputed_records"`
 	LastDisputed    *DisputedAnswer `json:"last_disputed,omitempty"`
+	// QuestionedOpen counts the collector's open questions on this
+	// counter's rejections (questions.go), at most QuestionedOpenCap;
+	// QuestionedOpenMore says there are more.
+	QuestionedOpen     int  `json:"questioned_open"`
+	QuestionedOpenMore bool `json:"questioned_open_more,omitempty"`
 }
+
+// QuestionedOpenCap bounds the count of open questions /healthz makes.
+const QuestionedOpenCap = 1000
 
 // Status counts the backlog (with a short deadline) and reports the last
 // attempt.
@@ -43,6 +51,11 @@ func (u *Uploader) Status(ctx context.Context) UploadStatus {
 		if !o.Oldest.IsZero() {
 			st.OldestPendingAgeSeconds = max(0, u.now().Sub(o.Oldest).Seconds())
 		}
+	}
+	if n, err := u.db.QuestionsOpen(ctx, QuestionedOpenCap+1); err != nil {
+		st.StoreError = err.Error()
+	} else {
+		st.QuestionedOpen, st.QuestionedOpenMore = min(n, QuestionedOpenCap), n > QuestionedOpenCap
 	}
 	u.stateMu.Lock()
 	lastErr, lastOK := u.lastErr, u.lastOK

@@ -76,6 +76,7 @@ type Uploader struct {
 	// back from an older copy restores its reuse history again.
 	history      *Restorer
 	stateChecked bool
+	questions    questionsPull // the collector's questions on this counter's rejections (questions.go)
 
 	stateMu  gosync.Mutex
 	lastErr  error     // of the last attempt; nil after a success
@@ -446,8 +447,8 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 	// heartbeat.
 	due := force || len(recs) >= u.batch || len(events) > 0 || len(acks) > 0 || len(batches) > 0 || held || now.Sub(u.lastBeat) >= u.o.Interval ||
 		(len(recs) > 0 && (now.Sub(recs[0].At) >= u.o.BatchAge || recs[0].At.After(now)))
-	if !due {
-		return 0, false, nil
+	if !due { // a backlog of the collector's questions goes on a page a round
+		return 0, u.questions.more && u.pullQuestions(ctx, now), nil
 	}
 	q := hub.UploadRequest{Records: make([]hub.Record, len(recs)), Events: make([]hub.Event, len(events)), AckAlerts: acks}
 	for i, r := range recs {
@@ -532,10 +533,11 @@ func (u *Uploader) Once(ctx context.Context, force bool) (sent int, more bool, e
 		newAlerts = newAlerts || !ackedNow[a.ID]
 	}
 	u.lastBeat, u.eventLimit, u.recordLimit = now, 0, 0
+	pulled := u.pullQuestions(ctx, now)
 	if len(recs) > 0 || len(events) > 0 {
 		u.log.Debug("uploaded", "records", len(recs), "new", resp.Stored, "known", resp.Duplicates, "events", len(events), "alerts", len(resp.Alerts))
 	}
-	return len(recs), full || len(events) > 0 || newAlerts || held, nil // held: the batches go at once
+	return len(recs), full || len(events) > 0 || newAlerts || held || pulled, nil // held: the batches go at once
 }
 
 // halve halves the batch after a 413 (kept until restart).

@@ -30,6 +30,7 @@ const maxPagedRows = 1 << 31
 // reviewQuery is the filter form of the review list, as typed.
 type reviewQuery struct {
 	Reason, From, To, Counter, Operator, Contract, State string
+	Questioned                                           bool // questioned=1: the collector's open questions only
 	Page, Per                                            int
 }
 
@@ -47,6 +48,9 @@ func (q reviewQuery) values() url.Values {
 	set("operator", q.Operator)
 	set("contract", q.Contract)
 	set("state", q.State)
+	if q.Questioned {
+		v.Set("questioned", "1")
+	}
 	if q.Per != pageSize {
 		v.Set("per", strconv.Itoa(q.Per))
 	}
@@ -73,6 +77,14 @@ func (s *Server) parseReviewQuery(r *http.Request) (reviewQuery, store.ReviewFil
 		Contract: strings.TrimSpace(v.Get("contract")), State: v.Get("state"), Page: 1, Per: pageSize,
 	}
 	var f store.ReviewFilter
+	switch v.Get("questioned") {
+	case "":
+	case "1":
+		q.Questioned, f.Questioned = true, true
+	default:
+		return q, f, fmt.Errorf("filter questioned %q: must be 1 (the rejections the collector questions) or left out: %w",
+			v.Get("questioned"), mark.ErrInvalid)
+	}
 	if q.Reason != "" {
 		ok := false
 		for _, rs := range mark.AllReasons {
@@ -152,7 +164,7 @@ func (s *Server) parseReviewQuery(r *http.Request) (reviewQuery, store.ReviewFil
 type reviewListData struct {
 	Q       reviewQuery
 	Reasons []reasonView
-	Rows    []recordView
+	Rows    []reviewRow
 	Total   int
 	More    bool // more than Total matched (the count is bounded)
 	Pages   int
@@ -178,17 +190,23 @@ func (s *Server) reviewList(w http.ResponseWriter, r *http.Request, sess session
 		t := mark.Explain(rs)
 		d.Reasons = append(d.Reasons, reasonView{Code: rs, RU: t.RU, EN: t.EN})
 	}
+	ids := make([]string, len(res.Records))
+	for i, rec := range res.Records {
+		ids[i] = rec.ID
+	}
+	qs := s.questionsOf(r.Context(), ids)
 	for _, rec := range res.Records {
-		d.Rows = append(d.Rows, s.view(rec))
+		d.Rows = append(d.Rows, reviewRow{recordView: s.view(rec), Question: qs[rec.ID]})
 	}
 	d.Alerts = s.alerts(r)
 	s.render(w, r, "review_list.html", &page{Title: "Отказы / Rejected marks", Session: sess, Data: d})
 }
 
 type reviewDetailData struct {
-	R      recordView
-	Audit  []auditView
-	Alerts []alertView
+	R        recordView
+	Question *questionView // the collector's question on the rejection; nil: none
+	Audit    []auditView
+	Alerts   []alertView
 	// The actions the record allows, and why an override is not offered.
 	CanConfirm, CanOverride bool
 	NoOverride              []string // Russian, English; nil when nothing to explain
@@ -301,6 +319,7 @@ func (s *Server) showDetail(w http.ResponseWriter, r *http.Request, sess session
 	if as, err := s.opt.Store.AlertsFor(r.Context(), id); err == nil {
 		d.Alerts = s.alertViews(as)
 	}
+	d.Question = s.questionsOf(r.Context(), []string{id})[id]
 	if !d.R.HasFrame && s.opt.SnapshotsDir != "" {
 		if _, err := os.Stat(s.snapshotPath(id)); err == nil {
 			d.R.HasFrame = true

@@ -30,6 +30,9 @@ func (q batchQuery) Encode() string {
 	return v.Encode()
 }
 
+// ExportURL links to the CSV export of the same filter (reviewQuery.ExportURL).
+func (q batchQuery) ExportURL() string { return "/review/batches/export.csv?" + q.Encode() }
+
 // maxBatchRows bounds the batch list and its CSV.
 const maxBatchRows = 1000
 

@@ -60,6 +60,12 @@ func (q reviewQuery) values() url.Values {
 // Encode is the query string without the page number.
 func (q reviewQuery) Encode() string { return q.values().Encode() }
 
+// ExportURL links to the CSV export of the same filter. A whole URL, not
+// a query string put after "?" in the template: html/template escapes a
+// query part as one value (state%3dpending), and the export read no
+// filter.
+func (q reviewQuery) ExportURL() string { return "/review/export.csv?" + q.Encode() }
+
 // PageURL links to page n of the same filter.
 func (q reviewQuery) PageURL(n int) string {
 	v := q.values()

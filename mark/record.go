@@ -58,8 +58,8 @@ const (
 type UploadState string
 
 const (
-	UploadPending UploadState = "pending"
-	UploadDone    UploadState = "uploaded"
+	UploadPending UploadState = "pending"  // in the outbox, not yet taken by the collector
+	UploadDone    UploadState = "uploaded" // the collector acknowledged it
 )
 
 // Record is one stored scan with its verdict: one row per scan.

@@ -6,9 +6,9 @@ import "fmt"
 type Verdict string
 
 const (
-	Accept        Verdict = "ACCEPT"
-	Reject        Verdict = "REJECT"
-	NotAMark      Verdict = "NOT_A_MARK"
+	Accept        Verdict = "ACCEPT"         // a valid mark: take the item
+	Reject        Verdict = "REJECT"         // a mark that fails a check (MARK-FORMAT §7): the record names the reasons
+	NotAMark      Verdict = "NOT_A_MARK"     // the text does not start with EPM1: (a tracking barcode, another QR code)
 	DuplicateScan Verdict = "DUPLICATE_SCAN" // same text re-scanned at the same counter within the window
 	Error         Verdict = "ERROR"          // the scan could not be recorded: do not accept the item
 )

@@ -204,6 +204,8 @@ func uriPath(path string) string {
 	return path
 }
 
+// Close stops the writer and the checkpointer, checkpoints the WAL and
+// closes the store; a second call only closes the handle again.
 func (d *DB) Close() error {
 	var err error
 	closed := false

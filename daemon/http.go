@@ -34,7 +34,9 @@ func CheckListen(h config.HTTPConfig) (tls bool, err error) {
 	tls = h.TLSCert != "" && h.TLSKey != ""
 	host, _, err := net.SplitHostPort(h.Listen)
 	if err != nil {
-		return false, cli.UsageError{Err: fmt.Errorf("config http.listen = %q: %v", h.Listen, err)}
+		// config.Validate refuses this first; the same error if it ever gets here
+		return false, cli.UsageError{Err: &config.KeyError{Key: "http.listen", Value: h.Listen,
+			Why: "must be host:port, such as 127.0.0.1:8080"}}
 	}
 	ip := net.ParseIP(host)
 	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"markd/config"
+	"markd/mark"
 )
 
 func TestCheckListen(t *testing.T) {
@@ -33,6 +34,12 @@ func TestCheckListen(t *testing.T) {
 		tls, err := CheckListen(tc.h)
 		if (err == nil) != tc.ok || tls != tc.tls {
 			t.Errorf("%+v: tls=%v err=%v, want ok=%v tls=%v", tc.h, tls, err, tc.ok, tc.tls)
+		}
+		// every refusal is a bad http.listen: a *config.KeyError (markd
+		// run adds where it was set) that is mark.ErrInvalid
+		var ke *config.KeyError
+		if err != nil && (!errors.As(err, &ke) || ke.Key != "http.listen" || !errors.Is(err, mark.ErrInvalid)) {
+			t.Errorf("%+v: err %v (%T), want a *config.KeyError for http.listen", tc.h, err, err)
 		}
 	}
 }

@@ -188,7 +188,7 @@ func readPassword(in io.Reader, prompt io.Writer, label string) (string, error) 
 	}
 	line, err := bufio.NewReader(in).ReadString('\n')
 	if err != nil && (err != io.EOF || line == "") {
-		return "", cli.UsageError{Err: fmt.Errorf("read password from stdin: %v", err)}
+		return "", cli.UsageError{Err: fmt.Errorf("read password from stdin: %w", err)}
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"markd/mark"
@@ -92,7 +94,9 @@ func jsonKind(t reflect.Type) string {
 }
 
 // twiceKey returns the first key some object of a well-formed JSON value
-// gives twice, "" when none does.
+// gives twice, "" when none does. Keys are compared as encoding/json
+// matches them to fields, ignoring case (foldKey): text and TEXT fill one
+// field, the last one's value kept.
 func twiceKey(dec *json.Decoder) string {
 	tok, err := dec.Token()
 	if err != nil {
@@ -107,10 +111,10 @@ func twiceKey(dec *json.Decoder) string {
 				return ""
 			}
 			key, _ := k.(string)
-			if seen[key] {
+			if seen[foldKey(key)] {
 				return key
 			}
-			seen[key] = true
+			seen[foldKey(key)] = true
 			if twice := twiceKey(dec); twice != "" {
 				return twice
 			}
@@ -125,4 +129,11 @@ func twiceKey(dec *json.Decoder) string {
 		_, _ = dec.Token()
 	}
 	return ""
+}
+
+// foldKey folds a key as encoding/json does to match it to a field name
+// (its appendFoldedName): each letter upper-cased after lower-casing, so
+// that "text", "TEXT" and "Text" are one key, as are "s" and "ſ" (U+017F).
+func foldKey(key string) string {
+	return strings.Map(func(r rune) rune { return unicode.ToUpper(unicode.ToLower(r)) }, key)
 }

@@ -17,7 +17,9 @@ import (
 // number sent as a string or a fraction was refused naming Go's types
 // ("Go struct field ScanRequest.weight_g of type int"). A UTF-8 byte order
 // mark before the object (what Windows programs write) is skipped: it was
-// a 400 "invalid character 'ï'".
+// a 400 "invalid character 'ï'". Two keys the decoder matches to one field
+// (text and TEXT: it ignores case) are a key given twice too; they were
+// taken, the last one's value judged (found by FuzzReadJSON).
 func TestJSONBodyStrict(t *testing.T) {
 	e := newBatchEnv(t)
 	valid := e.sign(1, 77, 20)
@@ -26,6 +28,10 @@ func TestJSONBodyStrict(t *testing.T) {
 		want             []string // in the error, each
 	}{
 		{"text twice", "/api/scans", `{"text": "` + valid + `", "text": "EPM1:XXXX"}`, []string{`"text"`, "twice"}},
+		// the decoder matches a key to its field whatever the case: the
+		// last of text and TEXT won, where a reader of "text" saw the first
+		{"text twice, in another case", "/api/scans", `{"text": "` + valid + `", "TEXT": "EPM1:XXXX"}`, []string{`"TEXT"`, "twice"}},
+		{"source twice, a long s", "/api/scans", `{"text": "x", "source": "", "ſource": "browser-wedge"}`, []string{"twice"}},
 		{"batch twice", "/api/scans", `{"text": "x", "batch": "a", "batch": "b"}`, []string{`"batch"`, "twice"}},
 		{"contract twice", "/api/batches", `{"contract": 77, "contract": 78}`, []string{`"contract"`, "twice"}},
 		{"not UTF-8", "/api/scans", "{\"text\": \"EPM1:\xff\xfeAB\"}", []string{"UTF-8", "byte 16"}},

@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"markd/mark"
@@ -31,6 +33,49 @@ func FuzzPostScan(f *testing.F) {
 		case http.StatusBadRequest, http.StatusConflict:
 		default:
 			t.Fatalf("%q: status %d: %s", body, code, raw)
+		}
+	})
+}
+
+// FuzzReadJSON feeds arbitrary bodies to readJSON, the reader of every
+// JSON request body of the daemon's API: it refuses with mark.ErrInvalid,
+// or the text it decoded is what the one key naming text (whatever its
+// case, as encoding/json matches it) holds for any other reader.
+func FuzzReadJSON(f *testing.F) {
+	for _, s := range []string{`{"text":"EPM1:AAAA"}`, "\ufeff{\"text\":\"x\"}", `{"text":"a","text":"b"}`, `{"text":"a","TEXT":"b"}`,
+		`{"text":"x","weight_g":20,"batch":"b","source":"browser-wedge","length":5000}`, `{"contract":5}`, `{} {}`, `{"text":"\xff"}`,
+		`{"text":"a","weight_g":1e3}`, `[]`, `"x"`, `{"text":null}`, `{"Text":"a"}`, `{"source":"","\u017fource":"x"}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		var req ScanRequest
+		err := readJSON([]byte(body), &req)
+		if err != nil {
+			if !errors.Is(err, mark.ErrInvalid) {
+				t.Fatalf("%q: error %v is not mark.ErrInvalid", body, err)
+			}
+			return
+		}
+		var exact map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(body, "\ufeff")), &exact); err != nil {
+			t.Fatalf("%q: taken, but it is not one JSON object: %v", body, err)
+		}
+		var keys []string
+		for k := range exact {
+			if foldKey(k) == "TEXT" {
+				keys = append(keys, k)
+			}
+		}
+		switch {
+		case len(keys) > 1:
+			t.Fatalf("%q: taken with the keys %q, all text", body, keys)
+		case len(keys) == 0 && req.Text != "":
+			t.Fatalf("%q: decoded text %q from no key text", body, req.Text)
+		case len(keys) == 1:
+			var text *string
+			if err := json.Unmarshal(exact[keys[0]], &text); err != nil || (text != nil && *text != req.Text) {
+				t.Fatalf("%q: decoded text %q, but the key %s holds %s", body, req.Text, keys[0], exact[keys[0]])
+			}
 		}
 	})
 }

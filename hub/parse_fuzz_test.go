@@ -131,3 +131,27 @@ func FuzzDecodeStoredColumns(f *testing.F) {
 		check("DecodeZoneNote", err, "zone_note")
 	})
 }
+
+// FuzzLookupValue: the regional lookup's query (by, q) is a known kind
+// and a positive number, or mark.ErrInvalid naming what was given.
+func FuzzLookupValue(f *testing.F) {
+	for _, s := range [][2]string{{"serial", "42"}, {"tracking", " 42600000000016 "}, {"contract", "0"}, {"contract", "-5"},
+		{"serial", "9223372036854775808"}, {"serial", "+7"}, {"name", "7"}, {"", ""}, {"serial", "４２"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, kind, value string) {
+		n, err := hub.LookupValue(hub.LookupKind(kind), value)
+		if err != nil {
+			if !errors.Is(err, mark.ErrInvalid) {
+				t.Fatalf("LookupValue(%q, %q): %v is not mark.ErrInvalid", kind, value, err)
+			}
+			return
+		}
+		if n <= 0 || (kind != "serial" && kind != "tracking" && kind != "contract") {
+			t.Fatalf("LookupValue(%q, %q) = %d", kind, value, n)
+		}
+		if got, _ := strconv.ParseInt(strings.TrimSpace(value), 10, 64); got != n {
+			t.Fatalf("LookupValue(%q, %q) = %d, not the number given", kind, value, n)
+		}
+	})
+}

@@ -14,8 +14,9 @@ import (
 
 // ErrNoEvdev is the error of the evdev wedge source on Windows, which has
 // no evdev: there the browser wedge of the operator screen reads the
-// scanner (web/wedge.js, source browser-wedge).
-var ErrNoEvdev = errors.New("the evdev keyboard wedge is Linux-only; on Windows the operator screen reads a wedge scanner (browser wedge)")
+// scanner (web/wedge.js, source browser-wedge). It is errors.ErrUnsupported.
+var ErrNoEvdev = fmt.Errorf("the evdev keyboard wedge is Linux-only (%w); on Windows the operator screen reads a wedge scanner (browser wedge)",
+	errors.ErrUnsupported)
 
 // WedgeConfig configures one keyboard-wedge scanner.
 type WedgeConfig struct {

@@ -11,6 +11,8 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"strings"
+	"unicode"
 
 	"markd/mark"
 )
@@ -72,7 +74,28 @@ func (e *ParseError) Error() string {
 	if e.Value != "" || e.Field != "" {
 		fmt.Fprintf(&b, ": value %s", strconv.Quote(e.Value))
 	}
-	fmt.Fprintf(&b, ": %s", e.Msg)
+	fmt.Fprintf(&b, ": %s", graphic(e.Msg))
+	return b.String()
+}
+
+// graphic writes the control characters of s (a zero byte of a UTF-16
+// header, a stray escape) as \x00 or \u0085, so that a refusal quoting the
+// customer's file never puts one into a terminal, a log line or a page.
+func graphic(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !unicode.IsControl(r):
+			b.WriteRune(r)
+		case r < 0x80:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
 	return b.String()
 }
 
@@ -105,6 +128,12 @@ func perr(line, col int, field, value, msg string) *ParseError {
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
+// utf16Note ends the refusal of a list with zero bytes in it: UTF-16
+// without a byte-order mark (some exports write it so) reads as UTF-8
+// with a zero byte beside every Latin letter, and no list has one.
+const utf16Note = " (the file has zero bytes: it is UTF-16 (\"Unicode text\") or not a text file; " +
+	"a list is UTF-8 or Windows-1251: save it as \"CSV UTF-8\" or \"CSV (разделители — точка с запятой)\")"
+
 // Parse reads a list in either form: JSON when the first character after
 // an optional BOM and white space is '{' or '[', CSV otherwise. A refusal
 // is a *ParseError.
@@ -132,6 +161,9 @@ func Parse(data []byte) (List, error) {
 		l, err = parseCSV(body)
 	}
 	if err != nil {
+		if pe, ok := err.(*ParseError); ok && bytes.IndexByte(body, 0) >= 0 {
+			pe.Msg += utf16Note
+		}
 		return List{}, err
 	}
 	if err := checkItems(l.Items); err != nil {

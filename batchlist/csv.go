@@ -187,7 +187,7 @@ func mapHeader(header []string, line int) ([nFields]int, error) {
 		cols[f] = i
 	}
 	missing := func(f field, msg string) error {
-		return perr(line, 0, fieldNames[f], "", msg+"; the header has: "+headerText(header))
+		return perr(line, 0, fieldNames[f], "", msg+"; the header has: "+headerText(header)+encodingNote(cols, header))
 	}
 	switch {
 	case cols[fMailClass] < 0:
@@ -198,6 +198,34 @@ func mapHeader(header []string, line int) ([nFields]int, error) {
 		return cols, missing(fTariffKop, "the header has no tariff column (tariff_kop, tariff_rub, \"Плата, коп\" or \"Плата, руб\")")
 	}
 	return cols, nil
+}
+
+// encodingNote explains a header in which no column is known but the
+// item number ("n", the same in any encoding) and which
+// has letters that are not Latin: most often Russian headers saved in an
+// encoding BATCH-LIST.md does not take (DOS 866, KOI8-R, Mac), read as
+// Windows-1251 into other letters. A header with zero bytes gets
+// utf16Note from Parse instead.
+func encodingNote(cols [nFields]int, header []string) string {
+	for f, c := range cols {
+		if c >= 0 && field(f) != fN {
+			return ""
+		}
+	}
+	for _, h := range header {
+		if strings.IndexByte(h, 0) >= 0 {
+			return ""
+		}
+	}
+	for _, h := range header {
+		for _, r := range h {
+			if r >= 0x80 {
+				return " (no column name is known: is the list in another encoding, DOS 866, KOI8-R or Mac?" +
+					" a list is read as UTF-8, or as Windows-1251 when it is not valid UTF-8: save it as \"CSV UTF-8\")"
+			}
+		}
+	}
+	return ""
 }
 
 // headerText is the header row for a refusal: its first columns, each

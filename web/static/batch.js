@@ -159,8 +159,8 @@
     f.arrayBuffer().then(function (buf) {
       return api('POST', '/api/batches/' + encodeURIComponent(current.id) + '/expect', buf);
     }).then(function (r) {
-      if (r.status !== 200) { failed(r, 'Список не загружен, ничего не изменено', 'List not loaded, nothing changed'); return; }
-      say('Список загружен: ' + r.body.list_items + ' отправлений', 'List loaded: ' + r.body.list_items + ' items');
+      if (r.status !== 200) { failed(r, 'Список «' + f.name + '» не загружен, ничего не изменено', 'List "' + f.name + '" not loaded, nothing changed'); return; }
+      say('Список «' + f.name + '» загружен: ' + r.body.list_items + ' отправлений', 'List "' + f.name + '" loaded: ' + r.body.list_items + ' items');
       render(r.body);
     });
   });

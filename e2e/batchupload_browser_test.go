@@ -1,0 +1,80 @@
+package e2e
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"markd/internal/browsertest"
+	"markd/internal/testdata"
+)
+
+// TestBatchListUploadOnScreen: step 2 of the operator guide's batch
+// section done as written, in Chromium: the operator chooses the
+// customer's file under "Список клиента" and presses "Загрузить список"
+// (Enter on the focused button). A file with a mistake is refused with
+// the file's name, the line and column and the rule, and nothing changes;
+// a UTF-16 file says so; the customer's corrected file (UTF-8 with a BOM
+// and CRLF line ends, as Excel's "CSV UTF-8" writes it) is taken with its
+// count. Until 2026-12-04 the message did not name the file (the operator
+// could not tell a wrong file chosen from a wrong line in the right one).
+// axe-core on the refusal at 1024×768 and 200 %.
+func TestBatchListUploadOnScreen(t *testing.T) {
+	const op, opPass = "ivan", "operator-pass"
+	d := startDaemonHTTP(t, map[string][2]string{op: {"operator", opPass}}, "http:\n  listen: \"127.0.0.1:0\"\n")
+	list, err := os.ReadFile(testdata.Path(t, "batches", "list-utf8.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	badCheck := write("zakaz-17.csv", bytes.Replace(list, []byte("42600000000022"), []byte("42600000000023"), 1))
+	utf16 := write("zakaz-17.txt", []byte("\xff\xfen\x00,\x00t\x00\n\x00"))
+	good := write("zakaz-17-ok.csv", append([]byte("\ufeff"), bytes.ReplaceAll(list, []byte("\n"), []byte("\r\n"))...))
+
+	ctx := browsertest.New(t)
+	login(t, ctx, d.URL, op, opPass)
+	step(t, ctx, "open a batch",
+		chromedp.Navigate(d.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="ok"]`)),
+		chromedp.Focus(chromedp.ID("batch-contract")),
+		chromedp.KeyEvent("1004417\r"),
+		chromedp.WaitVisible(chromedp.ID("batch-box")),
+	)
+	upload := func(file string) string {
+		t.Helper()
+		step(t, ctx, "upload "+filepath.Base(file),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById('batch-msg').textContent = ''`),
+			chromedp.SetUploadFiles(chromedp.ID("batch-file"), []string{file}),
+			chromedp.Focus(chromedp.ID("batch-upload")),
+			chromedp.KeyEvent("\r"),
+			chromedp.Poll[chromedp.Void](`document.getElementById('batch-msg').textContent !== ''`),
+		)
+		return run(t, ctx, "message", chromedp.Evaluate[string](`document.querySelector('#batch-msg .ru').textContent`))
+	}
+	msg := upload(badCheck)
+	for _, want := range []string{"«zakaz-17.csv» не загружен", "строка 3, столбец 2", "check digit"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("refusal %q lacks %q", msg, want)
+		}
+	}
+	browsertest.Check(t, ctx, "e2e-operator-batch-list-refused", browsertest.Views, "#batch")
+	if msg := upload(utf16); !strings.Contains(msg, "«zakaz-17.txt» не загружен") || !strings.Contains(msg, "UTF-16") {
+		t.Errorf("UTF-16 file: %q", msg)
+	}
+	if msg := upload(good); !strings.Contains(msg, "«zakaz-17-ok.csv» загружен: 12") {
+		t.Errorf("good file: %q", msg)
+	}
+	step(t, ctx, "the list's items are on the panel",
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#batch-diffs tr[data-kind="MISSING"]').length === 12`))
+}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 
 	"golang.org/x/text/encoding/charmap"
@@ -269,4 +270,57 @@ func verdictOf(t *testing.T, body []byte) string {
 		t.Fatalf("%s: %v", body, err)
 	}
 	return rec.Verdict
+}
+
+// TestListReplacedKill9: markd run is SIGKILLed while the cash desk
+// replaces a batch's list of 12 items with one of 100 000 (the largest
+// BATCH-LIST.md import markd takes), at points from before the import's
+// commit to after it. After each restart the batch is open and has one of
+// the two lists whole, never part of the new one; the list the desk got a
+// 200 for is the one kept.
+func TestListReplacedKill9(t *testing.T) {
+	cfg := writeConfig(t, "http:\n  listen: \"127.0.0.1:0\"\n")
+	desk := tokenAdd(t, cfg, "kassa")
+	d := runDaemon(t, cfg, testdata.Now(), false)
+	desk.url = d.URL
+	var b batchView
+	desk.json(t, "POST", "/api/batches", []byte(`{"contract": 1004417}`), "application/json", 201, &b)
+	small, err := os.ReadFile(testdata.Path(t, "batches", "list-utf8.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var big strings.Builder
+	big.WriteString("n;mail_class;weight_g;tariff_kop;serial\n")
+	for i := 1; i <= 100_000; i++ {
+		fmt.Fprintf(&big, "%d;1;20;5000;%d\n", i, 8_000_000_000+i)
+	}
+	for round := range 6 {
+		desk.do(t, "POST", "/api/batches/"+b.ID+"/expect", small, "text/csv", 200)
+		answered := make(chan int, 1)
+		go func() {
+			req, _ := http.NewRequest("POST", desk.url+"/api/batches/"+b.ID+"/expect", strings.NewReader(big.String()))
+			req.Header.Set("Authorization", "Bearer "+desk.token)
+			req.Header.Set("Content-Type", "text/csv")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				answered <- 0 // killed under the request
+				return
+			}
+			res.Body.Close()
+			answered <- res.StatusCode
+		}()
+		time.Sleep(time.Duration(round) * 400 * time.Millisecond) // where the kill lands, not a timed check
+		_ = d.cmd.Process.Kill()
+		_ = d.cmd.Wait()
+		code := <-answered
+		d = runDaemon(t, cfg, testdata.Now(), false)
+		desk.url = d.URL
+		var v batchView
+		desk.json(t, "GET", "/api/batches/"+b.ID, nil, "", 200, &v)
+		t.Logf("round %d: the import answered %d; after the kill the list has %d items", round, code, v.ListItems)
+		if v.State != "open" || !v.HasList || (v.ListItems != 12 && v.ListItems != 100_000) || (code == 200 && v.ListItems != 100_000) {
+			t.Fatalf("round %d: %s, list of %d items (import answered %d); want open with 12 or 100000 items, 100000 after a 200",
+				round, v.State, v.ListItems, code)
+		}
+	}
 }

@@ -131,8 +131,16 @@ func readList(path string) ([]byte, error) {
 		return nil, usage("%v", err)
 	}
 	if len(data) > batchlist.MaxBytes {
-		return nil, mark.WithHint(fmt.Errorf("%s: more than %d bytes, not a batch list: %w", path, batchlist.MaxBytes, mark.ErrTooLarge),
+		return nil, mark.WithHint(refusedList{fmt.Errorf("%s: more than %d bytes, not a batch list: %w", path, batchlist.MaxBytes, mark.ErrTooLarge)},
 			fmt.Sprintf("a list holds at most %d items in %d bytes: check the file, or split the batch", batchlist.MaxItems, batchlist.MaxBytes))
 	}
 	return data, nil
 }
+
+// refusedList is a list file refused for what is in it: it is also
+// mark.ErrInvalid, so it exits 2 as every list refusal does (one over
+// batchlist.MaxItems items is a *batchlist.ParseError, ErrInvalid too),
+// without adding the word to the message.
+type refusedList struct{ error }
+
+func (e refusedList) Unwrap() []error { return []error{e.error, mark.ErrInvalid} }

@@ -215,6 +215,7 @@ func TestBatchWalk(t *testing.T) {
 	// Close; then a scan and a list for the closed batch are refused and
 	// change nothing; the receipt printed again is the same bytes.
 	desk.do(t, "POST", "/api/batches/"+b.ID+"/close", nil, "", 200)
+	desk.do(t, "GET", "/api/batches/current", nil, "", 404)
 	before := status()
 	late := testdata.ValidMark(9_100_000_001, testdata.Today(nil))
 	late.Contract = 1004417

@@ -55,6 +55,9 @@
   function render(st) {
     current = st;
     var open = st && st.state === 'open';
+    // An open batch (also one batch.auto opened with the next customer's
+    // first mark) hides the closed one's receipt links.
+    if (open) done.hidden = true;
     openForm.hidden = open;
     box.hidden = !open;
     var state = $('batch-state');

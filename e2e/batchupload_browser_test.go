@@ -97,3 +97,41 @@ func TestBatchListUploadOnScreen(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`document.getElementById('batch-info').textContent.includes('2002002')`),
 		chromedp.Poll[chromedp.Void](`document.getElementById('batch-done').hidden`))
 }
+
+// TestDeskBatchOnScreen: the guide says the cash-desk program can run the
+// batch itself "and the screen then just shows what happens". In Chromium,
+// with no scan in between: the desk opens a batch, the panel shows it;
+// the desk loads the customer's list, the panel shows its items; the desk
+// closes it, the panel offers to open one again. Until 2026-12-04 the
+// panel read the batch again only after a scan or a supervisor's override,
+// so it showed no batch while the desk's was open (the operator's Open
+// batch then 409) and an open batch after the desk had closed it.
+func TestDeskBatchOnScreen(t *testing.T) {
+	const op, opPass = "ivan", "operator-pass"
+	cfg := writeConfig(t, "http:\n  listen: \"127.0.0.1:0\"\n")
+	desk := tokenAdd(t, cfg, "kassa")
+	d := startDaemonConfig(t, cfg, map[string][2]string{op: {"operator", opPass}})
+	desk.url = d.URL
+	list, err := os.ReadFile(testdata.Path(t, "batches", "list-utf8.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.New(t)
+	login(t, ctx, d.URL, op, opPass)
+	step(t, ctx, "operator screen without a batch",
+		chromedp.Navigate(d.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="ok"]`)),
+		chromedp.WaitVisible(chromedp.ID("batch-open-form")))
+	var b batchView
+	desk.json(t, "POST", "/api/batches", []byte(`{"contract": 1004417}`), "application/json", 201, &b)
+	step(t, ctx, "the desk's batch on the panel",
+		chromedp.WaitVisible(chromedp.ID("batch-box")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('batch-info').textContent.includes('1004417')`))
+	desk.do(t, "POST", "/api/batches/"+b.ID+"/expect", list, "text/csv", 200)
+	step(t, ctx, "the desk's list on the panel",
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#batch-diffs tr[data-kind="MISSING"]').length === 12`))
+	desk.do(t, "POST", "/api/batches/"+b.ID+"/close", nil, "", 200)
+	step(t, ctx, "closed by the desk: the panel offers to open one",
+		chromedp.WaitVisible(chromedp.ID("batch-open-form")),
+		chromedp.WaitNotVisible(chromedp.ID("batch-box")))
+}

@@ -32,6 +32,9 @@ type liveEvent struct {
 	// Overrides changes when a supervisor overrides a rejection to accept
 	// (Server.overrides); health events only.
 	Overrides int64 `json:"overrides,omitempty"`
+	// Batches changes when a batch is opened, listed, closed or cancelled
+	// through the API (Server.batchWrites); health events only.
+	Batches int64 `json:"batches,omitempty"`
 }
 
 // scaleView is the weight on the counter scale; WeightG 0 = nothing stable.
@@ -40,7 +43,7 @@ type scaleView struct {
 }
 
 func (s *Server) healthEvent() liveEvent {
-	ev := liveEvent{Sources: s.health(), Overrides: s.overrides.Load()}
+	ev := liveEvent{Sources: s.health(), Overrides: s.overrides.Load(), Batches: s.batchWrites.Load()}
 	if s.opt.Weight != nil {
 		ev.Scale = &scaleView{WeightG: s.opt.Weight()}
 	}

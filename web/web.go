@@ -122,6 +122,10 @@ type Server struct {
 	// panel reads its batch again when it changes (an envelope of the
 	// open batch accepted by a supervisor counts as accepted at once).
 	overrides atomic.Int64
+	// batchWrites counts the requests to open, list, close or cancel a
+	// batch (the cash-desk program's above all); carried like overrides,
+	// so the batch panel shows what the desk did without a scan.
+	batchWrites atomic.Int64
 }
 
 // setOperator names the person at the counter for the pipeline.
@@ -260,6 +264,9 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 	if s.api == nil {
 		http.NotFound(w, r)
 		return
+	}
+	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/api/batches") {
+		defer s.batchWrites.Add(1) // after its answer: a refused one only reads the batch again
 	}
 	for _, p := range s.opt.Public {
 		if r.URL.Path == p {

@@ -205,10 +205,12 @@
 
   document.addEventListener('markd:scan', later);
   // A supervisor's override to accept changes the open batch's counts
-  // (the envelope counts as accepted): read it again when one was made.
+  // (the envelope counts as accepted), and the cash-desk program opens,
+  // lists, closes and cancels batches through the API: read the batch
+  // again when either count changed.
   var overrides = null;
   document.addEventListener('markd:health', function (e) {
-    var o = (e.detail && e.detail.overrides) || 0;
+    var o = ((e.detail && e.detail.overrides) || 0) + ':' + ((e.detail && e.detail.batches) || 0);
     if (overrides !== null && o !== overrides) later();
     overrides = o;
     var s = e.detail && e.detail.scale;

@@ -221,6 +221,11 @@ func TestBatchWalk(t *testing.T) {
 	late.Contract = 1004417
 	desk.do(t, "POST", "/api/scans", []byte(fmt.Sprintf(`{"text": %q, "batch": %q}`, sign(late), b.ID)), "application/json", 409)
 	desk.do(t, "POST", "/api/batches/"+b.ID+"/expect", utf8csv, "text/csv", 409)
+	// The desk's retry of the last scan, its answer lost before the close:
+	// the first record, not a 409 nor a second scan.
+	if v := verdictOf(t, scan(11)); v != "ACCEPT" {
+		t.Errorf("retry after the close: %s, want the first record (ACCEPT)", v)
+	}
 	if code, stderr := expectCLI(t, cfg, filepath.Join(dir, "first6.csv")); code != 1 || !strings.Contains(stderr, "no batch open") {
 		t.Errorf("markd batch expect after the close: exit %d %s", code, stderr)
 	}

@@ -130,6 +130,19 @@ func TestDeskBatchOnScreen(t *testing.T) {
 	desk.do(t, "POST", "/api/batches/"+b.ID+"/expect", list, "text/csv", 200)
 	step(t, ctx, "the desk's list on the panel",
 		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#batch-diffs tr[data-kind="MISSING"]').length === 12`))
+	// A list of 600 not yet scanned: the panel draws 500 rows and says so.
+	var big strings.Builder
+	big.WriteString("n;mail_class;weight_g;tariff_kop;serial\n")
+	for i := 1; i <= 600; i++ {
+		fmt.Fprintf(&big, "%d;1;20;5000;%d\n", i, 8_000_000_000+i)
+	}
+	desk.do(t, "POST", "/api/batches/"+b.ID+"/expect", []byte(big.String()), "text/csv", 200)
+	step(t, ctx, "600 differences, 500 drawn",
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#batch-diffs tr[data-kind="MISSING"]').length === 500`))
+	if more := run(t, ctx, "cut note", chromedp.Evaluate[string](`(document.querySelector('#batch-diffs-more .ru') || {}).textContent || ''`)); !strings.Contains(more, "первые 500 из 600") {
+		t.Errorf("a table of 500 of 600 differences says %q, want that it is cut", more)
+	}
+	browsertest.Check(t, ctx, "e2e-operator-batch-diffs-cut", browsertest.Views, "#batch")
 	desk.do(t, "POST", "/api/batches/"+b.ID+"/close", nil, "", 200)
 	step(t, ctx, "closed by the desk: the panel offers to open one",
 		chromedp.WaitVisible(chromedp.ID("batch-open-form")),

@@ -87,6 +87,7 @@
     diffs(st);
   }
 
+  var maxRows = 500; // differences drawn on the panel
   function diffs(st) {
     var box = $('batch-diffs');
     box.textContent = '';
@@ -103,8 +104,16 @@
     var head = table.createTHead().insertRow();
     [['Что', 'What'], ['№', 'No.'], ['ШПИ', 'Tracking'], ['Серия', 'Serial'], ['По списку', 'On the list'], ['По марке', 'On the mark']]
       .forEach(function (c) { var th = document.createElement('th'); th.scope = 'col'; both(th, c[0], c[1]); head.appendChild(th); });
+    if (d.length > maxRows) {
+      // Say the table is cut, so no one reads its end as the list's.
+      var more = document.createElement('p');
+      more.id = 'batch-diffs-more';
+      both(more, 'Показаны первые ' + maxRows + ' из ' + d.length + '; все будут в квитанции',
+        'The first ' + maxRows + ' of ' + d.length + ' are shown; the receipt will list all');
+      box.appendChild(more);
+    }
     var body = table.createTBody();
-    d.slice(0, 500).forEach(function (x) {
+    d.slice(0, maxRows).forEach(function (x) {
       var tr = body.insertRow();
       tr.className = 'diff-' + x.kind;
       tr.dataset.kind = x.kind;

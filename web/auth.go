@@ -6,10 +6,10 @@ import (
 	"html/template"
 	"math"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
+	"markd/internal/safenext"
 	"markd/mark"
 	"markd/store"
 )
@@ -23,24 +23,6 @@ func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int
 		Name: name, Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: s.opt.TLS, SameSite: http.SameSiteStrictMode,
 	})
-}
-
-// safeNext keeps a post-login redirect on this site: a path, no scheme or
-// host, no backslash or control character (browsers drop tabs and read '\'
-// as '/', which would turn "/\t/evil" into "//evil").
-func safeNext(next string) string {
-	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') {
-		return "/"
-	}
-	for _, r := range next {
-		if r < 0x20 || r == 0x7f {
-			return "/"
-		}
-	}
-	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" {
-		return "/"
-	}
-	return next
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -72,7 +54,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, p *page) {
 	// first attempt of the day failed with "the form expired"). SameSite
 	// and the Origin check guard the form; the token's age adds nothing.
 	s.setCookie(w, loginCSRFCookie, tok, 0)
-	p.Title, p.CSRF, p.Next = "Вход / Log in", tok, safeNext(p.Next)
+	p.Title, p.CSRF, p.Next = "Вход / Log in", tok, safenext.Path(p.Next)
 	s.render(w, r, "login.html", p)
 }
 
@@ -169,7 +151,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.setOperator(u.Name)
 	}
 	s.log.Info("login", "user", u.Name, "role", u.Role, "addr", clientAddr(r))
-	target := safeNext(next)
+	target := safenext.Path(next)
 	if u.Role == store.RoleOperator && strings.HasPrefix(target, "/review") {
 		target = "/"
 	}

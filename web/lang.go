@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"markd/internal/safenext"
 	"markd/mark"
 	"markd/store"
 )
@@ -34,7 +35,7 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 		Secure: s.opt.TLS, SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+	http.Redirect(w, r, safenext.Path(r.URL.Query().Get("next")), http.StatusSeeOther)
 }
 
 // tx picks the text of lang from a Russian and an English one.

@@ -27,6 +27,7 @@ import (
 
 	"markd/hub"
 	"markd/internal/httperr"
+	"markd/internal/safenext"
 	"markd/internal/webtext"
 	"markd/mark"
 	"markd/web"
@@ -271,18 +272,7 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
 		Secure: s.opt.TLS, SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
-}
-
-// safeNext keeps a redirect on this site.
-func safeNext(next string) string {
-	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\t\r\n") {
-		return "/"
-	}
-	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" {
-		return "/"
-	}
-	return next
+	http.Redirect(w, r, safenext.Path(r.URL.Query().Get("next")), http.StatusSeeOther)
 }
 
 // auth runs next with the session of the request, or sends the browser

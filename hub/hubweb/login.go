@@ -13,6 +13,7 @@ import (
 
 	"markd/hub"
 	"markd/internal/httperr"
+	"markd/internal/safenext"
 	"markd/mark"
 )
 
@@ -32,7 +33,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, code int, m
 	// left open longer than an hour still logs in.
 	s.setCookie(w, loginCookie, tok, 0)
 	s.render(w, r, code, "login.html", &page{TitleRU: "Вход", TitleEN: "Log in", CSRF: tok, Error: msg,
-		Data: map[string]any{"Next": safeNext(r.FormValue("next")), "Name": name, "Notice": notice}})
+		Data: map[string]any{"Next": safenext.Path(r.FormValue("next")), "Name": name, "Notice": notice}})
 }
 
 func clientAddr(r *http.Request) string {
@@ -222,7 +223,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	s.setCookie(w, loginCookie, "", -1)
 	s.setDevice(w, r, name)
 	s.opt.Log.Info("regional login", "user", name, "addr", clientAddr(r))
-	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+	http.Redirect(w, r, safenext.Path(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
 // unknownName stands in the log for a name typed at the login that is no

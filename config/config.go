@@ -266,7 +266,7 @@ func sourceKey(i int, field string) string { return fmt.Sprintf("sources[%d].%s"
 // Validate checks every key and names the first bad one with its value.
 func (c Config) Validate() error {
 	bad := invalid
-	if c.Office != 0 && (c.Office < 100000 || c.Office > 999999) {
+	if c.Office != 0 && !mark.IsPostalIndex(c.Office) {
 		return bad("office", c.Office, "must be the office's 6-digit postal index, such as 426000")
 	}
 	if why := counterWhy(c.Counter); why != "" {

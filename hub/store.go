@@ -228,7 +228,7 @@ func ForeignRecordError(i int, recordID string) error {
 
 // ValidOffice checks a terminal's office: a 6-digit postal index.
 func ValidOffice(office uint32) error {
-	if office == 0 || office > 999999 {
+	if !mark.IsPostalIndex(office) {
 		return fmt.Errorf("office %d: use the 6-digit postal index of the terminal's office: %w", office, mark.ErrInvalid)
 	}
 	return nil

@@ -161,3 +161,8 @@ type Context struct {
 	// synced (store.DB.SaveChecked).
 	DeferSignature *func() bool
 }
+
+// IsPostalIndex reports whether office is a 6-digit postal index
+// (100000–999999): what a counter's office and a terminal's enrolment
+// must be (a mark's office field may also be 0, "any office").
+func IsPostalIndex(office uint32) bool { return office >= 100000 && office <= 999999 }

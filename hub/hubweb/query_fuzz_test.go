@@ -14,7 +14,7 @@ import (
 
 // FuzzReadDayRange: the per office and day view's query (office, from,
 // to) is refused with mark.ErrInvalid, or names an office hub.ValidOffice
-// takes (1..999999: it takes 42600, which markd's config refuses) and a
+// takes (a 6-digit postal index, as markd's config) and a
 // range of 1 to MaxOfficeDays whole days, or no office at all (the form).
 func FuzzReadDayRange(f *testing.F) {
 	for _, s := range [][3]string{{"426000", "2026-03-01", "2026-03-07"}, {"", "", ""}, {"426000", "", ""}, {"42600", "", ""},

@@ -18,10 +18,10 @@ import (
 // scanWriter is the write path of Save: one connection of the pool kept
 // for it, with every statement of a scan's transaction (BEGIN IMMEDIATE,
 // the scan insert, the serial claim, the used-serial lookup and the reuse
-// rewrite, COMMIT) prepared once on that connection. Through the pool each scan paid for a fresh Tx (a goroutine
-// watching its context), tx.StmtContext rebinding and one statement
-// prepared per scan. The transaction is the same as before: immediate,
-// committed with synchronous=FULL before Save returns. Other writers
+// rewrite, COMMIT) prepared once on that connection, so a scan pays for
+// no Tx of the pool, no rebinding and no statement prepared. The
+// transaction is immediate, committed with synchronous=FULL before Save
+// returns. Other writers
 // (review, sync) keep using Write on the pool; SQLite's write lock
 // serialises them with this one, as it serialises two processes.
 type scanWriter struct {

@@ -2,13 +2,16 @@
 
 package scanner
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // threadPin: placing a thread on given CPUs is done on Linux only.
 type threadPin struct{}
 
 func lockThread() (*threadPin, error) {
-	return nil, errors.New("placing the read loop on given CPUs is supported on Linux only")
+	return nil, fmt.Errorf("placing the read loop on given CPUs: Linux only: %w", errors.ErrUnsupported)
 }
 
 func (t *threadPin) set([]int) error { return nil }

@@ -6,8 +6,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -383,55 +381,6 @@ func (s *Server) getScan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, View(rec))
-}
-
-// events streams one "verdict" event per decided record, with comments as
-// keepalives so proxies and browsers keep the connection.
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	fl, ok := w.(http.Flusher)
-	if !ok {
-		s.fail(w, r, errors.New("streaming not supported by this connection"))
-		return
-	}
-	var ch <-chan mark.Record
-	if s.opt.Feed != nil {
-		c, cancel := s.opt.Feed.Subscribe()
-		defer cancel()
-		ch = c
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, ": markd events\nretry: 2000\n\n")
-	fl.Flush()
-	tick := time.NewTicker(s.opt.Keepalive)
-	defer tick.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-tick.C:
-			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil {
-				return
-			}
-		case rec, ok := <-ch:
-			if !ok {
-				return
-			}
-			rec.Frame = nil
-			b, err := json.Marshal(View(rec))
-			if err != nil {
-				s.log.Error("encode event", "err", err)
-				continue
-			}
-			if _, err := fmt.Fprintf(w, "event: verdict\nid: %s\ndata: %s\n\n", rec.ID, b); err != nil {
-				return
-			}
-		}
-		fl.Flush()
-	}
 }
 
 // writeJSON is httperr.WriteJSON (a 503 gets its Retry-After there).

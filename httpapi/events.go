@@ -44,42 +44,35 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if reset {
 		fmt.Fprint(w, "event: reset\ndata: {}\n\n")
 	}
-	send := func(rec mark.Record) bool {
-		rec.Frame = nil
-		b, err := json.Marshal(View(rec))
-		if err != nil {
-			s.log.Error("encode event", "err", err)
-			return true
-		}
-		id := ""
-		if rec.ID != "" { // a scan that could not be stored has no id to come back to
-			id = "id: " + rec.ID + "\n"
-		}
-		_, err = fmt.Fprintf(w, "event: verdict\n%sdata: %s\n\n", id, b)
-		return err == nil
-	}
-	catchUp := func() bool {
-		for {
-			recs, more, err := cur.Next(r.Context())
+	send := func(evs []eventreplay.Event) bool {
+		for _, ev := range evs {
+			rec := ev.Record
+			rec.Frame = nil
+			b, err := json.Marshal(View(rec))
 			if err != nil {
-				// The next verdict or keepalive reads again from the same place.
-				s.log.Warn("event stream: read stored scans", "err", err)
-				return true
+				s.log.Error("encode event", "err", err)
+				continue
 			}
-			for _, rec := range recs {
-				if !send(rec) {
-					return false
-				}
+			id := ""
+			if ev.ID != "" {
+				id = "id: " + ev.ID + "\n"
 			}
-			if !more {
-				return true
+			if _, err := fmt.Fprintf(w, "event: verdict\n%sdata: %s\n\n", id, b); err != nil {
+				return false
 			}
 		}
+		return true
 	}
-	for _, rec := range replay {
-		if !send(rec) {
-			return
+	// A store read that fails is logged; the next verdict or keepalive
+	// reads again from the same place.
+	logged := func(evs []eventreplay.Event, err error) []eventreplay.Event {
+		if err != nil {
+			s.log.Warn("event stream: read stored scans", "err", err)
 		}
+		return evs
+	}
+	if !send(replay) {
+		return
 	}
 	fl.Flush()
 	tick := time.NewTicker(s.opt.Keepalive)
@@ -89,18 +82,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-tick.C:
-			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil || !catchUp() {
+			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil || !send(logged(cur.Next(r.Context()))) {
 				return
 			}
 		case rec, ok := <-ch:
 			if !ok {
 				return
 			}
-			if rec.ID == "" { // not stored (the fail-closed ERROR): only live
-				if !send(rec) {
-					return
-				}
-			} else if !catchUp() {
+			if !send(logged(cur.Live(r.Context(), rec))) {
 				return
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"markd/internal/eventreplay"
 	"markd/mark"
 	"markd/store"
 )
@@ -79,6 +80,11 @@ func (s *Server) health() []mark.SourceHealth {
 // the pipeline decides it, and "health" with the source states every few
 // seconds (which also tells the page the connection is alive).
 //
+// A scan event's id is the scan's id: a page that reconnects with it
+// (Last-Event-ID, or ?last_event_id= on a new EventSource) first gets the
+// scans stored after it, in order, or one "reset" event when it cannot
+// (package eventreplay); the page then loads its list again.
+//
 // The stream ends with the session (logout, also in another browser, or
 // the account changed by markd user): it sends "ended" first, so the page
 // goes to the login at once.
@@ -90,30 +96,63 @@ func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, sess sessi
 		s.fail(w, r, fmt.Errorf("streaming not supported by this connection: %w", mark.ErrUnavailable))
 		return
 	}
+	// The feed first, then the store: a scan committed in between is in
+	// both, and the cursor sends it once.
 	var recs <-chan mark.Record
 	if s.opt.Feed != nil {
 		ch, cancel := s.opt.Feed.Subscribe()
 		defer cancel()
 		recs = ch
 	}
+	cur, replay, reset, err := eventreplay.Start(ctx, s.opt.Store, eventreplay.LastEventID(r), eventreplay.Max, s.log)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("operator screen stream: %w", err))
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	send := func(kind string, ev liveEvent) bool {
+	send := func(kind, id string, ev liveEvent) bool {
 		b, err := json.Marshal(ev)
 		if err != nil {
 			return false
 		}
-		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", kind, b); err != nil {
+		if id != "" {
+			id = "id: " + id + "\n"
+		}
+		if _, err := fmt.Fprintf(w, "event: %s\n%sdata: %s\n\n", kind, id, b); err != nil {
 			return false
 		}
 		fl.Flush()
 		return true
 	}
+	scans := func(evs []eventreplay.Event) bool {
+		for _, ev := range evs {
+			v := s.view(ev.Record)
+			if !send("scan", ev.ID, liveEvent{Record: &v}) {
+				return false
+			}
+		}
+		return true
+	}
+	// A store read that fails is logged; the next scan or health tick
+	// reads again from the same place.
+	logged := func(evs []eventreplay.Event, err error) []eventreplay.Event {
+		if err != nil {
+			s.log.Warn("operator screen stream: read stored scans", "err", err)
+		}
+		return evs
+	}
 	fmt.Fprint(w, "retry: 2000\n\n")
-	if !send("health", s.healthEvent()) {
+	if reset && !send("reset", "", liveEvent{}) {
+		return
+	}
+	if !scans(replay) {
+		return
+	}
+	if !send("health", "", s.healthEvent()) {
 		return
 	}
 	tick := time.NewTicker(s.heartbit)
@@ -131,12 +170,11 @@ func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, sess sessi
 			if !ok {
 				return
 			}
-			v := s.view(rec)
-			if !send("scan", liveEvent{Record: &v}) {
+			if !scans(logged(cur.Live(ctx, rec))) {
 				return
 			}
 		case <-tick.C:
-			if !send("health", s.healthEvent()) {
+			if !scans(logged(cur.Next(ctx))) || !send("health", "", s.healthEvent()) {
 				return
 			}
 		}

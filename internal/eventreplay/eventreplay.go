@@ -12,7 +12,7 @@
 // "reset" event instead, which tells the page to load its list again.
 //
 // Live, a Cursor reads the store again each time the pipeline says a scan
-// was decided (and on every keepalive): it sends what was committed after
+// was decided (and on every keepalive or health event): it sends what was committed after
 // the last scan it sent, so a scan committed between the replay and the
 // subscription, or one the pipeline's feed dropped for a slow reader,
 // appears once, and never twice. Subscribe to the feed first, then Start.
@@ -65,12 +65,12 @@ func LastEventID(r *http.Request) string {
 // is then after the newest). A bad lastID is logged as a warning, never
 // refused: the browser would only reconnect with it again. An error is
 // the store's (wrapping mark.ErrUnavailable and the like).
-func Start(ctx context.Context, db Store, lastID string, max int, log *slog.Logger) (*Cursor, []mark.Record, bool, error) {
+func Start(ctx context.Context, db Store, lastID string, max int, log *slog.Logger) (*Cursor, []Event, bool, error) {
 	if max <= 0 {
 		max = Max
 	}
 	c := &Cursor{db: db, max: max}
-	top := func() (*Cursor, []mark.Record, bool, error) {
+	top := func() (*Cursor, []Event, bool, error) {
 		seq, err := db.LastScanSeq(ctx)
 		c.seq = seq
 		return c, nil, lastID != "", err
@@ -97,18 +97,62 @@ func Start(ctx context.Context, db Store, lastID string, max int, log *slog.Logg
 		return top()
 	}
 	c.seq = last
-	return c, recs, false, nil
+	out := make([]Event, len(recs))
+	for i, r := range recs {
+		out[i] = Event{Record: r, ID: r.ID}
+	}
+	return c, out, false, nil
+}
+
+// Event is one scan to send; ID is its event id ("" for a record that was
+// not stored: there is nothing to come back to).
+type Event struct {
+	Record mark.Record
+	ID     string
 }
 
 // Next returns the scans committed since the last one the cursor gave, in
-// commit order, at most max; more reports that there may be others.
-func (c *Cursor) Next(ctx context.Context) (recs []mark.Record, more bool, err error) {
-	recs, last, err := c.db.ScansAfter(ctx, c.seq, c.max)
-	if err != nil {
-		return nil, false, err
+// commit order.
+func (c *Cursor) Next(ctx context.Context) ([]Event, error) {
+	var out []Event
+	for {
+		recs, last, err := c.db.ScansAfter(ctx, c.seq, c.max)
+		if err != nil {
+			return out, err
+		}
+		c.seq = last
+		for _, r := range recs {
+			out = append(out, Event{Record: r, ID: r.ID})
+		}
+		if len(recs) < c.max {
+			return out, nil
+		}
 	}
-	c.seq = last
-	return recs, len(recs) == c.max, nil
+}
+
+// Live is Next when the feed publishes rec. The pipeline publishes a
+// stored scan after its commit, so Next has it (or sent it before); a
+// record the store does not have (the fail-closed ERROR of a scan that
+// could not be stored has no id) is sent as it is, without an event id.
+func (c *Cursor) Live(ctx context.Context, rec mark.Record) ([]Event, error) {
+	if rec.ID == "" {
+		return []Event{{Record: rec}}, nil
+	}
+	out, err := c.Next(ctx)
+	if err != nil {
+		return out, err
+	}
+	for _, ev := range out {
+		if ev.ID == rec.ID {
+			return out, nil
+		}
+	}
+	if _, err := c.db.ScanSeq(ctx, rec.ID); errors.Is(err, mark.ErrNotFound) {
+		out = append(out, Event{Record: rec})
+	} else if err != nil {
+		return out, err
+	}
+	return out, nil
 }
 
 // printable cuts a client's value for the log: at most 80 bytes of valid

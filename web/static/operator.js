@@ -203,12 +203,23 @@
   }
 
   var es = null;
+  // The id of the last scan event: the browser sends it back when it
+  // reconnects by itself, and a new EventSource passes it in the URL, so
+  // the daemon first sends the scans decided while the stream was down.
+  var lastId = '';
   function connect() {
     setConn('wait');
-    es = new EventSource('/operator/live');
+    es = new EventSource('/operator/live' + (lastId ? '?last_event_id=' + encodeURIComponent(lastId) : ''));
     es.onopen = function () { setConn('ok'); lastEvent = Date.now(); loadRecent(); };
+    es.addEventListener('reset', function () {
+      // More was missed than the daemon replays (or it does not know the
+      // id): the list is loaded again instead.
+      lastEvent = Date.now();
+      loadRecent();
+    });
     es.addEventListener('scan', function (e) {
       lastEvent = Date.now();
+      if (e.lastEventId) lastId = e.lastEventId;
       var r = JSON.parse(e.data).record;
       showCurrent(r);
       add(r, true);

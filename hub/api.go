@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"markd/internal/httperr"
 	"markd/mark"
@@ -283,7 +285,22 @@ func checkID(field string, i int, name, s string) error {
 	if strings.IndexByte(s, 0) >= 0 {
 		return fieldErr(field, i, name, "%q holds a NUL character (U+0000), which no id may hold", s)
 	}
+	for at, c := range s {
+		if unseen(c) {
+			return fieldErr(field, i, name, "%q holds %U at byte %d, a character no id may hold: a control or format character (a bidirectional override, a zero width space) or U+FFFD, what a byte that is not UTF-8 decodes to; an id is shown on pages, in logs and CSV, and such a character makes two ids look alike", s, c, at)
+		}
+	}
 	return nil
+}
+
+// unseen reports whether c is a character a reader of an id cannot see
+// as itself: a control (Cc: C0, DEL, C1), a format character (Cf: the
+// bidirectional overrides and isolates, zero width spaces and joiners,
+// the soft hyphen, the byte order mark) or U+FFFD (the JSON decoding of
+// a byte that is not UTF-8, so two ids sent apart would be one). Ids of
+// counters are UUIDs; the red-team pass found these stored as sent.
+func unseen(c rune) bool {
+	return c == utf8.RuneError || unicode.IsControl(c) || unicode.Is(unicode.Cf, c)
 }
 
 // maxCount bounds the counts and grams of an upload: what the stores'

@@ -281,6 +281,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 		return refuse(err)
 	}
+	if err := checkContentEncoding(r.Header.Values("Content-Encoding")); err != nil {
+		return refuse(err)
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -376,6 +379,22 @@ func checkContentType(ct string) error {
 	}
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 		return &FieldError{Field: "Content-Type", Why: fmt.Sprintf("must be application/json, not %q", ct)}
+	}
+	return nil
+}
+
+// checkContentEncoding takes an upload's body as sent: no
+// Content-Encoding, or identity. The collector inflates nothing (so no
+// gzip or deflate bomb can grow past MaxBody in its memory), and before
+// this a compressed body was refused as JSON with "invalid character
+// '\x1f'", naming neither the header nor what to do.
+func checkContentEncoding(values []string) error {
+	for _, v := range values {
+		for _, coding := range strings.Split(v, ",") {
+			if c := strings.TrimSpace(coding); c != "" && !strings.EqualFold(c, "identity") {
+				return &FieldError{Field: "Content-Encoding", Why: fmt.Sprintf("%q: the collector takes the JSON body uncompressed only (no gzip, deflate or br)", v)}
+			}
+		}
 	}
 	return nil
 }

@@ -44,6 +44,8 @@ func TestZoneAgreementSuite(t *testing.T) { hubtest.RunZoneAgreementSuite(t, ope
 
 func TestUntrustedInputSuite(t *testing.T) { hubtest.RunUntrustedInputSuite(t, open) }
 
+func TestRedTeamSuite(t *testing.T) { hubtest.RunRedTeamSuite(t, open) }
+
 func TestRegionalSuite(t *testing.T) { hubtest.RunRegionalSuite(t, open) }
 
 func TestReopenKeepsData(t *testing.T) {

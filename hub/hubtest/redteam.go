@@ -1,0 +1,194 @@
+package hubtest
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"markd/hub"
+	"markd/mark"
+)
+
+// RunRedTeamSuite is the red-team pass of the collector's trust boundary
+// (docs/notes/trust.md, "red-team pass, twenty-fourth stop") over real
+// HTTP on the backend: a terminal holding valid credentials and a
+// stranger without any try what the other suites do not; each attempt
+// is refused naming what is wrong, or held as the notes say, and the
+// store is unchanged by every refusal.
+func RunRedTeamSuite(t *testing.T, open Opener) {
+	s := openWithTerminals(t, open, "office-a", "office-b")
+	ctx := context.Background()
+	// A second terminal of office-a's office: a replay from it is in
+	// office, so only the serial check stands between.
+	a2 := Terminal("office-a")
+	a2.Name, a2.TokenHash = "office-a2", hub.HashToken("tok-office-a2")
+	if err := s.AddTerminal(ctx, a2); err != nil {
+		t.Fatal(err)
+	}
+	Publish(t, s)
+	hubNow := t0.Add(24 * time.Hour)
+	srv := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Registry: prometheus.NewRegistry(), Now: func() time.Time { return hubNow }}).Handler())
+	t.Cleanup(srv.Close)
+
+	send := func(t *testing.T, term string, body []byte, header map[string]string) (int, hub.UploadResponse, hub.ErrorResponse) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tok-"+term)
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		var ok hub.UploadResponse
+		var bad hub.ErrorResponse
+		if resp.StatusCode == 200 {
+			err = json.Unmarshal(raw, &ok)
+		} else {
+			err = json.Unmarshal(raw, &bad)
+		}
+		if err != nil {
+			t.Fatalf("answer %d not JSON: %q", resp.StatusCode, raw)
+		}
+		return resp.StatusCode, ok, bad
+	}
+	enc := func(recs ...hub.Record) []byte { b, _ := json.Marshal(hub.UploadRequest{Records: recs}); return b }
+
+	// The store before the refusals: each must leave it as it is.
+	if code, _, e := send(t, "office-a", enc(Rec("rt-base", 426000, "1", mark.Accept, 7001)), nil); code != 200 {
+		t.Fatalf("base upload: %d %s", code, e.Error)
+	}
+	before := stats(t, s)
+	unchanged := func(t *testing.T) {
+		t.Helper()
+		if after := stats(t, s); after != before {
+			t.Errorf("store changed by a refused upload: %+v, was %+v", after, before)
+		}
+	}
+
+	t.Run("a compressed body is refused naming Content-Encoding", func(t *testing.T) {
+		// No compression is taken, so no bomb can be inflated: a gzip body
+		// (a deflate bomb of 8 MiB of zeros here) is refused as such, not
+		// as "invalid character '\x1f'" of JSON.
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		zw.Write(enc(Rec("rt-gz", 426000, "1", mark.NotAMark, 0))) //nolint:errcheck // bytes.Buffer
+		zw.Write(make([]byte, hub.MaxBody))                        //nolint:errcheck // as above
+		zw.Close()
+		for _, ce := range []string{"gzip", "deflate", "br", "GZIP", "identity, gzip"} {
+			code, _, e := send(t, "office-a", z.Bytes(), map[string]string{"Content-Encoding": ce})
+			if code != 400 || e.Field != "Content-Encoding" || !strings.Contains(e.Error, ce) {
+				t.Errorf("Content-Encoding %s: %d on %q (%s), want 400 on Content-Encoding naming it", ce, code, e.Field, e.Error)
+			}
+		}
+		if code, _, e := send(t, "office-a", enc(Rec("rt-identity", 426000, "1", mark.NotAMark, 0)),
+			map[string]string{"Content-Encoding": "identity"}); code != 200 {
+			t.Errorf("Content-Encoding identity: %d %s", code, e.Error)
+		}
+		before = stats(t, s)
+		unchanged(t)
+	})
+
+	t.Run("ids a reader cannot tell apart are refused", func(t *testing.T) {
+		// An id names a row on the pages, in the logs and the CSV; a
+		// control character, a bidirectional override or U+FFFD (what a
+		// byte that is not UTF-8 decodes to) makes two ids look alike or
+		// reorders what follows. Counters' ids are UUIDs.
+		for _, tt := range []struct{ name, id, what string }{
+			{"newline", "rt-1\nrt-2", "U+000A"},
+			{"escape", "rt-\x1b[31mred", "U+001B"},
+			{"DEL", "rt-\x7f", "U+007F"},
+			{"C1 CSI", "rt-\u009b2J", "U+009B"},
+			{"right-to-left override", "rt-\u202e1-a", "U+202E"},
+			{"isolate", "rt-\u20661", "U+2066"},
+			{"zero width space", "rt-\u200b1", "U+200B"},
+			{"replacement character", "rt-\ufffd", "U+FFFD"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				code, _, e := send(t, "office-a", enc(Rec(tt.id, 426000, "1", mark.NotAMark, 0)), nil)
+				if code != 400 || e.Field != "records[0].id" || !strings.Contains(e.Error, tt.what) {
+					t.Fatalf("record id %q: %d on %q (%s), want 400 on records[0].id naming %s", tt.id, code, e.Field, e.Error, tt.what)
+				}
+				q := hub.UploadRequest{Events: []hub.Event{{ID: 1, RecordID: tt.id, Action: hub.ActionConfirm, Actor: "sup", At: t0}}}
+				body, _ := json.Marshal(q)
+				if code, _, e := send(t, "office-a", body, nil); code != 400 || e.Field != "events[0].record_id" {
+					t.Fatalf("event record id %q: %d on %q (%s)", tt.id, code, e.Field, e.Error)
+				}
+				unchanged(t)
+			})
+		}
+		// Not UTF-8 on the wire: decoded as U+FFFD, refused the same.
+		raw := bytes.Replace(enc(Rec("rt-XX", 426000, "1", mark.NotAMark, 0)), []byte("rt-XX"), []byte("rt-\xff\xfe"), 1)
+		if code, _, e := send(t, "office-a", raw, nil); code != 400 || e.Field != "records[0].id" || !strings.Contains(e.Error, "U+FFFD") {
+			t.Fatalf("id not UTF-8: %d on %q (%s)", code, e.Field, e.Error)
+		}
+		unchanged(t)
+		// Lookalikes of other scripts are ids of their own: the Cyrillic
+		// "а" is not the Latin "a", and each is its own record.
+		if code, resp, e := send(t, "office-a", enc(Rec("rt-\u0430", 426000, "1", mark.NotAMark, 0), Rec("rt-a", 426000, "1", mark.NotAMark, 0)), nil); code != 200 || resp.Stored != 2 {
+			t.Fatalf("lookalike ids: %d %+v %s", code, resp, e.Error)
+		}
+		before = stats(t, s)
+	})
+
+	t.Run("a replay of another terminal's record claims nothing quietly", func(t *testing.T) {
+		// office-a2 (the same office) sends office-a's signed record as
+		// its own: stored as office-a2's, and the serial's reuse alerts
+		// both; office-a's record is as it was.
+		orig, err := s.Record(ctx, "office-a", "rt-base")
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, resp, e := send(t, "office-a2", enc(Rec("rt-base", 426000, "1", mark.Accept, 7001)), nil)
+		if code != 200 || resp.Stored != 1 || len(resp.Alerts) != 1 || resp.Alerts[0].OtherTerminal != "office-a" {
+			t.Fatalf("replay: %d %+v %s", code, resp, e.Error)
+		}
+		again, err := s.Record(ctx, "office-a", "rt-base")
+		if err != nil || again.Digest != orig.Digest || !again.ReceivedAt.Equal(orig.ReceivedAt) {
+			t.Fatalf("office-a's record after the replay: %+v %v", again, err)
+		}
+		// From another office: refused on the office, as RunTrustSuite holds.
+		if code, _, e := send(t, "office-b", enc(Rec("rt-base", 426000, "1", mark.Accept, 7001)), nil); code != 400 || e.Field != "records[0].office" {
+			t.Fatalf("replay from another office: %d on %q", code, e.Field)
+		}
+		before = stats(t, s)
+	})
+
+	t.Run("a stranger's large body is not waited for", func(t *testing.T) {
+		// No token, a Content-Length of 5 MiB and no body sent: the
+		// answer is 401 at once, the collector reads none of it.
+		conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := io.WriteString(conn, "POST /v1/upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5242880\r\n\r\n{"); err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second)) //nolint:errcheck // a net.Conn
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("no answer while the body is held back: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 {
+			t.Fatalf("stranger: %d, want 401", resp.StatusCode)
+		}
+		unchanged(t)
+	})
+}

@@ -142,8 +142,8 @@ func (c *Checker) Judge(ctx context.Context, recs []Record, by JudgeBy) (int, er
 	}
 	lists := c.lists()
 	var idx []int
+	checkZones(recs, by.Zones) // every record with an offset, not only the judged
 	for i := range recs {
-		checkZone(&recs[i], by.Zones.Of(recs[i].Office)) // every record with an offset, not only the judged
 		if judged(&recs[i]) {
 			idx = append(idx, i)
 		}

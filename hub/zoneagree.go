@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"markd/mark"
@@ -105,9 +106,32 @@ func (r *Record) validateAtZone(i int) error {
 	return checkText("records", i, "at_zone", r.AtZone, maxNameLen, false)
 }
 
+// maxZoneLoads bounds the tz names one upload may look up in the tz
+// database (names the collector has not cached): a counter names its one
+// tz, two across a change of it. Before, a terminal sending 10 000
+// records each naming another made-up tz cost ~70 µs a record in file
+// lookups, under the lock every upload's zone check takes.
+const maxZoneLoads = 8
+
+// zoneLoads is what is left of one upload's maxZoneLoads; nil: no bound.
+type zoneLoads struct{ left int }
+
+// checkZones runs checkZone on every record of an upload, within one
+// upload's allowance of tz names to look up: a name past it counts as
+// one the collector cannot load (the record differs, unless its offset
+// is the office's).
+func checkZones(recs []Record, zones *OfficeZones) {
+	loads := &zoneLoads{left: maxZoneLoads}
+	for i := range recs {
+		checkZoneLoads(&recs[i], zones.Of(recs[i].Office), loads)
+	}
+}
+
 // checkZone sets r.Zone from its AtOffset against loc, the office's zone
 // (nil: not known).
-func checkZone(r *Record, loc *time.Location) {
+func checkZone(r *Record, loc *time.Location) { checkZoneLoads(r, loc, nil) }
+
+func checkZoneLoads(r *Record, loc *time.Location, loads *zoneLoads) {
 	r.Zone = ZoneUnchecked
 	if r.AtOffset == nil || loc == nil {
 		return
@@ -116,7 +140,7 @@ func checkZone(r *Record, loc *time.Location) {
 	switch got := int(*r.AtOffset); {
 	case got == want:
 		r.Zone = ZoneAgrees
-	case r.AtZone == loc.String() || sameOffset(r.AtZone, r.At, want):
+	case r.AtZone == loc.String() || sameOffset(r.AtZone, r.At, want, loads):
 		r.Zone = ZoneDataDiffer
 	default:
 		r.Zone = ZoneDiffers
@@ -147,8 +171,8 @@ func ZoneDayDiffers(r *Record, loc *time.Location) bool {
 // offset want at t: the counter's tz is another name of the office's
 // zone. Names the collector cannot load (a zone its data do not have
 // yet) are not.
-func sameOffset(name string, t time.Time, want int) bool {
-	loc := counterZones.load(name)
+func sameOffset(name string, t time.Time, want int, loads *zoneLoads) bool {
+	loc := counterZones.load(name, loads)
 	if loc == nil {
 		return false
 	}
@@ -161,23 +185,37 @@ func sameOffset(name string, t time.Time, want int) bool {
 var counterZones = &zoneCache{m: map[string]*time.Location{}}
 
 type zoneCache struct {
-	mu sync.Mutex
-	m  map[string]*time.Location // nil value: cannot be loaded
+	mu    sync.Mutex
+	m     map[string]*time.Location // nil value: cannot be loaded
+	loads atomic.Int64              // names looked up in the tz database
 }
 
-func (c *zoneCache) load(name string) *time.Location {
+func (c *zoneCache) load(name string, loads *zoneLoads) *time.Location {
 	if name == "" {
 		return nil
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if loc, ok := c.m[name]; ok {
+	loc, ok := c.m[name]
+	c.mu.Unlock()
+	if ok {
 		return loc
 	}
+	if loads != nil {
+		if loads.left <= 0 {
+			return nil // past the upload's allowance: not looked up, not cached
+		}
+		loads.left--
+	}
+	// Looked up outside the lock: a name the tz database lacks costs file
+	// lookups and a search of the embedded data, and other uploads' zone
+	// checks need not wait for them.
+	c.loads.Add(1)
 	loc, why := loadZone(name)
 	if why != "" {
 		loc = nil
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if len(c.m) >= 1024 {
 		clear(c.m)
 	}

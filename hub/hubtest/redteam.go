@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"net"
@@ -188,6 +189,58 @@ func RunRedTeamSuite(t *testing.T, open Opener) {
 		resp.Body.Close()
 		if resp.StatusCode != 401 {
 			t.Fatalf("stranger: %d, want 401", resp.StatusCode)
+		}
+		unchanged(t)
+	})
+
+	t.Run("certificates the collector's CA did not issue for a client", func(t *testing.T) {
+		pki, other := NewPKI(t), NewPKI(t)
+		ts := httptest.NewUnstartedServer(hub.NewServer(s, hub.ServerOptions{Now: func() time.Time { return hubNow }}).Handler())
+		ts.TLS = pki.ServerTLS(t)
+		ts.StartTLS()
+		t.Cleanup(ts.Close)
+		client := func(p *PKI, cn string, server bool) *http.Client {
+			cf, kf := p.Issue(t, cn, server)
+			cert, err := tls.LoadX509KeyPair(cf, kf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pki.Pool,
+				Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}}
+		}
+		try := func(cl *http.Client, tok string, rec hub.Record) (int, hub.ErrorResponse, error) {
+			req, _ := http.NewRequest(http.MethodPost, ts.URL+"/v1/upload", bytes.NewReader(enc(rec)))
+			if tok != "" {
+				req.Header.Set("Authorization", "Bearer "+tok)
+			}
+			resp, err := cl.Do(req)
+			if err != nil {
+				return 0, hub.ErrorResponse{}, err
+			}
+			defer resp.Body.Close()
+			var e hub.ErrorResponse
+			_ = json.NewDecoder(resp.Body).Decode(&e)
+			return resp.StatusCode, e, nil
+		}
+		// Another CA's certificate for a registered name, and the right
+		// CA's certificate for a server (no client use): the handshake
+		// fails, nothing is taken.
+		for what, cl := range map[string]*http.Client{
+			"another CA's":         client(other, "office-a", false),
+			"a server certificate": client(pki, "office-a", true),
+		} {
+			if code, e, err := try(cl, "", Rec("rt-cert", 426000, "1", mark.NotAMark, 0)); err == nil {
+				t.Errorf("%s certificate for office-a: %d %s, want the handshake refused", what, code, e.Error)
+			}
+		}
+		unchanged(t)
+		// A verified certificate outranks a token: office-a2's certificate
+		// with office-b's token uploads as office-a2, so office-b's record
+		// is refused on its office.
+		cl := client(pki, "office-a2", false)
+		if code, e, err := try(cl, "tok-office-b", Rec("rt-mix", 101000, "4", mark.NotAMark, 0)); err != nil || code != 400 ||
+			e.Field != "records[0].office" || !strings.Contains(e.Error, "office-a2") {
+			t.Errorf("office-a2's certificate with office-b's token: %d %+v %v", code, e, err)
 		}
 		unchanged(t)
 	})

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -167,5 +168,43 @@ func testTerminalStringsOnPages(t *testing.T, backend string) {
 	got, err := s.Record(ctx, "office-evil", evilID)
 	if err != nil || got.Counter != evilCounter || got.Operator != evilOperator || got.Message != evilMessage {
 		t.Errorf("stored %+v %v", got, err)
+	}
+}
+
+// TestPagesTraversalAndRedirects plays a stranger and a phisher against
+// the regional pages: paths that climb out of the routes (encoded or
+// not) serve no file, and the login's next= sends the browser nowhere but
+// a path of the collector (an open redirect would lend a phishing link
+// the collector's name).
+func TestPagesTraversalAndRedirects(t *testing.T) {
+	e := newEnv(t)
+	b := newBrowser(t, e.ts.URL)
+	for _, p := range []string{"/static/../../../../etc/passwd", "/static/..%2f..%2f..%2fetc%2fpasswd", "/static/%2e%2e/%2e%2e/etc/passwd",
+		"/..%5c..%5cetc%5cpasswd", "/static/app.css/../../hub.db", "/static/app.css%00.html"} {
+		code, body, h := b.do(http.MethodGet, p, nil)
+		if code == http.StatusOK || strings.Contains(body, "root:") {
+			t.Errorf("%s: %d %s, %d bytes", p, code, h.Get("Content-Type"), len(body))
+		}
+	}
+	for next, want := range map[string]string{
+		"//evil.example/x":          "/",
+		"https://evil.example/":     "/",
+		"/\\evil.example":           "/",
+		"/\t/evil.example":          "/",
+		"javascript:alert(1)":       "/",
+		"/alerts?all=1":             "/alerts?all=1",
+		"http:/evil.example":        "/",
+		"/%2f%2fevil.example/steal": "/%2f%2fevil.example/steal", // a path of the collector's own
+	} {
+		lb := newBrowser(t, e.ts.URL)
+		_, page, _ := lb.do(http.MethodGet, "/login", nil)
+		m := csrfField.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("login page without a form token")
+		}
+		code, _, h := lb.do(http.MethodPost, "/login", url.Values{"csrf": {m[1]}, "user": {supName}, "password": {supPass}, "next": {next}})
+		if code != http.StatusSeeOther || h.Get("Location") != want {
+			t.Errorf("login with next=%q: %d to %q, want 303 to %q", next, code, h.Get("Location"), want)
+		}
 	}
 }

@@ -435,8 +435,34 @@ func (r *Record) validate(i int) error {
 			return fieldErr(f, i, "mark.serial", "must not be 0")
 		}
 	}
+	if err := r.validateFirstAccepted(i); err != nil {
+		return err
+	}
 	if r.Verdict == mark.Accept && r.Mark == nil {
 		return fieldErr(f, i, "mark", "an ACCEPT record must carry its decoded mark")
+	}
+	return nil
+}
+
+// validateFirstAccepted holds a record's first acceptance (a
+// DUPLICATE_SCAN's, mark.Acceptance) to the limits of what it names: a
+// record id, a counter name, a postal index. Before the red-team pass it
+// was stored unchecked (a record id of 100 KiB was taken). Characters
+// are not refused as in ids: it names a record, often another terminal's
+// restored from the collector, and names no row here.
+func (r *Record) validateFirstAccepted(i int) error {
+	a := r.FirstAccepted
+	if a == nil {
+		return nil
+	}
+	if err := checkText("records", i, "first_accepted.record_id", a.RecordID, maxIDLen, false); err != nil {
+		return err
+	}
+	if err := checkText("records", i, "first_accepted.counter", a.Counter, maxNameLen, false); err != nil {
+		return err
+	}
+	if a.Office > 999999 {
+		return fieldErr("records", i, "first_accepted.office", "%d is not a 6-digit postal index", a.Office)
 	}
 	return nil
 }

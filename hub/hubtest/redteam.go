@@ -147,6 +147,37 @@ func RunRedTeamSuite(t *testing.T, open Opener) {
 		before = stats(t, s)
 	})
 
+	t.Run("first_accepted is held to the limits of what it names", func(t *testing.T) {
+		// A DUPLICATE_SCAN's first acceptance (mark.Acceptance) was stored
+		// unchecked: a record id of 100 KiB where ids have 64 bytes, a
+		// counter name of 100 KiB where names have 128, an office no
+		// postal index is.
+		long := strings.Repeat("x", 100<<10)
+		for _, tt := range []struct {
+			field string
+			a     mark.Acceptance
+		}{
+			{"records[0].first_accepted.record_id", mark.Acceptance{RecordID: long, At: t0, Office: 426000, Counter: "1"}},
+			{"records[0].first_accepted.counter", mark.Acceptance{RecordID: "rt-first", At: t0, Office: 426000, Counter: long}},
+			{"records[0].first_accepted.office", mark.Acceptance{RecordID: "rt-first", At: t0, Office: 4260000, Counter: "1"}},
+		} {
+			r := Rec("rt-dup", 426000, "1", mark.DuplicateScan, 7001)
+			r.FirstAccepted = &tt.a
+			code, _, e := send(t, "office-a", enc(r), nil)
+			if code != 400 || e.Field != tt.field {
+				t.Errorf("first_accepted %.40q…: %d on %q (%s), want 400 on %s", tt.a.RecordID+"/"+tt.a.Counter, code, e.Field, e.Error, tt.field)
+			}
+			unchanged(t)
+		}
+		// What a counter sends: another terminal's record, restored.
+		r := Rec("rt-dup-ok", 426000, "1", mark.DuplicateScan, 7001)
+		r.FirstAccepted = &mark.Acceptance{RecordID: "0193a1c2-0000-7000-8000-000000000001", At: t0, Office: 101000, Counter: "4"}
+		if code, _, e := send(t, "office-a", enc(r), nil); code != 200 {
+			t.Fatalf("a counter's first_accepted: %d %s", code, e.Error)
+		}
+		before = stats(t, s)
+	})
+
 	t.Run("a replay of another terminal's record claims nothing quietly", func(t *testing.T) {
 		// office-a2 (the same office) sends office-a's signed record as
 		// its own: stored as office-a2's, and the serial's reuse alerts

@@ -76,10 +76,39 @@ func locate(body []byte, err error) error {
 				}
 				return &FieldError{Field: field, Why: fmt.Sprintf("wrong type: %s where %s was expected", te.Value, te.Type)}
 			}
+			if key := badTime(e); key != "" {
+				field += "." + key
+			}
 			return &FieldError{Field: field, Why: strings.TrimPrefix(err.Error(), "json: ")}
 		}
 	}
 	return err
+}
+
+// timeKeys are the keys of an upload's elements that hold a time.
+var timeKeys = []string{"at", "opened_at", "closed_at"}
+
+// badTime names the time of elem that is no RFC 3339 time string ("at",
+// "first_accepted.at"), "" when none is: encoding/json's error for a bad
+// time (time.Time's own) names no field, so the answer said only
+// "records[0]" (red-team pass).
+func badTime(elem json.RawMessage) string {
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(elem, &keys) != nil {
+		return ""
+	}
+	for _, k := range timeKeys {
+		var t time.Time
+		if v, ok := keys[k]; ok && t.UnmarshalJSON(v) != nil {
+			return k
+		}
+	}
+	if first, ok := keys["first_accepted"]; ok {
+		if k := badTime(first); k != "" {
+			return "first_accepted." + k
+		}
+	}
+	return ""
 }
 
 // scanner is the fast path's cursor over the body. Strings are cut from

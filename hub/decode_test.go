@@ -150,7 +150,9 @@ func TestDecodeUploadErrorsNameFields(t *testing.T) {
 		{"wrong type in the mark", `{"records":[{"mark":{"serial":"abc"}}]}`, "records[0].mark.serial", "wrong type"},
 		{"number for string", `{"records":[{"id":5}]}`, "records[0].id", "wrong type"},
 		{"unknown field", `{"records":[{"id":"x"},{"id":"y","bogus":1}]}`, "records[1]", `unknown field "bogus"`},
-		{"bad time", `{"records":[{"id":"x"},{"at":"yesterday"}]}`, "records[1]", `"yesterday"`},
+		{"bad time", `{"records":[{"id":"x"},{"at":"yesterday"}]}`, "records[1].at", `"yesterday"`},
+		{"bad batch time", `{"batches":[{"opened_at":"2026-11-24T09:00:00+99:00"}]}`, "batches[0].opened_at", "out of range"},
+		{"bad first acceptance time", `{"records":[{"first_accepted":{"at":5}}]}`, "records[0].first_accepted.at", "not a JSON string"},
 		{"bad event", `{"events":[{"id":1},{"id":"x"}],"records":[]}`, "events[1].id", "wrong type"},
 		{"bad batch", `{"batches":[{"accepted":"many"}]}`, "batches[0].accepted", "wrong type"},
 	}

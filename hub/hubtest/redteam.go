@@ -178,6 +178,37 @@ func RunRedTeamSuite(t *testing.T, open Opener) {
 		before = stats(t, s)
 	})
 
+	t.Run("numbers and times that are not what they claim", func(t *testing.T) {
+		// Each replaces one value of a good record in the JSON itself.
+		good := string(enc(Rec("rt-num", 426000, "1", mark.NotAMark, 0)))
+		at, _ := json.Marshal(t0)
+		for _, tt := range []struct{ name, from, to, field string }{
+			{"at_offset beyond int32", `"office":`, `"at_offset":2147483648,"office":`, "records[0].at_offset"},
+			{"at_offset a fraction", `"office":`, `"at_offset":3600.5,"office":`, "records[0].at_offset"},
+			{"at_offset NaN", `"office":`, `"at_offset":"NaN","office":`, "records[0].at_offset"},
+			{"at_offset 1e400", `"office":`, `"at_offset":1e400,"office":`, "records[0].at_offset"},
+			{"at_offset a day and more", `"office":`, `"at_offset":90000,"office":`, "records[0].at_offset"},
+			{"at_zone without at_offset", `"office":`, `"at_zone":"Europe/Moscow","office":`, "records[0].at_zone"},
+			{"at_zone 129 bytes", `"office":`, `"at_offset":0,"at_zone":"` + strings.Repeat("z", 129) + `","office":`, "records[0].at_zone"},
+			{"at in year 275760", string(at), `"+275760-09-13T00:00:00Z"`, "records[0].at"},
+			{"at with offset +99:00", string(at), `"2026-11-24T09:00:00+99:00"`, "records[0].at"},
+			{"at without zone", string(at), `"2026-11-24T09:00:00"`, "records[0].at"},
+			{"at as a number", string(at), `1795510800`, "records[0].at"},
+			{"office negative", `"office":426000`, `"office":-426000`, "records[0].office"},
+			{"weight as exponent", `"verdict"`, `"measured_weight_g":1e3,"verdict"`, "records[0].measured_weight_g"},
+		} {
+			body := strings.Replace(good, tt.from, tt.to, 1)
+			if body == good {
+				t.Fatalf("%s: %q not in %s", tt.name, tt.from, good)
+			}
+			code, _, e := send(t, "office-a", []byte(body), nil)
+			if code != 400 || e.Field != tt.field {
+				t.Errorf("%s: %d on %q (%s), want 400 on %s", tt.name, code, e.Field, e.Error, tt.field)
+			}
+		}
+		unchanged(t)
+	})
+
 	t.Run("a replay of another terminal's record claims nothing quietly", func(t *testing.T) {
 		// office-a2 (the same office) sends office-a's signed record as
 		// its own: stored as office-a2's, and the serial's reuse alerts

@@ -23,10 +23,14 @@ import (
 // decoded again by encoding/json, so errors and odd forms are answered as
 // before.
 func DecodeUpload(body []byte, q *UploadRequest) error {
-	if decodeFast(body, q) {
+	if decodeFast(body, q) { // bounded: it gives up past the limits
 		return nil
 	}
 	*q = UploadRequest{}
+	// encoding/json allocates every element before Validate counts them.
+	if err := checkArrays(body); err != nil {
+		return err
+	}
 	return decodeStd(body, q)
 }
 
@@ -136,15 +140,18 @@ func decodeFast(body []byte, q *UploadRequest) bool {
 			}
 			q.Records = make([]Record, 0, hint)
 			return s.array(func() bool {
+				if len(q.Records) == MaxRecords {
+					return false // too many: checkArrays or Validate says so
+				}
 				q.Records = append(q.Records, Record{})
 				return s.record(&q.Records[len(q.Records)-1])
 			})
 		case 1:
-			return s.std(&q.Events)
+			return s.list(&q.Events)
 		case 2:
-			return s.std(&q.AckAlerts)
+			return s.list(&q.AckAlerts)
 		default:
-			return s.std(&q.Batches)
+			return s.list(&q.Batches)
 		}
 	})
 	if !ok {
@@ -165,6 +172,13 @@ func (s *scanner) std(v any) bool {
 	}
 	s.i += int(dec.InputOffset())
 	return true
+}
+
+// list decodes one of the request's smaller lists with std, once its
+// arrays are counted (checkArrays over the rest of the body: a counter
+// sends them after the records, so little is left to count).
+func (s *scanner) list(v any) bool {
+	return checkArrays(s.b[s.i:]) == nil && s.std(v)
 }
 
 func (s *scanner) ws() {
@@ -405,6 +419,9 @@ func (s *scanner) record(r *Record) bool {
 			}
 			r.Reasons = []mark.Reason{}
 			return s.array(func() bool {
+				if len(r.Reasons) == len(mark.AllReasons) {
+					return false // more than there are: Validate says so
+				}
 				r.Reasons = append(r.Reasons, "")
 				return s.str((*string)(&r.Reasons[len(r.Reasons)-1]))
 			})

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -204,6 +205,40 @@ func RunRedTeamSuite(t *testing.T, open Opener) {
 			code, _, e := send(t, "office-a", []byte(body), nil)
 			if code != 400 || e.Field != tt.field {
 				t.Errorf("%s: %d on %q (%s), want 400 on %s", tt.name, code, e.Field, e.Error, tt.field)
+			}
+		}
+		unchanged(t)
+	})
+
+	t.Run("8 MiB of empty elements is refused before it is decoded", func(t *testing.T) {
+		// {"records":[{},{},…]} is 2.8 million records in 8 MiB: decoded
+		// first and counted after, it made the collector allocate 6 GiB
+		// (384 bytes a Record, the slice doubling) over ~15 s of CPU before
+		// the 400, and a few such uploads at once took it down. The arrays
+		// are now counted in one pass over the bytes first.
+		for _, tt := range []struct{ list, elem, field string }{
+			{"records", "{},", "records"},
+			{"events", "{},", "events"},
+			{"batches", "{},", "batches"},
+			{"ack_alerts", "1,", "ack_alerts"},
+			{"reasons", `"",`, "records[0].reasons"},
+		} {
+			n := (hub.MaxBody - 200) / len(tt.elem)
+			many := strings.Repeat(tt.elem, n) + strings.TrimSuffix(tt.elem, ",")
+			body := `{"` + tt.list + `":[` + many + `]}`
+			if tt.list == "reasons" {
+				body = `{"records":[{"id":"x","reasons":[` + many + `]}]}`
+			}
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			code, _, e := send(t, "office-a", []byte(body), nil)
+			runtime.ReadMemStats(&m1)
+			if code != 400 || e.Field != tt.field {
+				t.Errorf("%s: %d on %q (%s), want 400 on %s", tt.list, code, e.Field, e.Error, tt.field)
+			}
+			// The server runs in this process: what it allocated is here.
+			if mib := (m1.TotalAlloc - m0.TotalAlloc) >> 20; mib > 128 {
+				t.Errorf("%s: %d MiB allocated for an 8 MiB body", tt.list, mib)
 			}
 		}
 		unchanged(t)

@@ -196,6 +196,8 @@ func RunRedTeamSuite(t *testing.T, open Opener) {
 			{"at without zone", string(at), `"2026-11-24T09:00:00"`, "records[0].at"},
 			{"at as a number", string(at), `1795510800`, "records[0].at"},
 			{"office negative", `"office":426000`, `"office":-426000`, "records[0].office"},
+			{"a record naming another terminal", `"office":`, `"terminal":"office-b","office":`, "records[0]"},
+			{"a record naming another terminal, in capitals", `"office":`, `"Terminal":"office-b","office":`, "records[0]"},
 			{"weight as exponent", `"verdict"`, `"measured_weight_g":1e3,"verdict"`, "records[0].measured_weight_g"},
 		} {
 			body := strings.Replace(good, tt.from, tt.to, 1)

@@ -66,16 +66,29 @@ func checkArrays(body []byte) error {
 			if commas[depth]++; commas[depth] < maxArray {
 				continue
 			}
-			field := "body"
-			switch depth {
-			case 2:
-				field = string(key1)
-			case 4:
-				field = fmt.Sprintf("%s[%d].%s", key1, commas[2], key3)
+			field := "body" // a key markhub does not know is not echoed
+			switch list, inner := known(key1, uploadLists), known(key3, recordFields); {
+			case depth == 2 && list != "":
+				field = list
+			case depth == 4 && list != "" && inner != "":
+				field = fmt.Sprintf("%s[%d].%s", list, commas[2], inner)
 			}
 			return &FieldError{Field: field, Why: fmt.Sprintf("more than %d elements: at most %d records, events or acknowledged alert ids per request (%d batches)",
 				maxArray, MaxRecords, MaxBatches)}
 		}
 	}
 	return nil
+}
+
+// uploadLists are the lists of an upload request.
+var uploadLists = []string{"records", "events", "ack_alerts", "batches"}
+
+// known is key when it is one of names, else "".
+func known(key []byte, names []string) string {
+	for _, n := range names {
+		if string(key) == n {
+			return n
+		}
+	}
+	return ""
 }

@@ -72,17 +72,11 @@ func refusal(terminal string, q *UploadRequest, err error, now time.Time) (Refus
 	if errors.As(err, &fe) {
 		r.Field, r.Why = fe.Field, fe.Why
 	}
-	if len(r.Why) > maxRefusedWhy {
-		cut := maxRefusedWhy
-		for cut > 0 && !utf8.RuneStart(r.Why[cut]) {
-			cut--
-		}
-		r.Why = r.Why[:cut] + "…"
-	}
+	r.Why, r.Field = clip(r.Why, maxRefusedWhy), clip(r.Field, maxFieldLen)
 	if kind, rest, ok := strings.Cut(r.Field, "["); ok && kind == "records" && q != nil {
 		if i, err := strconv.Atoi(rest[:strings.IndexByte(rest+"]", ']')]); err == nil && i >= 0 && i < len(q.Records) {
 			rec := &q.Records[i]
-			r.RecordID, r.RecordAt = rec.ID, rec.At
+			r.RecordID, r.RecordAt = clip(rec.ID, maxIDLen), rec.At // a refused id may be longer (red-team pass: 1 MiB was kept)
 			if rec.Mark != nil {
 				r.Serial = rec.Mark.Serial
 			}
@@ -116,4 +110,22 @@ func (s *Server) noteRefusal(r *http.Request, q *UploadRequest, err error) {
 // String is a one-line form for logs and tests.
 func (r Refusal) String() string {
 	return fmt.Sprintf("%s %d %s: %s (record %q, %d times)", r.Terminal, r.Status, r.Field, r.Why, r.RecordID, r.Times)
+}
+
+// maxFieldLen bounds a refusal's field, answered and kept: the paths
+// markhub names are short, and one built from the body (a key) is cut.
+const maxFieldLen = 200
+
+// clip cuts s to at most n bytes at a character boundary, marking the cut
+// with "…": text from a request kept or answered (a refusal's why, field
+// and record id) whose length the request chose.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

@@ -458,6 +458,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) int {
 	if errors.As(err, &fe) {
 		resp.Field = fe.Field
 	}
+	// What a request named (an unknown key of 1 MiB) is not answered whole.
+	resp.Error, resp.Field = clip(resp.Error, maxRefusedWhy), clip(resp.Field, maxFieldLen)
 	if code >= 500 {
 		resp.Hint = "" // a terminal cannot act on the collector's hints; the log has them
 		if code == http.StatusServiceUnavailable {

@@ -246,6 +246,36 @@ func RunRedTeamSuite(t *testing.T, open Opener) {
 		unchanged(t)
 	})
 
+	t.Run("a refusal does not store or answer what the body named", func(t *testing.T) {
+		// A list under a 1 MiB key: the refusal named the key as the
+		// field, answered it and kept it on /refused (100 such a terminal).
+		key := strings.Repeat("k", 1<<20)
+		body := `{"` + key + `":[` + strings.Repeat("1,", 10_000) + `1]}`
+		code, _, e := send(t, "office-a", []byte(body), nil)
+		if code != 400 || len(e.Field) > 64 || len(e.Error) > 2000 {
+			t.Fatalf("list under a 1 MiB key: %d, field of %d bytes, error of %d", code, len(e.Field), len(e.Error))
+		}
+		// A record id of 1 MiB: refused on records[0].id, and the refusal
+		// kept that id whole as the record it names.
+		if code, _, e := send(t, "office-a", enc(Rec(key, 426000, "1", mark.NotAMark, 0)), nil); code != 400 || e.Field != "records[0].id" {
+			t.Fatalf("1 MiB id: %d on %q", code, e.Field)
+		}
+		rs, ok := s.(hub.Refusals)
+		if !ok {
+			t.Fatalf("%T keeps no refusals", s)
+		}
+		list, err := rs.Refused(ctx, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range list {
+			if len(r.Field) > 200 || len(r.Why) > 2000 || len(r.RecordID) > 200 {
+				t.Errorf("refusal kept with a field of %d bytes, why of %d, record id of %d", len(r.Field), len(r.Why), len(r.RecordID))
+			}
+		}
+		unchanged(t)
+	})
+
 	t.Run("a replay of another terminal's record claims nothing quietly", func(t *testing.T) {
 		// office-a2 (the same office) sends office-a's signed record as
 		// its own: stored as office-a2's, and the serial's reuse alerts

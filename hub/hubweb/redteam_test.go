@@ -208,3 +208,36 @@ func TestPagesTraversalAndRedirects(t *testing.T) {
 		}
 	}
 }
+
+// TestCSRFOfAnotherSession: a form token is its session's own. A page
+// of the collector that leaked one browser's token (or a phisher with
+// their own session) cannot make another browser's session act: the
+// POST is 403 and the session goes on; with an Origin of another site,
+// or "null" (a sandboxed frame), even its own token is refused.
+func TestCSRFOfAnotherSession(t *testing.T) {
+	e := newEnv(t)
+	a, b := newBrowser(t, e.ts.URL), newBrowser(t, e.ts.URL)
+	tokA, tokB := a.login(supName, supPass), b.login(supName, supPass)
+	if tokA == tokB {
+		t.Fatalf("two sessions share a form token")
+	}
+	if code, _, _ := b.do(http.MethodPost, "/logout", url.Values{"csrf": {tokA}}); code != http.StatusForbidden {
+		t.Errorf("logout with another session's token: %d, want 403", code)
+	}
+	for _, origin := range []string{"https://evil.example", "null"} {
+		req, _ := http.NewRequest(http.MethodPost, e.ts.URL+"/logout", strings.NewReader(url.Values{"csrf": {tokB}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", origin)
+		res, err := b.hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("logout from Origin %s: %d, want 403", origin, res.StatusCode)
+		}
+	}
+	if code, _, _ := b.do(http.MethodGet, "/", nil); code != http.StatusOK {
+		t.Errorf("session after the refused POSTs: %d", code)
+	}
+}

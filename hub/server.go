@@ -32,6 +32,7 @@ type Server struct {
 	timeouts  Timeouts
 	plausible Plausibility
 	zones     *OfficeZones
+	inflight  *inFlight
 	reg       *prometheus.Registry
 	// lastWrite is the Unix time (ns) of the last upload the store committed.
 	lastWrite atomic.Int64
@@ -58,6 +59,9 @@ type ServerOptions struct {
 	// judged in (Checker.Judge); nil: no office's zone is known, every
 	// date is judged in every zone.
 	Zones *OfficeZones
+	// InFlight bounds the uploads of one terminal in progress at once;
+	// 0 takes DefaultInFlight.
+	InFlight int
 }
 
 // NewServer makes the API over store.
@@ -83,8 +87,11 @@ func NewServer(store Store, o ServerOptions) *Server {
 	if o.Plausible != nil {
 		plausible = *o.Plausible
 	}
+	if o.InFlight <= 0 {
+		o.InFlight = DefaultInFlight
+	}
 	reg := o.Registry
-	s := &Server{store: store, checker: NewChecker(store), log: log.With("subsystem", "hub"), now: o.Now, timeouts: o.Timeouts, plausible: plausible, zones: o.Zones, reg: reg,
+	s := &Server{inflight: &inFlight{n: map[string]int{}, max: o.InFlight}, store: store, checker: NewChecker(store), log: log.With("subsystem", "hub"), now: o.Now, timeouts: o.Timeouts, plausible: plausible, zones: o.Zones, reg: reg,
 		stored:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_stored_total", Help: "Records stored for the first time."}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_duplicate_total", Help: "Records received again and ignored (retries)."}),
 		events:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_events_stored_total", Help: "Review events stored."}),
@@ -271,6 +278,11 @@ func checkOffices(t Terminal, q *UploadRequest) error {
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	w.Header().Set(HeaderTakes, TakesReceiptCounts+", "+TakesAtOffset+", "+TakesQuestions)
+	name := TerminalFrom(r.Context())
+	if !s.inflight.enter(name) {
+		return s.tooMany(w, name)
+	}
+	defer s.inflight.leave(name)
 	var q UploadRequest
 	// refuse answers a request the collector will not take and keeps the
 	// refusal for the regional pages.

@@ -276,6 +276,11 @@ func RunRedTeamSuite(t *testing.T, open Opener) {
 		unchanged(t)
 	})
 
+	t.Run("one terminal's uploads at once are bounded", func(t *testing.T) {
+		testInFlight(t, s, hubNow)
+		before = stats(t, s)
+	})
+
 	t.Run("a replay of another terminal's record claims nothing quietly", func(t *testing.T) {
 		// office-a2 (the same office) sends office-a's signed record as
 		// its own: stored as office-a2's, and the serial's reuse alerts

@@ -224,7 +224,7 @@ func (resp *UploadResponse) NoteDisputed(r *Record) {
 
 // ErrorResponse is the body of every non-2xx answer: the one error body
 // of markd's HTTP servers (code: invalid, unauthorized, forbidden,
-// not_found, conflict, too_large, unavailable, internal; field: the
+// not_found, conflict, too_large, too_many, unavailable, internal; field: the
 // request field at fault, e.g. records[3].verdict).
 type ErrorResponse = httperr.Body
 

@@ -27,9 +27,13 @@ func (s *Server) operatorPage(w http.ResponseWriter, r *http.Request, sess sessi
 
 // liveEvent is one server-sent event of the operator screen.
 type liveEvent struct {
-	Record  *recordView         `json:"record,omitempty"`
-	Sources []mark.SourceHealth `json:"sources,omitempty"`
-	Scale   *scaleView          `json:"scale,omitempty"` // only with a scale
+	Record *recordView `json:"record,omitempty"`
+	// Replayed marks a scan sent again after a reconnection (decided while
+	// the stream was down): the page sounds one tone for all of them, the
+	// worst verdict's, instead of one each (up to eventreplay.Max).
+	Replayed bool                `json:"replayed,omitempty"`
+	Sources  []mark.SourceHealth `json:"sources,omitempty"`
+	Scale    *scaleView          `json:"scale,omitempty"` // only with a scale
 	// Overrides changes when a supervisor overrides a rejection to accept
 	// (Server.overrides); health events only.
 	Overrides int64 `json:"overrides,omitempty"`
@@ -128,10 +132,10 @@ func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, sess sessi
 		fl.Flush()
 		return true
 	}
-	scans := func(evs []eventreplay.Event) bool {
+	scans := func(evs []eventreplay.Event, replayed bool) bool {
 		for _, ev := range evs {
 			v := s.view(ev.Record)
-			if !send("scan", ev.ID, liveEvent{Record: &v}) {
+			if !send("scan", ev.ID, liveEvent{Record: &v, Replayed: replayed}) {
 				return false
 			}
 		}
@@ -149,7 +153,7 @@ func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, sess sessi
 	if reset && !send("reset", "", liveEvent{}) {
 		return
 	}
-	if !scans(replay) {
+	if !scans(replay, true) {
 		return
 	}
 	if !send("health", "", s.healthEvent()) {
@@ -170,11 +174,11 @@ func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, sess sessi
 			if !ok {
 				return
 			}
-			if !scans(logged(cur.Live(ctx, rec))) {
+			if !scans(logged(cur.Live(ctx, rec)), false) {
 				return
 			}
 		case <-tick.C:
-			if !scans(logged(cur.Next(ctx))) || !send("health", "", s.healthEvent()) {
+			if !scans(logged(cur.Next(ctx)), false) || !send("health", "", s.healthEvent()) {
 				return
 			}
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -92,4 +93,55 @@ func TestBrowserFeedReplaySilentLink(t *testing.T) {
 		t.Fatalf("scan events on the page %v, want %v", got, want)
 	}
 	step(t, ctx, "the missed REJECT on the card", chromedp.WaitVisible(chromedp.CSS(`#current[data-id="s2"].v-REJECT`)))
+}
+
+// TestBrowserFeedReplayOneTone: the scans replayed after a reconnection
+// sound once, the worst verdict's tone (REJECT: two oscillators), not one
+// tone each, which overlapped into noise after a long gap.
+func TestBrowserFeedReplayOneTone(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := operatorLogin(t, e)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.tones = 0; window.scanEvents = [];
+		var made = BaseAudioContext.prototype.createOscillator;
+		BaseAudioContext.prototype.createOscillator = function () { window.tones++; return made.apply(this, arguments); };
+		document.addEventListener('markd:scan', function (e) { window.scanEvents.push(e.detail.id); }); true`)); err != nil {
+		t.Fatalf("count the oscillators: %v", err)
+	}
+	step(t, ctx, "sound on", chromedp.Click(chromedp.ID("sound")))
+	waitSubscriptions(t, e, 1, 20*time.Second)
+	first := mark.Record{ID: "t1", At: e.clock.Now(), Office: 426000, Counter: "A", Source: "stdin", Verdict: mark.Accept,
+		Mark: testMark(1), Text: "EPM1:t1"}
+	e.insert(first)
+	if e.feed.publish(first) == 0 {
+		t.Fatal("the page did not subscribe to the live feed")
+	}
+	step(t, ctx, "live scan", chromedp.WaitVisible(chromedp.CSS(`#current[data-id="t1"].v-ACCEPT`)))
+	tones := func() int {
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.tones`))
+		if err != nil {
+			t.Fatalf("oscillators: %v", err)
+		}
+		return n
+	}
+	// The sound button's own ACCEPT tone and the live scan's: one each.
+	if n := tones(); n != 2 {
+		t.Fatalf("%d oscillators after the sound button and one live ACCEPT, want 2", n)
+	}
+	e.clock.Add(time.Minute)
+	for i := 2; i <= 4; i++ {
+		e.rejected(fmt.Sprintf("t%d", i), uint64(i), mark.ReasonBadSignature)
+	}
+	for i := 5; i <= 6; i++ {
+		e.insert(mark.Record{ID: fmt.Sprintf("t%d", i), At: e.clock.Now(), Office: 426000, Counter: "A", Source: "stdin",
+			Verdict: mark.Accept, Mark: testMark(uint64(i)), Text: fmt.Sprintf("EPM1:t%d", i)})
+	}
+	e.ts.CloseClientConnections()
+	waitSubscriptions(t, e, 2, 20*time.Second)
+	step(t, ctx, "the missed scans on screen", chromedp.WaitVisible(chromedp.CSS(`#current[data-id="t6"].v-ACCEPT`)))
+	// The health event after the replay sounds it; let a tone per scan
+	// (3 REJECTs × 2 + 2 ACCEPTs) have its time to show.
+	time.Sleep(500 * time.Millisecond)
+	if n := tones(); n != 2+2 {
+		t.Fatalf("%d oscillators after replaying 3 REJECTs and 2 ACCEPTs, want %d (one REJECT tone)", n, 2+2)
+	}
 }

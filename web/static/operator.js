@@ -170,6 +170,17 @@
       t += n[1] + 0.05;
     });
   }
+  // The scans replayed after a reconnection sound once, the worst
+  // verdict's tone, when the replay ends (the health event after it).
+  var severity = { ACCEPT: 0, NOT_A_MARK: 1, DUPLICATE_SCAN: 2, REJECT: 3, ERROR: 4 };
+  var replayWorst = null;
+  function replayed(verdict) {
+    if (replayWorst === null || (severity[verdict] || 0) > (severity[replayWorst] || 0)) replayWorst = verdict;
+  }
+  function replayDone() {
+    if (replayWorst !== null) beep(replayWorst);
+    replayWorst = null;
+  }
   var soundBtn = document.getElementById('sound');
   soundBtn.addEventListener('click', function () {
     var Ctx = window.AudioContext || window.webkitAudioContext;
@@ -182,7 +193,10 @@
     st[1].textContent = audio ? 'on' : 'off';
   });
 
-  function loadRecent() {
+  // loadRecent loads the list; sound: tell a scan it shows that came
+  // while the stream was down (a reset: more missed than the daemon
+  // replays, or a first connection's card older than the list).
+  function loadRecent(sound) {
     fetch('/operator/recent', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
       .then(function (res) {
         if (res.status === 401) { location.href = '/login?next=/'; throw new Error('logged out'); }
@@ -196,7 +210,7 @@
         var missed = recs.length && current.dataset.id && !seen[recs[0].id];
         for (var i = recs.length - 1; i >= 0; i--) add(recs[i], false);
         if (recs.length && (!current.dataset.id || missed)) showCurrent(recs[0]);
-        if (missed) beep(recs[0].verdict);
+        if (missed && sound) beep(recs[0].verdict);
         lights(d.sources);
       })
       .catch(function () {});
@@ -210,24 +224,28 @@
   function connect() {
     setConn('wait');
     es = new EventSource('/operator/live' + (lastId ? '?last_event_id=' + encodeURIComponent(lastId) : ''));
-    es.onopen = function () { setConn('ok'); lastEvent = Date.now(); loadRecent(); };
+    // With a last id the daemon replays what was missed (and sounds it
+    // once); without one the list tells.
+    es.onopen = function () { setConn('ok'); lastEvent = Date.now(); loadRecent(!lastId); };
     es.addEventListener('reset', function () {
       // More was missed than the daemon replays (or it does not know the
       // id): the list is loaded again instead.
       lastEvent = Date.now();
-      loadRecent();
+      loadRecent(true);
     });
     es.addEventListener('scan', function (e) {
       lastEvent = Date.now();
       if (e.lastEventId) lastId = e.lastEventId;
-      var r = JSON.parse(e.data).record;
+      var d = JSON.parse(e.data), r = d.record;
       showCurrent(r);
       add(r, true);
-      beep(r.verdict);
+      if (d.replayed) replayed(r.verdict);
+      else beep(r.verdict);
       document.dispatchEvent(new CustomEvent('markd:scan', { detail: r }));
     });
     es.addEventListener('health', function (e) {
       lastEvent = Date.now();
+      replayDone();
       setConn('ok');
       var h = JSON.parse(e.data);
       lights(h.sources);

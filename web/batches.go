@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -154,23 +153,20 @@ func (s *Server) batchCSV(w http.ResponseWriter, r *http.Request, _ session) {
 	w.Header().Set("Content-Disposition", `attachment; filename="batches.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	// As the review CSV: a BOM for the Russian names, formulas defused.
-	_, _ = w.Write([]byte("\ufeff"))
-	cw := csv.NewWriter(w)
-	_ = cw.Write(batchCSVHeader)
+	x := newCSVExport(w, s.log, "batches", batchCSVHeader)
 	for _, b := range rows {
 		list := "0"
 		if b.HasList {
 			list = "1"
 		}
-		_ = cw.Write([]string{b.ID, s.csvTime(b.OpenedAt), s.csvTime(b.ClosedAt), b.State, csvSafe(b.Counter), csvSafe(b.Operator), strconv.FormatUint(uint64(b.Contract), 10),
+		_ = x.row([]string{b.ID, s.csvTime(b.OpenedAt), s.csvTime(b.ClosedAt), b.State, csvSafe(b.Counter), csvSafe(b.Operator), strconv.FormatUint(uint64(b.Contract), 10),
 			strconv.Itoa(b.Totals.Scans), strconv.Itoa(b.Totals.Accepted), strconv.Itoa(b.Totals.Rejected),
 			strconv.Itoa(b.Totals.Duplicates), strconv.FormatInt(b.Totals.PaidKop, 10), list, strconv.Itoa(b.Diffs),
 			strconv.Itoa(b.Totals.HandedBack), strconv.Itoa(b.Totals.PresentedAgain), strconv.Itoa(b.Totals.RefusedAgain),
 			strconv.Itoa(b.Totals.Overridden), strconv.Itoa(b.Totals.AcceptedLater)})
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		s.log.Warn("batch CSV cut short", "err", err)
+	if err := x.flush(); err != nil { // csv.Writer keeps a row's write error for this
+		x.abort("sending the rows", err)
 	}
 }
 

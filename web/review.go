@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"html/template"
@@ -441,10 +440,7 @@ func (s *Server) reviewCSV(w http.ResponseWriter, r *http.Request, _ session) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")
-	// A BOM, so spreadsheet programs read the Russian texts as UTF-8.
-	_, _ = w.Write([]byte("\ufeff"))
-	cw := csv.NewWriter(w)
-	_ = cw.Write(csvHeader)
+	x := newCSVExport(w, s.log, "rejected marks", csvHeader)
 	// Rows go out as the store reads them: memory and the time to the
 	// first byte do not grow with the export.
 	err = s.opt.Store.EachReview(r.Context(), f, func(rec mark.Record) error {
@@ -465,12 +461,12 @@ func (s *Server) reviewCSV(w http.ResponseWriter, r *http.Request, _ session) {
 		for i := range row {
 			row[i] = csvSafe(row[i])
 		}
-		return cw.Write(row)
+		return x.row(row)
 	})
 	if err != nil {
-		// The header is out: the status cannot change any more.
-		s.log.Warn("csv export cut short", "err", err)
-		return
+		x.abort("reading or sending the rows", err)
 	}
-	cw.Flush()
+	if err := x.flush(); err != nil {
+		x.abort("sending the last rows", err)
+	}
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"html/template"
@@ -176,16 +175,12 @@ func (s *Server) setAsideCSV(w http.ResponseWriter, r *http.Request, _ session) 
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write([]byte("\ufeff")) // as the review CSV: a BOM for the Russian texts
-	cw := csv.NewWriter(w)
-	_ = cw.Write(setAsideCSVHeader)
+	x := newCSVExport(w, s.log, "set-aside", setAsideCSVHeader)
 	var before int64
 	for {
 		list, err := s.opt.Store.ListSetAside(r.Context(), before, store.SetAsideMaxPage)
 		if err != nil {
-			// The header is out: the status cannot change any more.
-			s.log.Warn("set-aside CSV cut short", "err", err)
-			return
+			x.abort("reading the rows", err)
 		}
 		for _, sa := range list {
 			row := make([]string, len(setAsideCSVHeader))
@@ -212,13 +207,14 @@ func (s *Server) setAsideCSV(w http.ResponseWriter, r *http.Request, _ session) 
 			for i := range row {
 				row[i] = csvSafe(row[i])
 			}
-			if err := cw.Write(row); err != nil {
-				s.log.Warn("set-aside CSV cut short", "err", err)
-				return
+			if err := x.row(row); err != nil {
+				x.abort("sending the rows", err)
 			}
 			before = sa.Seq
 		}
-		cw.Flush()
+		if err := x.flush(); err != nil {
+			x.abort("sending the rows", err)
+		}
 		if len(list) < store.SetAsideMaxPage {
 			return
 		}

@@ -171,6 +171,7 @@ func (s *Server) disputedCSV(w http.ResponseWriter, r *http.Request, sess hub.We
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"scanned", "received", "office", "terminal", "counter", "record_id", "serial", "reasons", "why", //nolint:errcheck // kept for Flush
 		"review_state", "reviewed_at", "review_by", "review_note"})
+	written := 0 // rows the writer took: it stops at a failed send
 	for _, d := range list {
 		var serial, reviewedAt string
 		if d.Mark != nil {
@@ -179,13 +180,19 @@ func (s *Server) disputedCSV(w http.ResponseWriter, r *http.Request, sess hub.We
 		if !d.DisputeReview.At.IsZero() {
 			reviewedAt = d.DisputeReview.At.UTC().Format(time.RFC3339Nano)
 		}
-		cw.Write([]string{d.At.UTC().Format(time.RFC3339Nano), d.ReceivedAt.UTC().Format(time.RFC3339Nano), officeText(d.Office), //nolint:errcheck // as above
+		if cw.Write([]string{d.At.UTC().Format(time.RFC3339Nano), d.ReceivedAt.UTC().Format(time.RFC3339Nano), officeText(d.Office),
 			csvText(d.Terminal), csvText(d.Counter), csvText(d.ID), serial, disputeCodes(d.Disputed), csvText(d.Why),
-			string(d.DisputeReview.State()), reviewedAt, csvText(d.DisputeReview.By), csvText(d.DisputeReview.Note)})
+			string(d.DisputeReview.State()), reviewedAt, csvText(d.DisputeReview.By), csvText(d.DisputeReview.Note)}) == nil {
+			written++
+		}
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		s.opt.Log.Warn("disputed CSV", "err", err)
+		// The status is sent: break the transfer off, so the download
+		// fails instead of ending short without a word.
+		s.opt.Log.Error("CSV export broken off: the download ends incomplete", "export", "disputed",
+			"what", "sending the rows", "rows_written", written, "err", err)
+		panic(http.ErrAbortHandler)
 	}
 }
 

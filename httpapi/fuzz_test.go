@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"markd/internal/jsonkey"
 	"markd/mark"
 )
 
@@ -62,7 +63,7 @@ func FuzzReadJSON(f *testing.F) {
 		}
 		var keys []string
 		for k := range exact {
-			if foldKey(k) == "TEXT" {
+			if jsonkey.Fold(k) == "TEXT" {
 				keys = append(keys, k)
 			}
 		}

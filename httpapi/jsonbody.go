@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"strings"
-	"unicode"
 	"unicode/utf8"
 
+	"markd/internal/jsonkey"
 	"markd/mark"
 )
 
@@ -48,7 +47,7 @@ func readJSON(body []byte, v any) error {
 	}
 	// A key given twice is taken as its last value by the decoder, while
 	// another reader (the program's own, a log) may see the first.
-	if key := twiceKey(json.NewDecoder(bytes.NewReader(body))); key != "" {
+	if key := jsonkey.Twice(body); key != "" {
 		return mark.WithHint(fmt.Errorf("request body: key %q given twice: %w", key, mark.ErrInvalid),
 			"give each field once")
 	}
@@ -91,49 +90,4 @@ func jsonKind(t reflect.Type) string {
 		return "an array"
 	}
 	return t.Kind().String()
-}
-
-// twiceKey returns the first key some object of a well-formed JSON value
-// gives twice, "" when none does. Keys are compared as encoding/json
-// matches them to fields, ignoring case (foldKey): text and TEXT fill one
-// field, the last one's value kept.
-func twiceKey(dec *json.Decoder) string {
-	tok, err := dec.Token()
-	if err != nil {
-		return ""
-	}
-	switch tok {
-	case json.Delim('{'):
-		seen := map[string]bool{}
-		for dec.More() {
-			k, err := dec.Token()
-			if err != nil {
-				return ""
-			}
-			key, _ := k.(string)
-			if seen[foldKey(key)] {
-				return key
-			}
-			seen[foldKey(key)] = true
-			if twice := twiceKey(dec); twice != "" {
-				return twice
-			}
-		}
-		_, _ = dec.Token()
-	case json.Delim('['):
-		for dec.More() {
-			if twice := twiceKey(dec); twice != "" {
-				return twice
-			}
-		}
-		_, _ = dec.Token()
-	}
-	return ""
-}
-
-// foldKey folds a key as encoding/json does to match it to a field name
-// (its appendFoldedName): each letter upper-cased after lower-casing, so
-// that "text", "TEXT" and "Text" are one key, as are "s" and "ſ" (U+017F).
-func foldKey(key string) string {
-	return strings.Map(func(r rune) rune { return unicode.ToUpper(unicode.ToLower(r)) }, key)
 }

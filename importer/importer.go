@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"markd/decode"
+	"markd/internal/jsonkey"
 	"markd/internal/textline"
 	"markd/mark"
 	"markd/pipeline"
@@ -96,6 +97,11 @@ func ParseLine(line string) (mark.Scan, bool, error) {
 	if rest := strings.TrimSpace(t[dec.InputOffset():]); rest != "" {
 		return mark.Scan{}, false, fmt.Errorf("not a JSON scan object: %w: %q after the object; one scan a line",
 			mark.ErrInvalid, rest[:min(len(rest), 40)])
+	}
+	// encoding/json keeps the last of a key given twice (text and TEXT
+	// are one key to it): refused, as the daemon's API refuses it.
+	if key := jsonkey.Twice([]byte(t)); key != "" {
+		return mark.Scan{}, false, fmt.Errorf("key %q given twice: give each field once: %w", key, mark.ErrInvalid)
 	}
 	if len(l.Text) > maxLine {
 		return mark.Scan{}, false, fmt.Errorf("text of %d bytes, more than %d: %w", len(l.Text), maxLine, mark.ErrInvalid)

@@ -20,7 +20,9 @@ import (
 // before it are stored, nothing of it. Before, such a line was stored: a
 // scan stamped in 2062 for 2026 kept every later record of the counter
 // from the collector until 2062, a counter of 200 bytes or " A" was set
-// aside there, and a JSON line over the limit said "unexpected EOF".
+// aside there, a JSON line over the limit said "unexpected EOF", and a
+// key given twice (in any case) was taken as its last value, as the
+// daemon's API does not.
 func TestRunRefusesLine(t *testing.T) {
 	now := testdata.Now()
 	at := func(t time.Time) string { return t.Format(time.RFC3339) }
@@ -50,6 +52,17 @@ func TestRunRefusesLine(t *testing.T) {
 		{"source too long", func(s string) string {
 			return fmt.Sprintf(`{"text":%q,"source":%q}`, s, strings.Repeat("s", mark.MaxNameLen+1))
 		}, "source of 129 bytes: at most 128"},
+		// encoding/json keeps the last of a key given twice, matching
+		// keys without regard to case: the first text would be lost.
+		{"text given twice", func(s string) string {
+			return fmt.Sprintf(`{"text":%q,"text":"EPM1:other"}`, s)
+		}, `key "text" given twice`},
+		{"text given twice in another case", func(s string) string {
+			return fmt.Sprintf(`{"text":%q,"Text":"EPM1:other"}`, s)
+		}, `key "Text" given twice`},
+		{"counter given twice", func(s string) string {
+			return fmt.Sprintf(`{"counter":"A","text":%q,"COUNTER":"B"}`, s)
+		}, `key "COUNTER" given twice`},
 		{"JSON line too long", func(s string) string {
 			return fmt.Sprintf(`{"text":%q,"source":"x"}`, strings.Repeat("A", maxLine))
 		}, fmt.Sprintf("a line of %d bytes, more than %d", len(`{"text":"","source":"x"}`)+maxLine, maxLine)},

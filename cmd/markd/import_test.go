@@ -76,6 +76,11 @@ func TestImport(t *testing.T) {
 	if code, _, errs = vtRun(t, "", "import", "--config", cfg, bad); code != exitUsage || !strings.Contains(errs, bad+":1: ") {
 		t.Errorf("bad line: exit %d %s", code, errs)
 	}
+	// a key given twice, in another case: refused as the API refuses it
+	os.WriteFile(bad, []byte(`{"text":"x","Text":"y"}`+"\n"), 0o600)
+	if code, _, errs = vtRun(t, "", "import", "--config", cfg, bad); code != exitUsage || !strings.Contains(errs, bad+`:1: key "Text" given twice`) {
+		t.Errorf("key given twice: exit %d %s", code, errs)
+	}
 }
 
 // TestImportBadLineAfterBatches: a line that is not a scan stops the

@@ -347,18 +347,29 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 				se.Location = loc.String()
 			}
 		}
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		if json.Unmarshal(raw, &se.Body) != nil || (se.Body.Code == "" && se.Body.Error == "") {
-			// Not markhub's error body (every one has code and error): a
-			// proxy's page, a gateway's own JSON.
-			se.Body = hub.ErrorResponse{Error: notMarkhub(raw)}
-		}
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		se.Body = errorBody(raw)
 		if se.Body.Hint != "" { // the collector's hint, logged once beside the error
 			return nil, mark.WithHint(se, "collector: "+se.Body.Hint)
 		}
 		return nil, se
 	}
 	return resp, nil
+}
+
+// maxErrorBody is the most of an error answer read.
+const maxErrorBody = 64 << 10
+
+// errorBody reads the body of an error answer: markhub's JSON (every one
+// has an error text), else a short line naming what answered instead (a
+// proxy's page, a gateway's own JSON: {"code":"x"} without an error text
+// said nothing, and a record set aside on it had no reason).
+func errorBody(raw []byte) hub.ErrorResponse {
+	var b hub.ErrorResponse
+	if json.Unmarshal(raw, &b) != nil || b.Error == "" {
+		return hub.ErrorResponse{Error: notMarkhub(raw)}
+	}
+	return b
 }
 
 // parseRetryAfter reads Retry-After in either form of RFC 9110: seconds,
@@ -424,12 +435,25 @@ func (c *Client) upload(ctx context.Context, body []byte, waiting int, ask bool)
 		return nil, err
 	}
 	defer resp.Body.Close()
-	var out hub.UploadResponse
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, hub.MaxBody))
-	if err == nil {
-		err = json.Unmarshal(raw, &out)
-	}
 	if err != nil {
+		// The collector may have committed; the retry is harmless.
+		return nil, fmt.Errorf("collector response: %w: %w", mark.ErrUnavailable, err)
+	}
+	out, err := uploadAnswer(raw)
+	if err != nil {
+		return nil, err
+	}
+	out.TakesReceiptCounts = hub.Takes(resp.Header, hub.TakesReceiptCounts)
+	out.TakesAtOffset = hub.Takes(resp.Header, hub.TakesAtOffset)
+	out.TakesQuestions = hub.Takes(resp.Header, hub.TakesQuestions)
+	return out, nil
+}
+
+// uploadAnswer reads the body of a 2xx answer to an upload.
+func uploadAnswer(raw []byte) (*hub.UploadResponse, error) {
+	var out hub.UploadResponse
+	if err := json.Unmarshal(raw, &out); err != nil {
 		// The collector may have committed; the retry is harmless.
 		return nil, fmt.Errorf("collector response: %w: %w", mark.ErrUnavailable, err)
 	}
@@ -447,9 +471,6 @@ func (c *Client) upload(ctx context.Context, body []byte, waiting int, ask bool)
 			}
 		}
 	}
-	out.TakesReceiptCounts = hub.Takes(resp.Header, hub.TakesReceiptCounts)
-	out.TakesAtOffset = hub.Takes(resp.Header, hub.TakesAtOffset)
-	out.TakesQuestions = hub.Takes(resp.Header, hub.TakesQuestions)
 	return &out, nil
 }
 
@@ -498,8 +519,14 @@ func (c *Client) Serials(ctx context.Context, after uint64) (*hub.SerialsPage, e
 		return nil, err
 	}
 	defer resp.Body.Close()
+	return serialsAnswer(resp.Body)
+}
+
+// serialsAnswer reads the body of a 2xx answer to GET /v1/serials
+// (Restorer.restore checks the page against the cursor).
+func serialsAnswer(body io.Reader) (*hub.SerialsPage, error) {
 	var page hub.SerialsPage
-	if err := json.NewDecoder(io.LimitReader(resp.Body, hub.MaxBody)).Decode(&page); err != nil {
+	if err := json.NewDecoder(io.LimitReader(body, hub.MaxBody)).Decode(&page); err != nil {
 		return nil, fmt.Errorf("collector serials: %w: %w", mark.ErrUnavailable, err)
 	}
 	return &page, nil

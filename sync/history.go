@@ -249,24 +249,9 @@ func (r *Restorer) restore(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, err
 		}
-		// markhub names the office on every page and either ends or moves
-		// the cursor on; an answer that does neither is something else
-		// answering in its place ({} of a proxy): asked again at once it
-		// would be asked for ever, and taken as the end it would leave
-		// the history empty.
-		if page.Office == 0 || (!page.Done && page.Next <= cursor) {
-			return total, fmt.Errorf("collector's page of used serials after %d (office %d, next %d, done %t) is not markhub's answer (a proxy in between, sync.url pointing elsewhere?): %w",
-				cursor, page.Office, page.Next, page.Done, ErrNotCollector)
-		}
-		rows := make([]store.RestoredSerial, len(page.Serials))
-		for i, s := range page.Serials {
-			if s.Serial <= cursor {
-				return total, fmt.Errorf("collector sent serial %d after cursor %d: %w", s.Serial, cursor, mark.ErrInvalid)
-			}
-			rows[i] = store.RestoredSerial{Serial: s.Serial, RecordID: s.RecordID, At: s.At, Office: page.Office, Counter: s.Counter}
-		}
-		if page.Next > cursor {
-			cursor = page.Next
+		var rows []store.RestoredSerial
+		if rows, cursor, err = serialsOf(page, cursor); err != nil {
+			return total, err
 		}
 		if err := r.db.RestoreSerials(ctx, rows, cursor); err != nil {
 			return total, err
@@ -284,6 +269,28 @@ func (r *Restorer) restore(ctx context.Context) (int, error) {
 			return total, nil
 		}
 	}
+}
+
+// serialsOf checks a page of used serials asked after cursor and turns
+// it into the store's rows, with the cursor to ask after next.
+func serialsOf(page *hub.SerialsPage, cursor uint64) ([]store.RestoredSerial, uint64, error) {
+	// markhub names the office on every page and either ends or moves
+	// the cursor on; an answer that does neither is something else
+	// answering in its place ({} of a proxy): asked again at once it
+	// would be asked for ever, and taken as the end it would leave
+	// the history empty.
+	if page.Office == 0 || (!page.Done && page.Next <= cursor) {
+		return nil, cursor, fmt.Errorf("collector's page of used serials after %d (office %d, next %d, done %t) is not markhub's answer (a proxy in between, sync.url pointing elsewhere?): %w",
+			cursor, page.Office, page.Next, page.Done, ErrNotCollector)
+	}
+	rows := make([]store.RestoredSerial, len(page.Serials))
+	for i, s := range page.Serials {
+		if s.Serial <= cursor {
+			return nil, cursor, fmt.Errorf("collector sent serial %d after cursor %d: %w", s.Serial, cursor, mark.ErrInvalid)
+		}
+		rows[i] = store.RestoredSerial{Serial: s.Serial, RecordID: s.RecordID, At: s.At, Office: page.Office, Counter: s.Counter}
+	}
+	return rows, max(cursor, page.Next), nil
 }
 
 // Health is the state of the history as a line of the operator screen's

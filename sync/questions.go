@@ -118,8 +118,14 @@ func (c *Client) Questioned(ctx context.Context, after int64, limit int) (*hub.Q
 		return nil, err
 	}
 	defer resp.Body.Close()
+	return questionedAnswer(resp.Body)
+}
+
+// questionedAnswer reads the body of a 2xx answer to GET /v1/questioned
+// (questionsOf checks the page against the cursor).
+func questionedAnswer(body io.Reader) (*hub.QuestionedPage, error) {
 	var page hub.QuestionedPage
-	if err := json.NewDecoder(io.LimitReader(resp.Body, hub.MaxBody)).Decode(&page); err != nil {
+	if err := json.NewDecoder(io.LimitReader(body, hub.MaxBody)).Decode(&page); err != nil {
 		return nil, fmt.Errorf("collector questions: %w: %w", mark.ErrUnavailable, err)
 	}
 	return &page, nil

@@ -61,7 +61,7 @@ func newQuestionsHub(t *testing.T) *questionsHub {
 
 // addQuestionable records a REJECT UNDERPAID of a mark paid in full
 // under the lists the collector published: the collector questions it.
-func addQuestionable(t *testing.T, db *store.DB, office uint32, serial uint64, at time.Time) string {
+func addQuestionable(t testing.TB, db *store.DB, office uint32, serial uint64, at time.Time) string {
 	t.Helper()
 	m := hubtest.TestMark(serial, office)
 	rec := &mark.Record{At: at, Office: office, Counter: "1", Operator: "ivan", Source: "stdin", Text: hubtest.Sign(m), Mark: &m,

@@ -12,18 +12,25 @@ import (
 )
 
 // Twice returns the first key some object of the JSON value data gives
-// twice, "" when none does or data is not well-formed JSON (the decoder
-// says that). Keys are compared as encoding/json matches them to fields,
+// twice, "" when none does or data is not one well-formed JSON value
+// (the decoder says that). Keys are compared as encoding/json matches them to fields,
 // ignoring case (Fold): text and TEXT fill one field, the last one's value
 // kept. The key returned is the second one as written.
 func Twice(data []byte) string {
-	return twice(json.NewDecoder(bytes.NewReader(data)))
+	key, ok := twice(json.NewDecoder(bytes.NewReader(data)))
+	if !ok || (key != "" && !json.Valid(data)) { // a fault after the key, or more after the value
+		return ""
+	}
+	return key
 }
 
-func twice(dec *json.Decoder) string {
+// twice reads one value of dec: the first key given twice in it, and
+// false when the value is not well-formed (the walk stops there: More
+// keeps saying true before a byte the decoder refuses).
+func twice(dec *json.Decoder) (string, bool) {
 	tok, err := dec.Token()
 	if err != nil {
-		return ""
+		return "", false
 	}
 	switch tok {
 	case json.Delim('{'):
@@ -31,27 +38,31 @@ func twice(dec *json.Decoder) string {
 		for dec.More() {
 			k, err := dec.Token()
 			if err != nil {
-				return ""
+				return "", false
 			}
 			key, _ := k.(string)
 			if seen[Fold(key)] {
-				return key
+				return key, true
 			}
 			seen[Fold(key)] = true
-			if t := twice(dec); t != "" {
-				return t
+			if t, ok := twice(dec); t != "" || !ok {
+				return t, ok
 			}
 		}
-		_, _ = dec.Token()
+		if _, err := dec.Token(); err != nil {
+			return "", false
+		}
 	case json.Delim('['):
 		for dec.More() {
-			if t := twice(dec); t != "" {
-				return t
+			if t, ok := twice(dec); t != "" || !ok {
+				return t, ok
 			}
 		}
-		_, _ = dec.Token()
+		if _, err := dec.Token(); err != nil {
+			return "", false
+		}
 	}
-	return ""
+	return "", true
 }
 
 // Fold folds a key as encoding/json does to match it to a field name

@@ -77,7 +77,9 @@ type Line struct {
 
 // ParseLine reads one line of an import file: a JSON object (Line) or the
 // bare text of a scan. Blank lines, and objects whose text is blank, give
-// ok=false. An error wraps mark.ErrInvalid.
+// ok=false. An object with an unknown key, or a key given twice in any
+// letter case (jsonkey.Twice, as the daemon's API), is refused. An error
+// wraps mark.ErrInvalid.
 func ParseLine(line string) (mark.Scan, bool, error) {
 	t := strings.TrimSpace(line)
 	if t == "" {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"markd/internal/jsonkey"
 	"markd/internal/testdata"
 	"markd/mark"
 	"markd/pipeline"
@@ -206,7 +207,7 @@ func TestParseLineRefuses(t *testing.T) {
 
 func FuzzParseLine(f *testing.F) {
 	for _, s := range []string{"EPM1:AAAA", "", "  ", `{"text":"EPM1:A","at":"2026-11-25T10:00:00Z","counter":"B"}`,
-		`{"text":1}`, `{"measured_weight_g":-1}`, "{", "4600000000001\r", `{"text":" "}`} {
+		`{"text":1}`, `{"measured_weight_g":-1}`, "{", "4600000000001\r", `{"text":" "}`, `{"text":"EPM1:A","TEXT":"EPM1:B"}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -226,6 +227,9 @@ func FuzzParseLine(f *testing.F) {
 		}
 		if sc.MeasuredWeightG < 0 {
 			t.Fatalf("%q: negative weight", line)
+		}
+		if key := jsonkey.Twice([]byte(strings.TrimSpace(line))); ok && strings.HasPrefix(strings.TrimSpace(line), "{") && key != "" {
+			t.Fatalf("%q: taken with the key %q given twice", line, key)
 		}
 	})
 }

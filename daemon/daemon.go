@@ -252,8 +252,9 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	m.sup.Add("store.file", service.Func(func(ctx context.Context) error {
 		return m.Store.WatchFile(ctx, time.Second)
 	}))
-	m.sup.Add("lists", &verify.Watcher{Files: m.watched, Moved: m.moved, Signals: o.Reload,
-		Reload: m.reload, Log: log})
+	lists := &verify.Watcher{Files: m.watched, Moved: m.moved, Signals: o.Reload, Reload: m.reload, Log: log}
+	lists.Arm() // the files as loaded above, not as the service's goroutine first sees them
+	m.sup.Add("lists", lists)
 	if m.Sync != nil {
 		m.sup.Add("sync.history", m.Sync.History)
 		m.sup.Add("sync.upload", m.Sync.Uploader)

@@ -45,6 +45,26 @@ type Watcher struct {
 	Log     *slog.Logger
 
 	wakes atomic.Int64 // times the loop woke (tests)
+	// armed is the first look at Files taken by Arm (nil: Serve takes it).
+	armed map[string]fileState
+}
+
+// Arm takes the first look at Files now, as the caller that just loaded
+// them: a file changed after it is reloaded by Serve even when Serve's
+// goroutine starts later (a busy machine). Call it before Serve, once.
+func (w *Watcher) Arm() {
+	w.armed = map[string]fileState{}
+	if w.Files == nil {
+		return
+	}
+	for _, f := range w.Files() {
+		if f == "" {
+			continue
+		}
+		if abs, err := filepath.Abs(f); err == nil {
+			w.armed[abs] = look(abs)
+		}
+	}
 }
 
 // fileState is what a look at a file saw: a change to any part is a
@@ -98,7 +118,10 @@ func (w *Watcher) Serve(ctx context.Context) error {
 	if poll <= 0 {
 		poll = DefaultPoll
 	}
-	seen := map[string]fileState{} // absolute path → the last look
+	seen := w.armed // absolute path → the last look
+	if seen == nil {
+		seen = map[string]fileState{}
+	}
 	warned := map[string]bool{}
 	// files (re)reads Files and looks at new ones.
 	files := func() {

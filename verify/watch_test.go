@@ -152,3 +152,25 @@ func TestWatcherSeesSaves(t *testing.T) {
 	default:
 	}
 }
+
+// TestWatcherArmedSeesEarlySave: a file saved after the caller loaded it
+// (Arm) but before Serve's goroutine first looked (a busy machine) is
+// reloaded; without Arm the first look took the new file as the old one
+// and the save was never applied (TestReloadConfig timed out in make test).
+func TestWatcherArmedSeesEarlySave(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "markd.yaml")
+	if err := os.WriteFile(cfg, []byte("keyring: a.yaml\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := &Watcher{Files: func() []string { return []string{cfg} }, Poll: 10 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	w.Arm()
+	if err := os.WriteFile(cfg, []byte("keyring: b.yaml\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	why, _ := startWatcher(t, w)
+	if s, want := nextReload(t, why), "file changed: "+cfg; s != want {
+		t.Fatalf("reload %q, want %q", s, want)
+	}
+}

@@ -63,14 +63,6 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		return true
 	}
-	// A store read that fails is logged; the next verdict or keepalive
-	// reads again from the same place.
-	logged := func(evs []eventreplay.Event, err error) []eventreplay.Event {
-		if err != nil {
-			s.log.Warn("event stream: read stored scans", "err", err)
-		}
-		return evs
-	}
 	if !send(replay) {
 		return
 	}
@@ -82,14 +74,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-tick.C:
-			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil || !send(logged(cur.Next(r.Context()))) {
+			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil || !send(cur.Logged(cur.Next(r.Context()))) {
 				return
 			}
 		case rec, ok := <-ch:
 			if !ok {
 				return
 			}
-			if !send(logged(cur.Live(r.Context(), rec))) {
+			if !send(cur.Logged(cur.Live(r.Context(), rec))) {
 				return
 			}
 		}

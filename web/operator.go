@@ -141,14 +141,6 @@ func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, sess sessi
 		}
 		return true
 	}
-	// A store read that fails is logged; the next scan or health tick
-	// reads again from the same place.
-	logged := func(evs []eventreplay.Event, err error) []eventreplay.Event {
-		if err != nil {
-			s.log.Warn("operator screen stream: read stored scans", "err", err)
-		}
-		return evs
-	}
 	fmt.Fprint(w, "retry: 2000\n\n")
 	if reset && !send("reset", "", liveEvent{}) {
 		return
@@ -174,11 +166,11 @@ func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, sess sessi
 			if !ok {
 				return
 			}
-			if !scans(logged(cur.Live(ctx, rec)), false) {
+			if !scans(cur.Logged(cur.Live(ctx, rec)), false) {
 				return
 			}
 		case <-tick.C:
-			if !scans(logged(cur.Next(ctx)), false) || !send("health", "", s.healthEvent()) {
+			if !scans(cur.Logged(cur.Next(ctx)), false) || !send("health", "", s.healthEvent()) {
 				return
 			}
 		}

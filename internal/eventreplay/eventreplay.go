@@ -48,6 +48,7 @@ type Cursor struct {
 	db  Store
 	seq int64
 	max int
+	log *slog.Logger
 }
 
 // LastEventID returns the id a reconnecting client sent: the header, else
@@ -69,7 +70,7 @@ func Start(ctx context.Context, db Store, lastID string, max int, log *slog.Logg
 	if max <= 0 {
 		max = Max
 	}
-	c := &Cursor{db: db, max: max}
+	c := &Cursor{db: db, max: max, log: log}
 	top := func() (*Cursor, []Event, bool, error) {
 		seq, err := db.LastScanSeq(ctx)
 		c.seq = seq
@@ -162,4 +163,13 @@ func printable(s string) string {
 		s = s[:80]
 	}
 	return strings.ToValidUTF8(s, "?")
+}
+
+// Logged is evs, with err (a store read that failed) logged first: the
+// stream goes on, and the next read starts again from the same place.
+func (c *Cursor) Logged(evs []Event, err error) []Event {
+	if err != nil && c.log != nil {
+		c.log.Warn("event stream: read stored scans", "err", err)
+	}
+	return evs
 }

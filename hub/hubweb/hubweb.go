@@ -120,7 +120,7 @@ func New(opt Options) (*Server, error) {
 		fails: map[string][]time.Time{}, told: map[string]time.Time{}}
 	funcs := template.FuncMap{"when": s.when, "skew": skewText, "office": officeText, "rub": kopText,
 		"sum3":  func(a, b, c int64) int64 { return a + b + c },
-		"share": shareText, "inc": func(i int) int { return i + 1 }, "codes": disputeCodes, "reviewRow": reviewRowOf}
+		"share": shareText, "inc": func(i int) int { return i + 1 }, "codes": disputeCodes, "reviewRow": reviewRowOf, "reviewedRow": reviewedRowOf}
 	for _, name := range []string{"login.html", "fleet.html", "alerts.html", "lookup.html", "unverified.html", "refused.html", "offices.html", "rejects.html", "questioned.html", "error.html"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/review.html", "templates/"+name)
 		if err != nil {

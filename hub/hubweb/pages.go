@@ -329,8 +329,15 @@ type reviewRow struct {
 	P        string
 	Reopened string
 	Codes    []mark.Reason
+	Serial   bool // reviewedRow: a serial column
 }
 
 func reviewRowOf(r any, i int, csrf, action, p, reopened string, codes []mark.Reason) reviewRow {
 	return reviewRow{R: r, I: i, CSRF: csrf, Action: action, P: p, Reopened: reopened, Codes: codes}
+}
+
+// reviewedRowOf is the reviewRow the template reviewedRow draws: a
+// reviewed record with its form to open it again.
+func reviewedRowOf(r any, i int, csrf, action, p string, serial bool, codes []mark.Reason) reviewRow {
+	return reviewRow{R: r, I: i, CSRF: csrf, Action: action, P: p, Serial: serial, Codes: codes}
 }

@@ -20,10 +20,7 @@ import (
 func TestBrowserFeedReplay(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := operatorLogin(t, e)
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.scanEvents = [];
-		document.addEventListener('markd:scan', function (e) { window.scanEvents.push(e.detail.id); }); true`)); err != nil {
-		t.Fatalf("count the scan events: %v", err)
-	}
+	countScanEvents(t, ctx)
 	waitSubscriptions(t, e, 1, 20*time.Second)
 	first := mark.Record{ID: "r1", At: e.clock.Now(), Office: 426000, Counter: "A", Source: "stdin", Verdict: mark.Accept,
 		Mark: testMark(1), Text: "EPM1:r1"}
@@ -43,16 +40,7 @@ func TestBrowserFeedReplay(t *testing.T) {
 	step(t, ctx, "the missed scans on screen",
 		chromedp.WaitVisible(chromedp.CSS(`#recent tbody tr[data-id="r2"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#current[data-id="r3"].v-ACCEPT`)))
-	var got []string
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	for !slices.Contains(got, "r3") {
-		var err error
-		if got, err = chromedp.Run(sctx, chromedp.Evaluate[[]string](`window.scanEvents`)); err != nil {
-			t.Fatalf("scan events on the page %v: %v", got, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	got := scanEventsUntil(t, ctx, "r3")
 	if want := []string{"r1", "r2", "r3"}; !slices.Equal(got, want) {
 		t.Fatalf("scan events on the page %v, want %v (the missed ones replayed once, in order)", got, want)
 	}
@@ -65,10 +53,7 @@ func TestBrowserFeedReplaySilentLink(t *testing.T) {
 	e := newEnv(t, nil)
 	e.srv.heartbit = time.Hour // one health event per stream, then silence
 	ctx := operatorLogin(t, e)
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.scanEvents = [];
-		document.addEventListener('markd:scan', function (e) { window.scanEvents.push(e.detail.id); }); true`)); err != nil {
-		t.Fatalf("count the scan events: %v", err)
-	}
+	countScanEvents(t, ctx)
 	first := mark.Record{ID: "s1", At: e.clock.Now(), Office: 426000, Counter: "A", Source: "stdin", Verdict: mark.Accept,
 		Mark: testMark(1), Text: "EPM1:s1"}
 	e.insert(first)
@@ -79,16 +64,7 @@ func TestBrowserFeedReplaySilentLink(t *testing.T) {
 	e.clock.Add(time.Minute)
 	e.rejected("s2", 2, mark.ReasonBadSignature) // the feed's message lost with the link
 	waitSubscriptions(t, e, 2, 20*time.Second)
-	var got []string
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	for !slices.Contains(got, "s2") {
-		var err error
-		if got, err = chromedp.Run(sctx, chromedp.Evaluate[[]string](`window.scanEvents`)); err != nil {
-			t.Fatalf("scan events on the page %v: %v", got, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	got := scanEventsUntil(t, ctx, "s2")
 	if want := []string{"s1", "s2"}; !slices.Equal(got, want) {
 		t.Fatalf("scan events on the page %v, want %v", got, want)
 	}
@@ -144,4 +120,31 @@ func TestBrowserFeedReplayOneTone(t *testing.T) {
 	if n := tones(); n != 2+2 {
 		t.Fatalf("%d oscillators after replaying 3 REJECTs and 2 ACCEPTs, want %d (one REJECT tone)", n, 2+2)
 	}
+}
+
+// countScanEvents makes the page keep the ids of the scan events it is
+// told (window.scanEvents).
+func countScanEvents(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.scanEvents = [];
+		document.addEventListener('markd:scan', function (e) { window.scanEvents.push(e.detail.id); }); true`)); err != nil {
+		t.Fatalf("count the scan events: %v", err)
+	}
+}
+
+// scanEventsUntil returns the ids of the scan events the page was told
+// once id is among them (20 s at most).
+func scanEventsUntil(t *testing.T, ctx context.Context, id string) []string {
+	t.Helper()
+	var got []string
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for !slices.Contains(got, id) {
+		var err error
+		if got, err = chromedp.Run(sctx, chromedp.Evaluate[[]string](`window.scanEvents`)); err != nil {
+			t.Fatalf("scan events on the page %v: %v", got, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return got
 }

@@ -16,8 +16,8 @@ import (
 // utf8BOM is the byte order mark some Windows programs write before UTF-8.
 var utf8BOM = []byte("\uFEFF")
 
-// readJSON decodes body, one JSON object, into v refusing unknown fields,
-// a key given twice, bytes that are not UTF-8 and anything after the
+// readJSON decodes body, one JSON object, into v refusing unknown fields
+// (a key in another case than its field's too), a key given twice, bytes that are not UTF-8 and anything after the
 // object, each with mark.ErrInvalid naming what is wrong and where. A
 // byte order mark before the object is skipped.
 func readJSON(body []byte, v any) error {
@@ -50,6 +50,16 @@ func readJSON(body []byte, v any) error {
 	if key := jsonkey.Twice(body); key != "" {
 		return mark.WithHint(fmt.Errorf("request body: key %q given twice: %w", key, mark.ErrInvalid),
 			"give each field once")
+	}
+	// encoding/json fills text from "Text" too (and DisallowUnknownFields
+	// lets it by): a key must be spelt as the documented field.
+	if ke := jsonkey.Exact(body, v, jsonkey.Strict); ke != nil {
+		where := "request body"
+		if ke.Path != "" {
+			where += ": " + ke.Path
+		}
+		return mark.WithHint(fmt.Errorf("%s: %s: %w", where, ke.Why(), mark.ErrInvalid),
+			"field names are lower case, as docs/local-api.md spells them")
 	}
 	return nil
 }

@@ -75,3 +75,33 @@ func TestJSONBodyStrict(t *testing.T) {
 		t.Errorf("scan with a BOM: %d %s %q", code, res.Verdict, res.Error)
 	}
 }
+
+// TestJSONBodyKeyCase: a key spelt otherwise than its field is 400
+// naming the key and the field meant, nothing recorded. encoding/json
+// matches keys to fields ignoring case, so {"Text": …} was judged and
+// recorded as text, and {"Contract": 77} opened a batch of contract 77,
+// though docs/local-api.md names the fields in lower case only.
+func TestJSONBodyKeyCase(t *testing.T) {
+	e := newBatchEnv(t)
+	valid := e.sign(1, 77, 20)
+	for _, tc := range []struct{ name, path, body, want string }{
+		{"Text", "/api/scans", `{"Text": "` + valid + `"}`, `request body: unknown key "Text" (did you mean "text"?)`},
+		{"WEIGHT_G", "/api/scans", `{"text": "` + valid + `", "WEIGHT_G": 20}`, `unknown key "WEIGHT_G" (did you mean "weight_g"?)`},
+		{"a long s", "/api/scans", `{"text": "x", "ſource": "browser-wedge"}`, `unknown key "ſource" (did you mean "source"?)`},
+		{"Contract", "/api/batches", `{"Contract": 77}`, `unknown key "Contract" (did you mean "contract"?)`},
+	} {
+		var eb map[string]any
+		code := e.do(t, "POST", tc.path, tc.body, &eb)
+		if msg, _ := eb["error"].(string); code != http.StatusBadRequest || eb["code"] != "invalid" || !strings.Contains(msg, tc.want) {
+			t.Errorf("%s: %d %v, want 400 invalid saying %q", tc.name, code, eb, tc.want)
+		}
+	}
+	var page ScansPage
+	e.do(t, "GET", "/api/scans", "", &page)
+	if len(page.Scans) != 0 {
+		t.Errorf("the refused bodies recorded %d scans", len(page.Scans))
+	}
+	if code := e.do(t, "GET", "/api/batches/current", "", nil); code != http.StatusNotFound {
+		t.Errorf("a refused open body opened a batch: %d", code)
+	}
+}

@@ -77,8 +77,9 @@ type Line struct {
 
 // ParseLine reads one line of an import file: a JSON object (Line) or the
 // bare text of a scan. Blank lines, and objects whose text is blank, give
-// ok=false. An object with an unknown key, or a key given twice in any
-// letter case (jsonkey.Twice, as the daemon's API), is refused. An error
+// ok=false. An object with an unknown key, a key in another case than its
+// field's (jsonkey.Exact), or a key given twice in any letter case
+// (jsonkey.Twice), is refused, as the daemon's API refuses them. An error
 // wraps mark.ErrInvalid.
 func ParseLine(line string) (mark.Scan, bool, error) {
 	t := strings.TrimSpace(line)
@@ -104,6 +105,13 @@ func ParseLine(line string) (mark.Scan, bool, error) {
 	// are one key to it): refused, as the daemon's API refuses it.
 	if key := jsonkey.Twice([]byte(t)); key != "" {
 		return mark.Scan{}, false, fmt.Errorf("key %q given twice: give each field once: %w", key, mark.ErrInvalid)
+	}
+	// encoding/json fills text from "Text" too, DisallowUnknownFields
+	// letting it by: a key must be spelt as the field is (the local API's
+	// check, one function).
+	if ke := jsonkey.Exact([]byte(t), &l, jsonkey.Strict); ke != nil {
+		return mark.Scan{}, false, fmt.Errorf("%s: the keys are text, at, counter, source, measured_weight_g, in lower case: %w",
+			ke.Why(), mark.ErrInvalid)
 	}
 	if len(l.Text) > maxLine {
 		return mark.Scan{}, false, fmt.Errorf("text of %d bytes, more than %d: %w", len(l.Text), maxLine, mark.ErrInvalid)

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -191,6 +192,10 @@ func TestParseLineRefuses(t *testing.T) {
 		{"weight over a scale's", `{"text":"EPM1:A","measured_weight_g":5000000000}`, "measured_weight_g 5000000000: more than 1000000 grams"},
 		{"unknown field", `{"text":"EPM1:A","weight":5}`, `unknown field "weight"`},
 		{"blank counter", `{"text":"EPM1:A","counter":"  "}`, `counter "  ": must not be blank`},
+		// encoding/json matched "Text" to text: the line was stored as a scan
+		{"key in another case", `{"Text":"EPM1:A"}`, `unknown key "Text" (did you mean "text"?)`},
+		{"a long s", `{"text":"EPM1:A","ſource":"serial"}`, `unknown key "ſource" (did you mean "source"?)`},
+		{"upper time", `{"text":"EPM1:A","AT":"2026-11-25T10:00:00Z"}`, `unknown key "AT" (did you mean "at"?)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,7 +212,8 @@ func TestParseLineRefuses(t *testing.T) {
 
 func FuzzParseLine(f *testing.F) {
 	for _, s := range []string{"EPM1:AAAA", "", "  ", `{"text":"EPM1:A","at":"2026-11-25T10:00:00Z","counter":"B"}`,
-		`{"text":1}`, `{"measured_weight_g":-1}`, "{", "4600000000001\r", `{"text":" "}`, `{"text":"EPM1:A","TEXT":"EPM1:B"}`} {
+		`{"text":1}`, `{"measured_weight_g":-1}`, "{", "4600000000001\r", `{"text":" "}`, `{"text":"EPM1:A","TEXT":"EPM1:B"}`,
+		`{"Text":"EPM1:A"}`, `{"text":"EPM1:A","Measured_Weight_G":5}`, `{"text":"EPM1:A","counteR":"B"}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -230,6 +236,17 @@ func FuzzParseLine(f *testing.F) {
 		}
 		if key := jsonkey.Twice([]byte(strings.TrimSpace(line))); ok && strings.HasPrefix(strings.TrimSpace(line), "{") && key != "" {
 			t.Fatalf("%q: taken with the key %q given twice", line, key)
+		}
+		if ok && strings.HasPrefix(strings.TrimSpace(line), "{") {
+			var keys map[string]json.RawMessage
+			_ = json.Unmarshal([]byte(strings.TrimSpace(line)), &keys)
+			for k := range keys {
+				switch k {
+				case "text", "at", "counter", "source", "measured_weight_g":
+				default: // encoding/json takes "Text" as text
+					t.Fatalf("%q: taken with the key %q, no field as spelt", line, k)
+				}
+			}
 		}
 	})
 }

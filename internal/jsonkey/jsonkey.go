@@ -1,7 +1,9 @@
-// Package jsonkey finds a key given twice in a JSON object as
-// encoding/json sees it: keys matched to fields without regard to case,
-// the last value kept. The daemon's API and markd import refuse such an
-// object through Twice, so both refuse the same ones.
+// Package jsonkey checks the keys of a JSON object as encoding/json
+// reads them: keys matched to fields without regard to case, the last
+// value kept. Twice finds a key given twice; Exact a key not spelt as
+// its field (Text for text), which encoding/json reads as that field.
+// The daemon's API, markd import and the collector's upload refuse such
+// objects through them, so all refuse the same ones.
 package jsonkey
 
 import (

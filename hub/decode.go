@@ -10,12 +10,14 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"markd/internal/jsonkey"
 	"markd/mark"
 )
 
 // DecodeUpload decodes the body of POST /v1/upload into q as a strict
 // encoding/json Decoder would (unknown fields refused, nothing but
-// whitespace after the object): the records of an upload, most of the
+// whitespace after the object), and refuses a key not spelt as its field
+// (jsonkey.Exact: encoding/json reads "ID" as id): the records of an upload, most of the
 // collector's decoding CPU, go through a parser without reflection that
 // takes the form counters send (exact field names, each once, no null,
 // integers as integers) and yields exactly what encoding/json yields
@@ -44,7 +46,22 @@ func decodeStd(body []byte, q *UploadRequest) error {
 	if dec.More() {
 		return fmt.Errorf("body: trailing data after the JSON object: %w", mark.ErrInvalid)
 	}
-	return nil
+	return keyCase(body, q)
+}
+
+// keyCase refuses a key not spelt as its field ("ID" for id, "Serial" in
+// a mark): encoding/json reads it as the field, and DisallowUnknownFields
+// lets it by. It names the record, event or batch (the counter sets that
+// one aside) and the field meant.
+func keyCase(body []byte, v any) error {
+	ke := jsonkey.Exact(body, v, jsonkey.Strict)
+	if ke == nil {
+		return nil
+	}
+	if ke.Path == "" {
+		return fmt.Errorf("body: %s: %w", ke.Why(), mark.ErrInvalid)
+	}
+	return &FieldError{Field: ke.Path, Why: ke.Why()}
 }
 
 // locate names the record, event or batch that a decoding error is about
@@ -162,7 +179,8 @@ func decodeFast(body []byte, q *UploadRequest) bool {
 }
 
 // std decodes one value with a strict encoding/json Decoder (the parts of
-// a request that are rare or small: events, acknowledgements, batches).
+// a request that are rare or small: events, acknowledgements, batches),
+// its keys spelt as their fields (jsonkey.Exact, as decodeStd).
 func (s *scanner) std(v any) bool {
 	s.ws()
 	dec := json.NewDecoder(bytes.NewReader(s.b[s.i:]))
@@ -170,7 +188,11 @@ func (s *scanner) std(v any) bool {
 	if err := dec.Decode(v); err != nil {
 		return false
 	}
-	s.i += int(dec.InputOffset())
+	end := s.i + int(dec.InputOffset())
+	if jsonkey.Exact(s.b[s.i:end], v, jsonkey.Strict) != nil {
+		return false // a key in another case: decodeStd names it
+	}
+	s.i = end
 	return true
 }
 

@@ -128,6 +128,8 @@ func TestDecodeUploadOddForms(t *testing.T) {
 		{"reasons null", `{"records":[{"reasons":null}]}`, false},
 		{"bad event", `{"events":[{"id":"x"}],"records":[]}`, false},
 		{"event unknown field", `{"events":[{"colour":1}]}`, false},
+		{"event key in other case", `{"events":[{"Record_ID":"r"}]}`, false},
+		{"batch key in other case", `{"records":[],"batches":[{"ID":"b"}]}`, false},
 		{"first_accepted", `{"records":[{"first_accepted":{"record_id":"x","at":"2026-11-24T09:00:00Z","office":1,"counter":"1"}}]}`, true},
 	}
 	for _, tt := range tests {
@@ -155,6 +157,14 @@ func TestDecodeUploadErrorsNameFields(t *testing.T) {
 		{"bad first acceptance time", `{"records":[{"first_accepted":{"at":5}}]}`, "records[0].first_accepted.at", "not a JSON string"},
 		{"bad event", `{"events":[{"id":1},{"id":"x"}],"records":[]}`, "events[1].id", "wrong type"},
 		{"bad batch", `{"batches":[{"accepted":"many"}]}`, "batches[0].accepted", "wrong type"},
+		// encoding/json reads a key in another case as the field (and
+		// DisallowUnknownFields lets it by): refused, naming the row
+		{"record key in another case", `{"records":[{"id":"x"},{"ID":"y"}]}`, "records[1]", `unknown key "ID" (did you mean "id"?)`},
+		{"mark key in another case", `{"records":[{"mark":{"Serial":1}}]}`, "records[0].mark", `unknown key "Serial" (did you mean "serial"?)`},
+		{"a long s", `{"records":[{"ſource":"serial"}]}`, "records[0]", `unknown key "ſource" (did you mean "source"?)`},
+		{"event key in another case", `{"events":[{"id":1,"Record_ID":"r"}]}`, "events[0]", `unknown key "Record_ID" (did you mean "record_id"?)`},
+		{"first acceptance key in another case", `{"records":[{"id":"x","first_accepted":{"Record_ID":"r"}}]}`, "records[0].first_accepted", `(did you mean "record_id"?)`},
+		{"batch key in another case", `{"batches":[{"id":"b","Accepted":1}]}`, "batches[0]", `unknown key "Accepted" (did you mean "accepted"?)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,6 +177,11 @@ func TestDecodeUploadErrorsNameFields(t *testing.T) {
 		})
 	}
 	var q UploadRequest
+	// At the top: the body is at fault, no row.
+	if err := DecodeUpload([]byte(`{"Records":[]}`), &q); !errors.Is(err, mark.ErrInvalid) || errors.As(err, new(*FieldError)) ||
+		err.Error() != `body: unknown key "Records" (did you mean "records"?): invalid` {
+		t.Fatalf("Records: %v", err)
+	}
 	if err := DecodeUpload([]byte(`{} x`), &q); !errors.Is(err, mark.ErrInvalid) || !strings.Contains(err.Error(), "trailing") {
 		t.Fatalf("trailing data: %v", err)
 	}
@@ -190,6 +205,8 @@ func FuzzDecodeUploadSameAsJSON(f *testing.F) {
 	f.Add([]byte(`{"records":[{"id":"a\u00e9","at":"2026-11-24T09:00:00.5+03:00","measured_weight_g":-3}],"ack_alerts":[1]}`))
 	f.Add([]byte(`{"records":[{"mark":{"serial":1},"mark":{"contract":2}}]}`))
 	f.Add([]byte(`{"records":[{"id":"a","at_offset":-16200,"at_zone":"America/Caracas"},{"at_offset":null},{"at_offset":1.5}]}`))
+	f.Add([]byte(`{"records":[{"ID":"a"}],"events":[{"Record_ID":"r"}],"batches":[{"Id":"b"}]}`))
+	f.Add([]byte(`{"records":[{"first_accepted":{"AT":"2026-11-24T09:00:00Z"}}],"ack_alerts":[1]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		sameAsJSON(t, body)
 	})

@@ -76,6 +76,9 @@ func RunServerSuite(t *testing.T, open Opener) {
 		{"bad verdict", "tok-office-a", "application/json", enc(badVerdict), 400, "records[0].verdict"},
 		{"accept without mark", "tok-office-a", "application/json", enc(noMark), 400, "records[0].mark"},
 		{"unknown field", "tok-office-a", "application/json", []byte(`{"recordz":[]}`), 400, ""},
+		// encoding/json read "ID" as id, "Record_ID" as record_id: refused, naming the row
+		{"key in another case", "tok-office-a", "application/json", []byte(`{"records":[{"ID":"a-9"}]}`), 400, "records[0]"},
+		{"event key in another case", "tok-office-a", "application/json", []byte(`{"events":[{"Record_ID":"a-1"}]}`), 400, "events[0]"},
 		{"wrong type", "tok-office-a", "application/json", []byte(`{"records":[{"office":"x"}]}`), 400, "records[0].office"},
 		{"not json", "tok-office-a", "application/json", []byte(`{`), 400, ""},
 		{"trailing data", "tok-office-a", "application/json", []byte(`{} {}`), 400, ""},
@@ -136,7 +139,7 @@ func RunServerSuite(t *testing.T, open Opener) {
 				t.Errorf("no refusal %q in %v", key, list)
 			}
 		}
-		if len(list) != 13 { // the table's 13 refusals (401 and 413 are not kept; the repeat counts on its row)
+		if len(list) != 15 { // the table's 15 refusals (401 and 413 are not kept; the repeat counts on its row)
 			for _, r := range list {
 				t.Log(r)
 			}

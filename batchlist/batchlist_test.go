@@ -258,6 +258,10 @@ func TestParseErrors(t *testing.T) {
 		{"json-item-not-object", "{\"items\": [1]}", 1, 12, "", "must be an object"},
 		{"json-trailing", "[{\"mail_class\": 1, \"weight_g\": 20, \"tariff_kop\": 5000}] x", 1, 57, "", "after the end"},
 		{"json-dup-key", "[{\"mail_class\": 1, \"weight_g\": 20, \"tariff_kop\": 5000, \"weight_g\": 21}]", 1, 56, "weight_g", "twice"},
+		// a key in another case was ignored as unknown: the serial dropped
+		// (the item matched by tracking), the list's contract not checked
+		{"json-key-case", "[{\"mail_class\": 1, \"weight_g\": 20, \"tariff_kop\": 5000, \"Serial\": 7}]", 1, 56, "serial", `unknown key "Serial" (did you mean "serial"?)`},
+		{"json-top-key-case", "{\"Contract\": 5, \"items\": []}", 1, 2, "contract", `unknown key "Contract" (did you mean "contract"?)`},
 		{"json-not-utf8", "[{\"mail_class\": \"\xe7\xe0\xea\"}]", 1, 18, "", "UTF-8"},
 		{"not-json-is-csv", "\"x\"", 1, 0, "mail_class", "no mail class column"},
 		{"json-number", "[[1]]", 1, 2, "", "must be an object"},

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"unicode/utf8"
+
+	"markd/internal/jsonkey"
 )
 
 // jsonReader walks the JSON form token by token so that every error and
@@ -79,6 +82,9 @@ func parseJSON(data []byte) (List, error) {
 					return List{}, err
 				}
 			default: // unknown keys are ignored, like unknown CSV columns
+				if err := jr.otherCase(kpos, key, "contract", "items"); err != nil {
+					return List{}, err
+				}
 				var skip json.RawMessage
 				vpos := jr.next()
 				if err := jr.dec.Decode(&skip); err != nil {
@@ -134,6 +140,9 @@ func (jr *jsonReader) items() ([]Item, error) {
 			vpos := jr.next()
 			f, known := jsonField(key)
 			if !known {
+				if err := jr.otherCase(kpos, key, fieldNames[:]...); err != nil {
+					return nil, err
+				}
 				var skip json.RawMessage
 				if err := jr.dec.Decode(&skip); err != nil {
 					return nil, jr.syntax(err, vpos)
@@ -169,6 +178,22 @@ func (jr *jsonReader) items() ([]Item, error) {
 		return nil, jr.syntax(err, end)
 	}
 	return items, nil
+}
+
+// otherCase refuses a key that is one of names in another letter case
+// ("Serial", "ITEMS"): unknown keys are ignored, and ignoring this one
+// would drop what the customer meant without a word (an item matched by
+// tracking, not by its serial; a notice taken as none). The keys are
+// matched as spelt, as the local API's are (jsonkey.Fold compares them
+// as its JSON reader would).
+func (jr *jsonReader) otherCase(kpos int, key string, names ...string) error {
+	for _, n := range names {
+		if key != n && jsonkey.Fold(key) == jsonkey.Fold(n) {
+			line, col := jr.pos(kpos)
+			return perr(line, col, n, "", fmt.Sprintf("unknown key %q (did you mean %q?): keys are spelt in lower case", key, n))
+		}
+	}
+	return nil
 }
 
 // jsonField maps an item key to its field; the keys are the English

@@ -171,6 +171,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(hdr + "1;42600000000015;2;20;10500;да;1\n"))
 	f.Add([]byte("mail_class,weight_g,tariff_rub\n1,20,\"50,00\"\n"))
 	f.Add([]byte(`[{"mail_class": "заказное письмо", "tracking": 42600000000015, "weight_g": 20, "tariff_rub": "105,5"}]`))
+	f.Add([]byte(`{"Contract": 5, "items": [{"mail_class": 1, "weight_g": 20, "tariff_kop": 5000, "Notice": true, "ſerial": 1}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := Parse(data)
 		if err != nil {

@@ -185,13 +185,11 @@ func (jr *jsonReader) items() ([]Item, error) {
 // would drop what the customer meant without a word (an item matched by
 // tracking, not by its serial; a notice taken as none). The keys are
 // matched as spelt, as the local API's are (jsonkey.Fold compares them
-// as its JSON reader would).
+// as its JSON reader would: jsonkey.OtherCase).
 func (jr *jsonReader) otherCase(kpos int, key string, names ...string) error {
-	for _, n := range names {
-		if key != n && jsonkey.Fold(key) == jsonkey.Fold(n) {
-			line, col := jr.pos(kpos)
-			return perr(line, col, n, "", fmt.Sprintf("unknown key %q (did you mean %q?): keys are spelt in lower case", key, n))
-		}
+	if n := jsonkey.OtherCase(key, names...); n != "" {
+		line, col := jr.pos(kpos)
+		return perr(line, col, n, "", fmt.Sprintf("unknown key %q (did you mean %q?): keys are spelt in lower case", key, n))
 	}
 	return nil
 }

@@ -73,3 +73,22 @@ func twice(dec *json.Decoder) (string, bool) {
 func Fold(key string) string {
 	return strings.Map(func(r rune) rune { return unicode.ToUpper(unicode.ToLower(r)) }, key)
 }
+
+// OtherCase is the one of names that key spells in another letter case
+// as encoding/json compares keys (Fold: "Serial" for serial, "ſerial"
+// too), "" when key is one of them as spelt or none: for a reader that
+// matches keys as spelt and ignores unknown ones, a key it would drop
+// though the sender meant a known one.
+func OtherCase(key string, names ...string) string {
+	for _, n := range names {
+		if n == key {
+			return ""
+		}
+	}
+	for _, n := range names {
+		if Fold(n) == Fold(key) {
+			return n
+		}
+	}
+	return ""
+}

@@ -54,3 +54,16 @@ func FuzzTwice(f *testing.F) {
 		}
 	})
 }
+
+// TestOtherCase: the name a key spells in another case, "" for a name as
+// spelt or none.
+func TestOtherCase(t *testing.T) {
+	names := []string{"contract", "items", "serial"}
+	for _, tc := range []struct{ key, want string }{
+		{"serial", ""}, {"Serial", "serial"}, {"ITEMS", "items"}, {"ſerial", "serial"}, {"colour", ""}, {"", ""},
+	} {
+		if got := OtherCase(tc.key, names...); got != tc.want {
+			t.Errorf("OtherCase(%q) = %q, want %q", tc.key, got, tc.want)
+		}
+	}
+}

@@ -154,3 +154,41 @@ func TestWindowsRecoveryWhy(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowsRecoveryChosen: the actions install sets (and the start sets
+// on a service with none) are what install-windows.md promises: restart
+// after 5 s, 30 s, then every minute (the service manager repeats the
+// last action), the count reset after a day, on non-crash failures too
+// (a stop with a service-specific code: the port taken); and the sc
+// commands the warning names set the same. A flag the service manager
+// refuses is an error that still says ERROR_INVALID_LEVEL (Install warns
+// on it rather than fail: wine's service manager).
+func TestWindowsRecoveryChosen(t *testing.T) {
+	want := []mgr.RecoveryAction{
+		{Type: mgr.ServiceRestart, Delay: 5 * time.Second},
+		{Type: mgr.ServiceRestart, Delay: 30 * time.Second},
+		{Type: mgr.ServiceRestart, Delay: time.Minute},
+	}
+	if got := Recovery(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Recovery() = %v, want %v", got, want)
+	}
+	var f fakeRecovery
+	if err := setRecovery(&f); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(f.actions, want) || f.reset != 86400 || !f.flag || f.setCalls != 1 || f.flagCs != 1 {
+		t.Errorf("setRecovery: actions %v reset %d s non-crash %v (%d, %d calls); want %v, 86400 s, true",
+			f.actions, f.reset, f.flag, f.setCalls, f.flagCs, want)
+	}
+	if got, wantSC := scFailure("markd"), "sc failure markd reset= 86400 actions= restart/5000/restart/30000/restart/60000, then sc failureflag markd 1"; got != wantSC {
+		t.Errorf("scFailure = %q, want %q", got, wantSC)
+	}
+	refused := fakeRecovery{flagErr: windows.ERROR_INVALID_LEVEL}
+	err := setRecovery(&refused)
+	if !errors.Is(err, windows.ERROR_INVALID_LEVEL) || !strings.Contains(err.Error(), "on non-crash failures too") {
+		t.Errorf("flag refused: %v, want ERROR_INVALID_LEVEL naming the non-crash flag", err)
+	}
+	if failed := (fakeRecovery{setErr: windows.ERROR_ACCESS_DENIED}); setRecovery(&failed) == nil || failed.flagCs != 0 {
+		t.Errorf("actions refused: the flag set all the same (%d calls) or no error", failed.flagCs)
+	}
+}

@@ -17,9 +17,10 @@ import (
 var utf8BOM = []byte("\uFEFF")
 
 // readJSON decodes body, one JSON object, into v refusing unknown fields
-// (a key in another case than its field's too), a key given twice, bytes that are not UTF-8 and anything after the
-// object, each with mark.ErrInvalid naming what is wrong and where. A
-// byte order mark before the object is skipped.
+// (a key in another case than its field's too), a key given twice, bytes
+// that are not UTF-8 and anything after the object, each with
+// mark.ErrInvalid naming what is wrong and where. A byte order mark
+// before the object is skipped.
 func readJSON(body []byte, v any) error {
 	body = bytes.TrimPrefix(body, utf8BOM)
 	if !utf8.Valid(body) {

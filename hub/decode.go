@@ -17,13 +17,13 @@ import (
 // DecodeUpload decodes the body of POST /v1/upload into q as a strict
 // encoding/json Decoder would (unknown fields refused, nothing but
 // whitespace after the object), and refuses a key not spelt as its field
-// (jsonkey.Exact: encoding/json reads "ID" as id): the records of an upload, most of the
-// collector's decoding CPU, go through a parser without reflection that
-// takes the form counters send (exact field names, each once, no null,
-// integers as integers) and yields exactly what encoding/json yields
-// (FuzzDecodeUploadSameAsJSON). Anything else, and every error, is
-// decoded again by encoding/json, so errors and odd forms are answered as
-// before.
+// (jsonkey.Exact: encoding/json reads "ID" as id): the records of an
+// upload, most of the collector's decoding CPU, go through a parser
+// without reflection that takes the form counters send (exact field
+// names, each once, no null, integers as integers) and yields exactly what
+// encoding/json yields (FuzzDecodeUploadSameAsJSON). Anything else, and
+// every error, is decoded again by encoding/json, so errors and odd forms
+// are answered as before.
 func DecodeUpload(body []byte, q *UploadRequest) error {
 	if decodeFast(body, q) { // bounded: it gives up past the limits
 		return nil

@@ -9,8 +9,9 @@
 // Encoding: the file is a JSON envelope {format, key_id, payload, signature}
 // where payload is the exact byte string that was signed (base64 in JSON).
 // The signed message is "markd-bundle-v1\x00" || payload. The payload is
-// decoded only after the signature verified, strictly (unknown fields are an
-// error), so what is verified is exactly what is applied.
+// decoded only after the signature verified, strictly (unknown fields, and
+// keys in another case than their fields', are an error), so what is
+// verified is exactly what is applied.
 package bundle
 
 import (
@@ -23,6 +24,7 @@ import (
 	"io"
 	"time"
 
+	"markd/internal/jsonkey"
 	"markd/mark"
 )
 
@@ -185,6 +187,11 @@ func strictDecode(data []byte, v any) error {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return fmt.Errorf("trailing data after the JSON value")
+	}
+	// encoding/json reads "Version" as version, DisallowUnknownFields
+	// letting it by: the keys are spelt as json.Marshal writes them.
+	if ke := jsonkey.Exact(data, v, jsonkey.Strict); ke != nil {
+		return ke
 	}
 	return nil
 }

@@ -94,6 +94,8 @@ func TestOpenRejectsTampering(t *testing.T) {
 		{"wrong format", bytes.Replace(good, []byte(Format), []byte("markd-bundle-0"), 1), pub},
 		{"empty", nil, pub},
 		{"short pinned key", good, pub[:16]},
+		// encoding/json read "Format" as format: the envelope was taken
+		{"key in another case", bytes.Replace(good, []byte(`"format"`), []byte(`"Format"`), 1), pub},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,6 +233,7 @@ func FuzzOpen(f *testing.F) {
 	f.Add(good)
 	f.Add([]byte(`{"format":"markd-bundle-1"}`))
 	f.Add([]byte("{}"))
+	f.Add(bytes.Replace(good, []byte(`"key_id"`), []byte(`"Key_ID"`), 1))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Open(data, pub)
 		if err != nil {

@@ -36,14 +36,13 @@ type KeyError struct {
 	Known string // the field name it matches ignoring case; "" when none
 }
 
-func (e *KeyError) Error() string { return e.Where() + ": " + e.Why() }
-
-// Where is the object's place, "body" for the top one.
-func (e *KeyError) Where() string {
+// Error is Why after the object's place ("records[2].mark: …"); at the
+// top Why alone (the caller names what the JSON is: "request body").
+func (e *KeyError) Error() string {
 	if e.Path == "" {
-		return "body"
+		return e.Why()
 	}
-	return e.Path
+	return e.Path + ": " + e.Why()
 }
 
 // Why is what is wrong, without the place: unknown key "Text" (did you

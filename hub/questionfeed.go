@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"markd/mark"
 )
@@ -24,6 +27,14 @@ import (
 // An older counter never asks; an older collector answers 404, so a
 // counter asks only once an upload answer named TakesQuestions in
 // HeaderTakes, as for TakesAtOffset.
+//
+// Each item carries the region's reviewer's name and note of the last
+// change (review_by, review_note: a closing's, or a reopening's), so the
+// counter's supervisor deciding an override reads what the review found.
+// The counter sends nothing new for them, so no HeaderTakes name is
+// needed: a page says it carries them (QuestionedPage.Notes); an older
+// collector's page lacks the flag and the fields, an older counter
+// ignores both (unknown JSON fields).
 
 // TakesQuestions is what an upload answer names in HeaderTakes when the
 // collector serves GET /v1/questioned.
@@ -45,6 +56,13 @@ type QuestionedItem struct {
 	// (DisputeReviewed), and again when it is reopened.
 	State      DisputeState `json:"state"`
 	ReviewedAt *time.Time   `json:"reviewed_at,omitempty"`
+	// ReviewBy and ReviewNote are the region's reviewer's name and note
+	// of the last change (the closing, or the reopening of a reopened
+	// one); absent before any. PlainName and PlainNote make them: at most
+	// MaxReviewerName and MaxDisputeNote bytes, no control or format
+	// character a page or a spreadsheet would act on.
+	ReviewBy   string `json:"review_by,omitempty"`
+	ReviewNote string `json:"review_note,omitempty"`
 }
 
 // QuestionedPage is the answer of GET /v1/questioned.
@@ -54,7 +72,14 @@ type QuestionedPage struct {
 	Next int64 `json:"next"`
 	// Done: no item of the terminal above Next (at the time of the pull).
 	Done bool `json:"done"`
+	// Notes: this collector sends each item's ReviewBy and ReviewNote
+	// (false from an older one, which has neither): a counter that
+	// stored items without them reads the feed once more from its start.
+	Notes bool `json:"notes"`
 }
+
+// MaxReviewerName bounds the reviewer's name a feed item carries, in bytes.
+const MaxReviewerName = 128
 
 // QuestionFeed is the feed as both backends implement it.
 type QuestionFeed interface {
@@ -73,7 +98,46 @@ func FeedItem(seq int64, r *StoredRecord) QuestionedItem {
 		at := r.DisputeReview.At.UTC()
 		it.State, it.ReviewedAt = DisputeReviewed, &at
 	}
+	it.ReviewBy, it.ReviewNote = PlainName(r.DisputeReview.By), PlainNote(r.DisputeReview.Note)
 	return it
+}
+
+// PlainNote is a review note as the feed carries it and a counter keeps
+// it: a line break is kept (CR LF of a form made LF), a tab too; every
+// other control character (C0, DEL, C1), format character (bidirectional
+// overrides and isolates, zero width characters, the soft hyphen), line
+// or paragraph separator and byte that is not UTF-8 is neutralised as the
+// collector neutralises NUL in an upload's notes: made U+FFFD, so what was
+// there shows and cannot turn the text around on a page. Cut to
+// MaxDisputeNote bytes at a character's start.
+func PlainNote(s string) string { return plain(s, true, MaxDisputeNote) }
+
+// PlainName is a reviewer's name as the feed carries it: as PlainNote,
+// one line (a line break or tab is neutralised too), at most
+// MaxReviewerName bytes.
+func PlainName(s string) string { return plain(s, false, MaxReviewerName) }
+
+func plain(s string, lines bool, max int) string {
+	if lines {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+	}
+	s = strings.Map(func(c rune) rune {
+		switch {
+		case lines && (c == '\n' || c == '\t'):
+			return c
+		case unseen(c), unicode.In(c, unicode.Zl, unicode.Zp):
+			return utf8.RuneError
+		}
+		return c
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }
 
 // questioned answers GET /v1/questioned?after=SEQ&limit=N for the
@@ -106,7 +170,7 @@ func (s *Server) questioned(w http.ResponseWriter, r *http.Request) int {
 	if err != nil {
 		return s.fail(w, r, err)
 	}
-	page := QuestionedPage{Items: items, Next: after, Done: len(items) <= limit}
+	page := QuestionedPage{Items: items, Next: after, Done: len(items) <= limit, Notes: true}
 	if !page.Done {
 		page.Items = items[:limit]
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"markd/hub"
 	"markd/mark"
@@ -20,7 +21,8 @@ import (
 // hub.TakesQuestions and its body is as before; a terminal reads only its
 // own questioned records, page by page in the order they changed; a
 // repeat of a stored record changes nothing; the region's review and
-// reopening come again at the next pull with the new state; a bad cursor
+// reopening come again at the next pull with the new state and the
+// reviewer's name and note (bounded, neutralised); a bad cursor
 // or limit is refused naming it; no credentials, no feed.
 func RunQuestionFeedSuite(t *testing.T, open Opener) {
 	s := openWithTerminals(t, open, "office-a", "office-b")
@@ -96,7 +98,8 @@ func RunQuestionFeedSuite(t *testing.T, open Opener) {
 		}
 		p := pullPage(t, srv.URL, "office-a", next, 0)
 		if len(p.Items) != 1 || p.Items[0].RecordID != "a-2" || p.Items[0].State != hub.DisputeReviewed ||
-			p.Items[0].ReviewedAt == nil || !p.Items[0].ReviewedAt.Equal(at) || p.Items[0].Seq <= next {
+			p.Items[0].ReviewedAt == nil || !p.Items[0].ReviewedAt.Equal(at) || p.Items[0].Seq <= next ||
+			p.Items[0].ReviewBy != "boss" || p.Items[0].ReviewNote != "clock fixed" || !p.Notes {
 			t.Fatalf("after the review: %+v", p)
 		}
 		next = p.Next
@@ -107,9 +110,11 @@ func RunQuestionFeedSuite(t *testing.T, open Opener) {
 			t.Fatal(err)
 		}
 		p = pullPage(t, srv.URL, "office-a", next, 0)
-		if len(p.Items) != 1 || p.Items[0].RecordID != "a-2" || p.Items[0].State != hub.DisputeOpen || p.Items[0].ReviewedAt != nil {
+		if len(p.Items) != 1 || p.Items[0].RecordID != "a-2" || p.Items[0].State != hub.DisputeOpen || p.Items[0].ReviewedAt != nil ||
+			p.Items[0].ReviewBy != "boss" || p.Items[0].ReviewNote != "again" {
 			t.Fatalf("after reopening: %+v", p)
 		}
+		next = p.Next
 		// From the start: each record once, in the order of its last change.
 		all := pullPage(t, srv.URL, "office-a", 0, 0)
 		var ids []string
@@ -118,6 +123,32 @@ func RunQuestionFeedSuite(t *testing.T, open Opener) {
 		}
 		if got := strings.Join(ids, " "); got != "a-1 a-3 a-2" {
 			t.Fatalf("from the start: %s", got)
+		}
+		if all.Items[0].ReviewBy != "" || all.Items[0].ReviewNote != "" {
+			t.Fatalf("a-1, never reviewed, names a review: %+v", all.Items[0])
+		}
+	})
+	t.Run("the reviewer's note: bounded, controls and bidi neutralised", func(t *testing.T) {
+		at := t0.Add(32 * time.Hour)
+		note := "fixed\r\nline 2 \u202egnp.exe\x07 \u200bend"
+		if err := rg.SetDisputeState(ctx, "office-a", "a-1", hub.DisputeReviewed, "bo\u202ess\n", note, at); err != nil {
+			t.Fatal(err)
+		}
+		p := pullPage(t, srv.URL, "office-a", next, 0)
+		if len(p.Items) != 1 || p.Items[0].RecordID != "a-1" ||
+			p.Items[0].ReviewNote != "fixed\nline 2 \ufffdgnp.exe\ufffd \ufffdend" || p.Items[0].ReviewBy != "bo\ufffdss\ufffd" {
+			t.Fatalf("a note with controls: %+v", p)
+		}
+		next = p.Next
+		long := strings.Repeat("я", hub.MaxDisputeNote) // two bytes a letter
+		if err := rg.SetDisputeState(ctx, "office-a", "a-1", hub.DisputeReviewed, strings.Repeat("b", 300), long, at); err != nil {
+			t.Fatal(err)
+		}
+		p = pullPage(t, srv.URL, "office-a", next, 0)
+		if len(p.Items) != 1 || len(p.Items[0].ReviewNote) != hub.MaxDisputeNote || !utf8.ValidString(p.Items[0].ReviewNote) ||
+			len(p.Items[0].ReviewBy) != hub.MaxReviewerName {
+			t.Fatalf("a long note: %d bytes (valid %t), name %d bytes; want %d, %d", len(p.Items[0].ReviewNote),
+				utf8.ValidString(p.Items[0].ReviewNote), len(p.Items[0].ReviewBy), hub.MaxDisputeNote, hub.MaxReviewerName)
 		}
 	})
 	t.Run("bad cursor, bad limit, no credentials", func(t *testing.T) {

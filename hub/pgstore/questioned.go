@@ -75,8 +75,8 @@ func noteQuestioned(ctx context.Context, tx pgx.Tx, terminal string, ids []strin
 
 // QuestionedFeed implements hub.QuestionFeed.
 func (d *DB) QuestionedFeed(ctx context.Context, terminal string, after int64, limit int) ([]hub.QuestionedItem, error) {
-	rows, err := d.pool.Query(ctx, `SELECT f.seq, r.id, coalesce(r.questioned, ''), coalesce(r.why, ''), r.dispute_reviewed_at
-		FROM questioned_feed f JOIN records r ON r.terminal = f.terminal AND r.id = f.record_id
+	rows, err := d.pool.Query(ctx, `SELECT f.seq, r.id, coalesce(r.questioned, ''), coalesce(r.why, ''), r.dispute_reviewed_at,
+		r.dispute_by, r.dispute_note FROM questioned_feed f JOIN records r ON r.terminal = f.terminal AND r.id = f.record_id
 		WHERE f.terminal = $1 AND f.seq > $2 ORDER BY f.seq LIMIT $3`, terminal, after, limit)
 	if err != nil {
 		return nil, hub.Unavailable("questioned feed", err)
@@ -88,7 +88,7 @@ func (d *DB) QuestionedFeed(ctx context.Context, terminal string, after int64, l
 		var r hub.StoredRecord
 		var questioned string
 		var reviewed *time.Time
-		if err := rows.Scan(&seq, &r.ID, &questioned, &r.Why, &reviewed); err != nil {
+		if err := rows.Scan(&seq, &r.ID, &questioned, &r.Why, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note); err != nil {
 			return nil, hub.Unavailable("questioned feed", err)
 		}
 		if err := hub.DecodeQuestioned(&r.Record, questioned); err != nil {

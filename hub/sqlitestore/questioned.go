@@ -58,7 +58,7 @@ func noteQuestioned(ctx context.Context, tx *sql.Tx, terminal, id string) error 
 // QuestionedFeed implements hub.QuestionFeed.
 func (d *DB) QuestionedFeed(ctx context.Context, terminal string, after int64, limit int) ([]hub.QuestionedItem, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT f.seq, r.id, coalesce(r.questioned, ''), coalesce(r.why, ''),
-		coalesce(r.dispute_reviewed_at, '') FROM questioned_feed f JOIN records r ON r.terminal = f.terminal AND r.id = f.record_id
+		coalesce(r.dispute_reviewed_at, ''), r.dispute_by, r.dispute_note FROM questioned_feed f JOIN records r ON r.terminal = f.terminal AND r.id = f.record_id
 		WHERE f.terminal = ? AND f.seq > ? ORDER BY f.seq LIMIT ?`, terminal, after, limit)
 	if err != nil {
 		return nil, hub.Unavailable("questioned feed", err)
@@ -69,7 +69,7 @@ func (d *DB) QuestionedFeed(ctx context.Context, terminal string, after int64, l
 		var seq int64
 		var r hub.StoredRecord
 		var questioned, reviewed string
-		if err := rows.Scan(&seq, &r.ID, &questioned, &r.Why, &reviewed); err != nil {
+		if err := rows.Scan(&seq, &r.ID, &questioned, &r.Why, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note); err != nil {
 			return nil, hub.Unavailable("questioned feed", err)
 		}
 		if err := hub.DecodeQuestioned(&r.Record, questioned); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,6 +92,9 @@ func TestQuestionsRefused(t *testing.T) {
 		{"no reasons", func(q *CollectorQuestion) { q.Reasons = nil }},
 		{"no record id", func(q *CollectorQuestion) { q.RecordID = "" }},
 		{"seq 0", func(q *CollectorQuestion) { q.Seq = 0 }},
+		{"note too long", func(q *CollectorQuestion) { q.ReviewNote = strings.Repeat("я", MaxQuestionNote/2+1) }},
+		{"note not UTF-8", func(q *CollectorQuestion) { q.ReviewNote = "fixed \xff" }},
+		{"name too long", func(q *CollectorQuestion) { q.ReviewBy = strings.Repeat("b", MaxQuestionBy+1) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bad := good

@@ -25,7 +25,12 @@ import (
 // (store.ApplyQuestions), so a counter offline for days catches up a page
 // an upload round, and a failed pull is tried again at the next round
 // without holding the upload up. The verdicts stay as stored: the
-// supervisor sees the questions on the rejected-marks page and decides.
+// supervisor sees the questions on the rejected-marks page and decides,
+// with the region's reviewer's name and note of the question's last
+// change: a page of a collector that carries them says so (Notes); the
+// first such page makes a store that pulled before read the feed once more
+// from its start (store.RereadQuestions), so the questions stored without
+// them get them.
 
 // questionsPull is the uploader's state of the pull.
 type questionsPull struct {
@@ -33,6 +38,7 @@ type questionsPull struct {
 	more  bool      // the last page was full: the next round pulls again
 	last  time.Time // counter clock of the last pull (zero: none this run)
 	page  int       // items asked for a page; 0 = the collector's page
+	notes bool      // the store read the feed for the notes (store.StateQuestionNotes)
 }
 
 // pullQuestions pulls and stores one page of the collector's questions
@@ -61,6 +67,18 @@ func (u *Uploader) pullQuestions(ctx context.Context, now time.Time) bool {
 			"after", after, "err", err, "hint", mark.Hint(err))
 		return false
 	}
+	if page.Notes && !q.notes {
+		reread, err := u.rereadForNotes(ctx)
+		if err != nil {
+			u.log.Warn("the collector's questions on this counter's rejections were not stored; tried again at the next upload",
+				"after", after, "err", err)
+			return false
+		}
+		if reread {
+			q.more = true
+			return true
+		}
+	}
 	qs, err := questionsOf(page, after)
 	if err == nil {
 		err = u.db.ApplyQuestions(ctx, qs, page.Next)
@@ -84,9 +102,34 @@ func (u *Uploader) pullQuestions(ctx context.Context, now time.Time) bool {
 	return q.more
 }
 
+// rereadForNotes is told that the collector's feed carries the
+// reviewer's notes: a store that pulled the feed without them moves its
+// cursor back to the start (once), and reports true: the page read is
+// left, the next pull asks from the start.
+func (u *Uploader) rereadForNotes(ctx context.Context) (bool, error) {
+	read, err := u.db.QuestionNotesRead(ctx)
+	if err != nil || read {
+		u.questions.notes = read
+		return false, err
+	}
+	moved, err := u.db.RereadQuestions(ctx)
+	if err != nil {
+		return false, err
+	}
+	u.questions.notes = true
+	if moved {
+		u.log.Info("the collector's questions now carry the region's reviewer's notes: reading its feed once more from the start to fill them in")
+	}
+	return moved, nil
+}
+
 // questionsOf checks a page against the cursor it was asked after and
 // turns it into the store's form: every item after the cursor and not
-// past the page's Next, which does not go back.
+// past the page's Next, which does not go back. The reviewer's name and
+// note are refused past what markhub sends (hub.MaxReviewerName,
+// hub.MaxDisputeNote) and neutralised as markhub does (hub.PlainName,
+// hub.PlainNote): whatever answers in its place, a page shows them as
+// text and cannot be turned around by them.
 func questionsOf(page *hub.QuestionedPage, after int64) ([]store.CollectorQuestion, error) {
 	if page.Next < after {
 		return nil, fmt.Errorf("collector questions: next %d is before the cursor %d asked after: %w", page.Next, after, mark.ErrInvalid)
@@ -97,7 +140,17 @@ func questionsOf(page *hub.QuestionedPage, after int64) ([]store.CollectorQuesti
 			return nil, fmt.Errorf("collector questions: items[%d] (record %q) at %d, outside (%d, %d]: %w",
 				i, it.RecordID, it.Seq, after, page.Next, mark.ErrInvalid)
 		}
-		out[i] = store.CollectorQuestion{RecordID: it.RecordID, Reasons: it.Reasons, Why: it.Why, State: string(it.State), Seq: it.Seq}
+		for _, f := range []struct {
+			name, v string
+			max     int
+		}{{"review_by", it.ReviewBy, hub.MaxReviewerName}, {"review_note", it.ReviewNote, hub.MaxDisputeNote}} {
+			if len(f.v) > f.max {
+				return nil, fmt.Errorf("collector questions: items[%d].%s (record %q): %d bytes, at most %d: %w",
+					i, f.name, it.RecordID, len(f.v), f.max, mark.ErrInvalid)
+			}
+		}
+		out[i] = store.CollectorQuestion{RecordID: it.RecordID, Reasons: it.Reasons, Why: it.Why, State: string(it.State), Seq: it.Seq,
+			ReviewBy: hub.PlainName(it.ReviewBy), ReviewNote: hub.PlainNote(it.ReviewNote)}
 		if it.ReviewedAt != nil {
 			out[i].ReviewedAt = *it.ReviewedAt
 		}

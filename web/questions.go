@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"strings"
 
 	"markd/store"
 )
@@ -11,13 +12,19 @@ import (
 // rejection's page mark a rejection the collector would have accepted,
 // with the collector's reason, and the list filters to the open ones
 // (questioned=1). The verdict stays as stored; the supervisor decides
-// with the override.
+// with the override, reading the region's reviewer's note of the
+// question's last change (a closing's, or a reopening's) where the
+// collector sent one.
 
 // questionView is a collector's question as the pages show it.
 type questionView struct {
 	Why        string // the collector's words (English)
 	Open       bool   // the region's reviewer has not closed it
 	ReviewedAt string // local time it was closed; "" while open
+	// By and Note are the region's reviewer's name and note of the last
+	// change (sync neutralised them; the template escapes them); "" when
+	// the collector sent none.
+	By, Note string
 }
 
 // reviewRow is a row of the rejected-marks list.
@@ -42,9 +49,25 @@ func (s *Server) questionsOf(ctx context.Context, ids []string) map[string]*ques
 }
 
 func (s *Server) questionView(q store.CollectorQuestion) *questionView {
-	v := &questionView{Why: q.Why, Open: q.Open()}
+	v := &questionView{Why: q.Why, Open: q.Open(), By: q.ReviewBy, Note: q.ReviewNote}
 	if !q.Open() && !q.ReviewedAt.IsZero() {
 		v.ReviewedAt = s.localTime(q.ReviewedAt)
 	}
 	return v
+}
+
+// listNoteRunes bounds the reviewer's note on the rejected-marks list
+// (a note may be 2000 bytes): the rejection's page shows it whole.
+const listNoteRunes = 200
+
+// forList cuts the note for a row of the list, marked with an ellipsis.
+func (v *questionView) forList() {
+	n := 0
+	for i := range v.Note {
+		if n == listNoteRunes {
+			v.Note = strings.TrimSpace(v.Note[:i]) + "…"
+			return
+		}
+		n++
+	}
 }

@@ -15,7 +15,8 @@ import (
 )
 
 // questionedData adds two rejections the collector questions: x-q1 open,
-// with the collector's long reason, x-q2 closed by the region's reviewer.
+// with the collector's long reason, x-q2 closed by the region's reviewer
+// with a long note of several lines that holds markup (questionNote).
 func (e *env) questionedData() {
 	e.t.Helper()
 	e.rejected("x-q1", 20, mark.ReasonNotYetValid)
@@ -25,7 +26,8 @@ func (e *env) questionedData() {
 	if err := e.db.ApplyQuestions(context.Background(), []store.CollectorQuestion{
 		{RecordID: "x-q1", Reasons: []mark.Reason{mark.ReasonNotYetValid}, Why: why, State: store.QuestionOpen, Seq: 3},
 		{RecordID: "x-q2", Reasons: []mark.Reason{mark.ReasonUnderpaid}, Why: "the collector would have accepted this mark: UNDERPAID does not hold",
-			State: store.QuestionReviewed, ReviewedAt: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC), Seq: 4},
+			State: store.QuestionReviewed, ReviewedAt: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC), Seq: 4,
+			ReviewBy: "Анна <b>Петрова</b>", ReviewNote: questionNote},
 	}, 4); err != nil {
 		e.t.Fatal(err)
 	}
@@ -72,7 +74,8 @@ func TestReviewQuestioned(t *testing.T) {
 // TestBrowserQuestioned holds the list with the collector's markers, the
 // list filtered to them and a questioned rejection's page to WCAG 2.1 AA
 // in both languages at 1024×768 and 200 %, the collector's long reason
-// inside its cell.
+// inside its cell, and the region's reviewer's long note (cut on the
+// list, whole on the rejection's page) inside its box.
 func TestBrowserQuestioned(t *testing.T) {
 	e := newEnv(t, nil)
 	e.a11yData()
@@ -83,6 +86,9 @@ func TestBrowserQuestioned(t *testing.T) {
 		{name: "review-list-questioned-marks", path: "/review", ready: "#review-list p.questioned"},
 		{name: "review-list-questioned-only", path: "/review?questioned=1", ready: `#review-list p.questioned[data-questioned="open"]`},
 		{name: "review-detail-questioned", path: "/review/x-q1", ready: "#questioned"},
+		{name: "review-list-question-note", path: "/review", ready: "#review-list p.question-note", contained: []string{"#review-list"}},
+		{name: "review-detail-question-note", path: "/review/x-q2", ready: "#questioned p.question-note",
+			contained: []string{"#questioned"}},
 	} {
 		for _, lang := range []string{"ru", "en"} {
 			checkA11y(t, e, ctx, p, lang)

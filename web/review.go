@@ -200,6 +200,9 @@ func (s *Server) reviewList(w http.ResponseWriter, r *http.Request, sess session
 		ids[i] = rec.ID
 	}
 	qs := s.questionsOf(r.Context(), ids)
+	for _, q := range qs {
+		q.forList()
+	}
 	for _, rec := range res.Records {
 		d.Rows = append(d.Rows, reviewRow{recordView: s.view(rec), Question: qs[rec.ID]})
 	}

@@ -14,8 +14,10 @@ import (
 	gosync "sync"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
+	"markd/hub"
 	"markd/hub/hubtest"
 	"markd/internal/jsonkey"
 	"markd/mark"
@@ -186,12 +188,25 @@ func FuzzUploadAnswer(f *testing.F) {
 	})
 }
 
+// trailing is what seeds run on after a real answer: whitespace (taken)
+// and data after the JSON value (refused).
+var trailing = []string{"\n", " \r\n\t", " {}", "<html>502</html>", "]", "\x00"}
+
 // FuzzSerialsAnswer: a page of used serials either ends the restore or
 // moves the cursor on (a page that does neither would be asked for
-// ever), and every serial it gives is after the cursor; anything else is
-// an error.
+// ever), every serial it gives is after the cursor and not past its
+// next, and nothing but whitespace follows its JSON value; anything else
+// is an error.
 func FuzzSerialsAnswer(f *testing.F) {
-	seedAnswers(f, "/v1/serials", false, func(b []byte) { f.Add(b, uint64(0)); f.Add(b, uint64(2150)) })
+	seedAnswers(f, "/v1/serials", false, func(b []byte) {
+		f.Add(b, uint64(0))
+		f.Add(b, uint64(2150))
+		for _, tail := range trailing {
+			f.Add(append(bytes.Clone(b), tail...), uint64(0))
+		}
+	})
+	f.Add([]byte(`{"office":426000,"serials":[{"serial":5},{"serial":9}],"next":7,"done":false}`), uint64(2))
+	f.Add([]byte(`{"office":426000,"serials":[{"serial":9}],"next":3,"done":true}`), uint64(2))
 	f.Fuzz(func(t *testing.T, raw []byte, cursor uint64) {
 		page, err := serialsAnswer(bytes.NewReader(raw))
 		if err != nil {
@@ -210,8 +225,11 @@ func FuzzSerialsAnswer(f *testing.F) {
 		if page.Office == 0 || next < cursor || (!page.Done && next == cursor) || len(rows) != len(page.Serials) {
 			t.Fatalf("%q after %d: taken (office %d, next %d, done %v, %d rows)", raw, cursor, page.Office, next, page.Done, len(rows))
 		}
+		if !json.Valid(raw) {
+			t.Fatalf("%q: taken, not one JSON value (data after it?)", raw)
+		}
 		for _, r := range rows {
-			if r.Serial <= cursor || r.Office != page.Office {
+			if r.Serial <= cursor || r.Serial > page.Next || r.Office != page.Office {
 				t.Fatalf("%q after %d: row %+v", raw, cursor, r)
 			}
 		}
@@ -219,11 +237,22 @@ func FuzzSerialsAnswer(f *testing.F) {
 }
 
 // FuzzQuestionedAnswer: a page of questions is stored only when its
-// items lie after the cursor and not past its next; a page saying more
-// wait moves the cursor on, so the pull cannot ask the same page for
-// ever.
+// items lie after the cursor and not past its next and nothing but
+// whitespace follows its JSON value; a page saying more wait moves the
+// cursor on, so the pull cannot ask the same page for ever; a reviewer's
+// name or note is kept bounded and without controls or format characters.
 func FuzzQuestionedAnswer(f *testing.F) {
-	seedAnswers(f, "/v1/questioned", false, func(b []byte) { f.Add(b, int64(0)); f.Add(b, int64(1)) })
+	seedAnswers(f, "/v1/questioned", false, func(b []byte) {
+		f.Add(b, int64(0))
+		f.Add(b, int64(1))
+		for _, tail := range trailing {
+			f.Add(append(bytes.Clone(b), tail...), int64(0))
+		}
+	})
+	f.Add([]byte(`{"items":[{"seq":3,"record_id":"r1","reasons":["UNDERPAID"],"why":"x","state":"reviewed",`+
+		`"review_by":"bo\u202ess","review_note":"fixed\r\n\u2066x\u0007"}],"next":3,"done":true,"notes":true}`), int64(0))
+	f.Add([]byte(`{"items":[{"seq":3,"record_id":"r1","reasons":["UNDERPAID"],"why":"x","state":"open",`+
+		`"review_note":"`+strings.Repeat("x", 2001)+`"}],"next":3,"done":true,"notes":true}`), int64(0))
 	f.Fuzz(func(t *testing.T, raw []byte, after int64) {
 		page, err := questionedAnswer(bytes.NewReader(raw))
 		if err != nil {
@@ -242,9 +271,18 @@ func FuzzQuestionedAnswer(f *testing.F) {
 		if page.Next < after || len(qs) != len(page.Items) || (!page.Done && len(qs) > 0 && page.Next == after) {
 			t.Fatalf("%q after %d: taken (next %d, done %v, %d items)", raw, after, page.Next, page.Done, len(qs))
 		}
+		if !json.Valid(raw) {
+			t.Fatalf("%q: taken, not one JSON value (data after it?)", raw)
+		}
 		for _, q := range qs {
 			if q.Seq <= after || q.Seq > page.Next {
 				t.Fatalf("%q after %d: item %+v outside (%d, %d]", raw, after, q, after, page.Next)
+			}
+			if len(q.ReviewNote) > hub.MaxDisputeNote || len(q.ReviewBy) > hub.MaxReviewerName ||
+				!utf8.ValidString(q.ReviewNote) || strings.ContainsFunc(q.ReviewNote+q.ReviewBy, func(c rune) bool {
+				return c != '\n' && c != '\t' && (unicode.IsControl(c) || unicode.Is(unicode.Cf, c))
+			}) {
+				t.Fatalf("%q after %d: the reviewer's name %q or note %q kept as sent", raw, after, q.ReviewBy, q.ReviewNote)
 			}
 		}
 	})

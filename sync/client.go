@@ -526,8 +526,8 @@ func (c *Client) Serials(ctx context.Context, after uint64) (*hub.SerialsPage, e
 // (Restorer.restore checks the page against the cursor).
 func serialsAnswer(body io.Reader) (*hub.SerialsPage, error) {
 	var page hub.SerialsPage
-	if err := json.NewDecoder(io.LimitReader(body, hub.MaxBody)).Decode(&page); err != nil {
-		return nil, fmt.Errorf("collector serials: %w: %w", mark.ErrUnavailable, err)
+	if err := decodeAnswer(body, "collector serials", "GET /v1/serials", &page); err != nil {
+		return nil, err
 	}
 	return &page, nil
 }

@@ -285,8 +285,11 @@ func serialsOf(page *hub.SerialsPage, cursor uint64) ([]store.RestoredSerial, ui
 	}
 	rows := make([]store.RestoredSerial, len(page.Serials))
 	for i, s := range page.Serials {
-		if s.Serial <= cursor {
-			return nil, cursor, fmt.Errorf("collector sent serial %d after cursor %d: %w", s.Serial, cursor, mark.ErrInvalid)
+		// As questionsOf holds an item to the page's next: a serial past
+		// it would be stored while the next page is asked from below it.
+		if s.Serial <= cursor || s.Serial > page.Next {
+			return nil, cursor, fmt.Errorf("collector's page of used serials after %d: serials[%d].serial %d is outside (%d, %d], after the cursor and not past the page's next: %w",
+				cursor, i, s.Serial, cursor, page.Next, mark.ErrInvalid)
 		}
 		rows[i] = store.RestoredSerial{Serial: s.Serial, RecordID: s.RecordID, At: s.At, Office: page.Office, Counter: s.Counter}
 	}

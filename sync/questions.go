@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -178,8 +177,8 @@ func (c *Client) Questioned(ctx context.Context, after int64, limit int) (*hub.Q
 // (questionsOf checks the page against the cursor).
 func questionedAnswer(body io.Reader) (*hub.QuestionedPage, error) {
 	var page hub.QuestionedPage
-	if err := json.NewDecoder(io.LimitReader(body, hub.MaxBody)).Decode(&page); err != nil {
-		return nil, fmt.Errorf("collector questions: %w: %w", mark.ErrUnavailable, err)
+	if err := decodeAnswer(body, "collector questions", "GET /v1/questioned", &page); err != nil {
+		return nil, err
 	}
 	return &page, nil
 }

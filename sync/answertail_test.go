@@ -1,0 +1,111 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"markd/hub"
+	"markd/hub/hubtest"
+	"markd/mark"
+)
+
+// TestAnswersTrailingData: over real HTTP from a real markhub, a page of
+// used serials or of questions followed by anything but whitespace (a
+// second JSON value, a proxy's page run on after it) is refused as an
+// outage naming the endpoint and where the extra data starts; trailing
+// whitespace is markhub's own newline and taken.
+func TestAnswersTrailingData(t *testing.T) {
+	ctx := context.Background()
+	c := newCollector(t, "office-a")
+	c.now = func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }
+	db := openCounter(t)
+	scan := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	addQuestionable(t, db, hubtest.Offices["office-a"], 1600, scan)
+	addScan(t, db, "1", hubtest.Offices["office-a"], mark.Accept, 1601, scan)
+	if err := NewUploader(db, newClient(t, c.srv.URL, "office-a"), UploaderOptions{}, quiet, nil).Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var tail string
+	h := c.api.Handler()
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rec.Code)
+		w.Write(append(rec.Body.Bytes(), tail...)) //nolint:errcheck // test server
+	}))
+	t.Cleanup(front.Close)
+	cl := newClient(t, front.URL, "office-a")
+	ask := map[string]func() error{
+		"GET /v1/serials": func() error {
+			_, err := cl.Serials(ctx, 0)
+			return err
+		},
+		"GET /v1/questioned": func() error {
+			_, err := cl.Questioned(ctx, 0, 0)
+			return err
+		},
+	}
+	for _, tc := range []struct {
+		name, tail string
+		bad        bool
+	}{
+		{"whitespace", " \r\n\t\n", false},
+		{"a second value", `{"items":[],"next":0,"done":true}`, true},
+		{"a proxy's page", "\n<html><body>502 Bad Gateway</body></html>", true},
+		{"a stray bracket", "]", true},
+		{"a NUL", "\x00", true},
+	} {
+		for endpoint, get := range ask {
+			t.Run(tc.name+" "+endpoint, func(t *testing.T) {
+				tail = tc.tail
+				err := get()
+				switch {
+				case !tc.bad && err != nil:
+					t.Fatalf("taken before: %v", err)
+				case tc.bad && (!errors.Is(err, mark.ErrUnavailable) || !strings.Contains(err.Error(), endpoint) ||
+					!strings.Contains(err.Error(), "data after the JSON value at byte")):
+					t.Fatalf("%v: want an outage naming %s and the data after the JSON value", err, endpoint)
+				}
+			})
+		}
+	}
+}
+
+// TestSerialsOfPastNext: a page of used serials naming a serial past its
+// own next is refused naming the serial and the bound, as a page of
+// questions with an item past its next is.
+func TestSerialsOfPastNext(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		page   hub.SerialsPage
+		cursor uint64
+		want   string // "" = taken
+	}{
+		{"within", hub.SerialsPage{Office: 426000, Serials: []hub.UsedSerial{{Serial: 5}, {Serial: 7}}, Next: 7}, 2, ""},
+		{"past next", hub.SerialsPage{Office: 426000, Serials: []hub.UsedSerial{{Serial: 5}, {Serial: 9}}, Next: 7}, 2,
+			"serials[1].serial 9 is outside (2, 7]"},
+		{"past next on the last page", hub.SerialsPage{Office: 426000, Serials: []hub.UsedSerial{{Serial: 9}}, Next: 3, Done: true}, 2,
+			"serials[0].serial 9 is outside (2, 3]"},
+		{"not after the cursor", hub.SerialsPage{Office: 426000, Serials: []hub.UsedSerial{{Serial: 2}}, Next: 7}, 2,
+			"serials[0].serial 2 is outside (2, 7]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, next, err := serialsOf(&tc.page, tc.cursor)
+			if tc.want == "" {
+				if err != nil || len(rows) != len(tc.page.Serials) || next != tc.page.Next {
+					t.Fatalf("%d rows, next %d, %v", len(rows), next, err)
+				}
+				return
+			}
+			if !errors.Is(err, mark.ErrInvalid) || !strings.Contains(err.Error(), tc.want) || rows != nil || next != tc.cursor {
+				t.Fatalf("%v (next %d): want mark.ErrInvalid naming %q", err, next, tc.want)
+			}
+		})
+	}
+}

@@ -1,6 +1,9 @@
 package verify_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"encoding/base64"
 	"reflect"
 	"strings"
 	"testing"
@@ -8,6 +11,7 @@ import (
 	"markd/internal/testdata"
 	"markd/issuer"
 	"markd/mark"
+	"markd/verify"
 )
 
 // Third spec audit (docs/notes/spec-audit.md): the rules of MARK-FORMAT
@@ -190,6 +194,55 @@ func TestSpecAuditStepFour(t *testing.T) {
 			if res.Mark == nil || res.Mark.Serial != m.Serial || res.Mark.Tracking != m.Tracking {
 				t.Fatalf("fields of a verified mark not reported as signed: %+v", res.Mark)
 			}
+		})
+	}
+}
+
+// TestSpecAuditKeyringPublicForms: §6 "the public key (Ed25519: 32 raw
+// bytes; P-256: SEC 1 uncompressed point, 65 bytes; both base64)". The
+// test key 2 written in another SEC 1 form, or an Ed25519 key of the
+// wrong length, is refused with the entry named; written as the spec
+// says it loads.
+func TestSpecAuditKeyringPublicForms(t *testing.T) {
+	const p256 = "BJgWuPUVODEuXNLxSpUu5/iZiFE+sXTPxDCfVrPFvHX8oz0is0AfAGydqX9wa0IPO/TbQrFKxVKwNgZ/fGhEUO4="
+	raw, err := base64.StdEncoding.DecodeString(p256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compressed := elliptic.MarshalCompressed(elliptic.P256(), pub.X, pub.Y) //nolint:staticcheck // the SEC 1 compressed form, to be refused
+	hybrid := append([]byte{0x06 | raw[64]&1}, raw[1:]...)                  // SEC 1 hybrid form, 65 bytes
+	ed := "HVsPDCCy5PbkZGC745xJtKmV+YwaFV7V7pe/5dvc9Zc="
+	edRaw, _ := base64.StdEncoding.DecodeString(ed)
+	entry := func(alg, public string) string {
+		return "keys:\n  - {id: 2, alg: " + alg + ", public: \"" + public + "\", valid_from: 2025-06-01, valid_until: 2027-12-31}\n"
+	}
+	b64 := base64.StdEncoding.EncodeToString
+	for _, tc := range []struct {
+		name, data string
+		ok         bool
+	}{
+		{"P-256 uncompressed, 65 bytes", entry("ecdsa-p256", p256), true},
+		{"P-256 compressed, 33 bytes", entry("ecdsa-p256", b64(compressed)), false},
+		{"P-256 hybrid, 65 bytes", entry("ecdsa-p256", b64(hybrid)), false},
+		{"P-256 raw X||Y, 64 bytes", entry("ecdsa-p256", b64(raw[1:])), false},
+		{"Ed25519, 32 bytes", entry("ed25519", ed), true},
+		{"Ed25519, 33 bytes", entry("ed25519", b64(append(edRaw, 0))), false},
+		{"Ed25519 key under alg ecdsa-p256", entry("ecdsa-p256", ed), false},
+		{"P-256 key under alg ed25519", entry("ed25519", p256), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k, err := verify.ParseKeyring("ring.yaml", []byte(tc.data))
+			if tc.ok {
+				if err != nil || k.Len() != 1 {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			checkLoadErr(t, err, []string{"ring.yaml", "keys[0] (id 2)"})
 		})
 	}
 }

@@ -40,10 +40,12 @@ func TestSpecAuditSerialAcrossKeysAndBatches(t *testing.T) {
 		}
 		return text
 	}
-	early := m // key 3 signs the day before its revoked_from (2026-03-01)
-	if early.Issued, err = mark.ParseDay("2026-02-28"); err != nil {
+	early := m // key 3 signs before its revoked_from (2026-03-01)
+	lastBefore, err := mark.ParseDay("2026-02-28")
+	if err != nil {
 		t.Fatal(err)
 	}
+	early.Issued = min(m.Issued, lastBefore)
 	steps := []struct {
 		name        string
 		text        string

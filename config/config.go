@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/viper"
 
 	"markd/internal/cli"
+	"markd/internal/zones"
 	"markd/mark"
 )
 
@@ -31,6 +32,7 @@ type Config struct {
 	Office       uint32        `mapstructure:"office"`              // postal index of this office
 	Counter      string        `mapstructure:"counter"`             // id of this counter (workstation)
 	TZ           string        `mapstructure:"tz"`                  // office time zone, for calendar days
+	ZoneData     string        `mapstructure:"zone_data"`           // embedded or system: the zone data tz is loaded from
 	Keyring      string        `mapstructure:"keyring" path:"file"` // issuer keyring file
 	Tariffs      string        `mapstructure:"tariffs" path:"file"` // tariff table file
 	Revoked      string        `mapstructure:"revoked" path:"file"` // revocation list file ("" = none)
@@ -68,6 +70,7 @@ type HTTPConfig struct {
 func Default() Config {
 	return Config{
 		TZ:           "Europe/Moscow",
+		ZoneData:     zones.Embedded,
 		Counter:      "1",
 		Keyring:      join(listDir(), "keyring.yaml"),
 		Tariffs:      join(listDir(), "tariffs.yaml"),
@@ -251,13 +254,28 @@ func setDefaults(v *viper.Viper, prefix string, val reflect.Value) {
 	}
 }
 
-// Location returns the office time zone.
+// Location returns the office time zone, from the zone data of
+// zone_data (ZoneData).
 func (c Config) Location() (*time.Location, error) {
-	loc, err := time.LoadLocation(c.TZ)
+	data, err := c.ZoneSet()
+	if err != nil {
+		return nil, err
+	}
+	loc, err := data.Load(c.TZ)
 	if err != nil {
 		return nil, fmt.Errorf("config tz %q: %w: %v", c.TZ, mark.ErrInvalid, err)
 	}
 	return loc, nil
+}
+
+// ZoneSet is the zone data of zone_data: embedded (inside markd, the
+// default) or system (the machine's zone files).
+func (c Config) ZoneSet() (*zones.Data, error) {
+	data, err := zones.Named(c.ZoneData)
+	if err != nil {
+		return nil, fmt.Errorf("config zone_data: %w: %v", mark.ErrInvalid, err)
+	}
+	return data, nil
 }
 
 // sourceKey is the key of a field of the i-th source entry.
@@ -272,8 +290,14 @@ func (c Config) Validate() error {
 	if why := counterWhy(c.Counter); why != "" {
 		return bad("counter", c.Counter, why)
 	}
-	if _, err := c.Location(); err != nil {
-		return bad("tz", c.TZ, "must be a time zone name such as Europe/Moscow or Asia/Vladivostok")
+	data, err := c.ZoneSet()
+	if err != nil {
+		return bad("zone_data", c.ZoneData, "must be embedded (the zone data inside markd, the default) or system (the machine's zone files)")
+	}
+	if _, err := data.Load(c.TZ); errors.Is(err, zones.ErrNoData) {
+		return bad("tz", c.TZ, "the system's zone data (zone_data: system) cannot be read: "+err.Error())
+	} else if err != nil {
+		return bad("tz", c.TZ, "must be a time zone name such as Europe/Moscow or Asia/Vladivostok (no such zone in the "+data.String()+" zone data)")
 	}
 	if strings.TrimSpace(c.DB) == "" { // every command but a stateless verify opens it; "" made a file ".new" in the working folder
 		return bad("db", c.DB, "must name the SQLite store file, such as "+join(dataDir(), "markd.db"))

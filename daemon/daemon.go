@@ -143,7 +143,8 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 		so := SyncOptions(c.Sync)
 		so.Now = o.Now // one clock: a moved test clock runs on, so the sync's timers still work
 		so.Upload.Office = c.Office
-		so.Upload.Location = loc // each record says the offset it was judged by (at_offset)
+		so.Upload.Location = loc           // each record says the offset it was judged by (at_offset)
+		so.Upload.ZoneData = zoneDataOf(c) // and the zone data it came from (at_zone_data)
 		if m.Sync, err = msync.New(ctx, m.Store, so, msync.HolderApplier(m.Holder), log, m.Metrics.Registry()); err != nil {
 			return nil, cli.UsageError{Err: err}
 		}
@@ -222,9 +223,10 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 		Metrics: m.Metrics, Location: loc, Log: log, Scans: m.Pipeline, Batches: m.Batches, Counter: c.Counter, Office: c.Office, Now: o.Now,
 		Extra: func() map[string]any {
 			if m.Sync == nil {
-				return map[string]any{"clock": m.Clock.Status()}
+				return map[string]any{"clock": m.Clock.Status(), "zone_data": zoneInfoOf(c)}
 			}
-			out := map[string]any{"sync": m.Sync.Uploader.Status(context.Background()), "clock": m.Sync.Clock.Status()}
+			out := map[string]any{"sync": m.Sync.Uploader.Status(context.Background()), "clock": m.Sync.Clock.Status(),
+				"zone_data": zoneInfoOf(c)}
 			if f := m.Sync.Freshness(); f != nil {
 				out["lists"] = f.Status()
 			}

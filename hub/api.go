@@ -55,8 +55,13 @@ type Record struct {
 	// not sent (an older counter, or the first request of a run): the
 	// record is judged as before. Not part of the digest (a record sent
 	// again with them is a repeat of itself sent without).
-	AtOffset        *int32           `json:"at_offset,omitempty"`
-	AtZone          string           `json:"at_zone,omitempty"`
+	AtOffset *int32 `json:"at_offset,omitempty"`
+	AtZone   string `json:"at_zone,omitempty"`
+	// AtZoneData names the zone data AtOffset came from, as
+	// zones.Data.String() has it ("embedded 2025c", "system 2025b"): sent
+	// with AtOffset to a collector that takes it (TakesZoneData); "" = not
+	// sent. Not part of the digest either.
+	AtZoneData      string           `json:"at_zone_data,omitempty"`
 	Office          uint32           `json:"office"`
 	Counter         string           `json:"counter"`
 	Operator        string           `json:"operator,omitempty"`
@@ -201,6 +206,9 @@ type UploadResponse struct {
 	// TakesAtOffset is set by the counter from the answer's HeaderTakes:
 	// the collector takes a record's at_offset and at_zone.
 	TakesAtOffset bool `json:"-"`
+	// TakesZoneData is set by the counter from the answer's HeaderTakes:
+	// the collector takes a record's at_zone_data.
+	TakesZoneData bool `json:"-"`
 	// TakesQuestions is set by the counter from the answer's HeaderTakes:
 	// the collector serves GET /v1/questioned (questionfeed.go).
 	TakesQuestions bool `json:"-"`
@@ -477,7 +485,7 @@ func (r *Record) validateFirstAccepted(i int) error {
 func (q *UploadRequest) scrubNUL() {
 	for i := range q.Records {
 		r := &q.Records[i]
-		for _, p := range []*string{&r.AtZone, &r.Counter, &r.Operator, &r.Source, &r.Text, &r.Message, &r.Why,
+		for _, p := range []*string{&r.AtZone, &r.AtZoneData, &r.Counter, &r.Operator, &r.Source, &r.Text, &r.Message, &r.Why,
 			&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations} {
 			*p = scrubNUL(*p)
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"markd/internal/cli"
+	"markd/internal/zones"
 )
 
 // Config is the configuration of markhub (configs/markhub.yaml; loaded by
@@ -35,9 +36,13 @@ type Config struct {
 	// name; "" = unknown), and OfficeZones the offices in other zones by
 	// postal index prefix: where an office's zone is known, the dates of
 	// its ACCEPTs are judged in it (Checker.Judge), else in every zone.
-	OfficeZone      string             `mapstructure:"office_zone"`
-	OfficeZones     []OfficeZoneConfig `mapstructure:"office_zones"`
-	ShutdownTimeout time.Duration      `mapstructure:"shutdown_timeout"`
+	OfficeZone  string             `mapstructure:"office_zone"`
+	OfficeZones []OfficeZoneConfig `mapstructure:"office_zones"`
+	// ZoneData is the zone data the zones are loaded from: embedded (the
+	// copy inside the binary, as every counter's by default) or system
+	// (the machine's zone files; internal/zones).
+	ZoneData        string        `mapstructure:"zone_data"`
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 	// SessionLifetime is the longest a login of the regional pages
 	// lasts, however much it is used.
 	SessionLifetime time.Duration `mapstructure:"session_lifetime"`
@@ -51,8 +56,15 @@ type Config struct {
 	Log               LogConfig `mapstructure:"log"`
 }
 
-// Zones are the offices' time zones of office_zone and office_zones.
-func (c Config) Zones() (*OfficeZones, error) { return NewOfficeZones(c.OfficeZone, c.OfficeZones) }
+// Zones are the offices' time zones of office_zone and office_zones, by
+// the zone data of zone_data.
+func (c Config) Zones() (*OfficeZones, error) {
+	data, err := zones.Named(c.ZoneData)
+	if err != nil {
+		return nil, &cli.KeyError{Key: "zone_data", Value: c.ZoneData, Why: "must be embedded (the zone data inside markhub, the default) or system (the machine's zone files)"}
+	}
+	return NewOfficeZonesIn(data, c.OfficeZone, c.OfficeZones)
+}
 
 // LogConfig selects the slog handler.
 type LogConfig struct {
@@ -93,6 +105,7 @@ func DefaultConfig() Config {
 		AtBeforeRegistration: DefaultPlausibility().BeforeRegistration,
 		DisputeSkew:          DefaultPlausibility().ReceiptSkew,
 		OfficeZones:          []OfficeZoneConfig{},
+		ZoneData:             zones.Embedded,
 		Log:                  LogConfig{Level: "info", Format: "text"},
 	}
 }

@@ -412,7 +412,7 @@ func integer[T int64 | uint64](s *scanner, bits int, parse func(string, int, int
 
 var recordFields = []string{"id", "at", "office", "counter", "operator", "source", "text", "verdict", "reasons", "mark",
 	"measured_weight_g", "first_accepted", "versions", "review_state", "message",
-	"at_offset", "at_zone"}
+	"at_offset", "at_zone", "at_zone_data"}
 
 func (s *scanner) record(r *Record) bool {
 	return s.fields(recordFields, func(i int) bool {
@@ -490,8 +490,10 @@ func (s *scanner) record(r *Record) bool {
 			off := int32(n)
 			r.AtOffset = &off
 			return ok
-		default:
+		case 16:
 			return s.str(&r.AtZone)
+		default:
+			return s.str(&r.AtZoneData)
 		}
 	})
 }

@@ -19,7 +19,7 @@ import (
 func digest(r *Record) string {
 	c := *r
 	c.Review = ""
-	c.AtOffset, c.AtZone = nil, "" // sent by newer counters only: a repeat without them is the same record
+	c.AtOffset, c.AtZone, c.AtZoneData = nil, "", "" // sent by newer counters only: a repeat without them is the same record
 	b, ok := appendRecordJSON(make([]byte, 0, 768), &c)
 	if !ok {
 		b, _ = json.Marshal(&c)
@@ -32,7 +32,7 @@ func digest(r *Record) string {
 // false when r holds what it leaves to encoding/json: a string JSON would
 // escape (plainJSON), a time that is not a plain RFC 3339 one.
 func appendRecordJSON(b []byte, r *Record) ([]byte, bool) {
-	for _, s := range [...]string{r.ID, r.AtZone, r.Counter, r.Operator, r.Source, r.Text, string(r.Verdict),
+	for _, s := range [...]string{r.ID, r.AtZone, r.AtZoneData, r.Counter, r.Operator, r.Source, r.Text, string(r.Verdict),
 		r.Versions.Keyring, r.Versions.Tariffs, r.Versions.Revocations, string(r.Review), r.Message} {
 		if !plainJSON(s) {
 			return b, false
@@ -58,6 +58,9 @@ func appendRecordJSON(b []byte, r *Record) ([]byte, bool) {
 	}
 	if r.AtZone != "" {
 		b = appendField(b, `,"at_zone":`, r.AtZone)
+	}
+	if r.AtZoneData != "" {
+		b = appendField(b, `,"at_zone_data":`, r.AtZoneData)
 	}
 	b = append(b, `,"office":`...)
 	b = strconv.AppendUint(b, uint64(r.Office), 10)

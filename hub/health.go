@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"markd/internal/zones"
 )
 
 // Timeouts bound the store calls of the API, so a stuck database (frozen,
@@ -74,6 +76,8 @@ type Health struct {
 	// the store did not answer.
 	ZoneDiffers    *int64 `json:"terminals_zone_differs"`
 	ZoneDataDiffer *int64 `json:"terminals_zone_data_differ"`
+	// ZoneData is the zone data the collector loads zones from (zone_data).
+	ZoneData zones.Info `json:"zone_data"`
 }
 
 // StoreHealth is the result of the short health query.
@@ -95,7 +99,7 @@ func (s *Server) Check(ctx context.Context) Health {
 	defer cancel()
 	start := time.Now()
 	c, err := s.store.Check(ctx)
-	h := Health{Store: StoreHealth{OK: err == nil, LatencyMS: float64(time.Since(start).Microseconds()) / 1000}}
+	h := Health{Store: StoreHealth{OK: err == nil, LatencyMS: float64(time.Since(start).Microseconds()) / 1000}, ZoneData: s.zones.Data().Info()}
 	if err != nil {
 		h.Store.Error = "store unavailable"
 		if ctx.Err() != nil {

@@ -277,7 +277,7 @@ func checkOffices(t Terminal, q *UploadRequest) error {
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
-	w.Header().Set(HeaderTakes, TakesReceiptCounts+", "+TakesAtOffset+", "+TakesQuestions)
+	w.Header().Set(HeaderTakes, TakesReceiptCounts+", "+TakesAtOffset+", "+TakesZoneData+", "+TakesQuestions)
 	name := TerminalFrom(r.Context())
 	if !s.inflight.enter(name) {
 		return s.tooMany(w, name)

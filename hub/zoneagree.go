@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"markd/internal/zones"
 	"markd/mark"
 )
 
@@ -42,6 +44,11 @@ import (
 // unknown body fields, so a counter sends them only once an answer has
 // named this).
 const TakesAtOffset = "record-at-offset"
+
+// TakesZoneData is what an answer names in HeaderTakes when the collector
+// takes a record's at_zone_data, the zone data its at_offset came from
+// (a collector that takes at_offset only refuses it).
+const TakesZoneData = "record-zone-data"
 
 // maxAtOffset bounds at_offset: ±18 h, beyond any zone's offset ever.
 const maxAtOffset = 18 * 3600
@@ -103,6 +110,12 @@ func (r *Record) validateAtZone(i int) error {
 	if r.AtZone != "" && r.AtOffset == nil {
 		return fieldErr("records", i, "at_zone", "sent without at_offset: send both or neither")
 	}
+	if r.AtZoneData != "" && r.AtOffset == nil {
+		return fieldErr("records", i, "at_zone_data", "sent without at_offset: the zone data of the offset sent")
+	}
+	if err := checkText("records", i, "at_zone_data", r.AtZoneData, maxNameLen, false); err != nil {
+		return err
+	}
 	return checkText("records", i, "at_zone", r.AtZone, maxNameLen, false)
 }
 
@@ -123,15 +136,16 @@ type zoneLoads struct{ left int }
 func checkZones(recs []Record, zones *OfficeZones) {
 	loads := &zoneLoads{left: maxZoneLoads}
 	for i := range recs {
-		checkZoneLoads(&recs[i], zones.Of(recs[i].Office), loads)
+		checkZoneLoads(&recs[i], zones.Of(recs[i].Office), zones.Data(), loads)
 	}
 }
 
 // checkZone sets r.Zone from its AtOffset against loc, the office's zone
 // (nil: not known).
-func checkZone(r *Record, loc *time.Location) { checkZoneLoads(r, loc, nil) }
+func checkZone(r *Record, loc *time.Location) { checkZoneLoads(r, loc, zones.Default(), nil) }
 
-func checkZoneLoads(r *Record, loc *time.Location, loads *zoneLoads) {
+// checkZoneLoads is checkZone with data the collector's zone data.
+func checkZoneLoads(r *Record, loc *time.Location, data *zones.Data, loads *zoneLoads) {
 	r.Zone = ZoneUnchecked
 	if r.AtOffset == nil || loc == nil {
 		return
@@ -140,7 +154,7 @@ func checkZoneLoads(r *Record, loc *time.Location, loads *zoneLoads) {
 	switch got := int(*r.AtOffset); {
 	case got == want:
 		r.Zone = ZoneAgrees
-	case r.AtZone == loc.String() || sameOffset(r.AtZone, r.At, want, loads):
+	case r.AtZone == loc.String() || sameOffset(data, r.AtZone, r.At, want, loads):
 		r.Zone = ZoneDataDiffer
 	default:
 		r.Zone = ZoneDiffers
@@ -171,8 +185,8 @@ func ZoneDayDiffers(r *Record, loc *time.Location) bool {
 // offset want at t: the counter's tz is another name of the office's
 // zone. Names the collector cannot load (a zone its data do not have
 // yet) are not.
-func sameOffset(name string, t time.Time, want int, loads *zoneLoads) bool {
-	loc := counterZones.load(name, loads)
+func sameOffset(data *zones.Data, name string, t time.Time, want int, loads *zoneLoads) bool {
+	loc := counterZones.load(data, name, loads)
 	if loc == nil {
 		return false
 	}
@@ -182,20 +196,27 @@ func sameOffset(name string, t time.Time, want int, loads *zoneLoads) bool {
 
 // counterZones caches the counters' tz names the collector loaded (a
 // fleet names a few; the cache is bounded all the same).
-var counterZones = &zoneCache{m: map[string]*time.Location{}}
+var counterZones = &zoneCache{m: map[zoneKey]*time.Location{}}
 
 type zoneCache struct {
 	mu    sync.Mutex
-	m     map[string]*time.Location // nil value: cannot be loaded
-	loads atomic.Int64              // names looked up in the tz database
+	m     map[zoneKey]*time.Location // nil value: cannot be loaded
+	loads atomic.Int64               // names looked up in the tz database
 }
 
-func (c *zoneCache) load(name string, loads *zoneLoads) *time.Location {
+// zoneKey is a tz name in one zone data set.
+type zoneKey struct {
+	data *zones.Data
+	name string
+}
+
+func (c *zoneCache) load(data *zones.Data, name string, loads *zoneLoads) *time.Location {
 	if name == "" {
 		return nil
 	}
+	key := zoneKey{data, name}
 	c.mu.Lock()
-	loc, ok := c.m[name]
+	loc, ok := c.m[key]
 	c.mu.Unlock()
 	if ok {
 		return loc
@@ -210,7 +231,7 @@ func (c *zoneCache) load(name string, loads *zoneLoads) *time.Location {
 	// lookups and a search of the embedded data, and other uploads' zone
 	// checks need not wait for them.
 	c.loads.Add(1)
-	loc, why := loadZone(name)
+	loc, why := loadZone(data, name)
 	if why != "" {
 		loc = nil
 	}
@@ -219,7 +240,7 @@ func (c *zoneCache) load(name string, loads *zoneLoads) *time.Location {
 	if len(c.m) >= 1024 {
 		clear(c.m)
 	}
-	c.m[name] = loc
+	c.m[key] = loc
 	return loc
 }
 
@@ -235,6 +256,10 @@ type ZoneNote struct {
 	Offset, Expected int
 	Zone             string
 	CounterZone      string
+	// CounterData is the zone data the counter's offset came from, as it
+	// named them (at_zone_data; "" = an older counter did not say), and
+	// CollectorData the collector's (zone_data): "embedded 2025c".
+	CounterData, CollectorData string
 }
 
 // zoneNoteOf is the note of an upload: its newest checked record's, nil
@@ -249,7 +274,7 @@ func zoneNoteOf(recs []Record, zones *OfficeZones) *ZoneNote {
 		loc := zones.Of(r.Office)
 		_, want := r.At.In(loc).Zone()
 		n = &ZoneNote{Check: r.Zone, At: r.At.UTC(), Offset: int(*r.AtOffset), Expected: want,
-			Zone: loc.String(), CounterZone: r.AtZone}
+			Zone: loc.String(), CounterZone: r.AtZone, CounterData: r.AtZoneData, CollectorData: zones.Data().String()}
 	}
 	return n
 }
@@ -304,13 +329,15 @@ func (s *Server) noteZone(ctx context.Context, t Terminal, recs []Record, fresh 
 				s.log.Warn("zone data differ: the terminal's tz is its office's, but its zone data give another offset than the collector's; its dates are judged by its own",
 					"terminal", t.Name, "record", r.ID, "at", r.At.UTC().Format(time.RFC3339), "zone", loc.String(),
 					"counter_offset", FormatOffset(int(*r.AtOffset)), "collector_offset", FormatOffset(want),
+					"counter_zone_data", cmp.Or(r.AtZoneData, "not sent (an older markd)"), "collector_zone_data", s.zones.Data().String(),
 					"day_differs", ZoneDayDiffers(r, loc))
 			}
 		}
 	}
 	old := t.Zone
 	if old.Check == n.Check && old.Offset == n.Offset && old.Expected == n.Expected && old.Zone == n.Zone &&
-		old.CounterZone == n.CounterZone && !n.At.After(old.At.Add(zoneRefresh)) {
+		old.CounterZone == n.CounterZone && old.CounterData == n.CounterData && old.CollectorData == n.CollectorData &&
+		!n.At.After(old.At.Add(zoneRefresh)) {
 		return
 	}
 	if !old.At.IsZero() && n.At.Before(old.At) {
@@ -331,12 +358,16 @@ type zoneNoteJSON struct {
 	Expected    int       `json:"expected"`
 	Zone        string    `json:"zone"`
 	CounterZone string    `json:"counter_zone,omitempty"`
+	// The zone data of each side ("embedded 2025c"); absent in a note
+	// of an older collector.
+	CounterData   string `json:"counter_data,omitempty"`
+	CollectorData string `json:"collector_data,omitempty"`
 }
 
 // ZoneNoteColumn is the stored form of n, as both backends keep it.
 func ZoneNoteColumn(n ZoneNote) string {
 	b, _ := json.Marshal(zoneNoteJSON{Check: n.Check.String(), At: n.At.UTC(), Offset: n.Offset, Expected: n.Expected,
-		Zone: n.Zone, CounterZone: n.CounterZone})
+		Zone: n.Zone, CounterZone: n.CounterZone, CounterData: n.CounterData, CollectorData: n.CollectorData})
 	return string(b)
 }
 
@@ -353,5 +384,6 @@ func DecodeZoneNote(col string) (ZoneNote, error) {
 	if err != nil {
 		return ZoneNote{}, fmt.Errorf("column zone_note: %w", err)
 	}
-	return ZoneNote{Check: c, At: j.At.UTC(), Offset: j.Offset, Expected: j.Expected, Zone: j.Zone, CounterZone: j.CounterZone}, nil
+	return ZoneNote{Check: c, At: j.At.UTC(), Offset: j.Offset, Expected: j.Expected, Zone: j.Zone, CounterZone: j.CounterZone,
+		CounterData: j.CounterData, CollectorData: j.CollectorData}, nil
 }

@@ -1,12 +1,14 @@
 package hub
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"markd/internal/cli"
+	"markd/internal/zones"
 )
 
 // OfficeZoneConfig is one entry of office_zones: the offices whose postal
@@ -22,6 +24,7 @@ type OfficeZoneConfig struct {
 // EXPIRED in that zone instead of in every zone. The zero value and nil
 // know no office's zone.
 type OfficeZones struct {
+	data   *zones.Data                   // the zone data the zones come from; nil = zones.Default()
 	all    *time.Location                // every office not matched by a prefix; nil = unknown
 	prefix map[zonePrefix]*time.Location // by postal index prefix; the longest wins
 }
@@ -35,11 +38,19 @@ type zonePrefix struct {
 
 // NewOfficeZones reads the zones of office_zone (all: every office not
 // named in byPrefix; "" = unknown) and office_zones. An error is a
-// *cli.KeyError naming the key, as Config.Validate returns it.
+// *cli.KeyError naming the key, as Config.Validate returns it. The
+// zones come from the embedded zone data (NewOfficeZonesIn: others).
 func NewOfficeZones(all string, byPrefix []OfficeZoneConfig) (*OfficeZones, error) {
-	z := &OfficeZones{prefix: map[zonePrefix]*time.Location{}}
+	return NewOfficeZonesIn(zones.Default(), all, byPrefix)
+}
+
+// NewOfficeZonesIn is NewOfficeZones by the zone data data (zone_data):
+// the offices' zones, and the counters' tz names the collector compares
+// their offsets with (zoneagree.go).
+func NewOfficeZonesIn(data *zones.Data, all string, byPrefix []OfficeZoneConfig) (*OfficeZones, error) {
+	z := &OfficeZones{data: data, prefix: map[zonePrefix]*time.Location{}}
 	if all != "" {
-		loc, why := loadZone(all)
+		loc, why := loadZone(data, all)
 		if why != "" {
 			return nil, keyErr("office_zone", all, why)
 		}
@@ -48,7 +59,7 @@ func NewOfficeZones(all string, byPrefix []OfficeZoneConfig) (*OfficeZones, erro
 	where := map[zonePrefix]string{} // the entry that named a prefix first
 	for i, e := range byPrefix {
 		key := fmt.Sprintf("office_zones[%d]", i)
-		loc, why := loadZone(e.Zone)
+		loc, why := loadZone(data, e.Zone)
 		if e.Zone == "" {
 			why = "required: the time zone of the offices listed, such as Asia/Yekaterinburg"
 		}
@@ -73,16 +84,27 @@ func NewOfficeZones(all string, byPrefix []OfficeZoneConfig) (*OfficeZones, erro
 	return z, nil
 }
 
-// loadZone loads an IANA zone name; why says what is wrong ("" = fine).
-// Local is refused: it is the collector machine's zone, whatever it is,
-// not an office's.
-func loadZone(name string) (*time.Location, string) {
+// Data is the zone data the zones come from (zone_data).
+func (z *OfficeZones) Data() *zones.Data {
+	if z == nil || z.data == nil {
+		return zones.Default()
+	}
+	return z.data
+}
+
+// loadZone loads an IANA zone name from data; why says what is wrong
+// ("" = fine). Local is refused: it is the collector machine's zone,
+// whatever it is, not an office's.
+func loadZone(data *zones.Data, name string) (*time.Location, string) {
 	if name == "Local" || strings.TrimSpace(name) != name {
 		return nil, "must be a time zone name such as Europe/Moscow or Asia/Yekaterinburg (not Local, no spaces)"
 	}
-	loc, err := time.LoadLocation(name)
+	loc, err := data.Load(name)
+	if errors.Is(err, zones.ErrNoData) {
+		return nil, err.Error()
+	}
 	if err != nil {
-		return nil, "no such time zone (a name of the tz database, such as Europe/Moscow or Asia/Yekaterinburg; case matters)"
+		return nil, "no such time zone in the " + data.String() + " zone data (a name of the tz database, such as Europe/Moscow or Asia/Yekaterinburg; case matters)"
 	}
 	return loc, ""
 }

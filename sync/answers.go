@@ -150,6 +150,13 @@ func (u *Uploader) refused(ctx context.Context, err error, ids []string, events 
 		u.log.Warn("collector no longer takes a record's at_offset (rolled back to an older markhub?); the records go again without it",
 			"record", ids[i], "field", se.Body.Field, "err", se.Body.Error)
 		return true
+	case kind == "records" && i < len(ids) && u.sendsZoneData() && !se.TakesZoneData:
+		// As above for at_zone_data: the collector takes at_offset still
+		// but no longer the zone data's name.
+		u.zoneData = -1
+		u.log.Warn("collector no longer takes a record's at_zone_data (rolled back to an older markhub?); the records go again without it",
+			"record", ids[i], "field", se.Body.Field, "err", se.Body.Error)
+		return true
 	case kind == "records" && i < len(ids):
 		if e := u.db.RefuseUpload(ctx, ids[i], refusal(se)); e != nil {
 			return false
@@ -261,12 +268,15 @@ func (u *Uploader) noteDisputed(resp *hub.UploadResponse) {
 // noteTakes keeps what the collector's answer says it takes beyond the
 // first form of the request (hub.HeaderTakes).
 func (u *Uploader) noteTakes(resp *hub.UploadResponse) {
-	u.receiptCounts, u.atOffset = -1, -1
+	u.receiptCounts, u.atOffset, u.zoneData = -1, -1, -1
 	if resp.TakesReceiptCounts {
 		u.receiptCounts = 1
 	}
 	if resp.TakesAtOffset {
 		u.atOffset = 1
+	}
+	if resp.TakesZoneData {
+		u.zoneData = 1
 	}
 	u.questions.takes = resp.TakesQuestions
 }
@@ -278,6 +288,15 @@ func (u *Uploader) uploadRecord(r mark.Record) hub.Record {
 	w := hub.FromRecord(r)
 	if u.atOffset > 0 && u.o.Location != nil {
 		w.SetAtOffset(u.o.Location)
+		if u.sendsZoneData() {
+			w.AtZoneData = u.o.ZoneData
+		}
 	}
 	return w
+}
+
+// sendsZoneData reports whether records go with at_zone_data: with their
+// at_offset, to a collector whose last answer took it.
+func (u *Uploader) sendsZoneData() bool {
+	return u.atOffset > 0 && u.o.Location != nil && u.zoneData > 0 && u.o.ZoneData != ""
 }

@@ -244,6 +244,9 @@ type StatusError struct {
 	// TakesAtOffset: the answer's hub.HeaderTakes named a record's
 	// at_offset (hub.TakesAtOffset).
 	TakesAtOffset bool
+	// TakesZoneData: the answer's hub.HeaderTakes named a record's
+	// at_zone_data (hub.TakesZoneData).
+	TakesZoneData bool
 	// Location is where a 3xx answer pointed (not followed).
 	Location string
 }
@@ -336,7 +339,7 @@ func (c *Client) doHeader(ctx context.Context, method, path string, body []byte,
 	if resp.StatusCode/100 != 2 {
 		defer resp.Body.Close()
 		se := &StatusError{Code: resp.StatusCode, TakesReceiptCounts: hub.Takes(resp.Header, hub.TakesReceiptCounts),
-			TakesAtOffset: hub.Takes(resp.Header, hub.TakesAtOffset)}
+			TakesAtOffset: hub.Takes(resp.Header, hub.TakesAtOffset), TakesZoneData: hub.Takes(resp.Header, hub.TakesZoneData)}
 		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
 			se.Date = d
 		}
@@ -446,6 +449,7 @@ func (c *Client) upload(ctx context.Context, body []byte, waiting int, ask bool)
 	}
 	out.TakesReceiptCounts = hub.Takes(resp.Header, hub.TakesReceiptCounts)
 	out.TakesAtOffset = hub.Takes(resp.Header, hub.TakesAtOffset)
+	out.TakesZoneData = hub.Takes(resp.Header, hub.TakesZoneData)
 	out.TakesQuestions = hub.Takes(resp.Header, hub.TakesQuestions)
 	return out, nil
 }

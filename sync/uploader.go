@@ -35,6 +35,7 @@ type UploaderOptions struct {
 	// the scan time and its name (hub.Record.AtOffset, AtZone), to a
 	// collector that takes them. nil: none sent.
 	Location *time.Location
+	ZoneData string // Location's zone data, "embedded 2025c": at_zone_data where taken (hub.TakesZoneData)
 }
 
 // Uploader drains the store's outbox to the collector. Run it with Serve.
@@ -71,6 +72,7 @@ type Uploader struct {
 	// at_offset (hub.TakesAtOffset); 0 = no answer since the start, so
 	// the first request goes without (an older collector refuses it).
 	atOffset int8
+	zoneData int8 // as atOffset, for at_zone_data (hub.TakesZoneData)
 	// history, when set (Service), is told what the collector holds from
 	// this terminal, asked in the first upload of the run: a store put
 	// back from an older copy restores its reuse history again.

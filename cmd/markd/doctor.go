@@ -20,6 +20,7 @@ import (
 	"markd/config"
 	"markd/daemon"
 	"markd/internal/cli"
+	"markd/internal/zones"
 	"markd/mark"
 	"markd/scanner"
 	"markd/store"
@@ -48,6 +49,7 @@ func newDoctorCmd(a *app) *cobra.Command {
 			}
 			d := doctor{w: a.stdout}
 			d.inventory()
+			d.zoneData(c)
 			bad := d.checkSources(cmd.Context(), c.Sources)
 			checked := len(c.Sources)
 			if c.Scale.Port != "" {
@@ -127,6 +129,21 @@ func (d doctor) checkStoreFile(path string) error {
 	}
 	d.printf("ok, %d MB (--deep reads it all)\n", (fi.Size()+1<<19)>>20)
 	return nil
+}
+
+// zoneData says which zone data tz comes from (zone_data) and its tz
+// release, to compare with the collector's (/healthz zone_data).
+func (d doctor) zoneData(c config.Config) {
+	data, err := c.ZoneSet()
+	if err != nil { // refused by Validate before
+		d.printf("Zone data: PROBLEM: %v\n", err)
+		return
+	}
+	where := "inside markd, the same on every counter of this release"
+	if data.Source() == zones.System {
+		where = "this machine's zone files (zone_data: system)"
+	}
+	d.printf("Zone data: %s, tz release %s (%s); tz %s\n", data.Source(), data.Version(), where, c.TZ)
 }
 
 // checkProxy says the way uploads take to the collector: the proxy

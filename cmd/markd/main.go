@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	_ "time/tzdata" // zone data inside the binary: a PC without Go or tzdata (Windows) knows Europe/Moscow
 
 	"github.com/spf13/cobra"
 

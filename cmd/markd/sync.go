@@ -83,6 +83,9 @@ config that does not load, or no sync.url where one is needed.`,
 			if o.Upload.Location, err = c.Location(); err != nil { // each record says the offset it was judged by
 				return usageError{err}
 			}
+			if data, err := c.ZoneSet(); err == nil {
+				o.Upload.ZoneData = data.String() // and the zone data it came from
+			}
 			client, err := msync.NewClient(o.Client)
 			if err != nil {
 				return usageError{err}

@@ -13,7 +13,6 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
-	_ "time/tzdata" // zone data inside the binary: a PC without Go or tzdata (Windows) knows Europe/Moscow
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	_ "time/tzdata" // the zones named here on any machine
 
 	"github.com/prometheus/client_golang/prometheus"
 

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	_ "time/tzdata" // the zones named here on any machine
 
 	"markd/hub"
 	"markd/mark"

@@ -107,9 +107,19 @@ func zoneHTML(z hub.ZoneNote) string {
 			hub.FormatOffset(z.Offset) + `</span>` + counterZoneHTML(z) + `; <span class="ru">у отделения</span><span class="en">the office's</span>` + office
 	case hub.ZoneDataDiffer:
 		return `<strong class="conn conn-wait"><span class="ru">данные поясов расходятся:</span><span class="en">zone data differ:</span></strong> <span class="ru">у терминала</span><span class="en">the terminal's</span> <span class="nowrap">UTC` +
-			hub.FormatOffset(z.Offset) + `</span>; <span class="ru">у сервера</span><span class="en">the collector's</span>` + office
+			hub.FormatOffset(z.Offset) + `</span>` + zoneDataHTML(z.CounterData) + `; <span class="ru">у сервера</span><span class="en">the collector's</span>` + office +
+			zoneDataHTML(z.CollectorData)
 	}
 	return "—"
+}
+
+// zoneDataHTML names the zone data a side judged by ("embedded 2025c"),
+// when known.
+func zoneDataHTML(data string) string {
+	if data == "" {
+		return ""
+	}
+	return ` <span class="nowrap">[tz ` + template.HTMLEscapeString(data) + `]</span>`
 }
 
 // counterZoneHTML names the counter's tz after its offset, when it sent one.

@@ -48,6 +48,15 @@ func TestValidateNamesField(t *testing.T) {
 		}, ""},
 		{"offset beyond 18 h", func(q *UploadRequest) { o := int32(18*3600 + 1); q.Records[0].AtOffset = &o }, "records[0].at_offset"},
 		{"zone without offset", func(q *UploadRequest) { q.Records[0].AtZone = "Europe/Moscow" }, "records[0].at_zone"},
+		{"offset with its zone data", func(q *UploadRequest) {
+			o := int32(3 * 3600)
+			q.Records[0].AtOffset, q.Records[0].AtZone, q.Records[0].AtZoneData = &o, "Europe/Moscow", "embedded 2025c"
+		}, ""},
+		{"zone data without offset", func(q *UploadRequest) { q.Records[0].AtZoneData = "embedded 2025c" }, "records[0].at_zone_data"},
+		{"zone data too long", func(q *UploadRequest) {
+			o := int32(0)
+			q.Records[0].AtOffset, q.Records[0].AtZoneData = &o, strings.Repeat("z", 200)
+		}, "records[0].at_zone_data"},
 		{"zone too long", func(q *UploadRequest) {
 			o := int32(0)
 			q.Records[0].AtOffset, q.Records[0].AtZone = &o, strings.Repeat("z", 200)

@@ -24,7 +24,7 @@ func counterBody(t testing.TB) []byte {
 	rej.Message, rej.Operator, rej.MeasuredWeightG = "Недоплата: 50 коп. <проверить> & \"взвесить\"\n", "Иванова", 35
 	rej.At = time.Date(2026, 11, 24, 9, 0, 0, 123456789, time.FixedZone("MSK", 3*3600))
 	msk := int32(3 * 3600)
-	rej.AtOffset, rej.AtZone = &msk, "Europe/Moscow"
+	rej.AtOffset, rej.AtZone, rej.AtZoneData = &msk, "Europe/Moscow", "embedded 2025c"
 	dup := okRecord()
 	dup.ID, dup.Verdict = "r3", mark.DuplicateScan
 	dup.FirstAccepted = &mark.Acceptance{RecordID: "r1", At: ok.At, Office: 426000, Counter: "1"}

@@ -43,6 +43,11 @@ func TestRecordJSONSameAsMarshal(t *testing.T) {
 		{"time in a zone, no nanoseconds", func(r *Record) { r.At = time.Date(2026, 11, 25, 10, 0, 0, 0, msk) }, true},
 		{"negative weight", func(r *Record) { r.MeasuredWeightG = -5 }, true},
 		{"the offset judged by", func(r *Record) { o := int32(5 * 3600); r.AtOffset, r.AtZone = &o, "Asia/Yekaterinburg" }, true},
+		{"the offset and its zone data", func(r *Record) {
+			o := int32(5 * 3600)
+			r.AtOffset, r.AtZone, r.AtZoneData = &o, "Asia/Yekaterinburg", "system 2025b"
+		}, true},
+		{"zone data with a quote", func(r *Record) { o := int32(0); r.AtOffset, r.AtZoneData = &o, `"` }, false},
 		{"a negative offset, no zone", func(r *Record) { o := int32(-16200); r.AtOffset = &o }, true},
 		{"zone with a quote", func(r *Record) { o := int32(0); r.AtOffset, r.AtZone = &o, `"` }, false},
 		{"text with < and &", func(r *Record) { r.Text = "a<b&c" }, false},

@@ -76,7 +76,7 @@ func TestFormatOffset(t *testing.T) {
 
 func TestZoneNoteColumn(t *testing.T) {
 	n := ZoneNote{Check: ZoneDiffers, At: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC), Offset: 10800, Expected: 18000,
-		Zone: "Asia/Yekaterinburg", CounterZone: "Europe/Moscow"}
+		Zone: "Asia/Yekaterinburg", CounterZone: "Europe/Moscow", CounterData: "embedded 2025b", CollectorData: "system 2025c"}
 	got, err := DecodeZoneNote(ZoneNoteColumn(n))
 	if err != nil || got != n {
 		t.Fatalf("%+v, %v; want %+v", got, err, n)
@@ -86,5 +86,17 @@ func TestZoneNoteColumn(t *testing.T) {
 	}
 	if got, err := DecodeZoneNote(""); err != nil || got != (ZoneNote{}) {
 		t.Fatalf("NULL: %+v, %v", got, err)
+	}
+}
+
+// TestDigestIgnoresZoneData: a record sent again with its offset and zone
+// data (a counter's first request goes without) is a repeat of itself.
+func TestDigestIgnoresZoneData(t *testing.T) {
+	r := digestRecord()
+	with := r
+	o := int32(3 * 3600)
+	with.AtOffset, with.AtZone, with.AtZoneData = &o, "Europe/Moscow", "embedded 2025c"
+	if digest(&r) != digest(&with) {
+		t.Fatal("the record with at_offset, at_zone and at_zone_data digests otherwise than without")
 	}
 }

@@ -64,6 +64,7 @@ func TestQuestionSuite(t *testing.T) { hubtest.RunQuestionSuite(t, open) }
 func TestQuestionFeedSuite(t *testing.T) { hubtest.RunQuestionFeedSuite(t, open) }
 
 func TestZoneAgreementSuite(t *testing.T) { hubtest.RunZoneAgreementSuite(t, open) }
+func TestZoneDataSuite(t *testing.T)      { hubtest.RunZoneDataSuite(t, open) }
 
 func TestUntrustedInputSuite(t *testing.T) { hubtest.RunUntrustedInputSuite(t, open) }
 

@@ -15,14 +15,28 @@ import (
 // its order.
 var unixDirs = []string{"/usr/share/zoneinfo/", "/usr/share/lib/zoneinfo/", "/usr/lib/locale/TZ/", "/etc/zoneinfo/"}
 
-// system is the machine's zone data, found once a process.
-var system = sync.OnceValue(func() *Data {
+// system is the machine's zone data: found once for each value of
+// ZONEINFO (one a process, but for tests), so its zones are parsed once.
+func system() *Data {
+	zoneinfo := os.Getenv("ZONEINFO")
+	systems.mu.Lock()
+	defer systems.mu.Unlock()
+	if d, ok := systems.m[zoneinfo]; ok {
+		return d
+	}
 	dirs := unixDirs
 	if runtime.GOOS == "windows" {
 		dirs = nil
 	}
-	return systemFrom(os.Getenv("ZONEINFO"), dirs)
-})
+	d := systemFrom(zoneinfo, dirs)
+	systems.m[zoneinfo] = d
+	return d
+}
+
+var systems = struct {
+	mu sync.Mutex
+	m  map[string]*Data
+}{m: map[string]*Data{}}
 
 // systemFrom finds the system's zone data: zoneinfo (the ZONEINFO
 // environment variable: a folder or a zip such as Go's zoneinfo.zip),

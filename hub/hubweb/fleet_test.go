@@ -82,6 +82,12 @@ func TestFleetZoneCell(t *testing.T) {
 		{"differs, no tz named", eka(hub.ZoneDiffers, -16200, ""), []string{"UTC-04:30</span>; "}},
 		{"data differ", eka(hub.ZoneDataDiffer, 4*3600, "Asia/Yekaterinburg"), []string{`data-zone="data_differ"`, "zone data differ",
 			"UTC+04:00", "UTC+05:00</span> (Asia/Yekaterinburg)"}},
+		{"data differ, both releases named", func() hub.ZoneNote {
+			z := eka(hub.ZoneDataDiffer, 4*3600, "Asia/Yekaterinburg")
+			z.CounterData, z.CollectorData = "system <b>2031b", "embedded 2031a"
+			return z
+		}(), []string{"UTC+04:00</span> <span class=\"nowrap\">[tz system &lt;b&gt;2031b]</span>;",
+			"(Asia/Yekaterinburg) <span class=\"nowrap\">[tz embedded 2031a]</span>"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := string(s.fleetRowsHTML([]hub.FleetRow{{Terminal: hub.Terminal{Name: "t", Office: 426000, SeenAt: now, Zone: tc.z}}}, now, nil))

@@ -81,7 +81,8 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 		log.Info("no office time zone set: the dates of uploaded acceptances are judged in every zone (UTC-12 to UTC+14)",
 			"hint", "set office_zone (and office_zones for offices in other zones) to judge them in the office's zone")
 	} else {
-		log.Info("dates of uploaded acceptances judged in the offices' time zones", "office_zone", c.OfficeZone, "office_zones", len(c.OfficeZones))
+		log.Info("dates of uploaded acceptances judged in the offices' time zones", "office_zone", c.OfficeZone, "office_zones", len(c.OfficeZones),
+			"zone_data", zones.Data().String())
 	}
 	if r, ok := store.(hub.Retainer); ok && c.RetentionMonths > 0 {
 		go retain(ctx, r, c.RetentionMonths, log)

@@ -127,7 +127,9 @@ func (s Service) withQuery(f func(ms *mgr.Service) error) error {
 // Install registers the service (automatic start) to run exe --config cfg
 // service run, with the restart on failure of Recovery and the Event Log
 // source. A service manager without recovery actions (wine's) is said on
-// stderr, not fatal. The caller has made DataDir and the config.
+// stderr, not fatal. All or nothing: when a step after the creation fails,
+// the service and its source are removed again (finishInstall). The caller
+// has made DataDir and the config.
 func (s Service) Install(stdout, stderr io.Writer, exe, cfg string) error {
 	if err := s.NeedAdmin("install"); err != nil {
 		return err
@@ -148,17 +150,8 @@ func (s Service) Install(stdout, stderr io.Writer, exe, cfg string) error {
 		return fmt.Errorf("create service %s: %w", s.Name, err)
 	}
 	defer ms.Close()
-	err = setRecovery(ms)
-	if errors.Is(err, windows.ERROR_INVALID_LEVEL) {
-		fmt.Fprintf(stderr, "warning: this service manager cannot restart %s on failure (%v)\n", s.Name, err)
-	} else if err != nil {
-		return fmt.Errorf("set the restart on failure: %w", err)
-	}
-	// a source left by an earlier install is replaced (eventlog says
-	// "already exists" only in its error text, which we do not match)
-	_ = eventlog.Remove(s.Name)
-	if err := eventlog.InstallAsEventCreate(s.Name, eventlog.Error|eventlog.Warning|eventlog.Info); err != nil {
-		return fmt.Errorf("register the Event Log source: %w", err)
+	if err := s.finishInstall(stderr, createdService{Service: ms, source: s.Name}); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "installed service %s (automatic start, restart on failure): %s --config %s\n", s.Name, exe, cfg)
 	return nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"markd/hub"
+	"markd/internal/webtext"
 	"markd/mark"
 )
 
@@ -227,6 +228,10 @@ func (s *Server) alertPost(w http.ResponseWriter, r *http.Request, sess hub.WebS
 		s.fail(w, r, sess, err)
 		return
 	}
+	if err := webtext.CheckNote(r.PostFormValue("note")); err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	if len(note) > 2000 {
 		s.fail(w, r, sess, fmt.Errorf("note: at most 2000 bytes, got %d: %w", len(note), mark.ErrInvalid))
@@ -262,6 +267,13 @@ func (s *Server) reviewPost(w http.ResponseWriter, r *http.Request, sess hub.Web
 	}
 	state, err := hub.ParseDisputeState(r.PostFormValue("state"))
 	if err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	// a control, bidirectional or zero width character refused here, named
+	// with its position as typed (it was stored and neutralised only in
+	// the questioned feed, hub.PlainNote)
+	if err := webtext.CheckNote(r.PostFormValue("note")); err != nil {
 		s.fail(w, r, sess, err)
 		return
 	}

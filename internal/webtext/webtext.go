@@ -1,6 +1,7 @@
 // Package webtext holds the small pieces of page text that the counter's
 // pages (web) and the collector's (hub/hubweb) write the same way: a
-// notice in both languages, a duration as people read it.
+// notice in both languages, a duration as people read it, the check of a
+// review note.
 package webtext
 
 import (

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"markd/internal/httperr"
+	"markd/internal/webtext"
 	"markd/mark"
 	"markd/store"
 )
@@ -400,6 +401,12 @@ func (s *Server) reviewAction(w http.ResponseWriter, r *http.Request, sess sessi
 		return
 	}
 	id := r.PathValue("id")
+	// the collector's rule for a review note (no control, bidirectional or
+	// zero width character), named with its position as typed
+	if err := webtext.CheckNote(r.PostFormValue("note")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	// Counted in characters, as the form's maxlength counts them: a
 	// Russian note takes two bytes a letter.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -147,5 +148,38 @@ func TestFormOverLimit(t *testing.T) {
 	code, body, _ := fresh.do("POST", "/login", url.Values{"csrf": {fresh.csrf}, "user": {supName}, "password": {strings.Repeat("p", maxLoginForm)}}, nil)
 	if code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "more than 8192 bytes") {
 		t.Fatalf("login form over its limit: %d, want 413\n%s", code, snippet(body, "form"))
+	}
+}
+
+// TestReviewNoteCharacters: the counter's review form holds a note to the
+// collector's rule (webtext.CheckNote): a right-to-left override or a zero
+// width space is refused, 400, naming the character and its position, and
+// nothing is reviewed; line breaks (the textarea's CR LF) and a tab are
+// kept.
+func TestReviewNoteCharacters(t *testing.T) {
+	e := newEnv(t, nil)
+	e.rejected("r1", 1, mark.ReasonExpired)
+	e.rejected("r2", 2, mark.ReasonExpired)
+	c := e.client()
+	c.login(supName, supPass)
+	c.get("/review/r1")
+	for _, x := range []struct{ path, note, want string }{
+		{"/review/r1/override", "чек \u202Eпоказан", "character 5 is U+202E RIGHT-TO-LEFT OVERRIDE"},
+		{"/review/r1/confirm", "ok\u200B", "character 3 is U+200B ZERO WIDTH SPACE"},
+	} {
+		code, body := c.post(x.path, url.Values{"note": {x.note}})
+		if code != http.StatusBadRequest || !strings.Contains(html.UnescapeString(body), x.want) {
+			t.Errorf("%s with %q: %d, want 400 naming %q\n%s", x.path, x.note, code, x.want, snippet(body, "note"))
+		}
+	}
+	if a, err := e.db.AuditFor(context.Background(), "r1"); err != nil || len(a) != 0 {
+		t.Fatalf("audit of r1 after the refusals: %+v %v, want none", a, err)
+	}
+	note := "Клиент показал чек.\r\nПроверено:\tда"
+	if code, body := c.post("/review/r2/override", url.Values{"note": {note}}); code != http.StatusSeeOther {
+		t.Fatalf("override with line breaks and a tab: %d, want 303\n%s", code, snippet(body, "note"))
+	}
+	if a, err := e.db.AuditFor(context.Background(), "r2"); err != nil || len(a) != 1 || a[0].Note != note {
+		t.Fatalf("audit of r2: %+v %v", a, err)
 	}
 }

@@ -156,10 +156,16 @@ func FuzzErrorBody(f *testing.F) {
 }
 
 // FuzzUploadAnswer: an upload answer is taken only when it is JSON
-// naming stored, duplicates and events; anything else is an outage
+// naming stored, duplicates and events, none of its keys in another
+// letter case than markhub's; anything else is an outage
 // (mark.ErrUnavailable) or unconfirmed, never an acknowledgement.
 func FuzzUploadAnswer(f *testing.F) {
-	seedAnswers(f, "/v1/upload", false, func(b []byte) { f.Add(b) })
+	seedAnswers(f, "/v1/upload", false, func(b []byte) {
+		f.Add(b)
+		for _, v := range caseVariants(b) {
+			f.Add(v)
+		}
+	})
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		out, err := uploadAnswer(raw)
 		var ue *UnconfirmedError
@@ -184,6 +190,7 @@ func FuzzUploadAnswer(f *testing.F) {
 					t.Fatalf("%q: taken as an acknowledgement without %s", raw, strings.ToLower(k))
 				}
 			}
+			noCaseKey(t, raw, &hub.UploadResponse{})
 		}
 	})
 }
@@ -191,6 +198,30 @@ func FuzzUploadAnswer(f *testing.F) {
 // trailing is what seeds run on after a real answer: whitespace (taken)
 // and data after the JSON value (refused).
 var trailing = []string{"\n", " \r\n\t", " {}", "<html>502</html>", "]", "\x00"}
+
+// caseVariants are b with one of markhub's keys in another letter case
+// (refused: encoding/json would read it as the key) and with a key the
+// counter does not know (a newer markhub's: taken), for seeds.
+func caseVariants(b []byte) [][]byte {
+	var out [][]byte
+	for _, r := range [][2]string{{`"stored":`, `"Stored":`}, {`"events":`, `"EVENTS":`}, {`"serials":`, `"Serials":`},
+		{`"serial":`, `"SERIAL":`}, {`"items":`, `"Items":`}, {`"record_id":`, `"Record_ID":`}, {`"next":`, `"Next":`},
+		{`{`, `{"from_a_newer_markhub":{"Items":1},`}} {
+		if bytes.Contains(b, []byte(r[0])) {
+			out = append(out, bytes.Replace(b, []byte(r[0]), []byte(r[1]), 1))
+		}
+	}
+	return out
+}
+
+// noCaseKey fails t when raw, taken as an answer into v, has a key that
+// is one of v's in another letter case.
+func noCaseKey(t *testing.T, raw []byte, v any) {
+	t.Helper()
+	if ke := jsonkey.Exact(raw, v, jsonkey.CaseOnly); ke != nil {
+		t.Fatalf("%q: taken with the key %q for %q (%s)", raw, ke.Key, ke.Known, ke.Path)
+	}
+}
 
 // FuzzSerialsAnswer: a page of used serials either ends the restore or
 // moves the cursor on (a page that does neither would be asked for
@@ -203,6 +234,9 @@ func FuzzSerialsAnswer(f *testing.F) {
 		f.Add(b, uint64(2150))
 		for _, tail := range trailing {
 			f.Add(append(bytes.Clone(b), tail...), uint64(0))
+		}
+		for _, v := range caseVariants(b) {
+			f.Add(v, uint64(0))
 		}
 	})
 	f.Add([]byte(`{"office":426000,"serials":[{"serial":5},{"serial":9}],"next":7,"done":false}`), uint64(2))
@@ -228,6 +262,7 @@ func FuzzSerialsAnswer(f *testing.F) {
 		if !json.Valid(raw) {
 			t.Fatalf("%q: taken, not one JSON value (data after it?)", raw)
 		}
+		noCaseKey(t, raw, &hub.SerialsPage{})
 		for _, r := range rows {
 			if r.Serial <= cursor || r.Serial > page.Next || r.Office != page.Office {
 				t.Fatalf("%q after %d: row %+v", raw, cursor, r)
@@ -247,6 +282,9 @@ func FuzzQuestionedAnswer(f *testing.F) {
 		f.Add(b, int64(1))
 		for _, tail := range trailing {
 			f.Add(append(bytes.Clone(b), tail...), int64(0))
+		}
+		for _, v := range caseVariants(b) {
+			f.Add(v, int64(0))
 		}
 	})
 	f.Add([]byte(`{"items":[{"seq":3,"record_id":"r1","reasons":["UNDERPAID"],"why":"x","state":"reviewed",`+
@@ -274,6 +312,7 @@ func FuzzQuestionedAnswer(f *testing.F) {
 		if !json.Valid(raw) {
 			t.Fatalf("%q: taken, not one JSON value (data after it?)", raw)
 		}
+		noCaseKey(t, raw, &hub.QuestionedPage{})
 		for _, q := range qs {
 			if q.Seq <= after || q.Seq > page.Next {
 				t.Fatalf("%q after %d: item %+v outside (%d, %d]", raw, after, q, after, page.Next)

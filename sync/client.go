@@ -461,6 +461,11 @@ func uploadAnswer(raw []byte) (*hub.UploadResponse, error) {
 		// The collector may have committed; the retry is harmless.
 		return nil, fmt.Errorf("collector response: %w: %w", mark.ErrUnavailable, err)
 	}
+	// "Stored" for stored is not markhub's answer: an outage, retried
+	// (caseKey), before its keys are looked for below (which match any case)
+	if err := caseKey(raw, "collector response", "POST /v1/upload", &out); err != nil {
+		return nil, err
+	}
 	// Every markhub answers an upload with these, whatever it held: a
 	// JSON answer without them ({} of a proxy or another service) is
 	// not an acknowledgement, also of a request of decisions alone.

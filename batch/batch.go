@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"markd/batchlist"
@@ -26,12 +27,18 @@ type Options struct {
 	Counter  string         // the counter of this daemon
 	Location *time.Location // office time: receipt dates
 	Log      *slog.Logger
+	// Now is the clock of the closes under way (when one began); nil:
+	// the wall clock.
+	Now func() time.Time
 }
 
 // Service runs the batches of one counter. It is safe for concurrent use.
 type Service struct {
 	opt Options
 	log *slog.Logger
+
+	mu      sync.Mutex
+	closing map[string]*closeRun // closes under way by batch id (closing.go)
 }
 
 // New returns a service.
@@ -42,7 +49,7 @@ func New(o Options) *Service {
 	if o.Location == nil {
 		o.Location = time.Local
 	}
-	return &Service{opt: o, log: o.Log.With("subsystem", "batch")}
+	return &Service{opt: o, log: o.Log.With("subsystem", "batch"), closing: map[string]*closeRun{}}
 }
 
 // Counter is the counter the service opens batches at.
@@ -79,8 +86,20 @@ func (s *Service) Get(ctx context.Context, id string) (mark.Batch, error) {
 // Close closes an open batch and makes and stores its receipt. The batch
 // is closed once EndBatch commits; a receipt that cannot be made then is
 // made again when it is asked for (Receipt). Closing a closed batch again
-// (a cash desk's retry after a timeout) returns it as it is.
+// (a cash desk's retry after a timeout) returns it as it is. A close sent
+// while the first still makes the receipt (a list of 100 000 items takes
+// seconds: another tab, the desk's retry) waits for it and returns the
+// batch it closed: one close, one receipt, stored before either answers.
 func (s *Service) Close(ctx context.Context, id, actor string) (mark.Batch, error) {
+	run, joined := s.startClose(id)
+	for joined != nil {
+		s.log.Info("batch close sent while its close runs: waiting for that one", "batch", id, "actor", actor)
+		if err := s.waitClose(ctx, id); err != nil {
+			return mark.Batch{}, err
+		}
+		run, joined = s.startClose(id)
+	}
+	defer s.endClose(id, run)
 	b, err := s.opt.Store.EndBatch(ctx, id, mark.BatchClosed, actor)
 	if errors.Is(err, store.ErrEndedAlready) {
 		return b, nil
@@ -243,6 +262,10 @@ func Scanned(recs []mark.Record) []batchlist.Scanned {
 // one made now when closing could not store it (stored now, or given
 // unstored while the store cannot write).
 func (s *Service) Receipt(ctx context.Context, id string) ([]byte, error) {
+	// A close under way stores the receipt soon: made once, not twice.
+	if err := s.waitClose(ctx, id); err != nil {
+		return nil, err
+	}
 	pdf, err := s.opt.Store.Receipt(ctx, id)
 	if !errors.Is(err, mark.ErrNotFound) {
 		return pdf, err

@@ -40,6 +40,10 @@ type liveEvent struct {
 	// Batches changes when a batch is opened, listed, closed or cancelled
 	// through the API (Server.batchWrites); health events only.
 	Batches int64 `json:"batches,omitempty"`
+	// BatchLog changes when the audit log gets a line of a batch action
+	// from anywhere, another process too (markd batch expect: batchWatch);
+	// health events only.
+	BatchLog int64 `json:"batch_log,omitempty"`
 }
 
 // scaleView is the weight on the counter scale; WeightG 0 = nothing stable.
@@ -47,8 +51,11 @@ type scaleView struct {
 	WeightG int `json:"weight_g"`
 }
 
-func (s *Server) healthEvent() liveEvent {
+func (s *Server) healthEvent(ctx context.Context) liveEvent {
 	ev := liveEvent{Sources: s.health(), Overrides: s.overrides.Load(), Batches: s.batchWrites.Load()}
+	if s.opt.Batches != nil {
+		ev.BatchLog = s.batchLog(ctx)
+	}
 	if s.opt.Weight != nil {
 		ev.Scale = &scaleView{WeightG: s.opt.Weight()}
 	}
@@ -148,7 +155,7 @@ func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, sess sessi
 	if !scans(replay, true) {
 		return
 	}
-	if !send("health", "", s.healthEvent()) {
+	if !send("health", "", s.healthEvent(ctx)) {
 		return
 	}
 	tick := time.NewTicker(s.heartbit)
@@ -170,7 +177,7 @@ func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, sess sessi
 				return
 			}
 		case <-tick.C:
-			if !scans(cur.Logged(cur.Next(ctx)), false) || !send("health", "", s.healthEvent()) {
+			if !scans(cur.Logged(cur.Next(ctx)), false) || !send("health", "", s.healthEvent(ctx)) {
 				return
 			}
 		}

@@ -126,6 +126,7 @@ type Server struct {
 	// batch (the cash-desk program's above all); carried like overrides,
 	// so the batch panel shows what the desk did without a scan.
 	batchWrites atomic.Int64
+	batchWatch  batchWatch // batch actions of other processes (batchwatch.go)
 }
 
 // setOperator names the person at the counter for the pipeline.

@@ -219,7 +219,9 @@
   // again when either count changed.
   var overrides = null;
   document.addEventListener('markd:health', function (e) {
-    var o = ((e.detail && e.detail.overrides) || 0) + ':' + ((e.detail && e.detail.batches) || 0);
+    var d = e.detail || {};
+    // batch_log: a batch action of another process (markd batch expect).
+    var o = (d.overrides || 0) + ':' + (d.batches || 0) + ':' + (d.batch_log || 0);
     if (overrides !== null && o !== overrides) later();
     overrides = o;
     var s = e.detail && e.detail.scale;

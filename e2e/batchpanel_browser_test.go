@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,4 +73,90 @@ func TestBatchPanelFollowsEngineerList(t *testing.T) {
 		t.Logf("%s (markd batch expect: %s) on the panel %v after the command returned", filepath.Base(c.file), strings.TrimSpace(out), time.Since(start).Round(10*time.Millisecond))
 	}
 	browsertest.Check(t, ctx, "e2e-operator-batch-cli-list", browsertest.Views, "#batch")
+}
+
+// TestBatchReceiptAfterReload: the operator closes a batch and the page
+// is reloaded (or the browser restarted and the operator logs in again)
+// before the receipt was printed: the panel offers the closed batch's
+// receipt links as right after closing, and they print. Once the next
+// customer's batch opens (here the cash desk's, so without a scan) the
+// links go, and a reload does not bring them back. Until 2026-12-04 a
+// reload lost the links: only a supervisor could print the receipt again.
+func TestBatchReceiptAfterReload(t *testing.T) {
+	const op, opPass = "ivan", "operator-pass"
+	cfg := writeConfig(t, "http:\n  listen: \"127.0.0.1:0\"\n")
+	desk := tokenAdd(t, cfg, "kassa")
+	d := startDaemonConfig(t, cfg, map[string][2]string{op: {"operator", opPass}})
+	desk.url = d.URL
+	ctx := browsertest.New(t)
+	login(t, ctx, d.URL, op, opPass)
+	step(t, ctx, "open a batch",
+		chromedp.Navigate(d.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="ok"]`)),
+		chromedp.Focus(chromedp.ID("batch-contract")),
+		chromedp.KeyEvent("1004417\r"),
+		chromedp.WaitVisible(chromedp.ID("batch-box")),
+	)
+	id := run(t, ctx, "batch id", chromedp.Evaluate[string](`fetch('/api/batches/current').then(r => r.json()).then(b => b.id)`, chromedp.EvalAwaitPromise))
+	step(t, ctx, "close", chromedp.Click(chromedp.ID("batch-close")), chromedp.WaitVisible(chromedp.ID("receipt-html")))
+	links := func(what string) {
+		t.Helper()
+		href := run(t, ctx, what, chromedp.Evaluate[string](`document.getElementById('receipt-html').getAttribute('href') + ' ' + document.getElementById('receipt-pdf').getAttribute('href')`))
+		if want := "/batches/" + id + "/receipt /api/batches/" + id + "/receipt.pdf"; href != want {
+			t.Errorf("%s: receipt links %q, want %q", what, href, want)
+		}
+	}
+	links("after closing")
+	step(t, ctx, "reload",
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="ok"]`)),
+		chromedp.WaitVisible(chromedp.ID("receipt-html")))
+	links("after a reload")
+	if f := run(t, ctx, "focus after the reload", chromedp.Evaluate[string](`document.activeElement.id`)); f == "receipt-html" {
+		t.Errorf("after a reload the focus is on the receipt link: one Enter from printing it without looking")
+	}
+	lead := run(t, ctx, "lead", chromedp.Evaluate[string](`document.querySelector('#batch-done .ru').textContent`))
+	if !strings.Contains(lead, "1004417") || !strings.Contains(lead, "закрыта") {
+		t.Errorf("after a reload the links say %q, want which batch (its contract) and that it was closed", lead)
+	}
+	browsertest.Check(t, ctx, "e2e-operator-batch-reloaded", browsertest.Views, "#batch")
+	pdf := run(t, ctx, "the receipt PDF", chromedp.Evaluate[string](
+		`fetch(document.getElementById('receipt-pdf').href).then(r => r.headers.get('content-type') + ' ' + r.status)`, chromedp.EvalAwaitPromise))
+	if pdf != "application/pdf 200" {
+		t.Errorf("receipt PDF after a reload: %s", pdf)
+	}
+	step(t, ctx, "the printable receipt",
+		chromedp.Click(chromedp.ID("receipt-html")),
+		chromedp.WaitNotPresent(chromedp.ID("batch")),
+		chromedp.WaitVisible(chromedp.CSS("h1")))
+	if text := run(t, ctx, "receipt text", chromedp.Evaluate[string](`document.body.innerText`)); !strings.Contains(text, id) {
+		t.Errorf("the printable receipt opened after a reload does not name batch %s", id)
+	}
+
+	// The browser restarted: a new one, logged in again.
+	ctx2 := browsertest.New(t)
+	login(t, ctx2, d.URL, op, opPass)
+	step(t, ctx2, "the screen in a new browser",
+		chromedp.Navigate(d.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="ok"]`)),
+		chromedp.WaitVisible(chromedp.ID("receipt-html")))
+
+	step(t, ctx, "back to the screen",
+		chromedp.Navigate(d.URL+"/"),
+		chromedp.WaitVisible(chromedp.ID("receipt-html")))
+	desk.do(t, "POST", "/api/batches", []byte(`{"contract": 2002002}`), "application/json", 201)
+	for what, bctx := range map[string]context.Context{"the first browser": ctx, "the new browser": ctx2} {
+		step(t, bctx, "the next batch opened: no links in "+what,
+			chromedp.Poll[chromedp.Void](`document.getElementById('batch-info').textContent.includes('2002002')`, chromedp.WithPollingTimeout(panelWait)),
+			chromedp.Poll[chromedp.Void](`document.getElementById('batch-done').hidden`))
+	}
+	step(t, ctx, "reload with the next batch open",
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.ID("batch-box")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('batch-info').textContent.includes('2002002')`))
+	// Time for a stray answer to draw the old links.
+	time.Sleep(500 * time.Millisecond)
+	if hidden := run(t, ctx, "links after the reload", chromedp.Evaluate[bool](`document.getElementById('batch-done').hidden`)); !hidden {
+		t.Errorf("with the next batch open a reload shows the closed batch's receipt links")
+	}
 }

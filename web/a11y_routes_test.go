@@ -25,6 +25,7 @@ var notPages = map[string]string{
 	"POST /logout":                    "303 to the login page",
 	"GET /operator/recent":            "JSON for the operator screen's script",
 	"GET /operator/live":              "event stream for the operator screen's script",
+	"GET /operator/batch/last":        "JSON for the operator screen's batch panel",
 	"GET /review/export.csv":          "CSV download",
 	"GET /review/{id}/frame.jpg":      "JPEG image, shown on the review detail page",
 	"GET /review/batches/export.csv":  "CSV download",

@@ -22,15 +22,16 @@ type routeRule struct {
 // without a row fails TestEveryRouteWho, so its rule is decided, not
 // inherited by accident.
 var routeRules = map[string]routeRule{
-	"GET /static/":         {public: true},
-	"GET /favicon.ico":     {public: true},
-	"GET /lang":            {public: true},
-	"GET /login":           {public: true},
-	"POST /login":          {public: true},
-	"POST /logout":         {},
-	"GET /{$}":             {},
-	"GET /operator/recent": {},
-	"GET /operator/live":   {},
+	"GET /static/":             {public: true},
+	"GET /favicon.ico":         {public: true},
+	"GET /lang":                {public: true},
+	"GET /login":               {public: true},
+	"POST /login":              {public: true},
+	"POST /logout":             {},
+	"GET /{$}":                 {},
+	"GET /operator/recent":     {},
+	"GET /operator/live":       {},
+	"GET /operator/batch/last": {},
 
 	"GET /review":                     {supOnly: true},
 	"GET /review/export.csv":          {supOnly: true},

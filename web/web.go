@@ -231,6 +231,7 @@ func (s *Server) routes() {
 	handle("GET /{$}", s.auth("", s.operatorPage))
 	handle("GET /operator/recent", s.auth("", s.operatorRecent))
 	handle("GET /operator/live", s.auth("", s.operatorLive))
+	handle("GET /operator/batch/last", s.auth("", s.operatorLastBatch))
 
 	sup := store.RoleSupervisor
 	handle("GET /review", s.auth(sup, s.reviewList))

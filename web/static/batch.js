@@ -8,6 +8,10 @@
   var $ = function (id) { return document.getElementById(id); };
   var openForm = $('batch-open-form'), box = $('batch-box'), msg = $('batch-msg'), done = $('batch-done');
   var current = null, pending = null;
+  // gen numbers the reads of the batch: an answer to an older read than
+  // the newest (or than a close's or an open's answer) is dropped, so a
+  // batch read before it closed is never drawn after.
+  var gen = 0, closing = false;
 
   function span(cls, text) { var s = document.createElement('span'); s.className = cls; s.textContent = text; return s; }
   function both(el, ru, en) { el.textContent = ''; el.appendChild(span('ru', ru)); el.appendChild(span('en', en)); return el; }
@@ -136,11 +140,63 @@
 
   function load() {
     pending = null;
+    var g = ++gen;
     return api('GET', '/api/batches/current').then(function (r) {
-      if (r.status === 404) { render(null); return; }
+      if (g !== gen) return;
+      if (r.status === 404) { render(null); return lastClosed(g); }
       if (r.status !== 200) { say('Партия не прочитана: ' + r.body.error, 'Batch not read: ' + r.body.error, true); return; }
       render(r.body);
     }).catch(function () {});
+  }
+
+  // lastClosed offers, with no batch open, the receipt of the counter's
+  // last batch when it was closed (after a reload, or a close by the cash
+  // desk) as right after closing, but without taking the focus. The
+  // server answers 404 once another batch opened since (or it was
+  // cancelled), and an operator only a batch of today.
+  function lastClosed(g) {
+    if (closing) return;
+    return api('GET', '/operator/batch/last').then(function (r) {
+      if (g !== gen || current || closing) return;
+      if (r.status !== 200) { done.hidden = true; return; }
+      // Already offered (this page closed it): the links stay as they
+      // are, with the focus the close gave them.
+      if (!done.hidden && done.dataset.batch === r.body.id) return;
+      var b = r.body, c = b.contract ? ' ' + b.contract : '';
+      receiptLinks(b.id, ['Последняя партия' + (c ? ', договор' + c : '') + ', закрыта ' + b.closed + ':',
+        'Last batch' + (c ? ', contract' + c : '') + ', closed ' + b.closed + ':']);
+    });
+  }
+
+  // receiptLinks shows the links to the receipt of the closed batch id,
+  // after the words lead ([ru, en]; none: right after the close, whose
+  // message says it).
+  function receiptLinks(id, lead) {
+    done.textContent = '';
+    done.dataset.batch = id;
+    if (lead) { done.appendChild(both(document.createElement('span'), lead[0], lead[1])); done.appendChild(document.createTextNode(' ')); }
+    var a = document.createElement('a');
+    a.href = '/batches/' + encodeURIComponent(id) + '/receipt';
+    a.id = 'receipt-html';
+    both(a, 'Квитанция для печати', 'Printable receipt');
+    var p = document.createElement('a');
+    p.href = '/api/batches/' + encodeURIComponent(id) + '/receipt.pdf';
+    p.id = 'receipt-pdf';
+    both(p, 'Квитанция PDF', 'Receipt PDF');
+    done.appendChild(a);
+    done.appendChild(document.createTextNode(' · '));
+    done.appendChild(p);
+    done.hidden = false;
+    return a;
+  }
+
+  // busy holds the batch's buttons while its close or cancel runs: a
+  // second press is no second request.
+  function busy(on) {
+    closing = on;
+    $('batch-close').disabled = on;
+    $('batch-cancel').disabled = on;
+    box.setAttribute('aria-busy', String(on));
   }
   function later() { if (!pending) pending = setTimeout(load, 250); }
 
@@ -157,6 +213,7 @@
     if (c && !/^[0-9]{1,10}$/.test(c)) { say('Договор — это номер из цифр', 'The contract is a number', true); $('batch-contract').focus(); return; }
     api('POST', '/api/batches', JSON.stringify(c ? { contract: Number(c) } : {})).then(function (r) {
       if (r.status !== 201) { failed(r, 'Партия не открыта', 'Batch not opened'); return; }
+      gen++;
       done.hidden = true;
       say('Партия открыта. Сканируйте отправления.', 'Batch opened. Scan the items.');
       render(r.body);
@@ -178,10 +235,19 @@
   });
 
   function end(action) {
-    if (!current) return;
-    var id = current.id;
+    if (!current || closing) return;
+    var id = current.id, items = current.list_items || 0, scans = (current.totals && current.totals.scans) || 0;
+    busy(true);
+    if (action === 'close') {
+      // Said at once: with a list of 100 000 items the receipt takes
+      // seconds to make.
+      say('Партия закрывается… считаем ' + (items ? items + ' отправлений списка и ' : '') + scans + ' сканов, готовим квитанцию',
+        'Closing the batch… counting ' + (items ? items + ' list items and ' : '') + scans + ' scans, making the receipt');
+    }
     api('POST', '/api/batches/' + encodeURIComponent(id) + '/' + action, '').then(function (r) {
-      if (r.status !== 200) { failed(r, 'Не выполнено', 'Not done'); return; }
+      busy(false);
+      if (r.status !== 200) { failed(r, 'Не выполнено', 'Not done'); $('batch-' + action).focus(); return; }
+      gen++;
       render(null);
       $('batch-contract').value = '';
       if (action === 'cancel') { say('Партия отменена', 'Batch cancelled'); $('batch-contract').focus(); return; }
@@ -190,20 +256,11 @@
           (t.presented_again ? ', предъявлено повторно ' + t.presented_again : '') + ', сумма ' + r.body.paid,
         'Batch closed: ' + t.accepted + ' accepted, ' + (t.handed_back || 0) + ' not accepted' +
           (t.presented_again ? ', ' + t.presented_again + ' presented again' : '') + ', paid ' + r.body.paid);
-      done.textContent = '';
-      var a = document.createElement('a');
-      a.href = '/batches/' + encodeURIComponent(id) + '/receipt';
-      a.id = 'receipt-html';
-      both(a, 'Квитанция для печати', 'Printable receipt');
-      var p = document.createElement('a');
-      p.href = '/api/batches/' + encodeURIComponent(id) + '/receipt.pdf';
-      p.id = 'receipt-pdf';
-      both(p, 'Квитанция PDF', 'Receipt PDF');
-      done.appendChild(a);
-      done.appendChild(document.createTextNode(' · '));
-      done.appendChild(p);
-      done.hidden = false;
-      a.focus();
+      receiptLinks(id).focus();
+    }).catch(function () {
+      busy(false);
+      say('Нет ответа сервера: партия, возможно, не закрыта — проверьте после перезагрузки страницы',
+        'No answer from the server: the batch may not be closed; check after reloading the page', true);
     });
   }
   $('batch-close').addEventListener('click', function () { end('close'); });

@@ -63,7 +63,7 @@ func TestCloseUnderWay(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if c := s.Closings(); len(c) != 1 || c[0].Batch != b.ID || !c[0].Since.Equal(s.opt.Now()) {
+	if c := s.Closings(); len(c) != 1 || c[0].Batch != b.ID || !c[0].Since.Equal(s.opt.Now()) || c[0].Step != StepEnd {
 		t.Errorf("closes under way: %+v", c)
 	}
 	go closeOnce("kassa", second)

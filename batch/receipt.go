@@ -16,6 +16,7 @@ import (
 // and, when the customer's list was imported, the reconciliation the
 // status gives.
 func (s *Service) receiptOf(ctx context.Context, b mark.Batch) (receipt.Receipt, error) {
+	s.stepTo(b.ID, StepRead)
 	// Only the overrides taken while the batch was open are on it: one
 	// after the close leaves the receipt handed over as it was.
 	ovs, err := s.opt.Store.BatchOverrides(ctx, b.ID)
@@ -35,6 +36,7 @@ func (s *Service) receiptOf(ctx context.Context, b mark.Batch) (receipt.Receipt,
 	}
 	r := s.fromRecords(b, recs, ovs)
 	r.HasList, r.ListItems = true, len(l.Items)
+	s.stepTo(b.ID, StepCompare)
 	for _, d := range batchlist.Reconcile(l, Scanned(Counted(recs, ovs))) {
 		x := receipt.Diff{Kind: string(d.Kind), Want: d.Want, Got: d.Got}
 		if it := d.Item; it != nil {
@@ -81,9 +83,11 @@ func (s *Service) makeReceipt(ctx context.Context, b mark.Batch) ([]byte, error)
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if err := receipt.WritePDF(&buf, r); err != nil {
+	s.stepTo(b.ID, StepLayout)
+	if err := receipt.WritePDFThen(&buf, r, func() { s.stepTo(b.ID, StepWrite) }); err != nil {
 		return nil, fmt.Errorf("receipt of batch %s: %w", b.ID, err)
 	}
+	s.stepTo(b.ID, StepStore)
 	if err := s.opt.Store.SaveReceipt(ctx, b.ID, buf.Bytes()); err != nil {
 		return buf.Bytes(), err
 	}

@@ -66,7 +66,12 @@ type pdfDoc struct {
 // repeated on every page), the totals, the rejected items with their
 // reasons, the marks presented again after their acceptance, signature lines, and "Стр. N из M" with the batch id on every
 // page.
-func WritePDF(w io.Writer, r Receipt) error {
+func WritePDF(w io.Writer, r Receipt) error { return WritePDFThen(w, r, nil) }
+
+// WritePDFThen is WritePDF calling laidOut, when not nil, once the pages
+// are laid out and before they are written: for a long receipt each half
+// takes about half the time (a close says which it is at).
+func WritePDFThen(w io.Writer, r Receipt, laidOut func()) error {
 	v := r.view()
 	gp := &gopdf.GoPdf{}
 	gp.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
@@ -92,6 +97,9 @@ func WritePDF(w io.Writer, r Receipt) error {
 	}
 	if err := d.footers(); err != nil {
 		return fmt.Errorf("receipt pdf: %w", err)
+	}
+	if laidOut != nil {
+		laidOut()
 	}
 	if err := gp.Write(w); err != nil {
 		return fmt.Errorf("receipt pdf: write: %w", err)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -166,4 +167,60 @@ func evalString(t *testing.T, ctx context.Context, expr string) string {
 		t.Fatalf("%s: %v", expr, err)
 	}
 	return v
+}
+
+// TestBrowserBatchClosingSteps: while a close runs, the live feed says
+// how far it is (batch.CloseStep), and the panel says it in its live
+// region, also for a close the cash desk sent (or another tab): here the
+// store's write lock, held by the test, keeps the desk's close at its
+// first step. Once it is done the panel says so and offers the receipt's
+// links. axe in that state at 1024×768 and 200 %, one batch each (the
+// store gives up on a lock held 5 s).
+func TestBrowserBatchClosingSteps(t *testing.T) {
+	e := newAPIEnv(t)
+	e.srv.heartbit = 200 * time.Millisecond
+	ctx := browsertest.New(t)
+	step(t, ctx, "log in as operator", loginTasks(e.ts.URL, opName, opPass))
+	step(t, ctx, "the operator screen", chromedp.Navigate(e.ts.URL+"/"), chromedp.WaitVisible(chromedp.ID("batch-open-form")))
+	for i, view := range browsertest.Views {
+		id := e.openBatch(t, 1004417)
+		if a, res := e.scan(t, uint64(1+i), 1004417, id, nil); a.code != http.StatusOK || res.Verdict != mark.Accept {
+			t.Fatalf("scan: %d %s", a.code, res.Verdict)
+		}
+		step(t, ctx, "the desk's batch on the panel", chromedp.WaitVisible(chromedp.ID("batch-box")),
+			chromedp.Poll[chromedp.Void](`document.getElementById('bt-accepted').textContent === '1'`))
+		if err := browsertest.SetView(ctx, view); err != nil {
+			t.Fatal(err)
+		}
+		held, release, locked := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			locked <- e.db.Write(t.Context(), func(*sql.Tx) error { close(held); <-release; return nil })
+		}()
+		<-held
+		closed := make(chan int, 1)
+		go func() { closed <- e.call(t, "POST", "/api/batches/"+id+"/close", "", nil).code }()
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](`document.getElementById('batch-msg').textContent.includes('шаг 1 из 6')`,
+			chromedp.WithPollingTimeout(3*time.Second)))
+		msg := evalString(t, ctx, `document.querySelector('#batch-msg .en').textContent`)
+		if err == nil {
+			browsertest.Check(t, ctx, "operator-batch-closing-steps", []browsertest.View{view}, "#batch")
+		}
+		close(release)
+		if err := <-locked; err != nil {
+			t.Fatal(err)
+		}
+		if code := <-closed; code != http.StatusOK {
+			t.Fatalf("the desk's close: %d", code)
+		}
+		if err != nil || !strings.HasPrefix(msg, "Closing the batch (since ") || !strings.Contains(msg, "step 1 of 6: closing the batch") {
+			t.Fatalf("while the desk's close waits for the store the panel says %q (%v), want its step", msg, err)
+		}
+		step(t, ctx, "done: the receipt's links",
+			chromedp.WaitVisible(chromedp.ID("receipt-html")),
+			chromedp.Poll[chromedp.Void](`document.querySelector('#batch-msg .en').textContent === 'Batch closed'`))
+		if href := evalString(t, ctx, `document.getElementById('receipt-pdf').getAttribute('href')`); href != "/api/batches/"+id+"/receipt.pdf" {
+			t.Errorf("after the desk's close the links are for %s, want batch %s", href, id)
+		}
+	}
+	browsertest.Check(t, ctx, "operator-batch-closed-by-desk", browsertest.Views, "#batch")
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"markd/batch"
 	"markd/internal/eventreplay"
 	"markd/mark"
 	"markd/store"
@@ -44,6 +45,18 @@ type liveEvent struct {
 	// from anywhere, another process too (markd batch expect: batchWatch);
 	// health events only.
 	BatchLog int64 `json:"batch_log,omitempty"`
+	// Closing is the counter's batch close under way, how far it is
+	// (batch.Service.Closings); health events only.
+	Closing *closingView `json:"closing,omitempty"`
+}
+
+// closingView is a batch close under way: since when (office time), and
+// its step of steps (batch.CloseStep), which the panel names.
+type closingView struct {
+	Batch string `json:"batch"`
+	Since string `json:"since"`
+	Step  int    `json:"step"`
+	Steps int    `json:"steps"`
 }
 
 // scaleView is the weight on the counter scale; WeightG 0 = nothing stable.
@@ -55,6 +68,9 @@ func (s *Server) healthEvent(ctx context.Context) liveEvent {
 	ev := liveEvent{Sources: s.health(), Overrides: s.overrides.Load(), Batches: s.batchWrites.Load()}
 	if s.opt.Batches != nil {
 		ev.BatchLog = s.batchLog(ctx)
+		for _, c := range s.opt.Batches.Closings() { // one at a time per counter
+			ev.Closing = &closingView{Batch: c.Batch, Since: s.localTime(c.Since), Step: int(c.Step), Steps: batch.CloseSteps}
+		}
 	}
 	if s.opt.Weight != nil {
 		ev.Scale = &scaleView{WeightG: s.opt.Weight()}

@@ -190,6 +190,30 @@
     return a;
   }
 
+  // The steps of a close (batch.CloseStep), which the live feed's health
+  // events give while one is under way, this page's or another's.
+  var steps = { 1: ['закрываем партию', 'closing the batch'], 2: ['читаем список и сканы', 'reading the list and the scans'],
+    3: ['сверяем со списком', 'comparing with the list'], 4: ['раскладываем квитанцию по страницам', 'laying out the receipt'],
+    5: ['пишем PDF квитанции', 'writing the receipt PDF'], 6: ['сохраняем квитанцию', 'storing the receipt'] };
+  var shown = '', counts = null, ended = {};
+  function progress(c) {
+    if (c && ended[c.batch]) c = null; // its answer came already (this page's close)
+    var key = c ? c.batch + ':' + c.step : '';
+    if (key === shown) return;
+    var was = shown;
+    shown = key;
+    if (!c) {
+      // Another page's (or the desk's) close is done: the batch is read
+      // again, its receipt links offered.
+      if (was && !closing) { say('Партия закрыта', 'Batch closed'); later(); }
+      return;
+    }
+    var w = steps[c.step] || ['шаг ' + c.step, 'step ' + c.step], since = String(c.since).slice(-8);
+    var k = closing && counts ? counts : ['', ''];
+    say('Партия закрывается (с ' + since + ')… ' + k[0] + 'шаг ' + c.step + ' из ' + c.steps + ': ' + w[0],
+      'Closing the batch (since ' + since + ')… ' + k[1] + 'step ' + c.step + ' of ' + c.steps + ': ' + w[1]);
+  }
+
   // busy holds the batch's buttons while its close or cancel runs: a
   // second press is no second request.
   function busy(on) {
@@ -240,12 +264,15 @@
     busy(true);
     if (action === 'close') {
       // Said at once: with a list of 100 000 items the receipt takes
-      // seconds to make.
+      // seconds to make; the health events then say its steps.
+      counts = [(items ? items + ' отправлений списка, ' : '') + scans + ' сканов; ', (items ? items + ' list items, ' : '') + scans + ' scans; '];
       say('Партия закрывается… считаем ' + (items ? items + ' отправлений списка и ' : '') + scans + ' сканов, готовим квитанцию',
         'Closing the batch… counting ' + (items ? items + ' list items and ' : '') + scans + ' scans, making the receipt');
     }
     api('POST', '/api/batches/' + encodeURIComponent(id) + '/' + action, '').then(function (r) {
       busy(false);
+      ended[id] = true; // this page's close is over: its steps are not said after
+      shown = '';
       if (r.status !== 200) { failed(r, 'Не выполнено', 'Not done'); $('batch-' + action).focus(); return; }
       gen++;
       render(null);
@@ -281,6 +308,7 @@
     var o = (d.overrides || 0) + ':' + (d.batches || 0) + ':' + (d.batch_log || 0);
     if (overrides !== null && o !== overrides) later();
     overrides = o;
+    progress(d.closing);
     var s = e.detail && e.detail.scale;
     $('scale').hidden = !s;
     if (s) $('scale-g').textContent = s.weight_g ? s.weight_g + ' г / g' : '—';

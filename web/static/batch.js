@@ -214,6 +214,9 @@
       'Closing the batch (since ' + since + ')… ' + k[1] + 'step ' + c.step + ' of ' + c.steps + ': ' + w[1]);
   }
 
+  // num writes a count as people read it: 100 000 (ru), 100,000 (en).
+  function num(n, locale) { try { return n.toLocaleString(locale); } catch (e) { return String(n); } }
+
   // busy holds the batch's buttons while its close or cancel runs: a
   // second press is no second request.
   function busy(on) {
@@ -265,9 +268,10 @@
     if (action === 'close') {
       // Said at once: with a list of 100 000 items the receipt takes
       // seconds to make; the health events then say its steps.
-      counts = [(items ? items + ' отправлений списка, ' : '') + scans + ' сканов; ', (items ? items + ' list items, ' : '') + scans + ' scans; '];
-      say('Партия закрывается… считаем ' + (items ? items + ' отправлений списка и ' : '') + scans + ' сканов, готовим квитанцию',
-        'Closing the batch… counting ' + (items ? items + ' list items and ' : '') + scans + ' scans, making the receipt');
+      var ni = [num(items, 'ru-RU'), num(items, 'en-GB')], ns = [num(scans, 'ru-RU'), num(scans, 'en-GB')];
+      counts = [(items ? ni[0] + ' отправлений списка, ' : '') + ns[0] + ' сканов; ', (items ? ni[1] + ' list items, ' : '') + ns[1] + ' scans; '];
+      say('Партия закрывается… считаем ' + (items ? ni[0] + ' отправлений списка и ' : '') + ns[0] + ' сканов, готовим квитанцию',
+        'Closing the batch… counting ' + (items ? ni[1] + ' list items and ' : '') + ns[1] + ' scans, making the receipt');
     }
     api('POST', '/api/batches/' + encodeURIComponent(id) + '/' + action, '').then(function (r) {
       busy(false);

@@ -217,7 +217,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	} else if checked > 0 {
 		log.Info("signatures of the last scans checked again", "checked", checked, "corrected", corrected)
 	}
-	m.Batches = batch.New(batch.Options{Store: m.Store, Office: c.Office, Counter: c.Counter, Location: loc, Log: log})
+	m.Batches = batch.New(batch.Options{Store: m.Store, Office: c.Office, Counter: c.Counter, Location: loc, Log: log, Now: o.Now})
 	api := httpapi.New(httpapi.Options{
 		Store: m.Store, Feed: m.Pipeline, Sources: m.health, Versions: m.Verifier.Versions, StoreErr: m.Pipeline.StoreErr,
 		Metrics: m.Metrics, Location: loc, Log: log, Scans: m.Pipeline, Batches: m.Batches, Counter: c.Counter, Office: c.Office, Now: o.Now,

@@ -93,19 +93,18 @@ type BundleInfo struct {
 	Created time.Time `json:"created"`
 }
 
-// Check runs the health query with the Check deadline.
+// Check runs the health query with the Check deadline, or takes the
+// result of the one under way or of the last one, when it is younger
+// than the max age (healthcache.go).
 func (s *Server) Check(ctx context.Context) Health {
-	ctx, cancel := context.WithTimeout(ctx, s.timeouts.Check)
-	defer cancel()
-	start := time.Now()
-	c, err := s.store.Check(ctx)
-	h := Health{Store: StoreHealth{OK: err == nil, LatencyMS: float64(time.Since(start).Microseconds()) / 1000}, ZoneData: s.zones.Data().Info()}
+	r := s.storeCheck(ctx)
+	c, err := r.c, r.err
+	h := Health{Store: StoreHealth{OK: err == nil, LatencyMS: float64(r.latency.Microseconds()) / 1000}, ZoneData: s.zones.Data().Info()}
 	if err != nil {
 		h.Store.Error = "store unavailable"
-		if ctx.Err() != nil {
+		if r.timedOut {
 			h.Store.Error = "store did not answer within " + s.timeouts.Check.String()
 		}
-		s.log.Warn("health: store check failed", "err", err)
 	} else {
 		if c.BundleVersion > 0 {
 			h.Bundle = &BundleInfo{Version: c.BundleVersion, Created: c.BundleCreated.UTC()}
@@ -166,7 +165,8 @@ func (s *Server) retryAfter(w http.ResponseWriter) {
 
 // openDisputes is the gauges markhub_records_disputed_open and
 // markhub_records_questioned_open: the health query run at each scrape
-// with its deadline, so every instance reports the store's count (take
+// with its deadline (one at a time with /healthz, its result reused for
+// ServerOptions.HealthMaxAge), so every instance reports the store's count (take
 // max, not sum, over instances). When the store does not answer the
 // gauges are left out of the scrape, not set to 0.
 type openDisputes struct {
@@ -197,9 +197,8 @@ func (o openDisputes) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (o openDisputes) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), o.s.timeouts.Check)
-	defer cancel()
-	c, err := o.s.store.Check(ctx)
+	r := o.s.storeCheck(context.Background()) // the query's own deadline; shared with /healthz (healthcache.go)
+	c, err := r.c, r.err
 	if err != nil {
 		o.s.log.Warn("metrics: open disputed acceptances and questioned rejections not counted", "err", err)
 		return

@@ -43,6 +43,7 @@ func (f *inFlight) leave(terminal string) {
 // tooMany answers an upload past the terminal's places: 429 with
 // Retry-After, which a counter waits out as it does a 503.
 func (s *Server) tooMany(w http.ResponseWriter, terminal string) int {
+	s.limited.WithLabelValues("in_flight").Inc()
 	w.Header().Set("Retry-After", strconv.Itoa(1))
 	return s.writeJSON(w, http.StatusTooManyRequests, ErrorResponse{Code: "too_many",
 		Error: fmt.Sprintf("terminal %s has %d uploads in progress at this collector, the most it takes at once", terminal, s.inflight.max),

@@ -33,7 +33,11 @@ type Server struct {
 	plausible Plausibility
 	zones     *OfficeZones
 	inflight  *inFlight
-	reg       *prometheus.Registry
+	uploads   *uploadLimit
+	// healthCache runs the health query one at a time and reuses its
+	// result briefly (healthcache.go).
+	healthCache healthCache
+	reg         *prometheus.Registry
 	// lastWrite is the Unix time (ns) of the last upload the store committed.
 	lastWrite atomic.Int64
 
@@ -42,6 +46,7 @@ type Server struct {
 	disputed                   prometheus.Counter
 	zoneChecks                 *prometheus.CounterVec // markhub_records_zone_total{check}
 	requests                   *prometheus.CounterVec
+	limited                    *prometheus.CounterVec // markhub_uploads_limited_total{limit}
 }
 
 // ServerOptions configure NewServer; a zero field takes its default.
@@ -62,6 +67,19 @@ type ServerOptions struct {
 	// InFlight bounds the uploads of one terminal in progress at once;
 	// 0 takes DefaultInFlight.
 	InFlight int
+	// UploadRate and UploadBurst bound the uploads of one terminal over
+	// time: a token bucket of UploadBurst refilled at UploadRate a
+	// second (ratelimit.go). UploadRate 0 takes DefaultUploadRate (and
+	// UploadBurst 0 DefaultUploadBurst); a negative UploadRate: no limit.
+	UploadRate  float64
+	UploadBurst int
+	// LimitClock is the clock of the upload rate limit; default time.Now
+	// (real elapsed time, whatever Now says).
+	LimitClock func() time.Time
+	// HealthMaxAge is how long a health query's result answers /healthz,
+	// /healthz/ready and /metrics; 0 takes DefaultHealthMaxAge; negative:
+	// not reused (still one query at a time).
+	HealthMaxAge time.Duration
 }
 
 // NewServer makes the API over store.
@@ -90,8 +108,26 @@ func NewServer(store Store, o ServerOptions) *Server {
 	if o.InFlight <= 0 {
 		o.InFlight = DefaultInFlight
 	}
+	switch {
+	case o.UploadRate == 0:
+		o.UploadRate = DefaultUploadRate
+	case o.UploadRate < 0:
+		o.UploadRate = 0
+	}
+	if o.UploadBurst <= 0 {
+		o.UploadBurst = DefaultUploadBurst
+	}
+	if o.LimitClock == nil {
+		o.LimitClock = time.Now
+	}
+	if o.HealthMaxAge == 0 {
+		o.HealthMaxAge = DefaultHealthMaxAge
+	}
 	reg := o.Registry
-	s := &Server{inflight: &inFlight{n: map[string]int{}, max: o.InFlight}, store: store, checker: NewChecker(store), log: log.With("subsystem", "hub"), now: o.Now, timeouts: o.Timeouts, plausible: plausible, zones: o.Zones, reg: reg,
+	s := &Server{inflight: &inFlight{n: map[string]int{}, max: o.InFlight},
+		uploads:     &uploadLimit{rate: o.UploadRate, burst: float64(o.UploadBurst), now: o.LimitClock, buckets: map[string]*bucket{}},
+		healthCache: healthCache{maxAge: o.HealthMaxAge},
+		store:       store, checker: NewChecker(store), log: log.With("subsystem", "hub"), now: o.Now, timeouts: o.Timeouts, plausible: plausible, zones: o.Zones, reg: reg,
 		stored:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_stored_total", Help: "Records stored for the first time."}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_duplicate_total", Help: "Records received again and ignored (retries)."}),
 		events:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_events_stored_total", Help: "Review events stored."}),
@@ -103,10 +139,13 @@ func NewServer(store Store, o ServerOptions) *Server {
 		zoneChecks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "markhub_records_zone_total",
 			Help: "Records stored whose counter sent the UTC offset it judged by, in an office of known zone, by what it says: agrees, differs (the counter judges in another zone), data_differ (its tz is the office's, its zone data give another offset)."},
 			[]string{"check"}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "markhub_uploads_limited_total",
+			Help: "Uploads answered 429 by the per-terminal limits of this instance, by limit: rate (upload_rate, upload_burst), in_flight (uploads of one terminal at once)."},
+			[]string{"limit"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "markhub_requests_total", Help: "API requests by route and status."}, []string{"route", "code"}),
 	}
 	if reg != nil {
-		reg.MustRegister(s.stored, s.duplicates, s.events, s.alerts, s.unverified, s.disputed, s.zoneChecks, s.requests, newOpenDisputes(s))
+		reg.MustRegister(s.stored, s.duplicates, s.events, s.alerts, s.unverified, s.disputed, s.zoneChecks, s.requests, s.limited, newOpenDisputes(s))
 	}
 	return s
 }
@@ -279,6 +318,9 @@ func checkOffices(t Terminal, q *UploadRequest) error {
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	w.Header().Set(HeaderTakes, TakesReceiptCounts+", "+TakesAtOffset+", "+TakesZoneData+", "+TakesQuestions)
 	name := TerminalFrom(r.Context())
+	if ok, wait := s.uploads.take(name); !ok {
+		return s.tooFast(w, name, wait)
+	}
 	if !s.inflight.enter(name) {
 		return s.tooMany(w, name)
 	}
@@ -301,6 +343,11 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	if errors.As(err, &tooBig) {
 		return s.writeJSON(w, http.StatusRequestEntityTooLarge, ErrorResponse{Code: httperr.Code(http.StatusRequestEntityTooLarge),
 			Error: fmt.Sprintf("request body larger than %d bytes", MaxBody), Hint: "send fewer records per request"})
+	}
+	if errors.Is(err, ErrBodyTooSlow) {
+		// Logged by MinBodyRate; no answer (the client is not reading
+		// one in time): the connection is closed, a counter sends again.
+		panic(http.ErrAbortHandler)
 	}
 	if err != nil {
 		return refuse(fmt.Errorf("read body: %w: %v", mark.ErrInvalid, err))

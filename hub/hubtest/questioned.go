@@ -82,7 +82,7 @@ func RunQuestionSuite(t *testing.T, open Opener) {
 	}
 	hubNow := t0.Add(24 * time.Hour) // 2026-11-25 09:00 UTC
 	reg := prometheus.NewRegistry()
-	srv := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Registry: reg, Zones: zones,
+	srv := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Registry: reg, Zones: zones, HealthMaxAge: -1, // counts read right after each change
 		Now: func() time.Time { return hubNow }}).Handler())
 	t.Cleanup(srv.Close)
 	upload := func(t *testing.T, term string, recs ...hub.Record) string {

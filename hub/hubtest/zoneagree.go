@@ -45,7 +45,7 @@ func RunZoneAgreementSuite(t *testing.T, open Opener) {
 	}
 	hubNow := t0.Add(24 * time.Hour) // 2026-11-25 09:00 UTC
 	reg := prometheus.NewRegistry()
-	srv := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Zones: zones, Registry: reg, Now: func() time.Time { return hubNow }}).Handler())
+	srv := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Zones: zones, Registry: reg, Now: func() time.Time { return hubNow }, HealthMaxAge: -1}).Handler())
 	t.Cleanup(srv.Close)
 	upload := func(t *testing.T, term string, r hub.Record) string {
 		t.Helper()

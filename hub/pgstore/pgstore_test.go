@@ -70,6 +70,8 @@ func TestUntrustedInputSuite(t *testing.T) { hubtest.RunUntrustedInputSuite(t, o
 
 func TestRedTeamSuite(t *testing.T) { hubtest.RunRedTeamSuite(t, open) }
 
+func TestLoadSuite(t *testing.T) { hubtest.RunLoadSuite(t, open) }
+
 func TestRegionalSuite(t *testing.T) { hubtest.RunRegionalSuite(t, open) }
 
 func TestOfficeDaysSuite(t *testing.T) { hubtest.RunOfficeDaysSuite(t, open) }

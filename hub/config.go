@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"fmt"
 	"net"
 	"time"
 
@@ -52,8 +53,21 @@ type Config struct {
 	// LoginAccountLimit is the failed logins a minute of one account of
 	// the regional pages over all addresses from browsers it never
 	// logged in from (no device cookie).
-	LoginAccountLimit int       `mapstructure:"login_account_limit"`
-	Log               LogConfig `mapstructure:"log"`
+	LoginAccountLimit int `mapstructure:"login_account_limit"`
+	// UploadRate and UploadBurst limit one terminal's uploads over time:
+	// a token bucket of UploadBurst refilled at UploadRate a second, per
+	// instance; past it 429 with Retry-After (ratelimit.go). UploadRate 0:
+	// no limit.
+	UploadRate  float64 `mapstructure:"upload_rate"`
+	UploadBurst int     `mapstructure:"upload_burst"`
+	// MaxConnsPerAddr caps the open connections of one remote address
+	// (connlimit.go); 0: no cap (behind a proxy).
+	MaxConnsPerAddr int `mapstructure:"max_conns_per_addr"`
+	// MinBodyRate is the slowest a request body may arrive, in bytes a
+	// second, after its first 10 s (bodyrate.go); 0: only the 2-minute
+	// read timeout.
+	MinBodyRate int       `mapstructure:"min_body_rate"`
+	Log         LogConfig `mapstructure:"log"`
 }
 
 // Zones are the offices' time zones of office_zone and office_zones, by
@@ -97,6 +111,10 @@ func DefaultConfig() Config {
 		SessionLifetime:      DefaultSessionLifetime,
 		SessionTTL:           DefaultSessionTTL,
 		LoginAccountLimit:    DefaultLoginAccountLimit,
+		UploadRate:           DefaultUploadRate,
+		UploadBurst:          DefaultUploadBurst,
+		MaxConnsPerAddr:      DefaultMaxConnsPerAddr,
+		MinBodyRate:          DefaultMinBodyRate,
 		DBTimeout:            10 * time.Second,
 		DBCheckTimeout:       time.Second,
 		DBMaxConns:           16,
@@ -154,6 +172,18 @@ func (c Config) Validate() error {
 	}
 	if c.LoginAccountLimit < 1 {
 		return bad("login_account_limit", c.LoginAccountLimit, "must be a positive number of failed logins a minute, such as 20")
+	}
+	if c.UploadRate < 0 || c.UploadRate > 1e6 || c.UploadRate != c.UploadRate {
+		return bad("upload_rate", c.UploadRate, "must be 0 (no limit) or uploads a second per terminal up to 1000000, such as 20 or 0.5")
+	}
+	if c.UploadBurst < 1 || c.UploadBurst > 1e6 {
+		return bad("upload_burst", c.UploadBurst, "must be 1..1000000 uploads of one terminal over the rate, such as 200")
+	}
+	if c.MaxConnsPerAddr < 0 || c.MaxConnsPerAddr > 1e6 {
+		return bad("max_conns_per_addr", c.MaxConnsPerAddr, "must be 0 (no cap: behind a proxy) or open connections per address up to 1000000, such as 64")
+	}
+	if c.MinBodyRate < 0 || c.MinBodyRate > MaxBody {
+		return bad("min_body_rate", c.MinBodyRate, fmt.Sprintf("must be 0 (off) or bytes a second up to %d, such as 2048", MaxBody))
 	}
 	if c.RetentionMonths < 0 || c.RetentionMonths > 1200 {
 		return bad("retention_months", c.RetentionMonths, "must be 0 (keep all) or a number of months up to 1200")

@@ -135,6 +135,10 @@ func TestConfigErrors(t *testing.T) {
 		{"session_ttl in environment", "db: x.db\n", [2]string{"MARKHUB_SESSION_TTL", "13h"}, `environment MARKHUB_SESSION_TTL: session_ttl = 13h0m0s: must be a positive duration no longer than session_lifetime (12h0m0s)`},
 		{"no failed login of an account", "db: x.db\nlogin_account_limit: 0\n", [2]string{}, `h.yaml:2: login_account_limit = 0: must be a positive number of failed logins a minute`},
 		{"account limit in environment", "db: x.db\n", [2]string{"MARKHUB_LOGIN_ACCOUNT_LIMIT", "-3"}, `environment MARKHUB_LOGIN_ACCOUNT_LIMIT: login_account_limit = -3: must be a positive number`},
+		{"negative upload rate", "db: x.db\nupload_rate: -1\n", [2]string{}, `h.yaml:2: upload_rate = -1: must be 0 (no limit) or uploads a second per terminal`},
+		{"no upload burst", "db: x.db\nupload_burst: 0\n", [2]string{}, `h.yaml:2: upload_burst = 0: must be 1..1000000 uploads`},
+		{"negative connection cap in environment", "db: x.db\n", [2]string{"MARKHUB_MAX_CONNS_PER_ADDR", "-1"}, `environment MARKHUB_MAX_CONNS_PER_ADDR: max_conns_per_addr = -1: must be 0 (no cap: behind a proxy)`},
+		{"body rate above the largest body", "db: x.db\nmin_body_rate: 99999999\n", [2]string{}, `h.yaml:2: min_body_rate = 99999999: must be 0 (off) or bytes a second up to 8388608`},
 		// the config audit: each of these loaded before (serve then failed at listen with exit 1, or ran on nanoseconds)
 		{"port out of range", "db: x.db\nlisten: 127.0.0.1:99999\n", [2]string{}, `h.yaml:2: listen = "127.0.0.1:99999": the port must be 0..65535`},
 		{"duration without unit", "db: x.db\nretry_after: 5\n", [2]string{}, `h.yaml:2: retry_after = 5: needs a unit: 5 alone would be 5 nanoseconds`},

@@ -73,7 +73,7 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 	api := hub.NewServer(store, hub.ServerOptions{Log: log, Registry: reg,
 		Timeouts:  hub.Timeouts{Check: c.DBCheckTimeout, Write: c.DBTimeout, RetryAfter: c.RetryAfter},
 		Plausible: &hub.Plausibility{Ahead: c.AtAhead, BeforeRegistration: c.AtBeforeRegistration, ReceiptSkew: c.DisputeSkew},
-		Zones:     zones})
+		Zones:     zones, UploadRate: uploadRate(c.UploadRate), UploadBurst: c.UploadBurst})
 	if _, err := api.LoadKeyrings(ctx); err != nil {
 		return err
 	}
@@ -96,8 +96,10 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 		}
 		handler = withPages(handler, pages.Handler())
 	}
+	// Every request body, the API's and the pages', at min_body_rate.
+	handler = hub.MinBodyRate(handler, c.MinBodyRate, readTimeout, log)
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
+		ReadTimeout: readTimeout, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
 		// TLS handshake failures (an expired client certificate) as log lines like the others
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	if c.TLSCert != "" {
@@ -121,6 +123,7 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 	if err != nil {
 		return mark.WithHint(fmt.Errorf("listen %s: %w: %w", c.Listen, mark.ErrUnavailable, err), "is another markhub running on this port?")
 	}
+	ln = hub.LimitConns(ln, c.MaxConnsPerAddr, reg, log)
 	// SIGHUP (systemctl reload of a unit made from markd's, after an edit
 	// of the config) would kill the process mid-upload: markhub reads its
 	// config at start only, so it says so and serves on. Caught before
@@ -157,6 +160,18 @@ wait:
 	}
 	log.Info("markhub stopped")
 	return nil
+}
+
+// readTimeout bounds the reading of one request, headers and body.
+const readTimeout = 2 * time.Minute
+
+// uploadRate is upload_rate as hub.ServerOptions takes it: 0 (no limit)
+// is negative there, where 0 takes the default.
+func uploadRate(r float64) float64 {
+	if r == 0 {
+		return -1
+	}
+	return r
 }
 
 // withPages routes the API's paths (/v1/, /healthz, /metrics) to api and

@@ -24,19 +24,13 @@ const DefaultMaxConnsPerAddr = 64
 // LimitConns caps the connections of ln open at once per remote IP
 // address at max: a connection past it is closed at accept (the client
 // sees it reset or closed before any answer), counted in
-// markhub_connections_refused_total (on reg, when not nil) and logged at
-// most once a minute. max <= 0: ln as it is.
-func LimitConns(ln net.Listener, max int, reg prometheus.Registerer, log *slog.Logger) net.Listener {
+// markhub_connections_refused_total and logged at most once a minute.
+// max <= 0: ln as it is.
+func (s *Server) LimitConns(ln net.Listener, max int) net.Listener {
 	if max <= 0 {
 		return ln
 	}
-	l := &connLimit{Listener: ln, max: max, open: map[string]int{}, log: log,
-		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_connections_refused_total",
-			Help: "Connections closed at accept: their remote address held max_conns_per_addr open already."})}
-	if reg != nil {
-		reg.MustRegister(l.refused)
-	}
-	return l
+	return &connLimit{Listener: ln, max: max, open: map[string]int{}, log: s.log, refused: s.connsRefused}
 }
 
 type connLimit struct {
@@ -68,7 +62,7 @@ func (l *connLimit) Accept() (net.Conn, error) {
 			l.mu.Unlock()
 			c.Close()
 			l.refused.Inc()
-			if n > 0 && l.log != nil {
+			if n > 0 {
 				l.log.Warn("connections refused: the address holds max_conns_per_addr open", "remote", host,
 					"max_conns_per_addr", l.max, "refused_since_last_line", n,
 					"hint", "behind a proxy or load balancer every client has its address: set max_conns_per_addr: 0 there")

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"markd/hub"
+	"markd/hub/sqlitestore"
 )
 
 // TestLimitConns: over real TCP, one address holds at most max
@@ -26,8 +28,14 @@ func TestLimitConns(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	limited := hub.LimitConns(ln, 2, reg, slog.New(slog.DiscardHandler))
-	if hub.LimitConns(ln, 0, nil, nil) != ln {
+	st, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "hub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	api := hub.NewServer(st, hub.ServerOptions{Registry: reg, Log: slog.New(slog.DiscardHandler)})
+	limited := api.LimitConns(ln, 2)
+	if api.LimitConns(ln, 0) != ln {
 		t.Fatal("max 0 wrapped the listener")
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") }),
@@ -97,8 +105,14 @@ func TestLimitConns(t *testing.T) {
 func refused(t *testing.T, reg *prometheus.Registry) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
-	if err != nil || len(mfs) != 1 || mfs[0].GetName() != "markhub_connections_refused_total" {
-		t.Fatalf("registry: %v %v", mfs, err)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return mfs[0].GetMetric()[0].GetCounter().GetValue()
+	for _, mf := range mfs {
+		if mf.GetName() == "markhub_connections_refused_total" {
+			return mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatal("no markhub_connections_refused_total")
+	return 0
 }

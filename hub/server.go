@@ -47,6 +47,7 @@ type Server struct {
 	zoneChecks                 *prometheus.CounterVec // markhub_records_zone_total{check}
 	requests                   *prometheus.CounterVec
 	limited                    *prometheus.CounterVec // markhub_uploads_limited_total{limit}
+	connsRefused               prometheus.Counter     // markhub_connections_refused_total (LimitConns)
 }
 
 // ServerOptions configure NewServer; a zero field takes its default.
@@ -142,10 +143,12 @@ func NewServer(store Store, o ServerOptions) *Server {
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "markhub_uploads_limited_total",
 			Help: "Uploads answered 429 by the per-terminal limits of this instance, by limit: rate (upload_rate, upload_burst), in_flight (uploads of one terminal at once)."},
 			[]string{"limit"}),
+		connsRefused: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_connections_refused_total",
+			Help: "Connections closed at accept: their remote address held max_conns_per_addr open already."}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "markhub_requests_total", Help: "API requests by route and status."}, []string{"route", "code"}),
 	}
 	if reg != nil {
-		reg.MustRegister(s.stored, s.duplicates, s.events, s.alerts, s.unverified, s.disputed, s.zoneChecks, s.requests, s.limited, newOpenDisputes(s))
+		reg.MustRegister(s.stored, s.duplicates, s.events, s.alerts, s.unverified, s.disputed, s.zoneChecks, s.requests, s.limited, s.connsRefused, newOpenDisputes(s))
 	}
 	return s
 }

@@ -123,7 +123,7 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 	if err != nil {
 		return mark.WithHint(fmt.Errorf("listen %s: %w: %w", c.Listen, mark.ErrUnavailable, err), "is another markhub running on this port?")
 	}
-	ln = hub.LimitConns(ln, c.MaxConnsPerAddr, reg, log)
+	ln = api.LimitConns(ln, c.MaxConnsPerAddr)
 	// SIGHUP (systemctl reload of a unit made from markd's, after an edit
 	// of the config) would kill the process mid-upload: markhub reads its
 	// config at start only, so it says so and serves on. Caught before

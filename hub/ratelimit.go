@@ -39,15 +39,19 @@ type uploadLimit struct {
 }
 
 type bucket struct {
-	tokens float64
-	at     time.Time
+	tokens  float64
+	at      time.Time
+	logged  time.Time // when a refusal of this terminal was last logged
+	refused int       // refusals since
 }
 
 // take spends one upload of terminal's bucket; when it is empty it
-// returns how long until the next upload is taken.
-func (l *uploadLimit) take(terminal string) (ok bool, wait time.Duration) {
+// returns how long until the next upload is taken, and how many refusals
+// to log now: the first, then those of a minute at most once a minute
+// (0: none to log).
+func (l *uploadLimit) take(terminal string) (ok bool, wait time.Duration, log int) {
 	if l.rate <= 0 {
-		return true, 0
+		return true, 0, 0
 	}
 	now := l.now()
 	l.mu.Lock()
@@ -63,16 +67,24 @@ func (l *uploadLimit) take(terminal string) (ok bool, wait time.Duration) {
 	b.at = now
 	if b.tokens >= 1 {
 		b.tokens--
-		return true, 0
+		return true, 0, 0
 	}
-	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	if b.refused++; now.Sub(b.logged) >= time.Minute {
+		log, b.refused, b.logged = b.refused, 0, now
+	}
+	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second)), log
 }
 
 // tooFast answers an upload over the terminal's rate: 429 with
 // Retry-After (whole seconds, at least 1), which a counter waits out as
 // it does a 503.
-func (s *Server) tooFast(w http.ResponseWriter, terminal string, wait time.Duration) int {
+func (s *Server) tooFast(w http.ResponseWriter, terminal string, wait time.Duration, log int) int {
 	s.limited.WithLabelValues("rate").Inc()
+	if log > 0 {
+		s.log.Warn("uploads of a terminal over its rate: answered 429", "terminal", terminal, "refused", log,
+			"upload_rate", s.uploads.rate, "upload_burst", int(s.uploads.burst),
+			"hint", "a counter in a loop or a token used elsewhere; markd catching up waits Retry-After and goes on")
+	}
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	return s.writeJSON(w, http.StatusTooManyRequests, ErrorResponse{Code: "too_many",

@@ -321,8 +321,8 @@ func checkOffices(t Terminal, q *UploadRequest) error {
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	w.Header().Set(HeaderTakes, TakesReceiptCounts+", "+TakesAtOffset+", "+TakesZoneData+", "+TakesQuestions)
 	name := TerminalFrom(r.Context())
-	if ok, wait := s.uploads.take(name); !ok {
-		return s.tooFast(w, name, wait)
+	if ok, wait, log := s.uploads.take(name); !ok {
+		return s.tooFast(w, name, wait, log)
 	}
 	if !s.inflight.enter(name) {
 		return s.tooMany(w, name)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,6 +18,19 @@ import (
 	"markd/hub"
 	"markd/mark"
 )
+
+// lockedLog is a log the server writes while the test reads it.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedLog) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // countChecks is the real store with its health query counted: how many
 // ran, and the most at once. Each is held a little, so requests that
@@ -109,8 +123,9 @@ func RunLoadSuite(t *testing.T, open Opener) {
 		var mu sync.Mutex
 		clock := t0
 		now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+		logs := &lockedLog{}
 		srv := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Registry: reg, Now: func() time.Time { return t0.Add(time.Hour) },
-			UploadRate: 0.5, UploadBurst: 3, LimitClock: now}).Handler())
+			UploadRate: 0.5, UploadBurst: 3, LimitClock: now, Log: slog.New(slog.NewTextHandler(logs, nil))}).Handler())
 		t.Cleanup(srv.Close)
 		body := func(id string, office uint32) []byte {
 			b, _ := json.Marshal(hub.UploadRequest{Records: []hub.Record{Rec(id, office, "1", mark.NotAMark, 0)}})
@@ -145,6 +160,10 @@ func RunLoadSuite(t *testing.T, open Opener) {
 		}
 		if code, _, _ := postUpload(t, srv.URL, "office-a", body("rate-again", 426000)); code != http.StatusTooManyRequests {
 			t.Errorf("the next at once: %d, want 429 (the bucket took one upload in 2 s)", code)
+		}
+		// One log line naming the terminal for the refusals of a minute.
+		if l := logs.String(); strings.Count(l, "over its rate") != 1 || !strings.Contains(l, "terminal=office-a") {
+			t.Errorf("log of two refusals 2 s apart, want one line naming office-a:\n%s", l)
 		}
 	})
 }

@@ -60,8 +60,10 @@ func (l *connLimit) Accept() (net.Conn, error) {
 				n, l.unlogged, l.lastLog = l.unlogged, 0, now
 			}
 			l.mu.Unlock()
-			c.Close()
+			// counted before the close: the client sees the close and
+			// may read the counter at once (TestLimitConns)
 			l.refused.Inc()
+			c.Close()
 			if n > 0 {
 				l.log.Warn("connections refused: the address holds max_conns_per_addr open", "remote", host,
 					"max_conns_per_addr", l.max, "refused_since_last_line", n,

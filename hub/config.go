@@ -63,6 +63,10 @@ type Config struct {
 	// MaxConnsPerAddr caps the open connections of one remote address
 	// (connlimit.go); 0: no cap (behind a proxy).
 	MaxConnsPerAddr int `mapstructure:"max_conns_per_addr"`
+	// AuthFailuresPerAddr is the failed token authentications a minute
+	// of one remote address before it is answered 429 without a store
+	// lookup (authguard.go); 0: no limit (behind a proxy).
+	AuthFailuresPerAddr int `mapstructure:"auth_failures_per_addr"`
 	// MinBodyRate is the slowest a request body may arrive, in bytes a
 	// second, after its first 10 s (bodyrate.go); 0: only the 2-minute
 	// read timeout.
@@ -114,6 +118,7 @@ func DefaultConfig() Config {
 		UploadRate:           DefaultUploadRate,
 		UploadBurst:          DefaultUploadBurst,
 		MaxConnsPerAddr:      DefaultMaxConnsPerAddr,
+		AuthFailuresPerAddr:  DefaultAuthFailuresPerAddr,
 		MinBodyRate:          DefaultMinBodyRate,
 		DBTimeout:            10 * time.Second,
 		DBCheckTimeout:       time.Second,
@@ -181,6 +186,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxConnsPerAddr < 0 || c.MaxConnsPerAddr > 1e6 {
 		return bad("max_conns_per_addr", c.MaxConnsPerAddr, "must be 0 (no cap: behind a proxy) or open connections per address up to 1000000, such as 64")
+	}
+	if c.AuthFailuresPerAddr < 0 || c.AuthFailuresPerAddr > 1e6 {
+		return bad("auth_failures_per_addr", c.AuthFailuresPerAddr, "must be 0 (no limit: behind a proxy) or failed token authentications a minute per address up to 1000000, such as 60")
 	}
 	if c.MinBodyRate < 0 || c.MinBodyRate > MaxBody {
 		return bad("min_body_rate", c.MinBodyRate, fmt.Sprintf("must be 0 (off) or bytes a second up to %d, such as 2048", MaxBody))

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +35,7 @@ type Server struct {
 	zones     *OfficeZones
 	inflight  *inFlight
 	uploads   *uploadLimit
+	guard     *authGuard // made-up tokens cheap (authguard.go)
 	// healthCache runs the health query one at a time and reuses its
 	// result briefly (healthcache.go).
 	healthCache healthCache
@@ -48,6 +50,11 @@ type Server struct {
 	requests                   *prometheus.CounterVec
 	limited                    *prometheus.CounterVec // markhub_uploads_limited_total{limit}
 	connsRefused               prometheus.Counter     // markhub_connections_refused_total (LimitConns)
+	authRefused                *prometheus.CounterVec // markhub_auth_refused_total{reason}
+
+	authLogMu    sync.Mutex
+	authLogged   time.Time // when an address over auth_failures_per_addr was last logged
+	authUnlogged int
 }
 
 // ServerOptions configure NewServer; a zero field takes its default.
@@ -81,6 +88,11 @@ type ServerOptions struct {
 	// /healthz/ready and /metrics; 0 takes DefaultHealthMaxAge; negative:
 	// not reused (still one query at a time).
 	HealthMaxAge time.Duration
+	// AuthFailuresPerAddr is the failed token authentications a minute
+	// of one remote address (authguard.go); 0 takes
+	// DefaultAuthFailuresPerAddr; negative: no limit (behind a proxy).
+	// Its clock is LimitClock.
+	AuthFailuresPerAddr int
 }
 
 // NewServer makes the API over store.
@@ -124,11 +136,17 @@ func NewServer(store Store, o ServerOptions) *Server {
 	if o.HealthMaxAge == 0 {
 		o.HealthMaxAge = DefaultHealthMaxAge
 	}
+	switch {
+	case o.AuthFailuresPerAddr == 0:
+		o.AuthFailuresPerAddr = DefaultAuthFailuresPerAddr
+	case o.AuthFailuresPerAddr < 0:
+		o.AuthFailuresPerAddr = 0
+	}
 	reg := o.Registry
 	s := &Server{inflight: &inFlight{n: map[string]int{}, max: o.InFlight},
 		uploads:     &uploadLimit{rate: o.UploadRate, burst: float64(o.UploadBurst), now: o.LimitClock, buckets: map[string]*bucket{}},
-		healthCache: healthCache{maxAge: o.HealthMaxAge},
-		store:       store, checker: NewChecker(store), log: log.With("subsystem", "hub"), now: o.Now, timeouts: o.Timeouts, plausible: plausible, zones: o.Zones, reg: reg,
+		healthCache: healthCache{maxAge: o.HealthMaxAge}, guard: newAuthGuard(float64(o.AuthFailuresPerAddr), o.LimitClock),
+		store: store, checker: NewChecker(store), log: log.With("subsystem", "hub"), now: o.Now, timeouts: o.Timeouts, plausible: plausible, zones: o.Zones, reg: reg,
 		stored:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_stored_total", Help: "Records stored for the first time."}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_duplicate_total", Help: "Records received again and ignored (retries)."}),
 		events:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_events_stored_total", Help: "Review events stored."}),
@@ -145,10 +163,13 @@ func NewServer(store Store, o ServerOptions) *Server {
 			[]string{"limit"}),
 		connsRefused: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_connections_refused_total",
 			Help: "Connections closed at accept: their remote address held max_conns_per_addr open already."}),
+		authRefused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "markhub_auth_refused_total",
+			Help: "Bearer tokens refused on /v1/ by why: form (not a token's form; no store lookup), cached (unknown a moment ago; no lookup), unknown (the store does not know it), addr_limit (the address is over auth_failures_per_addr; 429, no lookup)."},
+			[]string{"reason"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "markhub_requests_total", Help: "API requests by route and status."}, []string{"route", "code"}),
 	}
 	if reg != nil {
-		reg.MustRegister(s.stored, s.duplicates, s.events, s.alerts, s.unverified, s.disputed, s.zoneChecks, s.requests, s.limited, s.connsRefused, newOpenDisputes(s))
+		reg.MustRegister(s.stored, s.duplicates, s.events, s.alerts, s.unverified, s.disputed, s.zoneChecks, s.requests, s.limited, s.connsRefused, s.authRefused, newOpenDisputes(s))
 	}
 	return s
 }
@@ -216,7 +237,10 @@ func (s *Server) auth(route string, next func(http.ResponseWriter, *http.Request
 	return func(w http.ResponseWriter, r *http.Request) {
 		t, err := s.authenticate(r)
 		var code int
-		if err != nil {
+		var over *authTooFastError
+		if errors.As(err, &over) {
+			code = s.authTooFast(w, over)
+		} else if err != nil {
 			code = s.fail(w, r, err)
 		} else {
 			s.noteClock(r, t)
@@ -268,13 +292,29 @@ func (s *Server) credentials(r *http.Request) (Terminal, error) {
 		return Terminal{}, mark.WithHint(fmt.Errorf("no bearer token or client certificate: %w", mark.ErrUnauthorized),
 			"the counter's sync.token_file holds the token markhub terminal add NAME --office N printed (or set sync.client_cert)")
 	}
-	t, err := s.store.TerminalByTokenHash(ctx, HashToken(strings.TrimSpace(token)))
+	// A token replaced (markhub terminal token), mistyped, or of another
+	// collector: the counter's engineer puts the current one into its
+	// token_file.
+	const unknownHint = "put the terminal's current token into the counter's sync.token_file: markhub terminal token NAME prints a new one (the old one stops working)"
+	token = strings.TrimSpace(token)
+	if err := tokenForm(token); err != nil {
+		s.authRefused.WithLabelValues("form").Inc()
+		return Terminal{}, mark.WithHint(err, unknownHint)
+	}
+	hash, host := HashToken(token), requestHost(r)
+	cached, wait := s.guard.admit(host, hash)
+	if cached {
+		s.authRefused.WithLabelValues("cached").Inc()
+		return Terminal{}, mark.WithHint(fmt.Errorf("unknown terminal token: %w", mark.ErrUnauthorized), unknownHint)
+	}
+	if wait > 0 {
+		return Terminal{}, &authTooFastError{host: host, wait: wait}
+	}
+	t, err := s.store.TerminalByTokenHash(ctx, hash)
 	if errors.Is(err, mark.ErrNotFound) {
-		// A token replaced (markhub terminal token), mistyped, or of
-		// another collector: the counter's engineer puts the current one
-		// into its token_file.
-		return Terminal{}, mark.WithHint(fmt.Errorf("unknown terminal token: %w", mark.ErrUnauthorized),
-			"put the terminal's current token into the counter's sync.token_file: markhub terminal token NAME prints a new one (the old one stops working)")
+		s.authRefused.WithLabelValues("unknown").Inc()
+		s.guard.failed(host, hash)
+		return Terminal{}, mark.WithHint(fmt.Errorf("unknown terminal token: %w", mark.ErrUnauthorized), unknownHint)
 	}
 	return t, err
 }

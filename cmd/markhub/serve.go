@@ -73,7 +73,8 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 	api := hub.NewServer(store, hub.ServerOptions{Log: log, Registry: reg,
 		Timeouts:  hub.Timeouts{Check: c.DBCheckTimeout, Write: c.DBTimeout, RetryAfter: c.RetryAfter},
 		Plausible: &hub.Plausibility{Ahead: c.AtAhead, BeforeRegistration: c.AtBeforeRegistration, ReceiptSkew: c.DisputeSkew},
-		Zones:     zones, UploadRate: uploadRate(c.UploadRate), UploadBurst: c.UploadBurst})
+		Zones:     zones, UploadRate: uploadRate(c.UploadRate), UploadBurst: c.UploadBurst,
+		AuthFailuresPerAddr: offIfZero(c.AuthFailuresPerAddr)})
 	if _, err := api.LoadKeyrings(ctx); err != nil {
 		return err
 	}
@@ -172,6 +173,15 @@ func uploadRate(r float64) float64 {
 		return -1
 	}
 	return r
+}
+
+// offIfZero turns a config limit's 0 (off) into ServerOptions' negative
+// (0 there takes the default).
+func offIfZero(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // withPages routes the API's paths (/v1/, /healthz, /metrics) to api and

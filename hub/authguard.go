@@ -1,11 +1,14 @@
 package hub
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -219,4 +222,56 @@ func (s *Server) authTooFast(w http.ResponseWriter, e *authTooFastError) int {
 	return s.writeJSON(w, http.StatusTooManyRequests, ErrorResponse{Code: "too_many",
 		Error: fmt.Sprintf("address %s sent more than %s unknown terminal tokens a minute to this collector", e.host, per),
 		Hint:  "wait Retry-After seconds and put the terminal's current token into the counter's sync.token_file (markhub terminal token NAME prints a new one)"})
+}
+
+// credentials finds the terminal of a request's client certificate or
+// bearer token.
+func (s *Server) credentials(r *http.Request) (Terminal, error) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.timeouts.Check)
+	defer cancel()
+	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
+		cert := r.TLS.PeerCertificates[0]
+		cn := cert.Subject.CommonName
+		t, err := s.store.Terminal(ctx, cn)
+		if errors.Is(err, mark.ErrNotFound) {
+			return Terminal{}, mark.WithHint(fmt.Errorf("client certificate %q: no such terminal: %w", cn, mark.ErrForbidden),
+				"register it with: markhub terminal add "+cn+" --office N")
+		}
+		if err == nil && t.CertSHA256 != "" && CertSHA256(cert.Raw) != t.CertSHA256 {
+			return Terminal{}, mark.WithHint(fmt.Errorf("client certificate %q (sha256 %s) is not the one terminal %s was readmitted with: %w",
+				cn, CertSHA256(cert.Raw), cn, mark.ErrForbidden),
+				"admit the terminal's new certificate with: markhub terminal readmit "+cn+" --cert FILE")
+		}
+		return t, err
+	}
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		return Terminal{}, mark.WithHint(fmt.Errorf("no bearer token or client certificate: %w", mark.ErrUnauthorized),
+			"the counter's sync.token_file holds the token markhub terminal add NAME --office N printed (or set sync.client_cert)")
+	}
+	// A token replaced (markhub terminal token), mistyped, or of another
+	// collector: the counter's engineer puts the current one into its
+	// token_file.
+	const unknownHint = "put the terminal's current token into the counter's sync.token_file: markhub terminal token NAME prints a new one (the old one stops working)"
+	token = strings.TrimSpace(token)
+	if err := tokenForm(token); err != nil {
+		s.authRefused.WithLabelValues("form").Inc()
+		return Terminal{}, mark.WithHint(err, unknownHint)
+	}
+	hash, host := HashToken(token), requestHost(r)
+	cached, wait := s.guard.admit(host, hash)
+	if cached {
+		s.authRefused.WithLabelValues("cached").Inc()
+		return Terminal{}, mark.WithHint(fmt.Errorf("unknown terminal token: %w", mark.ErrUnauthorized), unknownHint)
+	}
+	if wait > 0 {
+		return Terminal{}, &authTooFastError{host: host, wait: wait}
+	}
+	t, err := s.store.TerminalByTokenHash(ctx, hash)
+	if errors.Is(err, mark.ErrNotFound) {
+		s.authRefused.WithLabelValues("unknown").Inc()
+		s.guard.failed(host, hash)
+		return Terminal{}, mark.WithHint(fmt.Errorf("unknown terminal token: %w", mark.ErrUnauthorized), unknownHint)
+	}
+	return t, err
 }

@@ -60,6 +60,11 @@ type Config struct {
 	// no limit.
 	UploadRate  float64 `mapstructure:"upload_rate"`
 	UploadBurst int     `mapstructure:"upload_burst"`
+	// ReadRate and ReadBurst limit one terminal's reads (GET /v1/bundle,
+	// /v1/serials, /v1/questioned together) the same way (readlimit.go).
+	// ReadRate 0: no limit.
+	ReadRate  float64 `mapstructure:"read_rate"`
+	ReadBurst int     `mapstructure:"read_burst"`
 	// MaxConnsPerAddr caps the open connections of one remote address
 	// (connlimit.go); 0: no cap (behind a proxy).
 	MaxConnsPerAddr int `mapstructure:"max_conns_per_addr"`
@@ -117,6 +122,8 @@ func DefaultConfig() Config {
 		LoginAccountLimit:    DefaultLoginAccountLimit,
 		UploadRate:           DefaultUploadRate,
 		UploadBurst:          DefaultUploadBurst,
+		ReadRate:             DefaultReadRate,
+		ReadBurst:            DefaultReadBurst,
 		MaxConnsPerAddr:      DefaultMaxConnsPerAddr,
 		AuthFailuresPerAddr:  DefaultAuthFailuresPerAddr,
 		MinBodyRate:          DefaultMinBodyRate,
@@ -183,6 +190,12 @@ func (c Config) Validate() error {
 	}
 	if c.UploadBurst < 1 || c.UploadBurst > 1e6 {
 		return bad("upload_burst", c.UploadBurst, "must be 1..1000000 uploads of one terminal over the rate, such as 200")
+	}
+	if c.ReadRate < 0 || c.ReadRate > 1e6 || c.ReadRate != c.ReadRate {
+		return bad("read_rate", c.ReadRate, "must be 0 (no limit) or reads a second per terminal up to 1000000, such as 5 or 0.5")
+	}
+	if c.ReadBurst < 1 || c.ReadBurst > 1e6 {
+		return bad("read_burst", c.ReadBurst, "must be 1..1000000 reads of one terminal over the rate, such as 600")
 	}
 	if c.MaxConnsPerAddr < 0 || c.MaxConnsPerAddr > 1e6 {
 		return bad("max_conns_per_addr", c.MaxConnsPerAddr, "must be 0 (no cap: behind a proxy) or open connections per address up to 1000000, such as 64")

@@ -35,7 +35,8 @@ type Server struct {
 	zones     *OfficeZones
 	inflight  *inFlight
 	uploads   *uploadLimit
-	guard     *authGuard // made-up tokens cheap (authguard.go)
+	reads     *uploadLimit // GET /v1/bundle, /v1/serials, /v1/questioned (readlimit.go)
+	guard     *authGuard   // made-up tokens cheap (authguard.go)
 	// healthCache runs the health query one at a time and reuses its
 	// result briefly (healthcache.go).
 	healthCache healthCache
@@ -81,6 +82,12 @@ type ServerOptions struct {
 	// UploadBurst 0 DefaultUploadBurst); a negative UploadRate: no limit.
 	UploadRate  float64
 	UploadBurst int
+	// ReadRate and ReadBurst bound the reads of one terminal (GET
+	// /v1/bundle, /v1/serials, /v1/questioned together) the same way
+	// (readlimit.go); 0 takes DefaultReadRate and DefaultReadBurst; a
+	// negative ReadRate: no limit.
+	ReadRate  float64
+	ReadBurst int
 	// LimitClock is the clock of the upload rate limit; default time.Now
 	// (real elapsed time, whatever Now says).
 	LimitClock func() time.Time
@@ -130,6 +137,15 @@ func NewServer(store Store, o ServerOptions) *Server {
 	if o.UploadBurst <= 0 {
 		o.UploadBurst = DefaultUploadBurst
 	}
+	switch {
+	case o.ReadRate == 0:
+		o.ReadRate = DefaultReadRate
+	case o.ReadRate < 0:
+		o.ReadRate = 0
+	}
+	if o.ReadBurst <= 0 {
+		o.ReadBurst = DefaultReadBurst
+	}
 	if o.LimitClock == nil {
 		o.LimitClock = time.Now
 	}
@@ -145,6 +161,7 @@ func NewServer(store Store, o ServerOptions) *Server {
 	reg := o.Registry
 	s := &Server{inflight: &inFlight{n: map[string]int{}, max: o.InFlight},
 		uploads:     &uploadLimit{rate: o.UploadRate, burst: float64(o.UploadBurst), now: o.LimitClock, buckets: map[string]*bucket{}},
+		reads:       &uploadLimit{rate: o.ReadRate, burst: float64(o.ReadBurst), now: o.LimitClock, buckets: map[string]*bucket{}},
 		healthCache: healthCache{maxAge: o.HealthMaxAge}, guard: newAuthGuard(float64(o.AuthFailuresPerAddr), o.LimitClock),
 		store: store, checker: NewChecker(store), log: log.With("subsystem", "hub"), now: o.Now, timeouts: o.Timeouts, plausible: plausible, zones: o.Zones, reg: reg,
 		stored:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_stored_total", Help: "Records stored for the first time."}),
@@ -159,7 +176,7 @@ func NewServer(store Store, o ServerOptions) *Server {
 			Help: "Records stored whose counter sent the UTC offset it judged by, in an office of known zone, by what it says: agrees, differs (the counter judges in another zone), data_differ (its tz is the office's, its zone data give another offset)."},
 			[]string{"check"}),
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "markhub_uploads_limited_total",
-			Help: "Uploads answered 429 by the per-terminal limits of this instance, by limit: rate (upload_rate, upload_burst), in_flight (uploads of one terminal at once)."},
+			Help: "Requests answered 429 by the per-terminal limits of this instance, by limit: rate (uploads over upload_rate, upload_burst), in_flight (uploads of one terminal at once), read_rate (GET /v1/bundle, /v1/serials, /v1/questioned over read_rate, read_burst)."},
 			[]string{"limit"}),
 		connsRefused: prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_connections_refused_total",
 			Help: "Connections closed at accept: their remote address held max_conns_per_addr open already."}),
@@ -201,9 +218,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz/ready", s.ready)
 	mux.HandleFunc("GET /healthz/live", s.live)
 	mux.HandleFunc("POST /v1/upload", s.auth("upload", s.upload))
-	mux.HandleFunc("GET /v1/bundle", s.auth("bundle", s.bundle))
-	mux.HandleFunc("GET /v1/serials", s.auth("serials", s.serials))
-	mux.HandleFunc("GET /v1/questioned", s.auth("questioned", s.questioned))
+	mux.HandleFunc("GET /v1/bundle", s.auth("bundle", s.limitReads(s.bundle)))
+	mux.HandleFunc("GET /v1/serials", s.auth("serials", s.limitReads(s.serials)))
+	mux.HandleFunc("GET /v1/questioned", s.auth("questioned", s.limitReads(s.questioned)))
 	if s.reg != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	}
@@ -265,58 +282,6 @@ func (s *Server) authenticate(r *http.Request) (Terminal, error) {
 func CertSHA256(der []byte) string {
 	h := sha256.Sum256(der)
 	return hex.EncodeToString(h[:])
-}
-
-// credentials finds the terminal of a request's client certificate or
-// bearer token.
-func (s *Server) credentials(r *http.Request) (Terminal, error) {
-	ctx, cancel := context.WithTimeout(r.Context(), s.timeouts.Check)
-	defer cancel()
-	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
-		cert := r.TLS.PeerCertificates[0]
-		cn := cert.Subject.CommonName
-		t, err := s.store.Terminal(ctx, cn)
-		if errors.Is(err, mark.ErrNotFound) {
-			return Terminal{}, mark.WithHint(fmt.Errorf("client certificate %q: no such terminal: %w", cn, mark.ErrForbidden),
-				"register it with: markhub terminal add "+cn+" --office N")
-		}
-		if err == nil && t.CertSHA256 != "" && CertSHA256(cert.Raw) != t.CertSHA256 {
-			return Terminal{}, mark.WithHint(fmt.Errorf("client certificate %q (sha256 %s) is not the one terminal %s was readmitted with: %w",
-				cn, CertSHA256(cert.Raw), cn, mark.ErrForbidden),
-				"admit the terminal's new certificate with: markhub terminal readmit "+cn+" --cert FILE")
-		}
-		return t, err
-	}
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || token == "" {
-		return Terminal{}, mark.WithHint(fmt.Errorf("no bearer token or client certificate: %w", mark.ErrUnauthorized),
-			"the counter's sync.token_file holds the token markhub terminal add NAME --office N printed (or set sync.client_cert)")
-	}
-	// A token replaced (markhub terminal token), mistyped, or of another
-	// collector: the counter's engineer puts the current one into its
-	// token_file.
-	const unknownHint = "put the terminal's current token into the counter's sync.token_file: markhub terminal token NAME prints a new one (the old one stops working)"
-	token = strings.TrimSpace(token)
-	if err := tokenForm(token); err != nil {
-		s.authRefused.WithLabelValues("form").Inc()
-		return Terminal{}, mark.WithHint(err, unknownHint)
-	}
-	hash, host := HashToken(token), requestHost(r)
-	cached, wait := s.guard.admit(host, hash)
-	if cached {
-		s.authRefused.WithLabelValues("cached").Inc()
-		return Terminal{}, mark.WithHint(fmt.Errorf("unknown terminal token: %w", mark.ErrUnauthorized), unknownHint)
-	}
-	if wait > 0 {
-		return Terminal{}, &authTooFastError{host: host, wait: wait}
-	}
-	t, err := s.store.TerminalByTokenHash(ctx, hash)
-	if errors.Is(err, mark.ErrNotFound) {
-		s.authRefused.WithLabelValues("unknown").Inc()
-		s.guard.failed(host, hash)
-		return Terminal{}, mark.WithHint(fmt.Errorf("unknown terminal token: %w", mark.ErrUnauthorized), unknownHint)
-	}
-	return t, err
 }
 
 // check runs the checker; only its read of new bundles has the store's

@@ -172,14 +172,19 @@ func (p *Poller) set(v uint64, created time.Time, vs mark.Versions) {
 // Serve polls until ctx ends. Failures are logged; the lists in force stay.
 func (p *Poller) Serve(ctx context.Context) error {
 	for {
+		wait := p.interval
 		if err := p.Poll(ctx); err != nil && ctx.Err() == nil {
 			lvl := slog.LevelWarn
 			if !errors.Is(err, mark.ErrUnavailable) {
 				lvl = slog.LevelError
 			}
-			p.log.Log(ctx, lvl, "bundle poll failed; lists in force stay", "err", err, mark.HintAttr(err), "lists_age", p.fresh.Age().Round(time.Second))
+			// A 429's or 503's Retry-After is waited out (an hour at
+			// most: the lists' freshness is at stake), as the uploads do.
+			wait = max(wait, min(retryAfter(err), time.Hour))
+			p.log.Log(ctx, lvl, "bundle poll failed; lists in force stay", "err", err, mark.HintAttr(err), "lists_age", p.fresh.Age().Round(time.Second),
+				"retry_in", wait)
 		}
-		if !sleep(ctx, p.interval) {
+		if !sleep(ctx, wait) {
 			return nil
 		}
 	}

@@ -114,11 +114,13 @@ func (r *Restorer) serveRestore(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		r.log.Warn("reuse history not restored yet; retrying", "err", err, "retry_in", wait)
+		// At least a 429's or 503's Retry-After (capped at MaxBackoff).
+		next := max(wait, min(retryAfter(err), r.MaxBackoff))
+		r.log.Warn("reuse history not restored yet; retrying", "err", err, "retry_in", next)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(wait):
+		case <-time.After(next):
 		}
 		wait = min(2*wait, r.MaxBackoff)
 	}

@@ -38,6 +38,9 @@ type questionsPull struct {
 	last  time.Time // counter clock of the last pull (zero: none this run)
 	page  int       // items asked for a page; 0 = the collector's page
 	notes bool      // the store read the feed for the notes (store.StateQuestionNotes)
+	// notBefore: a 429's or 503's Retry-After ends then (counter clock);
+	// no pull before it.
+	notBefore time.Time
 }
 
 // pullQuestions pulls and stores one page of the collector's questions
@@ -53,6 +56,9 @@ func (u *Uploader) pullQuestions(ctx context.Context, now time.Time) bool {
 	if !q.more && !q.last.IsZero() && now.Sub(q.last) < u.o.Interval && !now.Before(q.last) {
 		return false
 	}
+	if now.Before(q.notBefore) && !q.notBefore.After(now.Add(time.Hour)) { // a clock set back does not hold it for long
+		return false
+	}
 	q.last = now
 	q.more = false
 	after, err := u.db.QuestionsCursor(ctx)
@@ -62,6 +68,7 @@ func (u *Uploader) pullQuestions(ctx context.Context, now time.Time) bool {
 	}
 	page, err := u.client.Questioned(ctx, after, q.page)
 	if err != nil {
+		q.notBefore = now.Add(min(retryAfter(err), time.Hour))
 		u.log.Warn("the collector's questions on this counter's rejections were not pulled; tried again at the next upload",
 			"after", after, "err", err, "hint", mark.Hint(err))
 		return false

@@ -74,6 +74,7 @@ func serve(ctx context.Context, a *app, c hub.Config) error {
 		Timeouts:  hub.Timeouts{Check: c.DBCheckTimeout, Write: c.DBTimeout, RetryAfter: c.RetryAfter},
 		Plausible: &hub.Plausibility{Ahead: c.AtAhead, BeforeRegistration: c.AtBeforeRegistration, ReceiptSkew: c.DisputeSkew},
 		Zones:     zones, UploadRate: uploadRate(c.UploadRate), UploadBurst: c.UploadBurst,
+		ReadRate: uploadRate(c.ReadRate), ReadBurst: c.ReadBurst,
 		AuthFailuresPerAddr: offIfZero(c.AuthFailuresPerAddr)})
 	if _, err := api.LoadKeyrings(ctx); err != nil {
 		return err

@@ -165,3 +165,48 @@ func runAuthFlood(t *testing.T, open Opener) {
 		}
 	})
 }
+
+// runReadLimit holds a terminal's reads (GET /v1/bundle, /v1/serials,
+// /v1/questioned) to one budget per terminal, apart from its uploads:
+// past it each is 429 with Retry-After naming the terminal, counted,
+// while its uploads and another terminal's reads go on, and after
+// Retry-After it reads again.
+func runReadLimit(t *testing.T, open Opener) {
+	s := openWithTerminals(t, open, "office-a", "office-b")
+	reg := prometheus.NewRegistry()
+	var mu sync.Mutex
+	clock := t0
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	srv := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Registry: reg, Now: func() time.Time { return t0.Add(time.Hour) },
+		ReadRate: 0.25, ReadBurst: 3, LimitClock: now}).Handler())
+	t.Cleanup(srv.Close)
+	paths := []string{"/v1/bundle", "/v1/serials", "/v1/questioned"}
+	for _, p := range paths {
+		if code, _, body := getWith(t, srv.URL, p, "tok-office-a"); code >= 300 {
+			t.Fatalf("%s within the burst of 3: %d %s", p, code, body)
+		}
+	}
+	for _, p := range paths {
+		code, h, body := getWith(t, srv.URL, p, "tok-office-a")
+		if code != http.StatusTooManyRequests || h.Get("Retry-After") != "4" || !strings.Contains(body, "office-a") {
+			t.Errorf("%s past the burst: %d Retry-After %q %s; want 429, Retry-After 4 (one read in 4 s), naming the terminal",
+				p, code, h.Get("Retry-After"), body)
+		}
+	}
+	if v := labelled(t, reg, "markhub_uploads_limited_total", "limit", "read_rate"); v != 3 {
+		t.Errorf("markhub_uploads_limited_total{limit=read_rate} %v, want 3", v)
+	}
+	if code, _, body := getWith(t, srv.URL, "/v1/serials", "tok-office-b"); code != http.StatusOK {
+		t.Errorf("another terminal's read meanwhile: %d %s", code, body)
+	}
+	b := []byte(`{"records":[]}`)
+	if code, _, raw := postUpload(t, srv.URL, "office-a", b); code != http.StatusOK {
+		t.Errorf("the terminal's upload meanwhile: %d %s (reads have their own budget)", code, raw)
+	}
+	mu.Lock()
+	clock = clock.Add(4 * time.Second)
+	mu.Unlock()
+	if code, _, body := getWith(t, srv.URL, "/v1/questioned", "tok-office-a"); code != http.StatusOK {
+		t.Errorf("after Retry-After: %d %s", code, body)
+	}
+}

@@ -57,6 +57,7 @@ func (c *countChecks) Check(ctx context.Context) (hub.StoreCheck, error) {
 // 429 with Retry-After, counted, while other terminals go on.
 func RunLoadSuite(t *testing.T, open Opener) {
 	t.Run("made-up tokens", func(t *testing.T) { runAuthFlood(t, open) })
+	t.Run("a terminal's reads over their rate are 429 with Retry-After", func(t *testing.T) { runReadLimit(t, open) })
 	t.Run("a flood of the health routes runs one store query at a time", func(t *testing.T) {
 		s := &countChecks{Store: openWithTerminals(t, open, "office-a")}
 		reg := prometheus.NewRegistry()

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"markd/internal/httperr"
+	"markd/internal/webtext"
 	"markd/mark"
 )
 
@@ -368,6 +369,12 @@ func (q *UploadRequest) Validate() error {
 		}
 		if err := checkText("events", i, "note", e.Note, maxNoteLen, false); err != nil {
 			return err
+		}
+		// The review forms' rule (webtext.CheckNote): the note is a
+		// supervisor's, shown on the regional pages, in CSV and sent
+		// back in the questioned feed.
+		if pos, what := webtext.BadNoteChar(e.Note); pos > 0 {
+			return fieldErr("events", i, "note", "character %d is %s: a note may not hold control, bidirectional or zero width characters (line breaks and tabs are fine); the counter's review form refuses it too", pos, what)
 		}
 	}
 	return nil

@@ -140,11 +140,31 @@ func RunUntrustedInputSuite(t *testing.T, open Opener) {
 		if code != 200 || resp.Duplicates != 1 || resp.Stored != 0 {
 			t.Fatalf("repeat: %d %+v %s", code, resp, e.Error)
 		}
+	})
+	// A supervisor's note comes to the collector with its decision: the
+	// review forms' rule (webtext.CheckNote) holds on the API too, so a
+	// note is refused naming the character instead of being neutralised
+	// only when the questioned feed or a page shows it.
+	t.Run("an event's note with control, bidirectional or zero width characters is refused naming it", func(t *testing.T) {
+		for i, tt := range []struct{ note, what string }{
+			{"checked\x00", "U+0000"},
+			{"ok \u202eevil", "U+202E"},
+			{"a\u200bb", "U+200B"},
+			{"\x1b[31mred", "U+001B"},
+			{"a\u2028b", "U+2028"},
+		} {
+			q := event("u-text", t0.Add(time.Hour))
+			q.Events[0].ID, q.Events[0].Note = int64(10+i), tt.note
+			code, _, e := post(t, ctJSON, q)
+			if code != 400 || e.Field != "events[0].note" || !strings.Contains(e.Error, tt.what) {
+				t.Errorf("note %q: %d on %q (%s); want 400 on events[0].note naming %s", tt.note, code, e.Field, e.Error, tt.what)
+			}
+		}
 		q := event("u-text", t0.Add(time.Hour))
-		q.Events[0].ID, q.Events[0].Note = 2, "checked\x00"
+		q.Events[0].ID, q.Events[0].Note = 2, "часы исправлены\r\nпроверено\tдважды"
 		for range 2 { // the second is a repeat of the first
 			if code, _, e := post(t, ctJSON, q); code != 200 {
-				t.Fatalf("event with NUL in its note: %d %s", code, e.Error)
+				t.Fatalf("event with line breaks and a tab in its note: %d %s", code, e.Error)
 			}
 		}
 	})

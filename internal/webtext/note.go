@@ -20,22 +20,32 @@ import (
 // the logs and in the CSV where the note goes, and is never what was
 // meant (pasted with the text).
 func CheckNote(s string) error {
-	pos := 0
+	if pos, what := BadNoteChar(s); pos > 0 {
+		return noteErr(pos, what)
+	}
+	return nil
+}
+
+// BadNoteChar is CheckNote's rule for callers that name the field
+// themselves (the collector's API, events[i].note): the position of the
+// first character a note may not hold (counted as CheckNote counts) and
+// its name; 0 when there is none.
+func BadNoteChar(s string) (pos int, what string) {
 	for i := 0; i < len(s); {
 		c, n := utf8.DecodeRuneInString(s[i:])
 		pos++
 		switch {
 		case c == utf8.RuneError && n <= 1:
-			return noteErr(pos, fmt.Sprintf("the byte 0x%02X, which is not UTF-8", s[i]))
+			return pos, fmt.Sprintf("the byte 0x%02X, which is not UTF-8", s[i])
 		case c == '\r' && i+1 < len(s) && s[i+1] == '\n':
 			n = 2 // CR LF: one line break
 		case c == '\n' || c == '\r' || c == '\t':
 		case unicode.IsControl(c) || unicode.In(c, unicode.Cf, unicode.Zl, unicode.Zp) || c == utf8.RuneError:
-			return noteErr(pos, charName(c))
+			return pos, charName(c)
 		}
 		i += n
 	}
-	return nil
+	return 0, ""
 }
 
 func noteErr(pos int, what string) error {

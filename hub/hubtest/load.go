@@ -53,8 +53,10 @@ func (c *countChecks) Check(ctx context.Context) (hub.StoreCheck, error) {
 // RunLoadSuite holds the collector to what an unauthenticated flood or a
 // runaway terminal may cost it, over real HTTP on the backend: the health
 // routes share one store query at a time and reuse its result briefly
-// (hub.DefaultHealthMaxAge), and a terminal's uploads over its rate are
-// 429 with Retry-After, counted, while other terminals go on.
+// (hub.DefaultHealthMaxAge), a terminal's uploads and its reads over
+// their rates are 429 with Retry-After, counted, while other terminals go
+// on, and made-up bearer tokens cost a bounded number of store lookups
+// (authflood.go).
 func RunLoadSuite(t *testing.T, open Opener) {
 	t.Run("made-up tokens", func(t *testing.T) { runAuthFlood(t, open) })
 	t.Run("a terminal's reads over their rate are 429 with Retry-After", func(t *testing.T) { runReadLimit(t, open) })

@@ -137,6 +137,9 @@ func TestConfigErrors(t *testing.T) {
 		{"account limit in environment", "db: x.db\n", [2]string{"MARKHUB_LOGIN_ACCOUNT_LIMIT", "-3"}, `environment MARKHUB_LOGIN_ACCOUNT_LIMIT: login_account_limit = -3: must be a positive number`},
 		{"negative upload rate", "db: x.db\nupload_rate: -1\n", [2]string{}, `h.yaml:2: upload_rate = -1: must be 0 (no limit) or uploads a second per terminal`},
 		{"no upload burst", "db: x.db\nupload_burst: 0\n", [2]string{}, `h.yaml:2: upload_burst = 0: must be 1..1000000 uploads`},
+		{"negative read rate", "db: x.db\nread_rate: -1\n", [2]string{}, `h.yaml:2: read_rate = -1: must be 0 (no limit) or reads a second per terminal`},
+		{"no read burst", "db: x.db\nread_burst: 0\n", [2]string{}, `h.yaml:2: read_burst = 0: must be 1..1000000 reads`},
+		{"negative failed-token limit in environment", "db: x.db\n", [2]string{"MARKHUB_AUTH_FAILURES_PER_ADDR", "-1"}, `environment MARKHUB_AUTH_FAILURES_PER_ADDR: auth_failures_per_addr = -1: must be 0 (no limit: behind a proxy)`},
 		{"negative connection cap in environment", "db: x.db\n", [2]string{"MARKHUB_MAX_CONNS_PER_ADDR", "-1"}, `environment MARKHUB_MAX_CONNS_PER_ADDR: max_conns_per_addr = -1: must be 0 (no cap: behind a proxy)`},
 		{"body rate above the largest body", "db: x.db\nmin_body_rate: 99999999\n", [2]string{}, `h.yaml:2: min_body_rate = 99999999: must be 0 (off) or bytes a second up to 8388608`},
 		// the config audit: each of these loaded before (serve then failed at listen with exit 1, or ran on nanoseconds)

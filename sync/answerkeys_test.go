@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -23,30 +21,14 @@ import (
 // is still taken.
 func TestAnswersCaseKeys(t *testing.T) {
 	ctx := context.Background()
-	c := newCollector(t, "office-a")
-	c.now = func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }
-	db := openCounter(t)
-	scan := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
-	addQuestionable(t, db, hubtest.Offices["office-a"], 1600, scan)
-	addScan(t, db, "1", hubtest.Offices["office-a"], mark.Accept, 1601, scan)
-	if err := NewUploader(db, newClient(t, c.srv.URL, "office-a"), UploaderOptions{}, quiet, nil).Drain(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c, db, scan := uploadedCollector(t)
 	var from, to string // the front replaces from by to in every answer
-	h := c.api.Handler()
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(rec.Code)
-		body := rec.Body.Bytes()
+	cl := rewritingFront(t, c, func(body []byte) []byte {
 		if from != "" {
 			body = bytes.Replace(body, []byte(from), []byte(to), 1)
 		}
-		w.Write(body) //nolint:errcheck // test server
-	}))
-	t.Cleanup(front.Close)
-	cl := newClient(t, front.URL, "office-a")
+		return body
+	})
 	ask := map[string]func() error{
 		"POST /v1/upload": func() error {
 			_, err := cl.Upload(ctx, []byte(`{"records":[],"events":[]}`), -1)

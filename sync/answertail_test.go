@@ -3,14 +3,10 @@ package sync
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"markd/hub"
-	"markd/hub/hubtest"
 	"markd/mark"
 )
 
@@ -21,26 +17,9 @@ import (
 // whitespace is markhub's own newline and taken.
 func TestAnswersTrailingData(t *testing.T) {
 	ctx := context.Background()
-	c := newCollector(t, "office-a")
-	c.now = func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }
-	db := openCounter(t)
-	scan := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
-	addQuestionable(t, db, hubtest.Offices["office-a"], 1600, scan)
-	addScan(t, db, "1", hubtest.Offices["office-a"], mark.Accept, 1601, scan)
-	if err := NewUploader(db, newClient(t, c.srv.URL, "office-a"), UploaderOptions{}, quiet, nil).Drain(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c, _, _ := uploadedCollector(t)
 	var tail string
-	h := c.api.Handler()
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(rec.Code)
-		w.Write(append(rec.Body.Bytes(), tail...)) //nolint:errcheck // test server
-	}))
-	t.Cleanup(front.Close)
-	cl := newClient(t, front.URL, "office-a")
+	cl := rewritingFront(t, c, func(body []byte) []byte { return append(body, tail...) })
 	ask := map[string]func() error{
 		"GET /v1/serials": func() error {
 			_, err := cl.Serials(ctx, 0)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -123,4 +124,38 @@ func pending(t testing.TB, db *store.DB) int {
 		t.Fatal(err)
 	}
 	return st.Records
+}
+
+// uploadedCollector is a real markhub (sqlite) at 2026-11-25 09:00 UTC to
+// which a counter has drained a questionable rejection (serial 1600) and
+// an accept (1601) of office-a, scanned the day before. It returns the
+// collector, the counter's store and the scan time.
+func uploadedCollector(t testing.TB) (*collector, *store.DB, time.Time) {
+	t.Helper()
+	c := newCollector(t, "office-a")
+	c.now = func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }
+	db := openCounter(t)
+	scan := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	addQuestionable(t, db, hubtest.Offices["office-a"], 1600, scan)
+	addScan(t, db, "1", hubtest.Offices["office-a"], mark.Accept, 1601, scan)
+	if err := NewUploader(db, newClient(t, c.srv.URL, "office-a"), UploaderOptions{}, quiet, nil).Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return c, db, scan
+}
+
+// rewritingFront is office-a's client of a front of c that answers every
+// request with c's status and its body passed through rewrite, as JSON.
+func rewritingFront(t testing.TB, c *collector, rewrite func(body []byte) []byte) *Client {
+	t.Helper()
+	h := c.api.Handler()
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rec.Code)
+		w.Write(rewrite(rec.Body.Bytes())) //nolint:errcheck // test server
+	}))
+	t.Cleanup(front.Close)
+	return newClient(t, front.URL, "office-a")
 }

@@ -19,13 +19,26 @@ import (
 	"markd/mark"
 )
 
+// olderMarkhub is how a zonedCollector answers while its older is set:
+// as a markhub from before the record field field, whose strict decoding
+// refuses a record carrying it with 400 (naming takes in X-Markhub-Takes,
+// "" none), and whose other answers go through wrap.
+type olderMarkhub struct {
+	field string
+	takes string
+	wrap  func(http.ResponseWriter) http.ResponseWriter
+}
+
+// beforeAtOffset is a markhub from before at_offset: no X-Markhub-Takes
+// header at all.
+var beforeAtOffset = olderMarkhub{field: "at_offset",
+	wrap: func(w http.ResponseWriter) http.ResponseWriter { return withoutHeader{w, hub.HeaderTakes} }}
+
 // zonedCollector is a real collector that knows office-a (426000) keeps
 // its day in Asia/Yekaterinburg (UTC+5). While older is set it answers as
-// a markhub from before at_offset: no X-Markhub-Takes header, and a
-// record with at_offset refused with 400 as that version's strict
-// decoding refuses an unknown field. sent counts the requests whose
-// records carried at_offset.
-func zonedCollector(t *testing.T, older *gosync.Bool, sent *gosync.Int32) (hub.Store, string) {
+// old says. sent counts the requests whose records carried old.field. It
+// returns the store, the office zones and the collector's URL.
+func zonedCollector(t *testing.T, old olderMarkhub, older *gosync.Bool, sent *gosync.Int32) (hub.Store, *hub.OfficeZones, string) {
 	t.Helper()
 	st, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "hub.db"))
 	if err != nil {
@@ -44,24 +57,27 @@ func zonedCollector(t *testing.T, older *gosync.Bool, sent *gosync.Int32) (hub.S
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		withOffset := bytes.Contains(body, []byte(`"at_offset"`))
-		if withOffset {
+		withField := bytes.Contains(body, []byte(`"`+old.field+`"`))
+		if withField {
 			sent.Add(1)
 		}
 		if !older.Load() {
 			h.ServeHTTP(w, r)
 			return
 		}
-		if withOffset {
+		if withField { // that version's strict decoding
 			w.Header().Set("Content-Type", "application/json")
+			if old.takes != "" {
+				w.Header().Set(hub.HeaderTakes, old.takes)
+			}
 			w.WriteHeader(http.StatusBadRequest)
-			w.Write([]byte(`{"code":"invalid","error":"unknown field \"at_offset\"","field":"records[0]"}`))
+			w.Write([]byte(`{"code":"invalid","error":"unknown field \"` + old.field + `\"","field":"records[0]"}`))
 			return
 		}
-		h.ServeHTTP(withoutHeader{w, hub.HeaderTakes}, r)
+		h.ServeHTTP(old.wrap(w), r)
 	}))
 	t.Cleanup(srv.Close)
-	return st, srv.URL
+	return st, zones, srv.URL
 }
 
 // TestUploadAtOffset: once an answer named it, a counter sends with each
@@ -101,7 +117,7 @@ func TestUploadAtOffset(t *testing.T) {
 			var older gosync.Bool
 			var sent gosync.Int32
 			older.Store(tc.older)
-			st, url := zonedCollector(t, &older, &sent)
+			st, _, url := zonedCollector(t, beforeAtOffset, &older, &sent)
 			db := openCounter(t)
 			u := NewUploader(db, newClient(t, url, "office-a"), UploaderOptions{BatchSize: 10, Location: tc.loc}, quiet, nil)
 			office := hubtest.Offices["office-a"]

@@ -1,12 +1,8 @@
 package sync
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	gosync "sync/atomic"
 	"testing"
@@ -14,8 +10,6 @@ import (
 
 	"markd/hub"
 	"markd/hub/hubtest"
-	"markd/hub/sqlitestore"
-	"markd/internal/testdata"
 	"markd/internal/zones/zonestest"
 	"markd/mark"
 )
@@ -40,6 +34,10 @@ func (w takesWithout) Write(b []byte) (int, error) {
 	w.drop()
 	return w.ResponseWriter.Write(b)
 }
+
+// beforeZoneData is a markhub that takes at_offset but not at_zone_data.
+var beforeZoneData = olderMarkhub{field: "at_zone_data", takes: hub.TakesReceiptCounts + ", " + hub.TakesAtOffset,
+	wrap: func(w http.ResponseWriter) http.ResponseWriter { return takesWithout{w} }}
 
 // TestUploadZoneData: once an answer named it, a counter sends with each
 // record's offset the zone data it came from (at_zone_data), and the
@@ -71,46 +69,12 @@ func TestUploadZoneData(t *testing.T) {
 		{"a collector rolled back", counterData.String(), false, true, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "hub.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			if err := st.AddTerminal(ctx, hubtest.Terminal("office-a")); err != nil {
-				t.Fatal(err)
-			}
-			hubtest.Publish(t, st)
-			officeZones, err := hub.NewOfficeZones("", []hub.OfficeZoneConfig{{Zone: "Asia/Yekaterinburg", Offices: []string{"426"}}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			h := hub.NewServer(st, hub.ServerOptions{Now: testdata.Now, Zones: officeZones}).Handler()
 			var older gosync.Bool
 			var sent gosync.Int32
 			older.Store(tc.older)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				body, _ := io.ReadAll(r.Body)
-				r.Body = io.NopCloser(bytes.NewReader(body))
-				withData := bytes.Contains(body, []byte(`"at_zone_data"`))
-				if withData {
-					sent.Add(1)
-				}
-				if !older.Load() {
-					h.ServeHTTP(w, r)
-					return
-				}
-				if withData { // that version's strict decoding
-					w.Header().Set("Content-Type", "application/json")
-					w.Header().Set(hub.HeaderTakes, hub.TakesReceiptCounts+", "+hub.TakesAtOffset)
-					w.WriteHeader(http.StatusBadRequest)
-					w.Write([]byte(`{"code":"invalid","error":"unknown field \"at_zone_data\"","field":"records[0]"}`))
-					return
-				}
-				h.ServeHTTP(takesWithout{w}, r)
-			}))
-			t.Cleanup(srv.Close)
+			st, officeZones, url := zonedCollector(t, beforeZoneData, &older, &sent)
 			db := openCounter(t)
-			u := NewUploader(db, newClient(t, srv.URL, "office-a"), UploaderOptions{BatchSize: 10, Location: eka, ZoneData: tc.zoneData}, quiet, nil)
+			u := NewUploader(db, newClient(t, url, "office-a"), UploaderOptions{BatchSize: 10, Location: eka, ZoneData: tc.zoneData}, quiet, nil)
 			office := hubtest.Offices["office-a"]
 			noon := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 			addScan(t, db, "1", office, mark.Accept, 801, noon)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"markd/hub"
-	"markd/hub/hubtest"
 	"markd/mark"
 )
 
@@ -65,11 +64,7 @@ func TestQuestionNotesPull(t *testing.T) {
 	c := newNotesFront(t)
 	c.bare.Store(true)
 	db := openCounter(t)
-	scan := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
-	var ids []string
-	for i := range 3 {
-		ids = append(ids, addQuestionable(t, db, hubtest.Offices["office-a"], uint64(1500+i), scan.Add(time.Duration(i)*time.Minute)))
-	}
+	ids := addQuestionables(t, db, 3, 1500, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
 	clk := newCounterClock()
 	u := NewUploader(db, newClient(t, c.url, "office-a"), UploaderOptions{BatchSize: 10, Now: clk.now, Interval: time.Minute}, quiet, nil)
 	if _, _, err := u.Once(ctx, true); err != nil {

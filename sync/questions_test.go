@@ -73,6 +73,18 @@ func addQuestionable(t testing.TB, db *store.DB, office uint32, serial uint64, a
 	return rec.ID
 }
 
+// addQuestionables records n questionables of office-a (addQuestionable),
+// serials first, first+1, ..., scanned a minute apart from at; it returns
+// their ids.
+func addQuestionables(t testing.TB, db *store.DB, n int, first uint64, at time.Time) []string {
+	t.Helper()
+	ids := make([]string, 0, n)
+	for i := range n {
+		ids = append(ids, addQuestionable(t, db, hubtest.Offices["office-a"], first+uint64(i), at.Add(time.Duration(i)*time.Minute)))
+	}
+	return ids
+}
+
 // counterClock is an uploader's clock the test moves.
 type counterClock struct{ at gosync.Int64 }
 
@@ -96,10 +108,7 @@ func TestQuestionsPull(t *testing.T) {
 	c := newQuestionsHub(t)
 	scan := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 	dbA, dbB := openCounter(t), openCounter(t)
-	var idsA []string
-	for i := range 5 {
-		idsA = append(idsA, addQuestionable(t, dbA, hubtest.Offices["office-a"], uint64(1100+i), scan.Add(time.Duration(i)*time.Minute)))
-	}
+	idsA := addQuestionables(t, dbA, 5, 1100, scan)
 	addScan(t, dbA, "1", hubtest.Offices["office-a"], mark.Reject, 1199, scan) // names lists the collector never published: not questioned
 	idB := addQuestionable(t, dbB, hubtest.Offices["office-b"], 1200, scan)
 	clk := newCounterClock()
@@ -187,11 +196,7 @@ func TestQuestionsOfflineThenCatchUp(t *testing.T) {
 	c := newQuestionsHub(t)
 	c.down.Store(true)
 	db := openCounter(t)
-	scan := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
-	var ids []string
-	for i := range 7 {
-		ids = append(ids, addQuestionable(t, db, hubtest.Offices["office-a"], uint64(1300+i), scan.Add(time.Duration(i)*time.Minute)))
-	}
+	ids := addQuestionables(t, db, 7, 1300, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
 	clk := newCounterClock()
 	u := NewUploader(db, newClient(t, c.url, "office-a"), UploaderOptions{BatchSize: 3, Now: clk.now, Interval: time.Minute}, quiet, nil)
 	u.questions.page = 3

@@ -399,3 +399,19 @@ func openWithTerminals(t *testing.T, open Opener, names ...string) hub.Store {
 	}
 	return s
 }
+
+// openPublished opens a store, closed when t ends, with the terminals
+// names (token "tok-"+name) all of office, and the test issuer's lists
+// published (Publish); it returns their versions.
+func openPublished(t *testing.T, open Opener, office uint32, names ...string) (hub.Store, mark.Versions) {
+	t.Helper()
+	s := open(t)
+	t.Cleanup(func() { s.Close() })
+	for _, n := range names {
+		if err := s.AddTerminal(context.Background(), hub.Terminal{Name: n, Office: office, TokenHash: hub.HashToken("tok-" + n), Created: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	Publish(t, s)
+	return s, PublishedVersions(t)
+}

@@ -28,17 +28,8 @@ import (
 // neither disputed nor questioned; the same offset from a counter set to
 // another zone is the counter's fault, disputed as before.
 func RunZoneAgreementSuite(t *testing.T, open Opener) {
-	s := open(t)
-	t.Cleanup(func() { s.Close() })
+	s, published := openPublished(t, open, 426000, "eka-wrong", "eka-right", "eka-old", "eka-data", "eka-samara")
 	ctx := context.Background()
-	names := []string{"eka-wrong", "eka-right", "eka-old", "eka-data", "eka-samara"}
-	for _, n := range names {
-		if err := s.AddTerminal(ctx, hub.Terminal{Name: n, Office: 426000, TokenHash: hub.HashToken("tok-" + n), Created: t0}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	Publish(t, s)
-	published := PublishedVersions(t)
 	zones, err := hub.NewOfficeZones("", []hub.OfficeZoneConfig{{Zone: "Asia/Yekaterinburg", Offices: []string{"426"}}})
 	if err != nil {
 		t.Fatal(err)

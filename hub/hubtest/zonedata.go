@@ -29,16 +29,8 @@ import (
 // sends its offset and data is noted data_differ by the collector on
 // 2031a, the note naming both releases, and agrees with the one on 2031b.
 func RunZoneDataSuite(t *testing.T, open Opener) {
-	s := open(t)
-	t.Cleanup(func() { s.Close() })
+	s, published := openPublished(t, open, 426000, "zd-old-a", "zd-old-b", "zd-new-a", "zd-new-b")
 	ctx := context.Background()
-	for _, n := range []string{"zd-old-a", "zd-old-b", "zd-new-a", "zd-new-b"} {
-		if err := s.AddTerminal(ctx, hub.Terminal{Name: n, Office: 426000, TokenHash: hub.HashToken("tok-" + n), Created: t0}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	Publish(t, s)
-	published := PublishedVersions(t)
 	moved := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	dataA := zonestest.Data("test", "2031a", map[string][]byte{
 		"Asia/Yekaterinburg": zonestest.TZif(zonestest.Span{Off: 5 * 3600, Abbr: "YEKT"})})

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"golang.org/x/crypto/bcrypt"
 
 	"markd/hub"
 	"markd/hub/hubweb"
@@ -207,13 +206,7 @@ func emptyServer(t *testing.T) string {
 	}
 	t.Cleanup(func() { s.Close() })
 	now := testdata.Now()
-	hash, err := bcrypt.GenerateFromPassword([]byte(supPass), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.AddUser(ctx, supName, string(hash), now); err != nil {
-		t.Fatal(err)
-	}
+	addSupervisor(t, s, now)
 	pages, err := hubweb.New(hubweb.Options{Store: s, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)

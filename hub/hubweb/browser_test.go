@@ -28,6 +28,19 @@ const (
 	supPass = "correct horse battery"
 )
 
+// addSupervisor registers the account supName with supPass (bcrypt at
+// its lowest cost), created at now.
+func addSupervisor(t *testing.T, s hub.Regional, now time.Time) {
+	t.Helper()
+	hash, err := bcrypt.GenerateFromPassword([]byte(supPass), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddUser(t.Context(), supName, string(hash), now); err != nil {
+		t.Fatal(err)
+	}
+}
+
 type env struct {
 	ts    *httptest.Server
 	store *sqlitestore.DB
@@ -90,13 +103,7 @@ func newEnvPaged(t *testing.T, pageSize int) *env {
 			t.Fatal(err)
 		}
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(supPass), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.AddUser(ctx, supName, string(hash), now); err != nil {
-		t.Fatal(err)
-	}
+	addSupervisor(t, s, now)
 	pages, err := hubweb.New(hubweb.Options{Store: s, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now: func() time.Time { return now }, FleetPageSize: pageSize})
 	if err != nil {

@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"markd/hub"
 	"markd/hub/hubtest"
 	"markd/hub/hubweb"
@@ -91,13 +89,7 @@ func TestDisputedCSVClientGone(t *testing.T) {
 			if r, err := st.Ingest(ctx, "office-a", &hub.UploadRequest{Records: recs}, now); err != nil || r.Disputed != n {
 				t.Fatalf("ingest: %+v %v", r, err)
 			}
-			hash, err := bcrypt.GenerateFromPassword([]byte(supPass), bcrypt.MinCost)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := s.AddUser(ctx, supName, string(hash), now); err != nil {
-				t.Fatal(err)
-			}
+			addSupervisor(t, s, now)
 			h := sha256.Sum256([]byte("gone-token"))
 			if err := s.PutSession(ctx, hub.WebSession{Hash: hex.EncodeToString(h[:]), User: supName, CSRF: "c", Expires: now.Add(time.Hour), Started: now}); err != nil {
 				t.Fatal(err)

@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"markd/hub"
 	"markd/hub/hubtest"
 	"markd/hub/hubweb"
@@ -104,13 +102,7 @@ func testTerminalStringsOnPages(t *testing.T, backend string) {
 		t.Fatalf("refused upload: %d %s", code, raw)
 	}
 
-	hash, err := bcrypt.GenerateFromPassword([]byte(supPass), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rs.AddUser(ctx, supName, string(hash), now); err != nil {
-		t.Fatal(err)
-	}
+	addSupervisor(t, rs, now)
 	pages, err := hubweb.New(hubweb.Options{Store: rs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,40 @@ import (
 	"markd/hub"
 )
 
+// trickle dials addr, sends head, then drip once a second until the
+// server closes the connection, and returns how long after the dial it
+// closed; still open after wait, the test fails with stuck.
+func trickle(t *testing.T, addr, head, drip string, wait time.Duration, stuck string) time.Duration {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	closed := make(chan time.Duration, 1)
+	began := time.Now()
+	go func() {
+		_, _ = io.Copy(io.Discard, conn) // returns when the server closes
+		closed <- time.Since(began)
+	}()
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatal(err)
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	deadline := time.After(wait)
+	for {
+		select {
+		case d := <-closed:
+			return d
+		case <-tick.C:
+			_, _ = io.WriteString(conn, drip) // fails once the server has closed
+		case <-deadline:
+			t.Fatal(stuck)
+		}
+	}
+}
+
 // metricLine is the value of the first line of markhub's /metrics at
 // addr starting with prefix ("" when there is none).
 func metricLine(t *testing.T, addr, prefix string) string {
@@ -65,37 +99,11 @@ func TestServeSlowBodyAndConnsPerAddr(t *testing.T) {
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				t.Parallel()
-				conn, err := net.Dial("tcp", addr)
-				if err != nil {
-					t.Fatal(err)
+				d := trickle(t, addr, c.head, "{", 40*time.Second, "a body a byte a second was still read after 40 s (the read timeout is 2 minutes)")
+				if d < hub.BodyGrace-time.Second {
+					t.Fatalf("closed after %v, before the grace of %v", d, hub.BodyGrace)
 				}
-				defer conn.Close()
-				closed := make(chan time.Duration, 1)
-				began := time.Now()
-				go func() {
-					_, _ = io.Copy(io.Discard, conn) // returns when the server closes
-					closed <- time.Since(began)
-				}()
-				if _, err := io.WriteString(conn, c.head); err != nil {
-					t.Fatal(err)
-				}
-				tick := time.NewTicker(time.Second)
-				defer tick.Stop()
-				deadline := time.After(40 * time.Second)
-				for {
-					select {
-					case d := <-closed:
-						if d < hub.BodyGrace-time.Second {
-							t.Fatalf("closed after %v, before the grace of %v", d, hub.BodyGrace)
-						}
-						t.Logf("a byte a second: cut after %v", d.Round(100*time.Millisecond))
-						return
-					case <-tick.C:
-						_, _ = io.WriteString(conn, "{") // fails once the server has closed
-					case <-deadline:
-						t.Fatalf("a body a byte a second was still read after 40 s (the read timeout is 2 minutes)")
-					}
-				}
+				t.Logf("a byte a second: cut after %v", d.Round(100*time.Millisecond))
 			})
 		}
 	})

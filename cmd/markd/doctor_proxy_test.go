@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,13 +31,9 @@ func TestDoctorCollectorProxy(t *testing.T) {
 			if tt.proxy != "" {
 				body += "  proxy: " + tt.proxy + "\n"
 			}
-			if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			var out, errOut bytes.Buffer
-			code := run(context.Background(), []string{"doctor", "--config", cfg}, strings.NewReader(""), &out, &errOut)
-			if code != 0 || !strings.Contains(out.String(), tt.want) || strings.Contains(out.String()+errOut.String(), "s3cret") {
-				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s\nwant %q, no password", code, out.String(), errOut.String(), tt.want)
+			code, out, errOut := runDoctor(t, cfg, body)
+			if code != 0 || !strings.Contains(out, tt.want) || strings.Contains(out+errOut, "s3cret") {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s\nwant %q, no password", code, out, errOut, tt.want)
 			}
 		})
 	}

@@ -68,23 +68,19 @@ func TestDoctor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := filepath.Join(t.TempDir(), "markd.yaml")
-			if err := os.WriteFile(cfg, []byte("db: "+dbPath+"\nsources:\n"+tt.sources), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			var out, errOut bytes.Buffer
-			code := run(context.Background(), []string{"doctor", "--config", cfg}, strings.NewReader(""), &out, &errOut)
+			code, out, errOut := runDoctor(t, cfg, "db: "+dbPath+"\nsources:\n"+tt.sources)
 			if code != tt.code {
-				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out.String(), errOut.String())
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
 			}
 			for _, w := range tt.want {
-				if !strings.Contains(out.String(), w) {
-					t.Fatalf("output lacks %q:\n%s", w, out.String())
+				if !strings.Contains(out, w) {
+					t.Fatalf("output lacks %q:\n%s", w, out)
 				}
 			}
 			// doctor looks once: it does not say it is retrying, as the
 			// daemon's light does
-			if strings.Contains(out.String(), "retrying") {
-				t.Errorf("doctor says it is retrying:\n%s", out.String())
+			if strings.Contains(out, "retrying") {
+				t.Errorf("doctor says it is retrying:\n%s", out)
 			}
 		})
 	}
@@ -155,14 +151,9 @@ func TestDoctorScale(t *testing.T) {
 			if tt.pattern != "" {
 				body += "  pattern: '" + tt.pattern + "'\n"
 			}
-			cfg := filepath.Join(dir, "markd.yaml")
-			if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			var out, errOut bytes.Buffer
-			code := run(context.Background(), []string{"doctor", "--config", cfg}, strings.NewReader(""), &out, &errOut)
-			if code != tt.code || !strings.Contains(out.String(), tt.want) {
-				t.Fatalf("exit %d (want %d), output lacks %q:\n%s\nstderr:\n%s", code, tt.code, tt.want, out.String(), errOut.String())
+			code, out, errOut := runDoctor(t, filepath.Join(dir, "markd.yaml"), body)
+			if code != tt.code || !strings.Contains(out, tt.want) {
+				t.Fatalf("exit %d (want %d), output lacks %q:\n%s\nstderr:\n%s", code, tt.code, tt.want, out, errOut)
 			}
 		})
 	}

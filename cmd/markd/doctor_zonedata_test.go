@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,15 +27,11 @@ func TestDoctorZoneData(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := filepath.Join(t.TempDir(), "markd.yaml")
-			if err := os.WriteFile(cfg, []byte("db: "+dbPath+"\n"+tt.conf), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			var out, errOut bytes.Buffer
-			code := run(context.Background(), []string{"doctor", "--config", cfg}, strings.NewReader(""), &out, &errOut)
+			code, out, errOut := runDoctor(t, cfg, "db: "+dbPath+"\n"+tt.conf)
 			if code != tt.code {
-				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out.String(), errOut.String())
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
 			}
-			if got := out.String() + errOut.String(); !strings.Contains(got, tt.want) {
+			if got := out + errOut; !strings.Contains(got, tt.want) {
 				t.Fatalf("output lacks %q:\n%s", tt.want, got)
 			}
 		})

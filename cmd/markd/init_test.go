@@ -23,6 +23,16 @@ func initStore(t *testing.T, path string) {
 	}
 }
 
+// runDoctor writes body to the config file cfg and runs markd doctor
+// --config cfg with args (vtRun).
+func runDoctor(t *testing.T, cfg, body string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return vtRun(t, "", append([]string{"doctor", "--config", cfg}, args...)...)
+}
+
 // TestOnlyInitCreatesAStore: `markd init` makes a store once; every other
 // command refuses a missing store (a typo in --db) without creating it,
 // and an empty file, which a truncated store is, without touching it.

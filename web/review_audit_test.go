@@ -16,11 +16,7 @@ import (
 // characters; a Russian note of 1200 letters (over 2000 bytes) is taken
 // and kept exactly, one of 2001 characters is refused naming the limit.
 func TestReviewNoteLength(t *testing.T) {
-	e := newEnv(t, nil)
-	e.rejected("r1", 1, mark.ReasonExpired)
-	e.rejected("r2", 2, mark.ReasonExpired)
-	c := e.client()
-	c.login(supName, supPass)
+	e, c := twoRejected(t)
 	c.get("/review/r1")
 	note := strings.Repeat("Клиент показал чек. ", 60)
 	note = note[:len(note)-1] // no trailing space: it is kept exactly
@@ -36,6 +32,18 @@ func TestReviewNoteLength(t *testing.T) {
 	if code != http.StatusBadRequest || !strings.Contains(body, "2001 characters, at most 2000") {
 		t.Fatalf("confirm with 2001 characters: %d\n%s", code, snippet(body, "note"))
 	}
+}
+
+// twoRejected is a counter with two EXPIRED rejections to review, r1
+// (serial 1) and r2 (serial 2), and a supervisor's client logged in.
+func twoRejected(t *testing.T) (*env, *client) {
+	t.Helper()
+	e := newEnv(t, nil)
+	e.rejected("r1", 1, mark.ReasonExpired)
+	e.rejected("r2", 2, mark.ReasonExpired)
+	c := e.client()
+	c.login(supName, supPass)
+	return e, c
 }
 
 // snippet is the part of body around s, for failure messages.
@@ -115,11 +123,7 @@ func TestReviewDaysReversed(t *testing.T) {
 // longest note the form lets through (2000 characters of 4 bytes, 24 KB
 // encoded) is under the limit.
 func TestFormOverLimit(t *testing.T) {
-	e := newEnv(t, nil)
-	e.rejected("r1", 1, mark.ReasonExpired)
-	e.rejected("r2", 2, mark.ReasonExpired)
-	c := e.client()
-	c.login(supName, supPass)
+	e, c := twoRejected(t)
 	huge := strings.Repeat("x", maxForm)
 	for _, tc := range []struct {
 		name, path string
@@ -157,11 +161,7 @@ func TestFormOverLimit(t *testing.T) {
 // nothing is reviewed; line breaks (the textarea's CR LF) and a tab are
 // kept.
 func TestReviewNoteCharacters(t *testing.T) {
-	e := newEnv(t, nil)
-	e.rejected("r1", 1, mark.ReasonExpired)
-	e.rejected("r2", 2, mark.ReasonExpired)
-	c := e.client()
-	c.login(supName, supPass)
+	e, c := twoRejected(t)
 	c.get("/review/r1")
 	for _, x := range []struct{ path, note, want string }{
 		{"/review/r1/override", "чек \u202Eпоказан", "character 5 is U+202E RIGHT-TO-LEFT OVERRIDE"},

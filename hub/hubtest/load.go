@@ -16,21 +16,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"markd/hub"
+	"markd/internal/syncbuf"
 	"markd/mark"
 )
-
-// lockedLog is a log the server writes while the test reads it.
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedLog) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // countChecks is the real store with its health query counted: how many
 // ran, and the most at once. Each is held a little, so requests that
@@ -127,7 +115,7 @@ func RunLoadSuite(t *testing.T, open Opener) {
 		var mu sync.Mutex
 		clock := t0
 		now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-		logs := &lockedLog{}
+		logs := &syncbuf.Buffer{} // the server writes it while the test reads it
 		srv := httptest.NewServer(hub.NewServer(s, hub.ServerOptions{Registry: reg, Now: func() time.Time { return t0.Add(time.Hour) },
 			UploadRate: 0.5, UploadBurst: 3, LimitClock: now, Log: slog.New(slog.NewTextHandler(logs, nil))}).Handler())
 		t.Cleanup(srv.Close)

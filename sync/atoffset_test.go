@@ -34,12 +34,25 @@ type olderMarkhub struct {
 var beforeAtOffset = olderMarkhub{field: "at_offset",
 	wrap: func(w http.ResponseWriter) http.ResponseWriter { return withoutHeader{w, hub.HeaderTakes} }}
 
-// zonedCollector is a real collector that knows office-a (426000) keeps
-// its day in Asia/Yekaterinburg (UTC+5). While older is set it answers as
-// old says. sent counts the requests whose records carried old.field. It
-// returns the store, the office zones and the collector's URL.
-func zonedCollector(t *testing.T, old olderMarkhub, older *gosync.Bool, sent *gosync.Int32) (hub.Store, *hub.OfficeZones, string) {
+// zonedHub is a real collector that knows office-a (426000) keeps its
+// day in Asia/Yekaterinburg (UTC+5): its store, office zones and URL.
+// While older is set it answers as old says; sent counts the requests
+// whose records carried old.field.
+type zonedHub struct {
+	store hub.Store
+	zones *hub.OfficeZones
+	url   string
+	field string
+	older gosync.Bool
+	sent  gosync.Int32
+}
+
+// zonedCollector starts a zonedHub answering as old from the start when
+// older is set.
+func zonedCollector(t *testing.T, old olderMarkhub, older bool) *zonedHub {
 	t.Helper()
+	z := &zonedHub{field: old.field}
+	z.older.Store(older)
 	st, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "hub.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -59,9 +72,9 @@ func zonedCollector(t *testing.T, old olderMarkhub, older *gosync.Bool, sent *go
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		withField := bytes.Contains(body, []byte(`"`+old.field+`"`))
 		if withField {
-			sent.Add(1)
+			z.sent.Add(1)
 		}
-		if !older.Load() {
+		if !z.older.Load() {
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -77,7 +90,47 @@ func zonedCollector(t *testing.T, old olderMarkhub, older *gosync.Bool, sent *go
 		h.ServeHTTP(old.wrap(w), r)
 	}))
 	t.Cleanup(srv.Close)
-	return st, zones, srv.URL
+	z.store, z.zones, z.url = st, zones, srv.URL
+	return z
+}
+
+// uploadAcross uploads with opts to z two accepts of office-a scanned on
+// 2026-11-24: serial 801 at 09:00 UTC (noon in Moscow, 14:00 in
+// Yekaterinburg: no date near midnight) as the first request of the run,
+// which carries no z.field; then, z.older set to olderAfter, 802 a minute
+// later in three rounds. Both must be taken at z, none set aside. It
+// returns whether any request carried z.field.
+func (z *zonedHub) uploadAcross(t *testing.T, opts UploaderOptions, olderAfter bool) bool {
+	t.Helper()
+	ctx := context.Background()
+	db := openCounter(t)
+	u := NewUploader(db, newClient(t, z.url, "office-a"), opts, quiet, nil)
+	office := hubtest.Offices["office-a"]
+	noon := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	addScan(t, db, "1", office, mark.Accept, 801, noon)
+	if _, _, err := u.Once(ctx, true); err != nil { // the first request of the run: without the field
+		t.Fatal(err)
+	}
+	if n := z.sent.Load(); n != 0 {
+		t.Fatalf("%d first requests with %s, before any answer named it", n, z.field)
+	}
+	z.older.Store(olderAfter)
+	addScan(t, db, "1", office, mark.Accept, 802, noon.Add(time.Minute))
+	for range 3 {
+		if _, _, err := u.Once(ctx, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := pending(t, db); p != 0 {
+		t.Fatalf("%d records still pending", p)
+	}
+	if got := stats(t, z.store).Records; got != 2 {
+		t.Fatalf("%d records at the collector, want 2", got)
+	}
+	if p := u.Progress(); p.SetAside != 0 {
+		t.Fatalf("%d records set aside", p.SetAside)
+	}
+	return z.sent.Load() > 0
 }
 
 // TestUploadAtOffset: once an answer named it, a counter sends with each
@@ -114,42 +167,11 @@ func TestUploadAtOffset(t *testing.T) {
 		{"a collector rolled back", moscow, false, true, hub.ZoneUnchecked, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var older gosync.Bool
-			var sent gosync.Int32
-			older.Store(tc.older)
-			st, _, url := zonedCollector(t, beforeAtOffset, &older, &sent)
-			db := openCounter(t)
-			u := NewUploader(db, newClient(t, url, "office-a"), UploaderOptions{BatchSize: 10, Location: tc.loc}, quiet, nil)
-			office := hubtest.Offices["office-a"]
-			// noon in Moscow, 14:00 in Yekaterinburg: no date near midnight
-			noon := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
-			addScan(t, db, "1", office, mark.Accept, 801, noon)
-			if _, _, err := u.Once(ctx, true); err != nil { // the first request of the run: without the offset
-				t.Fatal(err)
-			}
-			if n := sent.Load(); n != 0 {
-				t.Fatalf("%d first requests with at_offset, before any answer named it", n)
-			}
-			older.Store(tc.older || tc.rollBack)
-			addScan(t, db, "1", office, mark.Accept, 802, noon.Add(time.Minute))
-			for range 3 {
-				if _, _, err := u.Once(ctx, true); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if p := pending(t, db); p != 0 {
-				t.Fatalf("%d records still pending", p)
-			}
-			if got := stats(t, st).Records; got != 2 {
-				t.Fatalf("%d records at the collector, want 2", got)
-			}
-			if p := u.Progress(); p.SetAside != 0 {
-				t.Fatalf("%d records set aside", p.SetAside)
-			}
-			if got := sent.Load() > 0; got != tc.sentOffset {
+			zc := zonedCollector(t, beforeAtOffset, tc.older)
+			if got := zc.uploadAcross(t, UploaderOptions{BatchSize: 10, Location: tc.loc}, tc.older || tc.rollBack); got != tc.sentOffset {
 				t.Fatalf("at_offset sent: %v, want %v", got, tc.sentOffset)
 			}
-			tm, err := st.Terminal(ctx, "office-a")
+			tm, err := zc.store.Terminal(ctx, "office-a")
 			if err != nil {
 				t.Fatal(err)
 			}

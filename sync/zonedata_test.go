@@ -4,14 +4,11 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	gosync "sync/atomic"
 	"testing"
 	"time"
 
 	"markd/hub"
-	"markd/hub/hubtest"
 	"markd/internal/zones/zonestest"
-	"markd/mark"
 )
 
 // takesWithout answers as a collector that takes at_offset but not
@@ -69,47 +66,17 @@ func TestUploadZoneData(t *testing.T) {
 		{"a collector rolled back", counterData.String(), false, true, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var older gosync.Bool
-			var sent gosync.Int32
-			older.Store(tc.older)
-			st, officeZones, url := zonedCollector(t, beforeZoneData, &older, &sent)
-			db := openCounter(t)
-			u := NewUploader(db, newClient(t, url, "office-a"), UploaderOptions{BatchSize: 10, Location: eka, ZoneData: tc.zoneData}, quiet, nil)
-			office := hubtest.Offices["office-a"]
-			noon := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
-			addScan(t, db, "1", office, mark.Accept, 801, noon)
-			if _, _, err := u.Once(ctx, true); err != nil { // the first request of the run: neither offset nor data
-				t.Fatal(err)
-			}
-			if n := sent.Load(); n != 0 {
-				t.Fatalf("%d first requests with at_zone_data, before any answer named it", n)
-			}
-			older.Store(tc.older || tc.rollBack)
-			addScan(t, db, "1", office, mark.Accept, 802, noon.Add(time.Minute))
-			for range 3 {
-				if _, _, err := u.Once(ctx, true); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if p := pending(t, db); p != 0 {
-				t.Fatalf("%d records still pending", p)
-			}
-			if p := u.Progress(); p.SetAside != 0 {
-				t.Fatalf("%d records set aside", p.SetAside)
-			}
-			if got := stats(t, st).Records; got != 2 {
-				t.Fatalf("%d records at the collector, want 2", got)
-			}
-			if got := sent.Load() > 0; got != tc.sentData {
+			zc := zonedCollector(t, beforeZoneData, tc.older)
+			if got := zc.uploadAcross(t, UploaderOptions{BatchSize: 10, Location: eka, ZoneData: tc.zoneData}, tc.older || tc.rollBack); got != tc.sentData {
 				t.Fatalf("at_zone_data sent: %v, want %v", got, tc.sentData)
 			}
-			tm, err := st.Terminal(ctx, "office-a")
+			tm, err := zc.store.Terminal(ctx, "office-a")
 			if err != nil {
 				t.Fatal(err)
 			}
 			z := tm.Zone
 			if z.Check != hub.ZoneDataDiffer || z.Offset != 4*3600 || z.CounterData != tc.counterNote ||
-				z.CollectorData != "embedded "+officeZones.Data().Version() {
+				z.CollectorData != "embedded "+zc.zones.Data().Version() {
 				t.Fatalf("zone note %+v, want data_differ at UTC+4, counter data %q, the collector's embedded", z, tc.counterNote)
 			}
 		})

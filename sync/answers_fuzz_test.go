@@ -199,6 +199,22 @@ func FuzzUploadAnswer(f *testing.F) {
 // and data after the JSON value (refused).
 var trailing = []string{"\n", " \r\n\t", " {}", "<html>502</html>", "]", "\x00"}
 
+// seedPages adds each real answer on path (seedAnswers) with the cursors
+// c0 and c1, and run on by each of trailing and in each of its
+// caseVariants with c0.
+func seedPages[C uint64 | int64](f *testing.F, path string, c0, c1 C) {
+	seedAnswers(f, path, false, func(b []byte) {
+		f.Add(b, c0)
+		f.Add(b, c1)
+		for _, tail := range trailing {
+			f.Add(append(bytes.Clone(b), tail...), c0)
+		}
+		for _, v := range caseVariants(b) {
+			f.Add(v, c0)
+		}
+	})
+}
+
 // caseVariants are b with one of markhub's keys in another letter case
 // (refused: encoding/json would read it as the key) and with a key the
 // counter does not know (a newer markhub's: taken), for seeds.
@@ -229,16 +245,7 @@ func noCaseKey(t *testing.T, raw []byte, v any) {
 // next, and nothing but whitespace follows its JSON value; anything else
 // is an error.
 func FuzzSerialsAnswer(f *testing.F) {
-	seedAnswers(f, "/v1/serials", false, func(b []byte) {
-		f.Add(b, uint64(0))
-		f.Add(b, uint64(2150))
-		for _, tail := range trailing {
-			f.Add(append(bytes.Clone(b), tail...), uint64(0))
-		}
-		for _, v := range caseVariants(b) {
-			f.Add(v, uint64(0))
-		}
-	})
+	seedPages(f, "/v1/serials", uint64(0), uint64(2150))
 	f.Add([]byte(`{"office":426000,"serials":[{"serial":5},{"serial":9}],"next":7,"done":false}`), uint64(2))
 	f.Add([]byte(`{"office":426000,"serials":[{"serial":9}],"next":3,"done":true}`), uint64(2))
 	f.Fuzz(func(t *testing.T, raw []byte, cursor uint64) {
@@ -277,16 +284,7 @@ func FuzzSerialsAnswer(f *testing.F) {
 // cursor on, so the pull cannot ask the same page for ever; a reviewer's
 // name or note is kept bounded and without controls or format characters.
 func FuzzQuestionedAnswer(f *testing.F) {
-	seedAnswers(f, "/v1/questioned", false, func(b []byte) {
-		f.Add(b, int64(0))
-		f.Add(b, int64(1))
-		for _, tail := range trailing {
-			f.Add(append(bytes.Clone(b), tail...), int64(0))
-		}
-		for _, v := range caseVariants(b) {
-			f.Add(v, int64(0))
-		}
-	})
+	seedPages(f, "/v1/questioned", int64(0), int64(1))
 	f.Add([]byte(`{"items":[{"seq":3,"record_id":"r1","reasons":["UNDERPAID"],"why":"x","state":"reviewed",`+
 		`"review_by":"bo\u202ess","review_note":"fixed\r\n\u2066x\u0007"}],"next":3,"done":true,"notes":true}`), int64(0))
 	f.Add([]byte(`{"items":[{"seq":3,"record_id":"r1","reasons":["UNDERPAID"],"why":"x","state":"open",`+

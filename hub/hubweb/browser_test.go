@@ -2,6 +2,8 @@ package hubweb_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -37,6 +39,16 @@ func addSupervisor(t *testing.T, s hub.Regional, now time.Time) {
 		t.Fatal(err)
 	}
 	if err := s.AddUser(t.Context(), supName, string(hash), now); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// addSession stores a session of supName whose cookie markhub_session
+// is token (CSRF "c"), started at now and good for an hour.
+func addSession(t *testing.T, s hub.Regional, token string, now time.Time) {
+	t.Helper()
+	h := sha256.Sum256([]byte(token))
+	if err := s.PutSession(t.Context(), hub.WebSession{Hash: hex.EncodeToString(h[:]), User: supName, CSRF: "c", Expires: now.Add(time.Hour), Started: now}); err != nil {
 		t.Fatal(err)
 	}
 }

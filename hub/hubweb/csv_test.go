@@ -2,8 +2,6 @@ package hubweb_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -56,10 +54,7 @@ func TestOfficeCSV(t *testing.T) {
 	if _, err := e.store.Ingest(ctx, "office-a", &hub.UploadRequest{Records: recs}, e.now); err != nil {
 		t.Fatal(err)
 	}
-	h := sha256.Sum256([]byte("csv-token"))
-	if err := e.store.PutSession(ctx, hub.WebSession{Hash: hex.EncodeToString(h[:]), User: supName, CSRF: "c", Expires: e.now.Add(time.Hour), Started: e.now}); err != nil {
-		t.Fatal(err)
-	}
+	addSession(t, e.store, "csv-token", e.now)
 	get := func(store hub.Regional, query string) (int, string, error) {
 		pages, err := hubweb.New(hubweb.Options{Store: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return e.now }})
 		if err != nil {

@@ -3,8 +3,6 @@ package hubweb_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -90,10 +88,7 @@ func TestDisputedCSVClientGone(t *testing.T) {
 				t.Fatalf("ingest: %+v %v", r, err)
 			}
 			addSupervisor(t, s, now)
-			h := sha256.Sum256([]byte("gone-token"))
-			if err := s.PutSession(ctx, hub.WebSession{Hash: hex.EncodeToString(h[:]), User: supName, CSRF: "c", Expires: now.Add(time.Hour), Started: now}); err != nil {
-				t.Fatal(err)
-			}
+			addSession(t, s, "gone-token", now)
 			logs := &syncBuffer{}
 			pages, err := hubweb.New(hubweb.Options{Store: s, Log: slog.New(slog.NewTextHandler(logs, nil)), Now: func() time.Time { return now }})
 			if err != nil {

@@ -29,19 +29,10 @@ func TestAnswersCaseKeys(t *testing.T) {
 		}
 		return body
 	})
-	ask := map[string]func() error{
-		"POST /v1/upload": func() error {
-			_, err := cl.Upload(ctx, []byte(`{"records":[],"events":[]}`), -1)
-			return err
-		},
-		"GET /v1/serials": func() error {
-			_, err := cl.Serials(ctx, 0)
-			return err
-		},
-		"GET /v1/questioned": func() error {
-			_, err := cl.Questioned(ctx, 0, 0)
-			return err
-		},
+	ask := askPages(ctx, cl)
+	ask["POST /v1/upload"] = func() error {
+		_, err := cl.Upload(ctx, []byte(`{"records":[],"events":[]}`), -1)
+		return err
 	}
 	for _, tc := range []struct {
 		endpoint, from, to string

@@ -20,16 +20,7 @@ func TestAnswersTrailingData(t *testing.T) {
 	c, _, _ := uploadedCollector(t)
 	var tail string
 	cl := rewritingFront(t, c, func(body []byte) []byte { return append(body, tail...) })
-	ask := map[string]func() error{
-		"GET /v1/serials": func() error {
-			_, err := cl.Serials(ctx, 0)
-			return err
-		},
-		"GET /v1/questioned": func() error {
-			_, err := cl.Questioned(ctx, 0, 0)
-			return err
-		},
-	}
+	ask := askPages(ctx, cl)
 	for _, tc := range []struct {
 		name, tail string
 		bad        bool

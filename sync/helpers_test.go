@@ -159,3 +159,18 @@ func rewritingFront(t testing.TB, c *collector, rewrite func(body []byte) []byte
 	t.Cleanup(front.Close)
 	return newClient(t, front.URL, "office-a")
 }
+
+// askPages asks cl for the first page of used serials and of questions,
+// by endpoint.
+func askPages(ctx context.Context, cl *Client) map[string]func() error {
+	return map[string]func() error{
+		"GET /v1/serials": func() error {
+			_, err := cl.Serials(ctx, 0)
+			return err
+		},
+		"GET /v1/questioned": func() error {
+			_, err := cl.Questioned(ctx, 0, 0)
+			return err
+		},
+	}
+}

@@ -1,18 +1,17 @@
 package sync
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
+	"markd/internal/syncbuf"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	gosync "sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -251,24 +250,6 @@ func TestProxyFromEnvironment(t *testing.T) {
 	}
 }
 
-// lockedBuffer is the log of a test, written by the uploader.
-type lockedBuffer struct {
-	mu gosync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestProxyRefuses: a proxy that refuses the tunnel (407: other
 // credentials, 403: its policy) or is down is named as the proxy, with its
 // host and never its password, in the error, its hint, the log and
@@ -300,7 +281,7 @@ func TestProxyRefuses(t *testing.T) {
 			if tt.down {
 				p.srv.Close()
 			}
-			var logs lockedBuffer
+			var logs syncbuf.Buffer
 			log := slog.New(slog.NewTextHandler(&logs, nil))
 			db := openCounter(t)
 			addScan(t, db, "1", 426000, mark.Accept, 1320, day0)

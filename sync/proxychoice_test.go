@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"markd/internal/syncbuf"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,7 @@ func TestProxyLoggedAtStart(t *testing.T) {
 			} else {
 				withWinHTTPErr(t, proxyurl.WinHTTP{}, false, tt.winErr)
 			}
-			var logs lockedBuffer
+			var logs syncbuf.Buffer
 			o := Options{Client: ClientOptions{URL: collector, Token: "t", Proxy: tt.proxy}}
 			if _, err := New(context.Background(), openCounter(t), o, nil, slog.New(slog.NewTextHandler(&logs, nil)), nil); err != nil {
 				t.Fatal(err)

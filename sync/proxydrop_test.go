@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"markd/internal/syncbuf"
 	"net"
 	"strings"
 	"testing"
@@ -49,7 +50,7 @@ func TestProxyDropsTunnel(t *testing.T) {
 			p := newConnectProxyTLS(t, "", "", nil, cert)
 			p.drop.Store(tt.drop)
 			_, host, _ := strings.Cut(p.srv.URL, "://")
-			var logs lockedBuffer
+			var logs syncbuf.Buffer
 			db := openCounter(t)
 			addScan(t, db, "1", 426000, mark.Accept, 1330, day0)
 			u := NewUploader(db, mtlsClient(t, pki, url, p.srv.URL), UploaderOptions{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond},

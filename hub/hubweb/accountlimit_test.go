@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"markd/internal/syncbuf"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -146,7 +147,7 @@ func TestLoginAccountLimit(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			var log syncBuffer
+			var log syncbuf.Buffer
 			pages, err := hubweb.New(hubweb.Options{Store: reg, Log: slog.New(slog.NewTextHandler(&log, nil)), Now: clock})
 			if err != nil {
 				t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"markd/internal/syncbuf"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -89,7 +90,7 @@ func TestDisputedCSVClientGone(t *testing.T) {
 			}
 			addSupervisor(t, s, now)
 			addSession(t, s, "gone-token", now)
-			logs := &syncBuffer{}
+			logs := &syncbuf.Buffer{}
 			pages, err := hubweb.New(hubweb.Options{Store: s, Log: slog.New(slog.NewTextHandler(logs, nil)), Now: func() time.Time { return now }})
 			if err != nil {
 				t.Fatal(err)

@@ -3,6 +3,7 @@ package hubweb_test
 import (
 	"io"
 	"log/slog"
+	"markd/internal/syncbuf"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -108,7 +109,7 @@ func TestLoginSprayOfNamesLimited(t *testing.T) {
 // password typed into the name field; it is not written to the log.
 func TestLoginUnknownNameNotLogged(t *testing.T) {
 	e := newEnv(t)
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	pages, err := hubweb.New(hubweb.Options{Store: e.store, Log: slog.New(slog.NewTextHandler(&buf, nil)),
 		Now: func() time.Time { return e.now }})
 	if err != nil {
@@ -130,21 +131,4 @@ func TestLoginUnknownNameNotLogged(t *testing.T) {
 	if !strings.Contains(log, "regional login failed") || !strings.Contains(log, supName) {
 		t.Fatalf("the log lacks the failed login of the account %s:\n%s", supName, log)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

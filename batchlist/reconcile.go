@@ -1,7 +1,6 @@
 package batchlist
 
 import (
-	"strconv"
 	"strings"
 )
 
@@ -65,8 +64,14 @@ type Diff struct {
 // each item), then EXTRA in scan order. Pointers refer to l.Items and to
 // scanned; the caller must not change them while it uses the diffs.
 func Reconcile(l List, scanned []Scanned) []Diff {
-	bySerial := make(map[uint64]int, len(scanned))
-	byTracking := make(map[string]int, len(scanned))
+	return New(l, scanned).Diffs(-1)
+}
+
+// match is Reconcile's matching: the scan each key resolves to, the scan
+// each item took (-1: none) and the scans taken.
+func match(l List, scanned []Scanned) (bySerial map[uint64]int, byTracking map[string]int, match []int, used []bool) {
+	bySerial = make(map[uint64]int, len(scanned))
+	byTracking = make(map[string]int, len(scanned))
 	// Backwards, the rejected scans then the accepted ones: the first
 	// accepted scan of a mark wins, else its first rejected one.
 	for _, rejected := range []bool{true, false} {
@@ -83,9 +88,9 @@ func Reconcile(l List, scanned []Scanned) []Diff {
 			}
 		}
 	}
-	used := make([]bool, len(scanned))
-	match := make([]int, len(l.Items)) // scan index per item, -1 none
-	var anonymous []int                // items with neither serial nor tracking
+	used = make([]bool, len(scanned))
+	match = make([]int, len(l.Items))
+	var anonymous []int // items with neither serial nor tracking
 	for i := range l.Items {
 		it := &l.Items[i]
 		match[i] = -1
@@ -126,34 +131,7 @@ func Reconcile(l List, scanned []Scanned) []Diff {
 			}
 		}
 	}
-
-	var diffs []Diff
-	for i := range l.Items {
-		it := &l.Items[i]
-		if match[i] < 0 {
-			diffs = append(diffs, Diff{Kind: DiffMissing, Item: it})
-			continue
-		}
-		s := &scanned[match[i]]
-		if it.MailClass != s.MailClass {
-			diffs = append(diffs, Diff{DiffClass, it, s, strconv.Itoa(int(it.MailClass)), strconv.Itoa(int(s.MailClass))})
-		}
-		if it.WeightG != s.WeightG {
-			diffs = append(diffs, Diff{DiffWeight, it, s, strconv.Itoa(it.WeightG), strconv.Itoa(s.WeightG)})
-		}
-		if it.TariffKop != s.TariffKop {
-			diffs = append(diffs, Diff{DiffTariff, it, s, strconv.FormatInt(it.TariffKop, 10), strconv.FormatInt(s.TariffKop, 10)})
-		}
-		if it.Notice != nil && *it.Notice != s.Notice {
-			diffs = append(diffs, Diff{DiffNotice, it, s, bit(*it.Notice), bit(s.Notice)})
-		}
-	}
-	for j := range scanned {
-		if !used[j] && !scanned[j].Rejected {
-			diffs = append(diffs, Diff{Kind: DiffExtra, Scan: &scanned[j]})
-		}
-	}
-	return diffs
+	return bySerial, byTracking, match, used
 }
 
 func bit(b bool) string {

@@ -39,6 +39,9 @@ type Service struct {
 
 	mu      sync.Mutex
 	closing map[string]*closeRun // closes under way by batch id (closing.go)
+
+	viewMu sync.Mutex
+	views  map[string]*kept // the open batches' reconciliations (panel.go)
 }
 
 // New returns a service.
@@ -49,7 +52,7 @@ func New(o Options) *Service {
 	if o.Location == nil {
 		o.Location = time.Local
 	}
-	return &Service{opt: o, log: o.Log.With("subsystem", "batch"), closing: map[string]*closeRun{}}
+	return &Service{opt: o, log: o.Log.With("subsystem", "batch"), closing: map[string]*closeRun{}, views: map[string]*kept{}}
 }
 
 // Counter is the counter the service opens batches at.
@@ -163,7 +166,10 @@ type Status struct {
 	Batch  mark.Batch
 	Totals mark.BatchTotals
 	Items  int // items on the customer's list
+	// Diffs are the differences, all of them or (StatusRows) the first
+	// ones; NDiffs is how many there are in all.
 	Diffs  []batchlist.Diff
+	NDiffs int
 	// Overrides are the supervisors' overrides to accept of the batch's
 	// scans: those taken while it was open count as accepted in the
 	// totals, the differences and the receipt; later ones are shown only.
@@ -172,8 +178,16 @@ type Status struct {
 	Location *time.Location
 }
 
-// Status reads the state of a batch.
+// Status reads the state of a batch, with all its differences.
 func (s *Service) Status(ctx context.Context, id string) (Status, error) {
+	return s.StatusRows(ctx, id, -1)
+}
+
+// StatusRows is Status with the first rows differences only (rows < 0:
+// all) and their number in all: the operator's panel. The reconciliation
+// of an open batch is kept between reads (panel.go), so that a read costs
+// the scans since the last one; an ended batch's is made whole.
+func (s *Service) StatusRows(ctx context.Context, id string, rows int) (Status, error) {
 	b, err := s.opt.Store.GetBatch(ctx, id)
 	if err != nil {
 		return Status{}, err
@@ -190,12 +204,21 @@ func (s *Service) Status(ctx context.Context, id string) (Status, error) {
 	if !b.HasList {
 		return st, nil
 	}
-	l, recs, err := s.listAndScans(ctx, id)
+	var rec *batchlist.Recon
+	if b.State == mark.BatchOpen {
+		rec, err = s.reconciled(ctx, b, st.Overrides, st.Totals.Overridden+st.Totals.AcceptedLater)
+	} else {
+		s.forget(id)
+		var l batchlist.List
+		var recs []mark.Record
+		if l, recs, err = s.listAndScans(ctx, id); err == nil {
+			rec = batchlist.New(l, Scanned(Counted(recs, st.Overrides)))
+		}
+	}
 	if err != nil {
 		return st, err
 	}
-	st.Items = len(l.Items)
-	st.Diffs = batchlist.Reconcile(l, Scanned(Counted(recs, st.Overrides)))
+	st.Items, st.Diffs, st.NDiffs = rec.Items(), rec.Diffs(rows), rec.Len()
 	return st, nil
 }
 

@@ -17,6 +17,9 @@ type StatusJSON struct {
 	OpenedLocal string           `json:"opened"`     // opened_at in the office's time with its offset, "2026-11-25 10:00:00 +03:00", for people
 	ListItems   int              `json:"list_items"` // items on the customer's list (0: no list)
 	Differences []DiffJSON       `json:"differences"`
+	// DiffsTotal is the number of differences in all: more than
+	// len(Differences) when only the first were asked (?rows=).
+	DiffsTotal int `json:"differences_total"`
 	// Overrides are the supervisors' decisions to accept a rejected mark
 	// of the batch, in the order taken.
 	Overrides []OverrideJSON `json:"overrides"`
@@ -49,7 +52,7 @@ type DiffJSON struct {
 // JSON converts a status for the API.
 func (st Status) JSON() StatusJSON {
 	out := StatusJSON{Batch: st.Batch, Totals: st.Totals, Paid: Roubles(st.Totals.PaidKop), ListItems: st.Items,
-		Differences: make([]DiffJSON, 0, len(st.Diffs))}
+		DiffsTotal: st.NDiffs, Differences: make([]DiffJSON, 0, len(st.Diffs))}
 	// opened_at and closed_at in UTC like every time of the API; opened
 	// for people in the office's time, its offset stated.
 	out.Opened, out.Closed = st.Batch.Opened.UTC(), st.Batch.Closed.UTC()

@@ -142,6 +142,14 @@ func TestDeskBatchOnScreen(t *testing.T) {
 	if more := run(t, ctx, "cut note", chromedp.Evaluate[string](`(document.querySelector('#batch-diffs-more .ru') || {}).textContent || ''`)); !strings.Contains(more, "первые 500 из 600") {
 		t.Errorf("a table of 500 of 600 differences says %q, want that it is cut", more)
 	}
+	// The panel asks for the rows it draws (a list of 100 000 is not sent
+	// at every refresh) and counts them all from differences_total.
+	if h := run(t, ctx, "diffs heading", chromedp.Evaluate[string](`document.querySelector('#batch-diffs-h .en').textContent`)); !strings.HasSuffix(h, ": 600") {
+		t.Errorf("differences heading %q, want 600 of them", h)
+	}
+	if !run(t, ctx, "reads with rows", chromedp.Evaluate[bool](`performance.getEntriesByType('resource').some(e => e.name.endsWith('/api/batches/current?rows=500'))`)) {
+		t.Errorf("the panel did not read the batch with ?rows=500")
+	}
 	browsertest.Check(t, ctx, "e2e-operator-batch-diffs-cut", browsertest.Views, "#batch")
 	desk.do(t, "POST", "/api/batches/"+b.ID+"/close", nil, "", 200)
 	step(t, ctx, "closed by the desk: the panel offers to open one",

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"markd/batchlist"
@@ -318,7 +319,12 @@ func (s *Server) openBatch(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, id string, code int) {
-	st, err := s.opt.Batches.Status(r.Context(), id)
+	rows, err := diffRows(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := s.opt.Batches.StatusRows(r.Context(), id, rows)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -433,4 +439,20 @@ func (s *Server) batchReceipt(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="receipt-%s.pdf"`, id))
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(pdf)
+}
+
+// diffRows reads ?rows=N of a batch read: only the first N differences
+// (the operator's panel draws batch.PanelRows of them), their number in
+// all in differences_total. Without it: all of them.
+func diffRows(r *http.Request) (int, error) {
+	v := strings.TrimSpace(r.URL.Query().Get("rows"))
+	if v == "" {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, mark.WithHint(fmt.Errorf("query rows=%q: not a number of rows (0 or more): %w", v, mark.ErrInvalid),
+			"leave rows out for all the differences")
+	}
+	return n, nil
 }

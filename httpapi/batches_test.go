@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -166,6 +167,15 @@ func TestBatchAPI(t *testing.T) {
 	// and its mark is what the list says.
 	if kinds["MISSING"] != 3 || kinds["EXTRA"] != 1 || kinds["WEIGHT"] != 1 || len(st.Differences) != 5 {
 		t.Errorf("differences %v (%+v)", kinds, st.Differences)
+	}
+	// ?rows=N: the first N of them (the operator's panel), all counted.
+	var first batch.StatusJSON
+	if code := e.do(t, "GET", "/api/batches/current?rows=2", "", &first); code != 200 || first.DiffsTotal != 5 ||
+		len(first.Differences) != 2 || !reflect.DeepEqual(first.Differences, st.Differences[:2]) {
+		t.Errorf("rows=2: %d, %d of %d differences %+v, want the first 2 of 5", code, len(first.Differences), first.DiffsTotal, first.Differences)
+	}
+	if code := e.do(t, "GET", "/api/batches/current?rows=many", "", nil); code != http.StatusBadRequest {
+		t.Errorf("rows=many: %d, want 400", code)
 	}
 	var le ListError
 	if code := e.do(t, "POST", "/api/batches/"+id+"/expect", "n;tracking;mail_class;weight_g;tariff_kop\n1;42600000000015;9;20;100\n", &le); code != 400 ||

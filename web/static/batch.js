@@ -91,29 +91,31 @@
     diffs(st);
   }
 
-  var maxRows = 500; // differences drawn on the panel
+  var maxRows = 500; // differences drawn on the panel (batch.PanelRows): asked with ?rows=
+  var rows = '?rows=' + maxRows;
   function diffs(st) {
     var box = $('batch-diffs');
     box.textContent = '';
     if (!st.list_items) return;
-    var d = st.differences || [];
+    // The server gives the first maxRows (?rows=) and the count of all.
+    var d = st.differences || [], n = typeof st.differences_total === 'number' ? st.differences_total : d.length;
     var h = document.createElement('h3');
-    both(h, 'Расхождения со списком: ' + d.length, 'Differences from the list: ' + d.length);
+    both(h, 'Расхождения со списком: ' + n, 'Differences from the list: ' + n);
     h.id = 'batch-diffs-h';
     box.appendChild(h);
-    if (!d.length) return;
+    if (!n) return;
     var table = document.createElement('table');
     table.className = 'list diffs';
     table.setAttribute('aria-labelledby', 'batch-diffs-h');
     var head = table.createTHead().insertRow();
     [['Что', 'What'], ['№', 'No.'], ['ШПИ', 'Tracking'], ['Серия', 'Serial'], ['По списку', 'On the list'], ['По марке', 'On the mark']]
       .forEach(function (c) { var th = document.createElement('th'); th.scope = 'col'; both(th, c[0], c[1]); head.appendChild(th); });
-    if (d.length > maxRows) {
+    if (n > maxRows) {
       // Say the table is cut, so no one reads its end as the list's.
       var more = document.createElement('p');
       more.id = 'batch-diffs-more';
-      both(more, 'Показаны первые ' + maxRows + ' из ' + d.length + '; все будут в квитанции',
-        'The first ' + maxRows + ' of ' + d.length + ' are shown; the receipt will list all');
+      both(more, 'Показаны первые ' + maxRows + ' из ' + n + '; все будут в квитанции',
+        'The first ' + maxRows + ' of ' + n + ' are shown; the receipt will list all');
       box.appendChild(more);
     }
     var body = table.createTBody();
@@ -141,7 +143,7 @@
   function load() {
     pending = null;
     var g = ++gen;
-    return api('GET', '/api/batches/current').then(function (r) {
+    return api('GET', '/api/batches/current' + rows).then(function (r) {
       if (g !== gen) return;
       if (r.status === 404) { render(null); return lastClosed(g); }
       if (r.status !== 200) { say('Партия не прочитана: ' + r.body.error, 'Batch not read: ' + r.body.error, true); return; }
@@ -238,7 +240,7 @@
     ev.preventDefault();
     var c = $('batch-contract').value.trim();
     if (c && !/^[0-9]{1,10}$/.test(c)) { say('Договор — это номер из цифр', 'The contract is a number', true); $('batch-contract').focus(); return; }
-    api('POST', '/api/batches', JSON.stringify(c ? { contract: Number(c) } : {})).then(function (r) {
+    api('POST', '/api/batches' + rows, JSON.stringify(c ? { contract: Number(c) } : {})).then(function (r) {
       if (r.status !== 201) { failed(r, 'Партия не открыта', 'Batch not opened'); return; }
       gen++;
       done.hidden = true;
@@ -253,7 +255,7 @@
     var f = $('batch-file').files[0];
     if (!f || !current) { say('Выберите файл списка', 'Choose the list file', true); $('batch-file').focus(); return; }
     f.arrayBuffer().then(function (buf) {
-      return api('POST', '/api/batches/' + encodeURIComponent(current.id) + '/expect', buf);
+      return api('POST', '/api/batches/' + encodeURIComponent(current.id) + '/expect' + rows, buf);
     }).then(function (r) {
       if (r.status !== 200) { failed(r, 'Список «' + f.name + '» не загружен, ничего не изменено', 'List "' + f.name + '" not loaded, nothing changed'); return; }
       say('Список «' + f.name + '» загружен: ' + r.body.list_items + ' отправлений', 'List "' + f.name + '" loaded: ' + r.body.list_items + ' items');

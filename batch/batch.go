@@ -204,20 +204,16 @@ func (s *Service) StatusRows(ctx context.Context, id string, rows int) (Status, 
 	if !b.HasList {
 		return st, nil
 	}
-	var rec *batchlist.Recon
 	if b.State == mark.BatchOpen {
-		rec, err = s.reconciled(ctx, b, st.Overrides, st.Totals.Overridden+st.Totals.AcceptedLater)
-	} else {
-		s.forget(id)
-		var l batchlist.List
-		var recs []mark.Record
-		if l, recs, err = s.listAndScans(ctx, id); err == nil {
-			rec = batchlist.New(l, Scanned(Counted(recs, st.Overrides)))
-		}
+		st.Items, st.Diffs, st.NDiffs, err = s.reconciled(ctx, b, st.Overrides, st.Totals.Overridden+st.Totals.AcceptedLater, rows)
+		return st, err
 	}
+	s.forget(id)
+	l, recs, err := s.listAndScans(ctx, id)
 	if err != nil {
 		return st, err
 	}
+	rec := batchlist.New(l, Scanned(Counted(recs, st.Overrides)))
 	st.Items, st.Diffs, st.NDiffs = rec.Items(), rec.Diffs(rows), rec.Len()
 	return st, nil
 }

@@ -33,10 +33,21 @@ const maxKept = 4
 // list replaced, by this process or another), when an override was taken
 // (ovs), when scans went or came out of order, or when a scan could
 // change earlier matches (batchlist.Recon.Add); else the new scans are
-// added. Reads that fail drop it.
-func (s *Service) reconciled(ctx context.Context, b mark.Batch, ovs []store.BatchOverride, nOvs int) (*batchlist.Recon, error) {
+// added. Reads that fail drop it. It gives the number of items, the
+// first rows differences (rows < 0: all) and their number in all, read
+// under the lock: another read may add scans to the Recon after it.
+func (s *Service) reconciled(ctx context.Context, b mark.Batch, ovs []store.BatchOverride, nOvs, rows int) (items int, diffs []batchlist.Diff, n int, err error) {
 	s.viewMu.Lock()
 	defer s.viewMu.Unlock()
+	rec, err := s.keptRecon(ctx, b, ovs, nOvs)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	return rec.Items(), rec.Diffs(rows), rec.Len(), nil
+}
+
+// keptRecon is reconciled's Recon; s.viewMu is held.
+func (s *Service) keptRecon(ctx context.Context, b mark.Batch, ovs []store.BatchOverride, nOvs int) (*batchlist.Recon, error) {
 	k := s.views[b.ID]
 	delete(s.views, b.ID)
 	if k != nil && k.ovs == nOvs {

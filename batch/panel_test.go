@@ -173,3 +173,51 @@ func fullDiffs(t *testing.T, db *store.DB, id string) []batchlist.Diff {
 	}
 	return batchlist.Reconcile(l, Scanned(Counted(recs, ovs)))
 }
+
+// TestPanelReadsTogether: tabs and the cash desk read the open batch
+// while scans come; run with -race: the kept reconciliation is shared.
+func TestPanelReadsTogether(t *testing.T) {
+	ctx := context.Background()
+	s, db := openService(t)
+	b, err := s.Open(ctx, 0, "ivanova")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list strings.Builder
+	list.WriteString("n,serial,tracking,mail_class,weight_g,tariff_kop\n")
+	for i := uint64(1); i <= 60; i++ {
+		fmt.Fprintf(&list, "%d,%d,%014d,2,20,10500\n", i, i, issuer.Tracking(426000, i))
+	}
+	if _, err := s.Expect(ctx, b.ID, []byte(list.String()), "ivanova"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 3)
+	for range 3 {
+		go func() {
+			for range 40 {
+				st, err := s.StatusRows(ctx, b.ID, 5)
+				if err != nil {
+					done <- err
+					return
+				}
+				_ = st.JSON()
+			}
+			done <- nil
+		}()
+	}
+	for i := uint64(1); i <= 40; i++ {
+		fill(t, db, i, 1)
+	}
+	for range 3 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := s.StatusRows(ctx, b.ID, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fullDiffs(t, db, b.ID); st.NDiffs != len(want) || st.NDiffs != 20 {
+		t.Fatalf("after the scans: %d differences, the store %d, want 20 MISSING", st.NDiffs, len(want))
+	}
+}

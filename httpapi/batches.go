@@ -305,6 +305,11 @@ func (s *Server) openBatch(w http.ResponseWriter, r *http.Request) {
 	if !s.batches(w, r) {
 		return
 	}
+	rows, err := diffRows(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	var req OpenRequest
 	if err := decodeBody(w, r, maxScanBody, &req, true); err != nil {
 		s.fail(w, r, err)
@@ -315,15 +320,12 @@ func (s *Server) openBatch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeStatus(w, r, b.ID, http.StatusCreated)
+	s.writeStatus(w, r, b.ID, rows, http.StatusCreated)
 }
 
-func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, id string, code int) {
-	rows, err := diffRows(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+// writeStatus answers the batch id with its first rows differences
+// (diffRows, read before the request changed anything).
+func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, id string, rows, code int) {
 	st, err := s.opt.Batches.StatusRows(r.Context(), id, rows)
 	if err != nil {
 		s.fail(w, r, err)
@@ -336,18 +338,29 @@ func (s *Server) currentBatch(w http.ResponseWriter, r *http.Request) {
 	if !s.batches(w, r) {
 		return
 	}
+	rows, err := diffRows(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	b, err := s.opt.Batches.Current(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeStatus(w, r, b.ID, http.StatusOK)
+	s.writeStatus(w, r, b.ID, rows, http.StatusOK)
 }
 
 func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
-	if s.batchOf(w, r) {
-		s.writeStatus(w, r, r.PathValue("id"), http.StatusOK)
+	if !s.batchOf(w, r) {
+		return
 	}
+	rows, err := diffRows(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeStatus(w, r, r.PathValue("id"), rows, http.StatusOK)
 }
 
 // batchOf is batches, and for an operator also that the batch the path
@@ -378,6 +391,11 @@ func (s *Server) expectBatch(w http.ResponseWriter, r *http.Request) {
 	if !s.batchOf(w, r) {
 		return
 	}
+	rows, err := diffRows(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if err := checkType(r, listTypes); err != nil {
 		s.fail(w, r, err)
 		return
@@ -402,7 +420,7 @@ func (s *Server) expectBatch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeStatus(w, r, id, http.StatusOK)
+	s.writeStatus(w, r, id, rows, http.StatusOK)
 }
 
 func (s *Server) endBatch(closeIt bool) http.HandlerFunc {
@@ -410,8 +428,13 @@ func (s *Server) endBatch(closeIt bool) http.HandlerFunc {
 		if !s.batchOf(w, r) {
 			return
 		}
+		// ?rows= is read first: one that is wrong changes nothing.
+		rows, err := diffRows(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		id, actor := r.PathValue("id"), Actor(r.Context())
-		var err error
 		if closeIt {
 			_, err = s.opt.Batches.Close(r.Context(), id, actor)
 		} else {
@@ -421,7 +444,7 @@ func (s *Server) endBatch(closeIt bool) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		s.writeStatus(w, r, id, http.StatusOK)
+		s.writeStatus(w, r, id, rows, http.StatusOK)
 	}
 }
 
@@ -441,9 +464,12 @@ func (s *Server) batchReceipt(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(pdf)
 }
 
-// diffRows reads ?rows=N of a batch read: only the first N differences
-// (the operator's panel draws batch.PanelRows of them), their number in
-// all in differences_total. Without it: all of them.
+// diffRows reads ?rows=N of a batch's answer (a read, or an open, list,
+// close or cancel): only the first N differences (the operator's panel
+// draws batch.PanelRows of them), their number in all in
+// differences_total. Without it: all of them. A request that changes
+// the batch reads it before it changes anything: a wrong one is 400 with
+// nothing done.
 func diffRows(r *http.Request) (int, error) {
 	v := strings.TrimSpace(r.URL.Query().Get("rows"))
 	if v == "" {

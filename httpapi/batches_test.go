@@ -186,8 +186,20 @@ func TestBatchAPI(t *testing.T) {
 	if st.ListItems != 12 || st.Totals.Accepted != 9 || st.Totals.Rejected != 2 || st.Totals.PaidKop != 9*50000 || st.Paid != "4\u00a0500,00 ₽" {
 		t.Fatalf("after a refused list: %+v", st)
 	}
-	if code := e.do(t, "POST", "/api/batches/"+id+"/close", "", &st); code != 200 || st.State != mark.BatchClosed {
-		t.Fatalf("close: %d %+v", code, st)
+	// The close takes ?rows= too (the panel's close asks for the 500 it
+	// draws); one that is wrong is refused before the batch is touched:
+	// until 2026-12-04 the batch was closed, then the answer was 400.
+	for _, q := range []string{"many", "-1"} {
+		if code := e.do(t, "POST", "/api/batches/"+id+"/close?rows="+q, "", nil); code != http.StatusBadRequest {
+			t.Errorf("close?rows=%s: %d, want 400", q, code)
+		}
+		if e.do(t, "GET", "/api/batches/"+id, "", &st); st.State != mark.BatchOpen {
+			t.Fatalf("after close?rows=%s refused the batch is %s, want still open", q, st.State)
+		}
+	}
+	if code := e.do(t, "POST", "/api/batches/"+id+"/close?rows=1", "", &st); code != 200 || st.State != mark.BatchClosed ||
+		len(st.Differences) != 1 || st.DiffsTotal != 5 {
+		t.Fatalf("close?rows=1: %d %s, %d of %d differences, want closed with the first 1 of 5", code, st.State, len(st.Differences), st.DiffsTotal)
 	}
 	// A close sent again is answered as the first (TestEndBatchRetried);
 	// a cancel is refused.

@@ -116,8 +116,9 @@ func TestBrowserBatchClosing(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`window.closes = 0; (function () {
 			var f = window.fetch;
 			window.fetch = function (u, o) {
-				if (!/\/close$/.test(String(u))) return f.apply(this, arguments);
+				if (!/\/close(\?|$)/.test(String(u))) return f.apply(this, arguments);
 				window.closes++;
+				window.closeURL = String(u);
 				return new Promise(function (res) { window.letClose = function () { res(f(u, o)); }; });
 			};
 		})()`),
@@ -136,6 +137,11 @@ func TestBrowserBatchClosing(t *testing.T) {
 	}
 	if st.Closes != 1 {
 		t.Errorf("a double click on close sent %d closes, want 1", st.Closes)
+	}
+	// The close asks for the differences the panel would draw only, not
+	// all of a list of 100 000 (until 2026-12-04 it sent no ?rows=).
+	if u := evalString(t, ctx, `window.closeURL`); !strings.HasSuffix(u, "/api/batches/"+id+"/close?rows=500") {
+		t.Errorf("the page's close went to %q, want …/api/batches/%s/close?rows=500", u, id)
 	}
 	if !strings.Contains(st.Msg, "Партия закрывается") || !strings.Contains(st.Msg, "3 отправлений списка и 2 сканов") {
 		t.Errorf("while closing the panel says %q, want that it closes, with the list's and the scans' counts", st.Msg)

@@ -275,7 +275,9 @@
       say('Партия закрывается… считаем ' + (items ? ni[0] + ' отправлений списка и ' : '') + ns[0] + ' сканов, готовим квитанцию',
         'Closing the batch… counting ' + (items ? ni[1] + ' list items and ' : '') + ns[1] + ' scans, making the receipt');
     }
-    api('POST', '/api/batches/' + encodeURIComponent(id) + '/' + action, '').then(function (r) {
+    // ?rows=: the answer carries the first differences only, not all of
+    // a list of 100 000 (the panel draws none of them after the end).
+    api('POST', '/api/batches/' + encodeURIComponent(id) + '/' + action + rows, '').then(function (r) {
       busy(false);
       ended[id] = true; // this page's close is over: its steps are not said after
       shown = '';

@@ -364,6 +364,12 @@ func (q *UploadRequest) Validate() error {
 		if err := checkText("events", i, "actor", e.Actor, maxNameLen, true); err != nil {
 			return err
 		}
+		// A person's name, shown on the regional pages and in CSV: the
+		// note's rule, and no line breaks (the counter's account names
+		// are letters, digits, '.', '_' and '-').
+		if pos, what := webtext.BadNameChar(e.Actor); pos > 0 {
+			return fieldErr("events", i, "actor", "character %d is %s: a name may not hold control, bidirectional or zero width characters nor line breaks or tabs", pos, what)
+		}
 		if e.At.IsZero() {
 			return fieldErr("events", i, "at", "required")
 		}

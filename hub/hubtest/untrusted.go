@@ -168,6 +168,30 @@ func RunUntrustedInputSuite(t *testing.T, open Opener) {
 			}
 		}
 	})
+	// The supervisor's name on the event: the note's rule and one line
+	// (webtext.BadNameChar); until 2026-12-04 only its length was checked,
+	// a NUL was stored as U+FFFD and the rest passed to the pages and CSV.
+	t.Run("an event's actor with control, bidirectional, zero width characters or a line break is refused naming it", func(t *testing.T) {
+		for i, tt := range []struct{ actor, what string }{
+			{"sup\x00", "character 4 is U+0000"},
+			{"s\u202eup", "character 2 is U+202E"},
+			{"\u200bsup", "character 1 is U+200B"},
+			{"sup\nchief", "character 4 is U+000A"},
+			{"sup\tchief", "character 4 is U+0009"},
+		} {
+			q := event("u-text", t0.Add(time.Hour))
+			q.Events[0].ID, q.Events[0].Actor = int64(20+i), tt.actor
+			code, _, e := post(t, ctJSON, q)
+			if code != 400 || e.Field != "events[0].actor" || !strings.Contains(e.Error, tt.what) {
+				t.Errorf("actor %q: %d on %q (%s); want 400 on events[0].actor naming %s", tt.actor, code, e.Field, e.Error, tt.what)
+			}
+		}
+		q := event("u-text", t0.Add(time.Hour))
+		q.Events[0].ID, q.Events[0].Actor = 30, "Петрова-2.ivan_x"
+		if code, _, e := post(t, ctJSON, q); code != 200 {
+			t.Fatalf("event by an account name in Cyrillic with '.', '_', '-': %d %s", code, e.Error)
+		}
+	})
 	t.Run("a new token: the old one is refused", func(t *testing.T) {
 		// Last: the suite's uploads use the first token.
 		if err := s.SetToken(ctx, "office-a", hub.HashToken("tok-office-a-2")); err != nil {

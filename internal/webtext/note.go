@@ -2,6 +2,7 @@ package webtext
 
 import (
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -48,6 +49,21 @@ func BadNoteChar(s string) (pos int, what string) {
 	return 0, ""
 }
 
+// BadNameChar is BadNoteChar's rule for a person's name (the
+// collector's API, events[i].actor), which has no line breaks: CR, LF
+// and tab are refused too.
+func BadNameChar(s string) (pos int, what string) {
+	// Before the first CR, LF or tab the two rules count alike (no CR LF
+	// yet); the first character refused by either is named.
+	pos, what = BadNoteChar(s)
+	if i := strings.IndexAny(s, "\r\n\t"); i >= 0 {
+		if p := utf8.RuneCountInString(s[:i]) + 1; pos == 0 || p < pos {
+			return p, charName(rune(s[i]))
+		}
+	}
+	return pos, what
+}
+
 func noteErr(pos int, what string) error {
 	return fmt.Errorf("note: character %d is %s: a note may not hold control, bidirectional or zero width characters "+
 		"(line breaks and tabs are fine); delete it (it is often pasted along with the text) and send the note again "+
@@ -72,6 +88,9 @@ func charName(c rune) string {
 }
 
 var noteCharNames = map[rune]string{
+	0x0009: "CHARACTER TABULATION (a tab)",
+	0x000A: "LINE FEED (a line break)",
+	0x000D: "CARRIAGE RETURN (a line break)",
 	0x00AD: "SOFT HYPHEN (invisible)",
 	0x061C: "ARABIC LETTER MARK (a bidirectional mark)",
 	0x200B: "ZERO WIDTH SPACE",

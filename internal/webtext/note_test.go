@@ -62,3 +62,32 @@ func TestCheckNote(t *testing.T) {
 		}
 	}
 }
+
+// TestBadNameChar: a person's name (events[i].actor on the collector)
+// holds what a note may, without line breaks and tabs; the first
+// character refused by either rule is named, counted as for a note.
+func TestBadNameChar(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		pos  int
+		what string // a prefix of the name given; "" when accepted
+	}{
+		{name: "petrova"},
+		{name: "Петрова-2.ivan_x"},
+		{name: "api:kassa"},
+		{name: "a\nb", pos: 2, what: "U+000A LINE FEED"},
+		{name: "ab\r\nc", pos: 3, what: "U+000D CARRIAGE RETURN"},
+		{name: "я\tя", pos: 2, what: "U+0009 CHARACTER TABULATION"},
+		{name: "x\u202Ey\nz", pos: 2, what: "U+202E RIGHT-TO-LEFT OVERRIDE"},
+		{name: "x\ny\u202Ez", pos: 2, what: "U+000A"},
+		{name: "boss\x00", pos: 5, what: "U+0000 NUL"},
+		{name: "bo\u200bss", pos: 3, what: "U+200B ZERO WIDTH SPACE"},
+		{name: "\xffa\nb", pos: 1, what: "the byte 0xFF"},
+		{name: "a\uFFFD", pos: 2, what: "U+FFFD"},
+	} {
+		pos, what := BadNameChar(c.name)
+		if pos != c.pos || !strings.HasPrefix(what, c.what) || (c.what == "") != (what == "") {
+			t.Errorf("BadNameChar(%q) = %d %q, want %d %q…", c.name, pos, what, c.pos, c.what)
+		}
+	}
+}

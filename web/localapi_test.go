@@ -116,7 +116,14 @@ func TestLocalAPIAsDocumented(t *testing.T) {
 	if a := e.call(t, "GET", "/api/batches/"+id, "", nil); a.code != http.StatusOK {
 		t.Errorf("status: %d %s", a.code, a.body)
 	}
-	if a := e.call(t, "POST", "/api/batches/"+id+"/close", "", nil); a.code != http.StatusOK {
+	// A wrong ?rows= is refused before the batch is touched: the close
+	// after it closes an open batch.
+	for _, p := range []string{"close?rows=many", "cancel?rows=-1"} {
+		if a := e.call(t, "POST", "/api/batches/"+id+"/"+p, "", nil); a.code != http.StatusBadRequest || a.errBody(t)["code"] != "invalid" {
+			t.Errorf("%s: %d %s, want 400", p, a.code, a.body)
+		}
+	}
+	if a := e.call(t, "POST", "/api/batches/"+id+"/close?rows=500", "", nil); a.code != http.StatusOK {
 		t.Errorf("close: %d %s", a.code, a.body)
 	}
 	if a := e.call(t, "POST", "/api/batches/"+id+"/cancel", "", nil); a.code != http.StatusConflict {

@@ -119,6 +119,9 @@ func TestLocalAPIContract(t *testing.T) {
 
 	// A cancelled batch.
 	c.decode(c.call("POST", "/api/batches", "", "", nil, 201), &st)
+	// a wrong ?rows= is refused before anything changes
+	c.call("POST", "/api/batches/"+st.ID+"/close?rows=many", "", "", nil, 400)
+	c.call("POST", "/api/batches/"+st.ID+"/cancel?rows=-1", "", "", nil, 400)
 	c.call("POST", "/api/batches/"+st.ID+"/cancel", "", "", nil, 200)
 	c.call("POST", "/api/batches/"+st.ID+"/cancel", "", "", nil, 200)
 	c.call("POST", "/api/batches/"+st.ID+"/close", "", "", nil, 409)

@@ -305,9 +305,8 @@ func (s *Server) openBatch(w http.ResponseWriter, r *http.Request) {
 	if !s.batches(w, r) {
 		return
 	}
-	rows, err := diffRows(r)
-	if err != nil {
-		s.fail(w, r, err)
+	rows, ok := s.diffRows(w, r)
+	if !ok {
 		return
 	}
 	var req OpenRequest
@@ -338,9 +337,8 @@ func (s *Server) currentBatch(w http.ResponseWriter, r *http.Request) {
 	if !s.batches(w, r) {
 		return
 	}
-	rows, err := diffRows(r)
-	if err != nil {
-		s.fail(w, r, err)
+	rows, ok := s.diffRows(w, r)
+	if !ok {
 		return
 	}
 	b, err := s.opt.Batches.Current(r.Context())
@@ -355,9 +353,8 @@ func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
 	if !s.batchOf(w, r) {
 		return
 	}
-	rows, err := diffRows(r)
-	if err != nil {
-		s.fail(w, r, err)
+	rows, ok := s.diffRows(w, r)
+	if !ok {
 		return
 	}
 	s.writeStatus(w, r, r.PathValue("id"), rows, http.StatusOK)
@@ -391,9 +388,8 @@ func (s *Server) expectBatch(w http.ResponseWriter, r *http.Request) {
 	if !s.batchOf(w, r) {
 		return
 	}
-	rows, err := diffRows(r)
-	if err != nil {
-		s.fail(w, r, err)
+	rows, ok := s.diffRows(w, r)
+	if !ok {
 		return
 	}
 	if err := checkType(r, listTypes); err != nil {
@@ -429,12 +425,12 @@ func (s *Server) endBatch(closeIt bool) http.HandlerFunc {
 			return
 		}
 		// ?rows= is read first: one that is wrong changes nothing.
-		rows, err := diffRows(r)
-		if err != nil {
-			s.fail(w, r, err)
+		rows, ok := s.diffRows(w, r)
+		if !ok {
 			return
 		}
 		id, actor := r.PathValue("id"), Actor(r.Context())
+		var err error
 		if closeIt {
 			_, err = s.opt.Batches.Close(r.Context(), id, actor)
 		} else {
@@ -470,15 +466,17 @@ func (s *Server) batchReceipt(w http.ResponseWriter, r *http.Request) {
 // differences_total. Without it: all of them. A request that changes
 // the batch reads it before it changes anything: a wrong one is 400 with
 // nothing done.
-func diffRows(r *http.Request) (int, error) {
+// A wrong one is answered here (false: the handler returns).
+func (s *Server) diffRows(w http.ResponseWriter, r *http.Request) (int, bool) {
 	v := strings.TrimSpace(r.URL.Query().Get("rows"))
 	if v == "" {
-		return -1, nil
+		return -1, true
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
-		return 0, mark.WithHint(fmt.Errorf("query rows=%q: not a number of rows (0 or more): %w", v, mark.ErrInvalid),
-			"leave rows out for all the differences")
+		s.fail(w, r, mark.WithHint(fmt.Errorf("query rows=%q: not a number of rows (0 or more): %w", v, mark.ErrInvalid),
+			"leave rows out for all the differences"))
+		return 0, false
 	}
-	return n, nil
+	return n, true
 }

@@ -128,21 +128,11 @@ func NewServer(store Store, o ServerOptions) *Server {
 	if o.InFlight <= 0 {
 		o.InFlight = DefaultInFlight
 	}
-	switch {
-	case o.UploadRate == 0:
-		o.UploadRate = DefaultUploadRate
-	case o.UploadRate < 0:
-		o.UploadRate = 0
-	}
+	o.UploadRate = limitOr(o.UploadRate, DefaultUploadRate)
 	if o.UploadBurst <= 0 {
 		o.UploadBurst = DefaultUploadBurst
 	}
-	switch {
-	case o.ReadRate == 0:
-		o.ReadRate = DefaultReadRate
-	case o.ReadRate < 0:
-		o.ReadRate = 0
-	}
+	o.ReadRate = limitOr(o.ReadRate, DefaultReadRate)
 	if o.ReadBurst <= 0 {
 		o.ReadBurst = DefaultReadBurst
 	}
@@ -152,16 +142,11 @@ func NewServer(store Store, o ServerOptions) *Server {
 	if o.HealthMaxAge == 0 {
 		o.HealthMaxAge = DefaultHealthMaxAge
 	}
-	switch {
-	case o.AuthFailuresPerAddr == 0:
-		o.AuthFailuresPerAddr = DefaultAuthFailuresPerAddr
-	case o.AuthFailuresPerAddr < 0:
-		o.AuthFailuresPerAddr = 0
-	}
+	o.AuthFailuresPerAddr = limitOr(o.AuthFailuresPerAddr, DefaultAuthFailuresPerAddr)
 	reg := o.Registry
 	s := &Server{inflight: &inFlight{n: map[string]int{}, max: o.InFlight},
-		uploads:     &uploadLimit{rate: o.UploadRate, burst: float64(o.UploadBurst), now: o.LimitClock, buckets: map[string]*bucket{}},
-		reads:       &uploadLimit{rate: o.ReadRate, burst: float64(o.ReadBurst), now: o.LimitClock, buckets: map[string]*bucket{}},
+		uploads:     newLimit(o.UploadRate, o.UploadBurst, o.LimitClock),
+		reads:       newLimit(o.ReadRate, o.ReadBurst, o.LimitClock),
 		healthCache: healthCache{maxAge: o.HealthMaxAge}, guard: newAuthGuard(float64(o.AuthFailuresPerAddr), o.LimitClock),
 		store: store, checker: NewChecker(store), log: log.With("subsystem", "hub"), now: o.Now, timeouts: o.Timeouts, plausible: plausible, zones: o.Zones, reg: reg,
 		stored:     prometheus.NewCounter(prometheus.CounterOpts{Name: "markhub_records_stored_total", Help: "Records stored for the first time."}),
@@ -551,4 +536,22 @@ func (s *Server) writeJSON(w http.ResponseWriter, code int, v any) int {
 		s.log.Debug("write response", "err", err)
 	}
 	return code
+}
+
+// limitOr is a limit of ServerOptions as used: 0 takes def, a negative
+// one is 0 (no limit).
+func limitOr[T int | float64](v, def T) T {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+// newLimit is a token bucket per terminal of burst refilled at rate a
+// second (rate 0: no limit).
+func newLimit(rate float64, burst int, now func() time.Time) *uploadLimit {
+	return &uploadLimit{rate: rate, burst: float64(burst), now: now, buckets: map[string]*bucket{}}
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"markd/hub"
 	"markd/internal/testdata"
 	"markd/mark"
 )
@@ -50,13 +51,27 @@ func markhubBinary(t *testing.T) string {
 	return hubBin
 }
 
+// disputeSkew is markhub serve's dispute_skew here: the default 5
+// minutes, plus, when the machine's clock is before the tests' days
+// (testdata.Now and the week after it; scripts/wallclock.sh 2026-01-01),
+// the gap to them, so the day's ACCEPTs are not disputed as scanned
+// after the collector received them.
+func disputeSkew() time.Duration {
+	skew := hub.DefaultPlausibility().ReceiptSkew
+	if gap := time.Until(testdata.Now().AddDate(0, 0, 7)); gap > 0 {
+		skew += gap.Truncate(time.Minute) + time.Minute
+	}
+	return skew
+}
+
 // startHub runs `markhub serve` on a free loopback port and returns its URL.
 // Its clock is the machine's: records of the test day (in the past or
 // the future of it) are let in (at_before_registration 0, at_ahead wide).
 func startHub(t *testing.T, markhub string, pg []string) string {
 	t.Helper()
 	cmd := exec.Command(markhub, append([]string{"serve", "--listen", "127.0.0.1:0"}, pg...)...)
-	cmd.Env = append(os.Environ(), "LOG_LEVEL=warn", "MARKHUB_AT_BEFORE_REGISTRATION=0", "MARKHUB_AT_AHEAD=87600h")
+	cmd.Env = append(os.Environ(), "LOG_LEVEL=warn", "MARKHUB_AT_BEFORE_REGISTRATION=0", "MARKHUB_AT_AHEAD=87600h",
+		"MARKHUB_DISPUTE_SKEW="+disputeSkew().String())
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -38,7 +38,13 @@ const leastAnswer = `{"verdict":"ACCEPT"}` + "\n"
 // runLeast is perfbench -least: src is "stdin" or the path of a tty, db
 // the bare file the child commits to (created afresh).
 func runLeast(src, db string) error {
-	b, err := openBare(db)
+	var b committer
+	var err error
+	if os.Getenv(leastLogEnv) == "1" {
+		b, err = openLog(db + ".log")
+	} else {
+		b, err = openBare(db)
+	}
 	if err != nil {
 		return fmt.Errorf("open %s: %w", db, err)
 	}

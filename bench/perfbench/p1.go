@@ -410,6 +410,9 @@ func measureP1(bin, td, dir, db string, kinds []string, n, rounds int, least boo
 		}
 		if len(s.l50) > 0 {
 			lp := "  the least process on this path (reads the line, commits one bare row, answers)"
+			if os.Getenv(leastLogEnv) == "1" {
+				lp = "  the least process on this path (reads the line, appends it to a log made ahead, fdatasync, answers)"
+			}
 			rows = append(rows,
 				row{name: "  bare commit p50 beside the least process", goal: "(floor)", measured: spreadMs(s.lb50)},
 				row{name: lp + " p50", goal: "(the path's cost, ÷ bare p50)", measured: spreadMs(s.lm50), ratio: spread(s.l50)},

@@ -47,6 +47,13 @@ func (k Kind) mac(key []byte, name, id string, issued int64) []byte {
 // New is a new device cookie of name (id.issued.mac) signed with key,
 // sent with the login form only; secure under TLS.
 func (k Kind) New(key []byte, name string, now time.Time, secure bool) *http.Cookie {
+	c, _ := k.Issue(key, name, now, secure)
+	return c
+}
+
+// Issue is New with the device id of the cookie, which the caller records
+// (IDHash) so that the one device can be revoked.
+func (k Kind) Issue(key []byte, name string, now time.Time, secure bool) (*http.Cookie, string) {
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
 		panic("crypto/rand failed: " + err.Error())
@@ -58,7 +65,14 @@ func (k Kind) New(key []byte, name string, now time.Time, secure bool) *http.Coo
 		Value: id + "." + strconv.FormatInt(issued, 10) + "." + base64.RawURLEncoding.EncodeToString(k.mac(key, name, id, issued)),
 		Path:  "/login", MaxAge: int(Lifetime / time.Second),
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode,
-	}
+	}, id
+}
+
+// IDHash is what the stores keep of a device id (hex SHA-256): a copy of
+// the database names no cookie that a browser carries.
+func IDHash(id string) string {
+	h := sha256.Sum256([]byte("device id\x00" + id))
+	return hex.EncodeToString(h[:])
 }
 
 // Check is the device id of r's device cookie of name when key signed it

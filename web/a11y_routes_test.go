@@ -32,6 +32,7 @@ var notPages = map[string]string{
 	"GET /review/setaside/export.csv": "CSV download",
 	"POST /review/{id}/confirm":       "303 to the detail page with its notice (review-detail-confirmed); a refusal is the detail page as the override's (review-detail-refused)",
 	"POST /review/setaside/resend":    "303 back to the set-aside page (checked after a resend: set-aside-sent); a refusal is the error page",
+	"POST /devices/{id}/revoke":       "303 back to the devices page (checked after a revoke: devices-revoked); a refusal is the error page",
 }
 
 // patternOf is the route of the router that takes method path ("" when

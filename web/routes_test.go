@@ -32,6 +32,10 @@ var routeRules = map[string]routeRule{
 	"GET /operator/recent":     {},
 	"GET /operator/live":       {},
 	"GET /operator/batch/last": {},
+	// Everyone's own devices; a supervisor's the others' too (their
+	// revoke refused to an operator: TestDeviceRevoke).
+	"GET /devices":              {},
+	"POST /devices/{id}/revoke": {},
 
 	"GET /review":                     {supOnly: true},
 	"GET /review/export.csv":          {supOnly: true},

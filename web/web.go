@@ -232,6 +232,7 @@ func (s *Server) routes() {
 	handle("GET /operator/recent", s.auth("", s.operatorRecent))
 	handle("GET /operator/live", s.auth("", s.operatorLive))
 	handle("GET /operator/batch/last", s.auth("", s.operatorLastBatch))
+	s.deviceRoutes(handle)
 
 	sup := store.RoleSupervisor
 	handle("GET /review", s.auth(sup, s.reviewList))

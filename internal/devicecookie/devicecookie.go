@@ -59,13 +59,20 @@ func (k Kind) Issue(key []byte, name string, now time.Time, secure bool) (*http.
 		panic("crypto/rand failed: " + err.Error())
 	}
 	id := base64.RawURLEncoding.EncodeToString(b)
+	return k.Renew(key, name, id, now, secure), id
+}
+
+// Renew is the device cookie of the device id again, issued at now: the
+// next login of a recorded device keeps its id (and its row) and starts
+// the cookie's Lifetime anew.
+func (k Kind) Renew(key []byte, name, id string, now time.Time, secure bool) *http.Cookie {
 	issued := now.Unix()
 	return &http.Cookie{
 		Name:  k.Name(name),
 		Value: id + "." + strconv.FormatInt(issued, 10) + "." + base64.RawURLEncoding.EncodeToString(k.mac(key, name, id, issued)),
 		Path:  "/login", MaxAge: int(Lifetime / time.Second),
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode,
-	}, id
+	}
 }
 
 // IDHash is what the stores keep of a device id (hex SHA-256): a copy of

@@ -19,7 +19,7 @@ import (
 func init() { register(newUserCmd) }
 
 // newUserCmd manages the accounts of the web pages: markd user
-// add|passwd|disable|enable|remove|list.
+// add|passwd|disable|enable|remove|list|devices|revoke-device.
 func newUserCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "user",
@@ -147,6 +147,7 @@ func newUserCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.AddCommand(add, passwd, disable, enable, remove, list)
+	cmd.AddCommand(userDeviceCmds(a)...)
 	return cmd
 }
 

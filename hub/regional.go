@@ -21,6 +21,7 @@ type Regional interface {
 	FleetPager
 	RejectRanker
 	Questions
+	DeviceBook
 	// Fleet lists every terminal with its last contact and newest record.
 	Fleet(ctx context.Context) ([]FleetRow, error)
 	// ReuseAlerts lists cross-office reuses, one row per pair of records

@@ -74,6 +74,8 @@ func TestLoadSuite(t *testing.T) { hubtest.RunLoadSuite(t, open) }
 
 func TestRegionalSuite(t *testing.T) { hubtest.RunRegionalSuite(t, open) }
 
+func TestDeviceSuite(t *testing.T) { hubtest.RunDeviceSuite(t, open) }
+
 func TestOfficeDaysSuite(t *testing.T) { hubtest.RunOfficeDaysSuite(t, open) }
 
 func BenchmarkIngest2000(b *testing.B) {

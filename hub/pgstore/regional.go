@@ -366,6 +366,10 @@ func (d *DB) changeUser(ctx context.Context, what, name string, end bool, update
 			return 0, hub.Unavailable("end sessions", err)
 		}
 		ended = tag.RowsAffected()
+		// The epoch moved on: the account's device cookies are void.
+		if _, err := tx.Exec(ctx, `DELETE FROM web_devices WHERE user_name = $1`, name); err != nil {
+			return 0, hub.Unavailable("drop devices", err)
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return 0, hub.Unavailable(what, err)
@@ -385,6 +389,9 @@ func (d *DB) RemoveUser(ctx context.Context, name string) (int, error) {
 		return 0, hub.Unavailable("end sessions", err)
 	}
 	ended := tag.RowsAffected()
+	if _, err := tx.Exec(ctx, `DELETE FROM web_devices WHERE user_name = $1`, name); err != nil {
+		return 0, hub.Unavailable("drop devices", err)
+	}
 	tag, err = tx.Exec(ctx, `DELETE FROM web_users WHERE name = $1`, name)
 	if err != nil {
 		return 0, hub.Unavailable("remove user", err)

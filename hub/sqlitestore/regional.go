@@ -382,6 +382,10 @@ func (d *DB) changeUser(ctx context.Context, what, name string, end bool, update
 			return 0, hub.Unavailable("end sessions", err)
 		}
 		ended, _ = res.RowsAffected()
+		// The epoch moved on: the account's device cookies are void.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM web_devices WHERE user_name = ?`, name); err != nil {
+			return 0, hub.Unavailable("drop devices", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, hub.Unavailable(what, err)
@@ -401,6 +405,9 @@ func (d *DB) RemoveUser(ctx context.Context, name string) (int, error) {
 		return 0, hub.Unavailable("end sessions", err)
 	}
 	ended, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM web_devices WHERE user_name = ?`, name); err != nil {
+		return 0, hub.Unavailable("drop devices", err)
+	}
 	res, err = tx.ExecContext(ctx, `DELETE FROM web_users WHERE name = ?`, name)
 	if err != nil {
 		return 0, hub.Unavailable("remove user", err)

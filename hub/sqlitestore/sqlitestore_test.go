@@ -51,6 +51,8 @@ func TestLoadSuite(t *testing.T) { hubtest.RunLoadSuite(t, open) }
 
 func TestRegionalSuite(t *testing.T) { hubtest.RunRegionalSuite(t, open) }
 
+func TestDeviceSuite(t *testing.T) { hubtest.RunDeviceSuite(t, open) }
+
 func TestReopenKeepsData(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hub.db")

@@ -266,11 +266,12 @@ func TestBrowserAccessibilityStates(t *testing.T) {
 // notPages are the routes whose answers are not pages (each with what it
 // answers); every other route must be opened by an a11yPage.
 var notPages = map[string]string{
-	"GET /static/app.css": "the style sheet",
-	"POST /logout":        "303 to the login page",
-	"GET /disputed.csv":   "CSV download",
-	"GET /offices.csv":    "CSV download",
-	"GET /rejects.csv":    "CSV download",
+	"GET /static/app.css":       "the style sheet",
+	"POST /logout":              "303 to the login page",
+	"GET /disputed.csv":         "CSV download",
+	"GET /offices.csv":          "CSV download",
+	"GET /rejects.csv":          "CSV download",
+	"POST /devices/{id}/revoke": "303 back to the devices page (checked after a revoke: devices-revoked); a refusal is the error page",
 }
 
 // routeMux is a router with the regional pages' routes, each answering

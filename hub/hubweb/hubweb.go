@@ -121,7 +121,7 @@ func New(opt Options) (*Server, error) {
 	funcs := template.FuncMap{"when": s.when, "skew": skewText, "office": officeText, "rub": kopText,
 		"sum3":  func(a, b, c int64) int64 { return a + b + c },
 		"share": shareText, "inc": func(i int) int { return i + 1 }, "codes": disputeCodes, "reviewRow": reviewRowOf, "reviewedRow": reviewedRowOf}
-	for _, name := range []string{"login.html", "fleet.html", "alerts.html", "lookup.html", "unverified.html", "refused.html", "offices.html", "rejects.html", "questioned.html", "error.html"} {
+	for _, name := range []string{"login.html", "fleet.html", "alerts.html", "lookup.html", "unverified.html", "refused.html", "offices.html", "rejects.html", "questioned.html", "devices.html", "error.html"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/review.html", "templates/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("hubweb: template %s: %w", name, err)
@@ -152,6 +152,7 @@ func New(opt Options) (*Server, error) {
 	s.handle("GET /offices.csv", s.auth(s.officeCSV))
 	s.handle("GET /rejects", s.auth(s.rejects))
 	s.handle("GET /rejects.csv", s.auth(s.rejectsCSV))
+	s.deviceRoutes()
 	// A path no other route takes: the error page, not the router's
 	// plain-text 404 (markhub serve sends the API's paths elsewhere).
 	// Without a login: the browser's own reads (/favicon.ico) must not

@@ -133,7 +133,7 @@ func newUserCmd(a *app) *cobra.Command {
 	disable := able("disable", "Stop an account from logging in and end its sessions at once (markhub user enable undoes it)", "disabled", true)
 	enable := able("enable", "Let a disabled account log in again with its password", "enabled", false)
 	d := defaultConfig()
-	for _, c := range []*cobra.Command{add, password, disable, enable, remove} {
+	for _, c := range append([]*cobra.Command{add, password, disable, enable, remove}, userDeviceCmds(a)...) {
 		c.Flags().String("db", d.DB, "SQLite file or PostgreSQL URL")
 		c.Flags().String("db-driver", d.DBDriver, "sqlite or postgres")
 		cmd.AddCommand(c)

@@ -6,7 +6,9 @@
 // Failed logins of a name from browsers without its device cookie are
 // limited per name over all addresses; a browser with one counts against
 // its own device only, so a guesser spread over many addresses is slowed
-// and the person on their own browser is not locked out by it.
+// and the person on their own browser is not locked out by it. The
+// callers record each cookie's device (IDHash) and count a cookie only
+// while its record is there, so one device can be revoked on its own.
 package devicecookie
 
 import (

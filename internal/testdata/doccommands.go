@@ -68,7 +68,7 @@ func CheckDocCommand(t testing.TB, root *cobra.Command, line, doc string) {
 	words := strings.Fields(line)[1:]
 	cmd := root
 	for _, w := range words {
-		if strings.HasPrefix(w, "-") || !regexp.MustCompile(`^[a-z]+$`).MatchString(w) {
+		if strings.HasPrefix(w, "-") || !regexp.MustCompile(`^[a-z]+(-[a-z]+)*$`).MatchString(w) {
 			break
 		}
 		sub, _, err := cmd.Find([]string{w})

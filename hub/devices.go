@@ -38,8 +38,9 @@ type DeviceBook interface {
 	KnownDevice(ctx context.Context, name, idHash string) (WebDevice, error)
 	// RecordDevice records the cookie (idHash) a login of name at at gave
 	// its browser: renew is the id of the device it logged in with (0:
-	// none), whose row takes it; else a new row, and past MaxDevices the
-	// rows unused longest are dropped. An unknown account is
+	// none), whose row takes it; else a new row, the rows of name unused
+	// for longer than devicecookie.Lifetime (their cookies expired) are
+	// dropped and, past MaxDevices, the rows unused longest. An unknown account is
 	// mark.ErrNotFound.
 	RecordDevice(ctx context.Context, name, idHash, agent string, renew int64, at time.Time) (WebDevice, error)
 	// Devices lists the recorded devices of name, the last used first.

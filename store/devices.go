@@ -56,8 +56,9 @@ func (d *DB) KnownDevice(ctx context.Context, name, idHash string) (Device, erro
 // RecordDevice records the device cookie whose id hashes to idHash that a
 // login of name at at gave its browser. renew is the id of the device the
 // browser logged in with (0: none): its row takes the new cookie, keeping
-// its first login; otherwise a new row is added and, past MaxDevices,
-// the rows unused longest dropped. An unknown account is mark.ErrNotFound.
+// its first login; otherwise a new row is added, the account's rows
+// unused for longer than devicecookie.Lifetime (their cookies have
+// expired) dropped and, past MaxDevices, the rows unused longest. An unknown account is mark.ErrNotFound.
 func (d *DB) RecordDevice(ctx context.Context, name, idHash, agent string, renew int64, at time.Time) (Device, error) {
 	agent = devicecookie.Neutral(agent, devicecookie.MaxAgent)
 	ts := at.UTC().Format(time.RFC3339Nano)
@@ -88,6 +89,11 @@ func (d *DB) RecordDevice(ctx context.Context, name, idHash, agent string, renew
 		}
 		if id, err = res.LastInsertId(); err != nil {
 			return storeErr("record device", err)
+		}
+		// A device unused for longer than its cookie lives has none left.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_devices WHERE user_name = ? AND last_used < ?`,
+			name, at.Add(-devicecookie.Lifetime).UTC().Format(time.RFC3339Nano)); err != nil {
+			return storeErr("drop expired devices", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM user_devices WHERE user_name = ? AND id NOT IN
 			(SELECT id FROM user_devices WHERE user_name = ? ORDER BY last_used DESC, id DESC LIMIT ?)`, name, name, MaxDevices); err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"markd/internal/devicecookie"
 	"markd/mark"
 )
 
@@ -119,5 +120,30 @@ func TestDevices(t *testing.T) {
 	}
 	if l, _ := db.Devices(ctx, "ivan"); len(l) != 1 {
 		t.Errorf("ivan's device went with anna's: %d left", len(l))
+	}
+}
+
+// TestDevicesExpire: a device unused for longer than its cookie lives
+// (devicecookie.Lifetime) is dropped at the account's next new device;
+// one used within it stays.
+func TestDevicesExpire(t *testing.T) {
+	ctx := context.Background()
+	db := rvOpen(t)
+	if err := db.AddUser(ctx, "anna", RoleOperator, "operator-pw"); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	for _, h := range []struct {
+		hash string
+		at   time.Time
+	}{{"old", t0}, {"recent", t0.Add(devicecookie.Lifetime - time.Hour)}, {"new", t0.Add(devicecookie.Lifetime + time.Hour)}} {
+		if _, err := db.RecordDevice(ctx, "anna", h.hash, "", 0, h.at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for hash, want := range map[string]bool{"old": false, "recent": true, "new": true} {
+		if _, err := db.KnownDevice(ctx, "anna", hash); (err == nil) != want {
+			t.Errorf("device %s: kept = %v, want %v", hash, err == nil, want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"markd/hub"
+	"markd/internal/devicecookie"
 	"markd/mark"
 )
 
@@ -16,8 +17,9 @@ import (
 // first login kept), bounded to hub.MaxDevices (the one unused longest
 // dropped), revoked one by one (another account's id, an unknown one,
 // one revoked already: hub.ErrNoDevice), its User-Agent summary
-// neutralised, and every device of an account gone with a new password,
-// a disable or a removal (an enable brings none back).
+// neutralised, every device of an account gone with a new password,
+// a disable or a removal (an enable brings none back), and a device
+// unused for longer than its cookie lives dropped.
 func RunDeviceSuite(t *testing.T, open Opener) {
 	s := open(t)
 	defer s.Close()
@@ -121,5 +123,18 @@ func RunDeviceSuite(t *testing.T, open Opener) {
 	}
 	if l, _ := r.Devices(ctx, "ivan"); len(l) != 1 {
 		t.Errorf("ivan's device went with anna's: %d left", len(l))
+	}
+	// A device unused for longer than its cookie lives goes at the
+	// account's next new device; one used within it stays.
+	if _, err := r.RecordDevice(ctx, "ivan", "i2", "", 0, t0.Add(devicecookie.Lifetime-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.RecordDevice(ctx, "ivan", "i3", "", 0, t0.Add(devicecookie.Lifetime+time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for hash, want := range map[string]bool{"i1": false, "i2": true, "i3": true} {
+		if err := known("ivan", hash); (err == nil) != want {
+			t.Errorf("ivan's device %s a year on: kept = %v, want %v", hash, err == nil, want)
+		}
 	}
 }

@@ -62,6 +62,11 @@ func (d *DB) RecordDevice(ctx context.Context, name, idHash, agent string, renew
 			name, idHash, at, agent).Scan(&dev.ID); err != nil {
 			return hub.WebDevice{}, hub.Unavailable("record device", err)
 		}
+		// A device unused for longer than its cookie lives has none left.
+		if _, err := tx.Exec(ctx, `DELETE FROM web_devices WHERE user_name = $1 AND last_used < $2`,
+			name, at.Add(-devicecookie.Lifetime)); err != nil {
+			return hub.WebDevice{}, hub.Unavailable("drop expired devices", err)
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM web_devices WHERE user_name = $1 AND id NOT IN
 			(SELECT id FROM web_devices WHERE user_name = $1 ORDER BY last_used DESC, id DESC LIMIT $2)`, name, hub.MaxDevices); err != nil {
 			return hub.WebDevice{}, hub.Unavailable("drop old devices", err)

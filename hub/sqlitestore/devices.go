@@ -62,6 +62,11 @@ func (d *DB) RecordDevice(ctx context.Context, name, idHash, agent string, renew
 		if dev.ID, err = res.LastInsertId(); err != nil {
 			return hub.WebDevice{}, hub.Unavailable("record device", err)
 		}
+		// A device unused for longer than its cookie lives has none left.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM web_devices WHERE user_name = ? AND last_used < ?`,
+			name, ts(at.Add(-devicecookie.Lifetime))); err != nil {
+			return hub.WebDevice{}, hub.Unavailable("drop expired devices", err)
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM web_devices WHERE user_name = ? AND id NOT IN
 			(SELECT id FROM web_devices WHERE user_name = ? ORDER BY last_used DESC, id DESC LIMIT ?)`, name, name, hub.MaxDevices); err != nil {
 			return hub.WebDevice{}, hub.Unavailable("drop old devices", err)

@@ -106,3 +106,11 @@ type deviceTable struct {
 	Account bool // a column with each row's account
 	CSRF    string
 }
+
+// The template function that makes a devicetable's data, added here to
+// keep the page in its own files.
+func init() {
+	funcs["deviceTable"] = func(which string, rows []deviceView, account bool, csrf string) deviceTable {
+		return deviceTable{Which: which, Rows: rows, Account: account, CSRF: csrf}
+	}
+}

@@ -37,10 +37,7 @@ var funcs = template.FuncMap{
 	"add":      func(a, b int) int { return a + b },
 	"sub":      func(a, b int) int { return a - b },
 	"tx":       tx,
-	"deviceTable": func(which string, rows []deviceView, account bool, csrf string) deviceTable {
-		return deviceTable{Which: which, Rows: rows, Account: account, CSRF: csrf}
-	},
-	"dayText": dayText,
+	"dayText":  dayText,
 	"statusWords": func(code int) []string {
 		if t, ok := statusText[code]; ok {
 			return t[:]

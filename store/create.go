@@ -29,7 +29,8 @@ var sqliteHeader = []byte("SQLite format 3\x00")
 // the file and what to do, and so is one whose write-ahead log lost
 // commits (ErrWALLost): commits its WAL index still counts (checkWAL), or
 // the -wal and -shm both gone after an unclean stop (checkWALState), or a
-// store file copied alone while markd had it open (checkCopiedOpen).
+// store file copied alone while markd had it open (checkCopiedOpen). A
+// store a newer markd migrated is ErrSchemaNewer (checkNewerFile).
 func CheckFile(path string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -59,6 +60,9 @@ func CheckFile(path string) error {
 		return err
 	}
 	if err := checkWALState(path); err != nil {
+		return err
+	}
+	if err := checkNewerFile(path); err != nil {
 		return err
 	}
 	return checkCopiedOpen(path)

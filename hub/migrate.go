@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -48,4 +49,24 @@ func Migrations(fsys fs.FS, dir string) ([]Migration, error) {
 		}
 	}
 	return out, nil
+}
+
+// ErrSchemaNewer: the collector's database was migrated by a newer
+// markhub than this one (after a rollback of the binary): this markhub
+// refuses it instead of writing under a schema it does not know.
+var ErrSchemaNewer = errors.New("collector database schema is newer than this markhub")
+
+// RefuseNewer fails with ErrSchemaNewer, naming where and both versions,
+// when top (the highest version the database records) is past the last
+// of steps.
+func RefuseNewer(where string, top int, steps []Migration) error {
+	known := 0
+	if len(steps) > 0 {
+		known = steps[len(steps)-1].Version
+	}
+	if top <= known {
+		return nil
+	}
+	return mark.WithHint(fmt.Errorf("%s: migration %d applied, this markhub knows up to %d: %w", where, top, known, ErrSchemaNewer),
+		"run the markhub version that upgraded this database (every markhub process of it), or restore the database backup taken before that upgrade")
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"net"
 	"os"
 	"os/exec"
@@ -43,6 +44,18 @@ func hubExitRows() []hubExitRow {
 		{cmd: "markhub serve", code: 78, name: "config file missing", args: func(t *testing.T, dir string) []string {
 			return append([]string{"--config", filepath.Join(dir, "none.yaml")}, serve()(t, dir)...)
 		}, want: "none.yaml does not exist"},
+		{cmd: "markhub serve", code: 78, name: "database of a newer markhub", args: func(t *testing.T, dir string) []string {
+			db, err := sql.Open("sqlite3", filepath.Join(dir, "hub.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
+				INSERT INTO schema_migrations VALUES (999, '999_newer.sql', 'x')`); err != nil {
+				t.Fatal(err)
+			}
+			return serve()(t, dir)
+		}, want: "migration 999 applied, this markhub knows up to"},
 		{cmd: "markhub serve", code: 1, name: "PostgreSQL not answering", args: func(t *testing.T, dir string) []string {
 			return []string{"serve", "--db-driver", "postgres", "--db", "postgres://markhub@" + closedPort(t) + "/markhub", "--listen", "127.0.0.1:0"}
 		}, want: "connect"},

@@ -36,7 +36,8 @@ db_driver and db. It prints "listening ADDRESS" on stdout once it listens.
 
 Exit status: 0 when stopped by SIGTERM or SIGINT; 78 when no restart can
 mend the error: the config does not load or a value is refused (tls_key
-readable by every user, client_ca), a permission refused (a unit with
+readable by every user, client_ca), the database migrated by a newer
+markhub, a permission refused (a unit with
 RestartPreventExitStatus=78 leaves it stopped); 1 on other failures, a
 restart may mend them (PostgreSQL not answering, the port taken); 2 on a
 wrong command line.`,
@@ -47,7 +48,8 @@ wrong command line.`,
 				// whatever is wrong with it, the same file fails again
 				return cli.NoRestartError{Err: err}
 			}
-			return cli.NoRestart(serve(cmd.Context(), a, c))
+			// a database a newer markhub migrated is refused again at every start
+			return cli.NoRestart(serve(cmd.Context(), a, c), hub.ErrSchemaNewer)
 		},
 	}
 	d := defaultConfig()

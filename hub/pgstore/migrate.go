@@ -20,6 +20,20 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if err != nil {
 		return err
 	}
+	// before any step: a database a newer markhub migrated is left as it is
+	var top int
+	var exists bool
+	if err := pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	if exists {
+		if err := pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&top); err != nil {
+			return fmt.Errorf("read schema_migrations: %w", err)
+		}
+	}
+	if err := hub.RefuseNewer("postgres database "+pool.Config().ConnConfig.Database, top, steps); err != nil {
+		return err
+	}
 	for _, m := range steps {
 		if err := applyStep(ctx, pool, m); err != nil {
 			return err

@@ -70,6 +70,9 @@ func OpenOptions(ctx context.Context, dsn string, o Options) (*DB, error) {
 	}
 	if err := migrate(ctx, pool); err != nil {
 		pool.Close()
+		if errors.Is(err, hub.ErrSchemaNewer) {
+			return nil, err
+		}
 		return nil, mark.WithHint(fmt.Errorf("postgres: apply schema: %w: %w", mark.ErrUnavailable, err),
 			"check that PostgreSQL runs and the dsn names a database the user may create tables in")
 	}

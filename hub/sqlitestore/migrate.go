@@ -12,7 +12,7 @@ import (
 // migrate applies the migrations not yet recorded, each in its own
 // immediate transaction (the write lock makes a second process wait, then
 // find the step done).
-func migrate(ctx context.Context, db *sql.DB) error {
+func migrate(ctx context.Context, db *sql.DB, path string) error {
 	steps, err := hub.Migrations(migrations, "migrations")
 	if err != nil {
 		return err
@@ -20,6 +20,14 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	// before any step: a database a newer markhub migrated is left as it is
+	var top int
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&top); err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	if err := hub.RefuseNewer("hub store "+path, top, steps); err != nil {
+		return err
 	}
 	for _, m := range steps {
 		if err := applyStep(ctx, db, m); err != nil {

@@ -49,8 +49,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if err := migrate(ctx, db); err != nil {
+	if err := migrate(ctx, db, path); err != nil {
 		db.Close()
+		if errors.Is(err, hub.ErrSchemaNewer) {
+			return nil, err
+		}
 		return nil, mark.WithHint(fmt.Errorf("open hub store %s: %w: %w", path, mark.ErrUnavailable, err),
 			"check that the folder exists and is writable")
 	}

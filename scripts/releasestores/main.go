@@ -73,6 +73,8 @@ func main() {
 	commit := flag.String("commit", "", "the commit it was built from")
 	out := flag.String("out", "", "output path without extension: writes OUT.db.gz and OUT.json")
 	testdata := flag.String("testdata", "../shared/testdata", "the shared test data (keyring, tariffs, issuer keys)")
+	hubBin := flag.String("hub", "", "an older markhub binary: the counter uploads to it (SQLite) and its database is written to HUBOUT")
+	hubOut := flag.String("hubout", "", "with -hub: output path without extension: writes HUBOUT.db.gz and HUBOUT.json")
 	flag.Parse()
 	if *bin == "" || *out == "" || *commit == "" {
 		log.Fatal("usage: releasestores -bin MARKD -commit HASH -out PATH")
@@ -82,9 +84,26 @@ func main() {
 	dir, err := os.MkdirTemp("", "releasestore-")
 	check(err)
 	defer os.RemoveAll(dir)
-	e, err := day(*bin, td, dir)
+	var hub *collector
+	if *hubBin != "" {
+		hub, err = startCollector(*hubBin, td, dir)
+		check(err)
+		defer hub.stop() //nolint:errcheck // stopped below
+	}
+	e, err := day(*bin, td, dir, hub)
 	check(err)
 	e.Commit = *commit
+	if hub != nil {
+		check(hub.stop())
+		he, err := hubExpect(hub.db, filepath.Join(dir, "hubcopy.db"))
+		check(err)
+		he.Commit = *commit
+		check(gz(hub.db, *hubOut+".db.gz"))
+		b, err := json.MarshalIndent(he, "", "  ")
+		check(err)
+		check(os.WriteFile(*hubOut+".json", append(b, '\n'), 0o644))
+		fmt.Printf("%s.db.gz: schema %d, %d records, %d events, %d batches\n", *hubOut, he.Schema, he.Records, he.Events, he.Batches)
+	}
 	db := filepath.Join(dir, "markd.db")
 	for _, side := range []string{"-wal", "-shm"} {
 		if _, err := os.Stat(db + side); err == nil {
@@ -108,7 +127,7 @@ func check(err error) {
 }
 
 // day drives the binary through one counter's day in dir.
-func day(bin, td, dir string) (*Expect, error) {
+func day(bin, td, dir string, hub *collector) (*Expect, error) {
 	help, _ := exec.Command(bin, "--help").CombinedOutput()
 	has := func(cmd string) bool { return regexp.MustCompile(`(?m)^\s+` + cmd + `\s`).Match(help) }
 	port, err := freePort()
@@ -119,6 +138,9 @@ func day(bin, td, dir string) (*Expect, error) {
 	body := fmt.Sprintf("office: %d\ncounter: \"1\"\ntz: Europe/Moscow\nkeyring: %q\ntariffs: %q\ndb: %q\n"+
 		"rescan_window: 1s\nhttp:\n  listen: 127.0.0.1:%d\nlog:\n  format: text\n",
 		office, filepath.Join(td, "keyring.yaml"), filepath.Join(td, "tariffs.yaml"), filepath.Join(dir, "markd.db"), port)
+	if hub != nil {
+		body += hub.syncBlock(dir)
+	}
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		return nil, err
 	}
@@ -136,6 +158,12 @@ func day(bin, td, dir string) (*Expect, error) {
 	e := &Expect{Office: office, Counter: "1", Password: password, MadeAt: time.Now().UTC()}
 	if has("init") {
 		if _, err := cli("", "init"); err != nil {
+			return nil, err
+		}
+	}
+	if hub != nil && has("init") {
+		// a new store restores its office's reuse history first
+		if _, err := cli("", "sync", "--once"); err != nil {
 			return nil, err
 		}
 	}
@@ -235,6 +263,12 @@ func day(bin, td, dir string) (*Expect, error) {
 	}
 	e.Scans = len(e.IDs)
 	e.Pending = e.Scans // nothing was uploaded: no collector configured
+	if hub != nil {
+		if _, err := cli("", "sync", "--once"); err != nil {
+			return nil, err
+		}
+		e.Pending = 0
+	}
 	return e, nil
 }
 

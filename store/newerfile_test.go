@@ -2,8 +2,10 @@ package store
 
 import (
 	"crypto/sha256"
+	"database/sql"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -50,5 +52,37 @@ func TestCheckFileRefusesNewer(t *testing.T) {
 		if exists(path + side) {
 			t.Errorf("CheckFile left %s%s", path, side)
 		}
+	}
+}
+
+// TestFileSchema: the schema a store file records, as `markd doctor`
+// names it: this markd's own on a new store, a newer one's after a newer
+// markd migrated it, none for an SQLite file that is not a store.
+func TestFileSchema(t *testing.T) {
+	db, path := scOpen(t)
+	relMust(t, db.Close())
+	top, known, err := FileSchema(path)
+	if err != nil || known == 0 || top != known {
+		t.Fatalf("new store: schema %d, known %d, %v; want both the last migration", top, known, err)
+	}
+	db, path = scOpen(t)
+	if _, err := db.SQL().Exec(`INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, 'newer.sql', 'x')`, known+1); err != nil {
+		t.Fatal(err)
+	}
+	relMust(t, db.Close())
+	if got, _, err := FileSchema(path); err != nil || got != known+1 {
+		t.Errorf("after a newer markd: schema %d, %v; want %d", got, err, known+1)
+	}
+	other := filepath.Join(t.TempDir(), "other.db")
+	raw, err := sql.Open("sqlite3", "file:"+other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`CREATE TABLE t (x)`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	if got, k, err := FileSchema(other); err != nil || got != 0 || k != known {
+		t.Errorf("another program's database: schema %d, known %d, %v; want 0, %d", got, k, err, known)
 	}
 }

@@ -127,7 +127,11 @@ func (d doctor) checkStoreFile(path string) error {
 		d.printf("PROBLEM: %v\n", err)
 		return err
 	}
-	d.printf("ok, %d MB (--deep reads it all)\n", (fi.Size()+1<<19)>>20)
+	schema := ""
+	if top, known, err := store.FileSchema(path); err == nil && top > 0 {
+		schema = fmt.Sprintf("schema %03d (this markd %03d), ", top, known)
+	}
+	d.printf("ok, %s%d MB (--deep reads it all)\n", schema, (fi.Size()+1<<19)>>20)
 	return nil
 }
 

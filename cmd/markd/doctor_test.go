@@ -6,8 +6,10 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -39,6 +41,7 @@ func TestDoctor(t *testing.T) {
 	}
 	dbPath := filepath.Join(dir, "markd.db")
 	initStore(t, dbPath)
+	latest := latestMigration(t)
 	saved := devGlobs
 	devGlobs.serial = []string{filepath.Join(dir, "ttyACM*")}
 	devGlobs.input = []string{filepath.Join(dir, "*-event-kbd")}
@@ -53,7 +56,7 @@ func TestDoctor(t *testing.T) {
 	}{
 		{"all fine", "  - kind: stdin\n  - kind: serial\n    name: front\n    port: " + filepath.Join(dir, "ttyACM*") +
 			"\n    good_beep: '\\x07'\n  - kind: wedge\n    name: kbd\n    device: " + fifo + "\n    grab: false\n", 0,
-			[]string{"Database " + dbPath + ": ok, ", pty + " -> /dev/pts/", "front (serial): ok", "kbd (wedge): ok", fifo + ": ok", "Cameras:\n  none found"}},
+			[]string{"Database " + dbPath + ": ok, " + fmt.Sprintf("schema %03d (this markd %03d), ", latest, latest), pty + " -> /dev/pts/", "front (serial): ok", "kbd (wedge): ok", fifo + ": ok", "Cameras:\n  none found"}},
 		{"unplugged serial", "  - kind: serial\n    name: back\n    port: " + filepath.Join(dir, "ttyUSB9") + "\n", 1,
 			[]string{"back (serial): PROBLEM:", "not plugged in"}},
 		{"glob matches nothing", "  - kind: serial\n    port: " + filepath.Join(dir, "by-id", "*") + "\n", 1,
@@ -192,4 +195,20 @@ func TestDoctorStoreFile(t *testing.T) {
 	if _, err := os.Stat(filepath.Dir(missing)); !os.IsNotExist(err) {
 		t.Fatalf("doctor made the missing store's folder: %v", err)
 	}
+}
+
+// latestMigration is the number of the last of store/migrations, read
+// from the folder (what `markd doctor` names as this markd's schema).
+func latestMigration(t *testing.T) int {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join("..", "..", "store", "migrations", "*.sql"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no migrations in store/migrations: %v", err)
+	}
+	num, _, _ := strings.Cut(filepath.Base(names[len(names)-1]), "_")
+	n, err := strconv.Atoi(num)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -27,6 +27,13 @@ const MaxItems = 100_000
 // items with every column fits in it.
 const MaxBytes = 16 << 20
 
+// MaxColumns bounds the columns of a CSV row: Excel's sheet is 16 384
+// columns wide, so no list saved from it has more, not even in the rows
+// of separators it writes for cells it thinks are used. A wider row is
+// refused before it is split: encoding/csv keeps ~160 bytes a column, and
+// 16 MiB of separators as one row cost 2.6 GiB.
+const MaxColumns = 16384
+
 // List is one customer's list of the items of a batch.
 type List struct {
 	Contract uint32 // from the JSON form; 0 when the list does not say (CSV)
@@ -120,10 +127,21 @@ func tooMany(line int) *ParseError {
 const maxValue = 60
 
 func perr(line, col int, field, value, msg string) *ParseError {
-	if r := []rune(value); len(r) > maxValue {
-		value = string(r[:maxValue]) + "…"
-	}
+	value = shorten(value, maxValue)
 	return &ParseError{Line: line, Column: col, Field: field, Value: value, Msg: msg}
+}
+
+// shorten cuts s to its first n letters and "…"; only those are
+// decoded (a value may be the whole 16 MiB file).
+func shorten(s string, n int) string {
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k] + "…"
+		}
+		i++
+	}
+	return s
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}

@@ -100,6 +100,9 @@ func parseCSVText(data []byte) (List, error) {
 	text := decodeText(data)
 	r := csv.NewReader(bytes.NewReader(text))
 	r.Comma = separator(text)
+	if err := checkWidth(text, byte(r.Comma)); err != nil {
+		return List{}, err
+	}
 	r.FieldsPerRecord = -1 // rows may be shorter or longer: checked below
 	r.ReuseRecord = true
 
@@ -239,12 +242,35 @@ func headerText(header []string) string {
 			parts = append(parts, "… ("+strconv.Itoa(len(header))+" columns)")
 			break
 		}
-		if r := []rune(h); len(r) > width {
-			h = string(r[:width]) + "…"
-		}
-		parts = append(parts, h)
+		parts = append(parts, shorten(h, width))
 	}
 	return strings.Join(parts, " | ")
+}
+
+// checkWidth refuses a row of more than MaxColumns columns, naming the
+// line it starts on, before encoding/csv splits it (there each column
+// costs ~160 bytes: one row of 16 MiB of separators was 2.6 GiB). Quotes
+// are followed as separator follows them; a quoted separator or line
+// break is no column and no row.
+func checkWidth(text []byte, sep byte) error {
+	line, rowLine, cols, quoted := 1, 1, 1, false
+	for _, c := range text {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == '\n':
+			line++
+			if !quoted {
+				rowLine, cols = line, 1
+			}
+		case c == sep && !quoted:
+			if cols++; cols > MaxColumns {
+				return perr(rowLine, 0, "", "", fmt.Sprintf("the row has more than %d columns, the most a spreadsheet has:"+
+					" this is not a list saved from one (a CSV list has a column for each of its fields)", MaxColumns))
+			}
+		}
+	}
+	return nil
 }
 
 func blankRow(rec []string) bool {

@@ -45,14 +45,21 @@ var headerNames = map[string]field{
 // "масса,г" and " МАССА , Г " are one name) and a stray BOM.
 func normHeader(s string) string {
 	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
+	for _, r := range s {
 		if unicode.IsSpace(r) || r == '\uFEFF' {
 			continue
 		}
-		b.WriteRune(r)
+		if b.Len() > maxHeaderName {
+			break // no column's name is this long: a cell of another kind
+		}
+		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
 }
+
+// maxHeaderName is longer in bytes than every column name normHeader
+// matches: a longer cell (a whole file as one cell) is not lowered whole.
+const maxHeaderName = 64
 
 // className maps the Russian class names of the spec (normalised by
 // normWords) to their codes.

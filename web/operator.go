@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"markd/batch"
@@ -116,6 +117,11 @@ func (s *Server) health() []mark.SourceHealth {
 // the account changed by markd user): it sends "ended" first, so the page
 // goes to the login at once.
 func (s *Server) operatorLive(w http.ResponseWriter, r *http.Request, sess session) {
+	release, ok := s.openStream(w, r, "user "+strconv.Quote(sess.User))
+	if !ok {
+		return
+	}
+	defer release()
 	ctx, cancel := s.sessionContext(r.Context(), sess)
 	defer cancel()
 	fl, ok := w.(http.Flusher)

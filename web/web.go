@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -127,6 +128,7 @@ type Server struct {
 	// so the batch panel shows what the desk did without a scan.
 	batchWrites atomic.Int64
 	batchWatch  batchWatch // batch actions of other processes (batchwatch.go)
+	streams     streamCap  // open live streams of each user and token (streamcap.go)
 }
 
 // setOperator names the person at the counter for the pipeline.
@@ -288,6 +290,13 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 		}
 		ctx := httpapi.WithActor(r.Context(), "api:"+name)
 		ctx = httpapi.WithOperator(ctx, s.atCounter())
+		if isStream(r) {
+			release, ok := s.openStream(w, r, "API token "+strconv.Quote(name))
+			if !ok {
+				return
+			}
+			defer release()
+		}
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			// A read (the /events stream above all) ends when the token
 			// is removed, as a session's ends with its account.
@@ -310,6 +319,13 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		} else {
+			if isStream(r) {
+				release, ok := s.openStream(w, r, "user "+strconv.Quote(sess.User))
+				if !ok {
+					return
+				}
+				defer release()
+			}
 			// A read (the /events stream above all) ends with the session.
 			// Writes run to their end: a scan half-recorded is worse.
 			var cancel context.CancelFunc
@@ -362,6 +378,11 @@ func (p *pageNotFound) Flush() {
 	if f, ok := p.ResponseWriter.(http.Flusher); ok && !p.replaced {
 		f.Flush()
 	}
+}
+
+// isStream tells the API's live stream (/events) from its other reads.
+func isStream(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.URL.Path == "/events"
 }
 
 // bearerToken returns the token of an "Authorization: Bearer" header.

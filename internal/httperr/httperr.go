@@ -13,6 +13,10 @@ import (
 // (415); it is wrapped beside mark.ErrInvalid.
 var ErrMediaType = errors.New("unsupported media type")
 
+// ErrTooMany is a request over a limit of its client (429; the writer of
+// the error sets Retry-After).
+var ErrTooMany = errors.New("too many")
+
 // ErrMethod is a request whose method its route does not take (405).
 var ErrMethod = errors.New("method not allowed")
 
@@ -24,6 +28,8 @@ func Status(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrMediaType): // the same
 		return http.StatusUnsupportedMediaType
+	case errors.Is(err, ErrTooMany):
+		return http.StatusTooManyRequests
 	case errors.Is(err, ErrMethod):
 		return http.StatusMethodNotAllowed
 	case errors.Is(err, mark.ErrInvalid):

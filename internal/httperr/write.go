@@ -54,6 +54,8 @@ func Code(status int) string {
 		return "unsupported_type"
 	case http.StatusMethodNotAllowed:
 		return "method_not_allowed"
+	case http.StatusTooManyRequests:
+		return "too_many"
 	case http.StatusServiceUnavailable:
 		return "unavailable"
 	}

@@ -372,7 +372,9 @@ func (s *Server) reviewFrame(w http.ResponseWriter, r *http.Request, _ session) 
 		return
 	}
 	w.Header().Set("Content-Type", "image/jpeg")
-	w.Header().Set("Cache-Control", "private, max-age=3600")
+	// An envelope's addresses: not kept in the disk cache of a shared
+	// counter PC after the logout, as no page of personal data is.
+	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(frame)
 }
 

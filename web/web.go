@@ -279,6 +279,9 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// The API's answers carry scans and names: kept in no cache, as the
+	// pages are not (a route may say otherwise: the streams' no-cache).
+	w.Header().Set("Cache-Control", "no-store")
 	if tok, ok := bearerToken(r); ok {
 		// A local program (the cash-desk software) with its API token. No
 		// cookie is involved, so there is no cross-site request to guard

@@ -1,0 +1,135 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"markd/mark"
+)
+
+// The red team's pass over the counter's pages and local API (26th stop,
+// docs/notes/trust.md "Red-team pass of the counter"): the cases that held
+// and had no test of their own, and the fixes' tests that are not in a
+// file of their own.
+
+// TestPersonalDataNotCached: every answer that carries scans, names or a
+// camera frame to a browser is Cache-Control: no-store, so it is not kept
+// in the browser's disk cache of a shared counter PC after the logout:
+// the camera frame (it was "private, max-age=3600": an envelope's
+// addresses for an hour) and the API's JSON read with a session or a
+// token (it had none).
+func TestPersonalDataNotCached(t *testing.T) {
+	e := newAPIEnv(t)
+	e.insert(mark.Record{ID: "rf", At: e.clock.Now(), Office: 426000, Counter: "A", Operator: opName,
+		Text: "EPM1:rf", Verdict: mark.Reject, Reasons: []mark.Reason{mark.ReasonUnderpaid}, Mark: testMark(7),
+		Frame: []byte("\xff\xd8\xff\xe0 a frame")})
+	id := e.openBatch(t, 1004417)
+	sup := e.client()
+	sup.login(supName, supPass)
+	for _, p := range []string{"/review/rf/frame.jpg", "/api/scans", "/api/scans/rf", "/api/batches/current",
+		"/api/batches/" + id, "/api/no-such-route"} {
+		for _, who := range []struct {
+			name string
+			hdr  map[string]string
+		}{{"session", map[string]string{"Accept": "application/json"}}, {"token", map[string]string{"Authorization": "Bearer " + e.token}}} {
+			if who.name == "token" && strings.HasPrefix(p, "/review") {
+				continue // the pages are not the program's
+			}
+			code, _, h := sup.do("GET", p, nil, who.hdr)
+			if code == http.StatusUnauthorized || h.Get("Cache-Control") != "no-store" {
+				t.Errorf("%s with a %s: %d, Cache-Control %q; want no-store", p, who.name, code, h.Get("Cache-Control"))
+			}
+		}
+	}
+}
+
+// TestLoginLimitNotSplitByForwardedHeaders: the failed-login limits count
+// the connection's address; X-Forwarded-For, X-Real-IP and Forwarded
+// (the counter sits behind no proxy) do not make a guesser many clients.
+func TestLoginLimitNotSplitByForwardedHeaders(t *testing.T) {
+	e := newEnv(t, nil) // LoginLimit 3 a minute
+	c := e.client()
+	for i := range 6 {
+		c.get("/login")
+		addr := "10.9.8." + string(rune('1'+i))
+		c.do("POST", "/login", url.Values{"user": {supName}, "password": {"guess"}, "csrf": {c.csrf}},
+			map[string]string{"X-Forwarded-For": addr, "X-Real-IP": addr, "Forwarded": "for=" + addr})
+	}
+	c.get("/login")
+	code, _, _ := c.do("POST", "/login", url.Values{"user": {supName}, "password": {supPass}, "csrf": {c.csrf}},
+		map[string]string{"X-Forwarded-For": "10.9.9.9"})
+	if code != http.StatusTooManyRequests {
+		t.Fatalf("the right password after 6 guesses under 6 forwarded addresses: %d, want 429", code)
+	}
+}
+
+// TestLoginNextStaysHere: the login's ?next= (and /lang's) leads only to a
+// path of this server, however it is spelt.
+func TestLoginNextStaysHere(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, next := range []string{"//evil.example/", "https://evil.example/", `/\evil.example`, "/%5Cevil.example",
+		"javascript:alert(1)", "/%2F%2Fevil.example", "\t//evil.example", "/\r\nSet-Cookie: x=1", "https:evil.example",
+		"/review\x00", "data:text/html,<script>alert(1)</script>"} {
+		c := e.client()
+		c.do("GET", "/login?next="+url.QueryEscape(next), nil, nil)
+		code, _, h := c.do("POST", "/login?next="+url.QueryEscape(next), url.Values{"user": {supName}, "password": {supPass},
+			"csrf": {c.csrf}, "next": {next}}, nil)
+		loc := h.Get("Location")
+		u, err := url.Parse(loc)
+		if code != http.StatusSeeOther || err != nil || u.Host != "" || u.Scheme != "" || !strings.HasPrefix(loc, "/") ||
+			strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, `/\`) || h.Get("Set-Cookie") == "x=1" {
+			t.Errorf("next %q: %d to %q", next, code, loc)
+		}
+		_, _, h = c.do("GET", "/lang?set=en&next="+url.QueryEscape(next), nil, nil)
+		if loc := h.Get("Location"); strings.HasPrefix(loc, "//") || strings.Contains(loc, ":") || !strings.HasPrefix(loc, "/") {
+			t.Errorf("/lang next %q: to %q", next, loc)
+		}
+	}
+}
+
+// TestNoStateChangeByGet: a route that changes something takes only POST:
+// the same request as a GET (a link, an <img> of another page), a HEAD,
+// or a GET with a method-override header changes nothing.
+func TestNoStateChangeByGet(t *testing.T) {
+	e := newAPIEnv(t)
+	e.rejected("r1", 1, mark.ReasonUnderpaid)
+	sup := e.client()
+	sup.login(supName, supPass)
+	q := "?note=x&csrf=" + url.QueryEscape(sup.csrf) + "&all=1"
+	for _, p := range []string{"/review/r1/override", "/review/r1/confirm", "/review/setaside/resend", "/logout",
+		"/api/batches", "/api/scans"} {
+		for _, m := range []string{"GET", "HEAD"} {
+			code, _, _ := sup.do(m, p+q, nil, map[string]string{"X-HTTP-Method-Override": "POST", "X-Method-Override": "POST",
+				"X-CSRF-Token": sup.csrf, "Accept": "application/json"})
+			if code < 400 && p != "/api/scans" { // GET /api/scans is the list, a read
+				t.Errorf("%s %s: %d", m, p, code)
+			}
+		}
+	}
+	if a, _ := e.db.AuditFor(context.Background(), "r1"); len(a) != 0 {
+		t.Fatalf("acted on by a GET: %+v", a)
+	}
+	if a := e.call(t, "GET", "/api/batches/current", "", nil); a.code != http.StatusNotFound {
+		t.Fatalf("a batch opened by a GET: %d %s", a.code, a.body)
+	}
+	if code, _ := sup.get("/review"); code != http.StatusOK {
+		t.Fatalf("logged out by a GET: %d", code)
+	}
+}
+
+// TestReceiptNameNotInjected: the receipt's file name in
+// Content-Disposition is a batch's id only: a path with quotes, CR LF or
+// a header of its own names no batch and sets no header.
+func TestReceiptNameNotInjected(t *testing.T) {
+	e := newAPIEnv(t)
+	for _, id := range []string{`x";filename="evil.exe`, "x\r\nSet-Cookie: a=1", "x%0d%0aSet-Cookie:%20a=1", `..\..\evil`} {
+		code, _, h := e.client().do("GET", "/api/batches/"+url.PathEscape(id)+"/receipt.pdf", nil,
+			map[string]string{"Authorization": "Bearer " + e.token})
+		if code != http.StatusNotFound || h.Get("Content-Disposition") != "" || h.Get("Set-Cookie") != "" {
+			t.Errorf("receipt of %q: %d, Content-Disposition %q, Set-Cookie %q", id, code, h.Get("Content-Disposition"), h.Get("Set-Cookie"))
+		}
+	}
+}

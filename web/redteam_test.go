@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -131,5 +133,45 @@ func TestReceiptNameNotInjected(t *testing.T) {
 		if code != http.StatusNotFound || h.Get("Content-Disposition") != "" || h.Get("Set-Cookie") != "" {
 			t.Errorf("receipt of %q: %d, Content-Disposition %q, Set-Cookie %q", id, code, h.Get("Content-Disposition"), h.Get("Set-Cookie"))
 		}
+	}
+}
+
+// TestScanTextControlsVisible: a scan's raw text is what the scanner sent
+// and is kept so; on the review page and in the CSV a control, format
+// (bidirectional, zero width) or separator character in it is shown as
+// its code instead of acting: a right-to-left override turned the rest
+// of the text around, ESC and NUL went into the spreadsheet, a zero width
+// space hid (red team, 26th stop). The API keeps the text exact.
+func TestScanTextControlsVisible(t *testing.T) {
+	e := newAPIEnv(t)
+	text := "EPM1:ab\u202ecd\u2066x\u200by\x1b[31mz\x00w\u0085\x1d01"
+	e.insert(mark.Record{ID: "rb", At: e.clock.Now(), Office: 426000, Counter: "A", Operator: opName,
+		Text: text, Verdict: mark.Reject, Reasons: []mark.Reason{mark.ReasonUnderpaid}, Mark: testMark(9)})
+	sup := e.client()
+	sup.login(supName, supPass)
+	for _, p := range []string{"/review/rb", "/review/export.csv"} {
+		code, body := sup.get(p)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", p, code)
+		}
+		body = html.UnescapeString(body) // U&#43;202E on the page
+		if strings.ContainsAny(body, "\u202e\u2066\u200b\x1b\x00\u0085\x1d") {
+			t.Errorf("%s: a control or format character of the scan acts:\n%q", p, snippet(body, "EPM1:ab"))
+		}
+		for _, code := range []string{"U+202E", "U+2066", "U+200B", "U+001B", "U+0000", "U+0085", "U+001D"} {
+			if !strings.Contains(body, code) {
+				t.Errorf("%s: %s not shown:\n%q", p, code, snippet(body, "EPM1:ab"))
+			}
+		}
+	}
+	var got struct {
+		Text string `json:"text"`
+	}
+	_, body, _ := sup.do("GET", "/api/scans/rb", nil, map[string]string{"Accept": "application/json"})
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Text != text {
+		t.Fatalf("the API's text: %q, want it exact", got.Text)
 	}
 }

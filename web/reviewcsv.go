@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"markd/internal/webtext"
 	"markd/mark"
 	"markd/store"
 )
@@ -42,7 +43,7 @@ func (s *Server) reviewCSV(w http.ResponseWriter, r *http.Request, _ session) {
 			codes, ru = append(codes, string(rs.Code)), append(ru, rs.RU)
 		}
 		row := []string{v.ID, s.csvTime(rec.At), strconv.FormatUint(uint64(v.Office), 10), v.Counter, v.Operator, v.Source, string(v.Verdict),
-			strings.Join(codes, ";"), strings.Join(ru, "; "), v.Review, "", "", "", "", "", "", "", v.Text, "", "", "", "", ""}
+			strings.Join(codes, ";"), strings.Join(ru, "; "), v.Review, "", "", "", "", "", "", "", webtext.Visible(v.Text), "", "", "", "", ""}
 		if m := rec.Mark; m != nil {
 			row[10], row[11], row[12] = strconv.FormatUint(m.Serial, 10), strconv.FormatUint(uint64(m.Contract), 10), v.Mark.ClassEN
 			row[13], row[14], row[15] = strconv.Itoa(int(m.WeightG)), fmt.Sprintf("%d.%02d", m.TariffKop/100, m.TariffKop%100), v.Mark.Tracking

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"markd/internal/webtext"
 	"markd/mark"
 	"markd/store"
 )
@@ -38,6 +39,7 @@ var funcs = template.FuncMap{
 	"sub":      func(a, b int) int { return a - b },
 	"tx":       tx,
 	"dayText":  dayText,
+	"visible":  webtext.Visible, // a scan's raw text: its control characters as codes
 	"statusWords": func(code int) []string {
 		if t, ok := statusText[code]; ok {
 			return t[:]

@@ -52,6 +52,10 @@ func CheckListen(h config.HTTPConfig) (tls bool, err error) {
 // request (a variable for the test).
 var idleTimeout = 2 * time.Minute
 
+// headerTimeout bounds the arrival of a request's headers (a variable for
+// the test): a client sending them a line at a time (slowloris) is cut.
+var headerTimeout = 10 * time.Second
+
 // bodyTimeout bounds the arrival of a request's body (a variable for the
 // test): a list of 16 MB takes seconds on a counter's network.
 var bodyTimeout = time.Minute
@@ -114,7 +118,7 @@ func Listen(h config.HTTPConfig, handler http.Handler, grace time.Duration, log 
 	s := &HTTPServer{ln: ln, addr: ln.Addr().String(), grace: grace,
 		srv: &http.Server{
 			Handler:           withBodyDeadline(handler),
-			ReadHeaderTimeout: 10 * time.Second,
+			ReadHeaderTimeout: headerTimeout,
 			// A kept-alive connection waiting for its next request is
 			// closed after this; without it (no ReadTimeout either: it
 			// would end the live streams) such a connection stayed open for

@@ -92,6 +92,7 @@ var statusText = map[int][2]string{
 	http.StatusForbidden:           {"Нет доступа", "Not allowed"},
 	http.StatusNotFound:            {"Не найдено", "Not found"},
 	http.StatusConflict:            {"Конфликт", "Conflict"},
+	http.StatusRequestURITooLong:   {"Слишком длинный адрес", "Address too long"},
 	http.StatusTooManyRequests:     {"Слишком много попыток", "Too many attempts"},
 	http.StatusInternalServerError: {"Ошибка сервера", "Server error"},
 	http.StatusServiceUnavailable:  {"Служба недоступна", "Service unavailable"},

@@ -262,7 +262,7 @@ func (s *Server) Handler(api http.Handler) http.Handler {
 	s.api = api
 	// The headers go on the host guard's refusal too: it names the Host
 	// it was given, which an attacker chose.
-	return securityHeaders(s.guardHost(s.mux))
+	return securityHeaders(s.guardHost(s.limitURI(s.mux)))
 }
 
 func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
@@ -448,7 +448,7 @@ func (s *Server) auth(role store.Role, h func(http.ResponseWriter, *http.Request
 				if ended {
 					q += "ended=" + reasonOf(why) + "&"
 				}
-				http.Redirect(w, r, q+"next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				http.Redirect(w, r, loginNext(q, r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
 			if ended {

@@ -13,6 +13,10 @@ import (
 // (415); it is wrapped beside mark.ErrInvalid.
 var ErrMediaType = errors.New("unsupported media type")
 
+// ErrURITooLong is a request whose path and query are over a limit
+// (414; it comes with mark.ErrInvalid).
+var ErrURITooLong = errors.New("address too long")
+
 // ErrTooMany is a request over a limit of its client (429; the writer of
 // the error sets Retry-After).
 var ErrTooMany = errors.New("too many")
@@ -24,6 +28,8 @@ var ErrMethod = errors.New("method not allowed")
 // wraps, 500 for anything else (an internal error, to be logged).
 func Status(err error) int {
 	switch {
+	case errors.Is(err, ErrURITooLong): // before ErrInvalid, which it comes with
+		return http.StatusRequestURITooLong
 	case errors.Is(err, mark.ErrTooLarge): // before ErrInvalid, which it comes with
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrMediaType): // the same

@@ -48,7 +48,7 @@ func Code(status int) string {
 		return "not_found"
 	case http.StatusConflict:
 		return "conflict"
-	case http.StatusRequestEntityTooLarge:
+	case http.StatusRequestEntityTooLarge, http.StatusRequestURITooLong:
 		return "too_large"
 	case http.StatusUnsupportedMediaType:
 		return "unsupported_type"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -205,5 +206,24 @@ func TestLongRequestURIRefused(t *testing.T) {
 	code, _, h := e.client().do("GET", p, nil, nil)
 	if loc := h.Get("Location"); code != http.StatusSeeOther || len(loc) > MaxURI || !strings.HasPrefix(loc, "/login") {
 		t.Fatalf("logged out: %d to %.100q (%d bytes)", code, loc, len(loc))
+	}
+}
+
+// TestLongHostNotEchoed: the refusal of a Host that is not a name of
+// this counter quotes its first 100 bytes only: it repeated a header of
+// up to a mebibyte whole.
+func TestLongHostNotEchoed(t *testing.T) {
+	e := newEnv(t, nil)
+	req, _ := http.NewRequest(http.MethodGet, e.ts.URL+"/", nil)
+	req.Host = strings.Repeat("a", 64<<10) + ".example"
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var b strings.Builder
+	_, _ = io.Copy(&b, res.Body)
+	if res.StatusCode != http.StatusMisdirectedRequest || b.Len() > 1000 || !strings.Contains(b.String(), "http.hosts") {
+		t.Fatalf("a 64 KiB Host: %d, %d bytes: %.200s", res.StatusCode, b.Len(), b.String())
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"markd/mark"
 )
@@ -226,4 +227,48 @@ func TestLongHostNotEchoed(t *testing.T) {
 	if res.StatusCode != http.StatusMisdirectedRequest || b.Len() > 1000 || !strings.Contains(b.String(), "http.hosts") {
 		t.Fatalf("a 64 KiB Host: %d, %d bytes: %.200s", res.StatusCode, b.Len(), b.String())
 	}
+}
+
+// TestSessionsPerUserBounded: one user holds at most MaxSessionsPerUser
+// sessions; a login past them ends that user's oldest (its cookie is told
+// its login ended), other users' untouched. Before (red team, 26th stop)
+// every login with the right password added one, kept until its idle
+// expiry (12 h), and each login walked them all.
+func TestSessionsPerUserBounded(t *testing.T) {
+	e := newEnv(t, nil)
+	op := e.client()
+	op.login(opName, opPass)
+	var first *client
+	for i := range MaxSessionsPerUser + 1 {
+		c := e.client()
+		c.login(supName, supPass)
+		if i == 0 {
+			first = c
+		}
+		e.clock.Add(time.Second)
+	}
+	if n := e.srv.sess.count(supName); n != MaxSessionsPerUser {
+		t.Fatalf("%d sessions of %s, want %d", n, supName, MaxSessionsPerUser)
+	}
+	code, _, h := first.do("GET", "/review", nil, nil)
+	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "ended=ended") {
+		t.Fatalf("the oldest session after %d more logins: %d to %q, want the login page saying it ended",
+			MaxSessionsPerUser, code, h.Get("Location"))
+	}
+	if code, _ := op.get("/"); code != http.StatusOK {
+		t.Fatalf("another user's session: %d", code)
+	}
+}
+
+// count is how many sessions user has.
+func (s *sessions) count(user string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, v := range s.m {
+		if v.User == user {
+			n++
+		}
+	}
+	return n
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -97,6 +98,7 @@ func (s *sessions) create(u store.User) (string, *session) {
 			gone = append(gone, v.User)
 		}
 	}
+	s.endOldest(u.Name, MaxSessionsPerUser-1)
 	s.m[tokenKey(token)] = sess
 	s.mu.Unlock()
 	s.tellExpired(gone...)
@@ -377,4 +379,31 @@ func takeAll(steps []limitStep) (ok bool, wait time.Duration, refused int) {
 		return false, wait, i
 	}
 	return true, 0, -1
+}
+
+// MaxSessionsPerUser bounds the sessions of one user: a login past them
+// ends the user's oldest (it is told its login ended). A counter has a
+// handful; without a bound each login with the right password added one
+// until its idle expiry, and each login walks them all.
+const MaxSessionsPerUser = 32
+
+// endOldest ends the oldest sessions of user until keep are left; s.mu
+// is held.
+func (s *sessions) endOldest(user string, keep int) {
+	for {
+		n, oldest := 0, ""
+		for k, v := range s.m {
+			if v.User != user {
+				continue
+			}
+			n++
+			if oldest == "" || v.Started.Before(s.m[oldest].Started) {
+				oldest = k
+			}
+		}
+		if n <= keep {
+			return
+		}
+		s.remove(oldest, fmt.Errorf("more than %d logins of %q: the oldest ended: %w", MaxSessionsPerUser, user, errSessionEnded))
+	}
 }

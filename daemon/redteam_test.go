@@ -11,7 +11,7 @@ import (
 )
 
 // The counter's HTTP server from outside (red team, 26th stop,
-// docs/notes/trust.md): what held, pinned.
+// docs/notes/trust-counter.md): what held, pinned.
 
 // TestSlowAndHugeHeaders: headers sent a line at a time are cut at
 // headerTimeout, the connection closed; headers over Go's 1 MiB are 431;

@@ -15,7 +15,7 @@ import (
 )
 
 // The red team's pass over the counter's pages and local API (26th stop,
-// docs/notes/trust.md "Red-team pass of the counter"): the cases that held
+// docs/notes/trust-counter.md): the cases that held
 // and had no test of their own, and the fixes' tests that are not in a
 // file of their own.
 

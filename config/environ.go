@@ -36,6 +36,7 @@ var OtherEnv = []struct{ Name, ReadBy string }{
 	{"MARKHUB_PG_FSYNC", "tests: PostgreSQL test cluster with fsync (hub/pgstore)"},
 	{"MARKD_WALL_SHIFT_DAYS", "tests: the wall clock moved (scripts/wallclock.sh)"},
 	{"MARKD_TESTDATA", "benchmarks: the shared test data (bench/qr.sh)"},
+	{"MARKD_SHARED_TESTDATA", "scripts/release-stores.sh: the shared test data (the keys it signs the release stores' marks with)"},
 }
 
 // envNames is every variable with prefix that the program reads: the

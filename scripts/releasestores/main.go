@@ -35,6 +35,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"markd/issuer"
+	"markd/internal/zones"
 	"markd/mark"
 )
 
@@ -178,7 +179,10 @@ func day(bin, td, dir string, hub *collector) (*Expect, error) {
 	if err != nil {
 		return nil, err
 	}
-	msk, _ := time.LoadLocation("Europe/Moscow")
+	msk, err := zones.Default().Load("Europe/Moscow")
+	if err != nil {
+		return nil, err
+	}
 	today := mark.DayOf(e.MadeAt.In(msk))
 	sign := func(serial uint64, tariff uint64) string {
 		m := mark.Mark{Serial: serial, Contract: 1, MailClass: mark.ClassRegisteredLetter, WeightG: 20,

@@ -32,10 +32,19 @@ func SocatDir(t testing.TB, prefix string) string {
 // says what needs the pair.
 func SocatPair(t testing.TB, dir, dev, peer, why string) (string, *os.File) {
 	t.Helper()
+	_, f := SocatPlug(t, filepath.Join(dir, dev), filepath.Join(dir, peer), why)
+	return filepath.Join(dir, dev), f
+}
+
+// SocatPlug is SocatPair on the links' full paths, returning socat's
+// process too: a test unplugs the scanner by stopping it (Stop) and plugs
+// it in again with another SocatPlug on the same paths. Each socat is
+// stopped, and each peer closed, when the test ends (again is harmless).
+func SocatPlug(t testing.TB, dev, peer, why string) (*exec.Cmd, *os.File) {
+	t.Helper()
 	if _, err := exec.LookPath("socat"); err != nil {
 		t.Skipf("socat not installed (Debian package socat): %s needs a pty pair", why)
 	}
-	dev, peer = filepath.Join(dir, dev), filepath.Join(dir, peer)
 	cmd := exec.Command("socat", "pty,raw,echo=0,link="+dev, "pty,raw,echo=0,link="+peer)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("socat: %v", err)
@@ -60,7 +69,7 @@ func SocatPair(t testing.TB, dir, dev, peer, why string) (string, *os.File) {
 		return false
 	})
 	t.Cleanup(func() { f.Close() })
-	return dev, f
+	return cmd, f
 }
 
 // Stop sends sig to the process cmd started and reaps it, sending it

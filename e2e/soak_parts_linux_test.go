@@ -226,14 +226,17 @@ func (s *sseStream) lastID() (string, int) {
 type procSample struct {
 	fds, threads, goroutines int
 	rssKiB, walBytes         int64
+	heapKiB                  int64 // go_memstats_heap_inuse_bytes: the Go heap's part of VmRSS
+	goSysKiB                 int64 // go_memstats_sys_bytes: all the Go runtime holds; VmRSS less it is SQLite's and the C library's
 }
 
 func (p procSample) String() string {
-	return fmt.Sprintf("fds %d, threads %d, goroutines %d, VmRSS %d KiB, -wal %d B", p.fds, p.threads, p.goroutines, p.rssKiB, p.walBytes)
+	return fmt.Sprintf("fds %d, threads %d, goroutines %d, VmRSS %d KiB (Go heap in use %d KiB, Go runtime %d KiB), -wal %d B", p.fds, p.threads, p.goroutines, p.rssKiB, p.heapKiB, p.goSysKiB, p.walBytes)
 }
 
 // readProc reads pid's open descriptors and /proc status, the -wal's size
-// and the go_goroutines gauge of GET /metrics.
+// and the go_goroutines, go_memstats_heap_inuse_bytes and
+// go_memstats_sys_bytes gauges of GET /metrics.
 func readProc(t *testing.T, pid int, wal, base string) procSample {
 	t.Helper()
 	var p procSample
@@ -273,6 +276,14 @@ func readProc(t *testing.T, pid int, wal, base string) procSample {
 		if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
 			n, _ := strconv.ParseFloat(v, 64)
 			p.goroutines = int(n)
+		}
+		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
+			n, _ := strconv.ParseFloat(v, 64)
+			p.heapKiB = int64(n) / 1024
+		}
+		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_sys_bytes "); ok {
+			n, _ := strconv.ParseFloat(v, 64)
+			p.goSysKiB = int64(n) / 1024
 		}
 	}
 	if res.StatusCode != http.StatusOK || p.goroutines == 0 {

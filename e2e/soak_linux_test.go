@@ -31,7 +31,9 @@ import (
 //     after their first bytes;
 //   - batches opened, scanned into and closed or cancelled;
 //   - the collector (a real markhub) whose line goes down and comes back;
-//   - the config file edited (markd watches it) and markd reload.
+//   - the config file edited (markd watches it) and markd reload;
+//   - a till's token added while the daemon runs, an /events stream and a
+//     call made with it, and removed: the daemon ends the stream.
 //
 // At each round's end, once the round's connections are gone, it reads
 // markd's open descriptors, threads and VmRSS from /proc, go_goroutines
@@ -65,8 +67,8 @@ func TestDaemonSoak(t *testing.T) {
 		samples = append(samples, p)
 		t.Logf("round %3d: %s", r+1, p)
 	}
-	t.Logf("%d scans, %d streams dropped, %d logins, %d CSV exports abandoned, %d batches, %d unplugs, %d collector outages, %d config edits",
-		s.scans, s.drops, s.logins, s.csvs, s.batches, s.unplugs, s.outages, s.edits)
+	t.Logf("%d scans, %d streams dropped, %d logins, %d CSV exports abandoned, %d batches, %d unplugs, %d collector outages, %d config edits, %d tokens added and removed",
+		s.scans, s.drops, s.logins, s.csvs, s.batches, s.unplugs, s.outages, s.edits, s.tokens)
 	judgeSoak(t, base, samples)
 }
 
@@ -172,7 +174,7 @@ type counterSoak struct {
 	opLast   string   // the operator screen's last event id
 	evLast   string   // the program's last event id
 
-	scans, drops, logins, csvs, batches, unplugs, outages, edits int
+	scans, drops, logins, csvs, batches, unplugs, outages, edits, tokens int
 }
 
 func newCounterSoak(t *testing.T, seed uint64) *counterSoak {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"markd/mark"
 )
@@ -79,6 +80,11 @@ func (s *counterSoak) round(r int) {
 
 	if r%2 == 1 {
 		s.editConfig(r)
+	}
+	// a till's token added, streamed with and removed: the daemon ends
+	// the stream (a round in three)
+	if r%3 == 0 {
+		s.tokenChurn(r)
 	}
 	// the scanner unplugged for a round in three
 	if r%3 == 2 {
@@ -177,4 +183,28 @@ func (s *counterSoak) abandonCSV(b *browser, path string) {
 		s.t.Errorf("GET %s: %v", path, err)
 	}
 	s.csvs++
+}
+
+// tokenChurn adds a token with markd token add while the daemon runs,
+// opens /events and makes a call with it, removes it with markd token
+// remove and waits until the daemon ends the stream (docs/local-api.md:
+// within a second of the removal; the guard is 30 s, not a speed check).
+// That calls with it are refused once the token cache lets it go (5 s) is
+// web's tests' to hold, not waited for here.
+func (s *counterSoak) tokenChurn(r int) {
+	s.t.Helper()
+	name := fmt.Sprintf("till%d", r)
+	till := tokenAdd(s.t, s.cfg, name)
+	ev := openSSE(s.t, http.DefaultClient, s.d.URL+"/events", "Bearer "+till.token, "")
+	var v map[string]any
+	if code := tokenCall(s.t, s.d.URL, till.token, "GET", "/api/batches/current", nil, &v); code != http.StatusOK && code != http.StatusNotFound {
+		s.t.Errorf("GET /api/batches/current with a new token: %d", code)
+	}
+	runCLI(s.t, "", "token", "remove", name, "--config", s.cfg)
+	select {
+	case <-ev.done:
+	case <-time.After(30 * time.Second):
+		s.t.Fatalf("the /events stream of removed token %s still open after 30 s", name)
+	}
+	s.tokens++
 }

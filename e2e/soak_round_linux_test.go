@@ -73,7 +73,11 @@ func (s *counterSoak) round(r int) {
 		s.logout(op)
 	} else {
 		s.logout(op)
-		<-live.done // the daemon ends it with the session
+		select { // the daemon ends it with the session (a guard, not a speed check)
+		case <-live.done:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the operator's /operator/live still open 30 s after the logout")
+		}
 		s.opLast, _ = live.lastID()
 	}
 	s.drops += 2

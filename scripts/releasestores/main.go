@@ -34,8 +34,8 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
-	"markd/issuer"
 	"markd/internal/zones"
+	"markd/issuer"
 	"markd/mark"
 )
 

@@ -100,6 +100,16 @@ func (p *ptyPair) kill(sig os.Signal) {
 	}
 	testdata.Stop(p.cmd, sig)
 	p.cmd = nil
+	// An unplugged device's node goes with it. A SIGKILLed socat leaves
+	// its links pointing at /dev/pts numbers the kernel hands out again
+	// (on a machine running make test, often at once to another test's
+	// pty): the source's next try could open that foreign pty and count a
+	// reconnect no replug made (TestSerialUnplugReplug read 9 of 8 once).
+	for _, link := range []string{p.Dev, p.Peer} {
+		if err := os.Remove(link); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			p.t.Fatalf("remove the unplugged device's link: %v", err)
+		}
+	}
 }
 
 func (p *ptyPair) stop() { p.kill(syscall.SIGTERM) }

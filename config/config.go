@@ -63,7 +63,19 @@ type HTTPConfig struct {
 	// refused (421), so a page whose name points at this counter (DNS
 	// rebinding) cannot read it.
 	Hosts []string `mapstructure:"hosts"`
+	// MaxConnsPerAddr caps the connections one remote IP address holds
+	// open at once (the next is closed at accept); 0 = no cap.
+	MaxConnsPerAddr int `mapstructure:"max_conns_per_addr"`
 }
+
+// DefaultMaxConnsPerAddr is http.max_conns_per_addr. On loopback every
+// local client shares 127.0.0.1: the operator screen's browser (at most 6
+// connections to a server over HTTP/1.1, its live stream among them; one
+// over HTTP/2), the cash-desk program (one or a few, a /events stream),
+// the monitoring agent. 64 is far above them together, as the
+// collector's max_conns_per_addr, and still bounds what one host on the
+// office LAN holds open with slow or idle connections.
+const DefaultMaxConnsPerAddr = 64
 
 // Default returns the built-in defaults. The files are in /etc/markd and
 // /var/lib/markd, on Windows in %ProgramData%\markd (paths_*.go).
@@ -77,7 +89,7 @@ func Default() Config {
 		DB:           join(dataDir(), "markd.db"),
 		RescanWindow: 10 * time.Minute,
 		Log:          LogConfig{Level: "info", Format: "text"},
-		HTTP:         HTTPConfig{Listen: "127.0.0.1:8080"},
+		HTTP:         HTTPConfig{Listen: "127.0.0.1:8080", MaxConnsPerAddr: DefaultMaxConnsPerAddr},
 		Sync:         defaultSync(),
 		Web:          defaultWeb(),
 		Scale:        defaultScale(),
@@ -328,6 +340,9 @@ func (c Config) Validate() error {
 		if h == "" || strings.ContainsAny(h, " \t/:@") {
 			return bad("http.hosts", h, "each must be a host name such as kassa-1.post.local: no spaces (a list is a.local,b.local), no port, no scheme")
 		}
+	}
+	if c.HTTP.MaxConnsPerAddr < 0 || c.HTTP.MaxConnsPerAddr > 1e6 {
+		return bad("http.max_conns_per_addr", c.HTTP.MaxConnsPerAddr, "must be 0 (no cap) or open connections per address up to 1000000, such as 64")
 	}
 	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
 		return bad("http.tls_cert", c.HTTP.TLSCert, "http.tls_cert and http.tls_key go together")

@@ -104,6 +104,10 @@ func TestLoadRefusesMisreadValues(t *testing.T) {
 			want: `markd.yaml:6: sources[1].name = "serial1": sources[0] has this name too`},
 		{name: "host with a space from env", body: "office: 426000\n", env: map[string]string{"MARKD_HTTP_HOSTS": "a.local, b.local"},
 			want: `environment MARKD_HTTP_HOSTS: http.hosts = " b.local": each must be a host name`}, // b.local was refused 421
+		{name: "negative connection cap", body: "office: 426000\nhttp:\n  max_conns_per_addr: -1\n",
+			want: `markd.yaml:3: http.max_conns_per_addr = -1: must be 0 (no cap) or open connections per address up to 1000000`},
+		{name: "connection cap from env", body: "office: 426000\n", env: map[string]string{"MARKD_HTTP_MAX_CONNS_PER_ADDR": "2000000"},
+			want: `environment MARKD_HTTP_MAX_CONNS_PER_ADDR: http.max_conns_per_addr = 2000000: must be 0 (no cap)`},
 		{name: "host with a port", body: "office: 426000\nhttp:\n  hosts: [kassa-1:8080]\n",
 			want: `markd.yaml:3: http.hosts = "kassa-1:8080": each must be a host name`},
 		{name: "empty file", body: "", want: `config file markd.yaml is empty (no key set)`},

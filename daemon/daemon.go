@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"markd/batch"
 	"markd/config"
 	"markd/httpapi"
@@ -243,7 +245,10 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.HTTP, err = Listen(c.HTTP, pages.Handler(api.Handler()), m.sup.Grace(), log); err != nil {
+	refused := prometheus.NewCounter(prometheus.CounterOpts{Name: "markd_connections_refused_total",
+		Help: "Connections closed at accept: their remote address held http.max_conns_per_addr open already."})
+	m.Metrics.Registry().MustRegister(refused)
+	if m.HTTP, err = Listen(c.HTTP, pages.Handler(api.Handler()), m.sup.Grace(), log, refused); err != nil {
 		return nil, err
 	}
 

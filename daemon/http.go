@@ -11,8 +11,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"markd/config"
 	"markd/internal/cli"
+	"markd/internal/connlimit"
 	"markd/internal/secretfile"
 	"markd/mark"
 )
@@ -27,6 +30,11 @@ type HTTPServer struct {
 	certFile string
 	keyFile  string
 	grace    time.Duration
+	// maxConns is http.max_conns_per_addr (0: no cap), refused counts
+	// and log logs the connections it closes at accept.
+	maxConns int
+	refused  prometheus.Counter
+	log      *slog.Logger
 }
 
 // CheckListen refuses a non-loopback address without TLS.
@@ -98,7 +106,9 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 
 // Listen opens the listener of h and returns the server of handler on it.
 // grace bounds the wait for open requests at shutdown.
-func Listen(h config.HTTPConfig, handler http.Handler, grace time.Duration, log *slog.Logger) (*HTTPServer, error) {
+// refused counts the connections closed at accept by
+// http.max_conns_per_addr (nil: not counted).
+func Listen(h config.HTTPConfig, handler http.Handler, grace time.Duration, log *slog.Logger, refused prometheus.Counter) (*HTTPServer, error) {
 	useTLS, err := CheckListen(h)
 	if err != nil {
 		return nil, err
@@ -115,7 +125,10 @@ func Listen(h config.HTTPConfig, handler http.Handler, grace time.Duration, log 
 	if err != nil {
 		return nil, err
 	}
-	s := &HTTPServer{ln: ln, addr: ln.Addr().String(), grace: grace,
+	if refused == nil {
+		refused = prometheus.NewCounter(prometheus.CounterOpts{Name: "markd_connections_refused_total", Help: "not registered"})
+	}
+	s := &HTTPServer{ln: ln, addr: ln.Addr().String(), grace: grace, maxConns: h.MaxConnsPerAddr, refused: refused, log: log,
 		srv: &http.Server{
 			Handler:           withBodyDeadline(handler),
 			ReadHeaderTimeout: headerTimeout,
@@ -169,6 +182,10 @@ func (s *HTTPServer) Serve(ctx context.Context) error {
 			return err
 		}
 	}
+	// The cap acts at accept, before the TLS handshake (the costly part
+	// of a flood of connections) and before any login or token is seen.
+	ln = connlimit.Wrap(ln, s.maxConns, connlimit.Options{Log: s.log, Refused: s.refused, Key: "http.max_conns_per_addr",
+		Hint: "on loopback every local program (the browser, the cash-desk program, monitoring) shares 127.0.0.1: raise http.max_conns_per_addr if they need more"})
 	s.srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	errc := make(chan error, 1)
 	go func() {

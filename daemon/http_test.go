@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"markd/config"
 	"markd/mark"
 )
@@ -128,7 +130,13 @@ func TestSlowBodyCut(t *testing.T) {
 // serveLoopback serves h on a free loopback port until t ends.
 func serveLoopback(t *testing.T, h http.Handler) *HTTPServer {
 	t.Helper()
-	s, err := Listen(config.HTTPConfig{Listen: "127.0.0.1:0"}, h, time.Second, slog.New(slog.DiscardHandler))
+	return serveConfig(t, config.HTTPConfig{Listen: "127.0.0.1:0"}, h, nil)
+}
+
+// serveConfig serves h as Listen does with hc until t ends.
+func serveConfig(t *testing.T, hc config.HTTPConfig, h http.Handler, refused prometheus.Counter) *HTTPServer {
+	t.Helper()
+	s, err := Listen(hc, h, time.Second, slog.New(slog.DiscardHandler), refused)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,6 +43,7 @@ type Config struct {
 	Sources      []Source      `mapstructure:"sources"`
 	Sync         SyncConfig    `mapstructure:"sync"`
 	Web          WebConfig     `mapstructure:"web"`
+	API          APIConfig     `mapstructure:"api"`
 	Batch        BatchConfig   `mapstructure:"batch"`
 	Scale        ScaleConfig   `mapstructure:"scale"`
 }
@@ -92,6 +93,7 @@ func Default() Config {
 		HTTP:         HTTPConfig{Listen: "127.0.0.1:8080", MaxConnsPerAddr: DefaultMaxConnsPerAddr},
 		Sync:         defaultSync(),
 		Web:          defaultWeb(),
+		API:          APIConfig{WriteLimit: DefaultWriteLimit, WriteBurst: DefaultWriteBurst},
 		Scale:        defaultScale(),
 	}
 }
@@ -364,6 +366,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Sync.Validate(); err != nil {
+		return err
+	}
+	if err := c.API.Validate(); err != nil {
 		return err
 	}
 	return c.Web.Validate()

@@ -127,3 +127,36 @@ func connsRefused(t *testing.T, m *Main) float64 {
 	t.Fatal("no markd_connections_refused_total among the daemon's metrics")
 	return 0
 }
+
+// TestAPIWriteLimitWired: the daemon gives api.write_limit and
+// api.write_burst to the API: a token's second batch write of a burst of
+// one is 429 with Retry-After (the budget itself: web's
+// TestAPIWriteBudget).
+func TestAPIWriteLimitWired(t *testing.T) {
+	c := testConfig(t)
+	c.API.WriteLimit, c.API.WriteBurst = 1, 1
+	r := start(t, Options{Config: c, Stdin: strings.NewReader("")})
+	tok, err := r.Store.AddToken(t.Context(), "kassa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(path string) *http.Response {
+		req, err := http.NewRequest("POST", r.HTTP.URL()+path, strings.NewReader(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	if res := post("/api/batches"); res.StatusCode != http.StatusCreated {
+		t.Fatalf("open: %s", res.Status)
+	}
+	if res := post("/api/batches/current/cancel"); res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "60" {
+		t.Errorf("a second batch write of a burst of 1 at 1 a minute: %s, Retry-After %q; want 429, 60", res.Status, res.Header.Get("Retry-After"))
+	}
+}

@@ -223,6 +223,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	api := httpapi.New(httpapi.Options{
 		Store: m.Store, Feed: m.Pipeline, Sources: m.health, Versions: m.Verifier.Versions, StoreErr: m.Pipeline.StoreErr,
 		Metrics: m.Metrics, Location: loc, Log: log, Scans: m.Pipeline, Batches: m.Batches, Counter: c.Counter, Office: c.Office, Now: o.Now,
+		WriteLimit: c.API.WriteLimit, WriteBurst: c.API.WriteBurst,
 		Extra: func() map[string]any {
 			if m.Sync == nil {
 				return map[string]any{"clock": m.Clock.Status(), "zone_data": zoneInfoOf(c)}

@@ -52,6 +52,14 @@ type Options struct {
 	// Now is the clock that says which day is today (operators read
 	// today's scans); nil: time.Now.
 	Now func() time.Time
+	// WriteLimit is the batch writes (open, list, close, cancel) a minute
+	// of one API token or logged-in user after WriteBurst of them at once
+	// (config api.write_limit, api.write_burst; writebudget.go); past it
+	// 429 with Retry-After. Scans are not limited. 0: no limit.
+	WriteLimit int
+	WriteBurst int
+	// Clock measures the time the write budget refills in; nil: time.Now.
+	Clock func() time.Time
 }
 
 // Server serves the API. Mount adds handlers (the web pages) to its mux.
@@ -60,6 +68,8 @@ type Server struct {
 	log  *slog.Logger
 	mux  *http.ServeMux
 	keys keyLocks // Idempotency-Keys of scans in flight
+	// writes is the budget of batch writes of each token and user.
+	writes *writeBudget
 	// patterns is every route's pattern, in the order routes made them.
 	patterns []string
 }
@@ -82,6 +92,12 @@ func New(o Options) *Server {
 		o.Keepalive = 15 * time.Second
 	}
 	s := &Server{opt: o, log: o.Log.With("subsystem", "http"), mux: http.NewServeMux()}
+	if o.WriteLimit > 0 {
+		if o.Clock == nil {
+			o.Clock = time.Now
+		}
+		s.writes = &writeBudget{perSec: float64(o.WriteLimit) / 60, burst: float64(max(o.WriteBurst, 1)), now: o.Clock}
+	}
 	s.routes()
 	return s
 }
@@ -116,6 +132,9 @@ func (s *Server) Handler() http.Handler {
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			if err := httperr.NoRoute(s.mux, w, r); err != nil {
 				s.fail(w, r, mark.WithHint(err, "the routes of the API are in docs/local-api.md"))
+				return
+			}
+			if !s.spendWrite(w, r) {
 				return
 			}
 		}

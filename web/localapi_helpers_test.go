@@ -42,6 +42,12 @@ type apiEnv struct {
 // (Moscow), so a time the API gives in another zone than UTC shows.
 func newAPIEnv(t *testing.T) *apiEnv {
 	t.Helper()
+	return newAPIEnvWith(t, nil)
+}
+
+// newAPIEnvWith is newAPIEnv with the API's options changed by tweak.
+func newAPIEnvWith(t *testing.T, tweak func(*httpapi.Options)) *apiEnv {
+	t.Helper()
 	msk, err := time.LoadLocation("Europe/Moscow")
 	if err != nil {
 		t.Fatal(err)
@@ -63,8 +69,12 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	pipe := pipeline.New(pipeline.Options{Verifier: h, Store: e.db, Office: 426000, Counter: "A", Location: msk,
 		RescanWindow: 10 * time.Minute, Now: ck.Now, Log: log})
 	svc := batch.New(batch.Options{Store: e.db, Office: 426000, Counter: "A", Location: msk, Log: log})
-	api := httpapi.New(httpapi.Options{Store: e.db, Feed: pipe, Versions: h.Versions, StoreErr: pipe.StoreErr,
-		Location: msk, Log: log, Scans: pipe, Counter: "A", Batches: svc, Now: ck.Now})
+	ao := httpapi.Options{Store: e.db, Feed: pipe, Versions: h.Versions, StoreErr: pipe.StoreErr,
+		Location: msk, Log: log, Scans: pipe, Counter: "A", Batches: svc, Now: ck.Now}
+	if tweak != nil {
+		tweak(&ao)
+	}
+	api := httpapi.New(ao)
 	if e.srv, err = New(Options{Store: e.db, SessionTTL: time.Hour, LoginLimit: 3, Location: msk, Now: ck.Now, Log: log,
 		Feed: pipe, Batches: svc, Public: httpapi.PublicPaths}); err != nil {
 		t.Fatal(err)

@@ -176,7 +176,9 @@ func TestLocalAPIAsDocumented(t *testing.T) {
 			t.Errorf("%s %s without a token: %d", r.m, r.p, a.code)
 		}
 	}
-	for _, s := range e.spec.undocumented() {
+	// the 429 of a token's batch writes over its budget: TestAPIWriteBudget
+	for _, s := range e.spec.undocumented("POST /api/batches 429", "POST /api/batches/{id}/expect 429",
+		"POST /api/batches/{id}/close 429", "POST /api/batches/{id}/cancel 429") {
 		t.Errorf("documented but not answered in this test: %s", s)
 	}
 }

@@ -73,6 +73,20 @@ func TestAPIWriteBudget(t *testing.T) {
 	if a := e.call(t, "POST", "/api/batches", `{"contract": 77}`, map[string]string{"Authorization": "Bearer " + tok2}); a.code != http.StatusConflict {
 		t.Errorf("another token's first write: %d %s, want 409 (judged)", a.code, a.body)
 	}
+	// A logged-in user (the operator screen's batch panel) has their own:
+	// judged three times (409), refused the fourth naming them.
+	op := e.client()
+	op.login(opName, opPass)
+	hdr := map[string]string{"X-CSRF-Token": op.csrf, "Accept": "application/json"}
+	for i := 1; i <= 4; i++ {
+		code, body, h := op.do("POST", "/api/batches", nil, hdr)
+		switch {
+		case i <= 3 && code != http.StatusConflict:
+			t.Errorf("the operator's batch write %d: %d %s, want 409 (judged)", i, code, body)
+		case i == 4 && (code != http.StatusTooManyRequests || !strings.Contains(body, `user \"`+opName+`\"`) || h.Get("Retry-After") == ""):
+			t.Errorf("the operator's 4th batch write of a burst of 3: %d %s, want 429 naming the user", code, body)
+		}
+	}
 	ck.Add(10 * time.Second) // one write back
 	if a := e.call(t, "POST", "/api/batches/"+id+"/expect", list.String(), csv); a.code != http.StatusOK {
 		t.Fatalf("the list after Retry-After: %d %s", a.code, a.body)

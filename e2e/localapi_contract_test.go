@@ -140,6 +140,30 @@ func TestLocalAPIContract(t *testing.T) {
 	c.raw("DELETE", "/api/batches/current", 405)
 	c.raw("GET", "/api/no-such-route", 404)
 
+	// The token's budget of batch writes (api.write_burst, api.write_limit)
+	// spent on a batch that is not there, then every batch write is 429
+	// with Retry-After, the error code too_many (docs/local-api.md).
+	for i := 0; ; i++ {
+		a := c.send("POST", "/api/batches/no-such-batch/cancel", "", "", nil, true)
+		if a.code == http.StatusTooManyRequests {
+			break
+		}
+		if a.code != http.StatusNotFound || i > 1000 {
+			t.Fatalf("spending the write budget: %d %s", a.code, a.body)
+		}
+	}
+	for _, r := range spec.routes() {
+		if r.method != "POST" || !strings.HasPrefix(r.path, "/api/batches") {
+			continue
+		}
+		a := c.call(r.method, strings.ReplaceAll(r.path, "{id}", "no-such-batch"), "", "", nil, 429)
+		var e map[string]any
+		if json.Unmarshal(a.body, &e) != nil || e["code"] != "too_many" || a.header.Get("Retry-After") == "" {
+			t.Errorf("%s %s over the budget: %s, Retry-After %q; want code too_many and Retry-After", r.method, r.path, a.body, a.header.Get("Retry-After"))
+		}
+	}
+	c.call("GET", "/api/batches/current", "", "", nil, 404)
+
 	// Every status the documents give a route was answered.
 	for _, r := range spec.routes() {
 		for _, code := range r.codes {
@@ -159,7 +183,7 @@ func TestLocalAPIContract(t *testing.T) {
 
 // errorCodes are the code of each error status (docs/local-api.md "Errors").
 var errorCodes = map[int]string{400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-	409: "conflict", 413: "too_large", 415: "unsupported_type", 503: "unavailable", 500: "internal"}
+	409: "conflict", 413: "too_large", 415: "unsupported_type", 429: "too_many", 503: "unavailable", 500: "internal"}
 
 type contractClient struct {
 	t          *testing.T

@@ -16,6 +16,7 @@ import (
 
 	"markd/batch"
 	"markd/internal/httperr"
+	"markd/internal/tokenbucket"
 	"markd/mark"
 	"markd/store"
 )
@@ -69,7 +70,7 @@ type Server struct {
 	mux  *http.ServeMux
 	keys keyLocks // Idempotency-Keys of scans in flight
 	// writes is the budget of batch writes of each token and user.
-	writes *writeBudget
+	writes *tokenbucket.Set // each holder's batch writes (writebudget.go)
 	// patterns is every route's pattern, in the order routes made them.
 	patterns []string
 }
@@ -96,7 +97,7 @@ func New(o Options) *Server {
 		if o.Clock == nil {
 			o.Clock = time.Now
 		}
-		s.writes = &writeBudget{perSec: float64(o.WriteLimit) / 60, burst: float64(max(o.WriteBurst, 1)), now: o.Clock}
+		s.writes = tokenbucket.New(float64(o.WriteLimit)/60, o.WriteBurst, o.Clock, maxIdleBuckets)
 	}
 	s.routes()
 	return s

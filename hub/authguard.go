@@ -275,3 +275,9 @@ func (s *Server) credentials(r *http.Request) (Terminal, error) {
 	}
 	return t, err
 }
+
+// bucket is an address's failed lookups left and when they were counted.
+type bucket struct {
+	tokens float64
+	at     time.Time
+}

@@ -33,7 +33,7 @@ const (
 func (s *Server) limitReads(next func(http.ResponseWriter, *http.Request) int) func(http.ResponseWriter, *http.Request) int {
 	return func(w http.ResponseWriter, r *http.Request) int {
 		name := TerminalFrom(r.Context())
-		if ok, wait, log := s.reads.take(name); !ok {
+		if ok, wait, log := s.reads.Take(name); !ok {
 			return s.readsTooFast(w, r, name, wait, log)
 		}
 		return next(w, r)
@@ -46,13 +46,13 @@ func (s *Server) readsTooFast(w http.ResponseWriter, r *http.Request, terminal s
 	s.limited.WithLabelValues("read_rate").Inc()
 	if log > 0 {
 		s.log.Warn("reads of a terminal over its rate: answered 429", "terminal", terminal, "path", r.URL.Path, "refused", log,
-			"read_rate", s.reads.rate, "read_burst", int(s.reads.burst),
+			"read_rate", s.reads.Rate(), "read_burst", s.reads.Burst(),
 			"hint", "a counter in a loop or a token used elsewhere; markd waits Retry-After and goes on")
 	}
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	return s.writeJSON(w, http.StatusTooManyRequests, ErrorResponse{Code: "too_many",
 		Error: fmt.Sprintf("terminal %s sent more than %s reads a second (%s; a burst of %d) to this collector", terminal,
-			strconv.FormatFloat(s.reads.rate, 'f', -1, 64), "/v1/bundle, /v1/serials and /v1/questioned together", int(s.reads.burst)),
+			strconv.FormatFloat(s.reads.Rate(), 'f', -1, 64), "/v1/bundle, /v1/serials and /v1/questioned together", s.reads.Burst()),
 		Hint: "wait Retry-After seconds (markd does); the collector's read_rate and read_burst set the limit"})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"markd/internal/httperr"
+	"markd/internal/tokenbucket"
 	"markd/mark"
 )
 
@@ -34,9 +35,9 @@ type Server struct {
 	plausible Plausibility
 	zones     *OfficeZones
 	inflight  *inFlight
-	uploads   *uploadLimit
-	reads     *uploadLimit // GET /v1/bundle, /v1/serials, /v1/questioned (readlimit.go)
-	guard     *authGuard   // made-up tokens cheap (authguard.go)
+	uploads   *tokenbucket.Set
+	reads     *tokenbucket.Set // GET /v1/bundle, /v1/serials, /v1/questioned (readlimit.go)
+	guard     *authGuard       // made-up tokens cheap (authguard.go)
 	// healthCache runs the health query one at a time and reuses its
 	// result briefly (healthcache.go).
 	healthCache healthCache
@@ -311,7 +312,7 @@ func checkOffices(t Terminal, q *UploadRequest) error {
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	w.Header().Set(HeaderTakes, TakesReceiptCounts+", "+TakesAtOffset+", "+TakesZoneData+", "+TakesQuestions)
 	name := TerminalFrom(r.Context())
-	if ok, wait, log := s.uploads.take(name); !ok {
+	if ok, wait, log := s.uploads.Take(name); !ok {
 		return s.tooFast(w, name, wait, log)
 	}
 	if !s.inflight.enter(name) {
@@ -552,6 +553,6 @@ func limitOr[T int | float64](v, def T) T {
 
 // newLimit is a token bucket per terminal of burst refilled at rate a
 // second (rate 0: no limit).
-func newLimit(rate float64, burst int, now func() time.Time) *uploadLimit {
-	return &uploadLimit{rate: rate, burst: float64(burst), now: now, buckets: map[string]*bucket{}}
+func newLimit(rate float64, burst int, now func() time.Time) *tokenbucket.Set {
+	return tokenbucket.New(rate, burst, now, 0)
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"strconv"
-	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"markd/internal/cli"
 )
 
 // userDeviceCmds are markd user devices NAME and markd user revoke-device
@@ -30,16 +32,11 @@ func userDeviceCmds(a *app) []*cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tFIRST LOGIN\tLAST LOGIN\tBROWSER")
-			for _, d := range list {
-				agent := d.Agent
-				if agent == "" {
-					agent = "-"
-				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", d.ID, listTime(d.Issued, loc), listTime(d.LastUsed, loc), agent)
+			rows := make([]cli.Device, len(list))
+			for i, d := range list {
+				rows[i] = cli.Device{ID: d.ID, Issued: d.Issued, LastUsed: d.LastUsed, Agent: d.Agent}
 			}
-			return tw.Flush()
+			return cli.WriteDevices(a.stdout, rows, func(t time.Time) string { return listTime(t, loc) })
 		},
 	}
 	revoke := &cobra.Command{

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"markd/internal/browsertest"
 	"markd/internal/testdata"
 )
 
@@ -57,8 +58,10 @@ func markdBinary(t *testing.T) string {
 	return buildBin
 }
 
+// TestMain shares one Chromium among the browser tests, each in a browser
+// context of its own, and removes the markd built once (markdBin) after.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := browsertest.Main(m)
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}

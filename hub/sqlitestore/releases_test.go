@@ -4,56 +4,35 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
+	"database/sql"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"markd/hub"
+	"markd/hub/hubtest"
 )
-
-// hubRelease is a collector database a real older markhub made
-// (testdata/releases, made by scripts/release-stores.sh with a markhub of
-// the same commit) and what it holds.
-type hubRelease struct {
-	Commit    string   `json:"commit"`
-	Schema    int      `json:"schema"`
-	Records   int      `json:"records"`
-	Events    int      `json:"events"`
-	Batches   int      `json:"batches"`
-	Serials   int      `json:"serials"`
-	Bundles   int      `json:"bundles"`
-	RecordIDs []string `json:"record_ids"`
-}
 
 // TestReleaseDatabasesOpen: every collector database a real older markhub
 // made (a counter of the same release uploaded its day to it: records,
-// review decisions, a batch, the serials, a bundle) opens with this
-// markhub, every later migration applied, and keeps every row.
+// review decisions, a batch, the serials, a bundle; testdata/releases,
+// scripts/release-stores.sh) opens with this markhub, every later
+// migration applied: every row kept, the schema a fresh database's (the
+// zone indexes of migration 063 included), the same records sent again
+// stored once, a new upload accepted, an old row's serial accepted at
+// another office caught as reuse (hubtest.CheckRelease, as hub/pgstore's).
 func TestReleaseDatabasesOpen(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "releases", "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no release databases in testdata/releases (scripts/release-stores.sh): %v", err)
-	}
 	steps, err := hub.Migrations(migrations, "migrations")
 	if err != nil {
 		t.Fatal(err)
 	}
 	latest := steps[len(steps)-1].Version
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".json")
-		t.Run(name, func(t *testing.T) {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var r hubRelease
-			if err := json.Unmarshal(b, &r); err != nil {
-				t.Fatal(err)
-			}
-			gz, err := os.ReadFile(strings.TrimSuffix(f, ".json") + ".db.gz")
+	dir := filepath.Join("testdata", "releases")
+	for _, r := range hubtest.Releases(t, dir) {
+		t.Run(r.Name, func(t *testing.T) {
+			ctx := context.Background()
+			gz, err := os.ReadFile(filepath.Join(dir, r.Name+".db.gz"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,39 +48,67 @@ func TestReleaseDatabasesOpen(t *testing.T) {
 			if err := os.WriteFile(path, raw, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			db, err := Open(context.Background(), path)
+			db, err := Open(ctx, path)
 			if err != nil {
 				t.Fatalf("open the database markhub %s made (schema %d): %v", r.Commit, r.Schema, err)
 			}
 			defer db.Close()
-			count := func(q string) int {
-				var n int
-				if err := db.db.QueryRow(q).Scan(&n); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-				return n
+			fresh, err := Open(ctx, filepath.Join(t.TempDir(), "fresh.db"))
+			if err != nil {
+				t.Fatal(err)
 			}
-			if top := count(`SELECT max(version) FROM schema_migrations`); top != latest {
-				t.Errorf("schema %d after open, want %d", top, latest)
-			}
-			for _, c := range []struct {
-				table string
-				want  int
-			}{{"records", r.Records}, {"events", r.Events}, {"batches", r.Batches}, {"used_serials", r.Serials}, {"bundles", r.Bundles}} {
-				if got := count(`SELECT count(*) FROM ` + c.table); got != c.want {
-					t.Errorf("%s: %d rows after the upgrade, %d before", c.table, got, c.want)
-				}
-			}
-			for _, id := range r.RecordIDs {
-				var n int
-				if err := db.db.QueryRow(`SELECT count(*) FROM records WHERE id = ?`, id).Scan(&n); err != nil || n != 1 {
-					t.Errorf("record %s: %d, %v", id, n, err)
-				}
-			}
+			defer fresh.Close()
+			hubtest.CheckRelease(t, r, latest, releaseDB(db), releaseDB(fresh))
 			var res string
 			if err := db.db.QueryRow(`PRAGMA quick_check`).Scan(&res); err != nil || res != "ok" {
 				t.Errorf("quick_check after the upgrade: %q, %v", res, err)
 			}
 		})
 	}
+}
+
+func releaseDB(db *DB) hubtest.ReleaseDB {
+	return hubtest.ReleaseDB{
+		Store: db,
+		Count: func(q string) (int, error) {
+			var n int
+			err := db.db.QueryRow(q).Scan(&n)
+			return n, err
+		},
+		Schema: func() ([]string, error) { return schemaOf(db.db) },
+		ZoneIndexes: func() ([]string, error) {
+			return names(db.db, `SELECT name FROM sqlite_master
+				WHERE type = 'index' AND tbl_name = 'terminals' AND name LIKE 'terminals_zone%' ORDER BY name`)
+		},
+	}
+}
+
+// schemaOf lists the columns of every table and every index, one a line.
+func schemaOf(db *sql.DB) ([]string, error) {
+	return names(db, `
+		SELECT 'column ' || m.name || '.' || p.name || ' ' || p.type || ' notnull=' || p."notnull" ||
+			' default=' || coalesce(p.dflt_value, '-') || ' pk=' || p.pk
+		FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'
+		UNION ALL
+		SELECT 'index ' || name || ' on ' || tbl_name || ': ' || coalesce(sql, '(automatic)') FROM sqlite_master WHERE type = 'index'
+		UNION ALL
+		SELECT 'trigger ' || name || ': ' || sql FROM sqlite_master WHERE type = 'trigger'
+		ORDER BY 1`)
+}
+
+func names(db *sql.DB, q string) ([]string, error) {
+	rows, err := db.Query(q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }

@@ -14,7 +14,8 @@ import (
 )
 
 // HubExpect is what the tests read beside a collector database an older
-// markhub made (NAME.json under hub/sqlitestore/testdata/releases).
+// markhub made (NAME.json under hub/sqlitestore/testdata/releases and
+// hub/pgstore/testdata/releases).
 type HubExpect struct {
 	Commit    string   `json:"commit"`
 	Schema    int      `json:"schema"`
@@ -26,21 +27,35 @@ type HubExpect struct {
 	Serials   int      `json:"serials"`
 	Bundles   int      `json:"bundles"`
 	RecordIDs []string `json:"record_ids"`
+	// Server is the PostgreSQL server's version the dump was made on
+	// (PostgreSQL only).
+	Server string `json:"server,omitempty"`
 }
 
-// collector is an older `markhub serve` on an SQLite file in dir.
+// collector is an older `markhub serve` on an SQLite file in dir, or on
+// a PostgreSQL database (dsn set).
 type collector struct {
 	cmd            *exec.Cmd
 	logs           *bytes.Buffer
-	url, db        string
+	url, db, dsn   string
 	pub, tokenFile string
 }
 
-func startCollector(bin, td, dir string) (*collector, error) {
-	c := &collector{db: filepath.Join(dir, "hub.db"), logs: &bytes.Buffer{}, tokenFile: filepath.Join(dir, "collector.token")}
+// dbArgs are the flags naming the collector's database.
+func (c *collector) dbArgs() []string {
+	if c.dsn != "" {
+		return []string{"--db-driver", "postgres", "--db", c.dsn}
+	}
+	return []string{"--db", c.db}
+}
+
+// startCollector starts the markhub bin on an SQLite file in dir, or on
+// the PostgreSQL database dsn when not "".
+func startCollector(bin, td, dir, dsn string) (*collector, error) {
+	c := &collector{db: filepath.Join(dir, "hub.db"), dsn: dsn, logs: &bytes.Buffer{}, tokenFile: filepath.Join(dir, "collector.token")}
 	run := func(args ...string) (string, error) {
 		if args[0] != "keys" {
-			args = append(args, "--db", c.db)
+			args = append(args, c.dbArgs()...)
 		}
 		var errb bytes.Buffer
 		cmd := exec.Command(bin, args...)
@@ -67,7 +82,7 @@ func startCollector(bin, td, dir string) (*collector, error) {
 		"--keyring", filepath.Join(td, "keyring.yaml"), "--tariffs", filepath.Join(td, "tariffs.yaml")); err != nil {
 		return nil, err
 	}
-	c.cmd = exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--db", c.db)
+	c.cmd = exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0"}, c.dbArgs()...)...)
 	c.cmd.Env = append(os.Environ(), "LOG_LEVEL=warn", "MARKHUB_AT_BEFORE_REGISTRATION=0")
 	c.cmd.Stderr = c.logs
 	out, err := c.cmd.StdoutPipe()
@@ -123,17 +138,7 @@ func hubExpect(db, tmp string) (*HubExpect, error) {
 	}
 	defer h.Close()
 	e := &HubExpect{Terminal: "counter-1", Office: office}
-	for _, q := range []struct {
-		sql string
-		v   *int
-	}{
-		{`SELECT max(version) FROM schema_migrations`, &e.Schema},
-		{`SELECT count(*) FROM records`, &e.Records},
-		{`SELECT count(*) FROM events`, &e.Events},
-		{`SELECT count(*) FROM batches`, &e.Batches},
-		{`SELECT count(*) FROM used_serials`, &e.Serials},
-		{`SELECT count(*) FROM bundles`, &e.Bundles},
-	} {
+	for _, q := range hubCounts(e) {
 		if err := h.QueryRow(q.sql).Scan(q.v); err != nil {
 			return nil, fmt.Errorf("%s: %w", q.sql, err)
 		}
@@ -151,4 +156,23 @@ func hubExpect(db, tmp string) (*HubExpect, error) {
 		e.RecordIDs = append(e.RecordIDs, id)
 	}
 	return e, rows.Err()
+}
+
+// hubCounts are the queries (the same on both backends) of what a
+// collector's database holds, and where each count goes.
+func hubCounts(e *HubExpect) []struct {
+	sql string
+	v   *int
+} {
+	return []struct {
+		sql string
+		v   *int
+	}{
+		{`SELECT max(version) FROM schema_migrations`, &e.Schema},
+		{`SELECT count(*) FROM records`, &e.Records},
+		{`SELECT count(*) FROM events`, &e.Events},
+		{`SELECT count(*) FROM batches`, &e.Batches},
+		{`SELECT count(*) FROM used_serials`, &e.Serials},
+		{`SELECT count(*) FROM bundles`, &e.Bundles},
+	}
 }

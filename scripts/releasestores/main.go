@@ -74,8 +74,9 @@ func main() {
 	commit := flag.String("commit", "", "the commit it was built from")
 	out := flag.String("out", "", "output path without extension: writes OUT.db.gz and OUT.json")
 	testdata := flag.String("testdata", "../shared/testdata", "the shared test data (keyring, tariffs, issuer keys)")
-	hubBin := flag.String("hub", "", "an older markhub binary: the counter uploads to it (SQLite) and its database is written to HUBOUT")
-	hubOut := flag.String("hubout", "", "with -hub: output path without extension: writes HUBOUT.db.gz and HUBOUT.json")
+	hubBin := flag.String("hub", "", "an older markhub binary: the counter uploads to it and its database is written to HUBOUT")
+	hubOut := flag.String("hubout", "", "with -hub: output path without extension: writes HUBOUT.db.gz (SQLite) or HUBOUT.sql.gz (PostgreSQL) and HUBOUT.json")
+	hubDriver := flag.String("hubdriver", "sqlite", "with -hub: the collector's database, sqlite or postgres (a private cluster started here, written with pg_dump)")
 	flag.Parse()
 	if *bin == "" || *out == "" || *commit == "" {
 		log.Fatal("usage: releasestores -bin MARKD -commit HASH -out PATH")
@@ -86,15 +87,36 @@ func main() {
 	check(err)
 	defer os.RemoveAll(dir)
 	var hub *collector
+	var pg *pgCollector
 	if *hubBin != "" {
-		hub, err = startCollector(*hubBin, td, dir)
+		dsn := ""
+		switch *hubDriver {
+		case "sqlite":
+		case "postgres":
+			pg, err = startPG()
+			check(err)
+			defer pg.stop()
+			dsn = pg.dsn
+		default:
+			log.Fatalf("-hubdriver %q: want sqlite or postgres", *hubDriver)
+		}
+		hub, err = startCollector(*hubBin, td, dir, dsn)
 		check(err)
 		defer hub.stop() //nolint:errcheck // stopped below
 	}
 	e, err := day(*bin, td, dir, hub)
 	check(err)
 	e.Commit = *commit
-	if hub != nil {
+	if pg != nil {
+		check(hub.stop())
+		he, err := pg.write(*hubOut + ".sql.gz")
+		check(err)
+		he.Commit = *commit
+		b, err := json.MarshalIndent(he, "", "  ")
+		check(err)
+		check(os.WriteFile(*hubOut+".json", append(b, '\n'), 0o644))
+		fmt.Printf("%s.sql.gz: schema %d, %d records, %d events, %d batches (PostgreSQL %s)\n", *hubOut, he.Schema, he.Records, he.Events, he.Batches, he.Server)
+	} else if hub != nil {
 		check(hub.stop())
 		he, err := hubExpect(hub.db, filepath.Join(dir, "hubcopy.db"))
 		check(err)
@@ -121,8 +143,14 @@ func main() {
 	fmt.Printf("%s.db.gz: schema %d, %d scans, %d pending\n", *out, e.Schema, e.Scans, e.Pending)
 }
 
+// atFatal runs before check ends the program (a PostgreSQL cluster to stop).
+var atFatal []func()
+
 func check(err error) {
 	if err != nil {
+		for _, f := range atFatal {
+			f()
+		}
 		log.Fatal(err)
 	}
 }

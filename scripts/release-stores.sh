@@ -20,7 +20,8 @@
 # starts with initdb and pg_ctl in a temporary folder, as the tests'
 # hub/hubtest/postgres.go) written by pg_dump as plain SQL to
 # hub/pgstore/testdata/releases/SCHEMA-COMMIT.sql.gz
-# (hub/pgstore/releases_test.go), each with SCHEMA-COMMIT.json. markhub
+# (hub/pgstore/releases_test.go, e2e/hubreleases_test.go); each with
+# SCHEMA-COMMIT.json. markhub
 # before b402ac8 took no --office for a terminal; its databases are not
 # made here.
 #

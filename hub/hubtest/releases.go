@@ -32,6 +32,9 @@ type Release struct {
 	Bundles   int      `json:"bundles"`
 	RecordIDs []string `json:"record_ids"`
 	Server    string   `json:"server,omitempty"` // PostgreSQL's version the dump was made on
+	// DistributionKey is the public key the collector's bundles are
+	// signed with (PostgreSQL releases; its private half is not kept).
+	DistributionKey string `json:"distribution_key,omitempty"`
 }
 
 // Releases reads every NAME.json of dir; none is a failure (the script
@@ -118,6 +121,13 @@ func CheckRelease(t *testing.T, r Release, latest int, db, fresh ReleaseDB) {
 			continue
 		}
 		old = append(old, got.Record)
+	}
+
+	if bs, err := db.Store.Bundles(ctx, 0); err != nil || len(bs) != r.Bundles {
+		t.Errorf("bundles after the upgrade: %d, %v; want %d", len(bs), err, r.Bundles)
+	}
+	if v, data, err := db.Store.LatestBundle(ctx); r.Bundles > 0 && (err != nil || v == 0 || len(data) == 0) {
+		t.Errorf("the latest bundle after the upgrade: version %d, %d bytes, %v", v, len(data), err)
 	}
 
 	got, err := db.Schema()

@@ -30,6 +30,11 @@ type HubExpect struct {
 	// Server is the PostgreSQL server's version the dump was made on
 	// (PostgreSQL only).
 	Server string `json:"server,omitempty"`
+	// DistributionKey is the public distribution key the collector's
+	// bundles are signed with (PostgreSQL only): a counter of a test that
+	// serves the database with this markhub pins it. Its private half is
+	// not kept.
+	DistributionKey string `json:"distribution_key,omitempty"`
 }
 
 // collector is an older `markhub serve` on an SQLite file in dir, or on

@@ -111,7 +111,7 @@ func main() {
 		check(hub.stop())
 		he, err := pg.write(*hubOut + ".sql.gz")
 		check(err)
-		he.Commit = *commit
+		he.Commit, he.DistributionKey = *commit, hub.pub
 		b, err := json.MarshalIndent(he, "", "  ")
 		check(err)
 		check(os.WriteFile(*hubOut+".json", append(b, '\n'), 0o644))

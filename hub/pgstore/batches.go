@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 )
 
 // insertBatches stores the ended batches of an upload once per (terminal, id).
@@ -38,29 +39,5 @@ func (d *DB) ContractDays(ctx context.Context, contract uint32, from, to time.Ti
 		return nil, hub.Unavailable("contract days", err)
 	}
 	defer rows.Close()
-	out := []hub.ContractDay{}
-	for rows.Next() {
-		var c hub.ContractDay
-		var office, batches, accepted, paid, rejected int64
-		var receipt [3]*int64
-		if err := rows.Scan(&c.Day, &office, &batches, &accepted, &paid, &rejected, &receipt[0], &receipt[1], &receipt[2]); err != nil {
-			return nil, hub.Unavailable("contract days", err)
-		}
-		c.Office, c.Batches, c.Accepted, c.PaidKop, c.Rejected = uint32(office), int(batches), int(accepted), paid, int(rejected)
-		c.HandedBack, c.PresentedAgain, c.RefusedAgain = intOrNil(receipt[0]), intOrNil(receipt[1]), intOrNil(receipt[2])
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("contract days", err)
-	}
-	return out, nil
-}
-
-// intOrNil is a count read as bigint, nil when NULL (unknown).
-func intOrNil(v *int64) *int {
-	if v == nil {
-		return nil
-	}
-	n := int(*v)
-	return &n
+	return sqlrow.Append([]hub.ContractDay{}, rows, "contract days", sqlrow.ContractDay)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 	"markd/internal/devicecookie"
 	"markd/mark"
 )
@@ -87,7 +88,7 @@ func (d *DB) Devices(ctx context.Context, name string) ([]hub.WebDevice, error) 
 func (d *DB) RevokeDevice(ctx context.Context, name string, id int64) (hub.WebDevice, error) {
 	v := hub.WebDevice{ID: id, User: name}
 	err := d.pool.QueryRow(ctx, `DELETE FROM web_devices WHERE id = $1 AND user_name = $2 RETURNING issued_at, last_used, agent`, id, name).
-		Scan(&v.Issued, &v.LastUsed, &v.Agent)
+		Scan(sqlrow.At(&v.Issued), sqlrow.At(&v.LastUsed), &v.Agent)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.WebDevice{}, mark.WithHint(fmt.Errorf("device %d of %q: %w", id, name, hub.ErrNoDevice),
 			"markhub user devices "+name+" lists its devices")
@@ -95,7 +96,6 @@ func (d *DB) RevokeDevice(ctx context.Context, name string, id int64) (hub.WebDe
 	if err != nil {
 		return hub.WebDevice{}, hub.Unavailable("revoke device", err)
 	}
-	v.Issued, v.LastUsed = v.Issued.UTC(), v.LastUsed.UTC()
 	return v, nil
 }
 
@@ -105,17 +105,5 @@ func (d *DB) devices(ctx context.Context, tail string, args ...any) ([]hub.WebDe
 		return nil, hub.Unavailable("read devices", err)
 	}
 	defer rows.Close()
-	var out []hub.WebDevice
-	for rows.Next() {
-		var v hub.WebDevice
-		if err := rows.Scan(&v.ID, &v.User, &v.Issued, &v.LastUsed, &v.Agent); err != nil {
-			return nil, hub.Unavailable("read devices", err)
-		}
-		v.Issued, v.LastUsed = v.Issued.UTC(), v.LastUsed.UTC()
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("read devices", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "read devices", sqlrow.Device)
 }

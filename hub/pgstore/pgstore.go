@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 	"markd/mark"
 )
 
@@ -392,22 +393,7 @@ func pendingAlerts(ctx context.Context, tx pgx.Tx, terminal string) ([]mark.Reus
 		return nil, hub.Unavailable("read alerts", err)
 	}
 	defer rows.Close()
-	var out []mark.ReuseAlert
-	for rows.Next() {
-		var a mark.ReuseAlert
-		var serial, office int64
-		if err := rows.Scan(&a.ID, &a.RecordID, &serial, &a.Other.RecordID, &a.OtherTerminal, &office,
-			&a.Other.Counter, &a.Other.At, &a.Detected); err != nil {
-			return nil, hub.Unavailable("read alerts", err)
-		}
-		a.Serial, a.Other.Office = uint64(serial), uint32(office)
-		a.Other.At, a.Detected = a.Other.At.UTC(), a.Detected.UTC()
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("read alerts", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "read alerts", sqlrow.ReuseAlert)
 }
 
 // Stats implements hub.Store.
@@ -429,46 +415,13 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 
 // Record implements hub.Store.
 func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord, error) {
-	var r hub.StoredRecord
-	var verdict, reasons, state, verification string
-	var fields, first, disputed, questioned *string
-	var reviewed *time.Time
-	var office int64
-	var weight int32
-	err := d.pool.QueryRow(ctx, `SELECT id, terminal, at, office, counter, operator, source, raw_text, verdict, reasons,
-		mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version, revocations_version,
-		review_state, message, received_at, verification, why, digest, disputed, questioned,
-		dispute_reviewed_at, dispute_by, dispute_note FROM records WHERE terminal = $1 AND id = $2`,
-		terminal, id).Scan(&r.ID, &r.Terminal, &r.At, &office,
-		&r.Counter, &r.Operator, &r.Source, &r.Text, &verdict, &reasons, &fields, &weight, &first,
-		&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations, &state, &r.Message, &r.ReceivedAt,
-		&verification, &r.Why, &r.Digest, &disputed, &questioned, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note)
+	r, err := sqlrow.Record(d.pool.QueryRow(ctx, `SELECT `+sqlrow.RecordColumns+` FROM records WHERE terminal = $1 AND id = $2`,
+		terminal, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
 	}
 	if err != nil {
-		return r, hub.Unavailable("read record", err)
-	}
-	r.At, r.ReceivedAt = r.At.UTC(), r.ReceivedAt.UTC()
-	if reviewed != nil {
-		r.DisputeReview.At = reviewed.UTC()
-	}
-	r.Office, r.MeasuredWeightG = uint32(office), int(weight)
-	r.Verdict, r.Review, r.Verification = mark.Verdict(verdict), mark.ReviewState(state), hub.Verification(verification)
-	deref := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
-	if err := hub.DecodeJSONColumns(&r.Record, reasons, deref(fields), deref(first)); err != nil {
-		return r, err
-	}
-	if err := hub.DecodeDisputed(&r.Record, deref(disputed)); err != nil {
-		return r, err
-	}
-	if err := hub.DecodeQuestioned(&r.Record, deref(questioned)); err != nil {
-		return r, err
+		return r, sqlrow.Fail("read record", err)
 	}
 	return r, nil
 }

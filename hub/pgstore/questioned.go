@@ -2,11 +2,11 @@ package pgstore
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 )
 
 // Questioned implements hub.Questions.
@@ -33,20 +33,7 @@ func (d *DB) QuestionedCounts(ctx context.Context, limit int) ([]hub.QuestionedC
 		return nil, hub.Unavailable("questioned counts", err)
 	}
 	defer rows.Close()
-	var out []hub.QuestionedCount
-	for rows.Next() {
-		var c hub.QuestionedCount
-		var office int64
-		if err := rows.Scan(&office, &c.Terminal, &c.Open, &c.Reviewed); err != nil {
-			return nil, hub.Unavailable("questioned counts", err)
-		}
-		c.Office = uint32(office)
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("questioned counts", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "questioned counts", sqlrow.QuestionedCount)
 }
 
 // feedLockSpace is the advisory lock space of the feed's writers: one
@@ -82,27 +69,7 @@ func (d *DB) QuestionedFeed(ctx context.Context, terminal string, after int64, l
 		return nil, hub.Unavailable("questioned feed", err)
 	}
 	defer rows.Close()
-	var out []hub.QuestionedItem
-	for rows.Next() {
-		var seq int64
-		var r hub.StoredRecord
-		var questioned string
-		var reviewed *time.Time
-		if err := rows.Scan(&seq, &r.ID, &questioned, &r.Why, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note); err != nil {
-			return nil, hub.Unavailable("questioned feed", err)
-		}
-		if err := hub.DecodeQuestioned(&r.Record, questioned); err != nil {
-			return nil, err
-		}
-		if reviewed != nil {
-			r.DisputeReview.At = *reviewed
-		}
-		out = append(out, hub.FeedItem(seq, &r))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("questioned feed", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "questioned feed", sqlrow.QuestionedItem)
 }
 
 var _ hub.QuestionFeed = (*DB)(nil)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 )
 
 var _ hub.Refusals = (*DB)(nil)
@@ -53,23 +54,5 @@ func (d *DB) Refused(ctx context.Context, limit int) ([]hub.Refusal, error) {
 		return nil, hub.Unavailable("refusals", err)
 	}
 	defer rows.Close()
-	var out []hub.Refusal
-	for rows.Next() {
-		var r hub.Refusal
-		var office, serial int64
-		var at *time.Time
-		if err := rows.Scan(&r.ID, &r.Terminal, &office, &r.Status, &r.Field, &r.Why, &r.RecordID, &at, &serial,
-			&r.First, &r.Last, &r.Times); err != nil {
-			return nil, hub.Unavailable("refusals", err)
-		}
-		r.Office, r.Serial, r.First, r.Last = uint32(office), uint64(serial), r.First.UTC(), r.Last.UTC()
-		if at != nil {
-			r.RecordAt = at.UTC()
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("refusals", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "refusals", sqlrow.Refusal)
 }

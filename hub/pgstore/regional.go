@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -11,14 +10,11 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 	"markd/mark"
 )
 
 var _ hub.Regional = (*DB)(nil)
-
-type scanFunc func(dst ...any) error
-
-func (f scanFunc) Scan(dst ...any) error { return f(dst...) }
 
 // Fleet implements hub.Regional: the newest record of each terminal comes
 // from the (terminal, at) index, one probe per terminal.
@@ -32,38 +28,7 @@ func (d *DB) Fleet(ctx context.Context) ([]hub.FleetRow, error) {
 		return nil, hub.Unavailable("fleet", err)
 	}
 	defer rows.Close()
-	var out []hub.FleetRow
-	for rows.Next() {
-		f, err := scanFleetRow(rows)
-		if err != nil {
-			return nil, hub.Unavailable("fleet", err)
-		}
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("fleet", err)
-	}
-	return out, nil
-}
-
-// scanFleetRow reads a fleet row: the terminal's columns, then the at and
-// list versions of its newest record (NULL when it has none).
-func scanFleetRow(row pgx.Row) (hub.FleetRow, error) {
-	var f hub.FleetRow
-	var at *time.Time
-	var kv, tv, rv *string
-	var err error
-	f.Terminal, err = scanTerminal(scanFunc(func(dst ...any) error {
-		return row.Scan(append(dst, &at, &kv, &tv, &rv)...)
-	}))
-	if err != nil {
-		return f, err
-	}
-	if at != nil {
-		f.LastRecord = at.UTC()
-		f.Versions = mark.Versions{Keyring: *kv, Tariffs: *tv, Revocations: *rv}
-	}
-	return f, nil
+	return sqlrow.All(rows, "fleet", sqlrow.FleetRow)
 }
 
 // ReuseAlerts implements hub.Regional.
@@ -81,27 +46,7 @@ func (d *DB) ReuseAlerts(ctx context.Context, open bool, limit int) ([]hub.Regio
 		return nil, hub.Unavailable("reuse alerts", err)
 	}
 	defer rows.Close()
-	var out []hub.RegionalAlert
-	for rows.Next() {
-		var a hub.RegionalAlert
-		var serial, office, otherOffice int64
-		var at *time.Time
-		var state string
-		if err := rows.Scan(&a.ID, &serial, &a.Terminal, &a.RecordID, &office, &at, &a.OtherTerminal, &a.OtherRecord,
-			&otherOffice, &a.OtherAt, &a.Detected, &state, &a.Note, &a.By); err != nil {
-			return nil, hub.Unavailable("reuse alerts", err)
-		}
-		a.Serial, a.State, a.Office, a.OtherOffice = uint64(serial), hub.AlertState(state), uint32(office), uint32(otherOffice)
-		if at != nil {
-			a.At = at.UTC()
-		}
-		a.OtherAt, a.Detected = a.OtherAt.UTC(), a.Detected.UTC()
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("reuse alerts", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "reuse alerts", sqlrow.RegionalAlert)
 }
 
 // SetAlertState implements hub.Regional.
@@ -143,20 +88,7 @@ func (d *DB) AlertAudit(ctx context.Context, id int64) ([]hub.AlertChange, error
 		return nil, hub.Unavailable("alert audit", err)
 	}
 	defer rows.Close()
-	var out []hub.AlertChange
-	for rows.Next() {
-		var c hub.AlertChange
-		var state string
-		if err := rows.Scan(&c.Actor, &state, &c.Note, &c.At); err != nil {
-			return nil, hub.Unavailable("alert audit", err)
-		}
-		c.State, c.At = hub.AlertState(state), c.At.UTC()
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("alert audit", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "alert audit", sqlrow.AlertChange)
 }
 
 // Lookup implements hub.Regional.
@@ -246,57 +178,16 @@ func (d *DB) DisputeAudit(ctx context.Context, terminal, id string) ([]hub.Dispu
 		return nil, hub.Unavailable("dispute audit", err)
 	}
 	defer rows.Close()
-	var out []hub.DisputeChange
-	for rows.Next() {
-		var c hub.DisputeChange
-		var state string
-		if err := rows.Scan(&c.Actor, &state, &c.Note, &c.At); err != nil {
-			return nil, hub.Unavailable("dispute audit", err)
-		}
-		c.State, c.At = hub.DisputeState(state), c.At.UTC()
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("dispute audit", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "dispute audit", sqlrow.DisputeChange)
 }
 
 func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.StoredRecord, error) {
-	rows, err := d.pool.Query(ctx, `SELECT terminal, id, at, office, counter, verdict, reasons, verification, why,
-		review_state, received_at, coalesce(serial, 0), coalesce(disputed, ''), coalesce(questioned, ''),
-		dispute_reviewed_at, dispute_by, dispute_note FROM records WHERE `+where, args...)
+	rows, err := d.pool.Query(ctx, `SELECT `+sqlrow.ListedColumns+` FROM records WHERE `+where, args...)
 	if err != nil {
 		return nil, hub.Unavailable("lookup", err)
 	}
 	defer rows.Close()
-	var out []hub.StoredRecord
-	for rows.Next() {
-		var r hub.StoredRecord
-		var verdict, reasons, verification, state, disputed, questioned string
-		var serial, office int64
-		var reviewed *time.Time
-		if err := rows.Scan(&r.Terminal, &r.ID, &r.At, &office, &r.Counter, &verdict, &reasons, &verification, &r.Why,
-			&state, &r.ReceivedAt, &serial, &disputed, &questioned, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note); err != nil {
-			return nil, hub.Unavailable("lookup", err)
-		}
-		r.At, r.ReceivedAt, r.Office = r.At.UTC(), r.ReceivedAt.UTC(), uint32(office)
-		if reviewed != nil {
-			r.DisputeReview.At = reviewed.UTC()
-		}
-		r.Verdict, r.Verification, r.Review = mark.Verdict(verdict), hub.Verification(verification), mark.ReviewState(state)
-		_ = json.Unmarshal([]byte(reasons), &r.Reasons)
-		_ = hub.DecodeDisputed(&r.Record, disputed)
-		_ = hub.DecodeQuestioned(&r.Record, questioned)
-		if serial != 0 {
-			r.Mark = &mark.Fields{Serial: uint64(serial)}
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("lookup", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "lookup", sqlrow.Listed)
 }
 
 // AddUser implements hub.Regional.

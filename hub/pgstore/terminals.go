@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 	"markd/mark"
 )
 
@@ -47,60 +48,13 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 }
 
 func (d *DB) terminal(ctx context.Context, where, arg string) (hub.Terminal, error) {
-	t, err := scanRevoked(d.pool.QueryRow(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, zone_note, revoked_at, cert_sha256 FROM terminals WHERE `+where, arg))
+	t, err := sqlrow.Revoked(d.pool.QueryRow(ctx, `SELECT `+sqlrow.RevokedColumns+` FROM terminals WHERE `+where, arg))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
 	if err != nil {
 		return hub.Terminal{}, hub.Unavailable("read terminal", err)
 	}
-	return t, nil
-}
-
-// scanRevoked is scanTerminal of a row with revoked_at and cert_sha256
-// after the terminal's columns.
-func scanRevoked(row pgx.Row) (hub.Terminal, error) {
-	var revoked *time.Time
-	var cert *string
-	t, err := scanTerminal(scanFunc(func(dst ...any) error { return row.Scan(append(dst, &revoked, &cert)...) }))
-	if err == nil && revoked != nil {
-		t.Revoked = revoked.UTC()
-	}
-	if err == nil && cert != nil {
-		t.CertSHA256 = *cert
-	}
-	return t, err
-}
-
-func scanTerminal(row pgx.Row) (hub.Terminal, error) {
-	var t hub.Terminal
-	var hash *string
-	var office, skew *int64
-	var seen, waitingAt *time.Time
-	var waiting *int64
-	var zone *string
-	if err := row.Scan(&t.Name, &office, &hash, &t.Created, &skew, &seen, &waiting, &waitingAt, &zone); err != nil {
-		return t, err
-	}
-	if zone != nil {
-		var err error
-		if t.Zone, err = hub.DecodeZoneNote(*zone); err != nil {
-			return t, fmt.Errorf("terminal %s: %w", t.Name, err)
-		}
-	}
-	if waiting != nil && waitingAt != nil {
-		t.Waiting, t.WaitingAt = *waiting, waitingAt.UTC()
-	}
-	if skew != nil && seen != nil {
-		t.ClockSkew, t.SeenAt = time.Duration(*skew)*time.Millisecond, seen.UTC()
-	}
-	if hash != nil {
-		t.TokenHash = *hash
-	}
-	if office != nil {
-		t.Office = uint32(*office)
-	}
-	t.Created = t.Created.UTC()
 	return t, nil
 }
 
@@ -172,21 +126,10 @@ func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
 
 // Terminals implements hub.Store.
 func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
-	rows, err := d.pool.Query(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, zone_note, revoked_at, cert_sha256 FROM terminals ORDER BY name`)
+	rows, err := d.pool.Query(ctx, `SELECT `+sqlrow.RevokedColumns+` FROM terminals ORDER BY name`)
 	if err != nil {
 		return nil, hub.Unavailable("list terminals", err)
 	}
 	defer rows.Close()
-	var out []hub.Terminal
-	for rows.Next() {
-		t, err := scanRevoked(rows)
-		if err != nil {
-			return nil, hub.Unavailable("list terminals", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("list terminals", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "list terminals", sqlrow.Revoked)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 )
 
 // insertBatches stores the ended batches of an upload once per (terminal, id).
@@ -36,17 +37,5 @@ func (d *DB) ContractDays(ctx context.Context, contract uint32, from, to time.Ti
 		return nil, hub.Unavailable("contract days", err)
 	}
 	defer rows.Close()
-	out := []hub.ContractDay{}
-	for rows.Next() {
-		var c hub.ContractDay
-		if err := rows.Scan(&c.Day, &c.Office, &c.Batches, &c.Accepted, &c.PaidKop, &c.Rejected,
-			&c.HandedBack, &c.PresentedAgain, &c.RefusedAgain); err != nil {
-			return nil, hub.Unavailable("contract days", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("contract days", err)
-	}
-	return out, nil
+	return sqlrow.Append([]hub.ContractDay{}, rows, "contract days", sqlrow.ContractDay)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 	"markd/mark"
 )
 
@@ -84,18 +85,5 @@ func (d *DB) Bundles(ctx context.Context, after uint64) ([]hub.StoredBundle, err
 		return nil, hub.Unavailable("read bundles", err)
 	}
 	defer rows.Close()
-	var out []hub.StoredBundle
-	for rows.Next() {
-		var b hub.StoredBundle
-		var v int64
-		if err := rows.Scan(&v, &b.Data); err != nil {
-			return nil, hub.Unavailable("read bundles", err)
-		}
-		b.Version = uint64(v)
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("read bundles", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "read bundles", sqlrow.Bundle)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 	"markd/internal/devicecookie"
 	"markd/mark"
 )
@@ -86,9 +87,8 @@ func (d *DB) Devices(ctx context.Context, name string) ([]hub.WebDevice, error) 
 // RevokeDevice implements hub.DeviceBook.
 func (d *DB) RevokeDevice(ctx context.Context, name string, id int64) (hub.WebDevice, error) {
 	v := hub.WebDevice{ID: id, User: name}
-	var issued, used string
 	err := d.db.QueryRowContext(ctx, `DELETE FROM web_devices WHERE id = ? AND user_name = ? RETURNING issued_at, last_used, agent`, id, name).
-		Scan(&issued, &used, &v.Agent)
+		Scan(sqlrow.At(&v.Issued), sqlrow.At(&v.LastUsed), &v.Agent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return hub.WebDevice{}, mark.WithHint(fmt.Errorf("device %d of %q: %w", id, name, hub.ErrNoDevice),
 			"markhub user devices "+name+" lists its devices")
@@ -96,7 +96,6 @@ func (d *DB) RevokeDevice(ctx context.Context, name string, id int64) (hub.WebDe
 	if err != nil {
 		return hub.WebDevice{}, hub.Unavailable("revoke device", err)
 	}
-	v.Issued, v.LastUsed = parseTS(issued), parseTS(used)
 	return v, nil
 }
 
@@ -106,18 +105,5 @@ func (d *DB) devices(ctx context.Context, tail string, args ...any) ([]hub.WebDe
 		return nil, hub.Unavailable("read devices", err)
 	}
 	defer rows.Close()
-	var out []hub.WebDevice
-	for rows.Next() {
-		var v hub.WebDevice
-		var issued, used string
-		if err := rows.Scan(&v.ID, &v.User, &issued, &used, &v.Agent); err != nil {
-			return nil, hub.Unavailable("read devices", err)
-		}
-		v.Issued, v.LastUsed = parseTS(issued), parseTS(used)
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("read devices", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "read devices", sqlrow.Device)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 )
 
 var _ hub.FleetPager = (*DB)(nil)
@@ -69,15 +70,8 @@ func (d *DB) FleetPage(ctx context.Context, q hub.FleetQuery) (hub.FleetPage, er
 		return page, hub.Unavailable("fleet page", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		f, err := scanFleetRow(rows)
-		if err != nil {
-			return page, hub.Unavailable("fleet page", err)
-		}
-		page.Rows = append(page.Rows, f)
-	}
-	if err := rows.Err(); err != nil {
-		return page, hub.Unavailable("fleet page", err)
+	if page.Rows, err = sqlrow.All(rows, "fleet page", sqlrow.FleetRow); err != nil {
+		return page, err
 	}
 	c := &page.Counts
 	stale, hard := seenCut(q.StaleCut()), seenCut(q.HardCut())

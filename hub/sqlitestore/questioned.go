@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 )
 
 // Questioned implements hub.Questions.
@@ -31,18 +32,7 @@ func (d *DB) QuestionedCounts(ctx context.Context, limit int) ([]hub.QuestionedC
 		return nil, hub.Unavailable("questioned counts", err)
 	}
 	defer rows.Close()
-	var out []hub.QuestionedCount
-	for rows.Next() {
-		var c hub.QuestionedCount
-		if err := rows.Scan(&c.Office, &c.Terminal, &c.Open, &c.Reviewed); err != nil {
-			return nil, hub.Unavailable("questioned counts", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("questioned counts", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "questioned counts", sqlrow.QuestionedCount)
 }
 
 // noteQuestioned renews the feed row of a questioned record of terminal
@@ -58,32 +48,13 @@ func noteQuestioned(ctx context.Context, tx *sql.Tx, terminal, id string) error 
 // QuestionedFeed implements hub.QuestionFeed.
 func (d *DB) QuestionedFeed(ctx context.Context, terminal string, after int64, limit int) ([]hub.QuestionedItem, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT f.seq, r.id, coalesce(r.questioned, ''), coalesce(r.why, ''),
-		coalesce(r.dispute_reviewed_at, ''), r.dispute_by, r.dispute_note FROM questioned_feed f JOIN records r ON r.terminal = f.terminal AND r.id = f.record_id
+		r.dispute_reviewed_at, r.dispute_by, r.dispute_note FROM questioned_feed f JOIN records r ON r.terminal = f.terminal AND r.id = f.record_id
 		WHERE f.terminal = ? AND f.seq > ? ORDER BY f.seq LIMIT ?`, terminal, after, limit)
 	if err != nil {
 		return nil, hub.Unavailable("questioned feed", err)
 	}
 	defer rows.Close()
-	var out []hub.QuestionedItem
-	for rows.Next() {
-		var seq int64
-		var r hub.StoredRecord
-		var questioned, reviewed string
-		if err := rows.Scan(&seq, &r.ID, &questioned, &r.Why, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note); err != nil {
-			return nil, hub.Unavailable("questioned feed", err)
-		}
-		if err := hub.DecodeQuestioned(&r.Record, questioned); err != nil {
-			return nil, err
-		}
-		if reviewed != "" {
-			r.DisputeReview.At = parseTS(reviewed)
-		}
-		out = append(out, hub.FeedItem(seq, &r))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("questioned feed", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "questioned feed", sqlrow.QuestionedItem)
 }
 
 var _ hub.QuestionFeed = (*DB)(nil)

@@ -2,9 +2,9 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 )
 
 var _ hub.Refusals = (*DB)(nil)
@@ -49,24 +49,5 @@ func (d *DB) Refused(ctx context.Context, limit int) ([]hub.Refusal, error) {
 		return nil, hub.Unavailable("refusals", err)
 	}
 	defer rows.Close()
-	var out []hub.Refusal
-	for rows.Next() {
-		var r hub.Refusal
-		var at sql.NullString
-		var first, last string
-		var serial int64
-		if err := rows.Scan(&r.ID, &r.Terminal, &r.Office, &r.Status, &r.Field, &r.Why, &r.RecordID, &at, &serial,
-			&first, &last, &r.Times); err != nil {
-			return nil, hub.Unavailable("refusals", err)
-		}
-		r.Serial, r.First, r.Last = uint64(serial), parseTS(first), parseTS(last)
-		if at.Valid {
-			r.RecordAt = parseTS(at.String)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("refusals", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "refusals", sqlrow.Refusal)
 }

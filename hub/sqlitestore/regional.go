@@ -3,12 +3,12 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 	"markd/internal/sqliteerr"
 	"markd/mark"
 )
@@ -31,47 +31,13 @@ func (d *DB) Fleet(ctx context.Context) ([]hub.FleetRow, error) {
 		return nil, hub.Unavailable("fleet", err)
 	}
 	defer rows.Close()
-	var out []hub.FleetRow
-	for rows.Next() {
-		f, err := scanFleetRow(rows)
-		if err != nil {
-			return nil, hub.Unavailable("fleet", err)
-		}
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("fleet", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "fleet", sqlrow.FleetRow)
 }
-
-// scanFleetRow reads a fleet row: the terminal's columns, then the at and
-// list versions of its newest record (NULL when it has none).
-func scanFleetRow(row interface{ Scan(...any) error }) (hub.FleetRow, error) {
-	var f hub.FleetRow
-	var at, kv, tv, rv sql.NullString
-	var err error
-	f.Terminal, err = scanTerminal(scanFunc(func(dst ...any) error {
-		return row.Scan(append(dst, &at, &kv, &tv, &rv)...)
-	}))
-	if err != nil {
-		return f, err
-	}
-	if at.Valid {
-		f.LastRecord = parseTS(at.String)
-	}
-	f.Versions = mark.Versions{Keyring: kv.String, Tariffs: tv.String, Revocations: rv.String}
-	return f, nil
-}
-
-type scanFunc func(dst ...any) error
-
-func (f scanFunc) Scan(dst ...any) error { return f(dst...) }
 
 // ReuseAlerts implements hub.Regional.
 func (d *DB) ReuseAlerts(ctx context.Context, open bool, limit int) ([]hub.RegionalAlert, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT a.id, a.serial, a.terminal, a.record_id, coalesce(t.office, 0),
-		coalesce(b.other_at, ''), a.other_terminal, a.other_record_id, a.other_office, a.other_at, a.detected_at,
+		b.other_at, a.other_terminal, a.other_record_id, a.other_office, a.other_at, a.detected_at,
 		a.state, a.note, a.state_by
 		FROM alerts a LEFT JOIN terminals t ON t.name = a.terminal
 		LEFT JOIN alerts b ON b.terminal = a.other_terminal AND b.record_id = a.other_record_id
@@ -83,23 +49,7 @@ func (d *DB) ReuseAlerts(ctx context.Context, open bool, limit int) ([]hub.Regio
 		return nil, hub.Unavailable("reuse alerts", err)
 	}
 	defer rows.Close()
-	var out []hub.RegionalAlert
-	for rows.Next() {
-		var a hub.RegionalAlert
-		var serial int64
-		var at, otherAt, detected, state string
-		if err := rows.Scan(&a.ID, &serial, &a.Terminal, &a.RecordID, &a.Office, &at, &a.OtherTerminal, &a.OtherRecord,
-			&a.OtherOffice, &otherAt, &detected, &state, &a.Note, &a.By); err != nil {
-			return nil, hub.Unavailable("reuse alerts", err)
-		}
-		a.Serial, a.State = uint64(serial), hub.AlertState(state)
-		a.At, a.OtherAt, a.Detected = parseTS(at), parseTS(otherAt), parseTS(detected)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("reuse alerts", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "reuse alerts", sqlrow.RegionalAlert)
 }
 
 func boolInt(b bool) int {
@@ -148,20 +98,7 @@ func (d *DB) AlertAudit(ctx context.Context, id int64) ([]hub.AlertChange, error
 		return nil, hub.Unavailable("alert audit", err)
 	}
 	defer rows.Close()
-	var out []hub.AlertChange
-	for rows.Next() {
-		var c hub.AlertChange
-		var state, at string
-		if err := rows.Scan(&c.Actor, &state, &c.Note, &at); err != nil {
-			return nil, hub.Unavailable("alert audit", err)
-		}
-		c.State, c.At = hub.AlertState(state), parseTS(at)
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("alert audit", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "alert audit", sqlrow.AlertChange)
 }
 
 // Lookup implements hub.Regional.
@@ -247,56 +184,16 @@ func (d *DB) DisputeAudit(ctx context.Context, terminal, id string) ([]hub.Dispu
 		return nil, hub.Unavailable("dispute audit", err)
 	}
 	defer rows.Close()
-	var out []hub.DisputeChange
-	for rows.Next() {
-		var c hub.DisputeChange
-		var state, at string
-		if err := rows.Scan(&c.Actor, &state, &c.Note, &at); err != nil {
-			return nil, hub.Unavailable("dispute audit", err)
-		}
-		c.State, c.At = hub.DisputeState(state), parseTS(at)
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("dispute audit", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "dispute audit", sqlrow.DisputeChange)
 }
 
 func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.StoredRecord, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT terminal, id, at, office, counter, verdict, reasons, verification, why,
-		review_state, received_at, coalesce(serial, 0), coalesce(disputed, ''), coalesce(questioned, ''),
-		coalesce(dispute_reviewed_at, ''), dispute_by, dispute_note FROM records WHERE `+where, args...)
+	rows, err := d.db.QueryContext(ctx, `SELECT `+sqlrow.ListedColumns+` FROM records WHERE `+where, args...)
 	if err != nil {
 		return nil, hub.Unavailable("lookup", err)
 	}
 	defer rows.Close()
-	var out []hub.StoredRecord
-	for rows.Next() {
-		var r hub.StoredRecord
-		var at, received, verdict, reasons, verification, state, disputed, questioned, reviewed string
-		var serial int64
-		if err := rows.Scan(&r.Terminal, &r.ID, &at, &r.Office, &r.Counter, &verdict, &reasons, &verification, &r.Why,
-			&state, &received, &serial, &disputed, &questioned, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note); err != nil {
-			return nil, hub.Unavailable("lookup", err)
-		}
-		r.At, r.ReceivedAt = parseTS(at), parseTS(received)
-		if reviewed != "" {
-			r.DisputeReview.At = parseTS(reviewed)
-		}
-		r.Verdict, r.Verification, r.Review = mark.Verdict(verdict), hub.Verification(verification), mark.ReviewState(state)
-		_ = json.Unmarshal([]byte(reasons), &r.Reasons)
-		_ = hub.DecodeDisputed(&r.Record, disputed)
-		_ = hub.DecodeQuestioned(&r.Record, questioned)
-		if serial != 0 {
-			r.Mark = &mark.Fields{Serial: uint64(serial)}
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("lookup", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "lookup", sqlrow.Listed)
 }
 
 // AddUser implements hub.Regional.

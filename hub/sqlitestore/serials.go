@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 )
 
 // OfficeSerials implements hub.Store: the serials the office holds (first
@@ -35,21 +36,7 @@ func (d *DB) officeSerials(ctx context.Context, out []hub.UsedSerial, office uin
 		return nil, hub.Unavailable("read used serials", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var u hub.UsedSerial
-		var serial int64
-		var at string
-		if err := rows.Scan(&serial, &u.RecordID, &u.Terminal, &u.Counter, &at); err != nil {
-			return nil, hub.Unavailable("read used serials", err)
-		}
-		u.Serial = uint64(serial)
-		u.At, _ = time.Parse(time.RFC3339Nano, at)
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("read used serials", err)
-	}
-	return out, nil
+	return sqlrow.Append(out, rows, "read used serials", sqlrow.UsedSerial)
 }
 
 // LastEventID implements hub.Store.

@@ -18,6 +18,7 @@ import (
 	_ "github.com/mattn/go-sqlite3" // the "sqlite3" driver
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 	"markd/mark"
 )
 
@@ -270,24 +271,7 @@ func pendingAlerts(ctx context.Context, tx *sql.Tx, terminal string) ([]mark.Reu
 		return nil, hub.Unavailable("read alerts", err)
 	}
 	defer rows.Close()
-	var out []mark.ReuseAlert
-	for rows.Next() {
-		var a mark.ReuseAlert
-		var serial int64
-		var otherAt, detected string
-		if err := rows.Scan(&a.ID, &a.RecordID, &serial, &a.Other.RecordID, &a.OtherTerminal, &a.Other.Office,
-			&a.Other.Counter, &otherAt, &detected); err != nil {
-			return nil, hub.Unavailable("read alerts", err)
-		}
-		a.Serial = uint64(serial)
-		a.Other.At, _ = time.Parse(time.RFC3339Nano, otherAt)
-		a.Detected, _ = time.Parse(time.RFC3339Nano, detected)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("read alerts", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "read alerts", sqlrow.ReuseAlert)
 }
 
 // Stats implements hub.Store.
@@ -309,37 +293,13 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 
 // Record implements hub.Store.
 func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord, error) {
-	var r hub.StoredRecord
-	var at, verdict, reasons, state, received, verification string
-	var fields, first, disputed, questioned, reviewed sql.NullString
-	err := d.db.QueryRowContext(ctx, `SELECT id, terminal, at, office, counter, operator, source, raw_text, verdict, reasons,
-		mark_fields, measured_weight_g, first_accepted, keyring_version, tariffs_version, revocations_version,
-		review_state, message, received_at, verification, why, digest, disputed, questioned,
-		dispute_reviewed_at, dispute_by, dispute_note FROM records WHERE terminal = ? AND id = ?`,
-		terminal, id).Scan(&r.ID, &r.Terminal, &at, &r.Office,
-		&r.Counter, &r.Operator, &r.Source, &r.Text, &verdict, &reasons, &fields, &r.MeasuredWeightG, &first,
-		&r.Versions.Keyring, &r.Versions.Tariffs, &r.Versions.Revocations, &state, &r.Message, &received,
-		&verification, &r.Why, &r.Digest, &disputed, &questioned, &reviewed, &r.DisputeReview.By, &r.DisputeReview.Note)
+	r, err := sqlrow.Record(d.db.QueryRowContext(ctx, `SELECT `+sqlrow.RecordColumns+` FROM records WHERE terminal = ? AND id = ?`,
+		terminal, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
 	}
 	if err != nil {
-		return r, hub.Unavailable("read record", err)
-	}
-	r.At, _ = time.Parse(time.RFC3339Nano, at)
-	r.ReceivedAt, _ = time.Parse(time.RFC3339Nano, received)
-	if reviewed.Valid {
-		r.DisputeReview.At, _ = time.Parse(time.RFC3339Nano, reviewed.String)
-	}
-	r.Verdict, r.Review, r.Verification = mark.Verdict(verdict), mark.ReviewState(state), hub.Verification(verification)
-	if err := hub.DecodeJSONColumns(&r.Record, reasons, fields.String, first.String); err != nil {
-		return r, err
-	}
-	if err := hub.DecodeDisputed(&r.Record, disputed.String); err != nil {
-		return r, err
-	}
-	if err := hub.DecodeQuestioned(&r.Record, questioned.String); err != nil {
-		return r, err
+		return r, sqlrow.Fail("read record", err)
 	}
 	return r, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"markd/hub"
+	"markd/hub/internal/sqlrow"
 	"markd/internal/sqliteerr"
 	"markd/mark"
 )
@@ -44,56 +45,13 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 }
 
 func (d *DB) terminal(ctx context.Context, where string, arg string) (hub.Terminal, error) {
-	t, err := scanRevoked(d.db.QueryRowContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, zone_note, revoked_at, cert_sha256 FROM terminals WHERE `+where, arg))
+	t, err := sqlrow.Revoked(d.db.QueryRowContext(ctx, `SELECT `+sqlrow.RevokedColumns+` FROM terminals WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
 	}
 	if err != nil {
 		return hub.Terminal{}, hub.Unavailable("read terminal", err)
 	}
-	return t, nil
-}
-
-// scanRevoked is scanTerminal of a row with revoked_at and cert_sha256
-// after the terminal's columns.
-func scanRevoked(row interface{ Scan(...any) error }) (hub.Terminal, error) {
-	var revoked, cert sql.NullString
-	t, err := scanTerminal(scanFunc(func(dst ...any) error { return row.Scan(append(dst, &revoked, &cert)...) }))
-	if err == nil && revoked.Valid {
-		t.Revoked, _ = time.Parse(time.RFC3339Nano, revoked.String)
-	}
-	if err == nil && cert.Valid {
-		t.CertSHA256 = cert.String
-	}
-	return t, err
-}
-
-func scanTerminal(row interface{ Scan(...any) error }) (hub.Terminal, error) {
-	var t hub.Terminal
-	var hash sql.NullString
-	var office sql.NullInt64
-	var created string
-	var skew sql.NullInt64
-	var seen, waitingAt sql.NullString
-	var waiting sql.NullInt64
-	var zone sql.NullString
-	if err := row.Scan(&t.Name, &office, &hash, &created, &skew, &seen, &waiting, &waitingAt, &zone); err != nil {
-		return t, err
-	}
-	var err error
-	if t.Zone, err = hub.DecodeZoneNote(zone.String); err != nil {
-		return t, fmt.Errorf("terminal %s: %w", t.Name, err)
-	}
-	if waiting.Valid && waitingAt.Valid {
-		t.Waiting = waiting.Int64
-		t.WaitingAt, _ = time.Parse(time.RFC3339Nano, waitingAt.String)
-	}
-	if skew.Valid && seen.Valid {
-		t.ClockSkew = time.Duration(skew.Int64) * time.Millisecond
-		t.SeenAt, _ = time.Parse(time.RFC3339Nano, seen.String)
-	}
-	t.Office, t.TokenHash = uint32(office.Int64), hash.String
-	t.Created, _ = time.Parse(time.RFC3339Nano, created)
 	return t, nil
 }
 
@@ -165,21 +123,10 @@ func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
 
 // Terminals implements hub.Store.
 func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT name, office, token_hash, created_at, clock_skew_ms, seen_at, waiting_records, waiting_at, zone_note, revoked_at, cert_sha256 FROM terminals ORDER BY name`)
+	rows, err := d.db.QueryContext(ctx, `SELECT `+sqlrow.RevokedColumns+` FROM terminals ORDER BY name`)
 	if err != nil {
 		return nil, hub.Unavailable("list terminals", err)
 	}
 	defer rows.Close()
-	var out []hub.Terminal
-	for rows.Next() {
-		t, err := scanRevoked(rows)
-		if err != nil {
-			return nil, hub.Unavailable("list terminals", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("list terminals", err)
-	}
-	return out, nil
+	return sqlrow.All(rows, "list terminals", sqlrow.Revoked)
 }

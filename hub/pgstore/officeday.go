@@ -2,11 +2,10 @@ package pgstore
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"markd/hub"
-	"markd/mark"
+	"markd/hub/internal/sqlrow"
 )
 
 var _ hub.OfficeDays = (*DB)(nil)
@@ -23,21 +22,5 @@ func (d *DB) OfficeDays(ctx context.Context, office uint32, from, to time.Time, 
 		return hub.Unavailable("office days", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var g hub.OfficeDayGroup
-		var verdict, review, reasons string
-		var contract int64
-		if err := rows.Scan(&g.Day, &verdict, &review, &reasons, &g.Unverified, &contract, &g.Count, &g.TariffKop); err != nil {
-			return hub.Unavailable("office days", err)
-		}
-		g.Verdict, g.Review, g.Contract = mark.Verdict(verdict), mark.ReviewState(review), uint32(contract)
-		_ = json.Unmarshal([]byte(reasons), &g.Reasons) // written by the store itself (EncodeJSONColumns)
-		if err := fn(g); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return hub.Unavailable("office days", err)
-	}
-	return nil
+	return sqlrow.Each(rows, "office days", sqlrow.OfficeDayGroup, fn)
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"markd/hub"
-	"markd/mark"
+	"markd/hub/internal/sqlrow"
 )
 
 var _ hub.RejectRanker = (*DB)(nil)
@@ -74,28 +74,14 @@ func (d *DB) RejectRanking(ctx context.Context, q hub.RejectQuery) ([]hub.Office
 	if err != nil {
 		return nil, hub.Unavailable("reject ranking", err)
 	}
-	var out []hub.OfficeRejects
-	var ids []int64
-	for rows.Next() {
-		var o hub.OfficeRejects
-		var office int64
-		if err := rows.Scan(&office, &o.Accepted, &o.Rejected, &o.Overridden, &o.Other); err != nil {
-			rows.Close()
-			return nil, hub.Unavailable("reject ranking", err)
-		}
-		o.Office = uint32(office)
-		out, ids = append(out, o), append(ids, office)
-	}
+	out, err := sqlrow.All(rows, "reject ranking", sqlrow.OfficeRejects)
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("reject ranking", err)
+	if err != nil || len(out) == 0 || q.TopReasons <= 0 {
+		return out, err
 	}
-	if len(out) == 0 || q.TopReasons <= 0 {
-		return out, nil
-	}
-	at := map[uint32]int{}
+	ids := make([]int64, len(out))
 	for i, o := range out {
-		at[o.Office] = i
+		ids[i] = int64(o.Office)
 	}
 	rrows, err := tx.Query(ctx, `SELECT office, reason, sum(n) FROM office_day_reasons
 		WHERE office = ANY($3) AND day >= $1::date AND day < $2::date GROUP BY office, reason`, from, to, ids)
@@ -103,22 +89,8 @@ func (d *DB) RejectRanking(ctx context.Context, q hub.RejectQuery) ([]hub.Office
 		return nil, hub.Unavailable("reject reasons", err)
 	}
 	defer rrows.Close()
-	for rrows.Next() {
-		var office int64
-		var rc hub.ReasonCount
-		var why string
-		if err := rrows.Scan(&office, &why, &rc.Count); err != nil {
-			return nil, hub.Unavailable("reject reasons", err)
-		}
-		rc.Reason = mark.Reason(why)
-		i := at[uint32(office)]
-		out[i].Reasons = append(out[i].Reasons, rc)
-	}
-	if err := rrows.Err(); err != nil {
-		return nil, hub.Unavailable("reject reasons", err)
-	}
-	for i := range out {
-		out[i].Reasons = hub.TopReasons(out[i].Reasons, q.TopReasons)
+	if err := sqlrow.AddReasons(rrows, out, q.TopReasons); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -2,11 +2,10 @@ package sqlitestore
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"markd/hub"
-	"markd/mark"
+	"markd/hub/internal/sqlrow"
 )
 
 var _ hub.OfficeDays = (*DB)(nil)
@@ -20,22 +19,7 @@ func (d *DB) OfficeDays(ctx context.Context, office uint32, from, to time.Time, 
 		return hub.Unavailable("office days", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var g hub.OfficeDayGroup
-		var verdict, review, reasons string
-		if err := rows.Scan(&g.Day, &verdict, &review, &reasons, &g.Unverified, &g.Contract, &g.Count, &g.TariffKop); err != nil {
-			return hub.Unavailable("office days", err)
-		}
-		g.Verdict, g.Review = mark.Verdict(verdict), mark.ReviewState(review)
-		_ = json.Unmarshal([]byte(reasons), &g.Reasons) // written by the store itself (EncodeJSONColumns)
-		if err := fn(g); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return hub.Unavailable("office days", err)
-	}
-	return nil
+	return sqlrow.Each(rows, "office days", sqlrow.OfficeDayGroup, fn)
 }
 
 const officeDaysQuery = `SELECT substr(at, 1, 10) AS day, verdict, review_state, reasons,

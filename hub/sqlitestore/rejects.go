@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"markd/hub"
-	"markd/mark"
+	"markd/hub/internal/sqlrow"
 )
 
 var _ hub.RejectRanker = (*DB)(nil)
@@ -61,26 +61,13 @@ func (d *DB) RejectRanking(ctx context.Context, q hub.RejectQuery) ([]hub.Office
 	if err != nil {
 		return nil, hub.Unavailable("reject ranking", err)
 	}
-	var out []hub.OfficeRejects
-	for rows.Next() {
-		var o hub.OfficeRejects
-		if err := rows.Scan(&o.Office, &o.Accepted, &o.Rejected, &o.Overridden, &o.Other); err != nil {
-			rows.Close()
-			return nil, hub.Unavailable("reject ranking", err)
-		}
-		out = append(out, o)
-	}
+	out, err := sqlrow.All(rows, "reject ranking", sqlrow.OfficeRejects)
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable("reject ranking", err)
+	if err != nil || len(out) == 0 || q.TopReasons <= 0 {
+		return out, err
 	}
-	if len(out) == 0 || q.TopReasons <= 0 {
-		return out, nil
-	}
-	at := map[uint32]int{}
 	args := []any{from, to}
-	for i, o := range out {
-		at[o.Office] = i
+	for _, o := range out {
 		args = append(args, o.Office)
 	}
 	rrows, err := d.db.QueryContext(ctx, `SELECT office, reason, sum(n) FROM office_day_reasons
@@ -89,21 +76,8 @@ func (d *DB) RejectRanking(ctx context.Context, q hub.RejectQuery) ([]hub.Office
 		return nil, hub.Unavailable("reject reasons", err)
 	}
 	defer rrows.Close()
-	for rrows.Next() {
-		var office uint32
-		var rc hub.ReasonCount
-		var why string
-		if err := rrows.Scan(&office, &why, &rc.Count); err != nil {
-			return nil, hub.Unavailable("reject reasons", err)
-		}
-		rc.Reason = mark.Reason(why)
-		out[at[office]].Reasons = append(out[at[office]].Reasons, rc)
-	}
-	if err := rrows.Err(); err != nil {
-		return nil, hub.Unavailable("reject reasons", err)
-	}
-	for i := range out {
-		out[i].Reasons = hub.TopReasons(out[i].Reasons, q.TopReasons)
+	if err := sqlrow.AddReasons(rrows, out, q.TopReasons); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

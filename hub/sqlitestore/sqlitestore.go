@@ -276,15 +276,7 @@ func pendingAlerts(ctx context.Context, tx *sql.Tx, terminal string) ([]mark.Reu
 
 // Stats implements hub.Store.
 func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
-	var s hub.Stats
-	err := d.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM events),
-		(SELECT count(*) FROM used_serials), (SELECT count(*) FROM alerts),
-		(SELECT count(*) FROM records WHERE verification = 'unverified'),
-		(SELECT count(*) FROM records WHERE disputed IS NOT NULL AND dispute_reviewed_at IS NULL),
-		(SELECT count(*) FROM records WHERE disputed IS NOT NULL AND dispute_reviewed_at IS NOT NULL),
-		(SELECT count(*) FROM records WHERE questioned IS NOT NULL AND dispute_reviewed_at IS NULL),
-		(SELECT count(*) FROM records WHERE questioned IS NOT NULL AND dispute_reviewed_at IS NOT NULL)`).Scan(&s.Records,
-		&s.Events, &s.UsedSerials, &s.Alerts, &s.Unverified, &s.DisputedOpen, &s.DisputedReviewed, &s.QuestionedOpen, &s.QuestionedReviewed)
+	s, err := sqlrow.Stats(d.db.QueryRowContext(ctx, sqlrow.StatsQuery))
 	if err != nil {
 		return s, hub.Unavailable("stats", err)
 	}

@@ -51,17 +51,32 @@ func Fail(op string, err error) error {
 
 // Append is All appending to out.
 func Append[T any](out []T, rows Rows, what string, scan func(Scanner) (T, error)) ([]T, error) {
+	err := Each(rows, what, scan, func(v T) error {
+		out = append(out, v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Each calls fn with every row of rows read by scan, failing as All
+// does; an error of fn ends it and is returned as it is.
+func Each[T any](rows Rows, what string, scan func(Scanner) (T, error), fn func(T) error) error {
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, Fail(what, err)
+			return Fail(what, err)
 		}
-		out = append(out, v)
+		if err := fn(v); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, hub.Unavailable(what, err)
+		return hub.Unavailable(what, err)
 	}
-	return out, nil
+	return nil
 }
 
 // ScanFunc is a Scanner made of a function: a row scan reads its own

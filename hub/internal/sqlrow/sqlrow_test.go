@@ -108,3 +108,25 @@ func TestAll(t *testing.T) {
 		})
 	}
 }
+
+func TestEachStopsAtFn(t *testing.T) {
+	one := func(n int64) func(dst ...any) error {
+		return func(dst ...any) error { *dst[0].(*int64) = n; return nil }
+	}
+	rows := &scripted{rows: []func(...any) error{one(1), one(2), one(3)}}
+	stop := errors.New("client gone")
+	var seen []int64
+	err := Each(rows, "test rows", func(row Scanner) (int64, error) {
+		var n int64
+		return n, row.Scan(&n)
+	}, func(n int64) error {
+		seen = append(seen, n)
+		if n == 2 {
+			return stop
+		}
+		return nil
+	})
+	if err != stop || len(seen) != 2 || len(rows.rows) != 1 {
+		t.Fatalf("Each = %v after %v (%d rows left), want the fn's error as it is after 1, 2", err, seen, len(rows.rows))
+	}
+}

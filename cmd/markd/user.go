@@ -21,11 +21,7 @@ func init() { register(newUserCmd) }
 // newUserCmd manages the accounts of the web pages: markd user
 // add|passwd|disable|enable|remove|list|devices|revoke-device.
 func newUserCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "user",
-		Short: "Manage operator and supervisor accounts of the web pages",
-	}
-	cmd.PersistentFlags().String("db", "", "SQLite store file (config key db)")
+	cmd := storeCmd("user", "Manage operator and supervisor accounts of the web pages", "")
 
 	var role string
 	add := &cobra.Command{
@@ -43,20 +39,17 @@ func newUserCmd(a *app) *cobra.Command {
 			if err := store.ValidUserName(args[0]); err != nil {
 				return usage("%v", err)
 			}
-			db, err := a.openUserStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			pw, err := readPassword(a, "Password for "+args[0]+": ")
-			if err != nil {
-				return err
-			}
-			if err := db.AddUser(cmd.Context(), args[0], r, pw); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "user %s added as %s\n", args[0], r)
-			return nil
+			return a.withStore(cmd, func(db *store.DB) error {
+				pw, err := readPassword(a, "Password for "+args[0]+": ")
+				if err != nil {
+					return err
+				}
+				if err := db.AddUser(cmd.Context(), args[0], r, pw); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "user %s added as %s\n", args[0], r)
+				return nil
+			})
 		},
 	}
 	add.Flags().StringVar(&role, "role", "", "operator or supervisor (required)")
@@ -67,23 +60,20 @@ func newUserCmd(a *app) *cobra.Command {
 		Short:   "Change the password of an account and end its sessions (read from stdin, or prompted for on a terminal)",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.openUserStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if _, err := db.GetUser(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			pw, err := readPassword(a, "New password for "+args[0]+": ")
-			if err != nil {
-				return err
-			}
-			if err := db.SetPassword(cmd.Context(), args[0], pw); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "password of %s changed\n", args[0])
-			return nil
+			return a.withStore(cmd, func(db *store.DB) error {
+				if _, err := db.GetUser(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				pw, err := readPassword(a, "New password for "+args[0]+": ")
+				if err != nil {
+					return err
+				}
+				if err := db.SetPassword(cmd.Context(), args[0], pw); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "password of %s changed\n", args[0])
+				return nil
+			})
 		},
 	}
 
@@ -97,16 +87,13 @@ func newUserCmd(a *app) *cobra.Command {
 			Short: short,
 			Args:  oneName,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				db, err := a.openUserStore(cmd)
-				if err != nil {
-					return err
-				}
-				defer db.Close()
-				if err := do(db, cmd, args[0]); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "user %s %s\n", args[0], done)
-				return nil
+				return a.withStore(cmd, func(db *store.DB) error {
+					if err := do(db, cmd, args[0]); err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "user %s %s\n", args[0], done)
+					return nil
+				})
 			},
 		}
 	}
@@ -124,26 +111,23 @@ func newUserCmd(a *app) *cobra.Command {
 		Short: "List accounts and their roles",
 		Args:  cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, loc, err := a.openListStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			users, err := db.ListUsers(cmd.Context())
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tROLE\tCREATED\tCHANGED\tSTATE")
-			for _, u := range users {
-				state := "enabled"
-				if u.Disabled {
-					state = "disabled"
+			return a.withListStore(cmd, func(db *store.DB, loc *time.Location) error {
+				users, err := db.ListUsers(cmd.Context())
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role,
-					listTime(u.CreatedAt, loc), listTime(u.UpdatedAt, loc), state)
-			}
-			return tw.Flush()
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "NAME\tROLE\tCREATED\tCHANGED\tSTATE")
+				for _, u := range users {
+					state := "enabled"
+					if u.Disabled {
+						state = "disabled"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role,
+						listTime(u.CreatedAt, loc), listTime(u.UpdatedAt, loc), state)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.AddCommand(add, passwd, disable, enable, remove, list)
@@ -163,6 +147,30 @@ func oneName(cmd *cobra.Command, args []string) error {
 func (a *app) openUserStore(cmd *cobra.Command) (*store.DB, error) {
 	db, _, err := a.openListStore(cmd)
 	return db, err
+}
+
+// withStore runs fn on the store of cmd's config (openUserStore) and
+// closes the store after.
+func (a *app) withStore(cmd *cobra.Command, fn func(db *store.DB) error) error {
+	return a.withListStore(cmd, func(db *store.DB, _ *time.Location) error { return fn(db) })
+}
+
+// withListStore is withStore with the office's time zone (openListStore).
+func (a *app) withListStore(cmd *cobra.Command, fn func(db *store.DB, loc *time.Location) error) error {
+	db, loc, err := a.openListStore(cmd)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db, loc)
+}
+
+// storeCmd is the parent command of commands on the store's tables, with
+// their --db flag.
+func storeCmd(use, short, long string) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short, Long: long}
+	cmd.PersistentFlags().String("db", "", "SQLite store file (config key db)")
+	return cmd
 }
 
 // openListStore is openUserStore with the office's time zone (config key

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"markd/internal/cli"
+	"markd/store"
 )
 
 // userDeviceCmds are markd user devices NAME and markd user revoke-device
@@ -20,23 +21,20 @@ func userDeviceCmds(a *app) []*cobra.Command {
 		Short: "List the browsers that logged in as an account (device cookies: spared its failed-login limit)",
 		Args:  oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, loc, err := a.openListStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if _, err := db.GetUser(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			list, err := db.Devices(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			rows := make([]cli.Device, len(list))
-			for i, d := range list {
-				rows[i] = cli.Device{ID: d.ID, Issued: d.Issued, LastUsed: d.LastUsed, Agent: d.Agent}
-			}
-			return cli.WriteDevices(a.stdout, rows, func(t time.Time) string { return listTime(t, loc) })
+			return a.withListStore(cmd, func(db *store.DB, loc *time.Location) error {
+				if _, err := db.GetUser(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				list, err := db.Devices(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				rows := make([]cli.Device, len(list))
+				for i, d := range list {
+					rows[i] = cli.Device{ID: d.ID, Issued: d.Issued, LastUsed: d.LastUsed, Agent: d.Agent}
+				}
+				return cli.WriteDevices(a.stdout, rows, func(t time.Time) string { return listTime(t, loc) })
+			})
 		},
 	}
 	revoke := &cobra.Command{
@@ -53,19 +51,16 @@ func userDeviceCmds(a *app) []*cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, _ := strconv.ParseInt(args[1], 10, 64)
-			db, err := a.openUserStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if _, err := db.GetUser(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			if err := db.RevokeDevice(cmd.Context(), args[0], id, "cli"); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "device %d of %s revoked; that browser is held by the failed-login limit again\n", id, args[0])
-			return nil
+			return a.withStore(cmd, func(db *store.DB) error {
+				if _, err := db.GetUser(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				if err := db.RevokeDevice(cmd.Context(), args[0], id, "cli"); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "device %d of %s revoked; that browser is held by the failed-login limit again\n", id, args[0])
+				return nil
+			})
 		},
 	}
 	return []*cobra.Command{devices, revoke}

@@ -59,45 +59,42 @@ older than these counts.`,
 				}
 				*d.dst = t
 			}
-			store, err := a.configStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			days, err := store.ContractDays(cmd.Context(), uint32(n), start, end)
-			if err != nil {
-				return err
-			}
-			if asCSV {
-				w := csv.NewWriter(a.stdout)
-				_ = w.Write([]string{"day", "office", "batches", "accepted", "paid_kop", "rejected", "handed_back", "presented_again", "refused_again"})
-				for _, d := range days {
-					_ = w.Write([]string{d.Day, fmt.Sprintf("%06d", d.Office), strconv.Itoa(d.Batches), strconv.Itoa(d.Accepted),
-						strconv.FormatInt(d.PaidKop, 10), strconv.Itoa(d.Rejected), count(d.HandedBack), count(d.PresentedAgain),
-						count(d.RefusedAgain)})
+			return a.withStore(cmd, func(store hub.Store) error {
+				days, err := store.ContractDays(cmd.Context(), uint32(n), start, end)
+				if err != nil {
+					return err
 				}
-				w.Flush()
-				return w.Error()
-			}
-			const row = "%-12s %-8s %8s %10s %13s %16s %14s %11s %16s\n"
-			fmt.Fprintf(a.stdout, row, "DAY", "OFFICE", "BATCHES", "ACCEPTED", "NOT ACCEPTED", "PRESENTED AGAIN", "REFUSED AGAIN",
-				"REJECTIONS", "PAID, RUB")
-			total := hub.ContractDay{HandedBack: new(int), PresentedAgain: new(int), RefusedAgain: new(int)}
-			for _, d := range days {
-				fmt.Fprintf(a.stdout, row, d.Day, fmt.Sprintf("%06d", d.Office), strconv.Itoa(d.Batches), strconv.Itoa(d.Accepted),
-					count(d.HandedBack), count(d.PresentedAgain), count(d.RefusedAgain), strconv.Itoa(d.Rejected), rub(d.PaidKop))
-				total.Batches += d.Batches
-				total.Accepted += d.Accepted
-				total.PaidKop += d.PaidKop
-				total.Rejected += d.Rejected
-				total.HandedBack = addCount(total.HandedBack, d.HandedBack)
-				total.PresentedAgain = addCount(total.PresentedAgain, d.PresentedAgain)
-				total.RefusedAgain = addCount(total.RefusedAgain, d.RefusedAgain)
-			}
-			fmt.Fprintf(a.stdout, row, "total", "", strconv.Itoa(total.Batches), strconv.Itoa(total.Accepted),
-				count(total.HandedBack), count(total.PresentedAgain), count(total.RefusedAgain), strconv.Itoa(total.Rejected),
-				rub(total.PaidKop))
-			return nil
+				if asCSV {
+					w := csv.NewWriter(a.stdout)
+					_ = w.Write([]string{"day", "office", "batches", "accepted", "paid_kop", "rejected", "handed_back", "presented_again", "refused_again"})
+					for _, d := range days {
+						_ = w.Write([]string{d.Day, fmt.Sprintf("%06d", d.Office), strconv.Itoa(d.Batches), strconv.Itoa(d.Accepted),
+							strconv.FormatInt(d.PaidKop, 10), strconv.Itoa(d.Rejected), count(d.HandedBack), count(d.PresentedAgain),
+							count(d.RefusedAgain)})
+					}
+					w.Flush()
+					return w.Error()
+				}
+				const row = "%-12s %-8s %8s %10s %13s %16s %14s %11s %16s\n"
+				fmt.Fprintf(a.stdout, row, "DAY", "OFFICE", "BATCHES", "ACCEPTED", "NOT ACCEPTED", "PRESENTED AGAIN", "REFUSED AGAIN",
+					"REJECTIONS", "PAID, RUB")
+				total := hub.ContractDay{HandedBack: new(int), PresentedAgain: new(int), RefusedAgain: new(int)}
+				for _, d := range days {
+					fmt.Fprintf(a.stdout, row, d.Day, fmt.Sprintf("%06d", d.Office), strconv.Itoa(d.Batches), strconv.Itoa(d.Accepted),
+						count(d.HandedBack), count(d.PresentedAgain), count(d.RefusedAgain), strconv.Itoa(d.Rejected), rub(d.PaidKop))
+					total.Batches += d.Batches
+					total.Accepted += d.Accepted
+					total.PaidKop += d.PaidKop
+					total.Rejected += d.Rejected
+					total.HandedBack = addCount(total.HandedBack, d.HandedBack)
+					total.PresentedAgain = addCount(total.PresentedAgain, d.PresentedAgain)
+					total.RefusedAgain = addCount(total.RefusedAgain, d.RefusedAgain)
+				}
+				fmt.Fprintf(a.stdout, row, "total", "", strconv.Itoa(total.Batches), strconv.Itoa(total.Accepted),
+					count(total.HandedBack), count(total.PresentedAgain), count(total.RefusedAgain), strconv.Itoa(total.Rejected),
+					rub(total.PaidKop))
+				return nil
+			})
 		},
 	}
 	fl := cmd.Flags()

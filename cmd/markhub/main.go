@@ -140,18 +140,26 @@ func (a *app) logger(c hub.LogConfig) *slog.Logger {
 	return newLogger(c, a.stderr)
 }
 
-// openStore opens the configured backend.
-// configStore loads cmd's config and opens its store (the caller closes
-// it): the start of the commands that read or change the collector's
-// terminals and contracts.
-func (a *app) configStore(cmd *cobra.Command) (hub.Store, error) {
+// withStore runs fn on the store of cmd's config and closes it after.
+func (a *app) withStore(cmd *cobra.Command, fn func(store hub.Store) error) error {
 	c, err := a.loadConfig(cmd.Flags())
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return openStore(cmd.Context(), c)
+	return withStoreAt(cmd.Context(), c, fn)
 }
 
+// withStoreAt runs fn on the store of c and closes it after.
+func withStoreAt(ctx context.Context, c hub.Config, fn func(store hub.Store) error) error {
+	store, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return fn(store)
+}
+
+// openStore opens the configured backend.
 func openStore(ctx context.Context, c hub.Config) (hub.Store, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

@@ -37,28 +37,25 @@ func newTerminalCmd(a *app) *cobra.Command {
 			if err := officeFlag(cmd, office); err != nil {
 				return err
 			}
-			store, err := openStore(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			t := hub.Terminal{Name: name, Office: office, Created: time.Now().UTC()}
-			token := ""
-			if !certOnly {
-				if token, t.TokenHash, err = hub.NewToken(); err != nil {
+			return withStoreAt(cmd.Context(), c, func(store hub.Store) error {
+				t := hub.Terminal{Name: name, Office: office, Created: time.Now().UTC()}
+				token := ""
+				if !certOnly {
+					if token, t.TokenHash, err = hub.NewToken(); err != nil {
+						return err
+					}
+				}
+				if err := store.AddTerminal(cmd.Context(), t); err != nil {
 					return err
 				}
-			}
-			if err := store.AddTerminal(cmd.Context(), t); err != nil {
-				return err
-			}
-			if token != "" {
-				fmt.Fprintln(a.stdout, token)
-			} else {
-				fmt.Fprintf(a.stdout, "terminal %s of office %06d registered: it authenticates with a client certificate whose CN is %s\n",
-					name, office, name)
-			}
-			return nil
+				if token != "" {
+					fmt.Fprintln(a.stdout, token)
+				} else {
+					fmt.Fprintf(a.stdout, "terminal %s of office %06d registered: it authenticates with a client certificate whose CN is %s\n",
+						name, office, name)
+				}
+				return nil
+			})
 		},
 	}
 	add.Flags().BoolVar(&certOnly, "cert-only", false, "no token: the terminal uses a client certificate (CN = NAME)")
@@ -75,16 +72,13 @@ func newTerminalCmd(a *app) *cobra.Command {
 			if err := officeFlag(cmd, office); err != nil {
 				return err
 			}
-			store, err := openStore(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			if err := store.SetOffice(cmd.Context(), args[0], office); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "terminal %s: office %06d\n", args[0], office)
-			return nil
+			return withStoreAt(cmd.Context(), c, func(store hub.Store) error {
+				if err := store.SetOffice(cmd.Context(), args[0], office); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "terminal %s: office %06d\n", args[0], office)
+				return nil
+			})
 		},
 	}
 	cli.Uint32Var(set.Flags(), &office, "office", 0, "postal index of the terminal's office")
@@ -93,24 +87,21 @@ func newTerminalCmd(a *app) *cobra.Command {
 		Short: "Give a terminal a new token and print it (shown once): its old token is refused from the next request (a token that got out, a counter taken out of service)",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := a.configStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			name := args[0]
-			t, err := lookupTerminal(cmd.Context(), store, name)
-			if err != nil {
-				return err
-			}
-			if t.TokenHash == "" {
-				return mark.WithHint(fmt.Errorf("terminal %s authenticates with a client certificate (CN %s), not a token: %w", name, name, mark.ErrInvalid),
-					"markhub terminal revoke "+name+" refuses its certificate")
-			}
-			if err := a.newToken(cmd.Context(), store, name); err != nil {
-				return err
-			}
-			return nil
+			return a.withStore(cmd, func(store hub.Store) error {
+				name := args[0]
+				t, err := lookupTerminal(cmd.Context(), store, name)
+				if err != nil {
+					return err
+				}
+				if t.TokenHash == "" {
+					return mark.WithHint(fmt.Errorf("terminal %s authenticates with a client certificate (CN %s), not a token: %w", name, name, mark.ErrInvalid),
+						"markhub terminal revoke "+name+" refuses its certificate")
+				}
+				if err := a.newToken(cmd.Context(), store, name); err != nil {
+					return err
+				}
+				return nil
+			})
 		},
 	}
 	list := &cobra.Command{
@@ -118,39 +109,36 @@ func newTerminalCmd(a *app) *cobra.Command {
 		Short: "List the terminals with their office and how they authenticate",
 		Args:  cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, err := a.configStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			ts, err := store.Terminals(cmd.Context())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "%-30s %-8s %-12s %-25s %-12s %-25s %s\n", "NAME", "OFFICE", "AUTH", "CREATED", "CLOCK", "SEEN", "WAITING")
-			for _, t := range ts {
-				off, auth := "none", "token"
-				if t.Office != 0 {
-					off = fmt.Sprintf("%06d", t.Office)
+			return a.withStore(cmd, func(store hub.Store) error {
+				ts, err := store.Terminals(cmd.Context())
+				if err != nil {
+					return err
 				}
-				if t.TokenHash == "" {
-					auth = "certificate"
+				fmt.Fprintf(a.stdout, "%-30s %-8s %-12s %-25s %-12s %-25s %s\n", "NAME", "OFFICE", "AUTH", "CREATED", "CLOCK", "SEEN", "WAITING")
+				for _, t := range ts {
+					off, auth := "none", "token"
+					if t.Office != 0 {
+						off = fmt.Sprintf("%06d", t.Office)
+					}
+					if t.TokenHash == "" {
+						auth = "certificate"
+					}
+					if !t.Revoked.IsZero() {
+						auth = "revoked"
+					}
+					clock, seen := "-", "never"
+					if !t.SeenAt.IsZero() {
+						// the terminal's clock against the collector's, ±1 s
+						clock, seen = fmt.Sprintf("%+.0fs", t.ClockSkew.Seconds()), t.SeenAt.Format(time.RFC3339)
+					}
+					waiting := "unknown" // an older counter does not report its outbox
+					if !t.WaitingAt.IsZero() {
+						waiting = strconv.FormatInt(t.Waiting, 10)
+					}
+					fmt.Fprintf(a.stdout, "%-30s %-8s %-12s %-25s %-12s %-25s %s\n", t.Name, off, auth, t.Created.Format(time.RFC3339), clock, seen, waiting)
 				}
-				if !t.Revoked.IsZero() {
-					auth = "revoked"
-				}
-				clock, seen := "-", "never"
-				if !t.SeenAt.IsZero() {
-					// the terminal's clock against the collector's, ±1 s
-					clock, seen = fmt.Sprintf("%+.0fs", t.ClockSkew.Seconds()), t.SeenAt.Format(time.RFC3339)
-				}
-				waiting := "unknown" // an older counter does not report its outbox
-				if !t.WaitingAt.IsZero() {
-					waiting = strconv.FormatInt(t.Waiting, 10)
-				}
-				fmt.Fprintf(a.stdout, "%-30s %-8s %-12s %-25s %-12s %-25s %s\n", t.Name, off, auth, t.Created.Format(time.RFC3339), clock, seen, waiting)
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	d := defaultConfig()
@@ -159,21 +147,14 @@ func newTerminalCmd(a *app) *cobra.Command {
 		Short: "Refuse a terminal's token and client certificate from its next request (403); its records stay (markhub terminal readmit NAME admits it again under its name)",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := a.configStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			name := args[0]
-			err = store.Revoke(cmd.Context(), name, time.Now().UTC())
-			if errors.Is(err, mark.ErrNotFound) {
-				return mark.WithHint(fmt.Errorf("no terminal %q: %w", name, mark.ErrNotFound), "markhub terminal list shows the terminals")
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "terminal %s revoked: its token and certificate are refused from its next request\n", name)
-			return nil
+			return a.withStore(cmd, func(store hub.Store) error {
+				name := args[0]
+				if err := store.Revoke(cmd.Context(), name, time.Now().UTC()); err != nil {
+					return terminalErr(name, err)
+				}
+				fmt.Fprintf(a.stdout, "terminal %s revoked: its token and certificate are refused from its next request\n", name)
+				return nil
+			})
 		},
 	}
 	var certFile string
@@ -190,40 +171,37 @@ func newTerminalCmd(a *app) *cobra.Command {
 					return err
 				}
 			}
-			store, err := a.configStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			t, err := lookupTerminal(cmd.Context(), store, name)
-			if err != nil {
-				return err
-			}
-			was := "was not revoked"
-			if !t.Revoked.IsZero() {
-				was = "revoked at " + t.Revoked.UTC().Format(time.RFC3339)
-			}
-			if t.TokenHash == "" {
-				if certFile == "" {
-					return cli.UsageError{Err: mark.WithHint(fmt.Errorf("terminal %s authenticates with a client certificate: --cert FILE is required, the new certificate (CN %s) it will be admitted with: %w", name, name, mark.ErrInvalid),
-						"issue the counter a new certificate from the client CA, then: markhub terminal readmit "+name+" --cert FILE")}
-				}
-				if err := store.ReadmitCert(cmd.Context(), name, fp); err != nil {
+			return a.withStore(cmd, func(store hub.Store) error {
+				t, err := lookupTerminal(cmd.Context(), store, name)
+				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "terminal %s (%s) readmitted with the certificate sha256 %s only: any other certificate of CN %s, the old one among them, is refused\n",
-					name, was, fp, name)
+				was := "was not revoked"
+				if !t.Revoked.IsZero() {
+					was = "revoked at " + t.Revoked.UTC().Format(time.RFC3339)
+				}
+				if t.TokenHash == "" {
+					if certFile == "" {
+						return cli.UsageError{Err: mark.WithHint(fmt.Errorf("terminal %s authenticates with a client certificate: --cert FILE is required, the new certificate (CN %s) it will be admitted with: %w", name, name, mark.ErrInvalid),
+							"issue the counter a new certificate from the client CA, then: markhub terminal readmit "+name+" --cert FILE")}
+					}
+					if err := store.ReadmitCert(cmd.Context(), name, fp); err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "terminal %s (%s) readmitted with the certificate sha256 %s only: any other certificate of CN %s, the old one among them, is refused\n",
+						name, was, fp, name)
+					return nil
+				}
+				if certFile != "" {
+					return cli.UsageError{Err: mark.WithHint(fmt.Errorf("terminal %s authenticates with a token, not a certificate: %w", name, mark.ErrInvalid),
+						"readmit it without --cert: it gets a new token")}
+				}
+				if err := a.newToken(cmd.Context(), store, name); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stderr, "terminal %s (%s) readmitted with the new token above (shown once); its old token is refused\n", name, was)
 				return nil
-			}
-			if certFile != "" {
-				return cli.UsageError{Err: mark.WithHint(fmt.Errorf("terminal %s authenticates with a token, not a certificate: %w", name, mark.ErrInvalid),
-					"readmit it without --cert: it gets a new token")}
-			}
-			if err := a.newToken(cmd.Context(), store, name); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stderr, "terminal %s (%s) readmitted with the new token above (shown once); its old token is refused\n", name, was)
-			return nil
+			})
 		},
 	}
 	readmit.Flags().StringVar(&certFile, "cert", "", "PEM file of the new client certificate of a certificate terminal (its CN is NAME)")
@@ -278,10 +256,16 @@ func officeFlag(cmd *cobra.Command, office uint32) error {
 // lookupTerminal reads terminal name, with a hint when there is none.
 func lookupTerminal(ctx context.Context, store hub.Store, name string) (hub.Terminal, error) {
 	t, err := store.Terminal(ctx, name)
+	return t, terminalErr(name, err)
+}
+
+// terminalErr is err of a store call on terminal name: when there is no
+// such terminal, an error that says so with a hint.
+func terminalErr(name string, err error) error {
 	if errors.Is(err, mark.ErrNotFound) {
-		return t, mark.WithHint(fmt.Errorf("no terminal %q: %w", name, mark.ErrNotFound), "markhub terminal list shows the terminals")
+		return mark.WithHint(fmt.Errorf("no terminal %q: %w", name, mark.ErrNotFound), "markhub terminal list shows the terminals")
 	}
-	return t, err
+	return err
 }
 
 // newToken gives terminal name a new bearer token and prints it (shown

@@ -13,7 +13,6 @@ import (
 
 	"markd/hub/hubtest"
 	"markd/internal/testdata"
-	"markd/issuer"
 	"markd/store"
 )
 
@@ -27,12 +26,8 @@ import (
 // The history holds the serials the office accepted after another office
 // too (a reuse alert at the collector).
 func TestCommandsRestoreHistory(t *testing.T) {
-	markhub, markd := buildBinaries(t)
-	dir := t.TempDir()
-	hubDB := filepath.Join(dir, "hub.db")
-	addr := freePort(t)
-	token := run1(t, markhub, "terminal", "add", "office-a", "--office", "426000", "--db", hubDB)
-	publishTestKeyring(t, "sqlite", hubDB)
+	h := newHistoryHub(t)
+	markhub, markd, dir, hubDB, addr, token := h.markhub, h.markd, h.dir, h.db, h.addr, h.token
 	// Office B accepted serial 2000 first; office A's old store holds
 	// 900..1199 and accepted 2000 after B (a reuse alert at the collector).
 	tokenB := run1(t, markhub, "terminal", "add", "office-b", "--office", "101000", "--db", hubDB)
@@ -47,16 +42,7 @@ func TestCommandsRestoreHistory(t *testing.T) {
 	run1(t, markd, "sync", "--once", "--config", writeConfig(t, t.TempDir(), old, "http://"+addr, token, 500))
 	hubP.kill()
 
-	ring, err := issuer.MarshalKeyring([]issuer.Key{hubtest.IssuerKey()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyring, tariffs := filepath.Join(dir, "keyring.yaml"), filepath.Join(dir, "tariffs.yaml")
-	for f, b := range map[string][]byte{keyring: ring, tariffs: []byte(hubtest.Tariffs)} {
-		if err := os.WriteFile(f, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	keyring, tariffs := counterLists(t, dir)
 	// newStore is a counter store made by markd init, with sync to markhub.
 	newStore := func(t *testing.T) (cfg, db string) {
 		d := t.TempDir()

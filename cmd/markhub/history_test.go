@@ -22,6 +22,39 @@ import (
 	"markd/store"
 )
 
+// historyHub is markhub's side of the history tests: both binaries, a
+// SQLite collector in dir with the terminal office-a of office 426000
+// (token) and the test keyring published, and a free address to serve it.
+type historyHub struct{ markhub, markd, dir, db, addr, token string }
+
+func newHistoryHub(t *testing.T) historyHub {
+	t.Helper()
+	var h historyHub
+	h.markhub, h.markd = buildBinaries(t)
+	h.dir = t.TempDir()
+	h.db, h.addr = filepath.Join(h.dir, "hub.db"), freePort(t)
+	h.token = run1(t, h.markhub, "terminal", "add", "office-a", "--office", "426000", "--db", h.db)
+	publishTestKeyring(t, "sqlite", h.db)
+	return h
+}
+
+// counterLists writes the test issuer's keyring and the tariffs into dir
+// for a counter's config and returns their paths.
+func counterLists(t *testing.T, dir string) (keyring, tariffs string) {
+	t.Helper()
+	ring, err := issuer.MarshalKeyring([]issuer.Key{hubtest.IssuerKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyring, tariffs = filepath.Join(dir, "keyring.yaml"), filepath.Join(dir, "tariffs.yaml")
+	for f, b := range map[string][]byte{keyring: ring, tariffs: []byte(hubtest.Tariffs)} {
+		if err := os.WriteFile(f, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keyring, tariffs
+}
+
 // TestNewStoreRestoresHistory: an office's counter lost its store and was
 // set up again with `markd init`. Until it has restored from markhub the
 // serials its office used, every mark is ERROR "reuse history not
@@ -29,12 +62,8 @@ import (
 // accepted before is REUSED, with the collector's record as the first
 // acceptance, and a new one is accepted.
 func TestNewStoreRestoresHistory(t *testing.T) {
-	markhub, markd := buildBinaries(t)
-	dir := t.TempDir()
-	hubDB := filepath.Join(dir, "hub.db")
-	addr := freePort(t)
-	token := run1(t, markhub, "terminal", "add", "office-a", "--office", "426000", "--db", hubDB)
-	publishTestKeyring(t, "sqlite", hubDB)
+	h := newHistoryHub(t)
+	markhub, markd, dir, hubDB, addr, token := h.markhub, h.markd, h.dir, h.db, h.addr, h.token
 	// The office's history: 1500 serials uploaded by the old store.
 	old, oldIDs := counterStore(t, t.TempDir(), 1500, 900, 426000)
 	lastEvent := reviewEvents(t, old, 40) // its supervisors' decisions, uploaded as events
@@ -43,16 +72,7 @@ func TestNewStoreRestoresHistory(t *testing.T) {
 	hubP.kill()
 
 	// The new counter store, with the test issuer's keyring.
-	ring, err := issuer.MarshalKeyring([]issuer.Key{hubtest.IssuerKey()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyring, tariffs := filepath.Join(dir, "keyring.yaml"), filepath.Join(dir, "tariffs.yaml")
-	for f, b := range map[string][]byte{keyring: ring, tariffs: []byte(hubtest.Tariffs)} {
-		if err := os.WriteFile(f, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	keyring, tariffs := counterLists(t, dir)
 	cfg := filepath.Join(dir, "markd.yaml")
 	body := fmt.Sprintf("office: 426000\ncounter: \"1\"\nkeyring: %s\ntariffs: %s\ndb: %s\nhttp:\n  listen: 127.0.0.1:0\n"+
 		"sync:\n  url: http://%s\n  token: %s\n  batch_age: 50ms\n  interval: 200ms\n  max_backoff: 300ms\n",

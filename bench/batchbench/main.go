@@ -7,19 +7,16 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"markd/bench/benchutil"
-	"markd/internal/syncbuf"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -38,22 +35,17 @@ func main() {
 }
 
 func run(bin, td, dir string, n, items int) error {
-	if dir == "" {
-		d, err := os.MkdirTemp("", "markd-batchbench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		dir = d
+	dir, done, err := benchutil.WorkDir(dir, "markd-batchbench-")
+	if err != nil {
+		return err
 	}
+	defer done()
 	marks, err := benchutil.Marks(filepath.Join(td, "issuer-keys.yaml"), 2*n+items, 1, 10500, 0)
 	if err != nil {
 		return err
 	}
-	cfg := filepath.Join(dir, "markd.yaml")
-	conf := fmt.Sprintf("office: 426000\ncounter: A\nkeyring: %q\ntariffs: %q\ndb: %q\nhttp:\n  listen: 127.0.0.1:0\nlog:\n  level: info\n",
-		filepath.Join(td, "keyring.yaml"), filepath.Join(td, "tariffs.yaml"), filepath.Join(dir, "markd.db"))
-	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+	cfg, err := benchutil.CounterConfig(td, dir)
+	if err != nil {
 		return err
 	}
 	if out, err := exec.Command(bin, "init", "--config", cfg).CombinedOutput(); err != nil {
@@ -67,20 +59,12 @@ func run(bin, td, dir string, n, items int) error {
 		return fmt.Errorf("markd token add: %w: %s", err, stderr.String())
 	}
 	token := strings.TrimSpace(string(out))
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	logs := &syncbuf.Buffer{}
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	base, err := listenURL(logs)
+	daemon, err := benchutil.StartDaemon(bin, cfg)
 	if err != nil {
 		return err
 	}
-	lines := bufio.NewReader(stdout)
+	defer daemon.Stop()
+	base := daemon.URL
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	api := func(method, path string, body []byte) ([]byte, int, error) {
 		req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
@@ -95,20 +79,13 @@ func run(bin, td, dir string, n, items int) error {
 	}
 	var p1, pa []time.Duration
 	for i := 0; i < n; i++ {
-		start := time.Now()
-		if _, err := fmt.Fprintln(stdin, marks[2*i]); err != nil {
+		took, err := daemon.Scan(marks[2*i])
+		if err != nil {
 			return err
 		}
-		line, err := lines.ReadString('\n')
-		if err != nil {
-			return fmt.Errorf("markd run output: %w", err)
-		}
-		p1 = append(p1, time.Since(start))
-		if !strings.Contains(line, `"verdict":"ACCEPT"`) {
-			return fmt.Errorf("stdin verdict: %s", line)
-		}
+		p1 = append(p1, took)
 		body, _ := json.Marshal(map[string]string{"text": marks[2*i+1]})
-		start = time.Now()
+		start := time.Now()
 		b, code, err := api("POST", "/api/scans", body)
 		if err != nil {
 			return err
@@ -154,15 +131,4 @@ func run(bin, td, dir string, n, items int) error {
 	fmt.Printf("%-48s %12s %12s %10s %6v\n", fmt.Sprintf("close of a %d-item batch + receipt PDF", items), benchutil.Ms(closed), "", "≤1 s", closed <= time.Second)
 	fmt.Printf("%-48s %12s %12s %10s %6s\n", fmt.Sprintf("GET receipt.pdf (%d KiB, stored)", len(pdf)/1024), benchutil.Ms(fetched), "", "", "")
 	return nil
-}
-
-// listenURL waits until the daemon's log says where it listens (:0).
-func listenURL(logs *syncbuf.Buffer) (string, error) {
-	re := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m := re.FindStringSubmatch(logs.String()); m != nil {
-			return m[1], nil
-		}
-	}
-	return "", fmt.Errorf("markd run did not say where it listens")
 }

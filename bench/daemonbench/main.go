@@ -6,7 +6,6 @@
 package main
 
 import (
-	"bufio"
 	"database/sql"
 	"flag"
 	"fmt"
@@ -38,22 +37,17 @@ func main() {
 }
 
 func run(bin, td, dir string, n, bulk int) error {
-	if dir == "" {
-		d, err := os.MkdirTemp("", "markd-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		dir = d
+	dir, done, err := benchutil.WorkDir(dir, "markd-bench-")
+	if err != nil {
+		return err
 	}
+	defer done()
 	marks, err := benchutil.Marks(filepath.Join(td, "issuer-keys.yaml"), n+bulk, 1, 1000000, 0)
 	if err != nil {
 		return err
 	}
-	cfg := filepath.Join(dir, "markd.yaml")
-	conf := fmt.Sprintf("office: 426000\ncounter: A\nkeyring: %q\ntariffs: %q\ndb: %q\nhttp:\n  listen: 127.0.0.1:0\nlog:\n  level: info\n",
-		filepath.Join(td, "keyring.yaml"), filepath.Join(td, "tariffs.yaml"), filepath.Join(dir, "markd.db"))
-	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+	cfg, err := benchutil.CounterConfig(td, dir)
+	if err != nil {
 		return err
 	}
 	// Interleave: one daemon scan, one bare commit, so both see the same disk load.
@@ -62,50 +56,34 @@ func run(bin, td, dir string, n, bulk int) error {
 		return err
 	}
 	defer bare.Close()
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	errPipe, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	out := bufio.NewReader(stdout)
-	logs, err := listenAddr(cmd, errPipe)
+	daemon, err := benchutil.StartDaemon(bin, cfg)
 	if err != nil {
 		return err
 	}
+	defer daemon.Stop()
 	var p1, pb []time.Duration
 	for i := 0; i < n; i++ {
-		start := time.Now()
-		if _, err := fmt.Fprintln(stdin, marks[i]); err != nil {
+		took, err := daemon.Scan(marks[i])
+		if err != nil {
 			return err
 		}
-		line, err := out.ReadString('\n')
-		if err != nil {
-			return fmt.Errorf("markd run output: %w", err)
-		}
-		p1 = append(p1, time.Since(start))
-		if !strings.Contains(line, `"verdict":"ACCEPT"`) {
-			return fmt.Errorf("unexpected verdict: %s", line)
-		}
-		start = time.Now()
+		p1 = append(p1, took)
+		start := time.Now()
 		if _, err := bare.Exec(`INSERT INTO bare(v) VALUES (?)`, marks[i]); err != nil {
 			return err
 		}
 		pb = append(pb, time.Since(start))
 	}
-	inDaemon, err := meanScanSeconds(logs)
+	inDaemon, err := meanScanSeconds(daemon.URL)
 	if err != nil {
 		return err
 	}
 	time.Sleep(2 * time.Second) // idle
-	rss, err := rssKB(cmd.Process.Pid)
+	rss, err := rssKB(daemon.Pid())
 	if err != nil {
 		return err
 	}
-	_ = cmd.Process.Kill()
-	_ = cmd.Wait()
+	daemon.Stop()
 
 	file := filepath.Join(dir, "bulk.txt")
 	if err := os.WriteFile(file, []byte(strings.Join(marks[n:], "\n")+"\n"), 0o600); err != nil {
@@ -158,23 +136,6 @@ func rssKB(pid int) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmRSS for pid %d", pid)
-}
-
-// listenAddr reads the daemon's log until it says where it listens, then
-// keeps draining the log to stderr.
-func listenAddr(cmd *exec.Cmd, logs io.Reader) (string, error) {
-	br := bufio.NewReader(logs)
-	re := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			return "", fmt.Errorf("markd run log ended before it listened: %w", err)
-		}
-		if m := re.FindStringSubmatch(line); m != nil {
-			go func() { _, _ = io.Copy(io.Discard, br) }()
-			return m[1], nil
-		}
-	}
 }
 
 // meanScanSeconds reads markd_scan_seconds from /metrics: the mean time

@@ -82,9 +82,5 @@ func (d *DB) Check(ctx context.Context) (hub.StoreCheck, error) {
 // Bundles implements hub.Store.
 func (d *DB) Bundles(ctx context.Context, after uint64) ([]hub.StoredBundle, error) {
 	rows, err := d.pool.Query(ctx, `SELECT version, data FROM bundles WHERE version > $1 ORDER BY version`, int64(after))
-	if err != nil {
-		return nil, hub.Unavailable("read bundles", err)
-	}
-	defer rows.Close()
-	return sqlrow.All(rows, "read bundles", sqlrow.Bundle)
+	return sqlrow.Read(rows, err, "read bundles", sqlrow.Bundle)
 }

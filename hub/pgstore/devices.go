@@ -101,9 +101,5 @@ func (d *DB) RevokeDevice(ctx context.Context, name string, id int64) (hub.WebDe
 
 func (d *DB) devices(ctx context.Context, tail string, args ...any) ([]hub.WebDevice, error) {
 	rows, err := d.pool.Query(ctx, `SELECT id, user_name, issued_at, last_used, agent FROM web_devices `+tail, args...)
-	if err != nil {
-		return nil, hub.Unavailable("read devices", err)
-	}
-	defer rows.Close()
-	return sqlrow.All(rows, "read devices", sqlrow.Device)
+	return sqlrow.Read(rows, err, "read devices", sqlrow.Device)
 }

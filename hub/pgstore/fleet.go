@@ -47,11 +47,7 @@ func (d *DB) FleetPage(ctx context.Context, q hub.FleetQuery) (hub.FleetPage, er
 			FROM records WHERE terminal = t.name ORDER BY at DESC LIMIT 1) r ON true
 		WHERE coalesce(t.office, 0) BETWEEN $1 AND $2 AND (coalesce(t.office, 0), t.name) `+cmp+` ($3, $4)`+cond+`
 		ORDER BY coalesce(t.office, 0) `+order+`, t.name `+order+` LIMIT `+strconv.Itoa(q.Limit+1), args...)
-	if err != nil {
-		return page, hub.Unavailable("fleet page", err)
-	}
-	defer rows.Close()
-	if page.Rows, err = sqlrow.All(rows, "fleet page", sqlrow.FleetRow); err != nil {
+	if page.Rows, err = sqlrow.Read(rows, err, "fleet page", sqlrow.FleetRow); err != nil {
 		return page, err
 	}
 	c := &page.Counts

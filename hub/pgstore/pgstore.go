@@ -389,11 +389,7 @@ func pendingAlerts(ctx context.Context, tx pgx.Tx, terminal string) ([]mark.Reus
 	rows, err := tx.Query(ctx, `SELECT id, record_id, serial, other_record_id, other_terminal, other_office,
 		other_counter, other_at, detected_at FROM alerts WHERE terminal = $1 AND acked_at IS NULL ORDER BY id LIMIT $2`,
 		terminal, hub.MaxAlertsSent)
-	if err != nil {
-		return nil, hub.Unavailable("read alerts", err)
-	}
-	defer rows.Close()
-	return sqlrow.All(rows, "read alerts", sqlrow.ReuseAlert)
+	return sqlrow.Read(rows, err, "read alerts", sqlrow.ReuseAlert)
 }
 
 // Stats implements hub.Store.

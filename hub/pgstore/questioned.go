@@ -29,11 +29,7 @@ func (d *DB) QuestionedCounts(ctx context.Context, limit int) ([]hub.QuestionedC
 		count(*) FILTER (WHERE dispute_reviewed_at IS NOT NULL)
 		FROM records WHERE questioned IS NOT NULL GROUP BY office, terminal
 		ORDER BY 3 DESC, office, terminal LIMIT $1`, limit)
-	if err != nil {
-		return nil, hub.Unavailable("questioned counts", err)
-	}
-	defer rows.Close()
-	return sqlrow.All(rows, "questioned counts", sqlrow.QuestionedCount)
+	return sqlrow.Read(rows, err, "questioned counts", sqlrow.QuestionedCount)
 }
 
 // feedLockSpace is the advisory lock space of the feed's writers: one
@@ -65,11 +61,7 @@ func (d *DB) QuestionedFeed(ctx context.Context, terminal string, after int64, l
 	rows, err := d.pool.Query(ctx, `SELECT f.seq, r.id, coalesce(r.questioned, ''), coalesce(r.why, ''), r.dispute_reviewed_at,
 		r.dispute_by, r.dispute_note FROM questioned_feed f JOIN records r ON r.terminal = f.terminal AND r.id = f.record_id
 		WHERE f.terminal = $1 AND f.seq > $2 ORDER BY f.seq LIMIT $3`, terminal, after, limit)
-	if err != nil {
-		return nil, hub.Unavailable("questioned feed", err)
-	}
-	defer rows.Close()
-	return sqlrow.All(rows, "questioned feed", sqlrow.QuestionedItem)
+	return sqlrow.Read(rows, err, "questioned feed", sqlrow.QuestionedItem)
 }
 
 var _ hub.QuestionFeed = (*DB)(nil)

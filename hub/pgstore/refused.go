@@ -50,9 +50,5 @@ func (d *DB) Refused(ctx context.Context, limit int) ([]hub.Refusal, error) {
 	rows, err := d.pool.Query(ctx, `SELECT f.id, f.terminal, coalesce(t.office, 0), f.status, f.field, f.why, f.record_id,
 		f.record_at, coalesce(f.serial, 0), f.first_at, f.last_at, f.times
 		FROM refused f LEFT JOIN terminals t ON t.name = f.terminal ORDER BY f.last_at DESC, f.id DESC LIMIT $1`, limit)
-	if err != nil {
-		return nil, hub.Unavailable("refusals", err)
-	}
-	defer rows.Close()
-	return sqlrow.All(rows, "refusals", sqlrow.Refusal)
+	return sqlrow.Read(rows, err, "refusals", sqlrow.Refusal)
 }

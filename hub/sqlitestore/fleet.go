@@ -66,11 +66,7 @@ func (d *DB) FleetPage(ctx context.Context, q hub.FleetQuery) (hub.FleetPage, er
 	var page hub.FleetPage
 	query, args := fleetPageQuery(q)
 	rows, err := d.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return page, hub.Unavailable("fleet page", err)
-	}
-	defer rows.Close()
-	if page.Rows, err = sqlrow.All(rows, "fleet page", sqlrow.FleetRow); err != nil {
+	if page.Rows, err = sqlrow.Read(rows, err, "fleet page", sqlrow.FleetRow); err != nil {
 		return page, err
 	}
 	c := &page.Counts

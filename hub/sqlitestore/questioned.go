@@ -28,11 +28,7 @@ func (d *DB) QuestionedCounts(ctx context.Context, limit int) ([]hub.QuestionedC
 		sum(CASE WHEN dispute_reviewed_at IS NULL THEN 0 ELSE 1 END)
 		FROM records WHERE questioned IS NOT NULL GROUP BY office, terminal
 		ORDER BY 3 DESC, office, terminal LIMIT ?`, limit)
-	if err != nil {
-		return nil, hub.Unavailable("questioned counts", err)
-	}
-	defer rows.Close()
-	return sqlrow.All(rows, "questioned counts", sqlrow.QuestionedCount)
+	return sqlrow.Read(rows, err, "questioned counts", sqlrow.QuestionedCount)
 }
 
 // noteQuestioned renews the feed row of a questioned record of terminal
@@ -50,11 +46,7 @@ func (d *DB) QuestionedFeed(ctx context.Context, terminal string, after int64, l
 	rows, err := d.db.QueryContext(ctx, `SELECT f.seq, r.id, coalesce(r.questioned, ''), coalesce(r.why, ''),
 		r.dispute_reviewed_at, r.dispute_by, r.dispute_note FROM questioned_feed f JOIN records r ON r.terminal = f.terminal AND r.id = f.record_id
 		WHERE f.terminal = ? AND f.seq > ? ORDER BY f.seq LIMIT ?`, terminal, after, limit)
-	if err != nil {
-		return nil, hub.Unavailable("questioned feed", err)
-	}
-	defer rows.Close()
-	return sqlrow.All(rows, "questioned feed", sqlrow.QuestionedItem)
+	return sqlrow.Read(rows, err, "questioned feed", sqlrow.QuestionedItem)
 }
 
 var _ hub.QuestionFeed = (*DB)(nil)

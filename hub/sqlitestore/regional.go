@@ -27,11 +27,7 @@ func (d *DB) Fleet(ctx context.Context) ([]hub.FleetRow, error) {
 		r.at, r.keyring_version, r.tariffs_version, r.revocations_version
 		FROM terminals t LEFT JOIN records r ON r.rowid = (SELECT rowid FROM records WHERE terminal = t.name ORDER BY at DESC LIMIT 1)
 		ORDER BY t.office, t.name`)
-	if err != nil {
-		return nil, hub.Unavailable("fleet", err)
-	}
-	defer rows.Close()
-	return sqlrow.All(rows, "fleet", sqlrow.FleetRow)
+	return sqlrow.Read(rows, err, "fleet", sqlrow.FleetRow)
 }
 
 // ReuseAlerts implements hub.Regional.
@@ -45,11 +41,7 @@ func (d *DB) ReuseAlerts(ctx context.Context, open bool, limit int) ([]hub.Regio
 		WHERE (a.terminal < a.other_terminal OR (a.terminal = a.other_terminal AND a.record_id < a.other_record_id))
 			AND (? = 0 OR a.state <> 'resolved')
 		ORDER BY a.id DESC LIMIT ?`, boolInt(open), limit)
-	if err != nil {
-		return nil, hub.Unavailable("reuse alerts", err)
-	}
-	defer rows.Close()
-	return sqlrow.All(rows, "reuse alerts", sqlrow.RegionalAlert)
+	return sqlrow.Read(rows, err, "reuse alerts", sqlrow.RegionalAlert)
 }
 
 func boolInt(b bool) int {
@@ -94,11 +86,7 @@ func (d *DB) SetAlertState(ctx context.Context, id int64, state hub.AlertState, 
 // AlertAudit implements hub.Regional.
 func (d *DB) AlertAudit(ctx context.Context, id int64) ([]hub.AlertChange, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT actor, state, note, at FROM alert_audit WHERE alert_id = ? ORDER BY id`, id)
-	if err != nil {
-		return nil, hub.Unavailable("alert audit", err)
-	}
-	defer rows.Close()
-	return sqlrow.All(rows, "alert audit", sqlrow.AlertChange)
+	return sqlrow.Read(rows, err, "alert audit", sqlrow.AlertChange)
 }
 
 // Lookup implements hub.Regional.
@@ -180,20 +168,12 @@ func (d *DB) SetDisputeState(ctx context.Context, terminal, id string, state hub
 func (d *DB) DisputeAudit(ctx context.Context, terminal, id string) ([]hub.DisputeChange, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT actor, state, note, at FROM dispute_audit WHERE terminal = ? AND record_id = ? ORDER BY id`,
 		terminal, id)
-	if err != nil {
-		return nil, hub.Unavailable("dispute audit", err)
-	}
-	defer rows.Close()
-	return sqlrow.All(rows, "dispute audit", sqlrow.DisputeChange)
+	return sqlrow.Read(rows, err, "dispute audit", sqlrow.DisputeChange)
 }
 
 func (d *DB) listRecords(ctx context.Context, where string, args ...any) ([]hub.StoredRecord, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT `+sqlrow.ListedColumns+` FROM records WHERE `+where, args...)
-	if err != nil {
-		return nil, hub.Unavailable("lookup", err)
-	}
-	defer rows.Close()
-	return sqlrow.All(rows, "lookup", sqlrow.Listed)
+	return sqlrow.Read(rows, err, "lookup", sqlrow.Listed)
 }
 
 // AddUser implements hub.Regional.

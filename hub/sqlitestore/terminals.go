@@ -124,9 +124,5 @@ func (d *DB) SetOffice(ctx context.Context, name string, office uint32) error {
 // Terminals implements hub.Store.
 func (d *DB) Terminals(ctx context.Context) ([]hub.Terminal, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT `+sqlrow.RevokedColumns+` FROM terminals ORDER BY name`)
-	if err != nil {
-		return nil, hub.Unavailable("list terminals", err)
-	}
-	defer rows.Close()
-	return sqlrow.All(rows, "list terminals", sqlrow.Revoked)
+	return sqlrow.Read(rows, err, "list terminals", sqlrow.Revoked)
 }

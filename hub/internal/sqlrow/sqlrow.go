@@ -49,6 +49,29 @@ func Fail(op string, err error) error {
 	return hub.Unavailable(op, err)
 }
 
+// Read is All of a query's result, rows and err as the driver's Query
+// returned them: a query that failed is hub.Unavailable(what, err) as
+// well. Read closes rows.
+func Read[T any](rows Rows, err error, what string, scan func(Scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, hub.Unavailable(what, err)
+	}
+	defer closeRows(rows)
+	return All(rows, what, scan)
+}
+
+// closeRows closes a result of either driver: pgx.Rows.Close returns
+// nothing, and the error of (*sql.Rows).Close is left unread, as the
+// backends' `defer rows.Close()` always left it.
+func closeRows(rows Rows) {
+	switch r := rows.(type) {
+	case interface{ Close() }:
+		r.Close()
+	case interface{ Close() error }:
+		_ = r.Close()
+	}
+}
+
 // Append is All appending to out.
 func Append[T any](out []T, rows Rows, what string, scan func(Scanner) (T, error)) ([]T, error) {
 	err := Each(rows, what, scan, func(v T) error {

@@ -130,3 +130,41 @@ func TestEachStopsAtFn(t *testing.T) {
 		t.Fatalf("Each = %v after %v (%d rows left), want the fn's error as it is after 1, 2", err, seen, len(rows.rows))
 	}
 }
+
+// pgxLike and sqlLike are scripted results closed the way each driver's
+// are: pgx.Rows.Close returns nothing, (*sql.Rows).Close an error.
+type pgxLike struct {
+	scripted
+	closed bool
+}
+
+func (r *pgxLike) Close() { r.closed = true }
+
+type sqlLike struct {
+	scripted
+	closed bool
+}
+
+func (r *sqlLike) Close() error { r.closed = true; return nil }
+
+func TestReadClosesAndFailsTheQuery(t *testing.T) {
+	row := func(dst ...any) error { *dst[0].(*int64) = 7; return nil }
+	scan := func(r Scanner) (int64, error) {
+		var n int64
+		return n, r.Scan(&n)
+	}
+	pg := &pgxLike{scripted: scripted{rows: []func(...any) error{row}}}
+	if got, err := Read(pg, nil, "test rows", scan); err != nil || len(got) != 1 || got[0] != 7 || !pg.closed {
+		t.Fatalf("pgx-like: %v, %v, closed %v; want [7], nil, closed", got, err, pg.closed)
+	}
+	sq := &sqlLike{scripted: scripted{rows: []func(...any) error{row}}}
+	if got, err := Read(sq, nil, "test rows", scan); err != nil || len(got) != 1 || !sq.closed {
+		t.Fatalf("sql-like: %v, %v, closed %v; want [7], nil, closed", got, err, sq.closed)
+	}
+	refused := errors.New("connection refused")
+	var none *sqlLike // database/sql's rows when Query failed
+	got, err := Read(none, refused, "test rows", scan)
+	if got != nil || !errors.Is(err, refused) || !errors.Is(err, mark.ErrUnavailable) {
+		t.Fatalf("failed query: %v, %v; want nil and unavailable: connection refused", got, err)
+	}
+}

@@ -2,11 +2,8 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"markd/hub"
 	"markd/hub/internal/sqlrow"
@@ -45,11 +42,8 @@ func (d *DB) LatestBundle(ctx context.Context) (uint64, []byte, error) {
 	var v int64
 	var data []byte
 	err := d.pool.QueryRow(ctx, `SELECT version, data FROM bundles ORDER BY version DESC LIMIT 1`).Scan(&v, &data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil, fmt.Errorf("no bundle published: %w", mark.ErrNotFound)
-	}
 	if err != nil {
-		return 0, nil, hub.Unavailable("read bundle", err)
+		return 0, nil, sqlrow.One(err, "read bundle", fmt.Errorf("no bundle published: %w", mark.ErrNotFound))
 	}
 	return uint64(v), data, nil
 }

@@ -39,11 +39,8 @@ func (d *DB) RecordDevice(ctx context.Context, name, idHash, agent string, renew
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit a no-op
 	var one int
 	err = tx.QueryRow(ctx, `SELECT 1 FROM web_users WHERE name = $1 FOR UPDATE`, name).Scan(&one)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return hub.WebDevice{}, fmt.Errorf("user %q: no such account: %w", name, mark.ErrNotFound)
-	}
 	if err != nil {
-		return hub.WebDevice{}, hub.Unavailable("read user", err)
+		return hub.WebDevice{}, sqlrow.One(err, "read user", fmt.Errorf("user %q: no such account: %w", name, mark.ErrNotFound))
 	}
 	at = at.UTC()
 	dev := hub.WebDevice{User: name, Issued: at, LastUsed: at, Agent: agent}
@@ -89,12 +86,9 @@ func (d *DB) RevokeDevice(ctx context.Context, name string, id int64) (hub.WebDe
 	v := hub.WebDevice{ID: id, User: name}
 	err := d.pool.QueryRow(ctx, `DELETE FROM web_devices WHERE id = $1 AND user_name = $2 RETURNING issued_at, last_used, agent`, id, name).
 		Scan(sqlrow.At(&v.Issued), sqlrow.At(&v.LastUsed), &v.Agent)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return hub.WebDevice{}, mark.WithHint(fmt.Errorf("device %d of %q: %w", id, name, hub.ErrNoDevice),
-			"markhub user devices "+name+" lists its devices")
-	}
 	if err != nil {
-		return hub.WebDevice{}, hub.Unavailable("revoke device", err)
+		return hub.WebDevice{}, sqlrow.One(err, "revoke device", mark.WithHint(fmt.Errorf("device %d of %q: %w", id, name, hub.ErrNoDevice),
+			"markhub user devices "+name+" lists its devices"))
 	}
 	return v, nil
 }

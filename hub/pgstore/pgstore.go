@@ -155,11 +155,8 @@ func (d *DB) ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 		var verification, verdict string
 		err = tx.QueryRow(ctx, `SELECT at, office, counter, serial, verification, verdict FROM records WHERE terminal = $1 AND id = $2`,
 			terminal, e.RecordID).Scan(&u.at, &u.office, &u.counter, &serial, &verification, &verdict)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return resp, hub.ForeignRecordError(i, e.RecordID)
-		}
 		if err != nil {
-			return resp, hub.Unavailable("read record", err)
+			return resp, sqlrow.One(err, "read record", hub.ForeignRecordError(i, e.RecordID))
 		}
 		state := e.ReviewState()
 		tag, err = tx.Exec(ctx, `UPDATE records SET review_state = $1 WHERE terminal = $2 AND id = $3 AND review_state <> 'overridden'`,
@@ -405,11 +402,8 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord, error) {
 	r, err := sqlrow.Record(d.pool.QueryRow(ctx, `SELECT `+sqlrow.RecordColumns+` FROM records WHERE terminal = $1 AND id = $2`,
 		terminal, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
-	}
 	if err != nil {
-		return r, sqlrow.Fail("read record", err)
+		return r, sqlrow.One(err, "read record", fmt.Errorf("record %q: %w", id, mark.ErrNotFound))
 	}
 	return r, nil
 }

@@ -51,11 +51,8 @@ func (d *DB) SetAlertState(ctx context.Context, id int64, state hub.AlertState, 
 	var term, rec, oterm, orec string
 	err = tx.QueryRow(ctx, `SELECT terminal, record_id, other_terminal, other_record_id FROM alerts WHERE id = $1`, id).
 		Scan(&term, &rec, &oterm, &orec)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("alert %d: %w", id, mark.ErrNotFound)
-	}
 	if err != nil {
-		return hub.Unavailable("read alert", err)
+		return sqlrow.One(err, "read alert", fmt.Errorf("alert %d: %w", id, mark.ErrNotFound))
 	}
 	if _, err := tx.Exec(ctx, `UPDATE alerts SET state = $1, note = $2, state_by = $3
 		WHERE (terminal = $4 AND record_id = $5 AND other_terminal = $6 AND other_record_id = $7)
@@ -126,11 +123,8 @@ func (d *DB) SetDisputeState(ctx context.Context, terminal, id string, state hub
 	var questioned bool
 	err = tx.QueryRow(ctx, `SELECT coalesce(disputed, questioned), questioned IS NOT NULL FROM records WHERE terminal = $1 AND id = $2 FOR UPDATE`,
 		terminal, id).Scan(&disputed, &questioned)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("record %q of terminal %q: %w", id, terminal, mark.ErrNotFound)
-	}
 	if err != nil {
-		return hub.Unavailable("read record", err)
+		return sqlrow.One(err, "read record", fmt.Errorf("record %q of terminal %q: %w", id, terminal, mark.ErrNotFound))
 	}
 	if disputed == nil {
 		return fmt.Errorf("record %q of terminal %q: %w", id, terminal, hub.ErrNotDisputed)
@@ -198,18 +192,9 @@ func (d *DB) SetDisabled(ctx context.Context, name string, disabled bool) (int, 
 
 // DeviceSecret implements hub.Regional.
 func (d *DB) DeviceSecret(ctx context.Context, name string) (string, int64, error) {
-	var h string
-	var epoch int64
-	var disabled bool
-	err := d.pool.QueryRow(ctx, `SELECT password_hash, epoch, disabled FROM web_users WHERE name = $1`, name).Scan(&h, &epoch, &disabled)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", 0, fmt.Errorf("user %q: %w", name, mark.ErrNotFound)
-	}
+	h, epoch, err := sqlrow.Account(d.pool.QueryRow(ctx, `SELECT password_hash, epoch, disabled FROM web_users WHERE name = $1`, name), name)
 	if err != nil {
-		return "", 0, hub.Unavailable("read user", err)
-	}
-	if disabled {
-		return "", 0, fmt.Errorf("user %q: %w", name, hub.ErrUserDisabled)
+		return "", 0, err
 	}
 	return h, epoch, nil
 }
@@ -278,19 +263,8 @@ func (d *DB) RemoveUser(ctx context.Context, name string) (int, error) {
 
 // PasswordHash implements hub.Regional.
 func (d *DB) PasswordHash(ctx context.Context, name string) (string, error) {
-	var h string
-	var disabled bool
-	err := d.pool.QueryRow(ctx, `SELECT password_hash, disabled FROM web_users WHERE name = $1`, name).Scan(&h, &disabled)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", fmt.Errorf("user %q: %w", name, mark.ErrNotFound)
-	}
-	if err != nil {
-		return "", hub.Unavailable("read user", err)
-	}
-	if disabled {
-		return h, fmt.Errorf("user %q: %w", name, hub.ErrUserDisabled)
-	}
-	return h, nil
+	h, _, err := sqlrow.Account(d.pool.QueryRow(ctx, `SELECT password_hash, epoch, disabled FROM web_users WHERE name = $1`, name), name)
+	return h, err
 }
 
 // PutSession implements hub.Regional; sessions expired at the new one's

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"markd/hub"
@@ -49,11 +48,8 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 
 func (d *DB) terminal(ctx context.Context, where, arg string) (hub.Terminal, error) {
 	t, err := sqlrow.Revoked(d.pool.QueryRow(ctx, `SELECT `+sqlrow.RevokedColumns+` FROM terminals WHERE `+where, arg))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
-	}
 	if err != nil {
-		return hub.Terminal{}, hub.Unavailable("read terminal", err)
+		return hub.Terminal{}, sqlrow.One(err, "read terminal", fmt.Errorf("terminal: %w", mark.ErrNotFound))
 	}
 	return t, nil
 }

@@ -3,7 +3,6 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -40,11 +39,8 @@ func (d *DB) LatestBundle(ctx context.Context) (uint64, []byte, error) {
 	var v int64
 	var data []byte
 	err := d.db.QueryRowContext(ctx, `SELECT version, data FROM bundles ORDER BY version DESC LIMIT 1`).Scan(&v, &data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil, fmt.Errorf("no bundle published: %w", mark.ErrNotFound)
-	}
 	if err != nil {
-		return 0, nil, hub.Unavailable("read bundle", err)
+		return 0, nil, sqlrow.One(err, "read bundle", fmt.Errorf("no bundle published: %w", mark.ErrNotFound))
 	}
 	return uint64(v), data, nil
 }

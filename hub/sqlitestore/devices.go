@@ -89,12 +89,9 @@ func (d *DB) RevokeDevice(ctx context.Context, name string, id int64) (hub.WebDe
 	v := hub.WebDevice{ID: id, User: name}
 	err := d.db.QueryRowContext(ctx, `DELETE FROM web_devices WHERE id = ? AND user_name = ? RETURNING issued_at, last_used, agent`, id, name).
 		Scan(sqlrow.At(&v.Issued), sqlrow.At(&v.LastUsed), &v.Agent)
-	if errors.Is(err, sql.ErrNoRows) {
-		return hub.WebDevice{}, mark.WithHint(fmt.Errorf("device %d of %q: %w", id, name, hub.ErrNoDevice),
-			"markhub user devices "+name+" lists its devices")
-	}
 	if err != nil {
-		return hub.WebDevice{}, hub.Unavailable("revoke device", err)
+		return hub.WebDevice{}, sqlrow.One(err, "revoke device", mark.WithHint(fmt.Errorf("device %d of %q: %w", id, name, hub.ErrNoDevice),
+			"markhub user devices "+name+" lists its devices"))
 	}
 	return v, nil
 }

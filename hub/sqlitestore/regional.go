@@ -61,11 +61,8 @@ func (d *DB) SetAlertState(ctx context.Context, id int64, state hub.AlertState, 
 	var term, rec, oterm, orec string
 	err = tx.QueryRowContext(ctx, `SELECT terminal, record_id, other_terminal, other_record_id FROM alerts WHERE id = ?`, id).
 		Scan(&term, &rec, &oterm, &orec)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("alert %d: %w", id, mark.ErrNotFound)
-	}
 	if err != nil {
-		return hub.Unavailable("read alert", err)
+		return sqlrow.One(err, "read alert", fmt.Errorf("alert %d: %w", id, mark.ErrNotFound))
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET state = ?, note = ?, state_by = ?
 		WHERE (terminal = ? AND record_id = ? AND other_terminal = ? AND other_record_id = ?)
@@ -132,11 +129,8 @@ func (d *DB) SetDisputeState(ctx context.Context, terminal, id string, state hub
 	var questioned bool
 	err = tx.QueryRowContext(ctx, `SELECT coalesce(disputed, questioned), questioned IS NOT NULL FROM records WHERE terminal = ? AND id = ?`,
 		terminal, id).Scan(&disputed, &questioned)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("record %q of terminal %q: %w", id, terminal, mark.ErrNotFound)
-	}
 	if err != nil {
-		return hub.Unavailable("read record", err)
+		return sqlrow.One(err, "read record", fmt.Errorf("record %q of terminal %q: %w", id, terminal, mark.ErrNotFound))
 	}
 	if !disputed.Valid {
 		return fmt.Errorf("record %q of terminal %q: %w", id, terminal, hub.ErrNotDisputed)
@@ -190,19 +184,8 @@ func (d *DB) AddUser(ctx context.Context, name, hash string, created time.Time) 
 
 // PasswordHash implements hub.Regional.
 func (d *DB) PasswordHash(ctx context.Context, name string) (string, error) {
-	var h string
-	var disabled bool
-	err := d.db.QueryRowContext(ctx, `SELECT password_hash, disabled FROM web_users WHERE name = ?`, name).Scan(&h, &disabled)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("user %q: %w", name, mark.ErrNotFound)
-	}
-	if err != nil {
-		return "", hub.Unavailable("read user", err)
-	}
-	if disabled {
-		return h, fmt.Errorf("user %q: %w", name, hub.ErrUserDisabled)
-	}
-	return h, nil
+	h, _, err := sqlrow.Account(d.db.QueryRowContext(ctx, `SELECT password_hash, epoch, disabled FROM web_users WHERE name = ?`, name), name)
+	return h, err
 }
 
 // SetPassword implements hub.Regional.
@@ -220,18 +203,9 @@ func (d *DB) SetDisabled(ctx context.Context, name string, disabled bool) (int, 
 
 // DeviceSecret implements hub.Regional.
 func (d *DB) DeviceSecret(ctx context.Context, name string) (string, int64, error) {
-	var h string
-	var epoch int64
-	var disabled bool
-	err := d.db.QueryRowContext(ctx, `SELECT password_hash, epoch, disabled FROM web_users WHERE name = ?`, name).Scan(&h, &epoch, &disabled)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", 0, fmt.Errorf("user %q: %w", name, mark.ErrNotFound)
-	}
+	h, epoch, err := sqlrow.Account(d.db.QueryRowContext(ctx, `SELECT password_hash, epoch, disabled FROM web_users WHERE name = ?`, name), name)
 	if err != nil {
-		return "", 0, hub.Unavailable("read user", err)
-	}
-	if disabled {
-		return "", 0, fmt.Errorf("user %q: %w", name, hub.ErrUserDisabled)
+		return "", 0, err
 	}
 	return h, epoch, nil
 }

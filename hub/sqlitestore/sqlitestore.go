@@ -163,11 +163,8 @@ func (d *DB) Ingest(ctx context.Context, terminal string, q *hub.UploadRequest, 
 		var serial sql.NullInt64
 		err = tx.QueryRowContext(ctx, `SELECT at, office, counter, serial, verification, verdict FROM records WHERE terminal = ? AND id = ?`,
 			terminal, e.RecordID).Scan(&at, &office, &counter, &serial, &verification, &verdict)
-		if errors.Is(err, sql.ErrNoRows) {
-			return resp, hub.ForeignRecordError(i, e.RecordID)
-		}
 		if err != nil {
-			return resp, hub.Unavailable("read record", err)
+			return resp, sqlrow.One(err, "read record", hub.ForeignRecordError(i, e.RecordID))
 		}
 		state := e.ReviewState()
 		res, err = tx.ExecContext(ctx, `UPDATE records SET review_state = ? WHERE terminal = ? AND id = ? AND review_state <> 'overridden'`,
@@ -283,11 +280,8 @@ func (d *DB) Stats(ctx context.Context) (hub.Stats, error) {
 func (d *DB) Record(ctx context.Context, terminal, id string) (hub.StoredRecord, error) {
 	r, err := sqlrow.Record(d.db.QueryRowContext(ctx, `SELECT `+sqlrow.RecordColumns+` FROM records WHERE terminal = ? AND id = ?`,
 		terminal, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, fmt.Errorf("record %q: %w", id, mark.ErrNotFound)
-	}
 	if err != nil {
-		return r, sqlrow.Fail("read record", err)
+		return r, sqlrow.One(err, "read record", fmt.Errorf("record %q: %w", id, mark.ErrNotFound))
 	}
 	return r, nil
 }

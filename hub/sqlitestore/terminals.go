@@ -2,8 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -46,11 +44,8 @@ func (d *DB) TerminalByTokenHash(ctx context.Context, hash string) (hub.Terminal
 
 func (d *DB) terminal(ctx context.Context, where string, arg string) (hub.Terminal, error) {
 	t, err := sqlrow.Revoked(d.db.QueryRowContext(ctx, `SELECT `+sqlrow.RevokedColumns+` FROM terminals WHERE `+where, arg))
-	if errors.Is(err, sql.ErrNoRows) {
-		return hub.Terminal{}, fmt.Errorf("terminal: %w", mark.ErrNotFound)
-	}
 	if err != nil {
-		return hub.Terminal{}, hub.Unavailable("read terminal", err)
+		return hub.Terminal{}, sqlrow.One(err, "read terminal", fmt.Errorf("terminal: %w", mark.ErrNotFound))
 	}
 	return t, nil
 }

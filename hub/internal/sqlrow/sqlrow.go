@@ -6,6 +6,7 @@
 package sqlrow
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -47,6 +48,17 @@ func Fail(op string, err error) error {
 		return b.Err
 	}
 	return hub.Unavailable(op, err)
+}
+
+// One is the error of a read of one row that failed with err (not nil):
+// no row is notFound (pgx.ErrNoRows wraps sql.ErrNoRows, so one test
+// serves both drivers), a BadRow what it holds, else
+// hub.Unavailable(op, err).
+func One(err error, op string, notFound error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound
+	}
+	return Fail(op, err)
 }
 
 // Read is All of a query's result, rows and err as the driver's Query

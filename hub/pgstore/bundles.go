@@ -53,22 +53,15 @@ func (d *DB) LatestBundle(ctx context.Context) (uint64, []byte, error) {
 // month, stopped past hub.DisputedOpenCap) and the open questioned
 // rejections (records_questioned_open, likewise).
 func (d *DB) Check(ctx context.Context) (hub.StoreCheck, error) {
-	var c hub.StoreCheck
-	var v *int64
-	var created *time.Time
-	err := d.pool.QueryRow(ctx, `SELECT b.version, b.created_at,
+	c, err := sqlrow.StoreCheck(d.pool.QueryRow(ctx, `SELECT b.version, b.created_at,
 		(SELECT count(*) FROM (SELECT 1 FROM records WHERE disputed IS NOT NULL AND dispute_reviewed_at IS NULL LIMIT $1) o),
 		(SELECT count(*) FROM (SELECT 1 FROM records WHERE questioned IS NOT NULL AND dispute_reviewed_at IS NULL LIMIT $2) q),
 		(SELECT count(*) FROM terminals WHERE zone_check = 'differs'),
 		(SELECT count(*) FROM terminals WHERE zone_check = 'data_differ')
 		FROM (SELECT 1) one LEFT JOIN (SELECT version, created_at FROM bundles ORDER BY version DESC LIMIT 1) b ON true`,
-		hub.DisputedOpenCap+1, hub.QuestionedOpenCap+1).Scan(&v, &created, &c.DisputedOpen, &c.QuestionedOpen,
-		&c.ZoneDiffers, &c.ZoneDataDiffer)
+		hub.DisputedOpenCap+1, hub.QuestionedOpenCap+1))
 	if err != nil {
 		return hub.StoreCheck{}, hub.Unavailable("health check", err)
-	}
-	if v != nil && created != nil {
-		c.BundleVersion, c.BundleCreated = uint64(*v), *created
 	}
 	return c, nil
 }

@@ -2,7 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -59,17 +58,9 @@ const checkQuery = `SELECT (SELECT version FROM bundles ORDER BY version DESC LI
 // records_disputed_open, stopped past hub.DisputedOpenCap) and the open
 // questioned rejections (records_questioned_open, likewise).
 func (d *DB) Check(ctx context.Context) (hub.StoreCheck, error) {
-	var c hub.StoreCheck
-	var v sql.NullInt64
-	var created sql.NullString
-	err := d.db.QueryRowContext(ctx, checkQuery, hub.DisputedOpenCap+1, hub.QuestionedOpenCap+1).Scan(&v, &created,
-		&c.DisputedOpen, &c.QuestionedOpen, &c.ZoneDiffers, &c.ZoneDataDiffer)
+	c, err := sqlrow.StoreCheck(d.db.QueryRowContext(ctx, checkQuery, hub.DisputedOpenCap+1, hub.QuestionedOpenCap+1))
 	if err != nil {
 		return hub.StoreCheck{}, hub.Unavailable("health check", err)
-	}
-	if v.Valid {
-		c.BundleVersion = uint64(v.Int64)
-		c.BundleCreated, _ = time.Parse(time.RFC3339Nano, created.String)
 	}
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package sqlrow
 
 import (
+	"database/sql"
 	"encoding/json"
 
 	"markd/hub"
@@ -77,4 +78,21 @@ func AddReasons(rows Rows, out []hub.OfficeRejects, top int) error {
 		out[i].Reasons = hub.TopReasons(out[i].Reasons, top)
 	}
 	return nil
+}
+
+// StoreCheck reads the row of a backend's health query: the newest
+// bundle's version and created_at (NULL when none is published), the
+// open disputed acceptances, the open questioned rejections, and the
+// terminals whose zone differs and whose zone data differ.
+func StoreCheck(row Scanner) (hub.StoreCheck, error) {
+	var c hub.StoreCheck
+	var v sql.NullInt64
+	var created Time
+	if err := row.Scan(&v, &created, &c.DisputedOpen, &c.QuestionedOpen, &c.ZoneDiffers, &c.ZoneDataDiffer); err != nil {
+		return hub.StoreCheck{}, err
+	}
+	if v.Valid && created.Valid {
+		c.BundleVersion, c.BundleCreated = uint64(v.Int64), created.Time
+	}
+	return c, nil
 }

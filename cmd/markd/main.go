@@ -48,7 +48,7 @@ func newRoot(a *app) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&a.configFile, "config", defaultConfigFile(), "config file (YAML); env MARKD_CONFIG"+defaultConfigHelp)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(cli.FlagError)
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)

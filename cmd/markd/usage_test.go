@@ -18,7 +18,10 @@ func TestUsageExitCodes(t *testing.T) {
 		{"unknown command", []string{"frob"}, `unknown command "frob" for "markd"`},
 		{"unknown subcommand", []string{"user", "ad", "bob"}, `unknown command "ad" for "markd user" (did you mean add?)`},
 		{"unknown batch subcommand", []string{"batch", "stats"}, `did you mean status?`},
-		{"missing name", []string{"user", "add", "--role", "operator"}, "accepts 1 arg(s), received 0"},
+		// the command and what it takes are named (cobra's "accepts 1
+		// arg(s), received 0" alone named neither)
+		{"missing name", []string{"user", "add", "--role", "operator"}, "markd user add: accepts 1 arg(s), received 0; usage: markd user add NAME"},
+		{"missing token name", []string{"token", "add"}, "markd token add: accepts 1 arg(s), received 0; usage: markd token add NAME"},
 		// a command that takes no argument says so, naming it (it said
 		// `unknown command "x.db" for "markd init"`, as if a subcommand
 		// were mistyped, where --config or --db was forgotten)
@@ -26,7 +29,10 @@ func TestUsageExitCodes(t *testing.T) {
 		{"extra argument of init", []string{"init", "x.db"}, `markd init takes no arguments, got "x.db"`},
 		{"extra argument of doctor", []string{"doctor", "/etc/markd/markd.yaml"}, `markd doctor takes no arguments, got "/etc/markd/markd.yaml"`},
 		{"extra argument of sync", []string{"sync", "now"}, `markd sync takes no arguments, got "now"`},
-		{"unknown flag", []string{"verify", "--nope"}, "unknown flag: --nope"},
+		// the command whose flags were read is named (pflag's "unknown
+		// flag: --nope" alone did not say which command lacks it)
+		{"unknown flag", []string{"verify", "--nope"}, "markd verify: unknown flag: --nope; markd verify --help lists its flags"},
+		{"flag of a subcommand", []string{"user", "add", "bob", "--rol", "operator"}, "markd user add: unknown flag: --rol; markd user add --help lists its flags"},
 		{"token name", []string{"token", "add", "касса 1"}, `token name "касса 1": only letters, digits`},
 	}
 	for _, tt := range tests {

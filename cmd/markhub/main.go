@@ -62,7 +62,7 @@ func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 func newRoot(a *app) *cobra.Command {
 	root := &cobra.Command{Use: "markhub", Short: "Central collector for markd counters", SilenceUsage: true, SilenceErrors: true}
 	root.PersistentFlags().StringVar(&a.configFile, "config", defaultConfigFile(), "config file (YAML); env MARKHUB_CONFIG"+defaultConfigHelp)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.UsageError{Err: err} })
+	root.SetFlagErrorFunc(cli.FlagError)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.AddCommand(newServeCmd(a), newTerminalCmd(a), newKeysCmd(a), newBundleCmd(a), newUserCmd(a), newContractCmd(a))
@@ -74,11 +74,12 @@ func newRoot(a *app) *cobra.Command {
 	return root
 }
 
-// args wraps a cobra argument check so its error is a usage error.
+// args wraps a cobra argument check so its error is a usage error that
+// names the command and its usage line (cli.ArgsError).
 func args(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, a []string) error {
 		if err := check(cmd, a); err != nil {
-			return cli.UsageError{Err: err}
+			return cli.ArgsError(cmd, err)
 		}
 		return nil
 	}

@@ -55,7 +55,7 @@ func TestUserDeviceCommands(t *testing.T) {
 		{"list", []string{"user", "devices", "sup"}, 0, lap + "   2026-03-01T07:30:00Z  2026-03-01T07:30:00Z  Firefox 128 on Windows", ""},
 		{"list unnamed browser", []string{"user", "devices", "sup"}, 0, "2026-03-01T08:30:00Z  -", ""},
 		{"list unknown", []string{"user", "devices", "nobody"}, 1, "", `user "nobody"`},
-		{"list without name", []string{"user", "devices"}, 2, "", "accepts 1 arg"},
+		{"list without name", []string{"user", "devices"}, 2, "", "markhub user devices: accepts 1 arg(s), received 0; usage: markhub user devices NAME"},
 		{"revoke another's", []string{"user", "revoke-device", "sup", oth}, 1, "", "device " + oth + ` of "sup": no such device`},
 		{"revoke not a number", []string{"user", "revoke-device", "sup", "x1"}, 2, "", `device id "x1": must be a number from markhub user devices sup`},
 		{"revoke without id", []string{"user", "revoke-device", "sup"}, 2, "", "needs an account name and a device id"},

@@ -33,7 +33,7 @@ func strictArgs(c *cobra.Command) {
 			if err == nil || errors.As(err, &u) {
 				return err
 			}
-			return UsageError{Err: err}
+			return ArgsError(cmd, err)
 		}
 	}
 	for _, sub := range c.Commands() {
@@ -67,4 +67,31 @@ func NoArgs(cmd *cobra.Command, args []string) error {
 		return UsageError{Err: fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])}
 	}
 	return nil
+}
+
+// FlagError is the flag error function of markd's and markhub's command
+// trees (cobra.Command.SetFlagErrorFunc on the root; subcommands inherit
+// it): a usage error (exit 2) that names the command whose flags were
+// read and where its flags are listed. pflag's own "unknown flag: --once"
+// did not say which command lacks it ("markd run --once").
+func FlagError(cmd *cobra.Command, err error) error {
+	return UsageError{Err: fmt.Errorf("%s%w; %s --help lists its flags", commandOf(cmd), err, cmd.CommandPath())}
+}
+
+// ArgsError is a usage error for err, what an argument check of cobra's
+// (ExactArgs, MinimumNArgs, …) returned: it names the command and its
+// usage line, what the arguments should have been. cobra's "accepts 1
+// arg(s), received 0" alone did not say of which command, nor that the
+// missing one is NAME.
+func ArgsError(cmd *cobra.Command, err error) error {
+	return UsageError{Err: fmt.Errorf("%s%w; usage: %s", commandOf(cmd), err, cmd.UseLine())}
+}
+
+// commandOf is "markd user add: " for a subcommand, "" for the root (the
+// message is already preceded by the program's name).
+func commandOf(cmd *cobra.Command) string {
+	if !cmd.HasParent() {
+		return ""
+	}
+	return cmd.CommandPath() + ": "
 }

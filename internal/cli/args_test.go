@@ -16,6 +16,7 @@ func TestStrictArgs(t *testing.T) {
 			&cobra.Command{Use: "list", Args: cobra.NoArgs, RunE: noop},
 			&cobra.Command{Use: "show", Args: NoArgs, RunE: noop})
 		root.AddCommand(user, &cobra.Command{Use: "run", RunE: noop})
+		root.SetFlagErrorFunc(FlagError)
 		StrictArgs(root)
 		return root
 	}
@@ -29,7 +30,9 @@ func TestStrictArgs(t *testing.T) {
 		{"group alone", []string{"user"}, 0, ""},
 		{"unknown command", []string{"frob"}, ExitUsage, `unknown command "frob" for "prog"`},
 		{"unknown subcommand", []string{"user", "ad", "bob"}, ExitUsage, `unknown command "ad" for "prog user" (did you mean add?)`},
-		{"too few arguments", []string{"user", "add"}, ExitUsage, "accepts 1 arg(s), received 0"},
+		{"too few arguments", []string{"user", "add"}, ExitUsage, "prog user add: accepts 1 arg(s), received 0; usage: prog user add NAME"},
+		{"unknown flag", []string{"user", "list", "--bogus"}, ExitUsage, "prog user list: unknown flag: --bogus; prog user list --help lists its flags"},
+		{"unknown flag of the root", []string{"--bogus"}, ExitUsage, "prog: unknown flag: --bogus; prog --help lists its flags"},
 		{"extra argument", []string{"user", "list", "x"}, ExitUsage, `unknown command "x"`},
 		{"argument to a command that takes none", []string{"user", "show", "/etc/x.yaml"}, ExitUsage, `prog user show takes no arguments, got "/etc/x.yaml"`},
 		{"no argument", []string{"user", "show"}, 0, ""},

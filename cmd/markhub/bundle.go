@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,7 +25,11 @@ func newBundleCmd(a *app) *cobra.Command {
 	publish := &cobra.Command{
 		Use:   "publish",
 		Short: "Sign and publish a new bundle version (a list not given is carried over from the latest bundle)",
-		Args:  cli.NoArgs,
+		Long: `Publish signs the keyring, tariffs and revocation list with the distribution
+key (--key, or distribution_key of the config) as the next bundle version,
+which the counters take at their next poll. A list not given is carried over
+from the latest bundle; the first bundle needs --keyring and --tariffs.`,
+		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd.Flags())
 			if err != nil {
@@ -58,6 +63,10 @@ func newBundleCmd(a *app) *cobra.Command {
 				prev = *p
 			case !errors.Is(err, mark.ErrNotFound):
 				return err
+			default:
+				if err := firstBundleLists(keyring, tariffs); err != nil {
+					return err
+				}
 			}
 			next := bundle.Contents{Version: latest + 1, Created: time.Now().UTC(),
 				Keyring: prev.Keyring, Tariffs: prev.Tariffs, Revocations: prev.Revocations}
@@ -105,4 +114,22 @@ func newBundleCmd(a *app) *cobra.Command {
 	f.String("db-driver", d.DBDriver, "sqlite or postgres")
 	cmd.AddCommand(publish)
 	return cmd
+}
+
+// firstBundleLists refuses a first bundle without a keyring or tariffs:
+// there is no bundle to carry them over from, and a counter cannot load
+// a bundle without them.
+func firstBundleLists(keyring, tariffs string) error {
+	var missing []string
+	if keyring == "" {
+		missing = append(missing, "--keyring")
+	}
+	if tariffs == "" {
+		missing = append(missing, "--tariffs")
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return cli.UsageError{Err: fmt.Errorf("no bundle is published yet to carry lists over from: the first needs --keyring FILE and --tariffs FILE (missing: %s)",
+		strings.Join(missing, ", "))}
 }

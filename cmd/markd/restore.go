@@ -27,7 +27,7 @@ import), and refuses a BACKUP that is not a whole markd store: not SQLite, anoth
 program's database, damaged (PRAGMA integrity_check), migrated by a newer
 markd, or with a -wal file beside it. Nothing is changed then.
 
-The store in place, with its -wal and -shm, is moved aside to
+The store in place, with its -wal, -shm and .walstate, is moved aside to
 DB.before-restore-TIME (never deleted); the backup is copied beside the
 store, synced and renamed into place, so no old -wal or -shm stays beside
 it. A store path that is a symbolic link is followed: the link's target

@@ -197,18 +197,45 @@ func (s *Server) LoadKeyrings(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// route is one route of the API: its pattern (http.ServeMux syntax) and
+// handler.
+type route struct {
+	pattern string
+	h       http.Handler
+}
+
+// routes is every route of the API, in one place (Handler, Routes).
+func (s *Server) routes() []route {
+	r := []route{
+		{"GET /healthz", http.HandlerFunc(s.health)},
+		{"GET /healthz/ready", http.HandlerFunc(s.ready)},
+		{"GET /healthz/live", http.HandlerFunc(s.live)},
+		{"POST /v1/upload", s.auth("upload", s.upload)},
+		{"GET /v1/bundle", s.auth("bundle", s.limitReads(s.bundle))},
+		{"GET /v1/serials", s.auth("serials", s.limitReads(s.serials))},
+		{"GET /v1/questioned", s.auth("questioned", s.limitReads(s.questioned))},
+	}
+	if s.reg != nil {
+		r = append(r, route{"GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})})
+	}
+	return r
+}
+
+// Routes is the pattern of every route of the API (http.ServeMux
+// syntax): the guard of docs/ checks the paths the documents name.
+func (s *Server) Routes() []string {
+	var p []string
+	for _, r := range s.routes() {
+		p = append(p, r.pattern)
+	}
+	return p
+}
+
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.health)
-	mux.HandleFunc("GET /healthz/ready", s.ready)
-	mux.HandleFunc("GET /healthz/live", s.live)
-	mux.HandleFunc("POST /v1/upload", s.auth("upload", s.upload))
-	mux.HandleFunc("GET /v1/bundle", s.auth("bundle", s.limitReads(s.bundle)))
-	mux.HandleFunc("GET /v1/serials", s.auth("serials", s.limitReads(s.serials)))
-	mux.HandleFunc("GET /v1/questioned", s.auth("questioned", s.limitReads(s.questioned)))
-	if s.reg != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	for _, r := range s.routes() {
+		mux.Handle(r.pattern, r.h)
 	}
 	// Every answer carries the collector's clock: counters measure their
 	// skew by it.

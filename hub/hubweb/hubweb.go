@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -169,6 +170,11 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 	s.mux.HandleFunc(pattern, h)
 	s.patterns = append(s.patterns, pattern)
 }
+
+// Routes is the pattern of every route of the pages (http.ServeMux
+// syntax; "GET /" is the page of a path no other route takes): the guard
+// of docs/ checks the paths the documents name.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
 // Handler is the pages' handler; markhub serve mounts it beside the API.
 func (s *Server) Handler() http.Handler {

@@ -16,6 +16,14 @@ func newBackupCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "backup FILE",
 		Short: "Write a consistent copy of the store to FILE while the daemon runs",
+		Long: `Backup writes a consistent, compact copy of the store (db in the config,
+or --db) to FILE with SQLite's VACUUM INTO while markd run goes on recording.
+FILE must not exist; a disk that fills up leaves nothing there. The copy is
+marked as a backup copy: put it in place with markd restore, and with
+sync.url set it is compared with the collector before it accepts a mark.
+
+Exit status: 0 written; 1 failed (FILE exists, the store missing, a disk
+error); 2 on a wrong command line.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usage("%s needs exactly one FILE (which must not exist)", cmd.CommandPath())

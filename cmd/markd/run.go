@@ -30,7 +30,9 @@ func newRunCmd(a *app) *cobra.Command {
 		Long: `Run reads scans from the configured sources (stdin when none), judges each
 against the keyring, tariffs and revocations, records it durably in the
 SQLite store (reuse detection included) and serves /healthz, /metrics,
-/api/scans, /events and the operator and supervisor pages on http.listen.
+the local API of the cash-desk program (/api/scans, /api/batches;
+docs/local-api.md), /events and the operator and supervisor pages on
+http.listen.
 
 One JSON line per verdict goes to stdout (unless --quiet), written only
 after the record is committed. SIGTERM/SIGINT stop gracefully; SIGHUP,

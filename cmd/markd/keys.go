@@ -30,6 +30,9 @@ existing file is never overwritten. The public entry is printed as a keyring
 file on stdout and, with --keyring, added to that keyring file.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if alg == "" {
+				return usage("--alg %s|%s is required", issuer.AlgEd25519, issuer.AlgECDSAP256)
+			}
 			if _, ok := issuer.AlgCode(alg); !ok {
 				return usage("--alg %q: must be %s or %s", alg, issuer.AlgEd25519, issuer.AlgECDSAP256)
 			}

@@ -70,3 +70,23 @@ func TestKeysNew(t *testing.T) {
 		t.Fatalf("refused overwrite changed the file: %v", err)
 	}
 }
+
+// TestKeysNewRequiredFlags: a required flag left out is named as missing,
+// with its values (it said `--alg "": must be …`, as if an empty value had
+// been given), and a wrong value is named with what it may be.
+func TestKeysNewRequiredFlags(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "k.yaml")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"keys", "new", "--id", "1", "--out", out}, "--alg ed25519|ecdsa-p256 is required"},
+		{[]string{"keys", "new", "--alg", "rsa", "--id", "1", "--out", out}, `--alg "rsa": must be ed25519 or ecdsa-p256`},
+		{[]string{"keys", "new", "--alg", "ed25519", "--out", out}, "--id N (0..65535) is required"},
+	} {
+		code, _, errs := vtRun(t, "", tc.args...)
+		if code != 2 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, %q; want exit 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}

@@ -17,10 +17,17 @@ func newInitCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Create a new, empty store (a new counter only; refuses an existing file)",
-		Long: "Create a new, empty store at --db (or the config's db), readable by its owner only.\n" +
-			"Run it once when a counter is set up. An existing file is never touched: to\n" +
-			"replace a damaged store restore a backup (markd backup) instead, or a counter\n" +
-			"would accept marks it accepted before.",
+		Long: `Create a new, empty store at --db (or the config's db), readable by its owner only.
+Run it once when a counter is set up, as the service user. An existing file
+is never touched, nor a new one made beside a leftover -wal.
+
+To replace a lost or damaged store (move it aside with its -wal, -shm and
+.walstate; never delete it): a counter with a collector (sync.url) is set up
+again with markd init, and the new store restores the serials its office
+accepted from the collector before it accepts a mark; without a collector
+put the last backup in place with markd restore BACKUP instead, or the
+counter would accept marks it accepted before (operations.md, Where the
+data lives).`,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig(cmd)

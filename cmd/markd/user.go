@@ -26,7 +26,7 @@ func newUserCmd(a *app) *cobra.Command {
 	var role string
 	add := &cobra.Command{
 		Use:   "add NAME --role operator|supervisor",
-		Short: "Create an account; the password is read from stdin, or prompted for on a terminal",
+		Short: "Create an account; the password (8 characters to 72 bytes) is read from stdin, or prompted for on a terminal",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if role == "" {
@@ -57,7 +57,7 @@ func newUserCmd(a *app) *cobra.Command {
 	passwd := &cobra.Command{
 		Use:     "passwd NAME",
 		Aliases: []string{"password"}, // markhub user password
-		Short:   "Change the password of an account and end its sessions (read from stdin, or prompted for on a terminal)",
+		Short:   "Change the password of an account (8 characters to 72 bytes) and end its sessions (read from stdin, or prompted for on a terminal)",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withStore(cmd, func(db *store.DB) error {
@@ -108,7 +108,7 @@ func newUserCmd(a *app) *cobra.Command {
 
 	list := &cobra.Command{
 		Use:   "list",
-		Short: "List accounts and their roles",
+		Short: "List the accounts: role, when made and changed (office time), enabled or disabled",
 		Args:  cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withListStore(cmd, func(db *store.DB, loc *time.Location) error {

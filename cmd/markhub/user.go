@@ -24,7 +24,7 @@ func newUserCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Manage the accounts of the regional web pages"}
 	add := &cobra.Command{
 		Use:   "add NAME",
-		Short: "Create an account; the password is read from stdin, or prompted for on a terminal",
+		Short: "Create an account; the password (10 to 72 bytes) is read from stdin, or prompted for on a terminal",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.loadConfig(cmd.Flags())
@@ -76,7 +76,7 @@ func newUserCmd(a *app) *cobra.Command {
 	password := &cobra.Command{
 		Use:     "password NAME",
 		Aliases: []string{"passwd"},
-		Short:   "Give an account a new password and end its sessions at once; read from stdin, or prompted for on a terminal",
+		Short:   "Give an account a new password (10 to 72 bytes) and end its sessions at once; read from stdin, or prompted for on a terminal",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]

@@ -32,7 +32,8 @@ func TestUsageExitCodes(t *testing.T) {
 		// the command whose flags were read is named (pflag's "unknown
 		// flag: --nope" alone did not say which command lacks it)
 		{"unknown flag", []string{"verify", "--nope"}, "markd verify: unknown flag: --nope; markd verify --help lists its flags"},
-		{"flag of a subcommand", []string{"user", "add", "bob", "--rol", "operator"}, "markd user add: unknown flag: --rol; markd user add --help lists its flags"},
+		{"flag of a subcommand", []string{"user", "add", "bob", "--rol", "operator"}, "markd user add: unknown flag: --rol (did you mean --role?); markd user add --help lists its flags"},
+		{"misspelt flag", []string{"sync", "--onse"}, "markd sync: unknown flag: --onse (did you mean --once?)"},
 		{"token name", []string{"token", "add", "касса 1"}, `token name "касса 1": only letters, digits`},
 	}
 	for _, tt := range tests {

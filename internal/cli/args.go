@@ -3,9 +3,11 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // StrictArgs makes every wrong command line under root a usage error (exit
@@ -75,7 +77,50 @@ func NoArgs(cmd *cobra.Command, args []string) error {
 // read and where its flags are listed. pflag's own "unknown flag: --once"
 // did not say which command lacks it ("markd run --once").
 func FlagError(cmd *cobra.Command, err error) error {
-	return UsageError{Err: fmt.Errorf("%s%w; %s --help lists its flags", commandOf(cmd), err, cmd.CommandPath())}
+	return UsageError{Err: fmt.Errorf("%s%w%s; %s --help lists its flags", commandOf(cmd), err, flagSuggestion(cmd, err), cmd.CommandPath())}
+}
+
+// flagSuggestion is " (did you mean --once?)" for an unknown flag within
+// two edits of one of cmd's flags (its own and those it inherits), else "".
+func flagSuggestion(cmd *cobra.Command, err error) string {
+	var unknown *pflag.NotExistError
+	if !errors.As(err, &unknown) || unknown.GetSpecifiedShortnames() != "" {
+		return ""
+	}
+	name := unknown.GetSpecifiedName()
+	var near []string
+	visit := func(f *pflag.Flag) {
+		if d := editDistance(name, f.Name); d <= 2 && d < len(f.Name) && !slices.Contains(near, "--"+f.Name) {
+			near = append(near, "--"+f.Name)
+		}
+	}
+	cmd.Flags().VisitAll(visit)
+	cmd.InheritedFlags().VisitAll(visit)
+	if len(near) == 0 {
+		return ""
+	}
+	return " (did you mean " + strings.Join(near, " or ") + "?)"
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // ArgsError is a usage error for err, what an argument check of cobra's

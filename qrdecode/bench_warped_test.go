@@ -38,18 +38,25 @@ func BenchmarkWarped(b *testing.B) {
 			d.Decode(g)
 		}
 	})
-	// small codes tilted away (gridsmall_test.go): one read in the camera
-	// mode since 2026-12-04 (1.6 px a module turned 20°), one since its
-	// third pass (1.6 px turned 10°, small-tilted-10, unread before),
-	// one read by neither mode (2.0 px turned 45°: its top-left finder
-	// pattern is not found), which pays for the grid sampling's second
-	// look at every frame
+	// small codes tilted away (gridsmall_test.go, gridloose_test.go): one
+	// read in the camera mode since 2026-12-04 (1.6 px a module turned
+	// 20°), one since its third pass (1.6 px turned 10°, small-tilted-10,
+	// unread before), one since the grid sampling's third look
+	// (2026-12-05; 2.0 px turned 45°, small-tilted-45: its top-left
+	// finder pattern was not found), and one read by neither mode (1.8 px
+	// upright, the left edge at 0.6), which pays for the second and third
+	// looks at every frame
+	v7 := strings.Repeat("EPM1:ABCDEFGHIJ0123456789", 7)
 	for _, tc := range []struct {
-		name     string
-		ppm, deg float64
-	}{{"small-tilted", 1.6, 20}, {"small-tilted-10", 1.6, 10}, {"small-tilted-unread", 2.0, 45}} {
+		name          string
+		ppm, deg, top float64
+		far           int
+	}{{"small-tilted", 1.6, 20, 0.7, 0}, {"small-tilted-10", 1.6, 10, 0.7, 0}, {"small-tilted-45", 2.0, 45, 0.7, 0}, {"small-tilted-unread", 1.8, 0, 0.6, 3}} {
 		b.Run(tc.name, func(b *testing.B) {
-			g := smallTiltedFrame(b, strings.Repeat("EPM1:ABCDEFGHIJ0123456789", 7), tc.ppm, tc.deg)
+			g := smallTiltedFrame(b, v7, tc.ppm, tc.deg)
+			if tc.top != 0.7 || tc.far != 0 {
+				g = tiltedFrame(b, v7, tc.ppm, tc.deg, tc.top, tc.far)
+			}
 			benchDecode(b, g)
 		})
 	}

@@ -52,6 +52,9 @@ type Decoder struct {
 	// in this Decode: the camera mode allows one a frame, to the finder
 	// triple phaseTurn picks.
 	phaseMeshes, phaseTurn int
+	// looseTurn picks the grid sampling's third-look triple the camera
+	// mode reads in this frame, in turn from the best (gridscan.go).
+	looseTurn int
 	// codeLike is set by Decode when a region of the frame looked like a
 	// code (passed the camera mode's gate), read or not: see CodeInView.
 	codeLike bool
@@ -244,6 +247,7 @@ func (d *Decoder) Decode(g Gray) []string {
 		// a sweep ended (no code in view, or it was read): the next one
 		// starts with the likeliest deblurring, not where this one stopped
 		d.blurTurn = 0
+		d.looseTurn = 0
 	}
 	whole := len(cands) == 1 && cands[0] == Rect{0, 0, g.W, g.H}
 	if len(out) == 0 && d.Thorough && !flat && !whole {

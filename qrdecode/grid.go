@@ -52,6 +52,8 @@ type gridScratch struct {
 	// corner (readVersion1): the thorough mode's short-legged triples
 	version1 bool
 	dec      *decoder.Decoder
+	loose    []looseHit     // the third look's patterns (gridscan.go)
+	tried    []finderTriple // the triples tryGrid read, refined
 }
 
 // finderTriple is three finder patterns placed like a code's: tl at the
@@ -84,10 +86,12 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 		phaseFor = d.phaseTurn % len(triples)
 		d.phaseTurn++
 	}
+	s.tried = s.tried[:0]
 	for i, t := range triples {
 		t.tl = refineCentre(c, t.tl, t.widths[0])
 		t.tr = refineCentre(c, t.tr, t.widths[1])
 		t.bl = refineCentre(c, t.bl, t.widths[2])
+		s.tried = append(s.tried, t)
 		s.phase = !square && (d.Thorough || i == phaseFor)
 		s.local = s.phase
 		if txt := s.readTriple(d, c, t, square); txt != "" {
@@ -115,6 +119,7 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 				t.tl = refineCentre(c, t.tl, t.widths[0])
 				t.tr = refineCentre(c, t.tr, t.widths[1])
 				t.bl = refineCentre(c, t.bl, t.widths[2])
+				s.tried = append(s.tried, t)
 				s.phase, s.local = true, d.Thorough
 				if txt := s.readTriple(d, c, t, square); txt != "" {
 					return txt
@@ -139,6 +144,11 @@ func (d *Decoder) tryGrid(c Gray, square bool) string {
 				return txt
 			}
 		}
+	}
+	if m := d.finders.hit.module; (d.Thorough || d.finders.hit.small || (m > 0 && m < smallModule)) && !square {
+		// the third look (gridscan.go), for small codes whose finder
+		// patterns the scans above lose or misplace
+		return s.readLoose(d, c, keep)
 	}
 	return ""
 }

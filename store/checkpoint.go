@@ -180,6 +180,9 @@ func (w *scanWriter) afterSave(d *DB, n int) {
 // 3–4 scans after each request were slowed, 6 % of a back-to-back feed,
 // all inside its p99; docs/notes/perf.md, "P1, tenth stop".)
 func (w *scanWriter) checkpointBeside(d *DB) {
+	if d.replacedErr() != nil {
+		return // the file is not the store's any more: no old page goes into it (replaced.go)
+	}
 	for range checkpointPasses {
 		before := w.txs.Load()
 		var busy, walFrames, moved int
@@ -228,8 +231,8 @@ func (w *scanWriter) checkpointHeld(d *DB) {
 
 // checkpointLocked is checkpointHeld's work; the caller holds mu.
 func (w *scanWriter) checkpointLocked(d *DB, why string) {
-	if w.conn == nil {
-		return
+	if w.conn == nil || d.replacedErr() != nil {
+		return // closed, or the file is not the store's any more (replaced.go)
 	}
 	start := time.Now()
 	var busy, walFrames, moved int

@@ -22,8 +22,9 @@ var ErrReplaced = fmt.Errorf("store file replaced while markd ran: %w", mark.Err
 // fileWatch is the identity of the store's file when it was opened and,
 // once CheckFile found it gone or replaced, the error every write gives.
 type fileWatch struct {
-	opened fs.FileInfo // nil: not known (the stat at open failed)
-	err    atomic.Pointer[error]
+	opened  fs.FileInfo  // nil: not known (the stat at open failed)
+	content contentWatch // its header: overwritten in place (overwrite.go)
+	err     atomic.Pointer[error]
 }
 
 // replacedErr is the error CheckFile set, or nil: the only cost a write
@@ -35,11 +36,13 @@ func (d *DB) replacedErr() error {
 	return nil
 }
 
-// CheckFile compares the file at the store's path with the one opened.
-// When it is gone or another file, every later write fails with
-// ErrReplaced (and the pipeline's scans are ERROR "not recorded"); the
-// state lasts until the process ends, since only a new open can tell
-// which file is the store now.
+// CheckFile compares the file at the store's path with the one opened,
+// and its header with what markd knows of it (overwrite.go). When it is
+// gone, another file, or overwritten in place (ErrOverwritten), every
+// later write fails with ErrReplaced (and the pipeline's scans are ERROR
+// "not recorded"), Ping too, and no checkpoint runs; the state lasts
+// until the process ends, since only a new open can tell which file is
+// the store now.
 func (d *DB) CheckFile() error {
 	if err := d.replacedErr(); err != nil {
 		return err
@@ -57,7 +60,13 @@ func (d *DB) CheckFile() error {
 	case !os.SameFile(d.file.opened, now):
 		what = "replaced by another file"
 	default:
-		return nil
+		seen := d.file.content.overwritten()
+		if seen == "" {
+			return nil
+		}
+		e := overwrittenErr(d.path, seen)
+		d.file.err.CompareAndSwap(nil, &e)
+		return d.replacedErr()
 	}
 	e := mark.WithHint(fmt.Errorf("store %s: %w: the file was %s", d.path, ErrReplaced, what),
 		"stop markd: scans are not recorded until it starts again on the store; a backup is put back with `markd restore` while markd is stopped, never by copying it over a running store")

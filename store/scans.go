@@ -413,6 +413,9 @@ func (d *DB) Counts(ctx context.Context) (map[mark.Verdict]int, error) {
 
 // Ping checks that the store can be read, for the health endpoint.
 func (d *DB) Ping(ctx context.Context) error {
+	if err := d.replacedErr(); err != nil {
+		return err // the file is not the one open (CheckFile): /healthz says so before a scan does
+	}
 	var n int
 	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
 		return storeErr("ping", err)

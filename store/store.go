@@ -180,10 +180,17 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 			return nil, err
 		}
 	}
+	if o.Exclusive {
+		if err := d.writeRunMark(ctx); err != nil {
+			state.release(d.log, d.recordClosed, d.checkpointAll, sqldb.Close) //nolint:errcheck // the mark's error tells
+			return nil, err
+		}
+	}
 	d.state = state
 	if fi, err := os.Stat(path); err == nil {
 		d.file.opened = fi
 	}
+	d.watchContent()
 	d.ck.idle = o.CheckpointIdle
 	d.startCheckpointer()
 	d.instance, instance = instance, nil
@@ -217,6 +224,9 @@ func (d *DB) Close() error {
 	})
 	if !closed {
 		err = d.db.Close()
+	}
+	if err == nil {
+		d.closeContent() // after SQLite closed the file, as the instance lock below
 	}
 	if d.instance != nil && err == nil {
 		// after SQLite closed the file (lockInstance)

@@ -254,9 +254,10 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 	}
 
 	m.sup.Add("http", m.HTTP)
-	// A store file moved or deleted under the daemon (a backup put back
-	// by hand): every scan refused from then on (store.ErrReplaced); a
-	// stat a second.
+	// A store file moved, deleted or overwritten in place under the
+	// daemon (a backup put back by hand): every scan refused from then
+	// on (store.ErrReplaced, ErrOverwritten); a stat and a 100-byte read
+	// of its header a second.
 	m.sup.Add("store.file", service.Func(func(ctx context.Context) error {
 		return m.Store.WatchFile(ctx, time.Second)
 	}))

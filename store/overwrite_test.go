@@ -166,6 +166,29 @@ func TestOverwrittenFileRefusesWrites(t *testing.T) {
 			if after, _ := os.ReadFile(path); !bytes.Equal(after, b) {
 				t.Error("a checkpoint wrote the old WAL into the file put in place")
 			}
+			if err := db.Close(); err != nil {
+				t.Fatalf("close: %v", err)
+			}
+			if after, _ := os.ReadFile(path); !bytes.Equal(after, b) {
+				t.Error("the close wrote the old WAL into the file put in place")
+			}
+			for _, s := range []string{"-wal", "-shm"} {
+				if _, err := os.Stat(path + s); err == nil {
+					t.Errorf("%s%s left beside the file put in place", path, s)
+				}
+				if m, _ := filepath.Glob(path + ".overwritten-*" + s); len(m) != 1 {
+					t.Errorf("the old store's %s not set aside: %v", s, m)
+				}
+			}
+			if stateLocks && len(b) > 0 {
+				err := CheckFile(path)
+				if !errors.Is(err, ErrWALLost) || !strings.Contains(err.Error(), "overwritten in place") || !strings.Contains(err.Error(), ".overwritten-") {
+					t.Errorf("CheckFile at the next start: %v, want ErrWALLost saying it was overwritten and where its log is", err)
+				}
+				if h := mark.Hint(err); !strings.Contains(h, "markd restore") || !strings.Contains(h, "Do not put") {
+					t.Errorf("hint at the next start: %q", h)
+				}
+			}
 		})
 	}
 }

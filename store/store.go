@@ -219,7 +219,11 @@ func (d *DB) Close() error {
 	d.closeOnce.Do(func() {
 		d.writer.shut()
 		d.stopCheckpointer()
-		err, closed = d.state.release(d.log, d.recordClosed, d.checkpointAll, d.db.Close), true
+		if errors.Is(d.replacedErr(), ErrOverwritten) {
+			err, closed = d.closeOverwritten(), true // the file left as written (overwriteclose.go)
+		} else {
+			err, closed = d.state.release(d.log, d.recordClosed, d.checkpointAll, d.db.Close), true
+		}
 		d.state = nil
 	})
 	if !closed {

@@ -237,6 +237,9 @@ func checkWALState(path string) error {
 	if readState(f) != stateOpen || exists(base+"-wal") || exists(base+"-shm") {
 		return nil
 	}
+	if aside := overwrittenAside(base); aside != "" {
+		return overwrittenStartErr(path, aside)
+	}
 	return mark.WithHint(fmt.Errorf("store %s: %s-wal and %s-shm are both missing, but %s says markd had the store open to write and did not close it (a crash, kill -9 or power cut): "+
 		"the scans committed since its last checkpoint, if any, are gone with them: %w",
 		path, base, base, sp, ErrWALLost),

@@ -1,16 +1,21 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"markd/internal/testdata"
 	"markd/mark"
 )
 
@@ -22,7 +27,10 @@ import (
 // copy, and at the next start the store was malformed. Now the daemon
 // sees the store file's header go back (its check a second), every scan
 // is ERROR "not recorded", /healthz answers 503 naming what it saw, and
-// the log says what happened and what to do.
+// the log says what happened and what to do. Its stop then wrote the old
+// WAL into the copy and the next start ran on the mix; now the stop
+// leaves the copy as written and the old log aside, the next start is
+// refused (exit 78) and markd restore of the backup is the way back.
 func TestRunStoreOverwritten(t *testing.T) {
 	dir := t.TempDir()
 	bin := dmBinary(t)
@@ -73,4 +81,37 @@ func TestRunStoreOverwritten(t *testing.T) {
 	if log := p.stderr(); !strings.Contains(log, path) || !strings.Contains(log, "overwritten") || !strings.Contains(log, "markd restore") {
 		t.Errorf("the log does not name the store, what happened and what to do:\n%s", log)
 	}
+
+	// The stop leaves the copy as it was written and the old store's log
+	// aside (its checkpoint at close wrote the log into the copy, and the
+	// next start ran on the mix); the next start refuses it until a
+	// backup is put in place with markd restore.
+	p.stop(t)
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, backup) {
+		t.Error("the stop wrote the old store's log into the copy")
+	}
+	if m, _ := filepath.Glob(path + ".overwritten-*-wal"); len(m) != 1 {
+		t.Errorf("the old store's -wal not set aside: %v", m)
+	}
+	if runtime.GOOS != "linux" && runtime.GOOS != "windows" {
+		return // no WAL state file kept there
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	code, stderr := testdata.RunExit(t, exec.CommandContext(ctx, bin, "run", "--config", cfg, "--clock", testdata.Now().Format(time.RFC3339)))
+	t.Logf("markd run after the stop: exit %d: %s", code, stderr)
+	if code != 78 || !strings.Contains(stderr, path) || !strings.Contains(stderr, "overwritten in place") || !strings.Contains(stderr, "markd restore") {
+		t.Errorf("markd run after the stop: exit %d, want 78 naming the store and markd restore:\n%s", code, stderr)
+	}
+	// the way back: the backup put in place with markd restore
+	bf := filepath.Join(t.TempDir(), "backup.db")
+	if err := os.WriteFile(bf, backup, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := testdata.RunExit(t, exec.CommandContext(ctx, bin, "restore", bf, "--config", cfg)); code != 0 {
+		t.Fatalf("markd restore: exit %d\n%s", code, out)
+	}
+	p = dmStart(t, bin, "--config", cfg)
+	p.waitLog(t, listenURL, 0)
+	p.stop(t)
 }

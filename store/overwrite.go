@@ -28,12 +28,14 @@ import (
 // from the open to the close, and compares them with what markd knows:
 //
 //   - the header is an SQLite one, and the fields a store keeps for its
-//     whole life (page size, file format versions, reserved bytes, text
+//     whole life (page size, reserved bytes, payload fractions, text
 //     encoding, auto-vacuum, application id) are those it had at open;
 //   - the database size in pages and the schema cookie never go back:
 //     markd never shrinks a store in place (no VACUUM, no auto-vacuum),
 //     and a checkpoint, markd's or another process's, only copies newer
-//     committed pages into the file, page 1 with them;
+//     committed pages into the file, page 1 with them (the file change
+//     counter is no use: in WAL mode it does not move, 2 before and
+//     after 350 scans and their checkpoints);
 //   - markd run (Options.Exclusive, one at a time) writes a random mark
 //     of its own into the header's user version at open and checkpoints
 //     it into the file; once the file has shown it, a file without it is

@@ -73,23 +73,35 @@ func TestProcessesTwoInstancesOnePostgres(t *testing.T) {
 		return atA(i).Add(time.Minute)
 	}
 	client := &http.Client{Timeout: time.Minute}
-	post := func(url, token string, q hub.UploadRequest) (hub.UploadResponse, error) {
+	// postOnce sends one upload; post sends it again after a 503 (the
+	// collector's store slower than its deadline, as on a loaded CI
+	// machine), as markd sync does: the same records, stored once.
+	postOnce := func(url, token string, q hub.UploadRequest) (hub.UploadResponse, int, error) {
 		body, _ := json.Marshal(q)
 		req, _ := http.NewRequest(http.MethodPost, url+"/v1/upload", bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := client.Do(req)
 		if err != nil {
-			return hub.UploadResponse{}, err
+			return hub.UploadResponse{}, 0, err
 		}
 		defer resp.Body.Close()
 		var out hub.UploadResponse
 		if resp.StatusCode != http.StatusOK {
 			var e hub.ErrorResponse
 			_ = json.NewDecoder(resp.Body).Decode(&e)
-			return out, fmt.Errorf("%s: status %d: %s", url, resp.StatusCode, e.Error)
+			return out, resp.StatusCode, fmt.Errorf("%s: status %d: %s", url, resp.StatusCode, e.Error)
 		}
-		return out, json.NewDecoder(resp.Body).Decode(&out)
+		return out, resp.StatusCode, json.NewDecoder(resp.Body).Decode(&out)
+	}
+	post := func(url, token string, q hub.UploadRequest) (hub.UploadResponse, error) {
+		for attempt := 1; ; attempt++ {
+			out, code, err := postOnce(url, token, q)
+			if code != http.StatusServiceUnavailable || attempt == 5 {
+				return out, err
+			}
+			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
+		}
 	}
 	stored := map[string]int{}
 	var mu sync.Mutex

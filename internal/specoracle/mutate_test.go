@@ -31,7 +31,9 @@ var mutations = []struct {
 	{"aim", func(r *rand.Rand, s string) string { return "]Q" + string(rune('1'+r.IntN(6))) + s }},
 	{"aim-spaces", func(_ *rand.Rand, s string) string { return "  ]Q3" + s + "\r\n" }},
 	{"aim-then-space", func(_ *rand.Rand, s string) string { return "]Q1 " + s }},
-	{"aim-bad", func(r *rand.Rand, s string) string { return []string{"]Q0", "]Q7", "]q1", "]C1", "]Q", "]]Q1"}[r.IntN(6)] + s }},
+	{"aim-bad", func(r *rand.Rand, s string) string {
+		return []string{"]Q0", "]Q7", "]q1", "]C1", "]Q", "]]Q1"}[r.IntN(6)] + s
+	}},
 	{"aim-twice", func(_ *rand.Rand, s string) string { return "]Q1]Q2" + s }},
 	{"space-inside", func(r *rand.Rand, s string) string { i := 6 + r.IntN(160); return s[:i] + " " + s[i:] }},
 	{"space-after-prefix", func(_ *rand.Rand, s string) string { return "EPM1: " + s[5:] }},

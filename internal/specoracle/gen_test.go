@@ -47,6 +47,7 @@ var scenes = []scene{
 	{"moscow-revocation", "2026-02-28T21:00:00Z", "Europe/Moscow", 426000, 0},
 	{"utc-key2-start", "2025-06-01T00:00:00Z", "UTC", 999999, 0},
 	{"lordhowe-dst", "2026-10-03T15:30:00Z", "Australia/Lord_Howe", 100000, 2001},
+	{"apia-heavy", "2028-02-29T10:00:00Z", "Pacific/Apia", 426000, 65536},
 }
 
 func (s scene) time(t testing.TB) (time.Time, *time.Location) {
@@ -121,7 +122,7 @@ func edgeWorld(t testing.TB, dir string) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leap := "  - effective: 2028-02-29\n    notice_of_delivery_kop: 0\n    classes:\n" +
+	leap := "  - effective: 2028-02-29\n    notice_of_delivery_kop: 2147483648\n    classes:\n" +
 		"      - code: 1\n        bands: [{max_g: 1, kop: 1}, {max_g: 65535, kop: 2147483648}]\n" +
 		"      - code: 2\n        bands: [{max_g: 20, kop: 2147483648}]\n" +
 		"      - code: 3\n        bands: [{max_g: 65534, kop: 0}]\n"

@@ -15,7 +15,7 @@ import (
 )
 
 var (
-	flagN    = flag.Int("oracle.n", 16000, "generated marks per run of TestOracleAgreesWithVerifier")
+	flagN    = flag.Int("oracle.n", 12000, "generated marks per run of TestOracleAgreesWithVerifier")
 	flagSeed = flag.Uint64("oracle.seed", 20261205, "seed of the generated marks")
 )
 

@@ -115,6 +115,12 @@ func edgeWorld(t testing.TB, dir string) *world {
 	fmt.Fprintf(&extra, "  - id: 7\n    alg: ecdsa-p256\n    public: %s\n    valid_from: 2027-06-01\n    valid_until: 2028-12-31\n    revoked_from: 2028-02-29\n", base64.StdEncoding.EncodeToString(ecPub))
 	keys[7] = oKey{alg: "ecdsa-p256", pub: ecPub, from: parseDate(t, "2027-06-01"), until: parseDate(t, "2028-12-31"), revoked: true, revokedFrom: parseDate(t, "2028-02-29")}
 	priv[7] = seed(7)
+	// A weak key: the identity point (small order). crypto/ed25519 takes
+	// it, and anyone can sign for it (R = [s]B, S = s): the spec does not
+	// forbid such a key, both sides must agree on it all the same.
+	identity := append([]byte{1}, make([]byte, 31)...)
+	fmt.Fprintf(&extra, "  - id: 9\n    alg: ed25519\n    public: %s\n    valid_from: 2025-01-01\n    valid_until: 2030-12-31\n", base64.StdEncoding.EncodeToString(identity))
+	keys[9] = oKey{alg: "ed25519", pub: identity, from: parseDate(t, "2025-01-01"), until: parseDate(t, "2030-12-31")}
 	keyringPath := filepath.Join(tmp, "keyring.yaml")
 	write(t, keyringPath, string(kr)+extra.String())
 

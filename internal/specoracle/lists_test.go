@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/edwards25519"
 	"gopkg.in/yaml.v3"
 )
 
@@ -141,6 +142,11 @@ func (s *signer) sign(t testing.TB, id int, body []byte) []byte {
 		r.FillBytes(sig[:32])
 		ss.FillBytes(sig[32:])
 		return sig
+	}
+	if id == 9 { // the identity key of the edge lists: [S]B = R + [k]·O holds for R = [s]B, S = s
+		h := sha256.Sum256(body)
+		sc, _ := new(edwards25519.Scalar).SetUniformBytes(append(h[:], h[:]...))
+		return append(new(edwards25519.Point).ScalarBaseMult(sc).Bytes(), sc.Bytes()...)
 	}
 	return make([]byte, 64) // no private key: a signature that fails
 }

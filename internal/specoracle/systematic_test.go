@@ -3,6 +3,7 @@ package specoracle
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"markd/internal/testdata"
@@ -26,7 +27,7 @@ func systematic(w *world) []variation {
 	for _, x := range []uint8{0, 1, 2, 3, 255} {
 		add(fmt.Sprintf("alg=%d", x), func(f *oFields, _ *world, _ uint32) { f.alg = x })
 	}
-	for _, x := range []uint16{0, 1, 2, 3, 4, 5, 6, 7, 8, 65534, 65535} {
+	for _, x := range []uint16{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 65534, 65535} {
 		add(fmt.Sprintf("key_id=%d", x), func(f *oFields, w *world, _ uint32) {
 			f.keyID = x
 			if k, ok := w.o.keys[int(x)]; ok {
@@ -107,6 +108,11 @@ func TestOracleSystematic(t *testing.T) {
 				at, loc := sc.time(t)
 				today := acceptanceDay(at, loc)
 				for vi, vr := range append([]variation{{"valid", func(*oFields, *world, uint32) {}}}, systematic(w)...) {
+					// Date variations in every scene, the others in every
+					// sixth (their verdict does not depend on the day).
+					if vi > 0 && si%6 != 0 && !strings.HasPrefix(vr.name, "issued=") && !strings.HasPrefix(vr.name, "until=") {
+						continue
+					}
 					f := baseMark(w, today, sc.office)
 					vr.f(&f, w, sc.office)
 					f.issued, f.until = clampDay(f.issued), clampDay(f.until)

@@ -121,6 +121,26 @@ func TestOracleAgreesWithVerifier(t *testing.T) {
 	}
 }
 
+// deferred judges text as the pipeline does (mark.Context.DeferSignature:
+// the signature checked by the caller, the rest judged as if it held) and
+// says how that differs from the oracle: with no check handed back the
+// result is final; with one, a check that holds must give the oracle's
+// result and one that fails must be the oracle's BAD_SIGNATURE.
+func deferred(v *verify.Verifier, text string, ctx mark.Context, want oResult) string {
+	var check func() bool
+	ctx.DeferSignature = &check
+	got := projectResult(v.Verify(text, ctx))
+	switch {
+	case check == nil:
+		return compare(text, want, got)
+	case check():
+		return compare(text, want, got)
+	case want.verdict == vReject && slices.Equal(want.reasons, []string{"BAD_SIGNATURE"}):
+		return ""
+	}
+	return fmt.Sprintf("deferred signature check failed, oracle %s %v", want.verdict, want.reasons)
+}
+
 // checkCases judges the cases of each scene on both sides, one by one and
 // in batches, and reports the disagreements by text mutation.
 func checkCases(t *testing.T, w *world, v *verify.Verifier, byScene [][]genCase) {
@@ -150,6 +170,9 @@ func checkCases(t *testing.T, w *world, v *verify.Verifier, byScene [][]genCase)
 			total++
 			if d := compare(c.text, want, got); d != "" {
 				report("Verify", c, d)
+			}
+			if d := deferred(v, c.text, ctx, want); d != "" {
+				report("Verify+DeferSignature", c, d)
 			}
 		}
 		for lo := 0; lo < len(cases); lo += 64 {

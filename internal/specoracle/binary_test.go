@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/cryptotest"
 
 	"markd/internal/testdata"
 )
@@ -35,6 +36,7 @@ func TestOracleAgreesWithBinary(t *testing.T) {
 	if !*flagBinary {
 		t.Skip("needs -oracle.binary (builds cmd/markd)")
 	}
+	cryptotest.SetGlobalRandom(t, *flagSeed)
 	dir := testdata.Dir(t)
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "markd")

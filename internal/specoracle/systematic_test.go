@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"testing/cryptotest"
 
 	"markd/internal/testdata"
 )
@@ -99,6 +100,7 @@ func systematic(w *world) []variation {
 // TestOracleSystematic judges every variation of a valid mark in every
 // scene, on the shared and the edge lists.
 func TestOracleSystematic(t *testing.T) {
+	cryptotest.SetGlobalRandom(t, 1)
 	dir := testdata.Dir(t)
 	for _, w := range []*world{sharedWorld(t, dir), edgeWorld(t, dir)} {
 		t.Run(w.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,12 +41,23 @@ func TestOracleAgreesWithBinary(t *testing.T) {
 	dir := testdata.Dir(t)
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "markd")
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
 	build := exec.Command("go", "build", "-o", bin, "markd/cmd/markd")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	cfg := filepath.Join(tmp, "markd.yaml")
 	write(t, cfg, "office: 999999 # the flags win\n")
+	// The machine's zone must not matter; no MARKD_* variable of the
+	// caller's may change the config.
+	env := []string{"TZ=Pacific/Chatham", "HOME=" + tmp}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "MARKD_") && !strings.HasPrefix(kv, "TZ=") && !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
 	n := *flagN / 4
 	for wi, w := range []*world{sharedWorld(t, dir), edgeWorld(t, dir)} {
 		t.Run(w.name, func(t *testing.T) {
@@ -67,7 +79,7 @@ func TestOracleAgreesWithBinary(t *testing.T) {
 				cmd := exec.Command(bin, "verify", "--config", cfg, "--keyring", w.keyring, "--tariffs", w.tariffs,
 					"--revoked", w.revo, "--office", strconv.FormatUint(uint64(sc.office), 10), "--tz", sc.tz,
 					"--at", sc.at, "--weight", strconv.Itoa(sc.measured))
-				cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + tmp, "TZ=Pacific/Chatham"}
+				cmd.Env = env
 				cmd.Stdin = strings.NewReader(strings.Join(texts, "\n") + "\n")
 				var stderr bytes.Buffer
 				cmd.Stderr = &stderr

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -399,6 +400,16 @@ func (s *scanner) uint(bits int) (uint64, bool) { return integer(s, bits, strcon
 
 func (s *scanner) int(bits int) (int64, bool) { return integer(s, bits, strconv.ParseInt) }
 
+// uintTo reads an unsigned integer that fits in *dst (as many bits as T
+// has) into *dst; a number out of T's range leaves *dst as it was.
+func uintTo[T uint8 | uint16 | uint32 | uint64](s *scanner, dst *T) bool {
+	n, ok := s.uint(bits.Len64(uint64(^T(0))))
+	if ok {
+		*dst = T(n)
+	}
+	return ok
+}
+
 // integer reads a number literal and parses it as a base-10 integer of
 // bits bits (strconv.ParseInt or ParseUint).
 func integer[T int64 | uint64](s *scanner, bits int, parse func(string, int, int) (T, error)) (T, bool) {
@@ -422,9 +433,7 @@ func (s *scanner) record(r *Record) bool {
 		case 1:
 			return s.time(&r.At)
 		case 2:
-			n, ok := s.uint(32)
-			r.Office = uint32(n)
-			return ok
+			return uintTo(s, &r.Office)
 		case 3:
 			return s.str(&r.Counter)
 		case 4:
@@ -506,40 +515,32 @@ var markFields = []string{"version", "alg", "key_id", "serial", "contract", "mai
 func (s *scanner) markFields(f *mark.Fields) bool {
 	return s.fields(markFields, func(i int) bool {
 		switch i {
+		case 0:
+			return uintTo(s, &f.Version)
+		case 1:
+			return uintTo(s, &f.Alg)
+		case 2:
+			return uintTo(s, &f.KeyID)
+		case 3:
+			return uintTo(s, &f.Serial)
+		case 4:
+			return uintTo(s, &f.Contract)
+		case 5:
+			return uintTo(s, &f.MailClass)
+		case 6:
+			return uintTo(s, &f.Flags)
+		case 7:
+			return uintTo(s, &f.WeightG)
+		case 8:
+			return uintTo(s, &f.TariffKop)
+		case 9:
+			return uintTo(s, &f.Office)
 		case 10:
 			return s.str(&f.Issued)
 		case 11:
 			return s.str(&f.ValidUntil)
-		}
-		bits := [...]int{8, 8, 16, 64, 32, 8, 8, 16, 32, 32, 0, 0, 64}[i]
-		n, ok := s.uint(bits)
-		if !ok {
-			return false
-		}
-		switch i {
-		case 0:
-			f.Version = uint8(n)
-		case 1:
-			f.Alg = uint8(n)
-		case 2:
-			f.KeyID = uint16(n)
-		case 3:
-			f.Serial = n
-		case 4:
-			f.Contract = uint32(n)
-		case 5:
-			f.MailClass = uint8(n)
-		case 6:
-			f.Flags = uint8(n)
-		case 7:
-			f.WeightG = uint16(n)
-		case 8:
-			f.TariffKop = uint32(n)
-		case 9:
-			f.Office = uint32(n)
 		default:
-			f.Tracking = n
+			return uintTo(s, &f.Tracking)
 		}
-		return true
 	})
 }

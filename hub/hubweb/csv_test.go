@@ -92,3 +92,36 @@ func TestOfficeCSV(t *testing.T) {
 		}
 	}
 }
+
+// TestCSVDownloadHeaders: the disputed and rejects exports are sent as
+// a named CSV attachment no cache keeps, their head row first.
+func TestCSVDownloadHeaders(t *testing.T) {
+	e := newEnv(t)
+	addSession(t, e.store, "csvh-token", e.now)
+	pages, err := hubweb.New(hubweb.Options{Store: e.store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return e.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(pages.Handler())
+	defer srv.Close()
+	tests := []struct{ path, file, head string }{
+		{"/disputed.csv", "disputed.csv", "scanned,received,office,terminal,counter,record_id,serial,reasons,why,review_state,reviewed_at,review_by,review_note\n"},
+		{"/rejects.csv?office=426&from=2026-11-19&to=2026-11-25", "rejects-426-2026-11-19-2026-11-25.csv",
+			"rank,office,accepted,rejected,overridden,other,reject_share_pct,top_reasons\n"},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+tt.path, nil)
+		req.AddCookie(&http.Cookie{Name: "markhub_session", Value: "csvh-token"})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		h := resp.Header
+		if err != nil || resp.StatusCode != 200 || h.Get("Content-Type") != "text/csv; charset=utf-8" || h.Get("Cache-Control") != "no-store" ||
+			h.Get("Content-Disposition") != `attachment; filename="`+tt.file+`"` || !strings.HasPrefix(string(b), tt.head) {
+			t.Errorf("%s: %d %v %v\n%s", tt.path, resp.StatusCode, err, h, b)
+		}
+	}
+}

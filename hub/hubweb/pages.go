@@ -1,7 +1,6 @@
 package hubweb
 
 import (
-	"encoding/csv"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -175,14 +174,8 @@ func (s *Server) disputedCSV(w http.ResponseWriter, r *http.Request, sess hub.We
 		s.fail(w, r, sess, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Disposition", `attachment; filename="disputed.csv"`)
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"scanned", "received", "office", "terminal", "counter", "record_id", "serial", "reasons", "why", //nolint:errcheck // kept for Flush
+	out := startCSV(w, "disputed.csv", []string{"scanned", "received", "office", "terminal", "counter", "record_id", "serial", "reasons", "why",
 		"review_state", "reviewed_at", "review_by", "review_note"})
-	written := 0 // rows the writer took: it stops at a failed send
 	for _, d := range list {
 		var serial, reviewedAt string
 		if d.Mark != nil {
@@ -191,20 +184,11 @@ func (s *Server) disputedCSV(w http.ResponseWriter, r *http.Request, sess hub.We
 		if !d.DisputeReview.At.IsZero() {
 			reviewedAt = d.DisputeReview.At.UTC().Format(time.RFC3339Nano)
 		}
-		if cw.Write([]string{d.At.UTC().Format(time.RFC3339Nano), d.ReceivedAt.UTC().Format(time.RFC3339Nano), officeText(d.Office),
+		out.row([]string{d.At.UTC().Format(time.RFC3339Nano), d.ReceivedAt.UTC().Format(time.RFC3339Nano), officeText(d.Office),
 			csvText(d.Terminal), csvText(d.Counter), csvText(d.ID), serial, disputeCodes(d.Disputed), csvText(d.Why),
-			string(d.DisputeReview.State()), reviewedAt, csvText(d.DisputeReview.By), csvText(d.DisputeReview.Note)}) == nil {
-			written++
-		}
+			string(d.DisputeReview.State()), reviewedAt, csvText(d.DisputeReview.By), csvText(d.DisputeReview.Note)})
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		// The status is sent: break the transfer off, so the download
-		// fails instead of ending short without a word.
-		s.opt.Log.Error("CSV export broken off: the download ends incomplete", "export", "disputed",
-			"what", "sending the rows", "rows_written", written, "err", err)
-		panic(http.ErrAbortHandler)
-	}
+	s.endCSV(out, "disputed")
 }
 
 // disputeCodes is the reason codes of a disputed record, space-separated.

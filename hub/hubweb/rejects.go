@@ -1,7 +1,6 @@
 package hubweb
 
 import (
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -123,26 +122,12 @@ func (s *Server) rejectsCSV(w http.ResponseWriter, r *http.Request, sess hub.Web
 	if region == "" {
 		region = "all"
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="rejects-%s-%s-%s.csv"`, region, f.From, f.To))
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"rank", "office", "accepted", "rejected", "overridden", "other", "reject_share_pct", "top_reasons"}) //nolint:errcheck // kept for Flush
-	written := 0                                                                                                           // rows the writer took: it stops at a failed send
+	out := startCSV(w, fmt.Sprintf("rejects-%s-%s-%s.csv", region, f.From, f.To),
+		[]string{"rank", "office", "accepted", "rejected", "overridden", "other", "reject_share_pct", "top_reasons"})
 	for i, o := range list {
-		if cw.Write([]string{strconv.Itoa(i + 1), officeText(o.Office), strconv.FormatInt(o.Accepted, 10),
+		out.row([]string{strconv.Itoa(i + 1), officeText(o.Office), strconv.FormatInt(o.Accepted, 10),
 			strconv.FormatInt(o.Rejected, 10), strconv.FormatInt(o.Overridden, 10), strconv.FormatInt(o.Other, 10),
-			shareText(o), reasonsText(o.Reasons)}) == nil {
-			written++
-		}
+			shareText(o), reasonsText(o.Reasons)})
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		// The status is sent: break the transfer off, so the download
-		// fails instead of ending short without a word.
-		s.opt.Log.Error("CSV export broken off: the download ends incomplete", "export", "rejects",
-			"what", "sending the rows", "rows_written", written, "err", err)
-		panic(http.ErrAbortHandler)
-	}
+	s.endCSV(out, "rejects")
 }

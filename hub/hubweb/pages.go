@@ -200,6 +200,28 @@ func disputeCodes(rs []mark.Reason) string {
 	return strings.Join(parts, " ")
 }
 
+// maxAlertNote bounds the note on a reuse alert, in bytes.
+const maxAlertNote = 2000
+
+// formNote is the form's note, trimmed: a control, bidirectional or zero
+// width character is refused, named with its position as typed (it was
+// stored and neutralised only in the questioned feed, hub.PlainNote);
+// so is a note over limit bytes, and a missing one where required (need
+// says what it should say).
+func formNote(r *http.Request, limit int, required bool, need string) (string, error) {
+	if err := webtext.CheckNote(r.PostFormValue("note")); err != nil {
+		return "", err
+	}
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	if len(note) > limit {
+		return "", fmt.Errorf("note: at most %d bytes, got %d: %w", limit, len(note), mark.ErrInvalid)
+	}
+	if required && note == "" {
+		return "", fmt.Errorf("note: %s: %w", need, mark.ErrInvalid)
+	}
+	return note, nil
+}
+
 // alertPost moves an alert to acknowledged or resolved with a note.
 func (s *Server) alertPost(w http.ResponseWriter, r *http.Request, sess hub.WebSession) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -212,17 +234,9 @@ func (s *Server) alertPost(w http.ResponseWriter, r *http.Request, sess hub.WebS
 		s.fail(w, r, sess, err)
 		return
 	}
-	if err := webtext.CheckNote(r.PostFormValue("note")); err != nil {
+	note, err := formNote(r, maxAlertNote, state == hub.AlertResolved, "say how the reuse was resolved (Заметка: опишите решение)")
+	if err != nil {
 		s.fail(w, r, sess, err)
-		return
-	}
-	note := strings.TrimSpace(r.PostFormValue("note"))
-	if len(note) > 2000 {
-		s.fail(w, r, sess, fmt.Errorf("note: at most 2000 bytes, got %d: %w", len(note), mark.ErrInvalid))
-		return
-	}
-	if state == hub.AlertResolved && note == "" {
-		s.fail(w, r, sess, fmt.Errorf("note: say how the reuse was resolved (Заметка: опишите решение): %w", mark.ErrInvalid))
 		return
 	}
 	if err := s.opt.Store.SetAlertState(r.Context(), id, state, sess.User, note, s.opt.Now()); err != nil {
@@ -254,20 +268,9 @@ func (s *Server) reviewPost(w http.ResponseWriter, r *http.Request, sess hub.Web
 		s.fail(w, r, sess, err)
 		return
 	}
-	// a control, bidirectional or zero width character refused here, named
-	// with its position as typed (it was stored and neutralised only in
-	// the questioned feed, hub.PlainNote)
-	if err := webtext.CheckNote(r.PostFormValue("note")); err != nil {
+	note, err := formNote(r, hub.MaxDisputeNote, state == hub.DisputeReviewed, "say what the review found (Заметка: опишите, что выяснилось)")
+	if err != nil {
 		s.fail(w, r, sess, err)
-		return
-	}
-	note := strings.TrimSpace(r.PostFormValue("note"))
-	if len(note) > hub.MaxDisputeNote {
-		s.fail(w, r, sess, fmt.Errorf("note: at most %d bytes, got %d: %w", hub.MaxDisputeNote, len(note), mark.ErrInvalid))
-		return
-	}
-	if state == hub.DisputeReviewed && note == "" {
-		s.fail(w, r, sess, fmt.Errorf("note: say what the review found (Заметка: опишите, что выяснилось): %w", mark.ErrInvalid))
 		return
 	}
 	if err := s.opt.Store.SetDisputeState(r.Context(), terminal, id, state, sess.User, note, s.opt.Now()); err != nil {

@@ -217,11 +217,8 @@ func (s *Server) authTooFast(w http.ResponseWriter, e *authTooFastError) int {
 			"remote", e.host, "auth_failures_per_addr", per, "refused_since_last_line", n,
 			"hint", "a token guesser, or counters with stale tokens; behind a proxy every terminal has its address: set auth_failures_per_addr: 0 there")
 	}
-	secs := max(1, int(math.Ceil(e.wait.Seconds())))
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	return s.writeJSON(w, http.StatusTooManyRequests, ErrorResponse{Code: "too_many",
-		Error: fmt.Sprintf("address %s sent more than %s unknown terminal tokens a minute to this collector", e.host, per),
-		Hint:  "wait Retry-After seconds and put the terminal's current token into the counter's sync.token_file (markhub terminal token NAME prints a new one)"})
+	return s.retryLater(w, e.wait, fmt.Sprintf("address %s sent more than %s unknown terminal tokens a minute to this collector", e.host, per),
+		"wait Retry-After seconds and put the terminal's current token into the counter's sync.token_file (markhub terminal token NAME prints a new one)")
 }
 
 // credentials finds the terminal of a request's client certificate or

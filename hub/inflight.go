@@ -3,7 +3,6 @@ package hub
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 )
 
@@ -44,8 +43,7 @@ func (f *inFlight) leave(terminal string) {
 // Retry-After, which a counter waits out as it does a 503.
 func (s *Server) tooMany(w http.ResponseWriter, terminal string) int {
 	s.limited.WithLabelValues("in_flight").Inc()
-	w.Header().Set("Retry-After", strconv.Itoa(1))
-	return s.writeJSON(w, http.StatusTooManyRequests, ErrorResponse{Code: "too_many",
-		Error: fmt.Sprintf("terminal %s has %d uploads in progress at this collector, the most it takes at once", terminal, s.inflight.max),
-		Hint:  "send the next when an answer has come (markd does)"})
+	return s.retryLater(w, 0, // Retry-After: 1
+		fmt.Sprintf("terminal %s has %d uploads in progress at this collector, the most it takes at once", terminal, s.inflight.max),
+		"send the next when an answer has come (markd does)")
 }

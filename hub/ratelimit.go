@@ -34,10 +34,17 @@ func (s *Server) tooFast(w http.ResponseWriter, terminal string, wait time.Durat
 			"upload_rate", s.uploads.Rate(), "upload_burst", s.uploads.Burst(),
 			"hint", "a counter in a loop or a token used elsewhere; markd catching up waits Retry-After and goes on")
 	}
+	return s.retryLater(w, wait,
+		fmt.Sprintf("terminal %s sent more than %s uploads a second (a burst of %d) to this collector", terminal,
+			strconv.FormatFloat(s.uploads.Rate(), 'f', -1, 64), s.uploads.Burst()),
+		"wait Retry-After seconds (markd does); the collector's upload_rate and upload_burst set the limit")
+}
+
+// retryLater answers 429 too_many, saying msg and hint, with Retry-After:
+// wait in whole seconds, at least 1, which a counter waits out as it does
+// a 503.
+func (s *Server) retryLater(w http.ResponseWriter, wait time.Duration, msg, hint string) int {
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	return s.writeJSON(w, http.StatusTooManyRequests, ErrorResponse{Code: "too_many",
-		Error: fmt.Sprintf("terminal %s sent more than %s uploads a second (a burst of %d) to this collector", terminal,
-			strconv.FormatFloat(s.uploads.Rate(), 'f', -1, 64), s.uploads.Burst()),
-		Hint: "wait Retry-After seconds (markd does); the collector's upload_rate and upload_burst set the limit"})
+	return s.writeJSON(w, http.StatusTooManyRequests, ErrorResponse{Code: "too_many", Error: msg, Hint: hint})
 }

@@ -2,7 +2,6 @@ package hub
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -49,10 +48,8 @@ func (s *Server) readsTooFast(w http.ResponseWriter, r *http.Request, terminal s
 			"read_rate", s.reads.Rate(), "read_burst", s.reads.Burst(),
 			"hint", "a counter in a loop or a token used elsewhere; markd waits Retry-After and goes on")
 	}
-	secs := max(1, int(math.Ceil(wait.Seconds())))
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	return s.writeJSON(w, http.StatusTooManyRequests, ErrorResponse{Code: "too_many",
-		Error: fmt.Sprintf("terminal %s sent more than %s reads a second (%s; a burst of %d) to this collector", terminal,
+	return s.retryLater(w, wait,
+		fmt.Sprintf("terminal %s sent more than %s reads a second (%s; a burst of %d) to this collector", terminal,
 			strconv.FormatFloat(s.reads.Rate(), 'f', -1, 64), "/v1/bundle, /v1/serials and /v1/questioned together", s.reads.Burst()),
-		Hint: "wait Retry-After seconds (markd does); the collector's read_rate and read_burst set the limit"})
+		"wait Retry-After seconds (markd does); the collector's read_rate and read_burst set the limit")
 }

@@ -3,10 +3,7 @@ package hubtest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -34,22 +31,8 @@ func RunBatchTotalsSuite(t *testing.T, open Opener) {
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	post := func(body string) (int, hub.ErrorResponse, []byte) {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer tok-office-a")
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		var e hub.ErrorResponse
-		if resp.StatusCode != 200 {
-			if err := json.Unmarshal(raw, &e); err != nil {
-				t.Fatalf("error body not JSON: %q", raw)
-			}
-		}
-		return resp.StatusCode, e, raw
+		code, _, raw := postUpload(t, srv.URL, "office-a", []byte(body))
+		return code, refusalOf(t, code, raw), raw
 	}
 	// batch is the JSON of one batch as a counter sends it: the totals
 	// given in extra after the older ones.

@@ -45,29 +45,9 @@ func RunRedTeamSuite(t *testing.T, open Opener) {
 
 	send := func(t *testing.T, term string, body []byte, header map[string]string) (int, hub.UploadResponse, hub.ErrorResponse) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer tok-"+term)
-		req.Header.Set("Content-Type", "application/json")
-		for k, v := range header {
-			req.Header.Set(k, v)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		var ok hub.UploadResponse
-		var bad hub.ErrorResponse
-		if resp.StatusCode == 200 {
-			err = json.Unmarshal(raw, &ok)
-		} else {
-			err = json.Unmarshal(raw, &bad)
-		}
-		if err != nil {
-			t.Fatalf("answer %d not JSON: %q", resp.StatusCode, raw)
-		}
-		return resp.StatusCode, ok, bad
+		code, _, raw := Post(t, srv.URL, "tok-"+term, "application/json", body, header)
+		ok, bad := answerOf(t, code, raw)
+		return code, ok, bad
 	}
 	enc := func(recs ...hub.Record) []byte { b, _ := json.Marshal(hub.UploadRequest{Records: recs}); return b }
 

@@ -1,7 +1,6 @@
 package hubtest
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -31,24 +30,8 @@ func RunServerSuite(t *testing.T, open Opener) {
 	t.Cleanup(srv.Close)
 
 	post := func(token, ctype string, body []byte) (int, hub.ErrorResponse, []byte) {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", bytes.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		req.Header.Set("Content-Type", ctype)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		var e hub.ErrorResponse
-		if resp.StatusCode != 200 {
-			if err := json.Unmarshal(raw, &e); err != nil {
-				t.Fatalf("error body not JSON: %q", raw)
-			}
-		}
-		return resp.StatusCode, e, raw
+		code, _, raw := Post(t, srv.URL, token, ctype, body, nil)
+		return code, refusalOf(t, code, raw), raw
 	}
 	enc := func(v any) []byte { b, _ := json.Marshal(v); return b }
 	good := hub.UploadRequest{Records: []hub.Record{Rec("a-1", 426000, "1", mark.Accept, 42)}}

@@ -1,12 +1,10 @@
 package hubtest
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -39,26 +37,9 @@ func RunUntrustedInputSuite(t *testing.T, open Opener) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/upload", bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer tok-office-a")
-		req.Header.Set("Content-Type", ctype)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		var ok hub.UploadResponse
-		var bad hub.ErrorResponse
-		if resp.StatusCode == 200 {
-			err = json.Unmarshal(raw, &ok)
-		} else {
-			err = json.Unmarshal(raw, &bad)
-		}
-		if err != nil {
-			t.Fatalf("answer %d not JSON: %q", resp.StatusCode, raw)
-		}
-		return resp.StatusCode, ok, bad
+		code, _, raw := Post(t, srv.URL, "tok-office-a", ctype, body, nil)
+		ok, bad := answerOf(t, code, raw)
+		return code, ok, bad
 	}
 	const office = 426000
 	rec := func(id string, v mark.Verdict, serial uint64, change func(*hub.Record)) hub.UploadRequest {

@@ -1,9 +1,7 @@
 package hubweb_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -101,16 +99,9 @@ func uploadOtherOffice(t *testing.T, e *env, recs ...otherOffice) string {
 		up.Records = append(up.Records, rec)
 	}
 	body, _ := json.Marshal(up)
-	req, _ := http.NewRequest(http.MethodPost, api.URL+"/v1/upload", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer tok-d")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("upload: %d %s", resp.StatusCode, raw)
+	code, _, raw := hubtest.Post(t, api.URL, "tok-d", "", body, nil)
+	if code != http.StatusOK {
+		t.Fatalf("upload: %d %s", code, raw)
 	}
 	return string(raw)
 }

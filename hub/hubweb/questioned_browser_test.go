@@ -1,10 +1,8 @@
 package hubweb_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -39,16 +37,9 @@ func uploadQuestioned(t *testing.T, e *env, serial uint64, ids ...string) {
 		up.Records = append(up.Records, rec)
 	}
 	body, _ := json.Marshal(up)
-	req, _ := http.NewRequest(http.MethodPost, api.URL+"/v1/upload", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer tok-d")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || strings.Contains(string(raw), "disputed") {
-		t.Fatalf("upload: %d %s", resp.StatusCode, raw)
+	code, _, raw := hubtest.Post(t, api.URL, "tok-d", "", body, nil)
+	if code != http.StatusOK || strings.Contains(string(raw), "disputed") {
+		t.Fatalf("upload: %d %s", code, raw)
 	}
 }
 

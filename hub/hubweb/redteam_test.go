@@ -1,7 +1,6 @@
 package hubweb_test
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"io"
@@ -64,16 +63,8 @@ func testTerminalStringsOnPages(t *testing.T, backend string) {
 	defer api.Close()
 	post := func(q hub.UploadRequest) (int, []byte) {
 		body, _ := json.Marshal(q)
-		req, _ := http.NewRequest(http.MethodPost, api.URL+"/v1/upload", bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer tok-evil")
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, raw
+		code, _, raw := hubtest.Post(t, api.URL, "tok-evil", "application/json", body, nil)
+		return code, raw
 	}
 	// A real mark of office 101000 accepted at 426000: disputed
 	// (WRONG_OFFICE), so it is on /alerts and in /disputed.csv.

@@ -1,7 +1,6 @@
 package hubweb_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -34,15 +33,8 @@ func TestBrowserRefused(t *testing.T) {
 	rec.At, rec.Mark = e.now.Add(-time.Minute), nil
 	rec.Verdict = mark.NotAMark
 	body, _ := json.Marshal(hub.UploadRequest{Records: []hub.Record{rec}})
-	req, _ := http.NewRequest(http.MethodPost, api.URL+"/v1/upload", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer tok-d")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Fatalf("record of another office: %d, want 400", resp.StatusCode)
+	if code, _, _ := hubtest.Post(t, api.URL, "tok-d", "", body, nil); code != http.StatusBadRequest {
+		t.Fatalf("record of another office: %d, want 400", code)
 	}
 
 	bctx := browsertest.New(t)

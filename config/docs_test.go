@@ -44,40 +44,10 @@ func TestOperationsTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := string(data)
-	_, rest, ok := strings.Cut(doc, "| key | default | meaning |")
-	if !ok {
-		t.Fatal("docs/operations.md has no key table")
-	}
-	tick := regexp.MustCompile("`([^`]*)`")
-	documented := map[string]string{} // key → its default as written ("" = none in backticks)
-	for _, line := range strings.Split(rest, "\n")[2:] {
-		if !strings.HasPrefix(line, "|") {
-			break
-		}
-		cells := strings.Split(line, " | ")
-		if len(cells) < 3 {
-			t.Fatalf("table row %q: fewer than three cells", line)
-		}
-		var keys, defs []string
-		for _, m := range tick.FindAllStringSubmatch(cells[0], -1) {
-			keys = append(keys, m[1])
-		}
-		for _, m := range tick.FindAllStringSubmatch(cells[1], -1) {
-			defs = append(defs, m[1])
-		}
-		for i, k := range keys {
-			switch len(defs) {
-			case 0:
-				documented[k] = ""
-			case 1:
-				documented[k] = defs[0]
-			case len(keys):
-				documented[k] = defs[i]
-			default:
-				t.Errorf("row of %v: %d defaults for %d keys", keys, len(defs), len(keys))
-			}
-		}
+	// key → its default as written ("" = none in backticks)
+	documented, rest, err := testdata.DocKeyTable(string(data), "| key | default | meaning |")
+	if err != nil {
+		t.Fatalf("docs/operations.md: %v", err)
 	}
 	v := viper.New()
 	SetDefaults(v, Default())

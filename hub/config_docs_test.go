@@ -3,8 +3,6 @@ package hub_test
 import (
 	"os"
 	"reflect"
-	"regexp"
-	"strings"
 	"testing"
 
 	"markd/hub"
@@ -36,37 +34,9 @@ func TestOperationsHubTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(data), "| markhub key | default | meaning |")
-	if !ok {
-		t.Fatal("docs/operations.md has no markhub key table")
-	}
-	tick := regexp.MustCompile("`([^`]*)`")
-	documented := map[string]string{}
-	for _, line := range strings.Split(rest, "\n")[2:] {
-		if !strings.HasPrefix(line, "|") {
-			break
-		}
-		cells := strings.Split(line, " | ")
-		if len(cells) < 3 {
-			t.Fatalf("table row %q: fewer than three cells", line)
-		}
-		var keys, defs []string
-		for _, m := range tick.FindAllStringSubmatch(cells[0], -1) {
-			keys = append(keys, m[1])
-		}
-		for _, m := range tick.FindAllStringSubmatch(cells[1], -1) {
-			defs = append(defs, m[1])
-		}
-		for i, k := range keys {
-			switch len(defs) {
-			case 1:
-				documented[k] = defs[0]
-			case len(keys):
-				documented[k] = defs[i]
-			default:
-				t.Errorf("row of %v: %d defaults for %d keys", keys, len(defs), len(keys))
-			}
-		}
+	documented, _, err := testdata.DocKeyTable(string(data), "| markhub key | default | meaning |")
+	if err != nil {
+		t.Fatalf("docs/operations.md: %v", err)
 	}
 	have := map[string]any{}
 	hubKeys("", reflect.ValueOf(hub.DefaultConfig()), have)
@@ -77,6 +47,10 @@ func TestOperationsHubTable(t *testing.T) {
 			continue
 		}
 		delete(documented, key)
+		if def == "" {
+			t.Errorf("docs/operations.md: markhub %s has no default in backticks; every markhub key has one", key)
+			continue
+		}
 		if want := testdata.DocDefault(v); def != want {
 			t.Errorf("docs/operations.md: markhub %s defaults to `%s`; DefaultConfig() has `%s`", key, def, want)
 		}

@@ -3,6 +3,7 @@ package batch
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -254,5 +255,33 @@ func TestReceiptHintByState(t *testing.T) {
 	err = s.ReceiptHTML(ctx, &bytes.Buffer{}, b.ID)
 	if h := mark.Hint(err); !errors.Is(err, mark.ErrConflict) || h == "" || h == "close the batch first" {
 		t.Errorf("receipt page of a cancelled batch: %v (hint %q), want ErrConflict saying a cancelled batch has no receipt", err, h)
+	}
+}
+
+// statusJSON reads batch id's status as the API sends it (Status, its
+// JSON form, marshalled) into v.
+func statusJSON(t *testing.T, s *Service, id string, v any) {
+	t.Helper()
+	st, err := s.Status(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := json.Marshal(st.JSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(j, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkTotals holds a status's totals (as JSON numbers) to want, key by
+// key.
+func checkTotals(t *testing.T, got map[string]any, want map[string]float64) {
+	t.Helper()
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("status totals %s = %v, want %v (all: %v)", k, got[k], w, got)
+		}
 	}
 }

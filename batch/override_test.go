@@ -3,7 +3,6 @@ package batch
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -88,14 +87,6 @@ func TestOverrideInOpenBatch(t *testing.T) {
 		}
 	}
 
-	st, err := s.Status(ctx, b.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := json.Marshal(st.JSON())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var got struct {
 		Totals      map[string]any `json:"totals"`
 		Paid        string         `json:"paid"`
@@ -108,16 +99,9 @@ func TestOverrideInOpenBatch(t *testing.T) {
 			Later    bool      `json:"later"`
 		} `json:"overrides"`
 	}
-	if err := json.Unmarshal(j, &got); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]float64{"scans": 3, "accepted": 3, "rejected": 0, "handed_back": 0, "paid_kop": 22000,
-		"overridden": 2, "accepted_later": 0}
-	for k, w := range want {
-		if got.Totals[k] != w {
-			t.Errorf("status totals %s = %v, want %v (all: %v)", k, got.Totals[k], w, got.Totals)
-		}
-	}
+	statusJSON(t, s, b.ID, &got)
+	checkTotals(t, got.Totals, map[string]float64{"scans": 3, "accepted": 3, "rejected": 0, "handed_back": 0, "paid_kop": 22000,
+		"overridden": 2, "accepted_later": 0})
 	if pc, _ := got.Totals["per_class"].(map[string]any); pc["2"] != 3.0 {
 		t.Errorf("per_class %v, want 3 registered letters", got.Totals["per_class"])
 	}

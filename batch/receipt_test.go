@@ -3,7 +3,6 @@ package batch
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -378,26 +377,12 @@ func TestStatusCountsAsReceipt(t *testing.T) {
 	presentAgain(t, db, 2, "EPM1:TEST2", t0.Add(20*time.Minute))
 	presentAgain(t, db, 2, "EPM1:COPY2", t0.Add(21*time.Minute))
 
-	st, err := s.Status(ctx, b.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := json.Marshal(st.JSON())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var got struct {
 		Totals map[string]any `json:"totals"`
 	}
-	if err := json.Unmarshal(j, &got); err != nil {
-		t.Fatal(err)
-	}
+	statusJSON(t, s, b.ID, &got)
 	want := map[string]float64{"accepted": 4, "rejected": 7, "handed_back": 2, "presented_again": 1, "refused_again": 2}
-	for k, w := range want {
-		if got.Totals[k] != w {
-			t.Errorf("status totals %s = %v, want %v (all: %v)", k, got.Totals[k], w, got.Totals)
-		}
-	}
+	checkTotals(t, got.Totals, want)
 	if _, err := s.Close(ctx, b.ID, "Иванова"); err != nil {
 		t.Fatal(err)
 	}

@@ -82,14 +82,7 @@ func TestServiceLifecycle(t *testing.T) {
 	if _, err := s.Expect(ctx, b.ID, []byte("n,serial,mail_class,weight_g,tariff_kop\n1,x,1,20,5000\n"), "ivanova"); !errors.As(err, &pe) || pe.Line != 2 {
 		t.Fatalf("bad list: %v", err)
 	}
-	st, err := s.Status(ctx, b.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kinds := map[batchlist.DiffKind]int{}
-	for _, d := range st.Diffs {
-		kinds[d.Kind]++
-	}
+	st, kinds := statusKinds(t, s, b.ID)
 	if st.Batch.Contract != 1004417 || st.Items != 4 || st.Totals.Accepted != 5 ||
 		kinds[batchlist.DiffMissing] != 1 || kinds[batchlist.DiffExtra] != 2 || kinds[batchlist.DiffClass] != 1 {
 		t.Fatalf("status %+v, diffs %v", st, kinds)
@@ -284,4 +277,19 @@ func checkTotals(t *testing.T, got map[string]any, want map[string]float64) {
 			t.Errorf("status totals %s = %v, want %v (all: %v)", k, got[k], w, got)
 		}
 	}
+}
+
+// statusKinds is batch id's status and how many differences of each kind
+// its reconciliation has.
+func statusKinds(t *testing.T, s *Service, id string) (Status, map[batchlist.DiffKind]int) {
+	t.Helper()
+	st, err := s.Status(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[batchlist.DiffKind]int{}
+	for _, d := range st.Diffs {
+		kinds[d.Kind]++
+	}
+	return st, kinds
 }

@@ -76,14 +76,7 @@ func TestReceiptListReconciliation(t *testing.T) {
 	if _, err := s.Expect(ctx, b.ID, []byte(cp1251), "Иванова"); err != nil {
 		t.Fatal(err)
 	}
-	st, err := s.Status(ctx, b.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kinds := map[batchlist.DiffKind]int{}
-	for _, d := range st.Diffs {
-		kinds[d.Kind]++
-	}
+	st, kinds := statusKinds(t, s, b.ID)
 	if st.Items != 5 || kinds[batchlist.DiffMissing] != 1 || kinds[batchlist.DiffExtra] != 2 || kinds[batchlist.DiffWeight] != 1 ||
 		kinds[batchlist.DiffTariff] != 1 {
 		t.Fatalf("status: %d items, diffs %v", st.Items, kinds)

@@ -66,6 +66,59 @@ func regionalStore(t *testing.T, backend string) hub.Regional {
 	}
 }
 
+// otherSup is a second regional account beside the supervisor.
+const otherSup, otherSupPass = "other-sup", "other password 1"
+
+// guessEnv is the regional pages over a real store of a backend with
+// the supervisor and otherSup, on a clock moved by advance, their log
+// kept.
+type guessEnv struct {
+	reg     hub.Regional
+	pages   *hubweb.Server
+	ts      *httptest.Server
+	log     *syncbuf.Buffer
+	clock   func() time.Time
+	advance func(time.Duration)
+}
+
+// newGuessEnv starts a guessEnv on backend; skipped where this system
+// cannot send from 127.0.1.1 (the guessers' addresses).
+func newGuessEnv(t *testing.T, backend string) *guessEnv {
+	t.Helper()
+	ctx := context.Background()
+	e := &guessEnv{reg: regionalStore(t, backend), log: &syncbuf.Buffer{}}
+	var mu sync.Mutex
+	now := testdata.Now()
+	e.clock = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	e.advance = func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	for _, u := range [][2]string{{supName, supPass}, {otherSup, otherSupPass}} {
+		if err := e.reg.AddUser(ctx, u[0], hash(t, u[1]), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var err error
+	e.pages, err = hubweb.New(hubweb.Options{Store: e.reg, Log: slog.New(slog.NewTextHandler(e.log, nil)), Now: e.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ts = httptest.NewServer(e.pages.Handler())
+	t.Cleanup(e.ts.Close)
+	if _, err := newGuessBrowser(t, e.ts.URL, "127.0.1.1").hc.Get(e.ts.URL + "/login"); err != nil {
+		t.Skipf("cannot send from 127.0.1.1 on this system: %v", err)
+	}
+	return e
+}
+
+// hash is pw's bcrypt hash at the cheapest cost.
+func hash(t *testing.T, pw string) string {
+	t.Helper()
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(h)
+}
+
 // guessBrowser is one browser of the regional pages, its connections from ip.
 type guessBrowser struct {
 	t   *testing.T
@@ -129,34 +182,9 @@ func TestLoginAccountLimit(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			reg := regionalStore(t, backend)
-			var mu sync.Mutex
-			now := testdata.Now()
-			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-			advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-			hash := func(pw string) string {
-				h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return string(h)
-			}
-			const other, otherPass = "other-sup", "other password 1"
-			for _, u := range [][2]string{{supName, supPass}, {other, otherPass}} {
-				if err := reg.AddUser(ctx, u[0], hash(u[1]), now); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var log syncbuf.Buffer
-			pages, err := hubweb.New(hubweb.Options{Store: reg, Log: slog.New(slog.NewTextHandler(&log, nil)), Now: clock})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ts := httptest.NewServer(pages.Handler())
-			t.Cleanup(ts.Close)
-			if _, err := newGuessBrowser(t, ts.URL, "127.0.1.1").hc.Get(ts.URL + "/login"); err != nil {
-				t.Skipf("cannot send from 127.0.1.1 on this system: %v", err)
-			}
+			e := newGuessEnv(t, backend)
+			reg, ts, log, clock, advance := e.reg, e.ts, e.log, e.clock, e.advance
+			const other, otherPass = otherSup, otherSupPass
 
 			sup := newGuessBrowser(t, ts.URL, "127.0.0.1") // the supervisor's own browser
 			if code, _ := sup.login(supName, supPass); code != http.StatusSeeOther {
@@ -235,7 +263,7 @@ func TestLoginAccountLimit(t *testing.T) {
 			}{
 				{"a new password", func() error {
 					pass = "a new supervisor password"
-					_, err := reg.SetPassword(ctx, supName, hash(pass))
+					_, err := reg.SetPassword(ctx, supName, hash(t, pass))
 					return err
 				}},
 				{"disable and enable", func() error {

@@ -4,22 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"markd/internal/syncbuf"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"markd/hub"
-	"markd/hub/hubweb"
 	"markd/internal/devicecookie"
-	"markd/internal/testdata"
 )
 
 // page GETs path in b and returns the status, the body and its form token.
@@ -62,30 +53,9 @@ func TestDeviceRevoke(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			reg := regionalStore(t, backend)
-			var mu sync.Mutex
-			now := testdata.Now()
-			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-			const other, otherPass = "other-sup", "other password 1"
-			for _, u := range [][2]string{{supName, supPass}, {other, otherPass}} {
-				h, err := bcrypt.GenerateFromPassword([]byte(u[1]), bcrypt.MinCost)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := reg.AddUser(ctx, u[0], string(h), now); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var log syncbuf.Buffer
-			pages, err := hubweb.New(hubweb.Options{Store: reg, Log: slog.New(slog.NewTextHandler(&log, nil)), Now: clock})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ts := httptest.NewServer(pages.Handler())
-			t.Cleanup(ts.Close)
-			if _, err := newGuessBrowser(t, ts.URL, "127.0.1.1").hc.Get(ts.URL + "/login"); err != nil {
-				t.Skipf("cannot send from 127.0.1.1 on this system: %v", err)
-			}
+			e := newGuessEnv(t, backend)
+			reg, pages, ts, log := e.reg, e.pages, e.ts, e.log
+			const other, otherPass = otherSup, otherSupPass
 			laptop, desk, ob := newGuessBrowser(t, ts.URL, "127.0.0.1"), newGuessBrowser(t, ts.URL, "127.0.0.1"), newGuessBrowser(t, ts.URL, "127.0.0.1")
 			for _, b := range []struct {
 				b          *guessBrowser

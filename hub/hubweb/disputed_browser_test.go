@@ -87,21 +87,39 @@ func uploadOtherOffice(t *testing.T, e *env, recs ...otherOffice) string {
 		Created: e.now.AddDate(0, -1, 0)}); err != nil {
 		t.Fatal(err)
 	}
-	api := httptest.NewServer(hub.NewServer(e.store, hub.ServerOptions{Now: func() time.Time { return e.now }}).Handler())
-	defer api.Close()
 	var up hub.UploadRequest
 	for i, o := range recs {
-		rec := hubtest.Rec(o.id, 426000, "3", mark.Accept, 0)
-		m := hubtest.TestMark(o.serial, 101000)
-		m.Issued, m.ValidUntil = mark.DayOf(e.now.AddDate(0, -1, 0)), mark.DayOf(e.now.AddDate(0, 1, 0))
-		f := m.Fields()
-		rec.Mark, rec.Text, rec.At = &f, hubtest.Sign(m), e.now.Add(-time.Duration(len(recs)-i)*time.Minute)
-		up.Records = append(up.Records, rec)
+		up.Records = append(up.Records, signedRec(e, o.id, mark.Accept, o.serial, 101000, time.Duration(len(recs)-i)*time.Minute))
 	}
-	body, _ := json.Marshal(up)
-	code, _, raw := hubtest.Post(t, api.URL, "tok-d", "", body, nil)
+	code, raw := postAsD(t, e, up)
 	if code != http.StatusOK {
 		t.Fatalf("upload: %d %s", code, raw)
 	}
 	return string(raw)
+}
+
+// signedRec is a record of office 426000's counter 3 with verdict v of
+// a signed mark of serial issued for office (0: any), valid from a month
+// before now to a month after, scanned ago before now.
+func signedRec(e *env, id string, v mark.Verdict, serial uint64, office uint32, ago time.Duration) hub.Record {
+	rec := hubtest.Rec(id, 426000, "3", v, 0)
+	m := hubtest.TestMark(serial, office)
+	m.Issued, m.ValidUntil = mark.DayOf(e.now.AddDate(0, -1, 0)), mark.DayOf(e.now.AddDate(0, 1, 0))
+	f := m.Fields()
+	rec.Mark, rec.Text, rec.At = &f, hubtest.Sign(m), e.now.Add(-ago)
+	return rec
+}
+
+// postAsD uploads up as terminal office-d through a real API on e's
+// store: the answer's status and body.
+func postAsD(t *testing.T, e *env, up hub.UploadRequest) (int, []byte) {
+	t.Helper()
+	api := httptest.NewServer(hub.NewServer(e.store, hub.ServerOptions{Now: func() time.Time { return e.now }}).Handler())
+	defer api.Close()
+	body, err := json.Marshal(up)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, raw := hubtest.Post(t, api.URL, "tok-d", "", body, nil)
+	return code, raw
 }

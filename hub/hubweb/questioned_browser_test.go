@@ -2,9 +2,7 @@ package hubweb_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -24,20 +22,13 @@ import (
 // accepted each, so it questions it. serial is the first one's serial.
 func uploadQuestioned(t *testing.T, e *env, serial uint64, ids ...string) {
 	t.Helper()
-	api := httptest.NewServer(hub.NewServer(e.store, hub.ServerOptions{Now: func() time.Time { return e.now }}).Handler())
-	defer api.Close()
 	var up hub.UploadRequest
 	for i, id := range ids {
-		rec := hubtest.Rec(id, 426000, "3", mark.Reject, 0)
-		m := hubtest.TestMark(serial+uint64(i), 0)
-		m.Issued, m.ValidUntil = mark.DayOf(e.now.AddDate(0, -1, 0)), mark.DayOf(e.now.AddDate(0, 1, 0))
-		f := m.Fields()
-		rec.Mark, rec.Text, rec.At = &f, hubtest.Sign(m), e.now.Add(-time.Duration(len(ids)-i)*time.Minute)
+		rec := signedRec(e, id, mark.Reject, serial+uint64(i), 0, time.Duration(len(ids)-i)*time.Minute)
 		rec.Reasons, rec.Versions = []mark.Reason{mark.ReasonWrongOffice}, hubtest.PublishedVersions(t)
 		up.Records = append(up.Records, rec)
 	}
-	body, _ := json.Marshal(up)
-	code, _, raw := hubtest.Post(t, api.URL, "tok-d", "", body, nil)
+	code, raw := postAsD(t, e, up)
 	if code != http.StatusOK || strings.Contains(string(raw), "disputed") {
 		t.Fatalf("upload: %d %s", code, raw)
 	}

@@ -2,9 +2,7 @@ package hubweb_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -27,13 +25,10 @@ func TestBrowserRefused(t *testing.T) {
 		Created: e.now.AddDate(0, -1, 0)}); err != nil {
 		t.Fatal(err)
 	}
-	api := httptest.NewServer(hub.NewServer(e.store, hub.ServerOptions{Now: func() time.Time { return e.now }}).Handler())
-	defer api.Close()
 	rec := hubtest.Rec("rec-far", 101000, "1", mark.Accept, 0)
 	rec.At, rec.Mark = e.now.Add(-time.Minute), nil
 	rec.Verdict = mark.NotAMark
-	body, _ := json.Marshal(hub.UploadRequest{Records: []hub.Record{rec}})
-	if code, _, _ := hubtest.Post(t, api.URL, "tok-d", "", body, nil); code != http.StatusBadRequest {
+	if code, _ := postAsD(t, e, hub.UploadRequest{Records: []hub.Record{rec}}); code != http.StatusBadRequest {
 		t.Fatalf("record of another office: %d, want 400", code)
 	}
 

@@ -21,12 +21,8 @@ import (
 // a disable or a removal (an enable brings none back), and a device
 // unused for longer than its cookie lives dropped.
 func RunDeviceSuite(t *testing.T, open Opener) {
-	s := open(t)
-	defer s.Close()
-	r, ok := s.(hub.Regional)
-	if !ok {
-		t.Fatalf("%T does not implement hub.Regional", s)
-	}
+	s := openWithTerminals(t, open)
+	r := regionalOf(t, s)
 	ctx := context.Background()
 	for _, n := range []string{"anna", "ivan"} {
 		if err := r.AddUser(ctx, n, "$2a$04$hash-of-"+n, t0); err != nil {

@@ -87,10 +87,7 @@ func RunQuestionFeedSuite(t *testing.T, open Opener) {
 			t.Fatalf("after a repeat: %+v", p)
 		}
 	})
-	rg, ok := s.(hub.Regional)
-	if !ok {
-		t.Fatal("the store has no regional review")
-	}
+	rg := regionalOf(t, s)
 	t.Run("reviewed and reopened: the new state at the next pull", func(t *testing.T) {
 		at := t0.Add(30 * time.Hour)
 		if err := rg.SetDisputeState(ctx, "office-a", "a-2", hub.DisputeReviewed, "boss", "clock fixed", at); err != nil {

@@ -16,12 +16,8 @@ import (
 // RunRegionalSuite holds a backend to hub.Regional: the fleet, the alert
 // workflow with its audit, lookups, accounts and sessions.
 func RunRegionalSuite(t *testing.T, open Opener) {
-	s := open(t)
-	defer s.Close()
-	r, ok := s.(hub.Regional)
-	if !ok {
-		t.Fatalf("%T does not implement hub.Regional", s)
-	}
+	s := openWithTerminals(t, open)
+	r := regionalOf(t, s)
 	ctx := context.Background()
 	for _, tm := range []hub.Terminal{{Name: "office-a", Office: 426000}, {Name: "office-b", Office: 101000}, {Name: "office-c", Office: 190000}} {
 		tm.Created = t0

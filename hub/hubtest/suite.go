@@ -400,6 +400,17 @@ func openWithTerminals(t *testing.T, open Opener, names ...string) hub.Store {
 	return s
 }
 
+// regionalOf is s's side of the regional pages; a backend without one
+// fails the test.
+func regionalOf(t *testing.T, s hub.Store) hub.Regional {
+	t.Helper()
+	r, ok := s.(hub.Regional)
+	if !ok {
+		t.Fatalf("%T does not implement hub.Regional", s)
+	}
+	return r
+}
+
 // openPublished opens a store, closed when t ends, with the terminals
 // names (token "tok-"+name) all of office, and the test issuer's lists
 // published (Publish); it returns their versions.

@@ -145,13 +145,7 @@ func TestLoadErrorsSayWhere(t *testing.T) {
 			}
 			file := writeFile(t, tt.body)
 			_, err := Load(file, fs)
-			if !errors.Is(err, mark.ErrInvalid) {
-				t.Fatalf("err = %v, want ErrInvalid", err)
-			}
-			msg := strings.ReplaceAll(err.Error(), file, "markd.yaml")
-			if !strings.Contains(msg, tt.want) {
-				t.Fatalf("error\n  %s\ndoes not say\n  %s", msg, tt.want)
-			}
+			wantInvalid(t, err, file, tt.want)
 		})
 	}
 }

@@ -123,13 +123,7 @@ func TestLoadRefusesMisreadValues(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, file, err := loadWith(t, tt.body, tt.env)
-			if !errors.Is(err, mark.ErrInvalid) {
-				t.Fatalf("err = %v, want ErrInvalid", err)
-			}
-			msg := strings.ReplaceAll(err.Error(), file, "markd.yaml")
-			if !strings.Contains(msg, tt.want) {
-				t.Fatalf("error\n  %s\ndoes not say\n  %s", msg, tt.want)
-			}
+			wantInvalid(t, err, file, tt.want)
 		})
 	}
 }
@@ -259,5 +253,18 @@ func TestNameOrigin(t *testing.T) {
 		if !errors.As(err, &ke) || ke.Origin != want {
 			t.Errorf("%s: %v, want origin %q", key, err, want)
 		}
+	}
+}
+
+// wantInvalid holds a Load of file to failing with mark.ErrInvalid and a
+// message that says want, file named as markd.yaml.
+func wantInvalid(t *testing.T, err error, file, want string) {
+	t.Helper()
+	if !errors.Is(err, mark.ErrInvalid) {
+		t.Fatalf("err = %v, want ErrInvalid", err)
+	}
+	msg := strings.ReplaceAll(err.Error(), file, "markd.yaml")
+	if !strings.Contains(msg, want) {
+		t.Fatalf("error\n  %s\ndoes not say\n  %s", msg, want)
 	}
 }

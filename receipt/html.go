@@ -53,19 +53,9 @@ func WriteHTML(w io.Writer, r Receipt) error {
 // offset by the quiet zone.
 func svgPath(m [][]bool) string {
 	var b strings.Builder
-	for y, line := range m {
-		for x := 0; x < len(line); {
-			if !line[x] {
-				x++
-				continue
-			}
-			start := x
-			for x < len(line) && line[x] {
-				x++
-			}
-			n := strconv.Itoa(x - start)
-			b.WriteString("M" + strconv.Itoa(start+qrQuiet) + " " + strconv.Itoa(y+qrQuiet) + "h" + n + "v1h-" + n + "z")
-		}
+	for r := range darkRuns(m) {
+		n := strconv.Itoa(r.end - r.start)
+		b.WriteString("M" + strconv.Itoa(r.start+qrQuiet) + " " + strconv.Itoa(r.row+qrQuiet) + "h" + n + "v1h-" + n + "z")
 	}
 	return b.String()
 }

@@ -508,21 +508,11 @@ func (d *pdfDoc) qr(text string, x, y float64) error {
 	n := len(m) + 2*qrQuiet
 	mod := qrSize / float64(n)
 	d.gp.SetFillColor(0, 0, 0)
-	for row, line := range m {
-		for col := 0; col < len(line); {
-			if !line[col] {
-				col++
-				continue
-			}
-			start := col
-			for col < len(line) && line[col] {
-				col++
-			}
-			// a hair wider than the run so that neighbouring runs never
-			// show a white seam in a viewer's anti-aliasing
-			d.gp.RectFromUpperLeftWithStyle(x+float64(start+qrQuiet)*mod, y+float64(row+qrQuiet)*mod,
-				float64(col-start)*mod+0.05, mod+0.05, "F")
-		}
+	for r := range darkRuns(m) {
+		// a hair wider than the run so that neighbouring runs never
+		// show a white seam in a viewer's anti-aliasing
+		d.gp.RectFromUpperLeftWithStyle(x+float64(r.start+qrQuiet)*mod, y+float64(r.row+qrQuiet)*mod,
+			float64(r.end-r.start)*mod+0.05, mod+0.05, "F")
 	}
 	return nil
 }

@@ -17,17 +17,7 @@ import (
 // accepted records (Ed25519 signature and fields of each, on all cores):
 // records/s, and CPU µs per record with -cpu 1.
 func BenchmarkCheck2000(b *testing.B) {
-	s, err := sqlitestore.Open(context.Background(), filepath.Join(b.TempDir(), "hub.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	hubtest.Publish(b, s)
-	recs := make([]hub.Record, 2000)
-	for i := range recs {
-		recs[i] = hubtest.Rec(fmt.Sprintf("r-%d", i), 426000, "1", mark.Accept, uint64(i+1))
-	}
-	c := hub.NewChecker(s)
+	c, recs := checker2000(b)
 	var spent time.Duration
 	cpu0 := cpuTime()
 	for b.Loop() {
@@ -54,17 +44,7 @@ func BenchmarkCheck2000(b *testing.B) {
 // step 4 checks of each mark under the published lists, the signature not
 // checked again. CPU µs per record with -cpu 1.
 func BenchmarkJudge2000(b *testing.B) {
-	s, err := sqlitestore.Open(context.Background(), filepath.Join(b.TempDir(), "hub.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	hubtest.Publish(b, s)
-	recs := make([]hub.Record, 2000)
-	for i := range recs {
-		recs[i] = hubtest.Rec(fmt.Sprintf("r-%d", i), 426000, "1", mark.Accept, uint64(i+1))
-	}
-	c := hub.NewChecker(s)
+	c, recs := checker2000(b)
 	if err := c.Check(context.Background(), recs); err != nil {
 		b.Fatal(err)
 	}
@@ -76,4 +56,21 @@ func BenchmarkJudge2000(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N*len(recs)), "cpu-µs/record")
+}
+
+// checker2000 is the checker of a SQLite collector with the test lists
+// published, and 2000 accepted records of signed marks for it.
+func checker2000(b *testing.B) (*hub.Checker, []hub.Record) {
+	b.Helper()
+	s, err := sqlitestore.Open(context.Background(), filepath.Join(b.TempDir(), "hub.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	hubtest.Publish(b, s)
+	recs := make([]hub.Record, 2000)
+	for i := range recs {
+		recs[i] = hubtest.Rec(fmt.Sprintf("r-%d", i), 426000, "1", mark.Accept, uint64(i+1))
+	}
+	return hub.NewChecker(s), recs
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"markd/hub/hubtest"
 	"markd/internal/browsertest"
 	"markd/internal/testdata"
 )
@@ -59,11 +60,17 @@ func markdBinary(t *testing.T) string {
 }
 
 // TestMain shares one Chromium among the browser tests, each in a browser
-// context of its own, and removes the markd built once (markdBin) after.
+// context of its own, and one PostgreSQL cluster among the tests on it,
+// each in a database of its own (hubtest.SharedDatabase), and removes
+// the markd built once (markdBin) after.
 func TestMain(m *testing.M) {
 	code := browsertest.Main(m)
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
+	}
+	if err := hubtest.StopShared(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop the shared PostgreSQL cluster:", err)
+		code = max(code, 1)
 	}
 	os.Exit(code)
 }

@@ -70,15 +70,7 @@ func TestCounterDay(t *testing.T) {
 
 	// --- The collector, on its own PostgreSQL.
 	step("The collector, on its own PostgreSQL.")
-	cl, err := hubtest.StartCluster(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cl.Stop() })
-	dsn, err := cl.NewDatabase(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dsn := hubtest.SharedDatabase(t)
 	hubDir := t.TempDir()
 	pg := []string{"--db-driver", "postgres", "--db", dsn}
 	hubCLI := func(stdin string, args ...string) string {

@@ -38,18 +38,10 @@ func TestHubReleaseDatabasesUpgradeReal(t *testing.T) {
 	markd, markhub := markdBinary(t), markhubBinary(t)
 	dir := filepath.Join(repoRoot(t), "hub", "pgstore", "testdata", "releases")
 	releases := hubtest.Releases(t, dir)
-	cl, err := hubtest.StartCluster(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cl.Stop() })
 	for _, r := range releases {
 		t.Run(r.Name, func(t *testing.T) {
 			ctx := context.Background()
-			dsn, err := cl.NewDatabase(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			dsn := hubtest.SharedDatabase(t)
 			if err := hubtest.RestoreDump(ctx, dsn, filepath.Join(dir, r.Name+".sql.gz")); err != nil {
 				t.Fatalf("restore the database markhub %s made: %v", r.Commit, err)
 			}

@@ -32,13 +32,9 @@ import (
 // every serial is held by its earliest scan, and each reuse made exactly
 // one alert on each side: the database's constraints decide, not memory.
 func TestProcessesTwoInstancesOnePostgres(t *testing.T) {
-	cl := pgCluster(t)
+	dsn := hubtest.SharedDatabase(t)
 	markhub, _ := buildBinaries(t)
 	ctx := context.Background()
-	dsn, err := cl.NewDatabase(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	pg := []string{"--db-driver", "postgres", "--db", dsn}
 	tokA := run1(t, markhub, append([]string{"terminal", "add", "office-a", "--office", "426000"}, pg...)...)
 	tokB := run1(t, markhub, append([]string{"terminal", "add", "office-b", "--office", "101000"}, pg...)...)

@@ -38,6 +38,10 @@ func TestMain(m *testing.M) {
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
+	if err := hubtest.StopShared(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop the shared PostgreSQL cluster:", err)
+		code = max(code, 1)
+	}
 	os.Exit(code)
 }
 
@@ -90,9 +94,11 @@ func collectorAhead() time.Duration {
 	return ahead
 }
 
-// start runs a binary; for markhub serve it waits for the "listening" line.
 // pgCluster starts a throwaway PostgreSQL cluster for t, stopped at its
-// end; t is skipped, saying why, where PostgreSQL cannot run.
+// end; t is skipped, saying why, where PostgreSQL cannot run. Only a
+// test that does something to the server (halts, freezes it) needs one
+// of its own: the others take a database of the shared cluster
+// (hubtest.SharedDatabase; TestMain stops it).
 func pgCluster(t *testing.T) *hubtest.Cluster {
 	t.Helper()
 	if ok, why := hubtest.Available(); !ok {
@@ -106,6 +112,7 @@ func pgCluster(t *testing.T) *hubtest.Cluster {
 	return cl
 }
 
+// start runs a binary; for markhub serve it waits for the "listening" line.
 func start(t *testing.T, waitListen bool, name string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(name, args...)
@@ -271,7 +278,7 @@ func TestProcessesKilledMidBatch(t *testing.T) {
 		killedMidBatch(t, markhub, markd, "sqlite", filepath.Join(t.TempDir(), "hub.db"))
 	})
 	t.Run("postgres", func(t *testing.T) {
-		killedMidBatch(t, markhub, markd, "postgres", pgCluster(t).DSN("postgres"))
+		killedMidBatch(t, markhub, markd, "postgres", hubtest.SharedDatabase(t))
 	})
 }
 

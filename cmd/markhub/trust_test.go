@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"markd/hub/hubtest"
 	"markd/store"
 )
 
@@ -81,9 +82,8 @@ func TestProcessesTrustNoTerminal(t *testing.T) {
 // outbox stuck behind that record); now both go, the noise stored with
 // U+FFFD for the NUL, unverified, and nothing is left pending.
 func TestProcessesNULInTextOnPostgres(t *testing.T) {
-	cl := pgCluster(t)
+	dsn := hubtest.SharedDatabase(t)
 	markhub, markd := buildBinaries(t)
-	dsn := cl.DSN("postgres")
 	tok := run1(t, markhub, "terminal", "add", "office-a", "--office", "426000", "--db-driver", "postgres", "--db", dsn)
 	publishTestKeyring(t, "postgres", dsn)
 	addr := freePort(t)

@@ -28,7 +28,8 @@ import (
 )
 
 // regionalStore opens an empty collector store of backend (sqlite: a
-// file; postgres: a throwaway cluster, skipped when not installed).
+// file; postgres: a database of its own in the test binary's shared
+// cluster, skipped when not installed).
 func regionalStore(t *testing.T, backend string) hub.Regional {
 	t.Helper()
 	ctx := context.Background()
@@ -41,22 +42,7 @@ func regionalStore(t *testing.T, backend string) hub.Regional {
 		t.Cleanup(func() { s.Close() })
 		return s
 	default:
-		if ok, why := hubtest.Available(); !ok {
-			t.Skip("PostgreSQL tests skipped: " + why)
-		}
-		c, err := hubtest.StartCluster(true)
-		if err != nil {
-			t.Fatalf("start PostgreSQL: %v", err)
-		}
-		t.Cleanup(func() {
-			if err := c.Stop(); err != nil {
-				t.Error(err)
-			}
-		})
-		dsn, err := c.NewDatabase(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		dsn := hubtest.SharedDatabase(t)
 		s, err := pgstore.Open(ctx, dsn)
 		if err != nil {
 			t.Fatal(err)

@@ -46,7 +46,7 @@ import (
 // It runs on a store opened by its path and on one opened through a
 // symbolic link (SQLite puts the -wal and -shm beside the target).
 // WALSOAK_ROUNDS and WALSOAK_SEED change the run (default 25 rounds of
-// each, seed 2: under a minute here).
+// each, seed 2: under a minute here; the two run in parallel).
 func TestWALStateSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("soak: not under -short")
@@ -55,6 +55,10 @@ func TestWALStateSoak(t *testing.T) {
 	seed := envInt(t, "WALSOAK_SEED", 2)
 	for _, link := range []bool{false, true} {
 		t.Run(map[bool]string{false: "path", true: "symlink"}[link], func(t *testing.T) {
+			// Each soak has its own folder, store, daemon (port 0) and
+			// random stream; the binary is only read: the two run at once,
+			// their processes' waits overlapping.
+			t.Parallel()
 			s := newSoak(t, uint64(seed), link)
 			for round := range rounds {
 				s.round(round)

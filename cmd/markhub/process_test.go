@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -52,18 +53,21 @@ func buildBinaries(t *testing.T) (markhub, markd string) {
 		if binDir, buildErr = os.MkdirTemp("", "markhub-bin-"); buildErr != nil {
 			return
 		}
-		for bin, pkg := range map[string]string{"markhub": ".", "markd": "../markd"} {
-			out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, bin), pkg).CombinedOutput()
-			if err != nil {
-				buildErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
-				return
-			}
+		// One go build for both: one load of the module, the two
+		// links at once; -o a folder names each binary after its package.
+		out, err := exec.Command("go", "build", "-o", binDir+string(filepath.Separator), ".", "../markd").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build . ../markd: %v\n%s", err, out)
 		}
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	return filepath.Join(binDir, "markhub"), filepath.Join(binDir, "markd")
+	exe := "" // go build -o a folder adds Windows' suffix
+	if runtime.GOOS == "windows" {
+		exe = ".exe"
+	}
+	return filepath.Join(binDir, "markhub"+exe), filepath.Join(binDir, "markd"+exe)
 }
 
 func freePort(t *testing.T) string {

@@ -135,6 +135,9 @@ func TestDoctorScale(t *testing.T) {
 		{"unplugged", "", "", false, 1, "PROBLEM: not plugged in"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			// each its own folder, pty and store; two of them wait out
+			// doctor's scaleWait for a line that never matches: at once
+			t.Parallel()
 			dir, err := os.MkdirTemp("", "markd-doctor-") // socat: no ',' in the path
 			if err != nil {
 				t.Fatal(err)

@@ -11,31 +11,14 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"markd/hub/hubtest"
 )
 
 // HubExpect is what the tests read beside a collector database an older
 // markhub made (NAME.json under hub/sqlitestore/testdata/releases and
-// hub/pgstore/testdata/releases).
-type HubExpect struct {
-	Commit    string   `json:"commit"`
-	Schema    int      `json:"schema"`
-	Terminal  string   `json:"terminal"`
-	Office    uint32   `json:"office"`
-	Records   int      `json:"records"`
-	Events    int      `json:"events"`
-	Batches   int      `json:"batches"`
-	Serials   int      `json:"serials"`
-	Bundles   int      `json:"bundles"`
-	RecordIDs []string `json:"record_ids"`
-	// Server is the PostgreSQL server's version the dump was made on
-	// (PostgreSQL only).
-	Server string `json:"server,omitempty"`
-	// DistributionKey is the public distribution key the collector's
-	// bundles are signed with (PostgreSQL only): a counter of a test that
-	// serves the database with this markhub pins it. Its private half is
-	// not kept.
-	DistributionKey string `json:"distribution_key,omitempty"`
-}
+// hub/pgstore/testdata/releases): the type they read it as.
+type HubExpect = hubtest.Release
 
 // collector is an older `markhub serve` on an SQLite file in dir, or on
 // a PostgreSQL database (dsn set).

@@ -16,14 +16,14 @@
 # the same day is uploaded by that commit's markd to that commit's markhub
 # and the collector's database is written: SQLite to
 # hub/sqlitestore/testdata/releases/SCHEMA-COMMIT.db.gz
-# (hub/sqlitestore/releases_test.go), PostgreSQL (a private cluster this
-# starts with initdb and pg_ctl in a temporary folder, as the tests'
-# hub/hubtest/postgres.go) written by pg_dump as plain SQL to
-# hub/pgstore/testdata/releases/SCHEMA-COMMIT.sql.gz
+# (hub/sqlitestore/releases_test.go, e2e/hubreleases_sqlite_test.go),
+# PostgreSQL (a private cluster this starts with initdb and pg_ctl in a
+# temporary folder, as the tests' hub/hubtest/postgres.go) written by
+# pg_dump as plain SQL to hub/pgstore/testdata/releases/SCHEMA-COMMIT.sql.gz
 # (hub/pgstore/releases_test.go, e2e/hubreleases_test.go); each with
-# SCHEMA-COMMIT.json. markhub
-# before b402ac8 took no --office for a terminal; its databases are not
-# made here.
+# SCHEMA-COMMIT.json (what it holds, the distribution key of its bundle).
+# markhub before b402ac8 took no --office for a terminal; its databases
+# are not made here.
 #
 #   HUB_ONLY=1 HUB_BACKENDS=postgres scripts/release-stores.sh
 #                                  # the PostgreSQL databases alone

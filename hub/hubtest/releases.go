@@ -33,7 +33,8 @@ type Release struct {
 	RecordIDs []string `json:"record_ids"`
 	Server    string   `json:"server,omitempty"` // PostgreSQL's version the dump was made on
 	// DistributionKey is the public key the collector's bundles are
-	// signed with (PostgreSQL releases; its private half is not kept).
+	// signed with (its private half is not kept: no new bundle is
+	// published on a release database).
 	DistributionKey string `json:"distribution_key,omitempty"`
 }
 

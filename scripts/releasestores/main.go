@@ -120,7 +120,7 @@ func main() {
 		check(hub.stop())
 		he, err := hubExpect(hub.db, filepath.Join(dir, "hubcopy.db"))
 		check(err)
-		he.Commit = *commit
+		he.Commit, he.DistributionKey = *commit, hub.pub
 		check(gz(hub.db, *hubOut+".db.gz"))
 		b, err := json.MarshalIndent(he, "", "  ")
 		check(err)

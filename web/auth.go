@@ -92,7 +92,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		s.log.Warn("login rate limited", "addr", clientAddr(r), "user", s.knownName(r, name), "limit", limitNames[refused])
-		if steps[refused].l == s.acctLim && s.acctLim.tellOnce(acct) {
+		if steps[refused].l == s.acctLim && s.acctLim.TellOnce(acct) {
 			// Once a minute an account is under attack: the refusals
 			// themselves are not audited one by one.
 			what := "account"
@@ -110,7 +110,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	}
 	giveBack := func() {
 		for _, st := range steps {
-			st.l.release(st.key, st.at)
+			st.l.Release(st.key, st.at)
 		}
 	}
 	u, err := s.authenticate(r.Context(), name, password)
@@ -122,7 +122,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		}
 		if errors.Is(err, store.ErrUserDisabled) { // the right password of a disabled account
 			giveBack()
-			s.limit.reset(key)
+			s.limit.Reset(key)
 			_ = s.opt.Store.Audit(r.Context(), store.AuditEntry{Actor: name, Action: store.ActionLoginFailed, Detail: "disabled, from " + clientAddr(r)})
 			s.log.Info("login refused: account disabled", "user", name, "addr", clientAddr(r))
 			s.showLogin(w, r, http.StatusForbidden, "Учётная запись отключена, обратитесь к начальнику смены. / This account is disabled: ask your supervisor.", next, name)
@@ -136,9 +136,9 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	// address and name, and of its own device cookie, but not those of
 	// the account from elsewhere (a guesser's).
 	giveBack()
-	s.limit.reset(key)
+	s.limit.Reset(key)
 	if dev != "" {
-		s.acctLim.reset(acct)
+		s.acctLim.Reset(acct)
 	}
 	token, _ := s.sess.create(u)
 	s.setCookie(w, sessionCookie, token, 0)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"markd/internal/loginlimit"
 	"markd/store"
 )
 
@@ -234,118 +235,24 @@ func equalToken(a, b string) bool {
 }
 
 // limiter counts failed logins per key (an address and user name, an
-// address, a user name, a device) in a sliding window of one minute; at limit failures further attempts are refused
-// until the oldest failure leaves the window.
+// address, a user name, a device) in a sliding window of one minute
+// (internal/loginlimit), limit failures a window each.
 type limiter struct {
-	mu     sync.Mutex
-	limit  int
-	window time.Duration
-	now    func() time.Time
-	fails  map[string][]time.Time
-	told   map[string]time.Time // when a refusal of key was last told (tellOnce)
+	*loginlimit.Fails
+	limit int
 }
 
 func newLimiter(limit int, now func() time.Time) *limiter {
-	return &limiter{limit: limit, window: time.Minute, now: now, fails: map[string][]time.Time{}, told: map[string]time.Time{}}
-}
-
-// tellOnce reports whether a refusal of key is the first in a window, so
-// an attack of thousands of refused guesses is audited once a minute, not
-// thousands of times.
-func (l *limiter) tellOnce(key string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if t, ok := l.told[key]; ok && now.Sub(t) < l.window {
-		return false
-	}
-	if len(l.told) > 10000 {
-		for k, t := range l.told {
-			if now.Sub(t) >= l.window {
-				delete(l.told, k)
-			}
-		}
-	}
-	l.told[key] = now
-	return true
-}
-
-func (l *limiter) recent(key string) []time.Time {
-	cut := l.now().Add(-l.window)
-	ts := l.fails[key]
-	i := 0
-	for i < len(ts) && !ts[i].After(cut) {
-		i++
-	}
-	ts = ts[i:]
-	if len(ts) == 0 {
-		delete(l.fails, key)
-	} else {
-		l.fails[key] = ts
-	}
-	return ts
+	return &limiter{Fails: loginlimit.New(now), limit: limit}
 }
 
 // allow reports whether key may try to log in now, and if not, how long
-// until it may. It counts nothing: take does.
-func (l *limiter) allow(key string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.allowLocked(key)
-}
+// until it may (loginlimit.Fails.Allow).
+func (l *limiter) allow(key string) (bool, time.Duration) { return l.Allow(key, l.limit) }
 
-func (l *limiter) allowLocked(key string) (bool, time.Duration) {
-	ts := l.recent(key)
-	if len(ts) < l.limit {
-		return true, 0
-	}
-	return false, ts[0].Add(l.window).Sub(l.now())
-}
-
-// take is allow and a failure at once: when key may try, the attempt
-// counts as failed from now (at), under one lock, so attempts sent
-// together cannot all pass the check before the first of them has failed
-// (a password check takes ~100 ms: forty guesses sent at once were all
-// checked against a limit of 5). An attempt that did not fail is given
-// back with release, or reset.
+// take is allow and a failure at once (loginlimit.Fails.Take).
 func (l *limiter) take(key string) (ok bool, wait time.Duration, at time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if ok, wait := l.allowLocked(key); !ok {
-		return false, wait, time.Time{}
-	}
-	at = l.now()
-	l.fails[key] = append(l.fails[key], at)
-	if len(l.fails) > 10000 { // bound memory under a spray of names
-		for k := range l.fails {
-			l.recent(k)
-		}
-	}
-	return true, 0, at
-}
-
-// release gives back the attempt of key taken at at (take).
-func (l *limiter) release(key string, at time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	ts := l.fails[key]
-	for i := range ts {
-		if ts[i].Equal(at) {
-			ts = append(ts[:i:i], ts[i+1:]...)
-			break
-		}
-	}
-	if len(ts) == 0 {
-		delete(l.fails, key)
-	} else {
-		l.fails[key] = ts
-	}
-}
-
-func (l *limiter) reset(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.fails, key)
+	return l.Take(key, l.limit)
 }
 
 // limitStep is one limit a login attempt counts against: the key in l,
@@ -368,7 +275,7 @@ func takeAll(steps []limitStep) (ok bool, wait time.Duration, refused int) {
 			continue
 		}
 		for _, done := range steps[:i] {
-			done.l.release(done.key, done.at)
+			done.l.Release(done.key, done.at)
 		}
 		wait = w
 		for _, rest := range steps[i+1:] {

@@ -21,13 +21,13 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"markd/hub"
 	"markd/internal/httperr"
+	"markd/internal/loginlimit"
 	"markd/internal/safenext"
 	"markd/internal/webtext"
 	"markd/mark"
@@ -86,9 +86,7 @@ type Server struct {
 	// patterns is every route of mux.
 	patterns []string
 
-	mu    sync.Mutex
-	fails map[string][]time.Time // failed logins per limit key (loginPost) in the last minute
-	told  map[string]time.Time   // when a refusal of a key was last logged (tellOnce)
+	logins *loginlimit.Fails // failed logins per limit key (loginPost) in the last minute
 }
 
 // New builds the pages.
@@ -117,8 +115,8 @@ func New(opt Options) (*Server, error) {
 	if opt.AccountLoginLimit <= 0 {
 		opt.AccountLoginLimit = hub.DefaultLoginAccountLimit
 	}
-	s := &Server{opt: opt, pages: map[string]*template.Template{}, mux: http.NewServeMux(),
-		fails: map[string][]time.Time{}, told: map[string]time.Time{}}
+	s := &Server{opt: opt, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+	s.logins = loginlimit.New(func() time.Time { return s.opt.Now() })
 	funcs := template.FuncMap{"when": s.when, "skew": skewText, "office": officeText, "rub": kopText,
 		"sum3":  func(a, b, c int64) int64 { return a + b + c },
 		"share": shareText, "inc": func(i int) int { return i + 1 }, "codes": disputeCodes, "reviewRow": reviewRowOf, "reviewedRow": reviewedRowOf}

@@ -52,86 +52,11 @@ const (
 	addrLoginLimit = 4 * nameLoginLimit
 )
 
-// recent is the failures of key in the last minute; s.mu is held.
-func (s *Server) recent(key string, now time.Time) []time.Time {
-	ts := s.fails[key]
-	i := 0
-	for i < len(ts) && now.Sub(ts[i]) >= time.Minute {
-		i++
-	}
-	ts = ts[i:]
-	if len(ts) == 0 {
-		delete(s.fails, key)
-	} else {
-		s.fails[key] = ts
-	}
-	return ts
-}
-
-// take counts an attempt of key as failed from now (at) when key failed
-// fewer than limit times in the last minute, and reports whether it did:
-// under one lock, so attempts sent together cannot all pass the check
-// before the first of them failed. An attempt that did not fail is given
-// back with release.
-func (s *Server) take(key string, limit int) (ok bool, at time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.opt.Now()
-	if len(s.recent(key, now)) >= limit {
-		return false, time.Time{}
-	}
-	s.fails[key] = append(s.fails[key], now)
-	if len(s.fails) > 10000 { // a spray of names: drop the ones a minute old
-		for k := range s.fails {
-			s.recent(k, now)
-		}
-	}
-	return true, now
-}
-
-// release gives back the attempt of key taken at at.
-func (s *Server) release(key string, at time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ts := s.fails[key]
-	for i := range ts {
-		if ts[i].Equal(at) {
-			ts = append(ts[:i:i], ts[i+1:]...)
-			break
-		}
-	}
-	if len(ts) == 0 {
-		delete(s.fails, key)
-	} else {
-		s.fails[key] = ts
-	}
-}
-
-// tellOnce reports whether a refusal of key is its first in a minute, so
-// an attack of thousands of refused guesses is logged once a minute.
-func (s *Server) tellOnce(key string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.opt.Now()
-	if t, ok := s.told[key]; ok && now.Sub(t) < time.Minute {
-		return false
-	}
-	if len(s.told) > 10000 {
-		for k, t := range s.told {
-			if now.Sub(t) >= time.Minute {
-				delete(s.told, k)
-			}
-		}
-	}
-	s.told[key] = now
-	return true
-}
-
 // loginLimit is one limit a login attempt counts against (loginPost).
 type loginLimit struct {
 	key   string
 	limit int
-	at    time.Time // when take counted it
+	at    time.Time // when Take counted it
 }
 
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
@@ -156,19 +81,19 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		{key: acct, limit: s.opt.AccountLoginLimit}}
 	giveBack := func(upTo int) {
 		for _, l := range limits[:upTo] {
-			s.release(l.key, l.at)
+			s.logins.Release(l.key, l.at)
 		}
 	}
 	// Every attempt counts as failed before the password is checked; one
 	// that did not fail is given back below.
 	for i := range limits {
-		ok, at := s.take(limits[i].key, limits[i].limit)
+		ok, _, at := s.logins.Take(limits[i].key, limits[i].limit)
 		if ok {
 			limits[i].at = at
 			continue
 		}
 		giveBack(i)
-		if limits[i].key == acct && s.tellOnce(acct) {
+		if limits[i].key == acct && s.logins.TellOnce(acct) {
 			s.opt.Log.Warn("regional login limited: too many failed logins of the account from all addresses",
 				"user", s.knownName(r, name), "addr", addr, "device_cookie", dev != "", "limit", s.opt.AccountLoginLimit)
 		}
@@ -215,9 +140,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if dev != "" {
-		s.mu.Lock()
-		delete(s.fails, acct) // the person's own browser: its typos are forgiven
-		s.mu.Unlock()
+		s.logins.Reset(acct) // the person's own browser: its typos are forgiven
 	}
 	s.setCookie(w, sessionCookie, token, 0)
 	s.setCookie(w, loginCookie, "", -1)

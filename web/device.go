@@ -24,58 +24,25 @@ func deviceCookieName(name string) string { return devices.Name(name) }
 // deviceLifetime is how long a device cookie counts.
 const deviceLifetime = devicecookie.Lifetime
 
+// deviceLogins is the device cookies of this server's logins over its store.
+func (s *Server) deviceLogins() *devicecookie.Logins[store.Device] {
+	return &devicecookie.Logins[store.Device]{Kind: devices, Book: s.opt.Store, Key: s.opt.Store.DeviceKey,
+		ID: func(d store.Device) int64 { return d.ID },
+		NoKey: func(err error) bool {
+			return errors.Is(err, mark.ErrNotFound) || errors.Is(err, store.ErrUserDisabled)
+		},
+		NoDevice: store.ErrNoDevice, Now: s.opt.Now, Secure: s.opt.TLS, Log: s.log, What: "device cookie"}
+}
+
 // setDevice gives the browser of the login of name its device cookie: the
 // one it logged in with again (its record renewed), else a new one,
 // recorded. Without a key or a record (the store failed) it gets none:
 // the account limit then applies to it as to any other browser.
 func (s *Server) setDevice(w http.ResponseWriter, r *http.Request, name string) {
-	key, err := s.opt.Store.DeviceKey(r.Context(), name)
-	if err != nil {
-		s.log.Warn("device cookie not made", "user", name, "err", err)
-		return
-	}
-	now := s.opt.Now()
-	var c *http.Cookie
-	known, id := s.knownDevice(r, name)
-	if id != "" {
-		c = devices.Renew(key, name, id, now, s.opt.TLS)
-	} else {
-		c, id = devices.Issue(key, name, now, s.opt.TLS)
-	}
-	if _, err := s.opt.Store.RecordDevice(r.Context(), name, devicecookie.IDHash(id), devicecookie.Agent(r.UserAgent()), known.ID, now); err != nil {
-		s.log.Warn("device cookie not recorded", "user", name, "err", err)
-		return
-	}
-	http.SetCookie(w, c)
+	s.deviceLogins().Set(w, r, name)
 }
 
 // device is the id of r's device cookie of name when it is one this
 // server made for the account as it is now and its device is recorded
 // (not revoked), else "".
-func (s *Server) device(r *http.Request, name string) string {
-	_, id := s.knownDevice(r, name)
-	return id
-}
-
-// knownDevice is the record and the cookie's id of r's device cookie of
-// name, or "" (device).
-func (s *Server) knownDevice(r *http.Request, name string) (store.Device, string) {
-	id := devices.Check(r, name, s.opt.Now(), func() ([]byte, error) {
-		key, err := s.opt.Store.DeviceKey(r.Context(), name)
-		if err != nil && !errors.Is(err, mark.ErrNotFound) && !errors.Is(err, store.ErrUserDisabled) {
-			s.log.Warn("device cookie not checked", "user", name, "err", err)
-		}
-		return key, err
-	})
-	if id == "" {
-		return store.Device{}, ""
-	}
-	d, err := s.opt.Store.KnownDevice(r.Context(), name, devicecookie.IDHash(id))
-	if err != nil {
-		if !errors.Is(err, store.ErrNoDevice) {
-			s.log.Warn("device cookie not checked", "user", name, "err", err)
-		}
-		return store.Device{}, ""
-	}
-	return d, id
-}
+func (s *Server) device(r *http.Request, name string) string { return s.deviceLogins().Device(r, name) }

@@ -1,6 +1,7 @@
 package hubweb
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"net/http"
@@ -25,8 +26,8 @@ const devices = devicecookie.Kind("markhub")
 func deviceCookieName(name string) string { return devices.Name(name) }
 
 // deviceKey is the key name's device cookies are signed with.
-func (s *Server) deviceKey(r *http.Request, name string) ([]byte, error) {
-	hash, epoch, err := s.opt.Store.DeviceSecret(r.Context(), name)
+func (s *Server) deviceKey(ctx context.Context, name string) ([]byte, error) {
+	hash, epoch, err := s.opt.Store.DeviceSecret(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -34,57 +35,24 @@ func (s *Server) deviceKey(r *http.Request, name string) ([]byte, error) {
 	return key[:], nil
 }
 
+// deviceLogins is the device cookies of the regional logins over the database.
+func (s *Server) deviceLogins() *devicecookie.Logins[hub.WebDevice] {
+	return &devicecookie.Logins[hub.WebDevice]{Kind: devices, Book: s.opt.Store, Key: s.deviceKey,
+		ID: func(d hub.WebDevice) int64 { return d.ID },
+		NoKey: func(err error) bool {
+			return errors.Is(err, mark.ErrNotFound) || errors.Is(err, hub.ErrUserDisabled)
+		},
+		NoDevice: hub.ErrNoDevice, Now: s.opt.Now, Secure: s.opt.TLS, Log: s.opt.Log, What: "regional device cookie"}
+}
+
 // setDevice gives the browser of a login of name its device cookie: the
 // one it logged in with again (its record renewed), else a new one,
 // recorded; when the store fails it gets none.
 func (s *Server) setDevice(w http.ResponseWriter, r *http.Request, name string) {
-	key, err := s.deviceKey(r, name)
-	if err != nil {
-		s.opt.Log.Warn("regional device cookie not made", "user", name, "err", err)
-		return
-	}
-	now := s.opt.Now()
-	var c *http.Cookie
-	known, id := s.knownDevice(r, name)
-	if id != "" {
-		c = devices.Renew(key, name, id, now, s.opt.TLS)
-	} else {
-		c, id = devices.Issue(key, name, now, s.opt.TLS)
-	}
-	if _, err := s.opt.Store.RecordDevice(r.Context(), name, devicecookie.IDHash(id), devicecookie.Agent(r.UserAgent()), known.ID, now); err != nil {
-		s.opt.Log.Warn("regional device cookie not recorded", "user", name, "err", err)
-		return
-	}
-	http.SetCookie(w, c)
+	s.deviceLogins().Set(w, r, name)
 }
 
 // device is the id of r's device cookie of name when it is one made for
 // the account as it is now and its device is recorded (not revoked),
 // else "".
-func (s *Server) device(r *http.Request, name string) string {
-	_, id := s.knownDevice(r, name)
-	return id
-}
-
-// knownDevice is the record and the cookie's id of r's device cookie of
-// name, or "" (device).
-func (s *Server) knownDevice(r *http.Request, name string) (hub.WebDevice, string) {
-	id := devices.Check(r, name, s.opt.Now(), func() ([]byte, error) {
-		key, err := s.deviceKey(r, name)
-		if err != nil && !errors.Is(err, mark.ErrNotFound) && !errors.Is(err, hub.ErrUserDisabled) {
-			s.opt.Log.Warn("regional device cookie not checked", "user", name, "err", err)
-		}
-		return key, err
-	})
-	if id == "" {
-		return hub.WebDevice{}, ""
-	}
-	d, err := s.opt.Store.KnownDevice(r.Context(), name, devicecookie.IDHash(id))
-	if err != nil {
-		if !errors.Is(err, hub.ErrNoDevice) {
-			s.opt.Log.Warn("regional device cookie not checked", "user", name, "err", err)
-		}
-		return hub.WebDevice{}, ""
-	}
-	return d, id
-}
+func (s *Server) device(r *http.Request, name string) string { return s.deviceLogins().Device(r, name) }

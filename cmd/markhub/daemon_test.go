@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -73,32 +69,15 @@ sync:
 		t.Fatal(err)
 	}
 	run1(t, markd, "init", "--config", cfg)
-	cmd := exec.Command(markd, "run", "--config", cfg, "--clock", testdata.Now().Format(time.RFC3339))
-	cmd.Env = append(os.Environ(), "LOG_LEVEL=warn")
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() }) //nolint:errcheck // cleanup
-	lines := bufio.NewScanner(stdout)
+	markdP := startMarkdRun(t, markd, cfg)
 	scan := func(text string) (mark.Verdict, []mark.Reason, string) {
 		t.Helper()
-		if _, err := io.WriteString(stdin, text+"\n"); err != nil {
-			t.Fatal(err)
-		}
-		if !lines.Scan() {
-			t.Fatalf("markd run ended: %v", lines.Err())
-		}
 		var out struct {
 			ID      string        `json:"id"`
 			Verdict mark.Verdict  `json:"verdict"`
 			Reasons []mark.Reason `json:"reasons"`
 		}
-		if err := json.Unmarshal(lines.Bytes(), &out); err != nil {
-			t.Fatalf("line %q: %v", lines.Text(), err)
-		}
+		markdP.scan(t, text, &out)
 		return out.Verdict, out.Reasons, out.ID
 	}
 	waitFile := func(path string) {

@@ -1,22 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"markd/hub/hubtest"
-	"markd/internal/testdata"
 	"markd/issuer"
 	"markd/mark"
 	"markd/store"
@@ -81,16 +76,7 @@ func TestNewStoreRestoresHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	run1(t, markd, "init", "--config", cfg)
-	cmd := exec.Command(markd, "run", "--config", cfg, "--clock", testdata.Now().Format(time.RFC3339))
-	cmd.Env = append(os.Environ(), "LOG_LEVEL=warn")
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() }) //nolint:errcheck // cleanup
-	lines := bufio.NewScanner(stdout)
+	markdP := startMarkdRun(t, markd, cfg)
 	type out struct {
 		Verdict       mark.Verdict     `json:"verdict"`
 		Reasons       []mark.Reason    `json:"reasons"`
@@ -99,16 +85,8 @@ func TestNewStoreRestoresHistory(t *testing.T) {
 	}
 	scan := func(serial uint64) out {
 		t.Helper()
-		if _, err := io.WriteString(stdin, hubtest.Sign(hubtest.TestMark(serial, 426000))+"\n"); err != nil {
-			t.Fatal(err)
-		}
-		if !lines.Scan() {
-			t.Fatalf("markd run ended: %v", lines.Err())
-		}
 		var o out
-		if err := json.Unmarshal(lines.Bytes(), &o); err != nil {
-			t.Fatalf("line %q: %v", lines.Text(), err)
-		}
+		markdP.scan(t, hubtest.Sign(hubtest.TestMark(serial, 426000)), &o)
 		return o
 	}
 	for _, serial := range []uint64{900, 5000} {

@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -166,6 +168,44 @@ func run1(t *testing.T, name string, args ...string) string {
 		t.Fatalf("%s %v: %v %s", name, args, err, stderr)
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// markdRun is a markd run whose stdin and stdout the test holds
+// (startMarkdRun).
+type markdRun struct {
+	stdin io.WriteCloser
+	lines *bufio.Scanner
+}
+
+// startMarkdRun starts markd run --config cfg at the test clock, its log
+// (warnings) on the test's stderr, killed at cleanup.
+func startMarkdRun(t *testing.T, markd, cfg string) *markdRun {
+	t.Helper()
+	cmd := exec.Command(markd, "run", "--config", cfg, "--clock", testdata.Now().Format(time.RFC3339))
+	cmd.Env = append(os.Environ(), "LOG_LEVEL=warn")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() }) //nolint:errcheck // cleanup
+	return &markdRun{stdin: stdin, lines: bufio.NewScanner(stdout)}
+}
+
+// scan writes text to markd as one scan and reads its answer, a JSON
+// line, into out.
+func (m *markdRun) scan(t *testing.T, text string, out any) {
+	t.Helper()
+	if _, err := io.WriteString(m.stdin, text+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	if !m.lines.Scan() {
+		t.Fatalf("markd run ended: %v", m.lines.Err())
+	}
+	if err := json.Unmarshal(m.lines.Bytes(), out); err != nil {
+		t.Fatalf("line %q: %v", m.lines.Text(), err)
+	}
 }
 
 // counterStore makes a counter store with n accepted records (serials from

@@ -47,36 +47,8 @@ func open(t *testing.T) hub.Store {
 	return db
 }
 
-func TestStoreSuite(t *testing.T) { hubtest.RunStoreSuite(t, open) }
-
-func TestServerSuite(t *testing.T) { hubtest.RunServerSuite(t, open) }
-
-func TestTrustSuite(t *testing.T) { hubtest.RunTrustSuite(t, open) }
-
-func TestDisputeSuite(t *testing.T) { hubtest.RunDisputeSuite(t, open) }
-
-func TestDisputeZoneSuite(t *testing.T) { hubtest.RunDisputeZoneSuite(t, open) }
-
-func TestOpenDisputesSuite(t *testing.T) { hubtest.RunOpenDisputesSuite(t, open) }
-
-func TestQuestionSuite(t *testing.T) { hubtest.RunQuestionSuite(t, open) }
-
-func TestQuestionFeedSuite(t *testing.T) { hubtest.RunQuestionFeedSuite(t, open) }
-
-func TestZoneAgreementSuite(t *testing.T) { hubtest.RunZoneAgreementSuite(t, open) }
-func TestZoneDataSuite(t *testing.T)      { hubtest.RunZoneDataSuite(t, open) }
-
-func TestUntrustedInputSuite(t *testing.T) { hubtest.RunUntrustedInputSuite(t, open) }
-
-func TestRedTeamSuite(t *testing.T) { hubtest.RunRedTeamSuite(t, open) }
-
-func TestLoadSuite(t *testing.T) { hubtest.RunLoadSuite(t, open) }
-
-func TestRegionalSuite(t *testing.T) { hubtest.RunRegionalSuite(t, open) }
-
-func TestDeviceSuite(t *testing.T) { hubtest.RunDeviceSuite(t, open) }
-
-func TestOfficeDaysSuite(t *testing.T) { hubtest.RunOfficeDaysSuite(t, open) }
+// TestSuites holds the backend to every suite of hubtest.Suites.
+func TestSuites(t *testing.T) { hubtest.RunSuites(t, open) }
 
 func BenchmarkIngest2000(b *testing.B) {
 	if ok, why := hubtest.Available(); !ok {
@@ -188,7 +160,3 @@ func TestMigratesFirstSchema(t *testing.T) {
 // batchBefore053 is a batch stored before migration 053: no receipt counts.
 const batchBefore053 = `INSERT INTO batches VALUES ('a', 'b0', 426000, '1', 'op', 1004417, 'closed',
 	'2026-11-25T08:00:00Z', '2026-11-25T09:00:00Z', 20, 3, 210000, '2026-11-25T10:00:00Z')`
-
-func TestFleetPageSuite(t *testing.T) { hubtest.RunFleetPageSuite(t, open) }
-
-func TestRejectRankingSuite(t *testing.T) { hubtest.RunRejectRankingSuite(t, open) }

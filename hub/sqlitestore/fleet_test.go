@@ -9,10 +9,7 @@ import (
 	"time"
 
 	"markd/hub"
-	"markd/hub/hubtest"
 )
-
-func TestFleetPageSuite(t *testing.T) { hubtest.RunFleetPageSuite(t, open) }
 
 // TestFleetPageUsesIndex: a fleet page walks terminals_office_name from
 // its key, and each row's newest record is a probe of records_terminal_at.

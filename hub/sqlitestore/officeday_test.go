@@ -2,12 +2,9 @@ package sqlitestore
 
 import (
 	"context"
-	"markd/hub/hubtest"
 	"strings"
 	"testing"
 )
-
-func TestOfficeDaysSuite(t *testing.T) { hubtest.RunOfficeDaysSuite(t, open) }
 
 // TestOfficeDaysUsesIndex: the per office and day query is a range search
 // of records_office_at, not a scan of every record.

@@ -8,10 +8,7 @@ import (
 	"time"
 
 	"markd/hub"
-	"markd/hub/hubtest"
 )
-
-func TestRejectRankingSuite(t *testing.T) { hubtest.RunRejectRankingSuite(t, open) }
 
 // TestRejectRankingUsesIndex: the ranking is a range of the rollup —
 // the days of the country or a wide region from the (day, office) key, a

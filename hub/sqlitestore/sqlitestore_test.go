@@ -24,34 +24,8 @@ func open(t *testing.T) hub.Store {
 	return db
 }
 
-func TestStoreSuite(t *testing.T) { hubtest.RunStoreSuite(t, open) }
-
-func TestServerSuite(t *testing.T) { hubtest.RunServerSuite(t, open) }
-
-func TestTrustSuite(t *testing.T) { hubtest.RunTrustSuite(t, open) }
-
-func TestDisputeSuite(t *testing.T) { hubtest.RunDisputeSuite(t, open) }
-
-func TestDisputeZoneSuite(t *testing.T) { hubtest.RunDisputeZoneSuite(t, open) }
-
-func TestOpenDisputesSuite(t *testing.T) { hubtest.RunOpenDisputesSuite(t, open) }
-
-func TestQuestionSuite(t *testing.T) { hubtest.RunQuestionSuite(t, open) }
-
-func TestQuestionFeedSuite(t *testing.T) { hubtest.RunQuestionFeedSuite(t, open) }
-
-func TestZoneAgreementSuite(t *testing.T) { hubtest.RunZoneAgreementSuite(t, open) }
-func TestZoneDataSuite(t *testing.T)      { hubtest.RunZoneDataSuite(t, open) }
-
-func TestUntrustedInputSuite(t *testing.T) { hubtest.RunUntrustedInputSuite(t, open) }
-
-func TestRedTeamSuite(t *testing.T) { hubtest.RunRedTeamSuite(t, open) }
-
-func TestLoadSuite(t *testing.T) { hubtest.RunLoadSuite(t, open) }
-
-func TestRegionalSuite(t *testing.T) { hubtest.RunRegionalSuite(t, open) }
-
-func TestDeviceSuite(t *testing.T) { hubtest.RunDeviceSuite(t, open) }
+// TestSuites holds the backend to every suite of hubtest.Suites.
+func TestSuites(t *testing.T) { hubtest.RunSuites(t, open) }
 
 func TestReopenKeepsData(t *testing.T) {
 	ctx := context.Background()

@@ -3,28 +3,17 @@ package sync
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"markd/hub"
-	"markd/hub/hubtest"
 	"markd/mark"
 )
 
 // TestClientCertificateAndTokenFile uploads over HTTPS with a client
 // certificate (no token), and with a token read from a file.
 func TestClientCertificateAndTokenFile(t *testing.T) {
-	col := newCollector(t, "office-a")
-	if err := col.store.AddTerminal(context.Background(), hub.Terminal{Name: "office-cert", Office: 426000}); err != nil {
-		t.Fatal(err)
-	}
-	pki := hubtest.NewPKI(t)
-	srv := httptest.NewUnstartedServer(col.api.Handler())
-	srv.TLS = pki.ServerTLS(t)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	col, pki, srv := newMTLSCollector(t, "office-cert")
 	cert, key := pki.Issue(t, "office-cert", false)
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tokenFile, []byte("tok-office-a\n"), 0o600); err != nil {

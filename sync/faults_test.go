@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"markd/hub"
-	"markd/hub/hubtest"
 	"markd/mark"
 )
 
@@ -20,15 +18,7 @@ import (
 // and to renew it, is mark.ErrUnauthorized (so `markd sync --once` ends),
 // the operator light is named after it and /healthz reports it.
 func TestExpiredClientCertificate(t *testing.T) {
-	col := newCollector(t, "office-a")
-	if err := col.store.AddTerminal(context.Background(), hub.Terminal{Name: "office-old", Office: 426000}); err != nil {
-		t.Fatal(err)
-	}
-	pki := hubtest.NewPKI(t)
-	srv := httptest.NewUnstartedServer(col.api.Handler())
-	srv.TLS = pki.ServerTLS(t)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	col, pki, srv := newMTLSCollector(t, "office-old")
 	expiredAt := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
 	cert, key := pki.IssueUntil(t, "office-old", false, expiredAt)
 	c, err := NewClient(ClientOptions{URL: srv.URL, CA: pki.CAFile, ClientCert: cert, ClientKey: key})

@@ -99,6 +99,24 @@ func newBareCollector(t testing.TB, terminals ...string) *collector {
 	return c
 }
 
+// newMTLSCollector is newCollector(office-a) with a terminal certName of
+// office 426000 that has no token (it authenticates with a client
+// certificate of its name), served over TLS with a private CA's client
+// certificates: the CA and that server.
+func newMTLSCollector(t *testing.T, certName string) (*collector, *hubtest.PKI, *httptest.Server) {
+	t.Helper()
+	col := newCollector(t, "office-a")
+	if err := col.store.AddTerminal(context.Background(), hub.Terminal{Name: certName, Office: 426000}); err != nil {
+		t.Fatal(err)
+	}
+	pki := hubtest.NewPKI(t)
+	srv := httptest.NewUnstartedServer(col.api.Handler())
+	srv.TLS = pki.ServerTLS(t)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return col, pki, srv
+}
+
 func newClient(t testing.TB, url, terminal string) *Client {
 	t.Helper()
 	c, err := NewClient(ClientOptions{URL: url, Token: "tok-" + terminal, Timeout: 5 * time.Second})

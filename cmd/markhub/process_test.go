@@ -170,6 +170,20 @@ func run1(t *testing.T, name string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// twoOfficeHub starts markhub serve over a new SQLite database with the
+// test keyring published and terminals office-a (426000) and office-b
+// (101000): its address, its database and the two terminals' tokens.
+func twoOfficeHub(t *testing.T, markhub string) (addr, hubDB, tokA, tokB string) {
+	t.Helper()
+	hubDB = filepath.Join(t.TempDir(), "hub.db")
+	addr = freePort(t)
+	tokA = run1(t, markhub, "terminal", "add", "office-a", "--office", "426000", "--db", hubDB)
+	tokB = run1(t, markhub, "terminal", "add", "office-b", "--office", "101000", "--db", hubDB)
+	publishTestKeyring(t, "sqlite", hubDB)
+	start(t, true, markhub, "serve", "--db", hubDB, "--listen", addr)
+	return addr, hubDB, tokA, tokB
+}
+
 // markdRun is a markd run whose stdin and stdout the test holds
 // (startMarkdRun).
 type markdRun struct {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,12 +21,7 @@ import (
 // record stamped ahead of the collector's clock) still reports what went.
 func TestProcessesSyncOnceReport(t *testing.T) {
 	markhub, markd := buildBinaries(t)
-	hubDB := filepath.Join(t.TempDir(), "hub.db")
-	addr := freePort(t)
-	tokA := run1(t, markhub, "terminal", "add", "office-a", "--office", "426000", "--db", hubDB)
-	tokB := run1(t, markhub, "terminal", "add", "office-b", "--office", "101000", "--db", hubDB)
-	publishTestKeyring(t, "sqlite", hubDB)
-	start(t, true, markhub, "serve", "--db", hubDB, "--listen", addr)
+	addr, _, tokA, tokB := twoOfficeHub(t, markhub)
 
 	dbB, _ := writeScans(t, t.TempDir(), []scanRow{{office: 101000, serial: 900}})
 	run1(t, markd, "sync", "--once", "--config", writeConfig(t, t.TempDir(), dbB, "http://"+addr, tokB, 100))

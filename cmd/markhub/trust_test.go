@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,12 +20,7 @@ import (
 // id, and answers the reused id with 409 (set aside too).
 func TestProcessesTrustNoTerminal(t *testing.T) {
 	markhub, markd := buildBinaries(t)
-	hubDB := filepath.Join(t.TempDir(), "hub.db")
-	addr := freePort(t)
-	tokA := run1(t, markhub, "terminal", "add", "office-a", "--office", "426000", "--db", hubDB)
-	tokB := run1(t, markhub, "terminal", "add", "office-b", "--office", "101000", "--db", hubDB)
-	publishTestKeyring(t, "sqlite", hubDB)
-	start(t, true, markhub, "serve", "--db", hubDB, "--listen", addr)
+	addr, hubDB, tokA, tokB := twoOfficeHub(t, markhub)
 
 	const shared = "0193a0b0-0000-7000-8000-000000000001"
 	dbA, idsA := writeScans(t, t.TempDir(), []scanRow{

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"markd/batch"
 	"markd/internal/webtext"
 	"markd/mark"
 	"markd/store"
@@ -158,19 +159,6 @@ var classText = map[uint8][2]string{
 	mark.ClassPostcard:         {"заказная открытка", "registered postcard"},
 }
 
-// roubles formats kopecks the Russian way: 10500 → "105,00 ₽".
-func roubles(kop uint32) string {
-	r := fmt.Sprintf("%d", kop/100)
-	var b strings.Builder
-	for i, c := range r {
-		if i > 0 && (len(r)-i)%3 == 0 {
-			b.WriteRune('\u00a0')
-		}
-		b.WriteRune(c)
-	}
-	return fmt.Sprintf("%s,%02d ₽", b.String(), kop%100)
-}
-
 // csvTime is a time in a CSV export: office time with its UTC offset, so
 // the hour a DST change repeats is told apart and a program reads the
 // instant ("" for none).
@@ -207,7 +195,7 @@ func (s *Server) view(r mark.Record) recordView {
 			ct = [2]string{fmt.Sprintf("неизвестный вид %d", m.MailClass), fmt.Sprintf("unknown class %d", m.MailClass)}
 		}
 		mv := &markView{Serial: m.Serial, Contract: m.Contract, KeyID: m.KeyID, Class: m.MailClass,
-			ClassRU: ct[0], ClassEN: ct[1], WeightG: m.WeightG, Paid: roubles(m.TariffKop), TariffKop: m.TariffKop,
+			ClassRU: ct[0], ClassEN: ct[1], WeightG: m.WeightG, Paid: batch.Roubles(int64(m.TariffKop)), TariffKop: m.TariffKop,
 			Notice: m.NoticeOfDelivery(), Office: fmt.Sprintf("%06d", m.Office),
 			Issued: m.Issued.String(), ValidUntil: m.ValidUntil.String(), Alg: "Ed25519"}
 		if m.Alg == mark.AlgECDSAP256 {

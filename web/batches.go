@@ -115,13 +115,19 @@ type batchListData struct {
 	Rows []batchRow
 }
 
-func (s *Server) batchList(w http.ResponseWriter, r *http.Request, sess session) {
+// listedBatches is the query of the batch list r asks for and its rows
+// (the page and the CSV).
+func (s *Server) listedBatches(r *http.Request) (batchQuery, []batchRow, error) {
 	q, f, err := s.parseBatchQuery(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return q, nil, err
 	}
 	rows, err := s.batchRows(r, f)
+	return q, rows, err
+}
+
+func (s *Server) batchList(w http.ResponseWriter, r *http.Request, sess session) {
+	q, rows, err := s.listedBatches(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -139,12 +145,7 @@ var batchCSVHeader = []string{"batch", "opened", "closed", "state", "counter", "
 	"handed_back", "presented_again", "refused_again", "overridden", "accepted_later"}
 
 func (s *Server) batchCSV(w http.ResponseWriter, r *http.Request, _ session) {
-	_, f, err := s.parseBatchQuery(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	rows, err := s.batchRows(r, f)
+	_, rows, err := s.listedBatches(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -16,8 +16,15 @@ import (
 	"github.com/oasisprotocol/curve25519-voi/curve"
 	"gopkg.in/yaml.v3"
 
+	"markd/internal/edpoint"
 	"markd/mark"
 )
+
+// ErrWeakKey is wrapped (with mark.ErrInvalid) by the refusal of a
+// keyring whose Ed25519 key is not the canonical encoding of a point of
+// order ℓ: of small order, with a small-order component, non-canonical or
+// not a point at all (docs/notes/spec-audit.md item 10).
+var ErrWeakKey = edpoint.ErrWeakKey
 
 // Key is one issuer public key of the keyring (§6).
 type Key struct {
@@ -28,11 +35,11 @@ type Key struct {
 	RevokedFrom mark.Day // meaningful only when Revoked
 	Revoked     bool
 
-	// edA is the Ed25519 key decompressed once, at load, for batches (nil
-	// when it may not enter one: batchPoint); single is the same key for
-	// single checks (its comb of multiples is built on the first), nil
-	// when the 32 bytes are not a curve point: no signature verifies then,
-	// as with crypto/ed25519.
+	// edA is the Ed25519 key decompressed once, at load, for batches;
+	// single is the same key for single checks (its comb of multiples is
+	// built on the first). Both are set for every Ed25519 key: a key that
+	// is not the canonical encoding of a point of order ℓ is refused at
+	// load (edpoint.Check, ErrWeakKey).
 	edA    *curve.EdwardsPoint
 	single *edKey
 	ecd    *ecdsa.PublicKey
@@ -119,8 +126,14 @@ func (e keyringEntry) key() (*Key, error) {
 		if len(pub) != ed25519.PublicKeySize {
 			return nil, fmt.Errorf("public %q is %d bytes, an ed25519 key is %d: %w", e.Public, len(pub), ed25519.PublicKeySize, mark.ErrInvalid)
 		}
+		if err := edpoint.Check(pub); err != nil {
+			return nil, fmt.Errorf("public %q refused: %w: %w", e.Public, err, mark.ErrInvalid)
+		}
 		k.single = newEdKey(pub)
 		k.edA = batchPoint(pub)
+		if k.single == nil || k.edA == nil { // edpoint.Check and the two decoders disagree: never expected
+			return nil, fmt.Errorf("public %q refused: %w: the curve libraries disagree on it: %w", e.Public, ErrWeakKey, mark.ErrInvalid)
+		}
 	case "ecdsa-p256":
 		k.Alg = mark.AlgECDSAP256
 		pk, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), pub)

@@ -188,6 +188,14 @@ func TestCommands(t *testing.T) {
 	if err := os.WriteFile(rev, []byte("# version: r7\n12345\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	ring, err := os.ReadFile(filepath.Join(td, "keyring.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	weakRing := filepath.Join(dir, "weak-keyring.yaml") // the identity point as key 9: anyone can sign for it
+	if err := os.WriteFile(weakRing, append(ring, "  - {id: 9, alg: ed25519, public: AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=, valid_from: 2025-01-01, valid_until: 2030-12-31}\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var pub string
 	var tokens []string // office-1's: from terminal add, then terminal token
 	tests := []struct {
@@ -232,6 +240,8 @@ func TestCommands(t *testing.T) {
 		{"publish revocations only", []string{"bundle", "publish", "--db", db, "--key", key, "--revoked", rev}, 0, "revocations r7", ""},
 		{"publish older version", []string{"bundle", "publish", "--db", db, "--key", key, "--version", "2"}, 1, "", "not above"},
 		{"publish broken tariffs", []string{"bundle", "publish", "--db", db, "--key", key, "--tariffs", rev}, 2, "", "tariffs"},
+		{"publish a keyring with a weak key", []string{"bundle", "publish", "--db", db, "--key", key, "--keyring", weakRing}, 2, "",
+			"bundle 3 keyring: keyring weak-keyring.yaml: keys[4] (id 9): public \"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\" refused: weak or invalid Ed25519 public key: a point of small order 1"},
 		{"publish without key", []string{"bundle", "publish", "--db", db, "--key", filepath.Join(dir, "nope")}, 2, "", "distribution key"},
 		{"unknown flag", []string{"serve", "--nope"}, 2, "", "unknown flag"},
 		{"unknown command", []string{"frob"}, 2, "", `unknown command "frob"`},

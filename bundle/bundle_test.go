@@ -7,9 +7,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"markd/internal/edpoint"
 	"markd/mark"
 )
 
@@ -165,6 +167,22 @@ func TestKeysEncoding(t *testing.T) {
 	for _, bad := range []string{"", "!!!", "AAAA"} {
 		if _, err := ParsePublicKey(bad); !errors.Is(err, mark.ErrInvalid) {
 			t.Errorf("ParsePublicKey(%q) err = %v", bad, err)
+		}
+	}
+	// Weak keys (spec-audit.md item 10): anyone could sign bundles for a
+	// key of small order; one with a small-order component, a non-canonical
+	// encoding or bytes that are no point are refused as well.
+	for _, weak := range []string{
+		"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", // the identity
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", // order 4
+		"JuiVj8KyJ7BFw/SJ8u+Y8NXfrAXTxjM5sTgCiG1T/AU=", // order 8
+		"7v///////////////////////////////////////38=", // the identity as y = p + 1
+		"AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", // y = 2: no point
+		"AwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", // y = 3: a point of mixed order
+	} {
+		_, err := ParsePublicKey(weak)
+		if !errors.Is(err, mark.ErrInvalid) || !errors.Is(err, edpoint.ErrWeakKey) || !strings.Contains(err.Error(), weak) {
+			t.Errorf("ParsePublicKey(%q) err = %v, want ErrWeakKey naming it", weak, err)
 		}
 	}
 	if _, err := ParsePrivateKey([]byte("nope")); !errors.Is(err, mark.ErrInvalid) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"markd/internal/edpoint"
 	"markd/mark"
 )
 
@@ -33,6 +34,9 @@ func ParsePublicKey(s string) (ed25519.PublicKey, error) {
 	}
 	if len(b) != ed25519.PublicKeySize {
 		return nil, fmt.Errorf("distribution key: %d bytes, want %d: %w", len(b), ed25519.PublicKeySize, mark.ErrInvalid)
+	}
+	if err := edpoint.Check(b); err != nil { // anyone could sign bundles for a weak key
+		return nil, fmt.Errorf("distribution key %q refused: %w: %w", strings.TrimSpace(s), err, mark.ErrInvalid)
 	}
 	return ed25519.PublicKey(b), nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"markd/internal/edpoint"
 	"markd/internal/proxyurl"
 )
 
@@ -99,8 +100,12 @@ func (s SyncConfig) Validate() error {
 		return bad("max_backoff", s.MaxBackoff, "must be positive")
 	}
 	if s.DistributionKey != "" {
-		if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s.DistributionKey)); err != nil || len(b) != 32 {
+		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s.DistributionKey))
+		if err != nil || len(b) != 32 {
 			return bad("distribution_key", s.DistributionKey, "must be the base64 Ed25519 public key printed by markhub keys new")
+		}
+		if err := edpoint.Check(b); err != nil { // anyone could sign bundles for a weak key
+			return bad("distribution_key", s.DistributionKey, err.Error()+"; use the public key printed by markhub keys new")
 		}
 		if s.BundleDir == "" {
 			return bad("bundle_dir", s.BundleDir, "required with a distribution key: the last good bundles are kept there")

@@ -24,6 +24,9 @@ func TestSyncValidate(t *testing.T) {
 		{"ftp", func(s *SyncConfig) { s.URL, s.Token = "ftp://hub.example", "t" }, "sync.url"},
 		{"distribution key", func(s *SyncConfig) { s.DistributionKey = key }, ""},
 		{"bad distribution key", func(s *SyncConfig) { s.DistributionKey = "AAAA" }, "sync.distribution_key"},
+		// spec-audit.md item 10: anyone can sign for a key of small order
+		{"distribution key of small order", func(s *SyncConfig) { s.DistributionKey = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" }, "sync.distribution_key"},
+		{"distribution key off the curve", func(s *SyncConfig) { s.DistributionKey = "AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" }, "sync.distribution_key"},
 		{"key without bundle dir", func(s *SyncConfig) { s.DistributionKey, s.BundleDir = key, "" }, "sync.bundle_dir"},
 		{"zero interval", func(s *SyncConfig) { s.Interval = 0 }, "sync.interval"},
 		{"zero max backoff", func(s *SyncConfig) { s.MaxBackoff = 0 }, "sync.max_backoff"},

@@ -190,6 +190,10 @@ func TestBundleTamperingRefused(t *testing.T) {
 		{"lists that do not parse", sign(t, bundle.Contents{Version: 9, Created: day0, Keyring: bundle.File{Name: "k", Data: []byte("nope: [")},
 			Tariffs: bundle.File{Name: "t", Data: []byte("x")}}, e.priv), mark.ErrInvalid},
 		{"garbage", []byte("<html>captive portal</html>"), mark.ErrInvalid},
+		// signed by the collector, as one published before markhub refused
+		// it: a keyring with the identity point as key 9, for which anyone
+		// can sign (docs/notes/spec-audit.md item 10)
+		{"keyring with a weak key", sign(t, weakKeyring(contents(t, 9, "")), e.priv), verify.ErrWeakKey},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -210,6 +214,12 @@ func TestBundleTamperingRefused(t *testing.T) {
 	if err != nil || c.Version != 5 {
 		t.Fatalf("kept bundle = %v, %v", c, err)
 	}
+}
+
+// weakKeyring adds the identity point as key 9 to c's keyring.
+func weakKeyring(c bundle.Contents) bundle.Contents {
+	c.Keyring.Data = append(c.Keyring.Data, "  - {id: 9, alg: ed25519, public: AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=, valid_from: 2025-01-01, valid_until: 2030-12-31}\n"...)
+	return c
 }
 
 // alterField changes one base64 character inside a field of the envelope.

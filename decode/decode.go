@@ -19,8 +19,8 @@ var (
 	ErrNotAMark = fmt.Errorf("not a postage mark: %w", mark.ErrInvalid)
 	// ErrMalformed: it starts with EPM1: but the rest is not a valid encoding.
 	ErrMalformed = fmt.Errorf("malformed mark: %w", mark.ErrInvalid)
-	// ErrTooLong: input over mark.MaxInputSize bytes, refused before any
-	// other work. It counts as malformed: errors.Is(err, ErrMalformed) holds.
+	// ErrTooLong: input over mark.MaxInputSize bytes without its
+	// surrounding white space, refused before any other work. It counts as malformed: errors.Is(err, ErrMalformed) holds.
 	ErrTooLong = fmt.Errorf("input longer than %d bytes: %w", mark.MaxInputSize, ErrMalformed)
 )
 
@@ -54,10 +54,24 @@ func Strip(text string) string {
 	return text
 }
 
+// Fit applies the size limit: text over mark.MaxInputSize bytes whose text
+// without surrounding white space (as Strip removes it) is at most that is
+// returned without it (§1: surrounding white space is ignored, however
+// much); any other text is returned as it is.
+func Fit(text string) string {
+	if len(text) > mark.MaxInputSize {
+		if t := strings.TrimSpace(text); len(t) <= mark.MaxInputSize {
+			return t
+		}
+	}
+	return text
+}
+
 // IsMark reports whether text (after Strip) starts with the EPM1: prefix,
 // i.e. whether it is a mark at all, well-formed or not. Of an input over the
-// size limit only the first MaxInputSize bytes are looked at.
+// size limit (after Fit) only the first MaxInputSize bytes are looked at.
 func IsMark(text string) bool {
+	text = Fit(text)
 	if len(text) > mark.MaxInputSize {
 		text = text[:mark.MaxInputSize]
 	}
@@ -66,8 +80,11 @@ func IsMark(text string) bool {
 
 // Text decodes the text form into body and signature. The errors are
 // ErrTooLong (which is also ErrMalformed), ErrNotAMark and ErrMalformed.
-// The prefix is case-sensitive: §1 tolerates lower case in the base32 part only.
+// The size limit applies after Fit: a mark inside more than 4 KiB of white
+// space is that mark. The prefix is case-sensitive: §1 tolerates lower
+// case in the base32 part only.
 func Text(text string) (body [mark.BodySize]byte, sig [mark.SigSize]byte, err error) {
+	text = Fit(text)
 	if len(text) > mark.MaxInputSize {
 		// Refused before any decoding; only its head says whether it was
 		// meant as a mark (MALFORMED) or is something else (NOT_A_MARK, §7 step 1).

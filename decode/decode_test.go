@@ -40,6 +40,16 @@ func TestText(t *testing.T) {
 		{"huge", good + strings.Repeat("A", mark.MaxInputSize), decode.ErrTooLong},
 		{"huge not a mark", strings.Repeat("x", mark.MaxInputSize+1), decode.ErrNotAMark},
 		{"huge after white space and AIM", "  ]Q3" + good + strings.Repeat("A", mark.MaxInputSize), decode.ErrTooLong},
+		// §1: surrounding white space is ignored, however much: the limit
+		// applies to the text without it.
+		{"5000 spaces after", good + strings.Repeat(" ", 5000), nil},
+		{"5000 spaces before", strings.Repeat(" ", 5000) + good, nil},
+		{"5000 tabs around, CRLF", strings.Repeat("\t", 5000) + good + strings.Repeat("\t", 5000) + "\r\n", nil},
+		{"NBSP and U+3000 around", strings.Repeat("\u00a0", 2500) + good + strings.Repeat("\u3000", 1700), nil},
+		{"spaces, AIM prefix, spaces", strings.Repeat(" ", 5000) + "]Q1" + good + strings.Repeat(" ", 5000), nil},
+		{"5000 spaces, then X", good + strings.Repeat(" ", 5000) + "X", decode.ErrTooLong},
+		{"5000 spaces, then a long non-mark", strings.Repeat(" ", 5000) + strings.Repeat("x", mark.MaxInputSize+1), decode.ErrNotAMark},
+		{"head of spaces, then a long mark: by its first 4 KiB as before", strings.Repeat(" ", 5000) + good + strings.Repeat("A", mark.MaxInputSize), decode.ErrNotAMark},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -51,6 +61,9 @@ func TestText(t *testing.T) {
 				if got := decode.Encode(body, sig); got != good {
 					t.Fatalf("re-encoded %s, want %s", got, good)
 				}
+				if !decode.IsMark(c.in) {
+					t.Fatal("IsMark false for a mark")
+				}
 				return
 			}
 			if !errors.Is(err, c.want) {
@@ -61,6 +74,9 @@ func TestText(t *testing.T) {
 			}
 			if c.want == decode.ErrNotAMark && decode.IsMark(c.in) {
 				t.Fatal("IsMark true for a non-mark")
+			}
+			if c.want == decode.ErrTooLong && !decode.IsMark(c.in) {
+				t.Fatal("IsMark false for a mark too long")
 			}
 		})
 	}
@@ -132,6 +148,26 @@ func BenchmarkText(b *testing.B) {
 	for b.Loop() {
 		if _, _, err := decode.Text(good); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestFit: text within the limit is returned as it is (its white space
+// too); over it, without its surrounding white space when that fits, else
+// as it is.
+func TestFit(t *testing.T) {
+	sp := strings.Repeat(" ", 5000)
+	long := strings.Repeat("x", mark.MaxInputSize+1)
+	for _, c := range []struct{ in, want string }{
+		{"  " + good + "\r\n", "  " + good + "\r\n"},
+		{sp + good + sp, good},
+		{sp + "\u3000" + strings.Repeat("y", mark.MaxInputSize) + "\t" + sp, strings.Repeat("y", mark.MaxInputSize)},
+		{sp, ""},
+		{good + sp + "X", good + sp + "X"},
+		{sp + long, sp + long},
+	} {
+		if got := decode.Fit(c.in); got != c.want {
+			t.Errorf("Fit(%.20q… %d bytes) = %d bytes %.20q…, want %d bytes", c.in, len(c.in), len(got), got, len(c.want))
 		}
 	}
 }

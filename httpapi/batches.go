@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"markd/batchlist"
+	"markd/decode"
 	"markd/internal/httperr"
 	"markd/mark"
 )
@@ -84,6 +85,9 @@ func (s *Server) batchRoutes() {
 
 // ScanRequest is the body of POST /api/scans.
 type ScanRequest struct {
+	// Text is the scanned text, at most mark.MaxInputSize bytes without
+	// the white space around it (more white space is ignored, MARK-FORMAT
+	// §1: the text is recorded without it).
 	Text    string `json:"text"`
 	WeightG int    `json:"weight_g,omitempty"` // measured weight, grams; 0 = unknown
 	Batch   string `json:"batch,omitempty"`    // must be the counter's open batch
@@ -203,14 +207,19 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("send the scanned text, 1 to %d bytes", mark.MaxInputSize)))
 		return
 	}
-	if len(req.Text) > mark.MaxInputSize {
-		s.fail(w, r, mark.WithHint(fmt.Errorf("text: %d bytes, more than %d: %w", len(req.Text), mark.MaxInputSize, mark.ErrInvalid),
-			fmt.Sprintf("cut it to its first %d bytes and send its real length as length (recorded NOT_A_MARK)", mark.MaxInputSize)))
-		return
-	}
 	if strings.TrimSpace(req.Text) == "" {
 		s.fail(w, r, mark.WithHint(fmt.Errorf("text: blank (%d bytes of spaces and line ends only): %w", len(req.Text), mark.ErrInvalid),
 			"send the scanned text; a scanner's blank line is not a scan"))
+		return
+	}
+	if len(req.Text) > mark.MaxInputSize && req.Length == 0 {
+		// The limit is on the text without its surrounding white space
+		// (MARK-FORMAT §1): a mark in 5 000 spaces is recorded as the mark.
+		req.Text = decode.Fit(req.Text)
+	}
+	if len(req.Text) > mark.MaxInputSize {
+		s.fail(w, r, mark.WithHint(fmt.Errorf("text: %d bytes, more than %d: %w", len(req.Text), mark.MaxInputSize, mark.ErrInvalid),
+			fmt.Sprintf("cut it to its first %d bytes and send its real length as length (recorded NOT_A_MARK)", mark.MaxInputSize)))
 		return
 	}
 	if req.Length != 0 && req.Length <= len(req.Text) {

@@ -76,7 +76,9 @@ type Line struct {
 }
 
 // ParseLine reads one line of an import file: a JSON object (Line) or the
-// bare text of a scan. Blank lines, and objects whose text is blank, give
+// bare text of a scan. A text over mark.MaxInputSize bytes whose text
+// without surrounding white space fits is that text (decode.Fit,
+// MARK-FORMAT §1). Blank lines, and objects whose text is blank, give
 // ok=false. An object with an unknown key, a key in another case than its
 // field's (jsonkey.Exact), or a key given twice in any letter case
 // (jsonkey.Twice), is refused, as the daemon's API refuses them. An error
@@ -87,7 +89,7 @@ func ParseLine(line string) (mark.Scan, bool, error) {
 		return mark.Scan{}, false, nil
 	}
 	if !strings.HasPrefix(t, "{") {
-		return mark.Scan{Text: strings.TrimRight(line, "\r")}, true, nil
+		return mark.Scan{Text: decode.Fit(strings.TrimRight(line, "\r"))}, true, nil
 	}
 	var l Line
 	dec := json.NewDecoder(strings.NewReader(t))
@@ -139,7 +141,7 @@ func ParseLine(line string) (mark.Scan, bool, error) {
 	if strings.TrimSpace(l.Text) == "" { // no scan, as a blank line: the pipeline would not store it
 		return mark.Scan{}, false, nil
 	}
-	return mark.Scan{Text: l.Text, At: l.At, Counter: l.Counter, Source: l.Source, MeasuredWeightG: l.MeasuredWeightG}, true, nil
+	return mark.Scan{Text: decode.Fit(l.Text), At: l.At, Counter: l.Counter, Source: l.Source, MeasuredWeightG: l.MeasuredWeightG}, true, nil
 }
 
 // AtAhead is how far after this PC's clock a line's time (`at`) may be:
@@ -491,7 +493,9 @@ func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *i
 	scans = make([]mark.Scan, 0, n)
 	for len(scans) < n {
 		done = linesDone{*lineNo, pos()}
-		line, length, err := textline.Read(br, maxLine)
+		// (A line over maxLine bytes whose text without its surrounding
+		// white space fits mark.MaxInputSize is whole: that text.)
+		line, length, whole, err := textline.ReadFit(br, maxLine, mark.MaxInputSize)
 		if errors.Is(err, io.EOF) {
 			return scans, true, done, nil
 		}
@@ -505,15 +509,17 @@ func readBatch(br *bufio.Reader, name string, n int, lineNo, blank *int, read *i
 			line, length = line[len(utf8BOM):], length-len(utf8BOM)
 		}
 		*lineNo++
-		if length > len(line) && strings.HasPrefix(strings.TrimSpace(line), "{") {
+		if !whole && strings.HasPrefix(strings.TrimSpace(line), "{") {
 			// Only its start was kept: the object cannot be read, and
 			// its cut would be refused as "unexpected EOF".
 			return scans, false, done, &LineError{File: name, Line: *lineNo, Err: fmt.Errorf(
 				"a line of %d bytes, more than %d: too long for a JSON scan object: %w", length, maxLine, mark.ErrInvalid)}
 		}
 		sc, ok, err := ParseLine(line)
-		if ok && length > len(line) && sc.Text == strings.TrimRight(line, "\r") {
-			sc.Length = length // a bare text over maxLine: its start and real length
+		if ok && !whole {
+			// a bare text over maxLine: its start (as read: its white
+			// space is part of what is too long) and real length
+			sc.Text, sc.Length = strings.TrimRight(line, "\r"), length
 		}
 		if err == nil && ok {
 			if ae := (*AtError)(nil); errors.As(CheckAt(sc.At, now()), &ae) && !(ae.Ahead && atAhead) {

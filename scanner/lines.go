@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"markd/internal/textline"
 	"markd/mark"
 )
 
@@ -30,8 +31,9 @@ const (
 type Frame struct {
 	Kind FrameKind
 	// Text is the line of a FrameLine: terminator, AIM prefix and control
-	// bytes removed. A line longer than MaxLine holds only its first
-	// MaxLine bytes (before that cleaning).
+	// bytes removed. A line over MaxLine bytes whose text without the white
+	// space around it fits is that text (white space removed too); one whose
+	// text is longer holds only MaxLine bytes of it (before that cleaning).
 	Text string
 	// N is, for a FrameLine cut at MaxLine, the real length of the line in
 	// bytes (terminator excluded), and 0 for a whole line; for FrameIdle
@@ -46,29 +48,39 @@ type Frame struct {
 // what scanners send when left at factory settings. Otherwise a line ends
 // only at the exact byte suffix Terminator (CR, LF, CRLF, ETX, "#"...).
 //
-// A line longer than MaxLine bytes is kept cut: its first MaxLine bytes
-// and its real length (Frame.N), so it is stored like any other scan (as
-// NOT_A_MARK) instead of vanishing. The bytes after the cut are counted,
-// not kept, up to the next terminator: the framer holds at most MaxLine
-// plus the terminator's length, whatever a scanner or a noisy cable sends.
+// The size limit applies to the line's text without its surrounding white
+// space (MARK-FORMAT §1: "surrounding white space ... ignored"): a line
+// over MaxLine bytes whose text without the white space and control bytes
+// around it fits (a mark and 5 000 spaces) is that text (Frame.N 0); that
+// white space is counted, not kept (textline.Fit). A line whose text is
+// longer than MaxLine is kept cut: the first MaxLine bytes from its first
+// character that is not white space (of a line that starts with its text,
+// its first MaxLine bytes) and its real length (Frame.N), so it is stored
+// like any other scan (as NOT_A_MARK) instead of vanishing. The bytes
+// after the cut are counted, not kept, up to the next terminator: the
+// framer holds at most MaxLine plus the terminator's length plus
+// utf8.UTFMax, whatever a scanner or a noisy cable sends.
 // A partial line that sees no byte for Idle is dropped by Expire (one
 // FrameIdle): a scanner configured without a terminator then shows up in
 // the log instead of silently gluing codes together. Control bytes alone
 // (the LF a CRLF scanner sends after the CR a "CR" setting ends lines at)
 // are not a partial line: Expire clears them without a frame. Empty lines are
 // skipped (a CR/LF pair split differently, or a scanner sending a bare
-// terminator, is not a scan).
+// terminator, is not a scan; nor is a line of over MaxLine bytes of white space).
 type Framer struct {
 	Terminator []byte
 	MaxLine    int
 	Idle       time.Duration
+	// RawLimit applies MaxLine to the whole line, white space included:
+	// for a line that is no mark (the scale's readings), where §1's
+	// tolerance does not apply. Such a line over MaxLine is a cut line
+	// (Frame.N set) even when its text without white space would fit.
+	RawLimit bool
 
-	buf      []byte    // the line so far (over: its first MaxLine bytes)
-	over     bool      // the line is longer than MaxLine; n counts it
-	n        int       // over: bytes of the line seen so far, terminator bytes included
-	tail     []byte    // over: the last bytes seen, to find a multi-byte terminator
-	lastCR   bool      // default mode: previous byte was CR, so an LF right after it is swallowed
-	lastByte time.Time // when the last byte of the pending partial line arrived
+	line     textline.Fit // the line so far, terminator excluded
+	win      []byte       // multi-byte Terminator: the last bytes, not yet known not to start it
+	lastCR   bool         // default mode: previous byte was CR, so an LF right after it is swallowed
+	lastByte time.Time    // when the last byte of the pending partial line arrived
 }
 
 // NewFramer returns a framer with the given terminator (nil = CR or LF),
@@ -84,18 +96,22 @@ func NewFramer(term []byte, maxLine int, idle time.Duration) *Framer {
 }
 
 // Pending reports whether a partial line is waiting for its terminator.
-func (f *Framer) Pending() bool { return len(f.buf) > 0 || f.over }
+func (f *Framer) Pending() bool { return f.line.Seen() > 0 || len(f.win) > 0 }
 
 // Partial reports whether a partial line with text in it (not control
 // bytes alone) is waiting for its terminator.
-func (f *Framer) Partial() bool { return f.over || hasText(f.buf) }
+func (f *Framer) Partial() bool {
+	kept, trimmed, _ := f.line.End()
+	return trimmed || hasText(kept) || hasText(f.win)
+}
 
 // Held is the number of bytes the framer holds: never more than MaxLine
-// plus the terminator's length (the fuzz test checks it).
-func (f *Framer) Held() int { return len(f.buf) + len(f.tail) }
+// plus the terminator's length plus utf8.UTFMax (the fuzz test checks it).
+func (f *Framer) Held() int { return f.line.Held() + len(f.win) }
 
 // Feed consumes p, received at now, calling out for every frame it ends.
 func (f *Framer) Feed(p []byte, now time.Time, out func(Frame)) {
+	f.line.Max = f.MaxLine
 	for _, c := range p {
 		f.feedByte(c, out)
 	}
@@ -105,84 +121,65 @@ func (f *Framer) Feed(p []byte, now time.Time, out func(Frame)) {
 }
 
 func (f *Framer) feedByte(c byte, out func(Frame)) {
-	if f.Terminator == nil {
+	t := f.Terminator
+	switch {
+	case t == nil:
 		wasCR := f.lastCR
 		f.lastCR = c == '\r'
 		if c == '\r' || c == '\n' {
 			if c == '\n' && wasCR {
 				return // CRLF counts once
 			}
-			f.endLine(f.n, out)
+			f.endLine(out)
 			return
 		}
-	} else if f.atTerminator(c) {
-		f.endLine(f.n-len(f.Terminator), out)
-		return
-	}
-	if f.over {
-		if f.Terminator == nil {
-			f.n++ // (atTerminator counts it otherwise)
+		f.line.Add(c)
+	case len(t) == 1:
+		if c == t[0] {
+			f.endLine(out)
+			return
 		}
-		return // counted, not kept
-	}
-	f.buf = append(f.buf, c)
-	// The buffer may hold a partial terminator; it counts towards the limit
-	// only once it is known not to be one.
-	limit := f.MaxLine
-	if f.Terminator != nil {
-		limit += len(f.Terminator) - 1
-	}
-	if len(f.buf) > limit {
-		// Longer than MaxLine: keep the first MaxLine bytes, and the bytes
-		// that may start the terminator, so a terminator straddling the
-		// cut still ends the line.
-		f.over, f.n = true, len(f.buf)
-		f.tail = f.tail[:0]
-		if k := len(f.Terminator) - 1; k > 0 {
-			f.tail = append(f.tail, f.buf[len(f.buf)-k:]...)
+		f.line.Add(c)
+	default:
+		// The last len(t)-1 bytes wait in win until they are known not
+		// to start the terminator: a terminator straddling the limit or
+		// split across reads still ends the line.
+		f.win = append(f.win, c)
+		if bytes.Equal(f.win, t) {
+			f.win = f.win[:0]
+			f.endLine(out)
+			return
 		}
-		f.buf = f.buf[:f.MaxLine]
+		if len(f.win) == len(t) {
+			f.line.Add(f.win[0])
+			f.win = f.win[:copy(f.win, f.win[1:])]
+		}
 	}
 }
 
-// atTerminator appends c and reports whether the stream now ends with the
-// configured terminator; on true it removes the terminator's other bytes.
-func (f *Framer) atTerminator(c byte) bool {
-	t := f.Terminator
-	if f.over {
-		f.n++
-		f.tail = append(f.tail, c)
-		if len(f.tail) > len(t) {
-			f.tail = f.tail[len(f.tail)-len(t):]
-		}
-		return bytes.Equal(f.tail, t)
-	}
-	if c != t[len(t)-1] {
-		return false
-	}
-	n := len(t) - 1
-	if len(f.buf) < n || !bytes.Equal(f.buf[len(f.buf)-n:], t[:n]) {
-		return false
-	}
-	f.buf = f.buf[:len(f.buf)-n]
-	return true
-}
-
-// endLine ends the line; n is its real length when it was over MaxLine.
-func (f *Framer) endLine(n int, out func(Frame)) {
-	text := cleanLine(f.buf)
-	if !f.over {
-		n = 0
+// endLine ends the line.
+func (f *Framer) endLine(out func(Frame)) {
+	kept, trimmed, over := f.line.End()
+	var fr Frame
+	switch {
+	case over, trimmed && f.RawLimit:
+		fr = Frame{Kind: FrameLine, Text: cleanLine(kept), N: f.line.Seen()}
+	case trimmed:
+		// Over MaxLine bytes with the white space around it, not
+		// without: the text is the line (MARK-FORMAT §1).
+		fr = Frame{Kind: FrameLine, Text: StripAIM(strings.TrimSpace(cleanBytes(kept)))}
+	default:
+		fr = Frame{Kind: FrameLine, Text: cleanLine(kept)}
 	}
 	f.reset()
-	if text != "" {
-		out(Frame{Kind: FrameLine, Text: text, N: n})
+	if fr.Text != "" {
+		out(fr)
 	}
 }
 
 func (f *Framer) reset() {
-	f.buf, f.tail = f.buf[:0], f.tail[:0]
-	f.over, f.n = false, 0
+	f.line.Reset()
+	f.win = f.win[:0]
 }
 
 // Expire drops a partial line that has seen no byte for Idle (also one
@@ -191,7 +188,7 @@ func (f *Framer) Expire(now time.Time, out func(Frame)) {
 	if !f.Pending() || now.Sub(f.lastByte) < f.Idle {
 		return
 	}
-	if !f.over && !hasText(f.buf) {
+	if !f.Partial() {
 		// Control bytes alone (the LF of a CRLF scanner set to CR, the CR
 		// of LFCR set to LF, noise between codes) are no partial line: a
 		// terminator after them would give an empty line, which is skipped.
@@ -199,10 +196,7 @@ func (f *Framer) Expire(now time.Time, out func(Frame)) {
 		f.lastCR = false
 		return
 	}
-	n := len(f.buf)
-	if f.over {
-		n = f.n
-	}
+	n := f.line.Seen() + len(f.win)
 	f.reset()
 	f.lastCR = false
 	out(Frame{Kind: FrameIdle, N: n})
@@ -222,7 +216,10 @@ func hasText(b []byte) bool {
 // cleanLine removes ASCII control bytes (noise such as NUL, STX/ETX or
 // XON/XOFF that some scanners and cables add) and the AIM symbology
 // identifier prefix.
-func cleanLine(b []byte) string {
+func cleanLine(b []byte) string { return StripAIM(cleanBytes(b)) }
+
+// cleanBytes removes ASCII control bytes.
+func cleanBytes(b []byte) string {
 	var sb strings.Builder
 	sb.Grow(len(b))
 	for _, c := range b {
@@ -231,7 +228,7 @@ func cleanLine(b []byte) string {
 		}
 		sb.WriteByte(c)
 	}
-	return StripAIM(sb.String())
+	return sb.String()
 }
 
 // StripAIM removes the AIM symbology identifier of a QR code, ]Q1..]Q6,

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // frames feeds chunks one by one (each 1 ms after the previous) and returns
@@ -170,13 +172,39 @@ func refLines(data, term []byte, maxLine int) []Frame {
 	for _, l := range lines {
 		fr := Frame{Kind: FrameLine, Text: cleanLine(l)}
 		if len(l) > maxLine {
-			fr = Frame{Kind: FrameLine, Text: cleanLine(l[:maxLine]), N: len(l)}
+			fr = refLong(l, maxLine)
 		}
 		if fr.Text != "" {
 			out = append(out, fr)
 		}
 	}
 	return out
+}
+
+// refLong is the frame of a line over maxLine bytes: its text from the
+// first to the last character that is not white space
+// (decoded as utf8.DecodeRune does), trimmed, when that is at most maxLine
+// bytes; else the first maxLine bytes from that first character, cut,
+// with the line's real length.
+func refLong(l []byte, maxLine int) Frame {
+	s, e := -1, -1
+	for i := 0; i < len(l); {
+		r, size := utf8.DecodeRune(l[i:])
+		if !unicode.IsSpace(r) {
+			if s < 0 {
+				s = i
+			}
+			e = i + size
+		}
+		i += size
+	}
+	if s < 0 {
+		return Frame{Kind: FrameLine}
+	}
+	if e-s <= maxLine {
+		return Frame{Kind: FrameLine, Text: StripAIM(strings.TrimSpace(cleanBytes(l[s:e])))}
+	}
+	return Frame{Kind: FrameLine, Text: cleanLine(l[s : s+maxLine]), N: len(l)}
 }
 
 // FuzzFramer checks the framer against refLines on arbitrary byte streams
@@ -191,6 +219,8 @@ func FuzzFramer(f *testing.F) {
 	f.Add([]byte("ABCDENDXEND"), uint8(4), uint8(2), "END")
 	f.Add([]byte("A#B#C##"), uint8(1), uint8(1), "##")
 	f.Add(bytes.Repeat([]byte("0123456789"), 100), uint8(7), uint8(9), "")
+	f.Add([]byte("  AB\u3000\u3000 \t\u00a0\r AB  \u3000\u3000  X\n\xe3\x80 AB\xe3\x80\x80\xe3\x80\x80\n"), uint8(3), uint8(3), "")
+	f.Add([]byte("\x02  AB \u2003\u2003 \x03\r\n \u3000AB#  \xc2\x01\xa0A\r\n"), uint8(5), uint8(4), "CRLF")
 	f.Fuzz(func(t *testing.T, data []byte, cut uint8, max uint8, termSpec string) {
 		term, err := ParseTerminator(termSpec)
 		if err != nil || len(term) > 8 {
@@ -204,7 +234,7 @@ func FuzzFramer(f *testing.F) {
 			for i := 0; i < len(data); i += step {
 				j := min(i+step, len(data))
 				fr.Feed(data[i:j], now, func(x Frame) { got = append(got, x) })
-				if fr.Held() > maxLine+len(term) {
+				if fr.Held() > maxLine+len(term)+utf8.UTFMax {
 					t.Fatalf("framer holds %d bytes, max_line %d", fr.Held(), maxLine)
 				}
 			}
@@ -241,7 +271,7 @@ func TestFramerBounded(t *testing.T) {
 		out := func(fr Frame) { got = append(got, fr) }
 		for i := 0; i < 160; i++ { // 10 MiB
 			f.Feed(chunk, time.Unix(0, 0), out)
-			if f.Held() > DefaultMaxLine+len(term) {
+			if f.Held() > DefaultMaxLine+len(term)+utf8.UTFMax {
 				t.Fatalf("%q: holds %d bytes after %d KiB", term, f.Held(), (i+1)*64)
 			}
 		}

@@ -288,6 +288,7 @@ func (s *Scale) readLoop(ctx context.Context, p io.ReadWriter, path string, id d
 	s.badUnit = false
 	s.wmu.Unlock()
 	fr := NewFramer(nil, 256, 0)
+	fr.RawLimit = true // a reading is no mark: 256 bytes, white space included
 	handle := func(f Frame) {
 		if f.Kind == FrameLine && f.N == 0 { // a line over 256 bytes (cut: N set) is no reading
 			s.line(f.Text)
@@ -358,6 +359,7 @@ func ProbeScale(ctx context.Context, cfg ScaleConfig, wait time.Duration) (Scale
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	fr := NewFramer(nil, 256, 0)
+	fr.RawLimit = true // a reading is no mark: 256 bytes, white space included
 	handle := func(f Frame) {
 		if f.Kind != FrameLine || f.N > 0 || pr.Matched { // cut at 256 bytes: no reading
 			return

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"markd/decode"
+	"markd/internal/textline"
 	"markd/mark"
 )
 
@@ -131,6 +133,11 @@ func (s *Reader) Serve(ctx context.Context, emit func(mark.Scan)) error {
 // ends. *afterCR says the previous line ended at a CR, so an LF right after
 // it belongs to that line; it is looked for when the next line starts, so
 // a line ended by CR is returned as soon as its CR arrives.
+//
+// A line over mark.MaxInputSize bytes whose text without its surrounding
+// white space is at most that (a mark and 5 000 spaces, MARK-FORMAT §1) is
+// returned as that text, n its length; past maxStdinLine bytes that white
+// space is counted, not kept (textline.Fit).
 func readLine(br *bufio.Reader, afterCR *bool) (line string, n int, err error) {
 	if *afterCR {
 		*afterCR = false
@@ -143,10 +150,12 @@ func readLine(br *bufio.Reader, afterCR *bool) (line string, n int, err error) {
 		}
 	}
 	var b strings.Builder
+	var fit *textline.Fit
 	for {
 		if br.Buffered() == 0 {
 			if _, err := br.Peek(1); err != nil {
-				return b.String(), n, err
+				line, n = fitLine(b.String(), n, fit)
+				return line, n, err
 			}
 		}
 		buf, _ := br.Peek(br.Buffered())
@@ -156,8 +165,18 @@ func readLine(br *bufio.Reader, afterCR *bool) (line string, n int, err error) {
 			chunk = buf[:i]
 		}
 		n += len(chunk)
+		taken := 0
 		if room := maxStdinLine - b.Len(); room > 0 {
-			b.Write(chunk[:min(len(chunk), room)])
+			taken = min(len(chunk), room)
+			b.Write(chunk[:taken])
+		}
+		switch {
+		case fit != nil:
+			fit.Write(chunk)
+		case n > maxStdinLine: // more than is kept: from here its white space is counted
+			fit = &textline.Fit{Max: mark.MaxInputSize}
+			fit.Write([]byte(b.String()))
+			fit.Write(chunk[taken:])
 		}
 		if i < 0 {
 			_, _ = br.Discard(len(buf))
@@ -165,6 +184,26 @@ func readLine(br *bufio.Reader, afterCR *bool) (line string, n int, err error) {
 		}
 		*afterCR = buf[i] == '\r'
 		_, _ = br.Discard(i + 1)
-		return b.String(), n, nil
+		line, n = fitLine(b.String(), n, fit)
+		return line, n, nil
 	}
+}
+
+// fitLine applies the size limit to a line's text without its surrounding
+// white space: line is what readLine kept of it, fit its Fit past
+// maxStdinLine bytes.
+func fitLine(line string, n int, fit *textline.Fit) (string, int) {
+	if fit != nil {
+		if kept, _, over := fit.End(); !over {
+			line = strings.TrimSpace(string(kept))
+			return line, len(line)
+		}
+		return line, n
+	}
+	if n > mark.MaxInputSize {
+		if t := decode.Fit(line); len(t) <= mark.MaxInputSize {
+			return t, len(t)
+		}
+	}
+	return line, n
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"markd/mark"
@@ -113,15 +114,21 @@ func KeyChar(code uint16, shift bool) (byte, bool) {
 // code. It tracks both Shift keys and Caps Lock; keys typed while Ctrl or
 // Alt is held, and keys with no character, are ignored and counted. A code
 // longer than MaxLine is passed on cut, with its real length, like the
-// Framer does: the keys after the cut are counted, not kept.
+// Framer does: the keys after the cut are counted, not kept. As for the
+// Framer, the limit applies to the code without the spaces around it
+// (MARK-FORMAT §1): spaces before it and after MaxLine characters of it
+// are counted, not kept, and a code over MaxLine keys whose text without
+// them fits is that text.
 type KeyDecoder struct {
 	MaxLine int // default DefaultMaxLine
 	Idle    time.Duration
 
 	shift, ctrl, alt uint8 // bit 0 left, bit 1 right
 	caps             bool
-	buf              []byte // the code so far: its first MaxLine characters
+	buf              []byte // the code so far: its first MaxLine characters (after lead)
 	n                int    // characters of the code so far (beyond MaxLine too)
+	lead             int    // spaces before buf, dropped when buf was full
+	sp, rest         int    // after a full buf: spaces, then the characters after them
 	discard          bool   // events were lost: drop the code until Enter (n still counts its keys)
 	lostSaid         bool   // discard: the drop was already passed on as a FrameLost
 	lastKey          time.Time
@@ -138,7 +145,10 @@ func (d *KeyDecoder) maxLine() int {
 // Held is the number of characters the decoder holds (at most MaxLine).
 func (d *KeyDecoder) Held() int { return len(d.buf) }
 
-func (d *KeyDecoder) reset() { d.buf, d.n, d.discard, d.lostSaid = d.buf[:0], 0, false, false }
+func (d *KeyDecoder) reset() {
+	d.buf, d.n, d.discard, d.lostSaid = d.buf[:0], 0, false, false
+	d.lead, d.sp, d.rest = 0, 0, 0
+}
 
 // lost passes on the drop of the code being discarded, once, when it had
 // keys: at SYN_DROPPED for a code under way, else when the code typed
@@ -159,6 +169,7 @@ func (d *KeyDecoder) Event(e InputEvent, now time.Time, out func(Frame)) {
 		// Enter. Modifier state may be stale too; a scanner releases them anyway.
 		d.discard, d.lastKey = true, now
 		d.buf = d.buf[:0]
+		d.lead, d.sp, d.rest = 0, 0, 0
 		d.lost(out)
 		d.shift, d.ctrl, d.alt = 0, 0, 0
 		return
@@ -189,11 +200,8 @@ func (d *KeyDecoder) Event(e InputEvent, now time.Time, out func(Frame)) {
 		return
 	case KeyEnter, KeyKPEnter:
 		d.lost(out)
-		line, n, wasDiscard := StripAIM(string(d.buf)), d.n, d.discard
+		line, n, wasDiscard := d.line()
 		d.reset()
-		if n <= d.maxLine() {
-			n = 0 // a whole code
-		}
 		if !wasDiscard && line != "" {
 			out(Frame{Kind: FrameLine, Text: line, N: n})
 		}
@@ -201,7 +209,16 @@ func (d *KeyDecoder) Event(e InputEvent, now time.Time, out func(Frame)) {
 	case KeyBackspace:
 		if d.n > 0 {
 			d.n--
-			d.buf = d.buf[:min(len(d.buf), d.n)]
+			switch {
+			case d.rest > 0:
+				d.rest--
+			case d.sp > 0:
+				d.sp--
+			case len(d.buf) > 0:
+				d.buf = d.buf[:len(d.buf)-1]
+			case d.lead > 0:
+				d.lead--
+			}
 		}
 		return
 	case KeyTab, KeyEsc:
@@ -221,9 +238,48 @@ func (d *KeyDecoder) Event(e InputEvent, now time.Time, out func(Frame)) {
 		c ^= 0x20 // Caps Lock inverts the case of letters only
 	}
 	d.n++
-	if !d.discard && len(d.buf) < d.maxLine() {
+	if !d.discard {
+		d.keep(c)
+	}
+}
+
+// keep adds c to the code: to buf while it has room, else past it,
+// counted (spaces around the text first, MARK-FORMAT §1).
+func (d *KeyDecoder) keep(c byte) {
+	if d.sp == 0 && d.rest == 0 && len(d.buf) == d.maxLine() {
+		// buf is full: the spaces it starts with are dropped, counted.
+		k := 0
+		for k < len(d.buf) && d.buf[k] == ' ' {
+			k++
+		}
+		d.lead += k
+		d.buf = d.buf[:copy(d.buf, d.buf[k:])]
+	}
+	switch {
+	case d.sp != 0 || d.rest != 0 || len(d.buf) == d.maxLine():
+		if d.rest == 0 && c == ' ' {
+			d.sp++
+		} else {
+			d.rest++
+		}
+	case len(d.buf) == 0 && d.lead > 0 && c == ' ':
+		d.lead++
+	default:
 		d.buf = append(d.buf, c)
 	}
+}
+
+// line is the code typed: whole (N 0) up to MaxLine keys; past that, the
+// text without the spaces around it when that fits (N 0, MARK-FORMAT §1),
+// else its first MaxLine characters from the text (N its real length).
+func (d *KeyDecoder) line() (text string, n int, wasDiscard bool) {
+	switch {
+	case d.n <= d.maxLine(): // (the spaces dropped before it are at most n)
+		return StripAIM(strings.Repeat(" ", d.lead) + string(d.buf)), 0, d.discard
+	case d.rest == 0:
+		return StripAIM(strings.TrimSpace(string(d.buf))), 0, d.discard
+	}
+	return StripAIM(string(d.buf)), d.n, d.discard
 }
 
 // Expire drops a partial code that saw no key for Idle (default DefaultIdle).

@@ -181,8 +181,10 @@ func textVariants(s *diffSigner, base refMark, ctx diffCase) []diffCase {
 	add("huge non-mark", strings.Repeat("A", 100000))
 	add("huge mark", good+strings.Repeat("A", 5000))
 	add("long white space, non-mark", strings.Repeat(" ", 5000)+"X")
-	// Not compared: a mark padded with white space past mark.MaxInputSize.
-	// The spec knows no size limit; markd's is a deliberate, system-wide one.
+	// A mark padded with white space past mark.MaxInputSize: the limit
+	// applies to the text without it (§1, spec-audit.md item 8).
+	add("mark in 5000 spaces", strings.Repeat(" ", 5000)+good+strings.Repeat(" ", 5000))
+	add("mark in tabs, NBSP and U+3000", strings.Repeat("\t", 5000)+good+strings.Repeat("\u00a0\u3000", 1000)+"\r\n")
 	for n := 1; n <= 8; n++ {
 		add(fmt.Sprint("cut ", n), good[:len(good)-n])
 		add(fmt.Sprint("extra ", n), good+strings.Repeat("A", n))

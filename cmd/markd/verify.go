@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"markd/config"
+	"markd/decode"
 	"markd/internal/cli"
 	"markd/internal/textline"
 	"markd/mark"
@@ -130,10 +131,27 @@ func (a *app) runVerify(cmd *cobra.Command, f verifyFlags) error {
 	if err != nil {
 		return err
 	}
-	judge := func(_ int, text string, _ int) (*mark.Record, error) {
+	judge := func(_ int, text string, length int) (*mark.Record, error) {
+		if length > len(text) {
+			return resultRecord(cutResult(v.Verify(text, ctx))), nil
+		}
 		return resultRecord(v.Verify(text, ctx)), nil
 	}
 	return a.verifyLines(f.texts, judge)
+}
+
+// cutResult is the result of a line of which only the start was kept
+// (longer than any mark without its surrounding white space), from the
+// result of that start: NOT_A_MARK, or REJECT with MALFORMED alone when
+// it starts like a mark (MARK-FORMAT §7 step 2), as the pipeline stores
+// such a line. No field of the cut is trusted, not even when it holds a
+// whole mark and white space: the line scanned was not that mark.
+func cutResult(res mark.Result) mark.Result {
+	switch res.Verdict {
+	case mark.NotAMark, mark.Error:
+		return res
+	}
+	return mark.Result{Verdict: mark.Reject, Reasons: []mark.Reason{mark.ReasonMalformed}}
 }
 
 // resultRecord wraps a stateless verification result as a record.
@@ -174,7 +192,8 @@ func verifyOutput(line int, rec *mark.Record) verifyLine {
 // judge and prints one JSON object per line, numbered from 1.
 //
 // length is the line's real length in bytes when only its start was kept
-// (a line over 4096 bytes from stdin), else len(text).
+// (a line over 4096 bytes from stdin, not counting white space around its
+// text), else len(text).
 func (a *app) verifyLines(texts []string, judge func(line int, text string, length int) (*mark.Record, error)) error {
 	w := bufio.NewWriter(a.stdout)
 	enc := json.NewEncoder(w)
@@ -199,7 +218,9 @@ func (a *app) verifyLines(texts []string, judge func(line int, text string, leng
 	}
 	r := bufio.NewReaderSize(a.stdin, 64<<10)
 	for n := 1; ; n++ {
-		text, length, err := textline.Read(r, mark.MaxInputSize+1)
+		// A line's size limit applies to its text without surrounding
+		// white space (MARK-FORMAT §1): a mark in 5 000 spaces is the mark.
+		text, length, whole, err := textline.ReadFit(r, mark.MaxInputSize+1, mark.MaxInputSize)
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -208,6 +229,10 @@ func (a *app) verifyLines(texts []string, judge func(line int, text string, leng
 		}
 		if n == 1 && strings.HasPrefix(text, utf8BOM) { // a file saved by Windows Notepad: not part of the text
 			text, length = text[len(utf8BOM):], length-len(utf8BOM)
+		}
+		if whole { // the text, without the white space that took it over the limit
+			text = decode.Fit(text)
+			length = len(text)
 		}
 		if err := emit(n, text, length); err != nil {
 			return err

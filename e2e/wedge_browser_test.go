@@ -45,6 +45,7 @@ const typeJS = `async (text, layout, gap) => {
     if (/[a-z]/.test(base)) code = 'Key' + base.toUpperCase();
     else if (/[0-9]/.test(base)) code = 'Digit' + base;
     else if (base === ';') code = 'Semicolon';
+    else if (base === ' ') code = 'Space';
     else throw new Error('no key for ' + ch);
     let key = ch;
     if (layout === 'ru' && ru[base]) key = shift ? ru[base].toUpperCase() : ru[base];
@@ -192,6 +193,33 @@ func TestBrowserWedge(t *testing.T) {
 	}
 	if len(rows) != 5 {
 		t.Fatalf("%d wedge scans, want 5 (the long burst split, or a person's keys posted?):%s", len(rows), dump())
+	}
+
+	// A mark with 5 000 spaces after it, then one with 5 000 before it:
+	// white space around a code is ignored however long (MARK-FORMAT §1),
+	// so each is the mark (a re-scan: DUPLICATE_SCAN), not a line over the
+	// limit; the spaces past 4 096 keys are counted, not kept or sent.
+	pad := strings.Repeat(" ", 5000)
+	for i, burst := range []string{good + pad, pad + other} {
+		run(t, ctx, "scanner, a mark in spaces", chromedp.Evaluate[string](typeKeys(burst, "us", 0), chromedp.EvalAwaitPromise))
+		waitFor(t, "the padded burst's scan", func() bool { longScan(); return len(rows) == 6+i })
+	}
+	padded, others, notMarks := 0, 0, 0
+	for _, s := range rows {
+		switch {
+		case s.Verdict == "NOT_A_MARK":
+			notMarks++
+		case s.Text != good && strings.TrimSpace(s.Text) == good && len(s.Text) <= 4096 && s.Verdict == "DUPLICATE_SCAN":
+			padded++
+		case s.Text == other:
+			others++
+		}
+	}
+	// other: its two scans before, and the one after 5 000 spaces, kept
+	// from its first key
+	if padded != 1 || others != 3 || notMarks != 1 {
+		t.Fatalf("a mark in 5 000 spaces not judged as the mark (%d padded, %d of the other mark, %d NOT_A_MARK); the wedge scans:%s",
+			padded, others, notMarks, dump())
 	}
 }
 

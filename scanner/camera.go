@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"markd/decode"
 	"markd/mark"
 	"markd/qrdecode"
 )
@@ -408,6 +409,10 @@ func (c *Camera) decodeLatest(m *mailbox, dec *qrdecode.Decoder, hold *holdFilte
 	c.mu.Unlock()
 	var snap []byte
 	for _, text := range codes {
+		// A code can hold more than a mark: white space around it does
+		// not count against the 4 KiB limit (MARK-FORMAT §1), so the
+		// scan carries the mark alone (decode.Fit).
+		text = decode.Fit(text)
 		if !hold.pass(text, now) {
 			continue
 		}

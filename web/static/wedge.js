@@ -11,7 +11,8 @@
   'use strict';
   var MAX_GAP_MS = 40;  // scanners: 1–20 ms a key; people: 80 ms and more
   var MIN_KEYS = 8;     // a burst shorter than this is not a code
-  var MAX_KEYS = 4096;  // a longer burst is sent cut to this, with its length (like the server's max_line)
+  var MAX_KEYS = 4096;  // a longer burst is sent cut to this, with its length (like the server's max_line);
+                        // spaces around the code do not count against it (MARK-FORMAT §1)
 
   // Unshifted and shifted character of each physical key (US layout).
   var KEYS = {
@@ -50,9 +51,22 @@
   }
 
   // buf keeps the first MAX_KEYS characters of the burst, n counts them all.
-  var buf = '', n = 0, last = -1, target = null, before = null;
+  // Surrounding white space is ignored however long (MARK-FORMAT §1), so
+  // past MAX_KEYS a space is counted, not kept: spaces before the code give
+  // way to its first other key (blank: buf holds spaces only), spaces after
+  // it are dropped, and only another key past MAX_KEYS makes the burst
+  // over-long (over: sent cut, with its real length).
+  var buf = '', n = 0, blank = true, over = false, last = -1, target = null, before = null;
 
-  function reset() { buf = ''; n = 0; last = -1; target = null; before = null; }
+  function reset() { buf = ''; n = 0; blank = true; over = false; last = -1; target = null; before = null; }
+
+  function keep(ch) {
+    if (buf.length < MAX_KEYS) buf += ch;
+    else if (ch === ' ') return;
+    else if (blank) buf = ch;
+    else over = true;
+    if (ch !== ' ') blank = false;
+  }
 
   function status(text, bad) {
     var el = document.getElementById('wedge-msg');
@@ -95,7 +109,7 @@
         e.preventDefault(); // no form submit, no button press
         e.stopPropagation();
         if (target && before !== null) target.value = before; // undo what the scanner typed into a field
-        send(buf, n);
+        send(buf, over ? n : buf.length);
       }
       reset();
       return;
@@ -111,7 +125,7 @@
     }
     last = t;
     n++;
-    if (buf.length < MAX_KEYS) buf += ch;
+    keep(ch);
     // Once it is surely a scanner, its keys stop reaching the page.
     if (n >= MIN_KEYS) e.preventDefault();
   }

@@ -19,8 +19,8 @@ import (
 // RFC 8032 §5.1.7), crypto/ed25519 checks the cofactorless [S]B = R + [k]A.
 // They can differ only when R or A has a small-order component. Keys of
 // small order, with a small-order component or not canonically encoded
-// are refused with their keyring (edpoint.Check, ErrWeakKey) and could
-// not enter a batch either (Key.batch); R is hashed into k, so adding a
+// are distrusted (edpoint.Check, ErrWeakKey: no signature verifies under
+// them) and never enter a batch (Key.batch); R is hashed into k, so adding a
 // small-order point to the R of a real signature breaks it for both
 // equations (TestBatchTorsionBoundary). What remains is a signature whose R
 // the holder of the issuer's private key made with a small-order

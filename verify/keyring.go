@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/oasisprotocol/curve25519-voi/curve"
 	"gopkg.in/yaml.v3"
@@ -20,10 +21,11 @@ import (
 	"markd/mark"
 )
 
-// ErrWeakKey is wrapped (with mark.ErrInvalid) by the refusal of a
-// keyring whose Ed25519 key is not the canonical encoding of a point of
-// order ℓ: of small order, with a small-order component, non-canonical or
-// not a point at all (docs/notes/spec-audit.md item 10).
+// ErrWeakKey is wrapped by the reason a key of a keyring is distrusted
+// (Keyring.Distrusted): an Ed25519 key that is not the canonical
+// encoding of a point of order ℓ — of small order, with a small-order
+// component, non-canonical or not a point at all. The keyring loads; no
+// signature verifies under that key (docs/notes/spec-audit.md item 10).
 var ErrWeakKey = edpoint.ErrWeakKey
 
 // Key is one issuer public key of the keyring (§6).
@@ -37,19 +39,32 @@ type Key struct {
 
 	// edA is the Ed25519 key decompressed once, at load, for batches;
 	// single is the same key for single checks (its comb of multiples is
-	// built on the first). Both are set for every Ed25519 key: a key that
-	// is not the canonical encoding of a point of order ℓ is refused at
-	// load (edpoint.Check, ErrWeakKey).
+	// built on the first). Both are nil for a key that is not the
+	// canonical encoding of a point of order ℓ (edpoint.Check): it is
+	// distrusted, no signature verifies under it (distrust says why).
 	edA    *curve.EdwardsPoint
 	single *edKey
 	ecd    *ecdsa.PublicKey
+	// distrust says why no signature verifies under this key (nil: none).
+	distrust error
 }
+
+// Distrusted says why no signature verifies under the key (wrapping
+// ErrWeakKey), or nil when the key is trusted.
+func (k *Key) Distrusted() error { return k.distrust }
 
 // Keyring is the set of issuer public keys, by id.
 type Keyring struct {
-	Version string
-	keys    map[uint16]*Key
+	Version    string
+	keys       map[uint16]*Key
+	distrusted []error // one per distrusted key, in the file's order
 }
+
+// Distrusted returns one error per key of the keyring under which no
+// signature verifies, in the file's order: each names the file, keys[i]
+// (id N), the key and why, and wraps ErrWeakKey. Empty when every key is
+// trusted.
+func (k *Keyring) Distrusted() []error { return slices.Clone(k.distrusted) }
 
 // Key returns the key with the given id.
 func (k *Keyring) Key(id uint16) (*Key, bool) {
@@ -106,6 +121,10 @@ func ParseKeyring(name string, data []byte) (*Keyring, error) {
 		if _, dup := kr.keys[k.ID]; dup {
 			return nil, fmt.Errorf("%s: id %d appears twice: %w", where, k.ID, mark.ErrInvalid)
 		}
+		if k.distrust != nil {
+			k.distrust = fmt.Errorf("%s: public %q distrusted, no signature verifies under it: %w", where, e.Public, k.distrust)
+			kr.distrusted = append(kr.distrusted, k.distrust)
+		}
 		kr.keys[k.ID] = k
 	}
 	return kr, nil
@@ -126,14 +145,20 @@ func (e keyringEntry) key() (*Key, error) {
 		if len(pub) != ed25519.PublicKeySize {
 			return nil, fmt.Errorf("public %q is %d bytes, an ed25519 key is %d: %w", e.Public, len(pub), ed25519.PublicKeySize, mark.ErrInvalid)
 		}
+		// A weak key stays in the keyring, distrusted (spec-audit.md item
+		// 10): single and edA stay nil, so no signature verifies under it
+		// (edKey.verify of nil, as crypto/ed25519 with a key that is no
+		// point) and it never enters a batch (Key.batch).
 		if err := edpoint.Check(pub); err != nil {
-			return nil, fmt.Errorf("public %q refused: %w: %w", e.Public, err, mark.ErrInvalid)
+			k.distrust = err
+			break
 		}
-		k.single = newEdKey(pub)
-		k.edA = batchPoint(pub)
-		if k.single == nil || k.edA == nil { // edpoint.Check and the two decoders disagree: never expected
-			return nil, fmt.Errorf("public %q refused: %w: the curve libraries disagree on it: %w", e.Public, ErrWeakKey, mark.ErrInvalid)
+		single, edA := newEdKey(pub), batchPoint(pub)
+		if single == nil || edA == nil { // edpoint.Check and the two decoders disagree: never expected
+			k.distrust = fmt.Errorf("%w: the curve libraries disagree on it", ErrWeakKey)
+			break
 		}
+		k.single, k.edA = single, edA
 	case "ecdsa-p256":
 		k.Alg = mark.AlgECDSAP256
 		pk, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), pub)

@@ -7,15 +7,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"filippo.io/edwards25519"
 
-	"markd/decode"
-	"markd/internal/edpoint"
 	"markd/mark"
 )
 
@@ -97,14 +93,18 @@ func mustB64(t testing.TB, s string) []byte {
 	return b
 }
 
-// TestKeyringRefusesWeakEd25519Keys: a keyring holding an Ed25519 key of
-// small order, with a small-order component, not canonically encoded or
-// not a point at all is refused whole (spec-audit.md item 10, decided:
-// fail closed), naming the file, the entry and id, the key and why; a
-// good key beside it changes nothing. The decision agrees with
-// curve25519-voi's (batchPoint: the keys that may enter a batch).
-func TestKeyringRefusesWeakEd25519Keys(t *testing.T) {
+// TestKeyringDistrustsWeakEd25519Keys: a keyring holding an Ed25519 key
+// of small order, with a small-order component, not canonically encoded
+// or not a point at all loads, with that key distrusted
+// (docs/notes/spec-audit.md item 10, decided: per key): the key stays in
+// the keyring (its marks are not UNKNOWN_KEY) but no signature verifies
+// under it, single or in a batch; Distrusted names the file, the entry
+// and id, the key and why; a good key beside it changes nothing. The
+// decision agrees with curve25519-voi's (batchPoint: the keys that may
+// enter a batch).
+func TestKeyringDistrustsWeakEd25519Keys(t *testing.T) {
 	const good = "  - {id: 1, alg: ed25519, public: HVsPDCCy5PbkZGC745xJtKmV+YwaFV7V7pe/5dvc9Zc=, valid_from: 2025-01-01, valid_until: 2027-12-31}\n"
+	forged := identityForgery(t, make([]byte, mark.BodySize))
 	for _, c := range weakKeyCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			pub := base64.StdEncoding.EncodeToString(c.pub)
@@ -113,50 +113,57 @@ func TestKeyringRefusesWeakEd25519Keys(t *testing.T) {
 			if voi := batchPoint(c.pub) != nil; voi != (c.why == "") {
 				t.Errorf("curve25519-voi says batchable = %v", voi)
 			}
+			if err != nil || k.Len() != 2 {
+				t.Fatalf("keyring with %x: %v", c.pub, err)
+			}
+			key, ok := k.Key(9)
+			if !ok || key.Alg != mark.AlgEd25519 {
+				t.Fatalf("key 9 not in the keyring as an ed25519 key: %v %+v", ok, key)
+			}
+			d := k.Distrusted()
 			if c.why == "" {
-				if err != nil || k.Len() != 2 {
-					t.Fatalf("a good key refused: %v", err)
+				if len(d) != 0 || key.Distrusted() != nil || !key.batch() {
+					t.Fatalf("a good key distrusted: %v, %v", d, key.Distrusted())
 				}
 				return
 			}
-			if err == nil {
-				t.Fatalf("keyring with %x loaded (%d keys)", c.pub, k.Len())
+			if len(d) != 1 || key.Distrusted() == nil {
+				t.Fatalf("keyring with %x: distrusted %v, key %v; want key 9 distrusted", c.pub, d, key.Distrusted())
 			}
-			if !errors.Is(err, mark.ErrInvalid) || !errors.Is(err, ErrWeakKey) {
-				t.Errorf("err %v: want mark.ErrInvalid and ErrWeakKey", err)
+			if !errors.Is(d[0], ErrWeakKey) || errors.Is(d[0], mark.ErrInvalid) {
+				t.Errorf("distrusted %v: want ErrWeakKey, not mark.ErrInvalid (the keyring loads)", d[0])
 			}
 			for _, w := range []string{"/lists/ring.yaml", "keys[1] (id 9)", pub, c.why} {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not name %q", err, w)
+				if !strings.Contains(d[0].Error(), w) {
+					t.Errorf("%q does not name %q", d[0], w)
 				}
+			}
+			if key.batch() {
+				t.Error("a distrusted key may enter a batch")
+			}
+			var body [mark.BodySize]byte
+			body[3] = 9
+			if key.verify(body, forged) {
+				t.Error("a signature verified under a distrusted key")
 			}
 		})
 	}
 }
 
-// TestForgedMarkForIdentityKeyNeverAccepted: anyone can sign for the
-// identity key (R = [s]B, S = s verifies by RFC 8032 and crypto/ed25519);
-// markd never judges such a mark, because no keyring with that key loads.
-func TestForgedMarkForIdentityKeyNeverAccepted(t *testing.T) {
-	identity := append([]byte{1}, make([]byte, 31)...)
-	body := make([]byte, mark.BodySize)
-	body[0], body[1], body[3] = 1, mark.AlgEd25519, 9
-	msg := decode.Message([mark.BodySize]byte(body))
-	h := sha512.Sum512([]byte("anyone")) // any s
+// identityForgery "signs" body for the identity key without any private
+// key: R = [s]B, S = s verifies by RFC 8032 and crypto/ed25519.
+func identityForgery(t testing.TB, body []byte) [mark.SigSize]byte {
+	t.Helper()
+	h := sha512.Sum512(body)
 	s, err := new(edwards25519.Scalar).SetUniformBytes(h[:])
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig := append(new(edwards25519.Point).ScalarBaseMult(s).Bytes(), s.Bytes()...)
-	if !ed25519.Verify(identity, msg[:], sig) {
+	var sig [mark.SigSize]byte
+	copy(sig[:32], new(edwards25519.Point).ScalarBaseMult(s).Bytes())
+	copy(sig[32:], s.Bytes())
+	if !ed25519.Verify(append([]byte{1}, make([]byte, 31)...), []byte("any message"), sig[:]) {
 		t.Fatal("the forgery does not verify with crypto/ed25519: the test is broken")
 	}
-	ring := filepath.Join(t.TempDir(), "keyring.yaml")
-	data := "keys:\n  - {id: 9, alg: ed25519, public: " + base64.StdEncoding.EncodeToString(identity) + ", valid_from: 2025-01-01, valid_until: 2030-12-31}\n"
-	if err := os.WriteFile(ring, []byte(data), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if k, err := LoadKeyring(ring); err == nil || !errors.Is(err, edpoint.ErrWeakKey) {
-		t.Fatalf("identity key loaded (%v, %v): a forged mark for it would be ACCEPT", k, err)
-	}
+	return sig
 }

@@ -137,6 +137,17 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 			m.Close()
 		}
 	}()
+	// A weak issuer key is distrusted, not refused (spec-audit.md item
+	// 10): said at ERROR once a load, and on /metrics while in force.
+	verify.LogDistrusted(log, v.Keyring(), "keyring_file", c.Keyring)
+	m.Metrics.Registry().MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "markd_keyring_distrusted_keys",
+		Help: "Issuer keys of the keyring in force under which no signature verifies (a weak Ed25519 key): every mark under them is REJECT BAD_SIGNATURE."},
+		func() float64 {
+			if v := m.Holder.Current(); v != nil {
+				return float64(len(v.Keyring().Distrusted()))
+			}
+			return 0
+		}))
 	if m.Store, err = store.OpenExistingWith(ctx, c.DB, store.Options{Log: log, Now: o.Now, PresizeWAL: true, Exclusive: true}); err != nil {
 		return nil, err
 	}

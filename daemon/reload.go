@@ -158,6 +158,7 @@ func (m *Main) Reload(why string) (Reloaded, error) {
 	}
 	log.Info("lists reloaded", "why", why, "versions", v.Versions(),
 		"keyring", files.keyring, "tariffs", files.tariffs, "revoked", files.revoked)
+	verify.LogDistrusted(log, v.Keyring(), "why", why, "keyring_file", files.keyring)
 	return done, cfgErr
 }
 

@@ -89,11 +89,6 @@ func markdExitRows() []exitRow {
 		{cmd: "markd run", code: 78, name: "keyring missing", args: func(t *testing.T, dir string) []string {
 			return []string{"run", "--quiet", "--config", exitCfg(t, dir, testdata.Dir(t)+"/keyring.yaml=>"+dir+"/gone.yaml")}
 		}, want: "gone.yaml"},
-		// spec-audit.md item 10: a keyring with a key of small order
-		// loaded, and a mark anyone forged for it was ACCEPT
-		{cmd: "markd run", code: 78, name: "keyring with a weak ed25519 key", args: func(t *testing.T, dir string) []string {
-			return []string{"run", "--quiet", "--config", exitCfg(t, dir, testdata.Dir(t)+"/keyring.yaml=>"+identityRing(t, dir))}
-		}, want: "weak-keyring.yaml: keys[4] (id 9): public \"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\" refused: weak or invalid Ed25519 public key: a point of small order 1"},
 		{cmd: "markd run", code: 78, name: "config file missing", args: func(t *testing.T, dir string) []string {
 			return []string{"run", "--config", filepath.Join(dir, "none.yaml")}
 		}, want: "none.yaml does not exist"},

@@ -95,6 +95,7 @@ func (a *app) runImport(cmd *cobra.Command, file string) error {
 	if err != nil {
 		return usageError{err}
 	}
+	a.reportDistrusted(v)
 	again, _ := cmd.Flags().GetBool("again")
 	holdAt, _ := cmd.Flags().GetInt("hold-in-commit")
 	var in io.Reader = a.stdin

@@ -99,6 +99,7 @@ func (a *app) verifySetup(cmd *cobra.Command, date string, weight int, now func(
 	if err != nil {
 		return c, nil, mark.Context{}, usageError{err}
 	}
+	a.reportDistrusted(v)
 	ctx := mark.Context{Office: c.Office, MeasuredWeightG: weight}
 	if date != "" {
 		if ctx.Date, err = mark.ParseDay(date); err != nil {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"crypto/sha512"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -68,12 +70,19 @@ func forgedMark(t *testing.T) (text string, v testdata.Vector) {
 	return "", v
 }
 
-// TestVerifyBinaryRefusesWeakKeyring: the real markd verify refuses a
-// keyring holding the identity key (exit 2, the code of every broken
-// list) naming the file, the key id and why, and so never judges the mark
-// anyone can forge for it; with the shared keyring the same text is a
-// well-formed mark of an unknown key.
-func TestVerifyBinaryRefusesWeakKeyring(t *testing.T) {
+// distrustedMsg is what markd verify writes on stderr for a distrusted
+// key, after the key's error.
+const distrustedMsg = "every mark under it is REJECT BAD_SIGNATURE"
+
+// TestVerifyBinaryDistrustsWeakKey: the real markd verify loads a keyring
+// holding the identity key as key 9, that key distrusted
+// (docs/notes/spec-audit.md item 10, per key): stderr names the file,
+// keys[4] (id 9), the key and why, once; stdout has the verdict line of
+// the mark anyone can forge for it, REJECT [BAD_SIGNATURE]; the exit is
+// that of any run with a reject (0). On the whole-refusal code: exit 2,
+// no verdict. With the shared keyring the same text is a well-formed mark
+// of an unknown key.
+func TestVerifyBinaryDistrustsWeakKey(t *testing.T) {
 	bin := dmBinary(t)
 	dir := t.TempDir()
 	ring := identityRing(t, dir)
@@ -82,31 +91,69 @@ func TestVerifyBinaryRefusesWeakKeyring(t *testing.T) {
 		return []string{"verify", "--keyring", ring, "--tariffs", filepath.Join(testdata.Dir(t), "tariffs.yaml"),
 			"--office", strconv.Itoa(int(v.Context.Office)), "--date", v.Context.Date, "--text", text}
 	}
-
-	cmd := exec.Command(bin, args(ring)...)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	code, stderr := testdata.RunExit(t, cmd)
-	if code != 2 || out.Len() != 0 {
-		t.Fatalf("weak keyring: exit %d, stdout %q, stderr %q; want exit 2 and no verdict", code, out.String(), stderr)
-	}
-	for _, want := range []string{ring, "keys[4] (id 9)", "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "small order 1 (the identity point)", "anyone can make a signature"} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("stderr %q does not name %q", stderr, want)
+	for _, c := range []struct {
+		ring   string
+		reason mark.Reason
+	}{{ring, mark.ReasonBadSignature}, {filepath.Join(testdata.Dir(t), "keyring.yaml"), mark.ReasonUnknownKey}} {
+		cmd := exec.Command(bin, args(c.ring)...)
+		var out bytes.Buffer
+		cmd.Stdout = &out
+		code, stderr := testdata.RunExit(t, cmd)
+		if code != 0 {
+			t.Fatalf("%s: exit %d, stdout %q, stderr %q; want exit 0", c.ring, code, out.String(), stderr)
+		}
+		var o vtOut
+		if err := json.Unmarshal(out.Bytes(), &o); err != nil {
+			t.Fatalf("%s: output %q: %v", c.ring, out.String(), err)
+		}
+		if o.Verdict != mark.Reject || len(o.Reasons) != 1 || o.Reasons[0] != c.reason {
+			t.Errorf("%s: forged mark %s %v, want REJECT [%s]", c.ring, o.Verdict, o.Reasons, c.reason)
+		}
+		if c.reason == mark.ReasonUnknownKey {
+			if stderr != "" {
+				t.Errorf("shared keyring: stderr %q", stderr)
+			}
+			continue
+		}
+		if strings.Count(stderr, distrustedMsg) != 1 {
+			t.Errorf("stderr %q: want one line naming the distrusted key", stderr)
+		}
+		for _, want := range []string{ring, "keys[4] (id 9)", "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "small order 1 (the identity point)", "anyone can make a signature"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("stderr %q does not name %q", stderr, want)
+			}
 		}
 	}
+}
 
-	cmd = exec.Command(bin, args(filepath.Join(testdata.Dir(t), "keyring.yaml"))...)
-	out.Reset()
-	cmd.Stdout = &out
-	if code, stderr := testdata.RunExit(t, cmd); code != 0 {
-		t.Fatalf("shared keyring: exit %d: %s", code, stderr)
+// TestRunDistrustsWeakKey: the real markd run starts with a keyring
+// holding the identity key as key 9 (on the whole-refusal code it exited
+// 78), logs at ERROR the distrusted key naming the file, keys[4] (id 9)
+// and why, judges the mark anyone forged for it REJECT [BAD_SIGNATURE]
+// and a good mark of key 1 ACCEPT.
+func TestRunDistrustsWeakKey(t *testing.T) {
+	bin := dmBinary(t)
+	dir := t.TempDir()
+	ring := identityRing(t, dir)
+	cfg := dmConfig(t, dir, ring)
+	p := dmStart(t, bin, "--config", cfg)
+	logged := p.waitLog(t, regexp.MustCompile(`level=ERROR msg="keyring: an issuer key is distrusted[^\n]*`), 0)[0]
+	for _, want := range []string{ring, "keys[4] (id 9)", "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "small order 1"} {
+		if !strings.Contains(logged, want) {
+			t.Errorf("log line %q does not name %q", logged, want)
+		}
 	}
-	var o vtOut
-	if err := json.Unmarshal(out.Bytes(), &o); err != nil {
-		t.Fatalf("output %q: %v", out.String(), err)
+	text, _ := forgedMark(t)
+	fmt.Fprintln(p.stdin, text)
+	fmt.Fprintln(p.stdin, dmMarks(t, 1, 8100)[0])
+	if o := p.next(t); o.Verdict != mark.Reject || len(o.Reasons) != 1 || o.Reasons[0] != mark.ReasonBadSignature || o.ID == "" {
+		t.Errorf("forged mark for key 9: %s %v (id %q), want REJECT [BAD_SIGNATURE] stored", o.Verdict, o.Reasons, o.ID)
 	}
-	if o.Verdict != mark.Reject || len(o.Reasons) != 1 || o.Reasons[0] != mark.ReasonUnknownKey {
-		t.Errorf("forged mark under the shared keyring: %s %v, want REJECT [UNKNOWN_KEY]", o.Verdict, o.Reasons)
+	if o := p.next(t); o.Verdict != mark.Accept {
+		t.Errorf("good mark of key 1: %s %v, want ACCEPT", o.Verdict, o.Reasons)
+	}
+	p.stop(t)
+	if n := strings.Count(p.stderr(), "an issuer key is distrusted"); n != 1 {
+		t.Errorf("the distrusted key logged %d times, want once:\n%s", n, p.stderr())
 	}
 }

@@ -158,7 +158,7 @@ func Open(ctx context.Context, o Options) (_ *Main, err error) {
 		so.Upload.Office = c.Office
 		so.Upload.Location = loc           // each record says the offset it was judged by (at_offset)
 		so.Upload.ZoneData = zoneDataOf(c) // and the zone data it came from (at_zone_data)
-		if m.Sync, err = msync.New(ctx, m.Store, so, msync.HolderApplier(m.Holder), log, m.Metrics.Registry()); err != nil {
+		if m.Sync, err = msync.New(ctx, m.Store, so, msync.HolderApplier(m.Holder, log), log, m.Metrics.Registry()); err != nil {
 			return nil, cli.UsageError{Err: err}
 		}
 		if f := m.Sync.Freshness(); f != nil {

@@ -3,7 +3,9 @@ package sync
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha512"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,7 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/edwards25519"
+
 	"markd/bundle"
+	"markd/decode"
+	"markd/internal/syncbuf"
 	"markd/internal/testdata"
 	"markd/mark"
 	"markd/store"
@@ -65,11 +71,12 @@ type pollEnv struct {
 	priv   ed25519.PrivateKey
 	dir    string
 	now    time.Time
+	log    *syncbuf.Buffer // the applier's log
 }
 
 func newPollEnv(t *testing.T, url string, warn, hard time.Duration) *pollEnv {
 	t.Helper()
-	e := &pollEnv{db: openCounter(t), dir: filepath.Join(t.TempDir(), "bundles"), now: day0}
+	e := &pollEnv{db: openCounter(t), dir: filepath.Join(t.TempDir(), "bundles"), now: day0, log: &syncbuf.Buffer{}}
 	var err error
 	if e.pub, e.priv, err = bundle.NewKey(); err != nil {
 		t.Fatal(err)
@@ -86,7 +93,7 @@ func newPollEnv(t *testing.T, url string, warn, hard time.Duration) *pollEnv {
 // start makes the poller as a (re)started daemon would.
 func (e *pollEnv) start(t *testing.T, url string, warn, hard time.Duration) {
 	t.Helper()
-	p, err := NewPoller(context.Background(), e.db, newClient(t, url, "office-a"), HolderApplier(e.holder),
+	p, err := NewPoller(context.Background(), e.db, newClient(t, url, "office-a"), HolderApplier(e.holder, slog.New(slog.NewTextHandler(e.log, nil))),
 		PollerOptions{Key: e.pub, Dir: e.dir, Interval: time.Minute, Warn: warn, Hard: hard, Now: func() time.Time { return e.now }}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -190,10 +197,6 @@ func TestBundleTamperingRefused(t *testing.T) {
 		{"lists that do not parse", sign(t, bundle.Contents{Version: 9, Created: day0, Keyring: bundle.File{Name: "k", Data: []byte("nope: [")},
 			Tariffs: bundle.File{Name: "t", Data: []byte("x")}}, e.priv), mark.ErrInvalid},
 		{"garbage", []byte("<html>captive portal</html>"), mark.ErrInvalid},
-		// signed by the collector, as one published before markhub refused
-		// it: a keyring with the identity point as key 9, for which anyone
-		// can sign (docs/notes/spec-audit.md item 10)
-		{"keyring with a weak key", sign(t, weakKeyring(contents(t, 9, "")), e.priv), verify.ErrWeakKey},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,6 +215,65 @@ func TestBundleTamperingRefused(t *testing.T) {
 	}
 	c, _, err := bundle.Dir{Path: e.dir}.Latest(e.pub)
 	if err != nil || c.Version != 5 {
+		t.Fatalf("kept bundle = %v, %v", c, err)
+	}
+}
+
+// TestBundleWithDistrustedKeyApplied: a bundle signed with the pinned
+// key whose keyring holds the identity point as key 9 (as a markhub
+// before publish refused it could publish) is applied and kept, key 9
+// distrusted (docs/notes/spec-audit.md item 10, per key): a mark anyone
+// forged for key 9 is REJECT [BAD_SIGNATURE], a good mark of key 1 stays
+// ACCEPT, and the applier logs the key once at ERROR naming the bundle,
+// keys[4] (id 9) and why. On the whole-refusal code Poll refused it
+// (verify.ErrWeakKey, the case TestBundleTamperingRefused held).
+func TestBundleWithDistrustedKeyApplied(t *testing.T) {
+	ctx := context.Background()
+	e := newPollEnv(t, "", 0, 0)
+	if err := e.col.store.PutBundle(ctx, 9, sign(t, weakKeyring(contents(t, 9, "")), e.priv), day0); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.poller.Poll(ctx); err != nil {
+		t.Fatalf("bundle with a weak key refused: %v", err)
+	}
+	if v, _ := e.poller.Version(); v != 9 {
+		t.Fatalf("version in force %d, want 9", v)
+	}
+	text, mctx := signedMark(t, 1)
+	if r := e.holder.Verify(text, mctx); r.Verdict != mark.Accept {
+		t.Errorf("good mark of key 1: %s %v", r.Verdict, r.Reasons)
+	}
+	body, _, err := decode.Text(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := decode.Body(body[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.KeyID = 9
+	body = decode.EncodeBody(m)
+	h := sha512.Sum512(body[:])
+	s, err := new(edwards25519.Scalar).SetUniformBytes(h[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sig [mark.SigSize]byte
+	copy(sig[:32], new(edwards25519.Point).ScalarBaseMult(s).Bytes())
+	copy(sig[32:], s.Bytes())
+	if r := e.holder.Verify(decode.Encode(body, sig), mctx); r.Verdict != mark.Reject || len(r.Reasons) != 1 || r.Reasons[0] != mark.ReasonBadSignature {
+		t.Errorf("forged mark for key 9: %s %v, want REJECT [BAD_SIGNATURE]", r.Verdict, r.Reasons)
+	}
+	l := e.log.String()
+	if strings.Count(l, `level=ERROR msg="`+verify.DistrustedMsg+`"`) != 1 {
+		t.Errorf("want one ERROR line for the distrusted key:\n%s", l)
+	}
+	for _, want := range []string{"bundle=9", "keys[4] (id 9)", "small order 1"} {
+		if !strings.Contains(l, want) {
+			t.Errorf("log lacks %q:\n%s", want, l)
+		}
+	}
+	if c, _, err := (bundle.Dir{Path: e.dir}).Latest(e.pub); err != nil || c.Version != 9 {
 		t.Fatalf("kept bundle = %v, %v", c, err)
 	}
 }

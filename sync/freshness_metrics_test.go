@@ -16,7 +16,7 @@ import (
 func TestListsLimitsMetrics(t *testing.T) {
 	e := newPollEnv(t, "", 24*time.Hour, 48*time.Hour)
 	reg := prometheus.NewRegistry()
-	if _, err := NewPoller(context.Background(), e.db, newClient(t, e.col.srv.URL, "office-a"), HolderApplier(e.holder),
+	if _, err := NewPoller(context.Background(), e.db, newClient(t, e.col.srv.URL, "office-a"), HolderApplier(e.holder, nil),
 		PollerOptions{Key: e.pub, Dir: e.dir, Warn: 24 * time.Hour, Hard: 48 * time.Hour, Now: func() time.Time { return e.now }}, nil, reg); err != nil {
 		t.Fatal(err)
 	}

@@ -171,6 +171,7 @@ func NewServer(store Store, o ServerOptions) *Server {
 			[]string{"reason"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "markhub_requests_total", Help: "API requests by route and status."}, []string{"route", "code"}),
 	}
+	s.checker.log = s.log
 	if reg != nil {
 		reg.MustRegister(s.stored, s.duplicates, s.events, s.alerts, s.unverified, s.disputed, s.zoneChecks, s.requests, s.limited, s.connsRefused, s.authRefused, newOpenDisputes(s))
 	}
@@ -179,7 +180,8 @@ func NewServer(store Store, o ServerOptions) *Server {
 
 // LoadKeyrings reads the published bundles into the mark checker and
 // returns how many distinct keyrings are in force. With none, every record
-// carrying a mark is stored unverified, which it logs.
+// carrying a mark is stored unverified, which it logs; so is each
+// distrusted key of a keyring read, here or later (Checker.Distrusted).
 func (s *Server) LoadKeyrings(ctx context.Context) (int, error) {
 	if _, err := s.checker.refresh(ctx); err != nil {
 		return 0, err

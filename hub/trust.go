@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,6 +32,11 @@ type Checker struct {
 	seen    map[[32]byte]bool // keyring files already held
 	rings   []*verify.Keyring // newest first
 	skipped error             // why the last unreadable bundle was skipped
+	// distrusted: the keys of the keyrings read under which no signature
+	// verifies (a weak Ed25519 key, spec-audit.md item 10), each naming
+	// its bundle; logged on log (when set) as each keyring is read.
+	distrusted []error
+	log        *slog.Logger
 
 	// The lists of each published bundle, for Judge: newest first, and
 	// by the versions they name.
@@ -53,6 +60,15 @@ func (c *Checker) Keyrings() (n int, version uint64, skipped error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.rings), c.version, c.skipped
+}
+
+// Distrusted returns the keys of the keyrings held under which no
+// signature verifies (a weak Ed25519 key: the keyring is trusted, that key
+// is not), each naming its stored bundle, keys[i] (id N) and why.
+func (c *Checker) Distrusted() []error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.distrusted)
 }
 
 // refresh reads the bundles published since the last call and reports
@@ -91,6 +107,13 @@ func (c *Checker) refresh(ctx context.Context) (bool, error) {
 		}
 		c.seen[h] = true
 		c.rings = append([]*verify.Keyring{kr}, c.rings...)
+		for _, d := range kr.Distrusted() {
+			d = fmt.Errorf("stored bundle %d: %w", b.Version, d)
+			c.distrusted = append(c.distrusted, d)
+			if c.log != nil {
+				c.log.Error(verify.DistrustedMsg, "err", d, "bundle", b.Version)
+			}
+		}
 		added = true
 	}
 	return added, nil

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha512"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -16,21 +17,25 @@ import (
 	"markd/hub"
 	"markd/hub/hubtest"
 	"markd/hub/sqlitestore"
+	"markd/internal/syncbuf"
 	"markd/issuer"
 	"markd/mark"
 	"markd/verify"
 )
 
-// TestCheckerRefusesWeakKeyring: a stored bundle whose keyring holds the
-// identity point as key 9 (as a markhub before the check published it;
-// publish refuses it now) is not trusted: a mark anyone forged for key 9
-// (R = [s]B, S = s, no private key) is unverified, not verified; the
-// refusal names the bundle, the key id and why (docs/notes/spec-audit.md
-// item 10); the keyring of the bundle before it stays in force.
 // hubtestCreated is when bundle 2 was made (any fixed instant).
 var hubtestCreated = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 
-func TestCheckerRefusesWeakKeyring(t *testing.T) {
+// TestCheckerDistrustsWeakKey: a stored bundle whose keyring holds the
+// identity point as key 9 (as a markhub before publish refused it
+// published it) is read, key 9 distrusted (docs/notes/spec-audit.md item
+// 10, per key): a mark anyone forged for key 9 (R = [s]B, S = s, no
+// private key) is not verified, a mark of key 1 is; the bundle is not
+// skipped (2 keyrings in force); the distrusted key is named (stored
+// bundle 2, keys[1] (id 9), why) by Checker.Distrusted and logged once at
+// ERROR by the server's LoadKeyrings. On the whole-refusal code the
+// bundle was skipped as unreadable (1 keyring in force).
+func TestCheckerDistrustsWeakKey(t *testing.T) {
 	ctx := context.Background()
 	s, err := sqlitestore.Open(ctx, t.TempDir()+"/hub.db")
 	if err != nil {
@@ -85,12 +90,31 @@ func TestCheckerRefusesWeakKeyring(t *testing.T) {
 		t.Errorf("the mark forged for the weak key 9 is verified: %s", recs[1].Why)
 	}
 	n, _, skipped := c.Keyrings()
-	if n != 1 || !errors.Is(skipped, verify.ErrWeakKey) {
-		t.Fatalf("keyrings in force %d, skipped %v: want 1 and bundle 2 refused for its weak key", n, skipped)
+	if n != 2 || skipped != nil {
+		t.Fatalf("keyrings in force %d, skipped %v: want 2, bundle 2 read with key 9 distrusted", n, skipped)
+	}
+	d := c.Distrusted()
+	if len(d) != 1 || !errors.Is(d[0], verify.ErrWeakKey) {
+		t.Fatalf("distrusted %v, want key 9 of bundle 2", d)
 	}
 	for _, want := range []string{"stored bundle 2", "keys[1] (id 9)", "small order 1"} {
-		if !strings.Contains(skipped.Error(), want) {
-			t.Errorf("refusal %q does not name %q", skipped, want)
+		if !strings.Contains(d[0].Error(), want) {
+			t.Errorf("%q does not name %q", d[0], want)
+		}
+	}
+
+	var log syncbuf.Buffer
+	api := hub.NewServer(s, hub.ServerOptions{Log: slog.New(slog.NewTextHandler(&log, nil))})
+	if n, err := api.LoadKeyrings(ctx); err != nil || n != 2 {
+		t.Fatalf("LoadKeyrings: %d, %v; want 2", n, err)
+	}
+	l := log.String()
+	if strings.Count(l, `level=ERROR msg="`+verify.DistrustedMsg+`"`) != 1 || strings.Contains(l, "unreadable") {
+		t.Errorf("want one ERROR line for the distrusted key, no unreadable bundle:\n%s", l)
+	}
+	for _, want := range []string{"stored bundle 2", "keys[1] (id 9)", "small order 1"} {
+		if !strings.Contains(l, want) {
+			t.Errorf("log lacks %q:\n%s", want, l)
 		}
 	}
 }

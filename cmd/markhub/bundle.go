@@ -90,6 +90,12 @@ from the latest bundle; the first bundle needs --keyring and --tariffs.`,
 			if err != nil {
 				return err
 			}
+			// A weak issuer key loads at a counter, distrusted
+			// (spec-audit.md item 10); publishing is where to stop it.
+			if d := v.Keyring().Distrusted(); len(d) > 0 {
+				return fmt.Errorf("bundle %d not published: a counter would verify no mark under this key of its keyring: %w: %w",
+					next.Version, errors.Join(d...), mark.ErrInvalid)
+			}
 			signed, err := bundle.Sign(next, priv)
 			if err != nil {
 				return err

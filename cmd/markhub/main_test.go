@@ -241,7 +241,7 @@ func TestCommands(t *testing.T) {
 		{"publish older version", []string{"bundle", "publish", "--db", db, "--key", key, "--version", "2"}, 1, "", "not above"},
 		{"publish broken tariffs", []string{"bundle", "publish", "--db", db, "--key", key, "--tariffs", rev}, 2, "", "tariffs"},
 		{"publish a keyring with a weak key", []string{"bundle", "publish", "--db", db, "--key", key, "--keyring", weakRing}, 2, "",
-			"bundle 3 keyring: keyring weak-keyring.yaml: keys[4] (id 9): public \"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\" refused: weak or invalid Ed25519 public key: a point of small order 1"},
+			"bundle 3 not published: a counter would verify no mark under this key of its keyring: keyring weak-keyring.yaml: keys[4] (id 9): public \"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\" distrusted, no signature verifies under it: weak or invalid Ed25519 public key: a point of small order 1"},
 		{"publish without key", []string{"bundle", "publish", "--db", db, "--key", filepath.Join(dir, "nope")}, 2, "", "distribution key"},
 		{"unknown flag", []string{"serve", "--nope"}, 2, "", "unknown flag"},
 		{"unknown command", []string{"frob"}, 2, "", `unknown command "frob"`},

@@ -115,9 +115,13 @@ func edgeWorld(t testing.TB, dir string) *world {
 	fmt.Fprintf(&extra, "  - id: 7\n    alg: ecdsa-p256\n    public: %s\n    valid_from: 2027-06-01\n    valid_until: 2028-12-31\n    revoked_from: 2028-02-29\n", base64.StdEncoding.EncodeToString(ecPub))
 	keys[7] = oKey{alg: "ecdsa-p256", pub: ecPub, from: parseDate(t, "2027-06-01"), until: parseDate(t, "2028-12-31"), revoked: true, revokedFrom: parseDate(t, "2028-02-29")}
 	priv[7] = seed(7)
-	// The weak key these lists once held (the identity point as id 9) is
-	// no longer among them: markd refuses a keyring with it (spec-audit.md
-	// item 10, decided), which TestEdgeListsWithIdentityKeyRefused asserts.
+	// A weak key: the identity point (small order). crypto/ed25519 takes
+	// it, and anyone can sign for it (R = [s]B, S = s): the spec does not
+	// forbid such a key. markd distrusts it (spec-audit.md item 10,
+	// decided: no signature verifies under it), and so does the oracle,
+	// as a decision of markd's named where it judges (sigOK).
+	fmt.Fprint(&extra, identityKeyEntry)
+	keys[9] = oKey{alg: "ed25519", pub: append([]byte{1}, make([]byte, 31)...), from: parseDate(t, "2025-01-01"), until: parseDate(t, "2030-12-31"), distrusted: true}
 	keyringPath := filepath.Join(tmp, "keyring.yaml")
 	write(t, keyringPath, string(kr)+extra.String())
 
@@ -139,9 +143,9 @@ func edgeWorld(t testing.TB, dir string) *world {
 	return newWorld(t, "edge", pubKeys, priv, keys, keyringPath, tariffsPath)
 }
 
-// identityKeyEntry is the weak key the edge lists held until markd
-// refused it: the identity point (small order 1), for which anyone can
-// sign (R = [s]B, S = s; signer.sign forges for id 9).
+// identityKeyEntry is the weak key of the edge lists: the identity point
+// (small order 1), for which anyone can sign (R = [s]B, S = s;
+// signer.sign forges for id 9); markd and the oracle distrust it.
 var identityKeyEntry = "  - id: 9\n    alg: ed25519\n    public: " +
 	base64.StdEncoding.EncodeToString(append([]byte{1}, make([]byte, 31)...)) +
 	"\n    valid_from: 2025-01-01\n    valid_until: 2030-12-31\n"

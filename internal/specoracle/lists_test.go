@@ -52,7 +52,8 @@ func readKeys(t testing.TB, path string) (map[int]oKey, map[int][]byte) {
 		if err != nil {
 			t.Fatalf("%s: key %d: %v", path, e.ID, err)
 		}
-		k := oKey{alg: e.Alg, pub: pub, from: parseDate(t, e.ValidFrom), until: parseDate(t, e.ValidUntil)}
+		k := oKey{alg: e.Alg, pub: pub, from: parseDate(t, e.ValidFrom), until: parseDate(t, e.ValidUntil),
+			distrusted: e.Alg == "ed25519" && weakEd25519(pub)}
 		if e.RevokedFrom != "" {
 			k.revoked, k.revokedFrom = true, parseDate(t, e.RevokedFrom)
 		}

@@ -54,6 +54,10 @@ type oKey struct {
 	from, until oDay
 	revoked     bool
 	revokedFrom oDay
+	// distrusted: an Ed25519 key that is not the canonical encoding of a
+	// point of order ℓ (weakEd25519). Not the spec's: markd's decision
+	// (docs/notes/spec-audit.md item 10), modelled in sigOK.
+	distrusted bool
 }
 
 // oBand and oVersion are a §4 tariff version.
@@ -183,6 +187,11 @@ func (o *oracle) judge(text string, c oCtx) oResult {
 func sigOK(k oKey, alg uint8, body, sig []byte, cofactored bool) bool {
 	msg := append([]byte("RU-EPM-v1\x00"), body...)
 	switch {
+	case alg == 1 && k.alg == "ed25519" && k.distrusted:
+		// markd's decision, not the spec's (§6 does not forbid such a
+		// key; spec-audit.md item 10): no signature verifies under a weak
+		// Ed25519 key, not even the one anyone can make for the identity.
+		return false
 	case alg == 1 && k.alg == "ed25519" && cofactored:
 		return cofactoredVerify(k.pub, msg, sig)
 	case alg == 1 && k.alg == "ed25519":

@@ -74,3 +74,27 @@ func cofactoredVerify(pub, msg, sig []byte) bool {
 	d.MultByCofactor(d)
 	return d.Equal(edwards25519.NewIdentityPoint()) == 1
 }
+
+// weakEd25519 is markd's rule for a distrusted Ed25519 key
+// (docs/notes/spec-audit.md item 10; not the spec's), written here apart
+// from internal/edpoint: true unless pub is the canonical encoding
+// (§5.1.3, round trip) of a point of order ℓ, i.e. not of small order
+// ([8]A ≠ O) and with no small-order component ([ℓ−1]A = −A).
+func weakEd25519(pub []byte) bool {
+	if len(pub) != 32 {
+		return true
+	}
+	A, err := new(edwards25519.Point).SetBytes(pub)
+	if err != nil || !bytes.Equal(A.Bytes(), pub) {
+		return true
+	}
+	id := edwards25519.NewIdentityPoint()
+	if new(edwards25519.Point).MultByCofactor(A).Equal(id) == 1 {
+		return true
+	}
+	one := make([]byte, 32)
+	one[0] = 1
+	s, _ := new(edwards25519.Scalar).SetCanonicalBytes(one)
+	lMinus1 := new(edwards25519.Scalar).Negate(s)
+	return new(edwards25519.Point).ScalarMult(lMinus1, A).Equal(new(edwards25519.Point).Negate(A)) != 1
+}

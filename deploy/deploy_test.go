@@ -40,7 +40,8 @@ func registered(t *testing.T) map[string]bool {
 	c.HTTP.Listen = "127.0.0.1:0"
 	c.Sync.URL, c.Sync.Token = "http://127.0.0.1:9", "token"
 	c.Sync.BundleDir = t.TempDir()
-	c.Sync.DistributionKey = base64.StdEncoding.EncodeToString(make([]byte, ed25519.PublicKeySize)) // bundles on: their metrics too
+	// bundles on: their metrics too (a real key: a weak one is refused)
+	c.Sync.DistributionKey = base64.StdEncoding.EncodeToString(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)).Public().(ed25519.PublicKey))
 	created, err := store.Create(context.Background(), c.DB, nil)                                   // what markd init does
 	if err != nil {
 		t.Fatal(err)
@@ -266,6 +267,7 @@ func TestAlertsCoverFailures(t *testing.T) {
 		{"cross-office reuse alert from the collector", "markd_sync_alerts_received_total"},
 		{"reused marks rejected at the counter", `markd_reject_reasons_total{reason="REUSED"}`},
 		{"a new list or config refused", `markd_list_reloads_total{result="refused"}`},
+		{"an issuer key of the keyring distrusted: its marks all REJECT", "markd_keyring_distrusted_keys>0"},
 		{"records the collector refused", "markd_sync_refused_total"},
 		{"uploads refused for a reason waiting does not mend (token revoked, certificate, redirect)", "markd_sync_upload_failing"},
 		{"reuse history of a new store not restored", `markd_source_up{kind="store"}`},

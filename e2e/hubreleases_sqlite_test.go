@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -139,37 +138,7 @@ func TestHubSQLiteNewerRefusedReal(t *testing.T) {
 	if out, err := exec.Command(markhub, "terminal", "list", "--db", path).CombinedOutput(); err != nil {
 		t.Fatalf("markhub terminal list (the upgrade) on the database markhub %s made: %v\n%s", r.Commit, err, out)
 	}
-	names, err := filepath.Glob(filepath.Join(repoRoot(t), "hub", "sqlitestore", "migrations", "*.sql"))
-	if err != nil || len(names) == 0 {
-		t.Fatalf("collector migrations: %v", err)
-	}
-	known, err := strconv.Atoi(strings.SplitN(filepath.Base(names[len(names)-1]), "_", 2)[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open("sqlite3", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var top int
-	if err := raw.QueryRow(`SELECT max(version) FROM schema_migrations`).Scan(&top); err != nil || top != known {
-		t.Fatalf("schema %d after the upgrade, want %d (%v)", top, known, err)
-	}
-	newer := known + 1
-	if _, err := raw.Exec(`INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, '2027-01-01T00:00:00Z')`,
-		newer, fmt.Sprintf("%03d_newer_release.sql", newer)); err != nil {
-		t.Fatal(err)
-	}
-	if err := raw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	sum := func() [32]byte {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sha256.Sum256(b)
-	}
+	known, newer, sum := recordNewerMigration(t, path, "hub", "sqlitestore")
 	before := sum()
 	for _, c := range []struct {
 		args []string

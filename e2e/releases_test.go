@@ -260,37 +260,7 @@ func TestDowngradeRefusedReal(t *testing.T) {
 	if out, err := exec.Command(markd, "user", "list", "--config", cfg).CombinedOutput(); err != nil {
 		t.Fatalf("markd user list (the upgrade): %v\n%s", err, out)
 	}
-	names, err := filepath.Glob(filepath.Join(repoRoot(t), "store", "migrations", "*.sql"))
-	if err != nil || len(names) == 0 {
-		t.Fatalf("store migrations: %v", err)
-	}
-	known, err := strconv.Atoi(strings.SplitN(filepath.Base(names[len(names)-1]), "_", 2)[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open("sqlite3", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var top int
-	if err := raw.QueryRow(`SELECT max(version) FROM schema_migrations`).Scan(&top); err != nil || top != known {
-		t.Fatalf("schema %d after the upgrade, want %d (%v)", top, known, err)
-	}
-	newer := known + 1
-	if _, err := raw.Exec(`INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, '2027-01-01T00:00:00Z')`,
-		newer, fmt.Sprintf("%03d_newer_release.sql", newer)); err != nil {
-		t.Fatal(err)
-	}
-	if err := raw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	sum := func() [32]byte {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sha256.Sum256(b)
-	}
+	known, newer, sum := recordNewerMigration(t, path, "store")
 	before := sum()
 	for _, args := range [][]string{
 		{"run", "--quiet"}, {"doctor"}, {"doctor", "--deep"}, {"sync", "--once"}, {"user", "list"}, {"token", "list"},
@@ -330,4 +300,45 @@ func writeConfigAt(t *testing.T, dir, db string) string {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// recordNewerMigration makes the SQLite database at path one a newer
+// release migrated: it checks that the database holds every migration of
+// the repository's folder dir (…/migrations/NNN_*.sql) and records one
+// past the last, as that release would. It returns the last migration this
+// tree knows, the one recorded, and a reader of the file's SHA-256 (a
+// refusal must leave the file as it was).
+func recordNewerMigration(t *testing.T, path string, dir ...string) (known, newer int, sum func() [32]byte) {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(append(append([]string{repoRoot(t)}, dir...), "migrations", "*.sql")...))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("migrations of %s: %v", filepath.Join(dir...), err)
+	}
+	known, err = strconv.Atoi(strings.SplitN(filepath.Base(names[len(names)-1]), "_", 2)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var top int
+	if err := raw.QueryRow(`SELECT max(version) FROM schema_migrations`).Scan(&top); err != nil || top != known {
+		t.Fatalf("schema %d after the upgrade, want %d (%v)", top, known, err)
+	}
+	newer = known + 1
+	if _, err := raw.Exec(`INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, '2027-01-01T00:00:00Z')`,
+		newer, fmt.Sprintf("%03d_newer_release.sql", newer)); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return known, newer, func() [32]byte {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sha256.Sum256(b)
+	}
 }

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"crypto/sha512"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"filippo.io/edwards25519"
 
 	"markd/decode"
 	"markd/internal/syncbuf"
@@ -65,14 +62,7 @@ func TestDistrustedKeyAtStart(t *testing.T) {
 	m := testdata.ValidMark(7002, day)
 	m.Version, m.Alg, m.KeyID = 1, mark.AlgEd25519, 9
 	body := decode.EncodeBody(m)
-	h := sha512.Sum512(body[:])
-	s, err := new(edwards25519.Scalar).SetUniformBytes(h[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sig [mark.SigSize]byte
-	copy(sig[:32], new(edwards25519.Point).ScalarBaseMult(s).Bytes())
-	copy(sig[32:], s.Bytes())
+	sig := testdata.IdentityForgery(body[:])
 	fmt.Fprintln(feed, decode.Encode(body, sig))
 	fmt.Fprintln(feed, good)
 	for i, want := range []struct {

@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/sha512"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -13,8 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"filippo.io/edwards25519"
 
 	"markd/bundle"
 	"markd/decode"
@@ -253,14 +250,7 @@ func TestBundleWithDistrustedKeyApplied(t *testing.T) {
 	}
 	m.KeyID = 9
 	body = decode.EncodeBody(m)
-	h := sha512.Sum512(body[:])
-	s, err := new(edwards25519.Scalar).SetUniformBytes(h[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sig [mark.SigSize]byte
-	copy(sig[:32], new(edwards25519.Point).ScalarBaseMult(s).Bytes())
-	copy(sig[32:], s.Bytes())
+	sig := testdata.IdentityForgery(body[:])
 	if r := e.holder.Verify(decode.Encode(body, sig), mctx); r.Verdict != mark.Reject || len(r.Reasons) != 1 || r.Reasons[0] != mark.ReasonBadSignature {
 		t.Errorf("forged mark for key 9: %s %v, want REJECT [BAD_SIGNATURE]", r.Verdict, r.Reasons)
 	}

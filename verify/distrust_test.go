@@ -2,15 +2,12 @@ package verify_test
 
 import (
 	"crypto/ed25519"
-	"crypto/sha512"
 	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"filippo.io/edwards25519"
 
 	"markd/decode"
 	"markd/internal/testdata"
@@ -29,14 +26,7 @@ func forgeForIdentity(t testing.TB, m mark.Mark) string {
 	t.Helper()
 	m.Version, m.Alg, m.KeyID = 1, mark.AlgEd25519, 9
 	body := decode.EncodeBody(m)
-	h := sha512.Sum512(body[:])
-	s, err := new(edwards25519.Scalar).SetUniformBytes(h[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sig [mark.SigSize]byte
-	copy(sig[:32], new(edwards25519.Point).ScalarBaseMult(s).Bytes())
-	copy(sig[32:], s.Bytes())
+	sig := testdata.IdentityForgery(body[:])
 	msg := decode.Message(body)
 	if !ed25519.Verify(append([]byte{1}, make([]byte, 31)...), msg[:], sig[:]) {
 		t.Fatal("the forgery does not verify under the identity key: the test is broken")

@@ -42,7 +42,7 @@ func registered(t *testing.T) map[string]bool {
 	c.Sync.BundleDir = t.TempDir()
 	// bundles on: their metrics too (a real key: a weak one is refused)
 	c.Sync.DistributionKey = base64.StdEncoding.EncodeToString(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)).Public().(ed25519.PublicKey))
-	created, err := store.Create(context.Background(), c.DB, nil)                                   // what markd init does
+	created, err := store.Create(context.Background(), c.DB, nil) // what markd init does
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"markd/internal/testdata"
-	"markd/mark"
 )
 
 // TestPostScanMarkInWhiteSpace: POST /api/scans with a shared vector's
@@ -17,15 +16,7 @@ import (
 // mark's text without that white space; it was a 400 "more than 4096".
 // A text over 4096 bytes without its white space is refused as before.
 func TestPostScanMarkInWhiteSpace(t *testing.T) {
-	var good string
-	for _, v := range testdata.Vectors(t) {
-		if v.Name == "valid registered letter" && v.Verdict == mark.Accept {
-			good = v.Text
-		}
-	}
-	if good == "" {
-		t.Fatal("vector \"valid registered letter\" not in the shared test data")
-	}
+	good := testdata.VectorNamed(t, "valid registered letter").Text
 	post := func(t *testing.T, e *batchEnv, text string) (int, ScanResult) {
 		t.Helper()
 		body, _ := json.Marshal(ScanRequest{Text: text})

@@ -19,15 +19,7 @@ import (
 // 4096 bytes without its white space is judged as before, with its real
 // length.
 func TestRunMarkInWhiteSpace(t *testing.T) {
-	var good string
-	for _, v := range testdata.Vectors(t) {
-		if v.Name == "valid registered letter" && v.Verdict == mark.Accept {
-			good = v.Text
-		}
-	}
-	if good == "" {
-		t.Fatal("vector \"valid registered letter\" not in the shared test data")
-	}
+	good := testdata.VectorNamed(t, "valid registered letter").Text
 	run := func(t *testing.T, in string) mark.Record {
 		t.Helper()
 		o, db, _ := setup(t)

@@ -19,13 +19,7 @@ import (
 // the tests' default clock).
 func spaceMark(t *testing.T) string {
 	t.Helper()
-	for _, v := range testdata.Vectors(t) {
-		if v.Name == "valid registered letter" && v.Verdict == mark.Accept {
-			return v.Text
-		}
-	}
-	t.Fatal("vector \"valid registered letter\" not in the shared test data")
-	return ""
+	return testdata.VectorNamed(t, "valid registered letter").Text
 }
 
 // spaceLine is a line (terminator excluded) of a source in the white-space

@@ -46,13 +46,7 @@ func spaceCases(good string) []spaceCase {
 // goodVector is the shared vector the white-space tests wrap.
 func goodVector(t *testing.T) testdata.Vector {
 	t.Helper()
-	for _, v := range testdata.Vectors(t) {
-		if v.Name == "valid registered letter" && v.Verdict == mark.Accept {
-			return v
-		}
-	}
-	t.Fatal("vector \"valid registered letter\" not in the shared test data")
-	return testdata.Vector{}
+	return testdata.VectorNamed(t, "valid registered letter")
 }
 
 // TestVerifyStdinWhiteSpace: markd verify (in-process and the built binary)

@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,23 +32,7 @@ func sqliteHubReleases(t *testing.T) (string, []hubtest.Release) {
 // file of t.TempDir() (the one in testdata is never opened).
 func unpackHubRelease(t *testing.T, dir string, r hubtest.Release) string {
 	t.Helper()
-	gz, err := os.ReadFile(filepath.Join(dir, r.Name+".db.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		t.Fatalf("%s.db.gz: %v", r.Name, err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatalf("%s.db.gz: %v", r.Name, err)
-	}
-	path := filepath.Join(t.TempDir(), "hub.db")
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return gunzipFile(t, filepath.Join(dir, r.Name+".db.gz"), filepath.Join(t.TempDir(), "hub.db"))
 }
 
 // TestHubSQLiteReleaseDatabasesUpgradeReal: the collector's upgrade on

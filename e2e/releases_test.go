@@ -63,23 +63,7 @@ func releaseStores(t *testing.T) []release {
 // unpack writes the release's store to dir/markd.db.
 func (r release) unpack(t *testing.T, dir string) string {
 	t.Helper()
-	gz, err := os.ReadFile(filepath.Join(repoRoot(t), "store", "testdata", "releases", r.name+".db.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "markd.db")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return gunzipFile(t, filepath.Join(repoRoot(t), "store", "testdata", "releases", r.name+".db.gz"), filepath.Join(dir, "markd.db"))
 }
 
 // TestReleaseStoresUpgradeReal: the fleet engineer's upgrade, with the real
@@ -341,4 +325,26 @@ func recordNewerMigration(t *testing.T, path string, dir ...string) (known, newe
 		}
 		return sha256.Sum256(b)
 	}
+}
+
+// gunzipFile writes the gzipped file src, unzipped, to dst (a release's
+// database: the one in testdata is never opened) and returns dst.
+func gunzipFile(t *testing.T, src, dst string) string {
+	t.Helper()
+	gz, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	if err := os.WriteFile(dst, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dst
 }

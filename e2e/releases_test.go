@@ -40,24 +40,11 @@ type release struct {
 
 func releaseStores(t *testing.T) []release {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(repoRoot(t), "store", "testdata", "releases", "*.json"))
-	if err != nil || len(files) < 3 {
-		t.Fatalf("release stores: %d, %v (want at least 3: scripts/release-stores.sh)", len(files), err)
+	names, rs := testdata.JSONFiles[release](t, filepath.Join(repoRoot(t), "store", "testdata", "releases"), 3)
+	for i := range rs {
+		rs[i].name = names[i]
 	}
-	var out []release
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r release
-		if err := json.Unmarshal(b, &r); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		r.name = strings.TrimSuffix(filepath.Base(f), ".json")
-		out = append(out, r)
-	}
-	return out
+	return rs
 }
 
 // unpack writes the release's store to dir/markd.db.

@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
+	"markd/internal/testdata"
 	"markd/mark"
 )
 
@@ -44,27 +43,11 @@ type Release struct {
 // a fresh t.TempDir() by unpackRelease.
 func releases(t *testing.T) []Release {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "releases", "*.json"))
-	if err != nil {
-		t.Fatal(err)
+	names, rs := testdata.JSONFiles[Release](t, filepath.Join("testdata", "releases"), 3)
+	for i := range rs {
+		rs[i].Name = names[i]
 	}
-	if len(files) < 3 {
-		t.Fatalf("%d release stores in testdata/releases, want at least 3 (scripts/release-stores.sh makes them)", len(files))
-	}
-	var out []Release
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r Release
-		if err := json.Unmarshal(b, &r); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		r.Name = strings.TrimSuffix(filepath.Base(f), ".json")
-		out = append(out, r)
-	}
-	return out
+	return rs
 }
 
 // unpackRelease writes the release's store to dir/markd.db.

@@ -2,15 +2,13 @@ package hubtest
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"markd/hub"
+	"markd/internal/testdata"
 	"markd/mark"
 )
 
@@ -42,27 +40,14 @@ type Release struct {
 // was not run, or the files were lost).
 func Releases(t *testing.T, dir string) []Release {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no release databases in %s (scripts/release-stores.sh makes them): %v", dir, err)
-	}
-	var out []Release
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r Release
-		if err := json.Unmarshal(b, &r); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
+	names, rs := testdata.JSONFiles[Release](t, dir, 1)
+	for i, r := range rs {
 		if r.Terminal == "" || r.Office == 0 || len(r.RecordIDs) != r.Records {
-			t.Fatalf("%s: terminal %q, office %d, %d record ids for %d records", f, r.Terminal, r.Office, len(r.RecordIDs), r.Records)
+			t.Fatalf("%s.json: terminal %q, office %d, %d record ids for %d records", names[i], r.Terminal, r.Office, len(r.RecordIDs), r.Records)
 		}
-		r.Name = strings.TrimSuffix(filepath.Base(f), ".json")
-		out = append(out, r)
+		rs[i].Name = names[i]
 	}
-	return out
+	return rs
 }
 
 // ReleaseDB is a database opened by this markhub's store, and what the

@@ -2,7 +2,6 @@ package qrdecode
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"testing"
 )
@@ -68,23 +67,7 @@ func TestReadsSmallTiltedCodes(t *testing.T) {
 // the bottom) at ppm px a module at the bottom, turned deg degrees, on a
 // desk around it.
 func smallTiltedFrame(t testing.TB, text string, ppm, deg float64) Gray {
-	mods, dim := codeModules(t, text)
-	D := float64(dim)
-	side := ppm * (D + 8)
-	frame := int(side*1.6) + 40
-	cx := float64(frame) / 2
-	x0 := cx - side/2
-	rad := deg * math.Pi / 180
-	turn := func(p fpt) fpt {
-		x, y := p.X-cx, p.Y-cx
-		return fpt{cx + x*math.Cos(rad) - y*math.Sin(rad), cx + x*math.Sin(rad) + y*math.Cos(rad)}
-	}
-	q := [4]fpt{turn(fpt{x0 + 0.15*side, x0}), turn(fpt{x0 + 0.85*side, x0}), turn(fpt{x0 + side, x0 + side}), turn(fpt{x0, x0 + side})}
-	inv := quadToQuad([4]fpt{{-4, -4}, {D + 4, -4}, {D + 4, D + 4}, {-4, D + 4}}, q).adjoint()
-	return renderWarped(mods, dim, frame, frame, func(x, y float64) (float64, float64, bool) {
-		u, v := inv.apply(x, y)
-		return u, v, true
-	})
+	return tiltedFrame(t, text, ppm, deg, 0.7, 0)
 }
 
 // TestThoroughReadsTiltedVersion1: a version 1 code (21 modules) tilted
